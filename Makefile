@@ -1,0 +1,54 @@
+# Top-level build: one make, non-recursive. Each directory contributes a Makefile.inc that
+# appends to the variables below; objects and generated files go under $(B)/.
+# make | make test | make demo | make bench | make install | make clean
+
+B		:= build
+CC		?= gcc
+PREFIX		?= /usr/local
+SBINDIR		?= $(PREFIX)/sbin
+
+WARN		:= -Wall -Wextra -Werror -Wmissing-prototypes -Wshadow -Wno-unused-parameter
+CFLAGS_HOST	:= -O2 -g $(WARN) -D_GNU_SOURCE -std=gnu11 -Icompel/include -Icriu/include \
+		   -Icriu/arch/x86/include -I$(B)/images -I$(B)/criu/pie
+LDLIBS_HOST	:= -lprotobuf-c
+
+ifeq ($(ASAN),1)
+CFLAGS_HOST	+= -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS_HOST	+= -fsanitize=address,undefined
+endif
+
+ALL_TARGETS	:=
+TEST_TARGETS	:=
+CLEAN_FILES	:=
+
+.PHONY: all deps test unit-test zdtm demo bench install clean
+all: deps
+
+include scripts/Makefile.deps
+include images/Makefile.inc
+include compel/Makefile.inc
+include criu/Makefile.inc
+include test/Makefile.inc
+
+all: $(ALL_TARGETS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_HOST) -MMD -MP -c $< -o $@
+
+test: all $(TEST_TARGETS)
+	@python3 test/run-all.py
+
+demo: all
+	@bash scripts/demo.sh
+
+bench: all
+	@python3 scripts/bench.py
+
+install: all
+	install -D -m 0755 criu/criu $(DESTDIR)$(SBINDIR)/criu
+
+clean:
+	rm -rf $(B) $(CLEAN_FILES)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

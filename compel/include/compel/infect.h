@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * infect.h - seize a task, run syscalls and a parasite blob inside it, cure it.
+ *
+ * Invariants: every function returns 0 (or a value >= 0) on success and -errno on failure,
+ * and logs its own errors through the callback set with compel_set_log(). A task that was
+ * seized stays seized (and stopped) until compel_release_task(); compel_cure() puts back
+ * everything compel_prepare() saved, so a failed dump can always cure and release.
+ * May call: ptrace, /proc/PID/{maps,task}, pidfd_getfd. Never reads task memory with PEEK
+ * or /proc/PID/mem.
+ */
+#ifndef COMPEL_INFECT_H
+#define COMPEL_INFECT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+#include "compel/blob.h"
+
+/* ---- logging --------------------------------------------------------------------------- */
+
+enum compel_log_level { COMPEL_LOG_ERROR = 1, COMPEL_LOG_WARN, COMPEL_LOG_INFO, COMPEL_LOG_DEBUG };
+
+/* file/line of the compel source that logs; the sink decides the format. */
+typedef void (*compel_log_fn)(int level, const char *file, int line, const char *fmt, va_list ap);
+void compel_set_log(compel_log_fn fn);
+
+/* ---- seize and release ----------------------------------------------------------------- */
+
+enum compel_task_state {
+	COMPEL_TASK_ALIVE = 1,	 /* was running (or sleeping) */
+	COMPEL_TASK_STOPPED,	 /* was in group stop (SIGSTOP and friends) */
+	COMPEL_TASK_ZOMBIE,
+	COMPEL_TASK_DEAD,
+};
+
+/*
+ * PTRACE_SEIZE + PTRACE_INTERRUPT, wait for the stop, consume a pending group stop.
+ * Returns an enum compel_task_state (> 0) or -errno. Sets PTRACE_O_SUSPEND_SECCOMP and
+ * PTRACE_O_TRACESYSGOOD.
+ */
+int compel_seize_task(pid_t pid);
+
+enum compel_release_mode {
+	COMPEL_RELEASE_RUN,	/* detach; the task runs on (or stays stopped if it was) */
+	COMPEL_RELEASE_STOP,	/* detach leaving the task in group stop */
+	COMPEL_RELEASE_KILL,	/* SIGKILL, then detach/reap as the kernel allows */
+};
+/* orig_state: what compel_seize_task() returned, so a task stopped before stays stopped. */
+int compel_release_task(pid_t pid, int orig_state, enum compel_release_mode mode);
+
+/* ---- the infection context --------------------------------------------------------------- */
+
+struct compel_ctl;
+
+/*
+ * Save the registers (GP, xsave area, fs/gs base are in the GP set), the blocked signal
+ * mask, and find a syscall instruction in one of the task's executable mappings. The task
+ * must be seized and stopped.
+ */
+struct compel_ctl *compel_prepare(pid_t pid);
+void compel_free(struct compel_ctl *ctl);
+
+pid_t compel_pid(const struct compel_ctl *ctl);
+/* Registers as they were at compel_prepare(). */
+const struct user_regs_struct *compel_orig_regs(const struct compel_ctl *ctl);
+/* xsave area in the standard (non-compacted) layout, as PTRACE_GETREGSET NT_X86_XSTATE gives. */
+const void *compel_orig_xsave(const struct compel_ctl *ctl, size_t *size);
+uint64_t compel_orig_sigmask(const struct compel_ctl *ctl);
+/* How long RPC waits for the parasite before giving up (default 10000 ms; <= 0: default). */
+void compel_set_timeout(struct compel_ctl *ctl, int ms);
+
+/*
+ * Run one syscall in the task. *ret gets the syscall's return value (may be -errno of the
+ * task's syscall); the function's own return is 0 or -errno for ptrace failures.
+ */
+int compel_syscall(struct compel_ctl *ctl, long nr, long *ret, unsigned long a1,
+		   unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5,
+		   unsigned long a6);
+
+/* ---- the parasite ------------------------------------------------------------------------ */
+
+struct compel_infect_opts {
+	size_t args_size;	/* bytes of the args area shared with the parasite */
+	int log_fd;		/* criu's log fd, handed to the parasite (-1: no log) */
+	int log_level;		/* enum compel_log_level */
+};
+
+/*
+ * Load `blob` into a memfd mapped both here and in the task, start it on its own stack
+ * with all signals but SIGTRAP blocked, and connect the control socket. On return the
+ * parasite waits for commands. On failure, call compel_cure() to undo what was done.
+ */
+int compel_infect(struct compel_ctl *ctl, const struct compel_blob_desc *blob,
+		  const struct compel_infect_opts *opts);
+
+/* criu's view of the args area; the parasite sees the same bytes. */
+void *compel_parasite_args(struct compel_ctl *ctl);
+/* The address of the args area inside the task. */
+unsigned long compel_parasite_args_remote(const struct compel_ctl *ctl);
+
+/*
+ * The fd numbers the parasite holds in the task (control socket, log fd or -1) while it
+ * runs, so that a dump of the task's fds can leave them out.
+ */
+int compel_parasite_fds(const struct compel_ctl *ctl, int *sock, int *log_fd);
+
+/* Commands below COMPEL_CMD_USER are compel's own. */
+#define COMPEL_CMD_FINI 1
+#define COMPEL_CMD_USER 64
+
+/* Send cmd, wait for the parasite's answer. Returns the handler's return (0 or -errno). */
+int compel_rpc_call_sync(struct compel_ctl *ctl, unsigned int cmd);
+/* Split form: call, do other work (send fds, drain pipes), then sync for the answer. */
+int compel_rpc_call(struct compel_ctl *ctl, unsigned int cmd);
+int compel_rpc_sync(struct compel_ctl *ctl);
+
+int compel_send_fds(struct compel_ctl *ctl, const int *fds, int nr);
+int compel_recv_fds(struct compel_ctl *ctl, int *fds, int nr);
+
+/*
+ * Stop the parasite (if infected), unmap it, put back registers and the signal mask. The
+ * task stays seized and stopped. Safe to call at any stage after compel_prepare().
+ */
+int compel_cure(struct compel_ctl *ctl);
+
+#endif /* COMPEL_INFECT_H */

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * log.c - libcompel's messages go to the sink criu installs with compel_set_log(); without
+ * one, warnings and errors go to stderr in criu's "Error (file:line): " shape.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "internal.h"
+
+static compel_log_fn log_fn;
+
+void compel_set_log(compel_log_fn fn)
+{
+	log_fn = fn;
+}
+
+void compel_log(int level, const char *file, int line, const char *fmt, ...)
+{
+	int saved = errno;	/* the sink may use %m */
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (log_fn) {
+		errno = saved;
+		log_fn(level, file, line, fmt, ap);
+	} else if (level <= COMPEL_LOG_WARN) {
+		if (level == COMPEL_LOG_ERROR)
+			fprintf(stderr, "Error (%s:%d): ", file, line);
+		errno = saved;
+		vfprintf(stderr, fmt, ap);
+	}
+	va_end(ap);
+	errno = saved;
+}

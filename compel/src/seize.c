@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * seize.c - attach to a task with PTRACE_SEIZE and bring it to a ptrace stop without
+ * changing what it will do next; release it running, stopped or killed.
+ * A task found in group stop (SIGSTOP and friends) is reported as COMPEL_TASK_STOPPED so
+ * that its release can leave it stopped.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+
+#include "internal.h"
+
+#define SEIZE_MAX_SIGNALS 64	/* pending signals delivered before we give up */
+
+/* The State: letter of /proc/PID/status, or 0 if the task is gone. */
+static char task_state(pid_t pid)
+{
+	char path[64], line[256], st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "State: %c", &st) == 1)
+			break;
+	}
+	fclose(f);
+	return st;
+}
+
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+static int do_seize(pid_t pid)
+{
+	long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_SUSPEND_SECCOMP;
+
+	if (!ptrace(PTRACE_SEIZE, pid, NULL, (void *)opts))
+		return 0;
+	if (errno != EPERM && errno != EINVAL)
+		return -errno;
+	/* SUSPEND_SECCOMP needs CAP_SYS_ADMIN (and CONFIG_SECCOMP); go on without it. */
+	opts &= ~PTRACE_O_SUSPEND_SECCOMP;
+	if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)opts))
+		return -errno;
+	pr_warn("Task %d seized without PTRACE_O_SUSPEND_SECCOMP: its seccomp filters will "
+		"apply to the parasite's syscalls\n", pid);
+	return 0;
+}
+
+/*
+ * Wait for the stop PTRACE_INTERRUPT asked for. Signals that were already pending are
+ * delivered on the way (we must not eat them); a pending stop signal ends in group stop.
+ */
+static int wait_interrupt_stop(pid_t pid, bool was_stopped)
+{
+	int status, i, sig;
+
+	for (i = 0; i < SEIZE_MAX_SIGNALS; i++) {
+		if (waitpid(pid, &status, __WALL) < 0) {
+			if (errno == EINTR) {
+				i--;
+				continue;
+			}
+			pr_perror("Can't wait for task %d", pid);
+			return -errno;
+		}
+		if (WIFEXITED(status) || WIFSIGNALED(status))
+			return COMPEL_TASK_DEAD;
+		if (!WIFSTOPPED(status)) {
+			pr_err("Task %d: unexpected wait status %#x after seize\n", pid, status);
+			return -EIO;
+		}
+		sig = WSTOPSIG(status);
+		if ((status >> 16) == PTRACE_EVENT_STOP) {
+			if (was_stopped || is_stop_signal(sig))
+				return COMPEL_TASK_STOPPED;
+			return COMPEL_TASK_ALIVE;
+		}
+		/* A signal-delivery stop: let the task have its signal and wait again. */
+		pr_debug("Task %d: delivering pending signal %d before the interrupt stop\n", pid,
+			 sig);
+		if (ptrace(PTRACE_CONT, pid, NULL, (void *)(long)sig)) {
+			pr_perror("Can't resume task %d with signal %d", pid, sig);
+			return -errno;
+		}
+	}
+	pr_err("Task %d keeps receiving signals; can't stop it\n", pid);
+	return -EAGAIN;
+}
+
+int compel_seize_task(pid_t pid)
+{
+	char st = task_state(pid);
+	int ret;
+
+	if (!st) {
+		pr_err("Task %d does not exist\n", pid);
+		return -ESRCH;
+	}
+	if (st == 'Z')
+		return COMPEL_TASK_ZOMBIE;
+	if (st == 'X')
+		return COMPEL_TASK_DEAD;
+
+	ret = do_seize(pid);
+	if (ret) {
+		/* It may have become a zombie meanwhile; that is not an error. */
+		st = task_state(pid);
+		if (st == 'Z')
+			return COMPEL_TASK_ZOMBIE;
+		errno = -ret;
+		pr_perror("Can't seize task %d (is it traced already, or does "
+			  "/proc/sys/kernel/yama/ptrace_scope forbid it?)", pid);
+		return ret;
+	}
+	if (ptrace(PTRACE_INTERRUPT, pid, NULL, NULL)) {
+		ret = -errno;
+		pr_perror("Can't interrupt task %d", pid);
+		ptrace(PTRACE_DETACH, pid, NULL, NULL);
+		return ret;
+	}
+	ret = wait_interrupt_stop(pid, st == 'T');
+	if (ret == COMPEL_TASK_DEAD)
+		pr_err("Task %d died while being seized\n", pid);
+	if (ret < 0 || ret == COMPEL_TASK_DEAD)
+		ptrace(PTRACE_DETACH, pid, NULL, NULL);
+	return ret;
+}
+
+/* SIGKILL and collect the exit report we get as its tracer. */
+static int kill_task(pid_t pid)
+{
+	int status;
+
+	if (kill(pid, SIGKILL) && errno != ESRCH) {
+		pr_perror("Can't kill task %d", pid);
+		return -errno;
+	}
+	for (;;) {
+		if (waitpid(pid, &status, __WALL) < 0) {
+			if (errno == EINTR)
+				continue;
+			/* ECHILD: someone else reaped it or it is not ours to wait for. */
+			return 0;
+		}
+		if (WIFEXITED(status) || WIFSIGNALED(status))
+			return 0;
+	}
+}
+
+int compel_release_task(pid_t pid, int orig_state, enum compel_release_mode mode)
+{
+	if (orig_state == COMPEL_TASK_ZOMBIE || orig_state == COMPEL_TASK_DEAD)
+		return 0;	/* never attached */
+	if (mode == COMPEL_RELEASE_KILL)
+		return kill_task(pid);
+	/*
+	 * A queued SIGSTOP takes effect as soon as the detached task runs, which leaves it in
+	 * group stop, as it was or as asked.
+	 */
+	if ((mode == COMPEL_RELEASE_STOP || orig_state == COMPEL_TASK_STOPPED) &&
+	    kill(pid, SIGSTOP)) {
+		pr_perror("Can't stop task %d", pid);
+		return -errno;
+	}
+	if (ptrace(PTRACE_DETACH, pid, NULL, NULL)) {
+		pr_perror("Can't detach from task %d", pid);
+		return -errno;
+	}
+	return 0;
+}

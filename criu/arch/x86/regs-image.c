@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * regs-image.c - general registers into the image, with the syscall-restart fix-up: the
+ * kernel keeps -ERESTART* codes in ax while a task sits in a stop inside a syscall and
+ * rewrites ip/ax on the way out. A restored task never passes that way, so do it here.
+ */
+#include <errno.h>
+#include <sys/syscall.h>
+
+#include "log.h"
+#include "regs-image.h"
+
+/* Kernel-internal restart codes (include/linux/errno.h). */
+#define ERESTARTSYS		512
+#define ERESTARTNOINTR		513
+#define ERESTARTNOHAND		514
+#define ERESTART_RESTARTBLOCK	516
+#define SYSCALL_INSN_LEN	2
+
+static void fixup_syscall_restart(UserX86RegsEntry *r)
+{
+	long ax = (long)r->ax;
+
+	if ((long)r->orig_ax < 0)
+		return;
+	switch (ax) {
+	case -ERESTARTSYS:
+	case -ERESTARTNOINTR:
+	case -ERESTARTNOHAND:
+		/* run the same syscall again */
+		r->ax = r->orig_ax;
+		r->ip -= SYSCALL_INSN_LEN;
+		break;
+	case -ERESTART_RESTARTBLOCK:
+		/* the restart block lives in the kernel and is lost: report EINTR */
+		pr_warn("Task stopped in a syscall with a restart block; it will see EINTR\n");
+		r->ax = -EINTR;
+		break;
+	}
+}
+
+void regs_to_image(UserX86RegsEntry *r, const struct user_regs_struct *u)
+{
+	user_x86_regs_entry__init(r);
+	r->r15 = u->r15;
+	r->r14 = u->r14;
+	r->r13 = u->r13;
+	r->r12 = u->r12;
+	r->bp = u->rbp;
+	r->bx = u->rbx;
+	r->r11 = u->r11;
+	r->r10 = u->r10;
+	r->r9 = u->r9;
+	r->r8 = u->r8;
+	r->ax = u->rax;
+	r->cx = u->rcx;
+	r->dx = u->rdx;
+	r->si = u->rsi;
+	r->di = u->rdi;
+	r->orig_ax = u->orig_rax;
+	r->ip = u->rip;
+	r->cs = u->cs;
+	r->flags = u->eflags;
+	r->sp = u->rsp;
+	r->ss = u->ss;
+	r->fs_base = u->fs_base;
+	r->gs_base = u->gs_base;
+	r->ds = u->ds;
+	r->es = u->es;
+	r->fs = u->fs;
+	r->gs = u->gs;
+	r->has_mode = 1;
+	r->mode = USER_X86_REGS_MODE__NATIVE;
+	fixup_syscall_restart(r);
+}

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * check.c - "criu check": each probe exercises the kernel interface the way dump or restore
+ * uses it, on criu itself or on a short-lived child, and says what is missing.
+ */
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "log.h"
+
+#ifndef PR_SET_MM_MAP_SIZE
+#define PR_SET_MM 35
+#define PR_SET_MM_MAP_SIZE 15
+#endif
+#ifndef PTRACE_O_SUSPEND_SECCOMP
+#define PTRACE_O_SUSPEND_SECCOMP (1 << 21)
+#endif
+
+struct probe {
+	const char *name;
+	int (*fn)(void);
+	const char *hint;
+};
+
+static int probe_mm_map(void)
+{
+	unsigned int size = 0;
+
+	return prctl(PR_SET_MM, PR_SET_MM_MAP_SIZE, (unsigned long)&size, 0, 0) || !size;
+}
+
+static int probe_memfd(void)
+{
+	int fd = syscall(SYS_memfd_create, "criu-check", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* vmsplice of our own page into a pipe, the way the parasite moves memory. */
+static int probe_vmsplice(void)
+{
+	static char page[4096] __attribute__((aligned(4096))) = "x";
+	struct iovec iov = { page, sizeof(page) };
+	int p[2], ret;
+
+	if (pipe(p))
+		return -1;
+	ret = vmsplice(p[1], &iov, 1, 0) == (ssize_t)sizeof(page) ? 0 : -1;
+	close(p[0]);
+	close(p[1]);
+	return ret;
+}
+
+static int probe_map_files(void)
+{
+	return access("/proc/self/map_files", R_OK);
+}
+
+static int probe_pagemap(void)
+{
+	uint64_t pme = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY), ret;
+	static volatile char touched = 1;
+
+	if (fd < 0)
+		return -1;
+	ret = pread(fd, &pme, 8, ((unsigned long)&touched / 4096) * 8) == 8 && (pme >> 63) ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
+static pid_t spawn_sleeper(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	return pid;
+}
+
+static void reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static int probe_ptrace_seize(void)
+{
+	pid_t pid = spawn_sleeper();
+	int status, ret = -1;
+
+	if (pid < 0)
+		return -1;
+	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_SUSPEND_SECCOMP | PTRACE_O_TRACESYSGOOD))
+		goto out;
+	if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) || waitpid(pid, &status, __WALL) != pid)
+		goto out;
+	ret = WIFSTOPPED(status) ? 0 : -1;
+out:
+	reap(pid);
+	return ret;
+}
+
+/* clone3 with set_tid: a child at a chosen pid (the pid of a child we just reaped). */
+static int probe_clone3_set_tid(void)
+{
+	struct clone_args args;
+	pid_t want, got;
+
+	want = spawn_sleeper();
+	if (want < 0)
+		return -1;
+	reap(want);
+	memset(&args, 0, sizeof(args));
+	args.exit_signal = SIGCHLD;
+	args.set_tid = (unsigned long)&want;
+	args.set_tid_size = 1;
+	got = syscall(SYS_clone3, &args, sizeof(args));
+	if (got == 0)
+		_exit(0);
+	if (got < 0)
+		return -1;
+	waitpid(got, NULL, 0);
+	return got == want ? 0 : -1;
+}
+
+static const struct probe probes[] = {
+	{ "ptrace seize with PTRACE_O_SUSPEND_SECCOMP", probe_ptrace_seize,
+	  "run as root on a kernel >= 4.3" },
+	{ "clone3 with set_tid", probe_clone3_set_tid, "needs kernel >= 5.5 and root" },
+	{ "prctl(PR_SET_MM_MAP)", probe_mm_map, "needs CONFIG_CHECKPOINT_RESTORE" },
+	{ "memfd_create", probe_memfd, "needs kernel >= 3.17" },
+	{ "vmsplice into a pipe", probe_vmsplice, "" },
+	{ "/proc/PID/map_files", probe_map_files, "needs CONFIG_CHECKPOINT_RESTORE" },
+	{ "/proc/PID/pagemap", probe_pagemap, "needs CONFIG_PROC_PAGE_MONITOR" },
+};
+
+int cr_check(void)
+{
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		if (probes[i].fn() == 0) {
+			pr_info("%s: ok\n", probes[i].name);
+			continue;
+		}
+		pr_msg("Missing: %s (%s)\n", probes[i].name, probes[i].hint);
+		bad++;
+	}
+	if (bad) {
+		pr_err("%d kernel feature(s) missing; dump or restore will fail\n", bad);
+		return -1;
+	}
+	pr_msg("Looks good.\n");
+	return 0;
+}

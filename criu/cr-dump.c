@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cr-dump.c - the dump, as a short list of steps over one dump context:
+ * seize -> read /proc -> infect -> ask the parasite -> pages -> cure -> images -> release.
+ * Any failure before release cures and lets the task go exactly as it was.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "compel/infect.h"
+#include "dump.h"
+#include "image.h"
+#include "log.h"
+#include "parasite-blob.h"
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ull + ts.tv_nsec / 1000;
+}
+
+static void compel_log_bridge(int level, const char *file, int line, const char *fmt,
+			      va_list ap)
+{
+	log_vprint(level, file, line, fmt, ap);
+}
+
+/* One single-threaded task without children: trees and threads come with a later release. */
+static int check_task_shape(struct dump_ctx *dc)
+{
+	int nr = proc_count_threads(dc->pid), kids;
+
+	if (nr < 0)
+		return nr;
+	if (nr > 1) {
+		pr_err("Task %d has %d threads: multi-threaded tasks are not supported yet\n",
+		       dc->pid, nr);
+		return -EOPNOTSUPP;
+	}
+	kids = proc_has_children(dc->pid);
+	if (kids < 0)
+		return kids;
+	if (kids) {
+		pr_err("Task %d has children: process trees are not supported yet\n", dc->pid);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static int seize_task(struct dump_ctx *dc)
+{
+	uint64_t start = now_us();
+	int ret;
+
+	if (fault_injected("seize"))
+		return -EIO;
+	ret = compel_seize_task(dc->pid);
+	if (ret < 0) {
+		pr_err("Can't seize task %d: %s; check that it exists and that we may trace "
+		       "it (ptrace_scope, another tracer)\n", dc->pid, strerror(-ret));
+		return ret;
+	}
+	dc->seize_state = ret;
+	dc->stats.freezing_us = now_us() - start;
+	if (ret == COMPEL_TASK_ZOMBIE || ret == COMPEL_TASK_DEAD) {
+		pr_err("Task %d is a zombie or dead: nothing to dump\n", dc->pid);
+		return -ESRCH;
+	}
+	return check_task_shape(dc);
+}
+
+static int collect_proc_state(struct dump_ctx *dc)
+{
+	int ret;
+
+	ret = parse_proc_stat(dc->pid, &dc->stat);
+	ret = ret ?: parse_proc_maps(dc->pid, &dc->maps);
+	ret = ret ?: collect_task_files(dc);
+	return ret ?: collect_task_mm(dc);
+}
+
+static int infect_task(struct dump_ctx *dc)
+{
+	struct compel_infect_opts io = {
+		.args_size = PARASITE_ARGS_SIZE,
+		.log_fd = log_get_fd(),
+		.log_level = log_get_level(),
+	};
+	int ret;
+
+	dc->ctl = compel_prepare(dc->pid);
+	if (!dc->ctl) {
+		pr_err("Can't prepare task %d for the parasite\n", dc->pid);
+		return -EIO;
+	}
+	if (fault_injected("parasite"))
+		return -EIO;
+	ret = compel_infect(dc->ctl, &parasite_blob_desc, &io);
+	if (ret) {
+		pr_err("Can't start the parasite in task %d: %d\n", dc->pid, ret);
+		return ret;
+	}
+	ret = compel_rpc_call_sync(dc->ctl, PARASITE_CMD_DUMP_TASK_STATE);
+	if (ret) {
+		pr_err("The parasite failed to read the task state: %d\n", ret);
+		return ret;
+	}
+	memcpy(&dc->pst, compel_parasite_args(dc->ctl), sizeof(dc->pst));
+	dc->brk = dc->pst.brk;
+	return 0;
+}
+
+static int cure_task(struct dump_ctx *dc)
+{
+	int ret;
+
+	if (!dc->ctl)
+		return 0;
+	ret = compel_cure(dc->ctl);
+	if (ret)
+		pr_err("Can't cure task %d: %d\n", dc->pid, ret);
+	return ret;
+}
+
+static int write_images(struct dump_ctx *dc)
+{
+	uint64_t start = now_us();
+	int ret;
+
+	if (fault_injected("image-write"))
+		return -EIO;
+	ret = write_core_images(dc);
+	ret = ret ?: write_mm_image(dc);
+	ret = ret ?: write_files_images(dc);
+	dc->stats.memwrite_us = now_us() - start;
+	return ret;
+}
+
+static enum compel_release_mode final_mode(const struct cr_options *o, int failed)
+{
+	if (o->leave_stopped)
+		return COMPEL_RELEASE_STOP;
+	if (failed || o->leave_running)
+		return COMPEL_RELEASE_RUN;
+	return COMPEL_RELEASE_KILL;
+}
+
+static void free_dump_ctx(struct dump_ctx *dc)
+{
+	if (dc->ctl)
+		compel_free(dc->ctl);
+	free_task_mm(dc);
+	free_file_tables(dc);
+	free_proc_vma_list(&dc->maps);
+}
+
+int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
+{
+	struct dump_ctx dc = { .opts = o, .dfd = images_dfd, .pid = o->tree };
+	uint64_t frozen_at;
+	int ret, cure_ret;
+
+	compel_set_log(compel_log_bridge);
+	pr_info("Dumping task %d into %s\n", dc.pid, o->images_dir);
+	ret = seize_task(&dc);
+	frozen_at = now_us();
+	ret = ret ?: collect_proc_state(&dc);
+	ret = ret ?: infect_task(&dc);
+	ret = ret ?: dump_task_pages(&dc);
+	cure_ret = cure_task(&dc);
+	ret = ret ?: cure_ret;
+	ret = ret ?: write_images(&dc);
+	dc.stats.frozen_us = now_us() - frozen_at;
+	ret = ret ?: write_stats_image(&dc);
+	ret = ret ?: write_inventory(&dc);
+
+	if (dc.seize_state > 0 && !cure_ret)
+		compel_release_task(dc.pid, dc.seize_state, final_mode(o, ret));
+	else if (dc.seize_state > 0)
+		pr_err("Task %d could not be cured and stays seized until criu exits\n", dc.pid);
+	if (ret)
+		pr_err("Dumping task %d failed; it was left %s\n", dc.pid,
+		       o->leave_stopped ? "stopped" : "running as before");
+	else
+		pr_info("Dumping finished successfully\n");
+	free_dump_ctx(&dc);
+	return ret;
+}

@@ -1,0 +1,475 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cr-restore.c - `criu restore`: check the images, fork the task with its original pid,
+ * let it rebuild itself, then remove the restorer blob and detach or wait.
+ *
+ * The forked task does all the rebuilding itself (fds, fs, memory, restorer). criu seizes
+ * it with ptrace only so that, once the restorer has stopped itself right before its
+ * rt_sigreturn, criu can let that sigreturn run and then unmap the restorer area with one
+ * injected munmap: code cannot unmap itself and go on. Failures anywhere kill the task.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "image.h"
+#include "log.h"
+#include "restore-internal.h"
+#include "stats.pb-c.h"
+
+#define NR_MUNMAP	11
+#define NR_SIGRETURN	15
+#define SYSCALL_INSN_LEN 2
+
+/*
+ * log.c may offer to move its fd (asked of the log's owner); without it a log fd that
+ * collides with one of the task's fds is refused.
+ */
+int log_move_fd(int min_fd) __attribute__((weak));
+
+struct rst_channel {
+	int go[2];		/* criu -> task: "you are seized, go on" */
+	int report[2];		/* task -> criu: struct rst_report, then EOF */
+};
+
+uint64_t rst_now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
+
+/* Move fd to a number above every target fd, so installing the task's fds can't hit it. */
+static int move_above(int *fd, int min)
+{
+	int nfd;
+
+	if (*fd > min)
+		return 0;
+	nfd = fcntl(*fd, F_DUPFD_CLOEXEC, min + 1);
+	if (nfd < 0) {
+		pr_perror("Can't move criu's fd %d above %d", *fd, min);
+		return -errno;
+	}
+	close(*fd);
+	*fd = nfd;
+	return 0;
+}
+
+static int open_channel(struct rst_channel *ch, int max_fd)
+{
+	int i, ret = 0;
+
+	if (pipe2(ch->go, O_CLOEXEC) || pipe2(ch->report, O_CLOEXEC)) {
+		pr_perror("Can't create pipes to the restored task");
+		return -errno;
+	}
+	for (i = 0; i < 2 && !ret; i++) {
+		ret = move_above(&ch->go[i], max_fd);
+		if (!ret)
+			ret = move_above(&ch->report[i], max_fd);
+	}
+	return ret;
+}
+
+static void close_channel(struct rst_channel *ch)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (ch->go[i] >= 0)
+			close(ch->go[i]);
+		if (ch->report[i] >= 0)
+			close(ch->report[i]);
+		ch->go[i] = ch->report[i] = -1;
+	}
+}
+
+/* The images directory fd must sit above the task's fds while the task rebuilds itself. */
+static int make_room_for_fds(struct rst_ctx *ctx, const struct rst_task *t)
+{
+	/* main.c owns images_dfd: take a copy; the task closes the original */
+	if (ctx->dfd <= t->max_fd) {
+		ctx->dfd = fcntl(ctx->dfd, F_DUPFD_CLOEXEC, t->max_fd + 1);
+		if (ctx->dfd < 0) {
+			pr_perror("Can't move the images directory fd above %d", t->max_fd);
+			ctx->dfd = ctx->ro->images_dfd;
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+/*
+ * In the task, criu's log must not sit on a number the task's fds will take (stderr when
+ * there is no -o, or a low fd). Returns the log fd to keep, or -errno.
+ */
+static int task_log_fd(const struct rst_task *t)
+{
+	int fd = log_get_fd();
+	size_t i;
+
+	for (i = 0; i < t->nr_fds; i++)
+		if ((int)t->fds[i]->fd == fd)
+			break;
+	if (i == t->nr_fds)
+		return fd;
+	if (log_move_fd) {
+		if (log_move_fd(t->max_fd + 1))
+			return -EBADF;
+		return log_get_fd();
+	}
+	pr_err("criu's log fd %d is needed by the task; log.c can't move it yet\n", fd);
+	return -EBUSY;
+}
+
+/* Steps of the forked task; each logs its own failure. */
+static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
+			const struct rst_channel *ch)
+{
+	int keep[3] = { -1, ctx->dfd, ch->report[1] };
+	struct rst_mem mem = {};
+	char c;
+	int ret;
+
+	if (read(ch->go[0], &c, 1) != 1)
+		return -ECANCELED;	/* criu gave up on us */
+	keep[0] = task_log_fd(t);
+	if (keep[0] < 0)
+		return keep[0];
+	ret = rst_close_foreign_fds(keep, 3);
+	if (!ret)
+		ret = rst_restore_fds(ctx, t);
+	if (!ret)
+		ret = rst_restore_fs(ctx, t);
+	if (!ret)
+		ret = rst_premap(ctx, t, &mem);
+	if (!ret)
+		ret = rst_fill_pages(ctx, t, &mem);
+	if (!ret)
+		ret = rst_jump_to_restorer(ctx, t, &mem, ch->report[1]);
+	return ret;
+}
+
+static void __attribute__((noreturn)) task_main(const struct rst_ctx *ctx,
+						const struct rst_task *t,
+						const struct rst_channel *ch)
+{
+	sigset_t all;
+
+	/* Until rt_sigreturn sets the program's mask, no signal may run criu's handlers. */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	log_set_pid_prefix(1);
+	close(ch->go[1]);
+	close(ch->report[0]);
+	task_rebuild(ctx, t, ch);
+	pr_err("Restoring task %d failed\n", t->pid);
+	_exit(1);
+}
+
+/* clone3 with set_tid: the only way to get the dumped pid back without races. */
+static pid_t fork_with_pid(const struct rst_ctx *ctx, const struct rst_task *t,
+			   const struct rst_channel *ch)
+{
+	pid_t want = t->pid;
+	struct clone_args args = {
+		.exit_signal = SIGCHLD,
+		.set_tid = (uint64_t)(uintptr_t)&want,
+		.set_tid_size = 1,
+	};
+	long pid;
+
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0)
+		task_main(ctx, t, ch);
+	if (pid < 0) {
+		if (errno == EEXIST)
+			pr_err("pid %d is taken by another process; restore needs it free\n", want);
+		else
+			pr_perror("Can't create task %d (clone3 with set_tid)", want);
+		return -1;
+	}
+	if (pid != want) {
+		pr_err("clone3 gave pid %ld instead of %d\n", pid, want);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, __WALL);
+		return -1;
+	}
+	return pid;
+}
+
+static int wait_task(pid_t pid, int *status)
+{
+	while (waitpid(pid, status, __WALL) < 0) {
+		if (errno != EINTR) {
+			pr_perror("Can't wait for task %d", pid);
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static void explain_status(pid_t pid, int status, const char *when)
+{
+	if (WIFEXITED(status))
+		pr_err("Task %d exited with %d %s; see the \"pie:\" and task lines above\n", pid,
+		       WEXITSTATUS(status), when);
+	else if (WIFSIGNALED(status))
+		pr_err("Task %d was killed by signal %d %s\n", pid, WTERMSIG(status), when);
+	else if (WIFSTOPPED(status))
+		pr_err("Task %d stopped unexpectedly (signal %d, event %d) %s\n", pid,
+		       WSTOPSIG(status), status >> 16, when);
+}
+
+/* Resume to the next syscall stop and check which syscall it is. */
+static int next_syscall_stop(pid_t pid, long nr, struct user_regs_struct *regs)
+{
+	int status, ret;
+
+	if (ptrace(PTRACE_SYSCALL, pid, 0, 0)) {
+		pr_perror("Can't resume task %d to its next syscall", pid);
+		return -errno;
+	}
+	ret = wait_task(pid, &status);
+	if (ret)
+		return ret;
+	if (!WIFSTOPPED(status) || WSTOPSIG(status) != (SIGTRAP | 0x80)) {
+		explain_status(pid, status, "while the restorer finished");
+		return -ECHILD;
+	}
+	if (ptrace(PTRACE_GETREGS, pid, 0, regs)) {
+		pr_perror("Can't read task %d's registers", pid);
+		return -errno;
+	}
+	if ((long)regs->orig_rax != nr) {
+		pr_err("Task %d made syscall %ld where %ld was expected\n", pid,
+		       (long)regs->orig_rax, nr);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static int set_regs(pid_t pid, struct user_regs_struct *regs)
+{
+	if (ptrace(PTRACE_SETREGS, pid, 0, regs)) {
+		pr_perror("Can't set task %d's registers", pid);
+		return -errno;
+	}
+	return 0;
+}
+
+/*
+ * The restorer stopped itself right before its rt_sigreturn. Let the sigreturn run, then
+ * run munmap of the bootstrap area on that same syscall instruction (the one place we know
+ * holds one), and put the program's registers back. The FPU state is not touched by this.
+ */
+static int remove_restorer(pid_t pid, const struct rst_report *rep)
+{
+	struct user_regs_struct prog, regs;
+	unsigned long long insn;
+	int ret;
+
+	ret = next_syscall_stop(pid, NR_SIGRETURN, &regs);
+	if (ret)
+		return ret;
+	insn = regs.rip - SYSCALL_INSN_LEN;
+	/* rt_sigreturn sets orig_ax to -1 so that nothing restarts */
+	ret = next_syscall_stop(pid, -1, &prog);
+	if (ret)
+		return ret;
+
+	regs = prog;
+	regs.rip = insn;
+	regs.rax = NR_MUNMAP;
+	regs.rdi = rep->area_start;
+	regs.rsi = rep->area_size;
+	ret = set_regs(pid, &regs);
+	if (!ret)
+		ret = next_syscall_stop(pid, NR_MUNMAP, &regs);
+	if (!ret)
+		ret = next_syscall_stop(pid, NR_MUNMAP, &regs);
+	if (ret)
+		return ret;
+	if (regs.rax) {
+		pr_err("Can't unmap the restorer from task %d: %lld\n", pid, (long long)regs.rax);
+		return -EIO;
+	}
+	return set_regs(pid, &prog);
+}
+
+/* Wait for the restorer's stop (or the task's failure) and read the task's report. */
+static int wait_restorer(pid_t pid, const struct rst_channel *ch, struct rst_report *rep)
+{
+	int status, ret;
+	ssize_t n;
+
+	ret = wait_task(pid, &status);
+	if (ret)
+		return ret;
+	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGSTOP || status >> 16) {
+		explain_status(pid, status, "while it rebuilt itself");
+		return -ECHILD;
+	}
+	n = read(ch->report[0], rep, sizeof(*rep));
+	if (n != sizeof(*rep)) {
+		pr_err("Task %d stopped without reporting its restorer area\n", pid);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static int seize_task(pid_t pid)
+{
+	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)) {
+		pr_perror("Can't seize the restored task %d", pid);
+		return -errno;
+	}
+	return 0;
+}
+
+static int write_pidfile(const char *path, pid_t pid)
+{
+	char buf[16];
+	int fd, len;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		pr_perror("Can't create pidfile %s (it must not exist)", path);
+		return -errno;
+	}
+	len = snprintf(buf, sizeof(buf), "%d", pid);
+	if (write(fd, buf, len) != len) {
+		pr_perror("Can't write pidfile %s", path);
+		close(fd);
+		unlink(path);
+		return -EIO;
+	}
+	close(fd);
+	return 0;
+}
+
+static int write_stats(const struct rst_ctx *ctx)
+{
+	RestoreStatsEntry rs = RESTORE_STATS_ENTRY__INIT;
+	StatsEntry se = STATS_ENTRY__INIT;
+	struct cr_img *img;
+	int ret;
+
+	rs.pages_compared = 0;
+	rs.pages_skipped_cow = 0;
+	rs.forking_time = ctx->stats.forking_time;
+	rs.restore_time = ctx->stats.restore_time;
+	rs.has_pages_restored = true;
+	rs.pages_restored = ctx->stats.pages_restored;
+	se.restore = &rs;
+
+	img = open_image_at(ctx->dfd, CR_FD_STATS_RESTORE, O_DUMP, 0);
+	if (!img)
+		return -EIO;
+	ret = pb_write_one(img, &se.base);
+	if (close_image(img) && !ret)
+		ret = -EIO;
+	return ret;
+}
+
+/* Fork the task, seize it, let it rebuild itself, remove the restorer. Returns its pid. */
+static pid_t restore_root(struct rst_ctx *ctx, struct rst_task *t, uint64_t start)
+{
+	struct rst_channel ch = { { -1, -1 }, { -1, -1 } };
+	struct rst_report rep;
+	pid_t pid = -1;
+	int ret;
+
+	ret = make_room_for_fds(ctx, t);
+	if (!ret)
+		ret = open_channel(&ch, t->max_fd);
+	if (ret)
+		goto out_close;
+	pid = fork_with_pid(ctx, t, &ch);
+	if (pid < 0)
+		goto out_close;
+	close(ch.go[0]);
+	close(ch.report[1]);
+	ch.go[0] = ch.report[1] = -1;
+
+	ret = seize_task(pid);
+	if (!ret && write(ch.go[1], "g", 1) != 1)
+		ret = -EPIPE;
+	ctx->stats.forking_time = rst_now_usec() - start;
+	if (!ret)
+		ret = wait_restorer(pid, &ch, &rep);
+	if (!ret)
+		ret = remove_restorer(pid, &rep);
+	if (ret)
+		goto out_kill;
+	ctx->stats.pages_restored = rep.pages_restored;
+	close_channel(&ch);
+	return pid;
+
+out_kill:
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, __WALL);
+	pid = -1;
+out_close:
+	close_channel(&ch);
+	return -1;
+}
+
+static int finish(const struct rst_ctx *ctx, pid_t pid)
+{
+	const struct restore_opts *ro = ctx->ro;
+	int status;
+
+	if (ptrace(PTRACE_DETACH, pid, 0, 0)) {
+		pr_perror("Can't detach from the restored task %d", pid);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, __WALL);
+		return 1;
+	}
+	pr_info("Restore finished successfully. Task %d resumed.\n", pid);
+	if (ro->restore_detached)
+		return 0;
+	if (wait_task(pid, &status))
+		return 1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+int cr_restore_tasks(const struct restore_opts *ro)
+{
+	struct rst_ctx ctx = { .ro = ro, .dfd = ro->images_dfd };
+	uint64_t start = rst_now_usec();
+	pid_t pid;
+	int ret = 1;
+
+	if (rst_read_images(&ctx))
+		goto out_free;
+	pid = restore_root(&ctx, &ctx.tasks[0], start);
+	if (pid < 0)
+		goto out_free;
+	ctx.stats.restore_time = rst_now_usec() - start;
+	if (write_stats(&ctx) || (ro->pidfile && write_pidfile(ro->pidfile, pid))) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, __WALL);
+		goto out_free;
+	}
+	ret = finish(&ctx, pid);
+out_free:
+	if (ctx.dfd != ro->images_dfd)
+		close(ctx.dfd);
+	rst_free_images(&ctx);
+	return ret;
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * image.h - reading and writing image files in the public CRIU format.
+ *
+ * An image file starts with two u32 magics (the set magic, then the image's own; raw page
+ * files have none, and inventory.img has only its own), followed by entries: a u32 length,
+ * then that many bytes of a packed protobuf message. Files are created 0600. Every read
+ * checks lengths against the file and a sane maximum before allocating, and names the file
+ * in its error. Reads and writes are buffered; close_image() flushes.
+ * Errors: functions returning int give 0 (or 1, see below) or -errno; functions returning a
+ * pointer give NULL with errno set. Every failure is logged once, here.
+ * May call: log.h, magic.h, protobuf-c.
+ */
+#ifndef CRIU_IMAGE_H
+#define CRIU_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <protobuf-c/protobuf-c.h>
+
+enum img_type {
+	CR_FD_INVENTORY,
+	CR_FD_STATS_DUMP,    /* stats-dump */
+	CR_FD_STATS_RESTORE, /* stats-restore */
+	CR_FD_PSTREE,
+	CR_FD_CORE,	   /* core-PID */
+	CR_FD_IDS,	   /* ids-PID */
+	CR_FD_MM,	   /* mm-PID */
+	CR_FD_PAGEMAP,	   /* pagemap-PID */
+	CR_FD_PAGES,	   /* pages-ID, raw */
+	CR_FD_FS,	   /* fs-PID */
+	CR_FD_FDINFO,	   /* fdinfo-ID */
+	CR_FD_FILES,	   /* files */
+	CR_FD_PIPES_DATA,  /* pipes-data: entries each followed by raw bytes */
+	CR_FD_FIFO_DATA,   /* fifo-data: the same for named pipes */
+	CR_FD_MEMFD_INODE, /* memfd */
+	CR_FD_MAX
+};
+
+struct cr_img;
+
+/* Image file name for a type (and its id for per-task kinds) into buf. */
+int img_name(enum img_type type, unsigned long id, char *buf, size_t len);
+
+/* O_DUMP creates (0600, truncating) and writes the magics; O_RSTR opens and checks them. */
+#define O_DUMP (O_WRONLY | O_CREAT | O_TRUNC)
+#define O_RSTR (O_RDONLY)
+/* id: pid or object id for per-task/per-object kinds, ignored otherwise. */
+struct cr_img *open_image_at(int dfd, enum img_type type, int flags, unsigned long id);
+/* Like open_image_at(O_RSTR) but a missing file gives NULL with errno=ENOENT and no error log. */
+struct cr_img *open_image_optional(int dfd, enum img_type type, unsigned long id);
+int close_image(struct cr_img *img); /* flushes; returns -errno if a write failed */
+/*
+ * The file descriptor, positioned just after what was consumed or written so far (pending
+ * writes are flushed, read-ahead is given back), for splice() and the like.
+ * Returns -errno if the flush or seek fails.
+ */
+int img_raw_fd(struct cr_img *img);
+const char *img_path(const struct cr_img *img); /* file name, e.g. "core-42.img" */
+
+/* Raw bytes between entries (pipe data): write all, or read exactly len (EOF is an error). */
+int img_write_buf(struct cr_img *img, const void *buf, size_t len);
+int img_read_buf(struct cr_img *img, void *buf, size_t len);
+
+/* Write one length-prefixed message. */
+int pb_write_one(struct cr_img *img, const ProtobufCMessage *msg);
+/*
+ * Read one message of `desc`'s type into *msg (free with protobuf_c_message_free_unpacked).
+ * Returns 1 on success, 0 at a clean end of file, -errno on a truncated or bad entry.
+ */
+int pb_read_one_eof(struct cr_img *img, const ProtobufCMessageDescriptor *desc,
+		    ProtobufCMessage **msg);
+/* Same, but end of file is an error. Returns 0 or -errno. */
+int pb_read_one(struct cr_img *img, const ProtobufCMessageDescriptor *desc, ProtobufCMessage **msg);
+
+/* Largest entry we accept when reading, a guard against corrupted lengths. */
+#define IMG_MAX_ENTRY_SIZE (64u << 20)
+
+#endif /* CRIU_IMAGE_H */

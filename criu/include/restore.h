@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * restore.h - `criu restore`: rebuild the dumped tasks from an images directory.
+ *
+ * The entry point reads and checks every image before it creates anything, forks the tasks
+ * with their original pids, lets each rebuild itself (fds, fs, memory, then the restorer
+ * blob), removes the blob and either detaches (-d) or waits for the root task.
+ * May call: image.h, log.h, compel (only for the final clean-up), the restorer blob.
+ */
+#ifndef CRIU_RESTORE_H
+#define CRIU_RESTORE_H
+
+struct restore_opts {
+	const char *images_dir;
+	int images_dfd;
+	int restore_detached;	/* -d: detach and return 0 once the tasks run */
+	const char *pidfile;	/* --pidfile: created O_EXCL, gets the root pid */
+	int log_level;
+	int log_fd;
+};
+
+/*
+ * Returns the exit status criu should exit with: 0 on success with -d; without -d the
+ * restored root's exit status (128 + signal if it was killed); 1 if the restore failed.
+ */
+int cr_restore_tasks(const struct restore_opts *ro);
+
+#endif /* CRIU_RESTORE_H */

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * log.c - the leveled log behind pr_err() and friends.
+ *
+ * Lines look like CRIU's: "(SS.uuuuuu) [pid: ]message", errors with "Error (file:line): ".
+ * The time is relative to log_init(). Errors also go to stderr when the log is a file, so
+ * a user who did not ask for a log still learns why criu failed.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static int log_fd = STDERR_FILENO;
+static int log_level = DEFAULT_LOGLEVEL;
+static int log_pid_prefix;
+static struct timespec log_start;
+
+int log_init(int dir_fd, const char *path, int level)
+{
+	int fd;
+
+	clock_gettime(CLOCK_MONOTONIC, &log_start);
+	log_level = level;
+	if (!path || !strcmp(path, "-")) {
+		log_fd = STDERR_FILENO;
+		return 0;
+	}
+	fd = openat(dir_fd, path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "Error (%s:%d): can't open log file %s: %m\n", __FILE__, __LINE__,
+			path);
+		return -errno;
+	}
+	log_fd = fd;
+	return 0;
+}
+
+void log_fini(void)
+{
+	if (log_fd != STDERR_FILENO)
+		close(log_fd);
+	log_fd = STDERR_FILENO;
+}
+
+void log_set_level(int level)
+{
+	log_level = level;
+}
+
+int log_get_level(void)
+{
+	return log_level;
+}
+
+int log_get_fd(void)
+{
+	return log_fd;
+}
+
+void log_set_pid_prefix(int on)
+{
+	log_pid_prefix = on;
+}
+
+/* "(SS.uuuuuu) " with the time since log_init(). */
+static int log_stamp(char *buf, size_t len)
+{
+	struct timespec now;
+	long sec, usec;
+
+	if (!log_start.tv_sec && !log_start.tv_nsec)
+		clock_gettime(CLOCK_MONOTONIC, &log_start);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	sec = now.tv_sec - log_start.tv_sec;
+	usec = (now.tv_nsec - log_start.tv_nsec) / 1000;
+	if (usec < 0) {
+		sec--;
+		usec += 1000000;
+	}
+	return snprintf(buf, len, "(%02ld.%06ld) ", sec, usec);
+}
+
+void log_vprint(int level, const char *file, int line, const char *fmt, va_list ap)
+{
+	char buf[4096];
+	int saved_errno = errno;
+	int off = 0;
+
+	if (level > log_level)
+		return;
+
+	if (level != LOG_MSG)
+		off = log_stamp(buf, sizeof(buf));
+	if (log_pid_prefix)
+		off += snprintf(buf + off, sizeof(buf) - off, "%5d: ", getpid());
+	if (level == LOG_ERROR)
+		off += snprintf(buf + off, sizeof(buf) - off, "Error (%s:%d): ", file, line);
+	else if (level == LOG_WARN)
+		off += snprintf(buf + off, sizeof(buf) - off, "Warn  (%s:%d): ", file, line);
+
+	errno = saved_errno;	/* for %m */
+	off += vsnprintf(buf + off, sizeof(buf) - off, fmt, ap);
+	if (off >= (int)sizeof(buf))
+		off = sizeof(buf) - 1;
+
+	if (write(log_fd, buf, off) < 0 && log_fd != STDERR_FILENO)
+		log_fd = STDERR_FILENO;
+	if (log_fd != STDERR_FILENO && (level == LOG_ERROR || level == LOG_MSG)) {
+		int out = level == LOG_MSG ? STDOUT_FILENO : STDERR_FILENO;
+
+		ssize_t ignored = write(out, buf, off); /* nothing better to do on failure */
+
+		(void)ignored;
+	}
+	errno = saved_errno;
+}
+
+void log_print(int level, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vprint(level, file, line, fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * main.c - criu's entry: parse the options, open the directories and the log, run the action.
+ * Exit status: 0 on success, 1 on failure (restore without -d: the restored task's status).
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "dump.h"
+#include "log.h"
+#include "opts.h"
+#include "restore.h"
+
+/* Create the images directory for a dump if it does not exist yet (CRIU does the same). */
+static int open_images_dir(const struct cr_options *o, bool create)
+{
+	int fd;
+
+	if (create && mkdir(o->images_dir, 0700) && errno != EEXIST) {
+		pr_perror("Can't create images directory %s", o->images_dir);
+		return -1;
+	}
+	fd = open(o->images_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		pr_perror("Can't open images directory %s", o->images_dir);
+	return fd;
+}
+
+static int open_work_dir(const struct cr_options *o, int images_dfd)
+{
+	int fd;
+
+	if (!strcmp(o->work_dir, o->images_dir))
+		return fcntl(images_dfd, F_DUPFD_CLOEXEC, 0);
+	fd = open(o->work_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		pr_perror("Can't open work directory %s", o->work_dir);
+	return fd;
+}
+
+static int run_restore(const struct cr_options *o, int images_dfd)
+{
+	struct restore_opts ro = {
+		.images_dir = o->images_dir,
+		.images_dfd = images_dfd,
+		.restore_detached = o->restore_detached,
+		.pidfile = o->pidfile,
+		.log_level = o->log_level,
+		.log_fd = log_get_fd(),
+	};
+
+	return cr_restore_tasks(&ro);
+}
+
+static int run_action(const struct cr_options *o, int images_dfd, int work_dfd)
+{
+	if (!strcmp(o->action, "dump")) {
+		if (!o->tree) {
+			pr_err("dump needs the tree's root pid: -t PID\n");
+			return 1;
+		}
+		return cr_dump_tasks(o, images_dfd, work_dfd) ? 1 : 0;
+	}
+	if (!strcmp(o->action, "restore"))
+		return run_restore(o, images_dfd);
+	if (!strcmp(o->action, "check"))
+		return cr_check() ? 1 : 0;
+	pr_err("Action %s is not implemented\n", o->action);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct cr_options opts;
+	int images_dfd = -1, work_dfd = -1, ret;
+
+	ret = parse_options(argc, argv, &opts);
+	if (ret)
+		return ret > 0 ? 0 : 1;
+
+	if (!strcmp(opts.action, "check")) {
+		log_init(AT_FDCWD, NULL, opts.log_level);
+		return run_action(&opts, -1, -1);
+	}
+
+	images_dfd = open_images_dir(&opts, !strcmp(opts.action, "dump"));
+	if (images_dfd < 0)
+		return 1;
+	work_dfd = open_work_dir(&opts, images_dfd);
+	if (work_dfd < 0)
+		goto out_close_images;
+	if (log_init(work_dfd, opts.log_file, opts.log_level))
+		goto out_close_work;
+	pr_info("criu %s: %s\n", CRIU_VERSION, opts.action);
+
+	ret = run_action(&opts, images_dfd, work_dfd);
+	if (ret)
+		pr_err("%s failed\n", opts.action);
+	log_fini();
+	close(work_dfd);
+	close(images_dfd);
+	return ret;
+
+out_close_work:
+	close(work_dfd);
+out_close_images:
+	close(images_dfd);
+	return 1;
+}

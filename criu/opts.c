@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * opts.c - the option table, the getopt_long parser it drives, and --help.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "opts.h"
+
+#define NO_FIELD ((size_t)-1)
+#define FIELD(f) offsetof(struct cr_options, f)
+
+/* X(long name, short, kind, field, argument, help) */
+#define CRIU_OPTIONS(X)                                                                       \
+	X("tree", 't', OPT_PID, FIELD(tree), "PID", "checkpoint the process tree rooted at PID") \
+	X("images-dir", 'D', OPT_STR, FIELD(images_dir), "DIR",                                \
+	  "directory for image files (default: current directory)")                            \
+	X("work-dir", 'W', OPT_STR, FIELD(work_dir), "DIR",                                   \
+	  "directory for logs and pidfiles (default: the images directory)")                    \
+	X("log-file", 'o', OPT_STR, FIELD(log_file), "FILE",                                  \
+	  "log to FILE, relative to the work directory (default: stderr)")                     \
+	X("verbosity", 'v', OPT_VERBOSE, FIELD(log_level), "[N]",                              \
+	  "log level 0-4 (-v alone adds one; -v4 is debug)")                                   \
+	X("pidfile", 0, OPT_STR, FIELD(pidfile), "FILE",                                      \
+	  "restore: write the restored root's pid to FILE (created exclusively)")               \
+	X("timeout", 0, OPT_INT, FIELD(timeout), "SEC", "give up seizing tasks after SEC seconds") \
+	X("leave-running", 'R', OPT_FLAG, FIELD(leave_running), NULL,                          \
+	  "dump: leave the tasks running after the dump")                                      \
+	X("leave-stopped", 's', OPT_FLAG, FIELD(leave_stopped), NULL,                          \
+	  "dump: leave the tasks stopped after the dump")                                      \
+	X("restore-detached", 'd', OPT_FLAG, FIELD(restore_detached), NULL,                    \
+	  "restore: detach from the restored tree and exit 0")                                 \
+	X("no-default-config", 0, OPT_FLAG, FIELD(no_default_config), NULL,                    \
+	  "do not read the default configuration files")                                       \
+	X("help", 'h', OPT_HELP, NO_FIELD, NULL, "print this help")                            \
+	X("version", 'V', OPT_VERSION, NO_FIELD, NULL, "print the version")                    \
+	X("shell-job", 'j', OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                             \
+	X("restore-sibling", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                         \
+	X("log-pid", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                                 \
+	X("action-script", 0, OPT_UNSUPPORTED, NO_FIELD, "FILE", NULL)                         \
+	X("display-stats", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                           \
+	X("status-fd", 0, OPT_UNSUPPORTED, NO_FIELD, "FD", NULL)                               \
+	X("config", 0, OPT_UNSUPPORTED, NO_FIELD, "FILE", NULL)                                \
+	X("ext-unix-sk", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                             \
+	X("tcp-established", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                         \
+	X("file-locks", 'l', OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                            \
+	X("link-remap", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                              \
+	X("ghost-limit", 0, OPT_UNSUPPORTED, NO_FIELD, "SIZE", NULL)                           \
+	X("manage-cgroups", 0, OPT_UNSUPPORTED, NO_FIELD, "[MODE]", NULL)                      \
+	X("root", 'r', OPT_UNSUPPORTED, NO_FIELD, "PATH", NULL)                                \
+	X("track-mem", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                               \
+	X("prev-images-dir", 0, OPT_UNSUPPORTED, NO_FIELD, "DIR", NULL)                        \
+	X("page-server", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                             \
+	X("address", 0, OPT_UNSUPPORTED, NO_FIELD, "ADDR", NULL)                               \
+	X("port", 0, OPT_UNSUPPORTED, NO_FIELD, "PORT", NULL)                                  \
+	X("lazy-pages", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                              \
+	X("external", 0, OPT_UNSUPPORTED, NO_FIELD, "RES", NULL)                               \
+	X("inherit-fd", 0, OPT_UNSUPPORTED, NO_FIELD, "FD:RES", NULL)                          \
+	X("freeze-cgroup", 0, OPT_UNSUPPORTED, NO_FIELD, "PATH", NULL)                         \
+	X("evasive-devices", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                         \
+	X("auto-dedup", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                              \
+	X("feature", 0, OPT_UNSUPPORTED, NO_FIELD, "NAME", NULL)
+
+struct opt_desc {
+	const char *name;
+	int short_name;
+	enum opt_kind kind;
+	size_t field;
+	const char *arg;
+	const char *help;
+};
+
+#define OPT_DESC(n, s, k, f, a, h) { n, s, k, f, a, h },
+static const struct opt_desc opt_table[] = { CRIU_OPTIONS(OPT_DESC) };
+#define NR_OPTS (sizeof(opt_table) / sizeof(opt_table[0]))
+
+static const char *const actions[] = { "dump", "restore", "check" };
+static const char *const later_actions[] = { "pre-dump", "page-server", "service", "swrk",
+					     "lazy-pages", "cpuinfo", "dedup", "exec", "show" };
+
+static int opt_has_arg(const struct opt_desc *d)
+{
+	if (d->kind == OPT_VERBOSE || (d->arg && d->arg[0] == '['))
+		return optional_argument;
+	return d->arg ? required_argument : no_argument;
+}
+
+/* "t:D:W:o:v::Rsdh..." from the table. */
+static void build_short_opts(char *buf, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < NR_OPTS && n + 4 < len; i++) {
+		const struct opt_desc *d = &opt_table[i];
+		int has = opt_has_arg(d);
+
+		if (!d->short_name)
+			continue;
+		buf[n++] = d->short_name;
+		if (has != no_argument)
+			buf[n++] = ':';
+		if (has == optional_argument)
+			buf[n++] = ':';
+	}
+	buf[n] = 0;
+}
+
+static int parse_number(const char *s, const char *what, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	if (errno || end == s || *end) {
+		pr_err("Invalid %s: '%s' is not a number\n", what, s);
+		return -1;
+	}
+	return 0;
+}
+
+static int apply_verbose(struct cr_options *o, const char *arg)
+{
+	long v;
+
+	if (!arg) {
+		o->log_level++;
+		return 0;
+	}
+	/* -vvv arrives as -v with argument "vv" */
+	if (arg[strspn(arg, "v")] == 0) {
+		o->log_level += strlen(arg) + 1;
+		return 0;
+	}
+	if (parse_number(arg, "verbosity", &v))
+		return -1;
+	o->log_level = v;
+	return 0;
+}
+
+static int apply_option(struct cr_options *o, const struct opt_desc *d, const char *arg)
+{
+	void *field = (char *)o + d->field;
+	long v;
+
+	switch (d->kind) {
+	case OPT_FLAG:
+		*(bool *)field = true;
+		return 0;
+	case OPT_INT:
+	case OPT_PID:
+		if (parse_number(arg, d->name, &v))
+			return -1;
+		if (v < 0 || v > INT_MAX || (d->kind == OPT_PID && v == 0)) {
+			pr_err("Invalid --%s value %ld\n", d->name, v);
+			return -1;
+		}
+		*(int *)field = v;
+		return 0;
+	case OPT_STR:
+		*(const char **)field = arg;
+		return 0;
+	case OPT_VERBOSE:
+		return apply_verbose(o, arg);
+	case OPT_HELP:
+		print_usage();
+		return 1;
+	case OPT_VERSION:
+		printf("Version: %s\n", CRIU_VERSION);
+		return 1;
+	case OPT_UNSUPPORTED:
+		pr_err("Option --%s is not supported yet\n", d->name);
+		return -1;
+	}
+	return -1;
+}
+
+static int check_action(const char *action)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+		if (!strcmp(action, actions[i]))
+			return 0;
+	for (i = 0; i < sizeof(later_actions) / sizeof(later_actions[0]); i++)
+		if (!strcmp(action, later_actions[i])) {
+			pr_err("Action '%s' is not supported yet\n", action);
+			return -1;
+		}
+	pr_err("Unknown action '%s'; see 'criu --help'\n", action);
+	return -1;
+}
+
+int parse_options(int argc, char **argv, struct cr_options *o)
+{
+	struct option longopts[NR_OPTS + 1];
+	char shortopts[NR_OPTS * 3 + 1];
+	size_t i;
+	int c, idx, ret;
+
+	memset(o, 0, sizeof(*o));
+	o->log_level = DEFAULT_LOGLEVEL;
+	o->timeout = 10;
+	for (i = 0; i < NR_OPTS; i++) {
+		longopts[i].name = opt_table[i].name;
+		longopts[i].has_arg = opt_has_arg(&opt_table[i]);
+		longopts[i].flag = NULL;
+		longopts[i].val = 256 + i;
+	}
+	memset(&longopts[NR_OPTS], 0, sizeof(longopts[0]));
+	build_short_opts(shortopts, sizeof(shortopts));
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, &idx)) != -1) {
+		const struct opt_desc *d = NULL;
+
+		if (c >= 256)
+			d = &opt_table[c - 256];
+		for (i = 0; !d && i < NR_OPTS; i++)
+			if (opt_table[i].short_name == c)
+				d = &opt_table[i];
+		if (!d) {
+			pr_err("Unknown or incomplete option '%s'; see 'criu --help'\n",
+			       argv[optind - 1]);
+			return -1;
+		}
+		ret = apply_option(o, d, optarg);
+		if (ret)
+			return ret;
+	}
+
+	if (optind >= argc) {
+		pr_err("No action given; see 'criu --help'\n");
+		return -1;
+	}
+	o->action = argv[optind];
+	if (optind + 1 < argc) {
+		pr_err("Unexpected argument '%s'\n", argv[optind + 1]);
+		return -1;
+	}
+	if (check_action(o->action))
+		return -1;
+	if (!o->images_dir)
+		o->images_dir = ".";
+	if (!o->work_dir)
+		o->work_dir = o->images_dir;
+	if (o->leave_running && o->leave_stopped) {
+		pr_err("--leave-running and --leave-stopped exclude each other\n");
+		return -1;
+	}
+	return 0;
+}
+
+void print_usage(void)
+{
+	size_t i;
+
+	printf("Usage:\n"
+	       "  criu dump -t PID [<options>]\n"
+	       "  criu restore [<options>]\n"
+	       "  criu check\n"
+	       "\nActions:\n"
+	       "  dump      checkpoint the process tree rooted at PID (-t) into image files\n"
+	       "  restore   restore the process tree from image files\n"
+	       "  check     check whether the kernel supports what criu needs\n"
+	       "\nOptions:\n");
+	for (i = 0; i < NR_OPTS; i++) {
+		const struct opt_desc *d = &opt_table[i];
+		char left[64];
+
+		if (d->kind == OPT_UNSUPPORTED)
+			continue;
+		snprintf(left, sizeof(left), "%c%c%s--%s%s%s", d->short_name ? '-' : ' ',
+			 d->short_name ? d->short_name : ' ', d->short_name ? "|" : " ", d->name,
+			 d->arg ? " " : "", d->arg ? d->arg : "");
+		printf("  %-30s %s\n", left, d->help);
+	}
+	printf("\nRecognised but not supported yet (refused):\n ");
+	for (i = 0; i < NR_OPTS; i++)
+		if (opt_table[i].kind == OPT_UNSUPPORTED)
+			printf(" --%s", opt_table[i].name);
+	printf("\n  actions:");
+	for (i = 0; i < sizeof(later_actions) / sizeof(later_actions[0]); i++)
+		printf(" %s", later_actions[i]);
+	printf("\n");
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * restore-internal.h - the restore context shared by criu/cr-restore.c and its helpers
+ * (restore-images.c, restore-files.c, restore-mem.c, restore-blob.c).
+ *
+ * One struct rst_ctx per `criu restore`: the checked images and, per task, what the task
+ * needs to rebuild itself. Everything in it is read-only once rst_read_images() returned 0,
+ * except the statistics. Code running in a forked task only touches its own rst_task.
+ */
+#ifndef CRIU_RESTORE_INTERNAL_H
+#define CRIU_RESTORE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core.pb-c.h"
+#include "fdinfo.pb-c.h"
+#include "fs.pb-c.h"
+#include "inventory.pb-c.h"
+#include "mm.pb-c.h"
+#include "pagemap.pb-c.h"
+#include "pstree.pb-c.h"
+#include "regfile.pb-c.h"
+
+#include "restore.h"
+#include "restorer.h"
+
+#define RST_PAGE_SIZE 4096UL
+
+/* PagemapEntry.flags */
+#define RST_PE_PARENT	(1u << 0)
+#define RST_PE_LAZY	(1u << 1)
+#define RST_PE_PRESENT	(1u << 2)
+
+struct rst_task {
+	pid_t pid;
+	PstreeEntry *pstree;		/* owned by rst_ctx.pstree */
+	TaskKobjIdsEntry *ids;
+	CoreEntry *core;
+	MmEntry *mm;
+	FsEntry *fs;
+	unsigned int pages_id;
+	PagemapEntry **pagemap;
+	size_t nr_pagemap;
+	uint64_t nr_pages;		/* pages in pages-<pages_id>.img */
+	FdinfoEntry **fds;
+	size_t nr_fds;
+	int max_fd;			/* highest target fd, -1 if none */
+};
+
+struct rst_stats {
+	uint32_t forking_time;		/* usec */
+	uint32_t restore_time;		/* usec */
+	uint64_t pages_restored;
+};
+
+struct rst_ctx {
+	const struct restore_opts *ro;
+	int dfd;			/* images directory */
+	InventoryEntry *inventory;
+	PstreeEntry **pstree;
+	size_t nr_pstree;
+	FileEntry **files;
+	size_t nr_files;
+	struct rst_task *tasks;
+	size_t nr_tasks;
+	struct rst_stats stats;
+};
+
+/* restore-images.c */
+int rst_read_images(struct rst_ctx *ctx);
+void rst_free_images(struct rst_ctx *ctx);
+const RegFileEntry *rst_find_reg(const struct rst_ctx *ctx, uint32_t id);
+
+/* restore-files.c: run in the forked task; keep[] are criu's fds to leave alone. */
+int rst_close_foreign_fds(const int *keep, int nr_keep);
+int rst_restore_fds(const struct rst_ctx *ctx, const struct rst_task *t);
+int rst_restore_fs(const struct rst_ctx *ctx, const struct rst_task *t);
+/* Open a file behind a mapping or the exe; checks it is the dumped file. Returns fd/-errno. */
+int rst_open_reg(const struct rst_ctx *ctx, uint32_t id, int flags, const char *what);
+
+/* restore-mem.c */
+struct rst_self_map {
+	uint64_t start;
+	uint64_t end;
+	unsigned int special;		/* VMA_AREA_VDSO / _VVAR / _VSYSCALL, or 0 */
+};
+int rst_read_self_maps(struct rst_self_map **out, size_t *nr);
+struct rst_mem {
+	struct rst_vma *vmas;		/* one per target VMA, in image order */
+	size_t nr_vmas;
+	uint64_t pages_restored;
+};
+int rst_premap(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_mem *mem);
+int rst_fill_pages(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_mem *mem);
+
+/* What the forked task tells criu just before it jumps into the restorer. */
+struct rst_report {
+	uint64_t area_start;		/* bootstrap area: blob, args, frame, stack */
+	uint64_t area_size;
+	uint64_t pages_restored;
+};
+
+/*
+ * restore-blob.c: never returns on success (the task becomes the dumped program). The
+ * report goes to report_fd, which is closed before the jump.
+ */
+int rst_jump_to_restorer(const struct rst_ctx *ctx, const struct rst_task *t,
+			 struct rst_mem *mem, int report_fd);
+
+/* cr-restore.c */
+uint64_t rst_now_usec(void);
+
+#endif /* CRIU_RESTORE_INTERNAL_H */

@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mem-restore.c - rebuild a task's private memory before it leaves criu's code ("premap").
+ *
+ * Runs in the forked task. First every target range is reserved with PROT_NONE
+ * placeholders over its free parts, so nothing criu maps from then on (including the
+ * premapped copies and the restorer) can land there. Then each private VMA is mapped
+ * somewhere else, read-write, and filled from pages-N.img with large preadv() calls that
+ * land straight in place. The restorer later moves the copies to their final addresses.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "image.h"
+#include "log.h"
+#include "restore-internal.h"
+#include "vma-status.h"
+
+#define RST_IOV_BATCH 1024
+
+int rst_read_self_maps(struct rst_self_map **out, size_t *nr)
+{
+	struct rst_self_map *arr = NULL, *tmp;
+	size_t n = 0, cap = 0;
+	char line[512];
+	FILE *f;
+
+	f = fopen("/proc/self/maps", "re");
+	if (!f) {
+		pr_perror("Can't open /proc/self/maps");
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long start, end;
+		char *name;
+
+		if (sscanf(line, "%lx-%lx", &start, &end) != 2)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			tmp = realloc(arr, cap * sizeof(*arr));
+			if (!tmp) {
+				free(arr);
+				fclose(f);
+				return -ENOMEM;
+			}
+			arr = tmp;
+		}
+		name = strchr(line, '[');
+		arr[n].start = start;
+		arr[n].end = end;
+		arr[n].special = 0;
+		if (name && !strncmp(name, "[vdso]", 6))
+			arr[n].special = VMA_AREA_VDSO;
+		else if (name && !strncmp(name, "[vvar", 5))
+			arr[n].special = VMA_AREA_VVAR;
+		else if (name && !strncmp(name, "[vsyscall]", 10))
+			arr[n].special = VMA_AREA_VSYSCALL;
+		n++;
+	}
+	fclose(f);
+	*out = arr;
+	*nr = n;
+	return 0;
+}
+
+static int place_holder(uint64_t start, uint64_t end)
+{
+	void *p;
+
+	p = mmap((void *)start, end - start, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p == MAP_FAILED) {
+		pr_perror("Can't reserve %#lx-%#lx for the task's memory", (long)start, (long)end);
+		return -errno;
+	}
+	return 0;
+}
+
+/* Cover [start, end) minus criu's own mappings with placeholders. */
+static int reserve_range(const struct rst_self_map *self, size_t nr_self, uint64_t start,
+			 uint64_t end)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < nr_self && start < end; i++) {
+		if (self[i].end <= start)
+			continue;
+		if (self[i].start >= end)
+			break;
+		if (self[i].start > start) {
+			ret = place_holder(start, self[i].start);
+			if (ret)
+				return ret;
+		}
+		start = self[i].end;
+	}
+	if (start < end)
+		return place_holder(start, end);
+	return 0;
+}
+
+/* Reserve every target range, adjacent VMAs as one range. */
+static int reserve_targets(const MmEntry *mm)
+{
+	struct rst_self_map *self;
+	size_t nr_self, i = 0;
+	int ret;
+
+	ret = rst_read_self_maps(&self, &nr_self);
+	if (ret)
+		return ret;
+	while (i < mm->n_vmas) {
+		uint64_t start = mm->vmas[i]->start, end = mm->vmas[i]->end;
+
+		for (i++; i < mm->n_vmas && mm->vmas[i]->start == end; i++)
+			end = mm->vmas[i]->end;
+		ret = reserve_range(self, nr_self, start, end);
+		if (ret)
+			break;
+	}
+	free(self);
+	return ret;
+}
+
+static int premap_one(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_vma *rv)
+{
+	int flags = MAP_PRIVATE | (v->flags & (MAP_GROWSDOWN | MAP_NORESERVE));
+	uint64_t len = v->end - v->start;
+	int fd = -1;
+	void *p;
+
+	if (v->status & VMA_FILE_PRIVATE) {
+		fd = rst_open_reg(ctx, v->shmid, v->has_fdflags ? (int)v->fdflags : O_RDONLY,
+				  "private file mapping");
+		if (fd < 0)
+			return fd;
+	} else {
+		flags |= MAP_ANONYMOUS;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, fd < 0 ? 0 : v->pgoff);
+	if (p == MAP_FAILED) {
+		pr_perror("Can't premap %#lx-%#lx", (long)v->start, (long)v->end);
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	if (fd >= 0)
+		close(fd);
+	rv->kind = RST_VMA_PREMAPPED;
+	rv->premap = (uint64_t)(unsigned long)p;
+	return 0;
+}
+
+static int prepare_vma(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_vma *rv)
+{
+	rv->start = v->start;
+	rv->end = v->end;
+	rv->pgoff = v->pgoff;
+	rv->prot = v->prot;
+	rv->flags = v->flags;
+	rv->madv = v->has_madv ? v->madv : 0;
+	rv->fd = -1;
+
+	if (v->status & (VMA_ANON_PRIVATE | VMA_FILE_PRIVATE))
+		return premap_one(ctx, v, rv);
+	if (v->status & VMA_AREA_VDSO) {
+		rv->kind = RST_VMA_VDSO;
+		return 0;
+	}
+	if (v->status & VMA_AREA_VVAR) {
+		rv->kind = RST_VMA_VVAR;
+		return 0;
+	}
+	/* File-shared: the restorer maps it in place; the fd stays open until then. */
+	rv->kind = RST_VMA_FILE_SHARED;
+	rv->fd = rst_open_reg(ctx, v->shmid, v->has_fdflags ? (int)v->fdflags : O_RDONLY,
+			      "shared file mapping");
+	return rv->fd < 0 ? rv->fd : 0;
+}
+
+int rst_premap(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_mem *mem)
+{
+	const MmEntry *mm = t->mm;
+	size_t i;
+	int ret;
+
+	mem->nr_vmas = mm->n_vmas;
+	mem->vmas = calloc(mm->n_vmas ? mm->n_vmas : 1, sizeof(*mem->vmas));
+	if (!mem->vmas)
+		return -ENOMEM;
+	ret = reserve_targets(mm);
+	if (ret)
+		return ret;
+	for (i = 0; i < mm->n_vmas; i++) {
+		ret = prepare_vma(ctx, mm->vmas[i], &mem->vmas[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Index of the VMA holding addr; pagemap entries were checked to lie in premapped ones. */
+static size_t vma_index(const struct rst_mem *mem, uint64_t addr)
+{
+	size_t lo = 0, hi = mem->nr_vmas;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (addr < mem->vmas[mid].start)
+			hi = mid;
+		else if (addr >= mem->vmas[mid].end)
+			lo = mid + 1;
+		else
+			return mid;
+	}
+	return 0;
+}
+
+/* Read nr iovecs' worth from the pages file at *off, retrying short reads. */
+static int read_batch(int fd, const char *path, struct iovec *iov, int nr, off_t *off)
+{
+	while (nr > 0) {
+		ssize_t n = preadv(fd, iov, nr, *off);
+
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			pr_perror("%s: can't read pages at offset %ld", path, (long)*off);
+			return n < 0 ? -errno : -EIO;
+		}
+		*off += n;
+		while (nr > 0 && (size_t)n >= iov->iov_len) {
+			n -= iov->iov_len;
+			iov++;
+			nr--;
+		}
+		if (nr > 0) {
+			iov->iov_base = (char *)iov->iov_base + n;
+			iov->iov_len -= n;
+		}
+	}
+	return 0;
+}
+
+/* Append [dst, dst+len) to the batch, merging with the last piece when contiguous. */
+static int add_piece(struct iovec *iov, int *nr, void *dst, size_t len)
+{
+	if (*nr && (char *)iov[*nr - 1].iov_base + iov[*nr - 1].iov_len == (char *)dst) {
+		iov[*nr - 1].iov_len += len;
+		return 0;
+	}
+	if (*nr == RST_IOV_BATCH)
+		return -ENOSPC;
+	iov[*nr].iov_base = dst;
+	iov[*nr].iov_len = len;
+	(*nr)++;
+	return 0;
+}
+
+static int fill_from(int fd, const char *path, const struct rst_task *t, struct rst_mem *mem)
+{
+	static struct iovec iov[RST_IOV_BATCH];
+	off_t off = 0;
+	int nr = 0, ret;
+	size_t i;
+
+	for (i = 0; i < t->nr_pagemap; i++) {
+		uint64_t addr = t->pagemap[i]->vaddr;
+		uint64_t end = addr + (uint64_t)t->pagemap[i]->nr_pages * RST_PAGE_SIZE;
+
+		while (addr < end) {
+			const struct rst_vma *v = &mem->vmas[vma_index(mem, addr)];
+			uint64_t chunk_end = end < v->end ? end : v->end;
+			void *dst = (void *)(unsigned long)(v->premap + (addr - v->start));
+
+			if (add_piece(iov, &nr, dst, chunk_end - addr)) {
+				ret = read_batch(fd, path, iov, nr, &off);
+				if (ret)
+					return ret;
+				nr = 0;
+				continue;
+			}
+			mem->pages_restored += (chunk_end - addr) / RST_PAGE_SIZE;
+			addr = chunk_end;
+		}
+	}
+	return nr ? read_batch(fd, path, iov, nr, &off) : 0;
+}
+
+int rst_fill_pages(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_mem *mem)
+{
+	struct cr_img *img;
+	int ret;
+
+	if (!t->nr_pagemap)
+		return 0;
+	img = open_image_at(ctx->dfd, CR_FD_PAGES, O_RSTR, t->pages_id);
+	if (!img)
+		return -EIO;
+	ret = fill_from(img_raw_fd(img), img_path(img), t, mem);
+	close_image(img);
+	if (!ret)
+		pr_info("%d: restored %lu pages\n", t->pid, (unsigned long)mem->pages_restored);
+	return ret;
+}

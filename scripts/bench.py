@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""make bench: wall time of criu dump and restore for a small process and for 1 GiB of random
+anonymous memory, with images on /dev/shm and on disk. Each restored memhog checks every byte
+(a checksum taken before the dump) and the bench fails if one differs."""
+import ctypes
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CRIU = os.path.join(ROOT, "criu", "criu")
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def build(work):
+    memhog = os.path.join(work, "memhog")
+    subprocess.run(["gcc", "-O2", "-o", memhog, os.path.join(ROOT, "scripts/bench/memhog.c")],
+                   check=True)
+    return memhog
+
+
+def wait_pidfile(path, timeout=60):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            with open(path) as f:
+                txt = f.read().strip()
+            if txt:
+                return int(txt)
+        except FileNotFoundError:
+            pass
+        time.sleep(0.01)
+    raise RuntimeError("workload did not start")
+
+
+def wait_gone(pid):
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+    for _ in range(500):
+        if not os.path.exists("/proc/%d" % pid):
+            return
+        time.sleep(0.01)
+
+
+def reap_status(pid, timeout=120):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            got, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return None
+        if got == pid:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.01)
+    raise RuntimeError("restored workload did not exit")
+
+
+def run_criu(args):
+    t0 = time.perf_counter()
+    r = subprocess.run([CRIU] + args, capture_output=True, text=True)
+    dt = time.perf_counter() - t0
+    if r.returncode != 0:
+        raise RuntimeError("criu %s failed: %s" % (args[0], r.stderr.strip()[-2000:]))
+    return dt
+
+
+def one_round(memhog, mib, imgroot):
+    work = tempfile.mkdtemp(dir=imgroot, prefix="criu-bench.")
+    try:
+        pidfile = os.path.join(work, "pid")
+        proc = subprocess.Popen([memhog, str(mib), pidfile], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        pid = wait_pidfile(pidfile)
+        img = os.path.join(work, "img")
+        t_dump = run_criu(["dump", "-t", str(pid), "-D", img, "-o", "dump.log", "-v4"])
+        proc.wait()
+        wait_gone(pid)
+        t_rst = run_criu(["restore", "-D", img, "-d", "-o", "restore.log", "-v4"])
+        os.kill(pid, signal.SIGTERM)
+        code = reap_status(pid)
+        if code != 0:
+            raise RuntimeError("restored memhog (%d MiB) found its memory changed" % mib)
+        return t_dump, t_rst
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2]
+
+
+def main():
+    if os.geteuid() != 0:
+        print("bench needs root", file=sys.stderr)
+        return 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    work = tempfile.mkdtemp(prefix="criu-bench-bin.")
+    memhog = build(work)
+    disk = os.environ.get("BENCH_DISK_DIR", "/var/tmp")
+    cases = [("small (1 MiB)", 1, "/dev/shm", 5), ("1 GiB random", 1024, "/dev/shm", 3),
+             ("1 GiB random", 1024, disk, 3)]
+    print("%-16s %-10s %10s %10s %12s %12s" %
+          ("workload", "images", "dump ms", "restore ms", "dump GiB/s", "rst GiB/s"))
+    for name, mib, where, rounds in cases:
+        res = [one_round(memhog, mib, where) for _ in range(rounds)]
+        d, r = median([x[0] for x in res]), median([x[1] for x in res])
+        gib = mib / 1024.0
+        print("%-16s %-10s %10.1f %10.1f %12s %12s" %
+              (name, where, d * 1000, r * 1000,
+               "%.2f" % (gib / d) if mib >= 1024 else "-",
+               "%.2f" % (gib / r) if mib >= 1024 else "-"))
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * memhog.c - a workload for bench and the big-memory test: fills N MiB of anonymous memory
+ * with pseudo-random bytes, writes its pid to a file once ready, and on SIGTERM recomputes a
+ * checksum of every byte and exits 0 only if it matches the one taken before the checkpoint.
+ * usage: memhog MIB PIDFILE
+ */
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t got_term;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	got_term = 1;
+}
+
+static uint64_t checksum(const uint64_t *p, size_t words)
+{
+	uint64_t h = 1469598103934665603ull;
+	size_t i;
+
+	for (i = 0; i < words; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t *mem, x = 0x9e3779b97f4a7c15ull, sum;
+	size_t size, words, i;
+	sigset_t none;
+	FILE *f;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: memhog MIB PIDFILE\n");
+		return 2;
+	}
+	size = strtoul(argv[1], NULL, 10) << 20;
+	words = size / 8;
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return 2;
+	for (i = 0; i < words; i++) { /* xorshift64: fast, and incompressible enough */
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		mem[i] = x;
+	}
+	sum = checksum(mem, words);
+	signal(SIGTERM, on_term);
+	f = fopen(argv[2], "w");
+	if (!f)
+		return 2;
+	fprintf(f, "%d\n", getpid());
+	fclose(f);
+	sigemptyset(&none);
+	while (!got_term)
+		sigsuspend(&none);
+	if (checksum(mem, words) != sum) {
+		fprintf(stderr, "memhog: memory changed across checkpoint/restore\n");
+		return 1;
+	}
+	return 0;
+}

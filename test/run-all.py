@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""`make test`: run every test group and add up the results.
+
+Groups: unit (executables in build/test/unit/ and build/compel/test/), zdtm (test/zdtm.py
+run -a --keep-going) and others (test/others/*.sh, each given the kept images of the env00
+dump as $1; exit 0 passes, 77 skips, anything else fails). Every program is expected to end
+with a line "N passed, N failed[, N skipped]"; its exit status has the last word. The
+final line is "N passed, N failed" (", N skipped" when any were), and the exit status is 1
+if anything failed.
+"""
+
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+UNIT_DIRS = ["build/test/unit", "build/compel/test"]
+OTHERS_DIR = "test/others"
+OTHERS_IMAGES = "build/test/dumps/env00"
+SKIP_STATUS = 77
+
+UNIT_TIMEOUT = 300
+ZDTM_TIMEOUT = 1800
+OTHERS_TIMEOUT = 300
+
+SUMMARY_RE = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$")
+
+
+class Counts:
+    def __init__(self):
+        self.passed = self.failed = self.skipped = 0
+
+    def add(self, other):
+        self.passed += other.passed
+        self.failed += other.failed
+        self.skipped += other.skipped
+
+    def __str__(self):
+        text = "%d passed, %d failed" % (self.passed, self.failed)
+        if self.skipped:
+            text += ", %d skipped" % self.skipped
+        return text
+
+
+def summary_of(output, status):
+    """Counts from a program's last summary line, reconciled with its exit status."""
+    c = Counts()
+    lines = [l for l in output.splitlines() if l.strip()]
+    m = SUMMARY_RE.match(lines[-1]) if lines else None
+    if m:
+        c.passed, c.failed = int(m.group(1)), int(m.group(2))
+        c.skipped = int(m.group(3) or 0)
+    if status != 0 and c.failed == 0:
+        c.failed = 1        # it failed without saying what: count the program itself
+    elif status == 0 and not m:
+        c.passed = 1
+    return c
+
+
+def run_program(argv, timeout):
+    """(exit status, combined output); a timeout counts as a failure with status -1."""
+    try:
+        res = subprocess.run(argv, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, timeout=timeout, errors="replace")
+        return res.returncode, res.stdout
+    except subprocess.TimeoutExpired as e:
+        out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else e.stdout
+        return -1, (out or "") + "\n(killed after %d s)\n" % timeout
+
+
+def show_tail(output, n=20):
+    for line in output.splitlines()[-n:]:
+        print("#   " + line)
+
+
+def unit_group():
+    total = Counts()
+    progs = []
+    for d in UNIT_DIRS:
+        path = os.path.join(ROOT, d)
+        if not os.path.isdir(path):
+            continue
+        for name in sorted(os.listdir(path)):
+            prog = os.path.join(path, name)
+            if os.path.isfile(prog) and os.access(prog, os.X_OK):
+                progs.append(prog)
+    if not progs:
+        print("# unit: no test programs in %s" % " or ".join(UNIT_DIRS))
+    for prog in progs:
+        rel = os.path.relpath(prog, ROOT)
+        status, output = run_program([prog], UNIT_TIMEOUT)
+        c = summary_of(output, status)
+        print("%s - %s: %s" % ("ok" if status == 0 else "not ok", rel, c))
+        if status != 0:
+            show_tail(output)
+        total.add(c)
+    return total
+
+
+def zdtm_group():
+    """Streams the runner's TAP lines as they come; the last line holds the counts."""
+    argv = [sys.executable, os.path.join(ROOT, "test", "zdtm.py"), "run", "-a", "--keep-going"]
+    lines = []
+    proc = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, errors="replace")
+    try:
+        for line in proc.stdout:
+            print(line, end="", flush=True)
+            lines.append(line)
+        status = proc.wait(timeout=ZDTM_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        status = -1
+    return summary_of("".join(lines), status)
+
+
+def others_group():
+    total = Counts()
+    scripts_dir = os.path.join(ROOT, OTHERS_DIR)
+    scripts = sorted(f for f in os.listdir(scripts_dir) if f.endswith(".sh")) \
+        if os.path.isdir(scripts_dir) else []
+    images = os.path.join(ROOT, OTHERS_IMAGES)
+    have_images = os.path.exists(os.path.join(images, "inventory.img"))
+    for name in scripts:
+        rel = os.path.join(OTHERS_DIR, name)
+        if not have_images:
+            print("ok - %s # SKIP no images in %s (the zdtm env00 dump failed?)" %
+                  (rel, OTHERS_IMAGES))
+            total.skipped += 1
+            continue
+        status, output = run_program(["bash", os.path.join(ROOT, rel), images],
+                                     OTHERS_TIMEOUT)
+        if status == SKIP_STATUS:
+            reason = output.strip().splitlines()[-1] if output.strip() else "no reason given"
+            print("ok - %s # SKIP %s" % (rel, reason))
+            total.skipped += 1
+        elif status == 0:
+            print("ok - %s" % rel)
+            total.passed += 1
+        else:
+            print("not ok - %s: exit %d" % (rel, status))
+            show_tail(output)
+            total.failed += 1
+    return total
+
+
+def main():
+    total = Counts()
+    results = []
+    for name, group in (("unit", unit_group), ("zdtm", zdtm_group), ("others", others_group)):
+        print("# ==== %s" % name, flush=True)
+        c = group()
+        results.append((name, c))
+        total.add(c)
+        sys.stdout.flush()
+    print("# ==== summary")
+    for name, c in results:
+        print("# %-7s %s" % (name + ":", c))
+    print(total)
+    return 1 if total.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

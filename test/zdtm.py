@@ -1,0 +1,521 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""ZDTM runner: checkpoint and restore each test program with criu/criu and let it judge.
+
+For each test: start it (it daemonizes and writes a pidfile once ready), snapshot its maps
+and fds, `criu dump`, check what the flavour expects of the original task, `criu restore
+-d`, compare maps and fds with the snapshot, send SIGTERM and read the test's verdict.
+The runner is a child subreaper, so daemonized and restored tests are its children: it
+reaps them itself and their pids are free again at once. Python 3 standard library only.
+
+A test is a program test/zdtm/static/NAME.c, built into build/test/zdtm/static/NAME. An
+optional NAME.desc (JSON) adjusts it:
+  "dump_opts", "restore_opts": extra criu options (lists of strings);
+  "flavor": "h" (dump kills the task), "leave-running" (-R) or "leave-stopped" (-s);
+  "binary": run another test's program under this name (a flavour of an existing test);
+  "skip": a reason not to run it.
+Dumps are kept in build/test/dumps/NAME until the next run (test/others/ decodes env00's).
+"""
+
+import argparse
+import ctypes
+import glob
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SRC_DIR = os.path.join(ROOT, "test")
+BUILD_DIR = os.path.join(ROOT, "build", "test")
+RUN_DIR = os.path.join(BUILD_DIR, "zdtm-run")    # pidfiles, outfiles, test logs
+DUMP_DIR = os.path.join(BUILD_DIR, "dumps")      # kept: test/others/*.sh decode them
+
+PR_SET_CHILD_SUBREAPER = 36
+START_TIMEOUT = 20
+SETTLE = 0.05           # after the pidfile: lets the test enter its wait before the dump
+CRIU_TIMEOUT = 120
+EXIT_TIMEOUT = 30
+GONE_TIMEOUT = 10
+
+FLAVORS = {
+    "h": [],
+    "leave-running": ["-R"],
+    "leave-stopped": ["-s"],
+}
+
+
+class TestFailure(Exception):
+    """A reason (the first argument) and optional detail lines."""
+
+    def lines(self):
+        return [str(a) for a in self.args]
+
+
+class Test:
+    """One test: a name like zdtm/static/env00 and what its optional .desc asks for."""
+
+    def __init__(self, name, flavor_override=None):
+        self.name = name
+        self.short = os.path.basename(name)
+        self.desc = {}
+        desc_path = os.path.join(SRC_DIR, name + ".desc")
+        if os.path.exists(desc_path):
+            with open(desc_path) as f:
+                self.desc = json.load(f)
+        binary = self.desc.get("binary", self.short)
+        self.binary = os.path.join(BUILD_DIR, os.path.dirname(name), binary)
+        self.flavor = flavor_override or self.desc.get("flavor") or self._flavor_from_opts()
+        if self.flavor not in FLAVORS:
+            raise ValueError("%s: unknown flavor %s" % (name, self.flavor))
+        self.dump_opts = list(self.desc.get("dump_opts", []))
+        for opt in FLAVORS[self.flavor]:
+            if opt not in self.dump_opts:
+                self.dump_opts.append(opt)
+        self.restore_opts = list(self.desc.get("restore_opts", []))
+        self.skip = self.desc.get("skip")
+        self.work = os.path.join(RUN_DIR, self.short)
+        self.dump_dir = os.path.join(DUMP_DIR, self.short)
+        self.pidfile = os.path.join(self.work, "test.pid")
+        self.outfile = os.path.join(self.work, "test.out")
+        self.restore_pidfile = os.path.join(self.work, "restore.pid")
+
+    def _flavor_from_opts(self):
+        opts = self.desc.get("dump_opts", [])
+        if "-R" in opts or "--leave-running" in opts:
+            return "leave-running"
+        if "-s" in opts or "--leave-stopped" in opts:
+            return "leave-stopped"
+        return "h"
+
+
+def all_tests():
+    """Every test program (a .c file) and every alias (a .desc naming another binary)."""
+    names = set()
+    for path in glob.glob(os.path.join(SRC_DIR, "zdtm", "static", "*.c")):
+        names.add("zdtm/static/" + os.path.basename(path)[:-2])
+    for path in glob.glob(os.path.join(SRC_DIR, "zdtm", "static", "*.desc")):
+        with open(path) as f:
+            if "binary" in json.load(f):
+                names.add("zdtm/static/" + os.path.basename(path)[:-5])
+    return sorted(names)
+
+
+def normalize_name(name):
+    name = name.rstrip("/")
+    for prefix in ("./", "test/"):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+    if "/" not in name:
+        name = "zdtm/static/" + name
+    return name
+
+
+# ---- processes --------------------------------------------------------------------------
+
+def proc_state(pid):
+    """The one-letter state from /proc/PID/stat, or None if there is no such task."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            stat = f.read()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return stat[stat.rindex(")") + 2]
+
+
+def reap(pid, timeout):
+    """Wait until pid is gone: reap it if it is our child. Returns its wait status or None."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            got, status = os.waitpid(pid, os.WNOHANG)
+            if got == pid:
+                return status
+        except ChildProcessError:
+            if proc_state(pid) is None:
+                return None
+        if time.monotonic() > deadline:
+            raise TestFailure("task %d still exists after %d s" % (pid, timeout))
+        time.sleep(0.02)
+
+
+def kill_and_reap(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    try:
+        reap(pid, GONE_TIMEOUT)
+    except TestFailure:
+        pass
+
+
+def our_children():
+    me = str(os.getpid())
+    kids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/status" % entry) as f:
+                for line in f:
+                    if line.startswith("PPid:"):
+                        if line.split()[1] == me:
+                            kids.append(int(entry))
+                        break
+        except OSError:
+            continue
+    return kids
+
+
+def cleanup_children():
+    """Kill and reap whatever a test or criu left behind (we are their subreaper)."""
+    left = our_children()
+    for pid in left:
+        kill_and_reap(pid)
+    while True:
+        try:
+            got, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if got == 0:
+            break
+    return left
+
+
+def become_subreaper():
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        err = ctypes.get_errno()
+        sys.exit("zdtm.py: prctl(PR_SET_CHILD_SUBREAPER): %s" % os.strerror(err))
+
+
+# ---- snapshots of maps and fds ----------------------------------------------------------
+
+def read_maps(pid):
+    """(start, end, perms, offset, path) per VMA, adjacent compatible VMAs merged."""
+    vmas = []
+    with open("/proc/%d/maps" % pid) as f:
+        for line in f:
+            fields = line.split(None, 5)
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            path = fields[5].strip() if len(fields) > 5 else ""
+            offset = int(fields[2], 16) if path and not path.startswith("[") else 0
+            vma = [start, end, fields[1], offset, path]
+            if vmas:
+                prev = vmas[-1]
+                contiguous = (not path or path.startswith("[") or
+                              prev[3] + (prev[1] - prev[0]) == offset)
+                if prev[1] == start and prev[2] == vma[2] and prev[4] == path and contiguous:
+                    prev[1] = end
+                    continue
+            vmas.append(vma)
+    return ["%x-%x %s %x %s" % tuple(v) for v in vmas]
+
+
+def read_fds(pid):
+    """{fd: "target pos=N flags=N"}, kernel object numbers of pipes/sockets left out."""
+    fds = {}
+    fd_dir = "/proc/%d/fd" % pid
+    for fd in sorted(os.listdir(fd_dir), key=int):
+        try:
+            target = os.readlink(os.path.join(fd_dir, fd))
+            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
+                info = dict(line.split(":", 1) for line in f if ":" in line)
+        except OSError:
+            continue
+        target = re.sub(r"^(pipe|socket|net):\[\d+\]$", r"\1", target)
+        fds[int(fd)] = "%s pos=%s flags=%s" % (target, info.get("pos", "?").strip(),
+                                               info.get("flags", "?").strip())
+    return fds
+
+
+# Fields of /proc/PID/status that a checkpoint must not change. SigBlk is left out: a test
+# caught between sigprocmask() and sigsuspend() shows another mask than inside it.
+STATUS_FIELDS = ("PPid", "Threads", "SigIgn", "SigCgt", "Uid", "Gid", "Groups", "CapInh",
+                 "CapPrm", "CapEff", "CapBnd", "NoNewPrivs", "Seccomp")
+
+
+def read_status(pid):
+    status = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in STATUS_FIELDS:
+                status[key] = " ".join(value.split())
+    return status
+
+
+def read_limits(pid):
+    with open("/proc/%d/limits" % pid) as f:
+        return [" ".join(l.split()) for l in f.read().splitlines()[1:]]
+
+
+def snapshot(pid):
+    return {"maps": read_maps(pid), "fds": read_fds(pid), "status": read_status(pid),
+            "limits": read_limits(pid)}
+
+
+def compare_snapshots(before, after, when):
+    """Differences as lines; the first line says what and when."""
+    problems = []
+    lost = [m for m in before["maps"] if m not in after["maps"]]
+    new = [m for m in after["maps"] if m not in before["maps"]]
+    if lost or new:
+        problems.append("maps differ %s (- before, + after):" % when)
+        problems += ["  - " + m for m in lost[:10]] + ["  + " + m for m in new[:10]]
+    for fd in sorted(set(before["fds"]) | set(after["fds"])):
+        old, cur = before["fds"].get(fd), after["fds"].get(fd)
+        if old != cur:
+            problems.append("fd %d differs %s: was %s, now %s" % (fd, when, old, cur))
+    for key in STATUS_FIELDS:
+        old, cur = before["status"].get(key), after["status"].get(key)
+        if old != cur:
+            problems.append("status %s differs %s: was %s, now %s" % (key, when, old, cur))
+    for old, cur in zip(before["limits"], after["limits"]):
+        if old != cur:
+            problems.append("limit differs %s: was '%s', now '%s'" % (when, old, cur))
+    return problems
+
+
+# ---- one test ---------------------------------------------------------------------------
+
+def run_criu(args, test, log_name, criu):
+    """Run criu in the dump dir (so -o lands there either way); its stdout/stderr to a file."""
+    out_path = os.path.join(test.dump_dir, log_name + ".out")
+    with open(out_path, "w") as out:
+        try:
+            res = subprocess.run([criu] + args, cwd=test.dump_dir, stdin=subprocess.DEVNULL,
+                                 stdout=out, stderr=subprocess.STDOUT, timeout=CRIU_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise TestFailure("criu %s ran over %d s" % (args[0], CRIU_TIMEOUT))
+    if res.returncode != 0:
+        raise TestFailure("criu %s exited with %d" % (args[0], res.returncode))
+
+
+def read_pidfile(path):
+    with open(path) as f:
+        return int(f.read().strip())
+
+
+def start_test(test):
+    log = open(os.path.join(test.work, "launcher.log"), "w")
+    with log:
+        proc = subprocess.Popen([test.binary, "--pidfile=" + test.pidfile,
+                                 "--outfile=" + test.outfile], cwd=test.work,
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        try:
+            rc = proc.wait(timeout=START_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise TestFailure("test did not get ready in %d s" % START_TIMEOUT)
+    if rc != 0 or not os.path.exists(test.pidfile):
+        raise TestFailure("test failed to start (exit %d)" % rc)
+    time.sleep(SETTLE)
+    return read_pidfile(test.pidfile)
+
+
+def check_after_dump(test, pid, before):
+    """What the flavour promises about the original task; then make its pid free."""
+    if test.flavor == "h":
+        try:
+            reap(pid, GONE_TIMEOUT)
+        except TestFailure:
+            raise TestFailure("task %d still alive after criu dump" % pid)
+        return
+    state = proc_state(pid)
+    if test.flavor == "leave-running" and (state is None or state in "TtZX"):
+        raise TestFailure("task %d is %s after dump -R, expected running" %
+                          (pid, state or "gone"))
+    if test.flavor == "leave-stopped" and state != "T":
+        raise TestFailure("task %d is %s after dump -s, expected stopped (T)" %
+                          (pid, state or "gone"))
+    # Cured and left alone, the original must look as it did: no parasite left behind.
+    problems = compare_snapshots(before, snapshot(pid), "after dump (%s)" % test.flavor)
+    if problems:
+        raise TestFailure(*problems)
+    kill_and_reap(pid)
+    if proc_state(pid) is not None:
+        raise TestFailure("task %d survived SIGKILL after dump" % pid)
+
+
+def dump_and_restore(test, pid, before, criu):
+    try:
+        run_criu(["dump", "-t", str(pid), "-D", test.dump_dir, "-v4", "-o", "dump.log"] +
+                 test.dump_opts, test, "dump", criu)
+    except TestFailure as e:
+        # A failed dump must leave the task running as before: say whether it did.
+        state = proc_state(pid)
+        raise TestFailure("%s; the task is %s afterwards" %
+                          (e, "gone" if state is None else "in state " + state))
+    check_after_dump(test, pid, before)
+    if not os.path.exists(os.path.join(test.dump_dir, "inventory.img")):
+        raise TestFailure("criu dump left no inventory.img")
+    run_criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore.log", "-d",
+              "--pidfile=" + test.restore_pidfile] + test.restore_opts, test, "restore", criu)
+    try:
+        new_pid = read_pidfile(test.restore_pidfile)
+    except (OSError, ValueError):
+        raise TestFailure("criu restore wrote no usable pidfile")
+    if new_pid != pid:
+        raise TestFailure("restored pid is %d, expected %d" % (new_pid, pid))
+    state = proc_state(pid)
+    if state is None or state in "TtZX":
+        raise TestFailure("restored task %d is %s" % (pid, state or "gone"))
+
+
+def finish_test(test, pid):
+    """SIGTERM, wait for the exit, read the verdict. Returns a list of problems."""
+    problems = []
+    os.kill(pid, signal.SIGTERM)
+    try:
+        status = reap(pid, EXIT_TIMEOUT)
+    except TestFailure:
+        return problems + ["test did not exit within %d s of SIGTERM" % EXIT_TIMEOUT]
+    if status is not None and os.WIFSIGNALED(status):
+        problems.append("test was killed by signal %d" % os.WTERMSIG(status))
+    try:
+        with open(test.outfile) as f:
+            verdict = f.read().strip()
+    except FileNotFoundError:
+        verdict = ""
+    if not verdict.startswith("PASS"):
+        problems.append(verdict.splitlines()[0] if verdict else "test wrote no verdict")
+    return problems
+
+
+def run_one(test, criu):
+    """Returns None on success, else the reason (a list of lines)."""
+    for d in (test.work, test.dump_dir):
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+    if not os.access(test.binary, os.X_OK):
+        return ["no test binary %s: run make" % os.path.relpath(test.binary, ROOT)]
+    if not os.access(criu, os.X_OK):
+        return ["no criu binary at %s: run make" % os.path.relpath(criu, ROOT)]
+    pid = None
+    try:
+        pid = start_test(test)
+        before = snapshot(pid)
+        dump_and_restore(test, pid, before, criu)
+        problems = compare_snapshots(before, snapshot(pid), "after restore")
+        problems += finish_test(test, pid)
+        return problems or None
+    except TestFailure as e:
+        return e.lines()
+    finally:
+        if pid is not None and proc_state(pid) is not None:
+            kill_and_reap(pid)
+        cleanup_children()
+
+
+# ---- reporting --------------------------------------------------------------------------
+
+def tail(path, n):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read().splitlines()[-n:]
+    except OSError:
+        return []
+
+
+def print_diagnostics(test):
+    """criu's Error lines and log tails, and the test's log, as TAP comments."""
+    for action in ("dump", "restore"):
+        log = tail(os.path.join(test.dump_dir, action + ".log"), 100000)
+        out = tail(os.path.join(test.dump_dir, action + ".out"), 100000)
+        out = [l for l in out if l not in log]     # criu may echo its errors to stderr
+        for name, lines in ((action + ".log", log), ("criu " + action + " output", out)):
+            if not lines:
+                continue
+            errors = [l for l in lines if "Error" in l]
+            if errors:
+                print("# ---- %s: Error lines" % name)
+                for line in errors[:20]:
+                    print("#   " + line)
+            print("# ---- %s: last lines" % name)
+            for line in lines[-15:]:
+                print("#   " + line)
+    lines = tail(test.outfile + ".log", 10)
+    if lines:
+        print("# ---- test log")
+        for line in lines:
+            print("#   " + line)
+
+
+def run(args):
+    if os.geteuid() != 0:
+        print("# zdtm.py needs root (criu dump/restore); all tests skipped")
+        print("0 passed, 0 failed, %d skipped" % len(args.names))
+        return 0
+    become_subreaper()
+    passed = failed = skipped = 0
+    for n, name in enumerate(args.names, 1):
+        try:
+            test = Test(name, args.flavor)
+        except (OSError, ValueError) as e:
+            print("not ok %d - %s: bad test description: %s" % (n, name, e))
+            failed += 1
+            continue
+        if test.skip:
+            print("ok %d - %s # SKIP %s" % (n, name, test.skip))
+            skipped += 1
+            continue
+        started = time.monotonic()
+        problems = run_one(test, args.criu)
+        took = time.monotonic() - started
+        if problems is None:
+            print("ok %d - %s (%s, %.1f s)" % (n, name, test.flavor, took))
+            passed += 1
+        else:
+            print("not ok %d - %s: %s" % (n, name, problems[0]))
+            for line in problems[1:]:
+                print("#   " + line)
+            print_diagnostics(test)
+            failed += 1
+        sys.stdout.flush()
+        if failed and not args.keep_going:
+            break
+    summary = "%d passed, %d failed" % (passed, failed)
+    if skipped:
+        summary += ", %d skipped" % skipped
+    print(summary)
+    return 1 if failed else 0
+
+
+def main():
+    p = argparse.ArgumentParser(description="Checkpoint/restore test runner")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="run tests")
+    r.add_argument("-t", "--test", action="append", default=[], help="zdtm/static/NAME")
+    r.add_argument("-a", "--all", action="store_true", help="run every test")
+    r.add_argument("-f", "--flavor", choices=sorted(FLAVORS), help="force a flavour")
+    r.add_argument("-k", "--keep-going", action="store_true", help="go on after a failure")
+    r.add_argument("--criu", default=os.environ.get("ZDTM_CRIU",
+                                                   os.path.join(ROOT, "criu", "criu")),
+                   help="criu binary (default: $ZDTM_CRIU, else criu/criu of this tree)")
+    sub.add_parser("list", help="list tests")
+    args = p.parse_args()
+
+    if args.cmd == "list":
+        print("\n".join(all_tests()))
+        return 0
+    names = all_tests() if args.all else []
+    names += [normalize_name(t) for t in args.test if normalize_name(t) not in names]
+    if not names:
+        p.error("no tests: give -t NAME or -a")
+    args.names = names
+    args.criu = os.path.abspath(args.criu)
+    try:
+        return run(args)
+    finally:
+        cleanup_children()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The test side of the ZDTM protocol: option parsing, daemonizing with a readiness pipe,
+ * the pidfile, waiting for SIGTERM and writing the verdict. See zdtmtst.h.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "zdtmtst.h"
+
+volatile sig_atomic_t test_sig_received;
+const char *test_name = "zdtm";
+
+static const char *opt_pidfile;
+static const char *opt_outfile;
+static int ready_fd = -1;	/* write end of the readiness pipe, in the test process */
+static int verdict_given;
+static int failed;
+
+static void usage(const char *prog, int status)
+{
+	fprintf(status ? stderr : stdout,
+		"Usage: %s [--pidfile=FILE] [--outfile=FILE] [-h]\n"
+		"  --pidfile=FILE  daemonize; FILE gets the test's pid once it is ready\n"
+		"  --outfile=FILE  write PASS or FAIL there; log to FILE.log\n"
+		"Without --pidfile the test runs in the foreground: send it SIGTERM to finish.\n",
+		prog);
+	exit(status);
+}
+
+static void parse_options(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "pidfile", required_argument, NULL, 'p' },
+		{ "outfile", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			opt_pidfile = optarg;
+			break;
+		case 'o':
+			opt_outfile = optarg;
+			break;
+		case 'h':
+			usage(argv[0], 0);
+			break;
+		default:
+			usage(argv[0], 2);
+		}
+	}
+	if (optind != argc)
+		usage(argv[0], 2);
+}
+
+static void sigterm_handler(int sig)
+{
+	(void)sig;
+	test_sig_received = 1;
+}
+
+/* No SA_RESTART: a test sleeping in a syscall must see EINTR when SIGTERM comes. */
+static void install_handler(void)
+{
+	struct sigaction sa = { .sa_handler = sigterm_handler };
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL)) {
+		perror("zdtm: sigaction(SIGTERM)");
+		exit(1);
+	}
+}
+
+/* stdin from /dev/null, stdout and stderr to OUTFILE.log, so the test holds few fds. */
+static void redirect_stdio(void)
+{
+	char log[PATH_MAX];
+	int fd;
+
+	fd = open("/dev/null", O_RDONLY);
+	if (fd < 0 || dup2(fd, 0) < 0) {
+		perror("zdtm: /dev/null");
+		exit(1);
+	}
+	if (fd != 0)
+		close(fd);
+	if (!opt_outfile)
+		return;
+
+	snprintf(log, sizeof(log), "%s.log", opt_outfile);
+	fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "zdtm: can't open %s: %m\n", log);
+		exit(1);
+	}
+	if (dup2(fd, 1) < 0 || dup2(fd, 2) < 0) {
+		perror("zdtm: dup2");
+		exit(1);
+	}
+	if (fd > 2)
+		close(fd);
+	setvbuf(stdout, NULL, _IONBF, 0);
+	unlink(opt_outfile);	/* a stale verdict must not count */
+}
+
+/* Written to a temporary name and renamed: the runner never reads a half-written pidfile. */
+static int write_pidfile(pid_t pid)
+{
+	char tmp[PATH_MAX], buf[32];
+	int fd, len, ok;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", opt_pidfile);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%d\n", pid);
+	ok = write(fd, buf, len) == len;
+	if (close(fd) || !ok || rename(tmp, opt_pidfile))
+		return -EIO;
+	return 0;
+}
+
+/* The launcher half: wait until the test is ready, publish its pid, go away. */
+static void __attribute__((noreturn)) launcher(pid_t child, int rfd)
+{
+	char c;
+	ssize_t ret;
+	int status;
+
+	do
+		ret = read(rfd, &c, 1);
+	while (ret < 0 && errno == EINTR);
+
+	if (ret == 1) {
+		/*
+		 * Wait for EOF too: the test has closed its end by then, so the runner's
+		 * snapshot of its fds never catches the pipe.
+		 */
+		do
+			ret = read(rfd, &c, 1);
+		while (ret > 0 || (ret < 0 && errno == EINTR));
+		if (write_pidfile(child)) {
+			fprintf(stderr, "zdtm: can't write pidfile %s\n", opt_pidfile);
+			kill(child, SIGKILL);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	/* The test died before it was ready: pass its status on. */
+	fprintf(stderr, "zdtm: %s exited before it was ready\n", test_name);
+	if (waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status))
+		_exit(WEXITSTATUS(status));
+	_exit(1);
+}
+
+void test_init(int argc, char **argv)
+{
+	const char *slash = strrchr(argv[0], '/');
+	int pfd[2];
+	pid_t pid;
+
+	test_name = slash ? slash + 1 : argv[0];
+	parse_options(argc, argv);
+	redirect_stdio();
+	install_handler();
+
+	if (!opt_pidfile)
+		return;
+
+	if (pipe2(pfd, O_CLOEXEC)) {
+		perror("zdtm: pipe");
+		exit(1);
+	}
+	pid = fork();
+	if (pid < 0) {
+		perror("zdtm: fork");
+		exit(1);
+	}
+	if (pid > 0) {
+		close(pfd[1]);
+		launcher(pid, pfd[0]);
+	}
+	close(pfd[0]);
+	ready_fd = pfd[1];
+}
+
+void test_daemon(void)
+{
+	ssize_t ret;
+
+	if (ready_fd < 0) {
+		test_msg("ready, pid %d: send SIGTERM to finish\n", getpid());
+		return;
+	}
+	do
+		ret = write(ready_fd, "R", 1);
+	while (ret < 0 && errno == EINTR);
+	if (ret != 1) {
+		perror("zdtm: readiness pipe");
+		exit(1);
+	}
+	close(ready_fd);
+	ready_fd = -1;
+}
+
+void test_waitsig(void)
+{
+	sigset_t block, old, wait_set;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	wait_set = old;
+	sigdelset(&wait_set, SIGTERM);
+
+	/* sigsuspend() returns after any handled signal; only SIGTERM ends the wait. */
+	while (!test_sig_received)
+		sigsuspend(&wait_set);
+
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+static void write_verdict(const char *text)
+{
+	size_t len = strlen(text);
+	int fd = 1;
+
+	if (opt_outfile) {
+		fd = open(opt_outfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0) {
+			fprintf(stderr, "zdtm: can't open %s: %m\n", opt_outfile);
+			return;
+		}
+	}
+	if (write(fd, text, len) != (ssize_t)len)
+		fprintf(stderr, "zdtm: can't write the verdict: %m\n");
+	if (fd != 1)
+		close(fd);
+}
+
+void pass(void)
+{
+	if (failed) {
+		test_msg("pass() after a failure: the failure stands\n");
+		return;
+	}
+	test_msg("PASS\n");
+	if (!verdict_given)
+		write_verdict("PASS\n");
+	verdict_given = 1;
+}
+
+void fail(const char *fmt, ...)
+{
+	char msg[1024];
+	char line[1100];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	test_msg("FAIL: %s\n", msg);
+	if (failed)
+		return;	/* the first failure is the reason; it replaces a PASS too */
+	failed = 1;
+	snprintf(line, sizeof(line), "FAIL: %s\n", msg);
+	write_verdict(line);
+	verdict_given = 1;
+}
+
+int test_failed(void)
+{
+	return failed;
+}
+
+void test_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "[%s %d] ", test_name, getpid());
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fflush(stderr);
+}
+
+const char *test_path(const char *tag)
+{
+	static char path[PATH_MAX];
+
+	if (opt_outfile)
+		snprintf(path, sizeof(path), "%s.%s", opt_outfile, tag);
+	else
+		snprintf(path, sizeof(path), "/tmp/zdtm-%s-%d.%s", test_name, getpid(), tag);
+	return path;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * zdtmtst: the protocol between a ZDTM test program and the runner (test/zdtm.py).
+ *
+ * A test calls test_init() first; it parses --pidfile/--outfile and, when a pidfile is
+ * wanted, forks so that the runner sees the pidfile only once the test is ready. The test
+ * then prepares its state, calls test_daemon() ("ready to be checkpointed"), waits for
+ * SIGTERM with test_waitsig() (or polls test_sig_received), checks its state and reports
+ * with pass() or fail(). Only libc is used: this library knows nothing about criu.
+ */
+#ifndef ZDTM_ZDTMTST_H
+#define ZDTM_ZDTMTST_H
+
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+
+/* Set to 1 by the SIGTERM handler that test_init() installs (without SA_RESTART). */
+extern volatile sig_atomic_t test_sig_received;
+
+/* The test's name: the basename of argv[0] at test_init() time. */
+extern const char *test_name;
+
+void test_init(int argc, char **argv);
+void test_daemon(void);
+void test_waitsig(void);
+
+/* Write the verdict to the outfile (stdout without --outfile). The first failure wins. */
+void pass(void);
+void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Log a line to outfile.log (stderr without --outfile). */
+void test_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A scratch file path private to this test run (next to the outfile, or in /tmp). */
+const char *test_path(const char *tag);
+
+/* Did a fail() happen? Lets a test keep checking and still exit non-zero. */
+int test_failed(void);
+
+#define fail_perror(fmt, ...) fail(fmt ": %s", ##__VA_ARGS__, strerror(errno))
+
+#endif /* ZDTM_ZDTMTST_H */
