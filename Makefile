@@ -29,6 +29,7 @@ include images/Makefile.inc
 include compel/Makefile.inc
 include criu/Makefile.inc
 include test/Makefile.inc
+include criu/restore.mk
 
 all: $(ALL_TARGETS)
 

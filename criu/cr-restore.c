@@ -22,9 +22,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "image.h"
 #include "log.h"
 #include "restore-internal.h"
+#include "sigframe.h"
 #include "stats.pb-c.h"
 
 #define NR_MUNMAP	11
@@ -35,7 +37,6 @@
  * log.c may offer to move its fd (asked of the log's owner); without it a log fd that
  * collides with one of the task's fds is refused.
  */
-int log_move_fd(int min_fd) __attribute__((weak));
 
 struct rst_channel {
 	int go[2];		/* criu -> task: "you are seized, go on" */
@@ -115,23 +116,16 @@ static int make_room_for_fds(struct rst_ctx *ctx, const struct rst_task *t)
  * In the task, criu's log must not sit on a number the task's fds will take (stderr when
  * there is no -o, or a low fd). Returns the log fd to keep, or -errno.
  */
+/* The task gets its own fd numbers, fd 2 included: the log moves above all of them. */
 static int task_log_fd(const struct rst_task *t)
 {
-	int fd = log_get_fd();
-	size_t i;
+	int ret = log_move_fd(t->max_fd + 1);
 
-	for (i = 0; i < t->nr_fds; i++)
-		if ((int)t->fds[i]->fd == fd)
-			break;
-	if (i == t->nr_fds)
-		return fd;
-	if (log_move_fd) {
-		if (log_move_fd(t->max_fd + 1))
-			return -EBADF;
-		return log_get_fd();
+	if (ret) {
+		pr_err("Can't move criu's log fd above the task's fds: %d\n", ret);
+		return ret;
 	}
-	pr_err("criu's log fd %d is needed by the task; log.c can't move it yet\n", fd);
-	return -EBUSY;
+	return log_get_fd();
 }
 
 /* Steps of the forked task; each logs its own failure. */
@@ -153,6 +147,8 @@ static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
 		ret = rst_restore_fds(ctx, t);
 	if (!ret)
 		ret = rst_restore_fs(ctx, t);
+	if (!ret && fault_injected("restore-premap"))
+		ret = -EIO;
 	if (!ret)
 		ret = rst_premap(ctx, t, &mem);
 	if (!ret)
@@ -191,6 +187,8 @@ static pid_t fork_with_pid(const struct rst_ctx *ctx, const struct rst_task *t,
 	};
 	long pid;
 
+	if (fault_injected("restore-fork"))
+		return -1;
 	pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid == 0)
 		task_main(ctx, t, ch);
@@ -455,7 +453,8 @@ int cr_restore_tasks(const struct restore_opts *ro)
 	pid_t pid;
 	int ret = 1;
 
-	if (rst_read_images(&ctx))
+	/* before the fork: the probe's signal would stop the traced task */
+	if (rst_read_images(&ctx) || rst_arch_probe_xstate())
 		goto out_free;
 	pid = restore_root(&ctx, &ctx.tasks[0], start);
 	if (pid < 0)

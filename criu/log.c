@@ -17,6 +17,8 @@
 static int log_fd = STDERR_FILENO;
 static int log_level = DEFAULT_LOGLEVEL;
 static int log_pid_prefix;
+/* Errors are repeated on stderr only while fd 2 is criu's own, not a restored task's. */
+static int log_mirror_stderr = 1;
 static struct timespec log_start;
 
 int log_init(int dir_fd, const char *path, int level)
@@ -36,6 +38,19 @@ int log_init(int dir_fd, const char *path, int level)
 		return -errno;
 	}
 	log_fd = fd;
+	return 0;
+}
+
+int log_move_fd(int min_fd)
+{
+	int fd = fcntl(log_fd, F_DUPFD_CLOEXEC, min_fd);
+
+	if (fd < 0)
+		return -errno;
+	if (log_fd != STDERR_FILENO)
+		close(log_fd);
+	log_fd = fd;
+	log_mirror_stderr = 0;
 	return 0;
 }
 
@@ -109,7 +124,8 @@ void log_vprint(int level, const char *file, int line, const char *fmt, va_list 
 
 	if (write(log_fd, buf, off) < 0 && log_fd != STDERR_FILENO)
 		log_fd = STDERR_FILENO;
-	if (log_fd != STDERR_FILENO && (level == LOG_ERROR || level == LOG_MSG)) {
+	if (log_mirror_stderr && log_fd != STDERR_FILENO &&
+	    (level == LOG_ERROR || level == LOG_MSG)) {
 		int out = level == LOG_MSG ? STDOUT_FILENO : STDERR_FILENO;
 
 		ssize_t ignored = write(out, buf, off); /* nothing better to do on failure */

@@ -98,7 +98,8 @@ int main(int argc, char **argv)
 	pr_info("criu %s: %s\n", CRIU_VERSION, opts.action);
 
 	ret = run_action(&opts, images_dfd, work_dfd);
-	if (ret)
+	/* restore without -d returns the restored task's own exit status: not our error */
+	if (ret && (strcmp(opts.action, "restore") || opts.restore_detached))
 		pr_err("%s failed\n", opts.action);
 	log_fini();
 	close(work_dfd);

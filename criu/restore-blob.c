@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "compel/blob.h"
+#include "fault.h"
 #include "log.h"
 #include "restore-internal.h"
 #include "restorer-blob.h"
@@ -303,6 +304,7 @@ static int fill_args(const struct rst_ctx *ctx, const struct rst_task *t,
 	a->log_level = ctx->ro->log_level;
 	a->nr_vdso = plan->nr_vdso;
 	memcpy(a->vdso, plan->vdso, sizeof(a->vdso));
+	a->fault = fault_injected("restorer");
 	fill_memory_plan(mem, bs);
 	fill_thread(t, a);
 	ret = fill_signals(t, a);
@@ -355,8 +357,7 @@ int rst_jump_to_restorer(const struct rst_ctx *ctx, const struct rst_task *t,
 	ret = unregister_rseq();
 	if (ret)
 		return ret;
-	pr_info("%d: jumping to the restorer at %p (area %#zx bytes)\n", t->pid, bs.base,
-		bs.size);
+	pr_info("jumping to the restorer at %p (area %#zx bytes)\n", bs.base, bs.size);
 	close(ctx->dfd);
 	ret = send_report(report_fd, &bs, mem);
 	if (ret)

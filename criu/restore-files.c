@@ -157,7 +157,7 @@ int rst_restore_fds(const struct rst_ctx *ctx, const struct rst_task *t)
 		if (ret)
 			return ret;
 	}
-	pr_info("%d: restored %zu fds\n", t->pid, t->nr_fds);
+	pr_info("restored %zu fds\n", t->nr_fds);
 	return 0;
 }
 

@@ -24,6 +24,9 @@
 #include "vma-status.h"
 
 #define RST_IOV_BATCH 1024
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
 
 int rst_read_self_maps(struct rst_self_map **out, size_t *nr)
 {
@@ -131,9 +134,16 @@ static int reserve_targets(const MmEntry *mm)
 	return ret;
 }
 
-static int premap_one(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_vma *rv)
+/*
+ * Premap read-write only what will be written (dumped pages) or is writable anyway: the
+ * kernel marks a private mapping accountable (smaps "ac") once it was writable, and a
+ * never-written read-only area must not come back marked.
+ */
+static int premap_one(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_vma *rv,
+		      bool has_pages)
 {
 	int flags = MAP_PRIVATE | (v->flags & (MAP_GROWSDOWN | MAP_NORESERVE));
+	int prot = has_pages || (v->prot & PROT_WRITE) ? PROT_READ | PROT_WRITE : PROT_READ;
 	uint64_t len = v->end - v->start;
 	int fd = -1;
 	void *p;
@@ -146,7 +156,7 @@ static int premap_one(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_v
 	} else {
 		flags |= MAP_ANONYMOUS;
 	}
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, fd < 0 ? 0 : v->pgoff);
+	p = mmap(NULL, len, prot, flags, fd, fd < 0 ? 0 : v->pgoff);
 	if (p == MAP_FAILED) {
 		pr_perror("Can't premap %#lx-%#lx", (long)v->start, (long)v->end);
 		if (fd >= 0)
@@ -160,7 +170,8 @@ static int premap_one(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_v
 	return 0;
 }
 
-static int prepare_vma(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_vma *rv)
+static int prepare_vma(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_vma *rv,
+		       bool has_pages)
 {
 	rv->start = v->start;
 	rv->end = v->end;
@@ -171,7 +182,7 @@ static int prepare_vma(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_
 	rv->fd = -1;
 
 	if (v->status & (VMA_ANON_PRIVATE | VMA_FILE_PRIVATE))
-		return premap_one(ctx, v, rv);
+		return premap_one(ctx, v, rv, has_pages);
 	if (v->status & VMA_AREA_VDSO) {
 		rv->kind = RST_VMA_VDSO;
 		return 0;
@@ -187,9 +198,31 @@ static int prepare_vma(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_
 	return rv->fd < 0 ? rv->fd : 0;
 }
 
+/* Which VMAs get dumped pages; pagemap entries are sorted, so is the walk. */
+static bool *vmas_with_pages(const struct rst_task *t)
+{
+	const MmEntry *mm = t->mm;
+	bool *has = calloc(mm->n_vmas ? mm->n_vmas : 1, sizeof(bool));
+	size_t i, v = 0;
+
+	for (i = 0; has && i < t->nr_pagemap; i++) {
+		uint64_t start = t->pagemap[i]->vaddr;
+		uint64_t end = start + (uint64_t)t->pagemap[i]->nr_pages * RST_PAGE_SIZE;
+
+		while (v < mm->n_vmas && mm->vmas[v]->end <= start)
+			v++;
+		for (; v < mm->n_vmas && mm->vmas[v]->start < end; v++)
+			has[v] = true;
+		if (v)
+			v--;	/* the next entry may start in the same VMA */
+	}
+	return has;
+}
+
 int rst_premap(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_mem *mem)
 {
 	const MmEntry *mm = t->mm;
+	bool *has_pages;
 	size_t i;
 	int ret;
 
@@ -200,12 +233,16 @@ int rst_premap(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_m
 	ret = reserve_targets(mm);
 	if (ret)
 		return ret;
+	has_pages = vmas_with_pages(t);
+	if (!has_pages)
+		return -ENOMEM;
 	for (i = 0; i < mm->n_vmas; i++) {
-		ret = prepare_vma(ctx, mm->vmas[i], &mem->vmas[i]);
+		ret = prepare_vma(ctx, mm->vmas[i], &mem->vmas[i], has_pages[i]);
 		if (ret)
-			return ret;
+			break;
 	}
-	return 0;
+	free(has_pages);
+	return ret;
 }
 
 /* Index of the VMA holding addr; pagemap entries were checked to lie in premapped ones. */
@@ -226,9 +263,23 @@ static size_t vma_index(const struct rst_mem *mem, uint64_t addr)
 	return 0;
 }
 
+/*
+ * Fault the destination in first, in one call per run: the copy then runs without a page
+ * fault per page, which about halves the fill time on a VM. Only dumped ranges are touched,
+ * so the task's memory use stays what it was. Older kernels lack it: just go on.
+ */
+static void populate(const struct iovec *iov, int nr)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		madvise(iov[i].iov_base, iov[i].iov_len, MADV_POPULATE_WRITE);
+}
+
 /* Read nr iovecs' worth from the pages file at *off, retrying short reads. */
 static int read_batch(int fd, const char *path, struct iovec *iov, int nr, off_t *off)
 {
+	populate(iov, nr);
 	while (nr > 0) {
 		ssize_t n = preadv(fd, iov, nr, *off);
 
@@ -310,6 +361,6 @@ int rst_fill_pages(const struct rst_ctx *ctx, const struct rst_task *t, struct r
 	ret = fill_from(img_raw_fd(img), img_path(img), t, mem);
 	close_image(img);
 	if (!ret)
-		pr_info("%d: restored %lu pages\n", t->pid, (unsigned long)mem->pages_restored);
+		pr_info("restored %lu pages\n", (unsigned long)mem->pages_restored);
 	return ret;
 }

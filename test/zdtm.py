@@ -47,6 +47,7 @@ FLAVORS = {
     "leave-running": ["-R"],
     "leave-stopped": ["-s"],
 }
+FLAVOR_OPTS = ("-R", "--leave-running", "-s", "--leave-stopped")
 
 
 class TestFailure(Exception):
@@ -72,10 +73,9 @@ class Test:
         self.flavor = flavor_override or self.desc.get("flavor") or self._flavor_from_opts()
         if self.flavor not in FLAVORS:
             raise ValueError("%s: unknown flavor %s" % (name, self.flavor))
-        self.dump_opts = list(self.desc.get("dump_opts", []))
-        for opt in FLAVORS[self.flavor]:
-            if opt not in self.dump_opts:
-                self.dump_opts.append(opt)
+        # The flavour alone decides -R/-s, so that -f can override a .desc.
+        self.dump_opts = [o for o in self.desc.get("dump_opts", []) if o not in FLAVOR_OPTS]
+        self.dump_opts += FLAVORS[self.flavor]
         self.restore_opts = list(self.desc.get("restore_opts", []))
         self.skip = self.desc.get("skip")
         self.work = os.path.join(RUN_DIR, self.short)

@@ -17,6 +17,11 @@ enum log_level { LOG_MSG = 0, LOG_ERROR = 1, LOG_WARN = 2, LOG_INFO = 3, LOG_DEB
 /* Open the log: path NULL or "-" means stderr. dir_fd resolves a relative path. */
 int log_init(int dir_fd, const char *path, int level);
 void log_fini(void);
+/*
+ * Move the log to an fd >= min_fd (close-on-exec) and stop repeating errors on stderr: a
+ * task being restored needs its own fd numbers, fd 2 included.
+ */
+int log_move_fd(int min_fd);
 void log_set_level(int level);
 int log_get_level(void);
 int log_get_fd(void);

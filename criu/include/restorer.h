@@ -85,6 +85,7 @@ struct rst_args {
 	int32_t log_level;
 
 	int32_t pid;
+	int32_t fault;			/* CRIU_FAULT=restorer: fail once memory is in place */
 
 	/* memory */
 	uint32_t nr_vmas;

@@ -249,7 +249,13 @@ COMPEL_EXPORT void __export_restore_task(struct rst_args *a)
 	rt_pr_info("restorer: %u vmas, %u vdso parts\n", a->nr_vmas, a->nr_vdso);
 
 	if (unmap_criu(a) || park_vdso(a) || move_premapped(a) || place_vdso(a) ||
-	    map_shared(a) || set_vma_state(a) || set_mm(a) || set_signals(a) || set_thread(a))
+	    map_shared(a) || set_vma_state(a) || set_mm(a))
+		goto out_fail;
+	if (a->fault) {
+		rt_pr_err("fault injected: restorer\n");
+		goto out_fail;
+	}
+	if (set_signals(a) || set_thread(a))
 		goto out_fail;
 
 	rt_pr_info("restorer: task %d is ready, stopping for criu\n", a->pid);

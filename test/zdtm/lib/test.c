@@ -19,7 +19,7 @@ const char *test_name = "zdtm";
 
 static const char *opt_pidfile;
 static const char *opt_outfile;
-static int ready_fd = -1;	/* write end of the readiness pipe, in the test process */
+static int ready_fd = -1; /* write end of the readiness pipe, in the test process */
 static int verdict_given;
 static int failed;
 
@@ -110,7 +110,7 @@ static void redirect_stdio(void)
 	if (fd > 2)
 		close(fd);
 	setvbuf(stdout, NULL, _IONBF, 0);
-	unlink(opt_outfile);	/* a stale verdict must not count */
+	unlink(opt_outfile); /* a stale verdict must not count */
 }
 
 /* Written to a temporary name and renamed: the runner never reads a half-written pidfile. */
@@ -272,7 +272,7 @@ void fail(const char *fmt, ...)
 
 	test_msg("FAIL: %s\n", msg);
 	if (failed)
-		return;	/* the first failure is the reason; it replaces a PASS too */
+		return; /* the first failure is the reason; it replaces a PASS too */
 	failed = 1;
 	snprintf(line, sizeof(line), "FAIL: %s\n", msg);
 	write_verdict(line);

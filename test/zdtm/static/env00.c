@@ -15,8 +15,8 @@
 
 #include "zdtmtst.h"
 
-#define MARK_VAR	"ZDTM_ENV00_MARK"
-#define MARK_ARGV0	"env00-argv0-marker"
+#define MARK_VAR   "ZDTM_ENV00_MARK"
+#define MARK_ARGV0 "env00-argv0-marker"
 
 struct proc_copy {
 	char buf[16384];

@@ -17,9 +17,9 @@
 
 /* Layout shared with the asm below: the offsets are spelled out there. */
 struct fpu_regs {
-	uint8_t vec[32][64];	/* zmm i at i * 64; its ymm/xmm part at the start */
-	uint64_t k[8];		/* opmask k0-k7, 16 bits used (kmovw is AVX-512F) */
-	long double st[2];	/* st0 and st1, 10 significant bytes each */
+	uint8_t vec[32][64]; /* zmm i at i * 64; its ymm/xmm part at the start */
+	uint64_t k[8];	     /* opmask k0-k7, 16 bits used (kmovw is AVX-512F) */
+	long double st[2];   /* st0 and st1, 10 significant bytes each */
 } __attribute__((aligned(64)));
 
 _Static_assert(offsetof(struct fpu_regs, k) == 2048, "asm expects k at 2048");
@@ -30,6 +30,7 @@ void hold_sse(const struct fpu_regs *in, struct fpu_regs *out);
 void hold_avx(const struct fpu_regs *in, struct fpu_regs *out);
 void hold_avx512(const struct fpu_regs *in, struct fpu_regs *out);
 
+/* clang-format off */
 #define X87_LOAD	"	fldt 2128(%rdi)\n	fldt 2112(%rdi)\n"
 #define X87_STORE	"	fstpt 2112(%rsi)\n	fstpt 2128(%rsi)\n"
 #define SPIN		"1:	pause\n	cmpl $0, test_sig_received(%rip)\n	je 1b\n"
@@ -70,10 +71,11 @@ asm(	".text\n"
 	"	vzeroupper\n"
 	"	ret\n"
 	".size hold_avx512, .-hold_avx512\n");
+/* clang-format on */
 
 /* Non-default modes: round down, 53-bit precision; MXCSR round toward zero with FTZ+DAZ. */
-#define TEST_FCW	0x067f
-#define TEST_MXCSR	0xffc0
+#define TEST_FCW   0x067f
+#define TEST_MXCSR 0xffc0
 
 static uint64_t next_value(uint64_t *state)
 {
@@ -108,8 +110,8 @@ static void compare(const struct fpu_regs *in, const struct fpu_regs *out, int n
 			fail("vector register %d (%zu bytes) changed", i, vec_bytes);
 	for (i = 0; with_k && i < 8; i++)
 		if (in->k[i] != (out->k[i] & 0xffff))
-			fail("k%d is %#llx, expected %#llx", i, (unsigned long long)out->k[i] & 0xffff,
-			     (unsigned long long)in->k[i]);
+			fail("k%d is %#llx, expected %#llx", i,
+			     (unsigned long long)out->k[i] & 0xffff, (unsigned long long)in->k[i]);
 	for (i = 0; i < 2; i++)
 		if (memcmp(&in->st[i], &out->st[i], 10))
 			fail("st%d is %Lg, expected %Lg", i, out->st[i], in->st[i]);
@@ -121,7 +123,7 @@ static const char *const level_names[] = { "sse", "avx", "avx512f" };
 
 static enum vec_level cpu_level(void)
 {
-	__builtin_cpu_init();	/* checks cpuid and that the OS enabled the state (xgetbv) */
+	__builtin_cpu_init(); /* checks cpuid and that the OS enabled the state (xgetbv) */
 	if (__builtin_cpu_supports("avx512f"))
 		return LEVEL_AVX512;
 	if (__builtin_cpu_supports("avx"))

@@ -17,7 +17,7 @@
 
 #include "zdtmtst.h"
 
-#define SPARSE_SIZE	(256UL << 20)
+#define SPARSE_SIZE (256UL << 20)
 
 static size_t page;
 
@@ -40,8 +40,7 @@ static void fill(void *p, size_t len, uint32_t seed)
 }
 
 /* Returns 1 when len bytes at base + off hold what fill(base, .., seed) put there. */
-static int check_range(const char *what, const void *base, size_t off, size_t len,
-		       uint32_t seed)
+static int check_range(const char *what, const void *base, size_t off, size_t len, uint32_t seed)
 {
 	const uint32_t *w = base;
 	size_t i;
@@ -137,7 +136,7 @@ static void *map_file(const char *path, size_t len, int flags, uint32_t seed)
 out_free:
 	free(buf);
 out_close:
-	close(fd);	/* the mapping alone must keep the file: no fd to restore */
+	close(fd); /* the mapping alone must keep the file: no fd to restore */
 	return p == MAP_FAILED ? NULL : p;
 }
 
@@ -162,8 +161,8 @@ static int setup(struct areas *a)
 	if (!a->anon || !a->priv || !a->shared || !a->none || !a->ro || a->sparse == MAP_FAILED)
 		return -1;
 
-	fill(a->priv + page, page, 4);		/* one COW page; the file keeps pattern 3 */
-	fill(a->shared, 2 * page, 5);		/* goes to the file */
+	fill(a->priv + page, page, 4); /* one COW page; the file keeps pattern 3 */
+	fill(a->shared, 2 * page, 5);  /* goes to the file */
 	if (mprotect(a->none, 2 * page, PROT_NONE) || mprotect(a->ro, 3 * page, PROT_READ))
 		return -1;
 	for (i = 0; i < NR_SPARSE; i++)
@@ -299,7 +298,7 @@ int main(int argc, char **argv)
 
 	test_init(argc, argv);
 	page = sysconf(_SC_PAGESIZE);
-	free(malloc(1));	/* let malloc set up its heap before we move brk ourselves */
+	free(malloc(1)); /* let malloc set up its heap before we move brk ourselves */
 
 	if (setup(&a)) {
 		fail_perror("can't set up the mappings");

@@ -20,12 +20,13 @@
 
 /* The order of slots in the in and out arrays, as regs_hold() uses them. */
 static const char *const gpr_names[NR_GPRS] = {
-	"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp",
-	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+	"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "r8",
+	"r9",  "r10", "r11", "r12", "r13", "r14", "r15",
 };
 
 /* void regs_hold(const uint64_t *in, uint64_t *out): SysV ABI, so save callee-saved regs. */
 void regs_hold(const uint64_t *in, uint64_t *out);
+/* clang-format off */
 asm(	".text\n"
 	".type regs_hold, @function\n"
 	"regs_hold:\n"
@@ -79,6 +80,7 @@ asm(	".text\n"
 	"	pop %rbx\n"
 	"	ret\n"
 	".size regs_hold, .-regs_hold\n");
+/* clang-format on */
 
 /* splitmix64: distinct, hard-to-guess values so a register zeroed or swapped shows. */
 static uint64_t next_value(uint64_t *state)
@@ -107,8 +109,7 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < NR_GPRS; i++)
 		if (in[i] != out[i])
-			fail("%s is %#" PRIx64 ", expected %#" PRIx64, gpr_names[i], out[i],
-			     in[i]);
+			fail("%s is %#" PRIx64 ", expected %#" PRIx64, gpr_names[i], out[i], in[i]);
 	if (test_failed())
 		return 1;
 	pass();

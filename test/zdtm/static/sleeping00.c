@@ -11,7 +11,7 @@
 
 #include "zdtmtst.h"
 
-#define SLEEP_SEC	3600
+#define SLEEP_SEC 3600
 
 int main(int argc, char **argv)
 {
@@ -38,7 +38,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		if (!test_sig_received)
-			spurious++;	/* EINTR is allowed after restore: sleep on */
+			spurious++; /* EINTR is allowed after restore: sleep on */
 		req = rem;
 	}
 	test_msg("%d EINTR without SIGTERM\n", spurious);

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Failure paths: make each named step of dump and restore fail (CRIU_FAULT) and check that
+nothing is lost. A failed dump leaves the task running exactly as before (stopped with -s),
+writes no inventory.img, and the task still passes its own checks afterwards. A failed
+restore leaves no process behind and the images untouched, and a second restore from the
+same images works. Uses the zdtm runner's helpers and the maps00 test program."""
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import zdtm  # noqa: E402
+
+CRIU = os.path.join(zdtm.ROOT, "criu", "criu")
+DUMP_FAULTS = ["seize", "parasite", "page-transfer", "image-write"]
+RESTORE_FAULTS = ["restore-fork", "restore-premap", "restorer"]
+
+passed = failed = 0
+
+
+def report(ok, name, why=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print("ok - %s" % name)
+    else:
+        failed += 1
+        print("not ok - %s: %s" % (name, why))
+
+
+def criu(args, fault=None, cwd=None):
+    env = dict(os.environ)
+    env.pop("CRIU_FAULT", None)
+    if fault:
+        env["CRIU_FAULT"] = fault
+    return subprocess.run([CRIU] + args, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60)
+
+
+def fresh_test(tag):
+    test = zdtm.Test("zdtm/static/maps00")
+    test.work = os.path.join(zdtm.RUN_DIR, "faults-" + tag)
+    test.dump_dir = os.path.join(zdtm.DUMP_DIR, "faults-" + tag)
+    test.pidfile = os.path.join(test.work, "test.pid")
+    test.outfile = os.path.join(test.work, "test.out")
+    for d in (test.work, test.dump_dir):
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+    pid = zdtm.start_test(test)
+    return test, pid
+
+
+def verdict(test, pid):
+    problems = zdtm.finish_test(test, pid)
+    return "; ".join(problems)
+
+
+def dump_fault(fault, stopped):
+    name = "dump fails at %s%s" % (fault, " (-s)" if stopped else "")
+    test, pid = fresh_test(fault)
+    try:
+        before = zdtm.snapshot(pid)
+        opts = ["-s"] if stopped else []
+        r = criu(["dump", "-t", str(pid), "-D", test.dump_dir, "-v4", "-o", "dump.log"] +
+                 opts, fault)
+        state = zdtm.proc_state(pid)
+        why = []
+        if r.returncode == 0:
+            why.append("dump succeeded")
+        if "Error (" not in r.stderr:
+            why.append("no 'Error (file:line)' line on stderr")
+        if os.path.exists(os.path.join(test.dump_dir, "inventory.img")):
+            why.append("inventory.img written by a failed dump")
+        want = "T" if stopped else "S"
+        if state is None or (stopped and state != "T") or (not stopped and state in "TtZX"):
+            why.append("task is %s, expected %s" % (state or "gone", want))
+        if not why:
+            why += zdtm.compare_snapshots(before, zdtm.snapshot(pid), "after failed dump")
+        if stopped and state == "T":
+            os.kill(pid, signal.SIGCONT)
+            time.sleep(0.05)
+        if not why and state is not None:
+            v = verdict(test, pid)
+            if v:
+                why.append("test after failed dump: " + v)
+        report(not why, name, "; ".join(why))
+    finally:
+        if zdtm.proc_state(pid) is not None:
+            zdtm.kill_and_reap(pid)
+        zdtm.cleanup_children()
+
+
+def images_digest(d):
+    h = hashlib.sha256()
+    for name in sorted(os.listdir(d)):
+        if name.endswith(".img") or name.startswith("stats-dump"):
+            with open(os.path.join(d, name), "rb") as f:
+                h.update(name.encode() + f.read())
+    return h.hexdigest()
+
+
+def restore_faults():
+    test, pid = fresh_test("restore")
+    try:
+        r = criu(["dump", "-t", str(pid), "-D", test.dump_dir, "-v4", "-o", "dump.log"])
+        if r.returncode:
+            report(False, "dump for restore faults", r.stderr[-500:])
+            return
+        zdtm.reap(pid, 10)
+        digest = images_digest(test.dump_dir)
+        for fault in RESTORE_FAULTS:
+            r = criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore-%s.log" % fault,
+                      "-d"], fault)
+            time.sleep(0.05)
+            why = []
+            if r.returncode == 0:
+                why.append("restore succeeded")
+            if "Error (" not in r.stderr:
+                why.append("no 'Error (file:line)' line on stderr")
+            state = zdtm.proc_state(pid)
+            if state is not None and state not in "ZX":
+                why.append("pid %d left behind in state %s" % (pid, state))
+            zdtm.cleanup_children()
+            if images_digest(test.dump_dir) != digest:
+                why.append("images changed")
+            report(not why, "restore fails at %s" % fault, "; ".join(why))
+        r = criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore.log", "-d"])
+        why = [] if r.returncode == 0 else ["restore after faults failed: " + r.stderr[-300:]]
+        if not why:
+            v = verdict(test, pid)
+            if v:
+                why.append(v)
+        report(not why, "restore works after failed restores", "; ".join(why))
+    finally:
+        if zdtm.proc_state(pid) is not None:
+            zdtm.kill_and_reap(pid)
+        zdtm.cleanup_children()
+
+
+def main():
+    zdtm.become_subreaper()
+    for fault in DUMP_FAULTS:
+        dump_fault(fault, False)
+    dump_fault("page-transfer", True)
+    restore_faults()
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
