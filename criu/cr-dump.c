@@ -98,6 +98,8 @@ static int infect_task(struct dump_ctx *dc)
 		pr_err("Can't prepare task %d for the parasite\n", dc->pid);
 		return -EIO;
 	}
+	/* --timeout bounds every wait on the parasite */
+	compel_set_timeout(dc->ctl, dc->opts->timeout * 1000);
 	if (fault_injected("parasite"))
 		return -EIO;
 	ret = compel_infect(dc->ctl, &parasite_blob_desc, &io);

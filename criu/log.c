@@ -122,12 +122,14 @@ void log_vprint(int level, const char *file, int line, const char *fmt, va_list 
 	if (off >= (int)sizeof(buf))
 		off = sizeof(buf) - 1;
 
-	if (write(log_fd, buf, off) < 0 && log_fd != STDERR_FILENO)
-		log_fd = STDERR_FILENO;
-	if (log_mirror_stderr && log_fd != STDERR_FILENO &&
-	    (level == LOG_ERROR || level == LOG_MSG)) {
+	/* Messages are criu's output (stdout); a log file gets a copy. */
+	if (level != LOG_MSG || log_fd != STDERR_FILENO) {
+		if (write(log_fd, buf, off) < 0 && log_fd != STDERR_FILENO)
+			log_fd = STDERR_FILENO;
+	}
+	if (log_mirror_stderr &&
+	    (level == LOG_MSG || (level == LOG_ERROR && log_fd != STDERR_FILENO))) {
 		int out = level == LOG_MSG ? STDOUT_FILENO : STDERR_FILENO;
-
 		ssize_t ignored = write(out, buf, off); /* nothing better to do on failure */
 
 		(void)ignored;

@@ -4,6 +4,7 @@
  * Exit status: 0 on success, 1 on failure (restore without -d: the restored task's status).
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -44,6 +45,7 @@ static int open_work_dir(const struct cr_options *o, int images_dfd)
 
 static int run_restore(const struct cr_options *o, int images_dfd)
 {
+	char pidfile[PATH_MAX];
 	struct restore_opts ro = {
 		.images_dir = o->images_dir,
 		.images_dfd = images_dfd,
@@ -53,6 +55,15 @@ static int run_restore(const struct cr_options *o, int images_dfd)
 		.log_fd = log_get_fd(),
 	};
 
+	/* Like the log, a relative pidfile lives in the work directory. */
+	if (o->pidfile && o->pidfile[0] != '/') {
+		if (snprintf(pidfile, sizeof(pidfile), "%s/%s", o->work_dir, o->pidfile) >=
+		    (int)sizeof(pidfile)) {
+			pr_err("--pidfile path too long\n");
+			return 1;
+		}
+		ro.pidfile = pidfile;
+	}
 	return cr_restore_tasks(&ro);
 }
 

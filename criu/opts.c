@@ -28,7 +28,8 @@
 	  "log level 0-4 (-v alone adds one; -v4 is debug)")                                   \
 	X("pidfile", 0, OPT_STR, FIELD(pidfile), "FILE",                                      \
 	  "restore: write the restored root's pid to FILE (created exclusively)")               \
-	X("timeout", 0, OPT_INT, FIELD(timeout), "SEC", "give up seizing tasks after SEC seconds") \
+	X("timeout", 0, OPT_INT, FIELD(timeout), "SEC",                                  \
+	  "give up waiting on a frozen task after SEC seconds (default 10)") \
 	X("leave-running", 'R', OPT_FLAG, FIELD(leave_running), NULL,                          \
 	  "dump: leave the tasks running after the dump")                                      \
 	X("leave-stopped", 's', OPT_FLAG, FIELD(leave_stopped), NULL,                          \

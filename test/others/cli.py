@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The command line speaks CRIU's language: actions, options, exit codes, log format, and the
+refusals of what is not supported yet. Also checks -W/-o placement and 0600 images."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CRIU = os.path.join(ROOT, "criu", "criu")
+passed = failed = 0
+
+
+def check(ok, name, detail=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print("ok - " + name)
+    else:
+        failed += 1
+        print("not ok - %s: %s" % (name, detail))
+
+
+def criu(*args, cwd=None):
+    return subprocess.run([CRIU] + list(args), capture_output=True, text=True, cwd=cwd,
+                          stdin=subprocess.DEVNULL, timeout=60)
+
+
+def sleeper():
+    # close_fds: the sleeper must hold only fds criu supports
+    p = subprocess.Popen(["sleep", "1000"], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True)
+    time.sleep(0.1)
+    return p
+
+
+def test_basic():
+    r = criu("--version")
+    check(r.returncode == 0 and r.stdout.startswith("Version: "), "--version", r.stdout)
+    r = criu("--help")
+    for word in ("dump", "restore", "check", "--tree", "--images-dir", "--work-dir",
+                 "--log-file", "--verbosity", "--pidfile", "--leave-running",
+                 "--leave-stopped", "--restore-detached", "--timeout", "--no-default-config"):
+        if word not in r.stdout:
+            check(False, "--help lists " + word, r.stdout[:200])
+            return
+    check(r.returncode == 0, "--help lists every action and option")
+    r = criu("check")
+    check(r.returncode == 0 and "Looks good." in r.stdout, "check says Looks good.",
+          r.stdout + r.stderr)
+
+
+def test_refusals():
+    r = criu("dump", "-t", "1", "--shell-job")
+    check(r.returncode == 1 and "not supported yet" in r.stderr and "Error (" in r.stderr,
+          "unsupported option refused", r.stderr)
+    r = criu("pre-dump", "-t", "1")
+    check(r.returncode == 1 and "not supported yet" in r.stderr, "later action refused",
+          r.stderr)
+    r = criu("frobnicate")
+    check(r.returncode == 1 and "Unknown action" in r.stderr, "unknown action", r.stderr)
+    r = criu("dump", "--bogus-option")
+    check(r.returncode == 1 and "Error (" in r.stderr, "unknown option", r.stderr)
+    r = criu("dump")
+    check(r.returncode == 1 and "-t" in r.stderr, "dump without -t", r.stderr)
+    r = criu("dump", "-t", "abc")
+    check(r.returncode == 1 and "not a number" in r.stderr, "bad pid", r.stderr)
+    r = criu("dump", "-t", "1", "-R", "-s")
+    check(r.returncode == 1 and "exclude" in r.stderr, "-R with -s refused", r.stderr)
+
+
+def test_missing(work):
+    pid = 4000000  # above pid_max's usual range: surely free
+    r = criu("dump", "-t", str(pid), "-D", os.path.join(work, "nopid"))
+    check(r.returncode == 1 and re.search(r"Error \(criu/[a-z/_.-]+\.c:\d+\): ", r.stderr),
+          "dump of a missing pid fails with Error (file:line)", r.stderr)
+    empty = os.path.join(work, "empty")
+    os.makedirs(empty)
+    r = criu("restore", "-D", empty, "-d")
+    check(r.returncode == 1 and "Error (" in r.stderr, "restore from an empty dir fails",
+          r.stderr)
+
+
+def test_dirs_and_modes(work):
+    img, wd = os.path.join(work, "img"), os.path.join(work, "wd")
+    os.makedirs(wd)
+    p = sleeper()
+    r = criu("dump", "-t", str(p.pid), "-D", img, "-W", wd, "-o", "dump.log", "-v4", "-R")
+    check(r.returncode == 0, "dump -R with -W and -o", r.stderr)
+    check(os.path.exists(os.path.join(wd, "dump.log")) and
+          not os.path.exists(os.path.join(img, "dump.log")), "-o is relative to -W")
+    log = open(os.path.join(wd, "dump.log")).read() if r.returncode == 0 else ""
+    check(re.match(r"^\(\d\d\.\d{6}\) ", log) is not None, "log lines carry a timestamp",
+          log[:80])
+    modes = {n: os.stat(os.path.join(img, n)).st_mode & 0o777 for n in os.listdir(img)}
+    check(modes and all(m == 0o600 for m in modes.values()), "images are 0600", str(modes))
+    check(p.poll() is None, "-R leaves the task running")
+    p.kill()
+    p.wait()
+    r = criu("restore", "-D", img, "-W", wd, "-o", "restore.log", "-d",
+             "--pidfile", "rst.pid")
+    check(r.returncode == 0, "restore -d --pidfile", r.stderr)
+    pidfile = os.path.join(wd, "rst.pid")
+    ok = os.path.exists(pidfile) and int(open(pidfile).read()) == p.pid
+    check(ok, "pidfile (relative to -W) names the restored pid")
+    if ok:
+        os.kill(p.pid, 9)
+        for _ in range(200):
+            try:
+                os.waitpid(p.pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+            if not os.path.exists("/proc/%d" % p.pid):
+                break
+            time.sleep(0.01)
+
+
+def main():
+    import ctypes
+    ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: restored tasks come home
+    work = tempfile.mkdtemp(prefix="criu-cli.")
+    try:
+        test_basic()
+        test_refusals()
+        test_missing(work)
+        test_dirs_and_modes(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
