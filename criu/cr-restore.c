@@ -337,24 +337,26 @@ static int seize_task(pid_t pid)
 	return 0;
 }
 
-static int write_pidfile(const char *path, pid_t pid)
+/* Created before anything is restored, so an existing pidfile stops us early. */
+static int open_pidfile(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		pr_perror("Can't create pidfile %s (it must not exist)", path);
+	return fd;
+}
+
+static int write_pidfile(int fd, const char *path, pid_t pid)
 {
 	char buf[16];
-	int fd, len;
+	int len;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		pr_perror("Can't create pidfile %s (it must not exist)", path);
-		return -errno;
-	}
 	len = snprintf(buf, sizeof(buf), "%d", pid);
 	if (write(fd, buf, len) != len) {
 		pr_perror("Can't write pidfile %s", path);
-		close(fd);
-		unlink(path);
 		return -EIO;
 	}
-	close(fd);
 	return 0;
 }
 
@@ -450,22 +452,35 @@ int cr_restore_tasks(const struct restore_opts *ro)
 {
 	struct rst_ctx ctx = { .ro = ro, .dfd = ro->images_dfd };
 	uint64_t start = rst_now_usec();
+	int ret = 1, pidfd = -1;
 	pid_t pid;
-	int ret = 1;
 
 	/* before the fork: the probe's signal would stop the traced task */
 	if (rst_read_images(&ctx) || rst_arch_probe_xstate())
 		goto out_free;
+	if (ro->pidfile) {
+		pidfd = open_pidfile(ro->pidfile);
+		if (pidfd < 0)
+			goto out_free;
+	}
 	pid = restore_root(&ctx, &ctx.tasks[0], start);
 	if (pid < 0)
-		goto out_free;
+		goto out_unlink;
 	ctx.stats.restore_time = rst_now_usec() - start;
-	if (write_stats(&ctx) || (ro->pidfile && write_pidfile(ro->pidfile, pid))) {
+	if (write_stats(&ctx) || (pidfd >= 0 && write_pidfile(pidfd, ro->pidfile, pid))) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, __WALL);
-		goto out_free;
+		goto out_unlink;
 	}
+	close(pidfd);
+	pidfd = -1;
 	ret = finish(&ctx, pid);
+	goto out_free;
+out_unlink:
+	if (pidfd >= 0) {
+		close(pidfd);
+		unlink(ro->pidfile);
+	}
 out_free:
 	if (ctx.dfd != ro->images_dfd)
 		close(ctx.dfd);

@@ -117,6 +117,12 @@ def test_dirs_and_modes(work):
             if not os.path.exists("/proc/%d" % p.pid):
                 break
             time.sleep(0.01)
+        # the pidfile exists now: a second restore must refuse before restoring anything
+        r = criu("restore", "-D", img, "-W", wd, "-o", "restore2.log", "-d",
+                 "--pidfile", "rst.pid")
+        check(r.returncode == 1 and "must not exist" in r.stderr and
+              not os.path.exists("/proc/%d" % p.pid),
+              "an existing pidfile refuses the restore, nothing left running", r.stderr)
 
 
 def main():
