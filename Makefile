@@ -28,6 +28,7 @@ include scripts/Makefile.deps
 include images/Makefile.inc
 include compel/Makefile.inc
 include criu/Makefile.inc
+include crit/Makefile.inc
 include test/Makefile.inc
 include criu/restore.mk
 
@@ -48,6 +49,7 @@ bench: all
 
 install: all
 	install -D -m 0755 criu/criu $(DESTDIR)$(SBINDIR)/criu
+	install -D -m 0755 crit/crit $(DESTDIR)$(PREFIX)/bin/crit
 
 clean:
 	rm -rf $(B) $(CLEAN_FILES)

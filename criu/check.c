@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -153,11 +154,91 @@ static const struct probe probes[] = {
 	{ "/proc/PID/pagemap", probe_pagemap, "needs CONFIG_PROC_PAGE_MONITOR" },
 };
 
-int cr_check(void)
+/* In a child: move [vdso] and check the kernel follows it (maps names the new place). */
+static int __attribute__((noreturn)) move_own_vdso(void)
+{
+	unsigned long start = 0, end = 0, s, e;
+	char line[256], want[64];
+	void *to;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "[vdso]") && sscanf(line, "%lx-%lx", &s, &e) == 2)
+			start = s, end = e;
+	if (f)
+		fclose(f);
+	to = mmap(NULL, end - start + (2 << 20), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!start || to == MAP_FAILED ||
+	    mremap((void *)start, end - start, end - start, MREMAP_MAYMOVE | MREMAP_FIXED, to) ==
+		    MAP_FAILED)
+		_exit(1);
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)to);
+	f = fopen("/proc/self/maps", "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "[vdso]") && !strncmp(line, want, strlen(want)))
+			_exit(0);
+	_exit(1);
+}
+
+/* Moving the vdso is how restore puts it where the dumped one was. */
+static int probe_map_vdso(void)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0)
+		move_own_vdso();
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* CRIU's feature names. A NULL probe: a feature criu does not implement yet. */
+static const struct probe features[] = {
+	{ "clone3_set_tid", probe_clone3_set_tid, "" },
+	{ "seccomp_suspend", probe_ptrace_seize, "" },
+	{ "can_map_vdso", probe_map_vdso, "" },
+	{ "mem_dirty_track", NULL, "pre-dump and --track-mem are not implemented yet" },
+	{ "uffd", NULL, "lazy pages are not implemented yet" },
+	{ "uffd-noncoop", NULL, "lazy pages are not implemented yet" },
+	{ "timens", NULL, "time namespaces are not implemented yet" },
+	{ "pidfd_store", NULL, "the pidfd store is not implemented yet" },
+	{ "tun", NULL, "tun devices are not implemented yet" },
+	{ "userns", NULL, "user namespaces are not implemented yet" },
+	{ "loginuid", NULL, "loginuid restore is not implemented yet" },
+	{ "cgroupns", NULL, "cgroup namespaces are not implemented yet" },
+	{ "network_lock_nftables", NULL, "network locking is not implemented yet" },
+	{ "kcmp_epoll", NULL, "epoll is not implemented yet" },
+	{ "timerfd", NULL, "timerfd is not implemented yet" },
+	{ "get_rseq_conf", NULL, "rseq is not implemented yet" },
+};
+
+static int check_feature(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
+		if (strcmp(name, features[i].name))
+			continue;
+		if (features[i].fn && features[i].fn() == 0) {
+			pr_msg("%s is supported\n", name);
+			return 0;
+		}
+		pr_msg("%s is NOT supported%s%s\n", name, features[i].fn ? "" : ": ",
+		       features[i].hint);
+		return -1;
+	}
+	pr_err("Unknown feature %s\n", name);
+	return -1;
+}
+
+int cr_check(const char *feature)
 {
 	size_t i;
 	int bad = 0;
 
+	if (feature)
+		return check_feature(feature);
 	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
 		if (probes[i].fn() == 0) {
 			pr_info("%s: ok\n", probes[i].name);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "action-scripts.h"
 #include "compel/infect.h"
 #include "dump.h"
 #include "image.h"
@@ -81,6 +82,7 @@ static int collect_proc_state(struct dump_ctx *dc)
 	ret = parse_proc_stat(dc->pid, &dc->stat);
 	ret = ret ?: parse_proc_maps(dc->pid, &dc->maps);
 	ret = ret ?: collect_task_files(dc);
+	ret = ret ?: task_state_collect_proc(dc);
 	return ret ?: collect_task_mm(dc);
 }
 
@@ -114,7 +116,7 @@ static int infect_task(struct dump_ctx *dc)
 	}
 	memcpy(&dc->pst, compel_parasite_args(dc->ctl), sizeof(dc->pst));
 	dc->brk = dc->pst.brk;
-	return 0;
+	return task_state_collect_parasite(dc);
 }
 
 static int cure_task(struct dump_ctx *dc)
@@ -157,6 +159,7 @@ static void free_dump_ctx(struct dump_ctx *dc)
 	if (dc->ctl)
 		compel_free(dc->ctl);
 	free_task_mm(dc);
+	task_state_free(dc);
 	free_file_tables(dc);
 	free_proc_vma_list(&dc->maps);
 }
@@ -169,10 +172,13 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 
 	compel_set_log(compel_log_bridge);
 	pr_info("Dumping task %d into %s\n", dc.pid, o->images_dir);
+	if (run_action_scripts(o, "pre-dump", dc.pid))
+		return -1;
 	ret = seize_task(&dc);
 	frozen_at = now_us();
 	ret = ret ?: collect_proc_state(&dc);
 	ret = ret ?: infect_task(&dc);
+	ret = ret ?: dump_task_fown(&dc);
 	ret = ret ?: dump_task_pages(&dc);
 	cure_ret = cure_task(&dc);
 	ret = ret ?: cure_ret;
@@ -180,6 +186,8 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 	dc.stats.frozen_us = now_us() - frozen_at;
 	ret = ret ?: write_stats_image(&dc);
 	ret = ret ?: write_inventory(&dc);
+	/* the tree is still frozen here: a failing post-dump script lets it run on */
+	ret = ret ?: run_action_scripts(o, "post-dump", dc.pid);
 
 	if (dc.seize_state > 0 && !cure_ret)
 		compel_release_task(dc.pid, dc.seize_state, final_mode(o, ret));

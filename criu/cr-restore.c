@@ -27,6 +27,7 @@
 #include "log.h"
 #include "restore-internal.h"
 #include "sigframe.h"
+#include "task-state.h"
 #include "stats.pb-c.h"
 
 #define NR_MUNMAP	11
@@ -117,9 +118,9 @@ static int make_room_for_fds(struct rst_ctx *ctx, const struct rst_task *t)
  * there is no -o, or a low fd). Returns the log fd to keep, or -errno.
  */
 /* The task gets its own fd numbers, fd 2 included: the log moves above all of them. */
-static int task_log_fd(const struct rst_task *t)
+static int task_log_fd(const struct rst_ctx *ctx, const struct rst_task *t)
 {
-	int ret = log_move_fd(t->max_fd + 1);
+	int ret = ctx->ro->log_pid ? log_split_per_pid(t->max_fd + 1) : log_move_fd(t->max_fd + 1);
 
 	if (ret) {
 		pr_err("Can't move criu's log fd above the task's fds: %d\n", ret);
@@ -139,7 +140,7 @@ static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
 
 	if (read(ch->go[0], &c, 1) != 1)
 		return -ECANCELED;	/* criu gave up on us */
-	keep[0] = task_log_fd(t);
+	keep[0] = task_log_fd(ctx, t);
 	if (keep[0] < 0)
 		return keep[0];
 	ret = rst_close_foreign_fds(keep, 3);
@@ -277,6 +278,7 @@ static int remove_restorer(pid_t pid, const struct rst_report *rep)
 {
 	struct user_regs_struct prog, regs;
 	unsigned long long insn;
+	uint64_t mask;
 	int ret;
 
 	ret = next_syscall_stop(pid, NR_SIGRETURN, &regs);
@@ -285,6 +287,9 @@ static int remove_restorer(pid_t pid, const struct rst_report *rep)
 	insn = regs.rip - SYSCALL_INSN_LEN;
 	/* rt_sigreturn sets orig_ax to -1 so that nothing restarts */
 	ret = next_syscall_stop(pid, -1, &prog);
+	/* restored pending signals wait until the program runs: block them until then */
+	if (!ret)
+		ret = rst_hold_signals(pid, &mask);
 	if (ret)
 		return ret;
 
@@ -304,7 +309,7 @@ static int remove_restorer(pid_t pid, const struct rst_report *rep)
 		pr_err("Can't unmap the restorer from task %d: %lld\n", pid, (long long)regs.rax);
 		return -EIO;
 	}
-	return set_regs(pid, &prog);
+	return rst_release_signals(pid, mask) ?: set_regs(pid, &prog);
 }
 
 /* Wait for the restorer's stop (or the task's failure) and read the task's report. */
@@ -328,9 +333,9 @@ static int wait_restorer(pid_t pid, const struct rst_channel *ch, struct rst_rep
 	return 0;
 }
 
-static int seize_task(pid_t pid)
+static int seize_task(pid_t pid, long opts)
 {
-	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL)) {
+	if (ptrace(PTRACE_SEIZE, pid, 0, opts)) {
 		pr_perror("Can't seize the restored task %d", pid);
 		return -errno;
 	}
@@ -404,7 +409,7 @@ static pid_t restore_root(struct rst_ctx *ctx, struct rst_task *t, uint64_t star
 	close(ch.report[1]);
 	ch.go[0] = ch.report[1] = -1;
 
-	ret = seize_task(pid);
+	ret = seize_task(pid, rst_task_seize_opts(t));
 	if (!ret && write(ch.go[1], "g", 1) != 1)
 		ret = -EPIPE;
 	ctx->stats.forking_time = rst_now_usec() - start;
@@ -427,6 +432,11 @@ out_close:
 	return -1;
 }
 
+static int run_stage_hook(const struct restore_opts *ro, const char *stage, pid_t pid)
+{
+	return ro->stage_hook ? ro->stage_hook(stage, pid, ro->hook_arg) : 0;
+}
+
 static int finish(const struct rst_ctx *ctx, pid_t pid)
 {
 	const struct restore_opts *ro = ctx->ro;
@@ -439,6 +449,7 @@ static int finish(const struct rst_ctx *ctx, pid_t pid)
 		return 1;
 	}
 	pr_info("Restore finished successfully. Task %d resumed.\n", pid);
+	run_stage_hook(ro, "post-resume", pid);
 	if (ro->restore_detached)
 		return 0;
 	if (wait_task(pid, &status))
@@ -467,7 +478,8 @@ int cr_restore_tasks(const struct restore_opts *ro)
 	if (pid < 0)
 		goto out_unlink;
 	ctx.stats.restore_time = rst_now_usec() - start;
-	if (write_stats(&ctx) || (pidfd >= 0 && write_pidfile(pidfd, ro->pidfile, pid))) {
+	if (write_stats(&ctx) || (pidfd >= 0 && write_pidfile(pidfd, ro->pidfile, pid)) ||
+	    run_stage_hook(ro, "post-restore", pid) || run_stage_hook(ro, "pre-resume", pid)) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, __WALL);
 		goto out_unlink;

@@ -119,6 +119,9 @@ static int write_core(struct dump_ctx *dc)
 	core.thread_info = &ti;
 	core.tc = &tc;
 	core.thread_core = &thc;
+	ret = task_state_fill_core(dc, &core);
+	if (ret)
+		return ret;
 	return write_one(dc, CR_FD_CORE, dc->pid, &core.base);
 }
 

@@ -1,59 +1,100 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * dump-files.c - the task's fds, cwd, root and exe as RegFileEntry objects (files.img) and
- * FdinfoEntry records (fdinfo-N.img). Only regular files, directories and a few stateless
- * character devices are supported for now; any other fd fails the dump, naming the fd.
+ * dump-files.c - the generic walk over a task's fds: every open file description becomes
+ * one FileEntry in files.img (dup'ed fds share it, as kcmp tells), every fd one FdinfoEntry
+ * in fdinfo-N.img. The kind-specific part is in the handlers (files-*.c); an fd no handler
+ * takes fails the dump, naming the fd and its kind. cwd, root, exe and mapped files are
+ * regular FileEntries too.
  */
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <linux/kcmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "compel/infect.h"
 #include "dump.h"
+#include "files.h"
 #include "image.h"
 #include "log.h"
+#include "proc-parse.h"
 
-#include "fown.pb-c.h"
+/* One fd seen so far: what a later dup of it would share. */
+struct seen_fd {
+	dev_t dev;
+	ino_t ino;
+	int fd;
+	uint32_t id;
+	FdTypes type;
+};
 
-/* Character devices that hold no state: reopening the path gives the same thing. */
-static const char *const stateless_chrdevs[] = { "/dev/null", "/dev/zero", "/dev/full",
-						 "/dev/random", "/dev/urandom" };
+struct fd_walk {
+	struct seen_fd *seen;
+	size_t nr, cap;
+};
 
-static FownEntry empty_fown = FOWN_ENTRY__INIT;
-
-int files_add(struct file_table *ft, const char *path, uint32_t flags, uint64_t pos,
-	      const struct stat *st, uint32_t *id)
+const char *fdinfo_field(const char *fdinfo, const char *key)
 {
-	RegFileEntry *r;
+	size_t len = strlen(key);
+	const char *p = fdinfo;
 
-	if (ft->nr == ft->cap) {
-		size_t cap = ft->cap ? ft->cap * 2 : 16;
-		RegFileEntry **n = realloc(ft->regs, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		ft->regs = n;
-		ft->cap = cap;
+	while (p && *p) {
+		if (!strncmp(p, key, len) && p[len] == ':')
+			return p + len + 1;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
 	}
-	r = calloc(1, sizeof(*r));
-	if (!r)
-		return -ENOMEM;
+	return NULL;
+}
+
+int open_proc_fd(const struct fd_parms *p, int flags)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", p->pid, p->fd);
+	fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0) {
+		fd = -errno;
+		pr_perror("Can't open fd %d of task %d (%s) through /proc", p->fd, p->pid, p->link);
+	}
+	return fd;
+}
+
+char *link_path(const char *link)
+{
+	static const char deleted[] = " (deleted)";
+	size_t n = strlen(link), d = sizeof(deleted) - 1;
+	char *s = strdup(link);
+
+	if (s && n > d && !strcmp(s + n - d, deleted))
+		s[n - d] = 0;
+	return s;
+}
+
+int fill_reg_entry(RegFileEntry *r, uint32_t id, const char *path, uint32_t flags, uint64_t pos,
+		   const struct stat *st, FownEntry *fown)
+{
 	reg_file_entry__init(r);
+	r->fown = fown;
 	r->name = strdup(path);
-	if (!r->name) {
-		free(r);
-		return -ENOMEM;
+	if (!r->fown) {
+		r->fown = calloc(1, sizeof(*r->fown));
+		if (r->fown)
+			fown_entry__init(r->fown);
 	}
-	r->id = ++ft->next_id;
+	if (!r->name || !r->fown)
+		return -ENOMEM;
+	r->id = id;
 	r->flags = flags;
 	r->pos = pos;
-	r->fown = &empty_fown;
 	if (st) {
 		r->has_mode = 1;
 		r->mode = st->st_mode;
@@ -62,54 +103,71 @@ int files_add(struct file_table *ft, const char *path, uint32_t flags, uint64_t 
 			r->size = st->st_size;
 		}
 	}
-	ft->regs[ft->nr++] = r;
-	*id = r->id;
 	return 0;
 }
 
-static bool is_stateless_chrdev(const char *path)
+/* A new, empty FileEntry in the table; the caller fills its payload. */
+static FileEntry *files_new(struct file_table *ft, FdTypes type)
+{
+	FileEntry *fe;
+
+	if (ft->nr == ft->cap) {
+		size_t cap = ft->cap ? ft->cap * 2 : 16;
+		FileEntry **n = realloc(ft->files, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		ft->files = n;
+		ft->cap = cap;
+	}
+	fe = calloc(1, sizeof(*fe));
+	if (!fe)
+		return NULL;
+	file_entry__init(fe);
+	fe->type = type;
+	fe->id = ++ft->next_id;
+	ft->files[ft->nr++] = fe;
+	return fe;
+}
+
+int files_add(struct file_table *ft, const char *path, uint32_t flags, uint64_t pos,
+	      const struct stat *st, uint32_t *id)
+{
+	FileEntry *fe = files_new(ft, FD_TYPES__REG);
+
+	if (!fe)
+		return -ENOMEM;
+	fe->reg = malloc(sizeof(*fe->reg));
+	if (!fe->reg)
+		return -ENOMEM;
+	*id = fe->id;
+	return fill_reg_entry(fe->reg, fe->id, path, flags, pos, st, NULL);
+}
+
+static FileEntry *files_find(const struct file_table *ft, uint32_t id)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(stateless_chrdevs) / sizeof(stateless_chrdevs[0]); i++)
-		if (!strcmp(path, stateless_chrdevs[i]))
-			return true;
-	return false;
+	for (i = 0; i < ft->nr; i++)
+		if (ft->files[i]->id == id)
+			return ft->files[i];
+	return NULL;
 }
 
-/* "pos:\t123\nflags:\t0100002\n..." */
-static int read_fdinfo(pid_t pid, int fd, uint64_t *pos, uint32_t *flags)
+static int parse_pos_flags(struct fd_parms *p)
 {
-	char path[64], buf[4096], *p;
-	ssize_t n;
-	int fdi;
+	const char *pos = fdinfo_field(p->fdinfo, "pos");
+	const char *flags = fdinfo_field(p->fdinfo, "flags");
 
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
-	fdi = open(path, O_RDONLY | O_CLOEXEC);
-	if (fdi < 0) {
-		pr_perror("Can't open %s", path);
-		return -errno;
+	if (!pos || !flags || sscanf(pos, " %" SCNu64, &p->pos) != 1 ||
+	    sscanf(flags, " %o", &p->flags) != 1) {
+		pr_err("Malformed /proc/%d/fdinfo/%d\n", p->pid, p->fd);
+		return -EINVAL;
 	}
-	n = read(fdi, buf, sizeof(buf) - 1);
-	close(fdi);
-	if (n <= 0) {
-		pr_err("Can't read %s\n", path);
-		return -EIO;
-	}
-	buf[n] = 0;
-	p = strstr(buf, "pos:");
-	if (!p || sscanf(p, "pos: %" SCNu64, pos) != 1)
-		goto bad;
-	p = strstr(buf, "flags:");
-	if (!p || sscanf(p, "flags: %o", flags) != 1)
-		goto bad;
 	return 0;
-bad:
-	pr_err("Malformed %s\n", path);
-	return -EINVAL;
 }
 
-static int fdt_add(struct fd_table *t, int fd, uint32_t id, bool cloexec)
+static int fdt_add(struct fd_table *t, int fd, uint32_t id, FdTypes type, bool cloexec)
 {
 	FdinfoEntry *e;
 
@@ -126,49 +184,135 @@ static int fdt_add(struct fd_table *t, int fd, uint32_t id, bool cloexec)
 	fdinfo_entry__init(e);
 	e->id = id;
 	e->fd = fd;
-	e->type = FD_TYPES__REG;
+	e->type = type;
 	e->flags = cloexec ? FD_CLOEXEC : 0;
 	return 0;
 }
 
-static int dump_one_fd(struct dump_ctx *dc, int fd)
+/* An earlier fd on the same open file description (dup, or fork-inherited), or NULL. */
+static const struct seen_fd *find_dup(const struct fd_walk *w, const struct fd_parms *p)
 {
-	char link[64], target[PATH_MAX];
-	uint32_t flags, id;
-	struct stat st;
-	uint64_t pos;
+	size_t i;
+
+	for (i = 0; i < w->nr; i++) {
+		const struct seen_fd *s = &w->seen[i];
+
+		if (s->ino != p->st.st_ino || s->dev != p->st.st_dev)
+			continue;
+		if (syscall(SYS_kcmp, p->pid, p->pid, KCMP_FILE, s->fd, p->fd) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+static int remember_fd(struct fd_walk *w, const struct fd_parms *p, uint32_t id, FdTypes type)
+{
+	if (w->nr == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 64;
+		struct seen_fd *n = realloc(w->seen, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		w->seen = n;
+		w->cap = cap;
+	}
+	w->seen[w->nr++] = (struct seen_fd){ p->st.st_dev, p->st.st_ino, p->fd, id, type };
+	return 0;
+}
+
+/* "socket", "anon_inode:[io_uring]" -> "io_uring", ...: what the refusal names. */
+static const char *kind_name(const struct fd_parms *p, char *buf, size_t len)
+{
+	const char *l = p->link;
+
+	if (S_ISSOCK(p->st.st_mode))
+		return "socket";
+	if (!strncmp(l, "anon_inode:", 11)) {
+		l += 11;
+		snprintf(buf, len, "%.*s", (int)strcspn(l + (*l == '['), "]"), l + (*l == '['));
+		return buf;
+	}
+	if (S_ISCHR(p->st.st_mode))
+		return "character device";
+	if (S_ISBLK(p->st.st_mode))
+		return "block device";
+	return "unknown file";
+}
+
+static int dump_new_file(struct dump_ctx *dc, struct fd_parms *p, const struct fd_handler *h,
+			 uint32_t *id)
+{
+	FileEntry *fe = files_new(&dc->files, h->type);
+
+	if (!fe)
+		return -ENOMEM;
+	p->fown = calloc(1, sizeof(*p->fown));
+	if (!p->fown)
+		return -ENOMEM;
+	fown_entry__init(p->fown);
+	*id = fe->id;
+	return h->dump(dc, p, fe);
+}
+
+static int dump_one_fd(struct dump_ctx *dc, struct fd_walk *w, struct fd_parms *p)
+{
+	const struct fd_handler *h;
+	const struct seen_fd *dup;
+	uint32_t id, cloexec;
+	char kind[32];
+	int ret;
+
+	ret = parse_pos_flags(p);
+	ret = ret ?: check_fd_locks(dc, p);
+	if (ret)
+		return ret;
+	cloexec = p->flags & O_CLOEXEC;
+	p->flags &= ~O_CLOEXEC;
+	dup = find_dup(w, p);
+	if (dup) {
+		pr_debug("fd %d shares file id %u with fd %d\n", p->fd, dup->id, dup->fd);
+		return fdt_add(&dc->fdt, p->fd, dup->id, dup->type, cloexec);
+	}
+	h = fd_handler_pick(p);
+	if (!h) {
+		pr_err("fd %d of task %d is %s (%s): checkpointing this kind of file is not "
+		       "supported yet\n", p->fd, p->pid, p->link, kind_name(p, kind, sizeof(kind)));
+		return -EOPNOTSUPP;
+	}
+	pr_debug("fd %d: %s, %s\n", p->fd, h->name, p->link);
+	ret = dump_new_file(dc, p, h, &id);
+	ret = ret ?: remember_fd(w, p, id, h->type);
+	return ret ?: fdt_add(&dc->fdt, p->fd, id, h->type, cloexec);
+}
+
+/* Gather what /proc says about fd, then dump it. */
+static int collect_one_fd(struct dump_ctx *dc, struct fd_walk *w, int fd)
+{
+	char path[64], target[PATH_MAX];
+	struct fd_parms p = { .pid = dc->pid, .fd = fd, .link = target };
+	char *fdinfo;
 	ssize_t n;
 	int ret;
 
-	snprintf(link, sizeof(link), "/proc/%d/fd/%d", dc->pid, fd);
-	n = readlink(link, target, sizeof(target) - 1);
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", dc->pid, fd);
+	n = readlink(path, target, sizeof(target) - 1);
 	if (n < 0) {
-		pr_perror("Can't read link %s", link);
+		pr_perror("Can't read link %s", path);
 		return -errno;
 	}
 	target[n] = 0;
-	if (stat(link, &st)) {
+	if (stat(path, &p.st)) {
 		pr_perror("Can't stat fd %d of task %d (%s)", fd, dc->pid, target);
 		return -errno;
 	}
-	if (target[0] != '/' || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) &&
-				 !(S_ISCHR(st.st_mode) && is_stateless_chrdev(target)))) {
-		pr_err("fd %d of task %d is %s: this kind of file is not supported yet\n", fd,
-		       dc->pid, target);
-		return -EOPNOTSUPP;
-	}
-	if (st.st_nlink == 0 || strstr(target, " (deleted)")) {
-		pr_err("fd %d of task %d is the deleted file %s: not supported yet\n", fd,
-		       dc->pid, target);
-		return -EOPNOTSUPP;
-	}
-	ret = read_fdinfo(dc->pid, fd, &pos, &flags);
-	if (ret)
-		return ret;
-	ret = files_add(&dc->files, target, flags & ~O_CLOEXEC, pos, &st, &id);
-	if (ret)
-		return ret;
-	return fdt_add(&dc->fdt, fd, id, flags & O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", dc->pid, fd);
+	fdinfo = read_proc_file(path, NULL);
+	if (!fdinfo)
+		return -EIO;
+	p.fdinfo = fdinfo;
+	ret = dump_one_fd(dc, w, &p);
+	free(fdinfo);
+	return ret;
 }
 
 static int cmp_fd(const void *a, const void *b)
@@ -176,25 +320,57 @@ static int cmp_fd(const void *a, const void *b)
 	return ((const FdinfoEntry *)a)->fd - ((const FdinfoEntry *)b)->fd;
 }
 
-static int collect_fds(struct dump_ctx *dc)
+static int cmp_int(const void *a, const void *b)
 {
-	char path[64];
-	struct dirent *de;
-	DIR *d;
-	int ret = 0;
+	return *(const int *)a - *(const int *)b;
+}
 
-	snprintf(path, sizeof(path), "/proc/%d/fd", dc->pid);
+/* The task's fd numbers, sorted, so that a dup is always met after its original. */
+static int list_fds(pid_t pid, int **fds, size_t *nr)
+{
+	size_t cap = 0;
+	struct dirent *de;
+	char path[64];
+	DIR *d;
+
+	*fds = NULL;
+	*nr = 0;
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	d = opendir(path);
 	if (!d) {
 		pr_perror("Can't open %s", path);
 		return -errno;
 	}
-	while (!ret && (de = readdir(d))) {
+	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		ret = dump_one_fd(dc, atoi(de->d_name));
+		if (*nr == cap) {
+			int *n = realloc(*fds, (cap = cap ? cap * 2 : 64) * sizeof(int));
+
+			if (!n) {
+				closedir(d);
+				return -ENOMEM;
+			}
+			*fds = n;
+		}
+		(*fds)[(*nr)++] = atoi(de->d_name);
 	}
 	closedir(d);
+	qsort(*fds, *nr, sizeof(int), cmp_int);
+	return 0;
+}
+
+static int collect_fds(struct dump_ctx *dc)
+{
+	struct fd_walk w = {};
+	size_t i, nr;
+	int *fds, ret;
+
+	ret = list_fds(dc->pid, &fds, &nr);
+	for (i = 0; !ret && i < nr; i++)
+		ret = collect_one_fd(dc, &w, fds[i]);
+	free(fds);
+	free(w.seen);
 	if (!ret)
 		qsort(dc->fdt.fds, dc->fdt.nr, sizeof(dc->fdt.fds[0]), cmp_fd);
 	return ret;
@@ -236,6 +412,18 @@ int collect_task_files(struct dump_ctx *dc)
 	return ret ?: collect_fds(dc);
 }
 
+/* The fown entry of the file behind fd number fd, or NULL if its kind has none. */
+FownEntry *dump_fd_fown(struct dump_ctx *dc, size_t fdt_index)
+{
+	const FdinfoEntry *e = &dc->fdt.fds[fdt_index];
+	const struct fd_handler *h = fd_handler_of(e->type);
+	FileEntry *fe = files_find(&dc->files, e->id);
+
+	if (!h || !fe || !h->fown)
+		return NULL;
+	return h->fown(fe);
+}
+
 static int write_fdinfo_image(struct dump_ctx *dc)
 {
 	struct cr_img *img;
@@ -250,7 +438,7 @@ static int write_fdinfo_image(struct dump_ctx *dc)
 	return close_image(img) ?: ret;
 }
 
-static int write_reg_files(struct dump_ctx *dc)
+static int write_file_entries(struct dump_ctx *dc)
 {
 	struct cr_img *img;
 	size_t i;
@@ -259,32 +447,25 @@ static int write_reg_files(struct dump_ctx *dc)
 	img = open_image_at(dc->dfd, CR_FD_FILES, O_DUMP, 0);
 	if (!img)
 		return -EIO;
-	for (i = 0; !ret && i < dc->files.nr; i++) {
-		FileEntry fe = FILE_ENTRY__INIT;
-
-		fe.id = dc->files.regs[i]->id;
-		fe.type = FD_TYPES__REG;
-		fe.reg = dc->files.regs[i];
-		ret = pb_write_one(img, &fe.base);
-	}
+	for (i = 0; !ret && i < dc->files.nr; i++)
+		ret = pb_write_one(img, &dc->files.files[i]->base);
 	return close_image(img) ?: ret;
 }
 
 int write_files_images(struct dump_ctx *dc)
 {
-	return write_reg_files(dc) ?: write_fdinfo_image(dc);
+	return write_file_entries(dc) ?: write_fdinfo_image(dc);
 }
 
 void free_file_tables(struct dump_ctx *dc)
 {
 	size_t i;
 
-	for (i = 0; i < dc->files.nr; i++) {
-		free(dc->files.regs[i]->name);
-		free(dc->files.regs[i]);
-	}
-	free(dc->files.regs);
+	for (i = 0; i < dc->files.nr; i++)
+		protobuf_c_message_free_unpacked(&dc->files.files[i]->base, NULL);
+	free(dc->files.files);
 	free(dc->fdt.fds);
+	files_dump_state_fini(&dc->fstate);
 	memset(&dc->files, 0, sizeof(dc->files));
 	memset(&dc->fdt, 0, sizeof(dc->fdt));
 }

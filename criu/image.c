@@ -51,6 +51,11 @@ static const struct img_desc img_descs[CR_FD_MAX] = {
 	[CR_FD_PIPES_DATA] = { "pipes-data.img", PIPES_DATA_MAGIC, HEAD_COMMON, false },
 	[CR_FD_FIFO_DATA] = { "fifo-data.img", FIFO_DATA_MAGIC, HEAD_COMMON, false },
 	[CR_FD_MEMFD_INODE] = { "memfd.img", MEMFD_INODE_MAGIC, HEAD_COMMON, false },
+	[CR_FD_SECCOMP] = { "seccomp.img", SECCOMP_MAGIC, HEAD_COMMON, false },
+	[CR_FD_REMAP_FPATH] = { "remap-fpath.img", REMAP_FPATH_MAGIC, HEAD_COMMON, false },
+	[CR_FD_GHOST_FILE] = { "ghost-file-%lu.img", GHOST_FILE_MAGIC, HEAD_COMMON, true },
+	[CR_FD_SHMEM_PAGEMAP] = { "pagemap-shmem-%lu.img", SHMEM_PAGEMAP_MAGIC, HEAD_COMMON,
+				  true },
 };
 
 struct cr_img {

@@ -7,6 +7,7 @@
  * a user who did not ask for a log still learns why criu failed.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -20,6 +21,9 @@ static int log_pid_prefix;
 /* Errors are repeated on stderr only while fd 2 is criu's own, not a restored task's. */
 static int log_mirror_stderr = 1;
 static struct timespec log_start;
+static char log_path[PATH_MAX];	/* absolute path of the log file, "" for stderr */
+
+static void remember_log_path(int fd);
 
 int log_init(int dir_fd, const char *path, int level)
 {
@@ -38,7 +42,36 @@ int log_init(int dir_fd, const char *path, int level)
 		return -errno;
 	}
 	log_fd = fd;
+	remember_log_path(fd);
 	return 0;
+}
+
+/* Where the log lives, so a restored task can open its own LOG.PID next to it. */
+static void remember_log_path(int fd)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, log_path, sizeof(log_path) - 1);
+	log_path[n > 0 ? n : 0] = 0;
+}
+
+int log_split_per_pid(int min_fd)
+{
+	char path[PATH_MAX + 16];
+	int fd;
+
+	if (!log_path[0])
+		return log_move_fd(min_fd);
+	snprintf(path, sizeof(path), "%s.%d", log_path, getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (log_fd != STDERR_FILENO)
+		close(log_fd);
+	log_fd = fd;
+	return log_move_fd(min_fd);
 }
 
 int log_move_fd(int min_fd)

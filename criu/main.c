@@ -10,11 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "action-scripts.h"
 #include "check.h"
 #include "dump.h"
 #include "log.h"
 #include "opts.h"
 #include "restore.h"
+#include "stats-show.h"
 
 /* Create the images directory for a dump if it does not exist yet (CRIU does the same). */
 static int open_images_dir(const struct cr_options *o, bool create)
@@ -43,8 +45,34 @@ static int open_work_dir(const struct cr_options *o, int images_dfd)
 	return fd;
 }
 
+struct restore_hook_ctx {
+	const struct cr_options *opts;
+	int images_dfd;
+};
+
+/* Restore stages: action scripts, then at the resume the status fd and the stats. */
+static int restore_stage(const char *stage, pid_t pid, void *arg)
+{
+	const struct restore_hook_ctx *hc = arg;
+	const struct cr_options *o = hc->opts;
+
+	if (run_action_scripts(o, stage, pid))
+		return -1;
+	if (strcmp(stage, "post-resume"))
+		return 0;
+	if (o->status_fd >= 0) {
+		if (write(o->status_fd, "", 1) != 1)
+			pr_perror("Can't write to --status-fd %d", o->status_fd);
+		close(o->status_fd);
+	}
+	if (o->display_stats)
+		display_stats(hc->images_dfd, true);
+	return 0;
+}
+
 static int run_restore(const struct cr_options *o, int images_dfd)
 {
+	struct restore_hook_ctx hc = { o, images_dfd };
 	char pidfile[PATH_MAX];
 	struct restore_opts ro = {
 		.images_dir = o->images_dir,
@@ -53,6 +81,9 @@ static int run_restore(const struct cr_options *o, int images_dfd)
 		.pidfile = o->pidfile,
 		.log_level = o->log_level,
 		.log_fd = log_get_fd(),
+		.log_pid = o->log_pid,
+		.stage_hook = restore_stage,
+		.hook_arg = &hc,
 	};
 
 	/* Like the log, a relative pidfile lives in the work directory. */
@@ -64,6 +95,12 @@ static int run_restore(const struct cr_options *o, int images_dfd)
 		}
 		ro.pidfile = pidfile;
 	}
+	if (o->status_fd >= 0 && fcntl(o->status_fd, F_GETFD) < 0) {
+		pr_perror("--status-fd %d is not an open fd", o->status_fd);
+		return 1;
+	}
+	if (run_action_scripts(o, "pre-restore", 0))
+		return 1;
 	return cr_restore_tasks(&ro);
 }
 
@@ -74,12 +111,20 @@ static int run_action(const struct cr_options *o, int images_dfd, int work_dfd)
 			pr_err("dump needs the tree's root pid: -t PID\n");
 			return 1;
 		}
-		return cr_dump_tasks(o, images_dfd, work_dfd) ? 1 : 0;
+		if (o->status_fd >= 0) {
+			pr_err("--status-fd is used by restore only\n");
+			return 1;
+		}
+		if (cr_dump_tasks(o, images_dfd, work_dfd))
+			return 1;
+		if (o->display_stats)
+			display_stats(images_dfd, false);
+		return 0;
 	}
 	if (!strcmp(o->action, "restore"))
 		return run_restore(o, images_dfd);
 	if (!strcmp(o->action, "check"))
-		return cr_check() ? 1 : 0;
+		return cr_check(o->feature) ? 1 : 0;
 	pr_err("Action %s is not implemented\n", o->action);
 	return 1;
 }
@@ -110,8 +155,9 @@ int main(int argc, char **argv)
 
 	ret = run_action(&opts, images_dfd, work_dfd);
 	/* restore without -d returns the restored task's own exit status: not our error */
+	/* the step that failed has logged the error; this line only closes the log */
 	if (ret && (strcmp(opts.action, "restore") || opts.restore_detached))
-		pr_err("%s failed\n", opts.action);
+		pr_info("%s failed\n", opts.action);
 	log_fini();
 	close(work_dfd);
 	close(images_dfd);

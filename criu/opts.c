@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "log.h"
 #include "opts.h"
 
@@ -38,20 +39,28 @@
 	  "restore: detach from the restored tree and exit 0")                                 \
 	X("no-default-config", 0, OPT_FLAG, FIELD(no_default_config), NULL,                    \
 	  "do not read the default configuration files")                                       \
+	X("config", 0, OPT_STR, FIELD(config_file), "FILE",                                    \
+	  "read options from FILE (after the default files)")                                  \
+	X("display-stats", 0, OPT_FLAG, FIELD(display_stats), NULL,                            \
+	  "print the dump or restore statistics at the end")                                   \
+	X("log-pid", 0, OPT_FLAG, FIELD(log_pid), NULL,                                        \
+	  "restore: a log file per restored task, named LOG-FILE.PID")                         \
+	X("status-fd", 0, OPT_INT, FIELD(status_fd), "FD",                                     \
+	  "restore: write \\0 to FD and close it once the restored tree runs")                \
+	X("action-script", 0, OPT_STR_LIST, FIELD(action_scripts), "FILE",                     \
+	  "run FILE at each stage with CRTOOLS_SCRIPT_ACTION set (repeatable)")               \
+	X("feature", 0, OPT_STR, FIELD(feature), "NAME",                                       \
+	  "check: test only feature NAME (exit 0 when supported)")                             \
 	X("help", 'h', OPT_HELP, NO_FIELD, NULL, "print this help")                            \
 	X("version", 'V', OPT_VERSION, NO_FIELD, NULL, "print the version")                    \
 	X("shell-job", 'j', OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                             \
 	X("restore-sibling", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                         \
-	X("log-pid", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                                 \
-	X("action-script", 0, OPT_UNSUPPORTED, NO_FIELD, "FILE", NULL)                         \
-	X("display-stats", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                           \
-	X("status-fd", 0, OPT_UNSUPPORTED, NO_FIELD, "FD", NULL)                               \
-	X("config", 0, OPT_UNSUPPORTED, NO_FIELD, "FILE", NULL)                                \
 	X("ext-unix-sk", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                             \
 	X("tcp-established", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                         \
 	X("file-locks", 'l', OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                            \
 	X("link-remap", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                              \
-	X("ghost-limit", 0, OPT_UNSUPPORTED, NO_FIELD, "SIZE", NULL)                           \
+	X("ghost-limit", 0, OPT_SIZE, FIELD(ghost_limit), "SIZE",                             \
+	  "dump: largest deleted open file saved with its content (default 1M)")              \
 	X("manage-cgroups", 0, OPT_UNSUPPORTED, NO_FIELD, "[MODE]", NULL)                      \
 	X("root", 'r', OPT_UNSUPPORTED, NO_FIELD, "PATH", NULL)                                \
 	X("track-mem", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                               \
@@ -65,7 +74,6 @@
 	X("freeze-cgroup", 0, OPT_UNSUPPORTED, NO_FIELD, "PATH", NULL)                         \
 	X("evasive-devices", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                         \
 	X("auto-dedup", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                              \
-	X("feature", 0, OPT_UNSUPPORTED, NO_FIELD, "NAME", NULL)
 
 struct opt_desc {
 	const char *name;
@@ -124,6 +132,36 @@ static int parse_number(const char *s, const char *what, long *out)
 	return 0;
 }
 
+/* "4096", "64K", "1M", "2G" */
+static int parse_size(const char *s, const char *what, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		goto bad;
+	switch (*end) {
+	case 'G': case 'g':
+		v <<= 10;
+		/* fall through */
+	case 'M': case 'm':
+		v <<= 10;
+		/* fall through */
+	case 'K': case 'k':
+		v <<= 10;
+		end++;
+	}
+	if (*end)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	pr_err("Invalid --%s value '%s': expected a size like 4096, 64K, 1M or 2G\n", what, s);
+	return -1;
+}
+
 static int apply_verbose(struct cr_options *o, const char *arg)
 {
 	long v;
@@ -165,6 +203,15 @@ static int apply_option(struct cr_options *o, const struct opt_desc *d, const ch
 	case OPT_STR:
 		*(const char **)field = arg;
 		return 0;
+	case OPT_SIZE:
+		return parse_size(arg, d->name, (uint64_t *)field);
+	case OPT_STR_LIST:
+		if (o->nr_action_scripts == MAX_ACTION_SCRIPTS) {
+			pr_err("At most %d --%s options\n", MAX_ACTION_SCRIPTS, d->name);
+			return -1;
+		}
+		((const char **)field)[o->nr_action_scripts++] = arg;
+		return 0;
 	case OPT_VERBOSE:
 		return apply_verbose(o, arg);
 	case OPT_HELP:
@@ -196,9 +243,36 @@ static int check_action(const char *action)
 	return -1;
 }
 
+/* Every flag also has a "no-" form that clears it, so a config file's choice can be undone. */
+#define NO_PREFIX_VAL 1024
+static char no_names[NR_OPTS][64];
+
+static size_t build_long_opts(struct option *longopts)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < NR_OPTS; i++) {
+		longopts[n].name = opt_table[i].name;
+		longopts[n].has_arg = opt_has_arg(&opt_table[i]);
+		longopts[n].flag = NULL;
+		longopts[n++].val = 256 + i;
+	}
+	for (i = 0; i < NR_OPTS; i++) {
+		if (opt_table[i].kind != OPT_FLAG)
+			continue;
+		snprintf(no_names[i], sizeof(no_names[i]), "no-%s", opt_table[i].name);
+		longopts[n].name = no_names[i];
+		longopts[n].has_arg = no_argument;
+		longopts[n].flag = NULL;
+		longopts[n++].val = NO_PREFIX_VAL + i;
+	}
+	memset(&longopts[n], 0, sizeof(longopts[0]));
+	return n;
+}
+
 int parse_options(int argc, char **argv, struct cr_options *o)
 {
-	struct option longopts[NR_OPTS + 1];
+	struct option longopts[2 * NR_OPTS + 1];
 	char shortopts[NR_OPTS * 3 + 1];
 	size_t i;
 	int c, idx, ret;
@@ -206,19 +280,22 @@ int parse_options(int argc, char **argv, struct cr_options *o)
 	memset(o, 0, sizeof(*o));
 	o->log_level = DEFAULT_LOGLEVEL;
 	o->timeout = 10;
-	for (i = 0; i < NR_OPTS; i++) {
-		longopts[i].name = opt_table[i].name;
-		longopts[i].has_arg = opt_has_arg(&opt_table[i]);
-		longopts[i].flag = NULL;
-		longopts[i].val = 256 + i;
-	}
-	memset(&longopts[NR_OPTS], 0, sizeof(longopts[0]));
+	o->ghost_limit = 1 << 20;
+	o->status_fd = -1;
+	if (config_build_argv(argc, argv, &argc, &argv))
+		return -1;
+	build_long_opts(longopts);
 	build_short_opts(shortopts, sizeof(shortopts));
 
 	opterr = 0;
+	optind = 1;
 	while ((c = getopt_long(argc, argv, shortopts, longopts, &idx)) != -1) {
 		const struct opt_desc *d = NULL;
 
+		if (c >= NO_PREFIX_VAL) {
+			*(bool *)((char *)o + opt_table[c - NO_PREFIX_VAL].field) = false;
+			continue;
+		}
 		if (c >= 256)
 			d = &opt_table[c - 256];
 		for (i = 0; !d && i < NR_OPTS; i++)

@@ -23,6 +23,7 @@
 #include "restore-internal.h"
 #include "restorer-blob.h"
 #include "sigframe.h"
+#include "task-state.h"
 #include "vma-status.h"
 
 #define RST_STACK_SIZE	(64UL << 10)
@@ -307,7 +308,7 @@ static int fill_args(const struct rst_ctx *ctx, const struct rst_task *t,
 	a->fault = fault_injected("restorer");
 	fill_memory_plan(mem, bs);
 	fill_thread(t, a);
-	ret = fill_signals(t, a);
+	ret = fill_signals(t, a) ?: rst_fill_task_state(ctx, t, &a->task);
 	if (ret)
 		return ret;
 	ret = rst_sigframe_build(bs->frame_buf, bs->frame_size, t->core, &frame);

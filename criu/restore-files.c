@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * restore-files.c - put back a task's open files, cwd, root and umask. Runs in the forked
- * task, before its memory is rebuilt. A file whose size or mode changed since the dump is
- * not the dumped file: it is refused, because the program would see other data.
+ * task, before its memory is rebuilt. Each open file is opened once by its kind's handler
+ * (files-*.c) and dup'ed to every fd that shared it at dump. A regular file whose size or
+ * mode changed since the dump is not the dumped file: it is refused, because the program
+ * would see other data.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +16,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "log.h"
 #include "restore-internal.h"
+
+/* File status flags F_SETFL can change; the access mode and creation flags it can't. */
+#define SETFL_MASK (O_APPEND | O_NONBLOCK | O_NDELAY | O_DIRECT | O_NOATIME | O_ASYNC)
 
 static int cmp_int(const void *a, const void *b)
 {
@@ -51,6 +58,54 @@ int rst_close_foreign_fds(const int *keep, int nr_keep)
 	return close_fd_range(from, ~0U);
 }
 
+const FileEntry *rst_find_file(const struct rst_ctx *ctx, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nr_files; i++)
+		if (ctx->files[i]->id == id)
+			return ctx->files[i];
+	return NULL;
+}
+
+int rst_images_dfd(const struct rst_fds *rf)
+{
+	return rf->ctx->dfd;
+}
+
+int rst_check_file_entry(const FileEntry *fe)
+{
+	const struct fd_handler *h = fd_handler_of(fe->type);
+
+	if (!h) {
+		pr_err("files.img: file id %u has type %d, which this criu can't restore\n", fe->id,
+		       fe->type);
+		return -EOPNOTSUPP;
+	}
+	return h->check(fe);
+}
+
+int rst_hold_fd(const struct rst_fds *rf, int fd)
+{
+	int nfd = fcntl(fd, F_DUPFD_CLOEXEC, rf->min_held);
+
+	if (nfd < 0) {
+		pr_perror("Can't move fd %d above %d", fd, rf->min_held);
+		nfd = -errno;
+	}
+	close(fd);
+	return nfd;
+}
+
+int rst_set_fl(int fd, uint32_t flags, const char *what)
+{
+	if (fcntl(fd, F_SETFL, flags & SETFL_MASK)) {
+		pr_perror("%s: can't set its file flags %#o", what, flags);
+		return -errno;
+	}
+	return 0;
+}
+
 /* The file at fd must look as it did at dump. */
 static int check_reg(const RegFileEntry *reg, int fd, const char *what)
 {
@@ -73,16 +128,13 @@ static int check_reg(const RegFileEntry *reg, int fd, const char *what)
 	return 0;
 }
 
-int rst_open_reg(const struct rst_ctx *ctx, uint32_t id, int flags, const char *what)
+int rst_open_reg_entry(const RegFileEntry *reg, int flags, const char *what)
 {
-	const RegFileEntry *reg = rst_find_reg(ctx, id);
 	int fd, ret;
 
-	if (!reg) {
-		pr_err("%s: file id %u is missing in files.img\n", what, id);
-		return -ENOENT;
-	}
 	flags &= ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY);
+	if (flags & O_PATH)
+		flags &= O_PATH | O_NOFOLLOW | O_DIRECTORY;
 	fd = open(reg->name, flags | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
@@ -98,6 +150,17 @@ int rst_open_reg(const struct rst_ctx *ctx, uint32_t id, int flags, const char *
 	return fd;
 }
 
+int rst_open_reg(const struct rst_ctx *ctx, uint32_t id, int flags, const char *what)
+{
+	const RegFileEntry *reg = rst_find_reg(ctx, id);
+
+	if (!reg) {
+		pr_err("%s: file id %u is missing in files.img\n", what, id);
+		return -ENOENT;
+	}
+	return rst_open_reg_entry(reg, flags, what);
+}
+
 /* An fd sharing its open file with an earlier one (dup) must share it again. */
 static int find_shared(const struct rst_task *t, size_t upto, uint32_t id)
 {
@@ -109,36 +172,48 @@ static int find_shared(const struct rst_task *t, size_t upto, uint32_t id)
 	return -1;
 }
 
-static int open_one_fd(const struct rst_ctx *ctx, const struct rst_task *t, size_t i)
+/* Put fd at number target; fd itself is consumed. */
+static int install_fd(int fd, int target, const char *what)
 {
-	const FdinfoEntry *e = t->fds[i];
-	const RegFileEntry *reg = rst_find_reg(ctx, e->id);
-	int fd, shared = find_shared(t, i, e->id);
+	if (fd == target)
+		return 0;
+	if (dup2(fd, target) < 0) {
+		pr_perror("%s: can't move it into place", what);
+		close(fd);
+		return -errno;
+	}
+	close(fd);
+	return 0;
+}
+
+static int open_one_fd(struct rst_fds *rf, size_t i)
+{
+	const FdinfoEntry *e = rf->t->fds[i];
+	const FileEntry *fe = rst_find_file(rf->ctx, e->id);
+	const struct fd_handler *h = fd_handler_of(fe->type);
+	int fd, shared = find_shared(rf->t, i, e->id);
+	const FownEntry *fown;
 	char what[32];
+	int ret;
 
 	snprintf(what, sizeof(what), "fd %u", e->fd);
 	if (shared >= 0) {
-		fd = shared;
-	} else {
-		fd = rst_open_reg(ctx, e->id, reg->flags, what);
-		if (fd < 0)
-			return fd;
-		if (reg->pos && lseek(fd, reg->pos, SEEK_SET) != (off_t)reg->pos) {
-			pr_perror("%s: can't seek %s to %lu", what, reg->name,
-				  (unsigned long)reg->pos);
-			close(fd);
-			return -EIO;
-		}
-	}
-	if (fd != (int)e->fd) {
-		if (dup2(fd, e->fd) < 0) {
-			pr_perror("%s: can't move %s into place", what, reg->name);
-			if (shared < 0)
-				close(fd);
+		if (dup2(shared, e->fd) < 0) {
+			pr_perror("%s: can't dup fd %d to it", what, shared);
 			return -errno;
 		}
-		if (shared < 0)
-			close(fd);
+	} else {
+		fd = h->open(rf, fe);
+		if (fd < 0)
+			return fd;
+		pr_debug("%s: %s file id %u opened as %d\n", what, h->name, fe->id, fd);
+		ret = install_fd(fd, e->fd, what);
+		if (ret)
+			return ret;
+		fown = h->fown ? h->fown(fe) : NULL;
+		ret = fown ? rst_set_fown(e->fd, fown) : 0;
+		if (ret)
+			return ret;
 	}
 	if (fcntl(e->fd, F_SETFD, e->flags & FD_CLOEXEC)) {
 		pr_perror("%s: can't set its fd flags", what);
@@ -147,18 +222,39 @@ static int open_one_fd(const struct rst_ctx *ctx, const struct rst_task *t, size
 	return 0;
 }
 
-int rst_restore_fds(const struct rst_ctx *ctx, const struct rst_task *t)
+/* Once every fd exists: what needs other fds (epoll targets) or all users (ghosts). */
+static int post_open_fds(struct rst_fds *rf)
 {
 	size_t i;
 	int ret;
 
-	for (i = 0; i < t->nr_fds; i++) {
-		ret = open_one_fd(ctx, t, i);
+	for (i = 0; i < rf->t->nr_fds; i++) {
+		const FdinfoEntry *e = rf->t->fds[i];
+		const FileEntry *fe = rst_find_file(rf->ctx, e->id);
+		const struct fd_handler *h = fd_handler_of(fe->type);
+
+		if (!h->post_open || find_shared(rf->t, i, e->id) >= 0)
+			continue;
+		ret = h->post_open(rf, fe, e->fd);
 		if (ret)
 			return ret;
 	}
-	pr_info("restored %zu fds\n", t->nr_fds);
 	return 0;
+}
+
+int rst_restore_fds(const struct rst_ctx *ctx, const struct rst_task *t)
+{
+	struct rst_fds rf = { .ctx = ctx, .t = t, .min_held = t->max_fd + 1 };
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < t->nr_fds; i++)
+		ret = open_one_fd(&rf, i);
+	ret = ret ?: post_open_fds(&rf);
+	rst_fds_fini(&rf, ret != 0);
+	if (!ret)
+		pr_info("restored %zu fds\n", t->nr_fds);
+	return ret;
 }
 
 /* Check a directory the way fds are checked, then chdir or chroot into it. */

@@ -14,6 +14,7 @@
 
 #include "image.h"
 #include "log.h"
+#include "files.h"
 #include "restore-internal.h"
 #include "vma-status.h"
 
@@ -143,16 +144,9 @@ static int read_files(struct rst_ctx *ctx)
 	for (i = 0; i < ctx->nr_files; i++) {
 		FileEntry *f = ctx->files[i];
 
-		if (f->type != FD_TYPES__REG || !f->reg) {
-			pr_err("files.img: file id %u has type %d; only regular files are supported yet\n",
-			       f->id, f->type);
-			return -EOPNOTSUPP;
-		}
-		if (f->reg->id != f->id || !f->reg->name || f->reg->name[0] != '/') {
-			pr_err("files.img: file id %u has a bad reg entry (id %u, name %s)\n",
-			       f->id, f->reg->id, f->reg->name ? f->reg->name : "(none)");
-			return -EINVAL;
-		}
+		ret = rst_check_file_entry(f);
+		if (ret)
+			return ret;
 		for (j = 0; j < i; j++) {
 			if (ctx->files[j]->id == f->id) {
 				pr_err("files.img: file id %u appears twice\n", f->id);
@@ -376,8 +370,9 @@ static int read_fdinfo(const struct rst_ctx *ctx, struct rst_task *t)
 	t->max_fd = -1;
 	for (i = 0; i < t->nr_fds; i++) {
 		FdinfoEntry *e = t->fds[i];
+		const FileEntry *fe = rst_find_file(ctx, e->id);
 
-		if (e->type != FD_TYPES__REG || !rst_find_reg(ctx, e->id) || e->fd > 1u << 20) {
+		if (!fe || fe->type != e->type || e->fd > 1u << 20) {
 			pr_err("fdinfo-%u.img: fd %u (type %d, file id %u) can't be restored\n",
 			       t->ids->files_id, e->fd, e->type, e->id);
 			return -EINVAL;

@@ -14,6 +14,9 @@ optional NAME.desc (JSON) adjusts it:
   "flavor": "h" (dump kills the task), "leave-running" (-R) or "leave-stopped" (-s);
   "binary": run another test's program under this name (a flavour of an existing test);
   "skip": a reason not to run it.
+  "dump_error": the dump must fail with this text in its output, leaving the task running
+  unchanged (the test then checks itself as usual); nothing is restored.
+  "dump_env": environment for that failing dump (e.g. {"CRIU_FAULT": "image-write"}).
 Dumps are kept in build/test/dumps/NAME until the next run (test/others/ decodes env00's).
 """
 
@@ -78,6 +81,7 @@ class Test:
         self.dump_opts += FLAVORS[self.flavor]
         self.restore_opts = list(self.desc.get("restore_opts", []))
         self.skip = self.desc.get("skip")
+        self.dump_error = self.desc.get("dump_error")
         self.work = os.path.join(RUN_DIR, self.short)
         self.dump_dir = os.path.join(DUMP_DIR, self.short)
         self.pidfile = os.path.join(self.work, "test.pid")
@@ -344,7 +348,35 @@ def check_after_dump(test, pid, before):
         raise TestFailure("task %d survived SIGKILL after dump" % pid)
 
 
+def expect_dump_error(test, pid, before, criu):
+    """The dump must be refused with test.dump_error and leave the task as it was."""
+    env = dict(os.environ, **test.desc.get("dump_env", {}))
+    args = [criu, "dump", "-t", str(pid), "-D", test.dump_dir, "-v4", "-o", "dump.log"]
+    res = subprocess.run(args + test.dump_opts, cwd=test.dump_dir, env=env,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, timeout=CRIU_TIMEOUT, errors="replace")
+    out = res.stdout
+    with open(os.path.join(test.dump_dir, "dump.out"), "w") as f:
+        f.write(out)
+    if res.returncode == 0:
+        raise TestFailure("criu dump succeeded; expected it to fail with '%s'" %
+                          test.dump_error)
+    if test.dump_error not in out:
+        raise TestFailure("criu dump failed without saying '%s'" % test.dump_error)
+    if os.path.exists(os.path.join(test.dump_dir, "inventory.img")):
+        raise TestFailure("a failed dump wrote inventory.img")
+    state = proc_state(pid)
+    if state is None or state in "TtZX":
+        raise TestFailure("task %d is %s after a refused dump" % (pid, state or "gone"))
+    problems = compare_snapshots(before, snapshot(pid), "after the refused dump")
+    if problems:
+        raise TestFailure(*problems)
+
+
 def dump_and_restore(test, pid, before, criu):
+    if test.dump_error:
+        expect_dump_error(test, pid, before, criu)
+        return
     try:
         run_criu(["dump", "-t", str(pid), "-D", test.dump_dir, "-v4", "-o", "dump.log"] +
                  test.dump_opts, test, "dump", criu)

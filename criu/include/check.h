@@ -3,7 +3,10 @@
 #ifndef CRIU_CHECK_H
 #define CRIU_CHECK_H
 
-/* Prints "Looks good." and returns 0, or names each missing feature and returns -1. */
-int cr_check(void);
+/*
+ * Without a feature: prints "Looks good." and returns 0, or names each missing feature and
+ * returns -1. With one (--feature NAME, CRIU's names): 0 if criu can use it here, else -1.
+ */
+int cr_check(const char *feature);
 
 #endif /* CRIU_CHECK_H */

@@ -11,9 +11,11 @@
 #include <sys/types.h>
 
 #include "fault.h"
+#include "files.h"
 #include "opts.h"
 #include "parasite-proto.h"
 #include "proc-parse.h"
+#include "task-state.h"
 
 #include "fdinfo.pb-c.h"
 #include "mm.pb-c.h"
@@ -24,7 +26,7 @@ struct compel_ctl;
 
 /* Every file the images refer to (fds, cwd, root, exe, file mappings): files.img. */
 struct file_table {
-	RegFileEntry **regs;
+	FileEntry **files;
 	size_t nr, cap;
 	uint32_t next_id;
 };
@@ -52,11 +54,13 @@ struct dump_ctx {
 	uint32_t exe_id, cwd_id, root_id;
 	struct file_table files;
 	struct fd_table fdt;
+	struct files_dump_state fstate;
 	MmEntry mm;
 	VmaEntry *vmas;			/* storage for mm.vmas */
 	VmaEntry **vma_ptrs;
 	uint64_t *auxv;
 	struct dump_stats stats;
+	struct task_state *ts;		/* task-dump.c: signals, creds, timers, ... */
 };
 
 int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd);

@@ -36,6 +36,10 @@ enum img_type {
 	CR_FD_PIPES_DATA,  /* pipes-data: entries each followed by raw bytes */
 	CR_FD_FIFO_DATA,   /* fifo-data: the same for named pipes */
 	CR_FD_MEMFD_INODE, /* memfd */
+	CR_FD_SECCOMP,	   /* seccomp: every filter of the dumped tasks */
+	CR_FD_REMAP_FPATH,   /* remap-fpath: open files of deleted paths -> ghost ids */
+	CR_FD_GHOST_FILE,    /* ghost-file-ID: a deleted file's content */
+	CR_FD_SHMEM_PAGEMAP, /* pagemap-shmem-ID: which pages of a memfd are in pages-N */
 	CR_FD_MAX
 };
 

@@ -22,6 +22,8 @@ void log_fini(void);
  * task being restored needs its own fd numbers, fd 2 included.
  */
 int log_move_fd(int min_fd);
+/* --log-pid: switch to a log file of our own, LOG.PID next to the log, then move it. */
+int log_split_per_pid(int min_fd);
 void log_set_level(int level);
 int log_get_level(void);
 int log_get_fd(void);

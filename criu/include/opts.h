@@ -10,6 +10,7 @@
 #define CRIU_OPTS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct cr_options {
@@ -25,7 +26,15 @@ struct cr_options {
 	bool leave_stopped;		/* -s */
 	bool restore_detached;		/* -d */
 	bool no_default_config;
-	const char *feature;		/* check --feature (not supported yet) */
+	const char *config_file;	/* --config (read by config.c before parsing) */
+	bool display_stats;
+	bool log_pid;			/* a log file per restored task: LOG.PID */
+	int status_fd;			/* restore: "\0" written here once the tree runs */
+	const char *feature;		/* check --feature NAME */
+	uint64_t ghost_limit;		/* --ghost-limit: largest deleted file saved, bytes */
+#define MAX_ACTION_SCRIPTS 16
+	const char *action_scripts[MAX_ACTION_SCRIPTS];
+	int nr_action_scripts;
 };
 
 enum opt_kind {
@@ -33,6 +42,8 @@ enum opt_kind {
 	OPT_INT,	/* int argument */
 	OPT_PID,	/* pid argument */
 	OPT_STR,	/* string argument */
+	OPT_SIZE,	/* uint64_t size argument, with an optional K, M or G suffix */
+	OPT_STR_LIST,	/* repeatable string argument (action scripts) */
 	OPT_VERBOSE,	/* -v, -vN, -vvv, --verbosity[=N] */
 	OPT_HELP,
 	OPT_VERSION,

@@ -8,6 +8,9 @@
 
 #include <stdint.h>
 
+#include "parasite-task.h"
+#include "parasite-files.h"
+
 #define PARASITE_CMD_BASE 64 /* == COMPEL_CMD_USER */
 
 enum parasite_cmd {
@@ -19,6 +22,10 @@ enum parasite_cmd {
 	PARASITE_CMD_DUMP_PAGES,
 	/* Close the pipes: the task must leave with exactly the fds it had. */
 	PARASITE_CMD_PIPES_FINI,
+	/* Fill struct parasite_task_extra (parasite-task.h): timers, rlimits, prctl state. */
+	PARASITE_CMD_DUMP_TASK_EXTRA,
+	/* Fill struct parasite_fown_args (parasite-files.h): the owners of the given fds. */
+	PARASITE_CMD_DUMP_FOWN,
 };
 
 #define PARASITE_NSIG 64
@@ -72,9 +79,10 @@ struct parasite_dump_pages {
 	struct parasite_unprot unprot[PARASITE_MAX_UNPROT];
 };
 
+#define PARASITE_MAX2(a, b)	((a) > (b) ? (a) : (b))
 #define PARASITE_ARGS_SIZE                                                                   \
-	(sizeof(struct parasite_dump_pages) > sizeof(struct parasite_task_state) ?          \
-		 sizeof(struct parasite_dump_pages) :                                         \
-		 sizeof(struct parasite_task_state))
+	PARASITE_MAX2(PARASITE_MAX2(sizeof(struct parasite_dump_pages),                      \
+				    sizeof(struct parasite_task_state)),                     \
+		      sizeof(struct parasite_task_extra))
 
 #endif /* CRIU_PARASITE_PROTO_H */

@@ -10,6 +10,8 @@
 #ifndef CRIU_RESTORE_H
 #define CRIU_RESTORE_H
 
+#include <sys/types.h>
+
 struct restore_opts {
 	const char *images_dir;
 	int images_dfd;
@@ -17,6 +19,13 @@ struct restore_opts {
 	const char *pidfile;	/* --pidfile: created O_EXCL, gets the root pid */
 	int log_level;
 	int log_fd;
+	int log_pid;		/* --log-pid: each restored task logs to LOG.PID */
+	/*
+	 * Called at "post-restore" and "pre-resume" (the tree is rebuilt and still stopped)
+	 * and "post-resume" (it runs); a non-zero return before the resume fails the restore.
+	 */
+	int (*stage_hook)(const char *stage, pid_t pid, void *arg);
+	void *hook_arg;
 };
 
 /*

@@ -16,6 +16,8 @@
 
 #include <stdint.h>
 
+#include "restorer-task.h"
+
 /* What the restorer does with a target VMA. */
 enum rst_vma_kind {
 	RST_VMA_PREMAPPED = 1,	/* filled by criu at `premap`; mremap it to start */
@@ -119,6 +121,9 @@ struct rst_args {
 
 	/* the signal frame rt_sigreturn consumes: %rsp = sigframe + 8 at the syscall */
 	uint64_t sigframe;
+
+	/* signals, timers, creds, seccomp, ...: applied last (restorer-task.c) */
+	struct rst_task_state task;
 };
 
 #endif /* CRIU_RESTORER_H */

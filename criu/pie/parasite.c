@@ -187,6 +187,10 @@ int parasite_daemon_cmd(unsigned int cmd, void *args)
 		return dump_pages(args);
 	case PARASITE_CMD_PIPES_FINI:
 		return fini_pipes();
+	case PARASITE_CMD_DUMP_TASK_EXTRA:
+		return parasite_dump_task_extra(args);
+	case PARASITE_CMD_DUMP_FOWN:
+		return parasite_dump_fown(args);
 	}
 	rt_pr_err("unknown command %u\n", cmd);
 	return -22;

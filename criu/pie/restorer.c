@@ -255,7 +255,7 @@ COMPEL_EXPORT void __export_restore_task(struct rst_args *a)
 		rt_pr_err("fault injected: restorer\n");
 		goto out_fail;
 	}
-	if (set_signals(a) || set_thread(a))
+	if (set_signals(a) || set_thread(a) || rst_apply_task_state(&a->task, a->pid))
 		goto out_fail;
 
 	rt_pr_info("restorer: task %d is ready, stopping for criu\n", a->pid);

@@ -125,6 +125,113 @@ def test_dirs_and_modes(work):
               "an existing pidfile refuses the restore, nothing left running", r.stderr)
 
 
+def reap_pid(pid):
+    try:
+        os.kill(pid, 9)
+    except ProcessLookupError:
+        pass
+    for _ in range(300):
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        if not os.path.exists("/proc/%d" % pid):
+            return
+        time.sleep(0.01)
+
+
+def test_check_feature():
+    r = criu("check", "--feature", "clone3_set_tid")
+    check(r.returncode == 0 and "is supported" in r.stdout, "check --feature supported",
+          r.stdout + r.stderr)
+    r = criu("check", "--feature", "mem_dirty_track")
+    check(r.returncode == 1 and "NOT supported" in r.stdout, "check --feature unsupported",
+          r.stdout + r.stderr)
+    r = criu("check", "--feature", "no_such_feature")
+    check(r.returncode == 1 and "Unknown feature" in r.stderr, "check --feature unknown",
+          r.stderr)
+
+
+def test_config(work):
+    conf = os.path.join(work, "c.conf")
+    with open(conf, "w") as f:
+        f.write("# comment\nleave-running   # stays alive\nverbosity 4\n"
+                "log-file \"dump log.txt\"\n")
+    img = os.path.join(work, "cfg-img")
+    p = sleeper()
+    r = criu("dump", "-t", str(p.pid), "-D", img, "--config", conf)
+    check(r.returncode == 0 and p.poll() is None and
+          os.path.exists(os.path.join(img, "dump log.txt")),
+          "--config file: leave-running, verbosity, quoted log-file", r.stderr)
+    img2 = os.path.join(work, "cfg-img2")
+    r = criu("dump", "-t", str(p.pid), "-D", img2, "--config", conf, "--no-leave-running")
+    time.sleep(0.05)
+    check(r.returncode == 0 and p.poll() is not None, "--no-FLAG overrides the config file",
+          r.stderr)
+    if p.poll() is None:
+        p.kill()
+    p.wait()
+    home = os.path.join(work, "home")
+    os.makedirs(os.path.join(home, ".criu"))
+    with open(os.path.join(home, ".criu", "default.conf"), "w") as f:
+        f.write("shell-job\n")
+    env = dict(os.environ, HOME=home)
+    r = subprocess.run([CRIU, "dump", "-t", "1"], env=env, capture_output=True, text=True)
+    check(r.returncode == 1 and "shell-job" in r.stderr, "~/.criu/default.conf is read",
+          r.stderr)
+    r = subprocess.run([CRIU, "check", "--no-default-config"], env=env, capture_output=True,
+                       text=True)
+    check(r.returncode == 0, "--no-default-config skips it", r.stderr)
+    with open(conf, "w") as f:
+        f.write("--dashed\n")
+    r = criu("check", "--config", conf)
+    check(r.returncode == 1 and "c.conf:1" in r.stderr, "a bad config line is refused",
+          r.stderr)
+
+
+def test_scripts_stats_status(work):
+    log = os.path.join(work, "actions.log")
+    script = os.path.join(work, "act.sh")
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\necho \"$CRTOOLS_SCRIPT_ACTION ${CRTOOLS_INIT_PID:-0}\" >> %s\n"
+                "[ \"$CRTOOLS_SCRIPT_ACTION\" != \"$FAIL_AT\" ]\n" % log)
+    os.chmod(script, 0o755)
+    img = os.path.join(work, "act-img")
+    p = sleeper()
+    env = dict(os.environ, FAIL_AT="post-dump")
+    r = subprocess.run([CRIU, "dump", "-t", str(p.pid), "-D", img, "--action-script", script],
+                       env=env, capture_output=True, text=True)
+    check(r.returncode == 1 and p.poll() is None, "failing post-dump script fails the dump, "
+          "task runs on", r.stderr)
+    os.unlink(log)
+    r = criu("dump", "-t", str(p.pid), "-D", img, "--action-script", script,
+             "--display-stats")
+    p.wait()
+    check(r.returncode == 0 and "Displaying dump stats:" in r.stdout and
+          "Memory pages written:" in r.stdout, "--display-stats after dump", r.stdout + r.stderr)
+    reap_pid(p.pid)
+    rfd, wfd = os.pipe()
+    r = subprocess.run([CRIU, "restore", "-D", img, "-d", "--action-script", script,
+                        "--status-fd", str(wfd), "--display-stats", "-o", "rst.log",
+                        "--log-pid"], pass_fds=[wfd], capture_output=True, text=True)
+    os.close(wfd)
+    status = os.read(rfd, 16)
+    os.close(rfd)
+    check(r.returncode == 0 and status == b"\0", "--status-fd gets \\0 after restore",
+          repr(status) + r.stderr)
+    check("Displaying restore stats:" in r.stdout and "Pages restored:" in r.stdout,
+          "--display-stats after restore", r.stdout)
+    check(os.path.exists(os.path.join(img, "rst.log.%d" % p.pid)), "--log-pid: LOG.PID",
+          str(os.listdir(img)))
+    got = open(log).read().split() if os.path.exists(log) else []
+    want = ["pre-dump", str(p.pid), "post-dump", str(p.pid), "pre-restore", "0",
+            "post-restore", str(p.pid), "pre-resume", str(p.pid), "post-resume", str(p.pid)]
+    check(got == want, "action scripts run at every stage with CRTOOLS_SCRIPT_ACTION",
+          " ".join(got))
+    if os.path.exists("/proc/%d" % p.pid):
+        reap_pid(p.pid)
+
+
 def main():
     import ctypes
     ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: restored tasks come home
@@ -134,6 +241,9 @@ def main():
         test_refusals()
         test_missing(work)
         test_dirs_and_modes(work)
+        test_check_feature()
+        test_config(work)
+        test_scripts_stats_status(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print("%d passed, %d failed" % (passed, failed))

@@ -47,6 +47,11 @@ expected_magic() {
 	esac
 }
 
+# Fields newer than this crit are dropped by its round trip; all it knows must be the same.
+known_fields_same() {
+	/usr/bin/python3 "$(dirname "$0")/crit-unknown.py" "$1" "$2"
+}
+
 out=$(mktemp) || exit 1
 json=$(mktemp) || exit 1
 again=$(mktemp) || exit 1
@@ -71,7 +76,8 @@ for path in "$dir"/*.img "$dir"/stats-dump "$dir"/stats-restore; do
 		continue
 	fi
 	if [ $roundtrip = 1 ] && ! { "$CRIT" decode -i "$path" -o "$json" &&
-		"$CRIT" encode -i "$json" -o "$again" && cmp -s "$path" "$again"; } >"$out" 2>&1; then
+		"$CRIT" encode -i "$json" -o "$again" &&
+		{ cmp -s "$path" "$again" || known_fields_same "$path" "$again"; }; } >"$out" 2>&1; then
 		echo "FAIL: $name: crit decode + encode does not give back the same bytes"
 		nr_fail=$((nr_fail + 1))
 		continue

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * crit.h - the image inspection tool: image bytes <-> JSON through the protobuf-c
+ * descriptors, one generic walker for every image kind.
+ *
+ * Images are untrusted: every decoder works on a buffer in memory, checks each length
+ * against what is left before using it, and reports the first problem through crit_err()
+ * (one line naming the input) instead of crashing. Nothing here exits; main.c does.
+ * May call: json.h, protobuf-c, libc.
+ */
+#ifndef CRIT_H
+#define CRIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <protobuf-c/protobuf-c.h>
+
+#include "json.h"
+
+/* (criu) field options of one field, from the .proto text (generated table). */
+struct crit_field_opts {
+	const char *message; /* full message name, as in ProtobufCMessageDescriptor.name */
+	const char *field;
+	bool hex, ipadd, dev, odev;
+	const char *flags, *dict, *conv;
+};
+
+struct crit_magic {
+	const char *name; /* as upstream crit prints it: CORE, PAGEMAP, IMG_COMMON, ... */
+	uint32_t value;
+};
+
+/* What an image kind's entries hold. */
+struct crit_kind {
+	const char *name;
+	const ProtobufCMessageDescriptor *first; /* the first entry (and the rest if !rest) */
+	const ProtobufCMessageDescriptor *rest;
+	const char *extra_len; /* u32 field giving the raw bytes after each entry, or NULL */
+};
+
+extern const struct crit_field_opts crit_field_opts[];
+extern const struct crit_magic crit_magics[];
+extern const struct crit_kind crit_kinds[];
+
+/* Report a problem (printf-style, one line, no trailing newline needed) to stderr. */
+void crit_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* pb-json.c: one message <-> one JSON object. */
+struct jval *crit_msg_to_json(const ProtobufCMessage *msg, bool pretty);
+/* Returns NULL (after crit_err) on any mismatch with the descriptor. */
+ProtobufCMessage *crit_json_to_msg(const struct jval *obj, const ProtobufCMessageDescriptor *d);
+
+/* base64 as Python's base64.encodebytes writes it: 76-column lines, each ending in '\n'. */
+char *crit_b64_encode(const uint8_t *data, size_t len);
+int crit_b64_decode(const char *s, size_t slen, uint8_t **out, size_t *outlen);
+
+/* img-json.c: a whole image file. `what` names the input in errors. */
+struct jval *crit_image_to_json(const uint8_t *buf, size_t len, bool pretty, const char *what);
+/* Appends the image bytes to *out. Returns 0 or -1 (after crit_err). */
+int crit_json_to_image(const struct jval *img, struct jbuf *out, const char *what);
+/* Magic name and entry count, as `crit info` prints them. */
+struct jval *crit_image_info(const uint8_t *buf, size_t len, const char *what);
+
+const struct crit_kind *crit_kind_by_name(const char *name);
+const struct crit_magic *crit_magic_by_value(uint32_t value);
+const struct crit_magic *crit_magic_by_name(const char *name);
+
+/* Read a whole file ("-" or NULL: stdin) into memory. Returns 0 or -1. */
+int crit_read_file(const char *path, uint8_t **buf, size_t *len);
+
+/* explore.c: `crit x DIR WHAT`. Returns 0 or -1. */
+int crit_explore(const char *dir, const char *what);
+
+#endif /* CRIT_H */

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * action-scripts.h - --action-script: user scripts run at named stages of dump and restore
+ * with CRTOOLS_SCRIPT_ACTION set to the stage (pre-dump, post-dump, pre-restore,
+ * post-restore, pre-resume, post-resume), as CRIU does.
+ */
+#ifndef CRIU_ACTION_SCRIPTS_H
+#define CRIU_ACTION_SCRIPTS_H
+
+#include <sys/types.h>
+
+#include "opts.h"
+
+/* Run every script for this stage; pid > 0 is passed as CRTOOLS_INIT_PID. 0 or -1. */
+int run_action_scripts(const struct cr_options *o, const char *stage, pid_t pid);
+
+#endif /* CRIU_ACTION_SCRIPTS_H */

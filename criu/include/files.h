@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * files.h - one handler per kind of open file (regular file, pipe, eventfd, ...).
+ *
+ * The dump side (dump-files.c) walks /proc/PID/fd, gives every open file description one
+ * id (dup'ed fds share it: kcmp tells), picks the handler whose match() accepts the fd and
+ * lets its dump() fill the FileEntry payload. The restore side (restore-files.c) walks the
+ * task's fdinfo entries, asks the handler of each file to open() it once, dups it to every
+ * fd that shares it, and calls post_open() once all fds are in place (epoll targets, ghost
+ * unlink). Handlers log their own errors and return 0 or -errno.
+ * May call: image.h, log.h, the dump and restore contexts.
+ */
+#ifndef CRIU_FILES_H
+#define CRIU_FILES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "fdinfo.pb-c.h"
+#include "fown.pb-c.h"
+
+struct dump_ctx;
+struct rst_ctx;
+struct rst_task;
+struct cr_img;
+
+/* What the generic walk learnt about one fd of the dumped task. */
+struct fd_parms {
+	pid_t pid;
+	int fd;
+	const char *link;	/* readlink of /proc/PID/fd/N */
+	struct stat st;		/* stat through that link */
+	uint64_t pos;
+	uint32_t flags;		/* file status flags, O_CLOEXEC taken out */
+	const char *fdinfo;	/* the whole /proc/PID/fdinfo/N text */
+	FownEntry *fown;	/* allocated for the file; filled after infection */
+};
+
+/* Per-dump state of the handlers: extra images they write, objects seen so far. */
+struct files_dump_state {
+	struct cr_img *pipes_data;	/* pipes-data.img, opened on the first pipe */
+	struct cr_img *fifo_data;
+	struct cr_img *remap_fpath;	/* remap-fpath.img, opened on the first ghost */
+	struct cr_img *memfd_inodes;	/* memfd.img */
+	uint64_t *pipes_seen;		/* inode numbers of pipes whose data is saved */
+	size_t nr_pipes_seen;
+	struct ghost_seen *ghosts;	/* deleted files already saved */
+	size_t nr_ghosts;
+	struct memfd_seen *memfds;
+	size_t nr_memfds;
+	uint32_t next_ghost_id;
+	uint32_t next_shmid;
+};
+
+/* Per-restore state, in the restoring task: created objects waiting for their other users. */
+struct rst_fds {
+	const struct rst_ctx *ctx;
+	const struct rst_task *t;
+	int min_held;			/* fds we keep for later are moved to >= this */
+	struct held_pipe *pipes;	/* pipes and fifos made, held until the end */
+	size_t nr_pipes;
+	struct pipe_data_set *pipe_data;	/* pipes-data.img, read on first use */
+	struct pipe_data_set *fifo_data;	/* fifo-data.img */
+	struct remap_ent *remaps;	/* remap-fpath.img */
+	size_t nr_remaps;
+	bool remaps_read;
+	struct memfd_made *memfds;
+	size_t nr_memfds;
+};
+
+struct fd_handler {
+	FdTypes type;
+	const char *name;
+	/* Does this handler dump the fd? Called in table order; the first match wins. */
+	bool (*match)(const struct fd_parms *p);
+	/* Fill fe's payload (fe->type and fe->id are set). Allocate with malloc: freed as a tree. */
+	int (*dump)(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe);
+	/* Check the payload of a restored FileEntry before anything is created. */
+	int (*check)(const FileEntry *fe);
+	/* Open the file; returns an fd (any number, criu moves it into place) or -errno. */
+	int (*open)(struct rst_fds *rf, const FileEntry *fe);
+	/* Optional: after every fd of the task is in place; fd is one fd of this file. */
+	int (*post_open)(struct rst_fds *rf, const FileEntry *fe, int fd);
+	/* The payload's fown, or NULL if the kind has none. */
+	FownEntry *(*fown)(const FileEntry *fe);
+	/* Optional: end of the fd restore (also on failure): close and free what is held. */
+	void (*rst_fini)(struct rst_fds *rf, bool failed);
+};
+
+extern const struct fd_handler reg_handler;
+extern const struct fd_handler pipe_handler;
+extern const struct fd_handler fifo_handler;
+extern const struct fd_handler eventfd_handler;
+extern const struct fd_handler signalfd_handler;
+extern const struct fd_handler timerfd_handler;
+extern const struct fd_handler epoll_handler;
+extern const struct fd_handler memfd_handler;
+
+/* files-table.c */
+const struct fd_handler *fd_handler_of(FdTypes type);
+/* The handler that dumps this fd, or NULL if none can. */
+const struct fd_handler *fd_handler_pick(const struct fd_parms *p);
+void rst_fds_fini(struct rst_fds *rf, bool failed);
+
+/* dump-files.c helpers for handlers */
+/* The value of "key:" in fdinfo text (the first one), or NULL. */
+const char *fdinfo_field(const char *fdinfo, const char *key);
+/* Open the dumped task's fd again through /proc (a new open file on the same object). */
+int open_proc_fd(const struct fd_parms *p, int flags);
+/* Path of a file as the link shows it, with " (deleted)" cut off; malloc'ed. */
+char *link_path(const char *link);
+/* Fill the RegFileEntry bits from a path and stat. */
+int fill_reg_entry(RegFileEntry *r, uint32_t id, const char *path, uint32_t flags, uint64_t pos,
+		   const struct stat *st, FownEntry *fown);
+/* The fown entry of the file behind dc->fdt.fds[i], or NULL if its kind has none. */
+FownEntry *dump_fd_fown(struct dump_ctx *dc, size_t fdt_index);
+
+/* files-reg.c */
+int dump_ghost_file(struct dump_ctx *dc, const struct fd_parms *p, uint32_t file_id);
+void files_dump_state_fini(struct files_dump_state *fs);
+
+/* files-fown.c: after infection, read every file's owner (F_GETOWN_EX, F_GETSIG). */
+int dump_task_fown(struct dump_ctx *dc);
+int rst_set_fown(int fd, const FownEntry *fown);
+
+/* files-locks.c: refuse tasks holding locks (--file-locks comes later). */
+int check_fd_locks(struct dump_ctx *dc, const struct fd_parms *p);
+
+/* restore-files.c helpers for handlers */
+const FileEntry *rst_find_file(const struct rst_ctx *ctx, uint32_t id);
+int rst_images_dfd(const struct rst_fds *rf);
+/* Move fd to a number >= rf->min_held (close-on-exec): it must survive the fd installs. */
+int rst_hold_fd(const struct rst_fds *rf, int fd);
+int rst_set_fl(int fd, uint32_t flags, const char *what);
+int rst_check_file_entry(const FileEntry *fe);
+int rst_open_reg_entry(const RegFileEntry *reg, int flags, const char *what);
+
+#endif /* CRIU_FILES_H */

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * task-state.h - what a task carries besides memory and files: pending signals, timers,
+ * credentials, seccomp, rlimits, scheduling and prctl attributes.
+ *
+ * Dump (criu/task-dump.c): task_state_collect_proc() runs while the task is seized and
+ * before the parasite (ptrace and /proc only: pending signals are peeked before any
+ * injected syscall could dequeue them); task_state_collect_parasite() asks the parasite;
+ * task_state_fill_core() puts it all into the core entry and writes seccomp.img.
+ * Restore (criu/restore-task.c): rst_fill_task_state() turns the images into the
+ * restorer's struct rst_task_state (restorer-task.h), applied by criu/pie/restorer-task.c.
+ */
+#ifndef CRIU_TASK_STATE_H
+#define CRIU_TASK_STATE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core.pb-c.h"
+
+struct dump_ctx;
+struct task_state;
+
+int task_state_collect_proc(struct dump_ctx *dc);
+int task_state_collect_parasite(struct dump_ctx *dc);
+int task_state_fill_core(struct dump_ctx *dc, CoreEntry *core);
+void task_state_free(struct dump_ctx *dc);
+
+struct rst_ctx;
+struct rst_task;
+struct rst_task_state;
+
+/* In the forked task, before the jump: fills ts and sets what /proc sets (oom, loginuid). */
+int rst_fill_task_state(const struct rst_ctx *ctx, const struct rst_task *t,
+			struct rst_task_state *ts);
+/* ptrace options the restored task is seized with (seccomp must not hit the restorer). */
+long rst_task_seize_opts(const struct rst_task *t);
+/*
+ * Around criu's removal of the restorer: block every signal of the stopped task so that
+ * signals restored as pending are not delivered before the program runs, then put the
+ * program's mask back. Returns 0 or -errno.
+ */
+int rst_hold_signals(pid_t pid, uint64_t *saved);
+int rst_release_signals(pid_t pid, uint64_t saved);
+
+#endif /* CRIU_TASK_STATE_H */
