@@ -53,6 +53,8 @@ ProtobufCMessage *crit_json_to_msg(const struct jval *obj, const ProtobufCMessag
 
 /* base64 as Python's base64.encodebytes writes it: 76-column lines, each ending in '\n'. */
 char *crit_b64_encode(const uint8_t *data, size_t len);
+/* Quoted-printable, as upstream prints unix socket names (conv "unix_name"). */
+struct jval *crit_qp_encode(const uint8_t *data, size_t len);
 int crit_b64_decode(const char *s, size_t slen, uint8_t **out, size_t *outlen);
 
 /* img-json.c: a whole image file. `what` names the input in errors. */

@@ -128,6 +128,12 @@ static void file_str(const struct xctx *x, int type, uint32_t id, char *buf, siz
 		snprintf(buf, len, "%s", f && f->reg ? f->reg->name : "unknown path");
 	} else if (type == FD_TYPES__PIPE && f && f->pipe) {
 		snprintf(buf, len, "pipe[%u]", f->pipe->pipe_id);
+	} else if (type == FD_TYPES__UNIXSK && f && f->usk) {
+		struct jval *n = crit_qp_encode(f->usk->name.data, f->usk->name.len);
+
+		snprintf(buf, len, "unix[%u (%u)%s%s]", f->usk->ino, f->usk->peer,
+			 n && n->len ? " " : "", n && n->len ? n->s : "");
+		json_free(n);
 	} else {
 		ev = protobuf_c_enum_descriptor_get_value(&fd_types__descriptor, type);
 		snprintf(buf, len, "%s.%u", ev ? ev->name : "?", id);

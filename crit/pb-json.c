@@ -205,6 +205,82 @@ static struct jval *int_to_json(const ProtobufCFieldDescriptor *f, const struct 
 	return is_signed(f->type) ? json_num_i64((int64_t)v) : json_num_u64(v);
 }
 
+/*
+ * (criu).conv = "unix_name": socket names print as quoted-printable (Python's
+ * quopri.encodestring, which upstream crit uses), so abstract names stay readable.
+ */
+#define QP_LINE 76
+
+static void qp_put(struct jbuf *b, int c, size_t *linelen)
+{
+	if (*linelen + 3 >= QP_LINE) {
+		jbuf_puts(b, "=\n");
+		*linelen = 0;
+	}
+	jbuf_printf(b, "=%02X", c);
+	*linelen += 3;
+}
+
+static bool qp_quoted(const uint8_t *d, size_t i, size_t len, size_t linelen)
+{
+	uint8_t c = d[i];
+	bool last = i + 1 == len;
+
+	return c > 126 || c == '=' ||
+	       (c == '.' && !linelen && (last || d[i + 1] == '\n' || d[i + 1] == '\r' || !d[i + 1])) ||
+	       ((c == '\t' || c == ' ') && last) ||
+	       (c < 33 && c != '\r' && c != '\n' && c != '\t' && c != ' ');
+}
+
+struct jval *crit_qp_encode(const uint8_t *d, size_t len)
+{
+	struct jbuf b = {};
+	size_t i, linelen = 0;
+	struct jval *j;
+
+	for (i = 0; i < len; i++) {
+		if (qp_quoted(d, i, len, linelen)) {
+			qp_put(&b, d[i], &linelen);
+		} else if (d[i] == '\n') {
+			jbuf_put(&b, "\n", 1);
+			linelen = 0;
+		} else {
+			if (!(i + 1 == len) && d[i + 1] != '\n' && linelen + 1 >= QP_LINE) {
+				jbuf_puts(&b, "=\n");
+				linelen = 0;
+			}
+			jbuf_put(&b, &d[i], 1);
+			linelen++;
+		}
+	}
+	j = json_str(b.p ? b.p : "", b.len);
+	free(b.p);
+	return j;
+}
+
+static int qp_decode(const char *s, size_t len, uint8_t **out, size_t *outlen)
+{
+	uint8_t *o = malloc(len + 1);
+	size_t i, n = 0;
+	unsigned int v;
+
+	if (!o)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] != '=') {
+			o[n++] = s[i];
+		} else if (i + 1 < len && s[i + 1] == '\n') {
+			i++;
+		} else if (i + 2 < len && sscanf(s + i + 1, "%2x", &v) == 1) {
+			o[n++] = v;
+			i += 2;
+		}
+	}
+	*out = o;
+	*outlen = n;
+	return 0;
+}
+
 static struct jval *msg_to_json(const ProtobufCMessage *msg, bool pretty, bool hex);
 
 static struct jval *value_to_json(const ProtobufCMessageDescriptor *d,
@@ -226,6 +302,8 @@ static struct jval *value_to_json(const ProtobufCMessageDescriptor *d,
 		return json_str(s, strlen(s));
 	case PROTOBUF_C_TYPE_BYTES:
 		bin = p;
+		if (o->conv && !strcmp(o->conv, "unix_name"))
+			return crit_qp_encode(bin->data, bin->len);
 		s = crit_b64_encode(bin->data, bin->len);
 		j = s ? json_str(s, strlen(s)) : NULL;
 		free(s);
@@ -493,6 +571,8 @@ static int json_to_value(const ProtobufCMessageDescriptor *d, const ProtobufCFie
 	case PROTOBUF_C_TYPE_BYTES:
 		if (v->type != J_STR)
 			return -1;
+		if (field_opts(d, f)->conv && !strcmp(field_opts(d, f)->conv, "unix_name"))
+			return qp_decode(v->s, v->len, &bin->data, &bin->len);
 		return crit_b64_decode(v->s, v->len, &bin->data, &bin->len);
 	case PROTOBUF_C_TYPE_BOOL:
 		if (v->type != J_BOOL)

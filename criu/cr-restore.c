@@ -140,6 +140,9 @@ static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
 
 	if (read(ch->go[0], &c, 1) != 1)
 		return -ECANCELED;	/* criu gave up on us */
+	ret = rst_restore_session(ctx, t);
+	if (ret)
+		return ret;
 	keep[0] = task_log_fd(ctx, t);
 	if (keep[0] < 0)
 		return keep[0];
@@ -440,10 +443,14 @@ static int run_stage_hook(const struct restore_opts *ro, const char *stage, pid_
 static int finish(const struct rst_ctx *ctx, pid_t pid)
 {
 	const struct restore_opts *ro = ctx->ro;
-	int status;
+	int status, ret;
 
-	if (ptrace(PTRACE_DETACH, pid, 0, 0)) {
+	ret = rst_stop_if_stopped(&ctx->tasks[0]);
+	if (!ret && ptrace(PTRACE_DETACH, pid, 0, 0)) {
 		pr_perror("Can't detach from the restored task %d", pid);
+		ret = -errno;
+	}
+	if (ret) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, __WALL);
 		return 1;

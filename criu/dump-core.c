@@ -22,6 +22,7 @@
 #include "stats.pb-c.h"
 
 #define TASK_ALIVE	1
+#define TASK_STOPPED	3	/* image value (CRIU's), not compel's enum */
 #define CRTOOLS_IMAGES_V1_1 2
 #define SIGKILL_NR	9
 #define SIGSTOP_NR	19
@@ -99,6 +100,12 @@ static int write_core(struct dump_ctx *dc)
 	ti.fpregs = &fpregs;
 
 	tc.task_state = TASK_ALIVE;
+	/* a task in group stop comes back stopped; compel does not tell which signal did it */
+	if (dc->seize_state == COMPEL_TASK_STOPPED) {
+		tc.task_state = TASK_STOPPED;
+		tc.has_stop_signo = 1;
+		tc.stop_signo = SIGSTOP_NR;
+	}
 	tc.personality = dc->pst.personality;
 	tc.flags = dc->stat.flags;
 	tc.blk_sigset = compel_orig_sigmask(dc->ctl);

@@ -235,6 +235,8 @@ void files_dump_state_fini(struct files_dump_state *fs)
 		close_image(fs->fifo_data);
 	if (fs->memfd_inodes)
 		close_image(fs->memfd_inodes);
+	if (fs->sk_queues)
+		close_image(fs->sk_queues);
 	free(fs->ghosts);
 	free(fs->pipes_seen);
 	free(fs->memfds);

@@ -53,7 +53,8 @@
 	  "check: test only feature NAME (exit 0 when supported)")                             \
 	X("help", 'h', OPT_HELP, NO_FIELD, NULL, "print this help")                            \
 	X("version", 'V', OPT_VERSION, NO_FIELD, NULL, "print the version")                    \
-	X("shell-job", 'j', OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                             \
+	X("shell-job", 'j', OPT_FLAG, FIELD(shell_job), NULL,                                  \
+	  "allow a session outside the tree; restore into criu's session")                    \
 	X("restore-sibling", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                         \
 	X("ext-unix-sk", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                             \
 	X("tcp-established", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                         \

@@ -20,6 +20,7 @@
 
 #define IMG_VERSION 2
 #define TASK_ALIVE 1
+#define TASK_STOPPED 3
 #define USER_TOP (1UL << 47)
 
 /* Read all entries of an image into a growing array of message pointers. */
@@ -183,8 +184,8 @@ static int check_core(const CoreEntry *core, pid_t pid)
 		pr_err("core-%d.img: the task core (tc) is missing\n", pid);
 		return -EINVAL;
 	}
-	if (core->tc->task_state != TASK_ALIVE) {
-		pr_err("core-%d.img: task state %u; only running tasks can be restored yet\n", pid,
+	if (core->tc->task_state != TASK_ALIVE && core->tc->task_state != TASK_STOPPED) {
+		pr_err("core-%d.img: task state %u; only running or stopped tasks can be restored yet\n", pid,
 		       core->tc->task_state);
 		return -EOPNOTSUPP;
 	}

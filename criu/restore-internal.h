@@ -110,6 +110,11 @@ struct rst_report {
 int rst_jump_to_restorer(const struct rst_ctx *ctx, const struct rst_task *t,
 			 struct rst_mem *mem, int report_fd);
 
+/* restore-tree.c: in the forked task, before it rebuilds itself */
+int rst_restore_session(const struct rst_ctx *ctx, const struct rst_task *t);
+/* criu, before detaching: a task dumped in group stop gets its stop signal back */
+int rst_stop_if_stopped(const struct rst_task *t);
+
 /* cr-restore.c */
 uint64_t rst_now_usec(void);
 

@@ -76,7 +76,8 @@ def one_round(memhog, mib, imgroot):
     try:
         pidfile = os.path.join(work, "pid")
         proc = subprocess.Popen([memhog, str(mib), pidfile], stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)  # its session is in the tree
         pid = wait_pidfile(pidfile)
         img = os.path.join(work, "img")
         t_dump = run_criu(["dump", "-t", str(pid), "-D", img, "-o", "dump.log", "-v4"])

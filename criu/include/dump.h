@@ -80,6 +80,9 @@ void free_task_mm(struct dump_ctx *dc);
 /* dump-pages.c */
 int dump_task_pages(struct dump_ctx *dc);
 
+/* task-tree.c */
+int check_task_sessions(const struct dump_ctx *dc);
+
 /* dump-core.c */
 int write_core_images(struct dump_ctx *dc);
 int write_stats_image(struct dump_ctx *dc);

@@ -52,6 +52,7 @@ struct files_dump_state {
 	size_t nr_memfds;
 	uint32_t next_ghost_id;
 	uint32_t next_shmid;
+	struct cr_img *sk_queues;	/* sk-queues.img, opened on the first queued packet */
 };
 
 /* Per-restore state, in the restoring task: created objects waiting for their other users. */
@@ -68,6 +69,9 @@ struct rst_fds {
 	bool remaps_read;
 	struct memfd_made *memfds;
 	size_t nr_memfds;
+	struct held_sk *sks;		/* unix sockets made, until their fd takes them */
+	size_t nr_sks;
+	struct sk_packet_set *sk_queues;	/* sk-queues.img, read on first use */
 };
 
 struct fd_handler {
@@ -97,6 +101,8 @@ extern const struct fd_handler signalfd_handler;
 extern const struct fd_handler timerfd_handler;
 extern const struct fd_handler epoll_handler;
 extern const struct fd_handler memfd_handler;
+extern const struct fd_handler unix_handler;
+extern const struct fd_handler inotify_handler;
 
 /* files-table.c */
 const struct fd_handler *fd_handler_of(FdTypes type);
@@ -127,6 +133,10 @@ int rst_set_fown(int fd, const FownEntry *fown);
 
 /* files-locks.c: refuse tasks holding locks (--file-locks comes later). */
 int check_fd_locks(struct dump_ctx *dc, const struct fd_parms *p);
+
+/* files-unix-restore.c: the restore half of unix_handler (files-unix.c) */
+int unix_open(struct rst_fds *rf, const FileEntry *fe);
+void unix_rst_fini(struct rst_fds *rf, bool failed);
 
 /* restore-files.c helpers for handlers */
 const FileEntry *rst_find_file(const struct rst_ctx *ctx, uint32_t id);

@@ -25,6 +25,7 @@ struct cr_options {
 	bool leave_running;		/* -R */
 	bool leave_stopped;		/* -s */
 	bool restore_detached;		/* -d */
+	bool shell_job;			/* -j: session/group outside the tree */
 	bool no_default_config;
 	const char *config_file;	/* --config (read by config.c before parsing) */
 	bool display_stats;

@@ -35,7 +35,8 @@ def main():
                         os.path.join(ROOT, "scripts/bench/memhog.c")], check=True)
         pidfile = os.path.join(work, "pid")
         p = subprocess.Popen([memhog, str(MIB), pidfile], stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
         if not wait_for(lambda: os.path.exists(pidfile) and open(pidfile).read(), 120):
             raise RuntimeError("memhog did not start")
         img = os.path.join(work, "img")

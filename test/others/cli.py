@@ -33,7 +33,8 @@ def criu(*args, cwd=None):
 def sleeper():
     # close_fds: the sleeper must hold only fds criu supports
     p = subprocess.Popen(["sleep", "1000"], stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True)
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True,
+                         start_new_session=True)  # its whole session is dumped
     time.sleep(0.1)
     return p
 
@@ -55,7 +56,7 @@ def test_basic():
 
 
 def test_refusals():
-    r = criu("dump", "-t", "1", "--shell-job")
+    r = criu("dump", "-t", "1", "--tcp-established")
     check(r.returncode == 1 and "not supported yet" in r.stderr and "Error (" in r.stderr,
           "unsupported option refused", r.stderr)
     r = criu("pre-dump", "-t", "1")
@@ -174,10 +175,10 @@ def test_config(work):
     home = os.path.join(work, "home")
     os.makedirs(os.path.join(home, ".criu"))
     with open(os.path.join(home, ".criu", "default.conf"), "w") as f:
-        f.write("shell-job\n")
+        f.write("tcp-established\n")
     env = dict(os.environ, HOME=home)
     r = subprocess.run([CRIU, "dump", "-t", "1"], env=env, capture_output=True, text=True)
-    check(r.returncode == 1 and "shell-job" in r.stderr, "~/.criu/default.conf is read",
+    check(r.returncode == 1 and "tcp-established" in r.stderr, "~/.criu/default.conf is read",
           r.stderr)
     r = subprocess.run([CRIU, "check", "--no-default-config"], env=env, capture_output=True,
                        text=True)

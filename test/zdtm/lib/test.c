@@ -15,6 +15,7 @@
 #include "zdtmtst.h"
 
 volatile sig_atomic_t test_sig_received;
+int test_keep_session;
 const char *test_name = "zdtm";
 
 static const char *opt_pidfile;
@@ -191,6 +192,11 @@ void test_init(int argc, char **argv)
 		launcher(pid, pfd[0]);
 	}
 	close(pfd[0]);
+	/* a session of its own, as a daemon: the whole session is in the dumped tree */
+	if (!test_keep_session && setsid() < 0) {
+		perror("zdtm: setsid");
+		exit(1);
+	}
 	ready_fd = pfd[1];
 }
 

@@ -22,6 +22,13 @@ extern volatile sig_atomic_t test_sig_received;
 /* The test's name: the basename of argv[0] at test_init() time. */
 extern const char *test_name;
 
+/*
+ * Set before test_init() to stay in the runner's session and process group, as a job
+ * started from a shell does (dumped and restored with --shell-job); by default the test
+ * daemon leads a session of its own.
+ */
+extern int test_keep_session;
+
 void test_init(int argc, char **argv);
 void test_daemon(void);
 void test_waitsig(void);

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""A task stopped with SIGSTOP before the dump must come back stopped (state T) with its
+pid, and run on after SIGCONT. This script is a child subreaper so that the restored task,
+orphaned when criu exits, is its child to reap."""
+import ctypes
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import zdtm  # noqa: E402
+
+CRIU = os.path.join(zdtm.ROOT, "criu", "criu")
+passed = failed = 0
+
+
+def report(ok, name, why=""):
+    global passed, failed
+    if ok:
+        passed += 1
+        print("ok - %s" % name)
+    else:
+        failed += 1
+        print("not ok - %s: %s" % (name, why))
+
+
+def criu(*args):
+    return subprocess.run([CRIU] + list(args), stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60)
+
+
+def wait_state(pid, want, timeout=5):
+    end = time.time() + timeout
+    while True:
+        st = zdtm.proc_state(pid)
+        if st == want or time.time() > end:
+            return st
+        time.sleep(0.02)
+
+
+def main():
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(zdtm.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    work = tempfile.mkdtemp(prefix="criu-stopped-")
+    p = subprocess.Popen(["sleep", "1000"], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         close_fds=True, start_new_session=True)
+    pid = p.pid
+    try:
+        time.sleep(0.1)
+        os.kill(pid, signal.SIGSTOP)
+        report(wait_state(pid, "T") == "T", "the task is stopped before the dump")
+        r = criu("dump", "-t", str(pid), "-D", work, "-v4", "-o", "dump.log")
+        report(r.returncode == 0, "dump of a stopped task", r.stdout + r.stderr)
+        p.wait()
+        r = criu("restore", "-D", work, "-v4", "-o", "restore.log", "-d")
+        report(r.returncode == 0, "restore -d", r.stdout + r.stderr)
+        time.sleep(0.2)
+        st = zdtm.proc_state(pid)
+        report(st == "T", "the restored task %d is stopped (T)" % pid, "state %s" % st)
+        os.kill(pid, signal.SIGCONT)
+        st = wait_state(pid, "S")
+        report(st == "S", "after SIGCONT it sleeps on", "state %s" % st)
+    finally:
+        if zdtm.proc_state(pid) is not None:
+            os.kill(pid, signal.SIGKILL)
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+        shutil.rmtree(work, ignore_errors=True)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
