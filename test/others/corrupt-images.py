@@ -17,21 +17,13 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import zdtm  # noqa: E402
+import tally  # noqa: E402
 
 CRIU = os.path.join(zdtm.ROOT, "criu", "criu")
 CRIT = os.path.join(zdtm.ROOT, "crit", "crit")
 TEST = "zdtm/static/sleeping00"
 
-passed = failed = 0
-
-
-def report(ok, name, why=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("not ok - %s: %s" % (name, why))
+report = tally.Tally(show_ok=False)
 
 
 def run(argv, cwd=None):
@@ -138,8 +130,7 @@ def main():
             zdtm.kill_and_reap(pid)
         zdtm.cleanup_children()
         shutil.rmtree(work, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return report.finish()
 
 
 if __name__ == "__main__":

@@ -13,18 +13,12 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tally  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CRIT = os.path.join(ROOT, "crit", "crit")
-passed = failed = 0
-
-
-def report(ok, name, why=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("not ok - %s: %s" % (name, why))
+report = tally.Tally(show_ok=False)
 
 
 def crit(args, data=None):
@@ -127,8 +121,7 @@ def main():
                 check_image(path, pycriu)
         check_explore(d)
     check_refusals()
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return report.finish()
 
 
 if __name__ == "__main__":

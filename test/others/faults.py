@@ -15,22 +15,13 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import zdtm  # noqa: E402
+import tally  # noqa: E402
 
 CRIU = os.path.join(zdtm.ROOT, "criu", "criu")
 DUMP_FAULTS = ["seize", "parasite", "page-transfer", "image-write"]
 RESTORE_FAULTS = ["restore-fork", "restore-premap", "restorer"]
 
-passed = failed = 0
-
-
-def report(ok, name, why=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok - %s" % name)
-    else:
-        failed += 1
-        print("not ok - %s: %s" % (name, why))
+report = tally.Tally(show_ok=True)
 
 
 def criu(args, fault=None, cwd=None):
@@ -148,8 +139,7 @@ def main():
         dump_fault(fault, False)
     dump_fault("page-transfer", True)
     restore_faults()
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return report.finish()
 
 
 if __name__ == "__main__":

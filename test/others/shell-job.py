@@ -15,19 +15,10 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import zdtm  # noqa: E402
+import tally  # noqa: E402
 
 CRIU = os.path.join(zdtm.ROOT, "criu", "criu")
-passed = failed = 0
-
-
-def report(ok, name, why=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok - %s" % name)
-    else:
-        failed += 1
-        print("not ok - %s: %s" % (name, why))
+report = tally.Tally(show_ok=True)
 
 
 def criu(*args):
@@ -98,8 +89,7 @@ def main():
             os.kill(pid, 9)
             reap(pid)
         shutil.rmtree(work, ignore_errors=True)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return report.finish()
 
 
 if __name__ == "__main__":
