@@ -108,7 +108,8 @@ static socklen_t sk_addr(const UnixSkEntry *ue, struct sockaddr_un *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->sun_family = AF_UNIX;
-	memcpy(a->sun_path, ue->name.data, ue->name.len);
+	if (ue->name.len) /* an unnamed socket has no data pointer at all */
+		memcpy(a->sun_path, ue->name.data, ue->name.len);
 	return offsetof(struct sockaddr_un, sun_path) + ue->name.len;
 }
 
