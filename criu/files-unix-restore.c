@@ -346,6 +346,17 @@ static int finish_sk(int fd, const UnixSkEntry *ue)
 	return ret;
 }
 
+/* The common end of making a socket: options and shutdown, then keep it (or close on error). */
+static int finish_and_hold(struct rst_fds *rf, const UnixSkEntry *ue, int fd, int ret)
+{
+	ret = ret ?: finish_sk(fd, ue);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return hold_sk(rf, ue->ino, fd);
+}
+
 static int make_listener(struct rst_fds *rf, const UnixSkEntry *ue)
 {
 	int fd = new_sk(ue), ret;
@@ -357,12 +368,7 @@ static int make_listener(struct rst_fds *rf, const UnixSkEntry *ue)
 		pr_perror("Can't listen on socket:[%u]", ue->ino);
 		ret = -errno;
 	}
-	ret = ret ?: finish_sk(fd, ue);
-	if (ret) {
-		close(fd);
-		return ret;
-	}
-	return hold_sk(rf, ue->ino, fd);
+	return finish_and_hold(rf, ue, fd, ret);
 }
 
 /* The listening fd that gives s back by accept: the restored listener or a temporary one. */
@@ -495,12 +501,7 @@ static int make_single(struct rst_fds *rf, const UnixSkEntry *ue, const UnixSkEn
 			ret = -errno;
 		}
 	}
-	ret = ret ?: finish_sk(fd, ue);
-	if (ret) {
-		close(fd);
-		return ret;
-	}
-	return hold_sk(rf, ue->ino, fd);
+	return finish_and_hold(rf, ue, fd, ret);
 }
 
 static int make_sk(struct rst_fds *rf, const UnixSkEntry *ue, int depth)
