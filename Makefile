@@ -17,6 +17,13 @@ CFLAGS_HOST	+= -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS_HOST	+= -fsanitize=address,undefined
 endif
 
+# Host objects remember the flags they were built with: switching ASAN=1 on or off rebuilds
+# them instead of linking a mix.
+FLAGS_FILE	:= $(B)/.host-flags
+HOST_FLAGS	:= $(CFLAGS_HOST) $(LDFLAGS_HOST)
+$(shell mkdir -p $(B) && (echo '$(HOST_FLAGS)' | cmp -s - $(FLAGS_FILE) || \
+	echo '$(HOST_FLAGS)' > $(FLAGS_FILE)))
+
 ALL_TARGETS	:=
 TEST_TARGETS	:=
 CLEAN_FILES	:=
@@ -34,7 +41,7 @@ include criu/restore.mk
 
 all: $(ALL_TARGETS)
 
-$(B)/%.o: %.c
+$(B)/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_HOST) -MMD -MP -c $< -o $@
 
