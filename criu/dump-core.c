@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "task-state-image.h"
 #include "compel/infect.h"
 #include "dump.h"
 #include "fpu-image.h"
@@ -21,8 +22,6 @@
 #include "pstree.pb-c.h"
 #include "stats.pb-c.h"
 
-#define TASK_ALIVE	1
-#define TASK_STOPPED	3	/* image value (CRIU's), not compel's enum */
 #define CRTOOLS_IMAGES_V1_1 2
 #define SIGKILL_NR	9
 #define SIGSTOP_NR	19

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "task-state-image.h"
 #include "image.h"
 #include "log.h"
 #include "files.h"
@@ -19,8 +20,6 @@
 #include "vma-status.h"
 
 #define IMG_VERSION 2
-#define TASK_ALIVE 1
-#define TASK_STOPPED 3
 #define USER_TOP (1UL << 47)
 
 /* Read all entries of an image into a growing array of message pointers. */

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "task-state-image.h"
 #include "log.h"
 #include "restore-internal.h"
 
@@ -35,7 +36,6 @@ int rst_restore_session(const struct rst_ctx *ctx, const struct rst_task *t)
 	return 0;
 }
 
-#define TASK_STOPPED	3	/* TaskCoreEntry.task_state of a task dumped in group stop */
 
 /*
  * Queued while the task still sits in its last ptrace stop, the stop signal is the first
