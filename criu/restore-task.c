@@ -17,6 +17,7 @@
 #include "image.h"
 #include "log.h"
 #include "restore-internal.h"
+#include "task-attrs.h"
 #include "task-state.h"
 
 #include "seccomp.pb-c.h"
@@ -362,7 +363,7 @@ int rst_fill_task_state(const struct rst_ctx *ctx, const struct rst_task *t,
 	if (ret)
 		return ret;
 	fill_attrs(t, ts);
-	return set_proc_attrs(t);
+	return set_proc_attrs(t) ?: rst_apply_task_attrs(t->core->tc, t->core->thread_core);
 }
 
 long rst_task_seize_opts(const struct rst_task *t)

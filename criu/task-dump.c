@@ -19,6 +19,7 @@
 #include "dump.h"
 #include "image.h"
 #include "log.h"
+#include "task-attrs.h"
 #include "task-state.h"
 
 #include "creds.pb-c.h"
@@ -95,6 +96,7 @@ struct task_state {
 
 	struct parasite_task_extra px;
 	int has_px;
+	struct task_attrs attrs;
 	int32_t oom_score_adj;
 	uint32_t loginuid;
 	int has_loginuid;
@@ -394,7 +396,7 @@ static int collect_misc(pid_t pid, struct task_state *ts)
 		ts->has_loginuid = 1;
 		ts->loginuid = v;
 	}
-	return 0;
+	return task_attrs_collect(pid, &ts->attrs);
 }
 
 int task_state_collect_proc(struct dump_ctx *dc)
@@ -431,6 +433,8 @@ int task_state_collect_parasite(struct dump_ctx *dc)
 	}
 	memcpy(&ts->px, x, sizeof(ts->px));
 	ts->has_px = 1;
+	ts->attrs.timerslack_ns = ts->px.timerslack_ns;
+	ts->attrs.membarrier_mask = ts->px.membarrier_mask;
 	dc->mm.has_dumpable = 1;
 	dc->mm.dumpable = ts->px.dumpable;
 	dc->mm.has_thp_disabled = 1;
@@ -566,6 +570,7 @@ static void fill_attrs(struct task_state *ts, CoreEntry *core)
 		th->has_seccomp_filter = 1;
 		th->seccomp_filter = ts->nr_filters - 1;
 	}
+	task_attrs_fill(&ts->attrs, tc, th);
 }
 
 static int write_seccomp(struct dump_ctx *dc, struct task_state *ts)

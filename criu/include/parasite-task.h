@@ -48,6 +48,8 @@ struct parasite_task_extra {
 	int32_t sched_policy;
 	int32_t sched_prio;
 	int32_t nice;
+	uint32_t membarrier_mask;	/* MEMBARRIER_CMD_GET_REGISTRATIONS, 0 if unknown */
+	uint64_t timerslack_ns;
 };
 
 /* The parasite's handler (criu/pie/parasite-task.c). */

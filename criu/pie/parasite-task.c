@@ -19,6 +19,8 @@
 #define PR_GET_CHILD_SUBREAPER	37
 #define PR_GET_NO_NEW_PRIVS	39
 #define PR_GET_THP_DISABLE	42
+#define PR_GET_TIMERSLACK	30
+#define MEMBARRIER_CMD_GET_REGISTRATIONS (1 << 9)
 #define PRIO_PROCESS		0
 
 struct kernel_timeval {
@@ -162,6 +164,21 @@ static int dump_sched(struct parasite_task_extra *x)
 	return 0;
 }
 
+/* Only the task itself can ask these; before 6.3 GET_REGISTRATIONS is EINVAL: none known. */
+static int dump_mm_attrs(struct parasite_task_extra *x)
+{
+	long ret = sys_membarrier(MEMBARRIER_CMD_GET_REGISTRATIONS, 0, 0);
+
+	x->membarrier_mask = ret < 0 ? 0 : ret;
+	ret = sys_prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+	if (ret < 0) {
+		rt_pr_err("PR_GET_TIMERSLACK failed: %ld\n", ret);
+		return ret;
+	}
+	x->timerslack_ns = (unsigned long)ret;
+	return 0;
+}
+
 int parasite_dump_task_extra(struct parasite_task_extra *x)
 {
 	uint32_t nr = x->nr_posix;
@@ -179,5 +196,5 @@ int parasite_dump_task_extra(struct parasite_task_extra *x)
 		x->posix[i].id = ids[i].id;
 
 	return dump_itimers(x) ?: dump_posix_timers(x) ?: dump_rlimits(x) ?: dump_prctl(x) ?:
-	       dump_sched(x);
+	       dump_sched(x) ?: dump_mm_attrs(x);
 }
