@@ -12,9 +12,11 @@
 #include <string.h>
 #include <time.h>
 #include <sys/mman.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -193,6 +195,57 @@ static int probe_map_vdso(void)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
+/* Restore writes loginuid through /proc only when it differs; the file must be there. */
+static int probe_loginuid(void)
+{
+	return access("/proc/self/loginuid", R_OK | W_OK);
+}
+
+/* Dump reads a timerfd's clock, ticks and times from its fdinfo. */
+static int probe_timerfd(void)
+{
+	struct itimerspec its = { .it_value = { .tv_sec = 1000 } };
+	char path[64], buf[512];
+	int fd, info, ret = -1;
+	ssize_t n;
+
+	fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	info = timerfd_settime(fd, 0, &its, NULL) ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+	if (info >= 0) {
+		n = read(info, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = 0;
+		ret = strstr(buf, "it_value:") && strstr(buf, "ticks:") ? 0 : -1;
+		close(info);
+	}
+	close(fd);
+	return ret;
+}
+
+/* kcmp(KCMP_EPOLL_TFD) tells which open file an epoll watch refers to. */
+static int probe_kcmp_epoll(void)
+{
+	struct { int32_t efd, tfd; uint32_t toff; } slot;
+	struct epoll_event ev = { .events = EPOLLIN };
+	int ep, fds[2], ret = -1;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return -1;
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep >= 0 && !epoll_ctl(ep, EPOLL_CTL_ADD, fds[0], &ev)) {
+		slot = (typeof(slot)){ ep, fds[0], 0 };
+		ret = syscall(SYS_kcmp, getpid(), getpid(), 7 /* KCMP_EPOLL_TFD */, fds[0],
+			      (unsigned long)&slot) ? -1 : 0;
+	}
+	if (ep >= 0)
+		close(ep);
+	close(fds[0]);
+	close(fds[1]);
+	return ret;
+}
+
 /* CRIU's feature names. A NULL probe: a feature criu does not implement yet. */
 static const struct probe features[] = {
 	{ "clone3_set_tid", probe_clone3_set_tid, "" },
@@ -205,11 +258,11 @@ static const struct probe features[] = {
 	{ "pidfd_store", NULL, "the pidfd store is not implemented yet" },
 	{ "tun", NULL, "tun devices are not implemented yet" },
 	{ "userns", NULL, "user namespaces are not implemented yet" },
-	{ "loginuid", NULL, "loginuid restore is not implemented yet" },
+	{ "loginuid", probe_loginuid, "" },
 	{ "cgroupns", NULL, "cgroup namespaces are not implemented yet" },
 	{ "network_lock_nftables", NULL, "network locking is not implemented yet" },
-	{ "kcmp_epoll", NULL, "epoll is not implemented yet" },
-	{ "timerfd", NULL, "timerfd is not implemented yet" },
+	{ "kcmp_epoll", probe_kcmp_epoll, "" },
+	{ "timerfd", probe_timerfd, "" },
 	{ "get_rseq_conf", NULL, "rseq is not implemented yet" },
 };
 

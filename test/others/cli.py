@@ -138,6 +138,10 @@ def test_check_feature():
     r = criu("check", "--feature", "clone3_set_tid")
     check(r.returncode == 0 and "is supported" in r.stdout, "check --feature supported",
           r.stdout + r.stderr)
+    for name in ("timerfd", "kcmp_epoll", "loginuid"):
+        r = criu("check", "--feature", name)
+        check(r.returncode == 0 and "is supported" in r.stdout, "check --feature " + name,
+              r.stdout + r.stderr)
     r = criu("check", "--feature", "mem_dirty_track")
     check(r.returncode == 1 and "NOT supported" in r.stdout, "check --feature unsupported",
           r.stdout + r.stderr)
