@@ -290,6 +290,23 @@ int test_failed(void)
 	return failed;
 }
 
+int test_check_across_dump(int (*setup)(void), void (*check)(void))
+{
+	test_daemon();
+	if (setup()) {
+		fail("setup failed: %s", strerror(errno));
+		return 1;
+	}
+	check();
+	if (failed)
+		return 1;
+	test_waitsig();
+	check();
+	if (!failed)
+		pass();
+	return failed;
+}
+
 void test_msg(const char *fmt, ...)
 {
 	va_list ap;

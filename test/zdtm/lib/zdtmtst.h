@@ -46,6 +46,13 @@ const char *test_path(const char *tag);
 /* Did a fail() happen? Lets a test keep checking and still exit non-zero. */
 int test_failed(void);
 
+/*
+ * The common test body after test_init(): become the daemon, run setup (non-zero: fail),
+ * check once so that a broken test is not blamed on criu, wait for the dump and restore,
+ * check again, pass. Returns main()'s exit status.
+ */
+int test_check_across_dump(int (*setup)(void), void (*check)(void));
+
 #define fail_perror(fmt, ...) fail(fmt ": %s", ##__VA_ARGS__, strerror(errno))
 
 #endif /* ZDTM_ZDTMTST_H */

@@ -107,17 +107,5 @@ static void check(void)
 int main(int argc, char **argv)
 {
 	test_init(argc, argv);
-	test_daemon();
-	if (setup()) {
-		fail_perror("can't set the attributes");
-		return 1;
-	}
-	check();
-	if (test_failed())
-		return 1;
-	test_waitsig();
-	check();
-	if (!test_failed())
-		pass();
-	return test_failed();
+	return test_check_across_dump(setup, check);
 }
