@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "compel/infect.h"
@@ -232,10 +233,12 @@ static const char *kind_name(const struct fd_parms *p, char *buf, size_t len)
 		snprintf(buf, len, "%.*s", (int)strcspn(l + (*l == '['), "]"), l + (*l == '['));
 		return buf;
 	}
-	if (S_ISCHR(p->st.st_mode))
-		return "character device";
-	if (S_ISBLK(p->st.st_mode))
-		return "block device";
+	/* Major and minor say which driver: enough to look the device up. */
+	if (S_ISCHR(p->st.st_mode) || S_ISBLK(p->st.st_mode)) {
+		snprintf(buf, len, "%s device %u:%u", S_ISCHR(p->st.st_mode) ? "character" : "block",
+			 major(p->st.st_rdev), minor(p->st.st_rdev));
+		return buf;
+	}
 	return "unknown file";
 }
 
