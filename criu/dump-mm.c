@@ -151,6 +151,12 @@ static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, const char *
 		v->status |= VMA_ANON_PRIVATE;
 		v->flags = MAP_PRIVATE | MAP_ANONYMOUS;
 		v->pgoff = 0;
+	} else if (!strncmp(pv->path, "/[aio]", 6)) {
+		/* The ring of an io_setup context: its requests live in the kernel, not here. */
+		pr_err("Mapping %llx-%llx is the ring of an AIO context (io_setup): checkpointing "
+		       "AIO contexts is not supported yet\n", (unsigned long long)pv->start,
+		       (unsigned long long)pv->end);
+		return -EOPNOTSUPP;
 	} else if (pv->path[0] == '[') {
 		ret = classify_special(pv, v);
 		if (ret)
