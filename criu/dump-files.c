@@ -457,7 +457,7 @@ static int write_file_entries(struct dump_ctx *dc)
 
 int write_files_images(struct dump_ctx *dc)
 {
-	return write_file_entries(dc) ?: write_fdinfo_image(dc);
+	return write_file_entries(dc) ?: write_fdinfo_image(dc) ?: tty_write_info(dc);
 }
 
 void free_file_tables(struct dump_ctx *dc)
@@ -468,6 +468,7 @@ void free_file_tables(struct dump_ctx *dc)
 		protobuf_c_message_free_unpacked(&dc->files.files[i]->base, NULL);
 	free(dc->files.files);
 	free(dc->fdt.fds);
+	tty_dump_fini(&dc->fstate);
 	files_dump_state_fini(&dc->fstate);
 	memset(&dc->files, 0, sizeof(dc->files));
 	memset(&dc->fdt, 0, sizeof(dc->fdt));
