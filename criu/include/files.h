@@ -107,6 +107,7 @@ extern const struct fd_handler memfd_handler;
 extern const struct fd_handler unix_handler;
 extern const struct fd_handler inotify_handler;
 extern const struct fd_handler tty_handler;
+extern const struct fd_handler pidfd_handler;
 
 /* files-table.c */
 const struct fd_handler *fd_handler_of(FdTypes type);
