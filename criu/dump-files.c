@@ -235,8 +235,9 @@ static const char *kind_name(const struct fd_parms *p, char *buf, size_t len)
 	}
 	/* Major and minor say which driver: enough to look the device up. */
 	if (S_ISCHR(p->st.st_mode) || S_ISBLK(p->st.st_mode)) {
-		snprintf(buf, len, "%s device %u:%u", S_ISCHR(p->st.st_mode) ? "character" : "block",
-			 major(p->st.st_rdev), minor(p->st.st_rdev));
+		snprintf(buf, len, "%s device %u:%u",
+			 S_ISCHR(p->st.st_mode) ? "character" : "block", major(p->st.st_rdev),
+			 minor(p->st.st_rdev));
 		return buf;
 	}
 	return "unknown file";

@@ -108,6 +108,7 @@ extern const struct fd_handler unix_handler;
 extern const struct fd_handler inotify_handler;
 extern const struct fd_handler tty_handler;
 extern const struct fd_handler pidfd_handler;
+extern const struct fd_handler fanotify_handler;
 
 /* files-table.c */
 const struct fd_handler *fd_handler_of(FdTypes type);
@@ -142,6 +143,11 @@ int check_fd_locks(struct dump_ctx *dc, const struct fd_parms *p);
 /* files-tty.c: tty-info.img, written after every fd is seen; freed with the file tables. */
 int tty_write_info(struct dump_ctx *dc);
 void tty_dump_fini(struct files_dump_state *fs);
+
+/* files-inotify.c, shared with files-fanotify.c: the hex f_handle of fdinfo into fh; the
+ * file behind a handle on the filesystem of device s_dev, opened O_PATH, or -errno. */
+int fsnotify_parse_handle(const char *s, FhEntry *fh);
+int fsnotify_open_handle(uint32_t s_dev, const FhEntry *f_handle);
 
 /* files-unix-restore.c: the restore half of unix_handler (files-unix.c) */
 int unix_open(struct rst_fds *rf, const FileEntry *fe);
