@@ -356,6 +356,25 @@ static int dump_ctty_info(struct dump_ctx *dc, int index)
 	return 0;
 }
 
+/*
+ * A slave whose master is held outside the dumped task: the terminal a shell job was
+ * started from. Its state belongs to whoever holds the master, and the pty lives on after
+ * the dump: restore opens it again by its path, as it is then.
+ */
+static int dump_unpaired(struct dump_ctx *dc, const struct fd_parms *p, unsigned int index)
+{
+	if (!dc->opts->shell_job) {
+		pr_err("fd %d of task %d is %s, a pty whose master is not open in the task: "
+		       "dump with --shell-job (-j) if it is the terminal of the shell the task "
+		       "was started from\n", p->fd, p->pid, p->link);
+		return -EOPNOTSUPP;
+	}
+	if (find_info(&dc->fstate, info_id(TTY_SLAVE, index)))
+		return 0;
+	return new_info(&dc->fstate, info_id(TTY_SLAVE, index), index, p->st.st_rdev) ? 0 :
+		-ENOMEM;
+}
+
 static int tty_dump_side(struct dump_ctx *dc, const struct fd_parms *p, enum tty_kind kind,
 			 int *index)
 {
@@ -369,12 +388,8 @@ static int tty_dump_side(struct dump_ctx *dc, const struct fd_parms *p, enum tty
 	} else {
 		*index = pts_index(p->st.st_rdev);
 		master = find_master(p->pid, *index);
-		if (master < 0) {
-			pr_err("fd %d of task %d is %s, a pty whose master is not open in the "
-			       "task: only pty pairs held by the dumped task are supported\n",
-			       p->fd, p->pid, p->link);
-			return -EOPNOTSUPP;
-		}
+		if (master < 0)
+			return dump_unpaired(dc, p, *index);
 	}
 	ret = check_queue(p, *index, &excl);
 	ret = ret ?: dump_pty_info(dc, p, *index, master);
@@ -507,15 +522,23 @@ static struct tty_rst *tty_state(struct rst_fds *rf)
 	return ret ? NULL : rf->tty;
 }
 
-static const TtyInfoEntry *get_info(const struct tty_rst *tr, uint32_t id)
+static const TtyInfoEntry *lookup_info(const struct tty_rst *tr, uint32_t id)
 {
 	size_t i;
 
 	for (i = 0; i < tr->nr_infos; i++)
 		if (tr->infos[i]->id == id)
 			return tr->infos[i];
-	pr_err("tty-info.img has no terminal %u\n", id);
 	return NULL;
+}
+
+static const TtyInfoEntry *get_info(const struct tty_rst *tr, uint32_t id)
+{
+	const TtyInfoEntry *ti = lookup_info(tr, id);
+
+	if (!ti)
+		pr_err("tty-info.img has no terminal %u\n", id);
+	return ti;
 }
 
 static void termios_from(struct termios2 *t, const TermiosEntry *e)
@@ -717,11 +740,37 @@ static int open_slave(const struct tty_pair *tp, uint32_t flags)
 	return fd;
 }
 
+/* A shell job's terminal: the same pty, still held by the shell, opened by its path. */
+static int open_unpaired(const TtyInfoEntry *ti, uint32_t flags)
+{
+	char path[32];
+	struct stat st;
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/pts/%u", ti->pty->index);
+	fd = open(path, (flags & (O_ACCMODE | O_NONBLOCK)) | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		pr_perror("Can't open %s, the terminal the job was started from; it must still "
+			  "be open", path);
+		return -errno;
+	}
+	if (fstat(fd, &st) || st.st_rdev != ti->rdev) {
+		pr_err("%s is not the terminal of the dump (device %u:%u)\n", path,
+		       major(ti->rdev), minor(ti->rdev));
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
 static int tty_open_info(struct rst_fds *rf, const TtyInfoEntry *ti, uint32_t flags)
 {
 	struct tty_pair *tp = NULL;
 	int fd;
 
+	if (ti->type == TTY_TYPE__PTY && ti->rdev != makedev(TTYAUX_MAJOR, 2) &&
+	    !lookup_info(rf->tty, info_id(TTY_MASTER, ti->pty->index)))
+		return open_unpaired(ti, flags);
 	if (ti->pty) {
 		tp = get_pair(rf, ti->pty->index);
 		if (!tp)
