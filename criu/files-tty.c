@@ -8,9 +8,10 @@
  * criu reads a pty through a copy of the task's own master (pidfd_getfd): opening /dev/ptmx
  * again would make a new pty, and the termios ioctls on a master act on its slave. Bytes
  * queued in a pty cannot be read without taking them from the task, so such a pty is
- * refused. At restore /dev/ptmx is opened until the kernel hands out the dumped index; the
- * pair is unlocked to set it up, a slave is held open until every fd is in place, and a
- * pty that was the controlling terminal of the task's own session becomes it again.
+ * refused. At restore /dev/ptmx is opened until the kernel hands out the dumped index, its
+ * modes are set through the master (no slave is opened that the task did not have), and a
+ * pty that was the controlling terminal of the task's own session becomes it again. A slave
+ * whose master is outside (a shell job's terminal) is opened again by its path.
  */
 #include <asm/termbits.h>
 #include <errno.h>
@@ -458,10 +459,10 @@ void tty_dump_fini(struct files_dump_state *fs)
 
 #define KERNEL_O_LARGEFILE 0100000	/* glibc calls it 0 on 64-bit; fdinfo shows the bit */
 
-/* A pty made again: criu holds its master and one slave until every fd is in place. */
+/* A pty made again: criu holds its master until every fd is in place. */
 struct tty_pair {
 	unsigned int index;
-	int master, slave;
+	int master;
 };
 
 struct tty_rst {
@@ -564,8 +565,8 @@ static bool termios_is_zero(const struct termios2 *t)
 	return !memcmp(t, &zero, sizeof(zero));
 }
 
-/* termios, locked termios and window size, set on the slave. */
-static int set_modes(int sfd, const TtyInfoEntry *ti)
+/* termios, locked termios and window size of the slave, set through the master. */
+static int set_modes(int mfd, const TtyInfoEntry *ti)
 {
 	struct termios2 t;
 	struct termios lk;
@@ -573,20 +574,20 @@ static int set_modes(int sfd, const TtyInfoEntry *ti)
 
 	if (ti->termios) {
 		termios_from(&t, ti->termios);
-		if (ioctl(sfd, TCSETS2, &t))
+		if (ioctl(mfd, TCSETS2, &t))
 			goto err;
 	}
 	if (ti->termios_locked) {
 		termios_from(&t, ti->termios_locked);
 		memcpy(&lk, &t, sizeof(lk));
 		/* Needs CAP_SYS_ADMIN: only asked for when the task had locked something. */
-		if (!termios_is_zero(&t) && ioctl(sfd, TIOCSLCKTRMIOS, &lk))
+		if (!termios_is_zero(&t) && ioctl(mfd, TIOCSLCKTRMIOS, &lk))
 			goto err;
 	}
 	if (ti->winsize) {
 		ws = (struct winsize){ ti->winsize->ws_row, ti->winsize->ws_col,
 				       ti->winsize->ws_xpixel, ti->winsize->ws_ypixel };
-		if (ioctl(sfd, TIOCSWINSZ, &ws))
+		if (ioctl(mfd, TIOCSWINSZ, &ws))
 			goto err;
 	}
 	return 0;
@@ -595,8 +596,11 @@ err:
 	return -errno;
 }
 
-/* The pty that controlled the task's session controls it again, with its foreground group. */
-static int set_ctty(int sfd, const TtyInfoEntry *ti, pid_t pid)
+/*
+ * The pty that controlled the task's session controls it again, with its foreground group.
+ * Both ioctls act on the slave when made on the master.
+ */
+static int set_ctty(int mfd, const TtyInfoEntry *ti, pid_t pid)
 {
 	pid_t pgrp = ti->pgrp;
 
@@ -607,12 +611,12 @@ static int set_ctty(int sfd, const TtyInfoEntry *ti, pid_t pid)
 		       "restore\n", ti->pty->index, ti->sid, pid);
 		return -EINVAL;
 	}
-	if (ioctl(sfd, TIOCSCTTY, 0)) {
+	if (ioctl(mfd, TIOCSCTTY, 0)) {
 		pr_perror("Can't make pty %u the controlling terminal of task %d again",
 			  ti->pty->index, pid);
 		return -errno;
 	}
-	if (pgrp && ioctl(sfd, TIOCSPGRP, &pgrp)) {
+	if (pgrp && ioctl(mfd, TIOCSPGRP, &pgrp)) {
 		pr_perror("Can't give pty %u to process group %d again", ti->pty->index, pgrp);
 		return -errno;
 	}
@@ -666,7 +670,7 @@ static int open_ptmx_at(unsigned int index)
 	return fd;
 }
 
-static int setup_pair(struct rst_fds *rf, struct tty_pair *tp, const struct tty_rst *tr)
+static int setup_pair(const struct rst_fds *rf, struct tty_pair *tp, const struct tty_rst *tr)
 {
 	const TtyInfoEntry *mi = get_info(tr, info_id(TTY_MASTER, tp->index));
 	const TtyInfoEntry *si = get_info(tr, info_id(TTY_SLAVE, tp->index));
@@ -674,24 +678,18 @@ static int setup_pair(struct rst_fds *rf, struct tty_pair *tp, const struct tty_
 
 	if (!mi || !si)
 		return -EINVAL;
+	/* Unlocked for the task's slave fds; post_open locks it again if it was. */
 	if (ioctl(tp->master, TIOCSPTLCK, &zero)) {
 		pr_perror("Can't unlock pty %u", tp->index);
 		return -errno;
 	}
-	tp->slave = ioctl(tp->master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (tp->slave < 0) {
-		pr_perror("Can't open the slave of pty %u", tp->index);
-		return -errno;
-	}
-	tp->slave = rst_hold_fd(rf, tp->slave);
-	if (tp->slave < 0)
-		return tp->slave;
 	pkt = mi->packet_mode;
 	if (pkt && ioctl(tp->master, TIOCPKT, &pkt)) {
 		pr_perror("Can't set packet mode on pty %u", tp->index);
 		return -errno;
 	}
-	return set_modes(tp->slave, si) ?: set_ctty(tp->slave, si, rf->t->pid);
+	/* No slave is opened for this: a slave never opened stays so, as at dump. */
+	return set_modes(tp->master, si) ?: set_ctty(tp->master, si, rf->t->pid);
 }
 
 static struct tty_pair *get_pair(struct rst_fds *rf, unsigned int index)
@@ -710,7 +708,7 @@ static struct tty_pair *get_pair(struct rst_fds *rf, unsigned int index)
 		return NULL;
 	tr->pairs = tp;
 	tp = &tr->pairs[tr->nr_pairs++];
-	*tp = (struct tty_pair){ index, -1, -1 };
+	*tp = (struct tty_pair){ index, -1 };
 	tp->master = open_ptmx_at(index);
 	if (tp->master >= 0)
 		tp->master = rst_hold_fd(rf, tp->master);
@@ -841,12 +839,9 @@ static void tty_rst_fini(struct rst_fds *rf, bool failed)
 	(void)failed;
 	if (!tr)
 		return;
-	for (i = 0; i < tr->nr_pairs; i++) {
-		if (tr->pairs[i].slave >= 0)
-			close(tr->pairs[i].slave);
+	for (i = 0; i < tr->nr_pairs; i++)
 		if (tr->pairs[i].master >= 0)
 			close(tr->pairs[i].master);
-	}
 	for (i = 0; i < tr->nr_infos; i++)
 		protobuf_c_message_free_unpacked(&tr->infos[i]->base, NULL);
 	free(tr->infos);

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * tty00: a pty pair that is the controlling terminal of the test's own session, with
- * changed termios, a window size and packet mode, /dev/tty open on it, and a second pty
- * left locked. After restore both keep their indexes and every mode, the session keeps its
- * terminal, and bytes still flow both ways (the master reads them in packet mode).
+ * changed termios, a window size, packet and exclusive modes, /dev/tty open on it, and a
+ * second pty left locked whose slave was never opened. After restore both keep their
+ * indexes and every mode, the session keeps its terminal, bytes still flow both ways (the
+ * master reads them in packet mode), and the second master still reads EAGAIN, not the EIO
+ * of a slave that was opened and closed.
  */
 #define _XOPEN_SOURCE 600
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +51,7 @@ static int set_modes(int m, int s)
 	t.c_cc[VKILL] = 'K' & 037;
 	cfsetispeed(&t, B9600);
 	cfsetospeed(&t, B9600);
-	if (tcsetattr(s, TCSANOW, &t) || ioctl(s, TIOCSWINSZ, &ws))
+	if (tcsetattr(s, TCSANOW, &t) || ioctl(s, TIOCSWINSZ, &ws) || ioctl(s, TIOCEXCL))
 		return -1;
 	return ioctl(m, TIOCPKT, &one);
 }
@@ -87,7 +90,8 @@ int main(int argc, char **argv)
 	struct pty_state s1, s2, a1, a2;
 	struct stat st_before, st_after;
 	struct winsize ws;
-	int m, s, m2, tty;
+	int m, s, m2, tty, excl = 0;
+	char c;
 
 	test_init(argc, argv);
 	m = posix_openpt(O_RDWR | O_NOCTTY);
@@ -126,6 +130,14 @@ int main(int argc, char **argv)
 	}
 	if (ioctl(tty, TIOCGWINSZ, &ws) || ws.ws_col != 101) {
 		fail("/dev/tty does not lead to the pty any more");
+		return 1;
+	}
+	if (ioctl(s, TIOCGEXCL, &excl) || !excl) {
+		fail("the slave is no longer in exclusive mode");
+		return 1;
+	}
+	if (read(m2, &c, 1) >= 0 || errno != EAGAIN) {
+		fail_perror("the never-opened slave of pty 2 reads as opened");
 		return 1;
 	}
 	if (check_io(m, s)) {
