@@ -15,6 +15,7 @@
 #include "dump.h"
 #include "image.h"
 #include "log.h"
+#include "task-aio.h"
 #include "vma-status.h"
 
 /* VmFlags two-letter codes -> madvise numbers kept in VmaEntry.madv */
@@ -151,12 +152,10 @@ static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, const char *
 		v->status |= VMA_ANON_PRIVATE;
 		v->flags = MAP_PRIVATE | MAP_ANONYMOUS;
 		v->pgoff = 0;
-	} else if (!strncmp(pv->path, "/[aio]", 6)) {
-		/* The ring of an io_setup context: its requests live in the kernel, not here. */
-		pr_err("Mapping %llx-%llx is the ring of an AIO context (io_setup): checkpointing "
-		       "AIO contexts is not supported yet\n", (unsigned long long)pv->start,
-		       (unsigned long long)pv->end);
-		return -EOPNOTSUPP;
+	} else if (vma_is_aio_ring(pv)) {
+		ret = dump_aio_vma(pv, v);
+		if (ret)
+			return ret;
 	} else if (pv->path[0] == '[') {
 		ret = classify_special(pv, v);
 		if (ret)
@@ -254,7 +253,7 @@ int collect_task_mm(struct dump_ctx *dc)
 	mm->mm_env_start = st->env_start;
 	mm->mm_env_end = st->env_end;
 	mm->exe_file_id = dc->exe_id;
-	return collect_vmas(dc) ?: collect_auxv(dc);
+	return collect_vmas(dc) ?: dump_aio_rings(mm) ?: collect_auxv(dc);
 }
 
 int write_mm_image(struct dump_ctx *dc)
@@ -275,6 +274,8 @@ void free_task_mm(struct dump_ctx *dc)
 	free(dc->vmas);
 	free(dc->vma_ptrs);
 	free(dc->auxv);
+	free(dc->mm.aios);
+	dc->mm.aios = NULL;
 	dc->vmas = NULL;
 	dc->vma_ptrs = NULL;
 	dc->auxv = NULL;
