@@ -73,9 +73,15 @@ int main(int argc, char **argv)
 		fail_perror("can't reap the first two reads");
 		return 1;
 	}
-	usleep(10000);	/* the third read completes into the ring */
+	/* Buffered reads complete at once; give the third one time anyway. */
 	ring = (struct ring_head *)ctx;
+	for (i = 0; i < 5000 && ((volatile struct ring_head *)ring)->tail != 3; i++)
+		usleep(1000);
 	before = *ring;
+	if (before.tail != 3 || before.head != 2) {
+		fail("the ring is at head %u, tail %u before the dump", before.head, before.tail);
+		return 1;
+	}
 
 	test_daemon();
 	test_waitsig();

@@ -6,6 +6,7 @@
  */
 #define _XOPEN_SOURCE 600
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -15,6 +16,7 @@
 
 int main(int argc, char **argv)
 {
+	struct pollfd pfd = { .events = POLLIN };
 	struct termios t;
 	char buf[16];
 	int m, s;
@@ -30,12 +32,17 @@ int main(int argc, char **argv)
 		fail_perror("can't open the slave");
 		return 1;
 	}
+	pfd.fd = s;
 	cfmakeraw(&t);
 	if (tcsetattr(s, TCSANOW, &t) || write(m, "queued", 6) != 6) {
 		fail_perror("can't queue bytes on the pty");
 		return 1;
 	}
-	usleep(100000);	/* the line discipline takes them in from a worker */
+	/* The line discipline takes them in from a worker: wait until the slave sees them. */
+	if (poll(&pfd, 1, 5000) != 1) {
+		fail("the queued bytes never reached the slave");
+		return 1;
+	}
 
 	test_daemon();
 	test_waitsig();
