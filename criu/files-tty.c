@@ -634,35 +634,49 @@ static void close_all(int *fds, int nr)
  * ones open meanwhile. A pty of the same index that is still being freed (the dumped task
  * just died) shows as a higher index: wait a little for it and try again.
  */
+static int ptmx_round(unsigned int index, int *extra)
+{
+	unsigned int got, nr = 0;
+	int fd, ret;
+
+	for (;;) {
+		fd = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0 || ioctl(fd, TIOCGPTN, &got)) {
+			ret = -errno;
+			pr_perror("Can't open /dev/ptmx for pty %u", index);
+			if (fd >= 0)
+				close(fd);
+			break;
+		}
+		if (got == index) {
+			ret = fd;
+			break;
+		}
+		/* Only index lower ones exist: one more, or a higher one, means ours is taken. */
+		if (got > index || nr == index) {
+			close(fd);
+			ret = -EAGAIN;
+			break;
+		}
+		extra[nr++] = fd;
+	}
+	close_all(extra, nr);
+	return ret;
+}
+
 static int open_ptmx_at(unsigned int index)
 {
-	int *extra = malloc((index + 1) * sizeof(int)), nr, try, fd = -1;
-	unsigned int got;
+	int *extra = malloc((index + 1) * sizeof(int)), try, fd = -EAGAIN;
 
 	if (!extra)
 		return -ENOMEM;
-	for (try = 0; try < PTY_TRIES && fd < 0; try++) {
-		for (nr = 0; nr <= (int)index; nr++) {
-			fd = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-			if (fd < 0 || ioctl(fd, TIOCGPTN, &got)) {
-				pr_perror("Can't open /dev/ptmx for pty %u", index);
-				close_all(extra, nr);
-				free(extra);
-				return fd < 0 ? -errno : (close(fd), -EIO);
-			}
-			if (got == index)
-				break;
-			extra[nr] = fd;
-			fd = -1;
-			if (got > index)
-				break;
-		}
-		close_all(extra, fd < 0 ? nr + 1 : nr);
-		if (fd < 0)
+	for (try = 0; try < PTY_TRIES && fd == -EAGAIN; try++) {
+		if (try)
 			usleep(50000);
+		fd = ptmx_round(index, extra);
 	}
 	free(extra);
-	if (fd < 0) {
+	if (fd == -EAGAIN) {
 		pr_err("pty index %u is in use (/dev/pts/%u exists): close what holds it and "
 		       "restore again\n", index, index);
 		return -EBUSY;
