@@ -27,6 +27,7 @@
 #include "log.h"
 #include "restore-internal.h"
 #include "sigframe.h"
+#include "task-aio.h"
 #include "task-state.h"
 #include "stats.pb-c.h"
 
@@ -157,6 +158,8 @@ static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
 		ret = rst_premap(ctx, t, &mem);
 	if (!ret)
 		ret = rst_fill_pages(ctx, t, &mem);
+	if (!ret)
+		ret = rst_aio_rings(t, &mem);
 	if (!ret)
 		ret = rst_jump_to_restorer(ctx, t, &mem, ch->report[1]);
 	return ret;

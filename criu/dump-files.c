@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "compel/infect.h"
@@ -232,10 +233,13 @@ static const char *kind_name(const struct fd_parms *p, char *buf, size_t len)
 		snprintf(buf, len, "%.*s", (int)strcspn(l + (*l == '['), "]"), l + (*l == '['));
 		return buf;
 	}
-	if (S_ISCHR(p->st.st_mode))
-		return "character device";
-	if (S_ISBLK(p->st.st_mode))
-		return "block device";
+	/* Major and minor say which driver: enough to look the device up. */
+	if (S_ISCHR(p->st.st_mode) || S_ISBLK(p->st.st_mode)) {
+		snprintf(buf, len, "%s device %u:%u",
+			 S_ISCHR(p->st.st_mode) ? "character" : "block", major(p->st.st_rdev),
+			 minor(p->st.st_rdev));
+		return buf;
+	}
 	return "unknown file";
 }
 
@@ -454,7 +458,7 @@ static int write_file_entries(struct dump_ctx *dc)
 
 int write_files_images(struct dump_ctx *dc)
 {
-	return write_file_entries(dc) ?: write_fdinfo_image(dc);
+	return write_file_entries(dc) ?: write_fdinfo_image(dc) ?: tty_write_info(dc);
 }
 
 void free_file_tables(struct dump_ctx *dc)
@@ -465,6 +469,7 @@ void free_file_tables(struct dump_ctx *dc)
 		protobuf_c_message_free_unpacked(&dc->files.files[i]->base, NULL);
 	free(dc->files.files);
 	free(dc->fdt.fds);
+	tty_dump_fini(&dc->fstate);
 	files_dump_state_fini(&dc->fstate);
 	memset(&dc->files, 0, sizeof(dc->files));
 	memset(&dc->fdt, 0, sizeof(dc->fdt));

@@ -15,6 +15,7 @@
 #include "dump.h"
 #include "image.h"
 #include "log.h"
+#include "task-aio.h"
 #include "vma-status.h"
 
 /* VmFlags two-letter codes -> madvise numbers kept in VmaEntry.madv */
@@ -151,6 +152,10 @@ static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, const char *
 		v->status |= VMA_ANON_PRIVATE;
 		v->flags = MAP_PRIVATE | MAP_ANONYMOUS;
 		v->pgoff = 0;
+	} else if (vma_is_aio_ring(pv)) {
+		ret = dump_aio_vma(pv, v);
+		if (ret)
+			return ret;
 	} else if (pv->path[0] == '[') {
 		ret = classify_special(pv, v);
 		if (ret)
@@ -248,7 +253,7 @@ int collect_task_mm(struct dump_ctx *dc)
 	mm->mm_env_start = st->env_start;
 	mm->mm_env_end = st->env_end;
 	mm->exe_file_id = dc->exe_id;
-	return collect_vmas(dc) ?: collect_auxv(dc);
+	return collect_vmas(dc) ?: dump_aio_rings(mm) ?: collect_auxv(dc);
 }
 
 int write_mm_image(struct dump_ctx *dc)
@@ -269,6 +274,8 @@ void free_task_mm(struct dump_ctx *dc)
 	free(dc->vmas);
 	free(dc->vma_ptrs);
 	free(dc->auxv);
+	free(dc->mm.aios);
+	dc->mm.aios = NULL;
 	dc->vmas = NULL;
 	dc->vma_ptrs = NULL;
 	dc->auxv = NULL;

@@ -31,7 +31,7 @@ static bool inotify_match(const struct fd_parms *p)
 	return !strcmp(p->link, "anon_inode:inotify");
 }
 
-static int parse_handle(const char *s, FhEntry *fh)
+int fsnotify_parse_handle(const char *s, FhEntry *fh)
 {
 	uint8_t bytes[FH_MAX_BYTES] = {};
 	unsigned int i, v;
@@ -80,7 +80,7 @@ static int parse_wd(const char *line, InotifyWdEntry **out)
 	w->ignored_mask = ign;
 	fh->bytes = bytes;
 	fh->type = type;
-	return parse_handle(line + n, fh);
+	return fsnotify_parse_handle(line + n, fh);
 }
 
 static int add_wd(InotifyFileEntry *e, InotifyWdEntry *w)
@@ -189,7 +189,7 @@ static int open_mount_of(uint32_t sdev)
 	return fd < 0 ? -ENOENT : fd;
 }
 
-static int open_watched(const InotifyWdEntry *w)
+int fsnotify_open_handle(uint32_t s_dev, const FhEntry *f_handle)
 {
 	struct {
 		struct file_handle h;
@@ -197,19 +197,30 @@ static int open_watched(const InotifyWdEntry *w)
 	} fh;
 	int mfd, fd;
 
-	mfd = open_mount_of(w->s_dev);
+	if (f_handle->bytes > FH_MAX_BYTES || f_handle->n_handle * 8 < f_handle->bytes)
+		return -EINVAL;
+	mfd = open_mount_of(s_dev);
 	if (mfd < 0)
 		return mfd;
-	fh.h.handle_bytes = w->f_handle->bytes;
-	fh.h.handle_type = w->f_handle->type;
-	memcpy(fh.h.f_handle, w->f_handle->handle, w->f_handle->bytes);
+	fh.h.handle_bytes = f_handle->bytes;
+	fh.h.handle_type = f_handle->type;
+	memcpy(fh.h.f_handle, f_handle->handle, f_handle->bytes);
 	fd = open_by_handle_at(mfd, &fh.h, O_PATH | O_CLOEXEC);
-	if (fd < 0) {
+	if (fd < 0)
 		fd = -errno;
+	close(mfd);
+	return fd;
+}
+
+static int open_watched(const InotifyWdEntry *w)
+{
+	int fd = fsnotify_open_handle(w->s_dev, w->f_handle);
+
+	if (fd < 0) {
+		errno = -fd;
 		pr_perror("Can't find the file (inode %" PRIu64 ") of inotify watch %u again; "
 			  "was it removed?", w->i_ino, w->wd);
 	}
-	close(mfd);
 	return fd;
 }
 

@@ -104,6 +104,7 @@ int parse_proc_stat_buf(const char *buf, struct proc_stat *st)
 	st->ppid = f[4];
 	st->pgid = f[5];
 	st->sid = f[6];
+	st->tty_nr = f[7];
 	st->flags = f[9];
 	st->num_threads = f[20];
 	st->start_time = f[22];

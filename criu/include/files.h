@@ -53,6 +53,8 @@ struct files_dump_state {
 	uint32_t next_ghost_id;
 	uint32_t next_shmid;
 	struct cr_img *sk_queues;	/* sk-queues.img, opened on the first queued packet */
+	TtyInfoEntry **tty_infos;	/* files-tty.c: one per terminal seen, for tty-info.img */
+	size_t nr_tty_infos;
 };
 
 /* Per-restore state, in the restoring task: created objects waiting for their other users. */
@@ -72,6 +74,7 @@ struct rst_fds {
 	struct held_sk *sks;		/* unix sockets made, until their fd takes them */
 	size_t nr_sks;
 	struct sk_packet_set *sk_queues;	/* sk-queues.img, read on first use */
+	struct tty_rst *tty;		/* files-tty.c: ptys made, tty-info.img */
 };
 
 struct fd_handler {
@@ -103,6 +106,9 @@ extern const struct fd_handler epoll_handler;
 extern const struct fd_handler memfd_handler;
 extern const struct fd_handler unix_handler;
 extern const struct fd_handler inotify_handler;
+extern const struct fd_handler tty_handler;
+extern const struct fd_handler pidfd_handler;
+extern const struct fd_handler fanotify_handler;
 
 /* files-table.c */
 const struct fd_handler *fd_handler_of(FdTypes type);
@@ -133,6 +139,15 @@ int rst_set_fown(int fd, const FownEntry *fown);
 
 /* files-locks.c: refuse tasks holding locks (--file-locks comes later). */
 int check_fd_locks(struct dump_ctx *dc, const struct fd_parms *p);
+
+/* files-tty.c: tty-info.img, written after every fd is seen; freed with the file tables. */
+int tty_write_info(struct dump_ctx *dc);
+void tty_dump_fini(struct files_dump_state *fs);
+
+/* files-inotify.c, shared with files-fanotify.c: the hex f_handle of fdinfo into fh; the
+ * file behind a handle on the filesystem of device s_dev, opened O_PATH, or -errno. */
+int fsnotify_parse_handle(const char *s, FhEntry *fh);
+int fsnotify_open_handle(uint32_t s_dev, const FhEntry *f_handle);
 
 /* files-unix-restore.c: the restore half of unix_handler (files-unix.c) */
 int unix_open(struct rst_fds *rf, const FileEntry *fe);

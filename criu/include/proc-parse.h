@@ -17,6 +17,7 @@ struct proc_stat {
 	char comm[64];
 	char state;
 	pid_t ppid, pgid, sid;
+	unsigned int tty_nr;	/* controlling tty, encoded as a dev_t; 0 if none */
 	unsigned int flags;
 	int num_threads;
 	unsigned long long start_time;
