@@ -263,7 +263,6 @@ static int dump_one_fd(struct dump_ctx *dc, struct fd_walk *w, struct fd_parms *
 	int ret;
 
 	ret = parse_pos_flags(p);
-	ret = ret ?: check_fd_locks(dc, p);
 	if (ret)
 		return ret;
 	cloexec = p->flags & O_CLOEXEC;
@@ -273,6 +272,10 @@ static int dump_one_fd(struct dump_ctx *dc, struct fd_walk *w, struct fd_parms *
 		pr_debug("fd %d shares file id %u with fd %d\n", p->fd, dup->id, dup->fd);
 		return fdt_add(&dc->fdt, p->fd, dup->id, dup->type, cloexec);
 	}
+	/* A dup shows the same locks: they belong to the open file, seen once. */
+	ret = dump_fd_locks(dc, p);
+	if (ret)
+		return ret;
 	h = fd_handler_pick(p);
 	if (!h) {
 		pr_err("fd %d of task %d is %s (%s): checkpointing this kind of file is not "
@@ -454,7 +457,7 @@ static int write_file_entries(struct dump_ctx *dc)
 
 int write_files_images(struct dump_ctx *dc)
 {
-	return write_file_entries(dc) ?: write_fdinfo_image(dc);
+	return write_file_entries(dc) ?: write_fdinfo_image(dc) ?: write_file_locks(dc);
 }
 
 void free_file_tables(struct dump_ctx *dc)

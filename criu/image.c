@@ -57,6 +57,7 @@ static const struct img_desc img_descs[CR_FD_MAX] = {
 	[CR_FD_SHMEM_PAGEMAP] = { "pagemap-shmem-%lu.img", SHMEM_PAGEMAP_MAGIC, HEAD_COMMON,
 				  true },
 	[CR_FD_SK_QUEUES] = { "sk-queues.img", SK_QUEUES_MAGIC, HEAD_COMMON, false },
+	[CR_FD_FILE_LOCKS] = { "filelocks.img", FILE_LOCKS_MAGIC, HEAD_COMMON, false },
 };
 
 struct cr_img {

@@ -251,6 +251,7 @@ int rst_restore_fds(const struct rst_ctx *ctx, const struct rst_task *t)
 	for (i = 0; !ret && i < t->nr_fds; i++)
 		ret = open_one_fd(&rf, i);
 	ret = ret ?: post_open_fds(&rf);
+	ret = ret ?: rst_restore_file_locks(ctx, t);
 	rst_fds_fini(&rf, ret != 0);
 	if (!ret)
 		pr_info("restored %zu fds\n", t->nr_fds);

@@ -53,6 +53,7 @@ struct files_dump_state {
 	uint32_t next_ghost_id;
 	uint32_t next_shmid;
 	struct cr_img *sk_queues;	/* sk-queues.img, opened on the first queued packet */
+	struct lock_set *locks;		/* files-locks.c: locks found so far */
 };
 
 /* Per-restore state, in the restoring task: created objects waiting for their other users. */
@@ -131,8 +132,14 @@ void files_dump_state_fini(struct files_dump_state *fs);
 int dump_task_fown(struct dump_ctx *dc);
 int rst_set_fown(int fd, const FownEntry *fown);
 
-/* files-locks.c: refuse tasks holding locks (--file-locks comes later). */
-int check_fd_locks(struct dump_ctx *dc, const struct fd_parms *p);
+/*
+ * files-locks.c: the locks on one open file go to filelocks.img with --file-locks (without
+ * it, a task holding one is refused); restore takes them back once every fd is in place.
+ */
+int dump_fd_locks(struct dump_ctx *dc, const struct fd_parms *p);
+int write_file_locks(struct dump_ctx *dc);
+void file_locks_fini(struct files_dump_state *fs);
+int rst_restore_file_locks(const struct rst_ctx *ctx, const struct rst_task *t);
 
 /* files-unix-restore.c: the restore half of unix_handler (files-unix.c) */
 int unix_open(struct rst_fds *rf, const FileEntry *fe);
