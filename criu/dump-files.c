@@ -379,6 +379,27 @@ static int collect_fds(struct dump_ctx *dc)
 	return ret;
 }
 
+/* A deleted cwd comes back as a ghost directory; a deleted root or exe is refused. */
+static int collect_deleted_link(struct dump_ctx *dc, const char *what, uint32_t flags,
+				const struct stat *st, const char *target, uint32_t *id)
+{
+	char *path;
+	int ret;
+
+	if (strcmp(what, "cwd") || !S_ISDIR(st->st_mode)) {
+		pr_err("The %s of task %d, %s, is deleted: not supported yet\n", what, dc->pid,
+		       target);
+		return -EOPNOTSUPP;
+	}
+	path = link_path(target);
+	if (!path)
+		return -ENOMEM;
+	ret = files_add(&dc->files, path, flags, 0, st, id);
+	ret = ret ?: dump_ghost_file(dc, NULL, st, path, *id);
+	free(path);
+	return ret;
+}
+
 /* cwd, root and exe: links under /proc/PID that name a path. */
 static int collect_link(struct dump_ctx *dc, const char *what, uint32_t flags, uint32_t *id)
 {
@@ -397,11 +418,8 @@ static int collect_link(struct dump_ctx *dc, const char *what, uint32_t flags, u
 		pr_perror("Can't stat %s (%s)", link, target);
 		return -errno;
 	}
-	if (strstr(target, " (deleted)")) {
-		pr_err("The %s of task %d, %s, is deleted: not supported yet\n", what, dc->pid,
-		       target);
-		return -EOPNOTSUPP;
-	}
+	if (strstr(target, " (deleted)"))
+		return collect_deleted_link(dc, what, flags, &st, target, id);
 	return files_add(&dc->files, target, flags, 0, &st, id);
 }
 

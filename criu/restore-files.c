@@ -158,7 +158,7 @@ int rst_open_reg(const struct rst_ctx *ctx, uint32_t id, int flags, const char *
 		pr_err("%s: file id %u is missing in files.img\n", what, id);
 		return -ENOENT;
 	}
-	return rst_open_reg_entry(reg, flags, what);
+	return rst_open_remapped(ctx, reg, flags, what);
 }
 
 /* An fd sharing its open file with an earlier one (dup) must share it again. */

@@ -42,18 +42,15 @@ struct fd_parms {
 struct files_dump_state {
 	struct cr_img *pipes_data;	/* pipes-data.img, opened on the first pipe */
 	struct cr_img *fifo_data;
-	struct cr_img *remap_fpath;	/* remap-fpath.img, opened on the first ghost */
 	struct cr_img *memfd_inodes;	/* memfd.img */
 	uint64_t *pipes_seen;		/* inode numbers of pipes whose data is saved */
 	size_t nr_pipes_seen;
-	struct ghost_seen *ghosts;	/* deleted files already saved */
-	size_t nr_ghosts;
 	struct memfd_seen *memfds;
 	size_t nr_memfds;
-	uint32_t next_ghost_id;
 	uint32_t next_shmid;
 	struct cr_img *sk_queues;	/* sk-queues.img, opened on the first queued packet */
 	struct lock_set *locks;		/* files-locks.c: locks found so far */
+	struct remap_dump *remap;	/* files-remap.c: ghosts and link remaps saved */
 };
 
 /* Per-restore state, in the restoring task: created objects waiting for their other users. */
@@ -125,8 +122,24 @@ int fill_reg_entry(RegFileEntry *r, uint32_t id, const char *path, uint32_t flag
 FownEntry *dump_fd_fown(struct dump_ctx *dc, size_t fdt_index);
 
 /* files-reg.c */
-int dump_ghost_file(struct dump_ctx *dc, const struct fd_parms *p, uint32_t file_id);
 void files_dump_state_fini(struct files_dump_state *fs);
+
+/*
+ * files-remap.c: deleted files, dirs and FIFOs (ghosts; src is a /proc link to read a
+ * regular file's content through) and unlinked files with another link (--link-remap).
+ */
+int dump_ghost_file(struct dump_ctx *dc, const char *src, const struct stat *st,
+		    const char *path, uint32_t file_id);
+int dump_link_remap(struct dump_ctx *dc, const struct fd_parms *p, const char *path,
+		    uint32_t file_id);
+/* failed: remove the link_remap files this dump made */
+void remap_dump_fini(struct files_dump_state *fs, bool failed);
+/* Make the path of file reg exist again if it was remapped; rst_remap_done removes it. */
+int rst_prepare_remap(struct rst_fds *rf, const RegFileEntry *reg);
+int rst_remap_done(struct rst_fds *rf, uint32_t id);
+void remap_rst_fini(struct rst_fds *rf, bool failed);
+int rst_open_remapped(const struct rst_ctx *ctx, const RegFileEntry *reg, int flags,
+		      const char *what);
 
 /* files-fown.c: after infection, read every file's owner (F_GETOWN_EX, F_GETSIG). */
 int dump_task_fown(struct dump_ctx *dc);
