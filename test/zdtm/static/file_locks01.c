@@ -85,7 +85,8 @@ int main(int argc, char **argv)
 	c = open(path, O_RDWR);
 	l = open(lpath, O_RDONLY | O_CREAT | O_TRUNC, 0600);
 	if (a < 0 || b < 0 || c < 0 || l < 0 || flock(a, LOCK_SH) || fcntl(b, F_SETLK, &wr) ||
-	    fcntl(b, F_SETLK, &rd) || fcntl(c, F_OFD_SETLK, &ofd) || fcntl(l, F_SETLEASE, F_RDLCK)) {
+	    fcntl(b, F_SETLK, &rd) || fcntl(c, F_OFD_SETLK, &ofd) ||
+	    fcntl(l, F_SETLEASE, F_RDLCK)) {
 		fail_perror("can't take the locks");
 		return 1;
 	}

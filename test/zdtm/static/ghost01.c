@@ -3,7 +3,8 @@
  * ghost01: deleted directories and an unlinked FIFO come back deleted. An fd on a removed
  * directory (mode 0751) and a removed cwd must still be directories with that mode, shown
  * as "(deleted)", and their paths must not exist after restore. An unlinked FIFO opened
- * read-write must keep its bytes in flight and its mode, and its path must stay gone.
+ * read-write must keep its bytes in flight, its pipe size and its mode, and its path must
+ * stay gone.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -14,6 +15,7 @@
 
 #include "zdtmtst.h"
 
+#define FIFO_SZ (128 << 10)
 static const char data[] = "bytes in an unlinked fifo";
 
 static int check_dir(const char *what, int fd, const char *path, const char *link)
@@ -57,7 +59,7 @@ int main(int argc, char **argv)
 	dfd = open(dir, O_RDONLY | O_DIRECTORY);
 	cfd = open(cwd, O_RDONLY | O_DIRECTORY);
 	ffd = open(fifo, O_RDWR);
-	if (dfd < 0 || cfd < 0 || ffd < 0 || chdir(cwd) ||
+	if (dfd < 0 || cfd < 0 || ffd < 0 || chdir(cwd) || fcntl(ffd, F_SETPIPE_SZ, FIFO_SZ) < 0 ||
 	    write(ffd, data, sizeof(data)) != sizeof(data) || rmdir(dir) || rmdir(cwd) ||
 	    unlink(fifo)) {
 		fail_perror("can't open and remove the objects");
@@ -77,6 +79,10 @@ int main(int argc, char **argv)
 	if (fstat(ffd, &st) || !S_ISFIFO(st.st_mode) || (st.st_mode & 0777) != 0640 ||
 	    access(fifo, F_OK) == 0) {
 		fail("the fifo is not an unlinked fifo with mode 640 (mode %o)", st.st_mode);
+		return 1;
+	}
+	if (fcntl(ffd, F_GETPIPE_SZ) != FIFO_SZ) {
+		fail("the fifo's size is %d, want %d", fcntl(ffd, F_GETPIPE_SZ), FIFO_SZ);
 		return 1;
 	}
 	if (read(ffd, buf, sizeof(buf)) != sizeof(buf) || memcmp(buf, data, sizeof(data))) {
