@@ -157,6 +157,10 @@ static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, const char *
 		v->status |= VMA_ANON_PRIVATE;
 		v->flags = MAP_PRIVATE | MAP_ANONYMOUS;
 		v->pgoff = 0;
+	} else if (vma_is_anon_shared(pv)) {
+		ret = dump_anon_shared_vma(dc, pv, v);
+		if (ret)
+			return ret;
 	} else if (pv->path[0] == '[') {
 		ret = classify_special(pv, v);
 		if (ret)

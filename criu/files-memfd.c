@@ -81,7 +81,7 @@ static int write_content(struct cr_img *pm, struct cr_img *pages, int fd, uint64
 	return ret;
 }
 
-static int dump_content(struct dump_ctx *dc, int fd, uint32_t shmid, uint64_t size)
+int shmem_dump_content(struct dump_ctx *dc, int fd, uint32_t shmid, uint64_t size)
 {
 	PagemapHead head = PAGEMAP_HEAD__INIT;
 	struct cr_img *pm, *pages;
@@ -119,7 +119,7 @@ static int write_inode(struct dump_ctx *dc, const struct fd_parms *p, uint32_t i
 	ie.shmid = inode_id;
 	ie.seals = seals < 0 ? 0 : seals;
 	ie.inode_id = inode_id;
-	ret = dump_content(dc, fd, inode_id, ie.size);
+	ret = shmem_dump_content(dc, fd, inode_id, ie.size);
 	close(fd);
 	if (!ret && !fs->memfd_inodes) {
 		fs->memfd_inodes = open_image_at(dc->dfd, CR_FD_MEMFD_INODE, O_DUMP, 0);
@@ -234,25 +234,30 @@ static int fill_pages(struct cr_img *pm, struct cr_img *pages, int fd, uint64_t 
 	return ret;
 }
 
-static int refill_memfd(struct rst_fds *rf, int fd, const MemfdInodeEntry *ie)
+int shmem_fill(int dfd, int fd, uint32_t shmid, uint64_t size)
 {
 	PagemapHead *head = NULL;
 	struct cr_img *pm, *pages = NULL;
 	int ret;
 
-	pm = open_image_at(rst_images_dfd(rf), CR_FD_SHMEM_PAGEMAP, O_RSTR, ie->shmid);
+	pm = open_image_at(dfd, CR_FD_SHMEM_PAGEMAP, O_RSTR, shmid);
 	if (!pm)
 		return -EIO;
 	ret = pb_read_one(pm, &pagemap_head__descriptor, (ProtobufCMessage **)&head);
 	if (!ret) {
-		pages = open_image_at(rst_images_dfd(rf), CR_FD_PAGES, O_RSTR, head->pages_id);
-		ret = pages ? fill_pages(pm, pages, fd, ie->size) : -EIO;
+		pages = open_image_at(dfd, CR_FD_PAGES, O_RSTR, head->pages_id);
+		ret = pages ? fill_pages(pm, pages, fd, size) : -EIO;
 	}
 	if (head)
 		protobuf_c_message_free_unpacked(&head->base, NULL);
 	close_image(pages);
 	close_image(pm);
 	return ret;
+}
+
+static int refill_memfd(struct rst_fds *rf, int fd, const MemfdInodeEntry *ie)
+{
+	return shmem_fill(rst_images_dfd(rf), fd, ie->shmid, ie->size);
 }
 
 static int make_memfd(struct rst_fds *rf, uint32_t inode_id, struct memfd_made *mm)

@@ -204,7 +204,7 @@ static int check_vma(const struct rst_ctx *ctx, const VmaEntry *v, const VmaEntr
 		     pid_t pid)
 {
 	const uint32_t kinds = VMA_ANON_PRIVATE | VMA_FILE_PRIVATE | VMA_FILE_SHARED |
-			       VMA_AREA_VDSO | VMA_AREA_VVAR;
+			       VMA_AREA_VDSO | VMA_AREA_VVAR | VMA_ANON_SHARED;
 	uint32_t kind = v->status & kinds;
 
 	if (v->start >= v->end || v->end > USER_TOP || (v->start | v->end) % RST_PAGE_SIZE ||
@@ -221,6 +221,11 @@ static int check_vma(const struct rst_ctx *ctx, const VmaEntry *v, const VmaEntr
 	if ((kind == VMA_ANON_PRIVATE || kind == VMA_FILE_PRIVATE) && (v->flags & MAP_SHARED)) {
 		pr_err("mm-%d.img: private VMA %#lx-%#lx has MAP_SHARED\n", pid, (long)v->start,
 		       (long)v->end);
+		return -EINVAL;
+	}
+	if (kind == VMA_ANON_SHARED && (!(v->flags & MAP_SHARED) || v->pgoff % RST_PAGE_SIZE)) {
+		pr_err("mm-%d.img: shared anonymous VMA %#lx-%#lx lacks MAP_SHARED or has a "
+		       "bad offset\n", pid, (long)v->start, (long)v->end);
 		return -EINVAL;
 	}
 	if ((kind == VMA_FILE_PRIVATE || kind == VMA_FILE_SHARED) &&

@@ -77,6 +77,11 @@ int collect_task_mm(struct dump_ctx *dc);
 int write_mm_image(struct dump_ctx *dc);
 void free_task_mm(struct dump_ctx *dc);
 
+/* shmem.c: shared anonymous memory ("/dev/zero (deleted)" in maps) */
+bool vma_is_anon_shared(const struct proc_vma *pv);
+int dump_anon_shared_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v);
+void shmem_dump_fini(struct files_dump_state *fs);
+
 /* dump-pages.c */
 int dump_task_pages(struct dump_ctx *dc);
 

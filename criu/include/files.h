@@ -47,7 +47,9 @@ struct files_dump_state {
 	size_t nr_pipes_seen;
 	struct memfd_seen *memfds;
 	size_t nr_memfds;
-	uint32_t next_shmid;
+	uint32_t next_shmid;		/* memfds and shared memory regions */
+	struct shmem_seen *shmem;	/* shmem.c: shared anonymous regions saved */
+	size_t nr_shmem;
 	struct cr_img *sk_queues;	/* sk-queues.img, opened on the first queued packet */
 	struct lock_set *locks;		/* files-locks.c: locks found so far */
 	struct remap_dump *remap;	/* files-remap.c: ghosts and link remaps saved */
@@ -140,6 +142,13 @@ int rst_remap_done(struct rst_fds *rf, uint32_t id);
 void remap_rst_fini(struct rst_fds *rf, bool failed);
 int rst_open_remapped(const struct rst_ctx *ctx, const RegFileEntry *reg, int flags,
 		      const char *what);
+
+/*
+ * files-memfd.c: the content of a shmem file (memfd, shared anonymous memory) as present
+ * pages in pagemap-shmem-SHMID.img and a pages file; shmem_fill() writes it back into fd.
+ */
+int shmem_dump_content(struct dump_ctx *dc, int fd, uint32_t shmid, uint64_t size);
+int shmem_fill(int dfd, int fd, uint32_t shmid, uint64_t size);
 
 /* files-fown.c: after infection, read every file's owner (F_GETOWN_EX, F_GETSIG). */
 int dump_task_fown(struct dump_ctx *dc);
