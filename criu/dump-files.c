@@ -107,7 +107,7 @@ int fill_reg_entry(RegFileEntry *r, uint32_t id, const char *path, uint32_t flag
 }
 
 /* A new, empty FileEntry in the table; the caller fills its payload. */
-static FileEntry *files_new(struct file_table *ft, FdTypes type)
+FileEntry *files_new(struct file_table *ft, FdTypes type)
 {
 	FileEntry *fe;
 

@@ -91,9 +91,9 @@ static int add_file_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry
 		pr_perror("Can't stat the file behind mapping %s", link);
 		return -errno;
 	}
-	if ((pv->deleted && st.st_nlink) || !strncmp(pv->path, "/memfd:", 7) ||
+	if ((pv->deleted && st.st_nlink && strncmp(pv->path, "/memfd:", 7)) ||
 	    !strncmp(pv->path, "/SYSV", 5)) {
-		pr_err("Mapping %llx-%llx of %s (unlinked file, memfd or SysV shm) is not "
+		pr_err("Mapping %llx-%llx of %s (unlinked file or SysV shm) is not "
 		       "supported yet\n", (unsigned long long)pv->start,
 		       (unsigned long long)pv->end, pv->path);
 		return -EOPNOTSUPP;
@@ -108,6 +108,10 @@ static int add_file_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry
 	v->has_fdflags = 1;
 	v->status |= pv->shared ? VMA_FILE_SHARED : VMA_FILE_PRIVATE;
 	v->flags = pv->shared ? MAP_SHARED : MAP_PRIVATE;
+	if (pv->deleted && !strncmp(pv->path, "/memfd:", 7)) {
+		v->status |= VMA_AREA_MEMFD;
+		return dump_memfd_mapping(dc, link, pv->path, &st, flags, (uint32_t *)&v->shmid);
+	}
 	ret = files_add(&dc->files, pv->path, flags, 0, &st, (uint32_t *)&v->shmid);
 	/* a deleted file's content is saved as a ghost, read through map_files */
 	if (!ret && pv->deleted)

@@ -153,6 +153,10 @@ int rst_open_reg_entry(const RegFileEntry *reg, int flags, const char *what)
 int rst_open_reg(const struct rst_ctx *ctx, uint32_t id, int flags, const char *what)
 {
 	const RegFileEntry *reg = rst_find_reg(ctx, id);
+	const FileEntry *fe = reg ? NULL : rst_find_file(ctx, id);
+
+	if (fe && fe->type == FD_TYPES__MEMFD)
+		return rst_open_memfd_mapping(ctx, fe, flags, what);
 
 	if (!reg) {
 		pr_err("%s: file id %u is missing in files.img\n", what, id);

@@ -200,4 +200,5 @@ void rst_shmem_fini(void)
 	free(made);
 	made = NULL;
 	nr_made = 0;
+	rst_memfd_maps_fini();
 }

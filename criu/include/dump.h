@@ -66,6 +66,7 @@ struct dump_ctx {
 int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd);
 
 /* dump-files.c */
+FileEntry *files_new(struct file_table *ft, FdTypes type);
 int files_add(struct file_table *ft, const char *path, uint32_t flags, uint64_t pos,
 	      const struct stat *st, uint32_t *id);
 int collect_task_files(struct dump_ctx *dc);

@@ -149,6 +149,13 @@ int rst_open_remapped(const struct rst_ctx *ctx, const RegFileEntry *reg, int fl
  */
 int shmem_dump_content(struct dump_ctx *dc, int fd, uint32_t shmid, uint64_t size);
 int shmem_fill(int dfd, int fd, uint32_t shmid, uint64_t size);
+/* A memfd the task maps: a memfd FileEntry for the VMA, content read through src. */
+int dump_memfd_mapping(struct dump_ctx *dc, const char *src, const char *path,
+		       const struct stat *st, uint32_t flags, uint32_t *file_id);
+/* restore: an fd of memfd file fe for a mapping, shared with the task's fds of it */
+int rst_open_memfd_mapping(const struct rst_ctx *ctx, const FileEntry *fe, int flags,
+			   const char *what);
+void rst_memfd_maps_fini(void);
 
 /* files-fown.c: after infection, read every file's owner (F_GETOWN_EX, F_GETSIG). */
 int dump_task_fown(struct dump_ctx *dc);
