@@ -475,7 +475,8 @@ static int write_file_entries(struct dump_ctx *dc)
 
 int write_files_images(struct dump_ctx *dc)
 {
-	return write_file_entries(dc) ?: write_fdinfo_image(dc) ?: write_file_locks(dc);
+	return write_file_entries(dc) ?: write_fdinfo_image(dc) ?: write_file_locks(dc) ?:
+	       write_sysv_shm(dc);
 }
 
 void free_file_tables(struct dump_ctx *dc)

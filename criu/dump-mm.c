@@ -165,6 +165,10 @@ static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, const char *
 		ret = dump_anon_shared_vma(dc, pv, v);
 		if (ret)
 			return ret;
+	} else if (vma_is_sysv_shm(pv)) {
+		ret = dump_sysv_vma(dc, pv, v);
+		if (ret)
+			return ret;
 	} else if (pv->path[0] == '[') {
 		ret = classify_special(pv, v);
 		if (ret)

@@ -220,7 +220,7 @@ static int check_vma(const struct rst_ctx *ctx, const VmaEntry *v, const VmaEntr
 		     pid_t pid)
 {
 	const uint32_t kinds = VMA_ANON_PRIVATE | VMA_FILE_PRIVATE | VMA_FILE_SHARED |
-			       VMA_AREA_VDSO | VMA_AREA_VVAR | VMA_ANON_SHARED;
+			       VMA_AREA_VDSO | VMA_AREA_VVAR | VMA_ANON_SHARED | VMA_AREA_SYSVIPC;
 	uint32_t kind = v->status & kinds;
 
 	if (v->start >= v->end || v->end > USER_TOP || (v->start | v->end) % RST_PAGE_SIZE ||

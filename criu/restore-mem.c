@@ -183,6 +183,8 @@ static int prepare_vma(const struct rst_ctx *ctx, const struct rst_task *t, cons
 
 	if (v->status & (VMA_ANON_PRIVATE | VMA_FILE_PRIVATE))
 		return premap_one(ctx, v, rv, has_pages);
+	if (v->status & VMA_AREA_SYSVIPC)
+		return rst_sysv_premap(v, rv);
 	if (v->status & VMA_AREA_VDSO) {
 		rv->kind = RST_VMA_VDSO;
 		return 0;
@@ -236,6 +238,7 @@ int rst_premap(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_m
 	if (!mem->vmas)
 		return -ENOMEM;
 	ret = reserve_targets(mm);
+	ret = ret ?: rst_sysv_shm(ctx);
 	if (ret)
 		return ret;
 	has_pages = vmas_with_pages(t);

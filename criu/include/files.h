@@ -50,6 +50,7 @@ struct files_dump_state {
 	uint32_t next_shmid;		/* memfds and shared memory regions */
 	struct shmem_seen *shmem;	/* shmem.c: shared anonymous regions saved */
 	size_t nr_shmem;
+	struct sysv_seen *sysv;		/* sysv-shm.c: SysV shm segments attached */
 	struct cr_img *sk_queues;	/* sk-queues.img, opened on the first queued packet */
 	struct lock_set *locks;		/* files-locks.c: locks found so far */
 	struct remap_dump *remap;	/* files-remap.c: ghosts and link remaps saved */
