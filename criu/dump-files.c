@@ -34,6 +34,7 @@ struct seen_fd {
 	FdTypes type;
 };
 
+/* Sorted by (dev, ino), then by kcmp's order of the open files: dups are found by bisection. */
 struct fd_walk {
 	struct seen_fd *seen;
 	size_t nr, cap;
@@ -148,6 +149,9 @@ static FileEntry *files_find(const struct file_table *ft, uint32_t id)
 {
 	size_t i;
 
+	/* ids are handed out in order: the entry is usually at id - 1 */
+	if (id && id <= ft->nr && ft->files[id - 1]->id == id)
+		return ft->files[id - 1];
 	for (i = 0; i < ft->nr; i++)
 		if (ft->files[i]->id == id)
 			return ft->files[i];
@@ -189,23 +193,51 @@ static int fdt_add(struct fd_table *t, int fd, uint32_t id, FdTypes type, bool c
 	return 0;
 }
 
-/* An earlier fd on the same open file description (dup, or fork-inherited), or NULL. */
-static const struct seen_fd *find_dup(const struct fd_walk *w, const struct fd_parms *p)
+/* <0, 0, >0 as s sorts before, with, after the fd in p; -EIO if kcmp fails. */
+static int seen_cmp(const struct seen_fd *s, const struct fd_parms *p, int *err)
 {
-	size_t i;
+	long r;
 
-	for (i = 0; i < w->nr; i++) {
-		const struct seen_fd *s = &w->seen[i];
-
-		if (s->ino != p->st.st_ino || s->dev != p->st.st_dev)
-			continue;
-		if (syscall(SYS_kcmp, p->pid, p->pid, KCMP_FILE, s->fd, p->fd) == 0)
-			return s;
+	if (s->dev != p->st.st_dev)
+		return s->dev < p->st.st_dev ? -1 : 1;
+	if (s->ino != p->st.st_ino)
+		return s->ino < p->st.st_ino ? -1 : 1;
+	/* kcmp orders open files: 0 same, 1 first is less, 2 first is greater */
+	r = syscall(SYS_kcmp, p->pid, p->pid, KCMP_FILE, s->fd, p->fd);
+	if (r < 0 || r > 2) {
+		pr_perror("kcmp of fds %d and %d of task %d failed", s->fd, p->fd, p->pid);
+		*err = -EIO;
+		return 0;
 	}
+	return r == 0 ? 0 : r == 1 ? -1 : 1;
+}
+
+/*
+ * An earlier fd on the same open file description (dup, or fork-inherited), or NULL;
+ * *pos is where the fd goes in the walk's order otherwise.
+ */
+static const struct seen_fd *find_dup(const struct fd_walk *w, const struct fd_parms *p,
+				      size_t *pos, int *err)
+{
+	size_t lo = 0, hi = w->nr;
+
+	while (lo < hi && !*err) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = seen_cmp(&w->seen[mid], p, err);
+
+		if (!c && !*err)
+			return &w->seen[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*pos = lo;
 	return NULL;
 }
 
-static int remember_fd(struct fd_walk *w, const struct fd_parms *p, uint32_t id, FdTypes type)
+static int remember_fd(struct fd_walk *w, const struct fd_parms *p, uint32_t id, FdTypes type,
+		       size_t pos)
 {
 	if (w->nr == w->cap) {
 		size_t cap = w->cap ? w->cap * 2 : 64;
@@ -216,7 +248,9 @@ static int remember_fd(struct fd_walk *w, const struct fd_parms *p, uint32_t id,
 		w->seen = n;
 		w->cap = cap;
 	}
-	w->seen[w->nr++] = (struct seen_fd){ p->st.st_dev, p->st.st_ino, p->fd, id, type };
+	memmove(&w->seen[pos + 1], &w->seen[pos], (w->nr - pos) * sizeof(w->seen[0]));
+	w->seen[pos] = (struct seen_fd){ p->st.st_dev, p->st.st_ino, p->fd, id, type };
+	w->nr++;
 	return 0;
 }
 
@@ -259,15 +293,18 @@ static int dump_one_fd(struct dump_ctx *dc, struct fd_walk *w, struct fd_parms *
 	const struct fd_handler *h;
 	const struct seen_fd *dup;
 	uint32_t id, cloexec;
+	size_t pos = 0;
 	char kind[32];
-	int ret;
+	int ret, err = 0;
 
 	ret = parse_pos_flags(p);
 	if (ret)
 		return ret;
 	cloexec = p->flags & O_CLOEXEC;
 	p->flags &= ~O_CLOEXEC;
-	dup = find_dup(w, p);
+	dup = find_dup(w, p, &pos, &err);
+	if (err)
+		return err;
 	if (dup) {
 		pr_debug("fd %d shares file id %u with fd %d\n", p->fd, dup->id, dup->fd);
 		return fdt_add(&dc->fdt, p->fd, dup->id, dup->type, cloexec);
@@ -284,7 +321,7 @@ static int dump_one_fd(struct dump_ctx *dc, struct fd_walk *w, struct fd_parms *
 	}
 	pr_debug("fd %d: %s, %s\n", p->fd, h->name, p->link);
 	ret = dump_new_file(dc, p, h, &id);
-	ret = ret ?: remember_fd(w, p, id, h->type);
+	ret = ret ?: remember_fd(w, p, id, h->type, pos);
 	return ret ?: fdt_add(&dc->fdt, p->fd, id, h->type, cloexec);
 }
 

@@ -101,6 +101,7 @@ void files_dump_state_fini(struct files_dump_state *fs)
 	file_locks_fini(fs);
 	shmem_dump_fini(fs);
 	sysv_dump_fini(fs);
+	unix_dump_fini(fs);
 	memset(fs, 0, sizeof(*fs));
 }
 

@@ -62,6 +62,10 @@ const FileEntry *rst_find_file(const struct rst_ctx *ctx, uint32_t id)
 {
 	size_t i;
 
+	/* dump numbers files in files.img order from 1: try that place first */
+	if (id && id <= ctx->nr_files && ctx->files[id - 1]->id == id)
+		return ctx->files[id - 1];
+
 	for (i = 0; i < ctx->nr_files; i++)
 		if (ctx->files[i]->id == id)
 			return ctx->files[i];

@@ -51,6 +51,7 @@ struct files_dump_state {
 	struct shmem_seen *shmem;	/* shmem.c: shared anonymous regions saved */
 	size_t nr_shmem;
 	struct sysv_seen *sysv;		/* sysv-shm.c: SysV shm segments attached */
+	struct sk_inos *sk_inos;	/* files-unix.c: the task's socket inodes */
 	struct cr_img *sk_queues;	/* sk-queues.img, opened on the first queued packet */
 	struct lock_set *locks;		/* files-locks.c: locks found so far */
 	struct remap_dump *remap;	/* files-remap.c: ghosts and link remaps saved */
@@ -173,6 +174,7 @@ int rst_restore_file_locks(const struct rst_ctx *ctx, const struct rst_task *t);
 
 /* files-unix-restore.c: the restore half of unix_handler (files-unix.c) */
 int unix_open(struct rst_fds *rf, const FileEntry *fe);
+void unix_dump_fini(struct files_dump_state *fs);
 void unix_rst_fini(struct rst_fds *rf, bool failed);
 
 /* restore-files.c helpers for handlers */
