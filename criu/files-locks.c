@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "dump.h"
@@ -143,6 +145,35 @@ int dump_fd_locks(struct dump_ctx *dc, const struct fd_parms *p)
 	return 0;
 }
 
+/*
+ * Restore maps files through fds it closes afterwards, and a close drops the process's POSIX
+ * locks on that file: a POSIX lock on a file the task also maps can't come back yet.
+ */
+static int check_posix_mapped(const struct dump_ctx *dc, const FileLockEntry *e)
+{
+	char path[64];
+	struct stat st;
+	size_t i;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", e->pid, e->fd);
+	if (stat(path, &st)) {
+		pr_perror("Can't stat fd %d of task %d, which holds a lock", e->fd, e->pid);
+		return -errno;
+	}
+	for (i = 0; i < dc->maps.nr; i++) {
+		const struct proc_vma *pv = &dc->maps.vmas[i];
+
+		if (pv->path && pv->ino == st.st_ino &&
+		    makedev(pv->dev_major, pv->dev_minor) == st.st_dev) {
+			pr_err("fd %d of task %d holds a POSIX lock on %s, which the task also maps "
+			       "at %llx: restoring both is not supported yet\n", e->fd, e->pid,
+			       pv->path, (unsigned long long)pv->start);
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
+}
+
 int write_file_locks(struct dump_ctx *dc)
 {
 	struct lock_set *ls = dc->fstate.locks;
@@ -152,6 +183,11 @@ int write_file_locks(struct dump_ctx *dc)
 
 	if (!ls || !ls->nr)
 		return 0;
+	for (i = 0; !ret && i < ls->nr; i++)
+		if (ls->e[i].flag == FL_POSIX)
+			ret = check_posix_mapped(dc, &ls->e[i]);
+	if (ret)
+		return ret;
 	img = open_image_at(dc->dfd, CR_FD_FILE_LOCKS, O_DUMP, 0);
 	if (!img)
 		return -EIO;
