@@ -224,17 +224,37 @@ static int explore_fds(const struct xctx *x)
 #define XVMA_SYSVIPC	 (1u << 10)
 #define XVMA_SOCKET	 (1u << 11)
 
-static void vma_str(const struct xctx *x, const VmaEntry *v, char *fn, size_t len)
+/* Shared objects are shown by their order of appearance (1, 2, ...), not their ids. */
+struct vma_ids {
+	uint64_t ids[256];
+	size_t nr;
+};
+
+static unsigned long vma_id(struct vma_ids *vi, uint64_t shmid)
+{
+	size_t i;
+
+	for (i = 0; i < vi->nr; i++)
+		if (vi->ids[i] == shmid)
+			return i + 1;
+	if (vi->nr == sizeof(vi->ids) / sizeof(vi->ids[0]))
+		return 0;
+	vi->ids[vi->nr++] = shmid;
+	return vi->nr;
+}
+
+static void vma_str(const struct xctx *x, struct vma_ids *vi, const VmaEntry *v, char *fn,
+		    size_t len)
 {
 	char f[4096];
 	uint32_t st = v->status;
 
 	if (st & XVMA_SYSVIPC) {
-		snprintf(fn, len, " ips[%lx]", (unsigned long)v->shmid);
+		snprintf(fn, len, " ips[%lx]", vma_id(vi, v->shmid));
 	} else if (st & XVMA_ANON_SHARED) {
-		snprintf(fn, len, " shmem[%lx]", (unsigned long)v->shmid);
+		snprintf(fn, len, " shmem[%lx]", vma_id(vi, v->shmid));
 	} else if (st & XVMA_SOCKET) {
-		snprintf(fn, len, " packet[%lx]", (unsigned long)v->shmid);
+		snprintf(fn, len, " packet[%lx]", vma_id(vi, v->shmid));
 	} else if (st & (XVMA_FILE_PRIV | XVMA_FILE_SHARED)) {
 		file_str(x, FD_TYPES__REG, v->shmid, f, sizeof(f));
 		snprintf(fn, len, " %.3000s%s", f, st & XVMA_FILE_SHARED ? " (s)" : "");
@@ -259,6 +279,7 @@ static void vma_str(const struct xctx *x, const VmaEntry *v, char *fn, size_t le
 static int explore_mems(const struct xctx *x)
 {
 	char s[4096], fn[4200], a[64];
+	struct vma_ids vi = { .nr = 0 };
 	size_t i, k;
 
 	for (i = 0; i < x->pstree.n; i++) {
@@ -273,7 +294,7 @@ static int explore_mems(const struct xctx *x)
 		for (k = 0; k < mm->n_vmas; k++) {
 			const VmaEntry *v = mm->vmas[k];
 
-			vma_str(x, v, fn, sizeof(fn));
+			vma_str(x, &vi, v, fn, sizeof(fn));
 			snprintf(a, sizeof(a), "%08lx-%08lx", (unsigned long)v->start,
 				 (unsigned long)v->end);
 			printf("\t%-36s%c%c%c%s\n", a, v->prot & 1 ? 'r' : '-',

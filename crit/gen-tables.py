@@ -79,6 +79,8 @@ KINDS = [
     ("MEMFD_INODE", "memfd_inode_entry", None, None),
     ("BPFMAP_FILE", "bpfmap_file_entry", None, None),
     ("APPARMOR", "apparmor_entry", None, None),
+    # a segment's bytes follow its entry, padded to 4 bytes (img-json.c)
+    ("IPCNS_SHM", "ipc_shm_entry", None, "size"),
 ]
 
 FIELD_RE = re.compile(r"^\s*(required|optional|repeated)\s+([\w.]+)\s+(\w+)\s*=\s*(\d+)\s*"

@@ -94,6 +94,12 @@ static bool is_ghost(const struct crit_kind *k)
 	return !strcmp(k->name, "GHOST_FILE");
 }
 
+/* Zero bytes after the raw data: SysV shm segment bytes are padded to 4 in the image. */
+static size_t extra_pad(const struct crit_kind *k, uint64_t xlen)
+{
+	return strcmp(k->name, "IPCNS_SHM") ? 0 : (4 - xlen % 4) % 4;
+}
+
 /* Whether entry idx of kind k is followed by raw bytes its extra_len field counts. */
 static bool has_extra(const struct crit_kind *k, size_t idx)
 {
@@ -180,14 +186,15 @@ static struct jval *entry_to_json(const struct crit_kind *k, const uint8_t *buf,
 			goto out_free;
 		*off = len;
 	} else if (j && has_extra(k, idx)) {
-		if (extra_len(msg, k->extra_len, &xlen) || xlen > len - *off) {
+		if (extra_len(msg, k->extra_len, &xlen) ||
+		    xlen + extra_pad(k, xlen) > len - *off) {
 			crit_err("%s: entry %zu: %llu bytes of data announced, %zu left", what, idx,
 				 (unsigned long long)xlen, len - *off);
 			goto out_free;
 		}
 		if (add_extra(j, buf + *off, xlen))
 			goto out_free;
-		*off += xlen;
+		*off += xlen + extra_pad(k, xlen);
 	}
 	protobuf_c_message_free_unpacked(msg, NULL);
 	return j;
@@ -298,6 +305,7 @@ static int put_extra(struct jbuf *out, const struct crit_kind *k, const Protobuf
 		return -1;
 	}
 	jbuf_put(out, data, dlen);
+	jbuf_put(out, "\0\0\0", extra_pad(k, dlen));
 	free(data);
 	return 0;
 }

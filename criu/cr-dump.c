@@ -199,6 +199,7 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 		       o->leave_stopped ? "stopped" : "running as before");
 	else
 		pr_info("Dumping finished successfully\n");
+	remap_dump_fini(&dc.fstate, ret != 0);
 	free_dump_ctx(&dc);
 	return ret;
 }

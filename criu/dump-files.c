@@ -35,6 +35,7 @@ struct seen_fd {
 	FdTypes type;
 };
 
+/* Sorted by (dev, ino), then by kcmp's order of the open files: dups are found by bisection. */
 struct fd_walk {
 	struct seen_fd *seen;
 	size_t nr, cap;
@@ -108,7 +109,7 @@ int fill_reg_entry(RegFileEntry *r, uint32_t id, const char *path, uint32_t flag
 }
 
 /* A new, empty FileEntry in the table; the caller fills its payload. */
-static FileEntry *files_new(struct file_table *ft, FdTypes type)
+FileEntry *files_new(struct file_table *ft, FdTypes type)
 {
 	FileEntry *fe;
 
@@ -149,6 +150,9 @@ static FileEntry *files_find(const struct file_table *ft, uint32_t id)
 {
 	size_t i;
 
+	/* ids are handed out in order: the entry is usually at id - 1 */
+	if (id && id <= ft->nr && ft->files[id - 1]->id == id)
+		return ft->files[id - 1];
 	for (i = 0; i < ft->nr; i++)
 		if (ft->files[i]->id == id)
 			return ft->files[i];
@@ -190,23 +194,51 @@ static int fdt_add(struct fd_table *t, int fd, uint32_t id, FdTypes type, bool c
 	return 0;
 }
 
-/* An earlier fd on the same open file description (dup, or fork-inherited), or NULL. */
-static const struct seen_fd *find_dup(const struct fd_walk *w, const struct fd_parms *p)
+/* <0, 0, >0 as s sorts before, with, after the fd in p; -EIO if kcmp fails. */
+static int seen_cmp(const struct seen_fd *s, const struct fd_parms *p, int *err)
 {
-	size_t i;
+	long r;
 
-	for (i = 0; i < w->nr; i++) {
-		const struct seen_fd *s = &w->seen[i];
-
-		if (s->ino != p->st.st_ino || s->dev != p->st.st_dev)
-			continue;
-		if (syscall(SYS_kcmp, p->pid, p->pid, KCMP_FILE, s->fd, p->fd) == 0)
-			return s;
+	if (s->dev != p->st.st_dev)
+		return s->dev < p->st.st_dev ? -1 : 1;
+	if (s->ino != p->st.st_ino)
+		return s->ino < p->st.st_ino ? -1 : 1;
+	/* kcmp orders open files: 0 same, 1 first is less, 2 first is greater */
+	r = syscall(SYS_kcmp, p->pid, p->pid, KCMP_FILE, s->fd, p->fd);
+	if (r < 0 || r > 2) {
+		pr_perror("kcmp of fds %d and %d of task %d failed", s->fd, p->fd, p->pid);
+		*err = -EIO;
+		return 0;
 	}
+	return r == 0 ? 0 : r == 1 ? -1 : 1;
+}
+
+/*
+ * An earlier fd on the same open file description (dup, or fork-inherited), or NULL;
+ * *pos is where the fd goes in the walk's order otherwise.
+ */
+static const struct seen_fd *find_dup(const struct fd_walk *w, const struct fd_parms *p,
+				      size_t *pos, int *err)
+{
+	size_t lo = 0, hi = w->nr;
+
+	while (lo < hi && !*err) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = seen_cmp(&w->seen[mid], p, err);
+
+		if (!c && !*err)
+			return &w->seen[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*pos = lo;
 	return NULL;
 }
 
-static int remember_fd(struct fd_walk *w, const struct fd_parms *p, uint32_t id, FdTypes type)
+static int remember_fd(struct fd_walk *w, const struct fd_parms *p, uint32_t id, FdTypes type,
+		       size_t pos)
 {
 	if (w->nr == w->cap) {
 		size_t cap = w->cap ? w->cap * 2 : 64;
@@ -217,7 +249,9 @@ static int remember_fd(struct fd_walk *w, const struct fd_parms *p, uint32_t id,
 		w->seen = n;
 		w->cap = cap;
 	}
-	w->seen[w->nr++] = (struct seen_fd){ p->st.st_dev, p->st.st_ino, p->fd, id, type };
+	memmove(&w->seen[pos + 1], &w->seen[pos], (w->nr - pos) * sizeof(w->seen[0]));
+	w->seen[pos] = (struct seen_fd){ p->st.st_dev, p->st.st_ino, p->fd, id, type };
+	w->nr++;
 	return 0;
 }
 
@@ -263,20 +297,26 @@ static int dump_one_fd(struct dump_ctx *dc, struct fd_walk *w, struct fd_parms *
 	const struct fd_handler *h;
 	const struct seen_fd *dup;
 	uint32_t id, cloexec;
+	size_t pos = 0;
 	char kind[32];
-	int ret;
+	int ret, err = 0;
 
 	ret = parse_pos_flags(p);
-	ret = ret ?: check_fd_locks(dc, p);
 	if (ret)
 		return ret;
 	cloexec = p->flags & O_CLOEXEC;
 	p->flags &= ~O_CLOEXEC;
-	dup = find_dup(w, p);
+	dup = find_dup(w, p, &pos, &err);
+	if (err)
+		return err;
 	if (dup) {
 		pr_debug("fd %d shares file id %u with fd %d\n", p->fd, dup->id, dup->fd);
 		return fdt_add(&dc->fdt, p->fd, dup->id, dup->type, cloexec);
 	}
+	/* A dup shows the same locks: they belong to the open file, seen once. */
+	ret = dump_fd_locks(dc, p);
+	if (ret)
+		return ret;
 	h = fd_handler_pick(p);
 	if (!h) {
 		pr_err("fd %d of task %d is %s (%s): checkpointing this kind of file is not "
@@ -285,7 +325,7 @@ static int dump_one_fd(struct dump_ctx *dc, struct fd_walk *w, struct fd_parms *
 	}
 	pr_debug("fd %d: %s, %s\n", p->fd, h->name, p->link);
 	ret = dump_new_file(dc, p, h, &id);
-	ret = ret ?: remember_fd(w, p, id, h->type);
+	ret = ret ?: remember_fd(w, p, id, h->type, pos);
 	return ret ?: fdt_add(&dc->fdt, p->fd, id, h->type, cloexec);
 }
 
@@ -380,6 +420,27 @@ static int collect_fds(struct dump_ctx *dc)
 	return ret;
 }
 
+/* A deleted cwd comes back as a ghost directory; a deleted root or exe is refused. */
+static int collect_deleted_link(struct dump_ctx *dc, const char *what, uint32_t flags,
+				const struct stat *st, const char *target, uint32_t *id)
+{
+	char *path;
+	int ret;
+
+	if (strcmp(what, "cwd") || !S_ISDIR(st->st_mode)) {
+		pr_err("The %s of task %d, %s, is deleted: not supported yet\n", what, dc->pid,
+		       target);
+		return -EOPNOTSUPP;
+	}
+	path = link_path(target);
+	if (!path)
+		return -ENOMEM;
+	ret = files_add(&dc->files, path, flags, 0, st, id);
+	ret = ret ?: dump_ghost_file(dc, NULL, st, path, *id);
+	free(path);
+	return ret;
+}
+
 /* cwd, root and exe: links under /proc/PID that name a path. */
 static int collect_link(struct dump_ctx *dc, const char *what, uint32_t flags, uint32_t *id)
 {
@@ -398,11 +459,8 @@ static int collect_link(struct dump_ctx *dc, const char *what, uint32_t flags, u
 		pr_perror("Can't stat %s (%s)", link, target);
 		return -errno;
 	}
-	if (strstr(target, " (deleted)")) {
-		pr_err("The %s of task %d, %s, is deleted: not supported yet\n", what, dc->pid,
-		       target);
-		return -EOPNOTSUPP;
-	}
+	if (strstr(target, " (deleted)"))
+		return collect_deleted_link(dc, what, flags, &st, target, id);
 	return files_add(&dc->files, target, flags, 0, &st, id);
 }
 
@@ -458,7 +516,8 @@ static int write_file_entries(struct dump_ctx *dc)
 
 int write_files_images(struct dump_ctx *dc)
 {
-	return write_file_entries(dc) ?: write_fdinfo_image(dc) ?: tty_write_info(dc);
+	return write_file_entries(dc) ?: write_fdinfo_image(dc) ?: tty_write_info(dc) ?:
+	       write_file_locks(dc) ?: write_sysv_shm(dc);
 }
 
 void free_file_tables(struct dump_ctx *dc)

@@ -84,6 +84,7 @@ static int add_file_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry
 	char link[96];
 	struct stat st;
 	uint32_t flags;
+	int ret;
 
 	snprintf(link, sizeof(link), "/proc/%d/map_files/%llx-%llx", dc->pid,
 		 (unsigned long long)pv->start, (unsigned long long)pv->end);
@@ -91,8 +92,9 @@ static int add_file_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry
 		pr_perror("Can't stat the file behind mapping %s", link);
 		return -errno;
 	}
-	if (pv->deleted || !strncmp(pv->path, "/memfd:", 7) || !strncmp(pv->path, "/SYSV", 5)) {
-		pr_err("Mapping %llx-%llx of %s (deleted file, memfd or SysV shm) is not "
+	if ((pv->deleted && st.st_nlink && strncmp(pv->path, "/memfd:", 7)) ||
+	    !strncmp(pv->path, "/SYSV", 5)) {
+		pr_err("Mapping %llx-%llx of %s (unlinked file or SysV shm) is not "
 		       "supported yet\n", (unsigned long long)pv->start,
 		       (unsigned long long)pv->end, pv->path);
 		return -EOPNOTSUPP;
@@ -107,7 +109,15 @@ static int add_file_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry
 	v->has_fdflags = 1;
 	v->status |= pv->shared ? VMA_FILE_SHARED : VMA_FILE_PRIVATE;
 	v->flags = pv->shared ? MAP_SHARED : MAP_PRIVATE;
-	return files_add(&dc->files, pv->path, flags, 0, &st, (uint32_t *)&v->shmid);
+	if (pv->deleted && !strncmp(pv->path, "/memfd:", 7)) {
+		v->status |= VMA_AREA_MEMFD;
+		return dump_memfd_mapping(dc, link, pv->path, &st, flags, (uint32_t *)&v->shmid);
+	}
+	ret = files_add(&dc->files, pv->path, flags, 0, &st, (uint32_t *)&v->shmid);
+	/* a deleted file's content is saved as a ghost, read through map_files */
+	if (!ret && pv->deleted)
+		ret = dump_ghost_file(dc, link, &st, pv->path, v->shmid);
+	return ret;
 }
 
 static int classify_special(const struct proc_vma *pv, VmaEntry *v)
@@ -154,6 +164,14 @@ static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, const char *
 		v->pgoff = 0;
 	} else if (vma_is_aio_ring(pv)) {
 		ret = dump_aio_vma(pv, v);
+		if (ret)
+			return ret;
+	} else if (vma_is_anon_shared(pv)) {
+		ret = dump_anon_shared_vma(dc, pv, v);
+		if (ret)
+			return ret;
+	} else if (vma_is_sysv_shm(pv)) {
+		ret = dump_sysv_vma(dc, pv, v);
 		if (ret)
 			return ret;
 	} else if (pv->path[0] == '[') {

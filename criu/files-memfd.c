@@ -20,6 +20,7 @@
 #include "files.h"
 #include "image.h"
 #include "log.h"
+#include "restore-internal.h"
 
 #include "memfd.pb-c.h"
 #include "pagemap.pb-c.h"
@@ -81,7 +82,7 @@ static int write_content(struct cr_img *pm, struct cr_img *pages, int fd, uint64
 	return ret;
 }
 
-static int dump_content(struct dump_ctx *dc, int fd, uint32_t shmid, uint64_t size)
+int shmem_dump_content(struct dump_ctx *dc, int fd, uint32_t shmid, uint64_t size)
 {
 	PagemapHead head = PAGEMAP_HEAD__INIT;
 	struct cr_img *pm, *pages;
@@ -99,14 +100,20 @@ static int dump_content(struct dump_ctx *dc, int fd, uint32_t shmid, uint64_t si
 	return ret;
 }
 
-static int write_inode(struct dump_ctx *dc, const struct fd_parms *p, uint32_t inode_id)
+/* src: a /proc link to read a mapped memfd through, or NULL for the fd in p */
+static int write_inode(struct dump_ctx *dc, const struct fd_parms *p, const char *src,
+		       uint32_t inode_id)
 {
 	MemfdInodeEntry ie = MEMFD_INODE_ENTRY__INIT;
 	struct files_dump_state *fs = &dc->fstate;
 	char *name = link_path(p->link + 7);
 	int fd, seals, ret;
 
-	fd = open_proc_fd(p, O_RDONLY);
+	fd = src ? open(src, O_RDONLY | O_CLOEXEC) : open_proc_fd(p, O_RDONLY);
+	if (src && fd < 0) {
+		fd = -errno;
+		pr_perror("Can't open the memfd behind %s", src);
+	}
 	if (fd < 0 || !name) {
 		free(name);
 		return fd < 0 ? fd : -ENOMEM;
@@ -119,7 +126,7 @@ static int write_inode(struct dump_ctx *dc, const struct fd_parms *p, uint32_t i
 	ie.shmid = inode_id;
 	ie.seals = seals < 0 ? 0 : seals;
 	ie.inode_id = inode_id;
-	ret = dump_content(dc, fd, inode_id, ie.size);
+	ret = shmem_dump_content(dc, fd, inode_id, ie.size);
 	close(fd);
 	if (!ret && !fs->memfd_inodes) {
 		fs->memfd_inodes = open_image_at(dc->dfd, CR_FD_MEMFD_INODE, O_DUMP, 0);
@@ -131,7 +138,8 @@ static int write_inode(struct dump_ctx *dc, const struct fd_parms *p, uint32_t i
 	return ret;
 }
 
-static int memfd_inode_id(struct dump_ctx *dc, const struct fd_parms *p, uint32_t *id)
+static int memfd_inode_id(struct dump_ctx *dc, const struct fd_parms *p, const char *src,
+			  uint32_t *id)
 {
 	struct files_dump_state *fs = &dc->fstate;
 	struct memfd_seen *n;
@@ -149,10 +157,11 @@ static int memfd_inode_id(struct dump_ctx *dc, const struct fd_parms *p, uint32_
 	fs->memfds = n;
 	*id = ++fs->next_shmid;
 	n[fs->nr_memfds++] = (struct memfd_seen){ p->st.st_dev, p->st.st_ino, *id };
-	return write_inode(dc, p, *id);
+	return write_inode(dc, p, src, *id);
 }
 
-static int memfd_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe)
+static int dump_memfd_entry(struct dump_ctx *dc, const struct fd_parms *p, const char *src,
+			    FileEntry *fe)
 {
 	MemfdFileEntry *m = malloc(sizeof(*m));
 
@@ -164,7 +173,28 @@ static int memfd_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *
 	m->id = fe->id;
 	m->flags = p->flags;
 	m->pos = p->pos;
-	return memfd_inode_id(dc, p, &m->inode_id);
+	return memfd_inode_id(dc, p, src, &m->inode_id);
+}
+
+static int memfd_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe)
+{
+	return dump_memfd_entry(dc, p, NULL, fe);
+}
+
+int dump_memfd_mapping(struct dump_ctx *dc, const char *src, const char *path,
+		       const struct stat *st, uint32_t flags, uint32_t *file_id)
+{
+	struct fd_parms p = { .pid = dc->pid, .fd = -1, .link = path, .st = *st, .flags = flags };
+	FileEntry *fe = files_new(&dc->files, FD_TYPES__MEMFD);
+
+	if (!fe)
+		return -ENOMEM;
+	p.fown = calloc(1, sizeof(*p.fown));
+	if (!p.fown)
+		return -ENOMEM;
+	fown_entry__init(p.fown);
+	*file_id = fe->id;
+	return dump_memfd_entry(dc, &p, src, fe);
 }
 
 static FownEntry *memfd_fown(const FileEntry *fe)
@@ -234,25 +264,30 @@ static int fill_pages(struct cr_img *pm, struct cr_img *pages, int fd, uint64_t 
 	return ret;
 }
 
-static int refill_memfd(struct rst_fds *rf, int fd, const MemfdInodeEntry *ie)
+int shmem_fill(int dfd, int fd, uint32_t shmid, uint64_t size)
 {
 	PagemapHead *head = NULL;
 	struct cr_img *pm, *pages = NULL;
 	int ret;
 
-	pm = open_image_at(rst_images_dfd(rf), CR_FD_SHMEM_PAGEMAP, O_RSTR, ie->shmid);
+	pm = open_image_at(dfd, CR_FD_SHMEM_PAGEMAP, O_RSTR, shmid);
 	if (!pm)
 		return -EIO;
 	ret = pb_read_one(pm, &pagemap_head__descriptor, (ProtobufCMessage **)&head);
 	if (!ret) {
-		pages = open_image_at(rst_images_dfd(rf), CR_FD_PAGES, O_RSTR, head->pages_id);
-		ret = pages ? fill_pages(pm, pages, fd, ie->size) : -EIO;
+		pages = open_image_at(dfd, CR_FD_PAGES, O_RSTR, head->pages_id);
+		ret = pages ? fill_pages(pm, pages, fd, size) : -EIO;
 	}
 	if (head)
 		protobuf_c_message_free_unpacked(&head->base, NULL);
 	close_image(pages);
 	close_image(pm);
 	return ret;
+}
+
+static int refill_memfd(struct rst_fds *rf, int fd, const MemfdInodeEntry *ie)
+{
+	return shmem_fill(rst_images_dfd(rf), fd, ie->shmid, ie->size);
 }
 
 static int make_memfd(struct rst_fds *rf, uint32_t inode_id, struct memfd_made *mm)
@@ -360,3 +395,94 @@ const struct fd_handler memfd_handler = {
 	.fown = memfd_fown,
 	.rst_fini = memfd_rst_fini,
 };
+
+/* ---- restore of memfd mappings: one memfd per inode in the task, fds and VMAs alike ---- */
+
+struct memfd_map {
+	uint32_t inode_id;
+	int fd;			/* O_RDWR, held until the VMAs are mapped */
+};
+
+static struct memfd_map *memfd_maps;
+static size_t nr_memfd_maps;
+
+/* An fd the task has on the same memfd inode (restored before its memory), or -1. */
+static int task_memfd_fd(const struct rst_ctx *ctx, uint32_t inode_id)
+{
+	pid_t me = getpid();
+	size_t i, j;
+
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		const struct rst_task *t = &ctx->tasks[i];
+
+		for (j = 0; t->pid == me && j < t->nr_fds; j++) {
+			const FileEntry *fe = rst_find_file(ctx, t->fds[j]->id);
+
+			if (fe && fe->type == FD_TYPES__MEMFD && fe->memfd->inode_id == inode_id)
+				return t->fds[j]->fd;
+		}
+	}
+	return -1;
+}
+
+/* The memfd made anew, with its content and seals, held for the other VMAs of it. */
+static int make_mapped_memfd(const struct rst_ctx *ctx, const FileEntry *fe)
+{
+	struct rst_fds rf = { .ctx = ctx };
+	struct memfd_map *n;
+	struct memfd_made *mm;
+	int fd, err = 0;
+
+	mm = get_memfd(&rf, fe->memfd->inode_id, &err);
+	fd = mm ? fcntl(mm->fd, F_DUPFD_CLOEXEC, 0) : err;
+	if (mm && fd < 0)
+		fd = -errno;
+	memfd_rst_fini(&rf, fd < 0);
+	n = fd < 0 ? NULL : realloc(memfd_maps, (nr_memfd_maps + 1) * sizeof(*n));
+	if (fd >= 0 && !n) {
+		close(fd);
+		return -ENOMEM;
+	}
+	if (n) {
+		memfd_maps = n;
+		memfd_maps[nr_memfd_maps++] = (struct memfd_map){ fe->memfd->inode_id, fd };
+	}
+	return fd;
+}
+
+int rst_open_memfd_mapping(const struct rst_ctx *ctx, const FileEntry *fe, int flags,
+			   const char *what)
+{
+	char path[32];
+	int src = -1, fd;
+	size_t i;
+
+	for (i = 0; i < nr_memfd_maps && src < 0; i++)
+		if (memfd_maps[i].inode_id == fe->memfd->inode_id)
+			src = memfd_maps[i].fd;
+	if (src < 0)
+		src = task_memfd_fd(ctx, fe->memfd->inode_id);
+	if (src < 0)
+		src = make_mapped_memfd(ctx, fe);
+	if (src < 0)
+		return src;
+	/* a new open file of the same memfd, with the access the mapping needs */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", src);
+	fd = open(path, (flags & O_ACCMODE) | O_CLOEXEC);
+	if (fd < 0) {
+		pr_perror("%s: can't open memfd file id %u again", what, fe->id);
+		return -errno;
+	}
+	return fd;
+}
+
+void rst_memfd_maps_fini(void)
+{
+	size_t i;
+
+	for (i = 0; i < nr_memfd_maps; i++)
+		close(memfd_maps[i].fd);
+	free(memfd_maps);
+	memfd_maps = NULL;
+	nr_memfd_maps = 0;
+}

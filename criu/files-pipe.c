@@ -4,7 +4,8 @@
  * files.img) naming its pipe by inode number; the bytes in flight are saved once per pipe
  * in pipes-data.img (fifo-data.img) with the pipe's size. Dump copies them with tee(2),
  * which leaves the task's pipe untouched whatever happens next. Restore makes the pipe
- * once, refills it, and hands each end to the fds that had it.
+ * once, refills it, and hands each end to the fds that had it. An unlinked FIFO is made
+ * again at its path for the open and unlinked after (files-remap.c).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -173,6 +174,21 @@ static int pipe_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *f
 	return check_pipe_flags(p) ?: dump_data_once(dc, p, false);
 }
 
+/* The FIFO's path; an unlinked FIFO is a ghost that restore makes and unlinks again. */
+static int fifo_add_path(struct dump_ctx *dc, const struct fd_parms *p, uint32_t *regf_id)
+{
+	char *path = link_path(p->link);
+	int ret;
+
+	if (!path)
+		return -ENOMEM;
+	ret = files_add(&dc->files, path, p->flags, 0, &p->st, regf_id);
+	if (!ret && strcmp(path, p->link))
+		ret = dump_ghost_file(dc, NULL, &p->st, path, *regf_id);
+	free(path);
+	return ret;
+}
+
 static int fifo_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe)
 {
 	FifoEntry *fi = malloc(sizeof(*fi));
@@ -184,13 +200,8 @@ static int fifo_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *f
 	fifo_entry__init(fi);
 	fe->fifo = fi;
 	free(p->fown);	/* fifo_entry has no fown: the path's reg entry would */
-	if (strstr(p->link, " (deleted)")) {
-		pr_err("fd %d of task %d is the unlinked FIFO %s: not supported yet\n", p->fd,
-		       p->pid, p->link);
-		return -EOPNOTSUPP;
-	}
 	ret = check_pipe_flags(p);
-	ret = ret ?: files_add(&dc->files, p->link, p->flags, 0, &p->st, &regf_id);
+	ret = ret ?: fifo_add_path(dc, p, &regf_id);
 	if (ret)
 		return ret;
 	fi->id = fe->id;
@@ -405,6 +416,9 @@ static int fifo_open(struct rst_fds *rf, const FileEntry *fe)
 		       fe->fifo->regf_id);
 		return -ENOENT;
 	}
+	ret = rst_prepare_remap(rf, reg);
+	if (ret)
+		return ret;
 	if (!hp) {
 		hp = add_held(rf, fe->fifo->pipe_id, true);
 		if (!hp)
@@ -464,6 +478,12 @@ const struct fd_handler pipe_handler = {
 	.rst_fini = pipe_rst_fini,
 };
 
+/* An unlinked FIFO goes away again once every fd has it. */
+static int fifo_post_open(struct rst_fds *rf, const FileEntry *fe, int fd)
+{
+	return rst_remap_done(rf, fe->fifo->regf_id);
+}
+
 const struct fd_handler fifo_handler = {
 	.type = FD_TYPES__FIFO,
 	.name = "fifo",
@@ -471,4 +491,5 @@ const struct fd_handler fifo_handler = {
 	.dump = fifo_dump,
 	.check = fifo_check,
 	.open = fifo_open,
+	.post_open = fifo_post_open,
 };

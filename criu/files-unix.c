@@ -196,30 +196,78 @@ static bool unix_match(const struct fd_parms *p)
 	return family == AF_UNIX;
 }
 
-/* Is socket:[ino] one of the task's fds? A peer must be, for us to restore both ends. */
-static bool task_has_socket(pid_t pid, uint32_t ino)
+/* The inode numbers of the task's sockets, sorted: read once per dump, not once per peer. */
+struct sk_inos {
+	uint32_t *ino;
+	size_t nr, cap;
+};
+
+static int cmp_u32(const void *a, const void *b)
 {
-	char want[32], path[300], link[64];
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int sk_inos_add(struct sk_inos *s, uint32_t ino)
+{
+	if (s->nr == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		uint32_t *n = realloc(s->ino, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		s->ino = n;
+		s->cap = cap;
+	}
+	s->ino[s->nr++] = ino;
+	return 0;
+}
+
+static struct sk_inos *load_task_sockets(pid_t pid)
+{
+	struct sk_inos *s = calloc(1, sizeof(*s));
+	char path[300], link[64];
 	struct dirent *de;
-	bool found = false;
+	uint32_t ino;
 	ssize_t n;
 	DIR *d;
 
-	snprintf(want, sizeof(want), "socket:[%u]", ino);
 	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
-	d = opendir(path);
-	if (!d)
-		return false;
-	while (!found && (de = readdir(d))) {
+	d = s ? opendir(path) : NULL;
+	if (!d) {
+		free(s);
+		return NULL;
+	}
+	while ((de = readdir(d))) {
 		snprintf(path, sizeof(path), "/proc/%d/fd/%s", pid, de->d_name);
 		n = readlink(path, link, sizeof(link) - 1);
-		if (n > 0) {
-			link[n] = 0;
-			found = !strcmp(link, want);
-		}
+		if (n <= 0)
+			continue;
+		link[n] = 0;
+		if (sscanf(link, "socket:[%u]", &ino) == 1 && sk_inos_add(s, ino))
+			break;
 	}
 	closedir(d);
-	return found;
+	qsort(s->ino, s->nr, sizeof(*s->ino), cmp_u32);
+	return s;
+}
+
+/* Is socket:[ino] one of the task's fds? A peer must be, for us to restore both ends. */
+static bool task_has_socket(struct dump_ctx *dc, pid_t pid, uint32_t ino)
+{
+	if (!dc->fstate.sk_inos)
+		dc->fstate.sk_inos = load_task_sockets(pid);
+	return dc->fstate.sk_inos && bsearch(&ino, dc->fstate.sk_inos->ino,
+					     dc->fstate.sk_inos->nr, sizeof(ino), cmp_u32);
+}
+
+void unix_dump_fini(struct files_dump_state *fs)
+{
+	if (fs->sk_inos)
+		free(fs->sk_inos->ino);
+	free(fs->sk_inos);
+	fs->sk_inos = NULL;
 }
 
 static const char *sk_type_name(uint32_t type)
@@ -256,7 +304,8 @@ static int check_path_name(const struct fd_parms *p, const struct usk_diag *d)
 	return 0;
 }
 
-static int check_unix_sk(const struct fd_parms *p, const struct usk_diag *d)
+static int check_unix_sk(struct dump_ctx *dc, const struct fd_parms *p,
+			 const struct usk_diag *d)
 {
 	if (d->type != SOCK_STREAM && d->type != SOCK_DGRAM && d->type != SOCK_SEQPACKET) {
 		pr_err("fd %d of task %d (socket:[%u]) has unix socket type %u: not supported\n",
@@ -268,7 +317,7 @@ static int check_unix_sk(const struct fd_parms *p, const struct usk_diag *d)
 		       "accepted yet: not supported yet\n", p->fd, p->pid, d->ino, d->nr_icons);
 		return -EOPNOTSUPP;
 	}
-	if (d->peer && !task_has_socket(p->pid, d->peer)) {
+	if (d->peer && !task_has_socket(dc, p->pid, d->peer)) {
 		pr_err("fd %d of task %d (socket:[%u]) is connected to socket:[%u] outside the "
 		       "dumped task: such a socket needs --ext-unix-sk, which is not supported "
 		       "yet\n", p->fd, p->pid, d->ino, d->peer);
@@ -499,7 +548,7 @@ static int unix_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *f
 	ue->id = fe->id;
 	ue->fown = p->fown;
 	ret = unix_diag_query(p->st.st_ino, &d);
-	ret = ret ?: check_unix_sk(p, &d);
+	ret = ret ?: check_unix_sk(dc, p, &d);
 	ret = ret ?: fill_unix_entry(ue, p, &d);
 	if (ret)
 		return ret;

@@ -58,8 +58,10 @@
 	X("restore-sibling", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                         \
 	X("ext-unix-sk", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                             \
 	X("tcp-established", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                         \
-	X("file-locks", 'l', OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                            \
-	X("link-remap", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                              \
+	X("file-locks", 'l', OPT_FLAG, FIELD(file_locks), NULL,                                \
+	  "dump and restore the file locks and leases the tasks hold")                        \
+	X("link-remap", 0, OPT_FLAG, FIELD(link_remap), NULL,                                  \
+	  "dump: an unlinked open file with another hard link is saved as that link")         \
 	X("ghost-limit", 0, OPT_SIZE, FIELD(ghost_limit), "SIZE",                             \
 	  "dump: largest deleted open file saved with its content (default 1M)")              \
 	X("manage-cgroups", 0, OPT_UNSUPPORTED, NO_FIELD, "[MODE]", NULL)                      \

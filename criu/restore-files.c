@@ -62,6 +62,10 @@ const FileEntry *rst_find_file(const struct rst_ctx *ctx, uint32_t id)
 {
 	size_t i;
 
+	/* dump numbers files in files.img order from 1: try that place first */
+	if (id && id <= ctx->nr_files && ctx->files[id - 1]->id == id)
+		return ctx->files[id - 1];
+
 	for (i = 0; i < ctx->nr_files; i++)
 		if (ctx->files[i]->id == id)
 			return ctx->files[i];
@@ -153,12 +157,16 @@ int rst_open_reg_entry(const RegFileEntry *reg, int flags, const char *what)
 int rst_open_reg(const struct rst_ctx *ctx, uint32_t id, int flags, const char *what)
 {
 	const RegFileEntry *reg = rst_find_reg(ctx, id);
+	const FileEntry *fe = reg ? NULL : rst_find_file(ctx, id);
+
+	if (fe && fe->type == FD_TYPES__MEMFD)
+		return rst_open_memfd_mapping(ctx, fe, flags, what);
 
 	if (!reg) {
 		pr_err("%s: file id %u is missing in files.img\n", what, id);
 		return -ENOENT;
 	}
-	return rst_open_reg_entry(reg, flags, what);
+	return rst_open_remapped(ctx, reg, flags, what);
 }
 
 /* An fd sharing its open file with an earlier one (dup) must share it again. */
@@ -251,6 +259,7 @@ int rst_restore_fds(const struct rst_ctx *ctx, const struct rst_task *t)
 	for (i = 0; !ret && i < t->nr_fds; i++)
 		ret = open_one_fd(&rf, i);
 	ret = ret ?: post_open_fds(&rf);
+	ret = ret ?: rst_restore_file_locks(ctx, t);
 	rst_fds_fini(&rf, ret != 0);
 	if (!ret)
 		pr_info("restored %zu fds\n", t->nr_fds);

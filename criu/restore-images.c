@@ -200,11 +200,27 @@ static bool vma_premapped(const VmaEntry *v)
 	return v->status & (VMA_ANON_PRIVATE | VMA_FILE_PRIVATE);
 }
 
+/* A file mapping names a regular file, or a memfd for VMA_AREA_MEMFD. */
+static bool vma_file_known(const struct rst_ctx *ctx, const VmaEntry *v)
+{
+	const FileEntry *fe;
+	size_t i;
+
+	if (!(v->status & VMA_AREA_MEMFD))
+		return rst_find_reg(ctx, v->shmid) != NULL;
+	for (i = 0; i < ctx->nr_files; i++) {
+		fe = ctx->files[i];
+		if (fe->id == v->shmid)
+			return fe->type == FD_TYPES__MEMFD && fe->memfd;
+	}
+	return false;
+}
+
 static int check_vma(const struct rst_ctx *ctx, const VmaEntry *v, const VmaEntry *prev,
 		     pid_t pid)
 {
 	const uint32_t kinds = VMA_ANON_PRIVATE | VMA_FILE_PRIVATE | VMA_FILE_SHARED |
-			       VMA_AREA_VDSO | VMA_AREA_VVAR;
+			       VMA_AREA_VDSO | VMA_AREA_VVAR | VMA_ANON_SHARED | VMA_AREA_SYSVIPC;
 	uint32_t kind = v->status & kinds;
 
 	if (v->start >= v->end || v->end > USER_TOP || (v->start | v->end) % RST_PAGE_SIZE ||
@@ -223,8 +239,13 @@ static int check_vma(const struct rst_ctx *ctx, const VmaEntry *v, const VmaEntr
 		       (long)v->end);
 		return -EINVAL;
 	}
+	if (kind == VMA_ANON_SHARED && (!(v->flags & MAP_SHARED) || v->pgoff % RST_PAGE_SIZE)) {
+		pr_err("mm-%d.img: shared anonymous VMA %#lx-%#lx lacks MAP_SHARED or has a "
+		       "bad offset\n", pid, (long)v->start, (long)v->end);
+		return -EINVAL;
+	}
 	if ((kind == VMA_FILE_PRIVATE || kind == VMA_FILE_SHARED) &&
-	    (!rst_find_reg(ctx, v->shmid) || v->pgoff % RST_PAGE_SIZE)) {
+	    (!vma_file_known(ctx, v) || v->pgoff % RST_PAGE_SIZE)) {
 		pr_err("mm-%d.img: VMA %#lx-%#lx maps file id %lu, missing in files.img\n", pid,
 		       (long)v->start, (long)v->end, (unsigned long)v->shmid);
 		return -EINVAL;

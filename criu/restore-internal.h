@@ -96,6 +96,13 @@ struct rst_mem {
 int rst_premap(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_mem *mem);
 int rst_fill_pages(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_mem *mem);
 
+/* shmem.c: an fd of the shared anonymous region a VMA maps (made on first use) */
+int rst_anon_shared_fd(const struct rst_ctx *ctx, const struct rst_task *t, const VmaEntry *v);
+void rst_shmem_fini(void);
+/* sysv-shm.c: the segments back in place; then an attach for a SysV VMA, to be moved */
+int rst_sysv_shm(const struct rst_ctx *ctx);
+int rst_sysv_premap(const VmaEntry *v, struct rst_vma *rv);
+
 /* What the forked task tells criu just before it jumps into the restorer. */
 struct rst_report {
 	uint64_t area_start;		/* bootstrap area: blob, args, frame, stack */

@@ -170,8 +170,8 @@ static int premap_one(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_v
 	return 0;
 }
 
-static int prepare_vma(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_vma *rv,
-		       bool has_pages)
+static int prepare_vma(const struct rst_ctx *ctx, const struct rst_task *t, const VmaEntry *v,
+		       struct rst_vma *rv, bool has_pages)
 {
 	rv->start = v->start;
 	rv->end = v->end;
@@ -183,6 +183,8 @@ static int prepare_vma(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_
 
 	if (v->status & (VMA_ANON_PRIVATE | VMA_FILE_PRIVATE))
 		return premap_one(ctx, v, rv, has_pages);
+	if (v->status & VMA_AREA_SYSVIPC)
+		return rst_sysv_premap(v, rv);
 	if (v->status & VMA_AREA_VDSO) {
 		rv->kind = RST_VMA_VDSO;
 		return 0;
@@ -193,6 +195,11 @@ static int prepare_vma(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_
 	}
 	/* File-shared: the restorer maps it in place; the fd stays open until then. */
 	rv->kind = RST_VMA_FILE_SHARED;
+	if (v->status & VMA_ANON_SHARED) {
+		rv->flags &= ~MAP_ANONYMOUS;	/* mapped from the region's shmem file */
+		rv->fd = rst_anon_shared_fd(ctx, t, v);
+		return rv->fd < 0 ? rv->fd : 0;
+	}
 	rv->fd = rst_open_reg(ctx, v->shmid, v->has_fdflags ? (int)v->fdflags : O_RDONLY,
 			      "shared file mapping");
 	return rv->fd < 0 ? rv->fd : 0;
@@ -231,16 +238,18 @@ int rst_premap(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_m
 	if (!mem->vmas)
 		return -ENOMEM;
 	ret = reserve_targets(mm);
+	ret = ret ?: rst_sysv_shm(ctx);
 	if (ret)
 		return ret;
 	has_pages = vmas_with_pages(t);
 	if (!has_pages)
 		return -ENOMEM;
 	for (i = 0; i < mm->n_vmas; i++) {
-		ret = prepare_vma(ctx, mm->vmas[i], &mem->vmas[i], has_pages[i]);
+		ret = prepare_vma(ctx, t, mm->vmas[i], &mem->vmas[i], has_pages[i]);
 		if (ret)
 			break;
 	}
+	rst_shmem_fini();
 	free(has_pages);
 	return ret;
 }

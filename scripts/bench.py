@@ -93,6 +93,32 @@ def one_round(memhog, mib, imgroot):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def fds_round(work, nr_fds, imgroot):
+    """10,000 fds of mixed kinds (fdhog.c): dump and restore times; fdhog checks its fds."""
+    fdhog = os.path.join(work, "fdhog")
+    if not os.path.exists(fdhog):
+        subprocess.run(["gcc", "-O2", "-o", fdhog, os.path.join(ROOT, "scripts/bench/fdhog.c")],
+                       check=True)
+    tmp = tempfile.mkdtemp(dir=imgroot, prefix="criu-bench.")
+    try:
+        pidfile = os.path.join(tmp, "pid")
+        proc = subprocess.Popen([fdhog, str(nr_fds), tmp, pidfile], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        pid = wait_pidfile(pidfile)
+        img = os.path.join(tmp, "img")
+        t_dump = run_criu(["dump", "-t", str(pid), "-D", img, "-o", "dump.log"])
+        proc.wait()
+        wait_gone(pid)
+        t_rst = run_criu(["restore", "-D", img, "-d", "-o", "restore.log"])
+        os.kill(pid, signal.SIGTERM)
+        if reap_status(pid) != 0:
+            raise RuntimeError("restored fdhog found one of its %d fds changed" % nr_fds)
+        return t_dump, t_rst
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def median(xs):
     xs = sorted(xs)
     return xs[len(xs) // 2]
@@ -119,6 +145,9 @@ def main():
               (name, where, d * 1000, r * 1000,
                "%.2f" % (gib / d) if mib >= 1024 else "-",
                "%.2f" % (gib / r) if mib >= 1024 else "-"))
+    res = [fds_round(work, 10000, "/dev/shm") for _ in range(3)]
+    print("%-16s %-10s %10.1f %10.1f %12s %12s" % ("10k fds mixed", "/dev/shm",
+          median([x[0] for x in res]) * 1000, median([x[1] for x in res]) * 1000, "-", "-"))
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

@@ -66,6 +66,7 @@ struct dump_ctx {
 int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd);
 
 /* dump-files.c */
+FileEntry *files_new(struct file_table *ft, FdTypes type);
 int files_add(struct file_table *ft, const char *path, uint32_t flags, uint64_t pos,
 	      const struct stat *st, uint32_t *id);
 int collect_task_files(struct dump_ctx *dc);
@@ -76,6 +77,17 @@ void free_file_tables(struct dump_ctx *dc);
 int collect_task_mm(struct dump_ctx *dc);
 int write_mm_image(struct dump_ctx *dc);
 void free_task_mm(struct dump_ctx *dc);
+
+/* shmem.c: shared anonymous memory ("/dev/zero (deleted)" in maps) */
+bool vma_is_anon_shared(const struct proc_vma *pv);
+int dump_anon_shared_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v);
+void shmem_dump_fini(struct files_dump_state *fs);
+
+/* sysv-shm.c: SysV shm segments the task attached or created (ipcns-shm-1.img) */
+bool vma_is_sysv_shm(const struct proc_vma *pv);
+int dump_sysv_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v);
+int write_sysv_shm(struct dump_ctx *dc);
+void sysv_dump_fini(struct files_dump_state *fs);
 
 /* dump-pages.c */
 int dump_task_pages(struct dump_ctx *dc);

@@ -42,19 +42,21 @@ struct fd_parms {
 struct files_dump_state {
 	struct cr_img *pipes_data;	/* pipes-data.img, opened on the first pipe */
 	struct cr_img *fifo_data;
-	struct cr_img *remap_fpath;	/* remap-fpath.img, opened on the first ghost */
 	struct cr_img *memfd_inodes;	/* memfd.img */
 	uint64_t *pipes_seen;		/* inode numbers of pipes whose data is saved */
 	size_t nr_pipes_seen;
-	struct ghost_seen *ghosts;	/* deleted files already saved */
-	size_t nr_ghosts;
 	struct memfd_seen *memfds;
 	size_t nr_memfds;
-	uint32_t next_ghost_id;
-	uint32_t next_shmid;
+	uint32_t next_shmid;		/* memfds and shared memory regions */
+	struct shmem_seen *shmem;	/* shmem.c: shared anonymous regions saved */
+	size_t nr_shmem;
+	struct sysv_seen *sysv;		/* sysv-shm.c: SysV shm segments attached */
+	struct sk_inos *sk_inos;	/* files-unix.c: the task's socket inodes */
 	struct cr_img *sk_queues;	/* sk-queues.img, opened on the first queued packet */
 	TtyInfoEntry **tty_infos;	/* files-tty.c: one per terminal seen, for tty-info.img */
 	size_t nr_tty_infos;
+	struct lock_set *locks;		/* files-locks.c: locks found so far */
+	struct remap_dump *remap;	/* files-remap.c: ghosts and link remaps saved */
 };
 
 /* Per-restore state, in the restoring task: created objects waiting for their other users. */
@@ -130,15 +132,51 @@ int fill_reg_entry(RegFileEntry *r, uint32_t id, const char *path, uint32_t flag
 FownEntry *dump_fd_fown(struct dump_ctx *dc, size_t fdt_index);
 
 /* files-reg.c */
-int dump_ghost_file(struct dump_ctx *dc, const struct fd_parms *p, uint32_t file_id);
 void files_dump_state_fini(struct files_dump_state *fs);
+
+/*
+ * files-remap.c: deleted files, dirs and FIFOs (ghosts; src is a /proc link to read a
+ * regular file's content through) and unlinked files with another link (--link-remap).
+ */
+int dump_ghost_file(struct dump_ctx *dc, const char *src, const struct stat *st,
+		    const char *path, uint32_t file_id);
+int dump_link_remap(struct dump_ctx *dc, const struct fd_parms *p, const char *path,
+		    uint32_t file_id);
+/* failed: remove the link_remap files this dump made */
+void remap_dump_fini(struct files_dump_state *fs, bool failed);
+/* Make the path of file reg exist again if it was remapped; rst_remap_done removes it. */
+int rst_prepare_remap(struct rst_fds *rf, const RegFileEntry *reg);
+int rst_remap_done(struct rst_fds *rf, uint32_t id);
+void remap_rst_fini(struct rst_fds *rf, bool failed);
+int rst_open_remapped(const struct rst_ctx *ctx, const RegFileEntry *reg, int flags,
+		      const char *what);
+
+/*
+ * files-memfd.c: the content of a shmem file (memfd, shared anonymous memory) as present
+ * pages in pagemap-shmem-SHMID.img and a pages file; shmem_fill() writes it back into fd.
+ */
+int shmem_dump_content(struct dump_ctx *dc, int fd, uint32_t shmid, uint64_t size);
+int shmem_fill(int dfd, int fd, uint32_t shmid, uint64_t size);
+/* A memfd the task maps: a memfd FileEntry for the VMA, content read through src. */
+int dump_memfd_mapping(struct dump_ctx *dc, const char *src, const char *path,
+		       const struct stat *st, uint32_t flags, uint32_t *file_id);
+/* restore: an fd of memfd file fe for a mapping, shared with the task's fds of it */
+int rst_open_memfd_mapping(const struct rst_ctx *ctx, const FileEntry *fe, int flags,
+			   const char *what);
+void rst_memfd_maps_fini(void);
 
 /* files-fown.c: after infection, read every file's owner (F_GETOWN_EX, F_GETSIG). */
 int dump_task_fown(struct dump_ctx *dc);
 int rst_set_fown(int fd, const FownEntry *fown);
 
-/* files-locks.c: refuse tasks holding locks (--file-locks comes later). */
-int check_fd_locks(struct dump_ctx *dc, const struct fd_parms *p);
+/*
+ * files-locks.c: the locks on one open file go to filelocks.img with --file-locks (without
+ * it, a task holding one is refused); restore takes them back once every fd is in place.
+ */
+int dump_fd_locks(struct dump_ctx *dc, const struct fd_parms *p);
+int write_file_locks(struct dump_ctx *dc);
+void file_locks_fini(struct files_dump_state *fs);
+int rst_restore_file_locks(const struct rst_ctx *ctx, const struct rst_task *t);
 
 /* files-tty.c: tty-info.img, written after every fd is seen; freed with the file tables. */
 int tty_write_info(struct dump_ctx *dc);
@@ -151,6 +189,7 @@ int fsnotify_open_handle(uint32_t s_dev, const FhEntry *f_handle);
 
 /* files-unix-restore.c: the restore half of unix_handler (files-unix.c) */
 int unix_open(struct rst_fds *rf, const FileEntry *fe);
+void unix_dump_fini(struct files_dump_state *fs);
 void unix_rst_fini(struct rst_fds *rf, bool failed);
 
 /* restore-files.c helpers for handlers */

@@ -42,6 +42,8 @@ enum img_type {
 	CR_FD_SHMEM_PAGEMAP, /* pagemap-shmem-ID: which pages of a memfd are in pages-N */
 	CR_FD_SK_QUEUES,     /* sk-queues: queued socket packets, each followed by bytes */
 	CR_FD_TTY_INFO,	     /* tty-info: the state of each terminal the fds are on */
+	CR_FD_FILE_LOCKS,    /* filelocks: locks and leases held by the tasks */
+	CR_FD_IPCNS_SHM,     /* ipcns-shm-NSID: SysV shm segments, each followed by its bytes */
 	CR_FD_MAX
 };
 

@@ -33,6 +33,8 @@ struct cr_options {
 	int status_fd;			/* restore: "\0" written here once the tree runs */
 	const char *feature;		/* check --feature NAME */
 	uint64_t ghost_limit;		/* --ghost-limit: largest deleted file saved, bytes */
+	bool file_locks;		/* -l: dump and restore file locks */
+	bool link_remap;		/* --link-remap: unlinked files open by another link */
 #define MAX_ACTION_SCRIPTS 16
 	const char *action_scripts[MAX_ACTION_SCRIPTS];
 	int nr_action_scripts;
