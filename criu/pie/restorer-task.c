@@ -134,8 +134,7 @@ static int restore_posix_timers(const struct rst_task_state *ts, int pid)
 					  .notify = t->notify, .tid = t->notify_tid };
 		struct k_itimerspec its = { t->isec, t->insec, t->vsec, t->vnsec };
 
-		if (sev.tid)
-			sev.tid = pid;	/* one thread for now: the thread is the task */
+		/* SIGEV_THREAD_ID: every thread is back with its tid before timers are armed */
 		ret = create_timer(t, &sev, exact);
 		if (ret) {
 			ret = failed("timer_create", t->id, ret);

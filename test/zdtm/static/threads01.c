@@ -7,7 +7,9 @@
  * pending in that thread only. Every thread checks that its rseq area is still registered
  * (registering it again must fail with EBUSY) and that the kernel keeps its cpu_id
  * current, and that its robust futex list head is the one it had. Thread "late" exits
- * only after the restore: joining it needs its clear_child_tid to be back.
+ * only after the restore: joining it needs its clear_child_tid to be back. A POSIX timer
+ * aimed at "alt" (SIGEV_THREAD_ID) expires around the checkpoint: its SIGUSR2 must reach
+ * "alt", whether it was pending at the dump or comes from the restored timer.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -24,6 +26,7 @@
 #define SIG_VALUE	4242
 
 static volatile int go;
+static volatile pid_t alt_tid;
 static pthread_barrier_t ready;
 static char alt_stack[ALT_SIZE];
 
@@ -78,6 +81,17 @@ static void wait_go(void)
 		usleep(10000);
 }
 
+static void check_timer_signal(void)
+{
+	struct timespec wait = { 5, 0 };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	if (sigtimedwait(&set, NULL, &wait) != SIGUSR2)
+		fail("alt: the timer's SIGUSR2 did not reach this thread");
+}
+
 static void check_pending_usr1(void)
 {
 	struct timespec zero = { 0, 0 };
@@ -101,6 +115,7 @@ static void *alt_main(void *arg)
 	struct robust rb;
 
 	(void)arg;
+	alt_tid = syscall(SYS_gettid);
 	if (sigaltstack(&ss, NULL))
 		fail_perror("alt: sigaltstack");
 	get_robust(&rb);
@@ -112,6 +127,7 @@ static void *alt_main(void *arg)
 		fail("alt: sigaltstack is %p/%zu/%d, it was %p/%d/0", now.ss_sp, now.ss_size,
 		     now.ss_flags, (void *)alt_stack, ALT_SIZE);
 	check_pending_usr1();
+	check_timer_signal();
 	check_rseq("alt");
 	check_robust("alt", &rb);
 	return NULL;
@@ -130,6 +146,21 @@ static void *late_main(void *arg)
 	return NULL;
 }
 
+/* One shot at 100 ms: before the dump or after the restore, both must reach "alt". */
+static int arm_timer(void)
+{
+	struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGUSR2 };
+	struct itimerspec its = { .it_value = { 0, 100 * 1000 * 1000 } };
+	timer_t timer;
+
+	sev._sigev_un._tid = alt_tid;
+	if (timer_create(CLOCK_MONOTONIC, &sev, &timer) || timer_settime(timer, 0, &its, NULL)) {
+		fail_perror("can't arm a timer aimed at a thread");
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	pthread_t alt, late;
@@ -142,6 +173,7 @@ int main(int argc, char **argv)
 	/* threads inherit this: SIGUSR1 stays pending, SIGTERM is for the main thread */
 	sigemptyset(&blk);
 	sigaddset(&blk, SIGUSR1);
+	sigaddset(&blk, SIGUSR2);
 	sigaddset(&blk, SIGTERM);
 	sigprocmask(SIG_BLOCK, &blk, NULL);
 	pthread_barrier_init(&ready, NULL, 3);
@@ -156,13 +188,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	get_robust(&rb);
+	if (arm_timer())
+		return 1;
 
 	test_daemon();
 	test_waitsig();
 
 	sigpending(&pend);
-	if (sigismember(&pend, SIGUSR1))
-		fail("main: SIGUSR1 is pending in the main thread or the process");
+	if (sigismember(&pend, SIGUSR1) || sigismember(&pend, SIGUSR2))
+		fail("main: SIGUSR1 or SIGUSR2 is pending in the main thread or the process");
 	check_rseq("main");
 	check_robust("main", &rb);
 	go = 1;
