@@ -114,9 +114,9 @@ static int infect_task(struct dump_ctx *dc)
 	}
 	memcpy(&dc->pst, compel_parasite_args(dc->ctl), sizeof(dc->pst));
 	dc->brk = dc->pst.brk;
+	ret = task_state_collect_parasite(dc);
 	/* the args area is free until the next command: the threads' remote syscalls use it */
-	ret = threads_collect_remote(dc);
-	return ret ?: task_state_collect_parasite(dc);
+	return ret ?: threads_collect_remote(dc);
 }
 
 static int cure_task(struct dump_ctx *dc)

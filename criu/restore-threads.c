@@ -190,6 +190,12 @@ static int fill_one(const CoreEntry *c, pid_t tid, uint8_t *slot, struct rst_thr
 	fill_rseq(&th->rseq, tc);
 	if (tc->comm)
 		strncpy(th->comm, tc->comm, sizeof(th->comm) - 1);
+	if (tc->has_sched_policy && tc->has_sched_nice) {
+		th->has_sched = 1;
+		th->sched_policy = tc->sched_policy;
+		th->sched_prio = tc->has_sched_prio ? tc->sched_prio : 0;
+		th->nice = tc->sched_nice;
+	}
 	th->stack_top = (uint64_t)(uintptr_t)slot + thread_slot_size();
 	ret = rst_sigframe_build(slot, frame_room, c, &th->sigframe);
 	if (ret) {

@@ -81,6 +81,8 @@ struct dump_thread {
 	uint64_t clear_tid;
 	struct thr_status st;
 	bool own_creds;			/* credentials differ from the leader's */
+	int nice;			/* scheduling is per thread too */
+	uint32_t policy, rt_prio;
 	uint8_t siginfo[THR_MAX_SIGNALS][THR_SIGINFO_SIZE];
 	size_t nr_sig;
 };
@@ -273,6 +275,41 @@ static int read_comm(pid_t pid, pid_t tid, char *comm)
 	return 0;
 }
 
+/* nice (field 19), rt_priority (40) and policy (41) of /proc/PID/task/TID/stat */
+static int read_sched(pid_t pid, struct dump_thread *t)
+{
+	char path[64], buf[1024], *p;
+	int field, n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, t->tid);
+	f = fopen(path, "re");
+	if (!f) {
+		pr_perror("Can't open %s", path);
+		return -errno;
+	}
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	p = p ? strrchr(buf, ')') : NULL;
+	/* the comm may hold spaces and parentheses: count fields after its last ')' */
+	for (field = 2; p && *p; p++) {
+		if (*p != ' ')
+			continue;
+		field++;
+		if (field == 19)
+			n += sscanf(p, " %d", &t->nice);
+		else if (field == 40)
+			n += sscanf(p, " %u", &t->rt_prio);
+		else if (field == 41)
+			n += sscanf(p, " %u", &t->policy);
+	}
+	if (n != 3) {
+		pr_err("Can't parse the scheduling fields of %s\n", path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static void parse_groups(const char *s, struct thr_status *st)
 {
 	char *end;
@@ -415,7 +452,7 @@ static int collect_one(struct dump_ctx *dc, struct dump_thread *t)
 		return -EIO;
 	}
 	ret = read_comm(dc->pid, t->tid, t->comm);
-	ret = ret ?: peek_private(t);
+	ret = ret ?: read_sched(dc->pid, t);
 	ret = ret ?: read_robust_list(t);
 	return ret ?: compare_with_leader(dc, t);
 }
@@ -434,6 +471,8 @@ int threads_collect(struct dump_ctx *dc)
  * sigaltstack() and PR_GET_TID_ADDRESS answer only for the calling thread: run them in
  * the thread, with every signal blocked so that none is dequeued meanwhile (compel_cure()
  * puts the mask back). Out-params go to the leader's idle parasite args area.
+ * The private signals are peeked last, after the parasite read the timers: a timer that
+ * expires in between then is both re-armed and pending, never lost.
  */
 static int remote_one(struct dump_ctx *dc, struct dump_thread *t)
 {
@@ -463,7 +502,7 @@ static int remote_one(struct dump_ctx *dc, struct dump_thread *t)
 		return ret;
 	}
 	memcpy(&t->clear_tid, local, sizeof(t->clear_tid));
-	return 0;
+	return peek_private(t);
 }
 
 int threads_collect_remote(struct dump_ctx *dc)
@@ -583,6 +622,10 @@ static void fill_thread_core(struct dump_thread *t, struct thr_core_buf *b)
 	b->sas.ss_flags = t->sas.flags;
 	thc->sas = &b->sas;
 	thc->comm = t->comm;
+	thc->has_sched_nice = thc->has_sched_policy = thc->has_sched_prio = 1;
+	thc->sched_nice = t->nice;
+	thc->sched_policy = t->policy;
+	thc->sched_prio = t->rt_prio;
 	for (i = 0; i < t->nr_sig; i++) {
 		siginfo_entry__init(&b->sie[i]);
 		b->sie[i].siginfo.data = t->siginfo[i];

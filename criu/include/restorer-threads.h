@@ -38,6 +38,10 @@ struct rst_thread {
 	uint64_t sigframe;	/* %rsp = sigframe + 8 at the rt_sigreturn */
 	uint64_t stack_top;
 	uint32_t nr_sig;	/* private pending signals */
+	int32_t has_sched;
+	int32_t sched_policy;
+	int32_t sched_prio;
+	int32_t nice;
 	uint32_t pad;
 	uint8_t siginfo[RST_THREAD_MAX_SIGNALS][RST_SIGINFO_SIZE];
 	struct rst_creds creds;

@@ -4,11 +4,12 @@
  *
  * Dump (criu/task-threads.c): every thread of the task is seized (looping over
  * /proc/PID/task until a pass finds no new tid), then its registers, FPU state, signal
- * mask, private pending signals, rseq registration, robust list, name and credentials are
- * read with ptrace and /proc; its sigaltstack and clear_child_tid are asked with remote
- * syscalls run in that very thread (compel_syscall()), whose out-params land in the
- * leader's parasite args area (shared memory), while the leader's parasite sits idle.
- * Each thread but the leader gets core-TID.img; the leader's core gains its rseq.
+ * mask, rseq registration, robust list, name, scheduling and credentials are read with
+ * ptrace and /proc. Its sigaltstack and clear_child_tid are asked with remote syscalls
+ * run in that very thread (compel_syscall()), whose out-params land in the leader's
+ * parasite args area (shared memory) while the leader's parasite sits idle; its private
+ * pending signals are peeked after that. Each thread but the leader gets core-TID.img;
+ * the leader's core gains its rseq.
  * Invariant: once threads_seize() returned, threads_release() must run on every path.
  *
  * Restore (criu/restore-threads.c and criu/pie/restorer-threads.c): the restorer clones
@@ -29,7 +30,10 @@ struct dump_threads;
 int threads_seize(struct dump_ctx *dc);
 /* ptrace and /proc state of every thread; before the parasite runs. */
 int threads_collect(struct dump_ctx *dc);
-/* Remote syscalls in each thread; after the leader's parasite answered its first command. */
+/*
+ * Remote syscalls in each thread, then its private pending signals; after the leader's
+ * parasite read the task state (and timers), while it waits for its next command.
+ */
 int threads_collect_remote(struct dump_ctx *dc);
 /* The leader's core: its rseq registration. */
 void threads_fill_leader_core(struct dump_ctx *dc, CoreEntry *core);

@@ -25,6 +25,7 @@
 #define NR_rt_sigreturn		15
 #define RST_SIGSTOP		19
 #define RST_EEXIST		17
+#define PRIO_PROCESS		0	/* with who 0: the calling thread */
 #define FUTEX_WAIT_PRIVATE	128
 #define FUTEX_WAKE_PRIVATE	129
 /* a thread of the same process, as pthread_create makes it */
@@ -77,6 +78,23 @@ static int queue_private(const struct rst_args *a, const struct rst_thread *th)
 	return 0;
 }
 
+/* Policy and nice value are per thread; set while we still hold criu's privileges. */
+static int set_sched(const struct rst_thread *th)
+{
+	int32_t prio = th->sched_prio;
+	long ret;
+
+	if (!th->has_sched)
+		return 0;
+	ret = sys_sched_setscheduler(0, th->sched_policy, &prio);
+	if (ret)
+		return thr_fail(th->tid, "sched_setscheduler", ret);
+	ret = sys_setpriority(PRIO_PROCESS, 0, th->nice);
+	if (ret)
+		return thr_fail(th->tid, "setpriority", ret);
+	return 0;
+}
+
 static int set_thread_state(const struct rst_args *a, const struct rst_thread *th)
 {
 	long ret;
@@ -98,6 +116,8 @@ static int set_thread_state(const struct rst_args *a, const struct rst_thread *t
 	if (ret)
 		return thr_fail(th->tid, "arch_prctl(ARCH_SET_GS)", ret);
 	ret = queue_private(a, th);
+	if (!ret)
+		ret = set_sched(th);
 	if (ret)
 		return ret;
 	return rst_apply_thread_state(&a->task, th->has_creds ? &th->creds : NULL);

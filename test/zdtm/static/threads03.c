@@ -4,13 +4,14 @@
  *
  * One thread changes its uids and gids with raw syscalls (glibc's setresuid() would change
  * every thread), so that it alone runs as 1000/1001 with no capabilities; the main thread
- * and another thread stay root. After restore each thread checks its own ids and its
- * effective capabilities.
+ * and another thread stay root. Each thread also has a nice value of its own. After
+ * restore each thread checks its own ids, its effective capabilities and its nice value.
  */
 #include <linux/capability.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -30,6 +31,23 @@ static uint64_t effective_caps(void)
 	if (syscall(SYS_capget, &h, d))
 		return ~0ULL;
 	return d[0].effective | ((uint64_t)d[1].effective << 32);
+}
+
+/* setpriority() with who 0 acts on the calling thread only */
+static void set_nice(int nice)
+{
+	if (setpriority(PRIO_PROCESS, 0, nice))
+		fail_perror("can't set a thread's nice value");
+}
+
+static void check_nice(const char *who, int want)
+{
+	int nice;
+
+	errno = 0;
+	nice = getpriority(PRIO_PROCESS, 0);
+	if (nice != want || errno)
+		fail("%s: nice value %d, expected %d", who, nice, want);
 }
 
 static void check_ids(const char *who, uid_t want_uid, gid_t want_gid, int want_caps)
@@ -52,6 +70,7 @@ static void check_ids(const char *who, uid_t want_uid, gid_t want_gid, int want_
 static void *user_main(void *arg)
 {
 	(void)arg;
+	set_nice(7);
 	if (syscall(SYS_setresgid, USER_GID, USER_GID, USER_GID) ||
 	    syscall(SYS_setresuid, USER_UID, USER_UID, USER_UID))
 		fail_perror("user: can't change this thread's ids");
@@ -59,16 +78,19 @@ static void *user_main(void *arg)
 	while (!go)
 		usleep(10000);
 	check_ids("user thread", USER_UID, USER_GID, 0);
+	check_nice("user thread", 7);
 	return NULL;
 }
 
 static void *root_main(void *arg)
 {
 	(void)arg;
+	set_nice(3);
 	pthread_barrier_wait(&ready);
 	while (!go)
 		usleep(10000);
 	check_ids("root thread", 0, 0, 1);
+	check_nice("root thread", 3);
 	return NULL;
 }
 
@@ -97,6 +119,7 @@ int main(int argc, char **argv)
 	test_waitsig();
 
 	check_ids("main thread", 0, 0, 1);
+	check_nice("main thread", 0);
 	go = 1;
 	pthread_join(user, NULL);
 	pthread_join(root, NULL);
