@@ -62,6 +62,11 @@ static int seize_task(struct dump_ctx *dc)
 	}
 	dc->seize_state = ret;
 	dc->stats.freezing_us = now_us() - start;
+	if (ret == COMPEL_TASK_ZOMBIE && proc_count_threads(dc->pid) > 1) {
+		pr_err("The main thread of task %d has exited while its other threads run on: "
+		       "not supported\n", dc->pid);
+		return -EOPNOTSUPP;
+	}
 	if (ret == COMPEL_TASK_ZOMBIE || ret == COMPEL_TASK_DEAD) {
 		pr_err("Task %d is a zombie or dead: nothing to dump\n", dc->pid);
 		return -ESRCH;
