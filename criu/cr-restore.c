@@ -451,9 +451,8 @@ static int run_stage_hook(const struct restore_opts *ro, const char *stage, pid_
 static int finish(const struct rst_ctx *ctx, pid_t pid)
 {
 	const struct restore_opts *ro = ctx->ro;
-	int status, ret;
-
 	const struct rst_task *t = &ctx->tasks[0];
+	int status, ret;
 
 	ret = rst_stop_if_stopped(t);
 	if (!ret)
