@@ -574,8 +574,11 @@ static void split_caps(uint32_t *w, uint64_t v, uint32_t **out, size_t *n)
 	*n = 2;
 }
 
-/* The leader's entry with this thread's ids, capability sets and groups. */
-static int fill_own_creds(struct dump_ctx *dc, struct dump_thread *t, struct thr_core_buf *b)
+/*
+ * Every thread's core carries its credentials, as CRIU writes them: the leader's entry
+ * (securebits, no_new_privs) with this thread's ids, capability sets and groups.
+ */
+static int fill_thread_creds(struct dump_ctx *dc, struct dump_thread *t, struct thr_core_buf *b)
 {
 	CredsEntry *c = &b->creds;
 	const struct thr_status *st = &t->st;
@@ -664,11 +667,9 @@ static int write_thread_core(struct dump_ctx *dc, struct dump_thread *t,
 	b->ti.gpregs = &b->gpregs;
 	b->ti.fpregs = &b->fpregs;
 	fill_thread_core(t, b);
-	if (t->own_creds) {
-		ret = fill_own_creds(dc, t, b);
-		if (ret)
-			return ret;
-	}
+	ret = fill_thread_creds(dc, t, b);
+	if (ret)
+		return ret;
 	b->core.mtype = CORE_ENTRY__MARCH__X86_64;
 	b->core.thread_info = &b->ti;
 	b->core.thread_core = &b->thc;
