@@ -16,6 +16,7 @@
 #include "image.h"
 #include "log.h"
 #include "parasite-blob.h"
+#include "threads.h"
 
 static uint64_t now_us(void)
 {
@@ -31,18 +32,11 @@ static void compel_log_bridge(int level, const char *file, int line, const char 
 	log_vprint(level, file, line, fmt, ap);
 }
 
-/* One single-threaded task without children: trees and threads come with a later release. */
+/* One task (with all its threads) without children: trees come with a later release. */
 static int check_task_shape(struct dump_ctx *dc)
 {
-	int nr = proc_count_threads(dc->pid), kids;
+	int kids;
 
-	if (nr < 0)
-		return nr;
-	if (nr > 1) {
-		pr_err("Task %d has %d threads: multi-threaded tasks are not supported yet\n",
-		       dc->pid, nr);
-		return -EOPNOTSUPP;
-	}
 	kids = proc_has_children(dc->pid);
 	if (kids < 0)
 		return kids;
@@ -68,11 +62,18 @@ static int seize_task(struct dump_ctx *dc)
 	}
 	dc->seize_state = ret;
 	dc->stats.freezing_us = now_us() - start;
+	if (ret == COMPEL_TASK_ZOMBIE && proc_count_threads(dc->pid) > 1) {
+		pr_err("The main thread of task %d has exited while its other threads run on: "
+		       "not supported\n", dc->pid);
+		return -EOPNOTSUPP;
+	}
 	if (ret == COMPEL_TASK_ZOMBIE || ret == COMPEL_TASK_DEAD) {
 		pr_err("Task %d is a zombie or dead: nothing to dump\n", dc->pid);
 		return -ESRCH;
 	}
-	return check_task_shape(dc);
+	ret = threads_seize(dc);
+	dc->stats.freezing_us = now_us() - start;
+	return ret ?: check_task_shape(dc);
 }
 
 static int collect_proc_state(struct dump_ctx *dc)
@@ -84,6 +85,7 @@ static int collect_proc_state(struct dump_ctx *dc)
 	ret = ret ?: parse_proc_maps(dc->pid, &dc->maps);
 	ret = ret ?: collect_task_files(dc);
 	ret = ret ?: task_state_collect_proc(dc);
+	ret = ret ?: threads_collect(dc);
 	return ret ?: collect_task_mm(dc);
 }
 
@@ -117,16 +119,18 @@ static int infect_task(struct dump_ctx *dc)
 	}
 	memcpy(&dc->pst, compel_parasite_args(dc->ctl), sizeof(dc->pst));
 	dc->brk = dc->pst.brk;
-	return task_state_collect_parasite(dc);
+	ret = task_state_collect_parasite(dc);
+	/* the args area is free until the next command: the threads' remote syscalls use it */
+	return ret ?: threads_collect_remote(dc);
 }
 
 static int cure_task(struct dump_ctx *dc)
 {
-	int ret;
+	int ret = threads_cure(dc);
 
 	if (!dc->ctl)
-		return 0;
-	ret = compel_cure(dc->ctl);
+		return ret;
+	ret = compel_cure(dc->ctl) ?: ret;
 	if (ret)
 		pr_err("Can't cure task %d: %d\n", dc->pid, ret);
 	return ret;
@@ -159,6 +163,7 @@ static void free_dump_ctx(struct dump_ctx *dc)
 {
 	if (dc->ctl)
 		compel_free(dc->ctl);
+	threads_free(dc);
 	free_task_mm(dc);
 	task_state_free(dc);
 	free_file_tables(dc);
@@ -190,10 +195,12 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 	/* the tree is still frozen here: a failing post-dump script lets it run on */
 	ret = ret ?: run_action_scripts(o, "post-dump", dc.pid);
 
-	if (dc.seize_state > 0 && !cure_ret)
+	if (dc.seize_state > 0 && !cure_ret) {
+		threads_release(&dc, final_mode(o, ret));
 		compel_release_task(dc.pid, dc.seize_state, final_mode(o, ret));
-	else if (dc.seize_state > 0)
+	} else if (dc.seize_state > 0) {
 		pr_err("Task %d could not be cured and stays seized until criu exits\n", dc.pid);
+	}
 	if (ret)
 		pr_err("Dumping task %d failed; it was left %s\n", dc.pid,
 		       o->leave_stopped ? "stopped" : "running as before");

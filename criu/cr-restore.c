@@ -26,6 +26,7 @@
 #include "image.h"
 #include "log.h"
 #include "restore-internal.h"
+#include "restore-threads.h"
 #include "sigframe.h"
 #include "task-aio.h"
 #include "task-state.h"
@@ -280,13 +281,18 @@ static int set_regs(pid_t pid, struct user_regs_struct *regs)
  * run munmap of the bootstrap area on that same syscall instruction (the one place we know
  * holds one), and put the program's registers back. The FPU state is not touched by this.
  */
-static int remove_restorer(pid_t pid, const struct rst_report *rep)
+static int remove_restorer(pid_t pid, const pid_t *tids, size_t nr,
+			   const struct rst_report *rep)
 {
 	struct user_regs_struct prog, regs;
 	unsigned long long insn;
 	uint64_t mask;
 	int ret;
 
+	/* every other thread leaves the area first; they stay stopped in program code */
+	ret = rst_threads_sigreturn(tids, nr);
+	if (ret)
+		return ret;
 	ret = next_syscall_stop(pid, NR_SIGRETURN, &regs);
 	if (ret)
 		return ret;
@@ -319,12 +325,15 @@ static int remove_restorer(pid_t pid, const struct rst_report *rep)
 }
 
 /* Wait for the restorer's stop (or the task's failure) and read the task's report. */
-static int wait_restorer(pid_t pid, const struct rst_channel *ch, struct rst_report *rep)
+static int wait_restorer(pid_t pid, const struct rst_task *t, const struct rst_channel *ch,
+			 struct rst_report *rep)
 {
 	int status, ret;
 	ssize_t n;
 
-	ret = wait_task(pid, &status);
+	/* with threads: their births and stops come first (restore-threads.c) */
+	ret = rst_threads_wait_restorer(pid, t->tids, t->nr_threads, rst_task_seize_opts(t),
+					&status);
 	if (ret)
 		return ret;
 	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGSTOP || status >> 16) {
@@ -420,9 +429,9 @@ static pid_t restore_root(struct rst_ctx *ctx, struct rst_task *t, uint64_t star
 		ret = -EPIPE;
 	ctx->stats.forking_time = rst_now_usec() - start;
 	if (!ret)
-		ret = wait_restorer(pid, &ch, &rep);
+		ret = wait_restorer(pid, t, &ch, &rep);
 	if (!ret)
-		ret = remove_restorer(pid, &rep);
+		ret = remove_restorer(pid, t->tids, t->nr_threads, &rep);
 	if (ret)
 		goto out_kill;
 	ctx->stats.pages_restored = rep.pages_restored;
@@ -430,8 +439,7 @@ static pid_t restore_root(struct rst_ctx *ctx, struct rst_task *t, uint64_t star
 	return pid;
 
 out_kill:
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, __WALL);
+	rst_threads_kill(pid, t->tids, t->nr_threads);
 	pid = -1;
 out_close:
 	close_channel(&ch);
@@ -446,16 +454,18 @@ static int run_stage_hook(const struct restore_opts *ro, const char *stage, pid_
 static int finish(const struct rst_ctx *ctx, pid_t pid)
 {
 	const struct restore_opts *ro = ctx->ro;
+	const struct rst_task *t = &ctx->tasks[0];
 	int status, ret;
 
-	ret = rst_stop_if_stopped(&ctx->tasks[0]);
+	ret = rst_stop_if_stopped(t);
+	if (!ret)
+		ret = rst_threads_detach(t->tids, t->nr_threads);
 	if (!ret && ptrace(PTRACE_DETACH, pid, 0, 0)) {
 		pr_perror("Can't detach from the restored task %d", pid);
 		ret = -errno;
 	}
 	if (ret) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, __WALL);
+		rst_threads_kill(pid, t->tids, t->nr_threads);
 		return 1;
 	}
 	pr_info("Restore finished successfully. Task %d resumed.\n", pid);
@@ -490,8 +500,7 @@ int cr_restore_tasks(const struct restore_opts *ro)
 	ctx.stats.restore_time = rst_now_usec() - start;
 	if (write_stats(&ctx) || (pidfd >= 0 && write_pidfile(pidfd, ro->pidfile, pid)) ||
 	    run_stage_hook(ro, "post-restore", pid) || run_stage_hook(ro, "pre-resume", pid)) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, __WALL);
+		rst_threads_kill(pid, ctx.tasks[0].tids, ctx.tasks[0].nr_threads);
 		goto out_unlink;
 	}
 	close(pidfd);

@@ -15,6 +15,7 @@
 #include "image.h"
 #include "log.h"
 #include "regs-image.h"
+#include "threads.h"
 
 #include "core.pb-c.h"
 #include "fs.pb-c.h"
@@ -128,6 +129,7 @@ static int write_core(struct dump_ctx *dc)
 	ret = task_state_fill_core(dc, &core);
 	if (ret)
 		return ret;
+	threads_fill_leader_core(dc, &core);
 	return write_one(dc, CR_FD_CORE, dc->pid, &core.base);
 }
 
@@ -151,20 +153,21 @@ static int write_task_ids_fs(struct dump_ctx *dc)
 static int write_pstree(struct dump_ctx *dc)
 {
 	PstreeEntry pe = PSTREE_ENTRY__INIT;
-	uint32_t tid = dc->pid;
 
 	pe.pid = dc->pid;
 	pe.ppid = 0;
 	pe.pgid = dc->stat.pgid;
 	pe.sid = dc->stat.sid;
-	pe.n_threads = 1;
-	pe.threads = &tid;
+	pe.threads = threads_ids(dc, &pe.n_threads);
+	if (!pe.threads)
+		return -ENOMEM;
 	return write_one(dc, CR_FD_PSTREE, 0, &pe.base);
 }
 
 int write_core_images(struct dump_ctx *dc)
 {
-	return write_core(dc) ?: write_task_ids_fs(dc) ?: write_pstree(dc);
+	return write_core(dc) ?: threads_write_cores(dc) ?: write_task_ids_fs(dc) ?:
+	       write_pstree(dc);
 }
 
 int write_stats_image(struct dump_ctx *dc)

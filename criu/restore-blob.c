@@ -21,6 +21,7 @@
 #include "fault.h"
 #include "log.h"
 #include "restore-internal.h"
+#include "restore-threads.h"
 #include "restorer-blob.h"
 #include "sigframe.h"
 #include "task-state.h"
@@ -36,6 +37,7 @@ struct bootstrap {
 	size_t blob_size;
 	size_t args_size;
 	size_t park_size;
+	size_t thr_size;		/* restore-threads.c: the other threads' args and stacks */
 	struct rst_args *args;
 	struct rst_vma *vmas;
 	struct rst_range *keep;
@@ -129,7 +131,7 @@ static int bootstrap_alloc(const struct rst_mem *mem, const struct rst_args *pla
 	bs->park_size = 0;
 	for (i = 0; i < plan->nr_vdso; i++)
 		bs->park_size += plan->vdso[i].size;
-	bs->size = bs->blob_size + bs->args_size + bs->park_size + RST_STACK_SIZE;
+	bs->size = bs->blob_size + bs->args_size + bs->park_size + bs->thr_size + RST_STACK_SIZE;
 
 	bs->base = mmap(NULL, bs->size, PROT_READ | PROT_WRITE | PROT_EXEC,
 			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -309,6 +311,8 @@ static int fill_args(const struct rst_ctx *ctx, const struct rst_task *t,
 	fill_memory_plan(mem, bs);
 	fill_thread(t, a);
 	ret = fill_signals(t, a) ?: rst_fill_task_state(ctx, t, &a->task);
+	ret = ret ?: rst_threads_fill(t, bs->base + bs->blob_size + bs->args_size + bs->park_size,
+				      a);
 	if (ret)
 		return ret;
 	ret = rst_sigframe_build(bs->frame_buf, bs->frame_size, t->core, &frame);
@@ -348,6 +352,7 @@ int rst_jump_to_restorer(const struct rst_ctx *ctx, const struct rst_task *t,
 	ret = plan_vdso(mem, &plan);
 	if (ret)
 		return ret;
+	bs.thr_size = rst_threads_area_size(t);
 	ret = bootstrap_alloc(mem, &plan, &bs);
 	if (ret)
 		return ret;

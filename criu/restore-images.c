@@ -17,6 +17,7 @@
 #include "log.h"
 #include "files.h"
 #include "restore-internal.h"
+#include "restore-threads.h"
 #include "vma-status.h"
 
 #define IMG_VERSION 2
@@ -120,12 +121,7 @@ static int read_pstree(struct rst_ctx *ctx)
 		pr_err("pstree.img: bad root entry (pid %u, ppid %u)\n", e->pid, e->ppid);
 		return -EINVAL;
 	}
-	if (e->n_threads != 1 || e->threads[0] != e->pid) {
-		pr_err("pstree.img: task %u has %zu threads; multi-threaded restore is not supported yet\n",
-		       e->pid, e->n_threads);
-		return -EOPNOTSUPP;
-	}
-	return 0;
+	return rst_check_pstree_threads(e);
 }
 
 static int read_files(struct rst_ctx *ctx)
@@ -451,6 +447,9 @@ static int read_task(const struct rst_ctx *ctx, struct rst_task *t)
 	ret = read_fs(ctx, t);
 	if (ret)
 		return ret;
+	ret = rst_read_thread_cores(ctx, t);
+	if (ret)
+		return ret;
 	return read_fdinfo(ctx, t);
 }
 
@@ -494,6 +493,7 @@ static void free_task(struct rst_task *t)
 		protobuf_c_message_free_unpacked(&t->fs->base, NULL);
 	free_all((void **)t->pagemap, t->nr_pagemap);
 	free_all((void **)t->fds, t->nr_fds);
+	rst_free_thread_cores(t);
 }
 
 void rst_free_images(struct rst_ctx *ctx)

@@ -48,6 +48,9 @@ struct rst_task {
 	FdinfoEntry **fds;
 	size_t nr_fds;
 	int max_fd;			/* highest target fd, -1 if none */
+	pid_t *tids;			/* restore-threads.c: threads besides the leader */
+	CoreEntry **thread_cores;	/* their core-TID.img, same order */
+	size_t nr_threads;
 };
 
 struct rst_stats {

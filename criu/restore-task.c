@@ -185,16 +185,11 @@ static int read_cap_last_cap(uint32_t *out)
 	return 0;
 }
 
-static int fill_creds(const struct rst_task *t, struct rst_task_state *ts)
+int rst_creds_from_image(const CredsEntry *ce, struct rst_creds *c, pid_t pid)
 {
-	const CredsEntry *ce = t->core->thread_core->creds;
-	struct rst_creds *c = &ts->creds;
-
-	if (!ce)
-		return 0;
 	if (ce->n_groups > RST_MAX_GROUPS) {
 		pr_err("core-%d.img: %zu supplementary groups, at most %d are supported\n",
-		       t->pid, ce->n_groups, RST_MAX_GROUPS);
+		       pid, ce->n_groups, RST_MAX_GROUPS);
 		return -EINVAL;
 	}
 	c->uid = ce->uid;
@@ -215,8 +210,17 @@ static int fill_creds(const struct rst_task *t, struct rst_task_state *ts)
 	c->cap_bnd = join_caps(ce->cap_bnd, ce->n_cap_bnd);
 	c->cap_amb = join_caps(ce->cap_amb, ce->n_cap_amb);
 	c->no_new_privs = ce->has_no_new_privs && ce->no_new_privs;
-	ts->has_creds = 1;
 	return read_cap_last_cap(&c->cap_last_cap);
+}
+
+static int fill_creds(const struct rst_task *t, struct rst_task_state *ts)
+{
+	const CredsEntry *ce = t->core->thread_core->creds;
+
+	if (!ce)
+		return 0;
+	ts->has_creds = 1;
+	return rst_creds_from_image(ce, &ts->creds, t->pid);
 }
 
 /* Walk the thread's chain from its newest filter back; install order is oldest first. */

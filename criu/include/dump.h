@@ -23,6 +23,7 @@
 #include "regfile.pb-c.h"
 
 struct compel_ctl;
+struct dump_threads;
 
 /* Every file the images refer to (fds, cwd, root, exe, file mappings): files.img. */
 struct file_table {
@@ -61,6 +62,7 @@ struct dump_ctx {
 	uint64_t *auxv;
 	struct dump_stats stats;
 	struct task_state *ts;		/* task-dump.c: signals, creds, timers, ... */
+	struct dump_threads *thr;	/* task-threads.c: every thread, the leader first */
 };
 
 int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd);

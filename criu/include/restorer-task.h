@@ -83,5 +83,7 @@ struct rst_task_state {
 
 /* The blob's side (criu/pie/restorer-task.c): 0, or -errno after logging what failed. */
 int rst_apply_task_state(const struct rst_task_state *ts, int pid);
+/* A thread's share of it: seccomp filters, then own (NULL: the task's) credentials. */
+int rst_apply_thread_state(const struct rst_task_state *ts, const struct rst_creds *own);
 
 #endif /* CRIU_RESTORER_TASK_H */

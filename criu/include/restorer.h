@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "restorer-task.h"
+#include "restorer-threads.h"
 
 /* What the restorer does with a target VMA. */
 enum rst_vma_kind {
@@ -124,6 +125,13 @@ struct rst_args {
 
 	/* signals, timers, creds, seccomp, ...: applied last (restorer-task.c) */
 	struct rst_task_state task;
+
+	/* the other threads and the leader's rseq (restorer-threads.c) */
+	struct rst_threads threads;
 };
+
+/* criu/pie/restorer-threads.c, run by the leader once memory is in place */
+int rst_threads_start(struct rst_args *a);
+int rst_threads_wait_ready(struct rst_args *a);
 
 #endif /* CRIU_RESTORER_H */

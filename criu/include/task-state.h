@@ -33,6 +33,9 @@ struct rst_task_state;
 /* In the forked task, before the jump: fills ts and sets what /proc sets (oom, loginuid). */
 int rst_fill_task_state(const struct rst_ctx *ctx, const struct rst_task *t,
 			struct rst_task_state *ts);
+/* A thread's credentials from its core image (threads that differ from the leader). */
+struct rst_creds;
+int rst_creds_from_image(const CredsEntry *ce, struct rst_creds *c, pid_t pid);
 /* ptrace options the restored task is seized with (seccomp must not hit the restorer). */
 long rst_task_seize_opts(const struct rst_task *t);
 /*

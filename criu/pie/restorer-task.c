@@ -134,8 +134,7 @@ static int restore_posix_timers(const struct rst_task_state *ts, int pid)
 					  .notify = t->notify, .tid = t->notify_tid };
 		struct k_itimerspec its = { t->isec, t->insec, t->vsec, t->vnsec };
 
-		if (sev.tid)
-			sev.tid = pid;	/* one thread for now: the thread is the task */
+		/* SIGEV_THREAD_ID: every thread is back with its tid before timers are armed */
 		ret = create_timer(t, &sev, exact);
 		if (ret) {
 			ret = failed("timer_create", t->id, ret);
@@ -298,13 +297,10 @@ static int restore_caps(const struct rst_creds *c)
 	return 0;
 }
 
-static int restore_creds(const struct rst_task_state *ts)
+static int set_creds(const struct rst_creds *c)
 {
-	const struct rst_creds *c = &ts->creds;
 	long ret;
 
-	if (!ts->has_creds)
-		return 0;
 	ret = sys_setgroups(c->nr_groups, c->groups);
 	if (ret)
 		return failed("setgroups", c->nr_groups, ret);
@@ -324,6 +320,11 @@ static int restore_creds(const struct rst_task_state *ts)
 	return set_prctl(PR_SET_NO_NEW_PRIVS, c->no_new_privs ? 1 : -1, "PR_SET_NO_NEW_PRIVS");
 }
 
+static int restore_creds(const struct rst_task_state *ts)
+{
+	return ts->has_creds ? set_creds(&ts->creds) : 0;
+}
+
 int rst_apply_task_state(const struct rst_task_state *ts, int pid)
 {
 	int ret;
@@ -339,6 +340,29 @@ int rst_apply_task_state(const struct rst_task_state *ts, int pid)
 	/* a credential change resets both of these */
 	ret = ret ?: set_prctl(PR_SET_DUMPABLE, ts->dumpable, "PR_SET_DUMPABLE");
 	ret = ret ?: set_prctl(PR_SET_PDEATHSIG, ts->pdeath_sig, "PR_SET_PDEATHSIG");
+	if (ret)
+		return ret;
+	if (ts->seccomp_mode == 1) {
+		ret = sys_seccomp(SECCOMP_SET_MODE_STRICT, 0, NULL);
+		if (ret)
+			return failed("entering strict seccomp mode", 0, ret);
+	}
+	return 0;
+}
+
+/*
+ * A thread besides the leader: seccomp filters and credentials belong to each thread, so
+ * every thread installs the task's filters and then takes its own (or the leader's) creds.
+ */
+int rst_apply_thread_state(const struct rst_task_state *ts, const struct rst_creds *own)
+{
+	int ret;
+
+	ret = restore_filters(ts);
+	if (!ret && own)
+		ret = set_creds(own);
+	else if (!ret)
+		ret = restore_creds(ts);
 	if (ret)
 		return ret;
 	if (ts->seccomp_mode == 1) {

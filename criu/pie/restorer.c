@@ -255,14 +255,16 @@ COMPEL_EXPORT void __export_restore_task(struct rst_args *a)
 		rt_pr_err("fault injected: restorer\n");
 		goto out_fail;
 	}
-	if (set_signals(a) || set_thread(a) || rst_apply_task_state(&a->task, a->pid))
+	/* threads start while we still hold criu's credentials; the task's come last */
+	if (set_signals(a) || rst_threads_start(a) || set_thread(a) ||
+	    rst_threads_wait_ready(a) || rst_apply_task_state(&a->task, a->pid))
 		goto out_fail;
 
 	rt_pr_info("restorer: task %d is ready, stopping for criu\n", a->pid);
 	sys_close(a->log_fd);
 	rt_log_init(-1, 0);
 	/* criu resumes us past this stop and watches the sigreturn below. */
-	sys_kill(a->pid, RST_SIGSTOP);
+	sys_tgkill(a->pid, a->pid, RST_SIGSTOP);
 	sigreturn_to(a->sigframe);
 
 out_fail:

@@ -159,7 +159,7 @@ int rst_sigframe_build(void *buf, size_t size, const CoreEntry *core, uint64_t *
 	f->uc.uc_flags = RST_UC_SIGCONTEXT_SS | RST_UC_STRICT_RESTORE_SS;
 	if (probed.magic1)
 		f->uc.uc_flags |= RST_UC_FP_XSTATE;
-	f->uc.uc_sigmask = core->tc->blk_sigset;
+	f->uc.uc_sigmask = core->tc ? core->tc->blk_sigset : 0;	/* a thread has only its own */
 	if (tcore && tcore->has_blk_sigset)
 		f->uc.uc_sigmask = tcore->blk_sigset;
 	f->uc.ss_flags = SS_DISABLE_FLAG;
