@@ -5,8 +5,9 @@
  * Runs in the forked task. First every target range is reserved with PROT_NONE
  * placeholders over its free parts, so nothing criu maps from then on (including the
  * premapped copies and the restorer) can land there. Then each private VMA is mapped
- * somewhere else, read-write, and filled from pages-N.img with large preadv() calls that
- * land straight in place. The restorer later moves the copies to their final addresses.
+ * somewhere else, read-write, and filled from pages-N.img: anonymous ones by UFFDIO_COPY
+ * (restore-uffd.c), file-backed ones (or all, without userfaultfd) with large preadv()
+ * calls. The restorer later moves the copies to their final addresses.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -18,22 +19,16 @@
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
-#include <time.h>
 
 #include "image.h"
 #include "log.h"
 #include "restore-internal.h"
+#include "restore-uffd.h"
 #include "vma-status.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25
-#endif
-
-/* PMD size on x86-64: the unit of a transparent huge page. */
-#define HUGE_SIZE (2ul << 20)
 
 int rst_read_self_maps(struct rst_self_map **out, size_t *nr)
 {
@@ -142,27 +137,6 @@ static int reserve_targets(const MmEntry *mm)
 }
 
 /*
- * Map len bytes of anonymous memory at an address congruent to want modulo HUGE_SIZE, so
- * that huge pages built there stay huge when the restorer moves the area to want.
- */
-static void *map_congruent(uint64_t len, int prot, int flags, uint64_t want)
-{
-	uint64_t base, head, shift;
-	void *p;
-
-	p = mmap(NULL, len + HUGE_SIZE, prot, flags, -1, 0);
-	if (p == MAP_FAILED)
-		return p;
-	base = (uint64_t)(unsigned long)p;
-	shift = (want - base) & (HUGE_SIZE - 1);
-	head = base + shift;
-	if (shift)
-		munmap(p, shift);
-	munmap((void *)(unsigned long)(head + len), HUGE_SIZE - shift);
-	return (void *)(unsigned long)head;
-}
-
-/*
  * Premap read-write only what will be written (dumped pages) or is writable anyway: the
  * kernel marks a private mapping accountable (smaps "ac") once it was writable, and a
  * never-written read-only area must not come back marked.
@@ -184,10 +158,7 @@ static int premap_one(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_v
 	} else {
 		flags |= MAP_ANONYMOUS;
 	}
-	if (fd < 0 && len >= HUGE_SIZE && !(flags & MAP_GROWSDOWN))
-		p = map_congruent(len, prot, flags, v->start);
-	else
-		p = mmap(NULL, len, prot, flags, fd, fd < 0 ? 0 : v->pgoff);
+	p = mmap(NULL, len, prot, flags, fd, fd < 0 ? 0 : v->pgoff);
 	if (p == MAP_FAILED) {
 		pr_perror("Can't premap %#lx-%#lx", (long)v->start, (long)v->end);
 		if (fd >= 0)
@@ -340,12 +311,13 @@ struct fill_seg {
 	off_t off;
 	size_t len;
 	size_t vma;		/* index of the target VMA it lies in */
-	bool huge;		/* may be backed by huge pages */
+	bool anon;		/* private anonymous: UFFDIO_COPY may fill it */
 };
 
 struct fill_work {
 	int fd;
 	const char *path;
+	int uffd;		/* -1: preadv only */
 	struct fill_seg *segs;
 	size_t nr_segs;
 	size_t next;		/* next segment to take, shared by the fillers */
@@ -355,103 +327,53 @@ struct fill_work {
 #define FILL_SEG_MAX (16ul << 20)
 
 /*
- * Back the whole huge pages of a run of dumped pages with huge pages before the copy: one
- * fault and one collapse per 2 MiB instead of a fault per 4 KiB page, and the copy then
- * runs without a TLB miss per page, which is most of the fill time on a VM. MADV_COLLAPSE
- * leaves the VMA's flags alone (no "hg" appears) and needs one present page per 2 MiB. Only
- * whole runs of dumped pages get here, so the task's memory use stays what it was. Where it
- * fails (THP off, no free huge page) the 4 KiB path remains.
- *
- * A VM host may have taken back the guest's free 2 MiB blocks (free page reporting); then
- * each huge page costs more than the 4 KiB path, so the collapse goes by chunks and stops
- * once one of them runs slower than HUGE_MIN_RATE. Returns false once it stopped.
+ * Register the premapped copy of every VMA that gets pages copied in with UFFDIO_COPY.
+ * Without userfaultfd (or if registering fails) everything goes through preadv().
  */
-#define HUGE_CHUNK (64ul << 20)
-#define HUGE_MIN_RATE (1ul << 30)	/* bytes per second */
-#define HUGE_CALL_NS 2000000ul		/* what one call may cost on top */
-
-static uint64_t now_ns(void)
+static void uffd_setup(struct fill_work *w, const struct rst_mem *mem)
 {
-	struct timespec ts;
+	size_t i, last = (size_t)-1;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
+	w->uffd = rst_uffd_open();
+	for (i = 0; w->uffd >= 0 && i < w->nr_segs; i++) {
+		const struct rst_vma *v = &mem->vmas[w->segs[i].vma];
 
-static bool too_slow(uint64_t ns, uint64_t bytes)
-{
-	return ns > HUGE_CALL_NS && (ns - HUGE_CALL_NS) * HUGE_MIN_RATE > bytes * 1000000000ull;
-}
-
-static bool back_huge(void *dst, size_t len, uint64_t *done)
-{
-	uint64_t start = ((uint64_t)(unsigned long)dst + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1);
-	uint64_t end = ((uint64_t)(unsigned long)dst + len) & ~(HUGE_SIZE - 1);
-	uint64_t a, chunk, t0;
-
-	for (; start < end; start += chunk) {
-		chunk = end - start < HUGE_CHUNK ? end - start : HUGE_CHUNK;
-		t0 = now_ns();
-		for (a = start; a < start + chunk; a += HUGE_SIZE)
-			*(volatile char *)(unsigned long)a = 0;
-		if (madvise((void *)(unsigned long)start, chunk, MADV_COLLAPSE))
-			return false;
-		*done += chunk;
-		if (too_slow(now_ns() - t0, chunk))
-			return false;
+		if (!w->segs[i].anon || w->segs[i].vma == last)
+			continue;
+		last = w->segs[i].vma;
+		if (rst_uffd_register(w->uffd, (void *)(unsigned long)v->premap,
+				      v->end - v->start)) {
+			close(w->uffd);
+			w->uffd = -1;
+		}
 	}
-	return true;
 }
 
-/*
- * One collapse call per chunk of a run, before the fillers start: it takes the mmap lock
- * for writing, and small calls racing with the other filler's faults cost several times
- * more.
- */
-static void back_huge_runs(const struct fill_work *w)
-{
-	uint64_t done = 0, t0 = now_ns();
-	size_t i = 0, j;
-	bool ok = true;
-
-	while (ok && i < w->nr_segs) {
-		const struct fill_seg *s = &w->segs[i];
-		size_t len = s->len;
-
-		for (j = i + 1; j < w->nr_segs && w->segs[j].vma == s->vma &&
-		     (char *)s->dst + len == w->segs[j].dst; j++)
-			len += w->segs[j].len;
-		if (s->huge)
-			ok = back_huge(s->dst, len, &done);
-		i = j;
-	}
-	pr_info("%lu MiB backed by huge pages in %lu ms%s\n", (unsigned long)(done >> 20),
-		(unsigned long)((now_ns() - t0) / 1000000),
-		ok ? "" : "; they are slow or missing here, the rest gets 4 KiB pages");
-}
-
-static int fill_one(struct fill_work *w, const struct fill_seg *s)
+static int fill_one(struct fill_work *w, struct rst_uffd_stage *st, const struct fill_seg *s)
 {
 	struct iovec iov = { s->dst, s->len };
 	off_t off = s->off;
 
+	if (w->uffd >= 0 && s->anon)
+		return rst_uffd_fill(w->uffd, st, w->fd, w->path, s->dst, off, s->len);
 	return read_batch(w->fd, w->path, &iov, 1, &off);
 }
 
 static void *filler(void *arg)
 {
+	struct rst_uffd_stage st = {};
 	struct fill_work *w = arg;
 	size_t i;
 	int ret;
 
-	while ((i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED)) < w->nr_segs) {
-		ret = fill_one(w, &w->segs[i]);
-		if (ret) {
-			__atomic_store_n(&w->ret, ret, __ATOMIC_RELAXED);
-			__atomic_store_n(&w->next, w->nr_segs, __ATOMIC_RELAXED);
-			break;
-		}
+	ret = w->uffd >= 0 ? rst_uffd_stage_init(&st) : 0;
+	while (!ret && (i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED)) < w->nr_segs)
+		ret = fill_one(w, &st, &w->segs[i]);
+	if (ret) {
+		__atomic_store_n(&w->ret, ret, __ATOMIC_RELAXED);
+		__atomic_store_n(&w->next, w->nr_segs, __ATOMIC_RELAXED);
 	}
+	rst_uffd_stage_fini(&st);
 	return NULL;
 }
 
@@ -476,20 +398,9 @@ static int add_seg(struct fill_work *w, size_t *cap, const struct fill_seg *seg)
 	return 0;
 }
 
-/*
- * Huge pages only where the program could have had them too: private anonymous memory that
- * is not a stack, not marked MADV_NOHUGEPAGE, in a task without PR_SET_THP_DISABLE, and
- * premapped at an address the restorer can move without splitting them.
- */
-static bool huge_ok(const MmEntry *mm, const VmaEntry *v, const struct rst_vma *rv)
+static bool anon_private(const VmaEntry *v)
 {
-	if (!(v->status & VMA_ANON_PRIVATE) || (v->status & VMA_FILE_PRIVATE))
-		return false;
-	if ((v->flags & MAP_GROWSDOWN) || (rv->madv & (1ull << MADV_NOHUGEPAGE)))
-		return false;
-	if (mm->has_thp_disabled && mm->thp_disabled)
-		return false;
-	return ((rv->premap - rv->start) & (HUGE_SIZE - 1)) == 0;
+	return (v->status & VMA_ANON_PRIVATE) && !(v->status & VMA_FILE_PRIVATE);
 }
 
 /* Cut every pagemap entry into segments of at most FILL_SEG_MAX inside one VMA. */
@@ -516,7 +427,7 @@ static int plan_fill(struct fill_work *w, const struct rst_task *t, struct rst_m
 				.off = off,
 				.len = chunk_end - addr,
 				.vma = vi,
-				.huge = huge_ok(t->mm, t->mm->vmas[vi], v),
+				.anon = anon_private(t->mm->vmas[vi]),
 			};
 			ret = add_seg(w, &cap, &seg);
 			if (ret)
@@ -536,19 +447,21 @@ static int plan_fill(struct fill_work *w, const struct rst_task *t, struct rst_m
  */
 static int fill_from(int fd, const char *path, const struct rst_task *t, struct rst_mem *mem)
 {
-	struct fill_work w = { .fd = fd, .path = path };
+	struct fill_work w = { .fd = fd, .path = path, .uffd = -1 };
 	pthread_t helper;
 	int ret, threaded;
 
 	ret = plan_fill(&w, t, mem);
 	if (ret)
 		goto out_free;
-	back_huge_runs(&w);
+	uffd_setup(&w, mem);
 	threaded = w.nr_segs > 1 && !pthread_create(&helper, NULL, filler, &w);
 	filler(&w);
 	if (threaded)
 		pthread_join(helper, NULL);
 	ret = w.ret;
+	if (w.uffd >= 0)
+		close(w.uffd);	/* unregisters: the task must not keep any trace of it */
 out_free:
 	free(w.segs);
 	return ret;

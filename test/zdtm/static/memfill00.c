@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * thp00: restore may back big anonymous areas with huge pages to go faster; that must not
- * show. Contents survive, pages never touched stay unpopulated (a hole inside a 2 MiB
- * window keeps that window in 4 KiB pages), VmFlags stay what they were (no "hg" appears,
- * "nh" stays), and an area marked MADV_NOHUGEPAGE gets no huge page.
+ * memfill00: restore fills big anonymous areas its own fast way (UFFDIO_COPY); that must
+ * not show. Contents survive, a page never touched stays unpopulated (memory use stays
+ * what it was), VmFlags stay what they were (no "um" left by userfaultfd, no "hg"; "nh"
+ * stays), and an area marked MADV_NOHUGEPAGE gets no huge page.
  */
 #include <stdint.h>
 #include <stdio.h>
