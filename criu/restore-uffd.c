@@ -19,7 +19,7 @@
 #include "log.h"
 #include "restore-uffd.h"
 
-#define STAGE_SIZE (2ul << 20)
+#define STAGE_SIZE (256ul << 10)
 
 int rst_uffd_open(void)
 {
