@@ -5,8 +5,9 @@
  * Runs in the forked task. First every target range is reserved with PROT_NONE
  * placeholders over its free parts, so nothing criu maps from then on (including the
  * premapped copies and the restorer) can land there. Then each private VMA is mapped
- * somewhere else, read-write, and filled from pages-N.img with large preadv() calls that
- * land straight in place. The restorer later moves the copies to their final addresses.
+ * somewhere else, read-write, and filled from pages-N.img: anonymous ones by UFFDIO_COPY
+ * (restore-uffd.c), file-backed ones (or all, without userfaultfd) with large preadv()
+ * calls. The restorer later moves the copies to their final addresses.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -22,6 +23,7 @@
 #include "image.h"
 #include "log.h"
 #include "restore-internal.h"
+#include "restore-uffd.h"
 #include "vma-status.h"
 
 #ifndef MADV_POPULATE_WRITE
@@ -317,11 +319,14 @@ struct fill_seg {
 	void *dst;
 	off_t off;
 	size_t len;
+	size_t vma;		/* index of the target VMA it lies in */
+	bool anon;		/* private anonymous: UFFDIO_COPY may fill it */
 };
 
 struct fill_work {
 	int fd;
 	const char *path;
+	int uffd;		/* -1: preadv only */
 	struct fill_seg *segs;
 	size_t nr_segs;
 	size_t next;		/* next segment to take, shared by the fillers */
@@ -330,38 +335,65 @@ struct fill_work {
 
 #define FILL_SEG_MAX (16ul << 20)
 
-static int fill_one(struct fill_work *w, const struct fill_seg *s)
+/*
+ * Register the premapped copy of every VMA that gets pages copied in with UFFDIO_COPY.
+ * Without userfaultfd (or if registering fails) everything goes through preadv().
+ */
+static void uffd_setup(struct fill_work *w, const struct rst_mem *mem)
+{
+	size_t i, last = (size_t)-1;
+
+	w->uffd = rst_uffd_open();
+	for (i = 0; w->uffd >= 0 && i < w->nr_segs; i++) {
+		const struct rst_vma *v = &mem->vmas[w->segs[i].vma];
+
+		if (!w->segs[i].anon || w->segs[i].vma == last)
+			continue;
+		last = w->segs[i].vma;
+		if (rst_uffd_register(w->uffd, (void *)(unsigned long)v->premap,
+				      v->end - v->start)) {
+			close(w->uffd);
+			w->uffd = -1;
+		}
+	}
+}
+
+static int fill_one(struct fill_work *w, struct rst_uffd_stage *st, const struct fill_seg *s)
 {
 	struct iovec iov = { s->dst, s->len };
 	off_t off = s->off;
 
+	if (w->uffd >= 0 && s->anon)
+		return rst_uffd_fill(w->uffd, st, w->fd, w->path, s->dst, off, s->len);
 	return read_batch(w->fd, w->path, &iov, 1, &off);
 }
 
 static void *filler(void *arg)
 {
+	struct rst_uffd_stage st = {};
 	struct fill_work *w = arg;
 	size_t i;
 	int ret;
 
-	while ((i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED)) < w->nr_segs) {
-		ret = fill_one(w, &w->segs[i]);
-		if (ret) {
-			__atomic_store_n(&w->ret, ret, __ATOMIC_RELAXED);
-			__atomic_store_n(&w->next, w->nr_segs, __ATOMIC_RELAXED);
-			break;
-		}
+	ret = w->uffd >= 0 ? rst_uffd_stage_init(&st) : 0;
+	while (!ret && (i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED)) < w->nr_segs)
+		ret = fill_one(w, &st, &w->segs[i]);
+	if (ret) {
+		__atomic_store_n(&w->ret, ret, __ATOMIC_RELAXED);
+		__atomic_store_n(&w->next, w->nr_segs, __ATOMIC_RELAXED);
 	}
+	rst_uffd_stage_fini(&st);
 	return NULL;
 }
 
-static int add_seg(struct fill_work *w, size_t *cap, void *dst, off_t off, size_t len)
+static int add_seg(struct fill_work *w, size_t *cap, const struct fill_seg *seg)
 {
+	struct fill_seg *last = w->nr_segs ? &w->segs[w->nr_segs - 1] : NULL;
 	struct fill_seg *n;
 
-	if (w->nr_segs && (char *)w->segs[w->nr_segs - 1].dst + w->segs[w->nr_segs - 1].len ==
-	    (char *)dst && w->segs[w->nr_segs - 1].len + len <= FILL_SEG_MAX) {
-		w->segs[w->nr_segs - 1].len += len;
+	if (last && last->vma == seg->vma && (char *)last->dst + last->len == seg->dst &&
+	    last->len + seg->len <= FILL_SEG_MAX) {
+		last->len += seg->len;
 		return 0;
 	}
 	if (w->nr_segs == *cap) {
@@ -371,8 +403,13 @@ static int add_seg(struct fill_work *w, size_t *cap, void *dst, off_t off, size_
 			return -ENOMEM;
 		w->segs = n;
 	}
-	w->segs[w->nr_segs++] = (struct fill_seg){ dst, off, len };
+	w->segs[w->nr_segs++] = *seg;
 	return 0;
+}
+
+static bool anon_private(const VmaEntry *v)
+{
+	return (v->status & VMA_ANON_PRIVATE) && !(v->status & VMA_FILE_PRIVATE);
 }
 
 /* Cut every pagemap entry into segments of at most FILL_SEG_MAX inside one VMA. */
@@ -387,17 +424,25 @@ static int plan_fill(struct fill_work *w, const struct rst_task *t, struct rst_m
 		uint64_t end = addr + (uint64_t)t->pagemap[i]->nr_pages * RST_PAGE_SIZE;
 
 		while (addr < end) {
-			const struct rst_vma *v = &mem->vmas[vma_index(mem, addr)];
+			size_t vi = vma_index(mem, addr);
+			const struct rst_vma *v = &mem->vmas[vi];
 			uint64_t chunk_end = end < v->end ? end : v->end;
-			void *dst = (void *)(unsigned long)(v->premap + (addr - v->start));
+			struct fill_seg seg;
 
 			if (chunk_end - addr > FILL_SEG_MAX)
 				chunk_end = addr + FILL_SEG_MAX;
-			ret = add_seg(w, &cap, dst, off, chunk_end - addr);
+			seg = (struct fill_seg){
+				.dst = (void *)(unsigned long)(v->premap + (addr - v->start)),
+				.off = off,
+				.len = chunk_end - addr,
+				.vma = vi,
+				.anon = anon_private(t->mm->vmas[vi]),
+			};
+			ret = add_seg(w, &cap, &seg);
 			if (ret)
 				return ret;
-			mem->pages_restored += (chunk_end - addr) / RST_PAGE_SIZE;
-			off += chunk_end - addr;
+			mem->pages_restored += seg.len / RST_PAGE_SIZE;
+			off += seg.len;
 			addr = chunk_end;
 		}
 	}
@@ -411,18 +456,21 @@ static int plan_fill(struct fill_work *w, const struct rst_task *t, struct rst_m
  */
 static int fill_from(int fd, const char *path, const struct rst_task *t, struct rst_mem *mem)
 {
-	struct fill_work w = { .fd = fd, .path = path };
+	struct fill_work w = { .fd = fd, .path = path, .uffd = -1 };
 	pthread_t helper;
 	int ret, threaded;
 
 	ret = plan_fill(&w, t, mem);
 	if (ret)
 		goto out_free;
+	uffd_setup(&w, mem);
 	threaded = w.nr_segs > 1 && !pthread_create(&helper, NULL, filler, &w);
 	filler(&w);
 	if (threaded)
 		pthread_join(helper, NULL);
 	ret = w.ret;
+	if (w.uffd >= 0)
+		close(w.uffd);	/* unregisters: the task must not keep any trace of it */
 out_free:
 	free(w.segs);
 	return ret;

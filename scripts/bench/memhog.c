@@ -34,7 +34,7 @@ int main(int argc, char **argv)
 {
 	uint64_t *mem, x = 0x9e3779b97f4a7c15ull, sum;
 	size_t size, words, i;
-	sigset_t none;
+	sigset_t none, term;
 	FILE *f;
 
 	if (argc != 3) {
@@ -53,6 +53,13 @@ int main(int argc, char **argv)
 		mem[i] = x;
 	}
 	sum = checksum(mem, words);
+	/*
+	 * SIGTERM stays blocked outside sigsuspend(): one that came between the check of
+	 * got_term and the call would otherwise leave us waiting forever.
+	 */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, NULL);
 	signal(SIGTERM, on_term);
 	f = fopen(argv[2], "w");
 	if (!f)
