@@ -122,6 +122,25 @@ out:
 	return ret;
 }
 
+/* Dump reads each thread's rseq registration with PTRACE_GET_RSEQ_CONFIGURATION. */
+static int probe_rseq_conf(void)
+{
+	struct { uint64_t area; uint32_t len, flags, sig; } conf;
+	pid_t pid = spawn_sleeper();
+	int status, ret = -1;
+
+	if (pid < 0)
+		return -1;
+	if (ptrace(PTRACE_SEIZE, pid, 0, 0) || ptrace(PTRACE_INTERRUPT, pid, 0, 0) ||
+	    waitpid(pid, &status, __WALL) != pid)
+		goto out;
+	ret = ptrace(0x420f /* PTRACE_GET_RSEQ_CONFIGURATION */, pid, sizeof(conf), &conf) ==
+			      sizeof(conf) ? 0 : -1;
+out:
+	reap(pid);
+	return ret;
+}
+
 /* clone3 with set_tid: a child at a chosen pid (the pid of a child we just reaped). */
 static int probe_clone3_set_tid(void)
 {
@@ -263,7 +282,7 @@ static const struct probe features[] = {
 	{ "network_lock_nftables", NULL, "network locking is not implemented yet" },
 	{ "kcmp_epoll", probe_kcmp_epoll, "" },
 	{ "timerfd", probe_timerfd, "" },
-	{ "get_rseq_conf", NULL, "rseq is not implemented yet" },
+	{ "get_rseq_conf", probe_rseq_conf, "" },
 };
 
 static int check_feature(const char *name)

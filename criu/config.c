@@ -134,6 +134,9 @@ static void scan_cli(int argc, char **argv, bool *no_default, const char **confi
 	}
 }
 
+/* The parsed options point into the built argv: it lives as long as criu. */
+static char **built_argv;
+
 int config_build_argv(int argc, char **argv, int *out_argc, char ***out_argv)
 {
 	struct argv_buf a = { 0 };
@@ -160,6 +163,7 @@ int config_build_argv(int argc, char **argv, int *out_argc, char ***out_argv)
 		free(a.v);	/* the words are small and criu exits on this error */
 		return ret;
 	}
+	built_argv = a.v;
 	*out_argc = a.n;
 	*out_argv = a.v;
 	return 0;

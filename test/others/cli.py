@@ -138,7 +138,7 @@ def test_check_feature():
     r = criu("check", "--feature", "clone3_set_tid")
     check(r.returncode == 0 and "is supported" in r.stdout, "check --feature supported",
           r.stdout + r.stderr)
-    for name in ("timerfd", "kcmp_epoll", "loginuid"):
+    for name in ("timerfd", "kcmp_epoll", "loginuid", "get_rseq_conf"):
         r = criu("check", "--feature", name)
         check(r.returncode == 0 and "is supported" in r.stdout, "check --feature " + name,
               r.stdout + r.stderr)

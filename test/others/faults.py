@@ -51,6 +51,16 @@ def verdict(test, pid):
     return "; ".join(problems)
 
 
+def settled_state(pid, want):
+    """The task's state once a stop queued at detach has taken effect (it is asynchronous)."""
+    end = time.time() + 2
+    state = zdtm.proc_state(pid)
+    while want and state != want and state is not None and time.time() < end:
+        time.sleep(0.02)
+        state = zdtm.proc_state(pid)
+    return state
+
+
 def dump_fault(fault, stopped):
     name = "dump fails at %s%s" % (fault, " (-s)" if stopped else "")
     test, pid = fresh_test(fault)
@@ -59,7 +69,7 @@ def dump_fault(fault, stopped):
         opts = ["-s"] if stopped else []
         r = criu(["dump", "-t", str(pid), "-D", test.dump_dir, "-v4", "-o", "dump.log"] +
                  opts, fault)
-        state = zdtm.proc_state(pid)
+        state = settled_state(pid, "T" if stopped else None)
         why = []
         if r.returncode == 0:
             why.append("dump succeeded")
