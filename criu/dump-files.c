@@ -25,20 +25,6 @@
 #include "log.h"
 #include "proc-parse.h"
 
-/* One fd seen so far: what a later dup of it would share. */
-struct seen_fd {
-	dev_t dev;
-	ino_t ino;
-	int fd;
-	uint32_t id;
-	FdTypes type;
-};
-
-struct fd_walk {
-	struct seen_fd *seen;
-	size_t nr, cap;
-};
-
 const char *fdinfo_field(const char *fdinfo, const char *key)
 {
 	size_t len = strlen(key);
@@ -189,7 +175,10 @@ static int fdt_add(struct fd_table *t, int fd, uint32_t id, FdTypes type, bool c
 	return 0;
 }
 
-/* An earlier fd on the same open file description (dup, or fork-inherited), or NULL. */
+/*
+ * An earlier fd on the same open file description, in this task (dup) or in another one of
+ * the tree (inherited over fork, passed over a socket), or NULL: one FileEntry for both.
+ */
 static const struct seen_fd *find_dup(const struct fd_walk *w, const struct fd_parms *p)
 {
 	size_t i;
@@ -199,7 +188,7 @@ static const struct seen_fd *find_dup(const struct fd_walk *w, const struct fd_p
 
 		if (s->ino != p->st.st_ino || s->dev != p->st.st_dev)
 			continue;
-		if (syscall(SYS_kcmp, p->pid, p->pid, KCMP_FILE, s->fd, p->fd) == 0)
+		if (syscall(SYS_kcmp, s->pid, p->pid, KCMP_FILE, s->fd, p->fd) == 0)
 			return s;
 	}
 	return NULL;
@@ -216,7 +205,7 @@ static int remember_fd(struct fd_walk *w, const struct fd_parms *p, uint32_t id,
 		w->seen = n;
 		w->cap = cap;
 	}
-	w->seen[w->nr++] = (struct seen_fd){ p->st.st_dev, p->st.st_ino, p->fd, id, type };
+	w->seen[w->nr++] = (struct seen_fd){ p->st.st_dev, p->st.st_ino, p->pid, p->fd, id, type };
 	return 0;
 }
 
@@ -242,7 +231,7 @@ static const char *kind_name(const struct fd_parms *p, char *buf, size_t len)
 static int dump_new_file(struct dump_ctx *dc, struct fd_parms *p, const struct fd_handler *h,
 			 uint32_t *id)
 {
-	FileEntry *fe = files_new(&dc->files, h->type);
+	FileEntry *fe = files_new(dc->files, h->type);
 
 	if (!fe)
 		return -ENOMEM;
@@ -270,7 +259,8 @@ static int dump_one_fd(struct dump_ctx *dc, struct fd_walk *w, struct fd_parms *
 	p->flags &= ~O_CLOEXEC;
 	dup = find_dup(w, p);
 	if (dup) {
-		pr_debug("fd %d shares file id %u with fd %d\n", p->fd, dup->id, dup->fd);
+		pr_debug("fd %d shares file id %u with fd %d of task %d\n", p->fd, dup->id,
+			 dup->fd, dup->pid);
 		return fdt_add(&dc->fdt, p->fd, dup->id, dup->type, cloexec);
 	}
 	h = fd_handler_pick(p);
@@ -362,15 +352,14 @@ static int list_fds(pid_t pid, int **fds, size_t *nr)
 
 static int collect_fds(struct dump_ctx *dc)
 {
-	struct fd_walk w = {};
+	struct fd_walk *w = &dc->tree->seen_fds;
 	size_t i, nr;
 	int *fds, ret;
 
 	ret = list_fds(dc->pid, &fds, &nr);
 	for (i = 0; !ret && i < nr; i++)
-		ret = collect_one_fd(dc, &w, fds[i]);
+		ret = collect_one_fd(dc, w, fds[i]);
 	free(fds);
-	free(w.seen);
 	if (!ret)
 		qsort(dc->fdt.fds, dc->fdt.nr, sizeof(dc->fdt.fds[0]), cmp_fd);
 	return ret;
@@ -399,7 +388,7 @@ static int collect_link(struct dump_ctx *dc, const char *what, uint32_t flags, u
 		       target);
 		return -EOPNOTSUPP;
 	}
-	return files_add(&dc->files, target, flags, 0, &st, id);
+	return files_add(dc->files, target, flags, 0, &st, id);
 }
 
 int collect_task_files(struct dump_ctx *dc)
@@ -417,7 +406,7 @@ FownEntry *dump_fd_fown(struct dump_ctx *dc, size_t fdt_index)
 {
 	const FdinfoEntry *e = &dc->fdt.fds[fdt_index];
 	const struct fd_handler *h = fd_handler_of(e->type);
-	FileEntry *fe = files_find(&dc->files, e->id);
+	FileEntry *fe = files_find(dc->files, e->id);
 
 	if (!h || !fe || !h->fown)
 		return NULL;
@@ -430,7 +419,7 @@ static int write_fdinfo_image(struct dump_ctx *dc)
 	size_t i;
 	int ret = 0;
 
-	img = open_image_at(dc->dfd, CR_FD_FDINFO, O_DUMP, task_files_id());
+	img = open_image_at(dc->dfd, CR_FD_FDINFO, O_DUMP, task_files_id(dc));
 	if (!img)
 		return -EIO;
 	for (i = 0; !ret && i < dc->fdt.nr; i++)
@@ -438,34 +427,41 @@ static int write_fdinfo_image(struct dump_ctx *dc)
 	return close_image(img) ?: ret;
 }
 
-static int write_file_entries(struct dump_ctx *dc)
+/* files.img: once per dump, after every task's files are in the table */
+int write_file_entries(struct dump_tree *dt)
 {
 	struct cr_img *img;
 	size_t i;
 	int ret = 0;
 
-	img = open_image_at(dc->dfd, CR_FD_FILES, O_DUMP, 0);
+	img = open_image_at(dt->dfd, CR_FD_FILES, O_DUMP, 0);
 	if (!img)
 		return -EIO;
-	for (i = 0; !ret && i < dc->files.nr; i++)
-		ret = pb_write_one(img, &dc->files.files[i]->base);
+	for (i = 0; !ret && i < dt->files.nr; i++)
+		ret = pb_write_one(img, &dt->files.files[i]->base);
 	return close_image(img) ?: ret;
 }
 
 int write_files_images(struct dump_ctx *dc)
 {
-	return write_file_entries(dc) ?: write_fdinfo_image(dc);
+	return write_fdinfo_image(dc);
 }
 
 void free_file_tables(struct dump_ctx *dc)
 {
+	free(dc->fdt.fds);
+	memset(&dc->fdt, 0, sizeof(dc->fdt));
+}
+
+void free_tree_files(struct dump_tree *dt)
+{
 	size_t i;
 
-	for (i = 0; i < dc->files.nr; i++)
-		protobuf_c_message_free_unpacked(&dc->files.files[i]->base, NULL);
-	free(dc->files.files);
-	free(dc->fdt.fds);
-	files_dump_state_fini(&dc->fstate);
-	memset(&dc->files, 0, sizeof(dc->files));
-	memset(&dc->fdt, 0, sizeof(dc->fdt));
+	for (i = 0; i < dt->files.nr; i++)
+		protobuf_c_message_free_unpacked(&dt->files.files[i]->base, NULL);
+	free(dt->files.files);
+	files_dump_state_fini(&dt->fstate);
+	free(dt->seen_fds.seen);
+	memset(&dt->files, 0, sizeof(dt->files));
+	memset(&dt->seen_fds, 0, sizeof(dt->seen_fds));
 }

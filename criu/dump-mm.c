@@ -106,7 +106,7 @@ static int add_file_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry
 	v->has_fdflags = 1;
 	v->status |= pv->shared ? VMA_FILE_SHARED : VMA_FILE_PRIVATE;
 	v->flags = pv->shared ? MAP_SHARED : MAP_PRIVATE;
-	return files_add(&dc->files, pv->path, flags, 0, &st, (uint32_t *)&v->shmid);
+	return files_add(dc->files, pv->path, flags, 0, &st, (uint32_t *)&v->shmid);
 }
 
 static int classify_special(const struct proc_vma *pv, VmaEntry *v)

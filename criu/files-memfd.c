@@ -102,7 +102,7 @@ static int dump_content(struct dump_ctx *dc, int fd, uint32_t shmid, uint64_t si
 static int write_inode(struct dump_ctx *dc, const struct fd_parms *p, uint32_t inode_id)
 {
 	MemfdInodeEntry ie = MEMFD_INODE_ENTRY__INIT;
-	struct files_dump_state *fs = &dc->fstate;
+	struct files_dump_state *fs = dc->fstate;
 	char *name = link_path(p->link + 7);
 	int fd, seals, ret;
 
@@ -133,7 +133,7 @@ static int write_inode(struct dump_ctx *dc, const struct fd_parms *p, uint32_t i
 
 static int memfd_inode_id(struct dump_ctx *dc, const struct fd_parms *p, uint32_t *id)
 {
-	struct files_dump_state *fs = &dc->fstate;
+	struct files_dump_state *fs = dc->fstate;
 	struct memfd_seen *n;
 	size_t i;
 

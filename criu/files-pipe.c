@@ -129,7 +129,7 @@ out:
 /* Save the pipe's data the first time one of its ends is met. */
 static int dump_data_once(struct dump_ctx *dc, const struct fd_parms *p, bool fifo)
 {
-	struct files_dump_state *fs = &dc->fstate;
+	struct files_dump_state *fs = dc->fstate;
 	struct cr_img **img = fifo ? &fs->fifo_data : &fs->pipes_data;
 	uint64_t *n;
 
@@ -190,7 +190,7 @@ static int fifo_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *f
 		return -EOPNOTSUPP;
 	}
 	ret = check_pipe_flags(p);
-	ret = ret ?: files_add(&dc->files, p->link, p->flags, 0, &p->st, &regf_id);
+	ret = ret ?: files_add(dc->files, p->link, p->flags, 0, &p->st, &regf_id);
 	if (ret)
 		return ret;
 	fi->id = fe->id;

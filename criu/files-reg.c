@@ -142,7 +142,7 @@ static int write_ghost_image(struct dump_ctx *dc, const struct fd_parms *p, uint
 static int ghost_id(struct dump_ctx *dc, const struct fd_parms *p, const char *path,
 		    uint32_t *gid)
 {
-	struct files_dump_state *fs = &dc->fstate;
+	struct files_dump_state *fs = dc->fstate;
 	struct ghost_seen *n;
 	size_t i;
 	int ret;
@@ -173,7 +173,7 @@ static int ghost_id(struct dump_ctx *dc, const struct fd_parms *p, const char *p
 int dump_ghost_file(struct dump_ctx *dc, const struct fd_parms *p, uint32_t file_id)
 {
 	RemapFilePathEntry rpe = REMAP_FILE_PATH_ENTRY__INIT;
-	struct files_dump_state *fs = &dc->fstate;
+	struct files_dump_state *fs = dc->fstate;
 	char *path = link_path(p->link);
 	uint32_t gid;
 	int ret;

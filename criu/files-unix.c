@@ -363,7 +363,7 @@ static int check_cmsgs(struct msghdr *mh, uint32_t ino)
 
 static int write_packet(struct dump_ctx *dc, uint32_t id, const char *buf, size_t len)
 {
-	struct files_dump_state *fs = &dc->fstate;
+	struct files_dump_state *fs = dc->fstate;
 	SkPacketEntry pe = SK_PACKET_ENTRY__INIT;
 	int ret;
 
