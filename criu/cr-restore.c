@@ -102,10 +102,10 @@ static void close_channel(struct rst_channel *ch)
 static int make_room_for_fds(struct rst_ctx *ctx, const struct rst_task *t)
 {
 	/* main.c owns images_dfd: take a copy; the task closes the original */
-	if (ctx->dfd <= t->max_fd) {
-		ctx->dfd = fcntl(ctx->dfd, F_DUPFD_CLOEXEC, t->max_fd + 1);
+	if (ctx->dfd <= ctx->fd_top) {
+		ctx->dfd = fcntl(ctx->dfd, F_DUPFD_CLOEXEC, ctx->fd_top + 1);
 		if (ctx->dfd < 0) {
-			pr_perror("Can't move the images directory fd above %d", t->max_fd);
+			pr_perror("Can't move the images directory fd above %d", ctx->fd_top);
 			ctx->dfd = ctx->ro->images_dfd;
 			return -errno;
 		}
@@ -120,7 +120,8 @@ static int make_room_for_fds(struct rst_ctx *ctx, const struct rst_task *t)
 /* The task gets its own fd numbers, fd 2 included: the log moves above all of them. */
 static int task_log_fd(const struct rst_ctx *ctx, const struct rst_task *t)
 {
-	int ret = ctx->ro->log_pid ? log_split_per_pid(t->max_fd + 1) : log_move_fd(t->max_fd + 1);
+	int top = ctx->fd_top + 1;
+	int ret = ctx->ro->log_pid ? log_split_per_pid(top) : log_move_fd(top);
 
 	if (ret) {
 		pr_err("Can't move criu's log fd above the task's fds: %d\n", ret);
@@ -138,17 +139,22 @@ static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
 	char c;
 	int ret;
 
-	if (read(ch->go[0], &c, 1) != 1)
+	/* the root waits until criu traces it; its descendants are traced from birth */
+	if (!t->pstree->ppid && read(ch->go[0], &c, 1) != 1)
 		return -ECANCELED;	/* criu gave up on us */
 	ret = rst_restore_session(ctx, t);
 	if (ret)
 		return ret;
+	if (rst_task_is_zombie(t))
+		rst_become_zombie(ctx, t);
 	keep[0] = task_log_fd(ctx, t);
 	if (keep[0] < 0)
 		return keep[0];
-	ret = rst_close_foreign_fds(keep, 3);
+	ret = rst_close_inherited(ctx, keep, 3);
 	if (!ret)
 		ret = rst_restore_fds(ctx, t);
+	if (!ret)
+		ret = rst_fork_children(ctx, t, ch);
 	if (!ret)
 		ret = rst_restore_fs(ctx, t);
 	if (!ret && fault_injected("restore-premap"))
@@ -172,16 +178,18 @@ static void __attribute__((noreturn)) task_main(const struct rst_ctx *ctx,
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	log_set_pid_prefix(1);
-	close(ch->go[1]);
-	close(ch->report[0]);
+	if (!t->pstree->ppid) {
+		close(ch->go[1]);
+		close(ch->report[0]);
+	}
 	task_rebuild(ctx, t, ch);
 	pr_err("Restoring task %d failed\n", t->pid);
 	_exit(1);
 }
 
 /* clone3 with set_tid: the only way to get the dumped pid back without races. */
-static pid_t fork_with_pid(const struct rst_ctx *ctx, const struct rst_task *t,
-			   const struct rst_channel *ch)
+pid_t rst_fork_with_pid(const struct rst_ctx *ctx, const struct rst_task *t,
+			const struct rst_channel *ch)
 {
 	pid_t want = t->pid;
 	struct clone_args args = {
@@ -315,27 +323,6 @@ static int remove_restorer(pid_t pid, const struct rst_report *rep)
 	return rst_release_signals(pid, mask) ?: set_regs(pid, &prog);
 }
 
-/* Wait for the restorer's stop (or the task's failure) and read the task's report. */
-static int wait_restorer(pid_t pid, const struct rst_channel *ch, struct rst_report *rep)
-{
-	int status, ret;
-	ssize_t n;
-
-	ret = wait_task(pid, &status);
-	if (ret)
-		return ret;
-	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGSTOP || status >> 16) {
-		explain_status(pid, status, "while it rebuilt itself");
-		return -ECHILD;
-	}
-	n = read(ch->report[0], rep, sizeof(*rep));
-	if (n != sizeof(*rep)) {
-		pr_err("Task %d stopped without reporting its restorer area\n", pid);
-		return -EPROTO;
-	}
-	return 0;
-}
-
 static int seize_task(pid_t pid, long opts)
 {
 	if (ptrace(PTRACE_SEIZE, pid, 0, opts)) {
@@ -392,44 +379,178 @@ static int write_stats(const struct rst_ctx *ctx)
 	return ret;
 }
 
-/* Fork the task, seize it, let it rebuild itself, remove the restorer. Returns its pid. */
-static pid_t restore_root(struct rst_ctx *ctx, struct rst_task *t, uint64_t start)
+/* criu's view of one task while the tree rebuilds itself */
+struct rst_watch {
+	bool seen;			/* criu met it: it exists, it may be killed */
+	bool reported, stopped;
+	struct rst_report rep;
+};
+
+static int task_index(const struct rst_ctx *ctx, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nr_tasks; i++)
+		if (ctx->tasks[i].pid == pid)
+			return i;
+	return -1;
+}
+
+/* Reports come in any order on the one pipe: file each under its task until i's is in. */
+static int read_report(const struct rst_ctx *ctx, const struct rst_channel *ch,
+		       struct rst_watch *w, int i)
+{
+	struct rst_report rep;
+	int j;
+
+	while (!w[i].reported) {
+		if (read(ch->report[0], &rep, sizeof(rep)) != sizeof(rep)) {
+			pr_err("Task %d stopped without reporting its restorer area\n",
+			       ctx->tasks[i].pid);
+			return -EPROTO;
+		}
+		j = task_index(ctx, rep.pid);
+		if (j < 0) {
+			pr_err("A report came from unknown task %lld\n", (long long)rep.pid);
+			return -EPROTO;
+		}
+		w[j].rep = rep;
+		w[j].reported = true;
+	}
+	return 0;
+}
+
+static int ptrace_resume(int req, pid_t pid, long data)
+{
+	if (ptrace(req, pid, 0, data)) {
+		pr_perror("Can't resume restored task %d", pid);
+		return -errno;
+	}
+	return 0;
+}
+
+/* A new task stops once, traced from birth: give it its own options, or let a zombie go. */
+static int new_task_stop(const struct rst_ctx *ctx, const struct rst_task *t)
+{
+	long opts = rst_task_seize_opts(t) | PTRACE_O_TRACEFORK;
+
+	if (rst_task_is_zombie(t))
+		return ptrace_resume(PTRACE_DETACH, t->pid, 0);
+	if (ptrace(PTRACE_SETOPTIONS, t->pid, 0, opts)) {
+		pr_perror("Can't set ptrace options of restored task %d", t->pid);
+		return -errno;
+	}
+	return ptrace_resume(PTRACE_CONT, t->pid, 0);
+}
+
+/* One stop of any task of the tree; returns 1 when it is a restorer's final stop. */
+static int handle_stop(const struct rst_ctx *ctx, const struct rst_channel *ch,
+		       struct rst_watch *w, int i, int status)
+{
+	const struct rst_task *t = &ctx->tasks[i];
+	int ev = status >> 16, sig = WSTOPSIG(status), ret;
+
+	if (ev == PTRACE_EVENT_FORK)
+		return ptrace_resume(PTRACE_CONT, t->pid, 0);
+	if (ev == PTRACE_EVENT_STOP)
+		return new_task_stop(ctx, t);
+	if (ev || sig != SIGSTOP)	/* not ours: the task gets it as it would have */
+		return ptrace_resume(PTRACE_CONT, t->pid, ev ? 0 : sig);
+	ret = read_report(ctx, ch, w, i);
+	if (ret)
+		return ret;
+	w[i].stopped = true;
+	return 1;
+}
+
+/* Until every live task stopped in its restorer; any task dying fails the restore. */
+static int wait_tree(const struct rst_ctx *ctx, const struct rst_channel *ch,
+		     struct rst_watch *w)
+{
+	size_t left = 0, k;
+	int status, ret, i;
+	pid_t pid;
+
+	for (k = 0; k < ctx->nr_tasks; k++)
+		left += !rst_task_is_zombie(&ctx->tasks[k]);
+	while (left) {
+		pid = waitpid(-1, &status, __WALL);
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid < 0) {
+			pr_perror("Can't wait for the restored tasks");
+			return -errno;
+		}
+		i = task_index(ctx, pid);
+		if (i < 0) {
+			pr_err("Unexpected task %d stopped while the tree was restored\n", pid);
+			return -ECHILD;
+		}
+		w[i].seen = true;
+		if (!WIFSTOPPED(status)) {
+			explain_status(pid, status, "while it rebuilt itself");
+			return -ECHILD;
+		}
+		ret = handle_stop(ctx, ch, w, i, status);
+		if (ret < 0)
+			return ret;
+		left -= ret;
+	}
+	return 0;
+}
+
+/* Any failure: every task criu knows exists dies (the others die with criu: EXITKILL). */
+static void kill_tree(const struct rst_ctx *ctx, const struct rst_watch *w)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nr_tasks; i++)
+		if (w[i].seen || !i)
+			kill(ctx->tasks[i].pid, SIGKILL);
+	waitpid(ctx->tasks[0].pid, NULL, __WALL);
+}
+
+/* Fork the root, let the tree rebuild itself, remove every restorer. Returns the root pid. */
+static pid_t restore_tree(struct rst_ctx *ctx, struct rst_watch *w, uint64_t start)
 {
 	struct rst_channel ch = { { -1, -1 }, { -1, -1 } };
-	struct rst_report rep;
-	pid_t pid = -1;
+	struct rst_task *root = &ctx->tasks[0];
+	size_t i;
+	pid_t pid;
 	int ret;
 
-	ret = make_room_for_fds(ctx, t);
+	ret = make_room_for_fds(ctx, root);
 	if (!ret)
-		ret = open_channel(&ch, t->max_fd);
+		ret = open_channel(&ch, ctx->fd_top);
 	if (ret)
 		goto out_close;
-	pid = fork_with_pid(ctx, t, &ch);
+	pid = rst_fork_with_pid(ctx, root, &ch);
 	if (pid < 0)
 		goto out_close;
+	w[0].seen = true;
 	close(ch.go[0]);
 	close(ch.report[1]);
 	ch.go[0] = ch.report[1] = -1;
 
-	ret = seize_task(pid, rst_task_seize_opts(t));
+	ret = seize_task(pid, rst_task_seize_opts(root) | PTRACE_O_TRACEFORK);
 	if (!ret && write(ch.go[1], "g", 1) != 1)
 		ret = -EPIPE;
 	ctx->stats.forking_time = rst_now_usec() - start;
 	if (!ret)
-		ret = wait_restorer(pid, &ch, &rep);
-	if (!ret)
-		ret = remove_restorer(pid, &rep);
+		ret = wait_tree(ctx, &ch, w);
+	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
+		if (rst_task_is_zombie(&ctx->tasks[i]))
+			continue;
+		ret = remove_restorer(ctx->tasks[i].pid, &w[i].rep);
+		ctx->stats.pages_restored += w[i].rep.pages_restored;
+	}
 	if (ret)
 		goto out_kill;
-	ctx->stats.pages_restored = rep.pages_restored;
 	close_channel(&ch);
 	return pid;
 
 out_kill:
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, __WALL);
-	pid = -1;
+	kill_tree(ctx, w);
 out_close:
 	close_channel(&ch);
 	return -1;
@@ -440,19 +561,35 @@ static int run_stage_hook(const struct restore_opts *ro, const char *stage, pid_
 	return ro->stage_hook ? ro->stage_hook(stage, pid, ro->hook_arg) : 0;
 }
 
-static int finish(const struct rst_ctx *ctx, pid_t pid)
+/* Children first, so that no task runs on while a task below it is still traced. */
+static int detach_tree(const struct rst_ctx *ctx)
+{
+	size_t i;
+	int ret;
+
+	for (i = ctx->nr_tasks; i-- > 0;) {
+		const struct rst_task *t = &ctx->tasks[i];
+
+		if (rst_task_is_zombie(t))
+			continue;
+		ret = rst_stop_if_stopped(t);
+		if (ret)
+			return ret;
+		if (ptrace(PTRACE_DETACH, t->pid, 0, 0)) {
+			pr_perror("Can't detach from the restored task %d", t->pid);
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static int finish(const struct rst_ctx *ctx, const struct rst_watch *w, pid_t pid)
 {
 	const struct restore_opts *ro = ctx->ro;
-	int status, ret;
+	int status;
 
-	ret = rst_stop_if_stopped(&ctx->tasks[0]);
-	if (!ret && ptrace(PTRACE_DETACH, pid, 0, 0)) {
-		pr_perror("Can't detach from the restored task %d", pid);
-		ret = -errno;
-	}
-	if (ret) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, __WALL);
+	if (detach_tree(ctx)) {
+		kill_tree(ctx, w);
 		return 1;
 	}
 	pr_info("Restore finished successfully. Task %d resumed.\n", pid);
@@ -470,30 +607,33 @@ int cr_restore_tasks(const struct restore_opts *ro)
 {
 	struct rst_ctx ctx = { .ro = ro, .dfd = ro->images_dfd };
 	uint64_t start = rst_now_usec();
+	struct rst_watch *w = NULL;
 	int ret = 1, pidfd = -1;
 	pid_t pid;
 
 	/* before the fork: the probe's signal would stop the traced task */
-	if (rst_read_images(&ctx) || rst_arch_probe_xstate())
+	if (rst_read_images(&ctx) || rst_plan_transit(&ctx) || rst_arch_probe_xstate())
+		goto out_free;
+	w = calloc(ctx.nr_tasks, sizeof(*w));
+	if (!w)
 		goto out_free;
 	if (ro->pidfile) {
 		pidfd = open_pidfile(ro->pidfile);
 		if (pidfd < 0)
 			goto out_free;
 	}
-	pid = restore_root(&ctx, &ctx.tasks[0], start);
+	pid = restore_tree(&ctx, w, start);
 	if (pid < 0)
 		goto out_unlink;
 	ctx.stats.restore_time = rst_now_usec() - start;
 	if (write_stats(&ctx) || (pidfd >= 0 && write_pidfile(pidfd, ro->pidfile, pid)) ||
 	    run_stage_hook(ro, "post-restore", pid) || run_stage_hook(ro, "pre-resume", pid)) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, __WALL);
+		kill_tree(&ctx, w);
 		goto out_unlink;
 	}
 	close(pidfd);
 	pidfd = -1;
-	ret = finish(&ctx, pid);
+	ret = finish(&ctx, w, pid);
 	goto out_free;
 out_unlink:
 	if (pidfd >= 0) {
@@ -503,6 +643,8 @@ out_unlink:
 out_free:
 	if (ctx.dfd != ro->images_dfd)
 		close(ctx.dfd);
+	free(w);
+	free(ctx.transit);
 	rst_free_images(&ctx);
 	return ret;
 }
