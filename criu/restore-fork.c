@@ -203,12 +203,14 @@ int rst_open_transit(struct rst_fds *rf)
 			pr_err("Can't open file id %u for the tasks that share it\n", tr->id);
 			return fd < -1 ? fd : -errno;
 		}
-		if (dup2(fd, tr->fd) < 0) {
+		/* the fresh fd may already be the transit number: it is the lowest free one */
+		if (fd != tr->fd && dup2(fd, tr->fd) < 0) {
 			pr_perror("Can't put file id %u on transit fd %d", tr->id, tr->fd);
 			close(fd);
 			return -errno;
 		}
-		close(fd);
+		if (fd != tr->fd)
+			close(fd);
 		pr_debug("file id %u on transit fd %d\n", tr->id, tr->fd);
 	}
 	return 0;
