@@ -145,7 +145,7 @@ static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
 	ret = rst_restore_session(ctx, t);
 	if (ret)
 		return ret;
-	if (rst_task_is_zombie(t))
+	if (!rst_task_has_restorer(t))
 		rst_become_zombie(ctx, t);
 	keep[0] = task_log_fd(ctx, t);
 	if (keep[0] < 0)
@@ -432,11 +432,9 @@ static int ptrace_resume(int req, pid_t pid, long data)
 /* A new task stops once, traced from birth: give it its own options, or let a zombie go. */
 static int new_task_stop(const struct rst_ctx *ctx, const struct rst_task *t)
 {
-	long opts = rst_task_seize_opts(t) | PTRACE_O_TRACEFORK;
-
-	if (rst_task_is_zombie(t))
+	if (!rst_task_has_restorer(t))
 		return ptrace_resume(PTRACE_DETACH, t->pid, 0);
-	if (ptrace(PTRACE_SETOPTIONS, t->pid, 0, opts)) {
+	if (ptrace(PTRACE_SETOPTIONS, t->pid, 0, rst_task_seize_opts(t) | PTRACE_O_TRACEFORK)) {
 		pr_perror("Can't set ptrace options of restored task %d", t->pid);
 		return -errno;
 	}
@@ -472,7 +470,7 @@ static int wait_tree(const struct rst_ctx *ctx, const struct rst_channel *ch,
 	pid_t pid;
 
 	for (k = 0; k < ctx->nr_tasks; k++)
-		left += !rst_task_is_zombie(&ctx->tasks[k]);
+		left += rst_task_has_restorer(&ctx->tasks[k]);
 	while (left) {
 		pid = waitpid(-1, &status, __WALL);
 		if (pid < 0 && errno == EINTR)
@@ -539,7 +537,7 @@ static pid_t restore_tree(struct rst_ctx *ctx, struct rst_watch *w, uint64_t sta
 	if (!ret)
 		ret = wait_tree(ctx, &ch, w);
 	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
-		if (rst_task_is_zombie(&ctx->tasks[i]))
+		if (!rst_task_has_restorer(&ctx->tasks[i]))
 			continue;
 		ret = remove_restorer(ctx->tasks[i].pid, &w[i].rep);
 		ctx->stats.pages_restored += w[i].rep.pages_restored;
@@ -570,7 +568,7 @@ static int detach_tree(const struct rst_ctx *ctx)
 	for (i = ctx->nr_tasks; i-- > 0;) {
 		const struct rst_task *t = &ctx->tasks[i];
 
-		if (rst_task_is_zombie(t))
+		if (!rst_task_has_restorer(t))
 			continue;
 		ret = rst_stop_if_stopped(t);
 		if (ret)

@@ -34,6 +34,11 @@ bool rst_task_is_zombie(const struct rst_task *t)
 	return t->core && t->core->tc && t->core->tc->task_state == TASK_ZOMBIE;
 }
 
+bool rst_task_has_restorer(const struct rst_task *t)
+{
+	return !t->helper && !rst_task_is_zombie(t);
+}
+
 static const struct rst_task *task_by_pid(const struct rst_ctx *ctx, pid_t pid)
 {
 	size_t i;
@@ -42,6 +47,64 @@ static const struct rst_task *task_by_pid(const struct rst_ctx *ctx, pid_t pid)
 		if (ctx->tasks[i].pid == pid)
 			return &ctx->tasks[i];
 	return NULL;
+}
+
+/*
+ * A helper for group pgid, whose leader exited before the dump: a sibling of the first
+ * member, so it is in the member's session; it leads the group until all members joined.
+ */
+static int add_helper(struct rst_ctx *ctx, pid_t pgid, pid_t ppid, pid_t sid)
+{
+	struct rst_task *n, *h;
+	PstreeEntry *pe;
+
+	if (!ppid) {
+		pr_err("The root task is in process group %d, whose leader is not in the images: "
+		       "restore it with --shell-job (-j) if it was a shell's job\n", pgid);
+		return -EOPNOTSUPP;
+	}
+	pe = malloc(sizeof(*pe));
+	n = realloc(ctx->tasks, (ctx->nr_tasks + 1) * sizeof(*n));
+	if (!pe || !n) {
+		free(pe);
+		return -ENOMEM;
+	}
+	ctx->tasks = n;
+	pstree_entry__init(pe);
+	pe->pid = pgid;
+	pe->ppid = ppid;
+	pe->pgid = pgid;
+	pe->sid = sid;
+	h = &ctx->tasks[ctx->nr_tasks++];
+	memset(h, 0, sizeof(*h));
+	h->pid = pgid;
+	h->pstree = pe;
+	h->max_fd = -1;
+	h->helper = true;
+	pr_info("Group %d lost its leader: helper task %d (child of %d) recreates it\n", pgid,
+		pgid, ppid);
+	return 0;
+}
+
+int rst_add_helpers(struct rst_ctx *ctx)
+{
+	const PstreeEntry *root = ctx->tasks[0].pstree;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		const PstreeEntry *pe = ctx->tasks[i].pstree;
+
+		if (task_by_pid(ctx, pe->pgid))
+			continue;
+		/* the shell's group of a shell job (-j): criu's group stands in for it */
+		if (pe->pgid == root->pgid && root->sid != root->pid && ctx->ro->shell_job)
+			continue;
+		ret = add_helper(ctx, pe->pgid, pe->ppid, pe->sid);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 /* Files with the same key must be opened in the same task: the ends of one object. */
@@ -258,14 +321,53 @@ int rst_close_inherited(const struct rst_ctx *ctx, const int *keep, int nr_keep)
 }
 
 /*
- * A zombie child exited while its parent still blocks every signal: take back the SIGCHLD
- * it left, which the dumped parent did not have pending (its real pending set comes later).
+ * A zombie or helper child exited while its parent still blocks every signal: take back
+ * the SIGCHLD it left, which the dumped parent did not have pending (that set comes later).
  */
-static int let_zombies_die(const struct rst_ctx *ctx, const struct rst_task *t)
+static void drop_sigchld(void)
 {
 	struct timespec zero = {};
-	bool any = false;
 	sigset_t chld;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	while (sigtimedwait(&chld, NULL, &zero) > 0)
+		;
+}
+
+/* Helpers exit once their group is complete; their parent reaps them. */
+static int reap_helpers(const struct rst_ctx *ctx, const struct rst_task *t)
+{
+	bool any = false;
+	int status;
+	size_t i;
+
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		const struct rst_task *c = &ctx->tasks[i];
+
+		if ((pid_t)c->pstree->ppid != t->pid || !c->helper)
+			continue;
+		any = true;
+		while (waitpid(c->pid, &status, 0) < 0) {
+			if (errno != EINTR) {
+				pr_perror("Can't reap helper task %d", c->pid);
+				return -errno;
+			}
+		}
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			pr_err("Helper task %d for group %d failed (status %#x)\n", c->pid, c->pid,
+			       status);
+			return -ECHILD;
+		}
+	}
+	if (any)
+		drop_sigchld();
+	return 0;
+}
+
+static int let_zombies_die(const struct rst_ctx *ctx, const struct rst_task *t)
+{
+	bool any = false;
 	siginfo_t si;
 	size_t i;
 
@@ -282,12 +384,8 @@ static int let_zombies_die(const struct rst_ctx *ctx, const struct rst_task *t)
 			}
 		}
 	}
-	if (!any)
-		return 0;
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	while (sigtimedwait(&chld, NULL, &zero) > 0)
-		;
+	if (any)
+		drop_sigchld();
 	return 0;
 }
 
@@ -320,7 +418,9 @@ int rst_fork_children(const struct rst_ctx *ctx, const struct rst_task *t,
 	ret = ret ?: let_zombies_die(ctx, t);
 	if (!ret && ctx->nr_transit)
 		ret = close_range_checked(ctx->transit_base, ctx->fd_top);
-	return ret ?: rst_join_group(ctx, t);
+	ret = ret ?: rst_join_group(ctx, t);
+	/* last: a helper waits for every member of its group, this task maybe among them */
+	return ret ?: reap_helpers(ctx, t);
 }
 
 int rst_join_group(const struct rst_ctx *ctx, const struct rst_task *t)
@@ -343,12 +443,38 @@ int rst_join_group(const struct rst_ctx *ctx, const struct rst_task *t)
 	return -errno;
 }
 
+/* A helper leads its group until every member is in it. */
+static void __attribute__((noreturn)) be_helper(const struct rst_ctx *ctx,
+						const struct rst_task *t)
+{
+	size_t i;
+	int tries;
+
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		const struct rst_task *c = &ctx->tasks[i];
+
+		if (c == t || (pid_t)c->pstree->pgid != t->pid)
+			continue;
+		for (tries = 0; getpgid(c->pid) != t->pid; tries++) {
+			if (tries == JOIN_GROUP_TRIES) {
+				pr_err("Task %d did not join group %d in time\n", c->pid, t->pid);
+				_exit(1);
+			}
+			usleep(1000);
+		}
+	}
+	_exit(0);
+}
+
 void rst_become_zombie(const struct rst_ctx *ctx, const struct rst_task *t)
 {
-	int status = t->core->tc->exit_code;
 	struct rlimit no_core = {};
+	int status;
 	sigset_t one;
 
+	if (t->helper)
+		be_helper(ctx, t);
+	status = t->core->tc->exit_code;
 	if (rst_join_group(ctx, t))
 		_exit(1);
 	pr_info("Zombie %d dies again with status %#x\n", t->pid, status);

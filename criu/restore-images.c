@@ -485,7 +485,7 @@ int rst_read_images(struct rst_ctx *ctx)
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return rst_add_helpers(ctx);
 }
 
 static void free_task(struct rst_task *t)
@@ -506,8 +506,11 @@ void rst_free_images(struct rst_ctx *ctx)
 {
 	size_t i;
 
-	for (i = 0; i < ctx->nr_tasks; i++)
+	for (i = 0; i < ctx->nr_tasks; i++) {
 		free_task(&ctx->tasks[i]);
+		if (ctx->tasks[i].helper)
+			free(ctx->tasks[i].pstree);	/* made up by rst_add_helpers() */
+	}
 	free(ctx->tasks);
 	free_all((void **)ctx->files, ctx->nr_files);
 	free_all((void **)ctx->pstree, ctx->nr_pstree);

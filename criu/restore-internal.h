@@ -50,6 +50,7 @@ struct rst_task {
 	FdinfoEntry **fds;
 	size_t nr_fds;
 	int max_fd;			/* highest target fd, -1 if none */
+	bool helper;			/* not dumped: leads a group whose leader is gone, exits */
 };
 
 struct rst_stats {
@@ -139,6 +140,10 @@ pid_t rst_fork_with_pid(const struct rst_ctx *ctx, const struct rst_task *t,
 
 /* restore-fork.c: the tree. rst_plan_transit() runs in criu, the rest in the tasks. */
 bool rst_task_is_zombie(const struct rst_task *t);
+/* Does it run the restorer (criu waits for it, removes it, detaches)? Not zombies, helpers. */
+bool rst_task_has_restorer(const struct rst_task *t);
+/* Helper tasks for process groups whose leader is not in the images. */
+int rst_add_helpers(struct rst_ctx *ctx);
 int rst_plan_transit(struct rst_ctx *ctx);
 /* The inherited transit fd that carries file id into task t, or -1. */
 int rst_transit_fd(const struct rst_ctx *ctx, const struct rst_task *t, uint32_t id);
@@ -149,7 +154,7 @@ int rst_close_inherited(const struct rst_ctx *ctx, const int *keep, int nr_keep)
 /* Fork t's children, let its zombies die, drop the transit fds, join its group. */
 int rst_fork_children(const struct rst_ctx *ctx, const struct rst_task *t,
 		      const struct rst_channel *ch);
-/* A zombie: set its session and group, then die as it died. Never returns. */
+/* A zombie or a helper: set its group, then die as it died (or once the group is made). */
 void __attribute__((noreturn)) rst_become_zombie(const struct rst_ctx *ctx,
 						 const struct rst_task *t);
 int rst_join_group(const struct rst_ctx *ctx, const struct rst_task *t);

@@ -49,8 +49,8 @@ static const struct dump_ctx *tree_find(const struct dump_tree *dt, pid_t pid)
 /*
  * Restore recreates a session by setsid() in its leader and hands it down by fork, so a task
  * not leading its session must be in its parent's. A group is joined by setpgid() once its
- * leader exists, so the leader must be a task of the tree; the root's group and session may
- * be the shell's (-j): the restored tasks then join criu's.
+ * leader exists: a task of the tree, or a helper task if the leader exited; the root's group
+ * and session may be the shell's (-j): the restored tasks then join criu's.
  */
 static int check_one_session(const struct dump_tree *dt, const struct dump_ctx *dc)
 {
@@ -66,9 +66,9 @@ static int check_one_session(const struct dump_tree *dt, const struct dump_ctx *
 		return 0;
 	if (pgid == root->stat.pgid && root->stat.sid != root->pid)
 		return 0;	/* the shell job's group, checked with the root */
-	pr_err("Task %d is in process group %d whose leader is not in the dumped tree (it "
-	       "exited or lives elsewhere): not supported yet\n", dc->pid, pgid);
-	return -EOPNOTSUPP;
+	/* restore makes a helper task lead it again until its members are in (TASK_HELPER) */
+	pr_info("Task %d is in process group %d whose leader is gone\n", dc->pid, pgid);
+	return 0;
 }
 
 int check_tree_sessions(const struct dump_tree *dt)
