@@ -199,6 +199,14 @@ pid_t rst_fork_with_pid(const struct rst_ctx *ctx, const struct rst_task *t,
 	};
 	long pid;
 
+	/*
+	 * --restore-sibling: the root goes to criu's parent, which will wait for it. clone3
+	 * wants exit_signal 0 then: the child inherits criu's own exit signal.
+	 */
+	if (!t->pstree->ppid && ctx->ro->restore_sibling) {
+		args.flags |= CLONE_PARENT;
+		args.exit_signal = 0;
+	}
 	if (fault_injected("restore-fork"))
 		return -1;
 	pid = syscall(SYS_clone3, &args, sizeof(args));
@@ -592,7 +600,7 @@ static int finish(const struct rst_ctx *ctx, const struct rst_watch *w, pid_t pi
 	}
 	pr_info("Restore finished successfully. Task %d resumed.\n", pid);
 	run_stage_hook(ro, "post-resume", pid);
-	if (ro->restore_detached)
+	if (ro->restore_detached || ro->restore_sibling)
 		return 0;
 	if (wait_task(pid, &status))
 		return 1;

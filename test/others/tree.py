@@ -7,6 +7,7 @@
    restore.log` with the images in the current directory: the log goes on where it stopped.
 2. A pid of the tree taken by another process at restore: the restore fails, names the pid,
    and leaves the process that holds it alone.
+3. --restore-sibling: the restored root is a child of criu's parent.
 This script is a child subreaper: restored tasks, orphaned when criu exits, are its children.
 """
 import ctypes
@@ -105,10 +106,52 @@ def pid_taken(work):
         kill_tree([p.pid] + kids)
 
 
+def ppid_of(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
+
+
+def restore_sibling(work):
+    """--restore-sibling: the root's parent is criu's parent, which waits for it."""
+    p = subprocess.Popen(["sh", "-c", "sleep 1000 & sleep 1000"], cwd=work,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(0.2)
+    pids = [p.pid] + zdtm.tree_pids(p.pid)
+    sh = None
+    try:
+        r = criu(work, "dump", "-t", str(p.pid), "-D", work, "-v4", "-o", "dump.log")
+        report(r.returncode == 0, "dump of a tree of %d" % len(pids), r.stdout + r.stderr)
+        p.wait()
+        zdtm.free_tree_pids(pids[1:], False)
+        # criu's parent is a shell that outlives criu: the root must become its child
+        sh = subprocess.Popen(["sh", "-c", '"$0" restore -D . --restore-sibling -v4 -o '
+                               'restore.log; echo $? > rc; exec sleep 1000', CRIU], cwd=work,
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+        rc = os.path.join(work, "rc")
+        for _ in range(500):
+            if os.path.exists(rc) and os.path.getsize(rc):
+                break
+            time.sleep(0.01)
+        with open(rc) as f:
+            code = f.read().strip()
+        report(code == "0", "restore --restore-sibling returns at once", "exit " + code)
+        ppid = ppid_of(p.pid) if zdtm.proc_state(p.pid) else None
+        report(ppid == sh.pid, "the root %d is a child of criu's parent %d" %
+               (p.pid, sh.pid), "ppid %s" % ppid)
+        report(all(zdtm.proc_state(k) not in (None, "Z") for k in pids), "the tree runs")
+    finally:
+        kill_tree(pids)
+        if sh:
+            sh.kill()
+            sh.wait()
+
+
 def main():
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(zdtm.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    for case in (demo_setsid, pid_taken):
+    for case in (demo_setsid, pid_taken, restore_sibling):
         work = tempfile.mkdtemp(prefix="criu-tree-")
         try:
             case(work)
