@@ -33,6 +33,8 @@
 #define NR_MUNMAP	11
 #define NR_SIGRETURN	15
 #define SYSCALL_INSN_LEN 2
+/* every task the tree creates is traced from birth (threads: add PTRACE_O_TRACECLONE) */
+#define RST_TRACE_NEW	PTRACE_O_TRACEFORK
 
 /*
  * log.c may offer to move its fd (asked of the log's owner); without it a log fd that
@@ -387,6 +389,12 @@ static int write_stats(const struct rst_ctx *ctx)
 	return ret;
 }
 
+/* One task stopped in its restorer: let it become the program (threads: each of them). */
+static int finish_task(const struct rst_task *t, const struct rst_report *rep)
+{
+	return remove_restorer(t->pid, rep);
+}
+
 /* criu's view of one task while the tree rebuilds itself */
 struct rst_watch {
 	bool seen;			/* criu met it: it exists, it may be killed */
@@ -442,7 +450,7 @@ static int new_task_stop(const struct rst_ctx *ctx, const struct rst_task *t)
 {
 	if (!rst_task_has_restorer(t))
 		return ptrace_resume(PTRACE_DETACH, t->pid, 0);
-	if (ptrace(PTRACE_SETOPTIONS, t->pid, 0, rst_task_seize_opts(t) | PTRACE_O_TRACEFORK)) {
+	if (ptrace(PTRACE_SETOPTIONS, t->pid, 0, rst_task_seize_opts(t) | RST_TRACE_NEW)) {
 		pr_perror("Can't set ptrace options of restored task %d", t->pid);
 		return -errno;
 	}
@@ -456,7 +464,7 @@ static int handle_stop(const struct rst_ctx *ctx, const struct rst_channel *ch,
 	const struct rst_task *t = &ctx->tasks[i];
 	int ev = status >> 16, sig = WSTOPSIG(status), ret;
 
-	if (ev == PTRACE_EVENT_FORK)
+	if (ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_CLONE)
 		return ptrace_resume(PTRACE_CONT, t->pid, 0);
 	if (ev == PTRACE_EVENT_STOP)
 		return new_task_stop(ctx, t);
@@ -505,13 +513,35 @@ static int wait_tree(const struct rst_ctx *ctx, const struct rst_channel *ch,
 	return 0;
 }
 
-/* Any failure: every task criu knows exists dies (the others die with criu: EXITKILL). */
+/* A task criu traces is one it created: safe to kill, unlike a stranger with that pid. */
+static bool traced_by_us(pid_t pid)
+{
+	char path[64], line[128];
+	int tracer = 0;
+	FILE *f;
+
+	/* quietly: a task that was never born has no status file */
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "TracerPid: %d", &tracer) == 1)
+			break;
+	fclose(f);
+	return tracer == getpid();
+}
+
+/*
+ * Any failure: every task of the tree that exists dies: those criu met, and those born but
+ * not met yet (traced from birth). The rest die with criu (PTRACE_O_EXITKILL).
+ */
 static void kill_tree(const struct rst_ctx *ctx, const struct rst_watch *w)
 {
 	size_t i;
 
 	for (i = 0; i < ctx->nr_tasks; i++)
-		if (w[i].seen || !i)
+		if (w[i].seen || !i || traced_by_us(ctx->tasks[i].pid))
 			kill(ctx->tasks[i].pid, SIGKILL);
 	waitpid(ctx->tasks[0].pid, NULL, __WALL);
 }
@@ -538,7 +568,7 @@ static pid_t restore_tree(struct rst_ctx *ctx, struct rst_watch *w, uint64_t sta
 	close(ch.report[1]);
 	ch.go[0] = ch.report[1] = -1;
 
-	ret = seize_task(pid, rst_task_seize_opts(root) | PTRACE_O_TRACEFORK);
+	ret = seize_task(pid, rst_task_seize_opts(root) | RST_TRACE_NEW);
 	if (!ret && write(ch.go[1], "g", 1) != 1)
 		ret = -EPIPE;
 	ctx->stats.forking_time = rst_now_usec() - start;
@@ -547,7 +577,7 @@ static pid_t restore_tree(struct rst_ctx *ctx, struct rst_watch *w, uint64_t sta
 	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
 		if (!rst_task_has_restorer(&ctx->tasks[i]))
 			continue;
-		ret = remove_restorer(ctx->tasks[i].pid, &w[i].rep);
+		ret = finish_task(&ctx->tasks[i], &w[i].rep);
 		ctx->stats.pages_restored += w[i].rep.pages_restored;
 	}
 	if (ret)
