@@ -113,8 +113,8 @@ static int check_pstree_entry(const struct rst_ctx *ctx, size_t i)
 		return -EINVAL;
 	}
 	if (e->n_threads != 1 || e->threads[0] != e->pid) {
-		pr_err("pstree.img: task %u has %zu threads; multi-threaded restore is not supported yet\n",
-		       e->pid, e->n_threads);
+		pr_err("pstree.img: task %u has %zu threads; multi-threaded restore is not "
+		       "supported yet\n", e->pid, e->n_threads);
 		return -EOPNOTSUPP;
 	}
 	return 0;

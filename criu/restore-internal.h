@@ -50,7 +50,7 @@ struct rst_task {
 	FdinfoEntry **fds;
 	size_t nr_fds;
 	int max_fd;			/* highest target fd, -1 if none */
-	bool helper;			/* not dumped: leads a group whose leader is gone, exits */
+	bool helper;			/* made up: leads a group whose leader is gone */
 };
 
 struct rst_stats {
@@ -71,7 +71,7 @@ struct rst_ctx {
 	struct rst_transit *transit;	/* restore-fork.c */
 	size_t nr_transit;
 	int transit_base;		/* above every task's fds; transit fds start here */
-	int fd_top;			/* highest fd number a task's files use; criu's fds go above */
+	int fd_top;			/* top fd of any task's files; criu's fds go above */
 	pid_t shell_pgid;		/* criu's group: a shell job's outside group maps to it */
 	int dfd;			/* images directory */
 	InventoryEntry *inventory;
