@@ -5,7 +5,10 @@
  * upstream crit. Every reference between images (a file id, a VMA for a pagemap entry)
  * is looked up and checked; what is missing prints as unknown instead of crashing.
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +112,15 @@ static ProtobufCMessage *load_one(const struct xctx *x, const char *fmt, unsigne
 	return m;
 }
 
+/* A zombie is dumped as its core alone: no ids, fds or memory to show. */
+static bool is_zombie(const struct xctx *x, uint32_t pid)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/ids-%u.img", x->dir, pid);
+	return access(path, F_OK) != 0 && errno == ENOENT;
+}
+
 static const FileEntry *find_file(const struct xctx *x, uint32_t id)
 {
 	size_t i;
@@ -185,6 +197,8 @@ static int explore_fds(const struct xctx *x)
 		struct entries fds;
 		FsEntry *fs;
 
+		if (is_zombie(x, pid))
+			continue;
 		ids = (TaskKobjIdsEntry *)load_one(x, "ids-%lu.img", pid,
 						   &task_kobj_ids_entry__descriptor);
 		if (!ids)
@@ -284,8 +298,11 @@ static int explore_mems(const struct xctx *x)
 
 	for (i = 0; i < x->pstree.n; i++) {
 		uint32_t pid = pst(x, i)->pid;
-		MmEntry *mm = (MmEntry *)load_one(x, "mm-%lu.img", pid, &mm_entry__descriptor);
+		MmEntry *mm;
 
+		if (is_zombie(x, pid))
+			continue;
+		mm = (MmEntry *)load_one(x, "mm-%lu.img", pid, &mm_entry__descriptor);
 		if (!mm)
 			return -1;
 		printf("%u\n", pid);
@@ -343,11 +360,15 @@ static int explore_rss(const struct xctx *x)
 
 	for (i = 0; i < x->pstree.n; i++) {
 		uint32_t pid = pst(x, i)->pid;
-		MmEntry *mm = (MmEntry *)load_one(x, "mm-%lu.img", pid, &mm_entry__descriptor);
+		MmEntry *mm;
 		struct entries pms;
 		size_t vmi = 0;
 		long pvmi = -1;
 		char name[64];
+
+		if (is_zombie(x, pid))
+			continue;
+		mm = (MmEntry *)load_one(x, "mm-%lu.img", pid, &mm_entry__descriptor);
 
 		if (!mm)
 			return -1;

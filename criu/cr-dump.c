@@ -32,50 +32,6 @@ static void compel_log_bridge(int level, const char *file, int line, const char 
 	log_vprint(level, file, line, fmt, ap);
 }
 
-/* One task (with all its threads) without children: trees come with a later release. */
-static int check_task_shape(struct dump_ctx *dc)
-{
-	int kids;
-
-	kids = proc_has_children(dc->pid);
-	if (kids < 0)
-		return kids;
-	if (kids) {
-		pr_err("Task %d has children: process trees are not supported yet\n", dc->pid);
-		return -EOPNOTSUPP;
-	}
-	return 0;
-}
-
-static int seize_task(struct dump_ctx *dc)
-{
-	uint64_t start = now_us();
-	int ret;
-
-	if (fault_injected("seize"))
-		return -EIO;
-	ret = compel_seize_task(dc->pid);
-	if (ret < 0) {
-		pr_err("Can't seize task %d: %s; check that it exists and that we may trace "
-		       "it (ptrace_scope, another tracer)\n", dc->pid, strerror(-ret));
-		return ret;
-	}
-	dc->seize_state = ret;
-	dc->stats.freezing_us = now_us() - start;
-	if (ret == COMPEL_TASK_ZOMBIE && proc_count_threads(dc->pid) > 1) {
-		pr_err("The main thread of task %d has exited while its other threads run on: "
-		       "not supported\n", dc->pid);
-		return -EOPNOTSUPP;
-	}
-	if (ret == COMPEL_TASK_ZOMBIE || ret == COMPEL_TASK_DEAD) {
-		pr_err("Task %d is a zombie or dead: nothing to dump\n", dc->pid);
-		return -ESRCH;
-	}
-	ret = threads_seize(dc);
-	dc->stats.freezing_us = now_us() - start;
-	return ret ?: check_task_shape(dc);
-}
-
 static int collect_proc_state(struct dump_ctx *dc)
 {
 	int ret;
@@ -131,8 +87,10 @@ static int cure_task(struct dump_ctx *dc)
 	if (!dc->ctl)
 		return ret;
 	ret = compel_cure(dc->ctl) ?: ret;
-	if (ret)
+	if (ret) {
 		pr_err("Can't cure task %d: %d\n", dc->pid, ret);
+		dc->cure_failed = true;
+	}
 	return ret;
 }
 
@@ -163,6 +121,7 @@ static void free_dump_ctx(struct dump_ctx *dc)
 {
 	if (dc->ctl)
 		compel_free(dc->ctl);
+	dc->ctl = NULL;
 	threads_free(dc);
 	free_task_mm(dc);
 	task_state_free(dc);
@@ -170,43 +129,80 @@ static void free_dump_ctx(struct dump_ctx *dc)
 	free_proc_vma_list(&dc->maps);
 }
 
-int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
+/* All per-task steps up to the cure; a zombie only has its /proc/PID/stat. */
+static int dump_one_task(struct dump_ctx *dc)
 {
-	struct dump_ctx dc = { .opts = o, .dfd = images_dfd, .pid = o->tree };
-	uint64_t frozen_at;
 	int ret, cure_ret;
 
-	compel_set_log(compel_log_bridge);
-	pr_info("Dumping task %d into %s\n", dc.pid, o->images_dir);
-	if (run_action_scripts(o, "pre-dump", dc.pid))
-		return -1;
-	ret = seize_task(&dc);
-	frozen_at = now_us();
-	ret = ret ?: collect_proc_state(&dc);
-	ret = ret ?: infect_task(&dc);
-	ret = ret ?: dump_task_fown(&dc);
-	ret = ret ?: dump_task_pages(&dc);
-	cure_ret = cure_task(&dc);
-	ret = ret ?: cure_ret;
-	ret = ret ?: write_images(&dc);
-	dc.stats.frozen_us = now_us() - frozen_at;
-	ret = ret ?: write_stats_image(&dc);
-	ret = ret ?: write_inventory(&dc);
-	/* the tree is still frozen here: a failing post-dump script lets it run on */
-	ret = ret ?: run_action_scripts(o, "post-dump", dc.pid);
+	if (dc->seize_state == COMPEL_TASK_ZOMBIE)
+		return parse_proc_stat(dc->pid, &dc->stat);
+	ret = collect_proc_state(dc);
+	ret = ret ?: infect_task(dc);
+	ret = ret ?: dump_task_fown(dc);
+	ret = ret ?: dump_task_pages(dc);
+	cure_ret = cure_task(dc);
+	return ret ?: cure_ret;
+}
 
-	if (dc.seize_state > 0 && !cure_ret) {
-		threads_release(&dc, final_mode(o, ret));
-		compel_release_task(dc.pid, dc.seize_state, final_mode(o, ret));
-	} else if (dc.seize_state > 0) {
-		pr_err("Task %d could not be cured and stays seized until criu exits\n", dc.pid);
-	}
+static int write_task_images(struct dump_ctx *dc)
+{
+	if (dc->seize_state == COMPEL_TASK_ZOMBIE)
+		return write_zombie_core(dc);
+	return write_images(dc);
+}
+
+static int dump_all_tasks(struct dump_tree *dt)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < dt->nr_tasks; i++)
+		ret = dump_one_task(dt->tasks[i]);
+	ret = ret ?: check_tree_sessions(dt);
+	for (i = 0; !ret && i < dt->nr_tasks; i++)
+		ret = write_task_images(dt->tasks[i]);
+	ret = ret ?: write_file_entries(dt);
+	ret = ret ?: tty_write_info(dt);
+	ret = ret ?: write_file_locks(dt);
+	ret = ret ?: write_sysv_shm(dt);
+	return ret ?: write_pstree(dt);
+}
+
+int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
+{
+	struct dump_tree dt = { .opts = o, .dfd = images_dfd };
+	uint64_t frozen_at, start;
+	pid_t root = o->tree;
+	size_t i;
+	int ret;
+
+	compel_set_log(compel_log_bridge);
+	pr_info("Dumping task %d into %s\n", root, o->images_dir);
+	if (run_action_scripts(o, "pre-dump", root))
+		return -1;
+	start = now_us();
+	ret = dump_tree_seize(&dt, root);
+	frozen_at = now_us();
+	dt.stats.freezing_us = frozen_at - start;
+	ret = ret ?: dump_all_tasks(&dt);
+	dt.stats.frozen_us = now_us() - frozen_at;
+	ret = ret ?: write_stats_image(&dt);
+	ret = ret ?: write_inventory(&dt);
+	/* the tree is still frozen here: a failing post-dump script lets it run on */
+	ret = ret ?: run_action_scripts(o, "post-dump", root);
+
+	for (i = 0; !ret && i < dt.nr_tasks; i++)
+		if (dt.tasks[i]->cure_failed)
+			ret = -EIO;
+	dump_tree_release(&dt, final_mode(o, ret));
 	if (ret)
-		pr_err("Dumping task %d failed; it was left %s\n", dc.pid,
+		pr_err("Dumping task %d failed; its tree was left %s\n", root,
 		       o->leave_stopped ? "stopped" : "running as before");
 	else
 		pr_info("Dumping finished successfully\n");
-	remap_dump_fini(&dc.fstate, ret != 0);
-	free_dump_ctx(&dc);
+	remap_dump_fini(&dt.fstate, ret != 0);
+	for (i = 0; i < dt.nr_tasks; i++)
+		free_dump_ctx(dt.tasks[i]);
+	dump_tree_free(&dt);
 	return ret;
 }

@@ -35,6 +35,8 @@
 #define NR_MUNMAP	11
 #define NR_SIGRETURN	15
 #define SYSCALL_INSN_LEN 2
+/* every task the tree creates is traced from birth (threads: add PTRACE_O_TRACECLONE) */
+#define RST_TRACE_NEW	PTRACE_O_TRACEFORK
 
 /*
  * log.c may offer to move its fd (asked of the log's owner); without it a log fd that
@@ -104,10 +106,10 @@ static void close_channel(struct rst_channel *ch)
 static int make_room_for_fds(struct rst_ctx *ctx, const struct rst_task *t)
 {
 	/* main.c owns images_dfd: take a copy; the task closes the original */
-	if (ctx->dfd <= t->max_fd) {
-		ctx->dfd = fcntl(ctx->dfd, F_DUPFD_CLOEXEC, t->max_fd + 1);
+	if (ctx->dfd <= ctx->fd_top) {
+		ctx->dfd = fcntl(ctx->dfd, F_DUPFD_CLOEXEC, ctx->fd_top + 1);
 		if (ctx->dfd < 0) {
-			pr_perror("Can't move the images directory fd above %d", t->max_fd);
+			pr_perror("Can't move the images directory fd above %d", ctx->fd_top);
 			ctx->dfd = ctx->ro->images_dfd;
 			return -errno;
 		}
@@ -122,7 +124,8 @@ static int make_room_for_fds(struct rst_ctx *ctx, const struct rst_task *t)
 /* The task gets its own fd numbers, fd 2 included: the log moves above all of them. */
 static int task_log_fd(const struct rst_ctx *ctx, const struct rst_task *t)
 {
-	int ret = ctx->ro->log_pid ? log_split_per_pid(t->max_fd + 1) : log_move_fd(t->max_fd + 1);
+	int top = ctx->fd_top + 1;
+	int ret = ctx->ro->log_pid ? log_split_per_pid(top) : log_move_fd(top);
 
 	if (ret) {
 		pr_err("Can't move criu's log fd above the task's fds: %d\n", ret);
@@ -140,17 +143,22 @@ static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
 	char c;
 	int ret;
 
-	if (read(ch->go[0], &c, 1) != 1)
+	/* the root waits until criu traces it; its descendants are traced from birth */
+	if (!t->pstree->ppid && read(ch->go[0], &c, 1) != 1)
 		return -ECANCELED;	/* criu gave up on us */
 	ret = rst_restore_session(ctx, t);
 	if (ret)
 		return ret;
+	if (!rst_task_has_restorer(t))
+		rst_become_zombie(ctx, t);
 	keep[0] = task_log_fd(ctx, t);
 	if (keep[0] < 0)
 		return keep[0];
-	ret = rst_close_foreign_fds(keep, 3);
+	ret = rst_close_inherited(ctx, keep, 3);
 	if (!ret)
 		ret = rst_restore_fds(ctx, t);
+	if (!ret)
+		ret = rst_fork_children(ctx, t, ch);
 	if (!ret)
 		ret = rst_restore_fs(ctx, t);
 	if (!ret && fault_injected("restore-premap"))
@@ -176,16 +184,18 @@ static void __attribute__((noreturn)) task_main(const struct rst_ctx *ctx,
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	log_set_pid_prefix(1);
-	close(ch->go[1]);
-	close(ch->report[0]);
+	if (!t->pstree->ppid) {
+		close(ch->go[1]);
+		close(ch->report[0]);
+	}
 	task_rebuild(ctx, t, ch);
 	pr_err("Restoring task %d failed\n", t->pid);
 	_exit(1);
 }
 
 /* clone3 with set_tid: the only way to get the dumped pid back without races. */
-static pid_t fork_with_pid(const struct rst_ctx *ctx, const struct rst_task *t,
-			   const struct rst_channel *ch)
+pid_t rst_fork_with_pid(const struct rst_ctx *ctx, const struct rst_task *t,
+			const struct rst_channel *ch)
 {
 	pid_t want = t->pid;
 	struct clone_args args = {
@@ -195,6 +205,14 @@ static pid_t fork_with_pid(const struct rst_ctx *ctx, const struct rst_task *t,
 	};
 	long pid;
 
+	/*
+	 * --restore-sibling: the root goes to criu's parent, which will wait for it. clone3
+	 * wants exit_signal 0 then: the child inherits criu's own exit signal.
+	 */
+	if (!t->pstree->ppid && ctx->ro->restore_sibling) {
+		args.flags |= CLONE_PARENT;
+		args.exit_signal = 0;
+	}
 	if (fault_injected("restore-fork"))
 		return -1;
 	pid = syscall(SYS_clone3, &args, sizeof(args));
@@ -324,30 +342,6 @@ static int remove_restorer(pid_t pid, const pid_t *tids, size_t nr,
 	return rst_release_signals(pid, mask) ?: set_regs(pid, &prog);
 }
 
-/* Wait for the restorer's stop (or the task's failure) and read the task's report. */
-static int wait_restorer(pid_t pid, const struct rst_task *t, const struct rst_channel *ch,
-			 struct rst_report *rep)
-{
-	int status, ret;
-	ssize_t n;
-
-	/* with threads: their births and stops come first (restore-threads.c) */
-	ret = rst_threads_wait_restorer(pid, t->tids, t->nr_threads, rst_task_seize_opts(t),
-					&status);
-	if (ret)
-		return ret;
-	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGSTOP || status >> 16) {
-		explain_status(pid, status, "while it rebuilt itself");
-		return -ECHILD;
-	}
-	n = read(ch->report[0], rep, sizeof(*rep));
-	if (n != sizeof(*rep)) {
-		pr_err("Task %d stopped without reporting its restorer area\n", pid);
-		return -EPROTO;
-	}
-	return 0;
-}
-
 static int seize_task(pid_t pid, long opts)
 {
 	if (ptrace(PTRACE_SEIZE, pid, 0, opts)) {
@@ -404,43 +398,281 @@ static int write_stats(const struct rst_ctx *ctx)
 	return ret;
 }
 
-/* Fork the task, seize it, let it rebuild itself, remove the restorer. Returns its pid. */
-static pid_t restore_root(struct rst_ctx *ctx, struct rst_task *t, uint64_t start)
+/* One task stopped in its restorer: let it become the program (threads: each of them). */
+static int finish_task(const struct rst_task *t, const struct rst_report *rep)
+{
+	return remove_restorer(t->pid, t->tids, t->nr_threads, rep);
+}
+
+/* criu's view of one task while the tree rebuilds itself */
+struct rst_watch {
+	bool seen;			/* criu met it: it exists, it may be killed */
+	bool reported, stopped;
+	bool done;			/* stopped, and so is every thread of it */
+	struct rst_report rep;
+	struct rst_thread_wait thr;	/* restore-threads.c: its threads' births and stops */
+};
+
+static void free_watch(const struct rst_ctx *ctx, struct rst_watch *w)
+{
+	size_t i;
+
+	if (!w)
+		return;
+	for (i = 0; i < ctx->nr_tasks; i++)
+		free(w[i].thr.state);
+	free(w);
+}
+
+static int task_index(const struct rst_ctx *ctx, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nr_tasks; i++)
+		if (ctx->tasks[i].pid == pid)
+			return i;
+	return -1;
+}
+
+/* Reports come in any order on the one pipe: file each under its task until i's is in. */
+static int read_report(const struct rst_ctx *ctx, const struct rst_channel *ch,
+		       struct rst_watch *w, int i)
+{
+	struct rst_report rep;
+	int j;
+
+	while (!w[i].reported) {
+		if (read(ch->report[0], &rep, sizeof(rep)) != sizeof(rep)) {
+			pr_err("Task %d stopped without reporting its restorer area\n",
+			       ctx->tasks[i].pid);
+			return -EPROTO;
+		}
+		j = task_index(ctx, rep.pid);
+		if (j < 0) {
+			pr_err("A report came from unknown task %lld\n", (long long)rep.pid);
+			return -EPROTO;
+		}
+		w[j].rep = rep;
+		w[j].reported = true;
+	}
+	return 0;
+}
+
+static int ptrace_resume(int req, pid_t pid, long data)
+{
+	if (ptrace(req, pid, 0, data)) {
+		pr_perror("Can't resume restored task %d", pid);
+		return -errno;
+	}
+	return 0;
+}
+
+/* A new task stops once, traced from birth: give it its own options, or let a zombie go. */
+static int new_task_stop(const struct rst_ctx *ctx, const struct rst_task *t)
+{
+	if (!rst_task_has_restorer(t))
+		return ptrace_resume(PTRACE_DETACH, t->pid, 0);
+	if (ptrace(PTRACE_SETOPTIONS, t->pid, 0, rst_task_seize_opts(t) | RST_TRACE_NEW)) {
+		pr_perror("Can't set ptrace options of restored task %d", t->pid);
+		return -errno;
+	}
+	return ptrace_resume(PTRACE_CONT, t->pid, 0);
+}
+
+/* One stop of any task of the tree; returns 1 when it is a restorer's final stop. */
+static int handle_stop(const struct rst_ctx *ctx, const struct rst_channel *ch,
+		       struct rst_watch *w, int i, int status)
+{
+	const struct rst_task *t = &ctx->tasks[i];
+	int ev = status >> 16, sig = WSTOPSIG(status), ret;
+
+	if (ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_CLONE)
+		return ptrace_resume(PTRACE_CONT, t->pid, 0);
+	if (ev == PTRACE_EVENT_STOP)
+		return new_task_stop(ctx, t);
+	if (ev || sig != SIGSTOP)	/* not ours: the task gets it as it would have */
+		return ptrace_resume(PTRACE_CONT, t->pid, ev ? 0 : sig);
+	if (t->nr_threads) {
+		/* its first stop comes before it clones its threads: not the final one */
+		ret = rst_threads_event(&w[i].thr, t->pid, status);
+		if (ret || !w[i].thr.leader_done)
+			return ret;
+	}
+	ret = read_report(ctx, ch, w, i);
+	if (ret)
+		return ret;
+	w[i].stopped = true;
+	return 0;
+}
+
+/* The task a thread (not a leader) belongs to, or -1. */
+static int thread_owner(const struct rst_ctx *ctx, pid_t tid)
+{
+	size_t i, j;
+
+	for (i = 0; i < ctx->nr_tasks; i++)
+		for (j = 0; j < ctx->tasks[i].nr_threads; j++)
+			if (ctx->tasks[i].tids[j] == tid)
+				return i;
+	return -1;
+}
+
+/* One wait status of a leader or of a thread; *i is set to the task it belongs to. */
+static int handle_event(const struct rst_ctx *ctx, const struct rst_channel *ch,
+			struct rst_watch *w, pid_t pid, int status, int *i)
+{
+	*i = task_index(ctx, pid);
+	if (*i >= 0) {
+		w[*i].seen = true;
+		if (!WIFSTOPPED(status)) {
+			explain_status(pid, status, "while it rebuilt itself");
+			return -ECHILD;
+		}
+		return handle_stop(ctx, ch, w, *i, status);
+	}
+	*i = thread_owner(ctx, pid);
+	if (*i >= 0)
+		return rst_threads_event(&w[*i].thr, pid, status);
+	pr_err("Unexpected task %d stopped while the tree was restored\n", pid);
+	return -ECHILD;
+}
+
+/* A task is done when its leader and every thread of it stopped before rt_sigreturn. */
+static bool task_done(const struct rst_task *t, const struct rst_watch *w)
+{
+	return w->stopped && (!t->nr_threads || rst_threads_all_stopped(&w->thr));
+}
+
+static struct rst_watch *alloc_watch(const struct rst_ctx *ctx)
+{
+	struct rst_watch *w = calloc(ctx->nr_tasks, sizeof(*w));
+	size_t i;
+
+	for (i = 0; w && i < ctx->nr_tasks; i++) {
+		const struct rst_task *t = &ctx->tasks[i];
+
+		w[i].thr = (struct rst_thread_wait){
+			.pid = t->pid,
+			.tids = t->tids,
+			.nr = t->nr_threads,
+			.opts = rst_task_seize_opts(t) | RST_TRACE_NEW,
+		};
+		w[i].thr.state = calloc(t->nr_threads + 1, 1);
+		if (!w[i].thr.state) {
+			pr_err("Out of memory for the restore of %zu tasks\n", ctx->nr_tasks);
+			free_watch(ctx, w);
+			return NULL;
+		}
+	}
+	return w;
+}
+
+/* Until every live task stopped in its restorer; any task dying fails the restore. */
+static int wait_tree(const struct rst_ctx *ctx, const struct rst_channel *ch,
+		     struct rst_watch *w)
+{
+	size_t left = 0, k;
+	int status, ret, i;
+	pid_t pid;
+
+	for (k = 0; k < ctx->nr_tasks; k++)
+		left += rst_task_has_restorer(&ctx->tasks[k]);
+	while (left) {
+		pid = waitpid(-1, &status, __WALL);
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid < 0) {
+			pr_perror("Can't wait for the restored tasks");
+			return -errno;
+		}
+		ret = handle_event(ctx, ch, w, pid, status, &i);
+		if (ret < 0)
+			return ret;
+		if (!w[i].done && task_done(&ctx->tasks[i], &w[i])) {
+			w[i].done = true;
+			left--;
+		}
+	}
+	return 0;
+}
+
+/* A task criu traces is one it created: safe to kill, unlike a stranger with that pid. */
+static bool traced_by_us(pid_t pid)
+{
+	char path[64], line[128];
+	int tracer = 0;
+	FILE *f;
+
+	/* quietly: a task that was never born has no status file */
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "TracerPid: %d", &tracer) == 1)
+			break;
+	fclose(f);
+	return tracer == getpid();
+}
+
+/*
+ * Any failure: every task of the tree that exists dies: those criu met, and those born but
+ * not met yet (traced from birth). The rest die with criu (PTRACE_O_EXITKILL).
+ */
+static void kill_tree(const struct rst_ctx *ctx, const struct rst_watch *w)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		const struct rst_task *t = &ctx->tasks[i];
+
+		/* traced threads must be reaped by criu before their leader can go */
+		if (w[i].seen || !i || traced_by_us(t->pid))
+			rst_threads_kill(t->pid, t->tids, t->nr_threads);
+	}
+}
+
+/* Fork the root, let the tree rebuild itself, remove every restorer. Returns the root pid. */
+static pid_t restore_tree(struct rst_ctx *ctx, struct rst_watch *w, uint64_t start)
 {
 	struct rst_channel ch = { { -1, -1 }, { -1, -1 } };
-	struct rst_report rep;
-	pid_t pid = -1;
+	struct rst_task *root = &ctx->tasks[0];
+	size_t i;
+	pid_t pid;
 	int ret;
 
-	ret = make_room_for_fds(ctx, t);
+	ret = make_room_for_fds(ctx, root);
 	if (!ret)
-		ret = open_channel(&ch, t->max_fd);
+		ret = open_channel(&ch, ctx->fd_top);
 	if (ret)
 		goto out_close;
-	pid = fork_with_pid(ctx, t, &ch);
+	pid = rst_fork_with_pid(ctx, root, &ch);
 	if (pid < 0)
 		goto out_close;
+	w[0].seen = true;
 	close(ch.go[0]);
 	close(ch.report[1]);
 	ch.go[0] = ch.report[1] = -1;
 
-	ret = seize_task(pid, rst_task_seize_opts(t));
+	ret = seize_task(pid, rst_task_seize_opts(root) | RST_TRACE_NEW);
 	if (!ret && write(ch.go[1], "g", 1) != 1)
 		ret = -EPIPE;
 	ctx->stats.forking_time = rst_now_usec() - start;
 	if (!ret)
-		ret = wait_restorer(pid, t, &ch, &rep);
-	if (!ret)
-		ret = remove_restorer(pid, t->tids, t->nr_threads, &rep);
+		ret = wait_tree(ctx, &ch, w);
+	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
+		if (!rst_task_has_restorer(&ctx->tasks[i]))
+			continue;
+		ret = finish_task(&ctx->tasks[i], &w[i].rep);
+		ctx->stats.pages_restored += w[i].rep.pages_restored;
+	}
 	if (ret)
 		goto out_kill;
-	ctx->stats.pages_restored = rep.pages_restored;
 	close_channel(&ch);
 	return pid;
 
 out_kill:
-	rst_threads_kill(pid, t->tids, t->nr_threads);
-	pid = -1;
+	kill_tree(ctx, w);
 out_close:
 	close_channel(&ch);
 	return -1;
@@ -451,26 +683,40 @@ static int run_stage_hook(const struct restore_opts *ro, const char *stage, pid_
 	return ro->stage_hook ? ro->stage_hook(stage, pid, ro->hook_arg) : 0;
 }
 
-static int finish(const struct rst_ctx *ctx, pid_t pid)
+/* Children first, so that no task runs on while a task below it is still traced. */
+static int detach_tree(const struct rst_ctx *ctx)
+{
+	size_t i;
+	int ret;
+
+	for (i = ctx->nr_tasks; i-- > 0;) {
+		const struct rst_task *t = &ctx->tasks[i];
+
+		if (!rst_task_has_restorer(t))
+			continue;
+		ret = rst_stop_if_stopped(t) ?: rst_threads_detach(t->tids, t->nr_threads);
+		if (ret)
+			return ret;
+		if (ptrace(PTRACE_DETACH, t->pid, 0, 0)) {
+			pr_perror("Can't detach from the restored task %d", t->pid);
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static int finish(const struct rst_ctx *ctx, const struct rst_watch *w, pid_t pid)
 {
 	const struct restore_opts *ro = ctx->ro;
-	const struct rst_task *t = &ctx->tasks[0];
-	int status, ret;
+	int status;
 
-	ret = rst_stop_if_stopped(t);
-	if (!ret)
-		ret = rst_threads_detach(t->tids, t->nr_threads);
-	if (!ret && ptrace(PTRACE_DETACH, pid, 0, 0)) {
-		pr_perror("Can't detach from the restored task %d", pid);
-		ret = -errno;
-	}
-	if (ret) {
-		rst_threads_kill(pid, t->tids, t->nr_threads);
+	if (detach_tree(ctx)) {
+		kill_tree(ctx, w);
 		return 1;
 	}
 	pr_info("Restore finished successfully. Task %d resumed.\n", pid);
 	run_stage_hook(ro, "post-resume", pid);
-	if (ro->restore_detached)
+	if (ro->restore_detached || ro->restore_sibling)
 		return 0;
 	if (wait_task(pid, &status))
 		return 1;
@@ -483,29 +729,33 @@ int cr_restore_tasks(const struct restore_opts *ro)
 {
 	struct rst_ctx ctx = { .ro = ro, .dfd = ro->images_dfd };
 	uint64_t start = rst_now_usec();
+	struct rst_watch *w = NULL;
 	int ret = 1, pidfd = -1;
 	pid_t pid;
 
 	/* before the fork: the probe's signal would stop the traced task */
-	if (rst_read_images(&ctx) || rst_arch_probe_xstate())
+	if (rst_read_images(&ctx) || rst_plan_transit(&ctx) || rst_arch_probe_xstate())
+		goto out_free;
+	w = alloc_watch(&ctx);
+	if (!w)
 		goto out_free;
 	if (ro->pidfile) {
 		pidfd = open_pidfile(ro->pidfile);
 		if (pidfd < 0)
 			goto out_free;
 	}
-	pid = restore_root(&ctx, &ctx.tasks[0], start);
+	pid = restore_tree(&ctx, w, start);
 	if (pid < 0)
 		goto out_unlink;
 	ctx.stats.restore_time = rst_now_usec() - start;
 	if (write_stats(&ctx) || (pidfd >= 0 && write_pidfile(pidfd, ro->pidfile, pid)) ||
 	    run_stage_hook(ro, "post-restore", pid) || run_stage_hook(ro, "pre-resume", pid)) {
-		rst_threads_kill(pid, ctx.tasks[0].tids, ctx.tasks[0].nr_threads);
+		kill_tree(&ctx, w);
 		goto out_unlink;
 	}
 	close(pidfd);
 	pidfd = -1;
-	ret = finish(&ctx, pid);
+	ret = finish(&ctx, w, pid);
 	goto out_free;
 out_unlink:
 	if (pidfd >= 0) {
@@ -515,6 +765,8 @@ out_unlink:
 out_free:
 	if (ctx.dfd != ro->images_dfd)
 		close(ctx.dfd);
+	free_watch(&ctx, w);
+	free(ctx.transit);
 	rst_free_images(&ctx);
 	return ret;
 }

@@ -27,11 +27,15 @@
 #define SIGKILL_NR	9
 #define SIGSTOP_NR	19
 
-/* Object ids of a task (kcmp ids in CRIU): one task for now, so fixed and distinct. */
-#define VM_ID		1
-#define FILES_ID	2
-#define FS_ID		3
-#define SIGHAND_ID	4
+/*
+ * Object ids of a task (kcmp ids in CRIU). No two tasks share a VM, fd table, fs or sighand
+ * (no CLONE_VM/FILES/FS/SIGHAND children yet), so each task gets its own four ids.
+ */
+#define NR_TASK_IDS	4
+#define VM_ID(dc)	((dc)->idx * NR_TASK_IDS + 1)
+#define FILES_ID(dc)	((dc)->idx * NR_TASK_IDS + 2)
+#define FS_ID(dc)	((dc)->idx * NR_TASK_IDS + 3)
+#define SIGHAND_ID(dc)	((dc)->idx * NR_TASK_IDS + 4)
 
 static int write_one(struct dump_ctx *dc, enum img_type type, unsigned long id,
 		     const ProtobufCMessage *msg)
@@ -46,13 +50,13 @@ static int write_one(struct dump_ctx *dc, enum img_type type, unsigned long id,
 	return close_image(img) ?: ret;
 }
 
-static void fill_ids(TaskKobjIdsEntry *ids)
+static void fill_ids(const struct dump_ctx *dc, TaskKobjIdsEntry *ids)
 {
 	task_kobj_ids_entry__init(ids);
-	ids->vm_id = VM_ID;
-	ids->files_id = FILES_ID;
-	ids->fs_id = FS_ID;
-	ids->sighand_id = SIGHAND_ID;
+	ids->vm_id = VM_ID(dc);
+	ids->files_id = FILES_ID(dc);
+	ids->fs_id = FS_ID(dc);
+	ids->sighand_id = SIGHAND_ID(dc);
 }
 
 static void fill_sigactions(struct dump_ctx *dc, SaEntry *sa, SaEntry **sap, size_t *nr)
@@ -139,7 +143,7 @@ static int write_task_ids_fs(struct dump_ctx *dc)
 	FsEntry fs = FS_ENTRY__INIT;
 	int ret;
 
-	fill_ids(&ids);
+	fill_ids(dc, &ids);
 	ret = write_one(dc, CR_FD_IDS, dc->pid, &ids.base);
 	if (ret)
 		return ret;
@@ -150,49 +154,95 @@ static int write_task_ids_fs(struct dump_ctx *dc)
 	return write_one(dc, CR_FD_FS, dc->pid, &fs.base);
 }
 
-static int write_pstree(struct dump_ctx *dc)
+/*
+ * A zombie has no parasite and no memory: its core says it is dead and how it died
+ * (exit_code is the wait status from /proc/PID/stat).
+ */
+int write_zombie_core(struct dump_ctx *dc)
 {
-	PstreeEntry pe = PSTREE_ENTRY__INIT;
+	CoreEntry core = CORE_ENTRY__INIT;
+	TaskCoreEntry tc = TASK_CORE_ENTRY__INIT;
 
-	pe.pid = dc->pid;
-	pe.ppid = 0;
-	pe.pgid = dc->stat.pgid;
-	pe.sid = dc->stat.sid;
-	pe.threads = threads_ids(dc, &pe.n_threads);
-	if (!pe.threads)
-		return -ENOMEM;
-	return write_one(dc, CR_FD_PSTREE, 0, &pe.base);
+	tc.task_state = TASK_ZOMBIE;
+	tc.exit_code = dc->stat.exit_code;
+	tc.flags = dc->stat.flags;
+	tc.comm = dc->stat.comm;
+	core.mtype = CORE_ENTRY__MARCH__X86_64;
+	core.tc = &tc;
+	return write_one(dc, CR_FD_CORE, dc->pid, &core.base);
 }
 
 int write_core_images(struct dump_ctx *dc)
 {
-	return write_core(dc) ?: threads_write_cores(dc) ?: write_task_ids_fs(dc) ?:
-	       write_pstree(dc);
+	return write_core(dc) ?: threads_write_cores(dc) ?: write_task_ids_fs(dc);
 }
 
-int write_stats_image(struct dump_ctx *dc)
+/* One entry per task, parents before children, as CRIU orders them. */
+int write_pstree(struct dump_tree *dt)
+{
+	struct cr_img *img;
+	size_t i;
+	int ret = 0;
+
+	img = open_image_at(dt->dfd, CR_FD_PSTREE, O_DUMP, 0);
+	if (!img)
+		return -EIO;
+	for (i = 0; !ret && i < dt->nr_tasks; i++) {
+		struct dump_ctx *dc = dt->tasks[i];
+		PstreeEntry pe = PSTREE_ENTRY__INIT;
+		uint32_t tid = dc->pid;
+
+		pe.pid = dc->pid;
+		pe.ppid = dc->ppid;
+		pe.pgid = dc->stat.pgid;
+		pe.sid = dc->stat.sid;
+		/* a zombie has no threads to list but itself */
+		pe.n_threads = 1;
+		pe.threads = &tid;
+		if (dc->thr)
+			pe.threads = threads_ids(dc, &pe.n_threads);
+		if (!pe.threads) {
+			ret = -ENOMEM;
+			break;
+		}
+		ret = pb_write_one(img, &pe.base);
+	}
+	return close_image(img) ?: ret;
+}
+
+int write_stats_image(struct dump_tree *dt)
 {
 	StatsEntry st = STATS_ENTRY__INIT;
 	DumpStatsEntry ds = DUMP_STATS_ENTRY__INIT;
+	struct dump_stats sum = dt->stats;
+	size_t i;
 
-	ds.freezing_time = dc->stats.freezing_us;
-	ds.frozen_time = dc->stats.frozen_us;
-	ds.memdump_time = dc->stats.memdump_us;
-	ds.memwrite_time = dc->stats.memwrite_us;
-	ds.pages_scanned = dc->stats.pages_scanned;
+	for (i = 0; i < dt->nr_tasks; i++) {
+		const struct dump_stats *s = &dt->tasks[i]->stats;
+
+		sum.memdump_us += s->memdump_us;
+		sum.memwrite_us += s->memwrite_us;
+		sum.pages_scanned += s->pages_scanned;
+		sum.pages_written += s->pages_written;
+	}
+	ds.freezing_time = sum.freezing_us;
+	ds.frozen_time = sum.frozen_us;
+	ds.memdump_time = sum.memdump_us;
+	ds.memwrite_time = sum.memwrite_us;
+	ds.pages_scanned = sum.pages_scanned;
 	ds.pages_skipped_parent = 0;
-	ds.pages_written = dc->stats.pages_written;
+	ds.pages_written = sum.pages_written;
 	st.dump = &ds;
-	return write_one(dc, CR_FD_STATS_DUMP, 0, &st.base);
+	return write_one(dt->tasks[0], CR_FD_STATS_DUMP, 0, &st.base);
 }
 
-int write_inventory(struct dump_ctx *dc)
+int write_inventory(struct dump_tree *dt)
 {
 	InventoryEntry inv = INVENTORY_ENTRY__INIT;
 	TaskKobjIdsEntry ids;
 	struct timespec ts;
 
-	fill_ids(&ids);
+	fill_ids(dt->tasks[0], &ids);
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	inv.img_version = CRTOOLS_IMAGES_V1_1;
 	inv.has_fdinfo_per_id = 1;
@@ -202,10 +252,10 @@ int write_inventory(struct dump_ctx *dc)
 	inv.lsmtype = LSMTYPE__NO_LSM;
 	inv.has_dump_uptime = 1;
 	inv.dump_uptime = ts.tv_sec * 1000000ull + ts.tv_nsec / 1000;
-	return write_one(dc, CR_FD_INVENTORY, 0, &inv.base);
+	return write_one(dt->tasks[0], CR_FD_INVENTORY, 0, &inv.base);
 }
 
-uint32_t task_files_id(void)
+uint32_t task_files_id(const struct dump_ctx *dc)
 {
-	return FILES_ID;
+	return FILES_ID(dc);
 }

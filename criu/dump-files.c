@@ -26,21 +26,6 @@
 #include "log.h"
 #include "proc-parse.h"
 
-/* One fd seen so far: what a later dup of it would share. */
-struct seen_fd {
-	dev_t dev;
-	ino_t ino;
-	int fd;
-	uint32_t id;
-	FdTypes type;
-};
-
-/* Sorted by (dev, ino), then by kcmp's order of the open files: dups are found by bisection. */
-struct fd_walk {
-	struct seen_fd *seen;
-	size_t nr, cap;
-};
-
 const char *fdinfo_field(const char *fdinfo, const char *key)
 {
 	size_t len = strlen(key);
@@ -204,9 +189,10 @@ static int seen_cmp(const struct seen_fd *s, const struct fd_parms *p, int *err)
 	if (s->ino != p->st.st_ino)
 		return s->ino < p->st.st_ino ? -1 : 1;
 	/* kcmp orders open files: 0 same, 1 first is less, 2 first is greater */
-	r = syscall(SYS_kcmp, p->pid, p->pid, KCMP_FILE, s->fd, p->fd);
+	r = syscall(SYS_kcmp, s->pid, p->pid, KCMP_FILE, s->fd, p->fd);
 	if (r < 0 || r > 2) {
-		pr_perror("kcmp of fds %d and %d of task %d failed", s->fd, p->fd, p->pid);
+		pr_perror("kcmp of fd %d of task %d and fd %d of task %d failed", s->fd, s->pid,
+			  p->fd, p->pid);
 		*err = -EIO;
 		return 0;
 	}
@@ -214,8 +200,9 @@ static int seen_cmp(const struct seen_fd *s, const struct fd_parms *p, int *err)
 }
 
 /*
- * An earlier fd on the same open file description (dup, or fork-inherited), or NULL;
- * *pos is where the fd goes in the walk's order otherwise.
+ * An earlier fd on the same open file description, in this task (dup) or in another one of
+ * the tree (inherited over fork, passed over a socket), or NULL: one FileEntry for both.
+ * *pos is where the fd goes in the walk's order otherwise (kcmp's order is global).
  */
 static const struct seen_fd *find_dup(const struct fd_walk *w, const struct fd_parms *p,
 				      size_t *pos, int *err)
@@ -250,7 +237,7 @@ static int remember_fd(struct fd_walk *w, const struct fd_parms *p, uint32_t id,
 		w->cap = cap;
 	}
 	memmove(&w->seen[pos + 1], &w->seen[pos], (w->nr - pos) * sizeof(w->seen[0]));
-	w->seen[pos] = (struct seen_fd){ p->st.st_dev, p->st.st_ino, p->fd, id, type };
+	w->seen[pos] = (struct seen_fd){ p->st.st_dev, p->st.st_ino, p->pid, p->fd, id, type };
 	w->nr++;
 	return 0;
 }
@@ -280,7 +267,7 @@ static const char *kind_name(const struct fd_parms *p, char *buf, size_t len)
 static int dump_new_file(struct dump_ctx *dc, struct fd_parms *p, const struct fd_handler *h,
 			 uint32_t *id)
 {
-	FileEntry *fe = files_new(&dc->files, h->type);
+	FileEntry *fe = files_new(dc->files, h->type);
 
 	if (!fe)
 		return -ENOMEM;
@@ -310,7 +297,8 @@ static int dump_one_fd(struct dump_ctx *dc, struct fd_walk *w, struct fd_parms *
 	if (err)
 		return err;
 	if (dup) {
-		pr_debug("fd %d shares file id %u with fd %d\n", p->fd, dup->id, dup->fd);
+		pr_debug("fd %d shares file id %u with fd %d of task %d\n", p->fd, dup->id,
+			 dup->fd, dup->pid);
 		return fdt_add(&dc->fdt, p->fd, dup->id, dup->type, cloexec);
 	}
 	/* A dup shows the same locks: they belong to the open file, seen once. */
@@ -406,15 +394,14 @@ static int list_fds(pid_t pid, int **fds, size_t *nr)
 
 static int collect_fds(struct dump_ctx *dc)
 {
-	struct fd_walk w = {};
+	struct fd_walk *w = &dc->tree->seen_fds;
 	size_t i, nr;
 	int *fds, ret;
 
 	ret = list_fds(dc->pid, &fds, &nr);
 	for (i = 0; !ret && i < nr; i++)
-		ret = collect_one_fd(dc, &w, fds[i]);
+		ret = collect_one_fd(dc, w, fds[i]);
 	free(fds);
-	free(w.seen);
 	if (!ret)
 		qsort(dc->fdt.fds, dc->fdt.nr, sizeof(dc->fdt.fds[0]), cmp_fd);
 	return ret;
@@ -435,7 +422,7 @@ static int collect_deleted_link(struct dump_ctx *dc, const char *what, uint32_t 
 	path = link_path(target);
 	if (!path)
 		return -ENOMEM;
-	ret = files_add(&dc->files, path, flags, 0, st, id);
+	ret = files_add(dc->files, path, flags, 0, st, id);
 	ret = ret ?: dump_ghost_file(dc, NULL, st, path, *id);
 	free(path);
 	return ret;
@@ -461,7 +448,7 @@ static int collect_link(struct dump_ctx *dc, const char *what, uint32_t flags, u
 	}
 	if (strstr(target, " (deleted)"))
 		return collect_deleted_link(dc, what, flags, &st, target, id);
-	return files_add(&dc->files, target, flags, 0, &st, id);
+	return files_add(dc->files, target, flags, 0, &st, id);
 }
 
 int collect_task_files(struct dump_ctx *dc)
@@ -479,7 +466,7 @@ FownEntry *dump_fd_fown(struct dump_ctx *dc, size_t fdt_index)
 {
 	const FdinfoEntry *e = &dc->fdt.fds[fdt_index];
 	const struct fd_handler *h = fd_handler_of(e->type);
-	FileEntry *fe = files_find(&dc->files, e->id);
+	FileEntry *fe = files_find(dc->files, e->id);
 
 	if (!h || !fe || !h->fown)
 		return NULL;
@@ -492,7 +479,7 @@ static int write_fdinfo_image(struct dump_ctx *dc)
 	size_t i;
 	int ret = 0;
 
-	img = open_image_at(dc->dfd, CR_FD_FDINFO, O_DUMP, task_files_id());
+	img = open_image_at(dc->dfd, CR_FD_FDINFO, O_DUMP, task_files_id(dc));
 	if (!img)
 		return -EIO;
 	for (i = 0; !ret && i < dc->fdt.nr; i++)
@@ -500,36 +487,42 @@ static int write_fdinfo_image(struct dump_ctx *dc)
 	return close_image(img) ?: ret;
 }
 
-static int write_file_entries(struct dump_ctx *dc)
+/* files.img: once per dump, after every task's files are in the table */
+int write_file_entries(struct dump_tree *dt)
 {
 	struct cr_img *img;
 	size_t i;
 	int ret = 0;
 
-	img = open_image_at(dc->dfd, CR_FD_FILES, O_DUMP, 0);
+	img = open_image_at(dt->dfd, CR_FD_FILES, O_DUMP, 0);
 	if (!img)
 		return -EIO;
-	for (i = 0; !ret && i < dc->files.nr; i++)
-		ret = pb_write_one(img, &dc->files.files[i]->base);
+	for (i = 0; !ret && i < dt->files.nr; i++)
+		ret = pb_write_one(img, &dt->files.files[i]->base);
 	return close_image(img) ?: ret;
 }
 
 int write_files_images(struct dump_ctx *dc)
 {
-	return write_file_entries(dc) ?: write_fdinfo_image(dc) ?: tty_write_info(dc) ?:
-	       write_file_locks(dc) ?: write_sysv_shm(dc);
+	return write_fdinfo_image(dc);
 }
 
 void free_file_tables(struct dump_ctx *dc)
 {
+	free(dc->fdt.fds);
+	memset(&dc->fdt, 0, sizeof(dc->fdt));
+}
+
+void free_tree_files(struct dump_tree *dt)
+{
 	size_t i;
 
-	for (i = 0; i < dc->files.nr; i++)
-		protobuf_c_message_free_unpacked(&dc->files.files[i]->base, NULL);
-	free(dc->files.files);
-	free(dc->fdt.fds);
-	tty_dump_fini(&dc->fstate);
-	files_dump_state_fini(&dc->fstate);
-	memset(&dc->files, 0, sizeof(dc->files));
-	memset(&dc->fdt, 0, sizeof(dc->fdt));
+	for (i = 0; i < dt->files.nr; i++)
+		protobuf_c_message_free_unpacked(&dt->files.files[i]->base, NULL);
+	free(dt->files.files);
+	tty_dump_fini(&dt->fstate);
+	files_dump_state_fini(&dt->fstate);
+	free(dt->seen_fds.seen);
+	memset(&dt->files, 0, sizeof(dt->files));
+	memset(&dt->seen_fds, 0, sizeof(dt->seen_fds));
 }

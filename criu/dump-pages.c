@@ -27,7 +27,6 @@
 #define PM_SWAP		(1ull << 62)
 #define PM_FILE		(1ull << 61)
 #define PM_CHUNK	(64ul << 10)	/* pagemap entries read per pread */
-#define PAGES_ID	1
 
 struct page_xfer {
 	struct dump_ctx *dc;
@@ -336,11 +335,11 @@ static int open_xfer(struct page_xfer *px, struct dump_ctx *dc)
 		return -errno;
 	}
 	px->pagemap_img = open_image_at(dc->dfd, CR_FD_PAGEMAP, O_DUMP, dc->pid);
-	px->pages_img = open_image_at(dc->dfd, CR_FD_PAGES, O_DUMP, PAGES_ID);
+	px->pages_img = open_image_at(dc->dfd, CR_FD_PAGES, O_DUMP, dc->idx + 1);
 	if (!px->pagemap_img || !px->pages_img)
 		return -EIO;
 	px->pages_fd = img_raw_fd(px->pages_img);
-	head.pages_id = PAGES_ID;
+	head.pages_id = dc->idx + 1;
 	ret = pb_write_one(px->pagemap_img, &head.base);
 	return ret ?: open_pipes(px);
 }

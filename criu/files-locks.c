@@ -138,7 +138,7 @@ int dump_fd_locks(struct dump_ctx *dc, const struct fd_parms *p)
 		e.fd = p->fd;
 		pr_info("fd %d: lock flag %u type %u start %" PRId64 " len %" PRId64 "\n", p->fd,
 			e.flag, e.type, e.start, e.len);
-		ret = lock_set_add(&dc->fstate, &e);
+		ret = lock_set_add(dc->fstate, &e);
 		if (ret)
 			return ret;
 	}
@@ -149,11 +149,18 @@ int dump_fd_locks(struct dump_ctx *dc, const struct fd_parms *p)
  * Restore maps files through fds it closes afterwards, and a close drops the process's POSIX
  * locks on that file: a POSIX lock on a file the task also maps can't come back yet.
  */
-static int check_posix_mapped(const struct dump_ctx *dc, const FileLockEntry *e)
+static int check_posix_mapped(const struct dump_tree *dt, const FileLockEntry *e)
 {
+	const struct dump_ctx *dc = NULL;
 	char path[64];
 	struct stat st;
 	size_t i;
+
+	for (i = 0; i < dt->nr_tasks; i++)
+		if (dt->tasks[i]->pid == (pid_t)e->pid)
+			dc = dt->tasks[i];
+	if (!dc)
+		return 0;	/* a lock of a task outside the tree: not ours to restore */
 
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", e->pid, e->fd);
 	if (stat(path, &st)) {
@@ -174,9 +181,9 @@ static int check_posix_mapped(const struct dump_ctx *dc, const FileLockEntry *e)
 	return 0;
 }
 
-int write_file_locks(struct dump_ctx *dc)
+int write_file_locks(struct dump_tree *dt)
 {
-	struct lock_set *ls = dc->fstate.locks;
+	struct lock_set *ls = dt->fstate.locks;
 	struct cr_img *img;
 	size_t i;
 	int ret = 0;
@@ -185,10 +192,10 @@ int write_file_locks(struct dump_ctx *dc)
 		return 0;
 	for (i = 0; !ret && i < ls->nr; i++)
 		if (ls->e[i].flag == FL_POSIX)
-			ret = check_posix_mapped(dc, &ls->e[i]);
+			ret = check_posix_mapped(dt, &ls->e[i]);
 	if (ret)
 		return ret;
-	img = open_image_at(dc->dfd, CR_FD_FILE_LOCKS, O_DUMP, 0);
+	img = open_image_at(dt->dfd, CR_FD_FILE_LOCKS, O_DUMP, 0);
 	if (!img)
 		return -EIO;
 	for (i = 0; !ret && i < ls->nr; i++)

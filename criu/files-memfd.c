@@ -105,7 +105,7 @@ static int write_inode(struct dump_ctx *dc, const struct fd_parms *p, const char
 		       uint32_t inode_id)
 {
 	MemfdInodeEntry ie = MEMFD_INODE_ENTRY__INIT;
-	struct files_dump_state *fs = &dc->fstate;
+	struct files_dump_state *fs = dc->fstate;
 	char *name = link_path(p->link + 7);
 	int fd, seals, ret;
 
@@ -141,7 +141,7 @@ static int write_inode(struct dump_ctx *dc, const struct fd_parms *p, const char
 static int memfd_inode_id(struct dump_ctx *dc, const struct fd_parms *p, const char *src,
 			  uint32_t *id)
 {
-	struct files_dump_state *fs = &dc->fstate;
+	struct files_dump_state *fs = dc->fstate;
 	struct memfd_seen *n;
 	size_t i;
 
@@ -185,7 +185,7 @@ int dump_memfd_mapping(struct dump_ctx *dc, const char *src, const char *path,
 		       const struct stat *st, uint32_t flags, uint32_t *file_id)
 {
 	struct fd_parms p = { .pid = dc->pid, .fd = -1, .link = path, .st = *st, .flags = flags };
-	FileEntry *fe = files_new(&dc->files, FD_TYPES__MEMFD);
+	FileEntry *fe = files_new(dc->files, FD_TYPES__MEMFD);
 
 	if (!fe)
 		return -ENOMEM;

@@ -130,7 +130,7 @@ out:
 /* Save the pipe's data the first time one of its ends is met. */
 static int dump_data_once(struct dump_ctx *dc, const struct fd_parms *p, bool fifo)
 {
-	struct files_dump_state *fs = &dc->fstate;
+	struct files_dump_state *fs = dc->fstate;
 	struct cr_img **img = fifo ? &fs->fifo_data : &fs->pipes_data;
 	uint64_t *n;
 
@@ -182,7 +182,7 @@ static int fifo_add_path(struct dump_ctx *dc, const struct fd_parms *p, uint32_t
 
 	if (!path)
 		return -ENOMEM;
-	ret = files_add(&dc->files, path, p->flags, 0, &p->st, regf_id);
+	ret = files_add(dc->files, path, p->flags, 0, &p->st, regf_id);
 	if (!ret && strcmp(path, p->link))
 		ret = dump_ghost_file(dc, NULL, &p->st, path, *regf_id);
 	free(path);

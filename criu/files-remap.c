@@ -174,7 +174,7 @@ static int write_ghost_image(struct dump_ctx *dc, const char *src, const struct 
 static int write_remap(struct dump_ctx *dc, uint32_t orig_id, uint32_t remap_id, RemapType type)
 {
 	RemapFilePathEntry rpe = REMAP_FILE_PATH_ENTRY__INIT;
-	struct remap_dump *rd = dc->fstate.remap;
+	struct remap_dump *rd = dc->fstate->remap;
 
 	if (!rd->img) {
 		rd->img = open_image_at(dc->dfd, CR_FD_REMAP_FPATH, O_DUMP, 0);
@@ -191,7 +191,7 @@ static int write_remap(struct dump_ctx *dc, uint32_t orig_id, uint32_t remap_id,
 int dump_ghost_file(struct dump_ctx *dc, const char *src, const struct stat *st,
 		    const char *path, uint32_t file_id)
 {
-	struct remap_dump *rd = remap_state(&dc->fstate);
+	struct remap_dump *rd = remap_state(dc->fstate);
 	const struct remap_seen *s;
 	uint32_t gid;
 	int ret;
@@ -258,7 +258,7 @@ int dump_link_remap(struct dump_ctx *dc, const struct fd_parms *p, const char *p
 		       (unsigned long)p->st.st_nlink);
 		return -EOPNOTSUPP;
 	}
-	rd = remap_state(&dc->fstate);
+	rd = remap_state(dc->fstate);
 	if (!rd)
 		return -ENOMEM;
 	s = find_seen(rd, &p->st, true);
@@ -273,7 +273,7 @@ int dump_link_remap(struct dump_ctx *dc, const struct fd_parms *p, const char *p
 		free(link);
 		return ret;
 	}
-	ret = files_add(&dc->files, link, O_RDONLY, 0, &p->st, &rid);
+	ret = files_add(dc->files, link, O_RDONLY, 0, &p->st, &rid);
 	if (ret)
 		return ret;
 	rd->seen[rd->nr - 1].id = rid;

@@ -279,10 +279,10 @@ static int dump_pty_info(struct dump_ctx *dc, const struct fd_parms *p, unsigned
 	TtyInfoEntry *mi, *si;
 	int mfd, ret;
 
-	if (find_info(&dc->fstate, info_id(TTY_MASTER, index)))
+	if (find_info(dc->fstate, info_id(TTY_MASTER, index)))
 		return 0;
-	mi = new_info(&dc->fstate, info_id(TTY_MASTER, index), index, makedev(TTYAUX_MAJOR, 2));
-	si = mi ? new_info(&dc->fstate, info_id(TTY_SLAVE, index), index,
+	mi = new_info(dc->fstate, info_id(TTY_MASTER, index), index, makedev(TTYAUX_MAJOR, 2));
+	si = mi ? new_info(dc->fstate, info_id(TTY_SLAVE, index), index,
 			   makedev(PTS_MAJOR_FIRST + index / 256, index % 256)) : NULL;
 	if (!si)
 		return -ENOMEM;
@@ -344,9 +344,9 @@ static int dump_ctty_info(struct dump_ctx *dc, int index)
 {
 	TtyInfoEntry *ti;
 
-	if (find_info(&dc->fstate, CTTY_INFO_ID))
+	if (find_info(dc->fstate, CTTY_INFO_ID))
 		return 0;
-	ti = new_info(&dc->fstate, CTTY_INFO_ID, index < 0 ? 0 : index, makedev(TTYAUX_MAJOR, 0));
+	ti = new_info(dc->fstate, CTTY_INFO_ID, index < 0 ? 0 : index, makedev(TTYAUX_MAJOR, 0));
 	if (!ti)
 		return -ENOMEM;
 	ti->type = TTY_TYPE__CTTY;
@@ -370,9 +370,9 @@ static int dump_unpaired(struct dump_ctx *dc, const struct fd_parms *p, unsigned
 		       "was started from\n", p->fd, p->pid, p->link);
 		return -EOPNOTSUPP;
 	}
-	if (find_info(&dc->fstate, info_id(TTY_SLAVE, index)))
+	if (find_info(dc->fstate, info_id(TTY_SLAVE, index)))
 		return 0;
-	return new_info(&dc->fstate, info_id(TTY_SLAVE, index), index, p->st.st_rdev) ? 0 :
+	return new_info(dc->fstate, info_id(TTY_SLAVE, index), index, p->st.st_rdev) ? 0 :
 		-ENOMEM;
 }
 
@@ -395,7 +395,7 @@ static int tty_dump_side(struct dump_ctx *dc, const struct fd_parms *p, enum tty
 	ret = check_queue(p, *index, &excl);
 	ret = ret ?: dump_pty_info(dc, p, *index, master);
 	if (!ret && excl && kind == TTY_SLAVE)
-		((TtyInfoEntry *)find_info(&dc->fstate, info_id(kind, *index)))->exclusive = true;
+		((TtyInfoEntry *)find_info(dc->fstate, info_id(kind, *index)))->exclusive = true;
 	return ret;
 }
 
@@ -426,16 +426,16 @@ static int tty_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe
 	return ret;
 }
 
-int tty_write_info(struct dump_ctx *dc)
+int tty_write_info(struct dump_tree *dt)
 {
-	struct files_dump_state *fs = &dc->fstate;
+	struct files_dump_state *fs = &dt->fstate;
 	struct cr_img *img;
 	size_t i;
 	int ret = 0;
 
 	if (!fs->nr_tty_infos)
 		return 0;
-	img = open_image_at(dc->dfd, CR_FD_TTY_INFO, O_DUMP, 0);
+	img = open_image_at(dt->dfd, CR_FD_TTY_INFO, O_DUMP, 0);
 	if (!img)
 		return -EIO;
 	for (i = 0; !ret && i < fs->nr_tty_infos; i++)

@@ -256,10 +256,10 @@ static struct sk_inos *load_task_sockets(pid_t pid)
 /* Is socket:[ino] one of the task's fds? A peer must be, for us to restore both ends. */
 static bool task_has_socket(struct dump_ctx *dc, pid_t pid, uint32_t ino)
 {
-	if (!dc->fstate.sk_inos)
-		dc->fstate.sk_inos = load_task_sockets(pid);
-	return dc->fstate.sk_inos && bsearch(&ino, dc->fstate.sk_inos->ino,
-					     dc->fstate.sk_inos->nr, sizeof(ino), cmp_u32);
+	if (!dc->fstate->sk_inos)
+		dc->fstate->sk_inos = load_task_sockets(pid);
+	return dc->fstate->sk_inos && bsearch(&ino, dc->fstate->sk_inos->ino,
+					     dc->fstate->sk_inos->nr, sizeof(ino), cmp_u32);
 }
 
 void unix_dump_fini(struct files_dump_state *fs)
@@ -412,7 +412,7 @@ static int check_cmsgs(struct msghdr *mh, uint32_t ino)
 
 static int write_packet(struct dump_ctx *dc, uint32_t id, const char *buf, size_t len)
 {
-	struct files_dump_state *fs = &dc->fstate;
+	struct files_dump_state *fs = dc->fstate;
 	SkPacketEntry pe = SK_PACKET_ENTRY__INIT;
 	int ret;
 

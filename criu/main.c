@@ -83,6 +83,7 @@ static int run_restore(const struct cr_options *o, int images_dfd)
 		.log_fd = log_get_fd(),
 		.log_pid = o->log_pid,
 		.shell_job = o->shell_job,
+		.restore_sibling = o->restore_sibling,
 		.stage_hook = restore_stage,
 		.hook_arg = &hc,
 	};

@@ -55,7 +55,8 @@
 	X("version", 'V', OPT_VERSION, NO_FIELD, NULL, "print the version")                    \
 	X("shell-job", 'j', OPT_FLAG, FIELD(shell_job), NULL,                                  \
 	  "allow a session outside the tree; restore into criu's session")                    \
-	X("restore-sibling", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                         \
+	X("restore-sibling", 0, OPT_FLAG, FIELD(restore_sibling), NULL,                        \
+	  "restore: the root task becomes a child of criu's parent; criu does not wait")      \
 	X("ext-unix-sk", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                             \
 	X("tcp-established", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                         \
 	X("file-locks", 'l', OPT_FLAG, FIELD(file_locks), NULL,                                \

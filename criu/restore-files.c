@@ -205,6 +205,9 @@ static int open_one_fd(struct rst_fds *rf, size_t i)
 	int ret;
 
 	snprintf(what, sizeof(what), "fd %u", e->fd);
+	/* a file shared with other tasks came down from its owner: same open file */
+	if (shared < 0)
+		shared = rst_transit_fd(rf->ctx, rf->t, e->id);
 	if (shared >= 0) {
 		if (dup2(shared, e->fd) < 0) {
 			pr_perror("%s: can't dup fd %d to it", what, shared);
@@ -241,7 +244,8 @@ static int post_open_fds(struct rst_fds *rf)
 		const FileEntry *fe = rst_find_file(rf->ctx, e->id);
 		const struct fd_handler *h = fd_handler_of(fe->type);
 
-		if (!h->post_open || find_shared(rf->t, i, e->id) >= 0)
+		if (!h->post_open || find_shared(rf->t, i, e->id) >= 0 ||
+		    rst_transit_fd(rf->ctx, rf->t, e->id) >= 0)
 			continue;
 		ret = h->post_open(rf, fe, e->fd);
 		if (ret)
@@ -252,13 +256,14 @@ static int post_open_fds(struct rst_fds *rf)
 
 int rst_restore_fds(const struct rst_ctx *ctx, const struct rst_task *t)
 {
-	struct rst_fds rf = { .ctx = ctx, .t = t, .min_held = t->max_fd + 1 };
+	struct rst_fds rf = { .ctx = ctx, .t = t, .min_held = ctx->fd_top + 1 };
 	size_t i;
 	int ret = 0;
 
 	for (i = 0; !ret && i < t->nr_fds; i++)
 		ret = open_one_fd(&rf, i);
 	ret = ret ?: post_open_fds(&rf);
+	ret = ret ?: rst_open_transit(&rf);
 	ret = ret ?: rst_restore_file_locks(ctx, t);
 	rst_fds_fini(&rf, ret != 0);
 	if (!ret)

@@ -94,10 +94,33 @@ static int read_inventory(struct rst_ctx *ctx)
 	return 0;
 }
 
+/* Parents come before their children (CRIU's order); pids are unique. */
+static int check_pstree_entry(const struct rst_ctx *ctx, size_t i)
+{
+	const PstreeEntry *e = ctx->pstree[i];
+	bool parent = !e->ppid;
+	size_t j;
+
+	for (j = 0; j < i; j++) {
+		if (ctx->pstree[j]->pid == e->pid) {
+			pr_err("pstree.img: task %u appears twice\n", e->pid);
+			return -EINVAL;
+		}
+		if (ctx->pstree[j]->pid == e->ppid)
+			parent = true;
+	}
+	if (e->pid < 2 || !parent || (i && !e->ppid)) {
+		pr_err("pstree.img: task %u has no parent before it (ppid %u)\n", e->pid, e->ppid);
+		return -EINVAL;
+	}
+	return rst_check_pstree_threads(e);
+}
+
 static int read_pstree(struct rst_ctx *ctx)
 {
 	struct cr_img *img;
 	PstreeEntry *e;
+	size_t i;
 	int ret;
 
 	img = open_image_at(ctx->dfd, CR_FD_PSTREE, O_RSTR, 0);
@@ -111,17 +134,17 @@ static int read_pstree(struct rst_ctx *ctx)
 		pr_err("pstree.img: no tasks in it\n");
 		return -EINVAL;
 	}
-	if (ctx->nr_pstree > 1) {
-		pr_err("pstree.img: %zu tasks; restoring a process tree is not supported yet\n",
-		       ctx->nr_pstree);
-		return -EOPNOTSUPP;
-	}
 	e = ctx->pstree[0];
 	if (e->pid < 2 || e->ppid != 0) {
 		pr_err("pstree.img: bad root entry (pid %u, ppid %u)\n", e->pid, e->ppid);
 		return -EINVAL;
 	}
-	return rst_check_pstree_threads(e);
+	for (i = 0; i < ctx->nr_pstree; i++) {
+		ret = check_pstree_entry(ctx, i);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 static int read_files(struct rst_ctx *ctx)
@@ -426,10 +449,14 @@ static int read_task(const struct rst_ctx *ctx, struct rst_task *t)
 {
 	int ret;
 
-	ret = read_single(ctx->dfd, CR_FD_IDS, t->pid, &task_kobj_ids_entry__descriptor, &t->ids);
+	t->max_fd = -1;
+	ret = read_single(ctx->dfd, CR_FD_CORE, t->pid, &core_entry__descriptor, &t->core);
 	if (ret)
 		return ret;
-	ret = read_single(ctx->dfd, CR_FD_CORE, t->pid, &core_entry__descriptor, &t->core);
+	/* a zombie is only its exit status: no ids, memory or files */
+	if (rst_task_is_zombie(t))
+		return 0;
+	ret = read_single(ctx->dfd, CR_FD_IDS, t->pid, &task_kobj_ids_entry__descriptor, &t->ids);
 	if (ret)
 		return ret;
 	ret = check_core(t->core, t->pid);
@@ -478,7 +505,7 @@ int rst_read_images(struct rst_ctx *ctx)
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return rst_add_helpers(ctx);
 }
 
 static void free_task(struct rst_task *t)
@@ -500,8 +527,11 @@ void rst_free_images(struct rst_ctx *ctx)
 {
 	size_t i;
 
-	for (i = 0; i < ctx->nr_tasks; i++)
+	for (i = 0; i < ctx->nr_tasks; i++) {
 		free_task(&ctx->tasks[i]);
+		if (ctx->tasks[i].helper)
+			free(ctx->tasks[i].pstree);	/* made up by rst_add_helpers() */
+	}
 	free(ctx->tasks);
 	free_all((void **)ctx->files, ctx->nr_files);
 	free_all((void **)ctx->pstree, ctx->nr_pstree);

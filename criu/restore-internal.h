@@ -27,6 +27,8 @@
 #include "restore.h"
 #include "restorer.h"
 
+struct rst_fds;
+
 #define RST_PAGE_SIZE 4096UL
 
 /* PagemapEntry.flags */
@@ -51,6 +53,7 @@ struct rst_task {
 	pid_t *tids;			/* restore-threads.c: threads besides the leader */
 	CoreEntry **thread_cores;	/* their core-TID.img, same order */
 	size_t nr_threads;
+	bool helper;			/* made up: leads a group whose leader is gone */
 };
 
 struct rst_stats {
@@ -59,8 +62,20 @@ struct rst_stats {
 	uint64_t pages_restored;
 };
 
+/* A file that several tasks use: opened once by its owner, inherited through a "transit" fd. */
+struct rst_transit {
+	uint32_t id;			/* FileEntry id */
+	pid_t owner;			/* the lowest common ancestor of its users */
+	int fd;				/* transit fd number, the same in every task */
+};
+
 struct rst_ctx {
 	const struct restore_opts *ro;
+	struct rst_transit *transit;	/* restore-fork.c */
+	size_t nr_transit;
+	int transit_base;		/* above every task's fds; transit fds start here */
+	int fd_top;			/* top fd of any task's files; criu's fds go above */
+	pid_t shell_pgid;		/* criu's group: a shell job's outside group maps to it */
 	int dfd;			/* images directory */
 	InventoryEntry *inventory;
 	PstreeEntry **pstree;
@@ -111,6 +126,7 @@ struct rst_report {
 	uint64_t area_start;		/* bootstrap area: blob, args, frame, stack */
 	uint64_t area_size;
 	uint64_t pages_restored;
+	int64_t pid;			/* which task: one pipe serves the whole tree */
 };
 
 /*
@@ -127,5 +143,30 @@ int rst_stop_if_stopped(const struct rst_task *t);
 
 /* cr-restore.c */
 uint64_t rst_now_usec(void);
+struct rst_channel;
+/* Create task t with its dumped pid; the child rebuilds itself and never returns. */
+pid_t rst_fork_with_pid(const struct rst_ctx *ctx, const struct rst_task *t,
+			const struct rst_channel *ch);
+
+/* restore-fork.c: the tree. rst_plan_transit() runs in criu, the rest in the tasks. */
+bool rst_task_is_zombie(const struct rst_task *t);
+/* Does it run the restorer (criu waits for it, removes it, detaches)? Not zombies, helpers. */
+bool rst_task_has_restorer(const struct rst_task *t);
+/* Helper tasks for process groups whose leader is not in the images. */
+int rst_add_helpers(struct rst_ctx *ctx);
+int rst_plan_transit(struct rst_ctx *ctx);
+/* The inherited transit fd that carries file id into task t, or -1. */
+int rst_transit_fd(const struct rst_ctx *ctx, const struct rst_task *t, uint32_t id);
+/* In the owner, inside rst_restore_fds(): open the files its descendants will share. */
+int rst_open_transit(struct rst_fds *rf);
+/* Close what the parent left in the task, but keep[] and the transit fds. */
+int rst_close_inherited(const struct rst_ctx *ctx, const int *keep, int nr_keep);
+/* Fork t's children, let its zombies die, drop the transit fds, join its group. */
+int rst_fork_children(const struct rst_ctx *ctx, const struct rst_task *t,
+		      const struct rst_channel *ch);
+/* A zombie or a helper: set its group, then die as it died (or once the group is made). */
+void __attribute__((noreturn)) rst_become_zombie(const struct rst_ctx *ctx,
+						 const struct rst_task *t);
+int rst_join_group(const struct rst_ctx *ctx, const struct rst_task *t);
 
 #endif /* CRIU_RESTORE_INTERNAL_H */

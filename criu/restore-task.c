@@ -372,7 +372,7 @@ int rst_fill_task_state(const struct rst_ctx *ctx, const struct rst_task *t,
 
 long rst_task_seize_opts(const struct rst_task *t)
 {
-	const ThreadCoreEntry *th = t->core->thread_core;
+	const ThreadCoreEntry *th = t->core ? t->core->thread_core : NULL;	/* helpers: none */
 	long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL;
 
 	/* the restorer's last syscalls and criu's clean-up must not meet the task's filters */

@@ -24,11 +24,13 @@ int rst_restore_session(const struct rst_ctx *ctx, const struct rst_task *t)
 		}
 		return 0;
 	}
-	if (!ctx->ro->shell_job) {
+	/* other tasks of the tree get their session from their parent, by fork */
+	if (!pe->ppid && !ctx->ro->shell_job) {
 		pr_err("Task %d was in session %d, outside the dumped tree: restore it with "
 		       "--shell-job (-j) to put it into criu's session\n", t->pid, pe->sid);
 		return -EOPNOTSUPP;
 	}
+	/* a group leader leads before it forks; joining other groups waits (rst_join_group) */
 	if ((pid_t)pe->pgid == t->pid && setpgid(0, 0) < 0) {
 		pr_perror("Can't make task %d a process group leader again", t->pid);
 		return -errno;

@@ -42,7 +42,7 @@ bool vma_is_anon_shared(const struct proc_vma *pv)
 
 static int shmem_id(struct dump_ctx *dc, const struct stat *st, int fd, uint32_t *shmid)
 {
-	struct files_dump_state *fs = &dc->fstate;
+	struct files_dump_state *fs = dc->fstate;
 	struct shmem_seen *n;
 	size_t i;
 	int ret;

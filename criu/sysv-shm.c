@@ -46,7 +46,7 @@ static size_t page_round(uint64_t size)
 
 int dump_sysv_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
 {
-	struct sysv_seen *s = dc->fstate.sysv;
+	struct sysv_seen *s = dc->fstate->sysv;
 	struct shmid_ds ds;
 	int id = (int)pv->ino;
 	int *n;
@@ -66,7 +66,7 @@ int dump_sysv_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
 		s = calloc(1, sizeof(*s));
 		if (!s)
 			return -ENOMEM;
-		dc->fstate.sysv = s;
+		dc->fstate->sysv = s;
 	}
 	n = realloc(s->ids, (s->nr + 1) * sizeof(*n));
 	if (!n)
@@ -124,8 +124,18 @@ static int write_segment(struct cr_img *img, int id, const struct shmid_ds *ds)
 	return ret;
 }
 
+static bool created_in_tree(const struct dump_tree *dt, pid_t cpid)
+{
+	size_t i;
+
+	for (i = 0; i < dt->nr_tasks; i++)
+		if (dt->tasks[i]->pid == cpid)
+			return true;
+	return false;
+}
+
 /* One line of /proc/sysvipc/shm: is the segment ours to save? */
-static int dump_one_line(struct dump_ctx *dc, struct cr_img **img, const char *line)
+static int dump_one_line(struct dump_tree *dt, struct cr_img **img, const char *line)
 {
 	unsigned long long size;
 	struct shmid_ds ds;
@@ -133,21 +143,21 @@ static int dump_one_line(struct dump_ctx *dc, struct cr_img **img, const char *l
 
 	if (sscanf(line, "%d %d %*o %llu %d", &key, &id, &size, &cpid) != 4)
 		return 0;	/* the header */
-	if (cpid != dc->pid && !attached(dc->fstate.sysv, id))
+	if (!created_in_tree(dt, cpid) && !attached(dt->fstate.sysv, id))
 		return 0;
 	if (shmctl(id, IPC_STAT, &ds) < 0) {
 		pr_perror("Can't stat SysV shm segment %d", id);
 		return -errno;
 	}
 	if (!*img) {
-		*img = open_image_at(dc->dfd, CR_FD_IPCNS_SHM, O_DUMP, SYSV_NS_ID);
+		*img = open_image_at(dt->dfd, CR_FD_IPCNS_SHM, O_DUMP, SYSV_NS_ID);
 		if (!*img)
 			return -EIO;
 	}
 	return write_segment(*img, id, &ds);
 }
 
-int write_sysv_shm(struct dump_ctx *dc)
+int write_sysv_shm(struct dump_tree *dt)
 {
 	struct cr_img *img = NULL;
 	char line[512];
@@ -160,7 +170,7 @@ int write_sysv_shm(struct dump_ctx *dc)
 		return -errno;
 	}
 	while (!ret && fgets(line, sizeof(line), f))
-		ret = dump_one_line(dc, &img, line);
+		ret = dump_one_line(dt, &img, line);
 	fclose(f);
 	if (img)
 		ret = close_image(img) ?: ret;

@@ -15,6 +15,9 @@ int check_task_sessions(const struct dump_ctx *dc)
 	const struct proc_stat *st = &dc->stat;
 	bool outside = st->sid != dc->pid;
 
+	if (dc->ppid)
+		return 0;	/* the other tasks: check_tree_sessions(), once all are read */
+
 	if (outside && !dc->opts->shell_job) {
 		pr_err("The root task %d is not a session leader: its session %d lies outside "
 		       "the dumped tree; dump it with --shell-job (-j) to restore it into "
@@ -31,4 +34,49 @@ int check_task_sessions(const struct dump_ctx *dc)
 		pr_info("Task %d: session %d and group %d outside the tree (shell job)\n",
 			dc->pid, st->sid, st->pgid);
 	return 0;
+}
+
+static const struct dump_ctx *tree_find(const struct dump_tree *dt, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < dt->nr_tasks; i++)
+		if (dt->tasks[i]->pid == pid)
+			return dt->tasks[i];
+	return NULL;
+}
+
+/*
+ * Restore recreates a session by setsid() in its leader and hands it down by fork, so a task
+ * not leading its session must be in its parent's. A group is joined by setpgid() once its
+ * leader exists: a task of the tree, or a helper task if the leader exited; the root's group
+ * and session may be the shell's (-j): the restored tasks then join criu's.
+ */
+static int check_one_session(const struct dump_tree *dt, const struct dump_ctx *dc)
+{
+	const struct dump_ctx *root = dt->tasks[0], *parent = tree_find(dt, dc->ppid);
+	pid_t sid = dc->stat.sid, pgid = dc->stat.pgid;
+
+	if (sid != dc->pid && parent && sid != parent->stat.sid) {
+		pr_err("Task %d is in session %d, which is neither its own nor its parent %d's: "
+		       "not supported yet\n", dc->pid, sid, dc->ppid);
+		return -EOPNOTSUPP;
+	}
+	if (pgid == dc->pid || tree_find(dt, pgid))
+		return 0;
+	if (pgid == root->stat.pgid && root->stat.sid != root->pid)
+		return 0;	/* the shell job's group, checked with the root */
+	/* restore makes a helper task lead it again until its members are in (TASK_HELPER) */
+	pr_info("Task %d is in process group %d whose leader is gone\n", dc->pid, pgid);
+	return 0;
+}
+
+int check_tree_sessions(const struct dump_tree *dt)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 1; !ret && i < dt->nr_tasks; i++)
+		ret = check_one_session(dt, dt->tasks[i]);
+	return ret;
 }

@@ -24,6 +24,57 @@ def build(work):
     return memhog
 
 
+def build_tree(work):
+    tree = os.path.join(work, "tree")
+    subprocess.run(["gcc", "-O2", "-pthread", "-o", tree,
+                    os.path.join(ROOT, "scripts/bench/tree.c")], check=True)
+    return tree
+
+
+def wait_tree_gone(pids):
+    for pid in pids:
+        wait_gone(pid)
+
+
+def tree_pids(pid):
+    """pid and its descendants, as /proc shows them."""
+    found, i = [pid], 0
+    while i < len(found):
+        try:
+            for tid in os.listdir("/proc/%d/task" % found[i]):
+                with open("/proc/%d/task/%s/children" % (found[i], tid)) as f:
+                    found += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+        i += 1
+    return found
+
+
+def tree_round(tree, nproc, nthreads, imgroot):
+    """A tree of nproc processes with nthreads threads each: dump, restore, check."""
+    work = tempfile.mkdtemp(dir=imgroot, prefix="criu-bench.")
+    try:
+        pidfile = os.path.join(work, "pid")
+        subprocess.run([tree, str(nproc), str(nthreads), pidfile], check=True,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        pid = wait_pidfile(pidfile)
+        pids = tree_pids(pid)
+        if len(pids) != nproc:
+            raise RuntimeError("tree has %d processes, expected %d" % (len(pids), nproc))
+        img = os.path.join(work, "img")
+        t_dump = run_criu(["dump", "-t", str(pid), "-D", img, "-o", "dump.log", "-v4"])
+        wait_tree_gone(pids)
+        t_rst = run_criu(["restore", "-D", img, "-d", "-o", "restore.log", "-v4"])
+        os.kill(pid, signal.SIGTERM)
+        code = reap_status(pid)
+        if code != 0:
+            raise RuntimeError("restored tree of %d found its memory or a child changed" %
+                               nproc)
+        return t_dump, t_rst
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def wait_pidfile(path, timeout=60):
     end = time.time() + timeout
     while time.time() < end:
@@ -148,6 +199,13 @@ def main():
     res = [fds_round(work, 10000, "/dev/shm") for _ in range(3)]
     print("%-16s %-10s %10.1f %10.1f %12s %12s" % ("10k fds mixed", "/dev/shm",
           median([x[0] for x in res]) * 1000, median([x[1] for x in res]) * 1000, "-", "-"))
+    # threads per process: 1 until multi-threaded tasks are supported
+    nthreads = int(os.environ.get("BENCH_TREE_THREADS", "1"))
+    tree = build_tree(work)
+    res = [tree_round(tree, 100, nthreads, "/dev/shm") for _ in range(3)]
+    print("%-16s %-10s %10.1f %10.1f %12s %12s" %
+          ("tree 100x%d" % nthreads, "/dev/shm", median([x[0] for x in res]) * 1000,
+           median([x[1] for x in res]) * 1000, "-", "-"))
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

@@ -329,13 +329,39 @@ def start_test(test):
     return read_pidfile(test.pidfile)
 
 
-def check_after_dump(test, pid, before):
+def tree_pids(pid):
+    """pid's descendants, parents first (a test may run a process tree)."""
+    found, i = [pid], 0
+    while i < len(found):
+        try:
+            for tid in os.listdir("/proc/%d/task" % found[i]):
+                with open("/proc/%d/task/%s/children" % (found[i], tid)) as f:
+                    found += [int(c) for c in f.read().split() if int(c) not in found]
+        except OSError:
+            pass
+        i += 1
+    return found[1:]
+
+
+def free_tree_pids(kids, kill):
+    """The dumped tree's other pids must be free again before restore takes them back."""
+    for kid in kids:
+        if kill:
+            kill_and_reap(kid)
+        try:
+            reap(kid, GONE_TIMEOUT)
+        except TestFailure:
+            raise TestFailure("task %d of the tree still alive after criu dump" % kid)
+
+
+def check_after_dump(test, pid, before, kids=()):
     """What the flavour promises about the original task; then make its pid free."""
     if test.flavor == "h":
         try:
             reap(pid, GONE_TIMEOUT)
         except TestFailure:
             raise TestFailure("task %d still alive after criu dump" % pid)
+        free_tree_pids(kids, False)
         return
     state = proc_state(pid)
     if test.flavor == "leave-running" and (state is None or state in "TtZX"):
@@ -352,6 +378,7 @@ def check_after_dump(test, pid, before):
     kill_and_reap(pid)
     if proc_state(pid) is not None:
         raise TestFailure("task %d survived SIGKILL after dump" % pid)
+    free_tree_pids(kids, True)
 
 
 def expect_dump_error(test, pid, before, criu):
@@ -384,6 +411,7 @@ def dump_and_restore(test, pid, before, criu):
     if test.dump_error:
         expect_dump_error(test, pid, before, criu)
         return
+    kids = tree_pids(pid)
     try:
         run_criu(["dump", "-t", str(pid), "-D", test.dump_dir, "-v4", "-o", "dump.log"] +
                  test.dump_opts, test, "dump", criu)
@@ -392,7 +420,7 @@ def dump_and_restore(test, pid, before, criu):
         state = proc_state(pid)
         raise TestFailure("%s; the task is %s afterwards" %
                           (e, "gone" if state is None else "in state " + state))
-    check_after_dump(test, pid, before)
+    check_after_dump(test, pid, before, kids)
     if not os.path.exists(os.path.join(test.dump_dir, "inventory.img")):
         raise TestFailure("criu dump left no inventory.img")
     run_criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore.log", "-d",

@@ -7,6 +7,7 @@
 #ifndef CRIU_DUMP_H
 #define CRIU_DUMP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -42,20 +43,54 @@ struct dump_stats {
 	uint64_t pages_scanned, pages_written;
 };
 
+/* An fd seen so far in any dumped task: what a later dup (or inherited copy) would share. */
+struct seen_fd {
+	dev_t dev;
+	ino_t ino;
+	pid_t pid;
+	int fd;
+	uint32_t id;
+	FdTypes type;
+};
+
+struct fd_walk {
+	struct seen_fd *seen;
+	size_t nr, cap;
+};
+
+struct dump_ctx;
+
+/* The per-dump part: what all tasks of the tree share (dump-tree.c builds it). */
+struct dump_tree {
+	const struct cr_options *opts;
+	int dfd;			/* images directory */
+	struct file_table files;	/* files.img, ids shared by all tasks */
+	struct files_dump_state fstate;
+	struct fd_walk seen_fds;	/* open file descriptions met in any task (kcmp) */
+	struct dump_ctx **tasks;	/* parents before children; tasks[0] is the root */
+	size_t nr_tasks, cap_tasks;
+	struct dump_stats stats;
+};
+
+/* The per-task part; opts and dfd are copies of the tree's. */
 struct dump_ctx {
 	const struct cr_options *opts;
 	int dfd;			/* images directory */
+	struct dump_tree *tree;
+	unsigned int idx;		/* position in tree->tasks: makes the task's object ids */
 	pid_t pid;
+	pid_t ppid;			/* 0 for the root */
 	int seize_state;		/* enum compel_task_state, 0 before seize */
+	bool cure_failed;		/* stays seized: releasing it would let the parasite run */
 	struct compel_ctl *ctl;
 	struct proc_stat stat;
 	struct proc_vma_list maps;
 	struct parasite_task_state pst;
 	uint64_t brk;			/* current program break */
 	uint32_t exe_id, cwd_id, root_id;
-	struct file_table files;
+	struct file_table *files;	/* &tree->files */
 	struct fd_table fdt;
-	struct files_dump_state fstate;
+	struct files_dump_state *fstate;	/* &tree->fstate */
 	MmEntry mm;
 	VmaEntry *vmas;			/* storage for mm.vmas */
 	VmaEntry **vma_ptrs;
@@ -73,7 +108,9 @@ int files_add(struct file_table *ft, const char *path, uint32_t flags, uint64_t 
 	      const struct stat *st, uint32_t *id);
 int collect_task_files(struct dump_ctx *dc);
 int write_files_images(struct dump_ctx *dc);
+int write_file_entries(struct dump_tree *dt);
 void free_file_tables(struct dump_ctx *dc);
+void free_tree_files(struct dump_tree *dt);
 
 /* dump-mm.c */
 int collect_task_mm(struct dump_ctx *dc);
@@ -88,7 +125,7 @@ void shmem_dump_fini(struct files_dump_state *fs);
 /* sysv-shm.c: SysV shm segments the task attached or created (ipcns-shm-1.img) */
 bool vma_is_sysv_shm(const struct proc_vma *pv);
 int dump_sysv_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v);
-int write_sysv_shm(struct dump_ctx *dc);
+int write_sysv_shm(struct dump_tree *dt);
 void sysv_dump_fini(struct files_dump_state *fs);
 
 /* dump-pages.c */
@@ -96,11 +133,21 @@ int dump_task_pages(struct dump_ctx *dc);
 
 /* task-tree.c */
 int check_task_sessions(const struct dump_ctx *dc);
+/* Every task's session and group must be in the tree (or be the shell's with -j). */
+int check_tree_sessions(const struct dump_tree *dt);
+
+/* dump-tree.c: seize the root and every descendant until the set is stable */
+int dump_tree_seize(struct dump_tree *dt, pid_t root);
+/* Refuse the shapes this criu can't dump yet (threads); one place to lift it. */
+void dump_tree_release(struct dump_tree *dt, int mode);
+void dump_tree_free(struct dump_tree *dt);
+int write_pstree(struct dump_tree *dt);
+int write_zombie_core(struct dump_ctx *dc);
 
 /* dump-core.c */
 int write_core_images(struct dump_ctx *dc);
-int write_stats_image(struct dump_ctx *dc);
-int write_inventory(struct dump_ctx *dc);
-uint32_t task_files_id(void);
+int write_stats_image(struct dump_tree *dt);
+int write_inventory(struct dump_tree *dt);
+uint32_t task_files_id(const struct dump_ctx *dc);
 
 #endif /* CRIU_DUMP_H */

@@ -22,6 +22,7 @@
 #include "fown.pb-c.h"
 
 struct dump_ctx;
+struct dump_tree;
 struct rst_ctx;
 struct rst_task;
 struct cr_img;
@@ -174,12 +175,12 @@ int rst_set_fown(int fd, const FownEntry *fown);
  * it, a task holding one is refused); restore takes them back once every fd is in place.
  */
 int dump_fd_locks(struct dump_ctx *dc, const struct fd_parms *p);
-int write_file_locks(struct dump_ctx *dc);
+int write_file_locks(struct dump_tree *dt);
 void file_locks_fini(struct files_dump_state *fs);
 int rst_restore_file_locks(const struct rst_ctx *ctx, const struct rst_task *t);
 
 /* files-tty.c: tty-info.img, written after every fd is seen; freed with the file tables. */
-int tty_write_info(struct dump_ctx *dc);
+int tty_write_info(struct dump_tree *dt);
 void tty_dump_fini(struct files_dump_state *fs);
 
 /* files-inotify.c, shared with files-fanotify.c: the hex f_handle of fdinfo into fh; the

@@ -26,6 +26,7 @@ struct cr_options {
 	bool leave_stopped;		/* -s */
 	bool restore_detached;		/* -d */
 	bool shell_job;			/* -j: session/group outside the tree */
+	bool restore_sibling;		/* the restored root is criu's sibling, not child */
 	bool no_default_config;
 	const char *config_file;	/* --config (read by config.c before parsing) */
 	bool display_stats;

@@ -21,6 +21,7 @@ struct restore_opts {
 	int log_fd;
 	int log_pid;		/* --log-pid: each restored task logs to LOG.PID */
 	int shell_job;		/* -j: a session or group outside the tree joins criu's */
+	int restore_sibling;	/* the root is forked with CLONE_PARENT; implies no wait */
 	/*
 	 * Called at "post-restore" and "pre-resume" (the tree is rebuilt and still stopped)
 	 * and "post-resume" (it runs); a non-zero return before the resume fails the restore.

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +132,13 @@ static int write_pidfile(pid_t pid)
 	return 0;
 }
 
+static void drop_ready_fd(void)
+{
+	if (ready_fd >= 0)
+		close(ready_fd);
+	ready_fd = -1;
+}
+
 /* The launcher half: wait until the test is ready, publish its pid, go away. */
 static void __attribute__((noreturn)) launcher(pid_t child, int rfd)
 {
@@ -198,6 +206,8 @@ void test_init(int argc, char **argv)
 		exit(1);
 	}
 	ready_fd = pfd[1];
+	/* children forked before test_daemon() must not hold the readiness pipe open */
+	pthread_atfork(NULL, NULL, drop_ready_fd);
 }
 
 void test_daemon(void)

@@ -1,0 +1,490 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * restore-fork.c - restoring a tree: each task forks its own children (with their dumped
+ * pids) once it has what they inherit, zombies die again as they died, and process groups
+ * are joined once their leaders exist.
+ *
+ * Files used by more than one task must come back as one open file description. The owner
+ * of such a file is the lowest common ancestor of its users: it opens the file before it
+ * forks and keeps it on a "transit" fd, a number above every task's own fds and the same in
+ * every task; the users dup it from there to their own numbers, and every task closes the
+ * transit fds once its children are forked. Pipe ends and connected unix sockets are opened
+ * in pairs, so all ends of one pipe or socket pair have the same owner.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "files.h"
+#include "log.h"
+#include "restore-internal.h"
+#include "task-state-image.h"
+
+#define JOIN_GROUP_TRIES	5000	/* 1ms apart: the leader is being forked elsewhere */
+
+bool rst_task_is_zombie(const struct rst_task *t)
+{
+	return t->core && t->core->tc && t->core->tc->task_state == TASK_ZOMBIE;
+}
+
+bool rst_task_has_restorer(const struct rst_task *t)
+{
+	return !t->helper && !rst_task_is_zombie(t);
+}
+
+static const struct rst_task *task_by_pid(const struct rst_ctx *ctx, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nr_tasks; i++)
+		if (ctx->tasks[i].pid == pid)
+			return &ctx->tasks[i];
+	return NULL;
+}
+
+/*
+ * A helper for group pgid, whose leader exited before the dump: a sibling of the first
+ * member, so it is in the member's session; it leads the group until all members joined.
+ */
+static int add_helper(struct rst_ctx *ctx, pid_t pgid, pid_t ppid, pid_t sid)
+{
+	struct rst_task *n, *h;
+	PstreeEntry *pe;
+
+	if (!ppid) {
+		pr_err("The root task is in process group %d, whose leader is not in the images: "
+		       "restore it with --shell-job (-j) if it was a shell's job\n", pgid);
+		return -EOPNOTSUPP;
+	}
+	pe = malloc(sizeof(*pe));
+	n = realloc(ctx->tasks, (ctx->nr_tasks + 1) * sizeof(*n));
+	if (!pe || !n) {
+		free(pe);
+		return -ENOMEM;
+	}
+	ctx->tasks = n;
+	pstree_entry__init(pe);
+	pe->pid = pgid;
+	pe->ppid = ppid;
+	pe->pgid = pgid;
+	pe->sid = sid;
+	h = &ctx->tasks[ctx->nr_tasks++];
+	memset(h, 0, sizeof(*h));
+	h->pid = pgid;
+	h->pstree = pe;
+	h->max_fd = -1;
+	h->helper = true;
+	pr_info("Group %d lost its leader: helper task %d (child of %d) recreates it\n", pgid,
+		pgid, ppid);
+	return 0;
+}
+
+int rst_add_helpers(struct rst_ctx *ctx)
+{
+	const PstreeEntry *root = ctx->tasks[0].pstree;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		const PstreeEntry *pe = ctx->tasks[i].pstree;
+
+		if (task_by_pid(ctx, pe->pgid))
+			continue;
+		/* the shell's group of a shell job (-j): criu's group stands in for it */
+		if (pe->pgid == root->pgid && root->sid != root->pid && ctx->ro->shell_job)
+			continue;
+		ret = add_helper(ctx, pe->pgid, pe->ppid, pe->sid);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Files with the same key must be opened in the same task: the ends of one object. */
+static uint64_t object_key(const FileEntry *fe)
+{
+	const uint64_t tag = 1ULL << 32;
+
+	if (fe->type == FD_TYPES__PIPE && fe->pipe)
+		return 2 * tag + fe->pipe->pipe_id;
+	if (fe->type == FD_TYPES__FIFO && fe->fifo)
+		return 3 * tag + fe->fifo->pipe_id;
+	if (fe->type == FD_TYPES__UNIXSK && fe->usk && fe->usk->peer)
+		return 4 * tag + (fe->usk->peer < fe->usk->ino ? fe->usk->peer : fe->usk->ino);
+	return fe->id;
+}
+
+/* Is a an ancestor of b, or b itself? */
+static bool is_ancestor(const struct rst_ctx *ctx, pid_t a, pid_t b)
+{
+	const struct rst_task *t = task_by_pid(ctx, b);
+
+	while (t) {
+		if (t->pid == a)
+			return true;
+		t = task_by_pid(ctx, t->pstree->ppid);
+	}
+	return false;
+}
+
+/* The lowest common ancestor of every task that uses a file with this key, or 0. */
+static pid_t key_owner(const struct rst_ctx *ctx, uint64_t key, int *nr_users)
+{
+	pid_t lca = 0;
+	size_t i, j;
+
+	*nr_users = 0;
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		const struct rst_task *t = &ctx->tasks[i];
+
+		for (j = 0; j < t->nr_fds; j++)
+			if (object_key(rst_find_file(ctx, t->fds[j]->id)) == key)
+				break;
+		if (j == t->nr_fds)
+			continue;
+		(*nr_users)++;
+		while (lca && !is_ancestor(ctx, lca, t->pid))
+			lca = task_by_pid(ctx, lca)->pstree->ppid;
+		if (!lca && *nr_users == 1)
+			lca = t->pid;
+	}
+	return lca;
+}
+
+static int add_transit(struct rst_ctx *ctx, uint32_t id, pid_t owner)
+{
+	struct rst_transit *n;
+	size_t i;
+
+	for (i = 0; i < ctx->nr_transit; i++)
+		if (ctx->transit[i].id == id)
+			return 0;
+	n = realloc(ctx->transit, (ctx->nr_transit + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	ctx->transit = n;
+	n[ctx->nr_transit++] = (struct rst_transit){ .id = id, .owner = owner, .fd = -1 };
+	return 0;
+}
+
+/* Every file used by a task other than its owner travels on a transit fd. */
+static int plan_file(struct rst_ctx *ctx, const struct rst_task *t, uint32_t id)
+{
+	const FileEntry *fe = rst_find_file(ctx, id);
+	int nr_users;
+	pid_t owner;
+
+	owner = key_owner(ctx, object_key(fe), &nr_users);
+	if (nr_users < 2 || owner == t->pid)
+		return 0;
+	if (!owner) {
+		pr_err("File id %u is used by tasks without a common ancestor\n", id);
+		return -EINVAL;
+	}
+	return add_transit(ctx, id, owner);
+}
+
+int rst_plan_transit(struct rst_ctx *ctx)
+{
+	int max_fd = -1, ret = 0;
+	size_t i, j;
+
+	ctx->shell_pgid = getpgid(0);
+	for (i = 0; i < ctx->nr_tasks; i++)
+		if (ctx->tasks[i].max_fd > max_fd)
+			max_fd = ctx->tasks[i].max_fd;
+	if (ctx->nr_tasks > 1) {
+		for (i = 0; !ret && i < ctx->nr_tasks; i++)
+			for (j = 0; !ret && j < ctx->tasks[i].nr_fds; j++)
+				ret = plan_file(ctx, &ctx->tasks[i], ctx->tasks[i].fds[j]->id);
+	}
+	if (ret)
+		return ret;
+	ctx->transit_base = max_fd + 1;
+	for (i = 0; i < ctx->nr_transit; i++)
+		ctx->transit[i].fd = ctx->transit_base + i;
+	ctx->fd_top = max_fd + ctx->nr_transit;
+	if (ctx->nr_transit)
+		pr_info("%zu file(s) shared between tasks, transit fds %d-%d\n", ctx->nr_transit,
+			ctx->transit_base, ctx->fd_top);
+	return 0;
+}
+
+int rst_transit_fd(const struct rst_ctx *ctx, const struct rst_task *t, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nr_transit; i++)
+		if (ctx->transit[i].id == id && ctx->transit[i].owner != t->pid)
+			return ctx->transit[i].fd;
+	return -1;
+}
+
+/* The owner's copy of a shared file: its own fd if it uses it, else a fresh open. */
+static int open_for_transit(struct rst_fds *rf, const struct rst_transit *tr)
+{
+	const FileEntry *fe = rst_find_file(rf->ctx, tr->id);
+	const struct fd_handler *h = fd_handler_of(fe->type);
+	const FownEntry *fown;
+	size_t i;
+	int fd, ret;
+
+	for (i = 0; i < rf->t->nr_fds; i++)
+		if (rf->t->fds[i]->id == tr->id)
+			return dup(rf->t->fds[i]->fd);
+	fd = h->open(rf, fe);
+	if (fd < 0)
+		return fd;
+	fown = h->fown ? h->fown(fe) : NULL;
+	ret = fown ? rst_set_fown(fd, fown) : 0;
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+int rst_open_transit(struct rst_fds *rf)
+{
+	size_t i;
+	int fd;
+
+	for (i = 0; i < rf->ctx->nr_transit; i++) {
+		const struct rst_transit *tr = &rf->ctx->transit[i];
+
+		if (tr->owner != rf->t->pid)
+			continue;
+		fd = open_for_transit(rf, tr);
+		if (fd < 0) {
+			pr_err("Can't open file id %u for the tasks that share it\n", tr->id);
+			return fd < -1 ? fd : -errno;
+		}
+		/* the fresh fd may already be the transit number: it is the lowest free one */
+		if (fd != tr->fd && dup2(fd, tr->fd) < 0) {
+			pr_perror("Can't put file id %u on transit fd %d", tr->id, tr->fd);
+			close(fd);
+			return -errno;
+		}
+		if (fd != tr->fd)
+			close(fd);
+		pr_debug("file id %u on transit fd %d\n", tr->id, tr->fd);
+	}
+	return 0;
+}
+
+static int close_range_checked(unsigned int from, unsigned int to)
+{
+	if (from > to)
+		return 0;
+	if (syscall(SYS_close_range, from, to, 0)) {
+		pr_perror("Can't close inherited fds %u-%u", from, to);
+		return -errno;
+	}
+	return 0;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+int rst_close_inherited(const struct rst_ctx *ctx, const int *keep, int nr_keep)
+{
+	/* the root inherits nothing in the transit range: only criu's own fds */
+	bool root = !ctx->nr_transit || getpid() == ctx->tasks[0].pid;
+	unsigned int from = root ? 0 : ctx->fd_top + 1;
+	int sorted[8], i, ret;
+
+	if (nr_keep > 8)
+		return -EINVAL;
+	ret = root ? 0 : close_range_checked(0, ctx->transit_base - 1);
+	if (ret)
+		return ret;
+	memcpy(sorted, keep, nr_keep * sizeof(int));
+	qsort(sorted, nr_keep, sizeof(int), cmp_int);
+	for (i = 0; i < nr_keep; i++) {
+		if (sorted[i] < 0 || (unsigned int)sorted[i] < from)
+			continue;
+		ret = close_range_checked(from, sorted[i] - 1);
+		if (ret)
+			return ret;
+		from = sorted[i] + 1;
+	}
+	return close_range_checked(from, ~0U);
+}
+
+/*
+ * A zombie or helper child exited while its parent still blocks every signal: take back
+ * the SIGCHLD it left, which the dumped parent did not have pending (that set comes later).
+ */
+static void drop_sigchld(void)
+{
+	struct timespec zero = {};
+	sigset_t chld;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	while (sigtimedwait(&chld, NULL, &zero) > 0)
+		;
+}
+
+/* Helpers exit once their group is complete; their parent reaps them. */
+static int reap_helpers(const struct rst_ctx *ctx, const struct rst_task *t)
+{
+	bool any = false;
+	int status;
+	size_t i;
+
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		const struct rst_task *c = &ctx->tasks[i];
+
+		if ((pid_t)c->pstree->ppid != t->pid || !c->helper)
+			continue;
+		any = true;
+		while (waitpid(c->pid, &status, 0) < 0) {
+			if (errno != EINTR) {
+				pr_perror("Can't reap helper task %d", c->pid);
+				return -errno;
+			}
+		}
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			pr_err("Helper task %d for group %d failed (status %#x)\n", c->pid, c->pid,
+			       status);
+			return -ECHILD;
+		}
+	}
+	if (any)
+		drop_sigchld();
+	return 0;
+}
+
+static int let_zombies_die(const struct rst_ctx *ctx, const struct rst_task *t)
+{
+	bool any = false;
+	siginfo_t si;
+	size_t i;
+
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		const struct rst_task *c = &ctx->tasks[i];
+
+		if ((pid_t)c->pstree->ppid != t->pid || !rst_task_is_zombie(c))
+			continue;
+		any = true;
+		while (waitid(P_PID, c->pid, &si, WEXITED | WNOWAIT)) {
+			if (errno != EINTR) {
+				pr_perror("Can't wait for zombie %d to exit", c->pid);
+				return -errno;
+			}
+		}
+	}
+	if (any)
+		drop_sigchld();
+	return 0;
+}
+
+static int fork_pass(const struct rst_ctx *ctx, const struct rst_task *t,
+		     const struct rst_channel *ch, bool leaders)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		const struct rst_task *c = &ctx->tasks[i];
+
+		if ((pid_t)c->pstree->ppid != t->pid)
+			continue;
+		if (((pid_t)c->pstree->pgid == c->pid) != leaders)
+			continue;
+		if (rst_fork_with_pid(ctx, c, ch) < 0)
+			return -ECHILD;
+	}
+	return 0;
+}
+
+int rst_fork_children(const struct rst_ctx *ctx, const struct rst_task *t,
+		      const struct rst_channel *ch)
+{
+	int ret;
+
+	/* group leaders first: their siblings may join their groups */
+	ret = fork_pass(ctx, t, ch, true);
+	ret = ret ?: fork_pass(ctx, t, ch, false);
+	ret = ret ?: let_zombies_die(ctx, t);
+	if (!ret && ctx->nr_transit)
+		ret = close_range_checked(ctx->transit_base, ctx->fd_top);
+	ret = ret ?: rst_join_group(ctx, t);
+	/* last: a helper waits for every member of its group, this task maybe among them */
+	return ret ?: reap_helpers(ctx, t);
+}
+
+int rst_join_group(const struct rst_ctx *ctx, const struct rst_task *t)
+{
+	pid_t pgid = t->pstree->pgid, target = pgid;
+	int i;
+
+	if (!task_by_pid(ctx, pgid))
+		target = ctx->shell_pgid;	/* the shell job's group: criu's now */
+	if (getpgid(0) == target)
+		return 0;
+	for (i = 0; i < JOIN_GROUP_TRIES; i++) {
+		if (!setpgid(0, target))
+			return 0;
+		if (errno != EPERM)
+			break;
+		usleep(1000);
+	}
+	pr_perror("Task %d can't join process group %d", t->pid, target);
+	return -errno;
+}
+
+/* A helper leads its group until every member is in it. */
+static void __attribute__((noreturn)) be_helper(const struct rst_ctx *ctx,
+						const struct rst_task *t)
+{
+	size_t i;
+	int tries;
+
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		const struct rst_task *c = &ctx->tasks[i];
+
+		if (c == t || (pid_t)c->pstree->pgid != t->pid)
+			continue;
+		for (tries = 0; getpgid(c->pid) != t->pid; tries++) {
+			if (tries == JOIN_GROUP_TRIES) {
+				pr_err("Task %d did not join group %d in time\n", c->pid, t->pid);
+				_exit(1);
+			}
+			usleep(1000);
+		}
+	}
+	_exit(0);
+}
+
+void rst_become_zombie(const struct rst_ctx *ctx, const struct rst_task *t)
+{
+	struct rlimit no_core = {};
+	int status;
+	sigset_t one;
+
+	if (t->helper)
+		be_helper(ctx, t);
+	status = t->core->tc->exit_code;
+	if (rst_join_group(ctx, t))
+		_exit(1);
+	pr_info("Zombie %d dies again with status %#x\n", t->pid, status);
+	if (WIFSIGNALED(status)) {
+		setrlimit(RLIMIT_CORE, &no_core);
+		signal(WTERMSIG(status), SIG_DFL);
+		sigemptyset(&one);
+		sigaddset(&one, WTERMSIG(status));
+		sigprocmask(SIG_UNBLOCK, &one, NULL);
+		kill(getpid(), WTERMSIG(status));
+	}
+	_exit(WEXITSTATUS(status));
+}
