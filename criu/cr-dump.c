@@ -141,7 +141,7 @@ static int dump_one_task(struct dump_ctx *dc)
 	ret = ret ?: dump_task_fown(dc);
 	ret = ret ?: dump_task_pages(dc);
 	cure_ret = cure_task(dc);
-	return ret ?: cure_ret;
+	return ret ?: cure_ret ?: task_state_collect_signals(dc);
 }
 
 static int write_task_images(struct dump_ctx *dc)

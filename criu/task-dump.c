@@ -408,11 +408,19 @@ int task_state_collect_proc(struct dump_ctx *dc)
 	if (!ts)
 		return -ENOMEM;
 	dc->ts = ts;
-	ret = collect_signals(dc->pid, ts);
-	ret = ret ?: parse_status(dc->pid, &ts->st);
+	ret = parse_status(dc->pid, &ts->st);
 	ret = ret ?: collect_seccomp(dc->pid, ts);
 	ret = ret ?: collect_timer_ids(dc->pid, ts);
 	return ret ?: collect_misc(dc->pid, ts);
+}
+
+/*
+ * Last, once the parasite is gone: a timer that fired while we read the timers or the pages
+ * left its signal in a queue, and only a peek after that finds it.
+ */
+int task_state_collect_signals(struct dump_ctx *dc)
+{
+	return collect_signals(dc->pid, dc->ts);
 }
 
 int task_state_collect_parasite(struct dump_ctx *dc)

@@ -23,6 +23,7 @@ struct task_state;
 
 int task_state_collect_proc(struct dump_ctx *dc);
 int task_state_collect_parasite(struct dump_ctx *dc);
+int task_state_collect_signals(struct dump_ctx *dc);
 int task_state_fill_core(struct dump_ctx *dc, CoreEntry *core);
 void task_state_free(struct dump_ctx *dc);
 
