@@ -28,7 +28,6 @@
 #include "siginfo.pb-c.h"
 #include "timer.pb-c.h"
 
-#define SIGINFO_SIZE		128
 #define TS_MAX_SIGNALS		128	/* private + shared; restorer-task.h has the same */
 #define TS_MAX_GROUPS		256
 #define TS_MAX_FILTERS		32
@@ -450,22 +449,27 @@ int task_state_collect_parasite(struct dump_ctx *dc)
 	return 0;
 }
 
-static void fill_signals(struct task_state *ts, CoreEntry *core)
+void task_state_pack_queue(SignalQueueEntry *q, SiginfoEntry *sie, SiginfoEntry **ptrs,
+			   uint8_t (*raw)[SIGINFO_SIZE], size_t n)
 {
-	size_t i, n = ts->nr_p + ts->nr_s;
+	size_t i;
 
 	for (i = 0; i < n; i++) {
-		siginfo_entry__init(&ts->sie[i]);
-		ts->sie[i].siginfo.data = ts->siginfo[i];
-		ts->sie[i].siginfo.len = SIGINFO_SIZE;
-		ts->sie_ptrs[i] = &ts->sie[i];
+		siginfo_entry__init(&sie[i]);
+		sie[i].siginfo.data = raw[i];
+		sie[i].siginfo.len = SIGINFO_SIZE;
+		ptrs[i] = &sie[i];
 	}
-	signal_queue_entry__init(&ts->sq_p);
-	ts->sq_p.n_signals = ts->nr_p;
-	ts->sq_p.signals = ts->sie_ptrs;
-	signal_queue_entry__init(&ts->sq_s);
-	ts->sq_s.n_signals = ts->nr_s;
-	ts->sq_s.signals = ts->sie_ptrs + ts->nr_p;
+	signal_queue_entry__init(q);
+	q->n_signals = n;
+	q->signals = ptrs;
+}
+
+static void fill_signals(struct task_state *ts, CoreEntry *core)
+{
+	task_state_pack_queue(&ts->sq_p, ts->sie, ts->sie_ptrs, ts->siginfo, ts->nr_p);
+	task_state_pack_queue(&ts->sq_s, ts->sie + ts->nr_p, ts->sie_ptrs + ts->nr_p,
+			      ts->siginfo + ts->nr_p, ts->nr_s);
 	core->thread_core->signals_p = &ts->sq_p;
 	core->tc->signals_s = &ts->sq_s;
 }

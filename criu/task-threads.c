@@ -29,7 +29,6 @@
 #include "rseq.pb-c.h"
 #include "siginfo.pb-c.h"
 
-#define THR_SIGINFO_SIZE	128
 #define THR_MAX_SIGNALS		64	/* private pending signals per thread */
 #define THR_MAX_GROUPS		256
 #define THR_COMM_LEN		16
@@ -83,7 +82,7 @@ struct dump_thread {
 	bool own_creds;			/* credentials differ from the leader's */
 	int nice;			/* scheduling is per thread too */
 	uint32_t policy, rt_prio;
-	uint8_t siginfo[THR_MAX_SIGNALS][THR_SIGINFO_SIZE];
+	uint8_t siginfo[THR_MAX_SIGNALS][SIGINFO_SIZE];
 	size_t nr_sig;
 };
 
@@ -612,7 +611,6 @@ static int fill_thread_creds(struct dump_ctx *dc, struct dump_thread *t, struct 
 static void fill_thread_core(struct dump_thread *t, struct thr_core_buf *b)
 {
 	ThreadCoreEntry *thc = &b->thc;
-	size_t i;
 
 	thread_core_entry__init(thc);
 	thc->futex_rla = t->robust_list;
@@ -629,15 +627,7 @@ static void fill_thread_core(struct dump_thread *t, struct thr_core_buf *b)
 	thc->sched_nice = t->nice;
 	thc->sched_policy = t->policy;
 	thc->sched_prio = t->rt_prio;
-	for (i = 0; i < t->nr_sig; i++) {
-		siginfo_entry__init(&b->sie[i]);
-		b->sie[i].siginfo.data = t->siginfo[i];
-		b->sie[i].siginfo.len = THR_SIGINFO_SIZE;
-		b->sie_ptrs[i] = &b->sie[i];
-	}
-	signal_queue_entry__init(&b->sq);
-	b->sq.n_signals = t->nr_sig;
-	b->sq.signals = b->sie_ptrs;
+	task_state_pack_queue(&b->sq, b->sie, b->sie_ptrs, t->siginfo, t->nr_sig);
 	thc->signals_p = &b->sq;
 	thc->has_seccomp_mode = 1;
 	thc->seccomp_mode = t->st.seccomp;

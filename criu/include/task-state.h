@@ -13,10 +13,12 @@
 #ifndef CRIU_TASK_STATE_H
 #define CRIU_TASK_STATE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "core.pb-c.h"
+#include "siginfo.pb-c.h"
 
 struct dump_ctx;
 struct task_state;
@@ -24,6 +26,10 @@ struct task_state;
 int task_state_collect_proc(struct dump_ctx *dc);
 int task_state_collect_parasite(struct dump_ctx *dc);
 int task_state_collect_signals(struct dump_ctx *dc);
+/* Wraps n raw siginfos as a queue entry; sie and ptrs are the caller's, n long each. */
+#define SIGINFO_SIZE	128
+void task_state_pack_queue(SignalQueueEntry *q, SiginfoEntry *sie, SiginfoEntry **ptrs,
+			   uint8_t (*raw)[SIGINFO_SIZE], size_t n);
 int task_state_fill_core(struct dump_ctx *dc, CoreEntry *core);
 void task_state_free(struct dump_ctx *dc);
 
