@@ -149,7 +149,9 @@ static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
 	ret = rst_restore_session(ctx, t);
 	if (ret)
 		return ret;
-	if (!rst_task_has_restorer(t))
+	if (t->helper)
+		rst_be_helper(ctx, t, ch);
+	if (rst_task_is_zombie(t))
 		rst_become_zombie(ctx, t);
 	keep[0] = task_log_fd(ctx, t);
 	if (keep[0] < 0)
@@ -467,10 +469,13 @@ static int ptrace_resume(int req, pid_t pid, long data)
 	return 0;
 }
 
-/* A new task stops once, traced from birth: give it its own options, or let a zombie go. */
+/*
+ * A new task stops once, traced from birth: give it its own options, or let a zombie or
+ * group helper go. A session helper stays traced: the tasks it forks must be born traced.
+ */
 static int new_task_stop(const struct rst_ctx *ctx, const struct rst_task *t)
 {
-	if (!rst_task_has_restorer(t))
+	if (!rst_task_has_restorer(t) && !rst_is_session_helper(t))
 		return ptrace_resume(PTRACE_DETACH, t->pid, 0);
 	if (ptrace(PTRACE_SETOPTIONS, t->pid, 0, rst_task_seize_opts(t) | RST_TRACE_NEW)) {
 		pr_perror("Can't set ptrace options of restored task %d", t->pid);
@@ -517,6 +522,15 @@ static int thread_owner(const struct rst_ctx *ctx, pid_t tid)
 	return -1;
 }
 
+/* criu, its tracer, reaps it first; then its parent can (reap_helpers()). */
+static bool session_helper_done(const struct rst_task *t, int status)
+{
+	if (!rst_is_session_helper(t) || !WIFEXITED(status) || WEXITSTATUS(status))
+		return false;
+	pr_info("Session helper %d forked its members and exited\n", t->pid);
+	return true;
+}
+
 /* One wait status of a leader or of a thread; *i is set to the task it belongs to. */
 static int handle_event(const struct rst_ctx *ctx, const struct rst_channel *ch,
 			struct rst_watch *w, pid_t pid, int status, int *i)
@@ -524,6 +538,10 @@ static int handle_event(const struct rst_ctx *ctx, const struct rst_channel *ch,
 	*i = task_index(ctx, pid);
 	if (*i >= 0) {
 		w[*i].seen = true;
+		if (session_helper_done(&ctx->tasks[*i], status)) {
+			w[*i].seen = false;	/* gone: its pid is nobody's to kill */
+			return 0;
+		}
 		if (!WIFSTOPPED(status)) {
 			explain_status(pid, status, "while it rebuilt itself");
 			return -ECHILD;

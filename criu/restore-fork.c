@@ -2,7 +2,8 @@
 /*
  * restore-fork.c - restoring a tree: each task forks its own children (with their dumped
  * pids) once it has what they inherit, zombies die again as they died, and process groups
- * are joined once their leaders exist.
+ * are joined once their leaders exist. A child whose session was recreated by a helper is
+ * forked by that helper instead (restore-helpers.c).
  *
  * Files used by more than one task must come back as one open file description. The owner
  * of such a file is the lowest common ancestor of its users: it opens the file before it
@@ -39,74 +40,6 @@ bool rst_task_has_restorer(const struct rst_task *t)
 	return !t->helper && !rst_task_is_zombie(t);
 }
 
-static const struct rst_task *task_by_pid(const struct rst_ctx *ctx, pid_t pid)
-{
-	size_t i;
-
-	for (i = 0; i < ctx->nr_tasks; i++)
-		if (ctx->tasks[i].pid == pid)
-			return &ctx->tasks[i];
-	return NULL;
-}
-
-/*
- * A helper for group pgid, whose leader exited before the dump: a sibling of the first
- * member, so it is in the member's session; it leads the group until all members joined.
- */
-static int add_helper(struct rst_ctx *ctx, pid_t pgid, pid_t ppid, pid_t sid)
-{
-	struct rst_task *n, *h;
-	PstreeEntry *pe;
-
-	if (!ppid) {
-		pr_err("The root task is in process group %d, whose leader is not in the images: "
-		       "restore it with --shell-job (-j) if it was a shell's job\n", pgid);
-		return -EOPNOTSUPP;
-	}
-	pe = malloc(sizeof(*pe));
-	n = realloc(ctx->tasks, (ctx->nr_tasks + 1) * sizeof(*n));
-	if (!pe || !n) {
-		free(pe);
-		return -ENOMEM;
-	}
-	ctx->tasks = n;
-	pstree_entry__init(pe);
-	pe->pid = pgid;
-	pe->ppid = ppid;
-	pe->pgid = pgid;
-	pe->sid = sid;
-	h = &ctx->tasks[ctx->nr_tasks++];
-	memset(h, 0, sizeof(*h));
-	h->pid = pgid;
-	h->pstree = pe;
-	h->max_fd = -1;
-	h->helper = true;
-	pr_info("Group %d lost its leader: helper task %d (child of %d) recreates it\n", pgid,
-		pgid, ppid);
-	return 0;
-}
-
-int rst_add_helpers(struct rst_ctx *ctx)
-{
-	const PstreeEntry *root = ctx->tasks[0].pstree;
-	size_t i;
-	int ret;
-
-	for (i = 0; i < ctx->nr_tasks; i++) {
-		const PstreeEntry *pe = ctx->tasks[i].pstree;
-
-		if (task_by_pid(ctx, pe->pgid))
-			continue;
-		/* the shell's group of a shell job (-j): criu's group stands in for it */
-		if (pe->pgid == root->pgid && root->sid != root->pid && ctx->ro->shell_job)
-			continue;
-		ret = add_helper(ctx, pe->pgid, pe->ppid, pe->sid);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
 /* Files with the same key must be opened in the same task: the ends of one object. */
 static uint64_t object_key(const FileEntry *fe)
 {
@@ -124,12 +57,12 @@ static uint64_t object_key(const FileEntry *fe)
 /* Is a an ancestor of b, or b itself? */
 static bool is_ancestor(const struct rst_ctx *ctx, pid_t a, pid_t b)
 {
-	const struct rst_task *t = task_by_pid(ctx, b);
+	const struct rst_task *t = rst_task_by_pid(ctx, b);
 
 	while (t) {
 		if (t->pid == a)
 			return true;
-		t = task_by_pid(ctx, t->pstree->ppid);
+		t = rst_task_by_pid(ctx, t->pstree->ppid);
 	}
 	return false;
 }
@@ -151,7 +84,7 @@ static pid_t key_owner(const struct rst_ctx *ctx, uint64_t key, int *nr_users)
 			continue;
 		(*nr_users)++;
 		while (lca && !is_ancestor(ctx, lca, t->pid))
-			lca = task_by_pid(ctx, lca)->pstree->ppid;
+			lca = rst_task_by_pid(ctx, lca)->pstree->ppid;
 		if (!lca && *nr_users == 1)
 			lca = t->pid;
 	}
@@ -335,7 +268,7 @@ static void drop_sigchld(void)
 		;
 }
 
-/* Helpers exit once their group is complete; their parent reaps them. */
+/* Helpers exit once their group or session is complete; whoever forked one reaps it. */
 static int reap_helpers(const struct rst_ctx *ctx, const struct rst_task *t)
 {
 	bool any = false;
@@ -345,7 +278,7 @@ static int reap_helpers(const struct rst_ctx *ctx, const struct rst_task *t)
 	for (i = 0; i < ctx->nr_tasks; i++) {
 		const struct rst_task *c = &ctx->tasks[i];
 
-		if ((pid_t)c->pstree->ppid != t->pid || !c->helper)
+		if (!c->helper || rst_forker(ctx, c) != t->pid)
 			continue;
 		any = true;
 		while (waitpid(c->pid, &status, 0) < 0) {
@@ -355,8 +288,7 @@ static int reap_helpers(const struct rst_ctx *ctx, const struct rst_task *t)
 			}
 		}
 		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-			pr_err("Helper task %d for group %d failed (status %#x)\n", c->pid, c->pid,
-			       status);
+			pr_err("Helper task %d failed (status %#x)\n", c->pid, status);
 			return -ECHILD;
 		}
 	}
@@ -374,7 +306,7 @@ static int let_zombies_die(const struct rst_ctx *ctx, const struct rst_task *t)
 	for (i = 0; i < ctx->nr_tasks; i++) {
 		const struct rst_task *c = &ctx->tasks[i];
 
-		if ((pid_t)c->pstree->ppid != t->pid || !rst_task_is_zombie(c))
+		if (!rst_task_is_zombie(c) || rst_forker(ctx, c) != t->pid)
 			continue;
 		any = true;
 		while (waitid(P_PID, c->pid, &si, WEXITED | WNOWAIT)) {
@@ -397,7 +329,7 @@ static int fork_pass(const struct rst_ctx *ctx, const struct rst_task *t,
 	for (i = 0; i < ctx->nr_tasks; i++) {
 		const struct rst_task *c = &ctx->tasks[i];
 
-		if ((pid_t)c->pstree->ppid != t->pid)
+		if (rst_forker(ctx, c) != t->pid)
 			continue;
 		if (((pid_t)c->pstree->pgid == c->pid) != leaders)
 			continue;
@@ -412,8 +344,9 @@ int rst_fork_children(const struct rst_ctx *ctx, const struct rst_task *t,
 {
 	int ret;
 
+	ret = rst_become_reaper(ctx, t);
 	/* group leaders first: their siblings may join their groups */
-	ret = fork_pass(ctx, t, ch, true);
+	ret = ret ?: fork_pass(ctx, t, ch, true);
 	ret = ret ?: fork_pass(ctx, t, ch, false);
 	ret = ret ?: let_zombies_die(ctx, t);
 	if (!ret && ctx->nr_transit)
@@ -428,7 +361,7 @@ int rst_join_group(const struct rst_ctx *ctx, const struct rst_task *t)
 	pid_t pgid = t->pstree->pgid, target = pgid;
 	int i;
 
-	if (!task_by_pid(ctx, pgid))
+	if (!rst_task_by_pid(ctx, pgid))
 		target = ctx->shell_pgid;	/* the shell job's group: criu's now */
 	if (getpgid(0) == target)
 		return 0;
@@ -443,37 +376,12 @@ int rst_join_group(const struct rst_ctx *ctx, const struct rst_task *t)
 	return -errno;
 }
 
-/* A helper leads its group until every member is in it. */
-static void __attribute__((noreturn)) be_helper(const struct rst_ctx *ctx,
-						const struct rst_task *t)
-{
-	size_t i;
-	int tries;
-
-	for (i = 0; i < ctx->nr_tasks; i++) {
-		const struct rst_task *c = &ctx->tasks[i];
-
-		if (c == t || (pid_t)c->pstree->pgid != t->pid)
-			continue;
-		for (tries = 0; getpgid(c->pid) != t->pid; tries++) {
-			if (tries == JOIN_GROUP_TRIES) {
-				pr_err("Task %d did not join group %d in time\n", c->pid, t->pid);
-				_exit(1);
-			}
-			usleep(1000);
-		}
-	}
-	_exit(0);
-}
-
 void rst_become_zombie(const struct rst_ctx *ctx, const struct rst_task *t)
 {
 	struct rlimit no_core = {};
 	int status;
 	sigset_t one;
 
-	if (t->helper)
-		be_helper(ctx, t);
 	status = t->core->tc->exit_code;
 	if (rst_join_group(ctx, t))
 		_exit(1);

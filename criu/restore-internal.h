@@ -53,7 +53,7 @@ struct rst_task {
 	pid_t *tids;			/* restore-threads.c: threads besides the leader */
 	CoreEntry **thread_cores;	/* their core-TID.img, same order */
 	size_t nr_threads;
-	bool helper;			/* made up: leads a group whose leader is gone */
+	bool helper;			/* made up: stands in for a gone group or session leader */
 };
 
 struct rst_stats {
@@ -152,8 +152,6 @@ pid_t rst_fork_with_pid(const struct rst_ctx *ctx, const struct rst_task *t,
 bool rst_task_is_zombie(const struct rst_task *t);
 /* Does it run the restorer (criu waits for it, removes it, detaches)? Not zombies, helpers. */
 bool rst_task_has_restorer(const struct rst_task *t);
-/* Helper tasks for process groups whose leader is not in the images. */
-int rst_add_helpers(struct rst_ctx *ctx);
 int rst_plan_transit(struct rst_ctx *ctx);
 /* The inherited transit fd that carries file id into task t, or -1. */
 int rst_transit_fd(const struct rst_ctx *ctx, const struct rst_task *t, uint32_t id);
@@ -164,9 +162,24 @@ int rst_close_inherited(const struct rst_ctx *ctx, const int *keep, int nr_keep)
 /* Fork t's children, let its zombies die, drop the transit fds, join its group. */
 int rst_fork_children(const struct rst_ctx *ctx, const struct rst_task *t,
 		      const struct rst_channel *ch);
-/* A zombie or a helper: set its group, then die as it died (or once the group is made). */
+/* A zombie: set its group, then die as it died. */
 void __attribute__((noreturn)) rst_become_zombie(const struct rst_ctx *ctx,
 						 const struct rst_task *t);
 int rst_join_group(const struct rst_ctx *ctx, const struct rst_task *t);
+
+/*
+ * restore-helpers.c: helper tasks for groups and sessions whose leader is not in the images.
+ * rst_add_helpers() runs in criu once the images are read; the rest in the tasks.
+ */
+int rst_add_helpers(struct rst_ctx *ctx);
+const struct rst_task *rst_task_by_pid(const struct rst_ctx *ctx, pid_t pid);
+bool rst_is_session_helper(const struct rst_task *t);
+/* Who forks t: its parent, or the helper of its session if the parent is in another one. */
+pid_t rst_forker(const struct rst_ctx *ctx, const struct rst_task *t);
+/* Before t forks a session helper: t adopts what the helper leaves when it exits. */
+int rst_become_reaper(const struct rst_ctx *ctx, const struct rst_task *t);
+/* A helper: fork the session's members (session helper), wait for the group, exit. */
+void __attribute__((noreturn)) rst_be_helper(const struct rst_ctx *ctx, const struct rst_task *t,
+					     const struct rst_channel *ch);
 
 #endif /* CRIU_RESTORE_INTERNAL_H */

@@ -618,6 +618,11 @@ int task_state_fill_core(struct dump_ctx *dc, CoreEntry *core)
 	return write_seccomp(dc, ts);
 }
 
+bool task_state_is_subreaper(const struct dump_ctx *dc)
+{
+	return dc->ts && dc->ts->px.child_subreaper;
+}
+
 void task_state_free(struct dump_ctx *dc)
 {
 	if (!dc->ts)

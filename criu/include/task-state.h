@@ -13,6 +13,7 @@
 #ifndef CRIU_TASK_STATE_H
 #define CRIU_TASK_STATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -32,6 +33,8 @@ void task_state_pack_queue(SignalQueueEntry *q, SiginfoEntry *sie, SiginfoEntry 
 			   uint8_t (*raw)[SIGINFO_SIZE], size_t n);
 int task_state_fill_core(struct dump_ctx *dc, CoreEntry *core);
 void task_state_free(struct dump_ctx *dc);
+/* Was the task a child subreaper (known once the parasite ran)? */
+bool task_state_is_subreaper(const struct dump_ctx *dc);
 
 struct rst_ctx;
 struct rst_task;
