@@ -126,7 +126,7 @@ static int add_session_helpers(struct rst_ctx *ctx)
 			return ret;
 		if (rst_task_by_pid(ctx, sid))
 			continue;
-		/* it leads its session's first group too: a group led by a dead leader */
+		/* setsid() makes it the leader of group sid too: no group helper for that one */
 		ret = add_helper(ctx, sid, ppid, sid, sid);
 		if (ret)
 			return ret;
@@ -160,8 +160,8 @@ static int add_group_helpers(struct rst_ctx *ctx)
 		ret = add_helper(ctx, pe->pgid, pe->ppid, pe->pgid, pe->sid);
 		if (ret)
 			return ret;
-		pr_info("Group %d lost its leader: helper task %d (child of %d) recreates it\n",
-			pe->pgid, pe->pgid, pe->ppid);
+		pr_info("Group %d lost its leader: helper task %d (forked by %d) recreates it\n",
+			pe->pgid, pe->pgid, rst_forker(ctx, &ctx->tasks[ctx->nr_tasks - 1]));
 	}
 	return 0;
 }
