@@ -136,7 +136,7 @@ static int task_log_fd(const struct rst_ctx *ctx, const struct rst_task *t)
 
 /* Steps of the forked task; each logs its own failure. */
 static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
-			const struct rst_channel *ch)
+			const struct rst_channel *ch, int up_fd)
 {
 	int keep[3] = { -1, ctx->dfd, ch->report[1] };
 	struct rst_mem mem = {};
@@ -156,11 +156,13 @@ static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
 	keep[0] = task_log_fd(ctx, t);
 	if (keep[0] < 0)
 		return keep[0];
-	ret = rst_close_inherited(ctx, keep, 3);
+	/* a shared table holds the parent's fds: nothing in it is foreign */
+	if (!t->shares_files)
+		ret = rst_close_inherited(ctx, keep, 3);
 	if (!ret)
 		ret = rst_restore_fds(ctx, t);
 	if (!ret)
-		ret = rst_fork_children(ctx, t, ch);
+		ret = rst_fork_children(ctx, t, ch, up_fd);
 	if (!ret)
 		ret = rst_restore_fs(ctx, t);
 	if (!ret && fault_injected("restore-premap"))
@@ -176,10 +178,35 @@ static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
 	return ret;
 }
 
+/*
+ * Forked with CLONE_FILES, the task sees criu's fds of its parent (images directory, report
+ * pipe, log), which the parent closes when it jumps into its restorer: take copies of our
+ * own, above every fd of the tasks, and close only those.
+ */
+static int take_own_fds(struct rst_ctx *ctx, struct rst_channel *ch)
+{
+	int min = ctx->fd_top + 1, ret;
+
+	ret = log_own_fd(min);
+	if (ret) {
+		pr_err("Can't take a log fd of our own: %d\n", ret);
+		return ret;
+	}
+	ctx->dfd = fcntl(ctx->dfd, F_DUPFD_CLOEXEC, min);
+	ch->report[1] = fcntl(ch->report[1], F_DUPFD_CLOEXEC, min);
+	if (ctx->dfd < 0 || ch->report[1] < 0) {
+		pr_perror("Can't copy criu's fds in a task sharing its parent's fd table");
+		return -errno;
+	}
+	return 0;
+}
+
 static void __attribute__((noreturn)) task_main(const struct rst_ctx *ctx,
 						const struct rst_task *t,
-						const struct rst_channel *ch)
+						const struct rst_channel *ch, int up_fd)
 {
+	struct rst_ctx own_ctx;
+	struct rst_channel own_ch;
 	sigset_t all;
 
 	/* Until rt_sigreturn sets the program's mask, no signal may run criu's handlers. */
@@ -190,14 +217,23 @@ static void __attribute__((noreturn)) task_main(const struct rst_ctx *ctx,
 		close(ch->go[1]);
 		close(ch->report[0]);
 	}
-	task_rebuild(ctx, t, ch);
+	if (t->shares_files) {
+		own_ctx = *ctx;
+		own_ch = *ch;
+		if (take_own_fds(&own_ctx, &own_ch))
+			goto out_fail;
+		ctx = &own_ctx;
+		ch = &own_ch;
+	}
+	task_rebuild(ctx, t, ch, up_fd);
+out_fail:
 	pr_err("Restoring task %d failed\n", t->pid);
 	_exit(1);
 }
 
 /* clone3 with set_tid: the only way to get the dumped pid back without races. */
 pid_t rst_fork_with_pid(const struct rst_ctx *ctx, const struct rst_task *t,
-			const struct rst_channel *ch)
+			const struct rst_channel *ch, int up_fd)
 {
 	pid_t want = t->pid;
 	struct clone_args args = {
@@ -215,11 +251,14 @@ pid_t rst_fork_with_pid(const struct rst_ctx *ctx, const struct rst_task *t,
 		args.flags |= CLONE_PARENT;
 		args.exit_signal = 0;
 	}
+	/* the parent's fds are in place: its table becomes ours */
+	if (t->shares_files)
+		args.flags |= CLONE_FILES;
 	if (fault_injected("restore-fork"))
 		return -1;
 	pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid == 0)
-		task_main(ctx, t, ch);
+		task_main(ctx, t, ch, up_fd);
 	if (pid < 0) {
 		if (errno == EEXIST)
 			pr_err("pid %d is taken by another process; restore needs it free\n", want);
@@ -664,7 +703,7 @@ static pid_t restore_tree(struct rst_ctx *ctx, struct rst_watch *w, uint64_t sta
 		ret = open_channel(&ch, ctx->fd_top);
 	if (ret)
 		goto out_close;
-	pid = rst_fork_with_pid(ctx, root, &ch);
+	pid = rst_fork_with_pid(ctx, root, &ch, -1);
 	if (pid < 0)
 		goto out_close;
 	w[0].seen = true;

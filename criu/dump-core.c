@@ -28,8 +28,9 @@
 #define SIGSTOP_NR	19
 
 /*
- * Object ids of a task (kcmp ids in CRIU). No two tasks share a VM, fd table, fs or sighand
- * (no CLONE_VM/FILES/FS/SIGHAND children yet), so each task gets its own four ids.
+ * Object ids of a task (kcmp ids in CRIU). No two tasks share a VM, fs or sighand (no
+ * CLONE_VM/FS/SIGHAND children yet), so each task gets its own ids for them; tasks that share
+ * an fd table (CLONE_FILES) all take the files id of the first of them (dump-fdtable.c).
  */
 #define NR_TASK_IDS	4
 #define VM_ID(dc)	((dc)->idx * NR_TASK_IDS + 1)
@@ -54,7 +55,7 @@ static void fill_ids(const struct dump_ctx *dc, TaskKobjIdsEntry *ids)
 {
 	task_kobj_ids_entry__init(ids);
 	ids->vm_id = VM_ID(dc);
-	ids->files_id = FILES_ID(dc);
+	ids->files_id = task_files_id(dc);
 	ids->fs_id = FS_ID(dc);
 	ids->sighand_id = SIGHAND_ID(dc);
 }
@@ -257,5 +258,5 @@ int write_inventory(struct dump_tree *dt)
 
 uint32_t task_files_id(const struct dump_ctx *dc)
 {
-	return FILES_ID(dc);
+	return FILES_ID(dump_files_owner(dc));
 }

@@ -398,6 +398,9 @@ static int collect_fds(struct dump_ctx *dc)
 	size_t i, nr;
 	int *fds, ret;
 
+	ret = dump_find_fd_table(dc);
+	if (ret || dc->files_owner)
+		return ret;	/* a shared table's fds are the first sharer's */
 	ret = list_fds(dc->pid, &fds, &nr);
 	for (i = 0; !ret && i < nr; i++)
 		ret = collect_one_fd(dc, w, fds[i]);
@@ -504,6 +507,9 @@ int write_file_entries(struct dump_tree *dt)
 
 int write_files_images(struct dump_ctx *dc)
 {
+	/* one fdinfo image per table: the first sharer wrote it */
+	if (dc->files_owner)
+		return 0;
 	return write_fdinfo_image(dc);
 }
 
@@ -523,6 +529,7 @@ void free_tree_files(struct dump_tree *dt)
 	tty_dump_fini(&dt->fstate);
 	files_dump_state_fini(&dt->fstate);
 	free(dt->seen_fds.seen);
+	dump_fd_tables_free(dt);
 	memset(&dt->files, 0, sizeof(dt->files));
 	memset(&dt->seen_fds, 0, sizeof(dt->seen_fds));
 }

@@ -87,6 +87,16 @@ int log_move_fd(int min_fd)
 	return 0;
 }
 
+int log_own_fd(int min_fd)
+{
+	int fd = fcntl(log_fd, F_DUPFD_CLOEXEC, min_fd);
+
+	if (fd < 0)
+		return -errno;
+	log_fd = fd;
+	return 0;
+}
+
 void log_fini(void)
 {
 	if (log_fd != STDERR_FILENO)

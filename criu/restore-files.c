@@ -266,7 +266,9 @@ int rst_restore_fds(const struct rst_ctx *ctx, const struct rst_task *t)
 	ret = ret ?: rst_open_transit(&rf);
 	ret = ret ?: rst_restore_file_locks(ctx, t);
 	rst_fds_fini(&rf, ret != 0);
-	if (!ret)
+	if (!ret && t->shares_files)
+		pr_info("fd table shared with parent %u (CLONE_FILES)\n", t->pstree->ppid);
+	else if (!ret)
 		pr_info("restored %zu fds\n", t->nr_fds);
 	return ret;
 }

@@ -11,6 +11,9 @@
  * every task; the users dup it from there to their own numbers, and every task closes the
  * transit fds once its children are forked. Pipe ends and connected unix sockets are opened
  * in pairs, so all ends of one pipe or socket pair have the same owner.
+ *
+ * A child that shared its parent's fd table (CLONE_FILES) is forked with CLONE_FILES after
+ * the parent installed its fds: the parent's table is the child's, which opens none itself.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -322,7 +325,7 @@ static int let_zombies_die(const struct rst_ctx *ctx, const struct rst_task *t)
 }
 
 static int fork_pass(const struct rst_ctx *ctx, const struct rst_task *t,
-		     const struct rst_channel *ch, bool leaders)
+		     const struct rst_channel *ch, bool leaders, int forked_fd)
 {
 	size_t i;
 
@@ -333,24 +336,97 @@ static int fork_pass(const struct rst_ctx *ctx, const struct rst_task *t,
 			continue;
 		if (((pid_t)c->pstree->pgid == c->pid) != leaders)
 			continue;
-		if (rst_fork_with_pid(ctx, c, ch) < 0)
+		if (rst_fork_with_pid(ctx, c, ch, c->shares_files ? forked_fd : -1) < 0)
 			return -ECHILD;
 	}
 	return 0;
 }
 
-int rst_fork_children(const struct rst_ctx *ctx, const struct rst_task *t,
-		      const struct rst_channel *ch)
+static int nr_sharing_children(const struct rst_ctx *ctx, const struct rst_task *t)
 {
-	int ret;
+	int nr = 0;
+	size_t i;
+
+	for (i = 0; i < ctx->nr_tasks; i++)
+		nr += rst_forker(ctx, &ctx->tasks[i]) == t->pid && ctx->tasks[i].shares_files;
+	return nr;
+}
+
+/* The pipe children sharing t's fd table report on; above every fd the tasks will use. */
+static int open_forked_pipe(const struct rst_ctx *ctx, int p[2])
+{
+	int i, fd;
+
+	if (pipe2(p, O_CLOEXEC)) {
+		pr_perror("Can't create a pipe for the children sharing our fd table");
+		return -errno;
+	}
+	for (i = 0; i < 2; i++) {
+		if (p[i] > ctx->fd_top)
+			continue;
+		fd = fcntl(p[i], F_DUPFD_CLOEXEC, ctx->fd_top + 1);
+		if (fd < 0) {
+			pr_perror("Can't move fd %d above %d", p[i], ctx->fd_top);
+			return -errno;
+		}
+		close(p[i]);
+		p[i] = fd;
+	}
+	return 0;
+}
+
+/* One byte from each child sharing our table: it has forked all of its own children. */
+static int wait_sharing_children(int fd, int nr)
+{
+	char c;
+
+	for (; nr > 0; nr--) {
+		if (read(fd, &c, 1) != 1) {
+			pr_perror("A child sharing our fd table did not say it forked its children");
+			return -EPIPE;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The transit fds go once the children that inherit them are forked. In a table shared
+ * with CLONE_FILES, closing them would take them from the other sharers too: a sharer
+ * tells its parent instead, and the topmost task of the table closes them once all did.
+ */
+static int drop_transit(const struct rst_ctx *ctx, const struct rst_task *t, int up_fd)
+{
+	if (t->shares_files) {
+		if (write(up_fd, "f", 1) != 1) {
+			pr_perror("Can't tell the parent sharing our fd table that we forked");
+			return -EPIPE;
+		}
+		return 0;
+	}
+	if (ctx->nr_transit)
+		return close_range_checked(ctx->transit_base, ctx->fd_top);
+	return 0;
+}
+
+/* Children sharing t's fd table (CLONE_FILES) are waited for before transit fds close. */
+int rst_fork_children(const struct rst_ctx *ctx, const struct rst_task *t,
+		      const struct rst_channel *ch, int up_fd)
+{
+	int forked[2] = { -1, -1 }, nr_sharing = nr_sharing_children(ctx, t), ret = 0;
 
 	ret = rst_become_reaper(ctx, t);
+	if (!ret && nr_sharing)
+		ret = open_forked_pipe(ctx, forked);
 	/* group leaders first: their siblings may join their groups */
-	ret = ret ?: fork_pass(ctx, t, ch, true);
-	ret = ret ?: fork_pass(ctx, t, ch, false);
+	ret = ret ?: fork_pass(ctx, t, ch, true, forked[1]);
+	ret = ret ?: fork_pass(ctx, t, ch, false, forked[1]);
 	ret = ret ?: let_zombies_die(ctx, t);
-	if (!ret && ctx->nr_transit)
-		ret = close_range_checked(ctx->transit_base, ctx->fd_top);
+	ret = ret ?: wait_sharing_children(forked[0], nr_sharing);
+	if (nr_sharing) {
+		close(forked[0]);
+		close(forked[1]);
+	}
+	ret = ret ?: drop_transit(ctx, t, up_fd);
 	ret = ret ?: rst_join_group(ctx, t);
 	/* last: a helper waits for every member of its group, this task maybe among them */
 	return ret ?: reap_helpers(ctx, t);

@@ -236,7 +236,7 @@ void __attribute__((noreturn)) rst_be_helper(const struct rst_ctx *ctx,
 
 	/* rst_restore_session() made it the session's leader; now its orphaned members */
 	if (rst_is_session_helper(t))
-		ret = rst_fork_children(ctx, t, ch);
+		ret = rst_fork_children(ctx, t, ch, -1);
 	ret = ret ?: wait_group_members(ctx, t);
 	if (ret)
 		pr_err("Helper task %d (for %s %d) failed\n", t->pid,

@@ -445,6 +445,44 @@ static int read_fs(const struct rst_ctx *ctx, struct rst_task *t)
 	return 0;
 }
 
+/* A live parent, read before t (pstree lists parents first), with the same fd table. */
+static bool shares_parent_files(const struct rst_ctx *ctx, const struct rst_task *t)
+{
+	const struct rst_task *p;
+
+	for (p = ctx->tasks; p < t; p++)
+		if (p->pid == (pid_t)t->pstree->ppid)
+			return p->ids && p->ids->files_id == t->ids->files_id;
+	return false;
+}
+
+/*
+ * A shared table comes back by forking with CLONE_FILES, so each sharer's parent must be
+ * in it too; two tasks with one table and no such chain (siblings) can't be restored.
+ */
+static int check_shared_tables(const struct rst_ctx *ctx)
+{
+	size_t i, j;
+
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		const struct rst_task *t = &ctx->tasks[i];
+
+		if (!t->ids || t->shares_files)
+			continue;
+		for (j = i + 1; j < ctx->nr_tasks; j++) {
+			const struct rst_task *o = &ctx->tasks[j];
+
+			if (!o->ids || o->shares_files || o->ids->files_id != t->ids->files_id)
+				continue;
+			pr_err("Tasks %d and %d have a shared fd table (CLONE_FILES, files id %u) "
+			       "but are not parent and child: not supported\n", t->pid, o->pid,
+			       t->ids->files_id);
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
+}
+
 static int read_task(const struct rst_ctx *ctx, struct rst_task *t)
 {
 	int ret;
@@ -477,6 +515,12 @@ static int read_task(const struct rst_ctx *ctx, struct rst_task *t)
 	ret = rst_read_thread_cores(ctx, t);
 	if (ret)
 		return ret;
+	t->shares_files = shares_parent_files(ctx, t);
+	if (t->shares_files) {
+		pr_info("Task %d shares its parent's fd table (files id %u)\n", t->pid,
+			t->ids->files_id);
+		return 0;	/* the parent restores the table's fds */
+	}
 	return read_fdinfo(ctx, t);
 }
 
@@ -505,7 +549,8 @@ int rst_read_images(struct rst_ctx *ctx)
 		if (ret)
 			return ret;
 	}
-	return rst_add_helpers(ctx);
+	ret = check_shared_tables(ctx);
+	return ret ?: rst_add_helpers(ctx);
 }
 
 static void free_task(struct rst_task *t)

@@ -47,13 +47,14 @@ struct rst_task {
 	PagemapEntry **pagemap;
 	size_t nr_pagemap;
 	uint64_t nr_pages;		/* pages in pages-<pages_id>.img */
-	FdinfoEntry **fds;
+	FdinfoEntry **fds;		/* none if shares_files: the parent's are its own */
 	size_t nr_fds;
 	int max_fd;			/* highest target fd, -1 if none */
 	pid_t *tids;			/* restore-threads.c: threads besides the leader */
 	CoreEntry **thread_cores;	/* their core-TID.img, same order */
 	size_t nr_threads;
 	bool helper;			/* made up: stands in for a gone group or session leader */
+	bool shares_files;		/* forked with CLONE_FILES: its parent's fd table */
 };
 
 struct rst_stats {
@@ -144,9 +145,12 @@ int rst_stop_if_stopped(const struct rst_task *t);
 /* cr-restore.c */
 uint64_t rst_now_usec(void);
 struct rst_channel;
-/* Create task t with its dumped pid; the child rebuilds itself and never returns. */
+/*
+ * Create task t with its dumped pid; the child rebuilds itself and never returns. A child
+ * sharing its parent's fd table writes a byte to up_fd once it forked its own children.
+ */
 pid_t rst_fork_with_pid(const struct rst_ctx *ctx, const struct rst_task *t,
-			const struct rst_channel *ch);
+			const struct rst_channel *ch, int up_fd);
 
 /* restore-fork.c: the tree. rst_plan_transit() runs in criu, the rest in the tasks. */
 bool rst_task_is_zombie(const struct rst_task *t);
@@ -161,7 +165,7 @@ int rst_open_transit(struct rst_fds *rf);
 int rst_close_inherited(const struct rst_ctx *ctx, const int *keep, int nr_keep);
 /* Fork t's children, let its zombies die, drop the transit fds, join its group. */
 int rst_fork_children(const struct rst_ctx *ctx, const struct rst_task *t,
-		      const struct rst_channel *ch);
+		      const struct rst_channel *ch, int up_fd);
 /* A zombie: set its group, then die as it died. */
 void __attribute__((noreturn)) rst_become_zombie(const struct rst_ctx *ctx,
 						 const struct rst_task *t);

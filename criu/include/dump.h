@@ -60,6 +60,12 @@ struct fd_walk {
 
 struct dump_ctx;
 
+/* The distinct fd tables met so far, each by its first task, in kcmp order. */
+struct fd_tables {
+	struct dump_ctx **owners;
+	size_t nr, cap;
+};
+
 /* The per-dump part: what all tasks of the tree share (dump-tree.c builds it). */
 struct dump_tree {
 	const struct cr_options *opts;
@@ -67,6 +73,7 @@ struct dump_tree {
 	struct file_table files;	/* files.img, ids shared by all tasks */
 	struct files_dump_state fstate;
 	struct fd_walk seen_fds;	/* open file descriptions met in any task (kcmp) */
+	struct fd_tables fd_tables;	/* dump-fdtable.c */
 	struct dump_ctx **tasks;	/* parents before children; tasks[0] is the root */
 	size_t nr_tasks, cap_tasks;
 	struct dump_stats stats;
@@ -89,7 +96,8 @@ struct dump_ctx {
 	uint64_t brk;			/* current program break */
 	uint32_t exe_id, cwd_id, root_id;
 	struct file_table *files;	/* &tree->files */
-	struct fd_table fdt;
+	struct fd_table fdt;		/* empty when files_owner dumps the table */
+	struct dump_ctx *files_owner;	/* first task with this fd table, NULL if it is us */
 	struct files_dump_state *fstate;	/* &tree->fstate */
 	MmEntry mm;
 	VmaEntry *vmas;			/* storage for mm.vmas */
@@ -111,6 +119,15 @@ int write_files_images(struct dump_ctx *dc);
 int write_file_entries(struct dump_tree *dt);
 void free_file_tables(struct dump_ctx *dc);
 void free_tree_files(struct dump_tree *dt);
+
+/* dump-fdtable.c: tasks sharing an fd table (CLONE_FILES) */
+int dump_find_fd_table(struct dump_ctx *dc);
+void dump_fd_tables_free(struct dump_tree *dt);
+/* The task whose fds stand for dc's table: dc itself unless it shares an earlier one's. */
+static inline const struct dump_ctx *dump_files_owner(const struct dump_ctx *dc)
+{
+	return dc->files_owner ? dc->files_owner : dc;
+}
 
 /* dump-mm.c */
 int collect_task_mm(struct dump_ctx *dc);

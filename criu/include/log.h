@@ -24,6 +24,11 @@ void log_fini(void);
 int log_move_fd(int min_fd);
 /* --log-pid: switch to a log file of our own, LOG.PID next to the log, then move it. */
 int log_split_per_pid(int min_fd);
+/*
+ * A task sharing its parent's fd table: log on a copy (>= min_fd) and leave the parent's
+ * log fd alone, so that neither closes the other's.
+ */
+int log_own_fd(int min_fd);
 void log_set_level(int level);
 int log_get_level(void);
 int log_get_fd(void);
