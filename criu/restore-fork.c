@@ -239,6 +239,9 @@ static int open_for_transit(struct rst_fds *rf, const struct rst_transit *tr)
 	for (i = 0; i < rf->t->nr_fds; i++)
 		if (rf->t->fds[i]->id == tr->id)
 			return dup(rf->t->fds[i]->fd);
+	fd = rst_take_ahead(rf, tr->id);
+	if (fd != -1)
+		return fd;
 	fd = h->open(rf, fe);
 	if (fd < 0)
 		return fd;
