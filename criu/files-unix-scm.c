@@ -20,6 +20,7 @@
 
 #include "dump.h"
 #include "files.h"
+#include "image.h"
 #include "log.h"
 #include "restore-internal.h"
 
@@ -193,6 +194,51 @@ int scm_copy_rights(const struct rst_ctx *ctx, const SkPacketEntry *e, uint32_t 
 		}
 	}
 	return 0;
+}
+
+static int add_uses(struct rst_ctx *ctx, const SkPacketEntry *e)
+{
+	uint32_t *ids, nr, i;
+	struct rst_scm_use *n;
+	int ret = scm_copy_rights(ctx, e, &ids, &nr);
+
+	if (ret || !nr)
+		return ret;
+	n = realloc(ctx->scm_uses, (ctx->nr_scm_uses + nr) * sizeof(*n));
+	if (n) {
+		ctx->scm_uses = n;
+		for (i = 0; i < nr; i++)
+			n[ctx->nr_scm_uses++] = (struct rst_scm_use){ e->id_for, ids[i], 0 };
+	}
+	free(ids);
+	return n ? 0 : -ENOMEM;
+}
+
+int scm_read_uses(struct rst_ctx *ctx)
+{
+	struct cr_img *img = open_image_optional(ctx->dfd, CR_FD_SK_QUEUES, 0);
+	char *buf = NULL;
+	SkPacketEntry *e;
+	int ret;
+
+	if (!img)
+		return errno == ENOENT ? 0 : -EIO;
+	while ((ret = pb_read_one_eof(img, &sk_packet_entry__descriptor,
+				      (ProtobufCMessage **)&e)) > 0) {
+		char *n = realloc(buf, e->length + 1);	/* the bytes are skipped */
+
+		ret = n ? add_uses(ctx, e) : -ENOMEM;
+		if (n)
+			buf = n;
+		if (!ret)
+			ret = img_read_buf(img, buf, e->length);
+		protobuf_c_message_free_unpacked(&e->base, NULL);
+		if (ret)
+			break;
+	}
+	free(buf);
+	close_image(img);
+	return ret;
 }
 
 /* Files whose refill needs a file whose refill needs a file...: a loop, most likely. */

@@ -225,6 +225,8 @@ void scm_free_entries(SkPacketEntry *pe);
 /* restore: the file ids a packet carries, checked against files.img; *ids malloc'ed */
 int scm_copy_rights(const struct rst_ctx *ctx, const SkPacketEntry *e, uint32_t **ids,
 		    uint32_t *nr);
+/* Every (socket, queued file) pair of sk-queues.img into ctx->scm_uses. */
+int scm_read_uses(struct rst_ctx *ctx);
 /* sendmsg of data with the files ids (opened as needed); bytes sent or -errno */
 ssize_t scm_sendto(struct rst_fds *rf, int sender, const char *data, size_t len,
 		   const uint32_t *ids, uint32_t nr, const struct sockaddr *to, socklen_t tolen,
