@@ -7,8 +7,9 @@
  * Dump: the kernel's unix_diag (NETLINK_SOCK_DIAG) tells a socket's name, state, peer,
  * pending connections and shutdown bits; the queue is read through the task's own socket,
  * fetched with pidfd_getfd(2), by MSG_PEEK walked with SO_PEEK_OFF: the queue stays exactly
- * as it was, whatever happens to the dump. Queued descriptors (SCM_RIGHTS), connections
- * not accepted yet and peers outside the dumped task are refused, naming the socket.
+ * as it was, whatever happens to the dump. Files queued in flight (SCM_RIGHTS) are dumped
+ * as files of their own (files-unix-scm.c). Connections not accepted yet and peers outside
+ * the dumped task (and not queued in flight either) are refused, naming the socket.
  *
  * Restore: a connected pair is made at once (socketpair, or connect + accept through the
  * listener whose name the accepted end carries) and the end not asked for yet is held.

@@ -7,6 +7,7 @@
  * takes more from the write end the task kept, the file reads on from its offset, and the
  * socket talks to the end the task kept.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -104,9 +105,23 @@ static int check_socket(int got, int kept)
 	return 0;
 }
 
+/* Open fds now: the queued files must not show up as fds of the restored task. */
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d)))
+		n += de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
 int main(int argc, char **argv)
 {
-	int sk[2], p[2], q[2], f, fds[2];
+	int sk[2], p[2], q[2], f, fds[2], nr_fds;
 
 	test_init(argc, argv);
 	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sk) || pipe(p) ||
@@ -133,7 +148,14 @@ int main(int argc, char **argv)
 	close(q[1]);
 
 	test_daemon();
+	nr_fds = count_fds();
 	test_waitsig();
+
+	if (count_fds() != nr_fds) {
+		fail("%d fds open after restore, %d before: a queued file stayed open", count_fds(),
+		     nr_fds);
+		return 1;
+	}
 
 	if (recv_fds(sk[1], "one", fds, 1) || check_pipe(fds[0], p[1]))
 		return 1;

@@ -9,6 +9,7 @@
  * received ones. (Where in the plain bytes before them files attach is not kept: a peek
  * can't see it; restore puts them on the first byte.)
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -109,9 +110,23 @@ static int open_file(const char *tag, off_t pos)
 	return fd;
 }
 
+/* Open fds now: the queued files must not show up as fds of the restored task. */
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d)))
+		n += de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
 int main(int argc, char **argv)
 {
-	int before, sk[2], after, p[2], d[2], fds[2];
+	int before, sk[2], after, p[2], d[2], fds[2], nr_fds;
 
 	test_init(argc, argv);
 	before = open_file("before", 2);
@@ -141,7 +156,14 @@ int main(int argc, char **argv)
 	close(d[1]);
 
 	test_daemon();
+	nr_fds = count_fds();
 	test_waitsig();
+
+	if (count_fds() != nr_fds) {
+		fail("%d fds open after restore, %d before: a queued file stayed open", count_fds(),
+		     nr_fds);
+		return 1;
+	}
 
 	if (recv_fds(sk[1], "abcdef", fds, 2) || check_shared(fds[0], after, 5) ||
 	    check_pipe(fds[1], p[0]))
