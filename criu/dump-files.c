@@ -386,6 +386,7 @@ static void inflight_fown(int fd, FownEntry *fown)
 		fown->signum = sig;
 }
 
+/* p->fd is consumed: kept in fstate, or closed on failure before that. */
 static int dump_new_inflight(struct dump_ctx *dc, struct fd_walk *w, struct fd_parms *p,
 			     size_t pos, uint32_t *id)
 {
@@ -396,23 +397,28 @@ static int dump_new_inflight(struct dump_ctx *dc, struct fd_walk *w, struct fd_p
 	if (fdinfo_field(p->fdinfo, "lock")) {
 		pr_err("A file queued in flight on a unix socket of task %d (%s) holds a lock: "
 		       "not supported yet\n", dc->pid, p->link);
-		return -EOPNOTSUPP;
+		ret = -EOPNOTSUPP;
+		goto out_close;
 	}
 	h = fd_handler_pick(p);
 	if (!h) {
 		pr_err("A file queued in flight on a unix socket of task %d is %s (%s): "
 		       "checkpointing this kind of file is not supported yet\n", dc->pid, p->link,
 		       kind_name(p, kind, sizeof(kind)));
-		return -EOPNOTSUPP;
+		ret = -EOPNOTSUPP;
+		goto out_close;
 	}
 	ret = keep_inflight_fd(dc->fstate, p->fd);
 	if (ret)
-		return ret;
+		goto out_close;
 	pr_debug("queued file: %s, %s (criu's fd %d)\n", h->name, p->link, p->fd);
 	/* from here the fd belongs to fstate, whatever happens */
 	ret = dump_new_file(dc, w, p, h, pos, id);
 	if (p->fown)
 		inflight_fown(p->fd, p->fown);
+	return ret;
+out_close:
+	close(p->fd);
 	return ret;
 }
 
