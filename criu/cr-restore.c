@@ -824,6 +824,7 @@ out_free:
 		close(ctx.dfd);
 	free_watch(&ctx, w);
 	free(ctx.transit);
+	free(ctx.scm_uses);
 	rst_free_images(&ctx);
 	return ret;
 }

@@ -264,10 +264,15 @@ static const char *kind_name(const struct fd_parms *p, char *buf, size_t len)
 	return "unknown file";
 }
 
-static int dump_new_file(struct dump_ctx *dc, struct fd_parms *p, const struct fd_handler *h,
-			 uint32_t *id)
+/*
+ * The file is remembered before its handler runs: a socket's dump may meet files queued
+ * on it (SCM_RIGHTS), which go through the same walk and move the seen list around.
+ */
+static int dump_new_file(struct dump_ctx *dc, struct fd_walk *w, struct fd_parms *p,
+			 const struct fd_handler *h, size_t pos, uint32_t *id)
 {
 	FileEntry *fe = files_new(dc->files, h->type);
+	int ret;
 
 	if (!fe)
 		return -ENOMEM;
@@ -276,7 +281,8 @@ static int dump_new_file(struct dump_ctx *dc, struct fd_parms *p, const struct f
 		return -ENOMEM;
 	fown_entry__init(p->fown);
 	*id = fe->id;
-	return h->dump(dc, p, fe);
+	ret = remember_fd(w, p, fe->id, h->type, pos);
+	return ret ?: h->dump(dc, p, fe);
 }
 
 static int dump_one_fd(struct dump_ctx *dc, struct fd_walk *w, struct fd_parms *p)
@@ -312,38 +318,139 @@ static int dump_one_fd(struct dump_ctx *dc, struct fd_walk *w, struct fd_parms *
 		return -EOPNOTSUPP;
 	}
 	pr_debug("fd %d: %s, %s\n", p->fd, h->name, p->link);
-	ret = dump_new_file(dc, p, h, &id);
-	ret = ret ?: remember_fd(w, p, id, h->type, pos);
+	ret = dump_new_file(dc, w, p, h, pos, &id);
 	return ret ?: fdt_add(&dc->fdt, p->fd, id, h->type, cloexec);
 }
 
-/* Gather what /proc says about fd, then dump it. */
-static int collect_one_fd(struct dump_ctx *dc, struct fd_walk *w, int fd)
+/* What /proc says about fd of task pid: link, stat and fdinfo (malloc'ed, *fdinfo). */
+static int read_fd_parms(pid_t pid, int fd, struct fd_parms *p, char *target, size_t len)
 {
-	char path[64], target[PATH_MAX];
-	struct fd_parms p = { .pid = dc->pid, .fd = fd, .link = target };
-	char *fdinfo;
+	char path[64];
 	ssize_t n;
-	int ret;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", dc->pid, fd);
-	n = readlink(path, target, sizeof(target) - 1);
+	p->pid = pid;
+	p->fd = fd;
+	p->link = target;
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
+	n = readlink(path, target, len - 1);
 	if (n < 0) {
 		pr_perror("Can't read link %s", path);
 		return -errno;
 	}
 	target[n] = 0;
-	if (stat(path, &p.st)) {
-		pr_perror("Can't stat fd %d of task %d (%s)", fd, dc->pid, target);
+	if (stat(path, &p->st)) {
+		pr_perror("Can't stat fd %d of task %d (%s)", fd, pid, target);
 		return -errno;
 	}
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", dc->pid, fd);
-	fdinfo = read_proc_file(path, NULL);
-	if (!fdinfo)
-		return -EIO;
-	p.fdinfo = fdinfo;
-	ret = dump_one_fd(dc, w, &p);
-	free(fdinfo);
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
+	p->fdinfo = read_proc_file(path, NULL);
+	return p->fdinfo ? 0 : -EIO;
+}
+
+/* Gather what /proc says about fd, then dump it. */
+static int collect_one_fd(struct dump_ctx *dc, struct fd_walk *w, int fd)
+{
+	char target[PATH_MAX];
+	struct fd_parms p = {};
+	int ret;
+
+	ret = read_fd_parms(dc->pid, fd, &p, target, sizeof(target));
+	ret = ret ?: dump_one_fd(dc, w, &p);
+	free((char *)p.fdinfo);
+	return ret;
+}
+
+static int keep_inflight_fd(struct files_dump_state *fs, int fd)
+{
+	int *n = realloc(fs->inflight_fds, (fs->nr_inflight_fds + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	fs->inflight_fds = n;
+	n[fs->nr_inflight_fds++] = fd;
+	return 0;
+}
+
+/* The owner of a queued file, read on criu's copy: it is the same open file. */
+static void inflight_fown(int fd, FownEntry *fown)
+{
+	struct f_owner_ex owner = {};
+	int sig;
+
+	if (!fcntl(fd, F_GETOWN_EX, &owner)) {
+		fown->pid_type = owner.type;
+		fown->pid = owner.pid;
+	}
+	sig = fcntl(fd, F_GETSIG);
+	if (sig > 0)
+		fown->signum = sig;
+}
+
+/* p->fd is consumed: kept in fstate, or closed on failure before that. */
+static int dump_new_inflight(struct dump_ctx *dc, struct fd_walk *w, struct fd_parms *p,
+			     size_t pos, uint32_t *id)
+{
+	const struct fd_handler *h;
+	char kind[32];
+	int ret;
+
+	if (fdinfo_field(p->fdinfo, "lock")) {
+		pr_err("A file queued in flight on a unix socket of task %d (%s) holds a lock: "
+		       "not supported yet\n", dc->pid, p->link);
+		ret = -EOPNOTSUPP;
+		goto out_close;
+	}
+	h = fd_handler_pick(p);
+	if (!h) {
+		pr_err("A file queued in flight on a unix socket of task %d is %s (%s): "
+		       "checkpointing this kind of file is not supported yet\n", dc->pid, p->link,
+		       kind_name(p, kind, sizeof(kind)));
+		ret = -EOPNOTSUPP;
+		goto out_close;
+	}
+	ret = keep_inflight_fd(dc->fstate, p->fd);
+	if (ret)
+		goto out_close;
+	pr_debug("queued file: %s, %s (criu's fd %d)\n", h->name, p->link, p->fd);
+	/* from here the fd belongs to fstate, whatever happens */
+	ret = dump_new_file(dc, w, p, h, pos, id);
+	if (p->fown)
+		inflight_fown(p->fd, p->fown);
+	return ret;
+out_close:
+	close(p->fd);
+	return ret;
+}
+
+int dump_inflight_file(struct dump_ctx *dc, int fd, uint32_t *id)
+{
+	struct fd_walk *w = &dc->tree->seen_fds;
+	const struct seen_fd *dup;
+	char target[PATH_MAX];
+	struct fd_parms p = {};
+	size_t pos = 0;
+	int ret, err = 0;
+
+	/* getpid(), not "self": kcmp compares it with the tasks' fds by pid */
+	ret = read_fd_parms(getpid(), fd, &p, target, sizeof(target));
+	ret = ret ?: parse_pos_flags(&p);
+	if (ret)
+		goto out_close;
+	p.flags &= ~O_CLOEXEC;
+	p.in_flight = true;
+	dup = find_dup(w, &p, &pos, &err);
+	ret = err;
+	if (ret || dup) {
+		if (dup)
+			*id = dup->id;
+		goto out_close;
+	}
+	ret = dump_new_inflight(dc, w, &p, pos, id);
+	free((char *)p.fdinfo);
+	return ret;
+out_close:
+	free((char *)p.fdinfo);
+	close(fd);
 	return ret;
 }
 
@@ -405,6 +512,7 @@ static int collect_fds(struct dump_ctx *dc)
 	for (i = 0; !ret && i < nr; i++)
 		ret = collect_one_fd(dc, w, fds[i]);
 	free(fds);
+	ret = ret ?: unix_check_peers(dc);
 	if (!ret)
 		qsort(dc->fdt.fds, dc->fdt.nr, sizeof(dc->fdt.fds[0]), cmp_fd);
 	return ret;

@@ -87,6 +87,11 @@ static FownEntry *reg_fown(const FileEntry *fe)
 
 void files_dump_state_fini(struct files_dump_state *fs)
 {
+	size_t i;
+
+	for (i = 0; i < fs->nr_inflight_fds; i++)
+		close(fs->inflight_fds[i]);
+	free(fs->inflight_fds);
 	if (fs->pipes_data)
 		close_image(fs->pipes_data);
 	if (fs->fifo_data)

@@ -39,6 +39,8 @@ struct sk_packet {
 	uint32_t id_for;
 	uint32_t len;
 	char *data;
+	uint32_t *fds;			/* file ids sent with the first byte (SCM_RIGHTS) */
+	uint32_t nr_fds;
 };
 
 struct sk_packet_set {
@@ -155,6 +157,33 @@ static int bind_name(int fd, const UnixSkEntry *ue)
 	return 0;
 }
 
+/* One entry of sk-queues.img as set->pkts[set->nr] (grown here); its bytes follow. */
+static int add_packet(struct rst_fds *rf, struct sk_packet_set *set, const SkPacketEntry *e)
+{
+	struct sk_packet *n = realloc(set->pkts, (set->nr + 1) * sizeof(*n));
+	int ret;
+
+	if (!n)
+		return -ENOMEM;
+	set->pkts = n;
+	n += set->nr;
+	*n = (struct sk_packet){ e->id_for, e->length, NULL, NULL, 0 };
+	if (e->length > MAX_PACKET) {
+		pr_err("sk-queues.img: packet of %u bytes is too long\n", e->length);
+		return -EINVAL;
+	}
+	ret = scm_copy_rights(rf->ctx, e, &n->fds, &n->nr_fds);
+	if (ret)
+		return ret;
+	n->data = malloc(e->length + 1);
+	if (!n->data) {
+		free(n->fds);
+		return -ENOMEM;
+	}
+	set->nr++;
+	return 0;
+}
+
 static int read_packets(struct rst_fds *rf)
 {
 	struct sk_packet_set *set = calloc(1, sizeof(*set));
@@ -170,25 +199,13 @@ static int read_packets(struct rst_fds *rf)
 		return errno == ENOENT ? 0 : -EIO;
 	while ((ret = pb_read_one_eof(img, &sk_packet_entry__descriptor,
 				      (ProtobufCMessage **)&e)) > 0) {
-		struct sk_packet *n = realloc(set->pkts, (set->nr + 1) * sizeof(*n));
-		uint32_t len = e->length;
-
-		if (n) {
-			set->pkts = n;
-			n[set->nr] = (struct sk_packet){ e->id_for, len, NULL };
-		}
+		ret = add_packet(rf, set, e);
 		protobuf_c_message_free_unpacked(&e->base, NULL);
-		if (!n)
-			ret = -ENOMEM;
-		else if (len > MAX_PACKET)
-			ret = -EINVAL;
-		else if (!(n[set->nr].data = malloc(len + 1)))
-			ret = -ENOMEM;
 		if (ret < 0) {
-			pr_err("sk-queues.img: bad or unreadable packet of %u bytes\n", len);
+			pr_err("sk-queues.img: bad or unreadable packet\n");
 			break;
 		}
-		ret = img_read_buf(img, n[set->nr++].data, len);
+		ret = img_read_buf(img, set->pkts[set->nr - 1].data, set->pkts[set->nr - 1].len);
 		if (ret)
 			break;
 	}
@@ -208,19 +225,19 @@ static uint64_t queued_size(const struct rst_fds *rf, const UnixSkEntry *ue)
 	return sum;
 }
 
-static int send_all(int sender, const struct sk_packet *p, const struct sockaddr_un *to,
-		    socklen_t tolen, uint32_t ino)
+static int send_all(struct rst_fds *rf, int sender, const struct sk_packet *p,
+		    const struct sockaddr_un *to, socklen_t tolen, uint32_t ino)
 {
 	uint32_t done = 0;
 
 	do {
-		ssize_t n = sendto(sender, p->data + done, p->len - done,
-				   MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)to, tolen);
+		/* the files go with the first bytes, as they came */
+		ssize_t n = scm_sendto(rf, sender, p->data + done, p->len - done,
+				       done ? NULL : p->fds, done ? 0 : p->nr_fds,
+				       (const struct sockaddr *)to, tolen, ino);
 
-		if (n < 0) {
-			pr_perror("Can't put %u queued bytes back on socket:[%u]", p->len, ino);
-			return -errno;
-		}
+		if (n < 0)
+			return n;
 		done += n;
 	} while (done < p->len);
 	return 0;
@@ -246,7 +263,7 @@ static int refill(struct rst_fds *rf, const UnixSkEntry *ue, int sender,
 	for (i = 0; i < rf->sk_queues->nr; i++) {
 		const struct sk_packet *p = &rf->sk_queues->pkts[i];
 
-		if (p->id_for == ue->id && (ret = send_all(sender, p, to, tolen, ue->ino)))
+		if (p->id_for == ue->id && (ret = send_all(rf, sender, p, to, tolen, ue->ino)))
 			return ret;
 	}
 	return 0;
@@ -580,8 +597,10 @@ void unix_rst_fini(struct rst_fds *rf, bool failed)
 	rf->sks = NULL;
 	rf->nr_sks = 0;
 	if (rf->sk_queues) {
-		for (i = 0; i < rf->sk_queues->nr; i++)
+		for (i = 0; i < rf->sk_queues->nr; i++) {
 			free(rf->sk_queues->pkts[i].data);
+			free(rf->sk_queues->pkts[i].fds);
+		}
 		free(rf->sk_queues->pkts);
 		free(rf->sk_queues);
 		rf->sk_queues = NULL;

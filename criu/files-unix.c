@@ -7,8 +7,9 @@
  * Dump: the kernel's unix_diag (NETLINK_SOCK_DIAG) tells a socket's name, state, peer,
  * pending connections and shutdown bits; the queue is read through the task's own socket,
  * fetched with pidfd_getfd(2), by MSG_PEEK walked with SO_PEEK_OFF: the queue stays exactly
- * as it was, whatever happens to the dump. Queued descriptors (SCM_RIGHTS), connections
- * not accepted yet and peers outside the dumped task are refused, naming the socket.
+ * as it was, whatever happens to the dump. Files queued in flight (SCM_RIGHTS) are dumped
+ * as files of their own (files-unix-scm.c). Connections not accepted yet and peers outside
+ * the dumped task (and not queued in flight either) are refused, naming the socket.
  *
  * Restore: a connected pair is made at once (socketpair, or connect + accept through the
  * listener whose name the accepted end carries) and the end not asked for yet is held.
@@ -262,12 +263,60 @@ static bool task_has_socket(struct dump_ctx *dc, pid_t pid, uint32_t ino)
 					     dc->fstate->sk_inos->nr, sizeof(ino), cmp_u32);
 }
 
+/* Is socket:[ino] one of the files criu holds because they were queued in flight? */
+static bool inflight_has_socket(const struct files_dump_state *fs, uint32_t ino)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < fs->nr_inflight_fds; i++)
+		if (!fstat(fs->inflight_fds[i], &st) && S_ISSOCK(st.st_mode) && st.st_ino == ino)
+			return true;
+	return false;
+}
+
+/* The peer may be a socket queued in flight, met later in the walk: check it at the end. */
+static int defer_peer_check(struct files_dump_state *fs, uint32_t ino, uint32_t peer)
+{
+	if (!fs->sk_unpaired) {
+		fs->sk_unpaired = calloc(1, sizeof(*fs->sk_unpaired));
+		if (!fs->sk_unpaired)
+			return -ENOMEM;
+	}
+	return sk_inos_add(fs->sk_unpaired, ino) ?: sk_inos_add(fs->sk_unpaired, peer);
+}
+
+int unix_check_peers(struct dump_ctx *dc)
+{
+	struct sk_inos *u = dc->fstate->sk_unpaired;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; u && i + 1 < u->nr; i += 2) {
+		if (inflight_has_socket(dc->fstate, u->ino[i + 1]))
+			continue;
+		pr_err("socket:[%u] of task %d is connected to socket:[%u] outside the dumped "
+		       "task: such a socket needs --ext-unix-sk, which is not supported yet\n",
+		       u->ino[i], dc->pid, u->ino[i + 1]);
+		ret = -EOPNOTSUPP;
+	}
+	if (u)
+		u->nr = 0;
+	return ret;
+}
+
+static void free_inos(struct sk_inos **s)
+{
+	if (*s)
+		free((*s)->ino);
+	free(*s);
+	*s = NULL;
+}
+
 void unix_dump_fini(struct files_dump_state *fs)
 {
-	if (fs->sk_inos)
-		free(fs->sk_inos->ino);
-	free(fs->sk_inos);
-	fs->sk_inos = NULL;
+	free_inos(&fs->sk_inos);
+	free_inos(&fs->sk_unpaired);
 }
 
 static const char *sk_type_name(uint32_t type)
@@ -307,6 +356,7 @@ static int check_path_name(const struct fd_parms *p, const struct usk_diag *d)
 static int check_unix_sk(struct dump_ctx *dc, const struct fd_parms *p,
 			 const struct usk_diag *d)
 {
+	/* (a peer outside the task may be queued in flight: unix_check_peers() decides) */
 	if (d->type != SOCK_STREAM && d->type != SOCK_DGRAM && d->type != SOCK_SEQPACKET) {
 		pr_err("fd %d of task %d (socket:[%u]) has unix socket type %u: not supported\n",
 		       p->fd, p->pid, d->ino, d->type);
@@ -317,12 +367,10 @@ static int check_unix_sk(struct dump_ctx *dc, const struct fd_parms *p,
 		       "accepted yet: not supported yet\n", p->fd, p->pid, d->ino, d->nr_icons);
 		return -EOPNOTSUPP;
 	}
-	if (d->peer && !task_has_socket(dc, p->pid, d->peer)) {
-		pr_err("fd %d of task %d (socket:[%u]) is connected to socket:[%u] outside the "
-		       "dumped task: such a socket needs --ext-unix-sk, which is not supported "
-		       "yet\n", p->fd, p->pid, d->ino, d->peer);
-		return -EOPNOTSUPP;
-	}
+	if (d->peer && !task_has_socket(dc, dc->pid, d->peer) &&
+	    !inflight_has_socket(dc->fstate, d->peer) &&
+	    defer_peer_check(dc->fstate, d->ino, d->peer))
+		return -ENOMEM;
 	if (!d->peer && d->state == SK_ESTABLISHED && d->type != SOCK_DGRAM) {
 		pr_err("fd %d of task %d (socket:[%u]) is a connected %s socket whose peer is "
 		       "closed: not supported yet\n", p->fd, p->pid, d->ino, sk_type_name(d->type));
@@ -383,76 +431,108 @@ static int dump_sk_opts(int sk, SkOptsEntry *o)
 	return ret;
 }
 
-/* Queued descriptors can't be saved yet; credentials need nothing (the peer resends). */
-static int check_cmsgs(struct msghdr *mh, uint32_t ino)
+/* Credentials need nothing (the peer resends); a cut message can't be saved whole. */
+static int check_trunc(struct msghdr *mh, uint32_t ino)
 {
-	struct cmsghdr *c;
-	int ret = 0;
-
-	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
-		int *fds = (int *)CMSG_DATA(c);
-		size_t i, nr;
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		nr = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < nr; i++)
-			close(fds[i]);	/* peeking put copies of them in criu */
-		pr_err("socket:[%u] has descriptors queued in flight (SCM_RIGHTS): checkpointing "
-		       "them is not supported yet\n", ino);
-		ret = -EOPNOTSUPP;
-	}
-	if (mh->msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
-		pr_err("socket:[%u] has a queued message longer than %d bytes or too much control "
-		       "data: not supported yet\n", ino, PEEK_CHUNK);
-		ret = -EOPNOTSUPP;
-	}
-	return ret;
+	if (!(mh->msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		return 0;
+	scm_close_rights(mh);
+	pr_err("socket:[%u] has a queued message longer than %d bytes or too much control "
+	       "data: not supported yet\n", ino, PEEK_CHUNK);
+	return -EOPNOTSUPP;
 }
 
-static int write_packet(struct dump_ctx *dc, uint32_t id, const char *buf, size_t len)
+/* One packet of the queue; mh (or NULL) holds the files it carries, consumed here. */
+static int write_packet(struct dump_ctx *dc, uint32_t id, const char *buf, size_t len,
+			struct msghdr *mh, const struct scm_sk *sk)
 {
 	struct files_dump_state *fs = dc->fstate;
 	SkPacketEntry pe = SK_PACKET_ENTRY__INIT;
-	int ret;
+	int ret = 0;
 
-	if (!fs->sk_queues) {
+	/* first: the files may be sockets whose own packets go to the image before this one */
+	if (mh && scm_nr_rights(mh))
+		ret = scm_dump_rights(dc, mh, sk, &pe);
+	if (!ret && !fs->sk_queues) {
 		fs->sk_queues = open_image_at(dc->dfd, CR_FD_SK_QUEUES, O_DUMP, 0);
 		if (!fs->sk_queues)
-			return -EIO;
+			ret = -EIO;
 	}
 	pe.id_for = id;
 	pe.length = len;
-	ret = pb_write_one(fs->sk_queues, &pe.base);
-	return ret ?: img_write_buf(fs->sk_queues, buf, len);
+	ret = ret ?: pb_write_one(fs->sk_queues, &pe.base);
+	ret = ret ?: img_write_buf(fs->sk_queues, buf, len);
+	scm_free_entries(&pe);
+	return ret;
 }
 
-/* Walk the receive queue with MSG_PEEK from offset 0: nothing is taken out of it. */
-static int peek_queue(struct dump_ctx *dc, int sk, uint32_t id, const struct usk_diag *d,
-		      char *buf)
-{
+struct peek {
+	int sk;
+	char *buf;
 	char cbuf[CMSG_SPACE(sizeof(int) * 253) + CMSG_SPACE(64)];
+	struct iovec iov;
+	struct msghdr mh;
+};
+
+/* Peek up to len bytes from byte offset off of the queue: nothing is taken out of it. */
+static ssize_t peek_at(struct peek *pk, uint64_t off, size_t len)
+{
+	int o = off;
+
+	if (setsockopt(pk->sk, SOL_SOCKET, SO_PEEK_OFF, &o, sizeof(o)))
+		return -1;
+	pk->iov = (struct iovec){ pk->buf, len };
+	pk->mh = (struct msghdr){ .msg_iov = &pk->iov, .msg_iovlen = 1, .msg_control = pk->cbuf,
+				  .msg_controllen = sizeof(pk->cbuf) };
+	return recvmsg(pk->sk, &pk->mh, MSG_PEEK | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+}
+
+/*
+ * The next packet at off: its length (0 at the end), pk->mh holding its files if any. A
+ * stream peek runs on over plain bytes into the next message that carries files and stops
+ * after it; where that message began can't be seen, so its files come back with the first
+ * of those bytes: a reader gets them no later than it did, maybe a few bytes earlier.
+ */
+static ssize_t next_packet(struct peek *pk, uint64_t off, const struct usk_diag *d,
+			   bool *with_fds)
+{
+	ssize_t n = peek_at(pk, off, PEEK_CHUNK);
+
+	if (n < 0 && errno == EAGAIN)
+		return 0;
+	if (n < 0) {
+		pr_perror("Can't peek at the queue of socket:[%u]", d->ino);
+		return -errno;
+	}
+	*with_fds = scm_nr_rights(&pk->mh) > 0;
+	return n;
+}
+
+static int walk_queue(struct dump_ctx *dc, struct peek *pk, uint32_t id,
+		      const struct usk_diag *d, bool in_flight)
+{
+	const struct scm_sk ssk = { d->ino, d->peer, in_flight };
 	uint64_t total = 0;
 	int ret = 0;
 
 	for (;;) {
-		struct iovec iov = { buf, PEEK_CHUNK };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-				     .msg_controllen = sizeof(cbuf) };
-		ssize_t n = recvmsg(sk, &mh, MSG_PEEK | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		bool fds = false;
+		ssize_t n = next_packet(pk, total, d, &fds);
 
-		if (n < 0 && errno == EAGAIN)
-			break;
-		if (n < 0) {
-			pr_perror("Can't peek at the queue of socket:[%u]", d->ino);
-			return -errno;
-		}
-		ret = check_cmsgs(&mh, d->ino);
+		if (n < 0)
+			return n;
+		ret = check_trunc(&pk->mh, d->ino);
 		if (ret)
 			return ret;
+		if (n == 0 && fds) {
+			scm_close_rights(&pk->mh);
+			pr_err("socket:[%u] has an empty message with files queued (SCM_RIGHTS): "
+			       "not supported yet\n", d->ino);
+			return -EOPNOTSUPP;
+		}
 		if (n == 0)	/* end of stream after shutdown, or an empty message */
 			break;
-		ret = write_packet(dc, id, buf, n);
+		ret = write_packet(dc, id, pk->buf, n, fds ? &pk->mh : NULL, &ssk);
 		if (ret)
 			return ret;
 		total += n;
@@ -467,22 +547,38 @@ static int peek_queue(struct dump_ctx *dc, int sk, uint32_t id, const struct usk
 	return 0;
 }
 
-static int dump_queue(struct dump_ctx *dc, int sk, uint32_t id, const struct usk_diag *d)
+/* Walk the receive queue with MSG_PEEK from offset 0: nothing is taken out of it. */
+static int peek_queue(struct dump_ctx *dc, int sk, uint32_t id, const struct usk_diag *d,
+		      bool in_flight)
 {
-	int old_off = -1, zero = 0, ret;
+	struct peek *pk = calloc(1, sizeof(*pk));
+	int ret = -ENOMEM;
+
+	if (pk) {
+		pk->sk = sk;
+		pk->buf = malloc(PEEK_CHUNK);
+	}
+	if (pk && pk->buf)
+		ret = walk_queue(dc, pk, id, d, in_flight);
+	if (pk)
+		free(pk->buf);
+	free(pk);
+	return ret;
+}
+
+static int dump_queue(struct dump_ctx *dc, int sk, uint32_t id, const struct usk_diag *d,
+		      bool in_flight)
+{
+	int old_off = -1, ret;
 	socklen_t len = sizeof(old_off);
-	char *buf;
 
 	if (d->state == SK_LISTEN)
 		return 0;
-	if (getsockopt(sk, SOL_SOCKET, SO_PEEK_OFF, &old_off, &len) ||
-	    setsockopt(sk, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero))) {
-		pr_perror("Can't set SO_PEEK_OFF on socket:[%u] to read its queue", d->ino);
+	if (getsockopt(sk, SOL_SOCKET, SO_PEEK_OFF, &old_off, &len)) {
+		pr_perror("Can't read SO_PEEK_OFF of socket:[%u] to read its queue", d->ino);
 		return -errno;
 	}
-	buf = malloc(PEEK_CHUNK);
-	ret = buf ? peek_queue(dc, sk, id, d, buf) : -ENOMEM;
-	free(buf);
+	ret = peek_queue(dc, sk, id, d, in_flight);
 	/* the task may use a peek offset of its own: give it back */
 	if (setsockopt(sk, SOL_SOCKET, SO_PEEK_OFF, &old_off, sizeof(old_off))) {
 		pr_perror("Can't put SO_PEEK_OFF of socket:[%u] back", d->ino);
@@ -556,7 +652,7 @@ static int unix_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *f
 	if (sk < 0)
 		return sk;
 	ret = dump_sk_opts(sk, ue->opts);
-	ret = ret ?: dump_queue(dc, sk, fe->id, &d);
+	ret = ret ?: dump_queue(dc, sk, fe->id, &d, p->in_flight);
 	close(sk);
 	pr_debug("socket:[%u]: unix %s, state %u, peer %u, shutdown %u\n", d.ino,
 		 sk_type_name(d.type), d.state, d.peer, d.shutdown);

@@ -169,6 +169,105 @@ int rst_open_reg(const struct rst_ctx *ctx, uint32_t id, int flags, const char *
 	return rst_open_remapped(ctx, reg, flags, what);
 }
 
+/* A file opened before its own fd, because a socket's queue carries it (SCM_RIGHTS). */
+struct ahead_file {
+	uint32_t id;
+	int fd;
+};
+
+int rst_take_ahead(struct rst_fds *rf, uint32_t id)
+{
+	size_t i;
+	int fd;
+
+	for (i = 0; i < rf->nr_ahead; i++) {
+		if (rf->ahead[i].id != id)
+			continue;
+		fd = fcntl(rf->ahead[i].fd, F_DUPFD_CLOEXEC, 0);
+		if (fd < 0)
+			pr_perror("Can't dup file id %u, opened for a socket's queue", id);
+		return fd < 0 ? -errno : fd;
+	}
+	return -1;
+}
+
+/* A transit fd of the file: from the owner, or the owner's own once it is open. */
+static int transit_fd_of(const struct rst_fds *rf, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < rf->ctx->nr_transit; i++) {
+		const struct rst_transit *tr = &rf->ctx->transit[i];
+
+		if (tr->id != id)
+			continue;
+		/* the owner fills its transit fds after its own: each number is this file's */
+		if (tr->owner != rf->t->pid || fcntl(tr->fd, F_GETFD) >= 0)
+			return tr->fd;
+	}
+	return -1;
+}
+
+static int open_ahead(struct rst_fds *rf, const FileEntry *fe)
+{
+	const struct fd_handler *h = fd_handler_of(fe->type);
+	struct ahead_file *n = realloc(rf->ahead, (rf->nr_ahead + 1) * sizeof(*n));
+	const FownEntry *fown;
+	int fd, ret;
+
+	if (!n)
+		return -ENOMEM;
+	rf->ahead = n;
+	fd = h->open(rf, fe);
+	if (fd < 0)
+		return fd;
+	fown = h->fown ? h->fown(fe) : NULL;
+	ret = fown ? rst_set_fown(fd, fown) : 0;
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	fd = rst_hold_fd(rf, fd);
+	if (fd < 0)
+		return fd;
+	n[rf->nr_ahead++] = (struct ahead_file){ fe->id, fd };
+	pr_debug("%s file id %u opened ahead as %d, for a socket's queue\n", h->name, fe->id, fd);
+	return fd;
+}
+
+int rst_borrow_file(struct rst_fds *rf, uint32_t id)
+{
+	const FileEntry *fe = rst_find_file(rf->ctx, id);
+	size_t i;
+	int fd;
+
+	for (i = 0; i < rf->nr_done; i++)
+		if (rf->t->fds[i]->id == id)
+			return rf->t->fds[i]->fd;
+	fd = transit_fd_of(rf, id);
+	if (fd >= 0)
+		return fd;
+	for (i = 0; i < rf->nr_ahead; i++)
+		if (rf->ahead[i].id == id)
+			return rf->ahead[i].fd;
+	if (!fe) {
+		pr_err("File id %u is missing in files.img\n", id);
+		return -ENOENT;
+	}
+	return open_ahead(rf, fe);
+}
+
+static void ahead_fini(struct rst_fds *rf)
+{
+	size_t i;
+
+	for (i = 0; i < rf->nr_ahead; i++)
+		close(rf->ahead[i].fd);
+	free(rf->ahead);
+	rf->ahead = NULL;
+	rf->nr_ahead = 0;
+}
+
 /* An fd sharing its open file with an earlier one (dup) must share it again. */
 static int find_shared(const struct rst_task *t, size_t upto, uint32_t id)
 {
@@ -214,7 +313,10 @@ static int open_one_fd(struct rst_fds *rf, size_t i)
 			return -errno;
 		}
 	} else {
-		fd = h->open(rf, fe);
+		/* a socket's queue may have needed the file already: the same open file */
+		fd = rst_take_ahead(rf, fe->id);
+		if (fd == -1)
+			fd = h->open(rf, fe);
 		if (fd < 0)
 			return fd;
 		pr_debug("%s: %s file id %u opened as %d\n", what, h->name, fe->id, fd);
@@ -260,11 +362,16 @@ int rst_restore_fds(const struct rst_ctx *ctx, const struct rst_task *t)
 	size_t i;
 	int ret = 0;
 
-	for (i = 0; !ret && i < t->nr_fds; i++)
+	for (i = 0; !ret && i < t->nr_fds; i++) {
+		rf.nr_done = i;
 		ret = open_one_fd(&rf, i);
+	}
+	rf.nr_done = t->nr_fds;
 	ret = ret ?: post_open_fds(&rf);
 	ret = ret ?: rst_open_transit(&rf);
 	ret = ret ?: rst_restore_file_locks(ctx, t);
+	/* files opened for a socket's queue only: the queue holds them now */
+	ahead_fini(&rf);
 	rst_fds_fini(&rf, ret != 0);
 	if (!ret && t->shares_files)
 		pr_info("fd table shared with parent %u (CLONE_FILES)\n", t->pstree->ppid);

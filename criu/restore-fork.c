@@ -70,6 +70,14 @@ static bool is_ancestor(const struct rst_ctx *ctx, pid_t a, pid_t b)
 	return false;
 }
 
+static pid_t add_user(const struct rst_ctx *ctx, pid_t lca, pid_t user, int *nr_users)
+{
+	(*nr_users)++;
+	while (lca && !is_ancestor(ctx, lca, user))
+		lca = rst_task_by_pid(ctx, lca)->pstree->ppid;
+	return !lca && *nr_users == 1 ? user : lca;
+}
+
 /* The lowest common ancestor of every task that uses a file with this key, or 0. */
 static pid_t key_owner(const struct rst_ctx *ctx, uint64_t key, int *nr_users)
 {
@@ -85,11 +93,14 @@ static pid_t key_owner(const struct rst_ctx *ctx, uint64_t key, int *nr_users)
 				break;
 		if (j == t->nr_fds)
 			continue;
-		(*nr_users)++;
-		while (lca && !is_ancestor(ctx, lca, t->pid))
-			lca = rst_task_by_pid(ctx, lca)->pstree->ppid;
-		if (!lca && *nr_users == 1)
-			lca = t->pid;
+		lca = add_user(ctx, lca, t->pid, nr_users);
+	}
+	/* a task that sends the file again on a socket's queue uses it too */
+	for (i = 0; i < ctx->nr_scm_uses; i++) {
+		const struct rst_scm_use *u = &ctx->scm_uses[i];
+
+		if (u->sender && object_key(rst_find_file(ctx, u->file_id)) == key)
+			lca = add_user(ctx, lca, u->sender, nr_users);
 	}
 	return lca;
 }
@@ -127,6 +138,43 @@ static int plan_file(struct rst_ctx *ctx, const struct rst_task *t, uint32_t id)
 	return add_transit(ctx, id, owner);
 }
 
+/*
+ * A file queued on a socket is sent again by the task that makes the socket: when others
+ * use the file too, it must come from their common owner, like any shared file.
+ */
+static int plan_queued_files(struct rst_ctx *ctx)
+{
+	size_t i;
+	int nr, ret;
+
+	ret = scm_read_uses(ctx);
+	for (i = 0; !ret && i < ctx->nr_scm_uses; i++) {
+		struct rst_scm_use *u = &ctx->scm_uses[i];
+
+		u->sender = key_owner(ctx, object_key(rst_find_file(ctx, u->sk_id)), &nr);
+		if (!u->sender) {
+			pr_err("Socket file id %u, with files queued on it, has no task to make "
+			       "it\n", u->sk_id);
+			ret = -EINVAL;
+		}
+	}
+	for (i = 0; !ret && i < ctx->nr_scm_uses; i++) {
+		const struct rst_scm_use *u = &ctx->scm_uses[i];
+		pid_t owner = key_owner(ctx, object_key(rst_find_file(ctx, u->file_id)), &nr);
+
+		if (owner == u->sender)
+			continue;
+		if (!owner) {
+			pr_err("File id %u, queued on socket file id %u, is used by tasks without "
+			       "a common ancestor\n", u->file_id, u->sk_id);
+			ret = -EINVAL;
+			break;
+		}
+		ret = add_transit(ctx, u->file_id, owner);
+	}
+	return ret;
+}
+
 int rst_plan_transit(struct rst_ctx *ctx)
 {
 	int max_fd = -1, ret = 0;
@@ -137,6 +185,7 @@ int rst_plan_transit(struct rst_ctx *ctx)
 		if (ctx->tasks[i].max_fd > max_fd)
 			max_fd = ctx->tasks[i].max_fd;
 	if (ctx->nr_tasks > 1) {
+		ret = plan_queued_files(ctx);
 		for (i = 0; !ret && i < ctx->nr_tasks; i++)
 			for (j = 0; !ret && j < ctx->tasks[i].nr_fds; j++)
 				ret = plan_file(ctx, &ctx->tasks[i], ctx->tasks[i].fds[j]->id);
@@ -175,6 +224,9 @@ static int open_for_transit(struct rst_fds *rf, const struct rst_transit *tr)
 	for (i = 0; i < rf->t->nr_fds; i++)
 		if (rf->t->fds[i]->id == tr->id)
 			return dup(rf->t->fds[i]->fd);
+	fd = rst_take_ahead(rf, tr->id);
+	if (fd != -1)
+		return fd;
 	fd = h->open(rf, fe);
 	if (fd < 0)
 		return fd;

@@ -70,10 +70,19 @@ struct rst_transit {
 	int fd;				/* transit fd number, the same in every task */
 };
 
+/* A file queued on a socket (SCM_RIGHTS): the task that refills the queue uses it too. */
+struct rst_scm_use {
+	uint32_t sk_id;			/* the socket whose queue holds the file */
+	uint32_t file_id;
+	pid_t sender;			/* the task that makes the socket; 0 until known */
+};
+
 struct rst_ctx {
 	const struct restore_opts *ro;
 	struct rst_transit *transit;	/* restore-fork.c */
 	size_t nr_transit;
+	struct rst_scm_use *scm_uses;	/* restore-fork.c, from sk-queues.img */
+	size_t nr_scm_uses;
 	int transit_base;		/* above every task's fds; transit fds start here */
 	int fd_top;			/* top fd of any task's files; criu's fds go above */
 	pid_t shell_pgid;		/* criu's group: a shell job's outside group maps to it */

@@ -15,11 +15,13 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
 #include "fdinfo.pb-c.h"
 #include "fown.pb-c.h"
+#include "sk-packet.pb-c.h"
 
 struct dump_ctx;
 struct dump_tree;
@@ -37,6 +39,7 @@ struct fd_parms {
 	uint32_t flags;		/* file status flags, O_CLOEXEC taken out */
 	const char *fdinfo;	/* the whole /proc/PID/fdinfo/N text */
 	FownEntry *fown;	/* allocated for the file; filled after infection */
+	bool in_flight;		/* criu's own copy of a file queued on a socket (SCM_RIGHTS) */
 };
 
 /* Per-dump state of the handlers: extra images they write, objects seen so far. */
@@ -53,11 +56,14 @@ struct files_dump_state {
 	size_t nr_shmem;
 	struct sysv_seen *sysv;		/* sysv-shm.c: SysV shm segments attached */
 	struct sk_inos *sk_inos;	/* files-unix.c: the task's socket inodes */
+	struct sk_inos *sk_unpaired;	/* files-unix.c: (socket, peer) pairs to check */
 	struct cr_img *sk_queues;	/* sk-queues.img, opened on the first queued packet */
 	TtyInfoEntry **tty_infos;	/* files-tty.c: one per terminal seen, for tty-info.img */
 	size_t nr_tty_infos;
 	struct lock_set *locks;		/* files-locks.c: locks found so far */
 	struct remap_dump *remap;	/* files-remap.c: ghosts and link remaps saved */
+	int *inflight_fds;		/* criu's copies of queued files: kcmp compares with them */
+	size_t nr_inflight_fds;
 };
 
 /* Per-restore state, in the restoring task: created objects waiting for their other users. */
@@ -78,6 +84,10 @@ struct rst_fds {
 	size_t nr_sks;
 	struct sk_packet_set *sk_queues;	/* sk-queues.img, read on first use */
 	struct tty_rst *tty;		/* files-tty.c: ptys made, tty-info.img */
+	size_t nr_done;			/* t->fds[0..nr_done) are in place */
+	struct ahead_file *ahead;	/* opened before their fd, to be sent on a socket */
+	size_t nr_ahead;
+	int scm_nesting;		/* files-unix-scm.c: refills inside refills */
 };
 
 struct fd_handler {
@@ -131,6 +141,12 @@ int fill_reg_entry(RegFileEntry *r, uint32_t id, const char *path, uint32_t flag
 		   const struct stat *st, FownEntry *fown);
 /* The fown entry of the file behind dc->fdt.fds[i], or NULL if its kind has none. */
 FownEntry *dump_fd_fown(struct dump_ctx *dc, size_t fdt_index);
+/*
+ * A file criu itself holds because it was queued in flight on a socket (a peek with
+ * SCM_RIGHTS gave criu a copy): its id, the same as the task's if a task has it open too.
+ * fd is consumed: kept open until the dump ends (kcmp needs it) or closed at once.
+ */
+int dump_inflight_file(struct dump_ctx *dc, int fd, uint32_t *id);
 
 /* files-reg.c */
 void files_dump_state_fini(struct files_dump_state *fs);
@@ -191,7 +207,30 @@ int fsnotify_open_handle(uint32_t s_dev, const FhEntry *f_handle);
 /* files-unix-restore.c: the restore half of unix_handler (files-unix.c) */
 int unix_open(struct rst_fds *rf, const FileEntry *fe);
 void unix_dump_fini(struct files_dump_state *fs);
+/* After a task's fds: every peer not among them must have been met queued in flight. */
+int unix_check_peers(struct dump_ctx *dc);
 void unix_rst_fini(struct rst_fds *rf, bool failed);
+
+/* files-unix-scm.c: files queued in flight on a unix socket (SCM_RIGHTS) */
+struct scm_sk {
+	uint32_t ino, peer;	/* the socket whose queue is read, and its peer */
+	bool in_flight;		/* the socket is itself a queued file */
+};
+size_t scm_nr_rights(struct msghdr *mh);
+void scm_close_rights(struct msghdr *mh);
+/* Dump the files a peek brought (consumed, error or not) into pe->scm. */
+int scm_dump_rights(struct dump_ctx *dc, struct msghdr *mh, const struct scm_sk *sk,
+		    SkPacketEntry *pe);
+void scm_free_entries(SkPacketEntry *pe);
+/* restore: the file ids a packet carries, checked against files.img; *ids malloc'ed */
+int scm_copy_rights(const struct rst_ctx *ctx, const SkPacketEntry *e, uint32_t **ids,
+		    uint32_t *nr);
+/* Every (socket, queued file) pair of sk-queues.img into ctx->scm_uses. */
+int scm_read_uses(struct rst_ctx *ctx);
+/* sendmsg of data with the files ids (opened as needed); bytes sent or -errno */
+ssize_t scm_sendto(struct rst_fds *rf, int sender, const char *data, size_t len,
+		   const uint32_t *ids, uint32_t nr, const struct sockaddr *to, socklen_t tolen,
+		   uint32_t ino);
 
 /* restore-files.c helpers for handlers */
 const FileEntry *rst_find_file(const struct rst_ctx *ctx, uint32_t id);
@@ -201,5 +240,12 @@ int rst_hold_fd(const struct rst_fds *rf, int fd);
 int rst_set_fl(int fd, uint32_t flags, const char *what);
 int rst_check_file_entry(const FileEntry *fe);
 int rst_open_reg_entry(const RegFileEntry *reg, int flags, const char *what);
+/*
+ * An fd of file id, to send it on a socket: the task's own fd if in place, a transit fd, or
+ * a fresh open that the task's fd (if any) takes later. Borrowed: the caller doesn't close it.
+ */
+int rst_borrow_file(struct rst_fds *rf, uint32_t id);
+/* The fd opened ahead for file id, dup'ed (the caller owns it), or -1. */
+int rst_take_ahead(struct rst_fds *rf, uint32_t id);
 
 #endif /* CRIU_FILES_H */

@@ -1,61 +1,168 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * unix_scm00: a descriptor queued in flight (SCM_RIGHTS) on a unix socket makes the dump
- * fail naming SCM_RIGHTS (unix_scm00.desc). Looking at the queue must not take anything
- * out of it: afterwards the message and its descriptor are still there to receive.
+ * unix_scm00: files queued in flight (SCM_RIGHTS) on a datagram socket pair come back in
+ * their messages, in order: a pipe's read end with data in the pipe, then a regular file at
+ * an offset together with one end of another socket pair; then a message without files.
+ * After restore each received fd must be the same object: the pipe still holds its data and
+ * takes more from the write end the task kept, the file reads on from its offset, and the
+ * socket talks to the end the task kept.
  */
+#include <dirent.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "zdtmtst.h"
 
-int main(int argc, char **argv)
+#define MAX_FDS 4
+
+static int send_fds(int sk, const char *msg, const int *fds, int nr)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))], buf[16];
-	struct iovec iov = { "fd!", 3 };
+	char cbuf[CMSG_SPACE(sizeof(int) * MAX_FDS)] = {};
+	struct iovec iov = { (void *)msg, strlen(msg) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+
+	if (nr) {
+		mh.msg_control = cbuf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nr);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nr);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nr);
+	}
+	return sendmsg(sk, &mh, 0) == (ssize_t)iov.iov_len ? 0 : -1;
+}
+
+/* Receive one message; it must be msg, carrying exactly nr files (into fds). */
+static int recv_fds(int sk, const char *msg, int *fds, int nr)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * MAX_FDS)], buf[64];
+	struct iovec iov = { buf, sizeof(buf) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
 			     .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *c;
-	int sk[2], p[2], fd;
+	ssize_t n = recvmsg(sk, &mh, MSG_DONTWAIT);
+	int got = 0;
+
+	if (n != (ssize_t)strlen(msg) || memcmp(buf, msg, n)) {
+		fail("expected the message '%s', got %zd bytes", msg, n);
+		return -1;
+	}
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		got = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (got <= nr)
+			memcpy(fds, CMSG_DATA(c), sizeof(int) * got);
+	}
+	if (got != nr || (mh.msg_flags & MSG_CTRUNC)) {
+		fail("message '%s' carries %d files, expected %d", msg, got, nr);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_pipe(int rd, int wr)
+{
+	char buf[16] = {};
+
+	if (read(rd, buf, sizeof(buf)) != 9 || memcmp(buf, "pipe-data", 9)) {
+		fail("the queued pipe lost its data: '%s'", buf);
+		return -1;
+	}
+	if (write(wr, "more", 4) != 4 || read(rd, buf, sizeof(buf)) != 4 || memcmp(buf, "more", 4)) {
+		fail("the queued read end is not the task's pipe");
+		return -1;
+	}
+	return 0;
+}
+
+static int check_file(int fd)
+{
+	char buf[16] = {};
+
+	if (lseek(fd, 0, SEEK_CUR) != 4 || read(fd, buf, sizeof(buf)) != 6 ||
+	    memcmp(buf, "456789", 6)) {
+		fail("the queued file is not at its offset: '%s'", buf);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_socket(int got, int kept)
+{
+	char buf[8] = {};
+
+	if (write(kept, "ping", 4) != 4 || read(got, buf, sizeof(buf)) != 4 ||
+	    memcmp(buf, "ping", 4) || write(got, "pong", 4) != 4 ||
+	    read(kept, buf, sizeof(buf)) != 4 || memcmp(buf, "pong", 4)) {
+		fail("the queued socket is not connected to the end the task kept");
+		return -1;
+	}
+	return 0;
+}
+
+/* Open fds now: the queued files must not show up as fds of the restored task. */
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d)))
+		n += de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	int sk[2], p[2], q[2], f, fds[2], nr_fds;
 
 	test_init(argc, argv);
-	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sk) || pipe(p)) {
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sk) || pipe(p) ||
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, q)) {
 		fail_perror("socketpair or pipe");
 		return 1;
 	}
-	c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &p[1], sizeof(int));
-	if (sendmsg(sk[0], &mh, 0) != 3) {
+	f = open(test_path("file"), O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (f < 0 || write(f, "0123456789", 10) != 10 || lseek(f, 4, SEEK_SET) != 4 ||
+	    write(p[1], "pipe-data", 9) != 9) {
+		fail_perror("can't prepare the file or the pipe");
+		return 1;
+	}
+	fds[0] = f;
+	fds[1] = q[1];
+	if (send_fds(sk[0], "one", &p[0], 1) || send_fds(sk[0], "two", fds, 2) ||
+	    send_fds(sk[0], "three", NULL, 0)) {
 		fail_perror("sendmsg with SCM_RIGHTS");
 		return 1;
 	}
-	close(p[1]);
+	/* from now on the queue alone holds them */
+	close(p[0]);
+	close(f);
+	close(q[1]);
 
 	test_daemon();
+	nr_fds = count_fds();
 	test_waitsig();
 
-	iov.iov_base = buf;
-	iov.iov_len = sizeof(buf);
-	mh.msg_controllen = sizeof(cbuf);
-	if (recvmsg(sk[1], &mh, MSG_DONTWAIT) != 3 || memcmp(buf, "fd!", 3)) {
-		fail_perror("the queued message is gone");
+	if (count_fds() != nr_fds) {
+		fail("%d fds open after restore, %d before: a queued file stayed open", count_fds(),
+		     nr_fds);
 		return 1;
 	}
-	c = CMSG_FIRSTHDR(&mh);
-	if (!c || c->cmsg_type != SCM_RIGHTS) {
-		fail("the queued descriptor is gone");
+
+	if (recv_fds(sk[1], "one", fds, 1) || check_pipe(fds[0], p[1]))
 		return 1;
-	}
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	/* it is the pipe's write end: what goes in comes out of p[0] */
-	if (write(fd, "x", 1) != 1 || read(p[0], buf, 1) != 1 || buf[0] != 'x') {
-		fail("the received descriptor is not the pipe's write end");
+	if (recv_fds(sk[1], "two", fds, 2) || check_file(fds[0]) || check_socket(fds[1], q[0]))
 		return 1;
-	}
+	if (recv_fds(sk[1], "three", fds, 0))
+		return 1;
 	pass();
 	return 0;
 }
