@@ -13,6 +13,7 @@
 #include "action-scripts.h"
 #include "compel/infect.h"
 #include "dump.h"
+#include "files.h"
 #include "image.h"
 #include "log.h"
 #include "parasite-blob.h"
@@ -158,6 +159,8 @@ static int dump_all_tasks(struct dump_tree *dt)
 
 	for (i = 0; !ret && i < dt->nr_tasks; i++)
 		ret = dump_one_task(dt->tasks[i]);
+	/* a socket's peer may be in any task, or queued in flight on any socket */
+	ret = ret ?: unix_check_peers(dt);
 	ret = ret ?: check_tree_sessions(dt);
 	for (i = 0; !ret && i < dt->nr_tasks; i++)
 		ret = write_task_images(dt->tasks[i]);

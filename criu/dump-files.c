@@ -512,7 +512,6 @@ static int collect_fds(struct dump_ctx *dc)
 	for (i = 0; !ret && i < nr; i++)
 		ret = collect_one_fd(dc, w, fds[i]);
 	free(fds);
-	ret = ret ?: unix_check_peers(dc);
 	if (!ret)
 		qsort(dc->fdt.fds, dc->fdt.nr, sizeof(dc->fdt.fds[0]), cmp_fd);
 	return ret;

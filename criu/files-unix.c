@@ -197,7 +197,7 @@ static bool unix_match(const struct fd_parms *p)
 	return family == AF_UNIX;
 }
 
-/* The inode numbers of the task's sockets, sorted: read once per dump, not once per peer. */
+/* Socket inode numbers: read once per dump, not once per peer. */
 struct sk_inos {
 	uint32_t *ino;
 	size_t nr, cap;
@@ -225,9 +225,9 @@ static int sk_inos_add(struct sk_inos *s, uint32_t ino)
 	return 0;
 }
 
-static struct sk_inos *load_task_sockets(pid_t pid)
+/* Add the socket inodes among pid's fds; a task without fds (a zombie) adds none. */
+static int load_task_sockets(struct sk_inos *s, pid_t pid)
 {
-	struct sk_inos *s = calloc(1, sizeof(*s));
 	char path[300], link[64];
 	struct dirent *de;
 	uint32_t ino;
@@ -235,30 +235,47 @@ static struct sk_inos *load_task_sockets(pid_t pid)
 	DIR *d;
 
 	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
-	d = s ? opendir(path) : NULL;
-	if (!d) {
-		free(s);
-		return NULL;
-	}
+	d = opendir(path);
+	if (!d)
+		return 0;
 	while ((de = readdir(d))) {
 		snprintf(path, sizeof(path), "/proc/%d/fd/%s", pid, de->d_name);
 		n = readlink(path, link, sizeof(link) - 1);
 		if (n <= 0)
 			continue;
 		link[n] = 0;
-		if (sscanf(link, "socket:[%u]", &ino) == 1 && sk_inos_add(s, ino))
-			break;
+		if (sscanf(link, "socket:[%u]", &ino) == 1 && sk_inos_add(s, ino)) {
+			closedir(d);
+			return -ENOMEM;
+		}
 	}
 	closedir(d);
-	qsort(s->ino, s->nr, sizeof(*s->ino), cmp_u32);
+	return 0;
+}
+
+/* The socket inodes of every task of the tree, sorted: all are seized before any is dumped. */
+static struct sk_inos *load_tree_sockets(const struct dump_tree *dt)
+{
+	struct sk_inos *s = calloc(1, sizeof(*s));
+	size_t i;
+
+	for (i = 0; s && i < dt->nr_tasks; i++) {
+		if (load_task_sockets(s, dt->tasks[i]->pid)) {
+			free(s->ino);
+			free(s);
+			return NULL;
+		}
+	}
+	if (s)
+		qsort(s->ino, s->nr, sizeof(*s->ino), cmp_u32);
 	return s;
 }
 
-/* Is socket:[ino] one of the task's fds? A peer must be, for us to restore both ends. */
-static bool task_has_socket(struct dump_ctx *dc, pid_t pid, uint32_t ino)
+/* Is socket:[ino] an fd of some task of the tree? A peer must be, to restore both ends. */
+static bool tree_has_socket(struct dump_ctx *dc, uint32_t ino)
 {
 	if (!dc->fstate->sk_inos)
-		dc->fstate->sk_inos = load_task_sockets(pid);
+		dc->fstate->sk_inos = load_tree_sockets(dc->tree);
 	return dc->fstate->sk_inos && bsearch(&ino, dc->fstate->sk_inos->ino,
 					     dc->fstate->sk_inos->nr, sizeof(ino), cmp_u32);
 }
@@ -276,32 +293,31 @@ static bool inflight_has_socket(const struct files_dump_state *fs, uint32_t ino)
 }
 
 /* The peer may be a socket queued in flight, met later in the walk: check it at the end. */
-static int defer_peer_check(struct files_dump_state *fs, uint32_t ino, uint32_t peer)
+static int defer_peer_check(struct files_dump_state *fs, uint32_t ino, uint32_t peer, pid_t pid)
 {
 	if (!fs->sk_unpaired) {
 		fs->sk_unpaired = calloc(1, sizeof(*fs->sk_unpaired));
 		if (!fs->sk_unpaired)
 			return -ENOMEM;
 	}
-	return sk_inos_add(fs->sk_unpaired, ino) ?: sk_inos_add(fs->sk_unpaired, peer);
+	return sk_inos_add(fs->sk_unpaired, ino) ?: sk_inos_add(fs->sk_unpaired, peer) ?:
+	       sk_inos_add(fs->sk_unpaired, (uint32_t)pid);
 }
 
-int unix_check_peers(struct dump_ctx *dc)
+int unix_check_peers(struct dump_tree *dt)
 {
-	struct sk_inos *u = dc->fstate->sk_unpaired;
+	struct sk_inos *u = dt->fstate.sk_unpaired;
 	size_t i;
 	int ret = 0;
 
-	for (i = 0; u && i + 1 < u->nr; i += 2) {
-		if (inflight_has_socket(dc->fstate, u->ino[i + 1]))
+	for (i = 0; u && i + 2 < u->nr; i += 3) {
+		if (inflight_has_socket(&dt->fstate, u->ino[i + 1]))
 			continue;
-		pr_err("socket:[%u] of task %d is connected to socket:[%u] outside the dumped "
-		       "task: such a socket needs --ext-unix-sk, which is not supported yet\n",
-		       u->ino[i], dc->pid, u->ino[i + 1]);
+		pr_err("socket:[%u] of task %u is connected to socket:[%u] outside the dumped "
+		       "tree: such a socket needs --ext-unix-sk, which is not supported yet\n",
+		       u->ino[i], u->ino[i + 2], u->ino[i + 1]);
 		ret = -EOPNOTSUPP;
 	}
-	if (u)
-		u->nr = 0;
 	return ret;
 }
 
@@ -367,9 +383,9 @@ static int check_unix_sk(struct dump_ctx *dc, const struct fd_parms *p,
 		       "accepted yet: not supported yet\n", p->fd, p->pid, d->ino, d->nr_icons);
 		return -EOPNOTSUPP;
 	}
-	if (d->peer && !task_has_socket(dc, dc->pid, d->peer) &&
+	if (d->peer && !tree_has_socket(dc, d->peer) &&
 	    !inflight_has_socket(dc->fstate, d->peer) &&
-	    defer_peer_check(dc->fstate, d->ino, d->peer))
+	    defer_peer_check(dc->fstate, d->ino, d->peer, p->pid))
 		return -ENOMEM;
 	if (!d->peer && d->state == SK_ESTABLISHED && d->type != SOCK_DGRAM) {
 		pr_err("fd %d of task %d (socket:[%u]) is a connected %s socket whose peer is "

@@ -55,8 +55,8 @@ struct files_dump_state {
 	struct shmem_seen *shmem;	/* shmem.c: shared anonymous regions saved */
 	size_t nr_shmem;
 	struct sysv_seen *sysv;		/* sysv-shm.c: SysV shm segments attached */
-	struct sk_inos *sk_inos;	/* files-unix.c: the task's socket inodes */
-	struct sk_inos *sk_unpaired;	/* files-unix.c: (socket, peer) pairs to check */
+	struct sk_inos *sk_inos;	/* files-unix.c: the tree's socket inodes */
+	struct sk_inos *sk_unpaired;	/* files-unix.c: (socket, peer, pid) to check */
 	struct cr_img *sk_queues;	/* sk-queues.img, opened on the first queued packet */
 	TtyInfoEntry **tty_infos;	/* files-tty.c: one per terminal seen, for tty-info.img */
 	size_t nr_tty_infos;
@@ -208,7 +208,7 @@ int fsnotify_open_handle(uint32_t s_dev, const FhEntry *f_handle);
 int unix_open(struct rst_fds *rf, const FileEntry *fe);
 void unix_dump_fini(struct files_dump_state *fs);
 /* After a task's fds: every peer not among them must have been met queued in flight. */
-int unix_check_peers(struct dump_ctx *dc);
+int unix_check_peers(struct dump_tree *dt);
 void unix_rst_fini(struct rst_fds *rf, bool failed);
 
 /* files-unix-scm.c: files queued in flight on a unix socket (SCM_RIGHTS) */
