@@ -208,16 +208,13 @@ static int transit_fd_of(const struct rst_fds *rf, uint32_t id)
 	return -1;
 }
 
-static int open_ahead(struct rst_fds *rf, const FileEntry *fe)
+/* Open a file through its kind's handler, with the owner (F_SETOWN) it had. */
+int rst_open_file(struct rst_fds *rf, const FileEntry *fe)
 {
 	const struct fd_handler *h = fd_handler_of(fe->type);
-	struct ahead_file *n = realloc(rf->ahead, (rf->nr_ahead + 1) * sizeof(*n));
 	const FownEntry *fown;
 	int fd, ret;
 
-	if (!n)
-		return -ENOMEM;
-	rf->ahead = n;
 	fd = h->open(rf, fe);
 	if (fd < 0)
 		return fd;
@@ -227,11 +224,26 @@ static int open_ahead(struct rst_fds *rf, const FileEntry *fe)
 		close(fd);
 		return ret;
 	}
+	return fd;
+}
+
+static int open_ahead(struct rst_fds *rf, const FileEntry *fe)
+{
+	struct ahead_file *n = realloc(rf->ahead, (rf->nr_ahead + 1) * sizeof(*n));
+	int fd;
+
+	if (!n)
+		return -ENOMEM;
+	rf->ahead = n;
+	fd = rst_open_file(rf, fe);
+	if (fd < 0)
+		return fd;
 	fd = rst_hold_fd(rf, fd);
 	if (fd < 0)
 		return fd;
 	n[rf->nr_ahead++] = (struct ahead_file){ fe->id, fd };
-	pr_debug("%s file id %u opened ahead as %d, for a socket's queue\n", h->name, fe->id, fd);
+	pr_debug("%s file id %u opened ahead as %d, for a socket's queue\n",
+		 fd_handler_of(fe->type)->name, fe->id, fd);
 	return fd;
 }
 
@@ -299,7 +311,6 @@ static int open_one_fd(struct rst_fds *rf, size_t i)
 	const FileEntry *fe = rst_find_file(rf->ctx, e->id);
 	const struct fd_handler *h = fd_handler_of(fe->type);
 	int fd, shared = find_shared(rf->t, i, e->id);
-	const FownEntry *fown;
 	char what[32];
 	int ret;
 
@@ -316,15 +327,11 @@ static int open_one_fd(struct rst_fds *rf, size_t i)
 		/* a socket's queue may have needed the file already: the same open file */
 		fd = rst_take_ahead(rf, fe->id);
 		if (fd == -1)
-			fd = h->open(rf, fe);
+			fd = rst_open_file(rf, fe);
 		if (fd < 0)
 			return fd;
 		pr_debug("%s: %s file id %u opened as %d\n", what, h->name, fe->id, fd);
 		ret = install_fd(fd, e->fd, what);
-		if (ret)
-			return ret;
-		fown = h->fown ? h->fown(fe) : NULL;
-		ret = fown ? rst_set_fown(e->fd, fown) : 0;
 		if (ret)
 			return ret;
 	}

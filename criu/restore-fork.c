@@ -215,11 +215,8 @@ int rst_transit_fd(const struct rst_ctx *ctx, const struct rst_task *t, uint32_t
 /* The owner's copy of a shared file: its own fd if it uses it, else a fresh open. */
 static int open_for_transit(struct rst_fds *rf, const struct rst_transit *tr)
 {
-	const FileEntry *fe = rst_find_file(rf->ctx, tr->id);
-	const struct fd_handler *h = fd_handler_of(fe->type);
-	const FownEntry *fown;
 	size_t i;
-	int fd, ret;
+	int fd;
 
 	for (i = 0; i < rf->t->nr_fds; i++)
 		if (rf->t->fds[i]->id == tr->id)
@@ -227,16 +224,7 @@ static int open_for_transit(struct rst_fds *rf, const struct rst_transit *tr)
 	fd = rst_take_ahead(rf, tr->id);
 	if (fd != -1)
 		return fd;
-	fd = h->open(rf, fe);
-	if (fd < 0)
-		return fd;
-	fown = h->fown ? h->fown(fe) : NULL;
-	ret = fown ? rst_set_fown(fd, fown) : 0;
-	if (ret) {
-		close(fd);
-		return ret;
-	}
-	return fd;
+	return rst_open_file(rf, rst_find_file(rf->ctx, tr->id));
 }
 
 int rst_open_transit(struct rst_fds *rf)

@@ -247,5 +247,7 @@ int rst_open_reg_entry(const RegFileEntry *reg, int flags, const char *what);
 int rst_borrow_file(struct rst_fds *rf, uint32_t id);
 /* The fd opened ahead for file id, dup'ed (the caller owns it), or -1. */
 int rst_take_ahead(struct rst_fds *rf, uint32_t id);
+/* Open a file through its handler, with its owner set; returns the fd or -errno. */
+int rst_open_file(struct rst_fds *rf, const FileEntry *fe);
 
 #endif /* CRIU_FILES_H */
