@@ -302,7 +302,7 @@ int test_failed(void)
 
 int test_check_across_dump(int (*setup)(void), void (*check)(void))
 {
-	test_daemon();
+	/* ready only once the state is set up: the dump must see all of it */
 	if (setup()) {
 		fail("setup failed: %s", strerror(errno));
 		return 1;
@@ -310,6 +310,7 @@ int test_check_across_dump(int (*setup)(void), void (*check)(void))
 	check();
 	if (failed)
 		return 1;
+	test_daemon();
 	test_waitsig();
 	check();
 	if (!failed)
