@@ -164,7 +164,7 @@ static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
 	if (!ret)
 		ret = rst_fork_children(ctx, t, ch, up_fd);
 	if (!ret)
-		ret = rst_restore_fs(ctx, t);
+		ret = rst_restore_cwd(ctx, t);
 	if (!ret && fault_injected("restore-premap"))
 		ret = -EIO;
 	if (!ret)

@@ -105,7 +105,8 @@ const RegFileEntry *rst_find_reg(const struct rst_ctx *ctx, uint32_t id);
 /* restore-files.c: run in the forked task; keep[] are criu's fds to leave alone. */
 int rst_close_foreign_fds(const int *keep, int nr_keep);
 int rst_restore_fds(const struct rst_ctx *ctx, const struct rst_task *t);
-int rst_restore_fs(const struct rst_ctx *ctx, const struct rst_task *t);
+int rst_restore_cwd(const struct rst_ctx *ctx, const struct rst_task *t);
+int rst_restore_root(const struct rst_ctx *ctx, const struct rst_task *t);
 /* Open a file behind a mapping or the exe; checks it is the dumped file. Returns fd/-errno. */
 int rst_open_reg(const struct rst_ctx *ctx, uint32_t id, int flags, const char *what);
 
