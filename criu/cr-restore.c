@@ -825,6 +825,7 @@ out_free:
 	free_watch(&ctx, w);
 	free(ctx.transit);
 	free(ctx.scm_uses);
+	free(ctx.usk_groups);
 	rst_free_images(&ctx);
 	return ret;
 }

@@ -8,11 +8,13 @@
  * pending connections and shutdown bits; the queue is read through the task's own socket,
  * fetched with pidfd_getfd(2), by MSG_PEEK walked with SO_PEEK_OFF: the queue stays exactly
  * as it was, whatever happens to the dump. Files queued in flight (SCM_RIGHTS) are dumped
- * as files of their own (files-unix-scm.c). Connections not accepted yet and peers outside
- * the dumped task (and not queued in flight either) are refused, naming the socket.
+ * as files of their own (files-unix-scm.c). Connections not accepted yet are matched with
+ * their listeners once every task is seen (files-unix-backlog.c); peers outside the dumped
+ * tree (and not queued in flight either) are refused, naming the socket.
  *
  * Restore: a connected pair is made at once (socketpair, or connect + accept through the
- * listener whose name the accepted end carries) and the end not asked for yet is held.
+ * listener whose name the accepted end carries) and the end not asked for yet is held; a
+ * listener comes with its accepted pairs and the clients it has not accepted yet.
  * Each receive queue is refilled by sending from the peer (or from a temporary socket for
  * a bound datagram socket), then options and shutdown are put back, in that order because
  * a shut-down or small-buffered socket would refuse the refill.
@@ -55,6 +57,7 @@ struct usk_diag {
 	uint32_t rqlen, wqlen, nr_icons;
 	uint32_t vfs_ino;
 	bool has_vfs;
+	const uint32_t *icons;		/* pending clients, in the reply buffer: copy them */
 	uint8_t name[NAME_MAX_LEN];
 	size_t namelen;
 };
@@ -81,6 +84,7 @@ static void diag_attr(const struct rtattr *a, struct usk_diag *d)
 		break;
 	case UNIX_DIAG_ICONS:
 		d->nr_icons = len / 4;
+		d->icons = RTA_DATA(a);
 		break;
 	case UNIX_DIAG_RQLEN:
 		if (len >= sizeof(struct unix_diag_rqlen)) {
@@ -271,17 +275,15 @@ static struct sk_inos *load_tree_sockets(const struct dump_tree *dt)
 	return s;
 }
 
-/* Is socket:[ino] an fd of some task of the tree? A peer must be, to restore both ends. */
-static bool tree_has_socket(struct dump_ctx *dc, uint32_t ino)
+bool unix_tree_has_socket(struct dump_tree *dt, uint32_t ino)
 {
-	if (!dc->fstate->sk_inos)
-		dc->fstate->sk_inos = load_tree_sockets(dc->tree);
-	return dc->fstate->sk_inos && bsearch(&ino, dc->fstate->sk_inos->ino,
-					     dc->fstate->sk_inos->nr, sizeof(ino), cmp_u32);
+	if (!dt->fstate.sk_inos)
+		dt->fstate.sk_inos = load_tree_sockets(dt);
+	return dt->fstate.sk_inos && bsearch(&ino, dt->fstate.sk_inos->ino,
+					     dt->fstate.sk_inos->nr, sizeof(ino), cmp_u32);
 }
 
-/* Is socket:[ino] one of the files criu holds because they were queued in flight? */
-static bool inflight_has_socket(const struct files_dump_state *fs, uint32_t ino)
+bool unix_inflight_has_socket(const struct files_dump_state *fs, uint32_t ino)
 {
 	struct stat st;
 	size_t i;
@@ -308,10 +310,10 @@ int unix_check_peers(struct dump_tree *dt)
 {
 	struct sk_inos *u = dt->fstate.sk_unpaired;
 	size_t i;
-	int ret = 0;
+	int ret = unix_check_backlog(dt);
 
 	for (i = 0; u && i + 2 < u->nr; i += 3) {
-		if (inflight_has_socket(&dt->fstate, u->ino[i + 1]))
+		if (unix_inflight_has_socket(&dt->fstate, u->ino[i + 1]))
 			continue;
 		pr_err("socket:[%u] of task %u is connected to socket:[%u] outside the dumped "
 		       "tree: such a socket needs --ext-unix-sk, which is not supported yet\n",
@@ -333,6 +335,7 @@ void unix_dump_fini(struct files_dump_state *fs)
 {
 	free_inos(&fs->sk_inos);
 	free_inos(&fs->sk_unpaired);
+	unix_backlog_fini(fs);
 }
 
 static const char *sk_type_name(uint32_t type)
@@ -378,20 +381,10 @@ static int check_unix_sk(struct dump_ctx *dc, const struct fd_parms *p,
 		       p->fd, p->pid, d->ino, d->type);
 		return -EOPNOTSUPP;
 	}
-	if (d->state == SK_LISTEN && d->nr_icons) {
-		pr_err("fd %d of task %d (socket:[%u]) is listening with %u connections not "
-		       "accepted yet: not supported yet\n", p->fd, p->pid, d->ino, d->nr_icons);
-		return -EOPNOTSUPP;
-	}
-	if (d->peer && !tree_has_socket(dc, d->peer) &&
-	    !inflight_has_socket(dc->fstate, d->peer) &&
+	if (d->peer && !unix_tree_has_socket(dc->tree, d->peer) &&
+	    !unix_inflight_has_socket(dc->fstate, d->peer) &&
 	    defer_peer_check(dc->fstate, d->ino, d->peer, p->pid))
 		return -ENOMEM;
-	if (!d->peer && d->state == SK_ESTABLISHED && d->type != SOCK_DGRAM) {
-		pr_err("fd %d of task %d (socket:[%u]) is a connected %s socket whose peer is "
-		       "closed: not supported yet\n", p->fd, p->pid, d->ino, sk_type_name(d->type));
-		return -EOPNOTSUPP;
-	}
 	if (d->namelen && d->name[0])
 		return check_path_name(p, d);
 	return 0;
@@ -647,6 +640,20 @@ static int fill_unix_entry(UnixSkEntry *ue, const struct fd_parms *p, const stru
 	return 0;
 }
 
+/*
+ * A listener's pending clients, and connected sockets without a peer inode (a client not
+ * accepted yet, or one whose peer is closed): matched at the end, once every task is seen.
+ */
+static int note_backlog(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe,
+			const struct usk_diag *d)
+{
+	if (d->state == SK_LISTEN && d->nr_icons)
+		return unix_note_listener(dc->fstate, p, d->ino, d->icons, d->nr_icons);
+	if (!d->peer && d->state == SK_ESTABLISHED && d->type != SOCK_DGRAM)
+		return unix_note_unpeered(dc->fstate, p, fe, d->type, d->wqlen);
+	return 0;
+}
+
 static int unix_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe)
 {
 	UnixSkEntry *ue = malloc(sizeof(*ue));
@@ -662,6 +669,8 @@ static int unix_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *f
 	ret = unix_diag_query(p->st.st_ino, &d);
 	ret = ret ?: check_unix_sk(dc, p, &d);
 	ret = ret ?: fill_unix_entry(ue, p, &d);
+	/* before another query (a queued socket's) takes the reply buffer */
+	ret = ret ?: note_backlog(dc, p, fe, &d);
 	if (ret)
 		return ret;
 	sk = task_sk_fd(p);

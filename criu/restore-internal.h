@@ -28,6 +28,7 @@
 #include "restorer.h"
 
 struct rst_fds;
+struct usk_group;
 
 #define RST_PAGE_SIZE 4096UL
 
@@ -83,6 +84,8 @@ struct rst_ctx {
 	size_t nr_transit;
 	struct rst_scm_use *scm_uses;	/* restore-fork.c, from sk-queues.img */
 	size_t nr_scm_uses;
+	struct usk_group *usk_groups;	/* files-unix-group.c: per unix socket, by inode */
+	size_t nr_usk_groups;
 	int transit_base;		/* above every task's fds; transit fds start here */
 	int fd_top;			/* top fd of any task's files; criu's fds go above */
 	pid_t shell_pgid;		/* criu's group: a shell job's outside group maps to it */

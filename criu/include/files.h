@@ -57,6 +57,7 @@ struct files_dump_state {
 	struct sysv_seen *sysv;		/* sysv-shm.c: SysV shm segments attached */
 	struct sk_inos *sk_inos;	/* files-unix.c: the tree's socket inodes */
 	struct sk_inos *sk_unpaired;	/* files-unix.c: (socket, peer, pid) to check */
+	struct usk_backlog *sk_backlog;	/* files-unix-backlog.c: connections not accepted */
 	struct cr_img *sk_queues;	/* sk-queues.img, opened on the first queued packet */
 	TtyInfoEntry **tty_infos;	/* files-tty.c: one per terminal seen, for tty-info.img */
 	size_t nr_tty_infos;
@@ -207,9 +208,48 @@ int fsnotify_open_handle(uint32_t s_dev, const FhEntry *f_handle);
 /* files-unix-restore.c: the restore half of unix_handler (files-unix.c) */
 int unix_open(struct rst_fds *rf, const FileEntry *fe);
 void unix_dump_fini(struct files_dump_state *fs);
-/* After a task's fds: every peer not among them must have been met queued in flight. */
+/*
+ * After every task's fds: every peer not among them must have been met queued in flight,
+ * and every connection not accepted yet matched with its listener (files-unix-backlog.c).
+ */
 int unix_check_peers(struct dump_tree *dt);
+/* Is socket:[ino] an fd of some task of the tree? (Read once: the tree is frozen.) */
+bool unix_tree_has_socket(struct dump_tree *dt, uint32_t ino);
+/* Is socket:[ino] one of the files criu holds because they were queued in flight? */
+bool unix_inflight_has_socket(const struct files_dump_state *fs, uint32_t ino);
 void unix_rst_fini(struct rst_fds *rf, bool failed);
+
+/*
+ * files-unix-group.c: the unix sockets made together at restore, in one task. A group is a
+ * connected pair, or a listener with the pairs it accepted and the connections it has not
+ * accepted yet. unix_index_groups() reads files.img once (ctx->usk_groups); then each
+ * socket has a role and an anchor, the inode naming its group (0: alone).
+ */
+enum usk_role {
+	USK_ALONE,		/* no peer */
+	USK_PEERED,		/* a peer, no listener: a pair or a one-way datagram peer */
+	USK_LISTENER,		/* the anchor is itself */
+	USK_PENDING,		/* connected, not accepted yet: the anchor is the listener */
+	USK_ACCEPTED,		/* the accepted end of a pair of the anchor listener */
+	USK_CONNECTOR,		/* the other end of such a pair */
+};
+int unix_index_groups(struct rst_ctx *ctx);
+enum usk_role unix_role(const struct rst_ctx *ctx, uint32_t ino, uint32_t *anchor);
+uint32_t unix_anchor(const struct rst_ctx *ctx, const UnixSkEntry *ue);
+
+/*
+ * files-unix-backlog.c: connections not accepted yet, dump side. During the walk, note a
+ * listener's pending clients (inodes in queue order, copied) and every connected socket
+ * without a peer inode; unix_check_backlog() matches them once all tasks are seen: the
+ * client's peer becomes the listener, and files.img lists a listener's clients in queue
+ * order. What can't be restored is refused there, naming the socket.
+ */
+int unix_note_listener(struct files_dump_state *fs, const struct fd_parms *p, uint32_t ino,
+		       const uint32_t *clients, size_t nr);
+int unix_note_unpeered(struct files_dump_state *fs, const struct fd_parms *p, FileEntry *fe,
+		       uint32_t type, uint32_t unsent);
+int unix_check_backlog(struct dump_tree *dt);
+void unix_backlog_fini(struct files_dump_state *fs);
 
 /* files-unix-scm.c: files queued in flight on a unix socket (SCM_RIGHTS) */
 struct scm_sk {
