@@ -8,8 +8,9 @@
  * pending connections and shutdown bits; the queue is read through the task's own socket,
  * fetched with pidfd_getfd(2), by MSG_PEEK walked with SO_PEEK_OFF: the queue stays exactly
  * as it was, whatever happens to the dump. Files queued in flight (SCM_RIGHTS) are dumped
- * as files of their own (files-unix-scm.c). Connections not accepted yet and peers outside
- * the dumped task (and not queued in flight either) are refused, naming the socket.
+ * as files of their own (files-unix-scm.c). Connections not accepted yet are refused, naming
+ * the socket; so are peers outside the dumped tree (and not queued in flight either), but
+ * for a named datagram peer with --ext-unix-sk (files-unix-ext.c).
  *
  * Restore: a connected pair is made at once (socketpair, or connect + accept through the
  * listener whose name the accepted end carries) and the end not asked for yet is held.
@@ -34,6 +35,7 @@
 #include <unistd.h>
 
 #include "dump.h"
+#include "files-unix.h"
 #include "files.h"
 #include "image.h"
 #include "log.h"
@@ -42,22 +44,7 @@
 #include "sk-packet.pb-c.h"
 #include "sk-unix.pb-c.h"
 
-/* Socket states as unix_diag reports them (the TCP names the kernel reuses). */
-#define SK_ESTABLISHED	1
-#define SK_CLOSE	7
-#define SK_LISTEN	10
-
 #define PEEK_CHUNK	(256 << 10)	/* bytes per peek; a datagram longer than this is refused */
-#define NAME_MAX_LEN	(sizeof(((struct sockaddr_un *)0)->sun_path))
-
-struct usk_diag {
-	uint32_t ino, type, state, peer, shutdown;
-	uint32_t rqlen, wqlen, nr_icons;
-	uint32_t vfs_ino;
-	bool has_vfs;
-	uint8_t name[NAME_MAX_LEN];
-	size_t namelen;
-};
 
 /* ---- dump: what the kernel says ---- */
 
@@ -125,7 +112,7 @@ static int diag_reply(const char *buf, ssize_t n, uint32_t ino, struct usk_diag 
 }
 
 /* Ask unix_diag about the socket with inode ino (in criu's netns, the task's too). */
-static int unix_diag_query(uint32_t ino, struct usk_diag *d)
+int unix_diag_query(uint32_t ino, struct usk_diag *d, bool quiet)
 {
 	struct {
 		struct nlmsghdr h;
@@ -154,7 +141,7 @@ static int unix_diag_query(uint32_t ino, struct usk_diag *d)
 	}
 	n = recv(nl, buf, sizeof(buf), 0);
 	ret = n < 0 ? -errno : diag_reply(buf, n, ino, d);
-	if (ret)
+	if (ret && !quiet)
 		pr_err("unix_diag knows nothing of socket:[%u]: %s (is unix_diag available?)\n",
 		       ino, strerror(-ret));
 out_close:
@@ -293,30 +280,41 @@ static bool inflight_has_socket(const struct files_dump_state *fs, uint32_t ino)
 }
 
 /* The peer may be a socket queued in flight, met later in the walk: check it at the end. */
-static int defer_peer_check(struct files_dump_state *fs, uint32_t ino, uint32_t peer, pid_t pid)
+static int defer_peer_check(struct files_dump_state *fs, const struct fd_parms *p,
+			    const struct usk_diag *d)
 {
-	if (!fs->sk_unpaired) {
-		fs->sk_unpaired = calloc(1, sizeof(*fs->sk_unpaired));
-		if (!fs->sk_unpaired)
+	struct usk_unpaired_set *u = fs->sk_unpaired;
+
+	if (!u) {
+		u = fs->sk_unpaired = calloc(1, sizeof(*u));
+		if (!u)
 			return -ENOMEM;
 	}
-	return sk_inos_add(fs->sk_unpaired, ino) ?: sk_inos_add(fs->sk_unpaired, peer) ?:
-	       sk_inos_add(fs->sk_unpaired, (uint32_t)pid);
+	if (u->nr == u->cap) {
+		size_t cap = u->cap ? u->cap * 2 : 8;
+		struct usk_unpaired *n = realloc(u->v, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		u->v = n;
+		u->cap = cap;
+	}
+	u->v[u->nr++] = (struct usk_unpaired){ d->ino, d->peer, d->type, p->pid, p->fd };
+	return 0;
 }
 
 int unix_check_peers(struct dump_tree *dt)
 {
-	struct sk_inos *u = dt->fstate.sk_unpaired;
+	struct usk_unpaired_set *u = dt->fstate.sk_unpaired;
 	size_t i;
-	int ret = 0;
+	int ret = 0, err;
 
-	for (i = 0; u && i + 2 < u->nr; i += 3) {
-		if (inflight_has_socket(&dt->fstate, u->ino[i + 1]))
+	/* every refusal is told, not only the first */
+	for (i = 0; u && i < u->nr; i++) {
+		if (inflight_has_socket(&dt->fstate, u->v[i].peer))
 			continue;
-		pr_err("socket:[%u] of task %u is connected to socket:[%u] outside the dumped "
-		       "tree: such a socket needs --ext-unix-sk, which is not supported yet\n",
-		       u->ino[i], u->ino[i + 2], u->ino[i + 1]);
-		ret = -EOPNOTSUPP;
+		err = unix_dump_ext_peer(dt, &u->v[i]);
+		ret = ret ?: err;
 	}
 	return ret;
 }
@@ -332,7 +330,10 @@ static void free_inos(struct sk_inos **s)
 void unix_dump_fini(struct files_dump_state *fs)
 {
 	free_inos(&fs->sk_inos);
-	free_inos(&fs->sk_unpaired);
+	if (fs->sk_unpaired)
+		free(fs->sk_unpaired->v);
+	free(fs->sk_unpaired);
+	fs->sk_unpaired = NULL;
 }
 
 static const char *sk_type_name(uint32_t type)
@@ -385,7 +386,7 @@ static int check_unix_sk(struct dump_ctx *dc, const struct fd_parms *p,
 	}
 	if (d->peer && !tree_has_socket(dc, d->peer) &&
 	    !inflight_has_socket(dc->fstate, d->peer) &&
-	    defer_peer_check(dc->fstate, d->ino, d->peer, p->pid))
+	    defer_peer_check(dc->fstate, p, d))
 		return -ENOMEM;
 	if (!d->peer && d->state == SK_ESTABLISHED && d->type != SOCK_DGRAM) {
 		pr_err("fd %d of task %d (socket:[%u]) is a connected %s socket whose peer is "
@@ -659,7 +660,7 @@ static int unix_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *f
 	fe->usk = ue;
 	ue->id = fe->id;
 	ue->fown = p->fown;
-	ret = unix_diag_query(p->st.st_ino, &d);
+	ret = unix_diag_query(p->st.st_ino, &d, false);
 	ret = ret ?: check_unix_sk(dc, p, &d);
 	ret = ret ?: fill_unix_entry(ue, p, &d);
 	if (ret)
@@ -690,7 +691,12 @@ static int unix_check(const FileEntry *fe)
 		pr_err("files.img: file id %u has a bad unix socket entry\n", fe->id);
 		return -EINVAL;
 	}
-	return 0;
+	if (ue->uflags & ~USK_EXTERN) {
+		pr_err("files.img: unix socket file id %u has flags %#x, of which only %#x "
+		       "(a peer outside the tree) is supported\n", fe->id, ue->uflags, USK_EXTERN);
+		return -EOPNOTSUPP;
+	}
+	return usk_is_external(ue) ? unix_check_ext_entry(ue, fe->id) : 0;
 }
 
 const struct fd_handler unix_handler = {

@@ -56,7 +56,7 @@ struct files_dump_state {
 	size_t nr_shmem;
 	struct sysv_seen *sysv;		/* sysv-shm.c: SysV shm segments attached */
 	struct sk_inos *sk_inos;	/* files-unix.c: the tree's socket inodes */
-	struct sk_inos *sk_unpaired;	/* files-unix.c: (socket, peer, pid) to check */
+	struct usk_unpaired_set *sk_unpaired;	/* files-unix.c: outside peers to check */
 	struct cr_img *sk_queues;	/* sk-queues.img, opened on the first queued packet */
 	TtyInfoEntry **tty_infos;	/* files-tty.c: one per terminal seen, for tty-info.img */
 	size_t nr_tty_infos;
@@ -207,9 +207,14 @@ int fsnotify_open_handle(uint32_t s_dev, const FhEntry *f_handle);
 /* files-unix-restore.c: the restore half of unix_handler (files-unix.c) */
 int unix_open(struct rst_fds *rf, const FileEntry *fe);
 void unix_dump_fini(struct files_dump_state *fs);
-/* After a task's fds: every peer not among them must have been met queued in flight. */
+/*
+ * After every task's fds: each peer not among them must have been met queued in flight, or
+ * be a named datagram peer outside the tree that --ext-unix-sk saves (files-unix-ext.c).
+ */
 int unix_check_peers(struct dump_tree *dt);
 void unix_rst_fini(struct rst_fds *rf, bool failed);
+/* files-unix-ext.c: before anything is made, outside peers in the images need -x again */
+int unix_rst_check_ext(const struct rst_ctx *ctx);
 
 /* files-unix-scm.c: files queued in flight on a unix socket (SCM_RIGHTS) */
 struct scm_sk {

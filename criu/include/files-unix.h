@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * files-unix.h - what the unix socket files share among themselves: files-unix.c (dump),
+ * files-unix-restore.c, files-unix-ext.c (peers outside the dumped tree). Not for other
+ * modules: they see unix sockets through unix_handler and files.h only.
+ * May call: log.h, files.h, dump.h.
+ */
+#ifndef CRIU_FILES_UNIX_H
+#define CRIU_FILES_UNIX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include "sk-unix.pb-c.h"
+
+struct dump_tree;
+
+/* Socket states as unix_diag reports them (the TCP names the kernel reuses). */
+#define SK_ESTABLISHED 1
+#define SK_CLOSE       7
+#define SK_LISTEN      10
+
+#define NAME_MAX_LEN (sizeof(((struct sockaddr_un *)0)->sun_path))
+
+/* UnixSkEntry.uflags, as CRIU numbers them: the peer lives outside the dumped tree. */
+#define USK_EXTERN (1 << 0)
+
+/* What unix_diag tells of one socket. */
+struct usk_diag {
+	uint32_t ino, type, state, peer, shutdown;
+	uint32_t rqlen, wqlen, nr_icons;
+	uint32_t vfs_ino;
+	bool has_vfs;
+	uint8_t name[NAME_MAX_LEN];
+	size_t namelen;
+};
+
+/* Ask unix_diag about socket:[ino]; quiet: log nothing if it is unknown (closed). */
+int unix_diag_query(uint32_t ino, struct usk_diag *d, bool quiet);
+
+/* A socket whose peer no task of the tree holds: checked once every task is dumped. */
+struct usk_unpaired {
+	uint32_t ino, peer, type;
+	pid_t pid;
+	int fd;
+};
+
+struct usk_unpaired_set {
+	struct usk_unpaired *v;
+	size_t nr, cap;
+};
+
+/*
+ * files-unix-ext.c. Dump: u's peer is outside the tree: refuse it with the reason, or
+ * (--ext-unix-sk, a named datagram peer) add the peer's USK_EXTERN entry to files.img.
+ */
+int unix_dump_ext_peer(struct dump_tree *dt, const struct usk_unpaired *u);
+/* A unix name for messages: a path as it is, an abstract one as @name; in buf. */
+const char *unix_name_str(const uint8_t *name, size_t len, char *buf, size_t size);
+
+static inline bool usk_is_external(const UnixSkEntry *ue)
+{
+	return ue->uflags & USK_EXTERN;
+}
+
+/* Restore: a USK_EXTERN entry is sane (a named datagram socket, no peer of its own). */
+int unix_check_ext_entry(const UnixSkEntry *ue, uint32_t file_id);
+
+#endif /* CRIU_FILES_UNIX_H */
