@@ -164,7 +164,7 @@ static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
 	if (!ret)
 		ret = rst_fork_children(ctx, t, ch, up_fd);
 	if (!ret)
-		ret = rst_restore_fs(ctx, t);
+		ret = rst_restore_cwd(ctx, t);
 	if (!ret && fault_injected("restore-premap"))
 		ret = -EIO;
 	if (!ret)
@@ -825,6 +825,7 @@ out_free:
 	free_watch(&ctx, w);
 	free(ctx.transit);
 	free(ctx.scm_uses);
+	free(ctx.usk_groups);
 	rst_free_images(&ctx);
 	return ret;
 }

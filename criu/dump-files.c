@@ -517,14 +517,14 @@ static int collect_fds(struct dump_ctx *dc)
 	return ret;
 }
 
-/* A deleted cwd comes back as a ghost directory; a deleted root or exe is refused. */
+/* A deleted cwd or root comes back as a ghost directory; a deleted exe is refused. */
 static int collect_deleted_link(struct dump_ctx *dc, const char *what, uint32_t flags,
 				const struct stat *st, const char *target, uint32_t *id)
 {
 	char *path;
 	int ret;
 
-	if (strcmp(what, "cwd") || !S_ISDIR(st->st_mode)) {
+	if (!strcmp(what, "exe") || !S_ISDIR(st->st_mode)) {
 		pr_err("The %s of task %d, %s, is deleted: not supported yet\n", what, dc->pid,
 		       target);
 		return -EOPNOTSUPP;

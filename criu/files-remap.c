@@ -612,6 +612,31 @@ static int reopen_deleted(const RegFileEntry *reg, int flags, const char *what)
 	return fd;
 }
 
+/*
+ * A deleted root that is also the task's cwd (entered first) must stay that directory, not
+ * a second one made from the same ghost: open the cwd again.
+ */
+static int reopen_deleted_cwd(const RegFileEntry *reg, int flags, const char *what)
+{
+	char target[PATH_MAX + 16], want[PATH_MAX + 16];
+	ssize_t n;
+	int fd;
+
+	snprintf(want, sizeof(want), "%s (deleted)", reg->name);
+	n = readlink("/proc/self/cwd", target, sizeof(target) - 1);
+	if (n < 0)
+		return -ENOENT;
+	target[n] = 0;
+	if (strcmp(target, want))
+		return -ENOENT;
+	fd = open("/proc/self/cwd", flags | O_CLOEXEC);
+	if (fd < 0) {
+		fd = -errno;
+		pr_perror("%s: can't open the deleted cwd %s again", what, reg->name);
+	}
+	return fd;
+}
+
 /* cwd, root, exe and mapped files: one open of a path that may need remaking first. */
 int rst_open_remapped(const struct rst_ctx *ctx, const RegFileEntry *reg, int flags,
 		      const char *what)
@@ -620,8 +645,11 @@ int rst_open_remapped(const struct rst_ctx *ctx, const RegFileEntry *reg, int fl
 	int fd, ret;
 
 	ret = read_remaps(&rf);
-	if (!ret && find_remap(&rf, reg->id) && !S_ISDIR(reg->mode)) {
-		fd = reopen_deleted(reg, flags, what);
+	if (!ret && find_remap(&rf, reg->id)) {
+		if (S_ISDIR(reg->mode))
+			fd = reopen_deleted_cwd(reg, flags, what);
+		else
+			fd = reopen_deleted(reg, flags, what);
 		if (fd != -ENOENT) {
 			remap_rst_fini(&rf, false);
 			return fd;

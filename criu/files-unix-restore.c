@@ -3,9 +3,13 @@
  * files-unix-restore.c - the restore half of unix sockets (see files-unix.c). Sockets are
  * made by inode number: asking for one end of a connected pair makes both, and a socket
  * that must exist before another (a listener before its accepted connection, the target
- * of a one-way datagram connection) is made first. Every socket made is held here, above
- * the task's fds, until its own fd takes it and the fd restore ends. A peer outside the
- * dumped tree (USK_EXTERN, files-unix-ext.c) is not made: the socket connects to its name.
+ * of a one-way datagram connection) is made first. A listener makes its whole group (see
+ * files-unix-group.c): right after listen(), the pairs it accepted are connected and
+ * accepted again while its queue is empty, then the clients it had not accepted yet
+ * connect, in files.img order, which is the order of the queue. Every socket made is held
+ * here, above the task's fds, until its own fd takes it and the fd restore ends. A peer
+ * outside the dumped tree (USK_EXTERN, files-unix-ext.c) is not made: the socket connects
+ * to its name.
  */
 #include <fcntl.h>
 #include <stddef.h>
@@ -59,22 +63,6 @@ static const UnixSkEntry *find_usk(const struct rst_fds *rf, uint32_t ino)
 
 		if (fe->type == FD_TYPES__UNIXSK && fe->usk && fe->usk->ino == ino)
 			return fe->usk;
-	}
-	return NULL;
-}
-
-/* A listener of the same type bound to the name an accepted socket carries. */
-static const UnixSkEntry *find_listener(const struct rst_fds *rf, const UnixSkEntry *s)
-{
-	size_t i;
-
-	for (i = 0; i < rf->ctx->nr_files; i++) {
-		const UnixSkEntry *l = rf->ctx->files[i]->usk;
-
-		if (rf->ctx->files[i]->type == FD_TYPES__UNIXSK && l && l->state == SK_LISTEN &&
-		    !usk_is_external(l) && l->type == s->type && l->name.len == s->name.len &&
-		    !memcmp(l->name.data, s->name.data, s->name.len))
-			return l;
 	}
 	return NULL;
 }
@@ -374,60 +362,45 @@ static int finish_and_hold(struct rst_fds *rf, const UnixSkEntry *ue, int fd, in
 	return hold_sk(rf, ue->ino, fd);
 }
 
-static int make_listener(struct rst_fds *rf, const UnixSkEntry *ue)
-{
-	int fd = new_sk(ue), ret;
+/* ---- a listener and its group (files-unix-group.c): made at once, in one task ---- */
 
-	if (fd < 0)
-		return fd;
-	ret = bind_name(fd, ue);
-	if (!ret && listen(fd, ue->backlog)) {
-		pr_perror("Can't listen on socket:[%u]", ue->ino);
-		ret = -errno;
-	}
-	return finish_and_hold(rf, ue, fd, ret);
+static bool in_group(const struct rst_fds *rf, const UnixSkEntry *ue, enum usk_role role,
+		     const UnixSkEntry *l)
+{
+	uint32_t anchor;
+
+	return unix_role(rf->ctx, ue->ino, &anchor) == role && anchor == l->ino;
 }
 
-/* The listening fd that gives s back by accept: the restored listener or a temporary one. */
-static int get_listener(struct rst_fds *rf, const UnixSkEntry *s, int depth, int *tmp)
+/* The unix entry of files.img at i, if it has that role in l's group. */
+static const UnixSkEntry *member(const struct rst_fds *rf, size_t i, enum usk_role role,
+				 const UnixSkEntry *l)
 {
-	const UnixSkEntry *l = find_listener(rf, s);
-	struct held_sk *h;
-	int fd, ret;
+	const UnixSkEntry *ue = rf->ctx->files[i]->usk;
 
-	*tmp = -1;
-	if (l) {
-		ret = find_held(rf, l->ino) ? 0 : make_sk(rf, l, depth + 1);
-		h = ret ? NULL : find_held(rf, l->ino);
-		return h ? h->fd : (ret ?: -ENOENT);
-	}
-	fd = new_sk(s);
-	if (fd < 0)
-		return fd;
-	ret = bind_name(fd, s);
-	if (!ret && listen(fd, 1)) {
-		pr_perror("Can't listen on a stand-in listener for socket:[%u]", s->ino);
-		ret = -errno;
-	}
-	if (ret) {
-		close(fd);
-		return ret;
-	}
-	*tmp = fd;
-	return fd;
+	if (rf->ctx->files[i]->type != FD_TYPES__UNIXSK || !ue || !in_group(rf, ue, role, l))
+		return NULL;
+	return ue;
 }
 
-/* s was accepted from a listener bound to s's name; c connected to it. */
-static int connect_via_listener(struct rst_fds *rf, const UnixSkEntry *s, const UnixSkEntry *c,
-				int depth, int *sfd, int *cfd)
+static uint32_t nr_pending(const struct rst_fds *rf, const UnixSkEntry *l)
+{
+	uint32_t nr = 0;
+	size_t i;
+
+	for (i = 0; i < rf->ctx->nr_files; i++)
+		nr += member(rf, i, USK_PENDING, l) != NULL;
+	return nr;
+}
+
+/* s was accepted from lfd, a listener bound to s's name: c connects to it again. */
+static int connect_accept(int lfd, const UnixSkEntry *s, const UnixSkEntry *c, int *sfd,
+			  int *cfd)
 {
 	struct sockaddr_un a;
 	socklen_t len = sk_addr(s, &a);
-	int lfd, tmp, ret;
+	int ret;
 
-	lfd = get_listener(rf, s, depth, &tmp);
-	if (lfd < 0)
-		return lfd;
 	*sfd = -1;
 	*cfd = new_sk(c);
 	ret = *cfd < 0 ? *cfd : bind_name(*cfd, c);
@@ -442,22 +415,40 @@ static int connect_via_listener(struct rst_fds *rf, const UnixSkEntry *s, const 
 			ret = -errno;
 		}
 	}
-	if (tmp >= 0)
-		close(tmp);
 	return ret;
 }
 
-static int create_pair(struct rst_fds *rf, const UnixSkEntry *a, const UnixSkEntry *b,
-		       int depth, int fds[2])
+/* s's listener is gone: a stand-in bound to s's name accepts it again, then goes. */
+static int connect_via_stand_in(const UnixSkEntry *s, const UnixSkEntry *c, int *sfd, int *cfd)
+{
+	int lfd = new_sk(s), ret;
+
+	*sfd = *cfd = -1;
+	if (lfd < 0)
+		return lfd;
+	ret = bind_name(lfd, s);
+	if (!ret && listen(lfd, 1)) {
+		pr_perror("Can't listen on a stand-in listener for socket:[%u]", s->ino);
+		ret = -errno;
+	}
+	ret = ret ?: connect_accept(lfd, s, c, sfd, cfd);
+	close(lfd);
+	return ret;
+}
+
+/* A connected pair; with lfd >= 0, a's listener, which accepts a again from b. */
+static int create_pair(const UnixSkEntry *a, const UnixSkEntry *b, int lfd, int fds[2])
 {
 	int ret = 0;
 
 	fds[0] = fds[1] = -1;
+	if (lfd >= 0)
+		return connect_accept(lfd, a, b, &fds[0], &fds[1]);
 	if (a->type != SOCK_DGRAM && (a->name.len || b->name.len)) {
-		/* the accepted end carries the listener's name */
-		if (a->name.len && (!b->name.len || find_listener(rf, a)))
-			return connect_via_listener(rf, a, b, depth, &fds[0], &fds[1]);
-		return connect_via_listener(rf, b, a, depth, &fds[1], &fds[0]);
+		/* the accepted end carries its listener's name */
+		if (a->name.len && !b->name.len)
+			return connect_via_stand_in(a, b, &fds[0], &fds[1]);
+		return connect_via_stand_in(b, a, &fds[1], &fds[0]);
 	}
 	if (socketpair(AF_UNIX, a->type | SOCK_CLOEXEC, 0, fds)) {
 		pr_perror("Can't create a socket pair for socket:[%u] and socket:[%u]", a->ino,
@@ -469,11 +460,15 @@ static int create_pair(struct rst_fds *rf, const UnixSkEntry *a, const UnixSkEnt
 }
 
 /* Both ends of a connected pair: each one's queue is sent again by the other. */
-static int make_pair(struct rst_fds *rf, const UnixSkEntry *a, const UnixSkEntry *b, int depth)
+static int make_pair(struct rst_fds *rf, const UnixSkEntry *a, const UnixSkEntry *b, int lfd)
 {
 	int fds[2], ret;
 
-	ret = create_pair(rf, a, b, depth, fds);
+	if (a->type != b->type) {
+		pr_err("socket:[%u] and its peer have different types\n", a->ino);
+		return -EINVAL;
+	}
+	ret = create_pair(a, b, lfd, fds);
 	ret = ret ?: refill(rf, a, fds[1], NULL, 0);
 	ret = ret ?: refill(rf, b, fds[0], NULL, 0);
 	ret = ret ?: finish_sk(fds[0], a);
@@ -538,6 +533,113 @@ static int connect_peer(struct rst_fds *rf, int fd, const UnixSkEntry *ue,
 	return 0;
 }
 
+/* The pairs l had accepted, accepted again while its queue is still empty. */
+static int make_accepted(struct rst_fds *rf, const UnixSkEntry *l, int lfd)
+{
+	const UnixSkEntry *s, *c;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < rf->ctx->nr_files; i++) {
+		s = member(rf, i, USK_ACCEPTED, l);
+		if (!s)
+			continue;
+		c = find_usk(rf, s->peer);
+		ret = c ? make_pair(rf, s, c, lfd) : -ENOENT;
+	}
+	return ret;
+}
+
+static int connect_pending_one(struct rst_fds *rf, const UnixSkEntry *c, const UnixSkEntry *l)
+{
+	struct sockaddr_un a;
+	socklen_t len = sk_addr(l, &a);
+	int fd, ret;
+
+	if (c->type != l->type) {
+		pr_err("socket:[%u], a connection not accepted yet by socket:[%u], has another "
+		       "type than its listener\n", c->ino, l->ino);
+		return -EINVAL;
+	}
+	/* non-blocking: a full queue says so instead of waiting (unix_open sets the flags) */
+	fd = socket(AF_UNIX, c->type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		pr_perror("Can't create a unix socket for socket:[%u]", c->ino);
+		return -errno;
+	}
+	ret = bind_name(fd, c);
+	if (!ret && connect(fd, (struct sockaddr *)&a, len)) {
+		pr_perror("Can't connect socket:[%u] to the listening socket:[%u] again", c->ino,
+			  l->ino);
+		ret = -errno;
+	}
+	return finish_and_hold(rf, c, fd, ret);
+}
+
+/* l's connections not accepted yet, in files.img order: the order accept() gives them. */
+static int connect_pending(struct rst_fds *rf, const UnixSkEntry *l)
+{
+	const UnixSkEntry *c;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < rf->ctx->nr_files; i++) {
+		c = member(rf, i, USK_PENDING, l);
+		if (c)
+			ret = connect_pending_one(rf, c, l);
+	}
+	return ret;
+}
+
+static int listen_on(int fd, const UnixSkEntry *ue, uint32_t backlog)
+{
+	if (listen(fd, backlog)) {
+		pr_perror("Can't listen on socket:[%u]", ue->ino);
+		return -errno;
+	}
+	return 0;
+}
+
+static int make_listener(struct rst_fds *rf, const UnixSkEntry *ue)
+{
+	uint32_t pending = nr_pending(rf, ue);
+	int fd = new_sk(ue), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = bind_name(fd, ue);
+	/* the backlog may have shrunk since they came: room for all, then the dumped one */
+	ret = ret ?: listen_on(fd, ue, pending > ue->backlog ? pending : ue->backlog);
+	ret = ret ?: make_accepted(rf, ue, fd);
+	ret = ret ?: connect_pending(rf, ue);
+	if (!ret && pending > ue->backlog)
+		ret = listen_on(fd, ue, ue->backlog);
+	if (!ret && pending)
+		pr_debug("socket:[%u]: %u connections not accepted yet\n", ue->ino, pending);
+	return finish_and_hold(rf, ue, fd, ret);
+}
+
+/* A member of a listener's group: the listener makes the whole group. */
+static int make_by_listener(struct rst_fds *rf, const UnixSkEntry *ue, uint32_t anchor,
+			    int depth)
+{
+	const UnixSkEntry *l = find_usk(rf, anchor);
+	int ret;
+
+	if (!l) {
+		pr_err("socket:[%u]: its listener socket:[%u] is missing in files.img\n", ue->ino,
+		       anchor);
+		return -ENOENT;
+	}
+	ret = find_held(rf, l->ino) ? 0 : make_sk(rf, l, depth + 1);
+	if (!ret && !find_held(rf, ue->ino)) {
+		pr_err("socket:[%u] was not made with its listener socket:[%u]\n", ue->ino,
+		       l->ino);
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
 /* Unconnected (maybe bound), or a datagram socket connected one way to a bound one. */
 static int make_single(struct rst_fds *rf, const UnixSkEntry *ue, const UnixSkEntry *peer,
 		       int depth)
@@ -557,6 +659,7 @@ static int make_single(struct rst_fds *rf, const UnixSkEntry *ue, const UnixSkEn
 static int make_sk(struct rst_fds *rf, const UnixSkEntry *ue, int depth)
 {
 	const UnixSkEntry *peer = NULL;
+	uint32_t anchor;
 
 	if (depth > MAX_DEPTH) {
 		pr_err("socket:[%u]: its peers form a chain too long to restore\n", ue->ino);
@@ -567,6 +670,16 @@ static int make_sk(struct rst_fds *rf, const UnixSkEntry *ue, int depth)
 		       ue->ino);
 		return -EINVAL;
 	}
+	switch (unix_role(rf->ctx, ue->ino, &anchor)) {
+	case USK_LISTENER:
+		return make_listener(rf, ue);
+	case USK_PENDING:
+	case USK_ACCEPTED:
+	case USK_CONNECTOR:
+		return make_by_listener(rf, ue, anchor, depth);
+	default:
+		break;
+	}
 	if (ue->peer) {
 		peer = find_usk(rf, ue->peer);
 		if (!peer) {
@@ -575,15 +688,8 @@ static int make_sk(struct rst_fds *rf, const UnixSkEntry *ue, int depth)
 			return -ENOENT;
 		}
 	}
-	if (ue->state == SK_LISTEN)
-		return make_listener(rf, ue);
-	if (peer && peer->peer == ue->ino) {
-		if (peer->type != ue->type) {
-			pr_err("socket:[%u] and its peer have different types\n", ue->ino);
-			return -EINVAL;
-		}
-		return make_pair(rf, ue, peer, depth);
-	}
+	if (peer && peer->peer == ue->ino)
+		return make_pair(rf, ue, peer, -1);
 	if (peer && ue->type != SOCK_DGRAM) {
 		pr_err("socket:[%u]: its peer socket:[%u] is not connected back\n", ue->ino,
 		       peer->ino);

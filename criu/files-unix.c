@@ -8,12 +8,14 @@
  * pending connections and shutdown bits; the queue is read through the task's own socket,
  * fetched with pidfd_getfd(2), by MSG_PEEK walked with SO_PEEK_OFF: the queue stays exactly
  * as it was, whatever happens to the dump. Files queued in flight (SCM_RIGHTS) are dumped
- * as files of their own (files-unix-scm.c). Connections not accepted yet are refused, naming
- * the socket; so are peers outside the dumped tree (and not queued in flight either), but
- * for a named datagram peer with --ext-unix-sk (files-unix-ext.c).
+ * as files of their own (files-unix-scm.c). Connections not accepted yet are matched with
+ * their listeners once every task is seen (files-unix-backlog.c); peers outside the dumped
+ * tree (and not queued in flight either) are refused, naming the socket, but for a named
+ * datagram peer with --ext-unix-sk (files-unix-ext.c).
  *
  * Restore: a connected pair is made at once (socketpair, or connect + accept through the
- * listener whose name the accepted end carries) and the end not asked for yet is held.
+ * listener whose name the accepted end carries) and the end not asked for yet is held; a
+ * listener comes with its accepted pairs and the clients it has not accepted yet.
  * Each receive queue is refilled by sending from the peer (or from a temporary socket for
  * a bound datagram socket), then options and shutdown are put back, in that order because
  * a shut-down or small-buffered socket would refuse the refill.
@@ -68,6 +70,7 @@ static void diag_attr(const struct rtattr *a, struct usk_diag *d)
 		break;
 	case UNIX_DIAG_ICONS:
 		d->nr_icons = len / 4;
+		d->icons = RTA_DATA(a);
 		break;
 	case UNIX_DIAG_RQLEN:
 		if (len >= sizeof(struct unix_diag_rqlen)) {
@@ -258,17 +261,15 @@ static struct sk_inos *load_tree_sockets(const struct dump_tree *dt)
 	return s;
 }
 
-/* Is socket:[ino] an fd of some task of the tree? A peer must be, to restore both ends. */
-static bool tree_has_socket(struct dump_ctx *dc, uint32_t ino)
+bool unix_tree_has_socket(struct dump_tree *dt, uint32_t ino)
 {
-	if (!dc->fstate->sk_inos)
-		dc->fstate->sk_inos = load_tree_sockets(dc->tree);
-	return dc->fstate->sk_inos && bsearch(&ino, dc->fstate->sk_inos->ino,
-					     dc->fstate->sk_inos->nr, sizeof(ino), cmp_u32);
+	if (!dt->fstate.sk_inos)
+		dt->fstate.sk_inos = load_tree_sockets(dt);
+	return dt->fstate.sk_inos && bsearch(&ino, dt->fstate.sk_inos->ino,
+					     dt->fstate.sk_inos->nr, sizeof(ino), cmp_u32);
 }
 
-/* Is socket:[ino] one of the files criu holds because they were queued in flight? */
-static bool inflight_has_socket(const struct files_dump_state *fs, uint32_t ino)
+bool unix_inflight_has_socket(const struct files_dump_state *fs, uint32_t ino)
 {
 	struct stat st;
 	size_t i;
@@ -307,11 +308,11 @@ int unix_check_peers(struct dump_tree *dt)
 {
 	struct usk_unpaired_set *u = dt->fstate.sk_unpaired;
 	size_t i;
-	int ret = 0, err;
+	int ret = unix_check_backlog(dt), err;
 
 	/* every refusal is told, not only the first */
 	for (i = 0; u && i < u->nr; i++) {
-		if (inflight_has_socket(&dt->fstate, u->v[i].peer))
+		if (unix_inflight_has_socket(&dt->fstate, u->v[i].peer))
 			continue;
 		err = unix_dump_ext_peer(dt, &u->v[i]);
 		ret = ret ?: err;
@@ -334,6 +335,7 @@ void unix_dump_fini(struct files_dump_state *fs)
 		free(fs->sk_unpaired->v);
 	free(fs->sk_unpaired);
 	fs->sk_unpaired = NULL;
+	unix_backlog_fini(fs);
 }
 
 static const char *sk_type_name(uint32_t type)
@@ -379,20 +381,10 @@ static int check_unix_sk(struct dump_ctx *dc, const struct fd_parms *p,
 		       p->fd, p->pid, d->ino, d->type);
 		return -EOPNOTSUPP;
 	}
-	if (d->state == SK_LISTEN && d->nr_icons) {
-		pr_err("fd %d of task %d (socket:[%u]) is listening with %u connections not "
-		       "accepted yet: not supported yet\n", p->fd, p->pid, d->ino, d->nr_icons);
-		return -EOPNOTSUPP;
-	}
-	if (d->peer && !tree_has_socket(dc, d->peer) &&
-	    !inflight_has_socket(dc->fstate, d->peer) &&
+	if (d->peer && !unix_tree_has_socket(dc->tree, d->peer) &&
+	    !unix_inflight_has_socket(dc->fstate, d->peer) &&
 	    defer_peer_check(dc->fstate, p, d))
 		return -ENOMEM;
-	if (!d->peer && d->state == SK_ESTABLISHED && d->type != SOCK_DGRAM) {
-		pr_err("fd %d of task %d (socket:[%u]) is a connected %s socket whose peer is "
-		       "closed: not supported yet\n", p->fd, p->pid, d->ino, sk_type_name(d->type));
-		return -EOPNOTSUPP;
-	}
 	if (d->namelen && d->name[0])
 		return check_path_name(p, d);
 	return 0;
@@ -648,6 +640,20 @@ static int fill_unix_entry(UnixSkEntry *ue, const struct fd_parms *p, const stru
 	return 0;
 }
 
+/*
+ * A listener's pending clients, and connected sockets without a peer inode (a client not
+ * accepted yet, or one whose peer is closed): matched at the end, once every task is seen.
+ */
+static int note_backlog(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe,
+			const struct usk_diag *d)
+{
+	if (d->state == SK_LISTEN && d->nr_icons)
+		return unix_note_listener(dc->fstate, p, d->ino, d->icons, d->nr_icons);
+	if (!d->peer && d->state == SK_ESTABLISHED && d->type != SOCK_DGRAM)
+		return unix_note_unpeered(dc->fstate, p, fe, d->type, d->wqlen);
+	return 0;
+}
+
 static int unix_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe)
 {
 	UnixSkEntry *ue = malloc(sizeof(*ue));
@@ -663,6 +669,8 @@ static int unix_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *f
 	ret = unix_diag_query(p->st.st_ino, &d, false);
 	ret = ret ?: check_unix_sk(dc, p, &d);
 	ret = ret ?: fill_unix_entry(ue, p, &d);
+	/* before another query (a queued socket's) takes the reply buffer */
+	ret = ret ?: note_backlog(dc, p, fe, &d);
 	if (ret)
 		return ret;
 	sk = task_sk_fd(p);

@@ -361,6 +361,10 @@ int rst_jump_to_restorer(const struct rst_ctx *ctx, const struct rst_task *t,
 	ret = fill_args(ctx, t, mem, &plan, &bs);
 	if (ret)
 		return ret;
+	/* after everything that opens a path as criu sees it */
+	ret = rst_restore_root(ctx, t);
+	if (ret)
+		return ret;
 	ret = unregister_rseq();
 	if (ret)
 		return ret;

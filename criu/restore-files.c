@@ -387,38 +387,51 @@ int rst_restore_fds(const struct rst_ctx *ctx, const struct rst_task *t)
 	return ret;
 }
 
-/* Check a directory the way fds are checked, then chdir or chroot into it. */
-static int enter_dir(const struct rst_ctx *ctx, uint32_t id, bool root)
+/* Check the cwd the way fds are checked, then enter it. */
+int rst_restore_cwd(const struct rst_ctx *ctx, const struct rst_task *t)
 {
-	const char *what = root ? "root" : "cwd";
-	const RegFileEntry *reg = rst_find_reg(ctx, id);
+	const RegFileEntry *reg = rst_find_reg(ctx, t->fs->cwd_id);
 	int fd, ret = 0;
 
-	if (root && !strcmp(reg->name, "/"))
-		return 0;
-	fd = rst_open_reg(ctx, id, O_RDONLY | O_DIRECTORY, what);
+	fd = rst_open_reg(ctx, t->fs->cwd_id, O_RDONLY | O_DIRECTORY, "cwd");
 	if (fd < 0)
 		return fd;
-	if (root ? chroot(reg->name) : fchdir(fd)) {
+	if (fchdir(fd)) {
 		ret = -errno;
-		pr_perror("Can't set the %s to %s", what, reg->name);
+		pr_perror("Can't set the cwd to %s", reg->name);
 	}
 	close(fd);
+	if (!ret && t->fs->has_umask)
+		umask(t->fs->umask);
 	return ret;
 }
 
-int rst_restore_fs(const struct rst_ctx *ctx, const struct rst_task *t)
+/*
+ * Last of all before the restorer: paths (the images, /proc) are criu's until then. The root
+ * is entered through an fd, so a removed directory works too, and the cwd stays where it is.
+ */
+int rst_restore_root(const struct rst_ctx *ctx, const struct rst_task *t)
 {
-	int ret;
+	const RegFileEntry *reg = rst_find_reg(ctx, t->fs->root_id);
+	int fd, cwd, ret = 0;
 
-	/* The cwd path is as criu sees it, so enter it before changing the root. */
-	ret = enter_dir(ctx, t->fs->cwd_id, false);
-	if (ret)
-		return ret;
-	ret = enter_dir(ctx, t->fs->root_id, true);
-	if (ret)
-		return ret;
-	if (t->fs->has_umask)
-		umask(t->fs->umask);
-	return 0;
+	if (!strcmp(reg->name, "/"))
+		return 0;
+	fd = rst_open_reg(ctx, t->fs->root_id, O_RDONLY | O_DIRECTORY, "root");
+	if (fd < 0)
+		return fd;
+	cwd = open(".", O_PATH | O_CLOEXEC);
+	if (cwd < 0) {
+		ret = -errno;
+		pr_perror("Can't keep the cwd while the root changes");
+		goto out_close_root;
+	}
+	if (fchdir(fd) || chroot(".") || fchdir(cwd)) {
+		ret = -errno;
+		pr_perror("Can't set the root to %s", reg->name);
+	}
+	close(cwd);
+out_close_root:
+	close(fd);
+	return ret;
 }

@@ -10,7 +10,9 @@
  * forks and keeps it on a "transit" fd, a number above every task's own fds and the same in
  * every task; the users dup it from there to their own numbers, and every task closes the
  * transit fds once its children are forked. Pipe ends and connected unix sockets are opened
- * in pairs, so all ends of one pipe or socket pair have the same owner.
+ * in pairs, so all ends of one pipe or socket pair have the same owner; so do a listening
+ * unix socket, the pairs it accepted and the clients it has not accepted yet, which the
+ * listener's task makes in one go (files-unix-group.c).
  *
  * A child that shared its parent's fd table (CLONE_FILES) is forked with CLONE_FILES after
  * the parent installed its fds: the parent's table is the child's, which opens none itself.
@@ -43,17 +45,21 @@ bool rst_task_has_restorer(const struct rst_task *t)
 	return !t->helper && !rst_task_is_zombie(t);
 }
 
-/* Files with the same key must be opened in the same task: the ends of one object. */
-static uint64_t object_key(const FileEntry *fe)
+/*
+ * Files with the same key must be opened in the same task: the ends of one object, or a
+ * listening socket and the connections it accepted or queues.
+ */
+static uint64_t object_key(const struct rst_ctx *ctx, const FileEntry *fe)
 {
 	const uint64_t tag = 1ULL << 32;
+	uint32_t anchor;
 
 	if (fe->type == FD_TYPES__PIPE && fe->pipe)
 		return 2 * tag + fe->pipe->pipe_id;
 	if (fe->type == FD_TYPES__FIFO && fe->fifo)
 		return 3 * tag + fe->fifo->pipe_id;
-	if (fe->type == FD_TYPES__UNIXSK && fe->usk && fe->usk->peer)
-		return 4 * tag + (fe->usk->peer < fe->usk->ino ? fe->usk->peer : fe->usk->ino);
+	if (fe->type == FD_TYPES__UNIXSK && fe->usk && (anchor = unix_anchor(ctx, fe->usk)))
+		return 4 * tag + anchor;
 	return fe->id;
 }
 
@@ -89,7 +95,7 @@ static pid_t key_owner(const struct rst_ctx *ctx, uint64_t key, int *nr_users)
 		const struct rst_task *t = &ctx->tasks[i];
 
 		for (j = 0; j < t->nr_fds; j++)
-			if (object_key(rst_find_file(ctx, t->fds[j]->id)) == key)
+			if (object_key(ctx, rst_find_file(ctx, t->fds[j]->id)) == key)
 				break;
 		if (j == t->nr_fds)
 			continue;
@@ -99,7 +105,7 @@ static pid_t key_owner(const struct rst_ctx *ctx, uint64_t key, int *nr_users)
 	for (i = 0; i < ctx->nr_scm_uses; i++) {
 		const struct rst_scm_use *u = &ctx->scm_uses[i];
 
-		if (u->sender && object_key(rst_find_file(ctx, u->file_id)) == key)
+		if (u->sender && object_key(ctx, rst_find_file(ctx, u->file_id)) == key)
 			lca = add_user(ctx, lca, u->sender, nr_users);
 	}
 	return lca;
@@ -128,7 +134,7 @@ static int plan_file(struct rst_ctx *ctx, const struct rst_task *t, uint32_t id)
 	int nr_users;
 	pid_t owner;
 
-	owner = key_owner(ctx, object_key(fe), &nr_users);
+	owner = key_owner(ctx, object_key(ctx, fe), &nr_users);
 	if (nr_users < 2 || owner == t->pid)
 		return 0;
 	if (!owner) {
@@ -151,7 +157,7 @@ static int plan_queued_files(struct rst_ctx *ctx)
 	for (i = 0; !ret && i < ctx->nr_scm_uses; i++) {
 		struct rst_scm_use *u = &ctx->scm_uses[i];
 
-		u->sender = key_owner(ctx, object_key(rst_find_file(ctx, u->sk_id)), &nr);
+		u->sender = key_owner(ctx, object_key(ctx, rst_find_file(ctx, u->sk_id)), &nr);
 		if (!u->sender) {
 			pr_err("Socket file id %u, with files queued on it, has no task to make "
 			       "it\n", u->sk_id);
@@ -160,7 +166,7 @@ static int plan_queued_files(struct rst_ctx *ctx)
 	}
 	for (i = 0; !ret && i < ctx->nr_scm_uses; i++) {
 		const struct rst_scm_use *u = &ctx->scm_uses[i];
-		pid_t owner = key_owner(ctx, object_key(rst_find_file(ctx, u->file_id)), &nr);
+		pid_t owner = key_owner(ctx, object_key(ctx, rst_find_file(ctx, u->file_id)), &nr);
 
 		if (owner == u->sender)
 			continue;
@@ -181,6 +187,9 @@ int rst_plan_transit(struct rst_ctx *ctx)
 	size_t i, j;
 
 	ctx->shell_pgid = getpgid(0);
+	ret = unix_index_groups(ctx);
+	if (ret)
+		return ret;
 	for (i = 0; i < ctx->nr_tasks; i++)
 		if (ctx->tasks[i].max_fd > max_fd)
 			max_fd = ctx->tasks[i].max_fd;

@@ -28,6 +28,7 @@
 #include "restorer.h"
 
 struct rst_fds;
+struct usk_group;
 
 #define RST_PAGE_SIZE 4096UL
 
@@ -83,6 +84,8 @@ struct rst_ctx {
 	size_t nr_transit;
 	struct rst_scm_use *scm_uses;	/* restore-fork.c, from sk-queues.img */
 	size_t nr_scm_uses;
+	struct usk_group *usk_groups;	/* files-unix-group.c: per unix socket, by inode */
+	size_t nr_usk_groups;
 	int transit_base;		/* above every task's fds; transit fds start here */
 	int fd_top;			/* top fd of any task's files; criu's fds go above */
 	pid_t shell_pgid;		/* criu's group: a shell job's outside group maps to it */
@@ -105,7 +108,8 @@ const RegFileEntry *rst_find_reg(const struct rst_ctx *ctx, uint32_t id);
 /* restore-files.c: run in the forked task; keep[] are criu's fds to leave alone. */
 int rst_close_foreign_fds(const int *keep, int nr_keep);
 int rst_restore_fds(const struct rst_ctx *ctx, const struct rst_task *t);
-int rst_restore_fs(const struct rst_ctx *ctx, const struct rst_task *t);
+int rst_restore_cwd(const struct rst_ctx *ctx, const struct rst_task *t);
+int rst_restore_root(const struct rst_ctx *ctx, const struct rst_task *t);
 /* Open a file behind a mapping or the exe; checks it is the dumped file. Returns fd/-errno. */
 int rst_open_reg(const struct rst_ctx *ctx, uint32_t id, int flags, const char *what);
 

@@ -57,6 +57,7 @@ struct files_dump_state {
 	struct sysv_seen *sysv;		/* sysv-shm.c: SysV shm segments attached */
 	struct sk_inos *sk_inos;	/* files-unix.c: the tree's socket inodes */
 	struct usk_unpaired_set *sk_unpaired;	/* files-unix.c: outside peers to check */
+	struct usk_backlog *sk_backlog;	/* files-unix-backlog.c: connections not accepted */
 	struct cr_img *sk_queues;	/* sk-queues.img, opened on the first queued packet */
 	TtyInfoEntry **tty_infos;	/* files-tty.c: one per terminal seen, for tty-info.img */
 	size_t nr_tty_infos;
@@ -209,12 +210,31 @@ int unix_open(struct rst_fds *rf, const FileEntry *fe);
 void unix_dump_fini(struct files_dump_state *fs);
 /*
  * After every task's fds: each peer not among them must have been met queued in flight, or
- * be a named datagram peer outside the tree that --ext-unix-sk saves (files-unix-ext.c).
+ * be a named datagram peer outside the tree that --ext-unix-sk saves (files-unix-ext.c);
+ * every connection not accepted yet must be matched with its listener (files-unix-backlog.c).
  */
 int unix_check_peers(struct dump_tree *dt);
 void unix_rst_fini(struct rst_fds *rf, bool failed);
 /* files-unix-ext.c: before anything is made, outside peers in the images need -x again */
 int unix_rst_check_ext(const struct rst_ctx *ctx);
+
+/*
+ * files-unix-group.c: the unix sockets made together at restore, in one task. A group is a
+ * connected pair, or a listener with the pairs it accepted and the connections it has not
+ * accepted yet. unix_index_groups() reads files.img once (ctx->usk_groups); then each
+ * socket has a role and an anchor, the inode naming its group (0: alone).
+ */
+enum usk_role {
+	USK_ALONE,		/* no peer */
+	USK_PEERED,		/* a peer, no listener: a pair or a one-way datagram peer */
+	USK_LISTENER,		/* the anchor is itself */
+	USK_PENDING,		/* connected, not accepted yet: the anchor is the listener */
+	USK_ACCEPTED,		/* the accepted end of a pair of the anchor listener */
+	USK_CONNECTOR,		/* the other end of such a pair */
+};
+int unix_index_groups(struct rst_ctx *ctx);
+enum usk_role unix_role(const struct rst_ctx *ctx, uint32_t ino, uint32_t *anchor);
+uint32_t unix_anchor(const struct rst_ctx *ctx, const UnixSkEntry *ue);
 
 /* files-unix-scm.c: files queued in flight on a unix socket (SCM_RIGHTS) */
 struct scm_sk {

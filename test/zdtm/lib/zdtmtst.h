@@ -53,6 +53,15 @@ int test_failed(void);
  */
 int test_check_across_dump(int (*setup)(void), void (*check)(void));
 
+/*
+ * SCM_RIGHTS: send msg with nr (at most TEST_MAX_FDS) files; receive exactly msg (a stream
+ * reads its length, other sockets one message of that length) with exactly nr files into
+ * fds, fail() otherwise, without waiting. Both return 0 or -1.
+ */
+#define TEST_MAX_FDS 8
+int test_send_fds(int sk, const char *msg, const int *fds, int nr);
+int test_recv_fds(int sk, const char *msg, int *fds, int nr);
+
 #define fail_perror(fmt, ...) fail(fmt ": %s", ##__VA_ARGS__, strerror(errno))
 
 #endif /* ZDTM_ZDTMTST_H */

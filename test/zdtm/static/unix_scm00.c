@@ -15,56 +15,6 @@
 
 #include "zdtmtst.h"
 
-#define MAX_FDS 4
-
-static int send_fds(int sk, const char *msg, const int *fds, int nr)
-{
-	char cbuf[CMSG_SPACE(sizeof(int) * MAX_FDS)] = {};
-	struct iovec iov = { (void *)msg, strlen(msg) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *c;
-
-	if (nr) {
-		mh.msg_control = cbuf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nr);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * nr);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * nr);
-	}
-	return sendmsg(sk, &mh, 0) == (ssize_t)iov.iov_len ? 0 : -1;
-}
-
-/* Receive one message; it must be msg, carrying exactly nr files (into fds). */
-static int recv_fds(int sk, const char *msg, int *fds, int nr)
-{
-	char cbuf[CMSG_SPACE(sizeof(int) * MAX_FDS)], buf[64];
-	struct iovec iov = { buf, sizeof(buf) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c;
-	ssize_t n = recvmsg(sk, &mh, MSG_DONTWAIT);
-	int got = 0;
-
-	if (n != (ssize_t)strlen(msg) || memcmp(buf, msg, n)) {
-		fail("expected the message '%s', got %zd bytes", msg, n);
-		return -1;
-	}
-	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		got = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		if (got <= nr)
-			memcpy(fds, CMSG_DATA(c), sizeof(int) * got);
-	}
-	if (got != nr || (mh.msg_flags & MSG_CTRUNC)) {
-		fail("message '%s' carries %d files, expected %d", msg, got, nr);
-		return -1;
-	}
-	return 0;
-}
-
 static int check_pipe(int rd, int wr)
 {
 	char buf[16] = {};
@@ -137,8 +87,8 @@ int main(int argc, char **argv)
 	}
 	fds[0] = f;
 	fds[1] = q[1];
-	if (send_fds(sk[0], "one", &p[0], 1) || send_fds(sk[0], "two", fds, 2) ||
-	    send_fds(sk[0], "three", NULL, 0)) {
+	if (test_send_fds(sk[0], "one", &p[0], 1) || test_send_fds(sk[0], "two", fds, 2) ||
+	    test_send_fds(sk[0], "three", NULL, 0)) {
 		fail_perror("sendmsg with SCM_RIGHTS");
 		return 1;
 	}
@@ -157,11 +107,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	if (recv_fds(sk[1], "one", fds, 1) || check_pipe(fds[0], p[1]))
+	if (test_recv_fds(sk[1], "one", fds, 1) || check_pipe(fds[0], p[1]))
 		return 1;
-	if (recv_fds(sk[1], "two", fds, 2) || check_file(fds[0]) || check_socket(fds[1], q[0]))
+	if (test_recv_fds(sk[1], "two", fds, 2) || check_file(fds[0]) || check_socket(fds[1], q[0]))
 		return 1;
-	if (recv_fds(sk[1], "three", fds, 0))
+	if (test_recv_fds(sk[1], "three", fds, 0))
 		return 1;
 	pass();
 	return 0;

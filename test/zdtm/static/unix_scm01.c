@@ -17,56 +17,6 @@
 
 #include "zdtmtst.h"
 
-#define MAX_FDS 4
-
-static int send_fds(int sk, const char *msg, const int *fds, int nr)
-{
-	char cbuf[CMSG_SPACE(sizeof(int) * MAX_FDS)] = {};
-	struct iovec iov = { (void *)msg, strlen(msg) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *c;
-
-	if (nr) {
-		mh.msg_control = cbuf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nr);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * nr);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * nr);
-	}
-	return sendmsg(sk, &mh, 0) == (ssize_t)iov.iov_len ? 0 : -1;
-}
-
-/* Read strlen(msg) bytes: they must be msg and bring exactly nr files. */
-static int recv_fds(int sk, const char *msg, int *fds, int nr)
-{
-	char cbuf[CMSG_SPACE(sizeof(int) * MAX_FDS)], buf[16] = {};
-	struct iovec iov = { buf, strlen(msg) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c;
-	ssize_t n = recvmsg(sk, &mh, MSG_DONTWAIT);
-	int got = 0;
-
-	if (n != (ssize_t)strlen(msg) || memcmp(buf, msg, n)) {
-		fail("expected the bytes '%s', got '%s'", msg, buf);
-		return -1;
-	}
-	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		got = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		if (got <= nr)
-			memcpy(fds, CMSG_DATA(c), sizeof(int) * got);
-	}
-	if (got != nr || (mh.msg_flags & MSG_CTRUNC)) {
-		fail("'%s' came with %d files, expected %d", msg, got, nr);
-		return -1;
-	}
-	return 0;
-}
-
 /* got and kept must be one open file: moving one moves the other. */
 static int check_shared(int got, int kept, off_t was)
 {
@@ -141,14 +91,14 @@ int main(int argc, char **argv)
 	}
 	fds[0] = after;
 	fds[1] = p[1];
-	if (send_fds(sk[0], "abc", NULL, 0) || send_fds(sk[0], "def", fds, 2) ||
-	    send_fds(sk[0], "ghi", NULL, 0)) {
+	if (test_send_fds(sk[0], "abc", NULL, 0) || test_send_fds(sk[0], "def", fds, 2) ||
+	    test_send_fds(sk[0], "ghi", NULL, 0)) {
 		fail_perror("sendmsg");
 		return 1;
 	}
 	fds[0] = before;
 	fds[1] = d[1];
-	if (send_fds(sk[0], "jkl", fds, 2)) {
+	if (test_send_fds(sk[0], "jkl", fds, 2)) {
 		fail_perror("sendmsg");
 		return 1;
 	}
@@ -165,10 +115,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	if (recv_fds(sk[1], "abcdef", fds, 2) || check_shared(fds[0], after, 5) ||
+	if (test_recv_fds(sk[1], "abcdef", fds, 2) || check_shared(fds[0], after, 5) ||
 	    check_pipe(fds[1], p[0]))
 		return 1;
-	if (recv_fds(sk[1], "ghijkl", fds, 2) || check_shared(fds[0], before, 2) ||
+	if (test_recv_fds(sk[1], "ghijkl", fds, 2) || check_shared(fds[0], before, 2) ||
 	    check_dgram(fds[1], d[0]))
 		return 1;
 	pass();

@@ -14,46 +14,13 @@
 
 #include "zdtmtst.h"
 
-static int send_two(int sk, int a, int b)
-{
-	char cbuf[CMSG_SPACE(sizeof(int) * 2)] = {};
-	struct iovec iov = { "files", 5 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	int fds[2] = { a, b };
-
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(c), fds, sizeof(fds));
-	return sendmsg(sk, &mh, 0) == 5 ? 0 : -1;
-}
-
-static int recv_two(int sk, int *fds)
-{
-	char cbuf[CMSG_SPACE(sizeof(int) * 2)], buf[8];
-	struct iovec iov = { buf, sizeof(buf) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c;
-
-	if (recvmsg(sk, &mh, MSG_DONTWAIT) != 5 || memcmp(buf, "files", 5))
-		return -1;
-	c = CMSG_FIRSTHDR(&mh);
-	if (!c || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int) * 2))
-		return -1;
-	memcpy(fds, CMSG_DATA(c), sizeof(int) * 2);
-	return 0;
-}
-
 /* Exit codes: 2 setup, 3 go, 4 message, 5 pipe, 6 shared offset. */
 static int child(int rd, int file, int ready, int go)
 {
 	char buf[32] = {}, c;
 	int sk[2], fds[2];
 
-	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sk) || send_two(sk[0], rd, file))
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sk) || test_send_fds(sk[0], "files", (int[]){ rd, file }, 2))
 		return 2;
 	close(rd);
 	close(file);
@@ -61,7 +28,7 @@ static int child(int rd, int file, int ready, int go)
 		return 2;
 	if (read(go, &c, 1) != 1)
 		return 3;
-	if (recv_two(sk[1], fds))
+	if (test_recv_fds(sk[1], "files", fds, 2))
 		return 4;
 	if (read(fds[0], buf, sizeof(buf)) != 11 || memcmp(buf, "beforeafter", 11))
 		return 5;

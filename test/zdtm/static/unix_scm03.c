@@ -10,37 +10,11 @@
 
 #include "zdtmtst.h"
 
-static int send_fd(int sk, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = {};
-	struct iovec iov = { "x", 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sk, &mh, 0) == 1 ? 0 : -1;
-}
-
 static int recv_fd(int sk)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))], buf[4];
-	struct iovec iov = { buf, sizeof(buf) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c;
 	int fd;
 
-	if (recvmsg(sk, &mh, MSG_DONTWAIT) != 1 || buf[0] != 'x')
-		return -1;
-	c = CMSG_FIRSTHDR(&mh);
-	if (!c || c->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
+	return test_recv_fds(sk, "x", &fd, 1) ? -1 : fd;
 }
 
 int main(int argc, char **argv)
@@ -55,7 +29,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* the pipe waits on inner[1], and inner[1] itself waits on outer[1] */
-	if (send_fd(inner[0], p[0]) || send_fd(outer[0], inner[1])) {
+	if (test_send_fds(inner[0], "x", &p[0], 1) || test_send_fds(outer[0], "x", &inner[1], 1)) {
 		fail_perror("sendmsg with SCM_RIGHTS");
 		return 1;
 	}
