@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 
 #include "dump.h"
+#include "files-unix.h"
 #include "files.h"
 #include "log.h"
 
@@ -170,8 +171,9 @@ static int check_pending(struct dump_tree *dt, const struct usk_listener *l, siz
 	*out = find_client(dt->fstate.sk_backlog, ino);
 	if (!*out) {
 		pr_err("%s is listening with a connection not accepted yet from socket:[%u], "
-		       "which is outside the dumped tree: such a socket needs --ext-unix-sk, "
-		       "which is not supported yet\n",
+		       "which is outside the dumped tree: it can't be restored, even with "
+		       "--ext-unix-sk (that covers only datagram sockets connected to a named "
+		       "peer outside the tree)\n",
 		       lw, ino);
 		return -EOPNOTSUPP;
 	}

@@ -14,13 +14,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "files-unix.h"
 #include "files.h"
 #include "log.h"
 #include "restore-internal.h"
 
 #include "sk-unix.pb-c.h"
-
-#define SK_LISTEN 10
 
 struct usk_group {
 	uint32_t ino;
@@ -53,9 +52,10 @@ static const UnixSkEntry *lookup(const struct usk_index *ix, uint32_t ino)
 	return found ? *found : NULL;
 }
 
+/* A peer outside the tree (USK_EXTERN) listens nowhere we restore: it is never one. */
 static bool is_listener(const UnixSkEntry *ue)
 {
-	return ue->state == SK_LISTEN && ue->type != SOCK_DGRAM;
+	return ue->state == SK_LISTEN && ue->type != SOCK_DGRAM && !usk_is_external(ue);
 }
 
 /* The listener an accepted socket came from: one of its type bound to its name. */

@@ -7,7 +7,9 @@
  * files-unix-group.c): right after listen(), the pairs it accepted are connected and
  * accepted again while its queue is empty, then the clients it had not accepted yet
  * connect, in files.img order, which is the order of the queue. Every socket made is held
- * here, above the task's fds, until its own fd takes it and the fd restore ends.
+ * here, above the task's fds, until its own fd takes it and the fd restore ends. A peer
+ * outside the dumped tree (USK_EXTERN, files-unix-ext.c) is not made: the socket connects
+ * to its name.
  */
 #include <fcntl.h>
 #include <stddef.h>
@@ -19,6 +21,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "files-unix.h"
 #include "files.h"
 #include "image.h"
 #include "log.h"
@@ -27,8 +30,6 @@
 #include "sk-packet.pb-c.h"
 #include "sk-unix.pb-c.h"
 
-#define SK_ESTABLISHED	1
-#define SK_LISTEN	10
 #define MAX_DEPTH	8		/* chains of one-way datagram peers made first */
 #define MAX_PACKET	(64u << 20)
 
@@ -487,6 +488,51 @@ static int make_pair(struct rst_fds *rf, const UnixSkEntry *a, const UnixSkEntry
 	return hold_sk(rf, b->ino, fds[1]);
 }
 
+/* connect() fd to the name of peer, a socket outside the tree that must still be there. */
+static int connect_ext(struct rst_fds *rf, int fd, const UnixSkEntry *ue,
+		       const UnixSkEntry *peer)
+{
+	char name[NAME_MAX_LEN + 2];
+	struct sockaddr_un a;
+
+	if (!rf->ctx->ro->ext_unix_sk || ue->type != SOCK_DGRAM) {
+		/* unix_rst_check_ext() said why before anything was made */
+		pr_err("socket:[%u]: its peer socket:[%u] is outside the tree\n", ue->ino,
+		       peer->ino);
+		return -EOPNOTSUPP;
+	}
+	if (!connect(fd, (struct sockaddr *)&a, sk_addr(peer, &a)))
+		return 0;
+	pr_perror("Can't connect unix socket ino %u again to %s, its peer outside the tree "
+		  "(--ext-unix-sk): is that socket still bound there", ue->ino,
+		  unix_name_str(peer->name.data, peer->name.len, name, sizeof(name)));
+	return -errno;
+}
+
+/* The peer of a one-way datagram connection, made first (if it is ours), then connected. */
+static int connect_peer(struct rst_fds *rf, int fd, const UnixSkEntry *ue,
+			const UnixSkEntry *peer, int depth)
+{
+	struct sockaddr_un a;
+	int ret;
+
+	if (usk_is_external(peer))
+		return connect_ext(rf, fd, ue, peer);
+	ret = find_held(rf, peer->ino) ? 0 : make_sk(rf, peer, depth + 1);
+	if (ret)
+		return ret;
+	if (!peer->name.len) {
+		pr_err("socket:[%u] is connected to the unnamed socket:[%u]\n", ue->ino,
+		       peer->ino);
+		return -EINVAL;
+	}
+	if (connect(fd, (struct sockaddr *)&a, sk_addr(peer, &a))) {
+		pr_perror("Can't connect socket:[%u] to socket:[%u] again", ue->ino, peer->ino);
+		return -errno;
+	}
+	return 0;
+}
+
 /* The pairs l had accepted, accepted again while its queue is still empty. */
 static int make_accepted(struct rst_fds *rf, const UnixSkEntry *l, int lfd)
 {
@@ -598,7 +644,6 @@ static int make_by_listener(struct rst_fds *rf, const UnixSkEntry *ue, uint32_t 
 static int make_single(struct rst_fds *rf, const UnixSkEntry *ue, const UnixSkEntry *peer,
 		       int depth)
 {
-	struct sockaddr_un a;
 	int fd = new_sk(ue), ret;
 
 	if (fd < 0)
@@ -606,19 +651,8 @@ static int make_single(struct rst_fds *rf, const UnixSkEntry *ue, const UnixSkEn
 	ret = bind_name(fd, ue);
 	/* before connect: a connected datagram socket takes packets from its peer only */
 	ret = ret ?: refill_bound(rf, ue, fd);
-	if (!ret && peer) {
-		ret = find_held(rf, peer->ino) ? 0 : make_sk(rf, peer, depth + 1);
-		if (!ret && !peer->name.len) {
-			pr_err("socket:[%u] is connected to the unnamed socket:[%u]\n", ue->ino,
-			       peer->ino);
-			ret = -EINVAL;
-		}
-		if (!ret && connect(fd, (struct sockaddr *)&a, sk_addr(peer, &a))) {
-			pr_perror("Can't connect socket:[%u] to socket:[%u] again", ue->ino,
-				  peer->ino);
-			ret = -errno;
-		}
-	}
+	if (!ret && peer)
+		ret = connect_peer(rf, fd, ue, peer, depth);
 	return finish_and_hold(rf, ue, fd, ret);
 }
 
@@ -630,6 +664,11 @@ static int make_sk(struct rst_fds *rf, const UnixSkEntry *ue, int depth)
 	if (depth > MAX_DEPTH) {
 		pr_err("socket:[%u]: its peers form a chain too long to restore\n", ue->ino);
 		return -ELOOP;
+	}
+	if (usk_is_external(ue)) {
+		pr_err("socket:[%u] lives outside the dumped tree: no fd of it can be restored\n",
+		       ue->ino);
+		return -EINVAL;
 	}
 	switch (unix_role(rf->ctx, ue->ino, &anchor)) {
 	case USK_LISTENER:

@@ -10,7 +10,8 @@
  * as it was, whatever happens to the dump. Files queued in flight (SCM_RIGHTS) are dumped
  * as files of their own (files-unix-scm.c). Connections not accepted yet are matched with
  * their listeners once every task is seen (files-unix-backlog.c); peers outside the dumped
- * tree (and not queued in flight either) are refused, naming the socket.
+ * tree (and not queued in flight either) are refused, naming the socket, but for a named
+ * datagram peer with --ext-unix-sk (files-unix-ext.c).
  *
  * Restore: a connected pair is made at once (socketpair, or connect + accept through the
  * listener whose name the accepted end carries) and the end not asked for yet is held; a
@@ -36,6 +37,7 @@
 #include <unistd.h>
 
 #include "dump.h"
+#include "files-unix.h"
 #include "files.h"
 #include "image.h"
 #include "log.h"
@@ -44,23 +46,7 @@
 #include "sk-packet.pb-c.h"
 #include "sk-unix.pb-c.h"
 
-/* Socket states as unix_diag reports them (the TCP names the kernel reuses). */
-#define SK_ESTABLISHED	1
-#define SK_CLOSE	7
-#define SK_LISTEN	10
-
 #define PEEK_CHUNK	(256 << 10)	/* bytes per peek; a datagram longer than this is refused */
-#define NAME_MAX_LEN	(sizeof(((struct sockaddr_un *)0)->sun_path))
-
-struct usk_diag {
-	uint32_t ino, type, state, peer, shutdown;
-	uint32_t rqlen, wqlen, nr_icons;
-	uint32_t vfs_ino;
-	bool has_vfs;
-	const uint32_t *icons;		/* pending clients, in the reply buffer: copy them */
-	uint8_t name[NAME_MAX_LEN];
-	size_t namelen;
-};
 
 /* ---- dump: what the kernel says ---- */
 
@@ -129,7 +115,7 @@ static int diag_reply(const char *buf, ssize_t n, uint32_t ino, struct usk_diag 
 }
 
 /* Ask unix_diag about the socket with inode ino (in criu's netns, the task's too). */
-static int unix_diag_query(uint32_t ino, struct usk_diag *d)
+int unix_diag_query(uint32_t ino, struct usk_diag *d, bool quiet)
 {
 	struct {
 		struct nlmsghdr h;
@@ -158,7 +144,7 @@ static int unix_diag_query(uint32_t ino, struct usk_diag *d)
 	}
 	n = recv(nl, buf, sizeof(buf), 0);
 	ret = n < 0 ? -errno : diag_reply(buf, n, ino, d);
-	if (ret)
+	if (ret && !quiet)
 		pr_err("unix_diag knows nothing of socket:[%u]: %s (is unix_diag available?)\n",
 		       ino, strerror(-ret));
 out_close:
@@ -295,30 +281,41 @@ bool unix_inflight_has_socket(const struct files_dump_state *fs, uint32_t ino)
 }
 
 /* The peer may be a socket queued in flight, met later in the walk: check it at the end. */
-static int defer_peer_check(struct files_dump_state *fs, uint32_t ino, uint32_t peer, pid_t pid)
+static int defer_peer_check(struct files_dump_state *fs, const struct fd_parms *p,
+			    const struct usk_diag *d)
 {
-	if (!fs->sk_unpaired) {
-		fs->sk_unpaired = calloc(1, sizeof(*fs->sk_unpaired));
-		if (!fs->sk_unpaired)
+	struct usk_unpaired_set *u = fs->sk_unpaired;
+
+	if (!u) {
+		u = fs->sk_unpaired = calloc(1, sizeof(*u));
+		if (!u)
 			return -ENOMEM;
 	}
-	return sk_inos_add(fs->sk_unpaired, ino) ?: sk_inos_add(fs->sk_unpaired, peer) ?:
-	       sk_inos_add(fs->sk_unpaired, (uint32_t)pid);
+	if (u->nr == u->cap) {
+		size_t cap = u->cap ? u->cap * 2 : 8;
+		struct usk_unpaired *n = realloc(u->v, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		u->v = n;
+		u->cap = cap;
+	}
+	u->v[u->nr++] = (struct usk_unpaired){ d->ino, d->peer, d->type, p->pid, p->fd };
+	return 0;
 }
 
 int unix_check_peers(struct dump_tree *dt)
 {
-	struct sk_inos *u = dt->fstate.sk_unpaired;
+	struct usk_unpaired_set *u = dt->fstate.sk_unpaired;
 	size_t i;
-	int ret = unix_check_backlog(dt);
+	int ret = unix_check_backlog(dt), err;
 
-	for (i = 0; u && i + 2 < u->nr; i += 3) {
-		if (unix_inflight_has_socket(&dt->fstate, u->ino[i + 1]))
+	/* every refusal is told, not only the first */
+	for (i = 0; u && i < u->nr; i++) {
+		if (unix_inflight_has_socket(&dt->fstate, u->v[i].peer))
 			continue;
-		pr_err("socket:[%u] of task %u is connected to socket:[%u] outside the dumped "
-		       "tree: such a socket needs --ext-unix-sk, which is not supported yet\n",
-		       u->ino[i], u->ino[i + 2], u->ino[i + 1]);
-		ret = -EOPNOTSUPP;
+		err = unix_dump_ext_peer(dt, &u->v[i]);
+		ret = ret ?: err;
 	}
 	return ret;
 }
@@ -334,7 +331,10 @@ static void free_inos(struct sk_inos **s)
 void unix_dump_fini(struct files_dump_state *fs)
 {
 	free_inos(&fs->sk_inos);
-	free_inos(&fs->sk_unpaired);
+	if (fs->sk_unpaired)
+		free(fs->sk_unpaired->v);
+	free(fs->sk_unpaired);
+	fs->sk_unpaired = NULL;
 	unix_backlog_fini(fs);
 }
 
@@ -383,7 +383,7 @@ static int check_unix_sk(struct dump_ctx *dc, const struct fd_parms *p,
 	}
 	if (d->peer && !unix_tree_has_socket(dc->tree, d->peer) &&
 	    !unix_inflight_has_socket(dc->fstate, d->peer) &&
-	    defer_peer_check(dc->fstate, d->ino, d->peer, p->pid))
+	    defer_peer_check(dc->fstate, p, d))
 		return -ENOMEM;
 	if (d->namelen && d->name[0])
 		return check_path_name(p, d);
@@ -666,7 +666,7 @@ static int unix_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *f
 	fe->usk = ue;
 	ue->id = fe->id;
 	ue->fown = p->fown;
-	ret = unix_diag_query(p->st.st_ino, &d);
+	ret = unix_diag_query(p->st.st_ino, &d, false);
 	ret = ret ?: check_unix_sk(dc, p, &d);
 	ret = ret ?: fill_unix_entry(ue, p, &d);
 	/* before another query (a queued socket's) takes the reply buffer */
@@ -699,7 +699,12 @@ static int unix_check(const FileEntry *fe)
 		pr_err("files.img: file id %u has a bad unix socket entry\n", fe->id);
 		return -EINVAL;
 	}
-	return 0;
+	if (ue->uflags & ~USK_EXTERN) {
+		pr_err("files.img: unix socket file id %u has flags %#x, of which only %#x "
+		       "(a peer outside the tree) is supported\n", fe->id, ue->uflags, USK_EXTERN);
+		return -EOPNOTSUPP;
+	}
+	return usk_is_external(ue) ? unix_check_ext_entry(ue, fe->id) : 0;
 }
 
 const struct fd_handler unix_handler = {

@@ -84,6 +84,7 @@ static int run_restore(const struct cr_options *o, int images_dfd)
 		.log_pid = o->log_pid,
 		.shell_job = o->shell_job,
 		.restore_sibling = o->restore_sibling,
+		.ext_unix_sk = o->ext_unix_sk,
 		.stage_hook = restore_stage,
 		.hook_arg = &hc,
 	};

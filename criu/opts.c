@@ -57,7 +57,8 @@
 	  "allow a session outside the tree; restore into criu's session")                    \
 	X("restore-sibling", 0, OPT_FLAG, FIELD(restore_sibling), NULL,                        \
 	  "restore: the root task becomes a child of criu's parent; criu does not wait")      \
-	X("ext-unix-sk", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                             \
+	X("ext-unix-sk", 'x', OPT_FLAG, FIELD(ext_unix_sk), "[INODE]",                         \
+	  "dump, restore: a dgram socket's named peer outside the tree (=INODE: not yet)")    \
 	X("tcp-established", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                         \
 	X("file-locks", 'l', OPT_FLAG, FIELD(file_locks), NULL,                                \
 	  "dump and restore the file locks and leases the tasks hold")                        \
@@ -192,6 +193,12 @@ static int apply_option(struct cr_options *o, const struct opt_desc *d, const ch
 
 	switch (d->kind) {
 	case OPT_FLAG:
+		/* a flag with an optional argument ("[...]") takes only its plain form so far */
+		if (arg) {
+			pr_err("--%s=%s: the argument form is not supported yet; give --%s alone\n",
+			       d->name, arg, d->name);
+			return -1;
+		}
 		*(bool *)field = true;
 		return 0;
 	case OPT_INT:

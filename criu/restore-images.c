@@ -173,7 +173,7 @@ static int read_files(struct rst_ctx *ctx)
 			}
 		}
 	}
-	return 0;
+	return unix_rst_check_ext(ctx);
 }
 
 const RegFileEntry *rst_find_reg(const struct rst_ctx *ctx, uint32_t id)

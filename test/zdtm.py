@@ -17,6 +17,8 @@ optional NAME.desc (JSON) adjusts it:
   "dump_error": the dump must fail with this text in its output, leaving the task running
   unchanged (the test then checks itself as usual); nothing is restored.
   "dump_env": environment for that failing dump (e.g. {"CRIU_FAULT": "image-write"}).
+  "restore_error": a restore without "restore_opts" must first fail with this text in its
+  output, leaving no task behind; then the restore with them goes on as usual.
   "unstable": snapshot parts the test itself changes while it runs, not compared
   (e.g. ["maps", "Threads"] for a task whose threads come and go).
 Dumps are kept in build/test/dumps/NAME until the next run (test/others/ decodes env00's).
@@ -84,6 +86,7 @@ class Test:
         self.restore_opts = list(self.desc.get("restore_opts", []))
         self.skip = self.desc.get("skip")
         self.dump_error = self.desc.get("dump_error")
+        self.restore_error = self.desc.get("restore_error")
         self.unstable = set(self.desc.get("unstable", []))
         self.work = os.path.join(RUN_DIR, self.short)
         self.dump_dir = os.path.join(DUMP_DIR, self.short)
@@ -407,6 +410,26 @@ def expect_dump_error(test, pid, before, criu):
         raise TestFailure(*problems)
 
 
+def expect_restore_error(test, pid, criu):
+    """A restore without test.restore_opts must be refused and leave nothing running."""
+    pidfile = os.path.join(test.work, "refused.pid")
+    args = [criu, "restore", "-D", test.dump_dir, "-v4", "-o", "restore-refused.log", "-d",
+            "--pidfile=" + pidfile]
+    res = subprocess.run(args, cwd=test.dump_dir, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         timeout=CRIU_TIMEOUT, errors="replace")
+    with open(os.path.join(test.dump_dir, "restore-refused.out"), "w") as f:
+        f.write(res.stdout)
+    if res.returncode == 0:
+        raise TestFailure("criu restore without %s succeeded; expected it to fail with '%s'"
+                          % (" ".join(test.restore_opts), test.restore_error))
+    if test.restore_error not in res.stdout:
+        raise TestFailure("criu restore without %s failed without saying '%s'" %
+                          (" ".join(test.restore_opts), test.restore_error))
+    if proc_state(pid) is not None or os.path.exists(pidfile):
+        raise TestFailure("the refused restore left task %d or its pidfile behind" % pid)
+
+
 def dump_and_restore(test, pid, before, criu):
     if test.dump_error:
         expect_dump_error(test, pid, before, criu)
@@ -423,6 +446,8 @@ def dump_and_restore(test, pid, before, criu):
     check_after_dump(test, pid, before, kids)
     if not os.path.exists(os.path.join(test.dump_dir, "inventory.img")):
         raise TestFailure("criu dump left no inventory.img")
+    if test.restore_error:
+        expect_restore_error(test, pid, criu)
     run_criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore.log", "-d",
               "--pidfile=" + test.restore_pidfile] + test.restore_opts, test, "restore", criu)
     try:

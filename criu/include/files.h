@@ -56,7 +56,7 @@ struct files_dump_state {
 	size_t nr_shmem;
 	struct sysv_seen *sysv;		/* sysv-shm.c: SysV shm segments attached */
 	struct sk_inos *sk_inos;	/* files-unix.c: the tree's socket inodes */
-	struct sk_inos *sk_unpaired;	/* files-unix.c: (socket, peer, pid) to check */
+	struct usk_unpaired_set *sk_unpaired;	/* files-unix.c: outside peers to check */
 	struct usk_backlog *sk_backlog;	/* files-unix-backlog.c: connections not accepted */
 	struct cr_img *sk_queues;	/* sk-queues.img, opened on the first queued packet */
 	TtyInfoEntry **tty_infos;	/* files-tty.c: one per terminal seen, for tty-info.img */
@@ -209,15 +209,14 @@ int fsnotify_open_handle(uint32_t s_dev, const FhEntry *f_handle);
 int unix_open(struct rst_fds *rf, const FileEntry *fe);
 void unix_dump_fini(struct files_dump_state *fs);
 /*
- * After every task's fds: every peer not among them must have been met queued in flight,
- * and every connection not accepted yet matched with its listener (files-unix-backlog.c).
+ * After every task's fds: each peer not among them must have been met queued in flight, or
+ * be a named datagram peer outside the tree that --ext-unix-sk saves (files-unix-ext.c);
+ * every connection not accepted yet must be matched with its listener (files-unix-backlog.c).
  */
 int unix_check_peers(struct dump_tree *dt);
-/* Is socket:[ino] an fd of some task of the tree? (Read once: the tree is frozen.) */
-bool unix_tree_has_socket(struct dump_tree *dt, uint32_t ino);
-/* Is socket:[ino] one of the files criu holds because they were queued in flight? */
-bool unix_inflight_has_socket(const struct files_dump_state *fs, uint32_t ino);
 void unix_rst_fini(struct rst_fds *rf, bool failed);
+/* files-unix-ext.c: before anything is made, outside peers in the images need -x again */
+int unix_rst_check_ext(const struct rst_ctx *ctx);
 
 /*
  * files-unix-group.c: the unix sockets made together at restore, in one task. A group is a
@@ -236,20 +235,6 @@ enum usk_role {
 int unix_index_groups(struct rst_ctx *ctx);
 enum usk_role unix_role(const struct rst_ctx *ctx, uint32_t ino, uint32_t *anchor);
 uint32_t unix_anchor(const struct rst_ctx *ctx, const UnixSkEntry *ue);
-
-/*
- * files-unix-backlog.c: connections not accepted yet, dump side. During the walk, note a
- * listener's pending clients (inodes in queue order, copied) and every connected socket
- * without a peer inode; unix_check_backlog() matches them once all tasks are seen: the
- * client's peer becomes the listener, and files.img lists a listener's clients in queue
- * order. What can't be restored is refused there, naming the socket.
- */
-int unix_note_listener(struct files_dump_state *fs, const struct fd_parms *p, uint32_t ino,
-		       const uint32_t *clients, size_t nr);
-int unix_note_unpeered(struct files_dump_state *fs, const struct fd_parms *p, FileEntry *fe,
-		       uint32_t type, uint32_t unsent);
-int unix_check_backlog(struct dump_tree *dt);
-void unix_backlog_fini(struct files_dump_state *fs);
 
 /* files-unix-scm.c: files queued in flight on a unix socket (SCM_RIGHTS) */
 struct scm_sk {

@@ -36,6 +36,7 @@ struct cr_options {
 	uint64_t ghost_limit;		/* --ghost-limit: largest deleted file saved, bytes */
 	bool file_locks;		/* -l: dump and restore file locks */
 	bool link_remap;		/* --link-remap: unlinked files open by another link */
+	bool ext_unix_sk;		/* -x: dgram sockets with a named peer outside the tree */
 #define MAX_ACTION_SCRIPTS 16
 	const char *action_scripts[MAX_ACTION_SCRIPTS];
 	int nr_action_scripts;

@@ -22,6 +22,7 @@ struct restore_opts {
 	int log_pid;		/* --log-pid: each restored task logs to LOG.PID */
 	int shell_job;		/* -j: a session or group outside the tree joins criu's */
 	int restore_sibling;	/* the root is forked with CLONE_PARENT; implies no wait */
+	int ext_unix_sk;	/* -x: sockets may connect to their peer outside the tree */
 	/*
 	 * Called at "post-restore" and "pre-resume" (the tree is rebuilt and still stopped)
 	 * and "post-resume" (it runs); a non-zero return before the resume fails the restore.

@@ -38,7 +38,8 @@ def test_basic():
     r = criu("--help")
     for word in ("dump", "restore", "check", "--tree", "--images-dir", "--work-dir",
                  "--log-file", "--verbosity", "--pidfile", "--leave-running",
-                 "--leave-stopped", "--restore-detached", "--timeout", "--no-default-config"):
+                 "--leave-stopped", "--restore-detached", "--timeout", "--no-default-config",
+                 "--ext-unix-sk"):
         if word not in r.stdout:
             check(False, "--help lists " + word, r.stdout[:200])
             return
@@ -65,6 +66,15 @@ def test_refusals():
     check(r.returncode == 1 and "not a number" in r.stderr, "bad pid", r.stderr)
     r = criu("dump", "-t", "1", "-R", "-s")
     check(r.returncode == 1 and "exclude" in r.stderr, "-R with -s refused", r.stderr)
+    r = criu("dump", "-t", "1", "--ext-unix-sk=1234")
+    check(r.returncode == 1 and "--ext-unix-sk=1234" in r.stderr and
+          "not supported yet" in r.stderr, "--ext-unix-sk=INODE refused", r.stderr)
+    r = criu("dump", "-t", "1", "-x1234")
+    check(r.returncode == 1 and "not supported yet" in r.stderr, "-xINODE refused", r.stderr)
+    for form in ("-x", "--ext-unix-sk"):
+        r = criu("check", form)
+        check(r.returncode == 0 and "Looks good." in r.stdout, "plain %s accepted" % form,
+              r.stderr)
 
 
 def test_missing(work):
