@@ -36,6 +36,7 @@ struct cr_options {
 	uint64_t ghost_limit;		/* --ghost-limit: largest deleted file saved, bytes */
 	bool file_locks;		/* -l: dump and restore file locks */
 	bool link_remap;		/* --link-remap: unlinked files open by another link */
+	bool skip_file_rwx_check;	/* restore: a file's rwx bits may differ from the dump */
 #define MAX_ACTION_SCRIPTS 16
 	const char *action_scripts[MAX_ACTION_SCRIPTS];
 	int nr_action_scripts;
