@@ -428,7 +428,7 @@ static int fifo_open(struct rst_fds *rf, const FileEntry *fe)
 			return ret;
 	}
 	snprintf(what, sizeof(what), "FIFO file id %u", fe->id);
-	fd = rst_open_reg_entry(reg, (reg->flags & ~O_NONBLOCK) | O_NONBLOCK, what);
+	fd = rst_open_reg_entry(rf->ctx, reg, (reg->flags & ~O_NONBLOCK) | O_NONBLOCK, what);
 	if (fd >= 0 && (ret = rst_set_fl(fd, reg->flags, what))) {
 		close(fd);
 		return ret;

@@ -656,7 +656,7 @@ int rst_open_remapped(const struct rst_ctx *ctx, const RegFileEntry *reg, int fl
 		}
 	}
 	ret = ret ?: rst_prepare_remap(&rf, reg);
-	fd = ret ?: rst_open_reg_entry(reg, flags, what);
+	fd = ret ?: rst_open_reg_entry(ctx, reg, flags, what);
 	ret = rst_remap_done(&rf, reg->id);
 	if (ret && fd >= 0) {
 		close(fd);

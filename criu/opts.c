@@ -66,6 +66,8 @@
 	  "dump: an unlinked open file with another hard link is saved as that link")         \
 	X("ghost-limit", 0, OPT_SIZE, FIELD(ghost_limit), "SIZE",                             \
 	  "dump: largest deleted open file saved with its content (default 1M)")              \
+	X("skip-file-rwx-check", 0, OPT_FLAG, FIELD(skip_file_rwx_check), NULL,                \
+	  "restore: accept files whose rwx permission bits changed since the dump")           \
 	X("manage-cgroups", 0, OPT_UNSUPPORTED, NO_FIELD, "[MODE]", NULL)                      \
 	X("root", 'r', OPT_UNSUPPORTED, NO_FIELD, "PATH", NULL)                                \
 	X("track-mem", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                               \

@@ -110,18 +110,23 @@ int rst_set_fl(int fd, uint32_t flags, const char *what)
 	return 0;
 }
 
-/* The file at fd must look as it did at dump. */
-static int check_reg(const RegFileEntry *reg, int fd, const char *what)
+/* The file at fd must look as it did at dump (its rwx bits aside, if the user says so). */
+static int check_reg(const struct rst_ctx *ctx, const RegFileEntry *reg, int fd,
+		     const char *what)
 {
+	mode_t skip = ctx->ro->skip_file_rwx_check ? 0777 : 0;
 	struct stat st;
 
 	if (fstat(fd, &st)) {
 		pr_perror("Can't stat %s (%s)", reg->name, what);
 		return -errno;
 	}
-	if (reg->has_mode && st.st_mode != reg->mode) {
-		pr_err("%s: %s changed since the dump (mode %o, was %o); restore refuses it\n",
-		       what, reg->name, st.st_mode, reg->mode);
+	if (reg->has_mode && (st.st_mode & ~skip) != (reg->mode & ~skip)) {
+		bool rwx_only = !((st.st_mode ^ reg->mode) & ~0777);
+
+		pr_err("%s: %s changed since the dump (mode %o, was %o); restore refuses it%s\n",
+		       what, reg->name, st.st_mode, reg->mode,
+		       rwx_only ? " (--skip-file-rwx-check accepts other rwx bits)" : "");
 		return -ESTALE;
 	}
 	if (reg->has_size && S_ISREG(st.st_mode) && (uint64_t)st.st_size != reg->size) {
@@ -132,7 +137,8 @@ static int check_reg(const RegFileEntry *reg, int fd, const char *what)
 	return 0;
 }
 
-int rst_open_reg_entry(const RegFileEntry *reg, int flags, const char *what)
+int rst_open_reg_entry(const struct rst_ctx *ctx, const RegFileEntry *reg, int flags,
+		       const char *what)
 {
 	int fd, ret;
 
@@ -146,7 +152,7 @@ int rst_open_reg_entry(const RegFileEntry *reg, int flags, const char *what)
 			  reg->name, flags);
 		return ret;
 	}
-	ret = check_reg(reg, fd, what);
+	ret = check_reg(ctx, reg, fd, what);
 	if (ret) {
 		close(fd);
 		return ret;

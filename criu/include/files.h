@@ -264,7 +264,8 @@ int rst_images_dfd(const struct rst_fds *rf);
 int rst_hold_fd(const struct rst_fds *rf, int fd);
 int rst_set_fl(int fd, uint32_t flags, const char *what);
 int rst_check_file_entry(const FileEntry *fe);
-int rst_open_reg_entry(const RegFileEntry *reg, int flags, const char *what);
+int rst_open_reg_entry(const struct rst_ctx *ctx, const RegFileEntry *reg, int flags,
+		       const char *what);
 /*
  * An fd of file id, to send it on a socket: the task's own fd if in place, a transit fd, or
  * a fresh open that the task's fd (if any) takes later. Borrowed: the caller doesn't close it.

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """A task holds an fd on a file; after the dump the file grows, then its mode changes: each
 restore must fail with a message naming the file and "changed since the dump", leaving no
-task behind. Put back as it was, the file restores fine, with the fd on it again."""
+task behind; the mode's message names --skip-file-rwx-check, with which the same restore
+works and the task has its fd on the file of the new mode. Put back as it was, the file
+restores fine without the option, with the fd on it again."""
 import ctypes
 import os
 import shutil
@@ -25,13 +27,27 @@ def criu(*args):
                           capture_output=True, text=True, timeout=60)
 
 
-def restore_refused(work, path, what, pid):
+def restore_refused(work, path, what, pid, hint=None):
     r = criu("restore", "-D", work, "-v4", "-o", "restore-%s.log" % what, "-d")
     log = open(os.path.join(work, "restore-%s.log" % what)).read()
-    report(r.returncode != 0 and "changed since the dump" in log and path in log,
+    report(r.returncode != 0 and "changed since the dump" in log and path in log and
+           (hint is None or hint in log),
            "a file whose %s changed is refused" % what, r.stderr + log[-400:])
     time.sleep(0.1)
     report(zdtm.proc_state(pid) is None, "nothing is left running after the refusal")
+
+
+def stop_restored(pid):
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+
+
+def restore_works(work, path, pid, what, *opts):
+    r = criu("restore", "-D", work, "-v4", "-o", "restore-ok-%s.log" % what, "-d", *opts)
+    report(r.returncode == 0, "%s restores" % what, r.stderr)
+    time.sleep(0.1)
+    link = os.readlink("/proc/%d/fd/3" % pid) if zdtm.proc_state(pid) else None
+    report(link == path, "the restored task has fd 3 on the file (%s)" % what, str(link))
 
 
 def main():
@@ -56,13 +72,12 @@ def main():
         restore_refused(work, path, "size", pid)
         os.truncate(path, 12)
         os.chmod(path, 0o600)
-        restore_refused(work, path, "mode", pid)
+        restore_refused(work, path, "mode", pid, "--skip-file-rwx-check")
+        restore_works(work, path, pid, "with --skip-file-rwx-check, the file of mode 600",
+                      "--skip-file-rwx-check")
+        stop_restored(pid)
         os.chmod(path, 0o640)
-        r = criu("restore", "-D", work, "-v4", "-o", "restore.log", "-d")
-        report(r.returncode == 0, "the unchanged file restores", r.stderr)
-        time.sleep(0.1)
-        link = os.readlink("/proc/%d/fd/3" % pid) if zdtm.proc_state(pid) else None
-        report(link == path, "the restored task has fd 3 on the file", str(link))
+        restore_works(work, path, pid, "the unchanged file")
     finally:
         if zdtm.proc_state(pid) is not None:
             os.kill(pid, signal.SIGKILL)
