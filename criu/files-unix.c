@@ -499,8 +499,9 @@ static ssize_t peek_at(struct peek *pk, uint64_t off, size_t len)
 /*
  * The next packet at off: its length (0 at the end), pk->mh holding its files if any. A
  * stream peek runs on over plain bytes into the next message that carries files and stops
- * after it; where that message began can't be seen, so its files come back with the first
- * of those bytes: a reader gets them no later than it did, maybe a few bytes earlier.
+ * after it; where that message began can't be seen (even a one-byte peek at any of those
+ * bytes reports that message's files: the kernel walks on to it), so its files come back
+ * with the first of those bytes: a reader gets them no later than it did, maybe earlier.
  */
 static ssize_t next_packet(struct peek *pk, uint64_t off, const struct usk_diag *d,
 			   bool *with_fds)
