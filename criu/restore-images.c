@@ -178,12 +178,9 @@ static int read_files(struct rst_ctx *ctx)
 
 const RegFileEntry *rst_find_reg(const struct rst_ctx *ctx, uint32_t id)
 {
-	size_t i;
+	const FileEntry *fe = rst_find_file(ctx, id);
 
-	for (i = 0; i < ctx->nr_files; i++)
-		if (ctx->files[i]->id == id)
-			return ctx->files[i]->reg;
-	return NULL;
+	return fe ? fe->reg : NULL;
 }
 
 static int check_core(const CoreEntry *core, pid_t pid)
