@@ -10,7 +10,6 @@ import ctypes
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -82,12 +81,7 @@ def main():
         time.sleep(0.1)
         report(zdtm.proc_state(pid) not in (None, "Z"), "the restored task runs")
     finally:
-        if zdtm.proc_state(pid) is not None:
-            os.kill(pid, signal.SIGKILL)
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
+        zdtm.kill_and_reap(pid)
         shutil.rmtree(work, ignore_errors=True)
     return report.finish()
 

@@ -8,7 +8,6 @@ restores fine without the option, with the fd on it again."""
 import ctypes
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -35,11 +34,6 @@ def restore_refused(work, path, what, pid, hint=None):
            "a file whose %s changed is refused" % what, r.stderr + log[-400:])
     time.sleep(0.1)
     report(zdtm.proc_state(pid) is None, "nothing is left running after the refusal")
-
-
-def stop_restored(pid):
-    os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
 
 
 def restore_works(work, path, pid, what, *opts):
@@ -75,16 +69,11 @@ def main():
         restore_refused(work, path, "mode", pid, "--skip-file-rwx-check")
         restore_works(work, path, pid, "with --skip-file-rwx-check, the file of mode 600",
                       "--skip-file-rwx-check")
-        stop_restored(pid)
+        zdtm.kill_and_reap(pid)
         os.chmod(path, 0o640)
         restore_works(work, path, pid, "the unchanged file")
     finally:
-        if zdtm.proc_state(pid) is not None:
-            os.kill(pid, signal.SIGKILL)
-            try:
-                os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
+        zdtm.kill_and_reap(pid)
         shutil.rmtree(work, ignore_errors=True)
     return report.finish()
 
