@@ -633,8 +633,8 @@ static int json_to_repeated(ProtobufCMessage *msg, const ProtobufCFieldDescripto
 	size_t esz = elem_size(f->type), i;
 	int ret;
 
-	if (v->type != J_ARR)
-		return -1;
+	if (v->type != J_ARR || *arr || *count)
+		return -1; /* not an array, or the key appeared twice */
 	if (v->n && v->items[0]->type == J_STR && field_opts(d, f)->ipadd && esz == 4)
 		return ip_from_json(v, (uint32_t **)arr, count);
 	if (!v->n)
