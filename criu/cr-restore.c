@@ -162,6 +162,8 @@ static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
 	if (!ret)
 		ret = rst_restore_fds(ctx, t);
 	if (!ret)
+		ret = rst_claim_fowns(ctx, t);
+	if (!ret)
 		ret = rst_fork_children(ctx, t, ch, up_fd);
 	if (!ret)
 		ret = rst_restore_cwd(ctx, t);
@@ -824,6 +826,7 @@ out_free:
 		close(ctx.dfd);
 	free_watch(&ctx, w);
 	free(ctx.transit);
+	free(ctx.fown_claims);
 	free(ctx.scm_uses);
 	free(ctx.usk_groups);
 	rst_free_images(&ctx);

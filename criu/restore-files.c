@@ -219,13 +219,16 @@ int rst_open_file(struct rst_fds *rf, const FileEntry *fe)
 {
 	const struct fd_handler *h = fd_handler_of(fe->type);
 	const FownEntry *fown;
+	pid_t claimer;
 	int fd, ret;
 
 	fd = h->open(rf, fe);
 	if (fd < 0)
 		return fd;
-	fown = h->fown ? h->fown(fe) : NULL;
-	ret = fown ? rst_set_fown(fd, fown) : 0;
+	fown = rst_file_fown(fe);
+	claimer = rst_fown_claimer(rf->ctx, fe);
+	/* an owner of the tree may not exist yet: it sets itself as owner (restore-fown.c) */
+	ret = fown && (!claimer || claimer == rf->t->pid) ? rst_set_fown(fd, fown) : 0;
 	if (ret) {
 		close(fd);
 		return ret;
@@ -311,6 +314,23 @@ static int install_fd(int fd, int target, const char *what)
 	return 0;
 }
 
+/*
+ * The kernel names in SIGIO's si_fd the fd that O_ASYNC was set on, and the file was opened
+ * at another number, or came on a transit fd: set O_ASYNC again on its own number.
+ */
+static int pin_async_fd(int fd, const char *what)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || !(fl & O_ASYNC))
+		return 0;
+	if (fcntl(fd, F_SETFL, fl & ~O_ASYNC) || fcntl(fd, F_SETFL, fl)) {
+		pr_perror("%s: can't set O_ASYNC on it again", what);
+		return -errno;
+	}
+	return 0;
+}
+
 static int open_one_fd(struct rst_fds *rf, size_t i)
 {
 	const FdinfoEntry *e = rf->t->fds[i];
@@ -341,6 +361,9 @@ static int open_one_fd(struct rst_fds *rf, size_t i)
 		if (ret)
 			return ret;
 	}
+	ret = pin_async_fd(e->fd, what);
+	if (ret)
+		return ret;
 	if (fcntl(e->fd, F_SETFD, e->flags & FD_CLOEXEC)) {
 		pr_perror("%s: can't set its fd flags", what);
 		return -errno;

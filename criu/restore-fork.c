@@ -101,6 +101,14 @@ static pid_t key_owner(const struct rst_ctx *ctx, uint64_t key, int *nr_users)
 			continue;
 		lca = add_user(ctx, lca, t->pid, nr_users);
 	}
+	/* so does the task a file's owner names: it sets the owner itself */
+	for (i = 0; i < ctx->nr_fown_claims; i++) {
+		const struct rst_fown_claim *c = &ctx->fown_claims[i];
+
+		if (!rst_task_by_pid(ctx, c->task)->shares_files &&
+		    object_key(ctx, c->fe) == key)
+			lca = add_user(ctx, lca, c->task, nr_users);
+	}
 	/* a task that sends the file again on a socket's queue uses it too */
 	for (i = 0; i < ctx->nr_scm_uses; i++) {
 		const struct rst_scm_use *u = &ctx->scm_uses[i];
@@ -194,10 +202,14 @@ int rst_plan_transit(struct rst_ctx *ctx)
 		if (ctx->tasks[i].max_fd > max_fd)
 			max_fd = ctx->tasks[i].max_fd;
 	if (ctx->nr_tasks > 1) {
-		ret = plan_queued_files(ctx);
+		ret = rst_plan_fown_claims(ctx);
+		ret = ret ?: plan_queued_files(ctx);
 		for (i = 0; !ret && i < ctx->nr_tasks; i++)
 			for (j = 0; !ret && j < ctx->tasks[i].nr_fds; j++)
 				ret = plan_file(ctx, &ctx->tasks[i], ctx->tasks[i].fds[j]->id);
+		for (i = 0; !ret && i < ctx->nr_fown_claims; i++)
+			ret = plan_file(ctx, rst_task_by_pid(ctx, ctx->fown_claims[i].task),
+					ctx->fown_claims[i].fe->id);
 	}
 	if (ret)
 		return ret;

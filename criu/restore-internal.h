@@ -78,10 +78,18 @@ struct rst_scm_use {
 	pid_t sender;			/* the task that makes the socket; 0 until known */
 };
 
+/* A file whose owner (F_SETOWN) is a task of the tree: that task sets it (restore-fown.c). */
+struct rst_fown_claim {
+	const FileEntry *fe;
+	pid_t task;
+};
+
 struct rst_ctx {
 	const struct restore_opts *ro;
 	struct rst_transit *transit;	/* restore-fork.c */
 	size_t nr_transit;
+	struct rst_fown_claim *fown_claims;	/* restore-fown.c */
+	size_t nr_fown_claims;
 	struct rst_scm_use *scm_uses;	/* restore-fork.c, from sk-queues.img */
 	size_t nr_scm_uses;
 	struct usk_group *usk_groups;	/* files-unix-group.c: per unix socket, by inode */
@@ -104,6 +112,14 @@ struct rst_ctx {
 int rst_read_images(struct rst_ctx *ctx);
 void rst_free_images(struct rst_ctx *ctx);
 const RegFileEntry *rst_find_reg(const struct rst_ctx *ctx, uint32_t id);
+
+/* restore-fown.c */
+const FownEntry *rst_file_fown(const FileEntry *fe);
+int rst_plan_fown_claims(struct rst_ctx *ctx);
+/* The task that sets fe's owner itself, or 0: then whoever opens it sets it. */
+pid_t rst_fown_claimer(const struct rst_ctx *ctx, const FileEntry *fe);
+/* In the forked task, once its fds and transit fds are there. */
+int rst_claim_fowns(const struct rst_ctx *ctx, const struct rst_task *t);
 
 /* restore-files.c: run in the forked task; keep[] are criu's fds to leave alone. */
 int rst_close_foreign_fds(const int *keep, int nr_keep);
