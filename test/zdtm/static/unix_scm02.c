@@ -20,7 +20,8 @@ static int child(int rd, int file, int ready, int go)
 	char buf[32] = {}, c;
 	int sk[2], fds[2];
 
-	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sk) || test_send_fds(sk[0], "files", (int[]){ rd, file }, 2))
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sk) ||
+	    test_send_fds(sk[0], "files", (int[]){ rd, file }, 2))
 		return 2;
 	close(rd);
 	close(file);
