@@ -662,6 +662,9 @@ static int json_to_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *
 	if ((f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_MESSAGE) &&
 	    *(void **)(base + f->offset) != f->default_value)
 		return -1; /* the key appeared twice */
+	/* (no bytes field of the images has a default: data is NULL until set) */
+	if (f->type == PROTOBUF_C_TYPE_BYTES && ((ProtobufCBinaryData *)(base + f->offset))->data)
+		return -1;
 	if (f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_MESSAGE)
 		*(void **)(base + f->offset) = NULL; /* never free a default */
 	ret = json_to_value(msg->descriptor, f, v, base + f->offset, depth);
