@@ -416,7 +416,7 @@ int rst_restore_fds(const struct rst_ctx *ctx, const struct rst_task *t)
 	return ret;
 }
 
-/* Check the cwd the way fds are checked, then enter it. */
+/* Check the cwd the way fds are checked, enter it, and set the umask (fs.img too). */
 int rst_restore_cwd(const struct rst_ctx *ctx, const struct rst_task *t)
 {
 	const RegFileEntry *reg = rst_find_reg(ctx, t->fs->cwd_id);
