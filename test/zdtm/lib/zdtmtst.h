@@ -62,6 +62,16 @@ int test_check_across_dump(int (*setup)(void), void (*check)(void));
 int test_send_fds(int sk, const char *msg, const int *fds, int nr);
 int test_recv_fds(int sk, const char *msg, int *fds, int nr);
 
+/*
+ * F_SETOWN: make this task the owner of fd with TEST_FOWN_SIG (a real-time signal, so each
+ * write queues one, telling si_fd) and O_ASYNC, the signal blocked to be waited for; wait up
+ * to 5 s for one about fd (1 if it came); check fd's owner and signal (0, or fail() and -1).
+ */
+#define TEST_FOWN_SIG (SIGRTMIN + 3)
+int test_take_fown(int fd);
+int test_got_fown_sig(int fd);
+int test_check_fown(int fd, pid_t want, const char *what);
+
 #define fail_perror(fmt, ...) fail(fmt ": %s", ##__VA_ARGS__, strerror(errno))
 
 #endif /* ZDTM_ZDTMTST_H */

@@ -10,69 +10,20 @@
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "zdtmtst.h"
 
-#define OWNER_SIG (SIGRTMIN + 3)	/* queued: one per write, with si_fd */
-
-static int take_ownership(int fd)
-{
-	return fcntl(fd, F_SETOWN, getpid()) || fcntl(fd, F_SETSIG, OWNER_SIG) ||
-	       fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_ASYNC);
-}
-
-/* One OWNER_SIG within 5 s, queued to this task because the pipe read end fd got bytes. */
-static int got_sigio(int fd)
-{
-	struct timespec tmo = { 5, 0 };
-	siginfo_t si = {};
-	sigset_t sig;
-	int got;
-
-	sigemptyset(&sig);
-	sigaddset(&sig, OWNER_SIG);
-	got = sigtimedwait(&sig, &si, &tmo);
-
-	if (got == OWNER_SIG && si.si_code == POLL_IN && si.si_fd == fd)
-		return 1;
-	test_msg("waiting for fd %d: got signal %d, code %d, fd %d\n", fd, got, si.si_code,
-		 si.si_fd);
-	return 0;
-}
-
 /* Exit codes: 10 set-up, 11 lost root, 12 no signal. */
 static int child(int kept, int ready, int go)
 {
-	sigset_t sig;
 	char c;
 
-	sigemptyset(&sig);
-	sigaddset(&sig, OWNER_SIG);
-	if (sigprocmask(SIG_BLOCK, &sig, NULL) || take_ownership(kept) ||
-	    write(ready, "r", 1) != 1)
+	if (test_take_fown(kept) || write(ready, "r", 1) != 1)
 		return 10;
 	if (read(go, &c, 1) != 1)
 		return 11;
-	return got_sigio(kept) ? 0 : 12;
-}
-
-static int check_owner(int fd, pid_t want, const char *what)
-{
-	struct f_owner_ex owner;
-
-	if (fcntl(fd, F_GETOWN_EX, &owner) || owner.pid != want ||
-	    (owner.type != F_OWNER_PID && owner.type != F_OWNER_TID)) {
-		fail("%s: owner %d (type %d), want the child %d", what, owner.pid, owner.type,
-		     want);
-		return -1;
-	}
-	if (fcntl(fd, F_GETSIG) != OWNER_SIG) {
-		fail("%s: owner signal %d, want %d", what, fcntl(fd, F_GETSIG), OWNER_SIG);
-		return -1;
-	}
-	return 0;
+	return test_got_fown_sig(kept) ? 0 : 12;
 }
 
 int main(int argc, char **argv)
@@ -101,7 +52,7 @@ int main(int argc, char **argv)
 	test_daemon();
 	test_waitsig();
 
-	if (check_owner(kept[0], pid, "read end"))
+	if (test_check_fown(kept[0], pid, "read end"))
 		goto out_kill;
 	if (write(go[1], "g", 1) != 1 || write(kept[1], "k", 1) != 1) {
 		fail_perror("can't wake the child");
