@@ -339,3 +339,20 @@ const char *test_path(const char *tag)
 		snprintf(path, sizeof(path), "/tmp/zdtm-%s-%d.%s", test_name, getpid(), tag);
 	return path;
 }
+
+int test_wait_child(pid_t pid, const char *what)
+{
+	int status = 0;
+
+	if (waitpid(pid, &status, 0) != pid) {
+		fail_perror("can't wait for %s %d", what, pid);
+		return -1;
+	}
+	if (WIFEXITED(status) && !WEXITSTATUS(status))
+		return 0;
+	if (WIFEXITED(status))
+		fail("%s failed check %d", what, WEXITSTATUS(status));
+	else
+		fail("%s ended with status %#x", what, status);
+	return -1;
+}

@@ -72,6 +72,9 @@ int test_take_fown(int fd);
 int test_got_fown_sig(int fd);
 int test_check_fown(int fd, pid_t want, const char *what);
 
+/* Reap the child pid: 0 if it exited 0, else fail() with what and its exit code, and -1. */
+int test_wait_child(pid_t pid, const char *what);
+
 #define fail_perror(fmt, ...) fail(fmt ": %s", ##__VA_ARGS__, strerror(errno))
 
 #endif /* ZDTM_ZDTMTST_H */

@@ -9,7 +9,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "zdtmtst.h"
@@ -28,7 +27,7 @@ static int child(int kept, int ready, int go)
 
 int main(int argc, char **argv)
 {
-	int kept[2], ready[2], go[2], status;
+	int kept[2], ready[2], go[2];
 	pid_t pid;
 	char c;
 
@@ -58,10 +57,8 @@ int main(int argc, char **argv)
 		fail_perror("can't wake the child");
 		goto out_kill;
 	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		fail("the child failed check %d", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	if (test_wait_child(pid, "the child"))
 		return 1;
-	}
 	pass();
 	return 0;
 out_kill:

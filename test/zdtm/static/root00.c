@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "zdtmtst.h"
@@ -56,7 +55,7 @@ static void child(const char *root, int go, int verdict)
 int main(int argc, char **argv)
 {
 	char root[PATH_MAX], path[PATH_MAX + 16], res = -1;
-	int go[2], verdict[2], fd, status;
+	int go[2], verdict[2], fd;
 	pid_t pid;
 
 	test_init(argc, argv);
@@ -94,10 +93,8 @@ int main(int argc, char **argv)
 		kill(pid, SIGKILL);
 		return 1;
 	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		fail("the chrooted child ended with status %#x", status);
+	if (test_wait_child(pid, "the chrooted child"))
 		return 1;
-	}
 	pass();
 	return 0;
 }

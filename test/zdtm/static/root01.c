@@ -12,7 +12,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "zdtmtst.h"
@@ -68,7 +67,7 @@ static int ask_child(int go, int verdict)
 int main(int argc, char **argv)
 {
 	char root[PATH_MAX], res = -1;
-	int go[2], verdict[2], status;
+	int go[2], verdict[2];
 	pid_t pid;
 
 	test_init(argc, argv);
@@ -104,10 +103,8 @@ int main(int argc, char **argv)
 		kill(pid, SIGKILL);
 		return 1;
 	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		fail("the chrooted child ended with status %#x", status);
+	if (test_wait_child(pid, "the chrooted child"))
 		return 1;
-	}
 	if (access(root, F_OK) == 0) {
 		fail("%s exists again after restore", root);
 		return 1;

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "zdtmtst.h"
@@ -80,7 +79,7 @@ static int worker(int lsk, int go, int ready)
 
 int main(int argc, char **argv)
 {
-	int lsk, a, b, c, go[2], ready[2], status;
+	int lsk, a, b, c, go[2], ready[2];
 	pid_t pid;
 	char ch;
 
@@ -123,8 +122,7 @@ int main(int argc, char **argv)
 	c = connect_listener();
 	if (c < 0 || send_str(c, "C: root to worker") || check_conn(c, "", 1))
 		fail_perror("the shared listener takes no new connection");
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
-		fail("the worker failed check %d", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	test_wait_child(pid, "the worker");
 	if (!test_failed())
 		pass();
 	return 0;
