@@ -37,7 +37,6 @@ include compel/Makefile.inc
 include criu/Makefile.inc
 include crit/Makefile.inc
 include test/Makefile.inc
-include criu/restore.mk
 
 all: $(ALL_TARGETS)
 

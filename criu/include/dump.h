@@ -14,7 +14,7 @@
 #include "fault.h"
 #include "files.h"
 #include "opts.h"
-#include "parasite-proto.h"
+#include "abi/parasite-proto.h"
 #include "proc-parse.h"
 #include "task-state.h"
 
@@ -66,14 +66,14 @@ struct fd_tables {
 	size_t nr, cap;
 };
 
-/* The per-dump part: what all tasks of the tree share (dump-tree.c builds it). */
+/* The per-dump part: what all tasks of the tree share (tree/seize.c builds it). */
 struct dump_tree {
 	const struct cr_options *opts;
 	int dfd;			/* images directory */
 	struct file_table files;	/* files.img, ids shared by all tasks */
 	struct files_dump_state fstate;
 	struct fd_walk seen_fds;	/* open file descriptions met in any task (kcmp) */
-	struct fd_tables fd_tables;	/* dump-fdtable.c */
+	struct fd_tables fd_tables;	/* files/fdtable-dump.c */
 	struct dump_ctx **tasks;	/* parents before children; tasks[0] is the root */
 	size_t nr_tasks, cap_tasks;
 	struct dump_stats stats;
@@ -104,65 +104,22 @@ struct dump_ctx {
 	VmaEntry **vma_ptrs;
 	uint64_t *auxv;
 	struct dump_stats stats;
-	struct task_state *ts;		/* task-dump.c: signals, creds, timers, ... */
-	struct dump_threads *thr;	/* task-threads.c: every thread, the leader first */
+	struct task_state *ts;		/* task/state-dump.c: signals, creds, timers, ... */
+	struct dump_threads *thr;	/* task/threads-dump.c: every thread, the leader first */
 };
 
 int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd);
 
-/* dump-files.c */
-FileEntry *files_new(struct file_table *ft, FdTypes type);
-int files_add(struct file_table *ft, const char *path, uint32_t flags, uint64_t pos,
-	      const struct stat *st, uint32_t *id);
-int collect_task_files(struct dump_ctx *dc);
-int write_files_images(struct dump_ctx *dc);
-int write_file_entries(struct dump_tree *dt);
-void free_file_tables(struct dump_ctx *dc);
-void free_tree_files(struct dump_tree *dt);
-
-/* dump-fdtable.c: tasks sharing an fd table (CLONE_FILES) */
-int dump_find_fd_table(struct dump_ctx *dc);
-void dump_fd_tables_free(struct dump_tree *dt);
 /* The task whose fds stand for dc's table: dc itself unless it shares an earlier one's. */
 static inline const struct dump_ctx *dump_files_owner(const struct dump_ctx *dc)
 {
 	return dc->files_owner ? dc->files_owner : dc;
 }
 
-/* dump-mm.c */
-int collect_task_mm(struct dump_ctx *dc);
-int write_mm_image(struct dump_ctx *dc);
-void free_task_mm(struct dump_ctx *dc);
-
-/* shmem.c: shared anonymous memory ("/dev/zero (deleted)" in maps) */
-bool vma_is_anon_shared(const struct proc_vma *pv);
-int dump_anon_shared_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v);
-void shmem_dump_fini(struct files_dump_state *fs);
-
-/* sysv-shm.c: SysV shm segments the task attached or created (ipcns-shm-1.img) */
-bool vma_is_sysv_shm(const struct proc_vma *pv);
-int dump_sysv_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v);
-int write_sysv_shm(struct dump_tree *dt);
-void sysv_dump_fini(struct files_dump_state *fs);
-
-/* dump-pages.c */
-int dump_task_pages(struct dump_ctx *dc);
-
-/* task-tree.c */
-int check_task_sessions(const struct dump_ctx *dc);
-/* Every task's session and group must be in the tree (or be the shell's with -j). */
-int check_tree_sessions(const struct dump_tree *dt);
-
-/* dump-tree.c: seize the root and every descendant until the set is stable */
-int dump_tree_seize(struct dump_tree *dt, pid_t root);
-/* Refuse the shapes this criu can't dump yet (threads); one place to lift it. */
-void dump_tree_release(struct dump_tree *dt, int mode);
-void dump_tree_free(struct dump_tree *dt);
-int write_pstree(struct dump_tree *dt);
-int write_zombie_core(struct dump_ctx *dc);
-
-/* dump-core.c */
+/* task/core-dump.c: core, ids and fs of a task; pstree, stats and inventory */
 int write_core_images(struct dump_ctx *dc);
+int write_zombie_core(struct dump_ctx *dc);
+int write_pstree(struct dump_tree *dt);
 int write_stats_image(struct dump_tree *dt);
 int write_inventory(struct dump_tree *dt);
 uint32_t task_files_id(const struct dump_ctx *dc);

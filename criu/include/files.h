@@ -2,9 +2,9 @@
 /*
  * files.h - one handler per kind of open file (regular file, pipe, eventfd, ...).
  *
- * The dump side (dump-files.c) walks /proc/PID/fd, gives every open file description one
+ * The dump side (files/dump.c) walks /proc/PID/fd, gives every open file description one
  * id (dup'ed fds share it: kcmp tells), picks the handler whose match() accepts the fd and
- * lets its dump() fill the FileEntry payload. The restore side (restore-files.c) walks the
+ * lets its dump() fill the FileEntry payload. The restore side (files/restore.c) walks the
  * task's fdinfo entries, asks the handler of each file to open() it once, dups it to every
  * fd that shares it, and calls post_open() once all fds are in place (epoll targets, ghost
  * unlink). Handlers log their own errors and return 0 or -errno.
@@ -25,6 +25,7 @@
 
 struct dump_ctx;
 struct dump_tree;
+struct file_table;
 struct rst_ctx;
 struct rst_task;
 struct cr_img;
@@ -52,17 +53,17 @@ struct files_dump_state {
 	struct memfd_seen *memfds;
 	size_t nr_memfds;
 	uint32_t next_shmid;		/* memfds and shared memory regions */
-	struct shmem_seen *shmem;	/* shmem.c: shared anonymous regions saved */
+	struct shmem_seen *shmem;	/* mem/shmem.c: shared anonymous regions saved */
 	size_t nr_shmem;
-	struct sysv_seen *sysv;		/* sysv-shm.c: SysV shm segments attached */
-	struct sk_inos *sk_inos;	/* files-unix.c: the tree's socket inodes */
-	struct usk_unpaired_set *sk_unpaired;	/* files-unix.c: outside peers to check */
-	struct usk_backlog *sk_backlog;	/* files-unix-backlog.c: connections not accepted */
+	struct sysv_seen *sysv;		/* mem/sysv-shm.c: SysV shm segments attached */
+	struct sk_inos *sk_inos;	/* net/unix/unix.c: the tree's socket inodes */
+	struct usk_unpaired_set *sk_unpaired;	/* net/unix/unix.c: outside peers to check */
+	struct usk_backlog *sk_backlog;	/* net/unix/backlog.c: connections not accepted */
 	struct cr_img *sk_queues;	/* sk-queues.img, opened on the first queued packet */
-	TtyInfoEntry **tty_infos;	/* files-tty.c: one per terminal seen, for tty-info.img */
+	TtyInfoEntry **tty_infos;	/* files/tty.c: one per terminal seen, for tty-info.img */
 	size_t nr_tty_infos;
-	struct lock_set *locks;		/* files-locks.c: locks found so far */
-	struct remap_dump *remap;	/* files-remap.c: ghosts and link remaps saved */
+	struct lock_set *locks;		/* files/locks.c: locks found so far */
+	struct remap_dump *remap;	/* files/remap.c: ghosts and link remaps saved */
 	int *inflight_fds;		/* criu's copies of queued files: kcmp compares with them */
 	size_t nr_inflight_fds;
 };
@@ -84,11 +85,11 @@ struct rst_fds {
 	struct held_sk *sks;		/* unix sockets made, until their fd takes them */
 	size_t nr_sks;
 	struct sk_packet_set *sk_queues;	/* sk-queues.img, read on first use */
-	struct tty_rst *tty;		/* files-tty.c: ptys made, tty-info.img */
+	struct tty_rst *tty;		/* files/tty.c: ptys made, tty-info.img */
 	size_t nr_done;			/* t->fds[0..nr_done) are in place */
 	struct ahead_file *ahead;	/* opened before their fd, to be sent on a socket */
 	size_t nr_ahead;
-	int scm_nesting;		/* files-unix-scm.c: refills inside refills */
+	int scm_nesting;		/* net/unix/scm.c: refills inside refills */
 };
 
 struct fd_handler {
@@ -124,13 +125,13 @@ extern const struct fd_handler tty_handler;
 extern const struct fd_handler pidfd_handler;
 extern const struct fd_handler fanotify_handler;
 
-/* files-table.c */
+/* files/table.c */
 const struct fd_handler *fd_handler_of(FdTypes type);
 /* The handler that dumps this fd, or NULL if none can. */
 const struct fd_handler *fd_handler_pick(const struct fd_parms *p);
 void rst_fds_fini(struct rst_fds *rf, bool failed);
 
-/* dump-files.c helpers for handlers */
+/* files/dump.c helpers for handlers */
 /* The value of "key:" in fdinfo text (the first one), or NULL. */
 const char *fdinfo_field(const char *fdinfo, const char *key);
 /* Open the dumped task's fd again through /proc (a new open file on the same object). */
@@ -149,11 +150,11 @@ FownEntry *dump_fd_fown(struct dump_ctx *dc, size_t fdt_index);
  */
 int dump_inflight_file(struct dump_ctx *dc, int fd, uint32_t *id);
 
-/* files-reg.c */
+/* files/reg.c */
 void files_dump_state_fini(struct files_dump_state *fs);
 
 /*
- * files-remap.c: deleted files, dirs and FIFOs (ghosts; src is a /proc link to read a
+ * files/remap.c: deleted files, dirs and FIFOs (ghosts; src is a /proc link to read a
  * regular file's content through) and unlinked files with another link (--link-remap).
  */
 int dump_ghost_file(struct dump_ctx *dc, const char *src, const struct stat *st,
@@ -170,7 +171,7 @@ int rst_open_remapped(const struct rst_ctx *ctx, const RegFileEntry *reg, int fl
 		      const char *what);
 
 /*
- * files-memfd.c: the content of a shmem file (memfd, shared anonymous memory) as present
+ * files/memfd.c: the content of a shmem file (memfd, shared anonymous memory) as present
  * pages in pagemap-shmem-SHMID.img and a pages file; shmem_fill() writes it back into fd.
  */
 int shmem_dump_content(struct dump_ctx *dc, int fd, uint32_t shmid, uint64_t size);
@@ -183,12 +184,12 @@ int rst_open_memfd_mapping(const struct rst_ctx *ctx, const FileEntry *fe, int f
 			   const char *what);
 void rst_memfd_maps_fini(void);
 
-/* files-fown.c: after infection, read every file's owner (F_GETOWN_EX, F_GETSIG). */
+/* files/fown.c: after infection, read every file's owner (F_GETOWN_EX, F_GETSIG). */
 int dump_task_fown(struct dump_ctx *dc);
 int rst_set_fown(int fd, const FownEntry *fown);
 
 /*
- * files-locks.c: the locks on one open file go to filelocks.img with --file-locks (without
+ * files/locks.c: the locks on one open file go to filelocks.img with --file-locks (without
  * it, a task holding one is refused); restore takes them back once every fd is in place.
  */
 int dump_fd_locks(struct dump_ctx *dc, const struct fd_parms *p);
@@ -196,30 +197,30 @@ int write_file_locks(struct dump_tree *dt);
 void file_locks_fini(struct files_dump_state *fs);
 int rst_restore_file_locks(const struct rst_ctx *ctx, const struct rst_task *t);
 
-/* files-tty.c: tty-info.img, written after every fd is seen; freed with the file tables. */
+/* files/tty.c: tty-info.img, written after every fd is seen; freed with the file tables. */
 int tty_write_info(struct dump_tree *dt);
 void tty_dump_fini(struct files_dump_state *fs);
 
-/* files-inotify.c, shared with files-fanotify.c: the hex f_handle of fdinfo into fh; the
+/* files/inotify.c, shared with files/fanotify.c: the hex f_handle of fdinfo into fh; the
  * file behind a handle on the filesystem of device s_dev, opened O_PATH, or -errno. */
 int fsnotify_parse_handle(const char *s, FhEntry *fh);
 int fsnotify_open_handle(uint32_t s_dev, const FhEntry *f_handle);
 
-/* files-unix-restore.c: the restore half of unix_handler (files-unix.c) */
+/* net/unix/restore.c: the restore half of unix_handler (net/unix/unix.c) */
 int unix_open(struct rst_fds *rf, const FileEntry *fe);
 void unix_dump_fini(struct files_dump_state *fs);
 /*
  * After every task's fds: each peer not among them must have been met queued in flight, or
- * be a named datagram peer outside the tree that --ext-unix-sk saves (files-unix-ext.c);
- * every connection not accepted yet must be matched with its listener (files-unix-backlog.c).
+ * be a named datagram peer outside the tree that --ext-unix-sk saves (net/unix/ext.c);
+ * every connection not accepted yet must be matched with its listener (net/unix/backlog.c).
  */
 int unix_check_peers(struct dump_tree *dt);
 void unix_rst_fini(struct rst_fds *rf, bool failed);
-/* files-unix-ext.c: before anything is made, outside peers in the images need -x again */
+/* net/unix/ext.c: before anything is made, outside peers in the images need -x again */
 int unix_rst_check_ext(const struct rst_ctx *ctx);
 
 /*
- * files-unix-group.c: the unix sockets made together at restore, in one task. A group is a
+ * net/unix/group.c: the unix sockets made together at restore, in one task. A group is a
  * connected pair, or a listener with the pairs it accepted and the connections it has not
  * accepted yet. unix_index_groups() reads files.img once (ctx->usk_groups); then each
  * socket has a role and an anchor, the inode naming its group (0: alone).
@@ -236,7 +237,7 @@ int unix_index_groups(struct rst_ctx *ctx);
 enum usk_role unix_role(const struct rst_ctx *ctx, uint32_t ino, uint32_t *anchor);
 uint32_t unix_anchor(const struct rst_ctx *ctx, const UnixSkEntry *ue);
 
-/* files-unix-scm.c: files queued in flight on a unix socket (SCM_RIGHTS) */
+/* net/unix/scm.c: files queued in flight on a unix socket (SCM_RIGHTS) */
 struct scm_sk {
 	uint32_t ino, peer;	/* the socket whose queue is read, and its peer */
 	bool in_flight;		/* the socket is itself a queued file */
@@ -257,7 +258,7 @@ ssize_t scm_sendto(struct rst_fds *rf, int sender, const char *data, size_t len,
 		   const uint32_t *ids, uint32_t nr, const struct sockaddr *to, socklen_t tolen,
 		   uint32_t ino);
 
-/* restore-files.c helpers for handlers */
+/* files/restore.c helpers for handlers */
 const FileEntry *rst_find_file(const struct rst_ctx *ctx, uint32_t id);
 int rst_images_dfd(const struct rst_fds *rf);
 /* Move fd to a number >= rf->min_held (close-on-exec): it must survive the fd installs. */
@@ -275,5 +276,35 @@ int rst_borrow_file(struct rst_fds *rf, uint32_t id);
 int rst_take_ahead(struct rst_fds *rf, uint32_t id);
 /* Open a file through its handler, with its owner set; returns the fd or -errno. */
 int rst_open_file(struct rst_fds *rf, const FileEntry *fe);
+
+/* files/dump.c */
+FileEntry *files_new(struct file_table *ft, FdTypes type);
+int files_add(struct file_table *ft, const char *path, uint32_t flags, uint64_t pos,
+	      const struct stat *st, uint32_t *id);
+int collect_task_files(struct dump_ctx *dc);
+int write_files_images(struct dump_ctx *dc);
+int write_file_entries(struct dump_tree *dt);
+void free_file_tables(struct dump_ctx *dc);
+void free_tree_files(struct dump_tree *dt);
+
+/* files/fdtable-dump.c: tasks sharing an fd table (CLONE_FILES) */
+int dump_find_fd_table(struct dump_ctx *dc);
+void dump_fd_tables_free(struct dump_tree *dt);
+
+/* files/fown-claims.c */
+const FownEntry *rst_file_fown(const FileEntry *fe);
+int rst_plan_fown_claims(struct rst_ctx *ctx);
+/* The task that sets fe's owner itself, or 0: then whoever opens it sets it. */
+pid_t rst_fown_claimer(const struct rst_ctx *ctx, const FileEntry *fe);
+/* In the forked task, once its fds and transit fds are there. */
+int rst_claim_fowns(const struct rst_ctx *ctx, const struct rst_task *t);
+
+/* files/restore.c: run in the forked task; keep[] are criu's fds to leave alone. */
+int rst_close_foreign_fds(const int *keep, int nr_keep);
+int rst_restore_fds(const struct rst_ctx *ctx, const struct rst_task *t);
+int rst_restore_cwd(const struct rst_ctx *ctx, const struct rst_task *t);
+int rst_restore_root(const struct rst_ctx *ctx, const struct rst_task *t);
+/* Open a file behind a mapping or the exe; checks it is the dumped file. Returns fd/-errno. */
+int rst_open_reg(const struct rst_ctx *ctx, uint32_t id, int flags, const char *what);
 
 #endif /* CRIU_FILES_H */

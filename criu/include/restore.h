@@ -37,5 +37,7 @@ struct restore_opts {
  * restored root's exit status (128 + signal if it was killed); 1 if the restore failed.
  */
 int cr_restore_tasks(const struct restore_opts *ro);
+/* Read and check every image a restore of ro->images_dfd needs, creating nothing: 0 or -errno. */
+int cr_check_images(const struct restore_opts *ro);
 
 #endif /* CRIU_RESTORE_H */

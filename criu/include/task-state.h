@@ -3,12 +3,12 @@
  * task-state.h - what a task carries besides memory and files: pending signals, timers,
  * credentials, seccomp, rlimits, scheduling and prctl attributes.
  *
- * Dump (criu/task-dump.c): task_state_collect_proc() runs while the task is seized and
+ * Dump (criu/task/state-dump.c): task_state_collect_proc() runs while the task is seized and
  * before the parasite (ptrace and /proc only: pending signals are peeked before any
  * injected syscall could dequeue them); task_state_collect_parasite() asks the parasite;
  * task_state_fill_core() puts it all into the core entry and writes seccomp.img.
- * Restore (criu/restore-task.c): rst_fill_task_state() turns the images into the
- * restorer's struct rst_task_state (restorer-task.h), applied by criu/pie/restorer-task.c.
+ * Restore (criu/task/state-restore.c): rst_fill_task_state() turns the images into the
+ * restorer's struct rst_task_state (include/abi/restorer-task.h), applied by criu/pie/restorer-task.c.
  */
 #ifndef CRIU_TASK_STATE_H
 #define CRIU_TASK_STATE_H

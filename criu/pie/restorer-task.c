@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * restorer-task.c - the restorer's last steps before rt_sigreturn: per-task state of
- * struct rst_task_state (restorer-task.h). Order matters:
+ * struct rst_task_state (include/abi/restorer-task.h). Order matters:
  *   signals and timers are queued and armed while every signal is still blocked;
  *   rlimits, scheduling and prctl flags need no privilege we would give up later;
  *   seccomp filters go in while we are still root (criu seized us with

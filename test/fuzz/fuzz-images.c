@@ -5,7 +5,7 @@
  * The first input byte picks an image of a real checkpoint (FUZZ_IMAGES, default
  * build/test/dumps/env00, copied once into a private directory); the rest replaces that
  * file. Then the restore reader checks the whole directory exactly as `criu restore` does
- * before it creates anything (rst_read_images), and crit decodes the bytes, prints them as
+ * before it creates anything (cr_check_images), and crit decodes the bytes, prints them as
  * JSON, parses that JSON again and encodes it. With a first byte past the list the input
  * goes to crit's JSON parser and encoder instead. The file is put back after each run.
  */
@@ -19,7 +19,7 @@
 
 #include "crit.h"
 #include "log.h"
-#include "restore-internal.h"
+#include "restore.h"
 
 #define MAX_FILES 64
 
@@ -108,10 +108,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void restore_reader(void)
 {
 	struct restore_opts ro = { .images_dir = dir, .images_dfd = dfd };
-	struct rst_ctx ctx = { .ro = &ro, .dfd = dfd };
 
-	rst_read_images(&ctx);
-	rst_free_images(&ctx);
+	cr_check_images(&ro);
 	ftruncate(log_get_fd(), 0);
 }
 

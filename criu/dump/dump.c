@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dump/dump.c - the dump, as a short list of steps over one dump context:
+ * seize -> read /proc -> infect -> ask the parasite -> pages -> cure -> images -> release.
+ * Any failure before release cures and lets the task go exactly as it was.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "action-scripts.h"
+#include "compel/infect.h"
+#include "dump.h"
+#include "files.h"
+#include "image.h"
+#include "log.h"
+#include "parasite-blob.h"
+#include "threads.h"
+#include "tree.h"
+#include "mem.h"
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ull + ts.tv_nsec / 1000;
+}
+
+static void compel_log_bridge(int level, const char *file, int line, const char *fmt,
+			      va_list ap)
+{
+	log_vprint(level, file, line, fmt, ap);
+}
+
+static int collect_proc_state(struct dump_ctx *dc)
+{
+	int ret;
+
+	ret = parse_proc_stat(dc->pid, &dc->stat);
+	ret = ret ?: check_task_sessions(dc);
+	ret = ret ?: parse_proc_maps(dc->pid, &dc->maps);
+	ret = ret ?: collect_task_files(dc);
+	ret = ret ?: task_state_collect_proc(dc);
+	ret = ret ?: threads_collect(dc);
+	return ret ?: collect_task_mm(dc);
+}
+
+static int infect_task(struct dump_ctx *dc)
+{
+	struct compel_infect_opts io = {
+		.args_size = PARASITE_ARGS_SIZE,
+		.log_fd = log_get_fd(),
+		.log_level = log_get_level(),
+	};
+	int ret;
+
+	dc->ctl = compel_prepare(dc->pid);
+	if (!dc->ctl) {
+		pr_err("Can't prepare task %d for the parasite\n", dc->pid);
+		return -EIO;
+	}
+	/* --timeout bounds every wait on the parasite */
+	compel_set_timeout(dc->ctl, dc->opts->timeout * 1000);
+	if (fault_injected("parasite"))
+		return -EIO;
+	ret = compel_infect(dc->ctl, &parasite_blob_desc, &io);
+	if (ret) {
+		pr_err("Can't start the parasite in task %d: %d\n", dc->pid, ret);
+		return ret;
+	}
+	ret = compel_rpc_call_sync(dc->ctl, PARASITE_CMD_DUMP_TASK_STATE);
+	if (ret) {
+		pr_err("The parasite failed to read the task state: %d\n", ret);
+		return ret;
+	}
+	memcpy(&dc->pst, compel_parasite_args(dc->ctl), sizeof(dc->pst));
+	dc->brk = dc->pst.brk;
+	ret = task_state_collect_parasite(dc);
+	/* the args area is free until the next command: the threads' remote syscalls use it */
+	return ret ?: threads_collect_remote(dc);
+}
+
+static int cure_task(struct dump_ctx *dc)
+{
+	int ret = threads_cure(dc);
+
+	if (!dc->ctl)
+		return ret;
+	ret = compel_cure(dc->ctl) ?: ret;
+	if (ret) {
+		pr_err("Can't cure task %d: %d\n", dc->pid, ret);
+		dc->cure_failed = true;
+	}
+	return ret;
+}
+
+static int write_images(struct dump_ctx *dc)
+{
+	uint64_t start = now_us();
+	int ret;
+
+	if (fault_injected("image-write"))
+		return -EIO;
+	ret = write_core_images(dc);
+	ret = ret ?: write_mm_image(dc);
+	ret = ret ?: write_files_images(dc);
+	dc->stats.memwrite_us = now_us() - start;
+	return ret;
+}
+
+static enum compel_release_mode final_mode(const struct cr_options *o, int failed)
+{
+	if (o->leave_stopped)
+		return COMPEL_RELEASE_STOP;
+	if (failed || o->leave_running)
+		return COMPEL_RELEASE_RUN;
+	return COMPEL_RELEASE_KILL;
+}
+
+static void free_dump_ctx(struct dump_ctx *dc)
+{
+	if (dc->ctl)
+		compel_free(dc->ctl);
+	dc->ctl = NULL;
+	threads_free(dc);
+	free_task_mm(dc);
+	task_state_free(dc);
+	free_file_tables(dc);
+	free_proc_vma_list(&dc->maps);
+}
+
+/* All per-task steps up to the cure; a zombie only has its /proc/PID/stat. */
+static int dump_one_task(struct dump_ctx *dc)
+{
+	int ret, cure_ret;
+
+	if (dc->seize_state == COMPEL_TASK_ZOMBIE)
+		return parse_proc_stat(dc->pid, &dc->stat);
+	ret = collect_proc_state(dc);
+	ret = ret ?: infect_task(dc);
+	ret = ret ?: dump_task_fown(dc);
+	ret = ret ?: dump_task_pages(dc);
+	cure_ret = cure_task(dc);
+	return ret ?: cure_ret ?: task_state_collect_signals(dc);
+}
+
+static int write_task_images(struct dump_ctx *dc)
+{
+	if (dc->seize_state == COMPEL_TASK_ZOMBIE)
+		return write_zombie_core(dc);
+	return write_images(dc);
+}
+
+static int dump_all_tasks(struct dump_tree *dt)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < dt->nr_tasks; i++)
+		ret = dump_one_task(dt->tasks[i]);
+	/* a socket's peer may be in any task, or queued in flight on any socket */
+	ret = ret ?: unix_check_peers(dt);
+	ret = ret ?: check_tree_sessions(dt);
+	for (i = 0; !ret && i < dt->nr_tasks; i++)
+		ret = write_task_images(dt->tasks[i]);
+	ret = ret ?: write_file_entries(dt);
+	ret = ret ?: tty_write_info(dt);
+	ret = ret ?: write_file_locks(dt);
+	ret = ret ?: write_sysv_shm(dt);
+	return ret ?: write_pstree(dt);
+}
+
+int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
+{
+	struct dump_tree dt = { .opts = o, .dfd = images_dfd };
+	uint64_t frozen_at, start;
+	pid_t root = o->tree;
+	size_t i;
+	int ret;
+
+	compel_set_log(compel_log_bridge);
+	pr_info("Dumping task %d into %s\n", root, o->images_dir);
+	if (run_action_scripts(o, "pre-dump", root))
+		return -1;
+	start = now_us();
+	ret = dump_tree_seize(&dt, root);
+	frozen_at = now_us();
+	dt.stats.freezing_us = frozen_at - start;
+	ret = ret ?: dump_all_tasks(&dt);
+	dt.stats.frozen_us = now_us() - frozen_at;
+	ret = ret ?: write_stats_image(&dt);
+	ret = ret ?: write_inventory(&dt);
+	/* the tree is still frozen here: a failing post-dump script lets it run on */
+	ret = ret ?: run_action_scripts(o, "post-dump", root);
+
+	for (i = 0; !ret && i < dt.nr_tasks; i++)
+		if (dt.tasks[i]->cure_failed)
+			ret = -EIO;
+	dump_tree_release(&dt, final_mode(o, ret));
+	if (ret)
+		pr_err("Dumping task %d failed; its tree was left %s\n", root,
+		       o->leave_stopped ? "stopped" : "running as before");
+	else
+		pr_info("Dumping finished successfully\n");
+	remap_dump_fini(&dt.fstate, ret != 0);
+	for (i = 0; i < dt.nr_tasks; i++)
+		free_dump_ctx(dt.tasks[i]);
+	dump_tree_free(&dt);
+	return ret;
+}

@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * files/fanotify.c - fanotify groups and their marks. fdinfo gives the group's init flags
+ * and event_f_flags, and each mark: an inode mark with a file handle of its inode (found
+ * again with open_by_handle_at, as inotify watches are), or a mount mark with the mount's
+ * id (found again in /proc/self/mountinfo). Filesystem marks are refused. Events queued at
+ * dump are not kept, as with inotify.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fanotify.h>
+#include <unistd.h>
+
+#include "files.h"
+#include "log.h"
+
+#include "fsnotify.pb-c.h"
+
+
+#ifndef FAN_MARK_EVICTABLE
+#define FAN_MARK_EVICTABLE 0x00000200
+#endif
+#ifndef FAN_MARK_IGNORE
+#define FAN_MARK_IGNORE 0x00000400
+#endif
+
+static bool fanotify_match(const struct fd_parms *p)
+{
+	return !strcmp(p->link, "anon_inode:[fanotify]");
+}
+
+static FanotifyMarkEntry *new_mark(uint32_t id)
+{
+	FanotifyMarkEntry *m = calloc(1, sizeof(*m));
+
+	if (m) {
+		fanotify_mark_entry__init(m);
+		m->id = id;
+	}
+	return m;
+}
+
+/* "fanotify ino:... f_handle:HEX": an inode mark. */
+static int parse_inode_mark(const char *line, FanotifyMarkEntry *m)
+{
+	unsigned int sdev, mflags, mask, ign, bytes, type;
+	unsigned long ino;
+	int n = 0;
+
+	m->ie = calloc(1, sizeof(*m->ie));
+	if (!m->ie)
+		return -ENOMEM;
+	fanotify_inode_mark_entry__init(m->ie);
+	m->ie->f_handle = calloc(1, sizeof(*m->ie->f_handle));
+	if (!m->ie->f_handle)
+		return -ENOMEM;
+	fh_entry__init(m->ie->f_handle);
+	if (sscanf(line, "fanotify ino:%lx sdev:%x mflags:%x mask:%x ignored_mask:%x "
+		   "fhandle-bytes:%x fhandle-type:%x f_handle:%n", &ino, &sdev, &mflags, &mask,
+		   &ign, &bytes, &type, &n) != 7 || !n)
+		return -EINVAL;
+	m->type = MARK_TYPE__INODE;
+	m->s_dev = sdev;
+	m->mflags = mflags;
+	m->mask = mask;
+	m->ignored_mask = ign;
+	m->ie->i_ino = ino;
+	m->ie->f_handle->bytes = bytes;
+	m->ie->f_handle->type = type;
+	return fsnotify_parse_handle(line + n, m->ie->f_handle);
+}
+
+static int parse_mount_mark(const char *line, FanotifyMarkEntry *m)
+{
+	unsigned int mnt_id, mflags, mask, ign;
+
+	m->me = calloc(1, sizeof(*m->me));
+	if (!m->me)
+		return -ENOMEM;
+	fanotify_mount_mark_entry__init(m->me);
+	if (sscanf(line, "fanotify mnt_id:%x mflags:%x mask:%x ignored_mask:%x", &mnt_id,
+		   &mflags, &mask, &ign) != 4)
+		return -EINVAL;
+	m->type = MARK_TYPE__MOUNT;
+	m->mflags = mflags;
+	m->mask = mask;
+	m->ignored_mask = ign;
+	m->me->mnt_id = mnt_id;
+	return 0;
+}
+
+static int add_mark(FanotifyFileEntry *e, FanotifyMarkEntry *m)
+{
+	FanotifyMarkEntry **n = realloc(e->mark, (e->n_mark + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	e->mark = n;
+	n[e->n_mark++] = m;
+	return 0;
+}
+
+static int parse_mark(const struct fd_parms *p, const char *line, FanotifyFileEntry *e)
+{
+	FanotifyMarkEntry *m;
+	int ret;
+
+	if (strncmp(line, "fanotify ino:", 13) && strncmp(line, "fanotify mnt_id:", 16)) {
+		pr_err("fd %d of task %d: fanotify mark \"%.*s\" is a filesystem mark: "
+		       "checkpointing it is not supported yet\n", p->fd, p->pid,
+		       (int)strcspn(line, "\n"), line);
+		return -EOPNOTSUPP;
+	}
+	m = new_mark(e->id);
+	if (!m)
+		return -ENOMEM;
+	ret = line[9] == 'i' ? parse_inode_mark(line, m) : parse_mount_mark(line, m);
+	ret = ret ?: add_mark(e, m);
+	if (ret) {
+		if (ret == -EINVAL)
+			pr_err("fd %d of task %d: can't parse fanotify mark \"%.*s\"\n", p->fd,
+			       p->pid, (int)strcspn(line, "\n"), line);
+		protobuf_c_message_free_unpacked(&m->base, NULL);
+	}
+	return ret;
+}
+
+static int fanotify_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe)
+{
+	FanotifyFileEntry *e = malloc(sizeof(*e));
+	const char *line = strstr(p->fdinfo, "fanotify flags:");
+	int ret = 0;
+
+	(void)dc;
+	if (!e)
+		return -ENOMEM;
+	fanotify_file_entry__init(e);
+	fe->ffy = e;
+	e->id = fe->id;
+	e->flags = p->flags;
+	e->fown = p->fown;
+	if (!line || sscanf(line, "fanotify flags:%x event-flags:%x", &e->faflags,
+			    &e->evflags) != 2) {
+		pr_err("fd %d of task %d: no fanotify flags in its fdinfo\n", p->fd, p->pid);
+		return -EINVAL;
+	}
+	for (line = strstr(line, "\nfanotify "); line && !ret;
+	     line = strstr(line + 1, "\nfanotify "))
+		ret = parse_mark(p, line + 1, e);
+	pr_debug("fd %d: fanotify with %zu marks\n", p->fd, e->n_mark);
+	return ret;
+}
+
+static FownEntry *fanotify_fown(const FileEntry *fe)
+{
+	return fe->ffy ? fe->ffy->fown : NULL;
+}
+
+static int fanotify_check(const FileEntry *fe)
+{
+	const FanotifyFileEntry *e = fe->ffy;
+	size_t i;
+
+	if (!e || e->id != fe->id || !e->fown)
+		goto bad;
+	for (i = 0; i < e->n_mark; i++) {
+		const FanotifyMarkEntry *m = e->mark[i];
+
+		if ((m->type == MARK_TYPE__INODE && (!m->ie || !m->ie->f_handle)) ||
+		    (m->type == MARK_TYPE__MOUNT && !m->me) ||
+		    (m->type != MARK_TYPE__INODE && m->type != MARK_TYPE__MOUNT))
+			goto bad;
+	}
+	return 0;
+bad:
+	pr_err("files.img: file id %u has a bad fanotify entry\n", fe->id);
+	return -EINVAL;
+}
+
+/* The mount point of mount id, as criu sees it (mountinfo's fifth field). */
+static char *mount_path(uint32_t mnt_id)
+{
+	char line[4096], mnt[4096];
+	unsigned int id;
+	char *path = NULL;
+	FILE *f;
+
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f) {
+		pr_perror("Can't open /proc/self/mountinfo");
+		return NULL;
+	}
+	while (!path && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%u %*u %*s %*s %4095s", &id, mnt) == 2 && id == mnt_id)
+			path = strdup(mnt);
+	fclose(f);
+	if (!path)
+		pr_err("No mount with id %u for a fanotify mount mark\n", mnt_id);
+	return path;
+}
+
+static int mark_one(int gfd, unsigned int flags, uint64_t mask, int fd, const char *path)
+{
+	if (fanotify_mark(gfd, FAN_MARK_ADD | flags, mask, fd, path)) {
+		pr_perror("Can't add fanotify mark (flags %#x, mask %#" PRIx64 ") on %s", flags,
+			  mask, path ? path : "a file found by handle");
+		return -errno;
+	}
+	return 0;
+}
+
+/* The mask and the ignored mask, on an object named by fd (inode) or by path (mount). */
+static int restore_mark(int gfd, const FanotifyMarkEntry *m, int fd, const char *path)
+{
+	unsigned int flags = m->type == MARK_TYPE__MOUNT ? FAN_MARK_MOUNT : 0;
+	unsigned int ign = (m->mflags & FAN_MARK_IGNORE) ? FAN_MARK_IGNORE : FAN_MARK_IGNORED_MASK;
+	int ret = 0;
+
+	flags |= m->mflags & FAN_MARK_EVICTABLE;
+	if (m->mask)
+		ret = mark_one(gfd, flags, m->mask, fd, path);
+	if (!ret && m->ignored_mask)
+		ret = mark_one(gfd, flags | ign | (m->mflags & FAN_MARK_IGNORED_SURV_MODIFY),
+			       m->ignored_mask, fd, path);
+	return ret;
+}
+
+static int restore_marks(int gfd, const FanotifyFileEntry *e)
+{
+	size_t i;
+	int ret = 0;
+
+	/* fdinfo lists the newest mark first: add them oldest first to keep that order. */
+	for (i = e->n_mark; !ret && i-- > 0;) {
+		const FanotifyMarkEntry *m = e->mark[i];
+		char *path, link[32];
+		int fd;
+
+		if (m->type == MARK_TYPE__MOUNT) {
+			path = mount_path(m->me->mnt_id);
+			ret = path ? restore_mark(gfd, m, AT_FDCWD, path) : -ENOENT;
+			free(path);
+			continue;
+		}
+		fd = fsnotify_open_handle(m->s_dev, m->ie->f_handle);
+		if (fd < 0) {
+			errno = -fd;
+			pr_perror("Can't find the file (inode %" PRIu64 ") of a fanotify mark "
+				  "again; was it removed?", m->ie->i_ino);
+			return fd;
+		}
+		/* fanotify_mark() takes no O_PATH fd itself, but follows its /proc link. */
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		ret = restore_mark(gfd, m, AT_FDCWD, link);
+		close(fd);
+	}
+	return ret;
+}
+
+static int fanotify_open(struct rst_fds *rf, const FileEntry *fe)
+{
+	const FanotifyFileEntry *e = fe->ffy;
+	char what[32];
+	int gfd, ret;
+
+	(void)rf;
+	/* The group keeps FAN_CLOEXEC and FAN_NONBLOCK as given (fdinfo shows them). */
+	gfd = fanotify_init(e->faflags, e->evflags);
+	if (gfd < 0) {
+		pr_perror("Can't create a fanotify group (flags %#x, event flags %#x)", e->faflags,
+			  e->evflags);
+		return -errno;
+	}
+	snprintf(what, sizeof(what), "fanotify file id %u", fe->id);
+	ret = restore_marks(gfd, e) ?: rst_set_fl(gfd, e->flags, what);
+	if (ret) {
+		close(gfd);
+		return ret;
+	}
+	return gfd;
+}
+
+const struct fd_handler fanotify_handler = {
+	.type = FD_TYPES__FANOTIFY,
+	.name = "fanotify",
+	.match = fanotify_match,
+	.dump = fanotify_dump,
+	.check = fanotify_check,
+	.open = fanotify_open,
+	.fown = fanotify_fown,
+};

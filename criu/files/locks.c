@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * files/locks.c - file locks held by the dumped task. /proc/PID/fdinfo/N lists the locks
+ * that belong to that open file ("lock:" lines: flock, POSIX and OFD locks, leases); with
+ * --file-locks each becomes a FileLockEntry in filelocks.img, and restore takes it again on
+ * the same fd once every fd is in place. Without the option such a task is refused, with the
+ * words users know from CRIU.
+ *
+ * A POSIX lock belongs to the process: the kernel drops it when the process closes ANY fd of
+ * that file, so locks are taken last, after all fds of the task are installed.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "dump.h"
+#include "files.h"
+#include "image.h"
+#include "log.h"
+#include "restore-ctx.h"
+
+#include "file-lock.pb-c.h"
+
+/* FileLockEntry.flag, as CRIU writes it */
+#define FL_POSIX	1
+#define FL_FLOCK	2
+#define FL_OFD		4
+#define FL_LEASE	8
+
+/* FileLockEntry.type of a lease the kernel is breaking */
+#define LEASE_BREAKING	4
+
+struct lock_set {
+	FileLockEntry *e;
+	size_t nr, cap;
+};
+
+/* One "lock:" line of fdinfo into e; see lock_get_status() in the kernel's fs/locks.c. */
+static int parse_lock_line(const char *line, FileLockEntry *e)
+{
+	char kind[16], mode[16], type[16], end[32];
+	long long start;
+	int pid;
+
+	if (sscanf(line, " %*d: %15s %15s %15s %d %*s %lld %31s", kind, mode, type, &pid, &start,
+		   end) != 6)
+		return -EINVAL;
+	file_lock_entry__init(e);
+	if (!strcmp(kind, "POSIX"))
+		e->flag = FL_POSIX;
+	else if (!strcmp(kind, "FLOCK"))
+		e->flag = FL_FLOCK;
+	else if (!strcmp(kind, "OFDLCK"))
+		e->flag = FL_OFD;
+	else if (!strcmp(kind, "LEASE"))
+		e->flag = FL_LEASE;
+	else
+		return -EOPNOTSUPP;
+	if (!strcmp(type, "READ"))
+		e->type = F_RDLCK;
+	else if (!strcmp(type, "WRITE"))
+		e->type = F_WRLCK;
+	else
+		return -EOPNOTSUPP;
+	/* A lease being broken (or one we broke ourselves) is in flux: no stable state. */
+	if (e->flag == FL_LEASE && strcmp(mode, "ACTIVE"))
+		return -EOPNOTSUPP;
+	if (e->flag != FL_LEASE && strcmp(mode, "ADVISORY"))
+		return -EOPNOTSUPP;
+	e->start = start;
+	if (!strcmp(end, "EOF"))
+		e->len = 0;
+	else
+		e->len = strtoll(end, NULL, 10) - start + 1;
+	return 0;
+}
+
+static int lock_set_add(struct files_dump_state *fs, const FileLockEntry *e)
+{
+	struct lock_set *ls = fs->locks;
+
+	if (!ls) {
+		ls = calloc(1, sizeof(*ls));
+		if (!ls)
+			return -ENOMEM;
+		fs->locks = ls;
+	}
+	if (ls->nr == ls->cap) {
+		size_t cap = ls->cap ? ls->cap * 2 : 8;
+		FileLockEntry *n = realloc(ls->e, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		ls->e = n;
+		ls->cap = cap;
+	}
+	ls->e[ls->nr++] = *e;
+	return 0;
+}
+
+static int refuse_lock(const struct fd_parms *p, const char *line, int len, int err)
+{
+	if (err == -EOPNOTSUPP)
+		pr_err("fd %d of task %d (%s) holds a lock criu can't restore (lock:%.*s): "
+		       "only flock, POSIX, OFD locks and active leases are supported\n",
+		       p->fd, p->pid, p->link, len, line);
+	else
+		pr_err("Malformed lock line in /proc/%d/fdinfo/%d: lock:%.*s\n", p->pid, p->fd,
+		       len, line);
+	return err;
+}
+
+int dump_fd_locks(struct dump_ctx *dc, const struct fd_parms *p)
+{
+	const char *line = fdinfo_field(p->fdinfo, "lock");
+	FileLockEntry e;
+	int len, ret;
+
+	if (line && !dc->opts->file_locks) {
+		pr_info("fd %d of task %d holds a lock:%.*s\n", p->fd, p->pid,
+			(int)strcspn(line, "\n"), line);
+		pr_err("Some file locks are hold by dumping tasks! You can try --file-locks to "
+		       "dump them\n");
+		return -EOPNOTSUPP;
+	}
+	for (; line; line = fdinfo_field(line + len, "lock")) {
+		len = strcspn(line, "\n");
+		ret = parse_lock_line(line, &e);
+		if (ret)
+			return refuse_lock(p, line, len, ret);
+		e.pid = p->pid;
+		e.fd = p->fd;
+		pr_info("fd %d: lock flag %u type %u start %" PRId64 " len %" PRId64 "\n", p->fd,
+			e.flag, e.type, e.start, e.len);
+		ret = lock_set_add(dc->fstate, &e);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * Restore maps files through fds it closes afterwards, and a close drops the process's POSIX
+ * locks on that file: a POSIX lock on a file the task also maps can't come back yet.
+ */
+static int check_posix_mapped(const struct dump_tree *dt, const FileLockEntry *e)
+{
+	const struct dump_ctx *dc = NULL;
+	char path[64];
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < dt->nr_tasks; i++)
+		if (dt->tasks[i]->pid == (pid_t)e->pid)
+			dc = dt->tasks[i];
+	if (!dc)
+		return 0;	/* a lock of a task outside the tree: not ours to restore */
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", e->pid, e->fd);
+	if (stat(path, &st)) {
+		pr_perror("Can't stat fd %d of task %d, which holds a lock", e->fd, e->pid);
+		return -errno;
+	}
+	for (i = 0; i < dc->maps.nr; i++) {
+		const struct proc_vma *pv = &dc->maps.vmas[i];
+
+		if (pv->path && pv->ino == st.st_ino &&
+		    makedev(pv->dev_major, pv->dev_minor) == st.st_dev) {
+			pr_err("fd %d of task %d holds a POSIX lock on %s, which the task also maps "
+			       "at %llx: restoring both is not supported yet\n", e->fd, e->pid,
+			       pv->path, (unsigned long long)pv->start);
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
+}
+
+int write_file_locks(struct dump_tree *dt)
+{
+	struct lock_set *ls = dt->fstate.locks;
+	struct cr_img *img;
+	size_t i;
+	int ret = 0;
+
+	if (!ls || !ls->nr)
+		return 0;
+	for (i = 0; !ret && i < ls->nr; i++)
+		if (ls->e[i].flag == FL_POSIX)
+			ret = check_posix_mapped(dt, &ls->e[i]);
+	if (ret)
+		return ret;
+	img = open_image_at(dt->dfd, CR_FD_FILE_LOCKS, O_DUMP, 0);
+	if (!img)
+		return -EIO;
+	for (i = 0; !ret && i < ls->nr; i++)
+		ret = pb_write_one(img, &ls->e[i].base);
+	return close_image(img) ?: ret;
+}
+
+void file_locks_fini(struct files_dump_state *fs)
+{
+	if (fs->locks)
+		free(fs->locks->e);
+	free(fs->locks);
+	fs->locks = NULL;
+}
+
+/* ---- restore ---- */
+
+static int take_flock(const FileLockEntry *e)
+{
+	if (flock(e->fd, (e->type == F_WRLCK ? LOCK_EX : LOCK_SH) | LOCK_NB))
+		return -errno;
+	return 0;
+}
+
+/* POSIX and OFD locks: one fcntl with the saved range. */
+static int take_range_lock(const FileLockEntry *e, int cmd)
+{
+	struct flock fl = {
+		.l_type = e->type,
+		.l_whence = SEEK_SET,
+		.l_start = e->start,
+		.l_len = e->len,
+	};
+
+	if (fcntl(e->fd, cmd, &fl))
+		return -errno;
+	return 0;
+}
+
+static int take_lease(const FileLockEntry *e)
+{
+	if (fcntl(e->fd, F_SETLEASE, e->type))
+		return -errno;
+	return 0;
+}
+
+static int take_lock(const FileLockEntry *e)
+{
+	static const char *const names[] = { [FL_POSIX] = "POSIX lock", [FL_FLOCK] = "flock",
+					     [FL_OFD] = "OFD lock", [FL_LEASE] = "lease" };
+	int ret;
+
+	switch (e->flag) {
+	case FL_POSIX:
+		ret = take_range_lock(e, F_SETLK);
+		break;
+	case FL_FLOCK:
+		ret = take_flock(e);
+		break;
+	case FL_OFD:
+		ret = take_range_lock(e, F_OFD_SETLK);
+		break;
+	case FL_LEASE:
+		ret = take_lease(e);
+		break;
+	default:
+		pr_err("filelocks.img: lock on fd %d has unknown kind %u\n", e->fd, e->flag);
+		return -EINVAL;
+	}
+	if (ret) {
+		errno = -ret;
+		pr_perror("Can't take the %s (type %u, %" PRId64 "+%" PRId64 ") on fd %d back; "
+			  "does another process hold a conflicting one now?", names[e->flag],
+			  e->type, e->start, e->len, e->fd);
+	}
+	return ret;
+}
+
+static int check_lock_entry(const FileLockEntry *e, const struct rst_task *t)
+{
+	size_t i;
+
+	if (e->type & ~1u) {
+		pr_err("filelocks.img: lock on fd %d of task %d has type %u, which can't be "
+		       "restored (a lease being broken?)\n", e->fd, e->pid, e->type);
+		return -EOPNOTSUPP;
+	}
+	for (i = 0; i < t->nr_fds; i++)
+		if (t->fds[i]->fd == (uint32_t)e->fd)
+			return 0;
+	pr_err("filelocks.img: lock on fd %d of task %d, which has no such fd\n", e->fd, e->pid);
+	return -EINVAL;
+}
+
+int rst_restore_file_locks(const struct rst_ctx *ctx, const struct rst_task *t)
+{
+	FileLockEntry *e;
+	struct cr_img *img;
+	int ret, nr = 0;
+
+	img = open_image_optional(ctx->dfd, CR_FD_FILE_LOCKS, 0);
+	if (!img)
+		return errno == ENOENT ? 0 : -EIO;
+	while ((ret = pb_read_one_eof(img, &file_lock_entry__descriptor,
+				      (ProtobufCMessage **)&e)) > 0) {
+		ret = 0;
+		if (e->pid == t->pid) {
+			ret = check_lock_entry(e, t) ?: take_lock(e);
+			nr++;
+		}
+		protobuf_c_message_free_unpacked(&e->base, NULL);
+		if (ret)
+			break;
+	}
+	close_image(img);
+	if (!ret && nr)
+		pr_info("took %d file locks back\n", nr);
+	return ret;
+}

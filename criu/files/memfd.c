@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * files/memfd.c - memfds. The open file (memfd_file_entry in files.img: flags, position)
+ * points at its inode (memfd_inode_entry in memfd.img: name, size, seals), saved once
+ * however many open files share it. The content is kept as shared memory is: present
+ * pages listed in pagemap-shmem-SHMID.img, their bytes in pages-ID.img, holes left out.
+ * Restore makes the memfd once, refills it, seals it, and opens it again for any other
+ * open file of the same inode (through /proc/self/fd, which gives a new open file).
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dump.h"
+#include "files.h"
+#include "image.h"
+#include "log.h"
+#include "restore-ctx.h"
+
+#include "memfd.pb-c.h"
+#include "pagemap.pb-c.h"
+
+#define MEMFD_PAGE	4096ULL
+#define PE_PRESENT	(1u << 2)
+/* pages-N.img ids of memfd contents: clear of the ids tasks' own pages use */
+#define MEMFD_PAGES_ID_BASE 0x10000
+
+struct memfd_seen {
+	dev_t dev;
+	ino_t ino;
+	uint32_t inode_id;
+};
+
+struct memfd_made {
+	uint32_t inode_id;
+	int fd;			/* held, O_RDWR */
+	bool given;
+};
+
+static bool memfd_match(const struct fd_parms *p)
+{
+	return S_ISREG(p->st.st_mode) && !strncmp(p->link, "/memfd:", 7) &&
+	       p->st.st_nlink == 0 && !(p->flags & O_PATH);
+}
+
+/* One pagemap entry and its bytes per data extent, rounded out to whole pages. */
+static int write_content(struct cr_img *pm, struct cr_img *pages, int fd, uint64_t size)
+{
+	char *buf = malloc(MEMFD_PAGE);
+	off_t data, hole = 0;
+	int ret = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	while (!ret && (uint64_t)hole < size && (data = lseek(fd, hole, SEEK_DATA)) >= 0) {
+		PagemapEntry pe = PAGEMAP_ENTRY__INIT;
+		uint64_t off;
+
+		data &= ~(MEMFD_PAGE - 1);
+		hole = lseek(fd, data, SEEK_HOLE);
+		hole = (hole + MEMFD_PAGE - 1) & ~(MEMFD_PAGE - 1);
+		pe.vaddr = data;
+		pe.nr_pages = (hole - data) / MEMFD_PAGE;
+		pe.has_flags = 1;
+		pe.flags = PE_PRESENT;
+		ret = pb_write_one(pm, &pe.base);
+		for (off = data; !ret && off < (uint64_t)hole; off += MEMFD_PAGE) {
+			memset(buf, 0, MEMFD_PAGE);
+			if (pread(fd, buf, MEMFD_PAGE, off) < 0) {
+				pr_perror("Can't read a memfd at %" PRIu64, off);
+				ret = -EIO;
+			}
+			ret = ret ?: img_write_buf(pages, buf, MEMFD_PAGE);
+		}
+	}
+	free(buf);
+	return ret;
+}
+
+int shmem_dump_content(struct dump_ctx *dc, int fd, uint32_t shmid, uint64_t size)
+{
+	PagemapHead head = PAGEMAP_HEAD__INIT;
+	struct cr_img *pm, *pages;
+	int ret;
+
+	head.pages_id = MEMFD_PAGES_ID_BASE + shmid;
+	pm = open_image_at(dc->dfd, CR_FD_SHMEM_PAGEMAP, O_DUMP, shmid);
+	pages = open_image_at(dc->dfd, CR_FD_PAGES, O_DUMP, head.pages_id);
+	ret = (pm && pages) ? pb_write_one(pm, &head.base) : -EIO;
+	ret = ret ?: write_content(pm, pages, fd, size);
+	if (pages)
+		ret = close_image(pages) ?: ret;
+	if (pm)
+		ret = close_image(pm) ?: ret;
+	return ret;
+}
+
+/* src: a /proc link to read a mapped memfd through, or NULL for the fd in p */
+static int write_inode(struct dump_ctx *dc, const struct fd_parms *p, const char *src,
+		       uint32_t inode_id)
+{
+	MemfdInodeEntry ie = MEMFD_INODE_ENTRY__INIT;
+	struct files_dump_state *fs = dc->fstate;
+	char *name = link_path(p->link + 7);
+	int fd, seals, ret;
+
+	fd = src ? open(src, O_RDONLY | O_CLOEXEC) : open_proc_fd(p, O_RDONLY);
+	if (src && fd < 0) {
+		fd = -errno;
+		pr_perror("Can't open the memfd behind %s", src);
+	}
+	if (fd < 0 || !name) {
+		free(name);
+		return fd < 0 ? fd : -ENOMEM;
+	}
+	seals = fcntl(fd, F_GET_SEALS);
+	ie.name = name;
+	ie.uid = p->st.st_uid;
+	ie.gid = p->st.st_gid;
+	ie.size = p->st.st_size;
+	ie.shmid = inode_id;
+	ie.seals = seals < 0 ? 0 : seals;
+	ie.inode_id = inode_id;
+	ret = shmem_dump_content(dc, fd, inode_id, ie.size);
+	close(fd);
+	if (!ret && !fs->memfd_inodes) {
+		fs->memfd_inodes = open_image_at(dc->dfd, CR_FD_MEMFD_INODE, O_DUMP, 0);
+		if (!fs->memfd_inodes)
+			ret = -EIO;
+	}
+	ret = ret ?: pb_write_one(fs->memfd_inodes, &ie.base);
+	free(name);
+	return ret;
+}
+
+static int memfd_inode_id(struct dump_ctx *dc, const struct fd_parms *p, const char *src,
+			  uint32_t *id)
+{
+	struct files_dump_state *fs = dc->fstate;
+	struct memfd_seen *n;
+	size_t i;
+
+	for (i = 0; i < fs->nr_memfds; i++) {
+		if (fs->memfds[i].dev == p->st.st_dev && fs->memfds[i].ino == p->st.st_ino) {
+			*id = fs->memfds[i].inode_id;
+			return 0;
+		}
+	}
+	n = realloc(fs->memfds, (fs->nr_memfds + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	fs->memfds = n;
+	*id = ++fs->next_shmid;
+	n[fs->nr_memfds++] = (struct memfd_seen){ p->st.st_dev, p->st.st_ino, *id };
+	return write_inode(dc, p, src, *id);
+}
+
+static int dump_memfd_entry(struct dump_ctx *dc, const struct fd_parms *p, const char *src,
+			    FileEntry *fe)
+{
+	MemfdFileEntry *m = malloc(sizeof(*m));
+
+	if (!m)
+		return -ENOMEM;
+	memfd_file_entry__init(m);
+	fe->memfd = m;
+	m->fown = p->fown;
+	m->id = fe->id;
+	m->flags = p->flags;
+	m->pos = p->pos;
+	return memfd_inode_id(dc, p, src, &m->inode_id);
+}
+
+static int memfd_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe)
+{
+	return dump_memfd_entry(dc, p, NULL, fe);
+}
+
+int dump_memfd_mapping(struct dump_ctx *dc, const char *src, const char *path,
+		       const struct stat *st, uint32_t flags, uint32_t *file_id)
+{
+	struct fd_parms p = { .pid = dc->pid, .fd = -1, .link = path, .st = *st, .flags = flags };
+	FileEntry *fe = files_new(dc->files, FD_TYPES__MEMFD);
+
+	if (!fe)
+		return -ENOMEM;
+	p.fown = calloc(1, sizeof(*p.fown));
+	if (!p.fown)
+		return -ENOMEM;
+	fown_entry__init(p.fown);
+	*file_id = fe->id;
+	return dump_memfd_entry(dc, &p, src, fe);
+}
+
+static FownEntry *memfd_fown(const FileEntry *fe)
+{
+	return fe->memfd ? fe->memfd->fown : NULL;
+}
+
+/* ---- restore ---- */
+
+static int memfd_check(const FileEntry *fe)
+{
+	if (!fe->memfd || fe->memfd->id != fe->id) {
+		pr_err("files.img: file id %u has a bad memfd entry\n", fe->id);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int find_inode(struct rst_fds *rf, uint32_t inode_id, MemfdInodeEntry **out)
+{
+	struct cr_img *img = open_image_at(rst_images_dfd(rf), CR_FD_MEMFD_INODE, O_RSTR, 0);
+	MemfdInodeEntry *ie;
+	int ret;
+
+	if (!img)
+		return -EIO;
+	while ((ret = pb_read_one_eof(img, &memfd_inode_entry__descriptor,
+				      (ProtobufCMessage **)&ie)) > 0) {
+		if (ie->inode_id == inode_id) {
+			*out = ie;
+			break;
+		}
+		protobuf_c_message_free_unpacked(&ie->base, NULL);
+	}
+	close_image(img);
+	if (ret == 0)
+		pr_err("memfd.img: no memfd inode %u\n", inode_id);
+	return ret > 0 ? 0 : (ret ?: -ENOENT);
+}
+
+static int fill_pages(struct cr_img *pm, struct cr_img *pages, int fd, uint64_t size)
+{
+	char *buf = malloc(MEMFD_PAGE);
+	PagemapEntry *pe;
+	int ret;
+
+	if (!buf)
+		return -ENOMEM;
+	while ((ret = pb_read_one_eof(pm, &pagemap_entry__descriptor,
+				      (ProtobufCMessage **)&pe)) > 0) {
+		uint64_t off = pe->vaddr, end = pe->vaddr + pe->nr_pages * MEMFD_PAGE;
+
+		protobuf_c_message_free_unpacked(&pe->base, NULL);
+		for (ret = 0; !ret && off < end; off += MEMFD_PAGE) {
+			uint64_t len = off + MEMFD_PAGE > size ? size - off : MEMFD_PAGE;
+
+			ret = img_read_buf(pages, buf, MEMFD_PAGE);
+			if (!ret && off < size && pwrite(fd, buf, len, off) != (ssize_t)len) {
+				pr_perror("Can't refill a memfd at %" PRIu64, off);
+				ret = -EIO;
+			}
+		}
+		if (ret)
+			break;
+	}
+	free(buf);
+	return ret;
+}
+
+int shmem_fill(int dfd, int fd, uint32_t shmid, uint64_t size)
+{
+	PagemapHead *head = NULL;
+	struct cr_img *pm, *pages = NULL;
+	int ret;
+
+	pm = open_image_at(dfd, CR_FD_SHMEM_PAGEMAP, O_RSTR, shmid);
+	if (!pm)
+		return -EIO;
+	ret = pb_read_one(pm, &pagemap_head__descriptor, (ProtobufCMessage **)&head);
+	if (!ret) {
+		pages = open_image_at(dfd, CR_FD_PAGES, O_RSTR, head->pages_id);
+		ret = pages ? fill_pages(pm, pages, fd, size) : -EIO;
+	}
+	if (head)
+		protobuf_c_message_free_unpacked(&head->base, NULL);
+	close_image(pages);
+	close_image(pm);
+	return ret;
+}
+
+static int refill_memfd(struct rst_fds *rf, int fd, const MemfdInodeEntry *ie)
+{
+	return shmem_fill(rst_images_dfd(rf), fd, ie->shmid, ie->size);
+}
+
+static int make_memfd(struct rst_fds *rf, uint32_t inode_id, struct memfd_made *mm)
+{
+	MemfdInodeEntry *ie = NULL;
+	int fd, ret;
+
+	ret = find_inode(rf, inode_id, &ie);
+	if (ret)
+		return ret;
+	fd = memfd_create(ie->name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0) {
+		ret = -errno;
+		pr_perror("Can't create memfd %s", ie->name);
+		goto out_free;
+	}
+	if (ftruncate(fd, ie->size) || fchown(fd, ie->uid, ie->gid)) {
+		ret = -errno;
+		pr_perror("Can't size memfd %s to %" PRIu64, ie->name, ie->size);
+	}
+	ret = ret ?: refill_memfd(rf, fd, ie);
+	if (!ret && ie->seals && fcntl(fd, F_ADD_SEALS, ie->seals)) {
+		ret = -errno;
+		pr_perror("Can't seal memfd %s with %#x", ie->name, ie->seals);
+	}
+	mm->inode_id = inode_id;
+	mm->given = false;
+	mm->fd = rst_hold_fd(rf, fd);
+	if (mm->fd < 0)
+		ret = ret ?: mm->fd;
+out_free:
+	protobuf_c_message_free_unpacked(&ie->base, NULL);
+	return ret;
+}
+
+static struct memfd_made *get_memfd(struct rst_fds *rf, uint32_t inode_id, int *err)
+{
+	struct memfd_made *n;
+	size_t i;
+
+	for (i = 0; i < rf->nr_memfds; i++)
+		if (rf->memfds[i].inode_id == inode_id)
+			return &rf->memfds[i];
+	n = realloc(rf->memfds, (rf->nr_memfds + 1) * sizeof(*n));
+	if (!n) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	rf->memfds = n;
+	n += rf->nr_memfds++;
+	n->fd = -1;
+	*err = make_memfd(rf, inode_id, n);
+	return *err ? NULL : n;
+}
+
+static int memfd_open(struct rst_fds *rf, const FileEntry *fe)
+{
+	const MemfdFileEntry *m = fe->memfd;
+	struct memfd_made *mm;
+	char path[32];
+	int fd, err = 0;
+
+	mm = get_memfd(rf, m->inode_id, &err);
+	if (!mm)
+		return err;
+	if (!mm->given && (m->flags & O_ACCMODE) == O_RDWR) {
+		mm->given = true;
+		fd = fcntl(mm->fd, F_DUPFD_CLOEXEC, 0);
+	} else {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", mm->fd);
+		fd = open(path, (m->flags & O_ACCMODE) | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		pr_perror("Can't open memfd file id %u", fe->id);
+		return -errno;
+	}
+	if (rst_set_fl(fd, m->flags, "memfd") ||
+	    (m->pos && lseek(fd, m->pos, SEEK_SET) != (off_t)m->pos)) {
+		pr_err("Can't set the flags or position of memfd file id %u\n", fe->id);
+		close(fd);
+		return -EIO;
+	}
+	return fd;
+}
+
+static void memfd_rst_fini(struct rst_fds *rf, bool failed)
+{
+	size_t i;
+
+	for (i = 0; i < rf->nr_memfds; i++)
+		if (rf->memfds[i].fd >= 0)
+			close(rf->memfds[i].fd);
+	free(rf->memfds);
+	rf->memfds = NULL;
+	rf->nr_memfds = 0;
+}
+
+const struct fd_handler memfd_handler = {
+	.type = FD_TYPES__MEMFD,
+	.name = "memfd",
+	.match = memfd_match,
+	.dump = memfd_dump,
+	.check = memfd_check,
+	.open = memfd_open,
+	.fown = memfd_fown,
+	.rst_fini = memfd_rst_fini,
+};
+
+/* ---- restore of memfd mappings: one memfd per inode in the task, fds and VMAs alike ---- */
+
+struct memfd_map {
+	uint32_t inode_id;
+	int fd;			/* O_RDWR, held until the VMAs are mapped */
+};
+
+static struct memfd_map *memfd_maps;
+static size_t nr_memfd_maps;
+
+/* An fd the task has on the same memfd inode (restored before its memory), or -1. */
+static int task_memfd_fd(const struct rst_ctx *ctx, uint32_t inode_id)
+{
+	pid_t me = getpid();
+	size_t i, j;
+
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		const struct rst_task *t = &ctx->tasks[i];
+
+		for (j = 0; t->pid == me && j < t->nr_fds; j++) {
+			const FileEntry *fe = rst_find_file(ctx, t->fds[j]->id);
+
+			if (fe && fe->type == FD_TYPES__MEMFD && fe->memfd->inode_id == inode_id)
+				return t->fds[j]->fd;
+		}
+	}
+	return -1;
+}
+
+/* The memfd made anew, with its content and seals, held for the other VMAs of it. */
+static int make_mapped_memfd(const struct rst_ctx *ctx, const FileEntry *fe)
+{
+	struct rst_fds rf = { .ctx = ctx };
+	struct memfd_map *n;
+	struct memfd_made *mm;
+	int fd, err = 0;
+
+	mm = get_memfd(&rf, fe->memfd->inode_id, &err);
+	fd = mm ? fcntl(mm->fd, F_DUPFD_CLOEXEC, 0) : err;
+	if (mm && fd < 0)
+		fd = -errno;
+	memfd_rst_fini(&rf, fd < 0);
+	n = fd < 0 ? NULL : realloc(memfd_maps, (nr_memfd_maps + 1) * sizeof(*n));
+	if (fd >= 0 && !n) {
+		close(fd);
+		return -ENOMEM;
+	}
+	if (n) {
+		memfd_maps = n;
+		memfd_maps[nr_memfd_maps++] = (struct memfd_map){ fe->memfd->inode_id, fd };
+	}
+	return fd;
+}
+
+int rst_open_memfd_mapping(const struct rst_ctx *ctx, const FileEntry *fe, int flags,
+			   const char *what)
+{
+	char path[32];
+	int src = -1, fd;
+	size_t i;
+
+	for (i = 0; i < nr_memfd_maps && src < 0; i++)
+		if (memfd_maps[i].inode_id == fe->memfd->inode_id)
+			src = memfd_maps[i].fd;
+	if (src < 0)
+		src = task_memfd_fd(ctx, fe->memfd->inode_id);
+	if (src < 0)
+		src = make_mapped_memfd(ctx, fe);
+	if (src < 0)
+		return src;
+	/* a new open file of the same memfd, with the access the mapping needs */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", src);
+	fd = open(path, (flags & O_ACCMODE) | O_CLOEXEC);
+	if (fd < 0) {
+		pr_perror("%s: can't open memfd file id %u again", what, fe->id);
+		return -errno;
+	}
+	return fd;
+}
+
+void rst_memfd_maps_fini(void)
+{
+	size_t i;
+
+	for (i = 0; i < nr_memfd_maps; i++)
+		close(memfd_maps[i].fd);
+	free(memfd_maps);
+	memfd_maps = NULL;
+	nr_memfd_maps = 0;
+}

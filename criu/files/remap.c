@@ -1,0 +1,667 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * files/remap.c - files that are open (or mapped, or the cwd) but no longer have their path.
+ *
+ * A deleted file, directory or FIFO is a "ghost": ghost-file-ID.img keeps its mode, owner,
+ * times and, for a regular file, its content (holes kept, up to --ghost-limit). A regular
+ * file unlinked from this path but still linked elsewhere is saved with --link-remap: dump
+ * makes a hard link "link_remap.N" next to the old path and records it. remap-fpath.img maps
+ * the open file's id to the ghost or the link (CRIU's REMAP_TYPE__GHOST / __LINKED).
+ *
+ * Restore makes the path exist again (creates the ghost, or links the link_remap file back to
+ * the old name), lets every fd open it, then removes it: the files are deleted again, as at
+ * dump. A failed restore removes what it made; a successful one removes the link_remap files.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dump.h"
+#include "files.h"
+#include "image.h"
+#include "log.h"
+#include "restore-ctx.h"
+
+#include "ghost-file.pb-c.h"
+#include "remap-file-path.pb-c.h"
+
+#define GHOST_BUF (64u << 10)
+
+/* An inode saved once (ghost id or link_remap file id), whatever number of files use it. */
+struct remap_seen {
+	dev_t dev;
+	ino_t ino;
+	uint32_t id;
+	char *link;		/* link_remap path made at dump, removed if the dump fails */
+};
+
+struct remap_dump {
+	struct remap_seen *seen;
+	size_t nr;
+	uint32_t next_ghost_id;
+	uint32_t next_link;
+	struct cr_img *img;	/* remap-fpath.img, opened on the first remap */
+};
+
+static struct remap_dump *remap_state(struct files_dump_state *fs)
+{
+	if (!fs->remap)
+		fs->remap = calloc(1, sizeof(*fs->remap));
+	if (!fs->remap)
+		pr_err("Out of memory for the deleted files\n");
+	return fs->remap;
+}
+
+static const struct remap_seen *find_seen(const struct remap_dump *rd, const struct stat *st,
+					  bool link)
+{
+	size_t i;
+
+	for (i = 0; i < rd->nr; i++)
+		if (rd->seen[i].dev == st->st_dev && rd->seen[i].ino == st->st_ino &&
+		    !rd->seen[i].link == !link)
+			return &rd->seen[i];
+	return NULL;
+}
+
+static int add_seen(struct remap_dump *rd, const struct stat *st, uint32_t id, char *link)
+{
+	struct remap_seen *n = realloc(rd->seen, (rd->nr + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	rd->seen = n;
+	n[rd->nr++] = (struct remap_seen){ st->st_dev, st->st_ino, id, link };
+	return 0;
+}
+
+/* Copy [off, off + len) of fd into the image. */
+static int copy_chunk(struct cr_img *img, int fd, uint64_t off, uint64_t len, char *buf)
+{
+	while (len) {
+		ssize_t n = pread(fd, buf, len < GHOST_BUF ? len : GHOST_BUF, off);
+
+		if (n <= 0) {
+			pr_perror("Can't read a deleted file's content at %" PRIu64, off);
+			return -EIO;
+		}
+		if (img_write_buf(img, buf, n))
+			return -EIO;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Every data extent as a (chunk entry, bytes) pair: holes stay holes at restore. */
+static int write_ghost_chunks(struct cr_img *img, int fd, uint64_t size)
+{
+	char *buf = malloc(GHOST_BUF);
+	off_t data, hole = 0;
+	int ret = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	while (!ret && (uint64_t)hole < size) {
+		GhostChunkEntry ce = GHOST_CHUNK_ENTRY__INIT;
+
+		data = lseek(fd, hole, SEEK_DATA);
+		if (data < 0)
+			break;		/* ENXIO: only a hole is left */
+		hole = lseek(fd, data, SEEK_HOLE);
+		if (hole < 0) {
+			ret = -errno;
+			pr_perror("Can't find the holes of a deleted file");
+			break;
+		}
+		ce.off = data;
+		ce.len = hole - data;
+		ret = pb_write_one(img, &ce.base);
+		ret = ret ?: copy_chunk(img, fd, data, ce.len, buf);
+	}
+	free(buf);
+	return ret;
+}
+
+/* The content of a regular file comes through src (a /proc link); others have none. */
+static int write_ghost_image(struct dump_ctx *dc, const char *src, const struct stat *st,
+			     uint32_t gid)
+{
+	GhostFileEntry ge = GHOST_FILE_ENTRY__INIT;
+	Timeval atim = TIMEVAL__INIT, mtim = TIMEVAL__INIT;
+	struct cr_img *img;
+	int fd = -1, ret;
+
+	if (S_ISREG(st->st_mode)) {
+		fd = open(src, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			pr_perror("Can't open the deleted file behind %s", src);
+			return -errno;
+		}
+		ge.has_chunks = ge.has_size = 1;
+		ge.chunks = true;
+		ge.size = st->st_size;
+	}
+	ge.uid = st->st_uid;
+	ge.gid = st->st_gid;
+	ge.mode = st->st_mode;
+	ge.has_dev = ge.has_ino = 1;
+	ge.dev = st->st_dev;
+	ge.ino = st->st_ino;
+	atim.tv_sec = st->st_atim.tv_sec;
+	atim.tv_usec = st->st_atim.tv_nsec / 1000;
+	mtim.tv_sec = st->st_mtim.tv_sec;
+	mtim.tv_usec = st->st_mtim.tv_nsec / 1000;
+	ge.atim = &atim;
+	ge.mtim = &mtim;
+
+	img = open_image_at(dc->dfd, CR_FD_GHOST_FILE, O_DUMP, gid);
+	ret = img ? pb_write_one(img, &ge.base) : -EIO;
+	if (!ret && fd >= 0)
+		ret = write_ghost_chunks(img, fd, ge.size);
+	if (fd >= 0)
+		close(fd);
+	return img ? (close_image(img) ?: ret) : ret;
+}
+
+static int write_remap(struct dump_ctx *dc, uint32_t orig_id, uint32_t remap_id, RemapType type)
+{
+	RemapFilePathEntry rpe = REMAP_FILE_PATH_ENTRY__INIT;
+	struct remap_dump *rd = dc->fstate->remap;
+
+	if (!rd->img) {
+		rd->img = open_image_at(dc->dfd, CR_FD_REMAP_FPATH, O_DUMP, 0);
+		if (!rd->img)
+			return -EIO;
+	}
+	rpe.orig_id = orig_id;
+	rpe.remap_id = remap_id;
+	rpe.has_remap_type = 1;
+	rpe.remap_type = type;
+	return pb_write_one(rd->img, &rpe.base);
+}
+
+int dump_ghost_file(struct dump_ctx *dc, const char *src, const struct stat *st,
+		    const char *path, uint32_t file_id)
+{
+	struct remap_dump *rd = remap_state(dc->fstate);
+	const struct remap_seen *s;
+	uint32_t gid;
+	int ret;
+
+	if (!rd)
+		return -ENOMEM;
+	s = find_seen(rd, st, false);
+	if (s) {
+		gid = s->id;
+	} else {
+		if (S_ISREG(st->st_mode) && (uint64_t)st->st_size > dc->opts->ghost_limit) {
+			pr_err("Can't dump ghost file %s of %" PRIu64 " size, increase limit\n",
+			       path, (uint64_t)st->st_size);
+			return -EFBIG;
+		}
+		gid = ++rd->next_ghost_id;
+		ret = write_ghost_image(dc, src, st, gid);
+		ret = ret ?: add_seen(rd, st, gid, NULL);
+		if (ret)
+			return ret;
+	}
+	pr_info("deleted %s (mode %o) saved as ghost %u\n", path, st->st_mode, gid);
+	return write_remap(dc, file_id, gid, REMAP_TYPE__GHOST);
+}
+
+/* A new hard link next to path, to the file the task has open. */
+static char *make_link_remap(struct remap_dump *rd, const struct fd_parms *p, const char *path)
+{
+	char src[64], *dir = strdup(path), *name = malloc(PATH_MAX);
+
+	if (!dir || !name)
+		goto out_free;
+	snprintf(src, sizeof(src), "/proc/%d/fd/%d", p->pid, p->fd);
+	for (;;) {
+		snprintf(name, PATH_MAX, "%s/link_remap.%u", dirname(dir), ++rd->next_link);
+		if (!linkat(AT_FDCWD, src, AT_FDCWD, name, AT_SYMLINK_FOLLOW))
+			break;
+		if (errno != EEXIST) {
+			pr_perror("Can't link the unlinked file %s back as %s", p->link, name);
+			goto out_free;
+		}
+		strcpy(dir, path);	/* dirname() may have cut it */
+	}
+	free(dir);
+	return name;
+out_free:
+	free(dir);
+	free(name);
+	return NULL;
+}
+
+int dump_link_remap(struct dump_ctx *dc, const struct fd_parms *p, const char *path,
+		    uint32_t file_id)
+{
+	struct remap_dump *rd;
+	const struct remap_seen *s;
+	uint32_t rid;
+	char *link;
+	int ret;
+
+	if (!dc->opts->link_remap) {
+		pr_err("fd %d of task %d is %s: the file was unlinked from this path but has %lu "
+		       "other hard link(s); dump it with --link-remap\n", p->fd, p->pid, p->link,
+		       (unsigned long)p->st.st_nlink);
+		return -EOPNOTSUPP;
+	}
+	rd = remap_state(dc->fstate);
+	if (!rd)
+		return -ENOMEM;
+	s = find_seen(rd, &p->st, true);
+	if (s)
+		return write_remap(dc, file_id, s->id, REMAP_TYPE__LINKED);
+	link = make_link_remap(rd, p, path);
+	if (!link)
+		return -EIO;
+	ret = add_seen(rd, &p->st, 0, link);
+	if (ret) {
+		unlink(link);
+		free(link);
+		return ret;
+	}
+	ret = files_add(dc->files, link, O_RDONLY, 0, &p->st, &rid);
+	if (ret)
+		return ret;
+	rd->seen[rd->nr - 1].id = rid;
+	pr_info("fd %d: unlinked file %s saved as the link %s\n", p->fd, p->link, link);
+	return write_remap(dc, file_id, rid, REMAP_TYPE__LINKED);
+}
+
+void remap_dump_fini(struct files_dump_state *fs, bool failed)
+{
+	struct remap_dump *rd = fs->remap;
+	size_t i;
+
+	if (!rd)
+		return;
+	for (i = 0; i < rd->nr; i++) {
+		if (failed && rd->seen[i].link && unlink(rd->seen[i].link))
+			pr_perror("Can't remove %s, made for the failed dump", rd->seen[i].link);
+		free(rd->seen[i].link);
+	}
+	if (rd->img)
+		close_image(rd->img);
+	free(rd->seen);
+	free(rd);
+	fs->remap = NULL;
+}
+
+/* ---- restore ---- */
+
+struct remap_ent {
+	uint32_t orig_id;
+	uint32_t remap_id;
+	RemapType type;
+	bool made;		/* the path exists again (ghost made or link back) */
+	bool removed;		/* ... and is gone again */
+	bool is_dir;
+	const char *path;	/* the old path, from files.img */
+	const char *link;	/* LINKED: the link_remap file */
+};
+
+static int add_remap(struct rst_fds *rf, const RemapFilePathEntry *e)
+{
+	struct remap_ent *n;
+	const RegFileEntry *lr = NULL;
+
+	if (!e->has_remap_type || e->remap_type == REMAP_TYPE__LINKED) {
+		lr = rst_find_reg(rf->ctx, e->remap_id);
+		if (!lr) {
+			pr_err("remap-fpath.img: the link of file id %u (file id %u) is not in "
+			       "files.img\n", e->orig_id, e->remap_id);
+			return -EINVAL;
+		}
+	} else if (e->remap_type != REMAP_TYPE__GHOST) {
+		pr_err("remap-fpath.img: remap type %d is not supported\n", e->remap_type);
+		return -EOPNOTSUPP;
+	}
+	n = realloc(rf->remaps, (rf->nr_remaps + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	rf->remaps = n;
+	n[rf->nr_remaps++] = (struct remap_ent){
+		.orig_id = e->orig_id,
+		.remap_id = e->remap_id,
+		.type = lr ? REMAP_TYPE__LINKED : REMAP_TYPE__GHOST,
+		.link = lr ? lr->name : NULL,
+	};
+	return 0;
+}
+
+static int read_remaps(struct rst_fds *rf)
+{
+	RemapFilePathEntry *e;
+	struct cr_img *img;
+	int ret;
+
+	rf->remaps_read = true;
+	img = open_image_optional(rst_images_dfd(rf), CR_FD_REMAP_FPATH, 0);
+	if (!img)
+		return errno == ENOENT ? 0 : -EIO;
+	while ((ret = pb_read_one_eof(img, &remap_file_path_entry__descriptor,
+				      (ProtobufCMessage **)&e)) > 0) {
+		ret = add_remap(rf, e);
+		protobuf_c_message_free_unpacked(&e->base, NULL);
+		if (ret)
+			break;
+	}
+	close_image(img);
+	return ret;
+}
+
+static struct remap_ent *find_remap(struct rst_fds *rf, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < rf->nr_remaps; i++)
+		if (rf->remaps[i].orig_id == id)
+			return &rf->remaps[i];
+	return NULL;
+}
+
+/* Another file of the same ghost or link made the path already: share its state. */
+static struct remap_ent *remap_twin(struct rst_fds *rf, const struct remap_ent *r)
+{
+	size_t i;
+
+	for (i = 0; i < rf->nr_remaps; i++)
+		if (rf->remaps[i].remap_id == r->remap_id && rf->remaps[i].type == r->type &&
+		    rf->remaps[i].made && !rf->remaps[i].removed)
+			return &rf->remaps[i];
+	return NULL;
+}
+
+static int fill_ghost(struct cr_img *img, int fd, const GhostFileEntry *ge)
+{
+	GhostChunkEntry *ce;
+	char *buf = malloc(GHOST_BUF);
+	int ret;
+
+	if (!buf)
+		return -ENOMEM;
+	while ((ret = pb_read_one_eof(img, &ghost_chunk_entry__descriptor,
+				      (ProtobufCMessage **)&ce)) > 0) {
+		uint64_t off = ce->off, left = ce->len;
+
+		protobuf_c_message_free_unpacked(&ce->base, NULL);
+		ret = 0;
+		while (!ret && left) {
+			size_t n = left < GHOST_BUF ? left : GHOST_BUF;
+
+			ret = img_read_buf(img, buf, n);
+			if (!ret && pwrite(fd, buf, n, off) != (ssize_t)n) {
+				pr_perror("Can't write a ghost file's content");
+				ret = -EIO;
+			}
+			off += n;
+			left -= n;
+		}
+		if (ret)
+			break;
+	}
+	free(buf);
+	if (!ret && ftruncate(fd, ge->size)) {
+		pr_perror("Can't set a ghost file's size");
+		ret = -errno;
+	}
+	return ret;
+}
+
+/* Owner, mode and times, by path: a FIFO can't be opened without a peer. */
+static int set_ghost_attrs(const char *path, const GhostFileEntry *ge)
+{
+	struct timespec ts[2] = { { 0, UTIME_OMIT }, { 0, UTIME_OMIT } };
+
+	if (lchown(path, ge->uid, ge->gid) || chmod(path, ge->mode & 07777)) {
+		pr_perror("Can't set the owner or mode of the ghost %s", path);
+		return -errno;
+	}
+	if (ge->atim)
+		ts[0] = (struct timespec){ ge->atim->tv_sec, ge->atim->tv_usec * 1000 };
+	if (ge->mtim)
+		ts[1] = (struct timespec){ ge->mtim->tv_sec, ge->mtim->tv_usec * 1000 };
+	if (utimensat(AT_FDCWD, path, ts, 0)) {
+		pr_perror("Can't set the times of the ghost %s", path);
+		return -errno;
+	}
+	return 0;
+}
+
+/* The deleted object comes back at its old path: a file with its content, a dir, a FIFO. */
+static int create_ghost(struct cr_img *img, const GhostFileEntry *ge, const char *path)
+{
+	int fd, ret = 0;
+
+	if (S_ISDIR(ge->mode)) {
+		if (mkdir(path, 0700))
+			goto out_err;
+		return 0;
+	}
+	if (S_ISFIFO(ge->mode)) {
+		if (mknod(path, S_IFIFO | 0600, 0))
+			goto out_err;
+		return 0;
+	}
+	if (!S_ISREG(ge->mode) || !ge->chunks) {
+		pr_err("%s: only regular files saved in chunks, directories and FIFOs can be "
+		       "ghosts (mode %o)\n", img_path(img), ge->mode);
+		return -EOPNOTSUPP;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		goto out_err;
+	ret = fill_ghost(img, fd, ge);
+	close(fd);
+	if (ret)
+		unlink(path);
+	return ret;
+out_err:
+	ret = -errno;
+	pr_perror("Can't recreate the deleted %s (does something exist there now?)", path);
+	return ret;
+}
+
+static int make_ghost(struct rst_fds *rf, struct remap_ent *r)
+{
+	GhostFileEntry *ge = NULL;
+	struct cr_img *img;
+	int ret;
+
+	img = open_image_at(rst_images_dfd(rf), CR_FD_GHOST_FILE, O_RSTR, r->remap_id);
+	if (!img)
+		return -EIO;
+	ret = pb_read_one(img, &ghost_file_entry__descriptor, (ProtobufCMessage **)&ge);
+	ret = ret ?: create_ghost(img, ge, r->path);
+	if (!ret) {
+		r->is_dir = S_ISDIR(ge->mode);
+		ret = set_ghost_attrs(r->path, ge);
+		if (ret)
+			r->is_dir ? rmdir(r->path) : unlink(r->path);
+	}
+	if (ge)
+		protobuf_c_message_free_unpacked(&ge->base, NULL);
+	close_image(img);
+	return ret;
+}
+
+static int make_link_back(struct remap_ent *r)
+{
+	if (link(r->link, r->path)) {
+		pr_perror("Can't link %s back to its old name %s (does something exist there "
+			  "now?)", r->link, r->path);
+		return -errno;
+	}
+	return 0;
+}
+
+int rst_prepare_remap(struct rst_fds *rf, const RegFileEntry *reg)
+{
+	struct remap_ent *r, *twin;
+	int ret;
+
+	if (!rf->remaps_read) {
+		ret = read_remaps(rf);
+		if (ret)
+			return ret;
+	}
+	r = find_remap(rf, reg->id);
+	if (!r || (r->made && !r->removed))
+		return 0;
+	r->path = reg->name;
+	twin = remap_twin(rf, r);
+	if (twin) {
+		r->is_dir = twin->is_dir;
+	} else {
+		ret = r->type == REMAP_TYPE__GHOST ? make_ghost(rf, r) : make_link_back(r);
+		if (ret)
+			return ret;
+	}
+	r->made = true;
+	r->removed = false;
+	return 0;
+}
+
+/* Every fd of the file is open: its path goes away again, as it was at dump. */
+int rst_remap_done(struct rst_fds *rf, uint32_t id)
+{
+	struct remap_ent *r = find_remap(rf, id);
+	size_t i;
+
+	if (!r || !r->made || r->removed)
+		return 0;
+	if ((r->is_dir ? rmdir(r->path) : unlink(r->path)) && errno != ENOENT) {
+		pr_perror("Can't remove %s again after opening it", r->path);
+		return -errno;
+	}
+	for (i = 0; i < rf->nr_remaps; i++)
+		if (rf->remaps[i].remap_id == r->remap_id && rf->remaps[i].type == r->type &&
+		    rf->remaps[i].made)
+			rf->remaps[i].removed = true;
+	return 0;
+}
+
+/*
+ * A failed restore must not leave recreated files behind; a successful one no longer needs
+ * the link_remap files dump made.
+ */
+void remap_rst_fini(struct rst_fds *rf, bool failed)
+{
+	size_t i;
+
+	for (i = 0; i < rf->nr_remaps; i++) {
+		struct remap_ent *r = &rf->remaps[i];
+
+		if (failed && r->made && !r->removed)
+			rst_remap_done(rf, r->orig_id);
+		if (!failed && r->link && r->made && unlink(r->link) && errno != ENOENT)
+			pr_perror("Can't remove %s after the restore", r->link);
+	}
+	free(rf->remaps);
+	rf->remaps = NULL;
+	rf->nr_remaps = 0;
+	rf->remaps_read = false;
+}
+
+/*
+ * The deleted file may be open in this task already (an fd of the task, another mapping of
+ * it): open that one again through /proc, so that a shared mapping and the fd stay one file.
+ */
+static int reopen_deleted(const RegFileEntry *reg, int flags, const char *what)
+{
+	char link[300], target[PATH_MAX + 16], want[PATH_MAX + 16];
+	struct dirent *de;
+	int fd = -ENOENT;
+	DIR *d;
+
+	snprintf(want, sizeof(want), "%s (deleted)", reg->name);
+	d = opendir("/proc/self/fd");
+	if (!d)
+		return -ENOENT;
+	while (fd == -ENOENT && (de = readdir(d))) {
+		ssize_t n;
+
+		snprintf(link, sizeof(link), "/proc/self/fd/%s", de->d_name);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = 0;
+		if (strcmp(target, want))
+			continue;
+		fd = open(link, (flags & ~(O_CREAT | O_EXCL | O_TRUNC)) | O_CLOEXEC);
+		if (fd < 0) {
+			fd = -errno;
+			pr_perror("%s: can't open the deleted %s again through %s", what,
+				  reg->name, link);
+		}
+	}
+	closedir(d);
+	return fd;
+}
+
+/*
+ * A deleted root that is also the task's cwd (entered first) must stay that directory, not
+ * a second one made from the same ghost: open the cwd again.
+ */
+static int reopen_deleted_cwd(const RegFileEntry *reg, int flags, const char *what)
+{
+	char target[PATH_MAX + 16], want[PATH_MAX + 16];
+	ssize_t n;
+	int fd;
+
+	snprintf(want, sizeof(want), "%s (deleted)", reg->name);
+	n = readlink("/proc/self/cwd", target, sizeof(target) - 1);
+	if (n < 0)
+		return -ENOENT;
+	target[n] = 0;
+	if (strcmp(target, want))
+		return -ENOENT;
+	fd = open("/proc/self/cwd", flags | O_CLOEXEC);
+	if (fd < 0) {
+		fd = -errno;
+		pr_perror("%s: can't open the deleted cwd %s again", what, reg->name);
+	}
+	return fd;
+}
+
+/* cwd, root, exe and mapped files: one open of a path that may need remaking first. */
+int rst_open_remapped(const struct rst_ctx *ctx, const RegFileEntry *reg, int flags,
+		      const char *what)
+{
+	struct rst_fds rf = { .ctx = ctx };
+	int fd, ret;
+
+	ret = read_remaps(&rf);
+	if (!ret && find_remap(&rf, reg->id)) {
+		if (S_ISDIR(reg->mode))
+			fd = reopen_deleted_cwd(reg, flags, what);
+		else
+			fd = reopen_deleted(reg, flags, what);
+		if (fd != -ENOENT) {
+			remap_rst_fini(&rf, false);
+			return fd;
+		}
+	}
+	ret = ret ?: rst_prepare_remap(&rf, reg);
+	fd = ret ?: rst_open_reg_entry(ctx, reg, flags, what);
+	ret = rst_remap_done(&rf, reg->id);
+	if (ret && fd >= 0) {
+		close(fd);
+		fd = ret;
+	}
+	remap_rst_fini(&rf, fd < 0);
+	return fd;
+}

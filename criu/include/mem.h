@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mem.h - a task's memory: its VMAs (mm.img), the pages behind them (pagemap-PID.img,
+ * pages-N.img), shared anonymous memory, SysV shm and AIO rings, at dump and at restore.
+ *
+ * Dump (mem/vma-dump.c, pages-dump.c, mem/shmem.c, mem/sysv-shm.c, aio.c) works on a seized,
+ * infected task through the dump context. Restore (mem/premap.c, uffd-fill.c and the same
+ * object files) runs in the forked task: its private memory is premapped and filled before
+ * it leaves criu's code, so pages a parent and child share stay shared copy-on-write.
+ * May call: image.h, log.h, proc-parse.h, the dump and restore contexts.
+ */
+#ifndef CRIU_MEM_H
+#define CRIU_MEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mm.pb-c.h"
+#include "proc-parse.h"
+
+struct dump_ctx;
+struct dump_tree;
+struct files_dump_state;
+struct rst_ctx;
+struct rst_task;
+struct rst_vma;
+
+/* mem/vma-dump.c */
+int collect_task_mm(struct dump_ctx *dc);
+int write_mm_image(struct dump_ctx *dc);
+void free_task_mm(struct dump_ctx *dc);
+
+/* mem/shmem.c: shared anonymous memory ("/dev/zero (deleted)" in maps) */
+bool vma_is_anon_shared(const struct proc_vma *pv);
+int dump_anon_shared_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v);
+void shmem_dump_fini(struct files_dump_state *fs);
+
+/* mem/sysv-shm.c: SysV shm segments the task attached or created (ipcns-shm-1.img) */
+bool vma_is_sysv_shm(const struct proc_vma *pv);
+int dump_sysv_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v);
+int write_sysv_shm(struct dump_tree *dt);
+void sysv_dump_fini(struct files_dump_state *fs);
+
+/* mem/pages-dump.c */
+int dump_task_pages(struct dump_ctx *dc);
+
+/* mem/premap.c */
+struct rst_self_map {
+	uint64_t start;
+	uint64_t end;
+	unsigned int special;		/* VMA_AREA_VDSO / _VVAR / _VSYSCALL, or 0 */
+};
+int rst_read_self_maps(struct rst_self_map **out, size_t *nr);
+struct rst_mem {
+	struct rst_vma *vmas;		/* one per target VMA, in image order */
+	size_t nr_vmas;
+	uint64_t pages_restored;
+};
+int rst_premap(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_mem *mem);
+int rst_fill_pages(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_mem *mem);
+
+/* mem/shmem.c: an fd of the shared anonymous region a VMA maps (made on first use) */
+int rst_anon_shared_fd(const struct rst_ctx *ctx, const struct rst_task *t, const VmaEntry *v);
+void rst_shmem_fini(void);
+/* mem/sysv-shm.c: the segments back in place; then an attach for a SysV VMA, to be moved */
+int rst_sysv_shm(const struct rst_ctx *ctx);
+int rst_sysv_premap(const VmaEntry *v, struct rst_vma *rv);
+
+/*
+ * mem/aio.c: AIO contexts (io_setup). The ring of a context is a mapping "/[aio]" whose
+ * address is the context id. Dump saves it as private anonymous memory marked
+ * VMA_AREA_AIORING, with an AioRingEntry in mm.img; restore makes a context of the same
+ * size, brings the kernel's ring tail where it was, copies the saved events and head in,
+ * and hands the new ring to the restorer as the premapped copy to move into place.
+ */
+bool vma_is_aio_ring(const struct proc_vma *pv);
+/* Mark the VMA of an AIO ring; its pages are dumped as private anonymous memory. */
+int dump_aio_vma(const struct proc_vma *pv, VmaEntry *v);
+/* One AioRingEntry per marked VMA, in one block that free(mm->aios) releases. */
+int dump_aio_rings(MmEntry *mm);
+/* After the pages are in: replace each ring's premapped copy with a live ring. */
+int rst_aio_rings(const struct rst_task *t, struct rst_mem *mem);
+
+#endif /* CRIU_MEM_H */

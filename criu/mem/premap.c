@@ -1,0 +1,497 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mem-restore.c - rebuild a task's private memory before it leaves criu's code ("premap").
+ *
+ * Runs in the forked task. First every target range is reserved with PROT_NONE
+ * placeholders over its free parts, so nothing criu maps from then on (including the
+ * premapped copies and the restorer) can land there. Then each private VMA is mapped
+ * somewhere else, read-write, and filled from pages-N.img: anonymous ones by UFFDIO_COPY
+ * (mem/uffd-fill.c), file-backed ones (or all, without userfaultfd) with large preadv()
+ * calls. The restorer later moves the copies to their final addresses.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "image.h"
+#include "log.h"
+#include "restore-ctx.h"
+#include "abi/restorer.h"
+#include "uffd-fill.h"
+#include "vma-status.h"
+#include "mem.h"
+#include "files.h"
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+int rst_read_self_maps(struct rst_self_map **out, size_t *nr)
+{
+	struct rst_self_map *arr = NULL, *tmp;
+	size_t n = 0, cap = 0;
+	char line[512];
+	FILE *f;
+
+	f = fopen("/proc/self/maps", "re");
+	if (!f) {
+		pr_perror("Can't open /proc/self/maps");
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long start, end;
+		char *name;
+
+		if (sscanf(line, "%lx-%lx", &start, &end) != 2)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			tmp = realloc(arr, cap * sizeof(*arr));
+			if (!tmp) {
+				free(arr);
+				fclose(f);
+				return -ENOMEM;
+			}
+			arr = tmp;
+		}
+		name = strchr(line, '[');
+		arr[n].start = start;
+		arr[n].end = end;
+		arr[n].special = 0;
+		if (name && !strncmp(name, "[vdso]", 6))
+			arr[n].special = VMA_AREA_VDSO;
+		else if (name && !strncmp(name, "[vvar", 5))
+			arr[n].special = VMA_AREA_VVAR;
+		else if (name && !strncmp(name, "[vsyscall]", 10))
+			arr[n].special = VMA_AREA_VSYSCALL;
+		n++;
+	}
+	fclose(f);
+	*out = arr;
+	*nr = n;
+	return 0;
+}
+
+static int place_holder(uint64_t start, uint64_t end)
+{
+	void *p;
+
+	p = mmap((void *)start, end - start, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p == MAP_FAILED) {
+		pr_perror("Can't reserve %#lx-%#lx for the task's memory", (long)start, (long)end);
+		return -errno;
+	}
+	return 0;
+}
+
+/* Cover [start, end) minus criu's own mappings with placeholders. */
+static int reserve_range(const struct rst_self_map *self, size_t nr_self, uint64_t start,
+			 uint64_t end)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < nr_self && start < end; i++) {
+		if (self[i].end <= start)
+			continue;
+		if (self[i].start >= end)
+			break;
+		if (self[i].start > start) {
+			ret = place_holder(start, self[i].start);
+			if (ret)
+				return ret;
+		}
+		start = self[i].end;
+	}
+	if (start < end)
+		return place_holder(start, end);
+	return 0;
+}
+
+/* Reserve every target range, adjacent VMAs as one range. */
+static int reserve_targets(const MmEntry *mm)
+{
+	struct rst_self_map *self;
+	size_t nr_self, i = 0;
+	int ret;
+
+	ret = rst_read_self_maps(&self, &nr_self);
+	if (ret)
+		return ret;
+	while (i < mm->n_vmas) {
+		uint64_t start = mm->vmas[i]->start, end = mm->vmas[i]->end;
+
+		for (i++; i < mm->n_vmas && mm->vmas[i]->start == end; i++)
+			end = mm->vmas[i]->end;
+		ret = reserve_range(self, nr_self, start, end);
+		if (ret)
+			break;
+	}
+	free(self);
+	return ret;
+}
+
+/*
+ * Premap read-write only what will be written (dumped pages) or is writable anyway: the
+ * kernel marks a private mapping accountable (smaps "ac") once it was writable, and a
+ * never-written read-only area must not come back marked.
+ */
+static int premap_one(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_vma *rv,
+		      bool has_pages)
+{
+	int flags = MAP_PRIVATE | (v->flags & (MAP_GROWSDOWN | MAP_NORESERVE));
+	int prot = has_pages || (v->prot & PROT_WRITE) ? PROT_READ | PROT_WRITE : PROT_READ;
+	uint64_t len = v->end - v->start;
+	int fd = -1;
+	void *p;
+
+	if (v->status & VMA_FILE_PRIVATE) {
+		fd = rst_open_reg(ctx, v->shmid, v->has_fdflags ? (int)v->fdflags : O_RDONLY,
+				  "private file mapping");
+		if (fd < 0)
+			return fd;
+	} else {
+		flags |= MAP_ANONYMOUS;
+	}
+	p = mmap(NULL, len, prot, flags, fd, fd < 0 ? 0 : v->pgoff);
+	if (p == MAP_FAILED) {
+		pr_perror("Can't premap %#lx-%#lx", (long)v->start, (long)v->end);
+		if (fd >= 0)
+			close(fd);
+		return -errno;
+	}
+	if (fd >= 0)
+		close(fd);
+	rv->kind = RST_VMA_PREMAPPED;
+	rv->premap = (uint64_t)(unsigned long)p;
+	return 0;
+}
+
+static int prepare_vma(const struct rst_ctx *ctx, const struct rst_task *t, const VmaEntry *v,
+		       struct rst_vma *rv, bool has_pages)
+{
+	rv->start = v->start;
+	rv->end = v->end;
+	rv->pgoff = v->pgoff;
+	rv->prot = v->prot;
+	rv->flags = v->flags;
+	rv->madv = v->has_madv ? v->madv : 0;
+	rv->fd = -1;
+
+	if (v->status & (VMA_ANON_PRIVATE | VMA_FILE_PRIVATE))
+		return premap_one(ctx, v, rv, has_pages);
+	if (v->status & VMA_AREA_SYSVIPC)
+		return rst_sysv_premap(v, rv);
+	if (v->status & VMA_AREA_VDSO) {
+		rv->kind = RST_VMA_VDSO;
+		return 0;
+	}
+	if (v->status & VMA_AREA_VVAR) {
+		rv->kind = RST_VMA_VVAR;
+		return 0;
+	}
+	/* File-shared: the restorer maps it in place; the fd stays open until then. */
+	rv->kind = RST_VMA_FILE_SHARED;
+	if (v->status & VMA_ANON_SHARED) {
+		rv->flags &= ~MAP_ANONYMOUS;	/* mapped from the region's shmem file */
+		rv->fd = rst_anon_shared_fd(ctx, t, v);
+		return rv->fd < 0 ? rv->fd : 0;
+	}
+	rv->fd = rst_open_reg(ctx, v->shmid, v->has_fdflags ? (int)v->fdflags : O_RDONLY,
+			      "shared file mapping");
+	return rv->fd < 0 ? rv->fd : 0;
+}
+
+/* Which VMAs get dumped pages; pagemap entries are sorted, so is the walk. */
+static bool *vmas_with_pages(const struct rst_task *t)
+{
+	const MmEntry *mm = t->mm;
+	bool *has = calloc(mm->n_vmas ? mm->n_vmas : 1, sizeof(bool));
+	size_t i, v = 0;
+
+	for (i = 0; has && i < t->nr_pagemap; i++) {
+		uint64_t start = t->pagemap[i]->vaddr;
+		uint64_t end = start + (uint64_t)t->pagemap[i]->nr_pages * RST_PAGE_SIZE;
+
+		while (v < mm->n_vmas && mm->vmas[v]->end <= start)
+			v++;
+		for (; v < mm->n_vmas && mm->vmas[v]->start < end; v++)
+			has[v] = true;
+		if (v)
+			v--;	/* the next entry may start in the same VMA */
+	}
+	return has;
+}
+
+int rst_premap(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_mem *mem)
+{
+	const MmEntry *mm = t->mm;
+	bool *has_pages;
+	size_t i;
+	int ret;
+
+	mem->nr_vmas = mm->n_vmas;
+	mem->vmas = calloc(mm->n_vmas ? mm->n_vmas : 1, sizeof(*mem->vmas));
+	if (!mem->vmas)
+		return -ENOMEM;
+	ret = reserve_targets(mm);
+	ret = ret ?: rst_sysv_shm(ctx);
+	if (ret)
+		return ret;
+	has_pages = vmas_with_pages(t);
+	if (!has_pages)
+		return -ENOMEM;
+	for (i = 0; i < mm->n_vmas; i++) {
+		ret = prepare_vma(ctx, t, mm->vmas[i], &mem->vmas[i], has_pages[i]);
+		if (ret)
+			break;
+	}
+	rst_shmem_fini();
+	free(has_pages);
+	return ret;
+}
+
+/* Index of the VMA holding addr; pagemap entries were checked to lie in premapped ones. */
+static size_t vma_index(const struct rst_mem *mem, uint64_t addr)
+{
+	size_t lo = 0, hi = mem->nr_vmas;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (addr < mem->vmas[mid].start)
+			hi = mid;
+		else if (addr >= mem->vmas[mid].end)
+			lo = mid + 1;
+		else
+			return mid;
+	}
+	return 0;
+}
+
+/*
+ * Fault the destination in first, in one call per run: the copy then runs without a page
+ * fault per page, which about halves the fill time on a VM. Only dumped ranges are touched,
+ * so the task's memory use stays what it was. Older kernels lack it: just go on.
+ */
+static void populate(const struct iovec *iov, int nr)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		madvise(iov[i].iov_base, iov[i].iov_len, MADV_POPULATE_WRITE);
+}
+
+/* Read nr iovecs' worth from the pages file at *off, retrying short reads. */
+static int read_batch(int fd, const char *path, struct iovec *iov, int nr, off_t *off)
+{
+	populate(iov, nr);
+	while (nr > 0) {
+		ssize_t n = preadv(fd, iov, nr, *off);
+
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			pr_perror("%s: can't read pages at offset %ld", path, (long)*off);
+			return n < 0 ? -errno : -EIO;
+		}
+		*off += n;
+		while (nr > 0 && (size_t)n >= iov->iov_len) {
+			n -= iov->iov_len;
+			iov++;
+			nr--;
+		}
+		if (nr > 0) {
+			iov->iov_base = (char *)iov->iov_base + n;
+			iov->iov_len -= n;
+		}
+	}
+	return 0;
+}
+
+/* A piece of the pages file and where it goes; the fill is a list of these. */
+struct fill_seg {
+	void *dst;
+	off_t off;
+	size_t len;
+	size_t vma;		/* index of the target VMA it lies in */
+	bool anon;		/* private anonymous: UFFDIO_COPY may fill it */
+};
+
+struct fill_work {
+	int fd;
+	const char *path;
+	int uffd;		/* -1: preadv only */
+	struct fill_seg *segs;
+	size_t nr_segs;
+	size_t next;		/* next segment to take, shared by the fillers */
+	int ret;
+};
+
+#define FILL_SEG_MAX (16ul << 20)
+
+/*
+ * Register the premapped copy of every VMA that gets pages copied in with UFFDIO_COPY.
+ * Without userfaultfd (or if registering fails) everything goes through preadv().
+ */
+static void uffd_setup(struct fill_work *w, const struct rst_mem *mem)
+{
+	size_t i, last = (size_t)-1;
+
+	w->uffd = rst_uffd_open();
+	for (i = 0; w->uffd >= 0 && i < w->nr_segs; i++) {
+		const struct rst_vma *v = &mem->vmas[w->segs[i].vma];
+
+		if (!w->segs[i].anon || w->segs[i].vma == last)
+			continue;
+		last = w->segs[i].vma;
+		if (rst_uffd_register(w->uffd, (void *)(unsigned long)v->premap,
+				      v->end - v->start)) {
+			close(w->uffd);
+			w->uffd = -1;
+		}
+	}
+}
+
+static int fill_one(struct fill_work *w, struct rst_uffd_stage *st, const struct fill_seg *s)
+{
+	struct iovec iov = { s->dst, s->len };
+	off_t off = s->off;
+
+	if (w->uffd >= 0 && s->anon)
+		return rst_uffd_fill(w->uffd, st, w->fd, w->path, s->dst, off, s->len);
+	return read_batch(w->fd, w->path, &iov, 1, &off);
+}
+
+static void *filler(void *arg)
+{
+	struct rst_uffd_stage st = {};
+	struct fill_work *w = arg;
+	size_t i;
+	int ret;
+
+	ret = w->uffd >= 0 ? rst_uffd_stage_init(&st) : 0;
+	while (!ret && (i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED)) < w->nr_segs)
+		ret = fill_one(w, &st, &w->segs[i]);
+	if (ret) {
+		__atomic_store_n(&w->ret, ret, __ATOMIC_RELAXED);
+		__atomic_store_n(&w->next, w->nr_segs, __ATOMIC_RELAXED);
+	}
+	rst_uffd_stage_fini(&st);
+	return NULL;
+}
+
+static int add_seg(struct fill_work *w, size_t *cap, const struct fill_seg *seg)
+{
+	struct fill_seg *last = w->nr_segs ? &w->segs[w->nr_segs - 1] : NULL;
+	struct fill_seg *n;
+
+	if (last && last->vma == seg->vma && (char *)last->dst + last->len == seg->dst &&
+	    last->len + seg->len <= FILL_SEG_MAX) {
+		last->len += seg->len;
+		return 0;
+	}
+	if (w->nr_segs == *cap) {
+		*cap = *cap ? *cap * 2 : 256;
+		n = realloc(w->segs, *cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		w->segs = n;
+	}
+	w->segs[w->nr_segs++] = *seg;
+	return 0;
+}
+
+static bool anon_private(const VmaEntry *v)
+{
+	return (v->status & VMA_ANON_PRIVATE) && !(v->status & VMA_FILE_PRIVATE);
+}
+
+/* Cut every pagemap entry into segments of at most FILL_SEG_MAX inside one VMA. */
+static int plan_fill(struct fill_work *w, const struct rst_task *t, struct rst_mem *mem)
+{
+	size_t i, cap = 0;
+	off_t off = 0;
+	int ret;
+
+	for (i = 0; i < t->nr_pagemap; i++) {
+		uint64_t addr = t->pagemap[i]->vaddr;
+		uint64_t end = addr + (uint64_t)t->pagemap[i]->nr_pages * RST_PAGE_SIZE;
+
+		while (addr < end) {
+			size_t vi = vma_index(mem, addr);
+			const struct rst_vma *v = &mem->vmas[vi];
+			uint64_t chunk_end = end < v->end ? end : v->end;
+			struct fill_seg seg;
+
+			if (chunk_end - addr > FILL_SEG_MAX)
+				chunk_end = addr + FILL_SEG_MAX;
+			seg = (struct fill_seg){
+				.dst = (void *)(unsigned long)(v->premap + (addr - v->start)),
+				.off = off,
+				.len = chunk_end - addr,
+				.vma = vi,
+				.anon = anon_private(t->mm->vmas[vi]),
+			};
+			ret = add_seg(w, &cap, &seg);
+			if (ret)
+				return ret;
+			mem->pages_restored += seg.len / RST_PAGE_SIZE;
+			off += seg.len;
+			addr = chunk_end;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Filling memory is most of a restore's time, and it runs faster on two cores than on one:
+ * a helper thread takes segments alongside the task itself. The thread is joined (gone)
+ * before the task goes on to the restorer.
+ */
+static int fill_from(int fd, const char *path, const struct rst_task *t, struct rst_mem *mem)
+{
+	struct fill_work w = { .fd = fd, .path = path, .uffd = -1 };
+	pthread_t helper;
+	int ret, threaded;
+
+	ret = plan_fill(&w, t, mem);
+	if (ret)
+		goto out_free;
+	uffd_setup(&w, mem);
+	threaded = w.nr_segs > 1 && !pthread_create(&helper, NULL, filler, &w);
+	filler(&w);
+	if (threaded)
+		pthread_join(helper, NULL);
+	ret = w.ret;
+	if (w.uffd >= 0)
+		close(w.uffd);	/* unregisters: the task must not keep any trace of it */
+out_free:
+	free(w.segs);
+	return ret;
+}
+
+int rst_fill_pages(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_mem *mem)
+{
+	struct cr_img *img;
+	int ret;
+
+	if (!t->nr_pagemap)
+		return 0;
+	img = open_image_at(ctx->dfd, CR_FD_PAGES, O_RSTR, t->pages_id);
+	if (!img)
+		return -EIO;
+	ret = fill_from(img_raw_fd(img), img_path(img), t, mem);
+	close_image(img);
+	if (!ret)
+		pr_info("restored %lu pages\n", (unsigned long)mem->pages_restored);
+	return ret;
+}

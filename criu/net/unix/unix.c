@@ -1,0 +1,720 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * net/unix/unix.c - unix sockets: stream, datagram and seqpacket; socketpairs, bound (path or
+ * abstract name), listening, connected through a listener, half-closed; socket options; the
+ * data queued on each socket, message by message (sk-queues.img).
+ *
+ * Dump: the kernel's unix_diag (NETLINK_SOCK_DIAG) tells a socket's name, state, peer,
+ * pending connections and shutdown bits; the queue is read through the task's own socket,
+ * fetched with pidfd_getfd(2), by MSG_PEEK walked with SO_PEEK_OFF: the queue stays exactly
+ * as it was, whatever happens to the dump. Files queued in flight (SCM_RIGHTS) are dumped
+ * as files of their own (net/unix/scm.c). Connections not accepted yet are matched with
+ * their listeners once every task is seen (net/unix/backlog.c); peers outside the dumped
+ * tree (and not queued in flight either) are refused, naming the socket, but for a named
+ * datagram peer with --ext-unix-sk (net/unix/ext.c).
+ *
+ * Restore: a connected pair is made at once (socketpair, or connect + accept through the
+ * listener whose name the accepted end carries) and the end not asked for yet is held; a
+ * listener comes with its accepted pairs and the clients it has not accepted yet.
+ * Each receive queue is refilled by sending from the peer (or from a temporary socket for
+ * a bound datagram socket), then options and shutdown are put back, in that order because
+ * a shut-down or small-buffered socket would refuse the refill.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "dump.h"
+#include "internal.h"
+#include "files.h"
+#include "image.h"
+#include "log.h"
+#include "restore-ctx.h"
+
+#include "sk-packet.pb-c.h"
+#include "sk-unix.pb-c.h"
+
+#define PEEK_CHUNK	(256 << 10)	/* bytes per peek; a datagram longer than this is refused */
+
+/* ---- dump: what the kernel says ---- */
+
+static void diag_attr(const struct rtattr *a, struct usk_diag *d)
+{
+	size_t len = RTA_PAYLOAD(a);
+
+	switch (a->rta_type) {
+	case UNIX_DIAG_NAME:
+		d->namelen = len < NAME_MAX_LEN ? len : NAME_MAX_LEN;
+		memcpy(d->name, RTA_DATA(a), d->namelen);
+		break;
+	case UNIX_DIAG_VFS:
+		d->has_vfs = len >= sizeof(struct unix_diag_vfs);
+		if (d->has_vfs)
+			d->vfs_ino = ((struct unix_diag_vfs *)RTA_DATA(a))->udiag_vfs_ino;
+		break;
+	case UNIX_DIAG_PEER:
+		if (len >= 4)
+			memcpy(&d->peer, RTA_DATA(a), 4);
+		break;
+	case UNIX_DIAG_ICONS:
+		d->nr_icons = len / 4;
+		d->icons = RTA_DATA(a);
+		break;
+	case UNIX_DIAG_RQLEN:
+		if (len >= sizeof(struct unix_diag_rqlen)) {
+			d->rqlen = ((struct unix_diag_rqlen *)RTA_DATA(a))->udiag_rqueue;
+			d->wqlen = ((struct unix_diag_rqlen *)RTA_DATA(a))->udiag_wqueue;
+		}
+		break;
+	case UNIX_DIAG_SHUTDOWN:
+		if (len >= 1)
+			d->shutdown = *(uint8_t *)RTA_DATA(a);
+		break;
+	}
+}
+
+static int diag_reply(const char *buf, ssize_t n, uint32_t ino, struct usk_diag *d)
+{
+	const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+	const struct unix_diag_msg *m;
+	const struct rtattr *a;
+	int len;
+
+	if (!NLMSG_OK(h, n))
+		return -EIO;
+	if (h->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = NLMSG_DATA(h);
+
+		return e->error ? e->error : -EIO;
+	}
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
+		return -EIO;
+	m = NLMSG_DATA(h);
+	if (m->udiag_ino != ino)
+		return -EIO;
+	memset(d, 0, sizeof(*d));
+	d->ino = ino;
+	d->type = m->udiag_type;
+	d->state = m->udiag_state;
+	len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
+	for (a = (const struct rtattr *)(m + 1); RTA_OK(a, len); a = RTA_NEXT(a, len))
+		diag_attr(a, d);
+	return 0;
+}
+
+/* Ask unix_diag about the socket with inode ino (in criu's netns, the task's too). */
+int unix_diag_query(uint32_t ino, struct usk_diag *d, bool quiet)
+{
+	struct {
+		struct nlmsghdr h;
+		struct unix_diag_req r;
+	} req = {
+		.h = { .nlmsg_len = sizeof(req), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+		       .nlmsg_flags = NLM_F_REQUEST, .nlmsg_seq = ino },
+		.r = { .sdiag_family = AF_UNIX, .udiag_states = ~0U, .udiag_ino = ino,
+		       .udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_PEER |
+				     UDIAG_SHOW_ICONS | UDIAG_SHOW_RQLEN,
+		       .udiag_cookie = { ~0U, ~0U } },
+	};
+	static char buf[32768];
+	ssize_t n;
+	int nl, ret;
+
+	nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (nl < 0) {
+		pr_perror("Can't open a NETLINK_SOCK_DIAG socket");
+		return -errno;
+	}
+	if (send(nl, &req, sizeof(req), 0) != sizeof(req)) {
+		pr_perror("Can't send a unix_diag request");
+		ret = -errno;
+		goto out_close;
+	}
+	n = recv(nl, buf, sizeof(buf), 0);
+	ret = n < 0 ? -errno : diag_reply(buf, n, ino, d);
+	if (ret && !quiet)
+		pr_err("unix_diag knows nothing of socket:[%u]: %s (is unix_diag available?)\n",
+		       ino, strerror(-ret));
+out_close:
+	close(nl);
+	return ret;
+}
+
+/* The task's socket itself, as a new fd of ours on the same open file. */
+static int task_sk_fd(const struct fd_parms *p)
+{
+	int pidfd, fd;
+
+	pidfd = syscall(SYS_pidfd_open, p->pid, 0);
+	if (pidfd < 0) {
+		pr_perror("pidfd_open of task %d failed", p->pid);
+		return -errno;
+	}
+	fd = syscall(SYS_pidfd_getfd, pidfd, p->fd, 0);
+	if (fd < 0) {
+		fd = -errno;
+		pr_perror("pidfd_getfd of fd %d of task %d failed", p->fd, p->pid);
+	}
+	close(pidfd);
+	return fd;
+}
+
+static bool unix_match(const struct fd_parms *p)
+{
+	int sk, family = 0;
+	socklen_t len = sizeof(family);
+
+	if (!S_ISSOCK(p->st.st_mode))
+		return false;
+	sk = task_sk_fd(p);
+	if (sk < 0)
+		return false;
+	if (getsockopt(sk, SOL_SOCKET, SO_DOMAIN, &family, &len))
+		family = 0;
+	close(sk);
+	return family == AF_UNIX;
+}
+
+/* Socket inode numbers: read once per dump, not once per peer. */
+struct sk_inos {
+	uint32_t *ino;
+	size_t nr, cap;
+};
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int sk_inos_add(struct sk_inos *s, uint32_t ino)
+{
+	if (s->nr == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		uint32_t *n = realloc(s->ino, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		s->ino = n;
+		s->cap = cap;
+	}
+	s->ino[s->nr++] = ino;
+	return 0;
+}
+
+/* Add the socket inodes among pid's fds; a task without fds (a zombie) adds none. */
+static int load_task_sockets(struct sk_inos *s, pid_t pid)
+{
+	char path[300], link[64];
+	struct dirent *de;
+	uint32_t ino;
+	ssize_t n;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%s", pid, de->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = 0;
+		if (sscanf(link, "socket:[%u]", &ino) == 1 && sk_inos_add(s, ino)) {
+			closedir(d);
+			return -ENOMEM;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+/* The socket inodes of every task of the tree, sorted: all are seized before any is dumped. */
+static struct sk_inos *load_tree_sockets(const struct dump_tree *dt)
+{
+	struct sk_inos *s = calloc(1, sizeof(*s));
+	size_t i;
+
+	for (i = 0; s && i < dt->nr_tasks; i++) {
+		if (load_task_sockets(s, dt->tasks[i]->pid)) {
+			free(s->ino);
+			free(s);
+			return NULL;
+		}
+	}
+	if (s)
+		qsort(s->ino, s->nr, sizeof(*s->ino), cmp_u32);
+	return s;
+}
+
+bool unix_tree_has_socket(struct dump_tree *dt, uint32_t ino)
+{
+	if (!dt->fstate.sk_inos)
+		dt->fstate.sk_inos = load_tree_sockets(dt);
+	return dt->fstate.sk_inos && bsearch(&ino, dt->fstate.sk_inos->ino,
+					     dt->fstate.sk_inos->nr, sizeof(ino), cmp_u32);
+}
+
+bool unix_inflight_has_socket(const struct files_dump_state *fs, uint32_t ino)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < fs->nr_inflight_fds; i++)
+		if (!fstat(fs->inflight_fds[i], &st) && S_ISSOCK(st.st_mode) && st.st_ino == ino)
+			return true;
+	return false;
+}
+
+/* The peer may be a socket queued in flight, met later in the walk: check it at the end. */
+static int defer_peer_check(struct files_dump_state *fs, const struct fd_parms *p,
+			    const struct usk_diag *d)
+{
+	struct usk_unpaired_set *u = fs->sk_unpaired;
+
+	if (!u) {
+		u = fs->sk_unpaired = calloc(1, sizeof(*u));
+		if (!u)
+			return -ENOMEM;
+	}
+	if (u->nr == u->cap) {
+		size_t cap = u->cap ? u->cap * 2 : 8;
+		struct usk_unpaired *n = realloc(u->v, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		u->v = n;
+		u->cap = cap;
+	}
+	u->v[u->nr++] = (struct usk_unpaired){ d->ino, d->peer, d->type, p->pid, p->fd };
+	return 0;
+}
+
+int unix_check_peers(struct dump_tree *dt)
+{
+	struct usk_unpaired_set *u = dt->fstate.sk_unpaired;
+	size_t i;
+	int ret = unix_check_backlog(dt), err;
+
+	/* every refusal is told, not only the first */
+	for (i = 0; u && i < u->nr; i++) {
+		if (unix_inflight_has_socket(&dt->fstate, u->v[i].peer))
+			continue;
+		err = unix_dump_ext_peer(dt, &u->v[i]);
+		ret = ret ?: err;
+	}
+	return ret;
+}
+
+static void free_inos(struct sk_inos **s)
+{
+	if (*s)
+		free((*s)->ino);
+	free(*s);
+	*s = NULL;
+}
+
+void unix_dump_fini(struct files_dump_state *fs)
+{
+	free_inos(&fs->sk_inos);
+	if (fs->sk_unpaired)
+		free(fs->sk_unpaired->v);
+	free(fs->sk_unpaired);
+	fs->sk_unpaired = NULL;
+	unix_backlog_fini(fs);
+}
+
+static const char *sk_type_name(uint32_t type)
+{
+	switch (type) {
+	case SOCK_STREAM:
+		return "stream";
+	case SOCK_DGRAM:
+		return "dgram";
+	case SOCK_SEQPACKET:
+		return "seqpacket";
+	}
+	return "unknown-type";
+}
+
+/* A path name must still lead to this socket's inode, or restore would bind elsewhere. */
+static int check_path_name(const struct fd_parms *p, const struct usk_diag *d)
+{
+	char path[NAME_MAX_LEN + 1];
+	struct stat st;
+
+	memcpy(path, d->name, d->namelen);
+	path[d->namelen] = 0;
+	if (path[0] != '/') {
+		pr_err("fd %d of task %d (socket:[%u]) is bound to the relative path %s: not "
+		       "supported yet\n", p->fd, p->pid, d->ino, path);
+		return -EOPNOTSUPP;
+	}
+	if (stat(path, &st) || !S_ISSOCK(st.st_mode) || !d->has_vfs || st.st_ino != d->vfs_ino) {
+		pr_err("fd %d of task %d (socket:[%u]) is bound to %s, which was removed or "
+		       "replaced since: not supported yet\n", p->fd, p->pid, d->ino, path);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static int check_unix_sk(struct dump_ctx *dc, const struct fd_parms *p,
+			 const struct usk_diag *d)
+{
+	/* (a peer outside the task may be queued in flight: unix_check_peers() decides) */
+	if (d->type != SOCK_STREAM && d->type != SOCK_DGRAM && d->type != SOCK_SEQPACKET) {
+		pr_err("fd %d of task %d (socket:[%u]) has unix socket type %u: not supported\n",
+		       p->fd, p->pid, d->ino, d->type);
+		return -EOPNOTSUPP;
+	}
+	if (d->peer && !unix_tree_has_socket(dc->tree, d->peer) &&
+	    !unix_inflight_has_socket(dc->fstate, d->peer) &&
+	    defer_peer_check(dc->fstate, p, d))
+		return -ENOMEM;
+	if (d->namelen && d->name[0])
+		return check_path_name(p, d);
+	return 0;
+}
+
+static int get_int_opt(int sk, int opt, uint32_t *v)
+{
+	int val = 0;
+	socklen_t len = sizeof(val);
+
+	if (getsockopt(sk, SOL_SOCKET, opt, &val, &len)) {
+		pr_perror("getsockopt(%d) on a unix socket failed", opt);
+		return -errno;
+	}
+	*v = val;
+	return 0;
+}
+
+static int get_tmo_opt(int sk, int opt, uint64_t *sec, uint64_t *usec)
+{
+	struct timeval tv;
+	socklen_t len = sizeof(tv);
+
+	if (getsockopt(sk, SOL_SOCKET, opt, &tv, &len)) {
+		pr_perror("getsockopt(%d) on a unix socket failed", opt);
+		return -errno;
+	}
+	*sec = tv.tv_sec;
+	*usec = tv.tv_usec;
+	return 0;
+}
+
+static int dump_sk_opts(int sk, SkOptsEntry *o)
+{
+	uint32_t passcred = 0, passsec = 0, reuse = 0;
+	int ret;
+
+	ret = get_int_opt(sk, SO_SNDBUF, &o->so_sndbuf);
+	ret = ret ?: get_int_opt(sk, SO_RCVBUF, &o->so_rcvbuf);
+	ret = ret ?: get_tmo_opt(sk, SO_SNDTIMEO, &o->so_snd_tmo_sec, &o->so_snd_tmo_usec);
+	ret = ret ?: get_tmo_opt(sk, SO_RCVTIMEO, &o->so_rcv_tmo_sec, &o->so_rcv_tmo_usec);
+	ret = ret ?: get_int_opt(sk, SO_PRIORITY, &o->so_priority);
+	ret = ret ?: get_int_opt(sk, SO_RCVLOWAT, &o->so_rcvlowat);
+	ret = ret ?: get_int_opt(sk, SO_MARK, &o->so_mark);
+	ret = ret ?: get_int_opt(sk, SO_PASSCRED, &passcred);
+	ret = ret ?: get_int_opt(sk, SO_PASSSEC, &passsec);
+	ret = ret ?: get_int_opt(sk, SO_REUSEADDR, &reuse);
+	o->has_so_priority = o->has_so_rcvlowat = o->has_so_mark = 1;
+	o->has_so_passcred = o->has_so_passsec = o->has_reuseaddr = 1;
+	o->so_passcred = passcred;
+	o->so_passsec = passsec;
+	o->reuseaddr = reuse;
+	return ret;
+}
+
+/* Credentials need nothing (the peer resends); a cut message can't be saved whole. */
+static int check_trunc(struct msghdr *mh, uint32_t ino)
+{
+	if (!(mh->msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		return 0;
+	scm_close_rights(mh);
+	pr_err("socket:[%u] has a queued message longer than %d bytes or too much control "
+	       "data: not supported yet\n", ino, PEEK_CHUNK);
+	return -EOPNOTSUPP;
+}
+
+/* One packet of the queue; mh (or NULL) holds the files it carries, consumed here. */
+static int write_packet(struct dump_ctx *dc, uint32_t id, const char *buf, size_t len,
+			struct msghdr *mh, const struct scm_sk *sk)
+{
+	struct files_dump_state *fs = dc->fstate;
+	SkPacketEntry pe = SK_PACKET_ENTRY__INIT;
+	int ret = 0;
+
+	/* first: the files may be sockets whose own packets go to the image before this one */
+	if (mh && scm_nr_rights(mh))
+		ret = scm_dump_rights(dc, mh, sk, &pe);
+	if (!ret && !fs->sk_queues) {
+		fs->sk_queues = open_image_at(dc->dfd, CR_FD_SK_QUEUES, O_DUMP, 0);
+		if (!fs->sk_queues)
+			ret = -EIO;
+	}
+	pe.id_for = id;
+	pe.length = len;
+	ret = ret ?: pb_write_one(fs->sk_queues, &pe.base);
+	ret = ret ?: img_write_buf(fs->sk_queues, buf, len);
+	scm_free_entries(&pe);
+	return ret;
+}
+
+struct peek {
+	int sk;
+	char *buf;
+	char cbuf[CMSG_SPACE(sizeof(int) * 253) + CMSG_SPACE(64)];
+	struct iovec iov;
+	struct msghdr mh;
+};
+
+/* Peek up to len bytes from byte offset off of the queue: nothing is taken out of it. */
+static ssize_t peek_at(struct peek *pk, uint64_t off, size_t len)
+{
+	int o = off;
+
+	if (setsockopt(pk->sk, SOL_SOCKET, SO_PEEK_OFF, &o, sizeof(o)))
+		return -1;
+	pk->iov = (struct iovec){ pk->buf, len };
+	pk->mh = (struct msghdr){ .msg_iov = &pk->iov, .msg_iovlen = 1, .msg_control = pk->cbuf,
+				  .msg_controllen = sizeof(pk->cbuf) };
+	return recvmsg(pk->sk, &pk->mh, MSG_PEEK | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+}
+
+/*
+ * The next packet at off: its length (0 at the end), pk->mh holding its files if any. A
+ * stream peek runs on over plain bytes into the next message that carries files and stops
+ * after it; where that message began can't be seen (even a one-byte peek at any of those
+ * bytes reports that message's files: the kernel walks on to it), so its files come back
+ * with the first of those bytes: a reader gets them no later than it did, maybe earlier.
+ */
+static ssize_t next_packet(struct peek *pk, uint64_t off, const struct usk_diag *d,
+			   bool *with_fds)
+{
+	ssize_t n = peek_at(pk, off, PEEK_CHUNK);
+
+	if (n < 0 && errno == EAGAIN)
+		return 0;
+	if (n < 0) {
+		pr_perror("Can't peek at the queue of socket:[%u]", d->ino);
+		return -errno;
+	}
+	*with_fds = scm_nr_rights(&pk->mh) > 0;
+	return n;
+}
+
+static int walk_queue(struct dump_ctx *dc, struct peek *pk, uint32_t id,
+		      const struct usk_diag *d, bool in_flight)
+{
+	const struct scm_sk ssk = { d->ino, d->peer, in_flight };
+	uint64_t total = 0;
+	int ret = 0;
+
+	for (;;) {
+		bool fds = false;
+		ssize_t n = next_packet(pk, total, d, &fds);
+
+		if (n < 0)
+			return n;
+		ret = check_trunc(&pk->mh, d->ino);
+		if (ret)
+			return ret;
+		if (n == 0 && fds) {
+			scm_close_rights(&pk->mh);
+			pr_err("socket:[%u] has an empty message with files queued (SCM_RIGHTS): "
+			       "not supported yet\n", d->ino);
+			return -EOPNOTSUPP;
+		}
+		if (n == 0)	/* end of stream after shutdown, or an empty message */
+			break;
+		ret = write_packet(dc, id, pk->buf, n, fds ? &pk->mh : NULL, &ssk);
+		if (ret)
+			return ret;
+		total += n;
+	}
+	/* an empty datagram stops the walk: say so rather than lose what follows it */
+	if (d->type != SOCK_DGRAM && total != d->rqlen) {
+		pr_err("socket:[%u]: read %llu of %u queued bytes (empty messages queued?): not "
+		       "supported yet\n", d->ino, (unsigned long long)total, d->rqlen);
+		return -EOPNOTSUPP;
+	}
+	pr_debug("socket:[%u]: %llu bytes queued\n", d->ino, (unsigned long long)total);
+	return 0;
+}
+
+/* Walk the receive queue with MSG_PEEK from offset 0: nothing is taken out of it. */
+static int peek_queue(struct dump_ctx *dc, int sk, uint32_t id, const struct usk_diag *d,
+		      bool in_flight)
+{
+	struct peek *pk = calloc(1, sizeof(*pk));
+	int ret = -ENOMEM;
+
+	if (pk) {
+		pk->sk = sk;
+		pk->buf = malloc(PEEK_CHUNK);
+	}
+	if (pk && pk->buf)
+		ret = walk_queue(dc, pk, id, d, in_flight);
+	if (pk)
+		free(pk->buf);
+	free(pk);
+	return ret;
+}
+
+static int dump_queue(struct dump_ctx *dc, int sk, uint32_t id, const struct usk_diag *d,
+		      bool in_flight)
+{
+	int old_off = -1, ret;
+	socklen_t len = sizeof(old_off);
+
+	if (d->state == SK_LISTEN)
+		return 0;
+	if (getsockopt(sk, SOL_SOCKET, SO_PEEK_OFF, &old_off, &len)) {
+		pr_perror("Can't read SO_PEEK_OFF of socket:[%u] to read its queue", d->ino);
+		return -errno;
+	}
+	ret = peek_queue(dc, sk, id, d, in_flight);
+	/* the task may use a peek offset of its own: give it back */
+	if (setsockopt(sk, SOL_SOCKET, SO_PEEK_OFF, &old_off, sizeof(old_off))) {
+		pr_perror("Can't put SO_PEEK_OFF of socket:[%u] back", d->ino);
+		ret = ret ?: -errno;
+	}
+	return ret;
+}
+
+static int fill_file_perms(UnixSkEntry *ue, const struct usk_diag *d)
+{
+	char path[NAME_MAX_LEN + 1];
+	struct stat st;
+
+	memcpy(path, d->name, d->namelen);
+	path[d->namelen] = 0;
+	if (stat(path, &st)) {
+		pr_perror("Can't stat the socket file %s", path);
+		return -errno;
+	}
+	ue->file_perms = malloc(sizeof(*ue->file_perms));
+	if (!ue->file_perms)
+		return -ENOMEM;
+	file_perms_entry__init(ue->file_perms);
+	ue->file_perms->mode = st.st_mode;
+	ue->file_perms->uid = st.st_uid;
+	ue->file_perms->gid = st.st_gid;
+	return 0;
+}
+
+static int fill_unix_entry(UnixSkEntry *ue, const struct fd_parms *p, const struct usk_diag *d)
+{
+	ue->ino = d->ino;
+	ue->type = d->type;
+	ue->state = d->state;
+	ue->flags = p->flags;
+	ue->backlog = d->state == SK_LISTEN ? d->wqlen : 0;
+	ue->peer = d->peer;
+	ue->fown = p->fown;
+	ue->has_shutdown = 1;
+	ue->shutdown = d->shutdown & SK_SHUTDOWN__BOTH;
+	ue->opts = malloc(sizeof(*ue->opts));
+	ue->name.data = malloc(d->namelen + 1);
+	if (!ue->opts || !ue->name.data)
+		return -ENOMEM;
+	sk_opts_entry__init(ue->opts);
+	memcpy(ue->name.data, d->name, d->namelen);
+	ue->name.len = d->namelen;
+	if (d->namelen && d->name[0])
+		return fill_file_perms(ue, d);
+	return 0;
+}
+
+/*
+ * A listener's pending clients, and connected sockets without a peer inode (a client not
+ * accepted yet, or one whose peer is closed): matched at the end, once every task is seen.
+ */
+static int note_backlog(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe,
+			const struct usk_diag *d)
+{
+	if (d->state == SK_LISTEN && d->nr_icons)
+		return unix_note_listener(dc->fstate, p, d->ino, d->icons, d->nr_icons);
+	if (!d->peer && d->state == SK_ESTABLISHED && d->type != SOCK_DGRAM)
+		return unix_note_unpeered(dc->fstate, p, fe, d->type, d->wqlen);
+	return 0;
+}
+
+static int unix_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe)
+{
+	UnixSkEntry *ue = malloc(sizeof(*ue));
+	struct usk_diag d = {};
+	int sk, ret;
+
+	if (!ue)
+		return -ENOMEM;
+	unix_sk_entry__init(ue);
+	fe->usk = ue;
+	ue->id = fe->id;
+	ue->fown = p->fown;
+	ret = unix_diag_query(p->st.st_ino, &d, false);
+	ret = ret ?: check_unix_sk(dc, p, &d);
+	ret = ret ?: fill_unix_entry(ue, p, &d);
+	/* before another query (a queued socket's) takes the reply buffer */
+	ret = ret ?: note_backlog(dc, p, fe, &d);
+	if (ret)
+		return ret;
+	sk = task_sk_fd(p);
+	if (sk < 0)
+		return sk;
+	ret = dump_sk_opts(sk, ue->opts);
+	ret = ret ?: dump_queue(dc, sk, fe->id, &d, p->in_flight);
+	close(sk);
+	pr_debug("socket:[%u]: unix %s, state %u, peer %u, shutdown %u\n", d.ino,
+		 sk_type_name(d.type), d.state, d.peer, d.shutdown);
+	return ret;
+}
+
+static FownEntry *unix_fown(const FileEntry *fe)
+{
+	return fe->usk ? fe->usk->fown : NULL;
+}
+
+static int unix_check(const FileEntry *fe)
+{
+	const UnixSkEntry *ue = fe->usk;
+
+	if (!ue || ue->id != fe->id || !ue->opts || !ue->fown || ue->name.len > NAME_MAX_LEN ||
+	    (ue->type != SOCK_STREAM && ue->type != SOCK_DGRAM && ue->type != SOCK_SEQPACKET) ||
+	    (ue->state != SK_ESTABLISHED && ue->state != SK_CLOSE && ue->state != SK_LISTEN)) {
+		pr_err("files.img: file id %u has a bad unix socket entry\n", fe->id);
+		return -EINVAL;
+	}
+	if (ue->uflags & ~USK_EXTERN) {
+		pr_err("files.img: unix socket file id %u has flags %#x, of which only %#x "
+		       "(a peer outside the tree) is supported\n", fe->id, ue->uflags, USK_EXTERN);
+		return -EOPNOTSUPP;
+	}
+	return usk_is_external(ue) ? unix_check_ext_entry(ue, fe->id) : 0;
+}
+
+const struct fd_handler unix_handler = {
+	.type = FD_TYPES__UNIXSK,
+	.name = "unix socket",
+	.match = unix_match,
+	.dump = unix_dump,
+	.check = unix_check,
+	.open = unix_open,
+	.fown = unix_fown,
+	.rst_fini = unix_rst_fini,
+};

@@ -1,0 +1,836 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * restore/restore.c - `criu restore`: check the images, fork the task with its original pid,
+ * let it rebuild itself, then remove the restorer blob and detach or wait.
+ *
+ * The forked task does all the rebuilding itself (fds, fs, memory, restorer). criu seizes
+ * it with ptrace only so that, once the restorer has stopped itself right before its
+ * rt_sigreturn, criu can let that sigreturn run and then unmap the restorer area with one
+ * injected munmap: code cannot unmap itself and go on. Failures anywhere kill the task.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fault.h"
+#include "image.h"
+#include "log.h"
+#include "internal.h"
+#include "threads.h"
+#include "sigframe.h"
+#include "mem.h"
+#include "task-state.h"
+#include "tree.h"
+#include "files.h"
+#include "stats.pb-c.h"
+
+#define NR_MUNMAP	11
+#define NR_SIGRETURN	15
+#define SYSCALL_INSN_LEN 2
+/* every task the tree creates is traced from birth (threads: add PTRACE_O_TRACECLONE) */
+#define RST_TRACE_NEW	PTRACE_O_TRACEFORK
+
+/*
+ * log.c may offer to move its fd (asked of the log's owner); without it a log fd that
+ * collides with one of the task's fds is refused.
+ */
+
+struct rst_channel {
+	int go[2];		/* criu -> task: "you are seized, go on" */
+	int report[2];		/* task -> criu: struct rst_report, then EOF */
+};
+
+uint64_t rst_now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
+
+/* Move fd to a number above every target fd, so installing the task's fds can't hit it. */
+static int move_above(int *fd, int min)
+{
+	int nfd;
+
+	if (*fd > min)
+		return 0;
+	nfd = fcntl(*fd, F_DUPFD_CLOEXEC, min + 1);
+	if (nfd < 0) {
+		pr_perror("Can't move criu's fd %d above %d", *fd, min);
+		return -errno;
+	}
+	close(*fd);
+	*fd = nfd;
+	return 0;
+}
+
+static int open_channel(struct rst_channel *ch, int max_fd)
+{
+	int i, ret = 0;
+
+	if (pipe2(ch->go, O_CLOEXEC) || pipe2(ch->report, O_CLOEXEC)) {
+		pr_perror("Can't create pipes to the restored task");
+		return -errno;
+	}
+	for (i = 0; i < 2 && !ret; i++) {
+		ret = move_above(&ch->go[i], max_fd);
+		if (!ret)
+			ret = move_above(&ch->report[i], max_fd);
+	}
+	return ret;
+}
+
+static void close_channel(struct rst_channel *ch)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (ch->go[i] >= 0)
+			close(ch->go[i]);
+		if (ch->report[i] >= 0)
+			close(ch->report[i]);
+		ch->go[i] = ch->report[i] = -1;
+	}
+}
+
+/* The images directory fd must sit above the task's fds while the task rebuilds itself. */
+static int make_room_for_fds(struct rst_ctx *ctx, const struct rst_task *t)
+{
+	/* main.c owns images_dfd: take a copy; the task closes the original */
+	if (ctx->dfd <= ctx->fd_top) {
+		ctx->dfd = fcntl(ctx->dfd, F_DUPFD_CLOEXEC, ctx->fd_top + 1);
+		if (ctx->dfd < 0) {
+			pr_perror("Can't move the images directory fd above %d", ctx->fd_top);
+			ctx->dfd = ctx->ro->images_dfd;
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+/*
+ * In the task, criu's log must not sit on a number the task's fds will take (stderr when
+ * there is no -o, or a low fd). Returns the log fd to keep, or -errno.
+ */
+/* The task gets its own fd numbers, fd 2 included: the log moves above all of them. */
+static int task_log_fd(const struct rst_ctx *ctx, const struct rst_task *t)
+{
+	int top = ctx->fd_top + 1;
+	int ret = ctx->ro->log_pid ? log_split_per_pid(top) : log_move_fd(top);
+
+	if (ret) {
+		pr_err("Can't move criu's log fd above the task's fds: %d\n", ret);
+		return ret;
+	}
+	return log_get_fd();
+}
+
+/* Steps of the forked task; each logs its own failure. */
+static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
+			const struct rst_channel *ch, int up_fd)
+{
+	int keep[3] = { -1, ctx->dfd, ch->report[1] };
+	struct rst_mem mem = {};
+	char c;
+	int ret;
+
+	/* the root waits until criu traces it; its descendants are traced from birth */
+	if (!t->pstree->ppid && read(ch->go[0], &c, 1) != 1)
+		return -ECANCELED;	/* criu gave up on us */
+	ret = rst_restore_session(ctx, t);
+	if (ret)
+		return ret;
+	if (t->helper)
+		rst_be_helper(ctx, t, ch);
+	if (rst_task_is_zombie(t))
+		rst_become_zombie(ctx, t);
+	keep[0] = task_log_fd(ctx, t);
+	if (keep[0] < 0)
+		return keep[0];
+	/* a shared table holds the parent's fds: nothing in it is foreign */
+	if (!t->shares_files)
+		ret = rst_close_inherited(ctx, keep, 3);
+	if (!ret)
+		ret = rst_restore_fds(ctx, t);
+	if (!ret)
+		ret = rst_claim_fowns(ctx, t);
+	if (!ret)
+		ret = rst_fork_children(ctx, t, ch, up_fd);
+	if (!ret)
+		ret = rst_restore_cwd(ctx, t);
+	if (!ret && fault_injected("restore-premap"))
+		ret = -EIO;
+	if (!ret)
+		ret = rst_premap(ctx, t, &mem);
+	if (!ret)
+		ret = rst_fill_pages(ctx, t, &mem);
+	if (!ret)
+		ret = rst_aio_rings(t, &mem);
+	if (!ret)
+		ret = rst_jump_to_restorer(ctx, t, &mem, ch->report[1]);
+	return ret;
+}
+
+/*
+ * Forked with CLONE_FILES, the task sees criu's fds of its parent (images directory, report
+ * pipe, log), which the parent closes when it jumps into its restorer: take copies of our
+ * own, above every fd of the tasks, and close only those.
+ */
+static int take_own_fds(struct rst_ctx *ctx, struct rst_channel *ch)
+{
+	int min = ctx->fd_top + 1, ret;
+
+	ret = log_own_fd(min);
+	if (ret) {
+		pr_err("Can't take a log fd of our own: %d\n", ret);
+		return ret;
+	}
+	ctx->dfd = fcntl(ctx->dfd, F_DUPFD_CLOEXEC, min);
+	ch->report[1] = fcntl(ch->report[1], F_DUPFD_CLOEXEC, min);
+	if (ctx->dfd < 0 || ch->report[1] < 0) {
+		pr_perror("Can't copy criu's fds in a task sharing its parent's fd table");
+		return -errno;
+	}
+	return 0;
+}
+
+static void __attribute__((noreturn)) task_main(const struct rst_ctx *ctx,
+						const struct rst_task *t,
+						const struct rst_channel *ch, int up_fd)
+{
+	struct rst_ctx own_ctx;
+	struct rst_channel own_ch;
+	sigset_t all;
+
+	/* Until rt_sigreturn sets the program's mask, no signal may run criu's handlers. */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	log_set_pid_prefix(1);
+	if (!t->pstree->ppid) {
+		close(ch->go[1]);
+		close(ch->report[0]);
+	}
+	if (t->shares_files) {
+		own_ctx = *ctx;
+		own_ch = *ch;
+		if (take_own_fds(&own_ctx, &own_ch))
+			goto out_fail;
+		ctx = &own_ctx;
+		ch = &own_ch;
+	}
+	task_rebuild(ctx, t, ch, up_fd);
+out_fail:
+	pr_err("Restoring task %d failed\n", t->pid);
+	_exit(1);
+}
+
+/* clone3 with set_tid: the only way to get the dumped pid back without races. */
+pid_t rst_fork_with_pid(const struct rst_ctx *ctx, const struct rst_task *t,
+			const struct rst_channel *ch, int up_fd)
+{
+	pid_t want = t->pid;
+	struct clone_args args = {
+		.exit_signal = SIGCHLD,
+		.set_tid = (uint64_t)(uintptr_t)&want,
+		.set_tid_size = 1,
+	};
+	long pid;
+
+	/*
+	 * --restore-sibling: the root goes to criu's parent, which will wait for it. clone3
+	 * wants exit_signal 0 then: the child inherits criu's own exit signal.
+	 */
+	if (!t->pstree->ppid && ctx->ro->restore_sibling) {
+		args.flags |= CLONE_PARENT;
+		args.exit_signal = 0;
+	}
+	/* the parent's fds are in place: its table becomes ours */
+	if (t->shares_files)
+		args.flags |= CLONE_FILES;
+	if (fault_injected("restore-fork"))
+		return -1;
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0)
+		task_main(ctx, t, ch, up_fd);
+	if (pid < 0) {
+		if (errno == EEXIST)
+			pr_err("pid %d is taken by another process; restore needs it free\n", want);
+		else
+			pr_perror("Can't create task %d (clone3 with set_tid)", want);
+		return -1;
+	}
+	if (pid != want) {
+		pr_err("clone3 gave pid %ld instead of %d\n", pid, want);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, __WALL);
+		return -1;
+	}
+	return pid;
+}
+
+static int wait_task(pid_t pid, int *status)
+{
+	while (waitpid(pid, status, __WALL) < 0) {
+		if (errno != EINTR) {
+			pr_perror("Can't wait for task %d", pid);
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static void explain_status(pid_t pid, int status, const char *when)
+{
+	if (WIFEXITED(status))
+		pr_err("Task %d exited with %d %s; see the \"pie:\" and task lines above\n", pid,
+		       WEXITSTATUS(status), when);
+	else if (WIFSIGNALED(status))
+		pr_err("Task %d was killed by signal %d %s\n", pid, WTERMSIG(status), when);
+	else if (WIFSTOPPED(status))
+		pr_err("Task %d stopped unexpectedly (signal %d, event %d) %s\n", pid,
+		       WSTOPSIG(status), status >> 16, when);
+}
+
+/* Resume to the next syscall stop and check which syscall it is. */
+static int next_syscall_stop(pid_t pid, long nr, struct user_regs_struct *regs)
+{
+	int status, ret;
+
+	if (ptrace(PTRACE_SYSCALL, pid, 0, 0)) {
+		pr_perror("Can't resume task %d to its next syscall", pid);
+		return -errno;
+	}
+	ret = wait_task(pid, &status);
+	if (ret)
+		return ret;
+	if (!WIFSTOPPED(status) || WSTOPSIG(status) != (SIGTRAP | 0x80)) {
+		explain_status(pid, status, "while the restorer finished");
+		return -ECHILD;
+	}
+	if (ptrace(PTRACE_GETREGS, pid, 0, regs)) {
+		pr_perror("Can't read task %d's registers", pid);
+		return -errno;
+	}
+	if ((long)regs->orig_rax != nr) {
+		pr_err("Task %d made syscall %ld where %ld was expected\n", pid,
+		       (long)regs->orig_rax, nr);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static int set_regs(pid_t pid, struct user_regs_struct *regs)
+{
+	if (ptrace(PTRACE_SETREGS, pid, 0, regs)) {
+		pr_perror("Can't set task %d's registers", pid);
+		return -errno;
+	}
+	return 0;
+}
+
+/*
+ * The restorer stopped itself right before its rt_sigreturn. Let the sigreturn run, then
+ * run munmap of the bootstrap area on that same syscall instruction (the one place we know
+ * holds one), and put the program's registers back. The FPU state is not touched by this.
+ */
+static int remove_restorer(pid_t pid, const pid_t *tids, size_t nr,
+			   const struct rst_report *rep)
+{
+	struct user_regs_struct prog, regs;
+	unsigned long long insn;
+	uint64_t mask;
+	int ret;
+
+	/* every other thread leaves the area first; they stay stopped in program code */
+	ret = rst_threads_sigreturn(tids, nr);
+	if (ret)
+		return ret;
+	ret = next_syscall_stop(pid, NR_SIGRETURN, &regs);
+	if (ret)
+		return ret;
+	insn = regs.rip - SYSCALL_INSN_LEN;
+	/* rt_sigreturn sets orig_ax to -1 so that nothing restarts */
+	ret = next_syscall_stop(pid, -1, &prog);
+	/* restored pending signals wait until the program runs: block them until then */
+	if (!ret)
+		ret = rst_hold_signals(pid, &mask);
+	if (ret)
+		return ret;
+
+	regs = prog;
+	regs.rip = insn;
+	regs.rax = NR_MUNMAP;
+	regs.rdi = rep->area_start;
+	regs.rsi = rep->area_size;
+	ret = set_regs(pid, &regs);
+	if (!ret)
+		ret = next_syscall_stop(pid, NR_MUNMAP, &regs);
+	if (!ret)
+		ret = next_syscall_stop(pid, NR_MUNMAP, &regs);
+	if (ret)
+		return ret;
+	if (regs.rax) {
+		pr_err("Can't unmap the restorer from task %d: %lld\n", pid, (long long)regs.rax);
+		return -EIO;
+	}
+	return rst_release_signals(pid, mask) ?: set_regs(pid, &prog);
+}
+
+static int seize_task(pid_t pid, long opts)
+{
+	if (ptrace(PTRACE_SEIZE, pid, 0, opts)) {
+		pr_perror("Can't seize the restored task %d", pid);
+		return -errno;
+	}
+	return 0;
+}
+
+/* Created before anything is restored, so an existing pidfile stops us early. */
+static int open_pidfile(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		pr_perror("Can't create pidfile %s (it must not exist)", path);
+	return fd;
+}
+
+static int write_pidfile(int fd, const char *path, pid_t pid)
+{
+	char buf[16];
+	int len;
+
+	len = snprintf(buf, sizeof(buf), "%d", pid);
+	if (write(fd, buf, len) != len) {
+		pr_perror("Can't write pidfile %s", path);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int write_stats(const struct rst_ctx *ctx)
+{
+	RestoreStatsEntry rs = RESTORE_STATS_ENTRY__INIT;
+	StatsEntry se = STATS_ENTRY__INIT;
+	struct cr_img *img;
+	int ret;
+
+	rs.pages_compared = 0;
+	rs.pages_skipped_cow = 0;
+	rs.forking_time = ctx->stats.forking_time;
+	rs.restore_time = ctx->stats.restore_time;
+	rs.has_pages_restored = true;
+	rs.pages_restored = ctx->stats.pages_restored;
+	se.restore = &rs;
+
+	img = open_image_at(ctx->dfd, CR_FD_STATS_RESTORE, O_DUMP, 0);
+	if (!img)
+		return -EIO;
+	ret = pb_write_one(img, &se.base);
+	if (close_image(img) && !ret)
+		ret = -EIO;
+	return ret;
+}
+
+/* One task stopped in its restorer: let it become the program (threads: each of them). */
+static int finish_task(const struct rst_task *t, const struct rst_report *rep)
+{
+	return remove_restorer(t->pid, t->tids, t->nr_threads, rep);
+}
+
+/* criu's view of one task while the tree rebuilds itself */
+struct rst_watch {
+	bool seen;			/* criu met it: it exists, it may be killed */
+	bool reported, stopped;
+	bool done;			/* stopped, and so is every thread of it */
+	struct rst_report rep;
+	struct rst_thread_wait thr;	/* task/threads-restore.c: its threads' births and stops */
+};
+
+static void free_watch(const struct rst_ctx *ctx, struct rst_watch *w)
+{
+	size_t i;
+
+	if (!w)
+		return;
+	for (i = 0; i < ctx->nr_tasks; i++)
+		free(w[i].thr.state);
+	free(w);
+}
+
+static int task_index(const struct rst_ctx *ctx, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nr_tasks; i++)
+		if (ctx->tasks[i].pid == pid)
+			return i;
+	return -1;
+}
+
+/* Reports come in any order on the one pipe: file each under its task until i's is in. */
+static int read_report(const struct rst_ctx *ctx, const struct rst_channel *ch,
+		       struct rst_watch *w, int i)
+{
+	struct rst_report rep;
+	int j;
+
+	while (!w[i].reported) {
+		if (read(ch->report[0], &rep, sizeof(rep)) != sizeof(rep)) {
+			pr_err("Task %d stopped without reporting its restorer area\n",
+			       ctx->tasks[i].pid);
+			return -EPROTO;
+		}
+		j = task_index(ctx, rep.pid);
+		if (j < 0) {
+			pr_err("A report came from unknown task %lld\n", (long long)rep.pid);
+			return -EPROTO;
+		}
+		w[j].rep = rep;
+		w[j].reported = true;
+	}
+	return 0;
+}
+
+static int ptrace_resume(int req, pid_t pid, long data)
+{
+	if (ptrace(req, pid, 0, data)) {
+		pr_perror("Can't resume restored task %d", pid);
+		return -errno;
+	}
+	return 0;
+}
+
+/*
+ * A new task stops once, traced from birth: give it its own options, or let a zombie or
+ * group helper go. A session helper stays traced: the tasks it forks must be born traced.
+ */
+static int new_task_stop(const struct rst_ctx *ctx, const struct rst_task *t)
+{
+	if (!rst_task_has_restorer(t) && !rst_is_session_helper(t))
+		return ptrace_resume(PTRACE_DETACH, t->pid, 0);
+	if (ptrace(PTRACE_SETOPTIONS, t->pid, 0, rst_task_seize_opts(t) | RST_TRACE_NEW)) {
+		pr_perror("Can't set ptrace options of restored task %d", t->pid);
+		return -errno;
+	}
+	return ptrace_resume(PTRACE_CONT, t->pid, 0);
+}
+
+/* One stop of any task of the tree; returns 1 when it is a restorer's final stop. */
+static int handle_stop(const struct rst_ctx *ctx, const struct rst_channel *ch,
+		       struct rst_watch *w, int i, int status)
+{
+	const struct rst_task *t = &ctx->tasks[i];
+	int ev = status >> 16, sig = WSTOPSIG(status), ret;
+
+	if (ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_CLONE)
+		return ptrace_resume(PTRACE_CONT, t->pid, 0);
+	if (ev == PTRACE_EVENT_STOP)
+		return new_task_stop(ctx, t);
+	if (ev || sig != SIGSTOP)	/* not ours: the task gets it as it would have */
+		return ptrace_resume(PTRACE_CONT, t->pid, ev ? 0 : sig);
+	if (t->nr_threads) {
+		/* its first stop comes before it clones its threads: not the final one */
+		ret = rst_threads_event(&w[i].thr, t->pid, status);
+		if (ret || !w[i].thr.leader_done)
+			return ret;
+	}
+	ret = read_report(ctx, ch, w, i);
+	if (ret)
+		return ret;
+	w[i].stopped = true;
+	return 0;
+}
+
+/* The task a thread (not a leader) belongs to, or -1. */
+static int thread_owner(const struct rst_ctx *ctx, pid_t tid)
+{
+	size_t i, j;
+
+	for (i = 0; i < ctx->nr_tasks; i++)
+		for (j = 0; j < ctx->tasks[i].nr_threads; j++)
+			if (ctx->tasks[i].tids[j] == tid)
+				return i;
+	return -1;
+}
+
+/* criu, its tracer, reaps it first; then its parent can (reap_helpers()). */
+static bool session_helper_done(const struct rst_task *t, int status)
+{
+	if (!rst_is_session_helper(t) || !WIFEXITED(status) || WEXITSTATUS(status))
+		return false;
+	pr_info("Session helper %d forked its members and exited\n", t->pid);
+	return true;
+}
+
+/* One wait status of a leader or of a thread; *i is set to the task it belongs to. */
+static int handle_event(const struct rst_ctx *ctx, const struct rst_channel *ch,
+			struct rst_watch *w, pid_t pid, int status, int *i)
+{
+	*i = task_index(ctx, pid);
+	if (*i >= 0) {
+		w[*i].seen = true;
+		if (session_helper_done(&ctx->tasks[*i], status)) {
+			w[*i].seen = false;	/* gone: its pid is nobody's to kill */
+			return 0;
+		}
+		if (!WIFSTOPPED(status)) {
+			explain_status(pid, status, "while it rebuilt itself");
+			return -ECHILD;
+		}
+		return handle_stop(ctx, ch, w, *i, status);
+	}
+	*i = thread_owner(ctx, pid);
+	if (*i >= 0)
+		return rst_threads_event(&w[*i].thr, pid, status);
+	pr_err("Unexpected task %d stopped while the tree was restored\n", pid);
+	return -ECHILD;
+}
+
+/* A task is done when its leader and every thread of it stopped before rt_sigreturn. */
+static bool task_done(const struct rst_task *t, const struct rst_watch *w)
+{
+	return w->stopped && (!t->nr_threads || rst_threads_all_stopped(&w->thr));
+}
+
+static struct rst_watch *alloc_watch(const struct rst_ctx *ctx)
+{
+	struct rst_watch *w = calloc(ctx->nr_tasks, sizeof(*w));
+	size_t i;
+
+	for (i = 0; w && i < ctx->nr_tasks; i++) {
+		const struct rst_task *t = &ctx->tasks[i];
+
+		w[i].thr = (struct rst_thread_wait){
+			.pid = t->pid,
+			.tids = t->tids,
+			.nr = t->nr_threads,
+			.opts = rst_task_seize_opts(t) | RST_TRACE_NEW,
+		};
+		w[i].thr.state = calloc(t->nr_threads + 1, 1);
+		if (!w[i].thr.state) {
+			pr_err("Out of memory for the restore of %zu tasks\n", ctx->nr_tasks);
+			free_watch(ctx, w);
+			return NULL;
+		}
+	}
+	return w;
+}
+
+/* Until every live task stopped in its restorer; any task dying fails the restore. */
+static int wait_tree(const struct rst_ctx *ctx, const struct rst_channel *ch,
+		     struct rst_watch *w)
+{
+	size_t left = 0, k;
+	int status, ret, i;
+	pid_t pid;
+
+	for (k = 0; k < ctx->nr_tasks; k++)
+		left += rst_task_has_restorer(&ctx->tasks[k]);
+	while (left) {
+		pid = waitpid(-1, &status, __WALL);
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid < 0) {
+			pr_perror("Can't wait for the restored tasks");
+			return -errno;
+		}
+		ret = handle_event(ctx, ch, w, pid, status, &i);
+		if (ret < 0)
+			return ret;
+		if (!w[i].done && task_done(&ctx->tasks[i], &w[i])) {
+			w[i].done = true;
+			left--;
+		}
+	}
+	return 0;
+}
+
+/* A task criu traces is one it created: safe to kill, unlike a stranger with that pid. */
+static bool traced_by_us(pid_t pid)
+{
+	char path[64], line[128];
+	int tracer = 0;
+	FILE *f;
+
+	/* quietly: a task that was never born has no status file */
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "TracerPid: %d", &tracer) == 1)
+			break;
+	fclose(f);
+	return tracer == getpid();
+}
+
+/*
+ * Any failure: every task of the tree that exists dies: those criu met, and those born but
+ * not met yet (traced from birth). The rest die with criu (PTRACE_O_EXITKILL).
+ */
+static void kill_tree(const struct rst_ctx *ctx, const struct rst_watch *w)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		const struct rst_task *t = &ctx->tasks[i];
+
+		/* traced threads must be reaped by criu before their leader can go */
+		if (w[i].seen || !i || traced_by_us(t->pid))
+			rst_threads_kill(t->pid, t->tids, t->nr_threads);
+	}
+}
+
+/* Fork the root, let the tree rebuild itself, remove every restorer. Returns the root pid. */
+static pid_t restore_tree(struct rst_ctx *ctx, struct rst_watch *w, uint64_t start)
+{
+	struct rst_channel ch = { { -1, -1 }, { -1, -1 } };
+	struct rst_task *root = &ctx->tasks[0];
+	size_t i;
+	pid_t pid;
+	int ret;
+
+	ret = make_room_for_fds(ctx, root);
+	if (!ret)
+		ret = open_channel(&ch, ctx->fd_top);
+	if (ret)
+		goto out_close;
+	pid = rst_fork_with_pid(ctx, root, &ch, -1);
+	if (pid < 0)
+		goto out_close;
+	w[0].seen = true;
+	close(ch.go[0]);
+	close(ch.report[1]);
+	ch.go[0] = ch.report[1] = -1;
+
+	ret = seize_task(pid, rst_task_seize_opts(root) | RST_TRACE_NEW);
+	if (!ret && write(ch.go[1], "g", 1) != 1)
+		ret = -EPIPE;
+	ctx->stats.forking_time = rst_now_usec() - start;
+	if (!ret)
+		ret = wait_tree(ctx, &ch, w);
+	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
+		if (!rst_task_has_restorer(&ctx->tasks[i]))
+			continue;
+		ret = finish_task(&ctx->tasks[i], &w[i].rep);
+		ctx->stats.pages_restored += w[i].rep.pages_restored;
+	}
+	if (ret)
+		goto out_kill;
+	close_channel(&ch);
+	return pid;
+
+out_kill:
+	kill_tree(ctx, w);
+out_close:
+	close_channel(&ch);
+	return -1;
+}
+
+static int run_stage_hook(const struct restore_opts *ro, const char *stage, pid_t pid)
+{
+	return ro->stage_hook ? ro->stage_hook(stage, pid, ro->hook_arg) : 0;
+}
+
+/* Children first, so that no task runs on while a task below it is still traced. */
+static int detach_tree(const struct rst_ctx *ctx)
+{
+	size_t i;
+	int ret;
+
+	for (i = ctx->nr_tasks; i-- > 0;) {
+		const struct rst_task *t = &ctx->tasks[i];
+
+		if (!rst_task_has_restorer(t))
+			continue;
+		ret = rst_stop_if_stopped(t) ?: rst_threads_detach(t->tids, t->nr_threads);
+		if (ret)
+			return ret;
+		if (ptrace(PTRACE_DETACH, t->pid, 0, 0)) {
+			pr_perror("Can't detach from the restored task %d", t->pid);
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static int finish(const struct rst_ctx *ctx, const struct rst_watch *w, pid_t pid)
+{
+	const struct restore_opts *ro = ctx->ro;
+	int status;
+
+	if (detach_tree(ctx)) {
+		kill_tree(ctx, w);
+		return 1;
+	}
+	pr_info("Restore finished successfully. Task %d resumed.\n", pid);
+	run_stage_hook(ro, "post-resume", pid);
+	if (ro->restore_detached || ro->restore_sibling)
+		return 0;
+	if (wait_task(pid, &status))
+		return 1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+int cr_restore_tasks(const struct restore_opts *ro)
+{
+	struct rst_ctx ctx = { .ro = ro, .dfd = ro->images_dfd };
+	uint64_t start = rst_now_usec();
+	struct rst_watch *w = NULL;
+	int ret = 1, pidfd = -1;
+	pid_t pid;
+
+	/* before the fork: the probe's signal would stop the traced task */
+	if (rst_read_images(&ctx) || rst_plan_transit(&ctx) || rst_arch_probe_xstate())
+		goto out_free;
+	w = alloc_watch(&ctx);
+	if (!w)
+		goto out_free;
+	if (ro->pidfile) {
+		pidfd = open_pidfile(ro->pidfile);
+		if (pidfd < 0)
+			goto out_free;
+	}
+	pid = restore_tree(&ctx, w, start);
+	if (pid < 0)
+		goto out_unlink;
+	ctx.stats.restore_time = rst_now_usec() - start;
+	if (write_stats(&ctx) || (pidfd >= 0 && write_pidfile(pidfd, ro->pidfile, pid)) ||
+	    run_stage_hook(ro, "post-restore", pid) || run_stage_hook(ro, "pre-resume", pid)) {
+		kill_tree(&ctx, w);
+		goto out_unlink;
+	}
+	close(pidfd);
+	pidfd = -1;
+	ret = finish(&ctx, w, pid);
+	goto out_free;
+out_unlink:
+	if (pidfd >= 0) {
+		close(pidfd);
+		unlink(ro->pidfile);
+	}
+out_free:
+	if (ctx.dfd != ro->images_dfd)
+		close(ctx.dfd);
+	free_watch(&ctx, w);
+	free(ctx.transit);
+	free(ctx.fown_claims);
+	free(ctx.scm_uses);
+	free(ctx.usk_groups);
+	rst_free_images(&ctx);
+	return ret;
+}

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * task/attrs-restore.c - CPU affinity, I/O priority, timer slack and membarrier registrations,
+ * set by the forked task on itself once its pages are in (a narrow affinity would slow the
+ * page fill down). What already matches criu's own value is left alone.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "task-attrs.h"
+
+#define IOPRIO_WHO_PROCESS	1
+#define IOPRIO_CLASS_SHIFT	13
+#define IOPRIO_CLASS_RT		1
+#define IOPRIO_CLASS_BE		2
+#define IOPRIO_CLASS_IDLE	3
+
+/* The registration commands, which are also the bits MEMBARRIER_CMD_GET_REGISTRATIONS reports. */
+static const uint32_t membarrier_registrations[] = {
+	1 << 1,		/* REGISTER_GLOBAL_EXPEDITED */
+	1 << 4,		/* REGISTER_PRIVATE_EXPEDITED */
+	1 << 6,		/* REGISTER_PRIVATE_EXPEDITED_SYNC_CORE */
+	1 << 8,		/* REGISTER_PRIVATE_EXPEDITED_RSEQ */
+};
+
+static int apply_affinity(const ThreadCoreEntry *th)
+{
+	uint64_t cur[TASK_AFFINITY_WORDS] = {}, want[TASK_AFFINITY_WORDS] = {};
+	size_t len = th->n_cpu_affinity * sizeof(uint64_t);
+
+	if (!th->n_cpu_affinity)
+		return 0;
+	if (th->n_cpu_affinity > TASK_AFFINITY_WORDS) {
+		pr_err("The CPU affinity in the image has %zu words, more than %d\n",
+		       th->n_cpu_affinity, TASK_AFFINITY_WORDS);
+		return -EINVAL;
+	}
+	memcpy(want, th->cpu_affinity, len);
+	if (syscall(SYS_sched_getaffinity, 0, sizeof(cur), cur) >= 0 &&
+	    !memcmp(cur, want, sizeof(want)))
+		return 0;
+	if (!syscall(SYS_sched_setaffinity, 0, len, th->cpu_affinity))
+		return 0;
+	if (errno == EINVAL) {
+		/* another machine: none of the dumped CPUs is here; running anywhere is better */
+		pr_warn("None of the CPUs in the dumped affinity mask is online; the task keeps "
+			"criu's affinity\n");
+		return 0;
+	}
+	pr_perror("Can't set the CPU affinity");
+	return -errno;
+}
+
+/* What ioprio_get() reports for a task that never set one: derived from policy and nice. */
+static uint32_t derived_ioprio(const ThreadCoreEntry *th)
+{
+	uint32_t class = IOPRIO_CLASS_BE, policy = th->sched_policy & ~SCHED_RESET_ON_FORK;
+	int nice = th->has_sched_nice ? th->sched_nice : 0;
+
+	if (policy == SCHED_IDLE)
+		class = IOPRIO_CLASS_IDLE;
+	else if (policy == SCHED_FIFO || policy == SCHED_RR)
+		class = IOPRIO_CLASS_RT;
+	return class << IOPRIO_CLASS_SHIFT | (uint32_t)(nice + 20) / 5;
+}
+
+static int apply_ioprio(const ThreadCoreEntry *th)
+{
+	if (!th->has_ioprio || !th->ioprio || th->ioprio == derived_ioprio(th))
+		return 0;
+	if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, th->ioprio)) {
+		pr_perror("Can't set the I/O priority %#x (class %u)", th->ioprio,
+			  th->ioprio >> IOPRIO_CLASS_SHIFT);
+		return -errno;
+	}
+	return 0;
+}
+
+static int apply_timerslack(const ThreadCoreEntry *th)
+{
+	long cur = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+
+	if (!th->has_timerslack_ns || !th->timerslack_ns || cur == (long)th->timerslack_ns)
+		return 0;
+	if (prctl(PR_SET_TIMERSLACK, th->timerslack_ns, 0, 0, 0)) {
+		pr_perror("Can't set the timer slack to %llu ns",
+			  (unsigned long long)th->timerslack_ns);
+		return -errno;
+	}
+	return 0;
+}
+
+static int apply_membarrier(const TaskCoreEntry *tc)
+{
+	uint32_t left = tc->has_membarrier_registration_mask ? tc->membarrier_registration_mask : 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(membarrier_registrations) / sizeof(membarrier_registrations[0]);
+	     i++) {
+		if (!(left & membarrier_registrations[i]))
+			continue;
+		if (syscall(SYS_membarrier, membarrier_registrations[i], 0, 0)) {
+			pr_perror("Can't register for membarrier command %#x",
+				  membarrier_registrations[i]);
+			return -errno;
+		}
+		left &= ~membarrier_registrations[i];
+	}
+	if (left) {
+		pr_err("Unknown membarrier registrations %#x in the image: this criu can't "
+		       "restore them\n", left);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int rst_apply_task_attrs(const TaskCoreEntry *tc, const ThreadCoreEntry *th)
+{
+	return apply_membarrier(tc) ?: apply_timerslack(th) ?: apply_ioprio(th) ?:
+	       apply_affinity(th);
+}

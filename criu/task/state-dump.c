@@ -1,0 +1,633 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * task/state-dump.c - dump of the per-task state besides memory and files (see task-state.h):
+ * pending signals (PTRACE_PEEKSIGINFO reads the kernel's queues, not the task's memory),
+ * seccomp filters (PTRACE_SECCOMP_GET_FILTER), credentials (/proc/PID/status), POSIX timer
+ * ids (/proc/PID/timers), oom_score_adj and loginuid; and through the parasite the timers'
+ * values, rlimits, securebits, prctl flags and scheduling.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <unistd.h>
+
+#include "compel/infect.h"
+#include "dump.h"
+#include "image.h"
+#include "log.h"
+#include "task-attrs.h"
+#include "task-state.h"
+
+#include "creds.pb-c.h"
+#include "rlimit.pb-c.h"
+#include "seccomp.pb-c.h"
+#include "siginfo.pb-c.h"
+#include "timer.pb-c.h"
+
+#define TS_MAX_SIGNALS		128	/* private + shared; include/abi/restorer-task.h has the same */
+#define TS_MAX_GROUPS		256
+#define TS_MAX_FILTERS		32
+#define TS_MAX_FILTER_INSNS	8192
+#define TS_CAP_WORDS		2
+
+#ifndef PTRACE_SECCOMP_GET_FILTER
+#define PTRACE_SECCOMP_GET_FILTER	0x420c
+#endif
+#ifndef PTRACE_SECCOMP_GET_METADATA
+#define PTRACE_SECCOMP_GET_METADATA	0x420d
+#endif
+#define TS_PEEK_SHARED		1	/* PTRACE_PEEKSIGINFO_SHARED */
+#define TS_FILTER_FLAG_LISTENER	8	/* SECCOMP_FILTER_FLAG_NEW_LISTENER */
+
+struct ts_peek_args {
+	uint64_t off;
+	uint32_t flags;
+	int32_t nr;
+};
+
+struct ts_seccomp_md {
+	uint64_t filter_off;
+	uint64_t flags;
+};
+
+struct ts_status {
+	uint32_t uid[4], gid[4];
+	uint32_t groups[TS_MAX_GROUPS];
+	size_t nr_groups;
+	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
+	int has_amb;
+	uint32_t no_new_privs;
+	uint32_t seccomp;
+};
+
+struct task_state {
+	/* signals: [0, nr_p) private, [nr_p, nr_p + nr_s) shared */
+	uint8_t siginfo[TS_MAX_SIGNALS][SIGINFO_SIZE];
+	size_t nr_p, nr_s;
+	SiginfoEntry sie[TS_MAX_SIGNALS];
+	SiginfoEntry *sie_ptrs[TS_MAX_SIGNALS];
+	SignalQueueEntry sq_p, sq_s;
+
+	struct ts_status st;
+	CredsEntry creds;
+	uint32_t caps[5][TS_CAP_WORDS];
+
+	/* seccomp, oldest filter first */
+	SeccompFilter filters[TS_MAX_FILTERS];
+	SeccompFilter *filter_ptrs[TS_MAX_FILTERS];
+	struct sock_filter *insns;
+	size_t nr_filters, nr_insns;
+
+	/* POSIX timers from /proc/PID/timers, values from the parasite */
+	PosixTimerEntry posix[PARASITE_MAX_TIMERS];
+	PosixTimerEntry *posix_ptrs[PARASITE_MAX_TIMERS];
+	size_t nr_posix;
+	ItimerEntry itimers[PARASITE_NR_ITIMERS];
+	TaskTimersEntry timers;
+
+	RlimitEntry rlim[PARASITE_NR_RLIMITS];
+	RlimitEntry *rlim_ptrs[PARASITE_NR_RLIMITS];
+	TaskRlimitsEntry rlimits;
+
+	struct parasite_task_extra px;
+	int has_px;
+	struct task_attrs attrs;
+	int32_t oom_score_adj;
+	uint32_t loginuid;
+	int has_loginuid;
+};
+
+/* Peek one queue of the stopped task into ts->siginfo from index *nr on. */
+static int peek_queue(pid_t pid, uint32_t flags, struct task_state *ts, size_t *nr,
+		      size_t base)
+{
+	struct ts_peek_args args = { .flags = flags, .nr = 1 };
+	long n;
+
+	for (;;) {
+		if (base + *nr >= TS_MAX_SIGNALS) {
+			pr_err("Task %d has more than %d pending signals: not supported\n", pid,
+			       TS_MAX_SIGNALS);
+			return -EOPNOTSUPP;
+		}
+		args.off = *nr;
+		n = ptrace(PTRACE_PEEKSIGINFO, pid, &args, ts->siginfo[base + *nr]);
+		if (n < 0) {
+			pr_perror("Can't read the pending signals of task %d", pid);
+			return -errno;
+		}
+		if (n == 0)
+			return 0;
+		(*nr)++;
+	}
+}
+
+static int collect_signals(pid_t pid, struct task_state *ts)
+{
+	int ret;
+
+	ret = peek_queue(pid, 0, ts, &ts->nr_p, 0);
+	if (!ret)
+		ret = peek_queue(pid, TS_PEEK_SHARED, ts, &ts->nr_s, ts->nr_p);
+	if (!ret && ts->nr_p + ts->nr_s)
+		pr_info("Task %d: %zu private and %zu shared pending signals\n", pid, ts->nr_p,
+			ts->nr_s);
+	return ret;
+}
+
+static FILE *open_proc(pid_t pid, const char *name)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	f = fopen(path, "re");
+	if (!f)
+		pr_perror("Can't open %s", path);
+	return f;
+}
+
+static int parse_groups(const char *s, struct ts_status *st)
+{
+	char *end;
+
+	st->nr_groups = 0;
+	for (;;) {
+		unsigned long g = strtoul(s, &end, 10);
+
+		if (end == s)
+			return 0;
+		if (st->nr_groups == TS_MAX_GROUPS) {
+			pr_err("More than %d supplementary groups: not supported\n", TS_MAX_GROUPS);
+			return -EOPNOTSUPP;
+		}
+		st->groups[st->nr_groups++] = g;
+		s = end;
+	}
+}
+
+static int parse_status_line(const char *l, struct ts_status *st, int *seen)
+{
+	const char *v = strchr(l, ':');
+	int n = 0;
+
+	if (!v)
+		return 0;
+	v++;
+	if (!strncmp(l, "Uid:", 4))
+		n = sscanf(v, "%u %u %u %u", &st->uid[0], &st->uid[1], &st->uid[2], &st->uid[3]) == 4;
+	else if (!strncmp(l, "Gid:", 4))
+		n = sscanf(v, "%u %u %u %u", &st->gid[0], &st->gid[1], &st->gid[2], &st->gid[3]) == 4;
+	else if (!strncmp(l, "Groups:", 7))
+		return parse_groups(v, st);
+	else if (!strncmp(l, "CapInh:", 7))
+		n = sscanf(v, "%lx", &st->cap_inh) == 1;
+	else if (!strncmp(l, "CapPrm:", 7))
+		n = sscanf(v, "%lx", &st->cap_prm) == 1;
+	else if (!strncmp(l, "CapEff:", 7))
+		n = sscanf(v, "%lx", &st->cap_eff) == 1;
+	else if (!strncmp(l, "CapBnd:", 7))
+		n = sscanf(v, "%lx", &st->cap_bnd) == 1;
+	else if (!strncmp(l, "CapAmb:", 7))
+		st->has_amb = sscanf(v, "%lx", &st->cap_amb) == 1;
+	else if (!strncmp(l, "NoNewPrivs:", 11))
+		n = sscanf(v, "%u", &st->no_new_privs) == 1;
+	else if (!strncmp(l, "Seccomp:", 8))
+		n = sscanf(v, "%u", &st->seccomp) == 1;
+	*seen += n;
+	return 0;
+}
+
+/* Uid, Gid, CapInh/Prm/Eff/Bnd, NoNewPrivs and Seccomp must all be there. */
+#define TS_STATUS_FIELDS 8
+
+static int parse_status(pid_t pid, struct ts_status *st)
+{
+	char line[4096];
+	int seen = 0, ret = 0;
+	FILE *f;
+
+	f = open_proc(pid, "status");
+	if (!f)
+		return -errno;
+	while (!ret && fgets(line, sizeof(line), f))
+		ret = parse_status_line(line, st, &seen);
+	fclose(f);
+	if (!ret && seen != TS_STATUS_FIELDS) {
+		pr_err("/proc/%d/status lacks credential fields (%d of %d found)\n", pid, seen,
+		       TS_STATUS_FIELDS);
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
+static int get_filter(pid_t pid, long idx, struct task_state *ts, SeccompFilter *sf)
+{
+	struct ts_seccomp_md md = { .filter_off = idx };
+	long n;
+
+	n = ptrace(PTRACE_SECCOMP_GET_FILTER, pid, (void *)idx, NULL);
+	if (n < 0)
+		return -errno;
+	if (ts->nr_insns + n > TS_MAX_FILTER_INSNS) {
+		pr_err("Task %d: seccomp filters longer than %d instructions: not supported\n",
+		       pid, TS_MAX_FILTER_INSNS);
+		return -EOPNOTSUPP;
+	}
+	if (ptrace(PTRACE_SECCOMP_GET_FILTER, pid, (void *)idx, ts->insns + ts->nr_insns) != n) {
+		pr_perror("Can't read seccomp filter %ld of task %d", idx, pid);
+		return -EIO;
+	}
+	seccomp_filter__init(sf);
+	sf->filter.data = (uint8_t *)(ts->insns + ts->nr_insns);
+	sf->filter.len = n * sizeof(struct sock_filter);
+	ts->nr_insns += n;
+	if (ptrace(PTRACE_SECCOMP_GET_METADATA, pid, (void *)sizeof(md), &md) == sizeof(md)) {
+		if (md.flags & TS_FILTER_FLAG_LISTENER) {
+			pr_err("Task %d has a seccomp filter with a user notifier: not supported\n",
+			       pid);
+			return -EOPNOTSUPP;
+		}
+		sf->has_flags = 1;
+		sf->flags = md.flags;
+	}
+	return 0;
+}
+
+/* The kernel numbers filters from the newest (0); the image lists them oldest first. */
+static int collect_seccomp(pid_t pid, struct task_state *ts)
+{
+	SeccompFilter tmp[TS_MAX_FILTERS];
+	size_t n = 0, i;
+	int ret;
+
+	if (ts->st.seccomp != 2)
+		return 0;
+	ts->insns = calloc(TS_MAX_FILTER_INSNS, sizeof(*ts->insns));
+	if (!ts->insns)
+		return -ENOMEM;
+	for (;;) {
+		if (n == TS_MAX_FILTERS) {
+			pr_err("Task %d has more than %d seccomp filters: not supported\n", pid,
+			       TS_MAX_FILTERS);
+			return -EOPNOTSUPP;
+		}
+		ret = get_filter(pid, n, ts, &tmp[n]);
+		if (ret == -ENOENT)
+			break;
+		if (ret == -EACCES || ret == -EPERM || ret == -EINVAL) {
+			pr_err("Can't read the seccomp filters of task %d (%s): criu needs "
+			       "CAP_SYS_ADMIN and a kernel with CONFIG_CHECKPOINT_RESTORE\n", pid,
+			       strerror(-ret));
+			return ret;
+		}
+		if (ret)
+			return ret;
+		n++;
+	}
+	for (i = 0; i < n; i++) {
+		ts->filters[i] = tmp[n - 1 - i];
+		if (i) {
+			ts->filters[i].has_prev = 1;
+			ts->filters[i].prev = i - 1;
+		}
+		ts->filter_ptrs[i] = &ts->filters[i];
+	}
+	ts->nr_filters = n;
+	pr_info("Task %d: %zu seccomp filters, %zu instructions\n", pid, n, ts->nr_insns);
+	return 0;
+}
+
+static int read_proc_int(pid_t pid, const char *name, long long *val)
+{
+	FILE *f = open_proc(pid, name);
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = fscanf(f, "%lld", val) == 1;
+	fclose(f);
+	if (!ok) {
+		pr_err("Can't parse /proc/%d/%s\n", pid, name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_timer_block(FILE *f, PosixTimerEntry *pt)
+{
+	char line[128], kind[16], who[8];
+	unsigned long long sival;
+	int sig, tid;
+
+	if (!fgets(line, sizeof(line), f) ||
+	    sscanf(line, "signal: %d/%llx", &sig, &sival) != 2)
+		return -EINVAL;
+	if (!fgets(line, sizeof(line), f) ||
+	    sscanf(line, "notify: %15[a-z]/%7[a-z].%d", kind, who, &tid) != 3)
+		return -EINVAL;
+	pt->si_signo = sig;
+	pt->sival_ptr = sival;
+	if (!strcmp(kind, "signal"))
+		pt->it_sigev_notify = 0;	/* SIGEV_SIGNAL */
+	else if (!strcmp(kind, "none"))
+		pt->it_sigev_notify = 1;	/* SIGEV_NONE */
+	else if (!strcmp(kind, "thread"))
+		pt->it_sigev_notify = 2;	/* SIGEV_THREAD */
+	else
+		return -EINVAL;
+	if (!strcmp(who, "tid")) {
+		pt->it_sigev_notify |= 4;	/* SIGEV_THREAD_ID */
+		pt->has_notify_thread_id = 1;
+		pt->notify_thread_id = tid;
+	}
+	if (!fgets(line, sizeof(line), f) || sscanf(line, "ClockID: %u", &pt->clock_id) != 1)
+		return -EINVAL;
+	return 0;
+}
+
+static int collect_timer_ids(pid_t pid, struct task_state *ts)
+{
+	char line[128];
+	int id, ret = 0;
+	FILE *f;
+
+	f = open_proc(pid, "timers");
+	if (!f)
+		return -errno;
+	while (!ret && fgets(line, sizeof(line), f)) {
+		PosixTimerEntry *pt = &ts->posix[ts->nr_posix];
+
+		if (sscanf(line, "ID: %d", &id) != 1)
+			continue;
+		if (ts->nr_posix == PARASITE_MAX_TIMERS) {
+			pr_err("Task %d has more than %d POSIX timers: not supported\n", pid,
+			       PARASITE_MAX_TIMERS);
+			ret = -EOPNOTSUPP;
+			break;
+		}
+		posix_timer_entry__init(pt);
+		pt->it_id = id;
+		ret = parse_timer_block(f, pt);
+		if (ret)
+			pr_err("Can't parse /proc/%d/timers near timer %d\n", pid, id);
+		ts->posix_ptrs[ts->nr_posix++] = pt;
+	}
+	fclose(f);
+	return ret;
+}
+
+static int collect_misc(pid_t pid, struct task_state *ts)
+{
+	long long v;
+	int ret;
+
+	ret = read_proc_int(pid, "oom_score_adj", &v);
+	if (ret)
+		return ret;
+	ts->oom_score_adj = v;
+	/* no audit: no loginuid file; an unset one reads as -1 */
+	if (read_proc_int(pid, "loginuid", &v) == 0) {
+		ts->has_loginuid = 1;
+		ts->loginuid = v;
+	}
+	return task_attrs_collect(pid, &ts->attrs);
+}
+
+int task_state_collect_proc(struct dump_ctx *dc)
+{
+	struct task_state *ts;
+	int ret;
+
+	ts = calloc(1, sizeof(*ts));
+	if (!ts)
+		return -ENOMEM;
+	dc->ts = ts;
+	ret = parse_status(dc->pid, &ts->st);
+	ret = ret ?: collect_seccomp(dc->pid, ts);
+	ret = ret ?: collect_timer_ids(dc->pid, ts);
+	return ret ?: collect_misc(dc->pid, ts);
+}
+
+/*
+ * Last, once the parasite is gone: a timer that fired while we read the timers or the pages
+ * left its signal in a queue, and only a peek after that finds it.
+ */
+int task_state_collect_signals(struct dump_ctx *dc)
+{
+	return collect_signals(dc->pid, dc->ts);
+}
+
+int task_state_collect_parasite(struct dump_ctx *dc)
+{
+	struct task_state *ts = dc->ts;
+	struct parasite_task_extra *x = compel_parasite_args(dc->ctl);
+	size_t i;
+	int ret;
+
+	memset(x, 0, sizeof(*x));
+	x->nr_posix = ts->nr_posix;
+	for (i = 0; i < ts->nr_posix; i++)
+		x->posix[i].id = ts->posix[i].it_id;
+	ret = compel_rpc_call_sync(dc->ctl, PARASITE_CMD_DUMP_TASK_EXTRA);
+	if (ret) {
+		pr_err("The parasite failed to read timers, rlimits and attributes: %d\n", ret);
+		return ret;
+	}
+	memcpy(&ts->px, x, sizeof(ts->px));
+	ts->has_px = 1;
+	ts->attrs.timerslack_ns = ts->px.timerslack_ns;
+	ts->attrs.membarrier_mask = ts->px.membarrier_mask;
+	dc->mm.has_dumpable = 1;
+	dc->mm.dumpable = ts->px.dumpable;
+	dc->mm.has_thp_disabled = 1;
+	dc->mm.thp_disabled = !!ts->px.thp_disabled;
+	return 0;
+}
+
+void task_state_pack_queue(SignalQueueEntry *q, SiginfoEntry *sie, SiginfoEntry **ptrs,
+			   uint8_t (*raw)[SIGINFO_SIZE], size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		siginfo_entry__init(&sie[i]);
+		sie[i].siginfo.data = raw[i];
+		sie[i].siginfo.len = SIGINFO_SIZE;
+		ptrs[i] = &sie[i];
+	}
+	signal_queue_entry__init(q);
+	q->n_signals = n;
+	q->signals = ptrs;
+}
+
+static void fill_signals(struct task_state *ts, CoreEntry *core)
+{
+	task_state_pack_queue(&ts->sq_p, ts->sie, ts->sie_ptrs, ts->siginfo, ts->nr_p);
+	task_state_pack_queue(&ts->sq_s, ts->sie + ts->nr_p, ts->sie_ptrs + ts->nr_p,
+			      ts->siginfo + ts->nr_p, ts->nr_s);
+	core->thread_core->signals_p = &ts->sq_p;
+	core->tc->signals_s = &ts->sq_s;
+}
+
+static void split_caps(uint32_t *w, uint64_t v, uint32_t **out, size_t *n)
+{
+	w[0] = (uint32_t)v;
+	w[1] = (uint32_t)(v >> 32);
+	*out = w;
+	*n = TS_CAP_WORDS;
+}
+
+static void fill_creds(struct task_state *ts, CoreEntry *core)
+{
+	const struct ts_status *st = &ts->st;
+	CredsEntry *c = &ts->creds;
+
+	creds_entry__init(c);
+	c->uid = st->uid[0];
+	c->euid = st->uid[1];
+	c->suid = st->uid[2];
+	c->fsuid = st->uid[3];
+	c->gid = st->gid[0];
+	c->egid = st->gid[1];
+	c->sgid = st->gid[2];
+	c->fsgid = st->gid[3];
+	split_caps(ts->caps[0], st->cap_inh, &c->cap_inh, &c->n_cap_inh);
+	split_caps(ts->caps[1], st->cap_prm, &c->cap_prm, &c->n_cap_prm);
+	split_caps(ts->caps[2], st->cap_eff, &c->cap_eff, &c->n_cap_eff);
+	split_caps(ts->caps[3], st->cap_bnd, &c->cap_bnd, &c->n_cap_bnd);
+	/* both fields are newer than many readers: written only when they hold something */
+	if (st->has_amb && st->cap_amb)
+		split_caps(ts->caps[4], st->cap_amb, &c->cap_amb, &c->n_cap_amb);
+	c->secbits = ts->px.securebits;
+	c->n_groups = st->nr_groups;
+	c->groups = (uint32_t *)st->groups;
+	c->has_no_new_privs = !!st->no_new_privs;
+	c->no_new_privs = st->no_new_privs;
+	core->thread_core->creds = c;
+}
+
+static void fill_timers(struct task_state *ts, CoreEntry *core)
+{
+	const struct parasite_task_extra *x = &ts->px;
+	size_t i;
+
+	for (i = 0; i < PARASITE_NR_ITIMERS; i++) {
+		itimer_entry__init(&ts->itimers[i]);
+		ts->itimers[i].isec = x->itimers[i].isec;
+		ts->itimers[i].iusec = x->itimers[i].iusec;
+		ts->itimers[i].vsec = x->itimers[i].vsec;
+		ts->itimers[i].vusec = x->itimers[i].vusec;
+	}
+	for (i = 0; i < ts->nr_posix; i++) {
+		PosixTimerEntry *pt = &ts->posix[i];
+
+		pt->overrun = x->posix[i].overrun;
+		pt->isec = x->posix[i].isec;
+		pt->insec = x->posix[i].insec;
+		pt->vsec = x->posix[i].vsec;
+		pt->vnsec = x->posix[i].vnsec;
+	}
+	task_timers_entry__init(&ts->timers);
+	ts->timers.real = &ts->itimers[0];
+	ts->timers.virt = &ts->itimers[1];
+	ts->timers.prof = &ts->itimers[2];
+	ts->timers.n_posix = ts->nr_posix;
+	ts->timers.posix = ts->posix_ptrs;
+	core->tc->timers = &ts->timers;
+}
+
+static void fill_rlimits(struct task_state *ts, CoreEntry *core)
+{
+	size_t i;
+
+	for (i = 0; i < PARASITE_NR_RLIMITS; i++) {
+		rlimit_entry__init(&ts->rlim[i]);
+		ts->rlim[i].cur = ts->px.rlimits[i].cur;
+		ts->rlim[i].max = ts->px.rlimits[i].max;
+		ts->rlim_ptrs[i] = &ts->rlim[i];
+	}
+	task_rlimits_entry__init(&ts->rlimits);
+	ts->rlimits.n_rlimits = PARASITE_NR_RLIMITS;
+	ts->rlimits.rlimits = ts->rlim_ptrs;
+	core->tc->rlimits = &ts->rlimits;
+}
+
+static void fill_attrs(struct task_state *ts, CoreEntry *core)
+{
+	TaskCoreEntry *tc = core->tc;
+	ThreadCoreEntry *th = core->thread_core;
+
+	tc->has_oom_score_adj = 1;
+	tc->oom_score_adj = ts->oom_score_adj;
+	tc->has_loginuid = ts->has_loginuid;
+	tc->loginuid = ts->loginuid;
+	tc->has_child_subreaper = 1;
+	tc->child_subreaper = !!ts->px.child_subreaper;
+	th->has_pdeath_sig = 1;
+	th->pdeath_sig = ts->px.pdeath_sig;
+	th->has_sched_nice = 1;
+	th->sched_nice = ts->px.nice;
+	th->has_sched_policy = 1;
+	th->sched_policy = ts->px.sched_policy;
+	th->has_sched_prio = 1;
+	th->sched_prio = ts->px.sched_prio;
+	th->has_seccomp_mode = 1;
+	th->seccomp_mode = ts->st.seccomp;
+	if (ts->nr_filters) {
+		th->has_seccomp_filter = 1;
+		th->seccomp_filter = ts->nr_filters - 1;
+	}
+	task_attrs_fill(&ts->attrs, tc, th);
+}
+
+static int write_seccomp(struct dump_ctx *dc, struct task_state *ts)
+{
+	SeccompEntry se = SECCOMP_ENTRY__INIT;
+	struct cr_img *img;
+	int ret;
+
+	if (!ts->nr_filters)
+		return 0;
+	se.n_seccomp_filters = ts->nr_filters;
+	se.seccomp_filters = ts->filter_ptrs;
+	img = open_image_at(dc->dfd, CR_FD_SECCOMP, O_DUMP, 0);
+	if (!img)
+		return -EIO;
+	ret = pb_write_one(img, &se.base);
+	return close_image(img) ?: ret;
+}
+
+int task_state_fill_core(struct dump_ctx *dc, CoreEntry *core)
+{
+	struct task_state *ts = dc->ts;
+
+	if (!ts || !ts->has_px) {
+		pr_err("Task %d: per-task state was not collected\n", dc->pid);
+		return -EINVAL;
+	}
+	fill_signals(ts, core);
+	fill_creds(ts, core);
+	fill_timers(ts, core);
+	fill_rlimits(ts, core);
+	fill_attrs(ts, core);
+	return write_seccomp(dc, ts);
+}
+
+bool task_state_is_subreaper(const struct dump_ctx *dc)
+{
+	return dc->ts && dc->ts->px.child_subreaper;
+}
+
+void task_state_free(struct dump_ctx *dc)
+{
+	if (!dc->ts)
+		return;
+	free(dc->ts->insns);
+	free(dc->ts);
+	dc->ts = NULL;
+}
