@@ -1,6 +1,6 @@
 # Top-level build: one make, non-recursive. Each directory contributes a Makefile.inc that
 # appends to the variables below; objects and generated files go under $(B)/.
-# make | make test | make demo | make bench | make install | make clean
+# make | make test | make check | make demo | make bench | make install | make clean
 
 B		:= build
 CC		?= gcc
@@ -28,7 +28,7 @@ ALL_TARGETS	:=
 TEST_TARGETS	:=
 CLEAN_FILES	:=
 
-.PHONY: all deps test unit-test zdtm demo bench install clean
+.PHONY: all deps test unit-test zdtm demo bench install clean check check-format format
 all: deps
 
 include scripts/Makefile.deps
@@ -46,6 +46,15 @@ $(B)/%.o: %.c $(FLAGS_FILE)
 
 test: all $(TEST_TARGETS)
 	@python3 test/run-all.py
+
+# Every C file of the repository must read as .clang-format says (clang-format 14, Debian 12).
+CLANG_FORMAT	?= clang-format
+FORMAT_SRCS	= $(shell git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './$(B)/*')
+check: check-format
+check-format:
+	@$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_SRCS) && echo "format: ok"
+format:
+	@$(CLANG_FORMAT) -i $(FORMAT_SRCS)
 
 demo: all
 	@bash scripts/demo.sh

@@ -323,8 +323,8 @@ static int explore_mems(const struct xctx *x)
 }
 
 /* One pagemap entry and the VMAs it covers. */
-static void rss_entry(const struct xctx *x, const MmEntry *mm, const PagemapEntry *pm,
-		      size_t *vmi, long *pvmi)
+static void rss_entry(const struct xctx *x, const MmEntry *mm, const PagemapEntry *pm, size_t *vmi,
+		      long *pvmi)
 {
 	uint64_t pme = pm->vaddr + ((uint64_t)pm->nr_pages << X_PAGE_SHIFT);
 	char s[4096];
@@ -392,8 +392,10 @@ int crit_explore(const char *dir, const char *what)
 		const char *name;
 		int (*fn)(const struct xctx *x);
 	} explorers[] = {
-		{ "ps", explore_ps }, { "fds", explore_fds },
-		{ "mems", explore_mems }, { "rss", explore_rss },
+		{ "ps", explore_ps },
+		{ "fds", explore_fds },
+		{ "mems", explore_mems },
+		{ "rss", explore_rss },
 	};
 	struct xctx x = { .dir = dir };
 	char path[4096];
@@ -407,8 +409,7 @@ int crit_explore(const char *dir, const char *what)
 		crit_err("x: unknown view \"%s\" (ps, fds, mems or rss)", what);
 		return -1;
 	}
-	if (load(&x, "pstree.img", &pstree_entry__descriptor, &pstree_entry__descriptor,
-		 &x.pstree))
+	if (load(&x, "pstree.img", &pstree_entry__descriptor, &pstree_entry__descriptor, &x.pstree))
 		return -1;
 	/* files.img is optional for the tables: names then print as unknown. */
 	snprintf(path, sizeof(path), "%s/files.img", dir);

@@ -79,7 +79,8 @@ static const struct crit_kind *image_kind(const uint8_t *buf, size_t len, size_t
 	m = crit_magic_by_value(v);
 	if (!m) {
 		crit_err("%s: unknown magic %#x; raw data (pages-*.img) has no magic and "
-			 "is not decoded", what, v);
+			 "is not decoded",
+			 what, v);
 		return NULL;
 	}
 	k = crit_kind_by_name(m->name);
@@ -186,8 +187,7 @@ static struct jval *entry_to_json(const struct crit_kind *k, const uint8_t *buf,
 			goto out_free;
 		*off = len;
 	} else if (j && has_extra(k, idx)) {
-		if (extra_len(msg, k->extra_len, &xlen) ||
-		    xlen + extra_pad(k, xlen) > len - *off) {
+		if (extra_len(msg, k->extra_len, &xlen) || xlen + extra_pad(k, xlen) > len - *off) {
 			crit_err("%s: entry %zu: %llu bytes of data announced, %zu left", what, idx,
 				 (unsigned long long)xlen, len - *off);
 			goto out_free;
@@ -290,7 +290,8 @@ static int put_extra(struct jbuf *out, const struct crit_kind *k, const Protobuf
 	size_t dlen = 0;
 	uint64_t want;
 
-	if (extra && (extra->type != J_STR || crit_b64_decode(extra->s, extra->len, &data, &dlen))) {
+	if (extra &&
+	    (extra->type != J_STR || crit_b64_decode(extra->s, extra->len, &data, &dlen))) {
 		crit_err("%s: entry %zu: \"extra\" is not base64", what, idx);
 		return -1;
 	}
@@ -299,8 +300,8 @@ static int put_extra(struct jbuf *out, const struct crit_kind *k, const Protobuf
 	else if (extra_len(msg, k->extra_len, &want))
 		want = ~0ULL;
 	if (want != dlen) {
-		crit_err("%s: entry %zu: \"extra\" holds %zu bytes, the entry says %llu", what,
-			 idx, dlen, (unsigned long long)want);
+		crit_err("%s: entry %zu: \"extra\" holds %zu bytes, the entry says %llu", what, idx,
+			 dlen, (unsigned long long)want);
 		free(data);
 		return -1;
 	}
@@ -353,8 +354,9 @@ int crit_json_to_image(const struct jval *img, struct jbuf *out, const char *wha
 
 	entries = json_obj_get(img, "entries");
 	if (!magic || magic->type != J_STR || !entries || entries->type != J_ARR) {
-		crit_err("%s: not a crit image: needs \"magic\" (a string) and \"entries\" (a list)",
-			 what);
+		crit_err(
+			"%s: not a crit image: needs \"magic\" (a string) and \"entries\" (a list)",
+			what);
 		return -1;
 	}
 	m = crit_magic_by_name(magic->s);

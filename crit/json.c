@@ -311,12 +311,25 @@ static struct jval *parse_string(struct jparser *ps)
 			goto out_bad;
 		c = *ps->p++;
 		switch (c) {
-		case '"': case '\\': case '/': break;
-		case 'b': c = '\b'; break;
-		case 'f': c = '\f'; break;
-		case 'n': c = '\n'; break;
-		case 'r': c = '\r'; break;
-		case 't': c = '\t'; break;
+		case '"':
+		case '\\':
+		case '/':
+			break;
+		case 'b':
+			c = '\b';
+			break;
+		case 'f':
+			c = '\f';
+			break;
+		case 'n':
+			c = '\n';
+			break;
+		case 'r':
+			c = '\r';
+			break;
+		case 't':
+			c = '\t';
+			break;
 		case 'u':
 			if (parse_uescape(ps, &b))
 				goto out_bad;
@@ -533,13 +546,27 @@ static void write_string(struct jbuf *b, const char *str, size_t len)
 		}
 		i++;
 		switch (c) {
-		case '"': jbuf_puts(b, "\\\""); continue;
-		case '\\': jbuf_puts(b, "\\\\"); continue;
-		case '\n': jbuf_puts(b, "\\n"); continue;
-		case '\r': jbuf_puts(b, "\\r"); continue;
-		case '\t': jbuf_puts(b, "\\t"); continue;
-		case '\b': jbuf_puts(b, "\\b"); continue;
-		case '\f': jbuf_puts(b, "\\f"); continue;
+		case '"':
+			jbuf_puts(b, "\\\"");
+			continue;
+		case '\\':
+			jbuf_puts(b, "\\\\");
+			continue;
+		case '\n':
+			jbuf_puts(b, "\\n");
+			continue;
+		case '\r':
+			jbuf_puts(b, "\\r");
+			continue;
+		case '\t':
+			jbuf_puts(b, "\\t");
+			continue;
+		case '\b':
+			jbuf_puts(b, "\\b");
+			continue;
+		case '\f':
+			jbuf_puts(b, "\\f");
+			continue;
 		}
 		if (c < 0x80) {
 			jbuf_printf(b, "\\u%04x", c);
@@ -553,7 +580,8 @@ static void write_string(struct jbuf *b, const char *str, size_t len)
 		i += n - 1;
 		if (cp >= 0x10000) {
 			cp -= 0x10000;
-			jbuf_printf(b, "\\u%04x\\u%04x", 0xd800 | (cp >> 10), 0xdc00 | (cp & 0x3ff));
+			jbuf_printf(b, "\\u%04x\\u%04x", 0xd800 | (cp >> 10),
+				    0xdc00 | (cp & 0x3ff));
 		} else {
 			jbuf_printf(b, "\\u%04x", cp);
 		}

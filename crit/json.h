@@ -19,12 +19,12 @@ enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
 
 struct jval {
 	enum jtype type;
-	bool b;		/* J_BOOL */
-	char *s;	/* J_STR: the bytes (NUL-terminated); J_NUM: the literal */
-	size_t len;	/* J_STR: byte length */
-	size_t n, cap;	/* J_ARR, J_OBJ: items */
+	bool b;	       /* J_BOOL */
+	char *s;       /* J_STR: the bytes (NUL-terminated); J_NUM: the literal */
+	size_t len;    /* J_STR: byte length */
+	size_t n, cap; /* J_ARR, J_OBJ: items */
 	struct jval **items;
-	char **keys;	/* J_OBJ */
+	char **keys; /* J_OBJ */
 };
 
 /* A growing byte buffer; on allocation failure `oom` is set and appends are dropped. */

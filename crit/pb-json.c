@@ -24,32 +24,43 @@ struct flag_bit {
 static const struct flag_bit mmap_prot[] = {
 	{ "PROT_READ", 0x1 }, { "PROT_WRITE", 0x2 }, { "PROT_EXEC", 0x4 }, { NULL }
 };
-static const struct flag_bit mmap_flags[] = {
-	{ "MAP_SHARED", 0x1 }, { "MAP_PRIVATE", 0x2 }, { "MAP_ANON", 0x20 },
-	{ "MAP_GROWSDOWN", 0x100 }, { NULL }
-};
+static const struct flag_bit mmap_flags[] = { { "MAP_SHARED", 0x1 },
+					      { "MAP_PRIVATE", 0x2 },
+					      { "MAP_ANON", 0x20 },
+					      { "MAP_GROWSDOWN", 0x100 },
+					      { NULL } };
 static const struct flag_bit mmap_status[] = {
-	{ "VMA_AREA_NONE", 0 }, { "VMA_AREA_REGULAR", 1u << 0 }, { "VMA_AREA_STACK", 1u << 1 },
-	{ "VMA_AREA_VSYSCALL", 1u << 2 }, { "VMA_AREA_VDSO", 1u << 3 },
-	{ "VMA_AREA_HEAP", 1u << 5 }, { "VMA_FILE_PRIVATE", 1u << 6 },
-	{ "VMA_FILE_SHARED", 1u << 7 }, { "VMA_ANON_SHARED", 1u << 8 },
-	{ "VMA_ANON_PRIVATE", 1u << 9 }, { "VMA_AREA_SYSVIPC", 1u << 10 },
-	{ "VMA_AREA_SOCKET", 1u << 11 }, { "VMA_AREA_VVAR", 1u << 12 },
-	{ "VMA_AREA_AIORING", 1u << 13 }, { "VMA_UNSUPP", 1u << 31 }, { NULL }
+	{ "VMA_AREA_NONE", 0 },		  { "VMA_AREA_REGULAR", 1u << 0 },
+	{ "VMA_AREA_STACK", 1u << 1 },	  { "VMA_AREA_VSYSCALL", 1u << 2 },
+	{ "VMA_AREA_VDSO", 1u << 3 },	  { "VMA_AREA_HEAP", 1u << 5 },
+	{ "VMA_FILE_PRIVATE", 1u << 6 },  { "VMA_FILE_SHARED", 1u << 7 },
+	{ "VMA_ANON_SHARED", 1u << 8 },	  { "VMA_ANON_PRIVATE", 1u << 9 },
+	{ "VMA_AREA_SYSVIPC", 1u << 10 }, { "VMA_AREA_SOCKET", 1u << 11 },
+	{ "VMA_AREA_VVAR", 1u << 12 },	  { "VMA_AREA_AIORING", 1u << 13 },
+	{ "VMA_UNSUPP", 1u << 31 },	  { NULL }
 };
-static const struct flag_bit rfile_flags[] = {
-	{ "O_WRONLY", 01 }, { "O_RDWR", 02 }, { "O_CREAT", 0100 }, { "O_EXCL", 0200 },
-	{ "O_NOCTTY", 0400 }, { "O_TRUNC", 01000 }, { "O_APPEND", 02000 },
-	{ "O_NONBLOCK", 04000 }, { "O_DSYNC", 010000 }, { "FASYNC", 020000 },
-	{ "O_DIRECT", 040000 }, { "O_LARGEFILE", 0100000 }, { "O_DIRECTORY", 0200000 },
-	{ "O_NOFOLLOW", 0400000 }, { "O_NOATIME", 01000000 }, { "O_CLOEXEC", 02000000 },
-	{ NULL }
-};
+static const struct flag_bit rfile_flags[] = { { "O_WRONLY", 01 },
+					       { "O_RDWR", 02 },
+					       { "O_CREAT", 0100 },
+					       { "O_EXCL", 0200 },
+					       { "O_NOCTTY", 0400 },
+					       { "O_TRUNC", 01000 },
+					       { "O_APPEND", 02000 },
+					       { "O_NONBLOCK", 04000 },
+					       { "O_DSYNC", 010000 },
+					       { "FASYNC", 020000 },
+					       { "O_DIRECT", 040000 },
+					       { "O_LARGEFILE", 0100000 },
+					       { "O_DIRECTORY", 0200000 },
+					       { "O_NOFOLLOW", 0400000 },
+					       { "O_NOATIME", 01000000 },
+					       { "O_CLOEXEC", 02000000 },
+					       { NULL } };
 static const struct flag_bit pmap_flags[] = {
 	{ "PE_PARENT", 1 }, { "PE_LAZY", 2 }, { "PE_PRESENT", 4 }, { NULL }
 };
 static const struct flag_bit seals_flags[] = {
-	{ "F_SEAL_SEAL", 1 }, { "F_SEAL_SHRINK", 2 }, { "F_SEAL_GROW", 4 },
+	{ "F_SEAL_SEAL", 1 },  { "F_SEAL_SHRINK", 2 },		{ "F_SEAL_GROW", 4 },
 	{ "F_SEAL_WRITE", 8 }, { "F_SEAL_FUTURE_WRITE", 0x10 }, { NULL }
 };
 
@@ -68,19 +79,32 @@ static const struct dict_word {
 	int64_t value;
 	const char *name;
 } dict_words[] = {
-	{ "gen", "task_state", 1, "Alive" },	 { "gen", "task_state", 3, "Zombie" },
-	{ "gen", "task_state", 6, "Stopped" },	 { "sk", "family", 1, "UNIX" },
-	{ "sk", "family", 2, "INET" },		 { "sk", "family", 10, "INET6" },
-	{ "sk", "family", 16, "NETLINK" },	 { "sk", "family", 17, "PACKET" },
-	{ "sk", "type", 1, "STREAM" },		 { "sk", "type", 2, "DGRAM" },
-	{ "sk", "type", 3, "RAW" },		 { "sk", "type", 5, "SEQPACKET" },
-	{ "sk", "type", 10, "PACKET" },		 { "sk", "state", 1, "ESTABLISHED" },
-	{ "sk", "state", 2, "SYN_SENT" },	 { "sk", "state", 3, "SYN_RECV" },
-	{ "sk", "state", 4, "FIN_WAIT1" },	 { "sk", "state", 5, "FIN_WAIT2" },
-	{ "sk", "state", 6, "TIME_WAIT" },	 { "sk", "state", 7, "CLOSE" },
-	{ "sk", "state", 8, "CLOSE_WAIT" },	 { "sk", "state", 9, "LAST_ACK" },
-	{ "sk", "state", 10, "LISTEN" },	 { "sk", "proto", 0, "IP" },
-	{ "sk", "proto", 6, "TCP" },		 { "sk", "proto", 17, "UDP" },
+	{ "gen", "task_state", 1, "Alive" },
+	{ "gen", "task_state", 3, "Zombie" },
+	{ "gen", "task_state", 6, "Stopped" },
+	{ "sk", "family", 1, "UNIX" },
+	{ "sk", "family", 2, "INET" },
+	{ "sk", "family", 10, "INET6" },
+	{ "sk", "family", 16, "NETLINK" },
+	{ "sk", "family", 17, "PACKET" },
+	{ "sk", "type", 1, "STREAM" },
+	{ "sk", "type", 2, "DGRAM" },
+	{ "sk", "type", 3, "RAW" },
+	{ "sk", "type", 5, "SEQPACKET" },
+	{ "sk", "type", 10, "PACKET" },
+	{ "sk", "state", 1, "ESTABLISHED" },
+	{ "sk", "state", 2, "SYN_SENT" },
+	{ "sk", "state", 3, "SYN_RECV" },
+	{ "sk", "state", 4, "FIN_WAIT1" },
+	{ "sk", "state", 5, "FIN_WAIT2" },
+	{ "sk", "state", 6, "TIME_WAIT" },
+	{ "sk", "state", 7, "CLOSE" },
+	{ "sk", "state", 8, "CLOSE_WAIT" },
+	{ "sk", "state", 9, "LAST_ACK" },
+	{ "sk", "state", 10, "LISTEN" },
+	{ "sk", "proto", 0, "IP" },
+	{ "sk", "proto", 6, "TCP" },
+	{ "sk", "proto", 17, "UDP" },
 	{ "sk", "proto", 136, "UDPLITE" },
 };
 
@@ -112,13 +136,21 @@ static const struct flag_bit *flag_table(const char *name)
 static size_t elem_size(ProtobufCType t)
 {
 	switch (t) {
-	case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
-	case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64: case PROTOBUF_C_TYPE_DOUBLE:
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_FIXED64:
+	case PROTOBUF_C_TYPE_DOUBLE:
 		return 8;
-	case PROTOBUF_C_TYPE_STRING: return sizeof(char *);
-	case PROTOBUF_C_TYPE_BYTES: return sizeof(ProtobufCBinaryData);
-	case PROTOBUF_C_TYPE_MESSAGE: return sizeof(ProtobufCMessage *);
-	default: return 4; /* 32-bit integers, float, enum, protobuf_c_boolean */
+	case PROTOBUF_C_TYPE_STRING:
+		return sizeof(char *);
+	case PROTOBUF_C_TYPE_BYTES:
+		return sizeof(ProtobufCBinaryData);
+	case PROTOBUF_C_TYPE_MESSAGE:
+		return sizeof(ProtobufCMessage *);
+	default:
+		return 4; /* 32-bit integers, float, enum, protobuf_c_boolean */
 	}
 }
 
@@ -196,11 +228,11 @@ static struct jval *int_to_json(const ProtobufCFieldDescriptor *f, const struct 
 		return json_str(tmp, strlen(tmp));
 	}
 	if (pretty && o->flags)
-		return flag_table(o->flags) ? flags_to_json(v, flag_table(o->flags)) :
-					      hex_to_json(f->type, v);
+		return flag_table(o->flags) ? flags_to_json(v, flag_table(o->flags))
+					    : hex_to_json(f->type, v);
 	for (i = 0; pretty && o->dict && i < sizeof(dict_words) / sizeof(dict_words[0]); i++)
-		if (!strcmp(dict_words[i].dict, o->dict) &&
-		    !strcmp(dict_words[i].field, f->name) && (uint64_t)dict_words[i].value == v)
+		if (!strcmp(dict_words[i].dict, o->dict) && !strcmp(dict_words[i].field, f->name) &&
+		    (uint64_t)dict_words[i].value == v)
 			return json_str(dict_words[i].name, strlen(dict_words[i].name));
 	return is_signed(f->type) ? json_num_i64((int64_t)v) : json_num_u64(v);
 }
@@ -227,7 +259,8 @@ static bool qp_quoted(const uint8_t *d, size_t i, size_t len, size_t linelen)
 	bool last = i + 1 == len;
 
 	return c > 126 || c == '=' ||
-	       (c == '.' && !linelen && (last || d[i + 1] == '\n' || d[i + 1] == '\r' || !d[i + 1])) ||
+	       (c == '.' && !linelen &&
+		(last || d[i + 1] == '\n' || d[i + 1] == '\r' || !d[i + 1])) ||
 	       ((c == '\t' || c == ' ') && last) ||
 	       (c < 33 && c != '\r' && c != '\n' && c != '\t' && c != ' ');
 }
@@ -357,8 +390,8 @@ static bool field_present(const ProtobufCMessage *msg, const ProtobufCFieldDescr
 	return true;
 }
 
-static struct jval *repeated_to_json(const ProtobufCMessage *msg,
-				     const ProtobufCFieldDescriptor *f, bool pretty, bool hex)
+static struct jval *repeated_to_json(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
+				     bool pretty, bool hex)
 {
 	const char *base = (const char *)msg;
 	size_t n = *(const size_t *)(base + f->quantifier_offset), i;
@@ -515,8 +548,8 @@ static int store_int(const ProtobufCFieldDescriptor *f, void *p, uint64_t mag, b
 	if (neg) {
 		if (mag > (wide ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT32_MAX + 1))
 			return -1;
-	} else if (mag > (wide ? (sig ? (uint64_t)INT64_MAX : UINT64_MAX) :
-			       (sig ? (uint64_t)INT32_MAX : UINT32_MAX))) {
+	} else if (mag > (wide ? (sig ? (uint64_t)INT64_MAX : UINT64_MAX)
+			       : (sig ? (uint64_t)INT32_MAX : UINT32_MAX))) {
 		return -1;
 	}
 	if (wide)

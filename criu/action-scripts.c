@@ -13,8 +13,8 @@
 #include "action-scripts.h"
 #include "log.h"
 
-static void __attribute__((noreturn)) exec_script(const struct cr_options *o, const char *script,
-						   const char *stage, pid_t pid)
+static void __attribute__((noreturn))
+exec_script(const struct cr_options *o, const char *script, const char *stage, pid_t pid)
 {
 	char dir[PATH_MAX], num[16];
 	int null = open("/dev/null", O_RDONLY);

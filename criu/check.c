@@ -25,7 +25,7 @@
 #include "log.h"
 
 #ifndef PR_SET_MM_MAP_SIZE
-#define PR_SET_MM 35
+#define PR_SET_MM	   35
 #define PR_SET_MM_MAP_SIZE 15
 #endif
 #ifndef PTRACE_O_SUSPEND_SECCOMP
@@ -125,7 +125,10 @@ out:
 /* Dump reads each thread's rseq registration with PTRACE_GET_RSEQ_CONFIGURATION. */
 static int probe_rseq_conf(void)
 {
-	struct { uint64_t area; uint32_t len, flags, sig; } conf;
+	struct {
+		uint64_t area;
+		uint32_t len, flags, sig;
+	} conf;
 	pid_t pid = spawn_sleeper();
 	int status, ret = -1;
 
@@ -135,7 +138,9 @@ static int probe_rseq_conf(void)
 	    waitpid(pid, &status, __WALL) != pid)
 		goto out;
 	ret = ptrace(0x420f /* PTRACE_GET_RSEQ_CONFIGURATION */, pid, sizeof(conf), &conf) ==
-			      sizeof(conf) ? 0 : -1;
+			      sizeof(conf)
+		      ? 0
+		      : -1;
 out:
 	reap(pid);
 	return ret;
@@ -246,7 +251,10 @@ static int probe_timerfd(void)
 /* kcmp(KCMP_EPOLL_TFD) tells which open file an epoll watch refers to. */
 static int probe_kcmp_epoll(void)
 {
-	struct { int32_t efd, tfd; uint32_t toff; } slot;
+	struct {
+		int32_t efd, tfd;
+		uint32_t toff;
+	} slot;
 	struct epoll_event ev = { .events = EPOLLIN };
 	int ep, fds[2], ret = -1;
 
@@ -256,7 +264,9 @@ static int probe_kcmp_epoll(void)
 	if (ep >= 0 && !epoll_ctl(ep, EPOLL_CTL_ADD, fds[0], &ev)) {
 		slot = (typeof(slot)){ ep, fds[0], 0 };
 		ret = syscall(SYS_kcmp, getpid(), getpid(), 7 /* KCMP_EPOLL_TFD */, fds[0],
-			      (unsigned long)&slot) ? -1 : 0;
+			      (unsigned long)&slot)
+			      ? -1
+			      : 0;
 	}
 	if (ep >= 0)
 		close(ep);

@@ -149,8 +149,8 @@ int config_build_argv(int argc, char **argv, int *out_argc, char ***out_argv)
 	ret = push(&a, argv[0]);
 	if (!ret && !no_default) {
 		ret = parse_file(&a, "/etc/criu/default.conf", false);
-		if (!ret && home && snprintf(path, sizeof(path), "%s/.criu/default.conf", home) <
-					    (int)sizeof(path))
+		if (!ret && home &&
+		    snprintf(path, sizeof(path), "%s/.criu/default.conf", home) < (int)sizeof(path))
 			ret = parse_file(&a, path, false);
 	}
 	if (!ret && env)
@@ -160,7 +160,7 @@ int config_build_argv(int argc, char **argv, int *out_argc, char ***out_argv)
 	for (i = 1; !ret && i < argc; i++)
 		ret = push(&a, argv[i]);
 	if (ret) {
-		free(a.v);	/* the words are small and criu exits on this error */
+		free(a.v); /* the words are small and criu exits on this error */
 		return ret;
 	}
 	built_argv = a.v;

@@ -21,7 +21,7 @@ static int log_pid_prefix;
 /* Errors are repeated on stderr only while fd 2 is criu's own, not a restored task's. */
 static int log_mirror_stderr = 1;
 static struct timespec log_start;
-static char log_path[PATH_MAX];	/* absolute path of the log file, "" for stderr */
+static char log_path[PATH_MAX]; /* absolute path of the log file, "" for stderr */
 
 static void remember_log_path(int fd);
 
@@ -160,7 +160,7 @@ void log_vprint(int level, const char *file, int line, const char *fmt, va_list 
 	else if (level == LOG_WARN)
 		off += snprintf(buf + off, sizeof(buf) - off, "Warn  (%s:%d): ", file, line);
 
-	errno = saved_errno;	/* for %m */
+	errno = saved_errno; /* for %m */
 	off += vsnprintf(buf + off, sizeof(buf) - off, fmt, ap);
 	if (off >= (int)sizeof(buf))
 		off = sizeof(buf) - 1;

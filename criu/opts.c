@@ -17,70 +17,70 @@
 #define FIELD(f) offsetof(struct cr_options, f)
 
 /* X(long name, short, kind, field, argument, help) */
-#define CRIU_OPTIONS(X)                                                                       \
+#define CRIU_OPTIONS(X)                                                                          \
 	X("tree", 't', OPT_PID, FIELD(tree), "PID", "checkpoint the process tree rooted at PID") \
-	X("images-dir", 'D', OPT_STR, FIELD(images_dir), "DIR",                                \
-	  "directory for image files (default: current directory)")                            \
-	X("work-dir", 'W', OPT_STR, FIELD(work_dir), "DIR",                                   \
-	  "directory for logs and pidfiles (default: the images directory)")                    \
-	X("log-file", 'o', OPT_STR, FIELD(log_file), "FILE",                                  \
-	  "log to FILE, relative to the work directory (default: stderr)")                     \
-	X("verbosity", 'v', OPT_VERBOSE, FIELD(log_level), "[N]",                              \
-	  "log level 0-4 (-v alone adds one; -v4 is debug)")                                   \
-	X("pidfile", 0, OPT_STR, FIELD(pidfile), "FILE",                                      \
-	  "restore: write the restored root's pid to FILE (created exclusively)")               \
-	X("timeout", 0, OPT_INT, FIELD(timeout), "SEC",                                  \
-	  "give up waiting on a frozen task after SEC seconds (default 10)") \
-	X("leave-running", 'R', OPT_FLAG, FIELD(leave_running), NULL,                          \
-	  "dump: leave the tasks running after the dump")                                      \
-	X("leave-stopped", 's', OPT_FLAG, FIELD(leave_stopped), NULL,                          \
-	  "dump: leave the tasks stopped after the dump")                                      \
-	X("restore-detached", 'd', OPT_FLAG, FIELD(restore_detached), NULL,                    \
-	  "restore: detach from the restored tree and exit 0")                                 \
-	X("no-default-config", 0, OPT_FLAG, FIELD(no_default_config), NULL,                    \
-	  "do not read the default configuration files")                                       \
-	X("config", 0, OPT_STR, FIELD(config_file), "FILE",                                    \
-	  "read options from FILE (after the default files)")                                  \
-	X("display-stats", 0, OPT_FLAG, FIELD(display_stats), NULL,                            \
-	  "print the dump or restore statistics at the end")                                   \
-	X("log-pid", 0, OPT_FLAG, FIELD(log_pid), NULL,                                        \
-	  "restore: a log file per restored task, named LOG-FILE.PID")                         \
-	X("status-fd", 0, OPT_INT, FIELD(status_fd), "FD",                                     \
-	  "restore: write \\0 to FD and close it once the restored tree runs")                \
-	X("action-script", 0, OPT_STR_LIST, FIELD(action_scripts), "FILE",                     \
-	  "run FILE at each stage with CRTOOLS_SCRIPT_ACTION set (repeatable)")               \
-	X("feature", 0, OPT_STR, FIELD(feature), "NAME",                                       \
-	  "check: test only feature NAME (exit 0 when supported)")                             \
-	X("help", 'h', OPT_HELP, NO_FIELD, NULL, "print this help")                            \
-	X("version", 'V', OPT_VERSION, NO_FIELD, NULL, "print the version")                    \
-	X("shell-job", 'j', OPT_FLAG, FIELD(shell_job), NULL,                                  \
-	  "allow a session outside the tree; restore into criu's session")                    \
-	X("restore-sibling", 0, OPT_FLAG, FIELD(restore_sibling), NULL,                        \
-	  "restore: the root task becomes a child of criu's parent; criu does not wait")      \
-	X("ext-unix-sk", 'x', OPT_FLAG, FIELD(ext_unix_sk), "[INODE]",                         \
-	  "dump, restore: a dgram socket's named peer outside the tree (=INODE: not yet)")    \
-	X("tcp-established", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                         \
-	X("file-locks", 'l', OPT_FLAG, FIELD(file_locks), NULL,                                \
-	  "dump and restore the file locks and leases the tasks hold")                        \
-	X("link-remap", 0, OPT_FLAG, FIELD(link_remap), NULL,                                  \
-	  "dump: an unlinked open file with another hard link is saved as that link")         \
-	X("ghost-limit", 0, OPT_SIZE, FIELD(ghost_limit), "SIZE",                             \
-	  "dump: largest deleted open file saved with its content (default 1M)")              \
-	X("skip-file-rwx-check", 0, OPT_FLAG, FIELD(skip_file_rwx_check), NULL,                \
-	  "restore: accept files whose rwx permission bits changed since the dump")           \
-	X("manage-cgroups", 0, OPT_UNSUPPORTED, NO_FIELD, "[MODE]", NULL)                      \
-	X("root", 'r', OPT_UNSUPPORTED, NO_FIELD, "PATH", NULL)                                \
-	X("track-mem", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                               \
-	X("prev-images-dir", 0, OPT_UNSUPPORTED, NO_FIELD, "DIR", NULL)                        \
-	X("page-server", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                             \
-	X("address", 0, OPT_UNSUPPORTED, NO_FIELD, "ADDR", NULL)                               \
-	X("port", 0, OPT_UNSUPPORTED, NO_FIELD, "PORT", NULL)                                  \
-	X("lazy-pages", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                              \
-	X("external", 0, OPT_UNSUPPORTED, NO_FIELD, "RES", NULL)                               \
-	X("inherit-fd", 0, OPT_UNSUPPORTED, NO_FIELD, "FD:RES", NULL)                          \
-	X("freeze-cgroup", 0, OPT_UNSUPPORTED, NO_FIELD, "PATH", NULL)                         \
-	X("evasive-devices", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                         \
-	X("auto-dedup", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                              \
+	X("images-dir", 'D', OPT_STR, FIELD(images_dir), "DIR",                                  \
+	  "directory for image files (default: current directory)")                              \
+	X("work-dir", 'W', OPT_STR, FIELD(work_dir), "DIR",                                      \
+	  "directory for logs and pidfiles (default: the images directory)")                     \
+	X("log-file", 'o', OPT_STR, FIELD(log_file), "FILE",                                     \
+	  "log to FILE, relative to the work directory (default: stderr)")                       \
+	X("verbosity", 'v', OPT_VERBOSE, FIELD(log_level), "[N]",                                \
+	  "log level 0-4 (-v alone adds one; -v4 is debug)")                                     \
+	X("pidfile", 0, OPT_STR, FIELD(pidfile), "FILE",                                         \
+	  "restore: write the restored root's pid to FILE (created exclusively)")                \
+	X("timeout", 0, OPT_INT, FIELD(timeout), "SEC",                                          \
+	  "give up waiting on a frozen task after SEC seconds (default 10)")                     \
+	X("leave-running", 'R', OPT_FLAG, FIELD(leave_running), NULL,                            \
+	  "dump: leave the tasks running after the dump")                                        \
+	X("leave-stopped", 's', OPT_FLAG, FIELD(leave_stopped), NULL,                            \
+	  "dump: leave the tasks stopped after the dump")                                        \
+	X("restore-detached", 'd', OPT_FLAG, FIELD(restore_detached), NULL,                      \
+	  "restore: detach from the restored tree and exit 0")                                   \
+	X("no-default-config", 0, OPT_FLAG, FIELD(no_default_config), NULL,                      \
+	  "do not read the default configuration files")                                         \
+	X("config", 0, OPT_STR, FIELD(config_file), "FILE",                                      \
+	  "read options from FILE (after the default files)")                                    \
+	X("display-stats", 0, OPT_FLAG, FIELD(display_stats), NULL,                              \
+	  "print the dump or restore statistics at the end")                                     \
+	X("log-pid", 0, OPT_FLAG, FIELD(log_pid), NULL,                                          \
+	  "restore: a log file per restored task, named LOG-FILE.PID")                           \
+	X("status-fd", 0, OPT_INT, FIELD(status_fd), "FD",                                       \
+	  "restore: write \\0 to FD and close it once the restored tree runs")                   \
+	X("action-script", 0, OPT_STR_LIST, FIELD(action_scripts), "FILE",                       \
+	  "run FILE at each stage with CRTOOLS_SCRIPT_ACTION set (repeatable)")                  \
+	X("feature", 0, OPT_STR, FIELD(feature), "NAME",                                         \
+	  "check: test only feature NAME (exit 0 when supported)")                               \
+	X("help", 'h', OPT_HELP, NO_FIELD, NULL, "print this help")                              \
+	X("version", 'V', OPT_VERSION, NO_FIELD, NULL, "print the version")                      \
+	X("shell-job", 'j', OPT_FLAG, FIELD(shell_job), NULL,                                    \
+	  "allow a session outside the tree; restore into criu's session")                       \
+	X("restore-sibling", 0, OPT_FLAG, FIELD(restore_sibling), NULL,                          \
+	  "restore: the root task becomes a child of criu's parent; criu does not wait")         \
+	X("ext-unix-sk", 'x', OPT_FLAG, FIELD(ext_unix_sk), "[INODE]",                           \
+	  "dump, restore: a dgram socket's named peer outside the tree (=INODE: not yet)")       \
+	X("tcp-established", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                           \
+	X("file-locks", 'l', OPT_FLAG, FIELD(file_locks), NULL,                                  \
+	  "dump and restore the file locks and leases the tasks hold")                           \
+	X("link-remap", 0, OPT_FLAG, FIELD(link_remap), NULL,                                    \
+	  "dump: an unlinked open file with another hard link is saved as that link")            \
+	X("ghost-limit", 0, OPT_SIZE, FIELD(ghost_limit), "SIZE",                                \
+	  "dump: largest deleted open file saved with its content (default 1M)")                 \
+	X("skip-file-rwx-check", 0, OPT_FLAG, FIELD(skip_file_rwx_check), NULL,                  \
+	  "restore: accept files whose rwx permission bits changed since the dump")              \
+	X("manage-cgroups", 0, OPT_UNSUPPORTED, NO_FIELD, "[MODE]", NULL)                        \
+	X("root", 'r', OPT_UNSUPPORTED, NO_FIELD, "PATH", NULL)                                  \
+	X("track-mem", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                                 \
+	X("prev-images-dir", 0, OPT_UNSUPPORTED, NO_FIELD, "DIR", NULL)                          \
+	X("page-server", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                               \
+	X("address", 0, OPT_UNSUPPORTED, NO_FIELD, "ADDR", NULL)                                 \
+	X("port", 0, OPT_UNSUPPORTED, NO_FIELD, "PORT", NULL)                                    \
+	X("lazy-pages", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                                \
+	X("external", 0, OPT_UNSUPPORTED, NO_FIELD, "RES", NULL)                                 \
+	X("inherit-fd", 0, OPT_UNSUPPORTED, NO_FIELD, "FD:RES", NULL)                            \
+	X("freeze-cgroup", 0, OPT_UNSUPPORTED, NO_FIELD, "PATH", NULL)                           \
+	X("evasive-devices", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                           \
+	X("auto-dedup", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)
 
 struct opt_desc {
 	const char *name;
@@ -96,8 +96,9 @@ static const struct opt_desc opt_table[] = { CRIU_OPTIONS(OPT_DESC) };
 #define NR_OPTS (sizeof(opt_table) / sizeof(opt_table[0]))
 
 static const char *const actions[] = { "dump", "restore", "check" };
-static const char *const later_actions[] = { "pre-dump", "page-server", "service", "swrk",
-					     "lazy-pages", "cpuinfo", "dedup", "exec", "show" };
+static const char *const later_actions[] = { "pre-dump", "page-server", "service",
+					     "swrk",	 "lazy-pages",	"cpuinfo",
+					     "dedup",	 "exec",	"show" };
 
 static int opt_has_arg(const struct opt_desc *d)
 {
@@ -150,13 +151,16 @@ static int parse_size(const char *s, const char *what, uint64_t *out)
 	if (errno || end == s || *s == '-')
 		goto bad;
 	switch (*end) {
-	case 'G': case 'g':
+	case 'G':
+	case 'g':
 		v <<= 10;
 		/* fall through */
-	case 'M': case 'm':
+	case 'M':
+	case 'm':
 		v <<= 10;
 		/* fall through */
-	case 'K': case 'k':
+	case 'K':
+	case 'k':
 		v <<= 10;
 		end++;
 	}

@@ -2,7 +2,7 @@
 # Install (or with --check, only verify) the Debian packages the build and tests need.
 set -e
 PKGS="build-essential pkg-config python3 protobuf-c-compiler libprotobuf-c-dev libprotobuf-dev libnl-3-dev
-      libnl-route-3-dev libcap-dev libbsd-dev libnftables-dev libdrm-dev clang libclang-rt-14-dev criu
+      libnl-route-3-dev libcap-dev libbsd-dev libnftables-dev libdrm-dev clang libclang-rt-14-dev clang-format criu
       python3-protobuf"
 
 missing=""

@@ -39,8 +39,7 @@ static void out_char(struct rt_out *o, char c)
 	o->pos++;
 }
 
-static void out_num(struct rt_out *o, unsigned long long v, int base, int neg, int width,
-		    char pad)
+static void out_num(struct rt_out *o, unsigned long long v, int base, int neg, int width, char pad)
 {
 	char tmp[24];
 	int n = 0;

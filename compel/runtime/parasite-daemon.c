@@ -13,12 +13,12 @@
 #include "compel/rt/string.h"
 #include "compel/rt/syscall.h"
 
-#define RT_AF_UNIX	1
+#define RT_AF_UNIX	  1
 #define RT_SOCK_SEQPACKET 5
-#define RT_SOCK_CLOEXEC	02000000
-#define RT_SOL_SOCKET	1
-#define RT_SCM_RIGHTS	1
-#define RT_MSG_CTRUNC	0x8
+#define RT_SOCK_CLOEXEC	  02000000
+#define RT_SOL_SOCKET	  1
+#define RT_SCM_RIGHTS	  1
+#define RT_MSG_CTRUNC	  0x8
 
 struct rt_iovec {
 	void *base;
@@ -90,8 +90,9 @@ static int recv_msg(struct compel_ctl_msg *m, int *fds, int *nr)
 {
 	uint64_t cbuf[RT_CMSG_SPACE / 8];
 	struct rt_iovec iov = { m, sizeof(*m) };
-	struct rt_msghdr mh = { .iov = &iov, .iovlen = 1, .control = cbuf,
-				.controllen = sizeof(cbuf) };
+	struct rt_msghdr mh = {
+		.iov = &iov, .iovlen = 1, .control = cbuf, .controllen = sizeof(cbuf)
+	};
 	struct rt_cmsghdr *ch = (struct rt_cmsghdr *)cbuf;
 	int got = 0;
 	long r;
@@ -101,8 +102,7 @@ static int recv_msg(struct compel_ctl_msg *m, int *fds, int *nr)
 		return -ECONNRESET;
 	if (r < 0)
 		return (int)r;
-	if (mh.controllen >= sizeof(*ch) && ch->level == RT_SOL_SOCKET &&
-	    ch->type == RT_SCM_RIGHTS)
+	if (mh.controllen >= sizeof(*ch) && ch->level == RT_SOL_SOCKET && ch->type == RT_SCM_RIGHTS)
 		got = (ch->len - sizeof(*ch)) / sizeof(int);
 	if (got > 0 && (!fds || got > *nr)) {
 		/* Unexpected fds must not leak into the task. */

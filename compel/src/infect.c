@@ -180,8 +180,8 @@ int compel_infect(struct compel_ctl *ctl, const struct compel_blob_desc *blob,
 		return -EBUSY;
 	}
 	ctl->hdr_off = COMPEL_ROUND_UP(compel_blob_mem_size(blob), COMPEL_PAGE_SIZE);
-	ctl->stack_off = ctl->hdr_off + COMPEL_ROUND_UP(hdr_size + opts->args_size,
-							COMPEL_PAGE_SIZE);
+	ctl->stack_off =
+		ctl->hdr_off + COMPEL_ROUND_UP(hdr_size + opts->args_size, COMPEL_PAGE_SIZE);
 	ret = compel_shmem_create(ctl, ctl->stack_off + COMPEL_STACK_SIZE);
 	if (ret)
 		return ret;
@@ -310,8 +310,8 @@ static int restore_state(struct compel_ctl *ctl)
 	}
 	if (!ret && ctl->fpu_dirty)
 		ret = arch_restore_fpu(ctl);
-	if (!ret && ptrace(PTRACE_SETSIGMASK, ctl->pid, (void *)sizeof(ctl->sigmask),
-			   &ctl->sigmask)) {
+	if (!ret &&
+	    ptrace(PTRACE_SETSIGMASK, ctl->pid, (void *)sizeof(ctl->sigmask), &ctl->sigmask)) {
 		pr_perror("Can't restore the signal mask of task %d", ctl->pid);
 		ret = -errno;
 	}

@@ -20,10 +20,10 @@
 #define COMPEL_DEFAULT_TIMEOUT_MS 10000
 #define COMPEL_MAX_NOTED_SIGS	  32
 #define COMPEL_PAGE_SIZE	  4096ul
-#define COMPEL_ROUND_UP(x, a)	  (((x) + (a) - 1) & ~((a) - 1))
+#define COMPEL_ROUND_UP(x, a)	  (((x) + (a)-1) & ~((a)-1))
 
 struct compel_ctl {
-	pid_t pid;			/* the thread we drive */
+	pid_t pid; /* the thread we drive */
 	pid_t tgid;
 	int timeout_ms;
 
@@ -31,10 +31,10 @@ struct compel_ctl {
 	struct user_regs_struct orig_regs;
 	void *xsave;
 	size_t xsave_size;
-	unsigned int xsave_note;	/* NT_X86_XSTATE, or NT_PRFPREG without xsave */
+	unsigned int xsave_note; /* NT_X86_XSTATE, or NT_PRFPREG without xsave */
 	uint64_t sigmask;
-	bool regs_dirty;		/* remote work changed the registers */
-	bool fpu_dirty;			/* parasite code ran: xsave state may differ */
+	bool regs_dirty; /* remote work changed the registers */
+	bool fpu_dirty;	 /* parasite code ran: xsave state may differ */
 
 	/* Where remote syscalls run: a syscall instruction in the task's vdso. */
 	unsigned long syscall_ip;
@@ -45,18 +45,18 @@ struct compel_ctl {
 	int nr_noted;
 
 	/* Shared area (see compel/ctl-proto.h for its layout). */
-	int remote_memfd;		/* fd in the task until the remote mmap is done */
-	unsigned long remote_base;	/* 0: not mapped in the task */
-	void *local;			/* NULL: not mapped here */
+	int remote_memfd;	   /* fd in the task until the remote mmap is done */
+	unsigned long remote_base; /* 0: not mapped in the task */
+	void *local;		   /* NULL: not mapped here */
 	size_t map_size, hdr_off, stack_off;
 
 	/* Control channel and parasite. */
 	int listen_fd;
 	int sock;
-	bool parasite_running;		/* started and not yet stopped by us */
-	bool parasite_stopped;		/* it is in a stop we caused or saw (trap, crash) */
-	bool connected;			/* handshake done, RPC allowed */
-	unsigned int pending_cmd;	/* command whose answer compel_rpc_sync() awaits */
+	bool parasite_running;	  /* started and not yet stopped by us */
+	bool parasite_stopped;	  /* it is in a stop we caused or saw (trap, crash) */
+	bool connected;		  /* handshake done, RPC allowed */
+	unsigned int pending_cmd; /* command whose answer compel_rpc_sync() awaits */
 	bool task_dead;
 };
 
@@ -64,10 +64,10 @@ struct compel_ctl {
 void compel_log(int level, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-#define pr_err(fmt, ...)   compel_log(COMPEL_LOG_ERROR, __FILE__, __LINE__, fmt, ##__VA_ARGS__)
-#define pr_warn(fmt, ...)  compel_log(COMPEL_LOG_WARN, __FILE__, __LINE__, fmt, ##__VA_ARGS__)
-#define pr_info(fmt, ...)  compel_log(COMPEL_LOG_INFO, __FILE__, __LINE__, fmt, ##__VA_ARGS__)
-#define pr_debug(fmt, ...) compel_log(COMPEL_LOG_DEBUG, __FILE__, __LINE__, fmt, ##__VA_ARGS__)
+#define pr_err(fmt, ...)    compel_log(COMPEL_LOG_ERROR, __FILE__, __LINE__, fmt, ##__VA_ARGS__)
+#define pr_warn(fmt, ...)   compel_log(COMPEL_LOG_WARN, __FILE__, __LINE__, fmt, ##__VA_ARGS__)
+#define pr_info(fmt, ...)   compel_log(COMPEL_LOG_INFO, __FILE__, __LINE__, fmt, ##__VA_ARGS__)
+#define pr_debug(fmt, ...)  compel_log(COMPEL_LOG_DEBUG, __FILE__, __LINE__, fmt, ##__VA_ARGS__)
 #define pr_perror(fmt, ...) pr_err(fmt ": %m\n", ##__VA_ARGS__)
 
 /* ---- syscall.c: waiting for the task */

@@ -18,7 +18,7 @@ void compel_set_log(compel_log_fn fn)
 
 void compel_log(int level, const char *file, int line, const char *fmt, ...)
 {
-	int saved = errno;	/* the sink may use %m */
+	int saved = errno; /* the sink may use %m */
 	va_list ap;
 
 	va_start(ap, fmt);

@@ -42,8 +42,9 @@ static void report_crash(struct compel_ctl *ctl, int sig)
 	if (arch_get_regs(ctl->pid, &regs))
 		memset(&regs, 0, sizeof(regs));
 	pr_err("Parasite in task %d crashed: signal %d (code %d, address %p) at ip %#llx "
-	       "(parasite loaded at %#lx)\n", ctl->pid, sig, si.si_code, si.si_addr,
-	       (unsigned long long)regs.rip, ctl->remote_base);
+	       "(parasite loaded at %#lx)\n",
+	       ctl->pid, sig, si.si_code, si.si_addr, (unsigned long long)regs.rip,
+	       ctl->remote_base);
 }
 
 int compel_check_parasite(struct compel_ctl *ctl)
@@ -141,7 +142,9 @@ static int recv_msg(struct compel_ctl *ctl, struct compel_ctl_msg *m, int *fds, 
 {
 	char cbuf[CMSG_SPACE(COMPEL_FDS_PER_MSG * sizeof(int))] __attribute__((aligned(8)));
 	struct iovec iov = { m, sizeof(*m) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
 			     .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *ch;
 	int got = 0, max = nr ? *nr : 0, i;
@@ -165,7 +168,7 @@ static int recv_msg(struct compel_ctl *ctl, struct compel_ctl_msg *m, int *fds, 
 			if (got < max)
 				fds[got] = in[i];
 			else
-				close(in[i]);	/* unasked-for fds must not leak */
+				close(in[i]); /* unasked-for fds must not leak */
 		}
 	}
 	if (nr)
@@ -176,7 +179,8 @@ static int recv_msg(struct compel_ctl *ctl, struct compel_ctl_msg *m, int *fds, 
 	}
 	if (n != sizeof(*m) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || got > max) {
 		pr_err("Malformed message (%zd bytes, flags %#x, %d fds) from the parasite in task "
-		       "%d\n", n, mh.msg_flags, got, ctl->pid);
+		       "%d\n",
+		       n, mh.msg_flags, got, ctl->pid);
 		for (i = 0; i < got && i < max; i++)
 			close(fds[i]);
 		return -EBADMSG;
@@ -231,8 +235,8 @@ int compel_ctl_listen(struct compel_ctl *ctl, struct compel_ctl_hdr *hdr)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	/* Abstract name (leading 0), unique per criu process, task and call. */
-	n = snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, "compel-%d-%d-%u-%lx",
-		     getpid(), ctl->pid, seq++, (unsigned long)ts.tv_nsec);
+	n = snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, "compel-%d-%d-%u-%lx", getpid(),
+		     ctl->pid, seq++, (unsigned long)ts.tv_nsec);
 	len = offsetof(struct sockaddr_un, sun_path) + 1 + n;
 	if (bind(ctl->listen_fd, (struct sockaddr *)&addr, len) || listen(ctl->listen_fd, 1)) {
 		pr_perror("Can't bind/listen on the control socket @%s", addr.sun_path + 1);

@@ -14,7 +14,7 @@
 
 #include "internal.h"
 
-#define SEIZE_MAX_SIGNALS 64	/* pending signals delivered before we give up */
+#define SEIZE_MAX_SIGNALS 64 /* pending signals delivered before we give up */
 
 /* The State: letter of /proc/PID/status, or 0 if the task is gone. */
 static char task_state(pid_t pid)
@@ -52,7 +52,8 @@ static int do_seize(pid_t pid)
 	if (ptrace(PTRACE_SEIZE, pid, NULL, (void *)opts))
 		return -errno;
 	pr_warn("Task %d seized without PTRACE_O_SUSPEND_SECCOMP: its seccomp filters will "
-		"apply to the parasite's syscalls\n", pid);
+		"apply to the parasite's syscalls\n",
+		pid);
 	return 0;
 }
 
@@ -119,7 +120,8 @@ int compel_seize_task(pid_t pid)
 			return COMPEL_TASK_ZOMBIE;
 		errno = -ret;
 		pr_perror("Can't seize task %d (is it traced already, or does "
-			  "/proc/sys/kernel/yama/ptrace_scope forbid it?)", pid);
+			  "/proc/sys/kernel/yama/ptrace_scope forbid it?)",
+			  pid);
 		return ret;
 	}
 	if (ptrace(PTRACE_INTERRUPT, pid, NULL, NULL)) {
@@ -160,7 +162,7 @@ static int kill_task(pid_t pid)
 int compel_release_task(pid_t pid, int orig_state, enum compel_release_mode mode)
 {
 	if (orig_state == COMPEL_TASK_ZOMBIE || orig_state == COMPEL_TASK_DEAD)
-		return 0;	/* never attached */
+		return 0; /* never attached */
 	if (mode == COMPEL_RELEASE_KILL)
 		return kill_task(pid);
 	/*

@@ -68,9 +68,9 @@ static int remote_memfd(struct compel_ctl *ctl)
 
 	ret = compel_syscall(ctl, SYS_memfd_create, &fd, ctl->vdso_start + 8,
 			     MFD_CLOEXEC | MFD_EXEC, 0, 0, 0, 0);
-	if (!ret && fd == -EINVAL)	/* kernels before 6.3 lack MFD_EXEC */
-		ret = compel_syscall(ctl, SYS_memfd_create, &fd, ctl->vdso_start + 8,
-				     MFD_CLOEXEC, 0, 0, 0, 0);
+	if (!ret && fd == -EINVAL) /* kernels before 6.3 lack MFD_EXEC */
+		ret = compel_syscall(ctl, SYS_memfd_create, &fd, ctl->vdso_start + 8, MFD_CLOEXEC,
+				     0, 0, 0, 0);
 	if (ret)
 		return ret;
 	if (fd < 0) {
@@ -112,8 +112,8 @@ int compel_shmem_create(struct compel_ctl *ctl, size_t size)
 	if (ret)
 		goto out_close;
 	ctl->remote_base = addr;
-	ret = remote_call(ctl, "close of the memfd", SYS_close, &res, ctl->remote_memfd, 0, 0, 0,
-			  0, 0);
+	ret = remote_call(ctl, "close of the memfd", SYS_close, &res, ctl->remote_memfd, 0, 0, 0, 0,
+			  0);
 	if (!ret)
 		ctl->remote_memfd = -1;
 out_close:

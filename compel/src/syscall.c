@@ -63,8 +63,8 @@ void compel_requeue_signals(struct compel_ctl *ctl)
 		siginfo_t *si = &ctl->noted[i];
 
 		/* The kernel takes foreign siginfo only with si_code < 0; else plain tgkill. */
-		if (si->si_code < 0 && !syscall(SYS_rt_tgsigqueueinfo, ctl->tgid, ctl->pid,
-						si->si_signo, si))
+		if (si->si_code < 0 &&
+		    !syscall(SYS_rt_tgsigqueueinfo, ctl->tgid, ctl->pid, si->si_signo, si))
 			continue;
 		if (syscall(SYS_tgkill, ctl->tgid, ctl->pid, si->si_signo))
 			pr_perror("Can't queue signal %d to task %d again", si->si_signo, ctl->pid);
@@ -104,18 +104,17 @@ static int check_entry(struct compel_ctl *ctl, long nr)
 
 	n = ptrace(PTRACE_GET_SYSCALL_INFO, ctl->pid, (void *)sizeof(info), &info);
 	if (n < 0)
-		return 0;	/* old kernel: trust the stop order */
+		return 0; /* old kernel: trust the stop order */
 	if (info.op != PTRACE_SYSCALL_INFO_ENTRY || (long)info.entry.nr != nr) {
-		pr_err("Task %d: expected entry into syscall %ld, got op %d nr %ld\n", ctl->pid,
-		       nr, info.op, (long)info.entry.nr);
+		pr_err("Task %d: expected entry into syscall %ld, got op %d nr %ld\n", ctl->pid, nr,
+		       info.op, (long)info.entry.nr);
 		return -EIO;
 	}
 	return 0;
 }
 
-int compel_syscall(struct compel_ctl *ctl, long nr, long *ret, unsigned long a1,
-		   unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5,
-		   unsigned long a6)
+int compel_syscall(struct compel_ctl *ctl, long nr, long *ret, unsigned long a1, unsigned long a2,
+		   unsigned long a3, unsigned long a4, unsigned long a5, unsigned long a6)
 {
 	const unsigned long args[6] = { a1, a2, a3, a4, a5, a6 };
 	struct user_regs_struct regs = ctl->orig_regs;

@@ -95,15 +95,17 @@ int main(int argc, char **argv)
 
 	/* What the build generated. */
 	CHECK(test_parasite_sym_test_magic < test_parasite_blob_desc.image_size &&
-	      !memcmp(test_parasite_blob_desc.image + test_parasite_sym_test_magic,
-		      "\x34\x12\x5a\x5a", 4), "exported symbol offset points at its value");
+		      !memcmp(test_parasite_blob_desc.image + test_parasite_sym_test_magic,
+			      "\x34\x12\x5a\x5a", 4),
+	      "exported symbol offset points at its value");
 	CHECK(test_parasite_blob_desc.entry == test_parasite_sym_entry &&
-	      test_parasite_blob_desc.nr_relocs >= 4, "entry and relocations described (%zu)",
-	      test_parasite_blob_desc.nr_relocs);
+		      test_parasite_blob_desc.nr_relocs >= 4,
+	      "entry and relocations described (%zu)", test_parasite_blob_desc.nr_relocs);
 
 	st = run_hgen(img, len, &out);
 	CHECK(st == 0 && out && strstr(out, "static const struct compel_blob_desc t_blob_desc") &&
-	      strstr(out, "#define t_sym_test_magic "), "good blob -> header");
+		      strstr(out, "#define t_sym_test_magic "),
+	      "good blob -> header");
 	free(out);
 
 	copy = malloc(len);
@@ -120,15 +122,19 @@ int main(int argc, char **argv)
 	memcpy(copy, img, len);
 	s = section(copy, SHT_PROGBITS, ".data");
 	if (s)
-		memcpy(copy + ((Elf64_Shdr *)(copy + ((Elf64_Ehdr *)copy)->e_shoff))
-			       [((Elf64_Ehdr *)copy)->e_shstrndx].sh_offset + s->sh_name, ".got", 5);
+		memcpy(copy +
+			       ((Elf64_Shdr *)(copy +
+					       ((Elf64_Ehdr *)copy)
+						       ->e_shoff))[((Elf64_Ehdr *)copy)->e_shstrndx]
+				       .sh_offset +
+			       s->sh_name,
+		       ".got", 5);
 	st = run_hgen(copy, len, &out);
 	CHECK(s && st != 0 && out && strstr(out, "GOT/PLT"), "a GOT is refused");
 	free(out);
 
 	st = run_hgen(img, 100, &out);
-	CHECK(st != 0 && out && strstr(out, "Error"), "truncated file refused: %s",
-	      out ? out : "");
+	CHECK(st != 0 && out && strstr(out, "Error"), "truncated file refused: %s", out ? out : "");
 	free(out);
 	free(copy);
 	free(img);

@@ -48,8 +48,8 @@ static void check_same(pid_t pid, struct snapshot *a, const char *what)
 	snap(pid, &b);
 	CHECK(!memcmp(&a->regs, &b.regs, sizeof(a->regs)), "%s: registers as before", what);
 	CHECK(a->xsave_len && a->xsave_len == b.xsave_len &&
-	      !memcmp(a->xsave, b.xsave, a->xsave_len), "%s: xsave area as before (%zu bytes)",
-	      what, a->xsave_len);
+		      !memcmp(a->xsave, b.xsave, a->xsave_len),
+	      "%s: xsave area as before (%zu bytes)", what, a->xsave_len);
 	CHECK(a->sigmask == b.sigmask, "%s: signal mask as before", what);
 	CHECK(!strcmp(a->maps, b.maps), "%s: maps identical", what);
 	if (strcmp(a->maps, b.maps))
@@ -73,15 +73,18 @@ static void run_commands(struct compel_ctl *ctl, pid_t pid, int log_rd)
 
 	strcpy(a->msg, "hello from the parasite");
 	CHECK(compel_rpc_call(ctl, TCMD_SEND_PIPE) == 0 && compel_recv_fds(ctl, &fd, 1) == 0 &&
-	      compel_rpc_sync(ctl) == 0, "parasite sent an fd it opened");
+		      compel_rpc_sync(ctl) == 0,
+	      "parasite sent an fd it opened");
 	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	CHECK(n == (ssize_t)strlen(a->msg) && !memcmp(buf, a->msg, n), "its pipe holds the message");
+	CHECK(n == (ssize_t)strlen(a->msg) && !memcmp(buf, a->msg, n),
+	      "its pipe holds the message");
 	if (fd >= 0)
 		close(fd);
 
 	CHECK(!pipe(p), "pipe");
 	CHECK(compel_rpc_call(ctl, TCMD_RECV_FD) == 0 && compel_send_fds(ctl, &p[1], 1) == 0 &&
-	      compel_rpc_sync(ctl) == 0, "parasite received an fd from us");
+		      compel_rpc_sync(ctl) == 0,
+	      "parasite received an fd from us");
 	close(p[1]);
 	n = read(p[0], buf, sizeof(buf));
 	CHECK(n == 4 && !memcmp(buf, "pong", 4), "and wrote into it");
@@ -101,7 +104,8 @@ static void run_commands(struct compel_ctl *ctl, pid_t pid, int log_rd)
 		printf("# log was: %s\n", buf);
 	CHECK(compel_rpc_call_sync(ctl, TCMD_FAIL) == -EPERM, "handler error comes back");
 	CHECK(compel_parasite_fds(ctl, &sock, &lfd) == 0 && sock >= 0 && lfd >= 0 &&
-	      count_fds(pid) >= 2, "parasite fds in the task: sock %d log %d", sock, lfd);
+		      count_fds(pid) >= 2,
+	      "parasite fds in the task: sock %d log %d", sock, lfd);
 }
 
 static void test_full_cycle(enum victim_kind kind, const char *name)

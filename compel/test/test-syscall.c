@@ -52,7 +52,8 @@ static void test_remote_syscalls(enum victim_kind kind, const char *name)
 	      "%s: remote close(12345) = %ld (-EBADF)", name, ret);
 
 	CHECK(!compel_syscall(ctl, SYS_mmap, &addr, 0, 2 * 4096, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) && addr > 0 && addr % 4096 == 0,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) &&
+		      addr > 0 && addr % 4096 == 0,
 	      "%s: remote mmap = %#lx", name, addr);
 	CHECK(maps_has_addr(v.pid, addr), "%s: new mapping shows in /proc/PID/maps", name);
 	CHECK(!compel_syscall(ctl, SYS_munmap, &ret, addr, 2 * 4096, 0, 0, 0, 0) && ret == 0,
@@ -119,7 +120,8 @@ static void test_stopped_and_signals(void)
 	/* RELEASE_KILL kills it. */
 	st = compel_seize_task(v.pid);
 	CHECK(compel_release_task(v.pid, st, COMPEL_RELEASE_KILL) == 0 &&
-	      victim_proc_state(v.pid) == 0, "release KILL: the victim is gone");
+		      victim_proc_state(v.pid) == 0,
+	      "release KILL: the victim is gone");
 	v.pid = -1;
 	victim_kill(&v);
 }
@@ -168,7 +170,8 @@ static void test_no_vdso(void)
 	st = compel_seize_task(v.pid);
 	ctl = compel_prepare(v.pid);
 	CHECK(ctl && find_vdso(v.pid, &start, &end) &&
-	      !compel_syscall(ctl, SYS_munmap, &ret, start, end - start, 0, 0, 0, 0) && ret == 0,
+		      !compel_syscall(ctl, SYS_munmap, &ret, start, end - start, 0, 0, 0, 0) &&
+		      ret == 0,
 	      "remote munmap of the victim's vdso");
 	if (ctl) {
 		compel_cure(ctl);

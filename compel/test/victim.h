@@ -14,14 +14,14 @@
 #include <sys/user.h>
 
 enum victim_kind {
-	VICTIM_BUSY,	/* spins in user space */
-	VICTIM_SLEEP,	/* sits in nanosleep: stopped inside a restartable syscall */
+	VICTIM_BUSY,  /* spins in user space */
+	VICTIM_SLEEP, /* sits in nanosleep: stopped inside a restartable syscall */
 };
 
 struct victim_state {
-	volatile uint64_t counter;	/* bumped by every loop */
-	volatile uint64_t errors;	/* the victim saw something wrong (e.g. odd errno) */
-	volatile uint64_t usr1;		/* SIGUSR1 deliveries */
+	volatile uint64_t counter; /* bumped by every loop */
+	volatile uint64_t errors;  /* the victim saw something wrong (e.g. odd errno) */
+	volatile uint64_t usr1;	   /* SIGUSR1 deliveries */
 	volatile uint64_t last_errno;
 };
 
@@ -47,18 +47,18 @@ void test_log(int level, const char *file, int line, const char *fmt, va_list ap
 
 extern int tests_passed, tests_failed;
 
-#define CHECK(cond, ...)                                                                       \
-	do {                                                                                   \
-		if (cond) {                                                                    \
-			tests_passed++;                                                        \
-			printf("ok: ");                                                        \
-		} else {                                                                       \
-			tests_failed++;                                                        \
-			printf("FAIL (%s:%d): ", __FILE__, __LINE__);                          \
-		}                                                                              \
-		printf(__VA_ARGS__);                                                           \
-		printf("\n");                                                                  \
-		fflush(stdout);                                                                \
+#define CHECK(cond, ...)                                              \
+	do {                                                          \
+		if (cond) {                                           \
+			tests_passed++;                               \
+			printf("ok: ");                               \
+		} else {                                              \
+			tests_failed++;                               \
+			printf("FAIL (%s:%d): ", __FILE__, __LINE__); \
+		}                                                     \
+		printf(__VA_ARGS__);                                  \
+		printf("\n");                                         \
+		fflush(stdout);                                       \
 	} while (0)
 
 int tests_report(void);

@@ -27,8 +27,8 @@ struct blob {
 	const Elf64_Ehdr *eh;
 	const Elf64_Shdr *sh;
 	const char *shstr;
-	const Elf64_Phdr *load;		/* the segment at address 0 */
-	uint8_t *image;			/* copy of its file bytes, addends filled in */
+	const Elf64_Phdr *load; /* the segment at address 0 */
+	uint8_t *image;		/* copy of its file bytes, addends filled in */
 	size_t image_size, mem_size;
 	uint32_t *relocs;
 	size_t nr_relocs;
@@ -60,7 +60,8 @@ static int read_file(struct blob *b)
 	long sz;
 
 	if (!f) {
-		fprintf(stderr, "compel-hgen: Error: cannot open %s: %s\n", b->path, strerror(errno));
+		fprintf(stderr, "compel-hgen: Error: cannot open %s: %s\n", b->path,
+			strerror(errno));
 		return -1;
 	}
 	if (fseek(f, 0, SEEK_END) || (sz = ftell(f)) < 0 || fseek(f, 0, SEEK_SET))
@@ -121,7 +122,8 @@ static int find_segment(struct blob *b)
 	}
 	if (!b->load)
 		return fail(b, "no loadable segment at address 0 (link with -T blob.lds)");
-	if (b->load->p_filesz > b->load->p_memsz || !in_file(b, b->load->p_offset, b->load->p_filesz))
+	if (b->load->p_filesz > b->load->p_memsz ||
+	    !in_file(b, b->load->p_offset, b->load->p_filesz))
 		return fail(b, "corrupt loadable segment");
 	b->image_size = b->load->p_filesz;
 	b->mem_size = b->load->p_memsz;
@@ -145,11 +147,15 @@ static int check_sections(const struct blob *b)
 			continue;
 		if (!strncmp(name, ".got", 4) || !strncmp(name, ".plt", 4) ||
 		    !strncmp(name, ".igot", 5) || !strncmp(name, ".iplt", 5))
-			return fail(b, "section %s is not empty: the blob needs a GOT/PLT; build its "
-				    "objects with COMPEL_BLOB_CFLAGS (hidden visibility, -fpie) and do "
-				    "not reference symbols defined outside the blob", name);
+			return fail(
+				b,
+				"section %s is not empty: the blob needs a GOT/PLT; build its "
+				"objects with COMPEL_BLOB_CFLAGS (hidden visibility, -fpie) and do "
+				"not reference symbols defined outside the blob",
+				name);
 		if (s->sh_flags & SHF_TLS)
-			return fail(b, "section %s holds thread-local data, which a blob can't have",
+			return fail(b,
+				    "section %s holds thread-local data, which a blob can't have",
 				    name);
 		switch (s->sh_type) {
 		case SHT_DYNAMIC:
@@ -162,8 +168,10 @@ static int check_sections(const struct blob *b)
 			continue;
 		}
 		if (s->sh_addr + s->sh_size > b->mem_size)
-			return fail(b, "section %s at 0x%lx lies outside the blob segment; link with "
-				    "compel's blob.lds", name, (unsigned long)s->sh_addr);
+			return fail(b,
+				    "section %s at 0x%lx lies outside the blob segment; link with "
+				    "compel's blob.lds",
+				    name, (unsigned long)s->sh_addr);
 		if (s->sh_type != SHT_NOBITS && s->sh_addr + s->sh_size > b->image_size)
 			return fail(b, "section %s has file contents in the bss part", name);
 	}
@@ -230,11 +238,14 @@ static int collect_relocs(struct blob *b)
 			if (type == R_X86_64_NONE)
 				continue;
 			if (type != R_X86_64_RELATIVE)
-				return fail(b, "relocation type %u at 0x%lx (symbol %s) in %s: only "
-					    "R_X86_64_RELATIVE can be applied by compel; is the symbol "
-					    "defined outside the blob?", type,
-					    (unsigned long)r[j].r_offset,
-					    sym_name_of(b, s, ELF64_R_SYM(r[j].r_info)), sec_name(b, s));
+				return fail(
+					b,
+					"relocation type %u at 0x%lx (symbol %s) in %s: only "
+					"R_X86_64_RELATIVE can be applied by compel; is the symbol "
+					"defined outside the blob?",
+					type, (unsigned long)r[j].r_offset,
+					sym_name_of(b, s, ELF64_R_SYM(r[j].r_info)),
+					sec_name(b, s));
 			if (add_reloc(b, &r[j]))
 				return -1;
 		}
@@ -319,7 +330,8 @@ static int emit_header(const struct blob *b, const char *name, const char *out)
 	fprintf(o, "#define %s_blob_image_size 0x%lxul\n", name, (unsigned long)b->image_size);
 	fprintf(o, "#define %s_blob_bss_size 0x%lxul\n\n", name,
 		(unsigned long)(b->mem_size - b->image_size));
-	fprintf(o, "static const uint8_t %s_blob_image[] __attribute__((unused, aligned(16))) = {\n",
+	fprintf(o,
+		"static const uint8_t %s_blob_image[] __attribute__((unused, aligned(16))) = {\n",
 		name);
 	emit_bytes(o, b->image, b->image_size);
 	fprintf(o, "};\n\nstatic const uint32_t %s_blob_relocs[] __attribute__((unused)) = {\n",
@@ -328,7 +340,9 @@ static int emit_header(const struct blob *b, const char *name, const char *out)
 		fprintf(o, "\t0x%x,\n", b->relocs[i]);
 	if (!b->nr_relocs)
 		fprintf(o, "\t0 /* none */\n");
-	fprintf(o, "};\n\nstatic const struct compel_blob_desc %s_blob_desc __attribute__((unused)) = {\n",
+	fprintf(o,
+		"};\n\nstatic const struct compel_blob_desc %s_blob_desc __attribute__((unused)) = "
+		"{\n",
 		name);
 	fprintf(o, "\t.image = %s_blob_image,\n\t.image_size = 0x%lxul,\n", name,
 		(unsigned long)b->image_size);
@@ -371,10 +385,17 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "n:i:o:")) != -1) {
 		switch (opt) {
-		case 'n': name = optarg; break;
-		case 'i': b.path = optarg; break;
-		case 'o': out = optarg; break;
-		default: goto usage;
+		case 'n':
+			name = optarg;
+			break;
+		case 'i':
+			b.path = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		default:
+			goto usage;
 		}
 	}
 	if (!name || !b.path || !out || optind != argc)

@@ -29,8 +29,7 @@ static uint64_t now_us(void)
 	return ts.tv_sec * 1000000ull + ts.tv_nsec / 1000;
 }
 
-static void compel_log_bridge(int level, const char *file, int line, const char *fmt,
-			      va_list ap)
+static void compel_log_bridge(int level, const char *file, int line, const char *fmt, va_list ap)
 {
 	log_vprint(level, file, line, fmt, ap);
 }

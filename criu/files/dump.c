@@ -303,8 +303,8 @@ static int dump_one_fd(struct dump_ctx *dc, struct fd_walk *w, struct fd_parms *
 	if (err)
 		return err;
 	if (dup) {
-		pr_debug("fd %d shares file id %u with fd %d of task %d\n", p->fd, dup->id,
-			 dup->fd, dup->pid);
+		pr_debug("fd %d shares file id %u with fd %d of task %d\n", p->fd, dup->id, dup->fd,
+			 dup->pid);
 		return fdt_add(&dc->fdt, p->fd, dup->id, dup->type, cloexec);
 	}
 	/* A dup shows the same locks: they belong to the open file, seen once. */
@@ -314,7 +314,8 @@ static int dump_one_fd(struct dump_ctx *dc, struct fd_walk *w, struct fd_parms *
 	h = fd_handler_pick(p);
 	if (!h) {
 		pr_err("fd %d of task %d is %s (%s): checkpointing this kind of file is not "
-		       "supported yet\n", p->fd, p->pid, p->link, kind_name(p, kind, sizeof(kind)));
+		       "supported yet\n",
+		       p->fd, p->pid, p->link, kind_name(p, kind, sizeof(kind)));
 		return -EOPNOTSUPP;
 	}
 	pr_debug("fd %d: %s, %s\n", p->fd, h->name, p->link);
@@ -387,8 +388,8 @@ static void inflight_fown(int fd, FownEntry *fown)
 }
 
 /* p->fd is consumed: kept in fstate, or closed on failure before that. */
-static int dump_new_inflight(struct dump_ctx *dc, struct fd_walk *w, struct fd_parms *p,
-			     size_t pos, uint32_t *id)
+static int dump_new_inflight(struct dump_ctx *dc, struct fd_walk *w, struct fd_parms *p, size_t pos,
+			     uint32_t *id)
 {
 	const struct fd_handler *h;
 	char kind[32];
@@ -396,15 +397,16 @@ static int dump_new_inflight(struct dump_ctx *dc, struct fd_walk *w, struct fd_p
 
 	if (fdinfo_field(p->fdinfo, "lock")) {
 		pr_err("A file queued in flight on a unix socket of task %d (%s) holds a lock: "
-		       "not supported yet\n", dc->pid, p->link);
+		       "not supported yet\n",
+		       dc->pid, p->link);
 		ret = -EOPNOTSUPP;
 		goto out_close;
 	}
 	h = fd_handler_pick(p);
 	if (!h) {
 		pr_err("A file queued in flight on a unix socket of task %d is %s (%s): "
-		       "checkpointing this kind of file is not supported yet\n", dc->pid, p->link,
-		       kind_name(p, kind, sizeof(kind)));
+		       "checkpointing this kind of file is not supported yet\n",
+		       dc->pid, p->link, kind_name(p, kind, sizeof(kind)));
 		ret = -EOPNOTSUPP;
 		goto out_close;
 	}
@@ -507,7 +509,7 @@ static int collect_fds(struct dump_ctx *dc)
 
 	ret = dump_find_fd_table(dc);
 	if (ret || dc->files_owner)
-		return ret;	/* a shared table's fds are the first sharer's */
+		return ret; /* a shared table's fds are the first sharer's */
 	ret = list_fds(dc->pid, &fds, &nr);
 	for (i = 0; !ret && i < nr; i++)
 		ret = collect_one_fd(dc, w, fds[i]);

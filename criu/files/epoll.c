@@ -30,7 +30,8 @@ static int check_target(const struct fd_parms *p, const EventpollTfdEntry *t)
 	snprintf(path, sizeof(path), "/proc/%d/fd/%u", p->pid, t->tfd);
 	if (stat(path, &st) || st.st_ino != t->inode) {
 		pr_err("epoll fd %d of task %d watches a file that is no longer fd %u: not "
-		       "supported yet\n", p->fd, p->pid, t->tfd);
+		       "supported yet\n",
+		       p->fd, p->pid, t->tfd);
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -45,7 +46,8 @@ static int add_tfd(EventpollFileEntry *e, const char *line, const struct fd_parm
 	int tfd;
 
 	if (sscanf(line, " %d events: %x data: %llx pos:%lli ino:%llx sdev:%x", &tfd, &events,
-		   &data, &pos, &ino, &dev) != 6 || tfd < 0) {
+		   &data, &pos, &ino, &dev) != 6 ||
+	    tfd < 0) {
 		pr_err("fd %d of task %d: can't parse an epoll watch in its fdinfo\n", p->fd,
 		       p->pid);
 		return -EINVAL;
@@ -83,8 +85,7 @@ static int epoll_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *
 	e->fown = p->fown;
 	e->id = fe->id;
 	e->flags = p->flags;
-	for (line = fdinfo_field(p->fdinfo, "tfd"); !ret && line;
-	     line = fdinfo_field(line, "tfd"))
+	for (line = fdinfo_field(p->fdinfo, "tfd"); !ret && line; line = fdinfo_field(line, "tfd"))
 		ret = add_tfd(e, line, p);
 	return ret;
 }

@@ -19,7 +19,6 @@
 
 #include "fsnotify.pb-c.h"
 
-
 #ifndef FAN_MARK_EVICTABLE
 #define FAN_MARK_EVICTABLE 0x00000200
 #endif
@@ -58,9 +57,11 @@ static int parse_inode_mark(const char *line, FanotifyMarkEntry *m)
 	if (!m->ie->f_handle)
 		return -ENOMEM;
 	fh_entry__init(m->ie->f_handle);
-	if (sscanf(line, "fanotify ino:%lx sdev:%x mflags:%x mask:%x ignored_mask:%x "
-		   "fhandle-bytes:%x fhandle-type:%x f_handle:%n", &ino, &sdev, &mflags, &mask,
-		   &ign, &bytes, &type, &n) != 7 || !n)
+	if (sscanf(line,
+		   "fanotify ino:%lx sdev:%x mflags:%x mask:%x ignored_mask:%x "
+		   "fhandle-bytes:%x fhandle-type:%x f_handle:%n",
+		   &ino, &sdev, &mflags, &mask, &ign, &bytes, &type, &n) != 7 ||
+	    !n)
 		return -EINVAL;
 	m->type = MARK_TYPE__INODE;
 	m->s_dev = sdev;
@@ -81,8 +82,8 @@ static int parse_mount_mark(const char *line, FanotifyMarkEntry *m)
 	if (!m->me)
 		return -ENOMEM;
 	fanotify_mount_mark_entry__init(m->me);
-	if (sscanf(line, "fanotify mnt_id:%x mflags:%x mask:%x ignored_mask:%x", &mnt_id,
-		   &mflags, &mask, &ign) != 4)
+	if (sscanf(line, "fanotify mnt_id:%x mflags:%x mask:%x ignored_mask:%x", &mnt_id, &mflags,
+		   &mask, &ign) != 4)
 		return -EINVAL;
 	m->type = MARK_TYPE__MOUNT;
 	m->mflags = mflags;
@@ -110,8 +111,8 @@ static int parse_mark(const struct fd_parms *p, const char *line, FanotifyFileEn
 
 	if (strncmp(line, "fanotify ino:", 13) && strncmp(line, "fanotify mnt_id:", 16)) {
 		pr_err("fd %d of task %d: fanotify mark \"%.*s\" is a filesystem mark: "
-		       "checkpointing it is not supported yet\n", p->fd, p->pid,
-		       (int)strcspn(line, "\n"), line);
+		       "checkpointing it is not supported yet\n",
+		       p->fd, p->pid, (int)strcspn(line, "\n"), line);
 		return -EOPNOTSUPP;
 	}
 	m = new_mark(e->id);
@@ -142,8 +143,8 @@ static int fanotify_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntr
 	e->id = fe->id;
 	e->flags = p->flags;
 	e->fown = p->fown;
-	if (!line || sscanf(line, "fanotify flags:%x event-flags:%x", &e->faflags,
-			    &e->evflags) != 2) {
+	if (!line ||
+	    sscanf(line, "fanotify flags:%x event-flags:%x", &e->faflags, &e->evflags) != 2) {
 		pr_err("fd %d of task %d: no fanotify flags in its fdinfo\n", p->fd, p->pid);
 		return -EINVAL;
 	}
@@ -249,7 +250,8 @@ static int restore_marks(int gfd, const FanotifyFileEntry *e)
 		if (fd < 0) {
 			errno = -fd;
 			pr_perror("Can't find the file (inode %" PRIu64 ") of a fanotify mark "
-				  "again; was it removed?", m->ie->i_ino);
+				  "again; was it removed?",
+				  m->ie->i_ino);
 			return fd;
 		}
 		/* fanotify_mark() takes no O_PATH fd itself, but follows its /proc link. */

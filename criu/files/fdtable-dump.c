@@ -89,7 +89,8 @@ static int check_sharer(const struct dump_ctx *dc, const struct dump_ctx *owner)
 {
 	const struct dump_ctx *parent = parent_of(dc);
 
-	if (parent && parent->seize_state != COMPEL_TASK_ZOMBIE && dump_files_owner(parent) == owner)
+	if (parent && parent->seize_state != COMPEL_TASK_ZOMBIE &&
+	    dump_files_owner(parent) == owner)
 		return 0;
 	pr_err("Tasks %d and %d have a shared fd table (CLONE_FILES) but %d is not a child of "
 	       "a task in it: only a table shared by parent and child can be restored\n",

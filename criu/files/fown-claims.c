@@ -98,7 +98,8 @@ int rst_claim_fowns(const struct rst_ctx *ctx, const struct rst_task *t)
 		fd = fd_of_file(ctx, t, fe->id);
 		if (fd < 0) {
 			pr_err("File id %u names task %d as its owner (F_SETOWN), which has no fd "
-			       "on it\n", fe->id, t->pid);
+			       "on it\n",
+			       fe->id, t->pid);
 			return -EINVAL;
 		}
 		ret = rst_set_fown(fd, rst_file_fown(fe));

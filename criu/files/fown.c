@@ -68,7 +68,8 @@ int rst_set_fown(int fd, const FownEntry *fown)
 
 	if (fown->pid && fcntl(fd, F_SETOWN_EX, &owner)) {
 		pr_perror("fd %d: can't give its file to owner %u (type %u); is that process "
-			  "restored?", fd, fown->pid, fown->pid_type);
+			  "restored?",
+			  fd, fown->pid, fown->pid_type);
 		return -errno;
 	}
 	if (fown->signum && fcntl(fd, F_SETSIG, fown->signum)) {

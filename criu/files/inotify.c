@@ -23,8 +23,8 @@
 
 #include "fsnotify.pb-c.h"
 
-#define FH_WORDS	16			/* fh_entry carries at least this many u64 */
-#define FH_MAX_BYTES	(FH_WORDS * 8)
+#define FH_WORDS     16 /* fh_entry carries at least this many u64 */
+#define FH_MAX_BYTES (FH_WORDS * 8)
 
 static bool inotify_match(const struct fd_parms *p)
 {
@@ -69,9 +69,11 @@ static int parse_wd(const char *line, InotifyWdEntry **out)
 	fh_entry__init(fh);
 	w->f_handle = fh;
 	*out = w;
-	if (sscanf(line, "inotify wd:%x ino:%lx sdev:%x mask:%x ignored_mask:%x "
-		   "fhandle-bytes:%x fhandle-type:%x f_handle:%n", &wd, &ino, &sdev, &mask, &ign,
-		   &bytes, &type, &n) != 7 || !n)
+	if (sscanf(line,
+		   "inotify wd:%x ino:%lx sdev:%x mask:%x ignored_mask:%x "
+		   "fhandle-bytes:%x fhandle-type:%x f_handle:%n",
+		   &wd, &ino, &sdev, &mask, &ign, &bytes, &type, &n) != 7 ||
+	    !n)
 		return -EINVAL;
 	w->wd = wd;
 	w->i_ino = ino;
@@ -123,13 +125,12 @@ static int inotify_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry
 		ret = parse_wd(line, &w);
 		if (ret == -EINVAL)
 			pr_err("fd %d of task %d: an inotify watch has no file handle in fdinfo "
-			       "(\"%.*s\"): its file can't be found again\n", p->fd, p->pid,
-			       (int)strcspn(line, "\n"), line);
+			       "(\"%.*s\"): its file can't be found again\n",
+			       p->fd, p->pid, (int)strcspn(line, "\n"), line);
 		if (!ret) {
 			w->id = fe->id;
 			ret = add_wd(e, w);
-		}
-		else if (w)
+		} else if (w)
 			protobuf_c_message_free_unpacked(&w->base, NULL);
 	}
 	/* fdinfo lists the newest first; restore adds them in wd order */
@@ -219,7 +220,8 @@ static int open_watched(const InotifyWdEntry *w)
 	if (fd < 0) {
 		errno = -fd;
 		pr_perror("Can't find the file (inode %" PRIu64 ") of inotify watch %u again; "
-			  "was it removed?", w->i_ino, w->wd);
+			  "was it removed?",
+			  w->i_ino, w->wd);
 	}
 	return fd;
 }

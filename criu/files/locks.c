@@ -28,13 +28,13 @@
 #include "file-lock.pb-c.h"
 
 /* FileLockEntry.flag, as CRIU writes it */
-#define FL_POSIX	1
-#define FL_FLOCK	2
-#define FL_OFD		4
-#define FL_LEASE	8
+#define FL_POSIX 1
+#define FL_FLOCK 2
+#define FL_OFD	 4
+#define FL_LEASE 8
 
 /* FileLockEntry.type of a lease the kernel is breaking */
-#define LEASE_BREAKING	4
+#define LEASE_BREAKING 4
 
 struct lock_set {
 	FileLockEntry *e;
@@ -111,8 +111,8 @@ static int refuse_lock(const struct fd_parms *p, const char *line, int len, int 
 		       "only flock, POSIX, OFD locks and active leases are supported\n",
 		       p->fd, p->pid, p->link, len, line);
 	else
-		pr_err("Malformed lock line in /proc/%d/fdinfo/%d: lock:%.*s\n", p->pid, p->fd,
-		       len, line);
+		pr_err("Malformed lock line in /proc/%d/fdinfo/%d: lock:%.*s\n", p->pid, p->fd, len,
+		       line);
 	return err;
 }
 
@@ -160,7 +160,7 @@ static int check_posix_mapped(const struct dump_tree *dt, const FileLockEntry *e
 		if (dt->tasks[i]->pid == (pid_t)e->pid)
 			dc = dt->tasks[i];
 	if (!dc)
-		return 0;	/* a lock of a task outside the tree: not ours to restore */
+		return 0; /* a lock of a task outside the tree: not ours to restore */
 
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", e->pid, e->fd);
 	if (stat(path, &st)) {
@@ -172,9 +172,10 @@ static int check_posix_mapped(const struct dump_tree *dt, const FileLockEntry *e
 
 		if (pv->path && pv->ino == st.st_ino &&
 		    makedev(pv->dev_major, pv->dev_minor) == st.st_dev) {
-			pr_err("fd %d of task %d holds a POSIX lock on %s, which the task also maps "
-			       "at %llx: restoring both is not supported yet\n", e->fd, e->pid,
-			       pv->path, (unsigned long long)pv->start);
+			pr_err("fd %d of task %d holds a POSIX lock on %s, which the task also "
+			       "maps "
+			       "at %llx: restoring both is not supported yet\n",
+			       e->fd, e->pid, pv->path, (unsigned long long)pv->start);
 			return -EOPNOTSUPP;
 		}
 	}
@@ -244,8 +245,10 @@ static int take_lease(const FileLockEntry *e)
 
 static int take_lock(const FileLockEntry *e)
 {
-	static const char *const names[] = { [FL_POSIX] = "POSIX lock", [FL_FLOCK] = "flock",
-					     [FL_OFD] = "OFD lock", [FL_LEASE] = "lease" };
+	static const char *const names[] = { [FL_POSIX] = "POSIX lock",
+					     [FL_FLOCK] = "flock",
+					     [FL_OFD] = "OFD lock",
+					     [FL_LEASE] = "lease" };
 	int ret;
 
 	switch (e->flag) {
@@ -268,8 +271,8 @@ static int take_lock(const FileLockEntry *e)
 	if (ret) {
 		errno = -ret;
 		pr_perror("Can't take the %s (type %u, %" PRId64 "+%" PRId64 ") on fd %d back; "
-			  "does another process hold a conflicting one now?", names[e->flag],
-			  e->type, e->start, e->len, e->fd);
+			  "does another process hold a conflicting one now?",
+			  names[e->flag], e->type, e->start, e->len, e->fd);
 	}
 	return ret;
 }
@@ -280,7 +283,8 @@ static int check_lock_entry(const FileLockEntry *e, const struct rst_task *t)
 
 	if (e->type & ~1u) {
 		pr_err("filelocks.img: lock on fd %d of task %d has type %u, which can't be "
-		       "restored (a lease being broken?)\n", e->fd, e->pid, e->type);
+		       "restored (a lease being broken?)\n",
+		       e->fd, e->pid, e->type);
 		return -EOPNOTSUPP;
 	}
 	for (i = 0; i < t->nr_fds; i++)
@@ -299,8 +303,8 @@ int rst_restore_file_locks(const struct rst_ctx *ctx, const struct rst_task *t)
 	img = open_image_optional(ctx->dfd, CR_FD_FILE_LOCKS, 0);
 	if (!img)
 		return errno == ENOENT ? 0 : -EIO;
-	while ((ret = pb_read_one_eof(img, &file_lock_entry__descriptor,
-				      (ProtobufCMessage **)&e)) > 0) {
+	while ((ret = pb_read_one_eof(img, &file_lock_entry__descriptor, (ProtobufCMessage **)&e)) >
+	       0) {
 		ret = 0;
 		if (e->pid == t->pid) {
 			ret = check_lock_entry(e, t) ?: take_lock(e);

@@ -25,8 +25,8 @@
 #include "memfd.pb-c.h"
 #include "pagemap.pb-c.h"
 
-#define MEMFD_PAGE	4096ULL
-#define PE_PRESENT	(1u << 2)
+#define MEMFD_PAGE 4096ULL
+#define PE_PRESENT (1u << 2)
 /* pages-N.img ids of memfd contents: clear of the ids tasks' own pages use */
 #define MEMFD_PAGES_ID_BASE 0x10000
 
@@ -38,14 +38,14 @@ struct memfd_seen {
 
 struct memfd_made {
 	uint32_t inode_id;
-	int fd;			/* held, O_RDWR */
+	int fd; /* held, O_RDWR */
 	bool given;
 };
 
 static bool memfd_match(const struct fd_parms *p)
 {
-	return S_ISREG(p->st.st_mode) && !strncmp(p->link, "/memfd:", 7) &&
-	       p->st.st_nlink == 0 && !(p->flags & O_PATH);
+	return S_ISREG(p->st.st_mode) && !strncmp(p->link, "/memfd:", 7) && p->st.st_nlink == 0 &&
+	       !(p->flags & O_PATH);
 }
 
 /* One pagemap entry and its bytes per data extent, rounded out to whole pages. */
@@ -243,8 +243,8 @@ static int fill_pages(struct cr_img *pm, struct cr_img *pages, int fd, uint64_t 
 
 	if (!buf)
 		return -ENOMEM;
-	while ((ret = pb_read_one_eof(pm, &pagemap_entry__descriptor,
-				      (ProtobufCMessage **)&pe)) > 0) {
+	while ((ret = pb_read_one_eof(pm, &pagemap_entry__descriptor, (ProtobufCMessage **)&pe)) >
+	       0) {
 		uint64_t off = pe->vaddr, end = pe->vaddr + pe->nr_pages * MEMFD_PAGE;
 
 		protobuf_c_message_free_unpacked(&pe->base, NULL);
@@ -400,7 +400,7 @@ const struct fd_handler memfd_handler = {
 
 struct memfd_map {
 	uint32_t inode_id;
-	int fd;			/* O_RDWR, held until the VMAs are mapped */
+	int fd; /* O_RDWR, held until the VMAs are mapped */
 };
 
 static struct memfd_map *memfd_maps;

@@ -17,7 +17,7 @@
 #include "log.h"
 #include "restore-ctx.h"
 
-#define PIDFD_OPEN_FLAGS (O_NONBLOCK | O_EXCL)	/* PIDFD_NONBLOCK, PIDFD_THREAD */
+#define PIDFD_OPEN_FLAGS (O_NONBLOCK | O_EXCL) /* PIDFD_NONBLOCK, PIDFD_THREAD */
 
 static bool pidfd_match(const struct fd_parms *p)
 {
@@ -66,14 +66,15 @@ static int pidfd_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *
 		return ret;
 	if (pid <= 0) {
 		pr_err("fd %d of task %d is a pidfd of a process that has exited: checkpointing "
-		       "it is not supported yet\n", p->fd, p->pid);
+		       "it is not supported yet\n",
+		       p->fd, p->pid);
 		return -EOPNOTSUPP;
 	}
 	/* One task is dumped: the tree is the task itself. */
 	if (pid != p->pid) {
 		pr_err("fd %d of task %d is a pidfd of process %d, which is not in the dumped "
-		       "tree: it could not name the same process after restore\n", p->fd, p->pid,
-		       pid);
+		       "tree: it could not name the same process after restore\n",
+		       p->fd, p->pid, pid);
 		return -EOPNOTSUPP;
 	}
 	e->nspid = nspid;

@@ -25,13 +25,13 @@
 struct held_pipe {
 	uint32_t pipe_id;
 	bool fifo;
-	int fds[2];		/* pipe: read and write end; fifo: an O_RDWR keeper in fds[0] */
-	bool given[2];		/* the first user of an end gets its description */
+	int fds[2];    /* pipe: read and write end; fifo: an O_RDWR keeper in fds[0] */
+	bool given[2]; /* the first user of an end gets its description */
 };
 
 struct pipe_data_ent {
 	uint32_t pipe_id;
-	uint32_t size;		/* 0: not recorded */
+	uint32_t size; /* 0: not recorded */
 	uint32_t bytes;
 	char *data;
 };
@@ -199,7 +199,7 @@ static int fifo_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *f
 		return -ENOMEM;
 	fifo_entry__init(fi);
 	fe->fifo = fi;
-	free(p->fown);	/* fifo_entry has no fown: the path's reg entry would */
+	free(p->fown); /* fifo_entry has no fown: the path's reg entry would */
 	ret = check_pipe_flags(p);
 	ret = ret ?: fifo_add_path(dc, p, &regf_id);
 	if (ret)
@@ -249,14 +249,14 @@ static int read_data_set(struct rst_fds *rf, enum img_type type, struct pipe_dat
 	img = open_image_optional(rst_images_dfd(rf), type, 0);
 	if (!img)
 		return errno == ENOENT ? 0 : -EIO;
-	while ((ret = pb_read_one_eof(img, &pipe_data_entry__descriptor,
-				      (ProtobufCMessage **)&e)) > 0) {
+	while ((ret = pb_read_one_eof(img, &pipe_data_entry__descriptor, (ProtobufCMessage **)&e)) >
+	       0) {
 		struct pipe_data_ent *n = realloc(set->ents, (set->nr + 1) * sizeof(*n));
 
 		if (n) {
 			set->ents = n;
 			n[set->nr] = (struct pipe_data_ent){ e->pipe_id, e->has_size ? e->size : 0,
-							    e->bytes, malloc(e->bytes + 1) };
+							     e->bytes, malloc(e->bytes + 1) };
 		}
 		protobuf_c_message_free_unpacked(&e->base, NULL);
 		if (!n || !n[set->nr].data) {

@@ -73,7 +73,8 @@ static int reg_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe
 		ret = dump_ghost_file(dc, src, &p->st, path, fe->id);
 	} else {
 		pr_err("fd %d of task %d is %s: deleted files other than regular files and "
-		       "directories are not supported yet\n", p->fd, p->pid, p->link);
+		       "directories are not supported yet\n",
+		       p->fd, p->pid, p->link);
 		ret = -EOPNOTSUPP;
 	}
 out_free:

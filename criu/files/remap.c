@@ -39,7 +39,7 @@ struct remap_seen {
 	dev_t dev;
 	ino_t ino;
 	uint32_t id;
-	char *link;		/* link_remap path made at dump, removed if the dump fails */
+	char *link; /* link_remap path made at dump, removed if the dump fails */
 };
 
 struct remap_dump {
@@ -47,7 +47,7 @@ struct remap_dump {
 	size_t nr;
 	uint32_t next_ghost_id;
 	uint32_t next_link;
-	struct cr_img *img;	/* remap-fpath.img, opened on the first remap */
+	struct cr_img *img; /* remap-fpath.img, opened on the first remap */
 };
 
 static struct remap_dump *remap_state(struct files_dump_state *fs)
@@ -114,7 +114,7 @@ static int write_ghost_chunks(struct cr_img *img, int fd, uint64_t size)
 
 		data = lseek(fd, hole, SEEK_DATA);
 		if (data < 0)
-			break;		/* ENXIO: only a hole is left */
+			break; /* ENXIO: only a hole is left */
 		hole = lseek(fd, data, SEEK_HOLE);
 		if (hole < 0) {
 			ret = -errno;
@@ -188,8 +188,8 @@ static int write_remap(struct dump_ctx *dc, uint32_t orig_id, uint32_t remap_id,
 	return pb_write_one(rd->img, &rpe.base);
 }
 
-int dump_ghost_file(struct dump_ctx *dc, const char *src, const struct stat *st,
-		    const char *path, uint32_t file_id)
+int dump_ghost_file(struct dump_ctx *dc, const char *src, const struct stat *st, const char *path,
+		    uint32_t file_id)
 {
 	struct remap_dump *rd = remap_state(dc->fstate);
 	const struct remap_seen *s;
@@ -233,7 +233,7 @@ static char *make_link_remap(struct remap_dump *rd, const struct fd_parms *p, co
 			pr_perror("Can't link the unlinked file %s back as %s", p->link, name);
 			goto out_free;
 		}
-		strcpy(dir, path);	/* dirname() may have cut it */
+		strcpy(dir, path); /* dirname() may have cut it */
 	}
 	free(dir);
 	return name;
@@ -254,8 +254,8 @@ int dump_link_remap(struct dump_ctx *dc, const struct fd_parms *p, const char *p
 
 	if (!dc->opts->link_remap) {
 		pr_err("fd %d of task %d is %s: the file was unlinked from this path but has %lu "
-		       "other hard link(s); dump it with --link-remap\n", p->fd, p->pid, p->link,
-		       (unsigned long)p->st.st_nlink);
+		       "other hard link(s); dump it with --link-remap\n",
+		       p->fd, p->pid, p->link, (unsigned long)p->st.st_nlink);
 		return -EOPNOTSUPP;
 	}
 	rd = remap_state(dc->fstate);
@@ -306,11 +306,11 @@ struct remap_ent {
 	uint32_t orig_id;
 	uint32_t remap_id;
 	RemapType type;
-	bool made;		/* the path exists again (ghost made or link back) */
-	bool removed;		/* ... and is gone again */
+	bool made;    /* the path exists again (ghost made or link back) */
+	bool removed; /* ... and is gone again */
 	bool is_dir;
-	const char *path;	/* the old path, from files.img */
-	const char *link;	/* LINKED: the link_remap file */
+	const char *path; /* the old path, from files.img */
+	const char *link; /* LINKED: the link_remap file */
 };
 
 static int add_remap(struct rst_fds *rf, const RemapFilePathEntry *e)
@@ -322,7 +322,8 @@ static int add_remap(struct rst_fds *rf, const RemapFilePathEntry *e)
 		lr = rst_find_reg(rf->ctx, e->remap_id);
 		if (!lr) {
 			pr_err("remap-fpath.img: the link of file id %u (file id %u) is not in "
-			       "files.img\n", e->orig_id, e->remap_id);
+			       "files.img\n",
+			       e->orig_id, e->remap_id);
 			return -EINVAL;
 		}
 	} else if (e->remap_type != REMAP_TYPE__GHOST) {
@@ -458,7 +459,8 @@ static int create_ghost(struct cr_img *img, const GhostFileEntry *ge, const char
 	}
 	if (!S_ISREG(ge->mode) || !ge->chunks) {
 		pr_err("%s: only regular files saved in chunks, directories and FIFOs can be "
-		       "ghosts (mode %o)\n", img_path(img), ge->mode);
+		       "ghosts (mode %o)\n",
+		       img_path(img), ge->mode);
 		return -EOPNOTSUPP;
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -502,7 +504,8 @@ static int make_link_back(struct remap_ent *r)
 {
 	if (link(r->link, r->path)) {
 		pr_perror("Can't link %s back to its old name %s (does something exist there "
-			  "now?)", r->link, r->path);
+			  "now?)",
+			  r->link, r->path);
 		return -errno;
 	}
 	return 0;
@@ -604,8 +607,8 @@ static int reopen_deleted(const RegFileEntry *reg, int flags, const char *what)
 		fd = open(link, (flags & ~(O_CREAT | O_EXCL | O_TRUNC)) | O_CLOEXEC);
 		if (fd < 0) {
 			fd = -errno;
-			pr_perror("%s: can't open the deleted %s again through %s", what,
-				  reg->name, link);
+			pr_perror("%s: can't open the deleted %s again through %s", what, reg->name,
+				  link);
 		}
 	}
 	closedir(d);

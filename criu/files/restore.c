@@ -112,8 +112,7 @@ int rst_set_fl(int fd, uint32_t flags, const char *what)
 }
 
 /* The file at fd must look as it did at dump (its rwx bits aside, if the user says so). */
-static int check_reg(const struct rst_ctx *ctx, const RegFileEntry *reg, int fd,
-		     const char *what)
+static int check_reg(const struct rst_ctx *ctx, const RegFileEntry *reg, int fd, const char *what)
 {
 	mode_t skip = ctx->ro->skip_file_rwx_check ? 0777 : 0;
 	struct stat st;

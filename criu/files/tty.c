@@ -33,11 +33,11 @@
 #include "proc-parse.h"
 #include "restore-ctx.h"
 
-#define TTYAUX_MAJOR	5	/* /dev/tty is 5:0, /dev/ptmx 5:2 */
-#define PTS_MAJOR_FIRST 136	/* Unix98 pty slaves: majors 136..143, 256 minors each */
+#define TTYAUX_MAJOR	5   /* /dev/tty is 5:0, /dev/ptmx 5:2 */
+#define PTS_MAJOR_FIRST 136 /* Unix98 pty slaves: majors 136..143, 256 minors each */
 #define PTS_MAJOR_LAST	143
-#define CTTY_INFO_ID	0x7fffffffu	/* /dev/tty: its own info, naming the pty it aliases */
-#define PTY_TRIES	20	/* ptmx rounds while a dead pty of the same index is freed */
+#define CTTY_INFO_ID	0x7fffffffu /* /dev/tty: its own info, naming the pty it aliases */
+#define PTY_TRIES	20	    /* ptmx rounds while a dead pty of the same index is freed */
 
 enum tty_kind { TTY_MASTER, TTY_SLAVE, TTY_CTTY };
 
@@ -174,7 +174,7 @@ static int read_modes(int mfd, TtyInfoEntry *ti)
 	}
 	ti->termios = termios_entry(&t);
 	memset(&t, 0, sizeof(t));
-	memcpy(&t, &lk, sizeof(lk));	/* same layout up to c_cc; no speeds are locked */
+	memcpy(&t, &lk, sizeof(lk)); /* same layout up to c_cc; no speeds are locked */
 	ti->termios_locked = termios_entry(&t);
 	ti->winsize = malloc(sizeof(*ti->winsize));
 	if (!ti->termios || !ti->termios_locked || !ti->winsize)
@@ -222,13 +222,14 @@ static int check_session(const struct fd_parms *p, const TtyInfoEntry *ti)
 		return 0;
 	if ((pid_t)ti->sid != p->pid) {
 		pr_err("fd %d of task %d is on pty %u, the controlling terminal of session %u, "
-		       "which task %d does not lead: not supported yet\n", p->fd, p->pid,
-		       ti->pty->index, ti->sid, p->pid);
+		       "which task %d does not lead: not supported yet\n",
+		       p->fd, p->pid, ti->pty->index, ti->sid, p->pid);
 		return -EOPNOTSUPP;
 	}
 	if ((pid_t)ti->pgrp != p->pid) {
 		pr_err("fd %d of task %d is on pty %u whose foreground group %u is not the task's "
-		       "own: not supported yet\n", p->fd, p->pid, ti->pty->index, ti->pgrp);
+		       "own: not supported yet\n",
+		       p->fd, p->pid, ti->pty->index, ti->pgrp);
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -283,7 +284,8 @@ static int dump_pty_info(struct dump_ctx *dc, const struct fd_parms *p, unsigned
 		return 0;
 	mi = new_info(dc->fstate, info_id(TTY_MASTER, index), index, makedev(TTYAUX_MAJOR, 2));
 	si = mi ? new_info(dc->fstate, info_id(TTY_SLAVE, index), index,
-			   makedev(PTS_MAJOR_FIRST + index / 256, index % 256)) : NULL;
+			   makedev(PTS_MAJOR_FIRST + index / 256, index % 256))
+		: NULL;
 	if (!si)
 		return -ENOMEM;
 	mfd = grab_task_fd(p->pid, master_fd);
@@ -308,8 +310,8 @@ static int check_queue(const struct fd_parms *p, unsigned int index, bool *excl)
 			  index);
 	} else if (n > 0) {
 		pr_err("fd %d of task %d (%s, pty %u) has %d unread bytes queued: checkpointing "
-		       "queued terminal data is not supported yet; read them first\n", p->fd,
-		       p->pid, p->link, index, n);
+		       "queued terminal data is not supported yet; read them first\n",
+		       p->fd, p->pid, p->link, index, n);
 		ret = -EOPNOTSUPP;
 	}
 	*excl = x;
@@ -332,7 +334,7 @@ static int dump_ctty(struct dump_ctx *dc, const struct fd_parms *p, int *index, 
 			return 0;
 	}
 	*index = -1;
-	if (dc->opts->shell_job)	/* criu's own terminal stands in for the shell's */
+	if (dc->opts->shell_job) /* criu's own terminal stands in for the shell's */
 		return 0;
 	pr_err("fd %d of task %d is /dev/tty, and its controlling terminal (device %u:%u) is "
 	       "not a pty the task holds: dump with --shell-job (-j) if it is the shell's\n",
@@ -367,13 +369,13 @@ static int dump_unpaired(struct dump_ctx *dc, const struct fd_parms *p, unsigned
 	if (!dc->opts->shell_job) {
 		pr_err("fd %d of task %d is %s, a pty whose master is not open in the task: "
 		       "dump with --shell-job (-j) if it is the terminal of the shell the task "
-		       "was started from\n", p->fd, p->pid, p->link);
+		       "was started from\n",
+		       p->fd, p->pid, p->link);
 		return -EOPNOTSUPP;
 	}
 	if (find_info(dc->fstate, info_id(TTY_SLAVE, index)))
 		return 0;
-	return new_info(dc->fstate, info_id(TTY_SLAVE, index), index, p->st.st_rdev) ? 0 :
-		-ENOMEM;
+	return new_info(dc->fstate, info_id(TTY_SLAVE, index), index, p->st.st_rdev) ? 0 : -ENOMEM;
 }
 
 static int tty_dump_side(struct dump_ctx *dc, const struct fd_parms *p, enum tty_kind kind,
@@ -402,8 +404,9 @@ static int tty_dump_side(struct dump_ctx *dc, const struct fd_parms *p, enum tty
 static int tty_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe)
 {
 	dev_t r = p->st.st_rdev;
-	enum tty_kind kind = r == makedev(TTYAUX_MAJOR, 0) ? TTY_CTTY :
-			     r == makedev(TTYAUX_MAJOR, 2) ? TTY_MASTER : TTY_SLAVE;
+	enum tty_kind kind = r == makedev(TTYAUX_MAJOR, 0)   ? TTY_CTTY
+			     : r == makedev(TTYAUX_MAJOR, 2) ? TTY_MASTER
+							     : TTY_SLAVE;
 	TtyFileEntry *e = malloc(sizeof(*e));
 	int index, master = -1, ret;
 
@@ -417,7 +420,7 @@ static int tty_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe
 	if (kind == TTY_CTTY) {
 		ret = dump_ctty(dc, p, &index, &master);
 		ret = ret ?: dump_ctty_info(dc, index);
-		if (!ret && index >= 0)	/* the slave the alias leads to must come back too */
+		if (!ret && index >= 0) /* the slave the alias leads to must come back too */
 			ret = dump_pty_info(dc, p, index, master);
 	} else {
 		ret = tty_dump_side(dc, p, kind, &index);
@@ -457,7 +460,7 @@ void tty_dump_fini(struct files_dump_state *fs)
 
 /* ---- restore --------------------------------------------------------------------------- */
 
-#define KERNEL_O_LARGEFILE 0100000	/* glibc calls it 0 on 64-bit; fdinfo shows the bit */
+#define KERNEL_O_LARGEFILE 0100000 /* glibc calls it 0 on 64-bit; fdinfo shows the bit */
 
 /* A pty made again: criu holds its master until every fd is in place. */
 struct tty_pair {
@@ -492,8 +495,8 @@ static int load_infos(struct tty_rst *tr, int dfd)
 
 	if (!img)
 		return -EIO;
-	while ((ret = pb_read_one_eof(img, &tty_info_entry__descriptor,
-				      (ProtobufCMessage **)&ti)) > 0) {
+	while ((ret = pb_read_one_eof(img, &tty_info_entry__descriptor, (ProtobufCMessage **)&ti)) >
+	       0) {
 		n = realloc(tr->infos, (tr->nr_infos + 1) * sizeof(*n));
 		if (!n) {
 			protobuf_c_message_free_unpacked(&ti->base, NULL);
@@ -608,7 +611,8 @@ static int set_ctty(int mfd, const TtyInfoEntry *ti, pid_t pid)
 		return 0;
 	if ((pid_t)ti->sid != pid || getsid(0) != pid) {
 		pr_err("pty %u controlled session %u, which task %d does not lead after its "
-		       "restore\n", ti->pty->index, ti->sid, pid);
+		       "restore\n",
+		       ti->pty->index, ti->sid, pid);
 		return -EINVAL;
 	}
 	if (ioctl(mfd, TIOCSCTTY, 0)) {
@@ -678,7 +682,8 @@ static int open_ptmx_at(unsigned int index)
 	free(extra);
 	if (fd == -EAGAIN) {
 		pr_err("pty index %u is in use (/dev/pts/%u exists): close what holds it and "
-		       "restore again\n", index, index);
+		       "restore again\n",
+		       index, index);
 		return -EBUSY;
 	}
 	return fd;
@@ -763,12 +768,13 @@ static int open_unpaired(const TtyInfoEntry *ti, uint32_t flags)
 	fd = open(path, (flags & (O_ACCMODE | O_NONBLOCK)) | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
 		pr_perror("Can't open %s, the terminal the job was started from; it must still "
-			  "be open", path);
+			  "be open",
+			  path);
 		return -errno;
 	}
 	if (fstat(fd, &st) || st.st_rdev != ti->rdev) {
-		pr_err("%s is not the terminal of the dump (device %u:%u)\n", path,
-		       major(ti->rdev), minor(ti->rdev));
+		pr_err("%s is not the terminal of the dump (device %u:%u)\n", path, major(ti->rdev),
+		       minor(ti->rdev));
 		close(fd);
 		return -ESTALE;
 	}

@@ -69,12 +69,12 @@ struct fd_tables {
 /* The per-dump part: what all tasks of the tree share (tree/seize.c builds it). */
 struct dump_tree {
 	const struct cr_options *opts;
-	int dfd;			/* images directory */
-	struct file_table files;	/* files.img, ids shared by all tasks */
+	int dfd;		 /* images directory */
+	struct file_table files; /* files.img, ids shared by all tasks */
 	struct files_dump_state fstate;
-	struct fd_walk seen_fds;	/* open file descriptions met in any task (kcmp) */
-	struct fd_tables fd_tables;	/* files/fdtable-dump.c */
-	struct dump_ctx **tasks;	/* parents before children; tasks[0] is the root */
+	struct fd_walk seen_fds;    /* open file descriptions met in any task (kcmp) */
+	struct fd_tables fd_tables; /* files/fdtable-dump.c */
+	struct dump_ctx **tasks;    /* parents before children; tasks[0] is the root */
 	size_t nr_tasks, cap_tasks;
 	struct dump_stats stats;
 };
@@ -82,30 +82,30 @@ struct dump_tree {
 /* The per-task part; opts and dfd are copies of the tree's. */
 struct dump_ctx {
 	const struct cr_options *opts;
-	int dfd;			/* images directory */
+	int dfd; /* images directory */
 	struct dump_tree *tree;
-	unsigned int idx;		/* position in tree->tasks: makes the task's object ids */
+	unsigned int idx; /* position in tree->tasks: makes the task's object ids */
 	pid_t pid;
-	pid_t ppid;			/* 0 for the root */
-	int seize_state;		/* enum compel_task_state, 0 before seize */
-	bool cure_failed;		/* stays seized: releasing it would let the parasite run */
+	pid_t ppid;	  /* 0 for the root */
+	int seize_state;  /* enum compel_task_state, 0 before seize */
+	bool cure_failed; /* stays seized: releasing it would let the parasite run */
 	struct compel_ctl *ctl;
 	struct proc_stat stat;
 	struct proc_vma_list maps;
 	struct parasite_task_state pst;
-	uint64_t brk;			/* current program break */
+	uint64_t brk; /* current program break */
 	uint32_t exe_id, cwd_id, root_id;
-	struct file_table *files;	/* &tree->files */
-	struct fd_table fdt;		/* empty when files_owner dumps the table */
-	struct dump_ctx *files_owner;	/* first task with this fd table, NULL if it is us */
-	struct files_dump_state *fstate;	/* &tree->fstate */
+	struct file_table *files;	 /* &tree->files */
+	struct fd_table fdt;		 /* empty when files_owner dumps the table */
+	struct dump_ctx *files_owner;	 /* first task with this fd table, NULL if it is us */
+	struct files_dump_state *fstate; /* &tree->fstate */
 	MmEntry mm;
-	VmaEntry *vmas;			/* storage for mm.vmas */
+	VmaEntry *vmas; /* storage for mm.vmas */
 	VmaEntry **vma_ptrs;
 	uint64_t *auxv;
 	struct dump_stats stats;
-	struct task_state *ts;		/* task/state-dump.c: signals, creds, timers, ... */
-	struct dump_threads *thr;	/* task/threads-dump.c: every thread, the leader first */
+	struct task_state *ts;	  /* task/state-dump.c: signals, creds, timers, ... */
+	struct dump_threads *thr; /* task/threads-dump.c: every thread, the leader first */
 };
 
 int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd);

@@ -34,37 +34,37 @@ struct cr_img;
 struct fd_parms {
 	pid_t pid;
 	int fd;
-	const char *link;	/* readlink of /proc/PID/fd/N */
-	struct stat st;		/* stat through that link */
+	const char *link; /* readlink of /proc/PID/fd/N */
+	struct stat st;	  /* stat through that link */
 	uint64_t pos;
-	uint32_t flags;		/* file status flags, O_CLOEXEC taken out */
-	const char *fdinfo;	/* the whole /proc/PID/fdinfo/N text */
-	FownEntry *fown;	/* allocated for the file; filled after infection */
-	bool in_flight;		/* criu's own copy of a file queued on a socket (SCM_RIGHTS) */
+	uint32_t flags;	    /* file status flags, O_CLOEXEC taken out */
+	const char *fdinfo; /* the whole /proc/PID/fdinfo/N text */
+	FownEntry *fown;    /* allocated for the file; filled after infection */
+	bool in_flight;	    /* criu's own copy of a file queued on a socket (SCM_RIGHTS) */
 };
 
 /* Per-dump state of the handlers: extra images they write, objects seen so far. */
 struct files_dump_state {
-	struct cr_img *pipes_data;	/* pipes-data.img, opened on the first pipe */
+	struct cr_img *pipes_data; /* pipes-data.img, opened on the first pipe */
 	struct cr_img *fifo_data;
-	struct cr_img *memfd_inodes;	/* memfd.img */
-	uint64_t *pipes_seen;		/* inode numbers of pipes whose data is saved */
+	struct cr_img *memfd_inodes; /* memfd.img */
+	uint64_t *pipes_seen;	     /* inode numbers of pipes whose data is saved */
 	size_t nr_pipes_seen;
 	struct memfd_seen *memfds;
 	size_t nr_memfds;
-	uint32_t next_shmid;		/* memfds and shared memory regions */
-	struct shmem_seen *shmem;	/* mem/shmem.c: shared anonymous regions saved */
+	uint32_t next_shmid;	  /* memfds and shared memory regions */
+	struct shmem_seen *shmem; /* mem/shmem.c: shared anonymous regions saved */
 	size_t nr_shmem;
-	struct sysv_seen *sysv;		/* mem/sysv-shm.c: SysV shm segments attached */
-	struct sk_inos *sk_inos;	/* net/unix/unix.c: the tree's socket inodes */
-	struct usk_unpaired_set *sk_unpaired;	/* net/unix/unix.c: outside peers to check */
-	struct usk_backlog *sk_backlog;	/* net/unix/backlog.c: connections not accepted */
-	struct cr_img *sk_queues;	/* sk-queues.img, opened on the first queued packet */
-	TtyInfoEntry **tty_infos;	/* files/tty.c: one per terminal seen, for tty-info.img */
+	struct sysv_seen *sysv;		      /* mem/sysv-shm.c: SysV shm segments attached */
+	struct sk_inos *sk_inos;	      /* net/unix/unix.c: the tree's socket inodes */
+	struct usk_unpaired_set *sk_unpaired; /* net/unix/unix.c: outside peers to check */
+	struct usk_backlog *sk_backlog;	      /* net/unix/backlog.c: connections not accepted */
+	struct cr_img *sk_queues;	      /* sk-queues.img, opened on the first queued packet */
+	TtyInfoEntry **tty_infos; /* files/tty.c: one per terminal seen, for tty-info.img */
 	size_t nr_tty_infos;
-	struct lock_set *locks;		/* files/locks.c: locks found so far */
-	struct remap_dump *remap;	/* files/remap.c: ghosts and link remaps saved */
-	int *inflight_fds;		/* criu's copies of queued files: kcmp compares with them */
+	struct lock_set *locks;	  /* files/locks.c: locks found so far */
+	struct remap_dump *remap; /* files/remap.c: ghosts and link remaps saved */
+	int *inflight_fds;	  /* criu's copies of queued files: kcmp compares with them */
 	size_t nr_inflight_fds;
 };
 
@@ -72,24 +72,24 @@ struct files_dump_state {
 struct rst_fds {
 	const struct rst_ctx *ctx;
 	const struct rst_task *t;
-	int min_held;			/* fds we keep for later are moved to >= this */
-	struct held_pipe *pipes;	/* pipes and fifos made, held until the end */
+	int min_held;		 /* fds we keep for later are moved to >= this */
+	struct held_pipe *pipes; /* pipes and fifos made, held until the end */
 	size_t nr_pipes;
-	struct pipe_data_set *pipe_data;	/* pipes-data.img, read on first use */
-	struct pipe_data_set *fifo_data;	/* fifo-data.img */
-	struct remap_ent *remaps;	/* remap-fpath.img */
+	struct pipe_data_set *pipe_data; /* pipes-data.img, read on first use */
+	struct pipe_data_set *fifo_data; /* fifo-data.img */
+	struct remap_ent *remaps;	 /* remap-fpath.img */
 	size_t nr_remaps;
 	bool remaps_read;
 	struct memfd_made *memfds;
 	size_t nr_memfds;
-	struct held_sk *sks;		/* unix sockets made, until their fd takes them */
+	struct held_sk *sks; /* unix sockets made, until their fd takes them */
 	size_t nr_sks;
-	struct sk_packet_set *sk_queues;	/* sk-queues.img, read on first use */
-	struct tty_rst *tty;		/* files/tty.c: ptys made, tty-info.img */
-	size_t nr_done;			/* t->fds[0..nr_done) are in place */
-	struct ahead_file *ahead;	/* opened before their fd, to be sent on a socket */
+	struct sk_packet_set *sk_queues; /* sk-queues.img, read on first use */
+	struct tty_rst *tty;		 /* files/tty.c: ptys made, tty-info.img */
+	size_t nr_done;			 /* t->fds[0..nr_done) are in place */
+	struct ahead_file *ahead;	 /* opened before their fd, to be sent on a socket */
 	size_t nr_ahead;
-	int scm_nesting;		/* net/unix/scm.c: refills inside refills */
+	int scm_nesting; /* net/unix/scm.c: refills inside refills */
 };
 
 struct fd_handler {
@@ -97,7 +97,8 @@ struct fd_handler {
 	const char *name;
 	/* Does this handler dump the fd? Called in table order; the first match wins. */
 	bool (*match)(const struct fd_parms *p);
-	/* Fill fe's payload (fe->type and fe->id are set). Allocate with malloc: freed as a tree. */
+	/* Fill fe's payload (fe->type and fe->id are set). Allocate with malloc: freed as a tree.
+	 */
 	int (*dump)(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe);
 	/* Check the payload of a restored FileEntry before anything is created. */
 	int (*check)(const FileEntry *fe);
@@ -157,8 +158,8 @@ void files_dump_state_fini(struct files_dump_state *fs);
  * files/remap.c: deleted files, dirs and FIFOs (ghosts; src is a /proc link to read a
  * regular file's content through) and unlinked files with another link (--link-remap).
  */
-int dump_ghost_file(struct dump_ctx *dc, const char *src, const struct stat *st,
-		    const char *path, uint32_t file_id);
+int dump_ghost_file(struct dump_ctx *dc, const char *src, const struct stat *st, const char *path,
+		    uint32_t file_id);
 int dump_link_remap(struct dump_ctx *dc, const struct fd_parms *p, const char *path,
 		    uint32_t file_id);
 /* failed: remove the link_remap files this dump made */
@@ -226,12 +227,12 @@ int unix_rst_check_ext(const struct rst_ctx *ctx);
  * socket has a role and an anchor, the inode naming its group (0: alone).
  */
 enum usk_role {
-	USK_ALONE,		/* no peer */
-	USK_PEERED,		/* a peer, no listener: a pair or a one-way datagram peer */
-	USK_LISTENER,		/* the anchor is itself */
-	USK_PENDING,		/* connected, not accepted yet: the anchor is the listener */
-	USK_ACCEPTED,		/* the accepted end of a pair of the anchor listener */
-	USK_CONNECTOR,		/* the other end of such a pair */
+	USK_ALONE,     /* no peer */
+	USK_PEERED,    /* a peer, no listener: a pair or a one-way datagram peer */
+	USK_LISTENER,  /* the anchor is itself */
+	USK_PENDING,   /* connected, not accepted yet: the anchor is the listener */
+	USK_ACCEPTED,  /* the accepted end of a pair of the anchor listener */
+	USK_CONNECTOR, /* the other end of such a pair */
 };
 int unix_index_groups(struct rst_ctx *ctx);
 enum usk_role unix_role(const struct rst_ctx *ctx, uint32_t ino, uint32_t *anchor);
@@ -239,8 +240,8 @@ uint32_t unix_anchor(const struct rst_ctx *ctx, const UnixSkEntry *ue);
 
 /* net/unix/scm.c: files queued in flight on a unix socket (SCM_RIGHTS) */
 struct scm_sk {
-	uint32_t ino, peer;	/* the socket whose queue is read, and its peer */
-	bool in_flight;		/* the socket is itself a queued file */
+	uint32_t ino, peer; /* the socket whose queue is read, and its peer */
+	bool in_flight;	    /* the socket is itself a queued file */
 };
 size_t scm_nr_rights(struct msghdr *mh);
 void scm_close_rights(struct msghdr *mh);

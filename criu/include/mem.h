@@ -49,11 +49,11 @@ int dump_task_pages(struct dump_ctx *dc);
 struct rst_self_map {
 	uint64_t start;
 	uint64_t end;
-	unsigned int special;		/* VMA_AREA_VDSO / _VVAR / _VSYSCALL, or 0 */
+	unsigned int special; /* VMA_AREA_VDSO / _VVAR / _VSYSCALL, or 0 */
 };
 int rst_read_self_maps(struct rst_self_map **out, size_t *nr);
 struct rst_mem {
-	struct rst_vma *vmas;		/* one per target VMA, in image order */
+	struct rst_vma *vmas; /* one per target VMA, in image order */
 	size_t nr_vmas;
 	uint64_t pages_restored;
 };

@@ -17,7 +17,7 @@ struct proc_stat {
 	char comm[64];
 	char state;
 	pid_t ppid, pgid, sid;
-	unsigned int tty_nr;	/* controlling tty, encoded as a dev_t; 0 if none */
+	unsigned int tty_nr; /* controlling tty, encoded as a dev_t; 0 if none */
 	unsigned int flags;
 	int num_threads;
 	unsigned long long start_time;
@@ -33,12 +33,12 @@ int parse_proc_stat(pid_t pid, struct proc_stat *st);
 struct proc_vma {
 	uint64_t start, end;
 	uint64_t pgoff;
-	uint32_t prot;		/* PROT_* */
-	bool shared;		/* 's' in the flags column */
+	uint32_t prot; /* PROT_* */
+	bool shared;   /* 's' in the flags column */
 	unsigned int dev_major, dev_minor;
 	uint64_t ino;
-	char *path;		/* NULL for anonymous; "[heap]", "[stack]", "/path" ... */
-	bool deleted;		/* path ended in " (deleted)", stripped */
+	char *path;   /* NULL for anonymous; "[heap]", "[stack]", "/path" ... */
+	bool deleted; /* path ended in " (deleted)", stripped */
 };
 
 struct proc_vma_list {

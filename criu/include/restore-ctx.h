@@ -33,13 +33,13 @@ struct usk_group;
 #define RST_PAGE_SIZE 4096UL
 
 /* PagemapEntry.flags */
-#define RST_PE_PARENT	(1u << 0)
-#define RST_PE_LAZY	(1u << 1)
-#define RST_PE_PRESENT	(1u << 2)
+#define RST_PE_PARENT  (1u << 0)
+#define RST_PE_LAZY    (1u << 1)
+#define RST_PE_PRESENT (1u << 2)
 
 struct rst_task {
 	pid_t pid;
-	PstreeEntry *pstree;		/* owned by rst_ctx.pstree */
+	PstreeEntry *pstree; /* owned by rst_ctx.pstree */
 	TaskKobjIdsEntry *ids;
 	CoreEntry *core;
 	MmEntry *mm;
@@ -47,35 +47,35 @@ struct rst_task {
 	unsigned int pages_id;
 	PagemapEntry **pagemap;
 	size_t nr_pagemap;
-	uint64_t nr_pages;		/* pages in pages-<pages_id>.img */
-	FdinfoEntry **fds;		/* none if shares_files: the parent's are its own */
+	uint64_t nr_pages; /* pages in pages-<pages_id>.img */
+	FdinfoEntry **fds; /* none if shares_files: the parent's are its own */
 	size_t nr_fds;
-	int max_fd;			/* highest target fd, -1 if none */
-	pid_t *tids;			/* task/threads-restore.c: threads besides the leader */
-	CoreEntry **thread_cores;	/* their core-TID.img, same order */
+	int max_fd;		  /* highest target fd, -1 if none */
+	pid_t *tids;		  /* task/threads-restore.c: threads besides the leader */
+	CoreEntry **thread_cores; /* their core-TID.img, same order */
 	size_t nr_threads;
-	bool helper;			/* made up: stands in for a gone group or session leader */
-	bool shares_files;		/* forked with CLONE_FILES: its parent's fd table */
+	bool helper;	   /* made up: stands in for a gone group or session leader */
+	bool shares_files; /* forked with CLONE_FILES: its parent's fd table */
 };
 
 struct rst_stats {
-	uint32_t forking_time;		/* usec */
-	uint32_t restore_time;		/* usec */
+	uint32_t forking_time; /* usec */
+	uint32_t restore_time; /* usec */
 	uint64_t pages_restored;
 };
 
 /* A file that several tasks use: opened once by its owner, inherited through a "transit" fd. */
 struct rst_transit {
-	uint32_t id;			/* FileEntry id */
-	pid_t owner;			/* the lowest common ancestor of its users */
-	int fd;				/* transit fd number, the same in every task */
+	uint32_t id; /* FileEntry id */
+	pid_t owner; /* the lowest common ancestor of its users */
+	int fd;	     /* transit fd number, the same in every task */
 };
 
 /* A file queued on a socket (SCM_RIGHTS): the task that refills the queue uses it too. */
 struct rst_scm_use {
-	uint32_t sk_id;			/* the socket whose queue holds the file */
+	uint32_t sk_id; /* the socket whose queue holds the file */
 	uint32_t file_id;
-	pid_t sender;			/* the task that makes the socket; 0 until known */
+	pid_t sender; /* the task that makes the socket; 0 until known */
 };
 
 /* A file whose owner (F_SETOWN) is a task of the tree: that task sets it (files/fown-claims.c). */
@@ -86,18 +86,18 @@ struct rst_fown_claim {
 
 struct rst_ctx {
 	const struct restore_opts *ro;
-	struct rst_transit *transit;	/* tree/fork.c */
+	struct rst_transit *transit; /* tree/fork.c */
 	size_t nr_transit;
-	struct rst_fown_claim *fown_claims;	/* files/fown-claims.c */
+	struct rst_fown_claim *fown_claims; /* files/fown-claims.c */
 	size_t nr_fown_claims;
-	struct rst_scm_use *scm_uses;	/* tree/fork.c, from sk-queues.img */
+	struct rst_scm_use *scm_uses; /* tree/fork.c, from sk-queues.img */
 	size_t nr_scm_uses;
-	struct usk_group *usk_groups;	/* net/unix/group.c: per unix socket, by inode */
+	struct usk_group *usk_groups; /* net/unix/group.c: per unix socket, by inode */
 	size_t nr_usk_groups;
-	int transit_base;		/* above every task's fds; transit fds start here */
-	int fd_top;			/* top fd of any task's files; criu's fds go above */
-	pid_t shell_pgid;		/* criu's group: a shell job's outside group maps to it */
-	int dfd;			/* images directory */
+	int transit_base; /* above every task's fds; transit fds start here */
+	int fd_top;	  /* top fd of any task's files; criu's fds go above */
+	pid_t shell_pgid; /* criu's group: a shell job's outside group maps to it */
+	int dfd;	  /* images directory */
 	InventoryEntry *inventory;
 	PstreeEntry **pstree;
 	size_t nr_pstree;

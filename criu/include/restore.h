@@ -15,15 +15,15 @@
 struct restore_opts {
 	const char *images_dir;
 	int images_dfd;
-	int restore_detached;	/* -d: detach and return 0 once the tasks run */
-	const char *pidfile;	/* --pidfile: created O_EXCL, gets the root pid */
+	int restore_detached; /* -d: detach and return 0 once the tasks run */
+	const char *pidfile;  /* --pidfile: created O_EXCL, gets the root pid */
 	int log_level;
 	int log_fd;
-	int skip_file_rwx_check;	/* a file's rwx bits need not be those of the dump */
-	int log_pid;		/* --log-pid: each restored task logs to LOG.PID */
-	int shell_job;		/* -j: a session or group outside the tree joins criu's */
-	int restore_sibling;	/* the root is forked with CLONE_PARENT; implies no wait */
-	int ext_unix_sk;	/* -x: sockets may connect to their peer outside the tree */
+	int skip_file_rwx_check; /* a file's rwx bits need not be those of the dump */
+	int log_pid;		 /* --log-pid: each restored task logs to LOG.PID */
+	int shell_job;		 /* -j: a session or group outside the tree joins criu's */
+	int restore_sibling;	 /* the root is forked with CLONE_PARENT; implies no wait */
+	int ext_unix_sk;	 /* -x: sockets may connect to their peer outside the tree */
 	/*
 	 * Called at "post-restore" and "pre-resume" (the tree is rebuilt and still stopped)
 	 * and "post-resume" (it runs); a non-zero return before the resume fails the restore.

@@ -14,11 +14,11 @@
 
 #include "core.pb-c.h"
 
-#define TASK_AFFINITY_WORDS	16	/* 1024 CPUs */
+#define TASK_AFFINITY_WORDS 16 /* 1024 CPUs */
 
 struct task_attrs {
 	uint64_t affinity[TASK_AFFINITY_WORDS];
-	size_t nr_affinity;		/* words the kernel filled */
+	size_t nr_affinity; /* words the kernel filled */
 	uint32_t ioprio;
 	uint64_t timerslack_ns;
 	uint32_t membarrier_mask;

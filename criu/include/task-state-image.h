@@ -6,9 +6,9 @@
 #ifndef CRIU_TASK_STATE_IMAGE_H
 #define CRIU_TASK_STATE_IMAGE_H
 
-#define TASK_ALIVE	1
-#define TASK_DEAD	2
-#define TASK_STOPPED	3
-#define TASK_ZOMBIE	6
+#define TASK_ALIVE   1
+#define TASK_DEAD    2
+#define TASK_STOPPED 3
+#define TASK_ZOMBIE  6
 
 #endif /* CRIU_TASK_STATE_IMAGE_H */

@@ -8,7 +8,8 @@
  * injected syscall could dequeue them); task_state_collect_parasite() asks the parasite;
  * task_state_fill_core() puts it all into the core entry and writes seccomp.img.
  * Restore (criu/task/state-restore.c): rst_fill_task_state() turns the images into the
- * restorer's struct rst_task_state (include/abi/restorer-task.h), applied by criu/pie/restorer-task.c.
+ * restorer's struct rst_task_state (include/abi/restorer-task.h), applied by
+ * criu/pie/restorer-task.c.
  */
 #ifndef CRIU_TASK_STATE_H
 #define CRIU_TASK_STATE_H
@@ -28,7 +29,7 @@ int task_state_collect_proc(struct dump_ctx *dc);
 int task_state_collect_parasite(struct dump_ctx *dc);
 int task_state_collect_signals(struct dump_ctx *dc);
 /* Wraps n raw siginfos as a queue entry; sie and ptrs are the caller's, n long each. */
-#define SIGINFO_SIZE	128
+#define SIGINFO_SIZE 128
 void task_state_pack_queue(SignalQueueEntry *q, SiginfoEntry *sie, SiginfoEntry **ptrs,
 			   uint8_t (*raw)[SIGINFO_SIZE], size_t n);
 int task_state_fill_core(struct dump_ctx *dc, CoreEntry *core);

@@ -79,14 +79,14 @@ int rst_threads_fill(const struct rst_task *t, uint8_t *area, struct rst_args *a
 enum { RST_THR_UNBORN, RST_THR_RUNNING, RST_THR_STOPPED };
 
 struct rst_thread_wait {
-	pid_t pid;			/* the leader */
-	const pid_t *tids;		/* the other threads */
+	pid_t pid;	   /* the leader */
+	const pid_t *tids; /* the other threads */
 	size_t nr;
-	long opts;			/* the ptrace options the leader was seized with */
-	bool tracing_clones;		/* PTRACE_O_TRACECLONE added (in the leader's stop) */
-	uint8_t *state;			/* RST_THR_* per thread */
+	long opts;	     /* the ptrace options the leader was seized with */
+	bool tracing_clones; /* PTRACE_O_TRACECLONE added (in the leader's stop) */
+	uint8_t *state;	     /* RST_THR_* per thread */
 	size_t nr_stopped;
-	bool leader_done;		/* leader_status holds its last wait status */
+	bool leader_done; /* leader_status holds its last wait status */
 	int leader_status;
 };
 

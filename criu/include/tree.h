@@ -51,8 +51,8 @@ int rst_close_inherited(const struct rst_ctx *ctx, const int *keep, int nr_keep)
 int rst_fork_children(const struct rst_ctx *ctx, const struct rst_task *t,
 		      const struct rst_channel *ch, int up_fd);
 /* A zombie: set its group, then die as it died. */
-void __attribute__((noreturn)) rst_become_zombie(const struct rst_ctx *ctx,
-						 const struct rst_task *t);
+void __attribute__((noreturn))
+rst_become_zombie(const struct rst_ctx *ctx, const struct rst_task *t);
 int rst_join_group(const struct rst_ctx *ctx, const struct rst_task *t);
 
 /*
@@ -67,7 +67,7 @@ pid_t rst_forker(const struct rst_ctx *ctx, const struct rst_task *t);
 /* Before t forks a session helper: t adopts what the helper leaves when it exits. */
 int rst_become_reaper(const struct rst_ctx *ctx, const struct rst_task *t);
 /* A helper: fork the session's members (session helper), wait for the group, exit. */
-void __attribute__((noreturn)) rst_be_helper(const struct rst_ctx *ctx, const struct rst_task *t,
-					     const struct rst_channel *ch);
+void __attribute__((noreturn))
+rst_be_helper(const struct rst_ctx *ctx, const struct rst_task *t, const struct rst_channel *ch);
 
 #endif /* CRIU_TREE_H */

@@ -22,15 +22,15 @@
 #include "abi/restorer.h"
 #include "vma-status.h"
 
-#define AIO_RING_MAGIC	0xa10a10a1
-#define AIO_PAGE	4096u
+#define AIO_RING_MAGIC 0xa10a10a1
+#define AIO_PAGE       4096u
 
 /* The head of the ring page, as the kernel lays it out (fs/aio.c struct aio_ring). */
 struct aio_ring_head {
 	uint32_t id;
-	uint32_t nr;		/* io_events that fit in the ring */
-	uint32_t head;		/* the program reaps from here */
-	uint32_t tail;		/* the kernel writes here */
+	uint32_t nr;   /* io_events that fit in the ring */
+	uint32_t head; /* the program reaps from here */
+	uint32_t tail; /* the kernel writes here */
 	uint32_t magic;
 	uint32_t compat_features;
 	uint32_t incompat_features;
@@ -140,7 +140,8 @@ static int check_saved(const AioRingEntry *a, const struct aio_ring_head *old)
 
 	if (old->magic != AIO_RING_MAGIC || old->nr != nr || old->head >= nr || old->tail >= nr) {
 		pr_err("The saved AIO ring at %#lx is damaged (magic %#x, %u events, head %u, "
-		       "tail %u)\n", (long)a->id, old->magic, old->nr, old->head, old->tail);
+		       "tail %u)\n",
+		       (long)a->id, old->magic, old->nr, old->head, old->tail);
 		return -EINVAL;
 	}
 	return 0;
@@ -174,7 +175,7 @@ static int remake_ring(const AioRingEntry *a, struct rst_vma *rv)
 	memcpy(cur->events, old->events, old->nr * sizeof(struct io_event));
 	cur->head = old->head;
 	munmap(old, a->ring_len);
-	rv->premap = ctx;	/* the restorer moves it in place; the kernel follows (mremap) */
+	rv->premap = ctx; /* the restorer moves it in place; the kernel follows (mremap) */
 	return 0;
 }
 

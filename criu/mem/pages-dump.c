@@ -23,23 +23,23 @@
 #include "mem.h"
 
 #undef PAGE_SIZE
-#define PAGE_SIZE	4096ul
-#define PM_PRESENT	(1ull << 63)
-#define PM_SWAP		(1ull << 62)
-#define PM_FILE		(1ull << 61)
-#define PM_CHUNK	(64ul << 10)	/* pagemap entries read per pread */
+#define PAGE_SIZE  4096ul
+#define PM_PRESENT (1ull << 63)
+#define PM_SWAP	   (1ull << 62)
+#define PM_FILE	   (1ull << 61)
+#define PM_CHUNK   (64ul << 10) /* pagemap entries read per pread */
 
 struct page_xfer {
 	struct dump_ctx *dc;
-	struct parasite_dump_pages *args;	/* the shared args area */
+	struct parasite_dump_pages *args; /* the shared args area */
 	int pipe_r[PARASITE_NR_PIPES];
 	size_t pipe_cap;
 	size_t pipe_fill[PARASITE_NR_PIPES];
 	int cur_pipe;
-	int pagemap_fd;				/* /proc/PID/pagemap */
+	int pagemap_fd; /* /proc/PID/pagemap */
 	struct cr_img *pages_img, *pagemap_img;
-	int pages_fd;				/* raw fd of pages_img */
-	loff_t pages_off;			/* where the next batch's data goes */
+	int pages_fd;	  /* raw fd of pages_img */
+	loff_t pages_off; /* where the next batch's data goes */
 	uint64_t *pm_buf;
 };
 

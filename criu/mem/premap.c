@@ -201,7 +201,7 @@ static int prepare_vma(const struct rst_ctx *ctx, const struct rst_task *t, cons
 	/* File-shared: the restorer maps it in place; the fd stays open until then. */
 	rv->kind = RST_VMA_FILE_SHARED;
 	if (v->status & VMA_ANON_SHARED) {
-		rv->flags &= ~MAP_ANONYMOUS;	/* mapped from the region's shmem file */
+		rv->flags &= ~MAP_ANONYMOUS; /* mapped from the region's shmem file */
 		rv->fd = rst_anon_shared_fd(ctx, t, v);
 		return rv->fd < 0 ? rv->fd : 0;
 	}
@@ -226,7 +226,7 @@ static bool *vmas_with_pages(const struct rst_task *t)
 		for (; v < mm->n_vmas && mm->vmas[v]->start < end; v++)
 			has[v] = true;
 		if (v)
-			v--;	/* the next entry may start in the same VMA */
+			v--; /* the next entry may start in the same VMA */
 	}
 	return has;
 }
@@ -322,17 +322,17 @@ struct fill_seg {
 	void *dst;
 	off_t off;
 	size_t len;
-	size_t vma;		/* index of the target VMA it lies in */
-	bool anon;		/* private anonymous: UFFDIO_COPY may fill it */
+	size_t vma; /* index of the target VMA it lies in */
+	bool anon;  /* private anonymous: UFFDIO_COPY may fill it */
 };
 
 struct fill_work {
 	int fd;
 	const char *path;
-	int uffd;		/* -1: preadv only */
+	int uffd; /* -1: preadv only */
 	struct fill_seg *segs;
 	size_t nr_segs;
-	size_t next;		/* next segment to take, shared by the fillers */
+	size_t next; /* next segment to take, shared by the fillers */
 	int ret;
 };
 
@@ -473,7 +473,7 @@ static int fill_from(int fd, const char *path, const struct rst_task *t, struct 
 		pthread_join(helper, NULL);
 	ret = w.ret;
 	if (w.uffd >= 0)
-		close(w.uffd);	/* unregisters: the task must not keep any trace of it */
+		close(w.uffd); /* unregisters: the task must not keep any trace of it */
 out_free:
 	free(w.segs);
 	return ret;

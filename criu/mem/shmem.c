@@ -64,8 +64,8 @@ static int shmem_id(struct dump_ctx *dc, const struct stat *st, int fd, uint32_t
 	if (ret)
 		return ret;
 	n[fs->nr_shmem++] = (struct shmem_seen){ st->st_dev, st->st_ino, *shmid };
-	pr_info("shared anonymous memory of %lld bytes saved as shmid %u\n",
-		(long long)st->st_size, *shmid);
+	pr_info("shared anonymous memory of %lld bytes saved as shmid %u\n", (long long)st->st_size,
+		*shmid);
 	return 0;
 }
 

@@ -35,7 +35,7 @@
 #define SYSV_NS_ID 1
 
 struct sysv_seen {
-	int *ids;		/* segments the task has attached */
+	int *ids; /* segments the task has attached */
 	size_t nr;
 };
 
@@ -60,8 +60,8 @@ int dump_sysv_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
 	}
 	if (pv->pgoff || pv->end - pv->start != page_round(ds.shm_segsz)) {
 		pr_err("SysV shm segment %d is attached only in part at %llx-%llx: not "
-		       "supported yet\n", id, (unsigned long long)pv->start,
-		       (unsigned long long)pv->end);
+		       "supported yet\n",
+		       id, (unsigned long long)pv->start, (unsigned long long)pv->end);
 		return -EOPNOTSUPP;
 	}
 	if (!s) {
@@ -144,7 +144,7 @@ static int dump_one_line(struct dump_tree *dt, struct cr_img **img, const char *
 	int key, id, cpid;
 
 	if (sscanf(line, "%d %d %*o %llu %d", &key, &id, &size, &cpid) != 4)
-		return 0;	/* the header */
+		return 0; /* the header */
 	if (!created_in_tree(dt, cpid) && !attached(dt->fstate.sysv, id))
 		return 0;
 	if (shmctl(id, IPC_STAT, &ds) < 0) {
@@ -215,8 +215,8 @@ static int get_segment(const IpcDescEntry *d, uint64_t size, bool *made)
 	if (shmctl(d->id, IPC_STAT, &ds) == 0) {
 		if ((uint32_t)ds.shm_perm.__key == d->key && ds.shm_segsz == size)
 			return 0;
-		pr_err("SysV shm id %u is taken by another segment (key %#x, %zu bytes)\n",
-		       d->id, (unsigned int)ds.shm_perm.__key, (size_t)ds.shm_segsz);
+		pr_err("SysV shm id %u is taken by another segment (key %#x, %zu bytes)\n", d->id,
+		       (unsigned int)ds.shm_perm.__key, (size_t)ds.shm_segsz);
 		return -EEXIST;
 	}
 	if (set_next_id(d->id))
@@ -268,8 +268,7 @@ static int restore_segment(struct cr_img *img, const IpcShmEntry *e)
 	int ret;
 
 	if (!e->desc || (e->has_in_pagemaps && e->in_pagemaps)) {
-		pr_err("%s: only segments with their bytes inline are supported\n",
-		       img_path(img));
+		pr_err("%s: only segments with their bytes inline are supported\n", img_path(img));
 		return -EOPNOTSUPP;
 	}
 	ret = get_segment(e->desc, e->size, &made);
@@ -290,8 +289,8 @@ int rst_sysv_shm(const struct rst_ctx *ctx)
 	img = open_image_optional(ctx->dfd, CR_FD_IPCNS_SHM, SYSV_NS_ID);
 	if (!img)
 		return errno == ENOENT ? 0 : -EIO;
-	while ((ret = pb_read_one_eof(img, &ipc_shm_entry__descriptor,
-				      (ProtobufCMessage **)&e)) > 0) {
+	while ((ret = pb_read_one_eof(img, &ipc_shm_entry__descriptor, (ProtobufCMessage **)&e)) >
+	       0) {
 		ret = restore_segment(img, e);
 		protobuf_c_message_free_unpacked(&e->base, NULL);
 		if (ret)

@@ -58,8 +58,7 @@ int rst_uffd_register(int uffd, void *start, size_t len)
 int rst_uffd_stage_init(struct rst_uffd_stage *st)
 {
 	st->size = STAGE_SIZE;
-	st->buf = mmap(NULL, st->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		       -1, 0);
+	st->buf = mmap(NULL, st->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (st->buf == MAP_FAILED) {
 		pr_perror("Can't map a %zu-byte buffer for the pages", st->size);
 		st->buf = NULL;

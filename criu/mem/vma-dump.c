@@ -23,7 +23,7 @@ static const struct {
 	char code[3];
 	int madv;
 } vmflag_madv[] = {
-	{ "dc", MADV_DONTFORK }, { "dd", MADV_DONTDUMP },     { "hg", MADV_HUGEPAGE },
+	{ "dc", MADV_DONTFORK },   { "dd", MADV_DONTDUMP },   { "hg", MADV_HUGEPAGE },
 	{ "nh", MADV_NOHUGEPAGE }, { "wf", MADV_WIPEONFORK }, { "mg", MADV_MERGEABLE },
 };
 
@@ -95,8 +95,8 @@ static int add_file_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry
 	if ((pv->deleted && st.st_nlink && strncmp(pv->path, "/memfd:", 7)) ||
 	    !strncmp(pv->path, "/SYSV", 5)) {
 		pr_err("Mapping %llx-%llx of %s (unlinked file or SysV shm) is not "
-		       "supported yet\n", (unsigned long long)pv->start,
-		       (unsigned long long)pv->end, pv->path);
+		       "supported yet\n",
+		       (unsigned long long)pv->start, (unsigned long long)pv->end, pv->path);
 		return -EOPNOTSUPP;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -131,8 +131,8 @@ static int classify_special(const struct proc_vma *pv, VmaEntry *v)
 	} else if (!strcmp(pv->path, "[stack]")) {
 		v->status |= VMA_ANON_PRIVATE | VMA_AREA_STACK;
 	} else {
-		pr_err("Mapping %llx-%llx %s is not supported yet\n",
-		       (unsigned long long)pv->start, (unsigned long long)pv->end, pv->path);
+		pr_err("Mapping %llx-%llx %s is not supported yet\n", (unsigned long long)pv->start,
+		       (unsigned long long)pv->end, pv->path);
 		return -EOPNOTSUPP;
 	}
 	v->flags = MAP_PRIVATE | MAP_ANONYMOUS;

@@ -9,9 +9,9 @@
 #include "compel/rt/syscall.h"
 #include "parasite-files.h"
 
-#define EBADF		9
-#define F_GETSIG	11
-#define F_GETOWN_EX	16
+#define EBADF	    9
+#define F_GETSIG    11
+#define F_GETOWN_EX 16
 
 struct f_owner_ex {
 	int32_t type;
@@ -32,7 +32,7 @@ int parasite_dump_fown(struct parasite_fown_args *args)
 		args->out[i] = (struct parasite_fown){ 0, 0, 0 };
 		ret = sys_fcntl(args->fds[i], F_GETOWN_EX, (unsigned long)&owner);
 		if (ret == -EBADF)
-			continue;	/* O_PATH fds: no owner to have */
+			continue; /* O_PATH fds: no owner to have */
 		if (ret < 0) {
 			rt_pr_err("F_GETOWN_EX on fd %d failed: %ld\n", args->fds[i], ret);
 			return ret;

@@ -13,15 +13,15 @@
 #include "compel/rt/syscall.h"
 #include "parasite-task.h"
 
-#define PR_GET_PDEATHSIG	2
-#define PR_GET_DUMPABLE		3
-#define PR_GET_SECUREBITS	27
-#define PR_GET_CHILD_SUBREAPER	37
-#define PR_GET_NO_NEW_PRIVS	39
-#define PR_GET_THP_DISABLE	42
-#define PR_GET_TIMERSLACK	30
+#define PR_GET_PDEATHSIG		 2
+#define PR_GET_DUMPABLE			 3
+#define PR_GET_SECUREBITS		 27
+#define PR_GET_CHILD_SUBREAPER		 37
+#define PR_GET_NO_NEW_PRIVS		 39
+#define PR_GET_THP_DISABLE		 42
+#define PR_GET_TIMERSLACK		 30
 #define MEMBARRIER_CMD_GET_REGISTRATIONS (1 << 9)
-#define PRIO_PROCESS		0
+#define PRIO_PROCESS			 0
 
 struct kernel_timeval {
 	int64_t sec, usec;

@@ -14,9 +14,9 @@
 #include "parasite-proto.h"
 
 #define PR_GET_TID_ADDRESS 40
-#define SIGKILL 9
-#define SIGSTOP 19
-#define PROT_READ 0x1
+#define SIGKILL		   9
+#define SIGSTOP		   19
+#define PROT_READ	   0x1
 
 struct kernel_sigaction {
 	uint64_t handler;

@@ -18,25 +18,25 @@
 #include "compel/rt/syscall.h"
 #include "restorer-task.h"
 
-#define PR_SET_PDEATHSIG	1
-#define PR_SET_DUMPABLE		4
-#define PR_SET_KEEPCAPS		8
-#define PR_CAPBSET_DROP		24
-#define PR_GET_SECUREBITS	27
-#define PR_SET_SECUREBITS	28
-#define PR_SET_CHILD_SUBREAPER	36
-#define PR_SET_NO_NEW_PRIVS	38
-#define PR_SET_THP_DISABLE	41
-#define PR_CAP_AMBIENT		47
-#define PR_CAP_AMBIENT_RAISE	2
+#define PR_SET_PDEATHSIG	    1
+#define PR_SET_DUMPABLE		    4
+#define PR_SET_KEEPCAPS		    8
+#define PR_CAPBSET_DROP		    24
+#define PR_GET_SECUREBITS	    27
+#define PR_SET_SECUREBITS	    28
+#define PR_SET_CHILD_SUBREAPER	    36
+#define PR_SET_NO_NEW_PRIVS	    38
+#define PR_SET_THP_DISABLE	    41
+#define PR_CAP_AMBIENT		    47
+#define PR_CAP_AMBIENT_RAISE	    2
 #define PR_TIMER_CREATE_RESTORE_IDS 77
-#define PRIO_PROCESS		0
-#define SECCOMP_SET_MODE_STRICT	0
-#define SECCOMP_SET_MODE_FILTER	1
-#define SECCOMP_FLAGS_KEPT	(2 | 4)	/* FLAG_LOG, FLAG_SPEC_ALLOW */
-#define CAPS_V3			0x20080522
-#define EPERM			1
-#define MAX_ID_TRIES		(1 << 20)
+#define PRIO_PROCESS		    0
+#define SECCOMP_SET_MODE_STRICT	    0
+#define SECCOMP_SET_MODE_FILTER	    1
+#define SECCOMP_FLAGS_KEPT	    (2 | 4) /* FLAG_LOG, FLAG_SPEC_ALLOW */
+#define CAPS_V3			    0x20080522
+#define EPERM			    1
+#define MAX_ID_TRIES		    (1 << 20)
 
 struct k_sigevent {
 	uint64_t sival;
@@ -118,7 +118,8 @@ static long create_timer(const struct rst_posix_timer *t, struct k_sigevent *sev
 			break;
 	}
 	rt_pr_err("can't get POSIX timer id %d back (got %d); a kernel with "
-		  "PR_TIMER_CREATE_RESTORE_IDS (6.17+) can\n", t->id, id);
+		  "PR_TIMER_CREATE_RESTORE_IDS (6.17+) can\n",
+		  t->id, id);
 	return -5;
 }
 
@@ -130,8 +131,10 @@ static int restore_posix_timers(const struct rst_task_state *ts, int pid)
 
 	for (i = 0; i < ts->nr_posix && !ret; i++) {
 		const struct rst_posix_timer *t = &ts->posix[i];
-		struct k_sigevent sev = { .sival = t->sival, .signo = t->signo,
-					  .notify = t->notify, .tid = t->notify_tid };
+		struct k_sigevent sev = { .sival = t->sival,
+					  .signo = t->signo,
+					  .notify = t->notify,
+					  .tid = t->notify_tid };
 		struct k_itimerspec its = { t->isec, t->insec, t->vsec, t->vnsec };
 
 		/* SIGEV_THREAD_ID: every thread is back with its tid before timers are armed */
@@ -181,8 +184,8 @@ static int restore_rlimits(const struct rst_task_state *ts)
 		if (ret == -EPERM && ts->rlimits[i].max > old.max) {
 			rt_pr_err("rlimit %d: can't raise the hard limit from %lu to %lu: that "
 				  "needs CAP_SYS_RESOURCE; raise criu's own limit (ulimit -H) "
-				  "first\n", i, (unsigned long)old.max,
-				  (unsigned long)ts->rlimits[i].max);
+				  "first\n",
+				  i, (unsigned long)old.max, (unsigned long)ts->rlimits[i].max);
 			return ret;
 		}
 		if (ret)
@@ -333,7 +336,9 @@ int rst_apply_task_state(const struct rst_task_state *ts, int pid)
 	ret = ret ?: restore_timers(ts, pid);
 	ret = ret ?: restore_rlimits(ts);
 	ret = ret ?: restore_sched(ts);
-	ret = ret ?: set_prctl(PR_SET_CHILD_SUBREAPER, ts->child_subreaper, "PR_SET_CHILD_SUBREAPER");
+	ret = ret
+		      ?: set_prctl(PR_SET_CHILD_SUBREAPER, ts->child_subreaper,
+				   "PR_SET_CHILD_SUBREAPER");
 	ret = ret ?: set_prctl(PR_SET_THP_DISABLE, ts->thp_disabled, "PR_SET_THP_DISABLE");
 	ret = ret ?: restore_filters(ts);
 	ret = ret ?: restore_creds(ts);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * restorer-threads.c - the restorer's part for the threads of a task (include/abi/restorer-threads.h).
+ * restorer-threads.c - the restorer's part for the threads of a task
+ * (include/abi/restorer-threads.h).
  *
  * The leader, with its memory in place and its credentials not yet changed, clones every
  * other thread with clone3(CLONE_THREAD | ..., set_tid = the dumped tid) onto the thread's
@@ -21,15 +22,15 @@
 #include "compel/rt/syscall.h"
 #include "restorer.h"
 
-#define NR_clone3		435
-#define NR_rt_sigreturn		15
-#define RST_SIGSTOP		19
-#define RST_EEXIST		17
-#define PRIO_PROCESS		0	/* with who 0: the calling thread */
-#define FUTEX_WAIT_PRIVATE	128
-#define FUTEX_WAKE_PRIVATE	129
+#define NR_clone3	   435
+#define NR_rt_sigreturn	   15
+#define RST_SIGSTOP	   19
+#define RST_EEXIST	   17
+#define PRIO_PROCESS	   0 /* with who 0: the calling thread */
+#define FUTEX_WAIT_PRIVATE 128
+#define FUTEX_WAKE_PRIVATE 129
 /* a thread of the same process, as pthread_create makes it */
-#define THREAD_CLONE_FLAGS	(0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000)
+#define THREAD_CLONE_FLAGS (0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000)
 
 struct k_clone_args {
 	uint64_t flags;
@@ -204,7 +205,8 @@ int rst_threads_start(struct rst_args *a)
 		ret = clone_thread(&ca, a, &th[i]);
 		if (ret == -RST_EEXIST) {
 			rt_pr_err("thread %d: its tid is taken by another task; the restore needs "
-				  "it free\n", th[i].tid);
+				  "it free\n",
+				  th[i].tid);
 			return (int)ret;
 		}
 		if (ret != th[i].tid)

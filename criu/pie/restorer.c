@@ -27,7 +27,7 @@
 #define RST_SS_ONSTACK	1
 #define RST_SS_DISABLE	2
 #define RST_PAGE	4096UL
-#define NR_rt_sigreturn	15
+#define NR_rt_sigreturn 15
 
 struct rst_stack_t {
 	uint64_t ss_sp;
@@ -124,8 +124,8 @@ static int map_shared(const struct rst_args *a)
 	for (i = 0; i < a->nr_vmas; i++) {
 		if (v[i].kind != RST_VMA_FILE_SHARED)
 			continue;
-		ret = sys_mmap(v[i].start, v[i].end - v[i].start, v[i].prot,
-			       v[i].flags | MAP_FIXED, v[i].fd, v[i].pgoff);
+		ret = sys_mmap(v[i].start, v[i].end - v[i].start, v[i].prot, v[i].flags | MAP_FIXED,
+			       v[i].fd, v[i].pgoff);
 		if ((uint64_t)ret != v[i].start)
 			return fail("mmap of a shared file", v[i].start, ret);
 		sys_close(v[i].fd);
@@ -248,16 +248,16 @@ COMPEL_EXPORT void __export_restore_task(struct rst_args *a)
 	rt_log_init(a->log_fd, a->log_level);
 	rt_pr_info("restorer: %u vmas, %u vdso parts\n", a->nr_vmas, a->nr_vdso);
 
-	if (unmap_criu(a) || park_vdso(a) || move_premapped(a) || place_vdso(a) ||
-	    map_shared(a) || set_vma_state(a) || set_mm(a))
+	if (unmap_criu(a) || park_vdso(a) || move_premapped(a) || place_vdso(a) || map_shared(a) ||
+	    set_vma_state(a) || set_mm(a))
 		goto out_fail;
 	if (a->fault) {
 		rt_pr_err("fault injected: restorer\n");
 		goto out_fail;
 	}
 	/* threads start while we still hold criu's credentials; the task's come last */
-	if (set_signals(a) || rst_threads_start(a) || set_thread(a) ||
-	    rst_threads_wait_ready(a) || rst_apply_task_state(&a->task, a->pid))
+	if (set_signals(a) || rst_threads_start(a) || set_thread(a) || rst_threads_wait_ready(a) ||
+	    rst_apply_task_state(&a->task, a->pid))
 		goto out_fail;
 
 	rt_pr_info("restorer: task %d is ready, stopping for criu\n", a->pid);

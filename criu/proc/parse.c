@@ -151,8 +151,9 @@ int parse_maps_line(const char *line, struct proc_vma *v)
 	size_t len;
 
 	memset(v, 0, sizeof(*v));
-	if (sscanf(line, "%llx-%llx %4c %llx %x:%x %llu%n", &start, &end, perms, &pgoff, &maj,
-		   &min, &ino, &path_off) < 7 || !path_off)
+	if (sscanf(line, "%llx-%llx %4c %llx %x:%x %llu%n", &start, &end, perms, &pgoff, &maj, &min,
+		   &ino, &path_off) < 7 ||
+	    !path_off)
 		goto bad;
 	if (start >= end || (start | end) & 0xfff)
 		goto bad;

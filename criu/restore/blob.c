@@ -29,9 +29,9 @@
 #include "mem.h"
 #include "files.h"
 
-#define RST_STACK_SIZE	(64UL << 10)
-#define RST_TASK_TOP	((1UL << 47) - RST_PAGE_SIZE)
-#define PAGE_ROUND(x)	(((x) + RST_PAGE_SIZE - 1) & ~(RST_PAGE_SIZE - 1))
+#define RST_STACK_SIZE (64UL << 10)
+#define RST_TASK_TOP   ((1UL << 47) - RST_PAGE_SIZE)
+#define PAGE_ROUND(x)  (((x) + RST_PAGE_SIZE - 1) & ~(RST_PAGE_SIZE - 1))
 
 struct bootstrap {
 	uint8_t *base;
@@ -39,7 +39,7 @@ struct bootstrap {
 	size_t blob_size;
 	size_t args_size;
 	size_t park_size;
-	size_t thr_size;		/* task/threads-restore.c: the other threads' args and stacks */
+	size_t thr_size; /* task/threads-restore.c: the other threads' args and stacks */
 	struct rst_args *args;
 	struct rst_vma *vmas;
 	struct rst_range *keep;
@@ -127,9 +127,9 @@ static int bootstrap_alloc(const struct rst_mem *mem, const struct rst_args *pla
 
 	bs->blob_size = PAGE_ROUND(compel_blob_mem_size(blob));
 	bs->frame_size = rst_sigframe_size();
-	bs->args_size = PAGE_ROUND(sizeof(struct rst_args) + 16 +
-				   mem->nr_vmas * sizeof(struct rst_vma) + 16 +
-				   nr_keep * sizeof(struct rst_range) + 16 + bs->frame_size);
+	bs->args_size =
+		PAGE_ROUND(sizeof(struct rst_args) + 16 + mem->nr_vmas * sizeof(struct rst_vma) +
+			   16 + nr_keep * sizeof(struct rst_range) + 16 + bs->frame_size);
 	bs->park_size = 0;
 	for (i = 0; i < plan->nr_vdso; i++)
 		bs->park_size += plan->vdso[i].size;
@@ -297,8 +297,8 @@ static int unregister_rseq(void)
 	return -errno;
 }
 
-static int fill_args(const struct rst_ctx *ctx, const struct rst_task *t,
-		     const struct rst_mem *mem, const struct rst_args *plan, struct bootstrap *bs)
+static int fill_args(const struct rst_ctx *ctx, const struct rst_task *t, const struct rst_mem *mem,
+		     const struct rst_args *plan, struct bootstrap *bs)
 {
 	struct rst_args *a = bs->args;
 	uint64_t frame;
@@ -313,8 +313,9 @@ static int fill_args(const struct rst_ctx *ctx, const struct rst_task *t,
 	fill_memory_plan(mem, bs);
 	fill_thread(t, a);
 	ret = fill_signals(t, a) ?: rst_fill_task_state(ctx, t, &a->task);
-	ret = ret ?: rst_threads_fill(t, bs->base + bs->blob_size + bs->args_size + bs->park_size,
-				      a);
+	ret = ret
+		      ?: rst_threads_fill(
+				 t, bs->base + bs->blob_size + bs->args_size + bs->park_size, a);
 	if (ret)
 		return ret;
 	ret = rst_sigframe_build(bs->frame_buf, bs->frame_size, t->core, &frame);
@@ -342,8 +343,8 @@ static int send_report(int fd, const struct bootstrap *bs, const struct rst_mem 
 	return 0;
 }
 
-int rst_jump_to_restorer(const struct rst_ctx *ctx, const struct rst_task *t,
-			 struct rst_mem *mem, int report_fd)
+int rst_jump_to_restorer(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_mem *mem,
+			 int report_fd)
 {
 	static struct rst_args plan;
 	struct bootstrap bs = {};

@@ -22,7 +22,7 @@
 #include "tree.h"
 
 #define IMG_VERSION 2
-#define USER_TOP (1UL << 47)
+#define USER_TOP    (1UL << 47)
 
 /* Read all entries of an image into a growing array of message pointers. */
 static int read_all(struct cr_img *img, const ProtobufCMessageDescriptor *desc, void ***arr,
@@ -201,8 +201,9 @@ static int check_core(const CoreEntry *core, pid_t pid)
 		return -EINVAL;
 	}
 	if (core->tc->task_state != TASK_ALIVE && core->tc->task_state != TASK_STOPPED) {
-		pr_err("core-%d.img: task state %u; only running or stopped tasks can be restored yet\n", pid,
-		       core->tc->task_state);
+		pr_err("core-%d.img: task state %u; only running or stopped tasks can be restored "
+		       "yet\n",
+		       pid, core->tc->task_state);
 		return -EOPNOTSUPP;
 	}
 	if (ti->fpregs->n_st_space != 32 || ti->fpregs->n_xmm_space != 64) {
@@ -233,8 +234,7 @@ static bool vma_file_known(const struct rst_ctx *ctx, const VmaEntry *v)
 	return false;
 }
 
-static int check_vma(const struct rst_ctx *ctx, const VmaEntry *v, const VmaEntry *prev,
-		     pid_t pid)
+static int check_vma(const struct rst_ctx *ctx, const VmaEntry *v, const VmaEntry *prev, pid_t pid)
 {
 	const uint32_t kinds = VMA_ANON_PRIVATE | VMA_FILE_PRIVATE | VMA_FILE_SHARED |
 			       VMA_AREA_VDSO | VMA_AREA_VVAR | VMA_ANON_SHARED | VMA_AREA_SYSVIPC;
@@ -258,7 +258,8 @@ static int check_vma(const struct rst_ctx *ctx, const VmaEntry *v, const VmaEntr
 	}
 	if (kind == VMA_ANON_SHARED && (!(v->flags & MAP_SHARED) || v->pgoff % RST_PAGE_SIZE)) {
 		pr_err("mm-%d.img: shared anonymous VMA %#lx-%#lx lacks MAP_SHARED or has a "
-		       "bad offset\n", pid, (long)v->start, (long)v->end);
+		       "bad offset\n",
+		       pid, (long)v->start, (long)v->end);
 		return -EINVAL;
 	}
 	if ((kind == VMA_FILE_PRIVATE || kind == VMA_FILE_SHARED) &&
@@ -316,7 +317,8 @@ static int check_pagemap_entry(const struct rst_task *t, const PagemapEntry *pe,
 	uint32_t flags = pe->has_flags ? pe->flags : RST_PE_PRESENT;
 
 	if (flags != RST_PE_PRESENT || (pe->has_in_parent && pe->in_parent)) {
-		pr_err("pagemap-%d.img: entry at %#lx has flags %#x; only present pages are supported\n",
+		pr_err("pagemap-%d.img: entry at %#lx has flags %#x; only present pages are "
+		       "supported\n",
 		       t->pid, (long)pe->vaddr, flags);
 		return -EOPNOTSUPP;
 	}
@@ -329,7 +331,8 @@ static int check_pagemap_entry(const struct rst_task *t, const PagemapEntry *pe,
 		const VmaEntry *v = find_vma(t->mm, addr);
 
 		if (!v || !vma_premapped(v)) {
-			pr_err("pagemap-%d.img: pages at %#lx are not in a private VMA of mm-%d.img\n",
+			pr_err("pagemap-%d.img: pages at %#lx are not in a private VMA of "
+			       "mm-%d.img\n",
 			       t->pid, (long)addr, t->pid);
 			return -EINVAL;
 		}
@@ -473,8 +476,8 @@ static int check_shared_tables(const struct rst_ctx *ctx)
 			if (!o->ids || o->shares_files || o->ids->files_id != t->ids->files_id)
 				continue;
 			pr_err("Tasks %d and %d have a shared fd table (CLONE_FILES, files id %u) "
-			       "but are not parent and child: not supported\n", t->pid, o->pid,
-			       t->ids->files_id);
+			       "but are not parent and child: not supported\n",
+			       t->pid, o->pid, t->ids->files_id);
 			return -EOPNOTSUPP;
 		}
 	}
@@ -517,7 +520,7 @@ static int read_task(const struct rst_ctx *ctx, struct rst_task *t)
 	if (t->shares_files) {
 		pr_info("Task %d shares its parent's fd table (files id %u)\n", t->pid,
 			t->ids->files_id);
-		return 0;	/* the parent restores the table's fds */
+		return 0; /* the parent restores the table's fds */
 	}
 	return read_fdinfo(ctx, t);
 }
@@ -573,7 +576,7 @@ void rst_free_images(struct rst_ctx *ctx)
 	for (i = 0; i < ctx->nr_tasks; i++) {
 		free_task(&ctx->tasks[i]);
 		if (ctx->tasks[i].helper)
-			free(ctx->tasks[i].pstree);	/* made up by rst_add_helpers() */
+			free(ctx->tasks[i].pstree); /* made up by rst_add_helpers() */
 	}
 	free(ctx->tasks);
 	free_all((void **)ctx->files, ctx->nr_files);

@@ -18,18 +18,18 @@ void rst_free_images(struct rst_ctx *ctx);
 
 /* What the forked task tells criu just before it jumps into the restorer. */
 struct rst_report {
-	uint64_t area_start;		/* bootstrap area: blob, args, frame, stack */
+	uint64_t area_start; /* bootstrap area: blob, args, frame, stack */
 	uint64_t area_size;
 	uint64_t pages_restored;
-	int64_t pid;			/* which task: one pipe serves the whole tree */
+	int64_t pid; /* which task: one pipe serves the whole tree */
 };
 
 /*
  * blob.c: never returns on success (the task becomes the dumped program). The
  * report goes to report_fd, which is closed before the jump.
  */
-int rst_jump_to_restorer(const struct rst_ctx *ctx, const struct rst_task *t,
-			 struct rst_mem *mem, int report_fd);
+int rst_jump_to_restorer(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_mem *mem,
+			 int report_fd);
 
 /* restore.c */
 uint64_t rst_now_usec(void);

@@ -34,11 +34,11 @@
 #include "files.h"
 #include "stats.pb-c.h"
 
-#define NR_MUNMAP	11
-#define NR_SIGRETURN	15
+#define NR_MUNMAP	 11
+#define NR_SIGRETURN	 15
 #define SYSCALL_INSN_LEN 2
 /* every task the tree creates is traced from birth (threads: add PTRACE_O_TRACECLONE) */
-#define RST_TRACE_NEW	PTRACE_O_TRACEFORK
+#define RST_TRACE_NEW PTRACE_O_TRACEFORK
 
 /*
  * log.c may offer to move its fd (asked of the log's owner); without it a log fd that
@@ -46,8 +46,8 @@
  */
 
 struct rst_channel {
-	int go[2];		/* criu -> task: "you are seized, go on" */
-	int report[2];		/* task -> criu: struct rst_report, then EOF */
+	int go[2];     /* criu -> task: "you are seized, go on" */
+	int report[2]; /* task -> criu: struct rst_report, then EOF */
 };
 
 uint64_t rst_now_usec(void)
@@ -147,7 +147,7 @@ static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
 
 	/* the root waits until criu traces it; its descendants are traced from birth */
 	if (!t->pstree->ppid && read(ch->go[0], &c, 1) != 1)
-		return -ECANCELED;	/* criu gave up on us */
+		return -ECANCELED; /* criu gave up on us */
 	ret = rst_restore_session(ctx, t);
 	if (ret)
 		return ret;
@@ -205,8 +205,7 @@ static int take_own_fds(struct rst_ctx *ctx, struct rst_channel *ch)
 	return 0;
 }
 
-static void __attribute__((noreturn)) task_main(const struct rst_ctx *ctx,
-						const struct rst_task *t,
+static void __attribute__((noreturn)) task_main(const struct rst_ctx *ctx, const struct rst_task *t,
 						const struct rst_channel *ch, int up_fd)
 {
 	struct rst_ctx own_ctx;
@@ -344,8 +343,7 @@ static int set_regs(pid_t pid, struct user_regs_struct *regs)
  * run munmap of the bootstrap area on that same syscall instruction (the one place we know
  * holds one), and put the program's registers back. The FPU state is not touched by this.
  */
-static int remove_restorer(pid_t pid, const pid_t *tids, size_t nr,
-			   const struct rst_report *rep)
+static int remove_restorer(pid_t pid, const pid_t *tids, size_t nr, const struct rst_report *rep)
 {
 	struct user_regs_struct prog, regs;
 	unsigned long long insn;
@@ -451,11 +449,11 @@ static int finish_task(const struct rst_task *t, const struct rst_report *rep)
 
 /* criu's view of one task while the tree rebuilds itself */
 struct rst_watch {
-	bool seen;			/* criu met it: it exists, it may be killed */
+	bool seen; /* criu met it: it exists, it may be killed */
 	bool reported, stopped;
-	bool done;			/* stopped, and so is every thread of it */
+	bool done; /* stopped, and so is every thread of it */
 	struct rst_report rep;
-	struct rst_thread_wait thr;	/* task/threads-restore.c: its threads' births and stops */
+	struct rst_thread_wait thr; /* task/threads-restore.c: its threads' births and stops */
 };
 
 static void free_watch(const struct rst_ctx *ctx, struct rst_watch *w)
@@ -480,8 +478,8 @@ static int task_index(const struct rst_ctx *ctx, pid_t pid)
 }
 
 /* Reports come in any order on the one pipe: file each under its task until i's is in. */
-static int read_report(const struct rst_ctx *ctx, const struct rst_channel *ch,
-		       struct rst_watch *w, int i)
+static int read_report(const struct rst_ctx *ctx, const struct rst_channel *ch, struct rst_watch *w,
+		       int i)
 {
 	struct rst_report rep;
 	int j;
@@ -528,8 +526,8 @@ static int new_task_stop(const struct rst_ctx *ctx, const struct rst_task *t)
 }
 
 /* One stop of any task of the tree; returns 1 when it is a restorer's final stop. */
-static int handle_stop(const struct rst_ctx *ctx, const struct rst_channel *ch,
-		       struct rst_watch *w, int i, int status)
+static int handle_stop(const struct rst_ctx *ctx, const struct rst_channel *ch, struct rst_watch *w,
+		       int i, int status)
 {
 	const struct rst_task *t = &ctx->tasks[i];
 	int ev = status >> 16, sig = WSTOPSIG(status), ret;
@@ -538,7 +536,7 @@ static int handle_stop(const struct rst_ctx *ctx, const struct rst_channel *ch,
 		return ptrace_resume(PTRACE_CONT, t->pid, 0);
 	if (ev == PTRACE_EVENT_STOP)
 		return new_task_stop(ctx, t);
-	if (ev || sig != SIGSTOP)	/* not ours: the task gets it as it would have */
+	if (ev || sig != SIGSTOP) /* not ours: the task gets it as it would have */
 		return ptrace_resume(PTRACE_CONT, t->pid, ev ? 0 : sig);
 	if (t->nr_threads) {
 		/* its first stop comes before it clones its threads: not the final one */
@@ -582,7 +580,7 @@ static int handle_event(const struct rst_ctx *ctx, const struct rst_channel *ch,
 	if (*i >= 0) {
 		w[*i].seen = true;
 		if (session_helper_done(&ctx->tasks[*i], status)) {
-			w[*i].seen = false;	/* gone: its pid is nobody's to kill */
+			w[*i].seen = false; /* gone: its pid is nobody's to kill */
 			return 0;
 		}
 		if (!WIFSTOPPED(status)) {
@@ -629,8 +627,7 @@ static struct rst_watch *alloc_watch(const struct rst_ctx *ctx)
 }
 
 /* Until every live task stopped in its restorer; any task dying fails the restore. */
-static int wait_tree(const struct rst_ctx *ctx, const struct rst_channel *ch,
-		     struct rst_watch *w)
+static int wait_tree(const struct rst_ctx *ctx, const struct rst_channel *ch, struct rst_watch *w)
 {
 	size_t left = 0, k;
 	int status, ret, i;

@@ -11,7 +11,7 @@
 #include "log.h"
 #include "task-attrs.h"
 
-#define IOPRIO_WHO_PROCESS	1
+#define IOPRIO_WHO_PROCESS 1
 
 int task_attrs_collect(pid_t tid, struct task_attrs *a)
 {

@@ -14,18 +14,18 @@
 #include "log.h"
 #include "task-attrs.h"
 
-#define IOPRIO_WHO_PROCESS	1
-#define IOPRIO_CLASS_SHIFT	13
-#define IOPRIO_CLASS_RT		1
-#define IOPRIO_CLASS_BE		2
-#define IOPRIO_CLASS_IDLE	3
+#define IOPRIO_WHO_PROCESS 1
+#define IOPRIO_CLASS_SHIFT 13
+#define IOPRIO_CLASS_RT	   1
+#define IOPRIO_CLASS_BE	   2
+#define IOPRIO_CLASS_IDLE  3
 
 /* The registration commands, which are also the bits MEMBARRIER_CMD_GET_REGISTRATIONS reports. */
 static const uint32_t membarrier_registrations[] = {
-	1 << 1,		/* REGISTER_GLOBAL_EXPEDITED */
-	1 << 4,		/* REGISTER_PRIVATE_EXPEDITED */
-	1 << 6,		/* REGISTER_PRIVATE_EXPEDITED_SYNC_CORE */
-	1 << 8,		/* REGISTER_PRIVATE_EXPEDITED_RSEQ */
+	1 << 1, /* REGISTER_GLOBAL_EXPEDITED */
+	1 << 4, /* REGISTER_PRIVATE_EXPEDITED */
+	1 << 6, /* REGISTER_PRIVATE_EXPEDITED_SYNC_CORE */
+	1 << 8, /* REGISTER_PRIVATE_EXPEDITED_RSEQ */
 };
 
 static int apply_affinity(const ThreadCoreEntry *th)
@@ -113,7 +113,8 @@ static int apply_membarrier(const TaskCoreEntry *tc)
 	}
 	if (left) {
 		pr_err("Unknown membarrier registrations %#x in the image: this criu can't "
-		       "restore them\n", left);
+		       "restore them\n",
+		       left);
 		return -EINVAL;
 	}
 	return 0;

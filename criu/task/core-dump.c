@@ -24,19 +24,19 @@
 #include "stats.pb-c.h"
 
 #define CRTOOLS_IMAGES_V1_1 2
-#define SIGKILL_NR	9
-#define SIGSTOP_NR	19
+#define SIGKILL_NR	    9
+#define SIGSTOP_NR	    19
 
 /*
  * Object ids of a task (kcmp ids in CRIU). No two tasks share a VM, fs or sighand (no
  * CLONE_VM/FS/SIGHAND children yet), so each task gets its own ids for them; tasks that share
  * an fd table (CLONE_FILES) all take the files id of the first of them (files/fdtable-dump.c).
  */
-#define NR_TASK_IDS	4
-#define VM_ID(dc)	((dc)->idx * NR_TASK_IDS + 1)
-#define FILES_ID(dc)	((dc)->idx * NR_TASK_IDS + 2)
-#define FS_ID(dc)	((dc)->idx * NR_TASK_IDS + 3)
-#define SIGHAND_ID(dc)	((dc)->idx * NR_TASK_IDS + 4)
+#define NR_TASK_IDS    4
+#define VM_ID(dc)      ((dc)->idx * NR_TASK_IDS + 1)
+#define FILES_ID(dc)   ((dc)->idx * NR_TASK_IDS + 2)
+#define FS_ID(dc)      ((dc)->idx * NR_TASK_IDS + 3)
+#define SIGHAND_ID(dc) ((dc)->idx * NR_TASK_IDS + 4)
 
 static int write_one(struct dump_ctx *dc, enum img_type type, unsigned long id,
 		     const ProtobufCMessage *msg)

@@ -28,20 +28,20 @@
 #include "siginfo.pb-c.h"
 #include "timer.pb-c.h"
 
-#define TS_MAX_SIGNALS		128	/* private + shared; include/abi/restorer-task.h has the same */
-#define TS_MAX_GROUPS		256
-#define TS_MAX_FILTERS		32
-#define TS_MAX_FILTER_INSNS	8192
-#define TS_CAP_WORDS		2
+#define TS_MAX_SIGNALS	    128 /* private + shared; include/abi/restorer-task.h has the same */
+#define TS_MAX_GROUPS	    256
+#define TS_MAX_FILTERS	    32
+#define TS_MAX_FILTER_INSNS 8192
+#define TS_CAP_WORDS	    2
 
 #ifndef PTRACE_SECCOMP_GET_FILTER
-#define PTRACE_SECCOMP_GET_FILTER	0x420c
+#define PTRACE_SECCOMP_GET_FILTER 0x420c
 #endif
 #ifndef PTRACE_SECCOMP_GET_METADATA
-#define PTRACE_SECCOMP_GET_METADATA	0x420d
+#define PTRACE_SECCOMP_GET_METADATA 0x420d
 #endif
-#define TS_PEEK_SHARED		1	/* PTRACE_PEEKSIGINFO_SHARED */
-#define TS_FILTER_FLAG_LISTENER	8	/* SECCOMP_FILTER_FLAG_NEW_LISTENER */
+#define TS_PEEK_SHARED		1 /* PTRACE_PEEKSIGINFO_SHARED */
+#define TS_FILTER_FLAG_LISTENER 8 /* SECCOMP_FILTER_FLAG_NEW_LISTENER */
 
 struct ts_peek_args {
 	uint64_t off;
@@ -102,8 +102,7 @@ struct task_state {
 };
 
 /* Peek one queue of the stopped task into ts->siginfo from index *nr on. */
-static int peek_queue(pid_t pid, uint32_t flags, struct task_state *ts, size_t *nr,
-		      size_t base)
+static int peek_queue(pid_t pid, uint32_t flags, struct task_state *ts, size_t *nr, size_t base)
 {
 	struct ts_peek_args args = { .flags = flags, .nr = 1 };
 	long n;
@@ -179,9 +178,11 @@ static int parse_status_line(const char *l, struct ts_status *st, int *seen)
 		return 0;
 	v++;
 	if (!strncmp(l, "Uid:", 4))
-		n = sscanf(v, "%u %u %u %u", &st->uid[0], &st->uid[1], &st->uid[2], &st->uid[3]) == 4;
+		n = sscanf(v, "%u %u %u %u", &st->uid[0], &st->uid[1], &st->uid[2], &st->uid[3]) ==
+		    4;
 	else if (!strncmp(l, "Gid:", 4))
-		n = sscanf(v, "%u %u %u %u", &st->gid[0], &st->gid[1], &st->gid[2], &st->gid[3]) == 4;
+		n = sscanf(v, "%u %u %u %u", &st->gid[0], &st->gid[1], &st->gid[2], &st->gid[3]) ==
+		    4;
 	else if (!strncmp(l, "Groups:", 7))
 		return parse_groups(v, st);
 	else if (!strncmp(l, "CapInh:", 7))
@@ -234,8 +235,8 @@ static int get_filter(pid_t pid, long idx, struct task_state *ts, SeccompFilter 
 	if (n < 0)
 		return -errno;
 	if (ts->nr_insns + n > TS_MAX_FILTER_INSNS) {
-		pr_err("Task %d: seccomp filters longer than %d instructions: not supported\n",
-		       pid, TS_MAX_FILTER_INSNS);
+		pr_err("Task %d: seccomp filters longer than %d instructions: not supported\n", pid,
+		       TS_MAX_FILTER_INSNS);
 		return -EOPNOTSUPP;
 	}
 	if (ptrace(PTRACE_SECCOMP_GET_FILTER, pid, (void *)idx, ts->insns + ts->nr_insns) != n) {
@@ -281,8 +282,8 @@ static int collect_seccomp(pid_t pid, struct task_state *ts)
 			break;
 		if (ret == -EACCES || ret == -EPERM || ret == -EINVAL) {
 			pr_err("Can't read the seccomp filters of task %d (%s): criu needs "
-			       "CAP_SYS_ADMIN and a kernel with CONFIG_CHECKPOINT_RESTORE\n", pid,
-			       strerror(-ret));
+			       "CAP_SYS_ADMIN and a kernel with CONFIG_CHECKPOINT_RESTORE\n",
+			       pid, strerror(-ret));
 			return ret;
 		}
 		if (ret)
@@ -324,8 +325,7 @@ static int parse_timer_block(FILE *f, PosixTimerEntry *pt)
 	unsigned long long sival;
 	int sig, tid;
 
-	if (!fgets(line, sizeof(line), f) ||
-	    sscanf(line, "signal: %d/%llx", &sig, &sival) != 2)
+	if (!fgets(line, sizeof(line), f) || sscanf(line, "signal: %d/%llx", &sig, &sival) != 2)
 		return -EINVAL;
 	if (!fgets(line, sizeof(line), f) ||
 	    sscanf(line, "notify: %15[a-z]/%7[a-z].%d", kind, who, &tid) != 3)
@@ -333,15 +333,15 @@ static int parse_timer_block(FILE *f, PosixTimerEntry *pt)
 	pt->si_signo = sig;
 	pt->sival_ptr = sival;
 	if (!strcmp(kind, "signal"))
-		pt->it_sigev_notify = 0;	/* SIGEV_SIGNAL */
+		pt->it_sigev_notify = 0; /* SIGEV_SIGNAL */
 	else if (!strcmp(kind, "none"))
-		pt->it_sigev_notify = 1;	/* SIGEV_NONE */
+		pt->it_sigev_notify = 1; /* SIGEV_NONE */
 	else if (!strcmp(kind, "thread"))
-		pt->it_sigev_notify = 2;	/* SIGEV_THREAD */
+		pt->it_sigev_notify = 2; /* SIGEV_THREAD */
 	else
 		return -EINVAL;
 	if (!strcmp(who, "tid")) {
-		pt->it_sigev_notify |= 4;	/* SIGEV_THREAD_ID */
+		pt->it_sigev_notify |= 4; /* SIGEV_THREAD_ID */
 		pt->has_notify_thread_id = 1;
 		pt->notify_thread_id = tid;
 	}

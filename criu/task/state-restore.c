@@ -189,8 +189,8 @@ static int read_cap_last_cap(uint32_t *out)
 int rst_creds_from_image(const CredsEntry *ce, struct rst_creds *c, pid_t pid)
 {
 	if (ce->n_groups > RST_MAX_GROUPS) {
-		pr_err("core-%d.img: %zu supplementary groups, at most %d are supported\n",
-		       pid, ce->n_groups, RST_MAX_GROUPS);
+		pr_err("core-%d.img: %zu supplementary groups, at most %d are supported\n", pid,
+		       ce->n_groups, RST_MAX_GROUPS);
 		return -EINVAL;
 	}
 	c->uid = ce->uid;
@@ -329,8 +329,8 @@ static int set_proc_attrs(const struct rst_task *t)
 	long long cur;
 	int ret;
 
-	if (tc->has_oom_score_adj && (read_proc_self("oom_score_adj", &cur) ||
-				      cur != tc->oom_score_adj)) {
+	if (tc->has_oom_score_adj &&
+	    (read_proc_self("oom_score_adj", &cur) || cur != tc->oom_score_adj)) {
 		ret = write_proc_self("oom_score_adj", tc->oom_score_adj);
 		if (ret) {
 			pr_err("Can't set oom_score_adj %d: lowering it needs CAP_SYS_RESOURCE\n",
@@ -343,8 +343,8 @@ static int set_proc_attrs(const struct rst_task *t)
 		ret = write_proc_self("loginuid", (uint32_t)tc->loginuid);
 		if (ret) {
 			pr_err("Can't set loginuid %u (criu has %u): it needs CAP_AUDIT_CONTROL "
-			       "and a loginuid that is not immutable\n", tc->loginuid,
-			       (uint32_t)cur);
+			       "and a loginuid that is not immutable\n",
+			       tc->loginuid, (uint32_t)cur);
 			return ret;
 		}
 	}
@@ -373,7 +373,7 @@ int rst_fill_task_state(const struct rst_ctx *ctx, const struct rst_task *t,
 
 long rst_task_seize_opts(const struct rst_task *t)
 {
-	const ThreadCoreEntry *th = t->core ? t->core->thread_core : NULL;	/* helpers: none */
+	const ThreadCoreEntry *th = t->core ? t->core->thread_core : NULL; /* helpers: none */
 	long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL;
 
 	/* the restorer's last syscalls and criu's clean-up must not meet the task's filters */

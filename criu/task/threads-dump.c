@@ -29,17 +29,17 @@
 #include "rseq.pb-c.h"
 #include "siginfo.pb-c.h"
 
-#define THR_MAX_SIGNALS		64	/* private pending signals per thread */
-#define THR_MAX_GROUPS		256
-#define THR_COMM_LEN		16
-#define THR_GONE		0	/* seize_one(): the thread exited first */
-#define THR_SEIZED		1
+#define THR_MAX_SIGNALS 64 /* private pending signals per thread */
+#define THR_MAX_GROUPS	256
+#define THR_COMM_LEN	16
+#define THR_GONE	0 /* seize_one(): the thread exited first */
+#define THR_SEIZED	1
 
 #ifndef PTRACE_GET_RSEQ_CONFIGURATION
 #define PTRACE_GET_RSEQ_CONFIGURATION 0x420f
 #endif
 
-struct thr_rseq_conf {			/* struct ptrace_rseq_configuration */
+struct thr_rseq_conf { /* struct ptrace_rseq_configuration */
 	uint64_t ptr;
 	uint32_t size;
 	uint32_t sig;
@@ -47,13 +47,13 @@ struct thr_rseq_conf {			/* struct ptrace_rseq_configuration */
 	uint32_t pad;
 };
 
-struct thr_peek_args {			/* struct ptrace_peeksiginfo_args */
+struct thr_peek_args { /* struct ptrace_peeksiginfo_args */
 	uint64_t off;
 	uint32_t flags;
 	int32_t nr;
 };
 
-struct thr_stack {			/* the kernel's stack_t */
+struct thr_stack { /* the kernel's stack_t */
 	uint64_t sp;
 	int32_t flags;
 	int32_t pad;
@@ -63,7 +63,7 @@ struct thr_stack {			/* the kernel's stack_t */
 /* What /proc/PID/task/TID/status says about a thread's credentials and seccomp. */
 struct thr_status {
 	uint32_t uid[4], gid[4];
-	uint64_t cap[5];		/* inh, prm, eff, bnd, amb */
+	uint64_t cap[5]; /* inh, prm, eff, bnd, amb */
 	uint32_t groups[THR_MAX_GROUPS];
 	uint32_t nr_groups;
 	uint32_t seccomp, nr_filters;
@@ -71,7 +71,7 @@ struct thr_status {
 
 struct dump_thread {
 	pid_t tid;
-	struct compel_ctl *ctl;		/* NULL for the leader: dc->ctl drives it */
+	struct compel_ctl *ctl; /* NULL for the leader: dc->ctl drives it */
 	char comm[THR_COMM_LEN];
 	uint64_t robust_list;
 	size_t robust_len;
@@ -79,21 +79,21 @@ struct dump_thread {
 	struct thr_stack sas;
 	uint64_t clear_tid;
 	struct thr_status st;
-	bool own_creds;			/* credentials differ from the leader's */
-	int nice;			/* scheduling is per thread too */
+	bool own_creds; /* credentials differ from the leader's */
+	int nice;	/* scheduling is per thread too */
 	uint32_t policy, rt_prio;
 	uint8_t siginfo[THR_MAX_SIGNALS][SIGINFO_SIZE];
 	size_t nr_sig;
 };
 
 struct dump_threads {
-	struct dump_thread *t;		/* t[0] is the leader */
+	struct dump_thread *t; /* t[0] is the leader */
 	size_t nr, cap;
-	pid_t *seen;			/* every tid met while seizing, seized or gone */
+	pid_t *seen; /* every tid met while seizing, seized or gone */
 	size_t nr_seen, cap_seen;
 	uint32_t *ids;
 	RseqEntry leader_rseq;
-	const CredsEntry *leader_creds;	/* in the leader's core, written first */
+	const CredsEntry *leader_creds; /* in the leader's core, written first */
 };
 
 static struct dump_thread *add_thread(struct dump_threads *dt, pid_t tid)
@@ -174,8 +174,8 @@ static int seize_one(pid_t tid)
 	int ret;
 
 	if (ptrace(PTRACE_SEIZE, tid, NULL, (void *)opts) &&
-	    (errno != EPERM || ptrace(PTRACE_SEIZE, tid, NULL,
-				      (void *)(opts & ~PTRACE_O_SUSPEND_SECCOMP)))) {
+	    (errno != EPERM ||
+	     ptrace(PTRACE_SEIZE, tid, NULL, (void *)(opts & ~PTRACE_O_SUSPEND_SECCOMP)))) {
 		ret = -errno;
 		if (ret == -ESRCH || kill(tid, 0))
 			return THR_GONE;
@@ -371,7 +371,8 @@ static int peek_private(struct dump_thread *t)
 	for (t->nr_sig = 0;; t->nr_sig++) {
 		if (t->nr_sig == THR_MAX_SIGNALS) {
 			pr_err("Thread %d has more than %d private pending signals: not "
-			       "supported\n", t->tid, THR_MAX_SIGNALS);
+			       "supported\n",
+			       t->tid, THR_MAX_SIGNALS);
 			return -EOPNOTSUPP;
 		}
 		args.off = t->nr_sig;
@@ -392,7 +393,8 @@ static int read_rseq(struct dump_thread *t)
 	n = ptrace(PTRACE_GET_RSEQ_CONFIGURATION, t->tid, (void *)sizeof(t->rseq), &t->rseq);
 	if (n < 0) {
 		pr_perror("Can't read the rseq registration of thread %d (kernel 5.13+ "
-			  "has PTRACE_GET_RSEQ_CONFIGURATION)", t->tid);
+			  "has PTRACE_GET_RSEQ_CONFIGURATION)",
+			  t->tid);
 		return -errno;
 	}
 	if (t->rseq.ptr && t->rseq.flags) {
@@ -423,8 +425,8 @@ static int compare_with_leader(struct dump_ctx *dc, struct dump_thread *t)
 	if (l->seccomp != s->seccomp || l->nr_filters != s->nr_filters) {
 		pr_err("Thread %d of task %d has seccomp mode %u with %u filters, the leader "
 		       "mode %u with %u: threads with different seccomp filters are not "
-		       "supported\n", t->tid, dc->pid, s->seccomp, s->nr_filters, l->seccomp,
-		       l->nr_filters);
+		       "supported\n",
+		       t->tid, dc->pid, s->seccomp, s->nr_filters, l->seccomp, l->nr_filters);
 		return -EOPNOTSUPP;
 	}
 	t->own_creds = memcmp(l->uid, s->uid, sizeof(l->uid)) ||
@@ -444,7 +446,7 @@ static int collect_one(struct dump_ctx *dc, struct dump_thread *t)
 	ret = read_status(dc->pid, t->tid, &t->st);
 	ret = ret ?: read_rseq(t);
 	if (ret || t->tid == dc->pid)
-		return ret;	/* the rest of the leader comes with the task */
+		return ret; /* the rest of the leader comes with the task */
 	t->ctl = compel_prepare(t->tid);
 	if (!t->ctl) {
 		pr_err("Can't read the registers of thread %d\n", t->tid);
@@ -637,8 +639,7 @@ static void fill_thread_core(struct dump_thread *t, struct thr_core_buf *b)
 	}
 }
 
-static int write_thread_core(struct dump_ctx *dc, struct dump_thread *t,
-			     struct thr_core_buf *b)
+static int write_thread_core(struct dump_ctx *dc, struct dump_thread *t, struct thr_core_buf *b)
 {
 	const void *xsave;
 	struct cr_img *img;

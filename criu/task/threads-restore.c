@@ -25,8 +25,8 @@
 #include "task-state.h"
 #include "abi/restorer.h"
 
-#define NR_SIGRETURN	15
-#define AREA_PAGE(x)	(((x) + RST_PAGE_SIZE - 1) & ~(RST_PAGE_SIZE - 1))
+#define NR_SIGRETURN 15
+#define AREA_PAGE(x) (((x) + RST_PAGE_SIZE - 1) & ~(RST_PAGE_SIZE - 1))
 
 int rst_check_pstree_threads(const PstreeEntry *e)
 {
@@ -233,18 +233,18 @@ int rst_threads_fill(const struct rst_task *t, uint8_t *area, struct rst_args *a
 	return 0;
 }
 
-
 static void explain(pid_t who, int status, const char *what)
 {
 	if (WIFEXITED(status))
 		pr_err("%s %d exited with %d while it was restored; see the \"pie:\" lines "
-		       "above\n", what, who, WEXITSTATUS(status));
+		       "above\n",
+		       what, who, WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
 		pr_err("%s %d was killed by signal %d while it was restored\n", what, who,
 		       WTERMSIG(status));
 	else
-		pr_err("%s %d stopped unexpectedly (status %#x) while it was restored\n", what,
-		       who, status);
+		pr_err("%s %d stopped unexpectedly (status %#x) while it was restored\n", what, who,
+		       status);
 }
 
 static bool is_sigstop(int status)
@@ -304,8 +304,8 @@ int rst_threads_event(struct rst_thread_wait *w, pid_t who, int status)
 	for (i = 0; i < w->nr; i++)
 		if (w->tids[i] == who)
 			return thread_event(w, i, status);
-	pr_err("Unexpected wait status %#x of task %d while task %d was restored\n", status,
-	       who, w->pid);
+	pr_err("Unexpected wait status %#x of task %d while task %d was restored\n", status, who,
+	       w->pid);
 	return -ECHILD;
 }
 

@@ -34,7 +34,7 @@
 #include "task-state-image.h"
 #include "tree.h"
 
-#define JOIN_GROUP_TRIES	5000	/* 1ms apart: the leader is being forked elsewhere */
+#define JOIN_GROUP_TRIES 5000 /* 1ms apart: the leader is being forked elsewhere */
 
 bool rst_task_is_zombie(const struct rst_task *t)
 {
@@ -106,8 +106,7 @@ static pid_t key_owner(const struct rst_ctx *ctx, uint64_t key, int *nr_users)
 	for (i = 0; i < ctx->nr_fown_claims; i++) {
 		const struct rst_fown_claim *c = &ctx->fown_claims[i];
 
-		if (!rst_task_by_pid(ctx, c->task)->shares_files &&
-		    object_key(ctx, c->fe) == key)
+		if (!rst_task_by_pid(ctx, c->task)->shares_files && object_key(ctx, c->fe) == key)
 			lca = add_user(ctx, lca, c->task, nr_users);
 	}
 	/* a task that sends the file again on a socket's queue uses it too */
@@ -169,7 +168,8 @@ static int plan_queued_files(struct rst_ctx *ctx)
 		u->sender = key_owner(ctx, object_key(ctx, rst_find_file(ctx, u->sk_id)), &nr);
 		if (!u->sender) {
 			pr_err("Socket file id %u, with files queued on it, has no task to make "
-			       "it\n", u->sk_id);
+			       "it\n",
+			       u->sk_id);
 			ret = -EINVAL;
 		}
 	}
@@ -181,7 +181,8 @@ static int plan_queued_files(struct rst_ctx *ctx)
 			continue;
 		if (!owner) {
 			pr_err("File id %u, queued on socket file id %u, is used by tasks without "
-			       "a common ancestor\n", u->file_id, u->sk_id);
+			       "a common ancestor\n",
+			       u->file_id, u->sk_id);
 			ret = -EINVAL;
 			break;
 		}
@@ -444,7 +445,8 @@ static int wait_sharing_children(int fd, int nr)
 
 	for (; nr > 0; nr--) {
 		if (read(fd, &c, 1) != 1) {
-			pr_perror("A child sharing our fd table did not say it forked its children");
+			pr_perror(
+				"A child sharing our fd table did not say it forked its children");
 			return -EPIPE;
 		}
 	}
@@ -500,7 +502,7 @@ int rst_join_group(const struct rst_ctx *ctx, const struct rst_task *t)
 	int i;
 
 	if (!rst_task_by_pid(ctx, pgid))
-		target = ctx->shell_pgid;	/* the shell job's group: criu's now */
+		target = ctx->shell_pgid; /* the shell job's group: criu's now */
 	if (getpgid(0) == target)
 		return 0;
 	for (i = 0; i < JOIN_GROUP_TRIES; i++) {

@@ -19,7 +19,7 @@
 #include "restore-ctx.h"
 #include "tree.h"
 
-#define JOIN_GROUP_TRIES	5000	/* 1ms apart: the members are being forked elsewhere */
+#define JOIN_GROUP_TRIES 5000 /* 1ms apart: the members are being forked elsewhere */
 
 const struct rst_task *rst_task_by_pid(const struct rst_ctx *ctx, pid_t pid)
 {
@@ -88,24 +88,26 @@ static int check_orphan(const struct rst_ctx *ctx, const struct rst_task *t)
 
 	if (s && !s->helper) {
 		pr_err("Task %d is in session %d, which is neither its own nor its parent %d's, "
-		       "and whose leader is alive: not supported\n", t->pid, pe->sid, pe->ppid);
+		       "and whose leader is alive: not supported\n",
+		       t->pid, pe->sid, pe->ppid);
 		return -EOPNOTSUPP;
 	}
 	if (pe->sid == root->sid) {
 		pr_err("Task %d is in the shell's session %d but its parent %d is not: not "
-		       "supported\n", t->pid, pe->sid, pe->ppid);
+		       "supported\n",
+		       t->pid, pe->sid, pe->ppid);
 		return -EOPNOTSUPP;
 	}
 	if (s && s->pstree->ppid != pe->ppid) {
 		pr_err("Tasks of session %d, whose leader is gone, have different parents (%d, "
-		       "%d) outside the session: not supported\n", pe->sid, s->pstree->ppid,
-		       pe->ppid);
+		       "%d) outside the session: not supported\n",
+		       pe->sid, s->pstree->ppid, pe->ppid);
 		return -EOPNOTSUPP;
 	}
 	if (!was_subreaper(rst_task_by_pid(ctx, pe->ppid))) {
 		pr_err("Task %d adopted task %d of session %d, whose leader is gone, but is not a "
-		       "child subreaper in the images: not supported\n", pe->ppid, t->pid,
-		       pe->sid);
+		       "child subreaper in the images: not supported\n",
+		       pe->ppid, t->pid, pe->sid);
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -229,9 +231,8 @@ static int wait_group_members(const struct rst_ctx *ctx, const struct rst_task *
 	return 0;
 }
 
-void __attribute__((noreturn)) rst_be_helper(const struct rst_ctx *ctx,
-					     const struct rst_task *t,
-					     const struct rst_channel *ch)
+void __attribute__((noreturn))
+rst_be_helper(const struct rst_ctx *ctx, const struct rst_task *t, const struct rst_channel *ch)
 {
 	int ret = 0;
 

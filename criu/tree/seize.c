@@ -60,7 +60,8 @@ static int check_leader_alive(const struct dump_ctx *dc)
 {
 	if (dc->seize_state == COMPEL_TASK_ZOMBIE && proc_count_threads(dc->pid) > 1) {
 		pr_err("The main thread of task %d has exited while its other threads run on: "
-		       "not supported\n", dc->pid);
+		       "not supported\n",
+		       dc->pid);
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -80,11 +81,12 @@ static int seize_one(struct dump_tree *dt, pid_t pid, pid_t ppid)
 	}
 	if (ret < 0) {
 		pr_err("Can't seize task %d: %s; check that it exists and that we may trace "
-		       "it (ptrace_scope, another tracer)\n", pid, strerror(-ret));
+		       "it (ptrace_scope, another tracer)\n",
+		       pid, strerror(-ret));
 		return ret;
 	}
 	if (ret == COMPEL_TASK_DEAD && ppid)
-		return 0;	/* reaped under us: not part of the tree any more */
+		return 0; /* reaped under us: not part of the tree any more */
 	dc = add_task(dt, pid, ppid);
 	if (!dc) {
 		compel_release_task(pid, ret, COMPEL_RELEASE_RUN);

@@ -19,23 +19,25 @@ int check_task_sessions(const struct dump_ctx *dc)
 	bool outside = st->sid != dc->pid;
 
 	if (dc->ppid)
-		return 0;	/* the other tasks: check_tree_sessions(), once all are read */
+		return 0; /* the other tasks: check_tree_sessions(), once all are read */
 
 	if (outside && !dc->opts->shell_job) {
 		pr_err("The root task %d is not a session leader: its session %d lies outside "
 		       "the dumped tree; dump it with --shell-job (-j) to restore it into "
-		       "criu's session\n", dc->pid, st->sid);
+		       "criu's session\n",
+		       dc->pid, st->sid);
 		return -EOPNOTSUPP;
 	}
 	/* a group led from outside: only a shell job's group may be replaced by criu's */
 	if (st->pgid != dc->pid && !outside) {
 		pr_err("Task %d is in process group %d whose leader is not in the dumped tree: "
-		       "not supported yet\n", dc->pid, st->pgid);
+		       "not supported yet\n",
+		       dc->pid, st->pgid);
 		return -EOPNOTSUPP;
 	}
 	if (outside)
-		pr_info("Task %d: session %d and group %d outside the tree (shell job)\n",
-			dc->pid, st->sid, st->pgid);
+		pr_info("Task %d: session %d and group %d outside the tree (shell job)\n", dc->pid,
+			st->sid, st->pgid);
 	return 0;
 }
 
@@ -66,18 +68,20 @@ static int check_orphaned_session(const struct dump_tree *dt, const struct dump_
 	if (tree_find(dt, sid)) {
 		pr_err("Task %d is in session %d, which is neither its own nor its parent %d's, "
 		       "and whose leader is alive: not supported yet (only a session whose leader "
-		       "exited is recreated)\n", dc->pid, sid, dc->ppid);
+		       "exited is recreated)\n",
+		       dc->pid, sid, dc->ppid);
 		return -EOPNOTSUPP;
 	}
 	if (sid == root->stat.sid) {
 		pr_err("Task %d is in the shell's session %d but its parent %d is not: criu's "
-		       "session can't be handed to it, not supported\n", dc->pid, sid, dc->ppid);
+		       "session can't be handed to it, not supported\n",
+		       dc->pid, sid, dc->ppid);
 		return -EOPNOTSUPP;
 	}
 	if (!task_state_is_subreaper(parent)) {
 		pr_err("Task %d adopted task %d of session %d, whose leader is gone, but is not a "
-		       "child subreaper (a pid namespace's init?): not supported\n", parent->pid,
-		       dc->pid, sid);
+		       "child subreaper (a pid namespace's init?): not supported\n",
+		       parent->pid, dc->pid, sid);
 		return -EOPNOTSUPP;
 	}
 	for (i = 1; i < dt->nr_tasks; i++) {
@@ -86,8 +90,8 @@ static int check_orphaned_session(const struct dump_tree *dt, const struct dump_
 		if (o->stat.sid != sid || !op || op->stat.sid == sid || o->ppid == dc->ppid)
 			continue;
 		pr_err("Tasks %d and %d of session %d, whose leader is gone, have different "
-		       "parents (%d, %d) outside the session: not supported\n", dc->pid, o->pid,
-		       sid, dc->ppid, o->ppid);
+		       "parents (%d, %d) outside the session: not supported\n",
+		       dc->pid, o->pid, sid, dc->ppid, o->ppid);
 		return -EOPNOTSUPP;
 	}
 	pr_info("Task %d is in session %d whose leader is gone\n", dc->pid, sid);
@@ -115,7 +119,7 @@ static int check_one_session(const struct dump_tree *dt, const struct dump_ctx *
 	if (pgid == dc->pid || tree_find(dt, pgid))
 		return 0;
 	if (pgid == root->stat.pgid && root->stat.sid != root->pid)
-		return 0;	/* the shell job's group, checked with the root */
+		return 0; /* the shell job's group, checked with the root */
 	/* restore makes a helper task lead it again until its members are in (TASK_HELPER) */
 	pr_info("Task %d is in process group %d whose leader is gone\n", dc->pid, pgid);
 	return 0;

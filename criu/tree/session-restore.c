@@ -28,7 +28,8 @@ int rst_restore_session(const struct rst_ctx *ctx, const struct rst_task *t)
 	/* other tasks of the tree get their session from their parent, by fork */
 	if (!pe->ppid && !ctx->ro->shell_job) {
 		pr_err("Task %d was in session %d, outside the dumped tree: restore it with "
-		       "--shell-job (-j) to put it into criu's session\n", t->pid, pe->sid);
+		       "--shell-job (-j) to put it into criu's session\n",
+		       t->pid, pe->sid);
 		return -EOPNOTSUPP;
 	}
 	/* a group leader leads before it forks; joining other groups waits (rst_join_group) */
@@ -38,7 +39,6 @@ int rst_restore_session(const struct rst_ctx *ctx, const struct rst_task *t)
 	}
 	return 0;
 }
-
 
 /*
  * Queued while the task still sits in its last ptrace stop, the stop signal is the first
@@ -51,8 +51,8 @@ int rst_stop_if_stopped(const struct rst_task *t)
 
 	if (tc->task_state != TASK_STOPPED)
 		return 0;
-	if (tc->has_stop_signo && (tc->stop_signo == SIGTSTP || tc->stop_signo == SIGTTIN ||
-				   tc->stop_signo == SIGTTOU))
+	if (tc->has_stop_signo &&
+	    (tc->stop_signo == SIGTSTP || tc->stop_signo == SIGTTIN || tc->stop_signo == SIGTTOU))
 		sig = tc->stop_signo;
 	if (kill(t->pid, sig)) {
 		pr_perror("Can't stop the restored task %d again (signal %d)", t->pid, sig);

@@ -42,7 +42,7 @@ static int open_group(enum kind k, const char *dir, int i, int *fds)
 		fds[0] = open(path, O_RDWR | O_CREAT, 0600);
 		return fds[0] < 0 ? -1 : 1;
 	case K_DUP:
-		return -1;	/* made with K_FILE's fd, see main */
+		return -1; /* made with K_FILE's fd, see main */
 	case K_PIPE_R:
 		if (pipe(p) || write(p[1], "p", 1) != 1)
 			return -1;
@@ -53,7 +53,7 @@ static int open_group(enum kind k, const char *dir, int i, int *fds)
 		uint64_t v;
 
 		fds[0] = eventfd(0, 0);
-		v = fds[0];	/* its counter holds its own fd number */
+		v = fds[0]; /* its counter holds its own fd number */
 		return fds[0] < 0 || write(fds[0], &v, sizeof(v)) != sizeof(v) ? -1 : 1;
 	}
 	case K_SK_A:
@@ -77,7 +77,7 @@ static int check_fd(int fd, enum kind k)
 	char c;
 
 	if (k == K_NONE)
-		return fcntl(fd, F_GETFD) < 0 ? 0 : -1;	/* no fd expected here */
+		return fcntl(fd, F_GETFD) < 0 ? 0 : -1; /* no fd expected here */
 	if (fstat(fd, &st))
 		return -1;
 	switch (k) {
@@ -112,9 +112,9 @@ int main(int argc, char **argv)
 
 	if (argc != 4)
 		return 2;
-	syscall(SYS_close_range, 3, ~0U, 0);	/* only our own fds from here on */
+	syscall(SYS_close_range, 3, ~0U, 0); /* only our own fds from here on */
 	n = atoi(argv[1]);
-	kinds = calloc(n + 8, sizeof(*kinds));	/* fds are 3.. n + 4 at most */
+	kinds = calloc(n + 8, sizeof(*kinds)); /* fds are 3.. n + 4 at most */
 	if (!kinds || getrlimit(RLIMIT_NOFILE, &rl))
 		return 2;
 	rl.rlim_cur = rl.rlim_max;
@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 			kinds[fds[j]] = (enum kind)(k + j);
 			nr++;
 		}
-		if (k == K_FILE) {	/* every file fd gets a dup */
+		if (k == K_FILE) { /* every file fd gets a dup */
 			fds[1] = dup(fds[0]);
 			if (fds[1] < 0)
 				return 3;

@@ -14,8 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define FANOUT	4
-#define MEM	(256 << 10)
+#define FANOUT 4
+#define MEM    (256 << 10)
 
 static volatile sig_atomic_t stop;
 static int nproc, nthreads;
@@ -100,7 +100,7 @@ int main(int argc, char **argv)
 	root = fork();
 	if (root == 0) {
 		close(p[0]);
-		setsid();	/* the tree's session is its own: no --shell-job */
+		setsid(); /* the tree's session is its own: no --shell-job */
 		_exit(node(0, p[1]));
 	}
 	/* the launcher: publish the root's pid once the tree is ready, then go */

@@ -13,16 +13,16 @@
 
 static int passed, failed;
 
-#define CHECK(cond, ...)                                                                       \
-	do {                                                                                   \
-		if (cond) {                                                                    \
-			passed++;                                                              \
-		} else {                                                                       \
-			failed++;                                                              \
-			printf("not ok: %s:%d: ", __FILE__, __LINE__);                         \
-			printf(__VA_ARGS__);                                                   \
-			printf("\n");                                                          \
-		}                                                                              \
+#define CHECK(cond, ...)                                               \
+	do {                                                           \
+		if (cond) {                                            \
+			passed++;                                      \
+		} else {                                               \
+			failed++;                                      \
+			printf("not ok: %s:%d: ", __FILE__, __LINE__); \
+			printf(__VA_ARGS__);                           \
+			printf("\n");                                  \
+		}                                                      \
 	} while (0)
 
 static const char stat_text[] =

@@ -17,11 +17,11 @@
 #include "log.h"
 #include "sigframe.h"
 
-#define MAGIC_DI	0x1122334455667788ULL
-#define MAGIC_BX	0x0badc0dedeadbeefULL
-#define MAGIC_R15	0x0123456789abcdefULL
-#define MAGIC_XMM0	0x5555aaaa3333ccccULL
-#define MAGIC_XMM15	0x7777888899990000ULL
+#define MAGIC_DI    0x1122334455667788ULL
+#define MAGIC_BX    0x0badc0dedeadbeefULL
+#define MAGIC_R15   0x0123456789abcdefULL
+#define MAGIC_XMM0  0x5555aaaa3333ccccULL
+#define MAGIC_XMM15 0x7777888899990000ULL
 
 static uint8_t landing_stack[64 << 10] __attribute__((aligned(16)));
 static int passed, failed;
@@ -129,6 +129,8 @@ int main(void)
 		     "movq $15, %%rax\n\t"
 		     "syscall\n\t"
 		     "ud2"
-		     : : "r"(frame + 8) : "memory");
+		     :
+		     : "r"(frame + 8)
+		     : "memory");
 	__builtin_unreachable();
 }

@@ -17,12 +17,12 @@
 #include <stdint.h>
 
 struct compel_blob_desc {
-	const uint8_t *image;	 /* file-backed bytes: text, rodata, data, with relocs unapplied */
-	size_t image_size;	 /* bytes in image */
-	size_t bss_size;	 /* zeroed bytes that follow image */
-	const uint32_t *relocs;	 /* offsets of 64-bit words that need BASE added */
+	const uint8_t *image;	/* file-backed bytes: text, rodata, data, with relocs unapplied */
+	size_t image_size;	/* bytes in image */
+	size_t bss_size;	/* zeroed bytes that follow image */
+	const uint32_t *relocs; /* offsets of 64-bit words that need BASE added */
 	size_t nr_relocs;
-	size_t entry;		 /* offset of the entry point */
+	size_t entry; /* offset of the entry point */
 };
 
 /* Total bytes the loaded blob occupies, page-rounded by the caller as needed. */

@@ -14,17 +14,17 @@
 
 #include <stdint.h>
 
-#define COMPEL_STACK_SIZE	(64u << 10)
-#define COMPEL_CTL_MAGIC	0x6c74636cu	/* "lctl" */
-#define COMPEL_SUN_PATH_MAX	108
+#define COMPEL_STACK_SIZE   (64u << 10)
+#define COMPEL_CTL_MAGIC    0x6c74636cu /* "lctl" */
+#define COMPEL_SUN_PATH_MAX 108
 
 /* The same (token-identical) definitions as in infect.h, which blobs cannot include. */
 #define COMPEL_CMD_FINI 1
 #define COMPEL_CMD_USER 64
 /* Internal commands, below COMPEL_CMD_USER. */
-#define COMPEL_CMD_INIT		2	/* criu -> parasite, carries the log fd; reply = ready */
-#define COMPEL_CMD_FDS		3	/* an SCM_RIGHTS batch; ret = number of fds in it */
-#define COMPEL_FDS_PER_MSG	32
+#define COMPEL_CMD_INIT	   2 /* criu -> parasite, carries the log fd; reply = ready */
+#define COMPEL_CMD_FDS	   3 /* an SCM_RIGHTS batch; ret = number of fds in it */
+#define COMPEL_FDS_PER_MSG 32
 
 struct compel_ctl_msg {
 	uint32_t cmd;
@@ -34,10 +34,10 @@ struct compel_ctl_msg {
 struct compel_ctl_hdr {
 	uint32_t magic;
 	uint32_t log_level;
-	uint32_t addr_len;		/* bytes of sun_addr used (abstract: leading 0) */
-	uint32_t args_off;		/* args area, from the start of this header */
+	uint32_t addr_len; /* bytes of sun_addr used (abstract: leading 0) */
+	uint32_t args_off; /* args area, from the start of this header */
 	uint64_t args_size;
-	char sun_addr[COMPEL_SUN_PATH_MAX];	/* sun_path of criu's listening socket */
+	char sun_addr[COMPEL_SUN_PATH_MAX]; /* sun_path of criu's listening socket */
 	/* Written by the parasite, so compel can close them if the parasite dies. */
 	int32_t parasite_sock;
 	int32_t parasite_log_fd;

@@ -31,8 +31,8 @@ void compel_set_log(compel_log_fn fn);
 /* ---- seize and release ----------------------------------------------------------------- */
 
 enum compel_task_state {
-	COMPEL_TASK_ALIVE = 1,	 /* was running (or sleeping) */
-	COMPEL_TASK_STOPPED,	 /* was in group stop (SIGSTOP and friends) */
+	COMPEL_TASK_ALIVE = 1, /* was running (or sleeping) */
+	COMPEL_TASK_STOPPED,   /* was in group stop (SIGSTOP and friends) */
 	COMPEL_TASK_ZOMBIE,
 	COMPEL_TASK_DEAD,
 };
@@ -45,9 +45,9 @@ enum compel_task_state {
 int compel_seize_task(pid_t pid);
 
 enum compel_release_mode {
-	COMPEL_RELEASE_RUN,	/* detach; the task runs on (or stays stopped if it was) */
-	COMPEL_RELEASE_STOP,	/* detach leaving the task in group stop */
-	COMPEL_RELEASE_KILL,	/* SIGKILL, then detach/reap as the kernel allows */
+	COMPEL_RELEASE_RUN,  /* detach; the task runs on (or stays stopped if it was) */
+	COMPEL_RELEASE_STOP, /* detach leaving the task in group stop */
+	COMPEL_RELEASE_KILL, /* SIGKILL, then detach/reap as the kernel allows */
 };
 /* orig_state: what compel_seize_task() returned, so a task stopped before stays stopped. */
 int compel_release_task(pid_t pid, int orig_state, enum compel_release_mode mode);
@@ -77,16 +77,15 @@ void compel_set_timeout(struct compel_ctl *ctl, int ms);
  * Run one syscall in the task. *ret gets the syscall's return value (may be -errno of the
  * task's syscall); the function's own return is 0 or -errno for ptrace failures.
  */
-int compel_syscall(struct compel_ctl *ctl, long nr, long *ret, unsigned long a1,
-		   unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5,
-		   unsigned long a6);
+int compel_syscall(struct compel_ctl *ctl, long nr, long *ret, unsigned long a1, unsigned long a2,
+		   unsigned long a3, unsigned long a4, unsigned long a5, unsigned long a6);
 
 /* ---- the parasite ------------------------------------------------------------------------ */
 
 struct compel_infect_opts {
-	size_t args_size;	/* bytes of the args area shared with the parasite */
-	int log_fd;		/* criu's log fd, handed to the parasite (-1: no log) */
-	int log_level;		/* enum compel_log_level */
+	size_t args_size; /* bytes of the args area shared with the parasite */
+	int log_fd;	  /* criu's log fd, handed to the parasite (-1: no log) */
+	int log_level;	  /* enum compel_log_level */
 };
 
 /*

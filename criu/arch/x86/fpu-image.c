@@ -32,7 +32,7 @@ _Static_assert(sizeof(struct fxsave_legacy) == 512, "fxsave legacy area is 512 b
 
 struct xfeature_field {
 	int feature;
-	size_t bytes;	/* what the image stores; at most the component's size */
+	size_t bytes; /* what the image stores; at most the component's size */
 };
 
 size_t cpu_xsave_size(void)
@@ -105,14 +105,14 @@ static void legacy_to_image(UserX86FpregsEntry *fp, struct fpu_image_storage *st
 	fp->padding = stor->padding;
 }
 
-#define SET_XFIELD(x, name, n)                                                                 \
-	do {                                                                                   \
-		(x)->n_##name = (n);                                                           \
-		(x)->name = stor->name;                                                        \
+#define SET_XFIELD(x, name, n)          \
+	do {                            \
+		(x)->n_##name = (n);    \
+		(x)->name = stor->name; \
 	} while (0)
 
-int fpu_image_from_xsave(UserX86FpregsEntry *fp, struct fpu_image_storage *stor,
-			 const void *xsave, size_t size)
+int fpu_image_from_xsave(UserX86FpregsEntry *fp, struct fpu_image_storage *stor, const void *xsave,
+			 size_t size)
 {
 	UserX86XsaveEntry *x = &stor->xsave;
 	void *area = (void *)xsave;
@@ -147,8 +147,8 @@ int fpu_image_from_xsave(UserX86FpregsEntry *fp, struct fpu_image_storage *stor,
 }
 
 /* One image array into the area; an array the image has but this CPU lacks is refused. */
-static int put_xfeature(int feature, const char *name, void *area, size_t size,
-			const void *arr, size_t n, size_t elem, size_t want)
+static int put_xfeature(int feature, const char *name, void *area, size_t size, const void *arr,
+			size_t n, size_t elem, size_t want)
 {
 	int ret;
 
@@ -161,7 +161,8 @@ static int put_xfeature(int feature, const char *name, void *area, size_t size,
 	ret = copy_xfeature(feature, area, size, (void *)arr, n * elem, 0);
 	if (ret == -EOPNOTSUPP)
 		pr_err("The checkpoint uses CPU state %s that this CPU does not enable; "
-		       "restore it on a CPU with the same features\n", name);
+		       "restore it on a CPU with the same features\n",
+		       name);
 	return ret;
 }
 
@@ -208,18 +209,23 @@ int fpu_image_to_xsave(const UserX86FpregsEntry *fp, void *xsave, size_t size)
 	}
 	memcpy((char *)xsave + XSAVE_HDR_OFFSET, &bv, sizeof(bv));
 
-	ret = put_xfeature(XFEATURE_YMM, "ymmh_space", xsave, size, x->ymmh_space,
-			   x->n_ymmh_space, 4, 64);
-	ret = ret ?: put_xfeature(XFEATURE_BNDREGS, "bndreg_state", xsave, size, x->bndreg_state,
-				  x->n_bndreg_state, 8, 8);
-	ret = ret ?: put_xfeature(XFEATURE_BNDCSR, "bndcsr_state", xsave, size, x->bndcsr_state,
-				  x->n_bndcsr_state, 8, 2);
-	ret = ret ?: put_xfeature(XFEATURE_OPMASK, "opmask_reg", xsave, size, x->opmask_reg,
-				  x->n_opmask_reg, 8, 8);
-	ret = ret ?: put_xfeature(XFEATURE_ZMM_HI, "zmm_upper", xsave, size, x->zmm_upper,
-				  x->n_zmm_upper, 8, 64);
-	ret = ret ?: put_xfeature(XFEATURE_HI16, "hi16_zmm", xsave, size, x->hi16_zmm,
-				  x->n_hi16_zmm, 8, 128);
+	ret = put_xfeature(XFEATURE_YMM, "ymmh_space", xsave, size, x->ymmh_space, x->n_ymmh_space,
+			   4, 64);
+	ret = ret
+		      ?: put_xfeature(XFEATURE_BNDREGS, "bndreg_state", xsave, size,
+				      x->bndreg_state, x->n_bndreg_state, 8, 8);
+	ret = ret
+		      ?: put_xfeature(XFEATURE_BNDCSR, "bndcsr_state", xsave, size, x->bndcsr_state,
+				      x->n_bndcsr_state, 8, 2);
+	ret = ret
+		      ?: put_xfeature(XFEATURE_OPMASK, "opmask_reg", xsave, size, x->opmask_reg,
+				      x->n_opmask_reg, 8, 8);
+	ret = ret
+		      ?: put_xfeature(XFEATURE_ZMM_HI, "zmm_upper", xsave, size, x->zmm_upper,
+				      x->n_zmm_upper, 8, 64);
+	ret = ret
+		      ?: put_xfeature(XFEATURE_HI16, "hi16_zmm", xsave, size, x->hi16_zmm,
+				      x->n_hi16_zmm, 8, 128);
 	ret = ret ?: put_xfeature(XFEATURE_PKRU, "pkru", xsave, size, x->pkru, x->n_pkru, 4, 2);
 	return ret;
 }

@@ -11,11 +11,11 @@
 #include "regs-image.h"
 
 /* Kernel-internal restart codes (include/linux/errno.h). */
-#define ERESTARTSYS		512
-#define ERESTARTNOINTR		513
-#define ERESTARTNOHAND		514
-#define ERESTART_RESTARTBLOCK	516
-#define SYSCALL_INSN_LEN	2
+#define ERESTARTSYS	      512
+#define ERESTARTNOINTR	      513
+#define ERESTARTNOHAND	      514
+#define ERESTART_RESTARTBLOCK 516
+#define SYSCALL_INSN_LEN      2
 
 static void fixup_syscall_restart(UserX86RegsEntry *r)
 {

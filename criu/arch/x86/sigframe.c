@@ -19,9 +19,9 @@
 #include "sigframe.h"
 
 #define FXSAVE_SIZE	512
-#define SW_BYTES_OFF	464	/* struct _fpx_sw_bytes inside the fxsave area */
-#define XSTATE_BV_OFF	512	/* xsave header: xstate_bv, then xcomp_bv */
-#define SS_DISABLE_FLAG	2
+#define SW_BYTES_OFF	464 /* struct _fpx_sw_bytes inside the fxsave area */
+#define XSTATE_BV_OFF	512 /* xsave header: xstate_bv, then xcomp_bv */
+#define SS_DISABLE_FLAG 2
 
 struct fpx_sw_bytes {
 	uint32_t magic1;
@@ -31,7 +31,7 @@ struct fpx_sw_bytes {
 	uint32_t padding[7];
 };
 
-static struct fpx_sw_bytes probed;	/* magic1 == 0: the kernel gave an fxsave-only frame */
+static struct fpx_sw_bytes probed; /* magic1 == 0: the kernel gave an fxsave-only frame */
 static int probe_done;
 
 static void probe_handler(int sig, siginfo_t *si, void *ctx)
@@ -68,7 +68,8 @@ int rst_arch_probe_xstate(void)
 	sigaction(SIGUSR2, &old, NULL);
 	probe_done = 1;
 	if (!probed.magic1)
-		pr_warn("The kernel's signal frames carry no xstate: only x87/SSE state is restored\n");
+		pr_warn("The kernel's signal frames carry no xstate: only x87/SSE state is "
+			"restored\n");
 	pr_debug("xstate frame: size %u, extended %u, features %#lx\n", probed.xstate_size,
 		 probed.extended_size, (unsigned long)probed.xfeatures);
 	return 0;
@@ -98,7 +99,8 @@ static int fill_xsave(uint8_t *xs, size_t size, const UserX86FpregsEntry *fpregs
 
 	ret = fpu_image_to_xsave(fpregs, xs, size);
 	if (ret) {
-		pr_err("Can't rebuild the FPU state: the dump used CPU features this CPU lacks (%d)\n",
+		pr_err("Can't rebuild the FPU state: the dump used CPU features this CPU lacks "
+		       "(%d)\n",
 		       ret);
 		return ret;
 	}
@@ -159,14 +161,14 @@ int rst_sigframe_build(void *buf, size_t size, const CoreEntry *core, uint64_t *
 	f->uc.uc_flags = RST_UC_SIGCONTEXT_SS | RST_UC_STRICT_RESTORE_SS;
 	if (probed.magic1)
 		f->uc.uc_flags |= RST_UC_FP_XSTATE;
-	f->uc.uc_sigmask = core->tc ? core->tc->blk_sigset : 0;	/* a thread has only its own */
+	f->uc.uc_sigmask = core->tc ? core->tc->blk_sigset : 0; /* a thread has only its own */
 	if (tcore && tcore->has_blk_sigset)
 		f->uc.uc_sigmask = tcore->blk_sigset;
 	f->uc.ss_flags = SS_DISABLE_FLAG;
 	if (tcore && tcore->sas) {
 		f->uc.ss_sp = tcore->sas->ss_sp;
 		f->uc.ss_size = tcore->sas->ss_size;
-		f->uc.ss_flags = tcore->sas->ss_flags & ~1;	/* SS_ONSTACK is a state, not a flag */
+		f->uc.ss_flags = tcore->sas->ss_flags & ~1; /* SS_ONSTACK is a state, not a flag */
 	}
 	*frame = (uint64_t)(uintptr_t)f;
 	return 0;

@@ -13,14 +13,14 @@
 
 /* The owner of an open file, as F_GETOWN_EX and F_GETSIG tell it in the task. */
 struct parasite_fown {
-	int32_t pid_type;	/* F_OWNER_TID, F_OWNER_PID, F_OWNER_PGRP */
-	int32_t pid;		/* 0: no owner */
-	int32_t signum;		/* F_GETSIG: 0 means SIGIO */
+	int32_t pid_type; /* F_OWNER_TID, F_OWNER_PID, F_OWNER_PGRP */
+	int32_t pid;	  /* 0: no owner */
+	int32_t signum;	  /* F_GETSIG: 0 means SIGIO */
 };
 
 struct parasite_fown_args {
 	uint32_t nr;
-	uint32_t uid, euid;	/* out: the task's, as owners record them */
+	uint32_t uid, euid; /* out: the task's, as owners record them */
 	int32_t fds[PARASITE_FOWN_BATCH];
 	struct parasite_fown out[PARASITE_FOWN_BATCH];
 };

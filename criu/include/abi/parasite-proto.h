@@ -22,9 +22,11 @@ enum parasite_cmd {
 	PARASITE_CMD_DUMP_PAGES,
 	/* Close the pipes: the task must leave with exactly the fds it had. */
 	PARASITE_CMD_PIPES_FINI,
-	/* Fill struct parasite_task_extra (include/abi/parasite-task.h): timers, rlimits, prctl state. */
+	/* Fill struct parasite_task_extra (include/abi/parasite-task.h): timers, rlimits, prctl
+	   state. */
 	PARASITE_CMD_DUMP_TASK_EXTRA,
-	/* Fill struct parasite_fown_args (include/abi/parasite-files.h): the owners of the given fds. */
+	/* Fill struct parasite_fown_args (include/abi/parasite-files.h): the owners of the given
+	   fds. */
 	PARASITE_CMD_DUMP_FOWN,
 };
 
@@ -52,10 +54,10 @@ struct parasite_task_state {
 };
 
 /* Pipes filled per DUMP_PAGES round; each holds up to the pipe size (1 MiB unprivileged). */
-#define PARASITE_NR_PIPES	8
-#define PARASITE_PIPE_SIZE	(1u << 20)
-#define PARASITE_MAX_IOVS	2048
-#define PARASITE_MAX_UNPROT	64
+#define PARASITE_NR_PIPES   8
+#define PARASITE_PIPE_SIZE  (1u << 20)
+#define PARASITE_MAX_IOVS   2048
+#define PARASITE_MAX_UNPROT 64
 
 struct parasite_iov {
 	uint64_t base;
@@ -66,7 +68,7 @@ struct parasite_iov {
 struct parasite_unprot {
 	uint64_t start;
 	uint64_t len;
-	uint32_t prot;		/* the area's own protection, restored afterwards */
+	uint32_t prot; /* the area's own protection, restored afterwards */
 	uint32_t pad;
 };
 
@@ -79,10 +81,10 @@ struct parasite_dump_pages {
 	struct parasite_unprot unprot[PARASITE_MAX_UNPROT];
 };
 
-#define PARASITE_MAX2(a, b)	((a) > (b) ? (a) : (b))
-#define PARASITE_ARGS_SIZE                                                                   \
-	PARASITE_MAX2(PARASITE_MAX2(sizeof(struct parasite_dump_pages),                      \
-				    sizeof(struct parasite_task_state)),                     \
+#define PARASITE_MAX2(a, b) ((a) > (b) ? (a) : (b))
+#define PARASITE_ARGS_SIZE                                               \
+	PARASITE_MAX2(PARASITE_MAX2(sizeof(struct parasite_dump_pages),  \
+				    sizeof(struct parasite_task_state)), \
 		      sizeof(struct parasite_task_extra))
 
 #endif /* CRIU_PARASITE_PROTO_H */

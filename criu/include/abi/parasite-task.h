@@ -12,9 +12,9 @@
 
 #include <stdint.h>
 
-#define PARASITE_NR_ITIMERS	3	/* ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF */
-#define PARASITE_NR_RLIMITS	16	/* RLIM_NLIMITS on Linux */
-#define PARASITE_MAX_TIMERS	64
+#define PARASITE_NR_ITIMERS 3  /* ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF */
+#define PARASITE_NR_RLIMITS 16 /* RLIM_NLIMITS on Linux */
+#define PARASITE_MAX_TIMERS 64
 
 /* interval (i*) and time left (v*), as getitimer() tells */
 struct parasite_itimer {
@@ -23,10 +23,10 @@ struct parasite_itimer {
 };
 
 struct parasite_posix_timer {
-	int32_t id;		/* in */
+	int32_t id; /* in */
 	int32_t overrun;
-	uint64_t isec, insec;	/* interval */
-	uint64_t vsec, vnsec;	/* time left */
+	uint64_t isec, insec; /* interval */
+	uint64_t vsec, vnsec; /* time left */
 };
 
 struct parasite_rlimit {
@@ -36,7 +36,7 @@ struct parasite_rlimit {
 
 struct parasite_task_extra {
 	struct parasite_itimer itimers[PARASITE_NR_ITIMERS];
-	uint32_t nr_posix;	/* in */
+	uint32_t nr_posix; /* in */
 	uint32_t securebits;
 	struct parasite_posix_timer posix[PARASITE_MAX_TIMERS];
 	struct parasite_rlimit rlimits[PARASITE_NR_RLIMITS];
@@ -48,7 +48,7 @@ struct parasite_task_extra {
 	int32_t sched_policy;
 	int32_t sched_prio;
 	int32_t nice;
-	uint32_t membarrier_mask;	/* MEMBARRIER_CMD_GET_REGISTRATIONS, 0 if unknown */
+	uint32_t membarrier_mask; /* MEMBARRIER_CMD_GET_REGISTRATIONS, 0 if unknown */
 	uint64_t timerslack_ns;
 };
 

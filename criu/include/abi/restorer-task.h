@@ -10,25 +10,25 @@
 
 #include <stdint.h>
 
-#define RST_SIGINFO_SIZE	128
-#define RST_MAX_SIGNALS		128
-#define RST_MAX_GROUPS		256
-#define RST_MAX_TIMERS		64
-#define RST_NR_ITIMERS		3
-#define RST_NR_RLIMITS		16
-#define RST_MAX_FILTERS		32
-#define RST_MAX_FILTER_INSNS	8192
+#define RST_SIGINFO_SIZE     128
+#define RST_MAX_SIGNALS	     128
+#define RST_MAX_GROUPS	     256
+#define RST_MAX_TIMERS	     64
+#define RST_NR_ITIMERS	     3
+#define RST_NR_RLIMITS	     16
+#define RST_MAX_FILTERS	     32
+#define RST_MAX_FILTER_INSNS 8192
 
 struct rst_itimer {
-	uint64_t isec, iusec;	/* interval */
-	uint64_t vsec, vusec;	/* time left */
+	uint64_t isec, iusec; /* interval */
+	uint64_t vsec, vusec; /* time left */
 };
 
 struct rst_posix_timer {
 	int32_t id;
 	int32_t clock_id;
 	int32_t signo;
-	int32_t notify;		/* SIGEV_* */
+	int32_t notify; /* SIGEV_* */
 	int32_t notify_tid;
 	int32_t pad;
 	uint64_t sival;
@@ -46,7 +46,7 @@ struct rst_creds {
 	uint32_t nr_groups;
 	uint32_t secbits;
 	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
-	uint32_t cap_last_cap;	/* of this kernel: the bounding set is walked up to it */
+	uint32_t cap_last_cap; /* of this kernel: the bounding set is walked up to it */
 	uint32_t no_new_privs;
 	uint32_t groups[RST_MAX_GROUPS];
 };
@@ -66,19 +66,19 @@ struct rst_task_state {
 	struct rst_rlimit rlimits[RST_NR_RLIMITS];
 	int32_t sched_policy, sched_prio, nice;
 
-	int32_t pdeath_sig;		/* -1: leave */
-	int32_t child_subreaper;	/* -1: leave */
-	int32_t dumpable;		/* -1: leave */
-	int32_t thp_disabled;		/* -1: leave */
+	int32_t pdeath_sig;	 /* -1: leave */
+	int32_t child_subreaper; /* -1: leave */
+	int32_t dumpable;	 /* -1: leave */
+	int32_t thp_disabled;	 /* -1: leave */
 
 	uint32_t has_creds;
 	struct rst_creds creds;
 
-	uint32_t seccomp_mode;		/* SECCOMP_MODE_*: 1 strict, 2 filters below */
-	uint32_t nr_filters;		/* oldest first */
-	uint32_t filter_len[RST_MAX_FILTERS];	/* instructions */
+	uint32_t seccomp_mode;		      /* SECCOMP_MODE_*: 1 strict, 2 filters below */
+	uint32_t nr_filters;		      /* oldest first */
+	uint32_t filter_len[RST_MAX_FILTERS]; /* instructions */
 	uint32_t filter_flags[RST_MAX_FILTERS];
-	uint64_t insns[RST_MAX_FILTER_INSNS];	/* struct sock_filter, 8 bytes each */
+	uint64_t insns[RST_MAX_FILTER_INSNS]; /* struct sock_filter, 8 bytes each */
 };
 
 /* The blob's side (criu/pie/restorer-task.c): 0, or -errno after logging what failed. */

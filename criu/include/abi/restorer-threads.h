@@ -16,18 +16,18 @@
 
 #include "restorer-task.h"
 
-#define RST_THREAD_MAX_SIGNALS	64
-#define RST_THREAD_STACK	(32UL << 10)
+#define RST_THREAD_MAX_SIGNALS 64
+#define RST_THREAD_STACK       (32UL << 10)
 
 struct rst_rseq {
-	uint64_t ptr;		/* 0: not registered */
+	uint64_t ptr; /* 0: not registered */
 	uint32_t len;
 	uint32_t sig;
 };
 
 struct rst_thread {
 	int32_t tid;
-	int32_t has_creds;	/* 0: the leader's credentials (rst_task_state.creds) */
+	int32_t has_creds; /* 0: the leader's credentials (rst_task_state.creds) */
 	uint64_t fs_base;
 	uint64_t gs_base;
 	uint64_t clear_tid_addr;
@@ -35,9 +35,9 @@ struct rst_thread {
 	uint64_t robust_list_len;
 	struct rst_rseq rseq;
 	char comm[16];
-	uint64_t sigframe;	/* %rsp = sigframe + 8 at the rt_sigreturn */
+	uint64_t sigframe; /* %rsp = sigframe + 8 at the rt_sigreturn */
 	uint64_t stack_top;
-	uint32_t nr_sig;	/* private pending signals */
+	uint32_t nr_sig; /* private pending signals */
 	int32_t has_sched;
 	int32_t sched_policy;
 	int32_t sched_prio;
@@ -48,9 +48,9 @@ struct rst_thread {
 };
 
 struct rst_threads {
-	uint32_t nr;		/* threads besides the leader */
-	uint32_t ready;		/* futex word: threads done with their setup */
-	uint64_t threads;	/* struct rst_thread[nr] */
+	uint32_t nr;	  /* threads besides the leader */
+	uint32_t ready;	  /* futex word: threads done with their setup */
+	uint64_t threads; /* struct rst_thread[nr] */
 	struct rst_rseq leader_rseq;
 };
 

@@ -21,30 +21,30 @@
 
 /* What the restorer does with a target VMA. */
 enum rst_vma_kind {
-	RST_VMA_PREMAPPED = 1,	/* filled by criu at `premap`; mremap it to start */
-	RST_VMA_FILE_SHARED,	/* mmap(MAP_SHARED | MAP_FIXED) of fd at pgoff */
-	RST_VMA_VDSO,		/* [vdso]: this kernel's vdso goes here */
-	RST_VMA_VVAR,		/* [vvar], [vvar_vclock]: this kernel's vvar pages go here */
+	RST_VMA_PREMAPPED = 1, /* filled by criu at `premap`; mremap it to start */
+	RST_VMA_FILE_SHARED,   /* mmap(MAP_SHARED | MAP_FIXED) of fd at pgoff */
+	RST_VMA_VDSO,	       /* [vdso]: this kernel's vdso goes here */
+	RST_VMA_VVAR,	       /* [vvar], [vvar_vclock]: this kernel's vvar pages go here */
 };
 
 struct rst_vma {
 	uint64_t start;
 	uint64_t end;
-	uint64_t pgoff;		/* bytes, for file mappings */
-	uint64_t premap;	/* RST_VMA_PREMAPPED: where criu filled it */
-	uint64_t madv;		/* bitmask of MADV_* numbers to apply */
-	uint32_t prot;		/* final protection */
-	uint32_t flags;		/* MAP_* as dumped */
-	uint32_t kind;		/* enum rst_vma_kind */
-	int32_t fd;		/* RST_VMA_FILE_SHARED: fd to map, closed by the restorer */
+	uint64_t pgoff;	 /* bytes, for file mappings */
+	uint64_t premap; /* RST_VMA_PREMAPPED: where criu filled it */
+	uint64_t madv;	 /* bitmask of MADV_* numbers to apply */
+	uint32_t prot;	 /* final protection */
+	uint32_t flags;	 /* MAP_* as dumped */
+	uint32_t kind;	 /* enum rst_vma_kind */
+	int32_t fd;	 /* RST_VMA_FILE_SHARED: fd to map, closed by the restorer */
 };
 
 /* A mapping of this kernel's vdso family, as found in criu before the jump. */
 struct rst_vdso_part {
-	uint64_t cur_start;	/* where it is now */
+	uint64_t cur_start; /* where it is now */
 	uint64_t size;
-	uint64_t tmp_start;	/* parking slot inside the bootstrap area */
-	uint64_t dst_start;	/* where the dumped task had the same part */
+	uint64_t tmp_start; /* parking slot inside the bootstrap area */
+	uint64_t dst_start; /* where the dumped task had the same part */
 };
 
 #define RST_VDSO_MAX_PARTS 4
@@ -67,8 +67,8 @@ struct rst_mm_map {
 	uint64_t arg_end;
 	uint64_t env_start;
 	uint64_t env_end;
-	uint64_t auxv;		/* pointer to u64 pairs */
-	uint32_t auxv_size;	/* bytes */
+	uint64_t auxv;	    /* pointer to u64 pairs */
+	uint32_t auxv_size; /* bytes */
 	uint32_t exe_fd;
 };
 
@@ -88,16 +88,16 @@ struct rst_args {
 	int32_t log_level;
 
 	int32_t pid;
-	int32_t fault;			/* CRIU_FAULT=restorer: fail once memory is in place */
+	int32_t fault; /* CRIU_FAULT=restorer: fail once memory is in place */
 
 	/* memory */
 	uint32_t nr_vmas;
-	uint64_t vmas;			/* struct rst_vma[nr_vmas] */
+	uint64_t vmas; /* struct rst_vma[nr_vmas] */
 	uint32_t nr_keep;
-	uint64_t keep;			/* struct rst_range[nr_keep] */
+	uint64_t keep; /* struct rst_range[nr_keep] */
 	uint32_t nr_vdso;
 	struct rst_vdso_part vdso[RST_VDSO_MAX_PARTS];
-	uint64_t unmap_limit;		/* end of the user address space to clean */
+	uint64_t unmap_limit; /* end of the user address space to clean */
 
 	struct rst_mm_map mm;
 	uint64_t auxv[2 * 64];

@@ -30,8 +30,8 @@
 #include "sk-packet.pb-c.h"
 #include "sk-unix.pb-c.h"
 
-#define MAX_DEPTH	8		/* chains of one-way datagram peers made first */
-#define MAX_PACKET	(64u << 20)
+#define MAX_DEPTH  8 /* chains of one-way datagram peers made first */
+#define MAX_PACKET (64u << 20)
 
 struct held_sk {
 	uint32_t ino;
@@ -43,7 +43,7 @@ struct sk_packet {
 	uint32_t id_for;
 	uint32_t len;
 	char *data;
-	uint32_t *fds;			/* file ids sent with the first byte (SCM_RIGHTS) */
+	uint32_t *fds; /* file ids sent with the first byte (SCM_RIGHTS) */
 	uint32_t nr_fds;
 };
 
@@ -185,8 +185,8 @@ static int read_packets(struct rst_fds *rf)
 	img = open_image_optional(rst_images_dfd(rf), CR_FD_SK_QUEUES, 0);
 	if (!img)
 		return errno == ENOENT ? 0 : -EIO;
-	while ((ret = pb_read_one_eof(img, &sk_packet_entry__descriptor,
-				      (ProtobufCMessage **)&e)) > 0) {
+	while ((ret = pb_read_one_eof(img, &sk_packet_entry__descriptor, (ProtobufCMessage **)&e)) >
+	       0) {
 		ret = add_packet(rf, set, e);
 		protobuf_c_message_free_unpacked(&e->base, NULL);
 		if (ret < 0) {
@@ -220,9 +220,9 @@ static int send_all(struct rst_fds *rf, int sender, const struct sk_packet *p,
 
 	do {
 		/* the files go with the first bytes, as they came */
-		ssize_t n = scm_sendto(rf, sender, p->data + done, p->len - done,
-				       done ? NULL : p->fds, done ? 0 : p->nr_fds,
-				       (const struct sockaddr *)to, tolen, ino);
+		ssize_t n =
+			scm_sendto(rf, sender, p->data + done, p->len - done, done ? NULL : p->fds,
+				   done ? 0 : p->nr_fds, (const struct sockaddr *)to, tolen, ino);
 
 		if (n < 0)
 			return n;
@@ -286,7 +286,7 @@ static int refill_bound(struct rst_fds *rf, const UnixSkEntry *ue, int fd)
 
 static int set_buf(int fd, int opt, int force, uint32_t want, uint32_t ino)
 {
-	int cur = 0, val = want / 2;	/* the kernel doubles what it is given */
+	int cur = 0, val = want / 2; /* the kernel doubles what it is given */
 	socklen_t len = sizeof(cur);
 
 	if (!getsockopt(fd, SOL_SOCKET, opt, &cur, &len) && (uint32_t)cur == want)
@@ -342,7 +342,7 @@ static int finish_sk(int fd, const UnixSkEntry *ue)
 	int ret = restore_opts(fd, ue);
 
 	if (!ret && ue->has_shutdown && ue->shutdown &&
-	    shutdown(fd, ue->shutdown == SK_SHUTDOWN__READ	   ? SHUT_RD
+	    shutdown(fd, ue->shutdown == SK_SHUTDOWN__READ    ? SHUT_RD
 			 : ue->shutdown == SK_SHUTDOWN__WRITE ? SHUT_WR
 							      : SHUT_RDWR)) {
 		pr_perror("Can't shut socket:[%u] down (%u)", ue->ino, ue->shutdown);
@@ -394,8 +394,7 @@ static uint32_t nr_pending(const struct rst_fds *rf, const UnixSkEntry *l)
 }
 
 /* s was accepted from lfd, a listener bound to s's name: c connects to it again. */
-static int connect_accept(int lfd, const UnixSkEntry *s, const UnixSkEntry *c, int *sfd,
-			  int *cfd)
+static int connect_accept(int lfd, const UnixSkEntry *s, const UnixSkEntry *c, int *sfd, int *cfd)
 {
 	struct sockaddr_un a;
 	socklen_t len = sk_addr(s, &a);
@@ -489,8 +488,7 @@ static int make_pair(struct rst_fds *rf, const UnixSkEntry *a, const UnixSkEntry
 }
 
 /* connect() fd to the name of peer, a socket outside the tree that must still be there. */
-static int connect_ext(struct rst_fds *rf, int fd, const UnixSkEntry *ue,
-		       const UnixSkEntry *peer)
+static int connect_ext(struct rst_fds *rf, int fd, const UnixSkEntry *ue, const UnixSkEntry *peer)
 {
 	char name[NAME_MAX_LEN + 2];
 	struct sockaddr_un a;
@@ -504,14 +502,14 @@ static int connect_ext(struct rst_fds *rf, int fd, const UnixSkEntry *ue,
 	if (!connect(fd, (struct sockaddr *)&a, sk_addr(peer, &a)))
 		return 0;
 	pr_perror("Can't connect unix socket ino %u again to %s, its peer outside the tree "
-		  "(--ext-unix-sk): is that socket still bound there", ue->ino,
-		  unix_name_str(peer->name.data, peer->name.len, name, sizeof(name)));
+		  "(--ext-unix-sk): is that socket still bound there",
+		  ue->ino, unix_name_str(peer->name.data, peer->name.len, name, sizeof(name)));
 	return -errno;
 }
 
 /* The peer of a one-way datagram connection, made first (if it is ours), then connected. */
-static int connect_peer(struct rst_fds *rf, int fd, const UnixSkEntry *ue,
-			const UnixSkEntry *peer, int depth)
+static int connect_peer(struct rst_fds *rf, int fd, const UnixSkEntry *ue, const UnixSkEntry *peer,
+			int depth)
 {
 	struct sockaddr_un a;
 	int ret;
@@ -522,8 +520,7 @@ static int connect_peer(struct rst_fds *rf, int fd, const UnixSkEntry *ue,
 	if (ret)
 		return ret;
 	if (!peer->name.len) {
-		pr_err("socket:[%u] is connected to the unnamed socket:[%u]\n", ue->ino,
-		       peer->ino);
+		pr_err("socket:[%u] is connected to the unnamed socket:[%u]\n", ue->ino, peer->ino);
 		return -EINVAL;
 	}
 	if (connect(fd, (struct sockaddr *)&a, sk_addr(peer, &a))) {
@@ -558,7 +555,8 @@ static int connect_pending_one(struct rst_fds *rf, const UnixSkEntry *c, const U
 
 	if (c->type != l->type) {
 		pr_err("socket:[%u], a connection not accepted yet by socket:[%u], has another "
-		       "type than its listener\n", c->ino, l->ino);
+		       "type than its listener\n",
+		       c->ino, l->ino);
 		return -EINVAL;
 	}
 	/* non-blocking: a full queue says so instead of waiting (unix_open sets the flags) */
@@ -620,8 +618,7 @@ static int make_listener(struct rst_fds *rf, const UnixSkEntry *ue)
 }
 
 /* A member of a listener's group: the listener makes the whole group. */
-static int make_by_listener(struct rst_fds *rf, const UnixSkEntry *ue, uint32_t anchor,
-			    int depth)
+static int make_by_listener(struct rst_fds *rf, const UnixSkEntry *ue, uint32_t anchor, int depth)
 {
 	const UnixSkEntry *l = find_usk(rf, anchor);
 	int ret;
@@ -633,8 +630,7 @@ static int make_by_listener(struct rst_fds *rf, const UnixSkEntry *ue, uint32_t 
 	}
 	ret = find_held(rf, l->ino) ? 0 : make_sk(rf, l, depth + 1);
 	if (!ret && !find_held(rf, ue->ino)) {
-		pr_err("socket:[%u] was not made with its listener socket:[%u]\n", ue->ino,
-		       l->ino);
+		pr_err("socket:[%u] was not made with its listener socket:[%u]\n", ue->ino, l->ino);
 		ret = -EINVAL;
 	}
 	return ret;

@@ -26,7 +26,7 @@
 
 #include "sk-packet.pb-c.h"
 
-#define MAX_RIGHTS	253	/* the kernel's SCM_MAX_FD */
+#define MAX_RIGHTS 253 /* the kernel's SCM_MAX_FD */
 
 static size_t cmsg_nr_fds(const struct cmsghdr *c)
 {
@@ -70,7 +70,8 @@ static int check_queued_fd(int fd, const struct scm_sk *sk)
 
 	if (sk->in_flight) {
 		pr_err("socket:[%u] is itself queued in flight (SCM_RIGHTS) and has files queued "
-		       "on it in turn: not supported yet\n", sk->ino);
+		       "on it in turn: not supported yet\n",
+		       sk->ino);
 		return -EOPNOTSUPP;
 	}
 	if (fstat(fd, &st)) {
@@ -78,8 +79,8 @@ static int check_queued_fd(int fd, const struct scm_sk *sk)
 		return -errno;
 	}
 	if (S_ISSOCK(st.st_mode) && (st.st_ino == sk->ino || (sk->peer && st.st_ino == sk->peer))) {
-		pr_err("socket:[%u] has %s queued on it (SCM_RIGHTS): not supported yet\n",
-		       sk->ino, st.st_ino == sk->ino ? "itself" : "its own peer");
+		pr_err("socket:[%u] has %s queued on it (SCM_RIGHTS): not supported yet\n", sk->ino,
+		       st.st_ino == sk->ino ? "itself" : "its own peer");
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -154,8 +155,7 @@ void scm_free_entries(SkPacketEntry *pe)
 
 /* ---- restore ---- */
 
-int scm_copy_rights(const struct rst_ctx *ctx, const SkPacketEntry *e, uint32_t **ids,
-		    uint32_t *nr)
+int scm_copy_rights(const struct rst_ctx *ctx, const SkPacketEntry *e, uint32_t **ids, uint32_t *nr)
 {
 	size_t i, j, total = 0;
 
@@ -164,7 +164,8 @@ int scm_copy_rights(const struct rst_ctx *ctx, const SkPacketEntry *e, uint32_t 
 	for (i = 0; i < e->n_scm; i++) {
 		if (e->scm[i]->type != SCM_RIGHTS) {
 			pr_err("sk-queues.img: a packet of file id %u carries control data of type "
-			       "%u, which this criu can't restore\n", e->id_for, e->scm[i]->type);
+			       "%u, which this criu can't restore\n",
+			       e->id_for, e->scm[i]->type);
 			return -EOPNOTSUPP;
 		}
 		total += e->scm[i]->n_rights;
@@ -185,7 +186,8 @@ int scm_copy_rights(const struct rst_ctx *ctx, const SkPacketEntry *e, uint32_t 
 
 			if (!rst_find_file(ctx, id)) {
 				pr_err("sk-queues.img: a packet of file id %u carries file id %u, "
-				       "which is missing in files.img\n", e->id_for, id);
+				       "which is missing in files.img\n",
+				       e->id_for, id);
 				free(*ids);
 				*ids = NULL;
 				return -EINVAL;
@@ -223,9 +225,9 @@ int scm_read_uses(struct rst_ctx *ctx)
 
 	if (!img)
 		return errno == ENOENT ? 0 : -EIO;
-	while ((ret = pb_read_one_eof(img, &sk_packet_entry__descriptor,
-				      (ProtobufCMessage **)&e)) > 0) {
-		char *n = realloc(buf, e->length + 1);	/* the bytes are skipped */
+	while ((ret = pb_read_one_eof(img, &sk_packet_entry__descriptor, (ProtobufCMessage **)&e)) >
+	       0) {
+		char *n = realloc(buf, e->length + 1); /* the bytes are skipped */
 
 		ret = n ? add_uses(ctx, e) : -ENOMEM;
 		if (n)
@@ -242,11 +244,11 @@ int scm_read_uses(struct rst_ctx *ctx)
 }
 
 /* Files whose refill needs a file whose refill needs a file...: a loop, most likely. */
-#define MAX_SCM_NESTING	4
+#define MAX_SCM_NESTING 4
 
 /* The fds of the files ids (borrowed: not to close), in ctl as one SCM_RIGHTS message. */
-static int fill_rights(struct rst_fds *rf, const uint32_t *ids, uint32_t nr, char *ctl,
-		       size_t len, uint32_t ino)
+static int fill_rights(struct rst_fds *rf, const uint32_t *ids, uint32_t nr, char *ctl, size_t len,
+		       uint32_t ino)
 {
 	struct cmsghdr *c = (struct cmsghdr *)ctl;
 	uint32_t i;
@@ -281,8 +283,9 @@ ssize_t scm_sendto(struct rst_fds *rf, int sender, const char *data, size_t len,
 {
 	char ctl[CMSG_SPACE(sizeof(int) * MAX_RIGHTS)];
 	struct iovec iov = { (void *)data, len };
-	struct msghdr mh = { .msg_name = (void *)to, .msg_namelen = tolen, .msg_iov = &iov,
-			     .msg_iovlen = 1 };
+	struct msghdr mh = {
+		.msg_name = (void *)to, .msg_namelen = tolen, .msg_iov = &iov, .msg_iovlen = 1
+	};
 	ssize_t n;
 	int ret;
 

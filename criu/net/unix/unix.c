@@ -46,7 +46,7 @@
 #include "sk-packet.pb-c.h"
 #include "sk-unix.pb-c.h"
 
-#define PEEK_CHUNK	(256 << 10)	/* bytes per peek; a datagram longer than this is refused */
+#define PEEK_CHUNK (256 << 10) /* bytes per peek; a datagram longer than this is refused */
 
 /* ---- dump: what the kernel says ---- */
 
@@ -121,9 +121,13 @@ int unix_diag_query(uint32_t ino, struct usk_diag *d, bool quiet)
 		struct nlmsghdr h;
 		struct unix_diag_req r;
 	} req = {
-		.h = { .nlmsg_len = sizeof(req), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-		       .nlmsg_flags = NLM_F_REQUEST, .nlmsg_seq = ino },
-		.r = { .sdiag_family = AF_UNIX, .udiag_states = ~0U, .udiag_ino = ino,
+		.h = { .nlmsg_len = sizeof(req),
+		       .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+		       .nlmsg_flags = NLM_F_REQUEST,
+		       .nlmsg_seq = ino },
+		.r = { .sdiag_family = AF_UNIX,
+		       .udiag_states = ~0U,
+		       .udiag_ino = ino,
 		       .udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_PEER |
 				     UDIAG_SHOW_ICONS | UDIAG_SHOW_RQLEN,
 		       .udiag_cookie = { ~0U, ~0U } },
@@ -265,8 +269,8 @@ bool unix_tree_has_socket(struct dump_tree *dt, uint32_t ino)
 {
 	if (!dt->fstate.sk_inos)
 		dt->fstate.sk_inos = load_tree_sockets(dt);
-	return dt->fstate.sk_inos && bsearch(&ino, dt->fstate.sk_inos->ino,
-					     dt->fstate.sk_inos->nr, sizeof(ino), cmp_u32);
+	return dt->fstate.sk_inos &&
+	       bsearch(&ino, dt->fstate.sk_inos->ino, dt->fstate.sk_inos->nr, sizeof(ino), cmp_u32);
 }
 
 bool unix_inflight_has_socket(const struct files_dump_state *fs, uint32_t ino)
@@ -361,19 +365,20 @@ static int check_path_name(const struct fd_parms *p, const struct usk_diag *d)
 	path[d->namelen] = 0;
 	if (path[0] != '/') {
 		pr_err("fd %d of task %d (socket:[%u]) is bound to the relative path %s: not "
-		       "supported yet\n", p->fd, p->pid, d->ino, path);
+		       "supported yet\n",
+		       p->fd, p->pid, d->ino, path);
 		return -EOPNOTSUPP;
 	}
 	if (stat(path, &st) || !S_ISSOCK(st.st_mode) || !d->has_vfs || st.st_ino != d->vfs_ino) {
 		pr_err("fd %d of task %d (socket:[%u]) is bound to %s, which was removed or "
-		       "replaced since: not supported yet\n", p->fd, p->pid, d->ino, path);
+		       "replaced since: not supported yet\n",
+		       p->fd, p->pid, d->ino, path);
 		return -EOPNOTSUPP;
 	}
 	return 0;
 }
 
-static int check_unix_sk(struct dump_ctx *dc, const struct fd_parms *p,
-			 const struct usk_diag *d)
+static int check_unix_sk(struct dump_ctx *dc, const struct fd_parms *p, const struct usk_diag *d)
 {
 	/* (a peer outside the task may be queued in flight: unix_check_peers() decides) */
 	if (d->type != SOCK_STREAM && d->type != SOCK_DGRAM && d->type != SOCK_SEQPACKET) {
@@ -382,8 +387,7 @@ static int check_unix_sk(struct dump_ctx *dc, const struct fd_parms *p,
 		return -EOPNOTSUPP;
 	}
 	if (d->peer && !unix_tree_has_socket(dc->tree, d->peer) &&
-	    !unix_inflight_has_socket(dc->fstate, d->peer) &&
-	    defer_peer_check(dc->fstate, p, d))
+	    !unix_inflight_has_socket(dc->fstate, d->peer) && defer_peer_check(dc->fstate, p, d))
 		return -ENOMEM;
 	if (d->namelen && d->name[0])
 		return check_path_name(p, d);
@@ -447,7 +451,8 @@ static int check_trunc(struct msghdr *mh, uint32_t ino)
 		return 0;
 	scm_close_rights(mh);
 	pr_err("socket:[%u] has a queued message longer than %d bytes or too much control "
-	       "data: not supported yet\n", ino, PEEK_CHUNK);
+	       "data: not supported yet\n",
+	       ino, PEEK_CHUNK);
 	return -EOPNOTSUPP;
 }
 
@@ -491,7 +496,9 @@ static ssize_t peek_at(struct peek *pk, uint64_t off, size_t len)
 	if (setsockopt(pk->sk, SOL_SOCKET, SO_PEEK_OFF, &o, sizeof(o)))
 		return -1;
 	pk->iov = (struct iovec){ pk->buf, len };
-	pk->mh = (struct msghdr){ .msg_iov = &pk->iov, .msg_iovlen = 1, .msg_control = pk->cbuf,
+	pk->mh = (struct msghdr){ .msg_iov = &pk->iov,
+				  .msg_iovlen = 1,
+				  .msg_control = pk->cbuf,
 				  .msg_controllen = sizeof(pk->cbuf) };
 	return recvmsg(pk->sk, &pk->mh, MSG_PEEK | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 }
@@ -503,8 +510,7 @@ static ssize_t peek_at(struct peek *pk, uint64_t off, size_t len)
  * bytes reports that message's files: the kernel walks on to it), so its files come back
  * with the first of those bytes: a reader gets them no later than it did, maybe earlier.
  */
-static ssize_t next_packet(struct peek *pk, uint64_t off, const struct usk_diag *d,
-			   bool *with_fds)
+static ssize_t next_packet(struct peek *pk, uint64_t off, const struct usk_diag *d, bool *with_fds)
 {
 	ssize_t n = peek_at(pk, off, PEEK_CHUNK);
 
@@ -518,8 +524,8 @@ static ssize_t next_packet(struct peek *pk, uint64_t off, const struct usk_diag 
 	return n;
 }
 
-static int walk_queue(struct dump_ctx *dc, struct peek *pk, uint32_t id,
-		      const struct usk_diag *d, bool in_flight)
+static int walk_queue(struct dump_ctx *dc, struct peek *pk, uint32_t id, const struct usk_diag *d,
+		      bool in_flight)
 {
 	const struct scm_sk ssk = { d->ino, d->peer, in_flight };
 	uint64_t total = 0;
@@ -537,10 +543,11 @@ static int walk_queue(struct dump_ctx *dc, struct peek *pk, uint32_t id,
 		if (n == 0 && fds) {
 			scm_close_rights(&pk->mh);
 			pr_err("socket:[%u] has an empty message with files queued (SCM_RIGHTS): "
-			       "not supported yet\n", d->ino);
+			       "not supported yet\n",
+			       d->ino);
 			return -EOPNOTSUPP;
 		}
-		if (n == 0)	/* end of stream after shutdown, or an empty message */
+		if (n == 0) /* end of stream after shutdown, or an empty message */
 			break;
 		ret = write_packet(dc, id, pk->buf, n, fds ? &pk->mh : NULL, &ssk);
 		if (ret)
@@ -550,7 +557,8 @@ static int walk_queue(struct dump_ctx *dc, struct peek *pk, uint32_t id,
 	/* an empty datagram stops the walk: say so rather than lose what follows it */
 	if (d->type != SOCK_DGRAM && total != d->rqlen) {
 		pr_err("socket:[%u]: read %llu of %u queued bytes (empty messages queued?): not "
-		       "supported yet\n", d->ino, (unsigned long long)total, d->rqlen);
+		       "supported yet\n",
+		       d->ino, (unsigned long long)total, d->rqlen);
 		return -EOPNOTSUPP;
 	}
 	pr_debug("socket:[%u]: %llu bytes queued\n", d->ino, (unsigned long long)total);
@@ -702,7 +710,8 @@ static int unix_check(const FileEntry *fe)
 	}
 	if (ue->uflags & ~USK_EXTERN) {
 		pr_err("files.img: unix socket file id %u has flags %#x, of which only %#x "
-		       "(a peer outside the tree) is supported\n", fe->id, ue->uflags, USK_EXTERN);
+		       "(a peer outside the tree) is supported\n",
+		       fe->id, ue->uflags, USK_EXTERN);
 		return -EOPNOTSUPP;
 	}
 	return usk_is_external(ue) ? unix_check_ext_entry(ue, fe->id) : 0;

@@ -41,7 +41,9 @@ int test_recv_fds(int sk, const char *msg, int *fds, int nr)
 	char cbuf[CMSG_SPACE(sizeof(int) * TEST_MAX_FDS)], buf[256] = {};
 	size_t len = strlen(msg);
 	struct iovec iov = { buf, recv_len(sk, len) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
 			     .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *c;
 	ssize_t n;

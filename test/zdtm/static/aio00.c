@@ -23,9 +23,12 @@ static char bufs[4][8];
 
 static int submit(aio_context_t ctx, int fd, int i)
 {
-	struct iocb cb = { .aio_lio_opcode = IOCB_CMD_PREAD, .aio_fildes = fd,
-			   .aio_buf = (uintptr_t)bufs[i], .aio_nbytes = 4,
-			   .aio_offset = 4 * i, .aio_data = 100 + i };
+	struct iocb cb = { .aio_lio_opcode = IOCB_CMD_PREAD,
+			   .aio_fildes = fd,
+			   .aio_buf = (uintptr_t)bufs[i],
+			   .aio_nbytes = 4,
+			   .aio_offset = 4 * i,
+			   .aio_data = 100 + i };
 	struct iocb *cbp = &cb;
 
 	return syscall(__NR_io_submit, ctx, 1, &cbp) == 1 ? 0 : -1;
@@ -42,8 +45,8 @@ static int reap(aio_context_t ctx, int i)
 	if (syscall(__NR_io_getevents, ctx, 1, 1, &ev, &ts) != 1)
 		return -1;
 	if (ev.data != (uint64_t)(100 + i) || ev.res != 4 || memcmp(bufs[i], want, 4)) {
-		fail("completion %d: data %llu res %lld bytes %.4s", i,
-		     (unsigned long long)ev.data, (long long)ev.res, bufs[i]);
+		fail("completion %d: data %llu res %lld bytes %.4s", i, (unsigned long long)ev.data,
+		     (long long)ev.res, bufs[i]);
 		return -1;
 	}
 	return 0;
@@ -59,8 +62,7 @@ int main(int argc, char **argv)
 	test_init(argc, argv);
 	path = test_path("data");
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0 || write(fd, "aaaabbbbccccdddd", 16) != 16 ||
-	    syscall(__NR_io_setup, 16, &ctx)) {
+	if (fd < 0 || write(fd, "aaaabbbbccccdddd", 16) != 16 || syscall(__NR_io_setup, 16, &ctx)) {
 		fail_perror("can't set up the file and the AIO context");
 		return 1;
 	}

@@ -16,13 +16,16 @@
 
 #include "zdtmtst.h"
 
-#define PERS	(PER_LINUX | UNAME26)
-#define UMASK	027
-#define COMM	"attrs-comm"
-#define NICE	7
-#define OOM	321
+#define PERS  (PER_LINUX | UNAME26)
+#define UMASK 027
+#define COMM  "attrs-comm"
+#define NICE  7
+#define OOM   321
 
-static const struct { int res; struct rlimit lim; } lims[] = {
+static const struct {
+	int res;
+	struct rlimit lim;
+} lims[] = {
 	{ RLIMIT_NOFILE, { 200, 300 } },
 	{ RLIMIT_CORE, { 0, 1 << 20 } },
 	{ RLIMIT_STACK, { 4 << 20, 16 << 20 } },

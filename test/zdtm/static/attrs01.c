@@ -11,12 +11,12 @@
 
 #include "zdtmtst.h"
 
-#define IOPRIO_WHO_PROCESS	1
-#define IOPRIO_BE_7		(2 << 13 | 7)
-#define SLACK_NS		123456UL
-#define MB_PRIVATE_EXPEDITED		(1 << 3)
-#define MB_REGISTER_PRIVATE_EXPEDITED	(1 << 4)
-#define MB_GET_REGISTRATIONS		(1 << 9)
+#define IOPRIO_WHO_PROCESS	      1
+#define IOPRIO_BE_7		      (2 << 13 | 7)
+#define SLACK_NS		      123456UL
+#define MB_PRIVATE_EXPEDITED	      (1 << 3)
+#define MB_REGISTER_PRIVATE_EXPEDITED (1 << 4)
+#define MB_GET_REGISTRATIONS	      (1 << 9)
 
 static int want_cpu;
 

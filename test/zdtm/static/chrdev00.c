@@ -19,7 +19,7 @@ struct chrdev {
 	int flags;
 	int fd;
 	dev_t rdev;
-	int fl;		/* F_GETFL before the dump */
+	int fl; /* F_GETFL before the dump */
 };
 
 static struct chrdev devs[] = {

@@ -24,7 +24,7 @@ static const uint64_t prm = BIT(CAP_DAC_OVERRIDE) | BIT(CAP_KILL) | BIT(CAP_NET_
 static const uint64_t eff = BIT(CAP_DAC_OVERRIDE) | BIT(CAP_KILL);
 static const uint64_t inh = BIT(CAP_NET_BIND_SERVICE) | BIT(CAP_DAC_OVERRIDE);
 static const unsigned int secbits = SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NOROOT;
-static uint64_t bnd;	/* what we start with (this host may lack some), less two */
+static uint64_t bnd; /* what we start with (this host may lack some), less two */
 
 static int capset3(uint64_t e, uint64_t p, uint64_t i)
 {

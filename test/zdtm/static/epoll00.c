@@ -11,9 +11,9 @@
 
 #include "zdtmtst.h"
 
-#define PIPE_DATA	0x1122334455667788ULL
-#define EFD_DATA	0xdeadbeefULL
-#define INNER_DATA	0x42ULL
+#define PIPE_DATA  0x1122334455667788ULL
+#define EFD_DATA   0xdeadbeefULL
+#define INNER_DATA 0x42ULL
 
 static int wait_one(int ep, uint64_t *data, uint32_t *events)
 {
@@ -62,8 +62,8 @@ int main(int argc, char **argv)
 		fail("something is ready before anything happened");
 		return 1;
 	}
-	if (write(p[1], "x", 1) != 1 || wait_one(ep, &data, &events) != 1 ||
-	    data != INNER_DATA || wait_one(inner, &data, &events) != 1 || data != PIPE_DATA) {
+	if (write(p[1], "x", 1) != 1 || wait_one(ep, &data, &events) != 1 || data != INNER_DATA ||
+	    wait_one(inner, &data, &events) != 1 || data != PIPE_DATA) {
 		fail("the pipe's data did not wake the nested epoll with its data");
 		return 1;
 	}

@@ -14,7 +14,7 @@
 
 #include "zdtmtst.h"
 
-#define EV_FLAGS (O_RDONLY | 0100000)	/* O_LARGEFILE, which glibc calls 0 here */
+#define EV_FLAGS (O_RDONLY | 0100000) /* O_LARGEFILE, which glibc calls 0 here */
 
 /* The group's "fanotify ..." lines of fdinfo, in a buffer. */
 static int read_marks(int fd, char *buf, size_t len)

@@ -34,8 +34,8 @@ int main(int argc, char **argv)
 
 	test_init(argc, argv);
 	g = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_FID, O_RDONLY);
-	if (g < 0 || fanotify_mark(g, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, FAN_CREATE, AT_FDCWD,
-				   "/")) {
+	if (g < 0 ||
+	    fanotify_mark(g, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, FAN_CREATE, AT_FDCWD, "/")) {
 		fail_perror("can't add a filesystem mark");
 		return 1;
 	}

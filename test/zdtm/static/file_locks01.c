@@ -17,8 +17,9 @@
 /* The POSIX lock a conflicting write lock on [start, start+len) would meet, seen by cmd. */
 static int probe(int fd, int cmd, off_t start, off_t len, struct flock *fl)
 {
-	*fl = (struct flock){ .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = start,
-			      .l_len = len };
+	*fl = (struct flock){
+		.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = start, .l_len = len
+	};
 	return fcntl(fd, cmd, fl);
 }
 
@@ -48,7 +49,7 @@ static int child_probe(const char *path, pid_t parent)
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0 || errno != EWOULDBLOCK)
 		return 3;
 	if (flock(fd, LOCK_SH | LOCK_NB))
-		return 4;	/* the flock is shared: a second reader gets in */
+		return 4; /* the flock is shared: a second reader gets in */
 	flock(fd, LOCK_UN);
 	ret = expect(fd, F_GETLK, 0, 10, F_UNLCK, 0, 0, 0);
 	ret = ret ?: expect(fd, F_GETLK, 5, 10, F_WRLCK, 10, 10, parent);

@@ -20,9 +20,9 @@
 #include "zdtmtst.h"
 
 struct shared {
-	int file;		/* both write: the parent 10 bytes, the child 5 */
-	int closeme;		/* the child closes it after restore */
-	int go[2], ack[2];	/* parent -> child steps, child -> parent fd numbers */
+	int file;	   /* both write: the parent 10 bytes, the child 5 */
+	int closeme;	   /* the child closes it after restore */
+	int go[2], ack[2]; /* parent -> child steps, child -> parent fd numbers */
 };
 
 /* The child's steps; its exit status says which failed. */
@@ -154,7 +154,8 @@ int main(int argc, char **argv)
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		fail("child: check %d failed (2 write, 3 open before, 4 wait, 5 open after, "
-		     "6 wait, 7 close)", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		     "6 wait, 7 close)",
+		     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		return 1;
 	}
 	pass();

@@ -128,7 +128,8 @@ int main(int argc, char **argv)
 	r = reap(kid);
 	if (r) {
 		fail("child: check %d failed (1x child, 2x grandchild, 3x forked one: 1 data, "
-		     "2 table)", r);
+		     "2 table)",
+		     r);
 		return 1;
 	}
 	pass();

@@ -11,8 +11,8 @@
 
 #include "zdtmtst.h"
 
-#define HOLE_AT		8192
-#define TAIL_AT		(HOLE_AT + (512 << 10))
+#define HOLE_AT 8192
+#define TAIL_AT (HOLE_AT + (512 << 10))
 static const char head[] = "head of a sparse deleted file";
 static const char tail[] = "and its tail";
 
@@ -33,7 +33,8 @@ static int check_sparse(int fd, struct stat *st0)
 		fail("the sparse ghost's content changed");
 		return -1;
 	}
-	if (lseek(fd, HOLE_AT, SEEK_HOLE) != HOLE_AT || lseek(fd, HOLE_AT, SEEK_DATA) < TAIL_AT - 4096) {
+	if (lseek(fd, HOLE_AT, SEEK_HOLE) != HOLE_AT ||
+	    lseek(fd, HOLE_AT, SEEK_DATA) < TAIL_AT - 4096) {
 		fail("the sparse ghost lost its hole");
 		return -1;
 	}
@@ -73,7 +74,8 @@ int main(int argc, char **argv)
 	test_waitsig();
 
 	/* positions first: the SEEK_HOLE checks below move them */
-	if (lseek(sp3, 0, SEEK_CUR) != 5 || read(sp2, buf, 3) != 3 || lseek(sp3, 0, SEEK_CUR) != 8) {
+	if (lseek(sp3, 0, SEEK_CUR) != 5 || read(sp2, buf, 3) != 3 ||
+	    lseek(sp3, 0, SEEK_CUR) != 8) {
 		fail("the dup'ed ghost fd lost its shared position");
 		return 1;
 	}

@@ -55,8 +55,8 @@ static int check_after(int ifd)
 	snprintf(path, sizeof(path), "%s/new", dir);
 	fd = open(path, O_CREAT | O_WRONLY, 0600);
 	close(fd);
-	if (next_event(ifd, ev, sizeof(buf), "create") || ev->wd != 3 ||
-	    !(ev->mask & IN_CREATE) || strcmp(ev->name, "new")) {
+	if (next_event(ifd, ev, sizeof(buf), "create") || ev->wd != 3 || !(ev->mask & IN_CREATE) ||
+	    strcmp(ev->name, "new")) {
 		fail("creating a file gave wd %d mask %#x, expected wd 3 IN_CREATE", ev->wd,
 		     ev->mask);
 		return -1;
@@ -95,7 +95,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	while (read(ifd, buf, sizeof(buf)) > 0)
-		;	/* IN_IGNORED of wd 2 */
+		; /* IN_IGNORED of wd 2 */
 
 	test_daemon();
 	test_waitsig();

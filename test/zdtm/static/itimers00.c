@@ -9,7 +9,7 @@
 
 /* the real timer runs on while the task is checkpointed: allow a minute */
 #define REAL_SLACK 60
-#define CPU_SLACK 5
+#define CPU_SLACK  5
 
 static const struct itimerval want[3] = {
 	{ .it_interval = { 500, 250000 }, .it_value = { 1000, 0 } },
@@ -23,9 +23,9 @@ static void check(int which, const struct itimerval *v, long slack)
 
 	if (v->it_interval.tv_sec != want[which].it_interval.tv_sec ||
 	    v->it_interval.tv_usec != want[which].it_interval.tv_usec)
-		fail("itimer %d: interval %ld.%06ld, want %ld.%06ld", which,
-		     v->it_interval.tv_sec, v->it_interval.tv_usec,
-		     want[which].it_interval.tv_sec, want[which].it_interval.tv_usec);
+		fail("itimer %d: interval %ld.%06ld, want %ld.%06ld", which, v->it_interval.tv_sec,
+		     v->it_interval.tv_usec, want[which].it_interval.tv_sec,
+		     want[which].it_interval.tv_usec);
 	if (left > set || left < set - slack)
 		fail("itimer %d: %ld s left, set to %ld", which, left, set);
 }

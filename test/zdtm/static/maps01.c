@@ -19,9 +19,9 @@
 
 struct area {
 	const char *name;
-	int advice;		/* -1: none, the mmap flag tells */
+	int advice; /* -1: none, the mmap flag tells */
 	int mmap_flags;
-	const char *vmflag;	/* two-letter code in smaps' VmFlags */
+	const char *vmflag; /* two-letter code in smaps' VmFlags */
 	uint8_t *p;
 };
 

@@ -14,7 +14,7 @@
 #include "zdtmtst.h"
 
 #define SIZE	(64 << 10)
-#define TAIL_AT	(40 << 10)
+#define TAIL_AT (40 << 10)
 #define SEALS	(F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
 static const char head[] = "memfd head", tail[] = "memfd tail";
 
@@ -52,7 +52,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (pread(ro, buf, sizeof(head), 0) != sizeof(head) || memcmp(buf, head, sizeof(head)) ||
-	    pread(ro, buf, sizeof(tail), TAIL_AT) != sizeof(tail) || memcmp(buf, tail, sizeof(tail))) {
+	    pread(ro, buf, sizeof(tail), TAIL_AT) != sizeof(tail) ||
+	    memcmp(buf, tail, sizeof(tail))) {
 		fail("the memfd's content changed");
 		return 1;
 	}

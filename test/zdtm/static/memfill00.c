@@ -14,10 +14,10 @@
 
 #include "zdtmtst.h"
 
-#define MIB		(1UL << 20)
-#define BIG_SIZE	(40 * MIB)
-#define NOHUGE_SIZE	(8 * MIB)
-#define HOLE_OFF	(9 * MIB + 5 * 4096)	/* one page never written, inside a window */
+#define MIB	    (1UL << 20)
+#define BIG_SIZE    (40 * MIB)
+#define NOHUGE_SIZE (8 * MIB)
+#define HOLE_OFF    (9 * MIB + 5 * 4096) /* one page never written, inside a window */
 
 struct area {
 	const char *name;

@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 		fail_perror("waitid");
 		return 1;
 	}
-	usleep(100000);		/* b's setsid */
+	usleep(100000); /* b's setsid */
 	test_daemon();
 	test_waitsig();
 

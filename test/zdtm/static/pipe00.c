@@ -18,7 +18,7 @@
 #include "zdtmtst.h"
 
 #define BIG	100000
-#define PIPE_SZ	(256 << 10)
+#define PIPE_SZ (256 << 10)
 static const char small[] = "the last words before EOF";
 
 static void fill(char *buf, size_t len, unsigned int seed)

@@ -13,7 +13,7 @@
 
 #include "zdtmtst.h"
 
-#define BIG	30000
+#define BIG 30000
 
 static void fill(char *buf, size_t len)
 {

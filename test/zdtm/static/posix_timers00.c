@@ -13,7 +13,7 @@
 
 #include "zdtmtst.h"
 
-#define NR 5
+#define NR    5
 #define SLACK 60
 
 static timer_t tm[NR];

@@ -24,7 +24,8 @@ static unsigned long map_ino(void *addr)
 
 	while (f && fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%lx-%lx %7s %lx %15s %lu", &start, &end, perms, &off, dev,
-			   &ino) == 6 && (unsigned long)addr >= start && (unsigned long)addr < end)
+			   &ino) == 6 &&
+		    (unsigned long)addr >= start && (unsigned long)addr < end)
 			break;
 		ino = 0;
 	}

@@ -40,7 +40,7 @@ static void read_ids(struct ids *id, int role)
 }
 
 struct pipes {
-	int snap, ready, go;	/* read, write, read ends */
+	int snap, ready, go; /* read, write, read ends */
 };
 
 /*
@@ -232,7 +232,7 @@ int main(int argc, char **argv)
 	test_daemon();
 	test_waitsig();
 
-	usleep(100000);		/* a late SIGCHLD from a helper would be in by now */
+	usleep(100000); /* a late SIGCHLD from a helper would be in by now */
 	if (nr_chld != before)
 		fail("%d SIGCHLD arrived after restore", nr_chld - before);
 	if (!is_gone(c) || !is_gone(m[H].pgid))

@@ -59,13 +59,13 @@ int main(int argc, char **argv)
 		fail("the session leader failed");
 		return 1;
 	}
-	usleep(100000);		/* x's exit: d goes to us */
+	usleep(100000); /* x's exit: d goes to us */
 	test_daemon();
 	test_waitsig();
 
 	if (getsid(d) != c || getsid(c) != c)
-		fail("d %d is in session %d, c %d in %d: expected %d", d, getsid(d), c,
-		     getsid(c), c);
+		fail("d %d is in session %d, c %d in %d: expected %d", d, getsid(d), c, getsid(c),
+		     c);
 	if (write(go[1], "xx", 2) != 2)
 		fail_perror("can't wake the children");
 	reap(d, "d");

@@ -33,8 +33,8 @@ static int same_action(int sig, const struct sigaction *a)
 
 	sigaction(sig, NULL, &b);
 	if (a->sa_sigaction != b.sa_sigaction || a->sa_flags != b.sa_flags) {
-		fail("signal %d: handler %p flags %#x, was %p %#x", sig, b.sa_sigaction,
-		     b.sa_flags, a->sa_sigaction, a->sa_flags);
+		fail("signal %d: handler %p flags %#x, was %p %#x", sig, b.sa_sigaction, b.sa_flags,
+		     a->sa_sigaction, a->sa_flags);
 		return 0;
 	}
 	for (i = 1; i < SIGRTMAX; i++)

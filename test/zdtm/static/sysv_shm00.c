@@ -12,7 +12,7 @@
 
 #include "zdtmtst.h"
 
-#define PG 4096
+#define PG     4096
 #define A_SIZE (3 * PG + 100)
 
 struct seg {

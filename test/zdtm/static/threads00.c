@@ -18,11 +18,11 @@
 
 #include "zdtmtst.h"
 
-#define NR_THREADS	4
-#define STACK_WORDS	512
+#define NR_THREADS  4
+#define STACK_WORDS 512
 
 struct vec_regs {
-	uint8_t v[8][32];	/* ymm8..ymm15 (xmm: the first 16 bytes of each) */
+	uint8_t v[8][32]; /* ymm8..ymm15 (xmm: the first 16 bytes of each) */
 };
 
 void hold_sse(const struct vec_regs *in, struct vec_regs *out, volatile int *go);

@@ -22,8 +22,8 @@
 
 #include "zdtmtst.h"
 
-#define ALT_SIZE	(64 << 10)
-#define SIG_VALUE	4242
+#define ALT_SIZE  (64 << 10)
+#define SIG_VALUE 4242
 
 static volatile int go;
 static volatile pid_t alt_tid;
@@ -71,8 +71,8 @@ static void check_robust(const char *who, const struct robust *before)
 
 	get_robust(&now);
 	if (now.head != before->head || now.len != before->len)
-		fail("%s: robust list %p/%zu, it was %p/%zu", who, now.head, now.len,
-		     before->head, before->len);
+		fail("%s: robust list %p/%zu, it was %p/%zu", who, now.head, now.len, before->head,
+		     before->len);
 }
 
 static void wait_go(void)

@@ -17,7 +17,7 @@
 
 #include "zdtmtst.h"
 
-#define MAX_IN_FLIGHT	8
+#define MAX_IN_FLIGHT 8
 
 static volatile int stop;
 static uint64_t started, finished;
@@ -70,7 +70,7 @@ int main(int argc, char **argv)
 	test_init(argc, argv);
 	sigemptyset(&blk);
 	sigaddset(&blk, SIGTERM);
-	sigprocmask(SIG_BLOCK, &blk, NULL);	/* SIGTERM is for the main thread */
+	sigprocmask(SIG_BLOCK, &blk, NULL); /* SIGTERM is for the main thread */
 	if (pthread_create(&spawner, NULL, spawner_main, NULL)) {
 		fail("can't create the spawner thread");
 		return 1;

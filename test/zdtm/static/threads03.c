@@ -17,8 +17,8 @@
 
 #include "zdtmtst.h"
 
-#define USER_UID	1000
-#define USER_GID	1001
+#define USER_UID 1000
+#define USER_GID 1001
 
 static volatile int go;
 static pthread_barrier_t ready;
@@ -63,8 +63,8 @@ static void check_ids(const char *who, uid_t want_uid, gid_t want_gid, int want_
 	if (rg != want_gid || eg != want_gid || sg != want_gid)
 		fail("%s: gids %u/%u/%u, expected %u", who, rg, eg, sg, want_gid);
 	if (want_caps ? caps == 0 : caps != 0)
-		fail("%s: effective capabilities %#llx, expected %s", who,
-		     (unsigned long long)caps, want_caps ? "some" : "none");
+		fail("%s: effective capabilities %#llx, expected %s", who, (unsigned long long)caps,
+		     want_caps ? "some" : "none");
 }
 
 static void *user_main(void *arg)
@@ -106,7 +106,7 @@ int main(int argc, char **argv)
 	}
 	sigemptyset(&blk);
 	sigaddset(&blk, SIGTERM);
-	sigprocmask(SIG_BLOCK, &blk, NULL);	/* SIGTERM is for the main thread */
+	sigprocmask(SIG_BLOCK, &blk, NULL); /* SIGTERM is for the main thread */
 	pthread_barrier_init(&ready, NULL, 3);
 	if (pthread_create(&user, NULL, user_main, NULL) ||
 	    pthread_create(&root, NULL, root_main, NULL)) {

@@ -73,7 +73,7 @@ int main(int argc, char **argv)
 	test_init(argc, argv);
 	sigemptyset(&blk);
 	sigaddset(&blk, SIGTERM);
-	sigprocmask(SIG_BLOCK, &blk, NULL);	/* SIGTERM is for the main thread */
+	sigprocmask(SIG_BLOCK, &blk, NULL); /* SIGTERM is for the main thread */
 	if (deny_getppid(EHOSTDOWN)) {
 		fail_perror("can't install the seccomp filter");
 		return 1;

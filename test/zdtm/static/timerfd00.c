@@ -12,7 +12,7 @@
 
 #include "zdtmtst.h"
 
-#define FAR_SEC	3600
+#define FAR_SEC 3600
 
 int main(int argc, char **argv)
 {

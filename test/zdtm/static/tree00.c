@@ -11,9 +11,9 @@
 
 #include "zdtmtst.h"
 
-#define BUF_SZ	(256 << 10)
+#define BUF_SZ (256 << 10)
 
-static unsigned int marker;	/* each task's own value, in its own copy of .data */
+static unsigned int marker; /* each task's own value, in its own copy of .data */
 
 static void fill(unsigned char *buf, unsigned int seed)
 {

@@ -60,8 +60,8 @@ int main(int argc, char **argv)
 	if (test_check_fown(kept[0], pid, "kept read end") ||
 	    test_check_fown(other[0], pid, "read end only the root holds"))
 		goto out_kill;
-	if (write(go[1], "g", 1) != 1 || write(kept[1], "k", 1) != 1 ||
-	    write(go[1], "g", 1) != 1 || write(other[1], "o", 1) != 1) {
+	if (write(go[1], "g", 1) != 1 || write(kept[1], "k", 1) != 1 || write(go[1], "g", 1) != 1 ||
+	    write(other[1], "o", 1) != 1) {
 		fail_perror("can't wake the child");
 		goto out_kill;
 	}

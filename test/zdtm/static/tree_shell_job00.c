@@ -24,7 +24,9 @@ int main(int argc, char **argv)
 	kid = fork();
 	if (kid == 0)
 		_exit(read(go[0], &c, 1) == 1 && getpgid(0) == getpgid(getppid()) &&
-		      getsid(0) == getsid(getppid()) ? 0 : 1);
+				      getsid(0) == getsid(getppid())
+			      ? 0
+			      : 1);
 	test_daemon();
 	test_waitsig();
 

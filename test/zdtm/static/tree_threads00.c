@@ -13,7 +13,7 @@
 
 #include "zdtmtst.h"
 
-#define NR_THREADS	3
+#define NR_THREADS 3
 
 struct worker {
 	pthread_t th;

@@ -30,7 +30,7 @@ static void echo_master(int m)
 		n = read(m, buf, sizeof(buf));
 		if (n > 0 && write(m, buf, n) != n)
 			break;
-		if (n < 0 && errno == EIO)	/* no slave open: the test is being restored */
+		if (n < 0 && errno == EIO) /* no slave open: the test is being restored */
 			usleep(10000);
 		else if (n <= 0)
 			break;

@@ -25,7 +25,7 @@
 
 #include "zdtmtst.h"
 
-#define NR_MSGS	5
+#define NR_MSGS 5
 static const char *const msgs[NR_MSGS] = { "one", "", "three, longer", "4", "the fifth" };
 static const char abstract_name[] = "\0zdtm-unix00-abstract";
 
@@ -178,8 +178,9 @@ static int check_opts(int sk, int sndbuf, int rcvbuf, const struct timeval *was)
 	if (snd != sndbuf || rcv != rcvbuf || !cred || tv.tv_sec != was->tv_sec ||
 	    tv.tv_usec != was->tv_usec) {
 		fail("socket options changed: sndbuf %d (was %d), rcvbuf %d (was %d), passcred "
-		     "%d, rcvtimeo %ld.%06ld (was %ld.%06ld)", snd, sndbuf, rcv, rcvbuf, cred,
-		     (long)tv.tv_sec, (long)tv.tv_usec, (long)was->tv_sec, (long)was->tv_usec);
+		     "%d, rcvtimeo %ld.%06ld (was %ld.%06ld)",
+		     snd, sndbuf, rcv, rcvbuf, cred, (long)tv.tv_sec, (long)tv.tv_usec,
+		     (long)was->tv_sec, (long)was->tv_usec);
 		return -1;
 	}
 	return 0;

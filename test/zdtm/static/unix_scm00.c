@@ -23,7 +23,8 @@ static int check_pipe(int rd, int wr)
 		fail("the queued pipe lost its data: '%s'", buf);
 		return -1;
 	}
-	if (write(wr, "more", 4) != 4 || read(rd, buf, sizeof(buf)) != 4 || memcmp(buf, "more", 4)) {
+	if (write(wr, "more", 4) != 4 || read(rd, buf, sizeof(buf)) != 4 ||
+	    memcmp(buf, "more", 4)) {
 		fail("the queued read end is not the task's pipe");
 		return -1;
 	}

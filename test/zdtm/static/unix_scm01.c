@@ -32,7 +32,8 @@ static int check_pipe(int wr, int rd)
 {
 	char buf[8] = {};
 
-	if (write(wr, "pipe", 4) != 4 || read(rd, buf, sizeof(buf)) != 4 || memcmp(buf, "pipe", 4)) {
+	if (write(wr, "pipe", 4) != 4 || read(rd, buf, sizeof(buf)) != 4 ||
+	    memcmp(buf, "pipe", 4)) {
 		fail("the queued write end does not lead to the task's pipe");
 		return -1;
 	}

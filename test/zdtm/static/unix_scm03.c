@@ -23,8 +23,8 @@ int main(int argc, char **argv)
 	char c = 0;
 
 	test_init(argc, argv);
-	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, outer) || socketpair(AF_UNIX, SOCK_DGRAM, 0, inner) ||
-	    pipe(p) || write(p[1], "p", 1) != 1) {
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, outer) ||
+	    socketpair(AF_UNIX, SOCK_DGRAM, 0, inner) || pipe(p) || write(p[1], "p", 1) != 1) {
 		fail_perror("setup");
 		return 1;
 	}

@@ -15,7 +15,7 @@
 
 #include "zdtmtst.h"
 
-static int ready[2];	/* each task but the root says here that it queued its data */
+static int ready[2]; /* each task but the root says here that it queued its data */
 
 /* What side `who` of a pair sent to the other before the dump. */
 static void queued_msg(char *buf, size_t len, const char *pair, int who)

@@ -14,15 +14,15 @@
 #include "arch.h"
 #include "internal.h"
 
-#define X86_EFLAGS_TF	0x100
-#define X86_EFLAGS_DF	0x400
+#define X86_EFLAGS_TF 0x100
+#define X86_EFLAGS_DF 0x400
 
 /* Kernel-internal syscall return codes that ask for a restart (include/linux/errno.h). */
-#define ERESTARTSYS		512
-#define ERESTARTNOINTR		513
-#define ERESTARTNOHAND		514
-#define ERESTART_RESTARTBLOCK	516
-#define NR_restart_syscall	219
+#define ERESTARTSYS	      512
+#define ERESTARTNOINTR	      513
+#define ERESTARTNOHAND	      514
+#define ERESTART_RESTARTBLOCK 516
+#define NR_restart_syscall    219
 
 int arch_get_regs(pid_t pid, struct user_regs_struct *regs)
 {

@@ -69,11 +69,13 @@ int arch_find_syscall_insn(struct compel_ctl *ctl)
 	ret = find_vdso(ctl->pid, &start, &end);
 	if (ret == -ENOENT)
 		pr_err("Task %d has no [vdso] mapping: compel runs its syscalls through the vdso's "
-		       "syscall instruction (was the task started with vdso disabled?)\n", ctl->pid);
+		       "syscall instruction (was the task started with vdso disabled?)\n",
+		       ctl->pid);
 	if (ret)
 		return ret;
 	if (end - start != own_end - own_start) {
-		pr_err("The vdso of task %d (%lu bytes) differs from criu's (%lu bytes): it was not "
+		pr_err("The vdso of task %d (%lu bytes) differs from criu's (%lu bytes): it was "
+		       "not "
 		       "mapped by this kernel, compel can't find a syscall instruction in it\n",
 		       ctl->pid, end - start, own_end - own_start);
 		return -ENOEXEC;

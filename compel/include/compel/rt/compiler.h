@@ -12,9 +12,9 @@
 
 #pragma GCC visibility push(hidden)
 
-#define COMPEL_EXPORT	__attribute__((visibility("default"), used))
-#define rt_unlikely(x)	__builtin_expect(!!(x), 0)
-#define rt_likely(x)	__builtin_expect(!!(x), 1)
+#define COMPEL_EXPORT	 __attribute__((visibility("default"), used))
+#define rt_unlikely(x)	 __builtin_expect(!!(x), 0)
+#define rt_likely(x)	 __builtin_expect(!!(x), 1)
 #define RT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif /* COMPEL_RT_COMPILER_H */

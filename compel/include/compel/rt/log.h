@@ -21,7 +21,7 @@ void rt_vlog(int level, const char *fmt, va_list ap);
 int rt_snprintf(char *buf, int size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int rt_vsnprintf(char *buf, int size, const char *fmt, va_list ap);
 
-#define rt_pr_err(fmt, ...)                                                                   \
+#define rt_pr_err(fmt, ...) \
 	rt_log(RT_LOG_ERROR, "Error (%s:%d): " fmt, __FILE__, __LINE__, ##__VA_ARGS__)
 #define rt_pr_warn(fmt, ...)  rt_log(RT_LOG_WARN, fmt, ##__VA_ARGS__)
 #define rt_pr_info(fmt, ...)  rt_log(RT_LOG_INFO, fmt, ##__VA_ARGS__)

@@ -27,12 +27,12 @@ struct fpu_image_storage {
 	UserX86XsaveEntry xsave;
 };
 
-size_t cpu_xsave_size(void);		/* CPUID 0xD.0 EBX: bytes for the enabled features */
-uint64_t cpu_xfeatures_mask(void);	/* XCR0 */
+size_t cpu_xsave_size(void);	   /* CPUID 0xD.0 EBX: bytes for the enabled features */
+uint64_t cpu_xfeatures_mask(void); /* XCR0 */
 
 /* fp is initialised here and points into *stor afterwards. */
-int fpu_image_from_xsave(UserX86FpregsEntry *fp, struct fpu_image_storage *stor,
-			 const void *xsave, size_t size);
+int fpu_image_from_xsave(UserX86FpregsEntry *fp, struct fpu_image_storage *stor, const void *xsave,
+			 size_t size);
 /* Fill xsave (size >= cpu_xsave_size(), zeroed here) from the image; -EOPNOTSUPP if the image
  * uses a state component this CPU does not enable. */
 int fpu_image_to_xsave(const UserX86FpregsEntry *fp, void *xsave, size_t size);

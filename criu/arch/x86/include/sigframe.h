@@ -14,12 +14,12 @@
 
 #include "core.pb-c.h"
 
-#define RST_UC_FP_XSTATE	0x1
-#define RST_UC_SIGCONTEXT_SS	0x2
+#define RST_UC_FP_XSTATE	 0x1
+#define RST_UC_SIGCONTEXT_SS	 0x2
 #define RST_UC_STRICT_RESTORE_SS 0x4
 
-#define RST_FP_XSTATE_MAGIC1	0x46505853U
-#define RST_FP_XSTATE_MAGIC2	0x46505845U
+#define RST_FP_XSTATE_MAGIC1 0x46505853U
+#define RST_FP_XSTATE_MAGIC2 0x46505845U
 
 struct rst_sigcontext {
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
@@ -45,7 +45,7 @@ struct rst_ucontext {
 struct rst_rt_sigframe {
 	uint64_t pretcode;
 	struct rst_ucontext uc;
-	uint8_t info[128];	/* siginfo, unused by rt_sigreturn */
+	uint8_t info[128]; /* siginfo, unused by rt_sigreturn */
 };
 
 /* Learn the xsave frame format this kernel uses (size, features) from a real signal. */
