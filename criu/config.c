@@ -11,25 +11,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "config.h"
 #include "log.h"
 
 struct argv_buf {
 	char **v;
-	int n, cap;
+	size_t n;
 };
 
 static int push(struct argv_buf *a, char *word)
 {
-	if (a->n + 1 >= a->cap) {
-		int cap = a->cap ? a->cap * 2 : 32;
-		char **n = realloc(a->v, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		a->v = n;
-		a->cap = cap;
-	}
+	/* one more for the NULL that ends argv */
+	if (ARRAY_RESERVE(a->v, a->n, 2))
+		return -ENOMEM;
 	a->v[a->n++] = word;
 	a->v[a->n] = NULL;
 	return 0;

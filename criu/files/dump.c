@@ -19,6 +19,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "compel/infect.h"
 #include "dump.h"
 #include "files.h"
@@ -98,15 +99,8 @@ FileEntry *files_new(struct file_table *ft, FdTypes type)
 {
 	FileEntry *fe;
 
-	if (ft->nr == ft->cap) {
-		size_t cap = ft->cap ? ft->cap * 2 : 16;
-		FileEntry **n = realloc(ft->files, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		ft->files = n;
-		ft->cap = cap;
-	}
+	if (ARRAY_ADD_ROOM(ft->files, ft->nr))
+		return NULL;
 	fe = calloc(1, sizeof(*fe));
 	if (!fe)
 		return NULL;
@@ -161,15 +155,8 @@ static int fdt_add(struct fd_table *t, int fd, uint32_t id, FdTypes type, bool c
 {
 	FdinfoEntry *e;
 
-	if (t->nr == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
-		FdinfoEntry *n = realloc(t->fds, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		t->fds = n;
-		t->cap = cap;
-	}
+	if (ARRAY_ADD_ROOM(t->fds, t->nr))
+		return -ENOMEM;
 	e = &t->fds[t->nr++];
 	fdinfo_entry__init(e);
 	e->id = id;
@@ -227,15 +214,8 @@ static const struct seen_fd *find_dup(const struct fd_walk *w, const struct fd_p
 static int remember_fd(struct fd_walk *w, const struct fd_parms *p, uint32_t id, FdTypes type,
 		       size_t pos)
 {
-	if (w->nr == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 64;
-		struct seen_fd *n = realloc(w->seen, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		w->seen = n;
-		w->cap = cap;
-	}
+	if (ARRAY_ADD_ROOM(w->seen, w->nr))
+		return -ENOMEM;
 	memmove(&w->seen[pos + 1], &w->seen[pos], (w->nr - pos) * sizeof(w->seen[0]));
 	w->seen[pos] = (struct seen_fd){ p->st.st_dev, p->st.st_ino, p->pid, p->fd, id, type };
 	w->nr++;
@@ -363,12 +343,9 @@ static int collect_one_fd(struct dump_ctx *dc, struct fd_walk *w, int fd)
 
 static int keep_inflight_fd(struct files_dump_state *fs, int fd)
 {
-	int *n = realloc(fs->inflight_fds, (fs->nr_inflight_fds + 1) * sizeof(*n));
-
-	if (!n)
+	if (ARRAY_ADD_ROOM(fs->inflight_fds, fs->nr_inflight_fds))
 		return -ENOMEM;
-	fs->inflight_fds = n;
-	n[fs->nr_inflight_fds++] = fd;
+	fs->inflight_fds[fs->nr_inflight_fds++] = fd;
 	return 0;
 }
 
@@ -469,7 +446,6 @@ static int cmp_int(const void *a, const void *b)
 /* The task's fd numbers, sorted, so that a dup is always met after its original. */
 static int list_fds(pid_t pid, int **fds, size_t *nr)
 {
-	size_t cap = 0;
 	struct dirent *de;
 	char path[64];
 	DIR *d;
@@ -485,14 +461,9 @@ static int list_fds(pid_t pid, int **fds, size_t *nr)
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (*nr == cap) {
-			int *n = realloc(*fds, (cap = cap ? cap * 2 : 64) * sizeof(int));
-
-			if (!n) {
-				closedir(d);
-				return -ENOMEM;
-			}
-			*fds = n;
+		if (ARRAY_ADD_ROOM(*fds, *nr)) {
+			closedir(d);
+			return -ENOMEM;
 		}
 		(*fds)[(*nr)++] = atoi(de->d_name);
 	}

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "files.h"
 #include "log.h"
 
@@ -39,7 +40,7 @@ static int check_target(const struct fd_parms *p, const EventpollTfdEntry *t)
 
 static int add_tfd(EventpollFileEntry *e, const char *line, const struct fd_parms *p)
 {
-	EventpollTfdEntry *t, **n;
+	EventpollTfdEntry *t;
 	unsigned long long data, ino;
 	unsigned int events, dev;
 	long long pos;
@@ -52,15 +53,13 @@ static int add_tfd(EventpollFileEntry *e, const char *line, const struct fd_parm
 		       p->pid);
 		return -EINVAL;
 	}
-	n = realloc(e->tfd, (e->n_tfd + 1) * sizeof(*n));
-	if (!n)
+	if (ARRAY_ADD_ROOM(e->tfd, e->n_tfd))
 		return -ENOMEM;
-	e->tfd = n;
 	t = malloc(sizeof(*t));
 	if (!t)
 		return -ENOMEM;
 	eventpoll_tfd_entry__init(t);
-	n[e->n_tfd++] = t;
+	e->tfd[e->n_tfd++] = t;
 	t->id = e->id;
 	t->tfd = tfd;
 	t->events = events;

@@ -14,6 +14,7 @@
 #include <sys/fanotify.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "files.h"
 #include "log.h"
 
@@ -95,12 +96,9 @@ static int parse_mount_mark(const char *line, FanotifyMarkEntry *m)
 
 static int add_mark(FanotifyFileEntry *e, FanotifyMarkEntry *m)
 {
-	FanotifyMarkEntry **n = realloc(e->mark, (e->n_mark + 1) * sizeof(*n));
-
-	if (!n)
+	if (ARRAY_ADD_ROOM(e->mark, e->n_mark))
 		return -ENOMEM;
-	e->mark = n;
-	n[e->n_mark++] = m;
+	e->mark[e->n_mark++] = m;
 	return 0;
 }
 

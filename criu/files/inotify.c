@@ -18,6 +18,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "files.h"
 #include "log.h"
 
@@ -87,12 +88,9 @@ static int parse_wd(const char *line, InotifyWdEntry **out)
 
 static int add_wd(InotifyFileEntry *e, InotifyWdEntry *w)
 {
-	InotifyWdEntry **n = realloc(e->wd, (e->n_wd + 1) * sizeof(*n));
-
-	if (!n)
+	if (ARRAY_ADD_ROOM(e->wd, e->n_wd))
 		return -ENOMEM;
-	e->wd = n;
-	n[e->n_wd++] = w;
+	e->wd[e->n_wd++] = w;
 	return 0;
 }
 

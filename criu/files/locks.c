@@ -19,6 +19,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "dump.h"
 #include "files.h"
 #include "image.h"
@@ -38,7 +39,7 @@
 
 struct lock_set {
 	FileLockEntry *e;
-	size_t nr, cap;
+	size_t nr;
 };
 
 /* One "lock:" line of fdinfo into e; see lock_get_status() in the kernel's fs/locks.c. */
@@ -91,15 +92,8 @@ static int lock_set_add(struct files_dump_state *fs, const FileLockEntry *e)
 			return -ENOMEM;
 		fs->locks = ls;
 	}
-	if (ls->nr == ls->cap) {
-		size_t cap = ls->cap ? ls->cap * 2 : 8;
-		FileLockEntry *n = realloc(ls->e, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		ls->e = n;
-		ls->cap = cap;
-	}
+	if (ARRAY_ADD_ROOM(ls->e, ls->nr))
+		return -ENOMEM;
 	ls->e[ls->nr++] = *e;
 	return 0;
 }

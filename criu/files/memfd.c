@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "dump.h"
 #include "files.h"
 #include "image.h"
@@ -142,7 +143,6 @@ static int memfd_inode_id(struct dump_ctx *dc, const struct fd_parms *p, const c
 			  uint32_t *id)
 {
 	struct files_dump_state *fs = dc->fstate;
-	struct memfd_seen *n;
 	size_t i;
 
 	for (i = 0; i < fs->nr_memfds; i++) {
@@ -151,12 +151,10 @@ static int memfd_inode_id(struct dump_ctx *dc, const struct fd_parms *p, const c
 			return 0;
 		}
 	}
-	n = realloc(fs->memfds, (fs->nr_memfds + 1) * sizeof(*n));
-	if (!n)
+	if (ARRAY_ADD_ROOM(fs->memfds, fs->nr_memfds))
 		return -ENOMEM;
-	fs->memfds = n;
 	*id = ++fs->next_shmid;
-	n[fs->nr_memfds++] = (struct memfd_seen){ p->st.st_dev, p->st.st_ino, *id };
+	fs->memfds[fs->nr_memfds++] = (struct memfd_seen){ p->st.st_dev, p->st.st_ino, *id };
 	return write_inode(dc, p, src, *id);
 }
 
@@ -331,13 +329,11 @@ static struct memfd_made *get_memfd(struct rst_fds *rf, uint32_t inode_id, int *
 	for (i = 0; i < rf->nr_memfds; i++)
 		if (rf->memfds[i].inode_id == inode_id)
 			return &rf->memfds[i];
-	n = realloc(rf->memfds, (rf->nr_memfds + 1) * sizeof(*n));
-	if (!n) {
+	if (ARRAY_ADD_ROOM(rf->memfds, rf->nr_memfds)) {
 		*err = -ENOMEM;
 		return NULL;
 	}
-	rf->memfds = n;
-	n += rf->nr_memfds++;
+	n = &rf->memfds[rf->nr_memfds++];
 	n->fd = -1;
 	*err = make_memfd(rf, inode_id, n);
 	return *err ? NULL : n;
@@ -429,7 +425,6 @@ static int task_memfd_fd(const struct rst_ctx *ctx, uint32_t inode_id)
 static int make_mapped_memfd(const struct rst_ctx *ctx, const FileEntry *fe)
 {
 	struct rst_fds rf = { .ctx = ctx };
-	struct memfd_map *n;
 	struct memfd_made *mm;
 	int fd, err = 0;
 
@@ -438,15 +433,13 @@ static int make_mapped_memfd(const struct rst_ctx *ctx, const FileEntry *fe)
 	if (mm && fd < 0)
 		fd = -errno;
 	memfd_rst_fini(&rf, fd < 0);
-	n = fd < 0 ? NULL : realloc(memfd_maps, (nr_memfd_maps + 1) * sizeof(*n));
-	if (fd >= 0 && !n) {
+	if (fd < 0)
+		return fd;
+	if (ARRAY_ADD_ROOM(memfd_maps, nr_memfd_maps)) {
 		close(fd);
 		return -ENOMEM;
 	}
-	if (n) {
-		memfd_maps = n;
-		memfd_maps[nr_memfd_maps++] = (struct memfd_map){ fe->memfd->inode_id, fd };
-	}
+	memfd_maps[nr_memfd_maps++] = (struct memfd_map){ fe->memfd->inode_id, fd };
 	return fd;
 }
 

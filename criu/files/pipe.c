@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "dump.h"
 #include "files.h"
 #include "image.h"
@@ -132,15 +133,12 @@ static int dump_data_once(struct dump_ctx *dc, const struct fd_parms *p, bool fi
 {
 	struct files_dump_state *fs = dc->fstate;
 	struct cr_img **img = fifo ? &fs->fifo_data : &fs->pipes_data;
-	uint64_t *n;
 
 	if (pipe_seen(fs, p->st.st_ino))
 		return 0;
-	n = realloc(fs->pipes_seen, (fs->nr_pipes_seen + 1) * sizeof(*n));
-	if (!n)
+	if (ARRAY_ADD_ROOM(fs->pipes_seen, fs->nr_pipes_seen))
 		return -ENOMEM;
-	fs->pipes_seen = n;
-	n[fs->nr_pipes_seen++] = p->st.st_ino;
+	fs->pipes_seen[fs->nr_pipes_seen++] = p->st.st_ino;
 	if (!*img) {
 		*img = open_image_at(dc->dfd, fifo ? CR_FD_FIFO_DATA : CR_FD_PIPES_DATA, O_DUMP, 0);
 		if (!*img)
@@ -251,19 +249,18 @@ static int read_data_set(struct rst_fds *rf, enum img_type type, struct pipe_dat
 		return errno == ENOENT ? 0 : -EIO;
 	while ((ret = pb_read_one_eof(img, &pipe_data_entry__descriptor, (ProtobufCMessage **)&e)) >
 	       0) {
-		struct pipe_data_ent *n = realloc(set->ents, (set->nr + 1) * sizeof(*n));
+		bool room = !ARRAY_ADD_ROOM(set->ents, set->nr);
 
-		if (n) {
-			set->ents = n;
-			n[set->nr] = (struct pipe_data_ent){ e->pipe_id, e->has_size ? e->size : 0,
-							     e->bytes, malloc(e->bytes + 1) };
-		}
+		if (room)
+			set->ents[set->nr] =
+				(struct pipe_data_ent){ e->pipe_id, e->has_size ? e->size : 0,
+							e->bytes, malloc(e->bytes + 1) };
 		protobuf_c_message_free_unpacked(&e->base, NULL);
-		if (!n || !n[set->nr].data) {
+		if (!room || !set->ents[set->nr].data) {
 			ret = -ENOMEM;
 			break;
 		}
-		ret = img_read_buf(img, n[set->nr].data, n[set->nr].bytes);
+		ret = img_read_buf(img, set->ents[set->nr].data, set->ents[set->nr].bytes);
 		set->nr++;
 		if (ret)
 			break;
@@ -320,12 +317,11 @@ static struct held_pipe *find_held(struct rst_fds *rf, uint32_t pipe_id, bool fi
 
 static struct held_pipe *add_held(struct rst_fds *rf, uint32_t pipe_id, bool fifo)
 {
-	struct held_pipe *n = realloc(rf->pipes, (rf->nr_pipes + 1) * sizeof(*n));
+	struct held_pipe *n;
 
-	if (!n)
+	if (ARRAY_ADD_ROOM(rf->pipes, rf->nr_pipes))
 		return NULL;
-	rf->pipes = n;
-	n += rf->nr_pipes++;
+	n = &rf->pipes[rf->nr_pipes++];
 	*n = (struct held_pipe){ pipe_id, fifo, { -1, -1 }, { false, false } };
 	return n;
 }

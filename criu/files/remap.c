@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "dump.h"
 #include "files.h"
 #include "image.h"
@@ -73,12 +74,9 @@ static const struct remap_seen *find_seen(const struct remap_dump *rd, const str
 
 static int add_seen(struct remap_dump *rd, const struct stat *st, uint32_t id, char *link)
 {
-	struct remap_seen *n = realloc(rd->seen, (rd->nr + 1) * sizeof(*n));
-
-	if (!n)
+	if (ARRAY_ADD_ROOM(rd->seen, rd->nr))
 		return -ENOMEM;
-	rd->seen = n;
-	n[rd->nr++] = (struct remap_seen){ st->st_dev, st->st_ino, id, link };
+	rd->seen[rd->nr++] = (struct remap_seen){ st->st_dev, st->st_ino, id, link };
 	return 0;
 }
 
@@ -315,7 +313,6 @@ struct remap_ent {
 
 static int add_remap(struct rst_fds *rf, const RemapFilePathEntry *e)
 {
-	struct remap_ent *n;
 	const RegFileEntry *lr = NULL;
 
 	if (!e->has_remap_type || e->remap_type == REMAP_TYPE__LINKED) {
@@ -330,11 +327,9 @@ static int add_remap(struct rst_fds *rf, const RemapFilePathEntry *e)
 		pr_err("remap-fpath.img: remap type %d is not supported\n", e->remap_type);
 		return -EOPNOTSUPP;
 	}
-	n = realloc(rf->remaps, (rf->nr_remaps + 1) * sizeof(*n));
-	if (!n)
+	if (ARRAY_ADD_ROOM(rf->remaps, rf->nr_remaps))
 		return -ENOMEM;
-	rf->remaps = n;
-	n[rf->nr_remaps++] = (struct remap_ent){
+	rf->remaps[rf->nr_remaps++] = (struct remap_ent){
 		.orig_id = e->orig_id,
 		.remap_id = e->remap_id,
 		.type = lr ? REMAP_TYPE__LINKED : REMAP_TYPE__GHOST,

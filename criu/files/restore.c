@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "files.h"
 #include "log.h"
 #include "restore-ctx.h"
@@ -238,19 +239,17 @@ int rst_open_file(struct rst_fds *rf, const FileEntry *fe)
 
 static int open_ahead(struct rst_fds *rf, const FileEntry *fe)
 {
-	struct ahead_file *n = realloc(rf->ahead, (rf->nr_ahead + 1) * sizeof(*n));
 	int fd;
 
-	if (!n)
+	if (ARRAY_ADD_ROOM(rf->ahead, rf->nr_ahead))
 		return -ENOMEM;
-	rf->ahead = n;
 	fd = rst_open_file(rf, fe);
 	if (fd < 0)
 		return fd;
 	fd = rst_hold_fd(rf, fd);
 	if (fd < 0)
 		return fd;
-	n[rf->nr_ahead++] = (struct ahead_file){ fe->id, fd };
+	rf->ahead[rf->nr_ahead++] = (struct ahead_file){ fe->id, fd };
 	pr_debug("%s file id %u opened ahead as %d, for a socket's queue\n",
 		 fd_handler_of(fe->type)->name, fe->id, fd);
 	return fd;

@@ -26,6 +26,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "dump.h"
 #include "files.h"
 #include "image.h"
@@ -238,16 +239,14 @@ static int check_session(const struct fd_parms *p, const TtyInfoEntry *ti)
 static TtyInfoEntry *new_info(struct files_dump_state *fs, uint32_t id, unsigned int index,
 			      dev_t rdev)
 {
-	TtyInfoEntry **n = realloc(fs->tty_infos, (fs->nr_tty_infos + 1) * sizeof(*n));
 	TtyInfoEntry *ti;
 
-	if (!n)
+	if (ARRAY_ADD_ROOM(fs->tty_infos, fs->nr_tty_infos))
 		return NULL;
-	fs->tty_infos = n;
 	ti = calloc(1, sizeof(*ti));
 	if (!ti)
 		return NULL;
-	n[fs->nr_tty_infos++] = ti;
+	fs->tty_infos[fs->nr_tty_infos++] = ti;
 	tty_info_entry__init(ti);
 	ti->id = id;
 	ti->rdev = rdev;
@@ -490,21 +489,19 @@ static int check_info(const TtyInfoEntry *ti)
 static int load_infos(struct tty_rst *tr, int dfd)
 {
 	struct cr_img *img = open_image_at(dfd, CR_FD_TTY_INFO, O_RSTR, 0);
-	TtyInfoEntry *ti, **n;
+	TtyInfoEntry *ti;
 	int ret;
 
 	if (!img)
 		return -EIO;
 	while ((ret = pb_read_one_eof(img, &tty_info_entry__descriptor, (ProtobufCMessage **)&ti)) >
 	       0) {
-		n = realloc(tr->infos, (tr->nr_infos + 1) * sizeof(*n));
-		if (!n) {
+		if (ARRAY_ADD_ROOM(tr->infos, tr->nr_infos)) {
 			protobuf_c_message_free_unpacked(&ti->base, NULL);
 			ret = -ENOMEM;
 			break;
 		}
-		tr->infos = n;
-		n[tr->nr_infos++] = ti;
+		tr->infos[tr->nr_infos++] = ti;
 		ret = check_info(ti);
 		if (ret)
 			break;
@@ -722,10 +719,8 @@ static struct tty_pair *get_pair(struct rst_fds *rf, unsigned int index)
 	for (i = 0; i < tr->nr_pairs; i++)
 		if (tr->pairs[i].index == index)
 			return &tr->pairs[i];
-	tp = realloc(tr->pairs, (tr->nr_pairs + 1) * sizeof(*tp));
-	if (!tp)
+	if (ARRAY_ADD_ROOM(tr->pairs, tr->nr_pairs))
 		return NULL;
-	tr->pairs = tp;
 	tp = &tr->pairs[tr->nr_pairs++];
 	*tp = (struct tty_pair){ index, -1 };
 	tp->master = open_ptmx_at(index);

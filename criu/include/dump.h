@@ -29,13 +29,13 @@ struct dump_threads;
 /* Every file the images refer to (fds, cwd, root, exe, file mappings): files.img. */
 struct file_table {
 	FileEntry **files;
-	size_t nr, cap;
+	size_t nr;
 	uint32_t next_id;
 };
 
 struct fd_table {
 	FdinfoEntry *fds;
-	size_t nr, cap;
+	size_t nr;
 };
 
 struct dump_stats {
@@ -55,7 +55,7 @@ struct seen_fd {
 
 struct fd_walk {
 	struct seen_fd *seen;
-	size_t nr, cap;
+	size_t nr;
 };
 
 struct dump_ctx;
@@ -63,7 +63,7 @@ struct dump_ctx;
 /* The distinct fd tables met so far, each by its first task, in kcmp order. */
 struct fd_tables {
 	struct dump_ctx **owners;
-	size_t nr, cap;
+	size_t nr;
 };
 
 /* The per-dump part: what all tasks of the tree share (tree/seize.c builds it). */
@@ -75,7 +75,7 @@ struct dump_tree {
 	struct fd_walk seen_fds;    /* open file descriptions met in any task (kcmp) */
 	struct fd_tables fd_tables; /* files/fdtable-dump.c */
 	struct dump_ctx **tasks;    /* parents before children; tasks[0] is the root */
-	size_t nr_tasks, cap_tasks;
+	size_t nr_tasks;
 	struct dump_stats stats;
 };
 

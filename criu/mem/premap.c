@@ -20,6 +20,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "image.h"
 #include "log.h"
 #include "restore-ctx.h"
@@ -35,8 +36,8 @@
 
 int rst_read_self_maps(struct rst_self_map **out, size_t *nr)
 {
-	struct rst_self_map *arr = NULL, *tmp;
-	size_t n = 0, cap = 0;
+	struct rst_self_map *arr = NULL;
+	size_t n = 0;
 	char line[512];
 	FILE *f;
 
@@ -51,15 +52,10 @@ int rst_read_self_maps(struct rst_self_map **out, size_t *nr)
 
 		if (sscanf(line, "%lx-%lx", &start, &end) != 2)
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			tmp = realloc(arr, cap * sizeof(*arr));
-			if (!tmp) {
-				free(arr);
-				fclose(f);
-				return -ENOMEM;
-			}
-			arr = tmp;
+		if (ARRAY_ADD_ROOM(arr, n)) {
+			free(arr);
+			fclose(f);
+			return -ENOMEM;
 		}
 		name = strchr(line, '[');
 		arr[n].start = start;
@@ -389,23 +385,17 @@ static void *filler(void *arg)
 	return NULL;
 }
 
-static int add_seg(struct fill_work *w, size_t *cap, const struct fill_seg *seg)
+static int add_seg(struct fill_work *w, const struct fill_seg *seg)
 {
 	struct fill_seg *last = w->nr_segs ? &w->segs[w->nr_segs - 1] : NULL;
-	struct fill_seg *n;
 
 	if (last && last->vma == seg->vma && (char *)last->dst + last->len == seg->dst &&
 	    last->len + seg->len <= FILL_SEG_MAX) {
 		last->len += seg->len;
 		return 0;
 	}
-	if (w->nr_segs == *cap) {
-		*cap = *cap ? *cap * 2 : 256;
-		n = realloc(w->segs, *cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		w->segs = n;
-	}
+	if (ARRAY_ADD_ROOM(w->segs, w->nr_segs))
+		return -ENOMEM;
 	w->segs[w->nr_segs++] = *seg;
 	return 0;
 }
@@ -418,7 +408,7 @@ static bool anon_private(const VmaEntry *v)
 /* Cut every pagemap entry into segments of at most FILL_SEG_MAX inside one VMA. */
 static int plan_fill(struct fill_work *w, const struct rst_task *t, struct rst_mem *mem)
 {
-	size_t i, cap = 0;
+	size_t i;
 	off_t off = 0;
 	int ret;
 
@@ -441,7 +431,7 @@ static int plan_fill(struct fill_work *w, const struct rst_task *t, struct rst_m
 				.vma = vi,
 				.anon = anon_private(t->mm->vmas[vi]),
 			};
-			ret = add_seg(w, &cap, &seg);
+			ret = add_seg(w, &seg);
 			if (ret)
 				return ret;
 			mem->pages_restored += seg.len / RST_PAGE_SIZE;

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "dump.h"
 #include "files.h"
 #include "image.h"
@@ -45,7 +46,6 @@ bool vma_is_anon_shared(const struct proc_vma *pv)
 static int shmem_id(struct dump_ctx *dc, const struct stat *st, int fd, uint32_t *shmid)
 {
 	struct files_dump_state *fs = dc->fstate;
-	struct shmem_seen *n;
 	size_t i;
 	int ret;
 
@@ -55,15 +55,13 @@ static int shmem_id(struct dump_ctx *dc, const struct stat *st, int fd, uint32_t
 			return 0;
 		}
 	}
-	n = realloc(fs->shmem, (fs->nr_shmem + 1) * sizeof(*n));
-	if (!n)
+	if (ARRAY_ADD_ROOM(fs->shmem, fs->nr_shmem))
 		return -ENOMEM;
-	fs->shmem = n;
 	*shmid = ++fs->next_shmid;
 	ret = shmem_dump_content(dc, fd, *shmid, st->st_size);
 	if (ret)
 		return ret;
-	n[fs->nr_shmem++] = (struct shmem_seen){ st->st_dev, st->st_ino, *shmid };
+	fs->shmem[fs->nr_shmem++] = (struct shmem_seen){ st->st_dev, st->st_ino, *shmid };
 	pr_info("shared anonymous memory of %lld bytes saved as shmid %u\n", (long long)st->st_size,
 		*shmid);
 	return 0;
@@ -154,7 +152,6 @@ static int make_region(uint64_t size)
 
 static int create_shmem(const struct rst_ctx *ctx, const struct rst_task *t, uint64_t shmid)
 {
-	struct shmem_made *n;
 	uint64_t size = region_size(t, shmid);
 	int fd, ret;
 
@@ -162,12 +159,12 @@ static int create_shmem(const struct rst_ctx *ctx, const struct rst_task *t, uin
 	if (fd < 0)
 		return fd;
 	ret = shmem_fill(ctx->dfd, fd, shmid, size);
-	n = ret ? NULL : realloc(made, (nr_made + 1) * sizeof(*n));
-	if (!n) {
+	if (!ret && ARRAY_ADD_ROOM(made, nr_made))
+		ret = -ENOMEM;
+	if (ret) {
 		close(fd);
-		return ret ?: -ENOMEM;
+		return ret;
 	}
-	made = n;
 	made[nr_made++] = (struct shmem_made){ shmid, fd };
 	return fd;
 }

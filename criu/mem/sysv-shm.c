@@ -20,6 +20,7 @@
 #include <sys/shm.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "dump.h"
 #include "files.h"
 #include "image.h"
@@ -51,7 +52,6 @@ int dump_sysv_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
 	struct sysv_seen *s = dc->fstate->sysv;
 	struct shmid_ds ds;
 	int id = (int)pv->ino;
-	int *n;
 
 	if (shmctl(id, IPC_STAT, &ds) < 0) {
 		pr_perror("Can't stat SysV shm segment %d, mapped at %llx", id,
@@ -70,11 +70,9 @@ int dump_sysv_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
 			return -ENOMEM;
 		dc->fstate->sysv = s;
 	}
-	n = realloc(s->ids, (s->nr + 1) * sizeof(*n));
-	if (!n)
+	if (ARRAY_ADD_ROOM(s->ids, s->nr))
 		return -ENOMEM;
-	s->ids = n;
-	n[s->nr++] = id;
+	s->ids[s->nr++] = id;
 	v->status |= VMA_AREA_SYSVIPC;
 	v->flags = MAP_SHARED;
 	v->shmid = id;

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "log.h"
 #include "proc-parse.h"
 
@@ -198,23 +199,15 @@ void free_proc_vma_list(struct proc_vma_list *list)
 
 int parse_proc_maps_buf(const char *buf, struct proc_vma_list *list)
 {
-	size_t cap = 0;
 	const char *line = buf;
 	int ret;
 
 	list->vmas = NULL;
 	list->nr = 0;
 	while (*line) {
-		if (list->nr == cap) {
-			struct proc_vma *n;
-
-			cap = cap ? cap * 2 : 64;
-			n = realloc(list->vmas, cap * sizeof(*n));
-			if (!n) {
-				ret = -ENOMEM;
-				goto out_free;
-			}
-			list->vmas = n;
+		if (ARRAY_ADD_ROOM(list->vmas, list->nr)) {
+			ret = -ENOMEM;
+			goto out_free;
 		}
 		ret = parse_maps_line(line, &list->vmas[list->nr]);
 		if (ret)

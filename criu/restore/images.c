@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "task-state-image.h"
 #include "image.h"
 #include "log.h"
@@ -29,19 +30,16 @@ static int read_all(struct cr_img *img, const ProtobufCMessageDescriptor *desc, 
 		    size_t *nr)
 {
 	ProtobufCMessage *msg;
-	void **tmp;
 	int ret;
 
 	*arr = NULL;
 	*nr = 0;
 	while ((ret = pb_read_one_eof(img, desc, &msg)) > 0) {
-		tmp = realloc(*arr, (*nr + 1) * sizeof(void *));
-		if (!tmp) {
+		if (ARRAY_ADD_ROOM(*arr, *nr)) {
 			protobuf_c_message_free_unpacked(msg, NULL);
 			pr_err("Out of memory reading %s\n", img_path(img));
 			return -ENOMEM;
 		}
-		*arr = tmp;
 		(*arr)[(*nr)++] = msg;
 	}
 	return ret;
@@ -539,9 +537,10 @@ int rst_read_images(struct rst_ctx *ctx)
 	ret = read_files(ctx);
 	if (ret)
 		return ret;
-	ctx->tasks = calloc(ctx->nr_pstree, sizeof(*ctx->tasks));
-	if (!ctx->tasks)
+	/* grown later by rst_add_helpers(): through the array helper from the start */
+	if (ARRAY_RESERVE(ctx->tasks, 0, ctx->nr_pstree))
 		return -ENOMEM;
+	memset(ctx->tasks, 0, ctx->nr_pstree * sizeof(*ctx->tasks));
 	ctx->nr_tasks = ctx->nr_pstree;
 	for (i = 0; i < ctx->nr_tasks; i++) {
 		ctx->tasks[i].pid = ctx->pstree[i]->pid;

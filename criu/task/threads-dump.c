@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "compel/infect.h"
 #include "dump.h"
 #include "fpu-image.h"
@@ -88,9 +89,9 @@ struct dump_thread {
 
 struct dump_threads {
 	struct dump_thread *t; /* t[0] is the leader */
-	size_t nr, cap;
+	size_t nr;
 	pid_t *seen; /* every tid met while seizing, seized or gone */
-	size_t nr_seen, cap_seen;
+	size_t nr_seen;
 	uint32_t *ids;
 	RseqEntry leader_rseq;
 	const CredsEntry *leader_creds; /* in the leader's core, written first */
@@ -100,15 +101,8 @@ static struct dump_thread *add_thread(struct dump_threads *dt, pid_t tid)
 {
 	struct dump_thread *t;
 
-	if (dt->nr == dt->cap) {
-		size_t cap = dt->cap ? dt->cap * 2 : 8;
-
-		t = realloc(dt->t, cap * sizeof(*t));
-		if (!t)
-			return NULL;
-		dt->t = t;
-		dt->cap = cap;
-	}
+	if (ARRAY_ADD_ROOM(dt->t, dt->nr))
+		return NULL;
 	t = &dt->t[dt->nr++];
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
@@ -117,15 +111,8 @@ static struct dump_thread *add_thread(struct dump_threads *dt, pid_t tid)
 
 static int note_seen(struct dump_threads *dt, pid_t tid)
 {
-	if (dt->nr_seen == dt->cap_seen) {
-		size_t cap = dt->cap_seen ? dt->cap_seen * 2 : 16;
-		pid_t *s = realloc(dt->seen, cap * sizeof(*s));
-
-		if (!s)
-			return -ENOMEM;
-		dt->seen = s;
-		dt->cap_seen = cap;
-	}
+	if (ARRAY_ADD_ROOM(dt->seen, dt->nr_seen))
+		return -ENOMEM;
 	dt->seen[dt->nr_seen++] = tid;
 	return 0;
 }

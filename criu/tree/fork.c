@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "files.h"
 #include "log.h"
 #include "restore-ctx.h"
@@ -121,17 +122,15 @@ static pid_t key_owner(const struct rst_ctx *ctx, uint64_t key, int *nr_users)
 
 static int add_transit(struct rst_ctx *ctx, uint32_t id, pid_t owner)
 {
-	struct rst_transit *n;
 	size_t i;
 
 	for (i = 0; i < ctx->nr_transit; i++)
 		if (ctx->transit[i].id == id)
 			return 0;
-	n = realloc(ctx->transit, (ctx->nr_transit + 1) * sizeof(*n));
-	if (!n)
+	if (ARRAY_ADD_ROOM(ctx->transit, ctx->nr_transit))
 		return -ENOMEM;
-	ctx->transit = n;
-	n[ctx->nr_transit++] = (struct rst_transit){ .id = id, .owner = owner, .fd = -1 };
+	ctx->transit[ctx->nr_transit++] =
+		(struct rst_transit){ .id = id, .owner = owner, .fd = -1 };
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "compel/infect.h"
 #include "dump.h"
 #include "log.h"
@@ -31,15 +32,8 @@ static struct dump_ctx *add_task(struct dump_tree *dt, pid_t pid, pid_t ppid)
 {
 	struct dump_ctx *dc;
 
-	if (dt->nr_tasks == dt->cap_tasks) {
-		size_t cap = dt->cap_tasks ? dt->cap_tasks * 2 : 16;
-		struct dump_ctx **n = realloc(dt->tasks, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		dt->tasks = n;
-		dt->cap_tasks = cap;
-	}
+	if (ARRAY_ADD_ROOM(dt->tasks, dt->nr_tasks))
+		return NULL;
 	dc = calloc(1, sizeof(*dc));
 	if (!dc)
 		return NULL;

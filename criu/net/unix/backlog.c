@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "array.h"
 #include "dump.h"
 #include "internal.h"
 #include "files.h"
@@ -77,11 +78,9 @@ int unix_note_listener(struct files_dump_state *fs, const struct fd_parms *p, ui
 
 	if (!b)
 		return -ENOMEM;
-	n = realloc(b->l, (b->nr_l + 1) * sizeof(*n));
-	if (!n)
+	if (ARRAY_ADD_ROOM(b->l, b->nr_l))
 		return -ENOMEM;
-	b->l = n;
-	n += b->nr_l;
+	n = &b->l[b->nr_l];
 	n->clients = malloc(nr * sizeof(*clients));
 	if (!n->clients)
 		return -ENOMEM;
@@ -96,15 +95,12 @@ int unix_note_unpeered(struct files_dump_state *fs, const struct fd_parms *p, Fi
 		       uint32_t type, uint32_t unsent)
 {
 	struct usk_backlog *b = backlog_of(fs);
-	struct usk_client *n;
 
 	if (!b)
 		return -ENOMEM;
-	n = realloc(b->c, (b->nr_c + 1) * sizeof(*n));
-	if (!n)
+	if (ARRAY_ADD_ROOM(b->c, b->nr_c))
 		return -ENOMEM;
-	b->c = n;
-	n[b->nr_c++] = (struct usk_client){ place_of(p, fe->usk->ino), fe, type, unsent, false };
+	b->c[b->nr_c++] = (struct usk_client){ place_of(p, fe->usk->ino), fe, type, unsent, false };
 	return 0;
 }
 

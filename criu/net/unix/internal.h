@@ -60,7 +60,7 @@ struct usk_unpaired {
 
 struct usk_unpaired_set {
 	struct usk_unpaired *v;
-	size_t nr, cap;
+	size_t nr;
 };
 
 /*

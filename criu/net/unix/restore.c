@@ -21,6 +21,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "internal.h"
 #include "files.h"
 #include "image.h"
@@ -80,17 +81,14 @@ static struct held_sk *find_held(struct rst_fds *rf, uint32_t ino)
 /* Keep fd (consumed) as the socket of ino until its own fd takes it. */
 static int hold_sk(struct rst_fds *rf, uint32_t ino, int fd)
 {
-	struct held_sk *n = realloc(rf->sks, (rf->nr_sks + 1) * sizeof(*n));
-
-	if (!n) {
+	if (ARRAY_ADD_ROOM(rf->sks, rf->nr_sks)) {
 		close(fd);
 		return -ENOMEM;
 	}
-	rf->sks = n;
 	fd = rst_hold_fd(rf, fd);
 	if (fd < 0)
 		return fd;
-	n[rf->nr_sks++] = (struct held_sk){ ino, fd, false };
+	rf->sks[rf->nr_sks++] = (struct held_sk){ ino, fd, false };
 	return 0;
 }
 
@@ -148,13 +146,12 @@ static int bind_name(int fd, const UnixSkEntry *ue)
 /* One entry of sk-queues.img as set->pkts[set->nr] (grown here); its bytes follow. */
 static int add_packet(struct rst_fds *rf, struct sk_packet_set *set, const SkPacketEntry *e)
 {
-	struct sk_packet *n = realloc(set->pkts, (set->nr + 1) * sizeof(*n));
+	struct sk_packet *n;
 	int ret;
 
-	if (!n)
+	if (ARRAY_ADD_ROOM(set->pkts, set->nr))
 		return -ENOMEM;
-	set->pkts = n;
-	n += set->nr;
+	n = &set->pkts[set->nr];
 	*n = (struct sk_packet){ e->id_for, e->length, NULL, NULL, 0 };
 	if (e->length > MAX_PACKET) {
 		pr_err("sk-queues.img: packet of %u bytes is too long\n", e->length);

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "dump.h"
 #include "files.h"
 #include "image.h"
@@ -88,12 +89,10 @@ static int check_queued_fd(int fd, const struct scm_sk *sk)
 
 static ScmEntry *scm_add(SkPacketEntry *pe, size_t nr)
 {
-	ScmEntry **n = realloc(pe->scm, (pe->n_scm + 1) * sizeof(*n));
 	ScmEntry *se;
 
-	if (!n)
+	if (ARRAY_ADD_ROOM(pe->scm, pe->n_scm))
 		return NULL;
-	pe->scm = n;
 	se = calloc(1, sizeof(*se));
 	if (!se)
 		return NULL;
@@ -201,19 +200,15 @@ int scm_copy_rights(const struct rst_ctx *ctx, const SkPacketEntry *e, uint32_t 
 static int add_uses(struct rst_ctx *ctx, const SkPacketEntry *e)
 {
 	uint32_t *ids, nr, i;
-	struct rst_scm_use *n;
 	int ret = scm_copy_rights(ctx, e, &ids, &nr);
 
 	if (ret || !nr)
 		return ret;
-	n = realloc(ctx->scm_uses, (ctx->nr_scm_uses + nr) * sizeof(*n));
-	if (n) {
-		ctx->scm_uses = n;
-		for (i = 0; i < nr; i++)
-			n[ctx->nr_scm_uses++] = (struct rst_scm_use){ e->id_for, ids[i], 0 };
-	}
+	ret = ARRAY_RESERVE(ctx->scm_uses, ctx->nr_scm_uses, nr);
+	for (i = 0; !ret && i < nr; i++)
+		ctx->scm_uses[ctx->nr_scm_uses++] = (struct rst_scm_use){ e->id_for, ids[i], 0 };
 	free(ids);
-	return n ? 0 : -ENOMEM;
+	return ret;
 }
 
 int scm_read_uses(struct rst_ctx *ctx)

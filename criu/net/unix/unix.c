@@ -36,6 +36,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "dump.h"
 #include "internal.h"
 #include "files.h"
@@ -194,7 +195,7 @@ static bool unix_match(const struct fd_parms *p)
 /* Socket inode numbers: read once per dump, not once per peer. */
 struct sk_inos {
 	uint32_t *ino;
-	size_t nr, cap;
+	size_t nr;
 };
 
 static int cmp_u32(const void *a, const void *b)
@@ -206,15 +207,8 @@ static int cmp_u32(const void *a, const void *b)
 
 static int sk_inos_add(struct sk_inos *s, uint32_t ino)
 {
-	if (s->nr == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		uint32_t *n = realloc(s->ino, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		s->ino = n;
-		s->cap = cap;
-	}
+	if (ARRAY_ADD_ROOM(s->ino, s->nr))
+		return -ENOMEM;
 	s->ino[s->nr++] = ino;
 	return 0;
 }
@@ -295,15 +289,8 @@ static int defer_peer_check(struct files_dump_state *fs, const struct fd_parms *
 		if (!u)
 			return -ENOMEM;
 	}
-	if (u->nr == u->cap) {
-		size_t cap = u->cap ? u->cap * 2 : 8;
-		struct usk_unpaired *n = realloc(u->v, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		u->v = n;
-		u->cap = cap;
-	}
+	if (ARRAY_ADD_ROOM(u->v, u->nr))
+		return -ENOMEM;
 	u->v[u->nr++] = (struct usk_unpaired){ d->ino, d->peer, d->type, p->pid, p->fd };
 	return 0;
 }
