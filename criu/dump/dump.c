@@ -204,7 +204,7 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 		       o->leave_stopped ? "stopped" : "running as before");
 	else
 		pr_info("Dumping finished successfully\n");
-	remap_dump_fini(&dt.fstate, ret != 0);
+	files_dump_state_fini(&dt.fstate, ret != 0);
 	for (i = 0; i < dt.nr_tasks; i++)
 		free_dump_ctx(dt.tasks[i]);
 	dump_tree_free(&dt);

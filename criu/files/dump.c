@@ -599,6 +599,18 @@ void free_file_tables(struct dump_ctx *dc)
 	memset(&dc->fdt, 0, sizeof(dc->fdt));
 }
 
+void files_dump_state_fini(struct files_dump_state *fs, bool failed)
+{
+	size_t i;
+
+	for (i = 0; i < fs->nr_inflight_fds; i++)
+		close(fs->inflight_fds[i]);
+	free(fs->inflight_fds);
+	fs->inflight_fds = NULL;
+	fs->nr_inflight_fds = 0;
+	files_dump_priv_fini(fs, failed);
+}
+
 void free_tree_files(struct dump_tree *dt)
 {
 	size_t i;
@@ -606,8 +618,7 @@ void free_tree_files(struct dump_tree *dt)
 	for (i = 0; i < dt->files.nr; i++)
 		protobuf_c_message_free_unpacked(&dt->files.files[i]->base, NULL);
 	free(dt->files.files);
-	tty_dump_fini(&dt->fstate);
-	files_dump_state_fini(&dt->fstate);
+	files_dump_state_fini(&dt->fstate, false);
 	free(dt->seen_fds.seen);
 	dump_fd_tables_free(dt);
 	memset(&dt->files, 0, sizeof(dt->files));

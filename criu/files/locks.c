@@ -37,9 +37,21 @@
 /* FileLockEntry.type of a lease the kernel is breaking */
 #define LEASE_BREAKING 4
 
+/* The dump's: every lock found, written to filelocks.img once all tasks are seen. */
 struct lock_set {
 	FileLockEntry *e;
 	size_t nr;
+};
+
+static void lock_set_fini(struct files_dump_state *fs, void *priv, bool failed)
+{
+	free(((struct lock_set *)priv)->e);
+}
+
+static const struct files_dump_key lock_set_key = {
+	.name = "file locks",
+	.size = sizeof(struct lock_set),
+	.fini = lock_set_fini,
 };
 
 /* One "lock:" line of fdinfo into e; see lock_get_status() in the kernel's fs/locks.c. */
@@ -84,15 +96,9 @@ static int parse_lock_line(const char *line, FileLockEntry *e)
 
 static int lock_set_add(struct files_dump_state *fs, const FileLockEntry *e)
 {
-	struct lock_set *ls = fs->locks;
+	struct lock_set *ls = files_dump_priv(fs, &lock_set_key);
 
-	if (!ls) {
-		ls = calloc(1, sizeof(*ls));
-		if (!ls)
-			return -ENOMEM;
-		fs->locks = ls;
-	}
-	if (ARRAY_ADD_ROOM(ls->e, ls->nr))
+	if (!ls || ARRAY_ADD_ROOM(ls->e, ls->nr))
 		return -ENOMEM;
 	ls->e[ls->nr++] = *e;
 	return 0;
@@ -178,7 +184,7 @@ static int check_posix_mapped(const struct dump_tree *dt, const FileLockEntry *e
 
 int write_file_locks(struct dump_tree *dt)
 {
-	struct lock_set *ls = dt->fstate.locks;
+	struct lock_set *ls = files_dump_priv_find(&dt->fstate, &lock_set_key);
 	struct cr_img *img;
 	size_t i;
 	int ret = 0;
@@ -196,14 +202,6 @@ int write_file_locks(struct dump_tree *dt)
 	for (i = 0; !ret && i < ls->nr; i++)
 		ret = pb_write_one(img, &ls->e[i].base);
 	return close_image(img) ?: ret;
-}
-
-void file_locks_fini(struct files_dump_state *fs)
-{
-	if (fs->locks)
-		free(fs->locks->e);
-	free(fs->locks);
-	fs->locks = NULL;
 }
 
 /* ---- restore ---- */

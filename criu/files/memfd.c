@@ -43,6 +43,51 @@ struct memfd_made {
 	bool given;
 };
 
+/* The dump's: memfd.img, opened on first use, and the inodes saved in it. */
+struct memfd_dump {
+	struct cr_img *inodes;
+	struct memfd_seen *seen;
+	size_t nr_seen;
+};
+
+/* A task's restore: the memfds made, held for the other fds of them. */
+struct memfd_rst {
+	struct memfd_made *made;
+	size_t nr_made;
+};
+
+static void memfd_dump_fini(struct files_dump_state *fs, void *priv, bool failed)
+{
+	struct memfd_dump *md = priv;
+
+	if (md->inodes)
+		close_image(md->inodes);
+	free(md->seen);
+}
+
+static const struct files_dump_key memfd_dump_key = {
+	.name = "memfds",
+	.size = sizeof(struct memfd_dump),
+	.fini = memfd_dump_fini,
+};
+
+static void memfd_rst_fini(struct rst_fds *rf, void *priv, bool failed)
+{
+	struct memfd_rst *mr = priv;
+	size_t i;
+
+	for (i = 0; i < mr->nr_made; i++)
+		if (mr->made[i].fd >= 0)
+			close(mr->made[i].fd);
+	free(mr->made);
+}
+
+static const struct rst_fds_key memfd_rst_key = {
+	.name = "memfds",
+	.size = sizeof(struct memfd_rst),
+	.fini = memfd_rst_fini,
+};
+
 static bool memfd_match(const struct fd_parms *p)
 {
 	return S_ISREG(p->st.st_mode) && !strncmp(p->link, "/memfd:", 7) && p->st.st_nlink == 0 &&
@@ -106,7 +151,7 @@ static int write_inode(struct dump_ctx *dc, const struct fd_parms *p, const char
 		       uint32_t inode_id)
 {
 	MemfdInodeEntry ie = MEMFD_INODE_ENTRY__INIT;
-	struct files_dump_state *fs = dc->fstate;
+	struct memfd_dump *md = files_dump_priv_find(dc->fstate, &memfd_dump_key);
 	char *name = link_path(p->link + 7);
 	int fd, seals, ret;
 
@@ -129,12 +174,12 @@ static int write_inode(struct dump_ctx *dc, const struct fd_parms *p, const char
 	ie.inode_id = inode_id;
 	ret = shmem_dump_content(dc, fd, inode_id, ie.size);
 	close(fd);
-	if (!ret && !fs->memfd_inodes) {
-		fs->memfd_inodes = open_image_at(dc->dfd, CR_FD_MEMFD_INODE, O_DUMP, 0);
-		if (!fs->memfd_inodes)
+	if (!ret && !md->inodes) {
+		md->inodes = open_image_at(dc->dfd, CR_FD_MEMFD_INODE, O_DUMP, 0);
+		if (!md->inodes)
 			ret = -EIO;
 	}
-	ret = ret ?: pb_write_one(fs->memfd_inodes, &ie.base);
+	ret = ret ?: pb_write_one(md->inodes, &ie.base);
 	free(name);
 	return ret;
 }
@@ -142,19 +187,21 @@ static int write_inode(struct dump_ctx *dc, const struct fd_parms *p, const char
 static int memfd_inode_id(struct dump_ctx *dc, const struct fd_parms *p, const char *src,
 			  uint32_t *id)
 {
-	struct files_dump_state *fs = dc->fstate;
+	struct memfd_dump *md = files_dump_priv(dc->fstate, &memfd_dump_key);
 	size_t i;
 
-	for (i = 0; i < fs->nr_memfds; i++) {
-		if (fs->memfds[i].dev == p->st.st_dev && fs->memfds[i].ino == p->st.st_ino) {
-			*id = fs->memfds[i].inode_id;
+	if (!md)
+		return -ENOMEM;
+	for (i = 0; i < md->nr_seen; i++) {
+		if (md->seen[i].dev == p->st.st_dev && md->seen[i].ino == p->st.st_ino) {
+			*id = md->seen[i].inode_id;
 			return 0;
 		}
 	}
-	if (ARRAY_ADD_ROOM(fs->memfds, fs->nr_memfds))
+	if (ARRAY_ADD_ROOM(md->seen, md->nr_seen))
 		return -ENOMEM;
-	*id = ++fs->next_shmid;
-	fs->memfds[fs->nr_memfds++] = (struct memfd_seen){ p->st.st_dev, p->st.st_ino, *id };
+	*id = ++dc->fstate->next_shmid;
+	md->seen[md->nr_seen++] = (struct memfd_seen){ p->st.st_dev, p->st.st_ino, *id };
 	return write_inode(dc, p, src, *id);
 }
 
@@ -323,17 +370,18 @@ out_free:
 
 static struct memfd_made *get_memfd(struct rst_fds *rf, uint32_t inode_id, int *err)
 {
+	struct memfd_rst *mr = rst_fds_priv(rf, &memfd_rst_key);
 	struct memfd_made *n;
 	size_t i;
 
-	for (i = 0; i < rf->nr_memfds; i++)
-		if (rf->memfds[i].inode_id == inode_id)
-			return &rf->memfds[i];
-	if (ARRAY_ADD_ROOM(rf->memfds, rf->nr_memfds)) {
+	for (i = 0; mr && i < mr->nr_made; i++)
+		if (mr->made[i].inode_id == inode_id)
+			return &mr->made[i];
+	if (!mr || ARRAY_ADD_ROOM(mr->made, mr->nr_made)) {
 		*err = -ENOMEM;
 		return NULL;
 	}
-	n = &rf->memfds[rf->nr_memfds++];
+	n = &mr->made[mr->nr_made++];
 	n->fd = -1;
 	*err = make_memfd(rf, inode_id, n);
 	return *err ? NULL : n;
@@ -369,18 +417,6 @@ static int memfd_open(struct rst_fds *rf, const FileEntry *fe)
 	return fd;
 }
 
-static void memfd_rst_fini(struct rst_fds *rf, bool failed)
-{
-	size_t i;
-
-	for (i = 0; i < rf->nr_memfds; i++)
-		if (rf->memfds[i].fd >= 0)
-			close(rf->memfds[i].fd);
-	free(rf->memfds);
-	rf->memfds = NULL;
-	rf->nr_memfds = 0;
-}
-
 const struct fd_handler memfd_handler = {
 	.type = FD_TYPES__MEMFD,
 	.name = "memfd",
@@ -389,7 +425,6 @@ const struct fd_handler memfd_handler = {
 	.check = memfd_check,
 	.open = memfd_open,
 	.fown = memfd_fown,
-	.rst_fini = memfd_rst_fini,
 };
 
 /* ---- restore of memfd mappings: one memfd per inode in the task, fds and VMAs alike ---- */
@@ -432,7 +467,7 @@ static int make_mapped_memfd(const struct rst_ctx *ctx, const FileEntry *fe)
 	fd = mm ? fcntl(mm->fd, F_DUPFD_CLOEXEC, 0) : err;
 	if (mm && fd < 0)
 		fd = -errno;
-	memfd_rst_fini(&rf, fd < 0);
+	rst_fds_fini(&rf, fd < 0);
 	if (fd < 0)
 		return fd;
 	if (ARRAY_ADD_ROOM(memfd_maps, nr_memfd_maps)) {

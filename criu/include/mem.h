@@ -34,13 +34,11 @@ void free_task_mm(struct dump_ctx *dc);
 /* mem/shmem.c: shared anonymous memory ("/dev/zero (deleted)" in maps) */
 bool vma_is_anon_shared(const struct proc_vma *pv);
 int dump_anon_shared_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v);
-void shmem_dump_fini(struct files_dump_state *fs);
 
 /* mem/sysv-shm.c: SysV shm segments the task attached or created (ipcns-shm-1.img) */
 bool vma_is_sysv_shm(const struct proc_vma *pv);
 int dump_sysv_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v);
 int write_sysv_shm(struct dump_tree *dt);
-void sysv_dump_fini(struct files_dump_state *fs);
 
 /* mem/pages-dump.c */
 int dump_task_pages(struct dump_ctx *dc);

@@ -38,6 +38,23 @@ struct shmem_seen {
 	uint32_t shmid;
 };
 
+/* The dump's: the regions saved so far, by inode. */
+struct shmem_dump {
+	struct shmem_seen *seen;
+	size_t nr;
+};
+
+static void shmem_dump_fini(struct files_dump_state *fs, void *priv, bool failed)
+{
+	free(((struct shmem_dump *)priv)->seen);
+}
+
+static const struct files_dump_key shmem_dump_key = {
+	.name = "shared anonymous memory",
+	.size = sizeof(struct shmem_dump),
+	.fini = shmem_dump_fini,
+};
+
 bool vma_is_anon_shared(const struct proc_vma *pv)
 {
 	return pv->shared && pv->deleted && pv->path && !strcmp(pv->path, "/dev/zero");
@@ -45,23 +62,25 @@ bool vma_is_anon_shared(const struct proc_vma *pv)
 
 static int shmem_id(struct dump_ctx *dc, const struct stat *st, int fd, uint32_t *shmid)
 {
-	struct files_dump_state *fs = dc->fstate;
+	struct shmem_dump *sd = files_dump_priv(dc->fstate, &shmem_dump_key);
 	size_t i;
 	int ret;
 
-	for (i = 0; i < fs->nr_shmem; i++) {
-		if (fs->shmem[i].dev == st->st_dev && fs->shmem[i].ino == st->st_ino) {
-			*shmid = fs->shmem[i].shmid;
+	if (!sd)
+		return -ENOMEM;
+	for (i = 0; i < sd->nr; i++) {
+		if (sd->seen[i].dev == st->st_dev && sd->seen[i].ino == st->st_ino) {
+			*shmid = sd->seen[i].shmid;
 			return 0;
 		}
 	}
-	if (ARRAY_ADD_ROOM(fs->shmem, fs->nr_shmem))
+	if (ARRAY_ADD_ROOM(sd->seen, sd->nr))
 		return -ENOMEM;
-	*shmid = ++fs->next_shmid;
+	*shmid = ++dc->fstate->next_shmid;
 	ret = shmem_dump_content(dc, fd, *shmid, st->st_size);
 	if (ret)
 		return ret;
-	fs->shmem[fs->nr_shmem++] = (struct shmem_seen){ st->st_dev, st->st_ino, *shmid };
+	sd->seen[sd->nr++] = (struct shmem_seen){ st->st_dev, st->st_ino, *shmid };
 	pr_info("shared anonymous memory of %lld bytes saved as shmid %u\n", (long long)st->st_size,
 		*shmid);
 	return 0;
@@ -92,13 +111,6 @@ int dump_anon_shared_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntr
 	v->status |= VMA_ANON_SHARED;
 	v->flags = MAP_SHARED | MAP_ANONYMOUS;
 	return ret;
-}
-
-void shmem_dump_fini(struct files_dump_state *fs)
-{
-	free(fs->shmem);
-	fs->shmem = NULL;
-	fs->nr_shmem = 0;
 }
 
 /* ---- restore: in the forked task, one region per shmid, held until the restorer maps ---- */

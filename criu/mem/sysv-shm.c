@@ -35,9 +35,21 @@
 /* ipcns-shm-ID.img: we dump the one IPC namespace the task lives in */
 #define SYSV_NS_ID 1
 
+/* The dump's: the segments the tree's tasks have attached. */
 struct sysv_seen {
-	int *ids; /* segments the task has attached */
+	int *ids;
 	size_t nr;
+};
+
+static void sysv_dump_fini(struct files_dump_state *fs, void *priv, bool failed)
+{
+	free(((struct sysv_seen *)priv)->ids);
+}
+
+static const struct files_dump_key sysv_dump_key = {
+	.name = "SysV shared memory",
+	.size = sizeof(struct sysv_seen),
+	.fini = sysv_dump_fini,
 };
 
 static size_t page_round(uint64_t size)
@@ -49,7 +61,7 @@ static size_t page_round(uint64_t size)
 
 int dump_sysv_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
 {
-	struct sysv_seen *s = dc->fstate->sysv;
+	struct sysv_seen *s = files_dump_priv(dc->fstate, &sysv_dump_key);
 	struct shmid_ds ds;
 	int id = (int)pv->ino;
 
@@ -64,13 +76,7 @@ int dump_sysv_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
 		       id, (unsigned long long)pv->start, (unsigned long long)pv->end);
 		return -EOPNOTSUPP;
 	}
-	if (!s) {
-		s = calloc(1, sizeof(*s));
-		if (!s)
-			return -ENOMEM;
-		dc->fstate->sysv = s;
-	}
-	if (ARRAY_ADD_ROOM(s->ids, s->nr))
+	if (!s || ARRAY_ADD_ROOM(s->ids, s->nr))
 		return -ENOMEM;
 	s->ids[s->nr++] = id;
 	v->status |= VMA_AREA_SYSVIPC;
@@ -143,7 +149,8 @@ static int dump_one_line(struct dump_tree *dt, struct cr_img **img, const char *
 
 	if (sscanf(line, "%d %d %*o %llu %d", &key, &id, &size, &cpid) != 4)
 		return 0; /* the header */
-	if (!created_in_tree(dt, cpid) && !attached(dt->fstate.sysv, id))
+	if (!created_in_tree(dt, cpid) &&
+	    !attached(files_dump_priv_find(&dt->fstate, &sysv_dump_key), id))
 		return 0;
 	if (shmctl(id, IPC_STAT, &ds) < 0) {
 		pr_perror("Can't stat SysV shm segment %d", id);
@@ -175,14 +182,6 @@ int write_sysv_shm(struct dump_tree *dt)
 	if (img)
 		ret = close_image(img) ?: ret;
 	return ret;
-}
-
-void sysv_dump_fini(struct files_dump_state *fs)
-{
-	if (fs->sysv)
-		free(fs->sysv->ids);
-	free(fs->sysv);
-	fs->sysv = NULL;
 }
 
 /* ---- restore, in the forked task before its memory is premapped ---- */

@@ -242,14 +242,23 @@ int scm_read_uses(struct rst_ctx *ctx)
 #define MAX_SCM_NESTING 4
 
 /* The fds of the files ids (borrowed: not to close), in ctl as one SCM_RIGHTS message. */
+/* A task's restore: how deep fill_rights() is in refills of sockets queued on sockets. */
+static const struct rst_fds_key scm_nesting_key = {
+	.name = "files in flight",
+	.size = sizeof(int),
+};
+
 static int fill_rights(struct rst_fds *rf, const uint32_t *ids, uint32_t nr, char *ctl, size_t len,
 		       uint32_t ino)
 {
 	struct cmsghdr *c = (struct cmsghdr *)ctl;
+	int *nesting = rst_fds_priv(rf, &scm_nesting_key);
 	uint32_t i;
 	int ret = 0;
 
-	if (rf->scm_nesting >= MAX_SCM_NESTING) {
+	if (!nesting)
+		return -ENOMEM;
+	if (*nesting >= MAX_SCM_NESTING) {
 		pr_err("socket:[%u]: files queued on sockets queued on sockets nest too deeply\n",
 		       ino);
 		return -ELOOP;
@@ -258,7 +267,7 @@ static int fill_rights(struct rst_fds *rf, const uint32_t *ids, uint32_t nr, cha
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(nr * sizeof(int));
-	rf->scm_nesting++;
+	(*nesting)++;
 	for (i = 0; i < nr && !ret; i++) {
 		int fd = rst_borrow_file(rf, ids[i]);
 
@@ -268,7 +277,7 @@ static int fill_rights(struct rst_fds *rf, const uint32_t *ids, uint32_t nr, cha
 		}
 		memcpy(CMSG_DATA(c) + i * sizeof(int), &fd, sizeof(int));
 	}
-	rf->scm_nesting--;
+	(*nesting)--;
 	return ret;
 }
 
