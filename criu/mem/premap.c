@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * mem-restore.c - rebuild a task's private memory before it leaves criu's code ("premap").
+ * mem/premap.c - rebuild a task's private memory before it leaves criu's code ("premap").
  *
  * Runs in the forked task. First every target range is reserved with PROT_NONE
  * placeholders over its free parts, so nothing criu maps from then on (including the

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * restorer.c - the blob a restored task runs after it has left criu's code.
+ * pie/restorer.c - the blob a restored task runs after it has left criu's code.
  *
  * criu (in the forked task) premapped and filled the private memory, put this blob, its
  * args and its stack in a hole no target mapping uses, and jumped here. This code removes

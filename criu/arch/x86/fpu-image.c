@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * fpu-image.c - xsave area <-> UserX86FpregsEntry. The legacy 512-byte fxsave part maps to
+ * arch/x86/fpu-image.c - xsave area <-> UserX86FpregsEntry. The legacy 512-byte fxsave part maps to
  * the fixed fields; each extended component is copied whole from the offset CPUID reports.
  */
 #include <cpuid.h>
