@@ -17,11 +17,16 @@ optional NAME.desc (JSON) adjusts it:
   "dump_error": the dump must fail with this text in its output, leaving the task running
   unchanged (the test then checks itself as usual); nothing is restored.
   "dump_env": environment for that failing dump (e.g. {"CRIU_FAULT": "image-write"}).
+  "test_env": environment for the test program itself (one program, several cases).
   "restore_error": a restore without "restore_opts" must first fail with this text in its
   output, leaving no task behind; then the restore with them goes on as usual.
   "unstable": snapshot parts the test itself changes while it runs, not compared
   (e.g. ["maps", "Threads"] for a task whose threads come and go).
 Dumps are kept in build/test/dumps/NAME until the next run (test/others/ decodes env00's).
+
+Restore is the judge of dump: a dump that succeeds and whose own restore then fails is a
+DUMP DEFECT (the dump should have refused what it could not save), reported as such and
+counted apart in the summary.
 """
 
 import argparse
@@ -64,6 +69,14 @@ class TestFailure(Exception):
         return [str(a) for a in self.args]
 
 
+class DumpDefect(TestFailure):
+    """criu dump succeeded, and the restore of what it saved failed."""
+
+    def lines(self):
+        return ["DUMP DEFECT: the dump succeeded but its restore failed: %s" % self.args[0]] + \
+            [str(a) for a in self.args[1:]]
+
+
 class Test:
     """One test: a name like zdtm/static/env00 and what its optional .desc asks for."""
 
@@ -88,6 +101,7 @@ class Test:
         self.dump_error = self.desc.get("dump_error")
         self.restore_error = self.desc.get("restore_error")
         self.unstable = set(self.desc.get("unstable", []))
+        self.test_env = dict(self.desc.get("test_env", {}))
         self.work = os.path.join(RUN_DIR, self.short)
         self.dump_dir = os.path.join(DUMP_DIR, self.short)
         self.pidfile = os.path.join(self.work, "test.pid")
@@ -319,7 +333,8 @@ def start_test(test):
     with log:
         proc = subprocess.Popen([test.binary, "--pidfile=" + test.pidfile,
                                  "--outfile=" + test.outfile], cwd=test.work,
-                                stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                env=dict(os.environ, **test.test_env))
         try:
             rc = proc.wait(timeout=START_TIMEOUT)
         except subprocess.TimeoutExpired:
@@ -448,8 +463,12 @@ def dump_and_restore(test, pid, before, criu):
         raise TestFailure("criu dump left no inventory.img")
     if test.restore_error:
         expect_restore_error(test, pid, criu)
-    run_criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore.log", "-d",
-              "--pidfile=" + test.restore_pidfile] + test.restore_opts, test, "restore", criu)
+    try:
+        run_criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore.log", "-d",
+                  "--pidfile=" + test.restore_pidfile] + test.restore_opts, test, "restore",
+                 criu)
+    except TestFailure as e:
+        raise DumpDefect(*e.args)
     try:
         new_pid = read_pidfile(test.restore_pidfile)
     except (OSError, ValueError):
@@ -546,7 +565,7 @@ def run(args):
         print("0 passed, 0 failed, %d skipped" % len(args.names))
         return 0
     become_subreaper()
-    passed = failed = skipped = 0
+    passed = failed = skipped = defects = 0
     for n, name in enumerate(args.names, 1):
         try:
             test = Test(name, args.flavor)
@@ -565,6 +584,8 @@ def run(args):
             print("ok %d - %s (%s, %.1f s)" % (n, name, test.flavor, took))
             passed += 1
         else:
+            if problems[0].startswith("DUMP DEFECT"):
+                defects += 1
             print("not ok %d - %s: %s" % (n, name, problems[0]))
             for line in problems[1:]:
                 print("#   " + line)
@@ -573,6 +594,8 @@ def run(args):
         sys.stdout.flush()
         if failed and not args.keep_going:
             break
+    if defects:
+        print("# dump defects: %d (dumps that succeeded and could not be restored)" % defects)
     summary = "%d passed, %d failed" % (passed, failed)
     if skipped:
         summary += ", %d skipped" % skipped
