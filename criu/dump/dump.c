@@ -16,6 +16,7 @@
 #include "files.h"
 #include "image.h"
 #include "log.h"
+#include "ns.h"
 #include "parasite-blob.h"
 #include "threads.h"
 #include "tree.h"
@@ -34,6 +35,21 @@ static void compel_log_bridge(int level, const char *file, int line, const char 
 	log_vprint(level, file, line, fmt, ap);
 }
 
+/* Namespaces are not saved yet: every thread must share criu's (threads may setns alone). */
+static int check_namespaces(struct dump_ctx *dc)
+{
+	uint32_t *tids;
+	size_t i, nr;
+	int ret = 0;
+
+	tids = threads_ids(dc, &nr); /* the leader first; owned by dc->thr */
+	if (!tids)
+		return -ENOMEM;
+	for (i = 0; !ret && i < nr; i++)
+		ret = ns_check_task(tids[i]);
+	return ret;
+}
+
 static int collect_proc_state(struct dump_ctx *dc)
 {
 	int ret;
@@ -44,6 +60,7 @@ static int collect_proc_state(struct dump_ctx *dc)
 	ret = ret ?: collect_task_files(dc);
 	ret = ret ?: task_state_collect_proc(dc);
 	ret = ret ?: threads_collect(dc);
+	ret = ret ?: check_namespaces(dc);
 	return ret ?: collect_task_mm(dc);
 }
 
