@@ -49,7 +49,7 @@ test: all $(TEST_TARGETS)
 
 # Every C file of the repository must read as .clang-format says (clang-format 14, Debian 12).
 CLANG_FORMAT	?= clang-format
-FORMAT_SRCS	= $(shell git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './$(B)/*')
+FORMAT_SRCS	= $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './$(B)/*')
 check: check-format
 check-format:
 	@$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_SRCS) && echo "format: ok"
