@@ -87,6 +87,20 @@ static FownEntry *reg_fown(const FileEntry *fe)
 	return fe->reg ? fe->reg->fown : NULL;
 }
 
+int files_dump_close_images(struct files_dump_state *fs)
+{
+	struct cr_img **imgs[] = { &fs->pipes_data, &fs->fifo_data, &fs->memfd_inodes,
+				   &fs->sk_queues };
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < sizeof(imgs) / sizeof(imgs[0]); i++) {
+		ret = close_image(*imgs[i]) ?: ret;
+		*imgs[i] = NULL;
+	}
+	return remap_dump_close_image(fs) ?: ret;
+}
+
 void files_dump_state_fini(struct files_dump_state *fs)
 {
 	size_t i;

@@ -281,6 +281,17 @@ int dump_link_remap(struct dump_ctx *dc, const struct fd_parms *p, const char *p
 	return write_remap(dc, file_id, rid, REMAP_TYPE__LINKED);
 }
 
+int remap_dump_close_image(struct files_dump_state *fs)
+{
+	int ret;
+
+	if (!fs->remap)
+		return 0;
+	ret = close_image(fs->remap->img);
+	fs->remap->img = NULL;
+	return ret;
+}
+
 void remap_dump_fini(struct files_dump_state *fs, bool failed)
 {
 	struct remap_dump *rd = fs->remap;

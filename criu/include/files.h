@@ -151,7 +151,8 @@ FownEntry *dump_fd_fown(struct dump_ctx *dc, size_t fdt_index);
  */
 int dump_inflight_file(struct dump_ctx *dc, int fd, uint32_t *id);
 
-/* files/reg.c */
+/* files/reg.c; the images kept open through the dump are closed (errors returned) first */
+int files_dump_close_images(struct files_dump_state *fs);
 void files_dump_state_fini(struct files_dump_state *fs);
 
 /*
@@ -162,6 +163,7 @@ int dump_ghost_file(struct dump_ctx *dc, const char *src, const struct stat *st,
 		    uint32_t file_id);
 int dump_link_remap(struct dump_ctx *dc, const struct fd_parms *p, const char *path,
 		    uint32_t file_id);
+int remap_dump_close_image(struct files_dump_state *fs);
 /* failed: remove the link_remap files this dump made */
 void remap_dump_fini(struct files_dump_state *fs, bool failed);
 /* Make the path of file reg exist again if it was remapped; rst_remap_done removes it. */
