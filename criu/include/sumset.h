@@ -18,12 +18,12 @@
 
 #include "sum.h"
 
-#define SUMSET_IMG	  "checksums.img"
-#define SUMSET_ID_LEN	  16
-#define SUMSET_ALGO_XXH3  1
-#define SUMSET_NAME_MAX	  64
+#define SUMSET_IMG	 "checksums.img"
+#define SUMSET_ID_LEN	 16
+#define SUMSET_ALGO_XXH3 1
+#define SUMSET_NAME_MAX	 64
 /* Files written through the image buffer are summed in blocks of this many bytes. */
-#define SUMSET_BLOCK	  (64u << 10)
+#define SUMSET_BLOCK (64u << 10)
 
 struct sum_file {
 	char name[SUMSET_NAME_MAX];

@@ -90,7 +90,7 @@ int imgset_check_member(int dfd, const char *name)
 	/* the restore's own stats are not part of the dump's set */
 	if (!rset || dfd != rset_dfd || sumset_find(rset, name) || !strcmp(name, "stats-restore"))
 		return 0;
-	pr_err("%s: not part of this image set (%s does not list it): from another dump?\n",
-	       name, SUMSET_IMG);
+	pr_err("%s: not part of this image set (%s does not list it): from another dump?\n", name,
+	       SUMSET_IMG);
 	return -EINVAL;
 }

@@ -52,8 +52,7 @@ static int read_at(int fd, uint8_t *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-static int unit_sum(int fd, uint8_t *buf, uint64_t seed, uint64_t off, uint64_t len,
-		    uint64_t *sum)
+static int unit_sum(int fd, uint8_t *buf, uint64_t seed, uint64_t off, uint64_t len, uint64_t *sum)
 {
 	struct sum_stream s;
 	int ret;
@@ -154,14 +153,16 @@ static int file_there(int dfd, const struct sum_file *f, sum_report_fn report, v
 
 	if (fstatat(dfd, f->name, &st, 0)) {
 		sumset_say(report, arg, "%s: %s (the set lists it with %llu bytes)", f->name,
-		    errno == ENOENT ? "missing" : strerror(errno), (unsigned long long)f->size);
+			   errno == ENOENT ? "missing" : strerror(errno),
+			   (unsigned long long)f->size);
 		return 0;
 	}
 	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != f->size) {
-		sumset_say(report, arg,
-		    "%s: %llu bytes, the set lists %llu (truncated, extended or from another "
-		    "dump)",
-		    f->name, (unsigned long long)st.st_size, (unsigned long long)f->size);
+		sumset_say(
+			report, arg,
+			"%s: %llu bytes, the set lists %llu (truncated, extended or from another "
+			"dump)",
+			f->name, (unsigned long long)st.st_size, (unsigned long long)f->size);
 		return 0;
 	}
 	return 1;
@@ -198,17 +199,19 @@ static int report_jobs(const struct verify_work *w, sum_report_fn report, void *
 		last_bad = j->f;
 		bad++;
 		if (j->err) {
-			sumset_say(report, arg, "%s: can't read it: %s", j->f->name, strerror(-j->err));
+			sumset_say(report, arg, "%s: can't read it: %s", j->f->name,
+				   strerror(-j->err));
 			continue;
 		}
 		for (u = j->first; u < j->bad; u++)
 			off += j->f->unit_len[u];
 		sumset_say(report, arg,
-		    "%s: checksum mismatch in bytes %llu..%llu (unit %ld of %zu): the file changed "
-		    "or comes from another dump",
-		    j->f->name, (unsigned long long)off,
-		    (unsigned long long)(off + j->f->unit_len[j->bad] - 1), j->bad + 1,
-		    j->f->nr_units);
+			   "%s: checksum mismatch in bytes %llu..%llu (unit %ld of %zu): the file "
+			   "changed "
+			   "or comes from another dump",
+			   j->f->name, (unsigned long long)off,
+			   (unsigned long long)(off + j->f->unit_len[j->bad] - 1), j->bad + 1,
+			   j->f->nr_units);
 	}
 	return bad;
 }

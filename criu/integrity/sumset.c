@@ -87,9 +87,8 @@ struct sum_file *sumset_file(struct sum_set *set, const char *name)
 		set->cap_files = cap;
 	}
 	/* the hash state inside wants its 64-byte alignment */
-	f = aligned_alloc(_Alignof(struct sum_file),
-			  (sizeof(*f) + _Alignof(struct sum_file) - 1) &
-				  ~(_Alignof(struct sum_file) - 1));
+	f = aligned_alloc(_Alignof(struct sum_file), (sizeof(*f) + _Alignof(struct sum_file) - 1) &
+							     ~(_Alignof(struct sum_file) - 1));
 	if (!f)
 		return NULL;
 	memset(f, 0, sizeof(*f));
@@ -287,21 +286,23 @@ static int check_file_entry(const ChecksumsFileEntry *e, const struct sum_set *s
 		return -EINVAL;
 	}
 	if (e->n_unit_len != e->n_unit_sum) {
-		sumset_say(report, arg, "%s: %s has %zu unit lengths but %zu sums", SUMSET_IMG, e->name,
-		    e->n_unit_len, e->n_unit_sum);
+		sumset_say(report, arg, "%s: %s has %zu unit lengths but %zu sums", SUMSET_IMG,
+			   e->name, e->n_unit_len, e->n_unit_sum);
 		return -EINVAL;
 	}
 	for (i = 0; i < e->n_unit_len; i++) {
 		if (!e->unit_len[i] || e->unit_len[i] > e->size - total) {
-			sumset_say(report, arg, "%s: the units of %s do not add up to its %llu bytes",
-			    SUMSET_IMG, e->name, (unsigned long long)e->size);
+			sumset_say(report, arg,
+				   "%s: the units of %s do not add up to its %llu bytes",
+				   SUMSET_IMG, e->name, (unsigned long long)e->size);
 			return -EINVAL;
 		}
 		total += e->unit_len[i];
 	}
 	if (total != e->size) {
-		sumset_say(report, arg, "%s: the units of %s cover %llu of its %llu bytes", SUMSET_IMG,
-		    e->name, (unsigned long long)total, (unsigned long long)e->size);
+		sumset_say(report, arg, "%s: the units of %s cover %llu of its %llu bytes",
+			   SUMSET_IMG, e->name, (unsigned long long)total,
+			   (unsigned long long)e->size);
 		return -EINVAL;
 	}
 	return 0;
@@ -334,8 +335,8 @@ static int decode_files(const uint8_t *buf, size_t len, size_t off, uint32_t nr,
 	for (i = 0; i < nr; i++) {
 		ret = next_entry(buf, len, &off, &data, &dlen);
 		if (ret <= 0) {
-			sumset_say(report, arg, "%s: it ends after %u of its %u file entries", SUMSET_IMG,
-			    i, nr);
+			sumset_say(report, arg, "%s: it ends after %u of its %u file entries",
+				   SUMSET_IMG, i, nr);
 			return -EINVAL;
 		}
 		e = checksums_file_entry__unpack(NULL, dlen, data);
@@ -350,7 +351,8 @@ static int decode_files(const uint8_t *buf, size_t len, size_t off, uint32_t nr,
 			return ret;
 	}
 	if (off != len) {
-		sumset_say(report, arg, "%s: %zu bytes after its last entry", SUMSET_IMG, len - off);
+		sumset_say(report, arg, "%s: %zu bytes after its last entry", SUMSET_IMG,
+			   len - off);
 		return -EINVAL;
 	}
 	return 0;
@@ -367,13 +369,14 @@ static int check_head(const ChecksumsHeadEntry *h, const uint8_t *rest, size_t r
 	}
 	if (h->set_id.len != SUMSET_ID_LEN) {
 		sumset_say(report, arg, "%s: a set id of %zu bytes, %d expected", SUMSET_IMG,
-		    h->set_id.len, SUMSET_ID_LEN);
+			   h->set_id.len, SUMSET_ID_LEN);
 		return -EINVAL;
 	}
 	memcpy(&lo, h->set_id.data, 8);
 	memcpy(&hi, h->set_id.data + 8, 8);
 	if (h->set_seed != (lo ^ hi) || sum_buf(h->set_seed, rest, rest_len) != h->files_sum) {
-		sumset_say(report, arg, "%s: its own sum does not match: it is damaged", SUMSET_IMG);
+		sumset_say(report, arg, "%s: its own sum does not match: it is damaged",
+			   SUMSET_IMG);
 		return -EINVAL;
 	}
 	return 0;
@@ -414,7 +417,7 @@ int sumset_decode(const uint8_t *buf, size_t len, struct sum_set **out, sum_repo
 	return 0;
 out_bad:
 	sumset_say(report, arg, "%s: not a checksums image (bad magic or head): it is damaged",
-	    SUMSET_IMG);
+		   SUMSET_IMG);
 	return -EINVAL;
 }
 
