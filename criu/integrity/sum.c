@@ -13,13 +13,17 @@ _Static_assert(sizeof(XXH3_state_t) <= SUM_STATE_SIZE, "SUM_STATE_SIZE too small
 
 static int use_avx2 = -1;
 
+/* The drain threads may ask first, together: they find the same answer. */
 static int have_avx2(void)
 {
-	if (use_avx2 < 0) {
+	int v = __atomic_load_n(&use_avx2, __ATOMIC_RELAXED);
+
+	if (v < 0) {
 		__builtin_cpu_init();
-		use_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+		v = __builtin_cpu_supports("avx2") ? 1 : 0;
+		__atomic_store_n(&use_avx2, v, __ATOMIC_RELAXED);
 	}
-	return use_avx2;
+	return v;
 }
 
 uint64_t sum_buf(uint64_t seed, const void *p, size_t len)
