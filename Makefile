@@ -10,7 +10,7 @@ SBINDIR		?= $(PREFIX)/sbin
 WARN		:= -Wall -Wextra -Werror -Wmissing-prototypes -Wshadow -Wno-unused-parameter
 CFLAGS_HOST	:= -O2 -g $(WARN) -D_GNU_SOURCE -std=gnu11 -Icompel/include -Icriu/include \
 		   -Icriu/arch/x86/include -I$(B)/images -I$(B)/criu/pie
-LDLIBS_HOST	:= -lprotobuf-c -lpthread
+LDLIBS_HOST	:= -lprotobuf-c -lxxhash -lpthread
 
 ifeq ($(ASAN),1)
 CFLAGS_HOST	+= -fsanitize=address,undefined -fno-omit-frame-pointer

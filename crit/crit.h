@@ -73,5 +73,7 @@ int crit_read_file(const char *path, uint8_t **buf, size_t *len);
 
 /* explore.c: `crit x DIR WHAT`. Returns 0 or -1. */
 int crit_explore(const char *dir, const char *what);
+/* crit verify DIR (verify.c): 0 when every file matches checksums.img, else -1 */
+int crit_verify(const char *dir);
 
 #endif /* CRIT_H */

@@ -81,6 +81,8 @@ KINDS = [
     ("APPARMOR", "apparmor_entry", None, None),
     # a segment's bytes follow its entry, padded to 4 bytes (img-json.c)
     ("IPCNS_SHM", "ipc_shm_entry", None, "size"),
+    # ours: the sums of an image set's files (images/checksums.proto)
+    ("CHECKSUMS", "checksums_head_entry", "checksums_file_entry", None),
 ]
 
 FIELD_RE = re.compile(r"^\s*(required|optional|repeated)\s+([\w.]+)\s+(\w+)\s*=\s*(\d+)\s*"

@@ -6,6 +6,7 @@
  *   crit show IMG                               decode --pretty to stdout
  *   crit info IMG                               magic and entry count
  *   crit x DIR ps|fds|mems|rss                  explore an images directory
+ *   crit verify DIR                             check a set against its checksums.img
  * Exit status 0 on success, 1 on any error (one "Error: ..." line on stderr).
  */
 #include <errno.h>
@@ -140,6 +141,7 @@ static void usage(FILE *f)
 	      "       crit show IMG\n"
 	      "       crit info IMG\n"
 	      "       crit x DIR {ps,fds,mems,rss}\n"
+	      "       crit verify DIR\n"
 	      "Converts CRIU images to JSON and back, and explores an images directory.\n",
 	      f);
 }
@@ -194,6 +196,8 @@ int main(int argc, char **argv)
 		ret = do_decode(argv[2], NULL, true);
 	} else if (!strcmp(argv[1], "info") && argc == 3) {
 		ret = do_info(argv[2]);
+	} else if (!strcmp(argv[1], "verify") && argc == 3) {
+		ret = crit_verify(argv[2]);
 	} else if (!strcmp(argv[1], "x") && argc == 4) {
 		ret = crit_explore(argv[2], argv[3]);
 	} else {

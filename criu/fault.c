@@ -2,7 +2,9 @@
 /*
  * fault.c - named fault-injection points for tests: CRIU_FAULT=name[,name...] in the
  * environment makes those steps fail, so tests can prove a failed dump leaves the task as it
- * was. The names: seize, parasite, page-transfer, image-write, restore-fork, restorer.
+ * was. The names: seize, parasite, page-transfer, image-write, after-image:KIND (once an
+ * image of that kind, e.g. core, pages, inventory, checksums, is written and closed),
+ * before-kill (the set is committed, the tasks not yet killed), restore-fork, restorer.
  */
 #include <stdlib.h>
 #include <string.h>

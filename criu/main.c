@@ -82,6 +82,7 @@ static int run_restore(const struct cr_options *o, int images_dfd)
 		.log_level = o->log_level,
 		.log_fd = log_get_fd(),
 		.skip_file_rwx_check = o->skip_file_rwx_check,
+		.skip_checksums = o->skip_checksums,
 		.log_pid = o->log_pid,
 		.shell_job = o->shell_job,
 		.restore_sibling = o->restore_sibling,

@@ -68,6 +68,8 @@
 	  "dump: largest deleted open file saved with its content (default 1M)")                 \
 	X("skip-file-rwx-check", 0, OPT_FLAG, FIELD(skip_file_rwx_check), NULL,                  \
 	  "restore: accept files whose rwx permission bits changed since the dump")              \
+	X("skip-checksums", 0, OPT_FLAG, FIELD(skip_checksums), NULL,                            \
+	  "restore: don't check the images against checksums.img; dump: don't write it")         \
 	X("manage-cgroups", 0, OPT_UNSUPPORTED, NO_FIELD, "[MODE]", NULL)                        \
 	X("root", 'r', OPT_UNSUPPORTED, NO_FIELD, "PATH", NULL)                                  \
 	X("track-mem", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                                 \

@@ -3,7 +3,8 @@
 """make bench: wall time of criu dump and restore for a small process and for 1 GiB of random
 anonymous memory, with images on /dev/shm and on disk, a process with 10,000 fds and a tree of
 100 processes. Each restored memhog checks every byte (a checksum taken before the dump) and
-the bench fails if one differs. The 1 GiB rows come twice: "cold" as the machine gives memory,
+the bench fails if one differs. The checksum rows dump and restore 1 GiB (warm) with and
+without checksums (--skip-checksums), alternating, and give the cost. The 1 GiB rows come twice: "cold" as the machine gives memory,
 "warm" with 1 GiB touched and freed just before the dump (see warm_free_memory())."""
 import ctypes
 import mmap
@@ -142,7 +143,7 @@ def warm_free_memory(mib):
     m.close()
 
 
-def one_round(memhog, mib, imgroot, warm=False):
+def one_round(memhog, mib, imgroot, warm=False, extra=()):
     work = tempfile.mkdtemp(dir=imgroot, prefix="criu-bench.")
     try:
         pidfile = os.path.join(work, "pid")
@@ -153,10 +154,12 @@ def one_round(memhog, mib, imgroot, warm=False):
         img = os.path.join(work, "img")
         if warm:
             warm_free_memory(mib)
-        t_dump = run_criu(["dump", "-t", str(pid), "-D", img, "-o", "dump.log", "-v4"])
+        t_dump = run_criu(["dump", "-t", str(pid), "-D", img, "-o", "dump.log", "-v4"] +
+                          list(extra))
         proc.wait()
         wait_gone(pid)
-        t_rst = run_criu(["restore", "-D", img, "-d", "-o", "restore.log", "-v4"])
+        t_rst = run_criu(["restore", "-D", img, "-d", "-o", "restore.log", "-v4"] +
+                         list(extra))
         os.kill(pid, signal.SIGTERM)
         code = reap_status(pid)
         if code != 0:
@@ -192,6 +195,24 @@ def fds_round(work, nr_fds, imgroot):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def checksum_cost(memhog, where, rounds):
+    """1 GiB dumped and restored with and without checksums (--skip-checksums), the two
+    alternating round by round so that both see the same machine; medians and the cost."""
+    res = {False: [], True: []}
+    for _ in range(rounds):
+        for sums in (False, True):
+            extra = () if sums else ("--skip-checksums",)
+            res[sums].append(one_round(memhog, 1024, where, True, extra))
+    d = {k: median([x[0] for x in v]) for k, v in res.items()}
+    r = {k: median([x[1] for x in v]) for k, v in res.items()}
+    for sums in (False, True):
+        print("%-16s %-10s %10.1f %10.1f %12.2f %12.2f" %
+              ("1 GiB, %s" % ("checksums" if sums else "no checksums"), where,
+               d[sums] * 1000, r[sums] * 1000, 1 / d[sums], 1 / r[sums]))
+    print("%-16s %-10s %9.1f%% %9.1f%%" % ("checksum cost", where,
+          (d[True] / d[False] - 1) * 100, (r[True] / r[False] - 1) * 100))
+
+
 def median(xs):
     xs = sorted(xs)
     return xs[len(xs) // 2]
@@ -221,6 +242,8 @@ def main():
               (name, where, d * 1000, r * 1000,
                "%.2f" % (gib / d) if mib >= 1024 else "-",
                "%.2f" % (gib / r) if mib >= 1024 else "-"))
+    # issue #12: what the checksums cost (warm memory, as the warm rows)
+    checksum_cost(memhog, "/dev/shm", int(os.environ.get("BENCH_SUM_ROUNDS", "5")))
     res = [fds_round(work, 10000, "/dev/shm") for _ in range(3)]
     print("%-16s %-10s %10.1f %10.1f %12s %12s" % ("10k fds mixed", "/dev/shm",
           median([x[0] for x in res]) * 1000, median([x[1] for x in res]) * 1000, "-", "-"))

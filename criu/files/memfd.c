@@ -56,18 +56,27 @@ struct memfd_rst {
 	size_t nr_made;
 };
 
+static int memfd_dump_close(struct files_dump_state *fs, void *priv)
+{
+	struct memfd_dump *md = priv;
+	int ret = close_image(md->inodes);
+
+	md->inodes = NULL;
+	return ret;
+}
+
 static void memfd_dump_fini(struct files_dump_state *fs, void *priv, bool failed)
 {
 	struct memfd_dump *md = priv;
 
-	if (md->inodes)
-		close_image(md->inodes);
+	memfd_dump_close(fs, md);
 	free(md->seen);
 }
 
 static const struct files_dump_key memfd_dump_key = {
 	.name = "memfds",
 	.size = sizeof(struct memfd_dump),
+	.close = memfd_dump_close,
 	.fini = memfd_dump_fini,
 };
 

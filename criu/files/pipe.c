@@ -58,20 +58,28 @@ struct pipe_rst {
 	struct pipe_data_set *fifo_data;
 };
 
+static int pipe_dump_close(struct files_dump_state *fs, void *priv)
+{
+	struct pipe_dump *pd = priv;
+	int ret = close_image(pd->pipes_data);
+
+	ret = close_image(pd->fifo_data) ?: ret;
+	pd->pipes_data = pd->fifo_data = NULL;
+	return ret;
+}
+
 static void pipe_dump_fini(struct files_dump_state *fs, void *priv, bool failed)
 {
 	struct pipe_dump *pd = priv;
 
-	if (pd->pipes_data)
-		close_image(pd->pipes_data);
-	if (pd->fifo_data)
-		close_image(pd->fifo_data);
+	pipe_dump_close(fs, pd);
 	free(pd->seen);
 }
 
 static const struct files_dump_key pipe_dump_key = {
 	.name = "pipes",
 	.size = sizeof(struct pipe_dump),
+	.close = pipe_dump_close,
 	.fini = pipe_dump_fini,
 };
 

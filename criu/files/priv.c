@@ -56,6 +56,20 @@ void *rst_fds_priv_find(const struct rst_fds *rf, const struct rst_fds_key *key)
 	return priv_find(&rf->priv, key);
 }
 
+int files_dump_close_images(struct files_dump_state *fs)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < fs->priv.nr; i++) {
+		const struct files_dump_key *key = fs->priv.v[i].key;
+
+		if (key->close)
+			ret = key->close(fs, fs->priv.v[i].priv) ?: ret;
+	}
+	return ret;
+}
+
 void files_dump_priv_fini(struct files_dump_state *fs, bool failed)
 {
 	struct files_priv_set *set = &fs->priv;

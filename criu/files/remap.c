@@ -53,9 +53,12 @@ struct remap_dump {
 
 static void remap_dump_fini(struct files_dump_state *fs, void *priv, bool failed);
 
+static int remap_dump_close(struct files_dump_state *fs, void *priv);
+
 static const struct files_dump_key remap_dump_key = {
 	.name = "deleted files",
 	.size = sizeof(struct remap_dump),
+	.close = remap_dump_close,
 	.fini = remap_dump_fini,
 };
 
@@ -281,6 +284,16 @@ int dump_link_remap(struct dump_ctx *dc, const struct fd_parms *p, const char *p
 	rd->seen[rd->nr - 1].id = rid;
 	pr_info("fd %d: unlinked file %s saved as the link %s\n", p->fd, p->link, link);
 	return write_remap(dc, file_id, rid, REMAP_TYPE__LINKED);
+}
+
+/* Before the point of no return: remap-fpath.img is complete, its close checked. */
+static int remap_dump_close(struct files_dump_state *fs, void *priv)
+{
+	struct remap_dump *rd = priv;
+	int ret = close_image(rd->img);
+
+	rd->img = NULL;
+	return ret;
 }
 
 /* failed: remove the link_remap files this dump made */

@@ -57,6 +57,8 @@ struct rst_fds;
 struct files_dump_key {
 	const char *name;
 	size_t size;
+	/* optional: complete and close the images it keeps open; before the point of no return */
+	int (*close)(struct files_dump_state *fs, void *priv);
 	void (*fini)(struct files_dump_state *fs, void *priv, bool failed); /* optional */
 };
 
@@ -98,6 +100,8 @@ struct rst_fds {
 void *files_dump_priv(struct files_dump_state *fs, const struct files_dump_key *key);
 void *files_dump_priv_find(const struct files_dump_state *fs, const struct files_dump_key *key);
 void files_dump_priv_fini(struct files_dump_state *fs, bool failed);
+/* Every kind's close(): the images kept open through the dump, errors returned. */
+int files_dump_close_images(struct files_dump_state *fs);
 void *rst_fds_priv(struct rst_fds *rf, const struct rst_fds_key *key);
 void *rst_fds_priv_find(const struct rst_fds *rf, const struct rst_fds_key *key);
 

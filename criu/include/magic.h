@@ -110,6 +110,9 @@
 #define STATS_MAGIC	  0x57093306
 #define IRMAP_CACHE_MAGIC 0x57004059
 
+/* Ours, not CRIU's: checksums.img (images/checksums.proto), which CRIU never opens. */
+#define CHECKSUMS_MAGIC 0x58334843
+
 /* Saved kernel facts (kerndat cache), not part of an image set. */
 #define KDAT_MAGIC 0x57023458
 

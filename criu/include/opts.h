@@ -38,6 +38,7 @@ struct cr_options {
 	bool link_remap;	  /* --link-remap: unlinked files open by another link */
 	bool ext_unix_sk;	  /* -x: dgram sockets with a named peer outside the tree */
 	bool skip_file_rwx_check; /* restore: a file's rwx bits may differ from the dump */
+	bool skip_checksums;	  /* restore: don't check the images against checksums.img */
 #define MAX_ACTION_SCRIPTS 16
 	const char *action_scripts[MAX_ACTION_SCRIPTS];
 	int nr_action_scripts;

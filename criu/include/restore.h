@@ -20,6 +20,7 @@ struct restore_opts {
 	int log_level;
 	int log_fd;
 	int skip_file_rwx_check; /* a file's rwx bits need not be those of the dump */
+	int skip_checksums;	 /* --skip-checksums: images not checked against their sums */
 	int log_pid;		 /* --log-pid: each restored task logs to LOG.PID */
 	int shell_job;		 /* -j: a session or group outside the tree joins criu's */
 	int restore_sibling;	 /* the root is forked with CLONE_PARENT; implies no wait */

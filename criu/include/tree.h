@@ -28,7 +28,8 @@ int check_tree_sessions(const struct dump_tree *dt);
 /* tree/seize.c: seize the root and every descendant until the set is stable */
 int dump_tree_seize(struct dump_tree *dt, pid_t root);
 /* Refuse the shapes this criu can't dump yet (threads); one place to lift it. */
-void dump_tree_release(struct dump_tree *dt, int mode);
+/* -EIO when a task could not be cured or released as asked (logged) */
+int dump_tree_release(struct dump_tree *dt, int mode);
 void dump_tree_free(struct dump_tree *dt);
 
 /* tree/session-restore.c: in the forked task, before it rebuilds itself */

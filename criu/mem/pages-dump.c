@@ -4,6 +4,9 @@
  * parasite vmsplices those pages into PARASITE_NR_PIPES pipes per round, and criu splices
  * the pipes into pages-N.img, so page data is never copied through criu's user space.
  * pagemap-PID.img lists the dumped ranges in the order their data lies in the pages file.
+ * Each piece of a run as it travels through a pipe is summed right after it lands in the
+ * pages file, through a read-only mapping of the range just written (still in the cache):
+ * the sums cost no second pass over the pages (integrity/, checksums.img).
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -17,6 +20,7 @@
 #include "compel/infect.h"
 #include "dump.h"
 #include "image.h"
+#include "imgset.h"
 #include "log.h"
 #include "pagemap-flags.h"
 #include "vma-status.h"
@@ -41,6 +45,10 @@ struct page_xfer {
 	int pages_fd;	  /* raw fd of pages_img */
 	loff_t pages_off; /* where the next batch's data goes */
 	uint64_t *pm_buf;
+	struct sum_file *sums; /* NULL: not in an image set */
+	int pages_rfd;	       /* the pages file, readable, for the sums */
+	uint64_t seed;
+	uint64_t *iov_sums; /* one per iov of the batch */
 };
 
 static uint64_t now_us(void)
@@ -123,6 +131,53 @@ static int splice_all(int from, int to, loff_t off, size_t len)
 	return 0;
 }
 
+/* Where mmap can't reach the file: read it back in pieces that stay in the cache. */
+static int sum_by_read(struct page_xfer *px, loff_t off, size_t len, uint64_t *sum)
+{
+	static __thread char buf[64 << 10];
+	struct sum_stream st;
+
+	sum_stream_reset(&st, px->seed);
+	while (len) {
+		ssize_t n = pread(px->pages_rfd, buf, len < sizeof(buf) ? len : sizeof(buf), off);
+
+		if (n <= 0) {
+			pr_perror("Can't read back pages at %lld to sum them", (long long)off);
+			return n < 0 ? -errno : -EIO;
+		}
+		sum_stream_update(&st, buf, n);
+		off += n;
+		len -= n;
+	}
+	*sum = sum_stream_digest(&st);
+	return 0;
+}
+
+/* Sum each iov that went through pipe p, now at off in the pages file. */
+static int sum_pipe(struct page_xfer *px, int p, loff_t off)
+{
+	const struct parasite_dump_pages *a = px->args;
+	size_t len = px->pipe_fill[p], at = 0, j;
+	char *map;
+	int ret = 0;
+
+	if (!px->sums || !len)
+		return 0;
+	map = mmap(NULL, len, PROT_READ, MAP_SHARED, px->pages_rfd, off);
+	for (j = 0; !ret && j < a->nr_iovs; j++) {
+		if (a->pipe_of[j] != p)
+			continue;
+		if (map != MAP_FAILED)
+			px->iov_sums[j] = sum_buf(px->seed, map + at, a->iovs[j].len);
+		else
+			ret = sum_by_read(px, off + at, a->iovs[j].len, &px->iov_sums[j]);
+		at += a->iovs[j].len;
+	}
+	if (map != MAP_FAILED)
+		munmap(map, len);
+	return ret;
+}
+
 /* Splice pipes [first, last) into the pages file, each at its place in the data stream. */
 static int drain_pipes(struct page_xfer *px, int first, int last)
 {
@@ -133,9 +188,26 @@ static int drain_pipes(struct page_xfer *px, int first, int last)
 		off += px->pipe_fill[i];
 	for (i = first; i < last; i++) {
 		ret = splice_all(px->pipe_r[i], px->pages_fd, off, px->pipe_fill[i]);
+		ret = ret ?: sum_pipe(px, i, off);
 		if (ret)
 			return ret;
 		off += px->pipe_fill[i];
+	}
+	return 0;
+}
+
+/* The batch's sums, in the order its data lies in the file (the iovs' order). */
+static int add_batch_sums(struct page_xfer *px)
+{
+	size_t j;
+	int ret;
+
+	for (j = 0; px->sums && j < px->args->nr_iovs; j++) {
+		ret = sumset_add_unit(px->sums, px->args->iovs[j].len, px->iov_sums[j]);
+		if (ret) {
+			pr_err("No memory for the sums of the pages\n");
+			return ret;
+		}
 	}
 	return 0;
 }
@@ -189,7 +261,7 @@ static int flush_batch(struct page_xfer *px)
 		pr_err("The parasite failed to splice pages: %d\n", ret);
 		return ret;
 	}
-	ret = drain_batch(px);
+	ret = drain_batch(px) ?: add_batch_sums(px);
 	if (ret)
 		return ret;
 	for (i = 0; i < PARASITE_NR_PIPES; i++) {
@@ -313,6 +385,25 @@ static int dump_vma_pages(struct page_xfer *px, const VmaEntry *v)
 	return run_len ? emit_run(px, v, run_start, run_len) : 0;
 }
 
+static int open_sums(struct page_xfer *px)
+{
+	px->sums = img_raw_sums(px->pages_img);
+	if (!px->sums)
+		return 0;
+	px->seed = imgset_seed();
+	px->iov_sums = calloc(PARASITE_MAX_IOVS, sizeof(*px->iov_sums));
+	if (!px->iov_sums) {
+		pr_err("No memory for the sums of the pages\n");
+		return -ENOMEM;
+	}
+	px->pages_rfd = openat(px->dc->dfd, img_path(px->pages_img), O_RDONLY | O_CLOEXEC);
+	if (px->pages_rfd < 0) {
+		pr_perror("%s: can't open it for reading, to sum it", img_path(px->pages_img));
+		return -errno;
+	}
+	return 0;
+}
+
 static int open_xfer(struct page_xfer *px, struct dump_ctx *dc)
 {
 	PagemapHead head = PAGEMAP_HEAD__INIT;
@@ -321,7 +412,7 @@ static int open_xfer(struct page_xfer *px, struct dump_ctx *dc)
 
 	memset(px, 0, sizeof(*px));
 	px->dc = dc;
-	px->pagemap_fd = -1;
+	px->pagemap_fd = px->pages_rfd = -1;
 	for (ret = 0; ret < PARASITE_NR_PIPES; ret++)
 		px->pipe_r[ret] = -1;
 	px->args = compel_parasite_args(dc->ctl);
@@ -340,6 +431,11 @@ static int open_xfer(struct page_xfer *px, struct dump_ctx *dc)
 	if (!px->pagemap_img || !px->pages_img)
 		return -EIO;
 	px->pages_fd = img_raw_fd(px->pages_img);
+	if (px->pages_fd < 0)
+		return px->pages_fd;
+	ret = open_sums(px);
+	if (ret)
+		return ret;
 	head.pages_id = dc->idx + 1;
 	ret = pb_write_one(px->pagemap_img, &head.base);
 	return ret ?: open_pipes(px);
@@ -360,6 +456,9 @@ static int close_xfer(struct page_xfer *px)
 		ret = close_image(px->pages_img) ?: ret;
 	if (px->pagemap_fd >= 0)
 		close(px->pagemap_fd);
+	if (px->pages_rfd >= 0)
+		close(px->pages_rfd);
+	free(px->iov_sums);
 	free(px->pm_buf);
 	return ret;
 }

@@ -15,6 +15,7 @@
 #include "array.h"
 #include "task-state-image.h"
 #include "image.h"
+#include "imgset.h"
 #include "log.h"
 #include "files.h"
 #include "internal.h"
@@ -523,11 +524,30 @@ static int read_task(const struct rst_ctx *ctx, struct rst_task *t)
 	return read_fdinfo(ctx, t);
 }
 
+/* A set is complete when inventory.img is there, and intact when its sums check out. */
+static int check_image_set(const struct rst_ctx *ctx)
+{
+	if (faccessat(ctx->dfd, "inventory.img", F_OK, 0)) {
+		if (errno != ENOENT) {
+			pr_perror("inventory.img: can't reach it in %s", ctx->ro->images_dir);
+			return -EIO;
+		}
+		pr_err("No inventory.img in %s: the dump did not complete (it failed or was "
+		       "killed), so these images are not a set that can be restored\n",
+		       ctx->ro->images_dir);
+		return -ENOENT;
+	}
+	return imgset_verify(ctx->dfd, ctx->ro->skip_checksums);
+}
+
 int rst_read_images(struct rst_ctx *ctx)
 {
 	size_t i;
 	int ret;
 
+	ret = check_image_set(ctx);
+	if (ret)
+		return ret;
 	ret = read_inventory(ctx);
 	if (ret)
 		return ret;
@@ -582,6 +602,7 @@ void rst_free_images(struct rst_ctx *ctx)
 	free_all((void **)ctx->pstree, ctx->nr_pstree);
 	if (ctx->inventory)
 		protobuf_c_message_free_unpacked(&ctx->inventory->base, NULL);
+	imgset_forget();
 }
 
 int cr_check_images(const struct restore_opts *ro)

@@ -174,9 +174,10 @@ int dump_tree_seize(struct dump_tree *dt, pid_t root)
 }
 
 /* Children first: a parent killed first would see its children die as orphans. */
-void dump_tree_release(struct dump_tree *dt, int mode)
+int dump_tree_release(struct dump_tree *dt, int mode)
 {
 	size_t i;
+	int ret = 0;
 
 	for (i = dt->nr_tasks; i-- > 0;) {
 		struct dump_ctx *dc = dt->tasks[i];
@@ -186,11 +187,14 @@ void dump_tree_release(struct dump_tree *dt, int mode)
 		if (dc->ctl && dc->cure_failed) {
 			pr_err("Task %d could not be cured and stays seized until criu exits\n",
 			       dc->pid);
+			ret = -EIO;
 			continue;
 		}
 		threads_release(dc, mode);
-		compel_release_task(dc->pid, dc->seize_state, mode);
+		if (compel_release_task(dc->pid, dc->seize_state, mode))
+			ret = -EIO; /* compel said why */
 	}
+	return ret;
 }
 
 void dump_tree_free(struct dump_tree *dt)

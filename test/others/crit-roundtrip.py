@@ -59,7 +59,8 @@ def check_image(path, pycriu):
     enc = crit(["encode"], pretty.stdout)
     report(pretty.returncode == 0 and enc.stdout == orig, name + " pretty round-trip",
            "decode --pretty | encode differs from the original")
-    if not pycriu:
+    # checksums.img is ours: upstream has no kind for its magic
+    if not pycriu or os.path.basename(path) == "checksums.img":
         return
     for p, out in ((False, dec.stdout), (True, pretty.stdout)):
         with open(path, "rb") as f:

@@ -19,6 +19,11 @@ import tally  # noqa: E402
 
 CRIU = os.path.join(zdtm.ROOT, "criu", "criu")
 DUMP_FAULTS = ["seize", "parasite", "page-transfer", "image-write"]
+# after each kind of image is written (and fsync'ed), and the last step before the kill:
+# the image set is not complete yet, so the tasks must run on and inventory.img be absent
+IMAGE_FAULTS = ["after-image:" + k for k in
+                ("pages", "pagemap", "core", "ids", "fs", "mm", "fdinfo", "files", "pstree",
+                 "stats-dump", "inventory", "checksums")] + ["before-kill"]
 RESTORE_FAULTS = ["restore-fork", "restore-premap", "restorer"]
 
 report = tally.Tally(show_ok=True)
@@ -77,6 +82,8 @@ def dump_fault(fault, stopped):
             why.append("no 'Error (file:line)' line on stderr")
         if os.path.exists(os.path.join(test.dump_dir, "inventory.img")):
             why.append("inventory.img written by a failed dump")
+        if "before the point of no return" not in r.stderr:
+            why.append("the error does not say it failed before the point of no return")
         want = "T" if stopped else "S"
         if state is None or (stopped and state != "T") or (not stopped and state in "TtZX"):
             why.append("task is %s, expected %s" % (state or "gone", want))
@@ -145,7 +152,7 @@ def restore_faults():
 
 def main():
     zdtm.become_subreaper()
-    for fault in DUMP_FAULTS:
+    for fault in DUMP_FAULTS + IMAGE_FAULTS:
         dump_fault(fault, False)
     dump_fault("page-transfer", True)
     restore_faults()

@@ -274,19 +274,28 @@ static void free_inos(struct sk_inos **s)
 	*s = NULL;
 }
 
+static int unix_dump_close(struct files_dump_state *fs, void *priv)
+{
+	struct unix_dump *ud = priv;
+	int ret = close_image(ud->queues);
+
+	ud->queues = NULL;
+	return ret;
+}
+
 static void unix_dump_fini(struct files_dump_state *fs, void *priv, bool failed)
 {
 	struct unix_dump *ud = priv;
 
 	free_inos(&ud->inos);
 	free(ud->unpaired.v);
-	if (ud->queues)
-		close_image(ud->queues);
+	unix_dump_close(fs, ud);
 }
 
 static const struct files_dump_key unix_dump_key = {
 	.name = "unix sockets",
 	.size = sizeof(struct unix_dump),
+	.close = unix_dump_close,
 	.fini = unix_dump_fini,
 };
 
