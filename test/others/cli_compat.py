@@ -312,14 +312,15 @@ def gone(pid):
     return False
 
 
-def dump_hog(check, work, tag, code):
+def dump_hog(check, work, tag, code, *extra):
     img, wd = os.path.join(work, tag + "-img"), os.path.join(work, tag + "-wd")
     os.makedirs(wd)
     p = start_hog(work, code)
     r = run("dump", "-t", str(p.pid), "-D", img, "-W", wd, "-o", "dump.log",
-            "--display-stats")
+            "--display-stats", *extra)
     p.wait()
-    check(r.returncode == 0, "dump of a python task with a memfd (%s)" % tag, r.stderr[-300:])
+    check(r.returncode == 0, "dump of a python task with a memfd (%s%s)" %
+          (tag, " " + " ".join(extra) if extra else ""), r.stderr[-300:])
     return p.pid, img, wd, r
 
 
@@ -385,7 +386,7 @@ def test_restore_stats_and_status(check, work, img, wd, pid, dumped):
 
 
 def test_killed_root_status(check, work):
-    pid, img, wd, r = dump_hog(check, work, "killed", 0)
+    pid, img, wd, r = dump_hog(check, work, "killed", 0, "--pre-dump-mode", "read")
     rst = subprocess.Popen([CRIU, "restore", "-D", img, "-o", "restore.log"],
                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                            stderr=subprocess.PIPE, text=True)
@@ -409,5 +410,8 @@ def run_all(check, work):
     missing = test_check_features(check)
     test_check_groups(check, missing)
     test_exit_statuses(check)
+    r = run("dump", "-t", "1", "--pre-dump-mode", "mmap")
+    check(r.returncode == 1 and "--pre-dump-mode" in r.stderr and "splice or read" in r.stderr,
+          "--pre-dump-mode takes splice or read only", r.stderr)
     test_restore_stats_and_status(check, work, *test_dump_stats(check, work))
     test_killed_root_status(check, work)
