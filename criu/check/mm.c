@@ -59,8 +59,8 @@ static uint64_t pagemap_entry(void *addr)
 /* In a child: clear the soft-dirty bits, write a page, see its bit set. */
 static int soft_dirty_child(void)
 {
-	volatile char *p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-				0);
+	volatile char *p =
+		mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (p == MAP_FAILED)
 		return -1;

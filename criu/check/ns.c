@@ -35,8 +35,7 @@ const char *probe_userns(void)
 
 const char *probe_cgroupns(void)
 {
-	return access("/proc/self/ns/cgroup", F_OK) ? "cgroup namespaces are not supported"
-						    : NULL;
+	return access("/proc/self/ns/cgroup", F_OK) ? "cgroup namespaces are not supported" : NULL;
 }
 
 const char *probe_timens(void)
@@ -57,7 +56,8 @@ static int set_group_child(void)
 	if (private_tmp() || mkdir("/tmp/a", 0700) || mkdir("/tmp/b", 0700))
 		return -1;
 	/* the group moves between mounts of one superblock: b is a private bind of a */
-	if (mount("a", "/tmp/a", "tmpfs", 0, NULL) || mount("/tmp/a", "/tmp/b", NULL, MS_BIND, NULL))
+	if (mount("a", "/tmp/a", "tmpfs", 0, NULL) ||
+	    mount("/tmp/a", "/tmp/b", NULL, MS_BIND, NULL))
 		return -1;
 	if (mount(NULL, "/tmp/a", NULL, MS_SHARED, NULL))
 		return -1;
@@ -100,7 +100,8 @@ static int overlay_child(void)
 	if (private_tmp() || mkdir("/tmp/l", 0700) || mkdir("/tmp/u", 0700) ||
 	    mkdir("/tmp/w", 0700) || mkdir("/tmp/m", 0700))
 		return -1;
-	if (mount("overlay", "/tmp/m", "overlay", 0, "lowerdir=/tmp/l,upperdir=/tmp/u,workdir=/tmp/w"))
+	if (mount("overlay", "/tmp/m", "overlay", 0,
+		  "lowerdir=/tmp/l,upperdir=/tmp/u,workdir=/tmp/w"))
 		return -1;
 	fd = open("/tmp/m/f", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0 || ftruncate(fd, 4096) || fstat(fd, &st))
@@ -140,8 +141,7 @@ static int autofs_child(void)
 
 	if (private_tmp() || mkdir("/tmp/a", 0700) || pipe(p))
 		return -1;
-	snprintf(opts, sizeof(opts), "fd=%d,pgrp=%d,minproto=5,maxproto=5,direct", p[1],
-		 getpgrp());
+	snprintf(opts, sizeof(opts), "fd=%d,pgrp=%d,minproto=5,maxproto=5,direct", p[1], getpgrp());
 	if (mount("criu-check", "/tmp/a", "autofs", 0, opts))
 		return -1;
 	fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
