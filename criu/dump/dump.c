@@ -121,16 +121,13 @@ static int cure_task(struct dump_ctx *dc)
 
 static int write_images(struct dump_ctx *dc)
 {
-	uint64_t start = now_us();
 	int ret;
 
 	if (fault_injected("image-write"))
 		return -EIO;
 	ret = write_core_images(dc);
 	ret = ret ?: write_mm_image(dc);
-	ret = ret ?: write_files_images(dc);
-	dc->stats.memwrite_us = now_us() - start;
-	return ret;
+	return ret ?: write_files_images(dc);
 }
 
 static enum compel_release_mode final_mode(const struct cr_options *o, int failed)
@@ -258,7 +255,7 @@ static int release_tree(struct dump_tree *dt, int failed)
 
 int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 {
-	struct dump_tree dt = { .opts = o, .dfd = images_dfd };
+	struct dump_tree dt = { .opts = o, .dfd = images_dfd, .work_dfd = work_dfd };
 	unsigned long errors_before = log_error_count();
 	size_t i;
 	int failed, ret;

@@ -104,7 +104,8 @@ static bool memfd_match(const struct fd_parms *p)
 }
 
 /* One pagemap entry and its bytes per data extent, rounded out to whole pages. */
-static int write_content(struct cr_img *pm, struct cr_img *pages, int fd, uint64_t size)
+static int write_content(struct cr_img *pm, struct cr_img *pages, int fd, uint64_t size,
+			 struct dump_stats *st)
 {
 	char *buf = malloc(MEMFD_PAGE);
 	off_t data, hole = 0;
@@ -131,6 +132,7 @@ static int write_content(struct cr_img *pm, struct cr_img *pages, int fd, uint64
 				ret = -EIO;
 			}
 			ret = ret ?: img_write_buf(pages, buf, MEMFD_PAGE);
+			st->shpages_written += !ret;
 		}
 	}
 	free(buf);
@@ -147,7 +149,9 @@ int shmem_dump_content(struct dump_ctx *dc, int fd, uint32_t shmid, uint64_t siz
 	pm = open_image_at(dc->dfd, CR_FD_SHMEM_PAGEMAP, O_DUMP, shmid);
 	pages = open_image_at(dc->dfd, CR_FD_PAGES, O_DUMP, head.pages_id);
 	ret = (pm && pages) ? pb_write_one(pm, &head.base) : -EIO;
-	ret = ret ?: write_content(pm, pages, fd, size);
+	/* stats-dump's shpages: every page of the object looked at, those with data written */
+	dc->stats.shpages_scanned += (size + MEMFD_PAGE - 1) / MEMFD_PAGE;
+	ret = ret ?: write_content(pm, pages, fd, size, &dc->stats);
 	if (pages)
 		ret = close_image(pages) ?: ret;
 	if (pm)

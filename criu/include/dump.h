@@ -38,9 +38,12 @@ struct fd_table {
 	size_t nr;
 };
 
+/* What stats-dump reports (CRIU's dump_stats_entry), counted where it happens. */
 struct dump_stats {
 	uint64_t freezing_us, frozen_us, memdump_us, memwrite_us;
-	uint64_t pages_scanned, pages_written;
+	uint64_t pages_scanned, pages_written;	   /* task memory, in pages-N.img */
+	uint64_t page_pipes, page_pipe_bufs;	   /* page transfers set up, pipes they used */
+	uint64_t shpages_scanned, shpages_written; /* shared memory (memfd, shmem) */
 };
 
 /* An fd seen so far in any dumped task: what a later dup (or inherited copy) would share. */
@@ -70,6 +73,7 @@ struct fd_tables {
 struct dump_tree {
 	const struct cr_options *opts;
 	int dfd;		 /* images directory */
+	int work_dfd;		 /* -W: stats-dump goes here */
 	struct file_table files; /* files.img, ids shared by all tasks */
 	struct files_dump_state fstate;
 	struct fd_walk seen_fds;    /* open file descriptions met in any task (kcmp) */

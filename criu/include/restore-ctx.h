@@ -61,6 +61,7 @@ struct rst_task {
 struct rst_stats {
 	uint32_t forking_time; /* usec */
 	uint32_t restore_time; /* usec */
+	uint32_t resume_time;  /* usec: from the stopped tree to its tasks running */
 	uint64_t pages_restored;
 };
 

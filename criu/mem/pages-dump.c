@@ -103,6 +103,9 @@ static int open_pipes(struct page_xfer *px)
 		if (!i || (size_t)cap < px->pipe_cap)
 			px->pipe_cap = cap;
 	}
+	/* CRIU's page_pipes and page_pipe_bufs: one transfer per task, and its pipes */
+	px->dc->stats.page_pipes++;
+	px->dc->stats.page_pipe_bufs += PARASITE_NR_PIPES;
 	ret = compel_rpc_call(px->dc->ctl, PARASITE_CMD_PIPES_INIT);
 	ret = ret ?: compel_send_fds(px->dc->ctl, wr, PARASITE_NR_PIPES);
 	ret = ret ?: compel_rpc_sync(px->dc->ctl);
@@ -229,21 +232,32 @@ static void *drain_thread(void *arg)
  * The copy into the pages file is the cost of a dump, so two threads share it: each drains
  * half of the pipes at known offsets. (Two cores copy about twice as fast as one here.)
  */
-static int drain_batch(struct page_xfer *px)
+static int drain_halves(struct page_xfer *px, size_t total)
 {
 	struct drain_job job = { px, PARASITE_NR_PIPES / 2, PARASITE_NR_PIPES, 0 };
 	pthread_t helper;
-	size_t i, total = 0;
 	int ret;
 
-	for (i = 0; i < PARASITE_NR_PIPES; i++)
-		total += px->pipe_fill[i];
 	if (px->pipe_fill[job.first] == 0 || pthread_create(&helper, NULL, drain_thread, &job))
 		return drain_pipes(px, 0, PARASITE_NR_PIPES) ?: (px->pages_off += total, 0);
 	ret = drain_pipes(px, 0, job.first);
 	pthread_join(helper, NULL);
 	ret = ret ?: job.ret;
 	px->pages_off += total;
+	return ret;
+}
+
+/* The time spent here is stats-dump's memwrite_time (CRIU's: pipes into the image). */
+static int drain_batch(struct page_xfer *px)
+{
+	uint64_t start = now_us();
+	size_t i, total = 0;
+	int ret;
+
+	for (i = 0; i < PARASITE_NR_PIPES; i++)
+		total += px->pipe_fill[i];
+	ret = drain_halves(px, total);
+	px->dc->stats.memwrite_us += now_us() - start;
 	return ret;
 }
 

@@ -417,6 +417,7 @@ static int write_pidfile(int fd, const char *path, pid_t pid)
 	return 0;
 }
 
+/* stats-restore goes to the work directory, as CRIU puts it (next to the logs). */
 static int write_stats(const struct rst_ctx *ctx)
 {
 	RestoreStatsEntry rs = RESTORE_STATS_ENTRY__INIT;
@@ -424,15 +425,18 @@ static int write_stats(const struct rst_ctx *ctx)
 	struct cr_img *img;
 	int ret;
 
+	/* no parent images (pre-dump) and no shared-page reuse yet: nothing compared or skipped */
 	rs.pages_compared = 0;
 	rs.pages_skipped_cow = 0;
 	rs.forking_time = ctx->stats.forking_time;
 	rs.restore_time = ctx->stats.restore_time;
 	rs.has_pages_restored = true;
 	rs.pages_restored = ctx->stats.pages_restored;
+	rs.has_resume_time = true;
+	rs.resume_time = ctx->stats.resume_time;
 	se.restore = &rs;
 
-	img = open_image_at(ctx->dfd, CR_FD_STATS_RESTORE, O_DUMP, 0);
+	img = open_image_at(ctx->ro->work_dfd, CR_FD_STATS_RESTORE, O_DUMP, 0);
 	if (!img)
 		return -EIO;
 	ret = pb_write_one(img, &se.base);
@@ -763,24 +767,40 @@ static int detach_tree(const struct rst_ctx *ctx)
 	return 0;
 }
 
-static int finish(const struct rst_ctx *ctx, const struct rst_watch *w, pid_t pid)
+/* Without -d criu waits for its children (the root) and, as CRIU, exits 0 whatever they did. */
+static void wait_children(pid_t root)
+{
+	int status;
+
+	if (wait_task(root, &status))
+		return;
+	if (WIFEXITED(status))
+		pr_info("Restored task %d exited with %d\n", root, WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		pr_info("Restored task %d was killed by signal %d\n", root, WTERMSIG(status));
+	while (waitpid(-1, NULL, __WALL) > 0 || errno == EINTR)
+		;
+}
+
+static int finish(struct rst_ctx *ctx, const struct rst_watch *w, pid_t pid)
 {
 	const struct restore_opts *ro = ctx->ro;
-	int status;
+	uint64_t start = rst_now_usec();
 
 	if (detach_tree(ctx)) {
 		kill_tree(ctx, w);
 		return 1;
 	}
+	ctx->stats.resume_time = rst_now_usec() - start;
 	pr_info("Restore finished successfully. Task %d resumed.\n", pid);
+	/* the tree runs now: a stats file we could not write is no reason to fail it */
+	if (write_stats(ctx))
+		pr_err("Can't write stats-restore in %s; the restored tree runs on\n",
+		       ro->work_dir);
 	run_stage_hook(ro, "post-resume", pid);
-	if (ro->restore_detached || ro->restore_sibling)
-		return 0;
-	if (wait_task(pid, &status))
-		return 1;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + WTERMSIG(status);
+	if (!ro->restore_detached)
+		wait_children(pid);
+	return 0;
 }
 
 int cr_restore_tasks(const struct restore_opts *ro)
@@ -806,7 +826,7 @@ int cr_restore_tasks(const struct restore_opts *ro)
 	if (pid < 0)
 		goto out_unlink;
 	ctx.stats.restore_time = rst_now_usec() - start;
-	if (write_stats(&ctx) || (pidfd >= 0 && write_pidfile(pidfd, ro->pidfile, pid)) ||
+	if ((pidfd >= 0 && write_pidfile(pidfd, ro->pidfile, pid)) ||
 	    run_stage_hook(ro, "post-restore", pid) || run_stage_hook(ro, "pre-resume", pid)) {
 		kill_tree(&ctx, w);
 		goto out_unlink;

@@ -13,6 +13,7 @@
 #include "dump.h"
 #include "fpu-image.h"
 #include "image.h"
+#include "fault.h"
 #include "log.h"
 #include "regs-image.h"
 #include "threads.h"
@@ -211,30 +212,58 @@ int write_pstree(struct dump_tree *dt)
 	return close_image(img) ?: ret;
 }
 
+static void add_stats(struct dump_stats *sum, const struct dump_stats *s)
+{
+	sum->memdump_us += s->memdump_us;
+	sum->memwrite_us += s->memwrite_us;
+	sum->pages_scanned += s->pages_scanned;
+	sum->pages_written += s->pages_written;
+	sum->page_pipes += s->page_pipes;
+	sum->page_pipe_bufs += s->page_pipe_bufs;
+	sum->shpages_scanned += s->shpages_scanned;
+	sum->shpages_written += s->shpages_written;
+}
+
+/*
+ * Every field CRIU 4.2 writes. No parent images (pre-dump), lazy pages or irmap exist yet,
+ * so what they count is truly 0. stats-dump goes to the work directory, as CRIU puts it.
+ */
 int write_stats_image(struct dump_tree *dt)
 {
 	StatsEntry st = STATS_ENTRY__INIT;
 	DumpStatsEntry ds = DUMP_STATS_ENTRY__INIT;
 	struct dump_stats sum = dt->stats;
+	struct cr_img *img;
 	size_t i;
+	int ret;
 
-	for (i = 0; i < dt->nr_tasks; i++) {
-		const struct dump_stats *s = &dt->tasks[i]->stats;
-
-		sum.memdump_us += s->memdump_us;
-		sum.memwrite_us += s->memwrite_us;
-		sum.pages_scanned += s->pages_scanned;
-		sum.pages_written += s->pages_written;
-	}
+	for (i = 0; i < dt->nr_tasks; i++)
+		add_stats(&sum, &dt->tasks[i]->stats);
 	ds.freezing_time = sum.freezing_us;
 	ds.frozen_time = sum.frozen_us;
 	ds.memdump_time = sum.memdump_us;
 	ds.memwrite_time = sum.memwrite_us;
+	ds.has_irmap_resolve = true;
+	ds.irmap_resolve = 0;
 	ds.pages_scanned = sum.pages_scanned;
 	ds.pages_skipped_parent = 0;
 	ds.pages_written = sum.pages_written;
+	ds.pages_lazy = 0;
+	ds.has_page_pipes = ds.has_page_pipe_bufs = true;
+	ds.page_pipes = sum.page_pipes;
+	ds.page_pipe_bufs = sum.page_pipe_bufs;
+	ds.has_shpages_scanned = ds.has_shpages_skipped_parent = ds.has_shpages_written = true;
+	ds.shpages_scanned = sum.shpages_scanned;
+	ds.shpages_skipped_parent = 0;
+	ds.shpages_written = sum.shpages_written;
 	st.dump = &ds;
-	return write_one(dt->tasks[0], CR_FD_STATS_DUMP, 0, &st.base);
+	img = open_image_at(dt->work_dfd, CR_FD_STATS_DUMP, O_DUMP, 0);
+	if (!img)
+		return -EIO;
+	ret = pb_write_one(img, &st.base);
+	ret = close_image(img) ?: ret;
+	/* in the work dir, outside the image set's own close hooks */
+	return ret ?: (fault_injected("after-image:stats-dump") ? -EIO : 0);
 }
 
 int write_inventory(struct dump_tree *dt)
