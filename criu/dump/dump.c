@@ -185,7 +185,9 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 	if (run_action_scripts(o, "pre-dump", root))
 		return -1;
 	start = now_us();
-	ret = dump_tree_seize(&dt, root);
+	/* criu's own namespaces are numbered first, as CRIU does before it seizes anything */
+	ret = ns_ids_init(&dt.ns);
+	ret = ret ?: dump_tree_seize(&dt, root);
 	frozen_at = now_us();
 	dt.stats.freezing_us = frozen_at - start;
 	ret = ret ?: dump_all_tasks(&dt);
