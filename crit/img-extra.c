@@ -75,10 +75,11 @@ static int blocks_of(const struct crit_kind *k, const ProtobufCMessage *msg, uin
 	*pad = 0;
 	sz[1] = 0;
 	if (kind_is(k, "TCP_STREAM"))
-		return crit_msg_uint(msg, "inq_len", &sz[0]) ?: crit_msg_uint(msg, "outq_len", &sz[1]);
+		return crit_msg_uint(msg, "inq_len", &sz[0])
+			       ?: crit_msg_uint(msg, "outq_len", &sz[1]);
 	if (kind_is(k, "BPFMAP_DATA"))
-		return crit_msg_uint(msg, "keys_bytes", &sz[0]) ?:
-			       crit_msg_uint(msg, "values_bytes", &sz[1]);
+		return crit_msg_uint(msg, "keys_bytes", &sz[0])
+			       ?: crit_msg_uint(msg, "values_bytes", &sz[1]);
 	if (crit_msg_uint(msg, k->extra_len, &sz[0]))
 		return -1;
 	if (kind_is(k, "IPCNS_SHM"))

@@ -50,14 +50,13 @@ static unsigned int ns_id_of(struct ns_ids *n, unsigned int kind, ino_t ino)
 
 int ns_ids_fill(struct ns_ids *n, pid_t pid, TaskKobjIdsEntry *ids)
 {
-	uint32_t *id[NS_IDS_KINDS] = { &ids->pid_ns_id,	 &ids->net_ns_id,  &ids->ipc_ns_id,
-				       &ids->uts_ns_id,	 &ids->time_ns_id, &ids->mnt_ns_id,
+	uint32_t *id[NS_IDS_KINDS] = { &ids->pid_ns_id,	 &ids->net_ns_id,   &ids->ipc_ns_id,
+				       &ids->uts_ns_id,	 &ids->time_ns_id,  &ids->mnt_ns_id,
 				       &ids->user_ns_id, &ids->cgroup_ns_id };
-	protobuf_c_boolean *has[NS_IDS_KINDS] = {
-		&ids->has_pid_ns_id,  &ids->has_net_ns_id, &ids->has_ipc_ns_id,
-		&ids->has_uts_ns_id,  &ids->has_time_ns_id, &ids->has_mnt_ns_id,
-		&ids->has_user_ns_id, &ids->has_cgroup_ns_id
-	};
+	protobuf_c_boolean *has[NS_IDS_KINDS] = { &ids->has_pid_ns_id,	&ids->has_net_ns_id,
+						  &ids->has_ipc_ns_id,	&ids->has_uts_ns_id,
+						  &ids->has_time_ns_id, &ids->has_mnt_ns_id,
+						  &ids->has_user_ns_id, &ids->has_cgroup_ns_id };
 	unsigned int kind;
 	ino_t ino = 0;
 	int ret;
