@@ -5,6 +5,7 @@
     gen-criu42.py synth DIR NAME PID   lay out a whole process from scratch (test data);
                                        DATA_PAGES=N: its data size, XSAVE=1: an xsave part
     gen-criu42.py rewrite DIR          turn a dump by our criu into what CRIU 4.2 writes
+    gen-criu42.py as-3x DIR            then its pagemaps into CRIU 3.x's form
 
 synth: a static process of three private anonymous mappings and no files open. Its code
 (below) sums the 64-bit words of its data mapping and exits 42 when the sum, the word on
@@ -232,12 +233,26 @@ def rewrite(d):
     im.write(path, "INVENTORY", [inv])
 
 
+def as_3x(d):
+    """Pagemaps as CRIU 3.x wrote them: the count in field 2, no field 5, no PE_LAZY."""
+    im = criuimg.Images(criu_only=True)
+    for path in [os.path.join(d, f) for f in os.listdir(d) if f.startswith("pagemap-")]:
+        kind, pm = im.read(path)
+        for e in pm[1:]:
+            e.compat_nr_pages = e.nr_pages
+            e.ClearField("nr_pages")
+            e.flags &= ~PE_LAZY
+        im.write(path, kind, pm)
+
+
 def main():
     if len(sys.argv) == 5 and sys.argv[1] == "synth":
         synth(sys.argv[2], sys.argv[3], int(sys.argv[4]),
               int(os.environ.get("DATA_PAGES", "1")))
     elif len(sys.argv) == 3 and sys.argv[1] == "rewrite":
         rewrite(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "as-3x":
+        as_3x(sys.argv[2])
     else:
         print(__doc__, file=sys.stderr)
         return 1
