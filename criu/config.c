@@ -136,7 +136,7 @@ static void scan_cli(int argc, char **argv, bool *no_default, const char **confi
 }
 
 /* The parsed options point into the built argv: it lives as long as criu. */
-static char **built_argv;
+static char **built_argv __attribute__((used));
 
 int config_build_argv(int argc, char **argv, int *out_argc, char ***out_argv)
 {

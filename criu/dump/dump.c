@@ -214,7 +214,9 @@ static int dump_and_commit(struct dump_tree *dt, int images_dfd, unsigned long e
 	int ret;
 
 	start = now_us();
-	ret = dump_tree_seize(dt, o->tree);
+	/* criu's own namespaces are numbered first, as CRIU does before it seizes anything */
+	ret = ns_ids_init(&dt->ns);
+	ret = ret ?: dump_tree_seize(dt, o->tree);
 	frozen_at = now_us();
 	dt->stats.freezing_us = frozen_at - start;
 	ret = ret ?: dump_all_tasks(dt);

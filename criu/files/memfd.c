@@ -25,9 +25,9 @@
 
 #include "memfd.pb-c.h"
 #include "pagemap.pb-c.h"
+#include "pagemap-flags.h"
 
 #define MEMFD_PAGE 4096ULL
-#define PE_PRESENT (1u << 2)
 /* pages-N.img ids of memfd contents: clear of the ids tasks' own pages use */
 #define MEMFD_PAGES_ID_BASE 0x10000
 
@@ -121,7 +121,7 @@ static int write_content(struct cr_img *pm, struct cr_img *pages, int fd, uint64
 		hole = lseek(fd, data, SEEK_HOLE);
 		hole = (hole + MEMFD_PAGE - 1) & ~(MEMFD_PAGE - 1);
 		pe.vaddr = data;
-		pe.nr_pages = (hole - data) / MEMFD_PAGE;
+		pagemap_set_nr_pages(&pe, (hole - data) / MEMFD_PAGE);
 		pe.has_flags = 1;
 		pe.flags = PE_PRESENT;
 		ret = pb_write_one(pm, &pe.base);
@@ -303,7 +303,7 @@ static int fill_pages(struct cr_img *pm, struct cr_img *pages, int fd, uint64_t 
 		return -ENOMEM;
 	while ((ret = pb_read_one_eof(pm, &pagemap_entry__descriptor, (ProtobufCMessage **)&pe)) >
 	       0) {
-		uint64_t off = pe->vaddr, end = pe->vaddr + pe->nr_pages * MEMFD_PAGE;
+		uint64_t off = pe->vaddr, end = pe->vaddr + pagemap_nr_pages(pe) * MEMFD_PAGE;
 
 		protobuf_c_message_free_unpacked(&pe->base, NULL);
 		for (ret = 0; !ret && off < end; off += MEMFD_PAGE) {

@@ -15,6 +15,7 @@
 #include "files.h"
 #include "opts.h"
 #include "abi/parasite-proto.h"
+#include "ns-ids.h"
 #include "proc-parse.h"
 #include "task-state.h"
 
@@ -81,6 +82,7 @@ struct dump_tree {
 	struct dump_ctx **tasks;    /* parents before children; tasks[0] is the root */
 	size_t nr_tasks;
 	struct dump_stats stats;
+	struct ns_ids ns; /* namespace ids, CRIU's numbering (ns-ids.h) */
 };
 
 /* The per-task part; opts and dfd are copies of the tree's. */
@@ -106,7 +108,8 @@ struct dump_ctx {
 	MmEntry mm;
 	VmaEntry *vmas; /* storage for mm.vmas */
 	VmaEntry **vma_ptrs;
-	uint64_t *auxv;
+	uint64_t *auxv; /* all of /proc/PID/auxv, nr_auxv words; mm keeps at most 44 */
+	size_t nr_auxv;
 	struct dump_stats stats;
 	struct task_state *ts;	  /* task/state-dump.c: signals, creds, timers, ... */
 	struct dump_threads *thr; /* task/threads-dump.c: every thread, the leader first */

@@ -44,6 +44,7 @@ enum img_type {
 	CR_FD_TTY_INFO,	     /* tty-info: the state of each terminal the fds are on */
 	CR_FD_FILE_LOCKS,    /* filelocks: locks and leases held by the tasks */
 	CR_FD_IPCNS_SHM,     /* ipcns-shm-NSID: SysV shm segments, each followed by its bytes */
+	CR_FD_TASK_EXTRA,    /* task-extra-PID: ours, what CRIU's images have no field for */
 	CR_FD_MAX
 };
 

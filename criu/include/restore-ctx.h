@@ -24,6 +24,7 @@
 #include "pagemap.pb-c.h"
 #include "pstree.pb-c.h"
 #include "regfile.pb-c.h"
+#include "task-extra.pb-c.h"
 
 #include "restore.h"
 
@@ -43,6 +44,7 @@ struct rst_task {
 	TaskKobjIdsEntry *ids;
 	CoreEntry *core;
 	MmEntry *mm;
+	TaskExtraEntry *extra; /* task-extra-PID.img (ours); NULL in a set CRIU wrote */
 	FsEntry *fs;
 	unsigned int pages_id;
 	PagemapEntry **pagemap;

@@ -35,6 +35,8 @@ void task_state_pack_queue(SignalQueueEntry *q, SiginfoEntry *sie, SiginfoEntry 
 int task_state_fill_core(struct dump_ctx *dc, CoreEntry *core);
 void task_state_free(struct dump_ctx *dc);
 /* Was the task a child subreaper (known once the parasite ran)? */
+/* Write task-extra-PID.img (ours): attributes and the whole auxv. Returns 0 or -errno. */
+int task_state_write_extra(struct dump_ctx *dc);
 bool task_state_is_subreaper(const struct dump_ctx *dc);
 
 struct rst_ctx;

@@ -59,9 +59,15 @@ static uint64_t now_us(void)
 	return ts.tv_sec * 1000000ull + ts.tv_nsec / 1000;
 }
 
+/*
+ * As CRIU does: every page of the vdso is saved (a restore on another kernel may need the
+ * old code), the vvar pages never (they are the kernel's data, mapped anew at restore).
+ */
 static bool vma_has_pages(const VmaEntry *v)
 {
-	if (v->status & (VMA_AREA_VDSO | VMA_AREA_VVAR | VMA_FILE_SHARED))
+	if (v->status & VMA_AREA_VDSO)
+		return true;
+	if (v->status & (VMA_AREA_VVAR | VMA_FILE_SHARED))
 		return false;
 	return v->status & (VMA_ANON_PRIVATE | VMA_FILE_PRIVATE);
 }
@@ -69,7 +75,7 @@ static bool vma_has_pages(const VmaEntry *v)
 /* Anonymous memory: every page with data. File-private: only the COW'ed (anonymous) copies. */
 static bool page_wanted(const VmaEntry *v, uint64_t pme)
 {
-	if (pme & PM_SWAP)
+	if ((pme & PM_SWAP) || (v->status & VMA_AREA_VDSO))
 		return true;
 	if (!(pme & PM_PRESENT))
 		return false;
@@ -356,7 +362,7 @@ static int emit_run(struct page_xfer *px, const VmaEntry *v, uint64_t addr, uint
 	int ret;
 
 	pe.vaddr = addr;
-	pe.nr_pages = nr;
+	pagemap_set_nr_pages(&pe, nr);
 	pe.has_flags = 1;
 	pe.flags = PE_PRESENT;
 	ret = pb_write_one(px->pagemap_img, &pe.base);

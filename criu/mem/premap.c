@@ -182,10 +182,7 @@ static int prepare_vma(const struct rst_ctx *ctx, const struct rst_task *t, cons
 	rv->madv = v->has_madv ? v->madv : 0;
 	rv->fd = -1;
 
-	if (v->status & (VMA_ANON_PRIVATE | VMA_FILE_PRIVATE))
-		return premap_one(ctx, v, rv, has_pages);
-	if (v->status & VMA_AREA_SYSVIPC)
-		return rst_sysv_premap(v, rv);
+	/* before the private kinds: CRIU marks these VMA_ANON_PRIVATE as well */
 	if (v->status & VMA_AREA_VDSO) {
 		rv->kind = RST_VMA_VDSO;
 		return 0;
@@ -194,6 +191,10 @@ static int prepare_vma(const struct rst_ctx *ctx, const struct rst_task *t, cons
 		rv->kind = RST_VMA_VVAR;
 		return 0;
 	}
+	if (v->status & (VMA_ANON_PRIVATE | VMA_FILE_PRIVATE))
+		return premap_one(ctx, v, rv, has_pages);
+	if (v->status & VMA_AREA_SYSVIPC)
+		return rst_sysv_premap(v, rv);
 	/* File-shared: the restorer maps it in place; the fd stays open until then. */
 	rv->kind = RST_VMA_FILE_SHARED;
 	if (v->status & VMA_ANON_SHARED) {
@@ -424,6 +425,12 @@ static int plan_fill(struct fill_work *w, const struct rst_task *t, struct rst_m
 
 			if (chunk_end - addr > FILL_SEG_MAX)
 				chunk_end = addr + FILL_SEG_MAX;
+			if (v->kind == RST_VMA_VDSO) {
+				/* the dumped vdso's pages: this kernel's vdso is moved there */
+				off += chunk_end - addr;
+				addr = chunk_end;
+				continue;
+			}
 			seg = (struct fill_seg){
 				.dst = (void *)(unsigned long)(v->premap + (addr - v->start)),
 				.off = off,

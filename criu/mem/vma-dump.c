@@ -18,6 +18,8 @@
 #include "mem.h"
 #include "vma-status.h"
 
+#define CRIU_AUXV_WORDS 44 /* CRIU's AT_VECTOR_SIZE on x86_64: what its mm_entry holds */
+
 /* VmFlags two-letter codes -> madvise numbers kept in VmaEntry.madv */
 static const struct {
 	char code[3];
@@ -120,12 +122,13 @@ static int add_file_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry
 	return ret;
 }
 
+/* vdso and vvar carry CRIU's bits: private anonymous memory plus their own (0x209, 0x1201) */
 static int classify_special(const struct proc_vma *pv, VmaEntry *v)
 {
 	if (!strcmp(pv->path, "[vdso]")) {
-		v->status |= VMA_AREA_VDSO;
+		v->status |= VMA_ANON_PRIVATE | VMA_AREA_VDSO;
 	} else if (!strcmp(pv->path, "[vvar]") || !strcmp(pv->path, "[vvar_vclock]")) {
-		v->status |= VMA_AREA_VVAR;
+		v->status |= VMA_ANON_PRIVATE | VMA_AREA_VVAR;
 	} else if (!strcmp(pv->path, "[heap]")) {
 		v->status |= VMA_ANON_PRIVATE | VMA_AREA_HEAP;
 	} else if (!strcmp(pv->path, "[stack]")) {
@@ -249,7 +252,12 @@ static int collect_auxv(struct dump_ctx *dc)
 		return -EINVAL;
 	}
 	dc->auxv = (uint64_t *)buf;
-	dc->mm.n_mm_saved_auxv = len / 8;
+	dc->nr_auxv = len / 8;
+	/*
+	 * CRIU 4.2 saves at most AT_VECTOR_SIZE (44) words and refuses more at restore; this
+	 * kernel has more. mm_entry holds what CRIU would hold, task-extra-PID.img all of it.
+	 */
+	dc->mm.n_mm_saved_auxv = dc->nr_auxv < CRIU_AUXV_WORDS ? dc->nr_auxv : CRIU_AUXV_WORDS;
 	dc->mm.mm_saved_auxv = dc->auxv;
 	return 0;
 }
@@ -297,4 +305,5 @@ void free_task_mm(struct dump_ctx *dc)
 	dc->vmas = NULL;
 	dc->vma_ptrs = NULL;
 	dc->auxv = NULL;
+	dc->nr_auxv = 0;
 }

@@ -198,8 +198,9 @@ static void fill_memory_plan(const struct rst_mem *mem, struct bootstrap *bs)
 	a->unmap_limit = RST_TASK_TOP;
 }
 
-static int fill_mm(const struct rst_ctx *ctx, const MmEntry *mm, struct rst_args *a)
+static int fill_mm(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_args *a)
 {
+	const MmEntry *mm = t->mm;
 	int fd;
 
 	a->mm.start_code = mm->mm_start_code;
@@ -213,8 +214,14 @@ static int fill_mm(const struct rst_ctx *ctx, const MmEntry *mm, struct rst_args
 	a->mm.arg_end = mm->mm_arg_end;
 	a->mm.env_start = mm->mm_env_start;
 	a->mm.env_end = mm->mm_env_end;
-	memcpy(a->auxv, mm->mm_saved_auxv, mm->n_mm_saved_auxv * sizeof(uint64_t));
-	a->mm.auxv_size = mm->n_mm_saved_auxv * sizeof(uint64_t);
+	/* our own image holds the whole vector; CRIU's mm_entry at most 44 words of it */
+	if (t->extra && t->extra->n_auxv) {
+		memcpy(a->auxv, t->extra->auxv, t->extra->n_auxv * sizeof(uint64_t));
+		a->mm.auxv_size = t->extra->n_auxv * sizeof(uint64_t);
+	} else {
+		memcpy(a->auxv, mm->mm_saved_auxv, mm->n_mm_saved_auxv * sizeof(uint64_t));
+		a->mm.auxv_size = mm->n_mm_saved_auxv * sizeof(uint64_t);
+	}
 	/* the restorer sets mm.auxv: the args' final address is only known there */
 	fd = rst_open_reg(ctx, mm->exe_file_id, O_RDONLY, "exe");
 	if (fd < 0)
@@ -323,7 +330,7 @@ static int fill_args(const struct rst_ctx *ctx, const struct rst_task *t, const 
 		return ret;
 	a->sigframe = frame;
 	/* last: the exe fd must not be left open if anything before fails */
-	return fill_mm(ctx, t->mm, a);
+	return fill_mm(ctx, t, a);
 }
 
 static int send_report(int fd, const struct bootstrap *bs, const struct rst_mem *mem)

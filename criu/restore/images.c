@@ -16,6 +16,7 @@
 #include "task-state-image.h"
 #include "image.h"
 #include "imgset.h"
+#include "pagemap-flags.h"
 #include "log.h"
 #include "files.h"
 #include "internal.h"
@@ -212,9 +213,11 @@ static int check_core(const CoreEntry *core, pid_t pid)
 	return 0;
 }
 
+/* vdso and vvar also carry VMA_ANON_PRIVATE (CRIU's bits), but are the kernel's to map */
 static bool vma_premapped(const VmaEntry *v)
 {
-	return v->status & (VMA_ANON_PRIVATE | VMA_FILE_PRIVATE);
+	return (v->status & (VMA_ANON_PRIVATE | VMA_FILE_PRIVATE)) &&
+	       !(v->status & (VMA_AREA_VDSO | VMA_AREA_VVAR));
 }
 
 /* A file mapping names a regular file, or a memfd for VMA_AREA_MEMFD. */
@@ -238,6 +241,10 @@ static int check_vma(const struct rst_ctx *ctx, const VmaEntry *v, const VmaEntr
 	const uint32_t kinds = VMA_ANON_PRIVATE | VMA_FILE_PRIVATE | VMA_FILE_SHARED |
 			       VMA_AREA_VDSO | VMA_AREA_VVAR | VMA_ANON_SHARED | VMA_AREA_SYSVIPC;
 	uint32_t kind = v->status & kinds;
+
+	/* CRIU marks the vdso and vvar private anonymous too: their own bit names them */
+	if (kind & (VMA_AREA_VDSO | VMA_AREA_VVAR))
+		kind &= ~VMA_ANON_PRIVATE;
 
 	if (v->start >= v->end || v->end > USER_TOP || (v->start | v->end) % RST_PAGE_SIZE ||
 	    (prev && prev->end > v->start)) {
@@ -280,7 +287,7 @@ static int check_mm(const struct rst_ctx *ctx, const MmEntry *mm, pid_t pid)
 		if (ret)
 			return ret;
 	}
-	if (mm->n_mm_saved_auxv > 2 * 64 || mm->n_mm_saved_auxv % 2) {
+	if (mm->n_mm_saved_auxv > RST_AUXV_WORDS || mm->n_mm_saved_auxv % 2) {
 		pr_err("mm-%d.img: saved auxv has %zu words\n", pid, mm->n_mm_saved_auxv);
 		return -EINVAL;
 	}
@@ -312,24 +319,31 @@ static const VmaEntry *find_vma(const MmEntry *mm, uint64_t addr)
 /* Every page with data must land in a premapped VMA; entries may span adjacent VMAs. */
 static int check_pagemap_entry(const struct rst_task *t, const PagemapEntry *pe, uint64_t prev_end)
 {
-	uint64_t addr = pe->vaddr, end = pe->vaddr + (uint64_t)pe->nr_pages * RST_PAGE_SIZE;
+	uint64_t addr = pe->vaddr, end;
 	uint32_t flags = pe->has_flags ? pe->flags : RST_PE_PRESENT;
 
-	if (flags != RST_PE_PRESENT || (pe->has_in_parent && pe->in_parent)) {
-		pr_err("pagemap-%d.img: entry at %#lx has flags %#x; only present pages are "
-		       "supported\n",
-		       t->pid, (long)pe->vaddr, flags);
+	if (pe->has_in_parent && pe->in_parent)
+		flags |= RST_PE_PARENT;
+	/* CRIU marks pages it could serve lazily PE_LAZY; with PE_PRESENT they are here too */
+	if (flags != RST_PE_PRESENT && flags != (RST_PE_PRESENT | RST_PE_LAZY)) {
+		pr_err("pagemap-%d.img: entry at %#lx has flags %#x: pages %s are not supported "
+		       "yet; dump without --lazy-pages and pre-dump\n",
+		       t->pid, (long)pe->vaddr, flags,
+		       flags & RST_PE_PARENT ? "in a parent (pre-dump) image" : "served lazily");
 		return -EOPNOTSUPP;
 	}
-	if (addr % RST_PAGE_SIZE || !pe->nr_pages || addr < prev_end || end > USER_TOP) {
-		pr_err("pagemap-%d.img: bad or unsorted entry %#lx (%u pages)\n", t->pid,
-		       (long)addr, pe->nr_pages);
+	end = addr + pe->nr_pages * RST_PAGE_SIZE;
+	if (addr % RST_PAGE_SIZE || !pe->nr_pages || pe->nr_pages > USER_TOP / RST_PAGE_SIZE ||
+	    addr < prev_end || end > USER_TOP) {
+		pr_err("pagemap-%d.img: bad or unsorted entry %#lx (%llu pages)\n", t->pid,
+		       (long)addr, (unsigned long long)pe->nr_pages);
 		return -EINVAL;
 	}
 	while (addr < end) {
 		const VmaEntry *v = find_vma(t->mm, addr);
 
-		if (!v || !vma_premapped(v)) {
+		/* the vdso's saved pages are skipped at restore: this kernel's vdso goes there */
+		if (!v || (!vma_premapped(v) && !(v->status & VMA_AREA_VDSO))) {
 			pr_err("pagemap-%d.img: pages at %#lx are not in a private VMA of "
 			       "mm-%d.img\n",
 			       t->pid, (long)addr, t->pid);
@@ -381,6 +395,9 @@ static int read_pagemap(const struct rst_ctx *ctx, struct rst_task *t)
 		goto out;
 	t->pages_id = head->pages_id;
 	for (i = 0; i < t->nr_pagemap; i++) {
+		/* one count for the rest of the restore: 4.2's nr_pages, or 3.x's field */
+		t->pagemap[i]->nr_pages = pagemap_nr_pages(t->pagemap[i]);
+		t->pagemap[i]->has_nr_pages = 1;
 		ret = check_pagemap_entry(t, t->pagemap[i], prev_end);
 		if (ret)
 			goto out;
@@ -483,6 +500,26 @@ static int check_shared_tables(const struct rst_ctx *ctx)
 	return 0;
 }
 
+/* task-extra-PID.img is ours: a set CRIU wrote has none, and restores without it. */
+static int read_extra(const struct rst_ctx *ctx, struct rst_task *t)
+{
+	struct cr_img *img;
+	int ret;
+
+	img = open_image_optional(ctx->dfd, CR_FD_TASK_EXTRA, t->pid);
+	if (!img)
+		return errno == ENOENT ? 0 : -EIO;
+	ret = pb_read_one(img, &task_extra_entry__descriptor, (ProtobufCMessage **)&t->extra);
+	close_image(img);
+	if (ret)
+		return ret;
+	if (t->extra->n_auxv > RST_AUXV_WORDS || t->extra->n_auxv % 2) {
+		pr_err("task-extra-%d.img: saved auxv has %zu words\n", t->pid, t->extra->n_auxv);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int read_task(const struct rst_ctx *ctx, struct rst_task *t)
 {
 	int ret;
@@ -504,6 +541,9 @@ static int read_task(const struct rst_ctx *ctx, struct rst_task *t)
 	if (ret)
 		return ret;
 	ret = check_mm(ctx, t->mm, t->pid);
+	if (ret)
+		return ret;
+	ret = read_extra(ctx, t);
 	if (ret)
 		return ret;
 	ret = read_pagemap(ctx, t);
@@ -583,6 +623,8 @@ static void free_task(struct rst_task *t)
 		protobuf_c_message_free_unpacked(&t->mm->base, NULL);
 	if (t->fs)
 		protobuf_c_message_free_unpacked(&t->fs->base, NULL);
+	if (t->extra)
+		protobuf_c_message_free_unpacked(&t->extra->base, NULL);
 	free_all((void **)t->pagemap, t->nr_pagemap);
 	free_all((void **)t->fds, t->nr_fds);
 	rst_free_thread_cores(t);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "task-state-image.h"
 #include "compel/infect.h"
@@ -33,11 +34,13 @@
  * CLONE_VM/FS/SIGHAND children yet), so each task gets its own ids for them; tasks that share
  * an fd table (CLONE_FILES) all take the files id of the first of them (files/fdtable-dump.c).
  */
-#define NR_TASK_IDS    4
-#define VM_ID(dc)      ((dc)->idx * NR_TASK_IDS + 1)
-#define FILES_ID(dc)   ((dc)->idx * NR_TASK_IDS + 2)
-#define FS_ID(dc)      ((dc)->idx * NR_TASK_IDS + 3)
-#define SIGHAND_ID(dc) ((dc)->idx * NR_TASK_IDS + 4)
+#define NR_TASK_IDS 4
+/* 1 is criu's own (inventory.root_ids), as CRIU numbers them; the tasks' start at 2 */
+#define CRIU_OWN_ID    1
+#define VM_ID(dc)      ((dc)->idx * NR_TASK_IDS + 2)
+#define FILES_ID(dc)   ((dc)->idx * NR_TASK_IDS + 3)
+#define FS_ID(dc)      ((dc)->idx * NR_TASK_IDS + 4)
+#define SIGHAND_ID(dc) ((dc)->idx * NR_TASK_IDS + 5)
 
 static int write_one(struct dump_ctx *dc, enum img_type type, unsigned long id,
 		     const ProtobufCMessage *msg)
@@ -52,13 +55,14 @@ static int write_one(struct dump_ctx *dc, enum img_type type, unsigned long id,
 	return close_image(img) ?: ret;
 }
 
-static void fill_ids(const struct dump_ctx *dc, TaskKobjIdsEntry *ids)
+static int fill_ids(const struct dump_ctx *dc, TaskKobjIdsEntry *ids)
 {
 	task_kobj_ids_entry__init(ids);
 	ids->vm_id = VM_ID(dc);
 	ids->files_id = task_files_id(dc);
 	ids->fs_id = FS_ID(dc);
 	ids->sighand_id = SIGHAND_ID(dc);
+	return ns_ids_fill(&dc->tree->ns, dc->pid, ids);
 }
 
 static void fill_sigactions(struct dump_ctx *dc, SaEntry *sa, SaEntry **sap, size_t *nr)
@@ -145,8 +149,8 @@ static int write_task_ids_fs(struct dump_ctx *dc)
 	FsEntry fs = FS_ENTRY__INIT;
 	int ret;
 
-	fill_ids(dc, &ids);
-	ret = write_one(dc, CR_FD_IDS, dc->pid, &ids.base);
+	ret = fill_ids(dc, &ids);
+	ret = ret ?: write_one(dc, CR_FD_IDS, dc->pid, &ids.base);
 	if (ret)
 		return ret;
 	fs.cwd_id = dc->cwd_id;
@@ -176,7 +180,8 @@ int write_zombie_core(struct dump_ctx *dc)
 
 int write_core_images(struct dump_ctx *dc)
 {
-	return write_core(dc) ?: threads_write_cores(dc) ?: write_task_ids_fs(dc);
+	return write_core(dc) ?: task_state_write_extra(dc) ?: threads_write_cores(dc) ?:
+	       write_task_ids_fs(dc);
 }
 
 /* One entry per task, parents before children, as CRIU orders them. */
@@ -271,12 +276,20 @@ int write_inventory(struct dump_tree *dt)
 	InventoryEntry inv = INVENTORY_ENTRY__INIT;
 	TaskKobjIdsEntry ids;
 	struct timespec ts;
+	int ret;
 
-	fill_ids(dt->tasks[0], &ids);
+	/* criu's own ids, as CRIU writes them: the tasks' differ where they are not shared */
+	task_kobj_ids_entry__init(&ids);
+	ids.vm_id = ids.files_id = ids.fs_id = ids.sighand_id = CRIU_OWN_ID;
+	ret = ns_ids_fill(&dt->ns, getpid(), &ids);
+	if (ret)
+		return ret;
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	inv.img_version = CRTOOLS_IMAGES_V1_1;
 	inv.has_fdinfo_per_id = 1;
 	inv.fdinfo_per_id = 1;
+	inv.has_ns_per_id = 1;
+	inv.ns_per_id = 1;
 	inv.root_ids = &ids;
 	inv.has_lsmtype = 1;
 	inv.lsmtype = LSMTYPE__NO_LSM;

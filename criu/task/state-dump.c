@@ -582,7 +582,7 @@ static void fill_attrs(struct task_state *ts, CoreEntry *core)
 		th->has_seccomp_filter = 1;
 		th->seccomp_filter = ts->nr_filters - 1;
 	}
-	task_attrs_fill(&ts->attrs, tc, th);
+	task_attrs_fill(&ts->attrs, tc);
 }
 
 static int write_seccomp(struct dump_ctx *dc, struct task_state *ts)
@@ -616,6 +616,25 @@ int task_state_fill_core(struct dump_ctx *dc, CoreEntry *core)
 	fill_rlimits(ts, core);
 	fill_attrs(ts, core);
 	return write_seccomp(dc, ts);
+}
+
+/* task-extra-PID.img: ours, what CRIU's images have no field for (see task-extra.proto) */
+int task_state_write_extra(struct dump_ctx *dc)
+{
+	TaskExtraEntry ex = TASK_EXTRA_ENTRY__INIT;
+	struct cr_img *img;
+	int ret;
+
+	if (!dc->ts)
+		return 0;
+	task_attrs_fill_extra(&dc->ts->attrs, &ex);
+	ex.n_auxv = dc->nr_auxv;
+	ex.auxv = dc->auxv;
+	img = open_image_at(dc->dfd, CR_FD_TASK_EXTRA, O_DUMP, dc->pid);
+	if (!img)
+		return -EIO;
+	ret = pb_write_one(img, &ex.base);
+	return close_image(img) ?: ret;
 }
 
 bool task_state_is_subreaper(const struct dump_ctx *dc)

@@ -368,7 +368,8 @@ int rst_fill_task_state(const struct rst_ctx *ctx, const struct rst_task *t,
 	if (ret)
 		return ret;
 	fill_attrs(t, ts);
-	return set_proc_attrs(t) ?: rst_apply_task_attrs(t->core->tc, t->core->thread_core);
+	return set_proc_attrs(t)
+		       ?: rst_apply_task_attrs(t->core->tc, t->core->thread_core, t->extra);
 }
 
 long rst_task_seize_opts(const struct rst_task *t)

@@ -1,74 +1,282 @@
+#!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""Facts about CRIU 4.2's command line, for the CLI tests: every long option name with its
-getopt argument rule (0 none, 1 required, 2 optional as --opt=ARG), the short options, the
-commands and the kernel feature names of "criu check --feature". Taken from CRIU's public
-option table (criu/config.c), crtools.c and cr-check.c, names only."""
+"""Images exchanged with CRIU 4.2, in both directions.
 
-# (name, has_arg): CRIU 4.2's long options, the --no- forms of its boolean options included
-LONG_OPTIONS = [
-    ("tree", 1), ("leave-stopped", 0), ("leave-running", 0), ("restore-detached", 0),
-    ("no-restore-detached", 0), ("restore-sibling", 0), ("no-restore-sibling", 0),
-    ("daemon", 0), ("no-daemon", 0), ("images-dir", 1), ("work-dir", 1), ("log-file", 1),
-    ("join-ns", 1), ("root", 1), ("ext-unix-sk", 2), ("help", 0), ("tcp-established", 0),
-    ("no-tcp-established", 0), ("close", 1), ("log-pid", 0), ("no-log-pid", 0), ("version", 0),
-    ("evasive-devices", 0), ("no-evasive-devices", 0), ("pidfile", 1), ("veth-pair", 1),
-    ("action-script", 1), ("link-remap", 0), ("no-link-remap", 0), ("shell-job", 0),
-    ("no-shell-job", 0), ("file-locks", 0), ("no-file-locks", 0), ("page-server", 0),
-    ("no-page-server", 0), ("address", 1), ("port", 1), ("prev-images-dir", 1), ("ms", 0),
-    ("track-mem", 0), ("no-track-mem", 0), ("auto-dedup", 0), ("no-auto-dedup", 0),
-    ("libdir", 1), ("cpu-cap", 2), ("force-irmap", 0), ("no-force-irmap", 0),
-    ("ext-mount-map", 1), ("exec-cmd", 0), ("manage-cgroups", 2), ("cgroup-root", 1),
-    ("inherit-fd", 1), ("feature", 1), ("skip-mnt", 1), ("enable-fs", 1),
-    ("enable-external-sharing", 0), ("enable-external-masters", 0), ("freeze-cgroup", 1),
-    ("ghost-limit", 1), ("irmap-scan-path", 1), ("lsm-profile", 1), ("timeout", 1),
-    ("external", 1), ("empty-ns", 1), ("lazy-pages", 0), ("extra", 0), ("no-extra", 0),
-    ("experimental", 0), ("no-experimental", 0), ("all", 0), ("cgroup-props", 1),
-    ("cgroup-props-file", 1), ("cgroup-dump-controller", 1), ("skip-in-flight", 0),
-    ("no-skip-in-flight", 0), ("deprecated", 0), ("no-deprecated", 0), ("display-stats", 0),
-    ("no-display-stats", 0), ("weak-sysctls", 0), ("no-weak-sysctls", 0), ("status-fd", 1),
-    ("tcp-close", 0), ("no-tcp-close", 0), ("verbosity", 2), ("ps-socket", 1), ("stream", 0),
-    ("no-stream", 0), ("config", 1), ("no-default-config", 0), ("tls-cacert", 1),
-    ("tls-cacrl", 1), ("tls-cert", 1), ("tls-key", 1), ("tls", 0), ("no-tls", 0),
-    ("tls-no-cn-verify", 0), ("cgroup-yard", 1), ("pre-dump-mode", 1), ("file-validation", 1),
-    ("lsm-mount-context", 1), ("network-lock", 1), ("mntns-compat-mode", 0),
-    ("no-mntns-compat-mode", 0), ("skip-file-rwx-check", 0), ("no-skip-file-rwx-check", 0),
-    ("unprivileged", 0), ("no-unprivileged", 0), ("ghost-fiemap", 0), ("no-ghost-fiemap", 0),
-    ("allow-uprobes", 0), ("no-allow-uprobes", 0),
-]
+CRIU 4.2 -> ours:
+- each image set under test/images/criu-4.2/ (written through the public .proto files by
+  test/images/gen-criu42.py, in CRIU 4.2's form) restores, and the process it holds exits
+  42: its memory, general and SSE registers are what the set says. The same set with one
+  data word changed exits 1, so the check is real;
+- zdtm programs dumped by our criu, their images rewritten into what CRIU 4.2 writes
+  (no image of ours, PE_LAZY pages, ...), restore and pass their own checks; so does one
+  whose pagemap is then put in CRIU 3.x's form (the count in field 2 only).
+ours -> CRIU 4.2: every image of every dump kept under build/test/dumps/ decodes with the
+4.2 .proto files with no unknown field; decoded with Debian's crit 3.17 classes, the only
+fields it does not know are those 4.2 added; and the values mean what 4.2 means: pagemap
+counts in nr_pages, at most 44 words of auxv, CRIU's vdso/vvar bits with every vdso page
+saved, inventory.root_ids criu's own ids and namespaces, the tasks' ids apart from them.
+"""
+import glob
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
 
-# CRIU's getopt string: "dSsRt:hD:o:v::x::Vr:jJ:lW:L:M:", each letter with its long name
-SHORT_OPTIONS = {
-    "d": "restore-detached", "S": "restore-sibling", "s": "leave-stopped",
-    "R": "leave-running", "t": "tree", "h": "help", "D": "images-dir", "o": "log-file",
-    "v": "verbosity", "x": "ext-unix-sk", "V": "version", "r": "root", "j": "shell-job",
-    "J": "join-ns", "l": "file-locks", "W": "work-dir", "L": "libdir", "M": "ext-mount-map",
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, ".."))
+sys.path.insert(0, os.path.join(HERE, "..", "images"))
+import criuimg  # noqa: E402
+import tally  # noqa: E402
+import zdtm  # noqa: E402
+
+gen = __import__("importlib").import_module("gen-criu42")
+ROOT = zdtm.ROOT
+CRIU = os.path.join(ROOT, "criu", "criu")
+SETS = os.path.join(ROOT, "test", "images", "criu-4.2")
+report = tally.Tally(show_ok=True)
+
+# Fields CRIU added between 3.17 (Debian's crit) and 4.2: message -> field numbers.
+ADDED_SINCE_317 = {
+    "pagemap_entry": {5}, "creds_entry": {18, 19}, "task_core_entry": {21, 22},
+    "thread_core_entry": {16}, "inventory_entry": {12, 13, 14}, "file_entry": {22},
+    "sk_packet_entry": {128}, "cg_controller_entry": {3}, "thread_info_aarch64": {5},
 }
 
-# commands, with the words they take after them
-COMMANDS = [["dump"], ["pre-dump"], ["restore"], ["lazy-pages"], ["check"], ["page-server"],
-            ["service"], ["swrk", "3"], ["dedup"], ["cpuinfo", "dump"], ["cpuinfo", "check"]]
-# dropped before 4.2, answered with a deprecation message (exit status 255)
-REMOVED_COMMANDS = ["exec", "show"]
-# gone from CRIU (remote images, 3.15): unknown to 4.2
-GONE_COMMANDS = ["image-cache", "image-proxy"]
 
-# "criu check --feature NAME", in cr-check.c's order
-FEATURES = [
-    "mnt_id", "mem_dirty_track", "aio_remap", "timerfd", "tun", "tun_ns", "userns",
-    "fdinfo_lock", "seccomp_suspend", "seccomp_filters", "loginuid", "cgroupns", "autofs",
-    "tcp_half_closed", "compat_cr", "uffd", "uffd-noncoop", "can_map_vdso", "sk_ns",
-    "sk_unix_file", "net_diag_raw", "nsid", "link_nsid", "kcmp_epoll", "timens",
-    "external_net_ns", "clone3_set_tid", "newifindex", "nftables", "has_ipt_legacy",
-    "pidfd_store", "ns_pid", "apparmor_stacking", "network_lock_nftables", "sockopt_buf_lock",
-    "memfd_hugetlb", "move_mount_set_group", "openat2", "get_rseq_conf", "ipv6_freebind",
-    "pagemap_scan", "timer_cr_ids", "overlayfs_maps", "pagemap_scan_guard_pages",
-    "binfmt_misc_sandboxing",
-]
+# Enums that gained values between 3.17 and 4.2 (fd_types: PIDFD = 20).
+ADDED_ENUM_VALUES = {"fd_types"}
 
-# stats.proto of CRIU 4.2: the fields its stats-dump and stats-restore always carry
-DUMP_STATS = ["freezing_time", "frozen_time", "memdump_time", "memwrite_time",
-              "pages_scanned", "pages_skipped_parent", "pages_written", "irmap_resolve",
-              "pages_lazy", "page_pipes", "page_pipe_bufs", "shpages_scanned",
-              "shpages_skipped_parent", "shpages_written"]
-RESTORE_STATS = ["pages_compared", "pages_skipped_cow", "forking_time", "restore_time",
-                 "pages_restored", "resume_time"]
+
+def free_pid(want):
+    pid = want
+    while os.path.exists("/proc/%d" % pid):
+        pid -= 1
+    return pid
+
+
+def restore_set(images, src, poke=None):
+    """Restore a copy of set src: the restored task's exit status (1 if criu failed).
+
+    Like CRIU, criu restore exits 0 whatever its task's status, so the task is restored
+    detached and reaped here, this script being a child subreaper."""
+    with tempfile.TemporaryDirectory() as d:
+        for f in os.listdir(src):
+            shutil.copy(os.path.join(src, f), d)
+        _, (e,) = images.read(os.path.join(d, "pstree.img"))
+        if os.path.exists("/proc/%d" % e.pid):
+            criuimg.repid(images, d, e.pid, free_pid(e.pid - 100))
+        if poke:
+            poke(d)
+        zdtm.become_subreaper()
+        pidfile = os.path.join(d, "restored.pid")
+        r = subprocess.run([CRIU, "restore", "-D", d, "-v4", "-o", "restore.log", "-d",
+                            "--pidfile", pidfile], stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=60)
+        rc = 1 if r.returncode else None
+        if rc is None:
+            status = zdtm.reap(zdtm.read_pidfile(pidfile), 30)
+            rc = os.waitstatus_to_exitcode(status) if status is not None else 1
+        if rc not in (1, 42):
+            with open(os.path.join(d, "restore.log")) as f:
+                sys.stdout.write("".join("#   " + line for line in f.readlines()[-5:]))
+        return rc
+
+
+def flip_data_word(d):
+    with open(os.path.join(d, "pages-1.img"), "r+b") as f:
+        f.seek(gen.PAGE + 8)
+        w = struct.unpack("<Q", f.read(8))[0]
+        f.seek(gen.PAGE + 8)
+        f.write(struct.pack("<Q", w ^ 1))
+
+
+def check_sets(images):
+    sets = sorted(glob.glob(os.path.join(SETS, "*")))
+    report(len(sets) >= 2, "CRIU 4.2 image sets kept", "fewer than 2 sets in %s" % SETS)
+    for s in sets:
+        name = os.path.basename(s)
+        rc = restore_set(images, s)
+        report(rc == 42, "4.2 set %s restores and runs" % name, "exit %d, not 42" % rc)
+        rc = restore_set(images, s, flip_data_word)
+        report(rc == 1, "4.2 set %s with a changed word fails its check" % name,
+               "exit %d, not 1" % rc)
+
+
+def rewrite_round(images, name, old_pagemap=False):
+    test = zdtm.Test("zdtm/static/" + name)
+    # a directory of its own: the dumps the suite keeps stay as our criu wrote them
+    test.dump_dir = tempfile.mkdtemp(prefix="criu42-%s." % name)
+    shutil.rmtree(test.work, ignore_errors=True)
+    os.makedirs(test.work)
+    pid = None
+    try:
+        pid = zdtm.start_test(test)
+        before = zdtm.snapshot(pid)
+        zdtm.run_criu(["dump", "-t", str(pid), "-D", test.dump_dir, "-v4", "-o", "dump.log"],
+                      test, "dump", CRIU)
+        zdtm.reap(pid, 10)
+        gen.rewrite(test.dump_dir)
+        _, pm = images.read(os.path.join(test.dump_dir, "pagemap-%d.img" % pid))
+        lazy = any(e.flags & gen.PE_LAZY for e in pm[1:])
+        if old_pagemap:
+            gen.as_3x(test.dump_dir)
+            lazy = True
+            name += " (pagemap of CRIU 3.x)"
+        zdtm.run_criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore.log", "-d"],
+                      test, "restore", CRIU)
+        problems = zdtm.compare_snapshots(before, zdtm.snapshot(pid), "after restore",
+                                          test.unstable)
+        problems += zdtm.finish_test(test, pid)
+        pid = None
+        report(lazy and not problems, "%s dumped, rewritten as CRIU 4.2's, restored" % name,
+               "; ".join(problems) or "no PE_LAZY page after the rewrite")
+    except zdtm.TestFailure as e:
+        report(False, "%s dumped, rewritten as CRIU 4.2's, restored" % name,
+               "; ".join(e.lines()))
+    finally:
+        if pid is not None and zdtm.proc_state(pid) is not None:
+            zdtm.kill_and_reap(pid)
+        zdtm.cleanup_children()
+        shutil.rmtree(test.dump_dir, ignore_errors=True)
+
+
+def raw_messages(images, path):
+    """[(message name, bytes)] of a file of protobuf entries, or None for other files."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if os.path.basename(path).startswith("pages-") or len(data) < 4:
+        return None, None  # raw memory
+    kind, off = images.kind_of(data)
+    k = images.kinds.get(kind)
+    if not k or k[3]:
+        return kind, None
+    out = []
+    while off < len(data):
+        size = struct.unpack_from("<I", data, off)[0]
+        out.append((k[2] if out and k[2] else k[1], data[off + 4:off + 4 + size]))
+        off += 4 + size
+    return kind, out
+
+
+def unknown_317(pb317, name, raw):
+    cls = getattr(pb317, name, None)
+    if cls is None:
+        return []
+    msg = cls()
+    msg.ParseFromString(raw)
+    bad = []
+    for u in criuimg.unknown_fields(msg):
+        owner, num = u.rsplit("#", 1)
+        leaf = owner.split(".")[-1].split("[")[0]
+        leaf_msg = name if leaf == owner else _field_type(cls, owner)
+        if int(num) in ADDED_SINCE_317.get(leaf_msg, ()) or \
+                _new_enum_value(cls, owner, int(num)):
+            continue
+        bad.append(u)
+    return bad
+
+
+def _new_enum_value(cls, path, num):
+    """A field 3.17 has, holding an enum value that 4.2 added (proto2 keeps it as unknown)."""
+    d = cls.DESCRIPTOR
+    for part in path.split(".")[1:]:
+        d = d.fields_by_name[part.split("[")[0]].message_type
+    f = d.fields_by_number.get(num)
+    return f is not None and f.enum_type is not None and f.enum_type.name in ADDED_ENUM_VALUES
+
+
+def _field_type(cls, path):
+    d = cls.DESCRIPTOR
+    for part in path.split(".")[1:]:
+        d = d.fields_by_name[part.split("[")[0]].message_type
+    return d.name
+
+
+def check_unknown(images, d, pb317):
+    ok = True
+    for path in sorted(glob.glob(os.path.join(d, "*.img"))):
+        kind, msgs = raw_messages(images, path)
+        if kind is None or msgs is None or kind == "TASK_EXTRA":
+            continue
+        for name, raw in msgs:
+            msg = images.pb[name]()
+            msg.ParseFromString(raw)
+            bad = criuimg.unknown_fields(msg) + (unknown_317(pb317, name, raw) if pb317 else [])
+            if bad:
+                ok = report(False, "%s decodes with 4.2's definitions" % path,
+                            "fields unknown to CRIU: %s" % ", ".join(bad))
+    return ok
+
+
+def check_semantics(images, d):
+    problems = []
+    _, (inv,) = images.read(os.path.join(d, "inventory.img"))
+    r = inv.root_ids
+    if (r.vm_id, r.files_id, r.fs_id, r.sighand_id) != (1, 1, 1, 1) or \
+            any(getattr(r, k) != v for k, v in gen.NS_IDS.items()):
+        problems.append("inventory root_ids are not criu's own as CRIU numbers them")
+    _, tree = images.read(os.path.join(d, "pstree.img"))
+    for e in tree:
+        if not os.path.exists(os.path.join(d, "mm-%d.img" % e.pid)):
+            continue  # a zombie
+        _, (ids,) = images.read(os.path.join(d, "ids-%d.img" % e.pid))
+        if 1 in (ids.vm_id, ids.files_id, ids.fs_id, ids.sighand_id) or \
+                any(not ids.HasField(k) for k in gen.NS_IDS):
+            problems.append("ids-%d.img: kernel object ids of criu's or no namespace ids" % e.pid)
+        _, (mm,) = images.read(os.path.join(d, "mm-%d.img" % e.pid))
+        _, pm = images.read(os.path.join(d, "pagemap-%d.img" % e.pid))
+        problems += check_task_memory(e.pid, mm, pm[1:])
+    return problems
+
+
+def check_task_memory(pid, mm, pm):
+    problems = []
+    if len(mm.mm_saved_auxv) > gen.CRIU_AUXV_WORDS:
+        problems.append("mm-%d.img: %d words of auxv" % (pid, len(mm.mm_saved_auxv)))
+    if any(e.compat_nr_pages or not e.HasField("nr_pages") for e in pm):
+        problems.append("pagemap-%d.img: a count outside nr_pages" % pid)
+    saved = set()
+    for e in pm:
+        saved.update(e.vaddr + i * gen.PAGE for i in range(e.nr_pages))
+    for v in mm.vmas:
+        pages = set(range(v.start, v.end, gen.PAGE))
+        if v.status & gen.VMA_AREA_VDSO and (v.status != 0x209 or not pages <= saved):
+            problems.append("mm-%d.img: vdso status %#x or pages not saved" % (pid, v.status))
+        if v.status & gen.VMA_AREA_VVAR and (v.status != 0x1201 or pages & saved):
+            problems.append("mm-%d.img: vvar status %#x or pages saved" % (pid, v.status))
+    return problems
+
+
+def debian_pb():
+    sys.path.insert(0, "/usr/lib/python3/dist-packages")
+    try:
+        from pycriu.images import pb
+        return pb
+    except Exception:
+        return None
+
+
+def main():
+    images = criuimg.Images(criu_only=True)
+    pb317 = debian_pb()
+    if not pb317:
+        print("# Debian's pycriu not found: fields are not checked against crit 3.17")
+    dumps = [d for d in sorted(glob.glob(os.path.join(ROOT, "build/test/dumps/*/")))
+             if os.path.exists(os.path.join(d, "inventory.img"))]
+    for d in dumps:
+        if check_unknown(images, d, pb317):
+            report(True, "%s: every image decodes with 4.2's definitions" % d, "")
+        problems = check_semantics(images, d)
+        report(not problems, "%s: 4.2's meaning" % d, "; ".join(problems))
+    check_sets(images)
+    for name in ("env00", "vdso00", "threads00"):
+        rewrite_round(images, name)
+    rewrite_round(images, "maps01", old_pagemap=True)
+    return report.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -48,6 +48,7 @@ struct rst_vdso_part {
 };
 
 #define RST_VDSO_MAX_PARTS 4
+#define RST_AUXV_WORDS	   (2 * 64) /* u64 words of auxv the restorer can set */
 
 struct rst_range {
 	uint64_t start;
@@ -100,7 +101,7 @@ struct rst_args {
 	uint64_t unmap_limit; /* end of the user address space to clean */
 
 	struct rst_mm_map mm;
-	uint64_t auxv[2 * 64];
+	uint64_t auxv[RST_AUXV_WORDS];
 
 	/* signals: sa[i] is signal i + 1; has_sa[i] says whether to set it */
 	struct rst_sigaction sa[RST_NSIG];
