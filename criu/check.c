@@ -23,6 +23,8 @@
 
 #include "check.h"
 #include "log.h"
+#include "proc-fdinfo.h"
+#include "proc-parse.h"
 
 #ifndef PR_SET_MM_MAP_SIZE
 #define PR_SET_MM	   35
@@ -180,30 +182,39 @@ static const struct probe probes[] = {
 	{ "/proc/PID/pagemap", probe_pagemap, "needs CONFIG_PROC_PAGE_MONITOR" },
 };
 
+/* Where [vdso] is now, by the one maps parser; false if it is not mapped. */
+static bool find_own_vdso(uint64_t *start, uint64_t *end)
+{
+	struct proc_vma_list maps;
+	bool found = false;
+	size_t i;
+
+	if (parse_proc_maps(0, &maps))
+		return false;
+	for (i = 0; !found && i < maps.nr; i++) {
+		if (maps.vmas[i].path && !strcmp(maps.vmas[i].path, "[vdso]")) {
+			*start = maps.vmas[i].start;
+			*end = maps.vmas[i].end;
+			found = true;
+		}
+	}
+	free_proc_vma_list(&maps);
+	return found;
+}
+
 /* In a child: move [vdso] and check the kernel follows it (maps names the new place). */
 static int __attribute__((noreturn)) move_own_vdso(void)
 {
-	unsigned long start = 0, end = 0, s, e;
-	char line[256], want[64];
+	uint64_t start, end, now, now_end;
 	void *to;
-	FILE *f = fopen("/proc/self/maps", "r");
 
-	while (f && fgets(line, sizeof(line), f))
-		if (strstr(line, "[vdso]") && sscanf(line, "%lx-%lx", &s, &e) == 2)
-			start = s, end = e;
-	if (f)
-		fclose(f);
-	to = mmap(NULL, end - start + (2 << 20), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (!start || to == MAP_FAILED ||
-	    mremap((void *)start, end - start, end - start, MREMAP_MAYMOVE | MREMAP_FIXED, to) ==
-		    MAP_FAILED)
+	if (!find_own_vdso(&start, &end))
 		_exit(1);
-	snprintf(want, sizeof(want), "%lx-", (unsigned long)to);
-	f = fopen("/proc/self/maps", "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (strstr(line, "[vdso]") && !strncmp(line, want, strlen(want)))
-			_exit(0);
-	_exit(1);
+	to = mmap(NULL, end - start + (2 << 20), PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (to == MAP_FAILED || mremap((void *)start, end - start, end - start,
+				       MREMAP_MAYMOVE | MREMAP_FIXED, to) == MAP_FAILED)
+		_exit(1);
+	_exit(find_own_vdso(&now, &now_end) && now == (uint64_t)(uintptr_t)to ? 0 : 1);
 }
 
 /* Moving the vdso is how restore puts it where the dumped one was. */
@@ -225,25 +236,23 @@ static int probe_loginuid(void)
 	return access("/proc/self/loginuid", R_OK | W_OK);
 }
 
-/* Dump reads a timerfd's clock, ticks and times from its fdinfo. */
+/* Dump reads a timerfd's clock, ticks and times from its fdinfo, with its parser. */
 static int probe_timerfd(void)
 {
 	struct itimerspec its = { .it_value = { .tv_sec = 1000 } };
-	char path[64], buf[512];
-	int fd, info, ret = -1;
-	ssize_t n;
+	struct fdinfo_timerfd t;
+	char path[64], *buf;
+	int fd, ret = -1;
 
 	fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	info = timerfd_settime(fd, 0, &its, NULL) ? -1 : open(path, O_RDONLY | O_CLOEXEC);
-	if (info >= 0) {
-		n = read(info, buf, sizeof(buf) - 1);
-		buf[n > 0 ? n : 0] = 0;
-		ret = strstr(buf, "it_value:") && strstr(buf, "ticks:") ? 0 : -1;
-		close(info);
-	}
+	buf = timerfd_settime(fd, 0, &its, NULL) ? NULL : read_proc_file(path, NULL);
+	if (buf && !parse_fdinfo_timerfd(buf, path, &t) && t.clockid == CLOCK_MONOTONIC &&
+	    t.value_sec > 0 && t.value_sec <= 1000)
+		ret = 0;
+	free(buf);
 	close(fd);
 	return ret;
 }

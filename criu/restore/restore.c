@@ -26,6 +26,8 @@
 #include "image.h"
 #include "log.h"
 #include "internal.h"
+#include "proc-parse.h"
+#include "proc-status.h"
 #include "threads.h"
 #include "sigframe.h"
 #include "mem.h"
@@ -657,20 +659,18 @@ static int wait_tree(const struct rst_ctx *ctx, const struct rst_channel *ch, st
 /* A task criu traces is one it created: safe to kill, unlike a stranger with that pid. */
 static bool traced_by_us(pid_t pid)
 {
-	char path[64], line[128];
-	int tracer = 0;
-	FILE *f;
+	struct proc_status st;
+	char path[64], *buf;
+	int ret;
 
 	/* quietly: a task that was never born has no status file */
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
-	if (!f)
+	buf = read_proc_file_quiet(path, NULL);
+	if (!buf)
 		return false;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "TracerPid: %d", &tracer) == 1)
-			break;
-	fclose(f);
-	return tracer == getpid();
+	ret = parse_proc_status_buf(buf, path, PS_F(PS_TRACER_PID), &st);
+	free(buf);
+	return !ret && st.tracer_pid == getpid();
 }
 
 /*

@@ -35,7 +35,7 @@ static void test_stat(void)
 {
 	struct proc_stat st;
 
-	CHECK(parse_proc_stat_buf(stat_text, &st) == 0, "stat parses");
+	CHECK(parse_proc_stat_buf(stat_text, "stat", &st) == 0, "stat parses");
 	CHECK(st.pid == 4242, "pid %d", st.pid);
 	CHECK(!strcmp(st.comm, "we ird) (name)"), "comm '%s'", st.comm);
 	CHECK(st.state == 'S', "state %c", st.state);
@@ -47,8 +47,8 @@ static void test_stat(void)
 	CHECK(st.start_data == 94200000 && st.end_data == 94300000, "data bounds");
 	CHECK(st.start_brk == 94400000, "start_brk %lu", st.start_brk);
 	CHECK(st.env_end == 140730000003000ul, "env_end");
-	CHECK(parse_proc_stat_buf("12 (x) S 1 2", &st) != 0, "short stat is refused");
-	CHECK(parse_proc_stat_buf("garbage", &st) != 0, "garbage stat is refused");
+	CHECK(parse_proc_stat_buf("12 (x) S 1 2", "stat", &st) != 0, "short stat is refused");
+	CHECK(parse_proc_stat_buf("garbage", "stat", &st) != 0, "garbage stat is refused");
 }
 
 static const char maps_text[] =
