@@ -101,8 +101,13 @@ int parse_fdinfo_pidfd(const char *buf, const char *name, struct fdinfo_pidfd *p
 int parse_fdinfo_tty_index(const char *buf, const char *name, uint32_t *index);
 
 /* "lock:" lines: the locks that belong to this open file (the kernel's lock_get_status()) */
-enum fdinfo_lock_kind { FDINFO_LOCK_POSIX, FDINFO_LOCK_FLOCK, FDINFO_LOCK_OFD, FDINFO_LOCK_LEASE,
-			FDINFO_LOCK_OTHER };
+enum fdinfo_lock_kind {
+	FDINFO_LOCK_POSIX,
+	FDINFO_LOCK_FLOCK,
+	FDINFO_LOCK_OFD,
+	FDINFO_LOCK_LEASE,
+	FDINFO_LOCK_OTHER
+};
 enum fdinfo_lock_mode { FDINFO_LOCK_ADVISORY, FDINFO_LOCK_ACTIVE, FDINFO_LOCK_MODE_OTHER };
 enum fdinfo_lock_type { FDINFO_LOCK_READ, FDINFO_LOCK_WRITE, FDINFO_LOCK_TYPE_OTHER };
 struct fdinfo_lock {

@@ -18,12 +18,12 @@
 struct proc_mount {
 	int mnt_id, parent_id;
 	unsigned int maj, min;
-	char *root;	  /* decoded */
-	char *mountpoint; /* decoded */
-	char *opts;	  /* per-mount options, as written */
-	char *optional;	  /* the optional fields, space-separated, "" if none */
-	int shared;	  /* peer group of "shared:N", 0 if none */
-	int master;	  /* "master:N", 0 if none */
+	char *root;	    /* decoded */
+	char *mountpoint;   /* decoded */
+	char *opts;	    /* per-mount options, as written */
+	char *optional;	    /* the optional fields, space-separated, "" if none */
+	int shared;	    /* peer group of "shared:N", 0 if none */
+	int master;	    /* "master:N", 0 if none */
 	int propagate_from; /* "propagate_from:N", 0 if none */
 	bool unbindable;
 	char *fstype; /* decoded, "type.subtype" for fuse and the like */

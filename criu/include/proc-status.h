@@ -32,10 +32,10 @@ enum proc_status_field {
 	PS_NR_FIELDS,
 };
 
-#define PS_F(f)	      (1u << (f))
-#define PS_OPTIONAL   (PS_F(PS_CAP_AMB) | PS_F(PS_SECCOMP_FILTERS))
+#define PS_F(f)	    (1u << (f))
+#define PS_OPTIONAL (PS_F(PS_CAP_AMB) | PS_F(PS_SECCOMP_FILTERS))
 /* ids, groups and capability sets: what a thread's credentials are made of */
-#define PS_CREDS                                                                           \
+#define PS_CREDS                                                                               \
 	(PS_F(PS_UID) | PS_F(PS_GID) | PS_F(PS_GROUPS) | PS_F(PS_CAP_INH) | PS_F(PS_CAP_PRM) | \
 	 PS_F(PS_CAP_EFF) | PS_F(PS_CAP_BND) | PS_F(PS_CAP_AMB))
 

@@ -50,8 +50,8 @@ static int key_u64(const char *buf, const char *name, const char *key, unsigned 
 	return 0;
 }
 
-static int key_s64(const char *buf, const char *name, const char *key, int64_t min,
-		   int64_t max, int64_t *out)
+static int key_s64(const char *buf, const char *name, const char *key, int64_t min, int64_t max,
+		   int64_t *out)
 {
 	struct proc_line l;
 	const char *v = find_key(buf, key, &l);
@@ -108,9 +108,8 @@ static int key_pair(const char *buf, const char *name, const char *key, uint64_t
 	if (!v)
 		return no_line(name, key);
 	v = proc_skip_blanks(v);
-	if (*v++ != '(' || proc_get_u64(&v, 10, UINT64_MAX, sec) || *v++ != ',' ||
-	    *v++ != ' ' || proc_get_u64(&v, 10, 999999999, nsec) || *v++ != ')' ||
-	    !proc_at_eol(v))
+	if (*v++ != '(' || proc_get_u64(&v, 10, UINT64_MAX, sec) || *v++ != ',' || *v++ != ' ' ||
+	    proc_get_u64(&v, 10, 999999999, nsec) || *v++ != ')' || !proc_at_eol(v))
 		return bad_line(name, key, &l);
 	return 0;
 }
@@ -295,8 +294,8 @@ static int fanotify_one(const char *v, void *out)
 		return 1; /* the group's line, not a mark */
 	if (proc_key(v, "ino")) {
 		m->kind = FDINFO_FAN_INODE;
-		if (word_u64(&v, "ino", 16, UINT64_MAX, &m->ino) || word_u32(&v, "sdev", &m->sdev) ||
-		    fan_masks(&v, m))
+		if (word_u64(&v, "ino", 16, UINT64_MAX, &m->ino) ||
+		    word_u32(&v, "sdev", &m->sdev) || fan_masks(&v, m))
 			return -EINVAL;
 		return optional_fhandle(v, &m->fh);
 	}

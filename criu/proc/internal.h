@@ -15,7 +15,7 @@
 
 /* The line at *pos, advancing *pos past it; false at the end of the text. */
 struct proc_line {
-	const char *s;	/* first byte; the line ends at s[len] ('\n' or NUL) */
+	const char *s; /* first byte; the line ends at s[len] ('\n' or NUL) */
 	size_t len;
 	bool complete; /* ended by '\n' */
 };

@@ -25,8 +25,8 @@ static const struct {
 	char code[3];
 	uint32_t bit;
 } vmflag_codes[] = {
-	{ "gd", PROC_VMF_GROWSDOWN },  { "io", PROC_VMF_IO },		{ "pf", PROC_VMF_PFNMAP },
-	{ "dc", PROC_VMF_DONTFORK },   { "dd", PROC_VMF_DONTDUMP },	{ "hg", PROC_VMF_HUGEPAGE },
+	{ "gd", PROC_VMF_GROWSDOWN },  { "io", PROC_VMF_IO },	      { "pf", PROC_VMF_PFNMAP },
+	{ "dc", PROC_VMF_DONTFORK },   { "dd", PROC_VMF_DONTDUMP },   { "hg", PROC_VMF_HUGEPAGE },
 	{ "nh", PROC_VMF_NOHUGEPAGE }, { "wf", PROC_VMF_WIPEONFORK }, { "mg", PROC_VMF_MERGEABLE },
 };
 

@@ -177,7 +177,7 @@ int proc_get_u64(const char **s, unsigned int base, uint64_t max, uint64_t *out)
 	if (digit_value(*p) >= base)
 		return -EINVAL;
 	for (; (d = digit_value(*p)) < base; p++) {
-		if (v > (max - d) / base)
+		if (d > max || v > (max - d) / base)
 			return -ERANGE;
 		v = v * base + d;
 	}

@@ -43,7 +43,8 @@ static int timer_notify(const char *v, struct proc_posix_timer *t)
 	static const struct {
 		const char *word;
 		int notify;
-	} kinds[] = { { "signal/", SIGEV_SIGNAL_ }, { "none/", SIGEV_NONE_ },
+	} kinds[] = { { "signal/", SIGEV_SIGNAL_ },
+		      { "none/", SIGEV_NONE_ },
 		      { "thread/", SIGEV_THREAD_ } };
 	size_t i;
 
