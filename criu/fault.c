@@ -2,7 +2,8 @@
 /*
  * fault.c - named fault-injection points for tests: CRIU_FAULT=name[,name...] in the
  * environment makes those steps fail, so tests can prove a failed dump leaves the task as it
- * was. The names: seize, parasite, page-transfer, image-write, restore-fork, restorer.
+ * was. The names: seize, parasite, page-transfer, image-write, restore-fork, restore-premap,
+ * restorer, and restore-root-gone (the root task dies before criu tells it to start).
  */
 #include <stdlib.h>
 #include <string.h>
