@@ -65,11 +65,10 @@ static int infect_task(struct dump_ctx *dc)
 	compel_set_timeout(dc->ctl, dc->opts->timeout * 1000);
 	if (fault_injected("parasite"))
 		return -EIO;
+	/* compel said why, once, where it failed */
 	ret = compel_infect(dc->ctl, &parasite_blob_desc, &io);
-	if (ret) {
-		pr_err("Can't start the parasite in task %d: %d\n", dc->pid, ret);
+	if (ret)
 		return ret;
-	}
 	ret = compel_rpc_call_sync(dc->ctl, PARASITE_CMD_DUMP_TASK_STATE);
 	if (ret) {
 		pr_err("The parasite failed to read the task state: %d\n", ret);
@@ -182,8 +181,9 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 
 	compel_set_log(compel_log_bridge);
 	pr_info("Dumping task %d into %s\n", root, o->images_dir);
-	if (run_action_scripts(o, "pre-dump", root))
-		return -1;
+	ret = run_action_scripts(o, "pre-dump", root);
+	if (ret)
+		return ret;
 	start = now_us();
 	ret = dump_tree_seize(&dt, root);
 	frozen_at = now_us();

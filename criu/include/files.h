@@ -271,7 +271,8 @@ int rst_open_reg_entry(const struct rst_ctx *ctx, const RegFileEntry *reg, int f
  * a fresh open that the task's fd (if any) takes later. Borrowed: the caller doesn't close it.
  */
 int rst_borrow_file(struct rst_fds *rf, uint32_t id);
-/* The fd opened ahead for file id, dup'ed (the caller owns it), or -1. */
+/* The fd opened ahead for file id, dup'ed (the caller owns it); -ENOENT if there is none,
+ * -errno (logged) if the dup fails. */
 int rst_take_ahead(struct rst_fds *rf, uint32_t id);
 /* Open a file through its handler, with its owner set; returns the fd or -errno. */
 int rst_open_file(struct rst_fds *rf, const FileEntry *fe);
