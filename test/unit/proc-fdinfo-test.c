@@ -25,8 +25,8 @@ static void test_common(void)
 {
 	struct fdinfo_common c;
 
-	CHECK(parse_fdinfo_common(sample_flock, "f", &c) == 0 && c.pos == 5 &&
-		      c.flags == 0100002 && c.mnt_id == 27,
+	CHECK(parse_fdinfo_common(sample_flock, "f", &c) == 0 && c.pos == 5 && c.flags == 0100002 &&
+		      c.mnt_id == 27,
 	      "pos, flags (octal) and mnt_id");
 	CHECK(parse_fdinfo_common(sample_pidfd, "f", &c) == 0 && c.flags == 02000002,
 	      "O_CLOEXEC stays in flags: %o", c.flags);
@@ -52,8 +52,7 @@ static void test_eventfd_signalfd_timerfd(void)
 	CHECK(parse_fdinfo_eventfd("eventfd-count: ffffffffffffffff\n", "f", &e) == 0 &&
 		      e.count == UINT64_MAX && !e.semaphore,
 	      "eventfd: the count is hex; no semaphore line (before 6.8) reads as 0");
-	CHECK(parse_fdinfo_eventfd("eventfd-count: 1\neventfd-semaphore: 2\n", "f", &e) ==
-		      -EINVAL,
+	CHECK(parse_fdinfo_eventfd("eventfd-count: 1\neventfd-semaphore: 2\n", "f", &e) == -EINVAL,
 	      "eventfd-semaphore is 0 or 1");
 	CHECK(parse_fdinfo_signalfd(sample_signalfd, "f", &mask) == 0 &&
 		      mask == ((1ull << (SIGUSR1 - 1)) | (1ull << (SIGTERM - 1))),
@@ -149,11 +148,10 @@ static void test_pidfd_tty(void)
 	struct fdinfo_pidfd p;
 	uint32_t idx;
 
-	CHECK(parse_fdinfo_pidfd(sample_pidfd, "f", &p) == 0 && p.pid == 29156 &&
-		      p.nspid == 29156,
+	CHECK(parse_fdinfo_pidfd(sample_pidfd, "f", &p) == 0 && p.pid == 29156 && p.nspid == 29156,
 	      "pidfd: Pid and NSpid");
-	CHECK(parse_fdinfo_pidfd("Pid:\t300\nNSpid:\t300\t12\t1\n", "f", &p) == 0 &&
-		      p.pid == 300 && p.nspid == 1,
+	CHECK(parse_fdinfo_pidfd("Pid:\t300\nNSpid:\t300\t12\t1\n", "f", &p) == 0 && p.pid == 300 &&
+		      p.nspid == 1,
 	      "pidfd: the last NSpid is the pid in its own namespace");
 	CHECK(parse_fdinfo_pidfd("Pid:\t-1\n", "f", &p) == 0 && p.pid == -1 && p.nspid == -1,
 	      "pidfd: an exited process");
@@ -191,8 +189,8 @@ static void test_locks(void)
 	CHECK(parse_fdinfo_locks("lock:\t1: POSIX  ADVISORY  WRITE 1 08:02:1 20 10\n", "f", &k,
 				 &nr) == -EINVAL,
 	      "an end before the start is refused");
-	CHECK(parse_fdinfo_locks("lock:\t1: POSIX  ADVISORY  WRITE 1 08:02:1 20\n", "f", &k,
-				 &nr) == -EINVAL,
+	CHECK(parse_fdinfo_locks("lock:\t1: POSIX  ADVISORY  WRITE 1 08:02:1 20\n", "f", &k, &nr) ==
+		      -EINVAL,
 	      "a lock without its end is refused");
 	CHECK(parse_fdinfo_locks("lock:\t1: POSIXADVISORYWRITEPOSIXADVISORY 1 2 3\n", "f", &k,
 				 &nr) == -EINVAL,

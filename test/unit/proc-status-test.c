@@ -198,15 +198,15 @@ static void test_mountinfo_sample(void)
 static void test_mountinfo_bad(void)
 {
 	static const char *const bad[] = {
-		"36 35 98:0 /mnt1 /mnt2 rw - ext3 /dev/root rw", /* no newline */
+		"36 35 98:0 /mnt1 /mnt2 rw - ext3 /dev/root rw",	  /* no newline */
 		"36 35 98:0 /mnt1 /mnt2 rw master:1 ext3 /dev/root rw\n", /* no "-" */
-		"36 35 98:0 /mnt1 /mnt2 rw - ext3 /dev/root\n",		 /* no super options */
+		"36 35 98:0 /mnt1 /mnt2 rw - ext3 /dev/root\n",		  /* no super options */
 		"36 35 98:0 /mnt1 /mnt2 rw - ext3 /dev/root rw extra\n",
 		"36 35 98 /mnt1 /mnt2 rw - ext3 /dev/root rw\n",
 		"x 35 98:0 /mnt1 /mnt2 rw - ext3 /dev/root rw\n",
-		"36 35 98:0 /a\\04 rw - ext3 /dev/root rw\n",		 /* short escape */
-		"36 35 98:0 / /a\\400 rw - ext3 /dev/root rw\n",	 /* above 255 */
-		"36 35 98:0 / /a\\000b rw - ext3 /dev/root rw\n",	 /* a NUL */
+		"36 35 98:0 /a\\04 rw - ext3 /dev/root rw\n",	  /* short escape */
+		"36 35 98:0 / /a\\400 rw - ext3 /dev/root rw\n",  /* above 255 */
+		"36 35 98:0 / /a\\000b rw - ext3 /dev/root rw\n", /* a NUL */
 		"36 35 98:0 / /a\\q rw - ext3 /dev/root rw\n",
 		"36 35 98:0 / / rw shared:x - ext3 /dev/root rw\n",
 		"99999999999 35 98:0 / / rw - ext3 /dev/root rw\n",
@@ -217,8 +217,8 @@ static void test_mountinfo_bad(void)
 
 	log_set_level(LOG_MSG);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		CHECK(parse_mountinfo_buf(bad[i], &l) == -EINVAL && !l.nr && !l.m,
-		      "refused: '%s'", bad[i]);
+		CHECK(parse_mountinfo_buf(bad[i], &l) == -EINVAL && !l.nr && !l.m, "refused: '%s'",
+		      bad[i]);
 	log_set_level(LOG_DEBUG);
 	CHECK(parse_mountinfo_buf("36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 propagate_from:7 "
 				  "unbindable - ext3 /dev/root rw,errors=continue\n",

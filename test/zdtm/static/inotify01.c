@@ -32,8 +32,8 @@ static int expect_event(int ifd, int wd, uint32_t mask, const char *what)
 		return -1;
 	}
 	if (ev->wd != wd || !(ev->mask & mask)) {
-		fail("%s gave wd %d mask %#x, expected wd %d mask %#x", what, ev->wd, ev->mask,
-		     wd, mask);
+		fail("%s gave wd %d mask %#x, expected wd %d mask %#x", what, ev->wd, ev->mask, wd,
+		     mask);
 		return -1;
 	}
 	return 0;
