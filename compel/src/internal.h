@@ -93,7 +93,10 @@ void compel_ctl_close(struct compel_ctl *ctl);
  * what the parasite failed to do: "connect", "answer") otherwise.
  */
 int compel_wait_readable(struct compel_ctl *ctl, int fd, const char *what);
-/* Check the running parasite once without blocking: 0 running, 1 stopped, -errno. */
+/*
+ * Check the running parasite once without blocking: 0 running, 1 stopped (at its int3), 2
+ * crashed (logged), -errno.
+ */
 int compel_check_parasite(struct compel_ctl *ctl);
 
 #endif /* COMPEL_INTERNAL_H */

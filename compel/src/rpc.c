@@ -70,11 +70,13 @@ int compel_check_parasite(struct compel_ctl *ctl)
 		}
 		return 0;
 	}
-	/* All else is blocked: SIGTRAP is the parasite's int3, anything else a fault. */
-	if (sig != SIGTRAP)
-		report_crash(ctl, sig);
 	ctl->parasite_running = false;
 	ctl->parasite_stopped = true;
+	/* All else is blocked: SIGTRAP is the parasite's int3, anything else a fault. */
+	if (sig != SIGTRAP) {
+		report_crash(ctl, sig);
+		return 2;
+	}
 	return 1;
 }
 
@@ -99,7 +101,9 @@ int compel_wait_readable(struct compel_ctl *ctl, int fd, const char *what)
 			/* Its last words may be queued already. */
 			if (poll(&pfd, 1, 0) > 0)
 				return 0;
-			pr_err("Parasite in task %d stopped before it could %s\n", ctl->pid, what);
+			if (ret == 1) /* a crash was reported already */
+				pr_err("Parasite in task %d stopped before it could %s\n", ctl->pid,
+				       what);
 			return -ECONNRESET;
 		}
 		if (now_ms() >= deadline) {
