@@ -4,7 +4,9 @@
  * environment makes those steps fail, so tests can prove a failed dump leaves the task as it
  * was. The names: seize, parasite, page-transfer, image-write, after-image:KIND (once an
  * image of that kind, e.g. core, pages, inventory, checksums, is written and closed),
- * before-kill (the set is committed, the tasks not yet killed), restore-fork, restorer.
+ * before-kill (the set is committed, the tasks not yet killed), restore-fork,
+ * restore-premap, restorer, and restore-root-gone (the root task dies before criu tells it
+ * to start).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -57,9 +57,11 @@ static int restore_stage(const char *stage, pid_t pid, void *arg)
 {
 	const struct restore_hook_ctx *hc = arg;
 	const struct cr_options *o = hc->opts;
+	int ret;
 
-	if (run_action_scripts(o, stage, pid))
-		return -1;
+	ret = run_action_scripts(o, stage, pid);
+	if (ret)
+		return ret;
 	if (strcmp(stage, "post-resume"))
 		return 0;
 	if (o->status_fd >= 0) {

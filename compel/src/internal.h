@@ -88,9 +88,15 @@ int compel_ctl_listen(struct compel_ctl *ctl, struct compel_ctl_hdr *hdr);
 int compel_ctl_accept(struct compel_ctl *ctl, int log_fd);
 int compel_ctl_fini(struct compel_ctl *ctl);
 void compel_ctl_close(struct compel_ctl *ctl);
-/* Wait while the parasite runs: 0 when fd is readable, -ECONNRESET/-ETIMEDOUT otherwise. */
-int compel_wait_readable(struct compel_ctl *ctl, int fd);
-/* Check the running parasite once without blocking: 0 running, 1 stopped, -errno. */
+/*
+ * Wait while the parasite runs: 0 when fd is readable, -ECONNRESET/-ETIMEDOUT (logged, with
+ * what the parasite failed to do: "connect", "answer") otherwise.
+ */
+int compel_wait_readable(struct compel_ctl *ctl, int fd, const char *what);
+/*
+ * Check the running parasite once without blocking: 0 running, 1 stopped (at its int3), 2
+ * crashed (logged), -errno.
+ */
 int compel_check_parasite(struct compel_ctl *ctl);
 
 #endif /* COMPEL_INTERNAL_H */

@@ -168,14 +168,21 @@ static void test_abort(const char *what, const struct compel_blob_desc *blob, bo
 		goto out;
 	}
 	compel_set_timeout(ctl, 2000);
+	test_log_errors = 0;
 	ret = compel_infect(ctl, blob, &opts);
 	CHECK(fail_infect ? ret < 0 : ret == 0, "%s: infect returns %d", what, ret);
+	/* a failure is logged once, where it happens */
+	CHECK(test_log_errors == (fail_infect ? 1 : 0), "%s: %d error lines from infect", what,
+	      test_log_errors);
 	if (cmd) {
 		struct test_args *a = compel_parasite_args(ctl);
 
 		a->out = 0;
+		test_log_errors = 0;
 		ret = compel_rpc_call_sync(ctl, cmd);
 		CHECK(ret == want, "%s: command returns %d (want %d)", what, ret, want);
+		CHECK(test_log_errors == (want ? 1 : 0), "%s: %d error lines from the command",
+		      what, test_log_errors);
 	}
 	CHECK(compel_cure(ctl) == 0, "%s: cure", what);
 	check_same(v.pid, &s, what);

@@ -178,8 +178,11 @@ int get_regs(pid_t pid, struct user_regs_struct *r)
 	return ptrace(PTRACE_GETREGS, pid, NULL, r) ? -errno : 0;
 }
 
+int test_log_errors;
+
 void test_log(int level, const char *file, int line, const char *fmt, va_list ap)
 {
+	test_log_errors += level == COMPEL_LOG_ERROR;
 	if (level > COMPEL_LOG_WARN && !getenv("COMPEL_TEST_DEBUG"))
 		return;
 	printf("# compel%s (%s:%d): ", level == COMPEL_LOG_ERROR ? " Error" : "", file, line);

@@ -44,6 +44,8 @@ int count_fds(pid_t pid);
 bool maps_has_addr(pid_t pid, unsigned long addr);
 int get_regs(pid_t pid, struct user_regs_struct *r);
 void test_log(int level, const char *file, int line, const char *fmt, va_list ap);
+/* Error lines compel logged so far. */
+extern int test_log_errors;
 
 extern int tests_passed, tests_failed;
 

@@ -62,7 +62,7 @@ static int collect_proc_state(struct dump_ctx *dc)
 
 	ret = parse_proc_stat(dc->pid, &dc->stat);
 	ret = ret ?: check_task_sessions(dc);
-	ret = ret ?: parse_proc_maps(dc->pid, &dc->maps);
+	ret = ret ?: parse_proc_smaps(dc->pid, &dc->maps);
 	ret = ret ?: collect_task_files(dc);
 	ret = ret ?: task_state_collect_proc(dc);
 	ret = ret ?: threads_collect(dc);
@@ -88,11 +88,10 @@ static int infect_task(struct dump_ctx *dc)
 	compel_set_timeout(dc->ctl, dc->opts->timeout * 1000);
 	if (fault_injected("parasite"))
 		return -EIO;
+	/* compel said why, once, where it failed */
 	ret = compel_infect(dc->ctl, &parasite_blob_desc, &io);
-	if (ret) {
-		pr_err("Can't start the parasite in task %d: %d\n", dc->pid, ret);
+	if (ret)
 		return ret;
-	}
 	ret = compel_rpc_call_sync(dc->ctl, PARASITE_CMD_DUMP_TASK_STATE);
 	if (ret) {
 		pr_err("The parasite failed to read the task state: %d\n", ret);
@@ -264,8 +263,9 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 
 	compel_set_log(compel_log_bridge);
 	pr_info("Dumping task %d into %s\n", o->tree, o->images_dir);
-	if (run_action_scripts(o, "pre-dump", o->tree))
-		return -1;
+	ret = run_action_scripts(o, "pre-dump", o->tree);
+	if (ret)
+		return ret;
 	ret = imgset_begin(images_dfd, !o->skip_checksums);
 	if (ret)
 		return ret;

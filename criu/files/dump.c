@@ -25,22 +25,8 @@
 #include "files.h"
 #include "image.h"
 #include "log.h"
+#include "proc-fdinfo.h"
 #include "proc-parse.h"
-
-const char *fdinfo_field(const char *fdinfo, const char *key)
-{
-	size_t len = strlen(key);
-	const char *p = fdinfo;
-
-	while (p && *p) {
-		if (!strncmp(p, key, len) && p[len] == ':')
-			return p + len + 1;
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return NULL;
-}
 
 int open_proc_fd(const struct fd_parms *p, int flags)
 {
@@ -140,14 +126,14 @@ static FileEntry *files_find(const struct file_table *ft, uint32_t id)
 
 static int parse_pos_flags(struct fd_parms *p)
 {
-	const char *pos = fdinfo_field(p->fdinfo, "pos");
-	const char *flags = fdinfo_field(p->fdinfo, "flags");
+	struct fdinfo_common c;
+	int ret;
 
-	if (!pos || !flags || sscanf(pos, " %" SCNu64, &p->pos) != 1 ||
-	    sscanf(flags, " %o", &p->flags) != 1) {
-		pr_err("Malformed /proc/%d/fdinfo/%d\n", p->pid, p->fd);
-		return -EINVAL;
-	}
+	ret = parse_fdinfo_common(p->fdinfo, p->fdinfo_path, &c);
+	if (ret)
+		return ret;
+	p->pos = (uint64_t)c.pos;
+	p->flags = c.flags;
 	return 0;
 }
 
@@ -323,8 +309,8 @@ static int read_fd_parms(pid_t pid, int fd, struct fd_parms *p, char *target, si
 		pr_perror("Can't stat fd %d of task %d (%s)", fd, pid, target);
 		return -errno;
 	}
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
-	p->fdinfo = read_proc_file(path, NULL);
+	snprintf(p->fdinfo_path, sizeof(p->fdinfo_path), "/proc/%d/fdinfo/%d", pid, fd);
+	p->fdinfo = read_proc_file(p->fdinfo_path, NULL);
 	return p->fdinfo ? 0 : -EIO;
 }
 
@@ -372,7 +358,7 @@ static int dump_new_inflight(struct dump_ctx *dc, struct fd_walk *w, struct fd_p
 	char kind[32];
 	int ret;
 
-	if (fdinfo_field(p->fdinfo, "lock")) {
+	if (fdinfo_has_locks(p->fdinfo)) {
 		pr_err("A file queued in flight on a unix socket of task %d (%s) holds a lock: "
 		       "not supported yet\n",
 		       dc->pid, p->link);

@@ -81,7 +81,7 @@ static int fd_of_file(const struct rst_ctx *ctx, const struct rst_task *t, uint3
 	for (i = 0; i < ctx->nr_transit; i++)
 		if (ctx->transit[i].id == id)
 			return ctx->transit[i].fd;
-	return -1;
+	return -ENOENT;
 }
 
 int rst_claim_fowns(const struct rst_ctx *ctx, const struct rst_task *t)

@@ -450,7 +450,7 @@ struct memfd_map {
 static struct memfd_map *memfd_maps;
 static size_t nr_memfd_maps;
 
-/* An fd the task has on the same memfd inode (restored before its memory), or -1. */
+/* An fd the task has on the same memfd inode (restored before its memory), or -ENOENT. */
 static int task_memfd_fd(const struct rst_ctx *ctx, uint32_t inode_id)
 {
 	pid_t me = getpid();
@@ -466,7 +466,7 @@ static int task_memfd_fd(const struct rst_ctx *ctx, uint32_t inode_id)
 				return t->fds[j]->fd;
 		}
 	}
-	return -1;
+	return -ENOENT;
 }
 
 /* The memfd made anew, with its content and seals, held for the other VMAs of it. */
@@ -495,7 +495,7 @@ int rst_open_memfd_mapping(const struct rst_ctx *ctx, const FileEntry *fe, int f
 			   const char *what)
 {
 	char path[32];
-	int src = -1, fd;
+	int src = -ENOENT, fd;
 	size_t i;
 
 	for (i = 0; i < nr_memfd_maps && src < 0; i++)

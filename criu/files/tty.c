@@ -31,6 +31,7 @@
 #include "files.h"
 #include "image.h"
 #include "log.h"
+#include "proc-fdinfo.h"
 #include "proc-parse.h"
 #include "restore-ctx.h"
 
@@ -88,14 +89,20 @@ static int grab_task_fd(pid_t pid, int fd)
 	return nfd;
 }
 
-static int master_index(pid_t pid, int fd, const char *fdinfo)
+/* The pty index of a master, from its fdinfo (name: its path); -errno, logged. */
+static int master_index(pid_t pid, int fd, const char *fdinfo, const char *name)
 {
-	const char *v = fdinfo_field(fdinfo, "tty-index");
-	unsigned int idx;
+	uint32_t idx;
+	int ret;
 
-	if (!v || sscanf(v, " %u", &idx) != 1) {
+	ret = parse_fdinfo_tty_index(fdinfo, name, &idx);
+	if (ret == -ENOENT)
 		pr_err("fd %d of task %d is a pty master without a tty-index in its fdinfo\n", fd,
 		       pid);
+	if (ret)
+		return ret < 0 ? ret : -EINVAL;
+	if (idx > INT32_MAX) {
+		pr_err("%s: tty-index %u is out of range\n", name, idx);
 		return -EINVAL;
 	}
 	return idx;
@@ -127,7 +134,7 @@ static int find_master(pid_t pid, unsigned int index)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
 		info = read_proc_file(path, NULL);
-		if (info && master_index(pid, fd, info) == (int)index)
+		if (info && master_index(pid, fd, info, path) == (int)index)
 			ret = fd;
 		free(info);
 	}
@@ -409,7 +416,7 @@ static int tty_dump_side(struct dump_ctx *dc, const struct fd_parms *p, enum tty
 	bool excl = false;
 
 	if (kind == TTY_MASTER) {
-		*index = master_index(p->pid, p->fd, p->fdinfo);
+		*index = master_index(p->pid, p->fd, p->fdinfo, p->fdinfo_path);
 		if (*index < 0)
 			return *index;
 	} else {

@@ -37,10 +37,11 @@ struct fd_parms {
 	const char *link; /* readlink of /proc/PID/fd/N */
 	struct stat st;	  /* stat through that link */
 	uint64_t pos;
-	uint32_t flags;	    /* file status flags, O_CLOEXEC taken out */
-	const char *fdinfo; /* the whole /proc/PID/fdinfo/N text */
-	FownEntry *fown;    /* allocated for the file; filled after infection */
-	bool in_flight;	    /* criu's own copy of a file queued on a socket (SCM_RIGHTS) */
+	uint32_t flags;	      /* file status flags, O_CLOEXEC taken out */
+	const char *fdinfo;   /* the whole /proc/PID/fdinfo/N text */
+	char fdinfo_path[48]; /* its path, for messages */
+	FownEntry *fown;      /* allocated for the file; filled after infection */
+	bool in_flight;	      /* criu's own copy of a file queued on a socket (SCM_RIGHTS) */
 };
 
 /*
@@ -144,8 +145,6 @@ const struct fd_handler *fd_handler_pick(const struct fd_parms *p);
 void rst_fds_fini(struct rst_fds *rf, bool failed);
 
 /* files/dump.c helpers for handlers */
-/* The value of "key:" in fdinfo text (the first one), or NULL. */
-const char *fdinfo_field(const char *fdinfo, const char *key);
 /* Open the dumped task's fd again through /proc (a new open file on the same object). */
 int open_proc_fd(const struct fd_parms *p, int flags);
 /* Path of a file as the link shows it, with " (deleted)" cut off; malloc'ed. */
@@ -205,9 +204,11 @@ int rst_restore_file_locks(const struct rst_ctx *ctx, const struct rst_task *t);
 /* files/tty.c: tty-info.img, written after every fd is seen; freed with the file tables. */
 int tty_write_info(struct dump_tree *dt);
 
-/* files/inotify.c, shared with files/fanotify.c: the hex f_handle of fdinfo into fh; the
- * file behind a handle on the filesystem of device s_dev, opened O_PATH, or -errno. */
-int fsnotify_parse_handle(const char *s, FhEntry *fh);
+/* files/inotify.c, shared with files/fanotify.c: a new FhEntry holding the handle of fdinfo
+ * (NULL if out of memory); the file behind a handle on the filesystem of device s_dev,
+ * opened O_PATH, or -errno. */
+struct fdinfo_fhandle;
+FhEntry *fsnotify_new_handle(const struct fdinfo_fhandle *f);
 int fsnotify_open_handle(uint32_t s_dev, const FhEntry *f_handle);
 
 /* net/unix/restore.c: the restore half of unix_handler (net/unix/unix.c) */
@@ -274,7 +275,8 @@ int rst_open_reg_entry(const struct rst_ctx *ctx, const RegFileEntry *reg, int f
  * a fresh open that the task's fd (if any) takes later. Borrowed: the caller doesn't close it.
  */
 int rst_borrow_file(struct rst_fds *rf, uint32_t id);
-/* The fd opened ahead for file id, dup'ed (the caller owns it), or -1. */
+/* The fd opened ahead for file id, dup'ed (the caller owns it); -ENOENT if there is none,
+ * -errno (logged) if the dup fails. */
 int rst_take_ahead(struct rst_fds *rf, uint32_t id);
 /* Open a file through its handler, with its owner set; returns the fd or -errno. */
 int rst_open_file(struct rst_fds *rf, const FileEntry *fe);

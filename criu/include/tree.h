@@ -42,7 +42,7 @@ bool rst_task_is_zombie(const struct rst_task *t);
 /* Does it run the restorer (criu waits for it, removes it, detaches)? Not zombies, helpers. */
 bool rst_task_has_restorer(const struct rst_task *t);
 int rst_plan_transit(struct rst_ctx *ctx);
-/* The inherited transit fd that carries file id into task t, or -1. */
+/* The inherited transit fd that carries file id into task t, or -ENOENT. */
 int rst_transit_fd(const struct rst_ctx *ctx, const struct rst_task *t, uint32_t id);
 /* In the owner, inside rst_restore_fds(): open the files its descendants will share. */
 int rst_open_transit(struct rst_fds *rf);

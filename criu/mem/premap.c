@@ -28,50 +28,49 @@
 #include "uffd-fill.h"
 #include "vma-status.h"
 #include "mem.h"
+#include "proc-parse.h"
 #include "files.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
 
+static uint32_t special_of(const char *path)
+{
+	if (!path)
+		return 0;
+	if (!strcmp(path, "[vdso]"))
+		return VMA_AREA_VDSO;
+	if (!strcmp(path, "[vvar]") || !strcmp(path, "[vvar_vclock]"))
+		return VMA_AREA_VVAR;
+	if (!strcmp(path, "[vsyscall]"))
+		return VMA_AREA_VSYSCALL;
+	return 0;
+}
+
 int rst_read_self_maps(struct rst_self_map **out, size_t *nr)
 {
-	struct rst_self_map *arr = NULL;
-	size_t n = 0;
-	char line[512];
-	FILE *f;
+	struct proc_vma_list maps;
+	struct rst_self_map *arr;
+	size_t i;
+	int ret;
 
-	f = fopen("/proc/self/maps", "re");
-	if (!f) {
-		pr_perror("Can't open /proc/self/maps");
-		return -errno;
+	ret = parse_proc_maps(0, &maps);
+	if (ret)
+		return ret;
+	arr = calloc(maps.nr ? maps.nr : 1, sizeof(*arr));
+	if (!arr) {
+		free_proc_vma_list(&maps);
+		return -ENOMEM;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long start, end;
-		char *name;
-
-		if (sscanf(line, "%lx-%lx", &start, &end) != 2)
-			continue;
-		if (ARRAY_ADD_ROOM(arr, n)) {
-			free(arr);
-			fclose(f);
-			return -ENOMEM;
-		}
-		name = strchr(line, '[');
-		arr[n].start = start;
-		arr[n].end = end;
-		arr[n].special = 0;
-		if (name && !strncmp(name, "[vdso]", 6))
-			arr[n].special = VMA_AREA_VDSO;
-		else if (name && !strncmp(name, "[vvar", 5))
-			arr[n].special = VMA_AREA_VVAR;
-		else if (name && !strncmp(name, "[vsyscall]", 10))
-			arr[n].special = VMA_AREA_VSYSCALL;
-		n++;
+	for (i = 0; i < maps.nr; i++) {
+		arr[i].start = maps.vmas[i].start;
+		arr[i].end = maps.vmas[i].end;
+		arr[i].special = special_of(maps.vmas[i].path);
 	}
-	fclose(f);
 	*out = arr;
-	*nr = n;
+	*nr = maps.nr;
+	free_proc_vma_list(&maps);
 	return 0;
 }
 

@@ -25,6 +25,7 @@
 #include "files.h"
 #include "image.h"
 #include "log.h"
+#include "proc-parse.h"
 #include "restore-ctx.h"
 #include "abi/restorer.h"
 #include "vma-status.h"
@@ -140,20 +141,17 @@ static bool created_in_tree(const struct dump_tree *dt, pid_t cpid)
 	return false;
 }
 
-/* One line of /proc/sysvipc/shm: is the segment ours to save? */
-static int dump_one_line(struct dump_tree *dt, struct cr_img **img, const char *line)
+/* One segment of /proc/sysvipc/shm: is it ours to save? */
+static int dump_one_segment(struct dump_tree *dt, struct cr_img **img,
+			    const struct proc_sysv_shm *seg)
 {
-	unsigned long long size;
 	struct shmid_ds ds;
-	int key, id, cpid;
 
-	if (sscanf(line, "%d %d %*o %llu %d", &key, &id, &size, &cpid) != 4)
-		return 0; /* the header */
-	if (!created_in_tree(dt, cpid) &&
-	    !attached(files_dump_priv_find(&dt->fstate, &sysv_dump_key), id))
+	if (!created_in_tree(dt, seg->cpid) &&
+	    !attached(files_dump_priv_find(&dt->fstate, &sysv_dump_key), seg->id))
 		return 0;
-	if (shmctl(id, IPC_STAT, &ds) < 0) {
-		pr_perror("Can't stat SysV shm segment %d", id);
+	if (shmctl(seg->id, IPC_STAT, &ds) < 0) {
+		pr_perror("Can't stat SysV shm segment %d", seg->id);
 		return -errno;
 	}
 	if (!*img) {
@@ -161,24 +159,22 @@ static int dump_one_line(struct dump_tree *dt, struct cr_img **img, const char *
 		if (!*img)
 			return -EIO;
 	}
-	return write_segment(*img, id, &ds);
+	return write_segment(*img, seg->id, &ds);
 }
 
 int write_sysv_shm(struct dump_tree *dt)
 {
+	struct proc_sysv_shm *segs;
 	struct cr_img *img = NULL;
-	char line[512];
-	FILE *f;
-	int ret = 0;
+	size_t nr, i;
+	int ret;
 
-	f = fopen("/proc/sysvipc/shm", "r");
-	if (!f) {
-		pr_perror("Can't read /proc/sysvipc/shm");
-		return -errno;
-	}
-	while (!ret && fgets(line, sizeof(line), f))
-		ret = dump_one_line(dt, &img, line);
-	fclose(f);
+	ret = parse_proc_sysvipc_shm(&segs, &nr);
+	if (ret)
+		return ret;
+	for (i = 0; !ret && i < nr; i++)
+		ret = dump_one_segment(dt, &img, &segs[i]);
+	free(segs);
 	if (img)
 		ret = close_image(img) ?: ret;
 	return ret;

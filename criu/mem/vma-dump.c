@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * mem/vma-dump.c - the task's address space as an MmEntry: mm bounds from /proc/PID/stat, auxv,
- * and one VmaEntry per mapping from /proc/PID/smaps (VmFlags gives growsdown and the
- * madvise state). Mappings we cannot restore yet fail the dump here, before any change.
+ * and one VmaEntry per mapping of dc->maps, read from /proc/PID/smaps (VmFlags gives
+ * growsdown and the madvise state). Mappings we cannot restore yet fail the dump here, before any
+ * change.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,66 +21,15 @@
 
 #define CRIU_AUXV_WORDS 44 /* CRIU's AT_VECTOR_SIZE on x86_64: what its mm_entry holds */
 
-/* VmFlags two-letter codes -> madvise numbers kept in VmaEntry.madv */
+/* VmFlags (PROC_VMF_*) -> madvise numbers kept in VmaEntry.madv */
 static const struct {
-	char code[3];
+	uint32_t vmf;
 	int madv;
 } vmflag_madv[] = {
-	{ "dc", MADV_DONTFORK },   { "dd", MADV_DONTDUMP },   { "hg", MADV_HUGEPAGE },
-	{ "nh", MADV_NOHUGEPAGE }, { "wf", MADV_WIPEONFORK }, { "mg", MADV_MERGEABLE },
+	{ PROC_VMF_DONTFORK, MADV_DONTFORK },	  { PROC_VMF_DONTDUMP, MADV_DONTDUMP },
+	{ PROC_VMF_HUGEPAGE, MADV_HUGEPAGE },	  { PROC_VMF_NOHUGEPAGE, MADV_NOHUGEPAGE },
+	{ PROC_VMF_WIPEONFORK, MADV_WIPEONFORK }, { PROC_VMF_MERGEABLE, MADV_MERGEABLE },
 };
-
-static bool vmflags_has(const char *flags, const char *code)
-{
-	const char *p;
-
-	for (p = flags; p && *p; p += 3)
-		if (p[0] == code[0] && p[1] == code[1])
-			return true;
-	return false;
-}
-
-/* The VmFlags value of every mapping, in smaps order (same order as maps). */
-static int read_vmflags(pid_t pid, size_t nr, char ***out)
-{
-	char path[64], *buf, *line, **flags;
-	size_t i = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
-	buf = read_proc_file(path, NULL);
-	if (!buf)
-		return -EIO;
-	flags = calloc(nr ? nr : 1, sizeof(*flags));
-	if (!flags) {
-		free(buf);
-		return -ENOMEM;
-	}
-	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-		if (strncmp(line, "VmFlags:", 8))
-			continue;
-		if (i == nr) {
-			pr_err("%s has more mappings than maps showed; the task changed\n", path);
-			goto err;
-		}
-		flags[i] = strdup(line + 8 + strspn(line + 8, " "));
-		if (!flags[i++])
-			goto err;
-	}
-	free(buf);
-	if (i != nr) {
-		pr_err("%s lists %zu mappings, maps listed %zu\n", path, i, nr);
-		goto err_nobuf;
-	}
-	*out = flags;
-	return 0;
-err:
-	free(buf);
-err_nobuf:
-	while (i--)
-		free(flags[i]);
-	free(flags);
-	return -EIO;
-}
 
 static int add_file_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
 {
@@ -142,8 +92,7 @@ static int classify_special(const struct proc_vma *pv, VmaEntry *v)
 	return 0;
 }
 
-static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, const char *vmflags,
-		    VmaEntry *v)
+static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
 {
 	size_t i;
 	int ret;
@@ -186,16 +135,16 @@ static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, const char *
 		if (ret)
 			return ret;
 	}
-	if (vmflags_has(vmflags, "gd"))
+	if (pv->vmflags & PROC_VMF_GROWSDOWN)
 		v->flags |= MAP_GROWSDOWN;
-	if ((vmflags_has(vmflags, "io") || vmflags_has(vmflags, "pf")) &&
+	if ((pv->vmflags & (PROC_VMF_IO | PROC_VMF_PFNMAP)) &&
 	    !(v->status & (VMA_AREA_VVAR | VMA_AREA_VDSO))) {
 		pr_err("Mapping %llx-%llx is a device (I/O or PFN) mapping: not supported yet\n",
 		       (unsigned long long)pv->start, (unsigned long long)pv->end);
 		return -EOPNOTSUPP;
 	}
 	for (i = 0; i < sizeof(vmflag_madv) / sizeof(vmflag_madv[0]); i++)
-		if (vmflags_has(vmflags, vmflag_madv[i].code))
+		if (pv->vmflags & vmflag_madv[i].vmf)
 			v->madv |= 1ull << vmflag_madv[i].madv;
 	v->has_madv = v->madv != 0;
 	return 0;
@@ -203,37 +152,28 @@ static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, const char *
 
 static int collect_vmas(struct dump_ctx *dc)
 {
-	char **vmflags = NULL;
 	size_t i, nr = 0;
 	int ret;
 
-	ret = read_vmflags(dc->pid, dc->maps.nr, &vmflags);
-	if (ret)
-		return ret;
+	/* freed by free_task_mm(), on failure too */
 	dc->vmas = calloc(dc->maps.nr + 1, sizeof(*dc->vmas));
 	dc->vma_ptrs = calloc(dc->maps.nr + 1, sizeof(*dc->vma_ptrs));
-	if (!dc->vmas || !dc->vma_ptrs) {
-		ret = -ENOMEM;
-		goto out_free;
-	}
+	if (!dc->vmas || !dc->vma_ptrs)
+		return -ENOMEM;
 	for (i = 0; i < dc->maps.nr; i++) {
 		const struct proc_vma *pv = &dc->maps.vmas[i];
 
 		if (pv->path && !strcmp(pv->path, "[vsyscall]"))
 			continue; /* the kernel provides it at a fixed address */
-		ret = fill_vma(dc, pv, vmflags[i], &dc->vmas[nr]);
+		ret = fill_vma(dc, pv, &dc->vmas[nr]);
 		if (ret)
-			goto out_free;
+			return ret;
 		dc->vma_ptrs[nr] = &dc->vmas[nr];
 		nr++;
 	}
 	dc->mm.n_vmas = nr;
 	dc->mm.vmas = dc->vma_ptrs;
-out_free:
-	for (i = 0; i < dc->maps.nr; i++)
-		free(vmflags[i]);
-	free(vmflags);
-	return ret;
+	return 0;
 }
 
 static int collect_auxv(struct dump_ctx *dc)

@@ -26,6 +26,8 @@
 #include "image.h"
 #include "log.h"
 #include "internal.h"
+#include "proc-parse.h"
+#include "proc-status.h"
 #include "threads.h"
 #include "sigframe.h"
 #include "mem.h"
@@ -478,7 +480,7 @@ static int task_index(const struct rst_ctx *ctx, pid_t pid)
 	for (i = 0; i < ctx->nr_tasks; i++)
 		if (ctx->tasks[i].pid == pid)
 			return i;
-	return -1;
+	return -ENOENT;
 }
 
 /* Reports come in any order on the one pipe: file each under its task until i's is in. */
@@ -555,7 +557,7 @@ static int handle_stop(const struct rst_ctx *ctx, const struct rst_channel *ch, 
 	return 0;
 }
 
-/* The task a thread (not a leader) belongs to, or -1. */
+/* The task a thread (not a leader) belongs to, or -ENOENT. */
 static int thread_owner(const struct rst_ctx *ctx, pid_t tid)
 {
 	size_t i, j;
@@ -564,7 +566,7 @@ static int thread_owner(const struct rst_ctx *ctx, pid_t tid)
 		for (j = 0; j < ctx->tasks[i].nr_threads; j++)
 			if (ctx->tasks[i].tids[j] == tid)
 				return i;
-	return -1;
+	return -ENOENT;
 }
 
 /* criu, its tracer, reaps it first; then its parent can (reap_helpers()). */
@@ -610,6 +612,9 @@ static struct rst_watch *alloc_watch(const struct rst_ctx *ctx)
 {
 	struct rst_watch *w = calloc(ctx->nr_tasks, sizeof(*w));
 	size_t i;
+
+	if (!w)
+		pr_err("Out of memory for the restore of %zu tasks\n", ctx->nr_tasks);
 
 	for (i = 0; w && i < ctx->nr_tasks; i++) {
 		const struct rst_task *t = &ctx->tasks[i];
@@ -661,20 +666,18 @@ static int wait_tree(const struct rst_ctx *ctx, const struct rst_channel *ch, st
 /* A task criu traces is one it created: safe to kill, unlike a stranger with that pid. */
 static bool traced_by_us(pid_t pid)
 {
-	char path[64], line[128];
-	int tracer = 0;
-	FILE *f;
+	struct proc_status st;
+	char path[64], *buf;
+	int ret;
 
 	/* quietly: a task that was never born has no status file */
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
-	if (!f)
+	buf = read_proc_file_quiet(path, NULL);
+	if (!buf)
 		return false;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "TracerPid: %d", &tracer) == 1)
-			break;
-	fclose(f);
-	return tracer == getpid();
+	ret = parse_proc_status_buf(buf, path, PS_F(PS_TRACER_PID), &st);
+	free(buf);
+	return !ret && st.tracer_pid == getpid();
 }
 
 /*
@@ -692,6 +695,40 @@ static void kill_tree(const struct rst_ctx *ctx, const struct rst_watch *w)
 		if (w[i].seen || !i || traced_by_us(t->pid))
 			rst_threads_kill(t->pid, t->tids, t->nr_threads);
 	}
+}
+
+/* For a test: the root dies (and is reaped) before criu tells it to go. */
+static void kill_and_reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * Tell the root it is traced and may start. It may have died already (killed from outside):
+ * the pipe then has no reader, which must be an error said here, not a SIGPIPE killing criu.
+ */
+static int send_go(int fd, pid_t root)
+{
+	struct timespec zero = { 0, 0 };
+	sigset_t pipe_set, old;
+	ssize_t n;
+	int err;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe_set, &old);
+	n = write(fd, "g", 1);
+	err = errno;
+	if (n < 0 && err == EPIPE)
+		sigtimedwait(&pipe_set, NULL, &zero); /* ours, now pending: consume it */
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (n == 1)
+		return 0;
+	errno = n < 0 ? err : EIO;
+	pr_perror("Can't tell the root task %d to start restoring (did it die?)", root);
+	return n < 0 ? -err : -EIO;
 }
 
 /* Fork the root, let the tree rebuild itself, remove every restorer. Returns the root pid. */
@@ -717,8 +754,10 @@ static pid_t restore_tree(struct rst_ctx *ctx, struct rst_watch *w, uint64_t sta
 	ch.go[0] = ch.report[1] = -1;
 
 	ret = seize_task(pid, rst_task_seize_opts(root) | RST_TRACE_NEW);
-	if (!ret && write(ch.go[1], "g", 1) != 1)
-		ret = -EPIPE;
+	if (!ret && fault_injected("restore-root-gone"))
+		kill_and_reap(pid);
+	if (!ret)
+		ret = send_go(ch.go[1], pid);
 	ctx->stats.forking_time = rst_now_usec() - start;
 	if (!ret)
 		ret = wait_tree(ctx, &ch, w);

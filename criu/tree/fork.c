@@ -231,7 +231,7 @@ int rst_transit_fd(const struct rst_ctx *ctx, const struct rst_task *t, uint32_t
 	for (i = 0; i < ctx->nr_transit; i++)
 		if (ctx->transit[i].id == id && ctx->transit[i].owner != t->pid)
 			return ctx->transit[i].fd;
-	return -1;
+	return -ENOENT;
 }
 
 /* The owner's copy of a shared file: its own fd if it uses it, else a fresh open. */
@@ -244,7 +244,7 @@ static int open_for_transit(struct rst_fds *rf, const struct rst_transit *tr)
 		if (rf->t->fds[i]->id == tr->id)
 			return dup(rf->t->fds[i]->fd);
 	fd = rst_take_ahead(rf, tr->id);
-	if (fd != -1)
+	if (fd != -ENOENT)
 		return fd;
 	return rst_open_file(rf, rst_find_file(rf->ctx, tr->id));
 }

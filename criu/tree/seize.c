@@ -103,29 +103,18 @@ static int seize_one(struct dump_tree *dt, pid_t pid, pid_t ppid)
 /* Seize the children listed in one thread's children file that we don't have yet. */
 static int seize_children_of(struct dump_tree *dt, pid_t pid, pid_t tid, int *nr_new)
 {
-	char path[64], *buf, *p, *end;
-	int ret = 0;
+	pid_t *children;
+	size_t nr, i;
+	int ret;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, tid);
-	buf = read_proc_file(path, NULL);
-	if (!buf)
-		return -EIO;
-	for (p = buf; !ret; p = end) {
-		long child = strtol(p, &end, 10);
-
-		if (end == p)
-			break;
-		if (child <= 0) {
-			pr_err("Malformed %s\n", path);
-			ret = -EINVAL;
-			break;
-		}
-		if (find_task(dt, child))
+	ret = parse_proc_children(pid, tid, &children, &nr);
+	for (i = 0; !ret && i < nr; i++) {
+		if (find_task(dt, children[i]))
 			continue;
-		ret = seize_one(dt, child, pid);
+		ret = seize_one(dt, children[i], pid);
 		(*nr_new)++;
 	}
-	free(buf);
+	free(children);
 	return ret;
 }
 
