@@ -25,6 +25,7 @@ static const struct {
 } vmflag_madv[] = {
 	{ "dc", MADV_DONTFORK },   { "dd", MADV_DONTDUMP },   { "hg", MADV_HUGEPAGE },
 	{ "nh", MADV_NOHUGEPAGE }, { "wf", MADV_WIPEONFORK }, { "mg", MADV_MERGEABLE },
+	{ "rr", MADV_RANDOM },	   { "sr", MADV_SEQUENTIAL },
 };
 
 static bool vmflags_has(const char *flags, const char *code)
@@ -79,7 +80,8 @@ err_nobuf:
 	return -EIO;
 }
 
-static int add_file_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
+static int add_file_vma(struct dump_ctx *dc, const struct proc_vma *pv, const char *vmflags,
+			VmaEntry *v)
 {
 	char link[96];
 	struct stat st;
@@ -104,7 +106,12 @@ static int add_file_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry
 		       (unsigned long long)pv->start, (unsigned long long)pv->end, pv->path);
 		return -EOPNOTSUPP;
 	}
-	flags = (pv->shared && (pv->prot & PROT_WRITE)) ? O_RDWR : O_RDONLY;
+	/*
+	 * A shared mapping of a file opened for writing may be mprotect'ed writable later
+	 * (smaps "mw", VM_MAYWRITE, even while it is read-only): reopen it for writing too.
+	 */
+	flags = pv->shared && ((pv->prot & PROT_WRITE) || vmflags_has(vmflags, "mw")) ? O_RDWR
+										      : O_RDONLY;
 	v->fdflags = flags;
 	v->has_fdflags = 1;
 	v->status |= pv->shared ? VMA_FILE_SHARED : VMA_FILE_PRIVATE;
@@ -179,12 +186,17 @@ static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, const char *
 		if (ret)
 			return ret;
 	} else {
-		ret = add_file_vma(dc, pv, v);
+		ret = add_file_vma(dc, pv, vmflags, v);
 		if (ret)
 			return ret;
 	}
 	if (vmflags_has(vmflags, "gd"))
 		v->flags |= MAP_GROWSDOWN;
+	/* mlock()ed: locked again by the restorer, while it still may (before creds) */
+	if (vmflags_has(vmflags, "lo"))
+		v->flags |= MAP_LOCKED;
+	if (vmflags_has(vmflags, "lf"))
+		v->madv |= VMA_MADV_LOCK_ONFAULT;
 	if ((vmflags_has(vmflags, "io") || vmflags_has(vmflags, "pf")) &&
 	    !(v->status & (VMA_AREA_VVAR | VMA_AREA_VDSO))) {
 		pr_err("Mapping %llx-%llx is a device (I/O or PFN) mapping: not supported yet\n",
