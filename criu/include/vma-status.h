@@ -24,5 +24,7 @@
  * smaps "lf"): CRIU has no field for it.
  */
 #define VMA_MADV_LOCK_ONFAULT (1ull << 63)
+/* bit 62, likewise: the area was sealed (mseal(2), smaps "sl") */
+#define VMA_MADV_SEALED (1ull << 62)
 
 #endif /* CRIU_VMA_STATUS_H */

@@ -28,6 +28,76 @@ static const struct {
 	{ "rr", MADV_RANDOM },	   { "sr", MADV_SEQUENTIAL },
 };
 
+/*
+ * Every VmFlags code this kernel may show, and what the dump does with it. Those that only
+ * restate what maps tells (rd wr ex sh mr mw me ms), the kernel's own bookkeeping (ac sd
+ * de ar) or a mapping refused elsewhere (io pf) pass; a code not listed fails the dump:
+ * an unknown flag could be state we would drop.
+ */
+static const struct {
+	char code[3];
+	const char *refused; /* why, or NULL: saved, derived or checked elsewhere */
+} vmflag_codes[] = {
+	{ "rd", NULL },
+	{ "wr", NULL },
+	{ "ex", NULL },
+	{ "sh", NULL },
+	{ "mr", NULL },
+	{ "mw", NULL },
+	{ "me", NULL },
+	{ "ms", NULL },
+	{ "gd", NULL },
+	{ "pf", NULL },
+	{ "io", NULL },
+	{ "lo", NULL },
+	{ "lf", NULL },
+	{ "sr", NULL },
+	{ "rr", NULL },
+	{ "dc", NULL },
+	{ "de", NULL },
+	{ "ac", NULL },
+	{ "nr", NULL },
+	{ "wf", NULL },
+	{ "dd", NULL },
+	{ "sd", NULL },
+	{ "hg", NULL },
+	{ "nh", NULL },
+	{ "mg", NULL },
+	{ "ar", NULL },
+	{ "sl", NULL },
+	{ "um", "registered with a userfaultfd (missing faults)" },
+	{ "uw", "registered with a userfaultfd (write protection)" },
+	{ "ui", "registered with a userfaultfd (minor faults)" },
+	{ "ss", "a shadow stack" },
+	{ "dp", "droppable (MAP_DROPPABLE)" },
+	{ "mm", "a mixed (device) mapping" },
+	{ "ht", "hugetlb memory" },
+	{ "sf", "a synchronous-fault (DAX) mapping" },
+};
+
+/* Refuse a VmFlags code we do not know or cannot save yet. */
+static int check_vmflags(const struct proc_vma *pv, const char *flags)
+{
+	const char *p;
+	size_t i;
+
+	for (p = flags; p && p[0] && p[1]; p += 3) {
+		for (i = 0; i < sizeof(vmflag_codes) / sizeof(vmflag_codes[0]); i++)
+			if (p[0] == vmflag_codes[i].code[0] && p[1] == vmflag_codes[i].code[1])
+				break;
+		if (i < sizeof(vmflag_codes) / sizeof(vmflag_codes[0]) && !vmflag_codes[i].refused)
+			continue;
+		pr_err("Mapping %llx-%llx %s is %s (VmFlags \"%.2s\"): not supported yet\n",
+		       (unsigned long long)pv->start, (unsigned long long)pv->end,
+		       pv->path ? pv->path : "(anonymous)",
+		       i < sizeof(vmflag_codes) / sizeof(vmflag_codes[0]) ? vmflag_codes[i].refused
+									  : "flagged",
+		       p);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
 static bool vmflags_has(const char *flags, const char *code)
 {
 	const char *p;
@@ -152,6 +222,9 @@ static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, const char *
 	size_t i;
 	int ret;
 
+	ret = check_vmflags(pv, vmflags);
+	if (ret)
+		return ret;
 	vma_entry__init(v);
 	v->start = pv->start;
 	v->end = pv->end;
@@ -197,6 +270,11 @@ static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, const char *
 		v->flags |= MAP_LOCKED;
 	if (vmflags_has(vmflags, "lf"))
 		v->madv |= VMA_MADV_LOCK_ONFAULT;
+	if (vmflags_has(vmflags, "nr"))
+		v->flags |= MAP_NORESERVE;
+	/* mseal()ed: sealed again by the restorer once the mapping is final */
+	if (vmflags_has(vmflags, "sl"))
+		v->madv |= VMA_MADV_SEALED;
 	if ((vmflags_has(vmflags, "io") || vmflags_has(vmflags, "pf")) &&
 	    !(v->status & (VMA_AREA_VVAR | VMA_AREA_VDSO))) {
 		pr_err("Mapping %llx-%llx is a device (I/O or PFN) mapping: not supported yet\n",

@@ -164,7 +164,7 @@ static int set_vma_state(const struct rst_args *a)
 		if (v[i].kind != RST_VMA_PREMAPPED && v[i].kind != RST_VMA_FILE_SHARED)
 			continue;
 		for (bit = 0; bit < 64; bit++) {
-			if (!(v[i].madv & (1ULL << bit) & ~RST_MADV_LOCK_ONFAULT))
+			if (!(v[i].madv & (1ULL << bit) & ~RST_MADV_OURS))
 				continue;
 			ret = sys_madvise(v[i].start, len, bit);
 			if (ret)
@@ -177,6 +177,12 @@ static int set_vma_state(const struct rst_args *a)
 		}
 		if (lock_area(&v[i]))
 			return -1;
+		/* last: a sealed area can't be changed any more */
+		if (v[i].madv & RST_MADV_SEALED) {
+			ret = sys_mseal(v[i].start, len, 0);
+			if (ret)
+				return fail("mseal", v[i].start, ret);
+		}
 	}
 	return 0;
 }

@@ -667,6 +667,11 @@ int task_state_fill_core(struct dump_ctx *dc, CoreEntry *core)
 	return write_seccomp(dc, ts);
 }
 
+const struct parasite_task_extra *task_state_extra(const struct dump_ctx *dc)
+{
+	return dc->ts && dc->ts->has_px ? &dc->ts->px : NULL;
+}
+
 bool task_state_is_subreaper(const struct dump_ctx *dc)
 {
 	return dc->ts && dc->ts->px.child_subreaper;

@@ -29,6 +29,9 @@ enum rst_vma_kind {
 
 /* rst_vma.madv bit 63 (no advice has that number): a MAP_LOCKED area locked on fault */
 #define RST_MADV_LOCK_ONFAULT (1ULL << 63)
+/* bit 62: seal it (mseal) once it is final */
+#define RST_MADV_SEALED (1ULL << 62)
+#define RST_MADV_OURS	(RST_MADV_LOCK_ONFAULT | RST_MADV_SEALED)
 
 struct rst_vma {
 	uint64_t start;
