@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 
 #include "compel/infect.h"
@@ -197,8 +198,38 @@ int task_audit_before_parasite(struct dump_ctx *dc)
 	return 0;
 }
 
+/*
+ * Restore keeps its own fds (transit fds, images dir, log, pipes to the tasks) above the
+ * highest fd of the tree. A task whose fds reach up to the hard RLIMIT_NOFILE (its own, or
+ * criu's: the restored task is forked by criu) leaves no room there.
+ */
+#define FD_ROOM 64
+
+static int check_fd_room(const struct dump_ctx *dc)
+{
+	const struct parasite_task_extra *x = task_state_extra(dc);
+	unsigned long long limit = RLIM_INFINITY;
+	struct rlimit own;
+	int max_fd = -1;
+	size_t i;
+
+	for (i = 0; i < dc->fdt.nr; i++)
+		if ((int)dc->fdt.fds[i].fd > max_fd)
+			max_fd = dc->fdt.fds[i].fd;
+	if (x)
+		limit = x->rlimits[RLIMIT_NOFILE].max;
+	if (!getrlimit(RLIMIT_NOFILE, &own) && own.rlim_max < limit)
+		limit = own.rlim_max;
+	if (max_fd < 0 || (unsigned long long)max_fd + FD_ROOM + dc->fdt.nr < limit)
+		return 0;
+	pr_err("Task %d: fd %d leaves criu too few free fd numbers above it for the restore "
+	       "(hard RLIMIT_NOFILE %llu): not supported yet\n",
+	       dc->pid, max_fd, limit);
+	return -EOPNOTSUPP;
+}
+
 int task_audit(struct dump_ctx *dc)
 {
-	return check_status(dc->pid) ?: check_task_attrs(dc) ?: check_ksm(dc->pid) ?:
+	return check_status(dc->pid) ?: check_fd_room(dc) ?: check_task_attrs(dc) ?: check_ksm(dc->pid) ?:
 	       check_coredump_filter(dc->pid) ?: check_vma_policies(dc->pid);
 }
