@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import zdtm  # noqa: E402
 import tally  # noqa: E402
 
-CRIU = os.path.join(zdtm.ROOT, "criu", "criu")
+CRIU = os.environ.get("ZDTM_CRIU", os.path.join(zdtm.ROOT, "criu", "criu"))
 CYCLES = int(os.environ.get("VMA_CYCLES", "50"))
 SLACK = 3               # VMAs the count may grow by after the first cycles
 SCRIPT = """import os, signal, sys, time
