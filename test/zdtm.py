@@ -13,7 +13,8 @@ optional NAME.desc (JSON) adjusts it:
   "dump_opts", "restore_opts": extra criu options (lists of strings);
   "flavor": "h" (dump kills the task), "leave-running" (-R) or "leave-stopped" (-s);
   "binary": run another test's program under this name (a flavour of an existing test);
-  "skip": a reason not to run it.
+  "skip": a reason not to run it. A test that finds at start that the host lacks what it
+  needs calls test_skip(): it is reported as skipped with its own reason.
   "dump_error": the dump must fail with this text in its output, leaving the task running
   unchanged (the test then checks itself as usual); nothing is restored.
   "dump_env": environment for that failing dump (e.g. {"CRIU_FAULT": "image-write"}).
@@ -52,6 +53,7 @@ START_TIMEOUT = 20
 SETTLE = 0.05           # after the pidfile: lets the test enter its wait before the dump
 CRIU_TIMEOUT = 120
 EXIT_TIMEOUT = 30
+SKIP_STATUS = 77        # test_skip(): the host lacks what the test needs
 GONE_TIMEOUT = 10
 
 FLAVORS = {
@@ -67,6 +69,10 @@ class TestFailure(Exception):
 
     def lines(self):
         return [str(a) for a in self.args]
+
+
+class TestSkip(Exception):
+    """The test found that this host lacks what it needs (the reason is the argument)."""
 
 
 class DumpDefect(TestFailure):
@@ -341,6 +347,14 @@ def start_test(test):
             proc.kill()
             proc.wait()
             raise TestFailure("test did not get ready in %d s" % START_TIMEOUT)
+    if rc == SKIP_STATUS:
+        try:
+            with open(test.outfile) as f:
+                verdict = f.readline().strip()
+        except OSError:
+            verdict = ""
+        if verdict.startswith("SKIP:"):
+            raise TestSkip(verdict[5:].strip())
     if rc != 0 or not os.path.exists(test.pidfile):
         raise TestFailure("test failed to start (exit %d)" % rc)
     time.sleep(SETTLE)
@@ -578,7 +592,12 @@ def run(args):
             skipped += 1
             continue
         started = time.monotonic()
-        problems = run_one(test, args.criu)
+        try:
+            problems = run_one(test, args.criu)
+        except TestSkip as e:
+            print("ok %d - %s # SKIP %s" % (n, name, e))
+            skipped += 1
+            continue
         took = time.monotonic() - started
         if problems is None:
             print("ok %d - %s (%s, %.1f s)" % (n, name, test.flavor, took))

@@ -39,6 +39,13 @@ struct compel_ctl {
 	/* Where remote syscalls run: a syscall instruction in the task's vdso. */
 	unsigned long syscall_ip;
 	unsigned long vdso_start;
+	unsigned long empty_str; /* a zero byte in the task: the memfd's name */
+	/*
+	 * A task without [vdso]: a word of its own code at patch_addr is borrowed for each
+	 * remote syscall (patch_word in it) and patch_orig put back right after; 0: no need.
+	 */
+	unsigned long patch_addr;
+	unsigned long patch_orig, patch_word;
 
 	/* Signals that arrived while we drove the task; queued again at cure. */
 	siginfo_t noted[COMPEL_MAX_NOTED_SIGS];

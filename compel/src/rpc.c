@@ -47,6 +47,20 @@ static void report_crash(struct compel_ctl *ctl, int sig)
 	       ctl->remote_base);
 }
 
+/*
+ * SIGTRAP is left unblocked for the parasite's int3, which the kernel sends with SI_KERNEL.
+ * One that someone queued (kill, sigqueue: si_code <= 0), perhaps pending since before we
+ * came, is the task's own: hold it back for the cure like any other signal.
+ */
+static bool queued_sigtrap(struct compel_ctl *ctl, int sig)
+{
+	siginfo_t si;
+
+	if (sig != SIGTRAP || ptrace(PTRACE_GETSIGINFO, ctl->pid, NULL, &si))
+		return false;
+	return si.si_code <= 0;
+}
+
 int compel_check_parasite(struct compel_ctl *ctl)
 {
 	int status, ret, sig;
@@ -60,8 +74,8 @@ int compel_check_parasite(struct compel_ctl *ctl)
 		return ret;
 	}
 	sig = WSTOPSIG(status);
-	if ((status >> 16) == PTRACE_EVENT_STOP || sig == SIGSTOP) {
-		/* A stop request (SIGSTOP can't be blocked): keep it for later, go on. */
+	if ((status >> 16) == PTRACE_EVENT_STOP || sig == SIGSTOP || queued_sigtrap(ctl, sig)) {
+		/* A stop request (SIGSTOP can't be blocked) or a queued trap: keep it, go on. */
 		if ((status >> 16) == 0)
 			compel_note_signal(ctl);
 		if (ptrace(PTRACE_CONT, ctl->pid, NULL, NULL)) {

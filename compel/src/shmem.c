@@ -60,17 +60,17 @@ static int grab_remote_fd(struct compel_ctl *ctl, int rfd)
 	return fd < 0 ? -errno : fd;
 }
 
-/* memfd_create("") in the task; the name is the zero byte at vdso + 8 (EI_ABIVERSION). */
+/* memfd_create("") in the task; the name is a zero byte found by arch_find_syscall_insn(). */
 static int remote_memfd(struct compel_ctl *ctl)
 {
 	long fd;
 	int ret;
 
-	ret = compel_syscall(ctl, SYS_memfd_create, &fd, ctl->vdso_start + 8,
-			     MFD_CLOEXEC | MFD_EXEC, 0, 0, 0, 0);
+	ret = compel_syscall(ctl, SYS_memfd_create, &fd, ctl->empty_str, MFD_CLOEXEC | MFD_EXEC, 0,
+			     0, 0, 0);
 	if (!ret && fd == -EINVAL) /* kernels before 6.3 lack MFD_EXEC */
-		ret = compel_syscall(ctl, SYS_memfd_create, &fd, ctl->vdso_start + 8, MFD_CLOEXEC,
-				     0, 0, 0, 0);
+		ret = compel_syscall(ctl, SYS_memfd_create, &fd, ctl->empty_str, MFD_CLOEXEC, 0, 0,
+				     0, 0);
 	if (ret)
 		return ret;
 	if (fd < 0) {

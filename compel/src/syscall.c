@@ -113,6 +113,21 @@ static int check_entry(struct compel_ctl *ctl, long nr)
 	return 0;
 }
 
+/* Put the borrowed syscall instruction in (on) or the task's own bytes back (off). */
+static int patch_code(struct compel_ctl *ctl, bool on)
+{
+	unsigned long word = on ? ctl->patch_word : ctl->patch_orig;
+
+	if (!ctl->patch_addr)
+		return 0;
+	if (ptrace(PTRACE_POKEDATA, ctl->pid, (void *)ctl->patch_addr, (void *)word)) {
+		pr_perror("Can't %s the code of task %d at %#lx", on ? "borrow" : "put back",
+			  ctl->pid, ctl->patch_addr);
+		return -errno;
+	}
+	return 0;
+}
+
 int compel_syscall(struct compel_ctl *ctl, long nr, long *ret, unsigned long a1, unsigned long a2,
 		   unsigned long a3, unsigned long a4, unsigned long a5, unsigned long a6)
 {
@@ -129,7 +144,7 @@ int compel_syscall(struct compel_ctl *ctl, long nr, long *ret, unsigned long a1,
 	}
 	arch_prep_syscall(&regs, ctl->syscall_ip, nr, args);
 	ctl->regs_dirty = true;
-	err = arch_set_regs(ctl->pid, &regs);
+	err = patch_code(ctl, true) ?: arch_set_regs(ctl->pid, &regs);
 	if (!err)
 		err = step_to_syscall_stop(ctl);
 	if (!err)
@@ -138,6 +153,9 @@ int compel_syscall(struct compel_ctl *ctl, long nr, long *ret, unsigned long a1,
 		err = step_to_syscall_stop(ctl);
 	if (!err)
 		err = arch_get_regs(ctl->pid, &regs);
+	/* the task's code is its own again before anything else can run or read it */
+	if (!ctl->task_dead)
+		err = patch_code(ctl, false) ?: err;
 	if (err) {
 		pr_err("Remote syscall %ld in task %d failed\n", nr, ctl->pid);
 		return err;

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "ns.h"
 #include "parasite-blob.h"
+#include "task-audit.h"
 #include "threads.h"
 #include "tree.h"
 #include "mem.h"
@@ -88,6 +89,9 @@ static int infect_task(struct dump_ctx *dc)
 	compel_set_timeout(dc->ctl, dc->opts->timeout * 1000);
 	if (fault_injected("parasite"))
 		return -EIO;
+	ret = task_audit_before_parasite(dc);
+	if (ret)
+		return ret;
 	/* compel said why, once, where it failed */
 	ret = compel_infect(dc->ctl, &parasite_blob_desc, &io);
 	if (ret)
@@ -159,6 +163,7 @@ static int dump_one_task(struct dump_ctx *dc)
 		return parse_proc_stat(dc->pid, &dc->stat);
 	ret = collect_proc_state(dc);
 	ret = ret ?: infect_task(dc);
+	ret = ret ?: task_audit(dc);
 	ret = ret ?: dump_task_fown(dc);
 	ret = ret ?: dump_task_pages(dc);
 	cure_ret = cure_task(dc);

@@ -181,6 +181,8 @@ static int write_inode(struct dump_ctx *dc, const struct fd_parms *p, const char
 	ie.name = name;
 	ie.uid = p->st.st_uid;
 	ie.gid = p->st.st_gid;
+	ie.has_mode = 1;
+	ie.mode = p->st.st_mode & 07777;
 	ie.size = p->st.st_size;
 	ie.shmid = inode_id;
 	ie.seals = seals < 0 ? 0 : seals;
@@ -365,6 +367,11 @@ static int make_memfd(struct rst_fds *rf, uint32_t inode_id, struct memfd_made *
 	if (ftruncate(fd, ie->size) || fchown(fd, ie->uid, ie->gid)) {
 		ret = -errno;
 		pr_perror("Can't size memfd %s to %" PRIu64, ie->name, ie->size);
+	}
+	/* after fchown (which clears set-id bits), before the seals (F_SEAL_EXEC) */
+	if (!ret && ie->has_mode && fchmod(fd, ie->mode)) {
+		ret = -errno;
+		pr_perror("Can't set mode %o on memfd %s", ie->mode, ie->name);
 	}
 	ret = ret ?: refill_memfd(rf, fd, ie);
 	if (!ret && ie->seals && fcntl(fd, F_ADD_SEALS, ie->seals)) {

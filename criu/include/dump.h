@@ -94,6 +94,7 @@ struct dump_ctx {
 	pid_t pid;
 	pid_t ppid;	  /* 0 for the root */
 	int seize_state;  /* enum compel_task_state, 0 before seize */
+	int stop_signo;	  /* stopped (at seize, or by a stop signal queued since): which */
 	bool cure_failed; /* stays seized: releasing it would let the parasite run */
 	struct compel_ctl *ctl;
 	struct proc_stat stat;

@@ -52,15 +52,47 @@ int parse_proc_stat(pid_t pid, struct proc_stat *st);
 int parse_proc_task_stat(pid_t pid, pid_t tid, struct proc_stat *st);
 
 /* proc/maps.c: /proc/PID/maps and /proc/PID/smaps (pid 0: /proc/self/) */
-#define PROC_VMF_GROWSDOWN  (1u << 0) /* gd */
-#define PROC_VMF_IO	    (1u << 1) /* io */
-#define PROC_VMF_PFNMAP	    (1u << 2) /* pf */
-#define PROC_VMF_DONTFORK   (1u << 3) /* dc */
-#define PROC_VMF_DONTDUMP   (1u << 4) /* dd */
-#define PROC_VMF_HUGEPAGE   (1u << 5) /* hg */
-#define PROC_VMF_NOHUGEPAGE (1u << 6) /* nh */
-#define PROC_VMF_WIPEONFORK (1u << 7) /* wf */
-#define PROC_VMF_MERGEABLE  (1u << 8) /* mg */
+/* Every VmFlags mnemonic of the kernel's show_smap_vma_flags(), one bit each. */
+#define PROC_VMF_READ	      (1ull << 0)  /* rd */
+#define PROC_VMF_WRITE	      (1ull << 1)  /* wr */
+#define PROC_VMF_EXEC	      (1ull << 2)  /* ex */
+#define PROC_VMF_SHARED	      (1ull << 3)  /* sh */
+#define PROC_VMF_MAYREAD      (1ull << 4)  /* mr */
+#define PROC_VMF_MAYWRITE     (1ull << 5)  /* mw */
+#define PROC_VMF_MAYEXEC      (1ull << 6)  /* me */
+#define PROC_VMF_MAYSHARE     (1ull << 7)  /* ms */
+#define PROC_VMF_GROWSDOWN    (1ull << 8)  /* gd */
+#define PROC_VMF_PFNMAP	      (1ull << 9)  /* pf */
+#define PROC_VMF_IO	      (1ull << 10) /* io */
+#define PROC_VMF_LOCKED	      (1ull << 11) /* lo */
+#define PROC_VMF_LOCKONFAULT  (1ull << 12) /* lf */
+#define PROC_VMF_SEQ_READ     (1ull << 13) /* sr */
+#define PROC_VMF_RAND_READ    (1ull << 14) /* rr */
+#define PROC_VMF_DONTFORK     (1ull << 15) /* dc */
+#define PROC_VMF_DONTEXPAND   (1ull << 16) /* de */
+#define PROC_VMF_ACCOUNT      (1ull << 17) /* ac */
+#define PROC_VMF_NORESERVE    (1ull << 18) /* nr */
+#define PROC_VMF_HUGETLB      (1ull << 19) /* ht */
+#define PROC_VMF_SYNC	      (1ull << 20) /* sf */
+#define PROC_VMF_ARCH_1	      (1ull << 21) /* ar */
+#define PROC_VMF_WIPEONFORK   (1ull << 22) /* wf */
+#define PROC_VMF_DONTDUMP     (1ull << 23) /* dd */
+#define PROC_VMF_SOFTDIRTY    (1ull << 24) /* sd */
+#define PROC_VMF_MIXEDMAP     (1ull << 25) /* mm */
+#define PROC_VMF_HUGEPAGE     (1ull << 26) /* hg */
+#define PROC_VMF_NOHUGEPAGE   (1ull << 27) /* nh */
+#define PROC_VMF_MERGEABLE    (1ull << 28) /* mg */
+#define PROC_VMF_UFFD_MISSING (1ull << 29) /* um */
+#define PROC_VMF_UFFD_WP      (1ull << 30) /* uw */
+#define PROC_VMF_UFFD_MINOR   (1ull << 31) /* ui */
+#define PROC_VMF_SHADOW_STACK (1ull << 32) /* ss */
+#define PROC_VMF_DROPPABLE    (1ull << 33) /* dp */
+#define PROC_VMF_SEALED	      (1ull << 34) /* sl */
+#define PROC_VMF_PKEY_BIT0    (1ull << 35) /* p0 */
+#define PROC_VMF_PKEY_BIT1    (1ull << 36) /* p1 */
+#define PROC_VMF_PKEY_BIT2    (1ull << 37) /* p2 */
+#define PROC_VMF_PKEY_BIT3    (1ull << 38) /* p3 */
+#define PROC_VMF_PKEY_BIT4    (1ull << 39) /* p4 */
 
 struct proc_vma {
 	uint64_t start, end;
@@ -69,9 +101,10 @@ struct proc_vma {
 	bool shared;   /* 's' in the flags column */
 	unsigned int dev_major, dev_minor;
 	uint64_t ino;
-	char *path;	  /* NULL for anonymous; "[heap]", "[stack]", "/path" ... */
-	bool deleted;	  /* path ended in " (deleted)", stripped */
-	uint32_t vmflags; /* PROC_VMF_*, from smaps only; other codes are not kept */
+	char *path;		/* NULL for anonymous; "[heap]", "[stack]", "/path" ... */
+	bool deleted;		/* path ended in " (deleted)", stripped */
+	uint64_t vmflags;	/* PROC_VMF_*, from smaps only */
+	char unknown_vmflag[3]; /* the first VmFlags code this criu does not know, or "" */
 };
 
 struct proc_vma_list {

@@ -139,12 +139,53 @@ static int reserve_targets(const MmEntry *mm)
  * kernel marks a private mapping accountable (smaps "ac") once it was writable, and a
  * never-written read-only area must not come back marked.
  */
-static int premap_one(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_vma *rv,
-		      bool has_pages)
+static int premap_prot(const VmaEntry *v, bool has_pages)
 {
-	int flags = MAP_PRIVATE | (v->flags & (MAP_GROWSDOWN | MAP_NORESERVE));
-	int prot = has_pages || (v->prot & PROT_WRITE) ? PROT_READ | PROT_WRITE : PROT_READ;
-	uint64_t len = v->end - v->start;
+	return has_pages || (v->prot & PROT_WRITE) ? PROT_READ | PROT_WRITE : PROT_READ;
+}
+
+static int premap_flags(const VmaEntry *v)
+{
+	return MAP_PRIVATE | (v->flags & (MAP_GROWSDOWN | MAP_NORESERVE));
+}
+
+static bool premap_anon(const VmaEntry *v)
+{
+	return (v->status & VMA_ANON_PRIVATE) &&
+	       !(v->status & (VMA_FILE_PRIVATE | VMA_AREA_SYSVIPC | VMA_AREA_VDSO | VMA_AREA_VVAR));
+}
+
+/*
+ * How many VMAs from i on can share one anonymous premap: adjacent, with the same premap
+ * protection and flags. Mapped as one, they are one anon_vma with contiguous offsets, so
+ * the kernel merges the pieces again once they are moved home and their final state
+ * matches; mapped apart, each piece stays a VMA of its own forever (a heap restored N
+ * times would be N VMAs).
+ */
+static size_t anon_run(const MmEntry *mm, size_t i, const bool *has_pages)
+{
+	const VmaEntry *first = mm->vmas[i];
+	size_t n = 1;
+
+	if (!premap_anon(first))
+		return 1;
+	while (i + n < mm->n_vmas) {
+		const VmaEntry *v = mm->vmas[i + n];
+
+		if (!premap_anon(v) || v->start != mm->vmas[i + n - 1]->end ||
+		    premap_prot(v, has_pages[i + n]) != premap_prot(first, has_pages[i]) ||
+		    premap_flags(v) != premap_flags(first))
+			break;
+		n++;
+	}
+	return n;
+}
+
+static int premap_one(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_vma *rv,
+		      bool has_pages, uint64_t len)
+{
+	int flags = premap_flags(v);
+	int prot = premap_prot(v, has_pages);
 	int fd = -1;
 	void *p;
 
@@ -158,7 +199,7 @@ static int premap_one(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_v
 	}
 	p = mmap(NULL, len, prot, flags, fd, fd < 0 ? 0 : v->pgoff);
 	if (p == MAP_FAILED) {
-		pr_perror("Can't premap %#lx-%#lx", (long)v->start, (long)v->end);
+		pr_perror("Can't premap %#lx-%#lx", (long)v->start, (long)(v->start + len));
 		if (fd >= 0)
 			close(fd);
 		return -errno;
@@ -170,8 +211,7 @@ static int premap_one(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_v
 	return 0;
 }
 
-static int prepare_vma(const struct rst_ctx *ctx, const struct rst_task *t, const VmaEntry *v,
-		       struct rst_vma *rv, bool has_pages)
+static void fill_rst_vma(const VmaEntry *v, struct rst_vma *rv)
 {
 	rv->start = v->start;
 	rv->end = v->end;
@@ -180,7 +220,34 @@ static int prepare_vma(const struct rst_ctx *ctx, const struct rst_task *t, cons
 	rv->flags = v->flags;
 	rv->madv = v->has_madv ? v->madv : 0;
 	rv->fd = -1;
+}
 
+/* VMAs [i, i + n) of one anon_run(): one mapping, each VMA its slice of it. */
+static int premap_anon_run(const struct rst_ctx *ctx, const MmEntry *mm, struct rst_mem *mem,
+			   const bool *has_pages, size_t i, size_t n)
+{
+	uint64_t base;
+	size_t k;
+	int ret;
+
+	for (k = i; k < i + n; k++)
+		fill_rst_vma(mm->vmas[k], &mem->vmas[k]);
+	ret = premap_one(ctx, mm->vmas[i], &mem->vmas[i], has_pages[i],
+			 mm->vmas[i + n - 1]->end - mm->vmas[i]->start);
+	if (ret)
+		return ret;
+	base = mem->vmas[i].premap;
+	for (k = i + 1; k < i + n; k++) {
+		mem->vmas[k].kind = RST_VMA_PREMAPPED;
+		mem->vmas[k].premap = base + (mm->vmas[k]->start - mm->vmas[i]->start);
+	}
+	return 0;
+}
+
+static int prepare_vma(const struct rst_ctx *ctx, const struct rst_task *t, const VmaEntry *v,
+		       struct rst_vma *rv, bool has_pages)
+{
+	fill_rst_vma(v, rv);
 	/* before the private kinds: CRIU marks these VMA_ANON_PRIVATE as well */
 	if (v->status & VMA_AREA_VDSO) {
 		rv->kind = RST_VMA_VDSO;
@@ -191,7 +258,7 @@ static int prepare_vma(const struct rst_ctx *ctx, const struct rst_task *t, cons
 		return 0;
 	}
 	if (v->status & (VMA_ANON_PRIVATE | VMA_FILE_PRIVATE))
-		return premap_one(ctx, v, rv, has_pages);
+		return premap_one(ctx, v, rv, has_pages, v->end - v->start);
 	if (v->status & VMA_AREA_SYSVIPC)
 		return rst_sysv_premap(v, rv);
 	/* File-shared: the restorer maps it in place; the fd stays open until then. */
@@ -231,7 +298,7 @@ int rst_premap(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_m
 {
 	const MmEntry *mm = t->mm;
 	bool *has_pages;
-	size_t i;
+	size_t i, n;
 	int ret;
 
 	mem->nr_vmas = mm->n_vmas;
@@ -245,10 +312,12 @@ int rst_premap(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_m
 	has_pages = vmas_with_pages(t);
 	if (!has_pages)
 		return -ENOMEM;
-	for (i = 0; i < mm->n_vmas; i++) {
-		ret = prepare_vma(ctx, t, mm->vmas[i], &mem->vmas[i], has_pages[i]);
-		if (ret)
-			break;
+	for (i = 0; !ret && i < mm->n_vmas; i += n) {
+		n = anon_run(mm, i, has_pages);
+		if (n > 1)
+			ret = premap_anon_run(ctx, mm, mem, has_pages, i, n);
+		else
+			ret = prepare_vma(ctx, t, mm->vmas[i], &mem->vmas[i], has_pages[i]);
 	}
 	rst_shmem_fini();
 	free(has_pages);

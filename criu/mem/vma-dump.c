@@ -23,13 +23,61 @@
 
 /* VmFlags (PROC_VMF_*) -> madvise numbers kept in VmaEntry.madv */
 static const struct {
-	uint32_t vmf;
+	uint64_t vmf;
 	int madv;
 } vmflag_madv[] = {
 	{ PROC_VMF_DONTFORK, MADV_DONTFORK },	  { PROC_VMF_DONTDUMP, MADV_DONTDUMP },
 	{ PROC_VMF_HUGEPAGE, MADV_HUGEPAGE },	  { PROC_VMF_NOHUGEPAGE, MADV_NOHUGEPAGE },
 	{ PROC_VMF_WIPEONFORK, MADV_WIPEONFORK }, { PROC_VMF_MERGEABLE, MADV_MERGEABLE },
+	{ PROC_VMF_RAND_READ, MADV_RANDOM },	  { PROC_VMF_SEQ_READ, MADV_SEQUENTIAL },
 };
+
+/*
+ * The VmFlags this criu cannot save yet, and why. Every other code the kernel shows is saved,
+ * restates what maps tells, is the kernel's own bookkeeping or is refused elsewhere (io, pf);
+ * a code the proc parser does not know at all fails the dump too: it could be state we
+ * would drop.
+ */
+static const struct {
+	uint64_t vmf;
+	const char *why;
+} vmflag_refused[] = {
+	{ PROC_VMF_UFFD_MISSING, "registered with a userfaultfd (missing faults)" },
+	{ PROC_VMF_UFFD_WP, "registered with a userfaultfd (write protection)" },
+	{ PROC_VMF_UFFD_MINOR, "registered with a userfaultfd (minor faults)" },
+	{ PROC_VMF_SHADOW_STACK, "a shadow stack" },
+	{ PROC_VMF_DROPPABLE, "droppable (MAP_DROPPABLE)" },
+	{ PROC_VMF_MIXEDMAP, "a mixed (device) mapping" },
+	{ PROC_VMF_HUGETLB, "hugetlb memory" },
+	{ PROC_VMF_SYNC, "a synchronous-fault (DAX) mapping" },
+	{ PROC_VMF_PKEY_BIT0 | PROC_VMF_PKEY_BIT1 | PROC_VMF_PKEY_BIT2 | PROC_VMF_PKEY_BIT3 |
+		  PROC_VMF_PKEY_BIT4,
+	  "tagged with a memory protection key (pkey_mprotect)" },
+};
+
+/* Refuse a VmFlags code we do not know or cannot save yet. */
+static int check_vmflags(const struct proc_vma *pv)
+{
+	const char *path = pv->path ? pv->path : "(anonymous)";
+	size_t i;
+
+	if (pv->unknown_vmflag[0]) {
+		pr_err("Mapping %llx-%llx %s has VmFlags \"%s\", unknown to this criu: not "
+		       "supported yet\n",
+		       (unsigned long long)pv->start, (unsigned long long)pv->end, path,
+		       pv->unknown_vmflag);
+		return -EOPNOTSUPP;
+	}
+	for (i = 0; i < sizeof(vmflag_refused) / sizeof(vmflag_refused[0]); i++) {
+		if (!(pv->vmflags & vmflag_refused[i].vmf))
+			continue;
+		pr_err("Mapping %llx-%llx %s is %s: not supported yet\n",
+		       (unsigned long long)pv->start, (unsigned long long)pv->end, path,
+		       vmflag_refused[i].why);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
 
 static int add_file_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
 {
@@ -56,7 +104,13 @@ static int add_file_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry
 		       (unsigned long long)pv->start, (unsigned long long)pv->end, pv->path);
 		return -EOPNOTSUPP;
 	}
-	flags = (pv->shared && (pv->prot & PROT_WRITE)) ? O_RDWR : O_RDONLY;
+	/*
+	 * A shared mapping of a file opened for writing may be mprotect'ed writable later
+	 * (smaps "mw", VM_MAYWRITE, even while it is read-only): reopen it for writing too.
+	 */
+	flags = pv->shared && ((pv->prot & PROT_WRITE) || (pv->vmflags & PROC_VMF_MAYWRITE))
+			? O_RDWR
+			: O_RDONLY;
 	v->fdflags = flags;
 	v->has_fdflags = 1;
 	v->status |= pv->shared ? VMA_FILE_SHARED : VMA_FILE_PRIVATE;
@@ -97,6 +151,9 @@ static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
 	size_t i;
 	int ret;
 
+	ret = check_vmflags(pv);
+	if (ret)
+		return ret;
 	vma_entry__init(v);
 	v->start = pv->start;
 	v->end = pv->end;
@@ -137,6 +194,16 @@ static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
 	}
 	if (pv->vmflags & PROC_VMF_GROWSDOWN)
 		v->flags |= MAP_GROWSDOWN;
+	/* mlock()ed: locked again by the restorer, while it still may (before creds) */
+	if (pv->vmflags & PROC_VMF_LOCKED)
+		v->flags |= MAP_LOCKED;
+	if (pv->vmflags & PROC_VMF_LOCKONFAULT)
+		v->madv |= VMA_MADV_LOCK_ONFAULT;
+	if (pv->vmflags & PROC_VMF_NORESERVE)
+		v->flags |= MAP_NORESERVE;
+	/* mseal()ed: sealed again by the restorer once the mapping is final */
+	if (pv->vmflags & PROC_VMF_SEALED)
+		v->madv |= VMA_MADV_SEALED;
 	if ((pv->vmflags & (PROC_VMF_IO | PROC_VMF_PFNMAP)) &&
 	    !(v->status & (VMA_AREA_VVAR | VMA_AREA_VDSO))) {
 		pr_err("Mapping %llx-%llx is a device (I/O or PFN) mapping: not supported yet\n",

@@ -176,6 +176,10 @@ static int dump_mm_attrs(struct parasite_task_extra *x)
 		return ret;
 	}
 	x->timerslack_ns = (unsigned long)ret;
+	/* without NUMA there is no policy (ENOSYS): the default */
+	ret = sys_get_mempolicy(&x->mempolicy, 0, 0, 0, 0);
+	if (ret < 0)
+		x->mempolicy = 0;
 	return 0;
 }
 

@@ -5,6 +5,7 @@
  * VmFlags is read. The path is as the kernel prints it: only a newline in it is escaped (as
  * \012) and a backslash is not, so it is not decoded; map_files/ gives the true file.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,14 +21,31 @@
 #define DELETED_SUFFIX	   " (deleted)"
 #define DELETED_SUFFIX_LEN (sizeof(DELETED_SUFFIX) - 1)
 
-/* The VmFlags mnemonics criu acts on (the kernel's show_smap_vma_flags()). */
+/* The kernel's VmFlags mnemonics (show_smap_vma_flags()), each one bit of proc_vma.vmflags. */
 static const struct {
 	char code[3];
-	uint32_t bit;
+	uint64_t bit;
 } vmflag_codes[] = {
-	{ "gd", PROC_VMF_GROWSDOWN },  { "io", PROC_VMF_IO },	      { "pf", PROC_VMF_PFNMAP },
-	{ "dc", PROC_VMF_DONTFORK },   { "dd", PROC_VMF_DONTDUMP },   { "hg", PROC_VMF_HUGEPAGE },
-	{ "nh", PROC_VMF_NOHUGEPAGE }, { "wf", PROC_VMF_WIPEONFORK }, { "mg", PROC_VMF_MERGEABLE },
+	{ "rd", PROC_VMF_READ },	 { "wr", PROC_VMF_WRITE },
+	{ "ex", PROC_VMF_EXEC },	 { "sh", PROC_VMF_SHARED },
+	{ "mr", PROC_VMF_MAYREAD },	 { "mw", PROC_VMF_MAYWRITE },
+	{ "me", PROC_VMF_MAYEXEC },	 { "ms", PROC_VMF_MAYSHARE },
+	{ "gd", PROC_VMF_GROWSDOWN },	 { "pf", PROC_VMF_PFNMAP },
+	{ "io", PROC_VMF_IO },		 { "lo", PROC_VMF_LOCKED },
+	{ "lf", PROC_VMF_LOCKONFAULT },	 { "sr", PROC_VMF_SEQ_READ },
+	{ "rr", PROC_VMF_RAND_READ },	 { "dc", PROC_VMF_DONTFORK },
+	{ "de", PROC_VMF_DONTEXPAND },	 { "ac", PROC_VMF_ACCOUNT },
+	{ "nr", PROC_VMF_NORESERVE },	 { "ht", PROC_VMF_HUGETLB },
+	{ "sf", PROC_VMF_SYNC },	 { "ar", PROC_VMF_ARCH_1 },
+	{ "wf", PROC_VMF_WIPEONFORK },	 { "dd", PROC_VMF_DONTDUMP },
+	{ "sd", PROC_VMF_SOFTDIRTY },	 { "mm", PROC_VMF_MIXEDMAP },
+	{ "hg", PROC_VMF_HUGEPAGE },	 { "nh", PROC_VMF_NOHUGEPAGE },
+	{ "mg", PROC_VMF_MERGEABLE },	 { "um", PROC_VMF_UFFD_MISSING },
+	{ "uw", PROC_VMF_UFFD_WP },	 { "ui", PROC_VMF_UFFD_MINOR },
+	{ "ss", PROC_VMF_SHADOW_STACK }, { "dp", PROC_VMF_DROPPABLE },
+	{ "sl", PROC_VMF_SEALED },	 { "p0", PROC_VMF_PKEY_BIT0 },
+	{ "p1", PROC_VMF_PKEY_BIT1 },	 { "p2", PROC_VMF_PKEY_BIT2 },
+	{ "p3", PROC_VMF_PKEY_BIT3 },	 { "p4", PROC_VMF_PKEY_BIT4 },
 };
 
 static int maps_fields(const char **s, struct proc_vma *v)
@@ -99,19 +117,27 @@ void free_proc_vma_list(struct proc_vma_list *list)
 	list->nr = 0;
 }
 
-/* "VmFlags: rd wr mr mw me ac sd": two lowercase letters each, a space after each. */
-static int parse_vmflags(const char *p, uint32_t *out)
+/*
+ * "VmFlags: rd wr mr mw me ac sd": two lowercase letters or digits each, a space after each.
+ * A code not in the table is kept in v->unknown_vmflag (the first one): the caller decides.
+ */
+static int parse_vmflags(const char *p, struct proc_vma *v)
 {
-	size_t i;
+	size_t i, n = sizeof(vmflag_codes) / sizeof(vmflag_codes[0]);
 
-	*out = 0;
+	v->vmflags = 0;
+	v->unknown_vmflag[0] = '\0';
 	for (p = proc_skip_blanks(p); *p != '\n'; p = proc_skip_blanks(p + 2)) {
-		if (p[0] < 'a' || p[0] > 'z' || p[1] < 'a' || p[1] > 'z' ||
+		if (!isalnum((unsigned char)p[0]) || !isalnum((unsigned char)p[1]) ||
 		    (p[2] != ' ' && p[2] != '\n'))
 			return -EINVAL;
-		for (i = 0; i < sizeof(vmflag_codes) / sizeof(vmflag_codes[0]); i++)
+		for (i = 0; i < n; i++)
 			if (p[0] == vmflag_codes[i].code[0] && p[1] == vmflag_codes[i].code[1])
-				*out |= vmflag_codes[i].bit;
+				break;
+		if (i < n)
+			v->vmflags |= vmflag_codes[i].bit;
+		else if (!v->unknown_vmflag[0])
+			snprintf(v->unknown_vmflag, sizeof(v->unknown_vmflag), "%.2s", p);
 	}
 	return 0;
 }
@@ -165,7 +191,7 @@ static int parse_maps_text(const char *buf, struct proc_vma_list *list, bool sma
 		v = proc_key(l.s, "VmFlags");
 		if (!v)
 			continue;
-		if (!need_flags || parse_vmflags(v, &list->vmas[list->nr - 1].vmflags))
+		if (!need_flags || parse_vmflags(v, &list->vmas[list->nr - 1]))
 			goto bad;
 		need_flags = false;
 	}

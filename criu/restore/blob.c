@@ -55,7 +55,8 @@ static int vdso_layout_error(const char *why)
 
 /*
  * Pair this kernel's vdso family with the dumped one, in address order. The vdso reaches
- * its vvar pages PC-relative, so kinds, sizes and distances must all match.
+ * its vvar pages PC-relative, so kinds, sizes and distances must all match; parts the dump
+ * lacks are dropped.
  */
 static int plan_vdso(const struct rst_mem *mem, struct rst_args *a)
 {
@@ -86,14 +87,13 @@ static int plan_vdso(const struct rst_mem *mem, struct rst_args *a)
 	for (i = 0, n = 0; i < nr_self && !ret && a->nr_vdso; i++) {
 		if (self[i].special != VMA_AREA_VDSO && self[i].special != VMA_AREA_VVAR)
 			continue;
-		if (n == a->nr_vdso) {
-			ret = vdso_layout_error("this kernel has more parts");
-			break;
-		}
-		if (self[i].special != kinds[n] || self[i].end - self[i].start != a->vdso[n].size) {
-			ret = vdso_layout_error("kinds or sizes differ");
-			break;
-		}
+		/*
+		 * A part the program had unmapped (its vdso, keeping vvar) has no pair: it is not
+		 * kept, so the restorer unmaps it with the rest of criu.
+		 */
+		if (n == a->nr_vdso || self[i].special != kinds[n] ||
+		    self[i].end - self[i].start != a->vdso[n].size)
+			continue;
 		if (!n) {
 			cur0 = self[i].start;
 			dst0 = a->vdso[0].dst_start;
@@ -105,7 +105,7 @@ static int plan_vdso(const struct rst_mem *mem, struct rst_args *a)
 		n++;
 	}
 	if (!ret && n != a->nr_vdso)
-		ret = vdso_layout_error("this kernel has fewer parts");
+		ret = vdso_layout_error("kinds or sizes differ");
 	free(self);
 	return ret;
 }

@@ -5,6 +5,7 @@
  * page fill down). What already matches criu's own value is left alone.
  */
 #include <errno.h>
+#include <linux/membarrier.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -20,12 +21,15 @@
 #define IOPRIO_CLASS_BE	   2
 #define IOPRIO_CLASS_IDLE  3
 
-/* The registration commands, which are also the bits MEMBARRIER_CMD_GET_REGISTRATIONS reports. */
+/*
+ * The registration commands, which are also the bits MEMBARRIER_CMD_GET_REGISTRATIONS reports
+ * (the uapi header's values: GLOBAL_EXPEDITED (1 << 1) is the barrier, not its registration).
+ */
 static const uint32_t membarrier_registrations[] = {
-	1 << 1, /* REGISTER_GLOBAL_EXPEDITED */
-	1 << 4, /* REGISTER_PRIVATE_EXPEDITED */
-	1 << 6, /* REGISTER_PRIVATE_EXPEDITED_SYNC_CORE */
-	1 << 8, /* REGISTER_PRIVATE_EXPEDITED_RSEQ */
+	MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED,
+	MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+	MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE,
+	MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ,
 };
 
 static int apply_affinity(const TaskExtraEntry *th)

@@ -110,11 +110,11 @@ static int write_core(struct dump_ctx *dc)
 	ti.fpregs = &fpregs;
 
 	tc.task_state = TASK_ALIVE;
-	/* a task in group stop comes back stopped; compel does not tell which signal did it */
-	if (dc->seize_state == COMPEL_TASK_STOPPED) {
+	/* in group stop, or about to enter it (a stop signal queued): back stopped, same signal */
+	if (dc->stop_signo) {
 		tc.task_state = TASK_STOPPED;
 		tc.has_stop_signo = 1;
-		tc.stop_signo = SIGSTOP_NR;
+		tc.stop_signo = dc->stop_signo;
 	}
 	tc.personality = dc->pst.personality;
 	tc.flags = dc->stat.flags;

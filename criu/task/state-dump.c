@@ -117,13 +117,61 @@ static int peek_queue(pid_t pid, uint32_t flags, struct task_state *ts, size_t *
 	}
 }
 
-static int collect_signals(pid_t pid, struct task_state *ts)
+/*
+ * Does a queued signal stop the task once it runs? SIGSTOP always; the job-control ones when
+ * their action is the default and they are not blocked (a blocked one stays queued).
+ */
+static bool stops_task(const struct dump_ctx *dc, int sig)
 {
+	uint64_t blocked = compel_orig_sigmask(dc->ctl);
+
+	if (sig == SIGSTOP)
+		return true;
+	if (sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU)
+		return false;
+	return !dc->pst.sigacts[sig - 1].handler && !(blocked & (1ULL << (sig - 1)));
+}
+
+/*
+ * A stop signal that came while the tree was seized (compel holds it back and queues it
+ * again at cure) has not stopped the task yet. Queued again by the restorer it would stop
+ * the task inside it: take it out of the queue and restore the task stopped by it instead.
+ */
+static void take_stop_signals(struct dump_ctx *dc, struct task_state *ts)
+{
+	size_t i, kept = 0, nr = ts->nr_p + ts->nr_s, nr_p = ts->nr_p;
+
+	for (i = 0; i < nr; i++) {
+		int sig;
+
+		memcpy(&sig, ts->siginfo[i], sizeof(sig)); /* si_signo comes first */
+		if (stops_task(dc, sig)) {
+			pr_info("Task %d has stop signal %d queued: dumped stopped\n", dc->pid,
+				sig);
+			if (!dc->stop_signo)
+				dc->stop_signo = sig;
+			if (i < nr_p)
+				ts->nr_p--;
+			else
+				ts->nr_s--;
+			continue;
+		}
+		if (kept != i)
+			memcpy(ts->siginfo[kept], ts->siginfo[i], SIGINFO_SIZE);
+		kept++;
+	}
+}
+
+static int collect_signals(struct dump_ctx *dc, struct task_state *ts)
+{
+	pid_t pid = dc->pid;
 	int ret;
 
 	ret = peek_queue(pid, 0, ts, &ts->nr_p, 0);
 	if (!ret)
 		ret = peek_queue(pid, TS_PEEK_SHARED, ts, &ts->nr_s, ts->nr_p);
+	if (!ret)
+		take_stop_signals(dc, ts);
 	if (!ret && ts->nr_p + ts->nr_s)
 		pr_info("Task %d: %zu private and %zu shared pending signals\n", pid, ts->nr_p,
 			ts->nr_s);
@@ -297,7 +345,7 @@ int task_state_collect_proc(struct dump_ctx *dc)
  */
 int task_state_collect_signals(struct dump_ctx *dc)
 {
-	return collect_signals(dc->pid, dc->ts);
+	return collect_signals(dc, dc->ts);
 }
 
 int task_state_collect_parasite(struct dump_ctx *dc)
@@ -513,6 +561,11 @@ int task_state_write_extra(struct dump_ctx *dc)
 		return -EIO;
 	ret = pb_write_one(img, &ex.base);
 	return close_image(img) ?: ret;
+}
+
+const struct parasite_task_extra *task_state_extra(const struct dump_ctx *dc)
+{
+	return dc->ts && dc->ts->has_px ? &dc->ts->px : NULL;
 }
 
 bool task_state_is_subreaper(const struct dump_ctx *dc)

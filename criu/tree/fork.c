@@ -190,6 +190,29 @@ static int plan_queued_files(struct rst_ctx *ctx)
 	return ret;
 }
 
+/*
+ * criu's own fds go above top, the highest fd number the tree needs: let criu use every
+ * number its hard limit allows (the tasks' own limits are set by the restorer).
+ */
+static int raise_fd_limit(int top)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl)) {
+		pr_perror("Can't read RLIMIT_NOFILE");
+		return -errno;
+	}
+	if ((rlim_t)top + 64 <= rl.rlim_cur || rl.rlim_cur == rl.rlim_max)
+		return 0;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl)) {
+		pr_perror("Can't raise RLIMIT_NOFILE to %llu for fds up to %d",
+			  (unsigned long long)rl.rlim_max, top);
+		return -errno;
+	}
+	return 0;
+}
+
 int rst_plan_transit(struct rst_ctx *ctx)
 {
 	int max_fd = -1, ret = 0;
@@ -212,6 +235,9 @@ int rst_plan_transit(struct rst_ctx *ctx)
 			ret = plan_file(ctx, rst_task_by_pid(ctx, ctx->fown_claims[i].task),
 					ctx->fown_claims[i].fe->id);
 	}
+	if (ret)
+		return ret;
+	ret = raise_fd_limit(max_fd + ctx->nr_transit);
 	if (ret)
 		return ret;
 	ctx->transit_base = max_fd + 1;

@@ -64,11 +64,11 @@ static int check_leader_alive(const struct dump_ctx *dc)
 static int seize_one(struct dump_tree *dt, pid_t pid, pid_t ppid)
 {
 	struct dump_ctx *dc;
-	int ret;
+	int ret, stop_sig;
 
 	if (fault_injected("seize"))
 		return -EIO;
-	ret = compel_seize_task(pid);
+	ret = compel_seize_task_sig(pid, &stop_sig);
 	if (ret == -ESRCH && ppid) {
 		pr_debug("Child %d of %d is gone before we could seize it\n", pid, ppid);
 		return 0;
@@ -87,6 +87,7 @@ static int seize_one(struct dump_tree *dt, pid_t pid, pid_t ppid)
 		return -ENOMEM;
 	}
 	dc->seize_state = ret;
+	dc->stop_signo = stop_sig;
 	ret = check_leader_alive(dc);
 	if (ret)
 		return ret;

@@ -43,6 +43,7 @@ ADDED_SINCE_317 = {
     "pagemap_entry": {5}, "creds_entry": {18, 19}, "task_core_entry": {21, 22},
     "thread_core_entry": {16}, "inventory_entry": {12, 13, 14}, "file_entry": {22},
     "sk_packet_entry": {128}, "cg_controller_entry": {3}, "thread_info_aarch64": {5},
+    "memfd_inode_entry": {9},
 }
 
 

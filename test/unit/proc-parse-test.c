@@ -186,6 +186,12 @@ static void test_maps_sample(void)
 	free_proc_vma_list(&l);
 }
 
+/* What most mappings show: permissions, may-permissions, accounting, soft-dirty. */
+#define ORDINARY_VMF                                                                           \
+	(PROC_VMF_READ | PROC_VMF_WRITE | PROC_VMF_EXEC | PROC_VMF_SHARED | PROC_VMF_MAYREAD | \
+	 PROC_VMF_MAYWRITE | PROC_VMF_MAYEXEC | PROC_VMF_MAYSHARE | PROC_VMF_ACCOUNT |         \
+	 PROC_VMF_SOFTDIRTY | PROC_VMF_DONTEXPAND)
+
 static void test_smaps(void)
 {
 	static const char gd[] = "7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0   [stack]\n"
@@ -197,17 +203,28 @@ static void test_smaps(void)
 
 	CHECK(parse_proc_smaps_buf(sample_smaps, &l) == 0 && l.nr == 3, "captured smaps: %zu",
 	      l.nr);
-	CHECK(l.nr == 3 && l.vmas[0].vmflags == 0 && l.vmas[1].prot == (PROT_READ | PROT_EXEC),
-	      "no flag of interest");
+	CHECK(l.nr == 3 && !(l.vmas[0].vmflags & ~ORDINARY_VMF) && !l.vmas[0].unknown_vmflag[0] &&
+		      l.vmas[1].prot == (PROT_READ | PROT_EXEC),
+	      "only the ordinary flags");
 	free_proc_vma_list(&l);
 	CHECK(parse_proc_smaps_buf(gd, &l) == 0 && l.nr == 2, "two mappings");
 	CHECK(l.nr == 2 && l.vmas[0].vmflags ==
-				   (PROC_VMF_GROWSDOWN | PROC_VMF_DONTFORK | PROC_VMF_DONTDUMP |
+				   (PROC_VMF_READ | PROC_VMF_WRITE | PROC_VMF_MAYREAD |
+				    PROC_VMF_MAYWRITE | PROC_VMF_MAYEXEC | PROC_VMF_ACCOUNT |
+				    PROC_VMF_GROWSDOWN | PROC_VMF_DONTFORK | PROC_VMF_DONTDUMP |
 				    PROC_VMF_HUGEPAGE | PROC_VMF_WIPEONFORK | PROC_VMF_MERGEABLE),
-	      "gd dc dd hg wf mg: %#x", l.nr ? l.vmas[0].vmflags : 0);
-	CHECK(l.nr == 2 && l.vmas[1].vmflags == (PROC_VMF_PFNMAP | PROC_VMF_IO | PROC_VMF_DONTDUMP |
-						 PROC_VMF_NOHUGEPAGE),
-	      "pf io dd nh");
+	      "rd wr mr mw me gd ac dc dd hg wf mg: %#llx",
+	      l.nr ? (unsigned long long)l.vmas[0].vmflags : 0);
+	CHECK(l.nr == 2 &&
+		      l.vmas[1].vmflags == (PROC_VMF_READ | PROC_VMF_MAYREAD | PROC_VMF_PFNMAP |
+					    PROC_VMF_IO | PROC_VMF_DONTEXPAND | PROC_VMF_DONTDUMP |
+					    PROC_VMF_SOFTDIRTY | PROC_VMF_NOHUGEPAGE),
+	      "rd mr pf io de dd sd nh");
+	free_proc_vma_list(&l);
+	CHECK(parse_proc_smaps_buf("1000-2000 rw-p 0 0:0 0\nVmFlags: rd zz wr q9 \n", &l) == 0 &&
+		      l.nr == 1 && !strcmp(l.vmas[0].unknown_vmflag, "zz") &&
+		      l.vmas[0].vmflags == (PROC_VMF_READ | PROC_VMF_WRITE),
+	      "an unknown code is kept (the first one), the known ones read");
 	free_proc_vma_list(&l);
 	CHECK(parse_proc_smaps_buf("1000-2000 rw-p 0 0:0 0\nSize: 4 kB\n", &l) == -EINVAL,
 	      "a mapping without VmFlags is refused");

@@ -43,6 +43,8 @@ enum compel_task_state {
  * PTRACE_O_TRACESYSGOOD.
  */
 int compel_seize_task(pid_t pid);
+/* The same; for COMPEL_TASK_STOPPED *stop_sig is the signal that stopped it, else 0. */
+int compel_seize_task_sig(pid_t pid, int *stop_sig);
 
 enum compel_release_mode {
 	COMPEL_RELEASE_RUN,  /* detach; the task runs on (or stays stopped if it was) */

@@ -2,12 +2,15 @@
 /*
  * vdso.c - find a syscall instruction compel can run in the task without writing to its
  * memory: the task's [vdso] is the same kernel image as ours, so an instruction found by
- * scanning our own vdso sits at the same offset in the task's.
+ * scanning our own vdso sits at the same offset in the task's. A task that unmapped its
+ * vdso lends compel the first word of a private executable mapping instead, for the time
+ * of each remote syscall (compel/src/syscall.c puts its bytes back).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/ptrace.h>
 
 #include "arch.h"
 #include "internal.h"
@@ -56,6 +59,59 @@ static long scan_syscall(const unsigned char *p, size_t size)
 	return -1;
 }
 
+/* The start of the private executable mapping holding ip, else of the first one. */
+static unsigned long find_private_code(pid_t pid, unsigned long ip)
+{
+	unsigned long start, end, first = 0, found = 0;
+	char path[64], line[512], perms[5];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "r");
+	if (!f) {
+		pr_perror("Can't open %s", path);
+		return 0;
+	}
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %4s", &start, &end, perms) != 3 || perms[2] != 'x' ||
+		    perms[3] != 'p')
+			continue;
+		if (!first)
+			first = start;
+		if (ip >= start && ip < end)
+			found = start;
+	}
+	fclose(f);
+	return found ? found : first;
+}
+
+/* x86: "syscall" (0f 05), then a zero byte for the memfd's empty name. */
+static int borrow_code(struct compel_ctl *ctl)
+{
+	unsigned long addr = find_private_code(ctl->pid, ctl->orig_regs.rip);
+	long word;
+
+	if (!addr) {
+		pr_err("Task %d has neither a [vdso] nor a private executable mapping for "
+		       "compel's syscall instruction\n",
+		       ctl->pid);
+		return -ENOENT;
+	}
+	errno = 0;
+	word = ptrace(PTRACE_PEEKDATA, ctl->pid, (void *)addr, NULL);
+	if (errno) {
+		pr_perror("Can't read the code of task %d at %#lx", ctl->pid, addr);
+		return -errno;
+	}
+	ctl->patch_addr = addr;
+	ctl->patch_orig = word;
+	ctl->patch_word = ((unsigned long)word & ~0xffffffUL) | 0x050fUL;
+	ctl->syscall_ip = addr;
+	ctl->empty_str = addr + 2;
+	pr_debug("task %d has no vdso: syscall instruction borrowed at %lx\n", ctl->pid, addr);
+	return 0;
+}
+
 int arch_find_syscall_insn(struct compel_ctl *ctl)
 {
 	unsigned long own = getauxval(AT_SYSINFO_EHDR), own_start, own_end, start, end;
@@ -68,9 +124,7 @@ int arch_find_syscall_insn(struct compel_ctl *ctl)
 	}
 	ret = find_vdso(ctl->pid, &start, &end);
 	if (ret == -ENOENT)
-		pr_err("Task %d has no [vdso] mapping: compel runs its syscalls through the vdso's "
-		       "syscall instruction (was the task started with vdso disabled?)\n",
-		       ctl->pid);
+		return borrow_code(ctl);
 	if (ret)
 		return ret;
 	if (end - start != own_end - own_start) {
@@ -88,6 +142,7 @@ int arch_find_syscall_insn(struct compel_ctl *ctl)
 	}
 	ctl->syscall_ip = start + off;
 	ctl->vdso_start = start;
+	ctl->empty_str = start + 8;
 	pr_debug("task %d: syscall instruction at %lx (vdso %lx + %lx)\n", ctl->pid,
 		 ctl->syscall_ip, start, off);
 	return 0;
