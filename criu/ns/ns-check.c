@@ -23,11 +23,11 @@ struct ns_kind {
 };
 
 static const struct ns_kind ns_kinds[] = {
-	{ "pid", "pid", false },      { "pid_for_children", "pid", true },
-	{ "mnt", "mount", false },    { "net", "network", false },
-	{ "uts", "uts", false },      { "ipc", "ipc", false },
-	{ "user", "user", false },    { "cgroup", "cgroup", false },
-	{ "time", "time", false },    { "time_for_children", "time", true },
+	{ "pid", "pid", false },   { "pid_for_children", "pid", true },
+	{ "mnt", "mount", false }, { "net", "network", false },
+	{ "uts", "uts", false },   { "ipc", "ipc", false },
+	{ "user", "user", false }, { "cgroup", "cgroup", false },
+	{ "time", "time", false }, { "time_for_children", "time", true },
 };
 
 /* The namespace of kind link of pid (0: criu itself) into st; 0, -ENOENT or -errno. */

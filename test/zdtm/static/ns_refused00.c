@@ -33,8 +33,9 @@ struct ns_case {
 };
 
 static const struct ns_case cases[] = {
-	{ "pid", CLONE_NEWPID, 1 },    { "mnt", CLONE_NEWNS, 0 },   { "net", CLONE_NEWNET, 0 },
-	{ "uts", CLONE_NEWUTS, 0 },    { "ipc", CLONE_NEWIPC, 0 },  { "user", CLONE_NEWUSER, 0 },
+	{ "pid", CLONE_NEWPID, 1 },	  { "mnt", CLONE_NEWNS, 0 },
+	{ "net", CLONE_NEWNET, 0 },	  { "uts", CLONE_NEWUTS, 0 },
+	{ "ipc", CLONE_NEWIPC, 0 },	  { "user", CLONE_NEWUSER, 0 },
 	{ "cgroup", CLONE_NEWCGROUP, 0 }, { "time", CLONE_NEWTIME, 1 },
 };
 
