@@ -41,6 +41,7 @@ struct fd_table {
 struct dump_stats {
 	uint64_t freezing_us, frozen_us, memdump_us, memwrite_us;
 	uint64_t pages_scanned, pages_written;
+	uint64_t pages_skipped_parent; /* shared with the parent: in its images only */
 };
 
 /* An fd seen so far in any dumped task: what a later dup (or inherited copy) would share. */

@@ -143,7 +143,7 @@ static int reserve_targets(const MmEntry *mm)
 static int premap_one(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_vma *rv,
 		      bool has_pages)
 {
-	int flags = MAP_PRIVATE | (v->flags & (MAP_GROWSDOWN | MAP_NORESERVE));
+	int flags = (v->flags & MAP_TYPE) | (v->flags & (MAP_GROWSDOWN | MAP_NORESERVE));
 	int prot = has_pages || (v->prot & PROT_WRITE) ? PROT_READ | PROT_WRITE : PROT_READ;
 	uint64_t len = v->end - v->start;
 	int fd = -1;
@@ -171,8 +171,7 @@ static int premap_one(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_v
 	return 0;
 }
 
-static int prepare_vma(const struct rst_ctx *ctx, const struct rst_task *t, const VmaEntry *v,
-		       struct rst_vma *rv, bool has_pages)
+static void plan_vma(const VmaEntry *v, struct rst_vma *rv)
 {
 	rv->start = v->start;
 	rv->end = v->end;
@@ -181,20 +180,23 @@ static int prepare_vma(const struct rst_ctx *ctx, const struct rst_task *t, cons
 	rv->flags = v->flags;
 	rv->madv = v->has_madv ? v->madv : 0;
 	rv->fd = -1;
+	if (v->status & VMA_AREA_VDSO)
+		rv->kind = RST_VMA_VDSO;
+	else if (v->status & VMA_AREA_VVAR)
+		rv->kind = RST_VMA_VVAR;
+}
 
-	if (v->status & (VMA_ANON_PRIVATE | VMA_FILE_PRIVATE))
-		return premap_one(ctx, v, rv, has_pages);
+static bool vma_private(const VmaEntry *v)
+{
+	return v->status & (VMA_ANON_PRIVATE | VMA_FILE_PRIVATE);
+}
+
+/* After the fork: shared mappings, each an fd the restorer maps in place, or an attach. */
+static int prepare_shared(const struct rst_ctx *ctx, const struct rst_task *t, const VmaEntry *v,
+			  struct rst_vma *rv)
+{
 	if (v->status & VMA_AREA_SYSVIPC)
 		return rst_sysv_premap(v, rv);
-	if (v->status & VMA_AREA_VDSO) {
-		rv->kind = RST_VMA_VDSO;
-		return 0;
-	}
-	if (v->status & VMA_AREA_VVAR) {
-		rv->kind = RST_VMA_VVAR;
-		return 0;
-	}
-	/* File-shared: the restorer maps it in place; the fd stays open until then. */
 	rv->kind = RST_VMA_FILE_SHARED;
 	if (v->status & VMA_ANON_SHARED) {
 		rv->flags &= ~MAP_ANONYMOUS; /* mapped from the region's shmem file */
@@ -227,6 +229,20 @@ static bool *vmas_with_pages(const struct rst_task *t)
 	return has;
 }
 
+/* Lay out the address space: keep what we share with the parent, reserve the targets. */
+static int lay_out(const struct rst_task *t, struct rst_mem *mem)
+{
+	int ret;
+
+	ret = rst_cow_adopt(t, mem);
+	ret = ret ?: reserve_targets(t->mm);
+	if (ret)
+		return ret;
+	ret = rst_cow_relocate(t, mem);
+	/* a copy moved off a target range left a hole there */
+	return ret > 0 ? reserve_targets(t->mm) : ret;
+}
+
 int rst_premap(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_mem *mem)
 {
 	const MmEntry *mm = t->mm;
@@ -236,22 +252,34 @@ int rst_premap(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_m
 
 	mem->nr_vmas = mm->n_vmas;
 	mem->vmas = calloc(mm->n_vmas ? mm->n_vmas : 1, sizeof(*mem->vmas));
-	if (!mem->vmas)
+	mem->cow = calloc(mm->n_vmas ? mm->n_vmas : 1, 1);
+	if (!mem->vmas || !mem->cow)
 		return -ENOMEM;
-	ret = reserve_targets(mm);
-	ret = ret ?: rst_sysv_shm(ctx);
+	for (i = 0; i < mm->n_vmas; i++)
+		plan_vma(mm->vmas[i], &mem->vmas[i]);
+	ret = lay_out(t, mem);
 	if (ret)
 		return ret;
 	has_pages = vmas_with_pages(t);
 	if (!has_pages)
 		return -ENOMEM;
-	for (i = 0; i < mm->n_vmas; i++) {
-		ret = prepare_vma(ctx, t, mm->vmas[i], &mem->vmas[i], has_pages[i]);
-		if (ret)
-			break;
-	}
-	rst_shmem_fini();
+	for (i = 0; !ret && i < mm->n_vmas; i++)
+		if (vma_private(mm->vmas[i]) && !mem->cow[i])
+			ret = premap_one(ctx, mm->vmas[i], &mem->vmas[i], has_pages[i]);
 	free(has_pages);
+	return ret;
+}
+
+int rst_map_shared(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_mem *mem)
+{
+	const MmEntry *mm = t->mm;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < mm->n_vmas; i++)
+		if (!vma_private(mm->vmas[i]) && !mem->vmas[i].kind)
+			ret = prepare_shared(ctx, t, mm->vmas[i], &mem->vmas[i]);
+	rst_shmem_fini();
 	return ret;
 }
 
@@ -400,9 +428,11 @@ static int add_seg(struct fill_work *w, const struct fill_seg *seg)
 	return 0;
 }
 
+/* userfaultfd refuses droppable areas (MAP_DROPPABLE): those are read into */
 static bool anon_private(const VmaEntry *v)
 {
-	return (v->status & VMA_ANON_PRIVATE) && !(v->status & VMA_FILE_PRIVATE);
+	return (v->status & VMA_ANON_PRIVATE) && !(v->status & VMA_FILE_PRIVATE) &&
+	       (v->flags & MAP_TYPE) == MAP_PRIVATE;
 }
 
 /* Cut every pagemap entry into segments of at most FILL_SEG_MAX inside one VMA. */
@@ -416,6 +446,8 @@ static int plan_fill(struct fill_work *w, const struct rst_task *t, struct rst_m
 		uint64_t addr = t->pagemap[i]->vaddr;
 		uint64_t end = addr + (uint64_t)t->pagemap[i]->nr_pages * RST_PAGE_SIZE;
 
+		if (!rst_pe_has_data(t->pagemap[i]))
+			continue; /* the parent's, already in place */
 		while (addr < end) {
 			size_t vi = vma_index(mem, addr);
 			const struct rst_vma *v = &mem->vmas[vi];
@@ -474,8 +506,9 @@ int rst_fill_pages(const struct rst_ctx *ctx, const struct rst_task *t, struct r
 	struct cr_img *img;
 	int ret;
 
-	if (!t->nr_pagemap)
-		return 0;
+	ret = rst_cow_drop_unshared(t, mem);
+	if (ret || !t->nr_pages)
+		return ret;
 	img = open_image_at(ctx->dfd, CR_FD_PAGES, O_RSTR, t->pages_id);
 	if (!img)
 		return -EIO;

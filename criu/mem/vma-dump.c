@@ -18,6 +18,10 @@
 #include "mem.h"
 #include "vma-status.h"
 
+#ifndef MAP_DROPPABLE
+#define MAP_DROPPABLE 0x08 /* Linux 6.11: a map type, like MAP_PRIVATE */
+#endif
+
 /* VmFlags two-letter codes -> madvise numbers kept in VmaEntry.madv */
 static const struct {
 	char code[3];
@@ -160,7 +164,9 @@ static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, const char *
 			return -EOPNOTSUPP;
 		}
 		v->status |= VMA_ANON_PRIVATE;
-		v->flags = MAP_PRIVATE | MAP_ANONYMOUS;
+		/* the kernel may drop its pages, and a fork wipes it: what is there is saved */
+		v->flags =
+			(vmflags_has(vmflags, "dp") ? MAP_DROPPABLE : MAP_PRIVATE) | MAP_ANONYMOUS;
 		v->pgoff = 0;
 	} else if (vma_is_aio_ring(pv)) {
 		ret = dump_aio_vma(pv, v);

@@ -225,13 +225,14 @@ int write_stats_image(struct dump_tree *dt)
 		sum.memwrite_us += s->memwrite_us;
 		sum.pages_scanned += s->pages_scanned;
 		sum.pages_written += s->pages_written;
+		sum.pages_skipped_parent += s->pages_skipped_parent;
 	}
 	ds.freezing_time = sum.freezing_us;
 	ds.frozen_time = sum.frozen_us;
 	ds.memdump_time = sum.memdump_us;
 	ds.memwrite_time = sum.memwrite_us;
 	ds.pages_scanned = sum.pages_scanned;
-	ds.pages_skipped_parent = 0;
+	ds.pages_skipped_parent = sum.pages_skipped_parent;
 	ds.pages_written = sum.pages_written;
 	st.dump = &ds;
 	return write_one(dt->tasks[0], CR_FD_STATS_DUMP, 0, &st.base);
