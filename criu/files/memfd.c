@@ -525,6 +525,11 @@ int rst_open_memfd_mapping(const struct rst_ctx *ctx, const FileEntry *fe, int f
 
 /* ---- memfds used by several tasks: made once, by their common ancestor ---- */
 
+static bool is_memfd(const FileEntry *fe)
+{
+	return fe->type == FD_TYPES__MEMFD && fe->memfd;
+}
+
 static bool uses_inode(const struct rst_ctx *ctx, const struct rst_task *t, uint32_t inode)
 {
 	const FileEntry *fe;
@@ -532,28 +537,40 @@ static bool uses_inode(const struct rst_ctx *ctx, const struct rst_task *t, uint
 
 	for (i = 0; i < t->nr_fds; i++) {
 		fe = rst_find_file(ctx, t->fds[i]->id);
-		if (fe && fe->type == FD_TYPES__MEMFD && fe->memfd->inode_id == inode)
+		if (fe && is_memfd(fe) && fe->memfd->inode_id == inode)
 			return true;
 	}
 	for (i = 0; t->mm && i < t->mm->n_vmas; i++) {
 		if (!(t->mm->vmas[i]->status & VMA_AREA_MEMFD))
 			continue;
 		fe = rst_find_file(ctx, t->mm->vmas[i]->shmid);
-		if (fe && fe->type == FD_TYPES__MEMFD && fe->memfd->inode_id == inode)
+		if (fe && is_memfd(fe) && fe->memfd->inode_id == inode)
 			return true;
 	}
 	return false;
 }
 
+/* Is files[pos] the first memfd file of its inode? Each inode is looked at once. */
+static bool first_of_inode(const struct rst_ctx *ctx, size_t pos)
+{
+	size_t i;
+
+	for (i = 0; i < pos; i++)
+		if (is_memfd(ctx->files[i]) &&
+		    ctx->files[i]->memfd->inode_id == ctx->files[pos]->memfd->inode_id)
+			return false;
+	return true;
+}
+
 bool rst_memfd_next_shared(const struct rst_ctx *ctx, const struct rst_task *t, size_t *pos,
 			   uint32_t *inode)
 {
-	for (; *pos < ctx->nr_files; (*pos)++) {
+	for (; ctx->nr_tasks > 1 && *pos < ctx->nr_files; (*pos)++) {
 		const FileEntry *fe = ctx->files[*pos];
 		pid_t owner = 0;
 		size_t i, nr = 0;
 
-		if (fe->type != FD_TYPES__MEMFD || !fe->memfd)
+		if (!is_memfd(fe) || !first_of_inode(ctx, *pos))
 			continue;
 		for (i = 0; i < ctx->nr_tasks; i++) {
 			if (!uses_inode(ctx, &ctx->tasks[i], fe->memfd->inode_id))

@@ -31,10 +31,10 @@
 #include "vma-status.h"
 #include "mem.h"
 
-#define PM_PRESENT (1ull << 63)
-#define PM_SWAP	   (1ull << 62)
-#define PM_FRAME   ((1ull << 55) - 1) /* page frame, or swap type and offset */
-#define CRIU_PARENT_LINK "parent"     /* CRIU's link to the previous snapshot's images */
+#define PM_PRESENT	 (1ull << 63)
+#define PM_SWAP		 (1ull << 62)
+#define PM_FRAME	 ((1ull << 55) - 1) /* page frame, or swap type and offset */
+#define CRIU_PARENT_LINK "parent"	    /* CRIU's link to the previous snapshot's images */
 
 bool vma_cow_match(const VmaEntry *p, const VmaEntry *c)
 {
@@ -213,8 +213,7 @@ int rst_check_cow(const struct rst_ctx *ctx)
 				return -EOPNOTSUPP;
 			}
 			p = rst_task_by_pid(ctx, t->pstree->ppid);
-			ret = check_entry(t, p && !rst_task_is_zombie(p) ? p : NULL,
-					  t->pagemap[j]);
+			ret = check_entry(t, p && !rst_task_is_zombie(p) ? p : NULL, t->pagemap[j]);
 			if (ret)
 				return ret;
 		}

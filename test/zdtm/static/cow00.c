@@ -16,9 +16,9 @@
 
 #include "zdtmtst.h"
 
-#define PG	  4096
-#define NR_PAGES  64
-#define NR_FILLED 48 /* 48..63 are never touched */
+#define PG	   4096
+#define NR_PAGES   64
+#define NR_FILLED  48 /* 48..63 are never touched */
 #define PM_PRESENT (1ULL << 63)
 #define PM_PFN	   ((1ULL << 55) - 1)
 
@@ -56,7 +56,8 @@ static int content_ok(int in_child)
 
 			if (mem[pg * PG + i] != want) {
 				test_msg("%s: page %d byte %d is %#x, not %#x\n",
-					 in_child ? "child" : "parent", pg, i, mem[pg * PG + i], want);
+					 in_child ? "child" : "parent", pg, i, mem[pg * PG + i],
+					 want);
 				return 0;
 			}
 		}
@@ -127,7 +128,8 @@ static int child(int go, int back)
 		return 3;
 	fill(0, 'c'); /* after restore: a copy of its own */
 	for (pg = 1; pg < NR_PAGES; pg++)
-		if (mem[pg * PG] != (page_owner(pg, 1) ? (unsigned char)(page_owner(pg, 1) + pg * 3) : 0))
+		if (mem[pg * PG] !=
+		    (page_owner(pg, 1) ? (unsigned char)(page_owner(pg, 1) + pg * 3) : 0))
 			return 4;
 	return write(back, "2", 1) == 1 ? 0 : 5;
 }
@@ -147,8 +149,7 @@ int main(int argc, char **argv)
 	pid_t kid;
 
 	test_init(argc, argv);
-	mem = mmap(NULL, NR_PAGES * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-		   0);
+	mem = mmap(NULL, NR_PAGES * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED || pipe(go) || pipe(back)) {
 		fail_perror("can't map memory");
 		return 1;

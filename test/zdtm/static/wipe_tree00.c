@@ -112,10 +112,10 @@ int main(int argc, char **argv)
 	test_init(argc, argv);
 	wipe = mmap(NULL, NR_PAGES * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
 		    0);
-	drop = mmap(NULL, NR_PAGES * PG, PROT_READ | PROT_WRITE, MAP_DROPPABLE | MAP_ANONYMOUS,
-		    -1, 0);
-	if (wipe == MAP_FAILED || drop == MAP_FAILED || madvise(wipe, NR_PAGES * PG,
-								MADV_WIPEONFORK)) {
+	drop = mmap(NULL, NR_PAGES * PG, PROT_READ | PROT_WRITE, MAP_DROPPABLE | MAP_ANONYMOUS, -1,
+		    0);
+	if (wipe == MAP_FAILED || drop == MAP_FAILED ||
+	    madvise(wipe, NR_PAGES * PG, MADV_WIPEONFORK)) {
 		fail_perror("can't map the areas (MAP_DROPPABLE needs Linux 6.11)");
 		return 1;
 	}
