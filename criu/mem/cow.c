@@ -178,14 +178,16 @@ static int check_entry(const struct rst_task *t, const struct rst_task *p, const
 		pv = v && p && p->mm ? vma_at(p->mm, v->start, NULL) : NULL;
 		if (!pv || !vma_cow_match(pv, v)) {
 			pr_err("pagemap-%d.img: pages at %#lx are marked as its parent's "
-			       "(PE_PARENT), but the parent has no matching mapping there\n",
+			       "(PE_PARENT), but the parent has no matching mapping there: the "
+			       "images do not belong together\n",
 			       t->pid, (long)addr);
 			return -EINVAL;
 		}
 		to = end < v->end ? end : v->end;
 		if (!pages_listed(p, addr, to)) {
 			pr_err("pagemap-%d.img: pages at %#lx-%#lx are marked as its parent's "
-			       "(PE_PARENT), but pagemap-%d.img has no such pages\n",
+			       "(PE_PARENT), but pagemap-%d.img has no such pages: the images do "
+			       "not belong together\n",
 			       t->pid, (long)addr, (long)to, p->pid);
 			return -EINVAL;
 		}
