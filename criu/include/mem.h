@@ -6,7 +6,8 @@
  * Dump (mem/vma-dump.c, pages-dump.c, mem/shmem.c, mem/sysv-shm.c, aio.c) works on a seized,
  * infected task through the dump context. Restore (mem/premap.c, uffd-fill.c and the same
  * object files) runs in the forked task: its private memory is premapped and filled before
- * it leaves criu's code, so pages a parent and child share stay shared copy-on-write.
+ * it forks its children, so pages a parent and child share stay shared copy-on-write
+ * (mem/cow.c); its shared mappings are prepared after the fork.
  * May call: image.h, log.h, proc-parse.h, the dump and restore contexts.
  */
 #ifndef CRIU_MEM_H

@@ -2,7 +2,11 @@
 /*
  * mem/premap.c - rebuild a task's private memory before it leaves criu's code ("premap").
  *
- * Runs in the forked task. First every target range is reserved with PROT_NONE
+ * Runs in the forked task, before it forks its children: those start with its filled copies
+ * and keep the ones whose pages they share (mem/cow.c). Shared mappings (files, shared
+ * anonymous memory, SysV attaches) are prepared after the fork (rst_map_shared()).
+ *
+ * First every target range is reserved with PROT_NONE
  * placeholders over its free parts, so nothing criu maps from then on (including the
  * premapped copies and the restorer) can land there. Then each private VMA is mapped
  * somewhere else, read-write, and filled from pages-N.img: anonymous ones by UFFDIO_COPY
