@@ -22,6 +22,9 @@
 #include "image.h"
 #include "log.h"
 #include "restore-ctx.h"
+#include "tree.h"
+#include "vma-status.h"
+#include "mem.h"
 
 #include "memfd.pb-c.h"
 #include "pagemap.pb-c.h"
@@ -350,11 +353,27 @@ static int refill_memfd(struct rst_fds *rf, int fd, const MemfdInodeEntry *ie)
 	return shmem_fill(rst_images_dfd(rf), fd, ie->shmid, ie->size);
 }
 
+/* An ancestor made the memfd for every task that uses it: a new open file of it. */
+static int open_shared_memfd(struct rst_fds *rf, uint32_t inode_id, struct memfd_made *mm)
+{
+	int fd = rst_shared_open(RST_SHARED_MEMFD, inode_id, O_RDWR);
+
+	if (fd < 0)
+		return fd;
+	mm->inode_id = inode_id;
+	mm->given = false;
+	mm->fd = rst_hold_fd(rf, fd);
+	return mm->fd < 0 ? mm->fd : 0;
+}
+
 static int make_memfd(struct rst_fds *rf, uint32_t inode_id, struct memfd_made *mm)
 {
 	MemfdInodeEntry *ie = NULL;
 	int fd, ret;
 
+	ret = open_shared_memfd(rf, inode_id, mm);
+	if (ret != -ENOENT)
+		return ret;
 	ret = find_inode(rf, inode_id, &ie);
 	if (ret)
 		return ret;
@@ -521,6 +540,86 @@ int rst_open_memfd_mapping(const struct rst_ctx *ctx, const FileEntry *fe, int f
 		pr_perror("%s: can't open memfd file id %u again", what, fe->id);
 		return -errno;
 	}
+	return fd;
+}
+
+/* ---- memfds used by several tasks: made once, by their common ancestor ---- */
+
+static bool is_memfd(const FileEntry *fe)
+{
+	return fe->type == FD_TYPES__MEMFD && fe->memfd;
+}
+
+static bool uses_inode(const struct rst_ctx *ctx, const struct rst_task *t, uint32_t inode)
+{
+	const FileEntry *fe;
+	size_t i;
+
+	for (i = 0; i < t->nr_fds; i++) {
+		fe = rst_find_file(ctx, t->fds[i]->id);
+		if (fe && is_memfd(fe) && fe->memfd->inode_id == inode)
+			return true;
+	}
+	for (i = 0; t->mm && i < t->mm->n_vmas; i++) {
+		if (!(t->mm->vmas[i]->status & VMA_AREA_MEMFD))
+			continue;
+		fe = rst_find_file(ctx, t->mm->vmas[i]->shmid);
+		if (fe && is_memfd(fe) && fe->memfd->inode_id == inode)
+			return true;
+	}
+	return false;
+}
+
+/* Is files[pos] the first memfd file of its inode? Each inode is looked at once. */
+static bool first_of_inode(const struct rst_ctx *ctx, size_t pos)
+{
+	size_t i;
+
+	for (i = 0; i < pos; i++)
+		if (is_memfd(ctx->files[i]) &&
+		    ctx->files[i]->memfd->inode_id == ctx->files[pos]->memfd->inode_id)
+			return false;
+	return true;
+}
+
+bool rst_memfd_next_shared(const struct rst_ctx *ctx, const struct rst_task *t, size_t *pos,
+			   uint32_t *inode)
+{
+	for (; ctx->nr_tasks > 1 && *pos < ctx->nr_files; (*pos)++) {
+		const FileEntry *fe = ctx->files[*pos];
+		pid_t owner = 0;
+		size_t i, nr = 0;
+
+		if (!is_memfd(fe) || !first_of_inode(ctx, *pos))
+			continue;
+		for (i = 0; i < ctx->nr_tasks; i++) {
+			if (!uses_inode(ctx, &ctx->tasks[i], fe->memfd->inode_id))
+				continue;
+			nr++;
+			owner = rst_common_ancestor(ctx, owner, ctx->tasks[i].pid);
+		}
+		if (nr > 1 && owner == t->pid) {
+			*inode = fe->memfd->inode_id;
+			(*pos)++;
+			return true;
+		}
+	}
+	return false;
+}
+
+int rst_memfd_make(const struct rst_ctx *ctx, uint32_t inode_id)
+{
+	struct rst_fds rf = { .ctx = ctx };
+	struct memfd_made *mm;
+	int fd, err = 0;
+
+	mm = get_memfd(&rf, inode_id, &err);
+	fd = mm ? fcntl(mm->fd, F_DUPFD_CLOEXEC, 0) : err;
+	if (mm && fd < 0) {
+		fd = -errno;
+		pr_perror("Can't copy the fd of memfd inode %u", inode_id);
+	}
+	rst_fds_fini(&rf, fd < 0);
 	return fd;
 }
 

@@ -45,6 +45,7 @@ struct dump_stats {
 	uint64_t pages_scanned, pages_written;	   /* task memory, in pages-N.img */
 	uint64_t page_pipes, page_pipe_bufs;	   /* page transfers set up, pipes they used */
 	uint64_t shpages_scanned, shpages_written; /* shared memory (memfd, shmem) */
+	uint64_t pages_skipped_parent;		   /* shared with the parent: in its images only */
 };
 
 /* An fd seen so far in any dumped task: what a later dup (or inherited copy) would share. */

@@ -188,6 +188,13 @@ int dump_memfd_mapping(struct dump_ctx *dc, const char *src, const char *path,
 int rst_open_memfd_mapping(const struct rst_ctx *ctx, const FileEntry *fe, int flags,
 			   const char *what);
 void rst_memfd_maps_fini(void);
+/*
+ * restore: memfd inodes that two tasks or more use (open or mapped) and whose common
+ * ancestor is t, one per call from *pos on; made by rst_memfd_make() (an fd to close).
+ */
+bool rst_memfd_next_shared(const struct rst_ctx *ctx, const struct rst_task *t, size_t *pos,
+			   uint32_t *inode);
+int rst_memfd_make(const struct rst_ctx *ctx, uint32_t inode_id);
 
 /* files/fown.c: after infection, read every file's owner (F_GETOWN_EX, F_GETSIG). */
 int dump_task_fown(struct dump_ctx *dc);

@@ -42,6 +42,8 @@ bool rst_task_is_zombie(const struct rst_task *t);
 /* Does it run the restorer (criu waits for it, removes it, detaches)? Not zombies, helpers. */
 bool rst_task_has_restorer(const struct rst_task *t);
 int rst_plan_transit(struct rst_ctx *ctx);
+/* The lowest task of the tree that is a or an ancestor of a, and b or one of b's (a = 0: b). */
+pid_t rst_common_ancestor(const struct rst_ctx *ctx, pid_t a, pid_t b);
 /* The inherited transit fd that carries file id into task t, or -ENOENT. */
 int rst_transit_fd(const struct rst_ctx *ctx, const struct rst_task *t, uint32_t id);
 /* In the owner, inside rst_restore_fds(): open the files its descendants will share. */

@@ -48,7 +48,9 @@ struct page_xfer {
 	struct sum_file *sums; /* NULL: not in an image set */
 	int pages_rfd;	       /* the pages file, readable, for the sums */
 	uint64_t seed;
-	uint64_t *iov_sums; /* one per iov of the batch */
+	uint64_t *iov_sums;  /* one per iov of the batch */
+	struct dump_cow cow; /* the parent's memory, for pages shared with it */
+	uint64_t *ppm_buf;   /* the parent's pagemap entries next to pm_buf's */
 };
 
 static uint64_t now_us(void)
@@ -356,7 +358,9 @@ static int queue_pages(struct page_xfer *px, const VmaEntry *v, uint64_t addr, u
 	return 0;
 }
 
-static int emit_run(struct page_xfer *px, const VmaEntry *v, uint64_t addr, uint64_t nr)
+/* A run of pages with data here (PE_PRESENT) or in the parent's images (PE_PARENT). */
+static int emit_run(struct page_xfer *px, const VmaEntry *v, uint64_t addr, uint64_t nr,
+		    uint32_t flags)
 {
 	PagemapEntry pe = PAGEMAP_ENTRY__INIT;
 	int ret;
@@ -364,45 +368,67 @@ static int emit_run(struct page_xfer *px, const VmaEntry *v, uint64_t addr, uint
 	pe.vaddr = addr;
 	pagemap_set_nr_pages(&pe, nr);
 	pe.has_flags = 1;
-	pe.flags = PE_PRESENT;
+	pe.flags = flags;
 	ret = pb_write_one(px->pagemap_img, &pe.base);
-	return ret ?: queue_pages(px, v, addr, nr);
+	if (ret || flags == PE_PARENT) {
+		px->dc->stats.pages_skipped_parent += ret ? 0 : nr;
+		return ret;
+	}
+	return queue_pages(px, v, addr, nr);
+}
+
+/* PE_PRESENT, PE_PARENT (the parent maps the very same page there), or 0: no data. */
+static uint32_t page_kind(const VmaEntry *v, uint64_t pme, const uint64_t *parent_pme)
+{
+	if (!page_wanted(v, pme))
+		return 0;
+	return parent_pme && pme_same_page(pme, *parent_pme) ? PE_PARENT : PE_PRESENT;
+}
+
+static int read_pagemap(int fd, pid_t pid, uint64_t *buf, uint64_t addr, size_t nr)
+{
+	if (pread(fd, buf, nr * 8, (addr / PAGE_SIZE) * 8) != (ssize_t)(nr * 8)) {
+		pr_perror("Can't read pagemap of task %d at %llx", pid, (unsigned long long)addr);
+		return -EIO;
+	}
+	return 0;
 }
 
 static int dump_vma_pages(struct page_xfer *px, const VmaEntry *v)
 {
+	bool cow = px->cow.mm && dump_cow_vma(&px->cow, v);
 	uint64_t addr = v->start, run_start = 0, run_len = 0;
+	uint32_t run_kind = 0, kind;
 	int ret;
 
 	while (addr < v->end) {
 		size_t nr = (v->end - addr) / PAGE_SIZE, i;
-		ssize_t got;
 
 		if (nr > PM_CHUNK)
 			nr = PM_CHUNK;
-		got = pread(px->pagemap_fd, px->pm_buf, nr * 8, (addr / PAGE_SIZE) * 8);
-		if (got != (ssize_t)(nr * 8)) {
-			pr_perror("Can't read pagemap of task %d at %llx", px->dc->pid,
-				  (unsigned long long)addr);
-			return -EIO;
-		}
+		ret = read_pagemap(px->pagemap_fd, px->dc->pid, px->pm_buf, addr, nr);
+		if (!ret && cow)
+			ret = read_pagemap(px->cow.pagemap_fd, px->dc->ppid, px->ppm_buf, addr, nr);
+		if (ret)
+			return ret;
 		px->dc->stats.pages_scanned += nr;
 		for (i = 0; i < nr; i++, addr += PAGE_SIZE) {
-			if (page_wanted(v, px->pm_buf[i])) {
-				if (!run_len)
-					run_start = addr;
+			kind = page_kind(v, px->pm_buf[i], cow ? &px->ppm_buf[i] : NULL);
+			if (kind == run_kind && kind) {
 				run_len++;
 				continue;
 			}
 			if (run_len) {
-				ret = emit_run(px, v, run_start, run_len);
+				ret = emit_run(px, v, run_start, run_len, run_kind);
 				if (ret)
 					return ret;
-				run_len = 0;
 			}
+			run_kind = kind;
+			run_start = addr;
+			run_len = kind ? 1 : 0;
 		}
 	}
-	return run_len ? emit_run(px, v, run_start, run_len) : 0;
+	return run_len ? emit_run(px, v, run_start, run_len, run_kind) : 0;
 }
 
 static int open_sums(struct page_xfer *px)
@@ -437,9 +463,14 @@ static int open_xfer(struct page_xfer *px, struct dump_ctx *dc)
 		px->pipe_r[ret] = -1;
 	px->args = compel_parasite_args(dc->ctl);
 	px->args->nr_iovs = px->args->nr_unprot = 0;
+	px->cow.pagemap_fd = -1;
 	px->pm_buf = malloc(PM_CHUNK * 8);
-	if (!px->pm_buf)
+	px->ppm_buf = malloc(PM_CHUNK * 8);
+	if (!px->pm_buf || !px->ppm_buf)
 		return -ENOMEM;
+	ret = dump_cow_open(dc, &px->cow);
+	if (ret)
+		return ret;
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", dc->pid);
 	px->pagemap_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (px->pagemap_fd < 0) {
@@ -480,6 +511,8 @@ static int close_xfer(struct page_xfer *px)
 		close(px->pages_rfd);
 	free(px->iov_sums);
 	free(px->pm_buf);
+	free(px->ppm_buf);
+	dump_cow_close(&px->cow);
 	return ret;
 }
 
@@ -499,9 +532,11 @@ int dump_task_pages(struct dump_ctx *dc)
 	ret = close_xfer(&px) ?: ret;
 	dc->stats.memdump_us = now_us() - start;
 	if (!ret)
-		pr_info("Dumped %llu of %llu scanned pages in %llu us\n",
+		pr_info("Dumped %llu of %llu scanned pages (%llu shared with the parent) in %llu "
+			"us\n",
 			(unsigned long long)dc->stats.pages_written,
 			(unsigned long long)dc->stats.pages_scanned,
+			(unsigned long long)dc->stats.pages_skipped_parent,
 			(unsigned long long)dc->stats.memdump_us);
 	return ret;
 }

@@ -21,6 +21,10 @@
 
 #define CRIU_AUXV_WORDS 44 /* CRIU's AT_VECTOR_SIZE on x86_64: what its mm_entry holds */
 
+#ifndef MAP_DROPPABLE
+#define MAP_DROPPABLE 0x08 /* Linux 6.11: a map type, like MAP_PRIVATE */
+#endif
+
 /* VmFlags (PROC_VMF_*) -> madvise numbers kept in VmaEntry.madv */
 static const struct {
 	uint64_t vmf;
@@ -46,7 +50,6 @@ static const struct {
 	{ PROC_VMF_UFFD_WP, "registered with a userfaultfd (write protection)" },
 	{ PROC_VMF_UFFD_MINOR, "registered with a userfaultfd (minor faults)" },
 	{ PROC_VMF_SHADOW_STACK, "a shadow stack" },
-	{ PROC_VMF_DROPPABLE, "droppable (MAP_DROPPABLE)" },
 	{ PROC_VMF_MIXEDMAP, "a mixed (device) mapping" },
 	{ PROC_VMF_HUGETLB, "hugetlb memory" },
 	{ PROC_VMF_SYNC, "a synchronous-fault (DAX) mapping" },
@@ -169,7 +172,9 @@ static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
 			return -EOPNOTSUPP;
 		}
 		v->status |= VMA_ANON_PRIVATE;
-		v->flags = MAP_PRIVATE | MAP_ANONYMOUS;
+		/* the kernel may drop its pages, and a fork wipes it: what is there is saved */
+		v->flags = ((pv->vmflags & PROC_VMF_DROPPABLE) ? MAP_DROPPABLE : MAP_PRIVATE) |
+			   MAP_ANONYMOUS;
 		v->pgoff = 0;
 	} else if (vma_is_aio_ring(pv)) {
 		ret = dump_aio_vma(pv, v);

@@ -339,6 +339,7 @@ static int send_report(int fd, const struct bootstrap *bs, const struct rst_mem 
 		.area_start = (uint64_t)(uintptr_t)bs->base,
 		.area_size = bs->size,
 		.pages_restored = mem->pages_restored,
+		.pages_shared = mem->pages_shared,
 		.pid = getpid(),
 	};
 

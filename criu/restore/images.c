@@ -23,9 +23,11 @@
 #include "threads.h"
 #include "vma-status.h"
 #include "tree.h"
+#include "mem.h"
 
-#define IMG_VERSION 2
-#define USER_TOP    (1UL << 47)
+#define IMG_VERSION	  2
+#define USER_TOP	  (1UL << 47)
+#define RST_MAP_DROPPABLE 0x08 /* Linux 6.11: a map type, like MAP_PRIVATE */
 
 /* Read all entries of an image into a growing array of message pointers. */
 static int read_all(struct cr_img *img, const ProtobufCMessageDescriptor *desc, void ***arr,
@@ -257,9 +259,12 @@ static int check_vma(const struct rst_ctx *ctx, const VmaEntry *v, const VmaEntr
 		       pid, (long)v->start, (long)v->end, v->status);
 		return -EOPNOTSUPP;
 	}
-	if ((kind == VMA_ANON_PRIVATE || kind == VMA_FILE_PRIVATE) && (v->flags & MAP_SHARED)) {
-		pr_err("mm-%d.img: private VMA %#lx-%#lx has MAP_SHARED\n", pid, (long)v->start,
-		       (long)v->end);
+	/* private: MAP_PRIVATE, or MAP_DROPPABLE (Linux 6.11) for anonymous memory */
+	if ((kind == VMA_ANON_PRIVATE || kind == VMA_FILE_PRIVATE) &&
+	    (v->flags & MAP_TYPE) != MAP_PRIVATE &&
+	    (kind != VMA_ANON_PRIVATE || (v->flags & MAP_TYPE) != RST_MAP_DROPPABLE)) {
+		pr_err("mm-%d.img: private VMA %#lx-%#lx has map type %#x\n", pid, (long)v->start,
+		       (long)v->end, v->flags & MAP_TYPE);
 		return -EINVAL;
 	}
 	if (kind == VMA_ANON_SHARED && (!(v->flags & MAP_SHARED) || v->pgoff % RST_PAGE_SIZE)) {
@@ -322,14 +327,17 @@ static int check_pagemap_entry(const struct rst_task *t, const PagemapEntry *pe,
 	uint64_t addr = pe->vaddr, end;
 	uint32_t flags = pe->has_flags ? pe->flags : RST_PE_PRESENT;
 
-	if (pe->has_in_parent && pe->in_parent)
-		flags |= RST_PE_PARENT;
-	/* CRIU marks pages it could serve lazily PE_LAZY; with PE_PRESENT they are here too */
-	if (flags != RST_PE_PRESENT && flags != (RST_PE_PRESENT | RST_PE_LAZY)) {
-		pr_err("pagemap-%d.img: entry at %#lx has flags %#x: pages %s are not supported "
-		       "yet; dump without --lazy-pages and pre-dump\n",
-		       t->pid, (long)pe->vaddr, flags,
-		       flags & RST_PE_PARENT ? "in a parent (pre-dump) image" : "served lazily");
+	/*
+	 * PE_PARENT: the parent task's pages (mem/cow.c checks them once every task is read).
+	 * CRIU marks pages it could serve lazily PE_LAZY; with PE_PRESENT they are here too.
+	 */
+	if ((flags != RST_PE_PRESENT && flags != (RST_PE_PRESENT | RST_PE_LAZY) &&
+	     flags != RST_PE_PARENT) ||
+	    (pe->has_in_parent && pe->in_parent)) {
+		pr_err("pagemap-%d.img: entry at %#lx has flags %#x: only present pages and pages "
+		       "shared with the parent task are supported; dump without --lazy-pages and "
+		       "pre-dump\n",
+		       t->pid, (long)pe->vaddr, flags);
 		return -EOPNOTSUPP;
 	}
 	end = addr + pe->nr_pages * RST_PAGE_SIZE;
@@ -402,7 +410,8 @@ static int read_pagemap(const struct rst_ctx *ctx, struct rst_task *t)
 		if (ret)
 			goto out;
 		prev_end = t->pagemap[i]->vaddr + (uint64_t)t->pagemap[i]->nr_pages * RST_PAGE_SIZE;
-		t->nr_pages += t->pagemap[i]->nr_pages;
+		if (rst_pe_has_data(t->pagemap[i]))
+			t->nr_pages += t->pagemap[i]->nr_pages;
 	}
 	ret = check_pages_size(ctx, t);
 out:
@@ -610,6 +619,7 @@ int rst_read_images(struct rst_ctx *ctx)
 			return ret;
 	}
 	ret = check_shared_tables(ctx);
+	ret = ret ?: rst_check_cow(ctx);
 	return ret ?: rst_add_helpers(ctx);
 }
 

@@ -164,19 +164,26 @@ static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
 	if (!t->shares_files)
 		ret = rst_close_inherited(ctx, keep, 3);
 	if (!ret)
+		ret = rst_make_shared(ctx, t);
+	if (!ret)
 		ret = rst_restore_fds(ctx, t);
 	if (!ret)
 		ret = rst_claim_fowns(ctx, t);
-	if (!ret)
-		ret = rst_fork_children(ctx, t, ch, up_fd);
-	if (!ret)
-		ret = rst_restore_cwd(ctx, t);
 	if (!ret && fault_injected("restore-premap"))
 		ret = -EIO;
+	/* private memory before the fork: pages shared with the children stay shared */
 	if (!ret)
 		ret = rst_premap(ctx, t, &mem);
 	if (!ret)
 		ret = rst_fill_pages(ctx, t, &mem);
+	if (ret)
+		return ret;
+	rst_cow_hand_down(t, &mem);
+	ret = rst_fork_children(ctx, t, ch, up_fd);
+	if (!ret)
+		ret = rst_restore_cwd(ctx, t);
+	if (!ret)
+		ret = rst_map_shared(ctx, t, &mem);
 	if (!ret)
 		ret = rst_aio_rings(t, &mem);
 	if (!ret)
@@ -429,7 +436,7 @@ static int write_stats(const struct rst_ctx *ctx)
 
 	/* no parent images (pre-dump) and no shared-page reuse yet: nothing compared or skipped */
 	rs.pages_compared = 0;
-	rs.pages_skipped_cow = 0;
+	rs.pages_skipped_cow = ctx->stats.pages_skipped_cow;
 	rs.forking_time = ctx->stats.forking_time;
 	rs.restore_time = ctx->stats.restore_time;
 	rs.has_pages_restored = true;
@@ -766,6 +773,7 @@ static pid_t restore_tree(struct rst_ctx *ctx, struct rst_watch *w, uint64_t sta
 			continue;
 		ret = finish_task(&ctx->tasks[i], &w[i].rep);
 		ctx->stats.pages_restored += w[i].rep.pages_restored;
+		ctx->stats.pages_skipped_cow += w[i].rep.pages_shared;
 	}
 	if (ret)
 		goto out_kill;

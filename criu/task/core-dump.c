@@ -227,6 +227,7 @@ static void add_stats(struct dump_stats *sum, const struct dump_stats *s)
 	sum->page_pipe_bufs += s->page_pipe_bufs;
 	sum->shpages_scanned += s->shpages_scanned;
 	sum->shpages_written += s->shpages_written;
+	sum->pages_skipped_parent += s->pages_skipped_parent;
 }
 
 /*
@@ -251,7 +252,7 @@ int write_stats_image(struct dump_tree *dt)
 	ds.has_irmap_resolve = true;
 	ds.irmap_resolve = 0;
 	ds.pages_scanned = sum.pages_scanned;
-	ds.pages_skipped_parent = 0;
+	ds.pages_skipped_parent = sum.pages_skipped_parent;
 	ds.pages_written = sum.pages_written;
 	ds.pages_lazy = 0;
 	ds.has_page_pipes = ds.has_page_pipe_bufs = true;

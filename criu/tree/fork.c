@@ -78,12 +78,19 @@ static bool is_ancestor(const struct rst_ctx *ctx, pid_t a, pid_t b)
 	return false;
 }
 
+pid_t rst_common_ancestor(const struct rst_ctx *ctx, pid_t a, pid_t b)
+{
+	if (!a)
+		return b;
+	while (a && !is_ancestor(ctx, a, b))
+		a = rst_task_by_pid(ctx, a)->pstree->ppid;
+	return a;
+}
+
 static pid_t add_user(const struct rst_ctx *ctx, pid_t lca, pid_t user, int *nr_users)
 {
 	(*nr_users)++;
-	while (lca && !is_ancestor(ctx, lca, user))
-		lca = rst_task_by_pid(ctx, lca)->pstree->ppid;
-	return !lca && *nr_users == 1 ? user : lca;
+	return *nr_users == 1 ? user : rst_common_ancestor(ctx, lca, user);
 }
 
 /* The lowest common ancestor of every task that uses a file with this key, or 0. */
