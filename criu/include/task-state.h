@@ -33,6 +33,12 @@ int task_state_collect_signals(struct dump_ctx *dc);
 void task_state_pack_queue(SignalQueueEntry *q, SiginfoEntry *sie, SiginfoEntry **ptrs,
 			   uint8_t (*raw)[SIGINFO_SIZE], size_t n);
 int task_state_fill_core(struct dump_ctx *dc, CoreEntry *core);
+struct proc_status;
+/*
+ * A task's or thread's ids, capability sets (their 32-bit halves in caps) and groups from
+ * its status into c; the rest of c (securebits, no_new_privs) is the caller's.
+ */
+void task_creds_from_status(const struct proc_status *st, uint32_t caps[5][2], CredsEntry *c);
 void task_state_free(struct dump_ctx *dc);
 /* What the parasite read (NULL before it ran): criu/task/audit-dump.c checks some of it. */
 struct parasite_task_extra;

@@ -408,12 +408,8 @@ static void split_caps(uint32_t *w, uint64_t v, uint32_t **out, size_t *n)
 	*n = TS_CAP_WORDS;
 }
 
-static void fill_creds(struct task_state *ts, CoreEntry *core)
+void task_creds_from_status(const struct proc_status *st, uint32_t caps[5][2], CredsEntry *c)
 {
-	const struct proc_status *st = &ts->st;
-	CredsEntry *c = &ts->creds;
-
-	creds_entry__init(c);
 	c->uid = st->uid[0];
 	c->euid = st->uid[1];
 	c->suid = st->uid[2];
@@ -422,16 +418,26 @@ static void fill_creds(struct task_state *ts, CoreEntry *core)
 	c->egid = st->gid[1];
 	c->sgid = st->gid[2];
 	c->fsgid = st->gid[3];
-	split_caps(ts->caps[0], st->cap_inh, &c->cap_inh, &c->n_cap_inh);
-	split_caps(ts->caps[1], st->cap_prm, &c->cap_prm, &c->n_cap_prm);
-	split_caps(ts->caps[2], st->cap_eff, &c->cap_eff, &c->n_cap_eff);
-	split_caps(ts->caps[3], st->cap_bnd, &c->cap_bnd, &c->n_cap_bnd);
-	/* both fields are newer than many readers: written only when they hold something */
+	split_caps(caps[0], st->cap_inh, &c->cap_inh, &c->n_cap_inh);
+	split_caps(caps[1], st->cap_prm, &c->cap_prm, &c->n_cap_prm);
+	split_caps(caps[2], st->cap_eff, &c->cap_eff, &c->n_cap_eff);
+	split_caps(caps[3], st->cap_bnd, &c->cap_bnd, &c->n_cap_bnd);
+	/* newer than many readers: written only when it holds something */
+	c->n_cap_amb = 0;
 	if (st->cap_amb)
-		split_caps(ts->caps[4], st->cap_amb, &c->cap_amb, &c->n_cap_amb);
-	c->secbits = ts->px.securebits;
+		split_caps(caps[4], st->cap_amb, &c->cap_amb, &c->n_cap_amb);
 	c->n_groups = st->nr_groups;
 	c->groups = (uint32_t *)st->groups;
+}
+
+static void fill_creds(struct task_state *ts, CoreEntry *core)
+{
+	const struct proc_status *st = &ts->st;
+	CredsEntry *c = &ts->creds;
+
+	creds_entry__init(c);
+	task_creds_from_status(st, ts->caps, c);
+	c->secbits = ts->px.securebits;
 	c->has_no_new_privs = !!st->no_new_privs;
 	c->no_new_privs = st->no_new_privs;
 	core->thread_core->creds = c;

@@ -481,14 +481,6 @@ struct thr_core_buf {
 	uint32_t caps[5][2];
 };
 
-static void split_caps(uint32_t *w, uint64_t v, uint32_t **out, size_t *n)
-{
-	w[0] = (uint32_t)v;
-	w[1] = (uint32_t)(v >> 32);
-	*out = w;
-	*n = 2;
-}
-
 /*
  * Every thread's core carries its credentials, as CRIU writes them: the leader's entry
  * (securebits, no_new_privs) with this thread's ids, capability sets and groups.
@@ -503,23 +495,7 @@ static int fill_thread_creds(struct dump_ctx *dc, struct dump_thread *t, struct 
 		return -EINVAL;
 	}
 	*c = *dc->thr->leader_creds;
-	c->uid = st->uid[0];
-	c->euid = st->uid[1];
-	c->suid = st->uid[2];
-	c->fsuid = st->uid[3];
-	c->gid = st->gid[0];
-	c->egid = st->gid[1];
-	c->sgid = st->gid[2];
-	c->fsgid = st->gid[3];
-	split_caps(b->caps[0], st->cap_inh, &c->cap_inh, &c->n_cap_inh);
-	split_caps(b->caps[1], st->cap_prm, &c->cap_prm, &c->n_cap_prm);
-	split_caps(b->caps[2], st->cap_eff, &c->cap_eff, &c->n_cap_eff);
-	split_caps(b->caps[3], st->cap_bnd, &c->cap_bnd, &c->n_cap_bnd);
-	c->n_cap_amb = 0;
-	if (st->cap_amb)
-		split_caps(b->caps[4], st->cap_amb, &c->cap_amb, &c->n_cap_amb);
-	c->n_groups = st->nr_groups;
-	c->groups = (uint32_t *)st->groups;
+	task_creds_from_status(st, b->caps, c);
 	b->thc.creds = c;
 	return 0;
 }
