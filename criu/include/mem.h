@@ -62,6 +62,8 @@ bool pme_same_page(uint64_t a, uint64_t b);
 void dump_cow_close(struct dump_cow *cow);
 
 /* mem/premap.c */
+/* The VMA of mm (sorted, as in mm.img) that holds addr, or NULL. */
+const VmaEntry *mm_vma_at(const MmEntry *mm, uint64_t addr);
 struct rst_self_map {
 	uint64_t start;
 	uint64_t end;

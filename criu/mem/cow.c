@@ -151,30 +151,12 @@ static bool pages_listed(const struct rst_task *t, uint64_t addr, uint64_t end)
 	return addr >= end;
 }
 
-/* The VMA of mm that holds addr, or NULL. */
-static const VmaEntry *vma_of(const MmEntry *mm, uint64_t addr)
-{
-	size_t lo = 0, hi = mm->n_vmas;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (addr < mm->vmas[mid]->start)
-			hi = mid;
-		else if (addr >= mm->vmas[mid]->end)
-			lo = mid + 1;
-		else
-			return mm->vmas[mid];
-	}
-	return NULL;
-}
-
 static int check_entry(const struct rst_task *t, const struct rst_task *p, const PagemapEntry *pe)
 {
 	uint64_t addr = pe->vaddr, end = pe_end(pe);
 
 	while (addr < end) {
-		const VmaEntry *v = vma_of(t->mm, addr), *pv;
+		const VmaEntry *v = mm_vma_at(t->mm, addr), *pv;
 		uint64_t to;
 
 		pv = v && p && p->mm ? vma_at(p->mm, v->start, NULL) : NULL;

@@ -52,6 +52,23 @@ static uint32_t special_of(const char *path)
 	return 0;
 }
 
+const VmaEntry *mm_vma_at(const MmEntry *mm, uint64_t addr)
+{
+	size_t lo = 0, hi = mm->n_vmas;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (addr < mm->vmas[mid]->start)
+			hi = mid;
+		else if (addr >= mm->vmas[mid]->end)
+			lo = mid + 1;
+		else
+			return mm->vmas[mid];
+	}
+	return NULL;
+}
+
 int rst_read_self_maps(struct rst_self_map **out, size_t *nr)
 {
 	struct proc_vma_list maps;

@@ -303,24 +303,6 @@ static int check_mm(const struct rst_ctx *ctx, const MmEntry *mm, pid_t pid)
 	return 0;
 }
 
-/* Find the VMA that holds addr, or NULL. vmas are sorted. */
-static const VmaEntry *find_vma(const MmEntry *mm, uint64_t addr)
-{
-	size_t lo = 0, hi = mm->n_vmas;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (addr < mm->vmas[mid]->start)
-			hi = mid;
-		else if (addr >= mm->vmas[mid]->end)
-			lo = mid + 1;
-		else
-			return mm->vmas[mid];
-	}
-	return NULL;
-}
-
 /* Every page with data must land in a premapped VMA; entries may span adjacent VMAs. */
 static int check_pagemap_entry(const struct rst_task *t, const PagemapEntry *pe, uint64_t prev_end)
 {
@@ -348,7 +330,7 @@ static int check_pagemap_entry(const struct rst_task *t, const PagemapEntry *pe,
 		return -EINVAL;
 	}
 	while (addr < end) {
-		const VmaEntry *v = find_vma(t->mm, addr);
+		const VmaEntry *v = mm_vma_at(t->mm, addr);
 
 		/* the vdso's saved pages are skipped at restore: this kernel's vdso goes there */
 		if (!v || (!vma_premapped(v) && !(v->status & VMA_AREA_VDSO))) {
