@@ -106,39 +106,52 @@ static int copy_chunk(struct cr_img *img, int fd, uint64_t off, uint64_t len, ch
 }
 
 /* Every data extent as a (chunk entry, bytes) pair: holes stay holes at restore. */
-static int write_ghost_chunks(struct cr_img *img, int fd, uint64_t size)
+static int write_ghost_chunks(struct cr_img *img, struct file_extents *fx)
 {
 	char *buf = malloc(GHOST_BUF);
-	off_t data, hole = 0;
-	int ret = 0;
+	uint64_t from = 0;
+	int ret;
 
 	if (!buf)
 		return -ENOMEM;
-	while (!ret && (uint64_t)hole < size) {
+	for (;;) {
 		GhostChunkEntry ce = GHOST_CHUNK_ENTRY__INIT;
 
-		data = lseek(fd, hole, SEEK_DATA);
-		if (data < 0)
-			break; /* ENXIO: only a hole is left */
-		hole = lseek(fd, data, SEEK_HOLE);
-		if (hole < 0) {
-			ret = -errno;
-			pr_perror("Can't find the holes of a deleted file");
+		ret = file_next_extent(fx, from, &ce.off, &ce.len);
+		if (ret <= 0)
 			break;
-		}
-		ce.off = data;
-		ce.len = hole - data;
 		ret = pb_write_one(img, &ce.base);
-		ret = ret ?: copy_chunk(img, fd, data, ce.len, buf);
+		ret = ret ?: copy_chunk(img, fx->fd, ce.off, ce.len, buf);
+		if (ret)
+			break;
+		from = ce.off + ce.len;
 	}
 	free(buf);
 	return ret;
 }
 
+/* Only the data counts against --ghost-limit: a sparse file is as big as what it holds. */
+static int check_ghost_limit(struct dump_ctx *dc, struct file_extents *fx, const char *path)
+{
+	uint64_t data;
+	int ret = file_data_size(fx, dc->opts->ghost_limit, &data);
+
+	if (ret)
+		return ret;
+	if (data > dc->opts->ghost_limit) {
+		pr_err("Can't dump ghost file %s of %" PRIu64 " size (more than %" PRIu64
+		       " bytes of data), increase limit (--ghost-limit)\n",
+		       path, fx->size, dc->opts->ghost_limit);
+		return -EFBIG;
+	}
+	return 0;
+}
+
 /* The content of a regular file comes through src (a /proc link); others have none. */
 static int write_ghost_image(struct dump_ctx *dc, const char *src, const struct stat *st,
-			     uint32_t gid)
+			     const char *path, uint32_t gid)
 {
+	struct file_extents fx = { -1, st->st_size, dc->opts->ghost_fiemap, false };
 	GhostFileEntry ge = GHOST_FILE_ENTRY__INIT;
 	Timeval atim = TIMEVAL__INIT, mtim = TIMEVAL__INIT;
 	struct cr_img *img;
@@ -153,6 +166,12 @@ static int write_ghost_image(struct dump_ctx *dc, const char *src, const struct 
 		ge.has_chunks = ge.has_size = 1;
 		ge.chunks = true;
 		ge.size = st->st_size;
+		fx.fd = fd;
+		ret = check_ghost_limit(dc, &fx, path);
+		if (ret) {
+			close(fd);
+			return ret;
+		}
 	}
 	ge.uid = st->st_uid;
 	ge.gid = st->st_gid;
@@ -170,7 +189,7 @@ static int write_ghost_image(struct dump_ctx *dc, const char *src, const struct 
 	img = open_image_at(dc->dfd, CR_FD_GHOST_FILE, O_DUMP, gid);
 	ret = img ? pb_write_one(img, &ge.base) : -EIO;
 	if (!ret && fd >= 0)
-		ret = write_ghost_chunks(img, fd, ge.size);
+		ret = write_ghost_chunks(img, &fx);
 	if (fd >= 0)
 		close(fd);
 	return img ? (close_image(img) ?: ret) : ret;
@@ -207,13 +226,8 @@ int dump_ghost_file(struct dump_ctx *dc, const char *src, const struct stat *st,
 	if (s) {
 		gid = s->id;
 	} else {
-		if (S_ISREG(st->st_mode) && (uint64_t)st->st_size > dc->opts->ghost_limit) {
-			pr_err("Can't dump ghost file %s of %" PRIu64 " size, increase limit\n",
-			       path, (uint64_t)st->st_size);
-			return -EFBIG;
-		}
 		gid = ++rd->next_ghost_id;
-		ret = write_ghost_image(dc, src, st, gid);
+		ret = write_ghost_image(dc, src, st, path, gid);
 		ret = ret ?: add_seen(rd, st, gid, NULL);
 		if (ret)
 			return ret;

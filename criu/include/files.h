@@ -176,6 +176,21 @@ int rst_open_remapped(const struct rst_ctx *ctx, const RegFileEntry *reg, int fl
 		      const char *what);
 
 /*
+ * files/extents.c: the data extents of a file of size bytes (holes skipped), by FIEMAP when
+ * fiemap is set and the filesystem has it, else by SEEK_DATA/SEEK_HOLE. file_next_extent()
+ * gives the first at or after from (1), none (0) or -errno, logged; file_data_size() adds
+ * them up, stopping once past limit.
+ */
+struct file_extents {
+	int fd;
+	uint64_t size;
+	bool fiemap;
+	bool synced;
+};
+int file_next_extent(struct file_extents *fx, uint64_t from, uint64_t *off, uint64_t *len);
+int file_data_size(struct file_extents *fx, uint64_t limit, uint64_t *data);
+
+/*
  * files/memfd.c: the content of a shmem file (memfd, shared anonymous memory) as present
  * pages in pagemap-shmem-SHMID.img and a pages file; shmem_fill() writes it back into fd.
  */
