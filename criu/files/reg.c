@@ -108,7 +108,9 @@ static int reg_open(struct rst_fds *rf, const FileEntry *fe)
 	ret = rst_prepare_remap(rf, reg);
 	if (ret)
 		return ret;
-	fd = rst_open_reg_entry(rf->ctx, reg, reg->flags, what);
+	fd = rst_open_remap_tmpfile(rf, reg, reg->flags);
+	if (fd == -ENOENT)
+		fd = rst_open_reg_entry(rf->ctx, reg, reg->flags, what);
 	if (fd < 0 || (reg->flags & O_PATH) || !reg->pos)
 		return fd;
 	if (lseek(fd, reg->pos, SEEK_SET) != (off_t)reg->pos) {

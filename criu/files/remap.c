@@ -335,6 +335,10 @@ struct remap_ent {
 	bool made;    /* the path exists again (ghost made or link back) */
 	bool removed; /* ... and is gone again */
 	bool is_dir;
+	bool tmpfile; /* an O_TMPFILE: made again with O_TMPFILE, never named */
+	int tmp_fd;   /* ... and held here (above the task's fds) until every fd opened it */
+	int accmode;  /* the first file's O_WRONLY or O_RDWR: it takes tmp_fd itself */
+	bool tmp_taken;
 	const char *path; /* the old path, from files.img */
 	const char *link; /* LINKED: the link_remap file */
 };
@@ -378,6 +382,7 @@ static int add_remap(struct rst_fds *rf, const RemapFilePathEntry *e)
 		.remap_id = e->remap_id,
 		.type = lr ? REMAP_TYPE__LINKED : REMAP_TYPE__GHOST,
 		.link = lr ? lr->name : NULL,
+		.tmp_fd = -1,
 	};
 	return 0;
 }
@@ -521,6 +526,45 @@ out_err:
 	return ret;
 }
 
+/*
+ * An O_TMPFILE (its name, "#INODE", was made up by the kernel) comes back as one: unnamed
+ * from the start and still linkable, in the same directory.
+ */
+static int create_tmpfile_ghost(struct rst_fds *rf, struct cr_img *img, const GhostFileEntry *ge,
+				struct remap_ent *r)
+{
+	struct timespec ts[2] = { { 0, UTIME_OMIT }, { 0, UTIME_OMIT } };
+	char *dir = strdup(r->path);
+	int fd, ret;
+
+	if (!dir)
+		return -ENOMEM;
+	fd = open(dirname(dir), O_TMPFILE | r->accmode | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		pr_perror("Can't make the O_TMPFILE %s again in %s", r->path, dir);
+		free(dir);
+		return ret;
+	}
+	free(dir);
+	ret = fill_ghost(img, fd, ge);
+	if (ge->atim)
+		ts[0] = (struct timespec){ ge->atim->tv_sec, ge->atim->tv_usec * 1000 };
+	if (ge->mtim)
+		ts[1] = (struct timespec){ ge->mtim->tv_sec, ge->mtim->tv_usec * 1000 };
+	if (!ret &&
+	    (fchown(fd, ge->uid, ge->gid) || fchmod(fd, ge->mode & 07777) || futimens(fd, ts))) {
+		ret = -errno;
+		pr_perror("Can't set the owner, mode or times of the O_TMPFILE %s", r->path);
+	}
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	r->tmp_fd = rst_hold_fd(rf, fd);
+	return r->tmp_fd < 0 ? r->tmp_fd : 0;
+}
+
 static int make_ghost(struct rst_fds *rf, struct remap_ent *r)
 {
 	GhostFileEntry *ge = NULL;
@@ -531,6 +575,10 @@ static int make_ghost(struct rst_fds *rf, struct remap_ent *r)
 	if (!img)
 		return -EIO;
 	ret = pb_read_one(img, &ghost_file_entry__descriptor, (ProtobufCMessage **)&ge);
+	if (!ret && r->tmpfile && S_ISREG(ge->mode) && ge->chunks) {
+		ret = create_tmpfile_ghost(rf, img, ge, r);
+		goto out_free;
+	}
 	ret = ret ?: create_ghost(img, ge, r->path);
 	if (!ret) {
 		r->is_dir = S_ISDIR(ge->mode);
@@ -538,6 +586,7 @@ static int make_ghost(struct rst_fds *rf, struct remap_ent *r)
 		if (ret)
 			r->is_dir ? rmdir(r->path) : unlink(r->path);
 	}
+out_free:
 	if (ge)
 		protobuf_c_message_free_unpacked(&ge->base, NULL);
 	close_image(img);
@@ -572,9 +621,13 @@ int rst_prepare_remap(struct rst_fds *rf, const RegFileEntry *reg)
 	if (!r || (r->made && !r->removed))
 		return 0;
 	r->path = reg->name;
+	r->tmpfile = (reg->flags & O_TMPFILE) == O_TMPFILE && (reg->flags & O_ACCMODE) != O_RDONLY;
+	r->accmode = reg->flags & O_ACCMODE;
 	twin = remap_twin(rf, r);
 	if (twin) {
 		r->is_dir = twin->is_dir;
+		r->tmp_fd = twin->tmp_fd;
+		r->tmp_taken = true; /* another open file of the same O_TMPFILE */
 	} else {
 		ret = r->type == REMAP_TYPE__GHOST ? make_ghost(rf, r) : make_link_back(r);
 		if (ret)
@@ -594,14 +647,51 @@ int rst_remap_done(struct rst_fds *rf, uint32_t id)
 
 	if (!r || !r->made || r->removed)
 		return 0;
-	if ((r->is_dir ? rmdir(r->path) : unlink(r->path)) && errno != ENOENT) {
+	if (r->tmp_fd >= 0) {
+		close(r->tmp_fd);
+		r->tmp_fd = -1;
+	} else if ((r->is_dir ? rmdir(r->path) : unlink(r->path)) && errno != ENOENT) {
 		pr_perror("Can't remove %s again after opening it", r->path);
 		return -errno;
 	}
 	for (i = 0; i < rr->nr; i++)
-		if (rr->v[i].remap_id == r->remap_id && rr->v[i].type == r->type && rr->v[i].made)
+		if (rr->v[i].remap_id == r->remap_id && rr->v[i].type == r->type && rr->v[i].made) {
 			rr->v[i].removed = true;
+			rr->v[i].tmp_fd = -1;
+		}
 	return 0;
+}
+
+int rst_open_remap_tmpfile(struct rst_fds *rf, const RegFileEntry *reg, int flags)
+{
+	struct remap_ent *r = find_remap(rf, reg->id);
+	char link[32];
+	int fd;
+
+	if (!r || r->tmp_fd < 0)
+		return -ENOENT;
+	if (!r->tmp_taken && r->accmode == (flags & O_ACCMODE)) {
+		/* the open file O_TMPFILE made, with its flags: it is this file */
+		fd = dup(r->tmp_fd);
+		if (fd < 0) {
+			pr_perror("Can't dup the O_TMPFILE %s", reg->name);
+			return -errno;
+		}
+		r->tmp_taken = true;
+		if (rst_set_fl(fd, flags, reg->name)) {
+			close(fd);
+			return -EIO;
+		}
+		return fd;
+	}
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", r->tmp_fd);
+	flags &= ~(O_TMPFILE | O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY);
+	fd = open(link, flags | O_CLOEXEC);
+	if (fd < 0) {
+		fd = -errno;
+		pr_perror("Can't open the O_TMPFILE %s again (flags %#o)", reg->name, flags);
+	}
+	return fd;
 }
 
 /*
@@ -694,9 +784,11 @@ int rst_open_remapped(const struct rst_ctx *ctx, const RegFileEntry *reg, int fl
 
 	ret = read_remaps(&rf);
 	if (!ret && find_remap(&rf, reg->id)) {
+		fd = -ENOENT;
 		if (S_ISDIR(reg->mode))
 			fd = reopen_deleted_cwd(reg, flags, what);
-		else
+		/* a removed cwd that is also an fd of the task is that directory */
+		if (fd == -ENOENT)
 			fd = reopen_deleted(reg, flags, what);
 		if (fd != -ENOENT) {
 			rst_fds_fini(&rf, false);

@@ -172,6 +172,8 @@ int dump_link_remap(struct dump_ctx *dc, const struct fd_parms *p, const char *p
 /* Make the path of file reg exist again if it was remapped; rst_remap_done removes it. */
 int rst_prepare_remap(struct rst_fds *rf, const RegFileEntry *reg);
 int rst_remap_done(struct rst_fds *rf, uint32_t id);
+/* An fd of file reg if it is an O_TMPFILE made again by rst_prepare_remap(), else -ENOENT. */
+int rst_open_remap_tmpfile(struct rst_fds *rf, const RegFileEntry *reg, int flags);
 int rst_open_remapped(const struct rst_ctx *ctx, const RegFileEntry *reg, int flags,
 		      const char *what);
 
