@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * files/reg.c - regular files, directories, stateless character devices and O_PATH fds:
+ * files/reg.c - regular files, directories, stateless character devices (by path, or by
+ * number for a node elsewhere) and O_PATH fds:
  * saved as a path, open flags and position, reopened by path at restore. Deleted files and
  * directories, and files unlinked from their path (--link-remap), are remapped: see
  * files/remap.c.
@@ -10,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "dump.h"
@@ -36,6 +40,14 @@ static bool is_stateless_chrdev(const char *path)
 	return false;
 }
 
+/* The same devices by number: a node of one of them elsewhere (maybe deleted since). */
+static bool is_stateless_rdev(dev_t rdev)
+{
+	/* mem devices: 3 null, 5 zero, 7 full, 8 random, 9 urandom */
+	return major(rdev) == 1 && (minor(rdev) == 3 || minor(rdev) == 5 || minor(rdev) == 7 ||
+				    minor(rdev) == 8 || minor(rdev) == 9);
+}
+
 static bool reg_match(const struct fd_parms *p)
 {
 	if (p->link[0] != '/')
@@ -43,7 +55,58 @@ static bool reg_match(const struct fd_parms *p)
 	if (p->flags & O_PATH)
 		return true;
 	return S_ISREG(p->st.st_mode) || S_ISDIR(p->st.st_mode) ||
-	       (S_ISCHR(p->st.st_mode) && is_stateless_chrdev(p->link));
+	       (S_ISCHR(p->st.st_mode) &&
+		(is_stateless_chrdev(p->link) || is_stateless_rdev(p->st.st_rdev)));
+}
+
+/* What a deleted symlink held open (O_PATH | O_NOFOLLOW) points to, read on a copy of it. */
+static char *read_deleted_symlink(const struct fd_parms *p)
+{
+	char *target = calloc(1, PATH_MAX);
+	int pidfd, fd;
+	ssize_t n = -1;
+
+	pidfd = syscall(SYS_pidfd_open, p->pid, 0);
+	fd = pidfd < 0 ? -1 : syscall(SYS_pidfd_getfd, pidfd, p->fd, 0);
+	if (target && fd >= 0)
+		n = readlinkat(fd, "", target, PATH_MAX - 1);
+	if (n < 0) {
+		pr_perror("Can't read the deleted symlink %s (fd %d of task %d)", p->link, p->fd,
+			  p->pid);
+		free(target);
+		target = NULL;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (pidfd >= 0)
+		close(pidfd);
+	return target;
+}
+
+/* A deleted file, dir, symlink or device node: a ghost, made again at restore. */
+static int dump_deleted(struct dump_ctx *dc, const struct fd_parms *p, const char *path,
+			uint32_t id)
+{
+	mode_t m = p->st.st_mode;
+	char src[64], *target;
+	int ret;
+
+	if (S_ISLNK(m)) {
+		target = read_deleted_symlink(p);
+		if (!target)
+			return -EIO;
+		ret = dump_ghost_file(dc, target, &p->st, path, id);
+		free(target);
+		return ret;
+	}
+	if (S_ISREG(m) || S_ISDIR(m) || S_ISCHR(m) || S_ISBLK(m)) {
+		snprintf(src, sizeof(src), "/proc/%d/fd/%d", p->pid, p->fd);
+		return dump_ghost_file(dc, src, &p->st, path, id);
+	}
+	pr_err("fd %d of task %d is %s: deleted files other than regular files, directories, "
+	       "symlinks and device nodes are not supported yet\n",
+	       p->fd, p->pid, p->link);
+	return -EOPNOTSUPP;
 }
 
 static bool is_deleted_link(const char *link, const char *path)
@@ -64,19 +127,10 @@ static int reg_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe
 	ret = fill_reg_entry(fe->reg, fe->id, path, p->flags, p->pos, &p->st, p->fown);
 	if (ret || !is_deleted_link(p->link, path))
 		goto out_free;
-	if (S_ISREG(p->st.st_mode) && p->st.st_nlink > 0) {
+	if (S_ISREG(p->st.st_mode) && p->st.st_nlink > 0)
 		ret = dump_link_remap(dc, p, path, fe->id);
-	} else if ((S_ISREG(p->st.st_mode) || S_ISDIR(p->st.st_mode)) && !(p->flags & O_PATH)) {
-		char src[64];
-
-		snprintf(src, sizeof(src), "/proc/%d/fd/%d", p->pid, p->fd);
-		ret = dump_ghost_file(dc, src, &p->st, path, fe->id);
-	} else {
-		pr_err("fd %d of task %d is %s: deleted files other than regular files and "
-		       "directories are not supported yet\n",
-		       p->fd, p->pid, p->link);
-		ret = -EOPNOTSUPP;
-	}
+	else
+		ret = dump_deleted(dc, p, path, fe->id);
 out_free:
 	free(path);
 	return ret;

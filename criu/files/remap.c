@@ -157,7 +157,14 @@ static int write_ghost_image(struct dump_ctx *dc, const char *src, const struct 
 	struct cr_img *img;
 	int fd = -1, ret;
 
-	if (S_ISREG(st->st_mode)) {
+	if (S_ISLNK(st->st_mode)) {
+		/* a symlink's target is its content, as CRIU saves it */
+		ge.has_size = 1;
+		ge.size = strlen(src);
+	} else if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) {
+		ge.has_rdev = 1;
+		ge.rdev = st->st_rdev;
+	} else if (S_ISREG(st->st_mode)) {
 		fd = open(src, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			pr_perror("Can't open the deleted file behind %s", src);
@@ -190,6 +197,8 @@ static int write_ghost_image(struct dump_ctx *dc, const char *src, const struct 
 	ret = img ? pb_write_one(img, &ge.base) : -EIO;
 	if (!ret && fd >= 0)
 		ret = write_ghost_chunks(img, &fx);
+	if (!ret && S_ISLNK(st->st_mode))
+		ret = img_write_buf(img, src, ge.size);
 	if (fd >= 0)
 		close(fd);
 	return img ? (close_image(img) ?: ret) : ret;
@@ -476,7 +485,8 @@ static int set_ghost_attrs(const char *path, const GhostFileEntry *ge)
 {
 	struct timespec ts[2] = { { 0, UTIME_OMIT }, { 0, UTIME_OMIT } };
 
-	if (lchown(path, ge->uid, ge->gid) || chmod(path, ge->mode & 07777)) {
+	if (lchown(path, ge->uid, ge->gid) ||
+	    (!S_ISLNK(ge->mode) && chmod(path, ge->mode & 07777))) {
 		pr_perror("Can't set the owner or mode of the ghost %s", path);
 		return -errno;
 	}
@@ -484,14 +494,39 @@ static int set_ghost_attrs(const char *path, const GhostFileEntry *ge)
 		ts[0] = (struct timespec){ ge->atim->tv_sec, ge->atim->tv_usec * 1000 };
 	if (ge->mtim)
 		ts[1] = (struct timespec){ ge->mtim->tv_sec, ge->mtim->tv_usec * 1000 };
-	if (utimensat(AT_FDCWD, path, ts, 0)) {
+	if (utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW)) {
 		pr_perror("Can't set the times of the ghost %s", path);
 		return -errno;
 	}
 	return 0;
 }
 
-/* The deleted object comes back at its old path: a file with its content, a dir, a FIFO. */
+static int create_ghost_symlink(struct cr_img *img, const GhostFileEntry *ge, const char *path)
+{
+	char *target;
+	int ret;
+
+	if (!ge->has_size || ge->size >= PATH_MAX) {
+		pr_err("%s: a symlink ghost without a target\n", img_path(img));
+		return -EINVAL;
+	}
+	target = calloc(1, ge->size + 1);
+	if (!target)
+		return -ENOMEM;
+	ret = img_read_buf(img, target, ge->size);
+	if (!ret && symlink(target, path)) {
+		ret = -errno;
+		pr_perror("Can't recreate the deleted symlink %s (does something exist there now?)",
+			  path);
+	}
+	free(target);
+	return ret;
+}
+
+/*
+ * The deleted object comes back at its old path: a file with its content, a dir, a FIFO,
+ * a symlink, a device node.
+ */
 static int create_ghost(struct cr_img *img, const GhostFileEntry *ge, const char *path)
 {
 	int fd, ret = 0;
@@ -506,9 +541,16 @@ static int create_ghost(struct cr_img *img, const GhostFileEntry *ge, const char
 			goto out_err;
 		return 0;
 	}
+	if (S_ISCHR(ge->mode) || S_ISBLK(ge->mode)) {
+		if (!ge->has_rdev || mknod(path, (ge->mode & S_IFMT) | 0600, ge->rdev))
+			goto out_err;
+		return 0;
+	}
+	if (S_ISLNK(ge->mode))
+		return create_ghost_symlink(img, ge, path);
 	if (!S_ISREG(ge->mode) || !ge->chunks) {
-		pr_err("%s: only regular files saved in chunks, directories and FIFOs can be "
-		       "ghosts (mode %o)\n",
+		pr_err("%s: only regular files saved in chunks, directories, FIFOs, symlinks and "
+		       "device nodes can be ghosts (mode %o)\n",
 		       img_path(img), ge->mode);
 		return -EOPNOTSUPP;
 	}

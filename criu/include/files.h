@@ -221,7 +221,7 @@ int rst_set_fown(int fd, const FownEntry *fown);
  * files/locks.c: the locks on one open file go to filelocks.img with --file-locks (without
  * it, a task holding one is refused); restore takes them back once every fd is in place.
  */
-int dump_fd_locks(struct dump_ctx *dc, const struct fd_parms *p);
+int dump_fd_locks(struct dump_ctx *dc, const struct fd_parms *p, bool posix_only);
 int write_file_locks(struct dump_tree *dt);
 int rst_restore_file_locks(const struct rst_ctx *ctx, const struct rst_task *t);
 
