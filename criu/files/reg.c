@@ -13,6 +13,7 @@
 #include <string.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -24,6 +25,10 @@
 #include "mem.h"
 
 #include "ghost-file.pb-c.h"
+
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
 #include "remap-file-path.pb-c.h"
 
 /* Character devices that hold no state: reopening the path gives the same thing. */
@@ -83,14 +88,41 @@ static char *read_deleted_symlink(const struct fd_parms *p)
 	return target;
 }
 
+/*
+ * The kernel names the file of a shared anonymous mapping "/dev/zero" and of a SysV
+ * segment "/SYSV<key>", both deleted: the memory itself, not a file that was removed.
+ */
+static bool is_shared_anon(const char *link)
+{
+	unsigned int key;
+	char tail[16];
+
+	return !strcmp(link, "/dev/zero (deleted)") ||
+	       (sscanf(link, "/SYSV%8x%15[^\n]", &key, tail) == 2 && !strcmp(tail, " (deleted)"));
+}
+
 /* A deleted file, dir, symlink or device node: a ghost, made again at restore. */
 static int dump_deleted(struct dump_ctx *dc, const struct fd_parms *p, const char *path,
 			uint32_t id)
 {
 	mode_t m = p->st.st_mode;
 	char src[64], *target;
+	struct statfs sfs;
 	int ret;
 
+	snprintf(src, sizeof(src), "/proc/%d/fd/%d", p->pid, p->fd);
+	if (!statfs(src, &sfs) && sfs.f_type == PROC_SUPER_MAGIC) {
+		pr_err("fd %d of task %d is %s, the /proc directory of a process that has exited: "
+		       "an unhashed /proc directory can't be made again: not supported yet\n",
+		       p->fd, p->pid, p->link);
+		return -EOPNOTSUPP;
+	}
+	if (S_ISREG(m) && is_shared_anon(p->link)) {
+		pr_err("fd %d of task %d is %s, shared anonymous memory opened as a file (through "
+		       "/proc/PID/map_files): not supported yet\n",
+		       p->fd, p->pid, p->link);
+		return -EOPNOTSUPP;
+	}
 	if (S_ISLNK(m)) {
 		target = read_deleted_symlink(p);
 		if (!target)
@@ -99,10 +131,8 @@ static int dump_deleted(struct dump_ctx *dc, const struct fd_parms *p, const cha
 		free(target);
 		return ret;
 	}
-	if (S_ISREG(m) || S_ISDIR(m) || S_ISCHR(m) || S_ISBLK(m)) {
-		snprintf(src, sizeof(src), "/proc/%d/fd/%d", p->pid, p->fd);
+	if (S_ISREG(m) || S_ISDIR(m) || S_ISCHR(m) || S_ISBLK(m))
 		return dump_ghost_file(dc, src, &p->st, path, id);
-	}
 	pr_err("fd %d of task %d is %s: deleted files other than regular files, directories, "
 	       "symlinks and device nodes are not supported yet\n",
 	       p->fd, p->pid, p->link);

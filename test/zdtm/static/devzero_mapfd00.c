@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * devzero_mapfd00: a shared mapping of /dev/zero (shared anonymous memory) opened as an fd
- * through /proc/self/map_files. The fd and the mapping are one shmem object: after restore
- * the fd reads what the mapping holds, and a write through either is seen by the other.
+ * through /proc/self/map_files. The fd and the mapping are one shmem object: the fd reads
+ * what the mapping holds, and a write through either is seen by the other. Restore can't
+ * give the task an fd of its shared memory yet, so the dump must refuse that fd
+ * (devzero_mapfd00.desc) rather than save it as a deleted file "/dev/zero", and the fd and
+ * the mapping must still be one afterwards.
  */
 #include <fcntl.h>
 #include <stdio.h>

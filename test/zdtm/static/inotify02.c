@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * inotify02: inotify watches on files that a file handle can't find again. sysfs has no
- * export operations: fdinfo shows a handle that open_by_handle_at(2) can't decode. After
- * restore each watch must keep its number and mask and watch the same inode (fdinfo's
- * ino and sdev are the file's). INOTIFY_CASE=deleted (inotify03): a watch on a file that
- * was then deleted, which no path leads to: the dump must refuse it, naming the watch.
+ * export operations: fdinfo shows a handle that open_by_handle_at(2) can't decode, so the
+ * dump must refuse the watch, naming it (inotify02.desc), and the watches must be intact
+ * afterwards: each keeps its number and mask and watches the same inode (fdinfo's ino and
+ * sdev are the file's). INOTIFY_CASE=deleted (inotify03): a watch on a file that was then
+ * deleted, whose inode is gone with the task: refused too. INOTIFY_CASE=plain (inotify04,
+ * dumped with --force-irmap, which also saves each watched file's path): watches on a
+ * directory and a file of the test come back with their numbers, masks and inodes.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +21,9 @@
 
 #include "zdtmtst.h"
 
-static const char *const watched[] = { "/sys/kernel", "/sys/kernel/mm" };
-#define NR_WATCHED (sizeof(watched) / sizeof(watched[0]))
+#define NR_WATCHED 2
+static const char *watched[NR_WATCHED] = { "/sys/kernel", "/sys/kernel/mm" };
+static char plain[NR_WATCHED][PATH_MAX];
 
 /* Does fdinfo of ifd list watch wd on the inode of path with mask? */
 static int has_watch(int ifd, int wd, const char *path, unsigned int mask)
@@ -53,6 +58,17 @@ int main(int argc, char **argv)
 	size_t i;
 
 	test_init(argc, argv);
+	if (which && !strcmp(which, "plain")) {
+		snprintf(plain[0], PATH_MAX, "%s", test_path("dir"));
+		snprintf(plain[1], PATH_MAX, "%s", test_path("file"));
+		fd = open(plain[1], O_RDWR | O_CREAT, 0600);
+		if (mkdir(plain[0], 0700) || fd < 0) {
+			fail_perror("can't make the watched files");
+			return 1;
+		}
+		watched[0] = plain[0];
+		watched[1] = plain[1];
+	}
 	ifd = inotify_init1(IN_NONBLOCK);
 	if (ifd < 0) {
 		fail_perror("inotify_init1");

@@ -2,8 +2,10 @@
 /*
  * proc_dead00: /proc/<pid> of a child that has exited and been reaped, held open. The
  * directory is unhashed: it stays a procfs directory, but nothing of the dead task can be
- * opened through it. After restore the fd must still be such a directory: on procfs, its
- * link reads "/proc/<pid> (deleted)", and opening "status" through it fails.
+ * opened through it. Such a directory can't be made again (restore would need a process
+ * of that pid to die again), so the dump must refuse it, naming the fd (proc_dead00.desc),
+ * and the fd must still be such a directory afterwards: on procfs, its link reads
+ * "/proc/<pid> (deleted)", and opening "status" through it fails.
  */
 #include <errno.h>
 #include <fcntl.h>
