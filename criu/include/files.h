@@ -137,6 +137,7 @@ extern const struct fd_handler inotify_handler;
 extern const struct fd_handler tty_handler;
 extern const struct fd_handler pidfd_handler;
 extern const struct fd_handler fanotify_handler;
+extern const struct fd_handler nsfs_handler;
 
 /* files/table.c */
 const struct fd_handler *fd_handler_of(FdTypes type);
