@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0 * Not supported yet: the dump refuses each case, naming the
+ * socket and its path (unix_path00-03.desc), and the sockets must be intact afterwards.
+ */
 /*
  * unix_path00: unix sockets bound to a path, a stream listener and a datagram socket.
  * UNIX_PATH_CASE says what happened to the path since:
