@@ -144,6 +144,38 @@ static bool is_deleted_link(const char *link, const char *path)
 	return strcmp(link, path) != 0;
 }
 
+static const struct dump_ctx *tree_task(const struct dump_tree *dt, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < dt->nr_tasks; i++)
+		if (dt->tasks[i]->pid == pid)
+			return dt->tasks[i];
+	return NULL;
+}
+
+/*
+ * A task reopens its files before its children and younger relatives exist again: a file
+ * under /proc/PID of a task of the tree can be reopened only by that task or a descendant.
+ */
+static int check_proc_of_tree(const struct dump_ctx *dc, const struct fd_parms *p, const char *path)
+{
+	const struct dump_ctx *t;
+	int pid, end = 0;
+
+	if (sscanf(path, "/proc/%d%n", &pid, &end) != 1 || (path[end] && path[end] != '/'))
+		return 0;
+	if (!tree_task(dc->tree, pid))
+		return 0; /* a process outside the tree: there at restore as it is now */
+	for (t = dc; t; t = t->ppid ? tree_task(dc->tree, t->ppid) : NULL)
+		if (t->pid == pid)
+			return 0;
+	pr_err("fd %d of task %d is %s, a file of task %d of the tree, which is not its "
+	       "ancestor: restore makes it later than the fd is opened: not supported yet\n",
+	       p->fd, p->pid, p->link, pid);
+	return -EOPNOTSUPP;
+}
+
 static int reg_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe)
 {
 	char *path = link_path(p->link);
@@ -155,6 +187,7 @@ static int reg_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe
 		return -ENOMEM;
 	}
 	ret = fill_reg_entry(fe->reg, fe->id, path, p->flags, p->pos, &p->st, p->fown);
+	ret = ret ?: check_proc_of_tree(dc, p, path);
 	if (ret || !is_deleted_link(p->link, path))
 		goto out_free;
 	if (S_ISREG(p->st.st_mode) && p->st.st_nlink > 0)

@@ -2,9 +2,10 @@
 /*
  * proc_tree00: a child holds /proc/<pid>/stat and the /proc/<pid> directory of its
  * younger sibling, a task of the tree that does not exist yet when the first child is
- * made again at restore. After restore the first child reads the stat file through its
- * fd: it must name the sibling (its pid and comm), and the directory fd must still lead
- * to that sibling's files.
+ * made again at restore. The first child reads the stat file through its fd: it must name
+ * the sibling (its pid and comm), and the directory fd must lead to that sibling's files.
+ * Not supported yet: the dump refuses those fds, naming them (proc_tree00.desc), and the
+ * fds must be intact afterwards.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -53,22 +54,23 @@ static int holder(int go, int ready, pid_t *sib_pid)
 	return 0;
 }
 
-static int sibling(int go)
+static int sibling(int go, int named)
 {
 	char c;
 
-	prctl(PR_SET_NAME, "sibling");
+	if (prctl(PR_SET_NAME, "sibling") || write(named, "n", 1) != 1)
+		return 3;
 	return read(go, &c, 1) == 1 ? 0 : 2;
 }
 
 int main(int argc, char **argv)
 {
-	int go[2], sync[2];
+	int go[2], sync[2], named[2];
 	pid_t first, second;
 	char c;
 
 	test_init(argc, argv);
-	if (pipe(go) || socketpair(AF_UNIX, SOCK_STREAM, 0, sync)) {
+	if (pipe(go) || pipe(named) || socketpair(AF_UNIX, SOCK_STREAM, 0, sync)) {
 		fail_perror("pipe");
 		return 1;
 	}
@@ -79,8 +81,10 @@ int main(int argc, char **argv)
 	}
 	second = fork();
 	if (second == 0)
-		_exit(sibling(go[0]));
-	if (first < 0 || second < 0 || write(sync[0], &second, sizeof(second)) != sizeof(second) ||
+		_exit(sibling(go[0], named[1]));
+	/* the holder checks the sibling's name: it must have it first */
+	if (first < 0 || second < 0 || read(named[0], &c, 1) != 1 ||
+	    write(sync[0], &second, sizeof(second)) != sizeof(second) ||
 	    read(sync[0], &c, 1) != 1) {
 		fail("the children did not start");
 		return 1;
