@@ -248,7 +248,12 @@ static int dump_new_file(struct dump_ctx *dc, struct fd_walk *w, struct fd_parms
 	fown_entry__init(p->fown);
 	*id = fe->id;
 	ret = remember_fd(w, p, fe->id, h->type, pos);
-	return ret ?: h->dump(dc, p, fe);
+	ret = ret ?: h->dump(dc, p, fe);
+	if (!h->fown) { /* a kind without an owner (nsfs): nothing took it */
+		free(p->fown);
+		p->fown = NULL;
+	}
+	return ret;
 }
 
 static int dump_one_fd(struct dump_ctx *dc, struct fd_walk *w, struct fd_parms *p)
