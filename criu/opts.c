@@ -121,7 +121,8 @@ static const struct opt_desc opt_table[] = {
 	LATER("auto-dedup", 0, OPTF_NEG, NULL),
 	LATER("libdir", 'L', 0, "PATH"),
 	LATER("cpu-cap", 0, 0, "[CAP]"),
-	LATER("force-irmap", 0, OPTF_NEG, NULL),
+	FLAG("force-irmap", 0, force_irmap, OPTF_NEG,
+	     "dump: save the path of every inotify watch's file too"),
 	LATER("ext-mount-map", 'M', 0, "KEY:VAL"),
 	LATER("exec-cmd", 0, 0, NULL),
 	LATER("manage-cgroups", 0, 0, "[MODE]"),
@@ -184,7 +185,7 @@ static const struct opt_desc opt_table[] = {
 	LATER("mntns-compat-mode", 0, OPTF_NEG, NULL),
 	FLAG("unprivileged", 0, unprivileged, OPTF_NEG, "as root only (non-root: not yet)"),
 	FLAG("ghost-fiemap", 0, ghost_fiemap, OPTF_NEG,
-	     "dump: a ghost's holes are not saved (always)"),
+	     "dump: find a ghost's data by FIEMAP (default), else by SEEK_DATA"),
 	LATER("allow-uprobes", 0, OPTF_NEG, NULL),
 };
 

@@ -259,6 +259,9 @@ def read_fds(pid):
         except OSError:
             continue
         target = re.sub(r"^(pipe|socket|net):\[\d+\]$", r"\1", target)
+        # an O_TMPFILE is named by the kernel after its inode, which a new one can't keep
+        if int(info.get("flags", "0").strip() or "0", 8) & 0o20000000:
+            target = re.sub(r"/#\d+ \(deleted\)$", "/#INODE (deleted)", target)
         fds[int(fd)] = "%s pos=%s flags=%s" % (target, info.get("pos", "?").strip(),
                                                info.get("flags", "?").strip())
     return fds

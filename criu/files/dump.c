@@ -248,7 +248,12 @@ static int dump_new_file(struct dump_ctx *dc, struct fd_walk *w, struct fd_parms
 	fown_entry__init(p->fown);
 	*id = fe->id;
 	ret = remember_fd(w, p, fe->id, h->type, pos);
-	return ret ?: h->dump(dc, p, fe);
+	ret = ret ?: h->dump(dc, p, fe);
+	if (!h->fown) { /* a kind without an owner (nsfs): nothing took it */
+		free(p->fown);
+		p->fown = NULL;
+	}
+	return ret;
 }
 
 static int dump_one_fd(struct dump_ctx *dc, struct fd_walk *w, struct fd_parms *p)
@@ -271,10 +276,12 @@ static int dump_one_fd(struct dump_ctx *dc, struct fd_walk *w, struct fd_parms *
 	if (dup) {
 		pr_debug("fd %d shares file id %u with fd %d of task %d\n", p->fd, dup->id, dup->fd,
 			 dup->pid);
-		return fdt_add(&dc->fdt, p->fd, dup->id, dup->type, cloexec);
+		/* another process's POSIX locks on the open file show only in its fdinfo */
+		ret = dup->pid != p->pid ? dump_fd_locks(dc, p, true) : 0;
+		return ret ?: fdt_add(&dc->fdt, p->fd, dup->id, dup->type, cloexec);
 	}
-	/* A dup shows the same locks: they belong to the open file, seen once. */
-	ret = dump_fd_locks(dc, p);
+	/* A dup in this task shows the same locks: they belong to the open file or the task. */
+	ret = dump_fd_locks(dc, p, false);
 	if (ret)
 		return ret;
 	h = fd_handler_pick(p);

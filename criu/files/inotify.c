@@ -5,10 +5,13 @@
  * with open_by_handle_at(2) (no path needed, so renamed files are still found) and adds the
  * watches in wd order. The kernel hands out wds cyclically, one above the last, so a gap
  * left by a removed watch is recreated by adding and removing a stand-in watch; a wd that
- * still comes out different fails the restore. Events queued at dump are not kept.
+ * still comes out different fails the restore. Events queued at dump are not kept. A watch
+ * whose handle can't be opened at dump (sysfs, procfs: no export operations) or whose file
+ * was deleted is refused; --force-irmap also saves the path, tried if the handle fails.
  */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +22,7 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "dump.h"
 #include "files.h"
 #include "log.h"
 #include "proc-fdinfo.h"
@@ -90,6 +94,47 @@ static int cmp_wd(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * Restore finds the watched file by its handle: it must open now, and not be a deleted file
+ * (whose inode is gone once the task is). --force-irmap also saves the path it has now.
+ */
+static int check_watched(struct dump_ctx *dc, const struct fd_parms *p, InotifyWdEntry *w)
+{
+	char link[32], path[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	int fd, ret = 0;
+
+	fd = fsnotify_open_handle(w->s_dev, w->f_handle);
+	if (fd < 0) {
+		pr_err("fd %d of task %d: inotify watch %u is on inode %" PRIu64 " of device "
+		       "%u:%u, whose file handle can't be opened again (%s; a filesystem without "
+		       "export operations, such as sysfs or procfs?): not supported yet\n",
+		       p->fd, p->pid, w->wd, w->i_ino, w->s_dev >> 20, w->s_dev & 0xfffff,
+		       strerror(-fd));
+		return -EOPNOTSUPP;
+	}
+	if (fstat(fd, &st) || (!S_ISDIR(st.st_mode) && st.st_nlink == 0)) {
+		pr_err("fd %d of task %d: inotify watch %u is on inode %" PRIu64 ", which was "
+		       "deleted: watches on deleted files are not supported yet\n",
+		       p->fd, p->pid, w->wd, w->i_ino);
+		ret = -EOPNOTSUPP;
+		goto out_close;
+	}
+	if (!dc->opts->force_irmap)
+		goto out_close;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n > 0 && path[0] == '/') {
+		path[n] = 0;
+		w->f_handle->path = strdup(path);
+		ret = w->f_handle->path ? 0 : -ENOMEM;
+	}
+out_close:
+	close(fd);
+	return ret;
+}
+
 static int inotify_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe)
 {
 	InotifyFileEntry *e = malloc(sizeof(*e));
@@ -97,7 +142,6 @@ static int inotify_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry
 	size_t nr, i;
 	int ret;
 
-	(void)dc;
 	if (!e)
 		return -ENOMEM;
 	inotify_file_entry__init(e);
@@ -119,7 +163,8 @@ static int inotify_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry
 			break;
 		}
 		w = new_wd(&wds[i], fe->id);
-		ret = w ? add_wd(e, w) : -ENOMEM;
+		ret = w ? check_watched(dc, p, w) : -ENOMEM;
+		ret = ret ?: add_wd(e, w);
 		if (ret && w)
 			protobuf_c_message_free_unpacked(&w->base, NULL);
 	}
@@ -198,9 +243,33 @@ int fsnotify_open_handle(uint32_t s_dev, const FhEntry *f_handle)
 	return fd;
 }
 
+/* --force-irmap saved the path too: the file there, if it is the watched inode. */
+static int open_watched_path(const InotifyWdEntry *w)
+{
+	struct stat st;
+	int fd;
+
+	if (!w->f_handle->path)
+		return -ENOENT;
+	fd = open(w->f_handle->path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || st.st_ino != w->i_ino) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
 static int open_watched(const InotifyWdEntry *w)
 {
 	int fd = fsnotify_open_handle(w->s_dev, w->f_handle);
+
+	if (fd < 0 && w->f_handle->path) {
+		int pfd = open_watched_path(w);
+
+		fd = pfd >= 0 ? pfd : fd;
+	}
 
 	if (fd < 0) {
 		errno = -fd;

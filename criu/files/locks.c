@@ -7,7 +7,9 @@
  * words users know from CRIU.
  *
  * A POSIX lock belongs to the process: the kernel drops it when the process closes ANY fd of
- * that file, so locks are taken last, after all fds of the task are installed.
+ * that file, so locks are taken last, after all fds of the task are installed. fdinfo shows
+ * it only to its own process: an open file shared with another process (over fork) is read
+ * again there for its POSIX locks.
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -87,7 +89,7 @@ static int lock_set_add(struct files_dump_state *fs, const FileLockEntry *e)
 	return 0;
 }
 
-int dump_fd_locks(struct dump_ctx *dc, const struct fd_parms *p)
+int dump_fd_locks(struct dump_ctx *dc, const struct fd_parms *p, bool posix_only)
 {
 	struct fdinfo_lock *locks;
 	FileLockEntry e;
@@ -105,6 +107,8 @@ int dump_fd_locks(struct dump_ctx *dc, const struct fd_parms *p)
 	ret = parse_fdinfo_locks(p->fdinfo, p->fdinfo_path, &locks, &nr);
 	for (i = 0; !ret && i < nr; i++) {
 		ret = lock_entry(&locks[i], &e);
+		if (!ret && posix_only && e.flag != FL_POSIX)
+			continue; /* the open file's own: seen with its first fd */
 		if (ret) {
 			pr_err("fd %d of task %d (%s) holds a lock criu can't restore "
 			       "(lock:%.*s): only flock, POSIX, OFD locks and active leases are "

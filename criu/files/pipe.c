@@ -249,7 +249,6 @@ static int fifo_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *f
 		return -ENOMEM;
 	fifo_entry__init(fi);
 	fe->fifo = fi;
-	free(p->fown); /* fifo_entry has no fown: the path's reg entry would */
 	ret = check_pipe_flags(p);
 	ret = ret ?: fifo_add_path(dc, p, &regf_id);
 	if (ret)

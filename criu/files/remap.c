@@ -106,45 +106,65 @@ static int copy_chunk(struct cr_img *img, int fd, uint64_t off, uint64_t len, ch
 }
 
 /* Every data extent as a (chunk entry, bytes) pair: holes stay holes at restore. */
-static int write_ghost_chunks(struct cr_img *img, int fd, uint64_t size)
+static int write_ghost_chunks(struct cr_img *img, struct file_extents *fx)
 {
 	char *buf = malloc(GHOST_BUF);
-	off_t data, hole = 0;
-	int ret = 0;
+	uint64_t from = 0;
+	int ret;
 
 	if (!buf)
 		return -ENOMEM;
-	while (!ret && (uint64_t)hole < size) {
+	for (;;) {
 		GhostChunkEntry ce = GHOST_CHUNK_ENTRY__INIT;
 
-		data = lseek(fd, hole, SEEK_DATA);
-		if (data < 0)
-			break; /* ENXIO: only a hole is left */
-		hole = lseek(fd, data, SEEK_HOLE);
-		if (hole < 0) {
-			ret = -errno;
-			pr_perror("Can't find the holes of a deleted file");
+		ret = file_next_extent(fx, from, &ce.off, &ce.len);
+		if (ret <= 0)
 			break;
-		}
-		ce.off = data;
-		ce.len = hole - data;
 		ret = pb_write_one(img, &ce.base);
-		ret = ret ?: copy_chunk(img, fd, data, ce.len, buf);
+		ret = ret ?: copy_chunk(img, fx->fd, ce.off, ce.len, buf);
+		if (ret)
+			break;
+		from = ce.off + ce.len;
 	}
 	free(buf);
 	return ret;
 }
 
+/* Only the data counts against --ghost-limit: a sparse file is as big as what it holds. */
+static int check_ghost_limit(struct dump_ctx *dc, struct file_extents *fx, const char *path)
+{
+	uint64_t data;
+	int ret = file_data_size(fx, dc->opts->ghost_limit, &data);
+
+	if (ret)
+		return ret;
+	if (data > dc->opts->ghost_limit) {
+		pr_err("Can't dump ghost file %s of %" PRIu64 " size (more than %" PRIu64
+		       " bytes of data), increase limit (--ghost-limit)\n",
+		       path, fx->size, dc->opts->ghost_limit);
+		return -EFBIG;
+	}
+	return 0;
+}
+
 /* The content of a regular file comes through src (a /proc link); others have none. */
 static int write_ghost_image(struct dump_ctx *dc, const char *src, const struct stat *st,
-			     uint32_t gid)
+			     const char *path, uint32_t gid)
 {
+	struct file_extents fx = { -1, st->st_size, dc->opts->ghost_fiemap, false };
 	GhostFileEntry ge = GHOST_FILE_ENTRY__INIT;
 	Timeval atim = TIMEVAL__INIT, mtim = TIMEVAL__INIT;
 	struct cr_img *img;
 	int fd = -1, ret;
 
-	if (S_ISREG(st->st_mode)) {
+	if (S_ISLNK(st->st_mode)) {
+		/* a symlink's target is its content, as CRIU saves it */
+		ge.has_size = 1;
+		ge.size = strlen(src);
+	} else if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) {
+		ge.has_rdev = 1;
+		ge.rdev = st->st_rdev;
+	} else if (S_ISREG(st->st_mode)) {
 		fd = open(src, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			pr_perror("Can't open the deleted file behind %s", src);
@@ -153,6 +173,12 @@ static int write_ghost_image(struct dump_ctx *dc, const char *src, const struct 
 		ge.has_chunks = ge.has_size = 1;
 		ge.chunks = true;
 		ge.size = st->st_size;
+		fx.fd = fd;
+		ret = check_ghost_limit(dc, &fx, path);
+		if (ret) {
+			close(fd);
+			return ret;
+		}
 	}
 	ge.uid = st->st_uid;
 	ge.gid = st->st_gid;
@@ -170,7 +196,9 @@ static int write_ghost_image(struct dump_ctx *dc, const char *src, const struct 
 	img = open_image_at(dc->dfd, CR_FD_GHOST_FILE, O_DUMP, gid);
 	ret = img ? pb_write_one(img, &ge.base) : -EIO;
 	if (!ret && fd >= 0)
-		ret = write_ghost_chunks(img, fd, ge.size);
+		ret = write_ghost_chunks(img, &fx);
+	if (!ret && S_ISLNK(st->st_mode))
+		ret = img_write_buf(img, src, ge.size);
 	if (fd >= 0)
 		close(fd);
 	return img ? (close_image(img) ?: ret) : ret;
@@ -207,13 +235,8 @@ int dump_ghost_file(struct dump_ctx *dc, const char *src, const struct stat *st,
 	if (s) {
 		gid = s->id;
 	} else {
-		if (S_ISREG(st->st_mode) && (uint64_t)st->st_size > dc->opts->ghost_limit) {
-			pr_err("Can't dump ghost file %s of %" PRIu64 " size, increase limit\n",
-			       path, (uint64_t)st->st_size);
-			return -EFBIG;
-		}
 		gid = ++rd->next_ghost_id;
-		ret = write_ghost_image(dc, src, st, gid);
+		ret = write_ghost_image(dc, src, st, path, gid);
 		ret = ret ?: add_seen(rd, st, gid, NULL);
 		if (ret)
 			return ret;
@@ -321,6 +344,10 @@ struct remap_ent {
 	bool made;    /* the path exists again (ghost made or link back) */
 	bool removed; /* ... and is gone again */
 	bool is_dir;
+	bool tmpfile; /* an O_TMPFILE: made again with O_TMPFILE, never named */
+	int tmp_fd;   /* ... and held here (above the task's fds) until every fd opened it */
+	int accmode;  /* the first file's O_WRONLY or O_RDWR: it takes tmp_fd itself */
+	bool tmp_taken;
 	const char *path; /* the old path, from files.img */
 	const char *link; /* LINKED: the link_remap file */
 };
@@ -364,6 +391,7 @@ static int add_remap(struct rst_fds *rf, const RemapFilePathEntry *e)
 		.remap_id = e->remap_id,
 		.type = lr ? REMAP_TYPE__LINKED : REMAP_TYPE__GHOST,
 		.link = lr ? lr->name : NULL,
+		.tmp_fd = -1,
 	};
 	return 0;
 }
@@ -457,7 +485,8 @@ static int set_ghost_attrs(const char *path, const GhostFileEntry *ge)
 {
 	struct timespec ts[2] = { { 0, UTIME_OMIT }, { 0, UTIME_OMIT } };
 
-	if (lchown(path, ge->uid, ge->gid) || chmod(path, ge->mode & 07777)) {
+	if (lchown(path, ge->uid, ge->gid) ||
+	    (!S_ISLNK(ge->mode) && chmod(path, ge->mode & 07777))) {
 		pr_perror("Can't set the owner or mode of the ghost %s", path);
 		return -errno;
 	}
@@ -465,14 +494,39 @@ static int set_ghost_attrs(const char *path, const GhostFileEntry *ge)
 		ts[0] = (struct timespec){ ge->atim->tv_sec, ge->atim->tv_usec * 1000 };
 	if (ge->mtim)
 		ts[1] = (struct timespec){ ge->mtim->tv_sec, ge->mtim->tv_usec * 1000 };
-	if (utimensat(AT_FDCWD, path, ts, 0)) {
+	if (utimensat(AT_FDCWD, path, ts, AT_SYMLINK_NOFOLLOW)) {
 		pr_perror("Can't set the times of the ghost %s", path);
 		return -errno;
 	}
 	return 0;
 }
 
-/* The deleted object comes back at its old path: a file with its content, a dir, a FIFO. */
+static int create_ghost_symlink(struct cr_img *img, const GhostFileEntry *ge, const char *path)
+{
+	char *target;
+	int ret;
+
+	if (!ge->has_size || ge->size >= PATH_MAX) {
+		pr_err("%s: a symlink ghost without a target\n", img_path(img));
+		return -EINVAL;
+	}
+	target = calloc(1, ge->size + 1);
+	if (!target)
+		return -ENOMEM;
+	ret = img_read_buf(img, target, ge->size);
+	if (!ret && symlink(target, path)) {
+		ret = -errno;
+		pr_perror("Can't recreate the deleted symlink %s (does something exist there now?)",
+			  path);
+	}
+	free(target);
+	return ret;
+}
+
+/*
+ * The deleted object comes back at its old path: a file with its content, a dir, a FIFO,
+ * a symlink, a device node.
+ */
 static int create_ghost(struct cr_img *img, const GhostFileEntry *ge, const char *path)
 {
 	int fd, ret = 0;
@@ -487,9 +541,16 @@ static int create_ghost(struct cr_img *img, const GhostFileEntry *ge, const char
 			goto out_err;
 		return 0;
 	}
+	if (S_ISCHR(ge->mode) || S_ISBLK(ge->mode)) {
+		if (!ge->has_rdev || mknod(path, (ge->mode & S_IFMT) | 0600, ge->rdev))
+			goto out_err;
+		return 0;
+	}
+	if (S_ISLNK(ge->mode))
+		return create_ghost_symlink(img, ge, path);
 	if (!S_ISREG(ge->mode) || !ge->chunks) {
-		pr_err("%s: only regular files saved in chunks, directories and FIFOs can be "
-		       "ghosts (mode %o)\n",
+		pr_err("%s: only regular files saved in chunks, directories, FIFOs, symlinks and "
+		       "device nodes can be ghosts (mode %o)\n",
 		       img_path(img), ge->mode);
 		return -EOPNOTSUPP;
 	}
@@ -507,6 +568,45 @@ out_err:
 	return ret;
 }
 
+/*
+ * An O_TMPFILE (its name, "#INODE", was made up by the kernel) comes back as one: unnamed
+ * from the start and still linkable, in the same directory.
+ */
+static int create_tmpfile_ghost(struct rst_fds *rf, struct cr_img *img, const GhostFileEntry *ge,
+				struct remap_ent *r)
+{
+	struct timespec ts[2] = { { 0, UTIME_OMIT }, { 0, UTIME_OMIT } };
+	char *dir = strdup(r->path);
+	int fd, ret;
+
+	if (!dir)
+		return -ENOMEM;
+	fd = open(dirname(dir), O_TMPFILE | r->accmode | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		pr_perror("Can't make the O_TMPFILE %s again in %s", r->path, dir);
+		free(dir);
+		return ret;
+	}
+	free(dir);
+	ret = fill_ghost(img, fd, ge);
+	if (ge->atim)
+		ts[0] = (struct timespec){ ge->atim->tv_sec, ge->atim->tv_usec * 1000 };
+	if (ge->mtim)
+		ts[1] = (struct timespec){ ge->mtim->tv_sec, ge->mtim->tv_usec * 1000 };
+	if (!ret &&
+	    (fchown(fd, ge->uid, ge->gid) || fchmod(fd, ge->mode & 07777) || futimens(fd, ts))) {
+		ret = -errno;
+		pr_perror("Can't set the owner, mode or times of the O_TMPFILE %s", r->path);
+	}
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	r->tmp_fd = rst_hold_fd(rf, fd);
+	return r->tmp_fd < 0 ? r->tmp_fd : 0;
+}
+
 static int make_ghost(struct rst_fds *rf, struct remap_ent *r)
 {
 	GhostFileEntry *ge = NULL;
@@ -517,6 +617,10 @@ static int make_ghost(struct rst_fds *rf, struct remap_ent *r)
 	if (!img)
 		return -EIO;
 	ret = pb_read_one(img, &ghost_file_entry__descriptor, (ProtobufCMessage **)&ge);
+	if (!ret && r->tmpfile && S_ISREG(ge->mode) && ge->chunks) {
+		ret = create_tmpfile_ghost(rf, img, ge, r);
+		goto out_free;
+	}
 	ret = ret ?: create_ghost(img, ge, r->path);
 	if (!ret) {
 		r->is_dir = S_ISDIR(ge->mode);
@@ -524,6 +628,7 @@ static int make_ghost(struct rst_fds *rf, struct remap_ent *r)
 		if (ret)
 			r->is_dir ? rmdir(r->path) : unlink(r->path);
 	}
+out_free:
 	if (ge)
 		protobuf_c_message_free_unpacked(&ge->base, NULL);
 	close_image(img);
@@ -558,9 +663,13 @@ int rst_prepare_remap(struct rst_fds *rf, const RegFileEntry *reg)
 	if (!r || (r->made && !r->removed))
 		return 0;
 	r->path = reg->name;
+	r->tmpfile = (reg->flags & O_TMPFILE) == O_TMPFILE && (reg->flags & O_ACCMODE) != O_RDONLY;
+	r->accmode = reg->flags & O_ACCMODE;
 	twin = remap_twin(rf, r);
 	if (twin) {
 		r->is_dir = twin->is_dir;
+		r->tmp_fd = twin->tmp_fd;
+		r->tmp_taken = true; /* another open file of the same O_TMPFILE */
 	} else {
 		ret = r->type == REMAP_TYPE__GHOST ? make_ghost(rf, r) : make_link_back(r);
 		if (ret)
@@ -580,14 +689,51 @@ int rst_remap_done(struct rst_fds *rf, uint32_t id)
 
 	if (!r || !r->made || r->removed)
 		return 0;
-	if ((r->is_dir ? rmdir(r->path) : unlink(r->path)) && errno != ENOENT) {
+	if (r->tmp_fd >= 0) {
+		close(r->tmp_fd);
+		r->tmp_fd = -1;
+	} else if ((r->is_dir ? rmdir(r->path) : unlink(r->path)) && errno != ENOENT) {
 		pr_perror("Can't remove %s again after opening it", r->path);
 		return -errno;
 	}
 	for (i = 0; i < rr->nr; i++)
-		if (rr->v[i].remap_id == r->remap_id && rr->v[i].type == r->type && rr->v[i].made)
+		if (rr->v[i].remap_id == r->remap_id && rr->v[i].type == r->type && rr->v[i].made) {
 			rr->v[i].removed = true;
+			rr->v[i].tmp_fd = -1;
+		}
 	return 0;
+}
+
+int rst_open_remap_tmpfile(struct rst_fds *rf, const RegFileEntry *reg, int flags)
+{
+	struct remap_ent *r = find_remap(rf, reg->id);
+	char link[32];
+	int fd;
+
+	if (!r || r->tmp_fd < 0)
+		return -ENOENT;
+	if (!r->tmp_taken && r->accmode == (flags & O_ACCMODE)) {
+		/* the open file O_TMPFILE made, with its flags: it is this file */
+		fd = dup(r->tmp_fd);
+		if (fd < 0) {
+			pr_perror("Can't dup the O_TMPFILE %s", reg->name);
+			return -errno;
+		}
+		r->tmp_taken = true;
+		if (rst_set_fl(fd, flags, reg->name)) {
+			close(fd);
+			return -EIO;
+		}
+		return fd;
+	}
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", r->tmp_fd);
+	flags &= ~(O_TMPFILE | O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY);
+	fd = open(link, flags | O_CLOEXEC);
+	if (fd < 0) {
+		fd = -errno;
+		pr_perror("Can't open the O_TMPFILE %s again (flags %#o)", reg->name, flags);
+	}
+	return fd;
 }
 
 /*
@@ -680,9 +826,11 @@ int rst_open_remapped(const struct rst_ctx *ctx, const RegFileEntry *reg, int fl
 
 	ret = read_remaps(&rf);
 	if (!ret && find_remap(&rf, reg->id)) {
+		fd = -ENOENT;
 		if (S_ISDIR(reg->mode))
 			fd = reopen_deleted_cwd(reg, flags, what);
-		else
+		/* a removed cwd that is also an fd of the task is that directory */
+		if (fd == -ENOENT)
 			fd = reopen_deleted(reg, flags, what);
 		if (fd != -ENOENT) {
 			rst_fds_fini(&rf, false);

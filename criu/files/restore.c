@@ -404,7 +404,6 @@ int rst_restore_fds(const struct rst_ctx *ctx, const struct rst_task *t)
 	rf.nr_done = t->nr_fds;
 	ret = ret ?: post_open_fds(&rf);
 	ret = ret ?: rst_open_transit(&rf);
-	ret = ret ?: rst_restore_file_locks(ctx, t);
 	/* files opened for a socket's queue only: the queue holds them now */
 	ahead_fini(&rf);
 	rst_fds_fini(&rf, ret != 0);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * files/timerfd.c - timerfds: clock, interval, time left and expirations not yet read,
- * from /proc/PID/fdinfo. Restore arms the timer again with the time that was left
+ * from /proc/PID/fdinfo (a periodic timer's missed periods counted by a read, put back at
+ * once). Restore arms the timer again with the time that was left
  * (relative: the time the task spent checkpointed does not count) and puts the unread
  * expirations back with TFD_IOC_SET_TICKS.
  */
@@ -11,12 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "files.h"
 #include "log.h"
 #include "proc-fdinfo.h"
+#include "proc-parse.h"
 
 #ifndef TFD_IOC_SET_TICKS
 #define TFD_IOC_SET_TICKS _IOW('T', 0, uint64_t)
@@ -25,6 +28,48 @@
 static bool timerfd_match(const struct fd_parms *p)
 {
 	return !strcmp(p->link, "anon_inode:[timerfd]");
+}
+
+/*
+ * A periodic timer that fired counts the periods it missed only when read: fdinfo shows 1
+ * and no time left. Read the true count through a copy of the task's own file (which also
+ * re-arms the timer on its period, as the task's own read would), put it back at once with
+ * TFD_IOC_SET_TICKS, and read fdinfo again for the time left to the next expiration.
+ */
+static int count_missed_periods(const struct fd_parms *p, struct fdinfo_timerfd *t)
+{
+	uint64_t ticks = 0, zero = 0;
+	char *fdinfo;
+	int fd, pidfd, ret;
+
+	pidfd = syscall(SYS_pidfd_open, p->pid, 0);
+	fd = pidfd < 0 ? -1 : syscall(SYS_pidfd_getfd, pidfd, p->fd, 0);
+	if (pidfd >= 0)
+		close(pidfd);
+	if (fd < 0) {
+		pr_perror("Can't copy timerfd %d of task %d", p->fd, p->pid);
+		return -errno;
+	}
+	/* ticks 0 is refused where the ioctl exists (EINVAL): don't take what can't go back */
+	if (!ioctl(fd, TFD_IOC_SET_TICKS, &zero) || errno != EINVAL) {
+		pr_perror("timerfd %d of task %d: this kernel can't put expirations back", p->fd,
+			  p->pid);
+		ret = -EOPNOTSUPP;
+		goto out_close;
+	}
+	if (read(fd, &ticks, sizeof(ticks)) != sizeof(ticks) ||
+	    ioctl(fd, TFD_IOC_SET_TICKS, &ticks)) {
+		pr_perror("Can't count the expirations of timerfd %d of task %d", p->fd, p->pid);
+		ret = -EIO;
+		goto out_close;
+	}
+	fdinfo = read_proc_file(p->fdinfo_path, NULL);
+	ret = fdinfo ? parse_fdinfo_timerfd(fdinfo, p->fdinfo_path, t) : -EIO;
+	free(fdinfo);
+	t->ticks = ticks;
+out_close:
+	close(fd);
+	return ret;
 }
 
 static int timerfd_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe)
@@ -41,6 +86,8 @@ static int timerfd_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry
 	e->id = fe->id;
 	e->flags = p->flags;
 	ret = parse_fdinfo_timerfd(p->fdinfo, p->fdinfo_path, &t);
+	if (!ret && t.ticks && (t.interval_sec || t.interval_nsec))
+		ret = count_missed_periods(p, &t);
 	if (ret)
 		return ret;
 	e->clockid = t.clockid;

@@ -137,6 +137,7 @@ extern const struct fd_handler inotify_handler;
 extern const struct fd_handler tty_handler;
 extern const struct fd_handler pidfd_handler;
 extern const struct fd_handler fanotify_handler;
+extern const struct fd_handler nsfs_handler;
 
 /* files/table.c */
 const struct fd_handler *fd_handler_of(FdTypes type);
@@ -172,8 +173,25 @@ int dump_link_remap(struct dump_ctx *dc, const struct fd_parms *p, const char *p
 /* Make the path of file reg exist again if it was remapped; rst_remap_done removes it. */
 int rst_prepare_remap(struct rst_fds *rf, const RegFileEntry *reg);
 int rst_remap_done(struct rst_fds *rf, uint32_t id);
+/* An fd of file reg if it is an O_TMPFILE made again by rst_prepare_remap(), else -ENOENT. */
+int rst_open_remap_tmpfile(struct rst_fds *rf, const RegFileEntry *reg, int flags);
 int rst_open_remapped(const struct rst_ctx *ctx, const RegFileEntry *reg, int flags,
 		      const char *what);
+
+/*
+ * files/extents.c: the data extents of a file of size bytes (holes skipped), by FIEMAP when
+ * fiemap is set and the filesystem has it, else by SEEK_DATA/SEEK_HOLE. file_next_extent()
+ * gives the first at or after from (1), none (0) or -errno, logged; file_data_size() adds
+ * them up, stopping once past limit.
+ */
+struct file_extents {
+	int fd;
+	uint64_t size;
+	bool fiemap;
+	bool synced;
+};
+int file_next_extent(struct file_extents *fx, uint64_t from, uint64_t *off, uint64_t *len);
+int file_data_size(struct file_extents *fx, uint64_t limit, uint64_t *data);
 
 /*
  * files/memfd.c: the content of a shmem file (memfd, shared anonymous memory) as present
@@ -204,7 +222,7 @@ int rst_set_fown(int fd, const FownEntry *fown);
  * files/locks.c: the locks on one open file go to filelocks.img with --file-locks (without
  * it, a task holding one is refused); restore takes them back once every fd is in place.
  */
-int dump_fd_locks(struct dump_ctx *dc, const struct fd_parms *p);
+int dump_fd_locks(struct dump_ctx *dc, const struct fd_parms *p, bool posix_only);
 int write_file_locks(struct dump_tree *dt);
 int rst_restore_file_locks(const struct rst_ctx *ctx, const struct rst_task *t);
 

@@ -48,7 +48,8 @@ struct cr_options {
 	bool check_extra;	  /* check --extra (or --all) */
 	bool check_experimental;  /* check --experimental (or --all) */
 	uint64_t ghost_limit;	  /* --ghost-limit: largest deleted file saved, bytes */
-	bool ghost_fiemap;	  /* --ghost-fiemap: a ghost's holes are not saved (always so) */
+	bool ghost_fiemap;	  /* --ghost-fiemap: a ghost's data extents by FIEMAP */
+	bool force_irmap;	  /* --force-irmap: inotify watches saved with their path too */
 	bool file_locks;	  /* -l: dump and restore file locks */
 	bool link_remap;	  /* --link-remap: unlinked files open by another link */
 	bool ext_unix_sk;	  /* -x: dgram sockets with a named peer outside the tree */

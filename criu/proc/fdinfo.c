@@ -343,8 +343,10 @@ int parse_fdinfo_pidfd(const char *buf, const char *name, struct fdinfo_pidfd *p
 	v = find_key(buf, "NSpid", &l);
 	if (!v)
 		return 0;
+	/* an exited process: "NSpid:\t-1", as its Pid */
 	while (!proc_at_eol(v))
-		if (proc_get_int(&v, &p->nspid) || p->nspid <= 0)
+		if (proc_get_int(&v, &p->nspid) ||
+		    (p->nspid <= 0 && !(pid == -1 && p->nspid == -1)))
 			return bad_line(name, "NSpid", &l);
 	return 0;
 }

@@ -155,6 +155,11 @@ static void test_pidfd_tty(void)
 	      "pidfd: the last NSpid is the pid in its own namespace");
 	CHECK(parse_fdinfo_pidfd("Pid:\t-1\n", "f", &p) == 0 && p.pid == -1 && p.nspid == -1,
 	      "pidfd: an exited process");
+	CHECK(parse_fdinfo_pidfd("Pid:\t-1\nNSpid:\t-1\n", "f", &p) == 0 && p.pid == -1 &&
+		      p.nspid == -1,
+	      "pidfd: an exited process, with the NSpid line of kernels since 6.9");
+	CHECK(parse_fdinfo_pidfd("Pid:\t5\nNSpid:\t-1\n", "f", &p) == -EINVAL,
+	      "pidfd: NSpid -1 of a live process is refused");
 	CHECK(parse_fdinfo_pidfd("Pid:\t-2\n", "f", &p) == -EINVAL, "pidfd: -2 is refused");
 	CHECK(parse_fdinfo_tty_index(sample_ptmx, "f", &idx) == 0 && idx == 0, "ptmx index");
 	CHECK(parse_fdinfo_tty_index(sample_socket, "f", &idx) == -ENOENT, "no tty-index");

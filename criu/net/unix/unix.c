@@ -494,6 +494,7 @@ static int write_packet(struct dump_ctx *dc, uint32_t id, const char *buf, size_
 struct peek {
 	int sk;
 	char *buf;
+	struct sockaddr_un from; /* a datagram's sender */
 	char cbuf[CMSG_SPACE(sizeof(int) * 253) + CMSG_SPACE(64)];
 	struct iovec iov;
 	struct msghdr mh;
@@ -507,7 +508,10 @@ static ssize_t peek_at(struct peek *pk, uint64_t off, size_t len)
 	if (setsockopt(pk->sk, SOL_SOCKET, SO_PEEK_OFF, &o, sizeof(o)))
 		return -1;
 	pk->iov = (struct iovec){ pk->buf, len };
-	pk->mh = (struct msghdr){ .msg_iov = &pk->iov,
+	memset(&pk->from, 0, sizeof(pk->from));
+	pk->mh = (struct msghdr){ .msg_name = &pk->from,
+				  .msg_namelen = sizeof(pk->from),
+				  .msg_iov = &pk->iov,
 				  .msg_iovlen = 1,
 				  .msg_control = pk->cbuf,
 				  .msg_controllen = sizeof(pk->cbuf) };
@@ -535,6 +539,29 @@ static ssize_t next_packet(struct peek *pk, uint64_t off, const struct usk_diag 
 	return n;
 }
 
+/*
+ * A datagram keeps its sender's name, which sk-queues.img has no place for: restore sends
+ * it again from the socket's peer, or from an unbound socket. A name other than the
+ * peer's would be lost: refuse it.
+ */
+static int check_sender(const struct peek *pk, const struct usk_diag *d)
+{
+	size_t len = pk->mh.msg_namelen;
+	struct usk_diag pd;
+
+	if (d->type != SOCK_DGRAM || len <= offsetof(struct sockaddr_un, sun_path))
+		return 0;
+	len -= offsetof(struct sockaddr_un, sun_path);
+	if (d->peer && !unix_diag_query(d->peer, &pd, true) && pd.namelen == len &&
+	    !memcmp(pd.name, pk->from.sun_path, len))
+		return 0;
+	pr_err("socket:[%u] has a datagram queued from %s%.*s, a socket other than its peer: "
+	       "restoring the sender's name of a queued datagram is not supported yet\n",
+	       d->ino, pk->from.sun_path[0] ? "" : "@", (int)len - !pk->from.sun_path[0],
+	       pk->from.sun_path + !pk->from.sun_path[0]);
+	return -EOPNOTSUPP;
+}
+
 static int walk_queue(struct dump_ctx *dc, struct peek *pk, uint32_t id, const struct usk_diag *d,
 		      bool in_flight)
 {
@@ -551,6 +578,11 @@ static int walk_queue(struct dump_ctx *dc, struct peek *pk, uint32_t id, const s
 		ret = check_trunc(&pk->mh, d->ino);
 		if (ret)
 			return ret;
+		ret = n > 0 ? check_sender(pk, d) : 0;
+		if (ret) {
+			scm_close_rights(&pk->mh);
+			return ret;
+		}
 		if (n == 0 && fds) {
 			scm_close_rights(&pk->mh);
 			pr_err("socket:[%u] has an empty message with files queued (SCM_RIGHTS): "
@@ -602,6 +634,9 @@ static int dump_queue(struct dump_ctx *dc, int sk, uint32_t id, const struct usk
 	socklen_t len = sizeof(old_off);
 
 	if (d->state == SK_LISTEN)
+		return 0;
+	/* a stream or seqpacket socket never connected has no queue (a peek says ENOTCONN) */
+	if (d->type != SOCK_DGRAM && d->state != SK_ESTABLISHED)
 		return 0;
 	if (getsockopt(sk, SOL_SOCKET, SO_PEEK_OFF, &old_off, &len)) {
 		pr_perror("Can't read SO_PEEK_OFF of socket:[%u] to read its queue", d->ino);
