@@ -7,6 +7,8 @@
  * Each piece of a run as it travels through a pipe is summed right after it lands in the
  * pages file, through a read-only mapping of the range just written (still in the cache):
  * the sums cost no second pass over the pages (integrity/, checksums.img).
+ * Private hugetlb memory goes the same way, but only its 4 KiB pieces that hold data:
+ * those that hold only zeros are found through /proc/PID/mem first (hugetlb.h).
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -19,6 +21,7 @@
 
 #include "compel/infect.h"
 #include "dump.h"
+#include "hugetlb.h"
 #include "image.h"
 #include "imgset.h"
 #include "log.h"
@@ -41,6 +44,7 @@ struct page_xfer {
 	size_t pipe_fill[PARASITE_NR_PIPES];
 	int cur_pipe;
 	int pagemap_fd; /* /proc/PID/pagemap */
+	int mem_fd;	/* /proc/PID/mem, for hugetlb VMAs the task can't read */
 	struct cr_img *pages_img, *pagemap_img;
 	int pages_fd;	  /* raw fd of pages_img */
 	loff_t pages_off; /* where the next batch's data goes */
@@ -394,6 +398,24 @@ static int read_pagemap(int fd, pid_t pid, uint64_t *buf, uint64_t addr, size_t 
 	return 0;
 }
 
+/* Present pages of a hugetlb VMA that hold only zeros are not dumped (hugetlb.h). */
+static int drop_zero_hugetlb(struct page_xfer *px, const VmaEntry *v, uint64_t addr, size_t nr)
+{
+	char path[64];
+
+	if (v->prot & PROT_READ)
+		return hugetlb_drop_zero_pages(px->dc->pid, -1, addr, px->pm_buf, nr);
+	if (px->mem_fd < 0) {
+		snprintf(path, sizeof(path), "/proc/%d/mem", px->dc->pid);
+		px->mem_fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (px->mem_fd < 0) {
+			pr_perror("Can't open %s to read its hugetlb memory", path);
+			return -errno;
+		}
+	}
+	return hugetlb_drop_zero_pages(px->dc->pid, px->mem_fd, addr, px->pm_buf, nr);
+}
+
 static int dump_vma_pages(struct page_xfer *px, const VmaEntry *v)
 {
 	bool cow = px->cow.mm && dump_cow_vma(&px->cow, v);
@@ -409,6 +431,8 @@ static int dump_vma_pages(struct page_xfer *px, const VmaEntry *v)
 		ret = read_pagemap(px->pagemap_fd, px->dc->pid, px->pm_buf, addr, nr);
 		if (!ret && cow)
 			ret = read_pagemap(px->cow.pagemap_fd, px->dc->ppid, px->ppm_buf, addr, nr);
+		if (!ret && (v->flags & MAP_HUGETLB))
+			ret = drop_zero_hugetlb(px, v, addr, nr);
 		if (ret)
 			return ret;
 		px->dc->stats.pages_scanned += nr;
@@ -458,7 +482,7 @@ static int open_xfer(struct page_xfer *px, struct dump_ctx *dc)
 
 	memset(px, 0, sizeof(*px));
 	px->dc = dc;
-	px->pagemap_fd = px->pages_rfd = -1;
+	px->pagemap_fd = px->pages_rfd = px->mem_fd = -1;
 	for (ret = 0; ret < PARASITE_NR_PIPES; ret++)
 		px->pipe_r[ret] = -1;
 	px->args = compel_parasite_args(dc->ctl);
@@ -507,6 +531,8 @@ static int close_xfer(struct page_xfer *px)
 		ret = close_image(px->pages_img) ?: ret;
 	if (px->pagemap_fd >= 0)
 		close(px->pagemap_fd);
+	if (px->mem_fd >= 0)
+		close(px->mem_fd);
 	if (px->pages_rfd >= 0)
 		close(px->pages_rfd);
 	free(px->iov_sums);
