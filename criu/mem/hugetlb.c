@@ -96,15 +96,12 @@ int hugetlb_vma_check(const struct proc_vma *pv)
 {
 	const char *path = pv->path ? pv->path : "(no file)";
 
-	bool named = !vma_is_anon_hugetlb(pv) &&
-		     !(pv->deleted && pv->path &&
-		       (!strncmp(path, "/memfd:", 7) || !strncmp(path, "/SYSV", 5)));
-
-	if (named || pv->shared || !vma_is_anon_hugetlb(pv)) {
-		pr_err("Mapping %llx-%llx of %s is %s: not supported yet (private anonymous "
-		       "hugetlb memory is)\n",
-		       (unsigned long long)pv->start, (unsigned long long)pv->end, path,
-		       named ? "a hugetlbfs file mapping" : "shared hugetlb memory");
+	if (!vma_is_anon_hugetlb(pv) &&
+	    !(pv->deleted && pv->path &&
+	      (!strncmp(path, "/memfd:", 7) || !strncmp(path, "/SYSV", 5)))) {
+		pr_err("Mapping %llx-%llx of %s is a hugetlbfs file mapping: not supported yet "
+		       "(anonymous, memfd and SysV hugetlb memory are)\n",
+		       (unsigned long long)pv->start, (unsigned long long)pv->end, path);
 		return -EOPNOTSUPP;
 	}
 	if (!hugetlb_size_supported(pv->page_size) || (pv->start | pv->end) % pv->page_size) {
