@@ -306,6 +306,17 @@ int hugetlb_write_content(struct cr_img *pm, struct cr_img *pages, int fd, uint6
 
 /* ---- restore ---- */
 
+/* Read nr pages of the pages file and drop them: nothing maps them any more. */
+static int skip_pages(struct cr_img *pages, uint64_t nr)
+{
+	static unsigned char scratch[PG];
+	int ret = 0;
+
+	while (!ret && nr--)
+		ret = img_read_buf(pages, scratch, PG);
+	return ret;
+}
+
 int hugetlb_fill(struct cr_img *pm, struct cr_img *pages, int fd, uint64_t size)
 {
 	unsigned char *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -320,18 +331,24 @@ int hugetlb_fill(struct cr_img *pm, struct cr_img *pages, int fd, uint64_t size)
 	}
 	while ((ret = pb_read_one_eof(pm, &pagemap_entry__descriptor, (ProtobufCMessage **)&pe)) >
 	       0) {
-		uint64_t nr = pagemap_nr_pages(pe), at = pe->vaddr;
+		uint64_t nr = pagemap_nr_pages(pe), at = pe->vaddr, in = 0;
 
 		protobuf_c_message_free_unpacked(&pe->base, NULL);
-		if (at % PG || nr > size / PG || at > size - nr * PG) {
-			pr_err("%s: pages at %#" PRIx64 " (%" PRIu64 ") lie outside the %" PRIu64
-			       " bytes of the hugetlb file\n",
-			       img_path(pm), at, nr, size);
+		if (at % PG || nr > UINT64_MAX / PG || at > UINT64_MAX - nr * PG) {
+			pr_err("%s: bad entry at %#" PRIx64 " (%" PRIu64 " pages)\n", img_path(pm),
+			       at, nr);
 			ret = -EINVAL;
 			break;
 		}
+		/*
+		 * Pages past size: a shared region whose end no task maps any more (its file
+		 * was larger); no task can reach them, they are dropped.
+		 */
+		if (at < size)
+			in = (size - at) / PG < nr ? (size - at) / PG : nr;
 		/* the copy faults the huge pages in: hugetlbfs has no write() */
-		ret = img_read_buf(pages, map + at, nr * PG);
+		ret = in ? img_read_buf(pages, map + at, in * PG) : 0;
+		ret = ret ?: skip_pages(pages, nr - in);
 		if (ret)
 			break;
 	}
