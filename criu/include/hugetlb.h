@@ -13,7 +13,7 @@
  * /proc/PID/mem where pagemap says they are present. Either way, 4 KiB pieces that hold
  * only zeros are left out of the images: a new huge page is zero-filled by the kernel.
  * Content goes back through a mapping of the file (hugetlbfs has no write()).
- * May call: image.h, log.h, proc-parse.h.
+ * May call: dump.h (the stats), image.h, log.h, proc-parse.h.
  */
 #ifndef CRIU_HUGETLB_H
 #define CRIU_HUGETLB_H

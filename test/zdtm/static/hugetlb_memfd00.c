@@ -5,8 +5,9 @@
  * one file: the fd and the mapping see each other's writes after restore. The file has
  * three huge pages: the first was written through a mapping that is gone (its data lives
  * only in the file), the other two through the mapping the task keeps (MAP_SHARED, file
- * offset 2 MiB). After restore the file is still on hugetlbfs with 2 MiB blocks and holds
- * exactly those three huge pages.
+ * offset 2 MiB). A private mapping of the first huge page has its own copy of it, written
+ * over. After restore the file is still on hugetlbfs with 2 MiB blocks and holds exactly
+ * those three huge pages, and the private copy is still apart from the file.
  */
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -27,7 +28,8 @@
 #define SEALS (F_SEAL_SHRINK | F_SEAL_GROW)
 
 static int fd;
-static unsigned char *map; /* file pages 1 and 2 */
+static unsigned char *map;  /* file pages 1 and 2 */
+static unsigned char *priv; /* file page 0, MAP_PRIVATE, written over */
 
 static unsigned char pattern(unsigned long page, unsigned long i)
 {
@@ -74,7 +76,7 @@ static int setup(void)
 {
 	unsigned char *first;
 
-	test_hugetlb_reserve(HP / 1024, NR_HP);
+	test_hugetlb_reserve(HP / 1024, NR_HP + 1); /* + the private copy */
 	fd = memfd_create(NAME, MFD_HUGETLB | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		test_skip("memfd_create(MFD_HUGETLB): %s", strerror(errno));
@@ -90,6 +92,10 @@ static int setup(void)
 		return -1;
 	fill(map, 1);
 	fill(map + HP, 2);
+	priv = mmap(NULL, HP, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (priv == MAP_FAILED)
+		return -1;
+	fill(priv, 7); /* the copy-on-write copy: the file keeps page 0's data */
 	if (fcntl(fd, F_ADD_SEALS, SEALS) || lseek(fd, POS, SEEK_SET) != POS)
 		return -1;
 	return 0;
@@ -136,6 +142,8 @@ static void check(void)
 			fail("the memfd lost the data of its huge page %lu", h);
 	if (!map_ok())
 		fail("the mapping of the memfd lost its data");
+	if (priv[0] != pattern(7, 0) || priv[HP - 1] != pattern(7, 4095 + 7))
+		fail("the private mapping of the memfd lost its own copy");
 	if (test_hugetlb_vma(map, &kb, path, sizeof(path)) != 1 || kb != HP / 1024 ||
 	    strcmp(path, "/memfd:" NAME " (deleted)"))
 		fail("the mapping is not the hugetlb memfd (%lu kB pages, \"%s\")", kb, path);
