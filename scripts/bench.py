@@ -6,7 +6,9 @@ anonymous memory, with images on /dev/shm and on disk, a process with 10,000 fds
 and the sum of the 5 tasks' Pss before the dump and after the restore show that it stays
 shared). Each restored memhog checks every byte (a checksum taken before the dump) and the
 bench fails if one differs. The checksum rows dump and restore 1 GiB (warm) with and without
-checksums (--skip-checksums), alternating, and give the cost. The 1 GiB rows come twice:
+checksums (--skip-checksums), alternating, and give the cost. The hugetlb row dumps and
+restores 1 GiB of random private hugetlb memory (2 MiB pages, added to the kernel's pool
+for the row and given back). The 1 GiB rows come twice:
 "cold" as the machine gives memory, "warm" with 1 GiB touched and freed just before the dump
 (see warm_free_memory())."""
 import ctypes
@@ -146,13 +148,14 @@ def warm_free_memory(mib):
     m.close()
 
 
-def one_round(memhog, mib, imgroot, warm=False, extra=()):
+def one_round(memhog, mib, imgroot, warm=False, extra=(), env=None):
     work = tempfile.mkdtemp(dir=imgroot, prefix="criu-bench.")
     try:
         pidfile = os.path.join(work, "pid")
         proc = subprocess.Popen([memhog, str(mib), pidfile], stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)  # its session is in the tree
+                                start_new_session=True,  # its session is in the tree
+                                env=env)
         pid = wait_pidfile(pidfile)
         img = os.path.join(work, "img")
         if warm:
@@ -170,6 +173,44 @@ def one_round(memhog, mib, imgroot, warm=False, extra=()):
         return t_dump, t_rst
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+HUGETLB_LOCK = "/run/zdtm-hugetlb.lock"  # test/zdtm/lib/hugetlb.c takes it too
+HUGETLB_POOL = "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
+
+
+def hugetlb_pool_add(nr):
+    """Add nr (negative: take back) 2 MiB pages to the kernel's pool; how many it added."""
+    import fcntl
+    with open(HUGETLB_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with open(HUGETLB_POOL, "r+") as pool:
+            before = int(pool.read())
+            pool.seek(0)
+            pool.write("%d\n" % max(before + nr, 0))
+        with open(HUGETLB_POOL) as pool:
+            return int(pool.read()) - before
+
+
+def hugetlb_row(memhog, rounds):
+    mib = 1024
+    try:
+        added = hugetlb_pool_add(mib // 2)
+    except OSError as e:
+        print("%-16s skipped: no 2 MiB huge pages (%s)" % ("1 GiB hugetlb", e))
+        return
+    try:
+        if added < mib // 2:
+            print("%-16s skipped: the kernel gave %d of %d huge pages" %
+                  ("1 GiB hugetlb", added, mib // 2))
+            return
+        env = dict(os.environ, MEMHOG_HUGETLB="1")
+        res = [one_round(memhog, mib, "/dev/shm", env=env) for _ in range(rounds)]
+        d, r = median([x[0] for x in res]), median([x[1] for x in res])
+        print("%-16s %-10s %10.1f %10.1f %12.2f %12.2f" %
+              ("1 GiB hugetlb", "/dev/shm", d * 1000, r * 1000, 1 / d, 1 / r))
+    finally:
+        hugetlb_pool_add(-added)
 
 
 def fds_round(work, nr_fds, imgroot):
@@ -305,6 +346,7 @@ def main():
               (name, where, d * 1000, r * 1000,
                "%.2f" % (gib / d) if mib >= 1024 else "-",
                "%.2f" % (gib / r) if mib >= 1024 else "-"))
+    hugetlb_row(memhog, 3)
     # issue #12: what the checksums cost (warm memory, as the warm rows)
     checksum_cost(memhog, "/dev/shm", int(os.environ.get("BENCH_SUM_ROUNDS", "5")))
     res = [fds_round(work, 10000, "/dev/shm") for _ in range(3)]

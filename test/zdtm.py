@@ -24,6 +24,8 @@ optional NAME.desc (JSON) adjusts it:
   "unstable": snapshot parts the test itself changes while it runs, not compared
   (e.g. ["maps", "Threads"] for a task whose threads come and go).
 Dumps are kept in build/test/dumps/NAME until the next run (test/others/ decodes env00's).
+What a test changed outside itself and noted as a leftover (zdtmtst.h) is undone after it,
+if the test was killed before it could undo it itself.
 
 Restore is the judge of dump: a dump that succeeds and whose own restore then fails is a
 DUMP DEFECT (the dump should have refused what it could not save), reported as such and
@@ -32,6 +34,7 @@ counted apart in the summary.
 
 import argparse
 import ctypes
+import fcntl
 import glob
 import json
 import os
@@ -517,6 +520,37 @@ def finish_test(test, pid):
     return problems
 
 
+HUGETLB_LOCK = "/run/zdtm-hugetlb.lock"      # test/zdtm/lib/hugetlb.c takes it too
+HUGETLB_POOL = "/sys/kernel/mm/hugepages/hugepages-%skB/nr_hugepages"
+IPC_RMID = 0
+MNT_DETACH = 2
+
+
+def undo_leftovers(test):
+    """What a killed test could not undo itself (OUTFILE.leftovers, see zdtmtst.h), last
+    change first: huge pages it added to the kernel's pool, SysV segments it made, mounts."""
+    path = test.outfile + ".leftovers"
+    try:
+        with open(path) as f:
+            lines = f.read().split("\n")
+    except OSError:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    with open(HUGETLB_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for words in (l.split() for l in reversed(lines)):
+            if words[:1] == ["sysv-shm"] and len(words) == 2:
+                libc.shmctl(int(words[1]), IPC_RMID, None)
+            elif words[:1] == ["umount"] and len(words) == 2:
+                libc.umount2(words[1].encode(), MNT_DETACH)
+            elif words[:1] == ["hugepages"] and len(words) == 3:
+                with open(HUGETLB_POOL % words[1], "r+") as pool:
+                    now = int(pool.read())
+                    pool.seek(0)
+                    pool.write("%d\n" % max(now - int(words[2]), 0))
+    os.unlink(path)
+
+
 def run_one(test, criu):
     """Returns None on success, else the reason (a list of lines)."""
     for d in (test.work, test.dump_dir):
@@ -540,6 +574,7 @@ def run_one(test, criu):
         if pid is not None and proc_state(pid) is not None:
             kill_and_reap(pid)
         cleanup_children()
+        undo_leftovers(test)
 
 
 # ---- reporting --------------------------------------------------------------------------

@@ -19,6 +19,7 @@
 #include "array.h"
 #include "dump.h"
 #include "files.h"
+#include "hugetlb.h"
 #include "image.h"
 #include "log.h"
 #include "restore-ctx.h"
@@ -145,16 +146,22 @@ static int write_content(struct cr_img *pm, struct cr_img *pages, int fd, uint64
 int shmem_dump_content(struct dump_ctx *dc, int fd, uint32_t shmid, uint64_t size)
 {
 	PagemapHead head = PAGEMAP_HEAD__INIT;
+	int64_t huge = hugetlb_fd_page_size(fd);
 	struct cr_img *pm, *pages;
 	int ret;
 
+	if (huge < 0)
+		return (int)huge;
 	head.pages_id = MEMFD_PAGES_ID_BASE + shmid;
 	pm = open_image_at(dc->dfd, CR_FD_SHMEM_PAGEMAP, O_DUMP, shmid);
 	pages = open_image_at(dc->dfd, CR_FD_PAGES, O_DUMP, head.pages_id);
 	ret = (pm && pages) ? pb_write_one(pm, &head.base) : -EIO;
 	/* stats-dump's shpages: every page of the object looked at, those with data written */
 	dc->stats.shpages_scanned += (size + MEMFD_PAGE - 1) / MEMFD_PAGE;
-	ret = ret ?: write_content(pm, pages, fd, size, &dc->stats);
+	if (huge)
+		ret = ret ?: hugetlb_write_content(pm, pages, fd, size, &dc->stats);
+	else
+		ret = ret ?: write_content(pm, pages, fd, size, &dc->stats);
 	if (pages)
 		ret = close_image(pages) ?: ret;
 	if (pm)
@@ -170,6 +177,7 @@ static int write_inode(struct dump_ctx *dc, const struct fd_parms *p, const char
 	struct memfd_dump *md = files_dump_priv_find(dc->fstate, &memfd_dump_key);
 	char *name = link_path(p->link + 7);
 	int fd, seals, ret;
+	int64_t huge;
 
 	fd = src ? open(src, O_RDONLY | O_CLOEXEC) : open_proc_fd(p, O_RDONLY);
 	if (src && fd < 0) {
@@ -190,7 +198,12 @@ static int write_inode(struct dump_ctx *dc, const struct fd_parms *p, const char
 	ie.shmid = inode_id;
 	ie.seals = seals < 0 ? 0 : seals;
 	ie.inode_id = inode_id;
-	ret = shmem_dump_content(dc, fd, inode_id, ie.size);
+	huge = hugetlb_fd_page_size(fd);
+	if (huge > 0) {
+		ie.has_hugetlb_flag = 1;
+		ie.hugetlb_flag = MFD_HUGETLB | hugetlb_size_flag(huge);
+	}
+	ret = huge < 0 ? (int)huge : shmem_dump_content(dc, fd, inode_id, ie.size);
 	close(fd);
 	if (!ret && !md->inodes) {
 		md->inodes = open_image_at(dc->dfd, CR_FD_MEMFD_INODE, O_DUMP, 0);
@@ -331,15 +344,23 @@ int shmem_fill(int dfd, int fd, uint32_t shmid, uint64_t size)
 {
 	PagemapHead *head = NULL;
 	struct cr_img *pm, *pages = NULL;
+	int64_t huge = hugetlb_fd_page_size(fd);
 	int ret;
 
+	if (huge < 0)
+		return (int)huge;
 	pm = open_image_at(dfd, CR_FD_SHMEM_PAGEMAP, O_RSTR, shmid);
 	if (!pm)
 		return -EIO;
 	ret = pb_read_one(pm, &pagemap_head__descriptor, (ProtobufCMessage **)&head);
 	if (!ret) {
 		pages = open_image_at(dfd, CR_FD_PAGES, O_RSTR, head->pages_id);
-		ret = pages ? fill_pages(pm, pages, fd, size) : -EIO;
+		/* hugetlbfs has no write(): its pages are filled through a mapping */
+		if (!pages)
+			ret = -EIO;
+		else
+			ret = huge ? hugetlb_fill(pm, pages, fd, size)
+				   : fill_pages(pm, pages, fd, size);
 	}
 	if (head)
 		protobuf_c_message_free_unpacked(&head->base, NULL);
@@ -377,10 +398,17 @@ static int make_memfd(struct rst_fds *rf, uint32_t inode_id, struct memfd_made *
 	ret = find_inode(rf, inode_id, &ie);
 	if (ret)
 		return ret;
-	fd = memfd_create(ie->name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (ie->has_hugetlb_flag && ie->hugetlb_flag & ~(MFD_HUGETLB | HUGETLB_SIZE_BITS)) {
+		pr_err("memfd.img: memfd %s has hugetlb flags %#x\n", ie->name, ie->hugetlb_flag);
+		ret = -EINVAL;
+		goto out_free;
+	}
+	fd = memfd_create(ie->name, MFD_CLOEXEC | MFD_ALLOW_SEALING |
+					    (ie->has_hugetlb_flag ? ie->hugetlb_flag : 0));
 	if (fd < 0) {
 		ret = -errno;
-		pr_perror("Can't create memfd %s", ie->name);
+		pr_perror("Can't create memfd %s (hugetlb flags %#x)", ie->name,
+			  ie->has_hugetlb_flag ? ie->hugetlb_flag : 0);
 		goto out_free;
 	}
 	if (ftruncate(fd, ie->size) || fchown(fd, ie->uid, ie->gid)) {

@@ -104,6 +104,7 @@ struct proc_vma {
 	char *path;		/* NULL for anonymous; "[heap]", "[stack]", "/path" ... */
 	bool deleted;		/* path ended in " (deleted)", stripped */
 	uint64_t vmflags;	/* PROC_VMF_*, from smaps only */
+	uint64_t page_size;	/* smaps KernelPageSize, in bytes; 0 if not read */
 	char unknown_vmflag[3]; /* the first VmFlags code this criu does not know, or "" */
 };
 

@@ -42,10 +42,14 @@ bool vma_cow_match(const VmaEntry *p, const VmaEntry *c)
 	const uint32_t not_cow =
 		VMA_FILE_PRIVATE | VMA_AREA_AIORING | VMA_AREA_VDSO | VMA_AREA_VVAR;
 
-	/* a droppable area is wiped at fork: nothing in it is ever shared */
+	/*
+	 * A droppable area is wiped at fork: nothing in it is ever shared. Private hugetlb
+	 * pages shared with the parent are dumped as the child's own (not yet otherwise).
+	 */
 	return p->start == c->start && p->end == c->end && p->prot == c->prot &&
 	       p->flags == c->flags && p->status == c->status && (c->status & VMA_ANON_PRIVATE) &&
-	       !(c->status & not_cow) && (c->flags & MAP_TYPE) == MAP_PRIVATE;
+	       !(c->status & not_cow) && (c->flags & MAP_TYPE) == MAP_PRIVATE &&
+	       !(c->flags & MAP_HUGETLB);
 }
 
 /* The VMA of mm that starts at start, or NULL; vmas are sorted. */

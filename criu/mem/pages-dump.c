@@ -7,6 +7,8 @@
  * Each piece of a run as it travels through a pipe is summed right after it lands in the
  * pages file, through a read-only mapping of the range just written (still in the cache):
  * the sums cost no second pass over the pages (integrity/, checksums.img).
+ * Private hugetlb memory goes the same way, but only its 4 KiB pieces that hold data:
+ * those that hold only zeros are found through /proc/PID/mem first (hugetlb.h).
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -19,6 +21,7 @@
 
 #include "compel/infect.h"
 #include "dump.h"
+#include "hugetlb.h"
 #include "image.h"
 #include "imgset.h"
 #include "log.h"

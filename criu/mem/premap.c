@@ -34,6 +34,7 @@
 #include "mem.h"
 #include "proc-parse.h"
 #include "files.h"
+#include "hugetlb.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
@@ -162,13 +163,20 @@ static int reserve_targets(const MmEntry *mm)
  */
 static int premap_prot(const VmaEntry *v, bool has_pages)
 {
-	return has_pages || (v->prot & PROT_WRITE) ? PROT_READ | PROT_WRITE : PROT_READ;
+	/* hugetlb memory is never accountable; a run of it (hugetlb_run()) may need writing */
+	return has_pages || (v->prot & PROT_WRITE) || (v->flags & MAP_HUGETLB)
+		       ? PROT_READ | PROT_WRITE
+		       : PROT_READ;
 }
 
-/* MAP_PRIVATE, or MAP_DROPPABLE for a droppable area (mmap's map type) */
+/*
+ * MAP_PRIVATE, or MAP_DROPPABLE for a droppable area (mmap's map type); hugetlb memory with
+ * its page size (mmap then places it on a boundary of that size, as mremap wants it).
+ */
 static int premap_flags(const VmaEntry *v)
 {
-	return (v->flags & MAP_TYPE) | (v->flags & (MAP_GROWSDOWN | MAP_NORESERVE));
+	return (v->flags & MAP_TYPE) |
+	       (v->flags & (MAP_GROWSDOWN | MAP_NORESERVE | MAP_HUGETLB | HUGETLB_SIZE_BITS));
 }
 
 /* Private memory criu premaps; vdso and vvar (CRIU marks them private too) are the kernel's. */
@@ -181,6 +189,28 @@ static bool vma_private(const VmaEntry *v)
 static bool premap_anon(const VmaEntry *v)
 {
 	return vma_private(v) && !(v->status & (VMA_FILE_PRIVATE | VMA_AREA_SYSVIPC));
+}
+
+/*
+ * Private anonymous hugetlb VMAs are pieces of one file (its offset shows in maps) when
+ * they follow each other in memory and in the file: one premap, at that offset, gives them
+ * back with their offsets. Any other hugetlb mapping is a file of its own.
+ */
+static size_t hugetlb_run(const MmEntry *mm, const struct rst_mem *mem, size_t i)
+{
+	const VmaEntry *first = mm->vmas[i], *prev = first;
+	size_t n = 1;
+
+	while (i + n < mm->n_vmas) {
+		const VmaEntry *v = mm->vmas[i + n];
+
+		if (!premap_anon(v) || mem->cow[i + n] || v->flags != first->flags ||
+		    v->start != prev->end || v->pgoff != prev->pgoff + (prev->end - prev->start))
+			break;
+		prev = v;
+		n++;
+	}
+	return n;
 }
 
 /*
@@ -198,6 +228,8 @@ static size_t anon_run(const MmEntry *mm, const struct rst_mem *mem, size_t i,
 
 	if (!premap_anon(first))
 		return 1;
+	if (first->flags & MAP_HUGETLB)
+		return hugetlb_run(mm, mem, i);
 	while (i + n < mm->n_vmas) {
 		const VmaEntry *v = mm->vmas[i + n];
 
@@ -227,9 +259,14 @@ static int premap_one(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_v
 	} else {
 		flags |= MAP_ANONYMOUS;
 	}
-	p = mmap(NULL, len, prot, flags, fd, fd < 0 ? 0 : v->pgoff);
+	/* anonymous hugetlb memory has a file too, mapped at the offset it had */
+	p = mmap(NULL, len, prot, flags, fd, fd >= 0 || (flags & MAP_HUGETLB) ? v->pgoff : 0);
 	if (p == MAP_FAILED) {
-		pr_perror("Can't premap %#lx-%#lx", (long)v->start, (long)(v->start + len));
+		pr_perror("Can't premap %#lx-%#lx%s", (long)v->start, (long)(v->start + len),
+			  (flags & MAP_HUGETLB)
+				  ? " (hugetlb: are there enough free huge pages? see "
+				    "/proc/sys/vm/nr_hugepages)"
+				  : "");
 		if (fd >= 0)
 			close(fd);
 		return -errno;
@@ -517,11 +554,14 @@ static int add_seg(struct fill_work *w, const struct fill_seg *seg)
 	return 0;
 }
 
-/* userfaultfd refuses droppable areas (MAP_DROPPABLE): those are read into */
+/*
+ * userfaultfd refuses droppable areas (MAP_DROPPABLE) and copies hugetlb memory only by
+ * whole huge pages: those are read into
+ */
 static bool anon_private(const VmaEntry *v)
 {
 	return (v->status & VMA_ANON_PRIVATE) && !(v->status & VMA_FILE_PRIVATE) &&
-	       (v->flags & MAP_TYPE) == MAP_PRIVATE;
+	       (v->flags & MAP_TYPE) == MAP_PRIVATE && !(v->flags & MAP_HUGETLB);
 }
 
 /* Cut every pagemap entry into segments of at most FILL_SEG_MAX inside one VMA. */

@@ -5,6 +5,8 @@
  * id (VmaEntry.shmid), whatever number of VMAs map it, and its content is saved once, read
  * through /proc/PID/map_files, in pagemap-shmem-SHMID.img and its pages file (the format
  * memfds use). A second task mapping the same region finds the same id by the file's inode.
+ * Shared anonymous hugetlb memory ("/anon_hugepage (deleted)", MAP_HUGETLB in the VMA's
+ * flags) is the same, on a hugetlbfs file (hugetlb.h).
  *
  * Restore creates the region once, in the lowest common ancestor of the tasks that map it,
  * refills it through /proc/self/map_files, and gives every VMA of it in every task an fd of
@@ -22,6 +24,7 @@
 #include "array.h"
 #include "dump.h"
 #include "files.h"
+#include "hugetlb.h"
 #include "image.h"
 #include "log.h"
 #include "restore-ctx.h"
@@ -57,7 +60,8 @@ static const struct files_dump_key shmem_dump_key = {
 
 bool vma_is_anon_shared(const struct proc_vma *pv)
 {
-	return pv->shared && pv->deleted && pv->path && !strcmp(pv->path, "/dev/zero");
+	return pv->shared && ((pv->deleted && pv->path && !strcmp(pv->path, "/dev/zero")) ||
+			      vma_is_anon_hugetlb(pv));
 }
 
 static int shmem_id(struct dump_ctx *dc, const struct stat *st, int fd, uint32_t *shmid)
@@ -159,11 +163,15 @@ int rst_shared_open(uint32_t kind, uint64_t id, int flags)
  */
 static int keep_mapped(uint32_t kind, uint64_t id, int fd)
 {
-	const uint64_t len = RST_PAGE_SIZE;
+	int64_t huge = hugetlb_fd_page_size(fd);
+	/* the kernel maps a hugetlbfs file by whole huge pages: map_files names those */
+	const uint64_t len = huge > 0 ? (uint64_t)huge : RST_PAGE_SIZE;
 	char path[32];
 	int ro;
 	void *p;
 
+	if (huge < 0)
+		return (int)huge;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	ro = open(path, O_RDONLY | O_CLOEXEC);
 	if (ro < 0) {
@@ -205,16 +213,22 @@ static uint64_t region_size(const struct rst_ctx *ctx, uint64_t shmid)
 	return size;
 }
 
-/* A shared anonymous region of size bytes, filled, as an fd of its shmem file. */
-static int make_region(const struct rst_ctx *ctx, uint64_t shmid, uint64_t size)
+/*
+ * A shared anonymous region of size bytes, filled, as an fd of its shmem file; huge: the
+ * hugetlb bits of its VMAs' flags (MAP_HUGETLB and the page size), or 0.
+ */
+static int make_region(const struct rst_ctx *ctx, uint64_t shmid, uint64_t size, int huge)
 {
 	char link[96];
 	void *p;
 	int fd, ret;
 
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | huge, -1, 0);
 	if (p == MAP_FAILED) {
-		pr_perror("Can't create %llu bytes of shared memory", (unsigned long long)size);
+		pr_perror("Can't create %llu bytes of shared memory%s", (unsigned long long)size,
+			  huge ? " of huge pages (are there enough free ones? see "
+				 "/proc/sys/vm/nr_hugepages)"
+			       : "");
 		return -errno;
 	}
 	snprintf(link, sizeof(link), "/proc/self/map_files/%lx-%lx", (unsigned long)p,
@@ -280,7 +294,8 @@ static int make_regions(const struct rst_ctx *ctx, const struct rst_task *t)
 			    region_owner(ctx, v->shmid) != t->pid)
 				continue;
 			size = region_size(ctx, v->shmid);
-			fd = make_region(ctx, v->shmid, size);
+			fd = make_region(ctx, v->shmid, size,
+					 v->flags & (MAP_HUGETLB | HUGETLB_SIZE_BITS));
 			if (fd < 0)
 				return fd;
 			ret = keep_mapped(RST_SHARED_ANON, v->shmid, fd);

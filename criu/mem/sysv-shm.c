@@ -10,6 +10,11 @@
  * /proc/sys/kernel/shm_next_id) and key. Either way its content becomes the dumped one. The
  * task then attaches it with shmat before it enters the restorer, which moves the attach to
  * its old address like any premapped area.
+ *
+ * A segment made with SHM_HUGETLB has hugetlb_flag (SHM_HUGETLB and its page size, as CRIU
+ * writes it) and is made again with it; its bytes are read through its hugetlbfs file,
+ * which gives zeros for the pages it does not hold without allocating them, and a new one
+ * gets only its pages that hold data (hugetlb.h).
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -23,6 +28,7 @@
 #include "array.h"
 #include "dump.h"
 #include "files.h"
+#include "hugetlb.h"
 #include "image.h"
 #include "log.h"
 #include "proc-parse.h"
@@ -63,6 +69,7 @@ static size_t page_round(uint64_t size)
 int dump_sysv_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
 {
 	struct sysv_seen *s = files_dump_priv(dc->fstate, &sysv_dump_key);
+	uint64_t size;
 	struct shmid_ds ds;
 	int id = (int)pv->ino;
 
@@ -71,7 +78,11 @@ int dump_sysv_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
 			  (unsigned long long)pv->start);
 		return -errno;
 	}
-	if (pv->pgoff || pv->end - pv->start != page_round(ds.shm_segsz)) {
+	size = page_round(ds.shm_segsz);
+	/* a hugetlb segment is attached by whole huge pages */
+	if (pv->vmflags & PROC_VMF_HUGETLB)
+		size = (ds.shm_segsz + pv->page_size - 1) & ~(pv->page_size - 1);
+	if (pv->pgoff || pv->end - pv->start != size) {
 		pr_err("SysV shm segment %d is attached only in part at %llx-%llx: not "
 		       "supported yet\n",
 		       id, (unsigned long long)pv->start, (unsigned long long)pv->end);
@@ -96,13 +107,73 @@ static bool attached(const struct sysv_seen *s, int id)
 	return false;
 }
 
+/*
+ * The file behind the attach at p, opened, in *fd; returns its huge page size, 0 if it is
+ * not hugetlb memory, or -errno.
+ */
+static int64_t attach_file(const void *p, int *fd)
+{
+	struct proc_vma_list maps;
+	char link[96] = "";
+	int64_t ret;
+	size_t i;
+
+	*fd = -1;
+	ret = parse_proc_maps(0, &maps);
+	for (i = 0; !ret && i < maps.nr; i++)
+		if (maps.vmas[i].start == (uint64_t)(unsigned long)p)
+			snprintf(link, sizeof(link), "/proc/self/map_files/%llx-%llx",
+				 (unsigned long long)maps.vmas[i].start,
+				 (unsigned long long)maps.vmas[i].end);
+	if (!ret)
+		free_proc_vma_list(&maps);
+	if (ret || !link[0]) {
+		pr_err("Can't find the attach of a SysV shm segment at %p in criu's maps\n", p);
+		return ret ?: -ENOENT;
+	}
+	*fd = open(link, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0) {
+		pr_perror("Can't open the SysV shm segment behind %s", link);
+		return -errno;
+	}
+	ret = hugetlb_fd_page_size(*fd);
+	if (ret < 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	return ret;
+}
+
+/* size bytes of a hugetlbfs file into img, read (zeros for the pages it does not hold) */
+static int copy_huge_segment(struct cr_img *img, int fd, uint64_t size)
+{
+	const size_t chunk = 2 << 20;
+	char *buf = malloc(chunk);
+	uint64_t off;
+	ssize_t n;
+	int ret = buf ? 0 : -ENOMEM;
+
+	for (off = 0; !ret && off < size; off += n) {
+		n = pread(fd, buf, size - off < chunk ? size - off : chunk, off);
+		if (n <= 0) {
+			pr_perror("Can't read a hugetlb SysV shm segment at %" PRIu64, off);
+			ret = n < 0 ? -errno : -EIO;
+			break;
+		}
+		ret = img_write_buf(img, buf, n);
+	}
+	free(buf);
+	return ret;
+}
+
 static int write_segment(struct cr_img *img, int id, const struct shmid_ds *ds)
 {
 	IpcShmEntry e = IPC_SHM_ENTRY__INIT;
 	IpcDescEntry d = IPC_DESC_ENTRY__INIT;
 	static const char pad[4];
+	int64_t huge;
 	void *p;
-	int ret;
+	int ret, fd;
 
 	if (ds->shm_perm.mode & SHM_DEST) {
 		pr_err("SysV shm segment %d is marked for removal: not supported yet\n", id);
@@ -122,10 +193,19 @@ static int write_segment(struct cr_img *img, int id, const struct shmid_ds *ds)
 		pr_perror("Can't attach SysV shm segment %d to read it", id);
 		return -errno;
 	}
-	ret = pb_write_one(img, &e.base);
-	ret = ret ?: img_write_buf(img, p, e.size);
+	huge = attach_file(p, &fd);
+	if (huge > 0) {
+		e.has_hugetlb_flag = 1;
+		e.hugetlb_flag = SHM_HUGETLB | hugetlb_size_flag(huge);
+	}
+	ret = huge < 0 ? (int)huge : pb_write_one(img, &e.base);
+	/* through the file: reading a hugetlb attach would allocate the pages it reads */
+	if (!ret)
+		ret = huge ? copy_huge_segment(img, fd, e.size) : img_write_buf(img, p, e.size);
 	if (!ret && e.size % 4)
 		ret = img_write_buf(img, pad, 4 - e.size % 4);
+	if (fd >= 0)
+		close(fd);
 	shmdt(p);
 	pr_info("SysV shm segment %d (key %#x, %" PRIu64 " bytes) saved\n", id, d.key, e.size);
 	return ret;
@@ -199,7 +279,7 @@ static int set_next_id(int id)
 }
 
 /* The segment with the dumped id and key: the one still there, or a new one. */
-static int get_segment(const IpcDescEntry *d, uint64_t size, bool *made)
+static int get_segment(const IpcDescEntry *d, uint64_t size, uint32_t huge, bool *made)
 {
 	struct shmid_ds ds;
 	int id;
@@ -214,9 +294,10 @@ static int get_segment(const IpcDescEntry *d, uint64_t size, bool *made)
 	}
 	if (set_next_id(d->id))
 		return -EPERM;
-	id = shmget(d->key, size, (d->mode & 0777) | IPC_CREAT | IPC_EXCL);
+	id = shmget(d->key, size, (d->mode & 0777) | IPC_CREAT | IPC_EXCL | huge);
 	if (id < 0) {
-		pr_perror("Can't create SysV shm segment %u (key %#x)", d->id, d->key);
+		pr_perror("Can't create SysV shm segment %u (key %#x, hugetlb flags %#x)", d->id,
+			  d->key, huge);
 		return -errno;
 	}
 	*made = true;
@@ -228,9 +309,55 @@ static int get_segment(const IpcDescEntry *d, uint64_t size, bool *made)
 	return 0;
 }
 
-static int fill_segment(struct cr_img *img, const IpcShmEntry *e)
+/* Only the pages with data into a new hugetlb segment: the others stay unallocated. */
+static int fill_new_huge(struct cr_img *img, unsigned char *p, uint64_t size)
+{
+	static const unsigned char zero[RST_PAGE_SIZE];
+	const size_t chunk = 2 << 20;
+	unsigned char *buf = malloc(chunk);
+	uint64_t off, k, len;
+	int ret = buf ? 0 : -ENOMEM;
+
+	for (off = 0; !ret && off < size; off += len) {
+		len = size - off < chunk ? size - off : chunk;
+		ret = img_read_buf(img, buf, len);
+		for (k = 0; !ret && k < len; k += RST_PAGE_SIZE) {
+			uint64_t n = len - k < RST_PAGE_SIZE ? len - k : RST_PAGE_SIZE;
+
+			if (memcmp(buf + k, zero, n))
+				memcpy(p + off + k, buf + k, n);
+		}
+	}
+	free(buf);
+	return ret;
+}
+
+/* The segment attached at p must be of the dumped page size: a reused one may not be. */
+static int check_page_size(const IpcShmEntry *e, const void *p)
+{
+	uint32_t want = e->has_hugetlb_flag ? e->hugetlb_flag & HUGETLB_SIZE_BITS : 0;
+	int64_t huge;
+	int fd;
+
+	huge = attach_file(p, &fd);
+	if (fd >= 0)
+		close(fd);
+	if (huge < 0)
+		return (int)huge;
+	if ((e->has_hugetlb_flag && (e->hugetlb_flag & SHM_HUGETLB)) != !!huge ||
+	    (huge && want && hugetlb_size_flag(huge) != want)) {
+		pr_err("SysV shm segment %u has pages of %lld bytes (0: not hugetlb), not those "
+		       "of the dumped one (hugetlb flags %#x)\n",
+		       e->desc->id, (long long)huge, e->has_hugetlb_flag ? e->hugetlb_flag : 0);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+static int fill_segment(struct cr_img *img, const IpcShmEntry *e, bool made)
 {
 	const IpcDescEntry *d = e->desc;
+	bool huge = e->has_hugetlb_flag && (e->hugetlb_flag & SHM_HUGETLB);
 	struct shmid_ds ds = {};
 	char pad[4];
 	void *p;
@@ -241,7 +368,10 @@ static int fill_segment(struct cr_img *img, const IpcShmEntry *e)
 		pr_perror("Can't attach SysV shm segment %u to fill it", d->id);
 		return -errno;
 	}
-	ret = img_read_buf(img, p, e->size);
+	ret = check_page_size(e, p);
+	/* a segment still there may hold other data: all of it is written then */
+	if (!ret)
+		ret = huge && made ? fill_new_huge(img, p, e->size) : img_read_buf(img, p, e->size);
 	shmdt(p);
 	if (!ret && e->size % 4)
 		ret = img_read_buf(img, pad, 4 - e->size % 4);
@@ -264,8 +394,17 @@ static int restore_segment(struct cr_img *img, const IpcShmEntry *e)
 		pr_err("%s: only segments with their bytes inline are supported\n", img_path(img));
 		return -EOPNOTSUPP;
 	}
-	ret = get_segment(e->desc, e->size, &made);
-	ret = ret ?: fill_segment(img, e);
+	if (e->has_hugetlb_flag &&
+	    (e->hugetlb_flag & ~(SHM_HUGETLB | HUGETLB_SIZE_BITS) ||
+	     ((e->hugetlb_flag & SHM_HUGETLB) &&
+	      !hugetlb_size_supported(hugetlb_flag_page_size(e->hugetlb_flag))))) {
+		pr_err("%s: SysV shm segment %u has hugetlb flags %#x, for pages this kernel does "
+		       "not have\n",
+		       img_path(img), e->desc->id, e->hugetlb_flag);
+		return -EOPNOTSUPP;
+	}
+	ret = get_segment(e->desc, e->size, e->has_hugetlb_flag ? e->hugetlb_flag : 0, &made);
+	ret = ret ?: fill_segment(img, e, made);
 	if (ret && made)
 		shmctl(e->desc->id, IPC_RMID, NULL);
 	if (!ret)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "dump.h"
+#include "hugetlb.h"
 #include "image.h"
 #include "log.h"
 #include "mem.h"
@@ -51,7 +52,6 @@ static const struct {
 	{ PROC_VMF_UFFD_MINOR, "registered with a userfaultfd (minor faults)" },
 	{ PROC_VMF_SHADOW_STACK, "a shadow stack" },
 	{ PROC_VMF_MIXEDMAP, "a mixed (device) mapping" },
-	{ PROC_VMF_HUGETLB, "hugetlb memory" },
 	{ PROC_VMF_SYNC, "a synchronous-fault (DAX) mapping" },
 	{ PROC_VMF_PKEY_BIT0 | PROC_VMF_PKEY_BIT1 | PROC_VMF_PKEY_BIT2 | PROC_VMF_PKEY_BIT3 |
 		  PROC_VMF_PKEY_BIT4,
@@ -155,6 +155,8 @@ static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
 	int ret;
 
 	ret = check_vmflags(pv);
+	if (!ret && (pv->vmflags & PROC_VMF_HUGETLB))
+		ret = hugetlb_vma_check(pv);
 	if (ret)
 		return ret;
 	vma_entry__init(v);
@@ -176,6 +178,13 @@ static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
 		v->flags = ((pv->vmflags & PROC_VMF_DROPPABLE) ? MAP_DROPPABLE : MAP_PRIVATE) |
 			   MAP_ANONYMOUS;
 		v->pgoff = 0;
+	} else if (vma_is_anon_hugetlb(pv) && !pv->shared) {
+		/*
+		 * Private: its pages are the task's, as for any private anonymous memory. It has
+		 * a file: the offset in it is kept, maps shows it.
+		 */
+		v->status |= VMA_ANON_PRIVATE;
+		v->flags = MAP_PRIVATE | MAP_ANONYMOUS;
 	} else if (vma_is_aio_ring(pv)) {
 		ret = dump_aio_vma(pv, v);
 		if (ret)
@@ -197,6 +206,8 @@ static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
 		if (ret)
 			return ret;
 	}
+	if (pv->vmflags & PROC_VMF_HUGETLB)
+		v->flags |= MAP_HUGETLB | hugetlb_size_flag(pv->page_size);
 	if (pv->vmflags & PROC_VMF_GROWSDOWN)
 		v->flags |= MAP_GROWSDOWN;
 	/* mlock()ed: locked again by the restorer, while it still may (before creds) */

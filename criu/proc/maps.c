@@ -2,8 +2,9 @@
 /*
  * proc/maps.c - /proc/PID/maps and /proc/PID/smaps: one line per mapping ("start-end perms
  * offset major:minor inode path"); smaps adds "Key: value" lines after each, of which only
- * VmFlags is read. The path is as the kernel prints it: only a newline in it is escaped (as
- * \012) and a backslash is not, so it is not decoded; map_files/ gives the true file.
+ * KernelPageSize (hugetlb mappings have their huge page size there) and VmFlags are read. The path
+ * is as the kernel prints it: only a newline in it is escaped (as \012) and a backslash is not, so
+ * it is not decoded; map_files/ gives the true file.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -142,6 +143,19 @@ static int parse_vmflags(const char *p, struct proc_vma *v)
 	return 0;
 }
 
+/* "KernelPageSize:     2048 kB": a power of two, 4 kB to 16 GB (the largest hugetlb size) */
+static int parse_page_size(const char *p, struct proc_vma *v)
+{
+	uint64_t kb;
+
+	p = proc_skip_blanks(p);
+	if (proc_get_u64(&p, 10, 16ull << 20, &kb) || kb < 4 || (kb & (kb - 1)) ||
+	    strncmp(p, " kB", 3) || !proc_at_eol(p + 3))
+		return -EINVAL;
+	v->page_size = kb << 10;
+	return 0;
+}
+
 static int add_vma(struct proc_vma_list *list, const char *line)
 {
 	struct proc_vma *v;
@@ -188,6 +202,12 @@ static int parse_maps_text(const char *buf, struct proc_vma_list *list, bool sma
 		}
 		if (!smaps || !list->nr || !l.complete)
 			goto bad;
+		v = proc_key(l.s, "KernelPageSize");
+		if (v) {
+			if (!need_flags || parse_page_size(v, &list->vmas[list->nr - 1]))
+				goto bad;
+			continue;
+		}
 		v = proc_key(l.s, "VmFlags");
 		if (!v)
 			continue;

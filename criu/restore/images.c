@@ -16,6 +16,7 @@
 #include "task-state-image.h"
 #include "image.h"
 #include "imgset.h"
+#include "hugetlb.h"
 #include "pagemap-flags.h"
 #include "log.h"
 #include "files.h"
@@ -279,6 +280,8 @@ static int check_vma(const struct rst_ctx *ctx, const VmaEntry *v, const VmaEntr
 		       (long)v->start, (long)v->end, (unsigned long)v->shmid);
 		return -EINVAL;
 	}
+	if (v->flags & MAP_HUGETLB)
+		return rst_check_hugetlb_vma(v, pid);
 	return 0;
 }
 

@@ -3,7 +3,8 @@
  * memhog.c - a workload for bench and the big-memory test: fills N MiB of anonymous memory
  * with pseudo-random bytes, writes its pid to a file once ready, and on SIGTERM recomputes a
  * checksum of every byte and exits 0 only if it matches the one taken before the checkpoint.
- * usage: memhog MIB PIDFILE
+ * usage: memhog MIB PIDFILE; with MEMHOG_HUGETLB set in the environment the memory is hugetlb
+ * memory of the default huge page size (the kernel's pool must hold it).
  */
 #include <signal.h>
 #include <stdint.h>
@@ -43,7 +44,9 @@ int main(int argc, char **argv)
 	}
 	size = strtoul(argv[1], NULL, 10) << 20;
 	words = size / 8;
-	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | (getenv("MEMHOG_HUGETLB") ? MAP_HUGETLB : 0), -1,
+		   0);
 	if (mem == MAP_FAILED)
 		return 2;
 	for (i = 0; i < words; i++) { /* xorshift64: fast, and incompressible enough */

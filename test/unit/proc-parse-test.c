@@ -236,6 +236,52 @@ static void test_smaps(void)
 	CHECK(parse_proc_smaps_buf("Size: 4 kB\n", &l) == -EINVAL, "a field before any mapping");
 }
 
+/* KernelPageSize: a hugetlb mapping's huge page size (lines as Linux 6.18 prints them) */
+static void test_smaps_page_size(void)
+{
+	static const char ht[] = "7f37ee200000-7f37ee600000 rw-s 00000000 00:11 7197046         "
+				 "             /anon_hugepage (deleted)\n"
+				 "Size:               4096 kB\n"
+				 "KernelPageSize:     2048 kB\n"
+				 "MMUPageSize:        2048 kB\n"
+				 "Shared_Hugetlb:        0 kB\n"
+				 "Private_Hugetlb:    2048 kB\n"
+				 "VmFlags: rd wr sh mr mw me ms de ht \n"
+				 "7fae00000000-7fae40000000 rw-p 00000000 00:11 7197040         "
+				 "             /anon_hugepage (deleted)\n"
+				 "KernelPageSize:  1048576 kB\n"
+				 "VmFlags: rd wr mr mw me de ht \n";
+	static const char *const bad[] = {
+		"KernelPageSize:        3 kB\n",   "KernelPageSize:        2 kB\n",
+		"KernelPageSize:     2048 MB\n",   "KernelPageSize:     2048\n",
+		"KernelPageSize:     2048 kB x\n", "KernelPageSize: 33554432 kB\n",
+		"KernelPageSize:       -4 kB\n",
+	};
+	struct proc_vma_list l;
+	char buf[256];
+	size_t i;
+
+	CHECK(parse_proc_smaps_buf(sample_smaps, &l) == 0 && l.nr == 3 &&
+		      l.vmas[0].page_size == 4096 && l.vmas[2].page_size == 4096,
+	      "ordinary mappings have 4 kB pages");
+	free_proc_vma_list(&l);
+	CHECK(parse_proc_smaps_buf(ht, &l) == 0 && l.nr == 2, "two hugetlb mappings");
+	CHECK(l.nr == 2 && l.vmas[0].page_size == 2ull << 20 && l.vmas[1].page_size == 1ull << 30 &&
+		      (l.vmas[0].vmflags & PROC_VMF_HUGETLB) &&
+		      (l.vmas[1].vmflags & PROC_VMF_HUGETLB) && l.vmas[0].shared &&
+		      l.vmas[0].deleted && !strcmp(l.vmas[0].path, "/anon_hugepage"),
+	      "2 MiB and 1 GiB pages, ht, /anon_hugepage (deleted)");
+	free_proc_vma_list(&l);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(buf, sizeof(buf), "1000-2000 rw-p 0 0:0 0\n%sVmFlags: rd \n", bad[i]);
+		CHECK(parse_proc_smaps_buf(buf, &l) == -EINVAL, "refused: %.*s",
+		      (int)strlen(bad[i]) - 1, bad[i]);
+	}
+	CHECK(parse_proc_smaps_buf("1000-2000 rw-p 0 0:0 0\nVmFlags: rd \nKernelPageSize: 4 kB\n",
+				   &l) == -EINVAL,
+	      "a page size after the mapping's VmFlags is refused");
+}
+
 static void test_maps_prefixes(void)
 {
 	size_t len = strlen(sample_smaps), n, bad = 0;
@@ -380,6 +426,7 @@ int main(void)
 	test_maps();
 	test_maps_sample();
 	test_smaps();
+	test_smaps_page_size();
 	test_maps_prefixes();
 	test_timers();
 	test_children_sysvipc();

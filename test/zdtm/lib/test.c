@@ -354,6 +354,34 @@ const char *test_path(const char *tag)
 	return path;
 }
 
+static char leftovers_path[PATH_MAX];
+
+static void clear_leftovers(void)
+{
+	unlink(leftovers_path);
+}
+
+void test_note_leftover(const char *fmt, ...)
+{
+	va_list ap;
+	FILE *f;
+
+	if (!leftovers_path[0]) {
+		snprintf(leftovers_path, sizeof(leftovers_path), "%s", test_path("leftovers"));
+		atexit(clear_leftovers); /* first registered: runs after every undo at exit */
+	}
+	f = fopen(leftovers_path, "a");
+	if (!f) {
+		test_msg("can't note a leftover in %s: %m\n", leftovers_path);
+		return;
+	}
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+	fclose(f);
+}
+
 int test_wait_child(pid_t pid, const char *what)
 {
 	int status = 0;

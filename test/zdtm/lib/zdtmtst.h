@@ -80,6 +80,25 @@ int test_take_fown(int fd);
 int test_got_fown_sig(int fd);
 int test_check_fown(int fd, pid_t want, const char *what);
 
+/*
+ * What the test changes outside itself and the runner must undo if the test is killed
+ * (by a failed dump or restore): one line appended to OUTFILE.leftovers per change,
+ * "hugepages SIZE_KB NR" (taken back from the kernel's pool), "sysv-shm ID" (removed) or
+ * "umount PATH" (lazily).
+ * The test undoes them itself at exit (atexit handlers registered after the first note),
+ * and the file is removed once they ran.
+ */
+void test_note_leftover(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Hugetlb tests, after test_init(): add nr huge pages of size_kb to the kernel's pool for
+ * this run (given back at exit), or test_skip() saying why the host can't. Then: is the
+ * mapping that holds addr hugetlb (smaps "ht"): 1, 0, or -1 if there is none; page_kb gets
+ * its KernelPageSize, path (if not NULL) what maps shows after the inode.
+ */
+void test_hugetlb_reserve(unsigned long size_kb, unsigned int nr);
+int test_hugetlb_vma(const void *addr, unsigned long *page_kb, char *path, size_t path_len);
+
 /* Reap the child pid: 0 if it exited 0, else fail() with what and its exit code, and -1. */
 int test_wait_child(pid_t pid, const char *what);
 
