@@ -83,6 +83,10 @@ void print_usage(bool brief);
 enum parse_result parse_command(int argc, char **argv, int first, struct cr_options *o);
 void print_commands(void);
 
-#define CRIU_VERSION "0.1"
+/*
+ * The CRIU release whose command line, images and (later) RPC this criu follows: scripts
+ * and runtimes read it ("Version: 4.2") to decide what they may ask for.
+ */
+#define CRIU_VERSION "4.2"
 
 #endif /* CRIU_OPTS_H */

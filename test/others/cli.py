@@ -36,7 +36,8 @@ def sleeper():
 
 def test_basic():
     r = criu("--version")
-    check(r.returncode == 0 and r.stdout.startswith("Version: "), "--version", r.stdout)
+    check(r.returncode == 0 and r.stdout.startswith("Version: 4.2\n"),
+          "--version names the CRIU release whose interface criu follows (4.2)", r.stdout)
     r = criu("--help")
     for word in ("dump", "restore", "check", "--tree", "--images-dir", "--work-dir",
                  "--log-file", "--verbosity", "--pidfile", "--leave-running",
