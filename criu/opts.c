@@ -183,8 +183,7 @@ static const struct opt_desc opt_table[] = {
 	FLAG("skip-checksums", 0, skip_checksums, OPTF_NEG,
 	     "restore: don't check checksums.img; dump: don't write it"),
 	CALL("cow-pages", 0, set_cow_pages, 0, "MODE",
-	     "dump: pages a child shares with its parent saved once (default) or in full "
-	     "(CRIU 4.2 restores those)"),
+	     "dump: pages a child shares saved once (default), or full for CRIU"),
 	LATER("lsm-mount-context", 0, 0, "CTX"),
 	LATER("network-lock", 0, 0, "METHOD"),
 	LATER("mntns-compat-mode", 0, OPTF_NEG, NULL),
