@@ -5,7 +5,8 @@
  * The table lists every option of CRIU 4.2 in CRIU's order, with CRIU's short letters,
  * argument rules (none, required, or optional as --opt=ARG) and --no- forms (CRIU's boolean
  * options). An option criu does not implement yet is LATER: refused naming it, while its
- * --no- form, which asks for the default, is accepted.
+ * --no- form, which asks for the default, is accepted. A few are ours, with names CRIU 4.2
+ * does not use (--skip-checksums, --cow-pages).
  */
 #include <getopt.h>
 #include <limits.h>
@@ -76,6 +77,7 @@ static int set_feature(struct cr_options *o, const char *arg);
 static int set_check_all(struct cr_options *o, const char *arg);
 static int set_pre_dump_mode(struct cr_options *o, const char *arg);
 static int set_file_validation(struct cr_options *o, const char *arg);
+static int set_cow_pages(struct cr_options *o, const char *arg);
 
 static const struct opt_desc opt_table[] = {
 	VALUE("tree", 't', OPT_PID, tree, "PID", "checkpoint the process tree rooted at PID"),
@@ -180,6 +182,8 @@ static const struct opt_desc opt_table[] = {
 	     "restore: files' rwx bits may differ"),
 	FLAG("skip-checksums", 0, skip_checksums, OPTF_NEG,
 	     "restore: don't check checksums.img; dump: don't write it"),
+	CALL("cow-pages", 0, set_cow_pages, 0, "MODE",
+	     "dump: pages a child shares saved once (default), or full for CRIU"),
 	LATER("lsm-mount-context", 0, 0, "CTX"),
 	LATER("network-lock", 0, 0, "METHOD"),
 	LATER("mntns-compat-mode", 0, OPTF_NEG, NULL),
@@ -295,6 +299,22 @@ static int set_file_validation(struct cr_options *o, const char *arg)
 	}
 	pr_err("Invalid --file-validation '%s': filesize or buildid\n", arg);
 	return -1;
+}
+
+/* Ours, not CRIU's: see enum cow_pages_mode */
+static int set_cow_pages(struct cr_options *o, const char *arg)
+{
+	if (!strcmp(arg, "once"))
+		o->cow_pages = COW_PAGES_ONCE;
+	else if (!strcmp(arg, "full"))
+		o->cow_pages = COW_PAGES_FULL;
+	else {
+		pr_err("Invalid --cow-pages '%s': once (the default) or full (images CRIU 4.2 "
+		       "restores)\n",
+		       arg);
+		return -1;
+	}
+	return 0;
 }
 
 static int opt_has_arg(const struct opt_desc *d)

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """make bench: wall time of criu dump and restore for a small process and for 1 GiB of random
 anonymous memory, with images on /dev/shm and on disk, a process with 10,000 fds, a tree of
-100 processes, and a parent with 4 children that share 256 MiB copy-on-write (the image size
-and the sum of the 5 tasks' Pss before the dump and after the restore show that it stays
-shared). Each restored memhog checks every byte (a checksum taken before the dump) and the
+100 processes, and a parent with 4 children that share 256 MiB copy-on-write, dumped in both
+forms (--cow-pages once and full; the image size and the sum of the 5 tasks' Pss before the
+dump and after the restore show that it stays shared). Each restored memhog checks every byte (a checksum taken before the dump) and the
 bench fails if one differs. The checksum rows dump and restore 1 GiB (warm) with and without
 checksums (--skip-checksums), alternating, and give the cost. The hugetlb row dumps and
 restores 1 GiB of random private hugetlb memory (2 MiB pages, added to the kernel's pool
@@ -227,7 +227,7 @@ def fds_round(work, nr_fds, imgroot):
                                 start_new_session=True)
         pid = wait_pidfile(pidfile)
         img = os.path.join(tmp, "img")
-        t_dump = run_criu(["dump", "-t", str(pid), "-D", img, "-o", "dump.log"])
+        t_dump = run_criu(["dump", "-t", str(pid), "-D", img, "-o", "dump.log"] + list(extra))
         proc.wait()
         wait_gone(pid)
         t_rst = run_criu(["restore", "-D", img, "-d", "-o", "restore.log"])
@@ -272,8 +272,9 @@ def dir_bytes(path):
     return sum(os.path.getsize(os.path.join(path, n)) for n in os.listdir(path))
 
 
-def cow_round(work, mib, nkids, imgroot):
-    """A parent and nkids children sharing mib MiB copy-on-write (cowhog.c).
+def cow_round(work, mib, nkids, imgroot, extra=()):
+    """A parent and nkids children sharing mib MiB copy-on-write (cowhog.c), dumped with
+    the dump options extra.
 
     Returns dump and restore seconds, image bytes, and the Pss sum (KiB) before and after."""
     cowhog = os.path.join(work, "cowhog")
@@ -292,7 +293,7 @@ def cow_round(work, mib, nkids, imgroot):
             raise RuntimeError("cowhog has %d processes, expected %d" % (len(pids), nkids + 1))
         pss_before = pss_kib(pids)
         img = os.path.join(tmp, "img")
-        t_dump = run_criu(["dump", "-t", str(pid), "-D", img, "-o", "dump.log"])
+        t_dump = run_criu(["dump", "-t", str(pid), "-D", img, "-o", "dump.log"] + list(extra))
         size = dir_bytes(img)
         proc.wait()
         wait_tree_gone(pids)
@@ -307,14 +308,20 @@ def cow_round(work, mib, nkids, imgroot):
 
 
 def cow_rows(work):
-    """The copy-on-write case: time, image size and Pss, the median of 3 rounds."""
-    res = [cow_round(work, 256, 4, "/dev/shm") for _ in range(3)]
-    print("%-16s %-10s %10.1f %10.1f %12s %12s" % ("cow 256M x5", "/dev/shm",
-          median([x[0] for x in res]) * 1000, median([x[1] for x in res]) * 1000, "-", "-"))
-    print("  cow 256M x5: image %.0f MiB, Pss of the 5 tasks %.0f MiB before dump, "
-          "%.0f MiB after restore" % (median([x[2] for x in res]) / 2**20,
-                                      median([x[3] for x in res]) / 1024.0,
-                                      median([x[4] for x in res]) / 1024.0))
+    """The copy-on-write case in both image forms (Documentation/cow-images.md): pages a
+    child shares saved once (the default), and saved in full as CRIU 4.2 writes them
+    (--cow-pages full; restore shares them again by comparing). Time, image size and Pss,
+    the median of 3 rounds each."""
+    for form, extra in (("once", ()), ("full", ("--cow-pages", "full"))):
+        res = [cow_round(work, 256, 4, "/dev/shm", extra) for _ in range(3)]
+        name = "cow 256M x5 " + form
+        print("%-16s %-10s %10.1f %10.1f %12s %12s" % (
+            name, "/dev/shm", median([x[0] for x in res]) * 1000,
+            median([x[1] for x in res]) * 1000, "-", "-"))
+        print("  %s: image %.0f MiB, Pss of the 5 tasks %.0f MiB before dump, "
+              "%.0f MiB after restore" % (name, median([x[2] for x in res]) / 2**20,
+                                          median([x[3] for x in res]) / 1024.0,
+                                          median([x[4] for x in res]) / 1024.0))
 
 
 def median(xs):

@@ -59,6 +59,8 @@ int dump_cow_open(struct dump_ctx *dc, struct dump_cow *cow);
 const VmaEntry *dump_cow_vma(const struct dump_cow *cow, const VmaEntry *v);
 /* Are two /proc/PID/pagemap entries the same page (frame or swap slot)? */
 bool pme_same_page(uint64_t a, uint64_t b);
+/* A present page whose frame reads as 0 (no CAP_SYS_ADMIN): sharing can't be seen. */
+bool pme_frame_hidden(uint64_t pme);
 void dump_cow_close(struct dump_cow *cow);
 
 /* mem/premap.c */
@@ -70,12 +72,20 @@ struct rst_self_map {
 	unsigned int special; /* VMA_AREA_VDSO / _VVAR / _VSYSCALL, or 0 */
 };
 int rst_read_self_maps(struct rst_self_map **out, size_t *nr);
+/* rst_mem.cow[i]: VMA i is the parent's copy, kept (mem/cow.c) */
+enum rst_cow_kept {
+	RST_COW_NONE = 0,
+	RST_COW_LISTED,	 /* the pagemap lists its shared pages (PE_PARENT); the rest are ours */
+	RST_COW_COMPARE, /* its pages all have data: each is compared with the parent's copy */
+};
 struct rst_mem {
 	struct rst_vma *vmas; /* one per target VMA, in image order */
-	uint8_t *cow;	      /* per VMA: 1 if it is the parent's copy, kept (mem/cow.c) */
+	uint8_t *cow;	      /* per VMA: enum rst_cow_kept */
 	size_t nr_vmas;
+	const struct rst_task *cow_parent; /* whose copies are kept, or NULL */
 	uint64_t pages_restored;
-	uint64_t pages_shared; /* kept as the parent's, copy-on-write */
+	uint64_t pages_shared;	 /* kept as the parent's, copy-on-write */
+	uint64_t pages_compared; /* compared with the parent's copy (RST_COW_COMPARE) */
 };
 /*
  * Before the task forks: its private memory, premapped (or kept from the parent) and filled.
@@ -90,11 +100,25 @@ int rst_check_cow(const struct rst_ctx *ctx);
 /* Before t forks: its children keep what they share of mem. */
 void rst_cow_hand_down(const struct rst_task *t, const struct rst_mem *mem);
 /* In the child, first: keep the parent's copies it shares pages with, unmap the rest. */
-int rst_cow_adopt(const struct rst_task *t, struct rst_mem *mem);
+int rst_cow_adopt(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_mem *mem);
 /* Once the targets are reserved: move kept copies off them; 1 if one moved, or -errno. */
 int rst_cow_relocate(const struct rst_task *t, struct rst_mem *mem);
 /* Before the fill: drop the pages of kept copies that are not listed as the parent's. */
 int rst_cow_drop_unshared(const struct rst_task *t, struct rst_mem *mem);
+/*
+ * mem/cow-compare.c: fill len bytes of a kept RST_COW_COMPARE copy (dst, for the target
+ * address addr) from the pages file fd at off, through buf: a page equal to the parent's
+ * stays the parent's, the others are written (by UFFDIO_COPY on uffd, registered over the
+ * copy, or by memcpy when uffd is -1). Safe from two threads on different pieces.
+ */
+struct rst_cow_piece {
+	void *dst;
+	uint64_t addr;
+	off_t off;
+	size_t len;
+};
+int rst_cow_compare_fill(struct rst_mem *mem, int uffd, int fd, const char *path, void *buf,
+			 size_t buf_size, const struct rst_cow_piece *p);
 
 /*
  * mem/shmem.c: memory objects several tasks map (shared anonymous regions, memfds), and

@@ -24,6 +24,14 @@ enum cr_command {
 
 enum pre_dump_mode { PRE_DUMP_SPLICE, PRE_DUMP_READ };
 
+/*
+ * --cow-pages (ours): how a page a child still shares copy-on-write with its parent is saved
+ * (Documentation/cow-images.md). ONCE: in the parent's images only, the child's pagemap
+ * marks it PE_PARENT (only this criu restores that). FULL: in the child's images too, as
+ * CRIU 4.2 writes them; restore shares it again by comparing it with the parent's copy.
+ */
+enum cow_pages_mode { COW_PAGES_ONCE, COW_PAGES_FULL };
+
 struct cr_options {
 	const char *action; /* the command word, as given */
 	enum cr_command command;
@@ -58,6 +66,7 @@ struct cr_options {
 	bool deprecated_ok;	  /* --deprecated: nothing of ours is deprecated yet */
 	bool unprivileged;	  /* --unprivileged: accepted as root (where it changes nothing) */
 	enum pre_dump_mode pre_dump_mode;
+	enum cow_pages_mode cow_pages; /* dump: --cow-pages once|full */
 #define MAX_ACTION_SCRIPTS 16
 	const char *action_scripts[MAX_ACTION_SCRIPTS];
 	int nr_action_scripts;

@@ -72,6 +72,7 @@ struct rst_stats {
 	uint32_t resume_time;  /* usec: from the stopped tree to its tasks running */
 	uint64_t pages_restored;
 	uint64_t pages_skipped_cow; /* kept copy-on-write from a parent, not restored again */
+	uint64_t pages_compared;    /* read and compared with the parent's copy (mem/cow.c) */
 };
 
 /* A file that several tasks use: opened once by its owner, inherited through a "transit" fd. */

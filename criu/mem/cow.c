@@ -10,14 +10,19 @@
  * than restore the child wrong; so restore refuses PE_PARENT next to a snapshot link.
  *
  * Restore: a task premaps and fills its private memory before it forks, so each child starts
- * with its parent's filled copies. A child VMA that has PE_PARENT pages keeps the parent's
- * copy: it drops the pages it did not share (MADV_DONTNEED) and writes its own pages over
- * them; it unmaps the parent's other copies before it lays out its own memory.
+ * with its parent's filled copies. A child VMA that matches its parent's keeps the parent's
+ * copy when the two have pages in common: it drops the pages it does not have
+ * (MADV_DONTNEED) and writes its own over the copy; it unmaps the parent's other copies
+ * before it lays out its own memory. Which pages are the parent's: with PE_PARENT pages in
+ * the VMA (our images), those; else (images CRIU writes, or ours with --cow-pages full)
+ * every page whose content equals the parent's copy, as CRIU finds them (cow-compare.c).
+ * Documentation/cow-images.md tells why the two forms and how they fit with CRIU's.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -84,6 +89,11 @@ bool pme_same_page(uint64_t a, uint64_t b)
 	       (a & PM_FRAME) == (b & PM_FRAME);
 }
 
+bool pme_frame_hidden(uint64_t pme)
+{
+	return (pme & PM_PRESENT) && !(pme & PM_FRAME);
+}
+
 int dump_cow_open(struct dump_ctx *dc, struct dump_cow *cow)
 {
 	char path[64];
@@ -91,6 +101,9 @@ int dump_cow_open(struct dump_ctx *dc, struct dump_cow *cow)
 
 	cow->mm = NULL;
 	cow->pagemap_fd = -1;
+	/* --cow-pages full: every page in the child's own images, as CRIU writes them */
+	if (dc->opts && dc->opts->cow_pages == COW_PAGES_FULL)
+		return 0;
 	for (i = 0; i < dc->tree->nr_tasks && dc->ppid; i++) {
 		const struct dump_ctx *p = dc->tree->tasks[i];
 
@@ -134,12 +147,12 @@ static uint64_t pe_end(const PagemapEntry *pe)
 	return pe->vaddr + (uint64_t)pe->nr_pages * RST_PAGE_SIZE;
 }
 
-/* Does t's pagemap give [addr, end) a page each (its own or its parent's)? */
-static bool pages_listed(const struct rst_task *t, uint64_t addr, uint64_t end)
+/* Index of t's first pagemap entry that ends above addr (entries are sorted). */
+static size_t first_entry_above(const struct rst_task *t, uint64_t addr)
 {
 	size_t lo = 0, hi = t->nr_pagemap;
 
-	while (lo < hi) { /* the first entry ending above addr */
+	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
 		if (pe_end(t->pagemap[mid]) <= addr)
@@ -147,10 +160,18 @@ static bool pages_listed(const struct rst_task *t, uint64_t addr, uint64_t end)
 		else
 			hi = mid;
 	}
-	for (; lo < t->nr_pagemap && addr < end; lo++) {
-		if (t->pagemap[lo]->vaddr > addr)
+	return lo;
+}
+
+/* Does t's pagemap give [addr, end) a page each (its own or its parent's)? */
+static bool pages_listed(const struct rst_task *t, uint64_t addr, uint64_t end)
+{
+	size_t i;
+
+	for (i = first_entry_above(t, addr); i < t->nr_pagemap && addr < end; i++) {
+		if (t->pagemap[i]->vaddr > addr)
 			return false;
-		addr = pe_end(t->pagemap[lo]);
+		addr = pe_end(t->pagemap[i]);
 	}
 	return addr >= end;
 }
@@ -215,71 +236,113 @@ int rst_check_cow(const struct rst_ctx *ctx)
 
 /* What this task's parent premapped, as the fork left it here (through any helper). */
 static struct {
-	pid_t pid;
-	const MmEntry *mm;
+	const struct rst_task *task;
 	const struct rst_mem *mem;
 } handed;
 
 void rst_cow_hand_down(const struct rst_task *t, const struct rst_mem *mem)
 {
-	handed.pid = t->pid;
-	handed.mm = t->mm;
+	handed.task = t;
 	handed.mem = mem;
 }
 
-/* Does t list any page of v as its parent's? */
-static bool has_parent_pages(const struct rst_task *t, const VmaEntry *v)
+enum listed { LISTED_ANY, LISTED_DATA, LISTED_PARENT };
+
+/* Does t's pagemap list a page in [start, end): any, one with data, one of its parent's? */
+static bool lists_pages(const struct rst_task *t, uint64_t start, uint64_t end, enum listed which)
 {
 	size_t i;
 
-	for (i = 0; i < t->nr_pagemap; i++) {
+	for (i = first_entry_above(t, start); i < t->nr_pagemap && t->pagemap[i]->vaddr < end;
+	     i++) {
 		const PagemapEntry *pe = t->pagemap[i];
 
-		if (pe_in_parent(pe) && pe->vaddr < v->end && pe_end(pe) > v->start)
+		if (which == LISTED_ANY ||
+		    (which == LISTED_DATA ? rst_pe_has_data(pe) : pe_in_parent(pe)))
 			return true;
 	}
 	return false;
 }
 
-/* Index of the parent's copy of v that t keeps, -1 if none, -EINVAL if it must and can't. */
-static ssize_t kept_copy(const struct rst_task *t, const VmaEntry *v)
+/* The parent's premapped copy of a VMA matching v, its index in handed.mem, or -1. */
+static ssize_t parent_copy(const struct rst_task *t, const VmaEntry *v)
 {
-	const VmaEntry *pv = NULL;
+	const struct rst_task *p = handed.task;
+	const VmaEntry *pv;
 	size_t pi;
 
-	if (!has_parent_pages(t, v))
+	if (!handed.mem || !p || p->pid != (pid_t)t->pstree->ppid)
 		return -1;
-	if (handed.mem && handed.pid == (pid_t)t->pstree->ppid)
-		pv = vma_at(handed.mm, v->start, &pi);
-	if (!pv || !vma_cow_match(pv, v) || handed.mem->vmas[pi].kind != RST_VMA_PREMAPPED) {
+	pv = vma_at(p->mm, v->start, &pi);
+	if (!pv || !vma_cow_match(pv, v) || handed.mem->vmas[pi].kind != RST_VMA_PREMAPPED)
+		return -1;
+	return pi;
+}
+
+/* Do a and b run the same program (one file, or two entries of one path)? */
+static bool same_exe(const struct rst_ctx *ctx, const MmEntry *a, const MmEntry *b)
+{
+	const RegFileEntry *ra, *rb;
+
+	if (a->exe_file_id == b->exe_file_id)
+		return true;
+	ra = rst_find_reg(ctx, a->exe_file_id);
+	rb = rst_find_reg(ctx, b->exe_file_id);
+	return ra && rb && !strcmp(ra->name, rb->name);
+}
+
+/* Did the dump find t's shared pages already (ours, --cow-pages once)? Then none is compared. */
+static bool found_at_dump(const struct rst_task *t)
+{
+	return t->extra && t->extra->has_cow_pages_found && t->extra->cow_pages_found;
+}
+
+/*
+ * Which of the parent's copies t keeps for v (RST_COW_*, its index in *pi), or -EINVAL when
+ * v has PE_PARENT pages and no such copy. Without PE_PARENT, as CRIU: only where both run
+ * the same program, and both have pages in v, may a page be shared.
+ */
+static int kept_copy(const struct rst_ctx *ctx, const struct rst_task *t, const VmaEntry *v,
+		     ssize_t *pi)
+{
+	*pi = parent_copy(t, v);
+	if (lists_pages(t, v->start, v->end, LISTED_PARENT)) {
+		if (*pi >= 0)
+			return RST_COW_LISTED;
 		pr_err("Task %d can't find its parent's copy of %#lx-%#lx, whose pages it shares\n",
 		       t->pid, (long)v->start, (long)v->end);
 		return -EINVAL;
 	}
-	return pi;
+	if (*pi < 0 || found_at_dump(t) || !same_exe(ctx, t->mm, handed.task->mm) ||
+	    !lists_pages(t, v->start, v->end, LISTED_DATA) ||
+	    !lists_pages(handed.task, v->start, v->end, LISTED_ANY))
+		return RST_COW_NONE;
+	return RST_COW_COMPARE;
 }
 
-int rst_cow_adopt(const struct rst_task *t, struct rst_mem *mem)
+int rst_cow_adopt(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_mem *mem)
 {
 	const struct rst_mem *pm = handed.mem;
 	bool *kept = pm ? calloc(pm->nr_vmas + 1, sizeof(bool)) : NULL;
 	ssize_t pi;
 	size_t i;
+	int how;
 
 	if (pm && !kept)
 		return -ENOMEM;
 	for (i = 0; i < mem->nr_vmas; i++) {
-		pi = kept_copy(t, t->mm->vmas[i]);
-		if (pi == -EINVAL) {
+		how = kept_copy(ctx, t, t->mm->vmas[i], &pi);
+		if (how < 0) {
 			free(kept);
-			return -EINVAL;
+			return how;
 		}
-		if (pi < 0)
+		if (how == RST_COW_NONE)
 			continue;
 		kept[pi] = true;
-		mem->cow[i] = 1;
+		mem->cow[i] = how;
 		mem->vmas[i].kind = RST_VMA_PREMAPPED;
 		mem->vmas[i].premap = pm->vmas[pi].premap;
+		mem->cow_parent = handed.task;
 	}
 	/* the parent's other copies are not ours: out of the way before we lay out ours */
 	for (i = 0; pm && i < pm->nr_vmas; i++)
@@ -346,7 +409,10 @@ static int drop_range(const struct rst_vma *v, uint64_t from, uint64_t to, uint6
 	return 0;
 }
 
-/* In each kept copy only the pages listed as the parent's stay; the rest were not shared. */
+/*
+ * In each kept copy only the pages that may be the parent's stay: those listed as the
+ * parent's (RST_COW_LISTED), or any page t has (RST_COW_COMPARE: compared in the fill).
+ */
 int rst_cow_drop_unshared(const struct rst_task *t, struct rst_mem *mem)
 {
 	uint64_t dropped = 0;
@@ -366,10 +432,11 @@ int rst_cow_drop_unshared(const struct rst_task *t, struct rst_mem *mem)
 			uint64_t s = pe->vaddr > v->start ? pe->vaddr : v->start;
 			uint64_t e = pe_end(pe) < v->end ? pe_end(pe) : v->end;
 
-			if (!pe_in_parent(pe))
+			if (mem->cow[i] == RST_COW_LISTED && !pe_in_parent(pe))
 				continue;
 			ret = drop_range(v, at, s, &dropped);
-			mem->pages_shared += (e - s) / RST_PAGE_SIZE;
+			if (pe_in_parent(pe))
+				mem->pages_shared += (e - s) / RST_PAGE_SIZE;
 			at = e;
 			if (pe_end(pe) > v->end)
 				break; /* it goes on into the next VMA */

@@ -54,6 +54,7 @@ struct page_xfer {
 	uint64_t *iov_sums;  /* one per iov of the batch */
 	struct dump_cow cow; /* the parent's memory, for pages shared with it */
 	uint64_t *ppm_buf;   /* the parent's pagemap entries next to pm_buf's */
+	bool frames_hidden;  /* a page of a VMA shared with the parent had no frame to compare */
 };
 
 static uint64_t now_us(void)
@@ -416,6 +417,7 @@ static int dump_vma_pages(struct page_xfer *px, const VmaEntry *v)
 			return ret;
 		px->dc->stats.pages_scanned += nr;
 		for (i = 0; i < nr; i++, addr += PAGE_SIZE) {
+			px->frames_hidden |= cow && pme_frame_hidden(px->pm_buf[i]);
 			kind = page_kind(v, px->pm_buf[i], cow ? &px->ppm_buf[i] : NULL);
 			if (kind == run_kind && kind) {
 				run_len++;
@@ -532,6 +534,8 @@ int dump_task_pages(struct dump_ctx *dc)
 			ret = dump_vma_pages(&px, dc->mm.vmas[i]);
 	if (!ret)
 		ret = flush_batch(&px);
+	/* restore need not compare pages with the parent's: the frames told which are shared */
+	dc->cow_pages_found = px.cow.mm && !px.frames_hidden;
 	ret = close_xfer(&px) ?: ret;
 	dc->stats.memdump_us = now_us() - start;
 	if (!ret)

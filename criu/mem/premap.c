@@ -332,11 +332,11 @@ static bool *vmas_with_pages(const struct rst_task *t)
 }
 
 /* Lay out the address space: keep what we share with the parent, reserve the targets. */
-static int lay_out(const struct rst_task *t, struct rst_mem *mem)
+static int lay_out(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_mem *mem)
 {
 	int ret;
 
-	ret = rst_cow_adopt(t, mem);
+	ret = rst_cow_adopt(ctx, t, mem);
 	ret = ret ?: reserve_targets(t->mm);
 	if (ret)
 		return ret;
@@ -379,7 +379,7 @@ int rst_premap(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_m
 		return -ENOMEM;
 	for (i = 0; i < mm->n_vmas; i++)
 		plan_vma(mm->vmas[i], &mem->vmas[i]);
-	ret = lay_out(t, mem);
+	ret = lay_out(ctx, t, mem);
 	if (ret)
 		return ret;
 	has_pages = vmas_with_pages(t);
@@ -472,14 +472,18 @@ struct fill_seg {
 	void *dst;
 	off_t off;
 	size_t len;
-	size_t vma; /* index of the target VMA it lies in */
-	bool anon;  /* private anonymous: UFFDIO_COPY may fill it */
+	size_t vma;    /* index of the target VMA it lies in */
+	bool anon;     /* private anonymous: UFFDIO_COPY may fill it */
+	bool compare;  /* in a copy kept from the parent, compared with it (mem/cow-compare.c) */
+	uint64_t addr; /* target address of dst */
 };
 
 struct fill_work {
 	int fd;
 	const char *path;
 	int uffd; /* -1: preadv only */
+	struct rst_mem *mem;
+	bool compare; /* some segments are compared: every filler needs a buffer */
 	struct fill_seg *segs;
 	size_t nr_segs;
 	size_t next; /* next segment to take, shared by the fillers */
@@ -516,6 +520,11 @@ static int fill_one(struct fill_work *w, struct rst_uffd_stage *st, const struct
 	struct iovec iov = { s->dst, s->len };
 	off_t off = s->off;
 
+	if (s->compare) {
+		struct rst_cow_piece p = { s->dst, s->addr, off, s->len };
+
+		return rst_cow_compare_fill(w->mem, w->uffd, w->fd, w->path, st->buf, st->size, &p);
+	}
 	if (w->uffd >= 0 && s->anon)
 		return rst_uffd_fill(w->uffd, st, w->fd, w->path, s->dst, off, s->len);
 	return read_batch(w->fd, w->path, &iov, 1, &off);
@@ -528,7 +537,7 @@ static void *filler(void *arg)
 	size_t i;
 	int ret;
 
-	ret = w->uffd >= 0 ? rst_uffd_stage_init(&st) : 0;
+	ret = w->uffd >= 0 || w->compare ? rst_uffd_stage_init(&st) : 0;
 	while (!ret && (i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED)) < w->nr_segs)
 		ret = fill_one(w, &st, &w->segs[i]);
 	if (ret) {
@@ -597,11 +606,16 @@ static int plan_fill(struct fill_work *w, const struct rst_task *t, struct rst_m
 				.len = chunk_end - addr,
 				.vma = vi,
 				.anon = anon_private(t->mm->vmas[vi]),
+				.compare = mem->cow[vi] == RST_COW_COMPARE,
+				.addr = addr,
 			};
 			ret = add_seg(w, &seg);
 			if (ret)
 				return ret;
-			mem->pages_restored += seg.len / RST_PAGE_SIZE;
+			w->compare |= seg.compare;
+			/* compared pages count as restored only where they differ */
+			if (!seg.compare)
+				mem->pages_restored += seg.len / RST_PAGE_SIZE;
 			off += seg.len;
 			addr = chunk_end;
 		}
@@ -616,7 +630,7 @@ static int plan_fill(struct fill_work *w, const struct rst_task *t, struct rst_m
  */
 static int fill_from(int fd, const char *path, const struct rst_task *t, struct rst_mem *mem)
 {
-	struct fill_work w = { .fd = fd, .path = path, .uffd = -1 };
+	struct fill_work w = { .fd = fd, .path = path, .uffd = -1, .mem = mem };
 	pthread_t helper;
 	int ret, threaded;
 

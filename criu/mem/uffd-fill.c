@@ -74,8 +74,7 @@ void rst_uffd_stage_fini(struct rst_uffd_stage *st)
 	st->buf = NULL;
 }
 
-/* Read exactly len bytes at off into buf. */
-static int read_full(int fd, const char *path, void *buf, size_t len, off_t off)
+int rst_read_pages(int fd, const char *path, void *buf, size_t len, off_t off)
 {
 	while (len) {
 		ssize_t n = pread(fd, buf, len, off);
@@ -93,8 +92,8 @@ static int read_full(int fd, const char *path, void *buf, size_t len, off_t off)
 	return 0;
 }
 
-/* Install len bytes from src at dst; EAGAIN (the mm changed under it) means go on. */
-static int copy_in(int uffd, void *dst, const void *src, size_t len)
+/* EAGAIN (the mm changed under it) means go on. */
+int rst_uffd_copy(int uffd, void *dst, const void *src, size_t len)
 {
 	while (len) {
 		struct uffdio_copy c = {
@@ -123,8 +122,8 @@ int rst_uffd_fill(int uffd, struct rst_uffd_stage *st, int fd, const char *path,
 		size_t n = len < st->size ? len : st->size;
 		int ret;
 
-		ret = read_full(fd, path, st->buf, n, off);
-		ret = ret ?: copy_in(uffd, dst, st->buf, n);
+		ret = rst_read_pages(fd, path, st->buf, n, off);
+		ret = ret ?: rst_uffd_copy(uffd, dst, st->buf, n);
 		if (ret)
 			return ret;
 		dst = (char *)dst + n;

@@ -19,6 +19,11 @@ struct rst_uffd_stage {
 int rst_uffd_stage_init(struct rst_uffd_stage *st);
 void rst_uffd_stage_fini(struct rst_uffd_stage *st);
 
+/* Read exactly len bytes at off of the pages file fd (named path) into buf. 0 or -errno. */
+int rst_read_pages(int fd, const char *path, void *buf, size_t len, off_t off);
+/* Install len bytes from src at dst, which has no page yet (registered on uffd). */
+int rst_uffd_copy(int uffd, void *dst, const void *src, size_t len);
+
 /* Copy len bytes at off of the pages file fd into dst, which has no page yet. 0 or -errno. */
 int rst_uffd_fill(int uffd, struct rst_uffd_stage *st, int fd, const char *path, void *dst,
 		  off_t off, size_t len);

@@ -340,6 +340,7 @@ static int send_report(int fd, const struct bootstrap *bs, const struct rst_mem 
 		.area_size = bs->size,
 		.pages_restored = mem->pages_restored,
 		.pages_shared = mem->pages_shared,
+		.pages_compared = mem->pages_compared,
 		.pid = getpid(),
 	};
 

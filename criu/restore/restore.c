@@ -437,8 +437,7 @@ static int write_stats(const struct rst_ctx *ctx)
 	struct cr_img *img;
 	int ret;
 
-	/* no parent images (pre-dump) and no shared-page reuse yet: nothing compared or skipped */
-	rs.pages_compared = 0;
+	rs.pages_compared = ctx->stats.pages_compared;
 	rs.pages_skipped_cow = ctx->stats.pages_skipped_cow;
 	rs.forking_time = ctx->stats.forking_time;
 	rs.restore_time = ctx->stats.restore_time;
@@ -777,6 +776,7 @@ static pid_t restore_tree(struct rst_ctx *ctx, struct rst_watch *w, uint64_t sta
 		ret = finish_task(&ctx->tasks[i], &w[i].rep);
 		ctx->stats.pages_restored += w[i].rep.pages_restored;
 		ctx->stats.pages_skipped_cow += w[i].rep.pages_shared;
+		ctx->stats.pages_compared += w[i].rep.pages_compared;
 	}
 	if (ret)
 		goto out_kill;

@@ -562,6 +562,8 @@ int task_state_write_extra(struct dump_ctx *dc)
 	task_attrs_fill_extra(&dc->ts->attrs, &ex);
 	ex.n_auxv = dc->nr_auxv;
 	ex.auxv = dc->auxv;
+	ex.has_cow_pages_found = dc->cow_pages_found;
+	ex.cow_pages_found = dc->cow_pages_found;
 	img = open_image_at(dc->dfd, CR_FD_TASK_EXTRA, O_DUMP, dc->pid);
 	if (!img)
 		return -EIO;

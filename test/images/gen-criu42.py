@@ -5,6 +5,8 @@
     gen-criu42.py synth DIR NAME PID   lay out a whole process from scratch (test data);
                                        DATA_PAGES=N: its data size, XSAVE=1: an xsave part
     gen-criu42.py rewrite DIR          turn a dump by our criu into what CRIU 4.2 writes
+    gen-criu42.py full-pages DIR       first, pages a child shares with its parent (PE_PARENT
+                                       of ours) copied into the child's own pages file
     gen-criu42.py as-3x DIR            then its pagemaps into CRIU 3.x's form
 
 synth: a static process of three private anonymous mappings and no files open. Its code
@@ -18,6 +20,11 @@ vdso: the program does not use one, and a set without it restores on any kernel.
 
 rewrite: drops task-extra-*.img (ours), sets PE_LAZY as CRIU does, checks the auxv and
 vdso/vvar bits and adds the inventory fields CRIU always writes.
+
+full-pages: CRIU 4.2 writes every page of a task in its own pages file, also those it still
+shares copy-on-write with its parent (PE_PARENT means a page of the previous snapshot to
+CRIU, a page of the parent task to our criu with --cow-pages once). Each task's listed pages
+are resolved through its ancestors and written back in full, in address order.
 """
 import os
 import struct
@@ -234,6 +241,55 @@ def rewrite(d):
     im.write(path, "INVENTORY", [inv])
 
 
+def task_pages(im, d, pid, tree, cache):
+    """{vaddr: page} of every page pagemap-PID.img lists; a PE_PARENT page is the parent's."""
+    if pid in cache:
+        return cache[pid]
+    _, pm = im.read(os.path.join(d, "pagemap-%d.img" % pid))
+    with open(os.path.join(d, "pages-%d.img" % pm[0].pages_id), "rb") as f:
+        data = f.read()
+    pages, off, parent = {}, 0, None
+    for e in pm[1:]:
+        for i in range(e.nr_pages):
+            a = e.vaddr + i * PAGE
+            if e.flags & PE_PARENT:
+                if parent is None:
+                    ppid = next(t.ppid for t in tree if t.pid == pid)
+                    parent = task_pages(im, d, ppid, tree, cache)
+                pages[a] = parent[a]
+            else:
+                pages[a] = data[off:off + PAGE]
+                off += PAGE
+    cache[pid] = pages
+    return pages
+
+
+def full_pages(d):
+    im = criuimg.Images(criu_only=True)
+    _, tree = im.read(os.path.join(d, "pstree.img"))
+    cache = {}
+    for e in tree:
+        path = os.path.join(d, "pagemap-%d.img" % e.pid)
+        if not os.path.exists(path):
+            continue  # a zombie
+        _, pm = im.read(path)
+        if not any(x.flags & PE_PARENT for x in pm[1:]):
+            continue
+        pages = task_pages(im, d, e.pid, tree, cache)
+        runs = []
+        for a in sorted(pages):
+            if runs and runs[-1][0] + runs[-1][1] * PAGE == a:
+                runs[-1][1] += 1
+            else:
+                runs.append([a, 1])
+        im.write(path, "PAGEMAP", [pm[0]] + [pagemap_entry(im, a, n, PE_PRESENT)
+                                               for a, n in runs])
+        fd = os.open(os.path.join(d, "pages-%d.img" % pm[0].pages_id),
+                     os.O_WRONLY | os.O_TRUNC)
+        with os.fdopen(fd, "wb") as f:
+            f.write(b"".join(pages[a] for a in sorted(pages)))
+
+
 def as_3x(d):
     """Pagemaps as CRIU 3.x wrote them: the count in field 2, no field 5, no PE_LAZY."""
     im = criuimg.Images(criu_only=True)
@@ -252,6 +308,8 @@ def main():
               int(os.environ.get("DATA_PAGES", "1")))
     elif len(sys.argv) == 3 and sys.argv[1] == "rewrite":
         rewrite(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "full-pages":
+        full_pages(sys.argv[2])
     elif len(sys.argv) == 3 and sys.argv[1] == "as-3x":
         as_3x(sys.argv[2])
     else:

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
 """Pages a child shares copy-on-write with its parent are checked before anything is made.
 
@@ -9,17 +9,25 @@ those pages as PE_PARENT, with no data. Then, each time on a fresh copy of the i
 2. the parent's pagemap without the pages the child takes from it is refused;
 3. a CRIU "parent" snapshot link next to the images is refused (PE_PARENT would then mean
    the previous snapshot's pages, which this criu does not read);
-each with exit status 1, an "Error (" line and no task left behind. Finally the pristine
-images restore and the test passes."""
+each with exit status 1, an "Error (" line and no task left behind.
+Then the images in CRIU 4.2's form (test/images/gen-criu42.py full-pages and rewrite: every
+page the child shares written into its own pages file, no PE_PARENT, none of our images)
+restore, and cow00 finds the pages it shares with its child on the same page frames again
+(the restore compared the child's pages with the parent's copy: stats-restore counts them
+in pages_compared and pages_skipped_cow). Finally the pristine images restore and the test
+passes."""
 import json
 import os
 import shutil
 import subprocess
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+sys.path.insert(0, os.path.join(HERE, "..", "images"))
 import zdtm  # noqa: E402
 import tally  # noqa: E402
+gen = __import__("importlib").import_module("gen-criu42")
 
 CRIU = os.path.join(zdtm.ROOT, "criu", "criu")
 CRIT = os.path.join(zdtm.ROOT, "crit", "crit")
@@ -120,6 +128,51 @@ def refused(pristine, work, pids, label, damage):
     report(not why, label, "; ".join(why))
 
 
+def restore_stats(work):
+    """stats-restore of the restore just made in work: its restore entry as a dict."""
+    return load(os.path.join(work, "stats-restore"))["entries"][0]["restore"]
+
+
+def criu_form(work, pids):
+    """The set as CRIU 4.2 writes it: the child's shared pages in its own pages file."""
+    gen.full_pages(work)
+    gen.rewrite(work)
+    left = [e for p in pids for e in load(os.path.join(work, "pagemap-%d.img" % p))
+            ["entries"][1:] if flags(e) & PE_PARENT]
+    ours = [f for f in os.listdir(work) if f.startswith("task-extra-") or f == "checksums.img"]
+    if left or ours:
+        raise RuntimeError("not CRIU's form: %d PE_PARENT entries, files %s" % (len(left), ours))
+
+
+def restores(test, pids, src, work, label, out, reform=None):
+    """A copy of src (made into another form by reform) restores and the test passes.
+    Returns stats-restore's restore entry ({} if the restore failed)."""
+    if work != src:
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.copytree(src, work)
+    if reform:
+        reform(work, pids)
+    # the test's verdict and log files as they were at the dump (out: path -> bytes): a
+    # restore checks the size of the files the task has open
+    for path in (test.outfile, test.outfile + ".log"):
+        if path in out:
+            with open(path, "wb") as f:
+                f.write(out[path])
+        elif os.path.exists(path):
+            os.unlink(path)
+    r = run([CRIU, "restore", "-D", work, "-d", "-o", "restore.log"])
+    why = [] if r.returncode == 0 else ["restore failed: " + r.stderr[-300:]]
+    st = restore_stats(work) if not why else {}
+    if not why:
+        why = zdtm.finish_test(test, pids[0])
+    for p in pids:  # a child whose parent failed may linger: its pid is needed again
+        if zdtm.proc_state(p) not in (None, "Z", "X"):
+            zdtm.kill_and_reap(p)
+    zdtm.cleanup_children()
+    report(not why, label, "; ".join(why))
+    return st
+
+
 def main():
     zdtm.become_subreaper()
     test = zdtm.Test("zdtm/static/cow00")
@@ -140,17 +193,24 @@ def main():
             return report.finish()
         zdtm.reap(pid, 10)
         zdtm.free_tree_pids(pids[1:], False)
+        out = {}
+        for path in (test.outfile, test.outfile + ".log"):
+            if os.path.exists(path):
+                with open(path, "rb") as f:
+                    out[path] = f.read()
         refused(test.dump_dir, work, pids, "the child's VMA differs from its parent's",
                 vma_mismatch)
         refused(test.dump_dir, work, pids, "the parent's pagemap lacks the shared pages",
                 parent_without_pages)
         refused(test.dump_dir, work, pids, "PE_PARENT next to a snapshot \"parent\" link",
                 snapshot_link)
-        r = run([CRIU, "restore", "-D", test.dump_dir, "-d", "-o", "restore.log"])
-        why = [] if r.returncode == 0 else ["pristine restore failed: " + r.stderr[-300:]]
-        if not why:
-            why = zdtm.finish_test(test, pid)
-        report(not why, "pristine images restore and cow00 passes", "; ".join(why))
+        st = restores(test, pids, test.dump_dir, work, "CRIU 4.2's form restores and cow00 "
+                      "finds its pages shared", out, criu_form)
+        report(st.get("pages_compared", 0) > 0 and st.get("pages_skipped_cow", 0) > 0,
+               "CRIU 4.2's form: the child's pages were compared and shared",
+               "stats-restore: %s" % st)
+        restores(test, pids, test.dump_dir, test.dump_dir, "pristine images restore and "
+                 "cow00 passes", out)
     finally:
         if zdtm.proc_state(pid) is not None:
             zdtm.kill_and_reap(pid)
