@@ -7,6 +7,7 @@
 #ifndef COMPEL_ARCH_H
 #define COMPEL_ARCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/user.h>
@@ -31,5 +32,21 @@ void arch_fixup_restart(struct user_regs_struct *regs);
 
 /* Find a syscall instruction the task can run: sets ctl->syscall_ip and ctl->vdso_start. */
 int arch_find_syscall_insn(struct compel_ctl *ctl);
+
+/* ---- cure-frame.c: what lets the task return to itself without criu (guard.c) */
+/* guard.unmap_insn in the vdso (0 if none), guard.sigreturn_insn in its libraries (0). */
+void arch_find_unmap_insn(struct compel_ctl *ctl);
+void arch_find_sigreturn_insn(struct compel_ctl *ctl);
+/* Write both instructions into a tail page (local view), remote its address in the task. */
+void arch_tail_code(void *tail, unsigned long remote, unsigned long *unmap_insn,
+		    unsigned long *sigreturn_insn);
+size_t arch_cure_frames_size(const struct compel_ctl *ctl);
+/* Build F0 and FU for ctl->guard and write them below the task's stack pointer. */
+int arch_write_cure_frames(struct compel_ctl *ctl);
+/* Registers that unmap the area through unmap_insn and return through F0. */
+void arch_prep_self_unmap(const struct compel_ctl *ctl, struct user_regs_struct *regs);
+bool arch_task_has_shadow_stack(pid_t pid);
+/* Where the task is on its way back: between the final munmap and rt_sigreturn. */
+bool arch_in_cure_chain(const struct compel_ctl *ctl, const struct user_regs_struct *regs);
 
 #endif /* COMPEL_ARCH_H */

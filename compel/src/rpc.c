@@ -25,15 +25,7 @@
 
 #define POLL_SLICE_MS 20
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void report_crash(struct compel_ctl *ctl, int sig)
+void compel_report_crash(struct compel_ctl *ctl, int sig)
 {
 	struct user_regs_struct regs;
 	siginfo_t si = { 0 };
@@ -49,7 +41,7 @@ static void report_crash(struct compel_ctl *ctl, int sig)
 
 int compel_check_parasite(struct compel_ctl *ctl)
 {
-	int status, ret, sig;
+	int status, ret, sig = 0;
 
 	if (!ctl->parasite_running)
 		return 1;
@@ -59,28 +51,25 @@ int compel_check_parasite(struct compel_ctl *ctl)
 			ctl->parasite_running = false;
 		return ret;
 	}
-	sig = WSTOPSIG(status);
-	if ((status >> 16) == PTRACE_EVENT_STOP || sig == SIGSTOP) {
-		/* A stop request (SIGSTOP can't be blocked): keep it for later, go on. */
-		if ((status >> 16) == 0)
-			compel_note_signal(ctl);
-		if (ptrace(PTRACE_CONT, ctl->pid, NULL, NULL)) {
-			pr_perror("Can't resume the parasite in task %d", ctl->pid);
-			return -errno;
+	/* A stop request or group stop: go on (it holds when we let the task go). */
+	if ((status >> 16) == 0) {
+		sig = compel_parasite_signal(ctl, WSTOPSIG(status));
+		if (sig < 0) {
+			ctl->parasite_running = false;
+			ctl->parasite_stopped = true;
+			return 1;
 		}
-		return 0;
 	}
-	/* All else is blocked: SIGTRAP is the parasite's int3, anything else a fault. */
-	if (sig != SIGTRAP)
-		report_crash(ctl, sig);
-	ctl->parasite_running = false;
-	ctl->parasite_stopped = true;
-	return 1;
+	if (ptrace(PTRACE_CONT, ctl->pid, NULL, (void *)(long)sig)) {
+		pr_perror("Can't resume the parasite in task %d", ctl->pid);
+		return -errno;
+	}
+	return 0;
 }
 
 int compel_wait_readable(struct compel_ctl *ctl, int fd)
 {
-	long deadline = now_ms() + ctl->timeout_ms;
+	long deadline = compel_now_ms() + ctl->timeout_ms;
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	int n, ret;
 
@@ -102,7 +91,7 @@ int compel_wait_readable(struct compel_ctl *ctl, int fd)
 			pr_err("Parasite in task %d stopped without answering\n", ctl->pid);
 			return -ECONNRESET;
 		}
-		if (now_ms() >= deadline) {
+		if (compel_now_ms() >= deadline) {
 			pr_err("Parasite in task %d did not answer within %d ms\n", ctl->pid,
 			       ctl->timeout_ms);
 			return -ETIMEDOUT;

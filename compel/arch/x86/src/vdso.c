@@ -88,6 +88,7 @@ int arch_find_syscall_insn(struct compel_ctl *ctl)
 	}
 	ctl->syscall_ip = start + off;
 	ctl->vdso_start = start;
+	ctl->vdso_size = end - start;
 	pr_debug("task %d: syscall instruction at %lx (vdso %lx + %lx)\n", ctl->pid,
 		 ctl->syscall_ip, start, off);
 	return 0;
