@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * chaos-mem.c - the memory-heavy workload of the chaos test (chaos.py): MiB of anonymous
  * memory filled with a pattern, two copies of an integer and of a floating-point chain

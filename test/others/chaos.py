@@ -1,0 +1,298 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Chaos: criu dies at random moments of a dump or a restore, and no task may be lost.
+
+Three workloads run side by side (chaos_workloads.py): 256 MiB of patterned memory, a Python
+process, a tree of three processes passing tokens round a ring of pipes. Each trial starts
+criu on one of them and, at a moment drawn uniformly over that workload's measured run time:
+- dump-kill: SIGKILLs `criu dump`;
+- dump-stop: SIGSTOPs it for longer than --timeout (the parasite must let the task go by
+  itself meanwhile), then SIGKILLs it;
+- restore-kill: SIGKILLs `criu restore` of a complete dump.
+After a dump trial every task either runs on unharmed (not traced, not stopped, the same
+signal mask, fds and mappings, nothing of criu's mapped, and it checks itself whole and has
+made progress), or it is gone with images that restore into a tree that checks itself
+whole. After a restore trial nothing of the tree is left running and the images are
+byte for byte as before, and the next restore works. Anything else is a lost task.
+
+Usage: chaos.py [--trials N] [--seed S]; prints the figures and "N passed, N failed".
+"""
+import argparse
+import collections
+import hashlib
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import zdtm  # noqa: E402
+import tally  # noqa: E402
+import chaos_workloads as cw  # noqa: E402
+
+CRIU = os.path.join(zdtm.ROOT, "criu", "criu")
+WORK = os.path.join(zdtm.RUN_DIR, "chaos")
+TIMEOUT = 1          # criu --timeout (s): the parasite leaves a stopped criu after this
+STOP_EXTRA = 1.0     # how much longer than --timeout a dump-stop trial keeps criu stopped
+KINDS = (("dump-kill", 60), ("dump-stop", 15), ("restore-kill", 25))
+
+report = tally.Tally(show_ok=False)
+figures = collections.Counter()
+
+
+def images_digest(d):
+    h = hashlib.sha256()
+    for name in sorted(os.listdir(d)):
+        if name.endswith(".img"):
+            with open(os.path.join(d, name), "rb") as f:
+                h.update(name.encode() + b"\0" + f.read())
+    return h.hexdigest()
+
+
+def clear_images(wl):
+    shutil.rmtree(wl.images, ignore_errors=True)
+    os.makedirs(wl.images)
+
+
+def criu_dump(wl, extra=()):
+    return subprocess.Popen([CRIU, "dump", "-t", str(wl.root), "-D", wl.images, "-o", "dump.log",
+                             "-v4", "--timeout", str(TIMEOUT)] + list(extra),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def criu_restore(wl):
+    return subprocess.Popen([CRIU, "restore", "-D", wl.images, "-d", "-o", "restore.log", "-v4"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def timed(proc):
+    start = time.monotonic()
+    rc = proc.wait(timeout=120)
+    return rc, time.monotonic() - start
+
+
+def log_tail(wl, name):
+    return " | ".join(zdtm.tail(os.path.join(wl.images, name), 5))
+
+
+def full_restore(wl, what):
+    """Restore to the end; the problems, [] when the tree is back and whole."""
+    rc, took = timed(criu_restore(wl))
+    if rc:
+        return ["%s: restore failed (%d): %s" % (what, rc, log_tail(wl, "restore.log"))]
+    wl.durations["restore"] = max(wl.durations.get("restore", 0), took)
+    problems = wl.ask()
+    return ["%s: restored tree: %s" % (what, p) for p in problems]
+
+
+def measure(wl):
+    """One dump that leaves the tree running and one full dump + restore, timed."""
+    clear_images(wl)
+    rc, took = timed(criu_dump(wl, ["-R"]))
+    if rc:
+        raise RuntimeError("%s: dump -R failed: %s" % (wl.name, log_tail(wl, "dump.log")))
+    wl.durations = {"dump": took}
+    problems = wl.ask()
+    problems += complete_dump(wl)
+    if problems:
+        raise RuntimeError("%s: %s" % (wl.name, "; ".join(problems)))
+
+
+def complete_dump(wl):
+    """Dump to the end (the tree dies), then restore it: the problems."""
+    clear_images(wl)
+    rc, took = timed(criu_dump(wl))
+    if rc:
+        return ["dump failed (%d): %s" % (rc, log_tail(wl, "dump.log"))]
+    wl.durations["dump"] = max(wl.durations["dump"], took)
+    for pid in wl.pids:
+        if not cw.gone(pid, 10):
+            return ["%d still runs after a complete dump" % pid]
+    return full_restore(wl, "after a complete dump")
+
+
+def run_then_strike(proc, delay, stop, pids=()):
+    """Let criu run `delay` s, then stop (for a while) and kill it. True if it ended first."""
+    try:
+        proc.wait(timeout=delay)
+        return True
+    except subprocess.TimeoutExpired:
+        pass
+    if stop:
+        proc.send_signal(signal.SIGSTOP)
+        time.sleep(TIMEOUT + STOP_EXTRA)
+        # a task the parasite had let go runs although criu, its tracer, is stopped
+        if any(cw.status_field(pid, "TracerPid") == str(proc.pid) and
+               zdtm.proc_state(pid) not in ("t", "T", None) for pid in pids):
+            figures["ran on while criu was stopped"] += 1
+    proc.kill()
+    proc.wait()
+    return False
+
+
+def check_survivors(wl, before):
+    """Every task of the tree runs on as it was; the problems."""
+    problems = []
+    for pid in wl.pids:
+        deadline = time.monotonic() + 5
+        while cw.status_field(pid, "TracerPid") not in ("0", None):
+            if time.monotonic() > deadline:
+                problems.append("%d still traced" % pid)
+                break
+            time.sleep(0.01)
+        state = zdtm.proc_state(pid)
+        if state in ("T", "t"):
+            problems.append("%d is stopped (%s)" % (pid, state))
+            continue
+        problems += ["%d: %s" % (pid, p) for p in settled(pid, before[pid], wl.name == "mem")]
+    return problems + wl.ask()
+
+
+def settled(pid, before, exact_maps):
+    """A parasite orphaned by criu leaves a moment later: give it that moment."""
+    deadline = time.monotonic() + 3
+    while True:
+        problems = cw.compare(before, cw.snapshot(pid), exact_maps)
+        if not problems or time.monotonic() > deadline:
+            return problems
+        time.sleep(0.01)
+
+
+def dump_trial(wl, stop):
+    before = {pid: cw.snapshot(pid) for pid in wl.pids}
+    clear_images(wl)
+    delay = random.uniform(0, wl.durations["dump"])
+    finished = run_then_strike(criu_dump(wl), delay, stop, wl.pids)
+    complete = os.path.exists(os.path.join(wl.images, "inventory.img"))
+    dying = [pid for pid in wl.pids if cw.dying(pid)]
+    if not dying:
+        # whether or not the images got complete, the tree must be as it was
+        problems = check_survivors(wl, before)
+        figures["tasks ran on"] += 0 if problems else 1
+        return problems
+    if not complete:
+        return ["%d of %d tasks died and the images are incomplete (criu %s at %.3f s): %s" %
+                (len(dying), len(wl.pids), "finished" if finished else "killed", delay,
+                 log_tail(wl, "dump.log"))]
+    figures["dumped, restored"] += 1
+    wl.kill()
+    return full_restore(wl, "after the dump was complete")
+
+
+def strays(wl):
+    return [pid for pid in wl.pids if not cw.gone(pid, 5)]
+
+
+def restore_trial(wl):
+    problems = complete_dump_only(wl)
+    if problems:
+        return problems
+    digest = images_digest(wl.images)
+    delay = random.uniform(0, wl.durations.get("restore", 0.2))
+    if run_then_strike(criu_restore(wl), delay, False):
+        figures["restore finished first"] += 1
+        problems = wl.ask()
+        if not problems:
+            return []
+        wl.kill()
+    else:
+        left = strays(wl)
+        if left:
+            problems.append("left running after criu died: %s" % left)
+            for pid in left:
+                zdtm.kill_and_reap(pid)
+        figures["restore killed, nothing left"] += 0 if left else 1
+    if images_digest(wl.images) != digest:
+        problems.append("images changed")
+    return problems + full_restore(wl, "second restore")
+
+
+def complete_dump_only(wl):
+    clear_images(wl)
+    rc, _ = timed(criu_dump(wl))
+    if rc:
+        return ["dump for a restore trial failed (%d): %s" % (rc, log_tail(wl, "dump.log"))]
+    for pid in wl.pids:
+        if not cw.gone(pid, 10):
+            return ["%d still runs after a complete dump" % pid]
+    return []
+
+
+def one_trial(i, wl, kind):
+    name = "trial %d: %s %s" % (i, kind, wl.name)
+    if kind == "restore-kill":
+        problems = restore_trial(wl)
+    else:
+        problems = dump_trial(wl, kind == "dump-stop")
+    figures[kind] += 1
+    if problems:
+        figures["lost"] += 1
+        figures["lost in " + kind] += 1
+    report(not problems, name, "; ".join(problems))
+    return not problems
+
+
+def reap_zombies():
+    while True:
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                return
+        except ChildProcessError:
+            return
+
+
+def pick_kind():
+    total = sum(w for _, w in KINDS)
+    r = random.uniform(0, total)
+    for kind, w in KINDS:
+        r -= w
+        if r <= 0:
+            return kind
+    return KINDS[-1][0]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--trials", type=int, default=30)
+    ap.add_argument("--seed", type=int, default=None)
+    args = ap.parse_args()
+    seed = args.seed if args.seed is not None else int(time.time())
+    random.seed(seed)
+    if not os.access(cw.MEM_BIN, os.X_OK):
+        print("no %s: run make" % cw.MEM_BIN)
+        return 77
+    zdtm.become_subreaper()
+    shutil.rmtree(WORK, ignore_errors=True)
+    workloads = [cw.Workload(n, WORK) for n in ("mem", "python", "tree")]
+    start = time.monotonic()
+    try:
+        for wl in workloads:
+            wl.start()
+            measure(wl)
+            print("# %s: %d task(s), dump %.3f s, restore %.3f s" %
+                  (wl.name, len(wl.pids), wl.durations["dump"], wl.durations["restore"]))
+        for i in range(args.trials):
+            wl = workloads[i % len(workloads)]
+            if not one_trial(i, wl, pick_kind()):
+                # start again from a whole tree
+                wl.kill()
+                reap_zombies()
+                wl.start()
+    finally:
+        for wl in workloads:
+            wl.kill()
+        zdtm.cleanup_children()
+    print("# seed %d, %d trials in %.0f s" % (seed, args.trials, time.monotonic() - start))
+    for key in sorted(figures):
+        print("# %-30s %d" % (key, figures[key]))
+    print("# lost tasks: %d" % figures["lost"])
+    return report.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
