@@ -209,6 +209,8 @@ static int remove_area(struct compel_ctl *ctl)
 		else
 			ret = 0;
 		ret = ret ?: follow_to_exit(ctl, is_our_munmap);
+		if (!ret)
+			compel_point("cure-unmap");
 		ret = ret ?: compel_put_back(ctl);
 	}
 	if (!ret && crashed)
@@ -229,6 +231,7 @@ int compel_cure(struct compel_ctl *ctl)
 		if (ctl->connected && compel_ctl_fini(ctl))
 			pr_warn("Parasite in task %d did not finish cleanly; stopping it\n",
 				ctl->pid);
+		compel_point("cure-fini");
 		ret = interrupt_parasite(ctl);
 	}
 	/* The parasite sees the end of the socket once we let it run again. */

@@ -80,6 +80,7 @@ int compel_put_back(struct compel_ctl *ctl)
 		return -errno;
 	}
 	ctl->mask_dirty = false;
+	compel_point("put-back");
 	if (ctl->fpu_dirty) {
 		ret = arch_restore_fpu(ctl);
 		if (ret)

@@ -174,6 +174,7 @@ static int start_parasite(struct compel_ctl *ctl, const struct compel_blob_desc 
 	if (ret)
 		return ret;
 	ctl->fpu_dirty = true;
+	compel_point("parasite-start");
 	if (ptrace(PTRACE_CONT, ctl->pid, NULL, NULL)) {
 		pr_perror("Can't start the parasite in task %d", ctl->pid);
 		return -errno;
@@ -233,5 +234,6 @@ int compel_infect(struct compel_ctl *ctl, const struct compel_blob_desc *blob,
 	}
 	pr_debug("task %d: parasite running at %#lx (%zu bytes shared)\n", ctl->pid,
 		 ctl->remote_base, ctl->map_size);
+	compel_point("parasite-running");
 	return 0;
 }

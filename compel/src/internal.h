@@ -93,6 +93,8 @@ void compel_log(int level, const char *file, int line, const char *fmt, ...)
 #define pr_info(fmt, ...)   compel_log(COMPEL_LOG_INFO, __FILE__, __LINE__, fmt, ##__VA_ARGS__)
 #define pr_debug(fmt, ...)  compel_log(COMPEL_LOG_DEBUG, __FILE__, __LINE__, fmt, ##__VA_ARGS__)
 #define pr_perror(fmt, ...) pr_err(fmt ": %m\n", ##__VA_ARGS__)
+/* A named instant for the hook of compel_set_point_hook(). */
+void compel_point(const char *name);
 
 /* ---- syscall.c: waiting for the task */
 /* Record a signal that stopped the task so it can be queued again later. */
@@ -109,7 +111,7 @@ long compel_now_ms(void);
  * task returns from it through the frame at ret_sp if criu dies (0: the F0 frame).
  */
 int compel_syscall_begin(struct compel_ctl *ctl, long nr, long *ret, const unsigned long args[6],
-			 unsigned long ret_sp);
+			 unsigned long ret_sp, const char *entry_point);
 /* Resume to the next syscall stop; signals as compel_note_signal() says. */
 int compel_step_syscall(struct compel_ctl *ctl);
 

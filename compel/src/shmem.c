@@ -110,9 +110,12 @@ int compel_shmem_create(struct compel_ctl *ctl, size_t size)
 	ret = compel_guard_arm(ctl);
 	if (ret)
 		return ret;
-	ret = compel_syscall_begin(ctl, SYS_mmap, &addr, args, ctl->guard.unmap_sp);
+	compel_point("infect-frames");
+	ret = compel_syscall_begin(ctl, SYS_mmap, &addr, args, ctl->guard.unmap_sp,
+				   "infect-mmap-entry");
 	if (ret)
 		return ret;
+	compel_point("infect-mmap");
 	if ((unsigned long)addr != args[0]) {
 		errno = (unsigned long)addr >= -4095ul ? (int)-addr : EEXIST;
 		pr_perror("mmap of the shared area at %#lx in task %d failed", args[0], ctl->pid);

@@ -149,7 +149,7 @@ static int check_entry(struct compel_ctl *ctl, long nr)
 }
 
 int compel_syscall_begin(struct compel_ctl *ctl, long nr, long *ret, const unsigned long args[6],
-			 unsigned long ret_sp)
+			 unsigned long ret_sp, const char *entry_point)
 {
 	struct user_regs_struct regs = ctl->orig_regs;
 	int err;
@@ -174,6 +174,8 @@ int compel_syscall_begin(struct compel_ctl *ctl, long nr, long *ret, const unsig
 		err = compel_block_signals(ctl);
 	err = err ?: compel_step_syscall(ctl);
 	err = err ?: check_entry(ctl, nr);
+	if (!err && entry_point)
+		compel_point(entry_point);
 	err = err ?: compel_step_syscall(ctl);
 	err = err ?: arch_get_regs(ctl->pid, &regs);
 	if (err) {
@@ -196,6 +198,8 @@ int compel_syscall(struct compel_ctl *ctl, long nr, long *ret, unsigned long a1,
 		if (err)
 			return err;
 	}
-	err = compel_syscall_begin(ctl, nr, ret, args, 0);
+	err = compel_syscall_begin(ctl, nr, ret, args, 0, NULL);
+	if (!err)
+		compel_point("syscall");
 	return err ?: compel_put_back(ctl);
 }

@@ -181,11 +181,14 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 	int ret;
 
 	compel_set_log(compel_log_bridge);
+	compel_set_point_hook(fault_point);
 	pr_info("Dumping task %d into %s\n", root, o->images_dir);
 	if (run_action_scripts(o, "pre-dump", root))
 		return -1;
 	start = now_us();
 	ret = dump_tree_seize(&dt, root);
+	if (!ret)
+		fault_point("seized");
 	frozen_at = now_us();
 	dt.stats.freezing_us = frozen_at - start;
 	ret = ret ?: dump_all_tasks(&dt);

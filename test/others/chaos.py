@@ -15,7 +15,11 @@ made progress), or it is gone with images that restore into a tree that checks i
 whole. After a restore trial nothing of the tree is left running and the images are
 byte for byte as before, and the next restore works. Anything else is a lost task.
 
-Usage: chaos.py [--trials N] [--seed S]; prints the figures and "N passed, N failed".
+First criu dies, or stops past --timeout, at each named instant (CRIU_FAULT=die-NAME,
+stop-NAME; criu/fault.c) of a dump and a restore of each workload, with the same checks.
+
+Usage: chaos.py [--trials N] [--seed S] [--no-points]; prints the figures and
+"N passed, N failed".
 """
 import argparse
 import collections
@@ -57,17 +61,25 @@ def clear_images(wl):
     os.makedirs(wl.images)
 
 
-def criu_dump(wl, extra=()):
+def criu_env(fault):
+    env = dict(os.environ)
+    env.pop("CRIU_FAULT", None)
+    if fault:
+        env["CRIU_FAULT"] = fault
+    return env
+
+
+def criu_dump(wl, extra=(), fault=None):
     return subprocess.Popen([CRIU, "dump", "-t", str(wl.root), "-D", wl.images, "-o", "dump.log",
                              "-v4", "--timeout", str(TIMEOUT)] + list(extra),
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.DEVNULL, env=criu_env(fault))
 
 
-def criu_restore(wl):
+def criu_restore(wl, fault=None):
     return subprocess.Popen([CRIU, "restore", "-D", wl.images, "-d", "-o", "restore.log", "-v4"],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.DEVNULL, env=criu_env(fault))
 
 
 def timed(proc):
@@ -237,6 +249,112 @@ def one_trial(i, wl, kind):
     return not problems
 
 
+# Instants where criu dies (CRIU_FAULT=die-NAME, criu/fault.c), in the order a dump meets them.
+DUMP_POINTS = ("seized", "infect-frames", "infect-mmap-entry", "infect-mmap", "parasite-start",
+               "parasite-running", "syscall", "pages", "cure-fini", "cure-unmap", "put-back")
+# criu stopped there: the parasite must let the task go by itself after --timeout
+STOP_POINTS = ("parasite-running", "pages", "cure-fini")
+# A tree's detach is not atomic: see "restore-detach" in the README; single tasks only.
+RESTORE_POINTS = ("restore-seized", "restore-stopped", "restore-detach")
+
+
+def stopped(proc, timeout):
+    """Wait until criu stopped itself; False if it ended instead or took too long."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        if zdtm.proc_state(proc.pid) == "T":
+            return True
+        time.sleep(0.005)
+    return False
+
+
+def switches(pid):
+    return sum(int(cw.status_field(pid, k) or 0)
+               for k in ("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"))
+
+
+def ran_while_stopped(wl, before):
+    """
+    criu stopped past --timeout: the task the parasite was in runs its own code again (the
+    others stay seized, as they were). criu is still its tracer, so a signal would stop it:
+    it is watched through /proc only. Sleeping in its own code is running too.
+    """
+    time.sleep(TIMEOUT + STOP_EXTRA)
+    running = [pid for pid in wl.pids if zdtm.proc_state(pid) not in ("t", "T", None)]
+    if not running:
+        return ["no task runs while criu is stopped: the parasite did not let go"]
+    problems = []
+    for pid in running:
+        problems += ["%d: %s" % (pid, p) for p in settled(pid, before[pid], False)]
+        count = switches(pid)
+        time.sleep(0.1)
+        if switches(pid) == count and zdtm.proc_state(pid) != "S":
+            problems.append("%d does not run while criu is stopped" % pid)
+    return problems
+
+
+def dump_point(wl, point, stop):
+    before = {pid: cw.snapshot(pid) for pid in wl.pids}
+    clear_images(wl)
+    proc = criu_dump(wl, fault=("stop-" if stop else "die-") + point)
+    problems = []
+    if stop:
+        if stopped(proc, 30):
+            problems = ran_while_stopped(wl, before)
+        proc.kill()
+    rc = proc.wait()
+    if rc != -signal.SIGKILL:
+        problems.append("criu ended with %d instead of dying at %s: %s" %
+                        (rc, point, log_tail(wl, "dump.log")))
+        if not any(cw.alive(pid) for pid in wl.pids):
+            return problems + full_restore(wl, "after the dump")
+    return problems + check_survivors(wl, before)
+
+
+def restore_point(wl, point):
+    problems = complete_dump_only(wl)
+    if problems:
+        return problems
+    digest = images_digest(wl.images)
+    rc = criu_restore(wl, fault="die-" + point).wait()
+    if rc != -signal.SIGKILL:
+        problems.append("criu ended with %d instead of dying at %s" % (rc, point))
+    living = [pid for pid in wl.pids if cw.alive(pid)]
+    if point == "restore-detach" and len(living) == len(wl.pids):
+        problems += wl.ask()        # it was complete: it must be whole
+    elif strays(wl):
+        problems.append("left running after criu died: %s" % living)
+    if images_digest(wl.images) != digest:
+        problems.append("images changed")
+    if any(cw.alive(pid) for pid in wl.pids):
+        return problems
+    return problems + full_restore(wl, "second restore")
+
+
+def points_pass(workloads):
+    """criu dies (or stops) at each named instant: deterministic, before the random trials."""
+    for wl in workloads:
+        runs = [("die", p) for p in DUMP_POINTS if p != "syscall" or wl.name == "python"]
+        runs += [("stop", p) for p in STOP_POINTS]
+        runs += [("restore", p) for p in RESTORE_POINTS if len(wl.pids) == 1]
+        for how, point in runs:
+            if how == "restore":
+                problems = restore_point(wl, point)
+            else:
+                problems = dump_point(wl, point, how == "stop")
+            figures["points"] += 1
+            if problems:
+                figures["lost"] += 1
+                figures["lost at a point"] += 1
+            report(not problems, "%s at %s: %s" % (how, point, wl.name), "; ".join(problems))
+            if problems:
+                wl.kill()
+                reap_zombies()
+                wl.start()
+
+
 def reap_zombies():
     while True:
         try:
@@ -260,6 +378,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--trials", type=int, default=30)
     ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--no-points", action="store_true", help="random trials only")
     args = ap.parse_args()
     seed = args.seed if args.seed is not None else int(time.time())
     random.seed(seed)
@@ -276,6 +395,8 @@ def main():
             measure(wl)
             print("# %s: %d task(s), dump %.3f s, restore %.3f s" %
                   (wl.name, len(wl.pids), wl.durations["dump"], wl.durations["restore"]))
+        if not args.no_points:
+            points_pass(workloads)
         for i in range(args.trials):
             wl = workloads[i % len(workloads)]
             if not one_trial(i, wl, pick_kind()):

@@ -5,7 +5,7 @@ Each process of a workload answers SIGUSR1 by checking itself (its data, counter
 its signal mask with SIGUSR2 blocked) and writing "REQ ok|bad PROGRESS [why]" to
 DIR/status-PID, REQ being the number in DIR/req. PROGRESS must grow between two answers.
 - mem: build/test/others/chaos-mem, 256 MiB of patterned anonymous memory (C).
-- python: python3 with 8 MiB of hashed data and two counters.
+- python: python3 with 8 MiB of hashed data, two counters and a second thread.
 - tree: python3 parent and two children passing numbered tokens round a ring of pipes.
 """
 import os
@@ -44,9 +44,10 @@ signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR2})
 """
 
 PY_SOLO = PY_COMMON + r"""
+import threading
 data = make_data(7, 1 << 18)
 want = hashlib.sha256(data).hexdigest()
-st = {"a": 0, "b": 0, "bad": ""}
+st = {"a": 0, "b": 0, "t": 0, "seen_t": -1, "bad": ""}
 
 def on_usr1(sig, frame):
     bad = st["bad"]
@@ -54,8 +55,25 @@ def on_usr1(sig, frame):
         bad = "data changed"
     if not bad and st["a"] - st["b"] not in (0, 1):
         bad = "counters parted"
+    if not bad and not worker.is_alive():
+        bad = "the second thread is gone"
+    for _ in range(100):
+        if st["t"] != st["seen_t"]:
+            break
+        time.sleep(0.002)
+    else:
+        bad = bad or "the second thread stopped"
+    st["seen_t"] = st["t"]
     answer(bad, st["b"])
 
+def spin():
+    while True:
+        st["t"] += 1
+        time.sleep(0.001)
+
+worker = threading.Thread(target=spin, daemon=True)
+worker.start()
+time.sleep(0.01)
 signal.signal(signal.SIGUSR1, on_usr1)
 while True:
     st["a"] += 1

@@ -28,6 +28,14 @@ enum compel_log_level { COMPEL_LOG_ERROR = 1, COMPEL_LOG_WARN, COMPEL_LOG_INFO, 
 typedef void (*compel_log_fn)(int level, const char *file, int line, const char *fmt, va_list ap);
 void compel_set_log(compel_log_fn fn);
 
+/*
+ * Called at each named instant where a death of criu must leave the task whole (tests make
+ * criu die there; see criu/fault.c): "infect-frames", "infect-mmap-entry", "infect-mmap",
+ * "parasite-start", "parasite-running", "syscall", "cure-fini", "cure-unmap", "put-back".
+ */
+typedef void (*compel_point_fn)(const char *point);
+void compel_set_point_hook(compel_point_fn fn);
+
 /* ---- seize and release ----------------------------------------------------------------- */
 
 enum compel_task_state {
