@@ -66,13 +66,14 @@ static int interrupt_parasite(struct compel_ctl *ctl)
 	return 0;
 }
 
+/* The whole area, as mapped: the parasite's munmap splits or removes it. */
 static bool area_mapped(const struct compel_ctl *ctl)
 {
 	char path[96];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "/proc/%d/map_files/%lx-%lx", ctl->pid, ctl->guard.unmap_start,
-		 ctl->guard.unmap_start + ctl->guard.unmap_len);
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%lx-%lx", ctl->pid, ctl->remote_base,
+		 ctl->remote_base + ctl->map_size);
 	return !lstat(path, &st);
 }
 

@@ -7,11 +7,14 @@
  */
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "compel/infect.h"
@@ -47,9 +50,11 @@ static void check_same(pid_t pid, struct snapshot *a, const char *what)
 
 	snap(pid, &b);
 	CHECK(!memcmp(&a->regs, &b.regs, sizeof(a->regs)), "%s: registers as before", what);
+
 	CHECK(a->xsave_len && a->xsave_len == b.xsave_len &&
 		      !memcmp(a->xsave, b.xsave, a->xsave_len),
 	      "%s: xsave area as before (%zu bytes)", what, a->xsave_len);
+
 	CHECK(a->sigmask == b.sigmask, "%s: signal mask as before", what);
 	CHECK(!strcmp(a->maps, b.maps), "%s: maps identical", what);
 	if (strcmp(a->maps, b.maps))
@@ -187,6 +192,66 @@ out:
 	victim_kill(&v);
 }
 
+/* Bytes the no-libc victim wrote so far (it writes one per loop). */
+static int drain(int fd)
+{
+	char buf[4096];
+	int n, total = 0;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		total += n;
+	return total;
+}
+
+/*
+ * A task with no rt_sigreturn instruction of its own: compel brings one in a tail page
+ * of the area, which must be gone after the cure like the rest.
+ */
+static void test_no_libc(void)
+{
+	struct compel_infect_opts opts = { sizeof(struct test_args), -1, COMPEL_LOG_DEBUG };
+	struct test_args *a;
+	struct compel_ctl *ctl;
+	struct snapshot s;
+	struct timespec ms20 = { 0, 20000000 };
+	int p[2], st;
+	pid_t pid;
+
+	printf("# a task without a C library\n");
+	if (pipe2(p, O_NONBLOCK)) {
+		CHECK(0, "pipe");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		dup2(p[1], 1);
+		execl(NOLIBC_VICTIM, NOLIBC_VICTIM, NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	nanosleep(&ms20, NULL);
+	st = compel_seize_task(pid);
+	snap(pid, &s);
+	ctl = compel_prepare(pid);
+	CHECK(ctl && compel_infect(ctl, &test_parasite_blob_desc, &opts) == 0, "no libc: infect");
+	a = ctl ? compel_parasite_args(ctl) : NULL;
+	if (a) {
+		a->in = 2;
+		CHECK(compel_rpc_call_sync(ctl, TCMD_ECHO) == 0 && a->out == 7, "no libc: echo");
+		CHECK(compel_cure(ctl) == 0, "no libc: cure");
+		check_same(pid, &s, "no libc");
+	}
+	compel_free(ctl);
+	CHECK(compel_release_task(pid, st, COMPEL_RELEASE_RUN) == 0, "no libc: release");
+	drain(p[0]);
+	nanosleep(&ms20, NULL);
+	CHECK(drain(p[0]) > 0, "no libc: victim runs on");
+	free(s.maps);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(p[0]);
+}
+
 int main(void)
 {
 	struct compel_blob_desc bad = test_parasite_blob_desc;
@@ -204,5 +269,6 @@ int main(void)
 	test_abort("blob rejected after the area is mapped", &bad, true, 0, 0);
 
 	test_abort("cure right after a good infect", &test_parasite_blob_desc, false, 0, 0);
+	test_no_libc();
 	return tests_report();
 }
