@@ -6,7 +6,7 @@
  * SIGUSR1 it checks all of it, its signal mask included, and writes
  * "REQ ok|bad PROGRESS [why]" to DIR/status-PID, where REQ is read from DIR/req.
  *
- * Usage: chaos-mem DIR MiB
+ * Usage: chaos-mem DIR MiB HARNESS-PID (it exits when the harness is gone)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -117,8 +117,11 @@ int main(int argc, char **argv)
 	sigset_t block;
 	size_t i;
 
-	if (argc != 3)
+	pid_t harness;
+
+	if (argc != 4)
 		return 2;
+	harness = atoi(argv[3]);
 	dir = argv[1];
 	nwords = (size_t)atoi(argv[2]) << 17;
 	area = mmap(NULL, nwords * 8, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -140,5 +143,7 @@ int main(int argc, char **argv)
 			asked = 0;
 			answer();
 		}
+		if (progress % 256 == 0 && kill(harness, 0) && errno == ESRCH)
+			return 0;
 	}
 }

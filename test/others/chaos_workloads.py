@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """The chaos test's workloads (see chaos.py) and how to ask them whether they are whole.
 
-Each process of a workload answers SIGUSR1 by checking itself (its data, counters kept twice,
+Each exits once the harness is gone. Each process of a workload answers SIGUSR1 by checking itself (its data, counters kept twice,
 its signal mask with SIGUSR2 blocked) and writing "REQ ok|bad PROGRESS [why]" to
 DIR/status-PID, REQ being the number in DIR/req. PROGRESS must grow between two answers.
 - mem: build/test/others/chaos-mem, 256 MiB of patterned anonymous memory (C).
@@ -23,6 +23,14 @@ MEM_BIN = os.path.join(zdtm.ROOT, "build", "test", "others", "chaos-mem")
 PY_COMMON = r"""
 import hashlib, os, signal, sys, time
 D = sys.argv[1]
+HARNESS = int(sys.argv[2])
+
+def harness_gone():
+    try:
+        os.kill(HARNESS, 0)
+        return False
+    except ProcessLookupError:
+        return True
 
 def answer(bad, progress):
     try:
@@ -75,7 +83,7 @@ worker = threading.Thread(target=spin, daemon=True)
 worker.start()
 time.sleep(0.01)
 signal.signal(signal.SIGUSR1, on_usr1)
-while True:
+while not harness_gone():
     st["a"] += 1
     x = sum(i * i for i in range(200))
     st["b"] += 1
@@ -109,6 +117,8 @@ def serve(seed, rfd, wfd, first):
         if n != st["n"] + 1 and not st["bad"]:
             st["bad"] = "token %d after %d" % (n, st["n"])
         st["n"] = n
+        if n % 256 == 0 and harness_gone():
+            os._exit(0)
         if first:
             time.sleep(0.001)
         else:
@@ -132,9 +142,10 @@ class Workload:
         self.progress = {}
 
     def argv(self):
+        me = str(os.getpid())
         if self.name == "mem":
-            return [MEM_BIN, self.dir, "256"]
-        return [sys.executable, "-c", PY_SOLO if self.name == "python" else PY_TREE, self.dir]
+            return [MEM_BIN, self.dir, "256", me]
+        return [sys.executable, "-c", PY_SOLO if self.name == "python" else PY_TREE, self.dir, me]
 
     def start(self):
         os.makedirs(self.dir, exist_ok=True)
