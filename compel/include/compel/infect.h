@@ -6,8 +6,9 @@
  * and logs its own errors through the callback set with compel_set_log(). A task that was
  * seized stays seized (and stopped) until compel_release_task(); compel_cure() puts back
  * everything compel_prepare() saved, so a failed dump can always cure and release.
- * May call: ptrace, /proc/PID/{maps,task}, pidfd_getfd. Never reads task memory with PEEK
- * or /proc/PID/mem.
+ * May call: ptrace, /proc/PID/{maps,task,map_files}, process_vm_writev below the task's
+ * stack pointer (the frames that return it to itself, see src/guard.c). Never reads task
+ * memory with PEEK or /proc/PID/mem.
  */
 #ifndef COMPEL_INFECT_H
 #define COMPEL_INFECT_H
@@ -78,7 +79,10 @@ const struct user_regs_struct *compel_orig_regs(const struct compel_ctl *ctl);
 /* xsave area in the standard (non-compacted) layout, as PTRACE_GETREGSET NT_X86_XSTATE gives. */
 const void *compel_orig_xsave(const struct compel_ctl *ctl, size_t *size);
 uint64_t compel_orig_sigmask(const struct compel_ctl *ctl);
-/* How long RPC waits for the parasite before giving up (default 10000 ms; <= 0: default). */
+/*
+ * How long RPC waits for the parasite before giving up, and the parasite for criu before it
+ * leaves the task by itself (default 10000 ms; <= 0: default).
+ */
 void compel_set_timeout(struct compel_ctl *ctl, int ms);
 
 /*
@@ -97,9 +101,11 @@ struct compel_infect_opts {
 };
 
 /*
- * Load `blob` into a memfd mapped both here and in the task, start it on its own stack
- * with all signals but SIGTRAP blocked, and connect the control socket. On return the
- * parasite waits for commands. On failure, call compel_cure() to undo what was done.
+ * Load `blob` into shared memory mapped both here and in the task, start it on its own
+ * stack with every signal blocked, and connect the control socket. On return the parasite
+ * waits for commands. On failure, call compel_cure() to undo what was done. Should criu
+ * die or say nothing for the timeout (compel_set_timeout()), the parasite removes itself
+ * and the task runs on as it was (see compel/ctl-proto.h).
  */
 int compel_infect(struct compel_ctl *ctl, const struct compel_blob_desc *blob,
 		  const struct compel_infect_opts *opts);
@@ -129,8 +135,9 @@ int compel_send_fds(struct compel_ctl *ctl, const int *fds, int nr);
 int compel_recv_fds(struct compel_ctl *ctl, int *fds, int nr);
 
 /*
- * Stop the parasite (if infected), unmap it, put back registers and the signal mask. The
- * task stays seized and stopped. Safe to call at any stage after compel_prepare().
+ * Let the parasite (if infected) remove itself, then put back the signal mask, FPU state
+ * and registers. The task stays seized and stopped. Safe to call at any stage after
+ * compel_prepare(), also after the parasite left by itself.
  */
 int compel_cure(struct compel_ctl *ctl);
 
