@@ -286,6 +286,30 @@ static void build_frames(struct compel_ctl *ctl, uint8_t *buf, unsigned long top
 	fill_frame((struct cf_frame *)buf, ctl, &regs, ~0ull, 0);
 }
 
+/*
+ * The frames must lie in the mapping that holds the stack pointer, as a signal frame would:
+ * never in a neighbour (a small sigaltstack or a thread stack near its end).
+ */
+static bool fits_stack_vma(pid_t pid, unsigned long low, unsigned long sp)
+{
+	unsigned long start, end;
+	char path[64], line[512];
+	bool fits = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx-%lx", &start, &end) == 2 && start <= low && sp <= end) {
+			fits = true;
+			break;
+		}
+	fclose(f);
+	return fits;
+}
+
 int arch_write_cure_frames(struct compel_ctl *ctl)
 {
 	unsigned long top = (ctl->orig_regs.rsp - RED_ZONE) & ~63ul;
@@ -299,6 +323,14 @@ int arch_write_cure_frames(struct compel_ctl *ctl)
 		return -ENOMEM;
 	}
 	build_frames(ctl, buf, top);
+	if (!fits_stack_vma(ctl->pid, ctl->guard.frames_base, ctl->orig_regs.rsp)) {
+		pr_err("Task %d has no room for %zu bytes below its stack pointer %#llx in the "
+		       "same "
+		       "mapping: can't make it safe to infect\n",
+		       ctl->pid, ctl->guard.frames_len, (unsigned long long)ctl->orig_regs.rsp);
+		free(buf);
+		return -ENOSPC;
+	}
 	local = (struct iovec){ buf, ctl->guard.frames_len };
 	remote = (struct iovec){ (void *)ctl->guard.frames_base, ctl->guard.frames_len };
 	n = process_vm_writev(ctl->pid, &local, 1, &remote, 1, 0);
