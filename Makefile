@@ -10,7 +10,7 @@ SBINDIR		?= $(PREFIX)/sbin
 WARN		:= -Wall -Wextra -Werror -Wmissing-prototypes -Wshadow -Wno-unused-parameter
 CFLAGS_HOST	:= -O2 -g $(WARN) -D_GNU_SOURCE -std=gnu11 -Icompel/include -Icriu/include \
 		   -Icriu/arch/x86/include -I$(B)/images -I$(B)/criu/pie
-LDLIBS_HOST	:= -lprotobuf-c -lpthread
+LDLIBS_HOST	:= -lprotobuf-c -lxxhash -lpthread
 
 ifeq ($(ASAN),1)
 CFLAGS_HOST	+= -fsanitize=address,undefined -fno-omit-frame-pointer
@@ -54,7 +54,7 @@ chaos: all $(TEST_TARGETS)
 
 # Every C file of the repository must read as .clang-format says (clang-format 14, Debian 12).
 CLANG_FORMAT	?= clang-format
-FORMAT_SRCS	= $(shell git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './$(B)/*')
+FORMAT_SRCS	= $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './$(B)/*')
 check: check-format
 check-format:
 	@$(CLANG_FORMAT) --dry-run --Werror $(FORMAT_SRCS) && echo "format: ok"

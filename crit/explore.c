@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "crit.h"
+#include "pagemap-flags.h"
 #include "core.pb-c.h"
 #include "fdinfo.pb-c.h"
 #include "fs.pb-c.h"
@@ -141,11 +142,13 @@ static void file_str(const struct xctx *x, int type, uint32_t id, char *buf, siz
 	} else if (type == FD_TYPES__PIPE && f && f->pipe) {
 		snprintf(buf, len, "pipe[%u]", f->pipe->pipe_id);
 	} else if (type == FD_TYPES__UNIXSK && f && f->usk) {
-		struct jval *n = crit_qp_encode(f->usk->name.data, f->usk->name.len);
+		struct json_object *n = crit_qp_encode(f->usk->name.data, f->usk->name.len);
 
-		snprintf(buf, len, "unix[%u (%u)%s%s]", f->usk->ino, f->usk->peer,
-			 n && n->len ? " " : "", n && n->len ? n->s : "");
-		json_free(n);
+		bool named = n && json_object_get_string_len(n);
+
+		snprintf(buf, len, "unix[%u (%u)%s%s]", f->usk->ino, f->usk->peer, named ? " " : "",
+			 named ? json_object_get_string(n) : "");
+		json_object_put(n);
 	} else {
 		ev = protobuf_c_enum_descriptor_get_value(&fd_types__descriptor, type);
 		snprintf(buf, len, "%s.%u", ev ? ev->name : "?", id);
@@ -326,10 +329,11 @@ static int explore_mems(const struct xctx *x)
 static void rss_entry(const struct xctx *x, const MmEntry *mm, const PagemapEntry *pm, size_t *vmi,
 		      long *pvmi)
 {
-	uint64_t pme = pm->vaddr + ((uint64_t)pm->nr_pages << X_PAGE_SHIFT);
+	uint64_t pme = pm->vaddr + (pagemap_nr_pages(pm) << X_PAGE_SHIFT);
 	char s[4096];
 
-	printf("\t%lx / %-8u", (unsigned long)pm->vaddr, pm->nr_pages);
+	printf("\t%lx / %-8llu", (unsigned long)pm->vaddr,
+	       (unsigned long long)pagemap_nr_pages(pm));
 	while (*vmi < mm->n_vmas && mm->vmas[*vmi]->end <= pm->vaddr)
 		(*vmi)++;
 	while (*vmi < mm->n_vmas && mm->vmas[*vmi]->start < pme) {

@@ -79,8 +79,18 @@ KINDS = [
     ("MEMFD_INODE", "memfd_inode_entry", None, None),
     ("BPFMAP_FILE", "bpfmap_file_entry", None, None),
     ("APPARMOR", "apparmor_entry", None, None),
-    # a segment's bytes follow its entry, padded to 4 bytes (img-json.c)
+    # a segment's bytes follow its entry, padded to 4 bytes (img-extra.c)
     ("IPCNS_SHM", "ipc_shm_entry", None, "size"),
+    # ours: the sums of an image set's files (images/checksums.proto)
+    ("CHECKSUMS", "checksums_head_entry", "checksums_file_entry", None),
+    # the data after these entries takes more than one field to size (img-extra.c)
+    ("TCP_STREAM", "tcp_stream_entry", None, "inq_len"),
+    ("IPCNS_SEM", "ipc_sem_entry", None, "nsems"),
+    ("IPCNS_MSG", "ipc_msg_entry", None, "qnum"),
+    ("BPFMAP_DATA", "bpfmap_data_entry", None, "keys_bytes"),
+    ("BINFMT_MISC", "binfmt_misc_entry", None, None),
+    # ours: task-extra-PID.img (CRIU has no such kind and ignores the file)
+    ("TASK_EXTRA", "task_extra_entry", None, None),
 ]
 
 FIELD_RE = re.compile(r"^\s*(required|optional|repeated)\s+([\w.]+)\s+(\w+)\s*=\s*(\d+)\s*"

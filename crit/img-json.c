@@ -4,8 +4,8 @@
  *
  * Layout (images v1.1): a set magic (IMG_COMMON, or IMG_SERVICE for stats), the kind's
  * magic (inventory.img has only the latter), then entries: a u32 length and a packed
- * message, optionally followed by raw bytes whose length a field of the entry gives
- * ("extra", base64 in JSON). The kind's message types come from the generated table.
+ * message, optionally followed by raw data that the entry's fields size ("extra" in JSON,
+ * see img-extra.c). The kind's message types come from the generated table.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -95,37 +95,10 @@ static bool is_ghost(const struct crit_kind *k)
 	return !strcmp(k->name, "GHOST_FILE");
 }
 
-/* Zero bytes after the raw data: SysV shm segment bytes are padded to 4 in the image. */
-static size_t extra_pad(const struct crit_kind *k, uint64_t xlen)
-{
-	return strcmp(k->name, "IPCNS_SHM") ? 0 : (4 - xlen % 4) % 4;
-}
-
-/* Whether entry idx of kind k is followed by raw bytes its extra_len field counts. */
+/* Whether entry idx of kind k is followed by raw data (img-extra.c). */
 static bool has_extra(const struct crit_kind *k, size_t idx)
 {
 	return k->extra_len && (!is_ghost(k) || idx > 0);
-}
-
-/* The integer field of msg that gives the length of the raw bytes after it. */
-static int extra_len(const ProtobufCMessage *msg, const char *field, uint64_t *len)
-{
-	const ProtobufCFieldDescriptor *f;
-
-	f = protobuf_c_message_descriptor_get_field_by_name(msg->descriptor, field);
-	if (!f || f->label == PROTOBUF_C_LABEL_REPEATED ||
-	    (f->type != PROTOBUF_C_TYPE_UINT32 && f->type != PROTOBUF_C_TYPE_UINT64))
-		return -1;
-	if (f->label == PROTOBUF_C_LABEL_OPTIONAL &&
-	    !*(const protobuf_c_boolean *)((const char *)msg + f->quantifier_offset)) {
-		*len = 0;
-		return 0;
-	}
-	if (f->type == PROTOBUF_C_TYPE_UINT64)
-		*len = *(const uint64_t *)((const char *)msg + f->offset);
-	else
-		*len = *(const uint32_t *)((const char *)msg + f->offset);
-	return 0;
 }
 
 /* A ghost file without chunks: is the first entry's "chunks" flag clear? */
@@ -140,28 +113,33 @@ static bool ghost_plain(const ProtobufCMessage *msg)
 	       !*(const protobuf_c_boolean *)((const char *)msg + f->offset);
 }
 
-/* Raw bytes as the entry's "extra" (base64). Returns 0 or -1 after crit_err. */
-static int add_extra(struct jval *j, const uint8_t *p, size_t n)
+/* The entry's raw data as its "extra" key. Returns 0 or -1 after crit_err. */
+static int entry_extra(const struct crit_kind *k, const ProtobufCMessage *msg, size_t idx,
+		       struct json_object *j, const uint8_t *buf, size_t len, size_t *off,
+		       const char *what)
 {
-	char *b64s = crit_b64_encode(p, n);
+	struct json_object *x;
 
-	if (!b64s || json_obj_add(j, "extra", json_str(b64s, strlen(b64s)))) {
-		free(b64s);
-		crit_err("out of memory");
+	if (is_ghost(k) && !idx && ghost_plain(msg))
+		x = crit_extra_load_rest(buf, len, off); /* the file's bytes, to the end */
+	else if (has_extra(k, idx))
+		x = crit_extra_load(k, msg, buf, len, off);
+	else
+		return 0;
+	if (!x || crit_json_obj_add(j, "extra", x)) {
+		crit_err("%s: entry %zu: the data after it is cut short or malformed", what, idx);
 		return -1;
 	}
-	free(b64s);
 	return 0;
 }
 
 /* One entry at buf[*off]: its JSON, with *off moved past it. NULL after crit_err. */
-static struct jval *entry_to_json(const struct crit_kind *k, const uint8_t *buf, size_t len,
-				  size_t *off, size_t idx, bool pretty, const char *what)
+static struct json_object *entry_to_json(const struct crit_kind *k, const uint8_t *buf, size_t len,
+					 size_t *off, size_t idx, bool pretty, const char *what)
 {
 	const ProtobufCMessageDescriptor *d = idx && k->rest ? k->rest : k->first;
 	ProtobufCMessage *msg;
-	struct jval *j;
-	uint64_t xlen;
+	struct json_object *j;
 	uint32_t sz;
 
 	if (len - *off < 4) {
@@ -182,61 +160,48 @@ static struct jval *entry_to_json(const struct crit_kind *k, const uint8_t *buf,
 	}
 	*off += sz;
 	j = crit_msg_to_json(msg, pretty);
-	if (j && is_ghost(k) && !idx && ghost_plain(msg)) {
-		if (add_extra(j, buf + *off, len - *off)) /* the file's bytes, to the end */
-			goto out_free;
-		*off = len;
-	} else if (j && has_extra(k, idx)) {
-		if (extra_len(msg, k->extra_len, &xlen) || xlen + extra_pad(k, xlen) > len - *off) {
-			crit_err("%s: entry %zu: %llu bytes of data announced, %zu left", what, idx,
-				 (unsigned long long)xlen, len - *off);
-			goto out_free;
-		}
-		if (add_extra(j, buf + *off, xlen))
-			goto out_free;
-		*off += xlen + extra_pad(k, xlen);
+	if (j && entry_extra(k, msg, idx, j, buf, len, off, what)) {
+		json_object_put(j);
+		j = NULL;
 	}
 	protobuf_c_message_free_unpacked(msg, NULL);
 	return j;
-out_free:
-	json_free(j);
-	protobuf_c_message_free_unpacked(msg, NULL);
-	return NULL;
 }
 
-struct jval *crit_image_to_json(const uint8_t *buf, size_t len, bool pretty, const char *what)
+struct json_object *crit_image_to_json(const uint8_t *buf, size_t len, bool pretty,
+				       const char *what)
 {
+	struct json_object *img, *entries;
 	const struct crit_kind *k;
-	struct jval *img, *entries;
 	size_t off, idx;
 
 	k = image_kind(buf, len, &off, what);
 	if (!k)
 		return NULL;
-	img = json_new(J_OBJ);
-	entries = json_new(J_ARR);
-	if (!img || !entries || json_obj_add(img, "magic", json_str(k->name, strlen(k->name)))) {
-		json_free(entries);
+	img = json_object_new_object();
+	entries = json_object_new_array();
+	if (!img || !entries || crit_json_obj_add(img, "magic", json_object_new_string(k->name))) {
+		json_object_put(entries);
 		goto out_oom;
 	}
-	if (json_obj_add(img, "entries", entries))
+	if (crit_json_obj_add(img, "entries", entries))
 		goto out_oom;
 	for (idx = 0; off < len; idx++) {
-		if (json_arr_add(entries, entry_to_json(k, buf, len, &off, idx, pretty, what)))
+		if (crit_json_arr_add(entries, entry_to_json(k, buf, len, &off, idx, pretty, what)))
 			goto out_free;
 	}
 	return img;
 out_oom:
 	crit_err("out of memory");
 out_free:
-	json_free(img);
+	json_object_put(img);
 	return NULL;
 }
 
-struct jval *crit_image_info(const uint8_t *buf, size_t len, const char *what)
+struct json_object *crit_image_info(const uint8_t *buf, size_t len, const char *what)
 {
 	const struct crit_kind *k;
-	struct jval *info;
+	struct json_object *info;
 	size_t off, count = 0;
 
 	k = image_kind(buf, len, &off, what);
@@ -254,10 +219,10 @@ struct jval *crit_image_info(const uint8_t *buf, size_t len, const char *what)
 	}
 	if (k->rest && count)
 		count--; /* the pagemap head is not an entry */
-	info = json_new(J_OBJ);
-	if (!info || json_obj_add(info, "magic", json_str(k->name, strlen(k->name))) ||
-	    json_obj_add(info, "count", json_num_u64(count))) {
-		json_free(info);
+	info = json_object_new_object();
+	if (!info || crit_json_obj_add(info, "magic", json_object_new_string(k->name)) ||
+	    crit_json_obj_add(info, "count", json_object_new_uint64(count))) {
+		json_object_put(info);
 		crit_err("out of memory");
 		return NULL;
 	}
@@ -282,55 +247,42 @@ static int put_entry(struct jbuf *out, const ProtobufCMessage *msg)
 	return out->oom ? -1 : 0;
 }
 
-/* The raw bytes after an entry: "extra" must hold exactly what the entry announces. */
-static int put_extra(struct jbuf *out, const struct crit_kind *k, const ProtobufCMessage *msg,
-		     const struct jval *extra, size_t idx, const char *what)
+/* The message part of an entry: every key but "extra", which holds the data after it. */
+static ProtobufCMessage *entry_msg(struct json_object *e, const ProtobufCMessageDescriptor *d,
+				   struct json_object **extra)
 {
-	uint8_t *data = NULL;
-	size_t dlen = 0;
-	uint64_t want;
+	struct json_object *copy = json_object_new_object();
+	ProtobufCMessage *msg = NULL;
 
-	if (extra &&
-	    (extra->type != J_STR || crit_b64_decode(extra->s, extra->len, &data, &dlen))) {
-		crit_err("%s: entry %zu: \"extra\" is not base64", what, idx);
-		return -1;
+	*extra = NULL;
+	if (!copy)
+		return NULL;
+	json_object_object_foreach(e, key, val)
+	{
+		if (!strcmp(key, "extra"))
+			*extra = val;
+		else if (crit_json_obj_add(copy, key, json_object_get(val)))
+			goto out_put;
 	}
-	if (is_ghost(k) && !idx)
-		want = dlen; /* a plain ghost file: its bytes, however many */
-	else if (extra_len(msg, k->extra_len, &want))
-		want = ~0ULL;
-	if (want != dlen) {
-		crit_err("%s: entry %zu: \"extra\" holds %zu bytes, the entry says %llu", what, idx,
-			 dlen, (unsigned long long)want);
-		free(data);
-		return -1;
-	}
-	jbuf_put(out, data, dlen);
-	jbuf_put(out, "\0\0\0", extra_pad(k, dlen));
-	free(data);
-	return 0;
+	msg = crit_json_to_msg(copy, d);
+out_put:
+	json_object_put(copy);
+	return msg;
 }
 
-static int json_entry_to_image(struct jbuf *out, const struct crit_kind *k, const struct jval *e,
+static int json_entry_to_image(struct jbuf *out, const struct crit_kind *k, struct json_object *e,
 			       size_t idx, const char *what)
 {
 	const ProtobufCMessageDescriptor *d = idx && k->rest ? k->rest : k->first;
-	const struct jval *extra = NULL;
+	struct json_object *extra;
 	ProtobufCMessage *msg;
-	struct jval copy;
 	int ret;
 
-	if (e->type != J_OBJ) {
+	if (!json_object_is_type(e, json_type_object)) {
 		crit_err("%s: entry %zu is not a JSON object", what, idx);
 		return -1;
 	}
-	copy = *e;
-	if ((has_extra(k, idx) || (is_ghost(k) && !idx)) && e->n &&
-	    !strcmp(e->keys[e->n - 1], "extra")) {
-		extra = e->items[e->n - 1];
-		copy.n--; /* the message itself without its trailing data */
-	}
-	msg = crit_json_to_msg(&copy, d);
+	msg = entry_msg(e, d, &extra);
 	if (!msg) {
 		crit_err("%s: entry %zu cannot be encoded", what, idx);
 		return -1;
@@ -338,31 +290,38 @@ static int json_entry_to_image(struct jbuf *out, const struct crit_kind *k, cons
 	ret = put_entry(out, msg);
 	if (ret)
 		crit_err("out of memory");
-	if (!ret && (has_extra(k, idx) || (is_ghost(k) && !idx && ghost_plain(msg))))
-		ret = put_extra(out, k, msg, extra, idx, what);
+	else if (is_ghost(k) && !idx && ghost_plain(msg))
+		ret = crit_extra_dump_rest(extra, out);
+	else if (has_extra(k, idx))
+		ret = crit_extra_dump(k, msg, extra, out);
+	if (ret && !out->oom)
+		crit_err("%s: entry %zu: \"extra\" is missing or does not match the entry", what,
+			 idx);
 	protobuf_c_message_free_unpacked(msg, NULL);
 	return ret;
 }
 
-int crit_json_to_image(const struct jval *img, struct jbuf *out, const char *what)
+int crit_json_to_image(struct json_object *img, struct jbuf *out, const char *what)
 {
-	const struct jval *magic = json_obj_get(img, "magic"), *entries;
+	struct json_object *magic, *entries;
 	const struct crit_magic *m, *set;
 	const struct crit_kind *k;
 	uint32_t v;
 	size_t i;
 
-	entries = json_obj_get(img, "entries");
-	if (!magic || magic->type != J_STR || !entries || entries->type != J_ARR) {
+	if (!json_object_object_get_ex(img, "magic", &magic) ||
+	    !json_object_is_type(magic, json_type_string) ||
+	    !json_object_object_get_ex(img, "entries", &entries) ||
+	    !json_object_is_type(entries, json_type_array)) {
 		crit_err(
 			"%s: not a crit image: needs \"magic\" (a string) and \"entries\" (a list)",
 			what);
 		return -1;
 	}
-	m = crit_magic_by_name(magic->s);
-	k = crit_kind_by_name(magic->s);
+	m = crit_magic_by_name(json_object_get_string(magic));
+	k = crit_kind_by_name(json_object_get_string(magic));
 	if (!m || !k) {
-		crit_err("%s: unknown image magic \"%s\"", what, magic->s);
+		crit_err("%s: unknown image magic \"%s\"", what, json_object_get_string(magic));
 		return -1;
 	}
 	if (strcmp(k->name, "INVENTORY")) {
@@ -376,8 +335,8 @@ int crit_json_to_image(const struct jval *img, struct jbuf *out, const char *wha
 	}
 	v = m->value;
 	jbuf_put(out, &v, sizeof(v));
-	for (i = 0; i < entries->n; i++)
-		if (json_entry_to_image(out, k, entries->items[i], i, what))
+	for (i = 0; i < json_object_array_length(entries); i++)
+		if (json_entry_to_image(out, k, json_object_array_get_idx(entries, i), i, what))
 			return -1;
 	if (out->oom) {
 		crit_err("out of memory");

@@ -6,6 +6,7 @@
  *   crit show IMG                               decode --pretty to stdout
  *   crit info IMG                               magic and entry count
  *   crit x DIR ps|fds|mems|rss                  explore an images directory
+ *   crit verify DIR                             check a set against its checksums.img
  * Exit status 0 on success, 1 on any error (one "Error: ..." line on stderr).
  */
 #include <errno.h>
@@ -62,7 +63,7 @@ static int write_out(const char *path, const void *p, size_t len)
 static int do_decode(const char *in, const char *out, bool pretty)
 {
 	struct jbuf b = { 0 };
-	struct jval *img;
+	struct json_object *img;
 	uint8_t *buf;
 	size_t len;
 	int ret = -1;
@@ -73,14 +74,14 @@ static int do_decode(const char *in, const char *out, bool pretty)
 	free(buf);
 	if (!img)
 		return -1;
-	json_write(&b, img, pretty);
+	crit_json_write(&b, img, pretty);
 	if (!out)
 		jbuf_put(&b, "\n", 1); /* like upstream: a newline on stdout only */
 	if (b.oom)
 		crit_err("out of memory");
 	else
 		ret = write_out(out, b.p, b.len);
-	json_free(img);
+	json_object_put(img);
 	free(b.p);
 	return ret;
 }
@@ -88,7 +89,7 @@ static int do_decode(const char *in, const char *out, bool pretty)
 static int do_encode(const char *in, const char *out)
 {
 	struct jbuf b = { 0 };
-	struct jval *img;
+	struct json_object *img;
 	uint8_t *buf;
 	size_t len;
 	char err[128];
@@ -96,7 +97,7 @@ static int do_encode(const char *in, const char *out)
 
 	if (crit_read_file(in, &buf, &len))
 		return -1;
-	img = json_parse((const char *)buf, len, err, sizeof(err));
+	img = crit_json_parse((const char *)buf, len, err, sizeof(err));
 	free(buf);
 	if (!img) {
 		crit_err("%s: not JSON (%s); encode expects what decode writes", in ? in : "stdin",
@@ -105,7 +106,7 @@ static int do_encode(const char *in, const char *out)
 	}
 	if (!crit_json_to_image(img, &b, in ? in : "stdin"))
 		ret = write_out(out, b.p, b.len);
-	json_free(img);
+	json_object_put(img);
 	free(b.p);
 	return ret;
 }
@@ -113,7 +114,7 @@ static int do_encode(const char *in, const char *out)
 static int do_info(const char *in)
 {
 	struct jbuf b = { 0 };
-	struct jval *info;
+	struct json_object *info;
 	uint8_t *buf;
 	size_t len;
 	int ret = -1;
@@ -124,11 +125,11 @@ static int do_info(const char *in)
 	free(buf);
 	if (!info)
 		return -1;
-	json_write(&b, info, true);
+	crit_json_write(&b, info, true);
 	jbuf_put(&b, "\n", 1);
 	if (!b.oom)
 		ret = write_out(NULL, b.p, b.len);
-	json_free(info);
+	json_object_put(info);
 	free(b.p);
 	return ret;
 }
@@ -140,6 +141,7 @@ static void usage(FILE *f)
 	      "       crit show IMG\n"
 	      "       crit info IMG\n"
 	      "       crit x DIR {ps,fds,mems,rss}\n"
+	      "       crit verify DIR\n"
 	      "Converts CRIU images to JSON and back, and explores an images directory.\n",
 	      f);
 }
@@ -194,6 +196,8 @@ int main(int argc, char **argv)
 		ret = do_decode(argv[2], NULL, true);
 	} else if (!strcmp(argv[1], "info") && argc == 3) {
 		ret = do_info(argv[2]);
+	} else if (!strcmp(argv[1], "verify") && argc == 3) {
+		ret = crit_verify(argv[2]);
 	} else if (!strcmp(argv[1], "x") && argc == 4) {
 		ret = crit_explore(argv[2], argv[3]);
 	} else {

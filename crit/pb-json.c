@@ -171,10 +171,10 @@ static uint64_t load_int(ProtobufCType t, const void *p)
 	return *(const uint32_t *)p;
 }
 
-static struct jval *flags_to_json(uint64_t v, const struct flag_bit *bits)
+static struct json_object *flags_to_json(uint64_t v, const struct flag_bit *bits)
 {
 	struct jbuf b = { 0 };
-	struct jval *j;
+	struct json_object *j;
 	uint64_t known = 0;
 
 	for (; bits->name; bits++) {
@@ -190,12 +190,12 @@ static struct jval *flags_to_json(uint64_t v, const struct flag_bit *bits)
 			jbuf_puts(&b, " | ");
 		jbuf_printf(&b, "0x%llx", (unsigned long long)(v & ~known));
 	}
-	j = b.oom ? NULL : json_str(b.p ? b.p : "", b.len);
+	j = b.oom ? NULL : json_object_new_string_len(b.p ? b.p : "", b.len);
 	free(b.p);
 	return j;
 }
 
-static struct jval *hex_to_json(ProtobufCType t, uint64_t v)
+static struct json_object *hex_to_json(ProtobufCType t, uint64_t v)
 {
 	char tmp[32];
 
@@ -203,11 +203,12 @@ static struct jval *hex_to_json(ProtobufCType t, uint64_t v)
 		snprintf(tmp, sizeof(tmp), "-0x%llx", (unsigned long long)-(int64_t)v);
 	else
 		snprintf(tmp, sizeof(tmp), "0x%llx", (unsigned long long)v);
-	return json_str(tmp, strlen(tmp));
+	return json_object_new_string_len(tmp, strlen(tmp));
 }
 
-static struct jval *int_to_json(const ProtobufCFieldDescriptor *f, const struct crit_field_opts *o,
-				uint64_t v, bool pretty, bool hex)
+static struct json_object *int_to_json(const ProtobufCFieldDescriptor *f,
+				       const struct crit_field_opts *o, uint64_t v, bool pretty,
+				       bool hex)
 {
 	char tmp[48];
 	size_t i;
@@ -225,7 +226,7 @@ static struct jval *int_to_json(const ProtobufCFieldDescriptor *f, const struct 
 			min = v & ((1u << MINORBITS) - 1);
 		}
 		snprintf(tmp, sizeof(tmp), "%llu:%llu", maj, min);
-		return json_str(tmp, strlen(tmp));
+		return json_object_new_string_len(tmp, strlen(tmp));
 	}
 	if (pretty && o->flags)
 		return flag_table(o->flags) ? flags_to_json(v, flag_table(o->flags))
@@ -233,8 +234,9 @@ static struct jval *int_to_json(const ProtobufCFieldDescriptor *f, const struct 
 	for (i = 0; pretty && o->dict && i < sizeof(dict_words) / sizeof(dict_words[0]); i++)
 		if (!strcmp(dict_words[i].dict, o->dict) && !strcmp(dict_words[i].field, f->name) &&
 		    (uint64_t)dict_words[i].value == v)
-			return json_str(dict_words[i].name, strlen(dict_words[i].name));
-	return is_signed(f->type) ? json_num_i64((int64_t)v) : json_num_u64(v);
+			return json_object_new_string_len(dict_words[i].name,
+							  strlen(dict_words[i].name));
+	return is_signed(f->type) ? json_object_new_int64((int64_t)v) : json_object_new_uint64(v);
 }
 
 /*
@@ -265,11 +267,11 @@ static bool qp_quoted(const uint8_t *d, size_t i, size_t len, size_t linelen)
 	       (c < 33 && c != '\r' && c != '\n' && c != '\t' && c != ' ');
 }
 
-struct jval *crit_qp_encode(const uint8_t *d, size_t len)
+struct json_object *crit_qp_encode(const uint8_t *d, size_t len)
 {
 	struct jbuf b = {};
 	size_t i, linelen = 0;
-	struct jval *j;
+	struct json_object *j;
 
 	for (i = 0; i < len; i++) {
 		if (qp_quoted(d, i, len, linelen)) {
@@ -286,7 +288,7 @@ struct jval *crit_qp_encode(const uint8_t *d, size_t len)
 			linelen++;
 		}
 	}
-	j = json_str(b.p ? b.p : "", b.len);
+	j = json_object_new_string_len(b.p ? b.p : "", b.len);
 	free(b.p);
 	return j;
 }
@@ -314,16 +316,16 @@ static int qp_decode(const char *s, size_t len, uint8_t **out, size_t *outlen)
 	return 0;
 }
 
-static struct jval *msg_to_json(const ProtobufCMessage *msg, bool pretty, bool hex);
+static struct json_object *msg_to_json(const ProtobufCMessage *msg, bool pretty, bool hex);
 
-static struct jval *value_to_json(const ProtobufCMessageDescriptor *d,
-				  const ProtobufCFieldDescriptor *f, const void *p, bool pretty,
-				  bool hex)
+static struct json_object *value_to_json(const ProtobufCMessageDescriptor *d,
+					 const ProtobufCFieldDescriptor *f, const void *p,
+					 bool pretty, bool hex)
 {
 	const struct crit_field_opts *o = field_opts(d, f);
 	const ProtobufCEnumValue *ev;
 	const ProtobufCBinaryData *bin;
-	struct jval *j;
+	struct json_object *j;
 	char *s;
 
 	hex = hex || o->hex;
@@ -332,41 +334,39 @@ static struct jval *value_to_json(const ProtobufCMessageDescriptor *d,
 		return msg_to_json(*(ProtobufCMessage *const *)p, pretty, hex);
 	case PROTOBUF_C_TYPE_STRING:
 		s = *(char *const *)p;
-		return json_str(s, strlen(s));
+		return json_object_new_string_len(s, strlen(s));
 	case PROTOBUF_C_TYPE_BYTES:
 		bin = p;
 		if (o->conv && !strcmp(o->conv, "unix_name"))
 			return crit_qp_encode(bin->data, bin->len);
 		s = crit_b64_encode(bin->data, bin->len);
-		j = s ? json_str(s, strlen(s)) : NULL;
+		j = s ? json_object_new_string_len(s, strlen(s)) : NULL;
 		free(s);
 		return j;
 	case PROTOBUF_C_TYPE_BOOL:
-		j = json_new(J_BOOL);
-		if (j)
-			j->b = *(const protobuf_c_boolean *)p;
-		return j;
+		return json_object_new_boolean(*(const protobuf_c_boolean *)p);
 	case PROTOBUF_C_TYPE_ENUM:
 		ev = protobuf_c_enum_descriptor_get_value(f->descriptor, *(const int *)p);
-		return ev ? json_str(ev->name, strlen(ev->name)) : json_num_i64(*(const int *)p);
+		return ev ? json_object_new_string_len(ev->name, strlen(ev->name))
+			  : json_object_new_int64(*(const int *)p);
 	case PROTOBUF_C_TYPE_FLOAT:
-		return json_numf("%.9g", *(const float *)p);
+		return json_object_new_double(*(const float *)p);
 	case PROTOBUF_C_TYPE_DOUBLE:
-		return json_numf("%.17g", *(const double *)p);
+		return json_object_new_double(*(const double *)p);
 	default:
 		return int_to_json(f, o, load_int(f->type, p), pretty, hex);
 	}
 }
 
 /* An IPv4 (one u32) or IPv6 (four) address kept in network byte order. */
-static struct jval *ip_to_json(const uint32_t *a, size_t n)
+static struct json_object *ip_to_json(const uint32_t *a, size_t n)
 {
 	char tmp[INET6_ADDRSTRLEN];
-	struct jval *arr = json_new(J_ARR);
+	struct json_object *arr = json_object_new_array();
 
 	if (!arr || !inet_ntop(n == 1 ? AF_INET : AF_INET6, a, tmp, sizeof(tmp)) ||
-	    json_arr_add(arr, json_str(tmp, strlen(tmp)))) {
-		json_free(arr);
+	    crit_json_arr_add(arr, json_object_new_string_len(tmp, strlen(tmp)))) {
+		json_object_put(arr);
 		return NULL;
 	}
 	return arr;
@@ -390,37 +390,38 @@ static bool field_present(const ProtobufCMessage *msg, const ProtobufCFieldDescr
 	return true;
 }
 
-static struct jval *repeated_to_json(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
-				     bool pretty, bool hex)
+static struct json_object *repeated_to_json(const ProtobufCMessage *msg,
+					    const ProtobufCFieldDescriptor *f, bool pretty,
+					    bool hex)
 {
 	const char *base = (const char *)msg;
 	size_t n = *(const size_t *)(base + f->quantifier_offset), i;
 	const char *arr = *(char *const *)(base + f->offset);
-	struct jval *j;
+	struct json_object *j;
 
 	if (pretty && field_opts(msg->descriptor, f)->ipadd && elem_size(f->type) == 4 &&
 	    (n == 1 || n >= 4))
 		return ip_to_json((const uint32_t *)arr, n == 1 ? 1 : 4);
-	j = json_new(J_ARR);
+	j = json_object_new_array();
 	for (i = 0; j && i < n; i++)
-		if (json_arr_add(j, value_to_json(msg->descriptor, f, arr + i * elem_size(f->type),
-						  pretty, hex)))
+		if (crit_json_arr_add(j, value_to_json(msg->descriptor, f,
+						       arr + i * elem_size(f->type), pretty, hex)))
 			goto out_free;
 	return j;
 out_free:
-	json_free(j);
+	json_object_put(j);
 	return NULL;
 }
 
-static struct jval *msg_to_json(const ProtobufCMessage *msg, bool pretty, bool hex)
+static struct json_object *msg_to_json(const ProtobufCMessage *msg, bool pretty, bool hex)
 {
 	const ProtobufCMessageDescriptor *d = msg->descriptor;
-	struct jval *obj = json_new(J_OBJ);
+	struct json_object *obj = json_object_new_object();
 	unsigned int i;
 
 	for (i = 0; obj && i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		struct jval *v;
+		struct json_object *v;
 
 		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
 			if (!*(const size_t *)((const char *)msg + f->quantifier_offset))
@@ -431,17 +432,17 @@ static struct jval *msg_to_json(const ProtobufCMessage *msg, bool pretty, bool h
 		} else {
 			continue;
 		}
-		if (json_obj_add(obj, f->name, v)) {
-			json_free(obj);
+		if (crit_json_obj_add(obj, f->name, v)) {
+			json_object_put(obj);
 			return NULL;
 		}
 	}
 	return obj;
 }
 
-struct jval *crit_msg_to_json(const ProtobufCMessage *msg, bool pretty)
+struct json_object *crit_msg_to_json(const ProtobufCMessage *msg, bool pretty)
 {
-	struct jval *j = msg_to_json(msg, pretty, false);
+	struct json_object *j = msg_to_json(msg, pretty, false);
 
 	if (!j)
 		crit_err("out of memory converting a %s entry", msg->descriptor->name);
@@ -560,33 +561,33 @@ static int store_int(const ProtobufCFieldDescriptor *f, void *p, uint64_t mag, b
 }
 
 static int json_to_int(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor *f,
-		       const struct jval *v, void *p)
+		       struct json_object *v, void *p)
 {
 	uint64_t mag;
 	int64_t sv;
 	bool neg = false;
 
-	if (v->type == J_STR) {
-		if (strlen(v->s) != v->len ||
-		    int_from_string(f, field_opts(d, f), v->s, &mag, &neg))
+	if (json_object_is_type(v, json_type_string)) {
+		const char *s = json_object_get_string(v);
+
+		if (strlen(s) != (size_t)json_object_get_string_len(v) ||
+		    int_from_string(f, field_opts(d, f), s, &mag, &neg))
 			return -1;
-	} else if (v->type == J_NUM && v->s[0] == '-') {
-		if (json_get_i64(v, &sv))
-			return -1;
+	} else if (!crit_json_get_i64(v, &sv) && sv < 0) {
 		neg = true;
 		mag = -(uint64_t)sv;
-	} else if (json_get_u64(v, &mag)) {
+	} else if (crit_json_get_u64(v, &mag)) {
 		return -1;
 	}
 	return store_int(f, p, mag, neg);
 }
 
-static ProtobufCMessage *json_to_msg(const struct jval *obj, const ProtobufCMessageDescriptor *d,
+static ProtobufCMessage *json_to_msg(struct json_object *obj, const ProtobufCMessageDescriptor *d,
 				     int depth);
 
 /* One value of field f from JSON into p. Returns 0 or -1 (caller reports). */
 static int json_to_value(const ProtobufCMessageDescriptor *d, const ProtobufCFieldDescriptor *f,
-			 const struct jval *v, void *p, int depth)
+			 struct json_object *v, void *p, int depth)
 {
 	const ProtobufCEnumValue *ev;
 	ProtobufCBinaryData *bin = p;
@@ -597,25 +598,29 @@ static int json_to_value(const ProtobufCMessageDescriptor *d, const ProtobufCFie
 		*(ProtobufCMessage **)p = json_to_msg(v, f->descriptor, depth + 1);
 		return *(ProtobufCMessage **)p ? 0 : -2;
 	case PROTOBUF_C_TYPE_STRING:
-		if (v->type != J_STR || strlen(v->s) != v->len)
+		if (!json_object_is_type(v, json_type_string) ||
+		    strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v))
 			return -1;
-		*(char **)p = strdup(v->s);
+		*(char **)p = strdup(json_object_get_string(v));
 		return *(char **)p ? 0 : -1;
 	case PROTOBUF_C_TYPE_BYTES:
-		if (v->type != J_STR)
+		if (!json_object_is_type(v, json_type_string))
 			return -1;
 		if (field_opts(d, f)->conv && !strcmp(field_opts(d, f)->conv, "unix_name"))
-			return qp_decode(v->s, v->len, &bin->data, &bin->len);
-		return crit_b64_decode(v->s, v->len, &bin->data, &bin->len);
+			return qp_decode(json_object_get_string(v), json_object_get_string_len(v),
+					 &bin->data, &bin->len);
+		return crit_b64_decode(json_object_get_string(v), json_object_get_string_len(v),
+				       &bin->data, &bin->len);
 	case PROTOBUF_C_TYPE_BOOL:
-		if (v->type != J_BOOL)
+		if (!json_object_is_type(v, json_type_boolean))
 			return -1;
-		*(protobuf_c_boolean *)p = v->b;
+		*(protobuf_c_boolean *)p = json_object_get_boolean(v);
 		return 0;
 	case PROTOBUF_C_TYPE_ENUM:
-		if (v->type == J_STR)
-			ev = protobuf_c_enum_descriptor_get_value_by_name(f->descriptor, v->s);
-		else if (!json_get_i64(v, &iv) && iv >= INT32_MIN && iv <= INT32_MAX)
+		if (json_object_is_type(v, json_type_string))
+			ev = protobuf_c_enum_descriptor_get_value_by_name(
+				f->descriptor, json_object_get_string(v));
+		else if (!crit_json_get_i64(v, &iv) && iv >= INT32_MIN && iv <= INT32_MAX)
 			ev = protobuf_c_enum_descriptor_get_value(f->descriptor, (int)iv);
 		else
 			ev = NULL;
@@ -625,12 +630,13 @@ static int json_to_value(const ProtobufCMessageDescriptor *d, const ProtobufCFie
 		return 0;
 	case PROTOBUF_C_TYPE_FLOAT:
 	case PROTOBUF_C_TYPE_DOUBLE:
-		if (v->type != J_NUM)
+		if (!json_object_is_type(v, json_type_double) &&
+		    !json_object_is_type(v, json_type_int))
 			return -1;
 		if (f->type == PROTOBUF_C_TYPE_FLOAT)
-			*(float *)p = strtof(v->s, NULL);
+			*(float *)p = json_object_get_double(v);
 		else
-			*(double *)p = strtod(v->s, NULL);
+			*(double *)p = json_object_get_double(v);
 		return 0;
 	default:
 		return json_to_int(d, f, v, p);
@@ -638,15 +644,17 @@ static int json_to_value(const ProtobufCMessageDescriptor *d, const ProtobufCFie
 }
 
 /* An "a.b.c.d" or IPv6 string back to its u32 words in network order. */
-static int ip_from_json(const struct jval *arr, uint32_t **words, size_t *n)
+static int ip_from_json(struct json_object *arr, uint32_t **words, size_t *n)
 {
 	uint32_t a[4];
 
-	if (arr->n != 1 || arr->items[0]->type != J_STR)
+	struct json_object *s = json_object_array_get_idx(arr, 0);
+
+	if (json_object_array_length(arr) != 1 || !json_object_is_type(s, json_type_string))
 		return -1;
-	if (inet_pton(AF_INET, arr->items[0]->s, a) == 1)
+	if (inet_pton(AF_INET, json_object_get_string(s), a) == 1)
 		*n = 1;
-	else if (inet_pton(AF_INET6, arr->items[0]->s, a) == 1)
+	else if (inet_pton(AF_INET6, json_object_get_string(s), a) == 1)
 		*n = 4;
 	else
 		return -1;
@@ -658,25 +666,27 @@ static int ip_from_json(const struct jval *arr, uint32_t **words, size_t *n)
 }
 
 static int json_to_repeated(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
-			    const struct jval *v, int depth)
+			    struct json_object *v, int depth)
 {
 	const ProtobufCMessageDescriptor *d = msg->descriptor;
 	size_t *count = (size_t *)((char *)msg + f->quantifier_offset);
 	char **arr = (char **)((char *)msg + f->offset);
-	size_t esz = elem_size(f->type), i;
+	size_t esz = elem_size(f->type), i, n;
 	int ret;
 
-	if (v->type != J_ARR || *arr || *count)
-		return -1; /* not an array, or the key appeared twice */
-	if (v->n && v->items[0]->type == J_STR && field_opts(d, f)->ipadd && esz == 4)
+	if (!json_object_is_type(v, json_type_array))
+		return -1;
+	n = json_object_array_length(v);
+	if (n && json_object_is_type(json_object_array_get_idx(v, 0), json_type_string) &&
+	    field_opts(d, f)->ipadd && esz == 4)
 		return ip_from_json(v, (uint32_t **)arr, count);
-	if (!v->n)
+	if (!n)
 		return 0;
-	*arr = calloc(v->n, esz);
+	*arr = calloc(n, esz);
 	if (!*arr)
 		return -1;
-	for (i = 0; i < v->n; i++) {
-		ret = json_to_value(d, f, v->items[i], *arr + i * esz, depth);
+	for (i = 0; i < n; i++) {
+		ret = json_to_value(d, f, json_object_array_get_idx(v, i), *arr + i * esz, depth);
 		if (ret)
 			return ret;
 		*count = i + 1; /* only filled elements are ever freed */
@@ -685,19 +695,14 @@ static int json_to_repeated(ProtobufCMessage *msg, const ProtobufCFieldDescripto
 }
 
 static int json_to_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
-			 const struct jval *v, int depth)
+			 struct json_object *v, int depth)
 {
 	char *base = (char *)msg;
 	int ret;
 
 	if (f->label == PROTOBUF_C_LABEL_REPEATED)
 		return json_to_repeated(msg, f, v, depth);
-	if ((f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_MESSAGE) &&
-	    *(void **)(base + f->offset) != f->default_value)
-		return -1; /* the key appeared twice */
-	/* (no bytes field of the images has a default: data is NULL until set) */
-	if (f->type == PROTOBUF_C_TYPE_BYTES && ((ProtobufCBinaryData *)(base + f->offset))->data)
-		return -1;
+	/* json-c keeps one value per key, so each field is set once here */
 	if (f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_MESSAGE)
 		*(void **)(base + f->offset) = NULL; /* never free a default */
 	ret = json_to_value(msg->descriptor, f, v, base + f->offset, depth);
@@ -711,13 +716,13 @@ static int json_to_field(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *
 	return 0;
 }
 
-static int check_required(const struct jval *obj, const ProtobufCMessageDescriptor *d)
+static int check_required(struct json_object *obj, const ProtobufCMessageDescriptor *d)
 {
 	unsigned int i;
 
 	for (i = 0; i < d->n_fields; i++) {
 		if (d->fields[i].label == PROTOBUF_C_LABEL_REQUIRED &&
-		    !json_obj_get(obj, d->fields[i].name)) {
+		    !json_object_object_get_ex(obj, d->fields[i].name, NULL)) {
 			crit_err("%s: required field \"%s\" is missing", d->name,
 				 d->fields[i].name);
 			return -1;
@@ -726,14 +731,13 @@ static int check_required(const struct jval *obj, const ProtobufCMessageDescript
 	return 0;
 }
 
-static ProtobufCMessage *json_to_msg(const struct jval *obj, const ProtobufCMessageDescriptor *d,
+static ProtobufCMessage *json_to_msg(struct json_object *obj, const ProtobufCMessageDescriptor *d,
 				     int depth)
 {
 	ProtobufCMessage *msg;
-	size_t i;
 	int ret;
 
-	if (obj->type != J_OBJ || depth > 64) {
+	if (!json_object_is_type(obj, json_type_object) || depth > 64) {
 		crit_err("%s: expected a JSON object", d->name);
 		return NULL;
 	}
@@ -745,15 +749,16 @@ static ProtobufCMessage *json_to_msg(const struct jval *obj, const ProtobufCMess
 		return NULL;
 	}
 	d->message_init(msg);
-	for (i = 0; i < obj->n; i++) {
+	json_object_object_foreach(obj, key, val)
+	{
 		const ProtobufCFieldDescriptor *f;
 
-		f = protobuf_c_message_descriptor_get_field_by_name(d, obj->keys[i]);
+		f = protobuf_c_message_descriptor_get_field_by_name(d, key);
 		if (!f) {
-			crit_err("%s: no field named \"%s\"", d->name, obj->keys[i]);
+			crit_err("%s: no field named \"%s\"", d->name, key);
 			goto out_free;
 		}
-		ret = json_to_field(msg, f, obj->items[i], depth);
+		ret = json_to_field(msg, f, val, depth);
 		if (ret == -1)
 			crit_err("%s.%s: bad value for a field of this type", d->name, f->name);
 		if (ret)
@@ -765,7 +770,7 @@ out_free:
 	return NULL;
 }
 
-ProtobufCMessage *crit_json_to_msg(const struct jval *obj, const ProtobufCMessageDescriptor *d)
+ProtobufCMessage *crit_json_to_msg(struct json_object *obj, const ProtobufCMessageDescriptor *d)
 {
 	return json_to_msg(obj, d, 0);
 }

@@ -42,27 +42,33 @@ static int run_one(const struct cr_options *o, const char *script, const char *s
 	pr_info("Running action script %s for %s\n", script, stage);
 	child = fork();
 	if (child < 0) {
+		int ret = -errno;
+
 		pr_perror("Can't fork for action script %s", script);
-		return -1;
+		return ret;
 	}
 	if (child == 0)
 		exec_script(o, script, stage, pid);
 	if (waitpid(child, &status, 0) != child) {
+		int ret = -errno;
+
 		pr_perror("Can't wait for action script %s", script);
-		return -1;
+		return ret;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	pr_err("Action script %s failed at %s (status %#x)\n", script, stage, status);
-	return -1;
+	return -ECANCELED;
 }
 
 int run_action_scripts(const struct cr_options *o, const char *stage, pid_t pid)
 {
-	int i;
+	int i, ret;
 
-	for (i = 0; i < o->nr_action_scripts; i++)
-		if (run_one(o, o->action_scripts[i], stage, pid))
-			return -1;
+	for (i = 0; i < o->nr_action_scripts; i++) {
+		ret = run_one(o, o->action_scripts[i], stage, pid);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }

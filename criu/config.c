@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * config.c - configuration files, as CRIU reads them: /etc/criu/default.conf,
- * $HOME/.criu/default.conf (unless --no-default-config), $CRIU_CONFIG_FILE, then --config FILE,
- * then the command line, later ones overriding earlier ones. A file holds one option per line
- * without the leading "--", its argument after whitespace, optionally in double quotes (with
+ * $HOME/.criu/default.conf (unless --no-default-config or --config FILE), $CRIU_CONFIG_FILE,
+ * then --config FILE, then the command line, later ones overriding earlier ones. A file holds one
+ * option per line without the leading "--", its argument after whitespace, optionally in double
+ * quotes (with
  * \" inside); '#' starts a comment. The files become argv words ahead of the command line's, so
  * the one option table and parser handle both.
  */
@@ -11,25 +12,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "config.h"
 #include "log.h"
 
 struct argv_buf {
 	char **v;
-	int n, cap;
+	size_t n;
 };
 
 static int push(struct argv_buf *a, char *word)
 {
-	if (a->n + 1 >= a->cap) {
-		int cap = a->cap ? a->cap * 2 : 32;
-		char **n = realloc(a->v, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		a->v = n;
-		a->cap = cap;
-	}
+	/* one more for the NULL that ends argv */
+	if (ARRAY_RESERVE(a->v, a->n, 2))
+		return -ENOMEM;
 	a->v[a->n++] = word;
 	a->v[a->n] = NULL;
 	return 0;
@@ -119,7 +115,10 @@ static int parse_file(struct argv_buf *a, const char *path, bool must_exist)
 	return ret;
 }
 
-/* --no-default-config and --config FILE are looked for before anything is parsed. */
+/*
+ * --no-default-config and --config FILE are looked for before anything is parsed; as in
+ * CRIU, --config FILE replaces the default files.
+ */
 static void scan_cli(int argc, char **argv, bool *no_default, const char **config)
 {
 	int i;
@@ -132,10 +131,12 @@ static void scan_cli(int argc, char **argv, bool *no_default, const char **confi
 		else if (!strncmp(argv[i], "--config=", 9))
 			*config = argv[i] + 9;
 	}
+	if (*config)
+		*no_default = true;
 }
 
 /* The parsed options point into the built argv: it lives as long as criu. */
-static char **built_argv;
+static char **built_argv __attribute__((used));
 
 int config_build_argv(int argc, char **argv, int *out_argc, char ***out_argv)
 {

@@ -2,10 +2,15 @@
 /*
  * fault.c - named fault-injection points for tests: CRIU_FAULT=name[,name...] in the
  * environment makes those steps fail, so tests can prove a failed dump leaves the task as it
- * was. The names: seize, parasite, page-transfer, image-write, restore-fork, restorer.
+ * was. The names: seize, parasite, page-transfer, image-write, after-image:KIND (once an
+ * image of that kind, e.g. core, pages, inventory, checksums, is written and closed),
+ * before-kill (the set is committed, the tasks not yet killed), restore-fork,
+ * restore-premap, restorer, and restore-root-gone (the root task dies before criu tells it
+ * to start).
  * die-NAME and stop-NAME make criu kill or stop itself at the instant NAME (fault_point()):
- * compel's points (compel/infect.h), seized, pages, restore-seized, restore-stopped,
- * restore-detach.
+ * compel's points (compel/infect.h: infect-frames, infect-mmap-entry, infect-mmap,
+ * parasite-start, parasite-running, syscall, cure-fini, cure-unmap, put-back), seized,
+ * pages, restore-seized, restore-stopped, restore-detach.
  */
 #include <signal.h>
 #include <stdio.h>

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "image.h"
+#include "imgset.h"
 #include "log.h"
 #include "magic.h"
 
@@ -59,13 +60,17 @@ static const struct img_desc img_descs[CR_FD_MAX] = {
 	[CR_FD_TTY_INFO] = { "tty-info.img", TTY_INFO_MAGIC, HEAD_COMMON, false },
 	[CR_FD_FILE_LOCKS] = { "filelocks.img", FILE_LOCKS_MAGIC, HEAD_COMMON, false },
 	[CR_FD_IPCNS_SHM] = { "ipcns-shm-%lu.img", IPCNS_SHM_MAGIC, HEAD_COMMON, true },
+	[CR_FD_TASK_EXTRA] = { "task-extra-%lu.img", TASK_EXTRA_MAGIC, HEAD_COMMON, true },
 };
 
 struct cr_img {
 	int fd;
 	enum img_type type;
 	bool writing;
-	int err; /* first write error: later writes and close_image() return it */
+	int err;	      /* first write error: later writes and close_image() return it */
+	struct sum_file *sum; /* writing into an image set: its sums, taken on the way */
+	bool raw;	      /* written through img_raw_fd(): the writer adds the sums */
+	bool in_set;	      /* writing into the image set of a dump: fsync'ed at close */
 	char *buf;
 	size_t head;	/* reading: first unconsumed byte in buf */
 	size_t tail;	/* end of valid (reading) or pending (writing) bytes in buf */
@@ -125,8 +130,11 @@ static int img_write_out(struct cr_img *img, const void *p, size_t len)
 	if (ret) {
 		errno = -ret;
 		pr_perror("%s: cannot write the image (disk full?)", img->name);
-		img->err = ret;
+	} else if (img->sum && !img->raw) {
+		ret = imgset_feed(img->sum, p, len);
 	}
+	if (ret)
+		img->err = ret;
 	return ret;
 }
 
@@ -312,7 +320,11 @@ static struct cr_img *img_open(int dfd, enum img_type type, int flags, unsigned 
 		goto out_free;
 	}
 
-	img->fd = openat(dfd, img->name, flags | O_CLOEXEC, 0600);
+	/* inventory.img says the set is complete: it gets its name at the commit */
+	if (img->writing && type == CR_FD_INVENTORY && imgset_writing(dfd))
+		img->fd = openat(dfd, INVENTORY_TMP, flags | O_CLOEXEC, 0600);
+	else
+		img->fd = openat(dfd, img->name, flags | O_CLOEXEC, 0600);
 	if (img->fd < 0) {
 		ret = -errno;
 		if (!(optional && ret == -ENOENT))
@@ -321,7 +333,13 @@ static struct cr_img *img_open(int dfd, enum img_type type, int flags, unsigned 
 		goto out_free;
 	}
 
-	ret = img->writing ? img_start_write(img) : img_start_read(img);
+	if (img->writing) {
+		img->in_set = imgset_writing(dfd);
+		img->sum = imgset_opened(dfd, img->name);
+		ret = img_start_write(img);
+	} else {
+		ret = imgset_check_member(dfd, img->name) ?: img_start_read(img);
+	}
 	if (ret)
 		goto out_close;
 	return img;
@@ -346,21 +364,51 @@ struct cr_img *open_image_optional(int dfd, enum img_type type, unsigned long id
 	return img_open(dfd, type, O_RSTR, id, true);
 }
 
+/* Flushed and, in an image set, on disk (fsync) with its sums complete. */
+static int img_finish_write(struct cr_img *img)
+{
+	int ret = img_flush(img);
+
+	if (ret || !img->in_set)
+		return ret;
+	if (fsync(img->fd)) {
+		ret = -errno;
+		pr_perror("%s: cannot fsync the image (disk full or failing?)", img->name);
+		return ret;
+	}
+	return 0;
+}
+
 int close_image(struct cr_img *img)
 {
+	struct stat st;
 	int ret = 0;
 
 	if (!img)
 		return 0;
 	if (img->writing)
-		ret = img_flush(img);
+		ret = img_finish_write(img);
+	if (!ret && img->sum && fstat(img->fd, &st)) {
+		ret = -errno;
+		pr_perror("%s: cannot stat the image", img->name);
+	}
 	if (close(img->fd) && !ret) {
 		ret = -errno;
 		pr_perror("%s: cannot close the image", img->name);
 	}
+	if (img->sum) {
+		img->sum->open = false;
+		if (!ret)
+			ret = imgset_closed(img->sum, st.st_size);
+	}
 	free(img->buf);
 	free(img);
 	return ret;
+}
+
+struct sum_file *img_raw_sums(struct cr_img *img)
+{
+	return img->writing && img->raw ? img->sum : NULL;
 }
 
 int img_raw_fd(struct cr_img *img)
@@ -370,7 +418,14 @@ int img_raw_fd(struct cr_img *img)
 	if (img->writing) {
 		int ret = img_flush(img);
 
-		return ret ? ret : img->fd;
+		if (ret)
+			return ret;
+		if (img->sum && img->sum->block_fill) {
+			pr_err("%s: raw writes after buffered ones can't be summed\n", img->name);
+			return -EINVAL;
+		}
+		img->raw = true;
+		return img->fd;
 	}
 	if (unread) {
 		/* Give back the read-ahead so the fd's offset is where the reader stopped. */

@@ -21,7 +21,8 @@ static int log_pid_prefix;
 /* Errors are repeated on stderr only while fd 2 is criu's own, not a restored task's. */
 static int log_mirror_stderr = 1;
 static struct timespec log_start;
-static char log_path[PATH_MAX]; /* absolute path of the log file, "" for stderr */
+static char log_path[PATH_MAX];	 /* absolute path of the log file, "" for stderr */
+static unsigned long log_errors; /* every error, shown or not */
 
 static void remember_log_path(int fd);
 
@@ -142,12 +143,19 @@ static int log_stamp(char *buf, size_t len)
 	return snprintf(buf, len, "(%02ld.%06ld) ", sec, usec);
 }
 
+unsigned long log_error_count(void)
+{
+	return __atomic_load_n(&log_errors, __ATOMIC_RELAXED);
+}
+
 void log_vprint(int level, const char *file, int line, const char *fmt, va_list ap)
 {
 	char buf[4096];
 	int saved_errno = errno;
 	int off = 0;
 
+	if (level == LOG_ERROR)
+		__atomic_fetch_add(&log_errors, 1, __ATOMIC_RELAXED);
 	if (level > log_level)
 		return;
 

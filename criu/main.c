@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * main.c - criu's entry: parse the options, open the directories and the log, run the action.
- * Exit status: 0 on success, 1 on failure (restore without -d: the restored task's status).
+ * main.c - criu's entry: parse the options, open the directories and the log, run the command.
+ * Exit status, as CRIU's: 0 on success (restore without -d: once the restored root is gone,
+ * whatever its own status), 1 on failure or a bad command line (with the short usage on
+ * stdout), 255 for the commands CRIU dropped (exec, show).
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -47,7 +49,7 @@ static int open_work_dir(const struct cr_options *o, int images_dfd)
 
 struct restore_hook_ctx {
 	const struct cr_options *opts;
-	int images_dfd;
+	int work_dfd;
 };
 
 /* Restore stages: action scripts, then at the resume the status fd and the stats. */
@@ -55,9 +57,11 @@ static int restore_stage(const char *stage, pid_t pid, void *arg)
 {
 	const struct restore_hook_ctx *hc = arg;
 	const struct cr_options *o = hc->opts;
+	int ret;
 
-	if (run_action_scripts(o, stage, pid))
-		return -1;
+	ret = run_action_scripts(o, stage, pid);
+	if (ret)
+		return ret;
 	if (strcmp(stage, "post-resume"))
 		return 0;
 	if (o->status_fd >= 0) {
@@ -66,22 +70,25 @@ static int restore_stage(const char *stage, pid_t pid, void *arg)
 		close(o->status_fd);
 	}
 	if (o->display_stats)
-		display_stats(hc->images_dfd, true);
+		display_stats(hc->work_dfd, true);
 	return 0;
 }
 
-static int run_restore(const struct cr_options *o, int images_dfd)
+static int run_restore(const struct cr_options *o, int images_dfd, int work_dfd)
 {
-	struct restore_hook_ctx hc = { o, images_dfd };
+	struct restore_hook_ctx hc = { o, work_dfd };
 	char pidfile[PATH_MAX];
 	struct restore_opts ro = {
 		.images_dir = o->images_dir,
 		.images_dfd = images_dfd,
+		.work_dir = o->work_dir,
+		.work_dfd = work_dfd,
 		.restore_detached = o->restore_detached,
 		.pidfile = o->pidfile,
 		.log_level = o->log_level,
 		.log_fd = log_get_fd(),
 		.skip_file_rwx_check = o->skip_file_rwx_check,
+		.skip_checksums = o->skip_checksums,
 		.log_pid = o->log_pid,
 		.shell_job = o->shell_job,
 		.restore_sibling = o->restore_sibling,
@@ -108,9 +115,10 @@ static int run_restore(const struct cr_options *o, int images_dfd)
 	return cr_restore_tasks(&ro);
 }
 
-static int run_action(const struct cr_options *o, int images_dfd, int work_dfd)
+static int run_command(const struct cr_options *o, int images_dfd, int work_dfd)
 {
-	if (!strcmp(o->action, "dump")) {
+	switch (o->command) {
+	case CMD_DUMP:
 		if (!o->tree) {
 			pr_err("dump needs the tree's root pid: -t PID\n");
 			return 1;
@@ -122,14 +130,32 @@ static int run_action(const struct cr_options *o, int images_dfd, int work_dfd)
 		if (cr_dump_tasks(o, images_dfd, work_dfd))
 			return 1;
 		if (o->display_stats)
-			display_stats(images_dfd, false);
+			display_stats(work_dfd, false);
 		return 0;
+	case CMD_RESTORE:
+		return run_restore(o, images_dfd, work_dfd);
+	case CMD_CHECK:
+	case CMD_NONE:
+		break;
 	}
-	if (!strcmp(o->action, "restore"))
-		return run_restore(o, images_dfd);
-	if (!strcmp(o->action, "check"))
-		return cr_check(o->feature) ? 1 : 0;
-	pr_err("Action %s is not implemented\n", o->action);
+	pr_err("Command %s is not implemented\n", o->action);
+	return 1;
+}
+
+static int exit_status(enum parse_result r)
+{
+	switch (r) {
+	case PARSE_OK:
+	case PARSE_EXIT_OK:
+		return 0;
+	case PARSE_USAGE:
+		print_usage(true);
+		return 1;
+	case PARSE_REMOVED:
+		return 255;
+	case PARSE_ERROR:
+		break;
+	}
 	return 1;
 }
 
@@ -137,17 +163,18 @@ int main(int argc, char **argv)
 {
 	struct cr_options opts;
 	int images_dfd = -1, work_dfd = -1, ret;
+	enum parse_result pr;
 
-	ret = parse_options(argc, argv, &opts);
-	if (ret)
-		return ret > 0 ? 0 : 1;
+	pr = parse_options(argc, argv, &opts);
+	if (pr != PARSE_OK)
+		return exit_status(pr);
 
-	if (!strcmp(opts.action, "check")) {
+	if (opts.command == CMD_CHECK) {
 		log_init(AT_FDCWD, NULL, opts.log_level);
-		return run_action(&opts, -1, -1);
+		return cr_check(&opts) ? 1 : 0;
 	}
 
-	images_dfd = open_images_dir(&opts, !strcmp(opts.action, "dump"));
+	images_dfd = open_images_dir(&opts, opts.command == CMD_DUMP);
 	if (images_dfd < 0)
 		return 1;
 	work_dfd = open_work_dir(&opts, images_dfd);
@@ -157,10 +184,9 @@ int main(int argc, char **argv)
 		goto out_close_work;
 	pr_info("criu %s: %s\n", CRIU_VERSION, opts.action);
 
-	ret = run_action(&opts, images_dfd, work_dfd);
-	/* restore without -d returns the restored task's own exit status: not our error */
+	ret = run_command(&opts, images_dfd, work_dfd);
 	/* the step that failed has logged the error; this line only closes the log */
-	if (ret && (strcmp(opts.action, "restore") || opts.restore_detached))
+	if (ret)
 		pr_info("%s failed\n", opts.action);
 	log_fini();
 	close(work_dfd);

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * opts.c - the option table, the getopt_long parser it drives, and --help.
+ *
+ * The table lists every option of CRIU 4.2 in CRIU's order, with CRIU's short letters,
+ * argument rules (none, required, or optional as --opt=ARG) and --no- forms (CRIU's boolean
+ * options). An option criu does not implement yet is LATER: refused naming it, while its
+ * --no- form, which asks for the default, is accepted.
  */
 #include <getopt.h>
 #include <limits.h>
@@ -8,110 +13,302 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "check.h"
 #include "config.h"
 #include "log.h"
 #include "opts.h"
 
-#define NO_FIELD ((size_t)-1)
-#define FIELD(f) offsetof(struct cr_options, f)
+enum opt_kind {
+	OPT_FLAG,     /* sets a bool; its --no- form (if any) clears it */
+	OPT_INT,      /* int argument >= 0 */
+	OPT_PID,      /* pid argument > 0 */
+	OPT_STR,      /* string argument */
+	OPT_SIZE,     /* uint64_t size argument, with an optional K, M or G suffix */
+	OPT_STR_LIST, /* repeatable string argument (action scripts) */
+	OPT_VERBOSE,  /* -v, -vN, -vvv, --verbosity[=N] */
+	OPT_CALL,     /* its own handler */
+	OPT_HELP,
+	OPT_VERSION,
+	OPT_LATER, /* a CRIU option criu does not implement yet: refused */
+};
 
-/* X(long name, short, kind, field, argument, help) */
-#define CRIU_OPTIONS(X)                                                                          \
-	X("tree", 't', OPT_PID, FIELD(tree), "PID", "checkpoint the process tree rooted at PID") \
-	X("images-dir", 'D', OPT_STR, FIELD(images_dir), "DIR",                                  \
-	  "directory for image files (default: current directory)")                              \
-	X("work-dir", 'W', OPT_STR, FIELD(work_dir), "DIR",                                      \
-	  "directory for logs and pidfiles (default: the images directory)")                     \
-	X("log-file", 'o', OPT_STR, FIELD(log_file), "FILE",                                     \
-	  "log to FILE, relative to the work directory (default: stderr)")                       \
-	X("verbosity", 'v', OPT_VERBOSE, FIELD(log_level), "[N]",                                \
-	  "log level 0-4 (-v alone adds one; -v4 is debug)")                                     \
-	X("pidfile", 0, OPT_STR, FIELD(pidfile), "FILE",                                         \
-	  "restore: write the restored root's pid to FILE (created exclusively)")                \
-	X("timeout", 0, OPT_INT, FIELD(timeout), "SEC",                                          \
-	  "give up waiting on a frozen task after SEC seconds (default 10)")                     \
-	X("leave-running", 'R', OPT_FLAG, FIELD(leave_running), NULL,                            \
-	  "dump: leave the tasks running after the dump")                                        \
-	X("leave-stopped", 's', OPT_FLAG, FIELD(leave_stopped), NULL,                            \
-	  "dump: leave the tasks stopped after the dump")                                        \
-	X("restore-detached", 'd', OPT_FLAG, FIELD(restore_detached), NULL,                      \
-	  "restore: detach from the restored tree and exit 0")                                   \
-	X("no-default-config", 0, OPT_FLAG, FIELD(no_default_config), NULL,                      \
-	  "do not read the default configuration files")                                         \
-	X("config", 0, OPT_STR, FIELD(config_file), "FILE",                                      \
-	  "read options from FILE (after the default files)")                                    \
-	X("display-stats", 0, OPT_FLAG, FIELD(display_stats), NULL,                              \
-	  "print the dump or restore statistics at the end")                                     \
-	X("log-pid", 0, OPT_FLAG, FIELD(log_pid), NULL,                                          \
-	  "restore: a log file per restored task, named LOG-FILE.PID")                           \
-	X("status-fd", 0, OPT_INT, FIELD(status_fd), "FD",                                       \
-	  "restore: write \\0 to FD and close it once the restored tree runs")                   \
-	X("action-script", 0, OPT_STR_LIST, FIELD(action_scripts), "FILE",                       \
-	  "run FILE at each stage with CRTOOLS_SCRIPT_ACTION set (repeatable)")                  \
-	X("feature", 0, OPT_STR, FIELD(feature), "NAME",                                         \
-	  "check: test only feature NAME (exit 0 when supported)")                               \
-	X("help", 'h', OPT_HELP, NO_FIELD, NULL, "print this help")                              \
-	X("version", 'V', OPT_VERSION, NO_FIELD, NULL, "print the version")                      \
-	X("shell-job", 'j', OPT_FLAG, FIELD(shell_job), NULL,                                    \
-	  "allow a session outside the tree; restore into criu's session")                       \
-	X("restore-sibling", 0, OPT_FLAG, FIELD(restore_sibling), NULL,                          \
-	  "restore: the root task becomes a child of criu's parent; criu does not wait")         \
-	X("ext-unix-sk", 'x', OPT_FLAG, FIELD(ext_unix_sk), "[INODE]",                           \
-	  "dump, restore: a dgram socket's named peer outside the tree (=INODE: not yet)")       \
-	X("tcp-established", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                           \
-	X("file-locks", 'l', OPT_FLAG, FIELD(file_locks), NULL,                                  \
-	  "dump and restore the file locks and leases the tasks hold")                           \
-	X("link-remap", 0, OPT_FLAG, FIELD(link_remap), NULL,                                    \
-	  "dump: an unlinked open file with another hard link is saved as that link")            \
-	X("ghost-limit", 0, OPT_SIZE, FIELD(ghost_limit), "SIZE",                                \
-	  "dump: largest deleted open file saved with its content (default 1M)")                 \
-	X("skip-file-rwx-check", 0, OPT_FLAG, FIELD(skip_file_rwx_check), NULL,                  \
-	  "restore: accept files whose rwx permission bits changed since the dump")              \
-	X("manage-cgroups", 0, OPT_UNSUPPORTED, NO_FIELD, "[MODE]", NULL)                        \
-	X("root", 'r', OPT_UNSUPPORTED, NO_FIELD, "PATH", NULL)                                  \
-	X("track-mem", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                                 \
-	X("prev-images-dir", 0, OPT_UNSUPPORTED, NO_FIELD, "DIR", NULL)                          \
-	X("page-server", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                               \
-	X("address", 0, OPT_UNSUPPORTED, NO_FIELD, "ADDR", NULL)                                 \
-	X("port", 0, OPT_UNSUPPORTED, NO_FIELD, "PORT", NULL)                                    \
-	X("lazy-pages", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                                \
-	X("external", 0, OPT_UNSUPPORTED, NO_FIELD, "RES", NULL)                                 \
-	X("inherit-fd", 0, OPT_UNSUPPORTED, NO_FIELD, "FD:RES", NULL)                            \
-	X("freeze-cgroup", 0, OPT_UNSUPPORTED, NO_FIELD, "PATH", NULL)                           \
-	X("evasive-devices", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)                           \
-	X("auto-dedup", 0, OPT_UNSUPPORTED, NO_FIELD, NULL, NULL)
+#define OPTF_NEG 1 /* has a --no- form (CRIU's BOOL_OPT) */
 
 struct opt_desc {
 	const char *name;
 	int short_name;
 	enum opt_kind kind;
-	size_t field;
-	const char *arg;
+	unsigned int flags;
+	size_t field;	 /* offset in struct cr_options */
+	const char *arg; /* NULL: no argument; "[X]": optional (--opt=X); else required */
 	const char *help;
+	int (*call)(struct cr_options *o, const char *arg);
 };
 
-#define OPT_DESC(n, s, k, f, a, h) { n, s, k, f, a, h },
-static const struct opt_desc opt_table[] = { CRIU_OPTIONS(OPT_DESC) };
-#define NR_OPTS (sizeof(opt_table) / sizeof(opt_table[0]))
+#define NO_FIELD ((size_t)-1)
+#define FIELD(f) offsetof(struct cr_options, f)
 
-static const char *const actions[] = { "dump", "restore", "check" };
-static const char *const later_actions[] = { "pre-dump", "page-server", "service",
-					     "swrk",	 "lazy-pages",	"cpuinfo",
-					     "dedup",	 "exec",	"show" };
+#define FLAG(n, s, f, fl, h)                                \
+	{                                                   \
+		n, s, OPT_FLAG, fl, FIELD(f), NULL, h, NULL \
+	}
+#define VALUE(n, s, k, f, a, h)                  \
+	{                                        \
+		n, s, k, 0, FIELD(f), a, h, NULL \
+	}
+#define CALL(n, s, fn, fl, a, h)                       \
+	{                                              \
+		n, s, OPT_CALL, fl, NO_FIELD, a, h, fn \
+	}
+#define LATER(n, s, fl, a)                                   \
+	{                                                    \
+		n, s, OPT_LATER, fl, NO_FIELD, a, NULL, NULL \
+	}
+
+static int set_leave_running(struct cr_options *o, const char *arg);
+static int set_leave_stopped(struct cr_options *o, const char *arg);
+static int set_ext_unix_sk(struct cr_options *o, const char *arg);
+static int close_fd(struct cr_options *o, const char *arg);
+static int refuse_ms(struct cr_options *o, const char *arg);
+static int set_feature(struct cr_options *o, const char *arg);
+static int set_check_all(struct cr_options *o, const char *arg);
+static int set_pre_dump_mode(struct cr_options *o, const char *arg);
+static int set_file_validation(struct cr_options *o, const char *arg);
+
+static const struct opt_desc opt_table[] = {
+	VALUE("tree", 't', OPT_PID, tree, "PID", "checkpoint the process tree rooted at PID"),
+	CALL("leave-stopped", 's', set_leave_stopped, 0, NULL,
+	     "dump: leave the tasks stopped after the dump"),
+	CALL("leave-running", 'R', set_leave_running, 0, NULL,
+	     "dump: leave the tasks running after the dump"),
+	FLAG("restore-detached", 'd', restore_detached, OPTF_NEG,
+	     "restore: exit 0 once the tree runs"),
+	FLAG("restore-sibling", 'S', restore_sibling, OPTF_NEG,
+	     "restore -d: the root becomes criu's sibling"),
+	FLAG("daemon", 0, restore_detached, OPTF_NEG, "the same as --restore-detached"),
+	VALUE("images-dir", 'D', OPT_STR, images_dir, "DIR",
+	      "directory for image files (default: .)"),
+	VALUE("work-dir", 'W', OPT_STR, work_dir, "DIR",
+	      "logs, pidfile and stats go here (default: -D)"),
+	VALUE("log-file", 'o', OPT_STR, log_file, "FILE",
+	      "log to FILE in the work dir (default: stderr)"),
+	LATER("join-ns", 'J', 0, "NS:PID"),
+	LATER("root", 'r', 0, "PATH"),
+	CALL("ext-unix-sk", 'x', set_ext_unix_sk, 0, "[INODE]",
+	     "a dgram socket's peer may be outside the tree"),
+	{ "help", 'h', OPT_HELP, 0, NO_FIELD, NULL, "print this help", NULL },
+	LATER("tcp-established", 0, OPTF_NEG, NULL),
+	CALL("close", 0, close_fd, 0, "FD", "close FD before anything else"),
+	FLAG("log-pid", 0, log_pid, OPTF_NEG, "restore: a log per task, LOG-FILE.PID"),
+	{ "version", 'V', OPT_VERSION, 0, NO_FIELD, NULL, "print the version", NULL },
+	LATER("evasive-devices", 0, OPTF_NEG, NULL),
+	VALUE("pidfile", 0, OPT_STR, pidfile, "FILE", "restore: the root's pid goes to new FILE"),
+	LATER("veth-pair", 0, 0, "IN=OUT"),
+	VALUE("action-script", 0, OPT_STR_LIST, action_scripts, "FILE",
+	      "run FILE at each stage (CRTOOLS_SCRIPT_ACTION)"),
+	FLAG("link-remap", 0, link_remap, OPTF_NEG, "dump: an unlinked file is kept by a link"),
+	FLAG("shell-job", 'j', shell_job, OPTF_NEG,
+	     "a session outside the tree: restore into criu's"),
+	FLAG("file-locks", 'l', file_locks, OPTF_NEG, "dump and restore file locks and leases"),
+	LATER("page-server", 0, OPTF_NEG, NULL),
+	LATER("address", 0, 0, "ADDR"),
+	LATER("port", 0, 0, "PORT"),
+	LATER("prev-images-dir", 0, 0, "DIR"),
+	CALL("ms", 0, refuse_ms, 0, NULL, "deprecated (CRIU refuses it too)"),
+	LATER("track-mem", 0, OPTF_NEG, NULL),
+	LATER("auto-dedup", 0, OPTF_NEG, NULL),
+	LATER("libdir", 'L', 0, "PATH"),
+	LATER("cpu-cap", 0, 0, "[CAP]"),
+	LATER("force-irmap", 0, OPTF_NEG, NULL),
+	LATER("ext-mount-map", 'M', 0, "KEY:VAL"),
+	LATER("exec-cmd", 0, 0, NULL),
+	LATER("manage-cgroups", 0, 0, "[MODE]"),
+	LATER("cgroup-root", 0, 0, "CTL:PATH"),
+	LATER("inherit-fd", 0, 0, "fd[N]:RES"),
+	CALL("feature", 0, set_feature, 0, "NAME",
+	     "check: only kernel feature NAME ('list' lists)"),
+	LATER("skip-mnt", 0, 0, "PATH"),
+	LATER("enable-fs", 0, 0, "FSNAMES"),
+	LATER("enable-external-sharing", 0, 0, NULL),
+	LATER("enable-external-masters", 0, 0, NULL),
+	LATER("freeze-cgroup", 0, 0, "PATH"),
+	VALUE("ghost-limit", 0, OPT_SIZE, ghost_limit, "SIZE",
+	      "dump: largest deleted file saved (default 1M)"),
+	LATER("irmap-scan-path", 0, 0, "PATH"),
+	LATER("lsm-profile", 0, 0, "TYPE:NAME"),
+	VALUE("timeout", 0, OPT_INT, timeout, "SEC",
+	      "dump: wait SEC seconds at most to seize (10)"),
+	LATER("external", 0, 0, "RES"),
+	LATER("empty-ns", 0, 0, "net"),
+	LATER("lazy-pages", 0, 0, NULL),
+	FLAG("extra", 0, check_extra, OPTF_NEG, "check: also what some trees need"),
+	FLAG("experimental", 0, check_experimental, OPTF_NEG,
+	     "check: also the experimental features"),
+	CALL("all", 0, set_check_all, 0, NULL, "check: --extra and --experimental"),
+	LATER("cgroup-props", 0, 0, "STRING"),
+	LATER("cgroup-props-file", 0, 0, "FILE"),
+	LATER("cgroup-dump-controller", 0, 0, "NAME"),
+	LATER("skip-in-flight", 0, OPTF_NEG, NULL),
+	FLAG("deprecated", 0, deprecated_ok, OPTF_NEG, "allow deprecated features (none yet)"),
+	FLAG("display-stats", 0, display_stats, OPTF_NEG, "print the dump or restore stats"),
+	LATER("weak-sysctls", 0, OPTF_NEG, NULL),
+	VALUE("status-fd", 0, OPT_INT, status_fd, "FD",
+	      "restore: write \\0 to FD once the tree runs"),
+	LATER("tcp-close", 0, OPTF_NEG, NULL),
+	VALUE("verbosity", 'v', OPT_VERBOSE, log_level, "[N]",
+	      "log level 0-4 (2); -v, -vvv add; -vN sets"),
+	LATER("ps-socket", 0, 0, "FD"),
+	LATER("stream", 0, OPTF_NEG, NULL),
+	VALUE("config", 0, OPT_STR, config_file, "FILE",
+	      "read options from FILE, not the default files"),
+	FLAG("no-default-config", 0, no_default_config, 0, "do not read the default config files"),
+	LATER("tls-cacert", 0, 0, "FILE"),
+	LATER("tls-cacrl", 0, 0, "FILE"),
+	LATER("tls-cert", 0, 0, "FILE"),
+	LATER("tls-key", 0, 0, "FILE"),
+	LATER("tls", 0, OPTF_NEG, NULL),
+	LATER("tls-no-cn-verify", 0, 0, NULL),
+	LATER("cgroup-yard", 0, 0, "PATH"),
+	CALL("pre-dump-mode", 0, set_pre_dump_mode, 0, "MODE",
+	     "splice (default) or read; only pre-dump uses it"),
+	CALL("file-validation", 0, set_file_validation, 0, "METHOD",
+	     "restore: filesize (buildid: not yet)"),
+	FLAG("skip-file-rwx-check", 0, skip_file_rwx_check, OPTF_NEG,
+	     "restore: files' rwx bits may differ"),
+	FLAG("skip-checksums", 0, skip_checksums, OPTF_NEG,
+	     "restore: don't check checksums.img; dump: don't write it"),
+	LATER("lsm-mount-context", 0, 0, "CTX"),
+	LATER("network-lock", 0, 0, "METHOD"),
+	LATER("mntns-compat-mode", 0, OPTF_NEG, NULL),
+	FLAG("unprivileged", 0, unprivileged, OPTF_NEG, "as root only (non-root: not yet)"),
+	FLAG("ghost-fiemap", 0, ghost_fiemap, OPTF_NEG,
+	     "dump: a ghost's holes are not saved (always)"),
+	LATER("allow-uprobes", 0, OPTF_NEG, NULL),
+};
+
+#define NR_OPTS (sizeof(opt_table) / sizeof(opt_table[0]))
+#define VAL_OPT 256		 /* getopt_long's value of opt_table[i]: VAL_OPT + i */
+#define VAL_NEG (VAL_OPT + 1024) /* and of its --no- form */
+
+static int set_leave_running(struct cr_options *o, const char *arg)
+{
+	/* as in CRIU, -R and -s choose the final state: the last one given wins */
+	o->leave_running = true;
+	o->leave_stopped = false;
+	return 0;
+}
+
+static int set_leave_stopped(struct cr_options *o, const char *arg)
+{
+	o->leave_stopped = true;
+	o->leave_running = false;
+	return 0;
+}
+
+static int set_ext_unix_sk(struct cr_options *o, const char *arg)
+{
+	if (arg) {
+		pr_err("--ext-unix-sk=%s: the INODE form is not supported yet; give --ext-unix-sk "
+		       "alone\n",
+		       arg);
+		return -1;
+	}
+	o->ext_unix_sk = true;
+	return 0;
+}
+
+static int parse_number(const char *s, const char *what, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	if (errno || end == s || *end) {
+		pr_err("Invalid --%s value '%s': not a number\n", what, s);
+		return -1;
+	}
+	return 0;
+}
+
+static int close_fd(struct cr_options *o, const char *arg)
+{
+	long fd;
+
+	if (parse_number(arg, "close", &fd) || fd < 0 || fd > INT_MAX) {
+		pr_err("--close needs an fd number, got '%s'\n", arg);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int refuse_ms(struct cr_options *o, const char *arg)
+{
+	pr_err("--ms is deprecated; see \"Check options\" of criu --help\n");
+	return -1;
+}
+
+static int set_feature(struct cr_options *o, const char *arg)
+{
+	if (!strcmp(arg, "list")) {
+		check_list_features();
+		return 1;
+	}
+	if (!check_feature_known(arg)) {
+		pr_err("Unknown feature %s; 'criu check --feature list' lists them\n", arg);
+		return -1;
+	}
+	o->feature = arg;
+	return 0;
+}
+
+static int set_check_all(struct cr_options *o, const char *arg)
+{
+	o->check_extra = true;
+	o->check_experimental = true;
+	return 0;
+}
+
+static int set_pre_dump_mode(struct cr_options *o, const char *arg)
+{
+	if (!strcmp(arg, "splice"))
+		o->pre_dump_mode = PRE_DUMP_SPLICE;
+	else if (!strcmp(arg, "read"))
+		o->pre_dump_mode = PRE_DUMP_READ;
+	else {
+		pr_err("Invalid --pre-dump-mode '%s': splice or read\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_file_validation(struct cr_options *o, const char *arg)
+{
+	if (!strcmp(arg, "filesize"))
+		return 0;
+	if (!strcmp(arg, "buildid")) {
+		pr_err("--file-validation buildid is not supported yet; use filesize\n");
+		return -1;
+	}
+	pr_err("Invalid --file-validation '%s': filesize or buildid\n", arg);
+	return -1;
+}
 
 static int opt_has_arg(const struct opt_desc *d)
 {
-	if (d->kind == OPT_VERBOSE || (d->arg && d->arg[0] == '['))
-		return optional_argument;
-	return d->arg ? required_argument : no_argument;
+	if (!d->arg)
+		return no_argument;
+	return d->arg[0] == '[' ? optional_argument : required_argument;
 }
 
-/* "t:D:W:o:v::Rsdh..." from the table. */
+/* ":t:D:W:o:v::Rsdh..." from the table; the leading ':' makes a missing argument ':'. */
 static void build_short_opts(char *buf, size_t len)
 {
 	size_t i, n = 0;
 
+	buf[n++] = ':';
 	for (i = 0; i < NR_OPTS && n + 4 < len; i++) {
 		const struct opt_desc *d = &opt_table[i];
 		int has = opt_has_arg(d);
@@ -125,19 +322,6 @@ static void build_short_opts(char *buf, size_t len)
 			buf[n++] = ':';
 	}
 	buf[n] = 0;
-}
-
-static int parse_number(const char *s, const char *what, long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtol(s, &end, 10);
-	if (errno || end == s || *end) {
-		pr_err("Invalid %s: '%s' is not a number\n", what, s);
-		return -1;
-	}
-	return 0;
 }
 
 /* "4096", "64K", "1M", "2G" */
@@ -173,50 +357,53 @@ bad:
 	return -1;
 }
 
-static int apply_verbose(struct cr_options *o, const char *arg)
+/*
+ * CRIU's rules: -v alone adds one; "-vvv" reaches us as -v with "vv" and adds three; any
+ * other argument is read as atoi() reads it, so "-v4" is 4 and a word like "erbosity=0"
+ * (what getopt makes of "-verbosity=0") is 0.
+ */
+static void apply_verbose(struct cr_options *o, const char *arg)
 {
 	long v;
 
 	if (!arg) {
 		o->log_level++;
-		return 0;
+		return;
 	}
-	/* -vvv arrives as -v with argument "vv" */
-	if (arg[strspn(arg, "v")] == 0) {
+	if (arg[0] == 'v') {
 		o->log_level += strlen(arg) + 1;
-		return 0;
+		return;
 	}
-	if (parse_number(arg, "verbosity", &v))
+	v = strtol(arg, NULL, 10);
+	o->log_level = v > INT_MAX ? INT_MAX : v < INT_MIN ? INT_MIN : v;
+}
+
+static int apply_number(struct cr_options *o, const struct opt_desc *d, const char *arg)
+{
+	long v;
+
+	if (parse_number(arg, d->name, &v))
 		return -1;
-	o->log_level = v;
+	if (v < 0 || v > INT_MAX || (d->kind == OPT_PID && v == 0)) {
+		pr_err("Invalid --%s value %ld\n", d->name, v);
+		return -1;
+	}
+	*(int *)((char *)o + d->field) = v;
 	return 0;
 }
 
+/* 0: applied; 1: done, exit 0 (help, version, feature list); -1: refused, said why. */
 static int apply_option(struct cr_options *o, const struct opt_desc *d, const char *arg)
 {
 	void *field = (char *)o + d->field;
-	long v;
 
 	switch (d->kind) {
 	case OPT_FLAG:
-		/* a flag with an optional argument ("[...]") takes only its plain form so far */
-		if (arg) {
-			pr_err("--%s=%s: the argument form is not supported yet; give --%s alone\n",
-			       d->name, arg, d->name);
-			return -1;
-		}
 		*(bool *)field = true;
 		return 0;
 	case OPT_INT:
 	case OPT_PID:
-		if (parse_number(arg, d->name, &v))
-			return -1;
-		if (v < 0 || v > INT_MAX || (d->kind == OPT_PID && v == 0)) {
-			pr_err("Invalid --%s value %ld\n", d->name, v);
-			return -1;
-		}
-		*(int *)field = v;
-		return 0;
+		return apply_number(o, d, arg);
 	case OPT_STR:
 		*(const char **)field = arg;
 		return 0;
@@ -230,41 +417,33 @@ static int apply_option(struct cr_options *o, const struct opt_desc *d, const ch
 		((const char **)field)[o->nr_action_scripts++] = arg;
 		return 0;
 	case OPT_VERBOSE:
-		return apply_verbose(o, arg);
+		apply_verbose(o, arg);
+		return 0;
+	case OPT_CALL:
+		return d->call(o, arg);
 	case OPT_HELP:
-		print_usage();
+		print_usage(false);
 		return 1;
 	case OPT_VERSION:
 		printf("Version: %s\n", CRIU_VERSION);
 		return 1;
-	case OPT_UNSUPPORTED:
+	case OPT_LATER:
 		pr_err("Option --%s is not supported yet\n", d->name);
 		return -1;
 	}
 	return -1;
 }
 
-static int check_action(const char *action)
+/* A --no- form: clears a flag; for an option not supported yet it asks for the default. */
+static void apply_negation(struct cr_options *o, const struct opt_desc *d)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
-		if (!strcmp(action, actions[i]))
-			return 0;
-	for (i = 0; i < sizeof(later_actions) / sizeof(later_actions[0]); i++)
-		if (!strcmp(action, later_actions[i])) {
-			pr_err("Action '%s' is not supported yet\n", action);
-			return -1;
-		}
-	pr_err("Unknown action '%s'; see 'criu --help'\n", action);
-	return -1;
+	if (d->kind == OPT_FLAG)
+		*(bool *)((char *)o + d->field) = false;
 }
 
-/* Every flag also has a "no-" form that clears it, so a config file's choice can be undone. */
-#define NO_PREFIX_VAL 1024
-static char no_names[NR_OPTS][64];
+static char neg_names[NR_OPTS][40];
 
-static size_t build_long_opts(struct option *longopts)
+static void build_long_opts(struct option *longopts)
 {
 	size_t i, n = 0;
 
@@ -272,114 +451,188 @@ static size_t build_long_opts(struct option *longopts)
 		longopts[n].name = opt_table[i].name;
 		longopts[n].has_arg = opt_has_arg(&opt_table[i]);
 		longopts[n].flag = NULL;
-		longopts[n++].val = 256 + i;
+		longopts[n++].val = VAL_OPT + i;
 	}
 	for (i = 0; i < NR_OPTS; i++) {
-		if (opt_table[i].kind != OPT_FLAG)
+		if (!(opt_table[i].flags & OPTF_NEG))
 			continue;
-		snprintf(no_names[i], sizeof(no_names[i]), "no-%s", opt_table[i].name);
-		longopts[n].name = no_names[i];
+		snprintf(neg_names[i], sizeof(neg_names[i]), "no-%s", opt_table[i].name);
+		longopts[n].name = neg_names[i];
 		longopts[n].has_arg = no_argument;
 		longopts[n].flag = NULL;
-		longopts[n++].val = NO_PREFIX_VAL + i;
+		longopts[n++].val = VAL_NEG + i;
 	}
 	memset(&longopts[n], 0, sizeof(longopts[0]));
-	return n;
 }
 
-int parse_options(int argc, char **argv, struct cr_options *o)
+static const struct opt_desc *find_short(int c)
+{
+	size_t i;
+
+	for (i = 0; i < NR_OPTS; i++)
+		if (opt_table[i].short_name == c)
+			return &opt_table[i];
+	return NULL;
+}
+
+static const char *long_name(int val)
+{
+	return val >= VAL_NEG ? neg_names[val - VAL_NEG] : opt_table[val - VAL_OPT].name;
+}
+
+/* getopt's '?' (unknown, or an argument given to a flag) and ':' (missing argument). */
+static void report_bad_option(int c, char **argv)
+{
+	if (optopt >= VAL_OPT && c == ':')
+		pr_err("Option --%s needs an argument\n", long_name(optopt));
+	else if (optopt >= VAL_OPT)
+		pr_err("Option --%s takes no argument\n", long_name(optopt));
+	else if (optopt && c == ':')
+		pr_err("Option -%c needs an argument\n", optopt);
+	else if (optopt)
+		pr_err("Unknown option -%c\n", optopt);
+	else
+		pr_err("Unknown option '%s'\n", argv[optind - 1]);
+}
+
+static enum parse_result parse_words(int argc, char **argv, struct cr_options *o)
 {
 	struct option longopts[2 * NR_OPTS + 1];
-	char shortopts[NR_OPTS * 3 + 1];
-	size_t i;
-	int c, idx, ret;
+	char shortopts[NR_OPTS * 3 + 2];
+	int c, ret;
 
+	build_long_opts(longopts);
+	build_short_opts(shortopts, sizeof(shortopts));
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		const struct opt_desc *d;
+
+		if (c == '?' || c == ':') {
+			report_bad_option(c, argv);
+			return PARSE_USAGE;
+		}
+		if (c >= VAL_NEG) {
+			apply_negation(o, &opt_table[c - VAL_NEG]);
+			continue;
+		}
+		d = c >= VAL_OPT ? &opt_table[c - VAL_OPT] : find_short(c);
+		ret = d ? apply_option(o, d, optarg) : -1;
+		if (ret)
+			return ret > 0 ? PARSE_EXIT_OK : PARSE_ERROR;
+	}
+	return PARSE_OK;
+}
+
+static void set_defaults(struct cr_options *o)
+{
 	memset(o, 0, sizeof(*o));
 	o->log_level = DEFAULT_LOGLEVEL;
 	o->timeout = 10;
 	o->ghost_limit = 1 << 20;
+	o->ghost_fiemap = true;
 	o->status_fd = -1;
+}
+
+/* What CRIU checks once everything is parsed, whatever the command. */
+static enum parse_result check_combination(struct cr_options *o)
+{
+	if (o->restore_sibling && !o->restore_detached) {
+		pr_err("--restore-sibling only makes sense with --restore-detached\n");
+		return PARSE_ERROR;
+	}
+	if (o->unprivileged && geteuid() != 0) {
+		pr_err("--unprivileged: running as non-root is not supported yet; run as root\n");
+		return PARSE_ERROR;
+	}
+	if (o->tree && o->command == CMD_RESTORE)
+		pr_warn("Using -t with criu restore is obsoleted\n");
+	return PARSE_OK;
+}
+
+enum parse_result parse_options(int argc, char **argv, struct cr_options *o)
+{
+	enum parse_result ret;
+	int i;
+
+	set_defaults(o);
+	/* as CRIU does, --help wins wherever it is, even over a bad configuration file */
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			print_usage(false);
+			return PARSE_EXIT_OK;
+		}
 	if (config_build_argv(argc, argv, &argc, &argv))
-		return -1;
-	build_long_opts(longopts);
-	build_short_opts(shortopts, sizeof(shortopts));
-
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, shortopts, longopts, &idx)) != -1) {
-		const struct opt_desc *d = NULL;
-
-		if (c >= NO_PREFIX_VAL) {
-			*(bool *)((char *)o + opt_table[c - NO_PREFIX_VAL].field) = false;
-			continue;
-		}
-		if (c >= 256)
-			d = &opt_table[c - 256];
-		for (i = 0; !d && i < NR_OPTS; i++)
-			if (opt_table[i].short_name == c)
-				d = &opt_table[i];
-		if (!d) {
-			pr_err("Unknown or incomplete option '%s'; see 'criu --help'\n",
-			       argv[optind - 1]);
-			return -1;
-		}
-		ret = apply_option(o, d, optarg);
-		if (ret)
-			return ret;
-	}
-
+		return PARSE_ERROR;
+	ret = parse_words(argc, argv, o);
+	if (ret != PARSE_OK)
+		return ret;
 	if (optind >= argc) {
-		pr_err("No action given; see 'criu --help'\n");
-		return -1;
+		pr_err("No command given\n");
+		return PARSE_USAGE;
 	}
-	o->action = argv[optind];
-	if (optind + 1 < argc) {
-		pr_err("Unexpected argument '%s'\n", argv[optind + 1]);
-		return -1;
-	}
-	if (check_action(o->action))
-		return -1;
+	ret = parse_command(argc, argv, optind, o);
+	if (ret != PARSE_OK)
+		return ret;
 	if (!o->images_dir)
 		o->images_dir = ".";
 	if (!o->work_dir)
 		o->work_dir = o->images_dir;
-	if (o->leave_running && o->leave_stopped) {
-		pr_err("--leave-running and --leave-stopped exclude each other\n");
-		return -1;
-	}
-	return 0;
+	return check_combination(o);
 }
 
-void print_usage(void)
+static void print_option(const struct opt_desc *d)
+{
+	char left[64];
+
+	snprintf(left, sizeof(left), "%c%c%s--%s%s%s%s", d->short_name ? '-' : ' ',
+		 d->short_name ? d->short_name : ' ', d->short_name ? "|" : " ",
+		 d->flags & OPTF_NEG ? "[no-]" : "", d->name, d->arg ? " " : "",
+		 d->arg ? d->arg : "");
+	if (strlen(left) > 30)
+		printf("  %s\n  %-30s %s\n", left, "", d->help);
+	else
+		printf("  %-30s %s\n", left, d->help);
+}
+
+static void print_later_options(void)
+{
+	size_t i, col = 80;
+
+	printf("\nOptions of CRIU 4.2 not supported yet (refused; their --no- forms are "
+	       "accepted):");
+	for (i = 0; i < NR_OPTS; i++) {
+		size_t len = strlen(opt_table[i].name) + 3;
+
+		if (opt_table[i].kind != OPT_LATER)
+			continue;
+		if (col + len > 78) {
+			printf("\n ");
+			col = 1;
+		}
+		printf(" --%s", opt_table[i].name);
+		col += len;
+	}
+	printf("\n");
+}
+
+void print_usage(bool brief)
 {
 	size_t i;
 
-	printf("Usage:\n"
+	printf("\nUsage:\n"
 	       "  criu dump -t PID [<options>]\n"
 	       "  criu restore [<options>]\n"
-	       "  criu check\n"
-	       "\nActions:\n"
-	       "  dump      checkpoint the process tree rooted at PID (-t) into image files\n"
-	       "  restore   restore the process tree from image files\n"
-	       "  check     check whether the kernel supports what criu needs\n"
-	       "\nOptions:\n");
-	for (i = 0; i < NR_OPTS; i++) {
-		const struct opt_desc *d = &opt_table[i];
-		char left[64];
-
-		if (d->kind == OPT_UNSUPPORTED)
-			continue;
-		snprintf(left, sizeof(left), "%c%c%s--%s%s%s", d->short_name ? '-' : ' ',
-			 d->short_name ? d->short_name : ' ', d->short_name ? "|" : " ", d->name,
-			 d->arg ? " " : "", d->arg ? d->arg : "");
-		printf("  %-30s %s\n", left, d->help);
+	       "  criu check [--feature FEAT]\n"
+	       "\nCommands:\n");
+	print_commands();
+	if (brief) {
+		printf("\nTry -h|--help for more info\n");
+		return;
 	}
-	printf("\nRecognised but not supported yet (refused):\n ");
+	printf("\nOptions:\n");
 	for (i = 0; i < NR_OPTS; i++)
-		if (opt_table[i].kind == OPT_UNSUPPORTED)
-			printf(" --%s", opt_table[i].name);
-	printf("\n  actions:");
-	for (i = 0; i < sizeof(later_actions) / sizeof(later_actions[0]); i++)
-		printf(" %s", later_actions[i]);
-	printf("\n");
+		if (opt_table[i].kind != OPT_LATER)
+			print_option(&opt_table[i]);
+	print_later_options();
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * stats-show.c - print the statistics the dump or restore just wrote, in CRIU's wording,
- * read back from the image so what is shown is what was saved.
+ * read back from the image (in the work directory) so what is shown is what was saved.
  */
 #include <fcntl.h>
 #include <inttypes.h>
@@ -24,6 +24,8 @@ static void show_dump(const DumpStatsEntry *d)
 	pr_msg("Frozen time: %u us\n", d->frozen_time);
 	pr_msg("Memory dump time: %u us\n", d->memdump_time);
 	pr_msg("Memory write time: %u us\n", d->memwrite_time);
+	if (d->has_irmap_resolve)
+		pr_msg("IRMAP resolve time: %u us\n", d->irmap_resolve);
 	show_count("Memory pages scanned", d->pages_scanned);
 	show_count("Memory pages skipped from parent", d->pages_skipped_parent);
 	show_count("Memory pages written", d->pages_written);
@@ -39,16 +41,17 @@ static void show_restore(const RestoreStatsEntry *r)
 		show_count("Pages restored", r->pages_restored);
 	pr_msg("Restore time: %u us\n", r->restore_time);
 	pr_msg("Forking time: %u us\n", r->forking_time);
+	if (r->has_resume_time)
+		pr_msg("Resume time: %u us\n", r->resume_time);
 }
 
-int display_stats(int images_dfd, bool restore)
+int display_stats(int work_dfd, bool restore)
 {
 	StatsEntry *st = NULL;
 	struct cr_img *img;
 	int ret;
 
-	img = open_image_at(images_dfd, restore ? CR_FD_STATS_RESTORE : CR_FD_STATS_DUMP, O_RSTR,
-			    0);
+	img = open_image_at(work_dfd, restore ? CR_FD_STATS_RESTORE : CR_FD_STATS_DUMP, O_RSTR, 0);
 	if (!img)
 		return -1;
 	ret = pb_read_one(img, &stats_entry__descriptor, (ProtobufCMessage **)&st);

@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """make bench: wall time of criu dump and restore for a small process and for 1 GiB of random
-anonymous memory, with images on /dev/shm and on disk, a process with 10,000 fds and a tree of
-100 processes. Each restored memhog checks every byte (a checksum taken before the dump) and
-the bench fails if one differs. The 1 GiB rows come twice: "cold" as the machine gives memory,
-"warm" with 1 GiB touched and freed just before the dump (see warm_free_memory())."""
+anonymous memory, with images on /dev/shm and on disk, a process with 10,000 fds, a tree of
+100 processes, and a parent with 4 children that share 256 MiB copy-on-write (the image size
+and the sum of the 5 tasks' Pss before the dump and after the restore show that it stays
+shared). Each restored memhog checks every byte (a checksum taken before the dump) and the
+bench fails if one differs. The checksum rows dump and restore 1 GiB (warm) with and without
+checksums (--skip-checksums), alternating, and give the cost. The 1 GiB rows come twice:
+"cold" as the machine gives memory, "warm" with 1 GiB touched and freed just before the dump
+(see warm_free_memory())."""
 import ctypes
 import mmap
 import os
@@ -142,7 +146,7 @@ def warm_free_memory(mib):
     m.close()
 
 
-def one_round(memhog, mib, imgroot, warm=False):
+def one_round(memhog, mib, imgroot, warm=False, extra=()):
     work = tempfile.mkdtemp(dir=imgroot, prefix="criu-bench.")
     try:
         pidfile = os.path.join(work, "pid")
@@ -153,10 +157,12 @@ def one_round(memhog, mib, imgroot, warm=False):
         img = os.path.join(work, "img")
         if warm:
             warm_free_memory(mib)
-        t_dump = run_criu(["dump", "-t", str(pid), "-D", img, "-o", "dump.log", "-v4"])
+        t_dump = run_criu(["dump", "-t", str(pid), "-D", img, "-o", "dump.log", "-v4"] +
+                          list(extra))
         proc.wait()
         wait_gone(pid)
-        t_rst = run_criu(["restore", "-D", img, "-d", "-o", "restore.log", "-v4"])
+        t_rst = run_criu(["restore", "-D", img, "-d", "-o", "restore.log", "-v4"] +
+                         list(extra))
         os.kill(pid, signal.SIGTERM)
         code = reap_status(pid)
         if code != 0:
@@ -192,6 +198,84 @@ def fds_round(work, nr_fds, imgroot):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def checksum_cost(memhog, where, rounds):
+    """1 GiB dumped and restored with and without checksums (--skip-checksums), the two
+    alternating round by round so that both see the same machine; medians and the cost."""
+    res = {False: [], True: []}
+    for _ in range(rounds):
+        for sums in (False, True):
+            extra = () if sums else ("--skip-checksums",)
+            res[sums].append(one_round(memhog, 1024, where, True, extra))
+    d = {k: median([x[0] for x in v]) for k, v in res.items()}
+    r = {k: median([x[1] for x in v]) for k, v in res.items()}
+    for sums in (False, True):
+        print("%-16s %-10s %10.1f %10.1f %12.2f %12.2f" %
+              ("1 GiB, %s" % ("checksums" if sums else "no checksums"), where,
+               d[sums] * 1000, r[sums] * 1000, 1 / d[sums], 1 / r[sums]))
+    print("%-16s %-10s %9.1f%% %9.1f%%" % ("checksum cost", where,
+          (d[True] / d[False] - 1) * 100, (r[True] / r[False] - 1) * 100))
+
+
+def pss_kib(pids):
+    """The sum of Pss of the tasks, in KiB, from /proc/PID/smaps_rollup."""
+    total = 0
+    for pid in pids:
+        with open("/proc/%d/smaps_rollup" % pid) as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+    return total
+
+
+def dir_bytes(path):
+    return sum(os.path.getsize(os.path.join(path, n)) for n in os.listdir(path))
+
+
+def cow_round(work, mib, nkids, imgroot):
+    """A parent and nkids children sharing mib MiB copy-on-write (cowhog.c).
+
+    Returns dump and restore seconds, image bytes, and the Pss sum (KiB) before and after."""
+    cowhog = os.path.join(work, "cowhog")
+    if not os.path.exists(cowhog):
+        subprocess.run(["gcc", "-O2", "-o", cowhog, os.path.join(ROOT, "scripts/bench/cowhog.c")],
+                       check=True)
+    tmp = tempfile.mkdtemp(dir=imgroot, prefix="criu-bench.")
+    try:
+        pidfile = os.path.join(tmp, "pid")
+        proc = subprocess.Popen([cowhog, str(mib), str(nkids), pidfile],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        pid = wait_pidfile(pidfile)
+        pids = tree_pids(pid)
+        if len(pids) != nkids + 1:
+            raise RuntimeError("cowhog has %d processes, expected %d" % (len(pids), nkids + 1))
+        pss_before = pss_kib(pids)
+        img = os.path.join(tmp, "img")
+        t_dump = run_criu(["dump", "-t", str(pid), "-D", img, "-o", "dump.log"])
+        size = dir_bytes(img)
+        proc.wait()
+        wait_tree_gone(pids)
+        t_rst = run_criu(["restore", "-D", img, "-d", "-o", "restore.log"])
+        pss_after = pss_kib(pids)
+        os.kill(pid, signal.SIGTERM)
+        if reap_status(pid) != 0:
+            raise RuntimeError("restored cowhog found its memory or a child's changed")
+        return t_dump, t_rst, size, pss_before, pss_after
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def cow_rows(work):
+    """The copy-on-write case: time, image size and Pss, the median of 3 rounds."""
+    res = [cow_round(work, 256, 4, "/dev/shm") for _ in range(3)]
+    print("%-16s %-10s %10.1f %10.1f %12s %12s" % ("cow 256M x5", "/dev/shm",
+          median([x[0] for x in res]) * 1000, median([x[1] for x in res]) * 1000, "-", "-"))
+    print("  cow 256M x5: image %.0f MiB, Pss of the 5 tasks %.0f MiB before dump, "
+          "%.0f MiB after restore" % (median([x[2] for x in res]) / 2**20,
+                                      median([x[3] for x in res]) / 1024.0,
+                                      median([x[4] for x in res]) / 1024.0))
+
+
 def median(xs):
     xs = sorted(xs)
     return xs[len(xs) // 2]
@@ -221,6 +305,8 @@ def main():
               (name, where, d * 1000, r * 1000,
                "%.2f" % (gib / d) if mib >= 1024 else "-",
                "%.2f" % (gib / r) if mib >= 1024 else "-"))
+    # issue #12: what the checksums cost (warm memory, as the warm rows)
+    checksum_cost(memhog, "/dev/shm", int(os.environ.get("BENCH_SUM_ROUNDS", "5")))
     res = [fds_round(work, 10000, "/dev/shm") for _ in range(3)]
     print("%-16s %-10s %10.1f %10.1f %12s %12s" % ("10k fds mixed", "/dev/shm",
           median([x[0] for x in res]) * 1000, median([x[1] for x in res]) * 1000, "-", "-"))
@@ -231,6 +317,7 @@ def main():
     print("%-16s %-10s %10.1f %10.1f %12s %12s" %
           ("tree 100x%d" % nthreads, "/dev/shm", median([x[0] for x in res]) * 1000,
            median([x[1] for x in res]) * 1000, "-", "-"))
+    cow_rows(work)
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

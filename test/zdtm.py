@@ -13,15 +13,21 @@ optional NAME.desc (JSON) adjusts it:
   "dump_opts", "restore_opts": extra criu options (lists of strings);
   "flavor": "h" (dump kills the task), "leave-running" (-R) or "leave-stopped" (-s);
   "binary": run another test's program under this name (a flavour of an existing test);
-  "skip": a reason not to run it.
+  "skip": a reason not to run it. A test that finds at start that the host lacks what it
+  needs calls test_skip(): it is reported as skipped with its own reason.
   "dump_error": the dump must fail with this text in its output, leaving the task running
   unchanged (the test then checks itself as usual); nothing is restored.
   "dump_env": environment for that failing dump (e.g. {"CRIU_FAULT": "image-write"}).
+  "test_env": environment for the test program itself (one program, several cases).
   "restore_error": a restore without "restore_opts" must first fail with this text in its
   output, leaving no task behind; then the restore with them goes on as usual.
   "unstable": snapshot parts the test itself changes while it runs, not compared
   (e.g. ["maps", "Threads"] for a task whose threads come and go).
 Dumps are kept in build/test/dumps/NAME until the next run (test/others/ decodes env00's).
+
+Restore is the judge of dump: a dump that succeeds and whose own restore then fails is a
+DUMP DEFECT (the dump should have refused what it could not save), reported as such and
+counted apart in the summary.
 """
 
 import argparse
@@ -47,6 +53,7 @@ START_TIMEOUT = 20
 SETTLE = 0.05           # after the pidfile: lets the test enter its wait before the dump
 CRIU_TIMEOUT = 120
 EXIT_TIMEOUT = 30
+SKIP_STATUS = 77        # test_skip(): the host lacks what the test needs
 GONE_TIMEOUT = 10
 
 FLAVORS = {
@@ -62,6 +69,18 @@ class TestFailure(Exception):
 
     def lines(self):
         return [str(a) for a in self.args]
+
+
+class TestSkip(Exception):
+    """The test found that this host lacks what it needs (the reason is the argument)."""
+
+
+class DumpDefect(TestFailure):
+    """criu dump succeeded, and the restore of what it saved failed."""
+
+    def lines(self):
+        return ["DUMP DEFECT: the dump succeeded but its restore failed: %s" % self.args[0]] + \
+            [str(a) for a in self.args[1:]]
 
 
 class Test:
@@ -88,6 +107,7 @@ class Test:
         self.dump_error = self.desc.get("dump_error")
         self.restore_error = self.desc.get("restore_error")
         self.unstable = set(self.desc.get("unstable", []))
+        self.test_env = dict(self.desc.get("test_env", {}))
         self.work = os.path.join(RUN_DIR, self.short)
         self.dump_dir = os.path.join(DUMP_DIR, self.short)
         self.pidfile = os.path.join(self.work, "test.pid")
@@ -319,13 +339,22 @@ def start_test(test):
     with log:
         proc = subprocess.Popen([test.binary, "--pidfile=" + test.pidfile,
                                  "--outfile=" + test.outfile], cwd=test.work,
-                                stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                env=dict(os.environ, **test.test_env))
         try:
             rc = proc.wait(timeout=START_TIMEOUT)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
             raise TestFailure("test did not get ready in %d s" % START_TIMEOUT)
+    if rc == SKIP_STATUS:
+        try:
+            with open(test.outfile) as f:
+                verdict = f.readline().strip()
+        except OSError:
+            verdict = ""
+        if verdict.startswith("SKIP:"):
+            raise TestSkip(verdict[5:].strip())
     if rc != 0 or not os.path.exists(test.pidfile):
         raise TestFailure("test failed to start (exit %d)" % rc)
     time.sleep(SETTLE)
@@ -448,8 +477,12 @@ def dump_and_restore(test, pid, before, criu):
         raise TestFailure("criu dump left no inventory.img")
     if test.restore_error:
         expect_restore_error(test, pid, criu)
-    run_criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore.log", "-d",
-              "--pidfile=" + test.restore_pidfile] + test.restore_opts, test, "restore", criu)
+    try:
+        run_criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore.log", "-d",
+                  "--pidfile=" + test.restore_pidfile] + test.restore_opts, test, "restore",
+                 criu)
+    except TestFailure as e:
+        raise DumpDefect(*e.args)
     try:
         new_pid = read_pidfile(test.restore_pidfile)
     except (OSError, ValueError):
@@ -546,7 +579,7 @@ def run(args):
         print("0 passed, 0 failed, %d skipped" % len(args.names))
         return 0
     become_subreaper()
-    passed = failed = skipped = 0
+    passed = failed = skipped = defects = 0
     for n, name in enumerate(args.names, 1):
         try:
             test = Test(name, args.flavor)
@@ -559,12 +592,19 @@ def run(args):
             skipped += 1
             continue
         started = time.monotonic()
-        problems = run_one(test, args.criu)
+        try:
+            problems = run_one(test, args.criu)
+        except TestSkip as e:
+            print("ok %d - %s # SKIP %s" % (n, name, e))
+            skipped += 1
+            continue
         took = time.monotonic() - started
         if problems is None:
             print("ok %d - %s (%s, %.1f s)" % (n, name, test.flavor, took))
             passed += 1
         else:
+            if problems[0].startswith("DUMP DEFECT"):
+                defects += 1
             print("not ok %d - %s: %s" % (n, name, problems[0]))
             for line in problems[1:]:
                 print("#   " + line)
@@ -573,6 +613,8 @@ def run(args):
         sys.stdout.flush()
         if failed and not args.keep_going:
             break
+    if defects:
+        print("# dump defects: %d (dumps that succeeded and could not be restored)" % defects)
     summary = "%d passed, %d failed" % (passed, failed)
     if skipped:
         summary += ", %d skipped" % skipped

@@ -30,16 +30,27 @@ void arch_prep_parasite(struct user_regs_struct *regs, unsigned long ip, unsigne
 /* Registers to put back: apply the syscall restart the kernel would do without a signal. */
 void arch_fixup_restart(struct user_regs_struct *regs);
 
-/* Find a syscall instruction the task can run: sets ctl->syscall_ip and ctl->vdso_start. */
+/*
+ * Find a syscall instruction in the task's vdso: sets ctl->syscall_ip, vdso_start and
+ * vdso_size, or leaves them 0 for a task without vdso.
+ */
 int arch_find_syscall_insn(struct compel_ctl *ctl);
+/*
+ * A task without vdso: ctl->syscall_ip at an instruction the guard found in its own code,
+ * else at a borrowed word of it (ctl->patch_*).
+ */
+int arch_syscall_insn_without_vdso(struct compel_ctl *ctl);
 
-/* ---- cure-frame.c: what lets the task return to itself without criu (guard.c) */
-/* guard.unmap_insn in the vdso (0 if none), guard.sigreturn_insn in its libraries (0). */
+/* ---- task-code.c: the instructions the cure frames need, in the task (guard.c) */
+/* guard.unmap_insn in the vdso (0 if none or no vdso). */
 void arch_find_unmap_insn(struct compel_ctl *ctl);
+/* guard.sigreturn_insn in its file mappings, and guard.unmap_insn there if still 0. */
 void arch_find_sigreturn_insn(struct compel_ctl *ctl);
 /* Write both instructions into a tail page (local view), remote its address in the task. */
 void arch_tail_code(void *tail, unsigned long remote, unsigned long *unmap_insn,
 		    unsigned long *sigreturn_insn);
+
+/* ---- cure-frame.c: what lets the task return to itself without criu (guard.c) */
 size_t arch_cure_frames_size(const struct compel_ctl *ctl);
 /* Build F0 and FU for ctl->guard and write them below the task's stack pointer. */
 int arch_write_cure_frames(struct compel_ctl *ctl);

@@ -26,15 +26,32 @@ static bool parasite_left(const struct compel_ctl *ctl)
 }
 
 /*
+ * Sent by someone (kill, sigqueue, tgkill: si_code <= 0), perhaps queued since before we
+ * came, e.g. a SIGTRAP: the task's own, never a fault of the parasite. Every signal is
+ * blocked while the parasite runs, so none should stop it; one that does is held back for
+ * the cure like any other.
+ */
+static bool queued_signal(struct compel_ctl *ctl)
+{
+	siginfo_t si;
+
+	return !ptrace(PTRACE_GETSIGINFO, ctl->pid, NULL, &si) && si.si_code <= 0;
+}
+
+/*
  * A signal stop of the task while the parasite may run: SIGSTOP goes through (it can't be
  * blocked and must hold even if criu dies), a signal for the task's own code (the parasite
- * has left) is delivered, anything else is the parasite crashing. Returns the signal to
- * resume with, or -1 for a crash.
+ * has left) is delivered, a queued one held back, anything else is the parasite crashing.
+ * Returns the signal to resume with, or -1 for a crash.
  */
 int compel_parasite_signal(struct compel_ctl *ctl, int sig)
 {
 	if (sig == SIGSTOP || parasite_left(ctl))
 		return sig;
+	if (queued_signal(ctl)) {
+		compel_note_signal(ctl);
+		return 0;
+	}
 	compel_report_crash(ctl, sig);
 	ctl->parasite_crashed = true;
 	return -1;
@@ -54,6 +71,7 @@ static int interrupt_parasite(struct compel_ctl *ctl)
 		ret = compel_wait_until(ctl, &status, deadline);
 		if (ret < 0)
 			return ret;
+		compel_note_event_stop(ctl, status);
 		if ((status >> 16) == PTRACE_EVENT_STOP || WSTOPSIG(status) == (SIGTRAP | 0x80))
 			break;
 		sig = compel_parasite_signal(ctl, WSTOPSIG(status));
@@ -125,8 +143,10 @@ static int follow_to_exit(struct compel_ctl *ctl, bool (*match)(const struct com
 			entered = match(ctl);
 			continue;
 		}
-		if ((status >> 16) != 0)
+		if ((status >> 16) != 0) {
+			compel_note_event_stop(ctl, status);
 			continue;
+		}
 		sig = compel_parasite_signal(ctl, WSTOPSIG(status));
 		if (sig < 0)
 			return -EFAULT;

@@ -16,8 +16,10 @@
  * - criu alive catches the task at the exit of that munmap or syscall and puts the mask,
  *   FPU state and registers back itself, the registers last: until then, the frames are
  *   still there to do it.
- * Tasks without the two instructions get them in a tail page of the area (one page stays
- * if criu dies), and remote syscalls before that page exists are unguarded.
+ * The instructions are the task's own (vdso, its C library: arch/x86/src/task-code.c).
+ * Tasks without them get them in a tail page of the area (one page stays if criu dies),
+ * and remote syscalls before that page exists, and the removal of that page, are
+ * unguarded (see README.md, "If criu dies").
  */
 #include <errno.h>
 #include <signal.h>
@@ -39,7 +41,7 @@ int compel_guard_prepare(struct compel_ctl *ctl)
 	if (!ctl->guard.unmap_insn || !ctl->guard.sigreturn_insn)
 		pr_info("task %d: no %s in the task: the parasite brings its own\n", ctl->pid,
 			ctl->guard.unmap_insn ? "rt_sigreturn instruction"
-					      : "syscall-then-ret instruction in the vdso");
+					      : "syscall-then-ret instruction");
 	return 0;
 }
 

@@ -51,7 +51,10 @@ static int save_state(struct compel_ctl *ctl)
 		return -errno;
 	}
 	ret = arch_find_syscall_insn(ctl);
-	return ret ?: compel_guard_prepare(ctl);
+	ret = ret ?: compel_guard_prepare(ctl);
+	if (!ret && !ctl->syscall_ip)
+		ret = arch_syscall_insn_without_vdso(ctl);
+	return ret;
 }
 
 struct compel_ctl *compel_prepare(pid_t pid)
@@ -227,11 +230,10 @@ int compel_infect(struct compel_ctl *ctl, const struct compel_blob_desc *blob,
 	ret = start_parasite(ctl, blob);
 	if (ret)
 		return ret;
+	/* each step logs its own failure: the parasite's start is said once */
 	ret = compel_ctl_accept(ctl, opts->log_fd);
-	if (ret) {
-		pr_err("Can't start the parasite in task %d\n", ctl->pid);
+	if (ret)
 		return ret;
-	}
 	pr_debug("task %d: parasite running at %#lx (%zu bytes shared)\n", ctl->pid,
 		 ctl->remote_base, ctl->map_size);
 	compel_point("parasite-running");

@@ -53,14 +53,25 @@ struct compel_ctl {
 	bool mask_dirty; /* the signal mask is not the task's own */
 	struct compel_guard guard;
 
-	/* Where remote syscalls run: a syscall instruction in the task's vdso. */
+	/*
+	 * Where unguarded remote syscalls run: a syscall instruction in the task's vdso, else
+	 * in its own code (guard.c); vdso_start 0: the task has no vdso.
+	 */
 	unsigned long syscall_ip;
 	unsigned long vdso_start;
 	size_t vdso_size;
+	/*
+	 * A task without [vdso] or any "syscall" of its own that compel can find: a word of
+	 * its code at patch_addr is borrowed for each unguarded remote syscall (patch_word in
+	 * it) and patch_orig put back right after; 0: no need (see arch/x86/src/vdso.c).
+	 */
+	unsigned long patch_addr;
+	unsigned long patch_orig, patch_word;
 
 	/* Signals that arrived while we drove the task; queued again at cure. */
 	siginfo_t noted[COMPEL_MAX_NOTED_SIGS];
 	int nr_noted;
+	int group_stop_sig; /* a group stop the task entered meanwhile: its signal, or 0 */
 
 	/* Shared area (see compel/ctl-proto.h for its layout). */
 	unsigned long remote_base;		       /* 0: not mapped in the task */
@@ -99,6 +110,11 @@ void compel_point(const char *name);
 /* ---- syscall.c: waiting for the task */
 /* Record a signal that stopped the task so it can be queued again later. */
 void compel_note_signal(struct compel_ctl *ctl);
+/*
+ * A PTRACE_EVENT_STOP while we drive the task: a group stop (a stop signal went through;
+ * SIGSTOP can't be blocked) reports its signal, which is kept for compel_group_stop_sig().
+ */
+void compel_note_event_stop(struct compel_ctl *ctl, int status);
 /* Queue the noted signals again (the task must not be resumed by us afterwards). */
 void compel_requeue_signals(struct compel_ctl *ctl);
 /* waitpid(__WALL) retrying on EINTR; -ESRCH (task_dead set) if the task exited. */
@@ -135,9 +151,15 @@ int compel_ctl_listen(struct compel_ctl *ctl, struct compel_ctl_hdr *hdr);
 int compel_ctl_accept(struct compel_ctl *ctl, int log_fd);
 int compel_ctl_fini(struct compel_ctl *ctl);
 void compel_ctl_close(struct compel_ctl *ctl);
-/* Wait while the parasite runs: 0 when fd is readable, -ECONNRESET/-ETIMEDOUT otherwise. */
-int compel_wait_readable(struct compel_ctl *ctl, int fd);
-/* Check the running parasite once without blocking: 0 running, 1 stopped, -errno. */
+/*
+ * Wait while the parasite runs: 0 when fd is readable, -ECONNRESET/-ETIMEDOUT (logged, with
+ * what the parasite failed to do: "connect", "answer") otherwise.
+ */
+int compel_wait_readable(struct compel_ctl *ctl, int fd, const char *what);
+/*
+ * Check the running parasite once without blocking: 0 running, 1 not running (stopped by
+ * us), 2 crashed (logged), -errno.
+ */
 int compel_check_parasite(struct compel_ctl *ctl);
 void compel_report_crash(struct compel_ctl *ctl, int sig);
 

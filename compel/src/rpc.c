@@ -52,12 +52,13 @@ int compel_check_parasite(struct compel_ctl *ctl)
 		return ret;
 	}
 	/* A stop request or group stop: go on (it holds when we let the task go). */
+	compel_note_event_stop(ctl, status);
 	if ((status >> 16) == 0) {
 		sig = compel_parasite_signal(ctl, WSTOPSIG(status));
 		if (sig < 0) {
 			ctl->parasite_running = false;
 			ctl->parasite_stopped = true;
-			return 1;
+			return 2; /* a crash, reported already */
 		}
 	}
 	if (ptrace(PTRACE_CONT, ctl->pid, NULL, (void *)(long)sig)) {
@@ -67,7 +68,7 @@ int compel_check_parasite(struct compel_ctl *ctl)
 	return 0;
 }
 
-int compel_wait_readable(struct compel_ctl *ctl, int fd)
+int compel_wait_readable(struct compel_ctl *ctl, int fd, const char *what)
 {
 	long deadline = compel_now_ms() + ctl->timeout_ms;
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
@@ -88,11 +89,13 @@ int compel_wait_readable(struct compel_ctl *ctl, int fd)
 			/* Its last words may be queued already. */
 			if (poll(&pfd, 1, 0) > 0)
 				return 0;
-			pr_err("Parasite in task %d stopped without answering\n", ctl->pid);
+			if (ret == 1) /* 2: a crash, its report says it all */
+				pr_err("Parasite in task %d stopped before it could %s\n", ctl->pid,
+				       what);
 			return -ECONNRESET;
 		}
 		if (compel_now_ms() >= deadline) {
-			pr_err("Parasite in task %d did not answer within %d ms\n", ctl->pid,
+			pr_err("Parasite in task %d did not %s within %d ms\n", ctl->pid, what,
 			       ctl->timeout_ms);
 			return -ETIMEDOUT;
 		}
@@ -139,7 +142,7 @@ static int recv_msg(struct compel_ctl *ctl, struct compel_ctl_msg *m, int *fds, 
 	int got = 0, max = nr ? *nr : 0, i;
 	ssize_t n;
 
-	n = compel_wait_readable(ctl, ctl->sock);
+	n = compel_wait_readable(ctl, ctl->sock, "answer");
 	if (n)
 		return (int)n;
 	n = recvmsg(ctl->sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
@@ -182,7 +185,7 @@ static int ns_socket(struct compel_ctl *ctl)
 {
 	char path[64];
 	struct stat own, task;
-	int self_ns = -1, task_ns = -1, sk;
+	int self_ns = -1, task_ns = -1, sk, err;
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", ctl->pid);
 	if (stat("/proc/self/ns/net", &own) || stat(path, &task) || own.st_ino == task.st_ino)
@@ -190,22 +193,24 @@ static int ns_socket(struct compel_ctl *ctl)
 	self_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	task_ns = open(path, O_RDONLY | O_CLOEXEC);
 	if (self_ns < 0 || task_ns < 0 || setns(task_ns, CLONE_NEWNET)) {
-		pr_perror("Can't enter the network namespace of task %d", ctl->pid);
 		sk = -1;
 		goto out_close;
 	}
 	sk = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (setns(self_ns, CLONE_NEWNET)) {
+		/* criu itself is in the wrong namespace now: say so, nothing else is sure */
 		pr_perror("Can't return to criu's network namespace");
 		if (sk >= 0)
 			close(sk);
 		sk = -1;
 	}
 out_close:
+	err = errno;
 	if (self_ns >= 0)
 		close(self_ns);
 	if (task_ns >= 0)
 		close(task_ns);
+	errno = err;
 	return sk;
 }
 
@@ -219,8 +224,11 @@ int compel_ctl_listen(struct compel_ctl *ctl, struct compel_ctl_hdr *hdr)
 
 	ctl->listen_fd = ns_socket(ctl);
 	if (ctl->listen_fd < 0) {
-		pr_perror("Can't create the control socket for task %d", ctl->pid);
-		return -errno;
+		int ret = -errno;
+
+		pr_perror("Can't create the control socket for task %d (in its network namespace)",
+			  ctl->pid);
+		return ret;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	/* Abstract name (leading 0), unique per criu process, task and call. */
@@ -259,11 +267,9 @@ int compel_ctl_accept(struct compel_ctl *ctl, int log_fd)
 	struct compel_ctl_msg m;
 	int ret;
 
-	ret = compel_wait_readable(ctl, ctl->listen_fd);
-	if (ret) {
-		pr_err("Parasite in task %d did not connect\n", ctl->pid);
+	ret = compel_wait_readable(ctl, ctl->listen_fd, "connect");
+	if (ret)
 		return ret;
-	}
 	ctl->sock = accept4(ctl->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	if (ctl->sock < 0) {
 		pr_perror("Can't accept the parasite's connection");

@@ -61,7 +61,7 @@ static int do_seize(pid_t pid)
  * Wait for the stop PTRACE_INTERRUPT asked for. Signals that were already pending are
  * delivered on the way (we must not eat them); a pending stop signal ends in group stop.
  */
-static int wait_interrupt_stop(pid_t pid, bool was_stopped)
+static int wait_interrupt_stop(pid_t pid, bool was_stopped, int *stop_sig)
 {
 	int status, i, sig;
 
@@ -82,9 +82,12 @@ static int wait_interrupt_stop(pid_t pid, bool was_stopped)
 		}
 		sig = WSTOPSIG(status);
 		if ((status >> 16) == PTRACE_EVENT_STOP) {
-			if (was_stopped || is_stop_signal(sig))
-				return COMPEL_TASK_STOPPED;
-			return COMPEL_TASK_ALIVE;
+			/* a group stop reports its signal; a task caught stopping, SIGTRAP */
+			if (is_stop_signal(sig))
+				*stop_sig = sig;
+			else if (was_stopped)
+				*stop_sig = SIGSTOP;
+			return *stop_sig ? COMPEL_TASK_STOPPED : COMPEL_TASK_ALIVE;
 		}
 		/* A signal-delivery stop: let the task have its signal and wait again. */
 		pr_debug("Task %d: delivering pending signal %d before the interrupt stop\n", pid,
@@ -100,9 +103,17 @@ static int wait_interrupt_stop(pid_t pid, bool was_stopped)
 
 int compel_seize_task(pid_t pid)
 {
+	int stop_sig;
+
+	return compel_seize_task_sig(pid, &stop_sig);
+}
+
+int compel_seize_task_sig(pid_t pid, int *stop_sig)
+{
 	char st = task_state(pid);
 	int ret;
 
+	*stop_sig = 0;
 	if (!st) {
 		pr_err("Task %d does not exist\n", pid);
 		return -ESRCH;
@@ -130,7 +141,7 @@ int compel_seize_task(pid_t pid)
 		ptrace(PTRACE_DETACH, pid, NULL, NULL);
 		return ret;
 	}
-	ret = wait_interrupt_stop(pid, st == 'T');
+	ret = wait_interrupt_stop(pid, st == 'T', stop_sig);
 	if (ret == COMPEL_TASK_DEAD)
 		pr_err("Task %d died while being seized\n", pid);
 	if (ret < 0 || ret == COMPEL_TASK_DEAD)

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * syscall.c - run one syscall inside a stopped task: point its registers at a syscall
- * instruction of its vdso, step it from syscall-enter stop to syscall-exit stop with
- * PTRACE_SYSCALL, read the result and put the saved registers back. Guarded (guard.c), the
- * syscall returns through the task's own signal frame should criu die, and every signal is
- * blocked meanwhile; unguarded, signals that arrive are held back and queued again at cure.
+ * instruction of its own (vdso or C library), step it from syscall-enter stop to
+ * syscall-exit stop with PTRACE_SYSCALL, read the result and put the saved registers back.
+ * Guarded (guard.c), the syscall returns through the task's own signal frame should criu
+ * die, and every signal is blocked meanwhile; unguarded, signals that arrive are held back
+ * and queued again at cure, and a task with no syscall instruction of its own lends a word
+ * of its code for the time of the syscall.
  */
 #include <errno.h>
 #include <signal.h>
@@ -82,6 +84,23 @@ void compel_note_signal(struct compel_ctl *ctl)
 	ctl->noted[ctl->nr_noted++] = si;
 }
 
+void compel_note_event_stop(struct compel_ctl *ctl, int status)
+{
+	int sig = WSTOPSIG(status);
+
+	if ((status >> 16) != PTRACE_EVENT_STOP || ctl->group_stop_sig)
+		return;
+	if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+		pr_debug("Task %d entered a group stop (signal %d)\n", ctl->pid, sig);
+		ctl->group_stop_sig = sig;
+	}
+}
+
+int compel_group_stop_sig(const struct compel_ctl *ctl)
+{
+	return ctl->group_stop_sig;
+}
+
 void compel_requeue_signals(struct compel_ctl *ctl)
 {
 	int i;
@@ -123,8 +142,10 @@ int compel_step_syscall(struct compel_ctl *ctl)
 		}
 		if (WSTOPSIG(status) == (SIGTRAP | 0x80))
 			return 0;
-		if ((status >> 16) != 0)
+		if ((status >> 16) != 0) {
+			compel_note_event_stop(ctl, status);
 			continue;
+		}
 		if (WSTOPSIG(status) == SIGSTOP)
 			sig = SIGSTOP;
 		else
@@ -148,10 +169,24 @@ static int check_entry(struct compel_ctl *ctl, long nr)
 	return 0;
 }
 
+/* Put the borrowed syscall instruction in (on) or the task's own bytes back (off). */
+static int patch_code(struct compel_ctl *ctl, bool on)
+{
+	unsigned long word = on ? ctl->patch_word : ctl->patch_orig;
+
+	if (ptrace(PTRACE_POKEDATA, ctl->pid, (void *)ctl->patch_addr, (void *)word)) {
+		pr_perror("Can't %s the code of task %d at %#lx", on ? "borrow" : "put back",
+			  ctl->pid, ctl->patch_addr);
+		return -errno;
+	}
+	return 0;
+}
+
 int compel_syscall_begin(struct compel_ctl *ctl, long nr, long *ret, const unsigned long args[6],
 			 unsigned long ret_sp, const char *entry_point)
 {
 	struct user_regs_struct regs = ctl->orig_regs;
+	bool patched;
 	int err;
 
 	if (ctl->task_dead)
@@ -169,7 +204,9 @@ int compel_syscall_begin(struct compel_ctl *ctl, long nr, long *ret, const unsig
 	}
 	/* The registers first: from now on a death of criu returns through the frame. */
 	ctl->regs_dirty = true;
-	err = arch_set_regs(ctl->pid, &regs);
+	patched = !ctl->guard.armed && ctl->patch_addr;
+	err = patched ? patch_code(ctl, true) : 0;
+	err = err ?: arch_set_regs(ctl->pid, &regs);
 	if (!err && ctl->guard.armed)
 		err = compel_block_signals(ctl);
 	err = err ?: compel_step_syscall(ctl);
@@ -178,6 +215,9 @@ int compel_syscall_begin(struct compel_ctl *ctl, long nr, long *ret, const unsig
 		compel_point(entry_point);
 	err = err ?: compel_step_syscall(ctl);
 	err = err ?: arch_get_regs(ctl->pid, &regs);
+	/* the task's code is its own again before anything else can run or read it */
+	if (patched && !ctl->task_dead)
+		err = patch_code(ctl, false) ?: err;
 	if (err) {
 		pr_err("Remote syscall %ld in task %d failed\n", nr, ctl->pid);
 		return err;

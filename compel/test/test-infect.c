@@ -63,6 +63,15 @@ static void check_same(pid_t pid, struct snapshot *a, const char *what)
 	free(b.maps);
 }
 
+/* The starts of the task's code are as before (compel may borrow a word there). */
+static void check_code(pid_t pid, const char *before, const char *what)
+{
+	char *now = code_heads(pid);
+
+	CHECK(before && now && !memcmp(before, now, 4096), "%s: the task's code is its own", what);
+	free(now);
+}
+
 static void run_commands(struct compel_ctl *ctl, pid_t pid, int log_rd)
 {
 	struct test_args *a = compel_parasite_args(ctl);
@@ -113,13 +122,15 @@ static void run_commands(struct compel_ctl *ctl, pid_t pid, int log_rd)
 	      "parasite fds in the task: sock %d log %d", sock, lfd);
 }
 
-static void test_full_cycle(enum victim_kind kind, const char *name)
+/* A task without vdso: its own C library gives the instructions the cure needs. */
+static void test_full_cycle(enum victim_kind kind, const char *name, bool no_vdso)
 {
 	struct compel_infect_opts opts = { sizeof(struct test_args), -1, COMPEL_LOG_DEBUG };
 	struct compel_ctl *ctl;
 	struct snapshot s;
 	struct victim v;
 	int st, logp[2];
+	char *code;
 
 	printf("# full cycle, %s victim\n", name);
 	if (victim_start(&v, kind) || pipe(logp)) {
@@ -128,7 +139,10 @@ static void test_full_cycle(enum victim_kind kind, const char *name)
 	}
 	opts.log_fd = logp[1];
 	st = compel_seize_task(v.pid);
+	if (no_vdso)
+		CHECK(victim_unmap_vdso(v.pid), "%s: the victim's vdso is gone", name);
 	snap(v.pid, &s);
+	code = code_heads(v.pid);
 	ctl = compel_prepare(v.pid);
 	CHECK(ctl != NULL, "%s: prepare", name);
 	if (!ctl)
@@ -140,10 +154,12 @@ static void test_full_cycle(enum victim_kind kind, const char *name)
 	CHECK(compel_cure(ctl) == 0, "%s: cure", name);
 	if (kind == VICTIM_BUSY)
 		check_same(v.pid, &s, name);
+	check_code(v.pid, code, name);
 	compel_free(ctl);
 	CHECK(compel_release_task(v.pid, st, COMPEL_RELEASE_RUN) == 0, "%s: release", name);
 	CHECK(victim_runs(&v), "%s: victim runs on correctly", name);
 out:
+	free(code);
 	free(s.maps);
 	close(logp[0]);
 	close(logp[1]);
@@ -173,14 +189,21 @@ static void test_abort(const char *what, const struct compel_blob_desc *blob, bo
 		goto out;
 	}
 	compel_set_timeout(ctl, 2000);
+	test_log_errors = 0;
 	ret = compel_infect(ctl, blob, &opts);
 	CHECK(fail_infect ? ret < 0 : ret == 0, "%s: infect returns %d", what, ret);
+	/* a failure is logged once, where it happens */
+	CHECK(test_log_errors == (fail_infect ? 1 : 0), "%s: %d error lines from infect", what,
+	      test_log_errors);
 	if (cmd) {
 		struct test_args *a = compel_parasite_args(ctl);
 
 		a->out = 0;
+		test_log_errors = 0;
 		ret = compel_rpc_call_sync(ctl, cmd);
 		CHECK(ret == want, "%s: command returns %d (want %d)", what, ret, want);
+		CHECK(test_log_errors == (want ? 1 : 0), "%s: %d error lines from the command",
+		      what, test_log_errors);
 	}
 	CHECK(compel_cure(ctl) == 0, "%s: cure", what);
 	check_same(v.pid, &s, what);
@@ -207,17 +230,19 @@ static int drain(int fd)
  * A task with no rt_sigreturn instruction of its own: compel brings one in a tail page
  * of the area, which must be gone after the cure like the rest.
  */
-static void test_no_libc(void)
+static void test_no_libc(bool no_vdso)
 {
 	struct compel_infect_opts opts = { sizeof(struct test_args), -1, COMPEL_LOG_DEBUG };
+	const char *what = no_vdso ? "no libc, no vdso" : "no libc";
 	struct test_args *a;
 	struct compel_ctl *ctl;
 	struct snapshot s;
 	struct timespec ms20 = { 0, 20000000 };
 	int p[2], st;
+	char *code;
 	pid_t pid;
 
-	printf("# a task without a C library\n");
+	printf("# a task without a C library%s\n", no_vdso ? " or a vdso" : "");
 	if (pipe2(p, O_NONBLOCK)) {
 		CHECK(0, "pipe");
 		return;
@@ -231,21 +256,27 @@ static void test_no_libc(void)
 	close(p[1]);
 	nanosleep(&ms20, NULL);
 	st = compel_seize_task(pid);
+	/* no vdso either: a word of its code is borrowed until the tail page is there */
+	if (no_vdso)
+		CHECK(victim_unmap_vdso(pid), "%s: the victim's vdso is gone", what);
 	snap(pid, &s);
+	code = code_heads(pid);
 	ctl = compel_prepare(pid);
-	CHECK(ctl && compel_infect(ctl, &test_parasite_blob_desc, &opts) == 0, "no libc: infect");
+	CHECK(ctl && compel_infect(ctl, &test_parasite_blob_desc, &opts) == 0, "%s: infect", what);
 	a = ctl ? compel_parasite_args(ctl) : NULL;
 	if (a) {
 		a->in = 2;
-		CHECK(compel_rpc_call_sync(ctl, TCMD_ECHO) == 0 && a->out == 7, "no libc: echo");
-		CHECK(compel_cure(ctl) == 0, "no libc: cure");
-		check_same(pid, &s, "no libc");
+		CHECK(compel_rpc_call_sync(ctl, TCMD_ECHO) == 0 && a->out == 7, "%s: echo", what);
+		CHECK(compel_cure(ctl) == 0, "%s: cure", what);
+		check_same(pid, &s, what);
+		check_code(pid, code, what);
 	}
 	compel_free(ctl);
-	CHECK(compel_release_task(pid, st, COMPEL_RELEASE_RUN) == 0, "no libc: release");
+	CHECK(compel_release_task(pid, st, COMPEL_RELEASE_RUN) == 0, "%s: release", what);
 	drain(p[0]);
 	nanosleep(&ms20, NULL);
-	CHECK(drain(p[0]) > 0, "no libc: victim runs on");
+	CHECK(drain(p[0]) > 0, "%s: victim runs on", what);
+	free(code);
 	free(s.maps);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
@@ -258,8 +289,9 @@ int main(void)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	compel_set_log(test_log);
-	test_full_cycle(VICTIM_BUSY, "busy");
-	test_full_cycle(VICTIM_SLEEP, "sleeping");
+	test_full_cycle(VICTIM_BUSY, "busy", false);
+	test_full_cycle(VICTIM_SLEEP, "sleeping", false);
+	test_full_cycle(VICTIM_BUSY, "busy without vdso", true);
 
 	test_abort("parasite crashes", &test_parasite_blob_desc, false, TCMD_CRASH, -ECONNRESET);
 
@@ -269,6 +301,7 @@ int main(void)
 	test_abort("blob rejected after the area is mapped", &bad, true, 0, 0);
 
 	test_abort("cure right after a good infect", &test_parasite_blob_desc, false, 0, 0);
-	test_no_libc();
+	test_no_libc(false);
+	test_no_libc(true);
 	return tests_report();
 }

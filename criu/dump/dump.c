@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * dump/dump.c - the dump, as a short list of steps over one dump context:
- * seize -> read /proc -> infect -> ask the parasite -> pages -> cure -> images -> release.
- * Any failure before release cures and lets the task go exactly as it was.
+ * seize -> read /proc -> infect -> ask the parasite -> pages -> cure -> images -> commit ->
+ * release. Any failure before release cures and lets the task go exactly as it was.
+ *
+ * The point of no return is the kill (dump without -R/-s), and it comes last: only once every
+ * image is written, fsync'ed and summed, and inventory.img renamed into place (imgset.h). A
+ * dump that fails before it leaves the tasks running and no inventory.img; one that fails
+ * after it has killed them and left a complete set. The log says which.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -15,8 +20,11 @@
 #include "dump.h"
 #include "files.h"
 #include "image.h"
+#include "imgset.h"
 #include "log.h"
+#include "ns.h"
 #include "parasite-blob.h"
+#include "task-audit.h"
 #include "threads.h"
 #include "tree.h"
 #include "mem.h"
@@ -34,16 +42,32 @@ static void compel_log_bridge(int level, const char *file, int line, const char 
 	log_vprint(level, file, line, fmt, ap);
 }
 
+/* Namespaces are not saved yet: every thread must share criu's (threads may setns alone). */
+static int check_namespaces(struct dump_ctx *dc)
+{
+	uint32_t *tids;
+	size_t i, nr;
+	int ret = 0;
+
+	tids = threads_ids(dc, &nr); /* the leader first; owned by dc->thr */
+	if (!tids)
+		return -ENOMEM;
+	for (i = 0; !ret && i < nr; i++)
+		ret = ns_check_task(tids[i]);
+	return ret;
+}
+
 static int collect_proc_state(struct dump_ctx *dc)
 {
 	int ret;
 
 	ret = parse_proc_stat(dc->pid, &dc->stat);
 	ret = ret ?: check_task_sessions(dc);
-	ret = ret ?: parse_proc_maps(dc->pid, &dc->maps);
+	ret = ret ?: parse_proc_smaps(dc->pid, &dc->maps);
 	ret = ret ?: collect_task_files(dc);
 	ret = ret ?: task_state_collect_proc(dc);
 	ret = ret ?: threads_collect(dc);
+	ret = ret ?: check_namespaces(dc);
 	return ret ?: collect_task_mm(dc);
 }
 
@@ -65,11 +89,13 @@ static int infect_task(struct dump_ctx *dc)
 	compel_set_timeout(dc->ctl, dc->opts->timeout * 1000);
 	if (fault_injected("parasite"))
 		return -EIO;
-	ret = compel_infect(dc->ctl, &parasite_blob_desc, &io);
-	if (ret) {
-		pr_err("Can't start the parasite in task %d: %d\n", dc->pid, ret);
+	ret = task_audit_before_parasite(dc);
+	if (ret)
 		return ret;
-	}
+	/* compel said why, once, where it failed */
+	ret = compel_infect(dc->ctl, &parasite_blob_desc, &io);
+	if (ret)
+		return ret;
 	ret = compel_rpc_call_sync(dc->ctl, PARASITE_CMD_DUMP_TASK_STATE);
 	if (ret) {
 		pr_err("The parasite failed to read the task state: %d\n", ret);
@@ -98,16 +124,13 @@ static int cure_task(struct dump_ctx *dc)
 
 static int write_images(struct dump_ctx *dc)
 {
-	uint64_t start = now_us();
 	int ret;
 
 	if (fault_injected("image-write"))
 		return -EIO;
 	ret = write_core_images(dc);
 	ret = ret ?: write_mm_image(dc);
-	ret = ret ?: write_files_images(dc);
-	dc->stats.memwrite_us = now_us() - start;
-	return ret;
+	return ret ?: write_files_images(dc);
 }
 
 static enum compel_release_mode final_mode(const struct cr_options *o, int failed)
@@ -140,6 +163,7 @@ static int dump_one_task(struct dump_ctx *dc)
 		return parse_proc_stat(dc->pid, &dc->stat);
 	ret = collect_proc_state(dc);
 	ret = ret ?: infect_task(dc);
+	ret = ret ?: task_audit(dc);
 	ret = ret ?: dump_task_fown(dc);
 	ret = ret ?: dump_task_pages(dc);
 	cure_ret = cure_task(dc);
@@ -169,47 +193,101 @@ static int dump_all_tasks(struct dump_tree *dt)
 	ret = ret ?: tty_write_info(dt);
 	ret = ret ?: write_file_locks(dt);
 	ret = ret ?: write_sysv_shm(dt);
-	return ret ?: write_pstree(dt);
+	ret = ret ?: write_pstree(dt);
+	/* images the handlers kept open: a write error there is the dump's failure too */
+	return files_dump_close_images(&dt->fstate) ?: ret;
+}
+
+/* Nothing may succeed after an error line: a step that logged one and went on fails here. */
+static int check_no_error(unsigned long errors_before)
+{
+	unsigned long n = log_error_count() - errors_before;
+
+	if (!n)
+		return 0;
+	pr_err("%lu error(s) were logged while dumping: the images can't be trusted\n", n);
+	return -EIO;
+}
+
+/* Everything up to the commit; the set is complete when this returns 0. */
+static int dump_and_commit(struct dump_tree *dt, int images_dfd, unsigned long errors_before)
+{
+	const struct cr_options *o = dt->opts;
+	uint64_t frozen_at, start;
+	size_t i;
+	int ret;
+
+	start = now_us();
+	/* criu's own namespaces are numbered first, as CRIU does before it seizes anything */
+	ret = ns_ids_init(&dt->ns);
+	ret = ret ?: dump_tree_seize(dt, o->tree);
+	if (!ret)
+		fault_point("seized");
+	frozen_at = now_us();
+	dt->stats.freezing_us = frozen_at - start;
+	ret = ret ?: dump_all_tasks(dt);
+	dt->stats.frozen_us = now_us() - frozen_at;
+	ret = ret ?: write_stats_image(dt);
+	ret = ret ?: write_inventory(dt);
+	for (i = 0; !ret && i < dt->nr_tasks; i++)
+		if (dt->tasks[i]->cure_failed)
+			ret = -EIO;
+	ret = ret ?: check_no_error(errors_before);
+	ret = ret ?: imgset_commit(images_dfd);
+	/* the tree is still frozen here: a failing post-dump script lets it run on */
+	ret = ret ?: run_action_scripts(o, "post-dump", o->tree);
+	if (!ret && fault_injected("before-kill"))
+		ret = -EIO;
+	return ret;
+}
+
+static int release_tree(struct dump_tree *dt, int failed)
+{
+	const struct cr_options *o = dt->opts;
+	enum compel_release_mode mode = final_mode(o, failed);
+	int ret;
+
+	if (mode == COMPEL_RELEASE_KILL)
+		pr_info("Point of no return: the image set is complete, killing the tree\n");
+	ret = dump_tree_release(dt, mode);
+	if (failed)
+		pr_err("Dumping task %d failed before the point of no return: its tree was left "
+		       "%s, and the directory holds no complete image set (no inventory.img)\n",
+		       o->tree, o->leave_stopped ? "stopped" : "running as before");
+	else if (ret)
+		pr_err("Dumping task %d failed after the point of no return: the image set is "
+		       "complete (inventory.img), but a task could not be %s\n",
+		       o->tree, mode == COMPEL_RELEASE_KILL ? "killed" : "released");
+	return failed ?: ret;
 }
 
 int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 {
-	struct dump_tree dt = { .opts = o, .dfd = images_dfd };
-	uint64_t frozen_at, start;
-	pid_t root = o->tree;
+	struct dump_tree dt = { .opts = o, .dfd = images_dfd, .work_dfd = work_dfd };
+	unsigned long errors_before = log_error_count();
 	size_t i;
-	int ret;
+	int failed, ret;
 
 	compel_set_log(compel_log_bridge);
 	compel_set_point_hook(fault_point);
-	pr_info("Dumping task %d into %s\n", root, o->images_dir);
-	if (run_action_scripts(o, "pre-dump", root))
-		return -1;
-	start = now_us();
-	ret = dump_tree_seize(&dt, root);
-	if (!ret)
-		fault_point("seized");
-	frozen_at = now_us();
-	dt.stats.freezing_us = frozen_at - start;
-	ret = ret ?: dump_all_tasks(&dt);
-	dt.stats.frozen_us = now_us() - frozen_at;
-	ret = ret ?: write_stats_image(&dt);
-	ret = ret ?: write_inventory(&dt);
-	/* the tree is still frozen here: a failing post-dump script lets it run on */
-	ret = ret ?: run_action_scripts(o, "post-dump", root);
-
-	for (i = 0; !ret && i < dt.nr_tasks; i++)
-		if (dt.tasks[i]->cure_failed)
-			ret = -EIO;
-	dump_tree_release(&dt, final_mode(o, ret));
+	pr_info("Dumping task %d into %s\n", o->tree, o->images_dir);
+	ret = run_action_scripts(o, "pre-dump", o->tree);
 	if (ret)
-		pr_err("Dumping task %d failed; its tree was left %s\n", root,
-		       o->leave_stopped ? "stopped" : "running as before");
-	else
+		return ret;
+	ret = imgset_begin(images_dfd, !o->skip_checksums);
+	if (ret)
+		return ret;
+	failed = dump_and_commit(&dt, images_dfd, errors_before);
+	if (failed)
+		imgset_uncommit(images_dfd);
+	ret = release_tree(&dt, failed);
+	if (!ret)
 		pr_info("Dumping finished successfully\n");
-	remap_dump_fini(&dt.fstate, ret != 0);
+	/* link remaps belong to a committed set, even if a release failed after it */
+	files_dump_state_fini(&dt.fstate, failed != 0);
 	for (i = 0; i < dt.nr_tasks; i++)
 		free_dump_ctx(dt.tasks[i]);
 	dump_tree_free(&dt);
+	imgset_end();
 	return ret;
 }

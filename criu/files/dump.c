@@ -19,27 +19,14 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "compel/infect.h"
 #include "dump.h"
 #include "files.h"
 #include "image.h"
 #include "log.h"
+#include "proc-fdinfo.h"
 #include "proc-parse.h"
-
-const char *fdinfo_field(const char *fdinfo, const char *key)
-{
-	size_t len = strlen(key);
-	const char *p = fdinfo;
-
-	while (p && *p) {
-		if (!strncmp(p, key, len) && p[len] == ':')
-			return p + len + 1;
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return NULL;
-}
 
 int open_proc_fd(const struct fd_parms *p, int flags)
 {
@@ -98,15 +85,8 @@ FileEntry *files_new(struct file_table *ft, FdTypes type)
 {
 	FileEntry *fe;
 
-	if (ft->nr == ft->cap) {
-		size_t cap = ft->cap ? ft->cap * 2 : 16;
-		FileEntry **n = realloc(ft->files, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		ft->files = n;
-		ft->cap = cap;
-	}
+	if (ARRAY_ADD_ROOM(ft->files, ft->nr))
+		return NULL;
 	fe = calloc(1, sizeof(*fe));
 	if (!fe)
 		return NULL;
@@ -146,14 +126,14 @@ static FileEntry *files_find(const struct file_table *ft, uint32_t id)
 
 static int parse_pos_flags(struct fd_parms *p)
 {
-	const char *pos = fdinfo_field(p->fdinfo, "pos");
-	const char *flags = fdinfo_field(p->fdinfo, "flags");
+	struct fdinfo_common c;
+	int ret;
 
-	if (!pos || !flags || sscanf(pos, " %" SCNu64, &p->pos) != 1 ||
-	    sscanf(flags, " %o", &p->flags) != 1) {
-		pr_err("Malformed /proc/%d/fdinfo/%d\n", p->pid, p->fd);
-		return -EINVAL;
-	}
+	ret = parse_fdinfo_common(p->fdinfo, p->fdinfo_path, &c);
+	if (ret)
+		return ret;
+	p->pos = (uint64_t)c.pos;
+	p->flags = c.flags;
 	return 0;
 }
 
@@ -161,15 +141,8 @@ static int fdt_add(struct fd_table *t, int fd, uint32_t id, FdTypes type, bool c
 {
 	FdinfoEntry *e;
 
-	if (t->nr == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
-		FdinfoEntry *n = realloc(t->fds, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		t->fds = n;
-		t->cap = cap;
-	}
+	if (ARRAY_ADD_ROOM(t->fds, t->nr))
+		return -ENOMEM;
 	e = &t->fds[t->nr++];
 	fdinfo_entry__init(e);
 	e->id = id;
@@ -227,15 +200,8 @@ static const struct seen_fd *find_dup(const struct fd_walk *w, const struct fd_p
 static int remember_fd(struct fd_walk *w, const struct fd_parms *p, uint32_t id, FdTypes type,
 		       size_t pos)
 {
-	if (w->nr == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 64;
-		struct seen_fd *n = realloc(w->seen, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		w->seen = n;
-		w->cap = cap;
-	}
+	if (ARRAY_ADD_ROOM(w->seen, w->nr))
+		return -ENOMEM;
 	memmove(&w->seen[pos + 1], &w->seen[pos], (w->nr - pos) * sizeof(w->seen[0]));
 	w->seen[pos] = (struct seen_fd){ p->st.st_dev, p->st.st_ino, p->pid, p->fd, id, type };
 	w->nr++;
@@ -343,8 +309,8 @@ static int read_fd_parms(pid_t pid, int fd, struct fd_parms *p, char *target, si
 		pr_perror("Can't stat fd %d of task %d (%s)", fd, pid, target);
 		return -errno;
 	}
-	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
-	p->fdinfo = read_proc_file(path, NULL);
+	snprintf(p->fdinfo_path, sizeof(p->fdinfo_path), "/proc/%d/fdinfo/%d", pid, fd);
+	p->fdinfo = read_proc_file(p->fdinfo_path, NULL);
 	return p->fdinfo ? 0 : -EIO;
 }
 
@@ -363,12 +329,9 @@ static int collect_one_fd(struct dump_ctx *dc, struct fd_walk *w, int fd)
 
 static int keep_inflight_fd(struct files_dump_state *fs, int fd)
 {
-	int *n = realloc(fs->inflight_fds, (fs->nr_inflight_fds + 1) * sizeof(*n));
-
-	if (!n)
+	if (ARRAY_ADD_ROOM(fs->inflight_fds, fs->nr_inflight_fds))
 		return -ENOMEM;
-	fs->inflight_fds = n;
-	n[fs->nr_inflight_fds++] = fd;
+	fs->inflight_fds[fs->nr_inflight_fds++] = fd;
 	return 0;
 }
 
@@ -395,7 +358,7 @@ static int dump_new_inflight(struct dump_ctx *dc, struct fd_walk *w, struct fd_p
 	char kind[32];
 	int ret;
 
-	if (fdinfo_field(p->fdinfo, "lock")) {
+	if (fdinfo_has_locks(p->fdinfo)) {
 		pr_err("A file queued in flight on a unix socket of task %d (%s) holds a lock: "
 		       "not supported yet\n",
 		       dc->pid, p->link);
@@ -469,7 +432,6 @@ static int cmp_int(const void *a, const void *b)
 /* The task's fd numbers, sorted, so that a dup is always met after its original. */
 static int list_fds(pid_t pid, int **fds, size_t *nr)
 {
-	size_t cap = 0;
 	struct dirent *de;
 	char path[64];
 	DIR *d;
@@ -485,14 +447,9 @@ static int list_fds(pid_t pid, int **fds, size_t *nr)
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (*nr == cap) {
-			int *n = realloc(*fds, (cap = cap ? cap * 2 : 64) * sizeof(int));
-
-			if (!n) {
-				closedir(d);
-				return -ENOMEM;
-			}
-			*fds = n;
+		if (ARRAY_ADD_ROOM(*fds, *nr)) {
+			closedir(d);
+			return -ENOMEM;
 		}
 		(*fds)[(*nr)++] = atoi(de->d_name);
 	}
@@ -628,6 +585,18 @@ void free_file_tables(struct dump_ctx *dc)
 	memset(&dc->fdt, 0, sizeof(dc->fdt));
 }
 
+void files_dump_state_fini(struct files_dump_state *fs, bool failed)
+{
+	size_t i;
+
+	for (i = 0; i < fs->nr_inflight_fds; i++)
+		close(fs->inflight_fds[i]);
+	free(fs->inflight_fds);
+	fs->inflight_fds = NULL;
+	fs->nr_inflight_fds = 0;
+	files_dump_priv_fini(fs, failed);
+}
+
 void free_tree_files(struct dump_tree *dt)
 {
 	size_t i;
@@ -635,8 +604,7 @@ void free_tree_files(struct dump_tree *dt)
 	for (i = 0; i < dt->files.nr; i++)
 		protobuf_c_message_free_unpacked(&dt->files.files[i]->base, NULL);
 	free(dt->files.files);
-	tty_dump_fini(&dt->fstate);
-	files_dump_state_fini(&dt->fstate);
+	files_dump_state_fini(&dt->fstate, false);
 	free(dt->seen_fds.seen);
 	dump_fd_tables_free(dt);
 	memset(&dt->files, 0, sizeof(dt->files));

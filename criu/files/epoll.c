@@ -13,8 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "files.h"
 #include "log.h"
+#include "proc-fdinfo.h"
 
 static bool epoll_match(const struct fd_parms *p)
 {
@@ -37,46 +39,35 @@ static int check_target(const struct fd_parms *p, const EventpollTfdEntry *t)
 	return 0;
 }
 
-static int add_tfd(EventpollFileEntry *e, const char *line, const struct fd_parms *p)
+static int add_tfd(EventpollFileEntry *e, const struct fdinfo_epoll_tfd *w,
+		   const struct fd_parms *p)
 {
-	EventpollTfdEntry *t, **n;
-	unsigned long long data, ino;
-	unsigned int events, dev;
-	long long pos;
-	int tfd;
+	EventpollTfdEntry *t;
 
-	if (sscanf(line, " %d events: %x data: %llx pos:%lli ino:%llx sdev:%x", &tfd, &events,
-		   &data, &pos, &ino, &dev) != 6 ||
-	    tfd < 0) {
-		pr_err("fd %d of task %d: can't parse an epoll watch in its fdinfo\n", p->fd,
-		       p->pid);
-		return -EINVAL;
-	}
-	n = realloc(e->tfd, (e->n_tfd + 1) * sizeof(*n));
-	if (!n)
+	if (ARRAY_ADD_ROOM(e->tfd, e->n_tfd))
 		return -ENOMEM;
-	e->tfd = n;
 	t = malloc(sizeof(*t));
 	if (!t)
 		return -ENOMEM;
 	eventpoll_tfd_entry__init(t);
-	n[e->n_tfd++] = t;
+	e->tfd[e->n_tfd++] = t;
 	t->id = e->id;
-	t->tfd = tfd;
-	t->events = events;
-	t->data = data;
+	t->tfd = w->tfd;
+	t->events = w->events;
+	t->data = w->data;
 	t->has_dev = t->has_inode = t->has_pos = 1;
-	t->dev = dev;
-	t->inode = ino;
-	t->pos = pos;
+	t->dev = w->sdev;
+	t->inode = w->ino;
+	t->pos = w->pos;
 	return check_target(p, t);
 }
 
 static int epoll_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe)
 {
 	EventpollFileEntry *e = malloc(sizeof(*e));
-	const char *line;
-	int ret = 0;
+	struct fdinfo_epoll_tfd *tfds;
+	size_t nr, i;
+	int ret;
 
 	if (!e)
 		return -ENOMEM;
@@ -85,8 +76,10 @@ static int epoll_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *
 	e->fown = p->fown;
 	e->id = fe->id;
 	e->flags = p->flags;
-	for (line = fdinfo_field(p->fdinfo, "tfd"); !ret && line; line = fdinfo_field(line, "tfd"))
-		ret = add_tfd(e, line, p);
+	ret = parse_fdinfo_epoll(p->fdinfo, p->fdinfo_path, &tfds, &nr);
+	for (i = 0; !ret && i < nr; i++)
+		ret = add_tfd(e, &tfds[i], p);
+	free(tfds);
 	return ret;
 }
 

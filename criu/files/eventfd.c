@@ -14,6 +14,7 @@
 
 #include "files.h"
 #include "log.h"
+#include "proc-fdinfo.h"
 
 static bool eventfd_match(const struct fd_parms *p)
 {
@@ -22,11 +23,9 @@ static bool eventfd_match(const struct fd_parms *p)
 
 static int eventfd_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe)
 {
-	const char *count = fdinfo_field(p->fdinfo, "eventfd-count");
-	const char *sem = fdinfo_field(p->fdinfo, "eventfd-semaphore");
 	EventfdFileEntry *e = malloc(sizeof(*e));
-	unsigned long long v;
-	int s = 0;
+	struct fdinfo_eventfd info;
+	int ret;
 
 	if (!e)
 		return -ENOMEM;
@@ -34,13 +33,11 @@ static int eventfd_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry
 	fe->efd = e;
 	e->fown = p->fown;
 	e->id = fe->id;
-	if (!count || sscanf(count, " %llx", &v) != 1 || (sem && sscanf(sem, " %d", &s) != 1)) {
-		pr_err("fd %d of task %d: can't parse the eventfd state in its fdinfo\n", p->fd,
-		       p->pid);
-		return -EINVAL;
-	}
-	e->counter = v;
-	e->flags = p->flags | (s ? EFD_SEMAPHORE : 0);
+	ret = parse_fdinfo_eventfd(p->fdinfo, p->fdinfo_path, &info);
+	if (ret)
+		return ret;
+	e->counter = info.count;
+	e->flags = p->flags | (info.semaphore ? EFD_SEMAPHORE : 0);
 	return 0;
 }
 

@@ -14,8 +14,11 @@
 #include <sys/fanotify.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "files.h"
 #include "log.h"
+#include "proc-fdinfo.h"
+#include "proc-mountinfo.h"
 
 #include "fsnotify.pb-c.h"
 
@@ -31,109 +34,76 @@ static bool fanotify_match(const struct fd_parms *p)
 	return !strcmp(p->link, "anon_inode:[fanotify]");
 }
 
-static FanotifyMarkEntry *new_mark(uint32_t id)
+static int add_mark(FanotifyFileEntry *e, FanotifyMarkEntry *m)
 {
-	FanotifyMarkEntry *m = calloc(1, sizeof(*m));
-
-	if (m) {
-		fanotify_mark_entry__init(m);
-		m->id = id;
-	}
-	return m;
+	if (ARRAY_ADD_ROOM(e->mark, e->n_mark))
+		return -ENOMEM;
+	e->mark[e->n_mark++] = m;
+	return 0;
 }
 
-/* "fanotify ino:... f_handle:HEX": an inode mark. */
-static int parse_inode_mark(const char *line, FanotifyMarkEntry *m)
+/* An inode mark (found again by its file handle) or a mount mark (by the mount's id). */
+static int fill_mark(const struct fd_parms *p, const struct fdinfo_fanotify_mark *fm,
+		     FanotifyMarkEntry *m)
 {
-	unsigned int sdev, mflags, mask, ign, bytes, type;
-	unsigned long ino;
-	int n = 0;
-
+	m->mflags = fm->mflags;
+	m->mask = fm->mask;
+	m->ignored_mask = fm->ignored_mask;
+	if (fm->kind == FDINFO_FAN_MOUNT) {
+		m->type = MARK_TYPE__MOUNT;
+		m->me = calloc(1, sizeof(*m->me));
+		if (!m->me)
+			return -ENOMEM;
+		fanotify_mount_mark_entry__init(m->me);
+		m->me->mnt_id = fm->mnt_id;
+		return 0;
+	}
+	if (!fm->fh.bytes) {
+		pr_err("fd %d of task %d: fanotify inode mark (inode %#llx) has no file handle in "
+		       "fdinfo: its file can't be found again\n",
+		       p->fd, p->pid, (unsigned long long)fm->ino);
+		return -EOPNOTSUPP;
+	}
+	m->type = MARK_TYPE__INODE;
+	m->s_dev = fm->sdev;
 	m->ie = calloc(1, sizeof(*m->ie));
 	if (!m->ie)
 		return -ENOMEM;
 	fanotify_inode_mark_entry__init(m->ie);
-	m->ie->f_handle = calloc(1, sizeof(*m->ie->f_handle));
-	if (!m->ie->f_handle)
-		return -ENOMEM;
-	fh_entry__init(m->ie->f_handle);
-	if (sscanf(line,
-		   "fanotify ino:%lx sdev:%x mflags:%x mask:%x ignored_mask:%x "
-		   "fhandle-bytes:%x fhandle-type:%x f_handle:%n",
-		   &ino, &sdev, &mflags, &mask, &ign, &bytes, &type, &n) != 7 ||
-	    !n)
-		return -EINVAL;
-	m->type = MARK_TYPE__INODE;
-	m->s_dev = sdev;
-	m->mflags = mflags;
-	m->mask = mask;
-	m->ignored_mask = ign;
-	m->ie->i_ino = ino;
-	m->ie->f_handle->bytes = bytes;
-	m->ie->f_handle->type = type;
-	return fsnotify_parse_handle(line + n, m->ie->f_handle);
+	m->ie->i_ino = fm->ino;
+	m->ie->f_handle = fsnotify_new_handle(&fm->fh);
+	return m->ie->f_handle ? 0 : -ENOMEM;
 }
 
-static int parse_mount_mark(const char *line, FanotifyMarkEntry *m)
-{
-	unsigned int mnt_id, mflags, mask, ign;
-
-	m->me = calloc(1, sizeof(*m->me));
-	if (!m->me)
-		return -ENOMEM;
-	fanotify_mount_mark_entry__init(m->me);
-	if (sscanf(line, "fanotify mnt_id:%x mflags:%x mask:%x ignored_mask:%x", &mnt_id, &mflags,
-		   &mask, &ign) != 4)
-		return -EINVAL;
-	m->type = MARK_TYPE__MOUNT;
-	m->mflags = mflags;
-	m->mask = mask;
-	m->ignored_mask = ign;
-	m->me->mnt_id = mnt_id;
-	return 0;
-}
-
-static int add_mark(FanotifyFileEntry *e, FanotifyMarkEntry *m)
-{
-	FanotifyMarkEntry **n = realloc(e->mark, (e->n_mark + 1) * sizeof(*n));
-
-	if (!n)
-		return -ENOMEM;
-	e->mark = n;
-	n[e->n_mark++] = m;
-	return 0;
-}
-
-static int parse_mark(const struct fd_parms *p, const char *line, FanotifyFileEntry *e)
+static int dump_mark(const struct fd_parms *p, const struct fdinfo_fanotify_mark *fm,
+		     FanotifyFileEntry *e)
 {
 	FanotifyMarkEntry *m;
 	int ret;
 
-	if (strncmp(line, "fanotify ino:", 13) && strncmp(line, "fanotify mnt_id:", 16)) {
-		pr_err("fd %d of task %d: fanotify mark \"%.*s\" is a filesystem mark: "
+	if (fm->kind == FDINFO_FAN_SB) {
+		pr_err("fd %d of task %d: fanotify mark on device %#x is a filesystem mark: "
 		       "checkpointing it is not supported yet\n",
-		       p->fd, p->pid, (int)strcspn(line, "\n"), line);
+		       p->fd, p->pid, fm->sdev);
 		return -EOPNOTSUPP;
 	}
-	m = new_mark(e->id);
+	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
-	ret = line[9] == 'i' ? parse_inode_mark(line, m) : parse_mount_mark(line, m);
-	ret = ret ?: add_mark(e, m);
-	if (ret) {
-		if (ret == -EINVAL)
-			pr_err("fd %d of task %d: can't parse fanotify mark \"%.*s\"\n", p->fd,
-			       p->pid, (int)strcspn(line, "\n"), line);
+	fanotify_mark_entry__init(m);
+	m->id = e->id;
+	ret = fill_mark(p, fm, m) ?: add_mark(e, m);
+	if (ret)
 		protobuf_c_message_free_unpacked(&m->base, NULL);
-	}
 	return ret;
 }
 
 static int fanotify_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe)
 {
 	FanotifyFileEntry *e = malloc(sizeof(*e));
-	const char *line = strstr(p->fdinfo, "fanotify flags:");
-	int ret = 0;
+	struct fdinfo_fanotify f;
+	size_t i;
+	int ret;
 
 	(void)dc;
 	if (!e)
@@ -143,14 +113,14 @@ static int fanotify_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntr
 	e->id = fe->id;
 	e->flags = p->flags;
 	e->fown = p->fown;
-	if (!line ||
-	    sscanf(line, "fanotify flags:%x event-flags:%x", &e->faflags, &e->evflags) != 2) {
-		pr_err("fd %d of task %d: no fanotify flags in its fdinfo\n", p->fd, p->pid);
-		return -EINVAL;
-	}
-	for (line = strstr(line, "\nfanotify "); line && !ret;
-	     line = strstr(line + 1, "\nfanotify "))
-		ret = parse_mark(p, line + 1, e);
+	ret = parse_fdinfo_fanotify(p->fdinfo, p->fdinfo_path, &f);
+	if (ret)
+		return ret;
+	e->faflags = f.flags;
+	e->evflags = f.event_flags;
+	for (i = 0; !ret && i < f.nr; i++)
+		ret = dump_mark(p, &f.marks[i], e);
+	free(f.marks);
 	pr_debug("fd %d: fanotify with %zu marks\n", p->fd, e->n_mark);
 	return ret;
 }
@@ -181,25 +151,24 @@ bad:
 	return -EINVAL;
 }
 
-/* The mount point of mount id, as criu sees it (mountinfo's fifth field). */
+/* The mount point of mount id, as criu sees it. */
 static char *mount_path(uint32_t mnt_id)
 {
-	char line[4096], mnt[4096];
-	unsigned int id;
+	const struct proc_mount *m;
+	struct proc_mount_list ml;
 	char *path = NULL;
-	FILE *f;
 
-	f = fopen("/proc/self/mountinfo", "re");
-	if (!f) {
-		pr_perror("Can't open /proc/self/mountinfo");
+	if (parse_mountinfo(0, &ml))
 		return NULL;
-	}
-	while (!path && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%u %*u %*s %*s %4095s", &id, mnt) == 2 && id == mnt_id)
-			path = strdup(mnt);
-	fclose(f);
-	if (!path)
+	m = mnt_id <= INT32_MAX ? mountinfo_by_id(&ml, mnt_id) : NULL;
+	if (m) {
+		path = strdup(m->mountpoint);
+		if (!path)
+			pr_err("Out of memory\n");
+	} else {
 		pr_err("No mount with id %u for a fanotify mount mark\n", mnt_id);
+	}
+	free_mountinfo(&ml);
 	return path;
 }
 

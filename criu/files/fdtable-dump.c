@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "compel/infect.h"
 #include "dump.h"
 #include "log.h"
@@ -58,15 +59,8 @@ static struct dump_ctx *find_table(const struct fd_tables *ft, const struct dump
 
 static int add_table(struct fd_tables *ft, struct dump_ctx *dc, size_t pos)
 {
-	if (ft->nr == ft->cap) {
-		size_t cap = ft->cap ? ft->cap * 2 : 16;
-		struct dump_ctx **n = realloc(ft->owners, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		ft->owners = n;
-		ft->cap = cap;
-	}
+	if (ARRAY_ADD_ROOM(ft->owners, ft->nr))
+		return -ENOMEM;
 	memmove(&ft->owners[pos + 1], &ft->owners[pos], (ft->nr - pos) * sizeof(*ft->owners));
 	ft->owners[pos] = dc;
 	ft->nr++;

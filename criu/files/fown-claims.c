@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 
+#include "array.h"
 #include "files.h"
 #include "log.h"
 #include "restore-ctx.h"
@@ -40,7 +41,6 @@ static pid_t claiming_task(const struct rst_ctx *ctx, const FileEntry *fe)
 
 int rst_plan_fown_claims(struct rst_ctx *ctx)
 {
-	struct rst_fown_claim *n;
 	size_t i;
 	pid_t pid;
 
@@ -48,11 +48,10 @@ int rst_plan_fown_claims(struct rst_ctx *ctx)
 		pid = claiming_task(ctx, ctx->files[i]);
 		if (!pid)
 			continue;
-		n = realloc(ctx->fown_claims, (ctx->nr_fown_claims + 1) * sizeof(*n));
-		if (!n)
+		if (ARRAY_ADD_ROOM(ctx->fown_claims, ctx->nr_fown_claims))
 			return -ENOMEM;
-		ctx->fown_claims = n;
-		n[ctx->nr_fown_claims++] = (struct rst_fown_claim){ ctx->files[i], pid };
+		ctx->fown_claims[ctx->nr_fown_claims++] =
+			(struct rst_fown_claim){ ctx->files[i], pid };
 		pr_debug("file id %u: its owner, task %d, sets it\n", ctx->files[i]->id, pid);
 	}
 	return 0;
@@ -82,7 +81,7 @@ static int fd_of_file(const struct rst_ctx *ctx, const struct rst_task *t, uint3
 	for (i = 0; i < ctx->nr_transit; i++)
 		if (ctx->transit[i].id == id)
 			return ctx->transit[i].fd;
-	return -1;
+	return -ENOENT;
 }
 
 int rst_claim_fowns(const struct rst_ctx *ctx, const struct rst_task *t)

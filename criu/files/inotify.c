@@ -18,8 +18,11 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "files.h"
 #include "log.h"
+#include "proc-fdinfo.h"
+#include "proc-mountinfo.h"
 
 #include "fsnotify.pb-c.h"
 
@@ -31,68 +34,52 @@ static bool inotify_match(const struct fd_parms *p)
 	return !strcmp(p->link, "anon_inode:inotify");
 }
 
-int fsnotify_parse_handle(const char *s, FhEntry *fh)
+FhEntry *fsnotify_new_handle(const struct fdinfo_fhandle *f)
 {
-	uint8_t bytes[FH_MAX_BYTES] = {};
-	unsigned int i, v;
+	FhEntry *fh = malloc(sizeof(*fh));
 
-	if (fh->bytes > FH_MAX_BYTES)
-		return -EINVAL;
-	for (i = 0; i < fh->bytes; i++) {
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -EINVAL;
-		bytes[i] = v;
-	}
+	if (!fh)
+		return NULL;
+	fh_entry__init(fh);
+	fh->bytes = f->bytes;
+	fh->type = f->type;
 	fh->n_handle = FH_WORDS;
 	fh->handle = calloc(FH_WORDS, sizeof(uint64_t));
-	if (!fh->handle)
-		return -ENOMEM;
-	memcpy(fh->handle, bytes, sizeof(bytes));
-	return 0;
+	if (!fh->handle) {
+		free(fh);
+		return NULL;
+	}
+	memcpy(fh->handle, f->handle, f->bytes);
+	return fh;
 }
 
-/* One "inotify wd:..." line of fdinfo (numbers in hex) into a new watch entry. */
-static int parse_wd(const char *line, InotifyWdEntry **out)
+/* One watch of fdinfo into a new entry. */
+static InotifyWdEntry *new_wd(const struct fdinfo_inotify_wd *iw, uint32_t id)
 {
 	InotifyWdEntry *w = malloc(sizeof(*w));
-	FhEntry *fh = malloc(sizeof(*fh));
-	unsigned int wd, sdev, mask, ign, bytes, type;
-	unsigned long ino;
-	int n = 0;
 
-	if (!w || !fh) {
-		free(w);
-		free(fh);
-		return -ENOMEM;
-	}
+	if (!w)
+		return NULL;
 	inotify_wd_entry__init(w);
-	fh_entry__init(fh);
-	w->f_handle = fh;
-	*out = w;
-	if (sscanf(line,
-		   "inotify wd:%x ino:%lx sdev:%x mask:%x ignored_mask:%x "
-		   "fhandle-bytes:%x fhandle-type:%x f_handle:%n",
-		   &wd, &ino, &sdev, &mask, &ign, &bytes, &type, &n) != 7 ||
-	    !n)
-		return -EINVAL;
-	w->wd = wd;
-	w->i_ino = ino;
-	w->s_dev = sdev;
-	w->mask = mask;
-	w->ignored_mask = ign;
-	fh->bytes = bytes;
-	fh->type = type;
-	return fsnotify_parse_handle(line + n, fh);
+	w->id = id;
+	w->wd = iw->wd;
+	w->i_ino = iw->ino;
+	w->s_dev = iw->sdev;
+	w->mask = iw->mask;
+	w->ignored_mask = iw->ignored_mask;
+	w->f_handle = fsnotify_new_handle(&iw->fh);
+	if (!w->f_handle) {
+		free(w);
+		return NULL;
+	}
+	return w;
 }
 
 static int add_wd(InotifyFileEntry *e, InotifyWdEntry *w)
 {
-	InotifyWdEntry **n = realloc(e->wd, (e->n_wd + 1) * sizeof(*n));
-
-	if (!n)
+	if (ARRAY_ADD_ROOM(e->wd, e->n_wd))
 		return -ENOMEM;
-	e->wd = n;
-	n[e->n_wd++] = w;
+	e->wd[e->n_wd++] = w;
 	return 0;
 }
 
@@ -106,8 +93,9 @@ static int cmp_wd(const void *a, const void *b)
 static int inotify_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe)
 {
 	InotifyFileEntry *e = malloc(sizeof(*e));
-	const char *line;
-	int ret = 0;
+	struct fdinfo_inotify_wd *wds;
+	size_t nr, i;
+	int ret;
 
 	(void)dc;
 	if (!e)
@@ -117,22 +105,25 @@ static int inotify_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry
 	e->id = fe->id;
 	e->flags = p->flags;
 	e->fown = p->fown;
-	for (line = strstr(p->fdinfo, "inotify wd:"); line && !ret;
-	     line = strstr(line + 1, "\ninotify wd:")) {
-		InotifyWdEntry *w = NULL;
+	ret = parse_fdinfo_inotify(p->fdinfo, p->fdinfo_path, &wds, &nr);
+	if (ret)
+		return ret;
+	for (i = 0; !ret && i < nr; i++) {
+		InotifyWdEntry *w;
 
-		line += *line == '\n';
-		ret = parse_wd(line, &w);
-		if (ret == -EINVAL)
-			pr_err("fd %d of task %d: an inotify watch has no file handle in fdinfo "
-			       "(\"%.*s\"): its file can't be found again\n",
-			       p->fd, p->pid, (int)strcspn(line, "\n"), line);
-		if (!ret) {
-			w->id = fe->id;
-			ret = add_wd(e, w);
-		} else if (w)
+		if (!wds[i].fh.bytes) {
+			pr_err("fd %d of task %d: inotify watch %u has no file handle in fdinfo: "
+			       "its file can't be found again\n",
+			       p->fd, p->pid, wds[i].wd);
+			ret = -EOPNOTSUPP;
+			break;
+		}
+		w = new_wd(&wds[i], fe->id);
+		ret = w ? add_wd(e, w) : -ENOMEM;
+		if (ret && w)
 			protobuf_c_message_free_unpacked(&w->base, NULL);
 	}
+	free(wds);
 	/* fdinfo lists the newest first; restore adds them in wd order */
 	if (e->n_wd)
 		qsort(e->wd, e->n_wd, sizeof(e->wd[0]), cmp_wd);
@@ -167,26 +158,20 @@ bad:
 /* A directory on the filesystem with this (kernel-encoded) device: open_by_handle_at's key. */
 static int open_mount_of(uint32_t sdev)
 {
-	unsigned int maj, min;
-	char line[4096], mnt[4096];
-	int fd = -1;
-	FILE *f;
+	unsigned int maj = sdev >> 20, min = sdev & 0xfffff;
+	struct proc_mount_list ml;
+	int fd = -1, ret;
+	size_t i;
 
-	f = fopen("/proc/self/mountinfo", "re");
-	if (!f) {
-		pr_perror("Can't open /proc/self/mountinfo");
-		return -errno;
-	}
-	while (fd < 0 && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%*u %*u %u:%u %*s %4095s", &maj, &min, mnt) != 3)
-			continue;
-		if (maj == sdev >> 20 && min == (sdev & 0xfffff))
-			fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	}
-	fclose(f);
+	ret = parse_mountinfo(0, &ml);
+	if (ret)
+		return ret;
+	for (i = 0; fd < 0 && i < ml.nr; i++)
+		if (ml.m[i].maj == maj && ml.m[i].min == min)
+			fd = open(ml.m[i].mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free_mountinfo(&ml);
 	if (fd < 0)
-		pr_err("No mount of device %u:%u to find inotify watches on\n", sdev >> 20,
-		       sdev & 0xfffff);
+		pr_err("No mount of device %u:%u to find inotify watches on\n", maj, min);
 	return fd < 0 ? -ENOENT : fd;
 }
 

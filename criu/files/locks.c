@@ -19,10 +19,12 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "dump.h"
 #include "files.h"
 #include "image.h"
 #include "log.h"
+#include "proc-fdinfo.h"
 #include "restore-ctx.h"
 
 #include "file-lock.pb-c.h"
@@ -36,113 +38,88 @@
 /* FileLockEntry.type of a lease the kernel is breaking */
 #define LEASE_BREAKING 4
 
+/* The dump's: every lock found, written to filelocks.img once all tasks are seen. */
 struct lock_set {
 	FileLockEntry *e;
-	size_t nr, cap;
+	size_t nr;
 };
 
-/* One "lock:" line of fdinfo into e; see lock_get_status() in the kernel's fs/locks.c. */
-static int parse_lock_line(const char *line, FileLockEntry *e)
+static void lock_set_fini(struct files_dump_state *fs, void *priv, bool failed)
 {
-	char kind[16], mode[16], type[16], end[32];
-	long long start;
-	int pid;
+	free(((struct lock_set *)priv)->e);
+}
 
-	if (sscanf(line, " %*d: %15s %15s %15s %d %*s %lld %31s", kind, mode, type, &pid, &start,
-		   end) != 6)
-		return -EINVAL;
+static const struct files_dump_key lock_set_key = {
+	.name = "file locks",
+	.size = sizeof(struct lock_set),
+	.fini = lock_set_fini,
+};
+
+/* One lock of fdinfo into e: -EOPNOTSUPP for what criu can't take again. */
+static int lock_entry(const struct fdinfo_lock *k, FileLockEntry *e)
+{
+	static const uint32_t flags[] = { [FDINFO_LOCK_POSIX] = FL_POSIX,
+					  [FDINFO_LOCK_FLOCK] = FL_FLOCK,
+					  [FDINFO_LOCK_OFD] = FL_OFD,
+					  [FDINFO_LOCK_LEASE] = FL_LEASE };
+
 	file_lock_entry__init(e);
-	if (!strcmp(kind, "POSIX"))
-		e->flag = FL_POSIX;
-	else if (!strcmp(kind, "FLOCK"))
-		e->flag = FL_FLOCK;
-	else if (!strcmp(kind, "OFDLCK"))
-		e->flag = FL_OFD;
-	else if (!strcmp(kind, "LEASE"))
-		e->flag = FL_LEASE;
-	else
-		return -EOPNOTSUPP;
-	if (!strcmp(type, "READ"))
-		e->type = F_RDLCK;
-	else if (!strcmp(type, "WRITE"))
-		e->type = F_WRLCK;
-	else
+	if (k->kind == FDINFO_LOCK_OTHER || k->type == FDINFO_LOCK_TYPE_OTHER)
 		return -EOPNOTSUPP;
 	/* A lease being broken (or one we broke ourselves) is in flux: no stable state. */
-	if (e->flag == FL_LEASE && strcmp(mode, "ACTIVE"))
+	if (k->kind == FDINFO_LOCK_LEASE ? k->mode != FDINFO_LOCK_ACTIVE
+					 : k->mode != FDINFO_LOCK_ADVISORY)
 		return -EOPNOTSUPP;
-	if (e->flag != FL_LEASE && strcmp(mode, "ADVISORY"))
-		return -EOPNOTSUPP;
-	e->start = start;
-	if (!strcmp(end, "EOF"))
-		e->len = 0;
-	else
-		e->len = strtoll(end, NULL, 10) - start + 1;
+	e->flag = flags[k->kind];
+	e->type = k->type == FDINFO_LOCK_READ ? F_RDLCK : F_WRLCK;
+	e->start = k->start;
+	e->len = k->end < 0 ? 0 : k->end - k->start + 1;
 	return 0;
 }
 
 static int lock_set_add(struct files_dump_state *fs, const FileLockEntry *e)
 {
-	struct lock_set *ls = fs->locks;
+	struct lock_set *ls = files_dump_priv(fs, &lock_set_key);
 
-	if (!ls) {
-		ls = calloc(1, sizeof(*ls));
-		if (!ls)
-			return -ENOMEM;
-		fs->locks = ls;
-	}
-	if (ls->nr == ls->cap) {
-		size_t cap = ls->cap ? ls->cap * 2 : 8;
-		FileLockEntry *n = realloc(ls->e, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		ls->e = n;
-		ls->cap = cap;
-	}
+	if (!ls || ARRAY_ADD_ROOM(ls->e, ls->nr))
+		return -ENOMEM;
 	ls->e[ls->nr++] = *e;
 	return 0;
 }
 
-static int refuse_lock(const struct fd_parms *p, const char *line, int len, int err)
-{
-	if (err == -EOPNOTSUPP)
-		pr_err("fd %d of task %d (%s) holds a lock criu can't restore (lock:%.*s): "
-		       "only flock, POSIX, OFD locks and active leases are supported\n",
-		       p->fd, p->pid, p->link, len, line);
-	else
-		pr_err("Malformed lock line in /proc/%d/fdinfo/%d: lock:%.*s\n", p->pid, p->fd, len,
-		       line);
-	return err;
-}
-
 int dump_fd_locks(struct dump_ctx *dc, const struct fd_parms *p)
 {
-	const char *line = fdinfo_field(p->fdinfo, "lock");
+	struct fdinfo_lock *locks;
 	FileLockEntry e;
-	int len, ret;
+	size_t nr, i;
+	int ret;
 
-	if (line && !dc->opts->file_locks) {
-		pr_info("fd %d of task %d holds a lock:%.*s\n", p->fd, p->pid,
-			(int)strcspn(line, "\n"), line);
+	if (!fdinfo_has_locks(p->fdinfo))
+		return 0;
+	if (!dc->opts->file_locks) {
+		pr_info("fd %d of task %d holds a lock\n", p->fd, p->pid);
 		pr_err("Some file locks are hold by dumping tasks! You can try --file-locks to "
 		       "dump them\n");
 		return -EOPNOTSUPP;
 	}
-	for (; line; line = fdinfo_field(line + len, "lock")) {
-		len = strcspn(line, "\n");
-		ret = parse_lock_line(line, &e);
-		if (ret)
-			return refuse_lock(p, line, len, ret);
+	ret = parse_fdinfo_locks(p->fdinfo, p->fdinfo_path, &locks, &nr);
+	for (i = 0; !ret && i < nr; i++) {
+		ret = lock_entry(&locks[i], &e);
+		if (ret) {
+			pr_err("fd %d of task %d (%s) holds a lock criu can't restore "
+			       "(lock:%.*s): only flock, POSIX, OFD locks and active leases are "
+			       "supported\n",
+			       p->fd, p->pid, p->link, locks[i].len, locks[i].text);
+			break;
+		}
 		e.pid = p->pid;
 		e.fd = p->fd;
 		pr_info("fd %d: lock flag %u type %u start %" PRId64 " len %" PRId64 "\n", p->fd,
 			e.flag, e.type, e.start, e.len);
 		ret = lock_set_add(dc->fstate, &e);
-		if (ret)
-			return ret;
 	}
-	return 0;
+	free(locks);
+	return ret;
 }
 
 /*
@@ -184,7 +161,7 @@ static int check_posix_mapped(const struct dump_tree *dt, const FileLockEntry *e
 
 int write_file_locks(struct dump_tree *dt)
 {
-	struct lock_set *ls = dt->fstate.locks;
+	struct lock_set *ls = files_dump_priv_find(&dt->fstate, &lock_set_key);
 	struct cr_img *img;
 	size_t i;
 	int ret = 0;
@@ -202,14 +179,6 @@ int write_file_locks(struct dump_tree *dt)
 	for (i = 0; !ret && i < ls->nr; i++)
 		ret = pb_write_one(img, &ls->e[i].base);
 	return close_image(img) ?: ret;
-}
-
-void file_locks_fini(struct files_dump_state *fs)
-{
-	if (fs->locks)
-		free(fs->locks->e);
-	free(fs->locks);
-	fs->locks = NULL;
 }
 
 /* ---- restore ---- */

@@ -16,17 +16,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "dump.h"
 #include "files.h"
 #include "image.h"
 #include "log.h"
 #include "restore-ctx.h"
+#include "tree.h"
+#include "vma-status.h"
+#include "mem.h"
 
 #include "memfd.pb-c.h"
 #include "pagemap.pb-c.h"
+#include "pagemap-flags.h"
 
 #define MEMFD_PAGE 4096ULL
-#define PE_PRESENT (1u << 2)
 /* pages-N.img ids of memfd contents: clear of the ids tasks' own pages use */
 #define MEMFD_PAGES_ID_BASE 0x10000
 
@@ -42,6 +46,60 @@ struct memfd_made {
 	bool given;
 };
 
+/* The dump's: memfd.img, opened on first use, and the inodes saved in it. */
+struct memfd_dump {
+	struct cr_img *inodes;
+	struct memfd_seen *seen;
+	size_t nr_seen;
+};
+
+/* A task's restore: the memfds made, held for the other fds of them. */
+struct memfd_rst {
+	struct memfd_made *made;
+	size_t nr_made;
+};
+
+static int memfd_dump_close(struct files_dump_state *fs, void *priv)
+{
+	struct memfd_dump *md = priv;
+	int ret = close_image(md->inodes);
+
+	md->inodes = NULL;
+	return ret;
+}
+
+static void memfd_dump_fini(struct files_dump_state *fs, void *priv, bool failed)
+{
+	struct memfd_dump *md = priv;
+
+	memfd_dump_close(fs, md);
+	free(md->seen);
+}
+
+static const struct files_dump_key memfd_dump_key = {
+	.name = "memfds",
+	.size = sizeof(struct memfd_dump),
+	.close = memfd_dump_close,
+	.fini = memfd_dump_fini,
+};
+
+static void memfd_rst_fini(struct rst_fds *rf, void *priv, bool failed)
+{
+	struct memfd_rst *mr = priv;
+	size_t i;
+
+	for (i = 0; i < mr->nr_made; i++)
+		if (mr->made[i].fd >= 0)
+			close(mr->made[i].fd);
+	free(mr->made);
+}
+
+static const struct rst_fds_key memfd_rst_key = {
+	.name = "memfds",
+	.size = sizeof(struct memfd_rst),
+	.fini = memfd_rst_fini,
+};
+
 static bool memfd_match(const struct fd_parms *p)
 {
 	return S_ISREG(p->st.st_mode) && !strncmp(p->link, "/memfd:", 7) && p->st.st_nlink == 0 &&
@@ -49,7 +107,8 @@ static bool memfd_match(const struct fd_parms *p)
 }
 
 /* One pagemap entry and its bytes per data extent, rounded out to whole pages. */
-static int write_content(struct cr_img *pm, struct cr_img *pages, int fd, uint64_t size)
+static int write_content(struct cr_img *pm, struct cr_img *pages, int fd, uint64_t size,
+			 struct dump_stats *st)
 {
 	char *buf = malloc(MEMFD_PAGE);
 	off_t data, hole = 0;
@@ -65,7 +124,7 @@ static int write_content(struct cr_img *pm, struct cr_img *pages, int fd, uint64
 		hole = lseek(fd, data, SEEK_HOLE);
 		hole = (hole + MEMFD_PAGE - 1) & ~(MEMFD_PAGE - 1);
 		pe.vaddr = data;
-		pe.nr_pages = (hole - data) / MEMFD_PAGE;
+		pagemap_set_nr_pages(&pe, (hole - data) / MEMFD_PAGE);
 		pe.has_flags = 1;
 		pe.flags = PE_PRESENT;
 		ret = pb_write_one(pm, &pe.base);
@@ -76,6 +135,7 @@ static int write_content(struct cr_img *pm, struct cr_img *pages, int fd, uint64
 				ret = -EIO;
 			}
 			ret = ret ?: img_write_buf(pages, buf, MEMFD_PAGE);
+			st->shpages_written += !ret;
 		}
 	}
 	free(buf);
@@ -92,7 +152,9 @@ int shmem_dump_content(struct dump_ctx *dc, int fd, uint32_t shmid, uint64_t siz
 	pm = open_image_at(dc->dfd, CR_FD_SHMEM_PAGEMAP, O_DUMP, shmid);
 	pages = open_image_at(dc->dfd, CR_FD_PAGES, O_DUMP, head.pages_id);
 	ret = (pm && pages) ? pb_write_one(pm, &head.base) : -EIO;
-	ret = ret ?: write_content(pm, pages, fd, size);
+	/* stats-dump's shpages: every page of the object looked at, those with data written */
+	dc->stats.shpages_scanned += (size + MEMFD_PAGE - 1) / MEMFD_PAGE;
+	ret = ret ?: write_content(pm, pages, fd, size, &dc->stats);
 	if (pages)
 		ret = close_image(pages) ?: ret;
 	if (pm)
@@ -105,7 +167,7 @@ static int write_inode(struct dump_ctx *dc, const struct fd_parms *p, const char
 		       uint32_t inode_id)
 {
 	MemfdInodeEntry ie = MEMFD_INODE_ENTRY__INIT;
-	struct files_dump_state *fs = dc->fstate;
+	struct memfd_dump *md = files_dump_priv_find(dc->fstate, &memfd_dump_key);
 	char *name = link_path(p->link + 7);
 	int fd, seals, ret;
 
@@ -122,18 +184,20 @@ static int write_inode(struct dump_ctx *dc, const struct fd_parms *p, const char
 	ie.name = name;
 	ie.uid = p->st.st_uid;
 	ie.gid = p->st.st_gid;
+	ie.has_mode = 1;
+	ie.mode = p->st.st_mode & 07777;
 	ie.size = p->st.st_size;
 	ie.shmid = inode_id;
 	ie.seals = seals < 0 ? 0 : seals;
 	ie.inode_id = inode_id;
 	ret = shmem_dump_content(dc, fd, inode_id, ie.size);
 	close(fd);
-	if (!ret && !fs->memfd_inodes) {
-		fs->memfd_inodes = open_image_at(dc->dfd, CR_FD_MEMFD_INODE, O_DUMP, 0);
-		if (!fs->memfd_inodes)
+	if (!ret && !md->inodes) {
+		md->inodes = open_image_at(dc->dfd, CR_FD_MEMFD_INODE, O_DUMP, 0);
+		if (!md->inodes)
 			ret = -EIO;
 	}
-	ret = ret ?: pb_write_one(fs->memfd_inodes, &ie.base);
+	ret = ret ?: pb_write_one(md->inodes, &ie.base);
 	free(name);
 	return ret;
 }
@@ -141,22 +205,21 @@ static int write_inode(struct dump_ctx *dc, const struct fd_parms *p, const char
 static int memfd_inode_id(struct dump_ctx *dc, const struct fd_parms *p, const char *src,
 			  uint32_t *id)
 {
-	struct files_dump_state *fs = dc->fstate;
-	struct memfd_seen *n;
+	struct memfd_dump *md = files_dump_priv(dc->fstate, &memfd_dump_key);
 	size_t i;
 
-	for (i = 0; i < fs->nr_memfds; i++) {
-		if (fs->memfds[i].dev == p->st.st_dev && fs->memfds[i].ino == p->st.st_ino) {
-			*id = fs->memfds[i].inode_id;
+	if (!md)
+		return -ENOMEM;
+	for (i = 0; i < md->nr_seen; i++) {
+		if (md->seen[i].dev == p->st.st_dev && md->seen[i].ino == p->st.st_ino) {
+			*id = md->seen[i].inode_id;
 			return 0;
 		}
 	}
-	n = realloc(fs->memfds, (fs->nr_memfds + 1) * sizeof(*n));
-	if (!n)
+	if (ARRAY_ADD_ROOM(md->seen, md->nr_seen))
 		return -ENOMEM;
-	fs->memfds = n;
-	*id = ++fs->next_shmid;
-	n[fs->nr_memfds++] = (struct memfd_seen){ p->st.st_dev, p->st.st_ino, *id };
+	*id = ++dc->fstate->next_shmid;
+	md->seen[md->nr_seen++] = (struct memfd_seen){ p->st.st_dev, p->st.st_ino, *id };
 	return write_inode(dc, p, src, *id);
 }
 
@@ -245,7 +308,7 @@ static int fill_pages(struct cr_img *pm, struct cr_img *pages, int fd, uint64_t 
 		return -ENOMEM;
 	while ((ret = pb_read_one_eof(pm, &pagemap_entry__descriptor, (ProtobufCMessage **)&pe)) >
 	       0) {
-		uint64_t off = pe->vaddr, end = pe->vaddr + pe->nr_pages * MEMFD_PAGE;
+		uint64_t off = pe->vaddr, end = pe->vaddr + pagemap_nr_pages(pe) * MEMFD_PAGE;
 
 		protobuf_c_message_free_unpacked(&pe->base, NULL);
 		for (ret = 0; !ret && off < end; off += MEMFD_PAGE) {
@@ -290,11 +353,27 @@ static int refill_memfd(struct rst_fds *rf, int fd, const MemfdInodeEntry *ie)
 	return shmem_fill(rst_images_dfd(rf), fd, ie->shmid, ie->size);
 }
 
+/* An ancestor made the memfd for every task that uses it: a new open file of it. */
+static int open_shared_memfd(struct rst_fds *rf, uint32_t inode_id, struct memfd_made *mm)
+{
+	int fd = rst_shared_open(RST_SHARED_MEMFD, inode_id, O_RDWR);
+
+	if (fd < 0)
+		return fd;
+	mm->inode_id = inode_id;
+	mm->given = false;
+	mm->fd = rst_hold_fd(rf, fd);
+	return mm->fd < 0 ? mm->fd : 0;
+}
+
 static int make_memfd(struct rst_fds *rf, uint32_t inode_id, struct memfd_made *mm)
 {
 	MemfdInodeEntry *ie = NULL;
 	int fd, ret;
 
+	ret = open_shared_memfd(rf, inode_id, mm);
+	if (ret != -ENOENT)
+		return ret;
 	ret = find_inode(rf, inode_id, &ie);
 	if (ret)
 		return ret;
@@ -307,6 +386,11 @@ static int make_memfd(struct rst_fds *rf, uint32_t inode_id, struct memfd_made *
 	if (ftruncate(fd, ie->size) || fchown(fd, ie->uid, ie->gid)) {
 		ret = -errno;
 		pr_perror("Can't size memfd %s to %" PRIu64, ie->name, ie->size);
+	}
+	/* after fchown (which clears set-id bits), before the seals (F_SEAL_EXEC) */
+	if (!ret && ie->has_mode && fchmod(fd, ie->mode)) {
+		ret = -errno;
+		pr_perror("Can't set mode %o on memfd %s", ie->mode, ie->name);
 	}
 	ret = ret ?: refill_memfd(rf, fd, ie);
 	if (!ret && ie->seals && fcntl(fd, F_ADD_SEALS, ie->seals)) {
@@ -325,19 +409,18 @@ out_free:
 
 static struct memfd_made *get_memfd(struct rst_fds *rf, uint32_t inode_id, int *err)
 {
+	struct memfd_rst *mr = rst_fds_priv(rf, &memfd_rst_key);
 	struct memfd_made *n;
 	size_t i;
 
-	for (i = 0; i < rf->nr_memfds; i++)
-		if (rf->memfds[i].inode_id == inode_id)
-			return &rf->memfds[i];
-	n = realloc(rf->memfds, (rf->nr_memfds + 1) * sizeof(*n));
-	if (!n) {
+	for (i = 0; mr && i < mr->nr_made; i++)
+		if (mr->made[i].inode_id == inode_id)
+			return &mr->made[i];
+	if (!mr || ARRAY_ADD_ROOM(mr->made, mr->nr_made)) {
 		*err = -ENOMEM;
 		return NULL;
 	}
-	rf->memfds = n;
-	n += rf->nr_memfds++;
+	n = &mr->made[mr->nr_made++];
 	n->fd = -1;
 	*err = make_memfd(rf, inode_id, n);
 	return *err ? NULL : n;
@@ -373,18 +456,6 @@ static int memfd_open(struct rst_fds *rf, const FileEntry *fe)
 	return fd;
 }
 
-static void memfd_rst_fini(struct rst_fds *rf, bool failed)
-{
-	size_t i;
-
-	for (i = 0; i < rf->nr_memfds; i++)
-		if (rf->memfds[i].fd >= 0)
-			close(rf->memfds[i].fd);
-	free(rf->memfds);
-	rf->memfds = NULL;
-	rf->nr_memfds = 0;
-}
-
 const struct fd_handler memfd_handler = {
 	.type = FD_TYPES__MEMFD,
 	.name = "memfd",
@@ -393,7 +464,6 @@ const struct fd_handler memfd_handler = {
 	.check = memfd_check,
 	.open = memfd_open,
 	.fown = memfd_fown,
-	.rst_fini = memfd_rst_fini,
 };
 
 /* ---- restore of memfd mappings: one memfd per inode in the task, fds and VMAs alike ---- */
@@ -406,7 +476,7 @@ struct memfd_map {
 static struct memfd_map *memfd_maps;
 static size_t nr_memfd_maps;
 
-/* An fd the task has on the same memfd inode (restored before its memory), or -1. */
+/* An fd the task has on the same memfd inode (restored before its memory), or -ENOENT. */
 static int task_memfd_fd(const struct rst_ctx *ctx, uint32_t inode_id)
 {
 	pid_t me = getpid();
@@ -422,14 +492,13 @@ static int task_memfd_fd(const struct rst_ctx *ctx, uint32_t inode_id)
 				return t->fds[j]->fd;
 		}
 	}
-	return -1;
+	return -ENOENT;
 }
 
 /* The memfd made anew, with its content and seals, held for the other VMAs of it. */
 static int make_mapped_memfd(const struct rst_ctx *ctx, const FileEntry *fe)
 {
 	struct rst_fds rf = { .ctx = ctx };
-	struct memfd_map *n;
 	struct memfd_made *mm;
 	int fd, err = 0;
 
@@ -437,16 +506,14 @@ static int make_mapped_memfd(const struct rst_ctx *ctx, const FileEntry *fe)
 	fd = mm ? fcntl(mm->fd, F_DUPFD_CLOEXEC, 0) : err;
 	if (mm && fd < 0)
 		fd = -errno;
-	memfd_rst_fini(&rf, fd < 0);
-	n = fd < 0 ? NULL : realloc(memfd_maps, (nr_memfd_maps + 1) * sizeof(*n));
-	if (fd >= 0 && !n) {
+	rst_fds_fini(&rf, fd < 0);
+	if (fd < 0)
+		return fd;
+	if (ARRAY_ADD_ROOM(memfd_maps, nr_memfd_maps)) {
 		close(fd);
 		return -ENOMEM;
 	}
-	if (n) {
-		memfd_maps = n;
-		memfd_maps[nr_memfd_maps++] = (struct memfd_map){ fe->memfd->inode_id, fd };
-	}
+	memfd_maps[nr_memfd_maps++] = (struct memfd_map){ fe->memfd->inode_id, fd };
 	return fd;
 }
 
@@ -454,7 +521,7 @@ int rst_open_memfd_mapping(const struct rst_ctx *ctx, const FileEntry *fe, int f
 			   const char *what)
 {
 	char path[32];
-	int src = -1, fd;
+	int src = -ENOENT, fd;
 	size_t i;
 
 	for (i = 0; i < nr_memfd_maps && src < 0; i++)
@@ -473,6 +540,86 @@ int rst_open_memfd_mapping(const struct rst_ctx *ctx, const FileEntry *fe, int f
 		pr_perror("%s: can't open memfd file id %u again", what, fe->id);
 		return -errno;
 	}
+	return fd;
+}
+
+/* ---- memfds used by several tasks: made once, by their common ancestor ---- */
+
+static bool is_memfd(const FileEntry *fe)
+{
+	return fe->type == FD_TYPES__MEMFD && fe->memfd;
+}
+
+static bool uses_inode(const struct rst_ctx *ctx, const struct rst_task *t, uint32_t inode)
+{
+	const FileEntry *fe;
+	size_t i;
+
+	for (i = 0; i < t->nr_fds; i++) {
+		fe = rst_find_file(ctx, t->fds[i]->id);
+		if (fe && is_memfd(fe) && fe->memfd->inode_id == inode)
+			return true;
+	}
+	for (i = 0; t->mm && i < t->mm->n_vmas; i++) {
+		if (!(t->mm->vmas[i]->status & VMA_AREA_MEMFD))
+			continue;
+		fe = rst_find_file(ctx, t->mm->vmas[i]->shmid);
+		if (fe && is_memfd(fe) && fe->memfd->inode_id == inode)
+			return true;
+	}
+	return false;
+}
+
+/* Is files[pos] the first memfd file of its inode? Each inode is looked at once. */
+static bool first_of_inode(const struct rst_ctx *ctx, size_t pos)
+{
+	size_t i;
+
+	for (i = 0; i < pos; i++)
+		if (is_memfd(ctx->files[i]) &&
+		    ctx->files[i]->memfd->inode_id == ctx->files[pos]->memfd->inode_id)
+			return false;
+	return true;
+}
+
+bool rst_memfd_next_shared(const struct rst_ctx *ctx, const struct rst_task *t, size_t *pos,
+			   uint32_t *inode)
+{
+	for (; ctx->nr_tasks > 1 && *pos < ctx->nr_files; (*pos)++) {
+		const FileEntry *fe = ctx->files[*pos];
+		pid_t owner = 0;
+		size_t i, nr = 0;
+
+		if (!is_memfd(fe) || !first_of_inode(ctx, *pos))
+			continue;
+		for (i = 0; i < ctx->nr_tasks; i++) {
+			if (!uses_inode(ctx, &ctx->tasks[i], fe->memfd->inode_id))
+				continue;
+			nr++;
+			owner = rst_common_ancestor(ctx, owner, ctx->tasks[i].pid);
+		}
+		if (nr > 1 && owner == t->pid) {
+			*inode = fe->memfd->inode_id;
+			(*pos)++;
+			return true;
+		}
+	}
+	return false;
+}
+
+int rst_memfd_make(const struct rst_ctx *ctx, uint32_t inode_id)
+{
+	struct rst_fds rf = { .ctx = ctx };
+	struct memfd_made *mm;
+	int fd, err = 0;
+
+	mm = get_memfd(&rf, inode_id, &err);
+	fd = mm ? fcntl(mm->fd, F_DUPFD_CLOEXEC, 0) : err;
+	if (mm && fd < 0) {
+		fd = -errno;
+		pr_perror("Can't copy the fd of memfd inode %u", inode_id);
+	}
+	rst_fds_fini(&rf, fd < 0);
 	return fd;
 }
 

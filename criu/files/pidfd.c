@@ -15,6 +15,7 @@
 
 #include "files.h"
 #include "log.h"
+#include "proc-fdinfo.h"
 #include "restore-ctx.h"
 
 #define PIDFD_OPEN_FLAGS (O_NONBLOCK | O_EXCL) /* PIDFD_NONBLOCK, PIDFD_THREAD */
@@ -24,33 +25,11 @@ static bool pidfd_match(const struct fd_parms *p)
 	return !strcmp(p->link, "anon_inode:[pidfd]");
 }
 
-/* The last number of "NSpid:" is the pid in the task's own namespace. */
-static int parse_nspid(const struct fd_parms *p, int *pid, int *nspid)
-{
-	const char *v = fdinfo_field(p->fdinfo, "Pid");
-	const char *ns = fdinfo_field(p->fdinfo, "NSpid");
-	char *end;
-	long n;
-
-	if (!v || sscanf(v, " %d", pid) != 1) {
-		pr_err("fd %d of task %d: no Pid in the fdinfo of its pidfd\n", p->fd, p->pid);
-		return -EINVAL;
-	}
-	*nspid = *pid;
-	while (ns && *ns && *ns != '\n') {
-		n = strtol(ns, &end, 10);
-		if (end == ns)
-			break;
-		*nspid = n;
-		ns = end;
-	}
-	return 0;
-}
-
 static int pidfd_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe)
 {
 	PidfdEntry *e = malloc(sizeof(*e));
-	int pid, nspid, ret;
+	struct fdinfo_pidfd info;
+	int pid, ret;
 
 	(void)dc;
 	if (!e)
@@ -61,9 +40,10 @@ static int pidfd_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *
 	e->fown = p->fown;
 	e->flags = p->flags;
 	e->ino = p->st.st_ino;
-	ret = parse_nspid(p, &pid, &nspid);
+	ret = parse_fdinfo_pidfd(p->fdinfo, p->fdinfo_path, &info);
 	if (ret)
 		return ret;
+	pid = info.pid;
 	if (pid <= 0) {
 		pr_err("fd %d of task %d is a pidfd of a process that has exited: checkpointing "
 		       "it is not supported yet\n",
@@ -77,7 +57,7 @@ static int pidfd_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *
 		       p->fd, p->pid, pid);
 		return -EOPNOTSUPP;
 	}
-	e->nspid = nspid;
+	e->nspid = info.nspid;
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "dump.h"
 #include "files.h"
 #include "image.h"
@@ -41,6 +42,55 @@ struct pipe_data_set {
 	size_t nr;
 };
 
+/* The dump's: the pipes whose data is saved, and the data images, opened on first use. */
+struct pipe_dump {
+	struct cr_img *pipes_data;
+	struct cr_img *fifo_data;
+	uint64_t *seen; /* inode numbers */
+	size_t nr_seen;
+};
+
+/* A task's restore: the pipes made, held until the end, and the data images once read. */
+struct pipe_rst {
+	struct held_pipe *pipes;
+	size_t nr_pipes;
+	struct pipe_data_set *pipe_data;
+	struct pipe_data_set *fifo_data;
+};
+
+static int pipe_dump_close(struct files_dump_state *fs, void *priv)
+{
+	struct pipe_dump *pd = priv;
+	int ret = close_image(pd->pipes_data);
+
+	ret = close_image(pd->fifo_data) ?: ret;
+	pd->pipes_data = pd->fifo_data = NULL;
+	return ret;
+}
+
+static void pipe_dump_fini(struct files_dump_state *fs, void *priv, bool failed)
+{
+	struct pipe_dump *pd = priv;
+
+	pipe_dump_close(fs, pd);
+	free(pd->seen);
+}
+
+static const struct files_dump_key pipe_dump_key = {
+	.name = "pipes",
+	.size = sizeof(struct pipe_dump),
+	.close = pipe_dump_close,
+	.fini = pipe_dump_fini,
+};
+
+static void pipe_rst_fini(struct rst_fds *rf, void *priv, bool failed);
+
+static const struct rst_fds_key pipe_rst_key = {
+	.name = "pipes",
+	.size = sizeof(struct pipe_rst),
+	.fini = pipe_rst_fini,
+};
+
 /* ---- dump ---- */
 
 static bool pipe_match(const struct fd_parms *p)
@@ -53,12 +103,12 @@ static bool fifo_match(const struct fd_parms *p)
 	return S_ISFIFO(p->st.st_mode) && p->link[0] == '/' && !(p->flags & O_PATH);
 }
 
-static bool pipe_seen(struct files_dump_state *fs, uint64_t ino)
+static bool pipe_seen(const struct pipe_dump *pd, uint64_t ino)
 {
 	size_t i;
 
-	for (i = 0; i < fs->nr_pipes_seen; i++)
-		if (fs->pipes_seen[i] == ino)
+	for (i = 0; i < pd->nr_seen; i++)
+		if (pd->seen[i] == ino)
 			return true;
 	return false;
 }
@@ -130,17 +180,17 @@ out:
 /* Save the pipe's data the first time one of its ends is met. */
 static int dump_data_once(struct dump_ctx *dc, const struct fd_parms *p, bool fifo)
 {
-	struct files_dump_state *fs = dc->fstate;
-	struct cr_img **img = fifo ? &fs->fifo_data : &fs->pipes_data;
-	uint64_t *n;
+	struct pipe_dump *pd = files_dump_priv(dc->fstate, &pipe_dump_key);
+	struct cr_img **img;
 
-	if (pipe_seen(fs, p->st.st_ino))
-		return 0;
-	n = realloc(fs->pipes_seen, (fs->nr_pipes_seen + 1) * sizeof(*n));
-	if (!n)
+	if (!pd)
 		return -ENOMEM;
-	fs->pipes_seen = n;
-	n[fs->nr_pipes_seen++] = p->st.st_ino;
+	if (pipe_seen(pd, p->st.st_ino))
+		return 0;
+	if (ARRAY_ADD_ROOM(pd->seen, pd->nr_seen))
+		return -ENOMEM;
+	pd->seen[pd->nr_seen++] = p->st.st_ino;
+	img = fifo ? &pd->fifo_data : &pd->pipes_data;
 	if (!*img) {
 		*img = open_image_at(dc->dfd, fifo ? CR_FD_FIFO_DATA : CR_FD_PIPES_DATA, O_DUMP, 0);
 		if (!*img)
@@ -251,19 +301,18 @@ static int read_data_set(struct rst_fds *rf, enum img_type type, struct pipe_dat
 		return errno == ENOENT ? 0 : -EIO;
 	while ((ret = pb_read_one_eof(img, &pipe_data_entry__descriptor, (ProtobufCMessage **)&e)) >
 	       0) {
-		struct pipe_data_ent *n = realloc(set->ents, (set->nr + 1) * sizeof(*n));
+		bool room = !ARRAY_ADD_ROOM(set->ents, set->nr);
 
-		if (n) {
-			set->ents = n;
-			n[set->nr] = (struct pipe_data_ent){ e->pipe_id, e->has_size ? e->size : 0,
-							     e->bytes, malloc(e->bytes + 1) };
-		}
+		if (room)
+			set->ents[set->nr] =
+				(struct pipe_data_ent){ e->pipe_id, e->has_size ? e->size : 0,
+							e->bytes, malloc(e->bytes + 1) };
 		protobuf_c_message_free_unpacked(&e->base, NULL);
-		if (!n || !n[set->nr].data) {
+		if (!room || !set->ents[set->nr].data) {
 			ret = -ENOMEM;
 			break;
 		}
-		ret = img_read_buf(img, n[set->nr].data, n[set->nr].bytes);
+		ret = img_read_buf(img, set->ents[set->nr].data, set->ents[set->nr].bytes);
 		set->nr++;
 		if (ret)
 			break;
@@ -285,10 +334,14 @@ static const struct pipe_data_ent *find_data(const struct pipe_data_set *set, ui
 /* Size the new pipe as it was and put the bytes in flight back. */
 static int refill(struct rst_fds *rf, bool fifo, uint32_t pipe_id, int wfd)
 {
-	struct pipe_data_set **set = fifo ? &rf->fifo_data : &rf->pipe_data;
+	struct pipe_rst *pr = rst_fds_priv(rf, &pipe_rst_key);
+	struct pipe_data_set **set;
 	const struct pipe_data_ent *d;
 	int ret;
 
+	if (!pr)
+		return -ENOMEM;
+	set = fifo ? &pr->fifo_data : &pr->pipe_data;
 	if (!*set) {
 		ret = read_data_set(rf, fifo ? CR_FD_FIFO_DATA : CR_FD_PIPES_DATA, set);
 		if (ret)
@@ -310,22 +363,23 @@ static int refill(struct rst_fds *rf, bool fifo, uint32_t pipe_id, int wfd)
 
 static struct held_pipe *find_held(struct rst_fds *rf, uint32_t pipe_id, bool fifo)
 {
+	struct pipe_rst *pr = rst_fds_priv_find(rf, &pipe_rst_key);
 	size_t i;
 
-	for (i = 0; i < rf->nr_pipes; i++)
-		if (rf->pipes[i].pipe_id == pipe_id && rf->pipes[i].fifo == fifo)
-			return &rf->pipes[i];
+	for (i = 0; pr && i < pr->nr_pipes; i++)
+		if (pr->pipes[i].pipe_id == pipe_id && pr->pipes[i].fifo == fifo)
+			return &pr->pipes[i];
 	return NULL;
 }
 
 static struct held_pipe *add_held(struct rst_fds *rf, uint32_t pipe_id, bool fifo)
 {
-	struct held_pipe *n = realloc(rf->pipes, (rf->nr_pipes + 1) * sizeof(*n));
+	struct pipe_rst *pr = rst_fds_priv(rf, &pipe_rst_key);
+	struct held_pipe *n;
 
-	if (!n)
+	if (!pr || ARRAY_ADD_ROOM(pr->pipes, pr->nr_pipes))
 		return NULL;
-	rf->pipes = n;
-	n += rf->nr_pipes++;
+	n = &pr->pipes[pr->nr_pipes++];
 	*n = (struct held_pipe){ pipe_id, fifo, { -1, -1 }, { false, false } };
 	return n;
 }
@@ -449,22 +503,20 @@ static void free_data_set(struct pipe_data_set *set)
 }
 
 /* Ends nobody took close now: the pipe is left with the ends the task had. */
-static void pipe_rst_fini(struct rst_fds *rf, bool failed)
+static void pipe_rst_fini(struct rst_fds *rf, void *priv, bool failed)
 {
+	struct pipe_rst *pr = priv;
 	size_t i;
 
-	for (i = 0; i < rf->nr_pipes; i++) {
-		if (rf->pipes[i].fds[0] >= 0)
-			close(rf->pipes[i].fds[0]);
-		if (rf->pipes[i].fds[1] >= 0)
-			close(rf->pipes[i].fds[1]);
+	for (i = 0; i < pr->nr_pipes; i++) {
+		if (pr->pipes[i].fds[0] >= 0)
+			close(pr->pipes[i].fds[0]);
+		if (pr->pipes[i].fds[1] >= 0)
+			close(pr->pipes[i].fds[1]);
 	}
-	free(rf->pipes);
-	rf->pipes = NULL;
-	rf->nr_pipes = 0;
-	free_data_set(rf->pipe_data);
-	free_data_set(rf->fifo_data);
-	rf->pipe_data = rf->fifo_data = NULL;
+	free(pr->pipes);
+	free_data_set(pr->pipe_data);
+	free_data_set(pr->fifo_data);
 }
 
 const struct fd_handler pipe_handler = {
@@ -475,7 +527,6 @@ const struct fd_handler pipe_handler = {
 	.check = pipe_check,
 	.open = pipe_open,
 	.fown = pipe_fown,
-	.rst_fini = pipe_rst_fini,
 };
 
 /* An unlinked FIFO goes away again once every fd has it. */

@@ -87,31 +87,6 @@ static FownEntry *reg_fown(const FileEntry *fe)
 	return fe->reg ? fe->reg->fown : NULL;
 }
 
-void files_dump_state_fini(struct files_dump_state *fs)
-{
-	size_t i;
-
-	for (i = 0; i < fs->nr_inflight_fds; i++)
-		close(fs->inflight_fds[i]);
-	free(fs->inflight_fds);
-	if (fs->pipes_data)
-		close_image(fs->pipes_data);
-	if (fs->fifo_data)
-		close_image(fs->fifo_data);
-	if (fs->memfd_inodes)
-		close_image(fs->memfd_inodes);
-	if (fs->sk_queues)
-		close_image(fs->sk_queues);
-	remap_dump_fini(fs, false);
-	free(fs->pipes_seen);
-	free(fs->memfds);
-	file_locks_fini(fs);
-	shmem_dump_fini(fs);
-	sysv_dump_fini(fs);
-	unix_dump_fini(fs);
-	memset(fs, 0, sizeof(*fs));
-}
-
 /* ---- restore ---- */
 
 static int reg_check(const FileEntry *fe)
@@ -159,5 +134,4 @@ const struct fd_handler reg_handler = {
 	.open = reg_open,
 	.post_open = reg_post_open,
 	.fown = reg_fown,
-	.rst_fini = remap_rst_fini,
 };

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "dump.h"
 #include "files.h"
 #include "image.h"
@@ -50,13 +51,20 @@ struct remap_dump {
 	struct cr_img *img; /* remap-fpath.img, opened on the first remap */
 };
 
+static void remap_dump_fini(struct files_dump_state *fs, void *priv, bool failed);
+
+static int remap_dump_close(struct files_dump_state *fs, void *priv);
+
+static const struct files_dump_key remap_dump_key = {
+	.name = "deleted files",
+	.size = sizeof(struct remap_dump),
+	.close = remap_dump_close,
+	.fini = remap_dump_fini,
+};
+
 static struct remap_dump *remap_state(struct files_dump_state *fs)
 {
-	if (!fs->remap)
-		fs->remap = calloc(1, sizeof(*fs->remap));
-	if (!fs->remap)
-		pr_err("Out of memory for the deleted files\n");
-	return fs->remap;
+	return files_dump_priv(fs, &remap_dump_key);
 }
 
 static const struct remap_seen *find_seen(const struct remap_dump *rd, const struct stat *st,
@@ -73,12 +81,9 @@ static const struct remap_seen *find_seen(const struct remap_dump *rd, const str
 
 static int add_seen(struct remap_dump *rd, const struct stat *st, uint32_t id, char *link)
 {
-	struct remap_seen *n = realloc(rd->seen, (rd->nr + 1) * sizeof(*n));
-
-	if (!n)
+	if (ARRAY_ADD_ROOM(rd->seen, rd->nr))
 		return -ENOMEM;
-	rd->seen = n;
-	n[rd->nr++] = (struct remap_seen){ st->st_dev, st->st_ino, id, link };
+	rd->seen[rd->nr++] = (struct remap_seen){ st->st_dev, st->st_ino, id, link };
 	return 0;
 }
 
@@ -174,7 +179,7 @@ static int write_ghost_image(struct dump_ctx *dc, const char *src, const struct 
 static int write_remap(struct dump_ctx *dc, uint32_t orig_id, uint32_t remap_id, RemapType type)
 {
 	RemapFilePathEntry rpe = REMAP_FILE_PATH_ENTRY__INIT;
-	struct remap_dump *rd = dc->fstate->remap;
+	struct remap_dump *rd = files_dump_priv_find(dc->fstate, &remap_dump_key);
 
 	if (!rd->img) {
 		rd->img = open_image_at(dc->dfd, CR_FD_REMAP_FPATH, O_DUMP, 0);
@@ -281,13 +286,22 @@ int dump_link_remap(struct dump_ctx *dc, const struct fd_parms *p, const char *p
 	return write_remap(dc, file_id, rid, REMAP_TYPE__LINKED);
 }
 
-void remap_dump_fini(struct files_dump_state *fs, bool failed)
+/* Before the point of no return: remap-fpath.img is complete, its close checked. */
+static int remap_dump_close(struct files_dump_state *fs, void *priv)
 {
-	struct remap_dump *rd = fs->remap;
+	struct remap_dump *rd = priv;
+	int ret = close_image(rd->img);
+
+	rd->img = NULL;
+	return ret;
+}
+
+/* failed: remove the link_remap files this dump made */
+static void remap_dump_fini(struct files_dump_state *fs, void *priv, bool failed)
+{
+	struct remap_dump *rd = priv;
 	size_t i;
 
-	if (!rd)
-		return;
 	for (i = 0; i < rd->nr; i++) {
 		if (failed && rd->seen[i].link && unlink(rd->seen[i].link))
 			pr_perror("Can't remove %s, made for the failed dump", rd->seen[i].link);
@@ -296,8 +310,6 @@ void remap_dump_fini(struct files_dump_state *fs, bool failed)
 	if (rd->img)
 		close_image(rd->img);
 	free(rd->seen);
-	free(rd);
-	fs->remap = NULL;
 }
 
 /* ---- restore ---- */
@@ -313,9 +325,24 @@ struct remap_ent {
 	const char *link; /* LINKED: the link_remap file */
 };
 
+/* A task's restore: remap-fpath.img, read on first use, and what was made of it. */
+struct remap_rst {
+	struct remap_ent *v;
+	size_t nr;
+	bool read;
+};
+
+static void remap_rst_fini(struct rst_fds *rf, void *priv, bool failed);
+
+static const struct rst_fds_key remap_rst_key = {
+	.name = "deleted files",
+	.size = sizeof(struct remap_rst),
+	.fini = remap_rst_fini,
+};
+
 static int add_remap(struct rst_fds *rf, const RemapFilePathEntry *e)
 {
-	struct remap_ent *n;
+	struct remap_rst *rr = rst_fds_priv(rf, &remap_rst_key);
 	const RegFileEntry *lr = NULL;
 
 	if (!e->has_remap_type || e->remap_type == REMAP_TYPE__LINKED) {
@@ -330,11 +357,9 @@ static int add_remap(struct rst_fds *rf, const RemapFilePathEntry *e)
 		pr_err("remap-fpath.img: remap type %d is not supported\n", e->remap_type);
 		return -EOPNOTSUPP;
 	}
-	n = realloc(rf->remaps, (rf->nr_remaps + 1) * sizeof(*n));
-	if (!n)
+	if (!rr || ARRAY_ADD_ROOM(rr->v, rr->nr))
 		return -ENOMEM;
-	rf->remaps = n;
-	n[rf->nr_remaps++] = (struct remap_ent){
+	rr->v[rr->nr++] = (struct remap_ent){
 		.orig_id = e->orig_id,
 		.remap_id = e->remap_id,
 		.type = lr ? REMAP_TYPE__LINKED : REMAP_TYPE__GHOST,
@@ -345,11 +370,14 @@ static int add_remap(struct rst_fds *rf, const RemapFilePathEntry *e)
 
 static int read_remaps(struct rst_fds *rf)
 {
+	struct remap_rst *rr = rst_fds_priv(rf, &remap_rst_key);
 	RemapFilePathEntry *e;
 	struct cr_img *img;
 	int ret;
 
-	rf->remaps_read = true;
+	if (!rr)
+		return -ENOMEM;
+	rr->read = true;
 	img = open_image_optional(rst_images_dfd(rf), CR_FD_REMAP_FPATH, 0);
 	if (!img)
 		return errno == ENOENT ? 0 : -EIO;
@@ -366,23 +394,25 @@ static int read_remaps(struct rst_fds *rf)
 
 static struct remap_ent *find_remap(struct rst_fds *rf, uint32_t id)
 {
+	struct remap_rst *rr = rst_fds_priv_find(rf, &remap_rst_key);
 	size_t i;
 
-	for (i = 0; i < rf->nr_remaps; i++)
-		if (rf->remaps[i].orig_id == id)
-			return &rf->remaps[i];
+	for (i = 0; rr && i < rr->nr; i++)
+		if (rr->v[i].orig_id == id)
+			return &rr->v[i];
 	return NULL;
 }
 
 /* Another file of the same ghost or link made the path already: share its state. */
 static struct remap_ent *remap_twin(struct rst_fds *rf, const struct remap_ent *r)
 {
+	struct remap_rst *rr = rst_fds_priv_find(rf, &remap_rst_key);
 	size_t i;
 
-	for (i = 0; i < rf->nr_remaps; i++)
-		if (rf->remaps[i].remap_id == r->remap_id && rf->remaps[i].type == r->type &&
-		    rf->remaps[i].made && !rf->remaps[i].removed)
-			return &rf->remaps[i];
+	for (i = 0; rr && i < rr->nr; i++)
+		if (rr->v[i].remap_id == r->remap_id && rr->v[i].type == r->type && rr->v[i].made &&
+		    !rr->v[i].removed)
+			return &rr->v[i];
 	return NULL;
 }
 
@@ -513,10 +543,13 @@ static int make_link_back(struct remap_ent *r)
 
 int rst_prepare_remap(struct rst_fds *rf, const RegFileEntry *reg)
 {
+	struct remap_rst *rr = rst_fds_priv(rf, &remap_rst_key);
 	struct remap_ent *r, *twin;
 	int ret;
 
-	if (!rf->remaps_read) {
+	if (!rr)
+		return -ENOMEM;
+	if (!rr->read) {
 		ret = read_remaps(rf);
 		if (ret)
 			return ret;
@@ -541,6 +574,7 @@ int rst_prepare_remap(struct rst_fds *rf, const RegFileEntry *reg)
 /* Every fd of the file is open: its path goes away again, as it was at dump. */
 int rst_remap_done(struct rst_fds *rf, uint32_t id)
 {
+	struct remap_rst *rr = rst_fds_priv_find(rf, &remap_rst_key);
 	struct remap_ent *r = find_remap(rf, id);
 	size_t i;
 
@@ -550,10 +584,9 @@ int rst_remap_done(struct rst_fds *rf, uint32_t id)
 		pr_perror("Can't remove %s again after opening it", r->path);
 		return -errno;
 	}
-	for (i = 0; i < rf->nr_remaps; i++)
-		if (rf->remaps[i].remap_id == r->remap_id && rf->remaps[i].type == r->type &&
-		    rf->remaps[i].made)
-			rf->remaps[i].removed = true;
+	for (i = 0; i < rr->nr; i++)
+		if (rr->v[i].remap_id == r->remap_id && rr->v[i].type == r->type && rr->v[i].made)
+			rr->v[i].removed = true;
 	return 0;
 }
 
@@ -561,22 +594,20 @@ int rst_remap_done(struct rst_fds *rf, uint32_t id)
  * A failed restore must not leave recreated files behind; a successful one no longer needs
  * the link_remap files dump made.
  */
-void remap_rst_fini(struct rst_fds *rf, bool failed)
+static void remap_rst_fini(struct rst_fds *rf, void *priv, bool failed)
 {
+	struct remap_rst *rr = priv;
 	size_t i;
 
-	for (i = 0; i < rf->nr_remaps; i++) {
-		struct remap_ent *r = &rf->remaps[i];
+	for (i = 0; i < rr->nr; i++) {
+		struct remap_ent *r = &rr->v[i];
 
 		if (failed && r->made && !r->removed)
 			rst_remap_done(rf, r->orig_id);
 		if (!failed && r->link && r->made && unlink(r->link) && errno != ENOENT)
 			pr_perror("Can't remove %s after the restore", r->link);
 	}
-	free(rf->remaps);
-	rf->remaps = NULL;
-	rf->nr_remaps = 0;
-	rf->remaps_read = false;
+	free(rr->v);
 }
 
 /*
@@ -654,7 +685,7 @@ int rst_open_remapped(const struct rst_ctx *ctx, const RegFileEntry *reg, int fl
 		else
 			fd = reopen_deleted(reg, flags, what);
 		if (fd != -ENOENT) {
-			remap_rst_fini(&rf, false);
+			rst_fds_fini(&rf, false);
 			return fd;
 		}
 	}
@@ -665,6 +696,6 @@ int rst_open_remapped(const struct rst_ctx *ctx, const RegFileEntry *reg, int fl
 		close(fd);
 		fd = ret;
 	}
-	remap_rst_fini(&rf, fd < 0);
+	rst_fds_fini(&rf, fd < 0);
 	return fd;
 }

@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "files.h"
 #include "log.h"
 #include "restore-ctx.h"
@@ -194,7 +195,7 @@ int rst_take_ahead(struct rst_fds *rf, uint32_t id)
 			pr_perror("Can't dup file id %u, opened for a socket's queue", id);
 		return fd < 0 ? -errno : fd;
 	}
-	return -1;
+	return -ENOENT;
 }
 
 /* A transit fd of the file: from the owner, or the owner's own once it is open. */
@@ -211,7 +212,7 @@ static int transit_fd_of(const struct rst_fds *rf, uint32_t id)
 		if (tr->owner != rf->t->pid || fcntl(tr->fd, F_GETFD) >= 0)
 			return tr->fd;
 	}
-	return -1;
+	return -ENOENT;
 }
 
 /* Open a file through its kind's handler, with the owner (F_SETOWN) it had. */
@@ -238,19 +239,17 @@ int rst_open_file(struct rst_fds *rf, const FileEntry *fe)
 
 static int open_ahead(struct rst_fds *rf, const FileEntry *fe)
 {
-	struct ahead_file *n = realloc(rf->ahead, (rf->nr_ahead + 1) * sizeof(*n));
 	int fd;
 
-	if (!n)
+	if (ARRAY_ADD_ROOM(rf->ahead, rf->nr_ahead))
 		return -ENOMEM;
-	rf->ahead = n;
 	fd = rst_open_file(rf, fe);
 	if (fd < 0)
 		return fd;
 	fd = rst_hold_fd(rf, fd);
 	if (fd < 0)
 		return fd;
-	n[rf->nr_ahead++] = (struct ahead_file){ fe->id, fd };
+	rf->ahead[rf->nr_ahead++] = (struct ahead_file){ fe->id, fd };
 	pr_debug("%s file id %u opened ahead as %d, for a socket's queue\n",
 		 fd_handler_of(fe->type)->name, fe->id, fd);
 	return fd;
@@ -297,7 +296,7 @@ static int find_shared(const struct rst_task *t, size_t upto, uint32_t id)
 	for (i = 0; i < upto; i++)
 		if (t->fds[i]->id == id)
 			return t->fds[i]->fd;
-	return -1;
+	return -ENOENT;
 }
 
 /* Put fd at number target; fd itself is consumed. */
@@ -352,7 +351,7 @@ static int open_one_fd(struct rst_fds *rf, size_t i)
 	} else {
 		/* a socket's queue may have needed the file already: the same open file */
 		fd = rst_take_ahead(rf, fe->id);
-		if (fd == -1)
+		if (fd == -ENOENT)
 			fd = rst_open_file(rf, fe);
 		if (fd < 0)
 			return fd;

@@ -12,6 +12,7 @@
 
 #include "files.h"
 #include "log.h"
+#include "proc-fdinfo.h"
 
 #define KERNEL_SIGSET_SIZE 8
 
@@ -22,9 +23,9 @@ static bool signalfd_match(const struct fd_parms *p)
 
 static int signalfd_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe)
 {
-	const char *mask = fdinfo_field(p->fdinfo, "sigmask");
 	SignalfdEntry *e = malloc(sizeof(*e));
-	unsigned long long v;
+	uint64_t mask;
+	int ret;
 
 	if (!e)
 		return -ENOMEM;
@@ -33,12 +34,10 @@ static int signalfd_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntr
 	e->fown = p->fown;
 	e->id = fe->id;
 	e->flags = p->flags;
-	if (!mask || sscanf(mask, " %llx", &v) != 1) {
-		pr_err("fd %d of task %d: can't parse the signalfd mask in its fdinfo\n", p->fd,
-		       p->pid);
-		return -EINVAL;
-	}
-	e->sigmask = v;
+	ret = parse_fdinfo_signalfd(p->fdinfo, p->fdinfo_path, &mask);
+	if (ret)
+		return ret;
+	e->sigmask = mask;
 	return 0;
 }
 

@@ -34,12 +34,3 @@ const struct fd_handler *fd_handler_pick(const struct fd_parms *p)
 			return handlers[i];
 	return NULL;
 }
-
-void rst_fds_fini(struct rst_fds *rf, bool failed)
-{
-	size_t i;
-
-	for (i = 0; i < NR_HANDLERS; i++)
-		if (handlers[i]->rst_fini)
-			handlers[i]->rst_fini(rf, failed);
-}

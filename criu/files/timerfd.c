@@ -16,6 +16,7 @@
 
 #include "files.h"
 #include "log.h"
+#include "proc-fdinfo.h"
 
 #ifndef TFD_IOC_SET_TICKS
 #define TFD_IOC_SET_TICKS _IOW('T', 0, uint64_t)
@@ -26,31 +27,11 @@ static bool timerfd_match(const struct fd_parms *p)
 	return !strcmp(p->link, "anon_inode:[timerfd]");
 }
 
-static int parse_timerfd(const char *fdinfo, TimerfdEntry *e)
-{
-	const char *clk = fdinfo_field(fdinfo, "clockid");
-	const char *ticks = fdinfo_field(fdinfo, "ticks");
-	const char *sflags = fdinfo_field(fdinfo, "settime flags");
-	const char *val = fdinfo_field(fdinfo, "it_value");
-	const char *intv = fdinfo_field(fdinfo, "it_interval");
-	unsigned long long t, vs, vn, is, in;
-
-	if (!clk || !ticks || !sflags || !val || !intv || sscanf(clk, " %u", &e->clockid) != 1 ||
-	    sscanf(ticks, " %llu", &t) != 1 || sscanf(sflags, " %o", &e->settime_flags) != 1 ||
-	    sscanf(val, " (%llu, %llu)", &vs, &vn) != 2 ||
-	    sscanf(intv, " (%llu, %llu)", &is, &in) != 2)
-		return -EINVAL;
-	e->ticks = t;
-	e->vsec = vs;
-	e->vnsec = vn;
-	e->isec = is;
-	e->insec = in;
-	return 0;
-}
-
 static int timerfd_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe)
 {
 	TimerfdEntry *e = malloc(sizeof(*e));
+	struct fdinfo_timerfd t;
+	int ret;
 
 	if (!e)
 		return -ENOMEM;
@@ -59,11 +40,16 @@ static int timerfd_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry
 	e->fown = p->fown;
 	e->id = fe->id;
 	e->flags = p->flags;
-	if (parse_timerfd(p->fdinfo, e)) {
-		pr_err("fd %d of task %d: can't parse the timerfd state in its fdinfo\n", p->fd,
-		       p->pid);
-		return -EINVAL;
-	}
+	ret = parse_fdinfo_timerfd(p->fdinfo, p->fdinfo_path, &t);
+	if (ret)
+		return ret;
+	e->clockid = t.clockid;
+	e->ticks = t.ticks;
+	e->settime_flags = t.settime_flags;
+	e->vsec = t.value_sec;
+	e->vnsec = t.value_nsec;
+	e->isec = t.interval_sec;
+	e->insec = t.interval_nsec;
 	return 0;
 }
 

@@ -26,10 +26,12 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "dump.h"
 #include "files.h"
 #include "image.h"
 #include "log.h"
+#include "proc-fdinfo.h"
 #include "proc-parse.h"
 #include "restore-ctx.h"
 
@@ -87,14 +89,20 @@ static int grab_task_fd(pid_t pid, int fd)
 	return nfd;
 }
 
-static int master_index(pid_t pid, int fd, const char *fdinfo)
+/* The pty index of a master, from its fdinfo (name: its path); -errno, logged. */
+static int master_index(pid_t pid, int fd, const char *fdinfo, const char *name)
 {
-	const char *v = fdinfo_field(fdinfo, "tty-index");
-	unsigned int idx;
+	uint32_t idx;
+	int ret;
 
-	if (!v || sscanf(v, " %u", &idx) != 1) {
+	ret = parse_fdinfo_tty_index(fdinfo, name, &idx);
+	if (ret == -ENOENT)
 		pr_err("fd %d of task %d is a pty master without a tty-index in its fdinfo\n", fd,
 		       pid);
+	if (ret)
+		return ret < 0 ? ret : -EINVAL;
+	if (idx > INT32_MAX) {
+		pr_err("%s: tty-index %u is out of range\n", name, idx);
 		return -EINVAL;
 	}
 	return idx;
@@ -126,7 +134,7 @@ static int find_master(pid_t pid, unsigned int index)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, fd);
 		info = read_proc_file(path, NULL);
-		if (info && master_index(pid, fd, info) == (int)index)
+		if (info && master_index(pid, fd, info, path) == (int)index)
 			ret = fd;
 		free(info);
 	}
@@ -235,19 +243,41 @@ static int check_session(const struct fd_parms *p, const TtyInfoEntry *ti)
 	return 0;
 }
 
+/* The dump's: one info per terminal seen, written to tty-info.img after every fd. */
+struct tty_dump {
+	TtyInfoEntry **infos;
+	size_t nr;
+};
+
+static void tty_dump_fini(struct files_dump_state *fs, void *priv, bool failed)
+{
+	struct tty_dump *td = priv;
+	size_t i;
+
+	for (i = 0; i < td->nr; i++)
+		if (td->infos[i])
+			protobuf_c_message_free_unpacked(&td->infos[i]->base, NULL);
+	free(td->infos);
+}
+
+static const struct files_dump_key tty_dump_key = {
+	.name = "terminals",
+	.size = sizeof(struct tty_dump),
+	.fini = tty_dump_fini,
+};
+
 static TtyInfoEntry *new_info(struct files_dump_state *fs, uint32_t id, unsigned int index,
 			      dev_t rdev)
 {
-	TtyInfoEntry **n = realloc(fs->tty_infos, (fs->nr_tty_infos + 1) * sizeof(*n));
+	struct tty_dump *td = files_dump_priv(fs, &tty_dump_key);
 	TtyInfoEntry *ti;
 
-	if (!n)
+	if (!td || ARRAY_ADD_ROOM(td->infos, td->nr))
 		return NULL;
-	fs->tty_infos = n;
 	ti = calloc(1, sizeof(*ti));
 	if (!ti)
 		return NULL;
-	n[fs->nr_tty_infos++] = ti;
+	td->infos[td->nr++] = ti;
 	tty_info_entry__init(ti);
 	ti->id = id;
 	ti->rdev = rdev;
@@ -262,11 +292,12 @@ static TtyInfoEntry *new_info(struct files_dump_state *fs, uint32_t id, unsigned
 
 static const TtyInfoEntry *find_info(const struct files_dump_state *fs, uint32_t id)
 {
+	const struct tty_dump *td = files_dump_priv_find(fs, &tty_dump_key);
 	size_t i;
 
-	for (i = 0; i < fs->nr_tty_infos; i++)
-		if (fs->tty_infos[i]->id == id)
-			return fs->tty_infos[i];
+	for (i = 0; td && i < td->nr; i++)
+		if (td->infos[i]->id == id)
+			return td->infos[i];
 	return NULL;
 }
 
@@ -385,7 +416,7 @@ static int tty_dump_side(struct dump_ctx *dc, const struct fd_parms *p, enum tty
 	bool excl = false;
 
 	if (kind == TTY_MASTER) {
-		*index = master_index(p->pid, p->fd, p->fdinfo);
+		*index = master_index(p->pid, p->fd, p->fdinfo, p->fdinfo_path);
 		if (*index < 0)
 			return *index;
 	} else {
@@ -431,31 +462,19 @@ static int tty_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe
 
 int tty_write_info(struct dump_tree *dt)
 {
-	struct files_dump_state *fs = &dt->fstate;
+	const struct tty_dump *td = files_dump_priv_find(&dt->fstate, &tty_dump_key);
 	struct cr_img *img;
 	size_t i;
 	int ret = 0;
 
-	if (!fs->nr_tty_infos)
+	if (!td || !td->nr)
 		return 0;
 	img = open_image_at(dt->dfd, CR_FD_TTY_INFO, O_DUMP, 0);
 	if (!img)
 		return -EIO;
-	for (i = 0; !ret && i < fs->nr_tty_infos; i++)
-		ret = pb_write_one(img, &fs->tty_infos[i]->base);
+	for (i = 0; !ret && i < td->nr; i++)
+		ret = pb_write_one(img, &td->infos[i]->base);
 	return close_image(img) ?: ret;
-}
-
-void tty_dump_fini(struct files_dump_state *fs)
-{
-	size_t i;
-
-	for (i = 0; i < fs->nr_tty_infos; i++)
-		if (fs->tty_infos[i])
-			protobuf_c_message_free_unpacked(&fs->tty_infos[i]->base, NULL);
-	free(fs->tty_infos);
-	fs->tty_infos = NULL;
-	fs->nr_tty_infos = 0;
 }
 
 /* ---- restore --------------------------------------------------------------------------- */
@@ -468,11 +487,22 @@ struct tty_pair {
 	int master;
 };
 
+/* A task's restore: tty-info.img, read on first use, and the ptys made. */
 struct tty_rst {
 	TtyInfoEntry **infos;
 	size_t nr_infos;
 	struct tty_pair *pairs;
 	size_t nr_pairs;
+	bool loaded;
+	int load_err;
+};
+
+static void tty_rst_fini(struct rst_fds *rf, void *priv, bool failed);
+
+static const struct rst_fds_key tty_rst_key = {
+	.name = "terminals",
+	.size = sizeof(struct tty_rst),
+	.fini = tty_rst_fini,
 };
 
 static int check_info(const TtyInfoEntry *ti)
@@ -490,21 +520,19 @@ static int check_info(const TtyInfoEntry *ti)
 static int load_infos(struct tty_rst *tr, int dfd)
 {
 	struct cr_img *img = open_image_at(dfd, CR_FD_TTY_INFO, O_RSTR, 0);
-	TtyInfoEntry *ti, **n;
+	TtyInfoEntry *ti;
 	int ret;
 
 	if (!img)
 		return -EIO;
 	while ((ret = pb_read_one_eof(img, &tty_info_entry__descriptor, (ProtobufCMessage **)&ti)) >
 	       0) {
-		n = realloc(tr->infos, (tr->nr_infos + 1) * sizeof(*n));
-		if (!n) {
+		if (ARRAY_ADD_ROOM(tr->infos, tr->nr_infos)) {
 			protobuf_c_message_free_unpacked(&ti->base, NULL);
 			ret = -ENOMEM;
 			break;
 		}
-		tr->infos = n;
-		n[tr->nr_infos++] = ti;
+		tr->infos[tr->nr_infos++] = ti;
 		ret = check_info(ti);
 		if (ret)
 			break;
@@ -515,22 +543,22 @@ static int load_infos(struct tty_rst *tr, int dfd)
 
 static struct tty_rst *tty_state(struct rst_fds *rf)
 {
-	int ret;
+	struct tty_rst *tr = rst_fds_priv(rf, &tty_rst_key);
 
-	if (rf->tty)
-		return rf->tty;
-	rf->tty = calloc(1, sizeof(*rf->tty));
-	if (!rf->tty)
+	if (!tr)
 		return NULL;
-	ret = load_infos(rf->tty, rst_images_dfd(rf));
-	return ret ? NULL : rf->tty;
+	if (!tr->loaded) {
+		tr->loaded = true;
+		tr->load_err = load_infos(tr, rst_images_dfd(rf));
+	}
+	return tr->load_err ? NULL : tr;
 }
 
 static const TtyInfoEntry *lookup_info(const struct tty_rst *tr, uint32_t id)
 {
 	size_t i;
 
-	for (i = 0; i < tr->nr_infos; i++)
+	for (i = 0; tr && i < tr->nr_infos; i++)
 		if (tr->infos[i]->id == id)
 			return tr->infos[i];
 	return NULL;
@@ -722,10 +750,8 @@ static struct tty_pair *get_pair(struct rst_fds *rf, unsigned int index)
 	for (i = 0; i < tr->nr_pairs; i++)
 		if (tr->pairs[i].index == index)
 			return &tr->pairs[i];
-	tp = realloc(tr->pairs, (tr->nr_pairs + 1) * sizeof(*tp));
-	if (!tp)
+	if (ARRAY_ADD_ROOM(tr->pairs, tr->nr_pairs))
 		return NULL;
-	tr->pairs = tp;
 	tp = &tr->pairs[tr->nr_pairs++];
 	*tp = (struct tty_pair){ index, -1 };
 	tp->master = open_ptmx_at(index);
@@ -787,7 +813,7 @@ static int tty_open_info(struct rst_fds *rf, const TtyInfoEntry *ti, uint32_t fl
 	int fd;
 
 	if (ti->type == TTY_TYPE__PTY && ti->rdev != makedev(TTYAUX_MAJOR, 2) &&
-	    !lookup_info(rf->tty, info_id(TTY_MASTER, ti->pty->index)))
+	    !lookup_info(rst_fds_priv_find(rf, &tty_rst_key), info_id(TTY_MASTER, ti->pty->index)))
 		return open_unpaired(ti, flags);
 	if (ti->pty) {
 		tp = get_pair(rf, ti->pty->index);
@@ -835,7 +861,8 @@ static int tty_open(struct rst_fds *rf, const FileEntry *fe)
 /* Lock and exclusive mode last: the slave had to be opened for every fd first. */
 static int tty_post_open(struct rst_fds *rf, const FileEntry *fe, int fd)
 {
-	const TtyInfoEntry *ti = get_info(rf->tty, fe->tty->tty_info_id);
+	const TtyInfoEntry *ti =
+		get_info(rst_fds_priv_find(rf, &tty_rst_key), fe->tty->tty_info_id);
 	int one = 1;
 
 	if (!ti || ti->type != TTY_TYPE__PTY)
@@ -851,14 +878,11 @@ static int tty_post_open(struct rst_fds *rf, const FileEntry *fe, int fd)
 	return 0;
 }
 
-static void tty_rst_fini(struct rst_fds *rf, bool failed)
+static void tty_rst_fini(struct rst_fds *rf, void *priv, bool failed)
 {
-	struct tty_rst *tr = rf->tty;
+	struct tty_rst *tr = priv;
 	size_t i;
 
-	(void)failed;
-	if (!tr)
-		return;
 	for (i = 0; i < tr->nr_pairs; i++)
 		if (tr->pairs[i].master >= 0)
 			close(tr->pairs[i].master);
@@ -866,8 +890,6 @@ static void tty_rst_fini(struct rst_fds *rf, bool failed)
 		protobuf_c_message_free_unpacked(&tr->infos[i]->base, NULL);
 	free(tr->infos);
 	free(tr->pairs);
-	free(tr);
-	rf->tty = NULL;
 }
 
 static FownEntry *tty_fown(const FileEntry *fe)
@@ -893,5 +915,4 @@ const struct fd_handler tty_handler = {
 	.open = tty_open,
 	.post_open = tty_post_open,
 	.fown = tty_fown,
-	.rst_fini = tty_rst_fini,
 };

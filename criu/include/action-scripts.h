@@ -11,7 +11,8 @@
 
 #include "opts.h"
 
-/* Run every script for this stage; pid > 0 is passed as CRTOOLS_INIT_PID. 0 or -1. */
+/* Run every script for this stage; pid > 0 is passed as CRTOOLS_INIT_PID. 0 or -errno
+ * (-ECANCELED: a script failed), logged. */
 int run_action_scripts(const struct cr_options *o, const char *stage, pid_t pid);
 
 #endif /* CRIU_ACTION_SCRIPTS_H */

@@ -15,6 +15,7 @@
 #include "files.h"
 #include "opts.h"
 #include "abi/parasite-proto.h"
+#include "ns-ids.h"
 #include "proc-parse.h"
 #include "task-state.h"
 
@@ -29,18 +30,22 @@ struct dump_threads;
 /* Every file the images refer to (fds, cwd, root, exe, file mappings): files.img. */
 struct file_table {
 	FileEntry **files;
-	size_t nr, cap;
+	size_t nr;
 	uint32_t next_id;
 };
 
 struct fd_table {
 	FdinfoEntry *fds;
-	size_t nr, cap;
+	size_t nr;
 };
 
+/* What stats-dump reports (CRIU's dump_stats_entry), counted where it happens. */
 struct dump_stats {
 	uint64_t freezing_us, frozen_us, memdump_us, memwrite_us;
-	uint64_t pages_scanned, pages_written;
+	uint64_t pages_scanned, pages_written;	   /* task memory, in pages-N.img */
+	uint64_t page_pipes, page_pipe_bufs;	   /* page transfers set up, pipes they used */
+	uint64_t shpages_scanned, shpages_written; /* shared memory (memfd, shmem) */
+	uint64_t pages_skipped_parent;		   /* shared with the parent: in its images only */
 };
 
 /* An fd seen so far in any dumped task: what a later dup (or inherited copy) would share. */
@@ -55,7 +60,7 @@ struct seen_fd {
 
 struct fd_walk {
 	struct seen_fd *seen;
-	size_t nr, cap;
+	size_t nr;
 };
 
 struct dump_ctx;
@@ -63,20 +68,22 @@ struct dump_ctx;
 /* The distinct fd tables met so far, each by its first task, in kcmp order. */
 struct fd_tables {
 	struct dump_ctx **owners;
-	size_t nr, cap;
+	size_t nr;
 };
 
 /* The per-dump part: what all tasks of the tree share (tree/seize.c builds it). */
 struct dump_tree {
 	const struct cr_options *opts;
 	int dfd;		 /* images directory */
+	int work_dfd;		 /* -W: stats-dump goes here */
 	struct file_table files; /* files.img, ids shared by all tasks */
 	struct files_dump_state fstate;
 	struct fd_walk seen_fds;    /* open file descriptions met in any task (kcmp) */
 	struct fd_tables fd_tables; /* files/fdtable-dump.c */
 	struct dump_ctx **tasks;    /* parents before children; tasks[0] is the root */
-	size_t nr_tasks, cap_tasks;
+	size_t nr_tasks;
 	struct dump_stats stats;
+	struct ns_ids ns; /* namespace ids, CRIU's numbering (ns-ids.h) */
 };
 
 /* The per-task part; opts and dfd are copies of the tree's. */
@@ -88,6 +95,7 @@ struct dump_ctx {
 	pid_t pid;
 	pid_t ppid;	  /* 0 for the root */
 	int seize_state;  /* enum compel_task_state, 0 before seize */
+	int stop_signo;	  /* stopped (at seize, or by a stop signal queued since): which */
 	bool cure_failed; /* stays seized: releasing it would let the parasite run */
 	struct compel_ctl *ctl;
 	struct proc_stat stat;
@@ -102,7 +110,8 @@ struct dump_ctx {
 	MmEntry mm;
 	VmaEntry *vmas; /* storage for mm.vmas */
 	VmaEntry **vma_ptrs;
-	uint64_t *auxv;
+	uint64_t *auxv; /* all of /proc/PID/auxv, nr_auxv words; mm keeps at most 44 */
+	size_t nr_auxv;
 	struct dump_stats stats;
 	struct task_state *ts;	  /* task/state-dump.c: signals, creds, timers, ... */
 	struct dump_threads *thr; /* task/threads-dump.c: every thread, the leader first */

@@ -37,34 +37,53 @@ struct fd_parms {
 	const char *link; /* readlink of /proc/PID/fd/N */
 	struct stat st;	  /* stat through that link */
 	uint64_t pos;
-	uint32_t flags;	    /* file status flags, O_CLOEXEC taken out */
-	const char *fdinfo; /* the whole /proc/PID/fdinfo/N text */
-	FownEntry *fown;    /* allocated for the file; filled after infection */
-	bool in_flight;	    /* criu's own copy of a file queued on a socket (SCM_RIGHTS) */
+	uint32_t flags;	      /* file status flags, O_CLOEXEC taken out */
+	const char *fdinfo;   /* the whole /proc/PID/fdinfo/N text */
+	char fdinfo_path[48]; /* its path, for messages */
+	FownEntry *fown;      /* allocated for the file; filled after infection */
+	bool in_flight;	      /* criu's own copy of a file queued on a socket (SCM_RIGHTS) */
 };
 
-/* Per-dump state of the handlers: extra images they write, objects seen so far. */
+/*
+ * The private state of a kind of file (or of a feature of files: locks, remaps, in-flight
+ * files), like the kernel's file->private_data: each kind declares a key in its own file,
+ * with the size of its state and how to finish it; files_dump_priv() / rst_fds_priv() make
+ * the state zeroed on first use and return it (NULL, logged, if out of memory), the _find
+ * forms return it or NULL if it was never made. States are finished newest first, when the
+ * dump ends (failed: the dump failed, undo what it made) or when the task's fds are in place.
+ */
+struct files_dump_state;
+struct rst_fds;
+
+struct files_dump_key {
+	const char *name;
+	size_t size;
+	/* optional: complete and close the images it keeps open; before the point of no return */
+	int (*close)(struct files_dump_state *fs, void *priv);
+	void (*fini)(struct files_dump_state *fs, void *priv, bool failed); /* optional */
+};
+
+struct rst_fds_key {
+	const char *name;
+	size_t size;
+	void (*fini)(struct rst_fds *rf, void *priv, bool failed); /* optional */
+};
+
+struct files_priv {
+	const void *key; /* a struct files_dump_key or rst_fds_key */
+	void *priv;
+};
+
+struct files_priv_set {
+	struct files_priv *v;
+	size_t nr;
+};
+
+/* Per-dump state of the files: what the generic walk keeps, and each kind's own. */
 struct files_dump_state {
-	struct cr_img *pipes_data; /* pipes-data.img, opened on the first pipe */
-	struct cr_img *fifo_data;
-	struct cr_img *memfd_inodes; /* memfd.img */
-	uint64_t *pipes_seen;	     /* inode numbers of pipes whose data is saved */
-	size_t nr_pipes_seen;
-	struct memfd_seen *memfds;
-	size_t nr_memfds;
-	uint32_t next_shmid;	  /* memfds and shared memory regions */
-	struct shmem_seen *shmem; /* mem/shmem.c: shared anonymous regions saved */
-	size_t nr_shmem;
-	struct sysv_seen *sysv;		      /* mem/sysv-shm.c: SysV shm segments attached */
-	struct sk_inos *sk_inos;	      /* net/unix/unix.c: the tree's socket inodes */
-	struct usk_unpaired_set *sk_unpaired; /* net/unix/unix.c: outside peers to check */
-	struct usk_backlog *sk_backlog;	      /* net/unix/backlog.c: connections not accepted */
-	struct cr_img *sk_queues;	      /* sk-queues.img, opened on the first queued packet */
-	TtyInfoEntry **tty_infos; /* files/tty.c: one per terminal seen, for tty-info.img */
-	size_t nr_tty_infos;
-	struct lock_set *locks;	  /* files/locks.c: locks found so far */
-	struct remap_dump *remap; /* files/remap.c: ghosts and link remaps saved */
-	int *inflight_fds;	  /* criu's copies of queued files: kcmp compares with them */
+	struct files_priv_set priv;
+	uint32_t next_shmid; /* memfds and shared memory regions share the numbering */
+	int *inflight_fds;   /* criu's copies of queued files: kcmp compares with them */
 	size_t nr_inflight_fds;
 };
 
@@ -72,25 +91,20 @@ struct files_dump_state {
 struct rst_fds {
 	const struct rst_ctx *ctx;
 	const struct rst_task *t;
-	int min_held;		 /* fds we keep for later are moved to >= this */
-	struct held_pipe *pipes; /* pipes and fifos made, held until the end */
-	size_t nr_pipes;
-	struct pipe_data_set *pipe_data; /* pipes-data.img, read on first use */
-	struct pipe_data_set *fifo_data; /* fifo-data.img */
-	struct remap_ent *remaps;	 /* remap-fpath.img */
-	size_t nr_remaps;
-	bool remaps_read;
-	struct memfd_made *memfds;
-	size_t nr_memfds;
-	struct held_sk *sks; /* unix sockets made, until their fd takes them */
-	size_t nr_sks;
-	struct sk_packet_set *sk_queues; /* sk-queues.img, read on first use */
-	struct tty_rst *tty;		 /* files/tty.c: ptys made, tty-info.img */
-	size_t nr_done;			 /* t->fds[0..nr_done) are in place */
-	struct ahead_file *ahead;	 /* opened before their fd, to be sent on a socket */
+	int min_held;		  /* fds we keep for later are moved to >= this */
+	size_t nr_done;		  /* t->fds[0..nr_done) are in place */
+	struct ahead_file *ahead; /* opened before their fd, to be sent on a socket */
 	size_t nr_ahead;
-	int scm_nesting; /* net/unix/scm.c: refills inside refills */
+	struct files_priv_set priv;
 };
+
+void *files_dump_priv(struct files_dump_state *fs, const struct files_dump_key *key);
+void *files_dump_priv_find(const struct files_dump_state *fs, const struct files_dump_key *key);
+void files_dump_priv_fini(struct files_dump_state *fs, bool failed);
+/* Every kind's close(): the images kept open through the dump, errors returned. */
+int files_dump_close_images(struct files_dump_state *fs);
+void *rst_fds_priv(struct rst_fds *rf, const struct rst_fds_key *key);
+void *rst_fds_priv_find(const struct rst_fds *rf, const struct rst_fds_key *key);
 
 struct fd_handler {
 	FdTypes type;
@@ -108,8 +122,6 @@ struct fd_handler {
 	int (*post_open)(struct rst_fds *rf, const FileEntry *fe, int fd);
 	/* The payload's fown, or NULL if the kind has none. */
 	FownEntry *(*fown)(const FileEntry *fe);
-	/* Optional: end of the fd restore (also on failure): close and free what is held. */
-	void (*rst_fini)(struct rst_fds *rf, bool failed);
 };
 
 extern const struct fd_handler reg_handler;
@@ -133,8 +145,6 @@ const struct fd_handler *fd_handler_pick(const struct fd_parms *p);
 void rst_fds_fini(struct rst_fds *rf, bool failed);
 
 /* files/dump.c helpers for handlers */
-/* The value of "key:" in fdinfo text (the first one), or NULL. */
-const char *fdinfo_field(const char *fdinfo, const char *key);
 /* Open the dumped task's fd again through /proc (a new open file on the same object). */
 int open_proc_fd(const struct fd_parms *p, int flags);
 /* Path of a file as the link shows it, with " (deleted)" cut off; malloc'ed. */
@@ -151,9 +161,6 @@ FownEntry *dump_fd_fown(struct dump_ctx *dc, size_t fdt_index);
  */
 int dump_inflight_file(struct dump_ctx *dc, int fd, uint32_t *id);
 
-/* files/reg.c */
-void files_dump_state_fini(struct files_dump_state *fs);
-
 /*
  * files/remap.c: deleted files, dirs and FIFOs (ghosts; src is a /proc link to read a
  * regular file's content through) and unlinked files with another link (--link-remap).
@@ -162,12 +169,9 @@ int dump_ghost_file(struct dump_ctx *dc, const char *src, const struct stat *st,
 		    uint32_t file_id);
 int dump_link_remap(struct dump_ctx *dc, const struct fd_parms *p, const char *path,
 		    uint32_t file_id);
-/* failed: remove the link_remap files this dump made */
-void remap_dump_fini(struct files_dump_state *fs, bool failed);
 /* Make the path of file reg exist again if it was remapped; rst_remap_done removes it. */
 int rst_prepare_remap(struct rst_fds *rf, const RegFileEntry *reg);
 int rst_remap_done(struct rst_fds *rf, uint32_t id);
-void remap_rst_fini(struct rst_fds *rf, bool failed);
 int rst_open_remapped(const struct rst_ctx *ctx, const RegFileEntry *reg, int flags,
 		      const char *what);
 
@@ -184,6 +188,13 @@ int dump_memfd_mapping(struct dump_ctx *dc, const char *src, const char *path,
 int rst_open_memfd_mapping(const struct rst_ctx *ctx, const FileEntry *fe, int flags,
 			   const char *what);
 void rst_memfd_maps_fini(void);
+/*
+ * restore: memfd inodes that two tasks or more use (open or mapped) and whose common
+ * ancestor is t, one per call from *pos on; made by rst_memfd_make() (an fd to close).
+ */
+bool rst_memfd_next_shared(const struct rst_ctx *ctx, const struct rst_task *t, size_t *pos,
+			   uint32_t *inode);
+int rst_memfd_make(const struct rst_ctx *ctx, uint32_t inode_id);
 
 /* files/fown.c: after infection, read every file's owner (F_GETOWN_EX, F_GETSIG). */
 int dump_task_fown(struct dump_ctx *dc);
@@ -195,28 +206,26 @@ int rst_set_fown(int fd, const FownEntry *fown);
  */
 int dump_fd_locks(struct dump_ctx *dc, const struct fd_parms *p);
 int write_file_locks(struct dump_tree *dt);
-void file_locks_fini(struct files_dump_state *fs);
 int rst_restore_file_locks(const struct rst_ctx *ctx, const struct rst_task *t);
 
 /* files/tty.c: tty-info.img, written after every fd is seen; freed with the file tables. */
 int tty_write_info(struct dump_tree *dt);
-void tty_dump_fini(struct files_dump_state *fs);
 
-/* files/inotify.c, shared with files/fanotify.c: the hex f_handle of fdinfo into fh; the
- * file behind a handle on the filesystem of device s_dev, opened O_PATH, or -errno. */
-int fsnotify_parse_handle(const char *s, FhEntry *fh);
+/* files/inotify.c, shared with files/fanotify.c: a new FhEntry holding the handle of fdinfo
+ * (NULL if out of memory); the file behind a handle on the filesystem of device s_dev,
+ * opened O_PATH, or -errno. */
+struct fdinfo_fhandle;
+FhEntry *fsnotify_new_handle(const struct fdinfo_fhandle *f);
 int fsnotify_open_handle(uint32_t s_dev, const FhEntry *f_handle);
 
 /* net/unix/restore.c: the restore half of unix_handler (net/unix/unix.c) */
 int unix_open(struct rst_fds *rf, const FileEntry *fe);
-void unix_dump_fini(struct files_dump_state *fs);
 /*
  * After every task's fds: each peer not among them must have been met queued in flight, or
  * be a named datagram peer outside the tree that --ext-unix-sk saves (net/unix/ext.c);
  * every connection not accepted yet must be matched with its listener (net/unix/backlog.c).
  */
 int unix_check_peers(struct dump_tree *dt);
-void unix_rst_fini(struct rst_fds *rf, bool failed);
 /* net/unix/ext.c: before anything is made, outside peers in the images need -x again */
 int unix_rst_check_ext(const struct rst_ctx *ctx);
 
@@ -273,7 +282,8 @@ int rst_open_reg_entry(const struct rst_ctx *ctx, const RegFileEntry *reg, int f
  * a fresh open that the task's fd (if any) takes later. Borrowed: the caller doesn't close it.
  */
 int rst_borrow_file(struct rst_fds *rf, uint32_t id);
-/* The fd opened ahead for file id, dup'ed (the caller owns it), or -1. */
+/* The fd opened ahead for file id, dup'ed (the caller owns it); -ENOENT if there is none,
+ * -errno (logged) if the dup fails. */
 int rst_take_ahead(struct rst_fds *rf, uint32_t id);
 /* Open a file through its handler, with its owner set; returns the fd or -errno. */
 int rst_open_file(struct rst_fds *rf, const FileEntry *fe);
@@ -287,6 +297,11 @@ int write_files_images(struct dump_ctx *dc);
 int write_file_entries(struct dump_tree *dt);
 void free_file_tables(struct dump_ctx *dc);
 void free_tree_files(struct dump_tree *dt);
+/*
+ * Close and free what the files of the dump hold, and each kind's state; failed: the dump
+ * failed, each kind undoes what it made (link_remap files). A second call does nothing.
+ */
+void files_dump_state_fini(struct files_dump_state *fs, bool failed);
 
 /* files/fdtable-dump.c: tasks sharing an fd table (CLONE_FILES) */
 int dump_find_fd_table(struct dump_ctx *dc);

@@ -44,10 +44,12 @@ enum img_type {
 	CR_FD_TTY_INFO,	     /* tty-info: the state of each terminal the fds are on */
 	CR_FD_FILE_LOCKS,    /* filelocks: locks and leases held by the tasks */
 	CR_FD_IPCNS_SHM,     /* ipcns-shm-NSID: SysV shm segments, each followed by its bytes */
+	CR_FD_TASK_EXTRA,    /* task-extra-PID: ours, what CRIU's images have no field for */
 	CR_FD_MAX
 };
 
 struct cr_img;
+struct sum_file;
 
 /* Image file name for a type (and its id for per-task kinds) into buf. */
 int img_name(enum img_type type, unsigned long id, char *buf, size_t len);
@@ -67,6 +69,11 @@ int close_image(struct cr_img *img); /* flushes; returns -errno if a write faile
  */
 int img_raw_fd(struct cr_img *img);
 const char *img_path(const struct cr_img *img); /* file name, e.g. "core-42.img" */
+/*
+ * The sums of an image written through img_raw_fd() in an image set (NULL otherwise): the
+ * writer adds a unit (sumset_add_unit) for each piece it writes, in file order.
+ */
+struct sum_file *img_raw_sums(struct cr_img *img);
 
 /* Raw bytes between entries (pipe data): write all, or read exactly len (EOF is an error). */
 int img_write_buf(struct cr_img *img, const void *buf, size_t len);

@@ -35,6 +35,9 @@ int log_get_fd(void);
 /* After fork: prefix every line with the pid ("--log-pid"). */
 void log_set_pid_prefix(int on);
 
+/* How many errors were logged so far (whatever the level shown): a dump that logged one fails. */
+unsigned long log_error_count(void);
+
 void log_print(int level, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void log_vprint(int level, const char *file, int line, const char *fmt, va_list ap);

@@ -110,6 +110,14 @@
 #define STATS_MAGIC	  0x57093306
 #define IRMAP_CACHE_MAGIC 0x57004059
 
+/* Ours, not CRIU's: checksums.img (images/checksums.proto), which CRIU never opens. */
+#define CHECKSUMS_MAGIC 0x58334843
+/*
+ * Ours: kinds CRIU has no image for. Their files have names CRIU never opens, so CRIU
+ * ignores them; an image set without them (one CRIU wrote) restores as CRIU restores it.
+ */
+#define TASK_EXTRA_MAGIC 0x4f574e01 /* task-extra-PID.img: task_extra_entry */
+
 /* Saved kernel facts (kerndat cache), not part of an image set. */
 #define KDAT_MAGIC 0x57023458
 

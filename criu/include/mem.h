@@ -6,7 +6,8 @@
  * Dump (mem/vma-dump.c, pages-dump.c, mem/shmem.c, mem/sysv-shm.c, aio.c) works on a seized,
  * infected task through the dump context. Restore (mem/premap.c, uffd-fill.c and the same
  * object files) runs in the forked task: its private memory is premapped and filled before
- * it leaves criu's code, so pages a parent and child share stay shared copy-on-write.
+ * it forks its children, so pages a parent and child share stay shared copy-on-write
+ * (mem/cow.c); its shared mappings are prepared after the fork.
  * May call: image.h, log.h, proc-parse.h, the dump and restore contexts.
  */
 #ifndef CRIU_MEM_H
@@ -34,16 +35,31 @@ void free_task_mm(struct dump_ctx *dc);
 /* mem/shmem.c: shared anonymous memory ("/dev/zero (deleted)" in maps) */
 bool vma_is_anon_shared(const struct proc_vma *pv);
 int dump_anon_shared_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v);
-void shmem_dump_fini(struct files_dump_state *fs);
 
 /* mem/sysv-shm.c: SysV shm segments the task attached or created (ipcns-shm-1.img) */
 bool vma_is_sysv_shm(const struct proc_vma *pv);
 int dump_sysv_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v);
 int write_sysv_shm(struct dump_tree *dt);
-void sysv_dump_fini(struct files_dump_state *fs);
 
 /* mem/pages-dump.c */
 int dump_task_pages(struct dump_ctx *dc);
+
+/*
+ * mem/cow.c: private anonymous pages a parent and its child still share copy-on-write.
+ * Two VMAs (the parent's, the child's) whose pages may be shared, at dump and at restore:
+ */
+bool vma_cow_match(const VmaEntry *parent, const VmaEntry *child);
+/* Dump: the parent's mm and pagemap, next to the child's. */
+struct dump_cow {
+	const MmEntry *mm; /* NULL: no parent in the tree, nothing shared */
+	int pagemap_fd;	   /* /proc/PPID/pagemap */
+};
+int dump_cow_open(struct dump_ctx *dc, struct dump_cow *cow);
+/* The parent's VMA whose pages v may share, or NULL. */
+const VmaEntry *dump_cow_vma(const struct dump_cow *cow, const VmaEntry *v);
+/* Are two /proc/PID/pagemap entries the same page (frame or swap slot)? */
+bool pme_same_page(uint64_t a, uint64_t b);
+void dump_cow_close(struct dump_cow *cow);
 
 /* mem/premap.c */
 struct rst_self_map {
@@ -54,13 +70,43 @@ struct rst_self_map {
 int rst_read_self_maps(struct rst_self_map **out, size_t *nr);
 struct rst_mem {
 	struct rst_vma *vmas; /* one per target VMA, in image order */
+	uint8_t *cow;	      /* per VMA: 1 if it is the parent's copy, kept (mem/cow.c) */
 	size_t nr_vmas;
 	uint64_t pages_restored;
+	uint64_t pages_shared; /* kept as the parent's, copy-on-write */
 };
+/*
+ * Before the task forks: its private memory, premapped (or kept from the parent) and filled.
+ * After: its shared mappings (files, shared anonymous memory, SysV attaches).
+ */
 int rst_premap(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_mem *mem);
 int rst_fill_pages(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_mem *mem);
+int rst_map_shared(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_mem *mem);
 
-/* mem/shmem.c: an fd of the shared anonymous region a VMA maps (made on first use) */
+/* mem/cow.c, restore: PE_PARENT pages must be the parent's in the images */
+int rst_check_cow(const struct rst_ctx *ctx);
+/* Before t forks: its children keep what they share of mem. */
+void rst_cow_hand_down(const struct rst_task *t, const struct rst_mem *mem);
+/* In the child, first: keep the parent's copies it shares pages with, unmap the rest. */
+int rst_cow_adopt(const struct rst_task *t, struct rst_mem *mem);
+/* Once the targets are reserved: move kept copies off them; 1 if one moved, or -errno. */
+int rst_cow_relocate(const struct rst_task *t, struct rst_mem *mem);
+/* Before the fill: drop the pages of kept copies that are not listed as the parent's. */
+int rst_cow_drop_unshared(const struct rst_task *t, struct rst_mem *mem);
+
+/*
+ * mem/shmem.c: memory objects several tasks map (shared anonymous regions, memfds), and
+ * SysV segments, made once before the tasks that share them are forked.
+ */
+enum rst_shared_kind {
+	RST_SHARED_ANON = 1, /* id: VmaEntry.shmid */
+	RST_SHARED_MEMFD,    /* id: memfd inode id */
+};
+/* Before t forks (and opens its fds): make what t's subtree shares and t is the top of. */
+int rst_make_shared(const struct rst_ctx *ctx, const struct rst_task *t);
+/* A new open file of an object t or an ancestor made; -ENOENT if none did. */
+int rst_shared_open(uint32_t kind, uint64_t id, int flags);
+/* An fd of the shared anonymous region a VMA maps */
 int rst_anon_shared_fd(const struct rst_ctx *ctx, const struct rst_task *t, const VmaEntry *v);
 void rst_shmem_fini(void);
 /* mem/sysv-shm.c: the segments back in place; then an attach for a SysV VMA, to be moved */

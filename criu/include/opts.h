@@ -2,9 +2,11 @@
 /*
  * opts.h - criu's command line, parsed once into a struct that is const afterwards.
  *
- * One table (CRIU_OPTIONS below) drives the parser and --help; adding an option is one line
- * plus its behaviour. Options a later release implements are in the table as UNSUPPORTED so
- * they are refused with "not supported yet" instead of being ignored.
+ * One table (opt_table in opts.c) drives the parser, the configuration files (their lines
+ * become argv words), --help and, later, the RPC mapping: adding an option is one line plus
+ * its behaviour. It holds every option name of CRIU 4.2 with CRIU's argument rules and --no-
+ * forms; those not implemented yet are refused with "not supported yet", never ignored.
+ * The commands (dump, restore, check, ... of CRIU 4.2) are a second table in cmds.c.
  */
 #ifndef CRIU_OPTS_H
 #define CRIU_OPTS_H
@@ -13,8 +15,18 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+enum cr_command {
+	CMD_NONE,
+	CMD_DUMP,
+	CMD_RESTORE,
+	CMD_CHECK,
+};
+
+enum pre_dump_mode { PRE_DUMP_SPLICE, PRE_DUMP_READ };
+
 struct cr_options {
-	const char *action;
+	const char *action; /* the command word, as given */
+	enum cr_command command;
 	pid_t tree;		/* -t */
 	const char *images_dir; /* -D, default "." */
 	const char *work_dir;	/* -W, default images_dir */
@@ -24,41 +36,51 @@ struct cr_options {
 	int timeout;	       /* seconds to wait while seizing */
 	bool leave_running;    /* -R */
 	bool leave_stopped;    /* -s */
-	bool restore_detached; /* -d */
+	bool restore_detached; /* -d, --daemon */
 	bool shell_job;	       /* -j: session/group outside the tree */
-	bool restore_sibling;  /* the restored root is criu's sibling, not child */
+	bool restore_sibling;  /* -S: the restored root is criu's sibling, not child */
 	bool no_default_config;
 	const char *config_file; /* --config (read by config.c before parsing) */
 	bool display_stats;
 	bool log_pid;		  /* a log file per restored task: LOG.PID */
 	int status_fd;		  /* restore: "\0" written here once the tree runs */
 	const char *feature;	  /* check --feature NAME */
+	bool check_extra;	  /* check --extra (or --all) */
+	bool check_experimental;  /* check --experimental (or --all) */
 	uint64_t ghost_limit;	  /* --ghost-limit: largest deleted file saved, bytes */
+	bool ghost_fiemap;	  /* --ghost-fiemap: a ghost's holes are not saved (always so) */
 	bool file_locks;	  /* -l: dump and restore file locks */
 	bool link_remap;	  /* --link-remap: unlinked files open by another link */
 	bool ext_unix_sk;	  /* -x: dgram sockets with a named peer outside the tree */
 	bool skip_file_rwx_check; /* restore: a file's rwx bits may differ from the dump */
+	bool skip_checksums;	  /* restore: don't check the images against checksums.img */
+	bool deprecated_ok;	  /* --deprecated: nothing of ours is deprecated yet */
+	bool unprivileged;	  /* --unprivileged: accepted as root (where it changes nothing) */
+	enum pre_dump_mode pre_dump_mode;
 #define MAX_ACTION_SCRIPTS 16
 	const char *action_scripts[MAX_ACTION_SCRIPTS];
 	int nr_action_scripts;
 };
 
-enum opt_kind {
-	OPT_FLAG,     /* sets a bool */
-	OPT_INT,      /* int argument */
-	OPT_PID,      /* pid argument */
-	OPT_STR,      /* string argument */
-	OPT_SIZE,     /* uint64_t size argument, with an optional K, M or G suffix */
-	OPT_STR_LIST, /* repeatable string argument (action scripts) */
-	OPT_VERBOSE,  /* -v, -vN, -vvv, --verbosity[=N] */
-	OPT_HELP,
-	OPT_VERSION,
-	OPT_UNSUPPORTED, /* known CRIU option we do not implement yet */
+/* What parse_options() found: go on, stop with status 0 (help, version), or fail. */
+enum parse_result {
+	PARSE_OK,
+	PARSE_EXIT_OK,
+	PARSE_ERROR,   /* said why; exit 1 */
+	PARSE_USAGE,   /* said why; the short usage follows, exit 1 (as CRIU does) */
+	PARSE_REMOVED, /* a command CRIU dropped (exec, show): CRIU exits -1, status 255 */
 };
 
-/* Parse argv into *o. Returns 0, 1 when criu should exit 0 at once (help, version), -1 on error. */
-int parse_options(int argc, char **argv, struct cr_options *o);
-void print_usage(void);
+enum parse_result parse_options(int argc, char **argv, struct cr_options *o);
+/* The full --help, or (brief) the command list CRIU prints after a usage error. */
+void print_usage(bool brief);
+
+/*
+ * cmds.c: the command word(s) after the options (argv[first...]). Commands of CRIU 4.2 that
+ * criu does not implement yet are refused here, naming them.
+ */
+enum parse_result parse_command(int argc, char **argv, int first, struct cr_options *o);
+void print_commands(void);
 
 #define CRIU_VERSION "0.1"
 

@@ -24,6 +24,7 @@
 #include "pagemap.pb-c.h"
 #include "pstree.pb-c.h"
 #include "regfile.pb-c.h"
+#include "task-extra.pb-c.h"
 
 #include "restore.h"
 
@@ -37,12 +38,19 @@ struct usk_group;
 #define RST_PE_LAZY    (1u << 1)
 #define RST_PE_PRESENT (1u << 2)
 
+/* Is the entry's data in the task's pages file (not its parent's: mem/cow.c)? */
+static inline bool rst_pe_has_data(const PagemapEntry *pe)
+{
+	return !pe->has_flags || !(pe->flags & RST_PE_PARENT);
+}
+
 struct rst_task {
 	pid_t pid;
 	PstreeEntry *pstree; /* owned by rst_ctx.pstree */
 	TaskKobjIdsEntry *ids;
 	CoreEntry *core;
 	MmEntry *mm;
+	TaskExtraEntry *extra; /* task-extra-PID.img (ours); NULL in a set CRIU wrote */
 	FsEntry *fs;
 	unsigned int pages_id;
 	PagemapEntry **pagemap;
@@ -61,7 +69,9 @@ struct rst_task {
 struct rst_stats {
 	uint32_t forking_time; /* usec */
 	uint32_t restore_time; /* usec */
+	uint32_t resume_time;  /* usec: from the stopped tree to its tasks running */
 	uint64_t pages_restored;
+	uint64_t pages_skipped_cow; /* kept copy-on-write from a parent, not restored again */
 };
 
 /* A file that several tasks use: opened once by its owner, inherited through a "transit" fd. */

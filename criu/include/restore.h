@@ -15,14 +15,17 @@
 struct restore_opts {
 	const char *images_dir;
 	int images_dfd;
+	const char *work_dir;
+	int work_dfd;	      /* -W: stats-restore goes here */
 	int restore_detached; /* -d: detach and return 0 once the tasks run */
 	const char *pidfile;  /* --pidfile: created O_EXCL, gets the root pid */
 	int log_level;
 	int log_fd;
 	int skip_file_rwx_check; /* a file's rwx bits need not be those of the dump */
+	int skip_checksums;	 /* --skip-checksums: images not checked against their sums */
 	int log_pid;		 /* --log-pid: each restored task logs to LOG.PID */
 	int shell_job;		 /* -j: a session or group outside the tree joins criu's */
-	int restore_sibling;	 /* the root is forked with CLONE_PARENT; implies no wait */
+	int restore_sibling;	 /* the root is forked with CLONE_PARENT (with -d only) */
 	int ext_unix_sk;	 /* -x: sockets may connect to their peer outside the tree */
 	/*
 	 * Called at "post-restore" and "pre-resume" (the tree is rebuilt and still stopped)
@@ -33,8 +36,8 @@ struct restore_opts {
 };
 
 /*
- * Returns the exit status criu should exit with: 0 on success with -d; without -d the
- * restored root's exit status (128 + signal if it was killed); 1 if the restore failed.
+ * Returns the exit status criu should exit with: 0 once the tree runs (without -d, after the
+ * root task is gone, whatever its exit status: CRIU does the same); 1 if the restore failed.
  */
 int cr_restore_tasks(const struct restore_opts *ro);
 /* Read and check every image a restore of ro->images_dfd needs, creating nothing: 0 or -errno. */

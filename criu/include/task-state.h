@@ -34,7 +34,12 @@ void task_state_pack_queue(SignalQueueEntry *q, SiginfoEntry *sie, SiginfoEntry 
 			   uint8_t (*raw)[SIGINFO_SIZE], size_t n);
 int task_state_fill_core(struct dump_ctx *dc, CoreEntry *core);
 void task_state_free(struct dump_ctx *dc);
+/* What the parasite read (NULL before it ran): criu/task/audit-dump.c checks some of it. */
+struct parasite_task_extra;
+const struct parasite_task_extra *task_state_extra(const struct dump_ctx *dc);
 /* Was the task a child subreaper (known once the parasite ran)? */
+/* Write task-extra-PID.img (ours): attributes and the whole auxv. Returns 0 or -errno. */
+int task_state_write_extra(struct dump_ctx *dc);
 bool task_state_is_subreaper(const struct dump_ctx *dc);
 
 struct rst_ctx;

@@ -28,7 +28,8 @@ int check_tree_sessions(const struct dump_tree *dt);
 /* tree/seize.c: seize the root and every descendant until the set is stable */
 int dump_tree_seize(struct dump_tree *dt, pid_t root);
 /* Refuse the shapes this criu can't dump yet (threads); one place to lift it. */
-void dump_tree_release(struct dump_tree *dt, int mode);
+/* -EIO when a task could not be cured or released as asked (logged) */
+int dump_tree_release(struct dump_tree *dt, int mode);
 void dump_tree_free(struct dump_tree *dt);
 
 /* tree/session-restore.c: in the forked task, before it rebuilds itself */
@@ -41,7 +42,9 @@ bool rst_task_is_zombie(const struct rst_task *t);
 /* Does it run the restorer (criu waits for it, removes it, detaches)? Not zombies, helpers. */
 bool rst_task_has_restorer(const struct rst_task *t);
 int rst_plan_transit(struct rst_ctx *ctx);
-/* The inherited transit fd that carries file id into task t, or -1. */
+/* The lowest task of the tree that is a or an ancestor of a, and b or one of b's (a = 0: b). */
+pid_t rst_common_ancestor(const struct rst_ctx *ctx, pid_t a, pid_t b);
+/* The inherited transit fd that carries file id into task t, or -ENOENT. */
 int rst_transit_fd(const struct rst_ctx *ctx, const struct rst_task *t, uint32_t id);
 /* In the owner, inside rst_restore_fds(): open the files its descendants will share. */
 int rst_open_transit(struct rst_fds *rf);

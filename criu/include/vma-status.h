@@ -18,4 +18,13 @@
 #define VMA_AREA_AIORING  (1u << 13)
 #define VMA_AREA_MEMFD	  (1u << 14)
 
+/*
+ * VmaEntry.madv holds one bit per madvise advice (bit N: advice N); advice 63 does not
+ * exist, so bit 63 says that the (MAP_LOCKED) area was locked on fault (mlock2 MLOCK_ONFAULT,
+ * smaps "lf"): CRIU has no field for it.
+ */
+#define VMA_MADV_LOCK_ONFAULT (1ull << 63)
+/* bit 62, likewise: the area was sealed (mseal(2), smaps "sl") */
+#define VMA_MADV_SEALED (1ull << 62)
+
 #endif /* CRIU_VMA_STATUS_H */

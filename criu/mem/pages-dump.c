@@ -4,6 +4,9 @@
  * parasite vmsplices those pages into PARASITE_NR_PIPES pipes per round, and criu splices
  * the pipes into pages-N.img, so page data is never copied through criu's user space.
  * pagemap-PID.img lists the dumped ranges in the order their data lies in the pages file.
+ * Each piece of a run as it travels through a pipe is summed right after it lands in the
+ * pages file, through a read-only mapping of the range just written (still in the cache):
+ * the sums cost no second pass over the pages (integrity/, checksums.img).
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -17,6 +20,7 @@
 #include "compel/infect.h"
 #include "dump.h"
 #include "image.h"
+#include "imgset.h"
 #include "log.h"
 #include "pagemap-flags.h"
 #include "vma-status.h"
@@ -41,6 +45,12 @@ struct page_xfer {
 	int pages_fd;	  /* raw fd of pages_img */
 	loff_t pages_off; /* where the next batch's data goes */
 	uint64_t *pm_buf;
+	struct sum_file *sums; /* NULL: not in an image set */
+	int pages_rfd;	       /* the pages file, readable, for the sums */
+	uint64_t seed;
+	uint64_t *iov_sums;  /* one per iov of the batch */
+	struct dump_cow cow; /* the parent's memory, for pages shared with it */
+	uint64_t *ppm_buf;   /* the parent's pagemap entries next to pm_buf's */
 };
 
 static uint64_t now_us(void)
@@ -51,9 +61,15 @@ static uint64_t now_us(void)
 	return ts.tv_sec * 1000000ull + ts.tv_nsec / 1000;
 }
 
+/*
+ * As CRIU does: every page of the vdso is saved (a restore on another kernel may need the
+ * old code), the vvar pages never (they are the kernel's data, mapped anew at restore).
+ */
 static bool vma_has_pages(const VmaEntry *v)
 {
-	if (v->status & (VMA_AREA_VDSO | VMA_AREA_VVAR | VMA_FILE_SHARED))
+	if (v->status & VMA_AREA_VDSO)
+		return true;
+	if (v->status & (VMA_AREA_VVAR | VMA_FILE_SHARED))
 		return false;
 	return v->status & (VMA_ANON_PRIVATE | VMA_FILE_PRIVATE);
 }
@@ -61,7 +77,7 @@ static bool vma_has_pages(const VmaEntry *v)
 /* Anonymous memory: every page with data. File-private: only the COW'ed (anonymous) copies. */
 static bool page_wanted(const VmaEntry *v, uint64_t pme)
 {
-	if (pme & PM_SWAP)
+	if ((pme & PM_SWAP) || (v->status & VMA_AREA_VDSO))
 		return true;
 	if (!(pme & PM_PRESENT))
 		return false;
@@ -95,6 +111,9 @@ static int open_pipes(struct page_xfer *px)
 		if (!i || (size_t)cap < px->pipe_cap)
 			px->pipe_cap = cap;
 	}
+	/* CRIU's page_pipes and page_pipe_bufs: one transfer per task, and its pipes */
+	px->dc->stats.page_pipes++;
+	px->dc->stats.page_pipe_bufs += PARASITE_NR_PIPES;
 	ret = compel_rpc_call(px->dc->ctl, PARASITE_CMD_PIPES_INIT);
 	ret = ret ?: compel_send_fds(px->dc->ctl, wr, PARASITE_NR_PIPES);
 	ret = ret ?: compel_rpc_sync(px->dc->ctl);
@@ -123,6 +142,53 @@ static int splice_all(int from, int to, loff_t off, size_t len)
 	return 0;
 }
 
+/* Where mmap can't reach the file: read it back in pieces that stay in the cache. */
+static int sum_by_read(struct page_xfer *px, loff_t off, size_t len, uint64_t *sum)
+{
+	static __thread char buf[64 << 10];
+	struct sum_stream st;
+
+	sum_stream_reset(&st, px->seed);
+	while (len) {
+		ssize_t n = pread(px->pages_rfd, buf, len < sizeof(buf) ? len : sizeof(buf), off);
+
+		if (n <= 0) {
+			pr_perror("Can't read back pages at %lld to sum them", (long long)off);
+			return n < 0 ? -errno : -EIO;
+		}
+		sum_stream_update(&st, buf, n);
+		off += n;
+		len -= n;
+	}
+	*sum = sum_stream_digest(&st);
+	return 0;
+}
+
+/* Sum each iov that went through pipe p, now at off in the pages file. */
+static int sum_pipe(struct page_xfer *px, int p, loff_t off)
+{
+	const struct parasite_dump_pages *a = px->args;
+	size_t len = px->pipe_fill[p], at = 0, j;
+	char *map;
+	int ret = 0;
+
+	if (!px->sums || !len)
+		return 0;
+	map = mmap(NULL, len, PROT_READ, MAP_SHARED, px->pages_rfd, off);
+	for (j = 0; !ret && j < a->nr_iovs; j++) {
+		if (a->pipe_of[j] != p)
+			continue;
+		if (map != MAP_FAILED)
+			px->iov_sums[j] = sum_buf(px->seed, map + at, a->iovs[j].len);
+		else
+			ret = sum_by_read(px, off + at, a->iovs[j].len, &px->iov_sums[j]);
+		at += a->iovs[j].len;
+	}
+	if (map != MAP_FAILED)
+		munmap(map, len);
+	return ret;
+}
+
 /* Splice pipes [first, last) into the pages file, each at its place in the data stream. */
 static int drain_pipes(struct page_xfer *px, int first, int last)
 {
@@ -133,9 +199,26 @@ static int drain_pipes(struct page_xfer *px, int first, int last)
 		off += px->pipe_fill[i];
 	for (i = first; i < last; i++) {
 		ret = splice_all(px->pipe_r[i], px->pages_fd, off, px->pipe_fill[i]);
+		ret = ret ?: sum_pipe(px, i, off);
 		if (ret)
 			return ret;
 		off += px->pipe_fill[i];
+	}
+	return 0;
+}
+
+/* The batch's sums, in the order its data lies in the file (the iovs' order). */
+static int add_batch_sums(struct page_xfer *px)
+{
+	size_t j;
+	int ret;
+
+	for (j = 0; px->sums && j < px->args->nr_iovs; j++) {
+		ret = sumset_add_unit(px->sums, px->args->iovs[j].len, px->iov_sums[j]);
+		if (ret) {
+			pr_err("No memory for the sums of the pages\n");
+			return ret;
+		}
 	}
 	return 0;
 }
@@ -157,21 +240,32 @@ static void *drain_thread(void *arg)
  * The copy into the pages file is the cost of a dump, so two threads share it: each drains
  * half of the pipes at known offsets. (Two cores copy about twice as fast as one here.)
  */
-static int drain_batch(struct page_xfer *px)
+static int drain_halves(struct page_xfer *px, size_t total)
 {
 	struct drain_job job = { px, PARASITE_NR_PIPES / 2, PARASITE_NR_PIPES, 0 };
 	pthread_t helper;
-	size_t i, total = 0;
 	int ret;
 
-	for (i = 0; i < PARASITE_NR_PIPES; i++)
-		total += px->pipe_fill[i];
 	if (px->pipe_fill[job.first] == 0 || pthread_create(&helper, NULL, drain_thread, &job))
 		return drain_pipes(px, 0, PARASITE_NR_PIPES) ?: (px->pages_off += total, 0);
 	ret = drain_pipes(px, 0, job.first);
 	pthread_join(helper, NULL);
 	ret = ret ?: job.ret;
 	px->pages_off += total;
+	return ret;
+}
+
+/* The time spent here is stats-dump's memwrite_time (CRIU's: pipes into the image). */
+static int drain_batch(struct page_xfer *px)
+{
+	uint64_t start = now_us();
+	size_t i, total = 0;
+	int ret;
+
+	for (i = 0; i < PARASITE_NR_PIPES; i++)
+		total += px->pipe_fill[i];
+	ret = drain_halves(px, total);
+	px->dc->stats.memwrite_us += now_us() - start;
 	return ret;
 }
 
@@ -192,7 +286,7 @@ static int flush_batch(struct page_xfer *px)
 		pr_err("The parasite failed to splice pages: %d\n", ret);
 		return ret;
 	}
-	ret = drain_batch(px);
+	ret = drain_batch(px) ?: add_batch_sums(px);
 	if (ret)
 		return ret;
 	for (i = 0; i < PARASITE_NR_PIPES; i++) {
@@ -267,53 +361,96 @@ static int queue_pages(struct page_xfer *px, const VmaEntry *v, uint64_t addr, u
 	return 0;
 }
 
-static int emit_run(struct page_xfer *px, const VmaEntry *v, uint64_t addr, uint64_t nr)
+/* A run of pages with data here (PE_PRESENT) or in the parent's images (PE_PARENT). */
+static int emit_run(struct page_xfer *px, const VmaEntry *v, uint64_t addr, uint64_t nr,
+		    uint32_t flags)
 {
 	PagemapEntry pe = PAGEMAP_ENTRY__INIT;
 	int ret;
 
 	pe.vaddr = addr;
-	pe.nr_pages = nr;
+	pagemap_set_nr_pages(&pe, nr);
 	pe.has_flags = 1;
-	pe.flags = PE_PRESENT;
+	pe.flags = flags;
 	ret = pb_write_one(px->pagemap_img, &pe.base);
-	return ret ?: queue_pages(px, v, addr, nr);
+	if (ret || flags == PE_PARENT) {
+		px->dc->stats.pages_skipped_parent += ret ? 0 : nr;
+		return ret;
+	}
+	return queue_pages(px, v, addr, nr);
+}
+
+/* PE_PRESENT, PE_PARENT (the parent maps the very same page there), or 0: no data. */
+static uint32_t page_kind(const VmaEntry *v, uint64_t pme, const uint64_t *parent_pme)
+{
+	if (!page_wanted(v, pme))
+		return 0;
+	return parent_pme && pme_same_page(pme, *parent_pme) ? PE_PARENT : PE_PRESENT;
+}
+
+static int read_pagemap(int fd, pid_t pid, uint64_t *buf, uint64_t addr, size_t nr)
+{
+	if (pread(fd, buf, nr * 8, (addr / PAGE_SIZE) * 8) != (ssize_t)(nr * 8)) {
+		pr_perror("Can't read pagemap of task %d at %llx", pid, (unsigned long long)addr);
+		return -EIO;
+	}
+	return 0;
 }
 
 static int dump_vma_pages(struct page_xfer *px, const VmaEntry *v)
 {
+	bool cow = px->cow.mm && dump_cow_vma(&px->cow, v);
 	uint64_t addr = v->start, run_start = 0, run_len = 0;
+	uint32_t run_kind = 0, kind;
 	int ret;
 
 	while (addr < v->end) {
 		size_t nr = (v->end - addr) / PAGE_SIZE, i;
-		ssize_t got;
 
 		if (nr > PM_CHUNK)
 			nr = PM_CHUNK;
-		got = pread(px->pagemap_fd, px->pm_buf, nr * 8, (addr / PAGE_SIZE) * 8);
-		if (got != (ssize_t)(nr * 8)) {
-			pr_perror("Can't read pagemap of task %d at %llx", px->dc->pid,
-				  (unsigned long long)addr);
-			return -EIO;
-		}
+		ret = read_pagemap(px->pagemap_fd, px->dc->pid, px->pm_buf, addr, nr);
+		if (!ret && cow)
+			ret = read_pagemap(px->cow.pagemap_fd, px->dc->ppid, px->ppm_buf, addr, nr);
+		if (ret)
+			return ret;
 		px->dc->stats.pages_scanned += nr;
 		for (i = 0; i < nr; i++, addr += PAGE_SIZE) {
-			if (page_wanted(v, px->pm_buf[i])) {
-				if (!run_len)
-					run_start = addr;
+			kind = page_kind(v, px->pm_buf[i], cow ? &px->ppm_buf[i] : NULL);
+			if (kind == run_kind && kind) {
 				run_len++;
 				continue;
 			}
 			if (run_len) {
-				ret = emit_run(px, v, run_start, run_len);
+				ret = emit_run(px, v, run_start, run_len, run_kind);
 				if (ret)
 					return ret;
-				run_len = 0;
 			}
+			run_kind = kind;
+			run_start = addr;
+			run_len = kind ? 1 : 0;
 		}
 	}
-	return run_len ? emit_run(px, v, run_start, run_len) : 0;
+	return run_len ? emit_run(px, v, run_start, run_len, run_kind) : 0;
+}
+
+static int open_sums(struct page_xfer *px)
+{
+	px->sums = img_raw_sums(px->pages_img);
+	if (!px->sums)
+		return 0;
+	px->seed = imgset_seed();
+	px->iov_sums = calloc(PARASITE_MAX_IOVS, sizeof(*px->iov_sums));
+	if (!px->iov_sums) {
+		pr_err("No memory for the sums of the pages\n");
+		return -ENOMEM;
+	}
+	px->pages_rfd = openat(px->dc->dfd, img_path(px->pages_img), O_RDONLY | O_CLOEXEC);
+	if (px->pages_rfd < 0) {
+		pr_perror("%s: can't open it for reading, to sum it", img_path(px->pages_img));
+		return -errno;
+	}
+	return 0;
 }
 
 static int open_xfer(struct page_xfer *px, struct dump_ctx *dc)
@@ -324,14 +461,19 @@ static int open_xfer(struct page_xfer *px, struct dump_ctx *dc)
 
 	memset(px, 0, sizeof(*px));
 	px->dc = dc;
-	px->pagemap_fd = -1;
+	px->pagemap_fd = px->pages_rfd = -1;
 	for (ret = 0; ret < PARASITE_NR_PIPES; ret++)
 		px->pipe_r[ret] = -1;
 	px->args = compel_parasite_args(dc->ctl);
 	px->args->nr_iovs = px->args->nr_unprot = 0;
+	px->cow.pagemap_fd = -1;
 	px->pm_buf = malloc(PM_CHUNK * 8);
-	if (!px->pm_buf)
+	px->ppm_buf = malloc(PM_CHUNK * 8);
+	if (!px->pm_buf || !px->ppm_buf)
 		return -ENOMEM;
+	ret = dump_cow_open(dc, &px->cow);
+	if (ret)
+		return ret;
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", dc->pid);
 	px->pagemap_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (px->pagemap_fd < 0) {
@@ -343,6 +485,11 @@ static int open_xfer(struct page_xfer *px, struct dump_ctx *dc)
 	if (!px->pagemap_img || !px->pages_img)
 		return -EIO;
 	px->pages_fd = img_raw_fd(px->pages_img);
+	if (px->pages_fd < 0)
+		return px->pages_fd;
+	ret = open_sums(px);
+	if (ret)
+		return ret;
 	head.pages_id = dc->idx + 1;
 	ret = pb_write_one(px->pagemap_img, &head.base);
 	return ret ?: open_pipes(px);
@@ -363,7 +510,12 @@ static int close_xfer(struct page_xfer *px)
 		ret = close_image(px->pages_img) ?: ret;
 	if (px->pagemap_fd >= 0)
 		close(px->pagemap_fd);
+	if (px->pages_rfd >= 0)
+		close(px->pages_rfd);
+	free(px->iov_sums);
 	free(px->pm_buf);
+	free(px->ppm_buf);
+	dump_cow_close(&px->cow);
 	return ret;
 }
 
@@ -383,9 +535,11 @@ int dump_task_pages(struct dump_ctx *dc)
 	ret = close_xfer(&px) ?: ret;
 	dc->stats.memdump_us = now_us() - start;
 	if (!ret)
-		pr_info("Dumped %llu of %llu scanned pages in %llu us\n",
+		pr_info("Dumped %llu of %llu scanned pages (%llu shared with the parent) in %llu "
+			"us\n",
 			(unsigned long long)dc->stats.pages_written,
 			(unsigned long long)dc->stats.pages_scanned,
+			(unsigned long long)dc->stats.pages_skipped_parent,
 			(unsigned long long)dc->stats.memdump_us);
 	return ret;
 }

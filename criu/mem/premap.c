@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * mem-restore.c - rebuild a task's private memory before it leaves criu's code ("premap").
+ * mem/premap.c - rebuild a task's private memory before it leaves criu's code ("premap").
  *
- * Runs in the forked task. First every target range is reserved with PROT_NONE
+ * Runs in the forked task, before it forks its children: those start with its filled copies
+ * and keep the ones whose pages they share (mem/cow.c). Shared mappings (files, shared
+ * anonymous memory, SysV attaches) are prepared after the fork (rst_map_shared()).
+ *
+ * First every target range is reserved with PROT_NONE
  * placeholders over its free parts, so nothing criu maps from then on (including the
  * premapped copies and the restorer) can land there. Then each private VMA is mapped
  * somewhere else, read-write, and filled from pages-N.img: anonymous ones by UFFDIO_COPY
@@ -20,6 +24,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "image.h"
 #include "log.h"
 #include "restore-ctx.h"
@@ -27,55 +32,49 @@
 #include "uffd-fill.h"
 #include "vma-status.h"
 #include "mem.h"
+#include "proc-parse.h"
 #include "files.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
 
+static uint32_t special_of(const char *path)
+{
+	if (!path)
+		return 0;
+	if (!strcmp(path, "[vdso]"))
+		return VMA_AREA_VDSO;
+	if (!strcmp(path, "[vvar]") || !strcmp(path, "[vvar_vclock]"))
+		return VMA_AREA_VVAR;
+	if (!strcmp(path, "[vsyscall]"))
+		return VMA_AREA_VSYSCALL;
+	return 0;
+}
+
 int rst_read_self_maps(struct rst_self_map **out, size_t *nr)
 {
-	struct rst_self_map *arr = NULL, *tmp;
-	size_t n = 0, cap = 0;
-	char line[512];
-	FILE *f;
+	struct proc_vma_list maps;
+	struct rst_self_map *arr;
+	size_t i;
+	int ret;
 
-	f = fopen("/proc/self/maps", "re");
-	if (!f) {
-		pr_perror("Can't open /proc/self/maps");
-		return -errno;
+	ret = parse_proc_maps(0, &maps);
+	if (ret)
+		return ret;
+	arr = calloc(maps.nr ? maps.nr : 1, sizeof(*arr));
+	if (!arr) {
+		free_proc_vma_list(&maps);
+		return -ENOMEM;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long start, end;
-		char *name;
-
-		if (sscanf(line, "%lx-%lx", &start, &end) != 2)
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			tmp = realloc(arr, cap * sizeof(*arr));
-			if (!tmp) {
-				free(arr);
-				fclose(f);
-				return -ENOMEM;
-			}
-			arr = tmp;
-		}
-		name = strchr(line, '[');
-		arr[n].start = start;
-		arr[n].end = end;
-		arr[n].special = 0;
-		if (name && !strncmp(name, "[vdso]", 6))
-			arr[n].special = VMA_AREA_VDSO;
-		else if (name && !strncmp(name, "[vvar", 5))
-			arr[n].special = VMA_AREA_VVAR;
-		else if (name && !strncmp(name, "[vsyscall]", 10))
-			arr[n].special = VMA_AREA_VSYSCALL;
-		n++;
+	for (i = 0; i < maps.nr; i++) {
+		arr[i].start = maps.vmas[i].start;
+		arr[i].end = maps.vmas[i].end;
+		arr[i].special = special_of(maps.vmas[i].path);
 	}
-	fclose(f);
 	*out = arr;
-	*nr = n;
+	*nr = maps.nr;
+	free_proc_vma_list(&maps);
 	return 0;
 }
 
@@ -144,12 +143,62 @@ static int reserve_targets(const MmEntry *mm)
  * kernel marks a private mapping accountable (smaps "ac") once it was writable, and a
  * never-written read-only area must not come back marked.
  */
-static int premap_one(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_vma *rv,
-		      bool has_pages)
+static int premap_prot(const VmaEntry *v, bool has_pages)
 {
-	int flags = MAP_PRIVATE | (v->flags & (MAP_GROWSDOWN | MAP_NORESERVE));
-	int prot = has_pages || (v->prot & PROT_WRITE) ? PROT_READ | PROT_WRITE : PROT_READ;
-	uint64_t len = v->end - v->start;
+	return has_pages || (v->prot & PROT_WRITE) ? PROT_READ | PROT_WRITE : PROT_READ;
+}
+
+/* MAP_PRIVATE, or MAP_DROPPABLE for a droppable area (mmap's map type) */
+static int premap_flags(const VmaEntry *v)
+{
+	return (v->flags & MAP_TYPE) | (v->flags & (MAP_GROWSDOWN | MAP_NORESERVE));
+}
+
+/* Private memory criu premaps; vdso and vvar (CRIU marks them private too) are the kernel's. */
+static bool vma_private(const VmaEntry *v)
+{
+	return (v->status & (VMA_ANON_PRIVATE | VMA_FILE_PRIVATE)) &&
+	       !(v->status & (VMA_AREA_VDSO | VMA_AREA_VVAR));
+}
+
+static bool premap_anon(const VmaEntry *v)
+{
+	return vma_private(v) && !(v->status & (VMA_FILE_PRIVATE | VMA_AREA_SYSVIPC));
+}
+
+/*
+ * How many VMAs from i on can share one anonymous premap: adjacent, with the same premap
+ * protection and flags, none kept from the parent (mem/cow.c). Mapped as one, they are one
+ * anon_vma with contiguous offsets, so the kernel merges the pieces again once they are
+ * moved home and their final state matches; mapped apart, each piece stays a VMA of its
+ * own forever (a heap restored N times would be N VMAs).
+ */
+static size_t anon_run(const MmEntry *mm, const struct rst_mem *mem, size_t i,
+		       const bool *has_pages)
+{
+	const VmaEntry *first = mm->vmas[i];
+	size_t n = 1;
+
+	if (!premap_anon(first))
+		return 1;
+	while (i + n < mm->n_vmas) {
+		const VmaEntry *v = mm->vmas[i + n];
+
+		if (!premap_anon(v) || mem->cow[i + n] || v->start != mm->vmas[i + n - 1]->end ||
+		    premap_prot(v, has_pages[i + n]) != premap_prot(first, has_pages[i]) ||
+		    premap_flags(v) != premap_flags(first))
+			break;
+		n++;
+	}
+	return n;
+}
+
+/* VMA i, or with len the run of VMAs from i that len covers, premapped as one mapping. */
+static int premap_one(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_vma *rv,
+		      bool has_pages, uint64_t len)
+{
+	int flags = premap_flags(v);
+	int prot = premap_prot(v, has_pages);
 	int fd = -1;
 	void *p;
 
@@ -163,7 +212,7 @@ static int premap_one(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_v
 	}
 	p = mmap(NULL, len, prot, flags, fd, fd < 0 ? 0 : v->pgoff);
 	if (p == MAP_FAILED) {
-		pr_perror("Can't premap %#lx-%#lx", (long)v->start, (long)v->end);
+		pr_perror("Can't premap %#lx-%#lx", (long)v->start, (long)(v->start + len));
 		if (fd >= 0)
 			close(fd);
 		return -errno;
@@ -175,8 +224,7 @@ static int premap_one(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_v
 	return 0;
 }
 
-static int prepare_vma(const struct rst_ctx *ctx, const struct rst_task *t, const VmaEntry *v,
-		       struct rst_vma *rv, bool has_pages)
+static void plan_vma(const VmaEntry *v, struct rst_vma *rv)
 {
 	rv->start = v->start;
 	rv->end = v->end;
@@ -185,20 +233,18 @@ static int prepare_vma(const struct rst_ctx *ctx, const struct rst_task *t, cons
 	rv->flags = v->flags;
 	rv->madv = v->has_madv ? v->madv : 0;
 	rv->fd = -1;
+	if (v->status & VMA_AREA_VDSO)
+		rv->kind = RST_VMA_VDSO;
+	else if (v->status & VMA_AREA_VVAR)
+		rv->kind = RST_VMA_VVAR;
+}
 
-	if (v->status & (VMA_ANON_PRIVATE | VMA_FILE_PRIVATE))
-		return premap_one(ctx, v, rv, has_pages);
+/* After the fork: shared mappings, each an fd the restorer maps in place, or an attach. */
+static int prepare_shared(const struct rst_ctx *ctx, const struct rst_task *t, const VmaEntry *v,
+			  struct rst_vma *rv)
+{
 	if (v->status & VMA_AREA_SYSVIPC)
 		return rst_sysv_premap(v, rv);
-	if (v->status & VMA_AREA_VDSO) {
-		rv->kind = RST_VMA_VDSO;
-		return 0;
-	}
-	if (v->status & VMA_AREA_VVAR) {
-		rv->kind = RST_VMA_VVAR;
-		return 0;
-	}
-	/* File-shared: the restorer maps it in place; the fd stays open until then. */
 	rv->kind = RST_VMA_FILE_SHARED;
 	if (v->status & VMA_ANON_SHARED) {
 		rv->flags &= ~MAP_ANONYMOUS; /* mapped from the region's shmem file */
@@ -231,31 +277,81 @@ static bool *vmas_with_pages(const struct rst_task *t)
 	return has;
 }
 
+/* Lay out the address space: keep what we share with the parent, reserve the targets. */
+static int lay_out(const struct rst_task *t, struct rst_mem *mem)
+{
+	int ret;
+
+	ret = rst_cow_adopt(t, mem);
+	ret = ret ?: reserve_targets(t->mm);
+	if (ret)
+		return ret;
+	ret = rst_cow_relocate(t, mem);
+	/* a copy moved off a target range left a hole there */
+	return ret > 0 ? reserve_targets(t->mm) : ret;
+}
+
+/* VMAs [i, i + n) of one anon_run(): one mapping, each VMA its slice of it. */
+static int premap_run(const struct rst_ctx *ctx, const MmEntry *mm, struct rst_mem *mem,
+		      const bool *has_pages, size_t i, size_t n)
+{
+	uint64_t base;
+	size_t k;
+	int ret;
+
+	ret = premap_one(ctx, mm->vmas[i], &mem->vmas[i], has_pages[i],
+			 mm->vmas[i + n - 1]->end - mm->vmas[i]->start);
+	if (ret)
+		return ret;
+	base = mem->vmas[i].premap;
+	for (k = i + 1; k < i + n; k++) {
+		mem->vmas[k].kind = RST_VMA_PREMAPPED;
+		mem->vmas[k].premap = base + (mm->vmas[k]->start - mm->vmas[i]->start);
+	}
+	return 0;
+}
+
 int rst_premap(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_mem *mem)
 {
 	const MmEntry *mm = t->mm;
 	bool *has_pages;
-	size_t i;
+	size_t i, n;
 	int ret;
 
 	mem->nr_vmas = mm->n_vmas;
 	mem->vmas = calloc(mm->n_vmas ? mm->n_vmas : 1, sizeof(*mem->vmas));
-	if (!mem->vmas)
+	mem->cow = calloc(mm->n_vmas ? mm->n_vmas : 1, 1);
+	if (!mem->vmas || !mem->cow)
 		return -ENOMEM;
-	ret = reserve_targets(mm);
-	ret = ret ?: rst_sysv_shm(ctx);
+	for (i = 0; i < mm->n_vmas; i++)
+		plan_vma(mm->vmas[i], &mem->vmas[i]);
+	ret = lay_out(t, mem);
 	if (ret)
 		return ret;
 	has_pages = vmas_with_pages(t);
 	if (!has_pages)
 		return -ENOMEM;
-	for (i = 0; i < mm->n_vmas; i++) {
-		ret = prepare_vma(ctx, t, mm->vmas[i], &mem->vmas[i], has_pages[i]);
-		if (ret)
-			break;
+	for (i = 0; !ret && i < mm->n_vmas; i += n) {
+		n = 1;
+		if (!vma_private(mm->vmas[i]) || mem->cow[i])
+			continue;
+		n = anon_run(mm, mem, i, has_pages);
+		ret = premap_run(ctx, mm, mem, has_pages, i, n);
 	}
-	rst_shmem_fini();
 	free(has_pages);
+	return ret;
+}
+
+int rst_map_shared(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_mem *mem)
+{
+	const MmEntry *mm = t->mm;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < mm->n_vmas; i++)
+		if (!vma_private(mm->vmas[i]) && !mem->vmas[i].kind)
+			ret = prepare_shared(ctx, t, mm->vmas[i], &mem->vmas[i]);
+	rst_shmem_fini();
 	return ret;
 }
 
@@ -389,36 +485,32 @@ static void *filler(void *arg)
 	return NULL;
 }
 
-static int add_seg(struct fill_work *w, size_t *cap, const struct fill_seg *seg)
+static int add_seg(struct fill_work *w, const struct fill_seg *seg)
 {
 	struct fill_seg *last = w->nr_segs ? &w->segs[w->nr_segs - 1] : NULL;
-	struct fill_seg *n;
 
 	if (last && last->vma == seg->vma && (char *)last->dst + last->len == seg->dst &&
 	    last->len + seg->len <= FILL_SEG_MAX) {
 		last->len += seg->len;
 		return 0;
 	}
-	if (w->nr_segs == *cap) {
-		*cap = *cap ? *cap * 2 : 256;
-		n = realloc(w->segs, *cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		w->segs = n;
-	}
+	if (ARRAY_ADD_ROOM(w->segs, w->nr_segs))
+		return -ENOMEM;
 	w->segs[w->nr_segs++] = *seg;
 	return 0;
 }
 
+/* userfaultfd refuses droppable areas (MAP_DROPPABLE): those are read into */
 static bool anon_private(const VmaEntry *v)
 {
-	return (v->status & VMA_ANON_PRIVATE) && !(v->status & VMA_FILE_PRIVATE);
+	return (v->status & VMA_ANON_PRIVATE) && !(v->status & VMA_FILE_PRIVATE) &&
+	       (v->flags & MAP_TYPE) == MAP_PRIVATE;
 }
 
 /* Cut every pagemap entry into segments of at most FILL_SEG_MAX inside one VMA. */
 static int plan_fill(struct fill_work *w, const struct rst_task *t, struct rst_mem *mem)
 {
-	size_t i, cap = 0;
+	size_t i;
 	off_t off = 0;
 	int ret;
 
@@ -426,6 +518,8 @@ static int plan_fill(struct fill_work *w, const struct rst_task *t, struct rst_m
 		uint64_t addr = t->pagemap[i]->vaddr;
 		uint64_t end = addr + (uint64_t)t->pagemap[i]->nr_pages * RST_PAGE_SIZE;
 
+		if (!rst_pe_has_data(t->pagemap[i]))
+			continue; /* the parent's, already in place */
 		while (addr < end) {
 			size_t vi = vma_index(mem, addr);
 			const struct rst_vma *v = &mem->vmas[vi];
@@ -434,6 +528,12 @@ static int plan_fill(struct fill_work *w, const struct rst_task *t, struct rst_m
 
 			if (chunk_end - addr > FILL_SEG_MAX)
 				chunk_end = addr + FILL_SEG_MAX;
+			if (v->kind == RST_VMA_VDSO) {
+				/* the dumped vdso's pages: this kernel's vdso is moved there */
+				off += chunk_end - addr;
+				addr = chunk_end;
+				continue;
+			}
 			seg = (struct fill_seg){
 				.dst = (void *)(unsigned long)(v->premap + (addr - v->start)),
 				.off = off,
@@ -441,7 +541,7 @@ static int plan_fill(struct fill_work *w, const struct rst_task *t, struct rst_m
 				.vma = vi,
 				.anon = anon_private(t->mm->vmas[vi]),
 			};
-			ret = add_seg(w, &cap, &seg);
+			ret = add_seg(w, &seg);
 			if (ret)
 				return ret;
 			mem->pages_restored += seg.len / RST_PAGE_SIZE;
@@ -484,8 +584,9 @@ int rst_fill_pages(const struct rst_ctx *ctx, const struct rst_task *t, struct r
 	struct cr_img *img;
 	int ret;
 
-	if (!t->nr_pagemap)
-		return 0;
+	ret = rst_cow_drop_unshared(t, mem);
+	if (ret || !t->nr_pages)
+		return ret;
 	img = open_image_at(ctx->dfd, CR_FD_PAGES, O_RSTR, t->pages_id);
 	if (!img)
 		return -EIO;

@@ -4,13 +4,12 @@
  * shows as "/dev/zero (deleted)"). The memory is a shmem file: each region gets one object
  * id (VmaEntry.shmid), whatever number of VMAs map it, and its content is saved once, read
  * through /proc/PID/map_files, in pagemap-shmem-SHMID.img and its pages file (the format
- * memfds use). A second task mapping the same region (process trees, later) finds the same
- * id by the file's inode.
+ * memfds use). A second task mapping the same region finds the same id by the file's inode.
  *
- * Restore creates the region once per task with a shared anonymous mmap, refills it through
- * /proc/self/map_files, and gives every VMA of it an fd of that file: the restorer maps them
- * MAP_SHARED in place, so the memory stays shared anonymous memory, shared again with any
- * child the program forks afterwards.
+ * Restore creates the region once, in the lowest common ancestor of the tasks that map it,
+ * refills it through /proc/self/map_files, and gives every VMA of it in every task an fd of
+ * that file: the restorer maps them MAP_SHARED in place, so the memory stays one shared
+ * anonymous region, shared again with any child the program forks afterwards.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -20,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "dump.h"
 #include "files.h"
 #include "image.h"
@@ -28,6 +28,7 @@
 #include "abi/restorer.h"
 #include "vma-status.h"
 #include "mem.h"
+#include "tree.h"
 
 #include "pagemap.pb-c.h"
 
@@ -37,6 +38,23 @@ struct shmem_seen {
 	uint32_t shmid;
 };
 
+/* The dump's: the regions saved so far, by inode. */
+struct shmem_dump {
+	struct shmem_seen *seen;
+	size_t nr;
+};
+
+static void shmem_dump_fini(struct files_dump_state *fs, void *priv, bool failed)
+{
+	free(((struct shmem_dump *)priv)->seen);
+}
+
+static const struct files_dump_key shmem_dump_key = {
+	.name = "shared anonymous memory",
+	.size = sizeof(struct shmem_dump),
+	.fini = shmem_dump_fini,
+};
+
 bool vma_is_anon_shared(const struct proc_vma *pv)
 {
 	return pv->shared && pv->deleted && pv->path && !strcmp(pv->path, "/dev/zero");
@@ -44,26 +62,25 @@ bool vma_is_anon_shared(const struct proc_vma *pv)
 
 static int shmem_id(struct dump_ctx *dc, const struct stat *st, int fd, uint32_t *shmid)
 {
-	struct files_dump_state *fs = dc->fstate;
-	struct shmem_seen *n;
+	struct shmem_dump *sd = files_dump_priv(dc->fstate, &shmem_dump_key);
 	size_t i;
 	int ret;
 
-	for (i = 0; i < fs->nr_shmem; i++) {
-		if (fs->shmem[i].dev == st->st_dev && fs->shmem[i].ino == st->st_ino) {
-			*shmid = fs->shmem[i].shmid;
+	if (!sd)
+		return -ENOMEM;
+	for (i = 0; i < sd->nr; i++) {
+		if (sd->seen[i].dev == st->st_dev && sd->seen[i].ino == st->st_ino) {
+			*shmid = sd->seen[i].shmid;
 			return 0;
 		}
 	}
-	n = realloc(fs->shmem, (fs->nr_shmem + 1) * sizeof(*n));
-	if (!n)
+	if (ARRAY_ADD_ROOM(sd->seen, sd->nr))
 		return -ENOMEM;
-	fs->shmem = n;
-	*shmid = ++fs->next_shmid;
+	*shmid = ++dc->fstate->next_shmid;
 	ret = shmem_dump_content(dc, fd, *shmid, st->st_size);
 	if (ret)
 		return ret;
-	n[fs->nr_shmem++] = (struct shmem_seen){ st->st_dev, st->st_ino, *shmid };
+	sd->seen[sd->nr++] = (struct shmem_seen){ st->st_dev, st->st_ino, *shmid };
 	pr_info("shared anonymous memory of %lld bytes saved as shmid %u\n", (long long)st->st_size,
 		*shmid);
 	return 0;
@@ -96,45 +113,104 @@ int dump_anon_shared_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntr
 	return ret;
 }
 
-void shmem_dump_fini(struct files_dump_state *fs)
-{
-	free(fs->shmem);
-	fs->shmem = NULL;
-	fs->nr_shmem = 0;
-}
+/*
+ * ---- restore ----
+ * A region, or a memfd several tasks use, is made once, by the lowest common ancestor of
+ * the tasks that map it, before it forks them. It stays mapped there, so that every task
+ * below inherits the mapping and opens the same file through /proc/self/map_files; the
+ * restorer unmaps these with the rest of criu.
+ */
 
-/* ---- restore: in the forked task, one region per shmid, held until the restorer maps ---- */
-
-struct shmem_made {
-	uint64_t shmid;
-	int fd;
+struct shared_obj {
+	uint32_t kind; /* enum rst_shared_kind */
+	uint64_t id;   /* shmid, memfd inode id */
+	uint64_t addr;
+	uint64_t len;
 };
 
-static struct shmem_made *made;
-static size_t nr_made;
+/* Made by this task or an ancestor: inherited with the mappings at fork. */
+static struct shared_obj *objs;
+static size_t nr_objs;
 
-/* The region must hold every VMA that maps it: its size is the largest end offset. */
-static uint64_t region_size(const struct rst_task *t, uint64_t shmid)
+int rst_shared_open(uint32_t kind, uint64_t id, int flags)
+{
+	char link[96];
+	size_t i;
+	int fd;
+
+	for (i = 0; i < nr_objs; i++) {
+		if (objs[i].kind != kind || objs[i].id != id)
+			continue;
+		snprintf(link, sizeof(link), "/proc/self/map_files/%lx-%lx",
+			 (unsigned long)objs[i].addr, (unsigned long)(objs[i].addr + objs[i].len));
+		fd = open(link, (flags & O_ACCMODE) | O_CLOEXEC);
+		if (fd < 0) {
+			pr_perror("Can't open the shared memory behind %s", link);
+			return -errno;
+		}
+		return fd;
+	}
+	return -ENOENT;
+}
+
+/*
+ * Keep a page of fd's file mapped for the tasks below (enough to find the file again),
+ * read-only: a sealed memfd allows that, and nothing can write through it by mistake.
+ */
+static int keep_mapped(uint32_t kind, uint64_t id, int fd)
+{
+	const uint64_t len = RST_PAGE_SIZE;
+	char path[32];
+	int ro;
+	void *p;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	ro = open(path, O_RDONLY | O_CLOEXEC);
+	if (ro < 0) {
+		pr_perror("Can't open shared memory %lu again", (unsigned long)id);
+		return -errno;
+	}
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, ro, 0);
+	close(ro);
+	if (p == MAP_FAILED) {
+		pr_perror("Can't map shared memory %lu for the tasks that share it",
+			  (unsigned long)id);
+		return -errno;
+	}
+	if (ARRAY_ADD_ROOM(objs, nr_objs)) {
+		munmap(p, len);
+		return -ENOMEM;
+	}
+	objs[nr_objs++] = (struct shared_obj){ kind, id, (uint64_t)(unsigned long)p, len };
+	return 0;
+}
+
+/* The region must hold every VMA of every task that maps it: the largest end offset. */
+static uint64_t region_size(const struct rst_ctx *ctx, uint64_t shmid)
 {
 	uint64_t size = 0;
-	size_t i;
+	size_t i, j;
 
-	for (i = 0; i < t->mm->n_vmas; i++) {
-		const VmaEntry *v = t->mm->vmas[i];
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		const MmEntry *mm = ctx->tasks[i].mm;
 
-		if ((v->status & VMA_ANON_SHARED) && v->shmid == shmid &&
-		    v->pgoff + v->end - v->start > size)
-			size = v->pgoff + v->end - v->start;
+		for (j = 0; mm && j < mm->n_vmas; j++) {
+			const VmaEntry *v = mm->vmas[j];
+
+			if ((v->status & VMA_ANON_SHARED) && v->shmid == shmid &&
+			    v->pgoff + v->end - v->start > size)
+				size = v->pgoff + v->end - v->start;
+		}
 	}
 	return size;
 }
 
-/* A shared anonymous region of size bytes, as an fd of its shmem file. */
-static int make_region(uint64_t size)
+/* A shared anonymous region of size bytes, filled, as an fd of its shmem file. */
+static int make_region(const struct rst_ctx *ctx, uint64_t shmid, uint64_t size)
 {
 	char link[96];
 	void *p;
-	int fd;
+	int fd, ret;
 
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
@@ -149,58 +225,118 @@ static int make_region(uint64_t size)
 		pr_perror("Can't open the new shared memory through %s", link);
 	}
 	munmap(p, size);
-	return fd;
+	ret = fd < 0 ? fd : shmem_fill(ctx->dfd, fd, shmid, size);
+	if (ret && fd >= 0)
+		close(fd);
+	return ret ?: fd;
 }
 
-static int create_shmem(const struct rst_ctx *ctx, const struct rst_task *t, uint64_t shmid)
+static bool maps_region(const VmaEntry *v, uint64_t shmid)
 {
-	struct shmem_made *n;
-	uint64_t size = region_size(t, shmid);
+	return (v->status & VMA_ANON_SHARED) && v->shmid == shmid;
+}
+
+/* The lowest common ancestor of the tasks with a VMA of region shmid. */
+static pid_t region_owner(const struct rst_ctx *ctx, uint64_t shmid)
+{
+	pid_t owner = 0;
+	size_t i, j;
+
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		const MmEntry *mm = ctx->tasks[i].mm;
+
+		for (j = 0; mm && j < mm->n_vmas; j++)
+			if (maps_region(mm->vmas[j], shmid))
+				break;
+		if (mm && j < mm->n_vmas)
+			owner = rst_common_ancestor(ctx, owner, ctx->tasks[i].pid);
+	}
+	return owner;
+}
+
+static bool made(uint32_t kind, uint64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < nr_objs; i++)
+		if (objs[i].kind == kind && objs[i].id == id)
+			return true;
+	return false;
+}
+
+static int make_regions(const struct rst_ctx *ctx, const struct rst_task *t)
+{
+	size_t i, j;
 	int fd, ret;
 
-	fd = make_region(size);
-	if (fd < 0)
-		return fd;
-	ret = shmem_fill(ctx->dfd, fd, shmid, size);
-	n = ret ? NULL : realloc(made, (nr_made + 1) * sizeof(*n));
-	if (!n) {
-		close(fd);
-		return ret ?: -ENOMEM;
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		const MmEntry *mm = ctx->tasks[i].mm;
+
+		for (j = 0; mm && j < mm->n_vmas; j++) {
+			const VmaEntry *v = mm->vmas[j];
+			uint64_t size;
+
+			if (!(v->status & VMA_ANON_SHARED) || made(RST_SHARED_ANON, v->shmid) ||
+			    region_owner(ctx, v->shmid) != t->pid)
+				continue;
+			size = region_size(ctx, v->shmid);
+			fd = make_region(ctx, v->shmid, size);
+			if (fd < 0)
+				return fd;
+			ret = keep_mapped(RST_SHARED_ANON, v->shmid, fd);
+			close(fd);
+			if (ret)
+				return ret;
+			pr_info("shared anonymous memory %u (%lu bytes) made for the tasks below\n",
+				(unsigned int)v->shmid, (unsigned long)size);
+		}
 	}
-	made = n;
-	made[nr_made++] = (struct shmem_made){ shmid, fd };
-	return fd;
+	return 0;
+}
+
+static int make_memfds(const struct rst_ctx *ctx, const struct rst_task *t)
+{
+	uint32_t inode;
+	size_t i = 0;
+	int fd, ret;
+
+	while (rst_memfd_next_shared(ctx, t, &i, &inode)) {
+		if (made(RST_SHARED_MEMFD, inode))
+			continue;
+		fd = rst_memfd_make(ctx, inode);
+		if (fd < 0)
+			return fd;
+		ret = keep_mapped(RST_SHARED_MEMFD, inode, fd);
+		close(fd);
+		if (ret)
+			return ret;
+		pr_info("memfd inode %u made for the tasks below\n", inode);
+	}
+	return 0;
+}
+
+int rst_make_shared(const struct rst_ctx *ctx, const struct rst_task *t)
+{
+	int ret = 0;
+
+	/* SysV segments live in the IPC namespace, not in a task: the root makes them */
+	if (t == &ctx->tasks[0])
+		ret = rst_sysv_shm(ctx);
+	ret = ret ?: make_regions(ctx, t);
+	return ret ?: make_memfds(ctx, t);
 }
 
 int rst_anon_shared_fd(const struct rst_ctx *ctx, const struct rst_task *t, const VmaEntry *v)
 {
-	size_t i;
-	int fd = -1, nfd;
+	int fd = rst_shared_open(RST_SHARED_ANON, v->shmid, O_RDWR);
 
-	for (i = 0; i < nr_made && fd < 0; i++)
-		if (made[i].shmid == v->shmid)
-			fd = made[i].fd;
-	if (fd < 0)
-		fd = create_shmem(ctx, t, v->shmid);
-	if (fd < 0)
-		return fd;
-	/* the restorer closes each VMA's fd once mapped: every VMA gets its own */
-	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (nfd < 0) {
-		pr_perror("Can't dup the fd of shared memory %u", (unsigned int)v->shmid);
-		return -errno;
-	}
-	return nfd;
+	if (fd == -ENOENT)
+		pr_err("Task %d: shared anonymous memory %u was not made by any task above it\n",
+		       t->pid, (unsigned int)v->shmid);
+	return fd;
 }
 
 void rst_shmem_fini(void)
 {
-	size_t i;
-
-	for (i = 0; i < nr_made; i++)
-		close(made[i].fd);
-	free(made);
-	made = NULL;
-	nr_made = 0;
 	rst_memfd_maps_fini();
 }

@@ -20,10 +20,12 @@
 #include <sys/shm.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "dump.h"
 #include "files.h"
 #include "image.h"
 #include "log.h"
+#include "proc-parse.h"
 #include "restore-ctx.h"
 #include "abi/restorer.h"
 #include "vma-status.h"
@@ -34,9 +36,21 @@
 /* ipcns-shm-ID.img: we dump the one IPC namespace the task lives in */
 #define SYSV_NS_ID 1
 
+/* The dump's: the segments the tree's tasks have attached. */
 struct sysv_seen {
-	int *ids; /* segments the task has attached */
+	int *ids;
 	size_t nr;
+};
+
+static void sysv_dump_fini(struct files_dump_state *fs, void *priv, bool failed)
+{
+	free(((struct sysv_seen *)priv)->ids);
+}
+
+static const struct files_dump_key sysv_dump_key = {
+	.name = "SysV shared memory",
+	.size = sizeof(struct sysv_seen),
+	.fini = sysv_dump_fini,
 };
 
 static size_t page_round(uint64_t size)
@@ -48,10 +62,9 @@ static size_t page_round(uint64_t size)
 
 int dump_sysv_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
 {
-	struct sysv_seen *s = dc->fstate->sysv;
+	struct sysv_seen *s = files_dump_priv(dc->fstate, &sysv_dump_key);
 	struct shmid_ds ds;
 	int id = (int)pv->ino;
-	int *n;
 
 	if (shmctl(id, IPC_STAT, &ds) < 0) {
 		pr_perror("Can't stat SysV shm segment %d, mapped at %llx", id,
@@ -64,17 +77,9 @@ int dump_sysv_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
 		       id, (unsigned long long)pv->start, (unsigned long long)pv->end);
 		return -EOPNOTSUPP;
 	}
-	if (!s) {
-		s = calloc(1, sizeof(*s));
-		if (!s)
-			return -ENOMEM;
-		dc->fstate->sysv = s;
-	}
-	n = realloc(s->ids, (s->nr + 1) * sizeof(*n));
-	if (!n)
+	if (!s || ARRAY_ADD_ROOM(s->ids, s->nr))
 		return -ENOMEM;
-	s->ids = n;
-	n[s->nr++] = id;
+	s->ids[s->nr++] = id;
 	v->status |= VMA_AREA_SYSVIPC;
 	v->flags = MAP_SHARED;
 	v->shmid = id;
@@ -136,19 +141,17 @@ static bool created_in_tree(const struct dump_tree *dt, pid_t cpid)
 	return false;
 }
 
-/* One line of /proc/sysvipc/shm: is the segment ours to save? */
-static int dump_one_line(struct dump_tree *dt, struct cr_img **img, const char *line)
+/* One segment of /proc/sysvipc/shm: is it ours to save? */
+static int dump_one_segment(struct dump_tree *dt, struct cr_img **img,
+			    const struct proc_sysv_shm *seg)
 {
-	unsigned long long size;
 	struct shmid_ds ds;
-	int key, id, cpid;
 
-	if (sscanf(line, "%d %d %*o %llu %d", &key, &id, &size, &cpid) != 4)
-		return 0; /* the header */
-	if (!created_in_tree(dt, cpid) && !attached(dt->fstate.sysv, id))
+	if (!created_in_tree(dt, seg->cpid) &&
+	    !attached(files_dump_priv_find(&dt->fstate, &sysv_dump_key), seg->id))
 		return 0;
-	if (shmctl(id, IPC_STAT, &ds) < 0) {
-		pr_perror("Can't stat SysV shm segment %d", id);
+	if (shmctl(seg->id, IPC_STAT, &ds) < 0) {
+		pr_perror("Can't stat SysV shm segment %d", seg->id);
 		return -errno;
 	}
 	if (!*img) {
@@ -156,35 +159,25 @@ static int dump_one_line(struct dump_tree *dt, struct cr_img **img, const char *
 		if (!*img)
 			return -EIO;
 	}
-	return write_segment(*img, id, &ds);
+	return write_segment(*img, seg->id, &ds);
 }
 
 int write_sysv_shm(struct dump_tree *dt)
 {
+	struct proc_sysv_shm *segs;
 	struct cr_img *img = NULL;
-	char line[512];
-	FILE *f;
-	int ret = 0;
+	size_t nr, i;
+	int ret;
 
-	f = fopen("/proc/sysvipc/shm", "r");
-	if (!f) {
-		pr_perror("Can't read /proc/sysvipc/shm");
-		return -errno;
-	}
-	while (!ret && fgets(line, sizeof(line), f))
-		ret = dump_one_line(dt, &img, line);
-	fclose(f);
+	ret = parse_proc_sysvipc_shm(&segs, &nr);
+	if (ret)
+		return ret;
+	for (i = 0; !ret && i < nr; i++)
+		ret = dump_one_segment(dt, &img, &segs[i]);
+	free(segs);
 	if (img)
 		ret = close_image(img) ?: ret;
 	return ret;
-}
-
-void sysv_dump_fini(struct files_dump_state *fs)
-{
-	if (fs->sysv)
-		free(fs->sysv->ids);
-	free(fs->sysv);
-	fs->sysv = NULL;
 }
 
 /* ---- restore, in the forked task before its memory is premapped ---- */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * mem/vma-dump.c - the task's address space as an MmEntry: mm bounds from /proc/PID/stat, auxv,
- * and one VmaEntry per mapping from /proc/PID/smaps (VmFlags gives growsdown and the
- * madvise state). Mappings we cannot restore yet fail the dump here, before any change.
+ * and one VmaEntry per mapping of dc->maps, read from /proc/PID/smaps (VmFlags gives
+ * growsdown and the madvise state). Mappings we cannot restore yet fail the dump here, before any
+ * change.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,65 +19,67 @@
 #include "mem.h"
 #include "vma-status.h"
 
-/* VmFlags two-letter codes -> madvise numbers kept in VmaEntry.madv */
+#define CRIU_AUXV_WORDS 44 /* CRIU's AT_VECTOR_SIZE on x86_64: what its mm_entry holds */
+
+#ifndef MAP_DROPPABLE
+#define MAP_DROPPABLE 0x08 /* Linux 6.11: a map type, like MAP_PRIVATE */
+#endif
+
+/* VmFlags (PROC_VMF_*) -> madvise numbers kept in VmaEntry.madv */
 static const struct {
-	char code[3];
+	uint64_t vmf;
 	int madv;
 } vmflag_madv[] = {
-	{ "dc", MADV_DONTFORK },   { "dd", MADV_DONTDUMP },   { "hg", MADV_HUGEPAGE },
-	{ "nh", MADV_NOHUGEPAGE }, { "wf", MADV_WIPEONFORK }, { "mg", MADV_MERGEABLE },
+	{ PROC_VMF_DONTFORK, MADV_DONTFORK },	  { PROC_VMF_DONTDUMP, MADV_DONTDUMP },
+	{ PROC_VMF_HUGEPAGE, MADV_HUGEPAGE },	  { PROC_VMF_NOHUGEPAGE, MADV_NOHUGEPAGE },
+	{ PROC_VMF_WIPEONFORK, MADV_WIPEONFORK }, { PROC_VMF_MERGEABLE, MADV_MERGEABLE },
+	{ PROC_VMF_RAND_READ, MADV_RANDOM },	  { PROC_VMF_SEQ_READ, MADV_SEQUENTIAL },
 };
 
-static bool vmflags_has(const char *flags, const char *code)
+/*
+ * The VmFlags this criu cannot save yet, and why. Every other code the kernel shows is saved,
+ * restates what maps tells, is the kernel's own bookkeeping or is refused elsewhere (io, pf);
+ * a code the proc parser does not know at all fails the dump too: it could be state we
+ * would drop.
+ */
+static const struct {
+	uint64_t vmf;
+	const char *why;
+} vmflag_refused[] = {
+	{ PROC_VMF_UFFD_MISSING, "registered with a userfaultfd (missing faults)" },
+	{ PROC_VMF_UFFD_WP, "registered with a userfaultfd (write protection)" },
+	{ PROC_VMF_UFFD_MINOR, "registered with a userfaultfd (minor faults)" },
+	{ PROC_VMF_SHADOW_STACK, "a shadow stack" },
+	{ PROC_VMF_MIXEDMAP, "a mixed (device) mapping" },
+	{ PROC_VMF_HUGETLB, "hugetlb memory" },
+	{ PROC_VMF_SYNC, "a synchronous-fault (DAX) mapping" },
+	{ PROC_VMF_PKEY_BIT0 | PROC_VMF_PKEY_BIT1 | PROC_VMF_PKEY_BIT2 | PROC_VMF_PKEY_BIT3 |
+		  PROC_VMF_PKEY_BIT4,
+	  "tagged with a memory protection key (pkey_mprotect)" },
+};
+
+/* Refuse a VmFlags code we do not know or cannot save yet. */
+static int check_vmflags(const struct proc_vma *pv)
 {
-	const char *p;
+	const char *path = pv->path ? pv->path : "(anonymous)";
+	size_t i;
 
-	for (p = flags; p && *p; p += 3)
-		if (p[0] == code[0] && p[1] == code[1])
-			return true;
-	return false;
-}
-
-/* The VmFlags value of every mapping, in smaps order (same order as maps). */
-static int read_vmflags(pid_t pid, size_t nr, char ***out)
-{
-	char path[64], *buf, *line, **flags;
-	size_t i = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
-	buf = read_proc_file(path, NULL);
-	if (!buf)
-		return -EIO;
-	flags = calloc(nr ? nr : 1, sizeof(*flags));
-	if (!flags) {
-		free(buf);
-		return -ENOMEM;
+	if (pv->unknown_vmflag[0]) {
+		pr_err("Mapping %llx-%llx %s has VmFlags \"%s\", unknown to this criu: not "
+		       "supported yet\n",
+		       (unsigned long long)pv->start, (unsigned long long)pv->end, path,
+		       pv->unknown_vmflag);
+		return -EOPNOTSUPP;
 	}
-	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-		if (strncmp(line, "VmFlags:", 8))
+	for (i = 0; i < sizeof(vmflag_refused) / sizeof(vmflag_refused[0]); i++) {
+		if (!(pv->vmflags & vmflag_refused[i].vmf))
 			continue;
-		if (i == nr) {
-			pr_err("%s has more mappings than maps showed; the task changed\n", path);
-			goto err;
-		}
-		flags[i] = strdup(line + 8 + strspn(line + 8, " "));
-		if (!flags[i++])
-			goto err;
+		pr_err("Mapping %llx-%llx %s is %s: not supported yet\n",
+		       (unsigned long long)pv->start, (unsigned long long)pv->end, path,
+		       vmflag_refused[i].why);
+		return -EOPNOTSUPP;
 	}
-	free(buf);
-	if (i != nr) {
-		pr_err("%s lists %zu mappings, maps listed %zu\n", path, i, nr);
-		goto err_nobuf;
-	}
-	*out = flags;
 	return 0;
-err:
-	free(buf);
-err_nobuf:
-	while (i--)
-		free(flags[i]);
-	free(flags);
-	return -EIO;
 }
 
 static int add_file_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
@@ -104,7 +107,13 @@ static int add_file_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry
 		       (unsigned long long)pv->start, (unsigned long long)pv->end, pv->path);
 		return -EOPNOTSUPP;
 	}
-	flags = (pv->shared && (pv->prot & PROT_WRITE)) ? O_RDWR : O_RDONLY;
+	/*
+	 * A shared mapping of a file opened for writing may be mprotect'ed writable later
+	 * (smaps "mw", VM_MAYWRITE, even while it is read-only): reopen it for writing too.
+	 */
+	flags = pv->shared && ((pv->prot & PROT_WRITE) || (pv->vmflags & PROC_VMF_MAYWRITE))
+			? O_RDWR
+			: O_RDONLY;
 	v->fdflags = flags;
 	v->has_fdflags = 1;
 	v->status |= pv->shared ? VMA_FILE_SHARED : VMA_FILE_PRIVATE;
@@ -120,12 +129,13 @@ static int add_file_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry
 	return ret;
 }
 
+/* vdso and vvar carry CRIU's bits: private anonymous memory plus their own (0x209, 0x1201) */
 static int classify_special(const struct proc_vma *pv, VmaEntry *v)
 {
 	if (!strcmp(pv->path, "[vdso]")) {
-		v->status |= VMA_AREA_VDSO;
+		v->status |= VMA_ANON_PRIVATE | VMA_AREA_VDSO;
 	} else if (!strcmp(pv->path, "[vvar]") || !strcmp(pv->path, "[vvar_vclock]")) {
-		v->status |= VMA_AREA_VVAR;
+		v->status |= VMA_ANON_PRIVATE | VMA_AREA_VVAR;
 	} else if (!strcmp(pv->path, "[heap]")) {
 		v->status |= VMA_ANON_PRIVATE | VMA_AREA_HEAP;
 	} else if (!strcmp(pv->path, "[stack]")) {
@@ -139,12 +149,14 @@ static int classify_special(const struct proc_vma *pv, VmaEntry *v)
 	return 0;
 }
 
-static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, const char *vmflags,
-		    VmaEntry *v)
+static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
 {
 	size_t i;
 	int ret;
 
+	ret = check_vmflags(pv);
+	if (ret)
+		return ret;
 	vma_entry__init(v);
 	v->start = pv->start;
 	v->end = pv->end;
@@ -160,7 +172,9 @@ static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, const char *
 			return -EOPNOTSUPP;
 		}
 		v->status |= VMA_ANON_PRIVATE;
-		v->flags = MAP_PRIVATE | MAP_ANONYMOUS;
+		/* the kernel may drop its pages, and a fork wipes it: what is there is saved */
+		v->flags = ((pv->vmflags & PROC_VMF_DROPPABLE) ? MAP_DROPPABLE : MAP_PRIVATE) |
+			   MAP_ANONYMOUS;
 		v->pgoff = 0;
 	} else if (vma_is_aio_ring(pv)) {
 		ret = dump_aio_vma(pv, v);
@@ -183,16 +197,26 @@ static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, const char *
 		if (ret)
 			return ret;
 	}
-	if (vmflags_has(vmflags, "gd"))
+	if (pv->vmflags & PROC_VMF_GROWSDOWN)
 		v->flags |= MAP_GROWSDOWN;
-	if ((vmflags_has(vmflags, "io") || vmflags_has(vmflags, "pf")) &&
+	/* mlock()ed: locked again by the restorer, while it still may (before creds) */
+	if (pv->vmflags & PROC_VMF_LOCKED)
+		v->flags |= MAP_LOCKED;
+	if (pv->vmflags & PROC_VMF_LOCKONFAULT)
+		v->madv |= VMA_MADV_LOCK_ONFAULT;
+	if (pv->vmflags & PROC_VMF_NORESERVE)
+		v->flags |= MAP_NORESERVE;
+	/* mseal()ed: sealed again by the restorer once the mapping is final */
+	if (pv->vmflags & PROC_VMF_SEALED)
+		v->madv |= VMA_MADV_SEALED;
+	if ((pv->vmflags & (PROC_VMF_IO | PROC_VMF_PFNMAP)) &&
 	    !(v->status & (VMA_AREA_VVAR | VMA_AREA_VDSO))) {
 		pr_err("Mapping %llx-%llx is a device (I/O or PFN) mapping: not supported yet\n",
 		       (unsigned long long)pv->start, (unsigned long long)pv->end);
 		return -EOPNOTSUPP;
 	}
 	for (i = 0; i < sizeof(vmflag_madv) / sizeof(vmflag_madv[0]); i++)
-		if (vmflags_has(vmflags, vmflag_madv[i].code))
+		if (pv->vmflags & vmflag_madv[i].vmf)
 			v->madv |= 1ull << vmflag_madv[i].madv;
 	v->has_madv = v->madv != 0;
 	return 0;
@@ -200,37 +224,28 @@ static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, const char *
 
 static int collect_vmas(struct dump_ctx *dc)
 {
-	char **vmflags = NULL;
 	size_t i, nr = 0;
 	int ret;
 
-	ret = read_vmflags(dc->pid, dc->maps.nr, &vmflags);
-	if (ret)
-		return ret;
+	/* freed by free_task_mm(), on failure too */
 	dc->vmas = calloc(dc->maps.nr + 1, sizeof(*dc->vmas));
 	dc->vma_ptrs = calloc(dc->maps.nr + 1, sizeof(*dc->vma_ptrs));
-	if (!dc->vmas || !dc->vma_ptrs) {
-		ret = -ENOMEM;
-		goto out_free;
-	}
+	if (!dc->vmas || !dc->vma_ptrs)
+		return -ENOMEM;
 	for (i = 0; i < dc->maps.nr; i++) {
 		const struct proc_vma *pv = &dc->maps.vmas[i];
 
 		if (pv->path && !strcmp(pv->path, "[vsyscall]"))
 			continue; /* the kernel provides it at a fixed address */
-		ret = fill_vma(dc, pv, vmflags[i], &dc->vmas[nr]);
+		ret = fill_vma(dc, pv, &dc->vmas[nr]);
 		if (ret)
-			goto out_free;
+			return ret;
 		dc->vma_ptrs[nr] = &dc->vmas[nr];
 		nr++;
 	}
 	dc->mm.n_vmas = nr;
 	dc->mm.vmas = dc->vma_ptrs;
-out_free:
-	for (i = 0; i < dc->maps.nr; i++)
-		free(vmflags[i]);
-	free(vmflags);
-	return ret;
+	return 0;
 }
 
 static int collect_auxv(struct dump_ctx *dc)
@@ -249,7 +264,12 @@ static int collect_auxv(struct dump_ctx *dc)
 		return -EINVAL;
 	}
 	dc->auxv = (uint64_t *)buf;
-	dc->mm.n_mm_saved_auxv = len / 8;
+	dc->nr_auxv = len / 8;
+	/*
+	 * CRIU 4.2 saves at most AT_VECTOR_SIZE (44) words and refuses more at restore; this
+	 * kernel has more. mm_entry holds what CRIU would hold, task-extra-PID.img all of it.
+	 */
+	dc->mm.n_mm_saved_auxv = dc->nr_auxv < CRIU_AUXV_WORDS ? dc->nr_auxv : CRIU_AUXV_WORDS;
 	dc->mm.mm_saved_auxv = dc->auxv;
 	return 0;
 }
@@ -297,4 +317,5 @@ void free_task_mm(struct dump_ctx *dc)
 	dc->vmas = NULL;
 	dc->vma_ptrs = NULL;
 	dc->auxv = NULL;
+	dc->nr_auxv = 0;
 }

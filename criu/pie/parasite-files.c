@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * parasite-files.c - fd questions only the task can answer: the owner of each open file
+ * pie/parasite-files.c - fd questions only the task can answer: the owner of each open file
  * (F_GETOWN_EX) and the signal it gets (F_GETSIG), for SIGIO delivery after restore.
  */
 #include <stdint.h>

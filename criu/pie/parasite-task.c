@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * parasite-task.c - PARASITE_CMD_DUMP_TASK_EXTRA: read, from inside the task, the state
+ * pie/parasite-task.c - PARASITE_CMD_DUMP_TASK_EXTRA: read, from inside the task, the state
  * that the kernel only tells the task itself or that another uid may not read without
  * extra capabilities: interval and POSIX timers, rlimits, prctl flags, scheduling.
  * Nothing here changes the task.
@@ -176,6 +176,10 @@ static int dump_mm_attrs(struct parasite_task_extra *x)
 		return ret;
 	}
 	x->timerslack_ns = (unsigned long)ret;
+	/* without NUMA there is no policy (ENOSYS): the default */
+	ret = sys_get_mempolicy(&x->mempolicy, 0, 0, 0, 0);
+	if (ret < 0)
+		x->mempolicy = 0;
 	return 0;
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * parasite.c - runs inside the dumped task (no libc): answers what only the task can tell
+ * pie/parasite.c - runs inside the dumped task (no libc): answers what only the task can tell
  * (signal actions, sigaltstack, umask, tid address) and pushes its pages into criu's pipes
  * with vmsplice, so memory leaves the task without a copy through user space.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * restorer-task.c - the restorer's last steps before rt_sigreturn: per-task state of
+ * pie/restorer-task.c - the restorer's last steps before rt_sigreturn: per-task state of
  * struct rst_task_state (include/abi/restorer-task.h). Order matters:
  *   signals and timers are queued and armed while every signal is still blocked;
  *   rlimits, scheduling and prctl flags need no privilege we would give up later;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * restorer-threads.c - the restorer's part for the threads of a task
+ * pie/restorer-threads.c - the restorer's part for the threads of a task
  * (include/abi/restorer-threads.h).
  *
  * The leader, with its memory in place and its credentials not yet changed, clones every

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * restorer.c - the blob a restored task runs after it has left criu's code.
+ * pie/restorer.c - the blob a restored task runs after it has left criu's code.
  *
  * criu (in the forked task) premapped and filled the private memory, put this blob, its
  * args and its stack in a hole no target mapping uses, and jumped here. This code removes
@@ -124,8 +124,9 @@ static int map_shared(const struct rst_args *a)
 	for (i = 0; i < a->nr_vmas; i++) {
 		if (v[i].kind != RST_VMA_FILE_SHARED)
 			continue;
-		ret = sys_mmap(v[i].start, v[i].end - v[i].start, v[i].prot, v[i].flags | MAP_FIXED,
-			       v[i].fd, v[i].pgoff);
+		/* locked later, as asked: MAP_LOCKED would fault in an on-fault lock's pages */
+		ret = sys_mmap(v[i].start, v[i].end - v[i].start, v[i].prot,
+			       (v[i].flags & ~MAP_LOCKED) | MAP_FIXED, v[i].fd, v[i].pgoff);
 		if ((uint64_t)ret != v[i].start)
 			return fail("mmap of a shared file", v[i].start, ret);
 		sys_close(v[i].fd);
@@ -133,7 +134,24 @@ static int map_shared(const struct rst_args *a)
 	return 0;
 }
 
-/* Final protections and madvise bits of every area we created. */
+/*
+ * mlock()ed areas are locked again here, with criu's credentials and limits still ours:
+ * the task may have lost CAP_IPC_LOCK or have RLIMIT_MEMLOCK 0 by now.
+ */
+static int lock_area(const struct rst_vma *v)
+{
+	long ret;
+
+	if (!(v->flags & MAP_LOCKED))
+		return 0;
+	ret = sys_mlock2(v->start, v->end - v->start,
+			 v->madv & RST_MADV_LOCK_ONFAULT ? MLOCK_ONFAULT : 0);
+	if (ret)
+		return fail("mlock2", v->start, ret);
+	return 0;
+}
+
+/* Final protections, madvise bits and locks of every area we created. */
 static int set_vma_state(const struct rst_args *a)
 {
 	const struct rst_vma *v = (const struct rst_vma *)a->vmas;
@@ -146,17 +164,25 @@ static int set_vma_state(const struct rst_args *a)
 		if (v[i].kind != RST_VMA_PREMAPPED && v[i].kind != RST_VMA_FILE_SHARED)
 			continue;
 		for (bit = 0; bit < 64; bit++) {
-			if (!(v[i].madv & (1ULL << bit)))
+			if (!(v[i].madv & (1ULL << bit) & ~RST_MADV_OURS))
 				continue;
 			ret = sys_madvise(v[i].start, len, bit);
 			if (ret)
 				return fail("madvise", v[i].start, ret);
 		}
-		if (v[i].kind != RST_VMA_PREMAPPED)
-			continue;
-		ret = sys_mprotect(v[i].start, len, v[i].prot);
-		if (ret)
-			return fail("mprotect", v[i].start, ret);
+		if (v[i].kind == RST_VMA_PREMAPPED) {
+			ret = sys_mprotect(v[i].start, len, v[i].prot);
+			if (ret)
+				return fail("mprotect", v[i].start, ret);
+		}
+		if (lock_area(&v[i]))
+			return -1;
+		/* last: a sealed area can't be changed any more */
+		if (v[i].madv & RST_MADV_SEALED) {
+			ret = sys_mseal(v[i].start, len, 0);
+			if (ret)
+				return fail("mseal", v[i].start, ret);
+		}
 	}
 	return 0;
 }

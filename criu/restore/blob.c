@@ -55,7 +55,8 @@ static int vdso_layout_error(const char *why)
 
 /*
  * Pair this kernel's vdso family with the dumped one, in address order. The vdso reaches
- * its vvar pages PC-relative, so kinds, sizes and distances must all match.
+ * its vvar pages PC-relative, so kinds, sizes and distances must all match; parts the dump
+ * lacks are dropped.
  */
 static int plan_vdso(const struct rst_mem *mem, struct rst_args *a)
 {
@@ -86,14 +87,13 @@ static int plan_vdso(const struct rst_mem *mem, struct rst_args *a)
 	for (i = 0, n = 0; i < nr_self && !ret && a->nr_vdso; i++) {
 		if (self[i].special != VMA_AREA_VDSO && self[i].special != VMA_AREA_VVAR)
 			continue;
-		if (n == a->nr_vdso) {
-			ret = vdso_layout_error("this kernel has more parts");
-			break;
-		}
-		if (self[i].special != kinds[n] || self[i].end - self[i].start != a->vdso[n].size) {
-			ret = vdso_layout_error("kinds or sizes differ");
-			break;
-		}
+		/*
+		 * A part the program had unmapped (its vdso, keeping vvar) has no pair: it is not
+		 * kept, so the restorer unmaps it with the rest of criu.
+		 */
+		if (n == a->nr_vdso || self[i].special != kinds[n] ||
+		    self[i].end - self[i].start != a->vdso[n].size)
+			continue;
 		if (!n) {
 			cur0 = self[i].start;
 			dst0 = a->vdso[0].dst_start;
@@ -105,7 +105,7 @@ static int plan_vdso(const struct rst_mem *mem, struct rst_args *a)
 		n++;
 	}
 	if (!ret && n != a->nr_vdso)
-		ret = vdso_layout_error("this kernel has fewer parts");
+		ret = vdso_layout_error("kinds or sizes differ");
 	free(self);
 	return ret;
 }
@@ -198,8 +198,9 @@ static void fill_memory_plan(const struct rst_mem *mem, struct bootstrap *bs)
 	a->unmap_limit = RST_TASK_TOP;
 }
 
-static int fill_mm(const struct rst_ctx *ctx, const MmEntry *mm, struct rst_args *a)
+static int fill_mm(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_args *a)
 {
+	const MmEntry *mm = t->mm;
 	int fd;
 
 	a->mm.start_code = mm->mm_start_code;
@@ -213,8 +214,14 @@ static int fill_mm(const struct rst_ctx *ctx, const MmEntry *mm, struct rst_args
 	a->mm.arg_end = mm->mm_arg_end;
 	a->mm.env_start = mm->mm_env_start;
 	a->mm.env_end = mm->mm_env_end;
-	memcpy(a->auxv, mm->mm_saved_auxv, mm->n_mm_saved_auxv * sizeof(uint64_t));
-	a->mm.auxv_size = mm->n_mm_saved_auxv * sizeof(uint64_t);
+	/* our own image holds the whole vector; CRIU's mm_entry at most 44 words of it */
+	if (t->extra && t->extra->n_auxv) {
+		memcpy(a->auxv, t->extra->auxv, t->extra->n_auxv * sizeof(uint64_t));
+		a->mm.auxv_size = t->extra->n_auxv * sizeof(uint64_t);
+	} else {
+		memcpy(a->auxv, mm->mm_saved_auxv, mm->n_mm_saved_auxv * sizeof(uint64_t));
+		a->mm.auxv_size = mm->n_mm_saved_auxv * sizeof(uint64_t);
+	}
 	/* the restorer sets mm.auxv: the args' final address is only known there */
 	fd = rst_open_reg(ctx, mm->exe_file_id, O_RDONLY, "exe");
 	if (fd < 0)
@@ -323,7 +330,7 @@ static int fill_args(const struct rst_ctx *ctx, const struct rst_task *t, const 
 		return ret;
 	a->sigframe = frame;
 	/* last: the exe fd must not be left open if anything before fails */
-	return fill_mm(ctx, t->mm, a);
+	return fill_mm(ctx, t, a);
 }
 
 static int send_report(int fd, const struct bootstrap *bs, const struct rst_mem *mem)
@@ -332,6 +339,7 @@ static int send_report(int fd, const struct bootstrap *bs, const struct rst_mem 
 		.area_start = (uint64_t)(uintptr_t)bs->base,
 		.area_size = bs->size,
 		.pages_restored = mem->pages_restored,
+		.pages_shared = mem->pages_shared,
 		.pid = getpid(),
 	};
 

@@ -12,36 +12,38 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "task-state-image.h"
 #include "image.h"
+#include "imgset.h"
+#include "pagemap-flags.h"
 #include "log.h"
 #include "files.h"
 #include "internal.h"
 #include "threads.h"
 #include "vma-status.h"
 #include "tree.h"
+#include "mem.h"
 
-#define IMG_VERSION 2
-#define USER_TOP    (1UL << 47)
+#define IMG_VERSION	  2
+#define USER_TOP	  (1UL << 47)
+#define RST_MAP_DROPPABLE 0x08 /* Linux 6.11: a map type, like MAP_PRIVATE */
 
 /* Read all entries of an image into a growing array of message pointers. */
 static int read_all(struct cr_img *img, const ProtobufCMessageDescriptor *desc, void ***arr,
 		    size_t *nr)
 {
 	ProtobufCMessage *msg;
-	void **tmp;
 	int ret;
 
 	*arr = NULL;
 	*nr = 0;
 	while ((ret = pb_read_one_eof(img, desc, &msg)) > 0) {
-		tmp = realloc(*arr, (*nr + 1) * sizeof(void *));
-		if (!tmp) {
+		if (ARRAY_ADD_ROOM(*arr, *nr)) {
 			protobuf_c_message_free_unpacked(msg, NULL);
 			pr_err("Out of memory reading %s\n", img_path(img));
 			return -ENOMEM;
 		}
-		*arr = tmp;
 		(*arr)[(*nr)++] = msg;
 	}
 	return ret;
@@ -213,9 +215,11 @@ static int check_core(const CoreEntry *core, pid_t pid)
 	return 0;
 }
 
+/* vdso and vvar also carry VMA_ANON_PRIVATE (CRIU's bits), but are the kernel's to map */
 static bool vma_premapped(const VmaEntry *v)
 {
-	return v->status & (VMA_ANON_PRIVATE | VMA_FILE_PRIVATE);
+	return (v->status & (VMA_ANON_PRIVATE | VMA_FILE_PRIVATE)) &&
+	       !(v->status & (VMA_AREA_VDSO | VMA_AREA_VVAR));
 }
 
 /* A file mapping names a regular file, or a memfd for VMA_AREA_MEMFD. */
@@ -240,6 +244,10 @@ static int check_vma(const struct rst_ctx *ctx, const VmaEntry *v, const VmaEntr
 			       VMA_AREA_VDSO | VMA_AREA_VVAR | VMA_ANON_SHARED | VMA_AREA_SYSVIPC;
 	uint32_t kind = v->status & kinds;
 
+	/* CRIU marks the vdso and vvar private anonymous too: their own bit names them */
+	if (kind & (VMA_AREA_VDSO | VMA_AREA_VVAR))
+		kind &= ~VMA_ANON_PRIVATE;
+
 	if (v->start >= v->end || v->end > USER_TOP || (v->start | v->end) % RST_PAGE_SIZE ||
 	    (prev && prev->end > v->start)) {
 		pr_err("mm-%d.img: bad or unsorted VMA %#lx-%#lx\n", pid, (long)v->start,
@@ -251,9 +259,12 @@ static int check_vma(const struct rst_ctx *ctx, const VmaEntry *v, const VmaEntr
 		       pid, (long)v->start, (long)v->end, v->status);
 		return -EOPNOTSUPP;
 	}
-	if ((kind == VMA_ANON_PRIVATE || kind == VMA_FILE_PRIVATE) && (v->flags & MAP_SHARED)) {
-		pr_err("mm-%d.img: private VMA %#lx-%#lx has MAP_SHARED\n", pid, (long)v->start,
-		       (long)v->end);
+	/* private: MAP_PRIVATE, or MAP_DROPPABLE (Linux 6.11) for anonymous memory */
+	if ((kind == VMA_ANON_PRIVATE || kind == VMA_FILE_PRIVATE) &&
+	    (v->flags & MAP_TYPE) != MAP_PRIVATE &&
+	    (kind != VMA_ANON_PRIVATE || (v->flags & MAP_TYPE) != RST_MAP_DROPPABLE)) {
+		pr_err("mm-%d.img: private VMA %#lx-%#lx has map type %#x\n", pid, (long)v->start,
+		       (long)v->end, v->flags & MAP_TYPE);
 		return -EINVAL;
 	}
 	if (kind == VMA_ANON_SHARED && (!(v->flags & MAP_SHARED) || v->pgoff % RST_PAGE_SIZE)) {
@@ -281,7 +292,7 @@ static int check_mm(const struct rst_ctx *ctx, const MmEntry *mm, pid_t pid)
 		if (ret)
 			return ret;
 	}
-	if (mm->n_mm_saved_auxv > 2 * 64 || mm->n_mm_saved_auxv % 2) {
+	if (mm->n_mm_saved_auxv > RST_AUXV_WORDS || mm->n_mm_saved_auxv % 2) {
 		pr_err("mm-%d.img: saved auxv has %zu words\n", pid, mm->n_mm_saved_auxv);
 		return -EINVAL;
 	}
@@ -313,24 +324,34 @@ static const VmaEntry *find_vma(const MmEntry *mm, uint64_t addr)
 /* Every page with data must land in a premapped VMA; entries may span adjacent VMAs. */
 static int check_pagemap_entry(const struct rst_task *t, const PagemapEntry *pe, uint64_t prev_end)
 {
-	uint64_t addr = pe->vaddr, end = pe->vaddr + (uint64_t)pe->nr_pages * RST_PAGE_SIZE;
+	uint64_t addr = pe->vaddr, end;
 	uint32_t flags = pe->has_flags ? pe->flags : RST_PE_PRESENT;
 
-	if (flags != RST_PE_PRESENT || (pe->has_in_parent && pe->in_parent)) {
-		pr_err("pagemap-%d.img: entry at %#lx has flags %#x; only present pages are "
-		       "supported\n",
+	/*
+	 * PE_PARENT: the parent task's pages (mem/cow.c checks them once every task is read).
+	 * CRIU marks pages it could serve lazily PE_LAZY; with PE_PRESENT they are here too.
+	 */
+	if ((flags != RST_PE_PRESENT && flags != (RST_PE_PRESENT | RST_PE_LAZY) &&
+	     flags != RST_PE_PARENT) ||
+	    (pe->has_in_parent && pe->in_parent)) {
+		pr_err("pagemap-%d.img: entry at %#lx has flags %#x: only present pages and pages "
+		       "shared with the parent task are supported; dump without --lazy-pages and "
+		       "pre-dump\n",
 		       t->pid, (long)pe->vaddr, flags);
 		return -EOPNOTSUPP;
 	}
-	if (addr % RST_PAGE_SIZE || !pe->nr_pages || addr < prev_end || end > USER_TOP) {
-		pr_err("pagemap-%d.img: bad or unsorted entry %#lx (%u pages)\n", t->pid,
-		       (long)addr, pe->nr_pages);
+	end = addr + pe->nr_pages * RST_PAGE_SIZE;
+	if (addr % RST_PAGE_SIZE || !pe->nr_pages || pe->nr_pages > USER_TOP / RST_PAGE_SIZE ||
+	    addr < prev_end || end > USER_TOP) {
+		pr_err("pagemap-%d.img: bad or unsorted entry %#lx (%llu pages)\n", t->pid,
+		       (long)addr, (unsigned long long)pe->nr_pages);
 		return -EINVAL;
 	}
 	while (addr < end) {
 		const VmaEntry *v = find_vma(t->mm, addr);
 
-		if (!v || !vma_premapped(v)) {
+		/* the vdso's saved pages are skipped at restore: this kernel's vdso goes there */
+		if (!v || (!vma_premapped(v) && !(v->status & VMA_AREA_VDSO))) {
 			pr_err("pagemap-%d.img: pages at %#lx are not in a private VMA of "
 			       "mm-%d.img\n",
 			       t->pid, (long)addr, t->pid);
@@ -382,11 +403,15 @@ static int read_pagemap(const struct rst_ctx *ctx, struct rst_task *t)
 		goto out;
 	t->pages_id = head->pages_id;
 	for (i = 0; i < t->nr_pagemap; i++) {
+		/* one count for the rest of the restore: 4.2's nr_pages, or 3.x's field */
+		t->pagemap[i]->nr_pages = pagemap_nr_pages(t->pagemap[i]);
+		t->pagemap[i]->has_nr_pages = 1;
 		ret = check_pagemap_entry(t, t->pagemap[i], prev_end);
 		if (ret)
 			goto out;
 		prev_end = t->pagemap[i]->vaddr + (uint64_t)t->pagemap[i]->nr_pages * RST_PAGE_SIZE;
-		t->nr_pages += t->pagemap[i]->nr_pages;
+		if (rst_pe_has_data(t->pagemap[i]))
+			t->nr_pages += t->pagemap[i]->nr_pages;
 	}
 	ret = check_pages_size(ctx, t);
 out:
@@ -484,6 +509,26 @@ static int check_shared_tables(const struct rst_ctx *ctx)
 	return 0;
 }
 
+/* task-extra-PID.img is ours: a set CRIU wrote has none, and restores without it. */
+static int read_extra(const struct rst_ctx *ctx, struct rst_task *t)
+{
+	struct cr_img *img;
+	int ret;
+
+	img = open_image_optional(ctx->dfd, CR_FD_TASK_EXTRA, t->pid);
+	if (!img)
+		return errno == ENOENT ? 0 : -EIO;
+	ret = pb_read_one(img, &task_extra_entry__descriptor, (ProtobufCMessage **)&t->extra);
+	close_image(img);
+	if (ret)
+		return ret;
+	if (t->extra->n_auxv > RST_AUXV_WORDS || t->extra->n_auxv % 2) {
+		pr_err("task-extra-%d.img: saved auxv has %zu words\n", t->pid, t->extra->n_auxv);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int read_task(const struct rst_ctx *ctx, struct rst_task *t)
 {
 	int ret;
@@ -507,6 +552,9 @@ static int read_task(const struct rst_ctx *ctx, struct rst_task *t)
 	ret = check_mm(ctx, t->mm, t->pid);
 	if (ret)
 		return ret;
+	ret = read_extra(ctx, t);
+	if (ret)
+		return ret;
 	ret = read_pagemap(ctx, t);
 	if (ret)
 		return ret;
@@ -525,11 +573,30 @@ static int read_task(const struct rst_ctx *ctx, struct rst_task *t)
 	return read_fdinfo(ctx, t);
 }
 
+/* A set is complete when inventory.img is there, and intact when its sums check out. */
+static int check_image_set(const struct rst_ctx *ctx)
+{
+	if (faccessat(ctx->dfd, "inventory.img", F_OK, 0)) {
+		if (errno != ENOENT) {
+			pr_perror("inventory.img: can't reach it in %s", ctx->ro->images_dir);
+			return -EIO;
+		}
+		pr_err("No inventory.img in %s: the dump did not complete (it failed or was "
+		       "killed), so these images are not a set that can be restored\n",
+		       ctx->ro->images_dir);
+		return -ENOENT;
+	}
+	return imgset_verify(ctx->dfd, ctx->ro->skip_checksums);
+}
+
 int rst_read_images(struct rst_ctx *ctx)
 {
 	size_t i;
 	int ret;
 
+	ret = check_image_set(ctx);
+	if (ret)
+		return ret;
 	ret = read_inventory(ctx);
 	if (ret)
 		return ret;
@@ -539,9 +606,10 @@ int rst_read_images(struct rst_ctx *ctx)
 	ret = read_files(ctx);
 	if (ret)
 		return ret;
-	ctx->tasks = calloc(ctx->nr_pstree, sizeof(*ctx->tasks));
-	if (!ctx->tasks)
+	/* grown later by rst_add_helpers(): through the array helper from the start */
+	if (ARRAY_RESERVE(ctx->tasks, 0, ctx->nr_pstree))
 		return -ENOMEM;
+	memset(ctx->tasks, 0, ctx->nr_pstree * sizeof(*ctx->tasks));
 	ctx->nr_tasks = ctx->nr_pstree;
 	for (i = 0; i < ctx->nr_tasks; i++) {
 		ctx->tasks[i].pid = ctx->pstree[i]->pid;
@@ -551,6 +619,7 @@ int rst_read_images(struct rst_ctx *ctx)
 			return ret;
 	}
 	ret = check_shared_tables(ctx);
+	ret = ret ?: rst_check_cow(ctx);
 	return ret ?: rst_add_helpers(ctx);
 }
 
@@ -564,6 +633,8 @@ static void free_task(struct rst_task *t)
 		protobuf_c_message_free_unpacked(&t->mm->base, NULL);
 	if (t->fs)
 		protobuf_c_message_free_unpacked(&t->fs->base, NULL);
+	if (t->extra)
+		protobuf_c_message_free_unpacked(&t->extra->base, NULL);
 	free_all((void **)t->pagemap, t->nr_pagemap);
 	free_all((void **)t->fds, t->nr_fds);
 	rst_free_thread_cores(t);
@@ -583,6 +654,7 @@ void rst_free_images(struct rst_ctx *ctx)
 	free_all((void **)ctx->pstree, ctx->nr_pstree);
 	if (ctx->inventory)
 		protobuf_c_message_free_unpacked(&ctx->inventory->base, NULL);
+	imgset_forget();
 }
 
 int cr_check_images(const struct restore_opts *ro)

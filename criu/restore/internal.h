@@ -21,7 +21,8 @@ struct rst_report {
 	uint64_t area_start; /* bootstrap area: blob, args, frame, stack */
 	uint64_t area_size;
 	uint64_t pages_restored;
-	int64_t pid; /* which task: one pipe serves the whole tree */
+	uint64_t pages_shared; /* kept copy-on-write from the parent */
+	int64_t pid;	       /* which task: one pipe serves the whole tree */
 };
 
 /*

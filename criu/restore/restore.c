@@ -26,6 +26,8 @@
 #include "image.h"
 #include "log.h"
 #include "internal.h"
+#include "proc-parse.h"
+#include "proc-status.h"
 #include "threads.h"
 #include "sigframe.h"
 #include "mem.h"
@@ -162,19 +164,26 @@ static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
 	if (!t->shares_files)
 		ret = rst_close_inherited(ctx, keep, 3);
 	if (!ret)
+		ret = rst_make_shared(ctx, t);
+	if (!ret)
 		ret = rst_restore_fds(ctx, t);
 	if (!ret)
 		ret = rst_claim_fowns(ctx, t);
-	if (!ret)
-		ret = rst_fork_children(ctx, t, ch, up_fd);
-	if (!ret)
-		ret = rst_restore_cwd(ctx, t);
 	if (!ret && fault_injected("restore-premap"))
 		ret = -EIO;
+	/* private memory before the fork: pages shared with the children stay shared */
 	if (!ret)
 		ret = rst_premap(ctx, t, &mem);
 	if (!ret)
 		ret = rst_fill_pages(ctx, t, &mem);
+	if (ret)
+		return ret;
+	rst_cow_hand_down(t, &mem);
+	ret = rst_fork_children(ctx, t, ch, up_fd);
+	if (!ret)
+		ret = rst_restore_cwd(ctx, t);
+	if (!ret)
+		ret = rst_map_shared(ctx, t, &mem);
 	if (!ret)
 		ret = rst_aio_rings(t, &mem);
 	if (!ret)
@@ -417,6 +426,7 @@ static int write_pidfile(int fd, const char *path, pid_t pid)
 	return 0;
 }
 
+/* stats-restore goes to the work directory, as CRIU puts it (next to the logs). */
 static int write_stats(const struct rst_ctx *ctx)
 {
 	RestoreStatsEntry rs = RESTORE_STATS_ENTRY__INIT;
@@ -424,15 +434,18 @@ static int write_stats(const struct rst_ctx *ctx)
 	struct cr_img *img;
 	int ret;
 
+	/* no parent images (pre-dump) and no shared-page reuse yet: nothing compared or skipped */
 	rs.pages_compared = 0;
-	rs.pages_skipped_cow = 0;
+	rs.pages_skipped_cow = ctx->stats.pages_skipped_cow;
 	rs.forking_time = ctx->stats.forking_time;
 	rs.restore_time = ctx->stats.restore_time;
 	rs.has_pages_restored = true;
 	rs.pages_restored = ctx->stats.pages_restored;
+	rs.has_resume_time = true;
+	rs.resume_time = ctx->stats.resume_time;
 	se.restore = &rs;
 
-	img = open_image_at(ctx->dfd, CR_FD_STATS_RESTORE, O_DUMP, 0);
+	img = open_image_at(ctx->ro->work_dfd, CR_FD_STATS_RESTORE, O_DUMP, 0);
 	if (!img)
 		return -EIO;
 	ret = pb_write_one(img, &se.base);
@@ -474,7 +487,7 @@ static int task_index(const struct rst_ctx *ctx, pid_t pid)
 	for (i = 0; i < ctx->nr_tasks; i++)
 		if (ctx->tasks[i].pid == pid)
 			return i;
-	return -1;
+	return -ENOENT;
 }
 
 /* Reports come in any order on the one pipe: file each under its task until i's is in. */
@@ -552,7 +565,7 @@ static int handle_stop(const struct rst_ctx *ctx, const struct rst_channel *ch, 
 	return 0;
 }
 
-/* The task a thread (not a leader) belongs to, or -1. */
+/* The task a thread (not a leader) belongs to, or -ENOENT. */
 static int thread_owner(const struct rst_ctx *ctx, pid_t tid)
 {
 	size_t i, j;
@@ -561,7 +574,7 @@ static int thread_owner(const struct rst_ctx *ctx, pid_t tid)
 		for (j = 0; j < ctx->tasks[i].nr_threads; j++)
 			if (ctx->tasks[i].tids[j] == tid)
 				return i;
-	return -1;
+	return -ENOENT;
 }
 
 /* criu, its tracer, reaps it first; then its parent can (reap_helpers()). */
@@ -607,6 +620,9 @@ static struct rst_watch *alloc_watch(const struct rst_ctx *ctx)
 {
 	struct rst_watch *w = calloc(ctx->nr_tasks, sizeof(*w));
 	size_t i;
+
+	if (!w)
+		pr_err("Out of memory for the restore of %zu tasks\n", ctx->nr_tasks);
 
 	for (i = 0; w && i < ctx->nr_tasks; i++) {
 		const struct rst_task *t = &ctx->tasks[i];
@@ -658,20 +674,18 @@ static int wait_tree(const struct rst_ctx *ctx, const struct rst_channel *ch, st
 /* A task criu traces is one it created: safe to kill, unlike a stranger with that pid. */
 static bool traced_by_us(pid_t pid)
 {
-	char path[64], line[128];
-	int tracer = 0;
-	FILE *f;
+	struct proc_status st;
+	char path[64], *buf;
+	int ret;
 
 	/* quietly: a task that was never born has no status file */
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
-	if (!f)
+	buf = read_proc_file_quiet(path, NULL);
+	if (!buf)
 		return false;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "TracerPid: %d", &tracer) == 1)
-			break;
-	fclose(f);
-	return tracer == getpid();
+	ret = parse_proc_status_buf(buf, path, PS_F(PS_TRACER_PID), &st);
+	free(buf);
+	return !ret && st.tracer_pid == getpid();
 }
 
 /*
@@ -689,6 +703,40 @@ static void kill_tree(const struct rst_ctx *ctx, const struct rst_watch *w)
 		if (w[i].seen || !i || traced_by_us(t->pid))
 			rst_threads_kill(t->pid, t->tids, t->nr_threads);
 	}
+}
+
+/* For a test: the root dies (and is reaped) before criu tells it to go. */
+static void kill_and_reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * Tell the root it is traced and may start. It may have died already (killed from outside):
+ * the pipe then has no reader, which must be an error said here, not a SIGPIPE killing criu.
+ */
+static int send_go(int fd, pid_t root)
+{
+	struct timespec zero = { 0, 0 };
+	sigset_t pipe_set, old;
+	ssize_t n;
+	int err;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe_set, &old);
+	n = write(fd, "g", 1);
+	err = errno;
+	if (n < 0 && err == EPIPE)
+		sigtimedwait(&pipe_set, NULL, &zero); /* ours, now pending: consume it */
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (n == 1)
+		return 0;
+	errno = n < 0 ? err : EIO;
+	pr_perror("Can't tell the root task %d to start restoring (did it die?)", root);
+	return n < 0 ? -err : -EIO;
 }
 
 /* Fork the root, let the tree rebuild itself, remove every restorer. Returns the root pid. */
@@ -714,8 +762,10 @@ static pid_t restore_tree(struct rst_ctx *ctx, struct rst_watch *w, uint64_t sta
 	ch.go[0] = ch.report[1] = -1;
 
 	ret = seize_task(pid, rst_task_seize_opts(root) | RST_TRACE_NEW);
-	if (!ret && write(ch.go[1], "g", 1) != 1)
-		ret = -EPIPE;
+	if (!ret && fault_injected("restore-root-gone"))
+		kill_and_reap(pid);
+	if (!ret)
+		ret = send_go(ch.go[1], pid);
 	ctx->stats.forking_time = rst_now_usec() - start;
 	if (!ret)
 		fault_point("restore-seized");
@@ -726,6 +776,7 @@ static pid_t restore_tree(struct rst_ctx *ctx, struct rst_watch *w, uint64_t sta
 			continue;
 		ret = finish_task(&ctx->tasks[i], &w[i].rep);
 		ctx->stats.pages_restored += w[i].rep.pages_restored;
+		ctx->stats.pages_skipped_cow += w[i].rep.pages_shared;
 	}
 	if (ret)
 		goto out_kill;
@@ -767,24 +818,40 @@ static int detach_tree(const struct rst_ctx *ctx)
 	return 0;
 }
 
-static int finish(const struct rst_ctx *ctx, const struct rst_watch *w, pid_t pid)
+/* Without -d criu waits for its children (the root) and, as CRIU, exits 0 whatever they did. */
+static void wait_children(pid_t root)
+{
+	int status;
+
+	if (wait_task(root, &status))
+		return;
+	if (WIFEXITED(status))
+		pr_info("Restored task %d exited with %d\n", root, WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		pr_info("Restored task %d was killed by signal %d\n", root, WTERMSIG(status));
+	while (waitpid(-1, NULL, __WALL) > 0 || errno == EINTR)
+		;
+}
+
+static int finish(struct rst_ctx *ctx, const struct rst_watch *w, pid_t pid)
 {
 	const struct restore_opts *ro = ctx->ro;
-	int status;
+	uint64_t start = rst_now_usec();
 
 	if (detach_tree(ctx)) {
 		kill_tree(ctx, w);
 		return 1;
 	}
+	ctx->stats.resume_time = rst_now_usec() - start;
 	pr_info("Restore finished successfully. Task %d resumed.\n", pid);
+	/* the tree runs now: a stats file we could not write is no reason to fail it */
+	if (write_stats(ctx))
+		pr_err("Can't write stats-restore in %s; the restored tree runs on\n",
+		       ro->work_dir);
 	run_stage_hook(ro, "post-resume", pid);
-	if (ro->restore_detached || ro->restore_sibling)
-		return 0;
-	if (wait_task(pid, &status))
-		return 1;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + WTERMSIG(status);
+	if (!ro->restore_detached)
+		wait_children(pid);
+	return 0;
 }
 
 int cr_restore_tasks(const struct restore_opts *ro)
@@ -810,7 +877,7 @@ int cr_restore_tasks(const struct restore_opts *ro)
 	if (pid < 0)
 		goto out_unlink;
 	ctx.stats.restore_time = rst_now_usec() - start;
-	if (write_stats(&ctx) || (pidfd >= 0 && write_pidfile(pidfd, ro->pidfile, pid)) ||
+	if ((pidfd >= 0 && write_pidfile(pidfd, ro->pidfile, pid)) ||
 	    run_stage_hook(ro, "post-restore", pid) || run_stage_hook(ro, "pre-resume", pid)) {
 		kill_tree(&ctx, w);
 		goto out_unlink;

@@ -36,16 +36,20 @@ int task_attrs_collect(pid_t tid, struct task_attrs *a)
 	return 0;
 }
 
-void task_attrs_fill(struct task_attrs *a, TaskCoreEntry *tc, ThreadCoreEntry *th)
+void task_attrs_fill(const struct task_attrs *a, TaskCoreEntry *tc)
 {
-	th->n_cpu_affinity = a->nr_affinity;
-	th->cpu_affinity = a->affinity;
-	th->has_ioprio = 1;
-	th->ioprio = a->ioprio;
-	th->has_timerslack_ns = 1;
-	th->timerslack_ns = a->timerslack_ns;
 	if (a->membarrier_mask) {
 		tc->has_membarrier_registration_mask = 1;
 		tc->membarrier_registration_mask = a->membarrier_mask;
 	}
+}
+
+void task_attrs_fill_extra(struct task_attrs *a, TaskExtraEntry *ex)
+{
+	ex->n_cpu_affinity = a->nr_affinity;
+	ex->cpu_affinity = a->affinity;
+	ex->has_ioprio = 1;
+	ex->ioprio = a->ioprio;
+	ex->has_timerslack_ns = 1;
+	ex->timerslack_ns = a->timerslack_ns;
 }

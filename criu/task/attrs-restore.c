@@ -5,6 +5,7 @@
  * page fill down). What already matches criu's own value is left alone.
  */
 #include <errno.h>
+#include <linux/membarrier.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -20,15 +21,18 @@
 #define IOPRIO_CLASS_BE	   2
 #define IOPRIO_CLASS_IDLE  3
 
-/* The registration commands, which are also the bits MEMBARRIER_CMD_GET_REGISTRATIONS reports. */
+/*
+ * The registration commands, which are also the bits MEMBARRIER_CMD_GET_REGISTRATIONS reports
+ * (the uapi header's values: GLOBAL_EXPEDITED (1 << 1) is the barrier, not its registration).
+ */
 static const uint32_t membarrier_registrations[] = {
-	1 << 1, /* REGISTER_GLOBAL_EXPEDITED */
-	1 << 4, /* REGISTER_PRIVATE_EXPEDITED */
-	1 << 6, /* REGISTER_PRIVATE_EXPEDITED_SYNC_CORE */
-	1 << 8, /* REGISTER_PRIVATE_EXPEDITED_RSEQ */
+	MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED,
+	MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+	MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE,
+	MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ,
 };
 
-static int apply_affinity(const ThreadCoreEntry *th)
+static int apply_affinity(const TaskExtraEntry *th)
 {
 	uint64_t cur[TASK_AFFINITY_WORDS] = {}, want[TASK_AFFINITY_WORDS] = {};
 	size_t len = th->n_cpu_affinity * sizeof(uint64_t);
@@ -69,19 +73,19 @@ static uint32_t derived_ioprio(const ThreadCoreEntry *th)
 	return class << IOPRIO_CLASS_SHIFT | (uint32_t)(nice + 20) / 5;
 }
 
-static int apply_ioprio(const ThreadCoreEntry *th)
+static int apply_ioprio(const TaskExtraEntry *ex, const ThreadCoreEntry *th)
 {
-	if (!th->has_ioprio || !th->ioprio || th->ioprio == derived_ioprio(th))
+	if (!ex->has_ioprio || !ex->ioprio || ex->ioprio == derived_ioprio(th))
 		return 0;
-	if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, th->ioprio)) {
-		pr_perror("Can't set the I/O priority %#x (class %u)", th->ioprio,
-			  th->ioprio >> IOPRIO_CLASS_SHIFT);
+	if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, ex->ioprio)) {
+		pr_perror("Can't set the I/O priority %#x (class %u)", ex->ioprio,
+			  ex->ioprio >> IOPRIO_CLASS_SHIFT);
 		return -errno;
 	}
 	return 0;
 }
 
-static int apply_timerslack(const ThreadCoreEntry *th)
+static int apply_timerslack(const TaskExtraEntry *th)
 {
 	long cur = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
 
@@ -120,8 +124,12 @@ static int apply_membarrier(const TaskCoreEntry *tc)
 	return 0;
 }
 
-int rst_apply_task_attrs(const TaskCoreEntry *tc, const ThreadCoreEntry *th)
+int rst_apply_task_attrs(const TaskCoreEntry *tc, const ThreadCoreEntry *th,
+			 const TaskExtraEntry *ex)
 {
-	return apply_membarrier(tc) ?: apply_timerslack(th) ?: apply_ioprio(th) ?:
-	       apply_affinity(th);
+	int ret = apply_membarrier(tc);
+
+	if (ret || !ex)
+		return ret;
+	return apply_timerslack(ex) ?: apply_ioprio(ex, th) ?: apply_affinity(ex);
 }

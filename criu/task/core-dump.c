@@ -7,12 +7,14 @@
 #include <fcntl.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "task-state-image.h"
 #include "compel/infect.h"
 #include "dump.h"
 #include "fpu-image.h"
 #include "image.h"
+#include "fault.h"
 #include "log.h"
 #include "regs-image.h"
 #include "threads.h"
@@ -32,11 +34,13 @@
  * CLONE_VM/FS/SIGHAND children yet), so each task gets its own ids for them; tasks that share
  * an fd table (CLONE_FILES) all take the files id of the first of them (files/fdtable-dump.c).
  */
-#define NR_TASK_IDS    4
-#define VM_ID(dc)      ((dc)->idx * NR_TASK_IDS + 1)
-#define FILES_ID(dc)   ((dc)->idx * NR_TASK_IDS + 2)
-#define FS_ID(dc)      ((dc)->idx * NR_TASK_IDS + 3)
-#define SIGHAND_ID(dc) ((dc)->idx * NR_TASK_IDS + 4)
+#define NR_TASK_IDS 4
+/* 1 is criu's own (inventory.root_ids), as CRIU numbers them; the tasks' start at 2 */
+#define CRIU_OWN_ID    1
+#define VM_ID(dc)      ((dc)->idx * NR_TASK_IDS + 2)
+#define FILES_ID(dc)   ((dc)->idx * NR_TASK_IDS + 3)
+#define FS_ID(dc)      ((dc)->idx * NR_TASK_IDS + 4)
+#define SIGHAND_ID(dc) ((dc)->idx * NR_TASK_IDS + 5)
 
 static int write_one(struct dump_ctx *dc, enum img_type type, unsigned long id,
 		     const ProtobufCMessage *msg)
@@ -51,13 +55,14 @@ static int write_one(struct dump_ctx *dc, enum img_type type, unsigned long id,
 	return close_image(img) ?: ret;
 }
 
-static void fill_ids(const struct dump_ctx *dc, TaskKobjIdsEntry *ids)
+static int fill_ids(const struct dump_ctx *dc, TaskKobjIdsEntry *ids)
 {
 	task_kobj_ids_entry__init(ids);
 	ids->vm_id = VM_ID(dc);
 	ids->files_id = task_files_id(dc);
 	ids->fs_id = FS_ID(dc);
 	ids->sighand_id = SIGHAND_ID(dc);
+	return ns_ids_fill(&dc->tree->ns, dc->pid, ids);
 }
 
 static void fill_sigactions(struct dump_ctx *dc, SaEntry *sa, SaEntry **sap, size_t *nr)
@@ -105,11 +110,11 @@ static int write_core(struct dump_ctx *dc)
 	ti.fpregs = &fpregs;
 
 	tc.task_state = TASK_ALIVE;
-	/* a task in group stop comes back stopped; compel does not tell which signal did it */
-	if (dc->seize_state == COMPEL_TASK_STOPPED) {
+	/* in group stop, or about to enter it (a stop signal queued): back stopped, same signal */
+	if (dc->stop_signo) {
 		tc.task_state = TASK_STOPPED;
 		tc.has_stop_signo = 1;
-		tc.stop_signo = SIGSTOP_NR;
+		tc.stop_signo = dc->stop_signo;
 	}
 	tc.personality = dc->pst.personality;
 	tc.flags = dc->stat.flags;
@@ -144,8 +149,8 @@ static int write_task_ids_fs(struct dump_ctx *dc)
 	FsEntry fs = FS_ENTRY__INIT;
 	int ret;
 
-	fill_ids(dc, &ids);
-	ret = write_one(dc, CR_FD_IDS, dc->pid, &ids.base);
+	ret = fill_ids(dc, &ids);
+	ret = ret ?: write_one(dc, CR_FD_IDS, dc->pid, &ids.base);
 	if (ret)
 		return ret;
 	fs.cwd_id = dc->cwd_id;
@@ -175,7 +180,8 @@ int write_zombie_core(struct dump_ctx *dc)
 
 int write_core_images(struct dump_ctx *dc)
 {
-	return write_core(dc) ?: threads_write_cores(dc) ?: write_task_ids_fs(dc);
+	return write_core(dc) ?: task_state_write_extra(dc) ?: threads_write_cores(dc) ?:
+	       write_task_ids_fs(dc);
 }
 
 /* One entry per task, parents before children, as CRIU orders them. */
@@ -211,30 +217,59 @@ int write_pstree(struct dump_tree *dt)
 	return close_image(img) ?: ret;
 }
 
+static void add_stats(struct dump_stats *sum, const struct dump_stats *s)
+{
+	sum->memdump_us += s->memdump_us;
+	sum->memwrite_us += s->memwrite_us;
+	sum->pages_scanned += s->pages_scanned;
+	sum->pages_written += s->pages_written;
+	sum->page_pipes += s->page_pipes;
+	sum->page_pipe_bufs += s->page_pipe_bufs;
+	sum->shpages_scanned += s->shpages_scanned;
+	sum->shpages_written += s->shpages_written;
+	sum->pages_skipped_parent += s->pages_skipped_parent;
+}
+
+/*
+ * Every field CRIU 4.2 writes. No parent images (pre-dump), lazy pages or irmap exist yet,
+ * so what they count is truly 0. stats-dump goes to the work directory, as CRIU puts it.
+ */
 int write_stats_image(struct dump_tree *dt)
 {
 	StatsEntry st = STATS_ENTRY__INIT;
 	DumpStatsEntry ds = DUMP_STATS_ENTRY__INIT;
 	struct dump_stats sum = dt->stats;
+	struct cr_img *img;
 	size_t i;
+	int ret;
 
-	for (i = 0; i < dt->nr_tasks; i++) {
-		const struct dump_stats *s = &dt->tasks[i]->stats;
-
-		sum.memdump_us += s->memdump_us;
-		sum.memwrite_us += s->memwrite_us;
-		sum.pages_scanned += s->pages_scanned;
-		sum.pages_written += s->pages_written;
-	}
+	for (i = 0; i < dt->nr_tasks; i++)
+		add_stats(&sum, &dt->tasks[i]->stats);
 	ds.freezing_time = sum.freezing_us;
 	ds.frozen_time = sum.frozen_us;
 	ds.memdump_time = sum.memdump_us;
 	ds.memwrite_time = sum.memwrite_us;
+	ds.has_irmap_resolve = true;
+	ds.irmap_resolve = 0;
 	ds.pages_scanned = sum.pages_scanned;
-	ds.pages_skipped_parent = 0;
+	ds.pages_skipped_parent = sum.pages_skipped_parent;
 	ds.pages_written = sum.pages_written;
+	ds.pages_lazy = 0;
+	ds.has_page_pipes = ds.has_page_pipe_bufs = true;
+	ds.page_pipes = sum.page_pipes;
+	ds.page_pipe_bufs = sum.page_pipe_bufs;
+	ds.has_shpages_scanned = ds.has_shpages_skipped_parent = ds.has_shpages_written = true;
+	ds.shpages_scanned = sum.shpages_scanned;
+	ds.shpages_skipped_parent = 0;
+	ds.shpages_written = sum.shpages_written;
 	st.dump = &ds;
-	return write_one(dt->tasks[0], CR_FD_STATS_DUMP, 0, &st.base);
+	img = open_image_at(dt->work_dfd, CR_FD_STATS_DUMP, O_DUMP, 0);
+	if (!img)
+		return -EIO;
+	ret = pb_write_one(img, &st.base);
+	ret = close_image(img) ?: ret;
+	/* in the work dir, outside the image set's own close hooks */
+	return ret ?: (fault_injected("after-image:stats-dump") ? -EIO : 0);
 }
 
 int write_inventory(struct dump_tree *dt)
@@ -242,12 +277,20 @@ int write_inventory(struct dump_tree *dt)
 	InventoryEntry inv = INVENTORY_ENTRY__INIT;
 	TaskKobjIdsEntry ids;
 	struct timespec ts;
+	int ret;
 
-	fill_ids(dt->tasks[0], &ids);
+	/* criu's own ids, as CRIU writes them: the tasks' differ where they are not shared */
+	task_kobj_ids_entry__init(&ids);
+	ids.vm_id = ids.files_id = ids.fs_id = ids.sighand_id = CRIU_OWN_ID;
+	ret = ns_ids_fill(&dt->ns, getpid(), &ids);
+	if (ret)
+		return ret;
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	inv.img_version = CRTOOLS_IMAGES_V1_1;
 	inv.has_fdinfo_per_id = 1;
 	inv.fdinfo_per_id = 1;
+	inv.has_ns_per_id = 1;
+	inv.ns_per_id = 1;
 	inv.root_ids = &ids;
 	inv.has_lsmtype = 1;
 	inv.lsmtype = LSMTYPE__NO_LSM;

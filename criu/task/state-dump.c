@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +20,11 @@
 #include "dump.h"
 #include "image.h"
 #include "log.h"
+#include "proc-parse.h"
+#include "proc-status.h"
 #include "task-attrs.h"
 #include "task-state.h"
+#include "threads.h"
 
 #include "creds.pb-c.h"
 #include "rlimit.pb-c.h"
@@ -29,7 +33,6 @@
 #include "timer.pb-c.h"
 
 #define TS_MAX_SIGNALS	    128 /* private + shared; include/abi/restorer-task.h has the same */
-#define TS_MAX_GROUPS	    256
 #define TS_MAX_FILTERS	    32
 #define TS_MAX_FILTER_INSNS 8192
 #define TS_CAP_WORDS	    2
@@ -54,16 +57,6 @@ struct ts_seccomp_md {
 	uint64_t flags;
 };
 
-struct ts_status {
-	uint32_t uid[4], gid[4];
-	uint32_t groups[TS_MAX_GROUPS];
-	size_t nr_groups;
-	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
-	int has_amb;
-	uint32_t no_new_privs;
-	uint32_t seccomp;
-};
-
 struct task_state {
 	/* signals: [0, nr_p) private, [nr_p, nr_p + nr_s) shared */
 	uint8_t siginfo[TS_MAX_SIGNALS][SIGINFO_SIZE];
@@ -72,7 +65,7 @@ struct task_state {
 	SiginfoEntry *sie_ptrs[TS_MAX_SIGNALS];
 	SignalQueueEntry sq_p, sq_s;
 
-	struct ts_status st;
+	struct proc_status st;
 	CredsEntry creds;
 	uint32_t caps[5][TS_CAP_WORDS];
 
@@ -125,106 +118,86 @@ static int peek_queue(pid_t pid, uint32_t flags, struct task_state *ts, size_t *
 	}
 }
 
-static int collect_signals(pid_t pid, struct task_state *ts)
+/*
+ * Does a queued signal stop the task once it runs? SIGSTOP always; the job-control ones when
+ * their action is the default and they are not blocked (a blocked one stays queued).
+ */
+static bool stops_task(const struct dump_ctx *dc, int sig)
 {
+	uint64_t blocked = compel_orig_sigmask(dc->ctl);
+
+	if (sig == SIGSTOP)
+		return true;
+	if (sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU)
+		return false;
+	return !dc->pst.sigacts[sig - 1].handler && !(blocked & (1ULL << (sig - 1)));
+}
+
+/*
+ * A stop signal that came while the tree was seized (compel holds it back and queues it
+ * again at cure) has not stopped the task yet. Queued again by the restorer it would stop
+ * the task inside it: take it out of the queue and restore the task stopped by it instead.
+ */
+static void take_stop_signals(struct dump_ctx *dc, struct task_state *ts)
+{
+	size_t i, kept = 0, nr = ts->nr_p + ts->nr_s, nr_p = ts->nr_p;
+
+	for (i = 0; i < nr; i++) {
+		int sig;
+
+		memcpy(&sig, ts->siginfo[i], sizeof(sig)); /* si_signo comes first */
+		if (stops_task(dc, sig)) {
+			pr_info("Task %d has stop signal %d queued: dumped stopped\n", dc->pid,
+				sig);
+			if (!dc->stop_signo)
+				dc->stop_signo = sig;
+			if (i < nr_p)
+				ts->nr_p--;
+			else
+				ts->nr_s--;
+			continue;
+		}
+		if (kept != i)
+			memcpy(ts->siginfo[kept], ts->siginfo[i], SIGINFO_SIZE);
+		kept++;
+	}
+}
+
+/*
+ * A SIGSTOP that came while compel drove the task went through (it can't be blocked, and
+ * must hold even if criu dies): the task is in group stop now. Restore it stopped too.
+ */
+static void take_group_stop(struct dump_ctx *dc)
+{
+	int sig = compel_group_stop_sig(dc->ctl) ?: threads_group_stop_sig(dc);
+
+	if (!sig || dc->stop_signo)
+		return;
+	pr_info("Task %d entered a group stop (signal %d) while seized: dumped stopped\n", dc->pid,
+		sig);
+	dc->stop_signo = sig;
+}
+
+static int collect_signals(struct dump_ctx *dc, struct task_state *ts)
+{
+	pid_t pid = dc->pid;
 	int ret;
 
 	ret = peek_queue(pid, 0, ts, &ts->nr_p, 0);
 	if (!ret)
 		ret = peek_queue(pid, TS_PEEK_SHARED, ts, &ts->nr_s, ts->nr_p);
+	if (!ret) {
+		take_group_stop(dc);
+		take_stop_signals(dc, ts);
+	}
 	if (!ret && ts->nr_p + ts->nr_s)
 		pr_info("Task %d: %zu private and %zu shared pending signals\n", pid, ts->nr_p,
 			ts->nr_s);
 	return ret;
 }
 
-static FILE *open_proc(pid_t pid, const char *name)
-{
-	char path[64];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
-	f = fopen(path, "re");
-	if (!f)
-		pr_perror("Can't open %s", path);
-	return f;
-}
-
-static int parse_groups(const char *s, struct ts_status *st)
-{
-	char *end;
-
-	st->nr_groups = 0;
-	for (;;) {
-		unsigned long g = strtoul(s, &end, 10);
-
-		if (end == s)
-			return 0;
-		if (st->nr_groups == TS_MAX_GROUPS) {
-			pr_err("More than %d supplementary groups: not supported\n", TS_MAX_GROUPS);
-			return -EOPNOTSUPP;
-		}
-		st->groups[st->nr_groups++] = g;
-		s = end;
-	}
-}
-
-static int parse_status_line(const char *l, struct ts_status *st, int *seen)
-{
-	const char *v = strchr(l, ':');
-	int n = 0;
-
-	if (!v)
-		return 0;
-	v++;
-	if (!strncmp(l, "Uid:", 4))
-		n = sscanf(v, "%u %u %u %u", &st->uid[0], &st->uid[1], &st->uid[2], &st->uid[3]) ==
-		    4;
-	else if (!strncmp(l, "Gid:", 4))
-		n = sscanf(v, "%u %u %u %u", &st->gid[0], &st->gid[1], &st->gid[2], &st->gid[3]) ==
-		    4;
-	else if (!strncmp(l, "Groups:", 7))
-		return parse_groups(v, st);
-	else if (!strncmp(l, "CapInh:", 7))
-		n = sscanf(v, "%lx", &st->cap_inh) == 1;
-	else if (!strncmp(l, "CapPrm:", 7))
-		n = sscanf(v, "%lx", &st->cap_prm) == 1;
-	else if (!strncmp(l, "CapEff:", 7))
-		n = sscanf(v, "%lx", &st->cap_eff) == 1;
-	else if (!strncmp(l, "CapBnd:", 7))
-		n = sscanf(v, "%lx", &st->cap_bnd) == 1;
-	else if (!strncmp(l, "CapAmb:", 7))
-		st->has_amb = sscanf(v, "%lx", &st->cap_amb) == 1;
-	else if (!strncmp(l, "NoNewPrivs:", 11))
-		n = sscanf(v, "%u", &st->no_new_privs) == 1;
-	else if (!strncmp(l, "Seccomp:", 8))
-		n = sscanf(v, "%u", &st->seccomp) == 1;
-	*seen += n;
-	return 0;
-}
-
-/* Uid, Gid, CapInh/Prm/Eff/Bnd, NoNewPrivs and Seccomp must all be there. */
-#define TS_STATUS_FIELDS 8
-
-static int parse_status(pid_t pid, struct ts_status *st)
-{
-	char line[4096];
-	int seen = 0, ret = 0;
-	FILE *f;
-
-	f = open_proc(pid, "status");
-	if (!f)
-		return -errno;
-	while (!ret && fgets(line, sizeof(line), f))
-		ret = parse_status_line(line, st, &seen);
-	fclose(f);
-	if (!ret && seen != TS_STATUS_FIELDS) {
-		pr_err("/proc/%d/status lacks credential fields (%d of %d found)\n", pid, seen,
-		       TS_STATUS_FIELDS);
-		ret = -EINVAL;
-	}
-	return ret;
-}
+/* Credentials, no_new_privs and the seccomp mode; CapAmb is optional (see proc-status.h). */
+#define TS_STATUS_FIELDS (PS_CREDS | PS_F(PS_NO_NEW_PRIVS) | PS_F(PS_SECCOMP))
 
 static int get_filter(pid_t pid, long idx, struct task_state *ts, SeccompFilter *sf)
 {
@@ -303,95 +276,66 @@ static int collect_seccomp(pid_t pid, struct task_state *ts)
 	return 0;
 }
 
-static int read_proc_int(pid_t pid, const char *name, long long *val)
+static int read_proc_int(pid_t pid, const char *name, int64_t min, int64_t max, int64_t *val)
 {
-	FILE *f = open_proc(pid, name);
-	int ok;
+	char path[64];
 
-	if (!f)
-		return -errno;
-	ok = fscanf(f, "%lld", val) == 1;
-	fclose(f);
-	if (!ok) {
-		pr_err("Can't parse /proc/%d/%s\n", pid, name);
-		return -EINVAL;
-	}
-	return 0;
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	return read_proc_number(path, min, max, val);
 }
 
-static int parse_timer_block(FILE *f, PosixTimerEntry *pt)
-{
-	char line[128], kind[16], who[8];
-	unsigned long long sival;
-	int sig, tid;
-
-	if (!fgets(line, sizeof(line), f) || sscanf(line, "signal: %d/%llx", &sig, &sival) != 2)
-		return -EINVAL;
-	if (!fgets(line, sizeof(line), f) ||
-	    sscanf(line, "notify: %15[a-z]/%7[a-z].%d", kind, who, &tid) != 3)
-		return -EINVAL;
-	pt->si_signo = sig;
-	pt->sival_ptr = sival;
-	if (!strcmp(kind, "signal"))
-		pt->it_sigev_notify = 0; /* SIGEV_SIGNAL */
-	else if (!strcmp(kind, "none"))
-		pt->it_sigev_notify = 1; /* SIGEV_NONE */
-	else if (!strcmp(kind, "thread"))
-		pt->it_sigev_notify = 2; /* SIGEV_THREAD */
-	else
-		return -EINVAL;
-	if (!strcmp(who, "tid")) {
-		pt->it_sigev_notify |= 4; /* SIGEV_THREAD_ID */
-		pt->has_notify_thread_id = 1;
-		pt->notify_thread_id = tid;
-	}
-	if (!fgets(line, sizeof(line), f) || sscanf(line, "ClockID: %u", &pt->clock_id) != 1)
-		return -EINVAL;
-	return 0;
-}
-
+/* The ids and notification of the task's POSIX timers; their values come from the parasite. */
 static int collect_timer_ids(pid_t pid, struct task_state *ts)
 {
-	char line[128];
-	int id, ret = 0;
-	FILE *f;
+	struct proc_posix_timer *pt;
+	size_t nr, i;
+	int ret;
 
-	f = open_proc(pid, "timers");
-	if (!f)
-		return -errno;
-	while (!ret && fgets(line, sizeof(line), f)) {
-		PosixTimerEntry *pt = &ts->posix[ts->nr_posix];
-
-		if (sscanf(line, "ID: %d", &id) != 1)
-			continue;
-		if (ts->nr_posix == PARASITE_MAX_TIMERS) {
-			pr_err("Task %d has more than %d POSIX timers: not supported\n", pid,
-			       PARASITE_MAX_TIMERS);
-			ret = -EOPNOTSUPP;
-			break;
-		}
-		posix_timer_entry__init(pt);
-		pt->it_id = id;
-		ret = parse_timer_block(f, pt);
-		if (ret)
-			pr_err("Can't parse /proc/%d/timers near timer %d\n", pid, id);
-		ts->posix_ptrs[ts->nr_posix++] = pt;
+	ret = parse_proc_timers(pid, &pt, &nr);
+	if (ret)
+		return ret;
+	if (nr > PARASITE_MAX_TIMERS) {
+		pr_err("Task %d has more than %d POSIX timers: not supported\n", pid,
+		       PARASITE_MAX_TIMERS);
+		free(pt);
+		return -EOPNOTSUPP;
 	}
-	fclose(f);
-	return ret;
+	for (i = 0; i < nr; i++) {
+		PosixTimerEntry *e = &ts->posix[i];
+
+		posix_timer_entry__init(e);
+		e->it_id = pt[i].id;
+		e->si_signo = pt[i].signo;
+		e->sival_ptr = pt[i].sival;
+		e->it_sigev_notify = pt[i].notify;
+		if (pt[i].notify & SIGEV_THREAD_ID) {
+			e->has_notify_thread_id = 1;
+			e->notify_thread_id = pt[i].notify_pid;
+		}
+		e->clock_id = pt[i].clock_id;
+		ts->posix_ptrs[i] = e;
+	}
+	ts->nr_posix = nr;
+	free(pt);
+	return 0;
 }
 
 static int collect_misc(pid_t pid, struct task_state *ts)
 {
-	long long v;
+	char path[64];
+	int64_t v;
 	int ret;
 
-	ret = read_proc_int(pid, "oom_score_adj", &v);
+	ret = read_proc_int(pid, "oom_score_adj", -1000, 1000, &v);
 	if (ret)
 		return ret;
 	ts->oom_score_adj = v;
-	/* no audit: no loginuid file; an unset one reads as -1 */
-	if (read_proc_int(pid, "loginuid", &v) == 0) {
+	/* no audit: no loginuid file; an unset one reads as 4294967295 ((uid_t)-1) */
+	snprintf(path, sizeof(path), "/proc/%d/loginuid", pid);
+	if (access(path, F_OK) == 0) {
+		ret = read_proc_int(pid, "loginuid", 0, UINT32_MAX, &v);
+		if (ret)
+			return ret;
 		ts->has_loginuid = 1;
 		ts->loginuid = v;
 	}
@@ -407,7 +351,7 @@ int task_state_collect_proc(struct dump_ctx *dc)
 	if (!ts)
 		return -ENOMEM;
 	dc->ts = ts;
-	ret = parse_status(dc->pid, &ts->st);
+	ret = parse_proc_status(dc->pid, 0, TS_STATUS_FIELDS, &ts->st);
 	ret = ret ?: collect_seccomp(dc->pid, ts);
 	ret = ret ?: collect_timer_ids(dc->pid, ts);
 	return ret ?: collect_misc(dc->pid, ts);
@@ -419,7 +363,7 @@ int task_state_collect_proc(struct dump_ctx *dc)
  */
 int task_state_collect_signals(struct dump_ctx *dc)
 {
-	return collect_signals(dc->pid, dc->ts);
+	return collect_signals(dc, dc->ts);
 }
 
 int task_state_collect_parasite(struct dump_ctx *dc)
@@ -484,7 +428,7 @@ static void split_caps(uint32_t *w, uint64_t v, uint32_t **out, size_t *n)
 
 static void fill_creds(struct task_state *ts, CoreEntry *core)
 {
-	const struct ts_status *st = &ts->st;
+	const struct proc_status *st = &ts->st;
 	CredsEntry *c = &ts->creds;
 
 	creds_entry__init(c);
@@ -501,7 +445,7 @@ static void fill_creds(struct task_state *ts, CoreEntry *core)
 	split_caps(ts->caps[2], st->cap_eff, &c->cap_eff, &c->n_cap_eff);
 	split_caps(ts->caps[3], st->cap_bnd, &c->cap_bnd, &c->n_cap_bnd);
 	/* both fields are newer than many readers: written only when they hold something */
-	if (st->has_amb && st->cap_amb)
+	if (st->cap_amb)
 		split_caps(ts->caps[4], st->cap_amb, &c->cap_amb, &c->n_cap_amb);
 	c->secbits = ts->px.securebits;
 	c->n_groups = st->nr_groups;
@@ -582,7 +526,7 @@ static void fill_attrs(struct task_state *ts, CoreEntry *core)
 		th->has_seccomp_filter = 1;
 		th->seccomp_filter = ts->nr_filters - 1;
 	}
-	task_attrs_fill(&ts->attrs, tc, th);
+	task_attrs_fill(&ts->attrs, tc);
 }
 
 static int write_seccomp(struct dump_ctx *dc, struct task_state *ts)
@@ -616,6 +560,30 @@ int task_state_fill_core(struct dump_ctx *dc, CoreEntry *core)
 	fill_rlimits(ts, core);
 	fill_attrs(ts, core);
 	return write_seccomp(dc, ts);
+}
+
+/* task-extra-PID.img: ours, what CRIU's images have no field for (see task-extra.proto) */
+int task_state_write_extra(struct dump_ctx *dc)
+{
+	TaskExtraEntry ex = TASK_EXTRA_ENTRY__INIT;
+	struct cr_img *img;
+	int ret;
+
+	if (!dc->ts)
+		return 0;
+	task_attrs_fill_extra(&dc->ts->attrs, &ex);
+	ex.n_auxv = dc->nr_auxv;
+	ex.auxv = dc->auxv;
+	img = open_image_at(dc->dfd, CR_FD_TASK_EXTRA, O_DUMP, dc->pid);
+	if (!img)
+		return -EIO;
+	ret = pb_write_one(img, &ex.base);
+	return close_image(img) ?: ret;
+}
+
+const struct parasite_task_extra *task_state_extra(const struct dump_ctx *dc)
+{
+	return dc->ts && dc->ts->has_px ? &dc->ts->px : NULL;
 }
 
 bool task_state_is_subreaper(const struct dump_ctx *dc)

@@ -16,6 +16,7 @@
 
 #include "image.h"
 #include "log.h"
+#include "proc-parse.h"
 #include "restore-ctx.h"
 #include "task-attrs.h"
 #include "task-state.h"
@@ -170,20 +171,13 @@ static uint64_t join_caps(const uint32_t *w, size_t n)
 
 static int read_cap_last_cap(uint32_t *out)
 {
-	FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
-	int ok;
+	int64_t v;
+	int ret;
 
-	if (!f) {
-		pr_perror("Can't open /proc/sys/kernel/cap_last_cap");
-		return -errno;
-	}
-	ok = fscanf(f, "%u", out) == 1;
-	fclose(f);
-	if (!ok || *out > 63) {
-		pr_err("Can't parse /proc/sys/kernel/cap_last_cap\n");
-		return -EINVAL;
-	}
-	return 0;
+	ret = read_proc_number("/proc/sys/kernel/cap_last_cap", 0, 63, &v);
+	if (!ret)
+		*out = v;
+	return ret;
 }
 
 int rst_creds_from_image(const CredsEntry *ce, struct rst_creds *c, pid_t pid)
@@ -307,19 +301,22 @@ static int write_proc_self(const char *name, long long val)
 	return ret;
 }
 
+/* Quietly: a file that is not there (no audit: no loginuid) is not an error here. */
 static int read_proc_self(const char *name, long long *val)
 {
-	char path[64];
-	FILE *f;
-	int ok;
+	char path[64], *buf;
+	int64_t v;
+	int ret;
 
 	snprintf(path, sizeof(path), "/proc/self/%s", name);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	ok = fscanf(f, "%lld", val) == 1;
-	fclose(f);
-	return ok ? 0 : -EINVAL;
+	buf = read_proc_file_quiet(path, &ret);
+	if (!buf)
+		return ret;
+	ret = parse_proc_number_buf(buf, INT64_MIN, INT64_MAX, &v);
+	free(buf);
+	if (!ret)
+		*val = v;
+	return ret;
 }
 
 /* Only what differs from criu's own values is written: both need privileges to lower. */
@@ -368,7 +365,8 @@ int rst_fill_task_state(const struct rst_ctx *ctx, const struct rst_task *t,
 	if (ret)
 		return ret;
 	fill_attrs(t, ts);
-	return set_proc_attrs(t) ?: rst_apply_task_attrs(t->core->tc, t->core->thread_core);
+	return set_proc_attrs(t)
+		       ?: rst_apply_task_attrs(t->core->tc, t->core->thread_core, t->extra);
 }
 
 long rst_task_seize_opts(const struct rst_task *t)

@@ -17,11 +17,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "compel/infect.h"
 #include "dump.h"
 #include "fpu-image.h"
 #include "image.h"
 #include "log.h"
+#include "proc-parse.h"
+#include "proc-status.h"
 #include "regs-image.h"
 #include "threads.h"
 
@@ -30,7 +33,6 @@
 #include "siginfo.pb-c.h"
 
 #define THR_MAX_SIGNALS 64 /* private pending signals per thread */
-#define THR_MAX_GROUPS	256
 #define THR_COMM_LEN	16
 #define THR_GONE	0 /* seize_one(): the thread exited first */
 #define THR_SEIZED	1
@@ -60,15 +62,6 @@ struct thr_stack { /* the kernel's stack_t */
 	uint64_t size;
 };
 
-/* What /proc/PID/task/TID/status says about a thread's credentials and seccomp. */
-struct thr_status {
-	uint32_t uid[4], gid[4];
-	uint64_t cap[5]; /* inh, prm, eff, bnd, amb */
-	uint32_t groups[THR_MAX_GROUPS];
-	uint32_t nr_groups;
-	uint32_t seccomp, nr_filters;
-};
-
 struct dump_thread {
 	pid_t tid;
 	struct compel_ctl *ctl; /* NULL for the leader: dc->ctl drives it */
@@ -78,9 +71,9 @@ struct dump_thread {
 	struct thr_rseq_conf rseq;
 	struct thr_stack sas;
 	uint64_t clear_tid;
-	struct thr_status st;
-	bool own_creds; /* credentials differ from the leader's */
-	int nice;	/* scheduling is per thread too */
+	struct proc_status st; /* credentials and seccomp */
+	bool own_creds;	       /* credentials differ from the leader's */
+	int nice;	       /* scheduling is per thread too */
 	uint32_t policy, rt_prio;
 	uint8_t siginfo[THR_MAX_SIGNALS][SIGINFO_SIZE];
 	size_t nr_sig;
@@ -88,9 +81,9 @@ struct dump_thread {
 
 struct dump_threads {
 	struct dump_thread *t; /* t[0] is the leader */
-	size_t nr, cap;
+	size_t nr;
 	pid_t *seen; /* every tid met while seizing, seized or gone */
-	size_t nr_seen, cap_seen;
+	size_t nr_seen;
 	uint32_t *ids;
 	RseqEntry leader_rseq;
 	const CredsEntry *leader_creds; /* in the leader's core, written first */
@@ -100,15 +93,8 @@ static struct dump_thread *add_thread(struct dump_threads *dt, pid_t tid)
 {
 	struct dump_thread *t;
 
-	if (dt->nr == dt->cap) {
-		size_t cap = dt->cap ? dt->cap * 2 : 8;
-
-		t = realloc(dt->t, cap * sizeof(*t));
-		if (!t)
-			return NULL;
-		dt->t = t;
-		dt->cap = cap;
-	}
+	if (ARRAY_ADD_ROOM(dt->t, dt->nr))
+		return NULL;
 	t = &dt->t[dt->nr++];
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
@@ -117,15 +103,8 @@ static struct dump_thread *add_thread(struct dump_threads *dt, pid_t tid)
 
 static int note_seen(struct dump_threads *dt, pid_t tid)
 {
-	if (dt->nr_seen == dt->cap_seen) {
-		size_t cap = dt->cap_seen ? dt->cap_seen * 2 : 16;
-		pid_t *s = realloc(dt->seen, cap * sizeof(*s));
-
-		if (!s)
-			return -ENOMEM;
-		dt->seen = s;
-		dt->cap_seen = cap;
-	}
+	if (ARRAY_ADD_ROOM(dt->seen, dt->nr_seen))
+		return -ENOMEM;
 	dt->seen[dt->nr_seen++] = tid;
 	return 0;
 }
@@ -274,94 +253,26 @@ static int read_comm(pid_t pid, pid_t tid, char *comm)
 	return 0;
 }
 
-/* nice (field 19), rt_priority (40) and policy (41) of /proc/PID/task/TID/stat */
+/* Scheduling is per thread: nice, rt_priority and policy of /proc/PID/task/TID/stat. */
 static int read_sched(pid_t pid, struct dump_thread *t)
 {
-	char path[64], buf[1024], *p;
-	int field, n = 0;
-	FILE *f;
+	struct proc_stat st;
+	int ret;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, t->tid);
-	f = fopen(path, "re");
-	if (!f) {
-		pr_perror("Can't open %s", path);
-		return -errno;
-	}
-	p = fgets(buf, sizeof(buf), f);
-	fclose(f);
-	p = p ? strrchr(buf, ')') : NULL;
-	/* the comm may hold spaces and parentheses: count fields after its last ')' */
-	for (field = 2; p && *p; p++) {
-		if (*p != ' ')
-			continue;
-		field++;
-		if (field == 19)
-			n += sscanf(p, " %d", &t->nice);
-		else if (field == 40)
-			n += sscanf(p, " %u", &t->rt_prio);
-		else if (field == 41)
-			n += sscanf(p, " %u", &t->policy);
-	}
-	if (n != 3) {
-		pr_err("Can't parse the scheduling fields of %s\n", path);
-		return -EINVAL;
-	}
+	ret = parse_proc_task_stat(pid, t->tid, &st);
+	if (ret)
+		return ret;
+	t->nice = st.nice;
+	t->rt_prio = st.rt_priority;
+	t->policy = st.policy;
 	return 0;
 }
 
-static void parse_groups(const char *s, struct thr_status *st)
-{
-	char *end;
-
-	st->nr_groups = 0;
-	while (st->nr_groups < THR_MAX_GROUPS) {
-		unsigned long g = strtoul(s, &end, 10);
-
-		if (end == s)
-			return;
-		st->groups[st->nr_groups++] = g;
-		s = end;
-	}
-}
-
-static void parse_status_line(const char *l, struct thr_status *st)
-{
-	static const char *const caps[5] = { "CapInh:", "CapPrm:", "CapEff:", "CapBnd:",
-					     "CapAmb:" };
-	uint32_t *u = st->uid, *g = st->gid;
-	int i;
-
-	if (sscanf(l, "Uid: %u %u %u %u", &u[0], &u[1], &u[2], &u[3]) == 4 ||
-	    sscanf(l, "Gid: %u %u %u %u", &g[0], &g[1], &g[2], &g[3]) == 4)
-		return;
-	if (!strncmp(l, "Groups:", 7)) {
-		parse_groups(l + 7, st);
-		return;
-	}
-	for (i = 0; i < 5; i++)
-		if (!strncmp(l, caps[i], 7) && sscanf(l + 7, "%lx", &st->cap[i]) == 1)
-			return;
-	if (sscanf(l, "Seccomp: %u", &st->seccomp) == 1)
-		return;
-	sscanf(l, "Seccomp_filters: %u", &st->nr_filters);
-}
-
-static int read_status(pid_t pid, pid_t tid, struct thr_status *st)
-{
-	char path[64], line[4096];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
-	f = fopen(path, "re");
-	if (!f) {
-		pr_perror("Can't open %s", path);
-		return -errno;
-	}
-	while (fgets(line, sizeof(line), f))
-		parse_status_line(line, st);
-	fclose(f);
-	return 0;
-}
+/*
+ * Credentials and seccomp of each thread (Seccomp_filters is optional, see proc-status.h:
+ * without it only the modes are compared).
+ */
+#define THR_STATUS_FIELDS (PS_CREDS | PS_F(PS_SECCOMP) | PS_F(PS_SECCOMP_FILTERS))
 
 static int peek_private(struct dump_thread *t)
 {
@@ -420,18 +331,21 @@ static int read_robust_list(struct dump_thread *t)
 /* Threads may differ in credentials (kept per thread) but not in seccomp filters. */
 static int compare_with_leader(struct dump_ctx *dc, struct dump_thread *t)
 {
-	const struct thr_status *l = &dc->thr->t[0].st, *s = &t->st;
+	const struct proc_status *l = &dc->thr->t[0].st, *s = &t->st;
 
-	if (l->seccomp != s->seccomp || l->nr_filters != s->nr_filters) {
+	if (l->seccomp != s->seccomp || l->seccomp_filters != s->seccomp_filters) {
 		pr_err("Thread %d of task %d has seccomp mode %u with %u filters, the leader "
 		       "mode %u with %u: threads with different seccomp filters are not "
 		       "supported\n",
-		       t->tid, dc->pid, s->seccomp, s->nr_filters, l->seccomp, l->nr_filters);
+		       t->tid, dc->pid, s->seccomp, s->seccomp_filters, l->seccomp,
+		       l->seccomp_filters);
 		return -EOPNOTSUPP;
 	}
 	t->own_creds = memcmp(l->uid, s->uid, sizeof(l->uid)) ||
-		       memcmp(l->gid, s->gid, sizeof(l->gid)) ||
-		       memcmp(l->cap, s->cap, sizeof(l->cap)) || l->nr_groups != s->nr_groups ||
+		       memcmp(l->gid, s->gid, sizeof(l->gid)) || l->cap_inh != s->cap_inh ||
+		       l->cap_prm != s->cap_prm || l->cap_eff != s->cap_eff ||
+		       l->cap_bnd != s->cap_bnd || l->cap_amb != s->cap_amb ||
+		       l->nr_groups != s->nr_groups ||
 		       memcmp(l->groups, s->groups, l->nr_groups * sizeof(l->groups[0]));
 	if (t->own_creds)
 		pr_info("Thread %d has credentials of its own (uid %u, gid %u)\n", t->tid,
@@ -443,7 +357,7 @@ static int collect_one(struct dump_ctx *dc, struct dump_thread *t)
 {
 	int ret;
 
-	ret = read_status(dc->pid, t->tid, &t->st);
+	ret = parse_proc_status(dc->pid, t->tid, THR_STATUS_FIELDS, &t->st);
 	ret = ret ?: read_rseq(t);
 	if (ret || t->tid == dc->pid)
 		return ret; /* the rest of the leader comes with the task */
@@ -577,7 +491,7 @@ static void split_caps(uint32_t *w, uint64_t v, uint32_t **out, size_t *n)
 static int fill_thread_creds(struct dump_ctx *dc, struct dump_thread *t, struct thr_core_buf *b)
 {
 	CredsEntry *c = &b->creds;
-	const struct thr_status *st = &t->st;
+	const struct proc_status *st = &t->st;
 
 	if (!dc->thr->leader_creds) {
 		pr_err("Thread %d: the leader's credentials are missing\n", t->tid);
@@ -592,13 +506,13 @@ static int fill_thread_creds(struct dump_ctx *dc, struct dump_thread *t, struct 
 	c->egid = st->gid[1];
 	c->sgid = st->gid[2];
 	c->fsgid = st->gid[3];
-	split_caps(b->caps[0], st->cap[0], &c->cap_inh, &c->n_cap_inh);
-	split_caps(b->caps[1], st->cap[1], &c->cap_prm, &c->n_cap_prm);
-	split_caps(b->caps[2], st->cap[2], &c->cap_eff, &c->n_cap_eff);
-	split_caps(b->caps[3], st->cap[3], &c->cap_bnd, &c->n_cap_bnd);
+	split_caps(b->caps[0], st->cap_inh, &c->cap_inh, &c->n_cap_inh);
+	split_caps(b->caps[1], st->cap_prm, &c->cap_prm, &c->n_cap_prm);
+	split_caps(b->caps[2], st->cap_eff, &c->cap_eff, &c->n_cap_eff);
+	split_caps(b->caps[3], st->cap_bnd, &c->cap_bnd, &c->n_cap_bnd);
 	c->n_cap_amb = 0;
-	if (st->cap[4])
-		split_caps(b->caps[4], st->cap[4], &c->cap_amb, &c->n_cap_amb);
+	if (st->cap_amb)
+		split_caps(b->caps[4], st->cap_amb, &c->cap_amb, &c->n_cap_amb);
 	c->n_groups = st->nr_groups;
 	c->groups = (uint32_t *)st->groups;
 	b->thc.creds = c;
@@ -698,6 +612,17 @@ int threads_cure(struct dump_ctx *dc)
 		}
 	}
 	return ret;
+}
+
+int threads_group_stop_sig(const struct dump_ctx *dc)
+{
+	size_t i;
+	int sig = 0;
+
+	for (i = 1; dc->thr && i < dc->thr->nr && !sig; i++)
+		if (dc->thr->t[i].ctl)
+			sig = compel_group_stop_sig(dc->thr->t[i].ctl);
+	return sig;
 }
 
 /* SIGKILL kills the whole task; we trace every thread, so each exit is ours to reap. */

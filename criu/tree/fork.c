@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "files.h"
 #include "log.h"
 #include "restore-ctx.h"
@@ -77,12 +78,19 @@ static bool is_ancestor(const struct rst_ctx *ctx, pid_t a, pid_t b)
 	return false;
 }
 
+pid_t rst_common_ancestor(const struct rst_ctx *ctx, pid_t a, pid_t b)
+{
+	if (!a)
+		return b;
+	while (a && !is_ancestor(ctx, a, b))
+		a = rst_task_by_pid(ctx, a)->pstree->ppid;
+	return a;
+}
+
 static pid_t add_user(const struct rst_ctx *ctx, pid_t lca, pid_t user, int *nr_users)
 {
 	(*nr_users)++;
-	while (lca && !is_ancestor(ctx, lca, user))
-		lca = rst_task_by_pid(ctx, lca)->pstree->ppid;
-	return !lca && *nr_users == 1 ? user : lca;
+	return *nr_users == 1 ? user : rst_common_ancestor(ctx, lca, user);
 }
 
 /* The lowest common ancestor of every task that uses a file with this key, or 0. */
@@ -121,17 +129,15 @@ static pid_t key_owner(const struct rst_ctx *ctx, uint64_t key, int *nr_users)
 
 static int add_transit(struct rst_ctx *ctx, uint32_t id, pid_t owner)
 {
-	struct rst_transit *n;
 	size_t i;
 
 	for (i = 0; i < ctx->nr_transit; i++)
 		if (ctx->transit[i].id == id)
 			return 0;
-	n = realloc(ctx->transit, (ctx->nr_transit + 1) * sizeof(*n));
-	if (!n)
+	if (ARRAY_ADD_ROOM(ctx->transit, ctx->nr_transit))
 		return -ENOMEM;
-	ctx->transit = n;
-	n[ctx->nr_transit++] = (struct rst_transit){ .id = id, .owner = owner, .fd = -1 };
+	ctx->transit[ctx->nr_transit++] =
+		(struct rst_transit){ .id = id, .owner = owner, .fd = -1 };
 	return 0;
 }
 
@@ -191,6 +197,29 @@ static int plan_queued_files(struct rst_ctx *ctx)
 	return ret;
 }
 
+/*
+ * criu's own fds go above top, the highest fd number the tree needs: let criu use every
+ * number its hard limit allows (the tasks' own limits are set by the restorer).
+ */
+static int raise_fd_limit(int top)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl)) {
+		pr_perror("Can't read RLIMIT_NOFILE");
+		return -errno;
+	}
+	if ((rlim_t)top + 64 <= rl.rlim_cur || rl.rlim_cur == rl.rlim_max)
+		return 0;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl)) {
+		pr_perror("Can't raise RLIMIT_NOFILE to %llu for fds up to %d",
+			  (unsigned long long)rl.rlim_max, top);
+		return -errno;
+	}
+	return 0;
+}
+
 int rst_plan_transit(struct rst_ctx *ctx)
 {
 	int max_fd = -1, ret = 0;
@@ -215,6 +244,9 @@ int rst_plan_transit(struct rst_ctx *ctx)
 	}
 	if (ret)
 		return ret;
+	ret = raise_fd_limit(max_fd + ctx->nr_transit);
+	if (ret)
+		return ret;
 	ctx->transit_base = max_fd + 1;
 	for (i = 0; i < ctx->nr_transit; i++)
 		ctx->transit[i].fd = ctx->transit_base + i;
@@ -232,7 +264,7 @@ int rst_transit_fd(const struct rst_ctx *ctx, const struct rst_task *t, uint32_t
 	for (i = 0; i < ctx->nr_transit; i++)
 		if (ctx->transit[i].id == id && ctx->transit[i].owner != t->pid)
 			return ctx->transit[i].fd;
-	return -1;
+	return -ENOENT;
 }
 
 /* The owner's copy of a shared file: its own fd if it uses it, else a fresh open. */
@@ -245,7 +277,7 @@ static int open_for_transit(struct rst_fds *rf, const struct rst_transit *tr)
 		if (rf->t->fds[i]->id == tr->id)
 			return dup(rf->t->fds[i]->fd);
 	fd = rst_take_ahead(rf, tr->id);
-	if (fd != -1)
+	if (fd != -ENOENT)
 		return fd;
 	return rst_open_file(rf, rst_find_file(rf->ctx, tr->id));
 }

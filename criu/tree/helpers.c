@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "log.h"
 #include "restore-ctx.h"
 #include "tree.h"
@@ -39,14 +40,11 @@ bool rst_is_session_helper(const struct rst_task *t)
 /* Helper pid, child of ppid, in group pgid and session sid; ctx->tasks may move. */
 static int add_helper(struct rst_ctx *ctx, pid_t pid, pid_t ppid, pid_t pgid, pid_t sid)
 {
-	struct rst_task *n, *h;
+	struct rst_task *h;
 	PstreeEntry *pe;
 
 	pe = malloc(sizeof(*pe));
-	n = realloc(ctx->tasks, (ctx->nr_tasks + 1) * sizeof(*n));
-	if (n)
-		ctx->tasks = n;
-	if (!pe || !n) {
+	if (!pe || ARRAY_ADD_ROOM(ctx->tasks, ctx->nr_tasks)) {
 		free(pe);
 		return -ENOMEM;
 	}

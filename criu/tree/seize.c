@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "compel/infect.h"
 #include "dump.h"
 #include "log.h"
@@ -31,15 +32,8 @@ static struct dump_ctx *add_task(struct dump_tree *dt, pid_t pid, pid_t ppid)
 {
 	struct dump_ctx *dc;
 
-	if (dt->nr_tasks == dt->cap_tasks) {
-		size_t cap = dt->cap_tasks ? dt->cap_tasks * 2 : 16;
-		struct dump_ctx **n = realloc(dt->tasks, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		dt->tasks = n;
-		dt->cap_tasks = cap;
-	}
+	if (ARRAY_ADD_ROOM(dt->tasks, dt->nr_tasks))
+		return NULL;
 	dc = calloc(1, sizeof(*dc));
 	if (!dc)
 		return NULL;
@@ -70,11 +64,11 @@ static int check_leader_alive(const struct dump_ctx *dc)
 static int seize_one(struct dump_tree *dt, pid_t pid, pid_t ppid)
 {
 	struct dump_ctx *dc;
-	int ret;
+	int ret, stop_sig;
 
 	if (fault_injected("seize"))
 		return -EIO;
-	ret = compel_seize_task(pid);
+	ret = compel_seize_task_sig(pid, &stop_sig);
 	if (ret == -ESRCH && ppid) {
 		pr_debug("Child %d of %d is gone before we could seize it\n", pid, ppid);
 		return 0;
@@ -93,6 +87,7 @@ static int seize_one(struct dump_tree *dt, pid_t pid, pid_t ppid)
 		return -ENOMEM;
 	}
 	dc->seize_state = ret;
+	dc->stop_signo = stop_sig;
 	ret = check_leader_alive(dc);
 	if (ret)
 		return ret;
@@ -109,29 +104,18 @@ static int seize_one(struct dump_tree *dt, pid_t pid, pid_t ppid)
 /* Seize the children listed in one thread's children file that we don't have yet. */
 static int seize_children_of(struct dump_tree *dt, pid_t pid, pid_t tid, int *nr_new)
 {
-	char path[64], *buf, *p, *end;
-	int ret = 0;
+	pid_t *children;
+	size_t nr, i;
+	int ret;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, tid);
-	buf = read_proc_file(path, NULL);
-	if (!buf)
-		return -EIO;
-	for (p = buf; !ret; p = end) {
-		long child = strtol(p, &end, 10);
-
-		if (end == p)
-			break;
-		if (child <= 0) {
-			pr_err("Malformed %s\n", path);
-			ret = -EINVAL;
-			break;
-		}
-		if (find_task(dt, child))
+	ret = parse_proc_children(pid, tid, &children, &nr);
+	for (i = 0; !ret && i < nr; i++) {
+		if (find_task(dt, children[i]))
 			continue;
-		ret = seize_one(dt, child, pid);
+		ret = seize_one(dt, children[i], pid);
 		(*nr_new)++;
 	}
-	free(buf);
+	free(children);
 	return ret;
 }
 
@@ -180,9 +164,10 @@ int dump_tree_seize(struct dump_tree *dt, pid_t root)
 }
 
 /* Children first: a parent killed first would see its children die as orphans. */
-void dump_tree_release(struct dump_tree *dt, int mode)
+int dump_tree_release(struct dump_tree *dt, int mode)
 {
 	size_t i;
+	int ret = 0;
 
 	for (i = dt->nr_tasks; i-- > 0;) {
 		struct dump_ctx *dc = dt->tasks[i];
@@ -192,11 +177,14 @@ void dump_tree_release(struct dump_tree *dt, int mode)
 		if (dc->ctl && dc->cure_failed) {
 			pr_err("Task %d could not be cured and stays seized until criu exits\n",
 			       dc->pid);
+			ret = -EIO;
 			continue;
 		}
 		threads_release(dc, mode);
-		compel_release_task(dc->pid, dc->seize_state, mode);
+		if (compel_release_task(dc->pid, dc->seize_state, mode))
+			ret = -EIO; /* compel said why */
 	}
+	return ret;
 }
 
 void dump_tree_free(struct dump_tree *dt)

@@ -117,24 +117,24 @@ static void crit_json(const uint8_t *data, size_t size)
 {
 	struct jbuf out = { 0 };
 	char err[128];
-	struct jval *j;
+	struct json_object *j;
 
-	j = json_parse((const char *)data, size, err, sizeof(err));
+	j = crit_json_parse((const char *)data, size, err, sizeof(err));
 	if (j)
 		crit_json_to_image(j, &out, "fuzz");
-	json_free(j);
+	json_object_put(j);
 	free(out.p);
 }
 
 static void crit_decode(const uint8_t *data, size_t size, bool pretty)
 {
 	struct jbuf text = { 0 };
-	struct jval *j = crit_image_to_json(data, size, pretty, "fuzz");
+	struct json_object *j = crit_image_to_json(data, size, pretty, "fuzz");
 
 	if (!j)
 		return;
-	json_write(&text, j, pretty);
-	json_free(j);
+	crit_json_write(&text, j, pretty);
+	json_object_put(j);
 	if (!text.oom)
 		crit_json((const uint8_t *)text.p, text.len);
 	free(text.p);

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """The command line speaks CRIU's language: actions, options, exit codes, log format, and the
-refusals of what is not supported yet. Also checks -W/-o placement and 0600 images."""
+refusals of what is not supported yet. Also checks -W/-o placement and 0600 images. The
+checks against CRIU 4.2's whole command line (criu42.py) are in cli_compat.py."""
 import os
 import re
 import shutil
@@ -12,6 +13,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tally  # noqa: E402
+import cli_compat  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CRIU = os.path.join(ROOT, "criu", "criu")
@@ -57,15 +59,14 @@ def test_refusals():
     check(r.returncode == 1 and "not supported yet" in r.stderr, "later action refused",
           r.stderr)
     r = criu("frobnicate")
-    check(r.returncode == 1 and "Unknown action" in r.stderr, "unknown action", r.stderr)
+    check(r.returncode == 1 and "Unknown command 'frobnicate'" in r.stderr, "unknown command",
+          r.stderr)
     r = criu("dump", "--bogus-option")
     check(r.returncode == 1 and "Error (" in r.stderr, "unknown option", r.stderr)
     r = criu("dump")
     check(r.returncode == 1 and "-t" in r.stderr, "dump without -t", r.stderr)
     r = criu("dump", "-t", "abc")
     check(r.returncode == 1 and "not a number" in r.stderr, "bad pid", r.stderr)
-    r = criu("dump", "-t", "1", "-R", "-s")
-    check(r.returncode == 1 and "exclude" in r.stderr, "-R with -s refused", r.stderr)
     r = criu("dump", "-t", "1", "--ext-unix-sk=1234")
     check(r.returncode == 1 and "--ext-unix-sk=1234" in r.stderr and
           "not supported yet" in r.stderr, "--ext-unix-sk=INODE refused", r.stderr)
@@ -129,6 +130,14 @@ def test_dirs_and_modes(work):
               "an existing pidfile refuses the restore, nothing left running", r.stderr)
 
 
+def proc_state(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
 def reap_pid(pid):
     try:
         os.kill(pid, 9)
@@ -152,9 +161,9 @@ def test_check_feature():
         r = criu("check", "--feature", name)
         check(r.returncode == 0 and "is supported" in r.stdout, "check --feature " + name,
               r.stdout + r.stderr)
-    r = criu("check", "--feature", "mem_dirty_track")
-    check(r.returncode == 1 and "NOT supported" in r.stdout, "check --feature unsupported",
-          r.stdout + r.stderr)
+    r = criu("check", "--feature", "nftables")
+    check(r.returncode == 1 and "is supported" not in r.stdout and "libnftables" in r.stderr,
+          "check --feature of what criu lacks: exit 1, saying why", r.stdout + r.stderr)
     r = criu("check", "--feature", "no_such_feature")
     check(r.returncode == 1 and "Unknown feature" in r.stderr, "check --feature unknown",
           r.stderr)
@@ -164,18 +173,22 @@ def test_config(work):
     conf = os.path.join(work, "c.conf")
     with open(conf, "w") as f:
         f.write("# comment\nleave-running   # stays alive\nverbosity 4\n"
-                "log-file \"dump log.txt\"\n")
+                "log-file \"dump log.txt\"\ndisplay-stats\n")
     img = os.path.join(work, "cfg-img")
     p = sleeper()
     r = criu("dump", "-t", str(p.pid), "-D", img, "--config", conf)
     check(r.returncode == 0 and p.poll() is None and
           os.path.exists(os.path.join(img, "dump log.txt")),
           "--config file: leave-running, verbosity, quoted log-file", r.stderr)
+    check("Displaying dump stats:" in r.stdout, "--config file: display-stats", r.stdout)
     img2 = os.path.join(work, "cfg-img2")
-    r = criu("dump", "-t", str(p.pid), "-D", img2, "--config", conf, "--no-leave-running")
+    r = criu("dump", "-t", str(p.pid), "-D", img2, "--config", conf, "--no-display-stats",
+             "-s")
     time.sleep(0.05)
-    check(r.returncode == 0 and p.poll() is not None, "--no-FLAG overrides the config file",
-          r.stderr)
+    check(r.returncode == 0 and "Displaying" not in r.stdout, "--no-FLAG overrides the config "
+          "file", r.stdout + r.stderr)
+    check(proc_state(p.pid) == "T", "-s after the config's leave-running: the last one wins "
+          "(as in CRIU), the task is left stopped", str(proc_state(p.pid)))
     if p.poll() is None:
         p.kill()
     p.wait()
@@ -252,6 +265,7 @@ def main():
         test_check_feature()
         test_config(work)
         test_scripts_stats_status(work)
+        cli_compat.run_all(check, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return check.finish()

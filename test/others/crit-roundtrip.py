@@ -44,6 +44,26 @@ def covers(ours, theirs):
     return ours == theirs
 
 
+def as_42(img):
+    """Debian's crit 3.17 reads pagemap field 2 under its old name nr_pages; CRIU 4.2 calls it
+    compat_nr_pages and keeps the count in field 5 (which 3.17 does not know)."""
+    if img.get("magic") == "PAGEMAP":
+        for e in img["entries"][1:]:
+            if "nr_pages" in e:
+                e["compat_nr_pages"] = e.pop("nr_pages")
+    return img
+
+
+def upstream_knows(path, pycriu):
+    """Whether Debian's crit has the image's kind (task-extra-PID.img is ours alone)."""
+    by_val = pycriu.images.magic.by_val
+    with open(path, "rb") as f:
+        magic = int.from_bytes(f.read(4), "little")
+        if by_val.get(magic) in ("IMG_COMMON", "IMG_SERVICE"):
+            magic = int.from_bytes(f.read(4), "little")
+    return magic in by_val
+
+
 def check_image(path, pycriu):
     name = os.path.relpath(path, ROOT)
     with open(path, "rb") as f:
@@ -59,11 +79,13 @@ def check_image(path, pycriu):
     enc = crit(["encode"], pretty.stdout)
     report(pretty.returncode == 0 and enc.stdout == orig, name + " pretty round-trip",
            "decode --pretty | encode differs from the original")
-    if not pycriu:
+    # checksums.img is ours, and kinds upstream lacks: nothing to compare with
+    if not pycriu or os.path.basename(path) == "checksums.img" or \
+            not upstream_knows(path, pycriu):
         return
     for p, out in ((False, dec.stdout), (True, pretty.stdout)):
         with open(path, "rb") as f:
-            want = pycriu.images.load(f, p)
+            want = as_42(pycriu.images.load(f, p))
         ours = json.loads(out)
         report(covers(ours, want), "%s json%s" % (name, " pretty" if p else ""),
                "differs from upstream crit's")

@@ -19,7 +19,15 @@ import tally  # noqa: E402
 
 CRIU = os.path.join(zdtm.ROOT, "criu", "criu")
 DUMP_FAULTS = ["seize", "parasite", "page-transfer", "image-write"]
-RESTORE_FAULTS = ["restore-fork", "restore-premap", "restorer"]
+# after each kind of image is written (and fsync'ed), and the last step before the kill:
+# the image set is not complete yet, so the tasks must run on and inventory.img be absent
+IMAGE_FAULTS = ["after-image:" + k for k in
+                ("pages", "pagemap", "core", "ids", "fs", "mm", "fdinfo", "files", "pstree",
+                 "stats-dump", "inventory", "checksums")] + ["before-kill"]
+RESTORE_FAULTS = ["restore-fork", "restore-premap", "restorer", "restore-root-gone"]
+# Faults that make a step fail stand for that step's own error line; these only set up a
+# failure (the root task dies), which must then say itself what failed.
+SETUP_FAULTS = ["restore-root-gone"]
 
 report = tally.Tally(show_ok=True)
 
@@ -77,6 +85,8 @@ def dump_fault(fault, stopped):
             why.append("no 'Error (file:line)' line on stderr")
         if os.path.exists(os.path.join(test.dump_dir, "inventory.img")):
             why.append("inventory.img written by a failed dump")
+        if "before the point of no return" not in r.stderr:
+            why.append("the error does not say it failed before the point of no return")
         want = "T" if stopped else "S"
         if state is None or (stopped and state != "T") or (not stopped and state in "TtZX"):
             why.append("task is %s, expected %s" % (state or "gone", want))
@@ -121,7 +131,11 @@ def restore_faults():
             why = []
             if r.returncode == 0:
                 why.append("restore succeeded")
-            if "Error (" not in r.stderr:
+            elif r.returncode != 1:
+                why.append("criu ended with %d, not 1" % r.returncode)
+            errors = [ln for ln in r.stderr.splitlines() if "Error (" in ln and
+                      (fault not in SETUP_FAULTS or "Fault injected" not in ln)]
+            if not errors:
                 why.append("no 'Error (file:line)' line on stderr")
             state = zdtm.proc_state(pid)
             if state is not None and state not in "ZX":
@@ -145,7 +159,7 @@ def restore_faults():
 
 def main():
     zdtm.become_subreaper()
-    for fault in DUMP_FAULTS:
+    for fault in DUMP_FAULTS + IMAGE_FAULTS:
         dump_fault(fault, False)
     dump_fault("page-transfer", True)
     restore_faults()

@@ -7,8 +7,11 @@
  * seized stays seized (and stopped) until compel_release_task(); compel_cure() puts back
  * everything compel_prepare() saved, so a failed dump can always cure and release.
  * May call: ptrace, /proc/PID/{maps,task,map_files}, process_vm_writev below the task's
- * stack pointer (the frames that return it to itself, see src/guard.c). Never reads task
- * memory with PEEK or /proc/PID/mem.
+ * stack pointer (the frames that return it to itself, see src/guard.c), process_vm_readv
+ * of a few bytes of its code (to check the instructions found in its files), and, only for
+ * a task with neither a vdso nor a syscall instruction of its own, PEEK/POKE of one word
+ * of its code (borrowed for each unguarded remote syscall, put back right after). Never
+ * reads task memory with /proc/PID/mem.
  */
 #ifndef COMPEL_INFECT_H
 #define COMPEL_INFECT_H
@@ -52,6 +55,8 @@ enum compel_task_state {
  * PTRACE_O_TRACESYSGOOD.
  */
 int compel_seize_task(pid_t pid);
+/* The same; for COMPEL_TASK_STOPPED *stop_sig is the signal that stopped it, else 0. */
+int compel_seize_task_sig(pid_t pid, int *stop_sig);
 
 enum compel_release_mode {
 	COMPEL_RELEASE_RUN,  /* detach; the task runs on (or stays stopped if it was) */
@@ -133,6 +138,12 @@ int compel_rpc_sync(struct compel_ctl *ctl);
 
 int compel_send_fds(struct compel_ctl *ctl, const int *fds, int nr);
 int compel_recv_fds(struct compel_ctl *ctl, int *fds, int nr);
+
+/*
+ * The signal of a group stop the task entered while compel drove it (SIGSTOP can't be
+ * blocked, so it goes through: the task is stopped by it once released), or 0.
+ */
+int compel_group_stop_sig(const struct compel_ctl *ctl);
 
 /*
  * Let the parasite (if infected) remove itself, then put back the signal mask, FPU state

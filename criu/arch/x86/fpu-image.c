@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * fpu-image.c - xsave area <-> UserX86FpregsEntry. The legacy 512-byte fxsave part maps to
+ * arch/x86/fpu-image.c - xsave area <-> UserX86FpregsEntry. The legacy 512-byte fxsave part maps to
  * the fixed fields; each extended component is copied whole from the offset CPUID reports.
  */
 #include <cpuid.h>
@@ -9,14 +9,15 @@
 #include "fpu-image.h"
 #include "log.h"
 
-#define XSAVE_HDR_OFFSET 512
-#define XFEATURE_YMM	 2
-#define XFEATURE_BNDREGS 3
-#define XFEATURE_BNDCSR	 4
-#define XFEATURE_OPMASK	 5
-#define XFEATURE_ZMM_HI	 6
-#define XFEATURE_HI16	 7
-#define XFEATURE_PKRU	 9
+#define XSAVE_HDR_OFFSET    512
+#define XFEATURE_MASK_FPSSE 0x3 /* x87 and SSE: the legacy area */
+#define XFEATURE_YMM	    2
+#define XFEATURE_BNDREGS    3
+#define XFEATURE_BNDCSR	    4
+#define XFEATURE_OPMASK	    5
+#define XFEATURE_ZMM_HI	    6
+#define XFEATURE_HI16	    7
+#define XFEATURE_PKRU	    9
 
 /* The legacy area as fxsave lays it out. */
 struct fxsave_legacy {
@@ -197,8 +198,14 @@ int fpu_image_to_xsave(const UserX86FpregsEntry *fp, void *xsave, size_t size)
 		return -EINVAL;
 	memset(xsave, 0, size);
 	ret = legacy_from_image(fp, xsave);
-	if (ret || !x)
+	if (ret)
 		return ret;
+	if (!x) {
+		/* an image without xsave (a CPU without it, or CRIU 3.x): x87 and SSE are all */
+		bv = XFEATURE_MASK_FPSSE;
+		memcpy((char *)xsave + XSAVE_HDR_OFFSET, &bv, sizeof(bv));
+		return 0;
+	}
 
 	bv = x->xstate_bv;
 	if (bv & ~cpu_xfeatures_mask()) {

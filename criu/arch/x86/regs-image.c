@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * regs-image.c - general registers into the image, with the syscall-restart fix-up: the
+ * arch/x86/regs-image.c - general registers into the image, with the syscall-restart fix-up: the
  * kernel keeps -ERESTART* codes in ax while a task sits in a stop inside a syscall and
  * rewrites ip/ax on the way out. A restored task never passes that way, so do it here.
  */

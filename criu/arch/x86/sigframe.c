@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * sigframe.c - build the x86_64 rt_sigframe that turns the restorer into the dumped program,
- * and jump onto the restorer's stack.
+ * arch/x86/sigframe.c - build the x86_64 rt_sigframe that turns the restorer into the dumped
+ * program, and jump onto the restorer's stack.
  *
  * The xsave part of a frame must match what this kernel accepts: its size, the features in
  * the software bytes and the trailing magic. Rather than recompute the kernel's rules, we

@@ -50,6 +50,8 @@ struct parasite_task_extra {
 	int32_t nice;
 	uint32_t membarrier_mask; /* MEMBARRIER_CMD_GET_REGISTRATIONS, 0 if unknown */
 	uint64_t timerslack_ns;
+	/* checked, not saved yet (criu/task/audit-dump.c): the dump refuses other values */
+	int32_t mempolicy; /* get_mempolicy() mode; 0: MPOL_DEFAULT */
 };
 
 /* The parasite's handler (criu/pie/parasite-task.c). */

@@ -27,6 +27,12 @@ enum rst_vma_kind {
 	RST_VMA_VVAR,	       /* [vvar], [vvar_vclock]: this kernel's vvar pages go here */
 };
 
+/* rst_vma.madv bit 63 (no advice has that number): a MAP_LOCKED area locked on fault */
+#define RST_MADV_LOCK_ONFAULT (1ULL << 63)
+/* bit 62: seal it (mseal) once it is final */
+#define RST_MADV_SEALED (1ULL << 62)
+#define RST_MADV_OURS	(RST_MADV_LOCK_ONFAULT | RST_MADV_SEALED)
+
 struct rst_vma {
 	uint64_t start;
 	uint64_t end;
@@ -34,7 +40,7 @@ struct rst_vma {
 	uint64_t premap; /* RST_VMA_PREMAPPED: where criu filled it */
 	uint64_t madv;	 /* bitmask of MADV_* numbers to apply */
 	uint32_t prot;	 /* final protection */
-	uint32_t flags;	 /* MAP_* as dumped */
+	uint32_t flags;	 /* MAP_* as dumped; MAP_LOCKED: mlock it */
 	uint32_t kind;	 /* enum rst_vma_kind */
 	int32_t fd;	 /* RST_VMA_FILE_SHARED: fd to map, closed by the restorer */
 };
@@ -48,6 +54,7 @@ struct rst_vdso_part {
 };
 
 #define RST_VDSO_MAX_PARTS 4
+#define RST_AUXV_WORDS	   (2 * 64) /* u64 words of auxv the restorer can set */
 
 struct rst_range {
 	uint64_t start;
@@ -100,7 +107,7 @@ struct rst_args {
 	uint64_t unmap_limit; /* end of the user address space to clean */
 
 	struct rst_mm_map mm;
-	uint64_t auxv[2 * 64];
+	uint64_t auxv[RST_AUXV_WORDS];
 
 	/* signals: sa[i] is signal i + 1; has_sa[i] says whether to set it */
 	struct rst_sigaction sa[RST_NSIG];

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "array.h"
 #include "dump.h"
 #include "internal.h"
 #include "files.h"
@@ -57,11 +58,26 @@ struct usk_backlog {
 	size_t nr_c;
 };
 
+static void backlog_fini(struct files_dump_state *fs, void *priv, bool failed)
+{
+	struct usk_backlog *b = priv;
+	size_t i;
+
+	for (i = 0; i < b->nr_l; i++)
+		free(b->l[i].clients);
+	free(b->l);
+	free(b->c);
+}
+
+static const struct files_dump_key backlog_key = {
+	.name = "unix socket backlogs",
+	.size = sizeof(struct usk_backlog),
+	.fini = backlog_fini,
+};
+
 static struct usk_backlog *backlog_of(struct files_dump_state *fs)
 {
-	if (!fs->sk_backlog)
-		fs->sk_backlog = calloc(1, sizeof(*fs->sk_backlog));
-	return fs->sk_backlog;
+	return files_dump_priv(fs, &backlog_key);
 }
 
 static struct usk_place place_of(const struct fd_parms *p, uint32_t ino)
@@ -77,11 +93,9 @@ int unix_note_listener(struct files_dump_state *fs, const struct fd_parms *p, ui
 
 	if (!b)
 		return -ENOMEM;
-	n = realloc(b->l, (b->nr_l + 1) * sizeof(*n));
-	if (!n)
+	if (ARRAY_ADD_ROOM(b->l, b->nr_l))
 		return -ENOMEM;
-	b->l = n;
-	n += b->nr_l;
+	n = &b->l[b->nr_l];
 	n->clients = malloc(nr * sizeof(*clients));
 	if (!n->clients)
 		return -ENOMEM;
@@ -96,15 +110,12 @@ int unix_note_unpeered(struct files_dump_state *fs, const struct fd_parms *p, Fi
 		       uint32_t type, uint32_t unsent)
 {
 	struct usk_backlog *b = backlog_of(fs);
-	struct usk_client *n;
 
 	if (!b)
 		return -ENOMEM;
-	n = realloc(b->c, (b->nr_c + 1) * sizeof(*n));
-	if (!n)
+	if (ARRAY_ADD_ROOM(b->c, b->nr_c))
 		return -ENOMEM;
-	b->c = n;
-	n[b->nr_c++] = (struct usk_client){ place_of(p, fe->usk->ino), fe, type, unsent, false };
+	b->c[b->nr_c++] = (struct usk_client){ place_of(p, fe->usk->ino), fe, type, unsent, false };
 	return 0;
 }
 
@@ -122,7 +133,7 @@ static struct usk_client *find_client(struct usk_backlog *b, uint32_t ino)
 {
 	size_t i;
 
-	for (i = 0; i < b->nr_c; i++)
+	for (i = 0; b && i < b->nr_c; i++)
 		if (b->c[i].at.ino == ino)
 			return &b->c[i];
 	return NULL;
@@ -168,7 +179,7 @@ static int check_pending(struct dump_tree *dt, const struct usk_listener *l, siz
 		       lw);
 		return -EOPNOTSUPP;
 	}
-	*out = find_client(dt->fstate.sk_backlog, ino);
+	*out = find_client(files_dump_priv_find(&dt->fstate, &backlog_key), ino);
 	if (!*out) {
 		pr_err("%s is listening with a connection not accepted yet from socket:[%u], "
 		       "which is outside the dumped tree: it can't be restored, even with "
@@ -236,7 +247,7 @@ static int check_listener(struct dump_tree *dt, const struct usk_listener *l)
 
 int unix_check_backlog(struct dump_tree *dt)
 {
-	struct usk_backlog *b = dt->fstate.sk_backlog;
+	struct usk_backlog *b = files_dump_priv_find(&dt->fstate, &backlog_key);
 	char cw[80];
 	size_t i;
 	int ret = 0;
@@ -255,19 +266,4 @@ int unix_check_backlog(struct dump_tree *dt)
 		ret = -EOPNOTSUPP;
 	}
 	return ret;
-}
-
-void unix_backlog_fini(struct files_dump_state *fs)
-{
-	struct usk_backlog *b = fs->sk_backlog;
-	size_t i;
-
-	if (!b)
-		return;
-	for (i = 0; i < b->nr_l; i++)
-		free(b->l[i].clients);
-	free(b->l);
-	free(b->c);
-	free(b);
-	fs->sk_backlog = NULL;
 }

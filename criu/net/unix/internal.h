@@ -60,7 +60,7 @@ struct usk_unpaired {
 
 struct usk_unpaired_set {
 	struct usk_unpaired *v;
-	size_t nr, cap;
+	size_t nr;
 };
 
 /*
@@ -91,6 +91,5 @@ int unix_note_listener(struct files_dump_state *fs, const struct fd_parms *p, ui
 int unix_note_unpeered(struct files_dump_state *fs, const struct fd_parms *p, FileEntry *fe,
 		       uint32_t type, uint32_t unsent);
 int unix_check_backlog(struct dump_tree *dt);
-void unix_backlog_fini(struct files_dump_state *fs);
 
 #endif /* CRIU_FILES_UNIX_H */

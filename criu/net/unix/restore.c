@@ -21,6 +21,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "internal.h"
 #include "files.h"
 #include "image.h"
@@ -52,6 +53,36 @@ struct sk_packet_set {
 	size_t nr;
 };
 
+/* A task's restore: the sockets made ahead of their fd, and sk-queues.img once read. */
+struct unix_rst {
+	struct held_sk *sks;
+	size_t nr_sks;
+	struct sk_packet_set queues;
+	bool queues_read;
+	int read_err;
+};
+
+static void unix_rst_fini(struct rst_fds *rf, void *priv, bool failed)
+{
+	struct unix_rst *ur = priv;
+	size_t i;
+
+	for (i = 0; i < ur->nr_sks; i++)
+		close(ur->sks[i].fd);
+	free(ur->sks);
+	for (i = 0; i < ur->queues.nr; i++) {
+		free(ur->queues.pkts[i].data);
+		free(ur->queues.pkts[i].fds);
+	}
+	free(ur->queues.pkts);
+}
+
+static const struct rst_fds_key unix_rst_key = {
+	.name = "unix sockets",
+	.size = sizeof(struct unix_rst),
+	.fini = unix_rst_fini,
+};
+
 static int make_sk(struct rst_fds *rf, const UnixSkEntry *ue, int depth);
 
 static const UnixSkEntry *find_usk(const struct rst_fds *rf, uint32_t ino)
@@ -69,28 +100,28 @@ static const UnixSkEntry *find_usk(const struct rst_fds *rf, uint32_t ino)
 
 static struct held_sk *find_held(struct rst_fds *rf, uint32_t ino)
 {
+	struct unix_rst *ur = rst_fds_priv_find(rf, &unix_rst_key);
 	size_t i;
 
-	for (i = 0; i < rf->nr_sks; i++)
-		if (rf->sks[i].ino == ino)
-			return &rf->sks[i];
+	for (i = 0; ur && i < ur->nr_sks; i++)
+		if (ur->sks[i].ino == ino)
+			return &ur->sks[i];
 	return NULL;
 }
 
 /* Keep fd (consumed) as the socket of ino until its own fd takes it. */
 static int hold_sk(struct rst_fds *rf, uint32_t ino, int fd)
 {
-	struct held_sk *n = realloc(rf->sks, (rf->nr_sks + 1) * sizeof(*n));
+	struct unix_rst *ur = rst_fds_priv(rf, &unix_rst_key);
 
-	if (!n) {
+	if (!ur || ARRAY_ADD_ROOM(ur->sks, ur->nr_sks)) {
 		close(fd);
 		return -ENOMEM;
 	}
-	rf->sks = n;
 	fd = rst_hold_fd(rf, fd);
 	if (fd < 0)
 		return fd;
-	n[rf->nr_sks++] = (struct held_sk){ ino, fd, false };
+	ur->sks[ur->nr_sks++] = (struct held_sk){ ino, fd, false };
 	return 0;
 }
 
@@ -148,13 +179,12 @@ static int bind_name(int fd, const UnixSkEntry *ue)
 /* One entry of sk-queues.img as set->pkts[set->nr] (grown here); its bytes follow. */
 static int add_packet(struct rst_fds *rf, struct sk_packet_set *set, const SkPacketEntry *e)
 {
-	struct sk_packet *n = realloc(set->pkts, (set->nr + 1) * sizeof(*n));
+	struct sk_packet *n;
 	int ret;
 
-	if (!n)
+	if (ARRAY_ADD_ROOM(set->pkts, set->nr))
 		return -ENOMEM;
-	set->pkts = n;
-	n += set->nr;
+	n = &set->pkts[set->nr];
 	*n = (struct sk_packet){ e->id_for, e->length, NULL, NULL, 0 };
 	if (e->length > MAX_PACKET) {
 		pr_err("sk-queues.img: packet of %u bytes is too long\n", e->length);
@@ -172,16 +202,12 @@ static int add_packet(struct rst_fds *rf, struct sk_packet_set *set, const SkPac
 	return 0;
 }
 
-static int read_packets(struct rst_fds *rf)
+static int read_packets(struct rst_fds *rf, struct sk_packet_set *set)
 {
-	struct sk_packet_set *set = calloc(1, sizeof(*set));
 	struct cr_img *img;
 	SkPacketEntry *e;
 	int ret;
 
-	if (!set)
-		return -ENOMEM;
-	rf->sk_queues = set;
 	img = open_image_optional(rst_images_dfd(rf), CR_FD_SK_QUEUES, 0);
 	if (!img)
 		return errno == ENOENT ? 0 : -EIO;
@@ -201,15 +227,32 @@ static int read_packets(struct rst_fds *rf)
 	return ret;
 }
 
+/* sk-queues.img, read once per task: the queued packets of every socket. */
+static struct sk_packet_set *queued_packets(struct rst_fds *rf, int *err)
+{
+	struct unix_rst *ur = rst_fds_priv(rf, &unix_rst_key);
+
+	if (!ur) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	if (!ur->queues_read) {
+		ur->queues_read = true;
+		ur->read_err = read_packets(rf, &ur->queues);
+	}
+	*err = ur->read_err;
+	return *err ? NULL : &ur->queues;
+}
+
 /* Bytes (and an overhead per packet) queued for ue: the sender's buffer must hold them. */
-static uint64_t queued_size(const struct rst_fds *rf, const UnixSkEntry *ue)
+static uint64_t queued_size(const struct sk_packet_set *set, const UnixSkEntry *ue)
 {
 	uint64_t sum = 0;
 	size_t i;
 
-	for (i = 0; i < rf->sk_queues->nr; i++)
-		if (rf->sk_queues->pkts[i].id_for == ue->id)
-			sum += rf->sk_queues->pkts[i].len + 4096;
+	for (i = 0; i < set->nr; i++)
+		if (set->pkts[i].id_for == ue->id)
+			sum += set->pkts[i].len + 4096;
 	return sum;
 }
 
@@ -235,21 +278,23 @@ static int send_all(struct rst_fds *rf, int sender, const struct sk_packet *p,
 static int refill(struct rst_fds *rf, const UnixSkEntry *ue, int sender,
 		  const struct sockaddr_un *to, socklen_t tolen)
 {
+	const struct sk_packet_set *set;
 	uint64_t size;
 	size_t i;
 	int ret, big;
 
-	if (!rf->sk_queues && (ret = read_packets(rf)))
+	set = queued_packets(rf, &ret);
+	if (!set)
 		return ret;
-	size = queued_size(rf, ue);
+	size = queued_size(set, ue);
 	if (!size)
 		return 0;
 	/* the queue was built under the dumped buffer sizes; options come back afterwards */
 	big = size + (1 << 20) > (1u << 30) ? 1 << 30 : (int)(size + (1 << 20));
 	if (setsockopt(sender, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)))
 		pr_debug("SO_SNDBUFFORCE refused (%d); the default buffer must do\n", errno);
-	for (i = 0; i < rf->sk_queues->nr; i++) {
-		const struct sk_packet *p = &rf->sk_queues->pkts[i];
+	for (i = 0; i < set->nr; i++) {
+		const struct sk_packet *p = &set->pkts[i];
 
 		if (p->id_for == ue->id && (ret = send_all(rf, sender, p, to, tolen, ue->ino)))
 			return ret;
@@ -260,14 +305,16 @@ static int refill(struct rst_fds *rf, const UnixSkEntry *ue, int sender,
 /* A bound socket's queue without a peer comes back from a temporary sender. */
 static int refill_bound(struct rst_fds *rf, const UnixSkEntry *ue, int fd)
 {
+	const struct sk_packet_set *set;
 	struct sockaddr_un a;
 	socklen_t len;
 	int tmp, ret;
 
 	(void)fd;
-	if (!rf->sk_queues && (ret = read_packets(rf)))
+	set = queued_packets(rf, &ret);
+	if (!set)
 		return ret;
-	if (!queued_size(rf, ue))
+	if (!queued_size(set, ue))
 		return 0;
 	if (!ue->name.len || ue->type != SOCK_DGRAM) {
 		pr_err("socket:[%u] has queued data but no peer to send it again\n", ue->ino);
@@ -724,25 +771,4 @@ int unix_open(struct rst_fds *rf, const FileEntry *fe)
 		return ret;
 	}
 	return fd;
-}
-
-void unix_rst_fini(struct rst_fds *rf, bool failed)
-{
-	size_t i;
-
-	(void)failed;
-	for (i = 0; i < rf->nr_sks; i++)
-		close(rf->sks[i].fd);
-	free(rf->sks);
-	rf->sks = NULL;
-	rf->nr_sks = 0;
-	if (rf->sk_queues) {
-		for (i = 0; i < rf->sk_queues->nr; i++) {
-			free(rf->sk_queues->pkts[i].data);
-			free(rf->sk_queues->pkts[i].fds);
-		}
-		free(rf->sk_queues->pkts);
-		free(rf->sk_queues);
-		rf->sk_queues = NULL;
-	}
 }

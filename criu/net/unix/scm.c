@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "dump.h"
 #include "files.h"
 #include "image.h"
@@ -88,12 +89,10 @@ static int check_queued_fd(int fd, const struct scm_sk *sk)
 
 static ScmEntry *scm_add(SkPacketEntry *pe, size_t nr)
 {
-	ScmEntry **n = realloc(pe->scm, (pe->n_scm + 1) * sizeof(*n));
 	ScmEntry *se;
 
-	if (!n)
+	if (ARRAY_ADD_ROOM(pe->scm, pe->n_scm))
 		return NULL;
-	pe->scm = n;
 	se = calloc(1, sizeof(*se));
 	if (!se)
 		return NULL;
@@ -201,19 +200,15 @@ int scm_copy_rights(const struct rst_ctx *ctx, const SkPacketEntry *e, uint32_t 
 static int add_uses(struct rst_ctx *ctx, const SkPacketEntry *e)
 {
 	uint32_t *ids, nr, i;
-	struct rst_scm_use *n;
 	int ret = scm_copy_rights(ctx, e, &ids, &nr);
 
 	if (ret || !nr)
 		return ret;
-	n = realloc(ctx->scm_uses, (ctx->nr_scm_uses + nr) * sizeof(*n));
-	if (n) {
-		ctx->scm_uses = n;
-		for (i = 0; i < nr; i++)
-			n[ctx->nr_scm_uses++] = (struct rst_scm_use){ e->id_for, ids[i], 0 };
-	}
+	ret = ARRAY_RESERVE(ctx->scm_uses, ctx->nr_scm_uses, nr);
+	for (i = 0; !ret && i < nr; i++)
+		ctx->scm_uses[ctx->nr_scm_uses++] = (struct rst_scm_use){ e->id_for, ids[i], 0 };
 	free(ids);
-	return n ? 0 : -ENOMEM;
+	return ret;
 }
 
 int scm_read_uses(struct rst_ctx *ctx)
@@ -247,14 +242,23 @@ int scm_read_uses(struct rst_ctx *ctx)
 #define MAX_SCM_NESTING 4
 
 /* The fds of the files ids (borrowed: not to close), in ctl as one SCM_RIGHTS message. */
+/* A task's restore: how deep fill_rights() is in refills of sockets queued on sockets. */
+static const struct rst_fds_key scm_nesting_key = {
+	.name = "files in flight",
+	.size = sizeof(int),
+};
+
 static int fill_rights(struct rst_fds *rf, const uint32_t *ids, uint32_t nr, char *ctl, size_t len,
 		       uint32_t ino)
 {
 	struct cmsghdr *c = (struct cmsghdr *)ctl;
+	int *nesting = rst_fds_priv(rf, &scm_nesting_key);
 	uint32_t i;
 	int ret = 0;
 
-	if (rf->scm_nesting >= MAX_SCM_NESTING) {
+	if (!nesting)
+		return -ENOMEM;
+	if (*nesting >= MAX_SCM_NESTING) {
 		pr_err("socket:[%u]: files queued on sockets queued on sockets nest too deeply\n",
 		       ino);
 		return -ELOOP;
@@ -263,7 +267,7 @@ static int fill_rights(struct rst_fds *rf, const uint32_t *ids, uint32_t nr, cha
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(nr * sizeof(int));
-	rf->scm_nesting++;
+	(*nesting)++;
 	for (i = 0; i < nr && !ret; i++) {
 		int fd = rst_borrow_file(rf, ids[i]);
 
@@ -273,7 +277,7 @@ static int fill_rights(struct rst_fds *rf, const uint32_t *ids, uint32_t nr, cha
 		}
 		memcpy(CMSG_DATA(c) + i * sizeof(int), &fd, sizeof(int));
 	}
-	rf->scm_nesting--;
+	(*nesting)--;
 	return ret;
 }
 

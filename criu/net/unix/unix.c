@@ -36,6 +36,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "dump.h"
 #include "internal.h"
 #include "files.h"
@@ -194,7 +195,7 @@ static bool unix_match(const struct fd_parms *p)
 /* Socket inode numbers: read once per dump, not once per peer. */
 struct sk_inos {
 	uint32_t *ino;
-	size_t nr, cap;
+	size_t nr;
 };
 
 static int cmp_u32(const void *a, const void *b)
@@ -206,15 +207,8 @@ static int cmp_u32(const void *a, const void *b)
 
 static int sk_inos_add(struct sk_inos *s, uint32_t ino)
 {
-	if (s->nr == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		uint32_t *n = realloc(s->ino, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		s->ino = n;
-		s->cap = cap;
-	}
+	if (ARRAY_ADD_ROOM(s->ino, s->nr))
+		return -ENOMEM;
 	s->ino[s->nr++] = ino;
 	return 0;
 }
@@ -265,12 +259,55 @@ static struct sk_inos *load_tree_sockets(const struct dump_tree *dt)
 	return s;
 }
 
+/* The dump's: the tree's socket inodes, peers to check at the end, sk-queues.img. */
+struct unix_dump {
+	struct sk_inos *inos; /* loaded on first use */
+	struct usk_unpaired_set unpaired;
+	struct cr_img *queues; /* opened on the first queued packet */
+};
+
+static void free_inos(struct sk_inos **s)
+{
+	if (*s)
+		free((*s)->ino);
+	free(*s);
+	*s = NULL;
+}
+
+static int unix_dump_close(struct files_dump_state *fs, void *priv)
+{
+	struct unix_dump *ud = priv;
+	int ret = close_image(ud->queues);
+
+	ud->queues = NULL;
+	return ret;
+}
+
+static void unix_dump_fini(struct files_dump_state *fs, void *priv, bool failed)
+{
+	struct unix_dump *ud = priv;
+
+	free_inos(&ud->inos);
+	free(ud->unpaired.v);
+	unix_dump_close(fs, ud);
+}
+
+static const struct files_dump_key unix_dump_key = {
+	.name = "unix sockets",
+	.size = sizeof(struct unix_dump),
+	.close = unix_dump_close,
+	.fini = unix_dump_fini,
+};
+
 bool unix_tree_has_socket(struct dump_tree *dt, uint32_t ino)
 {
-	if (!dt->fstate.sk_inos)
-		dt->fstate.sk_inos = load_tree_sockets(dt);
-	return dt->fstate.sk_inos &&
-	       bsearch(&ino, dt->fstate.sk_inos->ino, dt->fstate.sk_inos->nr, sizeof(ino), cmp_u32);
+	struct unix_dump *ud = files_dump_priv(&dt->fstate, &unix_dump_key);
+
+	if (!ud)
+		return false;
+	if (!ud->inos)
+		ud->inos = load_tree_sockets(dt);
+	return ud->inos && bsearch(&ino, ud->inos->ino, ud->inos->nr, sizeof(ino), cmp_u32);
 }
 
 bool unix_inflight_has_socket(const struct files_dump_state *fs, uint32_t ino)
@@ -288,29 +325,19 @@ bool unix_inflight_has_socket(const struct files_dump_state *fs, uint32_t ino)
 static int defer_peer_check(struct files_dump_state *fs, const struct fd_parms *p,
 			    const struct usk_diag *d)
 {
-	struct usk_unpaired_set *u = fs->sk_unpaired;
+	struct unix_dump *ud = files_dump_priv(fs, &unix_dump_key);
+	struct usk_unpaired_set *u = ud ? &ud->unpaired : NULL;
 
-	if (!u) {
-		u = fs->sk_unpaired = calloc(1, sizeof(*u));
-		if (!u)
-			return -ENOMEM;
-	}
-	if (u->nr == u->cap) {
-		size_t cap = u->cap ? u->cap * 2 : 8;
-		struct usk_unpaired *n = realloc(u->v, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		u->v = n;
-		u->cap = cap;
-	}
+	if (!u || ARRAY_ADD_ROOM(u->v, u->nr))
+		return -ENOMEM;
 	u->v[u->nr++] = (struct usk_unpaired){ d->ino, d->peer, d->type, p->pid, p->fd };
 	return 0;
 }
 
 int unix_check_peers(struct dump_tree *dt)
 {
-	struct usk_unpaired_set *u = dt->fstate.sk_unpaired;
+	struct unix_dump *ud = files_dump_priv_find(&dt->fstate, &unix_dump_key);
+	struct usk_unpaired_set *u = ud ? &ud->unpaired : NULL;
 	size_t i;
 	int ret = unix_check_backlog(dt), err;
 
@@ -322,24 +349,6 @@ int unix_check_peers(struct dump_tree *dt)
 		ret = ret ?: err;
 	}
 	return ret;
-}
-
-static void free_inos(struct sk_inos **s)
-{
-	if (*s)
-		free((*s)->ino);
-	free(*s);
-	*s = NULL;
-}
-
-void unix_dump_fini(struct files_dump_state *fs)
-{
-	free_inos(&fs->sk_inos);
-	if (fs->sk_unpaired)
-		free(fs->sk_unpaired->v);
-	free(fs->sk_unpaired);
-	fs->sk_unpaired = NULL;
-	unix_backlog_fini(fs);
 }
 
 static const char *sk_type_name(uint32_t type)
@@ -460,22 +469,24 @@ static int check_trunc(struct msghdr *mh, uint32_t ino)
 static int write_packet(struct dump_ctx *dc, uint32_t id, const char *buf, size_t len,
 			struct msghdr *mh, const struct scm_sk *sk)
 {
-	struct files_dump_state *fs = dc->fstate;
+	struct unix_dump *ud = files_dump_priv(dc->fstate, &unix_dump_key);
 	SkPacketEntry pe = SK_PACKET_ENTRY__INIT;
 	int ret = 0;
 
 	/* first: the files may be sockets whose own packets go to the image before this one */
 	if (mh && scm_nr_rights(mh))
 		ret = scm_dump_rights(dc, mh, sk, &pe);
-	if (!ret && !fs->sk_queues) {
-		fs->sk_queues = open_image_at(dc->dfd, CR_FD_SK_QUEUES, O_DUMP, 0);
-		if (!fs->sk_queues)
+	if (!ret && !ud)
+		ret = -ENOMEM;
+	if (!ret && !ud->queues) {
+		ud->queues = open_image_at(dc->dfd, CR_FD_SK_QUEUES, O_DUMP, 0);
+		if (!ud->queues)
 			ret = -EIO;
 	}
 	pe.id_for = id;
 	pe.length = len;
-	ret = ret ?: pb_write_one(fs->sk_queues, &pe.base);
-	ret = ret ?: img_write_buf(fs->sk_queues, buf, len);
+	ret = ret ?: pb_write_one(ud->queues, &pe.base);
+	ret = ret ?: img_write_buf(ud->queues, buf, len);
 	scm_free_entries(&pe);
 	return ret;
 }
@@ -725,5 +736,4 @@ const struct fd_handler unix_handler = {
 	.check = unix_check,
 	.open = unix_open,
 	.fown = unix_fown,
-	.rst_fini = unix_rst_fini,
 };

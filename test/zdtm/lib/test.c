@@ -295,6 +295,20 @@ void fail(const char *fmt, ...)
 	verdict_given = 1;
 }
 
+void test_skip(const char *fmt, ...)
+{
+	char msg[1024], line[1100];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	test_msg("SKIP: %s\n", msg);
+	snprintf(line, sizeof(line), "SKIP: %s\n", msg);
+	write_verdict(line);
+	exit(TEST_SKIP_STATUS);
+}
+
 int test_failed(void)
 {
 	return failed;

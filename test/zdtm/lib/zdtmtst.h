@@ -37,6 +37,14 @@ void test_waitsig(void);
 void pass(void);
 void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Before test_daemon(): this host lacks what the test needs (a kernel feature, a device, a
+ * privilege). Writes "SKIP: why" as the verdict and exits with TEST_SKIP_STATUS; the runner
+ * reports the test as skipped with that reason, never as passed.
+ */
+#define TEST_SKIP_STATUS 77
+void test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
 /* Log a line to outfile.log (stderr without --outfile). */
 void test_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -3,7 +3,7 @@
  * cure-frame.c - the x86_64 half of "criu may die at any moment" (see compel/src/guard.c):
  * the signal frames compel writes on the task's own stack, below its red zone where any
  * signal delivery would write too, and the two instructions they need in the task: a
- * "syscall; ... ret" and a "mov $15, %rax; syscall" (rt_sigreturn).
+ * "syscall; ... ret" and a "mov $15, %rax; syscall" (rt_sigreturn), see task-code.c.
  *
  * Frame F0 holds the task's registers (with the syscall restart the kernel would do), its
  * FPU state and signal mask: a rt_sigreturn on it is the task as it was. Frame FU (only
@@ -15,11 +15,9 @@
  */
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -37,7 +35,7 @@
 #define X86_EFLAGS_TF	     0x100
 #define X86_EFLAGS_DF	     0x400
 #define NR_munmap	     11
-#define MAX_SCAN	     (8ul << 20)
+#define SIGRETURN_LEN	     9 /* mov $15, %rax; syscall (task-code.c) */
 
 struct cf_sigcontext {
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
@@ -69,122 +67,6 @@ struct cf_sw_bytes { /* struct _fpx_sw_bytes */
 	uint32_t xstate_size;
 	uint32_t pad[7];
 };
-
-/* rt_sigreturn as glibc, musl and Go write their signal restorers: mov $15, %rax; syscall */
-static const unsigned char sigreturn_code[] = {
-	0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05
-};
-/* The tail page's "syscall; ret", when the vdso has none. */
-static const unsigned char unmap_code[] = { 0x0f, 0x05, 0xc3 };
-
-/* Length of "xor reg, reg" at p (32- or 64-bit, any of the 16 registers), or 0. */
-static size_t xor_len(const unsigned char *p, const unsigned char *end)
-{
-	size_t pre = (p[0] & 0xf0) == 0x40 ? 1 : 0;
-
-	if (p + pre + 2 > end || p[pre] != 0x31 || (p[pre + 1] & 0xc0) != 0xc0)
-		return 0;
-	return pre + 2;
-}
-
-/*
- * A "mov $imm32, %eax; syscall" followed only by register clears and a ret: from its
- * syscall on, nothing but %rsp decides where the task goes next.
- */
-static long scan_unmap_insn(const unsigned char *p, size_t size)
-{
-	const unsigned char *end = p + size;
-	size_t i, n;
-
-	for (i = 5; i + 2 < size; i++) {
-		const unsigned char *q = p + i + 2;
-
-		if (p[i] != 0x0f || p[i + 1] != 0x05 || p[i - 5] != 0xb8)
-			continue;
-		while (q < end && (n = xor_len(q, end)))
-			q += n;
-		if (q < end && *q == 0xc3)
-			return i;
-	}
-	return -1;
-}
-
-void arch_find_unmap_insn(struct compel_ctl *ctl)
-{
-	unsigned long own = getauxval(AT_SYSINFO_EHDR);
-	long off;
-
-	/* arch_find_syscall_insn() checked that the task's vdso is the same as ours. */
-	off = own ? scan_unmap_insn((const unsigned char *)own, ctl->vdso_size) : -1;
-	ctl->guard.unmap_insn = off < 0 ? 0 : ctl->vdso_start + off;
-}
-
-/* Search one executable file mapping (from the file: no read of the task's memory). */
-static unsigned long scan_mapping(pid_t pid, unsigned long start, unsigned long end,
-				  unsigned long pgoff, const char *path)
-{
-	size_t len = end - start < MAX_SCAN ? end - start : MAX_SCAN;
-	unsigned long found = 0;
-	char mf[96];
-	unsigned char *buf, *hit;
-	ssize_t n;
-	int fd;
-
-	snprintf(mf, sizeof(mf), "/proc/%d/map_files/%lx-%lx", pid, start, end);
-	fd = open(mf, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	buf = malloc(len);
-	n = buf ? pread(fd, buf, len, pgoff) : -1;
-	if (n > 0) {
-		hit = memmem(buf, n, sigreturn_code, sizeof(sigreturn_code));
-		if (hit)
-			found = start + (hit - buf);
-	}
-	free(buf);
-	close(fd);
-	return found;
-}
-
-/* The C library's signal restorer is in almost every task: look there first. */
-void arch_find_sigreturn_insn(struct compel_ctl *ctl)
-{
-	char path[64], line[4200], file[4096];
-	unsigned long start, end, pgoff, found = 0;
-	int pass;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", ctl->pid);
-	for (pass = 0; pass < 2 && !found; pass++) {
-		f = fopen(path, "re");
-		if (!f)
-			break;
-		while (!found && fgets(line, sizeof(line), f)) {
-			char perms[5];
-
-			file[0] = 0;
-			if (sscanf(line, "%lx-%lx %4s %lx %*s %*s %4095[^\n]", &start, &end, perms,
-				   &pgoff, file) < 4 ||
-			    perms[2] != 'x' || file[0] != '/')
-				continue;
-			if ((strstr(file, "/libc") != NULL) == (pass == 0))
-				found = scan_mapping(ctl->pid, start, end, pgoff, file);
-		}
-		fclose(f);
-	}
-	ctl->guard.sigreturn_insn = found;
-}
-
-void arch_tail_code(void *tail, unsigned long remote, unsigned long *unmap_insn,
-		    unsigned long *sigreturn_insn)
-{
-	memcpy(tail, unmap_code, sizeof(unmap_code));
-	memcpy((char *)tail + 16, sigreturn_code, sizeof(sigreturn_code));
-	*unmap_insn = remote;
-	*sigreturn_insn = remote + 16;
-}
 
 static uint64_t xcr0(void)
 {
@@ -381,6 +263,5 @@ bool arch_in_cure_chain(const struct compel_ctl *ctl, const struct user_regs_str
 	if (regs->rsp != g->frame_sp && regs->rsp != g->frame_sp + 8)
 		return false;
 	return (regs->rip >= g->unmap_insn && regs->rip < g->unmap_insn + 64) ||
-	       (regs->rip >= g->sigreturn_insn &&
-		regs->rip <= g->sigreturn_insn + sizeof(sigreturn_code));
+	       (regs->rip >= g->sigreturn_insn && regs->rip <= g->sigreturn_insn + SIGRETURN_LEN);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * fpu-image.h - convert between this CPU's xsave area (standard, non-compacted layout, as
- * ptrace gives it and a signal frame takes it) and the UserX86FpregsEntry image message.
+ * arch/x86/include/fpu-image.h - convert between this CPU's xsave area (standard, non-compacted
+ * layout, as ptrace gives it and a signal frame takes it) and the UserX86FpregsEntry image message.
  * Component offsets come from CPUID leaf 0xD, so they are right for whatever CPU runs us.
  */
 #ifndef CRIU_X86_FPU_IMAGE_H

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * sigframe.h - x86_64 parts of restore: the rt_sigframe that the restorer hands to
+ * arch/x86/include/sigframe.h - x86_64 parts of restore: the rt_sigframe that the restorer hands to
  * rt_sigreturn, and the jump from criu's code onto the restorer's own stack.
  *
  * The frame layouts mirror the kernel's (arch/x86/include/uapi/asm/sigcontext.h and

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ns-ids.h - namespace ids in the images, numbered as CRIU numbers them: criu's own
+ * namespaces are met first, in CRIU's order (pid, net, ipc, uts, time, mnt, user, cgroup),
+ * and get 1 to 8; a namespace met later gets the next free number. inventory.root_ids holds
+ * criu's own, ids-PID.img each task's: equal ids mean the same namespace.
+ * May call: libc, log.
+ */
+#ifndef CRIU_NS_IDS_H
+#define CRIU_NS_IDS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "core.pb-c.h"
+
+#define NS_IDS_KINDS 8
+#define NS_IDS_MAX   64
+
+struct ns_ids {
+	struct {
+		unsigned int kind; /* index in CRIU's order */
+		ino_t ino;
+	} seen[NS_IDS_MAX]; /* seen[i] has id i + 1 */
+	size_t nr;
+};
+
+/* Number criu's own namespaces (1 to 8). Returns 0 or -errno. */
+int ns_ids_init(struct ns_ids *n);
+/* The namespace ids of task pid (getpid() for criu's own). Returns 0 or -errno. */
+int ns_ids_fill(struct ns_ids *n, pid_t pid, TaskKobjIdsEntry *ids);
+
+#endif /* CRIU_NS_IDS_H */

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * task/audit-dump.c - the state a task can carry that criu does not save yet. Rather than
+ * drop it, the dump refuses the task, naming it and the limitation. Runs once the parasite
+ * has answered and before any page is read, so a refusal leaves the task as it was.
+ * Documentation/dump-audit.md lists every field of /proc/PID/status, stat and smaps and
+ * says where each is saved, or which check here refuses it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
+#include "compel/infect.h"
+#include "dump.h"
+#include "log.h"
+#include "proc-parse.h"
+#include "task-audit.h"
+#include "task-state.h"
+#include "abi/parasite-task.h"
+
+#define PF_MEMALLOC_NOIO  0x00080000 /* PR_SET_IO_FLUSHER sets both */
+#define PF_LOCAL_THROTTLE 0x00100000
+#define THP_DISABLE_ALL	  1 /* PR_GET_THP_DISABLE without PR_THP_DISABLE_EXCEPT_ADVISED */
+#define PR_GET_MDWE	  66
+
+static int refuse(pid_t pid, const char *what, const char *value)
+{
+	pr_err("Task %d: %s (%s) is not supported yet; the dump would lose it\n", pid, what, value);
+	return -EOPNOTSUPP;
+}
+
+/* The value of "key:" in /proc/PID/status text, spaces trimmed, or NULL. */
+static const char *status_value(char *buf, const char *key, char *out, size_t size)
+{
+	size_t klen = strlen(key);
+	char *line, *end;
+
+	for (line = buf; line && *line; line = end ? end + 1 : NULL) {
+		end = strchr(line, '\n');
+		if (strncmp(line, key, klen) || line[klen] != ':')
+			continue;
+		line += klen + 1;
+		line += strspn(line, " \t");
+		snprintf(out, size, "%.*s", (int)(end ? end - line : (long)strlen(line)), line);
+		return out;
+	}
+	return NULL;
+}
+
+/*
+ * Speculation controls a task set for itself read "thread ..." (store bypass) or
+ * "conditional ..." (indirect branch); "thread vulnerable" and "conditional enabled" are
+ * what a task has until it asks (PR_SET_SPECULATION_CTRL), the others are machine-wide.
+ */
+static int check_status_text(pid_t pid, char *buf)
+{
+	char v[256];
+
+	if (status_value(buf, "Speculation_Store_Bypass", v, sizeof(v)) &&
+	    !strncmp(v, "thread", 6) && strcmp(v, "thread vulnerable"))
+		return refuse(pid,
+			      "a speculative store bypass control set by "
+			      "PR_SET_SPECULATION_CTRL",
+			      v);
+	if (status_value(buf, "SpeculationIndirectBranch", v, sizeof(v)) &&
+	    !strncmp(v, "conditional", 11) && strcmp(v, "conditional enabled"))
+		return refuse(pid,
+			      "an indirect branch speculation control set by "
+			      "PR_SET_SPECULATION_CTRL",
+			      v);
+	if (status_value(buf, "untag_mask", v, sizeof(v)) && strcmp(v, "0xffffffffffffffff"))
+		return refuse(pid, "tagged addresses (ARCH_ENABLE_TAGGED_ADDR, untag_mask)", v);
+	if (status_value(buf, "x86_Thread_features", v, sizeof(v)) && *v)
+		return refuse(pid, "x86 thread features (shadow stack, ARCH_SHSTK_ENABLE)", v);
+	return 0;
+}
+
+static int check_status(pid_t pid)
+{
+	char path[64], *buf;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	buf = read_proc_file(path, NULL);
+	if (!buf)
+		return -EIO;
+	ret = check_status_text(pid, buf);
+	free(buf);
+	return ret;
+}
+
+/* What only the task could tell (the parasite read it) and its stat flags. */
+static int check_task_attrs(const struct dump_ctx *dc)
+{
+	const struct parasite_task_extra *x = task_state_extra(dc);
+	char v[32];
+
+	if (dc->stat.flags & (PF_MEMALLOC_NOIO | PF_LOCAL_THROTTLE)) {
+		snprintf(v, sizeof(v), "flags %#x", dc->stat.flags);
+		return refuse(dc->pid, "PR_SET_IO_FLUSHER", v);
+	}
+	if (!x)
+		return 0;
+	snprintf(v, sizeof(v), "%d", x->mempolicy);
+	if (x->mempolicy)
+		return refuse(dc->pid, "a NUMA memory policy (set_mempolicy), mode", v);
+	snprintf(v, sizeof(v), "%d", x->thp_disabled);
+	if (x->thp_disabled & ~THP_DISABLE_ALL)
+		return refuse(dc->pid, "PR_SET_THP_DISABLE with PR_THP_DISABLE_EXCEPT_ADVISED", v);
+	return 0;
+}
+
+/* "ksm_merge_any: yes": PR_SET_MEMORY_MERGE, KSM for every mapping, present and future. */
+static int check_ksm(pid_t pid)
+{
+	char path[64], v[32], *buf;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/ksm_stat", pid);
+	buf = read_proc_file(path, NULL);
+	if (!buf)
+		return 0; /* no KSM in this kernel */
+	if (status_value(buf, "ksm_merge_any", v, sizeof(v)) && strcmp(v, "no"))
+		ret = refuse(pid, "KSM merging of the whole process (PR_SET_MEMORY_MERGE)", v);
+	free(buf);
+	return ret;
+}
+
+/* The task's core dump filter is not saved: the restored task gets criu's own. */
+static int check_coredump_filter(pid_t pid)
+{
+	char path[64], *mine, *theirs;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/coredump_filter", pid);
+	theirs = read_proc_file(path, NULL);
+	mine = read_proc_file("/proc/self/coredump_filter", NULL);
+	if (theirs && mine && strcmp(theirs, mine)) {
+		theirs[strcspn(theirs, "\n")] = 0;
+		ret = refuse(pid,
+			     "a core dump filter other than criu's (/proc/PID/coredump_filter)",
+			     theirs);
+	}
+	free(theirs);
+	free(mine);
+	return ret;
+}
+
+/*
+ * A NUMA policy of a mapping (mbind): /proc/PID/numa_maps shows "default" for a mapping
+ * without one when the task has none either (a task policy is refused before this).
+ */
+static int check_vma_policies(pid_t pid)
+{
+	char path[64], *buf, *line, *end, policy[64];
+	unsigned long addr;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/numa_maps", pid);
+	buf = read_proc_file(path, NULL);
+	if (!buf)
+		return 0; /* no NUMA in this kernel */
+	for (line = buf; !ret && line && *line; line = end ? end + 1 : NULL) {
+		end = strchr(line, '\n');
+		if (end)
+			*end = 0;
+		if (sscanf(line, "%lx %63s", &addr, policy) != 2 || !strcmp(policy, "default"))
+			continue;
+		pr_err("Task %d: mapping at %#lx has the NUMA memory policy %s (mbind): not "
+		       "supported yet; the dump would lose it\n",
+		       pid, addr, policy);
+		ret = -EOPNOTSUPP;
+	}
+	free(buf);
+	return ret;
+}
+
+/*
+ * Memory-deny-write-execute forbids the parasite's executable mapping, and nothing in /proc
+ * shows it: ask the task with one remote syscall before compel maps anything. Kernels
+ * without it answer -EINVAL.
+ */
+int task_audit_before_parasite(struct dump_ctx *dc)
+{
+	char v[32];
+	long mdwe;
+	int ret;
+
+	ret = compel_syscall(dc->ctl, SYS_prctl, &mdwe, PR_GET_MDWE, 0, 0, 0, 0, 0);
+	if (ret)
+		return ret;
+	snprintf(v, sizeof(v), "%#lx", mdwe);
+	if (mdwe > 0)
+		return refuse(dc->pid, "memory-deny-write-execute (PR_SET_MDWE)", v);
+	return 0;
+}
+
+/*
+ * Restore keeps its own fds (transit fds, images dir, log, pipes to the tasks) above the
+ * highest fd of the tree. A task whose fds reach up to the hard RLIMIT_NOFILE (its own, or
+ * criu's: the restored task is forked by criu) leaves no room there.
+ */
+#define FD_ROOM 64
+
+static int check_fd_room(const struct dump_ctx *dc)
+{
+	const struct parasite_task_extra *x = task_state_extra(dc);
+	unsigned long long limit = RLIM_INFINITY;
+	struct rlimit own;
+	int max_fd = -1;
+	size_t i;
+
+	for (i = 0; i < dc->fdt.nr; i++)
+		if ((int)dc->fdt.fds[i].fd > max_fd)
+			max_fd = dc->fdt.fds[i].fd;
+	if (x)
+		limit = x->rlimits[RLIMIT_NOFILE].max;
+	if (!getrlimit(RLIMIT_NOFILE, &own) && own.rlim_max < limit)
+		limit = own.rlim_max;
+	if (max_fd < 0 || (unsigned long long)max_fd + FD_ROOM + dc->fdt.nr < limit)
+		return 0;
+	pr_err("Task %d: fd %d leaves criu too few free fd numbers above it for the restore "
+	       "(hard RLIMIT_NOFILE %llu): not supported yet\n",
+	       dc->pid, max_fd, limit);
+	return -EOPNOTSUPP;
+}
+
+int task_audit(struct dump_ctx *dc)
+{
+	return check_status(dc->pid) ?: check_fd_room(dc) ?: check_task_attrs(dc) ?: check_ksm(dc->pid) ?:
+	       check_coredump_filter(dc->pid) ?: check_vma_policies(dc->pid);
+}
