@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * dump/ns-ids.c - namespace ids for ids-PID.img and inventory.root_ids (see ns-ids.h).
+ * ns/ns-ids.c - namespace ids for ids-PID.img and inventory.root_ids (see ns-ids.h).
  * A namespace is known by the inode of /proc/PID/ns/KIND.
  */
 #include <errno.h>
