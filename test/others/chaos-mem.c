@@ -6,7 +6,10 @@
  * SIGUSR1 it checks all of it, its signal mask included, and writes
  * "REQ ok|bad PROGRESS [why]" to DIR/status-PID, where REQ is read from DIR/req.
  *
- * Usage: chaos-mem DIR MiB HARNESS-PID (it exits when the harness is gone)
+ * With "novdso" it unmaps its [vdso] first (nothing here calls into it): compel must then
+ * find what it needs in the C library.
+ *
+ * Usage: chaos-mem DIR MiB HARNESS-PID [novdso] (it exits when the harness is gone)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -88,6 +91,21 @@ static void answer(void)
 		exit(3);
 }
 
+static int unmap_vdso(void)
+{
+	unsigned long start, end;
+	char line[512];
+	int ret = -1;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "[vdso]") && sscanf(line, "%lx-%lx", &start, &end) == 2)
+			ret = munmap((void *)start, end - start);
+	if (f)
+		fclose(f);
+	return ret;
+}
+
 /* Both chains step together; a register or FPU value not put back makes them part. */
 static void work(void)
 {
@@ -115,11 +133,12 @@ int main(int argc, char **argv)
 	struct timespec nap = { 0, 500000 };
 	struct sigaction sa = { .sa_handler = on_usr1 };
 	sigset_t block;
+	pid_t harness;
 	size_t i;
 
-	pid_t harness;
-
-	if (argc != 4)
+	if (argc < 4 || argc > 5 || (argc == 5 && strcmp(argv[4], "novdso")))
+		return 2;
+	if (argc == 5 && unmap_vdso())
 		return 2;
 	harness = atoi(argv[3]);
 	dir = argv[1];

@@ -5,6 +5,7 @@ Each exits once the harness is gone. Each process of a workload answers SIGUSR1 
 its signal mask with SIGUSR2 blocked) and writing "REQ ok|bad PROGRESS [why]" to
 DIR/status-PID, REQ being the number in DIR/req. PROGRESS must grow between two answers.
 - mem: build/test/others/chaos-mem, 256 MiB of patterned anonymous memory (C).
+- novdso: chaos-mem with 16 MiB, after it unmapped its [vdso].
 - python: python3 with 8 MiB of hashed data, two counters and a second thread.
 - tree: python3 parent and two children passing numbered tokens round a ring of pipes.
 """
@@ -145,6 +146,8 @@ class Workload:
         me = str(os.getpid())
         if self.name == "mem":
             return [MEM_BIN, self.dir, "256", me]
+        if self.name == "novdso":
+            return [MEM_BIN, self.dir, "16", me, "novdso"]
         return [sys.executable, "-c", PY_SOLO if self.name == "python" else PY_TREE, self.dir, me]
 
     def start(self):
