@@ -102,7 +102,8 @@ static struct scanned_file scanned[MAX_SCANNED];
 static int nr_scanned;
 static pthread_mutex_t scanned_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void scan_file(pid_t pid, unsigned long start, const char *path, struct scanned_file *sf)
+static void scan_file(pid_t pid, unsigned long start, unsigned long end, const char *path,
+		      struct scanned_file *sf)
 {
 	char mf[96];
 	unsigned char *buf;
@@ -110,7 +111,7 @@ static void scan_file(pid_t pid, unsigned long start, const char *path, struct s
 	int fd;
 
 	sf->sigreturn = sf->unmap = -1;
-	snprintf(mf, sizeof(mf), "/proc/%d/map_files/%lx-%lx", pid, start, start + sf->len);
+	snprintf(mf, sizeof(mf), "/proc/%d/map_files/%lx-%lx", pid, start, end);
 	fd = open(mf, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -145,7 +146,7 @@ static struct scanned_file lookup_file(pid_t pid, unsigned long start, unsigned 
 	if (i < nr_scanned) {
 		sf = scanned[i];
 	} else {
-		scan_file(pid, start, path, &sf);
+		scan_file(pid, start, end, path, &sf);
 		if (nr_scanned < MAX_SCANNED && sf.ino)
 			scanned[nr_scanned++] = sf;
 	}

@@ -3,7 +3,7 @@
  * vdso.c - find a syscall instruction compel can run in the task without writing to its
  * memory: the task's [vdso] is the same kernel image as ours, so an instruction found by
  * scanning our own vdso sits at the same offset in the task's. A task that unmapped its
- * vdso runs them at a syscall of its own code that the guard found (cure-frame.c), and
+ * vdso runs them at a syscall of its own code that the guard found (task-code.c), and
  * only a task without any lends compel the first word of a private executable mapping,
  * for the time of each unguarded remote syscall (compel/src/syscall.c puts its bytes back).
  */
