@@ -93,9 +93,24 @@ def log_tail(wl, name):
     return " | ".join(zdtm.tail(os.path.join(wl.images, name), 5))
 
 
+def pid_taken(wl):
+    """
+    The restore failed because another process holds a pid of the tree: with pid_max 32768
+    and a busy machine the pid counter comes round, and may give a freed pid of the tree to
+    anyone, the restoring criu included. The images are not at fault: try again.
+    """
+    return any("is taken by another process" in line
+               for line in zdtm.tail(os.path.join(wl.images, "restore.log"), 5))
+
+
 def full_restore(wl, what):
     """Restore to the end; the problems, [] when the tree is back and whole."""
-    rc, took = timed(criu_restore(wl))
+    for attempt in range(3):
+        rc, took = timed(criu_restore(wl))
+        if not rc or attempt == 2 or not pid_taken(wl):
+            break
+        figures["restore again: a pid was taken"] += 1
+        time.sleep(0.2)
     if rc:
         return ["%s: restore failed (%d): %s" % (what, rc, log_tail(wl, "restore.log"))]
     wl.durations["restore"] = max(wl.durations.get("restore", 0), took)

@@ -157,6 +157,7 @@ class Workload:
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True, cwd=self.dir)
         self.root = proc.pid
+        self.progress = {}  # new processes, perhaps with the pids of the old ones
         want = 3 if self.name == "tree" else 1
         deadline = time.monotonic() + 30
         while True:
