@@ -1,6 +1,6 @@
 # Top-level build: one make, non-recursive. Each directory contributes a Makefile.inc that
 # appends to the variables below; objects and generated files go under $(B)/.
-# make | make test | make check | make demo | make bench | make install | make clean
+# make | make test | make check | make chaos | make demo | make bench | make install | make clean
 
 B		:= build
 CC		?= gcc
@@ -28,7 +28,7 @@ ALL_TARGETS	:=
 TEST_TARGETS	:=
 CLEAN_FILES	:=
 
-.PHONY: all deps test unit-test zdtm demo bench install clean check check-format format
+.PHONY: all deps test unit-test zdtm chaos demo bench install clean check check-format format
 all: deps
 
 include scripts/Makefile.deps
@@ -46,6 +46,11 @@ $(B)/%.o: %.c $(FLAGS_FILE)
 
 test: all $(TEST_TARGETS)
 	@python3 test/run-all.py
+
+# criu killed at 1,000 random moments of dumps and restores (test/others/chaos.py)
+CHAOS_TRIALS	?= 1000
+chaos: all $(TEST_TARGETS)
+	@python3 test/others/chaos.py --trials $(CHAOS_TRIALS)
 
 # Every C file of the repository must read as .clang-format says (clang-format 14, Debian 12).
 CLANG_FORMAT	?= clang-format

@@ -7,23 +7,51 @@
  * before-kill (the set is committed, the tasks not yet killed), restore-fork,
  * restore-premap, restorer, and restore-root-gone (the root task dies before criu tells it
  * to start).
+ * die-NAME and stop-NAME make criu kill or stop itself at the instant NAME (fault_point()):
+ * compel's points (compel/infect.h: infect-frames, infect-mmap-entry, infect-mmap,
+ * parasite-start, parasite-running, syscall, cure-fini, cure-unmap, put-back), seized,
+ * pages, restore-seized, restore-stopped, restore-detach.
  */
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fault.h"
 #include "log.h"
 
-int fault_injected(const char *name)
+static int fault_named(const char *name)
 {
 	const char *list = getenv("CRIU_FAULT"), *p;
 	size_t len = strlen(name);
 
-	for (p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
-		if (!strncmp(p, name, len) && (p[len] == ',' || !p[len])) {
-			pr_err("Fault injected at '%s' (CRIU_FAULT)\n", name);
+	for (p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, name, len) && (p[len] == ',' || !p[len]))
 			return 1;
-		}
-	}
 	return 0;
+}
+
+int fault_injected(const char *name)
+{
+	if (!fault_named(name))
+		return 0;
+	pr_err("Fault injected at '%s' (CRIU_FAULT)\n", name);
+	return 1;
+}
+
+void fault_point(const char *name)
+{
+	char die[64], stop[64];
+
+	snprintf(die, sizeof(die), "die-%s", name);
+	snprintf(stop, sizeof(stop), "stop-%s", name);
+	if (getenv("CRIU_FAULT") && fault_named(die)) {
+		pr_info("criu dies at '%s' (CRIU_FAULT)\n", name);
+		kill(getpid(), SIGKILL);
+	}
+	if (getenv("CRIU_FAULT") && fault_named(stop)) {
+		pr_info("criu stops at '%s' (CRIU_FAULT)\n", name);
+		kill(getpid(), SIGSTOP);
+	}
 }

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * parasite-daemon.c - the parasite head's C half: connect to criu's control socket, take
- * the log fd, then serve commands until COMPEL_CMD_FINI. Also moves fds over the socket.
- * Runs inside the task with every signal but SIGTRAP blocked, on compel's stack.
+ * the log fd, then serve commands until the socket ends (criu closes it after
+ * COMPEL_CMD_FINI, or criu died) or criu says nothing for the timeout. Then close every fd
+ * the parasite opened and return to the entry stub, which unmaps the area and returns to
+ * the task (see compel/ctl-proto.h). Also moves fds over the socket.
+ * Runs inside the task with every signal blocked, on compel's stack.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <linux/errno.h>
 
@@ -19,6 +23,14 @@
 #define RT_SOL_SOCKET	  1
 #define RT_SCM_RIGHTS	  1
 #define RT_MSG_CTRUNC	  0x8
+#define RT_MSG_NOSIGNAL	  0x4000
+#define RT_SO_RCVTIMEO	  20
+#define RT_SO_SNDTIMEO	  21
+#define RT_SIGPIPE	  13
+#define RT_SIGXFSZ	  25
+#define RT_SIGBIT(sig)	  (1ull << ((sig)-1))
+/* Signals our own syscalls may raise (a write to a closed pipe, a log over RLIMIT_FSIZE). */
+#define RT_OWN_SIGNALS (RT_SIGBIT(RT_SIGPIPE) | RT_SIGBIT(RT_SIGXFSZ))
 
 struct rt_iovec {
 	void *base;
@@ -41,6 +53,16 @@ struct rt_cmsghdr {
 	int type;
 };
 
+struct rt_timeval {
+	long sec;
+	long usec;
+};
+
+struct rt_timespec {
+	long sec;
+	long nsec;
+};
+
 struct rt_sockaddr_un {
 	uint16_t family;
 	char path[COMPEL_SUN_PATH_MAX];
@@ -50,6 +72,7 @@ struct rt_sockaddr_un {
 #define RT_CMSG_SPACE (sizeof(struct rt_cmsghdr) + ((COMPEL_FDS_PER_MSG * sizeof(int) + 7) & ~7ul))
 
 static int ctl_sock = -1;
+static uint64_t pending_at_start; /* the task's own pending signals when we came */
 
 int parasite_head_main(struct compel_ctl_hdr *hdr);
 
@@ -76,7 +99,10 @@ static int send_msg(uint32_t cmd, int32_t ret, const int *fds, int nr)
 		mh.control = cbuf;
 		mh.controllen = sizeof(*ch) + ((nr * sizeof(int) + 7) & ~7ul);
 	}
-	r = sys_sendmsg(ctl_sock, &mh, 0);
+	/* criu may be gone: a SIGPIPE would be left pending for the task to die of */
+	do
+		r = sys_sendmsg(ctl_sock, &mh, RT_MSG_NOSIGNAL);
+	while (r == -EINTR);
 	if (r < 0)
 		return (int)r;
 	return r == sizeof(m) ? 0 : -EPROTO;
@@ -84,7 +110,7 @@ static int send_msg(uint32_t cmd, int32_t ret, const int *fds, int nr)
 
 /*
  * Receive one control message; fds attached to it land in fds[0..*nr). Returns 0, -ECONNRESET
- * when criu closed the socket, or -errno.
+ * when criu closed the socket, -EAGAIN when it said nothing for the timeout, or -errno.
  */
 static int recv_msg(struct compel_ctl_msg *m, int *fds, int *nr)
 {
@@ -97,7 +123,10 @@ static int recv_msg(struct compel_ctl_msg *m, int *fds, int *nr)
 	int got = 0;
 	long r;
 
-	r = sys_recvmsg(ctl_sock, &mh, 0);
+	/* With a receive timeout, criu's PTRACE_INTERRUPT ends the call with EINTR. */
+	do
+		r = sys_recvmsg(ctl_sock, &mh, 0);
+	while (r == -EINTR);
 	if (r == 0)
 		return -ECONNRESET;
 	if (r < 0)
@@ -155,6 +184,20 @@ int parasite_recv_fds(int *fds, int nr)
 	return 0;
 }
 
+/* A criu stopped (SIGSTOP) for longer than this must not keep the task from running. */
+static int set_timeouts(uint32_t ms)
+{
+	struct rt_timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	long ret;
+
+	if (!ms)
+		return 0;
+	ret = sys_setsockopt(ctl_sock, RT_SOL_SOCKET, RT_SO_RCVTIMEO, &tv, sizeof(tv));
+	if (!ret)
+		ret = sys_setsockopt(ctl_sock, RT_SOL_SOCKET, RT_SO_SNDTIMEO, &tv, sizeof(tv));
+	return (int)ret;
+}
+
 static int connect_ctl(struct compel_ctl_hdr *hdr)
 {
 	struct rt_sockaddr_un addr = { .family = RT_AF_UNIX };
@@ -171,7 +214,7 @@ static int connect_ctl(struct compel_ctl_hdr *hdr)
 	if (ret < 0)
 		return (int)ret;
 	ctl_sock = (int)sk;
-	return 0;
+	return set_timeouts(hdr->timeout_ms);
 }
 
 /* criu's first message carries the log fd (if any); our answer tells criu we are ready. */
@@ -193,24 +236,57 @@ static int handshake(struct compel_ctl_hdr *hdr)
 	return send_msg(COMPEL_CMD_INIT, 0, 0, 0);
 }
 
-static void serve(void *args)
+/* Serve until the socket ends; after FINI criu closes it once it is ready to catch us. */
+static void serve(struct compel_ctl_hdr *hdr, void *args)
 {
 	struct compel_ctl_msg m;
+	bool done = false;
 	int ret;
 
 	for (;;) {
 		ret = recv_msg(&m, 0, 0);
+		if (ret == -ECONNRESET && done)
+			return;
+		if (ret == -EAGAIN) {
+			rt_pr_err("criu said nothing for %u ms: leaving the task\n",
+				  hdr->timeout_ms);
+			return;
+		}
 		if (ret) {
-			rt_pr_err("control channel broken: %d\n", ret);
+			rt_pr_err("control channel broken (%d): leaving the task\n", ret);
 			return;
 		}
 		if (m.cmd == COMPEL_CMD_FINI) {
-			send_msg(COMPEL_CMD_FINI, 0, 0, 0);
-			return;
+			done = true;
+			ret = 0;
+		} else {
+			ret = parasite_daemon_cmd(m.cmd, args);
 		}
-		ret = parasite_daemon_cmd(m.cmd, args);
 		if (send_msg(m.cmd, ret, 0, 0))
 			return;
+	}
+}
+
+static uint64_t pending_signals(void)
+{
+	uint64_t set = 0;
+
+	sys_rt_sigpending(&set, sizeof(set));
+	return set;
+}
+
+/* Take back the signals our syscalls raised (they are blocked, so they wait for the task). */
+static void drop_own_signals(void)
+{
+	struct rt_timespec zero = { 0, 0 };
+	uint64_t stray = pending_signals() & ~pending_at_start & RT_OWN_SIGNALS;
+	int sig;
+
+	for (sig = 1; sig <= 64; sig++) {
+		uint64_t one = RT_SIGBIT(sig);
+
+		if (stray & one)
+			sys_rt_sigtimedwait(&one, 0, &zero, sizeof(one));
 	}
 }
 
@@ -218,15 +294,15 @@ int parasite_head_main(struct compel_ctl_hdr *hdr)
 {
 	int ret;
 
+	pending_at_start = pending_signals();
 	hdr->parasite_sock = -1;
 	hdr->parasite_log_fd = -1;
-	if (hdr->magic != COMPEL_CTL_MAGIC)
-		return -EINVAL;
 	ret = connect_ctl(hdr);
 	if (!ret)
 		ret = handshake(hdr);
 	if (!ret)
-		serve((char *)hdr + hdr->args_off);
+		serve(hdr, (char *)hdr + hdr->args_off);
+	parasite_daemon_cleanup((char *)hdr + hdr->args_off);
 
 	rt_log_init(-1, 0);
 	if (hdr->parasite_log_fd >= 0)
@@ -237,5 +313,7 @@ int parasite_head_main(struct compel_ctl_hdr *hdr)
 	hdr->parasite_log_fd = -1;
 	hdr->parasite_sock = -1;
 	ctl_sock = -1;
+	drop_own_signals();
+	hdr->state = COMPEL_PARASITE_CURING;
 	return ret;
 }

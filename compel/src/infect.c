@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * infect.c - the life of an infection: save the task's state (prepare), load and start a
- * parasite blob in a shared area (infect), and put everything back (cure) from whatever
- * stage was reached.
+ * infect.c - the start of an infection: save the task's state (prepare), load and start a
+ * parasite blob in a shared area (infect). cure.c puts everything back from whatever stage
+ * was reached; guard.c makes sure the task gets back by itself if criu dies meanwhile.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +50,11 @@ static int save_state(struct compel_ctl *ctl)
 		pr_perror("Can't read the signal mask of task %d", ctl->pid);
 		return -errno;
 	}
-	return arch_find_syscall_insn(ctl);
+	ret = arch_find_syscall_insn(ctl);
+	ret = ret ?: compel_guard_prepare(ctl);
+	if (!ret && !ctl->syscall_ip)
+		ret = arch_syscall_insn_without_vdso(ctl);
+	return ret;
 }
 
 struct compel_ctl *compel_prepare(pid_t pid)
@@ -62,7 +67,7 @@ struct compel_ctl *compel_prepare(pid_t pid)
 	}
 	ctl->pid = pid;
 	ctl->timeout_ms = COMPEL_DEFAULT_TIMEOUT_MS;
-	ctl->remote_memfd = ctl->listen_fd = ctl->sock = -1;
+	ctl->listen_fd = ctl->sock = -1;
 	ctl->tgid = read_tgid(pid);
 	if (ctl->tgid <= 0) {
 		pr_err("Can't read the thread group of task %d\n", pid);
@@ -113,11 +118,6 @@ void compel_set_timeout(struct compel_ctl *ctl, int ms)
 	ctl->timeout_ms = ms > 0 ? ms : COMPEL_DEFAULT_TIMEOUT_MS;
 }
 
-static struct compel_ctl_hdr *ctl_hdr(const struct compel_ctl *ctl)
-{
-	return (struct compel_ctl_hdr *)((char *)ctl->local + ctl->hdr_off);
-}
-
 void *compel_parasite_args(struct compel_ctl *ctl)
 {
 	if (!ctl->local)
@@ -141,11 +141,31 @@ int compel_parasite_fds(const struct compel_ctl *ctl, int *sock, int *log_fd)
 	return 0;
 }
 
+/* The entry stub reads these fields by offset (parasite-head.S). */
+_Static_assert(offsetof(struct compel_ctl_hdr, unmap_insn) == COMPEL_HDR_UNMAP_INSN, "hdr");
+_Static_assert(offsetof(struct compel_ctl_hdr, unmap_start) == COMPEL_HDR_UNMAP_START, "hdr");
+_Static_assert(offsetof(struct compel_ctl_hdr, unmap_len) == COMPEL_HDR_UNMAP_LEN, "hdr");
+_Static_assert(offsetof(struct compel_ctl_hdr, cure_sp) == COMPEL_HDR_CURE_SP, "hdr");
+
+/* What the parasite needs to leave by itself: the guard's frames and instructions. */
+static void fill_cure_fields(struct compel_ctl *ctl, struct compel_ctl_hdr *hdr)
+{
+	hdr->unmap_insn = ctl->guard.unmap_insn;
+	hdr->unmap_start = ctl->guard.unmap_start;
+	hdr->unmap_len = ctl->guard.unmap_len;
+	hdr->cure_sp = ctl->guard.frame_sp;
+	hdr->timeout_ms = ctl->timeout_ms;
+	hdr->state = COMPEL_PARASITE_RUNNING;
+}
+
+/*
+ * The registers first, then every signal blocked (no signal is taken while the parasite
+ * runs: a signal that came meanwhile waits for the task): a death of criu in between
+ * starts a parasite that finds no criu and leaves.
+ */
 static int start_parasite(struct compel_ctl *ctl, const struct compel_blob_desc *blob)
 {
 	struct user_regs_struct regs = ctl->orig_regs;
-	/* Only SIGTRAP gets through: a blocked forced SIGTRAP would reset its handler. */
-	uint64_t mask = ~(1ull << (SIGTRAP - 1));
 	int ret;
 
 	arch_prep_parasite(&regs, ctl->remote_base + blob->entry,
@@ -153,19 +173,28 @@ static int start_parasite(struct compel_ctl *ctl, const struct compel_blob_desc 
 			   ctl->remote_base + ctl->hdr_off);
 	ctl->regs_dirty = true;
 	ret = arch_set_regs(ctl->pid, &regs);
+	ret = ret ?: compel_block_signals(ctl);
 	if (ret)
 		return ret;
-	if (ptrace(PTRACE_SETSIGMASK, ctl->pid, (void *)sizeof(mask), &mask)) {
-		pr_perror("Can't block signals in task %d", ctl->pid);
-		return -errno;
-	}
 	ctl->fpu_dirty = true;
+	compel_point("parasite-start");
 	if (ptrace(PTRACE_CONT, ctl->pid, NULL, NULL)) {
 		pr_perror("Can't start the parasite in task %d", ctl->pid);
 		return -errno;
 	}
-	ctl->parasite_running = true;
+	ctl->parasite_started = ctl->parasite_running = true;
 	return 0;
+}
+
+static void plan_area(struct compel_ctl *ctl, const struct compel_blob_desc *blob,
+		      const struct compel_infect_opts *opts, size_t hdr_size)
+{
+	ctl->hdr_off = COMPEL_ROUND_UP(compel_blob_mem_size(blob), COMPEL_PAGE_SIZE);
+	ctl->stack_off =
+		ctl->hdr_off + COMPEL_ROUND_UP(hdr_size + opts->args_size, COMPEL_PAGE_SIZE);
+	ctl->tail_off = 0;
+	if (!ctl->guard.unmap_insn || !ctl->guard.sigreturn_insn)
+		ctl->tail_off = ctl->stack_off + COMPEL_STACK_SIZE;
 }
 
 int compel_infect(struct compel_ctl *ctl, const struct compel_blob_desc *blob,
@@ -179,10 +208,9 @@ int compel_infect(struct compel_ctl *ctl, const struct compel_blob_desc *blob,
 		pr_err("Task %d is infected already; cure it first\n", ctl->pid);
 		return -EBUSY;
 	}
-	ctl->hdr_off = COMPEL_ROUND_UP(compel_blob_mem_size(blob), COMPEL_PAGE_SIZE);
-	ctl->stack_off =
-		ctl->hdr_off + COMPEL_ROUND_UP(hdr_size + opts->args_size, COMPEL_PAGE_SIZE);
-	ret = compel_shmem_create(ctl, ctl->stack_off + COMPEL_STACK_SIZE);
+	plan_area(ctl, blob, opts, hdr_size);
+	ret = compel_shmem_create(ctl, ctl->stack_off + COMPEL_STACK_SIZE +
+					       (ctl->tail_off ? COMPEL_PAGE_SIZE : 0));
 	if (ret)
 		return ret;
 	/* First of all: cure reads the parasite's fds from here. */
@@ -192,6 +220,7 @@ int compel_infect(struct compel_ctl *ctl, const struct compel_blob_desc *blob,
 	hdr->log_level = opts->log_level;
 	hdr->args_off = hdr_size;
 	hdr->args_size = opts->args_size;
+	fill_cure_fields(ctl, hdr);
 	ret = compel_blob_load(ctl, blob);
 	if (ret)
 		return ret;
@@ -207,137 +236,6 @@ int compel_infect(struct compel_ctl *ctl, const struct compel_blob_desc *blob,
 		return ret;
 	pr_debug("task %d: parasite running at %#lx (%zu bytes shared)\n", ctl->pid,
 		 ctl->remote_base, ctl->map_size);
+	compel_point("parasite-running");
 	return 0;
-}
-
-/* Bring the parasite to a stop: FINI and its int3 if it listens, PTRACE_INTERRUPT if not. */
-static int stop_parasite(struct compel_ctl *ctl)
-{
-	struct timespec ms = { 0, 1000000 };
-	int ret = 0, i, status;
-
-	if (ctl->connected) {
-		ret = compel_ctl_fini(ctl);
-		if (ret)
-			pr_warn("Parasite in task %d did not finish cleanly (%d); stopping it\n",
-				ctl->pid, ret);
-	}
-	for (i = 0; i < ctl->timeout_ms && ctl->parasite_running; i++) {
-		if (compel_check_parasite(ctl) < 0)
-			return -ESRCH;
-		if (ctl->parasite_running)
-			nanosleep(&ms, NULL);
-	}
-	if (!ctl->parasite_running)
-		return 0;
-	pr_warn("Parasite in task %d did not return; interrupting it\n", ctl->pid);
-	if (ptrace(PTRACE_INTERRUPT, ctl->pid, NULL, NULL)) {
-		pr_perror("Can't interrupt the parasite in task %d", ctl->pid);
-		return -errno;
-	}
-	for (;;) {
-		ret = compel_wait(ctl, &status, 0);
-		if (ret < 0)
-			return ret;
-		if ((status >> 16) == PTRACE_EVENT_STOP)
-			break;
-		/* A signal stop before the interrupt one: a parasite fault ends here too. */
-		if (WSTOPSIG(status) != SIGSTOP)
-			break;
-		compel_note_signal(ctl);
-		ptrace(PTRACE_CONT, ctl->pid, NULL, NULL);
-	}
-	ctl->parasite_running = false;
-	ctl->parasite_stopped = true;
-	return 0;
-}
-
-static int remote_close_fd(struct compel_ctl *ctl, int fd)
-{
-	long res;
-	int ret;
-
-	if (fd < 0)
-		return 0;
-	ret = compel_syscall(ctl, SYS_close, &res, fd, 0, 0, 0, 0, 0);
-	return ret ? ret : (int)res;
-}
-
-/* Remove everything infect put into the task: leftover fds, the memfd, the mapping. */
-static int remove_area(struct compel_ctl *ctl)
-{
-	int ret = 0, err;
-	long res;
-
-	if (ctl->local) {
-		/* Left open only if the parasite died before its own cleanup. */
-		err = remote_close_fd(ctl, ctl_hdr(ctl)->parasite_sock);
-		err = err ? err : remote_close_fd(ctl, ctl_hdr(ctl)->parasite_log_fd);
-		if (err)
-			ret = err;
-		ctl_hdr(ctl)->parasite_sock = ctl_hdr(ctl)->parasite_log_fd = -1;
-	}
-	if (ctl->remote_memfd >= 0) {
-		err = remote_close_fd(ctl, ctl->remote_memfd);
-		if (err)
-			ret = err;
-		ctl->remote_memfd = -1;
-	}
-	if (ctl->remote_base) {
-		err = compel_syscall(ctl, SYS_munmap, &res, ctl->remote_base, ctl->map_size, 0, 0,
-				     0, 0);
-		if (err || res) {
-			pr_err("Can't unmap the parasite area at %#lx from task %d (%ld)\n",
-			       ctl->remote_base, ctl->pid, err ? (long)err : res);
-			ret = err ? err : (int)res;
-		}
-		ctl->remote_base = 0;
-	}
-	compel_shmem_local_unmap(ctl);
-	return ret;
-}
-
-static int restore_state(struct compel_ctl *ctl)
-{
-	struct user_regs_struct regs = ctl->orig_regs;
-	int ret = 0;
-
-	if (ctl->regs_dirty) {
-		/* We may resume from a syscall stop, where the kernel would not restart. */
-		arch_fixup_restart(&regs);
-		ret = arch_set_regs(ctl->pid, &regs);
-	}
-	if (!ret && ctl->fpu_dirty)
-		ret = arch_restore_fpu(ctl);
-	if (!ret &&
-	    ptrace(PTRACE_SETSIGMASK, ctl->pid, (void *)sizeof(ctl->sigmask), &ctl->sigmask)) {
-		pr_perror("Can't restore the signal mask of task %d", ctl->pid);
-		ret = -errno;
-	}
-	if (!ret)
-		ctl->regs_dirty = ctl->fpu_dirty = false;
-	return ret;
-}
-
-int compel_cure(struct compel_ctl *ctl)
-{
-	int ret = 0, err;
-
-	if (ctl->parasite_running)
-		ret = stop_parasite(ctl);
-	compel_ctl_close(ctl);
-	if (ctl->task_dead) {
-		pr_err("Task %d is gone; nothing to cure\n", ctl->pid);
-		compel_shmem_local_unmap(ctl);
-		return -ESRCH;
-	}
-	if (ret)
-		return ret;
-	err = remove_area(ctl);
-	ret = restore_state(ctl);
-	ctl->parasite_stopped = false;
-	compel_requeue_signals(ctl);
-	if (err || ret)
-		pr_err("Task %d was not fully cured\n", ctl->pid);
-	return err ? err : ret;
 }

@@ -25,15 +25,7 @@
 
 #define POLL_SLICE_MS 20
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void report_crash(struct compel_ctl *ctl, int sig)
+void compel_report_crash(struct compel_ctl *ctl, int sig)
 {
 	struct user_regs_struct regs;
 	siginfo_t si = { 0 };
@@ -47,23 +39,9 @@ static void report_crash(struct compel_ctl *ctl, int sig)
 	       ctl->remote_base);
 }
 
-/*
- * SIGTRAP is left unblocked for the parasite's int3, which the kernel sends with SI_KERNEL.
- * One that someone queued (kill, sigqueue: si_code <= 0), perhaps pending since before we
- * came, is the task's own: hold it back for the cure like any other signal.
- */
-static bool queued_sigtrap(struct compel_ctl *ctl, int sig)
-{
-	siginfo_t si;
-
-	if (sig != SIGTRAP || ptrace(PTRACE_GETSIGINFO, ctl->pid, NULL, &si))
-		return false;
-	return si.si_code <= 0;
-}
-
 int compel_check_parasite(struct compel_ctl *ctl)
 {
-	int status, ret, sig;
+	int status, ret, sig = 0;
 
 	if (!ctl->parasite_running)
 		return 1;
@@ -73,30 +51,26 @@ int compel_check_parasite(struct compel_ctl *ctl)
 			ctl->parasite_running = false;
 		return ret;
 	}
-	sig = WSTOPSIG(status);
-	if ((status >> 16) == PTRACE_EVENT_STOP || sig == SIGSTOP || queued_sigtrap(ctl, sig)) {
-		/* A stop request (SIGSTOP can't be blocked) or a queued trap: keep it, go on. */
-		if ((status >> 16) == 0)
-			compel_note_signal(ctl);
-		if (ptrace(PTRACE_CONT, ctl->pid, NULL, NULL)) {
-			pr_perror("Can't resume the parasite in task %d", ctl->pid);
-			return -errno;
+	/* A stop request or group stop: go on (it holds when we let the task go). */
+	compel_note_event_stop(ctl, status);
+	if ((status >> 16) == 0) {
+		sig = compel_parasite_signal(ctl, WSTOPSIG(status));
+		if (sig < 0) {
+			ctl->parasite_running = false;
+			ctl->parasite_stopped = true;
+			return 2; /* a crash, reported already */
 		}
-		return 0;
 	}
-	ctl->parasite_running = false;
-	ctl->parasite_stopped = true;
-	/* All else is blocked: SIGTRAP is the parasite's int3, anything else a fault. */
-	if (sig != SIGTRAP) {
-		report_crash(ctl, sig);
-		return 2;
+	if (ptrace(PTRACE_CONT, ctl->pid, NULL, (void *)(long)sig)) {
+		pr_perror("Can't resume the parasite in task %d", ctl->pid);
+		return -errno;
 	}
-	return 1;
+	return 0;
 }
 
 int compel_wait_readable(struct compel_ctl *ctl, int fd, const char *what)
 {
-	long deadline = now_ms() + ctl->timeout_ms;
+	long deadline = compel_now_ms() + ctl->timeout_ms;
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	int n, ret;
 
@@ -115,12 +89,12 @@ int compel_wait_readable(struct compel_ctl *ctl, int fd, const char *what)
 			/* Its last words may be queued already. */
 			if (poll(&pfd, 1, 0) > 0)
 				return 0;
-			if (ret == 1) /* a crash was reported already */
+			if (ret == 1) /* 2: a crash, its report says it all */
 				pr_err("Parasite in task %d stopped before it could %s\n", ctl->pid,
 				       what);
 			return -ECONNRESET;
 		}
-		if (now_ms() >= deadline) {
+		if (compel_now_ms() >= deadline) {
 			pr_err("Parasite in task %d did not %s within %d ms\n", ctl->pid, what,
 			       ctl->timeout_ms);
 			return -ETIMEDOUT;

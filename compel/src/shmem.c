@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * shmem.c - the memory criu and the parasite share: a memfd created inside the task (so
- * the task's mapping is its own), fetched here with pidfd_getfd, mapped in both, and the
- * blob copied and relocated into it for the address the task sees.
+ * shmem.c - the memory criu and the parasite share: shared anonymous memory mapped by the
+ * task at an address chosen here (so that its removal is known before it exists), mapped
+ * here through /proc/PID/map_files, and the blob copied and relocated into it for the
+ * address the task sees.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,113 +13,123 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "arch.h"
 #include "internal.h"
 
-#ifndef MFD_EXEC
-#define MFD_EXEC 0x0010U
-#endif
+#define AREA_GAP    (16ul << 20) /* keep this far from the stack and its guard gap */
+#define AREA_TOP    0x7ff000000000ul
+#define AREA_BOTTOM 0x10000000ul
 
-static bool remote_err(long v)
+/*
+ * A free range for the area: the highest hole below the task's other mappings that leaves
+ * a page on each side, as the kernel's own top-down search would pick. The task and all of
+ * its threads are stopped, so the hole stays free until our mmap.
+ */
+static unsigned long find_hole(struct compel_ctl *ctl, size_t size)
 {
-	return (unsigned long)v >= (unsigned long)-4095L;
-}
+	unsigned long start, end, prev_end = AREA_BOTTOM, best = 0;
+	char path[64], line[512];
+	FILE *f;
 
-static int remote_call(struct compel_ctl *ctl, const char *what, long nr, long *res,
-		       unsigned long a1, unsigned long a2, unsigned long a3, unsigned long a4,
-		       unsigned long a5, unsigned long a6)
-{
-	int ret = compel_syscall(ctl, nr, res, a1, a2, a3, a4, a5, a6);
-
-	if (ret)
-		return ret;
-	if (remote_err(*res)) {
-		errno = (int)-*res;
-		pr_perror("%s in task %d failed", what, ctl->pid);
-		return (int)*res;
+	snprintf(path, sizeof(path), "/proc/%d/maps", ctl->pid);
+	f = fopen(path, "re");
+	if (!f) {
+		pr_perror("Can't open %s", path);
+		return 0;
 	}
-	return 0;
-}
+	while (fgets(line, sizeof(line), f)) {
+		bool stack = strstr(line, "[stack") != NULL;
+		unsigned long limit;
 
-/* A local fd for the task's memfd: pidfd_getfd, or /proc/PID/fd/N where that is missing. */
-static int grab_remote_fd(struct compel_ctl *ctl, int rfd)
-{
-	char path[64];
-	int pidfd, fd;
-
-	pidfd = (int)syscall(SYS_pidfd_open, ctl->tgid, 0);
-	if (pidfd >= 0) {
-		fd = (int)syscall(SYS_pidfd_getfd, pidfd, rfd, 0);
-		close(pidfd);
-		if (fd >= 0)
-			return fd;
+		if (sscanf(line, "%lx-%lx", &start, &end) != 2)
+			break;
+		limit = stack ? start - AREA_GAP : start;
+		if (start > AREA_TOP)
+			limit = AREA_TOP;
+		if (limit > prev_end && limit - prev_end >= size + 2 * COMPEL_PAGE_SIZE)
+			best = limit - COMPEL_PAGE_SIZE - size;
+		if (end > prev_end)
+			prev_end = end;
+		if (start > AREA_TOP)
+			break;
 	}
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", ctl->pid, rfd);
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		pr_perror("Can't get the shared memfd of task %d (pidfd_getfd and %s failed)",
-			  ctl->pid, path);
-	return fd < 0 ? -errno : fd;
+	fclose(f);
+	if (!best)
+		pr_err("No free range of %zu bytes in the address space of task %d\n", size,
+		       ctl->pid);
+	return best;
 }
 
-/* memfd_create("") in the task; the name is a zero byte found by arch_find_syscall_insn(). */
-static int remote_memfd(struct compel_ctl *ctl)
+/* Our view of the task's shared anonymous area, through /proc/PID/map_files. */
+static int map_local(struct compel_ctl *ctl)
 {
-	long fd;
-	int ret;
-
-	ret = compel_syscall(ctl, SYS_memfd_create, &fd, ctl->empty_str, MFD_CLOEXEC | MFD_EXEC, 0,
-			     0, 0, 0);
-	if (!ret && fd == -EINVAL) /* kernels before 6.3 lack MFD_EXEC */
-		ret = compel_syscall(ctl, SYS_memfd_create, &fd, ctl->empty_str, MFD_CLOEXEC, 0, 0,
-				     0, 0);
-	if (ret)
-		return ret;
-	if (fd < 0) {
-		errno = (int)-fd;
-		pr_perror("memfd_create in task %d failed", ctl->pid);
-		return (int)fd;
-	}
-	ctl->remote_memfd = (int)fd;
-	return 0;
-}
-
-int compel_shmem_create(struct compel_ctl *ctl, size_t size)
-{
-	long addr, res;
+	char path[96];
 	void *local;
-	int fd, ret;
+	int fd;
 
-	ret = remote_memfd(ctl);
-	if (ret)
-		return ret;
-	fd = grab_remote_fd(ctl, ctl->remote_memfd);
-	if (fd < 0)
-		return fd;
-	if (ftruncate(fd, size)) {
-		ret = -errno;
-		pr_perror("Can't size the shared memfd to %zu bytes", size);
-		goto out_close;
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%lx-%lx", ctl->pid, ctl->remote_base,
+		 ctl->remote_base + ctl->map_size);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		pr_perror("Can't open %s (needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE)", path);
+		return -errno;
 	}
-	local = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	local = mmap(NULL, ctl->map_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
 	if (local == MAP_FAILED) {
-		ret = -errno;
-		pr_perror("Can't map the shared memfd (%zu bytes)", size);
-		goto out_close;
+		pr_perror("Can't map the shared area of task %d (%zu bytes)", ctl->pid,
+			  ctl->map_size);
+		return -errno;
 	}
 	ctl->local = local;
+	return 0;
+}
+
+/*
+ * One remote mmap, of shared anonymous memory (no fd in the task), at a hole chosen here:
+ * should criu die before the parasite runs, the mmap returns through the frame that unmaps
+ * exactly that range. The task is left at the mmap's exit stop, every signal blocked.
+ */
+int compel_shmem_create(struct compel_ctl *ctl, size_t size)
+{
+	unsigned long args[6] = { 0,
+				  size,
+				  PROT_READ | PROT_WRITE | PROT_EXEC,
+				  MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+				  -1ul,
+				  0 };
+	long addr;
+	int ret;
+
+	args[0] = find_hole(ctl, size);
+	if (!args[0])
+		return -ENOMEM;
 	ctl->map_size = size;
-	ret = remote_call(ctl, "mmap of the shared area", SYS_mmap, &addr, 0, size,
-			  PROT_READ | PROT_WRITE | PROT_EXEC, MAP_SHARED, ctl->remote_memfd, 0);
+	ctl->guard.unmap_start = args[0];
+	ctl->guard.unmap_len = ctl->tail_off ? ctl->tail_off : size;
+	ret = compel_guard_arm(ctl);
 	if (ret)
-		goto out_close;
+		return ret;
+	compel_point("infect-frames");
+	ret = compel_syscall_begin(ctl, SYS_mmap, &addr, args, ctl->guard.unmap_sp,
+				   "infect-mmap-entry");
+	if (ret)
+		return ret;
+	compel_point("infect-mmap");
+	if ((unsigned long)addr != args[0]) {
+		errno = (unsigned long)addr >= -4095ul ? (int)-addr : EEXIST;
+		pr_perror("mmap of the shared area at %#lx in task %d failed", args[0], ctl->pid);
+		/* nothing new is mapped at the hole: putting the task back is all to do */
+		return compel_put_back(ctl) ?: -errno;
+	}
 	ctl->remote_base = addr;
-	ret = remote_call(ctl, "close of the memfd", SYS_close, &res, ctl->remote_memfd, 0, 0, 0, 0,
-			  0);
-	if (!ret)
-		ctl->remote_memfd = -1;
-out_close:
-	close(fd);
-	return ret;
+	ret = map_local(ctl);
+	if (ret || !ctl->tail_off)
+		return ret;
+	/* The tail page brings the two instructions the task lacks; arm again with them. */
+	arch_tail_code((char *)ctl->local + ctl->tail_off, addr + ctl->tail_off,
+		       &ctl->guard.unmap_insn, &ctl->guard.sigreturn_insn);
+	return compel_guard_arm(ctl);
 }
 
 void compel_shmem_local_unmap(struct compel_ctl *ctl)

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * syscall.c - run one syscall inside a stopped task: point its registers at a syscall
- * instruction of its vdso, step it from syscall-enter stop to syscall-exit stop with
- * PTRACE_SYSCALL, read the result and put the saved registers back. The task's memory is
- * never written. Signals that arrive meanwhile are held back and queued again at cure.
+ * instruction of its own (vdso or C library), step it from syscall-enter stop to
+ * syscall-exit stop with PTRACE_SYSCALL, read the result and put the saved registers back.
+ * Guarded (guard.c), the syscall returns through the task's own signal frame should criu
+ * die, and every signal is blocked meanwhile; unguarded, signals that arrive are held back
+ * and queued again at cure, and a task with no syscall instruction of its own lends a word
+ * of its code for the time of the syscall.
  */
 #include <errno.h>
 #include <signal.h>
@@ -11,6 +14,7 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "arch.h"
@@ -38,6 +42,31 @@ int compel_wait(struct compel_ctl *ctl, int *status, int flags)
 	return ret;
 }
 
+long compel_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int compel_wait_until(struct compel_ctl *ctl, int *status, long deadline_ms)
+{
+	struct timespec nap = { 0, 20000 };
+	int ret;
+
+	for (;;) {
+		ret = compel_wait(ctl, status, WNOHANG);
+		if (ret)
+			return ret;
+		if (compel_now_ms() >= deadline_ms)
+			return -ETIMEDOUT;
+		nanosleep(&nap, NULL);
+		if (nap.tv_nsec < 1000000)
+			nap.tv_nsec *= 2;
+	}
+}
+
 void compel_note_signal(struct compel_ctl *ctl)
 {
 	siginfo_t si;
@@ -53,6 +82,23 @@ void compel_note_signal(struct compel_ctl *ctl)
 	}
 	pr_debug("Task %d: holding back signal %d until cure\n", ctl->pid, si.si_signo);
 	ctl->noted[ctl->nr_noted++] = si;
+}
+
+void compel_note_event_stop(struct compel_ctl *ctl, int status)
+{
+	int sig = WSTOPSIG(status);
+
+	if ((status >> 16) != PTRACE_EVENT_STOP || ctl->group_stop_sig)
+		return;
+	if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+		pr_debug("Task %d entered a group stop (signal %d)\n", ctl->pid, sig);
+		ctl->group_stop_sig = sig;
+	}
+}
+
+int compel_group_stop_sig(const struct compel_ctl *ctl)
+{
+	return ctl->group_stop_sig;
 }
 
 void compel_requeue_signals(struct compel_ctl *ctl)
@@ -72,16 +118,21 @@ void compel_requeue_signals(struct compel_ctl *ctl)
 	ctl->nr_noted = 0;
 }
 
-/* Resume with PTRACE_SYSCALL until the next syscall stop, holding back signals. */
-static int step_to_syscall_stop(struct compel_ctl *ctl)
+/*
+ * Resume with PTRACE_SYSCALL until the next syscall stop. Group stop or interrupt: go on
+ * (a group stop stays in force for when we let the task go). SIGSTOP can't be blocked: let
+ * it through, so that it holds even if criu dies. Other signals are held back.
+ */
+int compel_step_syscall(struct compel_ctl *ctl)
 {
-	int status, ret;
+	int status, ret, sig = 0;
 
 	for (;;) {
-		if (ptrace(PTRACE_SYSCALL, ctl->pid, NULL, NULL)) {
+		if (ptrace(PTRACE_SYSCALL, ctl->pid, NULL, (void *)(long)sig)) {
 			pr_perror("Can't resume task %d for a syscall", ctl->pid);
 			return -errno;
 		}
+		sig = 0;
 		ret = compel_wait(ctl, &status, 0);
 		if (ret < 0)
 			return ret;
@@ -91,8 +142,13 @@ static int step_to_syscall_stop(struct compel_ctl *ctl)
 		}
 		if (WSTOPSIG(status) == (SIGTRAP | 0x80))
 			return 0;
-		/* Group stop or interrupt: just go on. A signal: keep it for later. */
-		if ((status >> 16) == 0)
+		if ((status >> 16) != 0) {
+			compel_note_event_stop(ctl, status);
+			continue;
+		}
+		if (WSTOPSIG(status) == SIGSTOP)
+			sig = SIGSTOP;
+		else
 			compel_note_signal(ctl);
 	}
 }
@@ -118,8 +174,6 @@ static int patch_code(struct compel_ctl *ctl, bool on)
 {
 	unsigned long word = on ? ctl->patch_word : ctl->patch_orig;
 
-	if (!ctl->patch_addr)
-		return 0;
 	if (ptrace(PTRACE_POKEDATA, ctl->pid, (void *)ctl->patch_addr, (void *)word)) {
 		pr_perror("Can't %s the code of task %d at %#lx", on ? "borrow" : "put back",
 			  ctl->pid, ctl->patch_addr);
@@ -128,11 +182,11 @@ static int patch_code(struct compel_ctl *ctl, bool on)
 	return 0;
 }
 
-int compel_syscall(struct compel_ctl *ctl, long nr, long *ret, unsigned long a1, unsigned long a2,
-		   unsigned long a3, unsigned long a4, unsigned long a5, unsigned long a6)
+int compel_syscall_begin(struct compel_ctl *ctl, long nr, long *ret, const unsigned long args[6],
+			 unsigned long ret_sp, const char *entry_point)
 {
-	const unsigned long args[6] = { a1, a2, a3, a4, a5, a6 };
 	struct user_regs_struct regs = ctl->orig_regs;
+	bool patched;
 	int err;
 
 	if (ctl->task_dead)
@@ -142,19 +196,27 @@ int compel_syscall(struct compel_ctl *ctl, long nr, long *ret, unsigned long a1,
 		       ctl->pid);
 		return -EBUSY;
 	}
-	arch_prep_syscall(&regs, ctl->syscall_ip, nr, args);
+	if (ctl->guard.armed) {
+		arch_prep_syscall(&regs, ctl->guard.unmap_insn, nr, args);
+		regs.rsp = ret_sp ? ret_sp : ctl->guard.frame_sp;
+	} else {
+		arch_prep_syscall(&regs, ctl->syscall_ip, nr, args);
+	}
+	/* The registers first: from now on a death of criu returns through the frame. */
 	ctl->regs_dirty = true;
-	err = patch_code(ctl, true) ?: arch_set_regs(ctl->pid, &regs);
-	if (!err)
-		err = step_to_syscall_stop(ctl);
-	if (!err)
-		err = check_entry(ctl, nr);
-	if (!err)
-		err = step_to_syscall_stop(ctl);
-	if (!err)
-		err = arch_get_regs(ctl->pid, &regs);
+	patched = !ctl->guard.armed && ctl->patch_addr;
+	err = patched ? patch_code(ctl, true) : 0;
+	err = err ?: arch_set_regs(ctl->pid, &regs);
+	if (!err && ctl->guard.armed)
+		err = compel_block_signals(ctl);
+	err = err ?: compel_step_syscall(ctl);
+	err = err ?: check_entry(ctl, nr);
+	if (!err && entry_point)
+		compel_point(entry_point);
+	err = err ?: compel_step_syscall(ctl);
+	err = err ?: arch_get_regs(ctl->pid, &regs);
 	/* the task's code is its own again before anything else can run or read it */
-	if (!ctl->task_dead)
+	if (patched && !ctl->task_dead)
 		err = patch_code(ctl, false) ?: err;
 	if (err) {
 		pr_err("Remote syscall %ld in task %d failed\n", nr, ctl->pid);
@@ -162,5 +224,22 @@ int compel_syscall(struct compel_ctl *ctl, long nr, long *ret, unsigned long a1,
 	}
 	*ret = arch_syscall_retval(&regs);
 	pr_debug("task %d: remote syscall %ld = %ld\n", ctl->pid, nr, *ret);
-	return arch_set_regs(ctl->pid, &ctl->orig_regs);
+	return 0;
+}
+
+int compel_syscall(struct compel_ctl *ctl, long nr, long *ret, unsigned long a1, unsigned long a2,
+		   unsigned long a3, unsigned long a4, unsigned long a5, unsigned long a6)
+{
+	const unsigned long args[6] = { a1, a2, a3, a4, a5, a6 };
+	int err;
+
+	if (!ctl->guard.armed && !ctl->task_dead) {
+		err = compel_guard_arm(ctl);
+		if (err)
+			return err;
+	}
+	err = compel_syscall_begin(ctl, nr, ret, args, 0, NULL);
+	if (!err)
+		compel_point("syscall");
+	return err ?: compel_put_back(ctl);
 }

@@ -79,3 +79,7 @@ int parasite_daemon_cmd(unsigned int cmd, void *args)
 	}
 	return -EINVAL;
 }
+
+void parasite_daemon_cleanup(void *args)
+{
+}

@@ -141,51 +141,13 @@ static void test_zombie(void)
 	CHECK(compel_seize_task(pid) == -ESRCH, "seize a reaped pid -> -ESRCH");
 }
 
-static bool find_vdso(pid_t pid, unsigned long *start, unsigned long *end)
-{
-	char *maps = read_maps(pid), *p = strstr(maps, "[vdso]");
-	bool ok = false;
-
-	while (p && p > maps && p[-1] != '\n')
-		p--;
-	if (p)
-		ok = sscanf(p, "%lx-%lx", start, end) == 2;
-	free(maps);
-	return ok;
-}
-
-/* The first bytes of every private executable mapping of pid, for comparison. */
-static char *code_heads(pid_t pid)
-{
-	char *maps = read_maps(pid), *line, *out = calloc(1, 4096), path[64];
-	unsigned long start, end;
-	char perms[5];
-	size_t n = 0;
-	FILE *mem;
-
-	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
-	mem = fopen(path, "r");
-	for (line = maps; mem && out && line && *line; line = strchr(line, '\n'), line += !!line) {
-		if (sscanf(line, "%lx-%lx %4s", &start, &end, perms) != 3 || perms[2] != 'x' ||
-		    perms[3] != 'p' || n + 16 > 4096)
-			continue;
-		if (fseek(mem, (long)start, SEEK_SET) || fread(out + n, 1, 16, mem) != 16)
-			memset(out + n, 0xff, 16);
-		n += 16;
-	}
-	if (mem)
-		fclose(mem);
-	free(maps);
-	return out;
-}
-
 /*
- * Without a vdso, compel borrows a word of the task's own code for each remote syscall:
- * the syscall must work, and the code must be the task's again afterwards.
+ * Without a vdso, compel runs remote syscalls at a syscall of the task's own C library (or
+ * borrows a word of its code, see test-infect's no-libc case): the syscall must work, and
+ * the code must be the task's own afterwards.
  */
 static void test_no_vdso(void)
 {
-	unsigned long start, end;
 	struct compel_ctl *ctl;
 	char *before, *after;
 	struct victim v;
@@ -197,15 +159,7 @@ static void test_no_vdso(void)
 		return;
 	}
 	st = compel_seize_task(v.pid);
-	ctl = compel_prepare(v.pid);
-	CHECK(ctl && find_vdso(v.pid, &start, &end) &&
-		      !compel_syscall(ctl, SYS_munmap, &ret, start, end - start, 0, 0, 0, 0) &&
-		      ret == 0,
-	      "remote munmap of the victim's vdso");
-	if (ctl) {
-		compel_cure(ctl);
-		compel_free(ctl);
-	}
+	CHECK(victim_unmap_vdso(v.pid), "remote munmap of the victim's vdso");
 	before = code_heads(v.pid);
 	ctl = compel_prepare(v.pid);
 	CHECK(ctl != NULL, "prepare takes a task without vdso");

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <dirent.h>
 #include <time.h>
@@ -171,6 +172,59 @@ int count_fds(pid_t pid)
 			n++;
 	closedir(d);
 	return n;
+}
+
+static bool find_vdso(pid_t pid, unsigned long *start, unsigned long *end)
+{
+	char *maps = read_maps(pid), *p = strstr(maps, "[vdso]");
+	bool ok = false;
+
+	while (p && p > maps && p[-1] != '\n')
+		p--;
+	if (p)
+		ok = sscanf(p, "%lx-%lx", start, end) == 2;
+	free(maps);
+	return ok;
+}
+
+bool victim_unmap_vdso(pid_t pid)
+{
+	struct compel_ctl *ctl = compel_prepare(pid);
+	unsigned long start, end;
+	long ret = -1;
+	bool ok;
+
+	ok = ctl && find_vdso(pid, &start, &end) &&
+	     !compel_syscall(ctl, SYS_munmap, &ret, start, end - start, 0, 0, 0, 0) && ret == 0;
+	if (ctl) {
+		ok = !compel_cure(ctl) && ok;
+		compel_free(ctl);
+	}
+	return ok && !find_vdso(pid, &start, &end);
+}
+
+char *code_heads(pid_t pid)
+{
+	char *maps = read_maps(pid), *line, *out = calloc(1, 4096), path[64];
+	unsigned long start, end;
+	char perms[5];
+	size_t n = 0;
+	FILE *mem;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	mem = fopen(path, "r");
+	for (line = maps; mem && out && line && *line; line = strchr(line, '\n'), line += !!line) {
+		if (sscanf(line, "%lx-%lx %4s", &start, &end, perms) != 3 || perms[2] != 'x' ||
+		    perms[3] != 'p' || n + 16 > 4096)
+			continue;
+		if (fseek(mem, (long)start, SEEK_SET) || fread(out + n, 1, 16, mem) != 16)
+			memset(out + n, 0xff, 16);
+		n += 16;
+	}
+	if (mem)
+		fclose(mem);
+	free(maps);
+	return out;
 }
 
 int get_regs(pid_t pid, struct user_regs_struct *r)

@@ -43,6 +43,10 @@ char *read_maps(pid_t pid);
 int count_fds(pid_t pid);
 bool maps_has_addr(pid_t pid, unsigned long addr);
 int get_regs(pid_t pid, struct user_regs_struct *r);
+/* Take the [vdso] away from a seized, stopped task (a remote munmap through compel). */
+bool victim_unmap_vdso(pid_t pid);
+/* The first 16 bytes of every private executable mapping of pid (4096 bytes, malloc'ed). */
+char *code_heads(pid_t pid);
 void test_log(int level, const char *file, int line, const char *fmt, va_list ap);
 /* Error lines compel logged so far. */
 extern int test_log_errors;

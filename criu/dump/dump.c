@@ -221,6 +221,8 @@ static int dump_and_commit(struct dump_tree *dt, int images_dfd, unsigned long e
 	/* criu's own namespaces are numbered first, as CRIU does before it seizes anything */
 	ret = ns_ids_init(&dt->ns);
 	ret = ret ?: dump_tree_seize(dt, o->tree);
+	if (!ret)
+		fault_point("seized");
 	frozen_at = now_us();
 	dt->stats.freezing_us = frozen_at - start;
 	ret = ret ?: dump_all_tasks(dt);
@@ -267,6 +269,7 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 	int failed, ret;
 
 	compel_set_log(compel_log_bridge);
+	compel_set_point_hook(fault_point);
 	pr_info("Dumping task %d into %s\n", o->tree, o->images_dir);
 	ret = run_action_scripts(o, "pre-dump", o->tree);
 	if (ret)

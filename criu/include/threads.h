@@ -56,6 +56,8 @@ int threads_write_cores(struct dump_ctx *dc);
 uint32_t *threads_ids(struct dump_ctx *dc, size_t *nr);
 /* Put back what remote syscalls changed; the threads stay seized. */
 int threads_cure(struct dump_ctx *dc);
+/* A group stop a thread entered while compel drove it: its signal, or 0. */
+int threads_group_stop_sig(const struct dump_ctx *dc);
 /*
  * Let the threads go in mode (enum compel_release_mode) before the leader is released:
  * with KILL the whole task is killed here and every thread reaped.

@@ -282,7 +282,10 @@ static int flush_batch(struct page_xfer *px)
 		return 0;
 	if (fault_injected("page-transfer"))
 		return -EIO;
-	ret = compel_rpc_call_sync(px->dc->ctl, PARASITE_CMD_DUMP_PAGES);
+	ret = compel_rpc_call(px->dc->ctl, PARASITE_CMD_DUMP_PAGES);
+	if (!ret)
+		fault_point("pages"); /* the parasite splices meanwhile */
+	ret = ret ?: compel_rpc_sync(px->dc->ctl);
 	if (ret) {
 		pr_err("The parasite failed to splice pages: %d\n", ret);
 		return ret;

@@ -17,6 +17,7 @@
 #define SIGKILL		   9
 #define SIGSTOP		   19
 #define PROT_READ	   0x1
+#define SPLICE_F_NONBLOCK  0x2
 
 struct kernel_sigaction {
 	uint64_t handler;
@@ -149,7 +150,8 @@ static int splice_iovs(const struct parasite_dump_pages *dp)
 			return -22; /* EINVAL */
 		for (j = i; j < dp->nr_iovs && dp->pipe_of[j] == p && j - i < 512; j++)
 			want += dp->iovs[j].len;
-		ret = sys_vmsplice(pipes[p], &dp->iovs[i], j - i, 0);
+		/* criu sized the batch to fit: never block, criu may be stopped or gone */
+		ret = sys_vmsplice(pipes[p], &dp->iovs[i], j - i, SPLICE_F_NONBLOCK);
 		if (ret < 0) {
 			rt_pr_err("vmsplice into pipe %d failed: %ld\n", p, ret);
 			return ret;
@@ -194,4 +196,10 @@ int parasite_daemon_cmd(unsigned int cmd, void *args)
 	}
 	rt_pr_err("unknown command %u\n", cmd);
 	return -22;
+}
+
+/* Every command undoes its own changes before it answers; only the pipes outlive one. */
+void parasite_daemon_cleanup(void *args)
+{
+	fini_pipes();
 }

@@ -563,6 +563,7 @@ static int handle_stop(const struct rst_ctx *ctx, const struct rst_channel *ch, 
 	if (ret)
 		return ret;
 	w[i].stopped = true;
+	fault_point("restore-stopped");
 	return 0;
 }
 
@@ -769,6 +770,8 @@ static pid_t restore_tree(struct rst_ctx *ctx, struct rst_watch *w, uint64_t sta
 		ret = send_go(ch.go[1], pid);
 	ctx->stats.forking_time = rst_now_usec() - start;
 	if (!ret)
+		fault_point("restore-seized");
+	if (!ret)
 		ret = wait_tree(ctx, &ch, w);
 	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
 		if (!rst_task_has_restorer(&ctx->tasks[i]))
@@ -813,6 +816,7 @@ static int detach_tree(const struct rst_ctx *ctx)
 			pr_perror("Can't detach from the restored task %d", t->pid);
 			return -errno;
 		}
+		fault_point("restore-detach");
 	}
 	return 0;
 }

@@ -24,6 +24,7 @@
 #include "proc-status.h"
 #include "task-attrs.h"
 #include "task-state.h"
+#include "threads.h"
 
 #include "creds.pb-c.h"
 #include "rlimit.pb-c.h"
@@ -162,6 +163,21 @@ static void take_stop_signals(struct dump_ctx *dc, struct task_state *ts)
 	}
 }
 
+/*
+ * A SIGSTOP that came while compel drove the task went through (it can't be blocked, and
+ * must hold even if criu dies): the task is in group stop now. Restore it stopped too.
+ */
+static void take_group_stop(struct dump_ctx *dc)
+{
+	int sig = compel_group_stop_sig(dc->ctl) ?: threads_group_stop_sig(dc);
+
+	if (!sig || dc->stop_signo)
+		return;
+	pr_info("Task %d entered a group stop (signal %d) while seized: dumped stopped\n", dc->pid,
+		sig);
+	dc->stop_signo = sig;
+}
+
 static int collect_signals(struct dump_ctx *dc, struct task_state *ts)
 {
 	pid_t pid = dc->pid;
@@ -170,8 +186,10 @@ static int collect_signals(struct dump_ctx *dc, struct task_state *ts)
 	ret = peek_queue(pid, 0, ts, &ts->nr_p, 0);
 	if (!ret)
 		ret = peek_queue(pid, TS_PEEK_SHARED, ts, &ts->nr_s, ts->nr_p);
-	if (!ret)
+	if (!ret) {
+		take_group_stop(dc);
 		take_stop_signals(dc, ts);
+	}
 	if (!ret && ts->nr_p + ts->nr_s)
 		pr_info("Task %d: %zu private and %zu shared pending signals\n", pid, ts->nr_p,
 			ts->nr_s);

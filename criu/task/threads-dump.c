@@ -384,8 +384,8 @@ int threads_collect(struct dump_ctx *dc)
 
 /*
  * sigaltstack() and PR_GET_TID_ADDRESS answer only for the calling thread: run them in
- * the thread, with every signal blocked so that none is dequeued meanwhile (compel_cure()
- * puts the mask back). Out-params go to the leader's idle parasite args area.
+ * the thread (compel blocks every signal meanwhile, so none is dequeued, and puts the mask
+ * back). Out-params go to the leader's idle parasite args area.
  * The private signals are peeked last, after the parasite read the timers: a timer that
  * expires in between then is both re-armed and pending, never lost.
  */
@@ -393,14 +393,9 @@ static int remote_one(struct dump_ctx *dc, struct dump_thread *t)
 {
 	unsigned long remote = compel_parasite_args_remote(dc->ctl);
 	void *local = compel_parasite_args(dc->ctl);
-	uint64_t all = ~0ull;
 	long res;
 	int ret;
 
-	if (ptrace(PTRACE_SETSIGMASK, t->tid, (void *)sizeof(all), &all)) {
-		pr_perror("Can't block the signals of thread %d", t->tid);
-		return -errno;
-	}
 	ret = compel_syscall(t->ctl, SYS_sigaltstack, &res, 0, remote, 0, 0, 0, 0);
 	if (!ret && res)
 		ret = (int)res;
@@ -593,6 +588,17 @@ int threads_cure(struct dump_ctx *dc)
 		}
 	}
 	return ret;
+}
+
+int threads_group_stop_sig(const struct dump_ctx *dc)
+{
+	size_t i;
+	int sig = 0;
+
+	for (i = 1; dc->thr && i < dc->thr->nr && !sig; i++)
+		if (dc->thr->t[i].ctl)
+			sig = compel_group_stop_sig(dc->thr->t[i].ctl);
+	return sig;
 }
 
 /* SIGKILL kills the whole task; we trace every thread, so each exit is ours to reap. */

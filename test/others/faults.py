@@ -4,9 +4,13 @@
 nothing is lost. A failed dump leaves the task running exactly as before (stopped with -s),
 writes no inventory.img, and the task still passes its own checks afterwards. A failed
 restore leaves no process behind and the images untouched, and a second restore from the
-same images works. Uses the zdtm runner's helpers and the maps00 test program."""
+same images works. Uses the zdtm runner's helpers and the maps00 test program.
+The instants where criu dies or stops (CRIU_FAULT=die-NAME, stop-NAME) are chaos.py's; every
+name the sources pass to fault_injected(), fault_point() or compel_point() must be tested
+by one of the two."""
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -30,6 +34,37 @@ RESTORE_FAULTS = ["restore-fork", "restore-premap", "restorer", "restore-root-go
 SETUP_FAULTS = ["restore-root-gone"]
 
 report = tally.Tally(show_ok=True)
+# the die-/stop- instants, tested by chaos.py
+INSTANTS = ["seized", "infect-frames", "infect-mmap-entry", "infect-mmap", "parasite-start",
+            "parasite-running", "syscall", "pages", "cure-fini", "cure-unmap", "put-back",
+            "restore-seized", "restore-stopped", "restore-detach"]
+NAMED = re.compile(r'(?:fault_injected|fault_point|compel_point)\("([^"%]+)"\)|'
+                   r'compel_syscall_begin\([^;]*"([^"]+)"\)')
+
+
+def points_in_sources():
+    found = set()
+    for top in ("criu", "compel"):
+        for d, _, files in os.walk(os.path.join(zdtm.ROOT, top)):
+            for name in files:
+                if name.endswith(".c"):
+                    with open(os.path.join(d, name)) as f:
+                        found.update(a or b for a, b in NAMED.findall(f.read()))
+    return found
+
+
+def check_points_tested():
+    """A fault point nobody tests is a failure path nobody checked."""
+    import chaos
+    tested = set(DUMP_FAULTS + IMAGE_FAULTS + RESTORE_FAULTS + INSTANTS)
+    chaos_points = set(chaos.DUMP_POINTS + chaos.RESTORE_POINTS)
+    found = points_in_sources()
+    why = ["%s is not tested" % p for p in sorted(found - tested)]
+    why += ["%s is listed here but not in chaos.py" % p for p in sorted(set(INSTANTS) -
+                                                                        chaos_points)]
+    why += ["%s is not in the sources" % p for p in sorted(tested - found)
+            if not p.startswith("after-image:")]
+    report(not why, "every fault point of the sources is tested", "; ".join(why))
 
 
 def criu(args, fault=None, cwd=None):
@@ -159,6 +194,7 @@ def restore_faults():
 
 def main():
     zdtm.become_subreaper()
+    check_points_tested()
     for fault in DUMP_FAULTS + IMAGE_FAULTS:
         dump_fault(fault, False)
     dump_fault("page-transfer", True)

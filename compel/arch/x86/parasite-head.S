@@ -2,19 +2,27 @@
 /*
  * parasite-head.S - the parasite's entry point. compel starts the task here with rdi
  * pointing at the control header and rsp at the top of the parasite stack. When the daemon
- * loop returns (after COMPEL_CMD_FINI or a broken channel) the int3 hands the task back to
- * compel, which then restores the task's own registers.
+ * loop returns (its fds closed), the parasite removes itself: it jumps to a
+ * "syscall; ... ret" outside the area with munmap's arguments, and the ret lands on a
+ * rt_sigreturn whose frame (on the task's own stack, below its red zone) holds the task's
+ * registers, FPU state and signal mask. Nothing here needs criu to be alive.
  */
+#include "compel/ctl-proto.h"
+
 	.section .head.text, "ax"
 	.globl __export_entry
 	.type __export_entry, @function
 __export_entry:
 	/* The C ABI wants rsp 16-byte aligned at the call; do not trust the caller's sp. */
 	andq	$-16, %rsp
+	movq	%rdi, %rbx			/* callee-saved: the header survives the call */
 	call	parasite_head_main
-1:	int3
-	/* Resumed without new registers: trap again rather than run off the end. */
-	jmp	1b
+	movq	COMPEL_HDR_UNMAP_START(%rbx), %rdi
+	movq	COMPEL_HDR_UNMAP_LEN(%rbx), %rsi
+	movq	COMPEL_HDR_UNMAP_INSN(%rbx), %rcx
+	movq	COMPEL_HDR_CURE_SP(%rbx), %rsp
+	movl	$11, %eax			/* __NR_munmap */
+	jmpq	*%rcx
 	.size __export_entry, . - __export_entry
 
 	.section .note.GNU-stack, "", @progbits

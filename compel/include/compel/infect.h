@@ -6,8 +6,12 @@
  * and logs its own errors through the callback set with compel_set_log(). A task that was
  * seized stays seized (and stopped) until compel_release_task(); compel_cure() puts back
  * everything compel_prepare() saved, so a failed dump can always cure and release.
- * May call: ptrace, /proc/PID/{maps,task}, pidfd_getfd. Never reads task memory with PEEK
- * or /proc/PID/mem.
+ * May call: ptrace, /proc/PID/{maps,task,map_files}, process_vm_writev below the task's
+ * stack pointer (the frames that return it to itself, see src/guard.c), process_vm_readv
+ * of a few bytes of its code (to check the instructions found in its files), and, only for
+ * a task with neither a vdso nor a syscall instruction of its own, PEEK/POKE of one word
+ * of its code (borrowed for each unguarded remote syscall, put back right after). Never
+ * reads task memory with /proc/PID/mem.
  */
 #ifndef COMPEL_INFECT_H
 #define COMPEL_INFECT_H
@@ -27,6 +31,14 @@ enum compel_log_level { COMPEL_LOG_ERROR = 1, COMPEL_LOG_WARN, COMPEL_LOG_INFO, 
 /* file/line of the compel source that logs; the sink decides the format. */
 typedef void (*compel_log_fn)(int level, const char *file, int line, const char *fmt, va_list ap);
 void compel_set_log(compel_log_fn fn);
+
+/*
+ * Called at each named instant where a death of criu must leave the task whole (tests make
+ * criu die there; see criu/fault.c): "infect-frames", "infect-mmap-entry", "infect-mmap",
+ * "parasite-start", "parasite-running", "syscall", "cure-fini", "cure-unmap", "put-back".
+ */
+typedef void (*compel_point_fn)(const char *point);
+void compel_set_point_hook(compel_point_fn fn);
 
 /* ---- seize and release ----------------------------------------------------------------- */
 
@@ -72,7 +84,10 @@ const struct user_regs_struct *compel_orig_regs(const struct compel_ctl *ctl);
 /* xsave area in the standard (non-compacted) layout, as PTRACE_GETREGSET NT_X86_XSTATE gives. */
 const void *compel_orig_xsave(const struct compel_ctl *ctl, size_t *size);
 uint64_t compel_orig_sigmask(const struct compel_ctl *ctl);
-/* How long RPC waits for the parasite before giving up (default 10000 ms; <= 0: default). */
+/*
+ * How long RPC waits for the parasite before giving up, and the parasite for criu before it
+ * leaves the task by itself (default 10000 ms; <= 0: default).
+ */
 void compel_set_timeout(struct compel_ctl *ctl, int ms);
 
 /*
@@ -91,9 +106,11 @@ struct compel_infect_opts {
 };
 
 /*
- * Load `blob` into a memfd mapped both here and in the task, start it on its own stack
- * with all signals but SIGTRAP blocked, and connect the control socket. On return the
- * parasite waits for commands. On failure, call compel_cure() to undo what was done.
+ * Load `blob` into shared memory mapped both here and in the task, start it on its own
+ * stack with every signal blocked, and connect the control socket. On return the parasite
+ * waits for commands. On failure, call compel_cure() to undo what was done. Should criu
+ * die or say nothing for the timeout (compel_set_timeout()), the parasite removes itself
+ * and the task runs on as it was (see compel/ctl-proto.h).
  */
 int compel_infect(struct compel_ctl *ctl, const struct compel_blob_desc *blob,
 		  const struct compel_infect_opts *opts);
@@ -123,8 +140,15 @@ int compel_send_fds(struct compel_ctl *ctl, const int *fds, int nr);
 int compel_recv_fds(struct compel_ctl *ctl, int *fds, int nr);
 
 /*
- * Stop the parasite (if infected), unmap it, put back registers and the signal mask. The
- * task stays seized and stopped. Safe to call at any stage after compel_prepare().
+ * The signal of a group stop the task entered while compel drove it (SIGSTOP can't be
+ * blocked, so it goes through: the task is stopped by it once released), or 0.
+ */
+int compel_group_stop_sig(const struct compel_ctl *ctl);
+
+/*
+ * Let the parasite (if infected) remove itself, then put back the signal mask, FPU state
+ * and registers. The task stays seized and stopped. Safe to call at any stage after
+ * compel_prepare(), also after the parasite left by itself.
  */
 int compel_cure(struct compel_ctl *ctl);
 

@@ -78,11 +78,26 @@ int arch_save_fpu(struct compel_ctl *ctl)
 	return 0;
 }
 
+/* Unchanged (our blobs use no FPU): leave it, so that unused parts stay in their init state. */
+static bool fpu_unchanged(struct compel_ctl *ctl)
+{
+	void *now = malloc(ctl->xsave_size);
+	struct iovec iov = { now, ctl->xsave_size };
+	bool same;
+
+	if (!now)
+		return false;
+	same = !ptrace(PTRACE_GETREGSET, ctl->pid, (void *)(unsigned long)ctl->xsave_note, &iov) &&
+	       iov.iov_len == ctl->xsave_size && !memcmp(now, ctl->xsave, ctl->xsave_size);
+	free(now);
+	return same;
+}
+
 int arch_restore_fpu(struct compel_ctl *ctl)
 {
 	struct iovec iov = { .iov_base = ctl->xsave, .iov_len = ctl->xsave_size };
 
-	if (!ctl->xsave)
+	if (!ctl->xsave || fpu_unchanged(ctl))
 		return 0;
 	if (ptrace(PTRACE_SETREGSET, ctl->pid, (void *)(unsigned long)ctl->xsave_note, &iov)) {
 		pr_perror("Can't restore the FPU/xsave state of task %d", ctl->pid);

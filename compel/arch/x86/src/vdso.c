@@ -3,8 +3,9 @@
  * vdso.c - find a syscall instruction compel can run in the task without writing to its
  * memory: the task's [vdso] is the same kernel image as ours, so an instruction found by
  * scanning our own vdso sits at the same offset in the task's. A task that unmapped its
- * vdso lends compel the first word of a private executable mapping instead, for the time
- * of each remote syscall (compel/src/syscall.c puts its bytes back).
+ * vdso runs them at a syscall of its own code that the guard found (task-code.c), and
+ * only a task without any lends compel the first word of a private executable mapping,
+ * for the time of each unguarded remote syscall (compel/src/syscall.c puts its bytes back).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -85,7 +86,7 @@ static unsigned long find_private_code(pid_t pid, unsigned long ip)
 	return found ? found : first;
 }
 
-/* x86: "syscall" (0f 05), then a zero byte for the memfd's empty name. */
+/* x86: "syscall" (0f 05) in the first two bytes of the word. */
 static int borrow_code(struct compel_ctl *ctl)
 {
 	unsigned long addr = find_private_code(ctl->pid, ctl->orig_regs.rip);
@@ -105,10 +106,23 @@ static int borrow_code(struct compel_ctl *ctl)
 	}
 	ctl->patch_addr = addr;
 	ctl->patch_orig = word;
-	ctl->patch_word = ((unsigned long)word & ~0xffffffUL) | 0x050fUL;
+	ctl->patch_word = ((unsigned long)word & ~0xffffUL) | 0x050fUL;
 	ctl->syscall_ip = addr;
-	ctl->empty_str = addr + 2;
-	pr_debug("task %d has no vdso: syscall instruction borrowed at %lx\n", ctl->pid, addr);
+	pr_debug("task %d: no syscall instruction of its own, one borrowed at %lx\n", ctl->pid,
+		 addr);
+	return 0;
+}
+
+int arch_syscall_insn_without_vdso(struct compel_ctl *ctl)
+{
+	if (ctl->guard.unmap_insn)
+		ctl->syscall_ip = ctl->guard.unmap_insn;
+	else if (ctl->guard.sigreturn_insn) /* mov $15, %rax (7 bytes); syscall */
+		ctl->syscall_ip = ctl->guard.sigreturn_insn + 7;
+	else
+		return borrow_code(ctl);
+	pr_debug("task %d has no vdso: syscall instruction of its own at %lx\n", ctl->pid,
+		 ctl->syscall_ip);
 	return 0;
 }
 
@@ -118,15 +132,17 @@ int arch_find_syscall_insn(struct compel_ctl *ctl)
 	long off;
 	int ret;
 
+	ret = find_vdso(ctl->pid, &start, &end);
+	if (ret == -ENOENT) {
+		pr_debug("task %d has no [vdso]: its own code must do\n", ctl->pid);
+		return 0; /* arch_syscall_insn_without_vdso(), once the guard looked */
+	}
+	if (ret)
+		return ret;
 	if (!own || find_vdso(0, &own_start, &own_end) || own_start != own) {
 		pr_err("criu itself has no [vdso] mapping to look for a syscall instruction in\n");
 		return -ENOENT;
 	}
-	ret = find_vdso(ctl->pid, &start, &end);
-	if (ret == -ENOENT)
-		return borrow_code(ctl);
-	if (ret)
-		return ret;
 	if (end - start != own_end - own_start) {
 		pr_err("The vdso of task %d (%lu bytes) differs from criu's (%lu bytes): it was "
 		       "not "
@@ -135,14 +151,13 @@ int arch_find_syscall_insn(struct compel_ctl *ctl)
 		return -ENOEXEC;
 	}
 	off = scan_syscall((const unsigned char *)own_start, own_end - own_start);
-	/* The memfd name is the empty string at vdso + 8 (EI_ABIVERSION, zero). */
-	if (off < 0 || ((const char *)own_start)[8] != 0) {
+	if (off < 0) {
 		pr_err("No usable syscall instruction in the vdso of this kernel\n");
 		return -ENOEXEC;
 	}
 	ctl->syscall_ip = start + off;
 	ctl->vdso_start = start;
-	ctl->empty_str = start + 8;
+	ctl->vdso_size = end - start;
 	pr_debug("task %d: syscall instruction at %lx (vdso %lx + %lx)\n", ctl->pid,
 		 ctl->syscall_ip, start, off);
 	return 0;
