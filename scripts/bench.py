@@ -227,7 +227,7 @@ def fds_round(work, nr_fds, imgroot):
                                 start_new_session=True)
         pid = wait_pidfile(pidfile)
         img = os.path.join(tmp, "img")
-        t_dump = run_criu(["dump", "-t", str(pid), "-D", img, "-o", "dump.log"] + list(extra))
+        t_dump = run_criu(["dump", "-t", str(pid), "-D", img, "-o", "dump.log"])
         proc.wait()
         wait_gone(pid)
         t_rst = run_criu(["restore", "-D", img, "-d", "-o", "restore.log"])

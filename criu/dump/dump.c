@@ -187,6 +187,7 @@ static int dump_all_tasks(struct dump_tree *dt)
 	/* a socket's peer may be in any task, or queued in flight on any socket */
 	ret = ret ?: unix_check_peers(dt);
 	ret = ret ?: check_tree_sessions(dt);
+	ret = ret ?: tree_audit_fd_room(dt);
 	for (i = 0; !ret && i < dt->nr_tasks; i++)
 		ret = write_task_images(dt->tasks[i]);
 	ret = ret ?: write_file_entries(dt);

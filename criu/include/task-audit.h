@@ -12,5 +12,8 @@ struct dump_ctx;
 int task_audit_before_parasite(struct dump_ctx *dc);
 /* After the parasite answered, before the pages: 0, or -EOPNOTSUPP with the reason logged. */
 int task_audit(struct dump_ctx *dc);
+struct dump_tree;
+/* Once every task is seen: the restore's own fds must fit under RLIMIT_NOFILE. */
+int tree_audit_fd_room(const struct dump_tree *dt);
 
 #endif /* CRIU_TASK_AUDIT_H */

@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 
 #include "compel/infect.h"
+#include "array.h"
 #include "dump.h"
 #include "log.h"
 #include "proc-parse.h"
@@ -199,37 +200,101 @@ int task_audit_before_parasite(struct dump_ctx *dc)
 }
 
 /*
- * Restore keeps its own fds (transit fds, images dir, log, pipes to the tasks) above the
- * highest fd of the tree. A task whose fds reach up to the hard RLIMIT_NOFILE (its own, or
- * criu's: the restored task is forked by criu) leaves no room there.
+ * Restore keeps its own fds above the highest fd of the tree: its images dir, log and pipes
+ * to the tasks (FD_ROOM, with the few files a kind makes ahead of their fd), a transit fd
+ * per file that several tasks share, and criu's copies of the files queued in flight on
+ * sockets. A tree whose fds reach too near the hard RLIMIT_NOFILE (criu's: it forks the
+ * tasks; or a task's own) leaves no room there, and its restore would fail.
  */
 #define FD_ROOM 64
 
-static int check_fd_room(const struct dump_ctx *dc)
+struct fd_user {
+	uint32_t id;   /* file id */
+	uint32_t task; /* index of the task whose table has it */
+};
+
+static int cmp_fd_user(const void *a, const void *b)
 {
-	const struct parasite_task_extra *x = task_state_extra(dc);
+	const struct fd_user *x = a, *y = b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return x->task < y->task ? -1 : x->task > y->task;
+}
+
+/* Files (by id) that fd tables of two tasks or more hold: each needs a transit fd. */
+static int count_shared_files(const struct dump_tree *dt, size_t *shared)
+{
+	struct fd_user *u = NULL;
+	size_t i, j, nr = 0;
+
+	for (i = 0; i < dt->nr_tasks; i++) {
+		const struct fd_table *t = &dt->tasks[i]->fdt;
+
+		if (ARRAY_RESERVE(u, nr, t->nr)) {
+			free(u);
+			return -ENOMEM;
+		}
+		for (j = 0; j < t->nr; j++)
+			u[nr++] = (struct fd_user){ t->fds[j].id, (uint32_t)i };
+	}
+	qsort(u, nr, sizeof(*u), cmp_fd_user);
+	*shared = 0;
+	for (i = 0; i < nr; i = j) {
+		bool several = false;
+
+		for (j = i + 1; j < nr && u[j].id == u[i].id; j++)
+			several |= u[j].task != u[i].task;
+		*shared += several;
+	}
+	free(u);
+	return 0;
+}
+
+/* The lowest hard RLIMIT_NOFILE of criu and of every task (as the parasite read it). */
+static unsigned long long nofile_limit(const struct dump_tree *dt)
+{
 	unsigned long long limit = RLIM_INFINITY;
 	struct rlimit own;
-	int max_fd = -1;
 	size_t i;
 
-	for (i = 0; i < dc->fdt.nr; i++)
-		if ((int)dc->fdt.fds[i].fd > max_fd)
-			max_fd = dc->fdt.fds[i].fd;
-	if (x)
-		limit = x->rlimits[RLIMIT_NOFILE].max;
-	if (!getrlimit(RLIMIT_NOFILE, &own) && own.rlim_max < limit)
+	if (!getrlimit(RLIMIT_NOFILE, &own))
 		limit = own.rlim_max;
-	if (max_fd < 0 || (unsigned long long)max_fd + FD_ROOM + dc->fdt.nr < limit)
+	for (i = 0; i < dt->nr_tasks; i++) {
+		const struct parasite_task_extra *x = task_state_extra(dt->tasks[i]);
+
+		if (x && x->rlimits[RLIMIT_NOFILE].max < limit)
+			limit = x->rlimits[RLIMIT_NOFILE].max;
+	}
+	return limit;
+}
+
+int tree_audit_fd_room(const struct dump_tree *dt)
+{
+	unsigned long long limit = nofile_limit(dt), need;
+	size_t i, j, shared;
+	int max_fd = -1, ret;
+
+	for (i = 0; i < dt->nr_tasks; i++)
+		for (j = 0; j < dt->tasks[i]->fdt.nr; j++)
+			if ((int)dt->tasks[i]->fdt.fds[j].fd > max_fd)
+				max_fd = dt->tasks[i]->fdt.fds[j].fd;
+	if (max_fd < 0)
 		return 0;
-	pr_err("Task %d: fd %d leaves criu too few free fd numbers above it for the restore "
-	       "(hard RLIMIT_NOFILE %llu): not supported yet\n",
-	       dc->pid, max_fd, limit);
+	ret = count_shared_files(dt, &shared);
+	if (ret)
+		return ret;
+	need = (unsigned long long)max_fd + 1 + FD_ROOM + shared + dt->fstate.nr_inflight_fds;
+	if (need <= limit)
+		return 0;
+	pr_err("fd %d of the tree leaves criu too few free fd numbers above it for the restore "
+	       "(%zu shared files, %zu in flight, hard RLIMIT_NOFILE %llu): not supported yet\n",
+	       max_fd, shared, dt->fstate.nr_inflight_fds, limit);
 	return -EOPNOTSUPP;
 }
 
 int task_audit(struct dump_ctx *dc)
 {
-	return check_status(dc->pid) ?: check_fd_room(dc) ?: check_task_attrs(dc) ?: check_ksm(dc->pid) ?:
+	return check_status(dc->pid) ?: check_task_attrs(dc) ?: check_ksm(dc->pid) ?:
 	       check_coredump_filter(dc->pid) ?: check_vma_policies(dc->pid);
 }
