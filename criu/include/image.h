@@ -45,6 +45,8 @@ enum img_type {
 	CR_FD_FILE_LOCKS,    /* filelocks: locks and leases held by the tasks */
 	CR_FD_IPCNS_SHM,     /* ipcns-shm-NSID: SysV shm segments, each followed by its bytes */
 	CR_FD_TASK_EXTRA,    /* task-extra-PID: ours, what CRIU's images have no field for */
+	CR_FD_TTY_DATA,	     /* tty-data: bytes queued in a pty, per side (CRIU's) */
+	CR_FD_TTY_EXTRA,     /* tty-extra: ours, what tty-info has no field for */
 	CR_FD_MAX
 };
 

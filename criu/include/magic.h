@@ -117,6 +117,7 @@
  * ignores them; an image set without them (one CRIU wrote) restores as CRIU restores it.
  */
 #define TASK_EXTRA_MAGIC 0x4f574e01 /* task-extra-PID.img: task_extra_entry */
+#define TTY_EXTRA_MAGIC	 0x4f574e02 /* tty-extra.img: tty_extra_entry */
 
 /* Saved kernel facts (kerndat cache), not part of an image set. */
 #define KDAT_MAGIC 0x57023458

@@ -62,6 +62,9 @@ static uint64_t object_key(const struct rst_ctx *ctx, const FileEntry *fe)
 		return 3 * tag + fe->fifo->pipe_id;
 	if (fe->type == FD_TYPES__UNIXSK && fe->usk && (anchor = unix_anchor(ctx, fe->usk)))
 		return 4 * tag + anchor;
+	/* both sides of a pty are made together, by opening its master */
+	if (tty_file_pty(fe) >= 0)
+		return 5 * tag + tty_file_pty(fe);
 	return fe->id;
 }
 
