@@ -249,6 +249,8 @@ int fsnotify_open_handle(uint32_t s_dev, const FhEntry *f_handle);
 
 /* net/unix/restore.c: the restore half of unix_handler (net/unix/unix.c) */
 int unix_open(struct rst_fds *rf, const FileEntry *fe);
+/* net/unix/names.c: once the task's fds are made, the removed names bound again go */
+int unix_names_done(struct rst_fds *rf);
 /*
  * After every task's fds: each peer not among them must have been met queued in flight, or
  * be a named datagram peer outside the tree that --ext-unix-sk saves (net/unix/ext.c);
