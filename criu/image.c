@@ -63,6 +63,8 @@ static const struct img_desc img_descs[CR_FD_MAX] = {
 	[CR_FD_TASK_EXTRA] = { "task-extra-%lu.img", TASK_EXTRA_MAGIC, HEAD_COMMON, true },
 	[CR_FD_TTY_DATA] = { "tty-data.img", TTY_DATA_MAGIC, HEAD_COMMON, false },
 	[CR_FD_TTY_EXTRA] = { "tty-extra.img", TTY_EXTRA_MAGIC, HEAD_COMMON, false },
+	[CR_FD_EVENTPOLL_EXTRA] = { "eventpoll-extra.img", EVENTPOLL_EXTRA_MAGIC, HEAD_COMMON,
+				    false },
 };
 
 struct cr_img {
