@@ -95,6 +95,8 @@ KINDS = [
     ("TTY_EXTRA", "tty_extra_entry", None, None),
     # ours: eventpoll-extra.img (the fd number a moved epoll watch is keyed by)
     ("EVENTPOLL_EXTRA", "eventpoll_extra_entry", None, None),
+    # ours: pidfd-extra.img (how a reaped process a pidfd refers to died)
+    ("PIDFD_EXTRA", "pidfd_extra_entry", None, None),
 ]
 
 FIELD_RE = re.compile(r"^\s*(required|optional|repeated)\s+([\w.]+)\s+(\w+)\s*=\s*(\d+)\s*"

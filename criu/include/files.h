@@ -136,6 +136,8 @@ extern const struct fd_handler unix_handler;
 extern const struct fd_handler inotify_handler;
 extern const struct fd_handler tty_handler;
 extern const struct fd_handler pidfd_handler;
+/* files/pidfd.c: the pidfs inode of a pidfd of a dead process, else 0 (tree/fork.c's keys) */
+uint64_t pidfd_dead_key(const FileEntry *fe);
 extern const struct fd_handler fanotify_handler;
 extern const struct fd_handler nsfs_handler;
 

@@ -212,11 +212,11 @@ def relazy(im, pm, vmas, sp_pages):
 
 def rewrite(d):
     im = criuimg.Images(criu_only=True)
-    # our own files: CRIU writes no task-extra-PID.img, tty-extra.img, eventpoll-extra.img
+    # our own files: CRIU writes no task-extra-PID.img, tty-, eventpoll- or pidfd-extra.img,
     # or checksums.img
     for f in sorted(os.listdir(d)):
         if f.startswith("task-extra-") or f in ("tty-extra.img", "eventpoll-extra.img",
-                                                 "checksums.img"):
+                                                 "pidfd-extra.img", "checksums.img"):
             os.unlink(os.path.join(d, f))
     _, tree = im.read(os.path.join(d, "pstree.img"))
     for e in tree:
