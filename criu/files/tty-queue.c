@@ -12,9 +12,8 @@
  * while the slave's termios is a "replay" one made from its own, which is set back after.
  * In canonical mode the slave's bytes are kept as the keys that queue them: each line as
  * read, its special characters escaped with VLNEXT, ended as it was ended (newline, EOL,
- * or EOF, which the kernel does not keep in the line). What a canonical slave holds after
- * its last complete line (a line being typed) is not counted or read by the kernel
- * (TIOCINQ and read() stop at the last line end) and stays where it is: it is not saved.
+ * or EOF, which the kernel does not keep in the line), then the line still being typed,
+ * which the kernel only lets go of outside canonical mode (read_partial()).
  *
  * The slave's input is only read where a slave is open in the tree, or was closed: opening
  * one then changes nothing the master sees. A slave never opened can't be looked at.
@@ -87,12 +86,15 @@ static int append(uint8_t **buf, size_t *nr, const uint8_t *data, size_t len)
 	return 0;
 }
 
-/* One canonical line as its keys: specials escaped, ended as it was (EOF if not a char). */
+/*
+ * One canonical line as its keys: specials escaped, ended as it was (EOF if not a char);
+ * a partial line (still being typed) is not ended at all.
+ */
 static int append_line(uint8_t **buf, size_t *nr, const struct termios2 *real, const uint8_t *line,
-		       size_t len)
+		       size_t len, bool partial)
 {
 	struct termios2 t;
-	bool ended = len && ends_line(real, line[len - 1]);
+	bool ended = !partial && len && ends_line(real, line[len - 1]);
 	size_t i;
 	int ret = 0;
 
@@ -102,7 +104,7 @@ static int append_line(uint8_t **buf, size_t *nr, const struct termios2 *real, c
 			ret = append(buf, nr, &t.c_cc[VLNEXT], 1);
 		ret = ret ?: append(buf, nr, &line[i], 1);
 	}
-	if (!ret && !ended)
+	if (!ret && !ended && !partial)
 		ret = append(buf, nr, &t.c_cc[VEOF], 1);
 	return ret;
 }
@@ -145,6 +147,36 @@ static int read_master(struct tty_pty *pty, bool pkt)
 }
 
 /* The slave's queue through a slave of criu's own: lines in canonical mode, else bytes. */
+/*
+ * What a canonical slave holds after its last line end: the kernel neither counts nor
+ * reads it, until the line discipline leaves canonical mode for a moment (with no line
+ * queued any more, that loses nothing but a pending VLNEXT).
+ */
+static int read_partial(struct tty_pty *pty, int sfd, const struct termios2 *real)
+{
+	struct termios2 t = *real;
+	uint8_t buf[4096];
+	ssize_t r;
+	int ret;
+
+	t.c_lflag &= ~ICANON;
+	t.c_cc[VMIN] = t.c_cc[VTIME] = 0;
+	if (ioctl(sfd, TCSETS2, &t)) {
+		pr_perror("Can't reach the line being typed on pty %u", pty->index);
+		return -errno;
+	}
+	settle(sfd);
+	r = read(sfd, buf, sizeof(buf));
+	ret = r < 0 && errno != EAGAIN ? -errno : 0;
+	if (ioctl(sfd, TCSETS2, real)) {
+		pr_perror("Can't set the termios of pty %u back", pty->index);
+		ret = ret ?: -errno;
+	}
+	if (!ret && r > 0)
+		ret = append_line(&pty->in, &pty->nr_in, real, buf, r, true);
+	return ret;
+}
+
 static int read_slave(struct tty_pty *pty, int sfd, const struct termios2 *real)
 {
 	bool canon = (real->c_lflag & ICANON) && !(real->c_lflag & EXTPROC);
@@ -156,18 +188,18 @@ static int read_slave(struct tty_pty *pty, int sfd, const struct termios2 *real)
 		settle(sfd);
 		r = read(sfd, buf, sizeof(buf));
 		if (r < 0 && errno == EAGAIN)
-			return 0;
+			break;
 		if (r < 0) {
 			pr_perror("Can't read the bytes queued on the slave of pty %u", pty->index);
 			return -errno;
 		}
 		if (!canon && !r)
-			return 0;
+			break;
 		/* canonical: one line per read, an empty one was a lone EOF */
-		ret = canon ? append_line(&pty->in, &pty->nr_in, real, buf, r)
+		ret = canon ? append_line(&pty->in, &pty->nr_in, real, buf, r, false)
 			    : append(&pty->in, &pty->nr_in, buf, r);
 	}
-	return ret;
+	return !ret && canon ? read_partial(pty, sfd, real) : ret;
 }
 
 /* A slave of criu's own, non-blocking; a locked pty is unlocked for the open. */

@@ -7,8 +7,10 @@
  * and waits on the slave; "a\nb" was written on the slave and waits on the master as
  * "a\r\nb" (ONLCR), which must not become "a\r\r\nb". Pty B is canonical with echo: its
  * master wrote the lines "one", "x" ended by EOF (^D), an empty line ended by EOF, and
- * "a<DEL>b" with the DEL escaped by ^V; the slave must read them one line per read, and
- * the master must read their echoes once, not twice.
+ * "a<DEL>b" with the DEL escaped by ^V, and "part<^U>ial" not ended yet (the ^U, the kill
+ * character, escaped by ^V). The slave must read the lines one per read, and the line
+ * being typed once it is ended (a newline is written after restore), and the master must
+ * read the echoes once, not twice.
  *
  * tty_queued01 runs this with a dump that fails at its very end (a fault injected): the
  * bytes were taken from the ptys by then, and must have been put back.
@@ -24,7 +26,7 @@
 
 #include "zdtmtst.h"
 
-static const char b_keys[] = "one\nx\004\004a\026\177b\n";
+static const char b_keys[] = "one\nx\004\004a\026\177b\npart\026\025ial";
 static char b_echo[64];
 static ssize_t b_echo_len;
 
@@ -82,7 +84,7 @@ static int setup_b(int m, int s)
 		return -1;
 	/* keep what echo wrote, to compare with what the master reads afterwards */
 	usleep(100000);
-	b_echo_len = read(m, b_echo, sizeof(b_echo));
+	b_echo_len = read(m, b_echo, sizeof(b_echo) - 1);
 	if (b_echo_len <= 0)
 		return -1;
 	/* and queue it again: written back on the slave, with output processing off */
@@ -104,6 +106,7 @@ static void expect_read(int fd, const char *what, const char *want, size_t len)
 int main(int argc, char **argv)
 {
 	int ma, sa, mb, sb;
+	char c;
 
 	test_init(argc, argv);
 	if (open_pty(&ma, &sa) || open_pty(&mb, &sb) || setup_a(ma, sa) || setup_b(mb, sb)) {
@@ -121,9 +124,18 @@ int main(int argc, char **argv)
 	expect_read(sb, "pty B slave, line 2", "x", 1);
 	expect_read(sb, "pty B slave, line 3 (EOF)", "", 0);
 	expect_read(sb, "pty B slave, line 4", "a\177b\n", 4);
-	expect_read(mb, "pty B master (echoes)", b_echo, b_echo_len);
+	/* the line being typed: still unreadable, until it is ended */
+	if (read(sb, &c, 1) >= 0)
+		fail("the line being typed on pty B is readable before it is ended");
+	if (write(mb, "\n", 1) != 1)
+		fail_perror("can't end the line being typed");
+	usleep(100000);
+	expect_read(sb, "pty B slave, line 5", "part\025ial\n", 9);
+	/* the echoes, once, then the newline's (output processing is off by now) */
+	b_echo[b_echo_len] = '\n';
+	expect_read(mb, "pty B master (echoes)", b_echo, b_echo_len + 1);
 	/* and nothing else on any side */
-	if (read(sa, b_echo, 1) >= 0 || read(sb, b_echo, 1) >= 0)
+	if (read(sa, &c, 1) >= 0 || read(sb, &c, 1) >= 0)
 		fail("more bytes on a slave than were queued");
 	if (!test_failed())
 		pass();
