@@ -470,7 +470,9 @@ struct peek {
 	int sk;
 	char *buf;
 	struct sockaddr_un from; /* a datagram's sender */
-	char cbuf[CMSG_SPACE(sizeof(int) * 253) + CMSG_SPACE(64)];
+	/* aligned as a cmsghdr: it follows the name, which ends at any byte */
+	char cbuf[CMSG_SPACE(sizeof(int) * 253) + CMSG_SPACE(64)]
+		__attribute__((aligned(__alignof__(struct cmsghdr))));
 	struct iovec iov;
 	struct msghdr mh;
 };
