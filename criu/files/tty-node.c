@@ -64,7 +64,7 @@ TtyExtraEntry *tty_dump_node(unsigned int index, int mfd)
 
 int tty_restore_node(const TtyExtraEntry *x)
 {
-	unsigned int index = (x->id - 2) / 2;
+	unsigned int index = x->id / 2;
 	struct stat st;
 	char path[32];
 

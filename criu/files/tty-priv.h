@@ -6,7 +6,9 @@
  * modules see terminals through tty_handler and files.h only.
  *
  * Each terminal has one TtyInfoEntry (tty-info.img), named by an id made from its kind and
- * index: both sides of a pty have one, with the same state (the slave's). The extra state
+ * index as CRIU makes it for a pty (slave 2N, master 2N+1): both sides of a pty have one,
+ * with the same state (the slave's). /dev/tty, the console and VTs have ids of their own,
+ * above any pty's. The extra state
  * of a pty that CRIU has no field for is one TtyExtraEntry (tty-extra.img, ours).
  * May call: files.h, log.h, image.h.
  */
@@ -62,7 +64,7 @@ static inline uint32_t tty_info_id(enum tty_kind kind, unsigned int index)
 	case TTY_VT:
 		return VT_INFO_ID(index);
 	default:
-		return index * 2 + (kind == TTY_MASTER ? 1 : 2);
+		return index * 2 + (kind == TTY_MASTER); /* CRIU's numbering */
 	}
 }
 

@@ -114,7 +114,7 @@ static int load_extras(struct tty_rst *tr, int dfd)
 			break;
 		}
 		tr->extras[tr->nr_extras++] = x;
-		if (x->id < 2 || x->id % 2 || x->id / 2 > PTY_INDEX_MAX) {
+		if (x->id % 2 || x->id / 2 >= PTY_INDEX_MAX) {
 			pr_err("tty-extra.img: entry %u names no pty slave\n", x->id);
 			ret = -EINVAL;
 			break;
@@ -565,11 +565,10 @@ int tty_restore_done(struct rst_fds *rf)
 
 int tty_file_pty(const FileEntry *fe)
 {
-	uint32_t id = fe && fe->type == FD_TYPES__TTY && fe->tty ? fe->tty->tty_info_id : 0;
-
-	if (!id || id / 2 >= PTY_INDEX_MAX + 1 || id == CTTY_INFO_ID)
+	if (!fe || fe->type != FD_TYPES__TTY || !fe->tty ||
+	    fe->tty->tty_info_id / 2 >= PTY_INDEX_MAX)
 		return -1;
-	return (id - 1) / 2;
+	return fe->tty->tty_info_id / 2;
 }
 
 static void tty_rst_fini(struct rst_fds *rf, void *priv, bool failed)

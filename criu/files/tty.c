@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -366,15 +367,16 @@ static int dump_pty_info(struct dump_ctx *dc, struct tty_pty *pty)
  */
 static int check_pty_path(const struct fd_parms *p, enum tty_kind kind, unsigned int index)
 {
-	char want[32];
+	char want[PATH_MAX], *ptmx = realpath("/dev/ptmx", NULL);
 
-	if (kind == TTY_MASTER &&
-	    (!strcmp(p->link, "/dev/ptmx") || !strcmp(p->link, "/dev/pts/ptmx")))
+	/* where open("/dev/ptmx") leads: itself, or /dev/pts/ptmx through a symlink */
+	snprintf(want, sizeof(want), "%s", ptmx ? ptmx : "/dev/ptmx");
+	free(ptmx);
+	if (kind == TTY_SLAVE)
+		snprintf(want, sizeof(want), "/dev/pts/%u", index);
+	if (!strcmp(p->link, want))
 		return 0;
-	snprintf(want, sizeof(want), "/dev/pts/%u", index);
-	if (kind == TTY_SLAVE && !strcmp(p->link, want))
-		return 0;
-	pr_err("fd %d of task %d is %s, a device node of pty %u other than /dev/ptmx or %s%s: "
+	pr_err("fd %d of task %d is %s, a device node of pty %u other than %s%s: "
 	       "checkpointing a terminal opened through another node is not supported yet\n",
 	       p->fd, p->pid, p->link, index, want,
 	       strstr(p->link, " (deleted)") ? " (the node was deleted)" : "");
