@@ -5,6 +5,9 @@
  * slave, with a grandchild's process group in the foreground. After restore the child's
  * session still has that terminal and foreground group, the root does not (it is in
  * another session), and bytes written on the master reach the child's slave and back.
+ *
+ * TTY_SID_CASE=nofd (tty_sid01): the child keeps no fd of its terminal (it opens /dev/tty
+ * when it needs it): it could not take it back at restore, and the dump must refuse it.
  */
 #define _XOPEN_SOURCE 600
 #include <fcntl.h>
@@ -69,8 +72,12 @@ static void __attribute__((noreturn)) session_leader(const char *pts)
 	signal(SIGTTOU, SIG_IGN);
 	if (job < 0 || setpgid(job, job) || tcsetattr(s, TCSANOW, &t) || tcsetpgrp(s, job))
 		_exit(1);
+	if (getenv("TTY_SID_CASE") && close(s))
+		_exit(1);
 	if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
 		_exit(1);
+	if (getenv("TTY_SID_CASE"))
+		s = open("/dev/tty", O_RDWR);
 	ret = check_terminal(s, job);
 	kill(job, SIGKILL);
 	waitpid(job, NULL, 0);

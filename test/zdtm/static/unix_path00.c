@@ -5,7 +5,10 @@
  *   rel      bound to a relative name from the test's cwd (the name stays relative);
  *   removed  the socket files were unlinked;
  *   replaced the socket files were unlinked and regular files now have their names;
- *   rmdir    the socket files and their directory were removed.
+ *   rmdir    the socket files and their directory were removed;
+ *   moved    bound to a relative name, then the test left that directory: the name leads
+ *            to the sockets from neither its cwd nor its root, and the dump must refuse
+ *            it (unix_path04.desc).
  * A client connected to the listener before that is not accepted yet. After restore each
  * socket keeps its name (getsockname) and type, the listener still listens and accepts
  * the client, and the paths are as they were: reachable (rel: a client connects and a
@@ -14,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,11 +33,16 @@ static char dir[PATH_MAX - 200];
 static const char *which;
 static int lsk, dsk, cli;
 
+static bool relative(void)
+{
+	return !strcmp(which, "rel") || !strcmp(which, "moved");
+}
+
 static void name_of(struct sockaddr_un *a, socklen_t *len, const char *name)
 {
 	memset(a, 0, sizeof(*a));
 	a->sun_family = AF_UNIX;
-	if (!strcmp(which, "rel"))
+	if (relative())
 		snprintf(a->sun_path, sizeof(a->sun_path), "%s", name);
 	else
 		snprintf(a->sun_path, sizeof(a->sun_path), "%.80s/%.16s", dir, name);
@@ -86,6 +95,8 @@ static int setup(void)
 		return -1;
 	if (!strcmp(which, "rel"))
 		return 0;
+	if (!strcmp(which, "moved"))
+		return chdir("/");
 	if (replace("listener") || replace("dgram"))
 		return -1;
 	if (!strcmp(which, "rmdir"))
@@ -111,7 +122,7 @@ static int path_as_left(const char *name)
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (!strcmp(which, "rel"))
+	if (relative())
 		return !stat(path, &st) && S_ISSOCK(st.st_mode);
 	if (strcmp(which, "replaced"))
 		return lstat(path, &st) && errno == ENOENT;
