@@ -91,6 +91,12 @@ KINDS = [
     ("BINFMT_MISC", "binfmt_misc_entry", None, None),
     # ours: task-extra-PID.img (CRIU has no such kind and ignores the file)
     ("TASK_EXTRA", "task_extra_entry", None, None),
+    # ours: tty-extra.img (the owner and mode of a pty's node)
+    ("TTY_EXTRA", "tty_extra_entry", None, None),
+    # ours: eventpoll-extra.img (the fd number a moved epoll watch is keyed by)
+    ("EVENTPOLL_EXTRA", "eventpoll_extra_entry", None, None),
+    # ours: pidfd-extra.img (how a reaped process a pidfd refers to died)
+    ("PIDFD_EXTRA", "pidfd_extra_entry", None, None),
 ]
 
 FIELD_RE = re.compile(r"^\s*(required|optional|repeated)\s+([\w.]+)\s+(\w+)\s*=\s*(\d+)\s*"

@@ -61,6 +61,11 @@ static const struct img_desc img_descs[CR_FD_MAX] = {
 	[CR_FD_FILE_LOCKS] = { "filelocks.img", FILE_LOCKS_MAGIC, HEAD_COMMON, false },
 	[CR_FD_IPCNS_SHM] = { "ipcns-shm-%lu.img", IPCNS_SHM_MAGIC, HEAD_COMMON, true },
 	[CR_FD_TASK_EXTRA] = { "task-extra-%lu.img", TASK_EXTRA_MAGIC, HEAD_COMMON, true },
+	[CR_FD_TTY_DATA] = { "tty-data.img", TTY_DATA_MAGIC, HEAD_COMMON, false },
+	[CR_FD_TTY_EXTRA] = { "tty-extra.img", TTY_EXTRA_MAGIC, HEAD_COMMON, false },
+	[CR_FD_EVENTPOLL_EXTRA] = { "eventpoll-extra.img", EVENTPOLL_EXTRA_MAGIC, HEAD_COMMON,
+				    false },
+	[CR_FD_PIDFD_EXTRA] = { "pidfd-extra.img", PIDFD_EXTRA_MAGIC, HEAD_COMMON, false },
 };
 
 struct cr_img {

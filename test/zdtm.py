@@ -237,6 +237,11 @@ def read_maps(pid):
             fields = line.split(None, 5)
             start, end = (int(x, 16) for x in fields[0].split("-"))
             path = fields[5].strip() if len(fields) > 5 else ""
+            # an O_TMPFILE is named by the kernel after its inode (fields[4]), which a new
+            # one can't keep
+            m = re.search(r"/#(\d+) \(deleted\)$", path)
+            if m and m.group(1) == fields[4]:
+                path = path[:m.start()] + "/#INODE (deleted)"
             offset = int(fields[2], 16) if path and not path.startswith("[") else 0
             vma = [start, end, fields[1], offset, path]
             if vmas:

@@ -29,6 +29,7 @@
 #include "image.h"
 #include "log.h"
 #include "restore-ctx.h"
+#include "tree.h"
 
 #include "ghost-file.pb-c.h"
 #include "remap-file-path.pb-c.h"
@@ -793,6 +794,35 @@ static int reopen_deleted(const RegFileEntry *reg, int flags, const char *what)
 }
 
 /*
+ * An fd of this task on the same ghost (another file of the same inode at dump): open it
+ * again through /proc. Found by the ghost, not the name: an O_TMPFILE made again is named
+ * after its new inode.
+ */
+static int reopen_ghost_fd(struct rst_fds *rf, const struct remap_ent *r, int flags,
+			   const char *what)
+{
+	const struct rst_task *t = rst_task_by_pid(rf->ctx, getpid());
+	const struct remap_ent *o;
+	char link[64];
+	size_t i;
+	int fd;
+
+	for (i = 0; t && i < t->nr_fds; i++) {
+		o = find_remap(rf, t->fds[i]->id);
+		if (!o || o == r || o->remap_id != r->remap_id || o->type != r->type ||
+		    fcntl(t->fds[i]->fd, F_GETFD) < 0)
+			continue;
+		snprintf(link, sizeof(link), "/proc/self/fd/%u", t->fds[i]->fd);
+		fd = open(link, (flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_TMPFILE)) | O_CLOEXEC);
+		if (fd < 0)
+			pr_perror("%s: can't open the deleted %s again through %s", what, r->path,
+				  link);
+		return fd < 0 ? -errno : fd;
+	}
+	return -ENOENT;
+}
+
+/*
  * A deleted root that is also the task's cwd (entered first) must stay that directory, not
  * a second one made from the same ghost: open the cwd again.
  */
@@ -829,6 +859,9 @@ int rst_open_remapped(const struct rst_ctx *ctx, const RegFileEntry *reg, int fl
 		fd = -ENOENT;
 		if (S_ISDIR(reg->mode))
 			fd = reopen_deleted_cwd(reg, flags, what);
+		/* the same inode as an fd of the task: that file (an O_TMPFILE too) */
+		if (fd == -ENOENT)
+			fd = reopen_ghost_fd(&rf, find_remap(&rf, reg->id), flags, what);
 		/* a removed cwd that is also an fd of the task is that directory */
 		if (fd == -ENOENT)
 			fd = reopen_deleted(reg, flags, what);

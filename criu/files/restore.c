@@ -404,6 +404,8 @@ int rst_restore_fds(const struct rst_ctx *ctx, const struct rst_task *t)
 	rf.nr_done = t->nr_fds;
 	ret = ret ?: post_open_fds(&rf);
 	ret = ret ?: rst_open_transit(&rf);
+	ret = ret ?: tty_restore_done(&rf);
+	ret = ret ?: unix_names_done(&rf);
 	/* files opened for a socket's queue only: the queue holds them now */
 	ahead_fini(&rf);
 	rst_fds_fini(&rf, ret != 0);

@@ -136,6 +136,8 @@ extern const struct fd_handler unix_handler;
 extern const struct fd_handler inotify_handler;
 extern const struct fd_handler tty_handler;
 extern const struct fd_handler pidfd_handler;
+/* files/pidfd.c: the pidfs inode of a pidfd of a dead process, else 0 (tree/fork.c's keys) */
+uint64_t pidfd_dead_key(const FileEntry *fe);
 extern const struct fd_handler fanotify_handler;
 extern const struct fd_handler nsfs_handler;
 
@@ -226,8 +228,19 @@ int dump_fd_locks(struct dump_ctx *dc, const struct fd_parms *p, bool posix_only
 int write_file_locks(struct dump_tree *dt);
 int rst_restore_file_locks(const struct rst_ctx *ctx, const struct rst_task *t);
 
-/* files/tty.c: tty-info.img, written after every fd is seen; freed with the file tables. */
+/*
+ * files/tty*.c: tty-info.img, written after every fd is seen; freed with the file tables.
+ * It takes the bytes queued in the ptys out of them, and tty_put_back_queues() puts them
+ * back before the tree is released, unless it is killed after a dump that succeeded.
+ */
 int tty_write_info(struct dump_tree *dt);
+void tty_put_back_queues(struct dump_tree *dt, bool killed);
+/* restore: the pty index of a pty master or slave file, else -1 (tree/fork.c's keys) */
+int tty_file_pty(const FileEntry *fe);
+/* Once the task's fds are in place: locks, exclusive modes, its session's terminal. */
+int tty_restore_done(struct rst_fds *rf);
+/* Once the task is in its process group: the foreground of its session's terminal. */
+int tty_restore_foreground(const struct rst_ctx *ctx, const struct rst_task *t);
 
 /* files/inotify.c, shared with files/fanotify.c: a new FhEntry holding the handle of fdinfo
  * (NULL if out of memory); the file behind a handle on the filesystem of device s_dev,
@@ -238,6 +251,8 @@ int fsnotify_open_handle(uint32_t s_dev, const FhEntry *f_handle);
 
 /* net/unix/restore.c: the restore half of unix_handler (net/unix/unix.c) */
 int unix_open(struct rst_fds *rf, const FileEntry *fe);
+/* net/unix/names.c: once the task's fds are made, the removed names bound again go */
+int unix_names_done(struct rst_fds *rf);
 /*
  * After every task's fds: each peer not among them must have been met queued in flight, or
  * be a named datagram peer outside the tree that --ext-unix-sk saves (net/unix/ext.c);

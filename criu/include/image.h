@@ -25,26 +25,30 @@ enum img_type {
 	CR_FD_STATS_DUMP,    /* stats-dump */
 	CR_FD_STATS_RESTORE, /* stats-restore */
 	CR_FD_PSTREE,
-	CR_FD_CORE,	     /* core-PID */
-	CR_FD_IDS,	     /* ids-PID */
-	CR_FD_MM,	     /* mm-PID */
-	CR_FD_PAGEMAP,	     /* pagemap-PID */
-	CR_FD_PAGES,	     /* pages-ID, raw */
-	CR_FD_FS,	     /* fs-PID */
-	CR_FD_FDINFO,	     /* fdinfo-ID */
-	CR_FD_FILES,	     /* files */
-	CR_FD_PIPES_DATA,    /* pipes-data: entries each followed by raw bytes */
-	CR_FD_FIFO_DATA,     /* fifo-data: the same for named pipes */
-	CR_FD_MEMFD_INODE,   /* memfd */
-	CR_FD_SECCOMP,	     /* seccomp: every filter of the dumped tasks */
-	CR_FD_REMAP_FPATH,   /* remap-fpath: open files of deleted paths -> ghost ids */
-	CR_FD_GHOST_FILE,    /* ghost-file-ID: a deleted file's content */
-	CR_FD_SHMEM_PAGEMAP, /* pagemap-shmem-ID: which pages of a memfd are in pages-N */
-	CR_FD_SK_QUEUES,     /* sk-queues: queued socket packets, each followed by bytes */
-	CR_FD_TTY_INFO,	     /* tty-info: the state of each terminal the fds are on */
-	CR_FD_FILE_LOCKS,    /* filelocks: locks and leases held by the tasks */
-	CR_FD_IPCNS_SHM,     /* ipcns-shm-NSID: SysV shm segments, each followed by its bytes */
-	CR_FD_TASK_EXTRA,    /* task-extra-PID: ours, what CRIU's images have no field for */
+	CR_FD_CORE,	       /* core-PID */
+	CR_FD_IDS,	       /* ids-PID */
+	CR_FD_MM,	       /* mm-PID */
+	CR_FD_PAGEMAP,	       /* pagemap-PID */
+	CR_FD_PAGES,	       /* pages-ID, raw */
+	CR_FD_FS,	       /* fs-PID */
+	CR_FD_FDINFO,	       /* fdinfo-ID */
+	CR_FD_FILES,	       /* files */
+	CR_FD_PIPES_DATA,      /* pipes-data: entries each followed by raw bytes */
+	CR_FD_FIFO_DATA,       /* fifo-data: the same for named pipes */
+	CR_FD_MEMFD_INODE,     /* memfd */
+	CR_FD_SECCOMP,	       /* seccomp: every filter of the dumped tasks */
+	CR_FD_REMAP_FPATH,     /* remap-fpath: open files of deleted paths -> ghost ids */
+	CR_FD_GHOST_FILE,      /* ghost-file-ID: a deleted file's content */
+	CR_FD_SHMEM_PAGEMAP,   /* pagemap-shmem-ID: which pages of a memfd are in pages-N */
+	CR_FD_SK_QUEUES,       /* sk-queues: queued socket packets, each followed by bytes */
+	CR_FD_TTY_INFO,	       /* tty-info: the state of each terminal the fds are on */
+	CR_FD_FILE_LOCKS,      /* filelocks: locks and leases held by the tasks */
+	CR_FD_IPCNS_SHM,       /* ipcns-shm-NSID: SysV shm segments, each followed by its bytes */
+	CR_FD_TASK_EXTRA,      /* task-extra-PID: ours, what CRIU's images have no field for */
+	CR_FD_TTY_DATA,	       /* tty-data: bytes queued in a pty, per side (CRIU's) */
+	CR_FD_TTY_EXTRA,       /* tty-extra: ours, what tty-info has no field for */
+	CR_FD_EVENTPOLL_EXTRA, /* eventpoll-extra: ours, the keys of watches whose fd moved */
+	CR_FD_PIDFD_EXTRA,     /* pidfd-extra: ours, how the dead processes of pidfds died */
 	CR_FD_MAX
 };
 

@@ -116,7 +116,10 @@
  * Ours: kinds CRIU has no image for. Their files have names CRIU never opens, so CRIU
  * ignores them; an image set without them (one CRIU wrote) restores as CRIU restores it.
  */
-#define TASK_EXTRA_MAGIC 0x4f574e01 /* task-extra-PID.img: task_extra_entry */
+#define TASK_EXTRA_MAGIC      0x4f574e01 /* task-extra-PID.img: task_extra_entry */
+#define TTY_EXTRA_MAGIC	      0x4f574e02 /* tty-extra.img: tty_extra_entry */
+#define EVENTPOLL_EXTRA_MAGIC 0x4f574e03 /* eventpoll-extra.img: eventpoll_extra_entry */
+#define PIDFD_EXTRA_MAGIC     0x4f574e04 /* pidfd-extra.img: pidfd_extra_entry */
 
 /* Saved kernel facts (kerndat cache), not part of an image set. */
 #define KDAT_MAGIC 0x57023458

@@ -57,6 +57,8 @@ int rst_fork_children(const struct rst_ctx *ctx, const struct rst_task *t,
 void __attribute__((noreturn))
 rst_become_zombie(const struct rst_ctx *ctx, const struct rst_task *t);
 int rst_join_group(const struct rst_ctx *ctx, const struct rst_task *t);
+/* A child of the task exited and was reaped while signals are blocked: drop its SIGCHLD. */
+void rst_drop_sigchld(void);
 
 /*
  * tree/helpers.c: helper tasks for groups and sessions whose leader is not in the images.

@@ -180,6 +180,9 @@ static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
 		return ret;
 	rst_cow_hand_down(t, &mem);
 	ret = rst_fork_children(ctx, t, ch, up_fd);
+	/* once in its group: a task of a terminal's foreground group takes the foreground */
+	if (!ret)
+		ret = tty_restore_foreground(ctx, t);
 	/* after the transit fds are closed: closing any fd of a file drops the POSIX locks */
 	if (!ret)
 		ret = rst_restore_file_locks(ctx, t);

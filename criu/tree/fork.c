@@ -62,6 +62,12 @@ static uint64_t object_key(const struct rst_ctx *ctx, const FileEntry *fe)
 		return 3 * tag + fe->fifo->pipe_id;
 	if (fe->type == FD_TYPES__UNIXSK && fe->usk && (anchor = unix_anchor(ctx, fe->usk)))
 		return 4 * tag + anchor;
+	/* the pidfds of one dead process are opened on one stand-in */
+	if (pidfd_dead_key(fe))
+		return 6 * tag + (uint32_t)pidfd_dead_key(fe);
+	/* both sides of a pty are made together, by opening its master */
+	if (tty_file_pty(fe) >= 0)
+		return 5 * tag + tty_file_pty(fe);
 	return fe->id;
 }
 
@@ -355,7 +361,7 @@ int rst_close_inherited(const struct rst_ctx *ctx, const int *keep, int nr_keep)
  * A zombie or helper child exited while its parent still blocks every signal: take back
  * the SIGCHLD it left, which the dumped parent did not have pending (that set comes later).
  */
-static void drop_sigchld(void)
+void rst_drop_sigchld(void)
 {
 	struct timespec zero = {};
 	sigset_t chld;
@@ -391,7 +397,7 @@ static int reap_helpers(const struct rst_ctx *ctx, const struct rst_task *t)
 		}
 	}
 	if (any)
-		drop_sigchld();
+		rst_drop_sigchld();
 	return 0;
 }
 
@@ -415,7 +421,7 @@ static int let_zombies_die(const struct rst_ctx *ctx, const struct rst_task *t)
 		}
 	}
 	if (any)
-		drop_sigchld();
+		rst_drop_sigchld();
 	return 0;
 }
 

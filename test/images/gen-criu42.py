@@ -219,9 +219,11 @@ def relazy(im, pm, vmas, sp_pages):
 
 def rewrite(d):
     im = criuimg.Images(criu_only=True)
-    # our own files: CRIU writes neither task-extra-PID.img nor checksums.img
+    # our own files: CRIU writes no task-extra-PID.img, tty-, eventpoll- or pidfd-extra.img,
+    # or checksums.img
     for f in sorted(os.listdir(d)):
-        if f.startswith("task-extra-") or f == "checksums.img":
+        if f.startswith("task-extra-") or f in ("tty-extra.img", "eventpoll-extra.img",
+                                                 "pidfd-extra.img", "checksums.img"):
             os.unlink(os.path.join(d, f))
     _, tree = im.read(os.path.join(d, "pstree.img"))
     for e in tree:

@@ -207,7 +207,7 @@ def check_unknown(images, d, pb317):
     ok = True
     for path in sorted(glob.glob(os.path.join(d, "*.img"))):
         kind, msgs = raw_messages(images, path)
-        if kind is None or msgs is None or kind == "TASK_EXTRA":
+        if kind is None or msgs is None or kind in criuimg.OUR_KINDS:
             continue
         for name, raw in msgs:
             msg = images.pb[name]()

@@ -20,6 +20,7 @@
 
 struct dump_tree;
 struct fd_parms;
+struct rst_fds;
 struct files_dump_state;
 
 /* Socket states as unix_diag reports them (the TCP names the kernel reuses). */
@@ -91,5 +92,19 @@ int unix_note_listener(struct files_dump_state *fs, const struct fd_parms *p, ui
 int unix_note_unpeered(struct files_dump_state *fs, const struct fd_parms *p, FileEntry *fe,
 		       uint32_t type, uint32_t unsent);
 int unix_check_backlog(struct dump_tree *dt);
+
+/*
+ * net/unix/names.c. Dump: the name's relative directory (name_dir), or "deleted", and the
+ * socket file's owner and mode. Restore: unix_name_enter() enters name_dir for a bind,
+ * connect or send to a relative name (unix_name_leave() goes back); a deleted name is made
+ * bindable by unix_name_prepare() (*undo: what to undo, or NULL), given its new inode by
+ * unix_name_bound(), and removed again by unix_names_done() once the task's fds are made.
+ */
+struct name_undo;
+int unix_dump_name(const struct fd_parms *p, const struct usk_diag *d, UnixSkEntry *ue);
+int unix_name_enter(const UnixSkEntry *ue, int *saved);
+void unix_name_leave(int saved);
+int unix_name_prepare(struct rst_fds *rf, const UnixSkEntry *ue, struct name_undo **undo);
+int unix_name_bound(struct name_undo *u);
 
 #endif /* CRIU_FILES_UNIX_H */

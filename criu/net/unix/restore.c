@@ -148,32 +148,62 @@ static int new_sk(const UnixSkEntry *ue)
 	return fd < 0 ? -errno : fd;
 }
 
-/* Bind to the dumped name; a socket file left by the dumped task is stale: replace it. */
-static int bind_name(int fd, const UnixSkEntry *ue)
+/* connect() fd to the name of peer (from its directory, if the name is relative) */
+static int connect_name(int fd, const UnixSkEntry *peer)
 {
 	struct sockaddr_un a;
-	socklen_t len = sk_addr(ue, &a);
+	int saved, ret;
+
+	ret = unix_name_enter(peer, &saved);
+	if (!ret && connect(fd, (struct sockaddr *)&a, sk_addr(peer, &a)))
+		ret = -errno;
+	unix_name_leave(saved);
+	errno = -ret;
+	return ret;
+}
+
+static int bind_at(int fd, const UnixSkEntry *ue, struct sockaddr_un *a, socklen_t len)
+{
 	struct stat st;
 
-	if (!ue->name.len)
-		return 0;
-	if (is_path_name(ue) && !lstat(a.sun_path, &st) && S_ISSOCK(st.st_mode) &&
-	    unlink(a.sun_path)) {
-		pr_perror("Can't remove the stale socket file %s", a.sun_path);
+	/* a socket file left by the dumped task is stale: replace it; a removed name's
+	 * path was made free by unix_name_prepare() */
+	if (is_path_name(ue) && !ue->deleted && !lstat(a->sun_path, &st) && S_ISSOCK(st.st_mode) &&
+	    unlink(a->sun_path)) {
+		pr_perror("Can't remove the stale socket file %s", a->sun_path);
 		return -errno;
 	}
-	if (bind(fd, (struct sockaddr *)&a, len)) {
-		pr_perror("Can't bind socket:[%u] to %s%s", ue->ino, a.sun_path[0] ? "" : "@",
-			  a.sun_path + !a.sun_path[0]);
+	if (bind(fd, (struct sockaddr *)a, len)) {
+		pr_perror("Can't bind socket:[%u] to %s%s", ue->ino, a->sun_path[0] ? "" : "@",
+			  a->sun_path + !a->sun_path[0]);
 		return -errno;
 	}
 	if (is_path_name(ue) && ue->file_perms &&
-	    (chmod(a.sun_path, ue->file_perms->mode & 07777) ||
-	     chown(a.sun_path, ue->file_perms->uid, ue->file_perms->gid))) {
-		pr_perror("Can't set the owner and mode of the socket file %s", a.sun_path);
+	    (chmod(a->sun_path, ue->file_perms->mode & 07777) ||
+	     chown(a->sun_path, ue->file_perms->uid, ue->file_perms->gid))) {
+		pr_perror("Can't set the owner and mode of the socket file %s", a->sun_path);
 		return -errno;
 	}
 	return 0;
+}
+
+/* Bind to the dumped name: from its directory, at its path even if that was removed. */
+static int bind_name(struct rst_fds *rf, int fd, const UnixSkEntry *ue)
+{
+	struct name_undo *undo;
+	struct sockaddr_un a;
+	socklen_t len = sk_addr(ue, &a);
+	int saved, ret;
+
+	if (!ue->name.len)
+		return 0;
+	ret = unix_name_prepare(rf, ue, &undo);
+	ret = ret ?: unix_name_enter(ue, &saved);
+	if (ret)
+		return ret;
+	ret = bind_at(fd, ue, &a, len) ?: unix_name_bound(undo);
+	unix_name_leave(saved);
+	return ret;
 }
 
 /* One entry of sk-queues.img as set->pkts[set->nr] (grown here); its bytes follow. */
@@ -308,7 +338,7 @@ static int refill_bound(struct rst_fds *rf, const UnixSkEntry *ue, int fd)
 	const struct sk_packet_set *set;
 	struct sockaddr_un a;
 	socklen_t len;
-	int tmp, ret;
+	int tmp, ret, saved;
 
 	(void)fd;
 	set = queued_packets(rf, &ret);
@@ -326,7 +356,9 @@ static int refill_bound(struct rst_fds *rf, const UnixSkEntry *ue, int fd)
 		return -errno;
 	}
 	len = sk_addr(ue, &a);
-	ret = refill(rf, ue, tmp, &a, len);
+	ret = unix_name_enter(ue, &saved);
+	ret = ret ?: refill(rf, ue, tmp, &a, len);
+	unix_name_leave(saved);
 	close(tmp);
 	return ret;
 }
@@ -441,16 +473,15 @@ static uint32_t nr_pending(const struct rst_fds *rf, const UnixSkEntry *l)
 }
 
 /* s was accepted from lfd, a listener bound to s's name: c connects to it again. */
-static int connect_accept(int lfd, const UnixSkEntry *s, const UnixSkEntry *c, int *sfd, int *cfd)
+static int connect_accept(struct rst_fds *rf, int lfd, const UnixSkEntry *s, const UnixSkEntry *c,
+			  int *sfd, int *cfd)
 {
-	struct sockaddr_un a;
-	socklen_t len = sk_addr(s, &a);
 	int ret;
 
 	*sfd = -1;
 	*cfd = new_sk(c);
-	ret = *cfd < 0 ? *cfd : bind_name(*cfd, c);
-	if (!ret && connect(*cfd, (struct sockaddr *)&a, len)) {
+	ret = *cfd < 0 ? *cfd : bind_name(rf, *cfd, c);
+	if (!ret && connect_name(*cfd, s)) {
 		pr_perror("Can't connect socket:[%u] to socket:[%u] again", c->ino, s->ino);
 		ret = -errno;
 	}
@@ -465,44 +496,46 @@ static int connect_accept(int lfd, const UnixSkEntry *s, const UnixSkEntry *c, i
 }
 
 /* s's listener is gone: a stand-in bound to s's name accepts it again, then goes. */
-static int connect_via_stand_in(const UnixSkEntry *s, const UnixSkEntry *c, int *sfd, int *cfd)
+static int connect_via_stand_in(struct rst_fds *rf, const UnixSkEntry *s, const UnixSkEntry *c,
+				int *sfd, int *cfd)
 {
 	int lfd = new_sk(s), ret;
 
 	*sfd = *cfd = -1;
 	if (lfd < 0)
 		return lfd;
-	ret = bind_name(lfd, s);
+	ret = bind_name(rf, lfd, s);
 	if (!ret && listen(lfd, 1)) {
 		pr_perror("Can't listen on a stand-in listener for socket:[%u]", s->ino);
 		ret = -errno;
 	}
-	ret = ret ?: connect_accept(lfd, s, c, sfd, cfd);
+	ret = ret ?: connect_accept(rf, lfd, s, c, sfd, cfd);
 	close(lfd);
 	return ret;
 }
 
 /* A connected pair; with lfd >= 0, a's listener, which accepts a again from b. */
-static int create_pair(const UnixSkEntry *a, const UnixSkEntry *b, int lfd, int fds[2])
+static int create_pair(struct rst_fds *rf, const UnixSkEntry *a, const UnixSkEntry *b, int lfd,
+		       int fds[2])
 {
 	int ret = 0;
 
 	fds[0] = fds[1] = -1;
 	if (lfd >= 0)
-		return connect_accept(lfd, a, b, &fds[0], &fds[1]);
+		return connect_accept(rf, lfd, a, b, &fds[0], &fds[1]);
 	if (a->type != SOCK_DGRAM && (a->name.len || b->name.len)) {
 		/* the accepted end carries its listener's name */
 		if (a->name.len && !b->name.len)
-			return connect_via_stand_in(a, b, &fds[0], &fds[1]);
-		return connect_via_stand_in(b, a, &fds[1], &fds[0]);
+			return connect_via_stand_in(rf, a, b, &fds[0], &fds[1]);
+		return connect_via_stand_in(rf, b, a, &fds[1], &fds[0]);
 	}
 	if (socketpair(AF_UNIX, a->type | SOCK_CLOEXEC, 0, fds)) {
 		pr_perror("Can't create a socket pair for socket:[%u] and socket:[%u]", a->ino,
 			  b->ino);
 		return -errno;
 	}
-	ret = bind_name(fds[0], a);
-	return ret ?: bind_name(fds[1], b);
+	ret = bind_name(rf, fds[0], a);
+	return ret ?: bind_name(rf, fds[1], b);
 }
 
 /* Both ends of a connected pair: each one's queue is sent again by the other. */
@@ -514,7 +547,7 @@ static int make_pair(struct rst_fds *rf, const UnixSkEntry *a, const UnixSkEntry
 		pr_err("socket:[%u] and its peer have different types\n", a->ino);
 		return -EINVAL;
 	}
-	ret = create_pair(a, b, lfd, fds);
+	ret = create_pair(rf, a, b, lfd, fds);
 	ret = ret ?: refill(rf, a, fds[1], NULL, 0);
 	ret = ret ?: refill(rf, b, fds[0], NULL, 0);
 	ret = ret ?: finish_sk(fds[0], a);
@@ -558,7 +591,6 @@ static int connect_ext(struct rst_fds *rf, int fd, const UnixSkEntry *ue, const 
 static int connect_peer(struct rst_fds *rf, int fd, const UnixSkEntry *ue, const UnixSkEntry *peer,
 			int depth)
 {
-	struct sockaddr_un a;
 	int ret;
 
 	if (usk_is_external(peer))
@@ -570,7 +602,7 @@ static int connect_peer(struct rst_fds *rf, int fd, const UnixSkEntry *ue, const
 		pr_err("socket:[%u] is connected to the unnamed socket:[%u]\n", ue->ino, peer->ino);
 		return -EINVAL;
 	}
-	if (connect(fd, (struct sockaddr *)&a, sk_addr(peer, &a))) {
+	if (connect_name(fd, peer)) {
 		pr_perror("Can't connect socket:[%u] to socket:[%u] again", ue->ino, peer->ino);
 		return -errno;
 	}
@@ -596,8 +628,6 @@ static int make_accepted(struct rst_fds *rf, const UnixSkEntry *l, int lfd)
 
 static int connect_pending_one(struct rst_fds *rf, const UnixSkEntry *c, const UnixSkEntry *l)
 {
-	struct sockaddr_un a;
-	socklen_t len = sk_addr(l, &a);
 	int fd, ret;
 
 	if (c->type != l->type) {
@@ -612,8 +642,8 @@ static int connect_pending_one(struct rst_fds *rf, const UnixSkEntry *c, const U
 		pr_perror("Can't create a unix socket for socket:[%u]", c->ino);
 		return -errno;
 	}
-	ret = bind_name(fd, c);
-	if (!ret && connect(fd, (struct sockaddr *)&a, len)) {
+	ret = bind_name(rf, fd, c);
+	if (!ret && connect_name(fd, l)) {
 		pr_perror("Can't connect socket:[%u] to the listening socket:[%u] again", c->ino,
 			  l->ino);
 		ret = -errno;
@@ -652,7 +682,7 @@ static int make_listener(struct rst_fds *rf, const UnixSkEntry *ue)
 
 	if (fd < 0)
 		return fd;
-	ret = bind_name(fd, ue);
+	ret = bind_name(rf, fd, ue);
 	/* the backlog may have shrunk since they came: room for all, then the dumped one */
 	ret = ret ?: listen_on(fd, ue, pending > ue->backlog ? pending : ue->backlog);
 	ret = ret ?: make_accepted(rf, ue, fd);
@@ -691,7 +721,7 @@ static int make_single(struct rst_fds *rf, const UnixSkEntry *ue, const UnixSkEn
 
 	if (fd < 0)
 		return fd;
-	ret = bind_name(fd, ue);
+	ret = bind_name(rf, fd, ue);
 	/* before connect: a connected datagram socket takes packets from its peer only */
 	ret = ret ?: refill_bound(rf, ue, fd);
 	if (!ret && peer)

@@ -285,7 +285,8 @@ ssize_t scm_sendto(struct rst_fds *rf, int sender, const char *data, size_t len,
 		   const uint32_t *ids, uint32_t nr, const struct sockaddr *to, socklen_t tolen,
 		   uint32_t ino)
 {
-	char ctl[CMSG_SPACE(sizeof(int) * MAX_RIGHTS)];
+	char ctl[CMSG_SPACE(sizeof(int) * MAX_RIGHTS)]
+		__attribute__((aligned(__alignof__(struct cmsghdr))));
 	struct iovec iov = { (void *)data, len };
 	struct msghdr mh = {
 		.msg_name = (void *)to, .msg_namelen = tolen, .msg_iov = &iov, .msg_iovlen = 1

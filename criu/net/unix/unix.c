@@ -364,29 +364,6 @@ static const char *sk_type_name(uint32_t type)
 	return "unknown-type";
 }
 
-/* A path name must still lead to this socket's inode, or restore would bind elsewhere. */
-static int check_path_name(const struct fd_parms *p, const struct usk_diag *d)
-{
-	char path[NAME_MAX_LEN + 1];
-	struct stat st;
-
-	memcpy(path, d->name, d->namelen);
-	path[d->namelen] = 0;
-	if (path[0] != '/') {
-		pr_err("fd %d of task %d (socket:[%u]) is bound to the relative path %s: not "
-		       "supported yet\n",
-		       p->fd, p->pid, d->ino, path);
-		return -EOPNOTSUPP;
-	}
-	if (stat(path, &st) || !S_ISSOCK(st.st_mode) || !d->has_vfs || st.st_ino != d->vfs_ino) {
-		pr_err("fd %d of task %d (socket:[%u]) is bound to %s, which was removed or "
-		       "replaced since: not supported yet\n",
-		       p->fd, p->pid, d->ino, path);
-		return -EOPNOTSUPP;
-	}
-	return 0;
-}
-
 static int check_unix_sk(struct dump_ctx *dc, const struct fd_parms *p, const struct usk_diag *d)
 {
 	/* (a peer outside the task may be queued in flight: unix_check_peers() decides) */
@@ -398,8 +375,6 @@ static int check_unix_sk(struct dump_ctx *dc, const struct fd_parms *p, const st
 	if (d->peer && !unix_tree_has_socket(dc->tree, d->peer) &&
 	    !unix_inflight_has_socket(dc->fstate, d->peer) && defer_peer_check(dc->fstate, p, d))
 		return -ENOMEM;
-	if (d->namelen && d->name[0])
-		return check_path_name(p, d);
 	return 0;
 }
 
@@ -495,7 +470,9 @@ struct peek {
 	int sk;
 	char *buf;
 	struct sockaddr_un from; /* a datagram's sender */
-	char cbuf[CMSG_SPACE(sizeof(int) * 253) + CMSG_SPACE(64)];
+	/* aligned as a cmsghdr: it follows the name, which ends at any byte */
+	char cbuf[CMSG_SPACE(sizeof(int) * 253) + CMSG_SPACE(64)]
+		__attribute__((aligned(__alignof__(struct cmsghdr))));
 	struct iovec iov;
 	struct msghdr mh;
 };
@@ -651,27 +628,6 @@ static int dump_queue(struct dump_ctx *dc, int sk, uint32_t id, const struct usk
 	return ret;
 }
 
-static int fill_file_perms(UnixSkEntry *ue, const struct usk_diag *d)
-{
-	char path[NAME_MAX_LEN + 1];
-	struct stat st;
-
-	memcpy(path, d->name, d->namelen);
-	path[d->namelen] = 0;
-	if (stat(path, &st)) {
-		pr_perror("Can't stat the socket file %s", path);
-		return -errno;
-	}
-	ue->file_perms = malloc(sizeof(*ue->file_perms));
-	if (!ue->file_perms)
-		return -ENOMEM;
-	file_perms_entry__init(ue->file_perms);
-	ue->file_perms->mode = st.st_mode;
-	ue->file_perms->uid = st.st_uid;
-	ue->file_perms->gid = st.st_gid;
-	return 0;
-}
-
 static int fill_unix_entry(UnixSkEntry *ue, const struct fd_parms *p, const struct usk_diag *d)
 {
 	ue->ino = d->ino;
@@ -690,8 +646,6 @@ static int fill_unix_entry(UnixSkEntry *ue, const struct fd_parms *p, const stru
 	sk_opts_entry__init(ue->opts);
 	memcpy(ue->name.data, d->name, d->namelen);
 	ue->name.len = d->namelen;
-	if (d->namelen && d->name[0])
-		return fill_file_perms(ue, d);
 	return 0;
 }
 
@@ -724,6 +678,7 @@ static int unix_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *f
 	ret = unix_diag_query(p->st.st_ino, &d, false);
 	ret = ret ?: check_unix_sk(dc, p, &d);
 	ret = ret ?: fill_unix_entry(ue, p, &d);
+	ret = ret ?: unix_dump_name(p, &d, ue);
 	/* before another query (a queued socket's) takes the reply buffer */
 	ret = ret ?: note_backlog(dc, p, fe, &d);
 	if (ret)

@@ -1,6 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 * Not supported yet: the dump refuses the epoll fd, naming the
- * fd number the watch was made on (epoll01.desc), and the watches must be intact afterwards.
- */
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * epoll01: an epoll set keeps watching files whose fd changed since they were added. A
  * pipe was added as fd A, dup'ed to fd 50 and A was closed, then A was reused by another

@@ -1,6 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 * Not supported yet: the dump refuses the pidfds of exited
- * processes (pidfd01.desc), and they must be intact afterwards.
- */
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * pidfd01: pidfds of processes that have exited: a child that exited with status 7 and
  * was reaped, held through two pidfds (two open files), and another that exited by

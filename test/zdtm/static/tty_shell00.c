@@ -4,6 +4,9 @@
  * belongs to a process outside the dumped tree (a helper that echoes back what it reads,
  * standing in for the shell's terminal emulator). Dumped and restored with --shell-job the
  * slave must be the same pty again, still connected to that master.
+ *
+ * tty_unpaired00 runs it in a session of its own, dumped without --shell-job: a pty whose
+ * master is outside the tree must be refused, with a message that names the option.
  */
 #define _XOPEN_SOURCE 600
 #include <errno.h>
@@ -77,7 +80,8 @@ int main(int argc, char **argv)
 	struct termios t;
 	int m, s;
 
-	test_keep_session = 1;
+	/* tty_unpaired00: the same, but a session of its own, and no --shell-job: refused */
+	test_keep_session = !getenv("TTY_OWN_SESSION");
 	test_init(argc, argv);
 	m = posix_openpt(O_RDWR | O_NOCTTY);
 	if (m < 0 || grantpt(m) || unlockpt(m)) {

@@ -1,20 +1,23 @@
-/* SPDX-License-Identifier: GPL-2.0 * Not supported yet: the dump refuses each case, naming the
- * socket and its path (unix_path00-03.desc), and the sockets must be intact afterwards.
- */
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * unix_path00: unix sockets bound to a path, a stream listener and a datagram socket.
- * UNIX_PATH_CASE says what happened to the path since:
+ * UNIX_PATH_CASE says what happened to the path since (unix_path01-03.desc):
  *   rel      bound to a relative name from the test's cwd (the name stays relative);
  *   removed  the socket files were unlinked;
  *   replaced the socket files were unlinked and regular files now have their names;
- *   rmdir    the socket files and their directory were removed.
- * After restore each socket keeps its name (getsockname) and type, the listener still
- * listens, and the paths are as they were: reachable (rel: a client connects and a
+ *   rmdir    the socket files and their directory were removed;
+ *   moved    bound to a relative name, then the test left that directory: the name leads
+ *            to the sockets from neither its cwd nor its root, and the dump must refuse
+ *            it (unix_path04.desc).
+ * A client connected to the listener before that is not accepted yet. After restore each
+ * socket keeps its name (getsockname) and type, the listener still listens and accepts
+ * the client, and the paths are as they were: reachable (rel: a client connects and a
  * datagram arrives), gone, or the replacing files with their content.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,13 +31,18 @@
 static const char stuff[] = "a regular file took the socket's name";
 static char dir[PATH_MAX - 200];
 static const char *which;
-static int lsk, dsk;
+static int lsk, dsk, cli;
+
+static bool relative(void)
+{
+	return !strcmp(which, "rel") || !strcmp(which, "moved");
+}
 
 static void name_of(struct sockaddr_un *a, socklen_t *len, const char *name)
 {
 	memset(a, 0, sizeof(*a));
 	a->sun_family = AF_UNIX;
-	if (!strcmp(which, "rel"))
+	if (relative())
 		snprintf(a->sun_path, sizeof(a->sun_path), "%s", name);
 	else
 		snprintf(a->sun_path, sizeof(a->sun_path), "%.80s/%.16s", dir, name);
@@ -71,15 +79,24 @@ static int replace(const char *name)
 
 static int setup(void)
 {
+	struct sockaddr_un a;
+	socklen_t len;
+
 	snprintf(dir, sizeof(dir), "%s", test_path("dir"));
 	if (mkdir(dir, 0700) || chdir(dir))
 		return -1;
 	lsk = bind_one(SOCK_STREAM, "listener");
 	dsk = bind_one(SOCK_DGRAM, "dgram");
+	name_of(&a, &len, "listener");
 	if (lsk < 0 || dsk < 0 || listen(lsk, 4))
+		return -1;
+	cli = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (cli < 0 || connect(cli, (struct sockaddr *)&a, len))
 		return -1;
 	if (!strcmp(which, "rel"))
 		return 0;
+	if (!strcmp(which, "moved"))
+		return chdir("/");
 	if (replace("listener") || replace("dgram"))
 		return -1;
 	if (!strcmp(which, "rmdir"))
@@ -105,7 +122,7 @@ static int path_as_left(const char *name)
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (!strcmp(which, "rel"))
+	if (relative())
 		return !stat(path, &st) && S_ISSOCK(st.st_mode);
 	if (strcmp(which, "replaced"))
 		return lstat(path, &st) && errno == ENOENT;
@@ -136,6 +153,20 @@ static int reachable(void)
 	return 1;
 }
 
+/* the client waits on the listener's queue: accept it (once, after restore), talk */
+static int pending_client(void)
+{
+	static int s = -1;
+	char buf[4];
+
+	if (!test_sig_received)
+		return 1;
+	if (s < 0)
+		s = accept(lsk, NULL, NULL);
+	return s >= 0 && write(cli, "hi", 3) == 3 && read(s, buf, sizeof(buf)) == 3 &&
+	       !memcmp(buf, "hi", 3);
+}
+
 static void check(void)
 {
 	int acc = 0, type = 0;
@@ -158,7 +189,10 @@ static void check(void)
 		fail("the removed directory %s exists again", dir);
 		return;
 	}
-	if (!strcmp(which, "rel") && !reachable())
+	if (!pending_client())
+		fail_perror("the client the listener had not accepted yet is not there");
+	/* after restore only, and after the pending client: reachable() accepts too */
+	if (!strcmp(which, "rel") && test_sig_received && !reachable())
 		fail_perror("the relative paths do not lead to the sockets");
 }
 
