@@ -19,12 +19,14 @@
 #define VMA_AREA_MEMFD	  (1u << 14)
 
 /*
- * VmaEntry.madv holds one bit per madvise advice (bit N: advice N); advice 63 does not
- * exist, so bit 63 says that the (MAP_LOCKED) area was locked on fault (mlock2 MLOCK_ONFAULT,
- * smaps "lf"): CRIU has no field for it.
+ * VmaEntry.madv holds one bit per madvise advice (bit N: advice N). In memory only, never in
+ * mm.img, two bits no advice uses carry what CRIU has no field for: the (MAP_LOCKED) area
+ * was locked on fault (mlock2 MLOCK_ONFAULT, smaps "lf"), and it was sealed (mseal(2),
+ * smaps "sl"). The image keeps them in task-extra-PID.img, as lists of VMA starts (dump:
+ * task_state_write_extra(); restore: they are set again from it when the images are read).
  */
 #define VMA_MADV_LOCK_ONFAULT (1ull << 63)
-/* bit 62, likewise: the area was sealed (mseal(2), smaps "sl") */
-#define VMA_MADV_SEALED (1ull << 62)
+#define VMA_MADV_SEALED	      (1ull << 62)
+#define VMA_MADV_OURS	      (VMA_MADV_LOCK_ONFAULT | VMA_MADV_SEALED)
 
 #endif /* CRIU_VMA_STATUS_H */

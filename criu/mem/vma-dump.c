@@ -308,9 +308,15 @@ int collect_task_mm(struct dump_ctx *dc)
 int write_mm_image(struct dump_ctx *dc)
 {
 	struct cr_img *img;
+	size_t i;
 	int ret;
 
 	dc->mm.mm_brk = dc->brk;
+	/* bits CRIU has no field for went to task-extra-PID.img, which is written first */
+	for (i = 0; i < dc->mm.n_vmas; i++) {
+		dc->mm.vmas[i]->madv &= ~VMA_MADV_OURS;
+		dc->mm.vmas[i]->has_madv = dc->mm.vmas[i]->madv != 0;
+	}
 	img = open_image_at(dc->dfd, CR_FD_MM, O_DUMP, dc->pid);
 	if (!img)
 		return -EIO;

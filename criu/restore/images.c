@@ -255,6 +255,12 @@ static int check_vma(const struct rst_ctx *ctx, const VmaEntry *v, const VmaEntr
 		       (long)v->end);
 		return -EINVAL;
 	}
+	if (v->has_madv && (v->madv & VMA_MADV_OURS)) {
+		pr_err("mm-%d.img: VMA %#lx-%#lx has madvise bits %#llx, which no advice has\n",
+		       pid, (long)v->start, (long)v->end,
+		       (unsigned long long)(v->madv & VMA_MADV_OURS));
+		return -EINVAL;
+	}
 	if (!(v->status & VMA_AREA_REGULAR) || __builtin_popcount(kind) != 1) {
 		pr_err("mm-%d.img: VMA %#lx-%#lx has status %#x, which this criu can't restore\n",
 		       pid, (long)v->start, (long)v->end, v->status);
@@ -494,6 +500,26 @@ static int check_shared_tables(const struct rst_ctx *ctx)
 	return 0;
 }
 
+/* The VMAs task-extra-PID.img lists get bit in their in-memory madv (vma-status.h). */
+static int mark_vmas(struct rst_task *t, const uint64_t *starts, size_t nr, uint64_t bit,
+		     const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		VmaEntry *v = (VmaEntry *)mm_vma_at(t->mm, starts[i]);
+
+		if (!v || v->start != starts[i]) {
+			pr_err("task-extra-%d.img: no VMA of mm-%d.img starts at %#llx, %s\n",
+			       t->pid, t->pid, (unsigned long long)starts[i], what);
+			return -EINVAL;
+		}
+		v->madv |= bit;
+		v->has_madv = 1;
+	}
+	return 0;
+}
+
 /* task-extra-PID.img is ours: a set CRIU wrote has none, and restores without it. */
 static int read_extra(const struct rst_ctx *ctx, struct rst_task *t)
 {
@@ -511,7 +537,10 @@ static int read_extra(const struct rst_ctx *ctx, struct rst_task *t)
 		pr_err("task-extra-%d.img: saved auxv has %zu words\n", t->pid, t->extra->n_auxv);
 		return -EINVAL;
 	}
-	return 0;
+	return mark_vmas(t, t->extra->vma_lock_onfault, t->extra->n_vma_lock_onfault,
+			 VMA_MADV_LOCK_ONFAULT, "locked on fault")
+		       ?: mark_vmas(t, t->extra->vma_sealed, t->extra->n_vma_sealed,
+				    VMA_MADV_SEALED, "sealed");
 }
 
 static int read_task(const struct rst_ctx *ctx, struct rst_task *t)

@@ -16,6 +16,7 @@
 #include <sys/ptrace.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "compel/infect.h"
 #include "dump.h"
 #include "image.h"
@@ -24,6 +25,7 @@
 #include "proc-status.h"
 #include "task-attrs.h"
 #include "task-state.h"
+#include "vma-status.h"
 #include "threads.h"
 
 #include "creds.pb-c.h"
@@ -569,6 +571,23 @@ int task_state_fill_core(struct dump_ctx *dc, CoreEntry *core)
 }
 
 /* task-extra-PID.img: ours, what CRIU's images have no field for (see task-extra.proto) */
+/* The starts of the VMAs whose in-memory madv has bit (one of VMA_MADV_OURS), malloc'ed. */
+static int vma_starts_with(const MmEntry *mm, uint64_t bit, uint64_t **out, size_t *nr)
+{
+	size_t i;
+
+	*out = NULL;
+	*nr = 0;
+	for (i = 0; i < mm->n_vmas; i++) {
+		if (!(mm->vmas[i]->madv & bit))
+			continue;
+		if (ARRAY_ADD_ROOM(*out, *nr))
+			return -ENOMEM;
+		(*out)[(*nr)++] = mm->vmas[i]->start;
+	}
+	return 0;
+}
+
 int task_state_write_extra(struct dump_ctx *dc)
 {
 	TaskExtraEntry ex = TASK_EXTRA_ENTRY__INIT;
@@ -577,16 +596,25 @@ int task_state_write_extra(struct dump_ctx *dc)
 
 	if (!dc->ts)
 		return 0;
+	ret = vma_starts_with(&dc->mm, VMA_MADV_LOCK_ONFAULT, &ex.vma_lock_onfault,
+			      &ex.n_vma_lock_onfault);
+	ret = ret ?: vma_starts_with(&dc->mm, VMA_MADV_SEALED, &ex.vma_sealed, &ex.n_vma_sealed);
+	if (ret) {
+		free(ex.vma_lock_onfault);
+		return ret;
+	}
 	task_attrs_fill_extra(&dc->ts->attrs, &ex);
 	ex.n_auxv = dc->nr_auxv;
 	ex.auxv = dc->auxv;
 	ex.has_cow_pages_found = dc->cow_pages_found;
 	ex.cow_pages_found = dc->cow_pages_found;
 	img = open_image_at(dc->dfd, CR_FD_TASK_EXTRA, O_DUMP, dc->pid);
-	if (!img)
-		return -EIO;
-	ret = pb_write_one(img, &ex.base);
-	return close_image(img) ?: ret;
+	ret = img ? pb_write_one(img, &ex.base) : -EIO;
+	if (img)
+		ret = close_image(img) ?: ret;
+	free(ex.vma_lock_onfault);
+	free(ex.vma_sealed);
+	return ret;
 }
 
 const struct parasite_task_extra *task_state_extra(const struct dump_ctx *dc)
