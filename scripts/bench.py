@@ -338,6 +338,18 @@ def main():
     work = tempfile.mkdtemp(prefix="criu-bench-bin.")
     memhog = build(work)
     disk = os.environ.get("BENCH_DISK_DIR", "/var/tmp")
+    only = os.environ.get("BENCH_ONLY")
+    if only:
+        # one row while working on it: BENCH_ONLY=sums or BENCH_ONLY=tree
+        if only == "sums":
+            checksum_cost(memhog, "/dev/shm", int(os.environ.get("BENCH_SUM_ROUNDS", "5")))
+        elif only == "tree":
+            tree = build_tree(work)
+            res = [tree_round(tree, 100, 4, "/dev/shm") for _ in range(5)]
+            print("tree 100x4 dump %.1f ms restore %.1f ms" %
+                  (median([x[0] for x in res]) * 1000, median([x[1] for x in res]) * 1000))
+        shutil.rmtree(work, ignore_errors=True)
+        return 0
     cases = [("small (1 MiB)", 1, "/dev/shm", 5, False),
              ("1 GiB, cold", 1024, "/dev/shm", 3, False),
              ("1 GiB, warm", 1024, "/dev/shm", 3, True),

@@ -28,7 +28,7 @@
 #include "arch.h"
 #include "internal.h"
 
-int compel_guard_prepare(struct compel_ctl *ctl)
+int compel_guard_check_thread(struct compel_ctl *ctl)
 {
 	if (arch_task_has_shadow_stack(ctl->pid)) {
 		pr_err("Task %d uses x86 user shadow stacks: compel can't return it to itself "
@@ -36,6 +36,15 @@ int compel_guard_prepare(struct compel_ctl *ctl)
 		       ctl->pid);
 		return -EOPNOTSUPP;
 	}
+	return 0;
+}
+
+int compel_guard_prepare(struct compel_ctl *ctl)
+{
+	int ret = compel_guard_check_thread(ctl);
+
+	if (ret)
+		return ret;
 	arch_find_unmap_insn(ctl);
 	arch_find_sigreturn_insn(ctl);
 	if (!ctl->guard.unmap_insn || !ctl->guard.sigreturn_insn)

@@ -36,7 +36,7 @@ static pid_t read_tgid(pid_t pid)
 	return tgid;
 }
 
-static int save_state(struct compel_ctl *ctl)
+static int save_regs(struct compel_ctl *ctl)
 {
 	int ret;
 
@@ -50,6 +50,16 @@ static int save_state(struct compel_ctl *ctl)
 		pr_perror("Can't read the signal mask of task %d", ctl->pid);
 		return -errno;
 	}
+	return 0;
+}
+
+static int save_state(struct compel_ctl *ctl)
+{
+	int ret;
+
+	ret = save_regs(ctl);
+	if (ret)
+		return ret;
 	ret = arch_find_syscall_insn(ctl);
 	ret = ret ?: compel_guard_prepare(ctl);
 	if (!ret && !ctl->syscall_ip)
@@ -74,6 +84,35 @@ struct compel_ctl *compel_prepare(pid_t pid)
 		goto out_free;
 	}
 	if (save_state(ctl))
+		goto out_free;
+	return ctl;
+out_free:
+	compel_free(ctl);
+	return NULL;
+}
+
+/* Shadow stacks are enabled per thread: that check is the thread's own. */
+struct compel_ctl *compel_prepare_thread(pid_t tid, const struct compel_ctl *sibling)
+{
+	struct compel_ctl *ctl = calloc(1, sizeof(*ctl));
+
+	if (!ctl) {
+		pr_err("Can't allocate the infection context for task %d\n", tid);
+		return NULL;
+	}
+	ctl->pid = tid;
+	ctl->tgid = sibling->tgid;
+	ctl->timeout_ms = sibling->timeout_ms;
+	ctl->listen_fd = ctl->sock = -1;
+	ctl->syscall_ip = sibling->syscall_ip;
+	ctl->vdso_start = sibling->vdso_start;
+	ctl->vdso_size = sibling->vdso_size;
+	ctl->patch_addr = sibling->patch_addr;
+	ctl->patch_orig = sibling->patch_orig;
+	ctl->patch_word = sibling->patch_word;
+	ctl->guard.unmap_insn = sibling->guard.unmap_insn;
+	ctl->guard.sigreturn_insn = sibling->guard.sigreturn_insn;
+	if (save_regs(ctl) || compel_guard_check_thread(ctl))
 		goto out_free;
 	return ctl;
 out_free:

@@ -35,6 +35,8 @@ struct compel_guard {
 	size_t frames_len;
 	unsigned long unmap_start, unmap_len;
 	bool armed; /* frames written: remote syscalls and the parasite end through them */
+	/* the mapping that holds the stack pointer, once looked up (0, 0: not yet) */
+	unsigned long stack_vma_start, stack_vma_end;
 };
 
 struct compel_ctl {
@@ -134,6 +136,8 @@ int compel_step_syscall(struct compel_ctl *ctl);
 /* ---- guard.c */
 /* Find what the guard needs in the task; -errno only where infecting it can't be safe. */
 int compel_guard_prepare(struct compel_ctl *ctl);
+/* What each thread needs checked for itself (the rest is the address space's). */
+int compel_guard_check_thread(struct compel_ctl *ctl);
 /* (Re)write the frames for the current registers and area; not armed if impossible. */
 int compel_guard_arm(struct compel_ctl *ctl);
 /* Put back the signal mask, FPU state and registers, the registers last (the commit). */

@@ -9,6 +9,7 @@
  * of its code for the time of the syscall.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -50,21 +51,41 @@ long compel_now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * Sleep until the kernel says a tracee changed state (SIGCHLD, blocked in this thread for
+ * the time of the wait so that it queues for sigtimedwait) or the deadline passes. A poll
+ * with naps cost each stop of a cure tens of microseconds of timer slack; this wakes at
+ * once. The nap is capped: a SIGCHLD taken by another thread of ours only delays us.
+ */
+#define WAIT_NAP_MAX_MS 10
+
 int compel_wait_until(struct compel_ctl *ctl, int *status, long deadline_ms)
 {
-	struct timespec nap = { 0, 20000 };
+	sigset_t chld, old;
 	int ret;
 
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	pthread_sigmask(SIG_BLOCK, &chld, &old);
 	for (;;) {
+		long left;
+		struct timespec nap;
+
 		ret = compel_wait(ctl, status, WNOHANG);
 		if (ret)
-			return ret;
-		if (compel_now_ms() >= deadline_ms)
-			return -ETIMEDOUT;
-		nanosleep(&nap, NULL);
-		if (nap.tv_nsec < 1000000)
-			nap.tv_nsec *= 2;
+			break;
+		left = deadline_ms - compel_now_ms();
+		if (left <= 0) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		if (left > WAIT_NAP_MAX_MS)
+			left = WAIT_NAP_MAX_MS;
+		nap = (struct timespec){ 0, left * 1000000 };
+		sigtimedwait(&chld, NULL, &nap);
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return ret;
 }
 
 void compel_note_signal(struct compel_ctl *ctl)

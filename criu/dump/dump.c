@@ -78,9 +78,11 @@ static int infect_task(struct dump_ctx *dc)
 		.log_fd = log_get_fd(),
 		.log_level = log_get_level(),
 	};
+	const struct compel_ctl *sibling;
 	int ret;
 
-	dc->ctl = compel_prepare(dc->pid);
+	sibling = threads_any_ctl(dc);
+	dc->ctl = sibling ? compel_prepare_thread(dc->pid, sibling) : compel_prepare(dc->pid);
 	if (!dc->ctl) {
 		pr_err("Can't prepare task %d for the parasite\n", dc->pid);
 		return -EIO;

@@ -48,6 +48,8 @@ int threads_collect(struct dump_ctx *dc);
  * parasite read the task state (and timers), while it waits for its next command.
  */
 int threads_collect_remote(struct dump_ctx *dc);
+/* A thread's infection context, to prepare the others from: NULL for a one-thread task. */
+const struct compel_ctl *threads_any_ctl(const struct dump_ctx *dc);
 /* The leader's core: its rseq registration. */
 void threads_fill_leader_core(struct dump_ctx *dc, CoreEntry *core);
 /* core-TID.img of every thread but the leader. */

@@ -178,7 +178,7 @@ static int sum_pipe(struct page_xfer *px, int p, loff_t off)
 
 	if (!px->sums || !len)
 		return 0;
-	map = mmap(NULL, len, PROT_READ, MAP_SHARED, px->pages_rfd, off);
+	map = mmap(NULL, len, PROT_READ, MAP_SHARED | MAP_POPULATE, px->pages_rfd, off);
 	for (j = 0; !ret && j < a->nr_iovs; j++) {
 		if (a->pipe_of[j] != p)
 			continue;

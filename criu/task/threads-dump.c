@@ -353,15 +353,28 @@ static int compare_with_leader(struct dump_ctx *dc, struct dump_thread *t)
 	return 0;
 }
 
+const struct compel_ctl *threads_any_ctl(const struct dump_ctx *dc)
+{
+	size_t i;
+
+	for (i = 0; dc->thr && i < dc->thr->nr; i++)
+		if (dc->thr->t[i].ctl)
+			return dc->thr->t[i].ctl;
+	return NULL;
+}
+
 static int collect_one(struct dump_ctx *dc, struct dump_thread *t)
 {
+	const struct compel_ctl *sibling;
 	int ret;
 
 	ret = parse_proc_status(dc->pid, t->tid, THR_STATUS_FIELDS, &t->st);
 	ret = ret ?: read_rseq(t);
 	if (ret || t->tid == dc->pid)
 		return ret; /* the rest of the leader comes with the task */
-	t->ctl = compel_prepare(t->tid);
+	/* the threads share an address space: only the first reads its maps */
+	sibling = threads_any_ctl(dc);
+	t->ctl = sibling ? compel_prepare_thread(t->tid, sibling) : compel_prepare(t->tid);
 	if (!t->ctl) {
 		pr_err("Can't read the registers of thread %d\n", t->tid);
 		return -EIO;

@@ -76,6 +76,12 @@ struct compel_ctl;
  * must be seized and stopped.
  */
 struct compel_ctl *compel_prepare(pid_t pid);
+/*
+ * The same for another thread of sibling's thread group: what depends only on the shared
+ * address space (where the syscall and guard instructions are) is taken from sibling
+ * instead of reading /proc/PID/maps again for each thread.
+ */
+struct compel_ctl *compel_prepare_thread(pid_t tid, const struct compel_ctl *sibling);
 void compel_free(struct compel_ctl *ctl);
 
 pid_t compel_pid(const struct compel_ctl *ctl);

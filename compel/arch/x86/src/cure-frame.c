@@ -170,26 +170,31 @@ static void build_frames(struct compel_ctl *ctl, uint8_t *buf, unsigned long top
 
 /*
  * The frames must lie in the mapping that holds the stack pointer, as a signal frame would:
- * never in a neighbour (a small sigaltstack or a thread stack near its end).
+ * never in a neighbour (a small sigaltstack or a thread stack near its end). The task is
+ * stopped and only compel maps anything in it, never over its stack: the mapping found for
+ * the first remote syscall holds for the next ones.
  */
-static bool fits_stack_vma(pid_t pid, unsigned long low, unsigned long sp)
+static bool fits_stack_vma(struct compel_ctl *ctl, unsigned long low, unsigned long sp)
 {
+	struct compel_guard *g = &ctl->guard;
 	unsigned long start, end;
 	char path[64], line[512];
-	bool fits = false;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	if (g->stack_vma_start <= low && sp <= g->stack_vma_end)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/maps", ctl->pid);
 	f = fopen(path, "re");
 	if (!f)
 		return false;
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "%lx-%lx", &start, &end) == 2 && start <= low && sp <= end) {
-			fits = true;
+			g->stack_vma_start = start;
+			g->stack_vma_end = end;
 			break;
 		}
 	fclose(f);
-	return fits;
+	return g->stack_vma_start <= low && sp <= g->stack_vma_end;
 }
 
 int arch_write_cure_frames(struct compel_ctl *ctl)
@@ -205,7 +210,7 @@ int arch_write_cure_frames(struct compel_ctl *ctl)
 		return -ENOMEM;
 	}
 	build_frames(ctl, buf, top);
-	if (!fits_stack_vma(ctl->pid, ctl->guard.frames_base, ctl->orig_regs.rsp)) {
+	if (!fits_stack_vma(ctl, ctl->guard.frames_base, ctl->orig_regs.rsp)) {
 		pr_err("Task %d has no room for %zu bytes below its stack pointer %#llx in the "
 		       "same "
 		       "mapping: can't make it safe to infect\n",

@@ -8,6 +8,7 @@
  * for the time of each unguarded remote syscall (compel/src/syscall.c puts its bytes back).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -126,9 +127,41 @@ int arch_syscall_insn_without_vdso(struct compel_ctl *ctl)
 	return 0;
 }
 
+/*
+ * criu's own vdso and the offset of its syscall instruction: they never move, so they are
+ * looked up once (under a lock: drain threads may not, but a library user could prepare
+ * tasks from several threads).
+ */
+static struct {
+	pthread_mutex_t lock;
+	int ret; /* 1: not looked up yet */
+	unsigned long start, end;
+	long off;
+} own_vdso = { PTHREAD_MUTEX_INITIALIZER, 1, 0, 0, -1 };
+
+static int lookup_own_vdso(void)
+{
+	unsigned long own = getauxval(AT_SYSINFO_EHDR);
+	int ret;
+
+	pthread_mutex_lock(&own_vdso.lock);
+	if (own_vdso.ret == 1) {
+		if (!own || find_vdso(0, &own_vdso.start, &own_vdso.end) || own_vdso.start != own)
+			own_vdso.ret = -ENOENT;
+		else
+			own_vdso.ret = 0;
+		if (!own_vdso.ret)
+			own_vdso.off = scan_syscall((const unsigned char *)own_vdso.start,
+						    own_vdso.end - own_vdso.start);
+	}
+	ret = own_vdso.ret;
+	pthread_mutex_unlock(&own_vdso.lock);
+	return ret;
+}
+
 int arch_find_syscall_insn(struct compel_ctl *ctl)
 {
-	unsigned long own = getauxval(AT_SYSINFO_EHDR), own_start, own_end, start, end;
+	unsigned long own_start, own_end, start, end;
 	long off;
 	int ret;
 
@@ -139,10 +172,12 @@ int arch_find_syscall_insn(struct compel_ctl *ctl)
 	}
 	if (ret)
 		return ret;
-	if (!own || find_vdso(0, &own_start, &own_end) || own_start != own) {
+	if (lookup_own_vdso()) {
 		pr_err("criu itself has no [vdso] mapping to look for a syscall instruction in\n");
 		return -ENOENT;
 	}
+	own_start = own_vdso.start;
+	own_end = own_vdso.end;
 	if (end - start != own_end - own_start) {
 		pr_err("The vdso of task %d (%lu bytes) differs from criu's (%lu bytes): it was "
 		       "not "
@@ -150,7 +185,7 @@ int arch_find_syscall_insn(struct compel_ctl *ctl)
 		       ctl->pid, end - start, own_end - own_start);
 		return -ENOEXEC;
 	}
-	off = scan_syscall((const unsigned char *)own_start, own_end - own_start);
+	off = own_vdso.off;
 	if (off < 0) {
 		pr_err("No usable syscall instruction in the vdso of this kernel\n");
 		return -ENOEXEC;
