@@ -44,6 +44,7 @@ static int node(int k, int ready_fd)
 	pid_t kids[FANOUT];
 	unsigned char *mem = malloc(MEM);
 	int i, nkids = 0, ok = 1, status, p[2];
+	sigset_t term, unblocked;
 	pthread_t th;
 	size_t j;
 	char c;
@@ -65,13 +66,22 @@ static int node(int k, int ready_fd)
 	for (i = 0; i < nkids; i++)
 		if (read(p[0], &c, 1) != 1)
 			return 1;
+	/*
+	 * SIGTERM blocked in the idle threads (they inherit the mask), so that the main thread
+	 * takes it, and blocked in the main thread too but while it sleeps: a SIGTERM between
+	 * the test of stop and the sleep would be missed by a plain pause().
+	 */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, &unblocked);
 	for (i = 1; i < nthreads; i++)
 		pthread_create(&th, NULL, idle, NULL);
 	if (write(ready_fd, "r", 1) != 1)
 		return 1;
 	close(ready_fd);
+	sigdelset(&unblocked, SIGTERM);
 	while (!stop)
-		pause();
+		sigsuspend(&unblocked);
 	for (i = 0; i < nkids; i++)
 		kill(kids[i], SIGTERM);
 	for (i = 0; i < nkids; i++)
