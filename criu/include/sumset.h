@@ -28,7 +28,7 @@
 struct sum_file {
 	char name[SUMSET_NAME_MAX];
 	uint64_t size;
-	size_t nr_units, cap_units;
+	size_t nr_units; /* unit_len and unit_sum grow with array_reserve() */
 	uint64_t *unit_len, *unit_sum;
 	/* while written: the open block of a buffered file */
 	struct sum_stream block;
@@ -40,7 +40,7 @@ struct sum_set {
 	uint8_t id[SUMSET_ID_LEN];
 	uint64_t seed;
 	struct sum_file **files;
-	size_t nr_files, cap_files;
+	size_t nr_files; /* files grows with array_reserve() */
 };
 
 typedef void (*sum_report_fn)(void *arg, const char *msg);

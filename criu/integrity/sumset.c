@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "magic.h"
 #include "sumset.h"
 
@@ -70,6 +71,10 @@ struct sum_file *sumset_file(struct sum_set *set, const char *name)
 	struct sum_file *f = (struct sum_file *)sumset_find(set, name);
 
 	if (f) {
+		/* written again from the start: its arrays start again too */
+		free(f->unit_len);
+		free(f->unit_sum);
+		f->unit_len = f->unit_sum = NULL;
 		f->nr_units = 0;
 		f->size = f->block_fill = 0;
 		f->raw = false;
@@ -77,15 +82,8 @@ struct sum_file *sumset_file(struct sum_set *set, const char *name)
 	}
 	if (strlen(name) >= SUMSET_NAME_MAX)
 		return NULL;
-	if (set->nr_files == set->cap_files) {
-		size_t cap = set->cap_files ? set->cap_files * 2 : 32;
-		struct sum_file **n = realloc(set->files, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		set->files = n;
-		set->cap_files = cap;
-	}
+	if (ARRAY_ADD_ROOM(set->files, set->nr_files))
+		return NULL;
 	/* the hash state inside wants its 64-byte alignment */
 	f = aligned_alloc(_Alignof(struct sum_file), (sizeof(*f) + _Alignof(struct sum_file) - 1) &
 							     ~(_Alignof(struct sum_file) - 1));
@@ -99,20 +97,8 @@ struct sum_file *sumset_file(struct sum_set *set, const char *name)
 
 int sumset_add_unit(struct sum_file *f, uint64_t len, uint64_t sum)
 {
-	if (f->nr_units == f->cap_units) {
-		size_t cap = f->cap_units ? f->cap_units * 2 : 16;
-		uint64_t *l = realloc(f->unit_len, cap * sizeof(*l));
-		uint64_t *s;
-
-		if (!l)
-			return -ENOMEM;
-		f->unit_len = l;
-		s = realloc(f->unit_sum, cap * sizeof(*s));
-		if (!s)
-			return -ENOMEM;
-		f->unit_sum = s;
-		f->cap_units = cap;
-	}
+	if (ARRAY_ADD_ROOM(f->unit_len, f->nr_units) || ARRAY_ADD_ROOM(f->unit_sum, f->nr_units))
+		return -ENOMEM;
 	f->unit_len[f->nr_units] = len;
 	f->unit_sum[f->nr_units] = sum;
 	f->nr_units++;
