@@ -125,6 +125,11 @@ const RegFileEntry *rst_find_reg(const struct rst_ctx *ctx, uint32_t id);
 /* restore/restore.c */
 struct rst_channel;
 /*
+ * Before any fork: every pid and tid of the images is free, waiting a little for dead tasks
+ * that still hold one (tree/pids-free.c). 0 or -EEXIST, said.
+ */
+int rst_wait_pids_free(const struct rst_ctx *ctx);
+/*
  * Create task t with its dumped pid; the child rebuilds itself and never returns. A child
  * sharing its parent's fd table writes a byte to up_fd once it forked its own children.
  */

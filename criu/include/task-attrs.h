@@ -24,6 +24,7 @@ struct task_attrs {
 	uint32_t ioprio;
 	uint64_t timerslack_ns;
 	uint32_t membarrier_mask;
+	uint32_t coredump_filter;
 };
 
 /* dump: what can be read from outside the thread */

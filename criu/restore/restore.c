@@ -869,7 +869,8 @@ int cr_restore_tasks(const struct restore_opts *ro)
 	pid_t pid;
 
 	/* before the fork: the probe's signal would stop the traced task */
-	if (rst_read_images(&ctx) || rst_plan_transit(&ctx) || rst_arch_probe_xstate())
+	if (rst_read_images(&ctx) || rst_plan_transit(&ctx) || rst_arch_probe_xstate() ||
+	    rst_wait_pids_free(&ctx))
 		goto out_free;
 	w = alloc_watch(&ctx);
 	if (!w)

@@ -4,14 +4,40 @@
  * the image fields for them, the timer slack and the membarrier registrations.
  */
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "proc-parse.h"
 #include "task-attrs.h"
 
 #define IOPRIO_WHO_PROCESS 1
+
+/* Which parts of the address space a core dump holds: one hex number, per mm. */
+static int read_coredump_filter(pid_t tid, uint32_t *filter)
+{
+	char path[64], *buf, *end;
+	unsigned long v;
+
+	snprintf(path, sizeof(path), "/proc/%d/coredump_filter", tid);
+	buf = read_proc_file(path, NULL);
+	if (!buf)
+		return -EIO;
+	errno = 0;
+	v = strtoul(buf, &end, 16);
+	if (errno || end == buf || v > UINT32_MAX) {
+		pr_err("Can't read the core dump filter of task %d: '%s'\n", tid, buf);
+		free(buf);
+		return -EINVAL;
+	}
+	free(buf);
+	*filter = v;
+	return 0;
+}
 
 int task_attrs_collect(pid_t tid, struct task_attrs *a)
 {
@@ -33,7 +59,7 @@ int task_attrs_collect(pid_t tid, struct task_attrs *a)
 		return -errno;
 	}
 	a->ioprio = ret;
-	return 0;
+	return read_coredump_filter(tid, &a->coredump_filter);
 }
 
 void task_attrs_fill(const struct task_attrs *a, TaskCoreEntry *tc)
@@ -52,4 +78,6 @@ void task_attrs_fill_extra(struct task_attrs *a, TaskExtraEntry *ex)
 	ex->ioprio = a->ioprio;
 	ex->has_timerslack_ns = 1;
 	ex->timerslack_ns = a->timerslack_ns;
+	ex->has_coredump_filter = 1;
+	ex->coredump_filter = a->coredump_filter;
 }

@@ -5,8 +5,11 @@
  * page fill down). What already matches criu's own value is left alone.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/membarrier.h>
 #include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -99,6 +102,36 @@ static int apply_timerslack(const TaskExtraEntry *th)
 	return 0;
 }
 
+/*
+ * The filter belongs to the address space and is inherited by fork: compare with what this
+ * task has now (its parent's, maybe), not with a default.
+ */
+static int apply_coredump_filter(const TaskExtraEntry *ex)
+{
+	char now[32] = "", want[32];
+	ssize_t n;
+	int fd, ret = 0;
+
+	if (!ex->has_coredump_filter)
+		return 0;
+	fd = open("/proc/self/coredump_filter", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		pr_perror("Can't open /proc/self/coredump_filter");
+		return -errno;
+	}
+	n = read(fd, now, sizeof(now) - 1);
+	if (n > 0 && strtoul(now, NULL, 16) == ex->coredump_filter)
+		goto out_close;
+	n = snprintf(want, sizeof(want), "0x%x", ex->coredump_filter);
+	if (pwrite(fd, want, n, 0) != n) {
+		pr_perror("Can't set the core dump filter to %s", want);
+		ret = errno ? -errno : -EIO;
+	}
+out_close:
+	close(fd);
+	return ret;
+}
+
 static int apply_membarrier(const TaskCoreEntry *tc)
 {
 	uint32_t left = tc->has_membarrier_registration_mask ? tc->membarrier_registration_mask : 0;
@@ -131,5 +164,6 @@ int rst_apply_task_attrs(const TaskCoreEntry *tc, const ThreadCoreEntry *th,
 
 	if (ret || !ex)
 		return ret;
-	return apply_timerslack(ex) ?: apply_ioprio(ex, th) ?: apply_affinity(ex);
+	return apply_timerslack(ex) ?: apply_ioprio(ex, th) ?: apply_affinity(ex) ?:
+	       apply_coredump_filter(ex);
 }

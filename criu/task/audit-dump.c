@@ -130,26 +130,6 @@ static int check_ksm(pid_t pid)
 	return ret;
 }
 
-/* The task's core dump filter is not saved: the restored task gets criu's own. */
-static int check_coredump_filter(pid_t pid)
-{
-	char path[64], *mine, *theirs;
-	int ret = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/coredump_filter", pid);
-	theirs = read_proc_file(path, NULL);
-	mine = read_proc_file("/proc/self/coredump_filter", NULL);
-	if (theirs && mine && strcmp(theirs, mine)) {
-		theirs[strcspn(theirs, "\n")] = 0;
-		ret = refuse(pid,
-			     "a core dump filter other than criu's (/proc/PID/coredump_filter)",
-			     theirs);
-	}
-	free(theirs);
-	free(mine);
-	return ret;
-}
-
 /*
  * A NUMA policy of a mapping (mbind): /proc/PID/numa_maps shows "default" for a mapping
  * without one when the task has none either (a task policy is refused before this).
@@ -296,5 +276,5 @@ int tree_audit_fd_room(const struct dump_tree *dt)
 int task_audit(struct dump_ctx *dc)
 {
 	return check_status(dc->pid) ?: check_task_attrs(dc) ?: check_ksm(dc->pid) ?:
-	       check_coredump_filter(dc->pid) ?: check_vma_policies(dc->pid);
+	       check_vma_policies(dc->pid);
 }

@@ -4,12 +4,11 @@
  * the limitation, and leave the task as it was. REFUSE_CASE picks the state (one .desc
  * each, with the expected message): a NUMA policy of the task (mempolicy) or of a mapping
  * (mbind), memory-deny-write-execute (mdwe), THP disabled except where advised
- * (thp_advised), KSM for the whole process (ksm_any), a core dump filter of its own
- * (coredump), PR_SET_IO_FLUSHER (io_flusher), speculation controls (ssb, ib), tagged
- * addresses (lam), a droppable mapping (droppable), the listener fd of a seccomp user
- * notifier (seccomp_notify), a mapping registered with a userfaultfd held outside the tree
- * (uffd_vma). A case the host can't set up is skipped with the reason. After the refused
- * dump, the test checks that the state is still in place.
+ * (thp_advised), KSM for the whole process (ksm_any), PR_SET_IO_FLUSHER (io_flusher), speculation
+ * controls (ssb, ib), tagged addresses (lam), a droppable mapping (droppable), the listener fd of a
+ * seccomp user notifier (seccomp_notify), a mapping registered with a userfaultfd held outside the
+ * tree (uffd_vma). A case the host can't set up is skipped with the reason. After the refused dump,
+ * the test checks that the state is still in place.
  */
 #include <fcntl.h>
 #include <linux/filter.h>
@@ -167,11 +166,6 @@ static int setup(void)
 		return setup_uffd();
 	if (is("seccomp_notify"))
 		return setup_seccomp();
-	if (is("coredump")) {
-		int fd = open("/proc/self/coredump_filter", O_WRONLY);
-
-		return fd < 0 || write(fd, "0x7f", 4) != 4 ? -1 : close(fd);
-	}
 	return setup_prctl();
 }
 
@@ -179,7 +173,6 @@ static int setup(void)
 static void check(void)
 {
 	int mode = -1;
-	char buf[32] = "";
 
 	if (is("mempolicy") &&
 	    (syscall(SYS_get_mempolicy, &mode, NULL, 0, 0, 0) || mode != MPOL_BIND))
@@ -191,14 +184,6 @@ static void check(void)
 		fail("MDWE is off");
 	if (is("thp_advised") && prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0) != 3)
 		fail("THP disable is %d", prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0));
-	if (is("coredump")) {
-		int fd = open("/proc/self/coredump_filter", O_RDONLY);
-
-		if (fd < 0 || read(fd, buf, sizeof(buf) - 1) < 0 || strtoul(buf, NULL, 16) != 0x7f)
-			fail("the core dump filter is %s", buf);
-		if (fd >= 0)
-			close(fd);
-	}
 	if (!is("uffd_vma") && !is("droppable") && ((char *)area)[len - 1] != 'z')
 		fail("the area lost its contents");
 }
