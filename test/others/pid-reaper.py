@@ -36,10 +36,7 @@ def criu(*args):
 def reap(pid):
     if zdtm.proc_state(pid) not in (None, "Z"):
         os.kill(pid, signal.SIGKILL)
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
+    zdtm.reap(pid, 10)
 
 
 def start_test(work):
