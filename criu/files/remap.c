@@ -647,6 +647,23 @@ static int make_link_back(struct remap_ent *r)
 	return 0;
 }
 
+static bool is_tmpfile(const RegFileEntry *reg)
+{
+	return (reg->flags & O_TMPFILE) == O_TMPFILE && (reg->flags & O_ACCMODE) != O_RDONLY;
+}
+
+/* Made by criu for every task (rst_remaps_premake()): the task neither makes nor removes it. */
+static bool premade(struct rst_fds *rf, uint32_t id)
+{
+	struct rst_fds *all = rf->ctx->premade_remaps;
+	const struct remap_ent *r;
+
+	if (!all || all == rf)
+		return false;
+	r = find_remap(all, id);
+	return r && r->made && !r->tmpfile;
+}
+
 int rst_prepare_remap(struct rst_fds *rf, const RegFileEntry *reg)
 {
 	struct remap_rst *rr = rst_fds_priv(rf, &remap_rst_key);
@@ -661,10 +678,10 @@ int rst_prepare_remap(struct rst_fds *rf, const RegFileEntry *reg)
 			return ret;
 	}
 	r = find_remap(rf, reg->id);
-	if (!r || (r->made && !r->removed))
+	if (!r || (r->made && !r->removed) || premade(rf, reg->id))
 		return 0;
 	r->path = reg->name;
-	r->tmpfile = (reg->flags & O_TMPFILE) == O_TMPFILE && (reg->flags & O_ACCMODE) != O_RDONLY;
+	r->tmpfile = is_tmpfile(reg);
 	r->accmode = reg->flags & O_ACCMODE;
 	twin = remap_twin(rf, r);
 	if (twin) {
@@ -688,7 +705,7 @@ int rst_remap_done(struct rst_fds *rf, uint32_t id)
 	struct remap_ent *r = find_remap(rf, id);
 	size_t i;
 
-	if (!r || !r->made || r->removed)
+	if (!r || !r->made || r->removed || premade(rf, id))
 		return 0;
 	if (r->tmp_fd >= 0) {
 		close(r->tmp_fd);
@@ -735,6 +752,71 @@ int rst_open_remap_tmpfile(struct rst_fds *rf, const RegFileEntry *reg, int flag
 		pr_perror("Can't open the O_TMPFILE %s again (flags %#o)", reg->name, flags);
 	}
 	return fd;
+}
+
+static size_t path_len(const struct remap_ent *r)
+{
+	return r->path ? strlen(r->path) : 0;
+}
+
+/* Parents before what lies in them: a removed file in a removed directory. */
+static int by_path_len(const void *a, const void *b)
+{
+	size_t la = path_len(a), lb = path_len(b);
+
+	return la < lb ? -1 : la > lb;
+}
+
+int rst_remaps_premake(struct rst_ctx *ctx)
+{
+	struct rst_fds *rf = calloc(1, sizeof(*rf));
+	struct remap_rst *rr;
+	size_t i;
+	int ret;
+
+	if (!rf)
+		return -ENOMEM;
+	rf->ctx = ctx;
+	ret = read_remaps(rf);
+	rr = rst_fds_priv_find(rf, &remap_rst_key);
+	for (i = 0; !ret && rr && i < rr->nr; i++) {
+		const RegFileEntry *reg = rst_find_reg(ctx, rr->v[i].orig_id);
+
+		if (!reg) {
+			pr_err("remap-fpath.img: file %u is not a regular file of files.img\n",
+			       rr->v[i].orig_id);
+			ret = -EINVAL;
+		} else {
+			rr->v[i].path = reg->name;
+			rr->v[i].tmpfile = is_tmpfile(reg);
+		}
+	}
+	if (!ret && rr)
+		qsort(rr->v, rr->nr, sizeof(rr->v[0]), by_path_len);
+	for (i = 0; !ret && rr && i < rr->nr; i++)
+		if (!rr->v[i].tmpfile)
+			ret = rst_prepare_remap(rf, rst_find_reg(ctx, rr->v[i].orig_id));
+	ctx->premade_remaps = rf;
+	if (ret)
+		rst_remaps_unmake(ctx, false);
+	return ret;
+}
+
+void rst_remaps_unmake(struct rst_ctx *ctx, bool restored)
+{
+	struct rst_fds *rf = ctx->premade_remaps;
+	struct remap_rst *rr;
+	size_t i;
+
+	if (!rf)
+		return;
+	rr = rst_fds_priv_find(rf, &remap_rst_key);
+	for (i = rr ? rr->nr : 0; i-- > 0;)
+		if (rr->v[i].made && !rr->v[i].removed)
+			rst_remap_done(rf, rr->v[i].orig_id);
+	rst_fds_fini(rf, !restored);
+	free(rf);
+	ctx->premade_remaps = NULL;
 }
 
 /*

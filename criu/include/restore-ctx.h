@@ -116,8 +116,18 @@ struct rst_ctx {
 	size_t nr_files;
 	struct rst_task *tasks;
 	size_t nr_tasks;
+	struct rst_fds *premade_remaps; /* files/remap.c: ghosts and links criu made for all */
 	struct rst_stats stats;
 };
+
+/*
+ * files/remap.c, in criu around the tree's restore: every deleted file (ghost) and every
+ * link_remap name is made once before the first fork, so that the tasks that share a
+ * deleted file open one inode, and removed once every task opened its files (restored:
+ * the link_remap files go too).
+ */
+int rst_remaps_premake(struct rst_ctx *ctx);
+void rst_remaps_unmake(struct rst_ctx *ctx, bool restored);
 
 /* restore/images.c: the regular file entry with this id, or NULL */
 const RegFileEntry *rst_find_reg(const struct rst_ctx *ctx, uint32_t id);

@@ -870,7 +870,7 @@ int cr_restore_tasks(const struct restore_opts *ro)
 
 	/* before the fork: the probe's signal would stop the traced task */
 	if (rst_read_images(&ctx) || rst_plan_transit(&ctx) || rst_arch_probe_xstate() ||
-	    rst_wait_pids_free(&ctx))
+	    rst_wait_pids_free(&ctx) || rst_remaps_premake(&ctx))
 		goto out_free;
 	w = alloc_watch(&ctx);
 	if (!w)
@@ -881,6 +881,8 @@ int cr_restore_tasks(const struct restore_opts *ro)
 			goto out_free;
 	}
 	pid = restore_tree(&ctx, w, start);
+	/* every task opened its files: the deleted ones are deleted again before any runs */
+	rst_remaps_unmake(&ctx, pid >= 0);
 	if (pid < 0)
 		goto out_unlink;
 	ctx.stats.restore_time = rst_now_usec() - start;
@@ -899,6 +901,7 @@ out_unlink:
 		unlink(ro->pidfile);
 	}
 out_free:
+	rst_remaps_unmake(&ctx, false);
 	if (ctx.dfd != ro->images_dfd)
 		close(ctx.dfd);
 	free_watch(&ctx, w);

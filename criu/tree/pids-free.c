@@ -75,10 +75,10 @@ static int wait_pid_free(const char *what, pid_t pid, long deadline_ms)
 		if (!h.state)
 			return 0;
 		if (h.state != 'Z' && h.state != 'X') {
-			pr_err("%s %d: its %s is taken by a running task (%s, state %c): the "
-			       "restore needs it free; stop that task, or restore into a new pid "
+			pr_err("%s %d%s is taken by a running task (%s, state %c): the restore "
+			       "needs it free; stop that task, or restore into a new pid "
 			       "namespace\n",
-			       what, pid, *what == 't' ? "tid" : "pid", h.comm, h.state);
+			       what, pid, *what == 't' ? ": its tid" : "", h.comm, h.state);
 			return -EEXIST;
 		}
 		if (now_ms() >= deadline_ms) {

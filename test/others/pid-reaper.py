@@ -113,7 +113,7 @@ def live_holder(work, pid):
         log = read_log(work, "restore.log")
         report(r.returncode != 0 and took < 5, "the restore fails at once (%.2f s)" % took,
                "exit status %d" % r.returncode)
-        report("pid %d: its pid is taken by a running task (sleep" % pid in log,
+        report("pid %d is taken by a running task (sleep" % pid in log,
                "the log names the pid and its holder", log[-2000:])
     finally:
         holder.kill()
