@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "array.h"
@@ -608,6 +609,49 @@ static int create_tmpfile_ghost(struct rst_fds *rf, struct cr_img *img, const Gh
 	return r->tmp_fd < 0 ? r->tmp_fd : 0;
 }
 
+/*
+ * Each ghost criu makes is marked with the dump it comes from (a user xattr, where the file
+ * system has them). A restore killed before it removed its ghosts leaves them at their paths:
+ * the next restore of the same images takes such a leftover away instead of failing on it.
+ */
+#define GHOST_MARK "user.criu.ghost"
+
+static void ghost_mark_text(const struct rst_fds *rf, const struct remap_ent *r, char *buf,
+			    size_t len)
+{
+	const InventoryEntry *inv = rf->ctx->inventory;
+
+	snprintf(buf, len, "%llu:%u", inv ? (unsigned long long)inv->dump_uptime : 0ull,
+		 r->remap_id);
+}
+
+static void ghost_mark(const struct rst_fds *rf, const struct remap_ent *r)
+{
+	char mark[64];
+
+	ghost_mark_text(rf, r, mark, sizeof(mark));
+	lsetxattr(r->path, GHOST_MARK, mark, strlen(mark), 0); /* a mark is only a help */
+}
+
+/* A ghost a killed restore of these same images left: removed. 1: removed, 0: not ours. */
+static int remove_leftover_ghost(const struct rst_fds *rf, const struct remap_ent *r)
+{
+	char mark[64], found[64];
+	ssize_t n;
+
+	ghost_mark_text(rf, r, mark, sizeof(mark));
+	n = lgetxattr(r->path, GHOST_MARK, found, sizeof(found) - 1);
+	if (n <= 0)
+		return 0;
+	found[n] = 0;
+	if (strcmp(found, mark))
+		return 0;
+	if (unlink(r->path) && (errno != EISDIR || rmdir(r->path)))
+		return 0;
+	pr_warn("%s: removed a deleted file a killed restore of these images left\n", r->path);
+	return 1;
+}
+
 static int make_ghost(struct rst_fds *rf, struct remap_ent *r)
 {
 	GhostFileEntry *ge = NULL;
@@ -622,7 +666,11 @@ static int make_ghost(struct rst_fds *rf, struct remap_ent *r)
 		ret = create_tmpfile_ghost(rf, img, ge, r);
 		goto out_free;
 	}
+	if (!ret && remove_leftover_ghost(rf, r))
+		pr_debug("%s: made again\n", r->path);
 	ret = ret ?: create_ghost(img, ge, r->path);
+	if (!ret)
+		ghost_mark(rf, r);
 	if (!ret) {
 		r->is_dir = S_ISDIR(ge->mode);
 		ret = set_ghost_attrs(r->path, ge);
@@ -636,9 +684,18 @@ out_free:
 	return ret;
 }
 
+/* A killed restore may have linked it back already: the same inode at the path is fine. */
+static bool linked_back_already(const struct remap_ent *r)
+{
+	struct stat a, b;
+
+	return !stat(r->link, &a) && !lstat(r->path, &b) && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
 static int make_link_back(struct remap_ent *r)
 {
-	if (link(r->link, r->path)) {
+	if (link(r->link, r->path) && !(errno == EEXIST && linked_back_already(r))) {
 		pr_perror("Can't link %s back to its old name %s (does something exist there "
 			  "now?)",
 			  r->link, r->path);
@@ -710,6 +767,10 @@ int rst_remap_done(struct rst_fds *rf, uint32_t id)
 	if (r->tmp_fd >= 0) {
 		close(r->tmp_fd);
 		r->tmp_fd = -1;
+	} else if (r->type == REMAP_TYPE__GHOST && lremovexattr(r->path, GHOST_MARK) &&
+		   errno != ENODATA && errno != ENOTSUP && errno != EPERM && errno != ENOENT) {
+		pr_perror("Can't take the mark off %s", r->path);
+		return -errno;
 	} else if ((r->is_dir ? rmdir(r->path) : unlink(r->path)) && errno != ENOENT) {
 		pr_perror("Can't remove %s again after opening it", r->path);
 		return -errno;
