@@ -5,6 +5,7 @@
  * rewrites ip/ax on the way out. A restored task never passes that way, so do it here.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <sys/syscall.h>
 
 #include "log.h"
@@ -16,6 +17,28 @@
 #define ERESTARTNOHAND	      514
 #define ERESTART_RESTARTBLOCK 516
 #define SYSCALL_INSN_LEN      2
+
+#define FUTEX_CMD_MASK	      0x7f /* without FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME */
+#define FUTEX_WAIT_BITSET_CMD 9
+
+/*
+ * A syscall stopped with a restart block: running it again from the start does exactly what
+ * the kernel's restart would, when it waits with no timeout or until an absolute time (poll
+ * with a negative timeout, which the kernel always parks as a restart block;
+ * FUTEX_WAIT_BITSET, whose timeout is absolute: condition variables). Its
+ * arguments are still in the registers. Others (a relative timeout) would wait longer.
+ * (clock_nanosleep until an absolute time comes back as -ERESTARTNOHAND, restarted above.)
+ */
+static bool restart_is_exact(const UserX86RegsEntry *r)
+{
+	switch ((long)r->orig_ax) {
+	case SYS_poll:
+		return (int)r->dx < 0;
+	case SYS_futex:
+		return (r->si & FUTEX_CMD_MASK) == FUTEX_WAIT_BITSET_CMD;
+	}
+	return false;
+}
 
 static void fixup_syscall_restart(UserX86RegsEntry *r)
 {
@@ -32,8 +55,15 @@ static void fixup_syscall_restart(UserX86RegsEntry *r)
 		r->ip -= SYSCALL_INSN_LEN;
 		break;
 	case -ERESTART_RESTARTBLOCK:
+		if (restart_is_exact(r)) {
+			r->ax = r->orig_ax;
+			r->ip -= SYSCALL_INSN_LEN;
+			break;
+		}
 		/* the restart block lives in the kernel and is lost: report EINTR */
-		pr_warn("Task stopped in a syscall with a restart block; it will see EINTR\n");
+		pr_warn("Task stopped in syscall %lld with a restart block (a relative timeout); "
+			"it will see EINTR\n",
+			(long long)r->orig_ax);
 		r->ax = -EINTR;
 		break;
 	}
