@@ -142,11 +142,21 @@ int compel_seize_task_sig(pid_t pid, int *stop_sig)
 		return ret;
 	}
 	ret = wait_interrupt_stop(pid, st == 'T', stop_sig);
-	if (ret == COMPEL_TASK_DEAD)
-		pr_err("Task %d died while being seized\n", pid);
-	if (ret < 0 || ret == COMPEL_TASK_DEAD)
+	if (ret < 0)
 		ptrace(PTRACE_DETACH, pid, NULL, NULL);
-	return ret;
+	if (ret != COMPEL_TASK_DEAD)
+		return ret;
+	/*
+	 * It exited on its own meanwhile (a server's worker ending): not an error. Our wait
+	 * took only the tracer's report: it stays a zombie of its parent, unless that parent
+	 * has its children reaped for it (SIGCHLD ignored), and the caller decides.
+	 */
+	if (task_state(pid) == 'Z') {
+		pr_info("Task %d exited while being seized: a zombie now\n", pid);
+		return COMPEL_TASK_ZOMBIE;
+	}
+	pr_info("Task %d exited while being seized and is gone\n", pid);
+	return COMPEL_TASK_DEAD;
 }
 
 /* SIGKILL and collect the exit report we get as its tracer. */
