@@ -10,6 +10,7 @@
 #define CRIU_SUM_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Room for an XXH3_state_t (576 bytes in xxhash 0.8), which wants 64-byte alignment. */
@@ -19,6 +20,8 @@ struct sum_stream {
 	_Alignas(64) unsigned char state[SUM_STATE_SIZE];
 };
 
+/* This CPU runs the AVX2 build of the hash (criu's, and the parasite's). */
+bool sum_have_avx2(void);
 uint64_t sum_buf(uint64_t seed, const void *p, size_t len);
 void sum_stream_reset(struct sum_stream *s, uint64_t seed);
 void sum_stream_update(struct sum_stream *s, const void *p, size_t len);

@@ -26,6 +26,11 @@ static int have_avx2(void)
 	return v;
 }
 
+bool sum_have_avx2(void)
+{
+	return have_avx2();
+}
+
 uint64_t sum_buf(uint64_t seed, const void *p, size_t len)
 {
 	if (have_avx2())

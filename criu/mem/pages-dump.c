@@ -4,9 +4,8 @@
  * parasite vmsplices those pages into PARASITE_NR_PIPES pipes per round, and criu splices
  * the pipes into pages-N.img, so page data is never copied through criu's user space.
  * pagemap-PID.img lists the dumped ranges in the order their data lies in the pages file.
- * Each piece of a run as it travels through a pipe is summed right after it lands in the
- * pages file, through a read-only mapping of the range just written (still in the cache):
- * the sums cost no second pass over the pages (integrity/, checksums.img).
+ * The parasite sums each piece of a run where it lies in the task before it vmsplices it
+ * (parasite-sum.h): criu never reads the pages back (integrity/, checksums.img).
  * Private hugetlb memory goes the same way, but only its 4 KiB pieces that hold data:
  * those that hold only zeros are found through /proc/PID/mem first (hugetlb.h).
  */
@@ -49,9 +48,8 @@ struct page_xfer {
 	loff_t pages_off; /* where the next batch's data goes */
 	uint64_t *pm_buf;
 	struct sum_file *sums; /* NULL: not in an image set */
-	int pages_rfd;	       /* the pages file, readable, for the sums */
+	uint32_t sum_mode;     /* how the parasite sums the batch (parasite-proto.h) */
 	uint64_t seed;
-	uint64_t *iov_sums;  /* one per iov of the batch */
 	struct dump_cow cow; /* the parent's memory, for pages shared with it */
 	uint64_t *ppm_buf;   /* the parent's pagemap entries next to pm_buf's */
 	bool frames_hidden;  /* a page of a VMA shared with the parent had no frame to compare */
@@ -146,53 +144,6 @@ static int splice_all(int from, int to, loff_t off, size_t len)
 	return 0;
 }
 
-/* Where mmap can't reach the file: read it back in pieces that stay in the cache. */
-static int sum_by_read(struct page_xfer *px, loff_t off, size_t len, uint64_t *sum)
-{
-	static __thread char buf[64 << 10];
-	struct sum_stream st;
-
-	sum_stream_reset(&st, px->seed);
-	while (len) {
-		ssize_t n = pread(px->pages_rfd, buf, len < sizeof(buf) ? len : sizeof(buf), off);
-
-		if (n <= 0) {
-			pr_perror("Can't read back pages at %lld to sum them", (long long)off);
-			return n < 0 ? -errno : -EIO;
-		}
-		sum_stream_update(&st, buf, n);
-		off += n;
-		len -= n;
-	}
-	*sum = sum_stream_digest(&st);
-	return 0;
-}
-
-/* Sum each iov that went through pipe p, now at off in the pages file. */
-static int sum_pipe(struct page_xfer *px, int p, loff_t off)
-{
-	const struct parasite_dump_pages *a = px->args;
-	size_t len = px->pipe_fill[p], at = 0, j;
-	char *map;
-	int ret = 0;
-
-	if (!px->sums || !len)
-		return 0;
-	map = mmap(NULL, len, PROT_READ, MAP_SHARED | MAP_POPULATE, px->pages_rfd, off);
-	for (j = 0; !ret && j < a->nr_iovs; j++) {
-		if (a->pipe_of[j] != p)
-			continue;
-		if (map != MAP_FAILED)
-			px->iov_sums[j] = sum_buf(px->seed, map + at, a->iovs[j].len);
-		else
-			ret = sum_by_read(px, off + at, a->iovs[j].len, &px->iov_sums[j]);
-		at += a->iovs[j].len;
-	}
-	if (map != MAP_FAILED)
-		munmap(map, len);
-	return ret;
-}
-
 /* Splice pipes [first, last) into the pages file, each at its place in the data stream. */
 static int drain_pipes(struct page_xfer *px, int first, int last)
 {
@@ -203,7 +154,6 @@ static int drain_pipes(struct page_xfer *px, int first, int last)
 		off += px->pipe_fill[i];
 	for (i = first; i < last; i++) {
 		ret = splice_all(px->pipe_r[i], px->pages_fd, off, px->pipe_fill[i]);
-		ret = ret ?: sum_pipe(px, i, off);
 		if (ret)
 			return ret;
 		off += px->pipe_fill[i];
@@ -211,14 +161,17 @@ static int drain_pipes(struct page_xfer *px, int first, int last)
 	return 0;
 }
 
-/* The batch's sums, in the order its data lies in the file (the iovs' order). */
+/*
+ * The batch's sums, in the order its data lies in the file (the iovs' order): the parasite
+ * took them where the pages are mapped (parasite-sum.h).
+ */
 static int add_batch_sums(struct page_xfer *px)
 {
 	size_t j;
 	int ret;
 
 	for (j = 0; px->sums && j < px->args->nr_iovs; j++) {
-		ret = sumset_add_unit(px->sums, px->args->iovs[j].len, px->iov_sums[j]);
+		ret = sumset_add_unit(px->sums, px->args->iovs[j].len, px->args->iov_sums[j]);
 		if (ret) {
 			pr_err("No memory for the sums of the pages\n");
 			return ret;
@@ -282,6 +235,8 @@ static int flush_batch(struct page_xfer *px)
 		return 0;
 	if (fault_injected("page-transfer"))
 		return -EIO;
+	px->args->sum_mode = px->sum_mode;
+	px->args->sum_seed = px->seed;
 	ret = compel_rpc_call(px->dc->ctl, PARASITE_CMD_DUMP_PAGES);
 	if (!ret)
 		fault_point("pages"); /* the parasite splices meanwhile */
@@ -445,16 +400,7 @@ static int open_sums(struct page_xfer *px)
 	if (!px->sums)
 		return 0;
 	px->seed = imgset_seed();
-	px->iov_sums = calloc(PARASITE_MAX_IOVS, sizeof(*px->iov_sums));
-	if (!px->iov_sums) {
-		pr_err("No memory for the sums of the pages\n");
-		return -ENOMEM;
-	}
-	px->pages_rfd = openat(px->dc->dfd, img_path(px->pages_img), O_RDONLY | O_CLOEXEC);
-	if (px->pages_rfd < 0) {
-		pr_perror("%s: can't open it for reading, to sum it", img_path(px->pages_img));
-		return -errno;
-	}
+	px->sum_mode = sum_have_avx2() ? PARASITE_SUM_AVX2 : PARASITE_SUM_SSE2;
 	return 0;
 }
 
@@ -466,7 +412,7 @@ static int open_xfer(struct page_xfer *px, struct dump_ctx *dc)
 
 	memset(px, 0, sizeof(*px));
 	px->dc = dc;
-	px->pagemap_fd = px->pages_rfd = -1;
+	px->pagemap_fd = -1;
 	for (ret = 0; ret < PARASITE_NR_PIPES; ret++)
 		px->pipe_r[ret] = -1;
 	px->args = compel_parasite_args(dc->ctl);
@@ -515,9 +461,6 @@ static int close_xfer(struct page_xfer *px)
 		ret = close_image(px->pages_img) ?: ret;
 	if (px->pagemap_fd >= 0)
 		close(px->pagemap_fd);
-	if (px->pages_rfd >= 0)
-		close(px->pages_rfd);
-	free(px->iov_sums);
 	free(px->pm_buf);
 	free(px->ppm_buf);
 	dump_cow_close(&px->cow);

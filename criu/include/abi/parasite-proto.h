@@ -72,13 +72,26 @@ struct parasite_unprot {
 	uint32_t pad;
 };
 
+/* How the parasite sums each iov for checksums.img (XXH3-64 with sum_seed): not at all, or
+ * with the SSE2 or the AVX2 build of the same hash (the results are the same). */
+enum parasite_sum_mode {
+	PARASITE_SUM_NONE,
+	PARASITE_SUM_SSE2,
+	PARASITE_SUM_AVX2,
+};
+
 struct parasite_dump_pages {
 	uint32_t nr_iovs;
 	uint32_t nr_unprot;
+	uint32_t sum_mode; /* enum parasite_sum_mode */
+	uint32_t pad;
+	uint64_t sum_seed;
 	/* iovs[i] goes to pipe pipe_of[i]; criu keeps each pipe's total within its size. */
 	uint8_t pipe_of[PARASITE_MAX_IOVS];
 	struct parasite_iov iovs[PARASITE_MAX_IOVS];
 	struct parasite_unprot unprot[PARASITE_MAX_UNPROT];
+	/* out: the sum of each iov's bytes, read where they lie in the task */
+	uint64_t iov_sums[PARASITE_MAX_IOVS];
 };
 
 #define PARASITE_MAX2(a, b) ((a) > (b) ? (a) : (b))
