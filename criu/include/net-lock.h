@@ -66,6 +66,9 @@ int netlock_restore_conn(const struct netlock_conn *conn);
  */
 int netlock_restore_unlock(int root_pid);
 
+/* criu check --feature network_lock_nftables: NULL, or why nftables can't lock here */
+const char *netlock_probe_nftables(void);
+
 /*
  * Until the socket code locks connections itself: CRIU_TEST_NETLOCK_CONNS="L,LPORT,P,PPORT
  * [;...]" (addresses as inet_pton reads them) makes dump lock them after the seize and

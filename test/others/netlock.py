@@ -333,6 +333,34 @@ def kept_table_stays(work):
         end.close()
 
 
+def options(work):
+    """--network-lock as CRIU parses it; a configuration file's line works as the option."""
+    r = run(CRIU, "--network-lock", "nft", "check")
+    report(r.returncode == 1 and "Invalid value for --network-lock: nft" in r.stderr,
+           "a bad --network-lock value is refused, naming it", r.stderr)
+    peer, end, conn = make_pair("v4")
+    pid = start_sleep()
+    conf = os.path.join(work, "lock.conf")
+    with open(conf, "w") as f:
+        f.write("network-lock iptables\n")
+    try:
+        r = criu(work, "--config", conf, "dump", "-t", str(pid), "-o", "dump.log", conns=conn)
+        rules = [l for l in run("iptables-save").stdout.splitlines() if "0xc114" in l]
+        report(r.returncode == 0 and len(rules) == 2 and not lock_tables(),
+               "network-lock iptables in a config file locks with iptables",
+               "%s %s" % (rules, lock_tables()))
+        reap_all()
+        r = criu(work, "restore", "-d", "-o", "restore.log", "--network-lock", "nftables",
+                 conns=conn)
+        rules = [l for l in run("iptables-save").stdout.splitlines() if "0xc114" in l]
+        report(r.returncode == 0 and not rules,
+               "restore unlocks with the dump's method, whatever its options say", rules)
+    finally:
+        kill(pid)
+        peer.close()
+        end.close()
+
+
 def main():
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(zdtm.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
@@ -353,6 +381,7 @@ def main():
             failed_dump(method, work)
             failed_restore(method, work)
         skip_control(work)
+        options(work)
         killed_dump(work)
         kept_table_stays(work)
     finally:

@@ -238,3 +238,24 @@ void nft_sweep_stale(void)
 	}
 	free(list);
 }
+
+const char *netlock_probe_nftables(void)
+{
+	char cmd[256];
+	const char *why = NULL;
+
+	/* what the lock needs: an inet table with a set of concatenated keys */
+	snprintf(cmd, sizeof(cmd), "create table inet CRIU-probe-%d", getpid());
+	if (nft_run(cmd, NFT_QUIET))
+		why = "Nftables based locking requires libnftables and set concatenations support";
+	snprintf(cmd, sizeof(cmd),
+		 "add set inet CRIU-probe-%d conns4 { type ipv4_addr . inet_service . ipv4_addr . "
+		 "inet_service; }",
+		 getpid());
+	if (!why && nft_run(cmd, NFT_QUIET))
+		why = "Nftables based locking requires libnftables and set concatenations support";
+	snprintf(cmd, sizeof(cmd), "delete table inet CRIU-probe-%d", getpid());
+	nft_run(cmd, NFT_QUIET);
+	nft_lock_fini();
+	return why;
+}
