@@ -339,7 +339,7 @@ def netlock_inner():
         setup, per_conn, removal = [], [], []
         for _ in range(5):
             img = tempfile.mkdtemp(prefix="criu-bench-netlock.")
-            sleep = subprocess.Popen(["sleep", "100"])
+            sleep = subprocess.Popen(["sleep", "100"], start_new_session=True)
             subprocess.run([CRIU, "dump", "-t", str(sleep.pid), "-D", img, "-o", "dump.log",
                             "-v4", "-R", "--network-lock", method], env=env, check=True)
             sleep.kill()

@@ -16,6 +16,7 @@
 #define CRIU_NET_LOCK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct netlock_conn {
@@ -45,6 +46,8 @@ const char *netlock_run_id(void);
 int netlock_dump_begin(int root_pid);
 /* Dump: block one connection before its socket goes to repair mode. */
 int netlock_lock_conn(const struct netlock_conn *conn);
+/* The same for many at once: one nftables transaction, one iptables-restore per family. */
+int netlock_lock_conns(const struct netlock_conn *conns, size_t nr);
 /*
  * Dump end, before the tasks run again or die: keep (the dump succeeded and the tasks do not
  * run on: killed, or left stopped as CRIU keeps it then) leaves the lock for the restore;

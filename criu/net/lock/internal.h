@@ -31,7 +31,8 @@ int netlock_tuple_of(const struct netlock_conn *c, struct netlock_tuple *t);
 
 /* nft.c: the table "inet <table>" of this run */
 int nft_lock_begin(const char *table);
-int nft_lock_conn(const char *table, const struct netlock_tuple *t);
+/* one transaction for all of them */
+int nft_lock_conns(const char *table, const struct netlock_tuple *t, size_t nr);
 int nft_lock_keep(const char *table);
 /* delete the table: 0, -ENOENT (not there, nothing logged) or -EIO (logged) */
 int nft_lock_remove(const char *table);
@@ -42,7 +43,7 @@ void nft_lock_fini(void);
 void nft_failure_text(const char *cmd, const char *nft_err, char *buf, size_t len);
 
 /* ipt.c: CRIU's two DROP rules per connection (INPUT and OUTPUT) */
-int ipt_lock_conn(const struct netlock_tuple *t);
+int ipt_lock_conns(const struct netlock_tuple *t, size_t nr);
 /* remove the rules of these connections; missing_ok: rules already gone are no error */
 int ipt_unlock_conns(const struct netlock_tuple *t, size_t nr, bool missing_ok);
 

@@ -153,14 +153,27 @@ static int apply(char op, const struct netlock_tuple *t, size_t nr, bool v6, boo
 	return ret;
 }
 
-int ipt_lock_conn(const struct netlock_tuple *t)
+int ipt_lock_conns(const struct netlock_tuple *t, size_t nr)
 {
-	if (apply('I', t, 1, t->v6, false)) {
-		pr_err("Can't lock the connection %s:%u - %s:%u with iptables\n", t->local,
-		       t->lport, t->peer, t->pport);
+	bool has[2] = { false, false };
+	size_t i;
+	int v6;
+
+	for (i = 0; i < nr; i++)
+		has[t[i].v6] = true;
+	for (v6 = 0; v6 < 2; v6++) {
+		if (!has[v6] || !apply('I', t, nr, v6, false))
+			continue;
+		if (v6 && has[0])
+			apply('D', t, nr, false, false); /* all or nothing */
+		for (i = 0; i < nr; i++)
+			if (t[i].v6 == v6)
+				pr_err("Can't lock the connection %s:%u - %s:%u with iptables\n",
+				       t[i].local, t[i].lport, t[i].peer, t[i].pport);
 		return -EIO;
 	}
-	pr_debug("Locked %s:%u - %s:%u\n", t->local, t->lport, t->peer, t->pport);
+	for (i = 0; i < nr; i++)
+		pr_debug("Locked %s:%u - %s:%u\n", t[i].local, t[i].lport, t[i].peer, t[i].pport);
 	return 0;
 }
 

@@ -166,36 +166,59 @@ int netlock_dump_begin(int root_pid)
 	return 0;
 }
 
-static int remember_conn(const struct netlock_tuple *t)
+static int remember_conns(const struct netlock_tuple *t, size_t nr)
 {
-	if (ARRAY_ADD_ROOM(nl.conns, nl.nr_conns)) {
-		pr_err("No memory to remember a locked connection\n");
+	if (ARRAY_RESERVE(nl.conns, nl.nr_conns, nr)) {
+		pr_err("No memory to remember %zu locked connections\n", nr);
 		return -ENOMEM;
 	}
-	nl.conns[nl.nr_conns++] = *t;
+	memcpy(nl.conns + nl.nr_conns, t, nr * sizeof(*t));
+	nl.nr_conns += nr;
 	return 0;
 }
 
-int netlock_lock_conn(const struct netlock_conn *conn)
+static int lock_tuples(const struct netlock_tuple *t, size_t nr)
 {
-	struct netlock_tuple t;
 	int ret;
+
+	if (nl.method == NETLOCK_NFTABLES)
+		return nft_lock_conns(nl.table, t, nr);
+	ret = ipt_lock_conns(t, nr);
+	if (!ret)
+		ret = remember_conns(t, nr);
+	if (ret == -ENOMEM)
+		ipt_unlock_conns(t, nr, false);
+	return ret;
+}
+
+int netlock_lock_conns(const struct netlock_conn *conns, size_t nr)
+{
+	struct netlock_tuple *t;
+	size_t i;
+	int ret = 0;
 
 	if (nl.phase != NL_DUMP_LOCKED) {
 		pr_err("A connection is locked before netlock_dump_begin()\n");
 		return -EINVAL;
 	}
-	ret = netlock_tuple_of(conn, &t);
-	if (ret || nl.method == NETLOCK_SKIP)
-		return ret;
-	if (nl.method == NETLOCK_NFTABLES)
-		return nft_lock_conn(nl.table, &t);
-	ret = ipt_lock_conn(&t);
-	if (!ret)
-		ret = remember_conn(&t);
-	if (ret == -ENOMEM)
-		ipt_unlock_conns(&t, 1, false);
+	if (!nr)
+		return 0;
+	t = malloc(nr * sizeof(*t));
+	if (!t) {
+		pr_err("No memory to lock %zu connections\n", nr);
+		return -ENOMEM;
+	}
+	for (i = 0; !ret && i < nr; i++)
+		ret = netlock_tuple_of(&conns[i], &t[i]);
+	if (!ret && nl.method != NETLOCK_SKIP)
+		ret = lock_tuples(t, nr);
+	free(t);
 	return ret;
+}
+
+int netlock_lock_conn(const struct netlock_conn *conn)
+{
+	return netlock_lock_conns(conn, 1);
 }
 
 static int remove_nft_table(bool missing_ok)
@@ -301,7 +324,7 @@ int netlock_restore_conn(const struct netlock_conn *conn)
 	if (nl.phase != NL_RESTORE || nl.method != NETLOCK_IPTABLES)
 		return 0;
 	ret = netlock_tuple_of(conn, &t);
-	return ret ?: remember_conn(&t);
+	return ret ?: remember_conns(&t, 1);
 }
 
 int netlock_restore_unlock(int root_pid)

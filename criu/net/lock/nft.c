@@ -97,7 +97,10 @@ int nft_lock_begin(const char *table)
 	char cmd[2048];
 	int ret;
 
-	/* alone first, as CRIU runs it: its failure is the one users know */
+	/*
+	 * Alone first, as CRIU runs it: it needs no cache, so where nf_tables is missing or
+	 * refused the kernel's answer comes with this command, the words users know from CRIU.
+	 */
 	snprintf(cmd, sizeof(cmd), "create table inet %s", table);
 	ret = nft_run(cmd, false);
 	if (ret)
@@ -128,25 +131,65 @@ int nft_lock_begin(const char *table)
 	return ret;
 }
 
-int nft_lock_conn(const char *table, const struct netlock_tuple *t)
+/* "a . 1 . b . 2, b . 2 . a . 1": packets in come from the peer, packets out go to it */
+static int element_text(char *buf, size_t len, const struct netlock_tuple *t)
 {
-	char cmd[512];
 	int n;
 
-	/* packets in come from the peer, packets out go to it */
-	n = snprintf(cmd, sizeof(cmd), "add element inet %s conns%c { %s . %u . %s . %u", table,
-		     t->v6 ? '6' : '4', t->peer, t->pport, t->local, t->lport);
+	n = snprintf(buf, len, "%s . %u . %s . %u", t->peer, t->pport, t->local, t->lport);
 	if (strcmp(t->local, t->peer) || t->lport != t->pport)
-		n += snprintf(cmd + n, sizeof(cmd) - n, ", %s . %u . %s . %u", t->local, t->lport,
-			      t->peer, t->pport);
-	snprintf(cmd + n, sizeof(cmd) - n, " }");
-	if (nft_run(cmd, false)) {
-		pr_err("Can't lock the connection %s:%u - %s:%u with nftables\n", t->local,
-		       t->lport, t->peer, t->pport);
-		return -EIO;
+		n += snprintf(buf + n, len - n, ", %s . %u . %s . %u", t->local, t->lport, t->peer,
+			      t->pport);
+	return n;
+}
+
+/* "add element inet T connsN { ... }" for the connections of one family, or "" */
+static size_t add_elements(char *buf, size_t len, const char *table, const struct netlock_tuple *t,
+			   size_t nr, bool v6)
+{
+	size_t i, n = 0;
+	bool first = true;
+
+	for (i = 0; i < nr; i++) {
+		if (t[i].v6 != v6)
+			continue;
+		if (first)
+			n += snprintf(buf + n, len - n, "add element inet %s conns%c { ", table,
+				      v6 ? '6' : '4');
+		else
+			n += snprintf(buf + n, len - n, ", ");
+		n += element_text(buf + n, len - n, &t[i]);
+		first = false;
 	}
-	pr_debug("Locked %s:%u - %s:%u\n", t->local, t->lport, t->peer, t->pport);
-	return 0;
+	if (!first)
+		n += snprintf(buf + n, len - n, " }\n");
+	return n;
+}
+
+int nft_lock_conns(const char *table, const struct netlock_tuple *t, size_t nr)
+{
+	/* two elements of two addresses, two ports and separators each, and the commands */
+	size_t i, len = nr * 2 * (2 * INET6_ADDRSTRLEN + 32) + 2 * 128, n;
+	char *cmd = malloc(len);
+	int ret;
+
+	if (!cmd) {
+		pr_err("No memory to lock %zu connections\n", nr);
+		return -ENOMEM;
+	}
+	n = add_elements(cmd, len, table, t, nr, false);
+	add_elements(cmd + n, len - n, table, t, nr, true);
+	ret = nft_run(cmd, false);
+	free(cmd);
+	for (i = 0; i < nr; i++) {
+		if (ret)
+			pr_err("Can't lock the connection %s:%u - %s:%u with nftables\n",
+			       t[i].local, t[i].lport, t[i].peer, t[i].pport);
+		else
+			pr_debug("Locked %s:%u - %s:%u\n", t[i].local, t[i].lport, t[i].peer,
+				 t[i].pport);
+	}
+	return ret;
 }
 
 int nft_lock_keep(const char *table)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "array.h"
 #include "internal.h"
 #include "log.h"
 
@@ -51,40 +52,59 @@ static int parse_conn(char *s, struct netlock_conn *c)
 	return 0;
 }
 
-static int for_each_conn(int (*fn)(const struct netlock_conn *c))
+/* The connections the environment names; *nr is 0 without any. */
+static int hook_conns(struct netlock_conn **conns, size_t *nr)
 {
 	const char *env = getenv(HOOK_ENV);
 	char *list, *item, *save = NULL;
-	struct netlock_conn c;
 	int ret = 0;
 
+	*conns = NULL;
+	*nr = 0;
 	if (!env || !env[0])
 		return 0;
 	list = strdup(env);
 	if (!list)
 		return -ENOMEM;
 	for (item = strtok_r(list, ";", &save); !ret && item; item = strtok_r(NULL, ";", &save)) {
-		ret = parse_conn(item, &c);
+		ret = ARRAY_ADD_ROOM(*conns, *nr);
+		if (!ret)
+			ret = parse_conn(item, &(*conns)[*nr]);
 		if (ret)
 			pr_err(HOOK_ENV ": can't read a connection (LOCAL,LPORT,PEER,PPORT)\n");
 		else
-			ret = fn(&c);
+			(*nr)++;
 	}
 	free(list);
 	return ret;
 }
 
+/* the first alone, the others at once: both ways the socket code may lock */
 int netlock_test_hook_dump(int root_pid)
 {
-	const char *env = getenv(HOOK_ENV);
+	struct netlock_conn *c;
+	size_t nr;
+	int ret;
 
-	if (!env || !env[0])
-		return 0;
-	pr_info(HOOK_ENV ": locking %s\n", env);
-	return netlock_dump_begin(root_pid) ?: for_each_conn(netlock_lock_conn);
+	ret = hook_conns(&c, &nr);
+	if (!ret && nr) {
+		pr_info(HOOK_ENV ": locking %zu connections\n", nr);
+		ret = netlock_dump_begin(root_pid) ?: netlock_lock_conn(&c[0]);
+		ret = ret ?: netlock_lock_conns(c + 1, nr - 1);
+	}
+	free(c);
+	return ret;
 }
 
 int netlock_test_hook_restore(void)
 {
-	return for_each_conn(netlock_restore_conn);
+	struct netlock_conn *c;
+	size_t i, nr;
+	int ret;
+
+	ret = hook_conns(&c, &nr);
+	for (i = 0; !ret && i < nr; i++)
+		ret = netlock_restore_conn(&c[i]);
+	free(c);
+	return ret;
 }
