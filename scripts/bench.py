@@ -9,7 +9,7 @@ bench fails if one differs. The checksum rows dump and restore 1 GiB (warm) with
 checksums (--skip-checksums), alternating, and give the cost. The hugetlb row dumps and
 restores 1 GiB of random private hugetlb memory (2 MiB pages, added to the kernel's pool
 for the row and given back). The netlock rows time the network lock's set-up, locking and
-removal (nftables and iptables, 100 connections). The 1 GiB rows come twice:
+removal (nftables and iptables, 1,000 connections). The 1 GiB rows come twice:
 "cold" as the machine gives memory, "warm" with 1 GiB touched and freed just before the dump
 (see warm_free_memory())."""
 import ctypes
@@ -325,7 +325,7 @@ def cow_rows(work):
                                           median([x[4] for x in res]) / 1024.0))
 
 
-NETLOCK_CONNS = 100
+NETLOCK_CONNS = 1000
 
 
 def netlock_inner():
