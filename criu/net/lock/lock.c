@@ -275,7 +275,7 @@ int netlock_dump_end(bool keep)
 	int ret = 0;
 
 	if (nl.phase != NL_DUMP_LOCKED) {
-		nl.phase = NL_IDLE;
+		forget_lock(); /* nothing was locked: only the context to free */
 		return 0;
 	}
 	if (!keep) {
