@@ -30,7 +30,7 @@ import tally  # noqa: E402
 CRIU = os.path.join(zdtm.ROOT, "criu", "criu")
 report = tally.Tally(show_ok=True)
 HELD = 0.7          # seconds a locked connection is watched
-ARRIVE = 6.0        # seconds a retransmission may take once unlocked (RTO backs off)
+ARRIVE = 15.0       # seconds a retransmission may take once unlocked (RTO backs off)
 
 
 def lo_up():
