@@ -13,6 +13,7 @@ dump sweeps a killed one's table)."""
 import ctypes
 import errno
 import fcntl
+import json
 import os
 import re
 import select
@@ -28,6 +29,7 @@ import zdtm  # noqa: E402
 import tally  # noqa: E402
 
 CRIU = os.path.join(zdtm.ROOT, "criu", "criu")
+CRIT = os.path.join(zdtm.ROOT, "crit", "crit")
 report = tally.Tally(show_ok=True)
 HELD = 0.7          # seconds a locked connection is watched
 ARRIVE = 15.0       # seconds a retransmission may take once unlocked (RTO backs off)
@@ -361,6 +363,45 @@ def options(work):
         end.close()
 
 
+def set_run_id(work, run_id):
+    """inventory.img as CRIU writes it: its run id (a UUID), or none (before CRIU 4.0)."""
+    inv = os.path.join(work, "inventory.img")
+    img = json.loads(run(CRIT, "decode", "-i", inv).stdout)
+    if run_id is None:
+        img["entries"][0].pop("dump_criu_run_id", None)
+    else:
+        img["entries"][0]["dump_criu_run_id"] = run_id
+    return subprocess.run([CRIT, "encode", "-o", inv], input=json.dumps(img), text=True,
+                          capture_output=True).returncode == 0
+
+
+def criu_tables(work):
+    """The restore of CRIU's images removes the table CRIU named: after its run id, in
+    full or cut to the 32 bytes CRIU prints it into, or after the root pid (no run id)."""
+    uuid = "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
+    for what, run_id, name in (("its run id", uuid, "CRIU-" + uuid),
+                               ("its run id, cut", uuid, ("CRIU-" + uuid)[:26]),
+                               ("the root pid (no run id)", None, None)):
+        pid = start_sleep()
+        name = name or "CRIU-%d" % pid
+        try:
+            r = criu(work, "dump", "-t", str(pid), "-o", "dump.log",
+                     conns="127.0.0.1,1,127.0.0.1,2")
+            for t in lock_tables():
+                run("nft", "delete", "table", "inet", t)
+            made = run("nft", "add", "table", "inet", name).returncode == 0
+            ok = r.returncode == 0 and made and set_run_id(work, run_id)
+            reap_all()
+            r = criu(work, "restore", "-d", "-o", "restore.log", "--skip-checksums")
+            report(ok and r.returncode == 0 and not lock_tables(),
+                   "restore removes CRIU's table named after %s" % what,
+                   "%s left %s" % (name, lock_tables()))
+        finally:
+            kill(pid)
+            for t in lock_tables():
+                run("nft", "delete", "table", "inet", t)
+
+
 def main():
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(zdtm.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
@@ -382,6 +423,7 @@ def main():
             failed_restore(method, work)
         skip_control(work)
         options(work)
+        criu_tables(work)
         killed_dump(work)
         kept_table_stays(work)
     finally:
