@@ -363,6 +363,33 @@ def options(work):
         end.close()
 
 
+def final_states(work):
+    """-R: the tree runs on, so the lock goes at the dump's end; -s: it stays, as CRIU keeps
+    it for a tree left stopped, until the restore."""
+    before = firewall()
+    peer, end, conn = make_pair("v4")
+    pid = start_sleep()
+    try:
+        r = criu(work, "dump", "-t", str(pid), "-o", "dump-R.log", "-R", conns=conn)
+        log = log_of(work, "dump-R.log")
+        report(r.returncode == 0 and "Locked 127.0.0.1" in log and firewall() == before
+               and alive(pid), "-R: the lock is removed as the tree runs on", log[-2000:])
+        peer.sendall(b"ping")
+        got = wait_bytes(end, b"ping", HELD)
+        report(got == b"ping", "-R: its connections flow at once", repr(got))
+        r = criu(work, "dump", "-t", str(pid), "-o", "dump-s.log", "-s", conns=conn)
+        report(r.returncode == 0 and len(lock_tables()) == 1,
+               "-s: the lock stays with the stopped tree", "tables %s" % lock_tables())
+        kill(pid)
+        r = criu(work, "restore", "-d", "-o", "restore.log")
+        report(r.returncode == 0 and firewall() == before, "-s: the restore removes it",
+               log_of(work, "restore.log")[-2000:])
+    finally:
+        kill(pid)
+        peer.close()
+        end.close()
+
+
 def set_run_id(work, run_id):
     """inventory.img as CRIU writes it: its run id (a UUID), or none (before CRIU 4.0)."""
     inv = os.path.join(work, "inventory.img")
@@ -424,6 +451,7 @@ def main():
         skip_control(work)
         options(work)
         criu_tables(work)
+        final_states(work)
         killed_dump(work)
         kept_table_stays(work)
     finally:

@@ -83,19 +83,17 @@ static void test_failure_text(void)
 {
 	char buf[1024];
 
-	nft_failure_text("create table inet CRIU-1234-0123456789ab", no_nf_tables, buf,
-			 sizeof(buf));
+	nft_failure_text(no_nf_tables, buf, sizeof(buf));
 	CHECK(strstr(buf, "create table inet CRIU-1234-0123456789ab\n") != NULL,
 	      "the failed command is named: %s", buf);
 	CHECK(strstr(buf, "Operation not supported") != NULL, "the kernel's answer: %s", buf);
 	CHECK(strstr(buf, "lacks nf_tables") && strstr(buf, "--network-lock iptables"),
 	      "what to do: %s", buf);
 	CHECK(buf[strlen(buf) - 1] == '\n', "one line per line");
-	nft_failure_text("x", "Error: Could not process rule: File exists\nx\n^\n", buf,
-			 sizeof(buf));
+	nft_failure_text("Error: Could not process rule: File exists\nx\n^\n", buf, sizeof(buf));
 	CHECK(!strstr(buf, "nf_tables") && !strstr(buf, "CAP_NET_ADMIN"),
 	      "no hint where none fits: %s", buf);
-	nft_failure_text("x", "", buf, sizeof(buf));
+	nft_failure_text("", buf, sizeof(buf));
 	CHECK(strstr(buf, "no message") != NULL, "an empty answer is said: %s", buf);
 }
 

@@ -39,8 +39,11 @@ int nft_lock_remove(const char *table);
 /* tables of dumps whose criu died before the end (killed): removed, each named */
 void nft_sweep_stale(void);
 void nft_lock_fini(void);
-/* The line logged when a command fails, from libnftables' error text (unit-tested). */
-void nft_failure_text(const char *cmd, const char *nft_err, char *buf, size_t len);
+/*
+ * The words logged when a command fails: libnftables' error text, which names the command
+ * ("create table inet CRIU-..."), and what to do where a cause is known (unit-tested).
+ */
+void nft_failure_text(const char *nft_err, char *buf, size_t len);
 
 /* ipt.c: CRIU's two DROP rules per connection (INPUT and OUTPUT) */
 int ipt_lock_conns(const struct netlock_tuple *t, size_t nr);

@@ -47,7 +47,7 @@ void nft_lock_fini(void)
 }
 
 /* libnftables names the command that failed, e.g. "create table inet CRIU-..." */
-void nft_failure_text(const char *cmd, const char *nft_err, char *buf, size_t len)
+void nft_failure_text(const char *nft_err, char *buf, size_t len)
 {
 	const char *hint = "";
 	size_t n;
@@ -63,7 +63,6 @@ void nft_failure_text(const char *cmd, const char *nft_err, char *buf, size_t le
 	n = snprintf(buf, len, "nftables: %s%s", nft_err, hint);
 	if (n < len && (n == 0 || buf[n - 1] != '\n'))
 		snprintf(buf + n, len - n, "\n");
-	(void)cmd;
 }
 
 /* quiet_enoent: a missing object is -ENOENT, not logged; NFT_QUIET: no failure is logged */
@@ -87,7 +86,7 @@ static int nft_run(const char *cmd, int quiet_enoent)
 		return -ENOENT;
 	if (quiet_enoent == NFT_QUIET)
 		return -EIO;
-	nft_failure_text(cmd, err, text, sizeof(text));
+	nft_failure_text(err, text, sizeof(text));
 	pr_err("%s", text);
 	return -EIO;
 }
