@@ -10,7 +10,7 @@
  * rules drop matching packets in and out; iptables inserts two DROP rules per connection
  * into INPUT and OUTPUT. Packets marked 0xC114 (sent by sockets in repair mode) pass.
  * One lock per criu process; the calls below are made in this order, each at most once
- * except netlock_lock_conn() and netlock_restore_conn().
+ * except netlock_lock_conn(s)() and netlock_restore_conn(). netlock_dump_begin() is idempotent.
  */
 #ifndef CRIU_NET_LOCK_H
 #define CRIU_NET_LOCK_H
