@@ -12,6 +12,12 @@ CFLAGS_HOST	:= -O2 -g $(WARN) -D_GNU_SOURCE -std=gnu11 -Icompel/include -Icriu/i
 		   -Icriu/arch/x86/include -I$(B)/images -I$(B)/criu/pie
 LDLIBS_HOST	:= -lprotobuf-c -lxxhash -lpthread
 
+# --network-lock's default, as CRIU's build takes it: NETWORK_LOCK_NFTABLES (ours),
+# NETWORK_LOCK_IPTABLES (CRIU's) or NETWORK_LOCK_SKIP.
+ifneq ($(NETWORK_LOCK_DEFAULT),)
+CFLAGS_HOST	+= -DNETWORK_LOCK_DEFAULT=$(NETWORK_LOCK_DEFAULT)
+endif
+
 ifeq ($(ASAN),1)
 CFLAGS_HOST	+= -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS_HOST	+= -fsanitize=address,undefined

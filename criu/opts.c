@@ -19,7 +19,20 @@
 #include "check.h"
 #include "config.h"
 #include "log.h"
+#include "net-lock.h"
 #include "opts.h"
+
+/*
+ * --network-lock's default. CRIU's is iptables unless built with
+ * make NETWORK_LOCK_DEFAULT=NETWORK_LOCK_NFTABLES (as distributions build it); ours is
+ * nftables, the library the design chose, and the same make variable changes it.
+ */
+#define NETWORK_LOCK_IPTABLES NETLOCK_IPTABLES
+#define NETWORK_LOCK_NFTABLES NETLOCK_NFTABLES
+#define NETWORK_LOCK_SKIP     NETLOCK_SKIP
+#ifndef NETWORK_LOCK_DEFAULT
+#define NETWORK_LOCK_DEFAULT NETWORK_LOCK_NFTABLES
+#endif
 
 enum opt_kind {
 	OPT_FLAG,     /* sets a bool; its --no- form (if any) clears it */
@@ -78,6 +91,7 @@ static int set_check_all(struct cr_options *o, const char *arg);
 static int set_pre_dump_mode(struct cr_options *o, const char *arg);
 static int set_file_validation(struct cr_options *o, const char *arg);
 static int set_cow_pages(struct cr_options *o, const char *arg);
+static int set_network_lock(struct cr_options *o, const char *arg);
 
 static const struct opt_desc opt_table[] = {
 	VALUE("tree", 't', OPT_PID, tree, "PID", "checkpoint the process tree rooted at PID"),
@@ -185,7 +199,8 @@ static const struct opt_desc opt_table[] = {
 	CALL("cow-pages", 0, set_cow_pages, 0, "MODE",
 	     "dump: pages a child shares saved once (default), or full for CRIU"),
 	LATER("lsm-mount-context", 0, 0, "CTX"),
-	LATER("network-lock", 0, 0, "METHOD"),
+	CALL("network-lock", 0, set_network_lock, 0, "METHOD",
+	     "how TCP connections are locked: nftables (default), iptables, skip"),
 	LATER("mntns-compat-mode", 0, OPTF_NEG, NULL),
 	FLAG("unprivileged", 0, unprivileged, OPTF_NEG, "as root only (non-root: not yet)"),
 	FLAG("ghost-fiemap", 0, ghost_fiemap, OPTF_NEG,
@@ -314,6 +329,18 @@ static int set_cow_pages(struct cr_options *o, const char *arg)
 		       arg);
 		return -1;
 	}
+	return 0;
+}
+
+static int set_network_lock(struct cr_options *o, const char *arg)
+{
+	enum netlock_method m;
+
+	if (netlock_method_parse(arg, &m)) {
+		pr_err("Invalid value for --network-lock: %s (iptables, nftables or skip)\n", arg);
+		return -1;
+	}
+	o->network_lock = m;
 	return 0;
 }
 
@@ -553,6 +580,7 @@ static void set_defaults(struct cr_options *o)
 	o->ghost_limit = 1 << 20;
 	o->ghost_fiemap = true;
 	o->status_fd = -1;
+	o->network_lock = NETWORK_LOCK_DEFAULT;
 }
 
 /* What CRIU checks once everything is parsed, whatever the command. */

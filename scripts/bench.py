@@ -8,7 +8,8 @@ dump and after the restore show that it stays shared). Each restored memhog chec
 bench fails if one differs. The checksum rows dump and restore 1 GiB (warm) with and without
 checksums (--skip-checksums), alternating, and give the cost. The hugetlb row dumps and
 restores 1 GiB of random private hugetlb memory (2 MiB pages, added to the kernel's pool
-for the row and given back). The 1 GiB rows come twice:
+for the row and given back). The netlock rows time the network lock's set-up, locking and
+removal (nftables and iptables, 1,000 connections). The 1 GiB rows come twice:
 "cold" as the machine gives memory, "warm" with 1 GiB touched and freed just before the dump
 (see warm_free_memory())."""
 import ctypes
@@ -324,6 +325,57 @@ def cow_rows(work):
                                           median([x[4] for x in res]) / 1024.0))
 
 
+NETLOCK_CONNS = 1000
+
+
+def netlock_inner():
+    """In a network namespace of its own (netlock_rows): dumps of a sleep with -R, each
+    locking NETLOCK_CONNS made-up connections (CRIU_TEST_NETLOCK_CONNS) and removing the
+    lock at its end; the times come from criu's log. Prints one line per method."""
+    conns = ";".join("127.0.0.1,%d,127.0.0.2,%d" % (10000 + i, 20000 + i)
+                     for i in range(NETLOCK_CONNS))
+    env = dict(os.environ, CRIU_TEST_NETLOCK_CONNS=conns)
+    for method in ("nftables", "iptables"):
+        setup, per_conn, removal = [], [], []
+        for _ in range(5):
+            img = tempfile.mkdtemp(prefix="criu-bench-netlock.")
+            sleep = subprocess.Popen(["sleep", "100"], start_new_session=True)
+            subprocess.run([CRIU, "dump", "-t", str(sleep.pid), "-D", img, "-o", "dump.log",
+                            "-v4", "-R", "--network-lock", method], env=env, check=True)
+            sleep.kill()
+            sleep.wait()
+            with open(os.path.join(img, "dump.log")) as f:
+                log = f.read().splitlines()
+            shutil.rmtree(img, ignore_errors=True)
+            stamps = [float(l[1:l.index(")")]) for l in log if "Locked " in l]
+            began = [l for l in log if "set up in" in l]
+            start = float(began[0][1:began[0].index(")")]) if began else None
+            if began:
+                setup.append(int(began[0].split("set up in ")[1].split()[0]))
+            first = start if start is not None else stamps[0] - (stamps[1] - stamps[0])
+            per_conn.append((stamps[-1] - first) * 1e6 / len(stamps))
+            removal += [int(l.split("removed in ")[1].split()[0]) for l in log
+                        if "removed in" in l]
+        print("%s %s %.0f %s" % (method, median(setup) if setup else "-", median(per_conn),
+                                 median(removal)))
+
+
+def netlock_rows():
+    """--network-lock: the lock's set-up (the nftables table), the cost of locking one
+    connection, and the removal of a lock holding NETLOCK_CONNS connections."""
+    out = subprocess.run(["unshare", "-n", sys.executable, os.path.abspath(__file__),
+                          "--netlock-inner"], capture_output=True, text=True)
+    if out.returncode:
+        print("netlock: skipped (%s)" % out.stderr.strip().splitlines()[-1:])
+        return
+    for line in out.stdout.splitlines():
+        method, setup, conn, removal = line.split()
+        print("%-16s %-10s %10s %10s %12s %12s" % (
+            "netlock " + method[:3], "-", "-", "-", "-", "-"))
+        print("  netlock %s: set-up %s us, %s us per connection locked, removal with %d "
+              "connections %s us" % (method, setup, conn, NETLOCK_CONNS, removal))
+
+
 def median(xs):
     xs = sorted(xs)
     return xs[len(xs) // 2]
@@ -379,9 +431,16 @@ def main():
           ("tree 100x%d" % nthreads, "/dev/shm", median([x[0] for x in res]) * 1000,
            median([x[1] for x in res]) * 1000, "-", "-"))
     cow_rows(work)
+    netlock_rows()
     shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--netlock-inner"]:
+        netlock_inner()
+        sys.exit(0)
+    if sys.argv[1:] == ["--netlock"]:
+        netlock_rows()
+        sys.exit(0)
     sys.exit(main())

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * check/net.c - probes of socket and network device interfaces. The nftables features are
- * about criu's network lock, which criu does not have yet (CRIU answers the same when built
- * without libnftables); external_net_ns is about criu too: not supported yet.
+ * check/net.c - probes of socket and network device interfaces. network_lock_nftables asks
+ * the network lock (net/lock/); nftables (saving a network namespace's rules) and
+ * external_net_ns are about criu itself, which saves no network namespaces yet.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "net-lock.h"
 #include "probes.h"
 
 #ifndef SO_BUF_LOCK
@@ -155,7 +156,7 @@ const char *probe_nftables(void)
 
 const char *probe_network_lock_nftables(void)
 {
-	return "Nftables based locking requires libnftables and set concatenations support";
+	return netlock_probe_nftables();
 }
 
 /* CRIU runs iptables-legacy and ip6tables-legacy to lock the network on such systems. */

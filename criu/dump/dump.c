@@ -28,6 +28,7 @@
 #include "threads.h"
 #include "tree.h"
 #include "mem.h"
+#include "net-lock.h"
 
 static uint64_t now_us(void)
 {
@@ -226,6 +227,7 @@ static int dump_and_commit(struct dump_tree *dt, int images_dfd, unsigned long e
 	ret = ret ?: dump_tree_seize(dt, o->tree);
 	if (!ret)
 		fault_point("seized");
+	ret = ret ?: netlock_test_hook_dump(o->tree);
 	frozen_at = now_us();
 	dt->stats.freezing_us = frozen_at - start;
 	ret = ret ?: dump_all_tasks(dt);
@@ -271,7 +273,7 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 	struct dump_tree dt = { .opts = o, .dfd = images_dfd, .work_dfd = work_dfd };
 	unsigned long errors_before = log_error_count();
 	size_t i;
-	int failed, ret;
+	int failed, lock_ret, ret;
 
 	compel_set_log(compel_log_bridge);
 	compel_set_point_hook(fault_point);
@@ -279,13 +281,16 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 	ret = run_action_scripts(o, "pre-dump", o->tree);
 	if (ret)
 		return ret;
-	ret = imgset_begin(images_dfd, !o->skip_checksums);
+	ret = netlock_dump_prepare(o->network_lock);
+	ret = ret ?: imgset_begin(images_dfd, !o->skip_checksums);
 	if (ret)
 		return ret;
 	failed = dump_and_commit(&dt, images_dfd, errors_before);
 	if (failed)
 		imgset_uncommit(images_dfd);
-	ret = release_tree(&dt, failed);
+	/* as CRIU: a tree that dies or stays stopped keeps its connections locked */
+	lock_ret = netlock_dump_end(!failed && !o->leave_running);
+	ret = release_tree(&dt, failed) ?: lock_ret;
 	if (!ret)
 		pr_info("Dumping finished successfully\n");
 	/* link remaps belong to a committed set, even if a release failed after it */

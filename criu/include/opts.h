@@ -67,6 +67,7 @@ struct cr_options {
 	bool unprivileged;	  /* --unprivileged: accepted as root (where it changes nothing) */
 	enum pre_dump_mode pre_dump_mode;
 	enum cow_pages_mode cow_pages; /* dump: --cow-pages once|full */
+	int network_lock;	       /* dump: --network-lock, an enum netlock_method */
 #define MAX_ACTION_SCRIPTS 16
 	const char *action_scripts[MAX_ACTION_SCRIPTS];
 	int nr_action_scripts;

@@ -25,6 +25,7 @@
 #include "vma-status.h"
 #include "tree.h"
 #include "mem.h"
+#include "net-lock.h"
 
 #define IMG_VERSION	  2
 #define USER_TOP	  (1UL << 47)
@@ -95,7 +96,9 @@ static int read_inventory(struct rst_ctx *ctx)
 		pr_err("inventory.img: per-task fdinfo images are not supported\n");
 		return -EINVAL;
 	}
-	return 0;
+	/* the lock the dump left, removed once the tree is rebuilt or the restore fails */
+	return netlock_restore_prepare(inv->has_network_lock_method, inv->network_lock_method,
+				       inv->dump_criu_run_id);
 }
 
 /* Parents come before their children (CRIU's order); pids are unique. */

@@ -26,6 +26,7 @@
 #include "image.h"
 #include "log.h"
 #include "internal.h"
+#include "net-lock.h"
 #include "proc-parse.h"
 #include "proc-status.h"
 #include "threads.h"
@@ -869,8 +870,8 @@ int cr_restore_tasks(const struct restore_opts *ro)
 	pid_t pid;
 
 	/* before the fork: the probe's signal would stop the traced task */
-	if (rst_read_images(&ctx) || rst_plan_transit(&ctx) || rst_arch_probe_xstate() ||
-	    rst_wait_pids_free(&ctx) || rst_remaps_premake(&ctx))
+	if (rst_read_images(&ctx) || netlock_test_hook_restore() || rst_plan_transit(&ctx) ||
+	    rst_arch_probe_xstate() || rst_wait_pids_free(&ctx) || rst_remaps_premake(&ctx))
 		goto out_free;
 	w = alloc_watch(&ctx);
 	if (!w)
@@ -887,7 +888,14 @@ int cr_restore_tasks(const struct restore_opts *ro)
 		goto out_unlink;
 	ctx.stats.restore_time = rst_now_usec() - start;
 	if ((pidfd >= 0 && write_pidfile(pidfd, ro->pidfile, pid)) ||
-	    run_stage_hook(ro, "post-restore", pid) || run_stage_hook(ro, "pre-resume", pid)) {
+	    run_stage_hook(ro, "post-restore", pid)) {
+		kill_tree(&ctx, w);
+		goto out_unlink;
+	}
+	/* as CRIU: after post-restore, before pre-resume; a lock left would only hang the
+	 * connections, not the tree, so its failure (logged) does not undo the restore */
+	netlock_restore_unlock(pid);
+	if (run_stage_hook(ro, "pre-resume", pid)) {
 		kill_tree(&ctx, w);
 		goto out_unlink;
 	}
@@ -902,6 +910,9 @@ out_unlink:
 	}
 out_free:
 	rst_remaps_unmake(&ctx, false);
+	/* a failed restore leaves no lock behind: nothing runs that it would protect */
+	if (ret)
+		netlock_restore_unlock(ctx.nr_pstree ? (int)ctx.pstree[0]->pid : 0);
 	if (ctx.dfd != ro->images_dfd)
 		close(ctx.dfd);
 	free_watch(&ctx, w);

@@ -16,6 +16,7 @@
 #include "image.h"
 #include "fault.h"
 #include "log.h"
+#include "net-lock.h"
 #include "regs-image.h"
 #include "threads.h"
 
@@ -296,6 +297,10 @@ int write_inventory(struct dump_tree *dt)
 	inv.lsmtype = LSMTYPE__NO_LSM;
 	inv.has_dump_uptime = 1;
 	inv.dump_uptime = ts.tv_sec * 1000000ull + ts.tv_nsec / 1000;
+	/* restore removes the lock this dump left by these (CRIU's restore too) */
+	inv.has_network_lock_method = 1;
+	inv.network_lock_method = netlock_method();
+	inv.dump_criu_run_id = (char *)netlock_run_id();
 	return write_one(dt->tasks[0], CR_FD_INVENTORY, 0, &inv.base);
 }
 
