@@ -48,6 +48,11 @@ int threads_collect(struct dump_ctx *dc);
  * parasite read the task state (and timers), while it waits for its next command.
  */
 int threads_collect_remote(struct dump_ctx *dc);
+/*
+ * The leader's rseq area, which the kernel rewrites (CPU and concurrency ids) whenever the
+ * leader, running the parasite, is scheduled again: 0, or -ENOENT without one.
+ */
+int threads_leader_rseq(const struct dump_ctx *dc, uint64_t *start, uint64_t *len);
 /* A thread's infection context, to prepare the others from: NULL for a one-thread task. */
 const struct compel_ctl *threads_any_ctl(const struct dump_ctx *dc);
 /* The leader's core: its rseq registration. */

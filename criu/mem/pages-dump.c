@@ -25,6 +25,7 @@
 #include "imgset.h"
 #include "log.h"
 #include "pagemap-flags.h"
+#include "threads.h"
 #include "vma-status.h"
 #include "mem.h"
 
@@ -50,6 +51,14 @@ struct page_xfer {
 	struct sum_file *sums; /* NULL: not in an image set */
 	uint32_t sum_mode;     /* how the parasite sums the batch (parasite-proto.h) */
 	uint64_t seed;
+	/*
+	 * Memory the kernel may write while the parasite runs (the leader's rseq area, AIO
+	 * rings): the parasite's sum of it may not be what the pipe holds a moment later, so
+	 * criu sums those iovs from the file instead. volatile_iov[i]: iov i is such.
+	 */
+	uint64_t rseq_start, rseq_end;
+	bool volatile_iov[PARASITE_MAX_IOVS];
+	int pages_rfd;	     /* the pages file, read-only, opened for the first such iov */
 	struct dump_cow cow; /* the parent's memory, for pages shared with it */
 	uint64_t *ppm_buf;   /* the parent's pagemap entries next to pm_buf's */
 	bool frames_hidden;  /* a page of a VMA shared with the parent had no frame to compare */
@@ -161,17 +170,60 @@ static int drain_pipes(struct page_xfer *px, int first, int last)
 	return 0;
 }
 
+/* An iov whose bytes the kernel may change under the parasite: summed from the file. */
+static int sum_from_file(struct page_xfer *px, loff_t off, size_t len, uint64_t *sum)
+{
+	struct sum_stream st;
+	char buf[16384];
+
+	if (px->pages_rfd < 0) {
+		px->pages_rfd = openat(px->dc->dfd, img_path(px->pages_img), O_RDONLY | O_CLOEXEC);
+		if (px->pages_rfd < 0) {
+			pr_perror("%s: can't open it to sum pages the kernel may change",
+				  img_path(px->pages_img));
+			return -errno;
+		}
+	}
+	sum_stream_reset(&st, px->seed);
+	while (len) {
+		ssize_t n = pread(px->pages_rfd, buf, len < sizeof(buf) ? len : sizeof(buf), off);
+
+		if (n <= 0) {
+			pr_perror("Can't read back pages at %lld to sum them", (long long)off);
+			return n < 0 ? -errno : -EIO;
+		}
+		sum_stream_update(&st, buf, n);
+		off += n;
+		len -= n;
+	}
+	*sum = sum_stream_digest(&st);
+	return 0;
+}
+
 /*
  * The batch's sums, in the order its data lies in the file (the iovs' order): the parasite
- * took them where the pages are mapped (parasite-sum.h).
+ * took them where the pages are mapped (parasite-sum.h), but for the volatile ones.
+ * Called once the batch is in the file, at batch_off.
  */
-static int add_batch_sums(struct page_xfer *px)
+static int add_batch_sums(struct page_xfer *px, loff_t batch_off)
 {
+	loff_t off = batch_off;
+	uint64_t sum;
 	size_t j;
 	int ret;
 
 	for (j = 0; px->sums && j < px->args->nr_iovs; j++) {
-		ret = sumset_add_unit(px->sums, px->args->iovs[j].len, px->args->iov_sums[j]);
+		sum = px->args->iov_sums[j];
+		if (px->volatile_iov[j]) {
+			pr_debug(
+				"pages at %llx: summed from the file (the kernel may write them)\n",
+				(unsigned long long)px->args->iovs[j].base);
+			ret = sum_from_file(px, off, px->args->iovs[j].len, &sum);
+			if (ret)
+				return ret;
+		}
+		off += px->args->iovs[j].len;
+		ret = sumset_add_unit(px->sums, px->args->iovs[j].len, sum);
 		if (ret) {
 			pr_err("No memory for the sums of the pages\n");
 			return ret;
@@ -229,6 +281,7 @@ static int drain_batch(struct page_xfer *px)
 /* Ask the parasite to fill the pipes with the batched iovs, then drain them into the image. */
 static int flush_batch(struct page_xfer *px)
 {
+	loff_t batch_off;
 	int i, ret;
 
 	if (!px->args->nr_iovs)
@@ -245,7 +298,8 @@ static int flush_batch(struct page_xfer *px)
 		pr_err("The parasite failed to splice pages: %d\n", ret);
 		return ret;
 	}
-	ret = drain_batch(px) ?: add_batch_sums(px);
+	batch_off = px->pages_off;
+	ret = drain_batch(px) ?: add_batch_sums(px, batch_off);
 	if (ret)
 		return ret;
 	for (i = 0; i < PARASITE_NR_PIPES; i++) {
@@ -309,6 +363,9 @@ static int queue_pages(struct page_xfer *px, const VmaEntry *v, uint64_t addr, u
 		if (ret)
 			return ret;
 		n = nr < room ? nr : room;
+		px->volatile_iov[a->nr_iovs] =
+			(v->status & VMA_AREA_AIORING) ||
+			(addr < px->rseq_end && addr + n * PAGE_SIZE > px->rseq_start);
 		a->iovs[a->nr_iovs].base = addr;
 		a->iovs[a->nr_iovs].len = n * PAGE_SIZE;
 		a->pipe_of[a->nr_iovs] = px->cur_pipe;
@@ -401,6 +458,8 @@ static int open_sums(struct page_xfer *px)
 		return 0;
 	px->seed = imgset_seed();
 	px->sum_mode = sum_have_avx2() ? PARASITE_SUM_AVX2 : PARASITE_SUM_SSE2;
+	if (!threads_leader_rseq(px->dc, &px->rseq_start, &px->rseq_end))
+		px->rseq_end += px->rseq_start;
 	return 0;
 }
 
@@ -412,7 +471,7 @@ static int open_xfer(struct page_xfer *px, struct dump_ctx *dc)
 
 	memset(px, 0, sizeof(*px));
 	px->dc = dc;
-	px->pagemap_fd = -1;
+	px->pagemap_fd = px->pages_rfd = -1;
 	for (ret = 0; ret < PARASITE_NR_PIPES; ret++)
 		px->pipe_r[ret] = -1;
 	px->args = compel_parasite_args(dc->ctl);
@@ -461,6 +520,8 @@ static int close_xfer(struct page_xfer *px)
 		ret = close_image(px->pages_img) ?: ret;
 	if (px->pagemap_fd >= 0)
 		close(px->pagemap_fd);
+	if (px->pages_rfd >= 0)
+		close(px->pages_rfd);
 	free(px->pm_buf);
 	free(px->ppm_buf);
 	dump_cow_close(&px->cow);

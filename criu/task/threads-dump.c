@@ -353,6 +353,19 @@ static int compare_with_leader(struct dump_ctx *dc, struct dump_thread *t)
 	return 0;
 }
 
+int threads_leader_rseq(const struct dump_ctx *dc, uint64_t *start, uint64_t *len)
+{
+	size_t i;
+
+	for (i = 0; dc->thr && i < dc->thr->nr; i++)
+		if (dc->thr->t[i].tid == dc->pid && dc->thr->t[i].rseq.size) {
+			*start = dc->thr->t[i].rseq.ptr;
+			*len = dc->thr->t[i].rseq.size;
+			return 0;
+		}
+	return -ENOENT;
+}
+
 const struct compel_ctl *threads_any_ctl(const struct dump_ctx *dc)
 {
 	size_t i;
