@@ -117,6 +117,7 @@ struct rst_ctx {
 	struct rst_task *tasks;
 	size_t nr_tasks;
 	struct rst_stats stats;
+	struct rst_ns *ns; /* ns/ns-restore.c: the tree's own namespaces, NULL if none */
 };
 
 /* restore/images.c: the regular file entry with this id, or NULL */

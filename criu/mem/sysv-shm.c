@@ -36,11 +36,9 @@
 #include "abi/restorer.h"
 #include "vma-status.h"
 #include "mem.h"
+#include "ns.h"
 
 #include "ipc-shm.pb-c.h"
-
-/* ipcns-shm-ID.img: we dump the one IPC namespace the task lives in */
-#define SYSV_NS_ID 1
 
 /* The dump's: the segments the tree's tasks have attached. */
 struct sysv_seen {
@@ -227,7 +225,8 @@ static int dump_one_segment(struct dump_tree *dt, struct cr_img **img,
 {
 	struct shmid_ds ds;
 
-	if (!created_in_tree(dt, seg->cpid) &&
+	/* a namespace of the tree's own: all of it is the tree's */
+	if (!ns_dump_own_ipc(dt) && !created_in_tree(dt, seg->cpid) &&
 	    !attached(files_dump_priv_find(&dt->fstate, &sysv_dump_key), seg->id))
 		return 0;
 	if (shmctl(seg->id, IPC_STAT, &ds) < 0) {
@@ -235,7 +234,7 @@ static int dump_one_segment(struct dump_tree *dt, struct cr_img **img,
 		return -errno;
 	}
 	if (!*img) {
-		*img = open_image_at(dt->dfd, CR_FD_IPCNS_SHM, O_DUMP, SYSV_NS_ID);
+		*img = open_image_at(dt->dfd, CR_FD_IPCNS_SHM, O_DUMP, ns_dump_ipc_id(dt));
 		if (!*img)
 			return -EIO;
 	}
@@ -418,7 +417,7 @@ int rst_sysv_shm(const struct rst_ctx *ctx)
 	IpcShmEntry *e;
 	int ret;
 
-	img = open_image_optional(ctx->dfd, CR_FD_IPCNS_SHM, SYSV_NS_ID);
+	img = open_image_optional(ctx->dfd, CR_FD_IPCNS_SHM, rst_ns_ipc_id(ctx));
 	if (!img)
 		return errno == ENOENT ? 0 : -EIO;
 	while ((ret = pb_read_one_eof(img, &ipc_shm_entry__descriptor, (ProtobufCMessage **)&e)) >

@@ -28,6 +28,7 @@
 #include "vma-status.h"
 #include "mem.h"
 #include "files.h"
+#include "ns.h"
 
 #define RST_STACK_SIZE (64UL << 10)
 #define RST_TASK_TOP   ((1UL << 47) - RST_PAGE_SIZE)
@@ -268,7 +269,8 @@ static void fill_thread(const struct rst_task *t, struct rst_args *a)
 	const ThreadInfoX86 *ti = t->core->thread_info;
 	const ThreadCoreEntry *th = t->core->thread_core;
 
-	a->pid = t->pid;
+	/* in the task: its pid where its own calls are made (in a pid namespace, not t->pid) */
+	a->pid = syscall(SYS_getpid);
 	a->fs_base = ti->gpregs->fs_base;
 	a->gs_base = ti->gpregs->gs_base;
 	a->clear_tid_addr = ti->clear_tid_addr;
@@ -341,7 +343,7 @@ static int send_report(int fd, const struct bootstrap *bs, const struct rst_mem 
 		.pages_restored = mem->pages_restored,
 		.pages_shared = mem->pages_shared,
 		.pages_compared = mem->pages_compared,
-		.pid = getpid(),
+		.pid = rst_own_pid(), /* criu's view: getpid() is the namespace's */
 	};
 
 	if (write(fd, &r, sizeof(r)) != sizeof(r)) {
