@@ -218,7 +218,7 @@ int rst_memfd_make(const struct rst_ctx *ctx, uint32_t inode_id);
 
 /* files/fown.c: after infection, read every file's owner (F_GETOWN_EX, F_GETSIG). */
 int dump_task_fown(struct dump_ctx *dc);
-int rst_set_fown(int fd, const FownEntry *fown);
+int rst_set_fown(const struct rst_ctx *ctx, int fd, const FownEntry *fown);
 
 /*
  * files/locks.c: the locks on one open file go to filelocks.img with --file-locks (without

@@ -38,6 +38,8 @@ int ns_dump_write(struct dump_tree *dt);
 void ns_dump_end(struct dump_tree *dt);
 /* The id of the ipc namespace whose SysV objects the dump saves (ipcns-*-ID.img). */
 uint32_t ns_dump_ipc_id(const struct dump_tree *dt);
+/* ns/pid-dump.c: a pid the tree's tasks see (inside their pid namespace) in criu's view */
+pid_t ns_dump_pid_outside(const struct dump_tree *dt, pid_t inner);
 /* Does the tree have an ipc namespace of its own (all its SysV objects are saved)? */
 bool ns_dump_own_ipc(const struct dump_tree *dt);
 

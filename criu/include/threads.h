@@ -76,7 +76,8 @@ int rst_read_thread_cores(const struct rst_ctx *ctx, struct rst_task *t);
 void rst_free_thread_cores(struct rst_task *t);
 
 size_t rst_threads_area_size(const struct rst_task *t);
-int rst_threads_fill(const struct rst_task *t, uint8_t *area, struct rst_args *a);
+int rst_threads_fill(const struct rst_ctx *ctx, const struct rst_task *t, uint8_t *area,
+		     struct rst_args *a);
 
 enum { RST_THR_UNBORN, RST_THR_RUNNING, RST_THR_STOPPED };
 

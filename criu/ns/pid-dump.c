@@ -106,12 +106,6 @@ static int write_task(struct cr_img *img, const struct dump_tree *dt, struct dum
 	tids = threads_ids(dc, &nr); /* the leader first */
 	if (!tids)
 		return -ENOMEM;
-	if (nr > 1) {
-		pr_err("Task %d has %zu threads in a pid namespace: the threads of a task in a pid "
-		       "namespace are not restored yet\n",
-		       dc->pid, nr);
-		return -EOPNOTSUPP;
-	}
 	for (i = 0; !ret && i < nr; i++)
 		ret = write_one(img, dc->pid, i ? (pid_t)tids[i] : 0);
 	return ret;
@@ -129,4 +123,19 @@ int pidns_dump_write(struct dump_tree *dt)
 	for (i = 0; !ret && i < dt->nr_tasks; i++)
 		ret = write_task(img, dt, dt->tasks[i]);
 	return close_image(img) ?: ret;
+}
+
+pid_t ns_dump_pid_outside(const struct dump_tree *dt, pid_t inner)
+{
+	pid_t nspid[NSPID_MAX];
+	size_t i;
+
+	if (!(dt->ns.root_own & NS_BIT(NS_PID)) || inner <= 0)
+		return inner;
+	for (i = 0; i < dt->nr_tasks; i++)
+		if (parse_proc_nspid(dt->tasks[i]->pid, 0, nspid, NSPID_MAX) == PIDNS_LEVELS &&
+		    nspid[1] == inner)
+			return dt->tasks[i]->pid;
+	pr_warn("pid %d of the tree's pid namespace is no task of the tree\n", inner);
+	return inner;
 }

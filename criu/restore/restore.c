@@ -714,10 +714,18 @@ static bool traced_by_us(pid_t pid)
  */
 static void kill_tree(const struct rst_ctx *ctx, const struct rst_watch *w)
 {
-	size_t i;
+	/*
+	 * The init of a pid namespace, killed, waits for every task inside to be reaped, and
+	 * those criu traces are criu's to reap first: children before their parents then.
+	 */
+	bool children_first = rst_ns_clone_flags(ctx) & CLONE_NEWPID;
+	size_t n, i;
 
-	for (i = 0; i < ctx->nr_tasks; i++) {
-		const struct rst_task *t = &ctx->tasks[i];
+	for (n = 0; n < ctx->nr_tasks; n++) {
+		const struct rst_task *t;
+
+		i = children_first ? ctx->nr_tasks - 1 - n : n;
+		t = &ctx->tasks[i];
 
 		/* traced threads must be reaped by criu before their leader can go */
 		if (w[i].seen || !i || traced_by_us(t->pid))
