@@ -45,12 +45,13 @@ static pid_t child;
 static int go[2], ready[2];
 static ino_t outer_ino;
 
-static ino_t ns_ino(pid_t pid, const char *kind)
+/* "self", not getpid(): in the pidns flavour /proc is the host's, with the host's pids */
+static ino_t ns_ino(const char *kind)
 {
 	char path[64];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, kind);
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", kind);
 	return stat(path, &st) ? 0 : st.st_ino;
 }
 
@@ -64,7 +65,7 @@ static int inside(void)
 		return 2;
 	if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
 		return 3;
-	if (ns_ino(getpid(), the_case->flag == CLONE_NEWNS ? "mnt" : the_case->name) == outer_ino)
+	if (ns_ino(the_case->flag == CLONE_NEWNS ? "mnt" : the_case->name) == outer_ino)
 		return 4; /* back in the outer namespace: something moved us */
 	if (the_case->flag == CLONE_NEWPID && getpid() != 1)
 		return 5;
@@ -105,7 +106,7 @@ static int setup(void)
 		fail("ZDTM_NS names no namespace kind (%s)", want ? want : "unset");
 		return -1;
 	}
-	outer_ino = ns_ino(getpid(), the_case->flag == CLONE_NEWNS ? "mnt" : the_case->name);
+	outer_ino = ns_ino(the_case->flag == CLONE_NEWNS ? "mnt" : the_case->name);
 	if (pipe(go) || pipe(ready)) {
 		fail_perror("pipe");
 		return -1;

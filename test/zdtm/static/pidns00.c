@@ -5,9 +5,11 @@
  * grandchild; each task notes its pid inside (getpid()), its parent's, and its NSpid line
  * (/proc is the host's, so /proc/self/status shows the pid outside too). After the restore
  * each task checks all three again, and the parents reap their children by the pids fork()
- * gave them before the dump: the same processes, at the same pids, on both levels.
+ * gave them before the dump: the same processes, at the same pids, on both levels. A thread
+ * of the init checks its tid and its NSpid line the same way.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,17 +24,18 @@ struct ids {
 };
 
 static pid_t kids[2], grandkid;
-static int go[2], ready[2];
+static int go[2], ready[2], thread_go[2];
 static struct ids mine;
+static pthread_t thread;
 
-/* The NSpid line of /proc/self/status, spaces and tabs as the kernel writes them. */
+/* The NSpid line of the calling thread's status, spaces and tabs as the kernel writes them. */
 static int read_nspid(char *out, size_t len)
 {
 	char buf[4096], *line, *nl;
 	ssize_t n;
 	int fd;
 
-	fd = open("/proc/self/status", O_RDONLY);
+	fd = open("/proc/thread-self/status", O_RDONLY);
 	if (fd < 0)
 		return -1;
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -106,6 +109,23 @@ static int child(int with_grandkid)
 	return ret;
 }
 
+/* The init's thread: its tid and NSpid before the dump and after. */
+static void *thread_main(void *arg __attribute__((unused)))
+{
+	struct ids before;
+	char now[64], c = 'r';
+
+	before.pid = gettid();
+	if (read_nspid(before.nspid, sizeof(before.nspid)) || write(ready[1], &c, 1) != 1 ||
+	    read(thread_go[0], &c, 1) != 1)
+		return (void *)1L;
+	if (gettid() != before.pid)
+		return (void *)2L;
+	if (read_nspid(now, sizeof(now)) || strcmp(now, before.nspid))
+		return (void *)3L;
+	return (void *)0L;
+}
+
 static int setup(void)
 {
 	char c;
@@ -116,7 +136,7 @@ static int setup(void)
 		     getpid());
 		return -1;
 	}
-	if (pipe(go) || pipe(ready) || take_ids(&mine)) {
+	if (pipe(go) || pipe(ready) || pipe(thread_go) || take_ids(&mine)) {
 		fail_perror("pipe or /proc/self/status");
 		return -1;
 	}
@@ -129,8 +149,12 @@ static int setup(void)
 		if (kids[i] == 0)
 			_exit(child(i == 0));
 	}
-	/* three tasks below: the two children and the grandchild */
-	for (i = 0; i < 3; i++)
+	if (pthread_create(&thread, NULL, thread_main, NULL)) {
+		fail("pthread_create");
+		return -1;
+	}
+	/* the two children, the grandchild and the thread */
+	for (i = 0; i < 4; i++)
 		if (read(ready[0], &c, 1) != 1) {
 			fail("a task of the tree did not get ready");
 			return -1;
@@ -144,6 +168,7 @@ static void check(void)
 {
 	static int after_restore;
 	char go_all[3] = "ggg";
+	void *thread_ret;
 	int i, ret;
 
 	if (!after_restore++)
@@ -151,6 +176,9 @@ static void check(void)
 	ret = same_ids(&mine);
 	if (ret)
 		fail("the init's ids changed (%d): was %s", ret, mine.nspid);
+	if (write(thread_go[1], "g", 1) != 1 || pthread_join(thread, &thread_ret) || thread_ret)
+		fail("the init's thread reported %ld (2: its tid changed, 3: its NSpid line)",
+		     (long)thread_ret);
 	if (write(go[1], go_all, sizeof(go_all)) != sizeof(go_all)) {
 		fail_perror("write go");
 		return;
