@@ -102,5 +102,7 @@ int rst_threads_wait_restorer(pid_t pid, const pid_t *tids, size_t nr, long opts
 int rst_threads_sigreturn(const pid_t *tids, size_t nr);
 int rst_threads_detach(const pid_t *tids, size_t nr);
 void rst_threads_kill(pid_t pid, const pid_t *tids, size_t nr);
+/* Reap killed threads we trace in the order they die (task/threads-restore.c). */
+void threads_reap_killed(const pid_t *tids, size_t nr);
 
 #endif /* CRIU_THREADS_H */

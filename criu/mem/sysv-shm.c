@@ -277,6 +277,31 @@ static int set_next_id(int id)
 	return 0;
 }
 
+/*
+ * A new segment with the dumped id. The dumped tree's own ipc namespace, killed by the dump,
+ * is freed by a kernel worker some time later: until then its hugetlb segments hold their
+ * pages, and a new one can find the pool empty. Such an ENOMEM is waited out, a while.
+ */
+#define HUGE_WAIT_TRIES 100
+#define HUGE_WAIT_US	20000
+
+static int make_segment(const IpcDescEntry *d, uint64_t size, uint32_t huge)
+{
+	int id, tries = 0;
+
+	do {
+		if (set_next_id(d->id))
+			return -EPERM;
+		id = shmget(d->key, size, (d->mode & 0777) | IPC_CREAT | IPC_EXCL | huge);
+	} while (id < 0 && errno == ENOMEM && huge && ++tries < HUGE_WAIT_TRIES &&
+		 !usleep(HUGE_WAIT_US));
+	if (id >= 0)
+		return id;
+	pr_perror("Can't create SysV shm segment %u (key %#x, hugetlb flags %#x)", d->id, d->key,
+		  huge);
+	return -errno;
+}
+
 /* The segment with the dumped id and key: the one still there, or a new one. */
 static int get_segment(const IpcDescEntry *d, uint64_t size, uint32_t huge, bool *made)
 {
@@ -291,14 +316,9 @@ static int get_segment(const IpcDescEntry *d, uint64_t size, uint32_t huge, bool
 		       (unsigned int)ds.shm_perm.__key, (size_t)ds.shm_segsz);
 		return -EEXIST;
 	}
-	if (set_next_id(d->id))
-		return -EPERM;
-	id = shmget(d->key, size, (d->mode & 0777) | IPC_CREAT | IPC_EXCL | huge);
-	if (id < 0) {
-		pr_perror("Can't create SysV shm segment %u (key %#x, hugetlb flags %#x)", d->id,
-			  d->key, huge);
-		return -errno;
-	}
+	id = make_segment(d, size, huge);
+	if (id < 0)
+		return id;
 	*made = true;
 	if ((uint32_t)id != d->id) {
 		pr_err("SysV shm segment %u came back as id %d\n", d->id, id);

@@ -293,7 +293,12 @@ pid_t rst_fork_with_pid(const struct rst_ctx *ctx, const struct rst_task *t,
 	if (pid == 0)
 		task_main(ctx, t, ch, up_fd);
 	if (pid < 0) {
-		if (errno == EEXIST)
+		if (errno == EEXIST && levels > 1)
+			pr_err("pid %d (%d in the tree's pid namespace) is taken by another "
+			       "process; "
+			       "restore needs it free\n",
+			       t->pid, set_tid[0]);
+		else if (errno == EEXIST)
 			pr_err("pid %d is taken by another process; restore needs it free\n", want);
 		else
 			pr_perror("Can't create task %d (clone3 with set_tid)", want);

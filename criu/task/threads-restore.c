@@ -413,18 +413,50 @@ int rst_threads_detach(const pid_t *tids, size_t nr)
 	return 0;
 }
 
+/* Has tid, a thread we trace, died and been reaped (or is it not ours to wait for)? */
+static bool thread_reaped(pid_t tid)
+{
+	int status;
+	pid_t got;
+
+	got = waitpid(tid, &status, __WALL | WNOHANG);
+	if (got < 0)
+		return errno != EINTR;
+	return got == tid && (WIFEXITED(status) || WIFSIGNALED(status));
+}
+
+/*
+ * Reap the killed threads, in whatever order they die: in the init of a pid namespace the
+ * last thread to exit waits until the others are reaped (by us, their tracer) before it
+ * can die itself, so waiting for one in particular could wait forever.
+ */
+void threads_reap_killed(const pid_t *tids, size_t nr)
+{
+	size_t left = nr, i;
+	bool *done = calloc(nr ? nr : 1, sizeof(*done));
+
+	while (done && left) {
+		bool progress = false;
+
+		for (i = 0; i < nr; i++) {
+			if (done[i] || !thread_reaped(tids[i]))
+				continue;
+			done[i] = progress = true;
+			left--;
+		}
+		if (!progress)
+			usleep(1000);
+	}
+	free(done);
+}
+
 /* We trace every thread: each one's exit is ours to reap, the leader's comes last. */
 void rst_threads_kill(pid_t pid, const pid_t *tids, size_t nr)
 {
-	size_t i;
 	int status;
 
 	kill(pid, SIGKILL);
-	for (i = 0; i < nr; i++) {
-		while (waitpid(tids[i], &status, __WALL) >= 0 || errno == EINTR)
-			if (WIFEXITED(status) || WIFSIGNALED(status))
-				break;
-	}
+	threads_reap_killed(tids, nr);
 	while (waitpid(pid, &status, __WALL) < 0 && errno == EINTR)
 		;
 }
