@@ -24,6 +24,7 @@ struct rst_ns_pids;
 int rst_pidns_read(struct rst_ctx *ctx, struct rst_ns_pids **out);
 void rst_pidns_free(struct rst_ns_pids *p);
 bool rst_pidns_has(const struct rst_ns_pids *p, pid_t pid);
+int rst_pidns_reserve(const struct rst_ctx *ctx);
 
 /* ns-restore.c: what rst_ctx.ns points to */
 struct rst_ns {

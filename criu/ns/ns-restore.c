@@ -162,7 +162,7 @@ void rst_ns_after_root(const struct rst_ctx *ctx)
 	ns->criu_time_fd = -1;
 }
 
-/* In the root, first thing: the content of its new uts and ipc namespaces. */
+/* In the root, first thing: its new pid namespace's next pid, uts and ipc content. */
 int rst_ns_root_setup(const struct rst_ctx *ctx)
 {
 	const struct rst_ns *ns = ctx->ns;
@@ -170,7 +170,8 @@ int rst_ns_root_setup(const struct rst_ctx *ctx)
 
 	if (!ns)
 		return 0;
-	if (ns->uts_id)
+	ret = rst_pidns_reserve(ctx);
+	if (!ret && ns->uts_id)
 		ret = utsns_restore(ctx->dfd, ns->uts_id);
 	if (!ret && ns->ipc_id) {
 		ret = ipcns_var_restore(ctx->dfd, ns->ipc_id);

@@ -165,3 +165,24 @@ pid_t rst_own_pid(void)
 	buf[n] = 0;
 	return atoi(buf);
 }
+
+/*
+ * In the root, first thing in its new pid namespace: anything made there without set_tid
+ * (a helper thread of criu's code in a task) would take the lowest free pid, one a task or
+ * thread of the tree is about to be given. The namespace's next pid goes above them all.
+ */
+int rst_pidns_reserve(const struct rst_ctx *ctx)
+{
+	const struct rst_ns_pids *p = ctx->ns ? ctx->ns->pids : NULL;
+	pid_t top = 0;
+	char val[16];
+	size_t i;
+
+	if (!p)
+		return 0;
+	for (i = 0; i < p->nr; i++)
+		if (p->v[i].inner > top)
+			top = p->v[i].inner;
+	snprintf(val, sizeof(val), "%d", top);
+	return ns_write_sysctl("/proc/sys/kernel/ns_last_pid", val);
+}

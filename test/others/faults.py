@@ -153,6 +153,30 @@ def images_digest(d):
     return h.hexdigest()
 
 
+def tree_tids(pids):
+    """Every thread of the tasks pids, the leaders included."""
+    tids = []
+    for pid in pids:
+        try:
+            tids += [int(t) for t in os.listdir("/proc/%d/task" % pid)]
+        except OSError:
+            tids.append(pid)
+    return tids
+
+
+def gone_or_left(pids):
+    """After our children are reaped, what is still at the tree's pids, a zombie included
+    (one holds its pid: the next restore could not have it), given 2 s to go."""
+    end = time.time() + 2
+    left = pids
+    while left and time.time() < end:
+        time.sleep(0.02)
+        zdtm.cleanup_children()
+        left = [p for p in left if zdtm.proc_state(p) is not None]
+    return ["pid %d in state %s after our children were reaped" % (p, zdtm.proc_state(p))
+            for p in left]
+
+
 def left_behind(pids):
     """Tasks of a failed restore still there: at the tree's pids, or adopted by us (we are
     the subreaper) in a pid namespace other than ours."""
@@ -173,13 +197,16 @@ def restore_faults(name="zdtm/static/maps00", flavor=None):
     test, pid = fresh_test(tag, name, flavor)
     what = " (%s)" % flavor if flavor else ""
     try:
-        pids = [pid] + zdtm.tree_pids(pid)
+        pids = tree_tids([pid] + zdtm.tree_pids(pid))
         r = criu(["dump", "-t", str(pid), "-D", test.dump_dir, "-v4", "-o", "dump.log"])
         if r.returncode:
             report(False, "dump for restore faults" + what, r.stderr[-500:])
             return
         zdtm.reap(pid, 10)
-        zdtm.free_tree_pids(pids[1:], False)
+        why = gone_or_left(pids)
+        if why:
+            report(False, "dump for restore faults" + what, "; ".join(why))
+            return
         digest = images_digest(test.dump_dir)
         for fault in RESTORE_FAULTS:
             r = criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore-%s.log" % fault,
@@ -196,6 +223,7 @@ def restore_faults(name="zdtm/static/maps00", flavor=None):
                 why.append("no 'Error (file:line)' line on stderr")
             why += ["left behind: " + w for w in left_behind(pids)]
             zdtm.cleanup_children()
+            why += ["left behind: " + w for w in gone_or_left(pids)]
             if images_digest(test.dump_dir) != digest:
                 why.append("images changed")
             report(not why, "restore fails at %s%s" % (fault, what), "; ".join(why))

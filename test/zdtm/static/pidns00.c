@@ -10,6 +10,7 @@
  */
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,7 +115,12 @@ static void *thread_main(void *arg __attribute__((unused)))
 {
 	struct ids before;
 	char now[64], c = 'r';
+	sigset_t term;
 
+	/* SIGTERM is the main thread's: it waits for it, and we would take it from it */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &term, NULL);
 	before.pid = gettid();
 	if (read_nspid(before.nspid, sizeof(before.nspid)) || write(ready[1], &c, 1) != 1 ||
 	    read(thread_go[0], &c, 1) != 1)
