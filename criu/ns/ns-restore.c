@@ -79,6 +79,32 @@ static int prepare_pidns(struct rst_ctx *ctx, struct rst_ns *ns)
 	return ret;
 }
 
+/* Both have the id of a kind, and they differ */
+#define DIFFERS(kind) \
+	(o->has_##kind##_ns_id && r->has_##kind##_ns_id && o->kind##_ns_id != r->kind##_ns_id)
+
+/* Every task in the root's namespaces: a set where they differ is not restored wrongly. */
+static int check_same_ns(const struct rst_ctx *ctx)
+{
+	const TaskKobjIdsEntry *r = ctx->tasks[0].ids;
+	size_t i;
+
+	for (i = 1; i < ctx->nr_tasks; i++) {
+		const TaskKobjIdsEntry *o = ctx->tasks[i].ids;
+
+		if (!o || ctx->tasks[i].helper)
+			continue;
+		if (DIFFERS(pid) || DIFFERS(uts) || DIFFERS(ipc) || DIFFERS(time) || DIFFERS(mnt) ||
+		    DIFFERS(net) || DIFFERS(user) || DIFFERS(cgroup)) {
+			pr_err("ids-%d.img: task %d is in other namespaces than the root: a tree "
+			       "in several namespaces of a kind is not restored yet\n",
+			       ctx->tasks[i].pid, ctx->tasks[i].pid);
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
+}
+
 int rst_ns_prepare(struct rst_ctx *ctx)
 {
 	const TaskKobjIdsEntry *r = ctx->tasks[0].ids, *c = ctx->inventory->root_ids;
@@ -88,6 +114,8 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 
 	if (!r || !c)
 		return 0; /* no ids: an image set of criu's namespaces */
+	if (check_same_ns(ctx))
+		return -EOPNOTSUPP;
 	if (OWN(mnt, false) < 0 || OWN(net, false) < 0 || OWN(user, false) < 0 ||
 	    OWN(cgroup, false) < 0)
 		return -EOPNOTSUPP;
