@@ -125,6 +125,8 @@ struct fd_handler {
 };
 
 extern const struct fd_handler reg_handler;
+/* files/reg.c: is the fd a POSIX message queue (not saved yet: no handler takes it)? */
+bool fd_is_mqueue(const struct fd_parms *p);
 extern const struct fd_handler pipe_handler;
 extern const struct fd_handler fifo_handler;
 extern const struct fd_handler eventfd_handler;
