@@ -97,6 +97,8 @@ KINDS = [
     ("EVENTPOLL_EXTRA", "eventpoll_extra_entry", None, None),
     # ours: pidfd-extra.img (how a reaped process a pidfd refers to died)
     ("PIDFD_EXTRA", "pidfd_extra_entry", None, None),
+    # ours: ns-pids.img (each task's pids in the tree's pid namespace)
+    ("NS_PIDS", "ns_pids_entry", None, None),
 ]
 
 FIELD_RE = re.compile(r"^\s*(required|optional|repeated)\s+([\w.]+)\s+(\w+)\s*=\s*(\d+)\s*"

@@ -66,6 +66,12 @@ static const struct img_desc img_descs[CR_FD_MAX] = {
 	[CR_FD_EVENTPOLL_EXTRA] = { "eventpoll-extra.img", EVENTPOLL_EXTRA_MAGIC, HEAD_COMMON,
 				    false },
 	[CR_FD_PIDFD_EXTRA] = { "pidfd-extra.img", PIDFD_EXTRA_MAGIC, HEAD_COMMON, false },
+	[CR_FD_UTSNS] = { "utsns-%lu.img", UTSNS_MAGIC, HEAD_COMMON, true },
+	[CR_FD_IPC_VAR] = { "ipcns-var-%lu.img", IPC_VAR_MAGIC, HEAD_COMMON, true },
+	[CR_FD_IPCNS_SEM] = { "ipcns-sem-%lu.img", IPCNS_SEM_MAGIC, HEAD_COMMON, true },
+	[CR_FD_IPCNS_MSG] = { "ipcns-msg-%lu.img", IPCNS_MSG_MAGIC, HEAD_COMMON, true },
+	[CR_FD_TIMENS] = { "timens-%lu.img", TIMENS_MAGIC, HEAD_COMMON, true },
+	[CR_FD_NS_PIDS] = { "ns-pids.img", NS_PIDS_MAGIC, HEAD_COMMON, false },
 };
 
 struct cr_img {

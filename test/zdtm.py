@@ -11,7 +11,8 @@ reaps them itself and their pids are free again at once. Python 3 standard libra
 A test is a program test/zdtm/static/NAME.c, built into build/test/zdtm/static/NAME. An
 optional NAME.desc (JSON) adjusts it:
   "dump_opts", "restore_opts": extra criu options (lists of strings);
-  "flavor": "h" (dump kills the task), "leave-running" (-R) or "leave-stopped" (-s);
+  "flavor": "h" (dump kills the task), "leave-running" (-R), "leave-stopped" (-s) or
+  "pidns" (as h, the test being pid 1 of its own pid, uts, ipc and time namespaces);
   "binary": run another test's program under this name (a flavour of an existing test);
   "skip": a reason not to run it. A test that finds at start that the host lacks what it
   needs calls test_skip(): it is reported as skipped with its own reason.
@@ -63,7 +64,13 @@ FLAVORS = {
     "h": [],
     "leave-running": ["-R"],
     "leave-stopped": ["-s"],
+    "pidns": [],
 }
+# pidns: as h, but the test is pid 1 of new pid, uts, ipc and time namespaces (the test
+# library makes them when ZDTM_NEWNS=1); mount, network and user namespaces stay the host's,
+# so /proc is the host's and pids in it are the host's view.
+FLAVOR_ENV = {"pidns": {"ZDTM_NEWNS": "1"}}
+KILLING_FLAVORS = ("h", "pidns")
 FLAVOR_OPTS = ("-R", "--leave-running", "-s", "--leave-stopped")
 
 
@@ -110,7 +117,7 @@ class Test:
         self.dump_error = self.desc.get("dump_error")
         self.restore_error = self.desc.get("restore_error")
         self.unstable = set(self.desc.get("unstable", []))
-        self.test_env = dict(self.desc.get("test_env", {}))
+        self.test_env = dict(FLAVOR_ENV.get(self.flavor, {}), **self.desc.get("test_env", {}))
         self.work = os.path.join(RUN_DIR, self.short)
         self.dump_dir = os.path.join(DUMP_DIR, self.short)
         self.pidfile = os.path.join(self.work, "test.pid")
@@ -278,7 +285,23 @@ def read_fds(pid):
 # Fields of /proc/PID/status that a checkpoint must not change. SigBlk is left out: a test
 # caught between sigprocmask() and sigsuspend() shows another mask than inside it.
 STATUS_FIELDS = ("PPid", "Threads", "SigIgn", "SigCgt", "Uid", "Gid", "Groups", "CapInh",
-                 "CapPrm", "CapEff", "CapBnd", "NoNewPrivs", "Seccomp")
+                 "CapPrm", "CapEff", "CapBnd", "NoNewPrivs", "Seccomp", "NSpid", "NSpgid",
+                 "NSsid")
+NS_KINDS = ("pid", "pid_for_children", "uts", "ipc", "time", "time_for_children", "mnt", "net",
+            "user", "cgroup")
+
+
+def read_ns_shape(pid):
+    """For each namespace kind: is the task's the runner's? (A restored namespace is a new
+    one: its inode differs, but it must again be the runner's or not, as before.)"""
+    shape = {}
+    for kind in NS_KINDS:
+        try:
+            shape[kind] = (os.stat("/proc/%d/ns/%s" % (pid, kind)).st_ino ==
+                           os.stat("/proc/self/ns/%s" % kind).st_ino)
+        except FileNotFoundError:
+            pass
+    return shape
 
 
 def read_status(pid):
@@ -298,7 +321,7 @@ def read_limits(pid):
 
 def snapshot(pid):
     return {"maps": read_maps(pid), "fds": read_fds(pid), "status": read_status(pid),
-            "limits": read_limits(pid)}
+            "limits": read_limits(pid), "ns": read_ns_shape(pid)}
 
 
 def compare_snapshots(before, after, when, unstable=()):
@@ -319,6 +342,11 @@ def compare_snapshots(before, after, when, unstable=()):
         old, cur = before["status"].get(key), after["status"].get(key)
         if old != cur:
             problems.append("status %s differs %s: was %s, now %s" % (key, when, old, cur))
+    for kind in sorted(set(before["ns"]) | set(after["ns"])):
+        old, cur = before["ns"].get(kind), after["ns"].get(kind)
+        if old != cur:
+            problems.append("%s namespace %s: was %s, now %s" % (kind, when,
+                            *("the runner's" if v else "its own" for v in (old, cur))))
     for old, cur in zip(before["limits"], after["limits"]):
         if old != cur:
             problems.append("limit differs %s: was '%s', now '%s'" % (when, old, cur))
@@ -399,7 +427,7 @@ def free_tree_pids(kids, kill):
 
 def check_after_dump(test, pid, before, kids=()):
     """What the flavour promises about the original task; then make its pid free."""
-    if test.flavor == "h":
+    if test.flavor in KILLING_FLAVORS:
         try:
             reap(pid, GONE_TIMEOUT)
         except TestFailure:

@@ -43,7 +43,7 @@ static void compel_log_bridge(int level, const char *file, int line, const char 
 	log_vprint(level, file, line, fmt, ap);
 }
 
-/* Namespaces are not saved yet: every thread must share criu's (threads may setns alone). */
+/* Every thread must be in namespaces ns/ can save (threads may setns alone): ns.h. */
 static int check_namespaces(struct dump_ctx *dc)
 {
 	uint32_t *tids;
@@ -54,7 +54,7 @@ static int check_namespaces(struct dump_ctx *dc)
 	if (!tids)
 		return -ENOMEM;
 	for (i = 0; !ret && i < nr; i++)
-		ret = ns_check_task(tids[i]);
+		ret = ns_check_task(tids[i], dc->tree->tasks[0]->pid);
 	return ret;
 }
 
@@ -197,6 +197,7 @@ static int dump_all_tasks(struct dump_tree *dt)
 	ret = ret ?: tty_write_info(dt);
 	ret = ret ?: write_file_locks(dt);
 	ret = ret ?: write_sysv_shm(dt);
+	ret = ret ?: ns_dump_write(dt);
 	ret = ret ?: write_pstree(dt);
 	/* images the handlers kept open: a write error there is the dump's failure too */
 	return files_dump_close_images(&dt->fstate) ?: ret;
@@ -225,12 +226,15 @@ static int dump_and_commit(struct dump_tree *dt, int images_dfd, unsigned long e
 	/* criu's own namespaces are numbered first, as CRIU does before it seizes anything */
 	ret = ns_ids_init(&dt->ns);
 	ret = ret ?: dump_tree_seize(dt, o->tree);
+	ret = ret ?: ns_dump_begin(dt);
 	if (!ret)
 		fault_point("seized");
 	ret = ret ?: netlock_test_hook_dump(o->tree);
 	frozen_at = now_us();
 	dt->stats.freezing_us = frozen_at - start;
 	ret = ret ?: dump_all_tasks(dt);
+	/* criu's own namespaces again: inventory.root_ids are criu's */
+	ns_dump_end(dt);
 	dt->stats.frozen_us = now_us() - frozen_at;
 	ret = ret ?: write_stats_image(dt);
 	ret = ret ?: write_inventory(dt);
@@ -286,6 +290,7 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 	if (ret)
 		return ret;
 	failed = dump_and_commit(&dt, images_dfd, errors_before);
+	ns_dump_end(&dt);
 	if (failed)
 		imgset_uncommit(images_dfd);
 	/* as CRIU: a tree that dies or stays stopped keeps its connections locked */

@@ -215,6 +215,8 @@ static const char *kind_name(const struct fd_parms *p, char *buf, size_t len)
 
 	if (S_ISSOCK(p->st.st_mode))
 		return "socket";
+	if (fd_is_mqueue(p))
+		return "POSIX message queue";
 	if (!strncmp(l, "anon_inode:", 11)) {
 		l += 11;
 		snprintf(buf, len, "%.*s", (int)strcspn(l + (*l == '['), "]"), l + (*l == '['));

@@ -101,7 +101,7 @@ int rst_claim_fowns(const struct rst_ctx *ctx, const struct rst_task *t)
 			       fe->id, t->pid);
 			return -EINVAL;
 		}
-		ret = rst_set_fown(fd, rst_file_fown(fe));
+		ret = rst_set_fown(ctx, fd, rst_file_fown(fe));
 		if (ret)
 			return ret;
 	}

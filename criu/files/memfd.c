@@ -22,6 +22,7 @@
 #include "hugetlb.h"
 #include "image.h"
 #include "log.h"
+#include "ns.h"
 #include "restore-ctx.h"
 #include "tree.h"
 #include "vma-status.h"
@@ -507,7 +508,7 @@ static size_t nr_memfd_maps;
 /* An fd the task has on the same memfd inode (restored before its memory), or -ENOENT. */
 static int task_memfd_fd(const struct rst_ctx *ctx, uint32_t inode_id)
 {
-	pid_t me = getpid();
+	pid_t me = rst_own_pid();
 	size_t i, j;
 
 	for (i = 0; i < ctx->nr_tasks; i++) {

@@ -34,6 +34,7 @@
 #include "files.h"
 #include "image.h"
 #include "log.h"
+#include "ns.h"
 #include "proc-fdinfo.h"
 #include "restore-ctx.h"
 #include "tree.h"
@@ -350,7 +351,7 @@ static int pidfd_open_file(struct rst_fds *rf, const FileEntry *fe)
 
 	if (pid == -1)
 		pid = stand_in_of(rf, e->ino);
-	else if (e->nspid != rf->t->pid) {
+	else if (e->nspid != rst_pid_here(rf->ctx, rf->t->pid)) {
 		pr_err("file id %u: pidfd of process %d, which is not task %d being restored\n",
 		       fe->id, e->nspid, rf->t->pid);
 		return -EINVAL;

@@ -53,9 +53,23 @@ static bool is_stateless_rdev(dev_t rdev)
 				    minor(rdev) == 8 || minor(rdev) == 9);
 }
 
+#define MQUEUE_FS_MAGIC 0x19800202
+
+/* A POSIX message queue (mq_open) is a regular file of the mqueue filesystem. */
+bool fd_is_mqueue(const struct fd_parms *p)
+{
+	char path[64];
+	struct statfs sfs;
+
+	if (!S_ISREG(p->st.st_mode))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", p->pid, p->fd);
+	return !statfs(path, &sfs) && sfs.f_type == MQUEUE_FS_MAGIC;
+}
+
 static bool reg_match(const struct fd_parms *p)
 {
-	if (p->link[0] != '/')
+	if (p->link[0] != '/' || fd_is_mqueue(p))
 		return false;
 	if (p->flags & O_PATH)
 		return true;

@@ -29,6 +29,7 @@
 #include "files.h"
 #include "image.h"
 #include "log.h"
+#include "ns.h"
 #include "restore-ctx.h"
 #include "tree.h"
 
@@ -944,7 +945,7 @@ static int reopen_deleted(const RegFileEntry *reg, int flags, const char *what)
 static int reopen_ghost_fd(struct rst_fds *rf, const struct remap_ent *r, int flags,
 			   const char *what)
 {
-	const struct rst_task *t = rst_task_by_pid(rf->ctx, getpid());
+	const struct rst_task *t = rst_task_by_pid(rf->ctx, rst_own_pid());
 	const struct remap_ent *o;
 	char link[64];
 	size_t i;

@@ -229,7 +229,7 @@ int rst_open_file(struct rst_fds *rf, const FileEntry *fe)
 	fown = rst_file_fown(fe);
 	claimer = rst_fown_claimer(rf->ctx, fe);
 	/* an owner of the tree may not exist yet: it sets itself as owner (files/fown-claims.c) */
-	ret = fown && (!claimer || claimer == rf->t->pid) ? rst_set_fown(fd, fown) : 0;
+	ret = fown && (!claimer || claimer == rf->t->pid) ? rst_set_fown(rf->ctx, fd, fown) : 0;
 	if (ret) {
 		close(fd);
 		return ret;

@@ -24,6 +24,7 @@
 #include "files.h"
 #include "image.h"
 #include "log.h"
+#include "ns.h"
 #include "restore-ctx.h"
 #include "tree.h"
 #include "tty-priv.h"
@@ -422,9 +423,10 @@ static int take_ctty(struct rst_fds *rf, const struct tty_rst *tr)
 		fd = rst_borrow_file(rf, fe->id);
 		if (fd < 0)
 			return fd;
-		if (!ioctl(fd, TIOCGSID, &sid) && sid == pid)
+		/* the task sees sessions by their pid in its own pid namespace */
+		if (!ioctl(fd, TIOCGSID, &sid) && sid == rst_pid_here(rf->ctx, pid))
 			return 0; /* done already */
-		if (getsid(0) != pid || ioctl(fd, TIOCSCTTY, 0)) {
+		if (getsid(0) != rst_pid_here(rf->ctx, pid) || ioctl(fd, TIOCSCTTY, 0)) {
 			pr_perror("Can't make pty %d the terminal of session %d again", index, pid);
 			return -EPERM;
 		}
@@ -618,9 +620,10 @@ static bool acts_for_group(const struct rst_ctx *ctx, const struct rst_task *t)
  * the foreground once the group exists, through its own controlling terminal. It is in the
  * background until then, so SIGTTOU is held back for the call.
  */
-static int give_foreground(const struct rst_task *t, const TtyInfoEntry *si)
+static int give_foreground(const struct rst_ctx *ctx, const struct rst_task *t,
+			   const TtyInfoEntry *si)
 {
-	pid_t pgrp = si->pgrp;
+	pid_t pgrp = rst_pid_here(ctx, si->pgrp); /* as the task sees it */
 	sigset_t ttou, old;
 	int fd, ret = 0;
 
@@ -661,7 +664,7 @@ int tty_restore_foreground(const struct rst_ctx *ctx, const struct rst_task *t)
 
 		if (si->type == TTY_TYPE__PTY && si->id == tty_info_id(TTY_SLAVE, si->pty->index) &&
 		    si->sid == t->pstree->sid && si->pgrp == t->pstree->pgid)
-			ret = give_foreground(t, si);
+			ret = give_foreground(ctx, t, si);
 	}
 	free_tables(&tr);
 	return ret;

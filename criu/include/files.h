@@ -125,6 +125,8 @@ struct fd_handler {
 };
 
 extern const struct fd_handler reg_handler;
+/* files/reg.c: is the fd a POSIX message queue (not saved yet: no handler takes it)? */
+bool fd_is_mqueue(const struct fd_parms *p);
 extern const struct fd_handler pipe_handler;
 extern const struct fd_handler fifo_handler;
 extern const struct fd_handler eventfd_handler;
@@ -218,7 +220,7 @@ int rst_memfd_make(const struct rst_ctx *ctx, uint32_t inode_id);
 
 /* files/fown.c: after infection, read every file's owner (F_GETOWN_EX, F_GETSIG). */
 int dump_task_fown(struct dump_ctx *dc);
-int rst_set_fown(int fd, const FownEntry *fown);
+int rst_set_fown(const struct rst_ctx *ctx, int fd, const FownEntry *fown);
 
 /*
  * files/locks.c: the locks on one open file go to filelocks.img with --file-locks (without

@@ -49,6 +49,12 @@ enum img_type {
 	CR_FD_TTY_EXTRA,       /* tty-extra: ours, what tty-info has no field for */
 	CR_FD_EVENTPOLL_EXTRA, /* eventpoll-extra: ours, the keys of watches whose fd moved */
 	CR_FD_PIDFD_EXTRA,     /* pidfd-extra: ours, how the dead processes of pidfds died */
+	CR_FD_UTSNS,	       /* utsns-NSID: host and domain name */
+	CR_FD_IPC_VAR,	       /* ipcns-var-NSID: the ipc sysctls */
+	CR_FD_IPCNS_SEM,       /* ipcns-sem-NSID: semaphore sets, each followed by its values */
+	CR_FD_IPCNS_MSG,       /* ipcns-msg-NSID: message queues, each followed by its messages */
+	CR_FD_TIMENS,	       /* timens-NSID: clock offsets */
+	CR_FD_NS_PIDS,	       /* ns-pids: ours, each task's pids in the tree's pid namespace */
 	CR_FD_MAX
 };
 

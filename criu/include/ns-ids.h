@@ -9,7 +9,9 @@
 #ifndef CRIU_NS_IDS_H
 #define CRIU_NS_IDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "core.pb-c.h"
@@ -23,7 +25,16 @@ struct ns_ids {
 		ino_t ino;
 	} seen[NS_IDS_MAX]; /* seen[i] has id i + 1 */
 	size_t nr;
+	/* ns/ns-dump.c: the root task's ids, and which of its kinds are not criu's */
+	uint32_t root[NS_IDS_KINDS];
+	unsigned int root_own; /* NS_BIT(kind) */
+	bool in_tree_ipc;      /* criu entered the tree's ipc namespace; criu_ipc_fd is its own */
+	int criu_ipc_fd;
 };
+
+/* Kinds, in CRIU's order (the index of ns_ids.seen[].kind and root[]) */
+enum { NS_PID, NS_NET, NS_IPC, NS_UTS, NS_TIME, NS_MNT, NS_USER, NS_CGROUP };
+#define NS_BIT(kind) (1u << (kind))
 
 /* Number criu's own namespaces (1 to 8). Returns 0 or -errno. */
 int ns_ids_init(struct ns_ids *n);

@@ -1,15 +1,65 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ns.h - namespaces of the dumped tree. Not saved yet: ns_check_task() refuses a task whose
- * pid, mount, network, uts, ipc, user, cgroup or time namespace (or the pid and time
- * namespaces its children would be made in) is not criu's own, naming the task and the kind.
+ * ns.h - namespaces of the dumped tree (criu/ns/). The tree's root may have pid, uts, ipc
+ * and time namespaces of its own: a pid namespace one level below criu's whose init (pid 1)
+ * is the root, and uts, ipc and time namespaces made with it. Every task of the tree shares
+ * the root's namespaces of these kinds and makes its children in them; mount, network,
+ * user and cgroup namespaces must still be criu's. Anything else is refused at dump, naming
+ * the task and the kind.
+ *
+ * Dump: ns_dump_begin() after the seize (it enters the tree's ipc namespace, where the SysV
+ * code of mem/ reads), ns_dump_write() once the tasks are dumped, ns_dump_end() always.
+ * Restore: rst_ns_prepare() once the images are read; the root is cloned with
+ * rst_ns_clone_flags() between rst_ns_before_root() and rst_ns_after_root(), and builds the
+ * namespaces' content in rst_ns_root_setup() before anything else. Tasks of a tree in a pid
+ * namespace see other tasks by their pid there: rst_pid_here() turns the pid of the images
+ * (criu's view) into the caller's.
+ * May call: log, image, proc-parse, ns-ids, the dump and restore contexts.
  */
 #ifndef CRIU_NS_H
 #define CRIU_NS_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
-/* 0, or -EOPNOTSUPP with every differing kind logged, or -errno if /proc can't tell. */
-int ns_check_task(pid_t pid);
+struct dump_tree;
+struct rst_ctx;
+struct rst_task;
+
+/* ns/ns-check.c: 0, or -EOPNOTSUPP with every differing kind logged, or -errno. */
+int ns_check_task(pid_t pid, pid_t root);
+/* Is the namespace of kind link (a name under /proc/PID/ns/) of pid criu's own? */
+int ns_is_criu_own(pid_t pid, const char *link);
+
+/* ns/ns-dump.c */
+int ns_dump_begin(struct dump_tree *dt);
+int ns_dump_write(struct dump_tree *dt);
+void ns_dump_end(struct dump_tree *dt);
+/* The id of the ipc namespace whose SysV objects the dump saves (ipcns-*-ID.img). */
+uint32_t ns_dump_ipc_id(const struct dump_tree *dt);
+/* ns/pid-dump.c: a pid the tree's tasks see (inside their pid namespace) in criu's view */
+pid_t ns_dump_pid_outside(const struct dump_tree *dt, pid_t inner);
+/* Does the tree have an ipc namespace of its own (all its SysV objects are saved)? */
+bool ns_dump_own_ipc(const struct dump_tree *dt);
+
+/* ns/ns-restore.c */
+int rst_ns_prepare(struct rst_ctx *ctx);
+void rst_ns_free(struct rst_ctx *ctx);
+uint64_t rst_ns_clone_flags(const struct rst_ctx *ctx);
+int rst_ns_before_root(const struct rst_ctx *ctx);
+void rst_ns_after_root(const struct rst_ctx *ctx);
+int rst_ns_root_setup(const struct rst_ctx *ctx);
+int rst_ns_root_finish(const struct rst_ctx *ctx);
+/* The id of the ipc namespace the SysV images are named by. */
+uint32_t rst_ns_ipc_id(const struct rst_ctx *ctx);
+
+/* ns/pid-restore.c */
+/* The pids at each level for clone3's set_tid (innermost first) of task or thread pid. */
+int rst_pid_levels(const struct rst_ctx *ctx, pid_t pid, pid_t *set_tid, int max);
+/* pid (criu's view) as the calling process sees it: inside the tree's pid namespace or not. */
+pid_t rst_pid_here(const struct rst_ctx *ctx, pid_t pid);
+/* The calling task's own pid in criu's view (getpid() is the namespace's). */
+pid_t rst_own_pid(void);
 
 #endif /* CRIU_NS_H */

@@ -59,4 +59,12 @@ int parse_proc_status_buf(const char *buf, const char *name, unsigned int mask,
 /* The same on /proc/PID/status, or /proc/PID/task/TID/status if tid is not 0. */
 int parse_proc_status(pid_t pid, pid_t tid, unsigned int mask, struct proc_status *st);
 
+/*
+ * The "NSpid:" line: the pid in each pid namespace from the reader's down to the task's
+ * (at most max levels). Returns how many, or -EINVAL (logged) if missing or malformed.
+ */
+int parse_proc_nspid_buf(const char *buf, const char *name, pid_t *pids, int max);
+/* The same on /proc/PID/task/TID/status (tid 0: the leader). */
+int parse_proc_nspid(pid_t pid, pid_t tid, pid_t *pids, int max);
+
 #endif /* CRIU_PROC_STATUS_H */

@@ -118,6 +118,7 @@ struct rst_ctx {
 	size_t nr_tasks;
 	struct rst_fds *premade_remaps; /* files/remap.c: ghosts and links criu made for all */
 	struct rst_stats stats;
+	struct rst_ns *ns; /* ns/ns-restore.c: the tree's own namespaces, NULL if none */
 };
 
 /*

@@ -83,7 +83,8 @@ int rst_read_thread_cores(const struct rst_ctx *ctx, struct rst_task *t);
 void rst_free_thread_cores(struct rst_task *t);
 
 size_t rst_threads_area_size(const struct rst_task *t);
-int rst_threads_fill(const struct rst_task *t, uint8_t *area, struct rst_args *a);
+int rst_threads_fill(const struct rst_ctx *ctx, const struct rst_task *t, uint8_t *area,
+		     struct rst_args *a);
 
 enum { RST_THR_UNBORN, RST_THR_RUNNING, RST_THR_STOPPED };
 
@@ -108,5 +109,7 @@ int rst_threads_wait_restorer(pid_t pid, const pid_t *tids, size_t nr, long opts
 int rst_threads_sigreturn(const pid_t *tids, size_t nr);
 int rst_threads_detach(const pid_t *tids, size_t nr);
 void rst_threads_kill(pid_t pid, const pid_t *tids, size_t nr);
+/* Reap killed threads we trace in the order they die (task/threads-restore.c). */
+void threads_reap_killed(const pid_t *tids, size_t nr);
 
 #endif /* CRIU_THREADS_H */

@@ -36,11 +36,9 @@
 #include "abi/restorer.h"
 #include "vma-status.h"
 #include "mem.h"
+#include "ns.h"
 
 #include "ipc-shm.pb-c.h"
-
-/* ipcns-shm-ID.img: we dump the one IPC namespace the task lives in */
-#define SYSV_NS_ID 1
 
 /* The dump's: the segments the tree's tasks have attached. */
 struct sysv_seen {
@@ -227,7 +225,8 @@ static int dump_one_segment(struct dump_tree *dt, struct cr_img **img,
 {
 	struct shmid_ds ds;
 
-	if (!created_in_tree(dt, seg->cpid) &&
+	/* a namespace of the tree's own: all of it is the tree's */
+	if (!ns_dump_own_ipc(dt) && !created_in_tree(dt, seg->cpid) &&
 	    !attached(files_dump_priv_find(&dt->fstate, &sysv_dump_key), seg->id))
 		return 0;
 	if (shmctl(seg->id, IPC_STAT, &ds) < 0) {
@@ -235,7 +234,7 @@ static int dump_one_segment(struct dump_tree *dt, struct cr_img **img,
 		return -errno;
 	}
 	if (!*img) {
-		*img = open_image_at(dt->dfd, CR_FD_IPCNS_SHM, O_DUMP, SYSV_NS_ID);
+		*img = open_image_at(dt->dfd, CR_FD_IPCNS_SHM, O_DUMP, ns_dump_ipc_id(dt));
 		if (!*img)
 			return -EIO;
 	}
@@ -278,6 +277,31 @@ static int set_next_id(int id)
 	return 0;
 }
 
+/*
+ * A new segment with the dumped id. The dumped tree's own ipc namespace, killed by the dump,
+ * is freed by a kernel worker some time later: until then its hugetlb segments hold their
+ * pages, and a new one can find the pool empty. Such an ENOMEM is waited out, a while.
+ */
+#define HUGE_WAIT_TRIES 100
+#define HUGE_WAIT_US	20000
+
+static int make_segment(const IpcDescEntry *d, uint64_t size, uint32_t huge)
+{
+	int id, tries = 0;
+
+	do {
+		if (set_next_id(d->id))
+			return -EPERM;
+		id = shmget(d->key, size, (d->mode & 0777) | IPC_CREAT | IPC_EXCL | huge);
+	} while (id < 0 && errno == ENOMEM && huge && ++tries < HUGE_WAIT_TRIES &&
+		 !usleep(HUGE_WAIT_US));
+	if (id >= 0)
+		return id;
+	pr_perror("Can't create SysV shm segment %u (key %#x, hugetlb flags %#x)", d->id, d->key,
+		  huge);
+	return -errno;
+}
+
 /* The segment with the dumped id and key: the one still there, or a new one. */
 static int get_segment(const IpcDescEntry *d, uint64_t size, uint32_t huge, bool *made)
 {
@@ -292,14 +316,9 @@ static int get_segment(const IpcDescEntry *d, uint64_t size, uint32_t huge, bool
 		       (unsigned int)ds.shm_perm.__key, (size_t)ds.shm_segsz);
 		return -EEXIST;
 	}
-	if (set_next_id(d->id))
-		return -EPERM;
-	id = shmget(d->key, size, (d->mode & 0777) | IPC_CREAT | IPC_EXCL | huge);
-	if (id < 0) {
-		pr_perror("Can't create SysV shm segment %u (key %#x, hugetlb flags %#x)", d->id,
-			  d->key, huge);
-		return -errno;
-	}
+	id = make_segment(d, size, huge);
+	if (id < 0)
+		return id;
 	*made = true;
 	if ((uint32_t)id != d->id) {
 		pr_err("SysV shm segment %u came back as id %d\n", d->id, id);
@@ -418,7 +437,7 @@ int rst_sysv_shm(const struct rst_ctx *ctx)
 	IpcShmEntry *e;
 	int ret;
 
-	img = open_image_optional(ctx->dfd, CR_FD_IPCNS_SHM, SYSV_NS_ID);
+	img = open_image_optional(ctx->dfd, CR_FD_IPCNS_SHM, rst_ns_ipc_id(ctx));
 	if (!img)
 		return errno == ENOENT ? 0 : -EIO;
 	while ((ret = pb_read_one_eof(img, &ipc_shm_entry__descriptor, (ProtobufCMessage **)&e)) >

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ns/ns-check.c - namespaces are not saved yet: a task that lives in (or will make its
- * children in) a namespace other than criu's own is refused, naming the task and the kind,
- * instead of being "restored" into criu's namespaces with none of its own state.
- * /proc/PID/ns/KIND names a namespace by its nsfs inode: two links to the same inode are the
- * same namespace.
+ * ns/ns-check.c - which namespaces a task may be in. pid, uts, ipc and time namespaces are
+ * saved when they are the tree root's (ns.h): every task must share the root's and make
+ * its children in its own (no nested pid or time namespace). Mount, network, user and
+ * cgroup namespaces are not saved: they must be criu's. A task in any other shape is
+ * refused, naming the task and the kind. /proc/PID/ns/KIND names a namespace by its nsfs
+ * inode: two links to the same inode are the same namespace.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -17,17 +18,18 @@
 #include "ns.h"
 
 struct ns_kind {
-	const char *link;  /* under /proc/PID/ns/ */
-	const char *what;  /* in the refusal */
-	bool for_children; /* where its next children go, after unshare() */
+	const char *link;     /* under /proc/PID/ns/ */
+	const char *what;     /* in the refusal */
+	const char *own_link; /* for children: the task's own namespace of this kind */
+	bool saved;	      /* the root's own is saved: tasks must share the root's */
 };
 
 static const struct ns_kind ns_kinds[] = {
-	{ "pid", "pid", false },   { "pid_for_children", "pid", true },
-	{ "mnt", "mount", false }, { "net", "network", false },
-	{ "uts", "uts", false },   { "ipc", "ipc", false },
-	{ "user", "user", false }, { "cgroup", "cgroup", false },
-	{ "time", "time", false }, { "time_for_children", "time", true },
+	{ "pid", "pid", NULL, true },	 { "pid_for_children", "pid", "pid", true },
+	{ "mnt", "mount", NULL, false }, { "net", "network", NULL, false },
+	{ "uts", "uts", NULL, true },	 { "ipc", "ipc", NULL, true },
+	{ "user", "user", NULL, false }, { "cgroup", "cgroup", NULL, false },
+	{ "time", "time", NULL, true },	 { "time_for_children", "time", "time", true },
 };
 
 /* The namespace of kind link of pid (0: criu itself) into st; 0, -ENOENT or -errno. */
@@ -42,31 +44,72 @@ static int ns_stat(pid_t pid, const char *link, struct stat *st)
 	return stat(path, st) ? -errno : 0;
 }
 
-int ns_check_task(pid_t pid)
+static bool same_ns(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_dev == b->st_dev;
+}
+
+int ns_is_criu_own(pid_t pid, const char *link)
 {
 	struct stat mine, its;
+	int ret;
+
+	ret = ns_stat(0, link, &mine);
+	if (ret == -ENOENT)
+		return 1; /* a kernel without this kind: nobody can be in another one */
+	ret = ret ?: ns_stat(pid, link, &its);
+	if (ret) {
+		pr_err("Can't read the %s namespace of task %d: %s\n", link, pid, strerror(-ret));
+		return ret;
+	}
+	return same_ns(&mine, &its);
+}
+
+static void refuse(pid_t pid, pid_t root, const struct ns_kind *k, const struct stat *its)
+{
+	if (k->own_link)
+		pr_err("Task %d makes its children in a %s namespace other than its own "
+		       "(%s:[%lu]): "
+		       "nested %s namespaces are not supported yet\n",
+		       pid, k->what, k->link, (unsigned long)its->st_ino, k->what);
+	else if (k->saved)
+		pr_err("Task %d is in a %s namespace other than its tree root's (task %d; "
+		       "%s:[%lu]): "
+		       "a tree in several %s namespaces is not supported yet\n",
+		       pid, k->what, root, k->link, (unsigned long)its->st_ino, k->what);
+	else
+		pr_err("Task %d is in a %s namespace other than criu's (%s:[%lu]): checkpointing "
+		       "%s namespaces is not supported yet; run criu in the task's %s namespace or "
+		       "dump a tree that shares criu's\n",
+		       pid, k->what, k->link, (unsigned long)its->st_ino, k->what, k->what);
+}
+
+int ns_check_task(pid_t pid, pid_t root)
+{
+	struct stat ref, its;
 	size_t i;
 	int ret = 0, err;
 
 	for (i = 0; i < sizeof(ns_kinds) / sizeof(ns_kinds[0]); i++) {
 		const struct ns_kind *k = &ns_kinds[i];
 
-		err = ns_stat(0, k->link, &mine);
-		if (err == -ENOENT)
-			continue; /* a kernel without this kind: nobody can be in another one */
+		if (k->own_link)
+			err = ns_stat(pid, k->own_link, &ref);
+		else
+			err = ns_stat(k->saved ? root : 0, k->link, &ref);
+		if (err == -ENOENT && !k->own_link && !k->saved)
+			continue; /* a kernel without this kind */
 		err = err ?: ns_stat(pid, k->link, &its);
+		if (err == -ENOENT && ns_stat(0, k->link, &ref) == -ENOENT)
+			continue;
 		if (err) {
 			pr_err("Can't read the %s namespace of task %d: %s\n", k->what, pid,
 			       strerror(-err));
 			return err;
 		}
-		if (mine.st_ino == its.st_ino && mine.st_dev == its.st_dev)
+		if (same_ns(&ref, &its))
 			continue;
-		pr_err("Task %d %s a %s namespace other than criu's (%s:[%lu]): checkpointing "
-		       "namespaces is not supported yet; run criu in the task's namespaces or dump "
-		       "a tree that shares criu's\n",
-		       pid, k->for_children ? "makes its children in" : "is in", k->what, k->link,
-		       (unsigned long)its.st_ino);
+		refuse(pid, root, k, &its);
 		ret = -EOPNOTSUPP;
 	}
 	return ret;

@@ -168,3 +168,48 @@ int parse_proc_status(pid_t pid, pid_t tid, unsigned int mask, struct proc_statu
 	free(buf);
 	return ret;
 }
+
+/* "NSpid:" with one pid per level, criu's first; a level that is not a pid (<= 0) is bad. */
+int parse_proc_nspid_buf(const char *buf, const char *name, pid_t *pids, int max)
+{
+	struct proc_line l;
+	const char *pos = buf, *v;
+	int64_t pid;
+	int n = 0;
+
+	while (proc_next_line(&pos, &l)) {
+		v = proc_key(l.s, "NSpid");
+		if (!v)
+			continue;
+		if (!l.complete)
+			break;
+		for (v = proc_skip_blanks(v); !proc_at_eol(v); v = proc_skip_blanks(v)) {
+			if (n == max || proc_get_s64(&v, 1, INT32_MAX, &pid)) {
+				pr_err("%s: malformed or too deep NSpid: line '%.*s'\n", name,
+				       (int)l.len, l.s);
+				return -EINVAL;
+			}
+			pids[n++] = (pid_t)pid;
+		}
+		if (n)
+			return n;
+		break;
+	}
+	pr_err("%s has no complete NSpid: line\n", name);
+	return -EINVAL;
+}
+
+int parse_proc_nspid(pid_t pid, pid_t tid, pid_t *pids, int max)
+{
+	char path[64];
+	char *buf;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid ? tid : pid);
+	buf = read_proc_file(path, NULL);
+	if (!buf)
+		return -ENOENT;
+	ret = parse_proc_nspid_buf(buf, path, pids, max);
+	free(buf);
+	return ret;
+}

@@ -28,6 +28,7 @@
 #include "vma-status.h"
 #include "mem.h"
 #include "files.h"
+#include "ns.h"
 
 #define RST_STACK_SIZE (64UL << 10)
 #define RST_TASK_TOP   ((1UL << 47) - RST_PAGE_SIZE)
@@ -268,7 +269,8 @@ static void fill_thread(const struct rst_task *t, struct rst_args *a)
 	const ThreadInfoX86 *ti = t->core->thread_info;
 	const ThreadCoreEntry *th = t->core->thread_core;
 
-	a->pid = t->pid;
+	/* in the task: its pid where its own calls are made (in a pid namespace, not t->pid) */
+	a->pid = syscall(SYS_getpid);
 	a->fs_base = ti->gpregs->fs_base;
 	a->gs_base = ti->gpregs->gs_base;
 	a->clear_tid_addr = ti->clear_tid_addr;
@@ -321,8 +323,9 @@ static int fill_args(const struct rst_ctx *ctx, const struct rst_task *t, const 
 	fill_thread(t, a);
 	ret = fill_signals(t, a) ?: rst_fill_task_state(ctx, t, &a->task);
 	ret = ret
-		      ?: rst_threads_fill(
-				 t, bs->base + bs->blob_size + bs->args_size + bs->park_size, a);
+		      ?: rst_threads_fill(ctx, t,
+					  bs->base + bs->blob_size + bs->args_size + bs->park_size,
+					  a);
 	if (ret)
 		return ret;
 	ret = rst_sigframe_build(bs->frame_buf, bs->frame_size, t->core, &frame);
@@ -333,7 +336,7 @@ static int fill_args(const struct rst_ctx *ctx, const struct rst_task *t, const 
 	return fill_mm(ctx, t, a);
 }
 
-static int send_report(int fd, const struct bootstrap *bs, const struct rst_mem *mem)
+static int send_report(int fd, pid_t pid, const struct bootstrap *bs, const struct rst_mem *mem)
 {
 	struct rst_report r = {
 		.area_start = (uint64_t)(uintptr_t)bs->base,
@@ -341,7 +344,7 @@ static int send_report(int fd, const struct bootstrap *bs, const struct rst_mem 
 		.pages_restored = mem->pages_restored,
 		.pages_shared = mem->pages_shared,
 		.pages_compared = mem->pages_compared,
-		.pid = getpid(),
+		.pid = pid, /* criu's view: getpid() is the namespace's */
 	};
 
 	if (write(fd, &r, sizeof(r)) != sizeof(r)) {
@@ -382,7 +385,7 @@ int rst_jump_to_restorer(const struct rst_ctx *ctx, const struct rst_task *t, st
 		return ret;
 	pr_info("jumping to the restorer at %p (area %#zx bytes)\n", bs.base, bs.size);
 	close(ctx->dfd);
-	ret = send_report(report_fd, &bs, mem);
+	ret = send_report(report_fd, t->pid, &bs, mem);
 	if (ret)
 		return ret;
 	rst_arch_jump((uint64_t)(uintptr_t)bs.base + restorer_sym_restore_task,

@@ -35,6 +35,7 @@
 #include "task-state.h"
 #include "tree.h"
 #include "files.h"
+#include "ns.h"
 #include "stats.pb-c.h"
 
 #define NR_MUNMAP	 11
@@ -151,7 +152,9 @@ static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
 	/* the root waits until criu traces it; its descendants are traced from birth */
 	if (!t->pstree->ppid && read(ch->go[0], &c, 1) != 1)
 		return -ECANCELED; /* criu gave up on us */
-	ret = rst_restore_session(ctx, t);
+	/* the root fills its new namespaces before anything of the tree uses them */
+	ret = t->pstree->ppid ? 0 : rst_ns_root_setup(ctx);
+	ret = ret ?: rst_restore_session(ctx, t);
 	if (ret)
 		return ret;
 	if (t->helper)
@@ -166,6 +169,8 @@ static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
 		ret = rst_close_inherited(ctx, keep, 3);
 	if (!ret)
 		ret = rst_make_shared(ctx, t);
+	if (!ret && !t->pstree->ppid)
+		ret = rst_ns_root_finish(ctx);
 	if (!ret)
 		ret = rst_restore_fds(ctx, t);
 	if (!ret)
@@ -254,13 +259,23 @@ out_fail:
 pid_t rst_fork_with_pid(const struct rst_ctx *ctx, const struct rst_task *t,
 			const struct rst_channel *ch, int up_fd)
 {
-	pid_t want = t->pid;
+	pid_t want = t->pid, set_tid[2];
 	struct clone_args args = {
 		.exit_signal = SIGCHLD,
-		.set_tid = (uint64_t)(uintptr_t)&want,
-		.set_tid_size = 1,
+		.set_tid = (uint64_t)(uintptr_t)set_tid,
 	};
 	long pid;
+	int levels;
+
+	/* innermost first: in the tree's pid namespace, then criu's */
+	levels = rst_pid_levels(ctx, t->pid, set_tid, 2);
+	if (levels < 0)
+		return -1;
+	args.set_tid_size = levels;
+	/* the parent sees its child by its pid in the parent's namespace */
+	want = t->pstree->ppid ? rst_pid_here(ctx, t->pid) : t->pid;
+	if (!t->pstree->ppid)
+		args.flags |= rst_ns_clone_flags(ctx);
 
 	/*
 	 * --restore-sibling: the root goes to criu's parent, which will wait for it. clone3
@@ -279,7 +294,12 @@ pid_t rst_fork_with_pid(const struct rst_ctx *ctx, const struct rst_task *t,
 	if (pid == 0)
 		task_main(ctx, t, ch, up_fd);
 	if (pid < 0) {
-		if (errno == EEXIST)
+		if (errno == EEXIST && levels > 1)
+			pr_err("pid %d (%d in the tree's pid namespace) is taken by another "
+			       "process; "
+			       "restore needs it free\n",
+			       t->pid, set_tid[0]);
+		else if (errno == EEXIST)
 			pr_err("pid %d is taken by another process; restore needs it free\n", want);
 		else
 			pr_perror("Can't create task %d (clone3 with set_tid)", want);
@@ -700,10 +720,18 @@ static bool traced_by_us(pid_t pid)
  */
 static void kill_tree(const struct rst_ctx *ctx, const struct rst_watch *w)
 {
-	size_t i;
+	/*
+	 * The init of a pid namespace, killed, waits for every task inside to be reaped, and
+	 * those criu traces are criu's to reap first: children before their parents then.
+	 */
+	bool children_first = rst_ns_clone_flags(ctx) & CLONE_NEWPID;
+	size_t n, i;
 
-	for (i = 0; i < ctx->nr_tasks; i++) {
-		const struct rst_task *t = &ctx->tasks[i];
+	for (n = 0; n < ctx->nr_tasks; n++) {
+		const struct rst_task *t;
+
+		i = children_first ? ctx->nr_tasks - 1 - n : n;
+		t = &ctx->tasks[i];
 
 		/* traced threads must be reaped by criu before their leader can go */
 		if (w[i].seen || !i || traced_by_us(t->pid))
@@ -759,7 +787,9 @@ static pid_t restore_tree(struct rst_ctx *ctx, struct rst_watch *w, uint64_t sta
 		ret = open_channel(&ch, ctx->fd_top);
 	if (ret)
 		goto out_close;
-	pid = rst_fork_with_pid(ctx, root, &ch, -1);
+	ret = rst_ns_before_root(ctx);
+	pid = ret ? -1 : rst_fork_with_pid(ctx, root, &ch, -1);
+	rst_ns_after_root(ctx);
 	if (pid < 0)
 		goto out_close;
 	w[0].seen = true;
@@ -870,8 +900,9 @@ int cr_restore_tasks(const struct restore_opts *ro)
 	pid_t pid;
 
 	/* before the fork: the probe's signal would stop the traced task */
-	if (rst_read_images(&ctx) || netlock_test_hook_restore() || rst_plan_transit(&ctx) ||
-	    rst_arch_probe_xstate() || rst_wait_pids_free(&ctx) || rst_remaps_premake(&ctx))
+	if (rst_read_images(&ctx) || netlock_test_hook_restore() || rst_ns_prepare(&ctx) ||
+	    rst_plan_transit(&ctx) || rst_arch_probe_xstate() || rst_wait_pids_free(&ctx) ||
+	    rst_remaps_premake(&ctx))
 		goto out_free;
 	w = alloc_watch(&ctx);
 	if (!w)
@@ -920,6 +951,7 @@ out_free:
 	free(ctx.fown_claims);
 	free(ctx.scm_uses);
 	free(ctx.usk_groups);
+	rst_ns_free(&ctx);
 	rst_free_images(&ctx);
 	return ret;
 }

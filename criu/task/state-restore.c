@@ -16,6 +16,7 @@
 
 #include "image.h"
 #include "log.h"
+#include "ns.h"
 #include "proc-parse.h"
 #include "restore-ctx.h"
 #include "task-attrs.h"
@@ -79,7 +80,8 @@ static void fill_itimer(struct rst_itimer *it, const ItimerEntry *e)
 	it->vusec = e->vusec;
 }
 
-static int fill_timers(const struct rst_task *t, struct rst_task_state *ts)
+static int fill_timers(const struct rst_ctx *ctx, const struct rst_task *t,
+		       struct rst_task_state *ts)
 {
 	const TaskTimersEntry *te = t->core->tc->timers;
 	size_t i;
@@ -103,7 +105,9 @@ static int fill_timers(const struct rst_task *t, struct rst_task_state *ts)
 		pt->clock_id = pe->clock_id;
 		pt->signo = pe->si_signo;
 		pt->notify = pe->it_sigev_notify;
-		pt->notify_tid = pe->has_notify_thread_id ? pe->notify_thread_id : 0;
+		/* the restorer makes the timer inside the tree's pid namespace, if it has one */
+		pt->notify_tid =
+			pe->has_notify_thread_id ? rst_pid_here(ctx, pe->notify_thread_id) : 0;
 		pt->sival = pe->sival_ptr;
 		pt->isec = pe->isec;
 		pt->insec = pe->insec;
@@ -358,7 +362,7 @@ int rst_fill_task_state(const struct rst_ctx *ctx, const struct rst_task *t,
 		return -EINVAL;
 	}
 	ret = fill_signals(t, ts);
-	ret = ret ?: fill_timers(t, ts);
+	ret = ret ?: fill_timers(ctx, t, ts);
 	ret = ret ?: fill_rlimits(t, ts);
 	ret = ret ?: fill_creds(t, ts);
 	ret = ret ?: fill_seccomp(ctx, t, ts);

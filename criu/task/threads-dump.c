@@ -651,10 +651,17 @@ void threads_release(struct dump_ctx *dc, int mode)
 	if (!dt || dt->nr < 2)
 		return;
 	if (mode == COMPEL_RELEASE_KILL) {
+		pid_t *tids = malloc((dt->nr - 1) * sizeof(*tids));
+
 		if (kill(dc->pid, SIGKILL))
 			pr_perror("Can't kill task %d", dc->pid);
-		for (i = 1; i < dt->nr; i++)
-			reap_thread(dt->t[i].tid);
+		for (i = 1; tids && i < dt->nr; i++)
+			tids[i - 1] = dt->t[i].tid;
+		for (i = 1; !tids && i < dt->nr; i++)
+			reap_thread(dt->t[i].tid); /* no memory: in order, as best we can */
+		if (tids)
+			threads_reap_killed(tids, dt->nr - 1);
+		free(tids);
 		return;
 	}
 	/* the group stop must be queued before any thread runs again */

@@ -19,6 +19,7 @@
 
 #include "image.h"
 #include "log.h"
+#include "ns.h"
 #include "restore-ctx.h"
 #include "threads.h"
 #include "sigframe.h"
@@ -173,15 +174,23 @@ static int fill_private_signals(struct rst_thread *th, const ThreadCoreEntry *tc
 	return 0;
 }
 
-static int fill_one(const CoreEntry *c, pid_t tid, uint8_t *slot, struct rst_thread *th)
+static int fill_one(const struct rst_ctx *ctx, const CoreEntry *c, pid_t tid, uint8_t *slot,
+		    struct rst_thread *th)
 {
+	pid_t levels[2];
+	int n;
+
 	const ThreadCoreEntry *tc = c->thread_core;
 	const UserX86RegsEntry *g = c->thread_info->gpregs;
 	size_t frame_room = thread_slot_size() - RST_THREAD_STACK;
 	int ret;
 
 	memset(th, 0, sizeof(*th));
-	th->tid = tid;
+	n = rst_pid_levels(ctx, tid, levels, 2);
+	if (n < 0)
+		return n;
+	th->tid = levels[0];
+	th->outer_tid = n == 2 ? levels[1] : 0;
 	th->fs_base = g->fs_base;
 	th->gs_base = g->gs_base;
 	th->clear_tid_addr = c->thread_info->clear_tid_addr;
@@ -211,7 +220,8 @@ static int fill_one(const CoreEntry *c, pid_t tid, uint8_t *slot, struct rst_thr
 	return ret;
 }
 
-int rst_threads_fill(const struct rst_task *t, uint8_t *area, struct rst_args *a)
+int rst_threads_fill(const struct rst_ctx *ctx, const struct rst_task *t, uint8_t *area,
+		     struct rst_args *a)
 {
 	struct rst_thread *th = (struct rst_thread *)area;
 	uint8_t *slots = area + thread_array_size(t->nr_threads);
@@ -223,7 +233,7 @@ int rst_threads_fill(const struct rst_task *t, uint8_t *area, struct rst_args *a
 	a->threads.ready = 0;
 	a->threads.threads = (uint64_t)(uintptr_t)area;
 	for (i = 0; i < t->nr_threads; i++) {
-		ret = fill_one(t->thread_cores[i], t->tids[i], slots + i * thread_slot_size(),
+		ret = fill_one(ctx, t->thread_cores[i], t->tids[i], slots + i * thread_slot_size(),
 			       &th[i]);
 		if (ret)
 			return ret;
@@ -403,18 +413,50 @@ int rst_threads_detach(const pid_t *tids, size_t nr)
 	return 0;
 }
 
+/* Has tid, a thread we trace, died and been reaped (or is it not ours to wait for)? */
+static bool thread_reaped(pid_t tid)
+{
+	int status;
+	pid_t got;
+
+	got = waitpid(tid, &status, __WALL | WNOHANG);
+	if (got < 0)
+		return errno != EINTR;
+	return got == tid && (WIFEXITED(status) || WIFSIGNALED(status));
+}
+
+/*
+ * Reap the killed threads, in whatever order they die: in the init of a pid namespace the
+ * last thread to exit waits until the others are reaped (by us, their tracer) before it
+ * can die itself, so waiting for one in particular could wait forever.
+ */
+void threads_reap_killed(const pid_t *tids, size_t nr)
+{
+	size_t left = nr, i;
+	bool *done = calloc(nr ? nr : 1, sizeof(*done));
+
+	while (done && left) {
+		bool progress = false;
+
+		for (i = 0; i < nr; i++) {
+			if (done[i] || !thread_reaped(tids[i]))
+				continue;
+			done[i] = progress = true;
+			left--;
+		}
+		if (!progress)
+			usleep(1000);
+	}
+	free(done);
+}
+
 /* We trace every thread: each one's exit is ours to reap, the leader's comes last. */
 void rst_threads_kill(pid_t pid, const pid_t *tids, size_t nr)
 {
-	size_t i;
 	int status;
 
 	kill(pid, SIGKILL);
-	for (i = 0; i < nr; i++) {
-		while (waitpid(tids[i], &status, __WALL) >= 0 || errno == EINTR)
-			if (WIFEXITED(status) || WIFSIGNALED(status))
-				break;
-	}
+	threads_reap_killed(tids, nr);
 	while (waitpid(pid, &status, __WALL) < 0 && errno == EINTR)
 		;
 }

@@ -31,6 +31,7 @@
 #include "array.h"
 #include "files.h"
 #include "log.h"
+#include "ns.h"
 #include "restore-ctx.h"
 #include "task-state-image.h"
 #include "tree.h"
@@ -335,7 +336,7 @@ static int cmp_int(const void *a, const void *b)
 int rst_close_inherited(const struct rst_ctx *ctx, const int *keep, int nr_keep)
 {
 	/* the root inherits nothing in the transit range: only criu's own fds */
-	bool root = !ctx->nr_transit || getpid() == ctx->tasks[0].pid;
+	bool root = !ctx->nr_transit || rst_own_pid() == ctx->tasks[0].pid;
 	unsigned int from = root ? 0 : ctx->fd_top + 1;
 	int sorted[8], i, ret;
 
@@ -385,7 +386,7 @@ static int reap_helpers(const struct rst_ctx *ctx, const struct rst_task *t)
 		if (!c->helper || rst_forker(ctx, c) != t->pid)
 			continue;
 		any = true;
-		while (waitpid(c->pid, &status, 0) < 0) {
+		while (waitpid(rst_pid_here(ctx, c->pid), &status, 0) < 0) {
 			if (errno != EINTR) {
 				pr_perror("Can't reap helper task %d", c->pid);
 				return -errno;
@@ -413,7 +414,7 @@ static int let_zombies_die(const struct rst_ctx *ctx, const struct rst_task *t)
 		if (!rst_task_is_zombie(c) || rst_forker(ctx, c) != t->pid)
 			continue;
 		any = true;
-		while (waitid(P_PID, c->pid, &si, WEXITED | WNOWAIT)) {
+		while (waitid(P_PID, rst_pid_here(ctx, c->pid), &si, WEXITED | WNOWAIT)) {
 			if (errno != EINTR) {
 				pr_perror("Can't wait for zombie %d to exit", c->pid);
 				return -errno;
@@ -541,6 +542,8 @@ int rst_join_group(const struct rst_ctx *ctx, const struct rst_task *t)
 
 	if (!rst_task_by_pid(ctx, pgid))
 		target = ctx->shell_pgid; /* the shell job's group: criu's now */
+	else
+		target = rst_pid_here(ctx, pgid); /* in a pid namespace: its pid there */
 	if (getpgid(0) == target)
 		return 0;
 	for (i = 0; i < JOIN_GROUP_TRIES; i++) {

@@ -17,6 +17,7 @@
 
 #include "array.h"
 #include "log.h"
+#include "ns.h"
 #include "restore-ctx.h"
 #include "tree.h"
 
@@ -218,7 +219,8 @@ static int wait_group_members(const struct rst_ctx *ctx, const struct rst_task *
 
 		if (c == t || (pid_t)c->pstree->pgid != t->pid)
 			continue;
-		for (tries = 0; getpgid(c->pid) != t->pid; tries++) {
+		for (tries = 0; getpgid(rst_pid_here(ctx, c->pid)) != rst_pid_here(ctx, t->pid);
+		     tries++) {
 			if (tries == JOIN_GROUP_TRIES) {
 				pr_err("Task %d did not join group %d in time\n", c->pid, t->pid);
 				return -ETIMEDOUT;

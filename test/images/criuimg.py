@@ -18,8 +18,8 @@ import tempfile
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OURS = {"task-extra.proto", "tty-extra.proto", "eventpoll-extra.proto", "pidfd-extra.proto"}  # our own image kinds: never in a set CRIU writes
-OUR_KINDS = {"TASK_EXTRA", "TTY_EXTRA", "EVENTPOLL_EXTRA", "PIDFD_EXTRA"}  # their kinds, as crit/gen-tables.py names them
+OURS = {"task-extra.proto", "tty-extra.proto", "eventpoll-extra.proto", "pidfd-extra.proto", "ns-pids.proto"}  # our own image kinds: never in a set CRIU writes
+OUR_KINDS = {"TASK_EXTRA", "TTY_EXTRA", "EVENTPOLL_EXTRA", "PIDFD_EXTRA", "NS_PIDS"}  # their kinds, as crit/gen-tables.py names them
 
 
 def _load_gen_tables():

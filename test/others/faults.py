@@ -4,7 +4,10 @@
 nothing is lost. A failed dump leaves the task running exactly as before (stopped with -s),
 writes no inventory.img, and the task still passes its own checks afterwards. A failed
 restore leaves no process behind and the images untouched, and a second restore from the
-same images works. Uses the zdtm runner's helpers and the maps00 test program.
+same images works. Uses the zdtm runner's helpers and the maps00 test program; the restore
+failures again with pidns00 in the pidns flavour (a tree in its own pid, uts, ipc and time
+namespaces), where nothing of the tree may be left either: no task at any of its pids, and
+no init of a new namespace adopted by us.
 The instants where criu dies or stops (CRIU_FAULT=die-NAME, stop-NAME) are chaos.py's; every
 name the sources pass to fault_injected(), fault_point() or compel_point() must be tested
 by one of the two."""
@@ -76,8 +79,8 @@ def criu(args, fault=None, cwd=None):
                           capture_output=True, text=True, timeout=60)
 
 
-def fresh_test(tag):
-    test = zdtm.Test("zdtm/static/maps00")
+def fresh_test(tag, name="zdtm/static/maps00", flavor=None):
+    test = zdtm.Test(name, flavor)
     test.work = os.path.join(zdtm.RUN_DIR, "faults-" + tag)
     test.dump_dir = os.path.join(zdtm.DUMP_DIR, "faults-" + tag)
     test.pidfile = os.path.join(test.work, "test.pid")
@@ -150,14 +153,60 @@ def images_digest(d):
     return h.hexdigest()
 
 
-def restore_faults():
-    test, pid = fresh_test("restore")
+def tree_tids(pids):
+    """Every thread of the tasks pids, the leaders included."""
+    tids = []
+    for pid in pids:
+        try:
+            tids += [int(t) for t in os.listdir("/proc/%d/task" % pid)]
+        except OSError:
+            tids.append(pid)
+    return tids
+
+
+def gone_or_left(pids):
+    """After our children are reaped, what is still at the tree's pids, a zombie included
+    (one holds its pid: the next restore could not have it), given 2 s to go."""
+    end = time.time() + 2
+    left = pids
+    while left and time.time() < end:
+        time.sleep(0.02)
+        zdtm.cleanup_children()
+        left = [p for p in left if zdtm.proc_state(p) is not None]
+    return ["pid %d in state %s after our children were reaped" % (p, zdtm.proc_state(p))
+            for p in left]
+
+
+def left_behind(pids):
+    """Tasks of a failed restore still there: at the tree's pids, or adopted by us (we are
+    the subreaper) in a pid namespace other than ours."""
+    left = ["pid %d in state %s" % (p, s) for p, s in ((p, zdtm.proc_state(p)) for p in pids)
+            if s is not None and s not in "ZX"]
+    mine = os.stat("/proc/self/ns/pid").st_ino
+    for kid in zdtm.our_children():
+        try:
+            if os.stat("/proc/%d/ns/pid" % kid).st_ino != mine:
+                left.append("task %d in a pid namespace of its own" % kid)
+        except OSError:
+            pass
+    return left
+
+
+def restore_faults(name="zdtm/static/maps00", flavor=None):
+    tag = "restore" + ("-" + flavor if flavor else "")
+    test, pid = fresh_test(tag, name, flavor)
+    what = " (%s)" % flavor if flavor else ""
     try:
+        pids = tree_tids([pid] + zdtm.tree_pids(pid))
         r = criu(["dump", "-t", str(pid), "-D", test.dump_dir, "-v4", "-o", "dump.log"])
         if r.returncode:
-            report(False, "dump for restore faults", r.stderr[-500:])
+            report(False, "dump for restore faults" + what, r.stderr[-500:])
             return
         zdtm.reap(pid, 10)
+        why = gone_or_left(pids)
+        if why:
+            report(False, "dump for restore faults" + what, "; ".join(why))
+            return
         digest = images_digest(test.dump_dir)
         for fault in RESTORE_FAULTS:
             r = criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore-%s.log" % fault,
@@ -172,20 +221,19 @@ def restore_faults():
                       (fault not in SETUP_FAULTS or "Fault injected" not in ln)]
             if not errors:
                 why.append("no 'Error (file:line)' line on stderr")
-            state = zdtm.proc_state(pid)
-            if state is not None and state not in "ZX":
-                why.append("pid %d left behind in state %s" % (pid, state))
+            why += ["left behind: " + w for w in left_behind(pids)]
             zdtm.cleanup_children()
+            why += ["left behind: " + w for w in gone_or_left(pids)]
             if images_digest(test.dump_dir) != digest:
                 why.append("images changed")
-            report(not why, "restore fails at %s" % fault, "; ".join(why))
+            report(not why, "restore fails at %s%s" % (fault, what), "; ".join(why))
         r = criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore.log", "-d"])
         why = [] if r.returncode == 0 else ["restore after faults failed: " + r.stderr[-300:]]
         if not why:
             v = verdict(test, pid)
             if v:
                 why.append(v)
-        report(not why, "restore works after failed restores", "; ".join(why))
+        report(not why, "restore works after failed restores" + what, "; ".join(why))
     finally:
         if zdtm.proc_state(pid) is not None:
             zdtm.kill_and_reap(pid)
@@ -199,6 +247,7 @@ def main():
         dump_fault(fault, False)
     dump_fault("page-transfer", True)
     restore_faults()
+    restore_faults("zdtm/static/pidns00", "pidns")
     return report.finish()
 
 

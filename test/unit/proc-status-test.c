@@ -265,6 +265,29 @@ static void test_mountinfo_prefixes(void)
 	free_mountinfo(&full);
 }
 
+/* NSpid: one pid per level, criu's first; a line missing, cut short, too deep or bad fails. */
+static void test_nspid(void)
+{
+	pid_t p[4];
+
+	CHECK(parse_proc_nspid_buf("Name:\tx\nNSpid:\t4242\t1\nNSpgid:\t4242\t1\n", "t", p, 4) ==
+			      2 &&
+		      p[0] == 4242 && p[1] == 1,
+	      "two levels");
+	CHECK(parse_proc_nspid_buf("NSpid:\t7\n", "t", p, 4) == 1 && p[0] == 7, "one level");
+	CHECK(parse_proc_nspid_buf("Name:\tx\n", "t", p, 4) == -EINVAL &&
+		      strstr(logged(), "no complete NSpid"),
+	      "no NSpid line");
+	CHECK(parse_proc_nspid_buf("NSpid:\t7\t1", "t", p, 4) == -EINVAL, "cut short");
+	CHECK(parse_proc_nspid_buf("NSpid:\t1\t2\t3\n", "t", p, 2) == -EINVAL &&
+		      strstr(logged(), "too deep"),
+	      "deeper than asked");
+	CHECK(parse_proc_nspid_buf("NSpid:\t7\t-1\n", "t", p, 4) == -EINVAL, "not a pid");
+	CHECK(parse_proc_nspid_buf("NSpid:\t7x\n", "t", p, 4) == -EINVAL, "garbled");
+	CHECK(parse_proc_nspid(getpid(), 0, p, 4) >= 1 && p[0] == getpid(), "our own");
+	logged();
+}
+
 static void test_self(void)
 {
 	struct proc_mount_list l;
@@ -298,6 +321,7 @@ int main(void)
 	test_mountinfo_bad();
 	test_mountinfo_prefixes();
 	test_self();
+	test_nspid();
 	log_fini();
 	unlink(log_path);
 	UNIT_REPORT();

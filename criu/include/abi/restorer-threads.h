@@ -26,7 +26,7 @@ struct rst_rseq {
 };
 
 struct rst_thread {
-	int32_t tid;
+	int32_t tid;	   /* as the task sees it: in the tree's pid namespace, if it has one */
 	int32_t has_creds; /* 0: the leader's credentials (rst_task_state.creds) */
 	uint64_t fs_base;
 	uint64_t gs_base;
@@ -42,7 +42,7 @@ struct rst_thread {
 	int32_t sched_policy;
 	int32_t sched_prio;
 	int32_t nice;
-	uint32_t pad;
+	int32_t outer_tid; /* in criu's pid namespace, when tid is in the tree's; else 0 */
 	uint8_t siginfo[RST_THREAD_MAX_SIGNALS][RST_SIGINFO_SIZE];
 	struct rst_creds creds;
 };

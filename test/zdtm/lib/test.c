@@ -7,9 +7,12 @@
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -139,6 +142,44 @@ static void drop_ready_fd(void)
 	ready_fd = -1;
 }
 
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/*
+ * The "ns" flavour (ZDTM_NEWNS=1 in the environment): the test is pid 1 of new pid, uts, ipc
+ * and time namespaces, made by the launcher before it forks. /proc and the mounts stay the
+ * host's. The time namespace is made with offsets ZDTM_TIMENS (seconds of CLOCK_MONOTONIC
+ * and CLOCK_BOOTTIME, "a b"), 0 0 by default, written before the test enters it.
+ */
+static int enter_test_namespaces(void)
+{
+	const char *ns = getenv("ZDTM_NEWNS"), *offs = getenv("ZDTM_TIMENS");
+	long long mono = 0, boot = 0;
+	char buf[96];
+	int fd, len;
+
+	if (!ns || strcmp(ns, "1"))
+		return 0;
+	if (offs && sscanf(offs, "%lld %lld", &mono, &boot) != 2) {
+		fprintf(stderr, "zdtm: ZDTM_TIMENS wants two numbers of seconds\n");
+		return -1;
+	}
+	if (unshare(CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWTIME)) {
+		perror("zdtm: unshare for the ns flavour");
+		return -1;
+	}
+	len = snprintf(buf, sizeof(buf), "%d %lld 0\n%d %lld 0\n", CLOCK_MONOTONIC, mono,
+		       CLOCK_BOOTTIME, boot);
+	fd = open("/proc/self/timens_offsets", O_WRONLY);
+	if (fd < 0 || write(fd, buf, len) != len) {
+		perror("zdtm: timens_offsets");
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 /* The launcher half: wait until the test is ready, publish its pid, go away. */
 static void __attribute__((noreturn)) launcher(pid_t child, int rfd)
 {
@@ -190,6 +231,8 @@ void test_init(int argc, char **argv)
 		perror("zdtm: pipe");
 		exit(1);
 	}
+	if (enter_test_namespaces())
+		exit(1);
 	pid = fork();
 	if (pid < 0) {
 		perror("zdtm: fork");

@@ -2,7 +2,8 @@
 /*
  * ns_refused00: a task of the tree in a namespace of its own (the kind named by $ZDTM_NS:
  * pid, mnt, net, uts, ipc, user, cgroup, time) must make the dump fail, naming the task and
- * the kind, since namespaces are not saved yet; the tree runs on as it was. The namespace is
+ * the kind: mount, network, user and cgroup namespaces are not saved yet, and pid, uts, ipc
+ * and time namespaces only as the tree root's own; the tree runs on as it was. The namespace is
  * made by a child, so the test's own task stays in criu's namespaces and the refusal is
  * about the child. For pid and time the child's own child is the one inside: unshare()
  * moves only the children made afterwards. The inner task proves it is still in its
@@ -44,12 +45,13 @@ static pid_t child;
 static int go[2], ready[2];
 static ino_t outer_ino;
 
-static ino_t ns_ino(pid_t pid, const char *kind)
+/* "self", not getpid(): in the pidns flavour /proc is the host's, with the host's pids */
+static ino_t ns_ino(const char *kind)
 {
 	char path[64];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, kind);
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", kind);
 	return stat(path, &st) ? 0 : st.st_ino;
 }
 
@@ -63,7 +65,7 @@ static int inside(void)
 		return 2;
 	if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
 		return 3;
-	if (ns_ino(getpid(), the_case->flag == CLONE_NEWNS ? "mnt" : the_case->name) == outer_ino)
+	if (ns_ino(the_case->flag == CLONE_NEWNS ? "mnt" : the_case->name) == outer_ino)
 		return 4; /* back in the outer namespace: something moved us */
 	if (the_case->flag == CLONE_NEWPID && getpid() != 1)
 		return 5;
@@ -104,7 +106,7 @@ static int setup(void)
 		fail("ZDTM_NS names no namespace kind (%s)", want ? want : "unset");
 		return -1;
 	}
-	outer_ino = ns_ino(getpid(), the_case->flag == CLONE_NEWNS ? "mnt" : the_case->name);
+	outer_ino = ns_ino(the_case->flag == CLONE_NEWNS ? "mnt" : the_case->name);
 	if (pipe(go) || pipe(ready)) {
 		fail_perror("pipe");
 		return -1;

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ns/internal.h - the parts of ns/ one file each: pid (pid-dump.c, pid-restore.c), uts
+ * (uts.c), ipc sysctls (ipc-var.c), SysV semaphores and message queues (ipc-sem.c,
+ * ipc-msg.c), time (time.c). Private to ns/. Dump functions run in criu, inside the tree's
+ * namespace of their kind where they say so; restore functions in the tree's root, inside
+ * its new namespaces, unless they say otherwise.
+ */
+#ifndef CRIU_NS_INTERNAL_H
+#define CRIU_NS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct dump_tree;
+struct rst_ctx;
+
+/* pid-dump.c: the root is pid 1 of a pid namespace one level below criu's */
+int pidns_dump_check_root(pid_t root);
+int pidns_dump_write(struct dump_tree *dt);
+/* pid-restore.c, in criu: ns-pids.img */
+struct rst_ns_pids;
+int rst_pidns_read(struct rst_ctx *ctx, struct rst_ns_pids **out);
+void rst_pidns_free(struct rst_ns_pids *p);
+bool rst_pidns_has(const struct rst_ns_pids *p, pid_t pid);
+int rst_pidns_reserve(const struct rst_ctx *ctx);
+
+/* ns-restore.c: what rst_ctx.ns points to */
+struct rst_ns {
+	uint64_t clone_flags;		  /* the root's CLONE_NEWPID, CLONE_NEWUTS, CLONE_NEWIPC */
+	uint32_t uts_id, ipc_id, time_id; /* the root's; 0: criu's own kind */
+	struct rst_ns_pids *pids;	  /* a pid namespace of its own: ns-pids.img */
+	int criu_time_fd;		  /* criu's own time namespace while it makes one */
+};
+
+/* uts.c: dump enters the root's uts namespace itself */
+int utsns_dump(int dfd, pid_t root, uint32_t id);
+int utsns_restore(int dfd, uint32_t id);
+
+/* ipc-var.c, ipc-sem.c, ipc-msg.c: dump runs in the tree's ipc namespace */
+int ipcns_var_dump(int dfd, uint32_t id);
+int ipcns_var_restore(int dfd, uint32_t id);
+/* the next ids last: creating the objects used them */
+int ipcns_var_restore_next_ids(int dfd, uint32_t id);
+int ipcns_sem_dump(int dfd, uint32_t id);
+int ipcns_sem_restore(int dfd, uint32_t id);
+int ipcns_msg_dump(int dfd, uint32_t id);
+int ipcns_msg_restore(int dfd, uint32_t id);
+/* ask for the id of the next object of a kind ("sem", "msg", "shm") */
+int ipcns_set_next_id(const char *kind, int id);
+/* write a number to a sysctl file, logged on failure */
+int ns_write_sysctl(const char *path, const char *val);
+
+/* time.c: dump reads /proc/ROOT/timens_offsets; restore runs in criu before the root */
+int timens_dump(int dfd, pid_t root, uint32_t id);
+int timens_restore_offsets(int dfd, uint32_t id);
+
+/* ns-dump.c: enter pid's namespace of kind link (CLONE_NEW*); *back is criu's own */
+int ns_enter(pid_t pid, const char *link, int nstype, int *back);
+int ns_leave(int back, int nstype, const char *link);
+
+#endif /* CRIU_NS_INTERNAL_H */

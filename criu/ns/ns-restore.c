@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ns/ns-restore.c - the tree's own namespaces at restore (ns.h). The root's ids
+ * (ids-PID.img) differ from criu's (inventory.root_ids) for each kind it had its own of:
+ * pid, uts and ipc namespaces are made by the root's clone3 flags, a time namespace by
+ * criu just before (its offsets must be written before any task enters it). A kind this
+ * criu does not restore (mount, network, user, cgroup) refuses the restore, so that no tree
+ * is silently restored into criu's namespaces. The namespaces die with the root: a failed
+ * restore, which kills the tree, leaves none behind.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "restore-ctx.h"
+#include "ns.h"
+#include "internal.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* The root's id of a kind when it is not criu's, else 0; -1 when the kind can't be restored. */
+static int64_t own_id(const char *what, bool has_root, uint32_t root, bool has_criu, uint32_t criu,
+		      bool restorable)
+{
+	if (!has_root || !has_criu || root == criu)
+		return 0;
+	if (restorable)
+		return root;
+	pr_err("The images hold a tree in a %s namespace of its own (id %u): restoring %s "
+	       "namespaces is not supported yet\n",
+	       what, root, what);
+	return -1;
+}
+
+#define OWN(kind, restorable)                                                        \
+	own_id(#kind, r->has_##kind##_ns_id, r->kind##_ns_id, c->has_##kind##_ns_id, \
+	       c->kind##_ns_id, restorable)
+
+static int check_pid_tasks(const struct rst_ctx *ctx, const struct rst_ns_pids *p)
+{
+	size_t i, j;
+
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		const struct rst_task *t = &ctx->tasks[i];
+
+		if (t->helper) {
+			pr_err("Task %d would stand in for a gone group or session leader, whose "
+			       "pid "
+			       "in the tree's pid namespace is not known: not supported yet\n",
+			       t->pid);
+			return -EOPNOTSUPP;
+		}
+		for (j = 0; j <= t->nr_threads; j++) {
+			pid_t pid = j ? t->tids[j - 1] : t->pid;
+
+			if (!rst_pidns_has(p, pid)) {
+				pr_err("ns-pids.img has no pid in the tree's pid namespace for "
+				       "%d\n",
+				       pid);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+static int prepare_pidns(struct rst_ctx *ctx, struct rst_ns *ns)
+{
+	int ret = rst_pidns_read(ctx, &ns->pids);
+
+	ret = ret ?: check_pid_tasks(ctx, ns->pids);
+	if (!ret)
+		ns->clone_flags |= CLONE_NEWPID;
+	return ret;
+}
+
+/* Both have the id of a kind, and they differ */
+#define DIFFERS(kind) \
+	(o->has_##kind##_ns_id && r->has_##kind##_ns_id && o->kind##_ns_id != r->kind##_ns_id)
+
+/* Every task in the root's namespaces: a set where they differ is not restored wrongly. */
+static int check_same_ns(const struct rst_ctx *ctx)
+{
+	const TaskKobjIdsEntry *r = ctx->tasks[0].ids;
+	size_t i;
+
+	for (i = 1; i < ctx->nr_tasks; i++) {
+		const TaskKobjIdsEntry *o = ctx->tasks[i].ids;
+
+		if (!o || ctx->tasks[i].helper)
+			continue;
+		if (DIFFERS(pid) || DIFFERS(uts) || DIFFERS(ipc) || DIFFERS(time) || DIFFERS(mnt) ||
+		    DIFFERS(net) || DIFFERS(user) || DIFFERS(cgroup)) {
+			pr_err("ids-%d.img: task %d is in other namespaces than the root: a tree "
+			       "in several namespaces of a kind is not restored yet\n",
+			       ctx->tasks[i].pid, ctx->tasks[i].pid);
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
+}
+
+int rst_ns_prepare(struct rst_ctx *ctx)
+{
+	const TaskKobjIdsEntry *r = ctx->tasks[0].ids, *c = ctx->inventory->root_ids;
+	int64_t pid, uts, ipc, tim;
+	struct rst_ns *ns;
+	int ret = 0;
+
+	if (!r || !c)
+		return 0; /* no ids: an image set of criu's namespaces */
+	if (check_same_ns(ctx))
+		return -EOPNOTSUPP;
+	if (OWN(mnt, false) < 0 || OWN(net, false) < 0 || OWN(user, false) < 0 ||
+	    OWN(cgroup, false) < 0)
+		return -EOPNOTSUPP;
+	pid = OWN(pid, true);
+	uts = OWN(uts, true);
+	ipc = OWN(ipc, true);
+	tim = OWN(time, true);
+	if (!pid && !uts && !ipc && !tim)
+		return 0;
+	ns = calloc(1, sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	ns->criu_time_fd = -1;
+	ns->uts_id = uts;
+	ns->ipc_id = ipc;
+	ns->time_id = tim;
+	ns->clone_flags = (uts ? CLONE_NEWUTS : 0) | (ipc ? CLONE_NEWIPC : 0);
+	ctx->ns = ns;
+	if (pid)
+		ret = prepare_pidns(ctx, ns);
+	pr_info("The root gets namespaces of its own:%s%s%s%s\n", pid ? " pid" : "",
+		uts ? " uts" : "", ipc ? " ipc" : "", tim ? " time" : "");
+	return ret;
+}
+
+void rst_ns_free(struct rst_ctx *ctx)
+{
+	if (!ctx->ns)
+		return;
+	rst_pidns_free(ctx->ns->pids);
+	if (ctx->ns->criu_time_fd >= 0)
+		close(ctx->ns->criu_time_fd);
+	free(ctx->ns);
+	ctx->ns = NULL;
+}
+
+uint64_t rst_ns_clone_flags(const struct rst_ctx *ctx)
+{
+	return ctx->ns ? ctx->ns->clone_flags : 0;
+}
+
+uint32_t rst_ns_ipc_id(const struct rst_ctx *ctx)
+{
+	return ctx->ns && ctx->ns->ipc_id ? ctx->ns->ipc_id : 1;
+}
+
+/* In criu: a new time namespace for its children, with the dumped offsets. */
+int rst_ns_before_root(const struct rst_ctx *ctx)
+{
+	struct rst_ns *ns = ctx->ns;
+
+	if (!ns || !ns->time_id)
+		return 0;
+	ns->criu_time_fd = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+	if (ns->criu_time_fd < 0 || unshare(CLONE_NEWTIME)) {
+		pr_perror("Can't make a time namespace for the tree");
+		return -EPERM;
+	}
+	return timens_restore_offsets(ctx->dfd, ns->time_id);
+}
+
+/* In criu, once the root is cloned (or failed to be): its later children are its own again. */
+void rst_ns_after_root(const struct rst_ctx *ctx)
+{
+	struct rst_ns *ns = ctx->ns;
+
+	if (!ns || ns->criu_time_fd < 0)
+		return;
+	if (setns(ns->criu_time_fd, CLONE_NEWTIME))
+		pr_perror("Can't make criu's children in its own time namespace again");
+	close(ns->criu_time_fd);
+	ns->criu_time_fd = -1;
+}
+
+/* In the root, first thing: its new pid namespace's next pid, uts and ipc content. */
+int rst_ns_root_setup(const struct rst_ctx *ctx)
+{
+	const struct rst_ns *ns = ctx->ns;
+	int ret = 0;
+
+	if (!ns)
+		return 0;
+	ret = rst_pidns_reserve(ctx);
+	if (!ret && ns->uts_id)
+		ret = utsns_restore(ctx->dfd, ns->uts_id);
+	if (!ret && ns->ipc_id) {
+		ret = ipcns_var_restore(ctx->dfd, ns->ipc_id);
+		ret = ret ?: ipcns_sem_restore(ctx->dfd, ns->ipc_id);
+		ret = ret ?: ipcns_msg_restore(ctx->dfd, ns->ipc_id);
+	}
+	return ret;
+}
+
+/* In the root, once its SysV objects are made: the ids the next ones would get. */
+int rst_ns_root_finish(const struct rst_ctx *ctx)
+{
+	if (!ctx->ns || !ctx->ns->ipc_id)
+		return 0;
+	return ipcns_var_restore_next_ids(ctx->dfd, ctx->ns->ipc_id);
+}
