@@ -43,6 +43,7 @@
 #include "image.h"
 #include "log.h"
 #include "restore-ctx.h"
+#include "sock-diag.h"
 
 #include "sk-packet.pb-c.h"
 #include "sk-unix.pb-c.h"
@@ -86,27 +87,31 @@ static void diag_attr(const struct rtattr *a, struct usk_diag *d)
 	}
 }
 
-static int diag_reply(const char *buf, ssize_t n, uint32_t ino, struct usk_diag *d)
+/* The reply, kept until the next query: d->icons points into it. */
+static char diag_buf[32768];
+
+struct diag_want {
+	uint32_t ino;
+	struct usk_diag *d;
+};
+
+static int diag_reply(const struct nlmsghdr *h, void *arg)
 {
-	const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+	const struct diag_want *w = arg;
 	const struct unix_diag_msg *m;
 	const struct rtattr *a;
+	struct usk_diag *d = w->d;
 	int len;
 
-	if (!NLMSG_OK(h, n))
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)) || h->nlmsg_len > sizeof(diag_buf))
 		return -EIO;
-	if (h->nlmsg_type == NLMSG_ERROR) {
-		const struct nlmsgerr *e = NLMSG_DATA(h);
-
-		return e->error ? e->error : -EIO;
-	}
-	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
-		return -EIO;
+	memcpy(diag_buf, h, h->nlmsg_len);
+	h = (const struct nlmsghdr *)diag_buf;
 	m = NLMSG_DATA(h);
-	if (m->udiag_ino != ino)
+	if (m->udiag_ino != w->ino)
 		return -EIO;
 	memset(d, 0, sizeof(*d));
-	d->ino = ino;
+	d->ino = w->ino;
 	d->type = m->udiag_type;
 	d->state = m->udiag_state;
 	len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
@@ -118,42 +123,24 @@ static int diag_reply(const char *buf, ssize_t n, uint32_t ino, struct usk_diag 
 /* Ask unix_diag about the socket with inode ino (in criu's netns, the task's too). */
 int unix_diag_query(uint32_t ino, struct usk_diag *d, bool quiet)
 {
-	struct {
-		struct nlmsghdr h;
-		struct unix_diag_req r;
-	} req = {
-		.h = { .nlmsg_len = sizeof(req),
-		       .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-		       .nlmsg_flags = NLM_F_REQUEST,
-		       .nlmsg_seq = ino },
-		.r = { .sdiag_family = AF_UNIX,
-		       .udiag_states = ~0U,
-		       .udiag_ino = ino,
-		       .udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_PEER |
-				     UDIAG_SHOW_ICONS | UDIAG_SHOW_RQLEN,
-		       .udiag_cookie = { ~0U, ~0U } },
+	struct unix_diag_req r = {
+		.sdiag_family = AF_UNIX,
+		.udiag_states = ~0U,
+		.udiag_ino = ino,
+		.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_PEER |
+			      UDIAG_SHOW_ICONS | UDIAG_SHOW_RQLEN,
+		.udiag_cookie = { ~0U, ~0U },
 	};
-	static char buf[32768];
-	ssize_t n;
-	int nl, ret;
+	struct diag_want w = { ino, d };
+	int ret;
 
-	nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	if (nl < 0) {
-		pr_perror("Can't open a NETLINK_SOCK_DIAG socket");
-		return -errno;
-	}
-	if (send(nl, &req, sizeof(req), 0) != sizeof(req)) {
-		pr_perror("Can't send a unix_diag request");
-		ret = -errno;
-		goto out_close;
-	}
-	n = recv(nl, buf, sizeof(buf), 0);
-	ret = n < 0 ? -errno : diag_reply(buf, n, ino, d);
+	d->ino = 0;
+	ret = sock_diag_query(&r, sizeof(r), 0, diag_reply, &w);
+	if (!ret && d->ino != ino)
+		ret = -EIO;
 	if (ret && !quiet)
 		pr_err("unix_diag knows nothing of socket:[%u]: %s (is unix_diag available?)\n",
 		       ino, strerror(-ret));
-out_close:
-	close(nl);
 	return ret;
 }
 
