@@ -66,6 +66,7 @@ static const struct img_desc img_descs[CR_FD_MAX] = {
 	[CR_FD_EVENTPOLL_EXTRA] = { "eventpoll-extra.img", EVENTPOLL_EXTRA_MAGIC, HEAD_COMMON,
 				    false },
 	[CR_FD_PIDFD_EXTRA] = { "pidfd-extra.img", PIDFD_EXTRA_MAGIC, HEAD_COMMON, false },
+	[CR_FD_TCP_STREAM] = { "tcp-stream-%lx.img", TCP_STREAM_MAGIC, HEAD_COMMON, true },
 };
 
 struct cr_img {

@@ -44,6 +44,7 @@
 #include "log.h"
 #include "restore-ctx.h"
 #include "sock-diag.h"
+#include "sockopts.h"
 
 #include "sk-packet.pb-c.h"
 #include "sk-unix.pb-c.h"
@@ -365,56 +366,6 @@ static int check_unix_sk(struct dump_ctx *dc, const struct fd_parms *p, const st
 	return 0;
 }
 
-static int get_int_opt(int sk, int opt, uint32_t *v)
-{
-	int val = 0;
-	socklen_t len = sizeof(val);
-
-	if (getsockopt(sk, SOL_SOCKET, opt, &val, &len)) {
-		pr_perror("getsockopt(%d) on a unix socket failed", opt);
-		return -errno;
-	}
-	*v = val;
-	return 0;
-}
-
-static int get_tmo_opt(int sk, int opt, uint64_t *sec, uint64_t *usec)
-{
-	struct timeval tv;
-	socklen_t len = sizeof(tv);
-
-	if (getsockopt(sk, SOL_SOCKET, opt, &tv, &len)) {
-		pr_perror("getsockopt(%d) on a unix socket failed", opt);
-		return -errno;
-	}
-	*sec = tv.tv_sec;
-	*usec = tv.tv_usec;
-	return 0;
-}
-
-static int dump_sk_opts(int sk, SkOptsEntry *o)
-{
-	uint32_t passcred = 0, passsec = 0, reuse = 0;
-	int ret;
-
-	ret = get_int_opt(sk, SO_SNDBUF, &o->so_sndbuf);
-	ret = ret ?: get_int_opt(sk, SO_RCVBUF, &o->so_rcvbuf);
-	ret = ret ?: get_tmo_opt(sk, SO_SNDTIMEO, &o->so_snd_tmo_sec, &o->so_snd_tmo_usec);
-	ret = ret ?: get_tmo_opt(sk, SO_RCVTIMEO, &o->so_rcv_tmo_sec, &o->so_rcv_tmo_usec);
-	ret = ret ?: get_int_opt(sk, SO_PRIORITY, &o->so_priority);
-	ret = ret ?: get_int_opt(sk, SO_RCVLOWAT, &o->so_rcvlowat);
-	ret = ret ?: get_int_opt(sk, SO_MARK, &o->so_mark);
-	ret = ret ?: get_int_opt(sk, SO_PASSCRED, &passcred);
-	ret = ret ?: get_int_opt(sk, SO_PASSSEC, &passsec);
-	ret = ret ?: get_int_opt(sk, SO_REUSEADDR, &reuse);
-	o->has_so_priority = o->has_so_rcvlowat = o->has_so_mark = 1;
-	o->has_so_passcred = o->has_so_passsec = o->has_reuseaddr = 1;
-	o->so_passcred = passcred;
-	o->so_passsec = passsec;
-	o->reuseaddr = reuse;
-	return ret;
-}
-
 /* Credentials need nothing (the peer resends); a cut message can't be saved whole. */
 static int check_trunc(struct msghdr *mh, uint32_t ino)
 {
@@ -673,7 +624,7 @@ static int unix_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *f
 	sk = task_sk_fd(p);
 	if (sk < 0)
 		return sk;
-	ret = dump_sk_opts(sk, ue->opts);
+	ret = sk_opts_dump(sk, ue->opts, d.ino);
 	ret = ret ?: dump_queue(dc, sk, fe->id, &d, p->in_flight);
 	close(sk);
 	pr_debug("socket:[%u]: unix %s, state %u, peer %u, shutdown %u\n", d.ino,
