@@ -4,8 +4,9 @@
  * without a packet on the wire: in repair mode a socket binds to its old address and port
  * even next to the listener that accepted it, takes the sequence numbers it is given,
  * "connects" at once, and queues data as received (the receive queue) or as sent and not
- * acknowledged (the send queue; bytes the program had not sent yet are queued so too, and
- * go out on the first retransmission). Then its options, timestamp and window.
+ * acknowledged (the send queue). Then its options, timestamp and window. The bytes the
+ * program had written but the kernel not sent yet are written again once the socket has
+ * left repair mode, as plain writes.
  *
  * The socket stays in repair mode while the tree is rebuilt: if it left it now, its first
  * packet could reach a peer of the tree not made yet, which would answer with a reset.
@@ -22,6 +23,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "files.h"
 #include "image.h"
 #include "internal.h"
@@ -30,7 +32,10 @@
 #include "sockopts.h"
 
 #define QUEUE_CHUNK (256u << 10) /* bytes per send() when refilling a queue */
-#define QUEUE_MAX   (1u << 30)	 /* a larger queue in an image is refused as bad */
+#define QUEUE_MAX   (1u << 30)
+#ifndef SO_BUF_LOCK
+#define SO_BUF_LOCK 72
+#endif /* a larger queue in an image is refused as bad */
 
 struct tcp_image {
 	TcpStreamEntry *ts;
@@ -45,6 +50,11 @@ static void free_stream(struct tcp_image *s)
 	free(s->out);
 }
 
+static uint32_t unsent(const TcpStreamEntry *ts)
+{
+	return ts->has_unsq_len ? ts->unsq_len : 0;
+}
+
 static int check_stream(const TcpStreamEntry *ts, uint32_t ino)
 {
 	if (ts->inq_len > QUEUE_MAX || ts->outq_len > QUEUE_MAX ||
@@ -56,9 +66,9 @@ static int check_stream(const TcpStreamEntry *ts, uint32_t ino)
 	return 0;
 }
 
-static int read_stream(struct rst_fds *rf, uint32_t ino, struct tcp_image *s)
+static int read_stream(int dfd, uint32_t ino, struct tcp_image *s)
 {
-	struct cr_img *img = open_image_at(rst_images_dfd(rf), CR_FD_TCP_STREAM, O_RSTR, ino);
+	struct cr_img *img = open_image_at(dfd, CR_FD_TCP_STREAM, O_RSTR, ino);
 	int ret;
 
 	if (!img)
@@ -213,7 +223,8 @@ static int make_conn(int sk, const InetSkEntry *ie, const struct tcp_image *s)
 	ret = ret ?: connect_repaired(sk, ie);
 	ret = ret ?: set_conn_opts(sk, ts, ie->ino);
 	ret = ret ?: refill(sk, TCP_RECV_QUEUE, s->in, ts->inq_len, ie->ino);
-	ret = ret ?: refill(sk, TCP_SEND_QUEUE, s->out, ts->outq_len, ie->ino);
+	/* what the program had not sent yet goes out once repair mode is left */
+	ret = ret ?: refill(sk, TCP_SEND_QUEUE, s->out, ts->outq_len - unsent(ts), ie->ino);
 	ret = ret ?: set_window(sk, ts, ie->ino);
 	ret = ret ?: tcp_set_int(sk, TCP_REPAIR_QUEUE, TCP_NO_QUEUE, "TCP_REPAIR_QUEUE", ie->ino);
 	return ret;
@@ -222,7 +233,7 @@ static int make_conn(int sk, const InetSkEntry *ie, const struct tcp_image *s)
 int tcp_restore_established(struct rst_fds *rf, int sk, const InetSkEntry *ie)
 {
 	struct tcp_image s = {};
-	int ret = read_stream(rf, ie->ino, &s);
+	int ret = read_stream(rst_images_dfd(rf), ie->ino, &s);
 
 	ret = ret ?: make_conn(sk, ie, &s);
 	free_stream(&s);
@@ -278,49 +289,117 @@ static int task_fd(pid_t pid, int fd)
 	return sk;
 }
 
-static int repair_off(pid_t pid, int fd, const InetSkEntry *ie)
+static int repair_off(int sk, const InetSkEntry *ie)
 {
-	int sk = task_fd(pid, fd), on = 0, ret = 0;
+	int on = 0, ret = 0;
 	socklen_t len = sizeof(on);
 
-	if (sk < 0)
-		return sk;
 	/* a file of several fds or tasks: once is enough */
-	if (!getsockopt(sk, SOL_TCP, TCP_REPAIR, &on, &len) && on) {
-		/* with a window probe: the peer answers with its window at once */
-		ret = tcp_set_int(sk, TCP_REPAIR, TCP_REPAIR_OFF, "TCP_REPAIR", ie->ino);
-		/* leaving repair mode forgets SO_REUSEADDR */
-		if (!ret && ie->opts->has_reuseaddr && ie->opts->reuseaddr &&
-		    setsockopt(sk, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int))) {
-			pr_perror("Can't set SO_REUSEADDR of socket:[%u] again", ie->ino);
-			ret = -errno;
-		}
+	if (getsockopt(sk, SOL_TCP, TCP_REPAIR, &on, &len) || !on)
+		return 0;
+	/* with a window probe: the peer answers with its window at once */
+	ret = tcp_set_int(sk, TCP_REPAIR, TCP_REPAIR_OFF, "TCP_REPAIR", ie->ino);
+	/* leaving repair mode forgets SO_REUSEADDR */
+	if (!ret && ie->opts->has_reuseaddr && ie->opts->reuseaddr &&
+	    setsockopt(sk, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int))) {
+		pr_perror("Can't set SO_REUSEADDR of socket:[%u] again", ie->ino);
+		ret = -errno;
 	}
-	close(sk);
 	return ret;
 }
 
-int inet_rst_repair_off(const struct rst_ctx *ctx)
+/* The bytes written but not sent at dump: the tail of the send queue, written again. */
+static int send_unsent(const struct rst_ctx *ctx, int sk, const InetSkEntry *ie)
 {
-	size_t i, j;
-	int ret;
+	struct tcp_image s = {};
+	const TcpStreamEntry *ts;
+	int sndbuf = 0, lock = 0;
+	socklen_t len = sizeof(int);
+	uint32_t left, off;
+	ssize_t n;
+	int ret = read_stream(ctx->dfd, ie->ino, &s);
 
-	if (!ctx->ro->tcp_established || ctx->ro->tcp_close)
-		return 0;
-	for (i = 0; i < ctx->nr_tasks; i++) {
+	ts = s.ts;
+	left = ret ? 0 : unsent(ts);
+	off = ret ? 0 : ts->outq_len - left;
+	/* the repaired queue may take more room than it did: the buffer's size, lent */
+	if (left && !getsockopt(sk, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) &&
+	    !getsockopt(sk, SOL_SOCKET, SO_BUF_LOCK, &lock, &len))
+		ret = make_room(sk, SO_SNDBUF, SO_SNDBUFFORCE, ts->outq_len * 2, ie->ino);
+	while (!ret && left) {
+		n = send(sk, s.out + off, left, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n <= 0) {
+			pr_err("Can't write the %u unsent bytes of socket:[%u] again: %s\n", left,
+			       ie->ino, n < 0 ? strerror(errno) : "nothing taken");
+			ret = n < 0 ? -errno : -EIO;
+			break;
+		}
+		off += n;
+		left -= n;
+	}
+	if (sndbuf) {
+		/* back as it was: a smaller buffer than its queue only holds the next write */
+		sndbuf /= 2;
+		if (setsockopt(sk, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) ||
+		    setsockopt(sk, SOL_SOCKET, SO_BUF_LOCK, &lock, sizeof(lock))) {
+			pr_perror("Can't give socket:[%u] its send buffer size back", ie->ino);
+			ret = ret ?: -errno;
+		}
+	}
+	free_stream(&s);
+	return ret;
+}
+
+typedef int (*conn_step)(const struct rst_ctx *ctx, int sk, const InetSkEntry *ie);
+
+static int off_step(const struct rst_ctx *ctx, int sk, const InetSkEntry *ie)
+{
+	return repair_off(sk, ie);
+}
+
+/* step() on every restored established connection, once per socket. */
+static int for_each_conn(const struct rst_ctx *ctx, conn_step step)
+{
+	uint32_t *done = NULL;
+	size_t nr_done = 0, i, j, k;
+	int ret = 0, sk;
+
+	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
 		const struct rst_task *t = &ctx->tasks[i];
 
-		for (j = 0; j < t->nr_fds; j++) {
+		for (j = 0; !ret && j < t->nr_fds; j++) {
 			const FileEntry *fe = rst_find_file(ctx, t->fds[j]->id);
 			const InetSkEntry *ie = fe ? fe->isk : NULL;
 
 			if (!ie || t->fds[j]->type != FD_TYPES__INETSK ||
 			    ie->proto != IPPROTO_TCP || ie->state != TCP_ESTABLISHED)
 				continue;
-			ret = repair_off(t->pid, t->fds[j]->fd, ie);
-			if (ret)
-				return ret;
+			for (k = 0; k < nr_done && done[k] != ie->ino; k++)
+				;
+			if (k < nr_done)
+				continue;
+			if (ARRAY_ADD_ROOM(done, nr_done)) {
+				ret = -ENOMEM;
+				break;
+			}
+			done[nr_done++] = ie->ino;
+			sk = task_fd(t->pid, t->fds[j]->fd);
+			if (sk < 0) {
+				ret = sk;
+				break;
+			}
+			ret = step(ctx, sk, ie);
+			close(sk);
 		}
 	}
-	return 0;
+	free(done);
+	return ret;
+}
+
+int inet_rst_repair_off(const struct rst_ctx *ctx)
+{
+	if (!ctx->ro->tcp_established || ctx->ro->tcp_close)
+		return 0;
+	/* every connection first, then the unsent bytes: their peers talk again by then */
+	return for_each_conn(ctx, off_step) ?: for_each_conn(ctx, send_unsent);
 }
