@@ -251,12 +251,29 @@ static int dump_kind(const struct fd_parms *p, int sk, InetSkEntry *ie)
 	return -EOPNOTSUPP;
 }
 
+/* A socket never bound is in no table inet_diag reads: it has nothing to tell either. */
+static int unbound_sk(int sk, struct inet_diag_sk *d)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+	if (getsockname(sk, (struct sockaddr *)&ss, &len) || a->sin_port)
+		return -ENOENT;
+	/* sin_port and sin6_port sit at the same place; the address is "any" then */
+	memset(d, 0, sizeof(*d));
+	d->state = TCP_CLOSE;
+	return 0;
+}
+
 static int dump_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk, InetSkEntry *ie)
 {
 	struct inet_diag_sk d;
 	int ret;
 
 	ret = inet_diag_find(dc->fstate, ie->family, ie->proto, ie->ino, &d);
+	if (ret == -ENOENT && !unbound_sk(*sk, &d))
+		ret = 0;
 	if (ret == -ENOENT) {
 		pr_err("fd %d of task %d (socket:[%u]): inet_diag does not list it (a socket of "
 		       "another network namespace?): not supported yet\n",

@@ -208,7 +208,8 @@ static int restore_shutdown(int sk, const InetSkEntry *ie)
 	how = ie->shutdown == SK_SHUTDOWN__READ	   ? SHUT_RD
 	      : ie->shutdown == SK_SHUTDOWN__WRITE ? SHUT_WR
 						   : SHUT_RDWR;
-	if (shutdown(sk, how)) {
+	/* an unconnected datagram socket keeps the bits, and says ENOTCONN */
+	if (shutdown(sk, how) && !(errno == ENOTCONN && ie->proto != IPPROTO_TCP)) {
 		pr_perror("Can't shut socket:[%u] down (%u)", ie->ino, ie->shutdown);
 		return -errno;
 	}
@@ -248,8 +249,9 @@ int inet_open(struct rst_fds *rf, const FileEntry *fe)
 	}
 	ret = restore_ip_bind_opts(sk, ie);
 	ret = ret ?: make_state(rf, sk, ie);
-	ret = ret ?: sk_opts_restore(sk, ie->opts, ie->ino);
+	/* IP_TOS sets SO_PRIORITY too: the priority comes after it */
 	ret = ret ?: restore_ip_opts(sk, ie);
+	ret = ret ?: sk_opts_restore(sk, ie->opts, ie->ino);
 	if (!ret && ie->proto == IPPROTO_TCP)
 		ret = tcp_restore_opts(sk, ie);
 	ret = ret ?: restore_shutdown(sk, ie);
