@@ -4,6 +4,9 @@
  * checkpointed with --tcp-established while data is queued both ways. TCP_FAMILY picks
  * IPv4 (default), "6" (IPv6) or "mapped" (an IPv6 listener reached at ::ffff:127.0.0.1).
  *
+ * Two more sockets: one bound to loopback but neither listening nor connected, one never
+ * bound with SO_LINGER, SO_OOBINLINE and TCP_CORK set.
+ *
  * Before the dump the client sends as much as it can to a server that reads nothing and
  * keeps a small receive buffer: part of the stream waits in the server's receive queue,
  * the rest in the client's send queue, behind a closed window. The server sends 64 KiB the
@@ -12,6 +15,8 @@
  * each end reads every byte the other sent before the dump, in order (a pattern with the
  * byte's offset in it), then each sends one more message the other reads, and the listener
  * accepts a new connection.
+ * With TCP_CLOSED set (restored with --tcp-close) both ends of the connection come back as
+ * closed sockets instead: no peer, reads and writes fail; the rest is as above.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,7 +34,9 @@
 
 #define SERVER_DATA (64 << 10)
 
-static int lsk, srv, cli;
+static int lsk, srv, cli, bound, fresh;
+static struct sockaddr_storage bound_name;
+static socklen_t bound_len;
 static size_t cli_sent; /* bytes the client got into the kernel before the dump */
 static struct sockaddr_storage laddr;
 static socklen_t laddr_len;
@@ -131,6 +138,46 @@ static int fill_server(void)
 	return send(srv, buf, sizeof(buf), 0) == sizeof(buf) ? 0 : -1;
 }
 
+static int setup_others(void)
+{
+	struct linger l = { 1, 13 };
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(0, false, &ss);
+
+	bound = socket(ss.ss_family, SOCK_STREAM, 0);
+	fresh = socket(ss.ss_family, SOCK_STREAM, 0);
+	if (bound < 0 || fresh < 0 || bind(bound, (struct sockaddr *)&ss, len))
+		return -1;
+	bound_len = sizeof(bound_name);
+	if (getsockname(bound, (struct sockaddr *)&bound_name, &bound_len))
+		return -1;
+	if (setsockopt(fresh, SOL_SOCKET, SO_LINGER, &l, sizeof(l)) ||
+	    set_int(fresh, SOL_SOCKET, SO_OOBINLINE, 1) || set_int(fresh, SOL_TCP, TCP_CORK, 1))
+		return -1;
+	return 0;
+}
+
+static int check_others(void)
+{
+	struct sockaddr_storage now = {};
+	socklen_t len = sizeof(now);
+	struct linger l = {};
+	socklen_t llen = sizeof(l);
+
+	if (getsockname(bound, (struct sockaddr *)&now, &len) || len != bound_len ||
+	    memcmp(&now, &bound_name, len))
+		return 1;
+	if (getsockopt(fresh, SOL_SOCKET, SO_LINGER, &l, &llen) || l.l_onoff != 1 ||
+	    l.l_linger != 13 || get_int(fresh, SOL_SOCKET, SO_OOBINLINE) != 1 ||
+	    get_int(fresh, SOL_TCP, TCP_CORK) != 1)
+		return 2;
+	len = sizeof(now);
+	if (getsockname(fresh, (struct sockaddr *)&now, &len) ||
+	    ((struct sockaddr_in *)&now)->sin_port)
+		return 3;
+	return 0;
+}
+
 static int setup(void)
 {
 	struct sockaddr_storage ss;
@@ -160,6 +207,7 @@ static int setup(void)
 		return -1;
 	if (fill_server() || fill_client() || save_names())
 		return -1;
+	return setup_others();
 	test_msg("client sent %zu bytes before the dump\n", cli_sent);
 	return 0;
 }
@@ -250,6 +298,8 @@ static int accept_new(void)
 
 int main(int argc, char **argv)
 {
+	int ret;
+
 	test_init(argc, argv);
 	if (setup()) {
 		fail("can't set up the connection (%s)", strerror(errno));
@@ -258,12 +308,36 @@ int main(int argc, char **argv)
 	test_daemon();
 	test_waitsig();
 
+	if (getenv("TCP_CLOSED")) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		char b;
+
+		if (!getpeername(cli, (struct sockaddr *)&ss, &len) || errno != ENOTCONN ||
+		    !getpeername(srv, (struct sockaddr *)&ss, &len) || errno != ENOTCONN ||
+		    recv(srv, &b, 1, MSG_DONTWAIT) >= 0 ||
+		    send(cli, "x", 1, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
+			fail("an end of the connection is not closed after --tcp-close");
+			return 1;
+		}
+		if (check_others() || accept_new()) {
+			fail("the other sockets changed (%s)", strerror(errno));
+			return 1;
+		}
+		pass();
+		return 0;
+	}
 	if (check_names()) {
 		fail("the addresses or ports changed");
 		return 1;
 	}
 	if (check_opts()) {
 		fail("an option did not come back");
+		return 1;
+	}
+	ret = check_others();
+	if (ret) {
+		fail("the bound-only or the never bound socket changed (%d)", ret);
 		return 1;
 	}
 	if (read_all(cli, SERVER_DATA, 1) || read_all(srv, cli_sent, 0))
