@@ -97,6 +97,8 @@ KINDS = [
     ("EVENTPOLL_EXTRA", "eventpoll_extra_entry", None, None),
     # ours: pidfd-extra.img (how a reaped process a pidfd refers to died)
     ("PIDFD_EXTRA", "pidfd_extra_entry", None, None),
+    # ours: inet-extra.img (IP TOS and TTL, TCP_NODELAY and TCP_CORK of unconnected sockets)
+    ("INET_EXTRA", "inet_extra_entry", None, None),
 ]
 
 FIELD_RE = re.compile(r"^\s*(required|optional|repeated)\s+([\w.]+)\s+(\w+)\s*=\s*(\d+)\s*"

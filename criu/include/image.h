@@ -50,6 +50,7 @@ enum img_type {
 	CR_FD_EVENTPOLL_EXTRA, /* eventpoll-extra: ours, the keys of watches whose fd moved */
 	CR_FD_PIDFD_EXTRA,     /* pidfd-extra: ours, how the dead processes of pidfds died */
 	CR_FD_TCP_STREAM,      /* tcp-stream-INO (hex): a connection's state, then its queues */
+	CR_FD_INET_EXTRA,      /* inet-extra: ours, inet socket options CRIU has no field for */
 	CR_FD_MAX
 };
 

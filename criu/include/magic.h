@@ -120,6 +120,7 @@
 #define TTY_EXTRA_MAGIC	      0x4f574e02 /* tty-extra.img: tty_extra_entry */
 #define EVENTPOLL_EXTRA_MAGIC 0x4f574e03 /* eventpoll-extra.img: eventpoll_extra_entry */
 #define PIDFD_EXTRA_MAGIC     0x4f574e04 /* pidfd-extra.img: pidfd_extra_entry */
+#define INET_EXTRA_MAGIC      0x4f574e05 /* inet-extra.img: inet_extra_entry */
 
 /* Saved kernel facts (kerndat cache), not part of an image set. */
 #define KDAT_MAGIC 0x57023458

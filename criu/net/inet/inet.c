@@ -112,19 +112,21 @@ static int fill_addrs(InetSkEntry *ie, const struct inet_diag_sk *d)
 	return 0;
 }
 
-/* IP_FREEBIND, IP_TOS/IPV6_TCLASS, IP_TTL/IPV6_UNICAST_HOPS, IPV6_V6ONLY. */
-static int dump_ip_opts(int sk, InetSkEntry *ie)
+/* IP_FREEBIND and IPV6_V6ONLY in CRIU's fields; IP_TOS and IP_TTL (IPv6: IPV6_TCLASS and
+ * IPV6_UNICAST_HOPS) in ours. */
+static int dump_ip_opts(int sk, InetSkEntry *ie, InetExtraEntry *x)
 {
 	bool v6 = ie->family == AF_INET6;
+	int level = v6 ? SOL_IPV6 : SOL_IP;
 	int freebind, tos, ttl, v6only, ret;
 
 	ie->ip_opts = malloc(sizeof(*ie->ip_opts));
 	if (!ie->ip_opts)
 		return -ENOMEM;
 	ip_opts_entry__init(ie->ip_opts);
-	ret = sk_int(sk, v6 ? SOL_IPV6 : SOL_IP, v6 ? IPV6_FREEBIND : IP_FREEBIND, &freebind);
-	ret = ret ?: sk_int(sk, v6 ? SOL_IPV6 : SOL_IP, v6 ? IPV6_TCLASS : IP_TOS, &tos);
-	ret = ret ?: sk_int(sk, v6 ? SOL_IPV6 : SOL_IP, v6 ? IPV6_UNICAST_HOPS : IP_TTL, &ttl);
+	ret = sk_int(sk, level, v6 ? IPV6_FREEBIND : IP_FREEBIND, &freebind);
+	ret = ret ?: sk_int(sk, level, v6 ? IPV6_TCLASS : IP_TOS, &tos);
+	ret = ret ?: sk_int(sk, level, v6 ? IPV6_UNICAST_HOPS : IP_TTL, &ttl);
 	if (!ret && v6) {
 		ret = sk_int(sk, SOL_IPV6, IPV6_V6ONLY, &v6only);
 		ie->has_v6only = 1;
@@ -136,10 +138,9 @@ static int dump_ip_opts(int sk, InetSkEntry *ie)
 	}
 	ie->ip_opts->has_freebind = 1;
 	ie->ip_opts->freebind = freebind;
-	ie->ip_opts->has_tos = 1;
-	ie->ip_opts->tos = tos;
-	ie->ip_opts->has_ttl = 1;
-	ie->ip_opts->ttl = ttl;
+	x->has_tos = x->has_ttl = 1;
+	x->tos = tos;
+	x->ttl = ttl;
 	return 0;
 }
 
@@ -172,7 +173,7 @@ static int check_closed_tcp(int sk, const struct fd_parms *p, const InetSkEntry 
 }
 
 static int dump_tcp_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk,
-			  const struct inet_diag_sk *d, InetSkEntry *ie)
+			  const struct inet_diag_sk *d, InetSkEntry *ie, const InetExtraEntry *x)
 {
 	char why[160];
 	int fd;
@@ -204,7 +205,7 @@ static int dump_tcp_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk
 		/* the socket is kept in repair mode until the dump ends (sk consumed) */
 		fd = *sk;
 		*sk = -1;
-		return tcp_dump_established(dc, p, fd, d, ie);
+		return tcp_dump_established(dc, p, fd, d, ie, x);
 	}
 	snprintf(why, sizeof(why), "a connection in state %s: not supported yet",
 		 tcp_state_name(d->state));
@@ -266,7 +267,8 @@ static int unbound_sk(int sk, struct inet_diag_sk *d)
 	return 0;
 }
 
-static int dump_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk, InetSkEntry *ie)
+static int dump_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk, InetSkEntry *ie,
+		      InetExtraEntry *x)
 {
 	struct inet_diag_sk d;
 	int ret;
@@ -289,13 +291,14 @@ static int dump_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk, In
 			      "supported yet");
 	if (ie->proto != IPPROTO_TCP)
 		return dump_udp_state(p, &d, ie);
-	ret = tcp_dump_opts(*sk, ie);
-	return ret ?: dump_tcp_state(dc, p, sk, &d, ie);
+	ret = tcp_dump_opts(*sk, ie, x);
+	return ret ?: dump_tcp_state(dc, p, sk, &d, ie, x);
 }
 
 static int inet_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe)
 {
 	InetSkEntry *ie = malloc(sizeof(*ie));
+	InetExtraEntry x = INET_EXTRA_ENTRY__INIT;
 	int sk, ret;
 
 	if (!ie)
@@ -315,8 +318,10 @@ static int inet_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *f
 		return sk;
 	ret = dump_kind(p, sk, ie);
 	ret = ret ?: sk_opts_dump(sk, ie->opts, ie->ino);
-	ret = ret ?: dump_ip_opts(sk, ie);
-	ret = ret ?: dump_state(dc, p, &sk, ie);
+	x.ino = ie->ino;
+	ret = ret ?: dump_ip_opts(sk, ie, &x);
+	ret = ret ?: dump_state(dc, p, &sk, ie, &x);
+	ret = ret ?: inet_extra_write(dc, &x);
 	if (sk >= 0)
 		close(sk);
 	pr_debug("socket:[%u]: inet family %u type %u proto %u state %s port %u -> %u\n", ie->ino,

@@ -4,9 +4,9 @@
  * the dump of a socket's addresses, state and options), net/inet/diag.c (inet_diag, read
  * once per family and protocol), net/inet/tcp-dump.c and tcp-restore.c (established
  * connections through TCP_REPAIR, tcp-stream-INO.img), net/inet/restore.c (making the
- * socket again). Not for other modules: they see inet sockets through inet_handler and the
- * few calls of files.h.
- * May call: log.h, files.h, dump.h, image.h, sockopts.h, sock-diag.h, net-lock.h.
+ * socket again), net/inet/extra.c (inet-extra.img, ours). Not for other modules: they see inet
+ * sockets through inet_handler and the few calls of files.h. May call: log.h, files.h, dump.h,
+ * image.h, sockopts.h, sock-diag.h, net-lock.h.
  */
 #ifndef CRIU_NET_INET_INTERNAL_H
 #define CRIU_NET_INET_INTERNAL_H
@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "fdinfo.pb-c.h"
+#include "inet-extra.pb-c.h"
 #include "sk-inet.pb-c.h"
 #include "tcp-stream.pb-c.h"
 
@@ -41,19 +42,28 @@ int inet_diag_find(struct files_dump_state *fs, int family, int proto, uint32_t 
 		   struct inet_diag_sk *out);
 
 /*
+ * net/inet/extra.c: inet-extra.img (ours). Dump: one entry per socket. Restore: the entry
+ * of socket:[ino] in *x, or NULL if there is none (images CRIU wrote); 0 or -errno.
+ */
+int inet_extra_write(struct dump_ctx *dc, const InetExtraEntry *x);
+int inet_extra_find(struct rst_fds *rf, uint32_t ino, const InetExtraEntry **x);
+
+/*
  * net/inet/tcp-dump.c: an established connection: lock it, put it in repair mode, write
  * tcp-stream-INO.img. sk is consumed (kept until the dump ends, or closed on error).
  */
 int tcp_dump_established(struct dump_ctx *dc, const struct fd_parms *p, int sk,
-			 const struct inet_diag_sk *d, InetSkEntry *ie);
-/* TCP-level options of any TCP socket into ie->tcp_opts. */
-int tcp_dump_opts(int sk, InetSkEntry *ie);
+			 const struct inet_diag_sk *d, InetSkEntry *ie, const InetExtraEntry *x);
+/* TCP-level options of any TCP socket: keepalive into ie->opts, TCP_NODELAY and TCP_CORK
+ * into x. */
+int tcp_dump_opts(int sk, InetSkEntry *ie, InetExtraEntry *x);
 /* Keep a socket in repair mode until the dump ends (consumed). */
 int inet_dump_keep_repaired(struct files_dump_state *fs, int sk, uint32_t ino);
 
 /* net/inet/tcp-restore.c: make sk (a new TCP socket) the connection of the image. */
 int tcp_restore_established(struct rst_fds *rf, int sk, const InetSkEntry *ie);
-int tcp_restore_opts(int sk, const InetSkEntry *ie);
+/* TCP_KEEP* from ie->opts, TCP_NODELAY and TCP_CORK from x (may be NULL). */
+int tcp_restore_opts(int sk, const InetSkEntry *ie, const InetExtraEntry *x);
 
 /* net/inet/restore.c */
 int inet_open(struct rst_fds *rf, const FileEntry *fe);

@@ -134,23 +134,22 @@ static int restore_ip_bind_opts(int sk, const InetSkEntry *ie)
 	return ret;
 }
 
-static int restore_ip_opts(int sk, const InetSkEntry *ie)
+static int restore_ip_opts(int sk, const InetSkEntry *ie, const InetExtraEntry *x)
 {
 	bool v6 = ie->family == AF_INET6;
-	const IpOptsEntry *o = ie->ip_opts;
 	int level = v6 ? SOL_IPV6 : SOL_IP, cur = 0, ret = 0;
 	socklen_t len = sizeof(cur);
 
-	if (!o)
+	if (!x)
 		return 0;
-	if (o->has_tos && !getsockopt(sk, level, v6 ? IPV6_TCLASS : IP_TOS, &cur, &len) &&
-	    (uint32_t)cur != o->tos)
-		ret = set_ip_opt(sk, level, v6 ? IPV6_TCLASS : IP_TOS, o->tos, "IP_TOS", ie->ino);
+	if (x->has_tos && !getsockopt(sk, level, v6 ? IPV6_TCLASS : IP_TOS, &cur, &len) &&
+	    (uint32_t)cur != x->tos)
+		ret = set_ip_opt(sk, level, v6 ? IPV6_TCLASS : IP_TOS, x->tos, "IP_TOS", ie->ino);
 	len = sizeof(cur);
-	if (!ret && o->has_ttl &&
+	if (!ret && x->has_ttl &&
 	    !getsockopt(sk, level, v6 ? IPV6_UNICAST_HOPS : IP_TTL, &cur, &len) &&
-	    (uint32_t)cur != o->ttl)
-		ret = set_ip_opt(sk, level, v6 ? IPV6_UNICAST_HOPS : IP_TTL, o->ttl, "IP_TTL",
+	    (uint32_t)cur != x->ttl)
+		ret = set_ip_opt(sk, level, v6 ? IPV6_UNICAST_HOPS : IP_TTL, x->ttl, "IP_TTL",
 				 ie->ino);
 	return ret;
 }
@@ -171,8 +170,11 @@ static int connect_udp(int sk, const InetSkEntry *ie)
 
 static int listen_sk(int sk, const InetSkEntry *ie)
 {
+	char a[INET_ADDR_STR];
+
 	if (listen(sk, ie->backlog)) {
-		pr_perror("Can't listen on socket:[%u]", ie->ino);
+		pr_perror("Can't listen on socket:[%u] at %s", ie->ino,
+			  inet_addr_str(ie, false, a, sizeof(a)));
 		return -errno;
 	}
 	return 0;
@@ -189,6 +191,16 @@ static int make_state(struct rst_fds *rf, int sk, const InetSkEntry *ie)
 		return tcp_restore_established(rf, sk, ie);
 	}
 	ret = sk_opts_restore_bind(sk, ie->opts, ie->ino);
+	/*
+	 * A connection it accepted may be made first, in repair mode, on the same port: with
+	 * SO_REUSEADDR bind and listen pass it (but not another listener); the program's own
+	 * value comes back with the other options.
+	 */
+	if (!ret && ie->proto == IPPROTO_TCP && ie->state == TCP_LISTEN &&
+	    setsockopt(sk, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int))) {
+		pr_perror("Can't set SO_REUSEADDR of socket:[%u]", ie->ino);
+		ret = -errno;
+	}
 	ret = ret ?: inet_bind(sk, ie);
 	if (ret)
 		return ret;
@@ -216,6 +228,20 @@ static int restore_shutdown(int sk, const InetSkEntry *ie)
 	return 0;
 }
 
+static int restore_sk_opts(struct rst_fds *rf, int sk, const InetSkEntry *ie)
+{
+	SkOptsEntry o = *ie->opts;
+
+	/*
+	 * In repair mode the socket's SO_REUSEADDR is the kernel's "force": it lets its
+	 * listener, made later, bind next to it. The program's own value comes back when it
+	 * leaves repair mode (inet_rst_repair_off()).
+	 */
+	if (ie->proto == IPPROTO_TCP && ie->state == TCP_ESTABLISHED && !rf->ctx->ro->tcp_close)
+		o.has_reuseaddr = 0;
+	return sk_opts_restore(sk, &o, ie->ino);
+}
+
 int inet_rst_check_opts(const struct rst_ctx *ctx)
 {
 	const struct restore_opts *ro = ctx->ro;
@@ -238,9 +264,13 @@ int inet_rst_check_opts(const struct rst_ctx *ctx)
 int inet_open(struct rst_fds *rf, const FileEntry *fe)
 {
 	const InetSkEntry *ie = fe->isk;
+	const InetExtraEntry *x;
 	char what[64];
 	int sk, ret;
 
+	ret = inet_extra_find(rf, ie->ino, &x);
+	if (ret)
+		return ret;
 	sk = socket(ie->family, ie->type, ie->proto);
 	if (sk < 0) {
 		pr_perror("Can't create socket:[%u] (family %u, type %u, protocol %u)", ie->ino,
@@ -250,10 +280,10 @@ int inet_open(struct rst_fds *rf, const FileEntry *fe)
 	ret = restore_ip_bind_opts(sk, ie);
 	ret = ret ?: make_state(rf, sk, ie);
 	/* IP_TOS sets SO_PRIORITY too: the priority comes after it */
-	ret = ret ?: restore_ip_opts(sk, ie);
-	ret = ret ?: sk_opts_restore(sk, ie->opts, ie->ino);
+	ret = ret ?: restore_ip_opts(sk, ie, x);
+	ret = ret ?: restore_sk_opts(rf, sk, ie);
 	if (!ret && ie->proto == IPPROTO_TCP)
-		ret = tcp_restore_opts(sk, ie);
+		ret = tcp_restore_opts(sk, ie, x);
 	ret = ret ?: restore_shutdown(sk, ie);
 	snprintf(what, sizeof(what), "inet socket file id %u", fe->id);
 	ret = ret ?: rst_set_fl(sk, ie->flags, what);

@@ -110,15 +110,11 @@ static int tcp_int(int sk, int opt, int *v)
 	return getsockopt(sk, SOL_TCP, opt, v, &len) ? -errno : 0;
 }
 
-int tcp_dump_opts(int sk, InetSkEntry *ie)
+int tcp_dump_opts(int sk, InetSkEntry *ie, InetExtraEntry *x)
 {
 	int cork, nodelay, cnt, idle, intvl, ret;
-	TcpOptsEntry *t = malloc(sizeof(*t));
+	SkOptsEntry *o = ie->opts;
 
-	if (!t)
-		return -ENOMEM;
-	tcp_opts_entry__init(t);
-	ie->tcp_opts = t;
 	ret = tcp_int(sk, TCP_CORK, &cork);
 	ret = ret ?: tcp_int(sk, TCP_NODELAY, &nodelay);
 	ret = ret ?: tcp_int(sk, TCP_KEEPCNT, &cnt);
@@ -128,12 +124,14 @@ int tcp_dump_opts(int sk, InetSkEntry *ie)
 		pr_err("Can't read the TCP options of socket:[%u]: %s\n", ie->ino, strerror(-ret));
 		return ret;
 	}
-	t->has_cork = t->has_nodelay = t->has_keepcnt = t->has_keepidle = t->has_keepintvl = 1;
-	t->cork = cork;
-	t->nodelay = nodelay;
-	t->keepcnt = cnt;
-	t->keepidle = idle;
-	t->keepintvl = intvl;
+	/* where CRIU 4.2 keeps them: sk_opts_entry for keepalive, ours for the others */
+	o->has_tcp_keepcnt = o->has_tcp_keepidle = o->has_tcp_keepintvl = 1;
+	o->tcp_keepcnt = cnt;
+	o->tcp_keepidle = idle;
+	o->tcp_keepintvl = intvl;
+	x->has_cork = x->has_nodelay = 1;
+	x->cork = cork;
+	x->nodelay = nodelay;
 	return 0;
 }
 
@@ -266,7 +264,7 @@ static int read_stream(int sk, TcpStreamEntry *ts, char **in, char **out, uint32
 }
 
 int tcp_dump_established(struct dump_ctx *dc, const struct fd_parms *p, int sk,
-			 const struct inet_diag_sk *d, InetSkEntry *ie)
+			 const struct inet_diag_sk *d, InetSkEntry *ie, const InetExtraEntry *x)
 {
 	TcpStreamEntry ts = TCP_STREAM_ENTRY__INIT;
 	char *in = NULL, *out = NULL;
@@ -284,6 +282,10 @@ int tcp_dump_established(struct dump_ctx *dc, const struct fd_parms *p, int sk,
 	}
 	/* from here on it leaves repair mode only when the dump ends */
 	ret = inet_dump_keep_repaired(dc->fstate, sk, ie->ino);
+	/* CRIU 4.2 reads them from here for an established connection */
+	ts.has_cork = ts.has_nodelay = 1;
+	ts.cork = x->cork;
+	ts.nodelay = x->nodelay;
 	ret = ret ?: read_stream(sk, &ts, &in, &out, ie->ino);
 	ret = ret ?: write_stream(dc, ie->ino, &ts, in, out);
 	free(in);

@@ -226,6 +226,10 @@ static int make_conn(int sk, const InetSkEntry *ie, const struct tcp_image *s)
 	/* what the program had not sent yet goes out once repair mode is left */
 	ret = ret ?: refill(sk, TCP_SEND_QUEUE, s->out, ts->outq_len - unsent(ts), ie->ino);
 	ret = ret ?: set_window(sk, ts, ie->ino);
+	if (!ret && ts->has_nodelay && ts->nodelay)
+		ret = tcp_set_int(sk, TCP_NODELAY, 1, "TCP_NODELAY", ie->ino);
+	if (!ret && ts->has_cork && ts->cork)
+		ret = tcp_set_int(sk, TCP_CORK, 1, "TCP_CORK", ie->ino);
 	ret = ret ?: tcp_set_int(sk, TCP_REPAIR_QUEUE, TCP_NO_QUEUE, "TCP_REPAIR_QUEUE", ie->ino);
 	return ret;
 }
@@ -240,33 +244,20 @@ int tcp_restore_established(struct rst_fds *rf, int sk, const InetSkEntry *ie)
 	return ret;
 }
 
-int tcp_restore_opts(int sk, const InetSkEntry *ie)
+int tcp_restore_opts(int sk, const InetSkEntry *ie, const InetExtraEntry *x)
 {
-	const TcpOptsEntry *t = ie->tcp_opts;
 	const SkOptsEntry *o = ie->opts;
 	int ret = 0;
 
-	/* keepalive knobs: CRIU's older images keep them in sk_opts_entry */
-	if (!t) {
-		if (o->has_tcp_keepcnt)
-			ret = tcp_set_int(sk, TCP_KEEPCNT, o->tcp_keepcnt, "TCP_KEEPCNT", ie->ino);
-		if (!ret && o->has_tcp_keepidle)
-			ret = tcp_set_int(sk, TCP_KEEPIDLE, o->tcp_keepidle, "TCP_KEEPIDLE",
-					  ie->ino);
-		if (!ret && o->has_tcp_keepintvl)
-			ret = tcp_set_int(sk, TCP_KEEPINTVL, o->tcp_keepintvl, "TCP_KEEPINTVL",
-					  ie->ino);
-		return ret;
-	}
-	if (t->has_keepcnt && t->keepcnt)
-		ret = tcp_set_int(sk, TCP_KEEPCNT, t->keepcnt, "TCP_KEEPCNT", ie->ino);
-	if (!ret && t->has_keepidle && t->keepidle)
-		ret = tcp_set_int(sk, TCP_KEEPIDLE, t->keepidle, "TCP_KEEPIDLE", ie->ino);
-	if (!ret && t->has_keepintvl && t->keepintvl)
-		ret = tcp_set_int(sk, TCP_KEEPINTVL, t->keepintvl, "TCP_KEEPINTVL", ie->ino);
-	if (!ret && t->has_nodelay && t->nodelay)
+	if (o->has_tcp_keepcnt && o->tcp_keepcnt)
+		ret = tcp_set_int(sk, TCP_KEEPCNT, o->tcp_keepcnt, "TCP_KEEPCNT", ie->ino);
+	if (!ret && o->has_tcp_keepidle && o->tcp_keepidle)
+		ret = tcp_set_int(sk, TCP_KEEPIDLE, o->tcp_keepidle, "TCP_KEEPIDLE", ie->ino);
+	if (!ret && o->has_tcp_keepintvl && o->tcp_keepintvl)
+		ret = tcp_set_int(sk, TCP_KEEPINTVL, o->tcp_keepintvl, "TCP_KEEPINTVL", ie->ino);
+	if (!ret && x && x->has_nodelay && x->nodelay)
 		ret = tcp_set_int(sk, TCP_NODELAY, 1, "TCP_NODELAY", ie->ino);
-	if (!ret && t->has_cork && t->cork)
+	if (!ret && x && x->has_cork && x->cork)
 		ret = tcp_set_int(sk, TCP_CORK, 1, "TCP_CORK", ie->ino);
 	return ret;
 }

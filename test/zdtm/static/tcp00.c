@@ -15,6 +15,8 @@
  * each end reads every byte the other sent before the dump, in order (a pattern with the
  * byte's offset in it), then each sends one more message the other reads, and the listener
  * accepts a new connection.
+ * With TCP_LATE_LISTENER set the listener has no SO_REUSEADDR and its fd number is above
+ * the accepted connection's (restore makes the connection first, on the listener's port).
  * With TCP_CLOSED set (restored with --tcp-close) both ends of the connection come back as
  * closed sockets instead: no peer, reads and writes fail; the rest is as above.
  */
@@ -41,6 +43,7 @@ static size_t cli_sent; /* bytes the client got into the kernel before the dump 
 static struct sockaddr_storage laddr;
 static socklen_t laddr_len;
 static int family;
+static bool late_listener;
 static struct sockaddr_storage names[4]; /* srv name, srv peer, cli name, cli peer */
 
 static unsigned char pattern(size_t off, int stream)
@@ -183,10 +186,11 @@ static int setup(void)
 	struct sockaddr_storage ss;
 	socklen_t len;
 
+	late_listener = getenv("TCP_LATE_LISTENER") != NULL;
 	len = make_addr(0, true, &ss);
 	family = ss.ss_family;
 	lsk = socket(family, SOCK_STREAM, 0);
-	if (lsk < 0 || set_int(lsk, SOL_SOCKET, SO_REUSEADDR, 1) ||
+	if (lsk < 0 || set_int(lsk, SOL_SOCKET, SO_REUSEADDR, !late_listener) ||
 	    set_int(lsk, SOL_SOCKET, SO_RCVBUF, 4096) || bind(lsk, (struct sockaddr *)&ss, len) ||
 	    listen(lsk, 5))
 		return -1;
@@ -201,6 +205,12 @@ static int setup(void)
 	srv = accept(lsk, NULL, NULL);
 	if (srv < 0)
 		return -1;
+	if (late_listener) {
+		if (dup2(lsk, 100) != 100)
+			return -1;
+		close(lsk);
+		lsk = 100;
+	}
 	if (set_int(cli, SOL_TCP, TCP_NODELAY, 1) || set_int(srv, SOL_SOCKET, SO_KEEPALIVE, 1) ||
 	    set_int(srv, SOL_TCP, TCP_KEEPIDLE, 77) || set_int(srv, SOL_TCP, TCP_KEEPCNT, 3) ||
 	    set_int(cli, SOL_SOCKET, SO_PRIORITY, 5))
@@ -261,7 +271,7 @@ static int check_opts(void)
 	    get_int(srv, SOL_SOCKET, SO_KEEPALIVE) != 1 ||
 	    get_int(srv, SOL_TCP, TCP_KEEPIDLE) != 77 || get_int(srv, SOL_TCP, TCP_KEEPCNT) != 3 ||
 	    get_int(cli, SOL_SOCKET, SO_PRIORITY) != 5 ||
-	    get_int(lsk, SOL_SOCKET, SO_REUSEADDR) != 1 ||
+	    get_int(lsk, SOL_SOCKET, SO_REUSEADDR) != !late_listener ||
 	    get_int(cli, SOL_SOCKET, SO_SNDBUF) != 2 * 16384)
 		return -1;
 	return 0;
