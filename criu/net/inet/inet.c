@@ -144,14 +144,15 @@ static int dump_ip_opts(int sk, InetSkEntry *ie, InetExtraEntry *x)
 	return 0;
 }
 
-static int refuse(const struct fd_parms *p, const InetSkEntry *ie, const char *why)
+int inet_refuse(const struct fd_parms *p, const InetSkEntry *ie, const char *why)
 {
+	const char *kind = ie->type == SOCK_RAW	      ? "raw"
+			   : ie->proto == IPPROTO_TCP ? "TCP"
+			   : ie->proto == IPPROTO_UDP ? "UDP"
+						      : "UDP-lite";
+
 	pr_err("fd %d of task %d (socket:[%u], %s %s): %s\n", p->fd, p->pid, ie->ino,
-	       ie->family == AF_INET ? "IPv4" : "IPv6",
-	       ie->proto == IPPROTO_TCP	  ? "TCP"
-	       : ie->proto == IPPROTO_UDP ? "UDP"
-					  : "UDP-lite",
-	       why);
+	       ie->family == AF_INET ? "IPv4" : "IPv6", kind, why);
 	return -EOPNOTSUPP;
 }
 
@@ -162,13 +163,13 @@ static int check_closed_tcp(int sk, const struct fd_parms *p, const InetSkEntry 
 
 	/* poll tells of a pending error without taking it, as SO_ERROR would */
 	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR))
-		return refuse(p, ie,
-			      "a closed connection with an error (a reset) not read yet: "
-			      "not supported yet");
+		return inet_refuse(p, ie,
+				   "a closed connection with an error (a reset) not read yet: "
+				   "not supported yet");
 	if (d->rqueue)
-		return refuse(p, ie,
-			      "a closed connection with data not read yet: not "
-			      "supported yet");
+		return inet_refuse(p, ie,
+				   "a closed connection with data not read yet: not "
+				   "supported yet");
 	return 0;
 }
 
@@ -186,7 +187,7 @@ static int dump_tcp_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk
 				 "listening with %u connection(s) not accepted yet (in-flight): "
 				 "not supported; --skip-in-flight drops them",
 				 d->rqueue);
-			return refuse(p, ie, why);
+			return inet_refuse(p, ie, why);
 		}
 		if (d->rqueue)
 			pr_warn("socket:[%u]: %u connection(s) not accepted yet are dropped "
@@ -197,11 +198,11 @@ static int dump_tcp_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk
 		return check_closed_tcp(*sk, p, ie, d);
 	case TCP_ESTABLISHED:
 		if (!dc->opts->tcp_established)
-			return refuse(p, ie,
-				      "Connected TCP socket, consider using "
-				      "--tcp-established option.");
+			return inet_refuse(p, ie,
+					   "Connected TCP socket, consider using "
+					   "--tcp-established option.");
 		if (ie->shutdown & SK_SHUTDOWN__WRITE)
-			return refuse(p, ie, "shut down for writing: not supported yet");
+			return inet_refuse(p, ie, "shut down for writing: not supported yet");
 		/* the socket is kept in repair mode until the dump ends (sk consumed) */
 		fd = *sk;
 		*sk = -1;
@@ -209,7 +210,7 @@ static int dump_tcp_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk
 	}
 	snprintf(why, sizeof(why), "a connection in state %s: not supported yet",
 		 tcp_state_name(d->state));
-	return refuse(p, ie, why);
+	return inet_refuse(p, ie, why);
 }
 
 static int dump_udp_state(const struct fd_parms *p, const struct inet_diag_sk *d, InetSkEntry *ie)
@@ -221,10 +222,10 @@ static int dump_udp_state(const struct fd_parms *p, const struct inet_diag_sk *d
 			 "%u bytes of datagrams received and %u bytes corked or unsent: not "
 			 "supported yet",
 			 d->rqueue, d->wqueue);
-		return refuse(p, ie, why);
+		return inet_refuse(p, ie, why);
 	}
 	if (d->state != TCP_ESTABLISHED && d->state != TCP_CLOSE)
-		return refuse(p, ie, "an unknown datagram socket state");
+		return inet_refuse(p, ie, "an unknown datagram socket state");
 	return 0;
 }
 
@@ -244,10 +245,11 @@ static int dump_kind(const struct fd_parms *p, int sk, InetSkEntry *ie)
 	ie->type = type;
 	ie->proto = proto;
 	if ((type == SOCK_STREAM && proto == IPPROTO_TCP) ||
-	    (type == SOCK_DGRAM && (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE)))
+	    (type == SOCK_DGRAM && (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE)) ||
+	    type == SOCK_RAW)
 		return 0;
-	pr_err("fd %d of task %d (socket:[%u]) is an %s socket of type %d, protocol %d (raw, "
-	       "ping, SCTP, MPTCP...): not supported yet\n",
+	pr_err("fd %d of task %d (socket:[%u]) is an %s socket of type %d, protocol %d (ping, "
+	       "SCTP, MPTCP...): not supported yet\n",
 	       p->fd, p->pid, ie->ino, family == AF_INET ? "IPv4" : "IPv6", type, proto);
 	return -EOPNOTSUPP;
 }
@@ -273,6 +275,8 @@ static int dump_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk, In
 	struct inet_diag_sk d;
 	int ret;
 
+	if (ie->type == SOCK_RAW)
+		return inet_dump_raw(p, *sk, ie);
 	ret = inet_diag_find(dc->fstate, ie->family, ie->proto, ie->ino, &d);
 	if (ret == -ENOENT && !unbound_sk(*sk, &d))
 		ret = 0;
@@ -286,10 +290,10 @@ static int dump_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk, In
 	if (ret)
 		return ret;
 	if (ie->family == AF_INET6 && d.ifindex && (d.src[0] == 0xfe && (d.src[1] & 0xc0) == 0x80))
-		return refuse(p, ie,
-			      "a link-local address (bound to an interface): not "
-			      "supported yet");
-	if (ie->proto != IPPROTO_TCP)
+		return inet_refuse(p, ie,
+				   "a link-local address (bound to an interface): not "
+				   "supported yet");
+	if (!inet_is_tcp(ie))
 		return dump_udp_state(p, &d, ie);
 	ret = tcp_dump_opts(*sk, ie, x);
 	return ret ?: dump_tcp_state(dc, p, sk, &d, ie, x);

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -40,6 +41,19 @@ struct inet_diag_sk {
 /* inet_diag's view of socket:[ino] of that family and protocol: 0, -ENOENT or -errno. */
 int inet_diag_find(struct files_dump_state *fs, int family, int proto, uint32_t ino,
 		   struct inet_diag_sk *out);
+
+/* A TCP socket (a raw socket may carry IPPROTO_TCP too). */
+static inline bool inet_is_tcp(const InetSkEntry *ie)
+{
+	return ie->type == SOCK_STREAM && ie->proto == IPPROTO_TCP;
+}
+
+/* net/inet/inet.c: refuse the dump of p's socket for why (logged, -EOPNOTSUPP). */
+int inet_refuse(const struct fd_parms *p, const InetSkEntry *ie, const char *why);
+
+/* net/inet/raw.c: a raw socket's addresses, state and raw options; restore: the same. */
+int inet_dump_raw(const struct fd_parms *p, int sk, InetSkEntry *ie);
+int inet_restore_raw_opts(int sk, const InetSkEntry *ie);
 
 /*
  * net/inet/extra.c: inet-extra.img (ours). Dump: one entry per socket. Restore: the entry

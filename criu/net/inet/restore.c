@@ -72,10 +72,14 @@ int inet_check(const FileEntry *fe)
 	    (ie->family != AF_INET && ie->family != AF_INET6))
 		goto bad;
 	words = ie->family == AF_INET ? 1 : 4;
-	tcp = ie->type == SOCK_STREAM && ie->proto == IPPROTO_TCP;
-	udp = ie->type == SOCK_DGRAM && (ie->proto == IPPROTO_UDP || ie->proto == IPPROTO_UDPLITE);
+	tcp = inet_is_tcp(ie);
+	udp = (ie->type == SOCK_DGRAM &&
+	       (ie->proto == IPPROTO_UDP || ie->proto == IPPROTO_UDPLITE)) ||
+	      (ie->type == SOCK_RAW && ie->proto < 256);
 	if (ie->n_src_addr != words || ie->n_dst_addr != words || ie->src_port > 65535 ||
 	    ie->dst_port > 65535 || (!tcp && !udp))
+		goto bad;
+	if (ie->ip_opts && ie->ip_opts->raw && ie->ip_opts->raw->n_icmpv_filter > 8)
 		goto bad;
 	if (tcp && ie->state != TCP_LISTEN && ie->state != TCP_CLOSE &&
 	    ie->state != TCP_ESTABLISHED)
@@ -185,7 +189,7 @@ static int make_state(struct rst_fds *rf, int sk, const InetSkEntry *ie)
 {
 	int ret;
 
-	if (ie->proto == IPPROTO_TCP && ie->state == TCP_ESTABLISHED) {
+	if (inet_is_tcp(ie) && ie->state == TCP_ESTABLISHED) {
 		if (rf->ctx->ro->tcp_close)
 			return 0; /* --tcp-close: a new, closed socket */
 		return tcp_restore_established(rf, sk, ie);
@@ -196,7 +200,7 @@ static int make_state(struct rst_fds *rf, int sk, const InetSkEntry *ie)
 	 * SO_REUSEADDR bind and listen pass it (but not another listener); the program's own
 	 * value comes back with the other options.
 	 */
-	if (!ret && ie->proto == IPPROTO_TCP && ie->state == TCP_LISTEN &&
+	if (!ret && inet_is_tcp(ie) && ie->state == TCP_LISTEN &&
 	    setsockopt(sk, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int))) {
 		pr_perror("Can't set SO_REUSEADDR of socket:[%u]", ie->ino);
 		ret = -errno;
@@ -204,7 +208,11 @@ static int make_state(struct rst_fds *rf, int sk, const InetSkEntry *ie)
 	ret = ret ?: inet_bind(sk, ie);
 	if (ret)
 		return ret;
-	if (ie->proto == IPPROTO_TCP)
+	if (ie->type == SOCK_RAW)
+		ret = inet_restore_raw_opts(sk, ie);
+	if (ret)
+		return ret;
+	if (inet_is_tcp(ie))
 		return ie->state == TCP_LISTEN ? listen_sk(sk, ie) : 0;
 	return ie->state == TCP_ESTABLISHED ? connect_udp(sk, ie) : 0;
 }
@@ -215,13 +223,13 @@ static int restore_shutdown(int sk, const InetSkEntry *ie)
 
 	if (!ie->has_shutdown || !ie->shutdown)
 		return 0;
-	if (ie->proto == IPPROTO_TCP && ie->state != TCP_ESTABLISHED)
+	if (inet_is_tcp(ie) && ie->state != TCP_ESTABLISHED)
 		return 0; /* the kernel keeps no shutdown of an unconnected TCP socket */
 	how = ie->shutdown == SK_SHUTDOWN__READ	   ? SHUT_RD
 	      : ie->shutdown == SK_SHUTDOWN__WRITE ? SHUT_WR
 						   : SHUT_RDWR;
 	/* an unconnected datagram socket keeps the bits, and says ENOTCONN */
-	if (shutdown(sk, how) && !(errno == ENOTCONN && ie->proto != IPPROTO_TCP)) {
+	if (shutdown(sk, how) && !(errno == ENOTCONN && !inet_is_tcp(ie))) {
 		pr_perror("Can't shut socket:[%u] down (%u)", ie->ino, ie->shutdown);
 		return -errno;
 	}
@@ -237,7 +245,7 @@ static int restore_sk_opts(struct rst_fds *rf, int sk, const InetSkEntry *ie)
 	 * listener, made later, bind next to it. The program's own value comes back when it
 	 * leaves repair mode (inet_rst_repair_off()).
 	 */
-	if (ie->proto == IPPROTO_TCP && ie->state == TCP_ESTABLISHED && !rf->ctx->ro->tcp_close)
+	if (inet_is_tcp(ie) && ie->state == TCP_ESTABLISHED && !rf->ctx->ro->tcp_close)
 		o.has_reuseaddr = 0;
 	return sk_opts_restore(sk, &o, ie->ino);
 }
@@ -250,7 +258,7 @@ int inet_rst_check_opts(const struct rst_ctx *ctx)
 	for (i = 0; i < ctx->nr_files && !ro->tcp_established && !ro->tcp_close; i++) {
 		const InetSkEntry *ie = ctx->files[i]->isk;
 
-		if (ctx->files[i]->type == FD_TYPES__INETSK && ie && ie->proto == IPPROTO_TCP &&
+		if (ctx->files[i]->type == FD_TYPES__INETSK && ie && inet_is_tcp(ie) &&
 		    ie->state == TCP_ESTABLISHED) {
 			pr_err("socket:[%u]: Connected TCP socket in image: restore with "
 			       "--tcp-established (or --tcp-close)\n",
@@ -282,7 +290,7 @@ int inet_open(struct rst_fds *rf, const FileEntry *fe)
 	/* IP_TOS sets SO_PRIORITY too: the priority comes after it */
 	ret = ret ?: restore_ip_opts(sk, ie, x);
 	ret = ret ?: restore_sk_opts(rf, sk, ie);
-	if (!ret && ie->proto == IPPROTO_TCP)
+	if (!ret && inet_is_tcp(ie))
 		ret = tcp_restore_opts(sk, ie, x);
 	ret = ret ?: restore_shutdown(sk, ie);
 	snprintf(what, sizeof(what), "inet socket file id %u", fe->id);

@@ -362,8 +362,8 @@ static int for_each_conn(const struct rst_ctx *ctx, conn_step step)
 			const FileEntry *fe = rst_find_file(ctx, t->fds[j]->id);
 			const InetSkEntry *ie = fe ? fe->isk : NULL;
 
-			if (!ie || t->fds[j]->type != FD_TYPES__INETSK ||
-			    ie->proto != IPPROTO_TCP || ie->state != TCP_ESTABLISHED)
+			if (!ie || t->fds[j]->type != FD_TYPES__INETSK || !inet_is_tcp(ie) ||
+			    ie->state != TCP_ESTABLISHED)
 				continue;
 			for (k = 0; k < nr_done && done[k] != ie->ino; k++)
 				;
