@@ -16,6 +16,9 @@ struct proc_raw_sk {
 	uint32_t txq, rxq;
 };
 
+/* The same, in the text buf of that file (name for messages); -EINVAL on a bad line. */
+int parse_net_raw_buf(const char *buf, const char *name, int family, uint32_t ino,
+		      struct proc_raw_sk *out);
 /* socket:[ino] among the raw sockets of pid's network namespace: 0, -ENOENT or -errno. */
 int proc_net_raw_find(pid_t pid, int family, uint32_t ino, struct proc_raw_sk *out);
 

@@ -65,32 +65,41 @@ static int parse_line(const char *s, size_t words, struct proc_raw_sk *r, uint32
 	return proc_get_u32(&s, 10, ino);
 }
 
-int proc_net_raw_find(pid_t pid, int family, uint32_t ino, struct proc_raw_sk *out)
+int parse_net_raw_buf(const char *buf, const char *name, int family, uint32_t ino,
+		      struct proc_raw_sk *out)
 {
-	size_t words = family == AF_INET6 ? 4 : 1, len;
-	const char *pos;
+	size_t words = family == AF_INET6 ? 4 : 1;
+	const char *pos = buf;
 	struct proc_line l;
-	char path[64], *buf;
 	uint32_t got;
-	int ret = -ENOENT;
 
-	snprintf(path, sizeof(path), "/proc/%d/net/%s", pid, words == 4 ? "raw6" : "raw");
-	buf = read_proc_file(path, &len);
-	if (!buf)
-		return -EIO;
-	pos = buf;
 	proc_next_line(&pos, &l); /* the header */
-	while (ret == -ENOENT && proc_next_line(&pos, &l)) {
+	while (proc_next_line(&pos, &l)) {
 		struct proc_raw_sk r = {};
 
 		if (!l.complete || parse_line(l.s, words, &r, &got)) {
-			pr_err("%s: can't parse the line \"%.*s\"\n", path, (int)l.len, l.s);
-			ret = -EINVAL;
-		} else if (got == ino) {
+			pr_err("%s: can't parse the line \"%.*s\"\n", name, (int)l.len, l.s);
+			return -EINVAL;
+		}
+		if (got == ino) {
 			*out = r;
-			ret = 0;
+			return 0;
 		}
 	}
+	return -ENOENT;
+}
+
+int proc_net_raw_find(pid_t pid, int family, uint32_t ino, struct proc_raw_sk *out)
+{
+	char path[64], *buf;
+	size_t len;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/net/%s", pid, family == AF_INET6 ? "raw6" : "raw");
+	buf = read_proc_file(path, &len);
+	if (!buf)
+		return -EIO;
+	ret = parse_net_raw_buf(buf, path, family, ino, out);
 	free(buf);
 	return ret;
 }
