@@ -159,11 +159,16 @@ int sk_opts_dump(int sk, SkOptsEntry *o, uint32_t ino)
 
 	ret = get_opt(sk, SO_SNDBUF, "SO_SNDBUF", &snd, sizeof(snd), ino);
 	ret = ret ?: get_opt(sk, SO_RCVBUF, "SO_RCVBUF", &rcv, sizeof(rcv), ino);
-	ret = ret ?: get_opt(sk, SO_BUF_LOCK, "SO_BUF_LOCK", &lock, sizeof(lock), ino);
 	o->so_sndbuf = snd;
 	o->so_rcvbuf = rcv;
-	o->has_so_buf_lock = 1;
-	o->so_buf_lock = lock;
+	/* SO_BUF_LOCK is Linux 5.14's: without it both sizes are set again, as CRIU does */
+	if (!ret && !getsockopt(sk, SOL_SOCKET, SO_BUF_LOCK, &lock, &(socklen_t){ sizeof(lock) })) {
+		o->has_so_buf_lock = 1;
+		o->so_buf_lock = lock;
+	} else if (!ret && errno != ENOPROTOOPT) {
+		pr_perror("Can't read SO_BUF_LOCK of socket:[%u]", ino);
+		ret = -errno;
+	}
 	ret = ret
 		      ?: dump_tmo(sk, SO_SNDTIMEO, "SO_SNDTIMEO", &o->so_snd_tmo_sec,
 				  &o->so_snd_tmo_usec, ino);
