@@ -252,7 +252,8 @@ int fsnotify_open_handle(uint32_t s_dev, const FhEntry *f_handle);
 /*
  * net/inet/: inet_dump_release() ends the dump of the TCP connections taken into repair
  * mode: they leave it unless the tree was killed (then they close without a packet).
- * inet_rst_repair_off(): at restore, once every task is rebuilt and stopped, before any runs.
+ * inet_rst_repair_off(): at restore, once every task is rebuilt and stopped, before any runs:
+ * connections leave repair mode, connects in progress start again.
  */
 extern const struct fd_handler inet_handler;
 void inet_dump_release(struct dump_tree *dt, bool killed);

@@ -4,6 +4,8 @@
  * unconnected, bound, listening and established (net/inet/tcp-dump.c), UDP and UDP-lite
  * unconnected, bound and connected; their socket, IP and TCP options.
  *
+ * A connect in progress (SYN_SENT) is saved as its addresses: restore connects again.
+ *
  * Dump: the task's socket itself, fetched with pidfd_getfd(2), tells its kind and options;
  * inet_diag (net/inet/diag.c) its state, addresses, queues and shutdown. What can't be
  * restored is refused here, naming the socket and what it holds: a connection in a state
@@ -196,6 +198,14 @@ static int dump_tcp_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk
 		return 0;
 	case TCP_CLOSE:
 		return check_closed_tcp(*sk, p, ie, d);
+	case TCP_SYN_SENT:
+		/* nothing was said yet (the SYN's own sequence number aside): restore connects
+		 * again from the same port */
+		if (d->wqueue > 1)
+			return inet_refuse(p, ie,
+					   "a connect in progress with data to send (TCP "
+					   "fast open): not supported yet");
+		return 0;
 	case TCP_ESTABLISHED:
 		if (!dc->opts->tcp_established)
 			return inet_refuse(p, ie,

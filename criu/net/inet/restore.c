@@ -82,7 +82,7 @@ int inet_check(const FileEntry *fe)
 	if (ie->ip_opts && ie->ip_opts->raw && ie->ip_opts->raw->n_icmpv_filter > 8)
 		goto bad;
 	if (tcp && ie->state != TCP_LISTEN && ie->state != TCP_CLOSE &&
-	    ie->state != TCP_ESTABLISHED)
+	    ie->state != TCP_ESTABLISHED && ie->state != TCP_SYN_SENT)
 		goto bad;
 	if (udp && ie->state != TCP_CLOSE && ie->state != TCP_ESTABLISHED)
 		goto bad;

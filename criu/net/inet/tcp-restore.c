@@ -11,7 +11,8 @@
  * The socket stays in repair mode while the tree is rebuilt: if it left it now, its first
  * packet could reach a peer of the tree not made yet, which would answer with a reset.
  * inet_rst_repair_off() takes every connection out of repair mode from criu, once every
- * task is rebuilt and stopped before it runs again.
+ * task is rebuilt and stopped before it runs again; a connect in progress at dump (SYN_SENT)
+ * starts again there too.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -349,7 +350,36 @@ static int off_step(const struct rst_ctx *ctx, int sk, const InetSkEntry *ie)
 }
 
 /* step() on every restored established connection, once per socket. */
-static int for_each_conn(const struct rst_ctx *ctx, conn_step step)
+/*
+ * A connect in progress at dump starts again, from the same address and port, once every
+ * socket of the tree exists (its listener may be one). On the task's own file: the task
+ * finds it connecting, and a blocking connect() it was in, restarted, waits for it.
+ */
+static int connect_step(const struct rst_ctx *ctx, int sk, const InetSkEntry *ie)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = inet_sockaddr(ie, true, &ss);
+	char a[INET_ADDR_STR];
+	int fl = fcntl(sk, F_GETFL), ret = 0;
+
+	/* the file's flags are the task's too: non-blocking for this call only */
+	if (fl < 0 || fcntl(sk, F_SETFL, fl | O_NONBLOCK)) {
+		pr_perror("Can't make socket:[%u] non-blocking", ie->ino);
+		return -errno;
+	}
+	if (connect(sk, (struct sockaddr *)&ss, len) && errno != EINPROGRESS) {
+		ret = -errno;
+		pr_perror("Can't start the connect of socket:[%u] to %s again", ie->ino,
+			  inet_addr_str(ie, true, a, sizeof(a)));
+	}
+	if (fcntl(sk, F_SETFL, fl)) {
+		pr_perror("Can't give socket:[%u] its file flags back", ie->ino);
+		ret = ret ?: -errno;
+	}
+	return ret;
+}
+
+static int for_each_conn(const struct rst_ctx *ctx, uint32_t state, conn_step step)
 {
 	uint32_t *done = NULL;
 	size_t nr_done = 0, i, j, k;
@@ -363,7 +393,7 @@ static int for_each_conn(const struct rst_ctx *ctx, conn_step step)
 			const InetSkEntry *ie = fe ? fe->isk : NULL;
 
 			if (!ie || t->fds[j]->type != FD_TYPES__INETSK || !inet_is_tcp(ie) ||
-			    ie->state != TCP_ESTABLISHED)
+			    ie->state != state)
 				continue;
 			for (k = 0; k < nr_done && done[k] != ie->ino; k++)
 				;
@@ -389,8 +419,11 @@ static int for_each_conn(const struct rst_ctx *ctx, conn_step step)
 
 int inet_rst_repair_off(const struct rst_ctx *ctx)
 {
-	if (!ctx->ro->tcp_established || ctx->ro->tcp_close)
-		return 0;
+	int ret = 0;
+
 	/* every connection first, then the unsent bytes: their peers talk again by then */
-	return for_each_conn(ctx, off_step) ?: for_each_conn(ctx, send_unsent);
+	if (ctx->ro->tcp_established && !ctx->ro->tcp_close)
+		ret = for_each_conn(ctx, TCP_ESTABLISHED, off_step)
+			      ?: for_each_conn(ctx, TCP_ESTABLISHED, send_unsent);
+	return ret ?: for_each_conn(ctx, TCP_SYN_SENT, connect_step);
 }
