@@ -1,17 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * net/inet/inet.c - IPv4 and IPv6 sockets (IPv4-mapped addresses are IPv6 sockets): TCP
- * unconnected, bound, listening and established (net/inet/tcp-dump.c), UDP and UDP-lite
- * unconnected, bound and connected; their socket, IP and TCP options.
- *
- * A connect in progress (SYN_SENT) is saved as its addresses: restore connects again.
+ * unconnected, bound, listening, connecting (SYN_SENT: saved as its addresses, restore
+ * connects again) and established (net/inet/tcp-dump.c); UDP and UDP-lite unconnected,
+ * bound and connected; raw sockets (net/inet/raw.c); their socket, IP and TCP options.
  *
  * Dump: the task's socket itself, fetched with pidfd_getfd(2), tells its kind and options;
  * inet_diag (net/inet/diag.c) its state, addresses, queues and shutdown. What can't be
- * restored is refused here, naming the socket and what it holds: a connection in a state
- * other than listening, established or closed, a listener with connections not accepted
- * yet (unless --skip-in-flight), a closed socket with data or an error pending, datagrams
- * queued on a UDP socket, raw and ping sockets.
+ * restored is refused here, naming the socket and what it holds: a connection in a closing
+ * state, a listener with connections not accepted yet (unless --skip-in-flight), a closed
+ * socket with data or an error pending, datagrams queued on a UDP socket, ping sockets.
  */
 #include <errno.h>
 #include <netinet/in.h>
