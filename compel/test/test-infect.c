@@ -130,7 +130,7 @@ static void test_full_cycle(enum victim_kind kind, const char *name, bool no_vds
 	struct snapshot s;
 	struct victim v;
 	int st, logp[2];
-	char *code;
+	char *code, *maps;
 
 	printf("# full cycle, %s victim\n", name);
 	if (victim_start(&v, kind) || pipe(logp)) {
@@ -148,8 +148,10 @@ static void test_full_cycle(enum victim_kind kind, const char *name, bool no_vds
 	if (!ctl)
 		goto out;
 	CHECK(compel_infect(ctl, &test_parasite_blob_desc, &opts) == 0, "%s: infect", name);
-	CHECK(compel_parasite_args_remote(ctl) != 0 && strstr(read_maps(v.pid), "/dev/zero"),
+	maps = read_maps(v.pid);
+	CHECK(compel_parasite_args_remote(ctl) != 0 && strstr(maps, "/dev/zero"),
 	      "%s: shared area mapped in the task", name);
+	free(maps);
 	run_commands(ctl, v.pid, logp[0]);
 	CHECK(compel_cure(ctl) == 0, "%s: cure", name);
 	if (kind == VICTIM_BUSY)
