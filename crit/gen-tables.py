@@ -99,6 +99,8 @@ KINDS = [
     ("PIDFD_EXTRA", "pidfd_extra_entry", None, None),
     # ours: ns-pids.img (each task's pids in the tree's pid namespace)
     ("NS_PIDS", "ns_pids_entry", None, None),
+    # ours: inet-extra.img (IP TOS and TTL, TCP_NODELAY and TCP_CORK of unconnected sockets)
+    ("INET_EXTRA", "inet_extra_entry", None, None),
 ]
 
 FIELD_RE = re.compile(r"^\s*(required|optional|repeated)\s+([\w.]+)\s+(\w+)\s*=\s*(\d+)\s*"

@@ -358,13 +358,44 @@ static struct json_object *value_to_json(const ProtobufCMessageDescriptor *d,
 	}
 }
 
+/*
+ * IPv6 text as upstream crit writes it (Python's ipaddress): hex groups, the longest run of
+ * two zero groups or more (the first of equal ones) as "::", never a dotted IPv4 tail
+ * (inet_ntop writes ::ffff:127.0.0.1, upstream ::ffff:7f00:1).
+ */
+static void ip6_text(const uint8_t *b, char *out, size_t size)
+{
+	int best = -1, best_len = 0, run = 0, i;
+	size_t o = 0;
+
+	for (i = 0; i < 8; i++) {
+		run = (b[2 * i] || b[2 * i + 1]) ? 0 : run + 1;
+		if (run > best_len && run > 1) {
+			best_len = run;
+			best = i - run + 1;
+		}
+	}
+	out[0] = 0;
+	for (i = 0; i < 8 && o < size; i++) {
+		if (i == best) {
+			o += snprintf(out + o, size - o, "::");
+			i += best_len - 1;
+			continue;
+		}
+		o += snprintf(out + o, size - o, "%s%x", o && out[o - 1] != ':' ? ":" : "",
+			      b[2 * i] << 8 | b[2 * i + 1]);
+	}
+}
+
 /* An IPv4 (one u32) or IPv6 (four) address kept in network byte order. */
 static struct json_object *ip_to_json(const uint32_t *a, size_t n)
 {
-	char tmp[INET6_ADDRSTRLEN];
+	char tmp[INET6_ADDRSTRLEN + 8];
 	struct json_object *arr = json_object_new_array();
 
-	if (!arr || !inet_ntop(n == 1 ? AF_INET : AF_INET6, a, tmp, sizeof(tmp)) ||
+	if (n == 4)
+		ip6_text((const uint8_t *)a, tmp, sizeof(tmp));
+	if (!arr || (n == 1 && !inet_ntop(AF_INET, a, tmp, sizeof(tmp))) ||
 	    crit_json_arr_add(arr, json_object_new_string_len(tmp, strlen(tmp)))) {
 		json_object_put(arr);
 		return NULL;

@@ -93,6 +93,8 @@ static int run_restore(const struct cr_options *o, int images_dfd, int work_dfd)
 		.shell_job = o->shell_job,
 		.restore_sibling = o->restore_sibling,
 		.ext_unix_sk = o->ext_unix_sk,
+		.tcp_established = o->tcp_established,
+		.tcp_close = o->tcp_close,
 		.stage_hook = restore_stage,
 		.hook_arg = &hc,
 	};

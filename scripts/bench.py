@@ -4,7 +4,8 @@
 anonymous memory, with images on /dev/shm and on disk, a process with 10,000 fds, a tree of
 100 processes, and a parent with 4 children that share 256 MiB copy-on-write, dumped in both
 forms (--cow-pages once and full; the image size and the sum of the 5 tasks' Pss before the
-dump and after the restore show that it stays shared). Each restored memhog checks every byte (a checksum taken before the dump) and the
+dump and after the restore show that it stays shared), and 1,000 established loopback TCP
+connections with 64 KiB queued each way (--tcp-established). Each restored memhog checks every byte (a checksum taken before the dump) and the
 bench fails if one differs. The checksum rows dump and restore 1 GiB (warm) with and without
 checksums (--skip-checksums), alternating, and give the cost. The hugetlb row dumps and
 restores 1 GiB of random private hugetlb memory (2 MiB pages, added to the kernel's pool
@@ -240,6 +241,42 @@ def fds_round(work, nr_fds, imgroot):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def tcp_round(work, nr_conns, size, imgroot):
+    """nr_conns established loopback connections with size bytes queued each way (tcphog.c),
+    dumped and restored with --tcp-established; tcphog checks every byte afterwards."""
+    tcphog = os.path.join(work, "tcphog")
+    if not os.path.exists(tcphog):
+        subprocess.run(["gcc", "-O2", "-o", tcphog,
+                        os.path.join(ROOT, "scripts/bench/tcphog.c")], check=True)
+    tmp = tempfile.mkdtemp(dir=imgroot, prefix="criu-bench.")
+    try:
+        pidfile = os.path.join(tmp, "pid")
+        proc = subprocess.Popen([tcphog, str(nr_conns), str(size), pidfile],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        pid = wait_pidfile(pidfile)
+        img = os.path.join(tmp, "img")
+        t_dump = run_criu(["dump", "-t", str(pid), "-D", img, "-o", "dump.log",
+                           "--tcp-established"])
+        proc.wait()
+        wait_gone(pid)
+        t_rst = run_criu(["restore", "-D", img, "-d", "-o", "restore.log",
+                          "--tcp-established"])
+        os.kill(pid, signal.SIGTERM)
+        if reap_status(pid) != 0:
+            raise RuntimeError("restored tcphog found a connection changed")
+        return t_dump, t_rst
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def tcp_row(work):
+    """issue #13: 1,000 connections with 64 KiB queued each way."""
+    res = [tcp_round(work, 1000, 64 << 10, "/dev/shm") for _ in range(3)]
+    print("%-16s %-10s %10.1f %10.1f %12s %12s" % ("1k TCP, 64K q", "/dev/shm",
+          median([x[0] for x in res]) * 1000, median([x[1] for x in res]) * 1000, "-", "-"))
+
+
 def checksum_cost(memhog, where, rounds):
     """1 GiB dumped and restored with and without checksums (--skip-checksums), the two
     alternating round by round so that both see the same machine; medians and the cost."""
@@ -432,6 +469,7 @@ def main():
            median([x[1] for x in res]) * 1000, "-", "-"))
     cow_rows(work)
     netlock_rows()
+    tcp_row(work)
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

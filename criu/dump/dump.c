@@ -260,6 +260,8 @@ static int release_tree(struct dump_tree *dt, int failed)
 		pr_info("Point of no return: the image set is complete, killing the tree\n");
 	/* the bytes taken from the ptys go back before any task runs again */
 	tty_put_back_queues(dt, mode == COMPEL_RELEASE_KILL);
+	/* connections in repair mode: out of it if the tree runs on, closed quietly if not */
+	inet_dump_release(dt, mode == COMPEL_RELEASE_KILL);
 	ret = dump_tree_release(dt, mode);
 	if (failed)
 		pr_err("Dumping task %d failed before the point of no return: its tree was left "

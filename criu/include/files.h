@@ -251,6 +251,18 @@ struct fdinfo_fhandle;
 FhEntry *fsnotify_new_handle(const struct fdinfo_fhandle *f);
 int fsnotify_open_handle(uint32_t s_dev, const FhEntry *f_handle);
 
+/*
+ * net/inet/: inet_dump_release() ends the dump of the TCP connections taken into repair
+ * mode: they leave it unless the tree was killed (then they close without a packet).
+ * inet_rst_repair_off(): at restore, once every task is rebuilt and stopped, before any runs:
+ * connections leave repair mode, connects in progress start again.
+ */
+extern const struct fd_handler inet_handler;
+void inet_dump_release(struct dump_tree *dt, bool killed);
+int inet_rst_repair_off(const struct rst_ctx *ctx);
+/* Before anything is made: established connections need --tcp-established or --tcp-close */
+int inet_rst_check_opts(const struct rst_ctx *ctx);
+
 /* net/unix/restore.c: the restore half of unix_handler (net/unix/unix.c) */
 int unix_open(struct rst_fds *rf, const FileEntry *fe);
 /* net/unix/names.c: once the task's fds are made, the removed names bound again go */

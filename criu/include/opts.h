@@ -61,6 +61,9 @@ struct cr_options {
 	bool file_locks;	  /* -l: dump and restore file locks */
 	bool link_remap;	  /* --link-remap: unlinked files open by another link */
 	bool ext_unix_sk;	  /* -x: dgram sockets with a named peer outside the tree */
+	bool tcp_established;	  /* dump and restore established TCP connections */
+	bool tcp_close;		  /* restore: established connections come back closed */
+	bool skip_in_flight;	  /* dump: connections not accepted yet are dropped */
 	bool skip_file_rwx_check; /* restore: a file's rwx bits may differ from the dump */
 	bool skip_checksums;	  /* restore: don't check the images against checksums.img */
 	bool deprecated_ok;	  /* --deprecated: nothing of ours is deprecated yet */

@@ -27,6 +27,8 @@ struct restore_opts {
 	int shell_job;		 /* -j: a session or group outside the tree joins criu's */
 	int restore_sibling;	 /* the root is forked with CLONE_PARENT (with -d only) */
 	int ext_unix_sk;	 /* -x: sockets may connect to their peer outside the tree */
+	int tcp_established;	 /* established TCP connections in the images may be restored */
+	int tcp_close;		 /* --tcp-close: they come back closed instead */
 	/*
 	 * Called at "post-restore" and "pre-resume" (the tree is rebuilt and still stopped)
 	 * and "post-resume" (it runs); a non-zero return before the resume fails the restore.

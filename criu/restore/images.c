@@ -180,7 +180,7 @@ static int read_files(struct rst_ctx *ctx)
 			}
 		}
 	}
-	return unix_rst_check_ext(ctx);
+	return unix_rst_check_ext(ctx) ?: inet_rst_check_opts(ctx);
 }
 
 const RegFileEntry *rst_find_reg(const struct rst_ctx *ctx, uint32_t id)

@@ -815,6 +815,9 @@ static pid_t restore_tree(struct rst_ctx *ctx, struct rst_watch *w, uint64_t sta
 		ctx->stats.pages_skipped_cow += w[i].rep.pages_shared;
 		ctx->stats.pages_compared += w[i].rep.pages_compared;
 	}
+	/* every socket of the tree exists now: connections may talk again */
+	if (!ret)
+		ret = inet_rst_repair_off(ctx);
 	if (ret)
 		goto out_kill;
 	close_channel(&ch);

@@ -7,6 +7,7 @@
 - raw pages images and damaged input are refused with exit 1 and an "Error:" line;
 - `crit x DIR ps|fds|mems` prints upstream's tables, `rss` and `info` run.
 Skips (77) when there are no dumps; the upstream comparisons need Debian's python3-criu."""
+import concurrent.futures
 import glob
 import json
 import os
@@ -18,7 +19,7 @@ import tally  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CRIT = os.path.join(ROOT, "crit", "crit")
-report = tally.Tally(show_ok=False)
+report = tally.LockedTally(show_ok=False)
 
 
 def crit(args, data=None):
@@ -137,11 +138,13 @@ def main():
     pycriu = upstream()
     if not pycriu:
         print("# upstream pycriu not found: JSON is not compared with upstream")
-    for d in dumps:
-        for path in sorted(glob.glob(d + "*.img") + glob.glob(d + "stats-*")):
-            if not os.path.basename(path).startswith("pages-"):
-                check_image(path, pycriu)
-        check_explore(d)
+    paths = [path for d in dumps
+             for path in sorted(glob.glob(d + "*.img") + glob.glob(d + "stats-*"))
+             if not os.path.basename(path).startswith("pages-")]
+    # a crit process per check: as many at once as there are CPUs (ASan builds are slow)
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        list(pool.map(lambda path: check_image(path, pycriu), paths))
+        list(pool.map(check_explore, dumps))
     check_refusals()
     return report.finish()
 

@@ -2,6 +2,7 @@
 """The pass/fail tally every script in test/others keeps: one "ok - NAME" or
 "not ok - NAME: WHY" line per check, and the closing "N passed, N failed" line that
 test/run-all.py reads."""
+import threading
 
 
 class Tally:
@@ -22,3 +23,15 @@ class Tally:
         """Print the closing line; returns the exit status."""
         print("%d passed, %d failed" % (self.passed, self.failed))
         return 1 if self.failed else 0
+
+
+class LockedTally(Tally):
+    """The same, for checks run from several threads at once."""
+
+    def __init__(self, show_ok=True):
+        super().__init__(show_ok)
+        self.lock = threading.Lock()
+
+    def __call__(self, ok, name, why=""):
+        with self.lock:
+            super().__call__(ok, name, why)

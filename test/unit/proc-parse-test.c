@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * proc-parse-test.c - the parsers of /proc/PID/stat, maps and smaps, timers, children,
- * sysvipc/shm and one-number files, and the shared tokenizer (numbers at their limits, the
- * kernel's octal escapes): on fixed texts, tricky ones included (comm with spaces and ')',
- * deleted files, bad lines), on text captured from a live kernel (proc-samples.h), and on
- * our own task.
+ * sysvipc/shm, net/raw and raw6 and one-number files, and the shared tokenizer (numbers at their
+ * limits, the kernel's octal escapes): on fixed texts, tricky ones included (comm with spaces and
+ * ')', deleted files, bad lines), on text captured from a live kernel (proc-samples.h), and on our
+ * own task.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,10 +14,12 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "../../criu/proc/internal.h"
 #include "log.h"
+#include "proc-net.h"
 #include "proc-parse.h"
 #include "proc-samples.h"
 #include "unit-check.h"
@@ -26,6 +29,38 @@ static const char stat_text[] =
 	"1000000 100 18446744073709551615 94000000 94100000 140730000000000 0 0 0 0 0 0 0 0 0 "
 	"17 1 0 0 0 0 0 94200000 94300000 94400000 140730000001000 140730000002000 "
 	"140730000002000 140730000003000 0\n";
+
+static const char raw_text[] =
+	"   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
+	"timeout inode ref pointer drops\n"
+	"   1: 0100007F:0001 00000000:0000 07 00000000:00000000 00:00000000 00000000     0    "
+	"    0 5001 2 0000000000000000 0\n"
+	"  253: 0100007F:00FD 0100007F:0000 01 00000000:00000200 00:00000000 00000000     0  "
+	"      0 5002 2 0000000000000000 0\n";
+
+static const char raw6_text[] =
+	"  sl  local_address                         remote_address                        st "
+	"tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n"
+	"   58: 00000000000000000000000001000000:003A 00000000000000000000000000000000:0000 07 "
+	"00000000:00000000 00:00000000 00000000     0        0 6001 2 0000000000000000 0\n";
+
+static void test_net_raw(void)
+{
+	static const uint8_t lo[4] = { 127, 0, 0, 1 }, lo6[16] = { [15] = 1 };
+	struct proc_raw_sk r;
+
+	CHECK(parse_net_raw_buf(raw_text, "raw", AF_INET, 5001, &r) == 0, "raw 5001 found");
+	CHECK(!memcmp(r.src, lo, 4) && r.proto == 1 && r.state == 7, "raw 5001 fields");
+	CHECK(parse_net_raw_buf(raw_text, "raw", AF_INET, 5002, &r) == 0, "raw 5002 found");
+	CHECK(!memcmp(r.dst, lo, 4) && r.state == 1 && r.rxq == 0x200 && r.proto == 253,
+	      "raw 5002: connected, 512 bytes queued");
+	CHECK(parse_net_raw_buf(raw_text, "raw", AF_INET, 5003, &r) == -ENOENT, "unknown inode");
+	CHECK(parse_net_raw_buf(raw6_text, "raw6", AF_INET6, 6001, &r) == 0, "raw6 found");
+	CHECK(!memcmp(r.src, lo6, 16) && r.proto == 58, "raw6 ::1, ICMPv6");
+	CHECK(parse_net_raw_buf("header\n   1: 0100007F:0001 zz\n", "raw", AF_INET, 1, &r) ==
+		      -EINVAL,
+	      "a bad line is refused");
+}
 
 static void test_stat(void)
 {
@@ -422,6 +457,7 @@ int main(void)
 	test_numbers();
 	test_unescape();
 	test_stat();
+	test_net_raw();
 	test_stat_sample();
 	test_maps();
 	test_maps_sample();

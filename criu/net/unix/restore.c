@@ -27,6 +27,7 @@
 #include "image.h"
 #include "log.h"
 #include "restore-ctx.h"
+#include "sockopts.h"
 
 #include "sk-packet.pb-c.h"
 #include "sk-unix.pb-c.h"
@@ -363,62 +364,10 @@ static int refill_bound(struct rst_fds *rf, const UnixSkEntry *ue, int fd)
 	return ret;
 }
 
-static int set_buf(int fd, int opt, int force, uint32_t want, uint32_t ino)
-{
-	int cur = 0, val = want / 2; /* the kernel doubles what it is given */
-	socklen_t len = sizeof(cur);
-
-	if (!getsockopt(fd, SOL_SOCKET, opt, &cur, &len) && (uint32_t)cur == want)
-		return 0;
-	if (setsockopt(fd, SOL_SOCKET, force, &val, sizeof(val)) &&
-	    setsockopt(fd, SOL_SOCKET, opt, &val, sizeof(val))) {
-		pr_perror("Can't set the buffer size of socket:[%u] to %u", ino, want);
-		return -errno;
-	}
-	return 0;
-}
-
-static int set_opt(int fd, int opt, const void *v, socklen_t len, uint32_t ino)
-{
-	if (setsockopt(fd, SOL_SOCKET, opt, v, len)) {
-		pr_perror("Can't set socket option %d of socket:[%u]", opt, ino);
-		return -errno;
-	}
-	return 0;
-}
-
-static int restore_opts(int fd, const UnixSkEntry *ue)
-{
-	const SkOptsEntry *o = ue->opts;
-	struct timeval snd = { o->so_snd_tmo_sec, o->so_snd_tmo_usec };
-	struct timeval rcv = { o->so_rcv_tmo_sec, o->so_rcv_tmo_usec };
-	int one = 1, v, ret;
-
-	ret = set_buf(fd, SO_SNDBUF, SO_SNDBUFFORCE, o->so_sndbuf, ue->ino);
-	ret = ret ?: set_buf(fd, SO_RCVBUF, SO_RCVBUFFORCE, o->so_rcvbuf, ue->ino);
-	if (!ret && (snd.tv_sec || snd.tv_usec))
-		ret = set_opt(fd, SO_SNDTIMEO, &snd, sizeof(snd), ue->ino);
-	if (!ret && (rcv.tv_sec || rcv.tv_usec))
-		ret = set_opt(fd, SO_RCVTIMEO, &rcv, sizeof(rcv), ue->ino);
-	if (!ret && o->has_so_passcred && o->so_passcred)
-		ret = set_opt(fd, SO_PASSCRED, &one, sizeof(one), ue->ino);
-	if (!ret && o->has_so_passsec && o->so_passsec)
-		ret = set_opt(fd, SO_PASSSEC, &one, sizeof(one), ue->ino);
-	if (!ret && o->has_reuseaddr && o->reuseaddr)
-		ret = set_opt(fd, SO_REUSEADDR, &one, sizeof(one), ue->ino);
-	if (!ret && o->has_so_priority && (v = o->so_priority))
-		ret = set_opt(fd, SO_PRIORITY, &v, sizeof(v), ue->ino);
-	if (!ret && o->has_so_rcvlowat && (v = o->so_rcvlowat) != 1)
-		ret = set_opt(fd, SO_RCVLOWAT, &v, sizeof(v), ue->ino);
-	if (!ret && o->has_so_mark && (v = o->so_mark))
-		ret = set_opt(fd, SO_MARK, &v, sizeof(v), ue->ino);
-	return ret;
-}
-
 /* Options, then shutdown: both would get in the way of the refill. */
 static int finish_sk(int fd, const UnixSkEntry *ue)
 {
-	int ret = restore_opts(fd, ue);
+	int ret = sk_opts_restore(fd, ue->opts, ue->ino);
 
 	if (!ret && ue->has_shutdown && ue->shutdown &&
 	    shutdown(fd, ue->shutdown == SK_SHUTDOWN__READ    ? SHUT_RD

@@ -43,6 +43,8 @@
 #include "image.h"
 #include "log.h"
 #include "restore-ctx.h"
+#include "sock-diag.h"
+#include "sockopts.h"
 
 #include "sk-packet.pb-c.h"
 #include "sk-unix.pb-c.h"
@@ -86,27 +88,31 @@ static void diag_attr(const struct rtattr *a, struct usk_diag *d)
 	}
 }
 
-static int diag_reply(const char *buf, ssize_t n, uint32_t ino, struct usk_diag *d)
+/* The reply, kept until the next query: d->icons points into it. */
+static char diag_buf[32768];
+
+struct diag_want {
+	uint32_t ino;
+	struct usk_diag *d;
+};
+
+static int diag_reply(const struct nlmsghdr *h, void *arg)
 {
-	const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+	const struct diag_want *w = arg;
 	const struct unix_diag_msg *m;
 	const struct rtattr *a;
+	struct usk_diag *d = w->d;
 	int len;
 
-	if (!NLMSG_OK(h, n))
+	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)) || h->nlmsg_len > sizeof(diag_buf))
 		return -EIO;
-	if (h->nlmsg_type == NLMSG_ERROR) {
-		const struct nlmsgerr *e = NLMSG_DATA(h);
-
-		return e->error ? e->error : -EIO;
-	}
-	if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
-		return -EIO;
+	memcpy(diag_buf, h, h->nlmsg_len);
+	h = (const struct nlmsghdr *)diag_buf;
 	m = NLMSG_DATA(h);
-	if (m->udiag_ino != ino)
+	if (m->udiag_ino != w->ino)
 		return -EIO;
 	memset(d, 0, sizeof(*d));
-	d->ino = ino;
+	d->ino = w->ino;
 	d->type = m->udiag_type;
 	d->state = m->udiag_state;
 	len = h->nlmsg_len - NLMSG_LENGTH(sizeof(*m));
@@ -118,42 +124,24 @@ static int diag_reply(const char *buf, ssize_t n, uint32_t ino, struct usk_diag 
 /* Ask unix_diag about the socket with inode ino (in criu's netns, the task's too). */
 int unix_diag_query(uint32_t ino, struct usk_diag *d, bool quiet)
 {
-	struct {
-		struct nlmsghdr h;
-		struct unix_diag_req r;
-	} req = {
-		.h = { .nlmsg_len = sizeof(req),
-		       .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-		       .nlmsg_flags = NLM_F_REQUEST,
-		       .nlmsg_seq = ino },
-		.r = { .sdiag_family = AF_UNIX,
-		       .udiag_states = ~0U,
-		       .udiag_ino = ino,
-		       .udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_PEER |
-				     UDIAG_SHOW_ICONS | UDIAG_SHOW_RQLEN,
-		       .udiag_cookie = { ~0U, ~0U } },
+	struct unix_diag_req r = {
+		.sdiag_family = AF_UNIX,
+		.udiag_states = ~0U,
+		.udiag_ino = ino,
+		.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_PEER |
+			      UDIAG_SHOW_ICONS | UDIAG_SHOW_RQLEN,
+		.udiag_cookie = { ~0U, ~0U },
 	};
-	static char buf[32768];
-	ssize_t n;
-	int nl, ret;
+	struct diag_want w = { ino, d };
+	int ret;
 
-	nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	if (nl < 0) {
-		pr_perror("Can't open a NETLINK_SOCK_DIAG socket");
-		return -errno;
-	}
-	if (send(nl, &req, sizeof(req), 0) != sizeof(req)) {
-		pr_perror("Can't send a unix_diag request");
-		ret = -errno;
-		goto out_close;
-	}
-	n = recv(nl, buf, sizeof(buf), 0);
-	ret = n < 0 ? -errno : diag_reply(buf, n, ino, d);
+	d->ino = 0;
+	ret = sock_diag_query(&r, sizeof(r), 0, diag_reply, &w);
+	if (!ret && d->ino != ino)
+		ret = -EIO;
 	if (ret && !quiet)
 		pr_err("unix_diag knows nothing of socket:[%u]: %s (is unix_diag available?)\n",
 		       ino, strerror(-ret));
-out_close:
-	close(nl);
 	return ret;
 }
 
@@ -376,56 +364,6 @@ static int check_unix_sk(struct dump_ctx *dc, const struct fd_parms *p, const st
 	    !unix_inflight_has_socket(dc->fstate, d->peer) && defer_peer_check(dc->fstate, p, d))
 		return -ENOMEM;
 	return 0;
-}
-
-static int get_int_opt(int sk, int opt, uint32_t *v)
-{
-	int val = 0;
-	socklen_t len = sizeof(val);
-
-	if (getsockopt(sk, SOL_SOCKET, opt, &val, &len)) {
-		pr_perror("getsockopt(%d) on a unix socket failed", opt);
-		return -errno;
-	}
-	*v = val;
-	return 0;
-}
-
-static int get_tmo_opt(int sk, int opt, uint64_t *sec, uint64_t *usec)
-{
-	struct timeval tv;
-	socklen_t len = sizeof(tv);
-
-	if (getsockopt(sk, SOL_SOCKET, opt, &tv, &len)) {
-		pr_perror("getsockopt(%d) on a unix socket failed", opt);
-		return -errno;
-	}
-	*sec = tv.tv_sec;
-	*usec = tv.tv_usec;
-	return 0;
-}
-
-static int dump_sk_opts(int sk, SkOptsEntry *o)
-{
-	uint32_t passcred = 0, passsec = 0, reuse = 0;
-	int ret;
-
-	ret = get_int_opt(sk, SO_SNDBUF, &o->so_sndbuf);
-	ret = ret ?: get_int_opt(sk, SO_RCVBUF, &o->so_rcvbuf);
-	ret = ret ?: get_tmo_opt(sk, SO_SNDTIMEO, &o->so_snd_tmo_sec, &o->so_snd_tmo_usec);
-	ret = ret ?: get_tmo_opt(sk, SO_RCVTIMEO, &o->so_rcv_tmo_sec, &o->so_rcv_tmo_usec);
-	ret = ret ?: get_int_opt(sk, SO_PRIORITY, &o->so_priority);
-	ret = ret ?: get_int_opt(sk, SO_RCVLOWAT, &o->so_rcvlowat);
-	ret = ret ?: get_int_opt(sk, SO_MARK, &o->so_mark);
-	ret = ret ?: get_int_opt(sk, SO_PASSCRED, &passcred);
-	ret = ret ?: get_int_opt(sk, SO_PASSSEC, &passsec);
-	ret = ret ?: get_int_opt(sk, SO_REUSEADDR, &reuse);
-	o->has_so_priority = o->has_so_rcvlowat = o->has_so_mark = 1;
-	o->has_so_passcred = o->has_so_passsec = o->has_reuseaddr = 1;
-	o->so_passcred = passcred;
-	o->so_passsec = passsec;
-	o->reuseaddr = reuse;
-	return ret;
 }
 
 /* Credentials need nothing (the peer resends); a cut message can't be saved whole. */
@@ -686,7 +624,7 @@ static int unix_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *f
 	sk = task_sk_fd(p);
 	if (sk < 0)
 		return sk;
-	ret = dump_sk_opts(sk, ue->opts);
+	ret = sk_opts_dump(sk, ue->opts, d.ino);
 	ret = ret ?: dump_queue(dc, sk, fe->id, &d, p->in_flight);
 	close(sk);
 	pr_debug("socket:[%u]: unix %s, state %u, peer %u, shutdown %u\n", d.ino,

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * proc-net.h - the parser of /proc/PID/net/raw and raw6 (proc/net-raw.c): what the kernel
+ * tells of a raw socket, which inet_diag reads only with raw_diag (often not built).
+ */
+#ifndef CRIU_PROC_NET_H
+#define CRIU_PROC_NET_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct proc_raw_sk {
+	uint8_t src[16], dst[16]; /* network order; 4 bytes used for AF_INET */
+	uint16_t proto;		  /* the "port": the raw socket's protocol */
+	uint8_t state;		  /* TCP_ numbering: ESTABLISHED once connected, else CLOSE */
+	uint32_t txq, rxq;
+};
+
+/* The same, in the text buf of that file (name for messages); -EINVAL on a bad line. */
+int parse_net_raw_buf(const char *buf, const char *name, int family, uint32_t ino,
+		      struct proc_raw_sk *out);
+/* socket:[ino] among the raw sockets of pid's network namespace: 0, -ENOENT or -errno. */
+int proc_net_raw_find(pid_t pid, int family, uint32_t ino, struct proc_raw_sk *out);
+
+#endif /* CRIU_PROC_NET_H */

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * net/inet/inet.c - IPv4 and IPv6 sockets (IPv4-mapped addresses are IPv6 sockets): TCP
+ * unconnected, bound, listening, connecting (SYN_SENT: saved as its addresses, restore
+ * connects again) and established (net/inet/tcp-dump.c); UDP and UDP-lite unconnected,
+ * bound and connected; raw sockets (net/inet/raw.c); their socket, IP and TCP options.
+ *
+ * Dump: the task's socket itself, fetched with pidfd_getfd(2), tells its kind and options;
+ * inet_diag (net/inet/diag.c) its state, addresses, queues and shutdown. What can't be
+ * restored is refused here, naming the socket and what it holds: a connection in a closing
+ * state, a listener with connections not accepted yet (unless --skip-in-flight), a closed
+ * socket with data or an error pending, datagrams queued on a UDP socket, ping sockets.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "dump.h"
+#include "files.h"
+#include "internal.h"
+#include "log.h"
+#include "opts.h"
+#include "sockopts.h"
+
+static const char *const tcp_state_names[] = {
+	[TCP_ESTABLISHED] = "ESTABLISHED",
+	[TCP_SYN_SENT] = "SYN_SENT",
+	[TCP_SYN_RECV] = "SYN_RECV",
+	[TCP_FIN_WAIT1] = "FIN_WAIT1",
+	[TCP_FIN_WAIT2] = "FIN_WAIT2",
+	[TCP_TIME_WAIT] = "TIME_WAIT",
+	[TCP_CLOSE] = "CLOSE",
+	[TCP_CLOSE_WAIT] = "CLOSE_WAIT",
+	[TCP_LAST_ACK] = "LAST_ACK",
+	[TCP_LISTEN] = "LISTEN",
+	[TCP_CLOSING] = "CLOSING",
+};
+
+static const char *tcp_state_name(unsigned int state)
+{
+	if (state < sizeof(tcp_state_names) / sizeof(tcp_state_names[0]) && tcp_state_names[state])
+		return tcp_state_names[state];
+	return "unknown";
+}
+
+/* The task's socket itself, as a new fd of ours on the same open file. */
+static int task_sk_fd(const struct fd_parms *p)
+{
+	int pidfd, fd;
+
+	pidfd = syscall(SYS_pidfd_open, p->pid, 0);
+	if (pidfd < 0) {
+		pr_perror("pidfd_open of task %d failed", p->pid);
+		return -errno;
+	}
+	fd = syscall(SYS_pidfd_getfd, pidfd, p->fd, 0);
+	if (fd < 0) {
+		fd = -errno;
+		pr_perror("pidfd_getfd of fd %d of task %d failed", p->fd, p->pid);
+	}
+	close(pidfd);
+	return fd;
+}
+
+static int sk_int(int sk, int level, int opt, int *v)
+{
+	socklen_t len = sizeof(*v);
+
+	*v = 0;
+	return getsockopt(sk, level, opt, v, &len) ? -errno : 0;
+}
+
+static bool inet_match(const struct fd_parms *p)
+{
+	int sk, family = 0;
+
+	if (!S_ISSOCK(p->st.st_mode))
+		return false;
+	sk = task_sk_fd(p);
+	if (sk < 0)
+		return false;
+	if (sk_int(sk, SOL_SOCKET, SO_DOMAIN, &family))
+		family = 0;
+	close(sk);
+	return family == AF_INET || family == AF_INET6;
+}
+
+static int fill_addrs(InetSkEntry *ie, const struct inet_diag_sk *d)
+{
+	size_t words = ie->family == AF_INET ? 1 : 4;
+
+	ie->src_addr = malloc(words * sizeof(uint32_t));
+	ie->dst_addr = malloc(words * sizeof(uint32_t));
+	if (!ie->src_addr || !ie->dst_addr)
+		return -ENOMEM;
+	memcpy(ie->src_addr, d->src, words * 4);
+	memcpy(ie->dst_addr, d->dst, words * 4);
+	ie->n_src_addr = ie->n_dst_addr = words;
+	ie->src_port = d->sport;
+	ie->dst_port = d->dport;
+	ie->state = d->state;
+	ie->has_shutdown = 1;
+	ie->shutdown = d->shutdown & SK_SHUTDOWN__BOTH;
+	return 0;
+}
+
+/* IP_FREEBIND and IPV6_V6ONLY in CRIU's fields; IP_TOS and IP_TTL (IPv6: IPV6_TCLASS and
+ * IPV6_UNICAST_HOPS) in ours. */
+static int dump_ip_opts(int sk, InetSkEntry *ie, InetExtraEntry *x)
+{
+	bool v6 = ie->family == AF_INET6;
+	int level = v6 ? SOL_IPV6 : SOL_IP;
+	int freebind, tos, ttl, v6only, ret;
+
+	ie->ip_opts = malloc(sizeof(*ie->ip_opts));
+	if (!ie->ip_opts)
+		return -ENOMEM;
+	ip_opts_entry__init(ie->ip_opts);
+	ret = sk_int(sk, level, v6 ? IPV6_FREEBIND : IP_FREEBIND, &freebind);
+	ret = ret ?: sk_int(sk, level, v6 ? IPV6_TCLASS : IP_TOS, &tos);
+	ret = ret ?: sk_int(sk, level, v6 ? IPV6_UNICAST_HOPS : IP_TTL, &ttl);
+	if (!ret && v6) {
+		ret = sk_int(sk, SOL_IPV6, IPV6_V6ONLY, &v6only);
+		ie->has_v6only = 1;
+		ie->v6only = v6only;
+	}
+	if (ret) {
+		pr_err("Can't read the IP options of socket:[%u]: %s\n", ie->ino, strerror(-ret));
+		return ret;
+	}
+	ie->ip_opts->has_freebind = 1;
+	ie->ip_opts->freebind = freebind;
+	x->has_tos = x->has_ttl = 1;
+	x->tos = tos;
+	x->ttl = ttl;
+	return 0;
+}
+
+int inet_refuse(const struct fd_parms *p, const InetSkEntry *ie, const char *why)
+{
+	const char *kind = ie->type == SOCK_RAW	      ? "raw"
+			   : ie->proto == IPPROTO_TCP ? "TCP"
+			   : ie->proto == IPPROTO_UDP ? "UDP"
+						      : "UDP-lite";
+
+	pr_err("fd %d of task %d (socket:[%u], %s %s): %s\n", p->fd, p->pid, ie->ino,
+	       ie->family == AF_INET ? "IPv4" : "IPv6", kind, why);
+	return -EOPNOTSUPP;
+}
+
+static int check_closed_tcp(int sk, const struct fd_parms *p, const InetSkEntry *ie,
+			    const struct inet_diag_sk *d)
+{
+	struct pollfd pfd = { .fd = sk, .events = POLLIN };
+
+	/* poll tells of a pending error without taking it, as SO_ERROR would */
+	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR))
+		return inet_refuse(p, ie,
+				   "a closed connection with an error (a reset) not read yet: "
+				   "not supported yet");
+	if (d->rqueue)
+		return inet_refuse(p, ie,
+				   "a closed connection with data not read yet: not "
+				   "supported yet");
+	return 0;
+}
+
+static int dump_tcp_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk,
+			  const struct inet_diag_sk *d, InetSkEntry *ie, const InetExtraEntry *x)
+{
+	char why[160];
+	int fd;
+
+	switch (d->state) {
+	case TCP_LISTEN:
+		ie->backlog = d->wqueue;
+		if (d->rqueue && !dc->opts->skip_in_flight) {
+			snprintf(why, sizeof(why),
+				 "listening with %u connection(s) not accepted yet (in-flight): "
+				 "not supported; --skip-in-flight drops them",
+				 d->rqueue);
+			return inet_refuse(p, ie, why);
+		}
+		if (d->rqueue)
+			pr_warn("socket:[%u]: %u connection(s) not accepted yet are dropped "
+				"(--skip-in-flight)\n",
+				ie->ino, d->rqueue);
+		return 0;
+	case TCP_CLOSE:
+		return check_closed_tcp(*sk, p, ie, d);
+	case TCP_SYN_SENT:
+		/* nothing was said yet (the SYN's own sequence number aside): restore connects
+		 * again from the same port */
+		if (d->wqueue > 1)
+			return inet_refuse(p, ie,
+					   "a connect in progress with data to send (TCP "
+					   "fast open): not supported yet");
+		return 0;
+	case TCP_ESTABLISHED:
+		if (!dc->opts->tcp_established)
+			return inet_refuse(p, ie,
+					   "Connected TCP socket, consider using "
+					   "--tcp-established option.");
+		if (ie->shutdown & SK_SHUTDOWN__WRITE)
+			return inet_refuse(p, ie, "shut down for writing: not supported yet");
+		/* the socket is kept in repair mode until the dump ends (sk consumed) */
+		fd = *sk;
+		*sk = -1;
+		return tcp_dump_established(dc, p, fd, d, ie, x);
+	}
+	snprintf(why, sizeof(why), "a connection in state %s: not supported yet",
+		 tcp_state_name(d->state));
+	return inet_refuse(p, ie, why);
+}
+
+static int dump_udp_state(const struct fd_parms *p, const struct inet_diag_sk *d, InetSkEntry *ie)
+{
+	char why[160];
+
+	if (d->rqueue || d->wqueue) {
+		snprintf(why, sizeof(why),
+			 "%u bytes of datagrams received and %u bytes corked or unsent: not "
+			 "supported yet",
+			 d->rqueue, d->wqueue);
+		return inet_refuse(p, ie, why);
+	}
+	if (d->state != TCP_ESTABLISHED && d->state != TCP_CLOSE)
+		return inet_refuse(p, ie, "an unknown datagram socket state");
+	return 0;
+}
+
+static int dump_kind(const struct fd_parms *p, int sk, InetSkEntry *ie)
+{
+	int family, type, proto, ret;
+
+	ret = sk_int(sk, SOL_SOCKET, SO_DOMAIN, &family);
+	ret = ret ?: sk_int(sk, SOL_SOCKET, SO_TYPE, &type);
+	ret = ret ?: sk_int(sk, SOL_SOCKET, SO_PROTOCOL, &proto);
+	if (ret) {
+		pr_err("Can't read the kind of socket fd %d of task %d: %s\n", p->fd, p->pid,
+		       strerror(-ret));
+		return ret;
+	}
+	ie->family = family;
+	ie->type = type;
+	ie->proto = proto;
+	if ((type == SOCK_STREAM && proto == IPPROTO_TCP) ||
+	    (type == SOCK_DGRAM && (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE)) ||
+	    type == SOCK_RAW)
+		return 0;
+	pr_err("fd %d of task %d (socket:[%u]) is an %s socket of type %d, protocol %d (ping, "
+	       "SCTP, MPTCP...): not supported yet\n",
+	       p->fd, p->pid, ie->ino, family == AF_INET ? "IPv4" : "IPv6", type, proto);
+	return -EOPNOTSUPP;
+}
+
+/* A socket never bound is in no table inet_diag reads: it has nothing to tell either. */
+static int unbound_sk(int sk, struct inet_diag_sk *d)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+	if (getsockname(sk, (struct sockaddr *)&ss, &len) || a->sin_port)
+		return -ENOENT;
+	/* sin_port and sin6_port sit at the same place; the address is "any" then */
+	memset(d, 0, sizeof(*d));
+	d->state = TCP_CLOSE;
+	return 0;
+}
+
+static int dump_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk, InetSkEntry *ie,
+		      InetExtraEntry *x)
+{
+	struct inet_diag_sk d;
+	int ret;
+
+	if (ie->type == SOCK_RAW)
+		return inet_dump_raw(p, *sk, ie);
+	ret = inet_diag_find(dc->fstate, ie->family, ie->proto, ie->ino, &d);
+	if (ret == -ENOENT && !unbound_sk(*sk, &d))
+		ret = 0;
+	if (ret == -ENOENT) {
+		pr_err("fd %d of task %d (socket:[%u]): inet_diag does not list it (a socket of "
+		       "another network namespace?): not supported yet\n",
+		       p->fd, p->pid, ie->ino);
+		return -EOPNOTSUPP;
+	}
+	ret = ret ?: fill_addrs(ie, &d);
+	if (ret)
+		return ret;
+	if (ie->family == AF_INET6 && d.ifindex && (d.src[0] == 0xfe && (d.src[1] & 0xc0) == 0x80))
+		return inet_refuse(p, ie,
+				   "a link-local address (bound to an interface): not "
+				   "supported yet");
+	if (!inet_is_tcp(ie))
+		return dump_udp_state(p, &d, ie);
+	ret = tcp_dump_opts(*sk, ie, x);
+	return ret ?: dump_tcp_state(dc, p, sk, &d, ie, x);
+}
+
+static int inet_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe)
+{
+	InetSkEntry *ie = malloc(sizeof(*ie));
+	InetExtraEntry x = INET_EXTRA_ENTRY__INIT;
+	int sk, ret;
+
+	if (!ie)
+		return -ENOMEM;
+	inet_sk_entry__init(ie);
+	fe->isk = ie;
+	ie->id = fe->id;
+	ie->ino = p->st.st_ino;
+	ie->flags = p->flags;
+	ie->fown = p->fown;
+	ie->opts = malloc(sizeof(*ie->opts));
+	if (!ie->opts)
+		return -ENOMEM;
+	sk_opts_entry__init(ie->opts);
+	sk = task_sk_fd(p);
+	if (sk < 0)
+		return sk;
+	ret = dump_kind(p, sk, ie);
+	ret = ret ?: sk_opts_dump(sk, ie->opts, ie->ino);
+	x.ino = ie->ino;
+	ret = ret ?: dump_ip_opts(sk, ie, &x);
+	ret = ret ?: dump_state(dc, p, &sk, ie, &x);
+	ret = ret ?: inet_extra_write(dc, &x);
+	if (sk >= 0)
+		close(sk);
+	pr_debug("socket:[%u]: inet family %u type %u proto %u state %s port %u -> %u\n", ie->ino,
+		 ie->family, ie->type, ie->proto, tcp_state_name(ie->state), ie->src_port,
+		 ie->dst_port);
+	return ret;
+}
+
+static FownEntry *inet_fown(const FileEntry *fe)
+{
+	return fe->isk ? fe->isk->fown : NULL;
+}
+
+const struct fd_handler inet_handler = {
+	.type = FD_TYPES__INETSK,
+	.name = "inet socket",
+	.match = inet_match,
+	.dump = inet_dump,
+	.check = inet_check,
+	.open = inet_open,
+	.fown = inet_fown,
+};

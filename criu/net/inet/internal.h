@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * net/inet/internal.h - what the inet socket files share: net/inet/inet.c (the handler and
+ * the dump of a socket's addresses, state and options), net/inet/diag.c (inet_diag, read
+ * once per family and protocol), net/inet/tcp-dump.c and tcp-restore.c (established
+ * connections through TCP_REPAIR, tcp-stream-INO.img), net/inet/restore.c (making the
+ * socket again), net/inet/extra.c (inet-extra.img, ours). Not for other modules: they see inet
+ * sockets through inet_handler and the few calls of files.h. May call: log.h, files.h, dump.h,
+ * image.h, sockopts.h, sock-diag.h, net-lock.h.
+ */
+#ifndef CRIU_NET_INET_INTERNAL_H
+#define CRIU_NET_INET_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "fdinfo.pb-c.h"
+#include "inet-extra.pb-c.h"
+#include "sk-inet.pb-c.h"
+#include "tcp-stream.pb-c.h"
+
+struct dump_ctx;
+struct files_dump_state;
+struct fd_parms;
+struct rst_fds;
+
+/* What inet_diag (or the socket itself, for raw and ping sockets) tells of one socket. */
+struct inet_diag_sk {
+	uint32_t ino;
+	uint8_t state; /* TCP_ numbering: UDP uses ESTABLISHED (connected) and CLOSE */
+	uint8_t shutdown;
+	uint8_t src[16], dst[16]; /* network order; 4 bytes used for AF_INET */
+	uint16_t sport, dport;	  /* host order */
+	uint32_t rqueue, wqueue;  /* listening: pending connections, backlog */
+	uint32_t ifindex;
+};
+
+/* inet_diag's view of socket:[ino] of that family and protocol: 0, -ENOENT or -errno. */
+int inet_diag_find(struct files_dump_state *fs, int family, int proto, uint32_t ino,
+		   struct inet_diag_sk *out);
+
+/* A TCP socket (a raw socket may carry IPPROTO_TCP too). */
+static inline bool inet_is_tcp(const InetSkEntry *ie)
+{
+	return ie->type == SOCK_STREAM && ie->proto == IPPROTO_TCP;
+}
+
+/* net/inet/inet.c: refuse the dump of p's socket for why (logged, -EOPNOTSUPP). */
+int inet_refuse(const struct fd_parms *p, const InetSkEntry *ie, const char *why);
+
+/* net/inet/raw.c: a raw socket's addresses, state and raw options; restore: the same. */
+int inet_dump_raw(const struct fd_parms *p, int sk, InetSkEntry *ie);
+int inet_restore_raw_opts(int sk, const InetSkEntry *ie);
+
+/*
+ * net/inet/extra.c: inet-extra.img (ours). Dump: one entry per socket. Restore: the entry
+ * of socket:[ino] in *x, or NULL if there is none (images CRIU wrote); 0 or -errno.
+ */
+int inet_extra_write(struct dump_ctx *dc, const InetExtraEntry *x);
+int inet_extra_find(struct rst_fds *rf, uint32_t ino, const InetExtraEntry **x);
+
+/*
+ * net/inet/tcp-dump.c: an established connection: lock it, put it in repair mode, write
+ * tcp-stream-INO.img. sk is consumed (kept until the dump ends, or closed on error).
+ */
+int tcp_dump_established(struct dump_ctx *dc, const struct fd_parms *p, int sk,
+			 const struct inet_diag_sk *d, InetSkEntry *ie, const InetExtraEntry *x);
+/* TCP-level options of any TCP socket: keepalive into ie->opts, TCP_NODELAY and TCP_CORK
+ * into x. */
+int tcp_dump_opts(int sk, InetSkEntry *ie, InetExtraEntry *x);
+/* Keep a socket in repair mode until the dump ends (consumed). */
+int inet_dump_keep_repaired(struct files_dump_state *fs, int sk, uint32_t ino);
+
+/* net/inet/tcp-restore.c: make sk (a new TCP socket) the connection of the image. */
+int tcp_restore_established(struct rst_fds *rf, int sk, const InetSkEntry *ie);
+/* TCP_KEEP* from ie->opts, TCP_NODELAY and TCP_CORK from x (may be NULL). */
+int tcp_restore_opts(int sk, const InetSkEntry *ie, const InetExtraEntry *x);
+
+/* net/inet/restore.c */
+int inet_open(struct rst_fds *rf, const FileEntry *fe);
+int inet_check(const FileEntry *fe);
+/* bind() to the image's source address and port, if it had one; a failure names them. */
+int inet_bind(int sk, const InetSkEntry *ie);
+/* A sockaddr of the image's source or destination; its length. */
+socklen_t inet_sockaddr(const InetSkEntry *ie, bool dst, struct sockaddr_storage *ss);
+/* "addr:port" of the image's source or destination, for messages; in buf. */
+const char *inet_addr_str(const InetSkEntry *ie, bool dst, char *buf, size_t size);
+
+#define INET_ADDR_STR 64
+
+#endif /* CRIU_NET_INET_INTERNAL_H */
