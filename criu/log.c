@@ -23,6 +23,7 @@ static int log_mirror_stderr = 1;
 static struct timespec log_start;
 static char log_path[PATH_MAX];	 /* absolute path of the log file, "" for stderr */
 static unsigned long log_errors; /* every error, shown or not */
+static char log_first_err[512];	 /* the first error since log_forget_first_error() */
 
 static void remember_log_path(int fd);
 
@@ -148,6 +149,30 @@ unsigned long log_error_count(void)
 	return __atomic_load_n(&log_errors, __ATOMIC_RELAXED);
 }
 
+/* "(..) Error (file:line): what failed\n" is kept as "what failed", for RPC's cr_errmsg. */
+static void remember_first_error(const char *line)
+{
+	const char *msg = strstr(line, "): ");
+	size_t len;
+
+	msg = msg ? msg + 3 : line;
+	len = strcspn(msg, "\n");
+	if (len >= sizeof(log_first_err))
+		len = sizeof(log_first_err) - 1;
+	memcpy(log_first_err, msg, len);
+	log_first_err[len] = 0;
+}
+
+const char *log_first_error(void)
+{
+	return log_first_err[0] ? log_first_err : NULL;
+}
+
+void log_forget_first_error(void)
+{
+	log_first_err[0] = 0;
+}
+
 void log_vprint(int level, const char *file, int line, const char *fmt, va_list ap)
 {
 	char buf[4096];
@@ -172,6 +197,8 @@ void log_vprint(int level, const char *file, int line, const char *fmt, va_list 
 	off += vsnprintf(buf + off, sizeof(buf) - off, fmt, ap);
 	if (off >= (int)sizeof(buf))
 		off = sizeof(buf) - 1;
+	if (level == LOG_ERROR && !log_first_err[0])
+		remember_first_error(buf);
 
 	/* Messages are criu's output (stdout); a log file gets a copy. */
 	if (level != LOG_MSG || log_fd != STDERR_FILENO) {

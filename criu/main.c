@@ -18,6 +18,8 @@
 #include "log.h"
 #include "opts.h"
 #include "restore.h"
+#include "rpc.h"
+#include "run.h"
 #include "stats-show.h"
 
 /* Create the images directory for a dump if it does not exist yet (CRIU does the same). */
@@ -115,7 +117,7 @@ static int run_restore(const struct cr_options *o, int images_dfd, int work_dfd)
 	return cr_restore_tasks(&ro);
 }
 
-static int run_command(const struct cr_options *o, int images_dfd, int work_dfd)
+int cr_run_command(const struct cr_options *o, int images_dfd, int work_dfd)
 {
 	switch (o->command) {
 	case CMD_DUMP:
@@ -135,6 +137,8 @@ static int run_command(const struct cr_options *o, int images_dfd, int work_dfd)
 	case CMD_RESTORE:
 		return run_restore(o, images_dfd, work_dfd);
 	case CMD_CHECK:
+	case CMD_SWRK:
+	case CMD_SERVICE:
 	case CMD_NONE:
 		break;
 	}
@@ -173,6 +177,13 @@ int main(int argc, char **argv)
 		log_init(AT_FDCWD, NULL, opts.log_level);
 		return cr_check(&opts) ? 1 : 0;
 	}
+	/* the RPC server opens what each request names, and logs where it asks */
+	if (opts.command == CMD_SWRK || opts.command == CMD_SERVICE) {
+		log_init(AT_FDCWD, opts.log_file, opts.log_level);
+		if (opts.command == CMD_SWRK)
+			return rpc_swrk(&opts) ? 1 : 0;
+		return rpc_service(&opts) ? 1 : 0;
+	}
 
 	images_dfd = open_images_dir(&opts, opts.command == CMD_DUMP);
 	if (images_dfd < 0)
@@ -184,7 +195,7 @@ int main(int argc, char **argv)
 		goto out_close_work;
 	pr_info("criu %s: %s\n", CRIU_VERSION, opts.action);
 
-	ret = run_command(&opts, images_dfd, work_dfd);
+	ret = cr_run_command(&opts, images_dfd, work_dfd);
 	/* the step that failed has logged the error; this line only closes the log */
 	if (ret)
 		pr_info("%s failed\n", opts.action);
