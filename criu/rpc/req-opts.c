@@ -142,13 +142,15 @@ static int apply_option_field(struct rpc_req_state *st, const ProtobufCMessage *
 	const void *val = (const char *)m + f->offset;
 	char num[24];
 
+	/* false asks for the default, which every option not supported yet keeps */
+	if (f->type == PROTOBUF_C_TYPE_BOOL && f->label != PROTOBUF_C_LABEL_REPEATED &&
+	    !*(const protobuf_c_boolean *)val)
+		return 0;
 	if (f->label == PROTOBUF_C_LABEL_REPEATED || f->type == PROTOBUF_C_TYPE_MESSAGE ||
 	    f->type == PROTOBUF_C_TYPE_ENUM || !opts_supported(option))
 		return refuse_field(f->name, option, "");
 	switch (f->type) {
 	case PROTOBUF_C_TYPE_BOOL:
-		if (!*(const protobuf_c_boolean *)val)
-			return 0;
 		return opts_apply_named(&st->opts, option, NULL) ? -EINVAL : 0;
 	case PROTOBUF_C_TYPE_UINT32:
 		snprintf(num, sizeof(num), "%u", *(const uint32_t *)val);
