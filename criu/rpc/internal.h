@@ -19,7 +19,7 @@
 #include "rpc.pb-c.h"
 
 /* The largest request read; a longer datagram is answered with an error. */
-#define RPC_MAX_MSG (1 << 20)
+#define RPC_MAX_MSG (128 << 10)
 
 struct rpc_conn {
 	int sk;
