@@ -35,11 +35,11 @@ int criu_local_get_version(criu_opts *o)
 		return -EBADE;
 	}
 	ret = resp->version->major_number * 10000 + resp->version->minor_number * 100;
-	if (resp->version->has_sublevel)
-		ret += resp->version->sublevel;
 	/* a build from a git checkout counts as the next minor release */
 	if (resp->version->gitid)
 		ret += 100;
+	else if (resp->version->has_sublevel)
+		ret += resp->version->sublevel;
 	criu_resp__free_unpacked(resp, NULL);
 	return ret;
 }

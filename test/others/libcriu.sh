@@ -27,4 +27,4 @@ cc -Wall -Werror -o "$tmp/libcriu-test" "$root/test/others/libcriu/libcriu-test.
 ldd "$tmp/libcriu-test" | grep -q "libcriu.so.2 => $dest/usr/lib/libcriu.so.2" ||
 	{ echo "FAIL - not linked to the installed libcriu.so.2"; echo "0 passed, 1 failed"; exit 1; }
 mkdir -p "$tmp/work"
-"$tmp/libcriu-test" "$dest/usr/sbin/criu" "$tmp/work" || { tail -20 "$tmp/work/images/"*.log; exit 1; }
+"$tmp/libcriu-test" "$dest/usr/sbin/criu" "$tmp/work" || { tail -n 20 "$tmp/work/images/"*.log; exit 1; }

@@ -97,6 +97,11 @@ def state(pid):
         return None
 
 
+def running(pid):
+    """Sleeping or running: not stopped, traced, dead or gone."""
+    return state(pid) in ("S", "R")
+
+
 def ppid(pid):
     with open("/proc/%d/stat" % pid) as f:
         return int(f.read().rsplit(")", 1)[1].split()[1])
@@ -162,7 +167,7 @@ def test_refused_option(work):
     dfd = os.open(work, os.O_DIRECTORY)
     resp, _ = one_request(dump_req(dfd, t.pid, tcp_established=True))
     report(resp and not resp.success and "criu_opts.tcp_established" in resp.cr_errmsg and
-           state(t.pid) == "S", "tcp_established refused naming the field; task runs",
+           running(t.pid), "tcp_established refused naming the field; task runs",
            str(resp))
     req = dump_req(dfd, t.pid)
     req.opts.log_file = "sub/dump.log"
@@ -188,7 +193,7 @@ def test_client_leaves(work):
         res, rc = one_request(dump_req(dfd, t.pid, notify_scripts=True),
                               lambda s: None if s == stage else True)
         time.sleep(0.1)
-        report(res == "left" and state(t.pid) == "S" and
+        report(res == "left" and running(t.pid) and
                not os.path.exists(os.path.join(d, "inventory.img")),
                "client gone at %s: the task runs as before, no inventory.img" % stage,
                "%s state=%s rc=%s" % (res, state(t.pid), rc))
@@ -215,7 +220,7 @@ def test_dump_restore(work):
     req.opts.rst_sibling = True
     resp, _ = one_request(req)
     ok = resp and resp.success and resp.restore.pid == pid
-    report(ok and ppid(pid) == os.getpid() and state(pid) == "S",
+    report(ok and ppid(pid) == os.getpid() and running(pid),
            "RESTORE with rst_sibling: the task is back with its pid, as our child",
            str(resp))
     if ok:
@@ -300,7 +305,7 @@ def test_service(work):
         req = dump_req(dfd, t.pid, leave_running=True)
         r2 = call(sk, req)
         sk.close()
-        report(r1 and r1.success and r2 and r2.success and state(t.pid) == "S" and
+        report(r1 and r1.success and r2 and r2.success and running(t.pid) and
                os.path.exists(os.path.join(d, "inventory.img")),
                "service: keep_open VERSION then DUMP --leave-running", "%s %s" % (r1, r2))
         req = rpc.criu_req(type=rpc.RESTORE)
@@ -309,7 +314,7 @@ def test_service(work):
         sk = connect(sock)
         r = call(sk, req)
         sk.close()
-        report(r and not r.success and "rst_sibling" in r.cr_errmsg and state(t.pid) == "S",
+        report(r and not r.success and "rst_sibling" in r.cr_errmsg and running(t.pid),
                "service: rst_sibling refused (swrk only)", str(r))
         os.close(dfd)
         t.kill()
