@@ -149,17 +149,16 @@ unsigned long log_error_count(void)
 	return __atomic_load_n(&log_errors, __ATOMIC_RELAXED);
 }
 
-/* "(..) Error (file:line): what failed\n" is kept as "what failed", for RPC's cr_errmsg. */
-static void remember_first_error(const char *line)
+/* The first error's text, kept for RPC's cr_errmsg whatever the level shown. */
+static void remember_first_error(const char *fmt, va_list ap)
 {
-	const char *msg = strstr(line, "): ");
+	va_list aq;
 	size_t len;
 
-	msg = msg ? msg + 3 : line;
-	len = strcspn(msg, "\n");
-	if (len >= sizeof(log_first_err))
-		len = sizeof(log_first_err) - 1;
-	memcpy(log_first_err, msg, len);
+	va_copy(aq, ap);
+	vsnprintf(log_first_err, sizeof(log_first_err), fmt, aq);
+	va_end(aq);
+	len = strcspn(log_first_err, "\n");
 	log_first_err[len] = 0;
 }
 
@@ -179,8 +178,13 @@ void log_vprint(int level, const char *file, int line, const char *fmt, va_list 
 	int saved_errno = errno;
 	int off = 0;
 
-	if (level == LOG_ERROR)
+	if (level == LOG_ERROR) {
 		__atomic_fetch_add(&log_errors, 1, __ATOMIC_RELAXED);
+		if (!log_first_err[0]) {
+			errno = saved_errno; /* for %m */
+			remember_first_error(fmt, ap);
+		}
+	}
 	if (level > log_level)
 		return;
 
@@ -197,8 +201,6 @@ void log_vprint(int level, const char *file, int line, const char *fmt, va_list 
 	off += vsnprintf(buf + off, sizeof(buf) - off, fmt, ap);
 	if (off >= (int)sizeof(buf))
 		off = sizeof(buf) - 1;
-	if (level == LOG_ERROR && !log_first_err[0])
-		remember_first_error(buf);
 
 	/* Messages are criu's output (stdout); a log file gets a copy. */
 	if (level != LOG_MSG || log_fd != STDERR_FILENO) {
