@@ -4,10 +4,12 @@
  * post-dump, pre-restore, post-restore, pre-resume, post-resume, with CRIU's names and in
  * its order) the client gets a NOTIFY response naming it and must answer a NOTIFY request
  * before criu goes on; notify_success=false, or a client gone, fails the stage as a
- * failing action script does (a dump then leaves the tree running).
+ * failing action script does (a dump then leaves the tree running). Without notify_scripts
+ * a client that closed the connection fails the stage the same way.
  */
 #define LOG_PREFIX "rpc: "
 
+#include <poll.h>
 #include <string.h>
 
 #include "internal.h"
@@ -36,6 +38,17 @@ static int wait_answer(int sk, const char *stage)
 	return ok ? 0 : -ECANCELED;
 }
 
+/* A client that closed its end before the point of no return gets the tree left running. */
+static int client_gone(int sk, const char *stage)
+{
+	struct pollfd p = { .fd = sk, .events = POLLRDHUP };
+
+	if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLRDHUP | POLLHUP)))
+		return 0;
+	pr_err("The RPC client closed the connection; stage %s fails\n", stage);
+	return -ECONNABORTED;
+}
+
 int rpc_stage_notify(const char *stage, pid_t pid, void *arg)
 {
 	struct rpc_req_state *st = arg;
@@ -45,8 +58,12 @@ int rpc_stage_notify(const char *stage, pid_t pid, void *arg)
 
 	if (pid > 0 && st->opts.command == CMD_RESTORE)
 		st->root_pid = pid;
-	if (!st->notify)
+	if (!st->notify) {
+		ret = client_gone(st->conn->sk, stage);
+		if (ret)
+			return ret;
 		goto out;
+	}
 	cn.script = (char *)stage;
 	cn.has_pid = pid > 0;
 	cn.pid = pid;

@@ -71,6 +71,7 @@ static void serve_child(int lsk, int csk, const struct cr_options *o)
 {
 	close(lsk);
 	signal(SIGCHLD, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
 	_exit(rpc_serve_accepted(csk, o) ? 1 : 0);
 }
 

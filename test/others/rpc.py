@@ -202,6 +202,24 @@ def test_client_leaves(work):
         t.wait()
 
 
+def test_client_leaves_silently(work):
+    d = os.path.join(work, "leave-silent")
+    os.mkdir(d)
+    dfd = os.open(d, os.O_DIRECTORY)
+    t = start_task()
+    sk, p = swrk()
+    sk.send(dump_req(dfd, t.pid).SerializeToString())
+    sk.close()
+    p.wait(timeout=60)
+    time.sleep(0.1)
+    report(running(t.pid) and not os.path.exists(os.path.join(d, "inventory.img")),
+           "client gone right after DUMP (no notifications): the task runs as before",
+           "state=%s rc=%s" % (state(t.pid), p.returncode))
+    os.close(dfd)
+    t.kill()
+    t.wait()
+
+
 def test_dump_restore(work):
     d = os.path.join(work, "dr")
     os.mkdir(d)
@@ -333,6 +351,7 @@ def main():
         test_bad_input()
         test_refused_option(work)
         test_client_leaves(work)
+        test_client_leaves_silently(work)
         test_dump_restore(work)
         test_service(work)
     finally:
