@@ -11,7 +11,7 @@
 #include "rpc.pb-c.h"
 
 #define CRIU_DEFAULT_BINARY  "criu"
-#define CRIU_DEFAULT_ADDRESS "/var/run/criu_service.socket"
+#define CRIU_DEFAULT_ADDRESS "./criu_service.socket" /* criu service's default too */
 
 struct criu_opts {
 	CriuOpts *rpc;
