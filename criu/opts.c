@@ -685,6 +685,8 @@ void print_usage(bool brief)
 	       "  criu dump -t PID [<options>]\n"
 	       "  criu restore [<options>]\n"
 	       "  criu check [--feature FEAT]\n"
+	       "  criu swrk FD\n"
+	       "  criu service [--address PATH] [--daemon] [--pidfile FILE]\n"
 	       "\nCommands:\n");
 	print_commands();
 	if (brief) {
