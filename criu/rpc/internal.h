@@ -24,7 +24,8 @@
 struct rpc_conn {
 	int sk;
 	pid_t peer; /* the client (SO_PEERCRED): its fd numbers are read in /proc/PEER/fd */
-	bool swrk;  /* the client is criu's parent */
+	uid_t peer_uid;
+	bool swrk;		       /* the client is criu's parent */
 	const struct cr_options *base; /* criu swrk's or service's own command line */
 };
 

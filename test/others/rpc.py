@@ -314,6 +314,19 @@ def test_service(work):
         report(fds1 == fds0 and rss1 - rss0 <= 64,
                "service: no fd or memory growth (fds %d -> %d, RSS %d -> %d KiB)" %
                (fds0, fds1, rss0, rss1))
+        # a client of another user: refused, since criu can't yet limit it to its own tasks
+        os.chmod(work, 0o755)
+        os.chmod(sock, 0o777)
+        code = ("import socket, sys\n"
+                "s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)\n"
+                "s.connect(sys.argv[1]); s.send(bytes.fromhex('080a'))\n"
+                "sys.stdout.buffer.write(s.recv(4096))\n")
+        out = subprocess.run(["/usr/bin/python3", "-c", code, sock], user=65534,
+                             capture_output=True, timeout=60).stdout
+        r = rpc.criu_resp()
+        r.ParseFromString(out)
+        report(not r.success and r.cr_errno == 1 and "uid 65534" in r.cr_errmsg,
+               "service: a client of another user is refused (EPERM)", str(r))
         d = os.path.join(work, "svc-dump")
         os.mkdir(d)
         dfd = os.open(d, os.O_DIRECTORY)
