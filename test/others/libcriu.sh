@@ -28,3 +28,7 @@ ldd "$tmp/libcriu-test" | grep -q "libcriu.so.2 => $dest/usr/lib/libcriu.so.2" |
 	{ echo "FAIL - not linked to the installed libcriu.so.2"; echo "0 passed, 1 failed"; exit 1; }
 mkdir -p "$tmp/work"
 "$tmp/libcriu-test" "$dest/usr/sbin/criu" "$tmp/work" || { tail -n 20 "$tmp/work/images/"*.log; exit 1; }
+# uninstall takes back every file install wrote
+make -s -C "$root" uninstall ASAN=$asan DESTDIR="$dest" PREFIX=/usr >"$tmp/uninstall.log" 2>&1
+left=$(find "$dest" ! -type d)
+[ -z "$left" ] || { echo "FAIL - make uninstall left: $left"; echo "0 passed, 1 failed"; exit 1; }

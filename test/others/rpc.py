@@ -137,6 +137,16 @@ def test_version():
            "%s %s %s %s" % (r1, r2, r3, p.returncode))
 
 
+def test_wait_pid():
+    t = start_task()
+    resp, _ = one_request(rpc.criu_req(type=rpc.WAIT_PID, pid=t.pid))
+    report(resp and resp.type == rpc.WAIT_PID and not resp.success and
+           resp.cr_errno == 10 and running(t.pid),
+           "WAIT_PID for a task that is not criu's child: ECHILD", str(resp))
+    t.kill()
+    t.wait()
+
+
 def test_refused_types():
     for t, name in ((rpc.PRE_DUMP, "PRE_DUMP"), (rpc.PAGE_SERVER, "PAGE_SERVER"),
                     (rpc.CPUINFO_DUMP, "CPUINFO_DUMP"), (rpc.NOTIFY, "NOTIFY")):
@@ -361,6 +371,7 @@ def main():
     try:
         test_version()
         test_refused_types()
+        test_wait_pid()
         test_bad_input()
         test_refused_option(work)
         test_client_leaves(work)
