@@ -86,6 +86,12 @@ static int accept_loop(int lsk, const struct cr_options *o)
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			pr_perror("Can't accept a client");
+			/* out of fds or memory for now: serve again once some are back */
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				usleep(100000);
+				continue;
+			}
 			return -1;
 		}
 		pid = fork();
@@ -102,6 +108,8 @@ int rpc_service(const struct cr_options *o)
 	const char *path = o->address ?: SERVICE_DEFAULT_ADDRESS;
 	int lsk, ret;
 
+	if (!o->address)
+		pr_warn("No --address: listening on %s in the current directory\n", path);
 	lsk = listen_on(path);
 	if (lsk < 0)
 		return -1;
