@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -76,7 +77,6 @@ static const struct {
 	{ "allow_uprobes", "allow-uprobes" },
 	{ "ps", "page-server" },
 	{ "unix_sk_ino", "ext-unix-sk" },
-	{ "config_file", "config" },
 };
 
 /* Fields RPC gives meaning to, applied by the steps of rpc_opts_from_req(). */
@@ -84,7 +84,7 @@ static const char *const rpc_fields[] = {
 	"images_dir_fd",  "images_dir",	 "work_dir_fd",	  "pid",
 	"log_level",	  "log_file",	 "log_to_stderr", "status_fd",
 	"notify_scripts", "rst_sibling", "pre_dump_mode", "network_lock",
-	"cpu_cap",
+	"cpu_cap",	  "config_file",
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -333,6 +333,66 @@ static int apply_task(struct rpc_req_state *st, const CriuOpts *ro, enum cr_comm
 	return 0;
 }
 
+/* The file's options as the command line would give them (--config FILE alone). */
+static int parse_config_file(const char *path, const char *action, struct cr_options *file)
+{
+	char *argv[] = { "criu",       "--no-default-config", "--config",
+			 (char *)path, (char *)action,	      NULL };
+	const char *env = getenv("CRIU_CONFIG_FILE");
+	char *saved = env ? strdup(env) : NULL;
+	enum parse_result pr;
+
+	/* only the client's file: not the one of criu's environment */
+	unsetenv("CRIU_CONFIG_FILE");
+	pr = parse_options(5, argv, file);
+	if (saved) {
+		setenv("CRIU_CONFIG_FILE", saved, 1);
+		free(saved);
+	}
+	return pr == PARSE_OK ? 0 : -EINVAL;
+}
+
+/*
+ * config_file: as in CRIU, the file's options come first and the request's fields go on
+ * top of them. The directories and the log are the request's own (its fds).
+ */
+static int apply_config_file(struct rpc_req_state *st, const CriuOpts *ro)
+{
+	struct cr_options file;
+
+	if (!ro || !ro->config_file)
+		return 0;
+	if (access(ro->config_file, R_OK)) {
+		pr_perror("criu_opts.config_file %s: can't read it", ro->config_file);
+		return -EINVAL;
+	}
+	if (parse_config_file(ro->config_file, st->opts.action, &file)) {
+		pr_err("criu_opts.config_file %s: refused (see the error above)\n",
+		       ro->config_file);
+		return -EINVAL;
+	}
+	if (strcmp(file.images_dir, ".") || strcmp(file.work_dir, ".") || file.log_file) {
+		pr_err("criu_opts.config_file %s: images-dir, work-dir and log-file come from the "
+		       "request over RPC, not from a file\n",
+		       ro->config_file);
+		return -EOPNOTSUPP;
+	}
+	file.images_dir = file.work_dir = NULL;
+	st->opts = file;
+	return 0;
+}
+
+/* What every request runs with, whatever the file or the fields say. */
+static void set_request_basics(struct rpc_req_state *st, enum cr_command cmd)
+{
+	st->opts.command = cmd;
+	st->opts.action = cmd == CMD_DUMP ? "dump" : cmd == CMD_RESTORE ? "restore" : "check";
+	/* RPC restores detach: criu answers once the tree runs */
+	st->opts.restore_detached = cmd == CMD_RESTORE;
+	st->opts.stage_notify = rpc_stage_notify;
+	st->opts.stage_notify_arg = st;
+}
+
 int rpc_opts_from_req(struct rpc_conn *c, const CriuOpts *ro, enum cr_command cmd,
 		      struct rpc_req_state *st)
 {
@@ -342,14 +402,11 @@ int rpc_opts_from_req(struct rpc_conn *c, const CriuOpts *ro, enum cr_command cm
 	st->conn = c;
 	st->images_dfd = st->work_dfd = -1;
 	opts_set_defaults(&st->opts);
-	st->opts.command = cmd;
-	st->opts.action = cmd == CMD_DUMP ? "dump" : cmd == CMD_RESTORE ? "restore" : "check";
-	/* RPC restores detach: criu answers once the tree runs */
-	st->opts.restore_detached = cmd == CMD_RESTORE;
-	st->opts.stage_notify = rpc_stage_notify;
-	st->opts.stage_notify_arg = st;
-	if (!ro)
-		return 0;
+	set_request_basics(st, cmd);
+	ret = apply_config_file(st, ro);
+	set_request_basics(st, cmd);
+	if (ret || !ro)
+		return ret;
 	ret = apply_defaults_only(ro) ?: apply_fields(st, ro) ?: apply_task(st, ro, cmd);
 	ret = ret ?: open_dirs(st, ro, cmd != CMD_CHECK);
 	ret = ret ?: apply_log(st, ro) ?: apply_status_fd(st, ro);

@@ -194,6 +194,30 @@ def test_refused_option(work):
     t.wait()
 
 
+def test_config_file(work):
+    """criu_opts.config_file: its options under the request's, as CRIU reads it."""
+    cases = [("leave-running\n# a comment\n", True, ""),
+             ("tcp-established\n", False, "--tcp-established"),
+             ("images-dir /tmp\n", False, "criu_opts.config_file")]
+    for i, (text, ok, word) in enumerate(cases):
+        conf = os.path.join(work, "rpc%d.conf" % i)
+        with open(conf, "w") as f:
+            f.write(text)
+        d = os.path.join(work, "conf%d" % i)
+        os.mkdir(d)
+        dfd = os.open(d, os.O_DIRECTORY)
+        t = start_task()
+        resp, _ = one_request(dump_req(dfd, t.pid, config_file=conf))
+        time.sleep(0.1)
+        report(resp and resp.success == ok and word in resp.cr_errmsg and running(t.pid) and
+               os.path.exists(os.path.join(d, "inventory.img")) == ok,
+               "config_file %r: %s" % (text.split("\n")[0], "applied, the task runs on"
+                                       if ok else "refused naming it"), str(resp))
+        os.close(dfd)
+        t.kill()
+        t.wait()
+
+
 def test_client_leaves(work):
     for stage in ("pre-dump", "post-dump"):
         d = os.path.join(work, "leave-" + stage)
@@ -374,6 +398,7 @@ def main():
         test_wait_pid()
         test_bad_input()
         test_refused_option(work)
+        test_config_file(work)
         test_client_leaves(work)
         test_client_leaves_silently(work)
         test_dump_restore(work)
