@@ -1,6 +1,7 @@
 # Top-level build: one make, non-recursive. Each directory contributes a Makefile.inc that
 # appends to the variables below; objects and generated files go under $(B)/.
-# make | make test | make check | make chaos | make demo | make bench | make install | make clean
+# make | make test | make check | make chaos | make demo | make bench | make install |
+# make uninstall | make docs | make clean
 
 B		:= build
 CC		?= gcc
@@ -43,6 +44,7 @@ include images/Makefile.inc
 include compel/Makefile.inc
 include criu/Makefile.inc
 include crit/Makefile.inc
+include lib/Makefile.inc
 include test/Makefile.inc
 
 all: $(ALL_TARGETS)
@@ -74,9 +76,7 @@ demo: all
 bench: all
 	@python3 scripts/bench.py
 
-install: all
-	install -D -m 0755 criu/criu $(DESTDIR)$(SBINDIR)/criu
-	install -D -m 0755 crit/crit $(DESTDIR)$(PREFIX)/bin/crit
+include scripts/Makefile.install
 
 clean:
 	rm -rf $(B) $(CLEAN_FILES)

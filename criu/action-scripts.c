@@ -70,5 +70,5 @@ int run_action_scripts(const struct cr_options *o, const char *stage, pid_t pid)
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return o->stage_notify ? o->stage_notify(stage, pid, o->stage_notify_arg) : 0;
 }

@@ -5,7 +5,9 @@
  * does not implement yet are refused naming them (exit status 1); "exec" and "show", which
  * CRIU itself dropped, get CRIU's answer.
  */
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -27,8 +29,8 @@ static const struct cmd_desc cmd_table[] = {
 	{ "lazy-pages", CMD_NONE, CMD_LATER, "serve pages to a --lazy-pages restore" },
 	{ "check", CMD_CHECK, CMD_DONE, "check whether the kernel supports what criu needs" },
 	{ "page-server", CMD_NONE, CMD_LATER, "launch page server" },
-	{ "service", CMD_NONE, CMD_LATER, "launch service" },
-	{ "swrk", CMD_NONE, CMD_LATER, "serve one RPC client on fd (libcriu)" },
+	{ "service", CMD_SERVICE, CMD_DONE, "serve RPC clients on --address (rpc.proto)" },
+	{ "swrk", CMD_SWRK, CMD_DONE, "serve one RPC client on socket FD (libcriu)" },
 	{ "dedup", CMD_NONE, CMD_LATER, "remove duplicates in memory dump" },
 	{ "cpuinfo", CMD_NONE, CMD_LATER, "dump: write cpu information; check: validate it" },
 	{ "exec", CMD_NONE, CMD_REMOVED, NULL },
@@ -68,6 +70,22 @@ static enum parse_result parse_cpuinfo(int argc, char **argv, int first)
 	return PARSE_ERROR;
 }
 
+/* "swrk FD": the socket the client passed, a number as CRIU reads it */
+static enum parse_result parse_swrk(const char *word, struct cr_options *o)
+{
+	char *end;
+	long fd;
+
+	errno = 0;
+	fd = strtol(word, &end, 10);
+	if (errno || end == word || *end || fd < 0 || fd > INT_MAX) {
+		pr_err("swrk needs the number of an open socket, got '%s'\n", word);
+		return PARSE_ERROR;
+	}
+	o->swrk_fd = fd;
+	return PARSE_OK;
+}
+
 static enum parse_result refuse_removed(const struct cmd_desc *c)
 {
 	if (!strcmp(c->name, "exec")) {
@@ -94,6 +112,8 @@ enum parse_result parse_command(int argc, char **argv, int first, struct cr_opti
 			fprintf(stderr, "Usage: criu swrk <fd>\n");
 			return PARSE_ERROR;
 		}
+		if (parse_swrk(argv[first + 1], o) != PARSE_OK)
+			return PARSE_ERROR;
 	} else if (first + 1 < argc) {
 		pr_err("Unexpected argument '%s' after command %s\n", argv[first + 1], c->name);
 		return PARSE_USAGE;

@@ -23,6 +23,7 @@ static int log_mirror_stderr = 1;
 static struct timespec log_start;
 static char log_path[PATH_MAX];	 /* absolute path of the log file, "" for stderr */
 static unsigned long log_errors; /* every error, shown or not */
+static char log_first_err[512];	 /* the first error since log_forget_first_error() */
 
 static void remember_log_path(int fd);
 
@@ -148,14 +149,42 @@ unsigned long log_error_count(void)
 	return __atomic_load_n(&log_errors, __ATOMIC_RELAXED);
 }
 
+/* The first error's text, kept for RPC's cr_errmsg whatever the level shown. */
+static void remember_first_error(const char *fmt, va_list ap)
+{
+	va_list aq;
+	size_t len;
+
+	va_copy(aq, ap);
+	vsnprintf(log_first_err, sizeof(log_first_err), fmt, aq);
+	va_end(aq);
+	len = strcspn(log_first_err, "\n");
+	log_first_err[len] = 0;
+}
+
+const char *log_first_error(void)
+{
+	return log_first_err[0] ? log_first_err : NULL;
+}
+
+void log_forget_first_error(void)
+{
+	log_first_err[0] = 0;
+}
+
 void log_vprint(int level, const char *file, int line, const char *fmt, va_list ap)
 {
 	char buf[4096];
 	int saved_errno = errno;
 	int off = 0;
 
-	if (level == LOG_ERROR)
+	if (level == LOG_ERROR) {
 		__atomic_fetch_add(&log_errors, 1, __ATOMIC_RELAXED);
+		if (!log_first_err[0]) {
+			errno = saved_errno; /* for %m */
+			remember_first_error(fmt, ap);
+		}
+	}
 	if (level > log_level)
 		return;
 

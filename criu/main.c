@@ -12,13 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "action-scripts.h"
 #include "check.h"
-#include "dump.h"
 #include "log.h"
 #include "opts.h"
-#include "restore.h"
-#include "stats-show.h"
+#include "rpc.h"
+#include "run.h"
 
 /* Create the images directory for a dump if it does not exist yet (CRIU does the same). */
 static int open_images_dir(const struct cr_options *o, bool create)
@@ -45,103 +43,6 @@ static int open_work_dir(const struct cr_options *o, int images_dfd)
 	if (fd < 0)
 		pr_perror("Can't open work directory %s", o->work_dir);
 	return fd;
-}
-
-struct restore_hook_ctx {
-	const struct cr_options *opts;
-	int work_dfd;
-};
-
-/* Restore stages: action scripts, then at the resume the status fd and the stats. */
-static int restore_stage(const char *stage, pid_t pid, void *arg)
-{
-	const struct restore_hook_ctx *hc = arg;
-	const struct cr_options *o = hc->opts;
-	int ret;
-
-	ret = run_action_scripts(o, stage, pid);
-	if (ret)
-		return ret;
-	if (strcmp(stage, "post-resume"))
-		return 0;
-	if (o->status_fd >= 0) {
-		if (write(o->status_fd, "", 1) != 1)
-			pr_perror("Can't write to --status-fd %d", o->status_fd);
-		close(o->status_fd);
-	}
-	if (o->display_stats)
-		display_stats(hc->work_dfd, true);
-	return 0;
-}
-
-static int run_restore(const struct cr_options *o, int images_dfd, int work_dfd)
-{
-	struct restore_hook_ctx hc = { o, work_dfd };
-	char pidfile[PATH_MAX];
-	struct restore_opts ro = {
-		.images_dir = o->images_dir,
-		.images_dfd = images_dfd,
-		.work_dir = o->work_dir,
-		.work_dfd = work_dfd,
-		.restore_detached = o->restore_detached,
-		.pidfile = o->pidfile,
-		.log_level = o->log_level,
-		.log_fd = log_get_fd(),
-		.skip_file_rwx_check = o->skip_file_rwx_check,
-		.skip_checksums = o->skip_checksums,
-		.log_pid = o->log_pid,
-		.shell_job = o->shell_job,
-		.restore_sibling = o->restore_sibling,
-		.ext_unix_sk = o->ext_unix_sk,
-		.tcp_established = o->tcp_established,
-		.tcp_close = o->tcp_close,
-		.stage_hook = restore_stage,
-		.hook_arg = &hc,
-	};
-
-	/* Like the log, a relative pidfile lives in the work directory. */
-	if (o->pidfile && o->pidfile[0] != '/') {
-		if (snprintf(pidfile, sizeof(pidfile), "%s/%s", o->work_dir, o->pidfile) >=
-		    (int)sizeof(pidfile)) {
-			pr_err("--pidfile path too long\n");
-			return 1;
-		}
-		ro.pidfile = pidfile;
-	}
-	if (o->status_fd >= 0 && fcntl(o->status_fd, F_GETFD) < 0) {
-		pr_perror("--status-fd %d is not an open fd", o->status_fd);
-		return 1;
-	}
-	if (run_action_scripts(o, "pre-restore", 0))
-		return 1;
-	return cr_restore_tasks(&ro);
-}
-
-static int run_command(const struct cr_options *o, int images_dfd, int work_dfd)
-{
-	switch (o->command) {
-	case CMD_DUMP:
-		if (!o->tree) {
-			pr_err("dump needs the tree's root pid: -t PID\n");
-			return 1;
-		}
-		if (o->status_fd >= 0) {
-			pr_err("--status-fd is used by restore only\n");
-			return 1;
-		}
-		if (cr_dump_tasks(o, images_dfd, work_dfd))
-			return 1;
-		if (o->display_stats)
-			display_stats(work_dfd, false);
-		return 0;
-	case CMD_RESTORE:
-		return run_restore(o, images_dfd, work_dfd);
-	case CMD_CHECK:
-	case CMD_NONE:
-		break;
-	}
-	pr_err("Command %s is not implemented\n", o->action);
-	return 1;
 }
 
 static int exit_status(enum parse_result r)
@@ -175,6 +76,13 @@ int main(int argc, char **argv)
 		log_init(AT_FDCWD, NULL, opts.log_level);
 		return cr_check(&opts) ? 1 : 0;
 	}
+	/* the RPC server opens what each request names, and logs where it asks */
+	if (opts.command == CMD_SWRK || opts.command == CMD_SERVICE) {
+		log_init(AT_FDCWD, opts.log_file, opts.log_level);
+		if (opts.command == CMD_SWRK)
+			return rpc_swrk(&opts) ? 1 : 0;
+		return rpc_service(&opts) ? 1 : 0;
+	}
 
 	images_dfd = open_images_dir(&opts, opts.command == CMD_DUMP);
 	if (images_dfd < 0)
@@ -186,7 +94,7 @@ int main(int argc, char **argv)
 		goto out_close_work;
 	pr_info("criu %s: %s\n", CRIU_VERSION, opts.action);
 
-	ret = run_command(&opts, images_dfd, work_dfd);
+	ret = cr_run_command(&opts, images_dfd, work_dfd);
 	/* the step that failed has logged the error; this line only closes the log */
 	if (ret)
 		pr_info("%s failed\n", opts.action);

@@ -130,7 +130,8 @@ static const struct opt_desc opt_table[] = {
 	     "a session outside the tree: restore into criu's"),
 	FLAG("file-locks", 'l', file_locks, OPTF_NEG, "dump and restore file locks and leases"),
 	LATER("page-server", 0, OPTF_NEG, NULL),
-	LATER("address", 0, 0, "ADDR"),
+	VALUE("address", 0, OPT_STR, address, "ADDR",
+	      "service: the socket's path (./criu_service.socket)"),
 	LATER("port", 0, 0, "PORT"),
 	LATER("prev-images-dir", 0, 0, "DIR"),
 	CALL("ms", 0, refuse_ms, 0, NULL, "deprecated (CRIU refuses it too)"),
@@ -575,7 +576,7 @@ static enum parse_result parse_words(int argc, char **argv, struct cr_options *o
 	return PARSE_OK;
 }
 
-static void set_defaults(struct cr_options *o)
+void opts_set_defaults(struct cr_options *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->log_level = DEFAULT_LOGLEVEL;
@@ -584,6 +585,45 @@ static void set_defaults(struct cr_options *o)
 	o->ghost_fiemap = true;
 	o->status_fd = -1;
 	o->network_lock = NETWORK_LOCK_DEFAULT;
+	o->swrk_fd = -1;
+}
+
+static const struct opt_desc *find_long(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NR_OPTS; i++)
+		if (!strcmp(opt_table[i].name, name))
+			return &opt_table[i];
+	return NULL;
+}
+
+bool opts_supported(const char *name)
+{
+	const struct opt_desc *d = find_long(name);
+
+	return d && d->kind != OPT_LATER;
+}
+
+int opts_apply_named(struct cr_options *o, const char *name, const char *arg)
+{
+	bool neg = !strncmp(name, "no-", 3);
+	const struct opt_desc *d = find_long(neg ? name + 3 : name);
+
+	if (!d || (neg && !(d->flags & OPTF_NEG))) {
+		pr_err("Unknown option --%s\n", name);
+		return -1;
+	}
+	if (neg) {
+		apply_negation(o, d);
+		return 0;
+	}
+	if ((opt_has_arg(d) == required_argument && !arg) ||
+	    (opt_has_arg(d) == no_argument && arg)) {
+		pr_err("Option --%s %s\n", name, arg ? "takes no argument" : "needs an argument");
+		return -1;
+	}
+	return apply_option(o, d, arg) ? -1 : 0;
 }
 
 /* What CRIU checks once everything is parsed, whatever the command. */
@@ -607,7 +647,7 @@ enum parse_result parse_options(int argc, char **argv, struct cr_options *o)
 	enum parse_result ret;
 	int i;
 
-	set_defaults(o);
+	opts_set_defaults(o);
 	/* as CRIU does, --help wins wherever it is, even over a bad configuration file */
 	for (i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -676,6 +716,8 @@ void print_usage(bool brief)
 	       "  criu dump -t PID [<options>]\n"
 	       "  criu restore [<options>]\n"
 	       "  criu check [--feature FEAT]\n"
+	       "  criu swrk FD\n"
+	       "  criu service [--address PATH] [--daemon] [--pidfile FILE]\n"
 	       "\nCommands:\n");
 	print_commands();
 	if (brief) {

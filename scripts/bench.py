@@ -12,12 +12,15 @@ restores 1 GiB of random private hugetlb memory (2 MiB pages, added to the kerne
 for the row and given back). The netlock rows time the network lock's set-up, locking and
 removal (nftables and iptables, 1,000 connections). The 1 GiB rows come twice:
 "cold" as the machine gives memory, "warm" with 1 GiB touched and freed just before the dump
-(see warm_free_memory())."""
+(see warm_free_memory()). The rpc row times a VERSION request: criu swrk started for it (what
+libcriu and go-criu pay per call), a connection to criu service, and one more request on a
+kept-open connection."""
 import ctypes
 import mmap
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -413,6 +416,58 @@ def netlock_rows():
               "connections %s us" % (method, setup, conn, NETLOCK_CONNS, removal))
 
 
+VERSION_REQ = b"\x08\x0a"            # criu_req { type: VERSION }
+VERSION_REQ_KEEP = b"\x08\x0a\x20\x01"  # ... keep_open: true
+
+
+def version_answered(sk, req):
+    sk.send(req)
+    resp = sk.recv(4096)
+    if b"\x10\x01" not in resp[:4]:     # success: true
+        raise RuntimeError("VERSION failed: %r" % resp)
+
+
+def swrk_version_round():
+    """What libcriu and go-criu pay per call: start criu swrk, ask, wait for it to exit."""
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    start = time.perf_counter()
+    p = subprocess.Popen([CRIU, "swrk", str(b.fileno())], pass_fds=[b.fileno()])
+    b.close()
+    version_answered(a, VERSION_REQ)
+    a.close()
+    p.wait()
+    return time.perf_counter() - start
+
+
+def rpc_rows(work):
+    """issue #15: the round trip of a VERSION request, three ways."""
+    sock, pidfile = os.path.join(work, "svc.sock"), os.path.join(work, "svc.pid")
+    swrk = median([swrk_version_round() for _ in range(20)])
+    subprocess.run([CRIU, "service", "--address", sock, "--pidfile", pidfile, "-d"],
+                   check=True)
+    svc_pid = wait_pidfile(pidfile)
+    try:
+        conn = []
+        for _ in range(200):
+            start = time.perf_counter()
+            sk = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            sk.connect(sock)
+            version_answered(sk, VERSION_REQ)
+            sk.close()
+            conn.append(time.perf_counter() - start)
+        sk = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        sk.connect(sock)
+        start = time.perf_counter()
+        for _ in range(2000):
+            version_answered(sk, VERSION_REQ_KEEP)
+        kept = (time.perf_counter() - start) / 2000
+        sk.close()
+    finally:
+        os.kill(svc_pid, signal.SIGTERM)
+    print("rpc VERSION round trip: swrk (exec criu) %.2f ms, service (connect) %.3f ms, "
+          "keep_open %.1f us" % (swrk * 1000, median(conn) * 1000, kept * 1e6))
+
+
 def median(xs):
     xs = sorted(xs)
     return xs[len(xs) // 2]
@@ -470,6 +525,7 @@ def main():
     cow_rows(work)
     netlock_rows()
     tcp_row(work)
+    rpc_rows(work)
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

@@ -37,6 +37,9 @@ void log_set_pid_prefix(int on);
 
 /* How many errors were logged so far (whatever the level shown): a dump that logged one fails. */
 unsigned long log_error_count(void);
+/* The first error logged since log_forget_first_error(), without its prefix; NULL if none. */
+const char *log_first_error(void);
+void log_forget_first_error(void);
 
 void log_print(int level, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -20,6 +20,8 @@ enum cr_command {
 	CMD_DUMP,
 	CMD_RESTORE,
 	CMD_CHECK,
+	CMD_SWRK,    /* serve one RPC client on an inherited socket (rpc/) */
+	CMD_SERVICE, /* serve RPC clients on a listening socket (rpc/) */
 };
 
 enum pre_dump_mode { PRE_DUMP_SPLICE, PRE_DUMP_READ };
@@ -74,6 +76,14 @@ struct cr_options {
 #define MAX_ACTION_SCRIPTS 16
 	const char *action_scripts[MAX_ACTION_SCRIPTS];
 	int nr_action_scripts;
+	int swrk_fd;	     /* swrk FD: the client's socket */
+	const char *address; /* service: the socket's path */
+	/*
+	 * Called at each stage after the action scripts (the RPC client's notifications):
+	 * a non-zero return fails the stage as a failing script does.
+	 */
+	int (*stage_notify)(const char *stage, pid_t pid, void *arg);
+	void *stage_notify_arg;
 };
 
 /* What parse_options() found: go on, stop with status 0 (help, version), or fail. */
@@ -86,6 +96,15 @@ enum parse_result {
 };
 
 enum parse_result parse_options(int argc, char **argv, struct cr_options *o);
+/* What a command line without options gives (the RPC server starts from it too). */
+void opts_set_defaults(struct cr_options *o);
+/*
+ * Apply one option by its long name ("no-NAME" for the --no- form) with its argument or
+ * NULL, as the command line would: 0, or -1 when refused (logged, naming the option).
+ */
+int opts_apply_named(struct cr_options *o, const char *name, const char *arg);
+/* Whether criu implements the long option NAME (false: unknown or not supported yet). */
+bool opts_supported(const char *name);
 /* The full --help, or (brief) the command list CRIU prints after a usage error. */
 void print_usage(bool brief);
 
