@@ -815,9 +815,6 @@ static pid_t restore_tree(struct rst_ctx *ctx, struct rst_watch *w, uint64_t sta
 		ctx->stats.pages_skipped_cow += w[i].rep.pages_shared;
 		ctx->stats.pages_compared += w[i].rep.pages_compared;
 	}
-	/* every socket of the tree exists now: connections may talk again */
-	if (!ret)
-		ret = inet_rst_repair_off(ctx);
 	if (ret)
 		goto out_kill;
 	close_channel(&ch);
@@ -929,7 +926,11 @@ int cr_restore_tasks(const struct restore_opts *ro)
 	/* as CRIU: after post-restore, before pre-resume; a lock left would only hang the
 	 * connections, not the tree, so its failure (logged) does not undo the restore */
 	netlock_restore_unlock(pid);
-	if (run_stage_hook(ro, "pre-resume", pid)) {
+	/*
+	 * Every socket of the tree exists: connections leave repair mode once the lock is gone,
+	 * so that the window probes and unsent bytes they send reach their peers.
+	 */
+	if (inet_rst_repair_off(&ctx) || run_stage_hook(ro, "pre-resume", pid)) {
 		kill_tree(&ctx, w);
 		goto out_unlink;
 	}

@@ -175,9 +175,9 @@ def test_bad_input():
 def test_refused_option(work):
     t = start_task()
     dfd = os.open(work, os.O_DIRECTORY)
-    resp, _ = one_request(dump_req(dfd, t.pid, tcp_established=True))
-    report(resp and not resp.success and "criu_opts.tcp_established" in resp.cr_errmsg and
-           running(t.pid), "tcp_established refused naming the field; task runs",
+    resp, _ = one_request(dump_req(dfd, t.pid, evasive_devices=True))
+    report(resp and not resp.success and "criu_opts.evasive_devices" in resp.cr_errmsg and
+           running(t.pid), "evasive_devices refused naming the field; task runs",
            str(resp))
     req = dump_req(dfd, t.pid)
     req.opts.log_file = "sub/dump.log"
@@ -197,7 +197,7 @@ def test_refused_option(work):
 def test_config_file(work):
     """criu_opts.config_file: its options under the request's, as CRIU reads it."""
     cases = [("leave-running\n# a comment\n", True, ""),
-             ("tcp-established\n", False, "--tcp-established"),
+             ("evasive-devices\n", False, "--evasive-devices"),
              ("images-dir /tmp\n", False, "criu_opts.config_file")]
     for i, (text, ok, word) in enumerate(cases):
         conf = os.path.join(work, "rpc%d.conf" % i)

@@ -137,10 +137,10 @@ static void test_refusals(int dfd, pid_t pid)
 
 	criu_set_pid(pid);
 	criu_set_images_dir_fd(dfd);
-	criu_set_tcp_established(true);
+	criu_set_evasive_devices(true);
 	ret = criu_dump();
-	check(ret == -EBADE && running(pid), "tcp_established refused (-EBADE), task runs");
-	criu_set_tcp_established(false);
+	check(ret == -EBADE && running(pid), "evasive_devices refused (-EBADE), task runs");
+	criu_set_evasive_devices(false);
 
 	refuse_stage = "post-dump";
 	ret = criu_dump();
