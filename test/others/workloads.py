@@ -102,9 +102,15 @@ def start(kind, work, mib=16):
         argv = ["python3", "-c", PYTHON_HOLDER, pidfile]
     else:
         argv = ["python3", "-c", PIPE_RING, pidfile]
-    subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                     stderr=subprocess.DEVNULL, start_new_session=True)
-    pid = wait_pidfile(pidfile)
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        pid = wait_pidfile(pidfile, 60)
+    except RuntimeError:
+        # a workload that starts after we gave up must not stay behind
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
     if kind == "tree":
         end = time.time() + 10
         while len(zdtm.tree_pids(pid)) < 2 and time.time() < end:
