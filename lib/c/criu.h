@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: LGPL-2.1 */
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * criu.h - libcriu: checkpoint and restore through criu's RPC (CRIU 4.2's function list).
  *

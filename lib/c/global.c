@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: LGPL-2.1 */
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * global.c - the criu_* functions: the criu_local_* ones on one option set of the
  * library's, made by criu_init_opts().

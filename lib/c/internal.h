@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: LGPL-2.1 */
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * internal.h - libcriu's option set: the criu_opts message it sends, where criu is, and the
  * notify callback. Every string and array in rpc is malloc'ed, so that protobuf-c's own

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: LGPL-2.1 */
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * opts-pairs.c - the criu_local_add_* setters whose elements are small messages of their
  * own (veth pairs, mount maps, cgroup roots, inherited fds, unix sockets, namespaces).

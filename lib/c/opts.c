@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: LGPL-2.1 */
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * opts.c - criu_local_init_opts() and the criu_local_set_* and criu_local_add_* setters:
  * each fills its criu_opts field (rpc.proto) as the name says; criu decides at the request

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: LGPL-2.1 */
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * request-more.c - the requests that are not dump or restore: version, features, the
  * pre-dump iterations, and what a notification carries.

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: LGPL-2.1 */
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * request.c - reaching criu and asking it: "criu swrk FD" started on a socketpair (the
  * default), a "criu service" socket, or a socket the caller gives; one criu_req per

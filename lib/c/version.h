@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: LGPL-2.1 */
+/* SPDX-License-Identifier: GPL-2.0 */
 /*
  * version.h - the CRIU release whose RPC protocol and library this criu follows.
  * criu_get_version() asks the binary; these are what the library was built for.
