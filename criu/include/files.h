@@ -88,6 +88,9 @@ struct files_dump_state {
 };
 
 /* Per-restore state, in the restoring task: created objects waiting for their other users. */
+/* files/task-fd.c: fd of task pid as a new fd of criu's on the same open file, or -errno. */
+int task_fd_take(pid_t pid, int fd);
+
 struct rst_fds {
 	const struct rst_ctx *ctx;
 	const struct rst_task *t;

@@ -51,25 +51,6 @@ static const char *tcp_state_name(unsigned int state)
 	return "unknown";
 }
 
-/* The task's socket itself, as a new fd of ours on the same open file. */
-static int task_sk_fd(const struct fd_parms *p)
-{
-	int pidfd, fd;
-
-	pidfd = syscall(SYS_pidfd_open, p->pid, 0);
-	if (pidfd < 0) {
-		pr_perror("pidfd_open of task %d failed", p->pid);
-		return -errno;
-	}
-	fd = syscall(SYS_pidfd_getfd, pidfd, p->fd, 0);
-	if (fd < 0) {
-		fd = -errno;
-		pr_perror("pidfd_getfd of fd %d of task %d failed", p->fd, p->pid);
-	}
-	close(pidfd);
-	return fd;
-}
-
 static int sk_int(int sk, int level, int opt, int *v)
 {
 	socklen_t len = sizeof(*v);
@@ -84,7 +65,7 @@ static bool inet_match(const struct fd_parms *p)
 
 	if (!S_ISSOCK(p->st.st_mode))
 		return false;
-	sk = task_sk_fd(p);
+	sk = task_fd_take(p->pid, p->fd);
 	if (sk < 0)
 		return false;
 	if (sk_int(sk, SOL_SOCKET, SO_DOMAIN, &family))
@@ -325,7 +306,7 @@ static int inet_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *f
 	if (!ie->opts)
 		return -ENOMEM;
 	sk_opts_entry__init(ie->opts);
-	sk = task_sk_fd(p);
+	sk = task_fd_take(p->pid, p->fd);
 	if (sk < 0)
 		return sk;
 	ret = dump_kind(p, sk, ie);

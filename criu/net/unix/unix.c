@@ -145,25 +145,6 @@ int unix_diag_query(uint32_t ino, struct usk_diag *d, bool quiet)
 	return ret;
 }
 
-/* The task's socket itself, as a new fd of ours on the same open file. */
-static int task_sk_fd(const struct fd_parms *p)
-{
-	int pidfd, fd;
-
-	pidfd = syscall(SYS_pidfd_open, p->pid, 0);
-	if (pidfd < 0) {
-		pr_perror("pidfd_open of task %d failed", p->pid);
-		return -errno;
-	}
-	fd = syscall(SYS_pidfd_getfd, pidfd, p->fd, 0);
-	if (fd < 0) {
-		fd = -errno;
-		pr_perror("pidfd_getfd of fd %d of task %d failed", p->fd, p->pid);
-	}
-	close(pidfd);
-	return fd;
-}
-
 static bool unix_match(const struct fd_parms *p)
 {
 	int sk, family = 0;
@@ -171,7 +152,7 @@ static bool unix_match(const struct fd_parms *p)
 
 	if (!S_ISSOCK(p->st.st_mode))
 		return false;
-	sk = task_sk_fd(p);
+	sk = task_fd_take(p->pid, p->fd);
 	if (sk < 0)
 		return false;
 	if (getsockopt(sk, SOL_SOCKET, SO_DOMAIN, &family, &len))
@@ -621,7 +602,7 @@ static int unix_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *f
 	ret = ret ?: note_backlog(dc, p, fe, &d);
 	if (ret)
 		return ret;
-	sk = task_sk_fd(p);
+	sk = task_fd_take(p->pid, p->fd);
 	if (sk < 0)
 		return sk;
 	ret = sk_opts_dump(sk, ue->opts, d.ino);
