@@ -375,7 +375,8 @@ static int parse_config_file(const char *path, const char *action, struct cr_opt
 
 /*
  * config_file: as in CRIU, the file's options come first and the request's fields go on
- * top of them. The directories and the log are the request's own (its fds).
+ * top of them; a file that does not exist is no file, as CRIU takes it. The directories
+ * and the log are the request's own (its fds).
  */
 static int apply_config_file(struct rpc_req_state *st, const CriuOpts *ro)
 {
@@ -383,6 +384,12 @@ static int apply_config_file(struct rpc_req_state *st, const CriuOpts *ro)
 
 	if (!ro || !ro->config_file)
 		return 0;
+	/* runc names /etc/criu/runc.conf in every request, whether it exists or not */
+	if (access(ro->config_file, F_OK) && errno == ENOENT) {
+		pr_info("criu_opts.config_file %s does not exist: no options from it\n",
+			ro->config_file);
+		return 0;
+	}
 	if (access(ro->config_file, R_OK)) {
 		pr_perror("criu_opts.config_file %s: can't read it", ro->config_file);
 		return -EINVAL;

@@ -216,6 +216,19 @@ def test_config_file(work):
         os.close(dfd)
         t.kill()
         t.wait()
+    # runc names /etc/criu/runc.conf in every request: a file that is not there is ignored
+    d = os.path.join(work, "conf-missing")
+    os.mkdir(d)
+    dfd = os.open(d, os.O_DIRECTORY)
+    t = start_task()
+    resp, _ = one_request(dump_req(dfd, t.pid, leave_running=True,
+                                   config_file=os.path.join(work, "no-such.conf")))
+    report(resp and resp.success and running(t.pid) and
+           os.path.exists(os.path.join(d, "inventory.img")),
+           "config_file that does not exist: ignored, as runc expects", str(resp))
+    os.close(dfd)
+    t.kill()
+    t.wait()
 
 
 def test_client_leaves(work):
