@@ -3,13 +3,14 @@
  * net/inet/inet.c - IPv4 and IPv6 sockets (IPv4-mapped addresses are IPv6 sockets): TCP
  * unconnected, bound, listening, connecting (SYN_SENT: saved as its addresses, restore
  * connects again) and established (net/inet/tcp-dump.c); UDP and UDP-lite unconnected,
- * bound and connected; raw sockets (net/inet/raw.c); their socket, IP and TCP options.
+ * bound and connected; raw sockets (net/inet/raw.c); ICMP echo (ping) sockets
+ * (net/inet/ping.c); their socket, IP and TCP options.
  *
  * Dump: the task's socket itself, fetched with pidfd_getfd(2), tells its kind and options;
  * inet_diag (net/inet/diag.c) its state, addresses, queues and shutdown. What can't be
  * restored is refused here, naming the socket and what it holds: a connection in a closing
  * state, a listener with connections not accepted yet (unless --skip-in-flight), a closed
- * socket with data or an error pending, datagrams queued on a UDP socket, ping sockets.
+ * socket with data or an error pending, datagrams queued on a UDP, raw or ping socket.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -128,6 +129,7 @@ static int dump_ip_opts(int sk, InetSkEntry *ie, InetExtraEntry *x)
 int inet_refuse(const struct fd_parms *p, const InetSkEntry *ie, const char *why)
 {
 	const char *kind = ie->type == SOCK_RAW	      ? "raw"
+			   : inet_is_ping(ie)	      ? "ping"
 			   : ie->proto == IPPROTO_TCP ? "TCP"
 			   : ie->proto == IPPROTO_UDP ? "UDP"
 						      : "UDP-lite";
@@ -235,10 +237,10 @@ static int dump_kind(const struct fd_parms *p, int sk, InetSkEntry *ie)
 	ie->proto = proto;
 	if ((type == SOCK_STREAM && proto == IPPROTO_TCP) ||
 	    (type == SOCK_DGRAM && (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE)) ||
-	    type == SOCK_RAW)
+	    type == SOCK_RAW || inet_is_ping(ie))
 		return 0;
-	pr_err("fd %d of task %d (socket:[%u]) is an %s socket of type %d, protocol %d (ping, "
-	       "SCTP, MPTCP...): not supported yet\n",
+	pr_err("fd %d of task %d (socket:[%u]) is an %s socket of type %d, protocol %d (SCTP, "
+	       "MPTCP...): not supported yet\n",
 	       p->fd, p->pid, ie->ino, family == AF_INET ? "IPv4" : "IPv6", type, proto);
 	return -EOPNOTSUPP;
 }
@@ -266,6 +268,8 @@ static int dump_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk, In
 
 	if (ie->type == SOCK_RAW)
 		return inet_dump_raw(p, *sk, ie);
+	if (inet_is_ping(ie))
+		return inet_dump_ping(p, *sk, ie);
 	ret = inet_diag_find(dc->fstate, ie->family, ie->proto, ie->ino, &d);
 	if (ret == -ENOENT && !unbound_sk(*sk, &d))
 		ret = 0;

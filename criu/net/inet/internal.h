@@ -2,11 +2,11 @@
 /*
  * net/inet/internal.h - what the inet socket files share: net/inet/inet.c (the handler and
  * the dump of a socket's addresses, state and options), net/inet/diag.c (inet_diag, read
- * once per family and protocol), net/inet/tcp-dump.c and tcp-restore.c (established
- * connections through TCP_REPAIR, tcp-stream-INO.img), net/inet/restore.c (making the
- * socket again), net/inet/extra.c (inet-extra.img, ours). Not for other modules: they see inet
- * sockets through inet_handler and the few calls of files.h. May call: log.h, files.h, dump.h,
- * image.h, sockopts.h, sock-diag.h, net-lock.h.
+ * once per family and protocol), net/inet/raw.c and ping.c (from /proc), net/inet/tcp-dump.c and
+ * tcp-restore.c (established connections through TCP_REPAIR, tcp-stream-INO.img),
+ * net/inet/restore.c (making the socket again), net/inet/extra.c (inet-extra.img, ours). Not for
+ * other modules: they see inet sockets through inet_handler and the few calls of files.h. May call:
+ * log.h, files.h, dump.h, image.h, sockopts.h, sock-diag.h, net-lock.h.
  */
 #ifndef CRIU_NET_INET_INTERNAL_H
 #define CRIU_NET_INET_INTERNAL_H
@@ -50,6 +50,18 @@ static inline bool inet_is_tcp(const InetSkEntry *ie)
 
 /* net/inet/inet.c: refuse the dump of p's socket for why (logged, -EOPNOTSUPP). */
 int inet_refuse(const struct fd_parms *p, const InetSkEntry *ie, const char *why);
+
+/* An ICMP echo (ping) socket. */
+static inline bool inet_is_ping(const InetSkEntry *ie)
+{
+	return ie->type == SOCK_DGRAM &&
+	       (ie->family == AF_INET ? ie->proto == IPPROTO_ICMP : ie->proto == IPPROTO_ICMPV6);
+}
+
+/* net/inet/ping.c: a ping socket's addresses and state; restore: socket() for it, with a
+ * message naming net.ipv4.ping_group_range if the kernel refuses it (fd or -errno). */
+int inet_dump_ping(const struct fd_parms *p, int sk, InetSkEntry *ie);
+int inet_ping_socket(const InetSkEntry *ie);
 
 /* net/inet/raw.c: a raw socket's addresses, state and raw options; restore: the same. */
 int inet_dump_raw(const struct fd_parms *p, int sk, InetSkEntry *ie);

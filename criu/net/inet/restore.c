@@ -76,7 +76,7 @@ int inet_check(const FileEntry *fe)
 	tcp = inet_is_tcp(ie);
 	udp = (ie->type == SOCK_DGRAM &&
 	       (ie->proto == IPPROTO_UDP || ie->proto == IPPROTO_UDPLITE)) ||
-	      (ie->type == SOCK_RAW && ie->proto < 256);
+	      (ie->type == SOCK_RAW && ie->proto < 256) || inet_is_ping(ie);
 	if (ie->n_src_addr != words || ie->n_dst_addr != words || ie->src_port > 65535 ||
 	    ie->dst_port > 65535 || (!tcp && !udp))
 		goto bad;
@@ -307,7 +307,12 @@ int inet_open(struct rst_fds *rf, const FileEntry *fe)
 	ret = inet_extra_find(rf, ie->ino, &x);
 	if (ret)
 		return ret;
-	sk = socket(ie->family, ie->type, ie->proto);
+	if (inet_is_ping(ie))
+		sk = inet_ping_socket(ie);
+	else
+		sk = socket(ie->family, ie->type, ie->proto);
+	if (sk < 0 && inet_is_ping(ie))
+		return sk; /* said why */
 	if (sk < 0) {
 		pr_perror("Can't create socket:[%u] (family %u, type %u, protocol %u)", ie->ino,
 			  ie->family, ie->type, ie->proto);
