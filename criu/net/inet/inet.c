@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,10 +205,25 @@ static int dump_tcp_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk
 	return inet_refuse(p, ie, why);
 }
 
-static int dump_udp_state(const struct fd_parms *p, const struct inet_diag_sk *d, InetSkEntry *ie)
+/*
+ * Datagrams queued either way are refused, as CRIU refuses a corked socket (CRIU drops the
+ * received ones with a warning: we don't drop them). A received datagram would have to
+ * come back from its sender's address, which its owner may still hold; corked data can't
+ * be read back from the socket at all.
+ */
+static int dump_udp_state(const struct fd_parms *p, int sk, const struct inet_diag_sk *d,
+			  InetSkEntry *ie)
 {
 	char why[160];
+	int cork = 0;
 
+	if (d->wqueue && !sk_int(sk, ie->proto, UDP_CORK, &cork) && cork) {
+		snprintf(why, sizeof(why),
+			 "corked (UDP_CORK) with %u bytes pending, which the kernel can't hand "
+			 "back: not supported",
+			 d->wqueue);
+		return inet_refuse(p, ie, why);
+	}
 	if (d->rqueue || d->wqueue) {
 		snprintf(why, sizeof(why),
 			 "%u bytes of datagrams received and %u bytes corked or unsent: not "
@@ -287,7 +303,7 @@ static int dump_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk, In
 				   "a link-local address (bound to an interface): not "
 				   "supported yet");
 	if (!inet_is_tcp(ie))
-		return dump_udp_state(p, &d, ie);
+		return dump_udp_state(p, *sk, &d, ie);
 	ret = tcp_dump_opts(*sk, ie, x);
 	return ret ?: dump_tcp_state(dc, p, sk, &d, ie, x);
 }
