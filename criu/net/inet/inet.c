@@ -2,15 +2,17 @@
 /*
  * net/inet/inet.c - IPv4 and IPv6 sockets (IPv4-mapped addresses are IPv6 sockets): TCP
  * unconnected, bound, listening, connecting (SYN_SENT: saved as its addresses, restore
- * connects again) and established (net/inet/tcp-dump.c); UDP and UDP-lite unconnected,
- * bound and connected; raw sockets (net/inet/raw.c); ICMP echo (ping) sockets
- * (net/inet/ping.c); their socket, IP and TCP options.
+ * connects again), established and closing (FIN_WAIT1/2, CLOSE_WAIT, LAST_ACK, CLOSING:
+ * net/inet/tcp-dump.c, tcp-fin.c); UDP and UDP-lite unconnected, bound and connected; raw
+ * sockets (net/inet/raw.c); ICMP echo (ping) sockets (net/inet/ping.c); their socket, IP
+ * and TCP options.
  *
  * Dump: the task's socket itself, fetched with pidfd_getfd(2), tells its kind and options;
  * inet_diag (net/inet/diag.c) its state, addresses, queues and shutdown. What can't be
- * restored is refused here, naming the socket and what it holds: a connection in a closing
- * state, a listener with connections not accepted yet (unless --skip-in-flight), a closed
- * socket with data or an error pending, datagrams queued on a UDP, raw or ping socket.
+ * restored is refused here, naming the socket and what it holds: a listener with
+ * connections not accepted yet (unless --skip-in-flight), a connection closed (reset, or
+ * closed both ways: inet_diag no longer lists it, nor can its peer be read), datagrams
+ * queued on a UDP, raw or ping socket.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -20,10 +22,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/sockios.h>
 
 #include "dump.h"
 #include "files.h"
@@ -189,11 +193,17 @@ static int dump_tcp_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk
 					   "fast open): not supported yet");
 		return 0;
 	case TCP_ESTABLISHED:
+	case TCP_FIN_WAIT1:
+	case TCP_FIN_WAIT2:
+	case TCP_CLOSE_WAIT:
+	case TCP_LAST_ACK:
+	case TCP_CLOSING:
 		if (!dc->opts->tcp_established)
 			return inet_refuse(p, ie,
 					   "Connected TCP socket, consider using "
 					   "--tcp-established option.");
-		if (ie->shutdown & SK_SHUTDOWN__WRITE)
+		/* shut down for writing is FIN_WAIT1 or later: an ESTABLISHED one is odd */
+		if (d->state == TCP_ESTABLISHED && (ie->shutdown & SK_SHUTDOWN__WRITE))
 			return inet_refuse(p, ie, "shut down for writing: not supported yet");
 		/* the socket is kept in repair mode until the dump ends (sk consumed) */
 		fd = *sk;
@@ -261,6 +271,35 @@ static int dump_kind(const struct fd_parms *p, int sk, InetSkEntry *ie)
 	return -EOPNOTSUPP;
 }
 
+/*
+ * A connection closed since (a reset, or closed both ways) is in no table inet_diag reads
+ * and getpeername() says ENOTCONN: its peer can't be known, so it is refused, saying what
+ * it still holds for the program.
+ */
+static int refuse_closed_conn(const struct fd_parms *p, int sk, const InetSkEntry *ie)
+{
+	struct pollfd pfd = { .fd = sk, .events = POLLIN };
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	int inq = 0;
+
+	if (!inet_is_tcp(ie) || getsockopt(sk, SOL_TCP, TCP_INFO, &ti, &len) ||
+	    ti.tcpi_state != TCP_CLOSE)
+		return 0;
+	ioctl(sk, SIOCINQ, &inq);
+	if (inq)
+		return inet_refuse(p, ie,
+				   "a connection closed since (reset, or closed both ways) with "
+				   "data not read yet: not supported yet");
+	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR))
+		return inet_refuse(p, ie,
+				   "a connection reset since, the error not read yet: not "
+				   "supported yet");
+	return inet_refuse(p, ie,
+			   "a connection closed since (reset, or closed both ways): not "
+			   "supported yet");
+}
+
 /* A socket never bound is in no table inet_diag reads: it has nothing to tell either. */
 static int unbound_sk(int sk, struct inet_diag_sk *d)
 {
@@ -289,6 +328,8 @@ static int dump_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk, In
 	ret = inet_diag_find(dc->fstate, ie->family, ie->proto, ie->ino, &d);
 	if (ret == -ENOENT && !unbound_sk(*sk, &d))
 		ret = 0;
+	if (ret == -ENOENT && refuse_closed_conn(p, *sk, ie))
+		return -EOPNOTSUPP;
 	if (ret == -ENOENT) {
 		pr_err("fd %d of task %d (socket:[%u]): inet_diag does not list it (a socket of "
 		       "another network namespace?): not supported yet\n",

@@ -86,6 +86,20 @@ int tcp_dump_opts(int sk, InetSkEntry *ie, InetExtraEntry *x);
 /* Keep a socket in repair mode until the dump ends (consumed). */
 int inet_dump_keep_repaired(struct files_dump_state *fs, int sk, uint32_t ino);
 
+/*
+ * net/inet/tcp-fin.c: the states TCP_REPAIR restores (ESTABLISHED and the closing ones);
+ * those where our FIN or the peer's went by (it takes a sequence number, no queue byte).
+ * Restore: the FINs (and the ACK of ours) of ie->state replayed on sk, a connection made
+ * ESTABLISHED in repair mode with the sequence numbers before them (ts: as dumped).
+ */
+bool tcp_conn_state(uint32_t state);
+bool tcp_sent_fin(uint32_t state);
+bool tcp_got_fin(uint32_t state);
+int tcp_replay_fins(int sk, const InetSkEntry *ie, const TcpStreamEntry *ts, bool fin_later);
+/* A state whose FIN may follow unsent bytes: FIN_WAIT1, LAST_ACK. With fin_later our FIN is
+ * left to send_unsent() of net/inet/tcp-restore.c, after those bytes. */
+bool tcp_fin_after_unsent(const InetSkEntry *ie);
+
 /* net/inet/tcp-restore.c: make sk (a new TCP socket) the connection of the image. */
 int tcp_restore_established(struct rst_fds *rf, int sk, const InetSkEntry *ie);
 /* TCP_KEEP* from ie->opts, TCP_NODELAY and TCP_CORK from x (may be NULL). */
