@@ -63,6 +63,14 @@ static inline bool inet_is_ping(const InetSkEntry *ie)
 int inet_dump_ping(const struct fd_parms *p, int sk, InetSkEntry *ie);
 int inet_ping_socket(const InetSkEntry *ie);
 
+/*
+ * net/inet/mcast.c: a datagram socket's multicast groups and options into x (free them
+ * with inet_mcast_free() once written); restore: the same on sk (x may be NULL).
+ */
+int inet_dump_mcast(pid_t pid, int sk, const InetSkEntry *ie, InetExtraEntry *x);
+void inet_mcast_free(InetExtraEntry *x);
+int inet_restore_mcast(int sk, const InetSkEntry *ie, const InetExtraEntry *x);
+
 /* net/inet/raw.c: a raw socket's addresses, state and raw options; restore: the same. */
 int inet_dump_raw(const struct fd_parms *p, int sk, InetSkEntry *ie);
 int inet_restore_raw_opts(int sk, const InetSkEntry *ie);

@@ -335,6 +335,8 @@ int inet_open(struct rst_fds *rf, const FileEntry *fe)
 	/* IP_TOS sets SO_PRIORITY too: the priority comes after it */
 	ret = ret ?: restore_ip_opts(sk, ie, x);
 	ret = ret ?: restore_sk_opts(rf, sk, ie);
+	if (!ret && !inet_is_tcp(ie))
+		ret = inet_restore_mcast(sk, ie, x);
 	if (!ret && inet_is_tcp(ie))
 		ret = tcp_restore_opts(sk, ie, x);
 	ret = ret ?: restore_shutdown(sk, ie, rf->ctx->ro->tcp_close);
