@@ -5,7 +5,8 @@
  * connects again), established and closing (FIN_WAIT1/2, CLOSE_WAIT, LAST_ACK, CLOSING:
  * net/inet/tcp-dump.c, tcp-fin.c); UDP and UDP-lite unconnected, bound and connected; raw
  * sockets (net/inet/raw.c); ICMP echo (ping) sockets (net/inet/ping.c); their socket, IP
- * and TCP options; multicast groups and options (net/inet/mcast.c).
+ * and TCP options (other IP options: net/inet/ipopts.c); multicast groups and options
+ * (net/inet/mcast.c).
  *
  * Dump: the task's socket itself, fetched with pidfd_getfd(2), tells its kind and options;
  * inet_diag (net/inet/diag.c) its state, addresses, queues and shutdown. What can't be
@@ -374,11 +375,13 @@ static int inet_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *f
 	ret = ret ?: sk_opts_dump(sk, ie->opts, ie->ino);
 	x.ino = ie->ino;
 	ret = ret ?: dump_ip_opts(sk, ie, &x);
+	ret = ret ?: inet_dump_ip_more(sk, ie, &x);
 	ret = ret ?: dump_state(dc, p, &sk, ie, &x);
 	if (!ret && !inet_is_tcp(ie))
 		ret = inet_dump_mcast(p->pid, sk, ie, &x);
 	ret = ret ?: inet_extra_write(dc, &x);
 	inet_mcast_free(&x);
+	inet_ip_more_free(&x);
 	if (sk >= 0)
 		close(sk);
 	pr_debug("socket:[%u]: inet family %u type %u proto %u state %s port %u -> %u\n", ie->ino,

@@ -71,6 +71,14 @@ int inet_dump_mcast(pid_t pid, int sk, const InetSkEntry *ie, InetExtraEntry *x)
 void inet_mcast_free(InetExtraEntry *x);
 int inet_restore_mcast(int sk, const InetSkEntry *ie, const InetExtraEntry *x);
 
+/*
+ * net/inet/ipopts.c: the IP-level options of its table into x (free them with
+ * inet_ip_more_free() once written); restore: those set before bind(), or the others.
+ */
+int inet_dump_ip_more(int sk, const InetSkEntry *ie, InetExtraEntry *x);
+void inet_ip_more_free(InetExtraEntry *x);
+int inet_restore_ip_more(int sk, const InetSkEntry *ie, const InetExtraEntry *x, bool before_bind);
+
 /* net/inet/raw.c: a raw socket's addresses, state and raw options; restore: the same. */
 int inet_dump_raw(const struct fd_parms *p, int sk, InetSkEntry *ie);
 int inet_restore_raw_opts(int sk, const InetSkEntry *ie);

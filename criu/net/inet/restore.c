@@ -331,7 +331,9 @@ int inet_open(struct rst_fds *rf, const FileEntry *fe)
 		return -errno;
 	}
 	ret = restore_ip_bind_opts(sk, ie);
+	ret = ret ?: inet_restore_ip_more(sk, ie, x, true);
 	ret = ret ?: make_state(rf, sk, ie);
+	ret = ret ?: inet_restore_ip_more(sk, ie, x, false);
 	/* IP_TOS sets SO_PRIORITY too: the priority comes after it */
 	ret = ret ?: restore_ip_opts(sk, ie, x);
 	ret = ret ?: restore_sk_opts(rf, sk, ie);
