@@ -561,7 +561,8 @@ MNT_DETACH = 2
 
 def undo_leftovers(test):
     """What a killed test could not undo itself (OUTFILE.leftovers, see zdtmtst.h), last
-    change first: huge pages it added to the kernel's pool, SysV segments it made, mounts."""
+    change first: huge pages it added to the kernel's pool, SysV segments it made, mounts,
+    net.ipv4.ping_group_range, nft tables."""
     path = test.outfile + ".leftovers"
     try:
         with open(path) as f:
@@ -576,6 +577,12 @@ def undo_leftovers(test):
                 libc.shmctl(int(words[1]), IPC_RMID, None)
             elif words[:1] == ["umount"] and len(words) == 2:
                 libc.umount2(words[1].encode(), MNT_DETACH)
+            elif words[:1] == ["nft-table"] and len(words) == 3:
+                subprocess.call(["nft", "delete", "table", words[1], words[2]],
+                                stderr=subprocess.DEVNULL)
+            elif words[:1] == ["ping-range"] and len(words) == 3:
+                with open("/proc/sys/net/ipv4/ping_group_range", "w") as f:
+                    f.write("%s %s\n" % (words[1], words[2]))
             elif words[:1] == ["hugepages"] and len(words) == 3:
                 with open(HUGETLB_POOL % words[1], "r+") as pool:
                     now = int(pool.read())

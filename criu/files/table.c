@@ -11,6 +11,7 @@ static const struct fd_handler *const handlers[] = {
 	&memfd_handler,	   &reg_handler,     &pipe_handler,  &fifo_handler,	&eventfd_handler,
 	&signalfd_handler, &timerfd_handler, &epoll_handler, &unix_handler,	&inet_handler,
 	&inotify_handler,  &tty_handler,     &pidfd_handler, &fanotify_handler, &nsfs_handler,
+	&netlink_handler,  &packet_handler,
 };
 
 #define NR_HANDLERS (sizeof(handlers) / sizeof(handlers[0]))

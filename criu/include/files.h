@@ -145,6 +145,10 @@ extern const struct fd_handler pidfd_handler;
 uint64_t pidfd_dead_key(const FileEntry *fe);
 extern const struct fd_handler fanotify_handler;
 extern const struct fd_handler nsfs_handler;
+/* net/netlink/dump.c */
+extern const struct fd_handler netlink_handler;
+/* net/packet/dump.c */
+extern const struct fd_handler packet_handler;
 
 /* files/table.c */
 const struct fd_handler *fd_handler_of(FdTypes type);

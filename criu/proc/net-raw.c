@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * proc/net-raw.c - /proc/PID/net/raw and raw6, one line per raw socket:
+ * proc/net-raw.c - /proc/PID/net/raw and raw6, one line per raw socket (icmp and icmp6,
+ * of ping sockets, are written the same way, the port being the ICMP echo identifier):
  *   sl  local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
  * An address is its 32-bit words as the host reads them, each in 8 hex digits (4 words for
  * IPv6), then ':' and the port (the protocol) in hex.
@@ -54,6 +55,7 @@ static int parse_line(const char *s, size_t words, struct proc_raw_sk *r, uint32
 	ret = get_addr(&s, words, r->dst);
 	if (ret || *s++ != ':' || proc_get_u32(&s, 16, &port) || proc_get_u32(&s, 16, &state))
 		return -EINVAL;
+	r->dport = port;
 	r->state = state;
 	if (proc_get_u32(&s, 16, &r->txq) || *s++ != ':' || proc_get_u32(&s, 16, &r->rxq))
 		return -EINVAL;
@@ -89,17 +91,28 @@ int parse_net_raw_buf(const char *buf, const char *name, int family, uint32_t in
 	return -ENOENT;
 }
 
-int proc_net_raw_find(pid_t pid, int family, uint32_t ino, struct proc_raw_sk *out)
+static int net_file_find(pid_t pid, const char *file, int family, uint32_t ino,
+			 struct proc_raw_sk *out)
 {
 	char path[64], *buf;
 	size_t len;
 	int ret;
 
-	snprintf(path, sizeof(path), "/proc/%d/net/%s", pid, family == AF_INET6 ? "raw6" : "raw");
+	snprintf(path, sizeof(path), "/proc/%d/net/%s", pid, file);
 	buf = read_proc_file(path, &len);
 	if (!buf)
 		return -EIO;
 	ret = parse_net_raw_buf(buf, path, family, ino, out);
 	free(buf);
 	return ret;
+}
+
+int proc_net_raw_find(pid_t pid, int family, uint32_t ino, struct proc_raw_sk *out)
+{
+	return net_file_find(pid, family == AF_INET6 ? "raw6" : "raw", family, ino, out);
+}
+
+int proc_net_ping_find(pid_t pid, int family, uint32_t ino, struct proc_raw_sk *out)
+{
+	return net_file_find(pid, family == AF_INET6 ? "icmp6" : "icmp", family, ino, out);
 }

@@ -62,6 +62,42 @@ static void test_net_raw(void)
 	      "a bad line is refused");
 }
 
+static const char igmp_text[] = "Idx\tDevice    : Count Querier\tGroup    Users Timer\tReporter\n"
+				"1\tlo        :     2      V3\n"
+				"\t\t\t\t030201EF     1 0:00000000\t\t0\n"
+				"\t\t\t\t010000E0     1 0:00000000\t\t0\n"
+				"4\teth0      :     1      V3\n"
+				"\t\t\t\t010000E0     1 0:00000000\t\t0\n";
+
+static const char igmp6_text[] =
+	"1    lo              ff1500000000000000000000000000a1     1 00000004 0\n"
+	"2    eth0            ff020000000000000000000000000001     1 0000000C 0\n";
+
+static void test_net_igmp(void)
+{
+	static const uint8_t g1[4] = { 239, 1, 2, 3 }, all[4] = { 224, 0, 0, 1 };
+	static const uint8_t g6[16] = { 0xff, 0x15, [15] = 0xa1 };
+	struct proc_mc_group *v = NULL;
+	size_t nr = 0;
+
+	CHECK(parse_net_igmp_buf(igmp_text, "igmp", &v, &nr) == 0 && nr == 3, "igmp: 3 groups");
+	CHECK(nr == 3 && v[0].family == AF_INET && v[0].ifindex == 1 && !memcmp(v[0].addr, g1, 4),
+	      "igmp: 239.1.2.3 on 1");
+	CHECK(nr == 3 && v[2].ifindex == 4 && !memcmp(v[2].addr, all, 4), "igmp: 224.0.0.1 on 4");
+	CHECK(parse_net_igmp6_buf(igmp6_text, "igmp6", &v, &nr) == 0 && nr == 5,
+	      "igmp6: 2 more groups");
+	CHECK(nr == 5 && v[3].family == AF_INET6 && v[3].ifindex == 1 && !memcmp(v[3].addr, g6, 16),
+	      "igmp6: ff15::a1 on 1");
+	free(v);
+	v = NULL;
+	nr = 0;
+	CHECK(parse_net_igmp_buf("hdr\n\t\t010000E0 1\n", "igmp", &v, &nr) == -EINVAL,
+	      "igmp: a group before any interface is refused");
+	CHECK(parse_net_igmp6_buf("1 lo ff02zz 1 0 0\n", "igmp6", &v, &nr) == -EINVAL,
+	      "igmp6: a bad address is refused");
+	free(v);
+}
+
 static void test_stat(void)
 {
 	struct proc_stat st;
@@ -458,6 +494,7 @@ int main(void)
 	test_unescape();
 	test_stat();
 	test_net_raw();
+	test_net_igmp();
 	test_stat_sample();
 	test_maps();
 	test_maps_sample();

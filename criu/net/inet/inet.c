@@ -2,26 +2,33 @@
 /*
  * net/inet/inet.c - IPv4 and IPv6 sockets (IPv4-mapped addresses are IPv6 sockets): TCP
  * unconnected, bound, listening, connecting (SYN_SENT: saved as its addresses, restore
- * connects again) and established (net/inet/tcp-dump.c); UDP and UDP-lite unconnected,
- * bound and connected; raw sockets (net/inet/raw.c); their socket, IP and TCP options.
+ * connects again), established and closing (FIN_WAIT1/2, CLOSE_WAIT, LAST_ACK, CLOSING:
+ * net/inet/tcp-dump.c, tcp-fin.c); UDP and UDP-lite unconnected, bound and connected; raw
+ * sockets (net/inet/raw.c); ICMP echo (ping) sockets (net/inet/ping.c); their socket, IP
+ * and TCP options (other IP options: net/inet/ipopts.c); multicast groups and options
+ * (net/inet/mcast.c).
  *
  * Dump: the task's socket itself, fetched with pidfd_getfd(2), tells its kind and options;
  * inet_diag (net/inet/diag.c) its state, addresses, queues and shutdown. What can't be
- * restored is refused here, naming the socket and what it holds: a connection in a closing
- * state, a listener with connections not accepted yet (unless --skip-in-flight), a closed
- * socket with data or an error pending, datagrams queued on a UDP socket, ping sockets.
+ * restored is refused here, naming the socket and what it holds: a listener with
+ * connections not accepted yet (unless --skip-in-flight), a connection closed (reset, or
+ * closed both ways: inet_diag no longer lists it, nor can its peer be read), datagrams
+ * queued on a UDP, raw or ping socket.
  */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/sockios.h>
 
 #include "dump.h"
 #include "files.h"
@@ -128,6 +135,7 @@ static int dump_ip_opts(int sk, InetSkEntry *ie, InetExtraEntry *x)
 int inet_refuse(const struct fd_parms *p, const InetSkEntry *ie, const char *why)
 {
 	const char *kind = ie->type == SOCK_RAW	      ? "raw"
+			   : inet_is_ping(ie)	      ? "ping"
 			   : ie->proto == IPPROTO_TCP ? "TCP"
 			   : ie->proto == IPPROTO_UDP ? "UDP"
 						      : "UDP-lite";
@@ -186,11 +194,17 @@ static int dump_tcp_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk
 					   "fast open): not supported yet");
 		return 0;
 	case TCP_ESTABLISHED:
+	case TCP_FIN_WAIT1:
+	case TCP_FIN_WAIT2:
+	case TCP_CLOSE_WAIT:
+	case TCP_LAST_ACK:
+	case TCP_CLOSING:
 		if (!dc->opts->tcp_established)
 			return inet_refuse(p, ie,
 					   "Connected TCP socket, consider using "
 					   "--tcp-established option.");
-		if (ie->shutdown & SK_SHUTDOWN__WRITE)
+		/* shut down for writing is FIN_WAIT1 or later: an ESTABLISHED one is odd */
+		if (d->state == TCP_ESTABLISHED && (ie->shutdown & SK_SHUTDOWN__WRITE))
 			return inet_refuse(p, ie, "shut down for writing: not supported yet");
 		/* the socket is kept in repair mode until the dump ends (sk consumed) */
 		fd = *sk;
@@ -202,10 +216,25 @@ static int dump_tcp_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk
 	return inet_refuse(p, ie, why);
 }
 
-static int dump_udp_state(const struct fd_parms *p, const struct inet_diag_sk *d, InetSkEntry *ie)
+/*
+ * Datagrams queued either way are refused, as CRIU refuses a corked socket (CRIU drops the
+ * received ones with a warning: we don't drop them). A received datagram would have to
+ * come back from its sender's address, which its owner may still hold; corked data can't
+ * be read back from the socket at all.
+ */
+static int dump_udp_state(const struct fd_parms *p, int sk, const struct inet_diag_sk *d,
+			  InetSkEntry *ie)
 {
 	char why[160];
+	int cork = 0;
 
+	if (d->wqueue && !sk_int(sk, ie->proto, UDP_CORK, &cork) && cork) {
+		snprintf(why, sizeof(why),
+			 "corked (UDP_CORK) with %u bytes pending, which the kernel can't hand "
+			 "back: not supported",
+			 d->wqueue);
+		return inet_refuse(p, ie, why);
+	}
 	if (d->rqueue || d->wqueue) {
 		snprintf(why, sizeof(why),
 			 "%u bytes of datagrams received and %u bytes corked or unsent: not "
@@ -235,12 +264,41 @@ static int dump_kind(const struct fd_parms *p, int sk, InetSkEntry *ie)
 	ie->proto = proto;
 	if ((type == SOCK_STREAM && proto == IPPROTO_TCP) ||
 	    (type == SOCK_DGRAM && (proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE)) ||
-	    type == SOCK_RAW)
+	    type == SOCK_RAW || inet_is_ping(ie))
 		return 0;
-	pr_err("fd %d of task %d (socket:[%u]) is an %s socket of type %d, protocol %d (ping, "
-	       "SCTP, MPTCP...): not supported yet\n",
+	pr_err("fd %d of task %d (socket:[%u]) is an %s socket of type %d, protocol %d (SCTP, "
+	       "MPTCP...): not supported yet\n",
 	       p->fd, p->pid, ie->ino, family == AF_INET ? "IPv4" : "IPv6", type, proto);
 	return -EOPNOTSUPP;
+}
+
+/*
+ * A connection closed since (a reset, or closed both ways) is in no table inet_diag reads
+ * and getpeername() says ENOTCONN: its peer can't be known, so it is refused, saying what
+ * it still holds for the program.
+ */
+static int refuse_closed_conn(const struct fd_parms *p, int sk, const InetSkEntry *ie)
+{
+	struct pollfd pfd = { .fd = sk, .events = POLLIN };
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	int inq = 0;
+
+	if (!inet_is_tcp(ie) || getsockopt(sk, SOL_TCP, TCP_INFO, &ti, &len) ||
+	    ti.tcpi_state != TCP_CLOSE)
+		return 0;
+	ioctl(sk, SIOCINQ, &inq);
+	if (inq)
+		return inet_refuse(p, ie,
+				   "a connection closed since (reset, or closed both ways) with "
+				   "data not read yet: not supported yet");
+	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR))
+		return inet_refuse(p, ie,
+				   "a connection reset since, the error not read yet: not "
+				   "supported yet");
+	return inet_refuse(p, ie,
+			   "a connection closed since (reset, or closed both ways): not "
+			   "supported yet");
 }
 
 /* A socket never bound is in no table inet_diag reads: it has nothing to tell either. */
@@ -266,9 +324,13 @@ static int dump_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk, In
 
 	if (ie->type == SOCK_RAW)
 		return inet_dump_raw(p, *sk, ie);
+	if (inet_is_ping(ie))
+		return inet_dump_ping(p, *sk, ie);
 	ret = inet_diag_find(dc->fstate, ie->family, ie->proto, ie->ino, &d);
 	if (ret == -ENOENT && !unbound_sk(*sk, &d))
 		ret = 0;
+	if (ret == -ENOENT && refuse_closed_conn(p, *sk, ie))
+		return -EOPNOTSUPP;
 	if (ret == -ENOENT) {
 		pr_err("fd %d of task %d (socket:[%u]): inet_diag does not list it (a socket of "
 		       "another network namespace?): not supported yet\n",
@@ -283,7 +345,7 @@ static int dump_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk, In
 				   "a link-local address (bound to an interface): not "
 				   "supported yet");
 	if (!inet_is_tcp(ie))
-		return dump_udp_state(p, &d, ie);
+		return dump_udp_state(p, *sk, &d, ie);
 	ret = tcp_dump_opts(*sk, ie, x);
 	return ret ?: dump_tcp_state(dc, p, sk, &d, ie, x);
 }
@@ -313,8 +375,13 @@ static int inet_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *f
 	ret = ret ?: sk_opts_dump(sk, ie->opts, ie->ino);
 	x.ino = ie->ino;
 	ret = ret ?: dump_ip_opts(sk, ie, &x);
+	ret = ret ?: inet_dump_ip_more(sk, ie, &x);
 	ret = ret ?: dump_state(dc, p, &sk, ie, &x);
+	if (!ret && !inet_is_tcp(ie))
+		ret = inet_dump_mcast(p->pid, sk, ie, &x);
 	ret = ret ?: inet_extra_write(dc, &x);
+	inet_mcast_free(&x);
+	inet_ip_more_free(&x);
 	if (sk >= 0)
 		close(sk);
 	pr_debug("socket:[%u]: inet family %u type %u proto %u state %s port %u -> %u\n", ie->ino,

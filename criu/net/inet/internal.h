@@ -2,11 +2,11 @@
 /*
  * net/inet/internal.h - what the inet socket files share: net/inet/inet.c (the handler and
  * the dump of a socket's addresses, state and options), net/inet/diag.c (inet_diag, read
- * once per family and protocol), net/inet/tcp-dump.c and tcp-restore.c (established
- * connections through TCP_REPAIR, tcp-stream-INO.img), net/inet/restore.c (making the
- * socket again), net/inet/extra.c (inet-extra.img, ours). Not for other modules: they see inet
- * sockets through inet_handler and the few calls of files.h. May call: log.h, files.h, dump.h,
- * image.h, sockopts.h, sock-diag.h, net-lock.h.
+ * once per family and protocol), net/inet/raw.c and ping.c (from /proc), net/inet/tcp-dump.c and
+ * tcp-restore.c (established connections through TCP_REPAIR, tcp-stream-INO.img),
+ * net/inet/restore.c (making the socket again), net/inet/extra.c (inet-extra.img, ours). Not for
+ * other modules: they see inet sockets through inet_handler and the few calls of files.h. May call:
+ * log.h, files.h, dump.h, image.h, sockopts.h, sock-diag.h, net-lock.h.
  */
 #ifndef CRIU_NET_INET_INTERNAL_H
 #define CRIU_NET_INET_INTERNAL_H
@@ -51,6 +51,34 @@ static inline bool inet_is_tcp(const InetSkEntry *ie)
 /* net/inet/inet.c: refuse the dump of p's socket for why (logged, -EOPNOTSUPP). */
 int inet_refuse(const struct fd_parms *p, const InetSkEntry *ie, const char *why);
 
+/* An ICMP echo (ping) socket. */
+static inline bool inet_is_ping(const InetSkEntry *ie)
+{
+	return ie->type == SOCK_DGRAM &&
+	       (ie->family == AF_INET ? ie->proto == IPPROTO_ICMP : ie->proto == IPPROTO_ICMPV6);
+}
+
+/* net/inet/ping.c: a ping socket's addresses and state; restore: socket() for it, with a
+ * message naming net.ipv4.ping_group_range if the kernel refuses it (fd or -errno). */
+int inet_dump_ping(const struct fd_parms *p, int sk, InetSkEntry *ie);
+int inet_ping_socket(const InetSkEntry *ie);
+
+/*
+ * net/inet/mcast.c: a datagram socket's multicast groups and options into x (free them
+ * with inet_mcast_free() once written); restore: the same on sk (x may be NULL).
+ */
+int inet_dump_mcast(pid_t pid, int sk, const InetSkEntry *ie, InetExtraEntry *x);
+void inet_mcast_free(InetExtraEntry *x);
+int inet_restore_mcast(int sk, const InetSkEntry *ie, const InetExtraEntry *x);
+
+/*
+ * net/inet/ipopts.c: the IP-level options of its table into x (free them with
+ * inet_ip_more_free() once written); restore: those set before bind(), or the others.
+ */
+int inet_dump_ip_more(int sk, const InetSkEntry *ie, InetExtraEntry *x);
+void inet_ip_more_free(InetExtraEntry *x);
+int inet_restore_ip_more(int sk, const InetSkEntry *ie, const InetExtraEntry *x, bool before_bind);
+
 /* net/inet/raw.c: a raw socket's addresses, state and raw options; restore: the same. */
 int inet_dump_raw(const struct fd_parms *p, int sk, InetSkEntry *ie);
 int inet_restore_raw_opts(int sk, const InetSkEntry *ie);
@@ -73,6 +101,20 @@ int tcp_dump_established(struct dump_ctx *dc, const struct fd_parms *p, int sk,
 int tcp_dump_opts(int sk, InetSkEntry *ie, InetExtraEntry *x);
 /* Keep a socket in repair mode until the dump ends (consumed). */
 int inet_dump_keep_repaired(struct files_dump_state *fs, int sk, uint32_t ino);
+
+/*
+ * net/inet/tcp-fin.c: the states TCP_REPAIR restores (ESTABLISHED and the closing ones);
+ * those where our FIN or the peer's went by (it takes a sequence number, no queue byte).
+ * Restore: the FINs (and the ACK of ours) of ie->state replayed on sk, a connection made
+ * ESTABLISHED in repair mode with the sequence numbers before them (ts: as dumped).
+ */
+bool tcp_conn_state(uint32_t state);
+bool tcp_sent_fin(uint32_t state);
+bool tcp_got_fin(uint32_t state);
+int tcp_replay_fins(int sk, const InetSkEntry *ie, const TcpStreamEntry *ts, bool fin_later);
+/* A state whose FIN may follow unsent bytes: FIN_WAIT1, LAST_ACK. With fin_later our FIN is
+ * left to send_unsent() of net/inet/tcp-restore.c, after those bytes. */
+bool tcp_fin_after_unsent(const InetSkEntry *ie);
 
 /* net/inet/tcp-restore.c: make sk (a new TCP socket) the connection of the image. */
 int tcp_restore_established(struct rst_fds *rf, int sk, const InetSkEntry *ie);

@@ -76,14 +76,14 @@ int inet_check(const FileEntry *fe)
 	tcp = inet_is_tcp(ie);
 	udp = (ie->type == SOCK_DGRAM &&
 	       (ie->proto == IPPROTO_UDP || ie->proto == IPPROTO_UDPLITE)) ||
-	      (ie->type == SOCK_RAW && ie->proto < 256);
+	      (ie->type == SOCK_RAW && ie->proto < 256) || inet_is_ping(ie);
 	if (ie->n_src_addr != words || ie->n_dst_addr != words || ie->src_port > 65535 ||
 	    ie->dst_port > 65535 || (!tcp && !udp))
 		goto bad;
 	if (ie->ip_opts && ie->ip_opts->raw && ie->ip_opts->raw->n_icmpv_filter > 8)
 		goto bad;
 	if (tcp && ie->state != TCP_LISTEN && ie->state != TCP_CLOSE &&
-	    ie->state != TCP_ESTABLISHED && ie->state != TCP_SYN_SENT)
+	    !tcp_conn_state(ie->state) && ie->state != TCP_SYN_SENT)
 		goto bad;
 	if (udp && ie->state != TCP_CLOSE && ie->state != TCP_ESTABLISHED)
 		goto bad;
@@ -190,7 +190,7 @@ static int make_state(struct rst_fds *rf, int sk, const InetSkEntry *ie)
 {
 	int ret;
 
-	if (inet_is_tcp(ie) && ie->state == TCP_ESTABLISHED) {
+	if (inet_is_tcp(ie) && tcp_conn_state(ie->state)) {
 		if (rf->ctx->ro->tcp_close)
 			return 0; /* --tcp-close: a new, closed socket */
 		return tcp_restore_established(rf, sk, ie);
@@ -218,14 +218,26 @@ static int make_state(struct rst_fds *rf, int sk, const InetSkEntry *ie)
 	return ie->state == TCP_ESTABLISHED ? connect_udp(sk, ie) : 0;
 }
 
-static int restore_shutdown(int sk, const InetSkEntry *ie)
+static int restore_shutdown(int sk, const InetSkEntry *ie, bool tcp_close)
 {
 	int how;
 
 	if (!ie->has_shutdown || !ie->shutdown)
 		return 0;
-	if (inet_is_tcp(ie) && ie->state != TCP_ESTABLISHED)
+	if (inet_is_tcp(ie) && tcp_conn_state(ie->state) && tcp_close)
+		return 0; /* --tcp-close: a new, closed socket */
+	if (inet_is_tcp(ie) && !tcp_conn_state(ie->state))
 		return 0; /* the kernel keeps no shutdown of an unconnected TCP socket */
+	/* a closing connection was shut down for writing by its FIN, made again already */
+	if (inet_is_tcp(ie) && ie->state != TCP_ESTABLISHED) {
+		if (!(ie->shutdown & SK_SHUTDOWN__READ))
+			return 0;
+		if (shutdown(sk, SHUT_RD)) {
+			pr_perror("Can't shut socket:[%u] down for reading", ie->ino);
+			return -errno;
+		}
+		return 0;
+	}
 	how = ie->shutdown == SK_SHUTDOWN__READ	   ? SHUT_RD
 	      : ie->shutdown == SK_SHUTDOWN__WRITE ? SHUT_WR
 						   : SHUT_RDWR;
@@ -246,7 +258,7 @@ static int restore_sk_opts(struct rst_fds *rf, int sk, const InetSkEntry *ie)
 	 * listener, made later, bind next to it. The program's own value comes back when it
 	 * leaves repair mode (inet_rst_repair_off()).
 	 */
-	if (inet_is_tcp(ie) && ie->state == TCP_ESTABLISHED && !rf->ctx->ro->tcp_close)
+	if (inet_is_tcp(ie) && tcp_conn_state(ie->state) && !rf->ctx->ro->tcp_close)
 		o.has_reuseaddr = 0;
 	return sk_opts_restore(sk, &o, ie->ino);
 }
@@ -276,7 +288,7 @@ int inet_rst_check_opts(const struct rst_ctx *ctx)
 		const InetSkEntry *ie = ctx->files[i]->isk;
 
 		if (ctx->files[i]->type != FD_TYPES__INETSK || !ie || !inet_is_tcp(ie) ||
-		    ie->state != TCP_ESTABLISHED)
+		    !tcp_conn_state(ie->state))
 			continue;
 		ret = name_locked_conn(ie);
 		if (ret)
@@ -287,7 +299,7 @@ int inet_rst_check_opts(const struct rst_ctx *ctx)
 		const InetSkEntry *ie = ctx->files[i]->isk;
 
 		if (ctx->files[i]->type == FD_TYPES__INETSK && ie && inet_is_tcp(ie) &&
-		    ie->state == TCP_ESTABLISHED) {
+		    tcp_conn_state(ie->state)) {
 			pr_err("socket:[%u]: Connected TCP socket in image: restore with "
 			       "--tcp-established (or --tcp-close)\n",
 			       ie->ino);
@@ -307,20 +319,29 @@ int inet_open(struct rst_fds *rf, const FileEntry *fe)
 	ret = inet_extra_find(rf, ie->ino, &x);
 	if (ret)
 		return ret;
-	sk = socket(ie->family, ie->type, ie->proto);
+	if (inet_is_ping(ie))
+		sk = inet_ping_socket(ie);
+	else
+		sk = socket(ie->family, ie->type, ie->proto);
+	if (sk < 0 && inet_is_ping(ie))
+		return sk; /* said why */
 	if (sk < 0) {
 		pr_perror("Can't create socket:[%u] (family %u, type %u, protocol %u)", ie->ino,
 			  ie->family, ie->type, ie->proto);
 		return -errno;
 	}
 	ret = restore_ip_bind_opts(sk, ie);
+	ret = ret ?: inet_restore_ip_more(sk, ie, x, true);
 	ret = ret ?: make_state(rf, sk, ie);
+	ret = ret ?: inet_restore_ip_more(sk, ie, x, false);
 	/* IP_TOS sets SO_PRIORITY too: the priority comes after it */
 	ret = ret ?: restore_ip_opts(sk, ie, x);
 	ret = ret ?: restore_sk_opts(rf, sk, ie);
+	if (!ret && !inet_is_tcp(ie))
+		ret = inet_restore_mcast(sk, ie, x);
 	if (!ret && inet_is_tcp(ie))
 		ret = tcp_restore_opts(sk, ie, x);
-	ret = ret ?: restore_shutdown(sk, ie);
+	ret = ret ?: restore_shutdown(sk, ie, rf->ctx->ro->tcp_close);
 	snprintf(what, sizeof(what), "inet socket file id %u", fe->id);
 	ret = ret ?: rst_set_fl(sk, ie->flags, what);
 	if (ret) {

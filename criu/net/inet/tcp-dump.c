@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * net/inet/tcp-dump.c - an established TCP connection, read through TCP_REPAIR.
+ * net/inet/tcp-dump.c - an established TCP connection, or one closing (FIN_WAIT1/2,
+ * CLOSE_WAIT, LAST_ACK, CLOSING: net/inet/tcp-fin.c), read through TCP_REPAIR.
  *
  * The connection is locked first (net-lock.h: no packet may reach it from now on), then
  * its socket enters repair mode, which freezes its sequence numbers and lets criu peek at
@@ -10,6 +11,9 @@
  * The socket stays in repair mode until the dump ends: if the tree is killed, closing it
  * then sends nothing (no FIN, no reset) and frees its address for the restore; otherwise
  * (a failed dump, -R, -s) it leaves repair mode and the connection goes on.
+ * Our FIN, sent, is in the send queue's length (SIOCOUTQ and SIOCOUTQNSD count its sequence
+ * number) but no byte of it: it is counted out, as CRIU does. The state saved is the one
+ * the socket is in once in repair mode (the diag's may be older by a packet).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -184,7 +188,7 @@ static int read_queue(int sk, int queue, uint32_t *seq, uint32_t len, char **dat
 }
 
 /* Lengths of the queues, in repair mode (the numbers don't move any more). */
-static int queue_lengths(int sk, TcpStreamEntry *ts, uint32_t ino)
+static int queue_lengths(int sk, uint32_t state, TcpStreamEntry *ts, uint32_t ino)
 {
 	int inq = 0, outq = 0, unsent = 0;
 
@@ -193,6 +197,10 @@ static int queue_lengths(int sk, TcpStreamEntry *ts, uint32_t ino)
 		pr_perror("Can't read the queue lengths of socket:[%u]", ino);
 		return -errno;
 	}
+	if (tcp_sent_fin(state)) {
+		outq -= outq > 0;
+		unsent -= unsent > 0;
+	}
 	ts->inq_len = inq;
 	ts->outq_len = outq;
 	ts->has_unsq_len = 1;
@@ -200,7 +208,7 @@ static int queue_lengths(int sk, TcpStreamEntry *ts, uint32_t ino)
 	return 0;
 }
 
-static int read_conn_opts(int sk, TcpStreamEntry *ts, uint32_t ino)
+static int read_conn_opts(int sk, TcpStreamEntry *ts, uint32_t *state, uint32_t ino)
 {
 	struct tcp_repair_window w;
 	struct tcp_info ti;
@@ -217,11 +225,12 @@ static int read_conn_opts(int sk, TcpStreamEntry *ts, uint32_t ino)
 		pr_err("Can't read the MSS or timestamp of socket:[%u]: %s\n", ino, strerror(-ret));
 		return ret;
 	}
-	if (ti.tcpi_state != TCP_ESTABLISHED) {
-		pr_err("socket:[%u] left ESTABLISHED (now %u) while it was dumped\n", ino,
-		       ti.tcpi_state);
+	if (!tcp_conn_state(ti.tcpi_state)) {
+		pr_err("socket:[%u] left state %u (now %u, closed) while it was dumped\n", ino,
+		       *state, ti.tcpi_state);
 		return -EAGAIN;
 	}
+	*state = ti.tcpi_state;
 	ts->opt_mask = ti.tcpi_options;
 	ts->snd_wscale = ti.tcpi_snd_wscale;
 	ts->has_rcv_wscale = 1;
@@ -253,11 +262,22 @@ static int write_stream(struct dump_ctx *dc, uint32_t ino, TcpStreamEntry *ts, c
 	return close_image(img) ?: ret;
 }
 
-static int read_stream(int sk, TcpStreamEntry *ts, char **in, char **out, uint32_t ino)
+static int read_stream(int sk, TcpStreamEntry *ts, char **in, char **out, InetSkEntry *ie)
 {
-	int ret = queue_lengths(sk, ts, ino);
+	uint32_t ino = ie->ino;
+	int ret = read_conn_opts(sk, ts, &ie->state, ino);
 
-	ret = ret ?: read_conn_opts(sk, ts, ino);
+	ret = ret ?: queue_lengths(sk, ie->state, ts, ino);
+	/*
+	 * The FIN comes after the unsent bytes: the restore writes them, then the FIN, once out
+	 * of repair mode. In CLOSING the peer's FIN came after ours, which must be queued first.
+	 */
+	if (!ret && ie->state == TCP_CLOSING && ts->unsq_len) {
+		pr_err("socket:[%u]: CLOSING with %u bytes not sent yet before its FIN: not "
+		       "supported yet\n",
+		       ino, ts->unsq_len);
+		return -EOPNOTSUPP;
+	}
 	ret = ret ?: read_queue(sk, TCP_RECV_QUEUE, &ts->inq_seq, ts->inq_len, in, ino);
 	ret = ret ?: read_queue(sk, TCP_SEND_QUEUE, &ts->outq_seq, ts->outq_len, out, ino);
 	return ret;
@@ -286,12 +306,12 @@ int tcp_dump_established(struct dump_ctx *dc, const struct fd_parms *p, int sk,
 	ts.has_cork = ts.has_nodelay = 1;
 	ts.cork = x->cork;
 	ts.nodelay = x->nodelay;
-	ret = ret ?: read_stream(sk, &ts, &in, &out, ie->ino);
+	ret = ret ?: read_stream(sk, &ts, &in, &out, ie);
 	ret = ret ?: write_stream(dc, ie->ino, &ts, in, out);
 	free(in);
 	free(out);
 	if (!ret)
-		pr_info("socket:[%u]: established, %u bytes to read, %u to send (%u unsent)\n",
-			ie->ino, ts.inq_len, ts.outq_len, ts.unsq_len);
+		pr_info("socket:[%u]: TCP state %u, %u bytes to read, %u to send (%u unsent)\n",
+			ie->ino, ie->state, ts.inq_len, ts.outq_len, ts.unsq_len);
 	return ret;
 }

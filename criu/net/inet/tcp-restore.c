@@ -6,7 +6,8 @@
  * "connects" at once, and queues data as received (the receive queue) or as sent and not
  * acknowledged (the send queue). Then its options, timestamp and window. The bytes the
  * program had written but the kernel not sent yet are written again once the socket has
- * left repair mode, as plain writes.
+ * left repair mode, as plain writes. A closing connection is made so too, then its FINs
+ * are replayed (net/inet/tcp-fin.c).
  *
  * The socket stays in repair mode while the tree is rebuilt: if it left it now, its first
  * packet could reach a peer of the tree not made yet, which would answer with a reset.
@@ -235,12 +236,39 @@ static int make_conn(int sk, const InetSkEntry *ie, const struct tcp_image *s)
 	return ret;
 }
 
+/*
+ * A closing connection is made ESTABLISHED first, with the sequence numbers before its FINs
+ * (each took one) and the receive window as it was before the peer's; then the FINs come.
+ */
+static int make_closing_conn(int sk, const InetSkEntry *ie, const struct tcp_image *s)
+{
+	TcpStreamEntry before = *s->ts;
+	struct tcp_image at = { .ts = &before, .in = s->in, .out = s->out };
+	int ret;
+
+	if (tcp_got_fin(ie->state)) {
+		before.inq_seq--;
+		before.rcv_wup--;
+		before.rcv_wnd++;
+	}
+	if (tcp_sent_fin(ie->state))
+		before.outq_seq--;
+	ret = make_conn(sk, ie, &at);
+	return ret ?: tcp_replay_fins(sk, ie, s->ts, unsent(s->ts) > 0);
+}
+
 int tcp_restore_established(struct rst_fds *rf, int sk, const InetSkEntry *ie)
 {
 	struct tcp_image s = {};
 	int ret = read_stream(rst_images_dfd(rf), ie->ino, &s);
 
-	ret = ret ?: make_conn(sk, ie, &s);
+	if (!ret && unsent(s.ts) && ie->state != TCP_ESTABLISHED && !tcp_fin_after_unsent(ie)) {
+		pr_err("tcp-stream-%x.img: unsent bytes in state %u\n", ie->ino, ie->state);
+		ret = -EINVAL;
+	}
+	if (!ret)
+		ret = ie->state == TCP_ESTABLISHED ? make_conn(sk, ie, &s)
+						   : make_closing_conn(sk, ie, &s);
 	free_stream(&s);
 	return ret;
 }
@@ -329,6 +357,11 @@ static int send_unsent(const struct rst_ctx *ctx, int sk, const InetSkEntry *ie)
 		off += n;
 		left -= n;
 	}
+	/* our FIN went after them */
+	if (!ret && unsent(ts) && tcp_fin_after_unsent(ie) && shutdown(sk, SHUT_WR)) {
+		pr_perror("Can't send the FIN of socket:[%u] after its unsent bytes", ie->ino);
+		ret = -errno;
+	}
 	if (sndbuf) {
 		/* back as it was: a smaller buffer than its queue only holds the next write */
 		sndbuf /= 2;
@@ -349,7 +382,6 @@ static int off_step(const struct rst_ctx *ctx, int sk, const InetSkEntry *ie)
 	return repair_off(sk, ie);
 }
 
-/* step() on every restored established connection, once per socket. */
 /*
  * A connect in progress at dump starts again, from the same address and port, once every
  * socket of the tree exists (its listener may be one). On the task's own file: the task
@@ -379,7 +411,8 @@ static int connect_step(const struct rst_ctx *ctx, int sk, const InetSkEntry *ie
 	return ret;
 }
 
-static int for_each_conn(const struct rst_ctx *ctx, uint32_t state, conn_step step)
+/* step() on every restored TCP socket whose state is in states (a mask of 1 << state). */
+static int for_each_conn(const struct rst_ctx *ctx, uint32_t states, conn_step step)
 {
 	uint32_t *done = NULL;
 	size_t nr_done = 0, i, j, k;
@@ -393,7 +426,7 @@ static int for_each_conn(const struct rst_ctx *ctx, uint32_t state, conn_step st
 			const InetSkEntry *ie = fe ? fe->isk : NULL;
 
 			if (!ie || t->fds[j]->type != FD_TYPES__INETSK || !inet_is_tcp(ie) ||
-			    ie->state != state)
+			    ie->state >= 32 || !(states & (1u << ie->state)))
 				continue;
 			for (k = 0; k < nr_done && done[k] != ie->ino; k++)
 				;
@@ -419,11 +452,14 @@ static int for_each_conn(const struct rst_ctx *ctx, uint32_t state, conn_step st
 
 int inet_rst_repair_off(const struct rst_ctx *ctx)
 {
+	uint32_t conns = 0, st;
 	int ret = 0;
 
+	for (st = 0; st < 32; st++)
+		if (tcp_conn_state(st))
+			conns |= 1u << st;
 	/* every connection first, then the unsent bytes: their peers talk again by then */
 	if (ctx->ro->tcp_established && !ctx->ro->tcp_close)
-		ret = for_each_conn(ctx, TCP_ESTABLISHED, off_step)
-			      ?: for_each_conn(ctx, TCP_ESTABLISHED, send_unsent);
-	return ret ?: for_each_conn(ctx, TCP_SYN_SENT, connect_step);
+		ret = for_each_conn(ctx, conns, off_step) ?: for_each_conn(ctx, conns, send_unsent);
+	return ret ?: for_each_conn(ctx, 1u << TCP_SYN_SENT, connect_step);
 }

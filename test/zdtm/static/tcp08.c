@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tcp08: a half-closed connection: the client shut its sending side down (FIN_WAIT2), the
- * server end has read nothing yet (CLOSE_WAIT). Not supported yet: the dump is refused,
- * naming the state (tcp08.desc), and the connection must be as it was afterwards: the
- * server reads the client's bytes then end of file, and can still send to the client.
+ * server end has read nothing yet (CLOSE_WAIT); checkpointed with --tcp-established. After
+ * restore the server reads the client's bytes then end of file, and can still send to the
+ * client. (tcp13 goes through every closing state.)
  */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -12,12 +12,16 @@
  * After restore: every name and peer is the same, every option reads back equal, cli and
  * srv exchange datagrams both ways with the right source, shut still refuses to read.
  * With UDP_QUEUED set a datagram waits on srv at dump: not supported yet, the dump is
- * refused (udp03.desc); srv then reads the datagram, and the rest is as above.
+ * refused (udp03.desc); srv then reads the datagram, and the rest is as above. With
+ * UDP_CORKED set cli holds a datagram back under UDP_CORK at dump: the kernel offers no way
+ * to read it, so the dump is refused (udp04.desc, IPv6 UDP-lite), as CRIU refuses a corked
+ * socket; once uncorked the datagram reaches srv.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/filter.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,6 +220,11 @@ int main(int argc, char **argv)
 		fail("options not as set before the dump (%d)", ret);
 		return 1;
 	}
+	if (getenv("UDP_CORKED") && (setsockopt(cli, proto, UDP_CORK, &(int){ 1 }, sizeof(int)) ||
+				     send(cli, "cor", 3, 0) != 3 || send(cli, "ked", 3, 0) != 3)) {
+		fail("can't cork a datagram (%s)", strerror(errno));
+		return 1;
+	}
 	if (getenv("UDP_QUEUED") && send(cli, "queued", 6, 0) != 6) {
 		fail("can't queue a datagram (%s)", strerror(errno));
 		return 1;
@@ -223,6 +232,15 @@ int main(int argc, char **argv)
 	test_daemon();
 	test_waitsig();
 
+	if (getenv("UDP_CORKED")) {
+		char buf[8];
+
+		if (setsockopt(cli, proto, UDP_CORK, &(int){ 0 }, sizeof(int)) ||
+		    recv(srv, buf, sizeof(buf), 0) != 6 || memcmp(buf, "corked", 6)) {
+			fail("the corked datagram is gone (%s)", strerror(errno));
+			return 1;
+		}
+	}
 	if (getenv("UDP_QUEUED")) {
 		char buf[8];
 

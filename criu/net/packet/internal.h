@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * net/packet/internal.h - what the packet socket files share: net/packet/dump.c (the
+ * handler and the dump), diag.c (packet_diag, read once per dump) and restore.c. Not for
+ * other modules: they see packet sockets through packet_handler. May call: log.h, files.h,
+ * sock-diag.h, sockopts.h.
+ */
+#ifndef CRIU_NET_PACKET_INTERNAL_H
+#define CRIU_NET_PACKET_INTERNAL_H
+
+#include <linux/packet_diag.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fdinfo.pb-c.h"
+#include "packet-sock.pb-c.h"
+
+struct files_dump_state;
+
+#define PKT_MAX_MCLIST 64 /* memberships of one socket we take */
+
+/* What packet_diag tells of one socket. */
+struct packet_diag_sk {
+	uint32_t ino;
+	uint8_t type;
+	uint16_t proto; /* host order */
+	bool has_info, has_rx_ring, has_tx_ring, has_fanout;
+	struct packet_diag_info info;
+	struct packet_diag_ring rx_ring, tx_ring;
+	uint32_t fanout;
+	struct packet_diag_mclist *mc;
+	size_t nr_mc;
+};
+
+/* net/packet/diag.c: socket:[ino] of criu's network namespace: 0, -ENOENT or -errno. The
+ * result stays the dump's: don't free it. */
+int packet_diag_find(struct files_dump_state *fs, uint32_t ino, const struct packet_diag_sk **out);
+
+/* net/packet/restore.c */
+int packet_check(const FileEntry *fe);
+int packet_open(struct rst_fds *rf, const FileEntry *fe);
+
+#endif /* CRIU_NET_PACKET_INTERNAL_H */
