@@ -145,6 +145,8 @@ extern const struct fd_handler pidfd_handler;
 uint64_t pidfd_dead_key(const FileEntry *fe);
 extern const struct fd_handler fanotify_handler;
 extern const struct fd_handler nsfs_handler;
+/* plugin/ext-file.c: what no handler takes, offered to the plugins */
+extern const struct fd_handler ext_file_handler;
 
 /* files/table.c */
 const struct fd_handler *fd_handler_of(FdTypes type);
