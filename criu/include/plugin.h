@@ -14,6 +14,7 @@
 #include <stdbool.h>
 
 #include "criu-plugin.h"
+#include "mm.pb-c.h"
 
 /* Where plugins are looked for without --libdir; a missing default directory is no error. */
 #ifndef CR_PLUGIN_DEFAULT_DIR
@@ -50,6 +51,19 @@ int plugins_dump_devices(struct dump_tree *dt);
 int plugins_dump_devices_late(struct dump_tree *dt);
 /* DUMP_FINISH(failed), before the tree is released */
 int plugins_dump_finish(int failed);
+
+/*
+ * plugin/vma.c. Dump: does a plugin take the mapping of this character device
+ * (HANDLE_DEVICE_VMA)? 1 yes (the VMA gets VMA_EXT_PLUGIN), 0 no, -errno (logged).
+ */
+int plugin_claim_device_vma(const char *map_link, const char *path, const struct stat *st);
+/*
+ * Restore: the fd to map a VMA_EXT_PLUGIN mapping from, at *pgoff (UPDATE_VMA_MAP may give
+ * both; else the device's path at the dumped offset). Refused when no plugin is loaded.
+ */
+struct rst_ctx;
+int plugin_device_vma_fd(const struct rst_ctx *ctx, const VmaEntry *v, int flags, uint64_t *pgoff,
+			 const char *what);
 
 /* RESTORE_INIT, once the images are read (0 when no plugin has it) */
 int plugins_restore_init(void);

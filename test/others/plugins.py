@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """The plugin API (issue #17), through test/plugins/example-plugin.c, which has every hook
 and logs each call: a process holding a detached tun file (a kind criu has no handler for)
-is dumped and restored only with the plugin (-L), the hooks are called in CRIU's order, and
+and a private mapping of /dev/zero (a device mapping, which only a plugin takes) is dumped and restored only with the plugin (-L), the hooks are called in CRIU's order, and
 the restored process finds its fd as it was. A plugin's failure fails the dump (the process
 runs on) or the restore (nothing is left), naming the plugin. This script is a child
 subreaper so that restored tasks are its children to reap."""
@@ -67,8 +67,8 @@ def gone(pid):
 
 
 DUMP_ORDER = ["INIT", "PAUSE_DEVICES", "CHECKPOINT_DEVICES", "DUMP_EXT_FILE",
-              "DUMP_DEVICES_LATE", "DUMP_FINISH", "EXIT"]
-RESTORE_ORDER = ["INIT", "RESTORE_INIT", "RESTORE_EXT_FILE", "POST_FORKING",
+              "HANDLE_DEVICE_VMA", "DUMP_DEVICES_LATE", "DUMP_FINISH", "EXIT"]
+RESTORE_ORDER = ["INIT", "RESTORE_INIT", "RESTORE_EXT_FILE", "UPDATE_VMA_MAP", "POST_FORKING",
                  "RESUME_DEVICES_LATE", "EXIT"]
 
 
@@ -135,7 +135,8 @@ def restore_with_plugin(env, img, log, pid, result):
     got = calls(log)
     report(got == RESTORE_ORDER, "the restore calls the hooks in CRIU's order", " ".join(got))
     res = finish_holder(pid, result)
-    report(res == "ok", "the restored holder finds its tun fd as it was", res)
+    report(res == "ok", "the restored holder finds its tun fd and its /dev/zero mapping as "
+           "they were", res)
 
 
 def main():

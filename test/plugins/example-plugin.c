@@ -7,7 +7,9 @@
  * It takes one kind of file criu has no handler for: a tun device file (10:200) with no
  * interface attached (TUNGETIFF answers EBADFD). At dump it saves the device path, the file
  * status flags and the device numbers in example-file-ID.img; at restore it opens the path
- * again and checks that it is the same device. $CRIU_EXAMPLE_PLUGIN_FAIL names one hook that fails
+ * again and checks that it is the same device. It also takes private mappings of /dev/zero
+ * (HANDLE_DEVICE_VMA) and hands criu a new fd of the device to map them from at restore
+ * (UPDATE_VMA_MAP). $CRIU_EXAMPLE_PLUGIN_FAIL names one hook that fails
  * (-EIO).
  */
 #include <errno.h>
@@ -192,16 +194,29 @@ static int example_dump_ext_link(int index, int type, char *kind)
 }
 CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__DUMP_EXT_LINK, example_dump_ext_link)
 
+/* A private mapping of /dev/zero (1:5) is taken: it holds nothing but what the device gives. */
 static int example_handle_device_vma(int fd, const struct stat *st)
 {
-	return LOG_ONLY("HANDLE_DEVICE_VMA", "%u:%u", major(st->st_rdev), minor(st->st_rdev));
+	if (!S_ISCHR(st->st_mode) || major(st->st_rdev) != 1 || minor(st->st_rdev) != 5)
+		return LOG_ONLY("HANDLE_DEVICE_VMA", "%u:%u refused", major(st->st_rdev),
+				minor(st->st_rdev));
+	return log_call("HANDLE_DEVICE_VMA", "%u:%u", major(st->st_rdev), minor(st->st_rdev));
 }
 CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__HANDLE_DEVICE_VMA, example_handle_device_vma)
 
+/* The plugin gives criu the fd to map (a new open of the device) and the same offset. */
 static int example_update_vma_map(const char *path, const uint64_t addr, const uint64_t old_pgoff,
 				  uint64_t *new_pgoff, int *plugin_fd)
 {
-	return LOG_ONLY("UPDATE_VMA_MAP", "%s %llx", path, (unsigned long long)addr);
+	int ret = log_call("UPDATE_VMA_MAP", "%s %llx", path, (unsigned long long)addr);
+
+	if (ret)
+		return ret;
+	*plugin_fd = open("/dev/zero", O_RDWR | O_CLOEXEC);
+	if (*plugin_fd < 0)
+		return -errno;
+	*new_pgoff = old_pgoff;
+	return 0;
 }
 CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__UPDATE_VMA_MAP, example_update_vma_map)
 

@@ -3,26 +3,63 @@
  * test/plugins/tun-holder.c - holds /dev/net/tun open on fd 10 (O_RDWR | O_NONBLOCK, no
  * interface attached), a file criu itself has no handler for, until SIGTERM; then checks
  * that fd 10 is still that device with those flags and still detached (TUNGETIFF answers
- * EBADFD), and writes "ok" or what differs to the file argv[1].
+ * EBADFD), and writes "ok" or what differs to the file argv[1]. It also maps two pages of
+ * /dev/zero privately (a device mapping criu leaves to a plugin) and checks after the
+ * restore that they are still there, mapped from /dev/zero, readable (zeros) and writable.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#define HELD_FD 10
+#define HELD_FD	 10
+#define ZERO_LEN (2 * 4096)
+
+static unsigned char *zero_map;
 
 static volatile sig_atomic_t stop;
 
 static void on_term(int sig __attribute__((unused)))
 {
 	stop = 1;
+}
+
+/* Is zero_map listed in maps as a private, writable mapping of /dev/zero? */
+static bool zero_map_listed(void)
+{
+	char line[512], want[64];
+	bool found = false;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (!f)
+		return false;
+	snprintf(want, sizeof(want), "%lx-%lx rw-p", (unsigned long)zero_map,
+		 (unsigned long)zero_map + ZERO_LEN);
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, want, strlen(want)) && strstr(line, " /dev/zero");
+	fclose(f);
+	return found;
+}
+
+static const char *check_zero_map(void)
+{
+	size_t i;
+
+	if (!zero_map_listed())
+		return "the /dev/zero mapping is missing or changed";
+	for (i = 0; i < ZERO_LEN; i++)
+		if (zero_map[i])
+			return "the /dev/zero mapping holds non-zero bytes";
+	zero_map[ZERO_LEN - 1] = 1;
+	return "ok";
 }
 
 static const char *check_fd(void)
@@ -41,7 +78,7 @@ static const char *check_fd(void)
 	/* a tun fd without an interface: the kernel answers EBADFD */
 	if (ioctl(HELD_FD, TUNGETIFF, &ifflags) == 0 || errno != EBADFD)
 		return "fd 10 is not a detached tun file";
-	return "ok";
+	return check_zero_map();
 }
 
 int main(int argc, char **argv)
@@ -55,6 +92,11 @@ int main(int argc, char **argv)
 		return 2;
 	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK);
 	if (fd < 0 || dup2(fd, HELD_FD) != HELD_FD)
+		return 1;
+	close(fd);
+	fd = open("/dev/zero", O_RDWR);
+	zero_map = mmap(NULL, ZERO_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (fd < 0 || zero_map == MAP_FAILED)
 		return 1;
 	close(fd);
 	sigaction(SIGTERM, &sa, NULL);
