@@ -98,7 +98,8 @@ typedef struct {
 	void *hooks[CR_PLUGIN_HOOK__MAX];
 } cr_plugin_desc_t;
 
-extern cr_plugin_desc_t CR_PLUGIN_DESC;
+/* exported even from a plugin built with -fvisibility=hidden: criu looks it up */
+extern cr_plugin_desc_t CR_PLUGIN_DESC __attribute__((visibility("default")));
 
 #define CR_PLUGIN_REGISTER(___name, ___init, ___exit) \
 	cr_plugin_desc_t CR_PLUGIN_DESC = {           \

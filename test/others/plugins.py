@@ -22,6 +22,7 @@ import tally  # noqa: E402
 
 CRIU = os.path.join(zdtm.ROOT, "criu", "criu")
 PLUGIN_DIR = os.path.join(zdtm.ROOT, "build", "test", "plugins", "example")
+AMDGPU_DIR = os.path.join(zdtm.ROOT, "plugins", "amdgpu")
 HOLDER = os.path.join(zdtm.ROOT, "build", "test", "plugins", "tun-holder")
 report = tally.Tally(show_ok=True)
 
@@ -139,6 +140,25 @@ def restore_with_plugin(env, img, log, pid, result):
            "they were", res)
 
 
+def ordinary_with_amdgpu(env, work):
+    """criu -L plugins/amdgpu still dumps and restores a process without any GPU file."""
+    img = os.path.join(work, "amdgpu")
+    os.mkdir(img)
+    p = subprocess.Popen(["sleep", "1000"], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         close_fds=True, start_new_session=True)
+    time.sleep(0.1)
+    r = criu(env, "dump", "-t", str(p.pid), "-D", img, "-o", "dump.log", "-L", AMDGPU_DIR)
+    report(r.returncode == 0, "a plain process dumps with -L plugins/amdgpu", r.stderr)
+    p.wait()
+    r = criu(env, "restore", "-D", img, "-o", "restore.log", "-v4", "-d", "-L", AMDGPU_DIR)
+    report(r.returncode == 0 and zdtm.proc_state(p.pid) in ("S", "R"),
+           "and restores with it, running", r.stderr)
+    with open(os.path.join(img, "restore.log")) as f:
+        report("amdgpu_plugin" in f.read(), "the restore loaded amdgpu_plugin")
+    zdtm.kill_and_reap(p.pid)
+
+
 def main():
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(zdtm.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
@@ -157,6 +177,7 @@ def main():
         img = os.path.join(work, "img")
         pid = dump_with_plugin(env, img, log, result)
         restore_with_plugin(env, img, log, pid, result)
+        ordinary_with_amdgpu(env, work)
     finally:
         zdtm.cleanup_children()
         shutil.rmtree(work, ignore_errors=True)
