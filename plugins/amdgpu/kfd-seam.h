@@ -33,6 +33,8 @@ struct kfd_fd_info {
 struct kfd_seam {
 	int (*open)(const char *path, int flags);
 	int (*close)(int fd);
+	/* another fd of the same open file (a render node's BOs are mapped through it) */
+	int (*dup)(int fd);
 	/* 0 or -errno, as drmIoctl answers (restarted on EINTR/EAGAIN) */
 	int (*ioctl)(int fd, unsigned long request, void *arg);
 	/* the text of a sysfs file, NUL-terminated; its length or -errno */

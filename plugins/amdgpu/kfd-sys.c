@@ -28,6 +28,13 @@ static int sys_close(int fd)
 	return close(fd) ? -errno : 0;
 }
 
+static int sys_dup(int fd)
+{
+	int nfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+	return nfd < 0 ? -errno : nfd;
+}
+
 static int sys_ioctl(int fd, unsigned long request, void *arg)
 {
 	return drmIoctl(fd, request, arg) ? -errno : 0;
@@ -143,6 +150,7 @@ out_dev:
 const struct kfd_seam kfd_sys_seam = {
 	.open = sys_open,
 	.close = sys_close,
+	.dup = sys_dup,
 	.ioctl = sys_ioctl,
 	.read_text = sys_read_text,
 	.fd_info = sys_fd_info,

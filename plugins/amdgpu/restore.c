@@ -376,8 +376,8 @@ static int update_render_vma(uint64_t addr, uint64_t *new_pgoff, int *plugin_fd)
 			if (rst.gpus[g].local_id != rst.bos[i].local_gpu)
 				continue;
 			*new_pgoff = rst.bos[i].restored_offset;
-			*plugin_fd = dup(rst.gpus[g].drm_fd);
-			return *plugin_fd < 0 ? -errno : 0;
+			*plugin_fd = kfd_seam->dup(rst.gpus[g].drm_fd);
+			return *plugin_fd < 0 ? *plugin_fd : 0;
 		}
 	}
 	pr_err("No restored BO is at %#llx, mapped from a render node\n", (unsigned long long)addr);
