@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 """The plugin API (issue #17), through test/plugins/example-plugin.c, which has every hook
 and logs each call: a process holding a detached tun file (a kind criu has no handler for)
-and a private mapping of /dev/zero (a device mapping, which only a plugin takes) is dumped and restored only with the plugin (-L), the hooks are called in CRIU's order, and
-the restored process finds its fd as it was. A plugin's failure fails the dump (the process
-runs on) or the restore (nothing is left), naming the plugin. This script is a child
+and a private mapping of /dev/zero (a device mapping, which only a plugin takes) is dumped
+and restored only with the plugin (-L), the hooks are called in CRIU's order, and the
+restored process finds its fd and mapping as they were. A plugin's failure fails the dump
+(the process runs on) or the restore (nothing is left), naming the plugin. Last, criu with
+-L plugins/amdgpu still dumps and restores a plain process. This script is a child
 subreaper so that restored tasks are its children to reap."""
 import ctypes
 import os
@@ -80,6 +82,15 @@ def check_cli(env, work):
     r = criu(env, "check", "-L", os.path.join(work, "no-such-dir"))
     report(r.returncode != 0 and "no-such-dir" in r.stderr,
            "a missing --libdir is an error naming it", r.stdout + r.stderr)
+    bogus = os.path.join(work, "bogus")
+    os.mkdir(bogus)
+    libm = [p for p in ("/lib/x86_64-linux-gnu/libm.so.6", "/usr/lib/x86_64-linux-gnu/libm.so.6")
+            if os.path.exists(p)]
+    if libm:
+        shutil.copy(libm[0], os.path.join(bogus, "libm-copy.so"))
+        r = criu(env, "check", "-L", bogus)
+        report(r.returncode != 0 and "libm-copy.so" in r.stderr and "CR_PLUGIN_DESC" in r.stderr,
+               "a shared object without CR_PLUGIN_DESC is refused, naming it", r.stderr)
 
 
 def dump_refusals(env, work, log, result):
@@ -91,6 +102,10 @@ def dump_refusals(env, work, log, result):
     r = criu(env, "dump", "-t", str(p.pid), "-D", img, "-o", "dump.log")
     report(r.returncode != 0 and "fd 10 " in r.stderr and "/dev/net/tun" in r.stderr,
            "without the plugin the dump refuses fd 10, naming it", r.stderr)
+    fenv = dict(env, CRIU_EXAMPLE_PLUGIN_FAIL="INIT")
+    r = criu(fenv, "dump", "-t", str(p.pid), "-D", img, "-o", "dump.log", "-L", PLUGIN_DIR)
+    report(r.returncode != 0 and "example" in r.stderr and "failed to start" in r.stderr,
+           "a plugin whose init fails fails the dump, naming it", r.stderr)
     fenv = dict(env, CRIU_EXAMPLE_PLUGIN_FAIL="CHECKPOINT_DEVICES")
     r = criu(fenv, "dump", "-t", str(p.pid), "-D", img, "-o", "dump.log", "-L", PLUGIN_DIR)
     report(r.returncode != 0 and "example" in r.stderr and "CHECKPOINT_DEVICES" in r.stderr,
