@@ -43,6 +43,7 @@ include scripts/Makefile.deps
 include images/Makefile.inc
 include compel/Makefile.inc
 include criu/Makefile.inc
+include plugins/amdgpu/Makefile.inc
 include crit/Makefile.inc
 include lib/Makefile.inc
 include test/Makefile.inc

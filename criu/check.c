@@ -15,6 +15,7 @@
 #include "check.h"
 #include "check/probes.h"
 #include "log.h"
+#include "plugin.h"
 
 #define PR_SET_MM_MAP_SIZE_ 15
 
@@ -111,6 +112,8 @@ int cr_check(const struct cr_options *o)
 
 	if (o->feature)
 		return check_one_feature(o->feature);
+	if (cr_plugins_report(o->libdir))
+		return -1;
 	if (check_required()) {
 		pr_warn("Does not look good.\n");
 		return -1;

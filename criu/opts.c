@@ -21,6 +21,7 @@
 #include "log.h"
 #include "net-lock.h"
 #include "opts.h"
+#include "plugin.h"
 
 /*
  * --network-lock's default. CRIU's is iptables unless built with
@@ -137,7 +138,8 @@ static const struct opt_desc opt_table[] = {
 	CALL("ms", 0, refuse_ms, 0, NULL, "deprecated (CRIU refuses it too)"),
 	LATER("track-mem", 0, OPTF_NEG, NULL),
 	LATER("auto-dedup", 0, OPTF_NEG, NULL),
-	LATER("libdir", 'L', 0, "PATH"),
+	VALUE("libdir", 'L', OPT_STR, libdir, "PATH",
+	      "load the plugins (*.so) of PATH (default " CR_PLUGIN_DEFAULT_DIR ")"),
 	LATER("cpu-cap", 0, 0, "[CAP]"),
 	FLAG("force-irmap", 0, force_irmap, OPTF_NEG,
 	     "dump: save the path of every inotify watch's file too"),

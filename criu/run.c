@@ -12,6 +12,7 @@
 #include "action-scripts.h"
 #include "dump.h"
 #include "log.h"
+#include "plugin.h"
 #include "restore.h"
 #include "run.h"
 #include "stats-show.h"
@@ -86,6 +87,20 @@ static int run_restore(const struct cr_options *o, int images_dfd, int work_dfd)
 	return cr_restore_tasks(&ro);
 }
 
+/* The command between the plugins' init and exit (a failing init fails it, naming them). */
+static int run_with_plugins(const struct cr_options *o, int images_dfd, int work_dfd)
+{
+	int stage = o->command == CMD_DUMP ? CR_PLUGIN_STAGE__DUMP : CR_PLUGIN_STAGE__RESTORE;
+	int ret;
+
+	if (cr_plugins_init(o->libdir, stage, images_dfd))
+		return 1;
+	ret = o->command == CMD_DUMP ? cr_dump_tasks(o, images_dfd, work_dfd)
+				     : run_restore(o, images_dfd, work_dfd);
+	cr_plugins_fini(stage, ret);
+	return ret ? 1 : 0;
+}
+
 int cr_run_command(const struct cr_options *o, int images_dfd, int work_dfd)
 {
 	switch (o->command) {
@@ -98,13 +113,13 @@ int cr_run_command(const struct cr_options *o, int images_dfd, int work_dfd)
 			pr_err("--status-fd is used by restore only\n");
 			return 1;
 		}
-		if (cr_dump_tasks(o, images_dfd, work_dfd))
+		if (run_with_plugins(o, images_dfd, work_dfd))
 			return 1;
 		if (o->display_stats)
 			display_stats(work_dfd, false);
 		return 0;
 	case CMD_RESTORE:
-		return run_restore(o, images_dfd, work_dfd);
+		return run_with_plugins(o, images_dfd, work_dfd);
 	case CMD_CHECK:
 	case CMD_SWRK:
 	case CMD_SERVICE:

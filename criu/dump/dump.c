@@ -29,6 +29,7 @@
 #include "tree.h"
 #include "mem.h"
 #include "net-lock.h"
+#include "plugin.h"
 
 static uint64_t now_us(void)
 {
@@ -232,7 +233,9 @@ static int dump_and_commit(struct dump_tree *dt, int images_dfd, unsigned long e
 	ret = ret ?: netlock_test_hook_dump(o->tree);
 	frozen_at = now_us();
 	dt->stats.freezing_us = frozen_at - start;
+	ret = ret ?: plugins_dump_devices(dt);
 	ret = ret ?: dump_all_tasks(dt);
+	ret = ret ?: plugins_dump_devices_late(dt);
 	/* criu's own namespaces again: inventory.root_ids are criu's */
 	ns_dump_end(dt);
 	dt->stats.frozen_us = now_us() - frozen_at;
@@ -292,6 +295,8 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 	if (ret)
 		return ret;
 	failed = dump_and_commit(&dt, images_dfd, errors_before);
+	/* the devices are let go while the tree is still frozen; a failure undoes the commit */
+	failed = plugins_dump_finish(failed) ?: failed;
 	ns_dump_end(&dt);
 	if (failed)
 		imgset_uncommit(images_dfd);

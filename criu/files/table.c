@@ -2,6 +2,7 @@
 /*
  * files/table.c - the table of fd handlers, one per kind of open file, in the order their
  * match() is asked at dump: memfd before plain files (a memfd looks like a deleted file).
+ * The plugins' handler (plugin/ext-file.c) is asked last.
  */
 #include <stddef.h>
 
@@ -12,6 +13,7 @@ static const struct fd_handler *const handlers[] = {
 	&signalfd_handler, &timerfd_handler, &epoll_handler, &unix_handler,	&inet_handler,
 	&inotify_handler,  &tty_handler,     &pidfd_handler, &fanotify_handler, &nsfs_handler,
 	&netlink_handler,  &packet_handler,
+	&ext_file_handler, /* last: what nothing else takes goes to the plugins */
 };
 
 #define NR_HANDLERS (sizeof(handlers) / sizeof(handlers[0]))

@@ -149,6 +149,8 @@ extern const struct fd_handler nsfs_handler;
 extern const struct fd_handler netlink_handler;
 /* net/packet/dump.c */
 extern const struct fd_handler packet_handler;
+/* plugin/ext-file.c: what no handler takes, offered to the plugins */
+extern const struct fd_handler ext_file_handler;
 
 /* files/table.c */
 const struct fd_handler *fd_handler_of(FdTypes type);

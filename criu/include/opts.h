@@ -78,6 +78,7 @@ struct cr_options {
 	int nr_action_scripts;
 	int swrk_fd;	     /* swrk FD: the client's socket */
 	const char *address; /* service: the socket's path */
+	const char *libdir;  /* -L: the plugins' directory (NULL: the default) */
 	/*
 	 * Called at each stage after the action scripts (the RPC client's notifications):
 	 * a non-zero return fails the stage as a failing script does.

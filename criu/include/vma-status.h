@@ -17,6 +17,8 @@
 #define VMA_AREA_VVAR	  (1u << 12)
 #define VMA_AREA_AIORING  (1u << 13)
 #define VMA_AREA_MEMFD	  (1u << 14)
+/* a device mapping a plugin saves (HANDLE_DEVICE_VMA): no pages of it in the images */
+#define VMA_EXT_PLUGIN (1u << 27)
 
 /*
  * VmaEntry.madv holds one bit per madvise advice (bit N: advice N). In memory only, never in

@@ -80,7 +80,7 @@ static bool vma_has_pages(const VmaEntry *v)
 {
 	if (v->status & VMA_AREA_VDSO)
 		return true;
-	if (v->status & (VMA_AREA_VVAR | VMA_FILE_SHARED))
+	if (v->status & (VMA_AREA_VVAR | VMA_FILE_SHARED | VMA_EXT_PLUGIN))
 		return false;
 	return v->status & (VMA_ANON_PRIVATE | VMA_FILE_PRIVATE);
 }

@@ -35,6 +35,7 @@
 #include "proc-parse.h"
 #include "files.h"
 #include "hugetlb.h"
+#include "plugin.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
@@ -248,19 +249,22 @@ static int premap_one(const struct rst_ctx *ctx, const VmaEntry *v, struct rst_v
 {
 	int flags = premap_flags(v);
 	int prot = premap_prot(v, has_pages);
+	int open_flags = v->has_fdflags ? (int)v->fdflags : O_RDONLY;
+	uint64_t pgoff = v->pgoff;
 	int fd = -1;
 	void *p;
 
 	if (v->status & VMA_FILE_PRIVATE) {
-		fd = rst_open_reg(ctx, v->shmid, v->has_fdflags ? (int)v->fdflags : O_RDONLY,
-				  "private file mapping");
+		fd = (v->status & VMA_EXT_PLUGIN)
+			     ? plugin_device_vma_fd(ctx, v, open_flags, &pgoff, "device mapping")
+			     : rst_open_reg(ctx, v->shmid, open_flags, "private file mapping");
 		if (fd < 0)
 			return fd;
 	} else {
 		flags |= MAP_ANONYMOUS;
 	}
 	/* anonymous hugetlb memory has a file too, mapped at the offset it had */
-	p = mmap(NULL, len, prot, flags, fd, fd >= 0 || (flags & MAP_HUGETLB) ? v->pgoff : 0);
+	p = mmap(NULL, len, prot, flags, fd, fd >= 0 || (flags & MAP_HUGETLB) ? pgoff : 0);
 	if (p == MAP_FAILED) {
 		pr_perror("Can't premap %#lx-%#lx%s", (long)v->start, (long)(v->start + len),
 			  (flags & MAP_HUGETLB)
@@ -305,8 +309,12 @@ static int prepare_shared(const struct rst_ctx *ctx, const struct rst_task *t, c
 		rv->fd = rst_anon_shared_fd(ctx, t, v);
 		return rv->fd < 0 ? rv->fd : 0;
 	}
-	rv->fd = rst_open_reg(ctx, v->shmid, v->has_fdflags ? (int)v->fdflags : O_RDONLY,
-			      "shared file mapping");
+	if (v->status & VMA_EXT_PLUGIN)
+		rv->fd = plugin_device_vma_fd(ctx, v, v->has_fdflags ? (int)v->fdflags : O_RDONLY,
+					      &rv->pgoff, "shared device mapping");
+	else
+		rv->fd = rst_open_reg(ctx, v->shmid, v->has_fdflags ? (int)v->fdflags : O_RDONLY,
+				      "shared file mapping");
 	return rv->fd < 0 ? rv->fd : 0;
 }
 

@@ -18,6 +18,7 @@
 #include "image.h"
 #include "log.h"
 #include "mem.h"
+#include "plugin.h"
 #include "vma-status.h"
 
 #define CRIU_AUXV_WORDS 44 /* CRIU's AT_VECTOR_SIZE on x86_64: what its mm_entry holds */
@@ -102,7 +103,13 @@ static int add_file_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry
 		       (unsigned long long)pv->start, (unsigned long long)pv->end, pv->path);
 		return -EOPNOTSUPP;
 	}
-	if (!S_ISREG(st.st_mode)) {
+	/* a device's mapping only a plugin can save */
+	ret = S_ISCHR(st.st_mode) ? plugin_claim_device_vma(link, pv->path, &st) : 0;
+	if (ret < 0)
+		return ret;
+	if (ret)
+		v->status |= VMA_EXT_PLUGIN;
+	else if (!S_ISREG(st.st_mode)) {
 		pr_err("Mapping %llx-%llx of %s: only regular files can be mapped for now\n",
 		       (unsigned long long)pv->start, (unsigned long long)pv->end, pv->path);
 		return -EOPNOTSUPP;
@@ -221,7 +228,7 @@ static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
 	if (pv->vmflags & PROC_VMF_SEALED)
 		v->madv |= VMA_MADV_SEALED;
 	if ((pv->vmflags & (PROC_VMF_IO | PROC_VMF_PFNMAP)) &&
-	    !(v->status & (VMA_AREA_VVAR | VMA_AREA_VDSO))) {
+	    !(v->status & (VMA_AREA_VVAR | VMA_AREA_VDSO | VMA_EXT_PLUGIN))) {
 		pr_err("Mapping %llx-%llx is a device (I/O or PFN) mapping: not supported yet\n",
 		       (unsigned long long)pv->start, (unsigned long long)pv->end);
 		return -EOPNOTSUPP;

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "internal.h"
 #include "net-lock.h"
+#include "plugin.h"
 #include "proc-parse.h"
 #include "proc-status.h"
 #include "threads.h"
@@ -249,6 +250,8 @@ static void __attribute__((noreturn)) task_main(const struct rst_ctx *ctx, const
 		ctx = &own_ctx;
 		ch = &own_ch;
 	}
+	/* the images directory as the task keeps it, for a plugin that restores its files */
+	cr_plugin_set_image_dir(ctx->dfd);
 	task_rebuild(ctx, t, ch, up_fd);
 out_fail:
 	pr_err("Restoring task %d failed\n", t->pid);
@@ -827,6 +830,22 @@ out_close:
 	return -1;
 }
 
+/*
+ * The plugins' restore hooks once every task is forked and its memory in place, before any
+ * runs: POST_FORKING, then RESUME_DEVICES_LATE for each task (-ENOTSUP: not theirs).
+ */
+static int plugins_resume_devices(const struct rst_ctx *ctx)
+{
+	size_t i;
+	int ret;
+
+	ret = run_plugins(POST_FORKING);
+	for (i = 0; (!ret || ret == -ENOTSUP) && i < ctx->nr_tasks; i++)
+		if (rst_task_has_restorer(&ctx->tasks[i]))
+			ret = run_plugins(RESUME_DEVICES_LATE, ctx->tasks[i].pid);
+	return ret == -ENOTSUP ? 0 : ret;
+}
+
 static int run_stage_hook(const struct restore_opts *ro, const char *stage, pid_t pid)
 {
 	return ro->stage_hook ? ro->stage_hook(stage, pid, ro->hook_arg) : 0;
@@ -900,9 +919,9 @@ int cr_restore_tasks(const struct restore_opts *ro)
 	pid_t pid;
 
 	/* before the fork: the probe's signal would stop the traced task */
-	if (rst_read_images(&ctx) || netlock_test_hook_restore() || rst_ns_prepare(&ctx) ||
-	    rst_plan_transit(&ctx) || rst_arch_probe_xstate() || rst_wait_pids_free(&ctx) ||
-	    rst_remaps_premake(&ctx))
+	if (rst_read_images(&ctx) || plugins_restore_init() || netlock_test_hook_restore() ||
+	    rst_ns_prepare(&ctx) || rst_plan_transit(&ctx) || rst_arch_probe_xstate() ||
+	    rst_wait_pids_free(&ctx) || rst_remaps_premake(&ctx))
 		goto out_free;
 	w = alloc_watch(&ctx);
 	if (!w)
@@ -918,7 +937,8 @@ int cr_restore_tasks(const struct restore_opts *ro)
 	if (pid < 0)
 		goto out_unlink;
 	ctx.stats.restore_time = rst_now_usec() - start;
-	if ((pidfd >= 0 && write_pidfile(pidfd, ro->pidfile, pid)) ||
+	if (plugins_resume_devices(&ctx) ||
+	    (pidfd >= 0 && write_pidfile(pidfd, ro->pidfile, pid)) ||
 	    run_stage_hook(ro, "post-restore", pid)) {
 		kill_tree(&ctx, w);
 		goto out_unlink;

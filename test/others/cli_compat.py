@@ -34,7 +34,7 @@ def run(*args, env=None):
 def option_words(name, has_arg, work):
     if has_arg != 1:
         return ["--" + name]
-    if name in ("images-dir", "work-dir"):
+    if name in ("images-dir", "work-dir", "libdir"):  # libdir: an empty plugin directory
         return ["--" + name, work]
     if name == "pidfile":
         return ["--" + name, os.path.join(work, "opt.pid")]

@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The plugin API (issue #17), through test/plugins/example-plugin.c, which has every hook
+and logs each call: a process holding a detached tun file (a kind criu has no handler for)
+and a private mapping of /dev/zero (a device mapping, which only a plugin takes) is dumped
+and restored only with the plugin (-L), the hooks are called in CRIU's order, and the
+restored process finds its fd and mapping as they were. A plugin's failure fails the dump
+(the process runs on) or the restore (nothing is left), naming the plugin. Last, criu with
+-L plugins/amdgpu still dumps and restores a plain process. This script is a child
+subreaper so that restored tasks are its children to reap."""
+import ctypes
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import zdtm  # noqa: E402
+import tally  # noqa: E402
+
+CRIU = os.path.join(zdtm.ROOT, "criu", "criu")
+PLUGIN_DIR = os.path.join(zdtm.ROOT, "build", "test", "plugins", "example")
+AMDGPU_DIR = os.path.join(zdtm.ROOT, "plugins", "amdgpu")
+HOLDER = os.path.join(zdtm.ROOT, "build", "test", "plugins", "tun-holder")
+report = tally.Tally(show_ok=True)
+
+
+def criu(env, *args):
+    return subprocess.run([CRIU] + list(args), stdin=subprocess.DEVNULL, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def calls(log):
+    try:
+        with open(log) as f:
+            lines = [ln.split()[0] for ln in f.read().splitlines()]
+    except FileNotFoundError:
+        lines = []
+    open(log, "w").close()
+    return lines
+
+
+def start_holder(result):
+    p = subprocess.Popen([HOLDER, result], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         close_fds=True, start_new_session=True)
+    ready = p.stdout.readline().strip() == b"ready"
+    p.stdout.close()
+    return p, ready
+
+
+def finish_holder(pid, result):
+    """SIGTERM: the holder checks its fd and writes what it found."""
+    os.kill(pid, signal.SIGTERM)
+    zdtm.reap(pid, 10)
+    try:
+        with open(result) as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        return "(no result)"
+
+
+def gone(pid):
+    zdtm.reap(pid, 5)
+    return zdtm.proc_state(pid) is None
+
+
+DUMP_ORDER = ["INIT", "PAUSE_DEVICES", "CHECKPOINT_DEVICES", "DUMP_EXT_FILE",
+              "HANDLE_DEVICE_VMA", "DUMP_DEVICES_LATE", "DUMP_FINISH", "EXIT"]
+RESTORE_ORDER = ["INIT", "RESTORE_INIT", "RESTORE_EXT_FILE", "UPDATE_VMA_MAP", "POST_FORKING",
+                 "RESUME_DEVICES_LATE", "EXIT"]
+
+
+def check_cli(env, work):
+    r = criu(env, "check", "-L", PLUGIN_DIR)
+    report(r.returncode == 0 and "example (" in r.stdout and "Looks good." in r.stdout,
+           "criu check lists the plugin loaded", r.stdout + r.stderr)
+    r = criu(env, "check", "-L", os.path.join(work, "no-such-dir"))
+    report(r.returncode != 0 and "no-such-dir" in r.stderr,
+           "a missing --libdir is an error naming it", r.stdout + r.stderr)
+    bogus = os.path.join(work, "bogus")
+    os.mkdir(bogus)
+    libm = [p for p in ("/lib/x86_64-linux-gnu/libm.so.6", "/usr/lib/x86_64-linux-gnu/libm.so.6")
+            if os.path.exists(p)]
+    if libm:
+        shutil.copy(libm[0], os.path.join(bogus, "libm-copy.so"))
+        r = criu(env, "check", "-L", bogus)
+        report(r.returncode != 0 and "libm-copy.so" in r.stderr and "CR_PLUGIN_DESC" in r.stderr,
+               "a shared object without CR_PLUGIN_DESC is refused, naming it", r.stderr)
+
+
+def dump_refusals(env, work, log, result):
+    """Without the plugin, or with one that fails, the dump fails and the holder runs on."""
+    p, ready = start_holder(result)
+    report(ready, "the holder is ready")
+    img = os.path.join(work, "refused")
+    os.mkdir(img)
+    r = criu(env, "dump", "-t", str(p.pid), "-D", img, "-o", "dump.log")
+    report(r.returncode != 0 and "fd 10 " in r.stderr and "/dev/net/tun" in r.stderr,
+           "without the plugin the dump refuses fd 10, naming it", r.stderr)
+    fenv = dict(env, CRIU_EXAMPLE_PLUGIN_FAIL="INIT")
+    r = criu(fenv, "dump", "-t", str(p.pid), "-D", img, "-o", "dump.log", "-L", PLUGIN_DIR)
+    report(r.returncode != 0 and "example" in r.stderr and "failed to start" in r.stderr,
+           "a plugin whose init fails fails the dump, naming it", r.stderr)
+    fenv = dict(env, CRIU_EXAMPLE_PLUGIN_FAIL="CHECKPOINT_DEVICES")
+    r = criu(fenv, "dump", "-t", str(p.pid), "-D", img, "-o", "dump.log", "-L", PLUGIN_DIR)
+    report(r.returncode != 0 and "example" in r.stderr and "CHECKPOINT_DEVICES" in r.stderr,
+           "a plugin's failing hook fails the dump, naming the plugin and the hook", r.stderr)
+    report(calls(log)[-1:] == ["EXIT"], "the failed dump still ends the plugin (exit)")
+    report(not os.path.exists(os.path.join(img, "inventory.img")),
+           "the failed dump leaves no inventory.img")
+    report(zdtm.proc_state(p.pid) in ("S", "R"), "the holder runs on after the failed dumps")
+    res = finish_holder(p.pid, result)
+    report(res == "ok", "its fd 10 is as it was", res)
+
+
+def dump_with_plugin(env, img, log, result):
+    p, ready = start_holder(result)
+    report(ready, "the holder is ready")
+    os.mkdir(img)
+    r = criu(env, "dump", "-t", str(p.pid), "-D", img, "-o", "dump.log", "-v4",
+             "-L", PLUGIN_DIR)
+    report(r.returncode == 0, "dump with -L", r.stderr)
+    got = calls(log)
+    report(got == DUMP_ORDER, "the dump calls the hooks in CRIU's order", " ".join(got))
+    names = [n for n in os.listdir(img) if n.startswith("example-file-")]
+    report(len(names) == 1 and
+           stat.S_IMODE(os.stat(os.path.join(img, names[0])).st_mode) == 0o600,
+           "the plugin's image is in the images directory, 0600", str(names))
+    report(gone(p.pid), "the dumped holder is gone")
+    return p.pid
+
+
+def restore_with_plugin(env, img, log, pid, result):
+    r = criu(env, "restore", "-D", img, "-o", "restore-noplug.log", "-d")
+    report(r.returncode != 0 and "--libdir" in r.stderr,
+           "without the plugin the restore refuses, saying to give --libdir", r.stderr)
+    report(zdtm.proc_state(pid) is None, "the refused restore left no task")
+    fenv = dict(env, CRIU_EXAMPLE_PLUGIN_FAIL="RESUME_DEVICES_LATE")
+    r = criu(fenv, "restore", "-D", img, "-o", "restore-fail.log", "-d", "-L", PLUGIN_DIR)
+    report(r.returncode != 0 and "example" in r.stderr and "RESUME_DEVICES_LATE" in r.stderr,
+           "a plugin's failing hook fails the restore, naming the plugin", r.stderr)
+    report(gone(pid), "the failed restore killed what it made")
+    calls(log)
+    r = criu(env, "restore", "-D", img, "-o", "restore.log", "-d", "-L", PLUGIN_DIR)
+    report(r.returncode == 0, "restore with -L", r.stderr)
+    got = calls(log)
+    report(got == RESTORE_ORDER, "the restore calls the hooks in CRIU's order", " ".join(got))
+    res = finish_holder(pid, result)
+    report(res == "ok", "the restored holder finds its tun fd and its /dev/zero mapping as "
+           "they were", res)
+
+
+def ordinary_with_amdgpu(env, work):
+    """criu -L plugins/amdgpu still dumps and restores a process without any GPU file."""
+    img = os.path.join(work, "amdgpu")
+    os.mkdir(img)
+    p = subprocess.Popen(["sleep", "1000"], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         close_fds=True, start_new_session=True)
+    time.sleep(0.1)
+    r = criu(env, "dump", "-t", str(p.pid), "-D", img, "-o", "dump.log", "-L", AMDGPU_DIR)
+    report(r.returncode == 0, "a plain process dumps with -L plugins/amdgpu", r.stderr)
+    p.wait()
+    r = criu(env, "restore", "-D", img, "-o", "restore.log", "-v4", "-d", "-L", AMDGPU_DIR)
+    report(r.returncode == 0 and zdtm.proc_state(p.pid) in ("S", "R"),
+           "and restores with it, running", r.stderr)
+    with open(os.path.join(img, "restore.log")) as f:
+        report("amdgpu_plugin" in f.read(), "the restore loaded amdgpu_plugin")
+    zdtm.kill_and_reap(p.pid)
+
+
+def main():
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(zdtm.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    if not os.path.exists("/dev/net/tun"):
+        print("skip - /dev/net/tun is missing (the holder's file)")
+        return report.finish()
+    work = tempfile.mkdtemp(prefix="criu-plugins-")
+    log = os.path.join(work, "calls.log")
+    result = os.path.join(work, "result")
+    env = dict(os.environ, CRIU_EXAMPLE_PLUGIN_LOG=log)
+    try:
+        check_cli(env, work)
+        dump_refusals(env, work, log, result)
+        calls(log)
+        os.unlink(result)
+        img = os.path.join(work, "img")
+        pid = dump_with_plugin(env, img, log, result)
+        restore_with_plugin(env, img, log, pid, result)
+        ordinary_with_amdgpu(env, work)
+    finally:
+        zdtm.cleanup_children()
+        shutil.rmtree(work, ignore_errors=True)
+    return report.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

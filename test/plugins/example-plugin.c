@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * test/plugins/example-plugin.c - a plugin with every hook of criu-plugin.h, for
+ * test/others/plugins.py. Each call is appended to $CRIU_EXAMPLE_PLUGIN_LOG as one line,
+ * "HOOK arg...", so that the test sees which hooks criu called, in which order.
+ *
+ * It takes one kind of file criu has no handler for: a tun device file (10:200) with no
+ * interface attached (TUNGETIFF answers EBADFD). At dump it saves the device path, the file
+ * status flags and the device numbers in example-file-ID.img; at restore it opens the path
+ * again and checks that it is the same device. It also takes private mappings of /dev/zero
+ * (HANDLE_DEVICE_VMA) and hands criu a new fd of the device to map them from at restore
+ * (UPDATE_VMA_MAP). $CRIU_EXAMPLE_PLUGIN_FAIL names one hook that fails
+ * (-EIO).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "criu-plugin.h"
+
+struct saved_file {
+	char path[256];
+	int flags;
+	unsigned int major, minor;
+};
+
+static int log_call(const char *hook, const char *fmt, ...)
+{
+	const char *log = getenv("CRIU_EXAMPLE_PLUGIN_LOG");
+	const char *fail = getenv("CRIU_EXAMPLE_PLUGIN_FAIL");
+	char line[512];
+	va_list ap;
+	int n, fd;
+
+	n = snprintf(line, sizeof(line), "%s ", hook);
+	va_start(ap, fmt);
+	n += vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	va_end(ap);
+	if (n < (int)sizeof(line) - 1)
+		line[n++] = '\n';
+	if (log) {
+		fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			if (write(fd, line, n) != n)
+				print_on_level(1, "example: short write to %s\n", log);
+			close(fd);
+		}
+	}
+	if (fail && !strcmp(fail, hook)) {
+		print_on_level(1, "example: %s fails as CRIU_EXAMPLE_PLUGIN_FAIL asks\n", hook);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* A tun file with an interface has state this example does not save. */
+static bool is_detached_tun(int fd, const struct stat *st)
+{
+	unsigned int ifflags;
+
+	return S_ISCHR(st->st_mode) && major(st->st_rdev) == 10 && minor(st->st_rdev) == 200 &&
+	       ioctl(fd, TUNGETIFF, &ifflags) < 0 && errno == EBADFD;
+}
+
+static int example_init(int stage)
+{
+	return log_call("INIT", "%d", stage);
+}
+
+static void example_exit(int stage, int ret)
+{
+	log_call("EXIT", "%d %d", stage, ret);
+}
+
+CR_PLUGIN_REGISTER("example", example_init, example_exit)
+
+static int image_name(char *buf, size_t len, int id)
+{
+	return snprintf(buf, len, "example-file-%d.img", id) >= (int)len ? -ENAMETOOLONG : 0;
+}
+
+static int save_file(int fd, int id, const struct stat *st)
+{
+	struct saved_file s = {};
+	char link[64], name[64];
+	ssize_t n;
+	int img;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, s.path, sizeof(s.path) - 1);
+	s.flags = fcntl(fd, F_GETFL);
+	if (n < 0 || s.flags < 0 || image_name(name, sizeof(name), id))
+		return -EIO;
+	s.major = major(st->st_rdev);
+	s.minor = minor(st->st_rdev);
+	img = openat(criu_get_image_dir(), name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (img < 0)
+		return -errno;
+	n = write(img, &s, sizeof(s));
+	close(img);
+	return n == sizeof(s) ? 0 : -EIO;
+}
+
+static int example_dump_ext_file(int fd, int id)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) || !is_detached_tun(fd, &st)) {
+		log_call("DUMP_EXT_FILE", "%d refused", id);
+		return -ENOTSUP;
+	}
+	return log_call("DUMP_EXT_FILE", "%d %u:%u", id, major(st.st_rdev), minor(st.st_rdev))
+		       ?: save_file(fd, id, &st);
+}
+CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__DUMP_EXT_FILE, example_dump_ext_file)
+
+static int load_file(int id, struct saved_file *s)
+{
+	char name[64];
+	ssize_t n;
+	int img;
+
+	if (image_name(name, sizeof(name), id))
+		return -ENAMETOOLONG;
+	img = openat(criu_get_image_dir(), name, O_RDONLY | O_CLOEXEC);
+	if (img < 0)
+		return errno == ENOENT ? -ENOTSUP : -errno;
+	n = read(img, s, sizeof(*s));
+	close(img);
+	if (n != sizeof(*s) || !memchr(s->path, 0, sizeof(s->path)))
+		return -EINVAL;
+	return 0;
+}
+
+static int example_restore_ext_file(int id, bool *retry_needed)
+{
+	struct saved_file s;
+	struct stat st;
+	int ret, fd;
+
+	ret = log_call("RESTORE_EXT_FILE", "%d", id) ?: load_file(id, &s);
+	if (ret)
+		return ret;
+	fd = open(s.path, s.flags | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || major(st.st_rdev) != s.major || minor(st.st_rdev) != s.minor) {
+		print_on_level(1, "example: %s is no longer device %u:%u\n", s.path, s.major,
+			       s.minor);
+		close(fd);
+		return -ENODEV;
+	}
+	return fd;
+}
+CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__RESTORE_EXT_FILE, example_restore_ext_file)
+
+/* The hooks this plugin only logs: each answers "not mine" unless told to fail. */
+#define LOG_ONLY(hook, fmt, ...) (log_call(hook, fmt, ##__VA_ARGS__) ?: -ENOTSUP)
+
+static int example_dump_unix_sk(int fd, int id)
+{
+	return LOG_ONLY("DUMP_UNIX_SK", "%d", id);
+}
+CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__DUMP_UNIX_SK, example_dump_unix_sk)
+
+static int example_restore_unix_sk(int id)
+{
+	return LOG_ONLY("RESTORE_UNIX_SK", "%d", id);
+}
+CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__RESTORE_UNIX_SK, example_restore_unix_sk)
+
+static int example_dump_ext_mount(char *mountpoint, int id)
+{
+	return LOG_ONLY("DUMP_EXT_MOUNT", "%s %d", mountpoint, id);
+}
+CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__DUMP_EXT_MOUNT, example_dump_ext_mount)
+
+static int example_restore_ext_mount(int id, char *mountpoint, char *old_root, int *is_file)
+{
+	return LOG_ONLY("RESTORE_EXT_MOUNT", "%d %s", id, mountpoint);
+}
+CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__RESTORE_EXT_MOUNT, example_restore_ext_mount)
+
+static int example_dump_ext_link(int index, int type, char *kind)
+{
+	return LOG_ONLY("DUMP_EXT_LINK", "%d %d %s", index, type, kind);
+}
+CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__DUMP_EXT_LINK, example_dump_ext_link)
+
+/* A private mapping of /dev/zero (1:5) is taken: it holds nothing but what the device gives. */
+static int example_handle_device_vma(int fd, const struct stat *st)
+{
+	if (!S_ISCHR(st->st_mode) || major(st->st_rdev) != 1 || minor(st->st_rdev) != 5)
+		return LOG_ONLY("HANDLE_DEVICE_VMA", "%u:%u refused", major(st->st_rdev),
+				minor(st->st_rdev));
+	return log_call("HANDLE_DEVICE_VMA", "%u:%u", major(st->st_rdev), minor(st->st_rdev));
+}
+CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__HANDLE_DEVICE_VMA, example_handle_device_vma)
+
+/* The plugin gives criu the fd to map (a new open of the device) and the same offset. */
+static int example_update_vma_map(const char *path, const uint64_t addr, const uint64_t old_pgoff,
+				  uint64_t *new_pgoff, int *plugin_fd)
+{
+	int ret = log_call("UPDATE_VMA_MAP", "%s %llx", path, (unsigned long long)addr);
+
+	if (ret)
+		return ret;
+	*plugin_fd = open("/dev/zero", O_RDWR | O_CLOEXEC);
+	if (*plugin_fd < 0)
+		return -errno;
+	*new_pgoff = old_pgoff;
+	return 0;
+}
+CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__UPDATE_VMA_MAP, example_update_vma_map)
+
+static int example_resume_devices_late(int pid)
+{
+	return log_call("RESUME_DEVICES_LATE", "%d", pid);
+}
+CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__RESUME_DEVICES_LATE, example_resume_devices_late)
+
+static int example_pause_devices(int pid)
+{
+	return log_call("PAUSE_DEVICES", "%d", pid);
+}
+CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__PAUSE_DEVICES, example_pause_devices)
+
+static int example_checkpoint_devices(int pid)
+{
+	return log_call("CHECKPOINT_DEVICES", "%d", pid);
+}
+CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__CHECKPOINT_DEVICES, example_checkpoint_devices)
+
+static int example_post_forking(void)
+{
+	return log_call("POST_FORKING", "-");
+}
+CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__POST_FORKING, example_post_forking)
+
+static int example_restore_init(void)
+{
+	return log_call("RESTORE_INIT", "-");
+}
+CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__RESTORE_INIT, example_restore_init)
+
+static int example_dump_devices_late(int id)
+{
+	return log_call("DUMP_DEVICES_LATE", "%d", id);
+}
+CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__DUMP_DEVICES_LATE, example_dump_devices_late)
+
+static int example_update_inetsk(uint32_t family, uint32_t state, uint32_t *src_ip,
+				 uint32_t *dst_ip)
+{
+	return LOG_ONLY("UPDATE_INETSK", "%u %u", family, state);
+}
+CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__UPDATE_INETSK, example_update_inetsk)
+
+static int example_dump_finish(int ret)
+{
+	return log_call("DUMP_FINISH", "%d", ret);
+}
+CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__DUMP_FINISH, example_dump_finish)
