@@ -9,11 +9,11 @@
 #include "files.h"
 
 static const struct fd_handler *const handlers[] = {
-	&memfd_handler,	   &reg_handler,     &pipe_handler,  &fifo_handler,	&eventfd_handler,
-	&signalfd_handler, &timerfd_handler, &epoll_handler, &unix_handler,	&inet_handler,
-	&inotify_handler,  &tty_handler,     &pidfd_handler, &fanotify_handler, &nsfs_handler,
-	&netlink_handler,  &packet_handler,
-	&ext_file_handler, /* last: what nothing else takes goes to the plugins */
+	&memfd_handler,	   &reg_handler,     &pipe_handler,	&fifo_handler,	   &eventfd_handler,
+	&signalfd_handler, &timerfd_handler, &epoll_handler,	&unix_handler,	   &inet_handler,
+	&inotify_handler,  &tty_handler,     &pidfd_handler,	&fanotify_handler, &nsfs_handler,
+	&netlink_handler,  &packet_handler,  &ext_file_handler, /* last: what nothing else takes
+								   goes to the plugins */
 };
 
 #define NR_HANDLERS (sizeof(handlers) / sizeof(handlers[0]))
