@@ -63,6 +63,8 @@ static int make_table(void)
 	const char *hook = getenv("TCP_UNSENT") ? "output" : "input";
 	char cmd[512];
 
+	if (system("command -v nft >/dev/null 2>&1"))
+		test_skip("nft (package nftables) is not installed");
 	snprintf(table, sizeof(table), "zdtm_tcp13_%d", getpid());
 	snprintf(cmd, sizeof(cmd),
 		 "nft 'add table inet %s; add chain inet %s lost { type filter hook %s "
