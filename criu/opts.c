@@ -92,6 +92,8 @@ static int set_pre_dump_mode(struct cr_options *o, const char *arg);
 static int set_file_validation(struct cr_options *o, const char *arg);
 static int set_cow_pages(struct cr_options *o, const char *arg);
 static int set_network_lock(struct cr_options *o, const char *arg);
+static int add_external(struct cr_options *o, const char *arg);
+static int set_empty_ns(struct cr_options *o, const char *arg);
 
 static const struct opt_desc opt_table[] = {
 	VALUE("tree", 't', OPT_PID, tree, "PID", "checkpoint the process tree rooted at PID"),
@@ -159,8 +161,10 @@ static const struct opt_desc opt_table[] = {
 	LATER("lsm-profile", 0, 0, "TYPE:NAME"),
 	VALUE("timeout", 0, OPT_INT, timeout, "SEC",
 	      "dump: wait SEC seconds at most to seize (10)"),
-	LATER("external", 0, 0, "RES"),
-	LATER("empty-ns", 0, 0, "net"),
+	CALL("external", 0, add_external, 0, "RES",
+	     "an outside resource: restore: veth[IN]:OUT names a veth's outside end"),
+	CALL("empty-ns", 0, set_empty_ns, 0, "net",
+	     "restore: make the network namespace, leave its content to the caller"),
 	LATER("lazy-pages", 0, 0, NULL),
 	FLAG("extra", 0, check_extra, OPTF_NEG, "check: also what some trees need"),
 	FLAG("experimental", 0, check_experimental, OPTF_NEG,
@@ -240,6 +244,26 @@ static int set_ext_unix_sk(struct cr_options *o, const char *arg)
 		return -1;
 	}
 	o->ext_unix_sk = true;
+	return 0;
+}
+
+static int add_external(struct cr_options *o, const char *arg)
+{
+	if (o->nr_externals == MAX_EXTERNALS) {
+		pr_err("--external: more than %d given\n", MAX_EXTERNALS);
+		return -1;
+	}
+	o->externals[o->nr_externals++] = arg;
+	return 0;
+}
+
+static int set_empty_ns(struct cr_options *o, const char *arg)
+{
+	if (strcmp(arg, "net")) {
+		pr_err("--empty-ns %s: only net is supported (as in CRIU)\n", arg);
+		return -1;
+	}
+	o->empty_ns_net = true;
 	return 0;
 }
 

@@ -73,6 +73,10 @@ struct cr_options {
 	enum pre_dump_mode pre_dump_mode;
 	enum cow_pages_mode cow_pages; /* dump: --cow-pages once|full */
 	int network_lock;	       /* dump: --network-lock, an enum netlock_method */
+#define MAX_EXTERNALS 64
+	const char *externals[MAX_EXTERNALS]; /* --external RES, as given */
+	int nr_externals;
+	bool empty_ns_net; /* --empty-ns net */
 #define MAX_ACTION_SCRIPTS 16
 	const char *action_scripts[MAX_ACTION_SCRIPTS];
 	int nr_action_scripts;

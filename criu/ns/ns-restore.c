@@ -79,6 +79,15 @@ static int prepare_pidns(struct rst_ctx *ctx, struct rst_ns *ns)
 	return ret;
 }
 
+static int prepare_netns(struct rst_ctx *ctx, struct rst_ns *ns, uint32_t id)
+{
+	ns->net_id = id;
+	ns->net_opts.externals = ctx->ro->externals;
+	ns->net_opts.nr_externals = ctx->ro->nr_externals;
+	ns->net_opts.empty = ctx->ro->empty_ns_net;
+	return netns_rst_prepare(&ns->net_opts, id);
+}
+
 /* Both have the id of a kind, and they differ */
 #define DIFFERS(kind) \
 	(o->has_##kind##_ns_id && r->has_##kind##_ns_id && o->kind##_ns_id != r->kind##_ns_id)
@@ -108,7 +117,7 @@ static int check_same_ns(const struct rst_ctx *ctx)
 int rst_ns_prepare(struct rst_ctx *ctx)
 {
 	const TaskKobjIdsEntry *r = ctx->tasks[0].ids, *c = ctx->inventory->root_ids;
-	int64_t pid, uts, ipc, tim;
+	int64_t pid, uts, ipc, tim, net;
 	struct rst_ns *ns;
 	int ret = 0;
 
@@ -116,14 +125,14 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 		return 0; /* no ids: an image set of criu's namespaces */
 	if (check_same_ns(ctx))
 		return -EOPNOTSUPP;
-	if (OWN(mnt, false) < 0 || OWN(net, false) < 0 || OWN(user, false) < 0 ||
-	    OWN(cgroup, false) < 0)
+	if (OWN(mnt, false) < 0 || OWN(user, false) < 0 || OWN(cgroup, false) < 0)
 		return -EOPNOTSUPP;
+	net = OWN(net, true);
 	pid = OWN(pid, true);
 	uts = OWN(uts, true);
 	ipc = OWN(ipc, true);
 	tim = OWN(time, true);
-	if (!pid && !uts && !ipc && !tim)
+	if (!pid && !uts && !ipc && !tim && !net)
 		return 0;
 	ns = calloc(1, sizeof(*ns));
 	if (!ns)
@@ -132,12 +141,15 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 	ns->uts_id = uts;
 	ns->ipc_id = ipc;
 	ns->time_id = tim;
-	ns->clone_flags = (uts ? CLONE_NEWUTS : 0) | (ipc ? CLONE_NEWIPC : 0);
+	ns->clone_flags =
+		(uts ? CLONE_NEWUTS : 0) | (ipc ? CLONE_NEWIPC : 0) | (net ? CLONE_NEWNET : 0);
 	ctx->ns = ns;
 	if (pid)
 		ret = prepare_pidns(ctx, ns);
-	pr_info("The root gets namespaces of its own:%s%s%s%s\n", pid ? " pid" : "",
-		uts ? " uts" : "", ipc ? " ipc" : "", tim ? " time" : "");
+	if (!ret && net)
+		ret = prepare_netns(ctx, ns, net);
+	pr_info("The root gets namespaces of its own:%s%s%s%s%s\n", pid ? " pid" : "",
+		uts ? " uts" : "", ipc ? " ipc" : "", tim ? " time" : "", net ? " net" : "");
 	return ret;
 }
 
@@ -146,6 +158,7 @@ void rst_ns_free(struct rst_ctx *ctx)
 	if (!ctx->ns)
 		return;
 	rst_pidns_free(ctx->ns->pids);
+	netns_rst_free();
 	if (ctx->ns->criu_time_fd >= 0)
 		close(ctx->ns->criu_time_fd);
 	free(ctx->ns);
@@ -215,4 +228,12 @@ int rst_ns_root_finish(const struct rst_ctx *ctx)
 	if (!ctx->ns || !ctx->ns->ipc_id)
 		return 0;
 	return ipcns_var_restore_next_ids(ctx->dfd, ctx->ns->ipc_id);
+}
+
+/* In criu, once the root is cloned and before it goes on: its network namespace's content. */
+int rst_ns_fill_from_outside(const struct rst_ctx *ctx, pid_t root)
+{
+	if (!ctx->ns || !ctx->ns->net_id)
+		return 0;
+	return netns_rst_fill(ctx->dfd, root);
 }

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * net/ns/netns.c - the tree's own network namespace (netns.h). At dump criu itself moves
+ * into the tree's namespace after the seize: sock_diag, /proc/self/net, the network lock and
+ * the tools then all see the tree's, not criu's. It leaves for the inventory (whose root ids
+ * are criu's own) and comes back for the lock's end. At restore the root is cloned with
+ * CLONE_NEWNET; criu fills the new namespace from outside (it enters it, the root waits)
+ * before the root goes on, so that the tools it runs are its own children, not the tree's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "net-lock.h"
+#include "netns.h"
+#include "internal.h"
+
+static struct {
+	int tree_fd; /* the tree's network namespace */
+	int criu_fd; /* criu's own */
+	bool inside;
+	uint32_t id;
+} dump = { -1, -1, false, 0 };
+
+static int switch_to(int fd, const char *whose)
+{
+	if (setns(fd, CLONE_NEWNET)) {
+		pr_perror("Can't enter %s network namespace", whose);
+		return -errno;
+	}
+	/* libnftables' context talks to the namespace it was made in */
+	netlock_netns_changed();
+	return 0;
+}
+
+int netns_dump_enter(pid_t root, uint32_t id)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", root);
+	dump.tree_fd = open(path, O_RDONLY | O_CLOEXEC);
+	dump.criu_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (dump.tree_fd < 0 || dump.criu_fd < 0) {
+		pr_perror("Can't open the network namespaces of task %d and criu", root);
+		netns_dump_done();
+		return -EPERM;
+	}
+	dump.id = id;
+	return netns_dump_reenter();
+}
+
+int netns_dump_reenter(void)
+{
+	int ret;
+
+	if (dump.tree_fd < 0 || dump.inside)
+		return 0;
+	ret = switch_to(dump.tree_fd, "the tree's");
+	dump.inside = !ret;
+	return ret;
+}
+
+void netns_dump_leave(void)
+{
+	if (!dump.inside)
+		return;
+	if (!switch_to(dump.criu_fd, "criu's own"))
+		dump.inside = false;
+}
+
+void netns_dump_done(void)
+{
+	netns_dump_leave();
+	if (dump.tree_fd >= 0)
+		close(dump.tree_fd);
+	if (dump.criu_fd >= 0)
+		close(dump.criu_fd);
+	dump.tree_fd = dump.criu_fd = -1;
+}
+
+int netns_dump_write(int dfd)
+{
+	int ret;
+
+	if (!dump.inside) {
+		pr_err("The tree's network namespace is dumped from outside it\n");
+		return -EINVAL;
+	}
+	ret = links_dump(dfd, dump.id);
+	ret = ret ?: netns_conf_dump(dfd, dump.id);
+	ret = ret ?: tools_dump(dfd, dump.id);
+	if (!ret)
+		pr_info("Network namespace %u saved\n", dump.id);
+	return ret;
+}
+
+static struct {
+	const struct netns_rst_opts *o;
+	uint32_t id;
+	int criu_fd;
+} rst = { NULL, 0, -1 };
+
+int netns_rst_prepare(const struct netns_rst_opts *o, uint32_t id)
+{
+	rst.o = o;
+	rst.id = id;
+	rst.criu_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (rst.criu_fd < 0) {
+		pr_perror("Can't open criu's own network namespace");
+		return -errno;
+	}
+	return 0;
+}
+
+static int fill(int dfd)
+{
+	int ret = netns_conf_restore(dfd, rst.id);
+
+	ret = ret ?: links_restore(dfd, rst.id, rst.criu_fd, rst.o->externals, rst.o->nr_externals);
+	return ret ?: tools_restore(dfd, rst.id);
+}
+
+int netns_rst_fill(int dfd, pid_t root)
+{
+	int ret;
+
+	if (rst.criu_fd < 0 || rst.o->empty)
+		return 0;
+	ret = netns_rst_enter_tree(root);
+	if (ret)
+		return ret;
+	ret = fill(dfd);
+	if (switch_to(rst.criu_fd, "criu's own"))
+		ret = ret ?: -EPERM;
+	if (!ret)
+		pr_info("Network namespace %u restored\n", rst.id);
+	return ret;
+}
+
+/*
+ * The ruleset of the images holds the dump's network lock (its table, or its iptables
+ * rules): it stands in the new namespace until the lock is removed there.
+ */
+int netns_rst_enter_tree(pid_t root)
+{
+	char path[64];
+	int fd, ret;
+
+	if (rst.criu_fd < 0 || rst.o->empty)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", root);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		pr_perror("Can't open the network namespace of the restored root %d", root);
+		return -errno;
+	}
+	ret = switch_to(fd, "the restored tree's");
+	close(fd);
+	return ret;
+}
+
+void netns_rst_leave_tree(void)
+{
+	if (rst.criu_fd >= 0)
+		switch_to(rst.criu_fd, "criu's own");
+}
+
+void netns_rst_free(void)
+{
+	if (rst.criu_fd >= 0)
+		close(rst.criu_fd);
+	rst.criu_fd = -1;
+}
