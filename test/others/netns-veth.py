@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""A process in a network namespace of its own (lo up, a veth pair whose outer end is in
+ours, addresses, a route) is dumped. The restore with --external veth[nsv0]:NAME where NAME
+is a link of ours must fail saying the name is taken and how to choose another, leaving no
+task, no link and no namespace behind. With --empty-ns net the namespace is made but left
+as the kernel makes it (lo down, no veth: the caller's to fill), and no outer end appears.
+With a free name the namespace comes back whole: the inner link with its addresses and
+route, the outer end under the name given; once the task is killed the outer end goes."""
+import ctypes
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import zdtm  # noqa: E402
+import tally  # noqa: E402
+
+CRIU = os.path.join(zdtm.ROOT, "criu", "criu")
+report = tally.Tally(show_ok=True)
+TAKEN, OUTER = "zdtaken0", "zdnso0"
+
+
+def sh(cmd):
+    return subprocess.run(cmd, shell=True, capture_output=True, text=True)
+
+
+def criu(*args):
+    return subprocess.run([CRIU] + list(args), stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60)
+
+
+def links():
+    return set(l.split(":")[1].strip().split("@")[0]
+               for l in sh("ip -o link show").stdout.splitlines())
+
+
+def inside(pid, cmd):
+    return sh("nsenter -t %d -n %s" % (pid, cmd)).stdout
+
+
+def wait_link_gone(name, timeout=10):
+    end = time.time() + timeout
+    while name in links() and time.time() < end:
+        time.sleep(0.05)
+    return name not in links()
+
+
+def start(work):
+    ready = os.path.join(work, "ready")
+    setup = ("ip link set lo up && "
+             "ip link add nsv0 type veth peer name zdnsd0 netns /proc/%d/ns/net && "
+             "ip addr add 10.79.0.2/24 dev nsv0 && ip link set nsv0 up && "
+             "ip route add 10.97.0.0/16 via 10.79.0.1 dev nsv0 onlink && touch %s && "
+             "exec sleep 1000" % (os.getpid(), ready))
+    p = subprocess.Popen(["unshare", "--net", "sh", "-c", setup], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+    end = time.time() + 10
+    while not os.path.exists(ready) and time.time() < end and p.poll() is None:
+        time.sleep(0.05)
+    time.sleep(0.1)  # exec sleep
+    return p
+
+
+def restore(work, what, *opts):
+    return criu("restore", "-D", work, "-v4", "-o", "restore-%s.log" % what, "-d", *opts)
+
+
+def check_taken(work, pid):
+    sh("ip link add %s type bridge" % TAKEN)
+    before = links()
+    r = restore(work, "taken", "--external", "veth[nsv0]:%s" % TAKEN)
+    log = open(os.path.join(work, "restore-taken.log")).read()
+    report(r.returncode != 0 and "%s is taken" % TAKEN in log and
+           "--external veth[nsv0]:NAME" in log,
+           "a taken outer veth name is refused, saying so", r.stderr + log[-600:])
+    time.sleep(0.1)
+    report(zdtm.proc_state(pid) is None, "no task is left after the refusal")
+    report(links() == before, "no link is left after the refusal",
+           str(links() ^ before))
+    sh("ip link del %s" % TAKEN)
+
+
+def check_empty(work, pid):
+    before = links()
+    r = restore(work, "empty", "--empty-ns", "net")
+    report(r.returncode == 0, "--empty-ns net restores", r.stderr)
+    own = os.readlink("/proc/%d/ns/net" % pid) if zdtm.proc_state(pid) else None
+    report(own is not None and own != os.readlink("/proc/self/ns/net"),
+           "the task is in a network namespace of its own", str(own))
+    if own:
+        got = inside(pid, "ip -o link show")
+        report("nsv0" not in got and "UP" not in got.split("lo:")[1].split(">")[0],
+               "the empty namespace has only lo, down", got)
+    report(links() == before, "no outer veth end appears", str(links() ^ before))
+    zdtm.kill_and_reap(pid)
+
+
+def check_whole(work, pid):
+    r = restore(work, "whole", "--external", "veth[nsv0]:%s" % OUTER)
+    report(r.returncode == 0, "the namespace restores with a free outer name", r.stderr)
+    if zdtm.proc_state(pid) is None:
+        return
+    addrs, routes = inside(pid, "ip -o addr show nsv0"), inside(pid, "ip route")
+    report("10.79.0.2/24" in addrs and "10.97.0.0/16 via 10.79.0.1 dev nsv0" in routes,
+           "the inner link has its address and route", addrs + routes)
+    report(OUTER in links(), "the outer end is named %s" % OUTER, str(links()))
+    zdtm.kill_and_reap(pid)
+    report(wait_link_gone(OUTER), "the outer end goes with the namespace")
+
+
+def main():
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(zdtm.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    work = tempfile.mkdtemp(prefix="criu-netns-")
+    p = start(work)
+    pid = p.pid
+    try:
+        r = criu("dump", "-t", str(pid), "-D", work, "-v4", "-o", "dump.log")
+        report(r.returncode == 0, "dump of a task in its own network namespace", r.stderr)
+        p.wait()
+        report(wait_link_gone("zdnsd0"), "the dumped namespace's outer end is gone")
+        check_taken(work, pid)
+        check_empty(work, pid)
+        check_whole(work, pid)
+    finally:
+        zdtm.kill_and_reap(pid)
+        sh("ip link del %s 2>/dev/null" % TAKEN)
+        shutil.rmtree(work, ignore_errors=True)
+    return report.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
