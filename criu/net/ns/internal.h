@@ -36,11 +36,16 @@ int rtnl_talk(struct nl_sock *sk, struct nl_msg *msg);
 
 /* links-dump.c: netdev-ID.img; refuses a kind it can't restore, naming the link */
 int links_dump(int dfd, uint32_t id);
-/* links-restore.c: in the new namespace; outside_fd is criu's own network namespace */
-int links_restore(int dfd, uint32_t id, int outside_fd, const char *const *ext, int nr_ext);
+/*
+ * links-restore.c: in the new namespace; outside_fd is criu's own network namespace;
+ * before_up runs once the links exist, before they go up.
+ */
+int links_restore(int dfd, uint32_t id, int outside_fd, const char *const *ext, int nr_ext,
+		  int (*before_up)(int dfd, uint32_t id));
 
 /* tools.c: addresses, routes and rules by iproute2, firewall rules by iptables, nftables */
 int tools_dump(int dfd, uint32_t id);
-int tools_restore(int dfd, uint32_t id);
+int tools_restore_addrs(int dfd, uint32_t id);
+int tools_restore(int dfd, uint32_t id); /* the rest, once the links are up */
 
 #endif /* CRIU_NET_NS_INTERNAL_H */

@@ -5,7 +5,8 @@
  * index), name, MTU and MAC. A veth whose peer was inside gets both ends at once; a veth
  * whose peer was outside gets its peer in criu's namespace, named by
  * --external veth[INSIDE]:OUTSIDE (else the kernel names it). Bridge ports join their
- * bridge once both exist; the flags (up, ...) come last, then each link's sysctls.
+ * bridge once both exist; then each link's sysctls, the addresses (before_up), and last
+ * the MTU and flags (up, ...).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +42,8 @@ struct links_rst {
 	const char *const *ext;
 	int nr_ext;
 	struct nl_sock *sk;
+	int dfd;
+	int (*before_up)(int dfd, uint32_t id);
 };
 
 /* The position of the link of index ifindex in r->links, or -1. */
@@ -205,33 +208,41 @@ static int restore_one(const struct links_rst *r, NetDeviceEntry *e, bool *done)
 	return create_link(r, e, peer, outside);
 }
 
-/* Its bridge (master), MTU and flags, once every link exists. */
-static int set_link(const struct links_rst *r, const NetDeviceEntry *e)
+/*
+ * Once every link exists: join its bridge (master), or (state) take its MTU and flags. A
+ * bridge's MTU follows its ports' unless set after they joined: masters go first.
+ */
+static int set_link(const struct links_rst *r, const NetDeviceEntry *e, bool state)
 {
-	struct ifinfomsg ifi = {
-		.ifi_family = AF_UNSPEC,
-		.ifi_index = e->ifindex,
-		.ifi_flags = e->flags & SETTABLE_FLAGS,
-		.ifi_change = SETTABLE_FLAGS,
-	};
-	struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_ACK);
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = e->ifindex };
+	struct nl_msg *msg;
 	int ret;
 
+	if (!state && !e->has_master)
+		return 0;
+	msg = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_ACK);
 	if (!msg)
 		return -ENOMEM;
+	if (state) {
+		ifi.ifi_flags = e->flags & SETTABLE_FLAGS;
+		ifi.ifi_change = SETTABLE_FLAGS;
+	}
 	ret = nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
-	if (!ret && e->mtu)
+	if (!ret && state && e->mtu)
 		ret = nla_put_u32(msg, IFLA_MTU, e->mtu);
-	if (!ret && e->has_master)
+	if (!ret && !state)
 		ret = nla_put_u32(msg, IFLA_MASTER, e->master);
 	if (ret) {
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
 	ret = rtnl_talk(r->sk, msg);
-	if (ret)
-		pr_err("Can't set the MTU %u, flags %#x%s of link %s: %s\n", e->mtu, ifi.ifi_flags,
-		       e->has_master ? " and bridge" : "", e->name, strerror(-ret));
+	if (ret && state)
+		pr_err("Can't set the MTU %u and flags %#x of link %s: %s\n", e->mtu, ifi.ifi_flags,
+		       e->name, strerror(-ret));
+	else if (ret)
+		pr_err("Can't make link %s a port of link %u: %s\n", e->name, e->master,
+		       strerror(-ret));
 	return ret;
 }
 
@@ -276,17 +287,27 @@ static int restore_all(struct links_rst *r)
 		ret = restore_one(r, r->links[i], done);
 	}
 	for (i = 0; !ret && i < r->nr; i++)
-		ret = set_link(r, r->links[i]);
+		ret = set_link(r, r->links[i], false);
 	for (i = 0; !ret && i < r->nr; i++)
 		ret = link_confs(r->links[i]);
+	/* addresses before the links go up: the kernel's own link-local ones then yield */
+	ret = ret ?: r->before_up(r->dfd, r->ns_id);
+	for (i = 0; !ret && i < r->nr; i++)
+		ret = set_link(r, r->links[i], true);
 	free(done);
 	return ret;
 }
 
-int links_restore(int dfd, uint32_t id, int outside_fd, const char *const *ext, int nr_ext)
+int links_restore(int dfd, uint32_t id, int outside_fd, const char *const *ext, int nr_ext,
+		  int (*before_up)(int dfd, uint32_t id))
 {
 	struct links_rst r = {
-		.ns_id = id, .outside_fd = outside_fd, .ext = ext, .nr_ext = nr_ext
+		.ns_id = id,
+		.outside_fd = outside_fd,
+		.ext = ext,
+		.nr_ext = nr_ext,
+		.dfd = dfd,
+		.before_up = before_up,
 	};
 	size_t i;
 	int ret;

@@ -119,7 +119,9 @@ static int fill(int dfd)
 {
 	int ret = netns_conf_restore(dfd, rst.id);
 
-	ret = ret ?: links_restore(dfd, rst.id, rst.criu_fd, rst.o->externals, rst.o->nr_externals);
+	ret = ret
+		      ?: links_restore(dfd, rst.id, rst.criu_fd, rst.o->externals,
+				       rst.o->nr_externals, tools_restore_addrs);
 	return ret ?: tools_restore(dfd, rst.id);
 }
 

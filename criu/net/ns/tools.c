@@ -365,10 +365,15 @@ out:
 	return ret;
 }
 
+int tools_restore_addrs(int dfd, uint32_t id)
+{
+	return restore_one_tool(dfd, CR_FD_IFADDR, id);
+}
+
 int tools_restore(int dfd, uint32_t id)
 {
-	static const enum img_type order[] = { CR_FD_IFADDR, CR_FD_ROUTE,    CR_FD_ROUTE6,
-					       CR_FD_RULE,   CR_FD_IPTABLES, CR_FD_IP6TABLES };
+	static const enum img_type order[] = { CR_FD_ROUTE, CR_FD_ROUTE6, CR_FD_RULE,
+					       CR_FD_IPTABLES, CR_FD_IP6TABLES };
 	size_t i;
 	int ret = nft_restore(dfd, id);
 

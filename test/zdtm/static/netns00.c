@@ -3,7 +3,8 @@
  * netns00: the test has a network namespace of its own, as a container's init: lo up, a
  * veth pair whose other end is outside (in the runner's namespace, named by
  * --external veth[zdnv0]:zdnvo0 at restore), its MTU, MAC, addresses (IPv4 and IPv6), a
- * route through a gateway, sysctls of the link, of "default" and of net.unix, an nftables
+ * route through a gateway, a bridge with an address whose port is one end of a veth pair
+ * that is all inside, sysctls of the link, of "default" and of net.unix, an nftables
  * table, and an established TCP connection to the veth's address, inside. After restore
  * each is read back inside, the connection carries bytes both ways, and from outside (a
  * child back in the runner's namespace) the outer end exists and a new connection across
@@ -82,6 +83,11 @@ static int make_links(void)
 	    sh("ip addr add " IN_ADDR "/24 dev " IN_LINK) ||
 	    sh("ip addr add " IN6_ADDR "/64 dev " IN_LINK " nodad") ||
 	    sh("ip route add 10.98.0.0/16 via " OUT_ADDR " dev " IN_LINK " onlink"))
+		return -1;
+	if (sh("ip link add zdbr0 type bridge && ip link set zdbr0 mtu 1300 up") ||
+	    sh("ip link add zdin1 type veth peer name zdin2") ||
+	    sh("ip link set zdin2 master zdbr0 up && ip link set zdin1 up") ||
+	    sh("ip addr add 10.79.5.1/24 dev zdbr0"))
 		return -1;
 	if (sh("sysctl -qw net.ipv4.conf." IN_LINK ".forwarding=1 net.ipv6.conf." IN_LINK
 	       ".hop_limit=33 net.ipv4.conf.default.arp_ignore=2 net.unix.max_dgram_qlen=77"))
@@ -211,6 +217,14 @@ static int check_config(void)
 	    read_sysctl("/proc/sys/net/ipv4/conf/default/arp_ignore") != 2 ||
 	    read_sysctl("/proc/sys/net/unix/max_dgram_qlen") != 77) {
 		fail("a sysctl of the namespace lost its value");
+		return -1;
+	}
+	/* the pair inside is one pair again, its end a port of the bridge */
+	if (sh("ip -o link show zdin1 | grep -q 'zdin1@zdin2:.*UP'") ||
+	    sh("ip -o link show zdin2 | grep -q 'zdin2@zdin1:.* master zdbr0 '") ||
+	    sh("ip -o link show zdbr0 | grep -q 'mtu 1300'") ||
+	    sh("ip -o addr show zdbr0 | grep -q '10.79.5.1/24'")) {
+		fail("the bridge or the veth pair inside is not as set up");
 		return -1;
 	}
 	if (sh("nft list chain inet " NFT_TABLE " c | grep -q 'tcp dport 4243 counter'")) {
