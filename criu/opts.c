@@ -94,6 +94,7 @@ static int set_cow_pages(struct cr_options *o, const char *arg);
 static int set_network_lock(struct cr_options *o, const char *arg);
 static int add_external(struct cr_options *o, const char *arg);
 static int set_empty_ns(struct cr_options *o, const char *arg);
+static int set_join_ns(struct cr_options *o, const char *arg);
 
 static const struct opt_desc opt_table[] = {
 	VALUE("tree", 't', OPT_PID, tree, "PID", "checkpoint the process tree rooted at PID"),
@@ -112,7 +113,8 @@ static const struct opt_desc opt_table[] = {
 	      "logs, pidfile and stats go here (default: -D)"),
 	VALUE("log-file", 'o', OPT_STR, log_file, "FILE",
 	      "log to FILE in the work dir (default: stderr)"),
-	LATER("join-ns", 'J', 0, "NS:PID"),
+	CALL("join-ns", 'J', set_join_ns, 0, "NS:PID",
+	     "restore: the tree joins that namespace (net:PID or net:PATH)"),
 	LATER("root", 'r', 0, "PATH"),
 	CALL("ext-unix-sk", 'x', set_ext_unix_sk, 0, "[INODE]",
 	     "a dgram socket's peer may be outside the tree"),
@@ -259,11 +261,22 @@ static int add_external(struct cr_options *o, const char *arg)
 
 static int set_empty_ns(struct cr_options *o, const char *arg)
 {
-	if (strcmp(arg, "net")) {
+	/* criu_opts.empty_ns (RPC) gives the CLONE_NEW* bits: CLONE_NEWNET alone */
+	if (strcmp(arg, "net") && strcmp(arg, "1073741824")) {
 		pr_err("--empty-ns %s: only net is supported (as in CRIU)\n", arg);
 		return -1;
 	}
 	o->empty_ns_net = true;
+	return 0;
+}
+
+static int set_join_ns(struct cr_options *o, const char *arg)
+{
+	if (strncmp(arg, "net:", 4) || !arg[4]) {
+		pr_err("--join-ns %s: only net:PID or net:PATH is supported yet\n", arg);
+		return -1;
+	}
+	o->join_ns_net = arg + 4;
 	return 0;
 }
 

@@ -67,6 +67,7 @@ static int run_restore(const struct cr_options *o, int images_dfd, int work_dfd)
 		.externals = o->externals,
 		.nr_externals = o->nr_externals,
 		.empty_ns_net = o->empty_ns_net,
+		.join_ns_net = o->join_ns_net,
 		.stage_hook = restore_stage,
 		.hook_arg = &hc,
 	};

@@ -36,10 +36,14 @@ struct netns_rst_opts {
 	const char *const *externals; /* --external values: "veth[IN]:OUT" are ours */
 	int nr_externals;
 	bool empty; /* --empty-ns net: the namespace is made, its content left to the caller */
+	const char *join; /* --join-ns net:PID|PATH: the root is cloned in that one */
 };
 
 /* Restore, in criu: keep an fd on criu's own network namespace for the root. */
 int netns_rst_prepare(const struct netns_rst_opts *o, uint32_t id);
+/* Restore, in criu around the root's clone: into the --join-ns namespace and back. */
+int netns_rst_before_root(void);
+void netns_rst_after_root(void);
 /* Restore, in criu once the root is cloned and waits: links, sysctls, addresses, ... */
 int netns_rst_fill(int dfd, pid_t root);
 /* Restore, in criu: into the restored tree's network namespace (for the lock) and back. */

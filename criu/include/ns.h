@@ -2,10 +2,10 @@
 /*
  * ns.h - namespaces of the dumped tree (criu/ns/). The tree's root may have pid, uts, ipc
  * and time namespaces of its own: a pid namespace one level below criu's whose init (pid 1)
- * is the root, and uts, ipc and time namespaces made with it. Every task of the tree shares
- * the root's namespaces of these kinds and makes its children in them; mount, network,
- * user and cgroup namespaces must still be criu's. Anything else is refused at dump, naming
- * the task and the kind.
+ * is the root, and uts, ipc, time and network (net/ns/, netns.h) namespaces made with it.
+ * Every task of the tree shares the root's namespaces of these kinds and makes its children
+ * in them; mount, user and cgroup namespaces must still be criu's. Anything else is refused
+ * at dump, naming the task and the kind.
  *
  * Dump: ns_dump_begin() after the seize (it enters the tree's ipc namespace, where the SysV
  * code of mem/ reads), ns_dump_write() once the tasks are dumped, ns_dump_end() always.

@@ -76,7 +76,8 @@ struct cr_options {
 #define MAX_EXTERNALS 64
 	const char *externals[MAX_EXTERNALS]; /* --external RES, as given */
 	int nr_externals;
-	bool empty_ns_net; /* --empty-ns net */
+	bool empty_ns_net;	 /* --empty-ns net */
+	const char *join_ns_net; /* --join-ns net:PID|PATH */
 #define MAX_ACTION_SCRIPTS 16
 	const char *action_scripts[MAX_ACTION_SCRIPTS];
 	int nr_action_scripts;

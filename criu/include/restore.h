@@ -31,7 +31,8 @@ struct restore_opts {
 	int tcp_close;		 /* --tcp-close: they come back closed instead */
 	const char *const *externals; /* --external RES: each subsystem reads its own kind */
 	int nr_externals;
-	bool empty_ns_net; /* --empty-ns net: the network namespace is made, not filled */
+	bool empty_ns_net;	 /* --empty-ns net: the network namespace is made, not filled */
+	const char *join_ns_net; /* --join-ns net:PID|PATH: the tree goes in that one */
 	/*
 	 * Called at "post-restore" and "pre-resume" (the tree is rebuilt and still stopped)
 	 * and "post-resume" (it runs); a non-zero return before the resume fails the restore.

@@ -85,6 +85,7 @@ static int prepare_netns(struct rst_ctx *ctx, struct rst_ns *ns, uint32_t id)
 	ns->net_opts.externals = ctx->ro->externals;
 	ns->net_opts.nr_externals = ctx->ro->nr_externals;
 	ns->net_opts.empty = ctx->ro->empty_ns_net;
+	ns->net_opts.join = ctx->ro->join_ns_net;
 	return netns_rst_prepare(&ns->net_opts, id);
 }
 
@@ -118,6 +119,7 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 {
 	const TaskKobjIdsEntry *r = ctx->tasks[0].ids, *c = ctx->inventory->root_ids;
 	int64_t pid, uts, ipc, tim, net;
+	const char *join;
 	struct rst_ns *ns;
 	int ret = 0;
 
@@ -128,11 +130,12 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 	if (OWN(mnt, false) < 0 || OWN(user, false) < 0 || OWN(cgroup, false) < 0)
 		return -EOPNOTSUPP;
 	net = OWN(net, true);
+	join = ctx->ro->join_ns_net;
 	pid = OWN(pid, true);
 	uts = OWN(uts, true);
 	ipc = OWN(ipc, true);
 	tim = OWN(time, true);
-	if (!pid && !uts && !ipc && !tim && !net)
+	if (!pid && !uts && !ipc && !tim && !net && !join)
 		return 0;
 	ns = calloc(1, sizeof(*ns));
 	if (!ns)
@@ -141,12 +144,12 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 	ns->uts_id = uts;
 	ns->ipc_id = ipc;
 	ns->time_id = tim;
-	ns->clone_flags =
-		(uts ? CLONE_NEWUTS : 0) | (ipc ? CLONE_NEWIPC : 0) | (net ? CLONE_NEWNET : 0);
+	ns->clone_flags = (uts ? CLONE_NEWUTS : 0) | (ipc ? CLONE_NEWIPC : 0) |
+			  (net && !join ? CLONE_NEWNET : 0);
 	ctx->ns = ns;
 	if (pid)
 		ret = prepare_pidns(ctx, ns);
-	if (!ret && net)
+	if (!ret && (net || join))
 		ret = prepare_netns(ctx, ns, net);
 	pr_info("The root gets namespaces of its own:%s%s%s%s%s\n", pid ? " pid" : "",
 		uts ? " uts" : "", ipc ? " ipc" : "", tim ? " time" : "", net ? " net" : "");
@@ -175,12 +178,19 @@ uint32_t rst_ns_ipc_id(const struct rst_ctx *ctx)
 	return ctx->ns && ctx->ns->ipc_id ? ctx->ns->ipc_id : 1;
 }
 
-/* In criu: a new time namespace for its children, with the dumped offsets. */
+/*
+ * In criu: a new time namespace for its children, with the dumped offsets; or the network
+ * namespace of --join-ns for the root's clone.
+ */
 int rst_ns_before_root(const struct rst_ctx *ctx)
 {
 	struct rst_ns *ns = ctx->ns;
 
-	if (!ns || !ns->time_id)
+	if (!ns)
+		return 0;
+	if (netns_rst_before_root())
+		return -EPERM;
+	if (!ns->time_id)
 		return 0;
 	ns->criu_time_fd = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
 	if (ns->criu_time_fd < 0 || unshare(CLONE_NEWTIME)) {
@@ -195,7 +205,10 @@ void rst_ns_after_root(const struct rst_ctx *ctx)
 {
 	struct rst_ns *ns = ctx->ns;
 
-	if (!ns || ns->criu_time_fd < 0)
+	if (!ns)
+		return;
+	netns_rst_after_root();
+	if (ns->criu_time_fd < 0)
 		return;
 	if (setns(ns->criu_time_fd, CLONE_NEWTIME))
 		pr_perror("Can't make criu's children in its own time namespace again");

@@ -5,6 +5,7 @@ ours, addresses, a route) is dumped. The restore with --external veth[nsv0]:NAME
 is a link of ours must fail saying the name is taken and how to choose another, leaving no
 task, no link and no namespace behind. With --empty-ns net the namespace is made but left
 as the kernel makes it (lo down, no veth: the caller's to fill), and no outer end appears.
+With --join-ns net:PATH the task goes into that namespace, which gets nothing of the images.
 With a free name the namespace comes back whole: the inner link with its addresses and
 route, the outer end under the name given; once the task is killed the outer end goes."""
 import ctypes
@@ -100,6 +101,23 @@ def check_empty(work, pid):
     zdtm.kill_and_reap(pid)
 
 
+def check_join(work, pid):
+    sh("ip netns add zdjoin")
+    before = links()
+    try:
+        r = restore(work, "join", "--join-ns", "net:/run/netns/zdjoin")
+        report(r.returncode == 0, "--join-ns net:PATH restores", r.stderr)
+        want = os.stat("/run/netns/zdjoin").st_ino
+        got = os.stat("/proc/%d/ns/net" % pid).st_ino if zdtm.proc_state(pid) else None
+        report(got == want, "the task is in the namespace it was told to join",
+               "%s != %s" % (got, want))
+        report("nsv0" not in sh("ip netns exec zdjoin ip -o link").stdout and
+               links() == before, "nothing of the images is made in the joined namespace")
+    finally:
+        zdtm.kill_and_reap(pid)
+        sh("ip netns del zdjoin")
+
+
 def check_whole(work, pid):
     r = restore(work, "whole", "--external", "veth[nsv0]:%s" % OUTER)
     report(r.returncode == 0, "the namespace restores with a free outer name", r.stderr)
@@ -126,6 +144,7 @@ def main():
         report(wait_link_gone("zdnsd0"), "the dumped namespace's outer end is gone")
         check_taken(work, pid)
         check_empty(work, pid)
+        check_join(work, pid)
         check_whole(work, pid)
     finally:
         zdtm.kill_and_reap(pid)

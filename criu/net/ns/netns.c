@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -101,7 +102,29 @@ static struct {
 	const struct netns_rst_opts *o;
 	uint32_t id;
 	int criu_fd;
-} rst = { NULL, 0, -1 };
+	int join_fd; /* --join-ns net:...: the namespace the root is cloned in */
+} rst = { NULL, 0, -1, -1 };
+
+/* --join-ns net:PID or net:PATH (a file of nsfs, e.g. /run/netns/NAME) */
+static int open_join(const char *what)
+{
+	char path[64];
+	const char *p = what;
+	char *end;
+	long pid = strtol(what, &end, 10);
+	int fd;
+
+	if (*what && !*end && pid > 0) {
+		snprintf(path, sizeof(path), "/proc/%ld/ns/net", pid);
+		p = path;
+	}
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		pr_perror("--join-ns net:%s: can't open %s", what, p);
+		return -errno;
+	}
+	return fd;
+}
 
 int netns_rst_prepare(const struct netns_rst_opts *o, uint32_t id)
 {
@@ -112,7 +135,24 @@ int netns_rst_prepare(const struct netns_rst_opts *o, uint32_t id)
 		pr_perror("Can't open criu's own network namespace");
 		return -errno;
 	}
+	if (!o->join)
+		return 0;
+	rst.join_fd = open_join(o->join);
+	if (rst.join_fd < 0)
+		return rst.join_fd;
+	pr_info("The tree joins the network namespace %s: its content is not restored\n", o->join);
 	return 0;
+}
+
+int netns_rst_before_root(void)
+{
+	return rst.join_fd < 0 ? 0 : switch_to(rst.join_fd, "the --join-ns");
+}
+
+void netns_rst_after_root(void)
+{
+	if (rst.join_fd >= 0)
+		switch_to(rst.criu_fd, "criu's own");
 }
 
 static int fill(int dfd)
@@ -129,7 +169,7 @@ int netns_rst_fill(int dfd, pid_t root)
 {
 	int ret;
 
-	if (rst.criu_fd < 0 || rst.o->empty)
+	if (rst.criu_fd < 0 || rst.o->empty || rst.join_fd >= 0)
 		return 0;
 	ret = netns_rst_enter_tree(root);
 	if (ret)
@@ -151,7 +191,7 @@ int netns_rst_enter_tree(pid_t root)
 	char path[64];
 	int fd, ret;
 
-	if (rst.criu_fd < 0 || rst.o->empty)
+	if (rst.criu_fd < 0)
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", root);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -174,5 +214,7 @@ void netns_rst_free(void)
 {
 	if (rst.criu_fd >= 0)
 		close(rst.criu_fd);
-	rst.criu_fd = -1;
+	if (rst.join_fd >= 0)
+		close(rst.join_fd);
+	rst.criu_fd = rst.join_fd = -1;
 }
