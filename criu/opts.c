@@ -261,9 +261,10 @@ static int add_external(struct cr_options *o, const char *arg)
 
 static int set_empty_ns(struct cr_options *o, const char *arg)
 {
-	/* criu_opts.empty_ns (RPC) gives the CLONE_NEW* bits: CLONE_NEWNET alone */
-	if (strcmp(arg, "net") && strcmp(arg, "1073741824")) {
-		pr_err("--empty-ns %s: only net is supported (as in CRIU)\n", arg);
+	if (strcmp(arg, "net")) {
+		pr_err("--empty-ns %s: empty namespaces other than net are not supported yet (CRIU "
+		       "takes only net)\n",
+		       arg);
 		return -1;
 	}
 	o->empty_ns_net = true;
@@ -273,7 +274,9 @@ static int set_empty_ns(struct cr_options *o, const char *arg)
 static int set_join_ns(struct cr_options *o, const char *arg)
 {
 	if (strncmp(arg, "net:", 4) || !arg[4]) {
-		pr_err("--join-ns %s: only net:PID or net:PATH is supported yet\n", arg);
+		pr_err("--join-ns %s: kinds other than net are not supported yet (give net:PID or "
+		       "net:PATH)\n",
+		       arg);
 		return -1;
 	}
 	o->join_ns_net = arg + 4;
