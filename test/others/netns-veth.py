@@ -7,7 +7,9 @@ task, no link and no namespace behind. With --empty-ns net the namespace is made
 as the kernel makes it (lo down, no veth: the caller's to fill), and no outer end appears.
 With --join-ns net:PATH the task goes into that namespace, which gets nothing of the images.
 With a free name the namespace comes back whole: the inner link with its addresses and
-route, the outer end under the name given; once the task is killed the outer end goes."""
+route, the outer end under the name given; once the task is killed the outer end goes.
+A macvlan whose parent is a link of ours comes back on it (--external macvlan[zdmv0]:zdmvp0)
+with its mode and address; without that option the restore is refused, naming it."""
 import ctypes
 import os
 import shutil
@@ -64,6 +66,12 @@ def start(work):
     while not os.path.exists(ready) and time.time() < end and p.poll() is None:
         time.sleep(0.05)
     time.sleep(0.1)  # exec sleep
+    # a macvlan on a link of ours, moved into the task's namespace
+    r = sh("ip link add zdmvp0 type veth peer name zdmvp1 && "
+           "ip link add zdmv0 link zdmvp0 type macvlan mode bridge && "
+           "ip link set zdmv0 netns %d && "
+           "nsenter -t %d -n ip addr add 10.79.9.2/24 dev zdmv0" % (p.pid, p.pid))
+    report(r.returncode == 0, "a macvlan on a link of ours in the namespace", r.stderr)
     return p
 
 
@@ -118,14 +126,29 @@ def check_join(work, pid):
         sh("ip netns del zdjoin")
 
 
+def check_no_parent(work, pid):
+    r = restore(work, "noparent", "--external", "veth[nsv0]:%s" % OUTER)
+    log = open(os.path.join(work, "restore-noparent.log")).read()
+    report(r.returncode != 0 and "--external macvlan[zdmv0]:PARENT" in log,
+           "a macvlan without its parent named is refused, naming the option",
+           r.stderr + log[-600:])
+    time.sleep(0.1)
+    report(zdtm.proc_state(pid) is None, "no task is left after the refusal")
+    report(wait_link_gone(OUTER), "the veth made before the refusal goes with the namespace")
+
+
 def check_whole(work, pid):
-    r = restore(work, "whole", "--external", "veth[nsv0]:%s" % OUTER)
+    r = restore(work, "whole", "--external", "veth[nsv0]:%s" % OUTER,
+                "--external", "macvlan[zdmv0]:zdmvp0")
     report(r.returncode == 0, "the namespace restores with a free outer name", r.stderr)
     if zdtm.proc_state(pid) is None:
         return
     addrs, routes = inside(pid, "ip -o addr show nsv0"), inside(pid, "ip route")
     report("10.79.0.2/24" in addrs and "10.97.0.0/16 via 10.79.0.1 dev nsv0" in routes,
            "the inner link has its address and route", addrs + routes)
+    mv = inside(pid, "ip -d -o addr show zdmv0") + inside(pid, "ip -d -o link show zdmv0")
+    report("zdmv0@" in mv and "macvlan mode bridge" in mv and "10.79.9.2/24" in mv,
+           "the macvlan is back on its parent, with its mode and address", mv)
     report(OUTER in links(), "the outer end is named %s" % OUTER, str(links()))
     zdtm.kill_and_reap(pid)
     report(wait_link_gone(OUTER), "the outer end goes with the namespace")
@@ -145,10 +168,12 @@ def main():
         check_taken(work, pid)
         check_empty(work, pid)
         check_join(work, pid)
+        check_no_parent(work, pid)
         check_whole(work, pid)
     finally:
         zdtm.kill_and_reap(pid)
         sh("ip link del %s 2>/dev/null" % TAKEN)
+        sh("ip link del zdmvp0 2>/dev/null")
         shutil.rmtree(work, ignore_errors=True)
     return report.finish()
 

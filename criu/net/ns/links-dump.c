@@ -2,9 +2,10 @@
 /*
  * net/ns/links-dump.c - the links of the tree's network namespace, into netdev-ID.img
  * (CRIU's net_device_entry: type, ifindex, name, MTU, flags, MAC, master, the veth peer's
- * ifindex, and the link's ipv4/ipv6 sysctls). Read by an RTM_GETLINK dump. Loopback, veth
- * (its peer inside the namespace or outside) and bridges are saved; any other kind (tun,
- * macvlan, sit, ...) refuses the dump, naming the link: its restore is not written yet.
+ * ifindex, a macvlan's mode and flags, and the link's ipv4/ipv6 sysctls). Read by an
+ * RTM_GETLINK dump. Loopback, veth (its peer inside the namespace or outside), bridges and
+ * macvlans (their parent outside) are saved; any other kind (tun, sit, vlan, ...) refuses
+ * the dump, naming the link: its restore is not written yet.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +32,29 @@ struct link_list {
 	int err;
 };
 
+/* mode and flags: what a macvlan is made with (its parent is named at restore) */
+static int macvlan_fill(NetDeviceEntry *e, struct nlattr *linkinfo)
+{
+	struct nlattr *info[IFLA_INFO_MAX + 1], *data[IFLA_MACVLAN_MAX + 1];
+
+	if (nla_parse_nested(info, IFLA_INFO_MAX, linkinfo, NULL) < 0 || !info[IFLA_INFO_DATA] ||
+	    nla_parse_nested(data, IFLA_MACVLAN_MAX, info[IFLA_INFO_DATA], NULL) < 0 ||
+	    !data[IFLA_MACVLAN_MODE]) {
+		pr_err("macvlan %s: the kernel gave no mode\n", e->name);
+		return -EINVAL;
+	}
+	e->macvlan = calloc(1, sizeof(*e->macvlan));
+	if (!e->macvlan)
+		return -ENOMEM;
+	macvlan_link_entry__init(e->macvlan);
+	e->macvlan->mode = nla_get_u32(data[IFLA_MACVLAN_MODE]);
+	if (data[IFLA_MACVLAN_FLAGS]) {
+		e->macvlan->has_flags = true;
+		e->macvlan->flags = nla_get_u16(data[IFLA_MACVLAN_FLAGS]);
+	}
+	return 0;
+}
+
 static const char *link_kind(struct nlattr *linkinfo)
 {
 	struct nlattr *info[IFLA_INFO_MAX + 1];
@@ -49,8 +73,11 @@ static int link_type(const struct ifinfomsg *ifi, const char *name, const char *
 		return ND_TYPE__VETH;
 	if (kind && !strcmp(kind, "bridge"))
 		return ND_TYPE__BRIDGE;
+	if (kind && !strcmp(kind, "macvlan"))
+		return ND_TYPE__MACVLAN;
 	pr_err("Link %s (index %d, kind %s) of the tree's network namespace: saving links of "
-	       "this kind is not supported yet (lo, veth and bridge are); remove it or dump a "
+	       "this kind is not supported yet (lo, veth, bridge and macvlan are); remove it or "
+	       "dump a "
 	       "tree without a network namespace of its own\n",
 	       name, ifi->ifi_index, kind ?: "none");
 	return -EOPNOTSUPP;
@@ -92,7 +119,8 @@ static int link_fill(NetDeviceEntry *e, const struct ifinfomsg *ifi, struct nlat
 		e->has_peer_nsid = true;
 		e->peer_nsid = ns_id;
 	}
-	ret = conf_read(CONF_IPV4, name, &e->conf4, &e->n_conf4);
+	ret = type == ND_TYPE__MACVLAN ? macvlan_fill(e, tb[IFLA_LINKINFO]) : 0;
+	ret = ret ?: conf_read(CONF_IPV4, name, &e->conf4, &e->n_conf4);
 	return ret ?: conf_read(CONF_IPV6, name, &e->conf6, &e->n_conf6);
 }
 
@@ -100,6 +128,7 @@ static void link_free(NetDeviceEntry *e)
 {
 	free(e->name);
 	free(e->address.data);
+	free(e->macvlan);
 	conf_free(e->conf4, e->n_conf4);
 	conf_free(e->conf6, e->n_conf6);
 }

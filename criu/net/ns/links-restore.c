@@ -4,11 +4,14 @@
  * namespace, each with its dumped ifindex (the address and route images name links by
  * index), name, MTU and MAC. A veth whose peer was inside gets both ends at once; a veth
  * whose peer was outside gets its peer in criu's namespace, named by
- * --external veth[INSIDE]:OUTSIDE (else the kernel names it). Bridge ports join their
+ * --external veth[INSIDE]:OUTSIDE (else the kernel names it). A macvlan is made on the
+ * parent that --external macvlan[NAME]:PARENT names in criu's namespace. Bridge ports join their
  * bridge once both exist; then each link's sysctls, the addresses (before_up), and last
  * the MTU and flags (up, ...).
  */
 #include <errno.h>
+#include <sched.h>
+#include <unistd.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,18 +60,19 @@ static long link_pos(const struct links_rst *r, uint32_t ifindex)
 	return -1;
 }
 
-/* The outside name --external veth[name]:OUT gives, or NULL. */
-static const char *outside_name(const struct links_rst *r, const char *name)
+/* The outside name --external KIND[name]:OUT gives, or NULL. */
+static const char *outside_name(const struct links_rst *r, const char *kind, const char *name)
 {
-	size_t len = strlen(name);
+	size_t len = strlen(name), klen = strlen(kind);
 	int i;
 
 	for (i = 0; i < r->nr_ext; i++) {
 		const char *e = r->ext[i];
 
-		if (!strncmp(e, "veth[", 5) && !strncmp(e + 5, name, len) &&
-		    !strncmp(e + 5 + len, "]:", 2))
-			return e + 7 + len;
+		if (!strncmp(e, kind, klen) && e[klen] == '[' &&
+		    !strncmp(e + klen + 1, name, len) && !strncmp(e + klen + 1 + len, "]:", 2) &&
+		    e[klen + len + 3])
+			return e + klen + len + 3;
 	}
 	return NULL;
 }
@@ -175,6 +179,85 @@ static int create_link(const struct links_rst *r, const NetDeviceEntry *e,
 	return ret;
 }
 
+static int macvlan_msg(struct nl_msg *msg, const NetDeviceEntry *e, int parent, int ns_fd)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = e->ifindex };
+	struct nlattr *linkinfo, *data;
+	int ret = nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
+
+	ret = ret ?: nla_put_string(msg, IFLA_IFNAME, e->name);
+	if (!ret && e->has_address)
+		ret = nla_put(msg, IFLA_ADDRESS, e->address.len, e->address.data);
+	ret = ret ?: nla_put_u32(msg, IFLA_LINK, parent);
+	ret = ret ?: nla_put_u32(msg, IFLA_NET_NS_FD, ns_fd);
+	linkinfo = ret ? NULL : nla_nest_start(msg, IFLA_LINKINFO);
+	if (!linkinfo || nla_put_string(msg, IFLA_INFO_KIND, "macvlan"))
+		return -ENOMEM;
+	data = nla_nest_start(msg, IFLA_INFO_DATA);
+	if (!data || nla_put_u32(msg, IFLA_MACVLAN_MODE, e->macvlan->mode) ||
+	    (e->macvlan->has_flags && nla_put_u16(msg, IFLA_MACVLAN_FLAGS, e->macvlan->flags)))
+		return -ENOMEM;
+	nla_nest_end(msg, data);
+	nla_nest_end(msg, linkinfo);
+	return 0;
+}
+
+/*
+ * A macvlan's parent is a link of criu's namespace (--external macvlan[NAME]:PARENT, as
+ * CRIU spells it): the request goes from there, sending the new link into the tree's.
+ */
+static int create_macvlan(const struct links_rst *r, const NetDeviceEntry *e)
+{
+	const char *parent = outside_name(r, "macvlan", e->name);
+	int inner = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), idx = 0, ret;
+	struct nl_sock *sk = NULL;
+	struct nl_msg *msg;
+
+	if (!parent || !e->macvlan) {
+		pr_err("macvlan %s: its parent link is outside the namespace: name it with "
+		       "--external macvlan[%s]:PARENT (a link of criu's network namespace)\n",
+		       e->name, e->name);
+		ret = -EINVAL;
+		goto out_close;
+	}
+	if (inner < 0 || setns(r->outside_fd, CLONE_NEWNET)) {
+		pr_perror("Can't go to criu's network namespace for macvlan %s", e->name);
+		ret = -EPERM;
+		goto out_close;
+	}
+	idx = if_nametoindex(parent);
+	sk = rtnl_open();
+	if (setns(inner, CLONE_NEWNET)) {
+		pr_perror("Can't come back to the tree's network namespace");
+		ret = -EPERM;
+		goto out_free;
+	}
+	ret = sk ? 0 : -EIO;
+	if (!ret && !idx) {
+		pr_err("macvlan %s: its parent %s (--external macvlan[%s]:%s) is no link of criu's "
+		       "network namespace\n",
+		       e->name, parent, e->name, parent);
+		ret = -ENOENT;
+	}
+	msg = ret ? NULL : nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK);
+	if (!ret && (!msg || macvlan_msg(msg, e, idx, inner))) {
+		nlmsg_free(msg);
+		ret = -ENOMEM;
+	} else if (!ret) {
+		ret = rtnl_talk(sk, msg);
+		if (ret)
+			pr_err("Can't make macvlan %s on %s: %s\n", e->name, parent,
+			       strerror(-ret));
+	}
+out_free:
+	if (sk)
+		nl_socket_free(sk);
+out_close:
+	if (inner >= 0)
+		close(inner);
+	return ret;
+}
+
 /* Make one link; a veth with its peer inside makes the peer too (marked done). */
 static int restore_one(const struct links_rst *r, NetDeviceEntry *e, bool *done)
 {
@@ -194,12 +277,14 @@ static int restore_one(const struct links_rst *r, NetDeviceEntry *e, bool *done)
 		peer = r->links[pos];
 		done[pos] = true;
 	} else if (e->type == ND_TYPE__VETH) {
-		outside = outside_name(r, e->name);
+		outside = outside_name(r, "veth", e->name);
 		if (!outside)
 			pr_warn("veth %s: no --external veth[%s]:NAME, the kernel names its "
 				"outside "
 				"end\n",
 				e->name, e->name);
+	} else if (e->type == ND_TYPE__MACVLAN) {
+		return create_macvlan(r, e);
 	} else if (e->type != ND_TYPE__BRIDGE) {
 		pr_err("netdev-%u.img: link %s has type %d, whose restore is not supported yet\n",
 		       r->ns_id, e->name, e->type);
