@@ -34,6 +34,12 @@ struct nl_sock *rtnl_open(void);
 /* Send msg (freed) and wait for the kernel's ack: 0 or the kernel's -errno. */
 int rtnl_talk(struct nl_sock *sk, struct nl_msg *msg);
 
+/* tun.c: a persistent tun/tap with no queue attached (linkinfo: IFLA_LINKINFO) */
+struct nlattr;
+int tun_fill(NetDeviceEntry *e, struct nlattr *linkinfo);
+int tun_set_owner(const NetDeviceEntry *e, struct nlattr *linkinfo);
+int tun_create(const NetDeviceEntry *e);
+
 /* links-dump.c: netdev-ID.img; refuses a kind it can't restore, naming the link */
 int links_dump(int dfd, uint32_t id);
 /*

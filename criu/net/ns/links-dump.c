@@ -4,8 +4,8 @@
  * (CRIU's net_device_entry: type, ifindex, name, MTU, flags, MAC, master, the veth peer's
  * ifindex, a macvlan's mode and flags, and the link's ipv4/ipv6 sysctls). Read by an
  * RTM_GETLINK dump. Loopback, veth (its peer inside the namespace or outside), bridges and
- * macvlans (their parent outside) are saved; any other kind (tun, sit, vlan, ...) refuses
- * the dump, naming the link: its restore is not written yet.
+ * macvlans (their parent outside) and persistent tun/tap links (tun.c) are saved; any other
+ * kind (sit, vlan, ...) refuses the dump, naming the link: its restore is not written yet.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -75,8 +75,11 @@ static int link_type(const struct ifinfomsg *ifi, const char *name, const char *
 		return ND_TYPE__BRIDGE;
 	if (kind && !strcmp(kind, "macvlan"))
 		return ND_TYPE__MACVLAN;
+	if (kind && !strcmp(kind, "tun"))
+		return ND_TYPE__TUN;
 	pr_err("Link %s (index %d, kind %s) of the tree's network namespace: saving links of "
-	       "this kind is not supported yet (lo, veth, bridge and macvlan are); remove it or "
+	       "this kind is not supported yet (lo, veth, bridge, macvlan and tun are); remove it "
+	       "or "
 	       "dump a "
 	       "tree without a network namespace of its own\n",
 	       name, ifi->ifi_index, kind ?: "none");
@@ -120,6 +123,8 @@ static int link_fill(NetDeviceEntry *e, const struct ifinfomsg *ifi, struct nlat
 		e->peer_nsid = ns_id;
 	}
 	ret = type == ND_TYPE__MACVLAN ? macvlan_fill(e, tb[IFLA_LINKINFO]) : 0;
+	if (!ret && type == ND_TYPE__TUN)
+		ret = tun_fill(e, tb[IFLA_LINKINFO]) ?: tun_set_owner(e, tb[IFLA_LINKINFO]);
 	ret = ret ?: conf_read(CONF_IPV4, name, &e->conf4, &e->n_conf4);
 	return ret ?: conf_read(CONF_IPV6, name, &e->conf6, &e->n_conf6);
 }
@@ -129,6 +134,7 @@ static void link_free(NetDeviceEntry *e)
 	free(e->name);
 	free(e->address.data);
 	free(e->macvlan);
+	free(e->tun);
 	conf_free(e->conf4, e->n_conf4);
 	conf_free(e->conf6, e->n_conf6);
 }

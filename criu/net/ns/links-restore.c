@@ -285,6 +285,8 @@ static int restore_one(const struct links_rst *r, NetDeviceEntry *e, bool *done)
 				e->name, e->name);
 	} else if (e->type == ND_TYPE__MACVLAN) {
 		return create_macvlan(r, e);
+	} else if (e->type == ND_TYPE__TUN) {
+		return tun_create(e);
 	} else if (e->type != ND_TYPE__BRIDGE) {
 		pr_err("netdev-%u.img: link %s has type %d, whose restore is not supported yet\n",
 		       r->ns_id, e->name, e->type);
@@ -315,6 +317,9 @@ static int set_link(const struct links_rst *r, const NetDeviceEntry *e, bool sta
 	ret = nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
 	if (!ret && state && e->mtu)
 		ret = nla_put_u32(msg, IFLA_MTU, e->mtu);
+	/* a tap is made with a random MAC */
+	if (!ret && state && e->type == ND_TYPE__TUN && e->has_address)
+		ret = nla_put(msg, IFLA_ADDRESS, e->address.len, e->address.data);
 	if (!ret && !state)
 		ret = nla_put_u32(msg, IFLA_MASTER, e->master);
 	if (ret) {

@@ -4,11 +4,11 @@
  * veth pair whose other end is outside (in the runner's namespace, named by
  * --external veth[zdnv0]:zdnvo0 at restore), its MTU, MAC, addresses (IPv4 and IPv6), a
  * route through a gateway, a bridge with an address whose port is one end of a veth pair
- * that is all inside, sysctls of the link, of "default" and of net.unix, an nftables
- * table, and an established TCP connection to the veth's address, inside. After restore
- * each is read back inside, the connection carries bytes both ways, and from outside (a
- * child back in the runner's namespace) the outer end exists and a new connection across
- * the veth reaches the test's listener.
+ * that is all inside, a persistent tap (owner, vnet header, multi-queue, MAC, MTU, address),
+ * sysctls of the link, of "default" and of net.unix, an nftables table, and an established TCP
+ * connection to the veth's address, inside. After restore each is read back inside, the connection
+ * carries bytes both ways, and from outside (a child back in the runner's namespace) the outer end
+ * exists and a new connection across the veth reaches the test's listener.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -88,6 +88,10 @@ static int make_links(void)
 	    sh("ip link add zdin1 type veth peer name zdin2") ||
 	    sh("ip link set zdin2 master zdbr0 up && ip link set zdin1 up") ||
 	    sh("ip addr add 10.79.5.1/24 dev zdbr0"))
+		return -1;
+	if (sh("ip tuntap add dev zdtap0 mode tap user 65534 vnet_hdr multi_queue") ||
+	    sh("ip link set zdtap0 address 02:7a:64:74:6d:02 mtu 1280 up") ||
+	    sh("ip addr add 10.79.7.1/24 dev zdtap0"))
 		return -1;
 	if (sh("sysctl -qw net.ipv4.conf." IN_LINK ".forwarding=1 net.ipv6.conf." IN_LINK
 	       ".hop_limit=33 net.ipv4.conf.default.arp_ignore=2 net.unix.max_dgram_qlen=77"))
@@ -225,6 +229,13 @@ static int check_config(void)
 	    sh("ip -o link show zdbr0 | grep -q 'mtu 1300'") ||
 	    sh("ip -o addr show zdbr0 | grep -q '10.79.5.1/24'")) {
 		fail("the bridge or the veth pair inside is not as set up");
+		return -1;
+	}
+	if (sh("ip -d -o link show zdtap0 | grep 'UP' | grep 'mtu 1280' | grep -q "
+	       "'02:7a:64:74:6d:02.*tun type tap pi off vnet_hdr on multi_queue numqueues 0 .*"
+	       "persist on user nobody'") ||
+	    sh("ip -o addr show zdtap0 | grep -q '10.79.7.1/24'")) {
+		fail("the tap is not as set up");
 		return -1;
 	}
 	if (sh("nft list chain inet " NFT_TABLE " c | grep -q 'tcp dport 4243 counter'")) {
