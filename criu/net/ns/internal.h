@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * net/ns/internal.h - the parts of net/ns/: sysctls (conf.c), links (links-dump.c,
- * links-restore.c), rtnetlink helpers (rtnl.c), the tools' images (tools.c: ip, iptables,
- * nftables). Private to net/ns/. Every function works in the calling thread's current
- * network namespace: criu's dump enters the tree's, the restore runs in the root.
+ * links-restore.c, tun.c), rtnetlink helpers (rtnl.c), the tools' images (tools.c: ip,
+ * iptables), the nftables ruleset (firewall.c). Private to net/ns/. Every function works in the
+ * calling thread's current network namespace: criu's dump enters the tree's, the restore runs in
+ * the root.
  */
 #ifndef CRIU_NET_NS_INTERNAL_H
 #define CRIU_NET_NS_INTERNAL_H
@@ -12,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "image.h"
 #include "netdev.pb-c.h"
 
 struct nl_sock;
@@ -49,9 +51,17 @@ int links_dump(int dfd, uint32_t id);
 int links_restore(int dfd, uint32_t id, int outside_fd, const char *const *ext, int nr_ext,
 		  int (*before_up)(int dfd, uint32_t id));
 
-/* tools.c: addresses, routes and rules by iproute2, firewall rules by iptables, nftables */
+/* tools.c: addresses, routes and rules by iproute2, iptables rules by iptables-save */
 int tools_dump(int dfd, uint32_t id);
 int tools_restore_addrs(int dfd, uint32_t id);
 int tools_restore(int dfd, uint32_t id); /* the rest, once the links are up */
+/* Run argv with stdin in_fd and stdout out_fd (-1: /dev/null): its exit status, or -errno */
+int run_tool(const char *const *argv, int in_fd, int out_fd);
+/* A raw image in a memfd (-1: no such image) and, if text is set, as a string. */
+int image_to_memfd(int dfd, enum img_type type, uint32_t id, int *mfd, char **text);
+
+/* firewall.c: the nftables ruleset (iptables-nft's tables left to iptables-restore) */
+int nft_dump(int dfd, uint32_t id);
+int nft_restore(int dfd, uint32_t id);
 
 #endif /* CRIU_NET_NS_INTERNAL_H */

@@ -4,10 +4,9 @@
  * image sets cross between the two: addresses, routes and rules are iproute2's binary
  * "ip ... save" streams (ifaddr-ID.img, route-ID.img, route6-ID.img, rule-ID.img) that
  * "ip ... restore" reads back; iptables rules are iptables-save's text (iptables-ID.img,
- * ip6tables-ID.img); the nftables ruleset is "list ruleset" text (nftables-ID.img), listed
- * and replayed through libnftables. The tools run in criu's current network namespace,
- * their output going through a memfd into the image (so that it is summed like any other).
- * Tool messages go to criu's log.
+ * ip6tables-ID.img); the nftables ruleset is firewall.c's. The tools run in criu's current network
+ * namespace, their output going through a memfd into the image (so that it is summed like any
+ * other). Tool messages go to criu's log.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +23,6 @@
 #include <linux/fib_rules.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
-#include <nftables/libnftables.h>
 
 #include "image.h"
 #include "log.h"
@@ -57,7 +55,7 @@ static const char *const restore_argv[][5] = {
 };
 
 /* Run argv with stdin in_fd and stdout out_fd (-1: /dev/null); its exit status, or -errno. */
-static int run_tool(const char *const *argv, int in_fd, int out_fd)
+int run_tool(const char *const *argv, int in_fd, int out_fd)
 {
 	posix_spawn_file_actions_t fa;
 	int status, ret, log_fd = log_get_fd();
@@ -129,43 +127,6 @@ static int dump_one_tool(const struct tool_img *t, int dfd, uint32_t id)
 		ret = memfd_to_image(mfd, dfd, t->type, id);
 	}
 	close(mfd);
-	return ret;
-}
-
-static struct nft_ctx *nft_open(void)
-{
-	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
-
-	if (!nft || nft_ctx_buffer_output(nft) || nft_ctx_buffer_error(nft)) {
-		pr_err("Can't set up a libnftables context for the nftables ruleset\n");
-		if (nft)
-			nft_ctx_free(nft);
-		return NULL;
-	}
-	return nft;
-}
-
-static int nft_dump(int dfd, uint32_t id)
-{
-	struct nft_ctx *nft = nft_open();
-	struct cr_img *img;
-	const char *out;
-	int ret;
-
-	if (!nft)
-		return -EIO;
-	if (nft_run_cmd_from_buffer(nft, "list ruleset")) {
-		pr_err("Can't list the nftables ruleset of the tree's network namespace: %s\n",
-		       nft_ctx_get_error_buffer(nft));
-		nft_ctx_free(nft);
-		return -EIO;
-	}
-	out = nft_ctx_get_output_buffer(nft);
-	img = open_image_at(dfd, CR_FD_NFTABLES, O_DUMP, id);
-	ret = img ? img_write_buf(img, out, strlen(out)) : -EIO;
-	if (img)
-		ret = close_image(img) ?: ret;
-	nft_ctx_free(nft);
 	return ret;
 }
 
@@ -277,7 +238,7 @@ static size_t ip_stream_fit(char *buf, size_t len)
 }
 
 /* The whole image into a memfd (the tool's stdin) and, if text is set, a string. */
-static int image_to_memfd(int dfd, enum img_type type, uint32_t id, int *mfd, char **text)
+int image_to_memfd(int dfd, enum img_type type, uint32_t id, int *mfd, char **text)
 {
 	struct cr_img *img = open_image_optional(dfd, type, id);
 	struct stat st;
@@ -320,11 +281,6 @@ static int restore_one_tool(int dfd, enum img_type type, uint32_t id)
 	ret = image_to_memfd(dfd, type, id, &mfd, &text);
 	if (ret || mfd < 0)
 		goto out;
-	/* iptables-nft's rules are nftables tables: nftables-ID.img brings them back */
-	if ((type == CR_FD_IPTABLES || type == CR_FD_IP6TABLES) && strstr(text, "(nf_tables)")) {
-		pr_info("%s: rules of iptables-nft, restored with the nftables ruleset\n", argv[0]);
-		goto out;
-	}
 	ret = run_tool(argv, mfd, -1);
 	if (ret) {
 		pr_err("'%s %s %s' failed (%d) to restore the images' network namespace\n", argv[0],
@@ -334,33 +290,6 @@ static int restore_one_tool(int dfd, enum img_type type, uint32_t id)
 out:
 	if (mfd >= 0)
 		close(mfd);
-	free(text);
-	return ret;
-}
-
-static int nft_restore(int dfd, uint32_t id)
-{
-	struct nft_ctx *nft;
-	char *text = NULL;
-	int mfd, ret;
-
-	ret = image_to_memfd(dfd, CR_FD_NFTABLES, id, &mfd, &text);
-	if (mfd >= 0)
-		close(mfd);
-	if (ret || !text || !text[strspn(text, " \t\n")])
-		goto out;
-	nft = nft_open();
-	if (!nft) {
-		ret = -EIO;
-		goto out;
-	}
-	if (nft_run_cmd_from_buffer(nft, text)) {
-		pr_err("nftables-%u.img: libnftables can't replay the ruleset: %s\n", id,
-		       nft_ctx_get_error_buffer(nft));
-		ret = -EIO;
-	}
-	nft_ctx_free(nft);
-out:
 	free(text);
 	return ret;
 }

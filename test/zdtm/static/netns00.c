@@ -4,11 +4,12 @@
  * veth pair whose other end is outside (in the runner's namespace, named by
  * --external veth[zdnv0]:zdnvo0 at restore), its MTU, MAC, addresses (IPv4 and IPv6), a
  * route through a gateway, a bridge with an address whose port is one end of a veth pair
- * that is all inside, a persistent tap (owner, vnet header, multi-queue, MAC, MTU, address),
- * sysctls of the link, of "default" and of net.unix, an nftables table, and an established TCP
- * connection to the veth's address, inside. After restore each is read back inside, the connection
- * carries bytes both ways, and from outside (a child back in the runner's namespace) the outer end
- * exists and a new connection across the veth reaches the test's listener.
+ * that is all inside, a persistent tap (owner, vnet header, multi-queue, MAC, MTU,
+ * address), sysctls of the link, of "default" and of net.unix, an nftables table,
+ * iptables and ip6tables rules, and an established TCP connection to the veth's address,
+ * inside. After restore each is read back inside, the connection carries bytes both ways,
+ * and from outside (a child back in the runner's namespace) the outer end exists and a new
+ * connection across the veth reaches the test's listener.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -95,6 +96,9 @@ static int make_links(void)
 		return -1;
 	if (sh("sysctl -qw net.ipv4.conf." IN_LINK ".forwarding=1 net.ipv6.conf." IN_LINK
 	       ".hop_limit=33 net.ipv4.conf.default.arp_ignore=2 net.unix.max_dgram_qlen=77"))
+		return -1;
+	if (sh("iptables -A INPUT -p tcp --dport 4245 -j DROP") ||
+	    sh("ip6tables -A OUTPUT -p udp --dport 4246 -j REJECT"))
 		return -1;
 	return sh("nft add table inet " NFT_TABLE " && nft add chain inet " NFT_TABLE
 		  " c '{ type filter hook input priority 0; }' && nft add rule inet " NFT_TABLE
@@ -240,6 +244,12 @@ static int check_config(void)
 	}
 	if (sh("nft list chain inet " NFT_TABLE " c | grep -q 'tcp dport 4243 counter'")) {
 		fail("the nftables rule is gone");
+		return -1;
+	}
+	/* iptables (Debian's is iptables-nft) reads its own tables back */
+	if (sh("iptables -S INPUT | grep -q -- '-p tcp -m tcp --dport 4245 -j DROP'") ||
+	    sh("ip6tables -S OUTPUT | grep -q -- '-p udp -m udp --dport 4246 -j REJECT'")) {
+		fail("the iptables rules are gone");
 		return -1;
 	}
 	return 0;
