@@ -95,6 +95,7 @@ static int set_network_lock(struct cr_options *o, const char *arg);
 static int add_external(struct cr_options *o, const char *arg);
 static int set_empty_ns(struct cr_options *o, const char *arg);
 static int set_join_ns(struct cr_options *o, const char *arg);
+static int add_inherit_fd(struct cr_options *o, const char *arg);
 
 static const struct opt_desc opt_table[] = {
 	VALUE("tree", 't', OPT_PID, tree, "PID", "checkpoint the process tree rooted at PID"),
@@ -149,7 +150,8 @@ static const struct opt_desc opt_table[] = {
 	LATER("exec-cmd", 0, 0, NULL),
 	LATER("manage-cgroups", 0, 0, "[MODE]"),
 	LATER("cgroup-root", 0, 0, "CTL:PATH"),
-	LATER("inherit-fd", 0, 0, "fd[N]:RES"),
+	CALL("inherit-fd", 0, add_inherit_fd, 0, "fd[N]:RES",
+	     "restore: fd N stands for RES (an external network namespace's key)"),
 	CALL("feature", 0, set_feature, 0, "NAME",
 	     "check: only kernel feature NAME ('list' lists)"),
 	LATER("skip-mnt", 0, 0, "PATH"),
@@ -164,7 +166,8 @@ static const struct opt_desc opt_table[] = {
 	VALUE("timeout", 0, OPT_INT, timeout, "SEC",
 	      "dump: wait SEC seconds at most to seize (10)"),
 	CALL("external", 0, add_external, 0, "RES",
-	     "an outside resource: restore: veth[IN]:OUT names a veth's outside end"),
+	     "an outside resource: veth[IN]:OUT, macvlan[IN]:PARENT (restore), net[INODE]:KEY "
+	     "(dump)"),
 	CALL("empty-ns", 0, set_empty_ns, 0, "net",
 	     "restore: make the network namespace, leave its content to the caller"),
 	LATER("lazy-pages", 0, 0, NULL),
@@ -268,6 +271,22 @@ static int set_empty_ns(struct cr_options *o, const char *arg)
 		return -1;
 	}
 	o->empty_ns_net = true;
+	return 0;
+}
+
+static int add_inherit_fd(struct cr_options *o, const char *arg)
+{
+	int n, end = 0;
+
+	if (sscanf(arg, "fd[%d]:%n", &n, &end) != 1 || !end || !arg[end] || n < 0) {
+		pr_err("--inherit-fd %s: forms other than fd[N]:KEY are not supported yet\n", arg);
+		return -1;
+	}
+	if (o->nr_inherit_fds == MAX_EXTERNALS) {
+		pr_err("--inherit-fd: more than %d given\n", MAX_EXTERNALS);
+		return -1;
+	}
+	o->inherit_fds[o->nr_inherit_fds++] = arg;
 	return 0;
 }
 

@@ -25,7 +25,11 @@
 
 /* Dump: enter root's network namespace (id: its id for the image names). 0 or -errno. */
 int netns_dump_enter(pid_t root, uint32_t id);
-int netns_dump_write(int dfd);
+/*
+ * externals: --external values; net[INODE]:KEY naming the tree's namespace makes it
+ * external: only KEY is saved, the restore is given it by --inherit-fd fd[N]:KEY.
+ */
+int netns_dump_write(int dfd, const char *const *externals, int nr_externals);
 /* Back to criu's own namespace; reenter: into the tree's again (no-op when none). */
 void netns_dump_leave(void);
 int netns_dump_reenter(void);
@@ -36,11 +40,15 @@ struct netns_rst_opts {
 	const char *const *externals; /* --external values: "veth[IN]:OUT" are ours */
 	int nr_externals;
 	bool empty; /* --empty-ns net: the namespace is made, its content left to the caller */
-	const char *join; /* --join-ns net:PID|PATH: the root is cloned in that one */
+	const char *join;		/* --join-ns net:PID|PATH: the root is cloned in that one */
+	const char *const *inherit_fds; /* --inherit-fd fd[N]:KEY: an external namespace's */
+	int nr_inherit_fds;
 };
 
 /* Restore, in criu: keep an fd on criu's own network namespace for the root. */
-int netns_rst_prepare(const struct netns_rst_opts *o, uint32_t id);
+int netns_rst_prepare(const struct netns_rst_opts *o, int dfd, uint32_t id);
+/* The root joins a namespace (--join-ns, or an external one by --inherit-fd)? */
+bool netns_rst_joins(void);
 /* Restore, in criu around the root's clone: into the --join-ns namespace and back. */
 int netns_rst_before_root(void);
 void netns_rst_after_root(void);

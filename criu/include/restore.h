@@ -33,6 +33,8 @@ struct restore_opts {
 	int nr_externals;
 	bool empty_ns_net;	 /* --empty-ns net: the network namespace is made, not filled */
 	const char *join_ns_net; /* --join-ns net:PID|PATH: the tree goes in that one */
+	const char *const *inherit_fds; /* --inherit-fd fd[N]:KEY */
+	int nr_inherit_fds;
 	/*
 	 * Called at "post-restore" and "pre-resume" (the tree is rebuilt and still stopped)
 	 * and "post-resume" (it runs); a non-zero return before the resume fails the restore.

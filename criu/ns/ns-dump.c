@@ -144,6 +144,6 @@ int ns_dump_write(struct dump_tree *dt)
 	if (!ret && (n->root_own & NS_BIT(NS_PID)))
 		ret = pidns_dump_write(dt);
 	if (!ret && (n->root_own & NS_BIT(NS_NET)))
-		ret = netns_dump_write(dt->dfd);
+		ret = netns_dump_write(dt->dfd, dt->opts->externals, dt->opts->nr_externals);
 	return ret;
 }

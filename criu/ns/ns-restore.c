@@ -86,7 +86,9 @@ static int prepare_netns(struct rst_ctx *ctx, struct rst_ns *ns, uint32_t id)
 	ns->net_opts.nr_externals = ctx->ro->nr_externals;
 	ns->net_opts.empty = ctx->ro->empty_ns_net;
 	ns->net_opts.join = ctx->ro->join_ns_net;
-	return netns_rst_prepare(&ns->net_opts, id);
+	ns->net_opts.inherit_fds = ctx->ro->inherit_fds;
+	ns->net_opts.nr_inherit_fds = ctx->ro->nr_inherit_fds;
+	return netns_rst_prepare(&ns->net_opts, ctx->dfd, id);
 }
 
 /* Both have the id of a kind, and they differ */
@@ -151,6 +153,9 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 		ret = prepare_pidns(ctx, ns);
 	if (!ret && (net || join))
 		ret = prepare_netns(ctx, ns, net);
+	/* an external namespace (--inherit-fd) is joined, not made */
+	if (!ret && netns_rst_joins())
+		ns->clone_flags &= ~(uint64_t)CLONE_NEWNET;
 	pr_info("The root gets namespaces of its own:%s%s%s%s%s\n", pid ? " pid" : "",
 		uts ? " uts" : "", ipc ? " ipc" : "", tim ? " time" : "", net ? " net" : "");
 	return ret;

@@ -9,8 +9,11 @@ With --join-ns net:PATH the task goes into that namespace, which gets nothing of
 With a free name the namespace comes back whole: the inner link with its addresses and
 route, the outer end under the name given; once the task is killed the outer end goes.
 A macvlan whose parent is a link of ours comes back on it (--external macvlan[zdmv0]:zdmvp0)
-with its mode and address; without that option the restore is refused, naming it."""
+with its mode and address; without that option the restore is refused, naming it.
+With --external net[INODE]:KEY the dump saves nothing of the namespace (kept alive by our
+fd), the restore needs --inherit-fd fd[N]:KEY and puts the task back into it."""
 import ctypes
+import glob
 import os
 import shutil
 import subprocess
@@ -52,7 +55,7 @@ def wait_link_gone(name, timeout=10):
     return name not in links()
 
 
-def start(work):
+def start(work, macvlan=True):
     ready = os.path.join(work, "ready")
     setup = ("ip link set lo up && "
              "ip link add nsv0 type veth peer name zdnsd0 netns /proc/%d/ns/net && "
@@ -66,6 +69,8 @@ def start(work):
     while not os.path.exists(ready) and time.time() < end and p.poll() is None:
         time.sleep(0.05)
     time.sleep(0.1)  # exec sleep
+    if not macvlan:
+        return p
     # a macvlan on a link of ours, moved into the task's namespace
     r = sh("ip link add zdmvp0 type veth peer name zdmvp1 && "
            "ip link add zdmv0 link zdmvp0 type macvlan mode bridge && "
@@ -154,6 +159,38 @@ def check_whole(work, pid):
     report(wait_link_gone(OUTER), "the outer end goes with the namespace")
 
 
+def check_external(work):
+    """--external net[INODE]:KEY: the namespace is the caller's, kept alive by our fd."""
+    ext = os.path.join(work, "ext")
+    os.makedirs(ext)
+    p = start(ext, macvlan=False)
+    nsfd = os.open("/proc/%d/ns/net" % p.pid, os.O_RDONLY)
+    ino = os.fstat(nsfd).st_ino
+    try:
+        r = criu("dump", "-t", str(p.pid), "-D", ext, "-v4", "-o", "dump.log",
+                 "--external", "net[%d]:zdnet" % ino)
+        report(r.returncode == 0 and not glob.glob(os.path.join(ext, "netdev-*.img")),
+               "dump with an external namespace saves none of its content", r.stderr)
+        p.wait()
+        r = criu("restore", "-D", ext, "-v4", "-o", "restore-none.log", "-d")
+        log = open(os.path.join(ext, "restore-none.log")).read()
+        report(r.returncode != 0 and "--inherit-fd fd[N]:zdnet" in log,
+               "without --inherit-fd the restore is refused, naming it", log[-400:])
+        r = subprocess.run([CRIU, "restore", "-D", ext, "-v4", "-o", "restore-ext.log", "-d",
+                            "--inherit-fd", "fd[%d]:zdnet" % nsfd], pass_fds=(nsfd,),
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        report(r.returncode == 0, "--inherit-fd fd[N]:KEY restores", r.stderr)
+        got = os.stat("/proc/%d/ns/net" % p.pid).st_ino if zdtm.proc_state(p.pid) else None
+        report(got == ino, "the task is back in the namespace it was in", "%s" % got)
+        if got == ino:
+            report("10.79.0.2/24" in inside(p.pid, "ip -o addr show nsv0"),
+                   "whose links are as they were (nothing made again)")
+    finally:
+        zdtm.kill_and_reap(p.pid)
+        os.close(nsfd)
+        wait_link_gone("zdnsd0")
+
+
 def main():
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(zdtm.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
@@ -170,6 +207,7 @@ def main():
         check_join(work, pid)
         check_no_parent(work, pid)
         check_whole(work, pid)
+        check_external(work)
     finally:
         zdtm.kill_and_reap(pid)
         sh("ip link del %s 2>/dev/null" % TAKEN)

@@ -348,3 +348,37 @@ int netns_conf_restore(int dfd, uint32_t id)
 	netns_entry__free_unpacked(e, NULL);
 	return ret;
 }
+
+int netns_conf_dump_external(int dfd, uint32_t id, const char *key)
+{
+	NetnsEntry e = NETNS_ENTRY__INIT;
+	struct cr_img *img = open_image_at(dfd, CR_FD_NETNS, O_DUMP, id);
+	int ret;
+
+	if (!img)
+		return -EIO;
+	e.ext_key = (char *)key;
+	ret = pb_write_one(img, &e.base);
+	return close_image(img) ?: ret;
+}
+
+int netns_conf_ext_key(int dfd, uint32_t id, char **key)
+{
+	struct cr_img *img = open_image_at(dfd, CR_FD_NETNS, O_RSTR, id);
+	NetnsEntry *e;
+	int ret;
+
+	*key = NULL;
+	if (!img)
+		return -EIO;
+	ret = pb_read_one(img, &netns_entry__descriptor, (ProtobufCMessage **)&e);
+	close_image(img);
+	if (ret)
+		return ret;
+	if (e->ext_key) {
+		*key = strdup(e->ext_key);
+		ret = *key ? 0 : -ENOMEM;
+	}
+	netns_entry__free_unpacked(e, NULL);
+	return ret;
+}

@@ -30,6 +30,9 @@ void conf_free(SysctlEntry **conf, size_t n);
 /* netns-ID.img: the namespace's all/default confs and net.unix sysctls */
 int netns_conf_dump(int dfd, uint32_t id);
 int netns_conf_restore(int dfd, uint32_t id);
+/* an external namespace (--external net[INODE]:KEY): netns-ID.img holds only its key */
+int netns_conf_dump_external(int dfd, uint32_t id, const char *key);
+int netns_conf_ext_key(int dfd, uint32_t id, char **key);
 
 /* rtnl.c: a NETLINK_ROUTE socket of libnl-3 in the current namespace */
 struct nl_sock *rtnl_open(void);

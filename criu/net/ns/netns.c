@@ -12,6 +12,8 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -82,13 +84,35 @@ void netns_dump_done(void)
 	dump.tree_fd = dump.criu_fd = -1;
 }
 
-int netns_dump_write(int dfd)
+/* KEY of --external net[INODE]:KEY for the tree's namespace, or NULL */
+static const char *external_key(const char *const *ext, int nr)
 {
+	struct stat st;
+	char want[48];
+	int i;
+
+	if (fstat(dump.tree_fd, &st))
+		return NULL;
+	snprintf(want, sizeof(want), "net[%lu]:", (unsigned long)st.st_ino);
+	for (i = 0; i < nr; i++)
+		if (!strncmp(ext[i], want, strlen(want)) && ext[i][strlen(want)])
+			return ext[i] + strlen(want);
+	return NULL;
+}
+
+int netns_dump_write(int dfd, const char *const *externals, int nr_externals)
+{
+	const char *key = external_key(externals, nr_externals);
 	int ret;
 
 	if (!dump.inside) {
 		pr_err("The tree's network namespace is dumped from outside it\n");
 		return -EINVAL;
+	}
+	if (key) {
+		pr_info("Network namespace %u is external (%s): its content is not saved\n",
+			dump.id, key);
+		return netns_conf_dump_external(dfd, dump.id, key);
 	}
 	ret = links_dump(dfd, dump.id);
 	ret = ret ?: netns_conf_dump(dfd, dump.id);
@@ -126,8 +150,37 @@ static int open_join(const char *what)
 	return fd;
 }
 
-int netns_rst_prepare(const struct netns_rst_opts *o, uint32_t id)
+/* An external namespace: the one --inherit-fd fd[N]:KEY gives, joined. */
+static int open_external(const struct netns_rst_opts *o, const char *key)
 {
+	size_t klen = strlen(key);
+	int i, n, end, fd;
+
+	for (i = 0; i < o->nr_inherit_fds; i++) {
+		const char *v = o->inherit_fds[i];
+
+		end = 0;
+		if (sscanf(v, "fd[%d]:%n", &n, &end) != 1 || !end || strncmp(v + end, key, klen) ||
+		    v[end + klen])
+			continue;
+		fd = fcntl(n, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0)
+			pr_perror("--inherit-fd %s: fd %d is not open", v, n);
+		else
+			pr_info("The external network namespace %s is fd %d\n", key, n);
+		return fd < 0 ? -EBADF : fd;
+	}
+	pr_err("The tree's network namespace was external (--external net[...]:%s at dump): "
+	       "give one with --inherit-fd fd[N]:%s\n",
+	       key, key);
+	return -ENOENT;
+}
+
+int netns_rst_prepare(const struct netns_rst_opts *o, int dfd, uint32_t id)
+{
+	char *key = NULL;
+	int ret;
+
 	rst.o = o;
 	rst.id = id;
 	rst.criu_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -135,13 +188,23 @@ int netns_rst_prepare(const struct netns_rst_opts *o, uint32_t id)
 		pr_perror("Can't open criu's own network namespace");
 		return -errno;
 	}
-	if (!o->join)
-		return 0;
+	if (!o->join) {
+		ret = netns_conf_ext_key(dfd, id, &key);
+		if (!ret && key)
+			rst.join_fd = ret = open_external(o, key);
+		free(key);
+		return ret < 0 ? ret : 0;
+	}
 	rst.join_fd = open_join(o->join);
 	if (rst.join_fd < 0)
 		return rst.join_fd;
 	pr_info("The tree joins the network namespace %s: its content is not restored\n", o->join);
 	return 0;
+}
+
+bool netns_rst_joins(void)
+{
+	return rst.join_fd >= 0;
 }
 
 int netns_rst_before_root(void)
