@@ -288,10 +288,20 @@ static void netns_entry_free(NetnsEntry *e)
 	conf_free(e->unix_conf, e->n_unix_conf);
 }
 
+static int netns_entry_write(int dfd, uint32_t id, NetnsEntry *e)
+{
+	struct cr_img *img = open_image_at(dfd, CR_FD_NETNS, O_DUMP, id);
+	int ret;
+
+	if (!img)
+		return -EIO;
+	ret = pb_write_one(img, &e->base);
+	return close_image(img) ?: ret;
+}
+
 int netns_conf_dump(int dfd, uint32_t id)
 {
 	NetnsEntry e = NETNS_ENTRY__INIT;
-	struct cr_img *img;
 	int ret;
 
 	ret = conf_read(CONF_IPV4, "default", &e.def_conf4, &e.n_def_conf4);
@@ -299,16 +309,7 @@ int netns_conf_dump(int dfd, uint32_t id)
 	ret = ret ?: conf_read(CONF_IPV6, "default", &e.def_conf6, &e.n_def_conf6);
 	ret = ret ?: conf_read(CONF_IPV6, "all", &e.all_conf6, &e.n_all_conf6);
 	ret = ret ?: unix_conf_read(&e);
-	if (ret)
-		goto out_free;
-	img = open_image_at(dfd, CR_FD_NETNS, O_DUMP, id);
-	if (!img) {
-		ret = -EIO;
-		goto out_free;
-	}
-	ret = pb_write_one(img, &e.base);
-	ret = close_image(img) ?: ret;
-out_free:
+	ret = ret ?: netns_entry_write(dfd, id, &e);
 	netns_entry_free(&e);
 	return ret;
 }
@@ -326,17 +327,23 @@ static int unix_conf_write(const NetnsEntry *e)
 	return ret;
 }
 
-int netns_conf_restore(int dfd, uint32_t id)
+static int netns_entry_read(int dfd, uint32_t id, NetnsEntry **e)
 {
-	struct cr_img *img;
-	NetnsEntry *e;
+	struct cr_img *img = open_image_at(dfd, CR_FD_NETNS, O_RSTR, id);
 	int ret;
 
-	img = open_image_at(dfd, CR_FD_NETNS, O_RSTR, id);
 	if (!img)
 		return -EIO;
-	ret = pb_read_one(img, &netns_entry__descriptor, (ProtobufCMessage **)&e);
+	ret = pb_read_one(img, &netns_entry__descriptor, (ProtobufCMessage **)e);
 	close_image(img);
+	return ret;
+}
+
+int netns_conf_restore(int dfd, uint32_t id)
+{
+	NetnsEntry *e;
+	int ret = netns_entry_read(dfd, id, &e);
+
 	if (ret)
 		return ret;
 	/* "default" first: links made after it take its values */
@@ -352,27 +359,17 @@ int netns_conf_restore(int dfd, uint32_t id)
 int netns_conf_dump_external(int dfd, uint32_t id, const char *key)
 {
 	NetnsEntry e = NETNS_ENTRY__INIT;
-	struct cr_img *img = open_image_at(dfd, CR_FD_NETNS, O_DUMP, id);
-	int ret;
 
-	if (!img)
-		return -EIO;
 	e.ext_key = (char *)key;
-	ret = pb_write_one(img, &e.base);
-	return close_image(img) ?: ret;
+	return netns_entry_write(dfd, id, &e);
 }
 
 int netns_conf_ext_key(int dfd, uint32_t id, char **key)
 {
-	struct cr_img *img = open_image_at(dfd, CR_FD_NETNS, O_RSTR, id);
 	NetnsEntry *e;
-	int ret;
+	int ret = netns_entry_read(dfd, id, &e);
 
 	*key = NULL;
-	if (!img)
-		return -EIO;
-	ret = pb_read_one(img, &netns_entry__descriptor, (ProtobufCMessage **)&e);
-	close_image(img);
 	if (ret)
 		return ret;
 	if (e->ext_key) {
