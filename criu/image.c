@@ -75,6 +75,15 @@ static const struct img_desc img_descs[CR_FD_MAX] = {
 	[CR_FD_TCP_STREAM] = { "tcp-stream-%lx.img", TCP_STREAM_MAGIC, HEAD_COMMON, true },
 	[CR_FD_INET_EXTRA] = { "inet-extra.img", INET_EXTRA_MAGIC, HEAD_COMMON, false },
 	[CR_FD_NETLINK_EXTRA] = { "netlink-extra.img", NETLINK_EXTRA_MAGIC, HEAD_COMMON, false },
+	[CR_FD_NETDEV] = { "netdev-%lu.img", NETDEV_MAGIC, HEAD_COMMON, true },
+	[CR_FD_NETNS] = { "netns-%lu.img", NETNS_MAGIC, HEAD_COMMON, true },
+	[CR_FD_IFADDR] = { "ifaddr-%lu.img", IFADDR_MAGIC, HEAD_RAW, true },
+	[CR_FD_ROUTE] = { "route-%lu.img", ROUTE_MAGIC, HEAD_RAW, true },
+	[CR_FD_ROUTE6] = { "route6-%lu.img", ROUTE6_MAGIC, HEAD_RAW, true },
+	[CR_FD_RULE] = { "rule-%lu.img", RULE_MAGIC, HEAD_RAW, true },
+	[CR_FD_IPTABLES] = { "iptables-%lu.img", IPTABLES_MAGIC, HEAD_RAW, true },
+	[CR_FD_IP6TABLES] = { "ip6tables-%lu.img", IP6TABLES_MAGIC, HEAD_RAW, true },
+	[CR_FD_NFTABLES] = { "nftables-%lu.img", NFTABLES_MAGIC, HEAD_RAW, true },
 };
 
 struct cr_img {

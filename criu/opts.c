@@ -93,6 +93,10 @@ static int set_pre_dump_mode(struct cr_options *o, const char *arg);
 static int set_file_validation(struct cr_options *o, const char *arg);
 static int set_cow_pages(struct cr_options *o, const char *arg);
 static int set_network_lock(struct cr_options *o, const char *arg);
+static int add_external(struct cr_options *o, const char *arg);
+static int set_empty_ns(struct cr_options *o, const char *arg);
+static int set_join_ns(struct cr_options *o, const char *arg);
+static int add_inherit_fd(struct cr_options *o, const char *arg);
 
 static const struct opt_desc opt_table[] = {
 	VALUE("tree", 't', OPT_PID, tree, "PID", "checkpoint the process tree rooted at PID"),
@@ -111,7 +115,8 @@ static const struct opt_desc opt_table[] = {
 	      "logs, pidfile and stats go here (default: -D)"),
 	VALUE("log-file", 'o', OPT_STR, log_file, "FILE",
 	      "log to FILE in the work dir (default: stderr)"),
-	LATER("join-ns", 'J', 0, "NS:PID"),
+	CALL("join-ns", 'J', set_join_ns, 0, "NS:PID",
+	     "restore: the tree joins that namespace (net:PID or net:PATH)"),
 	LATER("root", 'r', 0, "PATH"),
 	CALL("ext-unix-sk", 'x', set_ext_unix_sk, 0, "[INODE]",
 	     "a dgram socket's peer may be outside the tree"),
@@ -147,7 +152,8 @@ static const struct opt_desc opt_table[] = {
 	LATER("exec-cmd", 0, 0, NULL),
 	LATER("manage-cgroups", 0, 0, "[MODE]"),
 	LATER("cgroup-root", 0, 0, "CTL:PATH"),
-	LATER("inherit-fd", 0, 0, "fd[N]:RES"),
+	CALL("inherit-fd", 0, add_inherit_fd, 0, "fd[N]:RES",
+	     "restore: fd N stands for RES (an external network namespace's key)"),
 	CALL("feature", 0, set_feature, 0, "NAME",
 	     "check: only kernel feature NAME ('list' lists)"),
 	LATER("skip-mnt", 0, 0, "PATH"),
@@ -161,8 +167,11 @@ static const struct opt_desc opt_table[] = {
 	LATER("lsm-profile", 0, 0, "TYPE:NAME"),
 	VALUE("timeout", 0, OPT_INT, timeout, "SEC",
 	      "dump: wait SEC seconds at most to seize (10)"),
-	LATER("external", 0, 0, "RES"),
-	LATER("empty-ns", 0, 0, "net"),
+	CALL("external", 0, add_external, 0, "RES",
+	     "an outside resource: veth[IN]:OUT, macvlan[IN]:PARENT (restore), net[INODE]:KEY "
+	     "(dump)"),
+	CALL("empty-ns", 0, set_empty_ns, 0, "net",
+	     "restore: make the network namespace, leave its content to the caller"),
 	LATER("lazy-pages", 0, 0, NULL),
 	FLAG("extra", 0, check_extra, OPTF_NEG, "check: also what some trees need"),
 	FLAG("experimental", 0, check_experimental, OPTF_NEG,
@@ -242,6 +251,56 @@ static int set_ext_unix_sk(struct cr_options *o, const char *arg)
 		return -1;
 	}
 	o->ext_unix_sk = true;
+	return 0;
+}
+
+static int add_external(struct cr_options *o, const char *arg)
+{
+	if (o->nr_externals == MAX_EXTERNALS) {
+		pr_err("--external: more than %d given\n", MAX_EXTERNALS);
+		return -1;
+	}
+	o->externals[o->nr_externals++] = arg;
+	return 0;
+}
+
+static int set_empty_ns(struct cr_options *o, const char *arg)
+{
+	if (strcmp(arg, "net")) {
+		pr_err("--empty-ns %s: empty namespaces other than net are not supported yet (CRIU "
+		       "takes only net)\n",
+		       arg);
+		return -1;
+	}
+	o->empty_ns_net = true;
+	return 0;
+}
+
+static int add_inherit_fd(struct cr_options *o, const char *arg)
+{
+	int n, end = 0;
+
+	if (sscanf(arg, "fd[%d]:%n", &n, &end) != 1 || !end || !arg[end] || n < 0) {
+		pr_err("--inherit-fd %s: forms other than fd[N]:KEY are not supported yet\n", arg);
+		return -1;
+	}
+	if (o->nr_inherit_fds == MAX_EXTERNALS) {
+		pr_err("--inherit-fd: more than %d given\n", MAX_EXTERNALS);
+		return -1;
+	}
+	o->inherit_fds[o->nr_inherit_fds++] = arg;
+	return 0;
+}
+
+static int set_join_ns(struct cr_options *o, const char *arg)
+{
+	if (strncmp(arg, "net:", 4) || !arg[4]) {
+		pr_err("--join-ns %s: kinds other than net are not supported yet (give net:PID or "
+		       "net:PATH)\n",
+		       arg);
+		return -1;
+	}
+	o->join_ns_net = arg + 4;
 	return 0;
 }
 

@@ -65,6 +65,12 @@ static int run_restore(const struct cr_options *o, int images_dfd, int work_dfd)
 		.ext_unix_sk = o->ext_unix_sk,
 		.tcp_established = o->tcp_established,
 		.tcp_close = o->tcp_close,
+		.externals = o->externals,
+		.nr_externals = o->nr_externals,
+		.empty_ns_net = o->empty_ns_net,
+		.join_ns_net = o->join_ns_net,
+		.inherit_fds = o->inherit_fds,
+		.nr_inherit_fds = o->nr_inherit_fds,
 		.stage_hook = restore_stage,
 		.hook_arg = &hc,
 	};

@@ -14,7 +14,8 @@ removal (nftables and iptables, 1,000 connections). The 1 GiB rows come twice:
 "cold" as the machine gives memory, "warm" with 1 GiB touched and freed just before the dump
 (see warm_free_memory()). The rpc row times a VERSION request: criu swrk started for it (what
 libcriu and go-criu pay per call), a connection to criu service, and one more request on a
-kept-open connection."""
+kept-open connection. The netns row dumps and restores a process in a network namespace of
+its own with a veth and 1,000 routes (scripts/bench/netns.py)."""
 import ctypes
 import mmap
 import os
@@ -27,6 +28,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts", "bench"))
+import netns as bench_netns  # noqa: E402
 CRIU = os.path.join(ROOT, "criu", "criu")
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -487,6 +490,8 @@ def main():
         # one row while working on it: BENCH_ONLY=sums or BENCH_ONLY=tree
         if only == "sums":
             checksum_cost(memhog, "/dev/shm", int(os.environ.get("BENCH_SUM_ROUNDS", "5")))
+        elif only == "netns":
+            bench_netns.netns_row(median)
         elif only == "tree":
             tree = build_tree(work)
             res = [tree_round(tree, 100, 4, "/dev/shm") for _ in range(5)]
@@ -526,6 +531,7 @@ def main():
     netlock_rows()
     tcp_row(work)
     rpc_rows(work)
+    bench_netns.netns_row(median)
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

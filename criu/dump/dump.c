@@ -22,6 +22,7 @@
 #include "image.h"
 #include "imgset.h"
 #include "log.h"
+#include "netns.h"
 #include "ns.h"
 #include "parasite-blob.h"
 #include "task-audit.h"
@@ -301,7 +302,10 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 	if (failed)
 		imgset_uncommit(images_dfd);
 	/* as CRIU: a tree that dies or stays stopped keeps its connections locked */
-	lock_ret = netlock_dump_end(!failed && !o->leave_running);
+	/* the lock of a tree with its own network namespace is in there */
+	lock_ret = netns_dump_reenter();
+	lock_ret = netlock_dump_end(!failed && !o->leave_running) ?: lock_ret;
+	netns_dump_done();
 	ret = release_tree(&dt, failed) ?: lock_ret;
 	if (!ret)
 		pr_info("Dumping finished successfully\n");

@@ -3,7 +3,7 @@
  * files/nsfs.c - namespace files (/proc/PID/ns/KIND, whose link reads "KIND:[INODE]") held
  * open. Tasks in namespaces other than criu's are refused (criu/ns/ns-check.c), so an
  * nsfs file of the tree names one of criu's own namespaces: it is saved as its kind
- * (ns_cflag) and restore opens criu's own /proc/self/ns file of that kind. A file of any
+ * (ns_cflag) and restore opens criu's own /proc/CRIU/ns file of that kind. A file of any
  * other namespace (one that no task is in any more) is refused, naming it.
  */
 #include <fcntl.h>
@@ -14,8 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dump.h"
 #include "files.h"
 #include "log.h"
+#include "restore-ctx.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -53,14 +55,26 @@ static bool nsfs_match(const struct fd_parms *p)
 	return ns_kind_of(p->link) >= 0 && S_ISREG(p->st.st_mode);
 }
 
+/* criu's own namespace of kind, as ns_ids_init() saw it before the dump began */
+static ino_t criu_own_ino(const struct dump_ctx *dc, int kind, ino_t now)
+{
+	const struct ns_ids *n = &dc->tree->ns;
+	size_t i;
+
+	for (i = 0; i < n->nr; i++)
+		if (n->seen[i].kind == (unsigned int)kind)
+			return n->seen[i].ino;
+	return now;
+}
+
 static int nsfs_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe)
 {
 	int kind = ns_kind_of(p->link);
+	ino_t own_ino;
 	NsFileEntry *e = malloc(sizeof(*e));
 	char own[32];
 	struct stat st;
 
-	(void)dc;
 	if (!e)
 		return -ENOMEM;
 	ns_file_entry__init(e);
@@ -70,10 +84,12 @@ static int nsfs_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *f
 		pr_perror("Can't stat criu's own %s", own);
 		return -errno;
 	}
-	if (st.st_dev != p->st.st_dev || st.st_ino != p->st.st_ino) {
-		pr_err("fd %d of task %d is %s, a namespace that is not criu's (%s is %s:[%lu]): "
-		       "only files of criu's own namespaces are supported yet\n",
-		       p->fd, p->pid, p->link, own, ns_kinds[kind].name, (unsigned long)st.st_ino);
+	/* criu may work inside the tree's network namespace: its own were numbered first */
+	own_ino = criu_own_ino(dc, kind, st.st_ino);
+	if (own_ino != p->st.st_ino) {
+		pr_err("fd %d of task %d is %s, a namespace that is not criu's (criu's is "
+		       "%s:[%lu]): only files of criu's own namespaces are supported yet\n",
+		       p->fd, p->pid, p->link, ns_kinds[kind].name, (unsigned long)own_ino);
 		return -EOPNOTSUPP;
 	}
 	e->id = fe->id;
@@ -108,10 +124,10 @@ static int nsfs_check(const FileEntry *fe)
 static int nsfs_open(struct rst_fds *rf, const FileEntry *fe)
 {
 	int kind = nsfs_kind_by_cflag(fe->nsf->ns_cflag), fd;
-	char path[32];
+	char path[48];
 
-	(void)rf;
-	snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_kinds[kind].name);
+	/* criu's, not the task's: the tree may have namespaces of its own */
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", rf->ctx->criu_pid, ns_kinds[kind].name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		pr_perror("Can't open %s for file id %u", path, fe->id);

@@ -69,6 +69,9 @@ int netlock_restore_conn(const struct netlock_conn *conn);
  */
 int netlock_restore_unlock(int root_pid);
 
+/* criu moved to another network namespace: what talks to the old one is made anew. */
+void netlock_netns_changed(void);
+
 /* criu check --feature network_lock_nftables: NULL, or why nftables can't lock here */
 const char *netlock_probe_nftables(void);
 

@@ -2,10 +2,10 @@
 /*
  * ns.h - namespaces of the dumped tree (criu/ns/). The tree's root may have pid, uts, ipc
  * and time namespaces of its own: a pid namespace one level below criu's whose init (pid 1)
- * is the root, and uts, ipc and time namespaces made with it. Every task of the tree shares
- * the root's namespaces of these kinds and makes its children in them; mount, network,
- * user and cgroup namespaces must still be criu's. Anything else is refused at dump, naming
- * the task and the kind.
+ * is the root, and uts, ipc, time and network (net/ns/, netns.h) namespaces made with it.
+ * Every task of the tree shares the root's namespaces of these kinds and makes its children
+ * in them; mount, user and cgroup namespaces must still be criu's. Anything else is refused
+ * at dump, naming the task and the kind.
  *
  * Dump: ns_dump_begin() after the seize (it enters the tree's ipc namespace, where the SysV
  * code of mem/ reads), ns_dump_write() once the tasks are dumped, ns_dump_end() always.
@@ -50,6 +50,8 @@ uint64_t rst_ns_clone_flags(const struct rst_ctx *ctx);
 int rst_ns_before_root(const struct rst_ctx *ctx);
 void rst_ns_after_root(const struct rst_ctx *ctx);
 int rst_ns_root_setup(const struct rst_ctx *ctx);
+/* In criu, the root cloned and waiting: fill the namespaces made from outside (network). */
+int rst_ns_fill_from_outside(const struct rst_ctx *ctx, pid_t root);
 int rst_ns_root_finish(const struct rst_ctx *ctx);
 /* The id of the ipc namespace the SysV images are named by. */
 uint32_t rst_ns_ipc_id(const struct rst_ctx *ctx);

@@ -73,6 +73,13 @@ struct cr_options {
 	enum pre_dump_mode pre_dump_mode;
 	enum cow_pages_mode cow_pages; /* dump: --cow-pages once|full */
 	int network_lock;	       /* dump: --network-lock, an enum netlock_method */
+#define MAX_EXTERNALS 64
+	const char *externals[MAX_EXTERNALS]; /* --external RES, as given */
+	int nr_externals;
+	bool empty_ns_net;			/* --empty-ns net */
+	const char *join_ns_net;		/* --join-ns net:PID|PATH */
+	const char *inherit_fds[MAX_EXTERNALS]; /* --inherit-fd fd[N]:KEY, as given */
+	int nr_inherit_fds;
 #define MAX_ACTION_SCRIPTS 16
 	const char *action_scripts[MAX_ACTION_SCRIPTS];
 	int nr_action_scripts;

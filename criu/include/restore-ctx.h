@@ -108,6 +108,7 @@ struct rst_ctx {
 	int transit_base; /* above every task's fds; transit fds start here */
 	int fd_top;	  /* top fd of any task's files; criu's fds go above */
 	pid_t shell_pgid; /* criu's group: a shell job's outside group maps to it */
+	pid_t criu_pid;	  /* criu: its own namespaces are /proc/criu_pid/ns/ to the tasks */
 	int dfd;	  /* images directory */
 	InventoryEntry *inventory;
 	PstreeEntry **pstree;

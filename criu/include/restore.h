@@ -29,6 +29,12 @@ struct restore_opts {
 	int ext_unix_sk;	 /* -x: sockets may connect to their peer outside the tree */
 	int tcp_established;	 /* established TCP connections in the images may be restored */
 	int tcp_close;		 /* --tcp-close: they come back closed instead */
+	const char *const *externals; /* --external RES: each subsystem reads its own kind */
+	int nr_externals;
+	bool empty_ns_net;	 /* --empty-ns net: the network namespace is made, not filled */
+	const char *join_ns_net; /* --join-ns net:PID|PATH: the tree goes in that one */
+	const char *const *inherit_fds; /* --inherit-fd fd[N]:KEY */
+	int nr_inherit_fds;
 	/*
 	 * Called at "post-restore" and "pre-resume" (the tree is rebuilt and still stopped)
 	 * and "post-resume" (it runs); a non-zero return before the resume fails the restore.

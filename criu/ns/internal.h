@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "netns.h"
+
 struct dump_tree;
 struct rst_ctx;
 
@@ -30,8 +32,10 @@ int rst_pidns_reserve(const struct rst_ctx *ctx);
 struct rst_ns {
 	uint64_t clone_flags;		  /* the root's CLONE_NEWPID, CLONE_NEWUTS, CLONE_NEWIPC */
 	uint32_t uts_id, ipc_id, time_id; /* the root's; 0: criu's own kind */
-	struct rst_ns_pids *pids;	  /* a pid namespace of its own: ns-pids.img */
-	int criu_time_fd;		  /* criu's own time namespace while it makes one */
+	uint32_t net_id;
+	struct netns_rst_opts net_opts;
+	struct rst_ns_pids *pids; /* a pid namespace of its own: ns-pids.img */
+	int criu_time_fd;	  /* criu's own time namespace while it makes one */
 };
 
 /* uts.c: dump enters the root's uts namespace itself */

@@ -13,6 +13,7 @@
 
 #include "dump.h"
 #include "log.h"
+#include "netns.h"
 #include "ns.h"
 #include "internal.h"
 
@@ -23,10 +24,8 @@ static const struct {
 	int kind;
 	const char *link;
 } saved_kinds[] = {
-	{ NS_PID, "pid" },
-	{ NS_IPC, "ipc" },
-	{ NS_UTS, "uts" },
-	{ NS_TIME, "time" },
+	{ NS_PID, "pid" },   { NS_IPC, "ipc" }, { NS_UTS, "uts" },
+	{ NS_TIME, "time" }, { NS_NET, "net" },
 };
 
 int ns_enter(pid_t pid, const char *link, int nstype, int *back)
@@ -78,6 +77,7 @@ int ns_dump_begin(struct dump_tree *dt)
 	n->root[NS_IPC] = ids.ipc_ns_id;
 	n->root[NS_UTS] = ids.uts_ns_id;
 	n->root[NS_TIME] = ids.time_ns_id;
+	n->root[NS_NET] = ids.net_ns_id;
 	for (i = 0; i < sizeof(saved_kinds) / sizeof(saved_kinds[0]); i++) {
 		ret = ns_is_criu_own(root, saved_kinds[i].link);
 		if (ret < 0)
@@ -93,6 +93,12 @@ int ns_dump_begin(struct dump_tree *dt)
 		if (ret)
 			return ret;
 	}
+	/* criu works in the tree's network namespace: sock_diag, /proc/self/net, the lock */
+	if (n->root_own & NS_BIT(NS_NET)) {
+		ret = netns_dump_enter(root, n->root[NS_NET]);
+		if (ret)
+			return ret;
+	}
 	if (!(n->root_own & NS_BIT(NS_IPC)))
 		return 0;
 	ret = ns_enter(root, "ipc", CLONE_NEWIPC, &n->criu_ipc_fd);
@@ -103,6 +109,7 @@ int ns_dump_begin(struct dump_tree *dt)
 
 void ns_dump_end(struct dump_tree *dt)
 {
+	netns_dump_leave();
 	if (!dt->ns.in_tree_ipc)
 		return;
 	dt->ns.in_tree_ipc = false;
@@ -136,5 +143,7 @@ int ns_dump_write(struct dump_tree *dt)
 		ret = timens_dump(dt->dfd, root, n->root[NS_TIME]);
 	if (!ret && (n->root_own & NS_BIT(NS_PID)))
 		ret = pidns_dump_write(dt);
+	if (!ret && (n->root_own & NS_BIT(NS_NET)))
+		ret = netns_dump_write(dt->dfd, dt->opts->externals, dt->opts->nr_externals);
 	return ret;
 }

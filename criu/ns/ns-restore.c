@@ -79,6 +79,18 @@ static int prepare_pidns(struct rst_ctx *ctx, struct rst_ns *ns)
 	return ret;
 }
 
+static int prepare_netns(struct rst_ctx *ctx, struct rst_ns *ns, uint32_t id)
+{
+	ns->net_id = id;
+	ns->net_opts.externals = ctx->ro->externals;
+	ns->net_opts.nr_externals = ctx->ro->nr_externals;
+	ns->net_opts.empty = ctx->ro->empty_ns_net;
+	ns->net_opts.join = ctx->ro->join_ns_net;
+	ns->net_opts.inherit_fds = ctx->ro->inherit_fds;
+	ns->net_opts.nr_inherit_fds = ctx->ro->nr_inherit_fds;
+	return netns_rst_prepare(&ns->net_opts, ctx->dfd, id);
+}
+
 /* Both have the id of a kind, and they differ */
 #define DIFFERS(kind) \
 	(o->has_##kind##_ns_id && r->has_##kind##_ns_id && o->kind##_ns_id != r->kind##_ns_id)
@@ -108,7 +120,8 @@ static int check_same_ns(const struct rst_ctx *ctx)
 int rst_ns_prepare(struct rst_ctx *ctx)
 {
 	const TaskKobjIdsEntry *r = ctx->tasks[0].ids, *c = ctx->inventory->root_ids;
-	int64_t pid, uts, ipc, tim;
+	int64_t pid, uts, ipc, tim, net;
+	const char *join;
 	struct rst_ns *ns;
 	int ret = 0;
 
@@ -116,14 +129,15 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 		return 0; /* no ids: an image set of criu's namespaces */
 	if (check_same_ns(ctx))
 		return -EOPNOTSUPP;
-	if (OWN(mnt, false) < 0 || OWN(net, false) < 0 || OWN(user, false) < 0 ||
-	    OWN(cgroup, false) < 0)
+	if (OWN(mnt, false) < 0 || OWN(user, false) < 0 || OWN(cgroup, false) < 0)
 		return -EOPNOTSUPP;
+	net = OWN(net, true);
+	join = ctx->ro->join_ns_net;
 	pid = OWN(pid, true);
 	uts = OWN(uts, true);
 	ipc = OWN(ipc, true);
 	tim = OWN(time, true);
-	if (!pid && !uts && !ipc && !tim)
+	if (!pid && !uts && !ipc && !tim && !net && !join)
 		return 0;
 	ns = calloc(1, sizeof(*ns));
 	if (!ns)
@@ -132,12 +146,18 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 	ns->uts_id = uts;
 	ns->ipc_id = ipc;
 	ns->time_id = tim;
-	ns->clone_flags = (uts ? CLONE_NEWUTS : 0) | (ipc ? CLONE_NEWIPC : 0);
+	ns->clone_flags = (uts ? CLONE_NEWUTS : 0) | (ipc ? CLONE_NEWIPC : 0) |
+			  (net && !join ? CLONE_NEWNET : 0);
 	ctx->ns = ns;
 	if (pid)
 		ret = prepare_pidns(ctx, ns);
-	pr_info("The root gets namespaces of its own:%s%s%s%s\n", pid ? " pid" : "",
-		uts ? " uts" : "", ipc ? " ipc" : "", tim ? " time" : "");
+	if (!ret && (net || join))
+		ret = prepare_netns(ctx, ns, net);
+	/* an external namespace (--inherit-fd) is joined, not made */
+	if (!ret && netns_rst_joins())
+		ns->clone_flags &= ~(uint64_t)CLONE_NEWNET;
+	pr_info("The root gets namespaces of its own:%s%s%s%s%s\n", pid ? " pid" : "",
+		uts ? " uts" : "", ipc ? " ipc" : "", tim ? " time" : "", net ? " net" : "");
 	return ret;
 }
 
@@ -146,6 +166,7 @@ void rst_ns_free(struct rst_ctx *ctx)
 	if (!ctx->ns)
 		return;
 	rst_pidns_free(ctx->ns->pids);
+	netns_rst_free();
 	if (ctx->ns->criu_time_fd >= 0)
 		close(ctx->ns->criu_time_fd);
 	free(ctx->ns);
@@ -162,12 +183,19 @@ uint32_t rst_ns_ipc_id(const struct rst_ctx *ctx)
 	return ctx->ns && ctx->ns->ipc_id ? ctx->ns->ipc_id : 1;
 }
 
-/* In criu: a new time namespace for its children, with the dumped offsets. */
+/*
+ * In criu: a new time namespace for its children, with the dumped offsets; or the network
+ * namespace of --join-ns for the root's clone.
+ */
 int rst_ns_before_root(const struct rst_ctx *ctx)
 {
 	struct rst_ns *ns = ctx->ns;
 
-	if (!ns || !ns->time_id)
+	if (!ns)
+		return 0;
+	if (netns_rst_before_root())
+		return -EPERM;
+	if (!ns->time_id)
 		return 0;
 	ns->criu_time_fd = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
 	if (ns->criu_time_fd < 0 || unshare(CLONE_NEWTIME)) {
@@ -182,7 +210,10 @@ void rst_ns_after_root(const struct rst_ctx *ctx)
 {
 	struct rst_ns *ns = ctx->ns;
 
-	if (!ns || ns->criu_time_fd < 0)
+	if (!ns)
+		return;
+	netns_rst_after_root();
+	if (ns->criu_time_fd < 0)
 		return;
 	if (setns(ns->criu_time_fd, CLONE_NEWTIME))
 		pr_perror("Can't make criu's children in its own time namespace again");
@@ -215,4 +246,12 @@ int rst_ns_root_finish(const struct rst_ctx *ctx)
 	if (!ctx->ns || !ctx->ns->ipc_id)
 		return 0;
 	return ipcns_var_restore_next_ids(ctx->dfd, ctx->ns->ipc_id);
+}
+
+/* In criu, once the root is cloned and before it goes on: its network namespace's content. */
+int rst_ns_fill_from_outside(const struct rst_ctx *ctx, pid_t root)
+{
+	if (!ctx->ns || !ctx->ns->net_id)
+		return 0;
+	return netns_rst_fill(ctx->dfd, root);
 }

@@ -28,6 +28,7 @@
 #include "internal.h"
 #include "net-lock.h"
 #include "plugin.h"
+#include "netns.h"
 #include "proc-parse.h"
 #include "proc-status.h"
 #include "threads.h"
@@ -801,6 +802,7 @@ static pid_t restore_tree(struct rst_ctx *ctx, struct rst_watch *w, uint64_t sta
 	ch.go[0] = ch.report[1] = -1;
 
 	ret = seize_task(pid, rst_task_seize_opts(root) | RST_TRACE_NEW);
+	ret = ret ?: rst_ns_fill_from_outside(ctx, pid);
 	if (!ret && fault_injected("restore-root-gone"))
 		kill_and_reap(pid);
 	if (!ret)
@@ -912,7 +914,7 @@ static int finish(struct rst_ctx *ctx, const struct rst_watch *w, pid_t pid)
 
 int cr_restore_tasks(const struct restore_opts *ro)
 {
-	struct rst_ctx ctx = { .ro = ro, .dfd = ro->images_dfd };
+	struct rst_ctx ctx = { .ro = ro, .dfd = ro->images_dfd, .criu_pid = getpid() };
 	uint64_t start = rst_now_usec();
 	struct rst_watch *w = NULL;
 	int ret = 1, pidfd = -1;
@@ -945,7 +947,11 @@ int cr_restore_tasks(const struct restore_opts *ro)
 	}
 	/* as CRIU: after post-restore, before pre-resume; a lock left would only hang the
 	 * connections, not the tree, so its failure (logged) does not undo the restore */
-	netlock_restore_unlock(pid);
+	if (!netns_rst_enter_tree(pid)) {
+		/* a tree's own network namespace got the lock back with its ruleset */
+		netlock_restore_unlock(pid);
+		netns_rst_leave_tree();
+	}
 	/*
 	 * Every socket of the tree exists: connections leave repair mode once the lock is gone,
 	 * so that the window probes and unsent bytes they send reach their peers.

@@ -10,6 +10,7 @@
 #define LOG_PREFIX "rpc: "
 
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,17 @@ static int refuse_field(const char *field, const char *option, const char *why)
 	return -EOPNOTSUPP;
 }
 
+/* criu_opts.empty_ns holds CLONE_NEW* bits: CLONE_NEWNET is --empty-ns net */
+static int apply_empty_ns(struct rpc_req_state *st, uint32_t flags)
+{
+	if (flags != CLONE_NEWNET) {
+		pr_err("criu_opts.empty_ns %#x: only CLONE_NEWNET (--empty-ns net) is supported\n",
+		       flags);
+		return -EOPNOTSUPP;
+	}
+	return opts_apply_named(&st->opts, "empty-ns", "net") ? -EINVAL : 0;
+}
+
 /* A field that stands for an option: as the option with the field's value. */
 static int apply_option_field(struct rpc_req_state *st, const ProtobufCMessage *m,
 			      const ProtobufCFieldDescriptor *f, const char *option)
@@ -147,6 +159,8 @@ static int apply_option_field(struct rpc_req_state *st, const ProtobufCMessage *
 	if (f->type == PROTOBUF_C_TYPE_BOOL && f->label != PROTOBUF_C_LABEL_REPEATED &&
 	    !*(const protobuf_c_boolean *)val)
 		return 0;
+	if (!strcmp(f->name, "empty_ns"))
+		return apply_empty_ns(st, *(const uint32_t *)val);
 	if (f->label == PROTOBUF_C_LABEL_REPEATED || f->type == PROTOBUF_C_TYPE_MESSAGE ||
 	    f->type == PROTOBUF_C_TYPE_ENUM || !opts_supported(option))
 		return refuse_field(f->name, option, "");

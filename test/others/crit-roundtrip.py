@@ -129,6 +129,12 @@ def check_explore(d):
            "info " + d, r.stderr.decode())
 
 
+# raw images (no magic, as in CRIU): pages, and the network tools' output (ip ... save,
+# iptables-save, nftables' ruleset text), which neither crit nor CRIU's decodes
+RAW_IMAGES = ("pages-", "ifaddr-", "route-", "route6-", "rule-", "iptables-", "ip6tables-",
+              "nftables-")
+
+
 def main():
     dumps = [d for d in sorted(glob.glob(os.path.join(ROOT, "build/test/dumps/*/")))
              if os.path.exists(os.path.join(d, "inventory.img"))]
@@ -140,7 +146,7 @@ def main():
         print("# upstream pycriu not found: JSON is not compared with upstream")
     paths = [path for d in dumps
              for path in sorted(glob.glob(d + "*.img") + glob.glob(d + "stats-*"))
-             if not os.path.basename(path).startswith("pages-")]
+             if not os.path.basename(path).startswith(RAW_IMAGES)]
     # a crit process per check: as many at once as there are CPUs (ASan builds are slow)
     with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
         list(pool.map(lambda path: check_image(path, pycriu), paths))

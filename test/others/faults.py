@@ -7,7 +7,8 @@ restore leaves no process behind and the images untouched, and a second restore 
 same images works. Uses the zdtm runner's helpers and the maps00 test program; the restore
 failures again with pidns00 in the pidns flavour (a tree in its own pid, uts, ipc and time
 namespaces), where nothing of the tree may be left either: no task at any of its pids, and
-no init of a new namespace adopted by us.
+no init of a new namespace adopted by us; and with netns00 (a tree in its own network
+namespace, with a veth to ours), whose outer veth end must go with its namespace.
 The instants where criu dies or stops (CRIU_FAULT=die-NAME, stop-NAME) are chaos.py's; every
 name the sources pass to fault_injected(), fault_point() or compel_point() must be tested
 by one of the two."""
@@ -192,13 +193,26 @@ def left_behind(pids):
     return left
 
 
-def restore_faults(name="zdtm/static/maps00", flavor=None):
-    tag = "restore" + ("-" + flavor if flavor else "")
+def links_left(names):
+    """Links of ours that a failed restore made (a dying namespace frees its veth ends
+    asynchronously: given 3 s to go)."""
+    end = time.time() + 3
+    left = list(names)
+    while left and time.time() < end:
+        time.sleep(0.05)
+        left = [n for n in left
+                if subprocess.run(["ip", "link", "show", n], capture_output=True).returncode == 0]
+    return ["link %s" % n for n in left]
+
+
+def restore_faults(name="zdtm/static/maps00", flavor=None, links=(), label=None):
+    tag = "restore" + ("-" + (flavor or label) if flavor or label else "")
     test, pid = fresh_test(tag, name, flavor)
-    what = " (%s)" % flavor if flavor else ""
+    what = " (%s)" % (flavor or label) if flavor or label else ""
     try:
         pids = tree_tids([pid] + zdtm.tree_pids(pid))
-        r = criu(["dump", "-t", str(pid), "-D", test.dump_dir, "-v4", "-o", "dump.log"])
+        r = criu(["dump", "-t", str(pid), "-D", test.dump_dir, "-v4", "-o", "dump.log"] +
+                 test.dump_opts)
         if r.returncode:
             report(False, "dump for restore faults" + what, r.stderr[-500:])
             return
@@ -210,7 +224,7 @@ def restore_faults(name="zdtm/static/maps00", flavor=None):
         digest = images_digest(test.dump_dir)
         for fault in RESTORE_FAULTS:
             r = criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore-%s.log" % fault,
-                      "-d"], fault)
+                      "-d"] + test.restore_opts, fault)
             time.sleep(0.05)
             why = []
             if r.returncode == 0:
@@ -224,10 +238,12 @@ def restore_faults(name="zdtm/static/maps00", flavor=None):
             why += ["left behind: " + w for w in left_behind(pids)]
             zdtm.cleanup_children()
             why += ["left behind: " + w for w in gone_or_left(pids)]
+            why += ["left behind: " + w for w in links_left(links)]
             if images_digest(test.dump_dir) != digest:
                 why.append("images changed")
             report(not why, "restore fails at %s%s" % (fault, what), "; ".join(why))
-        r = criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore.log", "-d"])
+        r = criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore.log", "-d"] +
+                 test.restore_opts)
         why = [] if r.returncode == 0 else ["restore after faults failed: " + r.stderr[-300:]]
         if not why:
             v = verdict(test, pid)
@@ -248,6 +264,8 @@ def main():
     dump_fault("page-transfer", True)
     restore_faults()
     restore_faults("zdtm/static/pidns00", "pidns")
+    # a tree in its own network namespace: no veth end of it left in ours either
+    restore_faults("zdtm/static/netns00", links=("zdnvo0",), label="netns")
     return report.finish()
 
 

@@ -339,3 +339,8 @@ int netlock_restore_unlock(int root_pid)
 	forget_lock();
 	return ret;
 }
+
+void netlock_netns_changed(void)
+{
+	nft_lock_fini();
+}

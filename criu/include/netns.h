@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * netns.h - the tree's own network namespace (criu/net/ns/). The tree's root may have a
+ * network namespace of its own, which every task shares; it is saved in CRIU's images:
+ * netdev-ID.img (links), netns-ID.img (sysctls), ifaddr-ID.img, route-ID.img,
+ * route6-ID.img, rule-ID.img (iproute2's "ip ... save" format, as CRIU runs "ip" for them),
+ * iptables-ID.img, ip6tables-ID.img (iptables-save text) and nftables-ID.img ("list
+ * ruleset" text).
+ *
+ * Dump: netns_dump_enter() after the seize puts criu into the tree's network namespace, so
+ * that sock_diag, /proc/self/net and the network lock see the tree's sockets;
+ * netns_dump_write() saves it; netns_dump_leave() returns criu to its own (also on errors;
+ * netns_dump_reenter() goes back for the lock's end). Restore: netns_rst_prepare() in criu
+ * before the root is cloned with CLONE_NEWNET, netns_rst_fill() in criu (it
+ * enters the new namespace) before the root is told to go on.
+ * May call: log, image, opts, net-lock, libnl-3, libnftables, iproute2's "ip" and
+ * iptables-save/-restore.
+ */
+#ifndef CRIU_NETNS_H
+#define CRIU_NETNS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Dump: enter root's network namespace (id: its id for the image names). 0 or -errno. */
+int netns_dump_enter(pid_t root, uint32_t id);
+/*
+ * externals: --external values; net[INODE]:KEY naming the tree's namespace makes it
+ * external: only KEY is saved, the restore is given it by --inherit-fd fd[N]:KEY.
+ */
+int netns_dump_write(int dfd, const char *const *externals, int nr_externals);
+/* Back to criu's own namespace; reenter: into the tree's again (no-op when none). */
+void netns_dump_leave(void);
+int netns_dump_reenter(void);
+/* Close what netns_dump_enter() kept. */
+void netns_dump_done(void);
+
+struct netns_rst_opts {
+	const char *const *externals; /* --external values: "veth[IN]:OUT" are ours */
+	int nr_externals;
+	bool empty; /* --empty-ns net: the namespace is made, its content left to the caller */
+	const char *join;		/* --join-ns net:PID|PATH: the root is cloned in that one */
+	const char *const *inherit_fds; /* --inherit-fd fd[N]:KEY: an external namespace's */
+	int nr_inherit_fds;
+};
+
+/* Restore, in criu: keep an fd on criu's own network namespace for the root. */
+int netns_rst_prepare(const struct netns_rst_opts *o, int dfd, uint32_t id);
+/* The root joins a namespace (--join-ns, or an external one by --inherit-fd)? */
+bool netns_rst_joins(void);
+/* Restore, in criu around the root's clone: into the --join-ns namespace and back. */
+int netns_rst_before_root(void);
+void netns_rst_after_root(void);
+/* Restore, in criu once the root is cloned and waits: links, sysctls, addresses, ... */
+int netns_rst_fill(int dfd, pid_t root);
+/* Restore, in criu: into the restored tree's network namespace (for the lock) and back. */
+int netns_rst_enter_tree(pid_t root);
+void netns_rst_leave_tree(void);
+void netns_rst_free(void);
+
+#endif /* CRIU_NETNS_H */

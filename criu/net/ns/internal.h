@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * net/ns/internal.h - the parts of net/ns/: sysctls (conf.c), links (links-dump.c,
+ * links-restore.c, tun.c), rtnetlink helpers (rtnl.c), the tools' images (tools.c: ip,
+ * iptables), the nftables ruleset (firewall.c). Private to net/ns/. Every function works in the
+ * calling thread's current network namespace: criu's dump enters the tree's, the restore runs in
+ * the root.
+ */
+#ifndef CRIU_NET_NS_INTERNAL_H
+#define CRIU_NET_NS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "image.h"
+#include "netdev.pb-c.h"
+
+struct nl_sock;
+struct nl_msg;
+struct cr_img;
+
+/* conf.c: the sysctl lists of CRIU's images, in CRIU's order (the fields are positional) */
+enum conf_family { CONF_IPV4, CONF_IPV6 };
+/* Read every sysctl of family for dev ("all", "default" or a link's name) into *out. */
+int conf_read(enum conf_family f, const char *dev, SysctlEntry ***out, size_t *n);
+/* Write those that differ from the current values; accept_redirects last. */
+int conf_write(enum conf_family f, const char *dev, SysctlEntry **conf, size_t n);
+void conf_free(SysctlEntry **conf, size_t n);
+/* netns-ID.img: the namespace's all/default confs and net.unix sysctls */
+int netns_conf_dump(int dfd, uint32_t id);
+int netns_conf_restore(int dfd, uint32_t id);
+/* an external namespace (--external net[INODE]:KEY): netns-ID.img holds only its key */
+int netns_conf_dump_external(int dfd, uint32_t id, const char *key);
+int netns_conf_ext_key(int dfd, uint32_t id, char **key);
+
+/* rtnl.c: a NETLINK_ROUTE socket of libnl-3 in the current namespace */
+struct nl_sock *rtnl_open(void);
+/* Send msg (freed) and wait for the kernel's ack: 0 or the kernel's -errno. */
+int rtnl_talk(struct nl_sock *sk, struct nl_msg *msg);
+
+/* tun.c: a persistent tun/tap with no queue attached (linkinfo: IFLA_LINKINFO) */
+struct nlattr;
+int tun_fill(NetDeviceEntry *e, struct nlattr *linkinfo);
+int tun_set_owner(const NetDeviceEntry *e, struct nlattr *linkinfo);
+int tun_create(const NetDeviceEntry *e);
+
+/* links-dump.c: netdev-ID.img; refuses a kind it can't restore, naming the link */
+int links_dump(int dfd, uint32_t id);
+/*
+ * links-restore.c: in the new namespace; outside_fd is criu's own network namespace;
+ * before_up runs once the links exist, before they go up.
+ */
+int links_restore(int dfd, uint32_t id, int outside_fd, const char *const *ext, int nr_ext,
+		  int (*before_up)(int dfd, uint32_t id));
+
+/* tools.c: addresses, routes and rules by iproute2, iptables rules by iptables-save */
+int tools_dump(int dfd, uint32_t id);
+int tools_restore_addrs(int dfd, uint32_t id);
+int tools_restore(int dfd, uint32_t id); /* the rest, once the links are up */
+/* Run argv with stdin in_fd and stdout out_fd (-1: /dev/null): its exit status, or -errno */
+int run_tool(const char *const *argv, int in_fd, int out_fd);
+/* A raw image in a memfd (-1: no such image) and, if text is set, as a string. */
+int image_to_memfd(int dfd, enum img_type type, uint32_t id, int *mfd, char **text);
+
+/* firewall.c: the nftables ruleset (iptables-nft's tables left to iptables-restore) */
+int nft_dump(int dfd, uint32_t id);
+int nft_restore(int dfd, uint32_t id);
+
+#endif /* CRIU_NET_NS_INTERNAL_H */
