@@ -73,6 +73,25 @@ static void set_field(CriuOpts *ro, const ProtobufCFieldDescriptor *f, void **ex
 	}
 }
 
+/* A config file with one option in it, made once. */
+static char *config_file_path(void)
+{
+	static char path[] = "/tmp/rpc-opts-test-XXXXXX";
+	static bool made;
+	int fd;
+
+	if (made)
+		return path;
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, "leave-running\n", 14) != 14) {
+		perror("rpc-opts-test: config file");
+		exit(1);
+	}
+	close(fd);
+	made = true;
+	return path;
+}
+
 /* Two runs with the same directories compare equal unless an option or choice changed. */
 static bool same_run(struct rpc_req_state *a, struct rpc_req_state *b)
 {
@@ -127,6 +146,9 @@ int main(void)
 			ro.work_dir_fd = open("/", O_RDONLY | O_DIRECTORY);
 		if (!strcmp(f->name, "status_fd"))
 			ro.status_fd = null;
+		/* a config file that does not exist is no file: give one that says something */
+		if (!strcmp(f->name, "config_file"))
+			ro.config_file = config_file_path();
 		ret = run(&ro, &st);
 		err = log_first_error();
 		snprintf(name, sizeof(name), "criu_opts.%s", f->name);
@@ -146,5 +168,6 @@ int main(void)
 	}
 	printf("criu_opts: %d fields applied, %d refused naming the field\n", applied, refused);
 	CHECK(applied >= 15 && refused >= 30, "both kinds seen");
+	unlink(config_file_path());
 	UNIT_REPORT();
 }
