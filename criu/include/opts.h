@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cgroup-opts.h"
+
 enum cr_command {
 	CMD_NONE,
 	CMD_DUMP,
@@ -73,6 +75,7 @@ struct cr_options {
 	enum pre_dump_mode pre_dump_mode;
 	enum cow_pages_mode cow_pages; /* dump: --cow-pages once|full */
 	int network_lock;	       /* dump: --network-lock, an enum netlock_method */
+	struct cg_options cg;	       /* criu/cgroup/ */
 #define MAX_ACTION_SCRIPTS 16
 	const char *action_scripts[MAX_ACTION_SCRIPTS];
 	int nr_action_scripts;

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "fault.h"
 #include "image.h"
 #include "log.h"
@@ -152,6 +153,10 @@ static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
 	/* the root waits until criu traces it; its descendants are traced from birth */
 	if (!t->pstree->ppid && read(ch->go[0], &c, 1) != 1)
 		return -ECANCELED; /* criu gave up on us */
+	/* into its cgroups first: what it makes (children, threads, memory) is born there */
+	ret = rst_cgroup_enter(ctx, t);
+	if (ret)
+		return ret;
 	/* the root fills its new namespaces before anything of the tree uses them */
 	ret = t->pstree->ppid ? 0 : rst_ns_root_setup(ctx);
 	ret = ret ?: rst_restore_session(ctx, t);
@@ -901,8 +906,8 @@ int cr_restore_tasks(const struct restore_opts *ro)
 
 	/* before the fork: the probe's signal would stop the traced task */
 	if (rst_read_images(&ctx) || netlock_test_hook_restore() || rst_ns_prepare(&ctx) ||
-	    rst_plan_transit(&ctx) || rst_arch_probe_xstate() || rst_wait_pids_free(&ctx) ||
-	    rst_remaps_premake(&ctx))
+	    rst_cgroup_prepare(&ctx) || rst_plan_transit(&ctx) || rst_arch_probe_xstate() ||
+	    rst_wait_pids_free(&ctx) || rst_remaps_premake(&ctx))
 		goto out_free;
 	w = alloc_watch(&ctx);
 	if (!w)
@@ -956,6 +961,8 @@ out_free:
 	free(ctx.scm_uses);
 	free(ctx.usk_groups);
 	rst_ns_free(&ctx);
+	/* after kill_tree(): a failed restore's cgroups are empty and go */
+	rst_cgroup_fini(&ctx, ret != 0);
 	rst_free_images(&ctx);
 	return ret;
 }

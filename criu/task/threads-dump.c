@@ -156,6 +156,9 @@ static int seize_one(pid_t tid)
 	    (errno != EPERM ||
 	     ptrace(PTRACE_SEIZE, tid, NULL, (void *)(opts & ~PTRACE_O_SUSPEND_SECCOMP)))) {
 		ret = -errno;
+		/* seized while its cgroup v1 freezer held it (cgroup/freeze.c): its stop comes */
+		if (ret == -EPERM && compel_seized_by_us(tid))
+			return wait_thread_stop(tid);
 		if (ret == -ESRCH || kill(tid, 0))
 			return THR_GONE;
 		pr_perror("Can't seize thread %d", tid);
