@@ -233,11 +233,52 @@ static int note_made(struct rst_cg *cg, const char *path)
 	return cg->made[cg->nr_made] ? (cg->nr_made++, 0) : -ENOMEM;
 }
 
-/* mkdir, noted for the clean-up; 1 if made, 0 if it was there, or -errno (said) */
-static int make_dir(struct rst_cg *cg, const char *path)
+static bool has_ctl(const char *ctls, const char *name)
 {
-	if (mkdir(path, 0755) == 0)
-		return note_made(cg, path) ?: 1;
+	size_t n = strlen(name);
+	const char *c;
+
+	for (c = ctls; *c; c += strcspn(c, ",") + (c[strcspn(c, ",")] == ','))
+		if (strcspn(c, ",") == n && !strncmp(c, name, n))
+			return true;
+	return false;
+}
+
+/*
+ * A new v1 cpuset has no cpus and mems, and takes no task so: it gets its parent's, as a
+ * cgroup made with cgroup.clone_children would; saved values come on top.
+ */
+static int copy_cpuset(const char *path)
+{
+	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+	char file[CG_PATH_MAX + 32], val[4096];
+	const char *slash = strrchr(path, '/');
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < 2; i++) {
+		snprintf(file, sizeof(file), "%.*s/%s", (int)(slash - path), path, files[i]);
+		if (cg_read_file(file, val, sizeof(val)) || !val[0])
+			continue;
+		snprintf(file, sizeof(file), "%s/%s", path, files[i]);
+		ret = cg_write_file(file, val);
+		if (ret)
+			pr_err("Can't give the new cpuset %s its parent's %s: %s\n", path, files[i],
+			       strerror(-ret));
+	}
+	return ret;
+}
+
+/* mkdir, noted for the clean-up; 1 if made, 0 if it was there, or -errno (said) */
+static int make_dir(struct rst_cg *cg, const struct rst_cg_ctl *c, const char *path)
+{
+	if (mkdir(path, 0755) == 0) {
+		int ret = note_made(cg, path);
+
+		if (!ret && c->ctls[0] && has_ctl(c->ctls, "cpuset"))
+			ret = copy_cpuset(path);
+		return ret ?: 1;
+	}
 	if (errno == EEXIST)
 		return 0;
 	pr_perror("Can't make the cgroup %s (--manage-cgroups=%s)", path, cg_mode_name(cg->mode));
@@ -245,8 +286,9 @@ static int make_dir(struct rst_cg *cg, const char *path)
 }
 
 /* The folders above a top cgroup, below the hierarchy's root */
-static int make_parents(struct rst_cg *cg, const struct cg_hier *h, const char *path)
+static int make_parents(struct rst_cg *cg, const struct rst_cg_ctl *c, const char *path)
 {
+	const struct cg_hier *h = c->h;
 	char buf[CG_PATH_MAX];
 	char *slash;
 	int ret = 0;
@@ -255,7 +297,7 @@ static int make_parents(struct rst_cg *cg, const struct cg_hier *h, const char *
 	for (slash = strchr(buf + strlen(h->dir) + 1, '/'); !ret && slash;
 	     slash = strchr(slash + 1, '/')) {
 		*slash = 0;
-		ret = make_dir(cg, buf);
+		ret = make_dir(cg, c, buf);
 		*slash = '/';
 	}
 	return ret < 0 ? ret : 0;
@@ -365,7 +407,7 @@ static int restore_dir(struct rst_cg *cg, const struct rst_cg_ctl *c, const Cgro
 	root = !strcmp(dir + strlen(c->h->dir), "/") || !dir[strlen(c->h->dir)];
 	ret = check_exists(cg, dir, !stat(dir, &st), root);
 	if (!ret && cg->mode != CG_MODE_NONE && cg->mode != CG_MODE_PROPS) {
-		ret = make_parents(cg, c->h, dir) ?: make_dir(cg, dir);
+		ret = make_parents(cg, c, dir) ?: make_dir(cg, c, dir);
 		made = ret == 1;
 		ret = ret < 0 ? ret : 0;
 	}
