@@ -550,8 +550,10 @@ static void remove_dir(const char *path)
 	int i;
 
 	for (i = 0; i < 200; i++) {
-		if (!rmdir(path) || errno == ENOENT)
+		if (!rmdir(path) || errno == ENOENT) {
+			pr_info("Removed the cgroup %s that the failed restore made\n", path);
 			return;
+		}
 		if (errno != EBUSY)
 			break;
 		nanosleep(&pause, NULL);
