@@ -327,8 +327,32 @@ static int add_controller(CgroupEntry *e, struct img_ctx *ic, const struct cg_se
 	return ret;
 }
 
-static int add_set(CgroupEntry *e, const struct cg_set *s)
+/* A member below its cgroup namespace's root: the root's length (0 for "/") into m */
+static int set_prefix(CgMemberEntry *m, const struct cg_members *ns_roots, uint32_t id)
 {
+	size_t i;
+
+	for (i = 0; ns_roots && i < ns_roots->nr; i++) {
+		const char *r = ns_roots->m[i].path;
+
+		if (strcmp(ns_roots->m[i].ctls, m->name))
+			continue;
+		if (strcmp(r, m->path) && !is_below(r, m->path)) {
+			pr_err("A task of cgroup set %u is in %s of '%s', outside the tree's "
+			       "cgroup "
+			       "namespace (rooted at %s): it can't be restored\n",
+			       id, m->path, cg_hier_label(m->name), r);
+			return -EOPNOTSUPP;
+		}
+		m->has_cgns_prefix = 1;
+		m->cgns_prefix = strcmp(r, "/") ? strlen(r) : 0;
+	}
+	return 0;
+}
+
+static int add_set(CgroupEntry *e, const struct cg_set *s, const struct cg_members *ns_roots)
+{
+	int ret;
 	CgSetEntry *se = calloc(1, sizeof(*se));
 	size_t i;
 
@@ -353,6 +377,9 @@ static int add_set(CgroupEntry *e, const struct cg_set *s)
 		m->path = strdup(s->ms.m[i].path);
 		if (!m->name || !m->path)
 			return -ENOMEM;
+		ret = set_prefix(m, ns_roots, s->id);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -370,7 +397,7 @@ static int write_entry(int dfd, CgroupEntry *e)
 }
 
 int cg_write_image(int dfd, struct cg_hiers *hs, const struct cg_props *props,
-		   const struct cg_set *sets, size_t nr_sets)
+		   const struct cg_set *sets, size_t nr_sets, const struct cg_members *ns_roots)
 {
 	struct img_ctx ic = { .props = props };
 	CgroupEntry *e = calloc(1, sizeof(*e));
@@ -385,7 +412,7 @@ int cg_write_image(int dfd, struct cg_hiers *hs, const struct cg_props *props,
 	}
 	cgroup_entry__init(e);
 	for (i = 0; !ret && i < nr_sets; i++)
-		ret = add_set(e, &sets[i]);
+		ret = add_set(e, &sets[i], ns_roots);
 	for (i = 0; !ret && i < hs->nr; i++) {
 		ic.h = hs->h[i];
 		ret = add_controller(e, &ic, sets, nr_sets);

@@ -21,6 +21,7 @@
 #include "image.h"
 #include "internal.h"
 #include "log.h"
+#include "ns.h"
 #include "threads.h"
 
 #include "cgroup.pb-c.h"
@@ -203,11 +204,35 @@ void cg_dump_fini(struct dump_tree *dt)
 	dt->cg = NULL;
 }
 
+static const struct cg_set *set_by_id(const struct cg_dump *cd, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < cd->nr_sets; i++)
+		if (cd->sets[i].id == id)
+			return &cd->sets[i];
+	return NULL;
+}
+
 int cg_dump_write(struct dump_tree *dt)
 {
+	struct cg_members roots = {};
+	const struct dump_ctx *root = dt->tasks[0];
 	struct cg_dump *cd = dt->cg;
+	const struct cg_set *rs;
+	int own, ret = 0;
 
 	if (!cd)
 		return 0;
-	return cg_write_image(dt->dfd, &cd->hs, &cd->props, cd->sets, cd->nr_sets);
+	own = ns_is_criu_own(root->pid, "cgroup");
+	if (own < 0)
+		return own;
+	rs = set_by_id(cd, root->cg_set);
+	if (!own && rs)
+		ret = cg_cgns_roots(root->pid, &rs->ms, &roots);
+	ret = ret
+		      ?: cg_write_image(dt->dfd, &cd->hs, &cd->props, cd->sets, cd->nr_sets,
+					!own && rs ? &roots : NULL);
+	cg_members_free(&roots);
+	return ret;
 }

@@ -74,9 +74,16 @@ struct cg_set {
 	struct cg_members ms;
 };
 
-/* dump-img.c: cgroup.img of the sets, their cgroups and properties; 0 or -errno (said) */
+/*
+ * dump-img.c: cgroup.img of the sets, their cgroups and properties; ns_roots (NULL: criu's
+ * cgroup namespace) gives each member's cgns_prefix. 0 or -errno (said).
+ */
 int cg_write_image(int dfd, struct cg_hiers *hs, const struct cg_props *props,
-		   const struct cg_set *sets, size_t nr_sets);
+		   const struct cg_set *sets, size_t nr_sets, const struct cg_members *ns_roots);
+
+/* cgns.c: the roots (criu's view) of task root's own cgroup namespace in each hierarchy of
+ * full (its cgroups); 0 or -errno (said) */
+int cg_cgns_roots(pid_t root, const struct cg_members *full, struct cg_members *roots);
 
 /* file: read whole (at most len - 1 bytes), trailing newline dropped; 0 or -errno (quiet) */
 int cg_read_file(const char *path, char *buf, size_t len);

@@ -13,6 +13,7 @@
  * are removed again when the restore fails.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "image.h"
 #include "internal.h"
 #include "log.h"
+#include "ns.h"
 #include "restore-ctx.h"
 
 #include "cgroup.pb-c.h"
@@ -216,7 +218,10 @@ static int check_sets(const struct rst_cg *cg)
 				       cg->e->sets[i]->id, m->name);
 				return -EINVAL;
 			}
-			if (m->path[0] != '/' || bad_path(m->path, false)) {
+			if (m->path[0] != '/' || bad_path(m->path, false) ||
+			    (m->has_cgns_prefix &&
+			     (m->cgns_prefix > strlen(m->path) ||
+			      (m->path[m->cgns_prefix] && m->path[m->cgns_prefix] != '/')))) {
 				pr_err("cgroup.img: set %u: bad path '%s'\n", cg->e->sets[i]->id,
 				       m->path);
 				return -EINVAL;
@@ -520,23 +525,62 @@ static int enter_one(const struct rst_cg *cg, const CgMemberEntry *m, const char
 	return ret;
 }
 
+/* The root of a cgroup namespace of its own: into the namespace's roots, then unshare. */
+static int enter_cgns(const struct rst_cg *cg, const CgSetEntry *set, pid_t pid)
+{
+	CgMemberEntry root;
+	char path[CG_PATH_MAX];
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; cg && set && !ret && i < set->n_ctls; i++) {
+		const CgMemberEntry *m = set->ctls[i];
+
+		if (!m->has_cgns_prefix)
+			continue;
+		if (m->cgns_prefix > strlen(m->path)) {
+			pr_err("cgroup.img: cgns_prefix %u is longer than the path %s\n",
+			       m->cgns_prefix, m->path);
+			return -EINVAL;
+		}
+		/* the namespace's root: the path's first cgns_prefix bytes, "/" for none */
+		snprintf(path, sizeof(path), "%.*s", m->cgns_prefix ? (int)m->cgns_prefix : 1,
+			 m->path);
+		root = *m;
+		root.path = path;
+		ret = enter_one(cg, &root, NULL, pid);
+	}
+	if (!ret && unshare(CLONE_NEWCGROUP)) {
+		ret = -errno;
+		pr_perror("Task %d can't make its cgroup namespace", pid);
+	}
+	return ret;
+}
+
 int rst_cgroup_enter(const struct rst_ctx *ctx, const struct rst_task *t)
 {
 	const struct rst_cg *cg = ctx->cg;
-	struct cg_members self;
-	const CgSetEntry *set;
+	bool own_ns = rst_ns_own_cgroup(ctx), is_root = !t->pstree->ppid;
+	const CgSetEntry *set = NULL;
+	struct cg_members self = {};
 	size_t i;
-	int ret;
+	int ret = 0;
 
-	if (!cg || !t->core || !t->core->tc || !t->core->tc->has_cg_set)
-		return 0;
-	set = set_of(cg, t->core->tc->cg_set);
-	if (!set) {
-		pr_err("core-%d.img: cgroup set %u is not in cgroup.img\n", t->pid,
-		       t->core->tc->cg_set);
-		return -EINVAL;
+	if (cg && t->core && t->core->tc && t->core->tc->has_cg_set) {
+		set = set_of(cg, t->core->tc->cg_set);
+		if (!set) {
+			pr_err("core-%d.img: cgroup set %u is not in cgroup.img\n", t->pid,
+			       t->core->tc->cg_set);
+			return -EINVAL;
+		}
 	}
-	ret = cg_parse_self(&self);
+	if (own_ns && is_root)
+		ret = enter_cgns(cg, set, t->pid);
+	if (ret || !set)
+		return ret;
+	/* in the tree's cgroup namespace, /proc/self/cgroup is not criu's view: always move */
+	if (!own_ns)
+		ret = cg_parse_self(&self);
 	for (i = 0; !ret && i < set->n_ctls; i++)
 		ret = enter_one(cg, set->ctls[i], now_in(&self, set->ctls[i]->name), t->pid);
 	cg_members_free(&self);

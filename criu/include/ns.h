@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ns.h - namespaces of the dumped tree (criu/ns/). The tree's root may have pid, uts, ipc
- * and time namespaces of its own: a pid namespace one level below criu's whose init (pid 1)
- * is the root, and uts, ipc and time namespaces made with it. Every task of the tree shares
- * the root's namespaces of these kinds and makes its children in them; mount, network,
- * user and cgroup namespaces must still be criu's. Anything else is refused at dump, naming
+ * time and cgroup namespaces of its own: a pid namespace one level below criu's whose init
+ * (pid 1) is the root, and uts, ipc, time and cgroup namespaces made with it (a cgroup
+ * namespace's root is saved by criu/cgroup/). Every task of the tree shares the root's
+ * namespaces of these kinds and makes its children in them; mount, network and user
+ * namespaces must still be criu's. Anything else is refused at dump, naming
  * the task and the kind.
  *
  * Dump: ns_dump_begin() after the seize (it enters the tree's ipc namespace, where the SysV
@@ -53,6 +54,8 @@ int rst_ns_root_setup(const struct rst_ctx *ctx);
 int rst_ns_root_finish(const struct rst_ctx *ctx);
 /* The id of the ipc namespace the SysV images are named by. */
 uint32_t rst_ns_ipc_id(const struct rst_ctx *ctx);
+/* Has the root a cgroup namespace of its own (it unshares it in rst_cgroup_enter())? */
+bool rst_ns_own_cgroup(const struct rst_ctx *ctx);
 
 /* ns/pid-restore.c */
 /* The pids at each level for clone3's set_tid (innermost first) of task or thread pid. */

@@ -32,6 +32,7 @@ struct rst_ns {
 	uint32_t uts_id, ipc_id, time_id; /* the root's; 0: criu's own kind */
 	struct rst_ns_pids *pids;	  /* a pid namespace of its own: ns-pids.img */
 	int criu_time_fd;		  /* criu's own time namespace while it makes one */
+	bool own_cgroup;		  /* the root unshares one once in its cgroups (cgroup/) */
 };
 
 /* uts.c: dump enters the root's uts namespace itself */

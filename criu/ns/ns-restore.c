@@ -3,8 +3,9 @@
  * ns/ns-restore.c - the tree's own namespaces at restore (ns.h). The root's ids
  * (ids-PID.img) differ from criu's (inventory.root_ids) for each kind it had its own of:
  * pid, uts and ipc namespaces are made by the root's clone3 flags, a time namespace by
- * criu just before (its offsets must be written before any task enters it). A kind this
- * criu does not restore (mount, network, user, cgroup) refuses the restore, so that no tree
+ * criu just before (its offsets must be written before any task enters it), a cgroup
+ * namespace by the root itself once in its cgroups (cgroup/restore.c). A kind this
+ * criu does not restore (mount, network, user) refuses the restore, so that no tree
  * is silently restored into criu's namespaces. The namespaces die with the root: a failed
  * restore, which kills the tree, leaves none behind.
  */
@@ -108,7 +109,7 @@ static int check_same_ns(const struct rst_ctx *ctx)
 int rst_ns_prepare(struct rst_ctx *ctx)
 {
 	const TaskKobjIdsEntry *r = ctx->tasks[0].ids, *c = ctx->inventory->root_ids;
-	int64_t pid, uts, ipc, tim;
+	int64_t pid, uts, ipc, tim, cgroup;
 	struct rst_ns *ns;
 	int ret = 0;
 
@@ -116,14 +117,14 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 		return 0; /* no ids: an image set of criu's namespaces */
 	if (check_same_ns(ctx))
 		return -EOPNOTSUPP;
-	if (OWN(mnt, false) < 0 || OWN(net, false) < 0 || OWN(user, false) < 0 ||
-	    OWN(cgroup, false) < 0)
+	if (OWN(mnt, false) < 0 || OWN(net, false) < 0 || OWN(user, false) < 0)
 		return -EOPNOTSUPP;
 	pid = OWN(pid, true);
 	uts = OWN(uts, true);
 	ipc = OWN(ipc, true);
 	tim = OWN(time, true);
-	if (!pid && !uts && !ipc && !tim)
+	cgroup = OWN(cgroup, true);
+	if (!pid && !uts && !ipc && !tim && !cgroup)
 		return 0;
 	ns = calloc(1, sizeof(*ns));
 	if (!ns)
@@ -132,12 +133,13 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 	ns->uts_id = uts;
 	ns->ipc_id = ipc;
 	ns->time_id = tim;
+	ns->own_cgroup = cgroup != 0;
 	ns->clone_flags = (uts ? CLONE_NEWUTS : 0) | (ipc ? CLONE_NEWIPC : 0);
 	ctx->ns = ns;
 	if (pid)
 		ret = prepare_pidns(ctx, ns);
-	pr_info("The root gets namespaces of its own:%s%s%s%s\n", pid ? " pid" : "",
-		uts ? " uts" : "", ipc ? " ipc" : "", tim ? " time" : "");
+	pr_info("The root gets namespaces of its own:%s%s%s%s%s\n", pid ? " pid" : "",
+		uts ? " uts" : "", ipc ? " ipc" : "", tim ? " time" : "", cgroup ? " cgroup" : "");
 	return ret;
 }
 
@@ -155,6 +157,11 @@ void rst_ns_free(struct rst_ctx *ctx)
 uint64_t rst_ns_clone_flags(const struct rst_ctx *ctx)
 {
 	return ctx->ns ? ctx->ns->clone_flags : 0;
+}
+
+bool rst_ns_own_cgroup(const struct rst_ctx *ctx)
+{
+	return ctx->ns && ctx->ns->own_cgroup;
 }
 
 uint32_t rst_ns_ipc_id(const struct rst_ctx *ctx)

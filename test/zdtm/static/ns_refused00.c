@@ -2,8 +2,8 @@
 /*
  * ns_refused00: a task of the tree in a namespace of its own (the kind named by $ZDTM_NS:
  * pid, mnt, net, uts, ipc, user, cgroup, time) must make the dump fail, naming the task and
- * the kind: mount, network, user and cgroup namespaces are not saved yet, and pid, uts, ipc
- * and time namespaces only as the tree root's own; the tree runs on as it was. The namespace is
+ * the kind: mount, network and user namespaces are not saved yet, and pid, uts, ipc, time
+ * and cgroup namespaces only as the tree root's own; the tree runs on as it was. The namespace is
  * made by a child, so the test's own task stays in criu's namespaces and the refusal is
  * about the child. For pid and time the child's own child is the one inside: unshare()
  * moves only the children made afterwards. The inner task proves it is still in its
