@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * rpc/req-cgroup.c - the cgroup fields of criu_opts that the option table can't take as
- * they come (an enum, repeated fields), as runc sends them: manage_cgroups_mode (the
- * modes of rpc.proto's criu_cg_mode, DEFAULT being soft), cg_root (ctrl and path, each a
+ * they come (an enum, repeated fields), as runc sends them: manage_cgroups (as in CRIU,
+ * true is soft and false is ignore), manage_cgroups_mode on top of it (the modes of
+ * rpc.proto's criu_cg_mode, DEFAULT being soft), cg_root (ctrl and path, each a
  * --cgroup-root) and cgroup_dump_controller (each a --cgroup-dump-controller).
  */
 #define LOG_PREFIX "rpc: "
@@ -15,6 +16,8 @@
 
 static int apply_mode(struct rpc_req_state *st, const CriuOpts *ro)
 {
+	if (ro->has_manage_cgroups)
+		st->opts.cg.mode = ro->manage_cgroups ? CG_MODE_SOFT : CG_MODE_IGNORE;
 	if (!ro->has_manage_cgroups_mode)
 		return 0;
 	switch (ro->manage_cgroups_mode) {
@@ -48,12 +51,19 @@ static int apply_roots(struct rpc_req_state *st, const CriuOpts *ro)
 	for (i = 0; i < ro->n_cg_root; i++) {
 		const CgroupRoot *r = ro->cg_root[i];
 
+		if (!r->path) {
+			pr_err("criu_opts.cg_root: a root without a path\n");
+			return -EINVAL;
+		}
 		if (r->ctrl && asprintf(&st->cg_roots[i], "%s:%s", r->ctrl, r->path) < 0) {
 			st->cg_roots[i] = NULL;
 			return -ENOMEM;
 		}
-		if (opts_apply_named(&st->opts, "cgroup-root", r->ctrl ? st->cg_roots[i] : r->path))
+		if (opts_apply_named(&st->opts, "cgroup-root",
+				     r->ctrl ? st->cg_roots[i] : r->path)) {
+			pr_err("criu_opts.cg_root %s refused\n", r->path);
 			return -EINVAL;
+		}
 	}
 	return 0;
 }

@@ -39,7 +39,6 @@ static const struct {
 	{ "force_irmap", "force-irmap" },
 	{ "exec_cmd", "exec-cmd" },
 	{ "ext_mnt", "ext-mount-map" },
-	{ "manage_cgroups", "manage-cgroups" },
 	{ "inherit_fd", "inherit-fd" },
 	{ "auto_ext_mnt", "ext-mount-map" },
 	{ "ext_sharing", "enable-external-sharing" },

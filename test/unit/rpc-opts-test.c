@@ -127,6 +127,11 @@ int main(void)
 			ro.work_dir_fd = open("/", O_RDONLY | O_DIRECTORY);
 		if (!strcmp(f->name, "status_fd"))
 			ro.status_fd = null;
+		/* true and DEFAULT are soft, criu's default: false (ignore) and full change it */
+		if (!strcmp(f->name, "manage_cgroups"))
+			ro.manage_cgroups = 0;
+		if (!strcmp(f->name, "manage_cgroups_mode"))
+			ro.manage_cgroups_mode = CRIU_CG_MODE__FULL;
 		ret = run(&ro, &st);
 		err = log_first_error();
 		snprintf(name, sizeof(name), "criu_opts.%s", f->name);
