@@ -26,12 +26,20 @@
 
 #include "cgroup.pb-c.h"
 
+/* A thread in other cgroups than its leader's (cgroup v1 tasks, cgroup2 threaded) */
+struct cg_thread {
+	pid_t tid;
+	uint32_t set;
+};
+
 struct cg_dump {
 	const struct cg_options *o;
 	struct cg_hiers hs;
 	struct cg_props props;
 	struct cg_set *sets;
 	size_t nr_sets;
+	struct cg_thread *threads;
+	size_t nr_threads;
 };
 
 int cg_dump_init(struct dump_tree *dt)
@@ -110,32 +118,6 @@ static bool same_members(const struct cg_members *a, const struct cg_members *b)
 	return true;
 }
 
-/* Threads may be moved one by one (cgroup v1 tasks, v2 threaded): not saved yet. */
-static int check_threads(struct dump_ctx *dc, const struct cg_members *leader)
-{
-	struct cg_members ms;
-	uint32_t *tids;
-	size_t i, nr;
-	int ret = 0;
-
-	tids = threads_ids(dc, &nr);
-	if (!tids)
-		return -ENOMEM;
-	for (i = 1; !ret && i < nr; i++) {
-		ret = cg_parse_proc(dc->pid, tids[i], &ms);
-		if (ret)
-			break;
-		if (!same_members(&ms, leader)) {
-			pr_err("Thread %u of task %d is in other cgroups than its leader: threads "
-			       "in cgroups of their own are not supported yet\n",
-			       tids[i], dc->pid);
-			ret = -EOPNOTSUPP;
-		}
-		cg_members_free(&ms);
-	}
-	return ret;
-}
-
 static uint32_t set_id(struct cg_dump *cd, struct cg_members *ms)
 {
 	struct cg_set *s;
@@ -156,6 +138,38 @@ static uint32_t set_id(struct cg_dump *cd, struct cg_members *ms)
 	return s->id;
 }
 
+/* Threads may be moved one by one (v1 tasks, cgroup2 threaded): each gets its own set. */
+static int collect_threads(struct cg_dump *cd, struct dump_ctx *dc, const struct cg_members *leader)
+{
+	struct cg_members ms;
+	uint32_t *tids;
+	size_t i, nr;
+	int ret = 0;
+
+	tids = threads_ids(dc, &nr);
+	if (!tids)
+		return -ENOMEM;
+	for (i = 1; !ret && i < nr; i++) {
+		ret = cg_parse_proc(dc->pid, tids[i], &ms);
+		if (ret)
+			break;
+		ret = filter_members(cd, &ms);
+		if (!ret && !same_members(&ms, leader)) {
+			if (ARRAY_ADD_ROOM(cd->threads, cd->nr_threads)) {
+				ret = -ENOMEM;
+			} else {
+				cd->threads[cd->nr_threads].tid = tids[i];
+				cd->threads[cd->nr_threads].set = set_id(cd, &ms);
+				ret = cd->threads[cd->nr_threads++].set ? 0 : -ENOMEM;
+				pr_info("Thread %u of task %d has cgroups of its own\n", tids[i],
+					dc->pid);
+			}
+		}
+		cg_members_free(&ms);
+	}
+	return ret;
+}
+
 int cg_dump_task(struct dump_ctx *dc)
 {
 	struct cg_dump *cd = dc->tree->cg;
@@ -167,7 +181,8 @@ int cg_dump_task(struct dump_ctx *dc)
 	ret = cg_parse_proc(dc->pid, dc->pid, &ms);
 	if (ret)
 		return ret;
-	ret = check_threads(dc, &ms) ?: filter_members(cd, &ms);
+	ret = filter_members(cd, &ms);
+	ret = ret ?: collect_threads(cd, dc, &ms);
 	if (!ret) {
 		dc->cg_set = set_id(cd, &ms);
 		ret = dc->cg_set ? 0 : -ENOMEM;
@@ -188,6 +203,21 @@ void cg_fill_core(const struct dump_ctx *dc, CoreEntry *core)
 	}
 }
 
+void cg_fill_thread_core(const struct dump_ctx *dc, pid_t tid, CoreEntry *core)
+{
+	const struct cg_dump *cd = dc->tree->cg;
+	uint32_t set = dc->cg_set;
+	size_t i;
+
+	for (i = 0; cd && i < cd->nr_threads; i++)
+		if (cd->threads[i].tid == tid)
+			set = cd->threads[i].set;
+	if (!set || !core->thread_core)
+		return;
+	core->thread_core->has_cg_set = 1;
+	core->thread_core->cg_set = set;
+}
+
 void cg_dump_fini(struct dump_tree *dt)
 {
 	struct cg_dump *cd = dt->cg;
@@ -198,6 +228,7 @@ void cg_dump_fini(struct dump_tree *dt)
 	for (i = 0; i < cd->nr_sets; i++)
 		cg_members_free(&cd->sets[i].ms);
 	free(cd->sets);
+	free(cd->threads);
 	cg_hiers_free(&cd->hs);
 	cg_props_free(&cd->props);
 	free(cd);

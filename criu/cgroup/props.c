@@ -42,9 +42,10 @@ static const char builtin_props[] =
 	"\"net_prio\":\n - \"strategy\": \"replace\"\n - \"properties\": "
 	"[\"net_prio.ifpriomap\"]\n"
 	"\"pids\":\n - \"strategy\": \"replace\"\n - \"properties\": [\"pids.max\"]\n"
-	/* subtree_control first: the children's controller files appear with it */
+	/* the type first (a threaded cgroup), then subtree_control: the children's files */
 	"\"unified\":\n - \"strategy\": \"replace\"\n - \"properties\": "
-	"[\"cgroup.subtree_control\", \"cgroup.max.depth\", \"cgroup.max.descendants\", "
+	"[\"cgroup.type\", \"cgroup.subtree_control\", \"cgroup.max.depth\", "
+	"\"cgroup.max.descendants\", "
 	"\"cpuset.cpus\", \"cpuset.mems\", \"cpu.weight\", \"cpu.max\", \"memory.min\", "
 	"\"memory.low\", \"memory.high\", \"memory.max\", \"memory.swap.max\", \"pids.max\", "
 	"\"io.weight\"]\n";

@@ -63,24 +63,32 @@ static const struct rst_cg_ctl *ctl_of(const struct rst_cg *cg, const char *ctls
 	return NULL;
 }
 
+/* Is path the top old (or below it), by whole components? */
+static bool under(const char *old, const char *path)
+{
+	size_t n = strlen(old);
+
+	if (!strcmp(old, "/"))
+		return true;
+	return !strncmp(path, old, n) && (!path[n] || path[n] == '/');
+}
+
 /* A path of the images, moved under --cgroup-root, then in criu's file system: into out */
 static int host_path(const struct rst_cg_ctl *c, const char *path, char *out, size_t len)
 {
-	const char *rest = path;
+	const char *rest;
 	int w;
 
-	if (c->new_top && !strcmp(c->old_top, "/"))
-		rest = strcmp(path, "/") ? path : "";
-	else if (c->new_top && !strncmp(path, c->old_top, strlen(c->old_top)) &&
-		 (!path[strlen(c->old_top)] || path[strlen(c->old_top)] == '/'))
-		rest = path + strlen(c->old_top);
-	if (rest == path || (!rest[0] && !c->new_top))
+	if (!c->new_top || !under(c->old_top, path)) {
 		w = snprintf(out, len, "%s%s", c->h->dir, path);
-	else if (!rest[0])
-		w = snprintf(out, len, "%s%s", c->h->dir, c->new_top);
-	else
+	} else {
+		/* what is below the old top: "" for the top itself, else "/x/y" */
+		rest = strcmp(c->old_top, "/") ? path + strlen(c->old_top) : path;
+		if (!strcmp(rest, "/"))
+			rest = "";
 		w = snprintf(out, len, "%s%s%s", c->h->dir,
-			     strcmp(c->new_top, "/") ? c->new_top : "", rest);
+			     strcmp(c->new_top, "/") || !rest[0] ? c->new_top : "", rest);
+	}
 	if (w < 0 || (size_t)w >= len) {
 		pr_err("cgroup path too long: %s%s\n", c->h->dir, path);
 		return -ENAMETOOLONG;
@@ -344,6 +352,9 @@ static int set_prop(const char *dir, const CgroupPropEntry *pe, bool made)
 
 	if (!pe->value[0] || strchr(pe->name, '/'))
 		return 0; /* nothing to set (an empty cpuset of a cgroup without tasks) */
+	/* cgroup2 takes only "threaded"; "domain threaded" follows from a threaded child */
+	if (!strcmp(pe->name, "cgroup.type") && strcmp(pe->value, "threaded"))
+		return 0;
 	snprintf(file, sizeof(file), "%s/%s", dir, pe->name);
 	if (!cg_read_file(file, now, sizeof(now)) && !strcmp(now, pe->value))
 		return 0;
@@ -584,6 +595,63 @@ int rst_cgroup_enter(const struct rst_ctx *ctx, const struct rst_task *t)
 	for (i = 0; !ret && i < set->n_ctls; i++)
 		ret = enter_one(cg, set->ctls[i], now_in(&self, set->ctls[i]->name), t->pid);
 	cg_members_free(&self);
+	return ret;
+}
+
+/* Is the member's path the one of the same hierarchy in set? */
+static bool same_place(const CgSetEntry *set, const CgMemberEntry *m)
+{
+	size_t i;
+
+	for (i = 0; set && i < set->n_ctls; i++)
+		if (!strcmp(set->ctls[i]->name, m->name))
+			return !strcmp(set->ctls[i]->path, m->path);
+	return false;
+}
+
+/* A thread by its tid: v1's tasks file, cgroup2's cgroup.threads (a threaded cgroup) */
+static int move_thread(const struct rst_cg *cg, const CgMemberEntry *m, pid_t tid)
+{
+	const struct rst_cg_ctl *c = ctl_of(cg, m->name);
+	char dir[CG_PATH_MAX], file[CG_PATH_MAX + 16], num[16];
+	int ret;
+
+	ret = host_path(c, m->path, dir, sizeof(dir));
+	if (ret)
+		return ret;
+	snprintf(file, sizeof(file), "%s/%s", dir, c->ctls[0] ? "tasks" : "cgroup.threads");
+	snprintf(num, sizeof(num), "%d", tid);
+	ret = cg_write_file(file, num);
+	if (ret)
+		pr_err("Thread %d can't move into the cgroup %s: %s\n", tid, dir, strerror(-ret));
+	return ret;
+}
+
+int rst_cgroup_threads(const struct rst_ctx *ctx, const struct rst_task *t)
+{
+	const struct rst_cg *cg = ctx->cg;
+	const CgSetEntry *own, *set;
+	size_t i, j;
+	int ret = 0;
+
+	if (!cg || !t->core || !t->core->tc || !t->core->tc->has_cg_set)
+		return 0;
+	own = set_of(cg, t->core->tc->cg_set);
+	for (i = 0; !ret && i < t->nr_threads; i++) {
+		const ThreadCoreEntry *tc = t->thread_cores[i]->thread_core;
+
+		if (!tc || !tc->has_cg_set || tc->cg_set == t->core->tc->cg_set)
+			continue;
+		set = set_of(cg, tc->cg_set);
+		if (!set) {
+			pr_err("core-%d.img: cgroup set %u is not in cgroup.img\n", t->tids[i],
+			       tc->cg_set);
+			return -EINVAL;
+		}
+		for (j = 0; !ret && j < set->n_ctls; j++)
+			if (!same_place(own, set->ctls[j]))
+				ret = move_thread(cg, set->ctls[j], t->tids[i]);
+	}
 	return ret;
 }
 

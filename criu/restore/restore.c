@@ -815,7 +815,9 @@ static pid_t restore_tree(struct rst_ctx *ctx, struct rst_watch *w, uint64_t sta
 	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
 		if (!rst_task_has_restorer(&ctx->tasks[i]))
 			continue;
-		ret = finish_task(&ctx->tasks[i], &w[i].rep);
+		/* its threads are made and wait: those with cgroups of their own go there */
+		ret = rst_cgroup_threads(ctx, &ctx->tasks[i])
+			      ?: finish_task(&ctx->tasks[i], &w[i].rep);
 		ctx->stats.pages_restored += w[i].rep.pages_restored;
 		ctx->stats.pages_skipped_cow += w[i].rep.pages_shared;
 		ctx->stats.pages_compared += w[i].rep.pages_compared;

@@ -78,23 +78,15 @@ static const struct {
 
 /* Fields RPC gives meaning to, applied by the steps of rpc_opts_from_req(). */
 static const char *const rpc_fields[] = {
-	"images_dir_fd",
-	"images_dir",
-	"work_dir_fd",
-	"pid",
-	"log_level",
-	"log_file",
-	"log_to_stderr",
-	"status_fd",
-	"notify_scripts",
-	"rst_sibling",
-	"pre_dump_mode",
-	"network_lock",
-	"cpu_cap",
-	"config_file",
-	"manage_cgroups_mode",
-	"cg_root",
-	"cgroup_dump_controller",
+	"images_dir_fd",  "images_dir",
+	"work_dir_fd",	  "pid",
+	"log_level",	  "log_file",
+	"log_to_stderr",  "status_fd",
+	"notify_scripts", "rst_sibling",
+	"pre_dump_mode",  "network_lock",
+	"cpu_cap",	  "config_file",
+	"manage_cgroups", "manage_cgroups_mode",
+	"cg_root",	  "cgroup_dump_controller",
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "cgroup.h"
 #include "compel/infect.h"
 #include "dump.h"
 #include "fpu-image.h"
@@ -578,6 +579,7 @@ static int write_thread_core(struct dump_ctx *dc, struct dump_thread *t, struct 
 	b->core.mtype = CORE_ENTRY__MARCH__X86_64;
 	b->core.thread_info = &b->ti;
 	b->core.thread_core = &b->thc;
+	cg_fill_thread_core(dc, t->tid, &b->core);
 
 	img = open_image_at(dc->dfd, CR_FD_CORE, O_DUMP, t->tid);
 	if (!img)

@@ -299,6 +299,36 @@ def freezer_case(kind):
     stranger.wait()
 
 
+def root_top_case(work):
+    """--cgroup-root for a hierarchy where the tree sits at the root ("/"): blkio (the test
+    does not touch it) goes to a new cgroup P, both tasks with it."""
+    blkio = v1_mount("blkio")
+    if not blkio:
+        print("skip - --cgroup-root of a root top: no blkio hierarchy")
+        return None
+    run = Run(work)
+    report(run.dumped, "--cgroup-root of a root top: dump of cgroup00")
+    tag = "/zdtm.cgroups-blkio.%d" % os.getpid()
+    made_here.append(blkio + tag)
+    mine = [l for l in open("/proc/self/cgroup").read().splitlines()
+            if l.split(":")[1] == "blkio"]
+    if not mine or mine[0].split(":", 2)[2] != "/":
+        print("skip - --cgroup-root of a root top: criu is not at blkio's root")
+        return run
+    r = run.restore("--cgroup-root", "blkio:" + tag)
+    report(r.returncode == 0, "--cgroup-root of a root top: the restore works",
+           run.log()[-1500:])
+    for pid in run.tree:
+        with open("/proc/%d/cgroup" % pid) as f:
+            where = [l.split(":", 2)[2] for l in f.read().splitlines()
+                     if l.split(":")[1] == "blkio"]
+        report(where == [tag], "--cgroup-root of a root top: task %d is in %s" % (pid, tag),
+               str(where))
+    v = run.verdict()
+    report(v.startswith("PASS"), "--cgroup-root of a root top: the tasks check out", v)
+    return run
+
+
 def main():
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(zdtm.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
@@ -322,6 +352,7 @@ def main():
         case(failed_restore_case("a restore failing after the tasks moved in", [],
                                  "restore-premap", "Fault injected at 'restore-premap'"))
         case(props_case)
+        case(root_top_case)
         case(dump_controller_case)
         freezer_case("v1")
         freezer_case("v2")

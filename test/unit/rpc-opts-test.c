@@ -134,6 +134,12 @@ int main(void)
 			ro.manage_cgroups_mode = CRIU_CG_MODE__FULL;
 		ret = run(&ro, &st);
 		err = log_first_error();
+		/* runc's cgroup fields are applied, never refused */
+		if (!strcmp(f->name, "manage_cgroups") || !strcmp(f->name, "manage_cgroups_mode") ||
+		    !strcmp(f->name, "cgroup_dump_controller") ||
+		    !strcmp(f->name, "freeze_cgroup") || !strcmp(f->name, "cgroup_props") ||
+		    !strcmp(f->name, "cgroup_yard"))
+			CHECK(ret == 0, "%s refused: %s", f->name, err ? err : "");
 		snprintf(name, sizeof(name), "criu_opts.%s", f->name);
 		if (ret == 0) {
 			applied++;
