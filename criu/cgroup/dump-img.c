@@ -125,14 +125,11 @@ static bool is_top(const struct paths *ps, const char *path)
 /* memory.oom_control reads "oom_kill_disable N\nunder_oom M...": N is what it takes */
 static void value_to_write(const char *prop, char *val)
 {
-	const char *key = "oom_kill_disable ";
-	size_t klen = strlen(key), n;
+	int disable;
 
-	if (strcmp(prop, "memory.oom_control") || strncmp(val, key, klen))
-		return;
-	n = strcspn(val + klen, "\n");
-	memmove(val, val + klen, n);
-	val[n] = 0;
+	if (!strcmp(prop, "memory.oom_control") &&
+	    sscanf(val, "oom_kill_disable %d", &disable) == 1)
+		snprintf(val, CG_VALUE_MAX, "%d", disable);
 }
 
 static int add_prop(CgroupDirEntry *d, const char *dir, const char *prop, char *buf)

@@ -47,6 +47,9 @@ int cg_dump_init(struct dump_tree *dt)
 	const struct cg_options *o = &dt->opts->cg;
 	struct cg_dump *cd;
 
+	if (o->nr_roots)
+		pr_warn("--cgroup-root is for restore: the dump saves the cgroups where they "
+			"are\n");
 	if (o->mode == CG_MODE_IGNORE)
 		return 0;
 	cd = calloc(1, sizeof(*cd));

@@ -109,16 +109,22 @@ static bool bad_path(const char *p, bool child)
 	return false;
 }
 
-static int check_dirs(CgroupDirEntry **dirs, size_t nr, bool child)
+#define CG_DEPTH_MAX 128 /* deeper than any path of CG_PATH_MAX bytes can go */
+
+static int check_dirs(CgroupDirEntry **dirs, size_t nr, unsigned int depth)
 {
 	size_t i;
 
+	if (depth > CG_DEPTH_MAX) {
+		pr_err("cgroup.img: cgroups nested deeper than %d\n", CG_DEPTH_MAX);
+		return -EINVAL;
+	}
 	for (i = 0; i < nr; i++) {
-		if (bad_path(dirs[i]->dir_name, child)) {
+		if (bad_path(dirs[i]->dir_name, depth > 0)) {
 			pr_err("cgroup.img: bad cgroup name '%s'\n", dirs[i]->dir_name);
 			return -EINVAL;
 		}
-		if (check_dirs(dirs[i]->children, dirs[i]->n_children, true))
+		if (check_dirs(dirs[i]->children, dirs[i]->n_children, depth + 1))
 			return -EINVAL;
 	}
 	return 0;
@@ -202,7 +208,7 @@ static int setup_ctls(struct rst_cg *cg, const struct cg_options *o)
 		cg->nr_ctls++;
 		if (!c->ctls)
 			return -ENOMEM;
-		ret = check_dirs(c->ce->dirs, c->ce->n_dirs, false);
+		ret = check_dirs(c->ce->dirs, c->ce->n_dirs, 0);
 		if (!ret) {
 			c->h = cg_hier_get(&cg->hs, o->yard, c->ctls);
 			ret = c->h ? setup_root(o, c) : -ENOENT;
@@ -227,6 +233,7 @@ static int check_sets(const struct rst_cg *cg)
 				return -EINVAL;
 			}
 			if (m->path[0] != '/' || bad_path(m->path, false) ||
+			    strlen(m->path) >= CG_PATH_MAX ||
 			    (m->has_cgns_prefix &&
 			     (m->cgns_prefix > strlen(m->path) ||
 			      (m->path[m->cgns_prefix] && m->path[m->cgns_prefix] != '/')))) {
@@ -312,8 +319,9 @@ static int make_parents(struct rst_cg *cg, const struct rst_cg_ctl *c, const cha
 		*slash = 0;
 		ret = make_dir(cg, c, buf);
 		*slash = '/';
+		ret = ret < 0 ? ret : 0; /* made or there: the next one */
 	}
-	return ret < 0 ? ret : 0;
+	return ret;
 }
 
 /* cgroup.subtree_control reads "cpu memory" and takes "+cpu +memory" */
@@ -430,8 +438,11 @@ static int restore_dir(struct rst_cg *cg, const struct rst_cg_ctl *c, const Cgro
 	if (!ret && !root && (made || cg->mode == CG_MODE_PROPS || cg->mode == CG_MODE_FULL))
 		ret = set_props(dir, d, made);
 	for (i = 0; !ret && i < d->n_children; i++) {
-		snprintf(child, sizeof(child), "%s/%s", strcmp(path, "/") ? path : "",
-			 d->children[i]->dir_name);
+		if (snprintf(child, sizeof(child), "%s/%s", strcmp(path, "/") ? path : "",
+			     d->children[i]->dir_name) >= (int)sizeof(child)) {
+			pr_err("cgroup.img: the path of a cgroup below %s is too long\n", path);
+			return -ENAMETOOLONG;
+		}
 		ret = restore_dir(cg, c, d->children[i], child);
 	}
 	return ret;
@@ -447,7 +458,10 @@ static int restore_ctls(struct rst_cg *cg)
 		for (j = 0; !ret && j < cg->ctls[i].ce->n_dirs; j++) {
 			const CgroupDirEntry *d = cg->ctls[i].ce->dirs[j];
 
-			snprintf(top, sizeof(top), "/%s", d->dir_name);
+			if (snprintf(top, sizeof(top), "/%s", d->dir_name) >= (int)sizeof(top)) {
+				pr_err("cgroup.img: a cgroup's path is too long\n");
+				return -ENAMETOOLONG;
+			}
 			ret = restore_dir(cg, &cg->ctls[i], d, top);
 		}
 	return ret;

@@ -301,15 +301,18 @@ def freezer_case(kind):
 
 def root_top_case(work):
     """--cgroup-root for a hierarchy where the tree sits at the root ("/"): blkio (the test
-    does not touch it) goes to a new cgroup P, both tasks with it."""
+    does not touch it) goes to a new cgroup P/a/b (none of them exists), both tasks with
+    it."""
     blkio = v1_mount("blkio")
     if not blkio:
         print("skip - --cgroup-root of a root top: no blkio hierarchy")
         return None
     run = Run(work)
     report(run.dumped, "--cgroup-root of a root top: dump of cgroup00")
-    tag = "/zdtm.cgroups-blkio.%d" % os.getpid()
-    made_here.append(blkio + tag)
+    # three levels that don't exist: criu makes each
+    top = "/zdtm.cgroups-blkio.%d" % os.getpid()
+    tag = top + "/a/b"
+    made_here.extend([blkio + top, blkio + top + "/a", blkio + tag])
     mine = [l for l in open("/proc/self/cgroup").read().splitlines()
             if l.split(":")[1] == "blkio"]
     if not mine or mine[0].split(":", 2)[2] != "/":
@@ -326,6 +329,49 @@ def root_top_case(work):
                str(where))
     v = run.verdict()
     report(v.startswith("PASS"), "--cgroup-root of a root top: the tasks check out", v)
+    return run
+
+
+def yard_name(fstype, opts):
+    """The yard's folder of a hierarchy: its controllers without "name=", or "unified"."""
+    if fstype == "cgroup2":
+        return "unified"
+    skip = ("rw", "ro", "relatime", "nosuid", "nodev", "noexec", "clone_children", "xattr",
+            "noprefix", "cpuset_v2_mode", "favordynmods")
+    names = [o[5:] if o.startswith("name=") else o for o in opts.split(",")
+             if o not in skip and not o.startswith("release_agent=")]
+    return ",".join(names)
+
+
+def yard_case(work):
+    """--cgroup-yard: a folder with one link per hierarchy stands for criu's mounts, at
+    dump and at restore; a yard without pids fails the restore, naming it."""
+    yard = os.path.join(work, "yard")
+    os.mkdir(yard)
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, right = line.split(" - ", 1)
+            fstype, _, opts = right.split()[:3]
+            if fstype in ("cgroup", "cgroup2") and left.split()[3] == "/":
+                name = yard_name(fstype, opts)
+                if not os.path.exists(os.path.join(yard, name)):
+                    os.symlink(left.split()[4], os.path.join(yard, name))
+    run = Run(work, ["--cgroup-yard", yard])
+    report(run.dumped, "--cgroup-yard: dump of cgroup00 through the yard", run.dump_log[-1500:])
+    run.remove_cgroups()
+    os.rename(os.path.join(yard, "pids"), os.path.join(yard, "pids.away"))
+    r = run.restore("--cgroup-yard", yard)
+    log = run.log()
+    report(r.returncode != 0 and "has no folder" in log and "'pids'" in log,
+           "--cgroup-yard: a yard without pids fails the restore, naming it", log[-1500:])
+    os.rename(os.path.join(yard, "pids.away"), os.path.join(yard, "pids"))
+    r = run.restore("--cgroup-yard", yard)
+    report(r.returncode == 0, "--cgroup-yard: the restore through the yard works",
+           run.log()[-1500:])
+    if r.returncode == 0:
+        v = run.verdict()
+        report(v.startswith("PASS"), "--cgroup-yard: the tasks are back in their cgroups "
+               "with their limits", v)
     return run
 
 
@@ -353,6 +399,7 @@ def main():
                                  "restore-premap", "Fault injected at 'restore-premap'"))
         case(props_case)
         case(root_top_case)
+        case(yard_case)
         case(dump_controller_case)
         freezer_case("v1")
         freezer_case("v2")
@@ -360,6 +407,8 @@ def main():
         for d in reversed(made_here):
             try:
                 os.rmdir(d)
+            except FileNotFoundError:
+                pass
             except OSError as e:
                 report(False, "remove %s" % d, str(e))
     return report.finish()
