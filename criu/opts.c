@@ -150,8 +150,10 @@ static const struct opt_desc opt_table[] = {
 	     "dump: save the path of every inotify watch's file too"),
 	LATER("ext-mount-map", 'M', 0, "KEY:VAL"),
 	LATER("exec-cmd", 0, 0, NULL),
-	LATER("manage-cgroups", 0, 0, "[MODE]"),
-	LATER("cgroup-root", 0, 0, "CTL:PATH"),
+	CALL("manage-cgroups", 0, cg_opt_manage, 0, "[MODE]",
+	     "none, props, soft (default), full, strict or ignore"),
+	CALL("cgroup-root", 0, cg_opt_root, 0, "CTL:PATH",
+	     "restore: the top cgroup at PATH (CTL: optional)"),
 	CALL("inherit-fd", 0, add_inherit_fd, 0, "fd[N]:RES",
 	     "restore: fd N stands for RES (an external network namespace's key)"),
 	CALL("feature", 0, set_feature, 0, "NAME",
@@ -160,7 +162,8 @@ static const struct opt_desc opt_table[] = {
 	LATER("enable-fs", 0, 0, "FSNAMES"),
 	LATER("enable-external-sharing", 0, 0, NULL),
 	LATER("enable-external-masters", 0, 0, NULL),
-	LATER("freeze-cgroup", 0, 0, "PATH"),
+	VALUE("freeze-cgroup", 0, OPT_STR, cg.freeze, "PATH",
+	      "dump: freeze the tree with the freezer cgroup PATH"),
 	VALUE("ghost-limit", 0, OPT_SIZE, ghost_limit, "SIZE",
 	      "dump: largest deleted file saved (default 1M)"),
 	LATER("irmap-scan-path", 0, 0, "PATH"),
@@ -177,9 +180,11 @@ static const struct opt_desc opt_table[] = {
 	FLAG("experimental", 0, check_experimental, OPTF_NEG,
 	     "check: also the experimental features"),
 	CALL("all", 0, set_check_all, 0, NULL, "check: --extra and --experimental"),
-	LATER("cgroup-props", 0, 0, "STRING"),
-	LATER("cgroup-props-file", 0, 0, "FILE"),
-	LATER("cgroup-dump-controller", 0, 0, "NAME"),
+	VALUE("cgroup-props", 0, OPT_STR, cg.props, "STRING", "dump: the cgroup properties saved"),
+	VALUE("cgroup-props-file", 0, OPT_STR, cg.props_file, "FILE",
+	      "dump: --cgroup-props read from FILE"),
+	CALL("cgroup-dump-controller", 0, cg_opt_dump_controller, 0, "NAME",
+	     "dump: save only these controllers"),
 	FLAG("skip-in-flight", 0, skip_in_flight, OPTF_NEG,
 	     "dump: drop TCP connections not accepted yet"),
 	FLAG("deprecated", 0, deprecated_ok, OPTF_NEG, "allow deprecated features (none yet)"),
@@ -202,7 +207,8 @@ static const struct opt_desc opt_table[] = {
 	LATER("tls-key", 0, 0, "FILE"),
 	LATER("tls", 0, OPTF_NEG, NULL),
 	LATER("tls-no-cn-verify", 0, 0, NULL),
-	LATER("cgroup-yard", 0, 0, "PATH"),
+	VALUE("cgroup-yard", 0, OPT_STR, cg.yard, "PATH",
+	      "the cgroup hierarchies, one folder each"),
 	CALL("pre-dump-mode", 0, set_pre_dump_mode, 0, "MODE",
 	     "splice (default) or read; only pre-dump uses it"),
 	CALL("file-validation", 0, set_file_validation, 0, "METHOD",
@@ -647,6 +653,7 @@ void opts_set_defaults(struct cr_options *o)
 	o->status_fd = -1;
 	o->network_lock = NETWORK_LOCK_DEFAULT;
 	o->swrk_fd = -1;
+	o->cg.mode = CG_MODE_SOFT; /* as CRIU */
 }
 
 static const struct opt_desc *find_long(const char *name)

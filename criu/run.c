@@ -71,6 +71,7 @@ static int run_restore(const struct cr_options *o, int images_dfd, int work_dfd)
 		.join_ns_net = o->join_ns_net,
 		.inherit_fds = o->inherit_fds,
 		.nr_inherit_fds = o->nr_inherit_fds,
+		.cg = &o->cg,
 		.stage_hook = restore_stage,
 		.hook_arg = &hc,
 	};

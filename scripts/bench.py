@@ -15,8 +15,9 @@ removal (nftables and iptables, 1,000 connections). The 1 GiB rows come twice:
 (see warm_free_memory()). The rpc row times a VERSION request: criu swrk started for it (what
 libcriu and go-criu pay per call), a connection to criu service, and one more request on a
 kept-open connection. The netns row dumps and restores a process in a network namespace of
-its own with a veth and 1,000 routes (scripts/bench/netns.py)."""
-import ctypes
+its own with a veth and 1,000 routes (scripts/bench/netns.py). The freeze rows dump the tree
+of 100 processes seized one ptrace stop at a time, then frozen first by a v1 freezer and by
+cgroup2 (--freeze-cgroup): the dump and its seize (stats-dump freezing_time).import ctypes
 import mmap
 import os
 import shutil
@@ -92,6 +93,67 @@ def tree_round(tree, nproc, nthreads, imgroot):
         return t_dump, t_rst
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def freezer_dir(kind):
+    """A freezer cgroup of its own: v1 (freezer.state) or cgroup2 (cgroup.freeze); None if
+    the hierarchy is not mounted."""
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, right = line.split(" - ", 1)
+            fstype, _, opts = right.split()[:3]
+            if (kind == "v1" and fstype == "cgroup" and "freezer" in opts.split(",")) or \
+                    (kind == "cgroup2" and fstype == "cgroup2"):
+                path = os.path.join(left.split()[4], "criu-bench.%d" % os.getpid())
+                os.makedirs(path, exist_ok=True)
+                return path
+    return None
+
+
+def freeze_round(tree, nproc, nthreads, imgroot, fz):
+    """A tree dumped after a ptrace seize (fz None) or frozen by the freezer cgroup fz:
+    the seize's time (stats-dump freezing_time) and the dump's."""
+    work = tempfile.mkdtemp(dir=imgroot, prefix="criu-bench.")
+    try:
+        pidfile = os.path.join(work, "pid")
+        subprocess.run([tree, str(nproc), str(nthreads), pidfile], check=True,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        pid = wait_pidfile(pidfile)
+        pids = tree_pids(pid)
+        if fz:
+            for p in pids:
+                with open(os.path.join(fz, "cgroup.procs"), "w") as f:
+                    f.write(str(p))
+        img = os.path.join(work, "img")
+        t_dump = run_criu(["dump", "-t", str(pid), "-D", img, "-o", "dump.log", "-v4"] +
+                          (["--freeze-cgroup", fz] if fz else []))
+        wait_tree_gone(pids)
+        stats = subprocess.run([os.path.join(ROOT, "crit", "crit"), "show",
+                                os.path.join(img, "stats-dump")], capture_output=True,
+                               text=True, check=True).stdout
+        us = int(stats.split('"freezing_time":')[1].split(",")[0])
+        return us / 1e6, t_dump
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def freeze_rows(tree, nthreads):
+    """issue #14: --freeze-cgroup against one ptrace stop at a time, 100 processes."""
+    for name, kind in (("ptrace seize", None), ("v1 freezer", "v1"),
+                       ("cgroup2 freezer", "cgroup2")):
+        fz = freezer_dir(kind) if kind else None
+        if kind and not fz:
+            print("%-16s no %s hierarchy mounted" % (name, kind))
+            continue
+        try:
+            res = [freeze_round(tree, 100, nthreads, "/dev/shm", fz) for _ in range(5)]
+        finally:
+            if fz:
+                os.rmdir(fz)
+        print("%-16s %-10s %10.1f %10s   seize %.1f ms (tree 100x%d)" %
+              (name, "/dev/shm", median([x[1] for x in res]) * 1000, "-",
+               median([x[0] for x in res]) * 1000, nthreads))
 
 
 def wait_pidfile(path, timeout=60):
@@ -497,6 +559,8 @@ def main():
             res = [tree_round(tree, 100, 4, "/dev/shm") for _ in range(5)]
             print("tree 100x4 dump %.1f ms restore %.1f ms" %
                   (median([x[0] for x in res]) * 1000, median([x[1] for x in res]) * 1000))
+        elif only == "freeze":
+            freeze_rows(build_tree(work), int(os.environ.get("BENCH_TREE_THREADS", "4")))
         shutil.rmtree(work, ignore_errors=True)
         return 0
     cases = [("small (1 MiB)", 1, "/dev/shm", 5, False),
@@ -527,6 +591,7 @@ def main():
     print("%-16s %-10s %10.1f %10.1f %12s %12s" %
           ("tree 100x%d" % nthreads, "/dev/shm", median([x[0] for x in res]) * 1000,
            median([x[1] for x in res]) * 1000, "-", "-"))
+    freeze_rows(tree, nthreads)
     cow_rows(work)
     netlock_rows()
     tcp_row(work)

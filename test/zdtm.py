@@ -562,7 +562,7 @@ MNT_DETACH = 2
 def undo_leftovers(test):
     """What a killed test could not undo itself (OUTFILE.leftovers, see zdtmtst.h), last
     change first: huge pages it added to the kernel's pool, SysV segments it made, mounts,
-    net.ipv4.ping_group_range, nft tables."""
+    net.ipv4.ping_group_range, nft tables, and the folders (cgroups) it made."""
     path = test.outfile + ".leftovers"
     try:
         with open(path) as f:
@@ -575,6 +575,11 @@ def undo_leftovers(test):
         for words in (l.split() for l in reversed(lines)):
             if words[:1] == ["sysv-shm"] and len(words) == 2:
                 libc.shmctl(int(words[1]), IPC_RMID, None)
+            elif words[:1] == ["rmdir"] and len(words) == 2:
+                try:
+                    os.rmdir(words[1])      # a test's cgroup, once its tasks are gone
+                except OSError:
+                    pass
             elif words[:1] == ["umount"] and len(words) == 2:
                 libc.umount2(words[1].encode(), MNT_DETACH)
             elif words[:1] == ["nft-table"] and len(words) == 3:

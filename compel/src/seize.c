@@ -6,11 +6,13 @@
  * that its release can leave it stopped.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -101,6 +103,40 @@ static int wait_interrupt_stop(pid_t pid, bool was_stopped, int *stop_sig)
 	return -EAGAIN;
 }
 
+bool compel_seized_by_us(pid_t pid)
+{
+	char path[64], line[256];
+	int tracer = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "TracerPid: %d", &tracer) == 1)
+			break;
+	fclose(f);
+	return tracer == getpid();
+}
+
+int compel_seize_nowait(pid_t pid)
+{
+	int ret = do_seize(pid);
+
+	if (ret) {
+		errno = -ret;
+		pr_perror("Can't seize task %d", pid);
+		return ret;
+	}
+	if (ptrace(PTRACE_INTERRUPT, pid, NULL, NULL)) {
+		ret = -errno;
+		pr_perror("Can't interrupt task %d", pid);
+		ptrace(PTRACE_DETACH, pid, NULL, NULL);
+	}
+	return ret;
+}
+
 int compel_seize_task(pid_t pid)
 {
 	int stop_sig;
@@ -124,6 +160,9 @@ int compel_seize_task_sig(pid_t pid, int *stop_sig)
 		return COMPEL_TASK_DEAD;
 
 	ret = do_seize(pid);
+	/* seized and interrupted already (compel_seize_nowait()): its stop is on the way */
+	if (ret == -EPERM && compel_seized_by_us(pid))
+		goto wait_stop;
 	if (ret) {
 		/* It may have become a zombie meanwhile; that is not an error. */
 		st = task_state(pid);
@@ -141,6 +180,7 @@ int compel_seize_task_sig(pid_t pid, int *stop_sig)
 		ptrace(PTRACE_DETACH, pid, NULL, NULL);
 		return ret;
 	}
+wait_stop:
 	ret = wait_interrupt_stop(pid, st == 'T', stop_sig);
 	if (ret < 0)
 		ptrace(PTRACE_DETACH, pid, NULL, NULL);

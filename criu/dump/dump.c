@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "action-scripts.h"
+#include "cgroup.h"
 #include "compel/infect.h"
 #include "dump.h"
 #include "files.h"
@@ -70,6 +71,7 @@ static int collect_proc_state(struct dump_ctx *dc)
 	ret = ret ?: collect_task_files(dc);
 	ret = ret ?: task_state_collect_proc(dc);
 	ret = ret ?: threads_collect(dc);
+	ret = ret ?: cg_dump_task(dc);
 	ret = ret ?: check_namespaces(dc);
 	return ret ?: collect_task_mm(dc);
 }
@@ -200,6 +202,7 @@ static int dump_all_tasks(struct dump_tree *dt)
 	ret = ret ?: write_file_locks(dt);
 	ret = ret ?: write_sysv_shm(dt);
 	ret = ret ?: ns_dump_write(dt);
+	ret = ret ?: cg_dump_write(dt);
 	ret = ret ?: write_pstree(dt);
 	/* images the handlers kept open: a write error there is the dump's failure too */
 	return files_dump_close_images(&dt->fstate) ?: ret;
@@ -220,6 +223,7 @@ static int check_no_error(unsigned long errors_before)
 static int dump_and_commit(struct dump_tree *dt, int images_dfd, unsigned long errors_before)
 {
 	const struct cr_options *o = dt->opts;
+	struct cg_freezer *fz = NULL;
 	uint64_t frozen_at, start;
 	size_t i;
 	int ret;
@@ -227,7 +231,11 @@ static int dump_and_commit(struct dump_tree *dt, int images_dfd, unsigned long e
 	start = now_us();
 	/* criu's own namespaces are numbered first, as CRIU does before it seizes anything */
 	ret = ns_ids_init(&dt->ns);
+	ret = ret ?: cg_dump_init(dt);
+	/* --freeze-cgroup: nobody forks or exits while the tree is seized */
+	ret = ret ?: cg_freeze(o, &fz);
 	ret = ret ?: dump_tree_seize(dt, o->tree);
+	cg_thaw(&fz, dt);
 	ret = ret ?: ns_dump_begin(dt);
 	if (!ret)
 		fault_point("seized");
@@ -311,6 +319,7 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 		pr_info("Dumping finished successfully\n");
 	/* link remaps belong to a committed set, even if a release failed after it */
 	files_dump_state_fini(&dt.fstate, failed != 0);
+	cg_dump_fini(&dt);
 	for (i = 0; i < dt.nr_tasks; i++)
 		free_dump_ctx(dt.tasks[i]);
 	dump_tree_free(&dt);

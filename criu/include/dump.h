@@ -26,6 +26,7 @@
 
 struct compel_ctl;
 struct dump_threads;
+struct cg_dump;
 
 /* Every file the images refer to (fds, cwd, root, exe, file mappings): files.img. */
 struct file_table {
@@ -83,7 +84,8 @@ struct dump_tree {
 	struct dump_ctx **tasks;    /* parents before children; tasks[0] is the root */
 	size_t nr_tasks;
 	struct dump_stats stats;
-	struct ns_ids ns; /* namespace ids, CRIU's numbering (ns-ids.h) */
+	struct ns_ids ns;   /* namespace ids, CRIU's numbering (ns-ids.h) */
+	struct cg_dump *cg; /* criu/cgroup/dump.c; NULL with --manage-cgroups=ignore */
 };
 
 /* The per-task part; opts and dfd are copies of the tree's. */
@@ -116,6 +118,7 @@ struct dump_ctx {
 	bool cow_pages_found;	  /* mem/pages-dump.c: every page shared with the parent found */
 	struct task_state *ts;	  /* task/state-dump.c: signals, creds, timers, ... */
 	struct dump_threads *thr; /* task/threads-dump.c: every thread, the leader first */
+	uint32_t cg_set;	  /* cgroup.img's set of the task, 0 if none (criu/cgroup/) */
 };
 
 int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd);

@@ -67,6 +67,7 @@ enum img_type {
 	CR_FD_IPTABLES,	       /* iptables-NSID, raw: iptables-save */
 	CR_FD_IP6TABLES,       /* ip6tables-NSID, raw: ip6tables-save */
 	CR_FD_NFTABLES,	       /* nftables-NSID, raw: "nft list ruleset" */
+	CR_FD_CGROUP,	       /* cgroup: the tasks' cgroup sets and the cgroups (CRIU's) */
 	CR_FD_MAX
 };
 

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ns.h - namespaces of the dumped tree (criu/ns/). The tree's root may have pid, uts, ipc
- * and time namespaces of its own: a pid namespace one level below criu's whose init (pid 1)
- * is the root, and uts, ipc, time and network (net/ns/, netns.h) namespaces made with it.
- * Every task of the tree shares the root's namespaces of these kinds and makes its children
- * in them; mount, user and cgroup namespaces must still be criu's. Anything else is refused
- * at dump, naming the task and the kind.
+ * time and cgroup namespaces of its own: a pid namespace one level below criu's whose init
+ * (pid 1) is the root, and uts, ipc, time, cgroup (a cgroup namespace's root is saved by
+ * criu/cgroup/) and network (net/ns/, netns.h) namespaces made with it. Every task of the
+ * tree shares the root's namespaces of these kinds and makes its children in them; mount
+ * and user namespaces must still be criu's. Anything else is refused at dump, naming the
+ * task and the kind.
  *
  * Dump: ns_dump_begin() after the seize (it enters the tree's ipc namespace, where the SysV
  * code of mem/ reads), ns_dump_write() once the tasks are dumped, ns_dump_end() always.
@@ -55,6 +56,8 @@ int rst_ns_fill_from_outside(const struct rst_ctx *ctx, pid_t root);
 int rst_ns_root_finish(const struct rst_ctx *ctx);
 /* The id of the ipc namespace the SysV images are named by. */
 uint32_t rst_ns_ipc_id(const struct rst_ctx *ctx);
+/* Has the root a cgroup namespace of its own (it unshares it in rst_cgroup_enter())? */
+bool rst_ns_own_cgroup(const struct rst_ctx *ctx);
 
 /* ns/pid-restore.c */
 /* The pids at each level for clone3's set_tid (innermost first) of task or thread pid. */

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cgroup-opts.h"
+
 enum cr_command {
 	CMD_NONE,
 	CMD_DUMP,
@@ -80,6 +82,7 @@ struct cr_options {
 	const char *join_ns_net;		/* --join-ns net:PID|PATH */
 	const char *inherit_fds[MAX_EXTERNALS]; /* --inherit-fd fd[N]:KEY, as given */
 	int nr_inherit_fds;
+	struct cg_options cg; /* criu/cgroup/ */
 #define MAX_ACTION_SCRIPTS 16
 	const char *action_scripts[MAX_ACTION_SCRIPTS];
 	int nr_action_scripts;

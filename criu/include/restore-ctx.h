@@ -120,6 +120,7 @@ struct rst_ctx {
 	struct rst_fds *premade_remaps; /* files/remap.c: ghosts and links criu made for all */
 	struct rst_stats stats;
 	struct rst_ns *ns; /* ns/ns-restore.c: the tree's own namespaces, NULL if none */
+	struct rst_cg *cg; /* cgroup/restore.c: cgroup.img and the cgroups made, or NULL */
 };
 
 /*

@@ -12,6 +12,8 @@
 
 #include <sys/types.h>
 
+struct cg_options;
+
 struct restore_opts {
 	const char *images_dir;
 	int images_dfd;
@@ -35,6 +37,7 @@ struct restore_opts {
 	const char *join_ns_net; /* --join-ns net:PID|PATH: the tree goes in that one */
 	const char *const *inherit_fds; /* --inherit-fd fd[N]:KEY */
 	int nr_inherit_fds;
+	const struct cg_options *cg; /* --manage-cgroups and friends (criu/cgroup/) */
 	/*
 	 * Called at "post-restore" and "pre-resume" (the tree is rebuilt and still stopped)
 	 * and "post-resume" (it runs); a non-zero return before the resume fails the restore.

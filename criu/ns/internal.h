@@ -36,6 +36,7 @@ struct rst_ns {
 	struct netns_rst_opts net_opts;
 	struct rst_ns_pids *pids; /* a pid namespace of its own: ns-pids.img */
 	int criu_time_fd;	  /* criu's own time namespace while it makes one */
+	bool own_cgroup;	  /* the root unshares one once in its cgroups (cgroup/) */
 };
 
 /* uts.c: dump enters the root's uts namespace itself */

@@ -3,8 +3,9 @@
  * ns/ns-restore.c - the tree's own namespaces at restore (ns.h). The root's ids
  * (ids-PID.img) differ from criu's (inventory.root_ids) for each kind it had its own of:
  * pid, uts and ipc namespaces are made by the root's clone3 flags, a time namespace by
- * criu just before (its offsets must be written before any task enters it). A kind this
- * criu does not restore (mount, network, user, cgroup) refuses the restore, so that no tree
+ * criu just before (its offsets must be written before any task enters it), a cgroup
+ * namespace by the root itself once in its cgroups (cgroup/restore.c). A kind this
+ * criu does not restore (mount, network, user) refuses the restore, so that no tree
  * is silently restored into criu's namespaces. The namespaces die with the root: a failed
  * restore, which kills the tree, leaves none behind.
  */
@@ -120,7 +121,7 @@ static int check_same_ns(const struct rst_ctx *ctx)
 int rst_ns_prepare(struct rst_ctx *ctx)
 {
 	const TaskKobjIdsEntry *r = ctx->tasks[0].ids, *c = ctx->inventory->root_ids;
-	int64_t pid, uts, ipc, tim, net;
+	int64_t pid, uts, ipc, tim, net, cgroup;
 	const char *join;
 	struct rst_ns *ns;
 	int ret = 0;
@@ -129,7 +130,7 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 		return 0; /* no ids: an image set of criu's namespaces */
 	if (check_same_ns(ctx))
 		return -EOPNOTSUPP;
-	if (OWN(mnt, false) < 0 || OWN(user, false) < 0 || OWN(cgroup, false) < 0)
+	if (OWN(mnt, false) < 0 || OWN(user, false) < 0)
 		return -EOPNOTSUPP;
 	net = OWN(net, true);
 	join = ctx->ro->join_ns_net;
@@ -137,7 +138,8 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 	uts = OWN(uts, true);
 	ipc = OWN(ipc, true);
 	tim = OWN(time, true);
-	if (!pid && !uts && !ipc && !tim && !net && !join)
+	cgroup = OWN(cgroup, true);
+	if (!pid && !uts && !ipc && !tim && !net && !join && !cgroup)
 		return 0;
 	ns = calloc(1, sizeof(*ns));
 	if (!ns)
@@ -146,6 +148,7 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 	ns->uts_id = uts;
 	ns->ipc_id = ipc;
 	ns->time_id = tim;
+	ns->own_cgroup = cgroup != 0;
 	ns->clone_flags = (uts ? CLONE_NEWUTS : 0) | (ipc ? CLONE_NEWIPC : 0) |
 			  (net && !join ? CLONE_NEWNET : 0);
 	ctx->ns = ns;
@@ -156,8 +159,9 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 	/* an external namespace (--inherit-fd) is joined, not made */
 	if (!ret && netns_rst_joins())
 		ns->clone_flags &= ~(uint64_t)CLONE_NEWNET;
-	pr_info("The root gets namespaces of its own:%s%s%s%s%s\n", pid ? " pid" : "",
-		uts ? " uts" : "", ipc ? " ipc" : "", tim ? " time" : "", net ? " net" : "");
+	pr_info("The root gets namespaces of its own:%s%s%s%s%s%s\n", pid ? " pid" : "",
+		uts ? " uts" : "", ipc ? " ipc" : "", tim ? " time" : "", net ? " net" : "",
+		cgroup ? " cgroup" : "");
 	return ret;
 }
 
@@ -176,6 +180,11 @@ void rst_ns_free(struct rst_ctx *ctx)
 uint64_t rst_ns_clone_flags(const struct rst_ctx *ctx)
 {
 	return ctx->ns ? ctx->ns->clone_flags : 0;
+}
+
+bool rst_ns_own_cgroup(const struct rst_ctx *ctx)
+{
+	return ctx->ns && ctx->ns->own_cgroup;
 }
 
 uint32_t rst_ns_ipc_id(const struct rst_ctx *ctx)

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "fault.h"
 #include "image.h"
 #include "log.h"
@@ -154,6 +155,10 @@ static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
 	/* the root waits until criu traces it; its descendants are traced from birth */
 	if (!t->pstree->ppid && read(ch->go[0], &c, 1) != 1)
 		return -ECANCELED; /* criu gave up on us */
+	/* into its cgroups first: what it makes (children, threads, memory) is born there */
+	ret = rst_cgroup_enter(ctx, t);
+	if (ret)
+		return ret;
 	/* the root fills its new namespaces before anything of the tree uses them */
 	ret = t->pstree->ppid ? 0 : rst_ns_root_setup(ctx);
 	ret = ret ?: rst_restore_session(ctx, t);
@@ -815,7 +820,9 @@ static pid_t restore_tree(struct rst_ctx *ctx, struct rst_watch *w, uint64_t sta
 	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
 		if (!rst_task_has_restorer(&ctx->tasks[i]))
 			continue;
-		ret = finish_task(&ctx->tasks[i], &w[i].rep);
+		/* its threads are made and wait: those with cgroups of their own go there */
+		ret = rst_cgroup_threads(ctx, &ctx->tasks[i])
+			      ?: finish_task(&ctx->tasks[i], &w[i].rep);
 		ctx->stats.pages_restored += w[i].rep.pages_restored;
 		ctx->stats.pages_skipped_cow += w[i].rep.pages_shared;
 		ctx->stats.pages_compared += w[i].rep.pages_compared;
@@ -922,8 +929,8 @@ int cr_restore_tasks(const struct restore_opts *ro)
 
 	/* before the fork: the probe's signal would stop the traced task */
 	if (rst_read_images(&ctx) || plugins_restore_init() || netlock_test_hook_restore() ||
-	    rst_ns_prepare(&ctx) || rst_plan_transit(&ctx) || rst_arch_probe_xstate() ||
-	    rst_wait_pids_free(&ctx) || rst_remaps_premake(&ctx))
+	    rst_ns_prepare(&ctx) || rst_cgroup_prepare(&ctx) || rst_plan_transit(&ctx) ||
+	    rst_arch_probe_xstate() || rst_wait_pids_free(&ctx) || rst_remaps_premake(&ctx))
 		goto out_free;
 	w = alloc_watch(&ctx);
 	if (!w)
@@ -982,6 +989,8 @@ out_free:
 	free(ctx.scm_uses);
 	free(ctx.usk_groups);
 	rst_ns_free(&ctx);
+	/* after kill_tree(): a failed restore's cgroups are empty and go */
+	rst_cgroup_fini(&ctx, ret != 0);
 	rst_free_images(&ctx);
 	return ret;
 }

@@ -37,10 +37,11 @@ struct rpc_req_state {
 	char work_path[PATH_MAX];
 	int images_dfd; /* -1: the request names no images directory */
 	int work_dfd;
-	bool notify;	  /* notify_scripts: each stage waits for the client's answer */
-	bool log_stderr;  /* log_to_stderr, or no log_file */
-	bool status_sent; /* the restore wrote and closed opts.status_fd (post-resume) */
-	pid_t root_pid;	  /* the restored root, as the stages report it */
+	bool notify;		    /* notify_scripts: each stage waits for the client's answer */
+	bool log_stderr;	    /* log_to_stderr, or no log_file */
+	bool status_sent;	    /* the restore wrote and closed opts.status_fd (post-resume) */
+	pid_t root_pid;		    /* the restored root, as the stages report it */
+	char *cg_roots[CG_OPT_MAX]; /* cg_root's "CTL:PATH" strings (req-cgroup.c) */
 };
 
 /* msg.c: one message per datagram */
@@ -54,6 +55,8 @@ int rpc_opts_from_req(struct rpc_conn *c, const CriuOpts *ro, enum cr_command cm
 		      struct rpc_req_state *st);
 int rpc_open_log(struct rpc_req_state *st);
 void rpc_req_state_fini(struct rpc_req_state *st);
+/* req-cgroup.c: manage_cgroups_mode, cg_root, cgroup_dump_controller; 0 or -errno (said) */
+int rpc_apply_cgroups(struct rpc_req_state *st, const CriuOpts *ro);
 
 /* notify.c: the stage hook (opts.stage_notify) */
 int rpc_stage_notify(const char *stage, pid_t pid, void *arg);

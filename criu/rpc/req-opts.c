@@ -40,9 +40,6 @@ static const struct {
 	{ "force_irmap", "force-irmap" },
 	{ "exec_cmd", "exec-cmd" },
 	{ "ext_mnt", "ext-mount-map" },
-	{ "manage_cgroups", "manage-cgroups" },
-	{ "manage_cgroups_mode", "manage-cgroups" },
-	{ "cg_root", "cgroup-root" },
 	{ "inherit_fd", "inherit-fd" },
 	{ "auto_ext_mnt", "ext-mount-map" },
 	{ "ext_sharing", "enable-external-sharing" },
@@ -56,7 +53,6 @@ static const struct {
 	{ "join_ns", "join-ns" },
 	{ "cgroup_props", "cgroup-props" },
 	{ "cgroup_props_file", "cgroup-props-file" },
-	{ "cgroup_dump_controller", "cgroup-dump-controller" },
 	{ "freeze_cgroup", "freeze-cgroup" },
 	{ "timeout", "timeout" },
 	{ "tcp_skip_in_flight", "skip-in-flight" },
@@ -83,10 +79,15 @@ static const struct {
 
 /* Fields RPC gives meaning to, applied by the steps of rpc_opts_from_req(). */
 static const char *const rpc_fields[] = {
-	"images_dir_fd",  "images_dir",	 "work_dir_fd",	  "pid",
-	"log_level",	  "log_file",	 "log_to_stderr", "status_fd",
-	"notify_scripts", "rst_sibling", "pre_dump_mode", "network_lock",
+	"images_dir_fd",  "images_dir",
+	"work_dir_fd",	  "pid",
+	"log_level",	  "log_file",
+	"log_to_stderr",  "status_fd",
+	"notify_scripts", "rst_sibling",
+	"pre_dump_mode",  "network_lock",
 	"cpu_cap",	  "config_file",
+	"manage_cgroups", "manage_cgroups_mode",
+	"cg_root",	  "cgroup_dump_controller",
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -450,7 +451,7 @@ int rpc_opts_from_req(struct rpc_conn *c, const CriuOpts *ro, enum cr_command cm
 	if (ret || !ro)
 		return ret;
 	ret = apply_defaults_only(ro) ?: apply_network_lock(st, ro) ?: apply_fields(st, ro) ?:
-	      apply_task(st, ro, cmd);
+	      rpc_apply_cgroups(st, ro) ?: apply_task(st, ro, cmd);
 	ret = ret ?: open_dirs(st, ro, cmd != CMD_CHECK);
 	ret = ret ?: apply_log(st, ro) ?: apply_status_fd(st, ro);
 	if (ret)
@@ -467,6 +468,12 @@ int rpc_open_log(struct rpc_req_state *st)
 
 void rpc_req_state_fini(struct rpc_req_state *st)
 {
+	int i;
+
+	for (i = 0; i < CG_OPT_MAX; i++) {
+		free(st->cg_roots[i]);
+		st->cg_roots[i] = NULL;
+	}
 	if (st->work_dfd >= 0)
 		close(st->work_dfd);
 	if (st->images_dfd >= 0)

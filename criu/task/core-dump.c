@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "task-state-image.h"
+#include "cgroup.h"
 #include "compel/infect.h"
 #include "dump.h"
 #include "fpu-image.h"
@@ -141,6 +142,7 @@ static int write_core(struct dump_ctx *dc)
 	if (ret)
 		return ret;
 	threads_fill_leader_core(dc, &core);
+	cg_fill_core(dc, &core);
 	return write_one(dc, CR_FD_CORE, dc->pid, &core.base);
 }
 

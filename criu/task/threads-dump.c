@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "cgroup.h"
 #include "compel/infect.h"
 #include "dump.h"
 #include "fpu-image.h"
@@ -156,6 +157,9 @@ static int seize_one(pid_t tid)
 	    (errno != EPERM ||
 	     ptrace(PTRACE_SEIZE, tid, NULL, (void *)(opts & ~PTRACE_O_SUSPEND_SECCOMP)))) {
 		ret = -errno;
+		/* seized while its cgroup v1 freezer held it (cgroup/freeze.c): its stop comes */
+		if (ret == -EPERM && compel_seized_by_us(tid))
+			return wait_thread_stop(tid);
 		if (ret == -ESRCH || kill(tid, 0))
 			return THR_GONE;
 		pr_perror("Can't seize thread %d", tid);
@@ -575,6 +579,7 @@ static int write_thread_core(struct dump_ctx *dc, struct dump_thread *t, struct 
 	b->core.mtype = CORE_ENTRY__MARCH__X86_64;
 	b->core.thread_info = &b->ti;
 	b->core.thread_core = &b->thc;
+	cg_fill_thread_core(dc, t->tid, &b->core);
 
 	img = open_image_at(dc->dfd, CR_FD_CORE, O_DUMP, t->tid);
 	if (!img)

@@ -149,8 +149,19 @@ int main(void)
 		/* a config file that does not exist is no file: give one that says something */
 		if (!strcmp(f->name, "config_file"))
 			ro.config_file = config_file_path();
+		/* true and DEFAULT are soft, criu's default: false (ignore) and full change it */
+		if (!strcmp(f->name, "manage_cgroups"))
+			ro.manage_cgroups = 0;
+		if (!strcmp(f->name, "manage_cgroups_mode"))
+			ro.manage_cgroups_mode = CRIU_CG_MODE__FULL;
 		ret = run(&ro, &st);
 		err = log_first_error();
+		/* runc's cgroup fields are applied, never refused */
+		if (!strcmp(f->name, "manage_cgroups") || !strcmp(f->name, "manage_cgroups_mode") ||
+		    !strcmp(f->name, "cgroup_dump_controller") ||
+		    !strcmp(f->name, "freeze_cgroup") || !strcmp(f->name, "cgroup_props") ||
+		    !strcmp(f->name, "cgroup_yard"))
+			CHECK(ret == 0, "%s refused: %s", f->name, err ? err : "");
 		snprintf(name, sizeof(name), "criu_opts.%s", f->name);
 		if (ret == 0) {
 			applied++;

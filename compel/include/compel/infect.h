@@ -17,6 +17,7 @@
 #define COMPEL_INFECT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -57,6 +58,14 @@ enum compel_task_state {
 int compel_seize_task(pid_t pid);
 /* The same; for COMPEL_TASK_STOPPED *stop_sig is the signal that stopped it, else 0. */
 int compel_seize_task_sig(pid_t pid, int *stop_sig);
+/*
+ * PTRACE_SEIZE + PTRACE_INTERRUPT only, for a task that can't stop yet (frozen by a cgroup v1
+ * freezer): compel_seize_task*() takes it over later, without interrupting it again, and
+ * waits for its stop. 0 or -errno (said).
+ */
+int compel_seize_nowait(pid_t pid);
+/* Is pid already our tracee (seized by compel_seize_nowait())? */
+bool compel_seized_by_us(pid_t pid);
 
 enum compel_release_mode {
 	COMPEL_RELEASE_RUN,  /* detach; the task runs on (or stays stopped if it was) */

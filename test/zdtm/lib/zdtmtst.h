@@ -83,9 +83,9 @@ int test_check_fown(int fd, pid_t want, const char *what);
 /*
  * What the test changes outside itself and the runner must undo if the test is killed
  * (by a failed dump or restore): one line appended to OUTFILE.leftovers per change,
- * "hugepages SIZE_KB NR" (taken back from the kernel's pool), "sysv-shm ID" (removed) or
+ * "hugepages SIZE_KB NR" (taken back from the kernel's pool), "sysv-shm ID" (removed),
  * "umount PATH" (lazily), "ping-range LO HI" (net.ipv4.ping_group_range written back),
- * "nft-table FAMILY NAME" (deleted).
+ * "nft-table FAMILY NAME" (deleted) or "rmdir PATH" (a cgroup, once empty).
  * The test undoes them itself at exit (atexit handlers registered after the first note),
  * and the file is removed once they ran.
  */

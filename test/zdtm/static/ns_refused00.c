@@ -2,7 +2,7 @@
 /*
  * ns_refused00: a task of the tree in a namespace of its own (the kind named by $ZDTM_NS:
  * pid, mnt, net, uts, ipc, user, cgroup, time) must make the dump fail, naming the task and
- * the kind: mount, user and cgroup namespaces are not saved yet, and pid, uts, ipc, time
+ * the kind: mount and user namespaces are not saved yet, and pid, uts, ipc, time, cgroup
  * and network namespaces only as the tree root's own; the tree runs on as it was. The namespace is
  * made by a child, so the test's own task stays in criu's namespaces and the refusal is
  * about the child. For pid and time the child's own child is the one inside: unshare()
