@@ -101,6 +101,8 @@ KINDS = [
     ("NS_PIDS", "ns_pids_entry", None, None),
     # ours: inet-extra.img (IP TOS and TTL, TCP_NODELAY and TCP_CORK of unconnected sockets)
     ("INET_EXTRA", "inet_extra_entry", None, None),
+    # ours: memtrack.img (the write trackers a pre-dump left in the tasks)
+    ("MEMTRACK", "memtrack_entry", None, None),
 ]
 
 FIELD_RE = re.compile(r"^\s*(required|optional|repeated)\s+([\w.]+)\s+(\w+)\s*=\s*(\d+)\s*"

@@ -74,6 +74,7 @@ static const struct img_desc img_descs[CR_FD_MAX] = {
 	[CR_FD_NS_PIDS] = { "ns-pids.img", NS_PIDS_MAGIC, HEAD_COMMON, false },
 	[CR_FD_TCP_STREAM] = { "tcp-stream-%lx.img", TCP_STREAM_MAGIC, HEAD_COMMON, true },
 	[CR_FD_INET_EXTRA] = { "inet-extra.img", INET_EXTRA_MAGIC, HEAD_COMMON, false },
+	[CR_FD_MEMTRACK] = { "memtrack.img", MEMTRACK_MAGIC, HEAD_COMMON, false },
 };
 
 struct cr_img {

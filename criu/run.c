@@ -12,6 +12,7 @@
 #include "action-scripts.h"
 #include "dump.h"
 #include "log.h"
+#include "page-chain.h"
 #include "restore.h"
 #include "run.h"
 #include "stats-show.h"
@@ -89,9 +90,12 @@ static int run_restore(const struct cr_options *o, int images_dfd, int work_dfd)
 int cr_run_command(const struct cr_options *o, int images_dfd, int work_dfd)
 {
 	switch (o->command) {
+	case CMD_DEDUP:
+		return cr_dedup(images_dfd) ? 1 : 0;
 	case CMD_DUMP:
+	case CMD_PRE_DUMP:
 		if (!o->tree) {
-			pr_err("dump needs the tree's root pid: -t PID\n");
+			pr_err("%s needs the tree's root pid: -t PID\n", o->action);
 			return 1;
 		}
 		if (o->status_fd >= 0) {

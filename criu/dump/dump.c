@@ -93,12 +93,13 @@ static int infect_task(struct dump_ctx *dc)
 	if (fault_injected("parasite"))
 		return -EIO;
 	ret = task_audit_before_parasite(dc);
+	ret = ret ?: memtrack_task_prepare(dc);
 	if (ret)
 		return ret;
 	/* compel said why, once, where it failed */
 	ret = compel_infect(dc->ctl, &parasite_blob_desc, &io);
-	if (ret)
-		return ret;
+	if (ret || dc->opts->command == CMD_PRE_DUMP)
+		return ret; /* a pre-dump wants the pages only */
 	ret = compel_rpc_call_sync(dc->ctl, PARASITE_CMD_DUMP_TASK_STATE);
 	if (ret) {
 		pr_err("The parasite failed to read the task state: %d\n", ret);
@@ -140,7 +141,7 @@ static enum compel_release_mode final_mode(const struct cr_options *o, int faile
 {
 	if (o->leave_stopped)
 		return COMPEL_RELEASE_STOP;
-	if (failed || o->leave_running)
+	if (failed || o->leave_running || o->command == CMD_PRE_DUMP)
 		return COMPEL_RELEASE_RUN;
 	return COMPEL_RELEASE_KILL;
 }
@@ -155,6 +156,18 @@ static void free_dump_ctx(struct dump_ctx *dc)
 	task_state_free(dc);
 	free_file_tables(dc);
 	free_proc_vma_list(&dc->maps);
+	memtrack_task_fini(dc);
+}
+
+/* A pre-dump's steps: the memory and what it needs to be read (mem/track.c). */
+static int collect_mm_state(struct dump_ctx *dc)
+{
+	int ret;
+
+	ret = parse_proc_stat(dc->pid, &dc->stat);
+	ret = ret ?: parse_proc_smaps(dc->pid, &dc->maps);
+	ret = ret ?: threads_collect(dc);
+	return ret ?: collect_task_mm(dc);
 }
 
 /* All per-task steps up to the cure; a zombie only has its /proc/PID/stat. */
@@ -164,12 +177,22 @@ static int dump_one_task(struct dump_ctx *dc)
 
 	if (dc->seize_state == COMPEL_TASK_ZOMBIE)
 		return parse_proc_stat(dc->pid, &dc->stat);
-	ret = collect_proc_state(dc);
+	ret = memtrack_task_find(dc);
+	if (ret)
+		return ret;
+	if (dc->opts->command == CMD_PRE_DUMP)
+		ret = collect_mm_state(dc);
+	else
+		ret = collect_proc_state(dc);
 	ret = ret ?: infect_task(dc);
-	ret = ret ?: task_audit(dc);
-	ret = ret ?: dump_task_fown(dc);
+	if (dc->opts->command != CMD_PRE_DUMP) {
+		ret = ret ?: task_audit(dc);
+		ret = ret ?: dump_task_fown(dc);
+	}
 	ret = ret ?: dump_task_pages(dc);
 	cure_ret = cure_task(dc);
+	if (dc->opts->command == CMD_PRE_DUMP)
+		return ret ?: cure_ret;
 	return ret ?: cure_ret ?: task_state_collect_signals(dc);
 }
 
@@ -187,6 +210,9 @@ static int dump_all_tasks(struct dump_tree *dt)
 
 	for (i = 0; !ret && i < dt->nr_tasks; i++)
 		ret = dump_one_task(dt->tasks[i]);
+	ret = ret ?: memtrack_write(dt);
+	if (dt->opts->command == CMD_PRE_DUMP)
+		return ret; /* memory only: pagemap, pages and memtrack */
 	/* a socket's peer may be in any task, or queued in flight on any socket */
 	ret = ret ?: unix_check_peers(dt);
 	ret = ret ?: check_tree_sessions(dt);
@@ -225,6 +251,7 @@ static int dump_and_commit(struct dump_tree *dt, int images_dfd, unsigned long e
 	start = now_us();
 	/* criu's own namespaces are numbered first, as CRIU does before it seizes anything */
 	ret = ns_ids_init(&dt->ns);
+	ret = ret ?: memtrack_tree_open(dt);
 	ret = ret ?: dump_tree_seize(dt, o->tree);
 	ret = ret ?: ns_dump_begin(dt);
 	if (!ret)
@@ -276,7 +303,7 @@ static int release_tree(struct dump_tree *dt, int failed)
 
 int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 {
-	struct dump_tree dt = { .opts = o, .dfd = images_dfd, .work_dfd = work_dfd };
+	struct dump_tree dt = { .opts = o, .dfd = images_dfd, .work_dfd = work_dfd, .mt.dfd = -1 };
 	unsigned long errors_before = log_error_count();
 	size_t i;
 	int failed, lock_ret, ret;
@@ -287,7 +314,8 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 	ret = run_action_scripts(o, "pre-dump", o->tree);
 	if (ret)
 		return ret;
-	ret = netlock_dump_prepare(o->network_lock);
+	/* a pre-dump leaves the tree running: its network is not locked */
+	ret = o->command == CMD_PRE_DUMP ? 0 : netlock_dump_prepare(o->network_lock);
 	ret = ret ?: imgset_begin(images_dfd, !o->skip_checksums);
 	if (ret)
 		return ret;
@@ -296,7 +324,7 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 	if (failed)
 		imgset_uncommit(images_dfd);
 	/* as CRIU: a tree that dies or stays stopped keeps its connections locked */
-	lock_ret = netlock_dump_end(!failed && !o->leave_running);
+	lock_ret = o->command == CMD_PRE_DUMP ? 0 : netlock_dump_end(!failed && !o->leave_running);
 	ret = release_tree(&dt, failed) ?: lock_ret;
 	if (!ret)
 		pr_info("Dumping finished successfully\n");
@@ -304,6 +332,7 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 	files_dump_state_fini(&dt.fstate, failed != 0);
 	for (i = 0; i < dt.nr_tasks; i++)
 		free_dump_ctx(dt.tasks[i]);
+	memtrack_tree_close(&dt);
 	dump_tree_free(&dt);
 	imgset_end();
 	return ret;

@@ -13,6 +13,7 @@
 
 #include "fault.h"
 #include "files.h"
+#include "memtrack.h"
 #include "opts.h"
 #include "abi/parasite-proto.h"
 #include "ns-ids.h"
@@ -83,7 +84,8 @@ struct dump_tree {
 	struct dump_ctx **tasks;    /* parents before children; tasks[0] is the root */
 	size_t nr_tasks;
 	struct dump_stats stats;
-	struct ns_ids ns; /* namespace ids, CRIU's numbering (ns-ids.h) */
+	struct ns_ids ns;	 /* namespace ids, CRIU's numbering (ns-ids.h) */
+	struct memtrack_prev mt; /* the previous dump of a chain (mem/track.c) */
 };
 
 /* The per-task part; opts and dfd are copies of the tree's. */
@@ -116,6 +118,7 @@ struct dump_ctx {
 	bool cow_pages_found;	  /* mem/pages-dump.c: every page shared with the parent found */
 	struct task_state *ts;	  /* task/state-dump.c: signals, creds, timers, ... */
 	struct dump_threads *thr; /* task/threads-dump.c: every thread, the leader first */
+	struct memtrack_task mt;  /* mem/track.c: its write tracker */
 };
 
 int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd);

@@ -57,6 +57,7 @@ enum img_type {
 	CR_FD_NS_PIDS,	       /* ns-pids: ours, each task's pids in the tree's pid namespace */
 	CR_FD_TCP_STREAM,      /* tcp-stream-INO (hex): a connection's state, then its queues */
 	CR_FD_INET_EXTRA,      /* inet-extra: ours, inet socket options CRIU has no field for */
+	CR_FD_MEMTRACK,	       /* memtrack: ours, the write trackers left in the tasks */
 	CR_FD_MAX
 };
 

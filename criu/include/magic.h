@@ -122,6 +122,7 @@
 #define PIDFD_EXTRA_MAGIC     0x4f574e04 /* pidfd-extra.img: pidfd_extra_entry */
 #define NS_PIDS_MAGIC	      0x4f574e05 /* ns-pids.img: ns_pids_entry */
 #define INET_EXTRA_MAGIC      0x4f574e06 /* inet-extra.img: inet_extra_entry */
+#define MEMTRACK_MAGIC	      0x4f574e10 /* memtrack.img: memtrack_entry */
 
 /* Saved kernel facts (kerndat cache), not part of an image set. */
 #define KDAT_MAGIC 0x57023458

@@ -396,11 +396,17 @@ static int emit_run(struct page_xfer *px, const VmaEntry *v, uint64_t addr, uint
 	return queue_pages(px, v, addr, nr);
 }
 
-/* PE_PRESENT, PE_PARENT (the parent maps the very same page there), or 0: no data. */
-static uint32_t page_kind(const VmaEntry *v, uint64_t pme, const uint64_t *parent_pme)
+/*
+ * PE_PRESENT, PE_PARENT (the parent task maps the very same page there; or, in a chain of
+ * dumps, the parent images hold it and nobody wrote it since: memtrack.h), or 0: no data.
+ */
+static uint32_t page_kind(const VmaEntry *v, uint64_t pme, const uint64_t *parent_pme,
+			  struct memtrack_cursor *mc, uint64_t addr)
 {
 	if (!page_wanted(v, pme))
 		return 0;
+	if (memtrack_page_unchanged(mc, addr))
+		return PE_PARENT;
 	return parent_pme && pme_same_page(pme, *parent_pme) ? PE_PARENT : PE_PRESENT;
 }
 
@@ -413,9 +419,9 @@ static int read_pagemap(int fd, pid_t pid, uint64_t *buf, uint64_t addr, size_t 
 	return 0;
 }
 
-static int dump_vma_pages(struct page_xfer *px, const VmaEntry *v)
+static int walk_vma_pages(struct page_xfer *px, const VmaEntry *v, bool cow,
+			  struct memtrack_cursor *mc)
 {
-	bool cow = px->cow.mm && dump_cow_vma(&px->cow, v);
 	uint64_t addr = v->start, run_start = 0, run_len = 0;
 	uint32_t run_kind = 0, kind;
 	int ret;
@@ -433,7 +439,7 @@ static int dump_vma_pages(struct page_xfer *px, const VmaEntry *v)
 		px->dc->stats.pages_scanned += nr;
 		for (i = 0; i < nr; i++, addr += PAGE_SIZE) {
 			px->frames_hidden |= cow && pme_frame_hidden(px->pm_buf[i]);
-			kind = page_kind(v, px->pm_buf[i], cow ? &px->ppm_buf[i] : NULL);
+			kind = page_kind(v, px->pm_buf[i], cow ? &px->ppm_buf[i] : NULL, mc, addr);
 			if (kind == run_kind && kind) {
 				run_len++;
 				continue;
@@ -451,6 +457,20 @@ static int dump_vma_pages(struct page_xfer *px, const VmaEntry *v)
 	return run_len ? emit_run(px, v, run_start, run_len, run_kind) : 0;
 }
 
+static int dump_vma_pages(struct page_xfer *px, size_t vi)
+{
+	const VmaEntry *v = px->dc->mm.vmas[vi];
+	bool cow = px->cow.mm && dump_cow_vma(&px->cow, v);
+	struct memtrack_cursor mc;
+	int ret;
+
+	ret = memtrack_vma_begin(px->dc, vi, px->pagemap_fd, &mc);
+	if (ret)
+		return ret;
+	ret = walk_vma_pages(px, v, cow, &mc);
+	memtrack_vma_end(&mc);
+	return ret;
+}
 static int open_sums(struct page_xfer *px)
 {
 	px->sums = img_raw_sums(px->pages_img);
@@ -481,7 +501,9 @@ static int open_xfer(struct page_xfer *px, struct dump_ctx *dc)
 	px->ppm_buf = malloc(PM_CHUNK * 8);
 	if (!px->pm_buf || !px->ppm_buf)
 		return -ENOMEM;
-	ret = dump_cow_open(dc, &px->cow);
+	/* in a chain of dumps, PE_PARENT means the parent images: no sharing with the parent task
+	 */
+	ret = memtrack_in_chain(dc->tree) ? 0 : dump_cow_open(dc, &px->cow);
 	if (ret)
 		return ret;
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", dc->pid);
@@ -538,7 +560,7 @@ int dump_task_pages(struct dump_ctx *dc)
 	ret = open_xfer(&px, dc);
 	for (i = 0; !ret && i < dc->mm.n_vmas; i++)
 		if (vma_has_pages(dc->mm.vmas[i]))
-			ret = dump_vma_pages(&px, dc->mm.vmas[i]);
+			ret = dump_vma_pages(&px, i);
 	if (!ret)
 		ret = flush_batch(&px);
 	/* restore need not compare pages with the parent's: the frames told which are shared */
