@@ -34,6 +34,12 @@
 #define PM_PRESENT (1ull << 63)
 #define PM_SWAP	   (1ull << 62)
 #define PM_FILE	   (1ull << 61)
+/*
+ * A swap entry of the last swap type is a pte marker, not a page: the write tracker's
+ * (mem/track.c: a protected page nobody touched yet), a guard page's. No data there.
+ */
+#define PM_SWP_TYPE	   0x1full
+#define PM_SWP_TYPE_MARKER 0x1full
 #define PM_CHUNK   (64ul << 10) /* pagemap entries read per pread */
 
 struct page_xfer {
@@ -88,8 +94,10 @@ static bool vma_has_pages(const VmaEntry *v)
 /* Anonymous memory: every page with data. File-private: only the COW'ed (anonymous) copies. */
 static bool page_wanted(const VmaEntry *v, uint64_t pme)
 {
-	if ((pme & PM_SWAP) || (v->status & VMA_AREA_VDSO))
+	if (v->status & VMA_AREA_VDSO)
 		return true;
+	if (pme & PM_SWAP)
+		return (pme & PM_SWP_TYPE) != PM_SWP_TYPE_MARKER;
 	if (!(pme & PM_PRESENT))
 		return false;
 	if (v->status & VMA_FILE_PRIVATE)
