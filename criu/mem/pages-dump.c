@@ -40,7 +40,7 @@
  */
 #define PM_SWP_TYPE	   0x1full
 #define PM_SWP_TYPE_MARKER 0x1full
-#define PM_CHUNK   (64ul << 10) /* pagemap entries read per pread */
+#define PM_CHUNK	   (64ul << 10) /* pagemap entries read per pread */
 
 struct page_xfer {
 	struct dump_ctx *dc;
