@@ -29,6 +29,7 @@
 #include "tree.h"
 #include "mem.h"
 #include "net-lock.h"
+#include "page-chain.h"
 
 static uint64_t now_us(void)
 {
@@ -326,6 +327,9 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 	/* as CRIU: a tree that dies or stays stopped keeps its connections locked */
 	lock_ret = o->command == CMD_PRE_DUMP ? 0 : netlock_dump_end(!failed && !o->leave_running);
 	ret = release_tree(&dt, failed) ?: lock_ret;
+	/* the set is complete: the parent's copies of what it replaced may go (--auto-dedup) */
+	if (!failed && o->auto_dedup && cr_dedup(images_dfd))
+		pr_warn("--auto-dedup failed: the parent images keep pages this dump replaced\n");
 	if (!ret)
 		pr_info("Dumping finished successfully\n");
 	/* link remaps belong to a committed set, even if a release failed after it */

@@ -46,6 +46,9 @@ struct memtrack_task {
 	bool *vma_continued; /* per VMA of dc->mm: covered by it since the previous dump */
 	PagemapEntry **prev_pm; /* the parent images' pagemap of this pid, sorted */
 	size_t nr_prev_pm;
+#define MEMTRACK_MAX_STRAYS 8
+	int strays[MEMTRACK_MAX_STRAYS]; /* trackers of ours not taken up: closed in the task */
+	size_t nr_strays;
 };
 
 /* Walks one VMA's pages in address order: is this one unchanged since the parent? */
@@ -66,7 +69,8 @@ bool memtrack_in_chain(const struct dump_tree *dt);
 int memtrack_tree_open(struct dump_tree *dt);
 void memtrack_tree_close(struct dump_tree *dt);
 /* An fd that is a tracker of ours (not the task's own): the fd walk skips it. */
-bool memtrack_fd_is_tracker(const struct dump_tree *dt, const char *link, const struct stat *st);
+bool memtrack_fd_is_tracker(const struct dump_ctx *dc, int fd, const char *link,
+			    const struct stat *st);
 
 /* Before the task's VMAs are read: the tracker the previous dump left, if it is still there. */
 int memtrack_task_find(struct dump_ctx *dc);

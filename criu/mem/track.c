@@ -34,6 +34,7 @@
 #define TRACKER_FEATURES (UFFD_FEATURE_WP_ASYNC | UFFD_FEATURE_WP_UNPOPULATED)
 #define TRACKER_FD_BASE	 1000 /* below the usual 1024 limit, above what tasks use */
 #define UFFD_LINK	 "anon_inode:[userfaultfd]"
+#define UFFD_INITIALIZED (1ull << 31) /* the kernel's own mark in fdinfo's features */
 
 bool memtrack_keeps(const struct dump_tree *dt)
 {
@@ -118,16 +119,29 @@ void memtrack_tree_close(struct dump_tree *dt)
 	dt->mt.dfd = -1;
 }
 
-bool memtrack_fd_is_tracker(const struct dump_tree *dt, const char *link, const struct stat *st)
+static int tracker_features(pid_t pid, int fd, uint64_t *features);
+
+/*
+ * A tracker of ours: one memtrack.img lists (by its inode, in whichever task holds it: a
+ * child forked since holds a copy), or one no image lists any more (the images were
+ * removed, or this dump does not link to them), known by its fd number and its features.
+ */
+bool memtrack_fd_is_tracker(const struct dump_ctx *dc, int fd, const char *link,
+			    const struct stat *st)
 {
+	const struct dump_tree *dt = dc->tree;
+	uint64_t features;
 	size_t i;
 
 	if (strcmp(link, UFFD_LINK))
 		return false;
+	if (st->st_ino == dc->mt.ino && dc->mt.uffd >= 0)
+		return true;
 	for (i = 0; i < dt->mt.nr_trackers; i++)
 		if (dt->mt.trackers[i]->ino == st->st_ino)
 			return true;
-	return false;
+	return fd >= TRACKER_FD_BASE && !tracker_features(dc->pid, fd, &features) &&
+	       (features & ~UFFD_INITIALIZED) == TRACKER_FEATURES;
 }
 
 static int close_in_task(struct dump_ctx *dc, int fd)
@@ -265,8 +279,12 @@ static int make_tracker(struct dump_ctx *dc)
 	return 0;
 }
 
-/* A userfaultfd of the task's own would fight ours for its VMAs: refused. */
-static int refuse_own_uffd(struct dump_ctx *dc)
+/*
+ * The task's userfaultfds: trackers of ours that this dump does not take up (strays) are
+ * noted to be closed in the task; one of the task's own would fight ours for its VMAs, and
+ * is refused where criu is to track (own_refused).
+ */
+static int walk_task_uffds(struct dump_ctx *dc, bool own_refused)
 {
 	char path[PATH_MAX], link[64];
 	struct dirent *de;
@@ -289,8 +307,12 @@ static int refuse_own_uffd(struct dump_ctx *dc)
 		if (n < 0 || stat(path, &st))
 			continue;
 		link[n] = 0;
-		if (!strcmp(link, UFFD_LINK) && !memtrack_fd_is_tracker(dc->tree, link, &st) &&
-		    st.st_ino != dc->mt.ino) {
+		if (strcmp(link, UFFD_LINK) || (dc->mt.uffd >= 0 && st.st_ino == dc->mt.ino))
+			continue;
+		if (memtrack_fd_is_tracker(dc, atoi(de->d_name), link, &st)) {
+			if (dc->mt.nr_strays < MEMTRACK_MAX_STRAYS)
+				dc->mt.strays[dc->mt.nr_strays++] = atoi(de->d_name);
+		} else if (own_refused) {
 			pr_err("Task %d uses a userfaultfd of its own (fd %s): criu can't track "
 			       "its "
 			       "writes beside it; dump it without pre-dump or --track-mem\n",
@@ -389,8 +411,24 @@ static void register_vmas(struct dump_ctx *dc)
 int memtrack_task_find(struct dump_ctx *dc)
 {
 	const MemtrackEntry *e = prev_tracker(dc->tree, dc->pid);
+	int ret = e ? take_tracker(dc, e) : 0;
 
-	return e ? take_tracker(dc, e) : 0;
+	return ret ?: walk_task_uffds(dc, false);
+}
+
+/* Trackers of earlier chains (or a parent's, inherited): closed in the task. */
+static int close_strays(struct dump_ctx *dc)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < dc->mt.nr_strays; i++) {
+		pr_info("Task %d: fd %d is an old write tracker of criu's: closed\n", dc->pid,
+			dc->mt.strays[i]);
+		ret = close_in_task(dc, dc->mt.strays[i]);
+	}
+	dc->mt.nr_strays = 0;
+	return ret;
 }
 
 int memtrack_task_prepare(struct dump_ctx *dc)
@@ -400,6 +438,7 @@ int memtrack_task_prepare(struct dump_ctx *dc)
 
 	if (mt->continued)
 		ret = load_prev_pagemap(dc) ?: note_continued(dc);
+	ret = ret ?: close_strays(dc);
 	if (ret)
 		return ret;
 	if (!memtrack_keeps(dc->tree)) {
@@ -409,7 +448,8 @@ int memtrack_task_prepare(struct dump_ctx *dc)
 		mt->task_fd = -1;
 		return ret;
 	}
-	ret = refuse_own_uffd(dc);
+	dc->mt.nr_strays = 0;
+	ret = walk_task_uffds(dc, true) ?: close_strays(dc);
 	if (!ret && mt->uffd < 0)
 		ret = make_tracker(dc);
 	if (!ret)

@@ -157,7 +157,7 @@ static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
 	size_t i;
 	int ret;
 
-	ret = check_vmflags(pv, dc->mt.continued ? PROC_VMF_UFFD_WP : 0);
+	ret = check_vmflags(pv, dc->mt.uffd >= 0 || dc->mt.nr_strays ? PROC_VMF_UFFD_WP : 0);
 	if (!ret && (pv->vmflags & PROC_VMF_HUGETLB))
 		ret = hugetlb_vma_check(pv);
 	if (ret)
