@@ -14,7 +14,8 @@ removal (nftables and iptables, 1,000 connections). The 1 GiB rows come twice:
 "cold" as the machine gives memory, "warm" with 1 GiB touched and freed just before the dump
 (see warm_free_memory()). The rpc row times a VERSION request: criu swrk started for it (what
 libcriu and go-criu pay per call), a connection to criu service, and one more request on a
-kept-open connection."""
+kept-open connection. The pre-dump rows (bench_predump.py) give the frozen time of a dump
+that follows a pre-dump of 1 GiB after 1% of it was written, and the pages it wrote."""
 import ctypes
 import mmap
 import os
@@ -25,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import bench_predump  # noqa: E402 - it imports this module back, after it is complete
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CRIU = os.path.join(ROOT, "criu", "criu")
@@ -487,6 +490,8 @@ def main():
         # one row while working on it: BENCH_ONLY=sums or BENCH_ONLY=tree
         if only == "sums":
             checksum_cost(memhog, "/dev/shm", int(os.environ.get("BENCH_SUM_ROUNDS", "5")))
+        elif only == "predump":
+            bench_predump.predump_rows(memhog)
         elif only == "tree":
             tree = build_tree(work)
             res = [tree_round(tree, 100, 4, "/dev/shm") for _ in range(5)]
@@ -523,6 +528,7 @@ def main():
           ("tree 100x%d" % nthreads, "/dev/shm", median([x[0] for x in res]) * 1000,
            median([x[1] for x in res]) * 1000, "-", "-"))
     cow_rows(work)
+    bench_predump.predump_rows(memhog)
     netlock_rows()
     tcp_row(work)
     rpc_rows(work)
