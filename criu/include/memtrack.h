@@ -51,11 +51,26 @@ struct memtrack_task {
 	size_t nr_strays;
 };
 
-/* Walks one VMA's pages in address order: is this one unchanged since the parent? */
+/* PAGEMAP_SCAN's categories (abi/uffd-wp.h) a dump asks for */
+#define MEMTRACK_WRITTEN (1 << 1)
+#define MEMTRACK_FILE	 (1 << 2)
+#define MEMTRACK_PRESENT (1 << 3)
+#define MEMTRACK_SWAPPED (1 << 4) /* or a pte marker: /proc/PID/pagemap tells which */
+#define MEMTRACK_CATS	 (MEMTRACK_WRITTEN | MEMTRACK_FILE | MEMTRACK_PRESENT | MEMTRACK_SWAPPED)
+
+struct memtrack_region {
+	uint64_t start, end, cats;
+};
+
+/*
+ * One VMA's pages as the tracker sees them, walked in address order: active, the VMA was
+ * covered since the previous dump and reg lists every page with something in it (present,
+ * swapped or a marker) with its MEMTRACK_* categories; a page it does not list has nothing.
+ */
 struct memtrack_cursor {
-	bool active;	   /* false: every page is saved in full */
-	uint64_t *written; /* [start, end) pairs the tracker reported written, sorted */
-	size_t nr_written, wi;
+	bool active; /* false: every page is saved in full */
+	struct memtrack_region *reg;
+	size_t nr_reg;
 	const struct memtrack_task *mt;
 	size_t pi; /* cursor in mt->prev_pm */
 };
@@ -80,7 +95,11 @@ void memtrack_task_fini(struct dump_ctx *dc);
 
 /* Per VMA (index vi of dc->mm), while its pages are saved (the tree frozen). */
 int memtrack_vma_begin(struct dump_ctx *dc, size_t vi, int pagemap_fd, struct memtrack_cursor *c);
-bool memtrack_page_unchanged(struct memtrack_cursor *c, uint64_t addr);
+/*
+ * From addr, how far (up to end) the parent images hold pages (*in) or hold none (!*in).
+ * Calls go forward in address order.
+ */
+uint64_t memtrack_parent_span(struct memtrack_cursor *c, uint64_t addr, uint64_t end, bool *in);
 void memtrack_vma_end(struct memtrack_cursor *c);
 
 /* memtrack.img, for the next dump of the chain */
@@ -88,9 +107,12 @@ int memtrack_write(struct dump_tree *dt);
 
 /* mem/track-scan.c: the PAGEMAP_SCAN side */
 bool memtrack_vma_candidate(const VmaEntry *v);
-/* Written pages of [start, end) as [start, end) pairs; protect: write-protect them again */
-int memtrack_scan(int pagemap_fd, uint64_t start, uint64_t end, bool protect, uint64_t **out,
-		  size_t *nr);
+/*
+ * The pages of [start, end) that hold something (all) or were written (!all), with their
+ * categories; protect: write-protect them again. -EPERM: no tracker covers the range.
+ */
+int memtrack_scan(int pagemap_fd, uint64_t start, uint64_t end, bool protect, bool all,
+		  struct memtrack_region **out, size_t *nr);
 /* Is [start, end) still covered by a tracker (registered, WP async)? */
 bool memtrack_covered(int pagemap_fd, uint64_t start, uint64_t end);
 /* check: do userfaultfd WP_ASYNC and PAGEMAP_SCAN work here? 0 or -errno */

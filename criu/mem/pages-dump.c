@@ -406,14 +406,14 @@ static int emit_run(struct page_xfer *px, const VmaEntry *v, uint64_t addr, uint
 
 /*
  * PE_PRESENT, PE_PARENT (the parent task maps the very same page there; or, in a chain of
- * dumps, the parent images hold it and nobody wrote it since: memtrack.h), or 0: no data.
+ * dumps, unchanged: the parent images hold it and nobody wrote it since), or 0: no data.
  */
 static uint32_t page_kind(const VmaEntry *v, uint64_t pme, const uint64_t *parent_pme,
-			  struct memtrack_cursor *mc, uint64_t addr)
+			  bool unchanged)
 {
 	if (!page_wanted(v, pme))
 		return 0;
-	if (memtrack_page_unchanged(mc, addr))
+	if (unchanged)
 		return PE_PARENT;
 	return parent_pme && pme_same_page(pme, *parent_pme) ? PE_PARENT : PE_PRESENT;
 }
@@ -427,15 +427,36 @@ static int read_pagemap(int fd, pid_t pid, uint64_t *buf, uint64_t addr, size_t 
 	return 0;
 }
 
-static int walk_vma_pages(struct page_xfer *px, const VmaEntry *v, bool cow,
-			  struct memtrack_cursor *mc)
+/* Pages of one kind back to back, written as one pagemap entry once the kind changes. */
+struct page_run {
+	uint64_t start, len;
+	uint32_t kind;
+};
+
+static int run_add(struct page_xfer *px, const VmaEntry *v, struct page_run *run, uint64_t addr,
+		   uint64_t nr, uint32_t kind)
 {
-	uint64_t addr = v->start, run_start = 0, run_len = 0;
-	uint32_t run_kind = 0, kind;
+	int ret = 0;
+
+	if (run->len && run->kind == kind && run->start + run->len * PAGE_SIZE == addr) {
+		run->len += nr;
+		return 0;
+	}
+	if (run->len)
+		ret = emit_run(px, v, run->start, run->len, run->kind);
+	*run = (struct page_run){ addr, kind ? nr : 0, kind };
+	return ret;
+}
+
+/* [start, end) page by page, as /proc/PID/pagemap tells. */
+static int walk_range(struct page_xfer *px, const VmaEntry *v, bool cow, uint64_t start,
+		      uint64_t end, bool unchanged, struct page_run *run)
+{
+	uint64_t addr = start;
 	int ret;
 
-	while (addr < v->end) {
-		size_t nr = (v->end - addr) / PAGE_SIZE, i;
+	while (addr < end) {
+		size_t nr = (end - addr) / PAGE_SIZE, i;
 
 		if (nr > PM_CHUNK)
 			nr = PM_CHUNK;
@@ -447,38 +468,69 @@ static int walk_vma_pages(struct page_xfer *px, const VmaEntry *v, bool cow,
 		px->dc->stats.pages_scanned += nr;
 		for (i = 0; i < nr; i++, addr += PAGE_SIZE) {
 			px->frames_hidden |= cow && pme_frame_hidden(px->pm_buf[i]);
-			kind = page_kind(v, px->pm_buf[i], cow ? &px->ppm_buf[i] : NULL, mc, addr);
-			if (kind == run_kind && kind) {
-				run_len++;
-				continue;
-			}
-			if (run_len) {
-				ret = emit_run(px, v, run_start, run_len, run_kind);
-				if (ret)
-					return ret;
-			}
-			run_kind = kind;
-			run_start = addr;
-			run_len = kind ? 1 : 0;
+			ret = run_add(px, v, run, addr, 1,
+				      page_kind(v, px->pm_buf[i], cow ? &px->ppm_buf[i] : NULL,
+						unchanged));
+			if (ret)
+				return ret;
 		}
 	}
-	return run_len ? emit_run(px, v, run_start, run_len, run_kind) : 0;
+	return 0;
+}
+
+/*
+ * A VMA the tracker covered since the parent: the scan's regions say where pages are. A run
+ * nobody wrote, present, that the parent holds is PE_PARENT without a look at pagemap; the
+ * rest (written, swapped or markers) goes page by page.
+ */
+static int walk_tracked(struct page_xfer *px, const VmaEntry *v, struct memtrack_cursor *mc,
+			struct page_run *run)
+{
+	bool file_private = v->status & VMA_FILE_PRIVATE, in_parent;
+	uint64_t addr, to, cats;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < mc->nr_reg; i++) {
+		cats = mc->reg[i].cats;
+		for (addr = mc->reg[i].start; addr < mc->reg[i].end; addr = to) {
+			to = memtrack_parent_span(mc, addr, mc->reg[i].end, &in_parent);
+			if (!in_parent || (cats & (MEMTRACK_WRITTEN | MEMTRACK_SWAPPED)) ||
+			    !(cats & MEMTRACK_PRESENT)) {
+				ret = walk_range(px, v, false, addr, to,
+						 in_parent && !(cats & MEMTRACK_WRITTEN), run);
+			} else if (file_private && (cats & MEMTRACK_FILE)) {
+				ret = run_add(px, v, run, addr, 0, 0); /* the file's own pages */
+			} else {
+				px->dc->stats.pages_scanned += (to - addr) / PAGE_SIZE;
+				ret = run_add(px, v, run, addr, (to - addr) / PAGE_SIZE, PE_PARENT);
+			}
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
 }
 
 static int dump_vma_pages(struct page_xfer *px, size_t vi)
 {
 	const VmaEntry *v = px->dc->mm.vmas[vi];
 	bool cow = px->cow.mm && dump_cow_vma(&px->cow, v);
+	struct page_run run = {};
 	struct memtrack_cursor mc;
 	int ret;
 
 	ret = memtrack_vma_begin(px->dc, vi, px->pagemap_fd, &mc);
 	if (ret)
 		return ret;
-	ret = walk_vma_pages(px, v, cow, &mc);
+	if (mc.active)
+		ret = walk_tracked(px, v, &mc, &run);
+	else
+		ret = walk_range(px, v, cow, v->start, v->end, false, &run);
 	memtrack_vma_end(&mc);
-	return ret;
+	return ret ?: run_add(px, v, &run, v->end, 0, 0);
 }
+
 static int open_sums(struct page_xfer *px)
 {
 	px->sums = img_raw_sums(px->pages_img);

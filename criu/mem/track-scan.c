@@ -37,7 +37,11 @@ bool memtrack_vma_candidate(const VmaEntry *v)
 	return v->status & (VMA_ANON_PRIVATE | VMA_FILE_PRIVATE);
 }
 
-static void scan_arg(struct pm_scan_arg *a, uint64_t start, uint64_t end, bool protect,
+/*
+ * all: every page with something in it (present, swapped or a marker, written or not), with
+ * its categories; else the written ones only (the kernel's fast path).
+ */
+static void scan_arg(struct pm_scan_arg *a, uint64_t start, uint64_t end, bool protect, bool all,
 		     struct page_region *vec, size_t vec_len)
 {
 	memset(a, 0, sizeof(*a));
@@ -47,26 +51,31 @@ static void scan_arg(struct pm_scan_arg *a, uint64_t start, uint64_t end, bool p
 	a->end = end;
 	a->vec = (uintptr_t)vec;
 	a->vec_len = vec_len;
-	a->category_mask = PAGE_IS_WRITTEN;
-	a->return_mask = PAGE_IS_WRITTEN;
+	if (all) {
+		a->category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_WRITTEN;
+		a->return_mask = MEMTRACK_CATS;
+	} else {
+		a->category_mask = PAGE_IS_WRITTEN;
+		a->return_mask = PAGE_IS_WRITTEN;
+	}
 }
 
-static int add_region(uint64_t **out, size_t *nr, uint64_t start, uint64_t end)
+static int add_region(struct memtrack_region **out, size_t *nr, const struct page_region *r)
 {
-	if (*nr && (*out)[2 * *nr - 1] == start) {
-		(*out)[2 * *nr - 1] = end;
+	struct memtrack_region *last = *nr ? &(*out)[*nr - 1] : NULL;
+
+	if (last && last->end == r->start && last->cats == r->categories) {
+		last->end = r->end;
 		return 0;
 	}
-	if (ARRAY_RESERVE(*out, 2 * *nr, 2))
+	if (ARRAY_ADD_ROOM(*out, *nr))
 		return -ENOMEM;
-	(*out)[2 * *nr] = start;
-	(*out)[2 * *nr + 1] = end;
-	(*nr)++;
+	(*out)[(*nr)++] = (struct memtrack_region){ r->start, r->end, r->categories };
 	return 0;
 }
 
-int memtrack_scan(int pagemap_fd, uint64_t start, uint64_t end, bool protect, uint64_t **out,
-		  size_t *nr)
+int memtrack_scan(int pagemap_fd, uint64_t start, uint64_t end, bool protect, bool all,
+		  struct memtrack_region **out, size_t *nr)
 {
 	struct page_region vec[SCAN_VEC];
 	struct pm_scan_arg a;
@@ -76,12 +85,12 @@ int memtrack_scan(int pagemap_fd, uint64_t start, uint64_t end, bool protect, ui
 	*out = NULL;
 	*nr = 0;
 	while (start < end) {
-		scan_arg(&a, start, end, protect, vec, SCAN_VEC);
+		scan_arg(&a, start, end, protect, all, vec, SCAN_VEC);
 		n = ioctl(pagemap_fd, PAGEMAP_SCAN, &a);
 		if (n < 0)
 			return -errno; /* EPERM: not covered; the caller decides */
 		for (i = 0; i < n; i++) {
-			ret = add_region(out, nr, vec[i].start, vec[i].end);
+			ret = add_region(out, nr, &vec[i]);
 			if (ret)
 				return ret;
 		}
@@ -92,12 +101,14 @@ int memtrack_scan(int pagemap_fd, uint64_t start, uint64_t end, bool protect, ui
 	return 0;
 }
 
+/* The walk stops at the first page: any page matches, and a VMA not covered fails first. */
 bool memtrack_covered(int pagemap_fd, uint64_t start, uint64_t end)
 {
 	struct page_region one;
 	struct pm_scan_arg a;
 
-	scan_arg(&a, start, end, false, &one, 1);
+	scan_arg(&a, start, end, false, false, &one, 1);
+	a.category_mask = 0;
 	a.max_pages = 1;
 	return ioctl(pagemap_fd, PAGEMAP_SCAN, &a) >= 0;
 }
@@ -114,14 +125,13 @@ int memtrack_vma_begin(struct dump_ctx *dc, size_t vi, int pagemap_fd, struct me
 	c->active = mt->continued && mt->vma_continued && mt->vma_continued[vi];
 	if (mt->uffd < 0 || !memtrack_vma_candidate(v) || (!protect && !c->active))
 		return 0;
-	ret = memtrack_scan(pagemap_fd, v->start, v->end, protect, &c->written, &c->nr_written);
-	if (ret == -EPERM) {
-		pr_debug("%d: VMA %#llx-%#llx has no tracker: saved in full\n", dc->pid,
-			 (unsigned long long)v->start, (unsigned long long)v->end);
-		free(c->written);
-		c->written = NULL;
-		c->active = false;
-		return 0;
+	ret = memtrack_scan(pagemap_fd, v->start, v->end, protect, c->active, &c->reg, &c->nr_reg);
+	if (!c->active || ret == -EPERM) {
+		if (ret == -EPERM)
+			pr_debug("%d: VMA %#llx-%#llx has no tracker: saved in full\n", dc->pid,
+				 (unsigned long long)v->start, (unsigned long long)v->end);
+		memtrack_vma_end(c); /* only the protection was wanted */
+		return ret == -EPERM ? 0 : ret;
 	}
 	if (ret) {
 		pr_err("Can't scan task %d's pages at %#llx-%#llx for writes (PAGEMAP_SCAN): %d\n",
@@ -134,26 +144,27 @@ int memtrack_vma_begin(struct dump_ctx *dc, size_t vi, int pagemap_fd, struct me
 	return 0;
 }
 
-bool memtrack_page_unchanged(struct memtrack_cursor *c, uint64_t addr)
+uint64_t memtrack_parent_span(struct memtrack_cursor *c, uint64_t addr, uint64_t end, bool *in)
 {
 	const struct memtrack_task *mt = c->mt;
+	const PagemapEntry *pe;
 
-	if (!c->active)
-		return false;
-	while (c->wi < c->nr_written && c->written[2 * c->wi + 1] <= addr)
-		c->wi++;
-	if (c->wi < c->nr_written && c->written[2 * c->wi] <= addr)
-		return false;
 	while (c->pi < mt->nr_prev_pm &&
 	       mt->prev_pm[c->pi]->vaddr + mt->prev_pm[c->pi]->nr_pages * PG <= addr)
 		c->pi++;
-	return c->pi < mt->nr_prev_pm && mt->prev_pm[c->pi]->vaddr <= addr;
+	pe = c->pi < mt->nr_prev_pm ? mt->prev_pm[c->pi] : NULL;
+	*in = pe && pe->vaddr <= addr;
+	if (*in)
+		return pe->vaddr + pe->nr_pages * PG < end ? pe->vaddr + pe->nr_pages * PG : end;
+	return pe && pe->vaddr < end ? pe->vaddr : end;
 }
 
 void memtrack_vma_end(struct memtrack_cursor *c)
 {
-	free(c->written);
-	c->written = NULL;
+	free(c->reg);
+	c->reg = NULL;
+	c->nr_reg = 0;
+	c->active = false;
 }
 
 /* A page of our own, tracked, written: the scan must say so; protected again: not any more. */
@@ -161,7 +172,7 @@ static int probe_scan(int uffd, char *page)
 {
 	struct uffdio_register reg = { .range = { (uintptr_t)page, PG },
 				       .mode = UFFDIO_REGISTER_MODE_WP };
-	uint64_t *w = NULL;
+	struct memtrack_region *w = NULL;
 	size_t nr = 0;
 	int fd, ret;
 
@@ -170,14 +181,16 @@ static int probe_scan(int uffd, char *page)
 	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = memtrack_scan(fd, (uintptr_t)page, (uintptr_t)page + PG, true, &w, &nr);
+	ret = memtrack_scan(fd, (uintptr_t)page, (uintptr_t)page + PG, true, false, &w, &nr);
 	free(w);
 	page[0] = 1;
-	ret = ret ?: memtrack_scan(fd, (uintptr_t)page, (uintptr_t)page + PG, true, &w, &nr);
+	ret = ret ?: memtrack_scan(fd, (uintptr_t)page, (uintptr_t)page + PG, true, false, &w, &nr);
 	if (!ret && nr != 1)
 		ret = -ENOTSUP;
 	free(w);
-	ret = ret ?: memtrack_scan(fd, (uintptr_t)page, (uintptr_t)page + PG, false, &w, &nr);
+	ret = ret
+		      ?: memtrack_scan(fd, (uintptr_t)page, (uintptr_t)page + PG, false, false, &w,
+				       &nr);
 	if (!ret && nr != 0)
 		ret = -ENOTSUP;
 	free(w);
