@@ -478,16 +478,31 @@ static int walk_range(struct page_xfer *px, const VmaEntry *v, bool cow, uint64_
 	return 0;
 }
 
+/* [addr, to) of one region of the tracker's scan, all of one kind (cats, unchanged). */
+static int tracked_span(struct page_xfer *px, const VmaEntry *v, struct page_run *run,
+			uint64_t addr, uint64_t to, uint64_t cats, bool unchanged)
+{
+	uint64_t nr = (to - addr) / PAGE_SIZE;
+
+	/* the write tracker's markers read as swapped too: pagemap tells them apart */
+	if ((cats & MEMTRACK_SWAPPED) || !(cats & MEMTRACK_PRESENT))
+		return walk_range(px, v, false, addr, to, unchanged, run);
+	px->dc->stats.pages_scanned += nr;
+	if ((v->status & VMA_FILE_PRIVATE) && (cats & MEMTRACK_FILE))
+		return run_add(px, v, run, addr, 0, 0); /* the file's own pages */
+	return run_add(px, v, run, addr, nr, unchanged ? PE_PARENT : PE_PRESENT);
+}
+
 /*
- * A VMA the tracker covered since the parent: the scan's regions say where pages are. A run
- * nobody wrote, present, that the parent holds is PE_PARENT without a look at pagemap; the
- * rest (written, swapped or markers) goes page by page.
+ * A VMA the tracker covered since the parent: the scan's regions say where pages are and
+ * which were written, so a present page needs no look at pagemap: PE_PARENT if nobody wrote
+ * it and the parent holds it, else its data.
  */
 static int walk_tracked(struct page_xfer *px, const VmaEntry *v, struct memtrack_cursor *mc,
 			struct page_run *run)
 {
-	bool file_private = v->status & VMA_FILE_PRIVATE, in_parent;
 	uint64_t addr, to, cats;
+	bool in_parent;
 	size_t i;
 	int ret;
 
@@ -495,16 +510,8 @@ static int walk_tracked(struct page_xfer *px, const VmaEntry *v, struct memtrack
 		cats = mc->reg[i].cats;
 		for (addr = mc->reg[i].start; addr < mc->reg[i].end; addr = to) {
 			to = memtrack_parent_span(mc, addr, mc->reg[i].end, &in_parent);
-			if (!in_parent || (cats & (MEMTRACK_WRITTEN | MEMTRACK_SWAPPED)) ||
-			    !(cats & MEMTRACK_PRESENT)) {
-				ret = walk_range(px, v, false, addr, to,
-						 in_parent && !(cats & MEMTRACK_WRITTEN), run);
-			} else if (file_private && (cats & MEMTRACK_FILE)) {
-				ret = run_add(px, v, run, addr, 0, 0); /* the file's own pages */
-			} else {
-				px->dc->stats.pages_scanned += (to - addr) / PAGE_SIZE;
-				ret = run_add(px, v, run, addr, (to - addr) / PAGE_SIZE, PE_PARENT);
-			}
+			ret = tracked_span(px, v, run, addr, to, cats,
+					   in_parent && !(cats & MEMTRACK_WRITTEN));
 			if (ret)
 				return ret;
 		}
