@@ -136,6 +136,7 @@ int memtrack_vma_begin(struct dump_ctx *dc, size_t vi, int pagemap_fd, struct me
 	if (ret) {
 		pr_err("Can't scan task %d's pages at %#llx-%#llx for writes (PAGEMAP_SCAN): %d\n",
 		       dc->pid, (unsigned long long)v->start, (unsigned long long)v->end, ret);
+		memtrack_vma_end(c);
 		return ret;
 	}
 	while (c->pi < mt->nr_prev_pm &&

@@ -225,7 +225,7 @@ static int take_tracker(struct dump_ctx *dc, const MemtrackEntry *e)
 	mt->uffd = fd;
 	mt->task_fd = e->fd;
 	mt->ino = e->ino;
-	mt->features = features;
+	mt->features = features & ~UFFD_INITIALIZED;
 	mt->continued = true;
 	return 0;
 }
@@ -247,7 +247,7 @@ static int init_tracker(struct dump_ctx *dc, int fd)
 		return -errno;
 	}
 	dc->mt.ino = st.st_ino;
-	dc->mt.features = api.features;
+	dc->mt.features = TRACKER_FEATURES; /* the API answers with all it supports */
 	return 0;
 }
 
