@@ -220,6 +220,17 @@ def our_children():
     return kids
 
 
+def reap_dead_children():
+    """A child the test forked after the runner listed its tree, and the dump killed, is our
+    zombie now (we are its subreaper): its pid must be free for the restore."""
+    for kid in our_children():
+        if proc_state(kid) == "Z":
+            try:
+                os.waitpid(kid, 0)
+            except ChildProcessError:
+                pass
+
+
 def cleanup_children():
     """Kill and reap whatever a test or criu left behind (we are their subreaper)."""
     left = our_children()
@@ -549,8 +560,7 @@ def dump_and_restore(test, pid, before, criu):
         raise TestFailure("%s; the task is %s afterwards" %
                           (e, "gone" if state is None else "in state " + state))
     check_after_dump(test, pid, before, kids)
-    if chain_opts:
-        cleanup_children()  # children the test forked while the dump began: all dead now
+    reap_dead_children()
     if not os.path.exists(os.path.join(test.dump_dir, "inventory.img")):
         raise TestFailure("criu dump left no inventory.img")
     if test.restore_error:

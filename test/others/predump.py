@@ -23,12 +23,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 import zdtm  # noqa: E402
 import tally  # noqa: E402
+import bigmem  # noqa: E402
 
 CRIU = os.path.join(zdtm.ROOT, "criu", "criu")
 CRIT = os.path.join(zdtm.ROOT, "crit", "crit")
@@ -42,25 +42,13 @@ def run(*args):
                           text=True, timeout=120)
 
 
-def wait_for(cond, timeout=60):
-    end = time.time() + timeout
-    while time.time() < end:
-        if cond():
-            return True
-        time.sleep(0.02)
-    return False
-
-
 def waitpid_timeout(pid, timeout=60):
-    end = time.time() + timeout
-    while time.time() < end:
-        got, status = os.waitpid(pid, os.WNOHANG)
-        if got == pid:
-            return os.waitstatus_to_exitcode(status)
-        time.sleep(0.02)
-    os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
-    return None
+    """The exit status of our (adopted) child pid; killed if it did not end in time."""
+    code = bigmem.waitpid_timeout(pid, timeout)
+    if code is None:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    return code
 
 
 def stats(img):
@@ -85,7 +73,8 @@ class Memhog:
                                      stderr=subprocess.DEVNULL, start_new_session=True,
                                      close_fds=True)
         self.pid = self.proc.pid
-        if not wait_for(lambda: os.path.exists(self.pidfile) and open(self.pidfile).read()):
+        ready = lambda: os.path.exists(self.pidfile) and open(self.pidfile).read()  # noqa: E731
+        if not bigmem.wait_for(ready, 60):
             raise RuntimeError("memhog did not start")
 
     def fds(self):
@@ -97,7 +86,7 @@ class Memhog:
         if os.path.exists(note):
             os.unlink(note)
         os.kill(self.pid, signal.SIGUSR1)
-        if not wait_for(lambda: os.path.exists(note) and open(note).read().strip()):
+        if not bigmem.wait_for(lambda: os.path.exists(note) and open(note).read().strip(), 60):
             raise RuntimeError("memhog did not write its pages")
         return int(open(note).read())
 
@@ -181,7 +170,7 @@ def refuse_own_uffd(work):
     p = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
                          start_new_session=True, close_fds=True)
     try:
-        if not wait_for(lambda: os.path.exists(os.path.join(work, "uffd.fd"))):
+        if not bigmem.wait_for(lambda: os.path.exists(os.path.join(work, "uffd.fd")), 60):
             raise RuntimeError("the userfaultfd holder did not start")
         fd = open(os.path.join(work, "uffd.fd")).read()
         if int(fd) < 0:
