@@ -102,11 +102,6 @@ int cr_run_command(const struct cr_options *o, int images_dfd, int work_dfd)
 			pr_err("--status-fd is used by restore only\n");
 			return 1;
 		}
-		if (o->command == CMD_PRE_DUMP && o->pre_dump_mode == PRE_DUMP_READ) {
-			pr_err("--pre-dump-mode read is not supported yet: pre-dump copies the "
-			       "pages while the tree is frozen (splice, the default)\n");
-			return 1;
-		}
 		if (cr_dump_tasks(o, images_dfd, work_dfd))
 			return 1;
 		if (o->display_stats)

@@ -4,7 +4,8 @@
 
 Groups: unit (executables in build/test/unit/ and build/compel/test/), zdtm (test/zdtm.py
 run -a --keep-going), chain (the memory, thread and tree tests of CHAIN_TESTS again in the
-chain modes --pre 2, --snaps 2 and --pre 1 --dedup: Documentation/pre-dump.md) and others (test/others/*.sh, each given the kept images of the env00
+chain modes --pre 2, --snaps 2, --pre 1 --dedup and --pre 2 --pre-dump-mode read:
+Documentation/pre-dump.md) and others (test/others/*.sh, each given the kept images of the env00
 dump as $1; exit 0 passes, 77 skips, anything else fails). Every program is expected to end
 with a line "N passed, N failed[, N skipped]"; its exit status has the last word. The
 final line is "N passed, N failed" (", N skipped" when any were), and the exit status is 1
@@ -33,7 +34,9 @@ CHAIN_TESTS = ["maps00", "maps01", "memfill00", "madv00", "mprot_file00", "mlock
                "stopped_child00", "shm_tree00", "vdso00", "predump_churn00"]
 CHAIN_MODES = [(["--pre", "2"], CHAIN_TESTS),
                (["--snaps", "2"], ["maps00", "threads00", "tree00", "cow00", "predump_churn00"]),
-               (["--pre", "1", "--dedup"], ["maps00", "tree_mem00", "predump_churn00"])]
+               (["--pre", "1", "--dedup"], ["maps00", "tree_mem00", "predump_churn00"]),
+               (["--pre", "2", "--pre-dump-mode", "read"],
+                ["maps00", "threads00", "tree00", "cow00", "predump_churn00"])]
 
 SUMMARY_RE = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$")
 

@@ -31,7 +31,8 @@ if the test was killed before it could undo it itself.
 Chains of dumps (Documentation/pre-dump.md), as CRIU's runner has them: --pre N makes N
 `criu pre-dump`s (each linked to the one before by --prev-images-dir) before the dump, which
 then links to the last; --snaps N makes them `criu dump -R --track-mem` instead; --dedup adds
---auto-dedup to the final dump. The earlier images go to pre1..preN in the test's dump dir;
+--auto-dedup to the final dump; --pre-dump-mode read has the pre-dumps copy pages once the task
+runs again. The earlier images go to pre1..preN in the test's dump dir;
 the task must run on unchanged after each. A test whose desc has "no_chain" (a reason) runs
 without them.
 
@@ -79,7 +80,7 @@ FLAVORS = {
 FLAVOR_ENV = {"pidns": {"ZDTM_NEWNS": "1"}}
 KILLING_FLAVORS = ("h", "pidns")
 FLAVOR_OPTS = ("-R", "--leave-running", "-s", "--leave-stopped")
-CHAIN = {"pre": 0, "snaps": False, "dedup": False}     # set by main() from --pre/--snaps
+CHAIN = {"pre": 0, "snaps": False, "dedup": False, "mode": None}   # main(): --pre, --snaps
 
 
 class TestFailure(Exception):
@@ -528,6 +529,8 @@ def chain_dumps(test, pid, before, criu):
         d = "pre%d" % i
         os.makedirs(os.path.join(test.dump_dir, d))
         args = ["dump", "-R", "--track-mem"] if CHAIN["snaps"] else ["pre-dump"]
+        if CHAIN["mode"] and not CHAIN["snaps"]:
+            args += ["--pre-dump-mode", CHAIN["mode"]]
         args += ["-t", str(pid), "-D", d, "-v4", "-o", "dump.log"]
         if prev:
             args += ["--prev-images-dir", "../" + prev]
@@ -755,6 +758,8 @@ def main():
     r.add_argument("--snaps", type=int, default=0, metavar="N",
                    help="N dumps -R --track-mem before the dump, linked as a chain")
     r.add_argument("--dedup", action="store_true", help="the final dump with --auto-dedup")
+    r.add_argument("--pre-dump-mode", choices=("splice", "read"),
+                   help="how the --pre pre-dumps copy pages")
     r.add_argument("--criu", default=os.environ.get("ZDTM_CRIU",
                                                    os.path.join(ROOT, "criu", "criu")),
                    help="criu binary (default: $ZDTM_CRIU, else criu/criu of this tree)")
@@ -770,7 +775,8 @@ def main():
         p.error("no tests: give -t NAME or -a")
     args.names = names
     args.criu = os.path.abspath(args.criu)
-    CHAIN.update(pre=args.snaps or args.pre, snaps=bool(args.snaps), dedup=args.dedup)
+    CHAIN.update(pre=args.snaps or args.pre, snaps=bool(args.snaps), dedup=args.dedup,
+                 mode=args.pre_dump_mode)
     try:
         return run(args)
     finally:

@@ -158,6 +158,7 @@ static void free_dump_ctx(struct dump_ctx *dc)
 	free_file_tables(dc);
 	free_proc_vma_list(&dc->maps);
 	memtrack_task_fini(dc);
+	pages_later_free(dc);
 }
 
 /* A pre-dump's steps: the memory and what it needs to be read (mem/track.c). */
@@ -270,6 +271,9 @@ static int dump_and_commit(struct dump_tree *dt, int images_dfd, unsigned long e
 		if (dt->tasks[i]->cure_failed)
 			ret = -EIO;
 	ret = ret ?: check_no_error(errors_before);
+	/* --pre-dump-mode read: the pages come once the tree runs again, then the commit */
+	if (!ret && dt->nr_tasks && pages_read_mode(dt->tasks[0]))
+		return 0;
 	ret = ret ?: imgset_commit(images_dfd);
 	/* the tree is still frozen here: a failing post-dump script lets it run on */
 	ret = ret ?: run_action_scripts(o, "post-dump", o->tree);
@@ -327,6 +331,11 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 	/* as CRIU: a tree that dies or stays stopped keeps its connections locked */
 	lock_ret = o->command == CMD_PRE_DUMP ? 0 : netlock_dump_end(!failed && !o->leave_running);
 	ret = release_tree(&dt, failed) ?: lock_ret;
+	if (!failed && !ret && dt.nr_tasks && pages_read_mode(dt.tasks[0])) {
+		ret = pages_read_all(&dt) ?: check_no_error(errors_before) ?: imgset_commit(images_dfd);
+		if (ret)
+			imgset_uncommit(images_dfd);
+	}
 	/* the set is complete: the parent's copies of what it replaced may go (--auto-dedup) */
 	if (!failed && o->auto_dedup && cr_dedup(images_dfd))
 		pr_warn("--auto-dedup failed: the parent images keep pages this dump replaced\n");

@@ -115,10 +115,11 @@ struct dump_ctx {
 	uint64_t *auxv; /* all of /proc/PID/auxv, nr_auxv words; mm keeps at most 44 */
 	size_t nr_auxv;
 	struct dump_stats stats;
-	bool cow_pages_found;	  /* mem/pages-dump.c: every page shared with the parent found */
-	struct task_state *ts;	  /* task/state-dump.c: signals, creds, timers, ... */
-	struct dump_threads *thr; /* task/threads-dump.c: every thread, the leader first */
-	struct memtrack_task mt;  /* mem/track.c: its write tracker */
+	bool cow_pages_found;	   /* mem/pages-dump.c: every page shared with the parent found */
+	struct task_state *ts;	   /* task/state-dump.c: signals, creds, timers, ... */
+	struct dump_threads *thr;  /* task/threads-dump.c: every thread, the leader first */
+	struct memtrack_task mt;   /* mem/track.c: its write tracker */
+	struct pages_later *later; /* mem/pages-read.c: pages read once the tree runs again */
 };
 
 int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd);

@@ -401,6 +401,8 @@ static int emit_run(struct page_xfer *px, const VmaEntry *v, uint64_t addr, uint
 		px->dc->stats.pages_skipped_parent += ret ? 0 : nr;
 		return ret;
 	}
+	if (pages_read_mode(px->dc))
+		return pages_later_add(px->dc, addr, nr * PAGE_SIZE);
 	return queue_pages(px, v, addr, nr);
 }
 
@@ -591,7 +593,7 @@ static int open_xfer(struct page_xfer *px, struct dump_ctx *dc)
 		return ret;
 	head.pages_id = dc->idx + 1;
 	ret = pb_write_one(px->pagemap_img, &head.base);
-	return ret ?: open_pipes(px);
+	return ret ?: pages_read_mode(dc) ? 0 : open_pipes(px);
 }
 
 static int close_xfer(struct page_xfer *px)
@@ -605,6 +607,10 @@ static int close_xfer(struct page_xfer *px)
 			close(px->pipe_r[i]);
 	if (px->pagemap_img)
 		ret = close_image(px->pagemap_img) ?: ret;
+	if (px->pages_img && pages_read_mode(px->dc) && !ret) {
+		pages_later_keep(px->dc, px->pages_img, px->seed);
+		px->pages_img = NULL;
+	}
 	if (px->pages_img)
 		ret = close_image(px->pages_img) ?: ret;
 	if (px->pagemap_fd >= 0)
@@ -625,9 +631,13 @@ int dump_task_pages(struct dump_ctx *dc)
 	int ret;
 
 	ret = open_xfer(&px, dc);
-	for (i = 0; !ret && i < dc->mm.n_vmas; i++)
+	for (i = 0; !ret && i < dc->mm.n_vmas; i++) {
+		/* process_vm_readv can't read them: the next dump saves them in full */
+		if (pages_read_mode(dc) && !(dc->mm.vmas[i]->prot & PROT_READ))
+			continue;
 		if (vma_has_pages(dc->mm.vmas[i]))
 			ret = dump_vma_pages(&px, i);
+	}
 	if (!ret)
 		ret = flush_batch(&px);
 	/* restore need not compare pages with the parent's: the frames told which are shared */

@@ -327,8 +327,6 @@ static int apply_network_lock(struct rpc_req_state *st, const CriuOpts *ro)
 /* Enums and numbers whose CRIU default is the only value criu has. */
 static int apply_defaults_only(const CriuOpts *ro)
 {
-	if (ro->has_pre_dump_mode && ro->pre_dump_mode != CRIU_PRE_DUMP_MODE__SPLICE)
-		return refuse_field("pre_dump_mode", "pre-dump-mode", " (only splice is)");
 	if (ro->has_cpu_cap && ro->cpu_cap != 0xffffffff)
 		return refuse_field("cpu_cap", "cpu-cap", "");
 	return 0;
@@ -345,6 +343,10 @@ static int apply_task(struct rpc_req_state *st, const CriuOpts *ro, enum cr_comm
 		st->opts.restore_sibling = true;
 	}
 	st->notify = ro->has_notify_scripts && ro->notify_scripts;
+	if (ro->has_pre_dump_mode)
+		st->opts.pre_dump_mode = ro->pre_dump_mode == CRIU_PRE_DUMP_MODE__VM_READ
+						 ? PRE_DUMP_READ
+						 : PRE_DUMP_SPLICE;
 	if (cmd == CMD_DUMP || cmd == CMD_PRE_DUMP)
 		st->opts.tree = ro->has_pid ? ro->pid : st->conn->peer;
 	if (ro->has_pid && ro->pid <= 0) {

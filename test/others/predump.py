@@ -14,7 +14,9 @@ memory still matches):
 5. parent images whose trackers are gone (no memtrack.img) give a full dump, said as a
    warning, that restores too;
 6. a task with a userfaultfd of its own is refused by pre-dump, naming it, and runs on;
-7. a chain of two pre-dumps: the second saves only what changed since the first."""
+7. a chain of two pre-dumps: the second saves only what changed since the first;
+8. --pre-dump-mode read (pages copied once memhog runs again, with process_vm_readv): the
+   dump after it saves only what changed, and the chain restores intact."""
 import ctypes
 import json
 import os
@@ -205,6 +207,29 @@ def pre_dump_chain(work):
           "a chain of two pre-dumps and a dump restores intact")
 
 
+def read_mode(work):
+    """Case 8."""
+    hog = Memhog(work, "read")
+    pre, final = os.path.join(work, "pre8"), os.path.join(work, "final8")
+    r = run("pre-dump", "-t", str(hog.pid), "-D", pre, "--pre-dump-mode", "read", "-o",
+            "dump.log", "-v4")
+    log = open(os.path.join(pre, "dump.log")).read() if os.path.isdir(pre) else ""
+    check(r.returncode == 0 and "read while it ran" in log and
+          stats(pre).get("pages_written", 0) >= PAGES,
+          "pre-dump --pre-dump-mode read copies every page once memhog runs again",
+          r.stderr[-300:])
+    written = hog.dirty()
+    r = run("dump", "-t", str(hog.pid), "-D", final, "--prev-images-dir", "../pre8", "-o",
+            "dump.log")
+    hog.killed()
+    st = stats(final) if r.returncode == 0 else {}
+    check(written <= st.get("pages_written", 0) <= PAGES * 3 // 100,
+          "the dump after it saves only what changed", str(st) + r.stderr[-300:])
+    r = run("restore", "-D", final, "-d", "-o", "restore.log")
+    check(r.returncode == 0 and hog.verdict() == 0, "that chain restores intact",
+          r.stderr[-300:])
+
+
 def main():
     if os.geteuid() != 0:
         print("# needs root")
@@ -218,7 +243,8 @@ def main():
     try:
         subprocess.run(["gcc", "-O2", "-o", os.path.join(work, "memhog"),
                         os.path.join(zdtm.ROOT, "scripts/bench/memhog.c")], check=True)
-        for case in (dump_chain, dump_without_trackers, refuse_own_uffd, pre_dump_chain):
+        for case in (dump_chain, dump_without_trackers, refuse_own_uffd, pre_dump_chain,
+                     read_mode):
             try:
                 case(work)
             except Exception as e:  # noqa: BLE001 - one failed line per case
