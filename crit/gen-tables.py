@@ -103,6 +103,8 @@ KINDS = [
     ("INET_EXTRA", "inet_extra_entry", None, None),
     # ours: netlink-extra.img (a netlink socket's type and SOL_NETLINK flags)
     ("NETLINK_EXTRA", "netlink_extra_entry", None, None),
+    # ours: memtrack.img (the write trackers a pre-dump left in the tasks)
+    ("MEMTRACK", "memtrack_entry", None, None),
 ]
 
 FIELD_RE = re.compile(r"^\s*(required|optional|repeated)\s+([\w.]+)\s+(\w+)\s*=\s*(\d+)\s*"

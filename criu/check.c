@@ -125,5 +125,6 @@ int cr_check(const struct cr_options *o)
 		       "dump or restore failure.\n");
 	else
 		pr_msg("Looks good.\n");
+	pr_msg("Memory tracking (pre-dump): %s\n", mem_tracking_kind());
 	return ret;
 }

@@ -24,14 +24,14 @@ struct cmd_desc {
 
 static const struct cmd_desc cmd_table[] = {
 	{ "dump", CMD_DUMP, CMD_DONE, "checkpoint the process tree rooted at PID (-t)" },
-	{ "pre-dump", CMD_NONE, CMD_LATER, "pre-dump task(s) minimizing their frozen time" },
+	{ "pre-dump", CMD_PRE_DUMP, CMD_DONE, "pre-dump task(s) minimizing their frozen time" },
 	{ "restore", CMD_RESTORE, CMD_DONE, "restore a process tree from image files" },
 	{ "lazy-pages", CMD_NONE, CMD_LATER, "serve pages to a --lazy-pages restore" },
 	{ "check", CMD_CHECK, CMD_DONE, "check whether the kernel supports what criu needs" },
 	{ "page-server", CMD_NONE, CMD_LATER, "launch page server" },
 	{ "service", CMD_SERVICE, CMD_DONE, "serve RPC clients on --address (rpc.proto)" },
 	{ "swrk", CMD_SWRK, CMD_DONE, "serve one RPC client on socket FD (libcriu)" },
-	{ "dedup", CMD_NONE, CMD_LATER, "remove duplicates in memory dump" },
+	{ "dedup", CMD_DEDUP, CMD_DONE, "remove duplicates in memory dump" },
 	{ "cpuinfo", CMD_NONE, CMD_LATER, "dump: write cpu information; check: validate it" },
 	{ "exec", CMD_NONE, CMD_REMOVED, NULL },
 	{ "show", CMD_NONE, CMD_REMOVED, NULL },

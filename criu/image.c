@@ -85,6 +85,7 @@ static const struct img_desc img_descs[CR_FD_MAX] = {
 	[CR_FD_IP6TABLES] = { "ip6tables-%lu.img", IP6TABLES_MAGIC, HEAD_RAW, true },
 	[CR_FD_NFTABLES] = { "nftables-%lu.img", NFTABLES_MAGIC, HEAD_RAW, true },
 	[CR_FD_CGROUP] = { "cgroup.img", CGROUP_MAGIC, HEAD_COMMON, false },
+	[CR_FD_MEMTRACK] = { "memtrack.img", MEMTRACK_MAGIC, HEAD_COMMON, false },
 };
 
 struct cr_img {

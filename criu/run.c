@@ -13,6 +13,7 @@
 #include "dump.h"
 #include "log.h"
 #include "plugin.h"
+#include "page-chain.h"
 #include "restore.h"
 #include "run.h"
 #include "stats-show.h"
@@ -111,9 +112,12 @@ static int run_with_plugins(const struct cr_options *o, int images_dfd, int work
 int cr_run_command(const struct cr_options *o, int images_dfd, int work_dfd)
 {
 	switch (o->command) {
+	case CMD_DEDUP:
+		return cr_dedup(images_dfd) ? 1 : 0;
 	case CMD_DUMP:
+	case CMD_PRE_DUMP:
 		if (!o->tree) {
-			pr_err("dump needs the tree's root pid: -t PID\n");
+			pr_err("%s needs the tree's root pid: -t PID\n", o->action);
 			return 1;
 		}
 		if (o->status_fd >= 0) {

@@ -17,7 +17,10 @@ libcriu and go-criu pay per call), a connection to criu service, and one more re
 kept-open connection. The netns row dumps and restores a process in a network namespace of
 its own with a veth and 1,000 routes (scripts/bench/netns.py). The freeze rows dump the tree
 of 100 processes seized one ptrace stop at a time, then frozen first by a v1 freezer and by
-cgroup2 (--freeze-cgroup): the dump and its seize (stats-dump freezing_time).import ctypes
+cgroup2 (--freeze-cgroup): the dump and its seize (stats-dump freezing_time). The pre-dump
+rows (bench_predump.py) give the frozen time of a dump that follows a pre-dump of 1 GiB after
+1% of it was written, and the pages it wrote."""
+import ctypes
 import mmap
 import os
 import shutil
@@ -27,6 +30,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import bench_predump  # noqa: E402 - it imports this module back, after it is complete
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "bench"))
@@ -554,6 +559,8 @@ def main():
             checksum_cost(memhog, "/dev/shm", int(os.environ.get("BENCH_SUM_ROUNDS", "5")))
         elif only == "netns":
             bench_netns.netns_row(median)
+        elif only == "predump":
+            bench_predump.predump_rows(memhog)
         elif only == "tree":
             tree = build_tree(work)
             res = [tree_round(tree, 100, 4, "/dev/shm") for _ in range(5)]
@@ -593,6 +600,7 @@ def main():
            median([x[1] for x in res]) * 1000, "-", "-"))
     freeze_rows(tree, nthreads)
     cow_rows(work)
+    bench_predump.predump_rows(memhog)
     netlock_rows()
     tcp_row(work)
     rpc_rows(work)

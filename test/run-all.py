@@ -3,7 +3,9 @@
 """`make test`: run every test group and add up the results.
 
 Groups: unit (executables in build/test/unit/ and build/compel/test/), zdtm (test/zdtm.py
-run -a --keep-going) and others (test/others/*.sh, each given the kept images of the env00
+run -a --keep-going), chain (the memory, thread and tree tests of CHAIN_TESTS again in the
+chain modes --pre 2, --snaps 2, --pre 1 --dedup and --pre 2 --pre-dump-mode read:
+Documentation/pre-dump.md) and others (test/others/*.sh, each given the kept images of the env00
 dump as $1; exit 0 passes, 77 skips, anything else fails). Every program is expected to end
 with a line "N passed, N failed[, N skipped]"; its exit status has the last word. The
 final line is "N passed, N failed" (", N skipped" when any were), and the exit status is 1
@@ -24,6 +26,17 @@ SKIP_STATUS = 77
 UNIT_TIMEOUT = 300
 ZDTM_TIMEOUT = 1800
 OTHERS_TIMEOUT = 300
+
+# The memory, thread and tree tests that also run in chains of dumps (zdtm.py --pre, --snaps,
+# --dedup): a subset, so that make test stays within minutes; zdtm.py -a --pre 2 runs them all.
+CHAIN_TESTS = ["maps00", "maps01", "memfill00", "madv00", "mprot_file00", "mlock00",
+               "threads00", "threads02", "tree00", "tree_mem00", "cow00", "cow02", "zombie00",
+               "stopped_child00", "shm_tree00", "vdso00", "predump_churn00"]
+CHAIN_MODES = [(["--pre", "2"], CHAIN_TESTS),
+               (["--snaps", "2"], ["maps00", "threads00", "tree00", "cow00", "predump_churn00"]),
+               (["--pre", "1", "--dedup"], ["maps00", "tree_mem00", "predump_churn00"]),
+               (["--pre", "2", "--pre-dump-mode", "read"],
+                ["maps00", "threads00", "tree00", "cow00", "predump_churn00"])]
 
 SUMMARY_RE = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$")
 
@@ -99,9 +112,10 @@ def unit_group():
     return total
 
 
-def zdtm_group():
+def zdtm_group(extra=("-a",)):
     """Streams the runner's TAP lines as they come; the last line holds the counts."""
-    argv = [sys.executable, os.path.join(ROOT, "test", "zdtm.py"), "run", "-a", "--keep-going"]
+    argv = [sys.executable, os.path.join(ROOT, "test", "zdtm.py"), "run", "--keep-going"]
+    argv += list(extra)
     lines = []
     proc = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, errors="replace")
@@ -115,6 +129,14 @@ def zdtm_group():
         proc.wait()
         status = -1
     return summary_of("".join(lines), status)
+
+
+def chain_group():
+    total = Counts()
+    for mode, tests in CHAIN_MODES:
+        print("# zdtm.py %s" % " ".join(mode), flush=True)
+        total.add(zdtm_group(mode + [a for t in tests for a in ("-t", "zdtm/static/" + t)]))
+    return total
 
 
 def others_group():
@@ -150,7 +172,8 @@ def others_group():
 def main():
     total = Counts()
     results = []
-    for name, group in (("unit", unit_group), ("zdtm", zdtm_group), ("others", others_group)):
+    for name, group in (("unit", unit_group), ("zdtm", zdtm_group), ("chain", chain_group),
+                        ("others", others_group)):
         print("# ==== %s" % name, flush=True)
         c = group()
         results.append((name, c))

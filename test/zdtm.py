@@ -28,6 +28,14 @@ Dumps are kept in build/test/dumps/NAME until the next run (test/others/ decodes
 What a test changed outside itself and noted as a leftover (zdtmtst.h) is undone after it,
 if the test was killed before it could undo it itself.
 
+Chains of dumps (Documentation/pre-dump.md), as CRIU's runner has them: --pre N makes N
+`criu pre-dump`s (each linked to the one before by --prev-images-dir) before the dump, which
+then links to the last; --snaps N makes them `criu dump -R --track-mem` instead; --dedup adds
+--auto-dedup to the final dump; --pre-dump-mode read has the pre-dumps copy pages once the task
+runs again. The earlier images go to pre1..preN in the test's dump dir;
+the task must run on unchanged after each. A test whose desc has "no_chain" (a reason) runs
+without them.
+
 Restore is the judge of dump: a dump that succeeds and whose own restore then fails is a
 DUMP DEFECT (the dump should have refused what it could not save), reported as such and
 counted apart in the summary.
@@ -72,6 +80,7 @@ FLAVORS = {
 FLAVOR_ENV = {"pidns": {"ZDTM_NEWNS": "1"}}
 KILLING_FLAVORS = ("h", "pidns")
 FLAVOR_OPTS = ("-R", "--leave-running", "-s", "--leave-stopped")
+CHAIN = {"pre": 0, "snaps": False, "dedup": False, "mode": None}   # main(): --pre, --snaps
 
 
 class TestFailure(Exception):
@@ -212,6 +221,17 @@ def our_children():
     return kids
 
 
+def reap_dead_children():
+    """A child the test forked after the runner listed its tree, and the dump killed, is our
+    zombie now (we are its subreaper): its pid must be free for the restore."""
+    for kid in our_children():
+        if proc_state(kid) == "Z":
+            try:
+                os.waitpid(kid, 0)
+            except ChildProcessError:
+                pass
+
+
 def cleanup_children():
     """Kill and reap whatever a test or criu left behind (we are their subreaper)."""
     left = our_children()
@@ -324,8 +344,9 @@ def snapshot(pid):
             "limits": read_limits(pid), "ns": read_ns_shape(pid)}
 
 
-def compare_snapshots(before, after, when, unstable=()):
-    """Differences as lines; the first line says what and when."""
+def compare_snapshots(before, after, when, unstable=(), chain=False):
+    """Differences as lines; the first line says what and when. chain: between the dumps of
+    a chain, the task holds criu's write tracker (a userfaultfd at fd 1000 or above)."""
     problems = []
     if "maps" in unstable:
         before, after = dict(before, maps=[]), dict(after, maps=[])
@@ -336,6 +357,8 @@ def compare_snapshots(before, after, when, unstable=()):
         problems += ["  - " + m for m in lost[:10]] + ["  + " + m for m in new[:10]]
     for fd in sorted(set(before["fds"]) | set(after["fds"])):
         old, cur = before["fds"].get(fd), after["fds"].get(fd)
+        if chain and old is None and fd >= 1000 and "userfaultfd" in str(cur):
+            continue
         if old != cur:
             problems.append("fd %d differs %s: was %s, now %s" % (fd, when, old, cur))
     for key in (k for k in STATUS_FIELDS if k not in unstable):
@@ -498,20 +521,49 @@ def expect_restore_error(test, pid, criu):
         raise TestFailure("the refused restore left task %d or its pidfile behind" % pid)
 
 
+def chain_dumps(test, pid, before, criu):
+    """--pre/--snaps: the earlier dumps of the chain; returns the final dump's options."""
+    n = 0 if test.desc.get("no_chain") else CHAIN["pre"]
+    prev = None
+    for i in range(1, n + 1):
+        d = "pre%d" % i
+        os.makedirs(os.path.join(test.dump_dir, d))
+        args = ["dump", "-R", "--track-mem"] if CHAIN["snaps"] else ["pre-dump"]
+        if CHAIN["mode"] and not CHAIN["snaps"]:
+            args += ["--pre-dump-mode", CHAIN["mode"]]
+        args += ["-t", str(pid), "-D", d, "-v4", "-o", "dump.log"]
+        if prev:
+            args += ["--prev-images-dir", "../" + prev]
+        run_criu(args, test, d, criu)
+        state = proc_state(pid)
+        if state is None or state in "TtZX":
+            raise TestFailure("after criu %s %s task %d is %s" %
+                              (args[0], d, pid, state or "gone"))
+        problems = compare_snapshots(before, snapshot(pid), "after %s" % d, test.unstable,
+                                     chain=True)
+        if problems:
+            raise TestFailure(*problems)
+        prev = d
+    opts = ["--prev-images-dir", prev] if prev else []
+    return opts + (["--auto-dedup"] if prev and CHAIN["dedup"] else [])
+
+
 def dump_and_restore(test, pid, before, criu):
     if test.dump_error:
         expect_dump_error(test, pid, before, criu)
         return
+    chain_opts = chain_dumps(test, pid, before, criu)
     kids = tree_pids(pid)
     try:
         run_criu(["dump", "-t", str(pid), "-D", test.dump_dir, "-v4", "-o", "dump.log"] +
-                 test.dump_opts, test, "dump", criu)
+                 chain_opts + test.dump_opts, test, "dump", criu)
     except TestFailure as e:
         # A failed dump must leave the task running as before: say whether it did.
         state = proc_state(pid)
         raise TestFailure("%s; the task is %s afterwards" %
                           (e, "gone" if state is None else "in state " + state))
     check_after_dump(test, pid, before, kids)
+    reap_dead_children()
     if not os.path.exists(os.path.join(test.dump_dir, "inventory.img")):
         raise TestFailure("criu dump left no inventory.img")
     if test.restore_error:
@@ -713,6 +765,13 @@ def main():
     r.add_argument("-a", "--all", action="store_true", help="run every test")
     r.add_argument("-f", "--flavor", choices=sorted(FLAVORS), help="force a flavour")
     r.add_argument("-k", "--keep-going", action="store_true", help="go on after a failure")
+    r.add_argument("--pre", type=int, default=0, metavar="N",
+                   help="N pre-dumps before the dump, linked as a chain")
+    r.add_argument("--snaps", type=int, default=0, metavar="N",
+                   help="N dumps -R --track-mem before the dump, linked as a chain")
+    r.add_argument("--dedup", action="store_true", help="the final dump with --auto-dedup")
+    r.add_argument("--pre-dump-mode", choices=("splice", "read"),
+                   help="how the --pre pre-dumps copy pages")
     r.add_argument("--criu", default=os.environ.get("ZDTM_CRIU",
                                                    os.path.join(ROOT, "criu", "criu")),
                    help="criu binary (default: $ZDTM_CRIU, else criu/criu of this tree)")
@@ -728,6 +787,8 @@ def main():
         p.error("no tests: give -t NAME or -a")
     args.names = names
     args.criu = os.path.abspath(args.criu)
+    CHAIN.update(pre=args.snaps or args.pre, snaps=bool(args.snaps), dedup=args.dedup,
+                 mode=args.pre_dump_mode)
     try:
         return run(args)
     finally:

@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "memtrack.h"
 #include "probes.h"
 
 #define PG	      4096ul
@@ -73,10 +74,25 @@ static int soft_dirty_child(void)
 	return pagemap_entry((void *)p) & PM_SOFT_DIRTY ? 0 : -1;
 }
 
+/*
+ * criu tracks writes with userfaultfd WP_ASYNC and PAGEMAP_SCAN (mem/track-scan.c), which
+ * any 6.7+ kernel has; soft-dirty bits, which CRIU uses, are only reported here.
+ */
+const char *mem_tracking_kind(void)
+{
+	if (!memtrack_probe())
+		return "PAGEMAP_SCAN with userfaultfd write-protect (async)";
+	if (!probe_in_child(soft_dirty_child))
+		return "none: the kernel has soft-dirty bits only, which criu does not use yet";
+	return "none";
+}
+
 const char *probe_mem_dirty_track(void)
 {
-	if (probe_in_child(soft_dirty_child))
-		return "Dirty tracking is OFF. Memory snapshot will not work.";
+	if (memtrack_probe())
+		return "Dirty tracking is OFF (no userfaultfd WP_ASYNC with PAGEMAP_SCAN, Linux "
+		       "6.7+). "
+		       "Memory snapshot will not work.";
 	return NULL;
 }
 

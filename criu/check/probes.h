@@ -34,6 +34,8 @@ const char *probe_clone3_set_tid(void);
 
 /* mm.c: memory */
 const char *probe_mem_dirty_track(void);
+/* check/mm.c: which write tracking pre-dump uses here, in words */
+const char *mem_tracking_kind(void);
 const char *probe_aio_remap(void);
 const char *probe_uffd(void);
 const char *probe_uffd_noncoop(void);

@@ -32,6 +32,7 @@
 #include "mem.h"
 #include "net-lock.h"
 #include "plugin.h"
+#include "page-chain.h"
 
 static uint64_t now_us(void)
 {
@@ -97,12 +98,13 @@ static int infect_task(struct dump_ctx *dc)
 	if (fault_injected("parasite"))
 		return -EIO;
 	ret = task_audit_before_parasite(dc);
+	ret = ret ?: memtrack_task_prepare(dc);
 	if (ret)
 		return ret;
 	/* compel said why, once, where it failed */
 	ret = compel_infect(dc->ctl, &parasite_blob_desc, &io);
-	if (ret)
-		return ret;
+	if (ret || dc->opts->command == CMD_PRE_DUMP)
+		return ret; /* a pre-dump wants the pages only */
 	ret = compel_rpc_call_sync(dc->ctl, PARASITE_CMD_DUMP_TASK_STATE);
 	if (ret) {
 		pr_err("The parasite failed to read the task state: %d\n", ret);
@@ -144,7 +146,7 @@ static enum compel_release_mode final_mode(const struct cr_options *o, int faile
 {
 	if (o->leave_stopped)
 		return COMPEL_RELEASE_STOP;
-	if (failed || o->leave_running)
+	if (failed || o->leave_running || o->command == CMD_PRE_DUMP)
 		return COMPEL_RELEASE_RUN;
 	return COMPEL_RELEASE_KILL;
 }
@@ -159,6 +161,19 @@ static void free_dump_ctx(struct dump_ctx *dc)
 	task_state_free(dc);
 	free_file_tables(dc);
 	free_proc_vma_list(&dc->maps);
+	memtrack_task_fini(dc);
+	pages_later_free(dc);
+}
+
+/* A pre-dump's steps: the memory and what it needs to be read (mem/track.c). */
+static int collect_mm_state(struct dump_ctx *dc)
+{
+	int ret;
+
+	ret = parse_proc_stat(dc->pid, &dc->stat);
+	ret = ret ?: parse_proc_smaps(dc->pid, &dc->maps);
+	ret = ret ?: threads_collect(dc);
+	return ret ?: collect_task_mm(dc);
 }
 
 /* All per-task steps up to the cure; a zombie only has its /proc/PID/stat. */
@@ -168,12 +183,22 @@ static int dump_one_task(struct dump_ctx *dc)
 
 	if (dc->seize_state == COMPEL_TASK_ZOMBIE)
 		return parse_proc_stat(dc->pid, &dc->stat);
-	ret = collect_proc_state(dc);
+	ret = memtrack_task_find(dc);
+	if (ret)
+		return ret;
+	if (dc->opts->command == CMD_PRE_DUMP)
+		ret = collect_mm_state(dc);
+	else
+		ret = collect_proc_state(dc);
 	ret = ret ?: infect_task(dc);
-	ret = ret ?: task_audit(dc);
-	ret = ret ?: dump_task_fown(dc);
+	if (dc->opts->command != CMD_PRE_DUMP) {
+		ret = ret ?: task_audit(dc);
+		ret = ret ?: dump_task_fown(dc);
+	}
 	ret = ret ?: dump_task_pages(dc);
 	cure_ret = cure_task(dc);
+	if (dc->opts->command == CMD_PRE_DUMP)
+		return ret ?: cure_ret;
 	return ret ?: cure_ret ?: task_state_collect_signals(dc);
 }
 
@@ -191,6 +216,9 @@ static int dump_all_tasks(struct dump_tree *dt)
 
 	for (i = 0; !ret && i < dt->nr_tasks; i++)
 		ret = dump_one_task(dt->tasks[i]);
+	ret = ret ?: memtrack_write(dt);
+	if (dt->opts->command == CMD_PRE_DUMP)
+		return ret; /* memory only: pagemap, pages and memtrack */
 	/* a socket's peer may be in any task, or queued in flight on any socket */
 	ret = ret ?: unix_check_peers(dt);
 	ret = ret ?: check_tree_sessions(dt);
@@ -234,6 +262,7 @@ static int dump_and_commit(struct dump_tree *dt, int images_dfd, unsigned long e
 	ret = ret ?: cg_dump_init(dt);
 	/* --freeze-cgroup: nobody forks or exits while the tree is seized */
 	ret = ret ?: cg_freeze(o, &fz);
+	ret = ret ?: memtrack_tree_open(dt);
 	ret = ret ?: dump_tree_seize(dt, o->tree);
 	cg_thaw(&fz, dt);
 	ret = ret ?: ns_dump_begin(dt);
@@ -254,6 +283,9 @@ static int dump_and_commit(struct dump_tree *dt, int images_dfd, unsigned long e
 		if (dt->tasks[i]->cure_failed)
 			ret = -EIO;
 	ret = ret ?: check_no_error(errors_before);
+	/* --pre-dump-mode read: the pages come once the tree runs again, then the commit */
+	if (!ret && dt->nr_tasks && pages_read_mode(dt->tasks[0]))
+		return 0;
 	ret = ret ?: imgset_commit(images_dfd);
 	/* the tree is still frozen here: a failing post-dump script lets it run on */
 	ret = ret ?: run_action_scripts(o, "post-dump", o->tree);
@@ -288,7 +320,7 @@ static int release_tree(struct dump_tree *dt, int failed)
 
 int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 {
-	struct dump_tree dt = { .opts = o, .dfd = images_dfd, .work_dfd = work_dfd };
+	struct dump_tree dt = { .opts = o, .dfd = images_dfd, .work_dfd = work_dfd, .mt.dfd = -1 };
 	unsigned long errors_before = log_error_count();
 	size_t i;
 	int failed, lock_ret, ret;
@@ -299,7 +331,8 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 	ret = run_action_scripts(o, "pre-dump", o->tree);
 	if (ret)
 		return ret;
-	ret = netlock_dump_prepare(o->network_lock);
+	/* a pre-dump leaves the tree running: its network is not locked */
+	ret = o->command == CMD_PRE_DUMP ? 0 : netlock_dump_prepare(o->network_lock);
 	ret = ret ?: imgset_begin(images_dfd, !o->skip_checksums);
 	if (ret)
 		return ret;
@@ -312,9 +345,18 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 	/* as CRIU: a tree that dies or stays stopped keeps its connections locked */
 	/* the lock of a tree with its own network namespace is in there */
 	lock_ret = netns_dump_reenter();
-	lock_ret = netlock_dump_end(!failed && !o->leave_running) ?: lock_ret;
+	if (o->command != CMD_PRE_DUMP)
+		lock_ret = netlock_dump_end(!failed && !o->leave_running) ?: lock_ret;
 	netns_dump_done();
 	ret = release_tree(&dt, failed) ?: lock_ret;
+	if (!failed && !ret && dt.nr_tasks && pages_read_mode(dt.tasks[0])) {
+		ret = pages_read_all(&dt) ?: check_no_error(errors_before) ?: imgset_commit(images_dfd);
+		if (ret)
+			imgset_uncommit(images_dfd);
+	}
+	/* the set is complete: the parent's copies of what it replaced may go (--auto-dedup) */
+	if (!failed && o->auto_dedup && cr_dedup(images_dfd))
+		pr_warn("--auto-dedup failed: the parent images keep pages this dump replaced\n");
 	if (!ret)
 		pr_info("Dumping finished successfully\n");
 	/* link remaps belong to a committed set, even if a release failed after it */
@@ -322,6 +364,7 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 	cg_dump_fini(&dt);
 	for (i = 0; i < dt.nr_tasks; i++)
 		free_dump_ctx(dt.tasks[i]);
+	memtrack_tree_close(&dt);
 	dump_tree_free(&dt);
 	imgset_end();
 	return ret;

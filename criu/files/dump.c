@@ -331,7 +331,11 @@ static int collect_one_fd(struct dump_ctx *dc, struct fd_walk *w, int fd)
 	int ret;
 
 	ret = read_fd_parms(dc->pid, fd, &p, target, sizeof(target));
-	ret = ret ?: dump_one_fd(dc, w, &p);
+	/* criu's write tracker, left by a pre-dump (mem/track.c): not the task's */
+	if (!ret && memtrack_fd_is_tracker(dc, fd, p.link, &p.st))
+		pr_info("fd %d of task %d: criu's write tracker, not dumped\n", fd, dc->pid);
+	else
+		ret = ret ?: dump_one_fd(dc, w, &p);
 	free((char *)p.fdinfo);
 	return ret;
 }

@@ -13,6 +13,7 @@
 
 #include "fault.h"
 #include "files.h"
+#include "memtrack.h"
 #include "opts.h"
 #include "abi/parasite-proto.h"
 #include "ns-ids.h"
@@ -84,8 +85,9 @@ struct dump_tree {
 	struct dump_ctx **tasks;    /* parents before children; tasks[0] is the root */
 	size_t nr_tasks;
 	struct dump_stats stats;
-	struct ns_ids ns;   /* namespace ids, CRIU's numbering (ns-ids.h) */
-	struct cg_dump *cg; /* criu/cgroup/dump.c; NULL with --manage-cgroups=ignore */
+	struct ns_ids ns;	 /* namespace ids, CRIU's numbering (ns-ids.h) */
+	struct memtrack_prev mt; /* the previous dump of a chain (mem/track.c) */
+	struct cg_dump *cg;	 /* criu/cgroup/dump.c; NULL with --manage-cgroups=ignore */
 };
 
 /* The per-task part; opts and dfd are copies of the tree's. */
@@ -115,10 +117,12 @@ struct dump_ctx {
 	uint64_t *auxv; /* all of /proc/PID/auxv, nr_auxv words; mm keeps at most 44 */
 	size_t nr_auxv;
 	struct dump_stats stats;
-	bool cow_pages_found;	  /* mem/pages-dump.c: every page shared with the parent found */
-	struct task_state *ts;	  /* task/state-dump.c: signals, creds, timers, ... */
-	struct dump_threads *thr; /* task/threads-dump.c: every thread, the leader first */
-	uint32_t cg_set;	  /* cgroup.img's set of the task, 0 if none (criu/cgroup/) */
+	bool cow_pages_found;	   /* mem/pages-dump.c: every page shared with the parent found */
+	struct task_state *ts;	   /* task/state-dump.c: signals, creds, timers, ... */
+	struct dump_threads *thr;  /* task/threads-dump.c: every thread, the leader first */
+	struct memtrack_task mt;   /* mem/track.c: its write tracker */
+	struct pages_later *later; /* mem/pages-read.c: pages read once the tree runs again */
+	uint32_t cg_set;	   /* cgroup.img's set of the task, 0 if none (criu/cgroup/) */
 };
 
 int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd);

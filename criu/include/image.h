@@ -68,6 +68,7 @@ enum img_type {
 	CR_FD_IP6TABLES,       /* ip6tables-NSID, raw: ip6tables-save */
 	CR_FD_NFTABLES,	       /* nftables-NSID, raw: "nft list ruleset" */
 	CR_FD_CGROUP,	       /* cgroup: the tasks' cgroup sets and the cgroups (CRIU's) */
+	CR_FD_MEMTRACK,	       /* memtrack: ours, the write trackers left in the tasks */
 	CR_FD_MAX
 };
 

@@ -123,6 +123,7 @@
 #define NS_PIDS_MAGIC	      0x4f574e05 /* ns-pids.img: ns_pids_entry */
 #define INET_EXTRA_MAGIC      0x4f574e06 /* inet-extra.img: inet_extra_entry */
 #define NETLINK_EXTRA_MAGIC   0x4f574e20 /* netlink-extra.img: netlink_extra_entry */
+#define MEMTRACK_MAGIC	      0x4f574e10 /* memtrack.img: memtrack_entry */
 
 /* Saved kernel facts (kerndat cache), not part of an image set. */
 #define KDAT_MAGIC 0x57023458

@@ -44,6 +44,15 @@ int write_sysv_shm(struct dump_tree *dt);
 /* mem/pages-dump.c */
 int dump_task_pages(struct dump_ctx *dc);
 
+/* mem/pages-read.c: pre-dump --pre-dump-mode read, pages copied once the tree runs again */
+struct cr_img;
+bool pages_read_mode(const struct dump_ctx *dc);
+int pages_later_add(struct dump_ctx *dc, uint64_t addr, uint64_t len);
+/* The pages file stays open (owned by dc) until pages_read_all() filled it. */
+void pages_later_keep(struct dump_ctx *dc, struct cr_img *pages_img, uint64_t seed);
+int pages_read_all(struct dump_tree *dt);
+void pages_later_free(struct dump_ctx *dc);
+
 /*
  * mem/cow.c: private anonymous pages a parent and its child still share copy-on-write.
  * Two VMAs (the parent's, the child's) whose pages may be shared, at dump and at restore:

@@ -20,6 +20,8 @@
 enum cr_command {
 	CMD_NONE,
 	CMD_DUMP,
+	CMD_PRE_DUMP, /* memory only, the tree runs on; tracks writes for the next dump */
+	CMD_DEDUP,    /* punch pages out of parent images that a child replaced */
 	CMD_RESTORE,
 	CMD_CHECK,
 	CMD_SWRK,    /* serve one RPC client on an inherited socket (rpc/) */
@@ -73,6 +75,9 @@ struct cr_options {
 	bool deprecated_ok;	  /* --deprecated: nothing of ours is deprecated yet */
 	bool unprivileged;	  /* --unprivileged: accepted as root (where it changes nothing) */
 	enum pre_dump_mode pre_dump_mode;
+	const char *prev_images_dir; /* --prev-images-dir, relative to -D */
+	bool track_mem;		     /* --track-mem: the dump leaves the write trackers armed */
+	bool auto_dedup;	     /* --auto-dedup: holes in the parent's pages a dump replaced */
 	enum cow_pages_mode cow_pages; /* dump: --cow-pages once|full */
 	int network_lock;	       /* dump: --network-lock, an enum netlock_method */
 #define MAX_EXTERNALS 64

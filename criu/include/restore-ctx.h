@@ -37,11 +37,16 @@ struct usk_group;
 #define RST_PE_PARENT  (1u << 0)
 #define RST_PE_LAZY    (1u << 1)
 #define RST_PE_PRESENT (1u << 2)
+/*
+ * Ours, in memory only: PE_PARENT in a set with a "parent" link means the parent images
+ * (page-chain.h), not the parent task; restore/images.c turns it into this when it reads.
+ */
+#define RST_PE_CHAIN (1u << 31)
 
-/* Is the entry's data in the task's pages file (not its parent's: mem/cow.c)? */
+/* Is the entry's data in the task's pages file (not its parent's: mem/cow.c, page-chain.h)? */
 static inline bool rst_pe_has_data(const PagemapEntry *pe)
 {
-	return !pe->has_flags || !(pe->flags & RST_PE_PARENT);
+	return !pe->has_flags || !(pe->flags & (RST_PE_PARENT | RST_PE_CHAIN));
 }
 
 struct rst_task {

@@ -257,8 +257,10 @@ static bool lists_pages(const struct rst_task *t, uint64_t start, uint64_t end, 
 	     i++) {
 		const PagemapEntry *pe = t->pagemap[i];
 
+		/* a page of parent images (page-chain.h) is data too, read from there */
 		if (which == LISTED_ANY ||
-		    (which == LISTED_DATA ? rst_pe_has_data(pe) : pe_in_parent(pe)))
+		    (which == LISTED_DATA ? rst_pe_has_data(pe) || (pe->flags & RST_PE_CHAIN)
+					  : pe_in_parent(pe)))
 			return true;
 	}
 	return false;

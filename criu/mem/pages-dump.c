@@ -34,7 +34,13 @@
 #define PM_PRESENT (1ull << 63)
 #define PM_SWAP	   (1ull << 62)
 #define PM_FILE	   (1ull << 61)
-#define PM_CHUNK   (64ul << 10) /* pagemap entries read per pread */
+/*
+ * A swap entry of the last swap type is a pte marker, not a page: the write tracker's
+ * (mem/track.c: a protected page nobody touched yet), a guard page's. No data there.
+ */
+#define PM_SWP_TYPE	   0x1full
+#define PM_SWP_TYPE_MARKER 0x1full
+#define PM_CHUNK	   (64ul << 10) /* pagemap entries read per pread */
 
 struct page_xfer {
 	struct dump_ctx *dc;
@@ -88,8 +94,10 @@ static bool vma_has_pages(const VmaEntry *v)
 /* Anonymous memory: every page with data. File-private: only the COW'ed (anonymous) copies. */
 static bool page_wanted(const VmaEntry *v, uint64_t pme)
 {
-	if ((pme & PM_SWAP) || (v->status & VMA_AREA_VDSO))
+	if (v->status & VMA_AREA_VDSO)
 		return true;
+	if (pme & PM_SWAP)
+		return (pme & PM_SWP_TYPE) != PM_SWP_TYPE_MARKER;
 	if (!(pme & PM_PRESENT))
 		return false;
 	if (v->status & VMA_FILE_PRIVATE)
@@ -393,14 +401,22 @@ static int emit_run(struct page_xfer *px, const VmaEntry *v, uint64_t addr, uint
 		px->dc->stats.pages_skipped_parent += ret ? 0 : nr;
 		return ret;
 	}
+	if (pages_read_mode(px->dc))
+		return pages_later_add(px->dc, addr, nr * PAGE_SIZE);
 	return queue_pages(px, v, addr, nr);
 }
 
-/* PE_PRESENT, PE_PARENT (the parent maps the very same page there), or 0: no data. */
-static uint32_t page_kind(const VmaEntry *v, uint64_t pme, const uint64_t *parent_pme)
+/*
+ * PE_PRESENT, PE_PARENT (the parent task maps the very same page there; or, in a chain of
+ * dumps, unchanged: the parent images hold it and nobody wrote it since), or 0: no data.
+ */
+static uint32_t page_kind(const VmaEntry *v, uint64_t pme, const uint64_t *parent_pme,
+			  bool unchanged)
 {
 	if (!page_wanted(v, pme))
 		return 0;
+	if (unchanged)
+		return PE_PARENT;
 	return parent_pme && pme_same_page(pme, *parent_pme) ? PE_PARENT : PE_PRESENT;
 }
 
@@ -413,15 +429,36 @@ static int read_pagemap(int fd, pid_t pid, uint64_t *buf, uint64_t addr, size_t 
 	return 0;
 }
 
-static int dump_vma_pages(struct page_xfer *px, const VmaEntry *v)
+/* Pages of one kind back to back, written as one pagemap entry once the kind changes. */
+struct page_run {
+	uint64_t start, len;
+	uint32_t kind;
+};
+
+static int run_add(struct page_xfer *px, const VmaEntry *v, struct page_run *run, uint64_t addr,
+		   uint64_t nr, uint32_t kind)
 {
-	bool cow = px->cow.mm && dump_cow_vma(&px->cow, v);
-	uint64_t addr = v->start, run_start = 0, run_len = 0;
-	uint32_t run_kind = 0, kind;
+	int ret = 0;
+
+	if (run->len && run->kind == kind && run->start + run->len * PAGE_SIZE == addr) {
+		run->len += nr;
+		return 0;
+	}
+	if (run->len)
+		ret = emit_run(px, v, run->start, run->len, run->kind);
+	*run = (struct page_run){ addr, kind ? nr : 0, kind };
+	return ret;
+}
+
+/* [start, end) page by page, as /proc/PID/pagemap tells. */
+static int walk_range(struct page_xfer *px, const VmaEntry *v, bool cow, uint64_t start,
+		      uint64_t end, bool unchanged, struct page_run *run)
+{
+	uint64_t addr = start;
 	int ret;
 
-	while (addr < v->end) {
-		size_t nr = (v->end - addr) / PAGE_SIZE, i;
+	while (addr < end) {
+		size_t nr = (end - addr) / PAGE_SIZE, i;
 
 		if (nr > PM_CHUNK)
 			nr = PM_CHUNK;
@@ -433,22 +470,74 @@ static int dump_vma_pages(struct page_xfer *px, const VmaEntry *v)
 		px->dc->stats.pages_scanned += nr;
 		for (i = 0; i < nr; i++, addr += PAGE_SIZE) {
 			px->frames_hidden |= cow && pme_frame_hidden(px->pm_buf[i]);
-			kind = page_kind(v, px->pm_buf[i], cow ? &px->ppm_buf[i] : NULL);
-			if (kind == run_kind && kind) {
-				run_len++;
-				continue;
-			}
-			if (run_len) {
-				ret = emit_run(px, v, run_start, run_len, run_kind);
-				if (ret)
-					return ret;
-			}
-			run_kind = kind;
-			run_start = addr;
-			run_len = kind ? 1 : 0;
+			ret = run_add(px, v, run, addr, 1,
+				      page_kind(v, px->pm_buf[i], cow ? &px->ppm_buf[i] : NULL,
+						unchanged));
+			if (ret)
+				return ret;
 		}
 	}
-	return run_len ? emit_run(px, v, run_start, run_len, run_kind) : 0;
+	return 0;
+}
+
+/* [addr, to) of one region of the tracker's scan, all of one kind (cats, unchanged). */
+static int tracked_span(struct page_xfer *px, const VmaEntry *v, struct page_run *run,
+			uint64_t addr, uint64_t to, uint64_t cats, bool unchanged)
+{
+	uint64_t nr = (to - addr) / PAGE_SIZE;
+
+	/* the write tracker's markers read as swapped too: pagemap tells them apart */
+	if ((cats & MEMTRACK_SWAPPED) || !(cats & MEMTRACK_PRESENT))
+		return walk_range(px, v, false, addr, to, unchanged, run);
+	px->dc->stats.pages_scanned += nr;
+	if ((v->status & VMA_FILE_PRIVATE) && (cats & MEMTRACK_FILE))
+		return run_add(px, v, run, addr, 0, 0); /* the file's own pages */
+	return run_add(px, v, run, addr, nr, unchanged ? PE_PARENT : PE_PRESENT);
+}
+
+/*
+ * A VMA the tracker covered since the parent: the scan's regions say where pages are and
+ * which were written, so a present page needs no look at pagemap: PE_PARENT if nobody wrote
+ * it and the parent holds it, else its data.
+ */
+static int walk_tracked(struct page_xfer *px, const VmaEntry *v, struct memtrack_cursor *mc,
+			struct page_run *run)
+{
+	uint64_t addr, to, cats;
+	bool in_parent;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < mc->nr_reg; i++) {
+		cats = mc->reg[i].cats;
+		for (addr = mc->reg[i].start; addr < mc->reg[i].end; addr = to) {
+			to = memtrack_parent_span(mc, addr, mc->reg[i].end, &in_parent);
+			ret = tracked_span(px, v, run, addr, to, cats,
+					   in_parent && !(cats & MEMTRACK_WRITTEN));
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+static int dump_vma_pages(struct page_xfer *px, size_t vi)
+{
+	const VmaEntry *v = px->dc->mm.vmas[vi];
+	bool cow = px->cow.mm && dump_cow_vma(&px->cow, v);
+	struct page_run run = {};
+	struct memtrack_cursor mc;
+	int ret;
+
+	ret = memtrack_vma_begin(px->dc, vi, px->pagemap_fd, &mc);
+	if (ret)
+		return ret;
+	if (mc.active)
+		ret = walk_tracked(px, v, &mc, &run);
+	else
+		ret = walk_range(px, v, cow, v->start, v->end, false, &run);
+	memtrack_vma_end(&mc);
+	return ret ?: run_add(px, v, &run, v->end, 0, 0);
 }
 
 static int open_sums(struct page_xfer *px)
@@ -481,7 +570,9 @@ static int open_xfer(struct page_xfer *px, struct dump_ctx *dc)
 	px->ppm_buf = malloc(PM_CHUNK * 8);
 	if (!px->pm_buf || !px->ppm_buf)
 		return -ENOMEM;
-	ret = dump_cow_open(dc, &px->cow);
+	/* in a chain of dumps, PE_PARENT means the parent images: no sharing with the parent task
+	 */
+	ret = memtrack_in_chain(dc->tree) ? 0 : dump_cow_open(dc, &px->cow);
 	if (ret)
 		return ret;
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", dc->pid);
@@ -502,7 +593,7 @@ static int open_xfer(struct page_xfer *px, struct dump_ctx *dc)
 		return ret;
 	head.pages_id = dc->idx + 1;
 	ret = pb_write_one(px->pagemap_img, &head.base);
-	return ret ?: open_pipes(px);
+	return ret ?: pages_read_mode(dc) ? 0 : open_pipes(px);
 }
 
 static int close_xfer(struct page_xfer *px)
@@ -516,6 +607,10 @@ static int close_xfer(struct page_xfer *px)
 			close(px->pipe_r[i]);
 	if (px->pagemap_img)
 		ret = close_image(px->pagemap_img) ?: ret;
+	if (px->pages_img && pages_read_mode(px->dc) && !ret) {
+		pages_later_keep(px->dc, px->pages_img, px->seed);
+		px->pages_img = NULL;
+	}
 	if (px->pages_img)
 		ret = close_image(px->pages_img) ?: ret;
 	if (px->pagemap_fd >= 0)
@@ -536,9 +631,13 @@ int dump_task_pages(struct dump_ctx *dc)
 	int ret;
 
 	ret = open_xfer(&px, dc);
-	for (i = 0; !ret && i < dc->mm.n_vmas; i++)
+	for (i = 0; !ret && i < dc->mm.n_vmas; i++) {
+		/* process_vm_readv can't read them: the next dump saves them in full */
+		if (pages_read_mode(dc) && !(dc->mm.vmas[i]->prot & PROT_READ))
+			continue;
 		if (vma_has_pages(dc->mm.vmas[i]))
-			ret = dump_vma_pages(&px, dc->mm.vmas[i]);
+			ret = dump_vma_pages(&px, i);
+	}
 	if (!ret)
 		ret = flush_batch(&px);
 	/* restore need not compare pages with the parent's: the frames told which are shared */

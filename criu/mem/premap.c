@@ -32,6 +32,7 @@
 #include "uffd-fill.h"
 #include "vma-status.h"
 #include "mem.h"
+#include "page-chain.h"
 #include "proc-parse.h"
 #include "files.h"
 #include "hugetlb.h"
@@ -478,6 +479,8 @@ static int read_batch(int fd, const char *path, struct iovec *iov, int nr, off_t
 /* A piece of the pages file and where it goes; the fill is a list of these. */
 struct fill_seg {
 	void *dst;
+	int fd;		  /* the pages file: the task's own, or a parent's (page-chain.h) */
+	const char *path; /* its name, for messages */
 	off_t off;
 	size_t len;
 	size_t vma;    /* index of the target VMA it lies in */
@@ -487,9 +490,10 @@ struct fill_seg {
 };
 
 struct fill_work {
-	int fd;
+	int fd; /* the task's own pages file, -1 if it has none */
 	const char *path;
-	int uffd; /* -1: preadv only */
+	struct page_chain *chain; /* pages of the parent images */
+	int uffd;		  /* -1: preadv only */
 	struct rst_mem *mem;
 	bool compare; /* some segments are compared: every filler needs a buffer */
 	struct fill_seg *segs;
@@ -531,11 +535,11 @@ static int fill_one(struct fill_work *w, struct rst_uffd_stage *st, const struct
 	if (s->compare) {
 		struct rst_cow_piece p = { s->dst, s->addr, off, s->len };
 
-		return rst_cow_compare_fill(w->mem, w->uffd, w->fd, w->path, st->buf, st->size, &p);
+		return rst_cow_compare_fill(w->mem, w->uffd, s->fd, s->path, st->buf, st->size, &p);
 	}
 	if (w->uffd >= 0 && s->anon)
-		return rst_uffd_fill(w->uffd, st, w->fd, w->path, s->dst, off, s->len);
-	return read_batch(w->fd, w->path, &iov, 1, &off);
+		return rst_uffd_fill(w->uffd, st, s->fd, s->path, s->dst, off, s->len);
+	return read_batch(s->fd, s->path, &iov, 1, &off);
 }
 
 static void *filler(void *arg)
@@ -561,6 +565,7 @@ static int add_seg(struct fill_work *w, const struct fill_seg *seg)
 	struct fill_seg *last = w->nr_segs ? &w->segs[w->nr_segs - 1] : NULL;
 
 	if (last && last->vma == seg->vma && (char *)last->dst + last->len == seg->dst &&
+	    last->fd == seg->fd && last->off + (off_t)last->len == seg->off &&
 	    last->len + seg->len <= FILL_SEG_MAX) {
 		last->len += seg->len;
 		return 0;
@@ -581,6 +586,26 @@ static bool anon_private(const VmaEntry *v)
 	       (v->flags & MAP_TYPE) == MAP_PRIVATE && !(v->flags & MAP_HUGETLB);
 }
 
+/* Where the piece [addr, chunk_end) comes from: the own pages file, or the parents'. */
+static int seg_source(struct fill_work *w, const PagemapEntry *pe, struct fill_seg *seg,
+		      uint64_t addr, uint64_t *chunk_end, off_t *off)
+{
+	uint64_t len;
+	int ret;
+
+	if (rst_pe_has_data(pe)) {
+		seg->fd = w->fd;
+		seg->path = w->path;
+		seg->off = *off;
+		*off += *chunk_end - addr;
+		return 0;
+	}
+	ret = page_chain_find(w->chain, 0, addr, *chunk_end - addr, &seg->fd, &seg->path, &seg->off,
+			      &len);
+	*chunk_end = addr + len;
+	return ret;
+}
+
 /* Cut every pagemap entry into segments of at most FILL_SEG_MAX inside one VMA. */
 static int plan_fill(struct fill_work *w, const struct rst_task *t, struct rst_mem *mem)
 {
@@ -592,25 +617,31 @@ static int plan_fill(struct fill_work *w, const struct rst_task *t, struct rst_m
 		uint64_t addr = t->pagemap[i]->vaddr;
 		uint64_t end = addr + (uint64_t)t->pagemap[i]->nr_pages * RST_PAGE_SIZE;
 
-		if (!rst_pe_has_data(t->pagemap[i]))
-			continue; /* the parent's, already in place */
+		if (!rst_pe_has_data(t->pagemap[i]) && !(t->pagemap[i]->flags & RST_PE_CHAIN))
+			continue; /* the parent task's, already in place */
 		while (addr < end) {
 			size_t vi = vma_index(mem, addr);
 			const struct rst_vma *v = &mem->vmas[vi];
 			uint64_t chunk_end = end < v->end ? end : v->end;
-			struct fill_seg seg;
+			struct fill_seg seg = {};
 
 			if (chunk_end - addr > FILL_SEG_MAX)
 				chunk_end = addr + FILL_SEG_MAX;
 			if (v->kind == RST_VMA_VDSO) {
 				/* the dumped vdso's pages: this kernel's vdso is moved there */
-				off += chunk_end - addr;
+				if (rst_pe_has_data(t->pagemap[i]))
+					off += chunk_end - addr;
 				addr = chunk_end;
 				continue;
 			}
+			ret = seg_source(w, t->pagemap[i], &seg, addr, &chunk_end, &off);
+			if (ret)
+				return ret;
 			seg = (struct fill_seg){
 				.dst = (void *)(unsigned long)(v->premap + (addr - v->start)),
-				.off = off,
+				.fd = seg.fd,
+				.path = seg.path,
+				.off = seg.off,
 				.len = chunk_end - addr,
 				.vma = vi,
 				.anon = anon_private(t->mm->vmas[vi]),
@@ -624,7 +655,6 @@ static int plan_fill(struct fill_work *w, const struct rst_task *t, struct rst_m
 			/* compared pages count as restored only where they differ */
 			if (!seg.compare)
 				mem->pages_restored += seg.len / RST_PAGE_SIZE;
-			off += seg.len;
 			addr = chunk_end;
 		}
 	}
@@ -636,9 +666,10 @@ static int plan_fill(struct fill_work *w, const struct rst_task *t, struct rst_m
  * a helper thread takes segments alongside the task itself. The thread is joined (gone)
  * before the task goes on to the restorer.
  */
-static int fill_from(int fd, const char *path, const struct rst_task *t, struct rst_mem *mem)
+static int fill_from(int fd, const char *path, struct page_chain *pc, const struct rst_task *t,
+		     struct rst_mem *mem)
 {
-	struct fill_work w = { .fd = fd, .path = path, .uffd = -1, .mem = mem };
+	struct fill_work w = { .fd = fd, .path = path, .chain = pc, .uffd = -1, .mem = mem };
 	pthread_t helper;
 	int ret, threaded;
 
@@ -660,17 +691,23 @@ out_free:
 
 int rst_fill_pages(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_mem *mem)
 {
-	struct cr_img *img;
+	struct cr_img *img = NULL;
+	struct page_chain pc;
 	int ret;
 
 	ret = rst_cow_drop_unshared(t, mem);
-	if (ret || !t->nr_pages)
+	if (ret || !t->nr_pagemap)
 		return ret;
-	img = open_image_at(ctx->dfd, CR_FD_PAGES, O_RSTR, t->pages_id);
-	if (!img)
-		return -EIO;
-	ret = fill_from(img_raw_fd(img), img_path(img), t, mem);
-	close_image(img);
+	if (t->nr_pages) {
+		img = open_image_at(ctx->dfd, CR_FD_PAGES, O_RSTR, t->pages_id);
+		if (!img)
+			return -EIO;
+	}
+	page_chain_init(&pc, ctx->dfd, t->pid);
+	ret = fill_from(img ? img_raw_fd(img) : -1, img ? img_path(img) : NULL, &pc, t, mem);
+	page_chain_fini(&pc);
+	if (img)
+		close_image(img);
 	if (!ret)
 		pr_info("restored %lu pages\n", (unsigned long)mem->pages_restored);
 	return ret;

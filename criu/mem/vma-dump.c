@@ -59,8 +59,11 @@ static const struct {
 	  "tagged with a memory protection key (pkey_mprotect)" },
 };
 
-/* Refuse a VmFlags code we do not know or cannot save yet. */
-static int check_vmflags(const struct proc_vma *pv)
+/*
+ * Refuse a VmFlags code we do not know or cannot save yet. ours: flags criu itself set
+ * (the write tracker of a pre-dump registers the VMAs for write protection: mem/track.c).
+ */
+static int check_vmflags(const struct proc_vma *pv, uint64_t ours)
 {
 	const char *path = pv->path ? pv->path : "(anonymous)";
 	size_t i;
@@ -73,7 +76,7 @@ static int check_vmflags(const struct proc_vma *pv)
 		return -EOPNOTSUPP;
 	}
 	for (i = 0; i < sizeof(vmflag_refused) / sizeof(vmflag_refused[0]); i++) {
-		if (!(pv->vmflags & vmflag_refused[i].vmf))
+		if (!(pv->vmflags & vmflag_refused[i].vmf & ~ours))
 			continue;
 		pr_err("Mapping %llx-%llx %s is %s: not supported yet\n",
 		       (unsigned long long)pv->start, (unsigned long long)pv->end, path,
@@ -161,7 +164,7 @@ static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
 	size_t i;
 	int ret;
 
-	ret = check_vmflags(pv);
+	ret = check_vmflags(pv, dc->mt.uffd >= 0 || dc->mt.nr_strays ? PROC_VMF_UFFD_WP : 0);
 	if (!ret && (pv->vmflags & PROC_VMF_HUGETLB))
 		ret = hugetlb_vma_check(pv);
 	if (ret)

@@ -17,6 +17,7 @@
 #include "image.h"
 #include "imgset.h"
 #include "hugetlb.h"
+#include "page-chain.h"
 #include "pagemap-flags.h"
 #include "log.h"
 #include "files.h"
@@ -315,6 +316,17 @@ static int check_mm(const struct rst_ctx *ctx, const MmEntry *mm, pid_t pid)
 	return 0;
 }
 
+/* With a "parent" link, PE_PARENT (or 3.x's in_parent) is a page of the parent images. */
+static void rst_pe_to_chain(PagemapEntry *pe)
+{
+	if ((pe->has_flags && (pe->flags & RST_PE_PARENT)) ||
+	    (pe->has_in_parent && pe->in_parent)) {
+		pe->has_flags = 1;
+		pe->flags = RST_PE_CHAIN;
+		pe->has_in_parent = 0;
+	}
+}
+
 /* Every page with data must land in a premapped VMA; entries may span adjacent VMAs. */
 static int check_pagemap_entry(const struct rst_task *t, const PagemapEntry *pe, uint64_t prev_end)
 {
@@ -326,11 +338,11 @@ static int check_pagemap_entry(const struct rst_task *t, const PagemapEntry *pe,
 	 * CRIU marks pages it could serve lazily PE_LAZY; with PE_PRESENT they are here too.
 	 */
 	if ((flags != RST_PE_PRESENT && flags != (RST_PE_PRESENT | RST_PE_LAZY) &&
-	     flags != RST_PE_PARENT) ||
+	     flags != RST_PE_PARENT && flags != RST_PE_CHAIN) ||
 	    (pe->has_in_parent && pe->in_parent)) {
-		pr_err("pagemap-%d.img: entry at %#lx has flags %#x: only present pages and pages "
-		       "shared with the parent task are supported; dump without --lazy-pages and "
-		       "pre-dump\n",
+		pr_err("pagemap-%d.img: entry at %#lx has flags %#x: only present pages, pages "
+		       "shared with the parent task and pages of parent images are supported; "
+		       "dump without --lazy-pages\n",
 		       t->pid, (long)pe->vaddr, flags);
 		return -EOPNOTSUPP;
 	}
@@ -397,6 +409,8 @@ static int read_pagemap(const struct rst_ctx *ctx, struct rst_task *t)
 		goto out;
 	t->pages_id = head->pages_id;
 	for (i = 0; i < t->nr_pagemap; i++) {
+		if (page_chain_linked(ctx->dfd))
+			rst_pe_to_chain(t->pagemap[i]);
 		/* one count for the rest of the restore: 4.2's nr_pages, or 3.x's field */
 		t->pagemap[i]->nr_pages = pagemap_nr_pages(t->pagemap[i]);
 		t->pagemap[i]->has_nr_pages = 1;

@@ -2,8 +2,9 @@
 /*
  * handlers.c - one function per request type. The response always has the request's
  * type; a failure says why in cr_errmsg (the first error logged while serving it). The
- * types whose feature criu lacks (PRE_DUMP, SINGLE_PRE_DUMP, PAGE_SERVER, PAGE_SERVER_CHLD,
- * CPUINFO_DUMP, CPUINFO_CHECK) are answered with an error naming them.
+ * types whose feature criu lacks (PAGE_SERVER, PAGE_SERVER_CHLD, CPUINFO_DUMP, CPUINFO_CHECK)
+ * are answered with an error naming them. PRE_DUMP and SINGLE_PRE_DUMP make one pre-dump
+ * each (the client sends the next, then a DUMP with parent_img).
  */
 #define LOG_PREFIX "rpc: "
 
@@ -18,6 +19,7 @@
 #include "check.h"
 #include "internal.h"
 #include "log.h"
+#include "memtrack.h"
 #include "rpc.h"
 #include "run.h"
 
@@ -84,7 +86,7 @@ run_worker(struct rpc_conn *c, const CriuReq *req, enum cr_command cmd)
 	_exit(ret ? WORKER_NO_CLIENT : WORKER_ANSWERED);
 }
 
-/* DUMP and CHECK: in a child, so that the connection's process stays as it was. */
+/* DUMP, PRE_DUMP and CHECK: in a child, so that the connection's process stays as it was. */
 static int handle_in_worker(struct rpc_conn *c, const CriuReq *req, enum cr_command cmd)
 {
 	int status;
@@ -156,7 +158,7 @@ static int handle_version(struct rpc_conn *c, const CriuReq *req)
 	return rpc_send_resp(c->sk, &resp, -1);
 }
 
-/* Each feature asked for is answered: none of mem_track, lazy_pages, pidfd_store yet. */
+/* Each feature asked for is answered: mem_track as criu check says; no lazy_pages, pidfd_store. */
 static int handle_features(struct rpc_conn *c, const CriuReq *req)
 {
 	CriuResp resp = CRIU_RESP__INIT;
@@ -167,6 +169,7 @@ static int handle_features(struct rpc_conn *c, const CriuReq *req)
 		return rpc_send_error(c->sk, req->type, EINVAL, "no features");
 	}
 	f.has_mem_track = req->features->has_mem_track;
+	f.mem_track = f.has_mem_track && !memtrack_probe();
 	f.has_lazy_pages = req->features->has_lazy_pages;
 	f.has_pidfd_store = req->features->has_pidfd_store;
 	resp.type = req->type;
@@ -223,6 +226,9 @@ int rpc_handle(struct rpc_conn *c, const CriuReq *req, bool *more)
 		return handle_in_worker(c, req, CMD_DUMP);
 	case CRIU_REQ_TYPE__CHECK:
 		return handle_in_worker(c, req, CMD_CHECK);
+	case CRIU_REQ_TYPE__PRE_DUMP:
+	case CRIU_REQ_TYPE__SINGLE_PRE_DUMP:
+		return handle_in_worker(c, req, CMD_PRE_DUMP);
 	case CRIU_REQ_TYPE__RESTORE:
 		return handle_restore(c, req, more);
 	case CRIU_REQ_TYPE__VERSION:

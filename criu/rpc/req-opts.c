@@ -342,8 +342,6 @@ static int apply_network_lock(struct rpc_req_state *st, const CriuOpts *ro)
 /* Enums and numbers whose CRIU default is the only value criu has. */
 static int apply_defaults_only(const CriuOpts *ro)
 {
-	if (ro->has_pre_dump_mode && ro->pre_dump_mode != CRIU_PRE_DUMP_MODE__SPLICE)
-		return refuse_field("pre_dump_mode", "pre-dump-mode", " (pre-dump is not)");
 	if (ro->has_cpu_cap && ro->cpu_cap != 0xffffffff)
 		return refuse_field("cpu_cap", "cpu-cap", "");
 	return 0;
@@ -360,7 +358,11 @@ static int apply_task(struct rpc_req_state *st, const CriuOpts *ro, enum cr_comm
 		st->opts.restore_sibling = true;
 	}
 	st->notify = ro->has_notify_scripts && ro->notify_scripts;
-	if (cmd == CMD_DUMP)
+	if (ro->has_pre_dump_mode)
+		st->opts.pre_dump_mode = ro->pre_dump_mode == CRIU_PRE_DUMP_MODE__VM_READ
+						 ? PRE_DUMP_READ
+						 : PRE_DUMP_SPLICE;
+	if (cmd == CMD_DUMP || cmd == CMD_PRE_DUMP)
 		st->opts.tree = ro->has_pid ? ro->pid : st->conn->peer;
 	if (ro->has_pid && ro->pid <= 0) {
 		pr_err("criu_opts.pid %d is not a process id\n", ro->pid);
@@ -429,7 +431,10 @@ static int apply_config_file(struct rpc_req_state *st, const CriuOpts *ro)
 static void set_request_basics(struct rpc_req_state *st, enum cr_command cmd)
 {
 	st->opts.command = cmd;
-	st->opts.action = cmd == CMD_DUMP ? "dump" : cmd == CMD_RESTORE ? "restore" : "check";
+	st->opts.action = cmd == CMD_DUMP	? "dump"
+			  : cmd == CMD_PRE_DUMP ? "pre-dump"
+			  : cmd == CMD_RESTORE	? "restore"
+						: "check";
 	/* RPC restores detach: criu answers once the tree runs */
 	st->opts.restore_detached = cmd == CMD_RESTORE;
 	st->opts.stage_notify = rpc_stage_notify;

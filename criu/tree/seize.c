@@ -38,6 +38,7 @@ static struct dump_ctx *add_task(struct dump_tree *dt, pid_t pid, pid_t ppid)
 	if (!dc)
 		return NULL;
 	dc->opts = dt->opts;
+	dc->mt.uffd = dc->mt.task_fd = -1;
 	dc->dfd = dt->dfd;
 	dc->tree = dt;
 	dc->idx = dt->nr_tasks;

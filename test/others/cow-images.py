@@ -7,8 +7,8 @@ those pages as PE_PARENT, with no data. Then, each time on a fresh copy of the i
 1. the child's VMA with those pages made different from the parent's (its protection) is
    refused, naming the child's pagemap;
 2. the parent's pagemap without the pages the child takes from it is refused;
-3. a CRIU "parent" snapshot link next to the images is refused (PE_PARENT would then mean
-   the previous snapshot's pages, which this criu does not read);
+3. a CRIU "parent" snapshot link next to the images is refused (PE_PARENT then means the
+   previous dump's pages, and the linked directory has none);
 each with exit status 1, an "Error (" line and no task left behind.
 Then the images in CRIU 4.2's form (test/images/gen-criu42.py full-pages and rewrite: every
 page the child shares written into its own pages file, no PE_PARENT, none of our images)

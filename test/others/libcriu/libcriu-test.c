@@ -9,11 +9,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -116,6 +118,17 @@ static int open_dir(const char *base, const char *name)
 	return open(path, O_RDONLY | O_DIRECTORY);
 }
 
+/* criu tracks memory with userfaultfd WP_ASYNC and PAGEMAP_SCAN, both of Linux 6.7 */
+static bool uffd_wp_kernel(void)
+{
+	struct utsname u;
+	int major, minor;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return false;
+	return major > 6 || (major == 6 && minor >= 7);
+}
+
 static void test_version(void)
 {
 	struct criu_feature_check f = { .mem_track = true, .lazy_pages = true };
@@ -124,9 +137,10 @@ static void test_version(void)
 	check(criu_check_version(31100) == 1, "criu_check_version(31100): new enough");
 	check(criu_check_version(40300) == 0, "criu_check_version(40300): too old");
 	f.pidfd_store = true;
-	check(criu_feature_check(&f, sizeof(f)) == 0 && !f.mem_track && !f.lazy_pages &&
-		      !f.pidfd_store,
-	      "criu_feature_check answers: no mem_track, lazy_pages, pidfd_store yet");
+	check(criu_feature_check(&f, sizeof(f)) == 0 && f.mem_track == uffd_wp_kernel() &&
+		      !f.lazy_pages && !f.pidfd_store,
+	      "criu_feature_check answers: mem_track where Linux has userfaultfd WP_ASYNC "
+	      "(6.7+); no lazy_pages, pidfd_store yet");
 	check(criu_check() == 0, "criu_check()");
 }
 
