@@ -98,13 +98,15 @@ static int run_restore(const struct cr_options *o, int images_dfd, int work_dfd)
 /* The command between the plugins' init and exit (a failing init fails it, naming them). */
 static int run_with_plugins(const struct cr_options *o, int images_dfd, int work_dfd)
 {
-	int stage = o->command == CMD_DUMP ? CR_PLUGIN_STAGE__DUMP : CR_PLUGIN_STAGE__RESTORE;
+	bool dump = o->command == CMD_DUMP || o->command == CMD_PRE_DUMP;
+	int stage = o->command == CMD_DUMP	 ? CR_PLUGIN_STAGE__DUMP
+		    : o->command == CMD_PRE_DUMP ? CR_PLUGIN_STAGE__PRE_DUMP
+						 : CR_PLUGIN_STAGE__RESTORE;
 	int ret;
 
 	if (cr_plugins_init(o->libdir, stage, images_dfd))
 		return 1;
-	ret = o->command == CMD_DUMP ? cr_dump_tasks(o, images_dfd, work_dfd)
-				     : run_restore(o, images_dfd, work_dfd);
+	ret = dump ? cr_dump_tasks(o, images_dfd, work_dfd) : run_restore(o, images_dfd, work_dfd);
 	cr_plugins_fini(stage, ret);
 	return ret ? 1 : 0;
 }
