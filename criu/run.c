@@ -64,6 +64,7 @@ static int run_restore(const struct cr_options *o, int images_dfd, int work_dfd)
 		.ext_unix_sk = o->ext_unix_sk,
 		.tcp_established = o->tcp_established,
 		.tcp_close = o->tcp_close,
+		.root = o->root,
 		.stage_hook = restore_stage,
 		.hook_arg = &hc,
 	};

@@ -12,7 +12,8 @@ A test is a program test/zdtm/static/NAME.c, built into build/test/zdtm/static/N
 optional NAME.desc (JSON) adjusts it:
   "dump_opts", "restore_opts": extra criu options (lists of strings);
   "flavor": "h" (dump kills the task), "leave-running" (-R), "leave-stopped" (-s) or
-  "pidns" (as h, the test being pid 1 of its own pid, uts, ipc and time namespaces);
+  "pidns" (as h, the test being pid 1 of its own pid, uts, ipc and time namespaces) or
+  "ns" (pidns, and a mount namespace of its own on a root made for it);
   "binary": run another test's program under this name (a flavour of an existing test);
   "skip": a reason not to run it. A test that finds at start that the host lacks what it
   needs calls test_skip(): it is reported as skipped with its own reason.
@@ -65,12 +66,21 @@ FLAVORS = {
     "leave-running": ["-R"],
     "leave-stopped": ["-s"],
     "pidns": [],
+    "ns": [],
 }
 # pidns: as h, but the test is pid 1 of new pid, uts, ipc and time namespaces (the test
 # library makes them when ZDTM_NEWNS=1); mount, network and user namespaces stay the host's,
 # so /proc is the host's and pids in it are the host's view.
-FLAVOR_ENV = {"pidns": {"ZDTM_NEWNS": "1"}}
-KILLING_FLAVORS = ("h", "pidns")
+# ns: as pidns, and in a new mount namespace too, on a root made for it (the test library
+# binds the host's root file system, without the mounts on it, and mounts a proc of the
+# namespace and a devtmpfs there, then pivots into it): the test tree and the libraries
+# are in it, at the same paths. Restore rebuilds it with --root / (the root mount is a
+# clone of the host's root). ZDTM_NEWNET=1 would add a network namespace, once saved.
+NS_ROOT = os.path.join(BUILD_DIR, "ns-root")
+FLAVOR_ENV = {"pidns": {"ZDTM_NEWNS": "1"},
+              "ns": {"ZDTM_NEWNS": "1", "ZDTM_ROOT": NS_ROOT, "ZDTM_NEWNET": "0"}}
+FLAVOR_RESTORE_OPTS = {"ns": ["--root", "/"]}
+KILLING_FLAVORS = ("h", "pidns", "ns")
 FLAVOR_OPTS = ("-R", "--leave-running", "-s", "--leave-stopped")
 
 
@@ -113,6 +123,7 @@ class Test:
         self.dump_opts = [o for o in self.desc.get("dump_opts", []) if o not in FLAVOR_OPTS]
         self.dump_opts += FLAVORS[self.flavor]
         self.restore_opts = list(self.desc.get("restore_opts", []))
+        self.flavor_restore_opts = FLAVOR_RESTORE_OPTS.get(self.flavor, [])
         self.skip = self.desc.get("skip")
         self.dump_error = self.desc.get("dump_error")
         self.restore_error = self.desc.get("restore_error")
@@ -482,7 +493,7 @@ def expect_restore_error(test, pid, criu):
     """A restore without test.restore_opts must be refused and leave nothing running."""
     pidfile = os.path.join(test.work, "refused.pid")
     args = [criu, "restore", "-D", test.dump_dir, "-v4", "-o", "restore-refused.log", "-d",
-            "--pidfile=" + pidfile]
+            "--pidfile=" + pidfile] + test.flavor_restore_opts
     res = subprocess.run(args, cwd=test.dump_dir, stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          timeout=CRIU_TIMEOUT, errors="replace")
@@ -518,8 +529,8 @@ def dump_and_restore(test, pid, before, criu):
         expect_restore_error(test, pid, criu)
     try:
         run_criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore.log", "-d",
-                  "--pidfile=" + test.restore_pidfile] + test.restore_opts, test, "restore",
-                 criu)
+                  "--pidfile=" + test.restore_pidfile] + test.flavor_restore_opts +
+                 test.restore_opts, test, "restore", criu)
     except TestFailure as e:
         raise DumpDefect(*e.args)
     try:
@@ -589,6 +600,8 @@ def run_one(test, criu):
     for d in (test.work, test.dump_dir):
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
+    if "ZDTM_ROOT" in test.test_env:
+        os.makedirs(test.test_env["ZDTM_ROOT"], exist_ok=True)
     if not os.access(test.binary, os.X_OK):
         return ["no test binary %s: run make" % os.path.relpath(test.binary, ROOT)]
     if not os.access(criu, os.X_OK):

@@ -43,6 +43,7 @@ struct cr_options {
 	const char *log_file;	/* -o, relative to work_dir */
 	int log_level;		/* -v */
 	const char *pidfile;
+	const char *root;      /* -r: restore: the directory a mount namespace's root mount is of */
 	int timeout;	       /* seconds to wait while seizing */
 	bool leave_running;    /* -R */
 	bool leave_stopped;    /* -s */

@@ -2,10 +2,10 @@
 /*
  * ns/ns-check.c - which namespaces a task may be in. pid, uts, ipc and time namespaces are
  * saved when they are the tree root's (ns.h): every task must share the root's and make
- * its children in its own (no nested pid or time namespace). Mount, network, user and
- * cgroup namespaces are not saved: they must be criu's. A task in any other shape is
- * refused, naming the task and the kind. /proc/PID/ns/KIND names a namespace by its nsfs
- * inode: two links to the same inode are the same namespace.
+ * its children in its own (no nested pid or time namespace); so are mount namespaces.
+ * Network, user and cgroup namespaces are not saved: they must be criu's. A task in any other shape
+ * is refused, naming the task and the kind. /proc/PID/ns/KIND names a namespace by its nsfs inode:
+ * two links to the same inode are the same namespace.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -26,7 +26,7 @@ struct ns_kind {
 
 static const struct ns_kind ns_kinds[] = {
 	{ "pid", "pid", NULL, true },	 { "pid_for_children", "pid", "pid", true },
-	{ "mnt", "mount", NULL, false }, { "net", "network", NULL, false },
+	{ "mnt", "mount", NULL, true },	 { "net", "network", NULL, false },
 	{ "uts", "uts", NULL, true },	 { "ipc", "ipc", NULL, true },
 	{ "user", "user", NULL, false }, { "cgroup", "cgroup", NULL, false },
 	{ "time", "time", NULL, true },	 { "time_for_children", "time", "time", true },

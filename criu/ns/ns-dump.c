@@ -15,6 +15,7 @@
 #include "log.h"
 #include "ns.h"
 #include "internal.h"
+#include "mnt.h"
 
 /* ipcns-shm-1.img: the host's segments are named as before namespaces were saved */
 #define HOST_SYSV_ID 1
@@ -23,10 +24,8 @@ static const struct {
 	int kind;
 	const char *link;
 } saved_kinds[] = {
-	{ NS_PID, "pid" },
-	{ NS_IPC, "ipc" },
-	{ NS_UTS, "uts" },
-	{ NS_TIME, "time" },
+	{ NS_PID, "pid" },   { NS_IPC, "ipc" }, { NS_UTS, "uts" },
+	{ NS_TIME, "time" }, { NS_MNT, "mnt" },
 };
 
 int ns_enter(pid_t pid, const char *link, int nstype, int *back)
@@ -78,6 +77,7 @@ int ns_dump_begin(struct dump_tree *dt)
 	n->root[NS_IPC] = ids.ipc_ns_id;
 	n->root[NS_UTS] = ids.uts_ns_id;
 	n->root[NS_TIME] = ids.time_ns_id;
+	n->root[NS_MNT] = ids.mnt_ns_id;
 	for (i = 0; i < sizeof(saved_kinds) / sizeof(saved_kinds[0]); i++) {
 		ret = ns_is_criu_own(root, saved_kinds[i].link);
 		if (ret < 0)
@@ -136,5 +136,7 @@ int ns_dump_write(struct dump_tree *dt)
 		ret = timens_dump(dt->dfd, root, n->root[NS_TIME]);
 	if (!ret && (n->root_own & NS_BIT(NS_PID)))
 		ret = pidns_dump_write(dt);
+	if (!ret && (n->root_own & NS_BIT(NS_MNT)))
+		ret = mntns_dump(dt->dfd, root, n->root[NS_MNT]);
 	return ret;
 }

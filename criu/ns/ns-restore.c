@@ -2,9 +2,9 @@
 /*
  * ns/ns-restore.c - the tree's own namespaces at restore (ns.h). The root's ids
  * (ids-PID.img) differ from criu's (inventory.root_ids) for each kind it had its own of:
- * pid, uts and ipc namespaces are made by the root's clone3 flags, a time namespace by
+ * pid, uts, ipc and mount namespaces are made by the root's clone3 flags, a time namespace by
  * criu just before (its offsets must be written before any task enters it). A kind this
- * criu does not restore (mount, network, user, cgroup) refuses the restore, so that no tree
+ * criu does not restore (network, user, cgroup) refuses the restore, so that no tree
  * is silently restored into criu's namespaces. The namespaces die with the root: a failed
  * restore, which kills the tree, leaves none behind.
  */
@@ -18,6 +18,7 @@
 #include "restore-ctx.h"
 #include "ns.h"
 #include "internal.h"
+#include "mnt.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -108,7 +109,7 @@ static int check_same_ns(const struct rst_ctx *ctx)
 int rst_ns_prepare(struct rst_ctx *ctx)
 {
 	const TaskKobjIdsEntry *r = ctx->tasks[0].ids, *c = ctx->inventory->root_ids;
-	int64_t pid, uts, ipc, tim;
+	int64_t pid, uts, ipc, tim, mnt;
 	struct rst_ns *ns;
 	int ret = 0;
 
@@ -116,14 +117,20 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 		return 0; /* no ids: an image set of criu's namespaces */
 	if (check_same_ns(ctx))
 		return -EOPNOTSUPP;
-	if (OWN(mnt, false) < 0 || OWN(net, false) < 0 || OWN(user, false) < 0 ||
-	    OWN(cgroup, false) < 0)
+	if (OWN(net, false) < 0 || OWN(user, false) < 0 || OWN(cgroup, false) < 0)
 		return -EOPNOTSUPP;
+	mnt = OWN(mnt, true);
+	if (mnt && !ctx->ro->root) {
+		pr_err("The images hold a tree in a mount namespace of its own (id %u): --root "
+		       "must give the directory its root mount is made of\n",
+		       (uint32_t)mnt);
+		return -EINVAL;
+	}
 	pid = OWN(pid, true);
 	uts = OWN(uts, true);
 	ipc = OWN(ipc, true);
 	tim = OWN(time, true);
-	if (!pid && !uts && !ipc && !tim)
+	if (!pid && !uts && !ipc && !tim && !mnt)
 		return 0;
 	ns = calloc(1, sizeof(*ns));
 	if (!ns)
@@ -132,12 +139,14 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 	ns->uts_id = uts;
 	ns->ipc_id = ipc;
 	ns->time_id = tim;
-	ns->clone_flags = (uts ? CLONE_NEWUTS : 0) | (ipc ? CLONE_NEWIPC : 0);
+	ns->mnt_id = mnt;
+	ns->clone_flags =
+		(uts ? CLONE_NEWUTS : 0) | (ipc ? CLONE_NEWIPC : 0) | (mnt ? CLONE_NEWNS : 0);
 	ctx->ns = ns;
 	if (pid)
 		ret = prepare_pidns(ctx, ns);
-	pr_info("The root gets namespaces of its own:%s%s%s%s\n", pid ? " pid" : "",
-		uts ? " uts" : "", ipc ? " ipc" : "", tim ? " time" : "");
+	pr_info("The root gets namespaces of its own:%s%s%s%s%s\n", pid ? " pid" : "",
+		uts ? " uts" : "", ipc ? " ipc" : "", tim ? " time" : "", mnt ? " mnt" : "");
 	return ret;
 }
 
@@ -206,6 +215,9 @@ int rst_ns_root_setup(const struct rst_ctx *ctx)
 		ret = ret ?: ipcns_sem_restore(ctx->dfd, ns->ipc_id);
 		ret = ret ?: ipcns_msg_restore(ctx->dfd, ns->ipc_id);
 	}
+	/* last: the sysctls above are written through criu's /proc */
+	if (!ret && ns->mnt_id)
+		ret = mntns_restore(ctx->dfd, ns->mnt_id, ctx->ro->root);
 	return ret;
 }
 

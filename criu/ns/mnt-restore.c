@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ns/mnt-restore.c - the tree of mounts of mountpoints-ID.img, rebuilt by the tree's root
+ * in the mount namespace its clone made (a copy of criu's). Everything is made private
+ * first, so that nothing propagates back to criu's namespace. The root mount is a clone of
+ * the mount at --root, attached over it; every other mount is a detached mount (a clone of
+ * its source's bare mount for a bind, a new proc, sysfs or devtmpfs otherwise) with its
+ * flags set, attached on its parent through the parent's fd, parents and sources first:
+ * an overmount or a bind of a shadowed path finds what it was made of. Then the root task
+ * pivots into the new root and drops criu's mounts. A failure leaves the namespace to die
+ * with the tree.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "image.h"
+#include "log.h"
+#include "mnt.h"
+
+#include "mnt.pb-c.h"
+
+struct mnt_set {
+	MntEntry **e;
+	size_t nr;
+	struct mnt_key *keys;
+	int *fd;   /* the mount once attached, -1 before */
+	int *bare; /* a clone of the mount without its children, for binds of it, or -1 */
+	int root;
+};
+
+static int read_mounts(int dfd, uint32_t id, struct mnt_set *s)
+{
+	struct cr_img *img = open_image_at(dfd, CR_FD_MNTS, O_RSTR, id);
+	MntEntry **grown;
+	int ret;
+
+	if (!img)
+		return -EIO;
+	for (;;) {
+		grown = realloc(s->e, (s->nr + 1) * sizeof(*s->e));
+		if (!grown) {
+			ret = -ENOMEM;
+			break;
+		}
+		s->e = grown;
+		ret = pb_read_one_eof(img, &mnt_entry__descriptor,
+				      (ProtobufCMessage **)&s->e[s->nr]);
+		if (ret <= 0)
+			break;
+		s->nr++;
+	}
+	close_image(img);
+	return ret;
+}
+
+static int index_of(const struct mnt_set *s, uint32_t mnt_id)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr; i++)
+		if (s->e[i]->mnt_id == mnt_id)
+			return i;
+	return -1;
+}
+
+static int prepare_set(struct mnt_set *s, uint32_t id)
+{
+	size_t i;
+
+	s->keys = calloc(s->nr, sizeof(*s->keys));
+	s->fd = malloc(s->nr * sizeof(int));
+	s->bare = malloc(s->nr * sizeof(int));
+	if (!s->keys || !s->fd || !s->bare)
+		return -ENOMEM;
+	s->root = -1;
+	for (i = 0; i < s->nr; i++) {
+		s->keys[i] = (struct mnt_key){ s->e[i]->root_dev, s->e[i]->root };
+		s->fd[i] = s->bare[i] = -1;
+		if (index_of(s, s->e[i]->parent_mnt_id) >= 0 &&
+		    s->e[i]->parent_mnt_id != s->e[i]->mnt_id)
+			continue;
+		if (s->root >= 0 || strcmp(s->e[i]->mountpoint, "/")) {
+			pr_err("mountpoints-%u.img: mount %u at %s has no parent in the image\n",
+			       id, s->e[i]->mnt_id, s->e[i]->mountpoint);
+			return -EINVAL;
+		}
+		s->root = i;
+	}
+	if (s->root < 0) {
+		pr_err("mountpoints-%u.img has no root mount\n", id);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void free_set(struct mnt_set *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr; i++) {
+		if (s->fd && s->fd[i] >= 0)
+			close(s->fd[i]);
+		if (s->bare && s->bare[i] >= 0)
+			close(s->bare[i]);
+		mnt_entry__free_unpacked(s->e[i], NULL);
+	}
+	free(s->e);
+	free(s->keys);
+	free(s->fd);
+	free(s->bare);
+}
+
+/* The image's per-mount flags on a mount (fd): what is not asked for is cleared. */
+static int set_flags(int fd, const MntEntry *e)
+{
+	struct mount_attr attr = {
+		.attr_clr = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			    MOUNT_ATTR_NOEXEC | MOUNT_ATTR__ATIME | MOUNT_ATTR_NODIRATIME |
+			    MOUNT_ATTR_NOSYMFOLLOW,
+	};
+	uint32_t f = e->flags;
+
+	attr.attr_set = (f & MNT_F_RDONLY ? MOUNT_ATTR_RDONLY : 0) |
+			(f & MNT_F_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
+			(f & MNT_F_NODEV ? MOUNT_ATTR_NODEV : 0) |
+			(f & MNT_F_NOEXEC ? MOUNT_ATTR_NOEXEC : 0) |
+			(f & MNT_F_NODIRATIME ? MOUNT_ATTR_NODIRATIME : 0) |
+			(f & MNT_F_NOSYMFOLLOW ? MOUNT_ATTR_NOSYMFOLLOW : 0);
+	if (f & MNT_F_NOATIME)
+		attr.attr_set |= MOUNT_ATTR_NOATIME;
+	else if (f & MNT_F_STRICTATIME)
+		attr.attr_set |= MOUNT_ATTR_STRICTATIME;
+	if (mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr))) {
+		pr_perror("Can't set the flags %#x of mount %u at %s", f, e->mnt_id, e->mountpoint);
+		return -errno;
+	}
+	return 0;
+}
+
+/* Each option of the super block, "key=value" or a flag, to a new file system's context. */
+static int config_fs(int fs, const MntEntry *e)
+{
+	char *opts = strdup(e->options), *opt, *val, *save = NULL;
+	int ret = 0;
+
+	if (!opts)
+		return -ENOMEM;
+	for (opt = strtok_r(opts, ",", &save); opt && !ret; opt = strtok_r(NULL, ",", &save)) {
+		val = strchr(opt, '=');
+		if (val)
+			*val++ = '\0';
+		if (fsconfig(fs, val ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, opt, val, 0)) {
+			pr_perror("Can't set option %s of the new %s at %s", opt, e->fsname,
+				  e->mountpoint);
+			ret = -errno;
+		}
+	}
+	free(opts);
+	if (!ret && e->has_sb_flags && (e->sb_flags & MNT_F_RDONLY) &&
+	    fsconfig(fs, FSCONFIG_SET_FLAG, "ro", NULL, 0)) {
+		pr_perror("Can't make the new %s at %s read-only", e->fsname, e->mountpoint);
+		ret = -errno;
+	}
+	return ret;
+}
+
+/* A new file system of e's kind, detached; the part of it e's root names. */
+static int make_fresh(const MntEntry *e)
+{
+	int fs, mnt, sub, ret = 0;
+
+	fs = fsopen(e->fsname, FSOPEN_CLOEXEC);
+	if (fs < 0) {
+		pr_perror("Can't make a new %s for mount %u at %s", e->fsname, e->mnt_id,
+			  e->mountpoint);
+		return -errno;
+	}
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "source", e->source, 0)) {
+		pr_perror("Can't name the new %s at %s '%s'", e->fsname, e->mountpoint, e->source);
+		ret = -errno;
+	}
+	/* one devtmpfs serves the whole system: its options would change criu's /dev */
+	if (!ret && strcmp(e->fsname, "devtmpfs"))
+		ret = config_fs(fs, e);
+	if (!ret && fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0)) {
+		pr_perror("Can't create the new %s for %s", e->fsname, e->mountpoint);
+		ret = -errno;
+	}
+	mnt = ret ? -1 : fsmount(fs, FSMOUNT_CLOEXEC, 0);
+	if (!ret && mnt < 0) {
+		pr_perror("Can't mount the new %s for %s", e->fsname, e->mountpoint);
+		ret = -errno;
+	}
+	close(fs);
+	if (ret || !strcmp(e->root, "/"))
+		return ret ?: mnt;
+	sub = open_tree(mnt, e->root + 1, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (sub < 0) {
+		pr_perror("Can't find %s in the new %s for %s", e->root, e->fsname, e->mountpoint);
+		ret = -errno;
+	}
+	close(mnt);
+	return ret ?: sub;
+}
+
+/* A detached bind of the part of mount src that e's root names. */
+static int make_bind(struct mnt_set *s, int src, const MntEntry *e)
+{
+	const char *below = mnt_path_below(e->root, s->e[src]->root);
+	int fd;
+
+	if (s->bare[src] < 0) {
+		s->bare[src] = open_tree(s->fd[src], "",
+					 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		if (s->bare[src] < 0) {
+			pr_perror("Can't clone mount %u at %s", s->e[src]->mnt_id,
+				  s->e[src]->mountpoint);
+			return -errno;
+		}
+	}
+	fd = open_tree(s->bare[src], below,
+		       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (*below ? 0 : AT_EMPTY_PATH));
+	if (fd < 0) {
+		pr_perror("Can't bind %s of mount %u for mount %u at %s", e->root,
+			  s->e[src]->mnt_id, e->mnt_id, e->mountpoint);
+		return -errno;
+	}
+	return fd;
+}
+
+/* Mount i, when its parent and source are made: 1 done, 0 not yet, or -errno. */
+static int make_mount(struct mnt_set *s, size_t i)
+{
+	const MntEntry *e = s->e[i];
+	int parent = index_of(s, e->parent_mnt_id), src = mnt_bind_source(s->keys, s->nr, i);
+	const char *where;
+	int fd;
+
+	if (s->fd[parent] < 0 || (src >= 0 && s->fd[src] < 0))
+		return 0;
+	fd = src >= 0 ? make_bind(s, src, e) : make_fresh(e);
+	if (fd < 0)
+		return fd;
+	if (set_flags(fd, e)) {
+		close(fd);
+		return -EPERM;
+	}
+	where = mnt_path_below(e->mountpoint, s->e[parent]->mountpoint);
+	if (move_mount(fd, "", s->fd[parent], where,
+		       MOVE_MOUNT_F_EMPTY_PATH | (*where ? 0 : MOVE_MOUNT_T_EMPTY_PATH))) {
+		pr_perror("Can't mount %u (%s) at %s", e->mnt_id, e->fsname, e->mountpoint);
+		close(fd);
+		return -errno;
+	}
+	s->fd[i] = fd;
+	return 1;
+}
+
+static int make_root(struct mnt_set *s, const char *root_path)
+{
+	const MntEntry *e = s->e[s->root];
+	int fd;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
+		pr_perror("Can't make the tree's copy of criu's mounts private");
+		return -errno;
+	}
+	fd = open_tree(AT_FDCWD, root_path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (fd < 0) {
+		pr_perror("Can't clone the mount at --root %s", root_path);
+		return -errno;
+	}
+	s->fd[s->root] = fd;
+	if (set_flags(fd, e))
+		return -EPERM;
+	if (move_mount(fd, "", AT_FDCWD, root_path, MOVE_MOUNT_F_EMPTY_PATH)) {
+		pr_perror("Can't mount the tree's root on %s", root_path);
+		return -errno;
+	}
+	return 0;
+}
+
+static int make_all(struct mnt_set *s)
+{
+	size_t made = 1, i;
+	int ret, progress;
+
+	do {
+		progress = 0;
+		for (i = 0; i < s->nr; i++) {
+			if (s->fd[i] >= 0)
+				continue;
+			ret = make_mount(s, i);
+			if (ret < 0)
+				return ret;
+			made += ret;
+			progress |= ret;
+		}
+	} while (progress);
+	if (made == s->nr)
+		return 0;
+	for (i = 0; i < s->nr; i++)
+		if (s->fd[i] < 0)
+			pr_err("Mount %u at %s can't be made: its parent %u or its source is "
+			       "missing\n",
+			       s->e[i]->mnt_id, s->e[i]->mountpoint, s->e[i]->parent_mnt_id);
+	return -EINVAL;
+}
+
+/* The new root becomes "/", criu's mounts go. */
+static int enter_root(struct mnt_set *s)
+{
+	size_t i;
+
+	if (fchdir(s->fd[s->root]) || syscall(SYS_pivot_root, ".", ".") ||
+	    umount2(".", MNT_DETACH) || chdir("/")) {
+		pr_perror("Can't make the restored mounts the tree's root");
+		return -errno;
+	}
+	for (i = 0; i < s->nr; i++) {
+		if (!(s->e[i]->flags & MNT_F_UNBINDABLE))
+			continue;
+		if (mount_setattr(s->fd[i], "", AT_EMPTY_PATH,
+				  &(struct mount_attr){ .propagation = MS_UNBINDABLE },
+				  sizeof(struct mount_attr))) {
+			pr_perror("Can't make mount %u at %s unbindable", s->e[i]->mnt_id,
+				  s->e[i]->mountpoint);
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+int mntns_restore(int dfd, uint32_t id, const char *root_path)
+{
+	struct mnt_set s = {};
+	int ret;
+
+	ret = read_mounts(dfd, id, &s);
+	ret = ret ?: prepare_set(&s, id);
+	ret = ret ?: make_root(&s, root_path);
+	ret = ret ?: make_all(&s);
+	ret = ret ?: enter_root(&s);
+	if (!ret)
+		pr_info("mount namespace %u: %zu mounts made on %s\n", id, s.nr, root_path);
+	free_set(&s);
+	return ret;
+}
