@@ -61,5 +61,8 @@ int rst_pid_levels(const struct rst_ctx *ctx, pid_t pid, pid_t *set_tid, int max
 pid_t rst_pid_here(const struct rst_ctx *ctx, pid_t pid);
 /* The calling task's own pid in criu's view (getpid() is the namespace's). */
 pid_t rst_own_pid(void);
+/* A restored task's first step: its pid in criu's view, for rst_own_pid() once /proc is
+ * the tree's own. */
+void rst_note_own_pid(pid_t pid);
 
 #endif /* CRIU_NS_H */
