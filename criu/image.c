@@ -72,6 +72,7 @@ static const struct img_desc img_descs[CR_FD_MAX] = {
 	[CR_FD_IPCNS_MSG] = { "ipcns-msg-%lu.img", IPCNS_MSG_MAGIC, HEAD_COMMON, true },
 	[CR_FD_TIMENS] = { "timens-%lu.img", TIMENS_MAGIC, HEAD_COMMON, true },
 	[CR_FD_MNTS] = { "mountpoints-%lu.img", MNTS_MAGIC, HEAD_COMMON, true },
+	[CR_FD_TMPFS_DEV] = { "tmpfs-dev-%lu.tar.gz.img", RAW_IMAGE_MAGIC, HEAD_RAW, true },
 	[CR_FD_NS_PIDS] = { "ns-pids.img", NS_PIDS_MAGIC, HEAD_COMMON, false },
 	[CR_FD_TCP_STREAM] = { "tcp-stream-%lx.img", TCP_STREAM_MAGIC, HEAD_COMMON, true },
 	[CR_FD_INET_EXTRA] = { "inet-extra.img", INET_EXTRA_MAGIC, HEAD_COMMON, false },

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "mnt.h"
+
 struct dump_tree;
 struct rst_ctx;
 
@@ -31,6 +33,7 @@ struct rst_ns {
 	uint64_t clone_flags;		  /* the root's CLONE_NEWPID, NEWUTS, NEWIPC, NEWNS */
 	uint32_t uts_id, ipc_id, time_id; /* the root's; 0: criu's own kind */
 	uint32_t mnt_id;		  /* the root's mount namespace (mnt.h), or 0 */
+	struct mnt_premade mnt_pre;	  /* its tmpfs mounts, made by criu */
 	struct rst_ns_pids *pids;	  /* a pid namespace of its own: ns-pids.img */
 	int criu_time_fd;		  /* criu's own time namespace while it makes one */
 };

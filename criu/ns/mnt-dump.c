@@ -5,9 +5,9 @@
  * into mountpoints-ID.img (CRIU's mnt_entry, in mountinfo's order). Only what the restore
  * can rebuild is saved: the root mount (given again by --root), bind mounts of a file
  * system another mount of the namespace shows (of the root's, of a proc...), and proc,
- * sysfs and devtmpfs, which are mounted anew. Anything else is refused, naming the mount:
- * a tmpfs (its files would be lost), devpts, a file system from outside the namespace (an
- * external mount), shared or slave propagation.
+ * sysfs and devtmpfs, which are mounted anew, and tmpfs, with its files (mnt-tmpfs.c).
+ * Anything else is refused, naming the mount: a bind of part of a tmpfs alone, devpts, a file
+ * system from outside the namespace (an external mount), shared or slave propagation.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -91,8 +91,11 @@ static int check_mount(const struct proc_mount_list *l, const struct mnt_key *ke
 	}
 	if (mnt_bind_source(keys, l->nr, i) >= 0 || mnt_fs_is_fresh(m->fstype))
 		return 0;
+	if (!strcmp(m->fstype, "tmpfs") && !strcmp(m->root, "/"))
+		return 0; /* its files go to tmpfs-dev-DEV.tar.gz.img */
 	if (!strcmp(m->fstype, "tmpfs"))
-		refuse(m, "the files of a tmpfs are not saved yet");
+		refuse(m, "a bind of a part of a tmpfs whose whole is not mounted in the "
+			  "namespace: its files can't be saved yet");
 	else if (!strcmp(m->fstype, "devpts"))
 		refuse(m, "devpts mounts are not saved yet");
 	else
@@ -130,7 +133,9 @@ static char *sb_options(const char *super, uint32_t *sb_flags)
 	return out;
 }
 
-static int write_mount(struct cr_img *img, const struct proc_mount *m)
+/* The entry of m; with its files when it is a tmpfs no other mount is a bind of. */
+static int write_mount(struct cr_img *img, const struct proc_mount *m, bool files, int dfd,
+		       pid_t pid)
 {
 	MntEntry e = MNT_ENTRY__INIT;
 	int ret;
@@ -149,6 +154,8 @@ static int write_mount(struct cr_img *img, const struct proc_mount *m)
 	if (!e.options)
 		return -ENOMEM;
 	ret = pb_write_one(img, &e.base);
+	if (!ret && files && e.fstype == FSTYPE__TMPFS)
+		ret = mnt_tmpfs_dump(dfd, pid, &e);
 	free(e.options);
 	return ret;
 }
@@ -178,7 +185,7 @@ static int check_and_write(int dfd, uint32_t id, const struct proc_mount_list *l
 		goto out_keys;
 	}
 	for (i = 0; !ret && i < l->nr; i++)
-		ret = write_mount(img, &l->m[i]);
+		ret = write_mount(img, &l->m[i], mnt_bind_source(keys, l->nr, i) < 0, dfd, pid);
 	ret = close_image(img) ?: ret;
 	pr_info("mount namespace %u: %zu mounts saved\n", id, l->nr);
 out_keys:

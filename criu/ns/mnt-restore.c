@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "image.h"
 #include "log.h"
 #include "mnt.h"
@@ -31,6 +32,7 @@ struct mnt_set {
 	int *fd;   /* the mount once attached, -1 before */
 	int *bare; /* a clone of the mount without its children, for binds of it, or -1 */
 	int root;
+	struct mnt_premade *pre; /* the tmpfs mounts criu made */
 };
 
 static int read_mounts(int dfd, uint32_t id, struct mnt_set *s)
@@ -169,8 +171,7 @@ static int config_fs(int fs, const MntEntry *e)
 	return ret;
 }
 
-/* A new file system of e's kind, detached; the part of it e's root names. */
-static int make_fresh(const MntEntry *e)
+int mnt_make_fresh(const MntEntry *e)
 {
 	int fs, mnt, sub, ret = 0;
 
@@ -233,6 +234,24 @@ static int make_bind(struct mnt_set *s, int src, const MntEntry *e)
 	return fd;
 }
 
+/* The tmpfs criu made and filled for e (inherited); the set closes it. */
+static int premade_fd(struct mnt_set *s, const MntEntry *e)
+{
+	size_t i;
+	int fd;
+
+	for (i = 0; i < s->pre->nr; i++) {
+		if (s->pre->m[i].mnt_id != e->mnt_id || s->pre->m[i].fd < 0)
+			continue;
+		fd = s->pre->m[i].fd;
+		s->pre->m[i].fd = -1;
+		return fd;
+	}
+	pr_err("The tmpfs at %s (mount %u) was not made before the root\n", e->mountpoint,
+	       e->mnt_id);
+	return -EINVAL;
+}
+
 /* Mount i, when its parent and source are made: 1 done, 0 not yet, or -errno. */
 static int make_mount(struct mnt_set *s, size_t i)
 {
@@ -243,7 +262,12 @@ static int make_mount(struct mnt_set *s, size_t i)
 
 	if (s->fd[parent] < 0 || (src >= 0 && s->fd[src] < 0))
 		return 0;
-	fd = src >= 0 ? make_bind(s, src, e) : make_fresh(e);
+	if (src >= 0)
+		fd = make_bind(s, src, e);
+	else if (e->fstype == FSTYPE__TMPFS)
+		fd = premade_fd(s, e);
+	else
+		fd = mnt_make_fresh(e);
 	if (fd < 0)
 		return fd;
 	if (set_flags(fd, e)) {
@@ -336,9 +360,45 @@ static int enter_root(struct mnt_set *s)
 	return 0;
 }
 
-int mntns_restore(int dfd, uint32_t id, const char *root_path)
+/* In criu, before the root: each tmpfs that is not a bind, made and filled. */
+int mntns_premake(int dfd, uint32_t id, struct mnt_premade *pre)
 {
 	struct mnt_set s = {};
+	size_t i;
+	int ret, fd;
+
+	ret = read_mounts(dfd, id, &s);
+	ret = ret ?: prepare_set(&s, id);
+	for (i = 0; !ret && i < s.nr; i++) {
+		if (s.e[i]->fstype != FSTYPE__TMPFS || mnt_bind_source(s.keys, s.nr, i) >= 0)
+			continue;
+		if (ARRAY_ADD_ROOM(pre->m, pre->nr)) {
+			ret = -ENOMEM;
+			break;
+		}
+		fd = mnt_make_fresh(s.e[i]);
+		pre->m[pre->nr++] = (struct mnt_premade_one){ s.e[i]->mnt_id, fd };
+		ret = fd < 0 ? fd : mnt_tmpfs_fill(dfd, s.e[i], fd);
+	}
+	free_set(&s);
+	return ret;
+}
+
+void mntns_premade_free(struct mnt_premade *pre)
+{
+	size_t i;
+
+	for (i = 0; i < pre->nr; i++)
+		if (pre->m[i].fd >= 0)
+			close(pre->m[i].fd);
+	free(pre->m);
+	pre->m = NULL;
+	pre->nr = 0;
+}
+
+int mntns_restore(int dfd, uint32_t id, const char *root_path, struct mnt_premade *pre)
+{
+	struct mnt_set s = { .pre = pre };
 	int ret;
 
 	ret = read_mounts(dfd, id, &s);

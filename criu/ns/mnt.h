@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "mnt.pb-c.h"
+
 /* mnt_entry.flags: the per-mount flags, as the kernel's MS_* numbers (CRIU stores those) */
 #define MNT_F_RDONLY	  0x1
 #define MNT_F_NOSUID	  0x2
@@ -40,9 +42,28 @@ const char *mnt_path_below(const char *path, const char *dir);
 /* The MNT_F_* flags of a per-mount option list ("rw,nosuid,relatime") */
 unsigned int mnt_flags_of(const char *opts);
 
+/* mnt-tmpfs.c: tmpfs-dev-DEV.tar.gz.img. Dump: the tmpfs e of the namespace of task pid;
+ * fill: in criu, into the new tmpfs mnt_fd (detached) before the root exists. */
+int mnt_tmpfs_dump(int dfd, pid_t pid, const MntEntry *e);
+int mnt_tmpfs_fill(int dfd, const MntEntry *e, int mnt_fd);
+/* mnt-restore.c: a new file system of e's kind, detached, its part e->root names */
+int mnt_make_fresh(const MntEntry *e);
+
 /* mnt-dump.c: in criu; refuses (naming the mount) what the restore could not rebuild */
 int mntns_dump(int dfd, pid_t root, uint32_t id);
-/* mnt-restore.c: in the root, first in its new mount namespace; root_path is --root */
-int mntns_restore(int dfd, uint32_t id, const char *root_path);
+/* The tmpfs mounts criu makes and fills before the root exists, which inherits them */
+struct mnt_premade {
+	struct mnt_premade_one {
+		uint32_t mnt_id;
+		int fd; /* a detached mount, or -1 */
+	} * m;
+	size_t nr;
+};
+
+/* mnt-restore.c: in criu, before the root */
+int mntns_premake(int dfd, uint32_t id, struct mnt_premade *pre);
+void mntns_premade_free(struct mnt_premade *pre);
+/* in the root, first in its new mount namespace; root_path is --root */
+int mntns_restore(int dfd, uint32_t id, const char *root_path, struct mnt_premade *pre);
 
 #endif /* CRIU_NS_MNT_H */

@@ -155,6 +155,7 @@ void rst_ns_free(struct rst_ctx *ctx)
 	if (!ctx->ns)
 		return;
 	rst_pidns_free(ctx->ns->pids);
+	mntns_premade_free(&ctx->ns->mnt_pre);
 	if (ctx->ns->criu_time_fd >= 0)
 		close(ctx->ns->criu_time_fd);
 	free(ctx->ns);
@@ -175,7 +176,13 @@ uint32_t rst_ns_ipc_id(const struct rst_ctx *ctx)
 int rst_ns_before_root(const struct rst_ctx *ctx)
 {
 	struct rst_ns *ns = ctx->ns;
+	int ret;
 
+	if (ns && ns->mnt_id) {
+		ret = mntns_premake(ctx->dfd, ns->mnt_id, &ns->mnt_pre);
+		if (ret)
+			return ret;
+	}
 	if (!ns || !ns->time_id)
 		return 0;
 	ns->criu_time_fd = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
@@ -191,6 +198,8 @@ void rst_ns_after_root(const struct rst_ctx *ctx)
 {
 	struct rst_ns *ns = ctx->ns;
 
+	if (ns)
+		mntns_premade_free(&ns->mnt_pre); /* the root has its own copies */
 	if (!ns || ns->criu_time_fd < 0)
 		return;
 	if (setns(ns->criu_time_fd, CLONE_NEWTIME))
@@ -217,7 +226,7 @@ int rst_ns_root_setup(const struct rst_ctx *ctx)
 	}
 	/* last: the sysctls above are written through criu's /proc */
 	if (!ret && ns->mnt_id)
-		ret = mntns_restore(ctx->dfd, ns->mnt_id, ctx->ro->root);
+		ret = mntns_restore(ctx->dfd, ns->mnt_id, ctx->ro->root, &ctx->ns->mnt_pre);
 	return ret;
 }
 
