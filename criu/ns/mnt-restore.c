@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "fault.h"
 #include "image.h"
 #include "log.h"
 #include "mnt.h"
@@ -405,6 +406,9 @@ int mntns_restore(int dfd, uint32_t id, const char *root_path, struct mnt_premad
 	ret = ret ?: prepare_set(&s, id);
 	ret = ret ?: make_root(&s, root_path);
 	ret = ret ?: make_all(&s);
+	/* the tree's mounts made, nothing of them in criu's namespace: a failure here too */
+	if (!ret && fault_injected("restore-mntns"))
+		ret = -EIO;
 	ret = ret ?: enter_root(&s);
 	if (!ret)
 		pr_info("mount namespace %u: %zu mounts made on %s\n", id, s.nr, root_path);

@@ -7,7 +7,9 @@ restore leaves no process behind and the images untouched, and a second restore 
 same images works. Uses the zdtm runner's helpers and the maps00 test program; the restore
 failures again with pidns00 in the pidns flavour (a tree in its own pid, uts, ipc and time
 namespaces), where nothing of the tree may be left either: no task at any of its pids, and
-no init of a new namespace adopted by us.
+no init of a new namespace adopted by us; and with mntns_tmpfs00 in the ns flavour (a mount
+namespace and a tmpfs too, failing also once the mounts are made): criu's mounts are as
+they were.
 The instants where criu dies or stops (CRIU_FAULT=die-NAME, stop-NAME) are chaos.py's; every
 name the sources pass to fault_injected(), fault_point() or compel_point() must be tested
 by one of the two."""
@@ -35,6 +37,8 @@ RESTORE_FAULTS = ["restore-fork", "restore-premap", "restorer", "restore-root-go
 # Faults that make a step fail stand for that step's own error line; these only set up a
 # failure (the root task dies), which must then say itself what failed.
 SETUP_FAULTS = ["restore-root-gone"]
+# a tree with a mount namespace of its own: the root fails once its mounts are made
+NS_RESTORE_FAULTS = ["restore-mntns"]
 
 report = tally.Tally(show_ok=True)
 # the die-/stop- instants, tested by chaos.py
@@ -59,7 +63,7 @@ def points_in_sources():
 def check_points_tested():
     """A fault point nobody tests is a failure path nobody checked."""
     import chaos
-    tested = set(DUMP_FAULTS + IMAGE_FAULTS + RESTORE_FAULTS + INSTANTS)
+    tested = set(DUMP_FAULTS + IMAGE_FAULTS + RESTORE_FAULTS + NS_RESTORE_FAULTS + INSTANTS)
     chaos_points = set(chaos.DUMP_POINTS + chaos.RESTORE_POINTS)
     found = points_in_sources()
     why = ["%s is not tested" % p for p in sorted(found - tested)]
@@ -85,6 +89,8 @@ def fresh_test(tag, name="zdtm/static/maps00", flavor=None):
     test.dump_dir = os.path.join(zdtm.DUMP_DIR, "faults-" + tag)
     test.pidfile = os.path.join(test.work, "test.pid")
     test.outfile = os.path.join(test.work, "test.out")
+    if "ZDTM_ROOT" in test.test_env:
+        os.makedirs(test.test_env["ZDTM_ROOT"], exist_ok=True)
     for d in (test.work, test.dump_dir):
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
@@ -192,10 +198,17 @@ def left_behind(pids):
     return left
 
 
-def restore_faults(name="zdtm/static/maps00", flavor=None):
+def own_mounts():
+    with open("/proc/self/mountinfo") as f:
+        return f.read()
+
+
+def restore_faults(name="zdtm/static/maps00", flavor=None, extra_faults=()):
     tag = "restore" + ("-" + flavor if flavor else "")
     test, pid = fresh_test(tag, name, flavor)
     what = " (%s)" % flavor if flavor else ""
+    opts = test.flavor_restore_opts
+    mounts = own_mounts()
     try:
         pids = tree_tids([pid] + zdtm.tree_pids(pid))
         r = criu(["dump", "-t", str(pid), "-D", test.dump_dir, "-v4", "-o", "dump.log"])
@@ -208,9 +221,9 @@ def restore_faults(name="zdtm/static/maps00", flavor=None):
             report(False, "dump for restore faults" + what, "; ".join(why))
             return
         digest = images_digest(test.dump_dir)
-        for fault in RESTORE_FAULTS:
+        for fault in RESTORE_FAULTS + list(extra_faults):
             r = criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore-%s.log" % fault,
-                      "-d"], fault)
+                      "-d"] + opts, fault)
             time.sleep(0.05)
             why = []
             if r.returncode == 0:
@@ -226,8 +239,10 @@ def restore_faults(name="zdtm/static/maps00", flavor=None):
             why += ["left behind: " + w for w in gone_or_left(pids)]
             if images_digest(test.dump_dir) != digest:
                 why.append("images changed")
+            if own_mounts() != mounts:
+                why.append("our mounts changed")
             report(not why, "restore fails at %s%s" % (fault, what), "; ".join(why))
-        r = criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore.log", "-d"])
+        r = criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore.log", "-d"] + opts)
         why = [] if r.returncode == 0 else ["restore after faults failed: " + r.stderr[-300:]]
         if not why:
             v = verdict(test, pid)
@@ -248,6 +263,7 @@ def main():
     dump_fault("page-transfer", True)
     restore_faults()
     restore_faults("zdtm/static/pidns00", "pidns")
+    restore_faults("zdtm/static/mntns_tmpfs00", "ns", NS_RESTORE_FAULTS)
     return report.finish()
 
 
