@@ -93,6 +93,21 @@ static int set_file_validation(struct cr_options *o, const char *arg);
 static int set_cow_pages(struct cr_options *o, const char *arg);
 static int set_network_lock(struct cr_options *o, const char *arg);
 
+static int set_external(struct cr_options *o, const char *arg)
+{
+	return opts_mnt_external(&o->mnt, arg);
+}
+
+static int set_ext_mount_map(struct cr_options *o, const char *arg)
+{
+	return opts_mnt_map(&o->mnt, arg);
+}
+
+static int set_skip_mnt(struct cr_options *o, const char *arg)
+{
+	return opts_mnt_skip(&o->mnt, arg);
+}
+
 static const struct opt_desc opt_table[] = {
 	VALUE("tree", 't', OPT_PID, tree, "PID", "checkpoint the process tree rooted at PID"),
 	CALL("leave-stopped", 's', set_leave_stopped, 0, NULL,
@@ -142,14 +157,15 @@ static const struct opt_desc opt_table[] = {
 	LATER("cpu-cap", 0, 0, "[CAP]"),
 	FLAG("force-irmap", 0, force_irmap, OPTF_NEG,
 	     "dump: save the path of every inotify watch's file too"),
-	LATER("ext-mount-map", 'M', 0, "KEY:VAL"),
+	CALL("ext-mount-map", 'M', set_ext_mount_map, 0, "KEY:VAL",
+	     "an external mount: dump MOUNTPOINT:KEY, restore KEY:PATH; or auto"),
 	LATER("exec-cmd", 0, 0, NULL),
 	LATER("manage-cgroups", 0, 0, "[MODE]"),
 	LATER("cgroup-root", 0, 0, "CTL:PATH"),
 	LATER("inherit-fd", 0, 0, "fd[N]:RES"),
 	CALL("feature", 0, set_feature, 0, "NAME",
 	     "check: only kernel feature NAME ('list' lists)"),
-	LATER("skip-mnt", 0, 0, "PATH"),
+	CALL("skip-mnt", 0, set_skip_mnt, 0, "PATH", "dump: the mount at PATH is not saved"),
 	LATER("enable-fs", 0, 0, "FSNAMES"),
 	LATER("enable-external-sharing", 0, 0, NULL),
 	LATER("enable-external-masters", 0, 0, NULL),
@@ -160,7 +176,8 @@ static const struct opt_desc opt_table[] = {
 	LATER("lsm-profile", 0, 0, "TYPE:NAME"),
 	VALUE("timeout", 0, OPT_INT, timeout, "SEC",
 	      "dump: wait SEC seconds at most to seize (10)"),
-	LATER("external", 0, 0, "RES"),
+	CALL("external", 0, set_external, 0, "RES",
+	     "mnt[MOUNTPOINT]:KEY at dump, mnt[KEY]:PATH at restore"),
 	LATER("empty-ns", 0, 0, "net"),
 	LATER("lazy-pages", 0, 0, NULL),
 	FLAG("extra", 0, check_extra, OPTF_NEG, "check: also what some trees need"),

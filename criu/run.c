@@ -65,6 +65,7 @@ static int run_restore(const struct cr_options *o, int images_dfd, int work_dfd)
 		.tcp_established = o->tcp_established,
 		.tcp_close = o->tcp_close,
 		.root = o->root,
+		.mnt = &o->mnt,
 		.stage_hook = restore_stage,
 		.hook_arg = &hc,
 	};

@@ -12,6 +12,8 @@
 
 #include <sys/types.h>
 
+struct mnt_opts;
+
 struct restore_opts {
 	const char *images_dir;
 	int images_dfd;
@@ -21,15 +23,16 @@ struct restore_opts {
 	const char *pidfile;  /* --pidfile: created O_EXCL, gets the root pid */
 	int log_level;
 	int log_fd;
-	int skip_file_rwx_check; /* a file's rwx bits need not be those of the dump */
-	int skip_checksums;	 /* --skip-checksums: images not checked against their sums */
-	int log_pid;		 /* --log-pid: each restored task logs to LOG.PID */
-	int shell_job;		 /* -j: a session or group outside the tree joins criu's */
-	int restore_sibling;	 /* the root is forked with CLONE_PARENT (with -d only) */
-	int ext_unix_sk;	 /* -x: sockets may connect to their peer outside the tree */
-	int tcp_established;	 /* established TCP connections in the images may be restored */
-	int tcp_close;		 /* --tcp-close: they come back closed instead */
-	const char *root;	 /* --root: what a mount namespace's root mount is made of */
+	int skip_file_rwx_check;    /* a file's rwx bits need not be those of the dump */
+	int skip_checksums;	    /* --skip-checksums: images not checked against their sums */
+	int log_pid;		    /* --log-pid: each restored task logs to LOG.PID */
+	int shell_job;		    /* -j: a session or group outside the tree joins criu's */
+	int restore_sibling;	    /* the root is forked with CLONE_PARENT (with -d only) */
+	int ext_unix_sk;	    /* -x: sockets may connect to their peer outside the tree */
+	int tcp_established;	    /* established TCP connections in the images may be restored */
+	int tcp_close;		    /* --tcp-close: they come back closed instead */
+	const char *root;	    /* --root: what a mount namespace's root mount is made of */
+	const struct mnt_opts *mnt; /* --external mnt[], --ext-mount-map */
 	/*
 	 * Called at "post-restore" and "pre-resume" (the tree is rebuilt and still stopped)
 	 * and "post-resume" (it runs); a non-zero return before the resume fails the restore.

@@ -23,8 +23,7 @@ bool mnt_fs_is_fresh(const char *fsname)
 	return false;
 }
 
-/* Is root a path inside (or equal to) dir, both as mountinfo writes them ("/a/b")? */
-static bool path_inside(const char *root, const char *dir)
+bool mnt_path_inside(const char *root, const char *dir)
 {
 	size_t n = strlen(dir);
 
@@ -45,7 +44,7 @@ int mnt_bind_source(const struct mnt_key *keys, size_t nr, size_t i)
 
 	for (j = 0; j < nr; j++) {
 		if (j == i || keys[j].dev != keys[i].dev ||
-		    !path_inside(keys[i].root, keys[j].root))
+		    !mnt_path_inside(keys[i].root, keys[j].root))
 			continue;
 		len = strlen(keys[j].root);
 		if (len == own_len && j > i)

@@ -17,6 +17,7 @@
 
 #include "image.h"
 #include "log.h"
+#include "opts.h"
 #include "proc-mountinfo.h"
 #include "mnt.h"
 
@@ -79,11 +80,27 @@ static void refuse(const struct proc_mount *m, const char *why)
 	       m->mnt_id, m->mountpoint, m->fstype, m->source, m->root, why);
 }
 
-/* Can the restore rebuild mount i of l? */
-static int check_mount(const struct proc_mount_list *l, const struct mnt_key *keys, size_t i)
+static void refuse_external(const struct proc_mount *m)
+{
+	pr_err(".%s doesn't have a proper root mount: mount %d (%s, source %s, root %s) shows a "
+	       "file system no other mount of the tree's namespace has (an external mount). Dump "
+	       "it with --external mnt[%s]:KEY and restore it with --external mnt[KEY]:PATH, or "
+	       "use --ext-mount-map auto, or leave it out with --skip-mnt %s\n",
+	       m->mountpoint, m->mnt_id, m->fstype, m->source, m->root, m->mountpoint,
+	       m->mountpoint);
+}
+
+/* Can the restore rebuild mount i of l? ext[i] gets the key of an external one. */
+static int check_mount(const struct proc_mount_list *l, const struct mnt_key *keys, size_t i,
+		       const struct mnt_opts *mo, char **ext)
 {
 	const struct proc_mount *m = &l->m[i];
+	const char *key = mnt_ext_lookup(mo, m->mountpoint);
 
+	if (key) {
+		ext[i] = strdup(key);
+		return ext[i] ? 0 : -ENOMEM;
+	}
 	if (m->shared || m->master) {
 		refuse(m, "shared and slave propagation are not supported yet; make it private "
 			  "(mount --make-private)");
@@ -93,15 +110,12 @@ static int check_mount(const struct proc_mount_list *l, const struct mnt_key *ke
 		return 0;
 	if (!strcmp(m->fstype, "tmpfs") && !strcmp(m->root, "/"))
 		return 0; /* its files go to tmpfs-dev-DEV.tar.gz.img */
-	if (!strcmp(m->fstype, "tmpfs"))
-		refuse(m, "a bind of a part of a tmpfs whose whole is not mounted in the "
-			  "namespace: its files can't be saved yet");
-	else if (!strcmp(m->fstype, "devpts"))
+	if (mo && mo->ext_auto && (ext[i] = mnt_ext_auto_key(m)))
+		return 0; /* criu sees it too: the path is the key */
+	if (!strcmp(m->fstype, "devpts"))
 		refuse(m, "devpts mounts are not saved yet");
 	else
-		refuse(m, "it shows a file system no other mount of the namespace has (an external "
-			  "mount): --external mnt[] is not supported yet; only bind mounts inside "
-			  "the namespace and proc, sysfs and devtmpfs are");
+		refuse_external(m); /* a part of a tmpfs alone too: its files can't be saved */
 	return -EOPNOTSUPP;
 }
 
@@ -135,7 +149,7 @@ static char *sb_options(const char *super, uint32_t *sb_flags)
 
 /* The entry of m; with its files when it is a tmpfs no other mount is a bind of. */
 static int write_mount(struct cr_img *img, const struct proc_mount *m, bool files, int dfd,
-		       pid_t pid)
+		       pid_t pid, char *ext_key)
 {
 	MntEntry e = MNT_ENTRY__INIT;
 	int ret;
@@ -150,6 +164,12 @@ static int write_mount(struct cr_img *img, const struct proc_mount *m, bool file
 	e.source = m->source;
 	e.fsname = m->fstype;
 	e.has_sb_flags = true;
+	if (ext_key) {
+		e.has_ext_mount = e.ext_mount = true;
+		e.ext_key = ext_key;
+		files = false;
+		pr_info("mount %d at %s: external, key %s\n", m->mnt_id, m->mountpoint, ext_key);
+	}
 	e.options = sb_options(m->super_opts, &e.sb_flags);
 	if (!e.options)
 		return -ENOMEM;
@@ -160,21 +180,25 @@ static int write_mount(struct cr_img *img, const struct proc_mount *m, bool file
 	return ret;
 }
 
-static int check_and_write(int dfd, uint32_t id, const struct proc_mount_list *l, pid_t pid)
+static int check_and_write(int dfd, uint32_t id, const struct proc_mount_list *l, pid_t pid,
+			   const struct mnt_opts *mo)
 {
 	struct mnt_key *keys = calloc(l->nr, sizeof(*keys));
+	char **ext = calloc(l->nr, sizeof(*ext));
 	struct cr_img *img = NULL;
 	int root, ret = 0;
 	size_t i;
 
-	if (!keys)
-		return -ENOMEM;
+	if (!keys || !ext) {
+		ret = -ENOMEM;
+		goto out_keys;
+	}
 	for (i = 0; i < l->nr; i++)
 		keys[i] = (struct mnt_key){ kdev(&l->m[i]), l->m[i].root };
 	root = find_root(l, pid);
 	for (i = 0; root >= 0 && i < l->nr; i++)
 		if ((int)i != root)
-			ret = check_mount(l, keys, i) ?: ret;
+			ret = check_mount(l, keys, i, mo, ext) ?: ret;
 	if (root < 0 || ret) {
 		ret = root < 0 ? root : ret;
 		goto out_keys;
@@ -185,15 +209,36 @@ static int check_and_write(int dfd, uint32_t id, const struct proc_mount_list *l
 		goto out_keys;
 	}
 	for (i = 0; !ret && i < l->nr; i++)
-		ret = write_mount(img, &l->m[i], mnt_bind_source(keys, l->nr, i) < 0, dfd, pid);
+		ret = write_mount(img, &l->m[i], mnt_bind_source(keys, l->nr, i) < 0, dfd, pid,
+				  ext[i]);
 	ret = close_image(img) ?: ret;
 	pr_info("mount namespace %u: %zu mounts saved\n", id, l->nr);
 out_keys:
+	for (i = 0; ext && i < l->nr; i++)
+		free(ext[i]);
+	free(ext);
 	free(keys);
 	return ret;
 }
 
-int mntns_dump(int dfd, pid_t root, uint32_t id)
+/* --skip-mnt: the mounts at or under the paths given are left out (the list keeps them). */
+static void leave_out_skipped(struct proc_mount_list *l, const struct mnt_opts *mo)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < l->nr; i++) {
+		if (strcmp(l->m[i].mountpoint, "/") && mnt_skipped(mo, l->m[i].mountpoint)) {
+			pr_info("mount %d at %s: skipped (--skip-mnt)\n", l->m[i].mnt_id,
+				l->m[i].mountpoint);
+			free(l->m[i].text);
+			continue;
+		}
+		l->m[kept++] = l->m[i];
+	}
+	l->nr = kept;
+}
+
+int mntns_dump(int dfd, pid_t root, uint32_t id, const struct mnt_opts *mo)
 {
 	struct proc_mount_list l = {};
 	int ret;
@@ -203,7 +248,8 @@ int mntns_dump(int dfd, pid_t root, uint32_t id)
 		pr_err("Can't read the mounts of task %d: %d\n", root, ret);
 		return ret;
 	}
-	ret = check_and_write(dfd, id, &l, root);
+	leave_out_skipped(&l, mo);
+	ret = check_and_write(dfd, id, &l, root, mo);
 	free_mountinfo(&l);
 	return ret;
 }

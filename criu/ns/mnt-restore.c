@@ -34,6 +34,7 @@ struct mnt_set {
 	int *bare; /* a clone of the mount without its children, for binds of it, or -1 */
 	int root;
 	struct mnt_premade *pre; /* the tmpfs mounts criu made */
+	const struct mnt_opts *mo;
 };
 
 static int read_mounts(int dfd, uint32_t id, struct mnt_set *s)
@@ -253,17 +254,37 @@ static int premade_fd(struct mnt_set *s, const MntEntry *e)
 	return -EINVAL;
 }
 
+/* An external mount: a clone of the mount at the path given for its key (criu's view). */
+static int make_external(struct mnt_set *s, const MntEntry *e)
+{
+	const char *path;
+	int fd;
+
+	if (mnt_ext_path(s->mo, e, &path))
+		return -ENOENT;
+	fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (fd < 0) {
+		pr_perror("Can't bind the external mount %s (key %s) for %s", path, e->ext_key,
+			  e->mountpoint);
+		return -errno;
+	}
+	return fd;
+}
+
 /* Mount i, when its parent and source are made: 1 done, 0 not yet, or -errno. */
 static int make_mount(struct mnt_set *s, size_t i)
 {
 	const MntEntry *e = s->e[i];
-	int parent = index_of(s, e->parent_mnt_id), src = mnt_bind_source(s->keys, s->nr, i);
+	int parent = index_of(s, e->parent_mnt_id);
+	int src = e->ext_mount ? -1 : mnt_bind_source(s->keys, s->nr, i);
 	const char *where;
 	int fd;
 
 	if (s->fd[parent] < 0 || (src >= 0 && s->fd[src] < 0))
 		return 0;
-	if (src >= 0)
+	if (e->ext_mount)
+		fd = make_external(s, e);
+	else if (src >= 0)
 		fd = make_bind(s, src, e);
 	else if (e->fstype == FSTYPE__TMPFS)
 		fd = premade_fd(s, e);
@@ -362,16 +383,22 @@ static int enter_root(struct mnt_set *s)
 }
 
 /* In criu, before the root: each tmpfs that is not a bind, made and filled. */
-int mntns_premake(int dfd, uint32_t id, struct mnt_premade *pre)
+int mntns_premake(int dfd, uint32_t id, struct mnt_premade *pre, const struct mnt_opts *mo)
 {
 	struct mnt_set s = {};
+	const char *path;
 	size_t i;
 	int ret, fd;
 
 	ret = read_mounts(dfd, id, &s);
 	ret = ret ?: prepare_set(&s, id);
+	/* every external mount has its path: said now, before anything is made */
+	for (i = 0; !ret && i < s.nr; i++)
+		if (s.e[i]->ext_mount)
+			ret = mnt_ext_path(mo, s.e[i], &path);
 	for (i = 0; !ret && i < s.nr; i++) {
-		if (s.e[i]->fstype != FSTYPE__TMPFS || mnt_bind_source(s.keys, s.nr, i) >= 0)
+		if (s.e[i]->fstype != FSTYPE__TMPFS || s.e[i]->ext_mount ||
+		    mnt_bind_source(s.keys, s.nr, i) >= 0)
 			continue;
 		if (ARRAY_ADD_ROOM(pre->m, pre->nr)) {
 			ret = -ENOMEM;
@@ -397,9 +424,10 @@ void mntns_premade_free(struct mnt_premade *pre)
 	pre->nr = 0;
 }
 
-int mntns_restore(int dfd, uint32_t id, const char *root_path, struct mnt_premade *pre)
+int mntns_restore(int dfd, uint32_t id, const char *root_path, struct mnt_premade *pre,
+		  const struct mnt_opts *mo)
 {
-	struct mnt_set s = { .pre = pre };
+	struct mnt_set s = { .pre = pre, .mo = mo };
 	int ret;
 
 	ret = read_mounts(dfd, id, &s);

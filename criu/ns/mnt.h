@@ -33,6 +33,8 @@ struct mnt_key {
 	const char *root;
 };
 
+/* Is path inside (or equal to) dir, both as mountinfo writes them ("/a/b")? */
+bool mnt_path_inside(const char *path, const char *dir);
 /* proc, sysfs, devtmpfs: mounted anew at restore, their content is the kernel's */
 bool mnt_fs_is_fresh(const char *fsname);
 /* The mount keys[i] is a bind of (an index), -1 if none */
@@ -49,8 +51,16 @@ int mnt_tmpfs_fill(int dfd, const MntEntry *e, int mnt_fd);
 /* mnt-restore.c: a new file system of e's kind, detached, its part e->root names */
 int mnt_make_fresh(const MntEntry *e);
 
+/* mnt-ext.c: external and skipped mounts (opts.h's struct mnt_opts) */
+struct mnt_opts;
+struct proc_mount;
+bool mnt_skipped(const struct mnt_opts *mo, const char *mountpoint);
+const char *mnt_ext_lookup(const struct mnt_opts *mo, const char *a);
+char *mnt_ext_auto_key(const struct proc_mount *m);
+int mnt_ext_path(const struct mnt_opts *mo, const MntEntry *e, const char **path);
+
 /* mnt-dump.c: in criu; refuses (naming the mount) what the restore could not rebuild */
-int mntns_dump(int dfd, pid_t root, uint32_t id);
+int mntns_dump(int dfd, pid_t root, uint32_t id, const struct mnt_opts *mo);
 /* The tmpfs mounts criu makes and fills before the root exists, which inherits them */
 struct mnt_premade {
 	struct mnt_premade_one {
@@ -61,9 +71,10 @@ struct mnt_premade {
 };
 
 /* mnt-restore.c: in criu, before the root */
-int mntns_premake(int dfd, uint32_t id, struct mnt_premade *pre);
+int mntns_premake(int dfd, uint32_t id, struct mnt_premade *pre, const struct mnt_opts *mo);
 void mntns_premade_free(struct mnt_premade *pre);
 /* in the root, first in its new mount namespace; root_path is --root */
-int mntns_restore(int dfd, uint32_t id, const char *root_path, struct mnt_premade *pre);
+int mntns_restore(int dfd, uint32_t id, const char *root_path, struct mnt_premade *pre,
+		  const struct mnt_opts *mo);
 
 #endif /* CRIU_NS_MNT_H */

@@ -137,6 +137,6 @@ int ns_dump_write(struct dump_tree *dt)
 	if (!ret && (n->root_own & NS_BIT(NS_PID)))
 		ret = pidns_dump_write(dt);
 	if (!ret && (n->root_own & NS_BIT(NS_MNT)))
-		ret = mntns_dump(dt->dfd, root, n->root[NS_MNT]);
+		ret = mntns_dump(dt->dfd, root, n->root[NS_MNT], &dt->opts->mnt);
 	return ret;
 }

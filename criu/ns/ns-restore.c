@@ -179,7 +179,7 @@ int rst_ns_before_root(const struct rst_ctx *ctx)
 	int ret;
 
 	if (ns && ns->mnt_id) {
-		ret = mntns_premake(ctx->dfd, ns->mnt_id, &ns->mnt_pre);
+		ret = mntns_premake(ctx->dfd, ns->mnt_id, &ns->mnt_pre, ctx->ro->mnt);
 		if (ret)
 			return ret;
 	}
@@ -226,7 +226,8 @@ int rst_ns_root_setup(const struct rst_ctx *ctx)
 	}
 	/* last: the sysctls above are written through criu's /proc */
 	if (!ret && ns->mnt_id)
-		ret = mntns_restore(ctx->dfd, ns->mnt_id, ctx->ro->root, &ctx->ns->mnt_pre);
+		ret = mntns_restore(ctx->dfd, ns->mnt_id, ctx->ro->root, &ctx->ns->mnt_pre,
+				    ctx->ro->mnt);
 	return ret;
 }
 

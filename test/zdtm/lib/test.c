@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -203,6 +204,25 @@ static int mount_in(const char *root, const char *dir, const char *type, unsigne
 }
 
 /*
+ * ZDTM_EXT_MNT=DIR: a directory of the host's (made if need be) bound on /mnt of the root,
+ * before the host's mounts are gone: an external mount of the test's namespace.
+ */
+static int bind_external(const char *root)
+{
+	const char *dir = getenv("ZDTM_EXT_MNT");
+	char path[PATH_MAX];
+
+	if (!dir)
+		return 0;
+	snprintf(path, sizeof(path), "%s/mnt", root);
+	if ((mkdir(dir, 0755) && errno != EEXIST) || mount(dir, path, NULL, MS_BIND, NULL)) {
+		fprintf(stderr, "zdtm: binding %s on %s: %m\n", dir, path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * The "ns" flavour's root, made by the test (pid 1: its proc is the namespace's): the host's
  * root file system bound on $ZDTM_ROOT without the mounts on it (the test tree and the
  * libraries are there, at the same paths), a proc, a sysfs and a devtmpfs, then pivoted
@@ -221,7 +241,7 @@ static int enter_test_root(void)
 	}
 	if (mount_in(root, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC) ||
 	    mount_in(root, "sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC) ||
-	    mount_in(root, "dev", "devtmpfs", MS_NOSUID))
+	    mount_in(root, "dev", "devtmpfs", MS_NOSUID) || bind_external(root))
 		return -1;
 	if (chdir(root) || syscall(SYS_pivot_root, ".", ".") || umount2(".", MNT_DETACH) ||
 	    chdir(cwd)) {
