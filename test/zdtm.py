@@ -25,7 +25,8 @@ optional NAME.desc (JSON) adjusts it:
   output, leaving no task behind; then the restore with them goes on as usual.
   "unstable": snapshot parts the test itself changes while it runs, not compared
   (e.g. ["maps", "Threads"] for a task whose threads come and go).
-Dumps are kept in build/test/dumps/NAME until the next run (test/others/ decodes env00's).
+Dumps are kept in build/test/dumps/NAME (NAME.FLAVOUR for a flavour forced by -f that is
+not the test's own) until the next run (test/others/ decodes env00's).
 What a test changed outside itself and noted as a leftover (zdtmtst.h) is undone after it,
 if the test was killed before it could undo it itself.
 
@@ -157,8 +158,11 @@ class Test:
         self.restore_error = self.desc.get("restore_error")
         self.unstable = set(self.desc.get("unstable", []))
         self.test_env = dict(FLAVOR_ENV.get(self.flavor, {}), **self.desc.get("test_env", {}))
-        self.work = os.path.join(RUN_DIR, self.short)
-        self.dump_dir = os.path.join(DUMP_DIR, self.short)
+        # a flavour forced by -f keeps its dumps apart: test/others/ read the own ones
+        own = self.desc.get("flavor") or self._flavor_from_opts()
+        apart = "." + self.flavor if flavor_override and self.flavor != own else ""
+        self.work = os.path.join(RUN_DIR, self.short + apart)
+        self.dump_dir = os.path.join(DUMP_DIR, self.short + apart)
         self.pidfile = os.path.join(self.work, "test.pid")
         self.outfile = os.path.join(self.work, "test.out")
         self.restore_pidfile = os.path.join(self.work, "restore.pid")

@@ -42,7 +42,8 @@ enum cow_pages_mode { COW_PAGES_ONCE, COW_PAGES_FULL };
  */
 #define MAX_MNT_OPTS 64
 struct mnt_opts {
-	const char *ext_a[MAX_MNT_OPTS], *ext_b[MAX_MNT_OPTS];
+	const char *ext_a[MAX_MNT_OPTS], *ext_b[MAX_MNT_OPTS]; /* point into the arguments */
+	size_t ext_a_len[MAX_MNT_OPTS];			       /* A ends there */
 	int nr_ext;
 	bool ext_auto;
 	const char *skip[MAX_MNT_OPTS];

@@ -33,7 +33,7 @@ const char *mnt_ext_lookup(const struct mnt_opts *mo, const char *a)
 	int i;
 
 	for (i = 0; mo && i < mo->nr_ext; i++)
-		if (!strcmp(mo->ext_a[i], a))
+		if (strlen(a) == mo->ext_a_len[i] && !strncmp(mo->ext_a[i], a, mo->ext_a_len[i]))
 			return mo->ext_b[i];
 	return NULL;
 }

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ns/mnt-opts.c - the command line's mount options (opts.h: struct mnt_opts): --external
- * mnt[A]:B, --ext-mount-map A:B or auto, --skip-mnt PATH. Each value is kept as given; a
- * pair is cut into its two strings once, here.
+ * mnt[A]:B, --ext-mount-map A:B or auto, --skip-mnt PATH. The values point into the
+ * arguments, as every option's do; A is a length of its argument.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -13,8 +12,6 @@
 static int add_pair(struct mnt_opts *m, const char *a, size_t a_len, const char *b, const char *opt,
 		    const char *arg)
 {
-	char *copy;
-
 	if (!a_len || !*b) {
 		pr_err("%s %s: a key and a path are both needed\n", opt, arg);
 		return -1;
@@ -23,12 +20,8 @@ static int add_pair(struct mnt_opts *m, const char *a, size_t a_len, const char 
 		pr_err("At most %d external mounts can be given\n", MAX_MNT_OPTS);
 		return -1;
 	}
-	copy = strndup(a, a_len);
-	if (!copy) {
-		pr_err("Out of memory\n");
-		return -1;
-	}
-	m->ext_a[m->nr_ext] = copy;
+	m->ext_a[m->nr_ext] = a;
+	m->ext_a_len[m->nr_ext] = a_len;
 	m->ext_b[m->nr_ext++] = b;
 	return 0;
 }
