@@ -82,21 +82,17 @@ FLAVOR_ENV = {"pidns": {"ZDTM_NEWNS": "1"},
               "ns": {"ZDTM_NEWNS": "1", "ZDTM_ROOT": NS_ROOT, "ZDTM_NEWNET": "0"}}
 FLAVOR_RESTORE_OPTS = {"ns": ["--root", "/"]}
 # Tests that can't pass in the ns flavour (`run -a -f ns`, a group of `make test`), and why.
-NS_PTYS = "ptys need a devpts of the namespace, not saved yet"
 NS_OUTSIDE = "its 'outside' process is in the test's pid namespace, so in the dumped tree"
 NS_PIDNS = "refused as designed in a pid namespace (Documentation/namespaces.md)"
 NS_UNFIT = {
-    "tty00": NS_PTYS, "tty_node00": NS_PTYS, "tty_pkt00": NS_PTYS, "tty_queued00": NS_PTYS,
-    "tty_queued01": NS_PTYS, "tty_shell00": NS_PTYS, "tty_sid00": NS_PTYS,
-    "tty_sid01": NS_PTYS, "tty_unpaired00": NS_PTYS,
     "inotify01": "a watch on a tmpfs of the namespace: the dump looks for its mount in "
                  "criu's mountinfo",
     "pidfd_outside00": NS_OUTSIDE, "proc_tree00": NS_OUTSIDE, "unix_backlog03": NS_OUTSIDE,
     "unix_backlog05": NS_OUTSIDE, "unix_ext00": NS_OUTSIDE, "unix_ext01": NS_OUTSIDE,
     "unix_ext02": NS_OUTSIDE, "unix_ext03": NS_OUTSIDE, "unix_ext04": NS_OUTSIDE,
-    "unix_ext05": NS_OUTSIDE,
+    "unix_ext05": NS_OUTSIDE, "tty_unpaired00": NS_OUTSIDE,
     "nsfs00": NS_PIDNS, "pgid01": NS_PIDNS, "sid01": NS_PIDNS, "shell_job00": NS_PIDNS,
-    "tree_shell_job00": NS_PIDNS,
+    "tree_shell_job00": NS_PIDNS, "tty_shell00": NS_PIDNS,
     "stopped_tree02": "a stopped child of the namespace's init comes back running (as in "
                       "pidns)",
     "stopped_tree03": "a stopped child of the namespace's init comes back running (as in "

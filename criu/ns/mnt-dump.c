@@ -4,10 +4,11 @@
  * (/proc/ROOT/mountinfo shows the mounts under the task's root, with paths from there),
  * into mountpoints-ID.img (CRIU's mnt_entry, in mountinfo's order). Only what the restore
  * can rebuild is saved: the root mount (given again by --root), bind mounts of a file
- * system another mount of the namespace shows (of the root's, of a proc...), and proc,
- * sysfs and devtmpfs, which are mounted anew, and tmpfs, with its files (mnt-tmpfs.c).
- * Anything else is refused, naming the mount: a bind of part of a tmpfs alone, devpts, a file
- * system from outside the namespace (an external mount), shared or slave propagation.
+ * system another mount of the namespace shows (of the root's, of a proc...), proc, sysfs,
+ * devtmpfs and a devpts of the namespace's own, which are mounted anew, tmpfs with its files
+ * (mnt-tmpfs.c), external mounts given a key (mnt-ext.c). Anything else is refused, naming
+ * the mount: a file system from outside the namespace without a key (criu's devpts, a part
+ * of a tmpfs alone...), shared or slave propagation.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -90,12 +91,32 @@ static void refuse_external(const struct proc_mount *m)
 	       m->mountpoint);
 }
 
+/*
+ * A devpts of the namespace's own is made anew (its ptys are the tree's, made again by the
+ * tty code in it); criu's own instance, seen there too, is an external mount.
+ */
+static int check_devpts(const struct proc_mount *m, const struct mnt_opts *mo, char **ext)
+{
+	char *host = mnt_ext_auto_key(m);
+
+	if (!host)
+		return 0;
+	if (mo && mo->ext_auto) {
+		*ext = host;
+		return 0;
+	}
+	free(host);
+	refuse_external(m);
+	return -EOPNOTSUPP;
+}
+
 /* Can the restore rebuild mount i of l? ext[i] gets the key of an external one. */
 static int check_mount(const struct proc_mount_list *l, const struct mnt_key *keys, size_t i,
 		       const struct mnt_opts *mo, char **ext)
 {
 	const struct proc_mount *m = &l->m[i];
 	const char *key = mnt_ext_lookup(mo, m->mountpoint);
+	char *host;
 
 	if (key) {
 		ext[i] = strdup(key);
@@ -106,16 +127,25 @@ static int check_mount(const struct proc_mount_list *l, const struct mnt_key *ke
 			  "(mount --make-private)");
 		return -EOPNOTSUPP;
 	}
-	if (mnt_bind_source(keys, l->nr, i) >= 0 || mnt_fs_is_fresh(m->fstype))
+	if (mnt_bind_source(keys, l->nr, i) >= 0)
+		return 0;
+	if (!strcmp(m->fstype, "devpts"))
+		return check_devpts(m, mo, &ext[i]);
+	if (mnt_fs_is_fresh(m->fstype))
 		return 0;
 	if (!strcmp(m->fstype, "tmpfs") && !strcmp(m->root, "/"))
 		return 0; /* its files go to tmpfs-dev-DEV.tar.gz.img */
-	if (mo && mo->ext_auto && (ext[i] = mnt_ext_auto_key(m)))
-		return 0; /* criu sees it too: the path is the key */
-	if (!strcmp(m->fstype, "devpts"))
-		refuse(m, "devpts mounts are not saved yet");
-	else
+	host = mnt_ext_auto_key(m);
+	if (host && mo && mo->ext_auto) {
+		ext[i] = host; /* criu sees it too: the path is the key */
+		return 0;
+	}
+	if (host || !strcmp(m->fstype, "tmpfs"))
 		refuse_external(m); /* a part of a tmpfs alone too: its files can't be saved */
+	else
+		refuse(m, "a file system of this type made in the namespace is not saved yet "
+			  "(proc, sysfs, devtmpfs, devpts, cgroup, cgroup2 and tmpfs are)");
+	free(host);
 	return -EOPNOTSUPP;
 }
 

@@ -35,7 +35,7 @@ struct mnt_key {
 
 /* Is path inside (or equal to) dir, both as mountinfo writes them ("/a/b")? */
 bool mnt_path_inside(const char *path, const char *dir);
-/* proc, sysfs, devtmpfs: mounted anew at restore, their content is the kernel's */
+/* proc, sysfs, devtmpfs, devpts, cgroup, cgroup2: mounted anew at restore (the kernel's) */
 bool mnt_fs_is_fresh(const char *fsname);
 /* The mount keys[i] is a bind of (an index), -1 if none */
 int mnt_bind_source(const struct mnt_key *keys, size_t nr, size_t i);

@@ -170,8 +170,11 @@ static int enter_test_namespaces(void)
 		fprintf(stderr, "zdtm: ZDTM_TIMENS wants two numbers of seconds\n");
 		return -1;
 	}
+	/* ZDTM_NEWNET=1: a network namespace too, once criu saves them */
 	if (unshare(CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWTIME |
-		    (getenv("ZDTM_ROOT") ? CLONE_NEWNS : 0))) {
+		    (getenv("ZDTM_ROOT") ? CLONE_NEWNS : 0) |
+		    (getenv("ZDTM_NEWNET") && !strcmp(getenv("ZDTM_NEWNET"), "1") ? CLONE_NEWNET
+										  : 0))) {
 		perror("zdtm: unshare for the ns flavour");
 		return -1;
 	}
@@ -191,12 +194,13 @@ static int enter_test_namespaces(void)
 	return 0;
 }
 
-static int mount_in(const char *root, const char *dir, const char *type, unsigned long flags)
+static int mount_in(const char *root, const char *dir, const char *type, unsigned long flags,
+		    const char *data)
 {
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/%s", root, dir);
-	if (mount(type, path, type, flags, NULL)) {
+	if (mount(type, path, type, flags, data)) {
 		fprintf(stderr, "zdtm: mount %s on %s: %m\n", type, path);
 		return -1;
 	}
@@ -225,8 +229,9 @@ static int bind_external(const char *root)
 /*
  * The "ns" flavour's root, made by the test (pid 1: its proc is the namespace's): the host's
  * root file system bound on $ZDTM_ROOT without the mounts on it (the test tree and the
- * libraries are there, at the same paths), a proc, a sysfs and a devtmpfs, then pivoted
- * into. The working directory stays the same path.
+ * libraries are there, at the same paths), a proc, a sysfs, a devtmpfs and a devpts of its
+ * own (its ptys: /dev/ptmx finds the devpts on /dev/pts next to it), then pivoted into. The working
+ * directory stays the same path.
  */
 static int enter_test_root(void)
 {
@@ -239,9 +244,12 @@ static int enter_test_root(void)
 		perror("zdtm: binding the root file system for the ns flavour");
 		return -1;
 	}
-	if (mount_in(root, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC) ||
-	    mount_in(root, "sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC) ||
-	    mount_in(root, "dev", "devtmpfs", MS_NOSUID) || bind_external(root))
+	if (mount_in(root, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) ||
+	    mount_in(root, "sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) ||
+	    mount_in(root, "dev", "devtmpfs", MS_NOSUID, NULL) ||
+	    mount_in(root, "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		     "newinstance,ptmxmode=0666,mode=0620") ||
+	    bind_external(root))
 		return -1;
 	if (chdir(root) || syscall(SYS_pivot_root, ".", ".") || umount2(".", MNT_DETACH) ||
 	    chdir(cwd)) {

@@ -3,7 +3,8 @@
  * mntns00 (ns flavour): the tree of mounts of the test's own mount namespace comes back.
  * Made before the dump: a bind of a directory, a bind of a file, a read-only, nosuid,
  * nodev, noexec, noatime bind, two binds stacked on one mount point (the lower shadowed),
- * a bind of a path under another bind, and an unbindable bind. Checked before and after:
+ * a bind of a path under another bind, an unbindable bind, a cgroup2 and (if the host has
+ * it) the v1 cpu hierarchy. Checked before and after:
  * what mountinfo says of every mount (mount point, parent's mount point, root, options,
  * propagation, type; not the ids, nor the device of proc, a new instance), what each bind
  * shows (the file's bytes, the upper of the stacked ones), that the read-only one refuses a
@@ -60,10 +61,23 @@ static int bind(const char *from, const char *to, unsigned long flags)
 	return 0;
 }
 
+/* cgroup2 and the v1 cpu hierarchy (when the host has it): the same hierarchies again */
+static int mount_cgroups(void)
+{
+	if (mount("cgroup2", at("cg2"), "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) {
+		fail("mount cgroup2: %s", strerror(errno));
+		return -1;
+	}
+	/* the cpu controller may be cgroup2's on another host (EBUSY): then only cgroup2 */
+	if (mount("cgroup", at("cgcpu"), "cgroup", MS_NOSUID, "cpu"))
+		test_msg("no v1 cpu hierarchy here (%s): cgroup2 only\n", strerror(errno));
+	return 0;
+}
+
 static int make_tree(void)
 {
-	static const char *const dirs[] = { "",	    "src",  "src/sub", "dir", "ro",
-					    "over", "deep", "unb",     "try" };
+	static const char *const dirs[] = { "",	    "src", "src/sub", "dir", "ro",   "over",
+					    "deep", "unb", "try",     "cg2", "cgcpu" };
 	size_t i;
 
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
@@ -79,7 +93,8 @@ static int make_tree(void)
 	return bind("src", "dir", 0) || bind("src/file", "file", 0) ||
 	       bind("src", "ro", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME) ||
 	       bind("src", "over", 0) || bind("src/sub", "over", 0) || bind("dir/sub", "deep", 0) ||
-	       bind("src", "unb", 0) || mount(NULL, at("unb"), NULL, MS_UNBINDABLE, NULL);
+	       bind("src", "unb", 0) || mount(NULL, at("unb"), NULL, MS_UNBINDABLE, NULL) ||
+	       mount_cgroups();
 }
 
 /* mountinfo without ids and devices: mount point, parent's mount point, the rest. */
@@ -165,6 +180,8 @@ static void check_behaviour(void)
 		fail("binding the unbindable mount: %s", errno ? strerror(errno) : "it worked");
 		umount2(at("try"), MNT_DETACH);
 	}
+	if (access(at("cg2/cgroup.controllers"), F_OK))
+		fail("the cgroup2 mount shows no cgroup.controllers");
 	if (readlink("/proc/self", self, sizeof(self) - 1) < 0 || strcmp(self, "1"))
 		fail("/proc/self is '%s', not 1: /proc is not the namespace's", self);
 }
