@@ -856,7 +856,7 @@ int rst_remaps_premake(struct rst_ctx *ctx)
 			rr->v[i].tmpfile = is_tmpfile(reg);
 		}
 	}
-	if (!ret && rr)
+	if (!ret && rr && rr->nr) /* qsort() wants an array, even of none (UBSan) */
 		qsort(rr->v, rr->nr, sizeof(rr->v[0]), by_path_len);
 	for (i = 0; !ret && rr && i < rr->nr; i++)
 		if (!rr->v[i].tmpfile)

@@ -72,6 +72,41 @@ static int index_of(const struct mnt_set *s, uint32_t mnt_id)
 	return -1;
 }
 
+/* A path of the image: absolute, without a ".." component. */
+static bool plain_path(const char *p)
+{
+	const char *dots = p;
+
+	if (p[0] != '/')
+		return false;
+	while ((dots = strstr(dots, "..")))
+		if (dots[-1] == '/' && (dots[2] == '/' || dots[2] == '\0'))
+			return false;
+		else
+			dots += 2;
+	return true;
+}
+
+/* Each mount under its parent's mount point, its paths plain: else a bad image. */
+static int check_entries(const struct mnt_set *s, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr; i++) {
+		const MntEntry *e = s->e[i];
+		int parent = index_of(s, e->parent_mnt_id);
+
+		if (plain_path(e->root) && plain_path(e->mountpoint) &&
+		    ((int)i == s->root || mnt_path_inside(e->mountpoint, s->e[parent]->mountpoint)))
+			continue;
+		pr_err("mountpoints-%u.img: mount %u has a bad root %s or mount point %s (not "
+		       "under its parent's)\n",
+		       id, e->mnt_id, e->root, e->mountpoint);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int prepare_set(struct mnt_set *s, uint32_t id)
 {
 	size_t i;
@@ -99,7 +134,7 @@ static int prepare_set(struct mnt_set *s, uint32_t id)
 		pr_err("mountpoints-%u.img has no root mount\n", id);
 		return -EINVAL;
 	}
-	return 0;
+	return check_entries(s, id);
 }
 
 static void free_set(struct mnt_set *s)

@@ -2,9 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 """Bad input for a tree with a mount namespace of its own (mntns00 in the ns flavour): after
 the dump, a directory one of its binds was mounted on is removed, then --root names a
-directory that does not exist. Each restore must fail saying which mount or path it could
+directory that does not exist, then mountpoints-ID.img says a mount point escapes its
+parent's ("/../x", written with crit, restored with --skip-checksums). Each restore must fail saying which mount or path it could
 not make, leave no task and no mount of criu's changed, and keep the images; once the
 directory is back, the restore works and the test passes its own checks."""
+import glob
+import json
 import os
 import shutil
 import subprocess
@@ -15,6 +18,7 @@ import zdtm  # noqa: E402
 import tally  # noqa: E402
 
 CRIU = os.path.join(zdtm.ROOT, "criu", "criu")
+CRIT = os.path.join(zdtm.ROOT, "crit", "crit")
 report = tally.Tally(show_ok=True)
 
 
@@ -23,14 +27,27 @@ def own_mounts():
         return f.read()
 
 
-def restore(test, root, log):
+def restore(test, root, log, extra=()):
     return subprocess.run([CRIU, "restore", "-D", test.dump_dir, "-v4", "-o", log, "-d",
-                           "--root", root], stdin=subprocess.DEVNULL, capture_output=True,
-                          text=True, timeout=60)
+                           "--root", root] + list(extra), stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60)
 
 
-def refused(test, pids, mounts, root, log, want):
-    r = restore(test, root, log)
+def escaping_image(test):
+    """A copy of the images whose second mount's mount point is /../escape."""
+    bad = test.dump_dir + ".bad"
+    shutil.rmtree(bad, ignore_errors=True)
+    shutil.copytree(test.dump_dir, bad)
+    img = glob.glob(os.path.join(bad, "mountpoints-*.img"))[0]
+    j = json.loads(subprocess.run([CRIT, "decode", "-i", img], capture_output=True, text=True,
+                                  check=True).stdout)
+    j["entries"][1]["mountpoint"] = "/../escape"
+    subprocess.run([CRIT, "encode", "-o", img], input=json.dumps(j), text=True, check=True)
+    return bad
+
+
+def refused(test, pids, mounts, root, log, want, extra=()):
+    r = restore(test, root, log, extra)
     why = []
     if r.returncode == 0:
         why.append("restore succeeded")
@@ -69,6 +86,12 @@ def main():
         why = refused(test, [pid], mounts, "/nonexistent-root", "restore-noroot.log",
                       "--root /nonexistent-root")
         report(not why, "a --root that does not exist is named", "; ".join(why))
+        good, test.dump_dir = test.dump_dir, escaping_image(test)
+        why = refused(test, [pid], mounts, "/", "restore-bad.log",
+                      "mount point /../escape (not under its parent's)", ["--skip-checksums"])
+        test.dump_dir = good
+        report(not why, "a mount point escaping its parent's in the image is refused",
+               "; ".join(why))
         r = restore(test, "/", "restore.log")
         why = [] if r.returncode == 0 else ["restore failed: " + r.stderr[-300:]]
         if not why:
