@@ -133,8 +133,9 @@ static int check_mount(const struct proc_mount_list *l, const struct mnt_key *ke
 		return check_devpts(m, mo, &ext[i]);
 	if (mnt_fs_is_fresh(m->fstype))
 		return 0;
+	/* its files go to tmpfs-dev-DEV.tar.gz.img, unless auto finds it is criu's too */
 	if (!strcmp(m->fstype, "tmpfs") && !strcmp(m->root, "/"))
-		return 0; /* its files go to tmpfs-dev-DEV.tar.gz.img */
+		return mo && mo->ext_auto ? (ext[i] = mnt_ext_auto_key(m), 0) : 0;
 	host = mnt_ext_auto_key(m);
 	if (host && mo && mo->ext_auto) {
 		ext[i] = host; /* criu sees it too: the path is the key */
