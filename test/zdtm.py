@@ -649,6 +649,9 @@ def run_one(test, criu):
             kill_and_reap(pid)
         cleanup_children()
         undo_leftovers(test)
+        # the host's directory an "ns" test bound as its external mount (ZDTM_EXT_MNT)
+        if "ZDTM_EXT_MNT" in test.test_env:
+            shutil.rmtree(test.test_env["ZDTM_EXT_MNT"], ignore_errors=True)
 
 
 # ---- reporting --------------------------------------------------------------------------

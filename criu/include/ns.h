@@ -53,6 +53,9 @@ int rst_ns_root_setup(const struct rst_ctx *ctx);
 int rst_ns_root_finish(const struct rst_ctx *ctx);
 /* The id of the ipc namespace the SysV images are named by. */
 uint32_t rst_ns_ipc_id(const struct rst_ctx *ctx);
+/* In a task of a restored mount namespace: the id its mount of the dump's mnt_id has now
+ * (the same id where no mount namespace was restored). */
+uint32_t rst_mnt_id_now(uint32_t dumped);
 
 /* ns/pid-restore.c */
 /* The pids at each level for clone3's set_tid (innermost first) of task or thread pid. */

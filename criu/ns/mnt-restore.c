@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 #include "image.h"
 #include "log.h"
 #include "mnt.h"
+#include "ns.h"
 
 #include "mnt.pb-c.h"
 
@@ -393,6 +395,41 @@ static int make_all(struct mnt_set *s)
 	return -EINVAL;
 }
 
+/* The dumped ids of the restored mounts and their ids now, for rst_mnt_id_now(). */
+static struct mnt_id_map {
+	uint32_t dumped, now;
+} * id_map;
+static size_t nr_id_map;
+
+static int note_ids(const struct mnt_set *s)
+{
+	struct statx stx;
+	size_t i;
+
+	id_map = calloc(s->nr, sizeof(*id_map));
+	if (!id_map)
+		return -ENOMEM;
+	for (i = 0; i < s->nr; i++) {
+		if (statx(s->fd[i], "", AT_EMPTY_PATH, STATX_MNT_ID, &stx)) {
+			pr_perror("Can't read the id of mount %u at %s", s->e[i]->mnt_id,
+				  s->e[i]->mountpoint);
+			return -errno;
+		}
+		id_map[nr_id_map++] = (struct mnt_id_map){ s->e[i]->mnt_id, stx.stx_mnt_id };
+	}
+	return 0;
+}
+
+uint32_t rst_mnt_id_now(uint32_t dumped)
+{
+	size_t i;
+
+	for (i = 0; i < nr_id_map; i++)
+		if (id_map[i].dumped == dumped)
+			return id_map[i].now;
+	return dumped;
+}
+
 /* The new root becomes "/", criu's mounts go. */
 static int enter_root(struct mnt_set *s)
 {
@@ -473,6 +510,7 @@ int mntns_restore(int dfd, uint32_t id, const char *root_path, struct mnt_premad
 	if (!ret && fault_injected("restore-mntns"))
 		ret = -EIO;
 	ret = ret ?: enter_root(&s);
+	ret = ret ?: note_ids(&s);
 	if (!ret)
 		pr_info("mount namespace %u: %zu mounts made on %s\n", id, s.nr, root_path);
 	free_set(&s);
