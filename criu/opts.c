@@ -98,6 +98,16 @@ static int set_empty_ns(struct cr_options *o, const char *arg);
 static int set_join_ns(struct cr_options *o, const char *arg);
 static int add_inherit_fd(struct cr_options *o, const char *arg);
 
+static int set_ext_mount_map(struct cr_options *o, const char *arg)
+{
+	return opts_mnt_map(&o->mnt, arg);
+}
+
+static int set_skip_mnt(struct cr_options *o, const char *arg)
+{
+	return opts_mnt_skip(&o->mnt, arg);
+}
+
 static const struct opt_desc opt_table[] = {
 	VALUE("tree", 't', OPT_PID, tree, "PID", "checkpoint the process tree rooted at PID"),
 	CALL("leave-stopped", 's', set_leave_stopped, 0, NULL,
@@ -117,7 +127,8 @@ static const struct opt_desc opt_table[] = {
 	      "log to FILE in the work dir (default: stderr)"),
 	CALL("join-ns", 'J', set_join_ns, 0, "NS:PID",
 	     "restore: the tree joins that namespace (net:PID or net:PATH)"),
-	LATER("root", 'r', 0, "PATH"),
+	VALUE("root", 'r', OPT_STR, root, "PATH",
+	      "restore: a mount namespace's root mount is a clone of PATH's"),
 	CALL("ext-unix-sk", 'x', set_ext_unix_sk, 0, "[INODE]",
 	     "a dgram socket's peer may be outside the tree"),
 	{ "help", 'h', OPT_HELP, 0, NO_FIELD, NULL, "print this help", NULL },
@@ -151,7 +162,8 @@ static const struct opt_desc opt_table[] = {
 	LATER("cpu-cap", 0, 0, "[CAP]"),
 	FLAG("force-irmap", 0, force_irmap, OPTF_NEG,
 	     "dump: save the path of every inotify watch's file too"),
-	LATER("ext-mount-map", 'M', 0, "KEY:VAL"),
+	CALL("ext-mount-map", 'M', set_ext_mount_map, 0, "KEY:VAL",
+	     "an external mount: dump MOUNTPOINT:KEY, restore KEY:PATH; or auto"),
 	LATER("exec-cmd", 0, 0, NULL),
 	CALL("manage-cgroups", 0, cg_opt_manage, 0, "[MODE]",
 	     "none, props, soft (default), full, strict or ignore"),
@@ -161,7 +173,7 @@ static const struct opt_desc opt_table[] = {
 	     "restore: fd N stands for RES (an external network namespace's key)"),
 	CALL("feature", 0, set_feature, 0, "NAME",
 	     "check: only kernel feature NAME ('list' lists)"),
-	LATER("skip-mnt", 0, 0, "PATH"),
+	CALL("skip-mnt", 0, set_skip_mnt, 0, "PATH", "dump: the mount at PATH is not saved"),
 	LATER("enable-fs", 0, 0, "FSNAMES"),
 	LATER("enable-external-sharing", 0, 0, NULL),
 	LATER("enable-external-masters", 0, 0, NULL),
@@ -174,8 +186,8 @@ static const struct opt_desc opt_table[] = {
 	VALUE("timeout", 0, OPT_INT, timeout, "SEC",
 	      "dump: wait SEC seconds at most to seize (10)"),
 	CALL("external", 0, add_external, 0, "RES",
-	     "an outside resource: veth[IN]:OUT, macvlan[IN]:PARENT (restore), net[INODE]:KEY "
-	     "(dump)"),
+	     "an outside resource: mnt[MOUNTPOINT]:KEY (dump), mnt[KEY]:PATH (restore), "
+	     "veth[IN]:OUT, macvlan[IN]:PARENT (restore), net[INODE]:KEY (dump)"),
 	CALL("empty-ns", 0, set_empty_ns, 0, "net",
 	     "restore: make the network namespace, leave its content to the caller"),
 	LATER("lazy-pages", 0, 0, NULL),
@@ -263,8 +275,16 @@ static int set_ext_unix_sk(struct cr_options *o, const char *arg)
 	return 0;
 }
 
+/* mounts are the mount code's; the network kinds are read by each subsystem from the list */
 static int add_external(struct cr_options *o, const char *arg)
 {
+	if (!strncmp(arg, "mnt[", 4))
+		return opts_mnt_external(&o->mnt, arg);
+	if (strncmp(arg, "veth[", 5) && strncmp(arg, "macvlan[", 8) && strncmp(arg, "net[", 4)) {
+		pr_err("--external %s: only mnt[], veth[], macvlan[] and net[] are supported yet\n",
+		       arg);
+		return -1;
+	}
 	if (o->nr_externals == MAX_EXTERNALS) {
 		pr_err("--external: more than %d given\n", MAX_EXTERNALS);
 		return -1;

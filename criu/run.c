@@ -73,6 +73,8 @@ static int run_restore(const struct cr_options *o, int images_dfd, int work_dfd)
 		.inherit_fds = o->inherit_fds,
 		.nr_inherit_fds = o->nr_inherit_fds,
 		.cg = &o->cg,
+		.root = o->root,
+		.mnt = &o->mnt,
 		.stage_hook = restore_stage,
 		.hook_arg = &hc,
 	};

@@ -12,7 +12,8 @@ A test is a program test/zdtm/static/NAME.c, built into build/test/zdtm/static/N
 optional NAME.desc (JSON) adjusts it:
   "dump_opts", "restore_opts": extra criu options (lists of strings);
   "flavor": "h" (dump kills the task), "leave-running" (-R), "leave-stopped" (-s) or
-  "pidns" (as h, the test being pid 1 of its own pid, uts, ipc and time namespaces);
+  "pidns" (as h, the test being pid 1 of its own pid, uts, ipc and time namespaces) or
+  "ns" (pidns, and a mount namespace of its own on a root made for it);
   "binary": run another test's program under this name (a flavour of an existing test);
   "skip": a reason not to run it. A test that finds at start that the host lacks what it
   needs calls test_skip(): it is reported as skipped with its own reason.
@@ -24,7 +25,8 @@ optional NAME.desc (JSON) adjusts it:
   output, leaving no task behind; then the restore with them goes on as usual.
   "unstable": snapshot parts the test itself changes while it runs, not compared
   (e.g. ["maps", "Threads"] for a task whose threads come and go).
-Dumps are kept in build/test/dumps/NAME until the next run (test/others/ decodes env00's).
+Dumps are kept in build/test/dumps/NAME (NAME.FLAVOUR for a flavour forced by -f that is
+not the test's own) until the next run (test/others/ decodes env00's).
 What a test changed outside itself and noted as a leftover (zdtmtst.h) is undone after it,
 if the test was killed before it could undo it itself.
 
@@ -73,12 +75,38 @@ FLAVORS = {
     "leave-running": ["-R"],
     "leave-stopped": ["-s"],
     "pidns": [],
+    "ns": [],
 }
 # pidns: as h, but the test is pid 1 of new pid, uts, ipc and time namespaces (the test
 # library makes them when ZDTM_NEWNS=1); mount, network and user namespaces stay the host's,
 # so /proc is the host's and pids in it are the host's view.
-FLAVOR_ENV = {"pidns": {"ZDTM_NEWNS": "1"}}
-KILLING_FLAVORS = ("h", "pidns")
+# ns: as pidns, and in a new mount namespace too, on a root made for it (the test library
+# binds the host's root file system, without the mounts on it, and mounts a proc of the
+# namespace and a devtmpfs there, then pivots into it): the test tree and the libraries
+# are in it, at the same paths. Restore rebuilds it with --root / (the root mount is a
+# clone of the host's root). ZDTM_NEWNET=1 would add a network namespace, once saved.
+NS_ROOT = os.path.join(BUILD_DIR, "ns-root")
+FLAVOR_ENV = {"pidns": {"ZDTM_NEWNS": "1"},
+              "ns": {"ZDTM_NEWNS": "1", "ZDTM_ROOT": NS_ROOT, "ZDTM_NEWNET": "0"}}
+FLAVOR_RESTORE_OPTS = {"ns": ["--root", "/"]}
+# Tests that can't pass in the ns flavour (`run -a -f ns`, a group of `make test`), and why.
+NS_OUTSIDE = "its 'outside' process is in the test's pid namespace, so in the dumped tree"
+NS_PIDNS = "refused as designed in a pid namespace (Documentation/namespaces.md)"
+NS_UNFIT = {
+    "inotify01": "a watch on a tmpfs of the namespace: the dump looks for its mount in "
+                 "criu's mountinfo",
+    "pidfd_outside00": NS_OUTSIDE, "proc_tree00": NS_OUTSIDE, "unix_backlog03": NS_OUTSIDE,
+    "unix_backlog05": NS_OUTSIDE, "unix_ext00": NS_OUTSIDE, "unix_ext01": NS_OUTSIDE,
+    "unix_ext02": NS_OUTSIDE, "unix_ext03": NS_OUTSIDE, "unix_ext04": NS_OUTSIDE,
+    "unix_ext05": NS_OUTSIDE, "tty_unpaired00": NS_OUTSIDE,
+    "nsfs00": NS_PIDNS, "pgid01": NS_PIDNS, "sid01": NS_PIDNS, "shell_job00": NS_PIDNS,
+    "tree_shell_job00": NS_PIDNS, "tty_shell00": NS_PIDNS,
+    "stopped_tree02": "a stopped child of the namespace's init comes back running (as in "
+                      "pidns)",
+    "stopped_tree03": "a stopped child of the namespace's init comes back running (as in "
+                      "pidns)",
+}
+KILLING_FLAVORS = ("h", "pidns", "ns")
 FLAVOR_OPTS = ("-R", "--leave-running", "-s", "--leave-stopped")
 CHAIN = {"pre": 0, "snaps": False, "dedup": False, "mode": None}   # main(): --pre, --snaps
 
@@ -122,13 +150,24 @@ class Test:
         self.dump_opts = [o for o in self.desc.get("dump_opts", []) if o not in FLAVOR_OPTS]
         self.dump_opts += FLAVORS[self.flavor]
         self.restore_opts = list(self.desc.get("restore_opts", []))
+        # a .desc giving its own --root tests the restore without it (restore_error)
+        self.flavor_restore_opts = [] if "--root" in self.restore_opts else \
+            FLAVOR_RESTORE_OPTS.get(self.flavor, [])
         self.skip = self.desc.get("skip")
+        if self.flavor == "ns" and not self.skip:
+            self.skip = NS_UNFIT.get(self.short)
+        # a test of the namespace's own mounts means nothing elsewhere
+        if self.desc.get("flavor") == "ns" and self.flavor != "ns":
+            self.skip = "runs only in the ns flavour"
         self.dump_error = self.desc.get("dump_error")
         self.restore_error = self.desc.get("restore_error")
         self.unstable = set(self.desc.get("unstable", []))
         self.test_env = dict(FLAVOR_ENV.get(self.flavor, {}), **self.desc.get("test_env", {}))
-        self.work = os.path.join(RUN_DIR, self.short)
-        self.dump_dir = os.path.join(DUMP_DIR, self.short)
+        # a flavour forced by -f keeps its dumps apart: test/others/ read the own ones
+        own = self.desc.get("flavor") or self._flavor_from_opts()
+        apart = "." + self.flavor if flavor_override and self.flavor != own else ""
+        self.work = os.path.join(RUN_DIR, self.short + apart)
+        self.dump_dir = os.path.join(DUMP_DIR, self.short + apart)
         self.pidfile = os.path.join(self.work, "test.pid")
         self.outfile = os.path.join(self.work, "test.out")
         self.restore_pidfile = os.path.join(self.work, "restore.pid")
@@ -505,7 +544,7 @@ def expect_restore_error(test, pid, criu):
     """A restore without test.restore_opts must be refused and leave nothing running."""
     pidfile = os.path.join(test.work, "refused.pid")
     args = [criu, "restore", "-D", test.dump_dir, "-v4", "-o", "restore-refused.log", "-d",
-            "--pidfile=" + pidfile]
+            "--pidfile=" + pidfile] + test.flavor_restore_opts
     res = subprocess.run(args, cwd=test.dump_dir, stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          timeout=CRIU_TIMEOUT, errors="replace")
@@ -570,8 +609,8 @@ def dump_and_restore(test, pid, before, criu):
         expect_restore_error(test, pid, criu)
     try:
         run_criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore.log", "-d",
-                  "--pidfile=" + test.restore_pidfile] + test.restore_opts, test, "restore",
-                 criu)
+                  "--pidfile=" + test.restore_pidfile] + test.flavor_restore_opts +
+                 test.restore_opts, test, "restore", criu)
     except TestFailure as e:
         raise DumpDefect(*e.args)
     try:
@@ -653,6 +692,8 @@ def run_one(test, criu):
     for d in (test.work, test.dump_dir):
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
+    if "ZDTM_ROOT" in test.test_env:
+        os.makedirs(test.test_env["ZDTM_ROOT"], exist_ok=True)
     if not os.access(test.binary, os.X_OK):
         return ["no test binary %s: run make" % os.path.relpath(test.binary, ROOT)]
     if not os.access(criu, os.X_OK):
@@ -672,6 +713,9 @@ def run_one(test, criu):
             kill_and_reap(pid)
         cleanup_children()
         undo_leftovers(test)
+        # the host's directory an "ns" test bound as its external mount (ZDTM_EXT_MNT)
+        if "ZDTM_EXT_MNT" in test.test_env:
+            shutil.rmtree(test.test_env["ZDTM_EXT_MNT"], ignore_errors=True)
 
 
 # ---- reporting --------------------------------------------------------------------------

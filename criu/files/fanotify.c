@@ -17,6 +17,7 @@
 #include "array.h"
 #include "files.h"
 #include "log.h"
+#include "ns.h"
 #include "proc-fdinfo.h"
 #include "proc-mountinfo.h"
 
@@ -160,6 +161,7 @@ static char *mount_path(uint32_t mnt_id)
 
 	if (parse_mountinfo(0, &ml))
 		return NULL;
+	mnt_id = rst_mnt_id_now(mnt_id); /* a restored mount namespace's mounts have new ids */
 	m = mnt_id <= INT32_MAX ? mountinfo_by_id(&ml, mnt_id) : NULL;
 	if (m) {
 		path = strdup(m->mountpoint);

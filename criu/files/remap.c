@@ -251,14 +251,17 @@ int dump_ghost_file(struct dump_ctx *dc, const char *src, const struct stat *st,
 /* A new hard link next to path, to the file the task has open. */
 static char *make_link_remap(struct remap_dump *rd, const struct fd_parms *p, const char *path)
 {
-	char src[64], *dir = strdup(path), *name = malloc(PATH_MAX);
+	char src[64], at[PATH_MAX + 32], *dir = strdup(path), *name = malloc(PATH_MAX);
+	/* a task of a mount namespace of its own: the link is made on its mount of the file */
+	int own_mnt = ns_is_criu_own(p->pid, "mnt");
 
-	if (!dir || !name)
+	if (!dir || !name || own_mnt < 0)
 		goto out_free;
 	snprintf(src, sizeof(src), "/proc/%d/fd/%d", p->pid, p->fd);
 	for (;;) {
 		snprintf(name, PATH_MAX, "%s/link_remap.%u", dirname(dir), ++rd->next_link);
-		if (!linkat(AT_FDCWD, src, AT_FDCWD, name, AT_SYMLINK_FOLLOW))
+		snprintf(at, sizeof(at), "/proc/%d/root%s", p->pid, name);
+		if (!linkat(AT_FDCWD, src, AT_FDCWD, own_mnt ? name : at, AT_SYMLINK_FOLLOW))
 			break;
 		if (errno != EEXIST) {
 			pr_perror("Can't link the unlinked file %s back as %s", p->link, name);

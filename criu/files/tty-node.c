@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "ns.h"
 #include "tty-priv.h"
 
 static void pts_path(char *buf, size_t len, unsigned int index)
@@ -30,18 +31,25 @@ static void pts_path(char *buf, size_t len, unsigned int index)
 	snprintf(buf, len, "/dev/pts/%u", index);
 }
 
-TtyExtraEntry *tty_dump_node(unsigned int index, int mfd)
+TtyExtraEntry *tty_dump_node(unsigned int index, int mfd, pid_t pid)
 {
 	struct pollfd pfd = { .fd = mfd, .events = POLLIN };
+	int own_mnt = ns_is_criu_own(pid, "mnt");
+	char path[64], node[32];
 	TtyExtraEntry *x;
 	struct stat st;
-	char path[32];
 
-	pts_path(path, sizeof(path), index);
-	if (stat(path, &st) || !S_ISCHR(st.st_mode) || st.st_rdev != tty_pts_rdev(index)) {
-		pr_err("pty %u has no node %s in criu's /dev/pts (another devpts instance?): "
-		       "not supported yet\n",
-		       index, path);
+	/* a task of a mount namespace of its own has its ptys in its /dev/pts, not criu's */
+	pts_path(node, sizeof(node), index);
+	if (own_mnt > 0)
+		snprintf(path, sizeof(path), "%s", node);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/root%s", pid, node);
+	if (own_mnt < 0 || stat(path, &st) || !S_ISCHR(st.st_mode) ||
+	    st.st_rdev != tty_pts_rdev(index)) {
+		pr_err("pty %u has no node %s in the /dev/pts of task %d (another devpts "
+		       "instance?): not supported yet\n",
+		       index, node, pid);
 		return NULL;
 	}
 	/* POLLHUP on a master: its slave was closed (TTY_OTHER_CLOSED); poll takes nothing */

@@ -109,7 +109,7 @@ void tty_termios_from(struct termios2 *t, const TermiosEntry *e);
 
 /* ---- tty-node.c ---- */
 /* The owner and mode of /dev/pts/index, and whether its slave was closed (mfd: a master). */
-TtyExtraEntry *tty_dump_node(unsigned int index, int mfd);
+TtyExtraEntry *tty_dump_node(unsigned int index, int mfd, pid_t pid);
 /* Set them again on the pty made at restore. */
 int tty_restore_node(const TtyExtraEntry *x);
 /* /dev/console and /dev/ttyN: their info (mode and termios, read through the task's fd). */

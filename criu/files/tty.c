@@ -354,7 +354,7 @@ static int dump_pty_info(struct dump_ctx *dc, struct tty_pty *pty)
 	ret = read_modes(mfd, mi) ?: read_flags(mfd, mi);
 	ret = ret ?: read_modes(mfd, si) ?: read_flags(mfd, si);
 	if (!ret) {
-		pty->extra = tty_dump_node(index, mfd);
+		pty->extra = tty_dump_node(index, mfd, pty->master_pid);
 		ret = pty->extra ? 0 : -EINVAL;
 	}
 	close(mfd);

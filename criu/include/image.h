@@ -54,6 +54,8 @@ enum img_type {
 	CR_FD_IPCNS_SEM,       /* ipcns-sem-NSID: semaphore sets, each followed by its values */
 	CR_FD_IPCNS_MSG,       /* ipcns-msg-NSID: message queues, each followed by its messages */
 	CR_FD_TIMENS,	       /* timens-NSID: clock offsets */
+	CR_FD_MNTS,	       /* mountpoints-NSID: the mounts of a mount namespace */
+	CR_FD_TMPFS_DEV,       /* tmpfs-dev-DEV.tar.gz: a tmpfs's files, raw (tar --gzip) */
 	CR_FD_NS_PIDS,	       /* ns-pids: ours, each task's pids in the tree's pid namespace */
 	CR_FD_TCP_STREAM,      /* tcp-stream-INO (hex): a connection's state, then its queues */
 	CR_FD_INET_EXTRA,      /* inet-extra: ours, inet socket options CRIU has no field for */

@@ -58,6 +58,9 @@ int rst_ns_root_finish(const struct rst_ctx *ctx);
 uint32_t rst_ns_ipc_id(const struct rst_ctx *ctx);
 /* Has the root a cgroup namespace of its own (it unshares it in rst_cgroup_enter())? */
 bool rst_ns_own_cgroup(const struct rst_ctx *ctx);
+/* In a task of a restored mount namespace: the id its mount of the dump's mnt_id has now
+ * (the same id where no mount namespace was restored). */
+uint32_t rst_mnt_id_now(uint32_t dumped);
 
 /* ns/pid-restore.c */
 /* The pids at each level for clone3's set_tid (innermost first) of task or thread pid. */
@@ -66,5 +69,8 @@ int rst_pid_levels(const struct rst_ctx *ctx, pid_t pid, pid_t *set_tid, int max
 pid_t rst_pid_here(const struct rst_ctx *ctx, pid_t pid);
 /* The calling task's own pid in criu's view (getpid() is the namespace's). */
 pid_t rst_own_pid(void);
+/* A restored task's first step: its pid in criu's view, for rst_own_pid() once /proc is
+ * the tree's own. */
+void rst_note_own_pid(pid_t pid);
 
 #endif /* CRIU_NS_H */

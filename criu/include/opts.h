@@ -38,6 +38,25 @@ enum pre_dump_mode { PRE_DUMP_SPLICE, PRE_DUMP_READ };
  */
 enum cow_pages_mode { COW_PAGES_ONCE, COW_PAGES_FULL };
 
+/*
+ * The mounts options (criu/ns/mnt-opts.c). --external mnt[A]:B and --ext-mount-map A:B are
+ * pairs: at dump A is a mount point of the tree's namespace and B its key, at restore A is
+ * the key and B the path to bind. --ext-mount-map auto: the key is the path (found at dump
+ * in criu's mounts). --skip-mnt: a mount point not saved, nor anything under it.
+ */
+#define MAX_MNT_OPTS 64
+struct mnt_opts {
+	const char *ext_a[MAX_MNT_OPTS], *ext_b[MAX_MNT_OPTS]; /* point into the arguments */
+	size_t ext_a_len[MAX_MNT_OPTS];			       /* A ends there */
+	int nr_ext;
+	bool ext_auto;
+	const char *skip[MAX_MNT_OPTS];
+	int nr_skip;
+};
+int opts_mnt_external(struct mnt_opts *m, const char *arg);
+int opts_mnt_map(struct mnt_opts *m, const char *arg);
+int opts_mnt_skip(struct mnt_opts *m, const char *arg);
+
 struct cr_options {
 	const char *action; /* the command word, as given */
 	enum cr_command command;
@@ -47,6 +66,8 @@ struct cr_options {
 	const char *log_file;	/* -o, relative to work_dir */
 	int log_level;		/* -v */
 	const char *pidfile;
+	const char *root; /* -r: restore: the directory a mount namespace's root mount is of */
+	struct mnt_opts mnt;
 	int timeout;	       /* seconds to wait while seizing */
 	bool leave_running;    /* -R */
 	bool leave_stopped;    /* -s */

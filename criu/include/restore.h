@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 struct cg_options;
+struct mnt_opts;
 
 struct restore_opts {
 	const char *images_dir;
@@ -38,6 +39,8 @@ struct restore_opts {
 	const char *const *inherit_fds; /* --inherit-fd fd[N]:KEY */
 	int nr_inherit_fds;
 	const struct cg_options *cg; /* --manage-cgroups and friends (criu/cgroup/) */
+	const char *root;	     /* --root: what a mount namespace's root mount is made of */
+	const struct mnt_opts *mnt;  /* --external mnt[], --ext-mount-map */
 	/*
 	 * Called at "post-restore" and "pre-resume" (the tree is rebuilt and still stopped)
 	 * and "post-resume" (it runs); a non-zero return before the resume fails the restore.

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "netns.h"
+#include "mnt.h"
 
 struct dump_tree;
 struct rst_ctx;
@@ -30,13 +31,15 @@ int rst_pidns_reserve(const struct rst_ctx *ctx);
 
 /* ns-restore.c: what rst_ctx.ns points to */
 struct rst_ns {
-	uint64_t clone_flags;		  /* the root's CLONE_NEWPID, CLONE_NEWUTS, CLONE_NEWIPC */
+	uint64_t clone_flags;		  /* the root's CLONE_NEWPID, NEWUTS, NEWIPC, NEWNS */
 	uint32_t uts_id, ipc_id, time_id; /* the root's; 0: criu's own kind */
 	uint32_t net_id;
 	struct netns_rst_opts net_opts;
-	struct rst_ns_pids *pids; /* a pid namespace of its own: ns-pids.img */
-	int criu_time_fd;	  /* criu's own time namespace while it makes one */
-	bool own_cgroup;	  /* the root unshares one once in its cgroups (cgroup/) */
+	struct rst_ns_pids *pids;   /* a pid namespace of its own: ns-pids.img */
+	int criu_time_fd;	    /* criu's own time namespace while it makes one */
+	bool own_cgroup;	    /* the root unshares one once in its cgroups (cgroup/) */
+	uint32_t mnt_id;	    /* the root's mount namespace (mnt.h), or 0 */
+	struct mnt_premade mnt_pre; /* its tmpfs mounts, made by criu */
 };
 
 /* uts.c: dump enters the root's uts namespace itself */

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ns/ns-check.c - which namespaces a task may be in. pid, uts, ipc, time and cgroup
+ * ns/ns-check.c - which namespaces a task may be in. pid, uts, ipc, time, mount and cgroup
  * namespaces are saved when they are the tree root's (ns.h), and so are network namespaces
  * (net/ns/): every task must share the root's and make its children in its own (no nested
- * pid or time namespace). Mount and user namespaces are not saved: they must be criu's. A
- * task in any other shape is refused, naming the task and the kind. /proc/PID/ns/KIND names
- * a namespace by its nsfs inode: two links to the same inode are the same namespace.
+ * pid or time namespace). User namespaces are not saved: they must be criu's. A task in any
+ * other shape is refused, naming the task and the kind. /proc/PID/ns/KIND names a namespace
+ * by its nsfs inode: two links to the same inode are the same namespace.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -26,7 +26,7 @@ struct ns_kind {
 
 static const struct ns_kind ns_kinds[] = {
 	{ "pid", "pid", NULL, true },	 { "pid_for_children", "pid", "pid", true },
-	{ "mnt", "mount", NULL, false }, { "net", "network", NULL, true },
+	{ "mnt", "mount", NULL, true },	 { "net", "network", NULL, true },
 	{ "uts", "uts", NULL, true },	 { "ipc", "ipc", NULL, true },
 	{ "user", "user", NULL, false }, { "cgroup", "cgroup", NULL, true },
 	{ "time", "time", NULL, true },	 { "time_for_children", "time", "time", true },

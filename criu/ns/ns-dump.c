@@ -16,6 +16,7 @@
 #include "netns.h"
 #include "ns.h"
 #include "internal.h"
+#include "mnt.h"
 
 /* ipcns-shm-1.img: the host's segments are named as before namespaces were saved */
 #define HOST_SYSV_ID 1
@@ -25,7 +26,7 @@ static const struct {
 	const char *link;
 } saved_kinds[] = {
 	{ NS_PID, "pid" },   { NS_IPC, "ipc" }, { NS_UTS, "uts" },
-	{ NS_TIME, "time" }, { NS_NET, "net" },
+	{ NS_TIME, "time" }, { NS_NET, "net" }, { NS_MNT, "mnt" },
 };
 
 int ns_enter(pid_t pid, const char *link, int nstype, int *back)
@@ -78,6 +79,7 @@ int ns_dump_begin(struct dump_tree *dt)
 	n->root[NS_UTS] = ids.uts_ns_id;
 	n->root[NS_TIME] = ids.time_ns_id;
 	n->root[NS_NET] = ids.net_ns_id;
+	n->root[NS_MNT] = ids.mnt_ns_id;
 	for (i = 0; i < sizeof(saved_kinds) / sizeof(saved_kinds[0]); i++) {
 		ret = ns_is_criu_own(root, saved_kinds[i].link);
 		if (ret < 0)
@@ -145,5 +147,7 @@ int ns_dump_write(struct dump_tree *dt)
 		ret = pidns_dump_write(dt);
 	if (!ret && (n->root_own & NS_BIT(NS_NET)))
 		ret = netns_dump_write(dt->dfd, dt->opts->externals, dt->opts->nr_externals);
+	if (!ret && (n->root_own & NS_BIT(NS_MNT)))
+		ret = mntns_dump(dt->dfd, root, n->root[NS_MNT], &dt->opts->mnt);
 	return ret;
 }

@@ -2,10 +2,10 @@
 /*
  * ns/ns-restore.c - the tree's own namespaces at restore (ns.h). The root's ids
  * (ids-PID.img) differ from criu's (inventory.root_ids) for each kind it had its own of:
- * pid, uts and ipc namespaces are made by the root's clone3 flags, a time namespace by
- * criu just before (its offsets must be written before any task enters it), a cgroup
+ * pid, uts, ipc and mount namespaces are made by the root's clone3 flags, a time namespace
+ * by criu just before (its offsets must be written before any task enters it), a cgroup
  * namespace by the root itself once in its cgroups (cgroup/restore.c). A kind this
- * criu does not restore (mount, network, user) refuses the restore, so that no tree
+ * criu does not restore (user) refuses the restore, so that no tree
  * is silently restored into criu's namespaces. The namespaces die with the root: a failed
  * restore, which kills the tree, leaves none behind.
  */
@@ -19,6 +19,7 @@
 #include "restore-ctx.h"
 #include "ns.h"
 #include "internal.h"
+#include "mnt.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -121,7 +122,7 @@ static int check_same_ns(const struct rst_ctx *ctx)
 int rst_ns_prepare(struct rst_ctx *ctx)
 {
 	const TaskKobjIdsEntry *r = ctx->tasks[0].ids, *c = ctx->inventory->root_ids;
-	int64_t pid, uts, ipc, tim, net, cgroup;
+	int64_t pid, uts, ipc, tim, net, cgroup, mnt;
 	const char *join;
 	struct rst_ns *ns;
 	int ret = 0;
@@ -130,16 +131,23 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 		return 0; /* no ids: an image set of criu's namespaces */
 	if (check_same_ns(ctx))
 		return -EOPNOTSUPP;
-	if (OWN(mnt, false) < 0 || OWN(user, false) < 0)
+	if (OWN(user, false) < 0)
 		return -EOPNOTSUPP;
 	net = OWN(net, true);
 	join = ctx->ro->join_ns_net;
+	mnt = OWN(mnt, true);
+	if (mnt && !ctx->ro->root) {
+		pr_err("The images hold a tree in a mount namespace of its own (id %u): --root "
+		       "must give the directory its root mount is made of\n",
+		       (uint32_t)mnt);
+		return -EINVAL;
+	}
 	pid = OWN(pid, true);
 	uts = OWN(uts, true);
 	ipc = OWN(ipc, true);
 	tim = OWN(time, true);
 	cgroup = OWN(cgroup, true);
-	if (!pid && !uts && !ipc && !tim && !net && !join && !cgroup)
+	if (!pid && !uts && !ipc && !tim && !net && !join && !cgroup && !mnt)
 		return 0;
 	ns = calloc(1, sizeof(*ns));
 	if (!ns)
@@ -149,8 +157,9 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 	ns->ipc_id = ipc;
 	ns->time_id = tim;
 	ns->own_cgroup = cgroup != 0;
+	ns->mnt_id = mnt;
 	ns->clone_flags = (uts ? CLONE_NEWUTS : 0) | (ipc ? CLONE_NEWIPC : 0) |
-			  (net && !join ? CLONE_NEWNET : 0);
+			  (net && !join ? CLONE_NEWNET : 0) | (mnt ? CLONE_NEWNS : 0);
 	ctx->ns = ns;
 	if (pid)
 		ret = prepare_pidns(ctx, ns);
@@ -159,9 +168,9 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 	/* an external namespace (--inherit-fd) is joined, not made */
 	if (!ret && netns_rst_joins())
 		ns->clone_flags &= ~(uint64_t)CLONE_NEWNET;
-	pr_info("The root gets namespaces of its own:%s%s%s%s%s%s\n", pid ? " pid" : "",
+	pr_info("The root gets namespaces of its own:%s%s%s%s%s%s%s\n", pid ? " pid" : "",
 		uts ? " uts" : "", ipc ? " ipc" : "", tim ? " time" : "", net ? " net" : "",
-		cgroup ? " cgroup" : "");
+		cgroup ? " cgroup" : "", mnt ? " mnt" : "");
 	return ret;
 }
 
@@ -171,6 +180,7 @@ void rst_ns_free(struct rst_ctx *ctx)
 		return;
 	rst_pidns_free(ctx->ns->pids);
 	netns_rst_free();
+	mntns_premade_free(&ctx->ns->mnt_pre);
 	if (ctx->ns->criu_time_fd >= 0)
 		close(ctx->ns->criu_time_fd);
 	free(ctx->ns);
@@ -199,9 +209,15 @@ uint32_t rst_ns_ipc_id(const struct rst_ctx *ctx)
 int rst_ns_before_root(const struct rst_ctx *ctx)
 {
 	struct rst_ns *ns = ctx->ns;
+	int ret;
 
 	if (!ns)
 		return 0;
+	if (ns->mnt_id) {
+		ret = mntns_premake(ctx->dfd, ns->mnt_id, &ns->mnt_pre, ctx->ro->mnt);
+		if (ret)
+			return ret;
+	}
 	if (netns_rst_before_root())
 		return -EPERM;
 	if (!ns->time_id)
@@ -221,6 +237,7 @@ void rst_ns_after_root(const struct rst_ctx *ctx)
 
 	if (!ns)
 		return;
+	mntns_premade_free(&ns->mnt_pre); /* the root has its own copies */
 	netns_rst_after_root();
 	if (ns->criu_time_fd < 0)
 		return;
@@ -246,6 +263,10 @@ int rst_ns_root_setup(const struct rst_ctx *ctx)
 		ret = ret ?: ipcns_sem_restore(ctx->dfd, ns->ipc_id);
 		ret = ret ?: ipcns_msg_restore(ctx->dfd, ns->ipc_id);
 	}
+	/* last: the sysctls above are written through criu's /proc */
+	if (!ret && ns->mnt_id)
+		ret = mntns_restore(ctx->dfd, ns->mnt_id, ctx->ro->root, &ctx->ns->mnt_pre,
+				    ctx->ro->mnt);
 	return ret;
 }
 

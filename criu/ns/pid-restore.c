@@ -155,11 +155,24 @@ pid_t rst_pid_here(const struct rst_ctx *ctx, pid_t pid)
 	return e ? e->inner : NO_SUCH_PID;
 }
 
+/* The task's pid in criu's view, noted with the pid it has here (its own, not a child's). */
+static pid_t noted_pid, noted_here;
+
+void rst_note_own_pid(pid_t pid)
+{
+	noted_pid = pid;
+	noted_here = getpid();
+}
+
 pid_t rst_own_pid(void)
 {
 	char buf[32];
-	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+	ssize_t n;
 
+	/* in a restored mount namespace, /proc is the tree's: its "self" is the inner pid */
+	if (noted_pid && noted_here == getpid())
+		return noted_pid;
+	n = readlink("/proc/self", buf, sizeof(buf) - 1);
 	if (n <= 0)
 		return getpid();
 	buf[n] = 0;

@@ -243,6 +243,7 @@ static void __attribute__((noreturn)) task_main(const struct rst_ctx *ctx, const
 	/* Until rt_sigreturn sets the program's mask, no signal may run criu's handlers. */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
+	rst_note_own_pid(t->pid);
 	log_set_pid_prefix(1);
 	if (!t->pstree->ppid) {
 		close(ch->go[1]);

@@ -167,7 +167,11 @@ static int apply_option_field(struct rpc_req_state *st, const ProtobufCMessage *
 		return refuse_field(f->name, option, "");
 	switch (f->type) {
 	case PROTOBUF_C_TYPE_BOOL:
-		return opts_apply_named(&st->opts, option, NULL) ? -EINVAL : 0;
+		/* the one flag that is an option's value: --ext-mount-map auto */
+		return opts_apply_named(&st->opts, option,
+					strcmp(f->name, "auto_ext_mnt") ? NULL : "auto")
+			       ? -EINVAL
+			       : 0;
 	case PROTOBUF_C_TYPE_UINT32:
 		snprintf(num, sizeof(num), "%u", *(const uint32_t *)val);
 		return opts_apply_named(&st->opts, option, num) ? -EINVAL : 0;

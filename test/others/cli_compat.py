@@ -23,7 +23,8 @@ CRIT = os.path.join(ROOT, "crit", "crit")
 SAMPLE_ARGS = {"tree": "1", "close": "99", "timeout": "5", "ghost-limit": "1M",
                "status-fd": "1", "feature": "timerfd", "pre-dump-mode": "splice",
                "file-validation": "filesize", "action-script": "/bin/true",
-               "log-file": "-", "network-lock": "skip", "cgroup-root": "cpu:/x"}
+               "log-file": "-", "network-lock": "skip", "cgroup-root": "cpu:/x",
+               "ext-mount-map": "auto", "external": "mnt[/x]:key"}
 
 
 def run(*args, env=None):

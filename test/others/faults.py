@@ -7,8 +7,10 @@ restore leaves no process behind and the images untouched, and a second restore 
 same images works. Uses the zdtm runner's helpers and the maps00 test program; the restore
 failures again with pidns00 in the pidns flavour (a tree in its own pid, uts, ipc and time
 namespaces), where nothing of the tree may be left either: no task at any of its pids, and
-no init of a new namespace adopted by us; and with netns00 (a tree in its own network
-namespace, with a veth to ours), whose outer veth end must go with its namespace.
+no init of a new namespace adopted by us; with netns00 (a tree in its own network
+namespace, with a veth to ours), whose outer veth end must go with its namespace; and with
+mntns_tmpfs00 in the ns flavour (a mount namespace and a tmpfs too, failing also once the
+mounts are made): criu's mounts are as they were.
 The instants where criu dies or stops (CRIU_FAULT=die-NAME, stop-NAME) are chaos.py's; every
 name the sources pass to fault_injected(), fault_point() or compel_point() must be tested
 by one of the two."""
@@ -36,6 +38,8 @@ RESTORE_FAULTS = ["restore-fork", "restore-premap", "restorer", "restore-root-go
 # Faults that make a step fail stand for that step's own error line; these only set up a
 # failure (the root task dies), which must then say itself what failed.
 SETUP_FAULTS = ["restore-root-gone"]
+# a tree with a mount namespace of its own: the root fails once its mounts are made
+NS_RESTORE_FAULTS = ["restore-mntns"]
 
 report = tally.Tally(show_ok=True)
 # the die-/stop- instants, tested by chaos.py
@@ -60,7 +64,7 @@ def points_in_sources():
 def check_points_tested():
     """A fault point nobody tests is a failure path nobody checked."""
     import chaos
-    tested = set(DUMP_FAULTS + IMAGE_FAULTS + RESTORE_FAULTS + INSTANTS)
+    tested = set(DUMP_FAULTS + IMAGE_FAULTS + RESTORE_FAULTS + NS_RESTORE_FAULTS + INSTANTS)
     chaos_points = set(chaos.DUMP_POINTS + chaos.RESTORE_POINTS)
     found = points_in_sources()
     why = ["%s is not tested" % p for p in sorted(found - tested)]
@@ -86,6 +90,8 @@ def fresh_test(tag, name="zdtm/static/maps00", flavor=None):
     test.dump_dir = os.path.join(zdtm.DUMP_DIR, "faults-" + tag)
     test.pidfile = os.path.join(test.work, "test.pid")
     test.outfile = os.path.join(test.work, "test.out")
+    if "ZDTM_ROOT" in test.test_env:
+        os.makedirs(test.test_env["ZDTM_ROOT"], exist_ok=True)
     for d in (test.work, test.dump_dir):
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
@@ -205,10 +211,18 @@ def links_left(names):
     return ["link %s" % n for n in left]
 
 
-def restore_faults(name="zdtm/static/maps00", flavor=None, links=(), label=None):
+def own_mounts():
+    with open("/proc/self/mountinfo") as f:
+        return f.read()
+
+
+def restore_faults(name="zdtm/static/maps00", flavor=None, links=(), label=None,
+                   extra_faults=()):
     tag = "restore" + ("-" + (flavor or label) if flavor or label else "")
     test, pid = fresh_test(tag, name, flavor)
     what = " (%s)" % (flavor or label) if flavor or label else ""
+    opts = test.flavor_restore_opts + test.restore_opts
+    mounts = own_mounts()
     try:
         pids = tree_tids([pid] + zdtm.tree_pids(pid))
         r = criu(["dump", "-t", str(pid), "-D", test.dump_dir, "-v4", "-o", "dump.log"] +
@@ -222,9 +236,9 @@ def restore_faults(name="zdtm/static/maps00", flavor=None, links=(), label=None)
             report(False, "dump for restore faults" + what, "; ".join(why))
             return
         digest = images_digest(test.dump_dir)
-        for fault in RESTORE_FAULTS:
+        for fault in RESTORE_FAULTS + list(extra_faults):
             r = criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore-%s.log" % fault,
-                      "-d"] + test.restore_opts, fault)
+                      "-d"] + opts, fault)
             time.sleep(0.05)
             why = []
             if r.returncode == 0:
@@ -241,9 +255,10 @@ def restore_faults(name="zdtm/static/maps00", flavor=None, links=(), label=None)
             why += ["left behind: " + w for w in links_left(links)]
             if images_digest(test.dump_dir) != digest:
                 why.append("images changed")
+            if own_mounts() != mounts:
+                why.append("our mounts changed")
             report(not why, "restore fails at %s%s" % (fault, what), "; ".join(why))
-        r = criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore.log", "-d"] +
-                 test.restore_opts)
+        r = criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore.log", "-d"] + opts)
         why = [] if r.returncode == 0 else ["restore after faults failed: " + r.stderr[-300:]]
         if not why:
             v = verdict(test, pid)
@@ -266,6 +281,7 @@ def main():
     restore_faults("zdtm/static/pidns00", "pidns")
     # a tree in its own network namespace: no veth end of it left in ours either
     restore_faults("zdtm/static/netns00", links=("zdnvo0",), label="netns")
+    restore_faults("zdtm/static/mntns_tmpfs00", "ns", NS_RESTORE_FAULTS)
     return report.finish()
 
 

@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -147,10 +150,12 @@ static void drop_ready_fd(void)
 #endif
 
 /*
- * The "ns" flavour (ZDTM_NEWNS=1 in the environment): the test is pid 1 of new pid, uts, ipc
- * and time namespaces, made by the launcher before it forks. /proc and the mounts stay the
- * host's. The time namespace is made with offsets ZDTM_TIMENS (seconds of CLOCK_MONOTONIC
- * and CLOCK_BOOTTIME, "a b"), 0 0 by default, written before the test enters it.
+ * The "pidns" flavour (ZDTM_NEWNS=1 in the environment): the test is pid 1 of new pid, uts,
+ * ipc and time namespaces, made by the launcher before it forks. /proc and the mounts stay
+ * the host's, unless ZDTM_ROOT names a directory (the "ns" flavour): then the launcher makes
+ * a mount namespace too, and the test its root there (enter_test_root()). The time namespace is
+ * made with offsets ZDTM_TIMENS (seconds of CLOCK_MONOTONIC and CLOCK_BOOTTIME, "a b"), 0 0 by
+ * default, written before the test enters it.
  */
 static int enter_test_namespaces(void)
 {
@@ -165,8 +170,17 @@ static int enter_test_namespaces(void)
 		fprintf(stderr, "zdtm: ZDTM_TIMENS wants two numbers of seconds\n");
 		return -1;
 	}
-	if (unshare(CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWTIME)) {
+	/* ZDTM_NEWNET=1: a network namespace too, once criu saves them */
+	if (unshare(CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWTIME |
+		    (getenv("ZDTM_ROOT") ? CLONE_NEWNS : 0) |
+		    (getenv("ZDTM_NEWNET") && !strcmp(getenv("ZDTM_NEWNET"), "1") ? CLONE_NEWNET
+										  : 0))) {
 		perror("zdtm: unshare for the ns flavour");
+		return -1;
+	}
+	/* nothing the test mounts may reach the host's namespace */
+	if (getenv("ZDTM_ROOT") && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
+		perror("zdtm: making the test's mounts private");
 		return -1;
 	}
 	len = snprintf(buf, sizeof(buf), "%d %lld 0\n%d %lld 0\n", CLOCK_MONOTONIC, mono,
@@ -177,6 +191,71 @@ static int enter_test_namespaces(void)
 		return -1;
 	}
 	close(fd);
+	return 0;
+}
+
+static int mount_in(const char *root, const char *dir, const char *type, unsigned long flags,
+		    const char *data)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", root, dir);
+	if (mount(type, path, type, flags, data)) {
+		fprintf(stderr, "zdtm: mount %s on %s: %m\n", type, path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * ZDTM_EXT_MNT=DIR: a directory of the host's (made if need be) bound on /mnt of the root,
+ * before the host's mounts are gone: an external mount of the test's namespace.
+ */
+static int bind_external(const char *root)
+{
+	const char *dir = getenv("ZDTM_EXT_MNT");
+	char path[PATH_MAX];
+
+	if (!dir)
+		return 0;
+	snprintf(path, sizeof(path), "%s/mnt", root);
+	if ((mkdir(dir, 0755) && errno != EEXIST) || mount(dir, path, NULL, MS_BIND, NULL)) {
+		fprintf(stderr, "zdtm: binding %s on %s: %m\n", dir, path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The "ns" flavour's root, made by the test (pid 1: its proc is the namespace's): the host's
+ * root file system bound on $ZDTM_ROOT without the mounts on it (the test tree and the
+ * libraries are there, at the same paths), a proc, a sysfs, a devtmpfs and a devpts of its
+ * own (its ptys: /dev/ptmx finds the devpts on /dev/pts next to it), then pivoted into. The working
+ * directory stays the same path.
+ */
+static int enter_test_root(void)
+{
+	const char *root = getenv("ZDTM_ROOT");
+	char cwd[PATH_MAX];
+
+	if (!root)
+		return 0;
+	if (!getcwd(cwd, sizeof(cwd)) || mount("/", root, NULL, MS_BIND, NULL)) {
+		perror("zdtm: binding the root file system for the ns flavour");
+		return -1;
+	}
+	if (mount_in(root, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) ||
+	    mount_in(root, "sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) ||
+	    mount_in(root, "dev", "devtmpfs", MS_NOSUID, NULL) ||
+	    mount_in(root, "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		     "newinstance,ptmxmode=0666,mode=0620") ||
+	    bind_external(root))
+		return -1;
+	if (chdir(root) || syscall(SYS_pivot_root, ".", ".") || umount2(".", MNT_DETACH) ||
+	    chdir(cwd)) {
+		perror("zdtm: pivot_root into the ns flavour's root");
+		return -1;
+	}
 	return 0;
 }
 
@@ -243,6 +322,8 @@ void test_init(int argc, char **argv)
 		launcher(pid, pfd[0]);
 	}
 	close(pfd[0]);
+	if (enter_test_root())
+		exit(1);
 	/* a session of its own, as a daemon: the whole session is in the dumped tree */
 	if (!test_keep_session && setsid() < 0) {
 		perror("zdtm: setsid");

@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ns/mnt-restore.c - the tree of mounts of mountpoints-ID.img, rebuilt by the tree's root
+ * in the mount namespace its clone made (a copy of criu's). Everything is made private
+ * first, so that nothing propagates back to criu's namespace. The root mount is a clone of
+ * the mount at --root, attached over it; every other mount is a detached mount (a clone of
+ * its source's bare mount for a bind, a new proc, sysfs or devtmpfs otherwise) with its
+ * flags set, attached on its parent through the parent's fd, parents and sources first:
+ * an overmount or a bind of a shadowed path finds what it was made of. Then the root task
+ * pivots into the new root and drops criu's mounts. A failure leaves the namespace to die
+ * with the tree.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "array.h"
+#include "fault.h"
+#include "image.h"
+#include "log.h"
+#include "mnt.h"
+#include "ns.h"
+
+#include "mnt.pb-c.h"
+
+struct mnt_set {
+	MntEntry **e;
+	size_t nr;
+	struct mnt_key *keys;
+	int *fd;   /* the mount once attached, -1 before */
+	int *bare; /* a clone of the mount without its children, for binds of it, or -1 */
+	int root;
+	struct mnt_premade *pre; /* the tmpfs mounts criu made */
+	const struct mnt_opts *mo;
+};
+
+static int read_mounts(int dfd, uint32_t id, struct mnt_set *s)
+{
+	struct cr_img *img = open_image_at(dfd, CR_FD_MNTS, O_RSTR, id);
+	MntEntry **grown;
+	int ret;
+
+	if (!img)
+		return -EIO;
+	for (;;) {
+		grown = realloc(s->e, (s->nr + 1) * sizeof(*s->e));
+		if (!grown) {
+			ret = -ENOMEM;
+			break;
+		}
+		s->e = grown;
+		ret = pb_read_one_eof(img, &mnt_entry__descriptor,
+				      (ProtobufCMessage **)&s->e[s->nr]);
+		if (ret <= 0)
+			break;
+		s->nr++;
+	}
+	close_image(img);
+	return ret;
+}
+
+static int index_of(const struct mnt_set *s, uint32_t mnt_id)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr; i++)
+		if (s->e[i]->mnt_id == mnt_id)
+			return i;
+	return -1;
+}
+
+/* A path of the image: absolute, without a ".." component. */
+static bool plain_path(const char *p)
+{
+	const char *dots = p;
+
+	if (p[0] != '/')
+		return false;
+	while ((dots = strstr(dots, "..")))
+		if (dots[-1] == '/' && (dots[2] == '/' || dots[2] == '\0'))
+			return false;
+		else
+			dots += 2;
+	return true;
+}
+
+/* Each mount under its parent's mount point, its paths plain: else a bad image. */
+static int check_entries(const struct mnt_set *s, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr; i++) {
+		const MntEntry *e = s->e[i];
+		int parent = index_of(s, e->parent_mnt_id);
+
+		if (plain_path(e->root) && plain_path(e->mountpoint) &&
+		    ((int)i == s->root || mnt_path_inside(e->mountpoint, s->e[parent]->mountpoint)))
+			continue;
+		pr_err("mountpoints-%u.img: mount %u has a bad root %s or mount point %s (not "
+		       "under its parent's)\n",
+		       id, e->mnt_id, e->root, e->mountpoint);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int prepare_set(struct mnt_set *s, uint32_t id)
+{
+	size_t i;
+
+	s->keys = calloc(s->nr, sizeof(*s->keys));
+	s->fd = malloc(s->nr * sizeof(int));
+	s->bare = malloc(s->nr * sizeof(int));
+	if (!s->keys || !s->fd || !s->bare)
+		return -ENOMEM;
+	s->root = -1;
+	for (i = 0; i < s->nr; i++) {
+		s->keys[i] = (struct mnt_key){ s->e[i]->root_dev, s->e[i]->root };
+		s->fd[i] = s->bare[i] = -1;
+		if (index_of(s, s->e[i]->parent_mnt_id) >= 0 &&
+		    s->e[i]->parent_mnt_id != s->e[i]->mnt_id)
+			continue;
+		if (s->root >= 0 || strcmp(s->e[i]->mountpoint, "/")) {
+			pr_err("mountpoints-%u.img: mount %u at %s has no parent in the image\n",
+			       id, s->e[i]->mnt_id, s->e[i]->mountpoint);
+			return -EINVAL;
+		}
+		s->root = i;
+	}
+	if (s->root < 0) {
+		pr_err("mountpoints-%u.img has no root mount\n", id);
+		return -EINVAL;
+	}
+	return check_entries(s, id);
+}
+
+static void free_set(struct mnt_set *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr; i++) {
+		if (s->fd && s->fd[i] >= 0)
+			close(s->fd[i]);
+		if (s->bare && s->bare[i] >= 0)
+			close(s->bare[i]);
+		mnt_entry__free_unpacked(s->e[i], NULL);
+	}
+	free(s->e);
+	free(s->keys);
+	free(s->fd);
+	free(s->bare);
+}
+
+/* The image's per-mount flags on a mount (fd): what is not asked for is cleared. */
+static int set_flags(int fd, const MntEntry *e)
+{
+	struct mount_attr attr = {
+		.attr_clr = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			    MOUNT_ATTR_NOEXEC | MOUNT_ATTR__ATIME | MOUNT_ATTR_NODIRATIME |
+			    MOUNT_ATTR_NOSYMFOLLOW,
+	};
+	uint32_t f = e->flags;
+
+	attr.attr_set = (f & MNT_F_RDONLY ? MOUNT_ATTR_RDONLY : 0) |
+			(f & MNT_F_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
+			(f & MNT_F_NODEV ? MOUNT_ATTR_NODEV : 0) |
+			(f & MNT_F_NOEXEC ? MOUNT_ATTR_NOEXEC : 0) |
+			(f & MNT_F_NODIRATIME ? MOUNT_ATTR_NODIRATIME : 0) |
+			(f & MNT_F_NOSYMFOLLOW ? MOUNT_ATTR_NOSYMFOLLOW : 0);
+	if (f & MNT_F_NOATIME)
+		attr.attr_set |= MOUNT_ATTR_NOATIME;
+	else if (f & MNT_F_STRICTATIME)
+		attr.attr_set |= MOUNT_ATTR_STRICTATIME;
+	if (mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr))) {
+		pr_perror("Can't set the flags %#x of mount %u at %s", f, e->mnt_id, e->mountpoint);
+		return -errno;
+	}
+	return 0;
+}
+
+/* Each option of the super block, "key=value" or a flag, to a new file system's context. */
+static int config_fs(int fs, const MntEntry *e)
+{
+	char *opts = strdup(e->options), *opt, *val, *save = NULL;
+	int ret = 0;
+
+	if (!opts)
+		return -ENOMEM;
+	for (opt = strtok_r(opts, ",", &save); opt && !ret; opt = strtok_r(NULL, ",", &save)) {
+		val = strchr(opt, '=');
+		if (val)
+			*val++ = '\0';
+		if (fsconfig(fs, val ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, opt, val, 0)) {
+			pr_perror("Can't set option %s of the new %s at %s", opt, e->fsname,
+				  e->mountpoint);
+			ret = -errno;
+		}
+	}
+	free(opts);
+	if (!ret && e->has_sb_flags && (e->sb_flags & MNT_F_RDONLY) &&
+	    fsconfig(fs, FSCONFIG_SET_FLAG, "ro", NULL, 0)) {
+		pr_perror("Can't make the new %s at %s read-only", e->fsname, e->mountpoint);
+		ret = -errno;
+	}
+	return ret;
+}
+
+int mnt_make_fresh(const MntEntry *e)
+{
+	int fs, mnt, sub, ret = 0;
+
+	fs = fsopen(e->fsname, FSOPEN_CLOEXEC);
+	if (fs < 0) {
+		pr_perror("Can't make a new %s for mount %u at %s", e->fsname, e->mnt_id,
+			  e->mountpoint);
+		return -errno;
+	}
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "source", e->source, 0)) {
+		pr_perror("Can't name the new %s at %s '%s'", e->fsname, e->mountpoint, e->source);
+		ret = -errno;
+	}
+	/* one devtmpfs serves the whole system: its options would change criu's /dev */
+	if (!ret && strcmp(e->fsname, "devtmpfs"))
+		ret = config_fs(fs, e);
+	if (!ret && fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0)) {
+		pr_perror("Can't create the new %s for %s", e->fsname, e->mountpoint);
+		ret = -errno;
+	}
+	mnt = ret ? -1 : fsmount(fs, FSMOUNT_CLOEXEC, 0);
+	if (!ret && mnt < 0) {
+		pr_perror("Can't mount the new %s for %s", e->fsname, e->mountpoint);
+		ret = -errno;
+	}
+	close(fs);
+	if (ret || !strcmp(e->root, "/"))
+		return ret ?: mnt;
+	sub = open_tree(mnt, e->root + 1, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (sub < 0) {
+		pr_perror("Can't find %s in the new %s for %s", e->root, e->fsname, e->mountpoint);
+		ret = -errno;
+	}
+	close(mnt);
+	return ret ?: sub;
+}
+
+/* A detached bind of the part of mount src that e's root names. */
+static int make_bind(struct mnt_set *s, int src, const MntEntry *e)
+{
+	const char *below = mnt_path_below(e->root, s->e[src]->root);
+	int fd;
+
+	if (s->bare[src] < 0) {
+		s->bare[src] = open_tree(s->fd[src], "",
+					 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		if (s->bare[src] < 0) {
+			pr_perror("Can't clone mount %u at %s", s->e[src]->mnt_id,
+				  s->e[src]->mountpoint);
+			return -errno;
+		}
+	}
+	fd = open_tree(s->bare[src], below,
+		       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (*below ? 0 : AT_EMPTY_PATH));
+	if (fd < 0) {
+		pr_perror("Can't bind %s of mount %u for mount %u at %s", e->root,
+			  s->e[src]->mnt_id, e->mnt_id, e->mountpoint);
+		return -errno;
+	}
+	return fd;
+}
+
+/* The tmpfs criu made and filled for e (inherited); the set closes it. */
+static int premade_fd(struct mnt_set *s, const MntEntry *e)
+{
+	size_t i;
+	int fd;
+
+	for (i = 0; i < s->pre->nr; i++) {
+		if (s->pre->m[i].mnt_id != e->mnt_id || s->pre->m[i].fd < 0)
+			continue;
+		fd = s->pre->m[i].fd;
+		s->pre->m[i].fd = -1;
+		return fd;
+	}
+	pr_err("The tmpfs at %s (mount %u) was not made before the root\n", e->mountpoint,
+	       e->mnt_id);
+	return -EINVAL;
+}
+
+/* An external mount: a clone of the mount at the path given for its key (criu's view). */
+static int make_external(struct mnt_set *s, const MntEntry *e)
+{
+	const char *path;
+	int fd;
+
+	if (mnt_ext_path(s->mo, e, &path))
+		return -ENOENT;
+	fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (fd < 0) {
+		pr_perror("Can't bind the external mount %s (key %s) for %s", path, e->ext_key,
+			  e->mountpoint);
+		return -errno;
+	}
+	return fd;
+}
+
+/* Mount i, when its parent and source are made: 1 done, 0 not yet, or -errno. */
+static int make_mount(struct mnt_set *s, size_t i)
+{
+	const MntEntry *e = s->e[i];
+	int parent = index_of(s, e->parent_mnt_id);
+	int src = e->ext_mount ? -1 : mnt_bind_source(s->keys, s->nr, i);
+	const char *where;
+	int fd;
+
+	if (s->fd[parent] < 0 || (src >= 0 && s->fd[src] < 0))
+		return 0;
+	if (e->ext_mount)
+		fd = make_external(s, e);
+	else if (src >= 0)
+		fd = make_bind(s, src, e);
+	else if (e->fstype == FSTYPE__TMPFS)
+		fd = premade_fd(s, e);
+	else
+		fd = mnt_make_fresh(e);
+	if (fd < 0)
+		return fd;
+	if (set_flags(fd, e)) {
+		close(fd);
+		return -EPERM;
+	}
+	where = mnt_path_below(e->mountpoint, s->e[parent]->mountpoint);
+	if (move_mount(fd, "", s->fd[parent], where,
+		       MOVE_MOUNT_F_EMPTY_PATH | (*where ? 0 : MOVE_MOUNT_T_EMPTY_PATH))) {
+		pr_perror("Can't mount %u (%s) at %s", e->mnt_id, e->fsname, e->mountpoint);
+		close(fd);
+		return -errno;
+	}
+	s->fd[i] = fd;
+	return 1;
+}
+
+static int make_root(struct mnt_set *s, const char *root_path)
+{
+	const MntEntry *e = s->e[s->root];
+	int fd;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
+		pr_perror("Can't make the tree's copy of criu's mounts private");
+		return -errno;
+	}
+	fd = open_tree(AT_FDCWD, root_path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (fd < 0) {
+		pr_perror("Can't clone the mount at --root %s", root_path);
+		return -errno;
+	}
+	s->fd[s->root] = fd;
+	if (set_flags(fd, e))
+		return -EPERM;
+	if (move_mount(fd, "", AT_FDCWD, root_path, MOVE_MOUNT_F_EMPTY_PATH)) {
+		pr_perror("Can't mount the tree's root on %s", root_path);
+		return -errno;
+	}
+	return 0;
+}
+
+static int make_all(struct mnt_set *s)
+{
+	size_t made = 1, i;
+	int ret, progress;
+
+	do {
+		progress = 0;
+		for (i = 0; i < s->nr; i++) {
+			if (s->fd[i] >= 0)
+				continue;
+			ret = make_mount(s, i);
+			if (ret < 0)
+				return ret;
+			made += ret;
+			progress |= ret;
+		}
+	} while (progress);
+	if (made == s->nr)
+		return 0;
+	for (i = 0; i < s->nr; i++)
+		if (s->fd[i] < 0)
+			pr_err("Mount %u at %s can't be made: its parent %u or its source is "
+			       "missing\n",
+			       s->e[i]->mnt_id, s->e[i]->mountpoint, s->e[i]->parent_mnt_id);
+	return -EINVAL;
+}
+
+/* The dumped ids of the restored mounts and their ids now, for rst_mnt_id_now(). */
+static struct mnt_id_map {
+	uint32_t dumped, now;
+} * id_map;
+static size_t nr_id_map;
+
+static int note_ids(const struct mnt_set *s)
+{
+	struct statx stx;
+	size_t i;
+
+	id_map = calloc(s->nr, sizeof(*id_map));
+	if (!id_map)
+		return -ENOMEM;
+	for (i = 0; i < s->nr; i++) {
+		if (statx(s->fd[i], "", AT_EMPTY_PATH, STATX_MNT_ID, &stx)) {
+			pr_perror("Can't read the id of mount %u at %s", s->e[i]->mnt_id,
+				  s->e[i]->mountpoint);
+			return -errno;
+		}
+		id_map[nr_id_map++] = (struct mnt_id_map){ s->e[i]->mnt_id, stx.stx_mnt_id };
+	}
+	return 0;
+}
+
+uint32_t rst_mnt_id_now(uint32_t dumped)
+{
+	size_t i;
+
+	for (i = 0; i < nr_id_map; i++)
+		if (id_map[i].dumped == dumped)
+			return id_map[i].now;
+	return dumped;
+}
+
+/* The new root becomes "/", criu's mounts go. */
+static int enter_root(struct mnt_set *s)
+{
+	size_t i;
+
+	if (fchdir(s->fd[s->root]) || syscall(SYS_pivot_root, ".", ".") ||
+	    umount2(".", MNT_DETACH) || chdir("/")) {
+		pr_perror("Can't make the restored mounts the tree's root");
+		return -errno;
+	}
+	for (i = 0; i < s->nr; i++) {
+		if (!(s->e[i]->flags & MNT_F_UNBINDABLE))
+			continue;
+		if (mount_setattr(s->fd[i], "", AT_EMPTY_PATH,
+				  &(struct mount_attr){ .propagation = MS_UNBINDABLE },
+				  sizeof(struct mount_attr))) {
+			pr_perror("Can't make mount %u at %s unbindable", s->e[i]->mnt_id,
+				  s->e[i]->mountpoint);
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+/* In criu, before the root: each tmpfs that is not a bind, made and filled. */
+int mntns_premake(int dfd, uint32_t id, struct mnt_premade *pre, const struct mnt_opts *mo)
+{
+	struct mnt_set s = {};
+	const char *path;
+	size_t i;
+	int ret, fd;
+
+	ret = read_mounts(dfd, id, &s);
+	ret = ret ?: prepare_set(&s, id);
+	/* every external mount has its path: said now, before anything is made */
+	for (i = 0; !ret && i < s.nr; i++)
+		if (s.e[i]->ext_mount)
+			ret = mnt_ext_path(mo, s.e[i], &path);
+	for (i = 0; !ret && i < s.nr; i++) {
+		if (s.e[i]->fstype != FSTYPE__TMPFS || s.e[i]->ext_mount ||
+		    mnt_bind_source(s.keys, s.nr, i) >= 0)
+			continue;
+		if (ARRAY_ADD_ROOM(pre->m, pre->nr)) {
+			ret = -ENOMEM;
+			break;
+		}
+		fd = mnt_make_fresh(s.e[i]);
+		pre->m[pre->nr++] = (struct mnt_premade_one){ s.e[i]->mnt_id, fd };
+		ret = fd < 0 ? fd : mnt_tmpfs_fill(dfd, s.e[i], fd);
+	}
+	free_set(&s);
+	return ret;
+}
+
+void mntns_premade_free(struct mnt_premade *pre)
+{
+	size_t i;
+
+	for (i = 0; i < pre->nr; i++)
+		if (pre->m[i].fd >= 0)
+			close(pre->m[i].fd);
+	free(pre->m);
+	pre->m = NULL;
+	pre->nr = 0;
+}
+
+int mntns_restore(int dfd, uint32_t id, const char *root_path, struct mnt_premade *pre,
+		  const struct mnt_opts *mo)
+{
+	struct mnt_set s = { .pre = pre, .mo = mo };
+	int ret;
+
+	ret = read_mounts(dfd, id, &s);
+	ret = ret ?: prepare_set(&s, id);
+	ret = ret ?: make_root(&s, root_path);
+	ret = ret ?: make_all(&s);
+	/* the tree's mounts made, nothing of them in criu's namespace: a failure here too */
+	if (!ret && fault_injected("restore-mntns"))
+		ret = -EIO;
+	ret = ret ?: enter_root(&s);
+	ret = ret ?: note_ids(&s);
+	if (!ret)
+		pr_info("mount namespace %u: %zu mounts made on %s\n", id, s.nr, root_path);
+	free_set(&s);
+	return ret;
+}

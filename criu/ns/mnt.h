@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ns/mnt.h - the tree root's mount namespace (Documentation/namespaces.md), private to ns/:
+ * mnt-dump.c reads /proc/ROOT/mountinfo into mountpoints-ID.img (CRIU's mnt_entry),
+ * mnt-restore.c rebuilds the tree of mounts in the root's new namespace on --root and
+ * pivots into it, mnt-common.c holds what both decide the same way.
+ */
+#ifndef CRIU_NS_MNT_H
+#define CRIU_NS_MNT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "mnt.pb-c.h"
+
+/* mnt_entry.flags: the per-mount flags, as the kernel's MS_* numbers (CRIU stores those) */
+#define MNT_F_RDONLY	  0x1
+#define MNT_F_NOSUID	  0x2
+#define MNT_F_NODEV	  0x4
+#define MNT_F_NOEXEC	  0x8
+#define MNT_F_NOSYMFOLLOW 0x100
+#define MNT_F_NOATIME	  0x400
+#define MNT_F_NODIRATIME  0x800
+#define MNT_F_UNBINDABLE  0x20000 /* a propagation type, kept with the flags by CRIU */
+#define MNT_F_RELATIME	  0x200000
+#define MNT_F_STRICTATIME 0x1000000
+
+/* What says which mount is a bind of which: the file system and the root inside it */
+struct mnt_key {
+	uint32_t dev; /* mnt_entry.root_dev */
+	const char *root;
+};
+
+/* Is path inside (or equal to) dir, both as mountinfo writes them ("/a/b")? */
+bool mnt_path_inside(const char *path, const char *dir);
+/* proc, sysfs, devtmpfs, devpts, cgroup, cgroup2: mounted anew at restore (the kernel's) */
+bool mnt_fs_is_fresh(const char *fsname);
+/* The mount keys[i] is a bind of (an index), -1 if none */
+int mnt_bind_source(const struct mnt_key *keys, size_t nr, size_t i);
+/* path below dir (path is dir or inside it) without the leading slash; "" for dir itself */
+const char *mnt_path_below(const char *path, const char *dir);
+/* The MNT_F_* flags of a per-mount option list ("rw,nosuid,relatime") */
+unsigned int mnt_flags_of(const char *opts);
+
+/* mnt-tmpfs.c: tmpfs-dev-DEV.tar.gz.img. Dump: the tmpfs e of the namespace of task pid;
+ * fill: in criu, into the new tmpfs mnt_fd (detached) before the root exists. */
+int mnt_tmpfs_dump(int dfd, pid_t pid, const MntEntry *e);
+int mnt_tmpfs_fill(int dfd, const MntEntry *e, int mnt_fd);
+/* mnt-restore.c: a new file system of e's kind, detached, its part e->root names */
+int mnt_make_fresh(const MntEntry *e);
+
+/* mnt-ext.c: external and skipped mounts (opts.h's struct mnt_opts) */
+struct mnt_opts;
+struct proc_mount;
+bool mnt_skipped(const struct mnt_opts *mo, const char *mountpoint);
+const char *mnt_ext_lookup(const struct mnt_opts *mo, const char *a);
+char *mnt_ext_auto_key(const struct proc_mount *m);
+int mnt_ext_path(const struct mnt_opts *mo, const MntEntry *e, const char **path);
+
+/* mnt-dump.c: in criu; refuses (naming the mount) what the restore could not rebuild */
+int mntns_dump(int dfd, pid_t root, uint32_t id, const struct mnt_opts *mo);
+/* The tmpfs mounts criu makes and fills before the root exists, which inherits them */
+struct mnt_premade {
+	struct mnt_premade_one {
+		uint32_t mnt_id;
+		int fd; /* a detached mount, or -1 */
+	} * m;
+	size_t nr;
+};
+
+/* mnt-restore.c: in criu, before the root */
+int mntns_premake(int dfd, uint32_t id, struct mnt_premade *pre, const struct mnt_opts *mo);
+void mntns_premade_free(struct mnt_premade *pre);
+/* in the root, first in its new mount namespace; root_path is --root */
+int mntns_restore(int dfd, uint32_t id, const char *root_path, struct mnt_premade *pre,
+		  const struct mnt_opts *mo);
+
+#endif /* CRIU_NS_MNT_H */
