@@ -17,6 +17,7 @@
 #include "dump.h"
 #include "files.h"
 #include "log.h"
+#include "ns-ids.h"
 #include "restore-ctx.h"
 
 #ifndef CLONE_NEWTIME
@@ -90,6 +91,14 @@ static int nsfs_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *f
 		pr_err("fd %d of task %d is %s, a namespace that is not criu's (criu's is "
 		       "%s:[%lu]): only files of criu's own namespaces are supported yet\n",
 		       p->fd, p->pid, p->link, ns_kinds[kind].name, (unsigned long)own_ino);
+		return -EOPNOTSUPP;
+	}
+	/* restore opens /proc/CRIU/ns/KIND, which a tree with its own /proc can't reach */
+	if (dc->tree->ns.root_own & NS_BIT(NS_MNT)) {
+		pr_err("fd %d of task %d is %s, a namespace of criu's, held by a tree in a mount "
+		       "namespace of its own: not supported yet (a task there can't reopen criu's "
+		       "namespaces)\n",
+		       p->fd, p->pid, p->link);
 		return -EOPNOTSUPP;
 	}
 	e->id = fe->id;
