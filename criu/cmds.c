@@ -28,7 +28,7 @@ static const struct cmd_desc cmd_table[] = {
 	{ "restore", CMD_RESTORE, CMD_DONE, "restore a process tree from image files" },
 	{ "lazy-pages", CMD_NONE, CMD_LATER, "serve pages to a --lazy-pages restore" },
 	{ "check", CMD_CHECK, CMD_DONE, "check whether the kernel supports what criu needs" },
-	{ "page-server", CMD_NONE, CMD_LATER, "launch page server" },
+	{ "page-server", CMD_PAGE_SERVER, CMD_DONE, "receive a dump's pages (--address, --port)" },
 	{ "service", CMD_SERVICE, CMD_DONE, "serve RPC clients on --address (rpc.proto)" },
 	{ "swrk", CMD_SWRK, CMD_DONE, "serve one RPC client on socket FD (libcriu)" },
 	{ "dedup", CMD_NONE, CMD_LATER, "remove duplicates in memory dump" },

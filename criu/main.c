@@ -84,7 +84,8 @@ int main(int argc, char **argv)
 		return rpc_service(&opts) ? 1 : 0;
 	}
 
-	images_dfd = open_images_dir(&opts, opts.command == CMD_DUMP);
+	images_dfd =
+		open_images_dir(&opts, opts.command == CMD_DUMP || opts.command == CMD_PAGE_SERVER);
 	if (images_dfd < 0)
 		return 1;
 	work_dfd = open_work_dir(&opts, images_dfd);

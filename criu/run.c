@@ -12,6 +12,7 @@
 #include "action-scripts.h"
 #include "dump.h"
 #include "log.h"
+#include "page-server.h"
 #include "restore.h"
 #include "run.h"
 #include "stats-show.h"
@@ -105,6 +106,8 @@ int cr_run_command(const struct cr_options *o, int images_dfd, int work_dfd)
 		return 0;
 	case CMD_RESTORE:
 		return run_restore(o, images_dfd, work_dfd);
+	case CMD_PAGE_SERVER:
+		return cr_page_server(o, images_dfd, work_dfd) ? 1 : 0;
 	case CMD_CHECK:
 	case CMD_SWRK:
 	case CMD_SERVICE:

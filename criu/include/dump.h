@@ -25,6 +25,7 @@
 #include "regfile.pb-c.h"
 
 struct compel_ctl;
+struct ps_client;
 struct dump_threads;
 
 /* Every file the images refer to (fds, cwd, root, exe, file mappings): files.img. */
@@ -83,7 +84,8 @@ struct dump_tree {
 	struct dump_ctx **tasks;    /* parents before children; tasks[0] is the root */
 	size_t nr_tasks;
 	struct dump_stats stats;
-	struct ns_ids ns; /* namespace ids, CRIU's numbering (ns-ids.h) */
+	struct ns_ids ns;     /* namespace ids, CRIU's numbering (ns-ids.h) */
+	struct ps_client *ps; /* --page-server: where the pages go (page-server.h), or NULL */
 };
 
 /* The per-task part; opts and dfd are copies of the tree's. */

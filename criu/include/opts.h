@@ -20,8 +20,9 @@ enum cr_command {
 	CMD_DUMP,
 	CMD_RESTORE,
 	CMD_CHECK,
-	CMD_SWRK,    /* serve one RPC client on an inherited socket (rpc/) */
-	CMD_SERVICE, /* serve RPC clients on a listening socket (rpc/) */
+	CMD_SWRK,	 /* serve one RPC client on an inherited socket (rpc/) */
+	CMD_SERVICE,	 /* serve RPC clients on a listening socket (rpc/) */
+	CMD_PAGE_SERVER, /* receive a dump's pages over TCP (mem/page-server.c) */
 };
 
 enum pre_dump_mode { PRE_DUMP_SPLICE, PRE_DUMP_READ };
@@ -76,8 +77,10 @@ struct cr_options {
 #define MAX_ACTION_SCRIPTS 16
 	const char *action_scripts[MAX_ACTION_SCRIPTS];
 	int nr_action_scripts;
-	int swrk_fd;	     /* swrk FD: the client's socket */
-	const char *address; /* service: the socket's path */
+	int swrk_fd;	      /* swrk FD: the client's socket */
+	const char *address;  /* service: the socket's path; page server: its host */
+	int port;	      /* page server: its TCP port */
+	bool use_page_server; /* dump: --page-server, pages go to --address:--port */
 	/*
 	 * Called at each stage after the action scripts (the RPC client's notifications):
 	 * a non-zero return fails the stage as a failing script does.
