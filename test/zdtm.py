@@ -24,6 +24,8 @@ optional NAME.desc (JSON) adjusts it:
   output, leaving no task behind; then the restore with them goes on as usual.
   "unstable": snapshot parts the test itself changes while it runs, not compared
   (e.g. ["maps", "Threads"] for a task whose threads come and go).
+With --page-server, each dump sends its pages to a `criu page-server` on loopback that
+writes them into the same dump directory, which must exit 0 once the dump is done.
 Dumps are kept in build/test/dumps/NAME until the next run (test/others/ decodes env00's).
 What a test changed outside itself and noted as a leftover (zdtmtst.h) is undone after it,
 if the test was killed before it could undo it itself.
@@ -40,8 +42,10 @@ import glob
 import json
 import os
 import re
+import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -123,6 +127,7 @@ class Test:
         self.pidfile = os.path.join(self.work, "test.pid")
         self.outfile = os.path.join(self.work, "test.out")
         self.restore_pidfile = os.path.join(self.work, "restore.pid")
+        self.page_server = False    # run(): --page-server
 
     def _flavor_from_opts(self):
         opts = self.desc.get("dump_opts", [])
@@ -498,19 +503,66 @@ def expect_restore_error(test, pid, criu):
         raise TestFailure("the refused restore left task %d or its pidfile behind" % pid)
 
 
+def free_tcp_port():
+    with socket.socket() as sk:
+        sk.bind(("127.0.0.1", 0))
+        return sk.getsockname()[1]
+
+
+def start_page_server(test, criu):
+    """criu page-server into the dump dir; returns it and the dump's options once it
+    listens (it writes a byte to --status-fd then)."""
+    port = free_tcp_port()
+    rfd, wfd = os.pipe()
+    out = open(os.path.join(test.dump_dir, "page-server.out"), "w")
+    with out:
+        proc = subprocess.Popen([criu, "page-server", "-D", test.dump_dir, "--address",
+                                 "127.0.0.1", "--port", str(port), "-v4", "-o",
+                                 "page-server.log", "--status-fd", str(wfd)],
+                                cwd=test.dump_dir, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, pass_fds=(wfd,))
+    os.close(wfd)
+    ready = select.select([rfd], [], [], START_TIMEOUT)[0] and os.read(rfd, 1)
+    os.close(rfd)
+    if not ready:
+        proc.kill()
+        proc.wait()
+        raise TestFailure("criu page-server did not start listening")
+    return proc, ["--page-server", "--address", "127.0.0.1", "--port", str(port)]
+
+
+def stop_page_server(proc, dump_ok):
+    """After a dump that succeeded the server must have exited 0 on its own."""
+    try:
+        status = proc.wait(timeout=CRIU_TIMEOUT if dump_ok else 5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        if dump_ok:
+            raise TestFailure("criu page-server did not exit after the dump")
+        return
+    if dump_ok and status != 0:
+        raise TestFailure("criu page-server exited with %d after the dump" % status)
+
+
 def dump_and_restore(test, pid, before, criu):
     if test.dump_error:
         expect_dump_error(test, pid, before, criu)
         return
     kids = tree_pids(pid)
+    ps, ps_opts = start_page_server(test, criu) if test.page_server else (None, [])
     try:
         run_criu(["dump", "-t", str(pid), "-D", test.dump_dir, "-v4", "-o", "dump.log"] +
-                 test.dump_opts, test, "dump", criu)
+                 test.dump_opts + ps_opts, test, "dump", criu)
     except TestFailure as e:
+        if ps:
+            stop_page_server(ps, False)
         # A failed dump must leave the task running as before: say whether it did.
         state = proc_state(pid)
         raise TestFailure("%s; the task is %s afterwards" %
                           (e, "gone" if state is None else "in state " + state))
+    if ps:
+        stop_page_server(ps, True)
     check_after_dump(test, pid, before, kids)
     if not os.path.exists(os.path.join(test.dump_dir, "inventory.img")):
         raise TestFailure("criu dump left no inventory.img")
@@ -622,7 +674,7 @@ def tail(path, n):
 
 def print_diagnostics(test):
     """criu's Error lines and log tails, and the test's log, as TAP comments."""
-    for action in ("dump", "restore"):
+    for action in ("dump", "page-server", "restore"):
         log = tail(os.path.join(test.dump_dir, action + ".log"), 100000)
         out = tail(os.path.join(test.dump_dir, action + ".out"), 100000)
         out = [l for l in out if l not in log]     # criu may echo its errors to stderr
@@ -654,6 +706,7 @@ def run(args):
     for n, name in enumerate(args.names, 1):
         try:
             test = Test(name, args.flavor)
+            test.page_server = args.page_server
         except (OSError, ValueError) as e:
             print("not ok %d - %s: bad test description: %s" % (n, name, e))
             failed += 1
@@ -701,6 +754,8 @@ def main():
     r.add_argument("-a", "--all", action="store_true", help="run every test")
     r.add_argument("-f", "--flavor", choices=sorted(FLAVORS), help="force a flavour")
     r.add_argument("-k", "--keep-going", action="store_true", help="go on after a failure")
+    r.add_argument("--page-server", action="store_true",
+                   help="dump the pages through criu page-server on loopback")
     r.add_argument("--criu", default=os.environ.get("ZDTM_CRIU",
                                                    os.path.join(ROOT, "criu", "criu")),
                    help="criu binary (default: $ZDTM_CRIU, else criu/criu of this tree)")
