@@ -14,7 +14,8 @@ removal (nftables and iptables, 1,000 connections). The 1 GiB rows come twice:
 "cold" as the machine gives memory, "warm" with 1 GiB touched and freed just before the dump
 (see warm_free_memory()). The rpc row times a VERSION request: criu swrk started for it (what
 libcriu and go-criu pay per call), a connection to criu service, and one more request on a
-kept-open connection."""
+kept-open connection. The page-server row dumps 1 GiB (warm) through criu page-server on
+loopback (--page-server), its images on /dev/shm, and restores from what arrived."""
 import ctypes
 import mmap
 import os
@@ -178,6 +179,56 @@ def one_round(memhog, mib, imgroot, warm=False, extra=(), env=None):
         return t_dump, t_rst
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def page_server_round(memhog, mib, imgroot):
+    """Dump mib MiB through criu page-server on loopback; (dump s, restore s)."""
+    work = tempfile.mkdtemp(dir=imgroot, prefix="criu-bench.")
+    ps = None
+    try:
+        pidfile = os.path.join(work, "pid")
+        proc = subprocess.Popen([memhog, str(mib), pidfile], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        pid = wait_pidfile(pidfile)
+        img = os.path.join(work, "img")
+        os.mkdir(img)
+        with socket.socket() as sk:
+            sk.bind(("127.0.0.1", 0))
+            port = sk.getsockname()[1]
+        rfd, wfd = os.pipe()
+        ps = subprocess.Popen([CRIU, "page-server", "-D", img, "--address", "127.0.0.1",
+                               "--port", str(port), "-o", "ps.log", "--status-fd", str(wfd)],
+                              pass_fds=(wfd,), stdin=subprocess.DEVNULL)
+        os.close(wfd)
+        ready = os.read(rfd, 1)
+        os.close(rfd)
+        if not ready:
+            raise RuntimeError("criu page-server did not start")
+        warm_free_memory(mib)
+        t_dump = run_criu(["dump", "-t", str(pid), "-D", img, "-o", "dump.log", "-v4",
+                           "--page-server", "--address", "127.0.0.1", "--port", str(port)])
+        if ps.wait(timeout=60) != 0:
+            raise RuntimeError("criu page-server exited with %d" % ps.returncode)
+        proc.wait()
+        wait_gone(pid)
+        t_rst = run_criu(["restore", "-D", img, "-d", "-o", "restore.log", "-v4"])
+        os.kill(pid, signal.SIGTERM)
+        if reap_status(pid) != 0:
+            raise RuntimeError("memhog restored from the page server found its memory changed")
+        return t_dump, t_rst
+    finally:
+        if ps and ps.poll() is None:
+            ps.kill()
+            ps.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def page_server_row(memhog, rounds):
+    res = [page_server_round(memhog, 1024, "/dev/shm") for _ in range(rounds)]
+    d, r = median([x[0] for x in res]), median([x[1] for x in res])
+    print("%-16s %-10s %10.1f %10.1f %12.2f %12.2f" %
+          ("page-server 1G", "loopback", d * 1000, r * 1000, 1 / d, 1 / r))
 
 
 HUGETLB_LOCK = "/run/zdtm-hugetlb.lock"  # test/zdtm/lib/hugetlb.c takes it too
@@ -484,9 +535,11 @@ def main():
     disk = os.environ.get("BENCH_DISK_DIR", "/var/tmp")
     only = os.environ.get("BENCH_ONLY")
     if only:
-        # one row while working on it: BENCH_ONLY=sums or BENCH_ONLY=tree
+        # one row while working on it: BENCH_ONLY=sums, tree or ps (the page server)
         if only == "sums":
             checksum_cost(memhog, "/dev/shm", int(os.environ.get("BENCH_SUM_ROUNDS", "5")))
+        elif only == "ps":
+            page_server_row(memhog, 3)
         elif only == "tree":
             tree = build_tree(work)
             res = [tree_round(tree, 100, 4, "/dev/shm") for _ in range(5)]
@@ -510,6 +563,7 @@ def main():
                "%.2f" % (gib / d) if mib >= 1024 else "-",
                "%.2f" % (gib / r) if mib >= 1024 else "-"))
     hugetlb_row(memhog, 3)
+    page_server_row(memhog, 3)
     # issue #12: what the checksums cost (warm memory, as the warm rows)
     checksum_cost(memhog, "/dev/shm", int(os.environ.get("BENCH_SUM_ROUNDS", "5")))
     res = [fds_round(work, 10000, "/dev/shm") for _ in range(3)]
