@@ -59,6 +59,10 @@ static inline uint64_t ps_dst_id(unsigned int type, unsigned long id)
 
 /* criu page-server: serve one dump into images_dfd, then return 0 or -errno. */
 int cr_page_server(const struct cr_options *o, int images_dfd, int work_dfd);
+/* Its two halves (RPC's PAGE_SERVER): the listening socket and the port it got, or -1... */
+int ps_server_listen(const struct cr_options *o, int *port);
+/* ...then one dump served on it (lsk is closed). */
+int ps_server_serve(int lsk, int images_dfd);
 
 struct addrinfo;
 /* getaddrinfo() of --address (NULL with passive: any) and --port, logged on failure. */

@@ -403,11 +403,33 @@ static int serve_connection(int sk, int dfd)
 	return ret;
 }
 
+int ps_server_listen(const struct cr_options *o, int *port)
+{
+	*port = o->port;
+	return listen_tcp(o, port);
+}
+
+int ps_server_serve(int lsk, int images_dfd)
+{
+	int sk, ret;
+
+	sk = accept4(lsk, NULL, NULL, SOCK_CLOEXEC);
+	close(lsk);
+	if (sk < 0) {
+		pr_perror("Can't accept the dump's connection");
+		return -errno;
+	}
+	pr_info("A dump connected\n");
+	ret = serve_connection(sk, images_dfd);
+	close(sk);
+	return ret;
+}
+
 int cr_page_server(const struct cr_options *o, int images_dfd, int work_dfd)
 {
-	int lsk, sk, port = o->port, ret;
+	int lsk, port, ret;
 
-	lsk = listen_tcp(o, &port);
+	lsk = ps_server_listen(o, &port);
 	if (lsk < 0)
 		return -EADDRNOTAVAIL;
 	if (o->restore_detached) {
@@ -421,14 +443,5 @@ int cr_page_server(const struct cr_options *o, int images_dfd, int work_dfd)
 		return -EEXIST;
 	}
 	tell_status_fd(o);
-	sk = accept4(lsk, NULL, NULL, SOCK_CLOEXEC);
-	close(lsk);
-	if (sk < 0) {
-		pr_perror("Can't accept the dump's connection");
-		return -errno;
-	}
-	pr_info("A dump connected\n");
-	ret = serve_connection(sk, images_dfd);
-	close(sk);
-	return ret;
+	return ps_server_serve(lsk, images_dfd);
 }

@@ -2,8 +2,8 @@
 /*
  * handlers.c - one function per request type. The response always has the request's
  * type; a failure says why in cr_errmsg (the first error logged while serving it). The
- * types whose feature criu lacks (PRE_DUMP, SINGLE_PRE_DUMP, PAGE_SERVER, PAGE_SERVER_CHLD,
- * CPUINFO_DUMP, CPUINFO_CHECK) are answered with an error naming them.
+ * types whose feature criu lacks (PRE_DUMP, SINGLE_PRE_DUMP, CPUINFO_DUMP, CPUINFO_CHECK)
+ * are answered with an error naming them. PAGE_SERVER(_CHLD): page-server-req.c.
  */
 #define LOG_PREFIX "rpc: "
 
@@ -231,6 +231,9 @@ int rpc_handle(struct rpc_conn *c, const CriuReq *req, bool *more)
 		return handle_features(c, req);
 	case CRIU_REQ_TYPE__WAIT_PID:
 		return handle_wait_pid(c, req);
+	case CRIU_REQ_TYPE__PAGE_SERVER:
+	case CRIU_REQ_TYPE__PAGE_SERVER_CHLD:
+		return rpc_handle_page_server(c, req);
 	default:
 		return refuse_type(c, req);
 	}
