@@ -81,6 +81,9 @@ struct cr_options {
 	const char *address;  /* service: the socket's path; page server: its host */
 	int port;	      /* page server: its TCP port */
 	bool use_page_server; /* dump: --page-server, pages go to --address:--port */
+	bool tls;	      /* page server and its dump: in TLS (mem/ps-conn.c) */
+	bool tls_no_cn_verify;
+	const char *tls_cacert, *tls_cacrl, *tls_cert, *tls_key;
 	/*
 	 * Called at each stage after the action scripts (the RPC client's notifications):
 	 * a non-zero return fails the stage as a failing script does.

@@ -18,6 +18,7 @@
 #define CRIU_PAGE_SERVER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -62,7 +63,31 @@ int cr_page_server(const struct cr_options *o, int images_dfd, int work_dfd);
 /* Its two halves (RPC's PAGE_SERVER): the listening socket and the port it got, or -1... */
 int ps_server_listen(const struct cr_options *o, int *port);
 /* ...then one dump served on it (lsk is closed). */
-int ps_server_serve(int lsk, int images_dfd);
+int ps_server_serve(const struct cr_options *o, int lsk, int images_dfd);
+
+/*
+ * ps-conn.c: the byte stream of either side, plain or TLS (--tls). Each function logs its
+ * own error and returns 0 or -errno.
+ */
+struct ps_conn {
+	int sk;
+	void *tls;   /* gnutls_session_t, with --tls */
+	void *creds; /* gnutls_certificate_credentials_t */
+	char *buf;   /* with --tls: pages pass through it */
+	bool server; /* the page server's end: its messages name the dump as the peer */
+};
+
+/* With --tls: the handshake and the check of the peer's certificate; else nothing. */
+int ps_conn_start(struct ps_conn *c, const struct cr_options *o, bool server);
+/* Closes the socket too; ok: the session ends with a TLS close_notify. */
+void ps_conn_end(struct ps_conn *c, bool ok);
+int ps_conn_send(struct ps_conn *c, const void *buf, size_t len, bool more);
+/* len bytes, or 0 when the peer closed before the first one, or -errno */
+ssize_t ps_conn_recv(struct ps_conn *c, void *buf, size_t len);
+/* len bytes of the pipe into the stream (plain: splice) */
+int ps_conn_send_pipe(struct ps_conn *c, int pipe_r, size_t len);
+/* len bytes of the stream into fd (plain: splice through pipe, empty, pipe_cap bytes) */
+int ps_conn_recv_file(struct ps_conn *c, int fd, size_t len, const int *pipe, size_t pipe_cap);
 
 struct addrinfo;
 /* getaddrinfo() of --address (NULL with passive: any) and --port, logged on failure. */

@@ -3,7 +3,7 @@
  * mem/page-server.c - criu page-server: listens on --address:--port, accepts one dump and
  * writes the pagemaps and pages it sends into -D, as CRIU's page server does
  * (page-server.h has the protocol). The bytes go from the socket into a pipe and from the
- * pipe into pages-N.img by splice, never through our memory.
+ * pipe into pages-N.img by splice, never through our memory (but with --tls: ps-conn.c).
  *
  * The session ends well only with PS_IOV_CLOSE: it is answered once every image is flushed
  * and fsync'ed. A dump that goes away before it (killed, or failed) leaves the server with
@@ -38,7 +38,8 @@
 #define PS_NO_XFER	 (~0ull)
 
 struct ps_session {
-	int dfd, sk;
+	int dfd;
+	struct ps_conn *conn;
 	int pipe[2];
 	size_t pipe_cap;
 	uint64_t dst_id; /* the open pagemap, PS_NO_XFER when none */
@@ -223,11 +224,7 @@ static int open_xfer(struct ps_session *s, uint64_t dst_id, bool answer)
 	if (!answer)
 		return 0;
 	has_parent = has_parent_image(s, type, id);
-	if (send(s->sk, &has_parent, 1, MSG_NOSIGNAL) != 1) {
-		pr_perror("Can't answer the dump's open");
-		return -EIO;
-	}
-	return 0;
+	return ps_conn_send(s->conn, &has_parent, 1, false);
 }
 
 static int answer_parent(struct ps_session *s, const struct ps_iov *pi)
@@ -239,40 +236,7 @@ static int answer_parent(struct ps_session *s, const struct ps_iov *pi)
 	if (decode_dst(pi->dst_id, &type, &id))
 		return -EINVAL;
 	yes = has_parent_image(s, type, id);
-	if (send(s->sk, &yes, sizeof(yes), MSG_NOSIGNAL) != sizeof(yes)) {
-		pr_perror("Can't answer the dump's parent question");
-		return -EIO;
-	}
-	return 0;
-}
-
-/* socket -> pipe -> pages-N.img, len bytes */
-static int receive_pages(struct ps_session *s, size_t len)
-{
-	ssize_t in, out;
-
-	while (len) {
-		in = splice(s->sk, NULL, s->pipe[1], NULL, len < s->pipe_cap ? len : s->pipe_cap,
-			    SPLICE_F_MOVE | SPLICE_F_MORE);
-		if (in <= 0) {
-			if (in < 0)
-				pr_perror("Can't receive pages from the dump");
-			else
-				pr_err("The dump closed the connection in the middle of its "
-				       "pages\n");
-			return in < 0 ? -errno : -EIO;
-		}
-		len -= in;
-		while (in) {
-			out = splice(s->pipe[0], NULL, s->pages_fd, NULL, in, SPLICE_F_MOVE);
-			if (out <= 0) {
-				pr_perror("Can't write pages into %s", img_path(s->pages));
-				return out < 0 ? -errno : -EIO;
-			}
-			in -= out;
-		}
-	}
-	return 0;
+	return ps_conn_send(s->conn, &yes, sizeof(yes), false);
 }
 
 static int add_entry(struct ps_session *s, const struct ps_iov *pi, uint32_t flags)
@@ -301,7 +265,8 @@ static int add_entry(struct ps_session *s, const struct ps_iov *pi, uint32_t fla
 	if (ret || !(flags & PE_PRESENT))
 		return ret;
 	s->pages_in += pi->nr_pages;
-	return receive_pages(s, (size_t)pi->nr_pages * PS_PAGE_SIZE);
+	return ps_conn_recv_file(s->conn, s->pages_fd, (size_t)pi->nr_pages * PS_PAGE_SIZE, s->pipe,
+				 s->pipe_cap);
 }
 
 /* PS_IOV_CLOSE: everything on disk, then the answer the dump waits for. */
@@ -316,11 +281,7 @@ static int end_session(struct ps_session *s)
 		pr_perror("Can't fsync the images directory");
 	}
 	status = ret ? -1 : 0;
-	if (send(s->sk, &status, sizeof(status), MSG_NOSIGNAL) != sizeof(status)) {
-		pr_perror("Can't answer the dump's close");
-		return -EIO;
-	}
-	return ret;
+	return ps_conn_send(s->conn, &status, sizeof(status), false) ?: ret;
 }
 
 static int serve_one(struct ps_session *s, const struct ps_iov *pi, bool *closed)
@@ -361,13 +322,11 @@ static int serve(struct ps_session *s)
 	int ret = 0;
 
 	for (;;) {
-		n = recv(s->sk, &pi, sizeof(pi), MSG_WAITALL);
+		n = ps_conn_recv(s->conn, &pi, sizeof(pi));
 		if (n == 0)
 			break;
-		if (n != sizeof(pi)) {
-			pr_perror("Can't read the dump's next command");
-			return -EIO;
-		}
+		if (n < 0)
+			return n;
 		ret = serve_one(s, &pi, &closed);
 		if (ret || (pi.cmd & PS_CMD_MASK) == PS_IOV_FORCE_CLOSE)
 			break;
@@ -383,10 +342,10 @@ static int serve(struct ps_session *s)
 	return ret;
 }
 
-static int serve_connection(int sk, int dfd)
+static int serve_connection(struct ps_conn *conn, int dfd)
 {
-	struct ps_session s = { .dfd = dfd, .sk = sk, .dst_id = PS_NO_XFER, .pages_fd = -1 };
-	int one = 1, ret;
+	struct ps_session s = { .dfd = dfd, .conn = conn, .dst_id = PS_NO_XFER, .pages_fd = -1 };
+	int ret;
 
 	s.next_pages_id = PS_PAGES_ID_BASE + 1;
 	if (pipe2(s.pipe, O_CLOEXEC)) {
@@ -396,7 +355,6 @@ static int serve_connection(int sk, int dfd)
 	/* the pipe's largest size a user may set (pipe-max-size): fewer splices */
 	fcntl(s.pipe[1], F_SETPIPE_SZ, 1 << 20);
 	s.pipe_cap = fcntl(s.pipe[1], F_GETPIPE_SZ);
-	setsockopt(sk, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	ret = serve(&s);
 	close(s.pipe[0]);
 	close(s.pipe[1]);
@@ -409,19 +367,22 @@ int ps_server_listen(const struct cr_options *o, int *port)
 	return listen_tcp(o, port);
 }
 
-int ps_server_serve(int lsk, int images_dfd)
+int ps_server_serve(const struct cr_options *o, int lsk, int images_dfd)
 {
-	int sk, ret;
+	struct ps_conn conn = { .sk = -1 };
+	int one = 1, ret;
 
-	sk = accept4(lsk, NULL, NULL, SOCK_CLOEXEC);
+	conn.sk = accept4(lsk, NULL, NULL, SOCK_CLOEXEC);
 	close(lsk);
-	if (sk < 0) {
+	if (conn.sk < 0) {
 		pr_perror("Can't accept the dump's connection");
 		return -errno;
 	}
 	pr_info("A dump connected\n");
-	ret = serve_connection(sk, images_dfd);
-	close(sk);
+	/* our answers (OPEN2, CLOSE) must not wait behind Nagle's algorithm */
+	setsockopt(conn.sk, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	ret = ps_conn_start(&conn, o, true) ?: serve_connection(&conn, images_dfd);
+	ps_conn_end(&conn, !ret);
 	return ret;
 }
 
@@ -443,5 +404,5 @@ int cr_page_server(const struct cr_options *o, int images_dfd, int work_dfd)
 		return -EEXIST;
 	}
 	tell_status_fd(o);
-	return ps_server_serve(lsk, images_dfd);
+	return ps_server_serve(o, lsk, images_dfd);
 }

@@ -5,7 +5,7 @@
  * the batch becomes one PS_IOV_ADD_F entry, its bytes spliced from the parasite's pipe
  * straight into the socket; runs kept in the parent's images (PE_PARENT) are sent between
  * them where they lie, so the server's pagemap lists the ranges in address order as a local
- * dump's does.
+ * dump's does. The stream itself, plain or TLS: ps-conn.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +27,8 @@
 #define PS_PAGE_SIZE 4096ul
 
 struct ps_client {
-	int sk;
+	struct ps_conn conn;
+	bool closed;		      /* the server answered PS_IOV_CLOSE */
 	struct sigaction old_sigpipe; /* a dead server gives EPIPE, not the signal */
 };
 
@@ -108,42 +109,35 @@ struct ps_client *ps_client_connect(const struct cr_options *o)
 		pr_err("No memory for the page server connection\n");
 		return NULL;
 	}
-	c->sk = connect_any(o->address, o->port);
-	if (c->sk < 0) {
-		free(c);
+	sigaction(SIGPIPE, &ign, &c->old_sigpipe);
+	c->conn.sk = connect_any(o->address, o->port);
+	if (c->conn.sk < 0) {
+		ps_client_free(c);
 		return NULL;
 	}
 	/* the answers (OPEN2, CLOSE) must not wait behind Nagle's algorithm */
-	setsockopt(c->sk, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	sigaction(SIGPIPE, &ign, &c->old_sigpipe);
-	pr_info("Connected to the page server at %s port %d\n", o->address, o->port);
+	setsockopt(c->conn.sk, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (ps_conn_start(&c->conn, o, false)) {
+		ps_client_free(c);
+		return NULL;
+	}
+	pr_info("Connected to the page server at %s port %d%s\n", o->address, o->port,
+		o->tls ? " (TLS)" : "");
 	return c;
 }
 
-static int send_iov(int sk, const struct ps_iov *pi, bool more)
+static int send_iov(struct ps_client *c, const struct ps_iov *pi, bool more)
 {
-	ssize_t n = send(sk, pi, sizeof(*pi), MSG_NOSIGNAL | (more ? MSG_MORE : 0));
-
-	if (n != sizeof(*pi)) {
-		pr_perror("Can't send to the page server (did it die?)");
-		return n < 0 ? -errno : -EIO;
-	}
-	return 0;
+	return ps_conn_send(&c->conn, pi, sizeof(*pi), more);
 }
 
-static int recv_answer(int sk, void *buf, size_t len, const char *what)
+static int recv_answer(struct ps_client *c, void *buf, size_t len, const char *what)
 {
-	ssize_t n = recv(sk, buf, len, MSG_WAITALL);
+	ssize_t n = ps_conn_recv(&c->conn, buf, len);
 
-	if (n != (ssize_t)len) {
-		if (n < 0)
-			pr_perror("The page server did not answer %s", what);
-		else
-			pr_err("The page server closed the connection instead of answering %s\n",
-			       what);
-		return n < 0 ? -errno : -EIO;
-	}
-	return 0;
+	if (n == 0)
+		pr_err("The page server closed the connection instead of answering %s\n", what);
+	return n < 0 ? n : n == 0 ? -EIO : 0;
 }
 
 int ps_client_finish(struct ps_client *c)
@@ -152,10 +146,10 @@ int ps_client_finish(struct ps_client *c)
 	int32_t status;
 	int ret;
 
-	ret = send_iov(c->sk, &pi, false)
-		      ?: recv_answer(c->sk, &status, sizeof(status), "the close");
+	ret = send_iov(c, &pi, false) ?: recv_answer(c, &status, sizeof(status), "the close");
 	if (ret)
 		return ret;
+	c->closed = true;
 	if (status) {
 		pr_err("The page server failed to write the images (status %d): see its log\n",
 		       status);
@@ -169,7 +163,7 @@ void ps_client_free(struct ps_client *c)
 {
 	if (!c)
 		return;
-	close(c->sk);
+	ps_conn_end(&c->conn, c->closed);
 	sigaction(SIGPIPE, &c->old_sigpipe, NULL);
 	free(c);
 }
@@ -187,7 +181,7 @@ int ps_xfer_open(struct ps_client *c, unsigned long id, struct ps_task_xfer **ou
 	}
 	x->c = c;
 	x->dst_id = pi.dst_id = ps_dst_id(PS_TYPE_PID, id);
-	ret = send_iov(c->sk, &pi, false) ?: recv_answer(c->sk, &has_parent, 1, "the open");
+	ret = send_iov(c, &pi, false) ?: recv_answer(c, &has_parent, 1, "the open");
 	if (ret) {
 		free(x);
 		return ret;
@@ -224,27 +218,11 @@ static int send_entry(struct ps_task_xfer *x, uint64_t vaddr, uint64_t nr, uint3
 	while (nr) {
 		pi.vaddr = vaddr;
 		pi.nr_pages = nr > UINT32_MAX ? UINT32_MAX : nr;
-		ret = send_iov(x->c->sk, &pi, more);
+		ret = send_iov(x->c, &pi, more);
 		if (ret)
 			return ret;
 		vaddr += pi.nr_pages * PS_PAGE_SIZE;
 		nr -= pi.nr_pages;
-	}
-	return 0;
-}
-
-static int splice_to_server(int pipe_r, int sk, size_t len)
-{
-	ssize_t n;
-
-	while (len) {
-		n = splice(pipe_r, NULL, sk, NULL, len, SPLICE_F_MOVE | SPLICE_F_MORE);
-		if (n <= 0) {
-			pr_perror("Can't send %zu bytes of pages to the page server (did it die?)",
-				  len);
-			return n < 0 ? -errno : -EIO;
-		}
-		len -= n;
 	}
 	return 0;
 }
@@ -273,7 +251,7 @@ int ps_xfer_send_batch(struct ps_task_xfer *x, const struct parasite_dump_pages 
 		ret = ret
 			      ?: send_entry(x, a->iovs[j].base, a->iovs[j].len / PS_PAGE_SIZE,
 					    PE_PRESENT, true);
-		ret = ret ?: splice_to_server(pipe_r[a->pipe_of[j]], x->c->sk, a->iovs[j].len);
+		ret = ret ?: ps_conn_send_pipe(&x->c->conn, pipe_r[a->pipe_of[j]], a->iovs[j].len);
 		if (ret)
 			return ret;
 	}

@@ -55,7 +55,7 @@ run_server(struct rpc_conn *c, struct rpc_req_state *st, int ready, bool chld)
 		_exit(1);
 	}
 	close(ready);
-	ret = ps_server_serve(lsk, st->images_dfd);
+	ret = ps_server_serve(&st->opts, lsk, st->images_dfd);
 	log_fini();
 	_exit(ret ? 1 : 0);
 }

@@ -9,6 +9,10 @@
   both together brings the task back whole.
 - A page server killed in the middle of the transfer fails the dump cleanly: an error line,
   no inventory.img, the task running on unchanged. So does a server that is not there.
+- TLS (--tls): a throwaway CA made by certtool signs the server's and the dump's
+  certificates; a dump in TLS restores, while a plain dump to a TLS server, a dump whose
+  certificate another CA signed, and a server whose certificate names another address
+  (unless --tls-no-cn-verify) fail the dump cleanly.
 - Migration: two network namespaces joined by a veth pair stand for two hosts. The task
   runs in the first, the page server in the second; the dump in the first sends the pages
   over the veth, the rest of the images are copied across, and the restore in the second
@@ -161,7 +165,7 @@ def failed_dump_checks(test, pid, before, r, what):
     why = []
     if r.returncode == 0:
         why.append("dump succeeded")
-    if "Error (" not in r.stderr or "page server" not in r.stderr:
+    if not [l for l in r.stderr.splitlines() if "Error (" in l and "page server" in l]:
         why.append("no error line naming the page server: " + r.stderr[-300:])
     if os.path.exists(os.path.join(test.dump_dir, "inventory.img")):
         why.append("inventory.img written by a failed dump")
@@ -222,6 +226,113 @@ def server_absent():
         if zdtm.proc_state(pid) is not None:
             zdtm.kill_and_reap(pid)
         zdtm.cleanup_children()
+
+
+def certtool(work, name, template, signer=None):
+    """A key and a certificate made from template, self-signed or signed by signer."""
+    key, pem = os.path.join(work, name + ".key"), os.path.join(work, name + ".pem")
+    tmpl = os.path.join(work, name + ".tmpl")
+    with open(tmpl, "w") as f:
+        f.write(template + "expiration_days = 2\n")
+    subprocess.run(["certtool", "--generate-privkey", "--key-type", "ecdsa", "--outfile",
+                    key], check=True, capture_output=True)
+    args = ["--generate-self-signed"] if not signer else [
+        "--generate-certificate", "--load-ca-certificate", signer + ".pem",
+        "--load-ca-privkey", signer + ".key"]
+    subprocess.run(["certtool"] + args + ["--load-privkey", key, "--template", tmpl,
+                    "--outfile", pem], check=True, capture_output=True)
+    return os.path.join(work, name)
+
+
+def make_pki(work):
+    ca_tmpl = 'cn = "criu test CA"\nca\ncert_signing_key\n'
+    ca = certtool(work, "ca", ca_tmpl)
+    other = certtool(work, "other-ca", ca_tmpl.replace("test", "other"))
+    srv = 'cn = "%s"\nip_address = "%s"\ntls_www_server\nsigning_key\nencryption_key\n'
+    cli = 'cn = "criu dump"\ntls_www_client\nsigning_key\nencryption_key\n'
+    return {"ca": ca, "server": certtool(work, "server", srv % (("127.0.0.1",) * 2), ca),
+            "wrong-name": certtool(work, "wrong-name", srv % (("10.9.9.9",) * 2), ca),
+            "client": certtool(work, "client", cli, ca),
+            "rogue": certtool(work, "rogue", cli, other)}
+
+
+def tls_opts(pki, who):
+    return ["--tls", "--tls-cacert", pki["ca"] + ".pem", "--tls-cert", pki[who] + ".pem",
+            "--tls-key", pki[who] + ".key"]
+
+
+def tls_round(pki, tag, what, server_opts, dump_opts, works):
+    test, pid = fresh_test("tls-" + tag)
+    server = test.dump_dir + "-server"
+    ps = None
+    why = []
+    try:
+        before = zdtm.snapshot(pid)
+        port = zdtm.free_tcp_port()
+        rfd, wfd = os.pipe()
+        ps = subprocess.Popen([CRIU, "page-server", "-D", server, "--address", "127.0.0.1",
+                               "--port", str(port), "-v4", "-o", "ps.log", "--status-fd",
+                               str(wfd)] + server_opts, pass_fds=(wfd,),
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+        os.close(wfd)
+        ready = os.read(rfd, 1)
+        os.close(rfd)
+        if not ready:
+            why.append("the page server did not start")
+            return
+        r = criu(["dump", "-t", str(pid), "-D", test.dump_dir, "-v4", "-o", "dump.log",
+                  "--page-server", "--address", "127.0.0.1", "--port", str(port)] + dump_opts)
+        status = ps.wait(timeout=30)
+        if not works:
+            if status == 0:
+                why.append("the page server exited 0 after a refused session")
+            with open(os.path.join(test.dump_dir, "dump.log")) as f:
+                r.stderr = f.read()
+            failed_dump_checks(test, pid, before, r, what)
+            return
+        if r.returncode != 0 or status != 0:
+            why.append("dump %d, page server %d: %s" % (r.returncode, status, r.stderr[-300:]))
+            return
+        with open(os.path.join(server, "ps.log")) as f:
+            if "TLS session with the dump" not in f.read():
+                why.append("the page server's log names no TLS session")
+        why += restore_and_check(test, pid, server)
+        why += finish(test, pid)
+    finally:
+        if works:
+            report(not why, what, "; ".join(why))
+        elif why:
+            report(False, what, "; ".join(why))
+        if ps and ps.poll() is None:
+            ps.kill()
+            ps.wait()
+        if zdtm.proc_state(pid) is not None:
+            zdtm.kill_and_reap(pid)
+        zdtm.cleanup_children()
+
+
+def tls():
+    work = os.path.join(zdtm.RUN_DIR, "ps-pki")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    try:
+        pki = make_pki(work)
+    except (OSError, subprocess.CalledProcessError) as e:
+        report(False, "TLS: a throwaway CA made by certtool (gnutls-bin)", str(e))
+        return
+    srv = tls_opts(pki, "server")
+    tls_round(pki, "ok", "--tls: the dump's pages in TLS restore", srv,
+              tls_opts(pki, "client"), True)
+    tls_round(pki, "plain", "--tls server, plain dump: the dump fails, task runs on", srv,
+              [], False)
+    tls_round(pki, "rogue", "--tls: a dump certificate of another CA is refused, task runs on",
+              srv, tls_opts(pki, "rogue"), False)
+    wrong = tls_opts(pki, "wrong-name")
+    tls_round(pki, "name", "--tls: a server certificate for another address is refused",
+              wrong, tls_opts(pki, "client"), False)
+    tls_round(pki, "nocn", "--tls-no-cn-verify: the same server is accepted", wrong,
+              tls_opts(pki, "client") + ["--tls-no-cn-verify"], True)
 
 
 def ip(*args):
@@ -307,6 +418,7 @@ def main():
     server_absent()
     server_dies()
     daemon_mode()
+    tls()
     migration()
     zdtm_subset()
     return report.finish()
