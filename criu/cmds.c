@@ -26,7 +26,7 @@ static const struct cmd_desc cmd_table[] = {
 	{ "dump", CMD_DUMP, CMD_DONE, "checkpoint the process tree rooted at PID (-t)" },
 	{ "pre-dump", CMD_NONE, CMD_LATER, "pre-dump task(s) minimizing their frozen time" },
 	{ "restore", CMD_RESTORE, CMD_DONE, "restore a process tree from image files" },
-	{ "lazy-pages", CMD_NONE, CMD_LATER, "serve pages to a --lazy-pages restore" },
+	{ "lazy-pages", CMD_LAZY_PAGES, CMD_DONE, "serve pages to a --lazy-pages restore" },
 	{ "check", CMD_CHECK, CMD_DONE, "check whether the kernel supports what criu needs" },
 	{ "page-server", CMD_PAGE_SERVER, CMD_DONE, "receive a dump's pages (--address, --port)" },
 	{ "service", CMD_SERVICE, CMD_DONE, "serve RPC clients on --address (rpc.proto)" },

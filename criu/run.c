@@ -11,6 +11,7 @@
 
 #include "action-scripts.h"
 #include "dump.h"
+#include "lazy.h"
 #include "log.h"
 #include "page-server.h"
 #include "restore.h"
@@ -65,6 +66,7 @@ static int run_restore(const struct cr_options *o, int images_dfd, int work_dfd)
 		.ext_unix_sk = o->ext_unix_sk,
 		.tcp_established = o->tcp_established,
 		.tcp_close = o->tcp_close,
+		.lazy_pages = o->lazy_pages,
 		.stage_hook = restore_stage,
 		.hook_arg = &hc,
 	};
@@ -99,6 +101,11 @@ int cr_run_command(const struct cr_options *o, int images_dfd, int work_dfd)
 			pr_err("--status-fd is used by restore only\n");
 			return 1;
 		}
+		if (o->lazy_pages) {
+			pr_err("dump --lazy-pages (pages left in the task for a remote lazy "
+			       "restore) is not supported yet\n");
+			return 1;
+		}
 		if (cr_dump_tasks(o, images_dfd, work_dfd))
 			return 1;
 		if (o->display_stats)
@@ -107,7 +114,14 @@ int cr_run_command(const struct cr_options *o, int images_dfd, int work_dfd)
 	case CMD_RESTORE:
 		return run_restore(o, images_dfd, work_dfd);
 	case CMD_PAGE_SERVER:
+		if (o->lazy_pages) {
+			pr_err("page-server --lazy-pages (pages for a remote lazy restore) is not "
+			       "supported yet\n");
+			return 1;
+		}
 		return cr_page_server(o, images_dfd, work_dfd) ? 1 : 0;
+	case CMD_LAZY_PAGES:
+		return cr_lazy_pages(o, images_dfd, work_dfd) ? 1 : 0;
 	case CMD_CHECK:
 	case CMD_SWRK:
 	case CMD_SERVICE:

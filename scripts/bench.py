@@ -15,7 +15,9 @@ removal (nftables and iptables, 1,000 connections). The 1 GiB rows come twice:
 (see warm_free_memory()). The rpc row times a VERSION request: criu swrk started for it (what
 libcriu and go-criu pay per call), a connection to criu service, and one more request on a
 kept-open connection. The page-server row dumps 1 GiB (warm) through criu page-server on
-loopback (--page-server), its images on /dev/shm, and restores from what arrived."""
+loopback (--page-server), its images on /dev/shm, and restores from what arrived. The lazy
+rows restore 1 GiB with --lazy-pages (with the images' sums checked first, and without):
+the time until the tree runs, and until criu lazy-pages has copied every page."""
 import ctypes
 import mmap
 import os
@@ -222,6 +224,55 @@ def page_server_round(memhog, mib, imgroot):
             ps.kill()
             ps.wait()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def lazy_round(memhog, mib, imgroot, extra=()):
+    """Dump mib MiB, then restore it with --lazy-pages from criu lazy-pages: the restore's
+    time to return control (the tree runs), and the time until the daemon has copied
+    everything and the restored memhog has checked every byte."""
+    work = tempfile.mkdtemp(dir=imgroot, prefix="criu-bench.")
+    lz = None
+    try:
+        pidfile = os.path.join(work, "pid")
+        proc = subprocess.Popen([memhog, str(mib), pidfile], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        pid = wait_pidfile(pidfile)
+        img = os.path.join(work, "img")
+        run_criu(["dump", "-t", str(pid), "-D", img, "-o", "dump.log"])
+        proc.wait()
+        wait_gone(pid)
+        rfd, wfd = os.pipe()
+        lz = subprocess.Popen([CRIU, "lazy-pages", "-D", img, "-o", "lazy.log", "--status-fd",
+                               str(wfd)], pass_fds=(wfd,), stdin=subprocess.DEVNULL)
+        os.close(wfd)
+        ready = os.read(rfd, 1)
+        os.close(rfd)
+        if not ready:
+            raise RuntimeError("criu lazy-pages did not start")
+        t0 = time.perf_counter()
+        t_rst = run_criu(["restore", "-D", img, "-d", "-o", "restore.log", "--lazy-pages"] +
+                         list(extra))
+        if lz.wait(timeout=120) != 0:
+            raise RuntimeError("criu lazy-pages exited with %d" % lz.returncode)
+        t_all = time.perf_counter() - t0
+        os.kill(pid, signal.SIGTERM)
+        if reap_status(pid) != 0:
+            raise RuntimeError("memhog restored lazily found its memory changed")
+        return t_rst, t_all
+    finally:
+        if lz and lz.poll() is None:
+            lz.kill()
+            lz.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def lazy_row(memhog, rounds):
+    for extra, what in (((), "checked"), (("--skip-checksums",), "unchecked")):
+        res = [lazy_round(memhog, 1024, "/dev/shm", extra) for _ in range(rounds)]
+        print("%-16s %-10s %10s %10.1f %12s %12s  (all pages in after %.0f ms)" %
+              ("lazy 1G " + what, "/dev/shm", "-", median([x[0] for x in res]) * 1000, "-",
+               "-", median([x[1] for x in res]) * 1000))
 
 
 def page_server_row(memhog, rounds):
@@ -535,11 +586,13 @@ def main():
     disk = os.environ.get("BENCH_DISK_DIR", "/var/tmp")
     only = os.environ.get("BENCH_ONLY")
     if only:
-        # one row while working on it: BENCH_ONLY=sums, tree or ps (the page server)
+        # one row while working on it: BENCH_ONLY=sums, tree, ps (page server) or lazy
         if only == "sums":
             checksum_cost(memhog, "/dev/shm", int(os.environ.get("BENCH_SUM_ROUNDS", "5")))
         elif only == "ps":
             page_server_row(memhog, 3)
+        elif only == "lazy":
+            lazy_row(memhog, 3)
         elif only == "tree":
             tree = build_tree(work)
             res = [tree_round(tree, 100, 4, "/dev/shm") for _ in range(5)]
@@ -564,6 +617,7 @@ def main():
                "%.2f" % (gib / r) if mib >= 1024 else "-"))
     hugetlb_row(memhog, 3)
     page_server_row(memhog, 3)
+    lazy_row(memhog, 3)
     # issue #12: what the checksums cost (warm memory, as the warm rows)
     checksum_cost(memhog, "/dev/shm", int(os.environ.get("BENCH_SUM_ROUNDS", "5")))
     res = [fds_round(work, 10000, "/dev/shm") for _ in range(3)]

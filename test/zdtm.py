@@ -25,7 +25,10 @@ optional NAME.desc (JSON) adjusts it:
   "unstable": snapshot parts the test itself changes while it runs, not compared
   (e.g. ["maps", "Threads"] for a task whose threads come and go).
 With --page-server, each dump sends its pages to a `criu page-server` on loopback that
-writes them into the same dump directory, which must exit 0 once the dump is done.
+writes them into the same dump directory, which must exit 0 once the dump is done. With
+--lazy-pages, each restore is `criu restore --lazy-pages` with a `criu lazy-pages` on the
+dump directory, which must exit 0 once the test has ended ("lazy_env" in a .desc: its
+environment, e.g. {"CRIU_LAZY_TRICKLE": "1"} to slow its background copy down).
 Dumps are kept in build/test/dumps/NAME until the next run (test/others/ decodes env00's).
 What a test changed outside itself and noted as a leftover (zdtmtst.h) is undone after it,
 if the test was killed before it could undo it itself.
@@ -128,6 +131,9 @@ class Test:
         self.outfile = os.path.join(self.work, "test.out")
         self.restore_pidfile = os.path.join(self.work, "restore.pid")
         self.page_server = False    # run(): --page-server
+        self.lazy_pages = False     # run(): --lazy-pages
+        self.lazy_env = dict(self.desc.get("lazy_env", {}))
+        self.lazy_proc = None       # the test's criu lazy-pages while it runs
 
     def _flavor_from_opts(self):
         opts = self.desc.get("dump_opts", [])
@@ -531,6 +537,42 @@ def start_page_server(test, criu):
     return proc, ["--page-server", "--address", "127.0.0.1", "--port", str(port)]
 
 
+def start_lazy_pages(test, criu):
+    """criu lazy-pages on the dump dir, once it listens (a byte on --status-fd)."""
+    rfd, wfd = os.pipe()
+    out = open(os.path.join(test.dump_dir, "lazy-pages.out"), "w")
+    with out:
+        proc = subprocess.Popen([criu, "lazy-pages", "-D", test.dump_dir, "-v4", "-o",
+                                 "lazy-pages.log", "--status-fd", str(wfd)],
+                                cwd=test.dump_dir, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, pass_fds=(wfd,),
+                                env=dict(os.environ, **test.lazy_env))
+    os.close(wfd)
+    ready = select.select([rfd], [], [], START_TIMEOUT)[0] and os.read(rfd, 1)
+    os.close(rfd)
+    if not ready:
+        proc.kill()
+        proc.wait()
+        raise TestFailure("criu lazy-pages did not start listening")
+    test.lazy_proc = proc
+
+
+def stop_lazy_pages(test, ok):
+    """Once the test has ended, its lazy-pages daemon must exit 0 on its own."""
+    proc, test.lazy_proc = test.lazy_proc, None
+    if proc is None:
+        return []
+    try:
+        status = proc.wait(timeout=CRIU_TIMEOUT if ok else 5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return ["criu lazy-pages did not exit after the test"] if ok else []
+    if ok and status != 0:
+        return ["criu lazy-pages exited with %d" % status]
+    return []
+
+
 def stop_page_server(proc, dump_ok):
     """After a dump that succeeded the server must have exited 0 on its own."""
     try:
@@ -568,11 +610,14 @@ def dump_and_restore(test, pid, before, criu):
         raise TestFailure("criu dump left no inventory.img")
     if test.restore_error:
         expect_restore_error(test, pid, criu)
+    if test.lazy_pages:
+        start_lazy_pages(test, criu)
     try:
         run_criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore.log", "-d",
-                  "--pidfile=" + test.restore_pidfile] + test.restore_opts, test, "restore",
-                 criu)
+                  "--pidfile=" + test.restore_pidfile] + test.restore_opts +
+                 (["--lazy-pages"] if test.lazy_pages else []), test, "restore", criu)
     except TestFailure as e:
+        stop_lazy_pages(test, False)
         raise DumpDefect(*e.args)
     try:
         new_pid = read_pidfile(test.restore_pidfile)
@@ -652,12 +697,14 @@ def run_one(test, criu):
         dump_and_restore(test, pid, before, criu)
         problems = compare_snapshots(before, snapshot(pid), "after restore", test.unstable)
         problems += finish_test(test, pid)
+        problems += stop_lazy_pages(test, True)
         return problems or None
     except TestFailure as e:
         return e.lines()
     finally:
         if pid is not None and proc_state(pid) is not None:
             kill_and_reap(pid)
+        stop_lazy_pages(test, False)
         cleanup_children()
         undo_leftovers(test)
 
@@ -674,7 +721,7 @@ def tail(path, n):
 
 def print_diagnostics(test):
     """criu's Error lines and log tails, and the test's log, as TAP comments."""
-    for action in ("dump", "page-server", "restore"):
+    for action in ("dump", "page-server", "restore", "lazy-pages"):
         log = tail(os.path.join(test.dump_dir, action + ".log"), 100000)
         out = tail(os.path.join(test.dump_dir, action + ".out"), 100000)
         out = [l for l in out if l not in log]     # criu may echo its errors to stderr
@@ -707,6 +754,7 @@ def run(args):
         try:
             test = Test(name, args.flavor)
             test.page_server = args.page_server
+            test.lazy_pages = args.lazy_pages
         except (OSError, ValueError) as e:
             print("not ok %d - %s: bad test description: %s" % (n, name, e))
             failed += 1
@@ -756,6 +804,8 @@ def main():
     r.add_argument("-k", "--keep-going", action="store_true", help="go on after a failure")
     r.add_argument("--page-server", action="store_true",
                    help="dump the pages through criu page-server on loopback")
+    r.add_argument("--lazy-pages", action="store_true",
+                   help="restore with --lazy-pages from criu lazy-pages")
     r.add_argument("--criu", default=os.environ.get("ZDTM_CRIU",
                                                    os.path.join(ROOT, "criu", "criu")),
                    help="criu binary (default: $ZDTM_CRIU, else criu/criu of this tree)")

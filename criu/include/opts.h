@@ -23,6 +23,7 @@ enum cr_command {
 	CMD_SWRK,	 /* serve one RPC client on an inherited socket (rpc/) */
 	CMD_SERVICE,	 /* serve RPC clients on a listening socket (rpc/) */
 	CMD_PAGE_SERVER, /* receive a dump's pages over TCP (mem/page-server.c) */
+	CMD_LAZY_PAGES,	 /* serve a --lazy-pages restore's memory (lazy/) */
 };
 
 enum pre_dump_mode { PRE_DUMP_SPLICE, PRE_DUMP_READ };
@@ -81,6 +82,7 @@ struct cr_options {
 	const char *address;  /* service: the socket's path; page server: its host */
 	int port;	      /* page server: its TCP port */
 	bool use_page_server; /* dump: --page-server, pages go to --address:--port */
+	bool lazy_pages;      /* restore: criu lazy-pages fills the memory (lazy.h) */
 	bool tls;	      /* page server and its dump: in TLS (mem/ps-conn.c) */
 	bool tls_no_cn_verify;
 	const char *tls_cacert, *tls_cacrl, *tls_cert, *tls_key;

@@ -119,6 +119,7 @@ struct rst_ctx {
 	struct rst_fds *premade_remaps; /* files/remap.c: ghosts and links criu made for all */
 	struct rst_stats stats;
 	struct rst_ns *ns; /* ns/ns-restore.c: the tree's own namespaces, NULL if none */
+	int lazy_sk;	   /* --lazy-pages: the link to criu lazy-pages (lazy.h), or -1 */
 };
 
 /*

@@ -29,6 +29,7 @@ struct restore_opts {
 	int ext_unix_sk;	 /* -x: sockets may connect to their peer outside the tree */
 	int tcp_established;	 /* established TCP connections in the images may be restored */
 	int tcp_close;		 /* --tcp-close: they come back closed instead */
+	int lazy_pages;		 /* --lazy-pages: criu lazy-pages fills the memory (lazy.h) */
 	/*
 	 * Called at "post-restore" and "pre-resume" (the tree is rebuilt and still stopped)
 	 * and "post-resume" (it runs); a non-zero return before the resume fails the restore.
