@@ -46,6 +46,11 @@ void lazy_task_free(struct lazy_task *t);
  * -errno.
  */
 int lazy_task_events(struct lazy_task *t);
+/*
+ * Faults that could not be served while the task's memory was changing, served again: 0,
+ * 1 once the task is gone or owes nothing more, or -errno.
+ */
+int lazy_task_retry(struct lazy_task *t);
 /* Copies the next batch (max bytes at most) in the background: 0, 1 when done or gone, or
  * -errno. */
 int lazy_task_background(struct lazy_task *t, uint64_t max);

@@ -224,10 +224,13 @@ static int watch_children(struct lazy_daemon *d)
 	return 0;
 }
 
-static int task_step(struct lazy_daemon *d, struct lazy_task *t, bool event)
+enum lazy_step { LZ_EVENTS, LZ_RETRY, LZ_BACKGROUND };
+
+static int task_step(struct lazy_daemon *d, struct lazy_task *t, enum lazy_step step)
 {
-	int ret = event ? lazy_task_events(t)
-			: lazy_task_background(t, d->trickle_ms ? 4096 : UINT64_MAX);
+	int ret = step == LZ_EVENTS  ? lazy_task_events(t)
+		  : step == LZ_RETRY ? lazy_task_retry(t)
+				     : lazy_task_background(t, d->trickle_ms ? 4096 : UINT64_MAX);
 
 	if (ret < 0) {
 		pr_err("lazy-pages: task %d can't be served any more%s\n", t->id,
@@ -240,6 +243,34 @@ static int task_step(struct lazy_daemon *d, struct lazy_task *t, bool event)
 	if (ret)
 		drop_task(d, t);
 	return 0;
+}
+
+/*
+ * No event waits: faults that waited for the memory to settle first, then a batch of the
+ * first task's pages in the background; that task then goes last, so that every task
+ * gets its turn.
+ */
+static void idle_step(struct lazy_daemon *d)
+{
+	struct lazy_task *t, *next, **tail;
+
+	for (t = d->tasks; t; t = next) {
+		next = t->next;
+		if (t->nr_pending)
+			task_step(d, t, LZ_RETRY);
+	}
+	t = d->tasks;
+	if (!t)
+		return;
+	next = t->next;
+	task_step(d, t, LZ_BACKGROUND);
+	if (d->tasks != t || !next)
+		return; /* dropped, or alone */
+	d->tasks = next;
+	for (tail = &d->tasks; *tail; tail = &(*tail)->next)
+		;
+	*tail = t;
+	t->next = NULL;
 }
 
 static int serve(struct lazy_daemon *d)
@@ -261,10 +292,10 @@ static int serve(struct lazy_daemon *d)
 			else if (evs[i].data.ptr == &d->restore_sk)
 				restore_said(d);
 			else
-				task_step(d, evs[i].data.ptr, true);
+				task_step(d, evs[i].data.ptr, LZ_EVENTS);
 		}
-		if (!n && d->tasks)
-			task_step(d, d->tasks, false);
+		if (!n)
+			idle_step(d);
 	}
 	return d->ret ?: (d->restore_status ? -ECANCELED : 0);
 }

@@ -415,6 +415,13 @@ int lazy_task_events(struct lazy_task *t)
 	return t->nr_runs || t->nr_pending ? 0 : 1;
 }
 
+int lazy_task_retry(struct lazy_task *t)
+{
+	int ret = retry_pending(t);
+
+	return ret ?: !(t->nr_runs || t->nr_pending);
+}
+
 int lazy_task_background(struct lazy_task *t, uint64_t max)
 {
 	struct lazy_run *r;
