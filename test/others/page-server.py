@@ -16,7 +16,8 @@
 - Migration: two network namespaces joined by a veth pair stand for two hosts. The task
   runs in the first, the page server in the second; the dump in the first sends the pages
   over the veth, the rest of the images are copied across, and the restore in the second
-  brings the task back there.
+  brings the task back there; in the lazy variant, with --lazy-pages from a criu lazy-pages
+  in the second host on what arrived.
 """
 import os
 import shutil
@@ -100,15 +101,32 @@ def images_in(d, prefix):
     return sorted(n for n in os.listdir(d) if n.startswith(prefix))
 
 
-def restore_and_check(test, pid, server_dir, ns=None):
-    """Copies the dump's images next to the server's pages, restores, checks the task."""
+def start_lazy_pages(server_dir, ns):
+    rfd, wfd = os.pipe()
+    lz = subprocess.Popen(in_netns(ns) + [CRIU, "lazy-pages", "-D", server_dir, "-v4", "-o",
+                                          "lazy-pages.log", "--status-fd", str(wfd)],
+                          pass_fds=(wfd,), stdin=subprocess.DEVNULL,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(wfd)
+    os.read(rfd, 1)
+    os.close(rfd)
+    return lz
+
+
+def restore_and_check(test, pid, server_dir, ns=None, lazy=None):
+    """Copies the dump's images next to the server's pages, restores, checks the task.
+    lazy: a list that gets the criu lazy-pages it starts for a --lazy-pages restore."""
     zdtm.cleanup_children()     # the dumped task, killed by the dump, is our zombie
     for name in os.listdir(test.dump_dir):
         if name.endswith(".img"):
             shutil.copy(os.path.join(test.dump_dir, name), server_dir)
     pidfile = os.path.join(test.work, "restore.pid")
+    opts = []
+    if lazy is not None:
+        lazy.append(start_lazy_pages(server_dir, ns))
+        opts = ["--lazy-pages"]
     r = criu(["restore", "-D", server_dir, "-d", "-v4", "-o", "restore.log",
-              "--pidfile=" + pidfile], ns=ns)
+              "--pidfile=" + pidfile] + opts, ns=ns)
     if r.returncode != 0:
         return ["restore failed: " + r.stderr[-300:]]
     if zdtm.proc_state(pid) is None:
@@ -358,16 +376,18 @@ def make_hosts(tag):
     return (a, b), None
 
 
-def migration():
+def migration(lazy=False):
     hosts, err = make_hosts(str(os.getpid() % 10000))
     if not hosts:
         report(False, "migration over a veth pair", err)
         return
     a, b = hosts
     test = pid = ps = None
+    lz = [] if lazy else None
     why = []
     try:
-        test, pid = fresh_test("migrate", "zdtm/static/tree_mem00", netns=a)
+        test, pid = fresh_test("migrate" + ("-lazy" if lazy else ""), "zdtm/static/tree_mem00",
+                               netns=a)
         server = test.dump_dir + "-server"
         port = 27500 + os.getpid() % 1000
         rfd, wfd = os.pipe()
@@ -389,20 +409,23 @@ def migration():
             return
         if ps.wait(timeout=60) != 0:
             why.append("the page server exited %d" % ps.returncode)
-        why += restore_and_check(test, pid, server, ns=b)
+        why += restore_and_check(test, pid, server, ns=b, lazy=lz)
         if not why:
             netns_b = os.stat("/run/netns/" + b).st_ino
             if os.stat("/proc/%d/ns/net" % pid).st_ino != netns_b:
                 why.append("the restored task is not in the second host's namespace")
             why += finish(test, pid)
+        if lz and lz[0].wait(timeout=60) != 0:
+            why.append("criu lazy-pages exited with %d" % lz[0].returncode)
     except zdtm.TestFailure as e:
         why += e.lines()
     finally:
-        report(not why, "migration: dump in one netns, page server and restore in another "
-               "(veth)", "; ".join(why))
-        if ps and ps.poll() is None:
-            ps.kill()
-            ps.wait()
+        report(not why, "migration: dump in one netns, page server and restore%s in another "
+               "(veth)" % (" --lazy-pages" if lazy else ""), "; ".join(why))
+        for p in [ps] + (lz or []):
+            if p and p.poll() is None:
+                p.kill()
+                p.wait()
         if pid and zdtm.proc_state(pid) is not None:
             zdtm.kill_and_reap(pid)
         zdtm.cleanup_children()
@@ -420,6 +443,7 @@ def main():
     daemon_mode()
     tls()
     migration()
+    migration(lazy=True)
     zdtm_subset()
     return report.finish()
 
