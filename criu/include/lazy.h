@@ -31,6 +31,10 @@ void rst_lazy_mark(const struct rst_ctx *ctx, const struct rst_task *t, struct r
 /* In the task, before the jump: the restorer's connection to the daemon, or -1 if none. */
 int rst_lazy_task_connect(const struct rst_ctx *ctx, const struct rst_mem *mem);
 
+struct sockaddr_un;
+/* A unix socket and the address of lazy-pages.socket in work_dir, or -errno (logged). */
+int lazy_socket(const char *work_dir, struct sockaddr_un *addr);
+
 /* criu lazy-pages: serve one restore's tasks from -D, then return 0 or -errno. */
 int cr_lazy_pages(const struct cr_options *o, int images_dfd, int work_dfd);
 

@@ -38,19 +38,11 @@ struct lazy_daemon {
 
 static int listen_unix(const struct cr_options *o)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int sk;
+	struct sockaddr_un addr;
+	int sk = lazy_socket(o->work_dir, &addr);
 
-	if (snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/%s", o->work_dir, LAZY_SOCKET) >=
-	    (int)sizeof(addr.sun_path)) {
-		pr_err("lazy-pages: the work directory's path is too long for a unix socket\n");
+	if (sk < 0)
 		return -1;
-	}
-	sk = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (sk < 0) {
-		pr_perror("lazy-pages: can't create a socket");
-		return -1;
-	}
 	unlink(addr.sun_path);
 	if (bind(sk, (struct sockaddr *)&addr, sizeof(addr)) || listen(sk, 64)) {
 		pr_perror("lazy-pages: can't listen on %s", addr.sun_path);

@@ -23,21 +23,32 @@
 #include "restore.h"
 #include "vma-status.h"
 
-static int connect_daemon(const struct restore_opts *ro)
+int lazy_socket(const char *work_dir, struct sockaddr_un *addr)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	int sk;
 
-	if (snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/%s", ro->work_dir, LAZY_SOCKET) >=
-	    (int)sizeof(addr.sun_path)) {
-		pr_err("--lazy-pages: the work directory's path is too long for a unix socket\n");
+	memset(addr, 0, sizeof(*addr));
+	addr->sun_family = AF_UNIX;
+	if (snprintf(addr->sun_path, sizeof(addr->sun_path), "%s/%s", work_dir, LAZY_SOCKET) >=
+	    (int)sizeof(addr->sun_path)) {
+		pr_err("lazy pages: the work directory's path is too long for a unix socket\n");
 		return -ENAMETOOLONG;
 	}
 	sk = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (sk < 0) {
-		pr_perror("--lazy-pages: can't create a socket");
+		pr_perror("lazy pages: can't create a socket");
 		return -errno;
 	}
+	return sk;
+}
+
+static int connect_daemon(const struct restore_opts *ro)
+{
+	struct sockaddr_un addr;
+	int sk = lazy_socket(ro->work_dir, &addr);
+
+	if (sk < 0)
+		return sk;
 	if (connect(sk, (struct sockaddr *)&addr, sizeof(addr))) {
 		pr_perror("--lazy-pages: can't connect to criu lazy-pages at %s (start it first, "
 			  "with the same -W)",
