@@ -27,8 +27,9 @@ optional NAME.desc (JSON) adjusts it:
 With --page-server, each dump sends its pages to a `criu page-server` on loopback that
 writes them into the same dump directory, which must exit 0 once the dump is done. With
 --lazy-pages, each restore is `criu restore --lazy-pages` with a `criu lazy-pages` on the
-dump directory, which must exit 0 once the test has ended ("lazy_env" in a .desc: its
-environment, e.g. {"CRIU_LAZY_TRICKLE": "1"} to slow its background copy down).
+dump directory, which must exit 0 once it has copied every page, before the test goes on
+("lazy_env" in a .desc: its environment, e.g. {"CRIU_LAZY_TRICKLE": "1"} to slow its
+background copy down; the daemon then must exit 0 once the test has ended).
 Dumps are kept in build/test/dumps/NAME until the next run (test/others/ decodes env00's).
 What a test changed outside itself and noted as a leftover (zdtmtst.h) is undone after it,
 if the test was killed before it could undo it itself.
@@ -619,6 +620,14 @@ def dump_and_restore(test, pid, before, criu):
     except TestFailure as e:
         stop_lazy_pages(test, False)
         raise DumpDefect(*e.args)
+    if test.lazy_pages and not test.lazy_env:
+        # Every page in before the test goes on: a signal that comes while a task still
+        # waits for the page its restarted syscall reads can run its handler before the
+        # restart (a restore race of interrupted syscalls, lazy pages or not); lazy_env
+        # tests (CRIU_LAZY_TRICKLE) use their memory while it is still coming.
+        problems = stop_lazy_pages(test, True)
+        if problems:
+            raise TestFailure(*problems)
     try:
         new_pid = read_pidfile(test.restore_pidfile)
     except (OSError, ValueError):

@@ -57,7 +57,8 @@ def criu(args, env=None, ns=None):
 def fresh_test(tag, name="zdtm/static/maps00", netns=None):
     test = zdtm.Test(name)
     test.work = os.path.join(zdtm.RUN_DIR, "ps-" + tag)
-    test.dump_dir = os.path.join(zdtm.DUMP_DIR, "ps-" + tag)
+    # not under zdtm.DUMP_DIR: a dump's -D without its pages is no image set for crit
+    test.dump_dir = os.path.join(zdtm.RUN_DIR, "ps-" + tag, "dump")
     test.pidfile = os.path.join(test.work, "test.pid")
     test.outfile = os.path.join(test.work, "test.out")
     for d in (test.work, test.dump_dir, test.dump_dir + "-server"):
@@ -377,6 +378,8 @@ def make_hosts(tag):
 
 
 def migration(lazy=False):
+    """The dumped task's maps and fds are checked after the restore, as zdtm.py checks
+    them, before it gets SIGTERM."""
     hosts, err = make_hosts(str(os.getpid() % 10000))
     if not hosts:
         report(False, "migration over a veth pair", err)
@@ -386,8 +389,9 @@ def migration(lazy=False):
     lz = [] if lazy else None
     why = []
     try:
-        test, pid = fresh_test("migrate" + ("-lazy" if lazy else ""), "zdtm/static/tree_mem00",
+        test, pid = fresh_test("migrate" + ("-lazy" if lazy else ""), "zdtm/static/maps00",
                                netns=a)
+        before = zdtm.snapshot(pid)
         server = test.dump_dir + "-server"
         port = 27500 + os.getpid() % 1000
         rfd, wfd = os.pipe()
@@ -410,13 +414,14 @@ def migration(lazy=False):
         if ps.wait(timeout=60) != 0:
             why.append("the page server exited %d" % ps.returncode)
         why += restore_and_check(test, pid, server, ns=b, lazy=lz)
+        if lz and lz[0].wait(timeout=60) != 0:
+            why.append("criu lazy-pages exited with %d" % lz[0].returncode)
         if not why:
             netns_b = os.stat("/run/netns/" + b).st_ino
             if os.stat("/proc/%d/ns/net" % pid).st_ino != netns_b:
                 why.append("the restored task is not in the second host's namespace")
+            why += zdtm.compare_snapshots(before, zdtm.snapshot(pid), "after restore")
             why += finish(test, pid)
-        if lz and lz[0].wait(timeout=60) != 0:
-            why.append("criu lazy-pages exited with %d" % lz[0].returncode)
     except zdtm.TestFailure as e:
         why += e.lines()
     finally:
