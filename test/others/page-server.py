@@ -29,6 +29,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import zdtm  # noqa: E402
 import tally  # noqa: E402
+import zdtm_modes  # noqa: E402
 
 CRIU = os.path.join(zdtm.ROOT, "criu", "criu")
 report = tally.Tally(show_ok=True)
@@ -85,17 +86,7 @@ def finish(test, pid):
 
 
 def zdtm_subset():
-    argv = [sys.executable, os.path.join(zdtm.ROOT, "test", "zdtm.py"), "run", "-k",
-            "--page-server"]
-    for t in ZDTM_TESTS:
-        argv += ["-t", "zdtm/static/" + t]
-    r = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                       timeout=1200)
-    lines = r.stdout.strip().splitlines()
-    bad = [l for l in lines if l.startswith("not ok")]
-    report(r.returncode == 0 and lines and " 0 failed" in lines[-1],
-           "zdtm --page-server: %d memory, thread and tree tests" % len(ZDTM_TESTS),
-           "; ".join(bad) or (lines[-1:] or [r.stderr[-300:]])[0])
+    zdtm_modes.run_subset(report, "--page-server", ZDTM_TESTS, "memory, thread and tree tests")
 
 
 def images_in(d, prefix):
