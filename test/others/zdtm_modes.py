@@ -17,7 +17,8 @@ def run_subset(report, mode, names, what):
     r = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                        timeout=1800)
     lines = r.stdout.strip().splitlines()
-    bad = [l for l in lines if l.startswith("not ok")]
+    # the failures with criu's error lines under them (zdtm.py's diagnostics)
+    bad = [l for l in lines if l.startswith("not ok") or "Error (" in l]
     report(r.returncode == 0 and lines and " 0 failed" in lines[-1],
            "zdtm %s: %d %s" % (mode, len(names), what),
            "; ".join(bad) or (lines[-1:] or [r.stderr[-300:]])[0])
