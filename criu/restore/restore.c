@@ -25,6 +25,7 @@
 #include "cgroup.h"
 #include "fault.h"
 #include "image.h"
+#include "lazy.h"
 #include "log.h"
 #include "internal.h"
 #include "net-lock.h"
@@ -922,16 +923,19 @@ static int finish(struct rst_ctx *ctx, const struct rst_watch *w, pid_t pid)
 
 int cr_restore_tasks(const struct restore_opts *ro)
 {
-	struct rst_ctx ctx = { .ro = ro, .dfd = ro->images_dfd, .criu_pid = getpid() };
+	struct rst_ctx ctx = {
+		.ro = ro, .dfd = ro->images_dfd, .criu_pid = getpid(), .lazy_sk = -1
+	};
 	uint64_t start = rst_now_usec();
 	struct rst_watch *w = NULL;
 	int ret = 1, pidfd = -1;
 	pid_t pid;
 
 	/* before the fork: the probe's signal would stop the traced task */
-	if (rst_read_images(&ctx) || plugins_restore_init() || netlock_test_hook_restore() ||
-	    rst_ns_prepare(&ctx) || rst_cgroup_prepare(&ctx) || rst_plan_transit(&ctx) ||
-	    rst_arch_probe_xstate() || rst_wait_pids_free(&ctx) || rst_remaps_premake(&ctx))
+	if (rst_read_images(&ctx) || rst_lazy_begin(&ctx) || plugins_restore_init() ||
+	    netlock_test_hook_restore() || rst_ns_prepare(&ctx) || rst_cgroup_prepare(&ctx) ||
+	    rst_plan_transit(&ctx) || rst_arch_probe_xstate() || rst_wait_pids_free(&ctx) ||
+	    rst_remaps_premake(&ctx))
 		goto out_free;
 	w = alloc_watch(&ctx);
 	if (!w)
@@ -978,6 +982,7 @@ out_unlink:
 		unlink(ro->pidfile);
 	}
 out_free:
+	rst_lazy_end(&ctx, ret);
 	rst_remaps_unmake(&ctx, false);
 	/* a failed restore leaves no lock behind: nothing runs that it would protect */
 	if (ret)
