@@ -441,56 +441,6 @@ static int seize_task(pid_t pid, long opts)
 	return 0;
 }
 
-/* Created before anything is restored, so an existing pidfile stops us early. */
-static int open_pidfile(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-
-	if (fd < 0)
-		pr_perror("Can't create pidfile %s (it must not exist)", path);
-	return fd;
-}
-
-static int write_pidfile(int fd, const char *path, pid_t pid)
-{
-	char buf[16];
-	int len;
-
-	len = snprintf(buf, sizeof(buf), "%d", pid);
-	if (write(fd, buf, len) != len) {
-		pr_perror("Can't write pidfile %s", path);
-		return -EIO;
-	}
-	return 0;
-}
-
-/* stats-restore goes to the work directory, as CRIU puts it (next to the logs). */
-static int write_stats(const struct rst_ctx *ctx)
-{
-	RestoreStatsEntry rs = RESTORE_STATS_ENTRY__INIT;
-	StatsEntry se = STATS_ENTRY__INIT;
-	struct cr_img *img;
-	int ret;
-
-	rs.pages_compared = ctx->stats.pages_compared;
-	rs.pages_skipped_cow = ctx->stats.pages_skipped_cow;
-	rs.forking_time = ctx->stats.forking_time;
-	rs.restore_time = ctx->stats.restore_time;
-	rs.has_pages_restored = true;
-	rs.pages_restored = ctx->stats.pages_restored;
-	rs.has_resume_time = true;
-	rs.resume_time = ctx->stats.resume_time;
-	se.restore = &rs;
-
-	img = open_image_at(ctx->ro->work_dfd, CR_FD_STATS_RESTORE, O_DUMP, 0);
-	if (!img)
-		return -EIO;
-	ret = pb_write_one(img, &se.base);
-	if (close_image(img) && !ret)
-		ret = -EIO;
-	return ret;
-}
-
 /* One task stopped in its restorer: let it become the program (threads: each of them). */
 static int finish_task(const struct rst_task *t, const struct rst_report *rep)
 {
@@ -912,7 +862,7 @@ static int finish(struct rst_ctx *ctx, const struct rst_watch *w, pid_t pid)
 	ctx->stats.resume_time = rst_now_usec() - start;
 	pr_info("Restore finished successfully. Task %d resumed.\n", pid);
 	/* the tree runs now: a stats file we could not write is no reason to fail it */
-	if (write_stats(ctx))
+	if (rst_write_stats(ctx))
 		pr_err("Can't write stats-restore in %s; the restored tree runs on\n",
 		       ro->work_dir);
 	run_stage_hook(ro, "post-resume", pid);
@@ -941,7 +891,7 @@ int cr_restore_tasks(const struct restore_opts *ro)
 	if (!w)
 		goto out_free;
 	if (ro->pidfile) {
-		pidfd = open_pidfile(ro->pidfile);
+		pidfd = rst_open_pidfile(ro->pidfile);
 		if (pidfd < 0)
 			goto out_free;
 	}
@@ -952,7 +902,7 @@ int cr_restore_tasks(const struct restore_opts *ro)
 		goto out_unlink;
 	ctx.stats.restore_time = rst_now_usec() - start;
 	if (plugins_resume_devices(&ctx) ||
-	    (pidfd >= 0 && write_pidfile(pidfd, ro->pidfile, pid)) ||
+	    (pidfd >= 0 && rst_write_pidfile(pidfd, ro->pidfile, pid)) ||
 	    run_stage_hook(ro, "post-restore", pid)) {
 		kill_tree(&ctx, w);
 		goto out_unlink;
