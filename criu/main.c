@@ -85,7 +85,8 @@ int main(int argc, char **argv)
 	}
 
 	images_dfd =
-		open_images_dir(&opts, opts.command == CMD_DUMP || opts.command == CMD_PRE_DUMP);
+		open_images_dir(&opts, opts.command == CMD_DUMP || opts.command == CMD_PRE_DUMP ||
+					       opts.command == CMD_PAGE_SERVER);
 	if (images_dfd < 0)
 		return 1;
 	work_dfd = open_work_dir(&opts, images_dfd);

@@ -11,9 +11,11 @@
 
 #include "action-scripts.h"
 #include "dump.h"
+#include "lazy.h"
 #include "log.h"
 #include "plugin.h"
 #include "page-chain.h"
+#include "page-server.h"
 #include "restore.h"
 #include "run.h"
 #include "stats-show.h"
@@ -75,6 +77,7 @@ static int run_restore(const struct cr_options *o, int images_dfd, int work_dfd)
 		.cg = &o->cg,
 		.root = o->root,
 		.mnt = &o->mnt,
+		.lazy_pages = o->lazy_pages,
 		.stage_hook = restore_stage,
 		.hook_arg = &hc,
 	};
@@ -128,6 +131,11 @@ int cr_run_command(const struct cr_options *o, int images_dfd, int work_dfd)
 			pr_err("--status-fd is used by restore only\n");
 			return 1;
 		}
+		if (o->lazy_pages) {
+			pr_err("dump --lazy-pages (pages left in the task for a remote lazy "
+			       "restore) is not supported yet\n");
+			return 1;
+		}
 		if (run_with_plugins(o, images_dfd, work_dfd))
 			return 1;
 		if (o->display_stats)
@@ -135,6 +143,15 @@ int cr_run_command(const struct cr_options *o, int images_dfd, int work_dfd)
 		return 0;
 	case CMD_RESTORE:
 		return run_with_plugins(o, images_dfd, work_dfd);
+	case CMD_PAGE_SERVER:
+		if (o->lazy_pages) {
+			pr_err("page-server --lazy-pages (pages for a remote lazy restore) is not "
+			       "supported yet\n");
+			return 1;
+		}
+		return cr_page_server(o, images_dfd, work_dfd) ? 1 : 0;
+	case CMD_LAZY_PAGES:
+		return cr_lazy_pages(o, images_dfd, work_dfd) ? 1 : 0;
 	case CMD_CHECK:
 	case CMD_SWRK:
 	case CMD_SERVICE:

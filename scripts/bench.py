@@ -19,7 +19,11 @@ its own with a veth and 1,000 routes (scripts/bench/netns.py). The freeze rows d
 of 100 processes seized one ptrace stop at a time, then frozen first by a v1 freezer and by
 cgroup2 (--freeze-cgroup): the dump and its seize (stats-dump freezing_time). The pre-dump
 rows (bench_predump.py) give the frozen time of a dump that follows a pre-dump of 1 GiB after
-1% of it was written, and the pages it wrote."""
+1% of it was written, and the pages it wrote. The page-server
+row dumps 1 GiB (warm) through criu page-server on loopback (--page-server), its images on
+/dev/shm, and restores from what arrived. The lazy rows restore 1 GiB with --lazy-pages
+(with the images' sums checked first, and without): the time until the tree runs, and until
+criu lazy-pages has copied every page."""
 import ctypes
 import mmap
 import os
@@ -248,6 +252,105 @@ def one_round(memhog, mib, imgroot, warm=False, extra=(), env=None):
         return t_dump, t_rst
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def page_server_round(memhog, mib, imgroot):
+    """Dump mib MiB through criu page-server on loopback; (dump s, restore s)."""
+    work = tempfile.mkdtemp(dir=imgroot, prefix="criu-bench.")
+    ps = None
+    try:
+        pidfile = os.path.join(work, "pid")
+        proc = subprocess.Popen([memhog, str(mib), pidfile], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        pid = wait_pidfile(pidfile)
+        img = os.path.join(work, "img")
+        os.mkdir(img)
+        with socket.socket() as sk:
+            sk.bind(("127.0.0.1", 0))
+            port = sk.getsockname()[1]
+        rfd, wfd = os.pipe()
+        ps = subprocess.Popen([CRIU, "page-server", "-D", img, "--address", "127.0.0.1",
+                               "--port", str(port), "-o", "ps.log", "--status-fd", str(wfd)],
+                              pass_fds=(wfd,), stdin=subprocess.DEVNULL)
+        os.close(wfd)
+        ready = os.read(rfd, 1)
+        os.close(rfd)
+        if not ready:
+            raise RuntimeError("criu page-server did not start")
+        warm_free_memory(mib)
+        t_dump = run_criu(["dump", "-t", str(pid), "-D", img, "-o", "dump.log", "-v4",
+                           "--page-server", "--address", "127.0.0.1", "--port", str(port)])
+        if ps.wait(timeout=60) != 0:
+            raise RuntimeError("criu page-server exited with %d" % ps.returncode)
+        proc.wait()
+        wait_gone(pid)
+        t_rst = run_criu(["restore", "-D", img, "-d", "-o", "restore.log", "-v4"])
+        os.kill(pid, signal.SIGTERM)
+        if reap_status(pid) != 0:
+            raise RuntimeError("memhog restored from the page server found its memory changed")
+        return t_dump, t_rst
+    finally:
+        if ps and ps.poll() is None:
+            ps.kill()
+            ps.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def lazy_round(memhog, mib, imgroot, extra=()):
+    """Dump mib MiB, then restore it with --lazy-pages from criu lazy-pages: the restore's
+    time to return control (the tree runs), and the time until the daemon has copied
+    everything and the restored memhog has checked every byte."""
+    work = tempfile.mkdtemp(dir=imgroot, prefix="criu-bench.")
+    lz = None
+    try:
+        pidfile = os.path.join(work, "pid")
+        proc = subprocess.Popen([memhog, str(mib), pidfile], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        pid = wait_pidfile(pidfile)
+        img = os.path.join(work, "img")
+        run_criu(["dump", "-t", str(pid), "-D", img, "-o", "dump.log"])
+        proc.wait()
+        wait_gone(pid)
+        rfd, wfd = os.pipe()
+        lz = subprocess.Popen([CRIU, "lazy-pages", "-D", img, "-o", "lazy.log", "--status-fd",
+                               str(wfd)], pass_fds=(wfd,), stdin=subprocess.DEVNULL)
+        os.close(wfd)
+        ready = os.read(rfd, 1)
+        os.close(rfd)
+        if not ready:
+            raise RuntimeError("criu lazy-pages did not start")
+        t0 = time.perf_counter()
+        t_rst = run_criu(["restore", "-D", img, "-d", "-o", "restore.log", "--lazy-pages"] +
+                         list(extra))
+        if lz.wait(timeout=120) != 0:
+            raise RuntimeError("criu lazy-pages exited with %d" % lz.returncode)
+        t_all = time.perf_counter() - t0
+        os.kill(pid, signal.SIGTERM)
+        if reap_status(pid) != 0:
+            raise RuntimeError("memhog restored lazily found its memory changed")
+        return t_rst, t_all
+    finally:
+        if lz and lz.poll() is None:
+            lz.kill()
+            lz.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def lazy_row(memhog, rounds):
+    for extra, what in (((), "checked"), (("--skip-checksums",), "unchecked")):
+        res = [lazy_round(memhog, 1024, "/dev/shm", extra) for _ in range(rounds)]
+        print("%-16s %-10s %10s %10.1f %12s %12s  (all pages in after %.0f ms)" %
+              ("lazy 1G " + what, "/dev/shm", "-", median([x[0] for x in res]) * 1000, "-",
+               "-", median([x[1] for x in res]) * 1000))
+
+
+def page_server_row(memhog, rounds):
+    res = [page_server_round(memhog, 1024, "/dev/shm") for _ in range(rounds)]
+    d, r = median([x[0] for x in res]), median([x[1] for x in res])
+    print("%-16s %-10s %10.1f %10.1f %12.2f %12.2f" %
+          ("page-server 1G", "loopback", d * 1000, r * 1000, 1 / d, 1 / r))
 
 
 HUGETLB_LOCK = "/run/zdtm-hugetlb.lock"  # test/zdtm/lib/hugetlb.c takes it too
@@ -554,13 +657,17 @@ def main():
     disk = os.environ.get("BENCH_DISK_DIR", "/var/tmp")
     only = os.environ.get("BENCH_ONLY")
     if only:
-        # one row while working on it: BENCH_ONLY=sums or BENCH_ONLY=tree
+        # one row while working on it: BENCH_ONLY=sums, tree, ps (page server) or lazy
         if only == "sums":
             checksum_cost(memhog, "/dev/shm", int(os.environ.get("BENCH_SUM_ROUNDS", "5")))
         elif only == "netns":
             bench_netns.netns_row(median)
         elif only == "predump":
             bench_predump.predump_rows(memhog)
+        elif only == "ps":
+            page_server_row(memhog, 3)
+        elif only == "lazy":
+            lazy_row(memhog, 3)
         elif only == "tree":
             tree = build_tree(work)
             res = [tree_round(tree, 100, 4, "/dev/shm") for _ in range(5)]
@@ -586,6 +693,8 @@ def main():
                "%.2f" % (gib / d) if mib >= 1024 else "-",
                "%.2f" % (gib / r) if mib >= 1024 else "-"))
     hugetlb_row(memhog, 3)
+    page_server_row(memhog, 3)
+    lazy_row(memhog, 3)
     # issue #12: what the checksums cost (warm memory, as the warm rows)
     checksum_cost(memhog, "/dev/shm", int(os.environ.get("BENCH_SUM_ROUNDS", "5")))
     res = [fds_round(work, 10000, "/dev/shm") for _ in range(3)]

@@ -25,6 +25,12 @@ optional NAME.desc (JSON) adjusts it:
   output, leaving no task behind; then the restore with them goes on as usual.
   "unstable": snapshot parts the test itself changes while it runs, not compared
   (e.g. ["maps", "Threads"] for a task whose threads come and go).
+With --page-server, each dump sends its pages to a `criu page-server` on loopback that
+writes them into the same dump directory, which must exit 0 once the dump is done. With
+--lazy-pages, each restore is `criu restore --lazy-pages` with a `criu lazy-pages` on the
+dump directory, which must exit 0 once it has copied every page, before the test goes on
+("lazy_env" in a .desc: its environment, e.g. {"CRIU_LAZY_TRICKLE": "1"} to slow its
+background copy down; the daemon then must exit 0 once the test has ended).
 Dumps are kept in build/test/dumps/NAME (NAME.FLAVOUR for a flavour forced by -f that is
 not the test's own) until the next run (test/others/ decodes env00's).
 What a test changed outside itself and noted as a leftover (zdtmtst.h) is undone after it,
@@ -50,8 +56,10 @@ import glob
 import json
 import os
 import re
+import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -173,6 +181,10 @@ class Test:
         self.pidfile = os.path.join(self.work, "test.pid")
         self.outfile = os.path.join(self.work, "test.out")
         self.restore_pidfile = os.path.join(self.work, "restore.pid")
+        self.page_server = False    # run(): --page-server
+        self.lazy_pages = False     # run(): --lazy-pages
+        self.lazy_env = dict(self.desc.get("lazy_env", {}))
+        self.lazy_proc = None       # the test's criu lazy-pages while it runs
 
     def _flavor_from_opts(self):
         opts = self.desc.get("dump_opts", [])
@@ -589,32 +601,127 @@ def chain_dumps(test, pid, before, criu):
     return opts + (["--auto-dedup"] if prev and CHAIN["dedup"] else [])
 
 
+def free_tcp_port():
+    with socket.socket() as sk:
+        sk.bind(("127.0.0.1", 0))
+        return sk.getsockname()[1]
+
+
+def start_page_server(test, criu):
+    """criu page-server into the dump dir; returns it and the dump's options once it
+    listens (it writes a byte to --status-fd then)."""
+    port = free_tcp_port()
+    rfd, wfd = os.pipe()
+    out = open(os.path.join(test.dump_dir, "page-server.out"), "w")
+    with out:
+        proc = subprocess.Popen([criu, "page-server", "-D", test.dump_dir, "--address",
+                                 "127.0.0.1", "--port", str(port), "-v4", "-o",
+                                 "page-server.log", "--status-fd", str(wfd)],
+                                cwd=test.dump_dir, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, pass_fds=(wfd,))
+    os.close(wfd)
+    ready = select.select([rfd], [], [], START_TIMEOUT)[0] and os.read(rfd, 1)
+    os.close(rfd)
+    if not ready:
+        proc.kill()
+        proc.wait()
+        raise TestFailure("criu page-server did not start listening")
+    return proc, ["--page-server", "--address", "127.0.0.1", "--port", str(port)]
+
+
+def start_lazy_pages(test, criu):
+    """criu lazy-pages on the dump dir, once it listens (a byte on --status-fd)."""
+    rfd, wfd = os.pipe()
+    out = open(os.path.join(test.dump_dir, "lazy-pages.out"), "w")
+    with out:
+        proc = subprocess.Popen([criu, "lazy-pages", "-D", test.dump_dir, "-v4", "-o",
+                                 "lazy-pages.log", "--status-fd", str(wfd)],
+                                cwd=test.dump_dir, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, pass_fds=(wfd,),
+                                env=dict(os.environ, **test.lazy_env))
+    os.close(wfd)
+    ready = select.select([rfd], [], [], START_TIMEOUT)[0] and os.read(rfd, 1)
+    os.close(rfd)
+    if not ready:
+        proc.kill()
+        proc.wait()
+        raise TestFailure("criu lazy-pages did not start listening")
+    test.lazy_proc = proc
+
+
+def stop_lazy_pages(test, ok):
+    """Once the test has ended, its lazy-pages daemon must exit 0 on its own."""
+    proc, test.lazy_proc = test.lazy_proc, None
+    if proc is None:
+        return []
+    try:
+        status = proc.wait(timeout=CRIU_TIMEOUT if ok else 5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return ["criu lazy-pages did not exit after the test"] if ok else []
+    if ok and status != 0:
+        return ["criu lazy-pages exited with %d" % status]
+    return []
+
+
+def stop_page_server(proc, dump_ok):
+    """After a dump that succeeded the server must have exited 0 on its own."""
+    try:
+        status = proc.wait(timeout=CRIU_TIMEOUT if dump_ok else 5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        if dump_ok:
+            raise TestFailure("criu page-server did not exit after the dump")
+        return
+    if dump_ok and status != 0:
+        raise TestFailure("criu page-server exited with %d after the dump" % status)
+
+
 def dump_and_restore(test, pid, before, criu):
     if test.dump_error:
         expect_dump_error(test, pid, before, criu)
         return
     chain_opts = chain_dumps(test, pid, before, criu)
     kids = tree_pids(pid)
+    ps, ps_opts = start_page_server(test, criu) if test.page_server else (None, [])
     try:
         run_criu(["dump", "-t", str(pid), "-D", test.dump_dir, "-v4", "-o", "dump.log"] +
-                 chain_opts + test.dump_opts, test, "dump", criu)
+                 chain_opts + test.dump_opts + ps_opts, test, "dump", criu)
     except TestFailure as e:
+        if ps:
+            stop_page_server(ps, False)
         # A failed dump must leave the task running as before: say whether it did.
         state = proc_state(pid)
         raise TestFailure("%s; the task is %s afterwards" %
                           (e, "gone" if state is None else "in state " + state))
+    if ps:
+        stop_page_server(ps, True)
     check_after_dump(test, pid, before, kids)
     reap_dead_children()
     if not os.path.exists(os.path.join(test.dump_dir, "inventory.img")):
         raise TestFailure("criu dump left no inventory.img")
     if test.restore_error:
         expect_restore_error(test, pid, criu)
+    if test.lazy_pages:
+        start_lazy_pages(test, criu)
     try:
         run_criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore.log", "-d",
                   "--pidfile=" + test.restore_pidfile] + test.flavor_restore_opts +
-                 test.restore_opts, test, "restore", criu)
+                 test.restore_opts + (["--lazy-pages"] if test.lazy_pages else []), test,
+                 "restore", criu)
     except TestFailure as e:
+        stop_lazy_pages(test, False)
         raise DumpDefect(*e.args)
+    if test.lazy_pages and not test.lazy_env:
+        # Every page in before the test goes on: a signal that comes while a task still
+        # waits for the page its restarted syscall reads can run its handler before the
+        # restart (a restore race of interrupted syscalls, lazy pages or not); lazy_env
+        # tests (CRIU_LAZY_TRICKLE) use their memory while it is still coming.
+        problems = stop_lazy_pages(test, True)
+        if problems:
+            raise TestFailure(*problems)
     try:
         new_pid = read_pidfile(test.restore_pidfile)
     except (OSError, ValueError):
@@ -707,12 +814,14 @@ def run_one(test, criu):
         dump_and_restore(test, pid, before, criu)
         problems = compare_snapshots(before, snapshot(pid), "after restore", test.unstable)
         problems += finish_test(test, pid)
+        problems += stop_lazy_pages(test, True)
         return problems or None
     except TestFailure as e:
         return e.lines()
     finally:
         if pid is not None and proc_state(pid) is not None:
             kill_and_reap(pid)
+        stop_lazy_pages(test, False)
         cleanup_children()
         undo_leftovers(test)
         # the host's directory an "ns" test bound as its external mount (ZDTM_EXT_MNT)
@@ -732,7 +841,7 @@ def tail(path, n):
 
 def print_diagnostics(test):
     """criu's Error lines and log tails, and the test's log, as TAP comments."""
-    for action in ("dump", "restore"):
+    for action in ("dump", "page-server", "restore", "lazy-pages"):
         log = tail(os.path.join(test.dump_dir, action + ".log"), 100000)
         out = tail(os.path.join(test.dump_dir, action + ".out"), 100000)
         out = [l for l in out if l not in log]     # criu may echo its errors to stderr
@@ -764,6 +873,8 @@ def run(args):
     for n, name in enumerate(args.names, 1):
         try:
             test = Test(name, args.flavor)
+            test.page_server = args.page_server
+            test.lazy_pages = args.lazy_pages
         except (OSError, ValueError) as e:
             print("not ok %d - %s: bad test description: %s" % (n, name, e))
             failed += 1
@@ -818,6 +929,10 @@ def main():
     r.add_argument("--dedup", action="store_true", help="the final dump with --auto-dedup")
     r.add_argument("--pre-dump-mode", choices=("splice", "read"),
                    help="how the --pre pre-dumps copy pages")
+    r.add_argument("--page-server", action="store_true",
+                   help="dump the pages through criu page-server on loopback")
+    r.add_argument("--lazy-pages", action="store_true",
+                   help="restore with --lazy-pages from criu lazy-pages")
     r.add_argument("--criu", default=os.environ.get("ZDTM_CRIU",
                                                    os.path.join(ROOT, "criu", "criu")),
                    help="criu binary (default: $ZDTM_CRIU, else criu/criu of this tree)")

@@ -33,6 +33,7 @@
 #include "net-lock.h"
 #include "plugin.h"
 #include "page-chain.h"
+#include "page-server.h"
 
 static uint64_t now_us(void)
 {
@@ -274,6 +275,8 @@ static int dump_and_commit(struct dump_tree *dt, int images_dfd, unsigned long e
 	ret = ret ?: plugins_dump_devices(dt);
 	ret = ret ?: dump_all_tasks(dt);
 	ret = ret ?: plugins_dump_devices_late(dt);
+	/* the server answers once the pages are on its disk: only then may the tree die */
+	ret = ret ?: (dt->ps ? ps_client_finish(dt->ps) : 0);
 	/* criu's own namespaces again: inventory.root_ids are criu's */
 	ns_dump_end(dt);
 	dt->stats.frozen_us = now_us() - frozen_at;
@@ -318,6 +321,23 @@ static int release_tree(struct dump_tree *dt, int failed)
 	return failed ?: ret;
 }
 
+/*
+ * --page-server: connected before anything is seized, so that a server out of reach costs
+ * the tree nothing. The pages' sums can't be in checksums.img then (they are in another
+ * directory), so the set has none, as a CRIU set has none.
+ */
+static int connect_page_server(struct dump_tree *dt)
+{
+	if (!dt->opts->use_page_server)
+		return 0;
+	dt->ps = ps_client_connect(dt->opts);
+	if (!dt->ps)
+		return -ECONNREFUSED;
+	if (!dt->opts->skip_checksums)
+		pr_info("Pages go to the page server: no checksums.img is written\n");
+	return 0;
+}
+
 int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 {
 	struct dump_tree dt = { .opts = o, .dfd = images_dfd, .work_dfd = work_dfd, .mt.dfd = -1 };
@@ -333,9 +353,12 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 		return ret;
 	/* a pre-dump leaves the tree running: its network is not locked */
 	ret = o->command == CMD_PRE_DUMP ? 0 : netlock_dump_prepare(o->network_lock);
-	ret = ret ?: imgset_begin(images_dfd, !o->skip_checksums);
-	if (ret)
+	ret = ret ?: connect_page_server(&dt);
+	ret = ret ?: imgset_begin(images_dfd, !o->skip_checksums && !o->use_page_server);
+	if (ret) {
+		ps_client_free(dt.ps);
 		return ret;
+	}
 	failed = dump_and_commit(&dt, images_dfd, errors_before);
 	/* the devices are let go while the tree is still frozen; a failure undoes the commit */
 	failed = plugins_dump_finish(failed) ?: failed;
@@ -366,6 +389,7 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 		free_dump_ctx(dt.tasks[i]);
 	memtrack_tree_close(&dt);
 	dump_tree_free(&dt);
+	ps_client_free(dt.ps);
 	imgset_end();
 	return ret;
 }

@@ -26,6 +26,7 @@
 #include "regfile.pb-c.h"
 
 struct compel_ctl;
+struct ps_client;
 struct dump_threads;
 struct cg_dump;
 
@@ -88,6 +89,7 @@ struct dump_tree {
 	struct ns_ids ns;	 /* namespace ids, CRIU's numbering (ns-ids.h) */
 	struct memtrack_prev mt; /* the previous dump of a chain (mem/track.c) */
 	struct cg_dump *cg;	 /* criu/cgroup/dump.c; NULL with --manage-cgroups=ignore */
+	struct ps_client *ps;	 /* --page-server: where the pages go (page-server.h), or NULL */
 };
 
 /* The per-task part; opts and dfd are copies of the tree's. */

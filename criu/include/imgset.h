@@ -39,8 +39,12 @@ bool imgset_writing(int dfd);
 int imgset_commit(int dfd);
 void imgset_uncommit(int dfd);
 
-/* Restore: 0 when the set checks out, or has no sums (logged as unverified). */
-int imgset_verify(int dfd, bool skip_checksums);
+/*
+ * Restore: 0 when the set checks out, or has no sums (logged as unverified). lazy_pages:
+ * the pages files are criu lazy-pages' to read, as the tasks need them: only their sizes
+ * are checked here.
+ */
+int imgset_verify(int dfd, bool skip_checksums, bool lazy_pages);
 void imgset_forget(void);
 /* 0, or -EINVAL (logged) when a verified set does not list name. */
 int imgset_check_member(int dfd, const char *name);

@@ -24,8 +24,10 @@ enum cr_command {
 	CMD_DEDUP,    /* punch pages out of parent images that a child replaced */
 	CMD_RESTORE,
 	CMD_CHECK,
-	CMD_SWRK,    /* serve one RPC client on an inherited socket (rpc/) */
-	CMD_SERVICE, /* serve RPC clients on a listening socket (rpc/) */
+	CMD_SWRK,	 /* serve one RPC client on an inherited socket (rpc/) */
+	CMD_SERVICE,	 /* serve RPC clients on a listening socket (rpc/) */
+	CMD_PAGE_SERVER, /* receive a dump's pages over TCP (mem/page-server.c) */
+	CMD_LAZY_PAGES,	 /* serve a --lazy-pages restore's memory (lazy/) */
 };
 
 enum pre_dump_mode { PRE_DUMP_SPLICE, PRE_DUMP_READ };
@@ -112,9 +114,15 @@ struct cr_options {
 #define MAX_ACTION_SCRIPTS 16
 	const char *action_scripts[MAX_ACTION_SCRIPTS];
 	int nr_action_scripts;
-	int swrk_fd;	     /* swrk FD: the client's socket */
-	const char *address; /* service: the socket's path */
-	const char *libdir;  /* -L: the plugins' directory (NULL: the default) */
+	int swrk_fd;	      /* swrk FD: the client's socket */
+	const char *address;  /* service: the socket's path; page server: its host */
+	const char *libdir;   /* -L: the plugins' directory (NULL: the default) */
+	int port;	      /* page server: its TCP port */
+	bool use_page_server; /* dump: --page-server, pages go to --address:--port */
+	bool lazy_pages;      /* restore: criu lazy-pages fills the memory (lazy.h) */
+	bool tls;	      /* page server and its dump: in TLS (mem/ps-conn.c) */
+	bool tls_no_cn_verify;
+	const char *tls_cacert, *tls_cacrl, *tls_cert, *tls_key;
 	/*
 	 * Called at each stage after the action scripts (the RPC client's notifications):
 	 * a non-zero return fails the stage as a failing script does.

@@ -126,6 +126,7 @@ struct rst_ctx {
 	struct rst_stats stats;
 	struct rst_ns *ns; /* ns/ns-restore.c: the tree's own namespaces, NULL if none */
 	struct rst_cg *cg; /* cgroup/restore.c: cgroup.img and the cgroups made, or NULL */
+	int lazy_sk;	   /* --lazy-pages: the link to criu lazy-pages (lazy.h), or -1 */
 };
 
 /*

@@ -41,6 +41,7 @@ struct restore_opts {
 	const struct cg_options *cg; /* --manage-cgroups and friends (criu/cgroup/) */
 	const char *root;	     /* --root: what a mount namespace's root mount is made of */
 	const struct mnt_opts *mnt;  /* --external mnt[], --ext-mount-map */
+	int lazy_pages;		     /* --lazy-pages: criu lazy-pages fills the memory (lazy.h) */
 	/*
 	 * Called at "post-restore" and "pre-resume" (the tree is rebuilt and still stopped)
 	 * and "post-resume" (it runs); a non-zero return before the resume fails the restore.

@@ -36,7 +36,23 @@ static void set_id_text(const struct sum_set *set, char *buf)
 		sprintf(buf + 2 * i, "%02x", set->id[i]);
 }
 
-int imgset_verify(int dfd, bool skip_checksums)
+/* The pages files keep their sizes in the check, not their contents (imgset.h). */
+static void leave_pages_to_lazy(struct sum_set *set)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < set->nr_files; i++)
+		if (!strncmp(set->files[i]->name, "pages-", 6)) {
+			set->files[i]->nr_units = 0;
+			n++;
+		}
+	if (n)
+		pr_warn("--lazy-pages: the contents of %zu pages file(s) are not checked against "
+			"%s (criu lazy-pages reads them as the tasks need them)\n",
+			n, SUMSET_IMG);
+}
+
+int imgset_verify(int dfd, bool skip_checksums, bool lazy_pages)
 {
 	char id[2 * SUMSET_ID_LEN + 1];
 	struct sum_set *set;
@@ -60,6 +76,8 @@ int imgset_verify(int dfd, bool skip_checksums)
 		       SUMSET_IMG);
 		return ret;
 	}
+	if (lazy_pages)
+		leave_pages_to_lazy(set);
 	start = now_us();
 	ret = sumset_verify(dfd, set, report_err, NULL);
 	if (ret) {

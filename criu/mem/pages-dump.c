@@ -8,6 +8,8 @@
  * (parasite-sum.h): criu never reads the pages back (integrity/, checksums.img).
  * Private hugetlb memory goes the same way, but only its 4 KiB pieces that hold data:
  * those that hold only zeros are found through /proc/PID/mem first (hugetlb.h).
+ * With --page-server, the pagemap and the pipes' bytes go to the page server instead
+ * (page-xfer-remote.c), which writes both images; no sums then.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -28,6 +30,7 @@
 #include "threads.h"
 #include "vma-status.h"
 #include "mem.h"
+#include "page-server.h"
 
 #undef PAGE_SIZE
 #define PAGE_SIZE  4096ul
@@ -68,6 +71,8 @@ struct page_xfer {
 	struct dump_cow cow; /* the parent's memory, for pages shared with it */
 	uint64_t *ppm_buf;   /* the parent's pagemap entries next to pm_buf's */
 	bool frames_hidden;  /* a page of a VMA shared with the parent had no frame to compare */
+	struct ps_task_xfer *remote; /* --page-server: the task's pagemap there, else NULL */
+	bool remote_holes;	     /* PE_PARENT runs queued for the server since the last batch */
 };
 
 static uint64_t now_us(void)
@@ -281,7 +286,10 @@ static int drain_batch(struct page_xfer *px)
 
 	for (i = 0; i < PARASITE_NR_PIPES; i++)
 		total += px->pipe_fill[i];
-	ret = drain_halves(px, total);
+	if (px->remote)
+		ret = ps_xfer_send_batch(px->remote, px->args, px->pipe_r);
+	else
+		ret = drain_halves(px, total);
 	px->dc->stats.memwrite_us += now_us() - start;
 	return ret;
 }
@@ -292,6 +300,8 @@ static int flush_batch(struct page_xfer *px)
 	loff_t batch_off;
 	int i, ret;
 
+	if (!px->args->nr_iovs && px->remote_holes)
+		return drain_batch(px) ?: (px->remote_holes = false, 0);
 	if (!px->args->nr_iovs)
 		return 0;
 	if (fault_injected("page-transfer"))
@@ -317,6 +327,7 @@ static int flush_batch(struct page_xfer *px)
 	px->args->nr_iovs = 0;
 	px->args->nr_unprot = 0;
 	px->cur_pipe = 0;
+	px->remote_holes = false;
 	return 0;
 }
 
@@ -392,6 +403,13 @@ static int emit_run(struct page_xfer *px, const VmaEntry *v, uint64_t addr, uint
 	PagemapEntry pe = PAGEMAP_ENTRY__INIT;
 	int ret;
 
+	if (px->remote && flags == PE_PARENT) {
+		px->remote_holes = true;
+		px->dc->stats.pages_skipped_parent += nr;
+		return ps_xfer_hole(px->remote, addr, nr, px->args->nr_iovs);
+	}
+	if (px->remote) /* the server writes an entry per iov, as it comes */
+		return queue_pages(px, v, addr, nr);
 	pe.vaddr = addr;
 	pagemap_set_nr_pages(&pe, nr);
 	pe.has_flags = 1;
@@ -581,6 +599,8 @@ static int open_xfer(struct page_xfer *px, struct dump_ctx *dc)
 		pr_perror("Can't open %s", path);
 		return -errno;
 	}
+	if (dc->tree->ps)
+		return ps_xfer_open(dc->tree->ps, dc->pid, &px->remote) ?: open_pipes(px);
 	px->pagemap_img = open_image_at(dc->dfd, CR_FD_PAGEMAP, O_DUMP, dc->pid);
 	px->pages_img = open_image_at(dc->dfd, CR_FD_PAGES, O_DUMP, dc->idx + 1);
 	if (!px->pagemap_img || !px->pages_img)
@@ -617,6 +637,7 @@ static int close_xfer(struct page_xfer *px)
 		close(px->pagemap_fd);
 	if (px->pages_rfd >= 0)
 		close(px->pages_rfd);
+	ps_xfer_close(px->remote);
 	free(px->pm_buf);
 	free(px->ppm_buf);
 	dump_cow_close(&px->cow);

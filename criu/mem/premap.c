@@ -26,6 +26,7 @@
 
 #include "array.h"
 #include "image.h"
+#include "lazy.h"
 #include "log.h"
 #include "restore-ctx.h"
 #include "abi/restorer.h"
@@ -627,8 +628,11 @@ static int plan_fill(struct fill_work *w, const struct rst_task *t, struct rst_m
 
 			if (chunk_end - addr > FILL_SEG_MAX)
 				chunk_end = addr + FILL_SEG_MAX;
-			if (v->kind == RST_VMA_VDSO) {
-				/* the dumped vdso's pages: this kernel's vdso is moved there */
+			/*
+			 * The dumped vdso's pages: this kernel's vdso is moved there. A lazy
+			 * VMA's: criu lazy-pages fills them (lazy.h).
+			 */
+			if (v->kind == RST_VMA_VDSO || (v->madv & RST_MADV_LAZY)) {
 				if (rst_pe_has_data(t->pagemap[i]))
 					off += chunk_end - addr;
 				addr = chunk_end;
@@ -698,6 +702,7 @@ int rst_fill_pages(const struct rst_ctx *ctx, const struct rst_task *t, struct r
 	ret = rst_cow_drop_unshared(t, mem);
 	if (ret || !t->nr_pagemap)
 		return ret;
+	rst_lazy_mark(ctx, t, mem);
 	if (t->nr_pages) {
 		img = open_image_at(ctx->dfd, CR_FD_PAGES, O_RSTR, t->pages_id);
 		if (!img)

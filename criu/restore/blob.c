@@ -19,6 +19,7 @@
 
 #include "compel/blob.h"
 #include "fault.h"
+#include "lazy.h"
 #include "log.h"
 #include "internal.h"
 #include "threads.h"
@@ -315,6 +316,8 @@ static int fill_args(const struct rst_ctx *ctx, const struct rst_task *t, const 
 
 	memset(a, 0, sizeof(*a));
 	a->log_fd = log_get_fd();
+	a->lazy_sk = -1;
+	a->lazy_id = t->pid;
 	a->log_level = ctx->ro->log_level;
 	a->nr_vdso = plan->nr_vdso;
 	memcpy(a->vdso, plan->vdso, sizeof(a->vdso));
@@ -376,6 +379,10 @@ int rst_jump_to_restorer(const struct rst_ctx *ctx, const struct rst_task *t, st
 	ret = fill_args(ctx, t, mem, &plan, &bs);
 	if (ret)
 		return ret;
+	ret = rst_lazy_task_connect(ctx, mem);
+	if (ret < -1)
+		return ret;
+	bs.args->lazy_sk = ret;
 	/* after everything that opens a path as criu sees it */
 	ret = rst_restore_root(ctx, t);
 	if (ret)

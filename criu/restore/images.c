@@ -617,7 +617,7 @@ static int check_image_set(const struct rst_ctx *ctx)
 		       ctx->ro->images_dir);
 		return -ENOENT;
 	}
-	return imgset_verify(ctx->dfd, ctx->ro->skip_checksums);
+	return imgset_verify(ctx->dfd, ctx->ro->skip_checksums, ctx->ro->lazy_pages);
 }
 
 int rst_read_images(struct rst_ctx *ctx)

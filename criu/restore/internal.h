@@ -36,4 +36,9 @@ int rst_jump_to_restorer(const struct rst_ctx *ctx, const struct rst_task *t, st
 /* restore.c */
 uint64_t rst_now_usec(void);
 
+/* outputs.c: the pidfile (created before anything is restored) and stats-restore */
+int rst_open_pidfile(const char *path);
+int rst_write_pidfile(int fd, const char *path, pid_t pid);
+int rst_write_stats(const struct rst_ctx *ctx);
+
 #endif /* CRIU_RESTORE_INTERNAL_H */

@@ -25,6 +25,7 @@
 #include "cgroup.h"
 #include "fault.h"
 #include "image.h"
+#include "lazy.h"
 #include "log.h"
 #include "internal.h"
 #include "net-lock.h"
@@ -438,56 +439,6 @@ static int seize_task(pid_t pid, long opts)
 		return -errno;
 	}
 	return 0;
-}
-
-/* Created before anything is restored, so an existing pidfile stops us early. */
-static int open_pidfile(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-
-	if (fd < 0)
-		pr_perror("Can't create pidfile %s (it must not exist)", path);
-	return fd;
-}
-
-static int write_pidfile(int fd, const char *path, pid_t pid)
-{
-	char buf[16];
-	int len;
-
-	len = snprintf(buf, sizeof(buf), "%d", pid);
-	if (write(fd, buf, len) != len) {
-		pr_perror("Can't write pidfile %s", path);
-		return -EIO;
-	}
-	return 0;
-}
-
-/* stats-restore goes to the work directory, as CRIU puts it (next to the logs). */
-static int write_stats(const struct rst_ctx *ctx)
-{
-	RestoreStatsEntry rs = RESTORE_STATS_ENTRY__INIT;
-	StatsEntry se = STATS_ENTRY__INIT;
-	struct cr_img *img;
-	int ret;
-
-	rs.pages_compared = ctx->stats.pages_compared;
-	rs.pages_skipped_cow = ctx->stats.pages_skipped_cow;
-	rs.forking_time = ctx->stats.forking_time;
-	rs.restore_time = ctx->stats.restore_time;
-	rs.has_pages_restored = true;
-	rs.pages_restored = ctx->stats.pages_restored;
-	rs.has_resume_time = true;
-	rs.resume_time = ctx->stats.resume_time;
-	se.restore = &rs;
-
-	img = open_image_at(ctx->ro->work_dfd, CR_FD_STATS_RESTORE, O_DUMP, 0);
-	if (!img)
-		return -EIO;
-	ret = pb_write_one(img, &se.base);
-	if (close_image(img) && !ret)
-		ret = -EIO;
-	return ret;
 }
 
 /* One task stopped in its restorer: let it become the program (threads: each of them). */
@@ -911,7 +862,7 @@ static int finish(struct rst_ctx *ctx, const struct rst_watch *w, pid_t pid)
 	ctx->stats.resume_time = rst_now_usec() - start;
 	pr_info("Restore finished successfully. Task %d resumed.\n", pid);
 	/* the tree runs now: a stats file we could not write is no reason to fail it */
-	if (write_stats(ctx))
+	if (rst_write_stats(ctx))
 		pr_err("Can't write stats-restore in %s; the restored tree runs on\n",
 		       ro->work_dir);
 	run_stage_hook(ro, "post-resume", pid);
@@ -922,22 +873,25 @@ static int finish(struct rst_ctx *ctx, const struct rst_watch *w, pid_t pid)
 
 int cr_restore_tasks(const struct restore_opts *ro)
 {
-	struct rst_ctx ctx = { .ro = ro, .dfd = ro->images_dfd, .criu_pid = getpid() };
+	struct rst_ctx ctx = {
+		.ro = ro, .dfd = ro->images_dfd, .criu_pid = getpid(), .lazy_sk = -1
+	};
 	uint64_t start = rst_now_usec();
 	struct rst_watch *w = NULL;
 	int ret = 1, pidfd = -1;
 	pid_t pid;
 
 	/* before the fork: the probe's signal would stop the traced task */
-	if (rst_read_images(&ctx) || plugins_restore_init() || netlock_test_hook_restore() ||
-	    rst_ns_prepare(&ctx) || rst_cgroup_prepare(&ctx) || rst_plan_transit(&ctx) ||
-	    rst_arch_probe_xstate() || rst_wait_pids_free(&ctx) || rst_remaps_premake(&ctx))
+	if (rst_read_images(&ctx) || rst_lazy_begin(&ctx) || plugins_restore_init() ||
+	    netlock_test_hook_restore() || rst_ns_prepare(&ctx) || rst_cgroup_prepare(&ctx) ||
+	    rst_plan_transit(&ctx) || rst_arch_probe_xstate() || rst_wait_pids_free(&ctx) ||
+	    rst_remaps_premake(&ctx))
 		goto out_free;
 	w = alloc_watch(&ctx);
 	if (!w)
 		goto out_free;
 	if (ro->pidfile) {
-		pidfd = open_pidfile(ro->pidfile);
+		pidfd = rst_open_pidfile(ro->pidfile);
 		if (pidfd < 0)
 			goto out_free;
 	}
@@ -948,7 +902,7 @@ int cr_restore_tasks(const struct restore_opts *ro)
 		goto out_unlink;
 	ctx.stats.restore_time = rst_now_usec() - start;
 	if (plugins_resume_devices(&ctx) ||
-	    (pidfd >= 0 && write_pidfile(pidfd, ro->pidfile, pid)) ||
+	    (pidfd >= 0 && rst_write_pidfile(pidfd, ro->pidfile, pid)) ||
 	    run_stage_hook(ro, "post-restore", pid)) {
 		kill_tree(&ctx, w);
 		goto out_unlink;
@@ -978,6 +932,7 @@ out_unlink:
 		unlink(ro->pidfile);
 	}
 out_free:
+	rst_lazy_end(&ctx, ret);
 	rst_remaps_unmake(&ctx, false);
 	/* a failed restore leaves no lock behind: nothing runs that it would protect */
 	if (ret)

@@ -2,9 +2,9 @@
 /*
  * handlers.c - one function per request type. The response always has the request's
  * type; a failure says why in cr_errmsg (the first error logged while serving it). The
- * types whose feature criu lacks (PAGE_SERVER, PAGE_SERVER_CHLD, CPUINFO_DUMP, CPUINFO_CHECK)
- * are answered with an error naming them. PRE_DUMP and SINGLE_PRE_DUMP make one pre-dump
- * each (the client sends the next, then a DUMP with parent_img).
+ * types whose feature criu lacks (CPUINFO_DUMP, CPUINFO_CHECK) are answered with an error
+ * naming them. PRE_DUMP and SINGLE_PRE_DUMP make one pre-dump each (the client sends the
+ * next, then a DUMP with parent_img). PAGE_SERVER(_CHLD): page-server-req.c.
  */
 #define LOG_PREFIX "rpc: "
 
@@ -237,6 +237,9 @@ int rpc_handle(struct rpc_conn *c, const CriuReq *req, bool *more)
 		return handle_features(c, req);
 	case CRIU_REQ_TYPE__WAIT_PID:
 		return handle_wait_pid(c, req);
+	case CRIU_REQ_TYPE__PAGE_SERVER:
+	case CRIU_REQ_TYPE__PAGE_SERVER_CHLD:
+		return rpc_handle_page_server(c, req);
 	default:
 		return refuse_type(c, req);
 	}

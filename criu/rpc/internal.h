@@ -64,6 +64,9 @@ int rpc_stage_notify(const char *stage, pid_t pid, void *arg);
 /* handlers.c: answer one request; *more is cleared when the connection must end */
 int rpc_handle(struct rpc_conn *c, const CriuReq *req, bool *more);
 
+/* page-server-req.c: PAGE_SERVER and PAGE_SERVER_CHLD */
+int rpc_handle_page_server(struct rpc_conn *c, const CriuReq *req);
+
 /* session.c: requests until the client is done; 0, or -1 if the connection broke */
 int rpc_serve(struct rpc_conn *c);
 int rpc_serve_accepted(int sk, const struct cr_options *o); /* service's child */

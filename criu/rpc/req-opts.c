@@ -79,15 +79,25 @@ static const struct {
 
 /* Fields RPC gives meaning to, applied by the steps of rpc_opts_from_req(). */
 static const char *const rpc_fields[] = {
-	"images_dir_fd",  "images_dir",
-	"work_dir_fd",	  "pid",
-	"log_level",	  "log_file",
-	"log_to_stderr",  "status_fd",
-	"notify_scripts", "rst_sibling",
-	"pre_dump_mode",  "network_lock",
-	"cpu_cap",	  "config_file",
-	"manage_cgroups", "manage_cgroups_mode",
-	"cg_root",	  "cgroup_dump_controller",
+	"images_dir_fd",
+	"images_dir",
+	"work_dir_fd",
+	"pid",
+	"log_level",
+	"log_file",
+	"log_to_stderr",
+	"status_fd",
+	"notify_scripts",
+	"rst_sibling",
+	"pre_dump_mode",
+	"network_lock",
+	"cpu_cap",
+	"config_file",
+	"ps",
+	"manage_cgroups",
+	"manage_cgroups_mode",
+	"cg_root",
+	"cgroup_dump_controller",
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -351,6 +361,30 @@ static int apply_defaults_only(const CriuOpts *ro)
 	return 0;
 }
 
+/*
+ * ps: the page server's address and port, for PAGE_SERVER(_CHLD) to listen on and for DUMP
+ * to send to (--page-server). fd (--ps-socket) is not supported yet.
+ */
+static int apply_ps(struct rpc_req_state *st, const CriuOpts *ro, enum cr_command cmd)
+{
+	if (!ro->ps)
+		return 0;
+	if (ro->ps->has_fd)
+		return refuse_field("ps.fd", "ps-socket", "");
+	if (cmd != CMD_DUMP && cmd != CMD_PAGE_SERVER) {
+		pr_err("criu_opts.ps: only DUMP and PAGE_SERVER use a page server\n");
+		return -EINVAL;
+	}
+	if (ro->ps->has_port && (ro->ps->port < 0 || ro->ps->port > 65535)) {
+		pr_err("criu_opts.ps.port %d is not a TCP port\n", ro->ps->port);
+		return -EINVAL;
+	}
+	st->opts.use_page_server = cmd == CMD_DUMP;
+	st->opts.address = ro->ps->address;
+	st->opts.port = ro->ps->has_port ? ro->ps->port : 0;
+	return 0;
+}
+
 static int apply_task(struct rpc_req_state *st, const CriuOpts *ro, enum cr_command cmd)
 {
 	if (ro->has_rst_sibling && ro->rst_sibling) {
@@ -435,10 +469,11 @@ static int apply_config_file(struct rpc_req_state *st, const CriuOpts *ro)
 static void set_request_basics(struct rpc_req_state *st, enum cr_command cmd)
 {
 	st->opts.command = cmd;
-	st->opts.action = cmd == CMD_DUMP	? "dump"
-			  : cmd == CMD_PRE_DUMP ? "pre-dump"
-			  : cmd == CMD_RESTORE	? "restore"
-						: "check";
+	st->opts.action = cmd == CMD_DUMP	   ? "dump"
+			  : cmd == CMD_PRE_DUMP	   ? "pre-dump"
+			  : cmd == CMD_RESTORE	   ? "restore"
+			  : cmd == CMD_PAGE_SERVER ? "page-server"
+						   : "check";
 	/* RPC restores detach: criu answers once the tree runs */
 	st->opts.restore_detached = cmd == CMD_RESTORE;
 	st->opts.stage_notify = rpc_stage_notify;
@@ -460,7 +495,7 @@ int rpc_opts_from_req(struct rpc_conn *c, const CriuOpts *ro, enum cr_command cm
 	if (ret || !ro)
 		return ret;
 	ret = apply_defaults_only(ro) ?: apply_network_lock(st, ro) ?: apply_fields(st, ro) ?:
-	      rpc_apply_cgroups(st, ro) ?: apply_task(st, ro, cmd);
+	      rpc_apply_cgroups(st, ro) ?: apply_task(st, ro, cmd) ?: apply_ps(st, ro, cmd);
 	ret = ret ?: open_dirs(st, ro, cmd != CMD_CHECK);
 	ret = ret ?: apply_log(st, ro) ?: apply_status_fd(st, ro);
 	if (ret)

@@ -151,8 +151,7 @@ def test_wait_pid():
 
 
 def test_refused_types():
-    for t, name in ((rpc.PAGE_SERVER_CHLD, "PAGE_SERVER_CHLD"), (rpc.PAGE_SERVER, "PAGE_SERVER"),
-                    (rpc.CPUINFO_DUMP, "CPUINFO_DUMP"), (rpc.NOTIFY, "NOTIFY")):
+    for t, name in ((rpc.CPUINFO_DUMP, "CPUINFO_DUMP"), (rpc.NOTIFY, "NOTIFY")):
         resp, _ = raw_request(rpc.criu_req(type=t).SerializeToString())
         report(resp and resp.type == t and not resp.success and
                (name in resp.cr_errmsg or "notification" in resp.cr_errmsg),
@@ -329,6 +328,70 @@ def test_pre_dump(work):
         os.close(fd)
 
 
+def page_server_req(dfd, kind):
+    req = rpc.criu_req(type=kind, keep_open=True)
+    req.opts.images_dir_fd = dfd
+    req.opts.log_file = "page-server.log"
+    req.opts.log_level = 4
+    req.opts.ps.address = "127.0.0.1"
+    req.opts.ps.port = 0            # the kernel picks; the answer says which
+    return req
+
+
+def test_page_server(work):
+    """PAGE_SERVER_CHLD: a page server child of criu swrk, its pid and port in the answer; a
+    DUMP with criu_opts.ps sends the pages there; WAIT_PID on the server then gives 0, and
+    the task restores from both directories together. PAGE_SERVER: the same as a daemon."""
+    for kind, name in ((rpc.PAGE_SERVER_CHLD, "PAGE_SERVER_CHLD"),
+                       (rpc.PAGE_SERVER, "PAGE_SERVER")):
+        d, s = os.path.join(work, "ps-" + name), os.path.join(work, "ps-srv-" + name)
+        os.mkdir(d)
+        os.mkdir(s)
+        dfd, sfd = os.open(d, os.O_DIRECTORY), os.open(s, os.O_DIRECTORY)
+        sk, p = swrk()
+        resp = call(sk, page_server_req(sfd, kind))
+        why = ""
+        if not (resp and resp.success and resp.ps.pid > 0 and resp.ps.port > 0):
+            why = "no page server: %s" % resp
+        t = start_task()
+        if not why:
+            req = dump_req(dfd, t.pid)
+            req.opts.ps.address = "127.0.0.1"
+            req.opts.ps.port = resp.ps.port
+            r, _ = one_request(req)
+            t.wait()
+            if not (r and r.success):
+                why = "DUMP through it failed: %s" % r
+        if not why and kind == rpc.PAGE_SERVER_CHLD:
+            w = call(sk, rpc.criu_req(type=rpc.WAIT_PID, pid=resp.ps.pid))
+            if not (w and w.success and w.status == 0):
+                why = "WAIT_PID on the page server: %s" % w
+        sk.close()
+        p.wait(timeout=60)
+        if not why:
+            if [n for n in os.listdir(d) if n.startswith("pages-")] or \
+                    not [n for n in os.listdir(s) if n.startswith("pages-")]:
+                why = "the pages are not where the page server writes them"
+            for n in os.listdir(d):
+                if n.endswith(".img"):
+                    shutil.copy(os.path.join(d, n), s)
+            req = rpc.criu_req(type=rpc.RESTORE)
+            req.opts.images_dir_fd = sfd
+            req.opts.log_file = "restore.log"
+            r, _ = one_request(req)
+            if not why and not (r and r.success and r.restore.pid == t.pid and
+                                running(t.pid)):
+                why = "RESTORE from what arrived: %s" % r
+        report(not why, "%s, then DUMP with criu_opts.ps through it, then RESTORE" % name,
+               why)
+        if t.poll() is None:
+            t.kill()
+        if running(t.pid):
+            os.kill(t.pid, signal.SIGKILL)
+        os.close(dfd)
+        os.close(sfd)
+
+
 def fd_count(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 
@@ -451,6 +514,7 @@ def main():
         test_client_leaves_silently(work)
         test_dump_restore(work)
         test_pre_dump(work)
+        test_page_server(work)
         test_service(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -242,7 +242,7 @@ static void test_failed_set_and_members(void)
 
 	check(write_set(da, "alpha", 1000) == 0, "written again");
 	reset();
-	check(imgset_verify(da, false) == 0, "imgset_verify accepts the set");
+	check(imgset_verify(da, false, false) == 0, "imgset_verify accepts the set");
 	img = open_image_at(da, CR_FD_CORE, O_RSTR, 42);
 	check(img != NULL, "a listed image opens");
 	close_image(img);
@@ -255,10 +255,51 @@ static void test_failed_set_and_members(void)
 	check(remove_dir(a) == 0, "cleanup");
 }
 
+/* A set with a pages file, as a lazy restore checks it: its size, not its contents. */
+static void test_lazy_pages(void)
+{
+	InventoryEntry inv = INVENTORY_ENTRY__INIT;
+	char a[] = "/tmp/sumset-test.XXXXXX";
+	int da = make_dir(a), ret;
+	char page[4096];
+	struct cr_img *img;
+
+	reset();
+	memset(page, 0x5a, sizeof(page));
+	inv.img_version = 2;
+	ret = imgset_begin(da, true);
+	img = ret ? NULL : open_image_at(da, CR_FD_PAGES, O_DUMP, 1);
+	ret = img ? img_write_buf(img, page, sizeof(page)) : -1;
+	ret = close_image(img) ?: ret;
+	img = ret ? NULL : open_image_at(da, CR_FD_INVENTORY, O_DUMP, 0);
+	ret = ret ?: (img ? pb_write_one(img, &inv.base) : -1);
+	ret = close_image(img) ?: ret;
+	ret = ret ?: imgset_commit(da);
+	imgset_end();
+	check(ret == 0, "a set with pages-1.img is written");
+	flip(da, "pages-1.img", 100);
+	reset();
+	check(imgset_verify(da, false, false) < 0 && strstr(problems, "pages-1.img"),
+	      "a changed pages file is refused by a restore");
+	imgset_forget();
+	reset();
+	check(imgset_verify(da, false, true) == 0,
+	      "a lazy restore leaves the pages file's contents to criu lazy-pages");
+	imgset_forget();
+	check(truncate_at(da, "pages-1.img", 1000) == 0, "truncate pages");
+	reset();
+	check(imgset_verify(da, false, true) < 0 && strstr(problems, "pages-1.img: 1000 bytes"),
+	      "a lazy restore still refuses a pages file of another size");
+	imgset_forget();
+	close(da);
+	check(remove_dir(a) == 0, "cleanup");
+}
+
 int main(void)
 {
 	test_good_and_damaged();
 	test_failed_set_and_members();
+	test_lazy_pages();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -31,7 +31,9 @@ enum rst_vma_kind {
 #define RST_MADV_LOCK_ONFAULT (1ULL << 63)
 /* bit 62: seal it (mseal) once it is final */
 #define RST_MADV_SEALED (1ULL << 62)
-#define RST_MADV_OURS	(RST_MADV_LOCK_ONFAULT | RST_MADV_SEALED)
+/* bit 61: --lazy-pages, left empty by criu: registered with userfaultfd (restorer-lazy.c) */
+#define RST_MADV_LAZY (1ULL << 61)
+#define RST_MADV_OURS (RST_MADV_LOCK_ONFAULT | RST_MADV_SEALED | RST_MADV_LAZY)
 
 struct rst_vma {
 	uint64_t start;
@@ -135,10 +137,16 @@ struct rst_args {
 
 	/* the other threads and the leader's rseq (restorer-threads.c) */
 	struct rst_threads threads;
+
+	/* --lazy-pages: connected to criu lazy-pages, or -1; the task's pid in the images */
+	int32_t lazy_sk;
+	int32_t lazy_id;
 };
 
 /* criu/pie/restorer-threads.c, run by the leader once memory is in place */
 int rst_threads_start(struct rst_args *a);
 int rst_threads_wait_ready(struct rst_args *a);
+/* criu/pie/restorer-lazy.c: the RST_MADV_LAZY areas to criu lazy-pages, once final */
+int rst_lazy_register(const struct rst_args *a);
 
 #endif /* CRIU_RESTORER_H */
