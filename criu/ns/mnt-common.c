@@ -11,8 +11,8 @@
 #include "mnt.h"
 
 /* Made anew at restore: their content is the kernel's (or the namespace's), not files. */
-static const char *const fresh_types[] = { "proc",   "sysfs",  "devtmpfs",
-					   "devpts", "cgroup", "cgroup2" };
+static const char *const fresh_types[] = { "proc",   "sysfs",	"devtmpfs", "devpts",
+					   "cgroup", "cgroup2", "mqueue" };
 
 bool mnt_fs_is_fresh(const char *fsname)
 {

@@ -5,13 +5,16 @@
  * into mountpoints-ID.img (CRIU's mnt_entry, in mountinfo's order). Only what the restore
  * can rebuild is saved: the root mount (given again by --root), bind mounts of a file
  * system another mount of the namespace shows (of the root's, of a proc...), proc, sysfs,
- * devtmpfs and a devpts of the namespace's own, which are mounted anew, tmpfs with its files
+ * devtmpfs, a devpts and an mqueue (with no queue in it) of the namespace's own, which are
+ * mounted anew, tmpfs with its files
  * (mnt-tmpfs.c), external mounts given a key (mnt-ext.c). Anything else is refused, naming
  * the mount: a file system from outside the namespace without a key (criu's devpts, a part
  * of a tmpfs alone...), shared or slave propagation.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +113,35 @@ static int check_devpts(const struct proc_mount *m, const struct mnt_opts *mo, c
 	return -EOPNOTSUPP;
 }
 
+/*
+ * An mqueue file system shows the POSIX message queues of its ipc namespace, which are not
+ * saved: a new one is mounted at restore, and it must have nothing to show.
+ */
+static int check_mqueue_empty(pid_t pid, const struct proc_mount *m)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	int ret = 0;
+	DIR *d;
+
+	if (strcmp(m->fstype, "mqueue"))
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/root%s", pid, m->mountpoint);
+	d = opendir(path);
+	if (!d) {
+		pr_perror("Can't list the queues of the mqueue mount at %s", path);
+		return -errno;
+	}
+	while (!ret && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			ret = -EOPNOTSUPP;
+	closedir(d);
+	if (ret)
+		refuse(m, "it shows POSIX message queues of the tree's ipc namespace, which are "
+			  "not saved yet");
+	return ret;
+}
+
 /* Can the restore rebuild mount i of l? ext[i] gets the key of an external one. */
 static int check_mount(const struct proc_mount_list *l, const struct mnt_key *keys, size_t i,
 		       const struct mnt_opts *mo, char **ext)
@@ -145,7 +177,7 @@ static int check_mount(const struct proc_mount_list *l, const struct mnt_key *ke
 		refuse_external(m); /* a part of a tmpfs alone too: its files can't be saved */
 	else
 		refuse(m, "a file system of this type made in the namespace is not saved yet "
-			  "(proc, sysfs, devtmpfs, devpts, cgroup, cgroup2 and tmpfs are)");
+			  "(proc, sysfs, devtmpfs, devpts, cgroup, cgroup2, mqueue and tmpfs are)");
 	free(host);
 	return -EOPNOTSUPP;
 }
@@ -229,7 +261,8 @@ static int check_and_write(int dfd, uint32_t id, const struct proc_mount_list *l
 	root = find_root(l, pid);
 	for (i = 0; root >= 0 && i < l->nr; i++)
 		if ((int)i != root)
-			ret = check_mount(l, keys, i, mo, ext) ?: ret;
+			ret = check_mount(l, keys, i, mo, ext) ?: check_mqueue_empty(pid, &l->m[i]) ?:
+			      ret;
 	if (root < 0 || ret) {
 		ret = root < 0 ? root : ret;
 		goto out_keys;

@@ -98,6 +98,12 @@ static const char *const rpc_fields[] = {
 	"manage_cgroups_mode",
 	"cg_root",
 	"cgroup_dump_controller",
+	/*
+	 * runc sets it in every request: the master of a pty whose slave the tree holds and
+	 * whose master is outside goes back to the client at restore. Such a pty refuses the
+	 * dump here (without --shell-job), so the flag never has anything to do yet.
+	 */
+	"orphan_pts_master",
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -159,6 +165,38 @@ static int apply_empty_ns(struct rpc_req_state *st, uint32_t flags)
 	return opts_apply_named(&st->opts, "empty-ns", "net") ? -EINVAL : 0;
 }
 
+/*
+ * A repeated field: the option once per value, as the command line repeats it. ext_mnt's
+ * pairs are --ext-mount-map KEY:VAL; fields of other messages (inherit_fd's client fds,
+ * join_ns) are refused.
+ */
+static int apply_repeated_field(struct rpc_req_state *st, const ProtobufCMessage *m,
+				const ProtobufCFieldDescriptor *f, const char *option)
+{
+	size_t i, n = field_count(m, f);
+	void *const *vals = *(void *const *)((const char *)m + f->offset);
+	char *pair;
+	int ret = 0;
+
+	if (!opts_supported(option) ||
+	    (f->type != PROTOBUF_C_TYPE_STRING && f->descriptor != &ext_mount_map__descriptor))
+		return refuse_field(f->name, option, "");
+	for (i = 0; i < n && !ret; i++) {
+		if (f->type == PROTOBUF_C_TYPE_STRING) {
+			ret = opts_apply_named(&st->opts, option, vals[i]) ? -EINVAL : 0;
+			continue;
+		}
+		if (asprintf(&pair, "%s:%s", ((ExtMountMap *)vals[i])->key,
+			     ((ExtMountMap *)vals[i])->val) < 0)
+			return -ENOMEM;
+		/* the options keep the string: it lives as long as the request's options */
+		ret = opts_apply_named(&st->opts, option, pair) ? -EINVAL : 0;
+		if (ret)
+			free(pair);
+	}
+	return ret;
+}
+
 /* A field that stands for an option: as the option with the field's value. */
 static int apply_option_field(struct rpc_req_state *st, const ProtobufCMessage *m,
 			      const ProtobufCFieldDescriptor *f, const char *option)
@@ -172,8 +210,10 @@ static int apply_option_field(struct rpc_req_state *st, const ProtobufCMessage *
 		return 0;
 	if (!strcmp(f->name, "empty_ns"))
 		return apply_empty_ns(st, *(const uint32_t *)val);
-	if (f->label == PROTOBUF_C_LABEL_REPEATED || f->type == PROTOBUF_C_TYPE_MESSAGE ||
-	    f->type == PROTOBUF_C_TYPE_ENUM || !opts_supported(option))
+	if (f->label == PROTOBUF_C_LABEL_REPEATED)
+		return apply_repeated_field(st, m, f, option);
+	if (f->type == PROTOBUF_C_TYPE_MESSAGE || f->type == PROTOBUF_C_TYPE_ENUM ||
+	    !opts_supported(option))
 		return refuse_field(f->name, option, "");
 	switch (f->type) {
 	case PROTOBUF_C_TYPE_BOOL:

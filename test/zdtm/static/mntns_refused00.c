@@ -2,10 +2,12 @@
 /*
  * mntns_refused00 (ns flavour): a mount the dump can't save must fail it, naming the mount,
  * and leave the test running with its mounts as they were. $ZDTM_MNT_CASE picks it:
- * "mqueue" (an mqueue of the namespace's own: its queues are not saved) or "shared" (a bind
+ * "mqueue" (an mqueue of the namespace's own with a queue in it: POSIX message queues are
+ * not saved) or "shared" (a bind
  * made shared: propagation is not saved).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,8 +38,18 @@ static int setup(void)
 		fail("ZDTM_MNT_CASE unset or mkdir %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	if (!strcmp(which, "mqueue") && !mount("mqueue", dir, "mqueue", 0, NULL))
-		return 0;
+	if (!strcmp(which, "mqueue") && !mount("mqueue", dir, "mqueue", 0, NULL)) {
+		char q[PATH_MAX + 8];
+		int fd;
+
+		/* a file made in an mqueue file system is a new queue of the ipc namespace */
+		snprintf(q, sizeof(q), "%s/zdtmq", dir);
+		fd = open(q, O_CREAT | O_RDWR, 0600);
+		if (fd >= 0) {
+			close(fd);
+			return 0;
+		}
+	}
 	if (!strcmp(which, "shared") && !mount("/proc", dir, NULL, MS_BIND, NULL) &&
 	    !mount(NULL, dir, NULL, MS_SHARED, NULL))
 		return 0;
