@@ -76,6 +76,8 @@ struct cr_options {
 	bool restore_detached; /* -d, --daemon */
 	bool shell_job;	       /* -j: session/group outside the tree */
 	bool restore_sibling;  /* -S: the restored root is criu's sibling, not child */
+	/* RPC: a pty's master outside the tree goes back to the client (none yet: refused) */
+	bool orphan_pts_master;
 	bool no_default_config;
 	const char *config_file; /* --config (read by config.c before parsing) */
 	bool display_stats;

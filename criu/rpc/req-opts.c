@@ -165,6 +165,16 @@ static int apply_empty_ns(struct rpc_req_state *st, uint32_t flags)
 	return opts_apply_named(&st->opts, "empty-ns", "net") ? -EINVAL : 0;
 }
 
+/* The client reads the first error (cr_errmsg): it names the field, then the reason. */
+static void refuse_value(const char *field, size_t i, const char *val)
+{
+	char why[512];
+
+	snprintf(why, sizeof(why), "%s", log_first_error() ?: "refused");
+	log_forget_first_error();
+	pr_err("criu_opts.%s[%zu] \"%s\": %s\n", field, i, val, why);
+}
+
 /*
  * A repeated field: the option once per value, as the command line repeats it. ext_mnt's
  * pairs are --ext-mount-map KEY:VAL; fields of other messages (inherit_fd's client fds,
@@ -184,6 +194,8 @@ static int apply_repeated_field(struct rpc_req_state *st, const ProtobufCMessage
 	for (i = 0; i < n && !ret; i++) {
 		if (f->type == PROTOBUF_C_TYPE_STRING) {
 			ret = opts_apply_named(&st->opts, option, vals[i]) ? -EINVAL : 0;
+			if (ret)
+				refuse_value(f->name, i, vals[i]);
 			continue;
 		}
 		if (asprintf(&pair, "%s:%s", ((ExtMountMap *)vals[i])->key,
@@ -191,8 +203,10 @@ static int apply_repeated_field(struct rpc_req_state *st, const ProtobufCMessage
 			return -ENOMEM;
 		/* the options keep the string: it lives as long as the request's options */
 		ret = opts_apply_named(&st->opts, option, pair) ? -EINVAL : 0;
-		if (ret)
+		if (ret) {
+			refuse_value(f->name, i, pair);
 			free(pair);
+		}
 	}
 	return ret;
 }
@@ -436,6 +450,7 @@ static int apply_task(struct rpc_req_state *st, const CriuOpts *ro, enum cr_comm
 		st->opts.restore_sibling = true;
 	}
 	st->notify = ro->has_notify_scripts && ro->notify_scripts;
+	st->opts.orphan_pts_master = ro->has_orphan_pts_master && ro->orphan_pts_master;
 	if (ro->has_pre_dump_mode)
 		st->opts.pre_dump_mode = ro->pre_dump_mode == CRIU_PRE_DUMP_MODE__VM_READ
 						 ? PRE_DUMP_READ
