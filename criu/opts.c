@@ -137,7 +137,9 @@ static const struct opt_desc opt_table[] = {
 	CALL("close", 0, close_fd, 0, "FD", "close FD before anything else"),
 	FLAG("log-pid", 0, log_pid, OPTF_NEG, "restore: a log per task, LOG-FILE.PID"),
 	{ "version", 'V', OPT_VERSION, 0, NO_FIELD, NULL, "print the version", NULL },
-	LATER("evasive-devices", 0, OPTF_NEG, NULL),
+	FLAG("evasive-devices", 0, evasive_devices, OPTF_NEG,
+	     "restore: a device file may come back through another path (criu's device files "
+	     "are reopened by their path: nothing to evade yet)"),
 	VALUE("pidfile", 0, OPT_STR, pidfile, "FILE", "restore: the root's pid goes to new FILE"),
 	LATER("veth-pair", 0, 0, "IN=OUT"),
 	VALUE("action-script", 0, OPT_STR_LIST, action_scripts, "FILE",

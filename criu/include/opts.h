@@ -78,6 +78,9 @@ struct cr_options {
 	bool restore_sibling;  /* -S: the restored root is criu's sibling, not child */
 	/* RPC: a pty's master outside the tree goes back to the client (none yet: refused) */
 	bool orphan_pts_master;
+	/* --evasive-devices: a device file may be reopened through another path; the kinds
+	 * saved (stateless char devices) are reopened by theirs, so nothing evades yet */
+	bool evasive_devices;
 	bool no_default_config;
 	const char *config_file; /* --config (read by config.c before parsing) */
 	bool display_stats;

@@ -184,7 +184,7 @@ static int set_flags(int fd, const MntEntry *e)
 }
 
 /* Each option of the super block, "key=value" or a flag, to a new file system's context. */
-static int config_fs(int fs, const MntEntry *e)
+static int config_fs(int fs, const MntEntry *e, bool fill_first)
 {
 	char *opts = strdup(e->options), *opt, *val, *save = NULL;
 	int ret = 0;
@@ -202,7 +202,7 @@ static int config_fs(int fs, const MntEntry *e)
 		}
 	}
 	free(opts);
-	if (!ret && e->has_sb_flags && (e->sb_flags & MNT_F_RDONLY) &&
+	if (!ret && !fill_first && e->has_sb_flags && (e->sb_flags & MNT_F_RDONLY) &&
 	    fsconfig(fs, FSCONFIG_SET_FLAG, "ro", NULL, 0)) {
 		pr_perror("Can't make the new %s at %s read-only", e->fsname, e->mountpoint);
 		ret = -errno;
@@ -210,7 +210,26 @@ static int config_fs(int fs, const MntEntry *e)
 	return ret;
 }
 
-int mnt_make_fresh(const MntEntry *e)
+/* A read-only tmpfs (runc masks paths with them) is filled first, then made read-only. */
+int mnt_make_readonly_after_fill(const MntEntry *e, int mnt)
+{
+	int fs;
+
+	if (!e->has_sb_flags || !(e->sb_flags & MNT_F_RDONLY))
+		return 0;
+	fs = fspick(mnt, "", FSPICK_EMPTY_PATH | FSPICK_CLOEXEC);
+	if (fs < 0 || fsconfig(fs, FSCONFIG_SET_FLAG, "ro", NULL, 0) ||
+	    fsconfig(fs, FSCONFIG_CMD_RECONFIGURE, NULL, NULL, 0)) {
+		pr_perror("Can't make the filled %s at %s read-only", e->fsname, e->mountpoint);
+		if (fs >= 0)
+			close(fs);
+		return -errno;
+	}
+	close(fs);
+	return 0;
+}
+
+int mnt_make_fresh(const MntEntry *e, bool fill_first)
 {
 	int fs, mnt, sub, ret = 0;
 
@@ -226,7 +245,7 @@ int mnt_make_fresh(const MntEntry *e)
 	}
 	/* one devtmpfs serves the whole system: its options would change criu's /dev */
 	if (!ret && strcmp(e->fsname, "devtmpfs"))
-		ret = config_fs(fs, e);
+		ret = config_fs(fs, e, fill_first);
 	if (!ret && fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0)) {
 		pr_perror("Can't create the new %s for %s", e->fsname, e->mountpoint);
 		ret = -errno;
@@ -326,7 +345,7 @@ static int make_mount(struct mnt_set *s, size_t i)
 	else if (e->fstype == FSTYPE__TMPFS)
 		fd = premade_fd(s, e);
 	else
-		fd = mnt_make_fresh(e);
+		fd = mnt_make_fresh(e, false);
 	if (fd < 0)
 		return fd;
 	if (set_flags(fd, e)) {
@@ -476,9 +495,10 @@ int mntns_premake(int dfd, uint32_t id, struct mnt_premade *pre, const struct mn
 			ret = -ENOMEM;
 			break;
 		}
-		fd = mnt_make_fresh(s.e[i]);
+		fd = mnt_make_fresh(s.e[i], true);
 		pre->m[pre->nr++] = (struct mnt_premade_one){ s.e[i]->mnt_id, fd };
 		ret = fd < 0 ? fd : mnt_tmpfs_fill(dfd, s.e[i], fd);
+		ret = ret ?: mnt_make_readonly_after_fill(s.e[i], fd);
 	}
 	free_set(&s);
 	return ret;

@@ -49,7 +49,9 @@ unsigned int mnt_flags_of(const char *opts);
 int mnt_tmpfs_dump(int dfd, pid_t pid, const MntEntry *e);
 int mnt_tmpfs_fill(int dfd, const MntEntry *e, int mnt_fd);
 /* mnt-restore.c: a new file system of e's kind, detached, its part e->root names */
-int mnt_make_fresh(const MntEntry *e);
+/* fill_first: a read-only one stays writable until mnt_make_readonly_after_fill() */
+int mnt_make_fresh(const MntEntry *e, bool fill_first);
+int mnt_make_readonly_after_fill(const MntEntry *e, int mnt);
 
 /* mnt-ext.c: external and skipped mounts (opts.h's struct mnt_opts) */
 struct mnt_opts;

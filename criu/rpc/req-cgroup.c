@@ -50,17 +50,19 @@ static int apply_roots(struct rpc_req_state *st, const CriuOpts *ro)
 	}
 	for (i = 0; i < ro->n_cg_root; i++) {
 		const CgroupRoot *r = ro->cg_root[i];
+		bool ctrl;
 
 		if (!r->path) {
 			pr_err("criu_opts.cg_root: a root without a path\n");
 			return -EINVAL;
 		}
-		if (r->ctrl && asprintf(&st->cg_roots[i], "%s:%s", r->ctrl, r->path) < 0) {
+		/* runc sends ctrl "" for every hierarchy: no controller, as NULL */
+		ctrl = r->ctrl && *r->ctrl;
+		if (ctrl && asprintf(&st->cg_roots[i], "%s:%s", r->ctrl, r->path) < 0) {
 			st->cg_roots[i] = NULL;
 			return -ENOMEM;
 		}
-		if (opts_apply_named(&st->opts, "cgroup-root",
-				     r->ctrl ? st->cg_roots[i] : r->path)) {
+		if (opts_apply_named(&st->opts, "cgroup-root", ctrl ? st->cg_roots[i] : r->path)) {
 			pr_err("criu_opts.cg_root %s refused\n", r->path);
 			return -EINVAL;
 		}

@@ -53,10 +53,10 @@ def test_basic():
 
 
 def test_refusals():
-    r = criu("dump", "-t", "1", "--evasive-devices")
+    r = criu("dump", "-t", "1", "--weak-sysctls")
     check(r.returncode == 1 and "not supported yet" in r.stderr and "Error (" in r.stderr,
           "unsupported option refused", r.stderr)
-    r = criu("lazy-pages")
+    r = criu("cpuinfo", "dump")
     check(r.returncode == 1 and "not supported yet" in r.stderr, "later action refused",
           r.stderr)
     r = criu("frobnicate")
@@ -196,10 +196,10 @@ def test_config(work):
     home = os.path.join(work, "home")
     os.makedirs(os.path.join(home, ".criu"))
     with open(os.path.join(home, ".criu", "default.conf"), "w") as f:
-        f.write("evasive-devices\n")
+        f.write("weak-sysctls\n")
     env = dict(os.environ, HOME=home)
     r = subprocess.run([CRIU, "dump", "-t", "1"], env=env, capture_output=True, text=True)
-    check(r.returncode == 1 and "evasive-devices" in r.stderr, "~/.criu/default.conf is read",
+    check(r.returncode == 1 and "weak-sysctls" in r.stderr, "~/.criu/default.conf is read",
           r.stderr)
     r = subprocess.run([CRIU, "check", "--no-default-config"], env=env, capture_output=True,
                        text=True)

@@ -177,9 +177,9 @@ def test_bad_input():
 def test_refused_option(work):
     t = start_task()
     dfd = os.open(work, os.O_DIRECTORY)
-    resp, _ = one_request(dump_req(dfd, t.pid, evasive_devices=True))
-    report(resp and not resp.success and "criu_opts.evasive_devices" in resp.cr_errmsg and
-           running(t.pid), "evasive_devices refused naming the field; task runs",
+    resp, _ = one_request(dump_req(dfd, t.pid, weak_sysctls=True))
+    report(resp and not resp.success and "criu_opts.weak_sysctls" in resp.cr_errmsg and
+           running(t.pid), "weak_sysctls refused naming the field; task runs",
            str(resp))
     req = dump_req(dfd, t.pid)
     req.opts.log_file = "sub/dump.log"
@@ -199,7 +199,7 @@ def test_refused_option(work):
 def test_config_file(work):
     """criu_opts.config_file: its options under the request's, as CRIU reads it."""
     cases = [("leave-running\n# a comment\n", True, ""),
-             ("evasive-devices\n", False, "--evasive-devices"),
+             ("weak-sysctls\n", False, "--weak-sysctls"),
              ("images-dir /tmp\n", False, "criu_opts.config_file")]
     for i, (text, ok, word) in enumerate(cases):
         conf = os.path.join(work, "rpc%d.conf" % i)
