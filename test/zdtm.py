@@ -113,6 +113,8 @@ NS_UNFIT = {
                       "pidns)",
     "stopped_tree03": "a stopped child of the namespace's init comes back running (as in "
                       "pidns)",
+    "nsfs01": "it holds an fd of criu's network namespace, which a tree in a mount "
+              "namespace of its own can't reopen: the dump refuses that one first",
     "netns00": "it holds an fd of criu's network namespace to reach the outside, which a "
                "tree in a mount namespace of its own can't reopen: the dump refuses it",
 }

@@ -151,10 +151,10 @@ static void test_refusals(int dfd, pid_t pid)
 
 	criu_set_pid(pid);
 	criu_set_images_dir_fd(dfd);
-	criu_set_evasive_devices(true);
+	criu_set_weak_sysctls(true);
 	ret = criu_dump();
-	check(ret == -EBADE && running(pid), "evasive_devices refused (-EBADE), task runs");
-	criu_set_evasive_devices(false);
+	check(ret == -EBADE && running(pid), "weak_sysctls refused (-EBADE), task runs");
+	criu_set_weak_sysctls(false);
 
 	refuse_stage = "post-dump";
 	ret = criu_dump();
