@@ -23,4 +23,10 @@ int sk_opts_restore_bind(int sk, const SkOptsEntry *o, uint32_t ino);
 /* Everything else (and the above again, which costs nothing when already set). */
 int sk_opts_restore(int sk, const SkOptsEntry *o, uint32_t ino);
 
+/* An int option of sk into *v (0 when it fails): 0 or -errno. */
+int sk_opt_int(int sk, int level, int opt, int *v);
+struct fd_parms;
+/* The family (SO_DOMAIN) of the task's socket fd p, 0 if it is none or can't be read. */
+int task_sk_family(const struct fd_parms *p);
+
 #endif /* CRIU_SOCKOPTS_H */

@@ -16,8 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <unistd.h>
 
+#include "files.h"
 #include "log.h"
 #include "sockopts.h"
 
@@ -291,4 +294,27 @@ int sk_opts_restore(int sk, const SkOptsEntry *o, uint32_t ino)
 		ret = set_opt(sk, SO_LINGER, "SO_LINGER", &l, sizeof(l), ino);
 	ret = ret ?: restore_filter(sk, o, ino);
 	return ret;
+}
+
+int sk_opt_int(int sk, int level, int opt, int *v)
+{
+	socklen_t len = sizeof(*v);
+
+	*v = 0;
+	return getsockopt(sk, level, opt, v, &len) ? -errno : 0;
+}
+
+int task_sk_family(const struct fd_parms *p)
+{
+	int sk, family = 0;
+
+	if (!S_ISSOCK(p->st.st_mode))
+		return 0;
+	sk = task_fd_take(p->pid, p->fd);
+	if (sk < 0)
+		return 0;
+	if (sk_opt_int(sk, SOL_SOCKET, SO_DOMAIN, &family))
+		family = 0;
+	close(sk);
+	return family;
 }

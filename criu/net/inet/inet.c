@@ -58,26 +58,10 @@ static const char *tcp_state_name(unsigned int state)
 	return "unknown";
 }
 
-static int sk_int(int sk, int level, int opt, int *v)
-{
-	socklen_t len = sizeof(*v);
-
-	*v = 0;
-	return getsockopt(sk, level, opt, v, &len) ? -errno : 0;
-}
-
 static bool inet_match(const struct fd_parms *p)
 {
-	int sk, family = 0;
+	int family = task_sk_family(p);
 
-	if (!S_ISSOCK(p->st.st_mode))
-		return false;
-	sk = task_fd_take(p->pid, p->fd);
-	if (sk < 0)
-		return false;
-	if (sk_int(sk, SOL_SOCKET, SO_DOMAIN, &family))
-		family = 0;
-	close(sk);
 	return family == AF_INET || family == AF_INET6;
 }
 
@@ -112,11 +96,11 @@ static int dump_ip_opts(int sk, InetSkEntry *ie, InetExtraEntry *x)
 	if (!ie->ip_opts)
 		return -ENOMEM;
 	ip_opts_entry__init(ie->ip_opts);
-	ret = sk_int(sk, level, v6 ? IPV6_FREEBIND : IP_FREEBIND, &freebind);
-	ret = ret ?: sk_int(sk, level, v6 ? IPV6_TCLASS : IP_TOS, &tos);
-	ret = ret ?: sk_int(sk, level, v6 ? IPV6_UNICAST_HOPS : IP_TTL, &ttl);
+	ret = sk_opt_int(sk, level, v6 ? IPV6_FREEBIND : IP_FREEBIND, &freebind);
+	ret = ret ?: sk_opt_int(sk, level, v6 ? IPV6_TCLASS : IP_TOS, &tos);
+	ret = ret ?: sk_opt_int(sk, level, v6 ? IPV6_UNICAST_HOPS : IP_TTL, &ttl);
 	if (!ret && v6) {
-		ret = sk_int(sk, SOL_IPV6, IPV6_V6ONLY, &v6only);
+		ret = sk_opt_int(sk, SOL_IPV6, IPV6_V6ONLY, &v6only);
 		ie->has_v6only = 1;
 		ie->v6only = v6only;
 	}
@@ -228,7 +212,7 @@ static int dump_udp_state(const struct fd_parms *p, int sk, const struct inet_di
 	char why[160];
 	int cork = 0;
 
-	if (d->wqueue && !sk_int(sk, ie->proto, UDP_CORK, &cork) && cork) {
+	if (d->wqueue && !sk_opt_int(sk, ie->proto, UDP_CORK, &cork) && cork) {
 		snprintf(why, sizeof(why),
 			 "corked (UDP_CORK) with %u bytes pending, which the kernel can't hand "
 			 "back: not supported",
@@ -251,9 +235,9 @@ static int dump_kind(const struct fd_parms *p, int sk, InetSkEntry *ie)
 {
 	int family, type, proto, ret;
 
-	ret = sk_int(sk, SOL_SOCKET, SO_DOMAIN, &family);
-	ret = ret ?: sk_int(sk, SOL_SOCKET, SO_TYPE, &type);
-	ret = ret ?: sk_int(sk, SOL_SOCKET, SO_PROTOCOL, &proto);
+	ret = sk_opt_int(sk, SOL_SOCKET, SO_DOMAIN, &family);
+	ret = ret ?: sk_opt_int(sk, SOL_SOCKET, SO_TYPE, &type);
+	ret = ret ?: sk_opt_int(sk, SOL_SOCKET, SO_PROTOCOL, &proto);
 	if (ret) {
 		pr_err("Can't read the kind of socket fd %d of task %d: %s\n", p->fd, p->pid,
 		       strerror(-ret));

@@ -21,6 +21,7 @@
 #include "internal.h"
 #include "log.h"
 #include "proc-net.h"
+#include "sockopts.h"
 
 /* More sources than the kernel lets a group filter hold by default (igmp_max_msf 10,
  * mld_max_msf 64); a socket with more is refused. */
@@ -163,22 +164,14 @@ static int dump_groups(pid_t pid, int sk, const InetSkEntry *ie, InetExtraEntry 
 	return ret;
 }
 
-static int sk_int(int sk, int level, int opt, int *v)
-{
-	socklen_t len = sizeof(*v);
-
-	*v = 0;
-	return getsockopt(sk, level, opt, v, &len) ? -errno : 0;
-}
-
 static int dump_mc_opts(int sk, const InetSkEntry *ie, InetExtraEntry *x)
 {
 	bool v6 = ie->family == AF_INET6;
 	int level = level_of(ie->family), ttl, loop, all, ret;
 
-	ret = sk_int(sk, level, v6 ? IPV6_MULTICAST_HOPS : IP_MULTICAST_TTL, &ttl);
-	ret = ret ?: sk_int(sk, level, v6 ? IPV6_MULTICAST_LOOP : IP_MULTICAST_LOOP, &loop);
-	ret = ret ?: sk_int(sk, level, v6 ? IPV6_MULTICAST_ALL : IP_MULTICAST_ALL, &all);
+	ret = sk_opt_int(sk, level, v6 ? IPV6_MULTICAST_HOPS : IP_MULTICAST_TTL, &ttl);
+	ret = ret ?: sk_opt_int(sk, level, v6 ? IPV6_MULTICAST_LOOP : IP_MULTICAST_LOOP, &loop);
+	ret = ret ?: sk_opt_int(sk, level, v6 ? IPV6_MULTICAST_ALL : IP_MULTICAST_ALL, &all);
 	if (ret) {
 		pr_err("Can't read the multicast options of socket:[%u]: %s\n", ie->ino,
 		       strerror(-ret));

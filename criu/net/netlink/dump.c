@@ -48,26 +48,10 @@ const struct nl_flag nl_flags[] = {
 
 const size_t nr_nl_flags = sizeof(nl_flags) / sizeof(nl_flags[0]);
 
-static int sk_int(int sk, int level, int opt, int *v)
-{
-	socklen_t len = sizeof(*v);
-
-	*v = 0;
-	return getsockopt(sk, level, opt, v, &len) ? -errno : 0;
-}
-
 static bool netlink_match(const struct fd_parms *p)
 {
-	int sk, family = 0;
+	int family = task_sk_family(p);
 
-	if (!S_ISSOCK(p->st.st_mode))
-		return false;
-	sk = task_fd_take(p->pid, p->fd);
-	if (sk < 0)
-		return false;
-	if (sk_int(sk, SOL_SOCKET, SO_DOMAIN, &family))
-		family = 0;
-	close(sk);
 	return family == AF_NETLINK;
 }
 
@@ -161,7 +145,7 @@ static int dump_flags(int sk, NetlinkSkEntry *ne, NetlinkExtraEntry *x)
 	int type, v, ret;
 	size_t i;
 
-	ret = sk_int(sk, SOL_SOCKET, SO_TYPE, &type);
+	ret = sk_opt_int(sk, SOL_SOCKET, SO_TYPE, &type);
 	if (ret) {
 		pr_err("Can't read the type of socket:[%u]: %s\n", ne->ino, strerror(-ret));
 		return ret;
@@ -169,7 +153,7 @@ static int dump_flags(int sk, NetlinkSkEntry *ne, NetlinkExtraEntry *x)
 	x->has_type = 1;
 	x->type = type;
 	for (i = 0; i < nr_nl_flags; i++) {
-		ret = sk_int(sk, SOL_NETLINK, nl_flags[i].opt, &v);
+		ret = sk_opt_int(sk, SOL_NETLINK, nl_flags[i].opt, &v);
 		if (ret) {
 			pr_err("Can't read %s of socket:[%u]: %s\n", nl_flags[i].name, ne->ino,
 			       strerror(-ret));
@@ -203,7 +187,7 @@ static int dump_state(const struct fd_parms *p, int sk, NetlinkSkEntry *ne, Netl
 {
 	int ret;
 
-	ret = sk_int(sk, SOL_SOCKET, SO_PROTOCOL, (int *)&ne->protocol);
+	ret = sk_opt_int(sk, SOL_SOCKET, SO_PROTOCOL, (int *)&ne->protocol);
 	if (ret) {
 		pr_err("Can't read the protocol of socket:[%u]: %s\n", ne->ino, strerror(-ret));
 		return ret;

@@ -34,26 +34,10 @@
 
 #define FANOUT_NONE 0xffffffffU /* packet_sock_entry.fanout's default: in no group */
 
-static int sk_int(int sk, int level, int opt, int *v)
-{
-	socklen_t len = sizeof(*v);
-
-	*v = 0;
-	return getsockopt(sk, level, opt, v, &len) ? -errno : 0;
-}
-
 static bool packet_match(const struct fd_parms *p)
 {
-	int sk, family = 0;
+	int family = task_sk_family(p);
 
-	if (!S_ISSOCK(p->st.st_mode))
-		return false;
-	sk = task_fd_take(p->pid, p->fd);
-	if (sk < 0)
-		return false;
-	if (sk_int(sk, SOL_SOCKET, SO_DOMAIN, &family))
-		family = 0;
-	close(sk);
 	return family == AF_PACKET;
 }
 
@@ -80,7 +64,7 @@ static int check_unsaved_opts(const struct fd_parms *p, int sk, const PacketSock
 	int v;
 
 	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
-		if (sk_int(sk, SOL_PACKET, opts[i].opt, &v) || !v)
+		if (sk_opt_int(sk, SOL_PACKET, opts[i].opt, &v) || !v)
 			continue;
 		snprintf(why, sizeof(why), "%s set: not supported yet", opts[i].name);
 		return pkt_refuse(p, pe, why);
@@ -175,7 +159,7 @@ static int dump_state(struct dump_ctx *dc, const struct fd_parms *p, int sk, Pac
 	const struct packet_diag_sk *d;
 	int type, ret;
 
-	ret = sk_int(sk, SOL_SOCKET, SO_TYPE, &type);
+	ret = sk_opt_int(sk, SOL_SOCKET, SO_TYPE, &type);
 	if (ret) {
 		pr_err("Can't read the type of socket:[%u]: %s\n", (unsigned int)p->st.st_ino,
 		       strerror(-ret));
