@@ -16,11 +16,49 @@
 
 #define EV_FLAGS (O_RDONLY | 0100000) /* O_LARGEFILE, which glibc calls 0 here */
 
+/*
+ * The mount point of mount id @id (from /proc/self/mountinfo) in @where. A restore that
+ * rebuilds the mount namespace gives its mounts new ids, so a mount mark is compared by
+ * the mount it is on, not by the number.
+ */
+static int mount_point_of(int id, char *where, size_t len)
+{
+	char line[1024], point[512];
+	int found = -1, mnt_id;
+	FILE *f;
+
+	f = fopen("/proc/self/mountinfo", "r");
+	if (!f)
+		return -1;
+	while (found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%d %*d %*s %*s %511s", &mnt_id, point) == 2 && mnt_id == id) {
+			snprintf(where, len, "%s", point);
+			found = 0;
+		}
+	fclose(f);
+	return found;
+}
+
+/* A mount mark's "mnt_id:N" becomes "mnt:<mount point>"; other lines stay as they are. */
+static int mark_line_by_mount(char *line, size_t len)
+{
+	char point[512], rest[512];
+	int id;
+
+	if (sscanf(line, "fanotify mnt_id:%x %511[^\n]", &id, rest) != 2)
+		return 0;
+	if (mount_point_of(id, point, sizeof(point)))
+		return -1;
+	snprintf(line, len, "fanotify mnt:%s %s\n", point, rest);
+	return 0;
+}
+
 /* The group's "fanotify ..." lines of fdinfo, in a buffer. */
 static int read_marks(int fd, char *buf, size_t len)
 {
-	char path[64], line[512];
+	char path[64], line[1100];
 	size_t used = 0;
+	int ret = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
@@ -28,13 +66,16 @@ static int read_marks(int fd, char *buf, size_t len)
 	if (!f)
 		return -1;
 	buf[0] = 0;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "fanotify ", 9) && used + strlen(line) < len) {
-			strcpy(buf + used, line);
-			used += strlen(line);
+	while (!ret && fgets(line, 512, f))
+		if (!strncmp(line, "fanotify ", 9)) {
+			ret = mark_line_by_mount(line, sizeof(line));
+			if (!ret && used + strlen(line) < len) {
+				strcpy(buf + used, line);
+				used += strlen(line);
+			}
 		}
 	fclose(f);
-	return 0;
+	return ret;
 }
 
 /* Open a file in the watched directory; an event for it must be waiting. */
