@@ -735,10 +735,24 @@ def dump_and_restore(test, pid, before, criu):
         raise TestFailure("restored task %d is %s" % (pid, state or "gone"))
 
 
+SYS_TGKILL = 234  # x86_64
+
+
+def send_sigterm_to_main_thread(pid):
+    """The test's SIGTERM goes to its main thread, the one waiting in sigsuspend (zdtm's
+    test_waitsig). Sent to the process, the kernel may hand it to another thread instead:
+    right after a restore, a thread whose wait the kernel restarts sits at the syscall
+    instruction with its own mask, and the main thread, not back in sigsuspend yet, still
+    blocks SIGTERM. The handler then runs in a worker, and the main thread waits forever."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.syscall(SYS_TGKILL, pid, pid, signal.SIGTERM) != 0:
+        os.kill(pid, signal.SIGTERM)
+
+
 def finish_test(test, pid):
     """SIGTERM, wait for the exit, read the verdict. Returns a list of problems."""
     problems = []
-    os.kill(pid, signal.SIGTERM)
+    send_sigterm_to_main_thread(pid)
     try:
         status = reap(pid, EXIT_TIMEOUT)
     except TestFailure:

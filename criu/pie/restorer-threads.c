@@ -125,14 +125,14 @@ static int set_thread_state(const struct rst_args *a, const struct rst_thread *t
 }
 
 /* As the leader's: criu steps over this syscall and then unmaps the area. */
-static void __attribute__((noreturn)) thread_sigreturn(uint64_t frame)
+static void __attribute__((noreturn)) thread_sigreturn(uint64_t frame, uint64_t into_syscall)
 {
 	asm volatile("movq %0, %%rsp\n\t"
-		     "movq %1, %%rax\n\t"
+		     "movq %2, %%rax\n\t"
 		     "syscall\n\t"
 		     "ud2\n\t"
 		     :
-		     : "r"(frame + 8), "i"(NR_rt_sigreturn)
+		     : "r"(frame + 8), "D"(into_syscall), "i"(NR_rt_sigreturn)
 		     : "memory");
 	__builtin_unreachable();
 }
@@ -148,7 +148,8 @@ static void __attribute__((noreturn, used)) thread_main(struct rst_args *a, stru
 	sys_futex(&a->threads.ready, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 	/* criu resumes us past this stop and watches the sigreturn below */
 	sys_tgkill(a->pid, th->tid, RST_SIGSTOP);
-	thread_sigreturn(th->sigframe);
+	thread_sigreturn(th->sigframe,
+			 rst_resumes_into_syscall(a->vmas, a->nr_vmas, th->resume_ip));
 }
 
 /*

@@ -251,18 +251,38 @@ static int set_thread(const struct rst_args *a)
 }
 
 /*
+ * A wait that the dump interrupted resumes on its syscall instruction (the dump rewound it,
+ * arch/x86/regs-image.c). criu then lets the task enter that syscall before it lets go:
+ * a signal sent right after the restore must find the task inside its wait, as it would
+ * have before the dump (a handler without SA_RESTART ends the wait with EINTR), not on the
+ * instruction before it, where the handler would run and the wait then start over.
+ */
+uint64_t rst_resumes_into_syscall(uint64_t vmas, uint32_t nr_vmas, uint64_t ip)
+{
+	const struct rst_vma *v = (const struct rst_vma *)(uintptr_t)vmas;
+	const uint8_t *insn = (const uint8_t *)(uintptr_t)ip;
+	uint32_t i;
+
+	for (i = 0; i < nr_vmas; i++)
+		if (ip >= v[i].start && ip + 2 <= v[i].end)
+			return (v[i].prot & PROT_READ) && insn[0] == 0x0f && insn[1] == 0x05;
+	return 0;
+}
+
+/*
  * The kernel reads the frame at %rsp - 8 (where a handler's `ret` left it). criu stops us
  * at this syscall's entry and exit and then uses this very syscall instruction to unmap
- * the bootstrap area, so nothing may follow it but a trap.
+ * the bootstrap area, so nothing may follow it but a trap. rt_sigreturn takes no argument:
+ * %rdi tells criu, at the entry stop, whether the program resumes into a syscall.
  */
-static void __attribute__((noreturn)) sigreturn_to(uint64_t frame)
+static void __attribute__((noreturn)) sigreturn_to(uint64_t frame, uint64_t into_syscall)
 {
 	asm volatile("movq %0, %%rsp\n\t"
-		     "movq %1, %%rax\n\t"
+		     "movq %2, %%rax\n\t"
 		     "syscall\n\t"
 		     "ud2\n\t"
 		     :
-		     : "r"(frame + 8), "i"(NR_rt_sigreturn)
+		     : "r"(frame + 8), "D"(into_syscall), "i"(NR_rt_sigreturn)
 		     : "memory");
 	__builtin_unreachable();
 }
@@ -291,7 +311,7 @@ COMPEL_EXPORT void __export_restore_task(struct rst_args *a)
 	rt_log_init(-1, 0);
 	/* criu resumes us past this stop and watches the sigreturn below. */
 	sys_tgkill(a->pid, a->pid, RST_SIGSTOP);
-	sigreturn_to(a->sigframe);
+	sigreturn_to(a->sigframe, rst_resumes_into_syscall(a->vmas, a->nr_vmas, a->resume_ip));
 
 out_fail:
 	rt_pr_err("restorer: task %d failed to restore\n", a->pid);

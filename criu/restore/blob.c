@@ -335,6 +335,7 @@ static int fill_args(const struct rst_ctx *ctx, const struct rst_task *t, const 
 	if (ret)
 		return ret;
 	a->sigframe = frame;
+	a->resume_ip = rst_resume_ip(t->core);
 	/* last: the exe fd must not be left open if anything before fails */
 	return fill_mm(ctx, t, a);
 }

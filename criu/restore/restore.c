@@ -394,6 +394,7 @@ static int remove_restorer(pid_t pid, const pid_t *tids, size_t nr, const struct
 {
 	struct user_regs_struct prog, regs;
 	unsigned long long insn;
+	bool into_syscall;
 	uint64_t mask;
 	int ret;
 
@@ -404,6 +405,7 @@ static int remove_restorer(pid_t pid, const pid_t *tids, size_t nr, const struct
 	ret = next_syscall_stop(pid, NR_SIGRETURN, &regs);
 	if (ret)
 		return ret;
+	into_syscall = regs.rdi == 1; /* see rst_resumes_into_syscall() */
 	insn = regs.rip - SYSCALL_INSN_LEN;
 	/* rt_sigreturn sets orig_ax to -1 so that nothing restarts */
 	ret = next_syscall_stop(pid, -1, &prog);
@@ -429,7 +431,11 @@ static int remove_restorer(pid_t pid, const pid_t *tids, size_t nr, const struct
 		pr_err("Can't unmap the restorer from task %d: %lld\n", pid, (long long)regs.rax);
 		return -EIO;
 	}
-	return rst_release_signals(pid, mask) ?: set_regs(pid, &prog);
+	ret = set_regs(pid, &prog);
+	/* into the interrupted wait while signals are still held (rst_resumes_into_syscall()) */
+	if (!ret && into_syscall)
+		ret = next_syscall_stop(pid, (long)prog.rax, &regs);
+	return rst_release_signals(pid, mask) ?: ret;
 }
 
 static int seize_task(pid_t pid, long opts)

@@ -208,6 +208,7 @@ static int fill_one(const struct rst_ctx *ctx, const CoreEntry *c, pid_t tid, ui
 	}
 	th->stack_top = (uint64_t)(uintptr_t)slot + thread_slot_size();
 	ret = rst_sigframe_build(slot, frame_room, c, &th->sigframe);
+	th->resume_ip = rst_resume_ip(c);
 	if (ret) {
 		pr_err("core-%d.img: can't build the thread's signal frame: %d\n", tid, ret);
 		return ret;
@@ -354,9 +355,8 @@ int rst_threads_wait_restorer(pid_t pid, const pid_t *tids, size_t nr, long opts
 	return ret;
 }
 
-static int step_syscall(pid_t tid, long nr)
+static int step_syscall(pid_t tid, long nr, struct user_regs_struct *regs)
 {
-	struct user_regs_struct regs;
 	int status;
 
 	if (ptrace(PTRACE_SYSCALL, tid, 0, 0)) {
@@ -373,27 +373,44 @@ static int step_syscall(pid_t tid, long nr)
 		explain(tid, status, "Thread");
 		return -ECHILD;
 	}
-	if (ptrace(PTRACE_GETREGS, tid, 0, &regs)) {
+	if (ptrace(PTRACE_GETREGS, tid, 0, regs)) {
 		pr_perror("Can't read thread %d's registers", tid);
 		return -errno;
 	}
-	if ((long)regs.orig_rax != nr) {
+	if ((long)regs->orig_rax != nr) {
 		pr_err("Thread %d made syscall %ld where %ld was expected\n", tid,
-		       (long)regs.orig_rax, nr);
+		       (long)regs->orig_rax, nr);
 		return -EPROTO;
 	}
 	return 0;
 }
 
+/* Into the wait the dump interrupted, with every signal held (rst_resumes_into_syscall()). */
+static int enter_resumed_syscall(pid_t tid, long nr)
+{
+	struct user_regs_struct regs;
+	uint64_t mask;
+	int ret;
+
+	ret = rst_hold_signals(tid, &mask);
+	if (ret)
+		return ret;
+	ret = step_syscall(tid, nr, &regs);
+	return rst_release_signals(tid, mask) ?: ret;
+}
+
 int rst_threads_sigreturn(const pid_t *tids, size_t nr)
 {
+	struct user_regs_struct entry, prog;
 	size_t i;
 	int ret;
 
 	for (i = 0; i < nr; i++) {
 		/* entry, then exit: rt_sigreturn sets orig_ax to -1 so that nothing restarts */
-		ret = step_syscall(tids[i], NR_SIGRETURN);
-		ret = ret ?: step_syscall(tids[i], -1);
+		ret = step_syscall(tids[i], NR_SIGRETURN, &entry);
+		ret = ret ?: step_syscall(tids[i], -1, &prog);
+		if (!ret && entry.rdi == 1)
+			ret = enter_resumed_syscall(tids[i], (long)prog.rax);
 		if (ret)
 			return ret;
 	}

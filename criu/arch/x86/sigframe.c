@@ -174,6 +174,11 @@ int rst_sigframe_build(void *buf, size_t size, const CoreEntry *core, uint64_t *
 	return 0;
 }
 
+uint64_t rst_resume_ip(const CoreEntry *core)
+{
+	return core->thread_info->gpregs->ip;
+}
+
 void rst_arch_jump(uint64_t entry, uint64_t args, uint64_t stack_top)
 {
 	/* A zero return address as if called: the stack is 16-byte aligned minus 8 at entry. */

@@ -35,7 +35,8 @@ struct rst_thread {
 	uint64_t robust_list_len;
 	struct rst_rseq rseq;
 	char comm[16];
-	uint64_t sigframe; /* %rsp = sigframe + 8 at the rt_sigreturn */
+	uint64_t sigframe;  /* %rsp = sigframe + 8 at the rt_sigreturn */
+	uint64_t resume_ip; /* where the thread goes on: rst_resumes_into_syscall() */
 	uint64_t stack_top;
 	uint32_t nr_sig; /* private pending signals */
 	int32_t has_sched;

@@ -131,6 +131,7 @@ struct rst_args {
 
 	/* the signal frame rt_sigreturn consumes: %rsp = sigframe + 8 at the syscall */
 	uint64_t sigframe;
+	uint64_t resume_ip; /* where the program goes on: rst_resumes_into_syscall() */
 
 	/* signals, timers, creds, seccomp, ...: applied last (restorer-task.c) */
 	struct rst_task_state task;
@@ -148,5 +149,11 @@ int rst_threads_start(struct rst_args *a);
 int rst_threads_wait_ready(struct rst_args *a);
 /* criu/pie/restorer-lazy.c: the RST_MADV_LAZY areas to criu lazy-pages, once final */
 int rst_lazy_register(const struct rst_args *a);
+
+/*
+ * 1 when ip, in a readable mapping of vmas[nr_vmas] (struct rst_vma), holds a syscall
+ * instruction: the rt_sigreturn that resumes the program passes this in %rdi for criu.
+ */
+uint64_t rst_resumes_into_syscall(uint64_t vmas, uint32_t nr_vmas, uint64_t ip);
 
 #endif /* CRIU_RESTORER_H */

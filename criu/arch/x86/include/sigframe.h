@@ -57,6 +57,8 @@ size_t rst_sigframe_size(void);
  * *frame gets the address of the rt_sigframe; the restorer sets %rsp = *frame + 8.
  */
 int rst_sigframe_build(void *buf, size_t size, const CoreEntry *core, uint64_t *frame);
+/* Where core's registers resume the program (its instruction pointer). */
+uint64_t rst_resume_ip(const CoreEntry *core);
 /* Switch to stack_top and jump to entry(args); never returns. */
 void rst_arch_jump(uint64_t entry, uint64_t args, uint64_t stack_top) __attribute__((noreturn));
 
