@@ -13,8 +13,8 @@
  * Restore: rst_ns_prepare() once the images are read; the root is cloned with
  * rst_ns_clone_flags() between rst_ns_before_root() and rst_ns_after_root(), and builds the
  * namespaces' content in rst_ns_root_setup() before anything else. Tasks of a tree in a pid
- * namespace see other tasks by their pid there: rst_pid_here() turns the pid of the images
- * (criu's view) into the caller's.
+ * namespace see other tasks by their pid there: rst_pid_here() turns a pid in criu's view
+ * (the restore's, into which the images' pids are turned when read) into the caller's.
  * May call: log, image, proc-parse, ns-ids, the dump and restore contexts.
  */
 #ifndef CRIU_NS_H
@@ -39,8 +39,10 @@ int ns_dump_write(struct dump_tree *dt);
 void ns_dump_end(struct dump_tree *dt);
 /* The id of the ipc namespace whose SysV objects the dump saves (ipcns-*-ID.img). */
 uint32_t ns_dump_ipc_id(const struct dump_tree *dt);
-/* ns/pid-dump.c: a pid the tree's tasks see (inside their pid namespace) in criu's view */
-pid_t ns_dump_pid_outside(const struct dump_tree *dt, pid_t inner);
+/* ns/pid-dump.c */
+/* A task's or thread's pid (criu's view) as the images name it: its pid in the tree's pid
+ * namespace, or itself for a tree in criu's; 0 for a pid that is no task of the tree. */
+pid_t ns_dump_img_pid(const struct dump_tree *dt, pid_t pid);
 /* Does the tree have an ipc namespace of its own (all its SysV objects are saved)? */
 bool ns_dump_own_ipc(const struct dump_tree *dt);
 
@@ -63,6 +65,14 @@ bool rst_ns_own_cgroup(const struct rst_ctx *ctx);
 uint32_t rst_mnt_id_now(uint32_t dumped);
 
 /* ns/pid-restore.c */
+struct rst_ns_pids;
+/* Right after pstree.img is read: its pids in criu's view, with ns-pids.img (rst_ctx.pids). */
+int rst_pidns_read_pstree(struct rst_ctx *ctx);
+void rst_pidns_free(struct rst_ns_pids *p);
+/* The name in the images of a task or thread (criu's view): core-PID.img, mm-PID.img... */
+pid_t rst_img_pid(const struct rst_ctx *ctx, pid_t pid);
+/* A pid field of an image (a file's owner, a terminal's session) in criu's view. */
+pid_t rst_pid_from_img(const struct rst_ctx *ctx, pid_t pid);
 /* The pids at each level for clone3's set_tid (innermost first) of task or thread pid. */
 int rst_pid_levels(const struct rst_ctx *ctx, pid_t pid, pid_t *set_tid, int max);
 /* pid (criu's view) as the calling process sees it: inside the tree's pid namespace or not. */

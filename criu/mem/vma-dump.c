@@ -327,7 +327,7 @@ int write_mm_image(struct dump_ctx *dc)
 		dc->mm.vmas[i]->madv &= ~VMA_MADV_OURS;
 		dc->mm.vmas[i]->has_madv = dc->mm.vmas[i]->madv != 0;
 	}
-	img = open_image_at(dc->dfd, CR_FD_MM, O_DUMP, dc->pid);
+	img = open_image_at(dc->dfd, CR_FD_MM, O_DUMP, dc->img_pid);
 	if (!img)
 		return -EIO;
 	ret = pb_write_one(img, &dc->mm.base);

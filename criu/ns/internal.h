@@ -22,10 +22,11 @@ struct rst_ctx;
 /* pid-dump.c: the root is pid 1 of a pid namespace one level below criu's */
 int pidns_dump_check_root(pid_t root);
 int pidns_dump_write(struct dump_tree *dt);
+/* after the seize: every task's and thread's pid at each level; unmap frees them */
+int pidns_dump_map(struct dump_tree *dt);
+void pidns_dump_unmap(struct dump_tree *dt);
 /* pid-restore.c, in criu: ns-pids.img */
 struct rst_ns_pids;
-int rst_pidns_read(struct rst_ctx *ctx, struct rst_ns_pids **out);
-void rst_pidns_free(struct rst_ns_pids *p);
 bool rst_pidns_has(const struct rst_ns_pids *p, pid_t pid);
 int rst_pidns_reserve(const struct rst_ctx *ctx);
 
@@ -35,7 +36,7 @@ struct rst_ns {
 	uint32_t uts_id, ipc_id, time_id; /* the root's; 0: criu's own kind */
 	uint32_t net_id;
 	struct netns_rst_opts net_opts;
-	struct rst_ns_pids *pids;   /* a pid namespace of its own: ns-pids.img */
+	struct rst_ns_pids *pids;   /* a pid namespace of its own: rst_ctx.pids */
 	int criu_time_fd;	    /* criu's own time namespace while it makes one */
 	bool own_cgroup;	    /* the root unshares one once in its cgroups (cgroup/) */
 	uint32_t mnt_id;	    /* the root's mount namespace (mnt.h), or 0 */

@@ -91,7 +91,7 @@ int ns_dump_begin(struct dump_tree *dt)
 		}
 	}
 	if (n->root_own & NS_BIT(NS_PID)) {
-		ret = pidns_dump_check_root(root);
+		ret = pidns_dump_check_root(root) ?: pidns_dump_map(dt);
 		if (ret)
 			return ret;
 	}
@@ -111,6 +111,7 @@ int ns_dump_begin(struct dump_tree *dt)
 
 void ns_dump_end(struct dump_tree *dt)
 {
+	pidns_dump_unmap(dt);
 	netns_dump_leave();
 	if (!dt->ns.in_tree_ipc)
 		return;

@@ -73,9 +73,15 @@ static int check_pid_tasks(const struct rst_ctx *ctx, const struct rst_ns_pids *
 
 static int prepare_pidns(struct rst_ctx *ctx, struct rst_ns *ns)
 {
-	int ret = rst_pidns_read(ctx, &ns->pids);
+	int ret = 0;
 
-	ret = ret ?: check_pid_tasks(ctx, ns->pids);
+	if (!ctx->pids) {
+		pr_err("The tree has a pid namespace of its own but ns-pids.img can't be read: its "
+		       "pids inside are not known\n");
+		return -EIO;
+	}
+	ns->pids = ctx->pids;
+	ret = check_pid_tasks(ctx, ns->pids);
 	if (!ret)
 		ns->clone_flags |= CLONE_NEWPID;
 	return ret;
@@ -178,7 +184,6 @@ void rst_ns_free(struct rst_ctx *ctx)
 {
 	if (!ctx->ns)
 		return;
-	rst_pidns_free(ctx->ns->pids);
 	netns_rst_free();
 	mntns_premade_free(&ctx->ns->mnt_pre);
 	if (ctx->ns->criu_time_fd >= 0)

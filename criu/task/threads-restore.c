@@ -95,7 +95,7 @@ int rst_read_thread_cores(const struct rst_ctx *ctx, struct rst_task *t)
 	for (i = 0; i < nr; i++) {
 		pid_t tid = e->threads[i + 1];
 
-		img = open_image_at(ctx->dfd, CR_FD_CORE, O_RSTR, tid);
+		img = open_image_at(ctx->dfd, CR_FD_CORE, O_RSTR, rst_img_pid(ctx, tid));
 		if (!img)
 			return -EIO;
 		ret = pb_read_one(img, &core_entry__descriptor,
