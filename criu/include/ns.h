@@ -4,9 +4,9 @@
  * time and cgroup namespaces of its own: a pid namespace one level below criu's whose init
  * (pid 1) is the root, and uts, ipc, time, cgroup (a cgroup namespace's root is saved by
  * criu/cgroup/) and network (net/ns/, netns.h) namespaces made with it. Every task of the
- * tree shares the root's namespaces of these kinds and makes its children in them; mount
- * and user namespaces must still be criu's. Anything else is refused at dump, naming the
- * task and the kind.
+ * tree shares the root's namespaces of these kinds and makes its children in them (but pid
+ * namespaces nested below the root's, pid-dump.c); user namespaces must still be criu's. Anything
+ * else is refused at dump, naming the task and the kind.
  *
  * Dump: ns_dump_begin() after the seize (it enters the tree's ipc namespace, where the SysV
  * code of mem/ reads), ns_dump_write() once the tasks are dumped, ns_dump_end() always.
@@ -74,9 +74,16 @@ pid_t rst_img_pid(const struct rst_ctx *ctx, pid_t pid);
 /* A pid field of an image (a file's owner, a terminal's session) in criu's view. */
 pid_t rst_pid_from_img(const struct rst_ctx *ctx, pid_t pid);
 /* The pids at each level for clone3's set_tid (innermost first) of task or thread pid. */
+#define RST_PID_LEVELS 33 /* criu's and the 32 the kernel may nest below */
 int rst_pid_levels(const struct rst_ctx *ctx, pid_t pid, pid_t *set_tid, int max);
 /* pid (criu's view) as the calling process sees it: inside the tree's pid namespace or not. */
 pid_t rst_pid_here(const struct rst_ctx *ctx, pid_t pid);
+/* Is pid (criu's view) in the caller's pid namespace or below it? */
+bool rst_pid_visible(const struct rst_ctx *ctx, pid_t pid);
+/* Is t the init of a pid namespace below its parent's (clone3 with CLONE_NEWPID)? */
+bool rst_pid_new_ns(const struct rst_ctx *ctx, const struct rst_task *t);
+/* In t once its children are made: back to making them in the nested namespace, if it did. */
+int rst_pid_children_ns(const struct rst_ctx *ctx, const struct rst_task *t);
 /* The calling task's own pid in criu's view (getpid() is the namespace's). */
 pid_t rst_own_pid(void);
 /* A restored task's first step: its pid in criu's view, for rst_own_pid() once /proc is

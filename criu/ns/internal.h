@@ -65,6 +65,10 @@ int ns_write_sysctl(const char *path, const char *val);
 int timens_dump(int dfd, pid_t root, uint32_t id);
 int timens_restore_offsets(int dfd, uint32_t id);
 
+/* ns-check.c: 1 if a's namespace link_a is b's link_b (names under /proc/PID/ns/), 0 if
+ * not, or -errno */
+int ns_is_same(pid_t a, const char *link_a, pid_t b, const char *link_b);
+
 /* ns-dump.c: enter pid's namespace of kind link (CLONE_NEW*); *back is criu's own */
 int ns_enter(pid_t pid, const char *link, int nstype, int *back);
 int ns_leave(int back, int nstype, const char *link);

@@ -5,8 +5,9 @@
  * so do the pid fields of pstree.img and of the other images (file owners, terminals'
  * sessions, timers' threads). ns-pids.img (ours) adds, for every task and thread, its pid
  * in criu's namespace and at every level below it (NSpid), which restore sets with clone3's
- * set_tid. One level only: a root deeper below criu's namespace, or a task making children
- * in a namespace of its own (ns-check.c), is refused. Groups and sessions must be led by
+ * set_tid. The root must be its namespace's init, one level below criu's; tasks of nested
+ * namespaces below it are saved when each nested namespace's init is the child of the task
+ * that made it (check_nesting()). Groups and sessions must be led by
  * tasks of the tree: a leader that is gone has no pid known inside the namespace for
  * restore to give its helper.
  */
@@ -33,6 +34,7 @@
 struct dump_pid {
 	pid_t lv[NSPID_MAX];
 	int nr;
+	bool children_below; /* a task whose pid_for_children is not its own pid namespace */
 };
 
 struct dump_pid_map {
@@ -64,11 +66,23 @@ int pidns_dump_check_root(pid_t root)
 	return 0;
 }
 
+static const struct dump_pid *find_criu_pid(const struct dump_tree *dt, pid_t pid)
+{
+	const struct dump_pid_map *m = dt->ns.pids;
+	size_t i;
+
+	for (i = 0; m && i < m->nr; i++)
+		if (m->v[i].lv[0] == pid)
+			return &m->v[i];
+	return NULL;
+}
+
 static int map_one(struct dump_pid_map *m, pid_t pid, pid_t tid)
 {
 	struct dump_pid *p;
 
 	p = &m->v[m->nr];
+	p->children_below = false;
 	p->nr = parse_proc_nspid(pid, tid, p->lv, NSPID_MAX);
 	if (p->nr < 0)
 		return p->nr;
@@ -102,7 +116,56 @@ static int map_task(struct dump_pid_map *m, struct dump_ctx *dc)
 			return ret;
 	}
 	dc->img_pid = m->v[m->nr - nr].lv[1];
+	if (dc->seize_state == COMPEL_TASK_ZOMBIE)
+		return 0;
+	ret = ns_is_same(dc->pid, "pid", dc->pid, "pid_for_children");
+	if (ret < 0)
+		return ret;
+	m->v[m->nr - nr].children_below = !ret;
 	return 0;
+}
+
+/*
+ * A task in a pid namespace below its parent's is the init of a namespace its parent made,
+ * one level down (clone with CLONE_NEWPID, or unshare then fork): restore makes it so. The
+ * other tasks of a nested namespace descend from its init.
+ */
+static int check_nesting(const struct dump_tree *dt, const struct dump_ctx *dc)
+{
+	const struct dump_pid *c = find_criu_pid(dt, dc->pid), *p = find_criu_pid(dt, dc->ppid);
+
+	if (!dc->ppid || !c || !p || c->nr == p->nr)
+		return 0;
+	if (c->nr == p->nr + 1 && c->lv[c->nr - 1] == 1)
+		return 0;
+	pr_err("Task %d is in a pid namespace below its parent's (task %d) as pid %d, not as "
+	       "its init: only the init of a nested pid namespace may be a child of a task "
+	       "outside it (not supported yet)\n",
+	       dc->pid, dc->ppid, c->lv[c->nr - 1]);
+	return -EOPNOTSUPP;
+}
+
+/* unshare(CLONE_NEWPID) done: the namespace's init must be a child, restore makes it first */
+static int check_children_below(const struct dump_tree *dt, const struct dump_ctx *dc)
+{
+	const struct dump_pid *p = find_criu_pid(dt, dc->pid);
+	size_t i;
+	int ret;
+
+	if (!p || !p->children_below)
+		return 0;
+	for (i = 0; i < dt->nr_tasks; i++) {
+		if (dt->tasks[i]->ppid != dc->pid ||
+		    dt->tasks[i]->seize_state == COMPEL_TASK_ZOMBIE)
+			continue;
+		ret = ns_is_same(dt->tasks[i]->pid, "pid", dc->pid, "pid_for_children");
+		if (ret)
+			return ret < 0 ? ret : 0;
+	}
+	pr_err("Task %d makes its children in a pid namespace below its own, in which none of "
+	       "them is (its init is gone, or none was made yet): not supported yet\n",
+	       dc->pid);
+	return -EOPNOTSUPP;
 }
 
 /* After the seize: every task's and thread's pids at each level, read once. */
@@ -117,6 +180,8 @@ int pidns_dump_map(struct dump_tree *dt)
 	dt->ns.pids = m;
 	for (i = 0; !ret && i < dt->nr_tasks; i++)
 		ret = map_task(m, dt->tasks[i]);
+	for (i = 0; !ret && i < dt->nr_tasks; i++)
+		ret = check_nesting(dt, dt->tasks[i]) ?: check_children_below(dt, dt->tasks[i]);
 	return ret;
 }
 
@@ -127,17 +192,6 @@ void pidns_dump_unmap(struct dump_tree *dt)
 	free(dt->ns.pids->v);
 	free(dt->ns.pids);
 	dt->ns.pids = NULL;
-}
-
-static const struct dump_pid *find_criu_pid(const struct dump_tree *dt, pid_t pid)
-{
-	const struct dump_pid_map *m = dt->ns.pids;
-	size_t i;
-
-	for (i = 0; m && i < m->nr; i++)
-		if (m->v[i].lv[0] == pid)
-			return &m->v[i];
-	return NULL;
 }
 
 pid_t ns_dump_img_pid(const struct dump_tree *dt, pid_t pid)
@@ -185,6 +239,8 @@ static int write_one(struct cr_img *img, const struct dump_pid *p)
 	e.pid = p->lv[0];
 	e.n_ns_pid = p->nr - 1;
 	e.ns_pid = lv;
+	e.has_children_below = p->children_below;
+	e.children_below = p->children_below;
 	return pb_write_one(img, &e.base);
 }
 

@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sched.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "image.h"
@@ -35,6 +37,7 @@ struct rst_ns_pid {
 	pid_t pid;		/* criu's view */
 	pid_t lv[NSPID_LEVELS]; /* below criu's, outermost first: lv[0] is the tree's */
 	int nr;
+	bool children_below; /* its children go to a pid namespace below its own */
 };
 
 struct rst_ns_pids {
@@ -57,6 +60,7 @@ static struct rst_ns_pid *add_pid(struct rst_ns_pids *p)
 	p->v = v;
 	v = &v[p->nr++];
 	v->nr = 0;
+	v->children_below = false;
 	return v;
 }
 
@@ -74,6 +78,7 @@ static int add_entry(struct rst_ns_pids *p, const NsPidsEntry *e)
 	if (!v)
 		return -ENOMEM;
 	v->pid = e->pid;
+	v->children_below = e->has_children_below && e->children_below;
 	for (i = 0; i < e->n_ns_pid; i++)
 		v->lv[v->nr++] = e->ns_pid[i];
 	return 0;
@@ -305,14 +310,87 @@ static bool in_criu_pidns(const struct rst_ns_pids *p)
 	       st.st_dev == p->criu_dev;
 }
 
+/* How many levels below criu's the calling task is (1: the tree's pid namespace). */
+static int own_level(const struct rst_ns_pids *p)
+{
+	const struct rst_ns_pid *me = find(p, rst_own_pid());
+
+	return me ? me->nr : 1;
+}
+
+/*
+ * A task sees the tasks of its own namespace and of those below it, by their pid at its
+ * level; the tasks of the tree are in the tree's namespace or below it (a nested one).
+ */
 pid_t rst_pid_here(const struct rst_ctx *ctx, pid_t pid)
 {
 	const struct rst_ns_pid *e;
+	int level;
 
 	if (!ctx->ns || !ctx->ns->pids || pid <= 0 || in_criu_pidns(ctx->ns->pids))
 		return pid;
 	e = find(ctx->ns->pids, pid);
-	return e ? e->lv[0] : NO_SUCH_PID;
+	if (!e)
+		return NO_SUCH_PID;
+	level = own_level(ctx->ns->pids);
+	return e->nr >= level ? e->lv[level - 1] : NO_SUCH_PID;
+}
+
+bool rst_pid_visible(const struct rst_ctx *ctx, pid_t pid)
+{
+	const struct rst_ns_pid *e;
+
+	if (!ctx->ns || !ctx->ns->pids || in_criu_pidns(ctx->ns->pids))
+		return true;
+	e = find(ctx->ns->pids, pid);
+	return e && e->nr >= own_level(ctx->ns->pids);
+}
+
+bool rst_pid_new_ns(const struct rst_ctx *ctx, const struct rst_task *t)
+{
+	const struct rst_ns_pid *c, *p;
+
+	if (!ctx->ns || !ctx->ns->pids || !t->pstree->ppid)
+		return false;
+	c = find(ctx->ns->pids, t->pid);
+	p = find(ctx->ns->pids, t->pstree->ppid);
+	return c && p && c->nr > p->nr;
+}
+
+/*
+ * After its children are made: a task that made its children in a pid namespace below its
+ * own goes on making them there (pid_for_children), as before the dump. Its child that is
+ * that namespace's init was cloned with CLONE_NEWPID; the task joins it for its children.
+ */
+int rst_pid_children_ns(const struct rst_ctx *ctx, const struct rst_task *t)
+{
+	const struct rst_ns_pid *e = ctx->ns && ctx->ns->pids ? find(ctx->ns->pids, t->pid) : NULL;
+	size_t i;
+	int fd;
+
+	if (!e || !e->children_below)
+		return 0;
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		const struct rst_task *c = &ctx->tasks[i];
+
+		if ((pid_t)c->pstree->ppid != t->pid || !rst_pid_new_ns(ctx, c))
+			continue;
+		fd = syscall(SYS_pidfd_open, rst_pid_here(ctx, c->pid), 0);
+		if (fd < 0 || setns(fd, CLONE_NEWPID)) {
+			pr_perror("Task %d can't make its children in the pid namespace of its "
+				  "child %d again",
+				  t->pid, c->pid);
+			if (fd >= 0)
+				close(fd);
+			return -EPERM;
+		}
+		close(fd);
+		return 0;
+	}
+	pr_err("Task %d made its children in a pid namespace below its own, but none of them is "
+	       "its init in the images\n",
+	       t->pid);
+	return -EINVAL;
 }
 
 /* The task's pid in criu's view, noted with the pid it has here (its own, not a child's). */
