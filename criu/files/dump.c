@@ -533,7 +533,8 @@ static int collect_link(struct dump_ctx *dc, const char *what, uint32_t flags, u
 	}
 	if (strstr(target, " (deleted)"))
 		return collect_deleted_link(dc, what, flags, &st, target, id);
-	return files_add(dc->files, target, flags, 0, &st, id);
+	return mntns_dump_check_path(dc, what, target, &st)
+		       ?: files_add(dc->files, target, flags, 0, &st, id);
 }
 
 int collect_task_files(struct dump_ctx *dc)

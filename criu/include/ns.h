@@ -24,6 +24,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct dump_ctx;
+struct stat;
 struct dump_tree;
 struct rst_ctx;
 struct rst_task;
@@ -39,6 +41,13 @@ int ns_dump_write(struct dump_tree *dt);
 void ns_dump_end(struct dump_tree *dt);
 /* The id of the ipc namespace whose SysV objects the dump saves (ipcns-*-ID.img). */
 uint32_t ns_dump_ipc_id(const struct dump_tree *dt);
+/*
+ * ns/mnt-reach.c: in a tree with a mount namespace of its own, does path name the file (st:
+ * what the task holds; what: "fd 3", "cwd"...) in it, as the restore will look it up? 0,
+ * or -EOPNOTSUPP logged naming the file and the options.
+ */
+int mntns_dump_check_path(struct dump_ctx *dc, const char *what, const char *path,
+			  const struct stat *st);
 /* ns/pid-dump.c */
 /* A task's or thread's pid (criu's view) as the images name it: its pid in the tree's pid
  * namespace, or itself for a tree in criu's; 0 for a pid that is no task of the tree. */

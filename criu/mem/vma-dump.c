@@ -17,6 +17,7 @@
 #include "hugetlb.h"
 #include "image.h"
 #include "log.h"
+#include "ns.h"
 #include "mem.h"
 #include "plugin.h"
 #include "vma-status.h"
@@ -132,7 +133,8 @@ static int add_file_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry
 		v->status |= VMA_AREA_MEMFD;
 		return dump_memfd_mapping(dc, link, pv->path, &st, flags, (uint32_t *)&v->shmid);
 	}
-	ret = files_add(dc->files, pv->path, flags, 0, &st, (uint32_t *)&v->shmid);
+	ret = pv->deleted ? 0 : mntns_dump_check_path(dc, "a file mapping", pv->path, &st);
+	ret = ret ?: files_add(dc->files, pv->path, flags, 0, &st, (uint32_t *)&v->shmid);
 	/* a deleted file's content is saved as a ghost, read through map_files */
 	if (!ret && pv->deleted)
 		ret = dump_ghost_file(dc, link, &st, pv->path, v->shmid);
