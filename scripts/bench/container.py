@@ -3,8 +3,8 @@
 uts, ipc, network and cgroup namespaces, pivot_root'ed into its root file system, with 10
 tasks (the shell, 8 sleeps and an awk holding 64 MiB it wrote), 50 mounts (the root, its
 proc, a tmpfs and 47 binds) and a veth to ours; dumped and restored with images on
-/dev/shm and the root file system on /var/tmp (median of 3), the restore given --root and the veth's outer end. Imported by
-scripts/bench.py; BENCH_ONLY=container runs it alone."""
+/dev/shm, the root file system there too (median of 3), the restore given --root and the
+veth's outer end. Imported by scripts/bench.py; BENCH_ONLY=container runs it alone."""
 import os
 import shutil
 import subprocess
@@ -99,8 +99,7 @@ def kill_tree(pid):
 
 
 def one_round():
-    # the root file system on disk: a root that is a directory of a tmpfs is not restored yet
-    top = tempfile.mkdtemp(prefix="criu-bench-ct.", dir="/var/tmp")
+    top = tempfile.mkdtemp(prefix="criu-bench-ct.", dir="/dev/shm")
     root, work = os.path.join(top, "rootfs"), tempfile.mkdtemp(prefix="criu-bench-ct.",
                                                                 dir="/dev/shm")
     make_rootfs(root)

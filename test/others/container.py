@@ -11,7 +11,8 @@ criu dumps it (--tcp-established) and restores it with --root ROOTFS, the veth's
 named by --external veth[eth0]:OUTER. Checked from outside afterwards: the count goes on from
 where it was (no restart), /run's file and a file of the root file system hold their bytes,
 the host name and the pids inside (1 for the shell) are kept, and the connection made before
-the dump still echoes. The dump and restore times are printed."""
+the dump still echoes. The dump and restore times are printed. Twice: the root file system
+on disk, then in a directory of a tmpfs (/dev/shm), which is --root's too, not saved."""
 import os
 import shutil
 import socket
@@ -177,23 +178,22 @@ def cycle(root, work, pid, conn):
     return problems
 
 
-def main():
-    zdtm.become_subreaper()
-    top = tempfile.mkdtemp(prefix="container.")
+def one_container(where):
+    top = tempfile.mkdtemp(prefix="container.", dir=where)
     root, work = os.path.join(top, "rootfs"), os.path.join(top, "images")
     os.makedirs(work)
     make_rootfs(root)
+    what = "busybox container, its root file system on %s (pid, mnt, uts, ipc, net, " \
+        "cgroup ns, pivot_root, veth, TCP), dumped and restored" % where
     p, conn, pid = None, None, None
     try:
         p, pid = start(root)
         wire(pid)
         conn = connect()
         problems = cycle(root, work, pid, conn)
-        report(not problems, "busybox container (pid, mnt, uts, ipc, net, cgroup ns, "
-               "pivot_root, veth, TCP) dumped and restored", "; ".join(problems))
+        report(not problems, what, "; ".join(problems))
     except (zdtm.TestFailure, OSError) as e:
-        report(False, "busybox container dumped and restored",
-               "; ".join(e.lines()) if isinstance(e, zdtm.TestFailure) else str(e))
+        report(False, what, "; ".join(e.lines()) if isinstance(e, zdtm.TestFailure) else str(e))
     finally:
         if conn:
             conn.close()
@@ -205,6 +205,13 @@ def main():
             print("# kept " + top)
         else:
             shutil.rmtree(top, ignore_errors=True)
+
+
+def main():
+    zdtm.become_subreaper()
+    # on disk, and a directory of a tmpfs (whose files are the root's, not a tmpfs to save)
+    for where in ("/var/tmp", "/dev/shm"):
+        one_container(where)
     return report.finish()
 
 
