@@ -22,8 +22,9 @@ struct rst_ctx;
 /* pid-dump.c: the root is pid 1 of a pid namespace one level below criu's */
 int pidns_dump_check_root(pid_t root);
 int pidns_dump_write(struct dump_tree *dt);
-/* after the seize: every task's and thread's pid at each level; unmap frees them */
-int pidns_dump_map(struct dump_tree *dt);
+/* after the seize, for a pid namespace of the root's own or nested ones below criu's: every
+ * task's and thread's pid at each level; unmap frees them */
+int pidns_dump_map(struct dump_tree *dt, bool own);
 void pidns_dump_unmap(struct dump_tree *dt);
 /* pid-restore.c, in criu: ns-pids.img */
 struct rst_ns_pids;

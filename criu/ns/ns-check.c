@@ -108,17 +108,15 @@ static void refuse(pid_t pid, pid_t root, const struct ns_kind *k, const struct 
 
 int ns_check_task(pid_t pid, pid_t root)
 {
-	int ret = 0, err, root_pidns = ns_is_criu_own(root, "pid");
 	struct stat ref, its;
+	int ret = 0, err;
 	size_t i;
 
-	if (root_pidns < 0)
-		return root_pidns;
 	for (i = 0; i < sizeof(ns_kinds) / sizeof(ns_kinds[0]); i++) {
 		const struct ns_kind *k = &ns_kinds[i];
 
-		if (k->nests && !root_pidns)
-			continue; /* nested pid namespaces of the root's own: pid-dump.c */
+		if (k->nests)
+			continue; /* nested pid namespaces: pid-dump.c checks their shape */
 
 		if (k->own_link)
 			err = ns_stat(pid, k->own_link, &ref);

@@ -91,10 +91,13 @@ int ns_dump_begin(struct dump_tree *dt)
 		}
 	}
 	if (n->root_own & NS_BIT(NS_PID)) {
-		ret = pidns_dump_check_root(root) ?: pidns_dump_map(dt);
+		ret = pidns_dump_check_root(root);
 		if (ret)
 			return ret;
 	}
+	ret = pidns_dump_map(dt, n->root_own & NS_BIT(NS_PID));
+	if (ret)
+		return ret;
 	/* criu works in the tree's network namespace: sock_diag, /proc/self/net, the lock */
 	if (n->root_own & NS_BIT(NS_NET)) {
 		ret = netns_dump_enter(root, n->root[NS_NET]);
@@ -144,7 +147,7 @@ int ns_dump_write(struct dump_tree *dt)
 	}
 	if (!ret && (n->root_own & NS_BIT(NS_TIME)))
 		ret = timens_dump(dt->dfd, root, n->root[NS_TIME]);
-	if (!ret && (n->root_own & NS_BIT(NS_PID)))
+	if (!ret && n->pids)
 		ret = pidns_dump_write(dt);
 	if (!ret && (n->root_own & NS_BIT(NS_NET)))
 		ret = netns_dump_write(dt->dfd, dt->opts->externals, dt->opts->nr_externals);

@@ -30,7 +30,7 @@
 #define PIDNS_LEVELS 2
 #define NSPID_MAX    33
 
-/* One task or thread: NSpid, criu's level first; lv[1] names it in the images. */
+/* One task or thread: NSpid, criu's level first; lv[root_level] names it in the images. */
 struct dump_pid {
 	pid_t lv[NSPID_MAX];
 	int nr;
@@ -40,6 +40,7 @@ struct dump_pid {
 struct dump_pid_map {
 	struct dump_pid *v;
 	size_t nr;
+	int root_level; /* of the tree's root: 1 in its own pid namespace, 0 in criu's */
 };
 
 int pidns_dump_check_root(pid_t root)
@@ -86,7 +87,7 @@ static int map_one(struct dump_pid_map *m, pid_t pid, pid_t tid)
 	p->nr = parse_proc_nspid(pid, tid, p->lv, NSPID_MAX);
 	if (p->nr < 0)
 		return p->nr;
-	if (p->nr < PIDNS_LEVELS) {
+	if (p->nr <= m->root_level) {
 		pr_err("Task %d (thread %d) is not in its tree's pid namespace\n", pid, tid);
 		return -EOPNOTSUPP;
 	}
@@ -115,7 +116,7 @@ static int map_task(struct dump_pid_map *m, struct dump_ctx *dc)
 		if (ret)
 			return ret;
 	}
-	dc->img_pid = m->v[m->nr - nr].lv[1];
+	dc->img_pid = m->v[m->nr - nr].lv[m->root_level];
 	if (dc->seize_state == COMPEL_TASK_ZOMBIE)
 		return 0;
 	ret = ns_is_same(dc->pid, "pid", dc->pid, "pid_for_children");
@@ -168,15 +169,39 @@ static int check_children_below(const struct dump_tree *dt, const struct dump_ct
 	return -EOPNOTSUPP;
 }
 
-/* After the seize: every task's and thread's pids at each level, read once. */
-int pidns_dump_map(struct dump_tree *dt)
+/* In a tree in criu's pid namespace: does a task live or make children in one below? 1 or 0 */
+static int has_nested(const struct dump_tree *dt)
 {
-	struct dump_pid_map *m = calloc(1, sizeof(*m));
-	size_t i;
-	int ret = 0;
+	static const char *const links[] = { "pid", "pid_for_children" };
+	size_t i, k;
+	int own;
 
+	for (i = 0; i < dt->nr_tasks; i++) {
+		if (dt->tasks[i]->seize_state == COMPEL_TASK_ZOMBIE)
+			continue;
+		for (k = 0; k < 2; k++) {
+			own = ns_is_criu_own(dt->tasks[i]->pid, links[k]);
+			if (own <= 0)
+				return own < 0 ? own : 1;
+		}
+	}
+	return 0;
+}
+
+/* After the seize: every task's and thread's pids at each level, read once. */
+int pidns_dump_map(struct dump_tree *dt, bool own)
+{
+	struct dump_pid_map *m;
+	size_t i;
+	int ret = own ? 1 : has_nested(dt);
+
+	if (ret <= 0)
+		return ret; /* no pid namespace but criu's: the pids are criu's */
+	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
+	m->root_level = own ? 1 : 0;
+	ret = 0;
 	dt->ns.pids = m;
 	for (i = 0; !ret && i < dt->nr_tasks; i++)
 		ret = map_task(m, dt->tasks[i]);
@@ -202,7 +227,9 @@ pid_t ns_dump_img_pid(const struct dump_tree *dt, pid_t pid)
 		return pid;
 	p = find_criu_pid(dt, pid);
 	if (p)
-		return p->lv[1];
+		return p->lv[dt->ns.pids->root_level];
+	if (!dt->ns.pids->root_level)
+		return pid; /* a process outside the tree, in criu's namespace as the tree */
 	pr_warn("pid %d is no task of the tree: it has no pid in the tree's pid namespace\n", pid);
 	return 0;
 }
@@ -227,13 +254,15 @@ static int check_leaders(const struct dump_tree *dt, const struct dump_ctx *dc)
 	return -EOPNOTSUPP;
 }
 
-/* pid: criu's view; ns_pid: every level below, the images' first */
+/* pid: criu's view; ns_pid: every level below, outermost first (none: not written) */
 static int write_one(struct cr_img *img, const struct dump_pid *p)
 {
 	NsPidsEntry e = NS_PIDS_ENTRY__INIT;
 	uint32_t lv[NSPID_MAX];
 	int i;
 
+	if (p->nr < 2)
+		return 0;
 	for (i = 1; i < p->nr; i++)
 		lv[i - 1] = p->lv[i];
 	e.pid = p->lv[0];
@@ -251,7 +280,7 @@ int pidns_dump_write(struct dump_tree *dt)
 	size_t i;
 	int ret = 0;
 
-	for (i = 0; !ret && i < dt->nr_tasks; i++)
+	for (i = 0; !ret && m->root_level && i < dt->nr_tasks; i++)
 		ret = check_leaders(dt, dt->tasks[i]);
 	if (ret)
 		return ret;

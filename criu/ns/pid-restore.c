@@ -282,19 +282,31 @@ pid_t rst_pid_from_img(const struct rst_ctx *ctx, pid_t pid)
 	return e ? e->pid : NO_SUCH_PID;
 }
 
+/* Levels below criu's of pid: 0 for a task in criu's pid namespace (no entry), or others. */
+static int level_of(const struct rst_ns_pids *p, pid_t pid)
+{
+	const struct rst_ns_pid *e = find(p, pid);
+
+	return e ? e->nr : 0;
+}
+
 int rst_pid_levels(const struct rst_ctx *ctx, pid_t pid, pid_t *set_tid, int max)
 {
-	const struct rst_ns_pid *e;
+	const struct rst_ns_pid *e = find(ctx->pids, pid);
 	int i;
 
-	if (!ctx->ns || !ctx->ns->pids) {
-		set_tid[0] = pid;
+	if (!e) {
+		if (ctx->ns && ctx->ns->pids) {
+			pr_err("Task %d has no pid in the tree's pid namespace (ns-pids.img)\n",
+			       pid);
+			return -ENOENT;
+		}
+		set_tid[0] = pid; /* in criu's pid namespace */
 		return 1;
 	}
-	e = find(ctx->ns->pids, pid);
-	if (!e || max < e->nr + 1) {
-		pr_err("Task %d has no pid in the tree's pid namespace (ns-pids.img)\n", pid);
-		return -ENOENT;
+	if (max < e->nr + 1) {
+		pr_err("Task %d is %d pid namespaces below criu's: too deep\n", pid, e->nr);
+		return -EINVAL;
 	}
 	for (i = 0; i < e->nr; i++)
 		set_tid[i] = e->lv[e->nr - 1 - i];
@@ -310,14 +322,6 @@ static bool in_criu_pidns(const struct rst_ns_pids *p)
 	       st.st_dev == p->criu_dev;
 }
 
-/* How many levels below criu's the calling task is (1: the tree's pid namespace). */
-static int own_level(const struct rst_ns_pids *p)
-{
-	const struct rst_ns_pid *me = find(p, rst_own_pid());
-
-	return me ? me->nr : 1;
-}
-
 /*
  * A task sees the tasks of its own namespace and of those below it, by their pid at its
  * level; the tasks of the tree are in the tree's namespace or below it (a nested one).
@@ -327,34 +331,27 @@ pid_t rst_pid_here(const struct rst_ctx *ctx, pid_t pid)
 	const struct rst_ns_pid *e;
 	int level;
 
-	if (!ctx->ns || !ctx->ns->pids || pid <= 0 || in_criu_pidns(ctx->ns->pids))
+	if (!ctx->pids || pid <= 0 || in_criu_pidns(ctx->pids))
 		return pid;
-	e = find(ctx->ns->pids, pid);
-	if (!e)
-		return NO_SUCH_PID;
-	level = own_level(ctx->ns->pids);
-	return e->nr >= level ? e->lv[level - 1] : NO_SUCH_PID;
+	level = level_of(ctx->pids, rst_own_pid());
+	if (!level)
+		return pid;
+	e = find(ctx->pids, pid);
+	return e && e->nr >= level ? e->lv[level - 1] : NO_SUCH_PID;
 }
 
 bool rst_pid_visible(const struct rst_ctx *ctx, pid_t pid)
 {
-	const struct rst_ns_pid *e;
-
-	if (!ctx->ns || !ctx->ns->pids || in_criu_pidns(ctx->ns->pids))
+	if (!ctx->pids || in_criu_pidns(ctx->pids))
 		return true;
-	e = find(ctx->ns->pids, pid);
-	return e && e->nr >= own_level(ctx->ns->pids);
+	return level_of(ctx->pids, pid) >= level_of(ctx->pids, rst_own_pid());
 }
 
 bool rst_pid_new_ns(const struct rst_ctx *ctx, const struct rst_task *t)
 {
-	const struct rst_ns_pid *c, *p;
-
-	if (!ctx->ns || !ctx->ns->pids || !t->pstree->ppid)
+	if (!ctx->pids || !t->pstree->ppid)
 		return false;
-	c = find(ctx->ns->pids, t->pid);
-	p = find(ctx->ns->pids, t->pstree->ppid);
-	return c && p && c->nr > p->nr;
+	return level_of(ctx->pids, t->pid) > level_of(ctx->pids, t->pstree->ppid);
 }
 
 /*
@@ -364,7 +361,7 @@ bool rst_pid_new_ns(const struct rst_ctx *ctx, const struct rst_task *t)
  */
 int rst_pid_children_ns(const struct rst_ctx *ctx, const struct rst_task *t)
 {
-	const struct rst_ns_pid *e = ctx->ns && ctx->ns->pids ? find(ctx->ns->pids, t->pid) : NULL;
+	const struct rst_ns_pid *e = find(ctx->pids, t->pid);
 	size_t i;
 	int fd;
 

@@ -209,7 +209,7 @@ int write_pstree(struct dump_tree *dt)
 	for (i = 0; !ret && i < dt->nr_tasks; i++) {
 		struct dump_ctx *dc = dt->tasks[i];
 		PstreeEntry pe = PSTREE_ENTRY__INIT;
-		uint32_t tid = dc->pid;
+		uint32_t tid = dc->img_pid;
 
 		/* in a pid namespace of its own, as CRIU: the pids the tasks see there */
 		pe.pid = dc->img_pid;
