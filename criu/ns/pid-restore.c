@@ -10,6 +10,9 @@
  * kernel picks in criu's namespace, so criu picks free ones here. The table then gives the
  * set_tid levels of each clone3, the images' names (rst_img_pid()), the images' pid fields
  * in criu's view (rst_pid_from_img()), and criu's view as a task sees it (rst_pid_here()).
+ * Nested pid namespaces (below the tree's, or below criu's for a tree in criu's): a task
+ * with more levels than its parent is the init of a namespace its parent made, cloned with
+ * CLONE_NEWPID; a task absent from the table is in criu's namespace (level 0).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -26,7 +26,8 @@ struct ids {
 	char nspid[96];
 };
 
-static int go[2], ready[2];
+/* go: the init's word to A after the restore; go_inner: A's to B and C once it forked */
+static int go[2], go_inner[2], ready[2];
 
 /* The NSpid line of the calling thread's status, as the kernel writes it. */
 static int read_nspid(char *out, size_t len)
@@ -93,11 +94,11 @@ static int same_ids(const struct ids *before)
 	return 0;
 }
 
-static int ready_then_wait(void)
+static int ready_then_wait(int from)
 {
 	char c = 'r';
 
-	if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+	if (write(ready[1], &c, 1) != 1 || read(from, &c, 1) != 1)
 		return -1;
 	return 0;
 }
@@ -115,7 +116,7 @@ static int task_c(void)
 {
 	struct ids before;
 
-	if (take_ids(&before) || ready_then_wait())
+	if (take_ids(&before) || ready_then_wait(go_inner[0]))
 		return 41;
 	return same_ids(&before);
 }
@@ -157,7 +158,7 @@ static int task_b(void)
 		_exit(task_c());
 	if (pthread_create(&th, NULL, thread_main, NULL))
 		return 53;
-	if (take_ids(&before) || before.ppid != 0 || ready_then_wait())
+	if (take_ids(&before) || before.ppid != 0 || ready_then_wait(go_inner[0]))
 		return 52;
 	ret = same_ids(&before);
 	if (write(thread_go[1], "g", 1) != 1 || pthread_join(th, &tret))
@@ -208,12 +209,14 @@ static int task_a(void)
 		return 71;
 	if (b == 0)
 		_exit(task_b());
-	if (take_ids(&before) || ready_then_wait())
+	if (take_ids(&before) || ready_then_wait(go[0]))
 		return 72;
 	ret = same_ids(&before);
-	/* while B, the inner namespace's init, lives: without it the namespace takes no fork */
+	/* before B and C go on: B, the inner namespace's init, must live for the fork */
 	if (!ret)
 		ret = fork_again(before.nspid);
+	if (write(go_inner[1], "gg", 2) != 2)
+		return 73;
 	if (!ret)
 		ret = wait_child(b);
 	return ret;
@@ -232,7 +235,7 @@ static int setup(void)
 		     getpid());
 		return -1;
 	}
-	if (pipe(go) || pipe(ready) || take_ids(&mine)) {
+	if (pipe(go) || pipe(go_inner) || pipe(ready) || take_ids(&mine)) {
 		fail_perror("pipe or /proc/self/status");
 		return -1;
 	}
@@ -255,7 +258,6 @@ static int setup(void)
 static void check(void)
 {
 	static int after_restore;
-	char go_all[3] = "ggg";
 	int ret;
 
 	if (!after_restore++)
@@ -263,7 +265,7 @@ static void check(void)
 	ret = same_ids(&mine);
 	if (ret)
 		fail("the init's ids changed (%d): was %s", ret, mine.nspid);
-	if (write(go[1], go_all, sizeof(go_all)) != sizeof(go_all)) {
+	if (write(go[1], "g", 1) != 1) {
 		fail_perror("write go");
 		return;
 	}
