@@ -325,6 +325,16 @@ static bool in_criu_pidns(const struct rst_ns_pids *p)
 	       st.st_dev == p->criu_dev;
 }
 
+/* The caller's level; a process of the restore outside the table is in the tree's own. */
+static int caller_level(const struct rst_ctx *ctx)
+{
+	const struct rst_ns_pid *me = find(ctx->pids, rst_own_pid());
+
+	if (me)
+		return me->nr;
+	return ctx->ns && ctx->ns->pids ? 1 : 0;
+}
+
 /*
  * A task sees the tasks of its own namespace and of those below it, by their pid at its
  * level; the tasks of the tree are in the tree's namespace or below it (a nested one).
@@ -336,7 +346,7 @@ pid_t rst_pid_here(const struct rst_ctx *ctx, pid_t pid)
 
 	if (!ctx->pids || pid <= 0 || in_criu_pidns(ctx->pids))
 		return pid;
-	level = level_of(ctx->pids, rst_own_pid());
+	level = caller_level(ctx);
 	if (!level)
 		return pid;
 	e = find(ctx->pids, pid);
@@ -347,7 +357,7 @@ bool rst_pid_visible(const struct rst_ctx *ctx, pid_t pid)
 {
 	if (!ctx->pids || in_criu_pidns(ctx->pids))
 		return true;
-	return level_of(ctx->pids, pid) >= level_of(ctx->pids, rst_own_pid());
+	return level_of(ctx->pids, pid) >= caller_level(ctx);
 }
 
 bool rst_pid_new_ns(const struct rst_ctx *ctx, const struct rst_task *t)
