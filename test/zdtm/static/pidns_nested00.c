@@ -8,6 +8,8 @@
  * checks them again, the parents reap their children by the pids fork() gave them, and A
  * forks once more: A still makes its children in the inner namespace, so the new child has
  * three levels in its NSpid line and is not its init.
+ * With $ZDTM_NESTED_SIBLING set (pidns_nested02), A forks a second child after B, pid 2 of
+ * the inner namespace whose parent is outside it: a shape the dump refuses, naming it.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -196,10 +198,12 @@ static int fork_again(const char *a_nspid)
 	return 0;
 }
 
+static int nr_inner; /* tasks waiting for A's word: C and B, and the sibling if any */
+
 static int task_a(void)
 {
 	struct ids before;
-	pid_t b;
+	pid_t b, e = 0;
 	int ret;
 
 	if (unshare(CLONE_NEWPID))
@@ -209,14 +213,23 @@ static int task_a(void)
 		return 71;
 	if (b == 0)
 		_exit(task_b());
+	if (nr_inner == 3) {
+		e = fork();
+		if (e < 0)
+			return 74;
+		if (e == 0)
+			_exit(task_c());
+	}
 	if (take_ids(&before) || ready_then_wait(go[0]))
 		return 72;
 	ret = same_ids(&before);
 	/* before B and C go on: B, the inner namespace's init, must live for the fork */
 	if (!ret)
 		ret = fork_again(before.nspid);
-	if (write(go_inner[1], "gg", 2) != 2)
+	if (write(go_inner[1], "ggg", nr_inner) != nr_inner)
 		return 73;
+	if (!ret && e)
+		ret = wait_child(e);
 	if (!ret)
 		ret = wait_child(b);
 	return ret;
@@ -235,6 +248,7 @@ static int setup(void)
 		     getpid());
 		return -1;
 	}
+	nr_inner = getenv("ZDTM_NESTED_SIBLING") ? 3 : 2;
 	if (pipe(go) || pipe(go_inner) || pipe(ready) || take_ids(&mine)) {
 		fail_perror("pipe or /proc/self/status");
 		return -1;
@@ -246,8 +260,8 @@ static int setup(void)
 	}
 	if (child_a == 0)
 		_exit(task_a());
-	/* A, B, B's thread and C */
-	for (i = 0; i < 4; i++)
+	/* A, B, B's thread, C and the sibling if any */
+	for (i = 0; i < 2 + nr_inner; i++)
 		if (read(ready[0], &c, 1) != 1) {
 			fail("a task of the tree did not get ready");
 			return -1;
