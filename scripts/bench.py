@@ -15,7 +15,8 @@ removal (nftables and iptables, 1,000 connections). The 1 GiB rows come twice:
 (see warm_free_memory()). The rpc row times a VERSION request: criu swrk started for it (what
 libcriu and go-criu pay per call), a connection to criu service, and one more request on a
 kept-open connection. The netns row dumps and restores a process in a network namespace of
-its own with a veth and 1,000 routes (scripts/bench/netns.py). The freeze rows dump the tree
+its own with a veth and 1,000 routes (scripts/bench/netns.py). The container row dumps and
+restores a busybox container of 10 tasks, 50 mounts, a veth and 64 MiB (bench/container.py). The freeze rows dump the tree
 of 100 processes seized one ptrace stop at a time, then frozen first by a v1 freezer and by
 cgroup2 (--freeze-cgroup): the dump and its seize (stats-dump freezing_time). The pre-dump
 rows (bench_predump.py) give the frozen time of a dump that follows a pre-dump of 1 GiB after
@@ -40,6 +41,7 @@ import bench_predump  # noqa: E402 - it imports this module back, after it is co
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "bench"))
 import netns as bench_netns  # noqa: E402
+import container as bench_container  # noqa: E402
 CRIU = os.path.join(ROOT, "criu", "criu")
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -662,6 +664,8 @@ def main():
             checksum_cost(memhog, "/dev/shm", int(os.environ.get("BENCH_SUM_ROUNDS", "5")))
         elif only == "netns":
             bench_netns.netns_row(median)
+        elif only == "container":
+            bench_container.container_row(median)
         elif only == "predump":
             bench_predump.predump_rows(memhog)
         elif only == "ps":
@@ -714,6 +718,7 @@ def main():
     tcp_row(work)
     rpc_rows(work)
     bench_netns.netns_row(median)
+    bench_container.container_row(median)
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

@@ -24,6 +24,7 @@
 #include "dump.h"
 #include "files.h"
 #include "image.h"
+#include "ns.h"
 #include "log.h"
 #include "proc-fdinfo.h"
 #include "proc-parse.h"
@@ -392,8 +393,10 @@ static int dump_new_inflight(struct dump_ctx *dc, struct fd_walk *w, struct fd_p
 	pr_debug("queued file: %s, %s (criu's fd %d)\n", h->name, p->link, p->fd);
 	/* from here the fd belongs to fstate, whatever happens */
 	ret = dump_new_file(dc, w, p, h, pos, id);
-	if (p->fown)
-		inflight_fown(p->fd, p->fown);
+	if (p->fown) {
+		inflight_fown(p->fd, p->fown); /* criu's view, named as the images do */
+		p->fown->pid = ns_dump_img_pid(dc->tree, p->fown->pid);
+	}
 	return ret;
 out_close:
 	close(p->fd);
@@ -530,7 +533,8 @@ static int collect_link(struct dump_ctx *dc, const char *what, uint32_t flags, u
 	}
 	if (strstr(target, " (deleted)"))
 		return collect_deleted_link(dc, what, flags, &st, target, id);
-	return files_add(dc->files, target, flags, 0, &st, id);
+	return mntns_dump_check_path(dc, what, target, &st)
+		       ?: files_add(dc->files, target, flags, 0, &st, id);
 }
 
 int collect_task_files(struct dump_ctx *dc)

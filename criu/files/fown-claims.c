@@ -16,6 +16,7 @@
 #include "array.h"
 #include "files.h"
 #include "log.h"
+#include "ns.h"
 #include "restore-ctx.h"
 #include "tree.h"
 
@@ -35,7 +36,7 @@ static pid_t claiming_task(const struct rst_ctx *ctx, const FileEntry *fe)
 
 	if (!fown || !fown->pid || fown->pid_type == F_OWNER_PGRP)
 		return 0;
-	t = rst_task_by_pid(ctx, fown->pid);
+	t = rst_task_by_pid(ctx, rst_pid_from_img(ctx, fown->pid));
 	return t && rst_task_has_restorer(t) ? t->pid : 0;
 }
 

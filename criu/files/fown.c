@@ -30,8 +30,8 @@ static void store_fown(struct dump_ctx *dc, const struct parasite_fown_args *a, 
 		f->euid = a->euid;
 		f->signum = a->out[i].signum;
 		f->pid_type = a->out[i].pid_type;
-		/* the parasite sees pids inside the tree's pid namespace; images have criu's */
-		f->pid = ns_dump_pid_outside(dc->tree, a->out[i].pid);
+		/* the parasite sees pids in the tree's pid namespace, as the images name them */
+		f->pid = a->out[i].pid;
 		if (f->pid || f->signum)
 			pr_debug("fd %d: owner %d (type %d), signal %d\n", a->fds[i], f->pid,
 				 f->pid_type, f->signum);
@@ -67,7 +67,8 @@ int dump_task_fown(struct dump_ctx *dc)
 int rst_set_fown(const struct rst_ctx *ctx, int fd, const FownEntry *fown)
 {
 	/* the owner as the task sees it: in the tree's pid namespace, if it has one */
-	struct f_owner_ex owner = { .type = fown->pid_type, .pid = rst_pid_here(ctx, fown->pid) };
+	struct f_owner_ex owner = { .type = fown->pid_type,
+				    .pid = rst_pid_here(ctx, rst_pid_from_img(ctx, fown->pid)) };
 
 	if (fown->pid && fcntl(fd, F_SETOWN_EX, &owner)) {
 		pr_perror("fd %d: can't give its file to owner %u (type %u); is that process "

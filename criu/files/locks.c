@@ -25,6 +25,7 @@
 #include "dump.h"
 #include "files.h"
 #include "image.h"
+#include "ns.h"
 #include "log.h"
 #include "proc-fdinfo.h"
 #include "restore-ctx.h"
@@ -180,8 +181,10 @@ int write_file_locks(struct dump_tree *dt)
 	img = open_image_at(dt->dfd, CR_FD_FILE_LOCKS, O_DUMP, 0);
 	if (!img)
 		return -EIO;
-	for (i = 0; !ret && i < ls->nr; i++)
+	for (i = 0; !ret && i < ls->nr; i++) {
+		ls->e[i].pid = ns_dump_img_pid(dt, ls->e[i].pid); /* as the images name it */
 		ret = pb_write_one(img, &ls->e[i].base);
+	}
 	return close_image(img) ?: ret;
 }
 
@@ -279,7 +282,7 @@ int rst_restore_file_locks(const struct rst_ctx *ctx, const struct rst_task *t)
 	while ((ret = pb_read_one_eof(img, &file_lock_entry__descriptor, (ProtobufCMessage **)&e)) >
 	       0) {
 		ret = 0;
-		if (e->pid == t->pid) {
+		if (e->pid == rst_img_pid(ctx, t->pid)) {
 			ret = check_lock_entry(e, t) ?: take_lock(e);
 			nr++;
 		}

@@ -22,6 +22,7 @@
 #include "files.h"
 #include "image.h"
 #include "log.h"
+#include "ns.h"
 #include "mem.h"
 
 #include "ghost-file.pb-c.h"
@@ -190,6 +191,15 @@ static int check_proc_of_tree(const struct dump_ctx *dc, const struct fd_parms *
 	return -EOPNOTSUPP;
 }
 
+/* A file that is not deleted is reopened by its path: it must name it in the tree. */
+static int check_reach(struct dump_ctx *dc, const struct fd_parms *p, const char *path)
+{
+	char what[32];
+
+	snprintf(what, sizeof(what), "fd %d", p->fd);
+	return mntns_dump_check_path(dc, what, path, &p->st);
+}
+
 static int reg_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe)
 {
 	char *path = link_path(p->link);
@@ -202,8 +212,10 @@ static int reg_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe
 	}
 	ret = fill_reg_entry(fe->reg, fe->id, path, p->flags, p->pos, &p->st, p->fown);
 	ret = ret ?: check_proc_of_tree(dc, p, path);
-	if (ret || !is_deleted_link(p->link, path))
+	if (ret || !is_deleted_link(p->link, path)) {
+		ret = ret ?: check_reach(dc, p, path);
 		goto out_free;
+	}
 	if (S_ISREG(p->st.st_mode) && p->st.st_nlink > 0)
 		ret = dump_link_remap(dc, p, path, fe->id);
 	else

@@ -74,7 +74,7 @@ static int check_info(const TtyInfoEntry *ti)
 	return 0;
 }
 
-static int load_infos(struct tty_rst *tr, int dfd)
+static int load_infos(struct tty_rst *tr, int dfd, const struct rst_ctx *ctx)
 {
 	struct cr_img *img = open_image_at(dfd, CR_FD_TTY_INFO, O_RSTR, 0);
 	TtyInfoEntry *ti;
@@ -90,6 +90,9 @@ static int load_infos(struct tty_rst *tr, int dfd)
 			break;
 		}
 		tr->infos[tr->nr_infos++] = ti;
+		/* the images' pids, in criu's view as the pstree's */
+		ti->sid = rst_pid_from_img(ctx, ti->sid);
+		ti->pgrp = rst_pid_from_img(ctx, ti->pgrp);
 		ret = check_info(ti);
 		if (ret)
 			break;
@@ -145,8 +148,8 @@ static struct tty_rst *tty_state(struct rst_fds *rf)
 		return NULL;
 	if (!tr->loaded) {
 		tr->loaded = true;
-		tr->load_err =
-			load_infos(tr, rst_images_dfd(rf)) ?: load_extras(tr, rst_images_dfd(rf));
+		tr->load_err = load_infos(tr, rst_images_dfd(rf), rf->ctx)
+				       ?: load_extras(tr, rst_images_dfd(rf));
 	}
 	return tr->load_err ? NULL : tr;
 }
@@ -658,7 +661,7 @@ int tty_restore_foreground(const struct rst_ctx *ctx, const struct rst_task *t)
 	if (!img)
 		return errno == ENOENT ? 0 : -EIO;
 	close_image(img);
-	ret = load_infos(&tr, ctx->dfd);
+	ret = load_infos(&tr, ctx->dfd, ctx);
 	for (i = 0; !ret && i < tr.nr_infos; i++) {
 		const TtyInfoEntry *si = tr.infos[i];
 

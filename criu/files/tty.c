@@ -30,6 +30,7 @@
 #include "dump.h"
 #include "files.h"
 #include "image.h"
+#include "ns.h"
 #include "log.h"
 #include "proc-fdinfo.h"
 #include "proc-parse.h"
@@ -648,6 +649,10 @@ int tty_write_info(struct dump_tree *dt)
 		ret = check_pty_session(dt, td->ptys[i]);
 	/* last of the checks: the bytes are out of the ptys from here until the release */
 	ret = ret ?: tty_queue_take(td, dt->dfd);
+	for (i = 0; !ret && i < td->nr; i++) { /* read in criu's view; named as the images do */
+		td->infos[i]->sid = ns_dump_img_pid(dt, td->infos[i]->sid);
+		td->infos[i]->pgrp = ns_dump_img_pid(dt, td->infos[i]->pgrp);
+	}
 	ret = ret ?: write_entries(dt->dfd, CR_FD_TTY_INFO, (ProtobufCMessage **)td->infos, td->nr);
 	return ret ?: write_extras(dt->dfd, td);
 }

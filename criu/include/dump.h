@@ -99,6 +99,7 @@ struct dump_ctx {
 	struct dump_tree *tree;
 	unsigned int idx; /* position in tree->tasks: makes the task's object ids */
 	pid_t pid;
+	pid_t img_pid;	  /* its name in the images: its pid in the tree's pid namespace */
 	pid_t ppid;	  /* 0 for the root */
 	int seize_state;  /* enum compel_task_state, 0 before seize */
 	int stop_signo;	  /* stopped (at seize, or by a stop signal queued since): which */

@@ -19,6 +19,8 @@
 #define NS_IDS_KINDS 8
 #define NS_IDS_MAX   64
 
+struct dump_pid_map;
+
 struct ns_ids {
 	struct {
 		unsigned int kind; /* index in CRIU's order */
@@ -30,6 +32,7 @@ struct ns_ids {
 	unsigned int root_own; /* NS_BIT(kind) */
 	bool in_tree_ipc;      /* criu entered the tree's ipc namespace; criu_ipc_fd is its own */
 	int criu_ipc_fd;
+	struct dump_pid_map *pids; /* ns/pid-dump.c: a pid namespace of its own, or NULL */
 };
 
 /* Kinds, in CRIU's order (the index of ns_ids.seen[].kind and root[]) */

@@ -4,17 +4,17 @@
  * time and cgroup namespaces of its own: a pid namespace one level below criu's whose init
  * (pid 1) is the root, and uts, ipc, time, cgroup (a cgroup namespace's root is saved by
  * criu/cgroup/) and network (net/ns/, netns.h) namespaces made with it. Every task of the
- * tree shares the root's namespaces of these kinds and makes its children in them; mount
- * and user namespaces must still be criu's. Anything else is refused at dump, naming the
- * task and the kind.
+ * tree shares the root's namespaces of these kinds and makes its children in them (but pid
+ * namespaces nested below the root's, pid-dump.c); user namespaces must still be criu's. Anything
+ * else is refused at dump, naming the task and the kind.
  *
  * Dump: ns_dump_begin() after the seize (it enters the tree's ipc namespace, where the SysV
  * code of mem/ reads), ns_dump_write() once the tasks are dumped, ns_dump_end() always.
  * Restore: rst_ns_prepare() once the images are read; the root is cloned with
  * rst_ns_clone_flags() between rst_ns_before_root() and rst_ns_after_root(), and builds the
  * namespaces' content in rst_ns_root_setup() before anything else. Tasks of a tree in a pid
- * namespace see other tasks by their pid there: rst_pid_here() turns the pid of the images
- * (criu's view) into the caller's.
+ * namespace see other tasks by their pid there: rst_pid_here() turns a pid in criu's view
+ * (the restore's, into which the images' pids are turned when read) into the caller's.
  * May call: log, image, proc-parse, ns-ids, the dump and restore contexts.
  */
 #ifndef CRIU_NS_H
@@ -24,6 +24,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct dump_ctx;
+struct stat;
 struct dump_tree;
 struct rst_ctx;
 struct rst_task;
@@ -39,8 +41,17 @@ int ns_dump_write(struct dump_tree *dt);
 void ns_dump_end(struct dump_tree *dt);
 /* The id of the ipc namespace whose SysV objects the dump saves (ipcns-*-ID.img). */
 uint32_t ns_dump_ipc_id(const struct dump_tree *dt);
-/* ns/pid-dump.c: a pid the tree's tasks see (inside their pid namespace) in criu's view */
-pid_t ns_dump_pid_outside(const struct dump_tree *dt, pid_t inner);
+/*
+ * ns/mnt-reach.c: in a tree with a mount namespace of its own, does path name the file (st:
+ * what the task holds; what: "fd 3", "cwd"...) in it, as the restore will look it up? 0,
+ * or -EOPNOTSUPP logged naming the file and the options.
+ */
+int mntns_dump_check_path(struct dump_ctx *dc, const char *what, const char *path,
+			  const struct stat *st);
+/* ns/pid-dump.c */
+/* A task's or thread's pid (criu's view) as the images name it: its pid in the tree's pid
+ * namespace, or itself for a tree in criu's; 0 for a pid that is no task of the tree. */
+pid_t ns_dump_img_pid(const struct dump_tree *dt, pid_t pid);
 /* Does the tree have an ipc namespace of its own (all its SysV objects are saved)? */
 bool ns_dump_own_ipc(const struct dump_tree *dt);
 
@@ -63,10 +74,25 @@ bool rst_ns_own_cgroup(const struct rst_ctx *ctx);
 uint32_t rst_mnt_id_now(uint32_t dumped);
 
 /* ns/pid-restore.c */
+struct rst_ns_pids;
+/* Right after pstree.img is read: its pids in criu's view, with ns-pids.img (rst_ctx.pids). */
+int rst_pidns_read_pstree(struct rst_ctx *ctx);
+void rst_pidns_free(struct rst_ns_pids *p);
+/* The name in the images of a task or thread (criu's view): core-PID.img, mm-PID.img... */
+pid_t rst_img_pid(const struct rst_ctx *ctx, pid_t pid);
+/* A pid field of an image (a file's owner, a terminal's session) in criu's view. */
+pid_t rst_pid_from_img(const struct rst_ctx *ctx, pid_t pid);
 /* The pids at each level for clone3's set_tid (innermost first) of task or thread pid. */
+#define RST_PID_LEVELS 33 /* criu's and the 32 the kernel may nest below */
 int rst_pid_levels(const struct rst_ctx *ctx, pid_t pid, pid_t *set_tid, int max);
 /* pid (criu's view) as the calling process sees it: inside the tree's pid namespace or not. */
 pid_t rst_pid_here(const struct rst_ctx *ctx, pid_t pid);
+/* Is pid (criu's view) in the caller's pid namespace or below it? */
+bool rst_pid_visible(const struct rst_ctx *ctx, pid_t pid);
+/* Is t the init of a pid namespace below its parent's (clone3 with CLONE_NEWPID)? */
+bool rst_pid_new_ns(const struct rst_ctx *ctx, const struct rst_task *t);
+/* In t once its children are made: back to making them in the nested namespace, if it did. */
+int rst_pid_children_ns(const struct rst_ctx *ctx, const struct rst_task *t);
 /* The calling task's own pid in criu's view (getpid() is the namespace's). */
 pid_t rst_own_pid(void);
 /* A restored task's first step: its pid in criu's view, for rst_own_pid() once /proc is

@@ -124,9 +124,10 @@ struct rst_ctx {
 	size_t nr_tasks;
 	struct rst_fds *premade_remaps; /* files/remap.c: ghosts and links criu made for all */
 	struct rst_stats stats;
-	struct rst_ns *ns; /* ns/ns-restore.c: the tree's own namespaces, NULL if none */
-	struct rst_cg *cg; /* cgroup/restore.c: cgroup.img and the cgroups made, or NULL */
-	int lazy_sk;	   /* --lazy-pages: the link to criu lazy-pages (lazy.h), or -1 */
+	struct rst_ns *ns;	  /* ns/ns-restore.c: the tree's own namespaces, NULL if none */
+	struct rst_ns_pids *pids; /* ns/pid-restore.c: its pids at each level, or NULL */
+	struct rst_cg *cg;	  /* cgroup/restore.c: cgroup.img and the cgroups made, or NULL */
+	int lazy_sk;		  /* --lazy-pages: the link to criu lazy-pages (lazy.h), or -1 */
 };
 
 /*

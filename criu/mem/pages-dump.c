@@ -600,8 +600,8 @@ static int open_xfer(struct page_xfer *px, struct dump_ctx *dc)
 		return -errno;
 	}
 	if (dc->tree->ps)
-		return ps_xfer_open(dc->tree->ps, dc->pid, &px->remote) ?: open_pipes(px);
-	px->pagemap_img = open_image_at(dc->dfd, CR_FD_PAGEMAP, O_DUMP, dc->pid);
+		return ps_xfer_open(dc->tree->ps, dc->img_pid, &px->remote) ?: open_pipes(px);
+	px->pagemap_img = open_image_at(dc->dfd, CR_FD_PAGEMAP, O_DUMP, dc->img_pid);
 	px->pages_img = open_image_at(dc->dfd, CR_FD_PAGES, O_DUMP, dc->idx + 1);
 	if (!px->pagemap_img || !px->pages_img)
 		return -EIO;

@@ -28,6 +28,7 @@
 #include "image.h"
 #include "lazy.h"
 #include "log.h"
+#include "ns.h"
 #include "restore-ctx.h"
 #include "abi/restorer.h"
 #include "uffd-fill.h"
@@ -708,7 +709,7 @@ int rst_fill_pages(const struct rst_ctx *ctx, const struct rst_task *t, struct r
 		if (!img)
 			return -EIO;
 	}
-	page_chain_init(&pc, ctx->dfd, t->pid);
+	page_chain_init(&pc, ctx->dfd, rst_img_pid(ctx, t->pid));
 	ret = fill_from(img ? img_raw_fd(img) : -1, img ? img_path(img) : NULL, &pc, t, mem);
 	page_chain_fini(&pc);
 	if (img)

@@ -334,7 +334,7 @@ static int load_prev_pagemap(struct dump_ctx *dc)
 	struct cr_img *img;
 	int ret;
 
-	img = open_image_optional(dc->tree->mt.dfd, CR_FD_PAGEMAP, dc->pid);
+	img = open_image_optional(dc->tree->mt.dfd, CR_FD_PAGEMAP, dc->img_pid);
 	if (!img)
 		return errno == ENOENT ? 0 : -EIO;
 	ret = pb_read_one(img, &pagemap_head__descriptor, (ProtobufCMessage **)&head);

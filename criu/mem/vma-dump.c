@@ -17,6 +17,7 @@
 #include "hugetlb.h"
 #include "image.h"
 #include "log.h"
+#include "ns.h"
 #include "mem.h"
 #include "plugin.h"
 #include "vma-status.h"
@@ -132,7 +133,8 @@ static int add_file_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry
 		v->status |= VMA_AREA_MEMFD;
 		return dump_memfd_mapping(dc, link, pv->path, &st, flags, (uint32_t *)&v->shmid);
 	}
-	ret = files_add(dc->files, pv->path, flags, 0, &st, (uint32_t *)&v->shmid);
+	ret = pv->deleted ? 0 : mntns_dump_check_path(dc, "a file mapping", pv->path, &st);
+	ret = ret ?: files_add(dc->files, pv->path, flags, 0, &st, (uint32_t *)&v->shmid);
 	/* a deleted file's content is saved as a ghost, read through map_files */
 	if (!ret && pv->deleted)
 		ret = dump_ghost_file(dc, link, &st, pv->path, v->shmid);
@@ -327,7 +329,7 @@ int write_mm_image(struct dump_ctx *dc)
 		dc->mm.vmas[i]->madv &= ~VMA_MADV_OURS;
 		dc->mm.vmas[i]->has_madv = dc->mm.vmas[i]->madv != 0;
 	}
-	img = open_image_at(dc->dfd, CR_FD_MM, O_DUMP, dc->pid);
+	img = open_image_at(dc->dfd, CR_FD_MM, O_DUMP, dc->img_pid);
 	if (!img)
 		return -EIO;
 	ret = pb_write_one(img, &dc->mm.base);

@@ -22,10 +22,12 @@ struct rst_ctx;
 /* pid-dump.c: the root is pid 1 of a pid namespace one level below criu's */
 int pidns_dump_check_root(pid_t root);
 int pidns_dump_write(struct dump_tree *dt);
+/* after the seize, for a pid namespace of the root's own or nested ones below criu's: every
+ * task's and thread's pid at each level; unmap frees them */
+int pidns_dump_map(struct dump_tree *dt, bool own);
+void pidns_dump_unmap(struct dump_tree *dt);
 /* pid-restore.c, in criu: ns-pids.img */
 struct rst_ns_pids;
-int rst_pidns_read(struct rst_ctx *ctx, struct rst_ns_pids **out);
-void rst_pidns_free(struct rst_ns_pids *p);
 bool rst_pidns_has(const struct rst_ns_pids *p, pid_t pid);
 int rst_pidns_reserve(const struct rst_ctx *ctx);
 
@@ -35,7 +37,7 @@ struct rst_ns {
 	uint32_t uts_id, ipc_id, time_id; /* the root's; 0: criu's own kind */
 	uint32_t net_id;
 	struct netns_rst_opts net_opts;
-	struct rst_ns_pids *pids;   /* a pid namespace of its own: ns-pids.img */
+	struct rst_ns_pids *pids;   /* a pid namespace of its own: rst_ctx.pids */
 	int criu_time_fd;	    /* criu's own time namespace while it makes one */
 	bool own_cgroup;	    /* the root unshares one once in its cgroups (cgroup/) */
 	uint32_t mnt_id;	    /* the root's mount namespace (mnt.h), or 0 */
@@ -63,6 +65,10 @@ int ns_write_sysctl(const char *path, const char *val);
 /* time.c: dump reads /proc/ROOT/timens_offsets; restore runs in criu before the root */
 int timens_dump(int dfd, pid_t root, uint32_t id);
 int timens_restore_offsets(int dfd, uint32_t id);
+
+/* ns-check.c: 1 if a's namespace link_a is b's link_b (names under /proc/PID/ns/), 0 if
+ * not, or -errno */
+int ns_is_same(pid_t a, const char *link_a, pid_t b, const char *link_b);
 
 /* ns-dump.c: enter pid's namespace of kind link (CLONE_NEW*); *back is criu's own */
 int ns_enter(pid_t pid, const char *link, int nstype, int *back);

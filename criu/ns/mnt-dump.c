@@ -272,8 +272,10 @@ static int check_and_write(int dfd, uint32_t id, const struct proc_mount_list *l
 		ret = -EIO;
 		goto out_keys;
 	}
+	/* the root mount's files are --root's at restore, whatever its type: not saved */
 	for (i = 0; !ret && i < l->nr; i++)
-		ret = write_mount(img, &l->m[i], mnt_bind_source(keys, l->nr, i) < 0, dfd, pid,
+		ret = write_mount(img, &l->m[i],
+				  (int)i != root && mnt_bind_source(keys, l->nr, i) < 0, dfd, pid,
 				  ext[i]);
 	ret = close_image(img) ?: ret;
 	pr_info("mount namespace %u: %zu mounts saved\n", id, l->nr);

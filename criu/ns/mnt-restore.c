@@ -488,7 +488,8 @@ int mntns_premake(int dfd, uint32_t id, struct mnt_premade *pre, const struct mn
 		if (s.e[i]->ext_mount)
 			ret = mnt_ext_path(mo, s.e[i], &path);
 	for (i = 0; !ret && i < s.nr; i++) {
-		if (s.e[i]->fstype != FSTYPE__TMPFS || s.e[i]->ext_mount ||
+		/* the root is --root's, even when it was a tmpfs (or a part of one) */
+		if (s.e[i]->fstype != FSTYPE__TMPFS || s.e[i]->ext_mount || (int)i == s.root ||
 		    mnt_bind_source(s.keys, s.nr, i) >= 0)
 			continue;
 		if (ARRAY_ADD_ROOM(pre->m, pre->nr)) {

@@ -3,7 +3,8 @@
  * ns/ns-check.c - which namespaces a task may be in. pid, uts, ipc, time, mount and cgroup
  * namespaces are saved when they are the tree root's (ns.h), and so are network namespaces
  * (net/ns/): every task must share the root's and make its children in its own (no nested
- * pid or time namespace). User namespaces are not saved: they must be criu's. A task in any
+ * time namespace; nested pid namespaces below the root's own are pid-dump.c's to check).
+ * User namespaces are not saved: they must be criu's. A task in any
  * other shape is refused, naming the task and the kind. /proc/PID/ns/KIND names a namespace
  * by its nsfs inode: two links to the same inode are the same namespace.
  */
@@ -16,20 +17,27 @@
 #include "dump.h"
 #include "log.h"
 #include "ns.h"
+#include "internal.h"
 
 struct ns_kind {
 	const char *link;     /* under /proc/PID/ns/ */
 	const char *what;     /* in the refusal */
 	const char *own_link; /* for children: the task's own namespace of this kind */
 	bool saved;	      /* the root's own is saved: tasks must share the root's */
+	bool nests;	      /* below the root's own, pid-dump.c checks the shape */
 };
 
 static const struct ns_kind ns_kinds[] = {
-	{ "pid", "pid", NULL, true },	 { "pid_for_children", "pid", "pid", true },
-	{ "mnt", "mount", NULL, true },	 { "net", "network", NULL, true },
-	{ "uts", "uts", NULL, true },	 { "ipc", "ipc", NULL, true },
-	{ "user", "user", NULL, false }, { "cgroup", "cgroup", NULL, true },
-	{ "time", "time", NULL, true },	 { "time_for_children", "time", "time", true },
+	{ "pid", "pid", NULL, true, true },
+	{ "pid_for_children", "pid", "pid", true, true },
+	{ "mnt", "mount", NULL, true, false },
+	{ "net", "network", NULL, true, false },
+	{ "uts", "uts", NULL, true, false },
+	{ "ipc", "ipc", NULL, true, false },
+	{ "user", "user", NULL, false, false },
+	{ "cgroup", "cgroup", NULL, true, false },
+	{ "time", "time", NULL, true, false },
+	{ "time_for_children", "time", "time", true, false },
 };
 
 /* The namespace of kind link of pid (0: criu itself) into st; 0, -ENOENT or -errno. */
@@ -47,6 +55,20 @@ static int ns_stat(pid_t pid, const char *link, struct stat *st)
 static bool same_ns(const struct stat *a, const struct stat *b)
 {
 	return a->st_ino == b->st_ino && a->st_dev == b->st_dev;
+}
+
+int ns_is_same(pid_t a, const char *link_a, pid_t b, const char *link_b)
+{
+	struct stat sa, sb;
+	int ret;
+
+	ret = ns_stat(a, link_a, &sa) ?: ns_stat(b, link_b, &sb);
+	if (ret) {
+		pr_err("Can't read the %s namespace of task %d or the %s one of task %d: %s\n",
+		       link_a, a, link_b, b, strerror(-ret));
+		return ret;
+	}
+	return same_ns(&sa, &sb);
 }
 
 int ns_is_criu_own(pid_t pid, const char *link)
@@ -87,11 +109,14 @@ static void refuse(pid_t pid, pid_t root, const struct ns_kind *k, const struct 
 int ns_check_task(pid_t pid, pid_t root)
 {
 	struct stat ref, its;
-	size_t i;
 	int ret = 0, err;
+	size_t i;
 
 	for (i = 0; i < sizeof(ns_kinds) / sizeof(ns_kinds[0]); i++) {
 		const struct ns_kind *k = &ns_kinds[i];
+
+		if (k->nests)
+			continue; /* nested pid namespaces: pid-dump.c checks their shape */
 
 		if (k->own_link)
 			err = ns_stat(pid, k->own_link, &ref);

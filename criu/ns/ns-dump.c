@@ -95,6 +95,9 @@ int ns_dump_begin(struct dump_tree *dt)
 		if (ret)
 			return ret;
 	}
+	ret = pidns_dump_map(dt, n->root_own & NS_BIT(NS_PID));
+	if (ret)
+		return ret;
 	/* criu works in the tree's network namespace: sock_diag, /proc/self/net, the lock */
 	if (n->root_own & NS_BIT(NS_NET)) {
 		ret = netns_dump_enter(root, n->root[NS_NET]);
@@ -111,6 +114,7 @@ int ns_dump_begin(struct dump_tree *dt)
 
 void ns_dump_end(struct dump_tree *dt)
 {
+	pidns_dump_unmap(dt);
 	netns_dump_leave();
 	if (!dt->ns.in_tree_ipc)
 		return;
@@ -143,7 +147,7 @@ int ns_dump_write(struct dump_tree *dt)
 	}
 	if (!ret && (n->root_own & NS_BIT(NS_TIME)))
 		ret = timens_dump(dt->dfd, root, n->root[NS_TIME]);
-	if (!ret && (n->root_own & NS_BIT(NS_PID)))
+	if (!ret && n->pids)
 		ret = pidns_dump_write(dt);
 	if (!ret && (n->root_own & NS_BIT(NS_NET)))
 		ret = netns_dump_write(dt->dfd, dt->opts->externals, dt->opts->nr_externals);

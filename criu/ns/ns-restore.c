@@ -73,9 +73,15 @@ static int check_pid_tasks(const struct rst_ctx *ctx, const struct rst_ns_pids *
 
 static int prepare_pidns(struct rst_ctx *ctx, struct rst_ns *ns)
 {
-	int ret = rst_pidns_read(ctx, &ns->pids);
+	int ret = 0;
 
-	ret = ret ?: check_pid_tasks(ctx, ns->pids);
+	if (!ctx->pids) {
+		pr_err("The tree has a pid namespace of its own but ns-pids.img can't be read: its "
+		       "pids inside are not known\n");
+		return -EIO;
+	}
+	ns->pids = ctx->pids;
+	ret = check_pid_tasks(ctx, ns->pids);
 	if (!ret)
 		ns->clone_flags |= CLONE_NEWPID;
 	return ret;
@@ -108,8 +114,9 @@ static int check_same_ns(const struct rst_ctx *ctx)
 
 		if (!o || ctx->tasks[i].helper)
 			continue;
-		if (DIFFERS(pid) || DIFFERS(uts) || DIFFERS(ipc) || DIFFERS(time) || DIFFERS(mnt) ||
-		    DIFFERS(net) || DIFFERS(user) || DIFFERS(cgroup)) {
+		/* a nested pid namespace's tasks: ns-pids.img's levels (pid-restore.c) */
+		if ((DIFFERS(pid) && !ctx->pids) || DIFFERS(uts) || DIFFERS(ipc) || DIFFERS(time) ||
+		    DIFFERS(mnt) || DIFFERS(net) || DIFFERS(user) || DIFFERS(cgroup)) {
 			pr_err("ids-%d.img: task %d is in other namespaces than the root: a tree "
 			       "in several namespaces of a kind is not restored yet\n",
 			       ctx->tasks[i].pid, ctx->tasks[i].pid);
@@ -178,7 +185,6 @@ void rst_ns_free(struct rst_ctx *ctx)
 {
 	if (!ctx->ns)
 		return;
-	rst_pidns_free(ctx->ns->pids);
 	netns_rst_free();
 	mntns_premade_free(&ctx->ns->mnt_pre);
 	if (ctx->ns->criu_time_fd >= 0)

@@ -194,14 +194,13 @@ int rst_threads_start(struct rst_args *a)
 	 */
 	sys_tgkill(a->pid, a->pid, RST_SIGSTOP);
 	for (i = 0; i < a->threads.nr; i++) {
-		/* innermost first: the tid in the tree's pid namespace, then in criu's */
-		int32_t tid[2] = { th[i].tid, th[i].outer_tid };
+		/* innermost first: the tid in the task's pid namespace, criu's last */
 		struct k_clone_args ca = {
 			.flags = THREAD_CLONE_FLAGS,
 			.stack = th[i].stack_top - RST_THREAD_STACK,
 			.stack_size = RST_THREAD_STACK,
-			.set_tid = (uint64_t)(unsigned long)tid,
-			.set_tid_size = th[i].outer_tid ? 2 : 1,
+			.set_tid = (uint64_t)(unsigned long)th[i].levels,
+			.set_tid_size = th[i].nr_levels,
 		};
 
 		ret = clone_thread(&ca, a, &th[i]);

@@ -317,7 +317,7 @@ static int fill_args(const struct rst_ctx *ctx, const struct rst_task *t, const 
 	memset(a, 0, sizeof(*a));
 	a->log_fd = log_get_fd();
 	a->lazy_sk = -1;
-	a->lazy_id = t->pid;
+	a->lazy_id = rst_img_pid(ctx, t->pid); /* its pagemap-ID.img */
 	a->log_level = ctx->ro->log_level;
 	a->nr_vdso = plan->nr_vdso;
 	memcpy(a->vdso, plan->vdso, sizeof(a->vdso));

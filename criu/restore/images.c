@@ -20,6 +20,7 @@
 #include "page-chain.h"
 #include "pagemap-flags.h"
 #include "log.h"
+#include "ns.h"
 #include "files.h"
 #include "internal.h"
 #include "threads.h"
@@ -142,6 +143,10 @@ static int read_pstree(struct rst_ctx *ctx)
 		pr_err("pstree.img: no tasks in it\n");
 		return -EINVAL;
 	}
+	/* pids inside the tree's pid namespace become criu's view (ns/pid-restore.c) */
+	ret = rst_pidns_read_pstree(ctx);
+	if (ret)
+		return ret;
 	e = ctx->pstree[0];
 	if (e->pid < 2 || e->ppid != 0) {
 		pr_err("pstree.img: bad root entry (pid %u, ppid %u)\n", e->pid, e->ppid);
@@ -397,7 +402,7 @@ static int read_pagemap(const struct rst_ctx *ctx, struct rst_task *t)
 	size_t i;
 	int ret;
 
-	img = open_image_at(ctx->dfd, CR_FD_PAGEMAP, O_RSTR, t->pid);
+	img = open_image_at(ctx->dfd, CR_FD_PAGEMAP, O_RSTR, rst_img_pid(ctx, t->pid));
 	if (!img)
 		return -EIO;
 	ret = pb_read_one(img, &pagemap_head__descriptor, (ProtobufCMessage **)&head);
@@ -468,7 +473,8 @@ static int read_fs(const struct rst_ctx *ctx, struct rst_task *t)
 {
 	int ret;
 
-	ret = read_single(ctx->dfd, CR_FD_FS, t->pid, &fs_entry__descriptor, &t->fs);
+	ret = read_single(ctx->dfd, CR_FD_FS, rst_img_pid(ctx, t->pid), &fs_entry__descriptor,
+			  &t->fs);
 	if (ret)
 		return ret;
 	if (!rst_find_reg(ctx, t->fs->cwd_id) || !rst_find_reg(ctx, t->fs->root_id)) {
@@ -543,7 +549,7 @@ static int read_extra(const struct rst_ctx *ctx, struct rst_task *t)
 	struct cr_img *img;
 	int ret;
 
-	img = open_image_optional(ctx->dfd, CR_FD_TASK_EXTRA, t->pid);
+	img = open_image_optional(ctx->dfd, CR_FD_TASK_EXTRA, rst_img_pid(ctx, t->pid));
 	if (!img)
 		return errno == ENOENT ? 0 : -EIO;
 	ret = pb_read_one(img, &task_extra_entry__descriptor, (ProtobufCMessage **)&t->extra);
@@ -565,19 +571,22 @@ static int read_task(const struct rst_ctx *ctx, struct rst_task *t)
 	int ret;
 
 	t->max_fd = -1;
-	ret = read_single(ctx->dfd, CR_FD_CORE, t->pid, &core_entry__descriptor, &t->core);
+	ret = read_single(ctx->dfd, CR_FD_CORE, rst_img_pid(ctx, t->pid), &core_entry__descriptor,
+			  &t->core);
 	if (ret)
 		return ret;
 	/* a zombie is only its exit status: no ids, memory or files */
 	if (rst_task_is_zombie(t))
 		return 0;
-	ret = read_single(ctx->dfd, CR_FD_IDS, t->pid, &task_kobj_ids_entry__descriptor, &t->ids);
+	ret = read_single(ctx->dfd, CR_FD_IDS, rst_img_pid(ctx, t->pid),
+			  &task_kobj_ids_entry__descriptor, &t->ids);
 	if (ret)
 		return ret;
 	ret = check_core(t->core, t->pid);
 	if (ret)
 		return ret;
-	ret = read_single(ctx->dfd, CR_FD_MM, t->pid, &mm_entry__descriptor, &t->mm);
+	ret = read_single(ctx->dfd, CR_FD_MM, rst_img_pid(ctx, t->pid), &mm_entry__descriptor,
+			  &t->mm);
 	if (ret)
 		return ret;
 	ret = check_mm(ctx, t->mm, t->pid);
@@ -683,6 +692,8 @@ void rst_free_images(struct rst_ctx *ctx)
 	free(ctx->tasks);
 	free_all((void **)ctx->files, ctx->nr_files);
 	free_all((void **)ctx->pstree, ctx->nr_pstree);
+	rst_pidns_free(ctx->pids);
+	ctx->pids = NULL;
 	if (ctx->inventory)
 		protobuf_c_message_free_unpacked(&ctx->inventory->base, NULL);
 	imgset_forget();

@@ -270,7 +270,7 @@ out_fail:
 pid_t rst_fork_with_pid(const struct rst_ctx *ctx, const struct rst_task *t,
 			const struct rst_channel *ch, int up_fd)
 {
-	pid_t want = t->pid, set_tid[2];
+	pid_t want = t->pid, set_tid[RST_PID_LEVELS];
 	struct clone_args args = {
 		.exit_signal = SIGCHLD,
 		.set_tid = (uint64_t)(uintptr_t)set_tid,
@@ -279,7 +279,7 @@ pid_t rst_fork_with_pid(const struct rst_ctx *ctx, const struct rst_task *t,
 	int levels;
 
 	/* innermost first: in the tree's pid namespace, then criu's */
-	levels = rst_pid_levels(ctx, t->pid, set_tid, 2);
+	levels = rst_pid_levels(ctx, t->pid, set_tid, RST_PID_LEVELS);
 	if (levels < 0)
 		return -1;
 	args.set_tid_size = levels;
@@ -287,6 +287,8 @@ pid_t rst_fork_with_pid(const struct rst_ctx *ctx, const struct rst_task *t,
 	want = t->pstree->ppid ? rst_pid_here(ctx, t->pid) : t->pid;
 	if (!t->pstree->ppid)
 		args.flags |= rst_ns_clone_flags(ctx);
+	else if (rst_pid_new_ns(ctx, t))
+		args.flags |= CLONE_NEWPID; /* the init of a nested pid namespace */
 
 	/*
 	 * --restore-sibling: the root goes to criu's parent, which will wait for it. clone3

@@ -16,6 +16,7 @@
 #include "fpu-image.h"
 #include "image.h"
 #include "fault.h"
+#include "ns.h"
 #include "log.h"
 #include "net-lock.h"
 #include "regs-image.h"
@@ -143,7 +144,7 @@ static int write_core(struct dump_ctx *dc)
 		return ret;
 	threads_fill_leader_core(dc, &core);
 	cg_fill_core(dc, &core);
-	return write_one(dc, CR_FD_CORE, dc->pid, &core.base);
+	return write_one(dc, CR_FD_CORE, dc->img_pid, &core.base);
 }
 
 static int write_task_ids_fs(struct dump_ctx *dc)
@@ -153,14 +154,14 @@ static int write_task_ids_fs(struct dump_ctx *dc)
 	int ret;
 
 	ret = fill_ids(dc, &ids);
-	ret = ret ?: write_one(dc, CR_FD_IDS, dc->pid, &ids.base);
+	ret = ret ?: write_one(dc, CR_FD_IDS, dc->img_pid, &ids.base);
 	if (ret)
 		return ret;
 	fs.cwd_id = dc->cwd_id;
 	fs.root_id = dc->root_id;
 	fs.has_umask = 1;
 	fs.umask = dc->pst.umask;
-	return write_one(dc, CR_FD_FS, dc->pid, &fs.base);
+	return write_one(dc, CR_FD_FS, dc->img_pid, &fs.base);
 }
 
 /*
@@ -178,13 +179,21 @@ int write_zombie_core(struct dump_ctx *dc)
 	tc.comm = dc->stat.comm;
 	core.mtype = CORE_ENTRY__MARCH__X86_64;
 	core.tc = &tc;
-	return write_one(dc, CR_FD_CORE, dc->pid, &core.base);
+	return write_one(dc, CR_FD_CORE, dc->img_pid, &core.base);
 }
 
 int write_core_images(struct dump_ctx *dc)
 {
 	return write_core(dc) ?: task_state_write_extra(dc) ?: threads_write_cores(dc) ?:
 	       write_task_ids_fs(dc);
+}
+
+static void img_tids(const struct dump_tree *dt, uint32_t *tids, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		tids[i] = ns_dump_img_pid(dt, tids[i]);
 }
 
 /* One entry per task, parents before children, as CRIU orders them. */
@@ -200,12 +209,13 @@ int write_pstree(struct dump_tree *dt)
 	for (i = 0; !ret && i < dt->nr_tasks; i++) {
 		struct dump_ctx *dc = dt->tasks[i];
 		PstreeEntry pe = PSTREE_ENTRY__INIT;
-		uint32_t tid = dc->pid;
+		uint32_t tid = dc->img_pid;
 
-		pe.pid = dc->pid;
-		pe.ppid = dc->ppid;
-		pe.pgid = dc->stat.pgid;
-		pe.sid = dc->stat.sid;
+		/* in a pid namespace of its own, as CRIU: the pids the tasks see there */
+		pe.pid = dc->img_pid;
+		pe.ppid = dc->ppid ? ns_dump_img_pid(dt, dc->ppid) : 0;
+		pe.pgid = ns_dump_img_pid(dt, dc->stat.pgid);
+		pe.sid = ns_dump_img_pid(dt, dc->stat.sid);
 		/* a zombie has no threads to list but itself */
 		pe.n_threads = 1;
 		pe.threads = &tid;
@@ -215,6 +225,8 @@ int write_pstree(struct dump_tree *dt)
 			ret = -ENOMEM;
 			break;
 		}
+		if (dc->thr)
+			img_tids(dt, pe.threads, pe.n_threads);
 		ret = pb_write_one(img, &pe.base);
 	}
 	return close_image(img) ?: ret;

@@ -20,6 +20,7 @@
 #include "compel/infect.h"
 #include "dump.h"
 #include "image.h"
+#include "ns.h"
 #include "log.h"
 #include "proc-parse.h"
 #include "proc-status.h"
@@ -287,8 +288,9 @@ static int read_proc_int(pid_t pid, const char *name, int64_t min, int64_t max, 
 }
 
 /* The ids and notification of the task's POSIX timers; their values come from the parasite. */
-static int collect_timer_ids(pid_t pid, struct task_state *ts)
+static int collect_timer_ids(const struct dump_ctx *dc, struct task_state *ts)
 {
+	pid_t pid = dc->pid;
 	struct proc_posix_timer *pt;
 	size_t nr, i;
 	int ret;
@@ -312,7 +314,8 @@ static int collect_timer_ids(pid_t pid, struct task_state *ts)
 		e->it_sigev_notify = pt[i].notify;
 		if (pt[i].notify & SIGEV_THREAD_ID) {
 			e->has_notify_thread_id = 1;
-			e->notify_thread_id = pt[i].notify_pid;
+			/* criu's /proc names the thread in criu's view */
+			e->notify_thread_id = ns_dump_img_pid(dc->tree, pt[i].notify_pid);
 		}
 		e->clock_id = pt[i].clock_id;
 		ts->posix_ptrs[i] = e;
@@ -355,7 +358,7 @@ int task_state_collect_proc(struct dump_ctx *dc)
 	dc->ts = ts;
 	ret = parse_proc_status(dc->pid, 0, TS_STATUS_FIELDS, &ts->st);
 	ret = ret ?: collect_seccomp(dc->pid, ts);
-	ret = ret ?: collect_timer_ids(dc->pid, ts);
+	ret = ret ?: collect_timer_ids(dc, ts);
 	return ret ?: collect_misc(dc->pid, ts);
 }
 
@@ -608,7 +611,7 @@ int task_state_write_extra(struct dump_ctx *dc)
 	ex.auxv = dc->auxv;
 	ex.has_cow_pages_found = dc->cow_pages_found;
 	ex.cow_pages_found = dc->cow_pages_found;
-	img = open_image_at(dc->dfd, CR_FD_TASK_EXTRA, O_DUMP, dc->pid);
+	img = open_image_at(dc->dfd, CR_FD_TASK_EXTRA, O_DUMP, dc->img_pid);
 	ret = img ? pb_write_one(img, &ex.base) : -EIO;
 	if (img)
 		ret = close_image(img) ?: ret;

@@ -107,7 +107,9 @@ static int fill_timers(const struct rst_ctx *ctx, const struct rst_task *t,
 		pt->notify = pe->it_sigev_notify;
 		/* the restorer makes the timer inside the tree's pid namespace, if it has one */
 		pt->notify_tid =
-			pe->has_notify_thread_id ? rst_pid_here(ctx, pe->notify_thread_id) : 0;
+			pe->has_notify_thread_id
+				? rst_pid_here(ctx, rst_pid_from_img(ctx, pe->notify_thread_id))
+				: 0;
 		pt->sival = pe->sival_ptr;
 		pt->isec = pe->isec;
 		pt->insec = pe->insec;

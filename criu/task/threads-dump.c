@@ -23,6 +23,7 @@
 #include "dump.h"
 #include "fpu-image.h"
 #include "image.h"
+#include "ns.h"
 #include "log.h"
 #include "proc-parse.h"
 #include "proc-status.h"
@@ -581,7 +582,7 @@ static int write_thread_core(struct dump_ctx *dc, struct dump_thread *t, struct 
 	b->core.thread_core = &b->thc;
 	cg_fill_thread_core(dc, t->tid, &b->core);
 
-	img = open_image_at(dc->dfd, CR_FD_CORE, O_DUMP, t->tid);
+	img = open_image_at(dc->dfd, CR_FD_CORE, O_DUMP, ns_dump_img_pid(dc->tree, t->tid));
 	if (!img)
 		return -EIO;
 	ret = pb_write_one(img, &b->core.base);

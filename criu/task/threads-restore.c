@@ -95,7 +95,7 @@ int rst_read_thread_cores(const struct rst_ctx *ctx, struct rst_task *t)
 	for (i = 0; i < nr; i++) {
 		pid_t tid = e->threads[i + 1];
 
-		img = open_image_at(ctx->dfd, CR_FD_CORE, O_RSTR, tid);
+		img = open_image_at(ctx->dfd, CR_FD_CORE, O_RSTR, rst_img_pid(ctx, tid));
 		if (!img)
 			return -EIO;
 		ret = pb_read_one(img, &core_entry__descriptor,
@@ -177,8 +177,8 @@ static int fill_private_signals(struct rst_thread *th, const ThreadCoreEntry *tc
 static int fill_one(const struct rst_ctx *ctx, const CoreEntry *c, pid_t tid, uint8_t *slot,
 		    struct rst_thread *th)
 {
-	pid_t levels[2];
-	int n;
+	pid_t levels[RST_THREAD_PID_LEVELS];
+	int n, i;
 
 	const ThreadCoreEntry *tc = c->thread_core;
 	const UserX86RegsEntry *g = c->thread_info->gpregs;
@@ -186,11 +186,13 @@ static int fill_one(const struct rst_ctx *ctx, const CoreEntry *c, pid_t tid, ui
 	int ret;
 
 	memset(th, 0, sizeof(*th));
-	n = rst_pid_levels(ctx, tid, levels, 2);
+	n = rst_pid_levels(ctx, tid, levels, RST_THREAD_PID_LEVELS);
 	if (n < 0)
 		return n;
 	th->tid = levels[0];
-	th->outer_tid = n == 2 ? levels[1] : 0;
+	th->nr_levels = n;
+	for (i = 0; i < n; i++)
+		th->levels[i] = levels[i];
 	th->fs_base = g->fs_base;
 	th->gs_base = g->gs_base;
 	th->clear_tid_addr = c->thread_info->clear_tid_addr;

@@ -523,6 +523,7 @@ int rst_fork_children(const struct rst_ctx *ctx, const struct rst_task *t,
 	/* group leaders first: their siblings may join their groups */
 	ret = ret ?: fork_pass(ctx, t, ch, true, forked[1]);
 	ret = ret ?: fork_pass(ctx, t, ch, false, forked[1]);
+	ret = ret ?: rst_pid_children_ns(ctx, t);
 	ret = ret ?: let_zombies_die(ctx, t);
 	ret = ret ?: wait_sharing_children(forked[0], nr_sharing);
 	if (nr_sharing) {
@@ -542,6 +543,8 @@ int rst_join_group(const struct rst_ctx *ctx, const struct rst_task *t)
 
 	if (!rst_task_by_pid(ctx, pgid))
 		target = ctx->shell_pgid; /* the shell job's group: criu's now */
+	else if (!rst_pid_visible(ctx, pgid))
+		target = 0; /* led from above a nested pid namespace: inherited, seen as 0 */
 	else
 		target = rst_pid_here(ctx, pgid); /* in a pid namespace: its pid there */
 	if (getpgid(0) == target)

@@ -43,6 +43,7 @@ static struct dump_ctx *add_task(struct dump_tree *dt, pid_t pid, pid_t ppid)
 	dc->tree = dt;
 	dc->idx = dt->nr_tasks;
 	dc->pid = pid;
+	dc->img_pid = pid; /* ns/pid-dump.c renames it in a pid namespace of its own */
 	dc->ppid = ppid;
 	dc->files = &dt->files;
 	dc->fstate = &dt->fstate;

@@ -25,6 +25,9 @@ struct rst_rseq {
 	uint32_t sig;
 };
 
+/* criu's pid namespace and the 32 the kernel may nest below it */
+#define RST_THREAD_PID_LEVELS 33
+
 struct rst_thread {
 	int32_t tid;	   /* as the task sees it: in the tree's pid namespace, if it has one */
 	int32_t has_creds; /* 0: the leader's credentials (rst_task_state.creds) */
@@ -43,7 +46,8 @@ struct rst_thread {
 	int32_t sched_policy;
 	int32_t sched_prio;
 	int32_t nice;
-	int32_t outer_tid; /* in criu's pid namespace, when tid is in the tree's; else 0 */
+	uint32_t nr_levels; /* of levels[]: 1 in criu's pid namespace, more below it */
+	int32_t levels[RST_THREAD_PID_LEVELS]; /* clone3's set_tid: tid first, criu's last */
 	uint8_t siginfo[RST_THREAD_MAX_SIGNALS][RST_SIGINFO_SIZE];
 	struct rst_creds creds;
 };

@@ -2,12 +2,14 @@
 /*
  * ns_refused00: a task of the tree in a namespace of its own (the kind named by $ZDTM_NS:
  * pid, mnt, net, uts, ipc, user, cgroup, time) must make the dump fail, naming the task and
- * the kind: mount and user namespaces are not saved yet, and pid, uts, ipc, time, cgroup
- * and network namespaces only as the tree root's own; the tree runs on as it was. The namespace is
- * made by a child, so the test's own task stays in criu's namespaces and the refusal is
- * about the child. For pid and time the child's own child is the one inside: unshare()
- * moves only the children made afterwards. The inner task proves it is still in its
- * namespace after the refused dump (its hostname, its pid 1, its view of a new netns...).
+ * the kind (but pid: a nested pid namespace is saved, and pidns_nested01 runs this case
+ * across a dump and restore, the inner task checking it is still pid 1 inside): mount and user
+ * namespaces are not saved yet, and pid, uts, ipc, time, cgroup and network namespaces only as the
+ * tree root's own; the tree runs on as it was. The namespace is made by a child, so the test's own
+ * task stays in criu's namespaces and the refusal is about the child. For pid and time the child's
+ * own child is the one inside: unshare() moves only the children made afterwards. The inner task
+ * proves it is still in its namespace after the refused dump (its hostname, its pid 1, its view of
+ * a new netns...).
  */
 #include <sched.h>
 #include <stdio.h>

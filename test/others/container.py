@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""A hand-built container, as runtimes make them, dumped and restored from outside.
+
+util-linux unshare makes new pid, mount, uts, ipc, network and cgroup namespaces; pid 1
+binds a busybox-static root file system onto itself, pivot_root's into it, drops the old
+root and runs init.sh there: its own /proc, a tmpfs on /run holding a file, a host name, a
+TCP echo server (busybox nc -e cat) and a shell loop counting into /run/count. A veth pair
+joins it to us (10.77.0.1 here, 10.77.0.2 inside) and we hold a connection to the server.
+criu dumps it (--tcp-established) and restores it with --root ROOTFS, the veth's outer end
+named by --external veth[eth0]:OUTER. Checked from outside afterwards: the count goes on from
+where it was (no restart), /run's file and a file of the root file system hold their bytes,
+the host name and the pids inside (1 for the shell) are kept, and the connection made before
+the dump still echoes. The dump and restore times are printed. Twice: the root file system
+on disk, then in a directory of a tmpfs (/dev/shm), which is --root's too, not saved."""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import zdtm  # noqa: E402
+import tally  # noqa: E402
+
+CRIU = os.path.join(zdtm.ROOT, "criu", "criu")
+BUSYBOX = "/bin/busybox"
+OUTER, HOST_IP, CT_IP, PORT = "zdct0", "10.77.0.1", "10.77.0.2", 7000
+report = tally.Tally(show_ok=True)
+# The container has no /sys/fs/cgroup of its own, where the restored tasks move themselves
+CGROUPS = ("--manage-cgroups=ignore",)
+
+INIT = """umount -l /oldroot && rmdir /oldroot
+mount -t proc proc /proc
+mount -t tmpfs -o size=4m run /run
+hostname zdtm-ct
+echo bytes-in-tmpfs > /run/data
+nc -l -p %d -e /bin/cat &
+i=0; while true; do i=$((i+1)); echo $i > /run/count; sleep 0.05; done
+""" % PORT
+
+ENTER = """mount --bind "$1" "$1" && cd "$1" && mkdir -p oldroot && pivot_root . oldroot &&
+exec /bin/busybox setsid /bin/busybox sh /init.sh"""
+
+
+def sh(cmd):
+    return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=30)
+
+
+def make_rootfs(root):
+    for d in ("bin", "proc", "run", "etc", "tmp", "dev"):
+        os.makedirs(os.path.join(root, d))
+    # the shell gives a background job /dev/null for its stdin
+    os.mknod(os.path.join(root, "dev", "null"), 0o666 | 0o020000, os.makedev(1, 3))
+    os.chmod(os.path.join(root, "dev", "null"), 0o666)
+    shutil.copy(BUSYBOX, os.path.join(root, "bin", "busybox"))
+    for c in ("sh", "sleep", "nc", "cat", "mount", "umount", "hostname", "rmdir"):
+        os.symlink("busybox", os.path.join(root, "bin", c))
+    with open(os.path.join(root, "init.sh"), "w") as f:
+        f.write(INIT)
+    with open(os.path.join(root, "etc", "motd"), "w") as f:
+        f.write("bytes-in-rootfs\n")
+
+
+def start(root):
+    """The unshare process; the container's pid 1 is its child."""
+    p = subprocess.Popen(["unshare", "--pid", "--mount", "--uts", "--ipc", "--net",
+                          "--cgroup", "--fork", "--propagation", "private", BUSYBOX, "sh",
+                          "-c", ENTER, "enter", root], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    end = time.monotonic() + 10
+    while time.monotonic() < end:
+        kids = open("/proc/%d/task/%d/children" % (p.pid, p.pid)).read().split()
+        if kids and read_in(int(kids[0]), "/run/count"):
+            return p, int(kids[0])
+        time.sleep(0.05)
+    raise zdtm.TestFailure(["the container did not start"])
+
+
+def read_in(pid, path):
+    try:
+        with open("/proc/%d/root%s" % (pid, path)) as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+def host_end_up():
+    sh("ip addr add %s/24 dev %s && ip link set %s up" % (HOST_IP, OUTER, OUTER))
+
+
+def wire(pid):
+    r = sh("ip link add %s type veth peer name eth0 netns %d" % (OUTER, pid))
+    if r.returncode:
+        raise zdtm.TestFailure(["ip link add: " + r.stderr])
+    host_end_up()
+    sh("nsenter -t %d -n sh -c 'ip link set lo up; ip addr add %s/24 dev eth0; "
+       "ip link set eth0 up'" % (pid, CT_IP))
+
+
+def connect():
+    end = time.monotonic() + 10
+    while True:
+        try:
+            return socket.create_connection((CT_IP, PORT), timeout=5)
+        except OSError:
+            if time.monotonic() > end:
+                raise
+            time.sleep(0.1)
+
+
+def echo(s, word):
+    s.settimeout(10)
+    s.sendall(word + b"\n")
+    got = b""
+    while not got.endswith(b"\n"):
+        chunk = s.recv(100)
+        if not chunk:
+            break
+        got += chunk
+    return got.strip()
+
+
+def criu(*args):
+    start_t = time.monotonic()
+    r = subprocess.run([CRIU] + list(args), stdin=subprocess.DEVNULL, capture_output=True,
+                       text=True, timeout=120)
+    return r, (time.monotonic() - start_t) * 1000
+
+
+def state(pid):
+    nspid = [ln for ln in open("/proc/%d/status" % pid) if ln.startswith("NSpid:")]
+    return {"host": sh("nsenter -t %d -u hostname" % pid).stdout.strip(),
+            "data": read_in(pid, "/run/data"), "motd": read_in(pid, "/etc/motd"),
+            "nspid": nspid[0].split()[-1] if nspid else ""}
+
+
+def check_after(pid, before, count_before, conn):
+    problems = []
+    now = state(pid)
+    if now != before:
+        problems.append("state %s, was %s" % (now, before))
+    c1 = int(read_in(pid, "/run/count") or 0)
+    time.sleep(0.5)
+    c2 = int(read_in(pid, "/run/count") or 0)
+    if c1 < count_before or c2 <= c1:
+        problems.append("count %d then %d after the restore, %d before: not going on" %
+                        (c1, c2, count_before))
+    got = echo(conn, b"after")
+    if got != b"after":
+        problems.append("the connection echoed %r after the restore" % got)
+    return problems
+
+
+def cycle(root, work, pid, conn):
+    before = state(pid)
+    if echo(conn, b"before") != b"before" or before["nspid"] != "1":
+        return ["no echo or pid inside %s before the dump" % before["nspid"]]
+    count_before = int(read_in(pid, "/run/count"))
+    r, dump_ms = criu("dump", "-t", str(pid), "-D", work, "-v4", "-o", "dump.log",
+                      "--tcp-established", *CGROUPS)
+    if r.returncode:
+        return ["dump failed: " + r.stderr[-400:]]
+    zdtm.reap(pid, 10)
+    pidfile = os.path.join(work, "pid")
+    r, rst_ms = criu("restore", "-D", work, "-v4", "-o", "restore.log", "-d", "--root", root,
+                     "--tcp-established", "--external", "veth[eth0]:" + OUTER, "--pidfile",
+                     pidfile, *CGROUPS)
+    if r.returncode:
+        return ["restore failed: " + r.stderr[-400:]]
+    print("# container: dump %.0f ms, restore %.0f ms" % (dump_ms, rst_ms))
+    new = int(open(pidfile).read())
+    host_end_up()
+    problems = check_after(new, before, count_before, conn)
+    zdtm.kill_and_reap(new)
+    return problems
+
+
+def one_container(where):
+    top = tempfile.mkdtemp(prefix="container.", dir=where)
+    root, work = os.path.join(top, "rootfs"), os.path.join(top, "images")
+    os.makedirs(work)
+    make_rootfs(root)
+    what = "busybox container, its root file system on %s (pid, mnt, uts, ipc, net, " \
+        "cgroup ns, pivot_root, veth, TCP), dumped and restored" % where
+    p, conn, pid = None, None, None
+    try:
+        p, pid = start(root)
+        wire(pid)
+        conn = connect()
+        problems = cycle(root, work, pid, conn)
+        report(not problems, what, "; ".join(problems))
+    except (zdtm.TestFailure, OSError) as e:
+        report(False, what, "; ".join(e.lines()) if isinstance(e, zdtm.TestFailure) else str(e))
+    finally:
+        if conn:
+            conn.close()
+        if pid and zdtm.proc_state(pid) is not None:
+            zdtm.kill_and_reap(pid)
+        zdtm.cleanup_children()
+        sh("ip link del %s" % OUTER)
+        if os.environ.get("KEEP_CT"):
+            print("# kept " + top)
+        else:
+            shutil.rmtree(top, ignore_errors=True)
+
+
+def main():
+    zdtm.become_subreaper()
+    # on disk, and a directory of a tmpfs (whose files are the root's, not a tmpfs to save)
+    for where in ("/var/tmp", "/dev/shm"):
+        one_container(where)
+    return report.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
