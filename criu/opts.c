@@ -149,7 +149,8 @@ static const struct opt_desc opt_table[] = {
 	     "a session outside the tree: restore into criu's"),
 	FLAG("file-locks", 'l', file_locks, OPTF_NEG, "dump and restore file locks and leases"),
 	FLAG("page-server", 0, use_page_server, OPTF_NEG,
-	     "dump: send pages to criu page-server at --address --port"),
+	     "dump: send pages to criu page-server at --address --port; lazy-pages: "
+	     "fetch them from a page-server --lazy-pages there"),
 	VALUE("address", 0, OPT_STR, address, "ADDR",
 	      "service: the socket's path (./criu_service.socket); page server: its host"),
 	VALUE("port", 0, OPT_INT, port, "PORT", "page server: its TCP port"),
@@ -194,7 +195,8 @@ static const struct opt_desc opt_table[] = {
 	CALL("empty-ns", 0, set_empty_ns, 0, "net",
 	     "restore: make the network namespace, leave its content to the caller"),
 	FLAG("lazy-pages", 0, lazy_pages, 0,
-	     "restore: the memory comes from criu lazy-pages as the tasks touch it"),
+	     "restore: the memory comes from criu lazy-pages as the tasks touch it; "
+	     "page-server: serve the images' pages to criu lazy-pages --page-server"),
 	FLAG("extra", 0, check_extra, OPTF_NEG, "check: also what some trees need"),
 	FLAG("experimental", 0, check_experimental, OPTF_NEG,
 	     "check: also the experimental features"),

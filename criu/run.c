@@ -144,11 +144,6 @@ int cr_run_command(const struct cr_options *o, int images_dfd, int work_dfd)
 	case CMD_RESTORE:
 		return run_with_plugins(o, images_dfd, work_dfd);
 	case CMD_PAGE_SERVER:
-		if (o->lazy_pages) {
-			pr_err("page-server --lazy-pages (pages for a remote lazy restore) is not "
-			       "supported yet\n");
-			return 1;
-		}
 		return cr_page_server(o, images_dfd, work_dfd) ? 1 : 0;
 	case CMD_LAZY_PAGES:
 		return cr_lazy_pages(o, images_dfd, work_dfd) ? 1 : 0;

@@ -30,7 +30,10 @@ writes them into the same dump directory, which must exit 0 once the dump is don
 --lazy-pages, each restore is `criu restore --lazy-pages` with a `criu lazy-pages` on the
 dump directory, which must exit 0 once it has copied every page, before the test goes on
 ("lazy_env" in a .desc: its environment, e.g. {"CRIU_LAZY_TRICKLE": "1"} to slow its
-background copy down; the daemon then must exit 0 once the test has ended).
+background copy down; the daemon then must exit 0 once the test has ended). With
+--remote-lazy-pages, the same, but criu lazy-pages asks a `criu page-server --lazy-pages`
+on loopback for each page (CRIU's PS_IOV_GET) instead of reading the pages files; that
+server must exit 0 too.
 Dumps are kept in build/test/dumps/NAME (NAME.FLAVOUR for a flavour forced by -f that is
 not the test's own) until the next run (test/others/ decodes env00's).
 What a test changed outside itself and noted as a leftover (zdtmtst.h) is undone after it,
@@ -187,6 +190,8 @@ class Test:
         self.lazy_pages = False     # run(): --lazy-pages
         self.lazy_env = dict(self.desc.get("lazy_env", {}))
         self.lazy_proc = None       # the test's criu lazy-pages while it runs
+        self.remote_lazy = False    # run(): --remote-lazy-pages
+        self.lazy_server = None     # its criu page-server --lazy-pages
 
     def _flavor_from_opts(self):
         opts = self.desc.get("dump_opts", [])
@@ -609,16 +614,19 @@ def free_tcp_port():
         return sk.getsockname()[1]
 
 
-def start_page_server(test, criu):
-    """criu page-server into the dump dir; returns it and the dump's options once it
-    listens (it writes a byte to --status-fd then)."""
+def start_page_server(test, criu, lazy=False):
+    """criu page-server into the dump dir (lazy: serving its pages to criu lazy-pages);
+    returns it and the client's options once it listens (it writes a byte to --status-fd
+    then)."""
     port = free_tcp_port()
     rfd, wfd = os.pipe()
-    out = open(os.path.join(test.dump_dir, "page-server.out"), "w")
+    name = "lazy-server" if lazy else "page-server"
+    out = open(os.path.join(test.dump_dir, name + ".out"), "w")
     with out:
         proc = subprocess.Popen([criu, "page-server", "-D", test.dump_dir, "--address",
                                  "127.0.0.1", "--port", str(port), "-v4", "-o",
-                                 "page-server.log", "--status-fd", str(wfd)],
+                                 name + ".log", "--status-fd", str(wfd)] +
+                                (["--lazy-pages"] if lazy else []),
                                 cwd=test.dump_dir, stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, pass_fds=(wfd,))
     os.close(wfd)
@@ -632,12 +640,16 @@ def start_page_server(test, criu):
 
 
 def start_lazy_pages(test, criu):
-    """criu lazy-pages on the dump dir, once it listens (a byte on --status-fd)."""
+    """criu lazy-pages on the dump dir, once it listens (a byte on --status-fd); with
+    --remote-lazy-pages it gets the pages from a criu page-server --lazy-pages."""
+    remote = []
+    if test.remote_lazy:
+        test.lazy_server, remote = start_page_server(test, criu, lazy=True)
     rfd, wfd = os.pipe()
     out = open(os.path.join(test.dump_dir, "lazy-pages.out"), "w")
     with out:
         proc = subprocess.Popen([criu, "lazy-pages", "-D", test.dump_dir, "-v4", "-o",
-                                 "lazy-pages.log", "--status-fd", str(wfd)],
+                                 "lazy-pages.log", "--status-fd", str(wfd)] + remote,
                                 cwd=test.dump_dir, stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, pass_fds=(wfd,),
                                 env=dict(os.environ, **test.lazy_env))
@@ -652,19 +664,25 @@ def start_lazy_pages(test, criu):
 
 
 def stop_lazy_pages(test, ok):
-    """Once the test has ended, its lazy-pages daemon must exit 0 on its own."""
-    proc, test.lazy_proc = test.lazy_proc, None
-    if proc is None:
-        return []
-    try:
-        status = proc.wait(timeout=CRIU_TIMEOUT if ok else 5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        return ["criu lazy-pages did not exit after the test"] if ok else []
-    if ok and status != 0:
-        return ["criu lazy-pages exited with %d" % status]
-    return []
+    """Once the test has ended, its lazy-pages daemon (and its page server) must exit 0 on
+    its own."""
+    problems = []
+    for what, attr in (("criu lazy-pages", "lazy_proc"),
+                       ("criu page-server --lazy-pages", "lazy_server")):
+        proc = getattr(test, attr)
+        setattr(test, attr, None)
+        if proc is None:
+            continue
+        try:
+            status = proc.wait(timeout=CRIU_TIMEOUT if ok else 5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            problems += ["%s did not exit after the test" % what] if ok else []
+            continue
+        if ok and status != 0:
+            problems.append("%s exited with %d" % (what, status))
+    return problems
 
 
 def stop_page_server(proc, dump_ok):
@@ -843,7 +861,7 @@ def tail(path, n):
 
 def print_diagnostics(test):
     """criu's Error lines and log tails, and the test's log, as TAP comments."""
-    for action in ("dump", "page-server", "restore", "lazy-pages"):
+    for action in ("dump", "page-server", "restore", "lazy-pages", "lazy-server"):
         log = tail(os.path.join(test.dump_dir, action + ".log"), 100000)
         out = tail(os.path.join(test.dump_dir, action + ".out"), 100000)
         out = [l for l in out if l not in log]     # criu may echo its errors to stderr
@@ -876,7 +894,8 @@ def run(args):
         try:
             test = Test(name, args.flavor)
             test.page_server = args.page_server
-            test.lazy_pages = args.lazy_pages
+            test.lazy_pages = args.lazy_pages or args.remote_lazy_pages
+            test.remote_lazy = args.remote_lazy_pages
         except (OSError, ValueError) as e:
             print("not ok %d - %s: bad test description: %s" % (n, name, e))
             failed += 1
@@ -949,6 +968,8 @@ def main():
                    help="dump the pages through criu page-server on loopback")
     r.add_argument("--lazy-pages", action="store_true",
                    help="restore with --lazy-pages from criu lazy-pages")
+    r.add_argument("--remote-lazy-pages", action="store_true",
+                   help="as --lazy-pages, the pages from a criu page-server --lazy-pages")
     r.add_argument("--criu", default=os.environ.get("ZDTM_CRIU",
                                                    os.path.join(ROOT, "criu", "criu")),
                    help="criu binary (default: $ZDTM_CRIU, else criu/criu of this tree)")

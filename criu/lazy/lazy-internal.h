@@ -17,15 +17,19 @@
 
 struct lazy_run {
 	uint64_t start, end; /* addresses in the task now */
-	uint64_t off;	     /* where start's bytes are in the pages file */
+	uint64_t off;	     /* where start's bytes are: in the pages file, or (remote) the
+			      * address in the images */
 };
+
+struct ps_conn;
 
 struct lazy_task {
 	int id;	      /* pid in the images (a fork's child: its parent's) */
 	pid_t peer;   /* its pid here (SO_PEERCRED), killed if it can't be served; 0: unknown */
 	int child;    /* 0: restored; a fork's child: 1 until the daemon watches it, then 2 */
 	int uffd;     /* -1 once closed */
-	int pages_fd; /* pages-N.img, read-only */
+	int pages_fd; /* pages-N.img, read-only; -1 with remote */
+	struct ps_conn *remote; /* lazy-pages --page-server: the pages come from there */
 	struct lazy_run *runs;
 	size_t nr_runs, cap_runs;
 	uint64_t *pending; /* faults to serve again once the task's memory settles */
@@ -34,7 +38,7 @@ struct lazy_task {
 	struct lazy_task *next;
 };
 
-/* The pages of the images' task id inside ranges: the runs of a new task. */
+/* The pages of the images' task id inside ranges: the runs of a new task (t->remote set). */
 int lazy_task_load(struct lazy_task *t, int dfd, const void *ranges, size_t nr_ranges);
 /* A fork's child: the parent's runs, its own userfaultfd. NULL on failure (logged). */
 struct lazy_task *lazy_task_fork(const struct lazy_task *parent, int uffd);
@@ -54,5 +58,8 @@ int lazy_task_retry(struct lazy_task *t);
 /* Copies the next batch (max bytes at most) in the background: 0, 1 when done or gone, or
  * -errno. */
 int lazy_task_background(struct lazy_task *t, uint64_t max);
+
+/* lazy-remote.c: len bytes of task t's pages at vaddr of the images, from the page server. */
+int lazy_remote_read(struct lazy_task *t, void *buf, uint64_t len, uint64_t vaddr);
 
 #endif /* CRIU_LAZY_INTERNAL_H */

@@ -91,8 +91,11 @@ static int read_entries(struct lazy_task *t, struct cr_img *img, const struct la
 	       0) {
 		s = pe->vaddr;
 		e = s + pagemap_nr_pages(pe) * LZ_PAGE;
-		if ((pe->has_flags && (pe->flags & PE_PARENT)) ||
-		    (pe->has_in_parent && pe->in_parent)) {
+		if (t->remote) {
+			/* the server knows where the pages lie, the parent images too */
+			ret = add_entry(t, s, e, s, r, nr);
+		} else if ((pe->has_flags && (pe->flags & PE_PARENT)) ||
+			   (pe->has_in_parent && pe->in_parent)) {
 			ret = in_ranges(s, e, r, nr) ? -EINVAL : 0;
 			if (ret)
 				pr_err("Task %d: pages at %#llx are in the parent's images, which "
@@ -125,8 +128,8 @@ int lazy_task_load(struct lazy_task *t, int dfd, const void *ranges, size_t nr_r
 		goto out_close;
 	ret = img_name(CR_FD_PAGES, head->pages_id, name, sizeof(name));
 	pagemap_head__free_unpacked(head, NULL);
-	t->pages_fd = ret ? -1 : openat(dfd, name, O_RDONLY | O_CLOEXEC);
-	if (t->pages_fd < 0) {
+	t->pages_fd = ret || t->remote ? -1 : openat(dfd, name, O_RDONLY | O_CLOEXEC);
+	if (t->pages_fd < 0 && !t->remote) {
 		pr_perror("Can't open %s for task %d", name, t->id);
 		ret = -EIO;
 		goto out_close;
@@ -154,8 +157,8 @@ struct lazy_task *lazy_task_fork(const struct lazy_task *parent, int uffd)
 	t->nr_pending = t->cap_pending = 0;
 	t->next = NULL;
 	t->runs = malloc((parent->nr_runs ?: 1) * sizeof(*t->runs));
-	t->pages_fd = fcntl(parent->pages_fd, F_DUPFD_CLOEXEC, 0);
-	if (!t->runs || t->pages_fd < 0)
+	t->pages_fd = parent->remote ? -1 : fcntl(parent->pages_fd, F_DUPFD_CLOEXEC, 0);
+	if (!t->runs || (t->pages_fd < 0 && !parent->remote))
 		goto out_free;
 	memcpy(t->runs, parent->runs, parent->nr_runs * sizeof(*t->runs));
 	t->cap_runs = parent->nr_runs ?: 1;
@@ -236,12 +239,19 @@ static struct lazy_run *find_run(struct lazy_task *t, uint64_t addr)
 static int copy_in(struct lazy_task *t, uint64_t addr, uint64_t len, uint64_t off)
 {
 	struct uffdio_copy c = { .dst = addr, .src = (uint64_t)(uintptr_t)copy_buf, .len = len };
-	ssize_t n = pread(t->pages_fd, copy_buf, len, off);
+	ssize_t n;
 
-	if (n != (ssize_t)len) {
-		pr_perror("Can't read task %d's pages at %#llx from the images", t->id,
-			  (unsigned long long)addr);
-		return -EIO;
+	if (t->remote) {
+		n = lazy_remote_read(t, copy_buf, len, off);
+		if (n)
+			return n;
+	} else {
+		n = pread(t->pages_fd, copy_buf, len, off);
+		if (n != (ssize_t)len) {
+			pr_perror("Can't read task %d's pages at %#llx from the images", t->id,
+				  (unsigned long long)addr);
+			return -EIO;
+		}
 	}
 	if (!ioctl(t->uffd, UFFDIO_COPY, &c)) {
 		t->pages_copied += len / LZ_PAGE;

@@ -378,10 +378,13 @@ int ps_server_serve(const struct cr_options *o, int lsk, int images_dfd)
 		pr_perror("Can't accept the dump's connection");
 		return -errno;
 	}
-	pr_info("A dump connected\n");
+	pr_info("%s connected\n", o->lazy_pages ? "criu lazy-pages" : "A dump");
 	/* our answers (OPEN2, CLOSE) must not wait behind Nagle's algorithm */
 	setsockopt(conn.sk, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	ret = ps_conn_start(&conn, o, true) ?: serve_connection(&conn, images_dfd);
+	ret = ps_conn_start(&conn, o, true);
+	if (!ret)
+		ret = o->lazy_pages ? ps_lazy_serve(&conn, images_dfd)
+				    : serve_connection(&conn, images_dfd);
 	ps_conn_end(&conn, !ret);
 	return ret;
 }

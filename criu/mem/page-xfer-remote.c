@@ -168,6 +168,11 @@ void ps_client_free(struct ps_client *c)
 	free(c);
 }
 
+struct ps_conn *ps_client_conn(struct ps_client *c)
+{
+	return &c->conn;
+}
+
 int ps_xfer_open(struct ps_client *c, unsigned long id, struct ps_task_xfer **out)
 {
 	struct ps_task_xfer *x = calloc(1, sizeof(*x));

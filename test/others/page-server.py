@@ -17,9 +17,12 @@
   runs in the first, the page server in the second; the dump in the first sends the pages
   over the veth, the rest of the images are copied across, and the restore in the second
   brings the task back there; in the lazy variant, with --lazy-pages from a criu lazy-pages
-  in the second host on what arrived.
+  in the second host on what arrived. In the remote lazy variant the dump writes to the
+  first host's disk, and a criu page-server --lazy-pages there serves the pages, as the
+  task touches them, to the criu lazy-pages of the second host.
 """
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -429,6 +432,102 @@ def migration(lazy=False):
             ip("netns", "del", ns)
 
 
+def start_ready(ns, args):
+    """A criu daemon in netns ns that says on --status-fd when it is ready; None if not."""
+    rfd, wfd = os.pipe()
+    p = subprocess.Popen(in_netns(ns) + [CRIU] + args + ["--status-fd", str(wfd)],
+                         pass_fds=(wfd,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    os.close(wfd)
+    ready = os.read(rfd, 1)
+    os.close(rfd)
+    if ready:
+        return p
+    p.kill()
+    p.wait()
+    return None
+
+
+def remote_lazy_restore(test, pid, a, b, procs):
+    """The source host a serves the pages (page-server --lazy-pages) to host b, whose criu
+    lazy-pages asks for each page the tasks touch over the veth. The images go to b whole:
+    the restore itself fills what is not left lazy (file pages, a parent's memory) from
+    them, and criu lazy-pages must not read them: the pages it copied are the pages the
+    server sent."""
+    dest = test.dump_dir + "-server"
+    port = 27500 + os.getpid() % 1000
+    zdtm.cleanup_children()     # the dumped task, killed by the dump, is our zombie
+    ps = start_ready(a, ["page-server", "--lazy-pages", "-D", test.dump_dir, "--address",
+                         "10.231.0.1", "--port", str(port), "-v4", "-o", "lazy-server.log"])
+    if not ps:
+        return ["page-server --lazy-pages did not start in the first host"]
+    procs.append(ps)
+    for name in os.listdir(test.dump_dir):
+        if name.endswith(".img"):
+            shutil.copy(os.path.join(test.dump_dir, name), dest)
+    lz = start_ready(b, ["lazy-pages", "-D", dest, "--page-server", "--address", "10.231.0.1",
+                         "--port", str(port), "-v4", "-o", "lazy-pages.log"])
+    if not lz:
+        return ["criu lazy-pages --page-server did not start in the second host"]
+    procs.append(lz)
+    r = criu(["restore", "-D", dest, "-d", "-v4", "-o", "restore.log", "--lazy-pages",
+              "--pidfile=" + os.path.join(test.work, "restore.pid")], ns=b)
+    if r.returncode != 0:
+        return ["restore failed: " + r.stderr[-300:]]
+    why = []
+    if lz.wait(timeout=60) != 0:
+        why.append("criu lazy-pages exited with %d" % lz.returncode)
+    if ps.wait(timeout=60) != 0:
+        why.append("criu page-server --lazy-pages exited with %d" % ps.returncode)
+    with open(os.path.join(test.dump_dir, "lazy-server.log")) as f:
+        sent = re.findall(r"--lazy-pages: (\d+) pages sent", f.read())
+    with open(os.path.join(dest, "lazy-pages.log")) as f:
+        copied = re.findall(r": (\d+) pages copied", f.read())
+    if not sent or int(sent[0]) == 0 or int(sent[0]) < sum(int(n) for n in copied):
+        why.append("the server sent %s pages, criu lazy-pages copied %s" % (sent, copied))
+    return why
+
+
+def remote_lazy_migration():
+    """Dump in the first host to its own disk; the restore in the second gets the memory
+    from the first on demand (CRIU's lazy migration, page-server --lazy-pages)."""
+    hosts, err = make_hosts(str(os.getpid() % 10000))
+    if not hosts:
+        report(False, "remote lazy migration over a veth pair", err)
+        return
+    a, b = hosts
+    test = pid = None
+    procs, why = [], []
+    try:
+        test, pid = fresh_test("migrate-remote-lazy", "zdtm/static/maps00", netns=a)
+        before = zdtm.snapshot(pid)
+        r = criu(["dump", "-t", str(pid), "-D", test.dump_dir, "-v4", "-o", "dump.log"], ns=a)
+        if r.returncode != 0:
+            why.append("dump in the first host failed: " + r.stderr[-300:])
+            return
+        why += remote_lazy_restore(test, pid, a, b, procs)
+        if not why:
+            if os.stat("/proc/%d/ns/net" % pid).st_ino != os.stat("/run/netns/" + b).st_ino:
+                why.append("the restored task is not in the second host's namespace")
+            why += zdtm.compare_snapshots(before, zdtm.snapshot(pid), "after restore")
+            why += finish(test, pid)
+    except (zdtm.TestFailure, OSError, subprocess.TimeoutExpired) as e:
+        why += e.lines() if isinstance(e, zdtm.TestFailure) else [str(e)]
+    finally:
+        report(not why, "migration: dump in one netns, restore --lazy-pages in another with "
+               "its pages fetched from a page-server --lazy-pages in the first (veth)",
+               "; ".join(why))
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        if pid and zdtm.proc_state(pid) is not None:
+            zdtm.kill_and_reap(pid)
+        zdtm.cleanup_children()
+        for ns in (a, b):
+            ip("netns", "del", ns)
+
+
 def main():
     if os.geteuid() != 0:
         print("page-server tests need root")
@@ -440,6 +539,7 @@ def main():
     tls()
     migration()
     migration(lazy=True)
+    remote_lazy_migration()
     zdtm_subset()
     return report.finish()
 
