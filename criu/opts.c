@@ -217,7 +217,9 @@ static const struct opt_desc opt_table[] = {
 	     "restore: established TCP connections come back closed"),
 	VALUE("verbosity", 'v', OPT_VERBOSE, log_level, "[N]",
 	      "log level 0-4 (2); -v, -vvv add; -vN sets"),
-	LATER("ps-socket", 0, 0, "FD"),
+	VALUE("ps-socket", 0, OPT_INT, ps_socket, "FD",
+	      "dump, pre-dump, page-server, lazy-pages: a page server connection already made, "
+	      "not --address --port"),
 	LATER("stream", 0, OPTF_NEG, NULL),
 	VALUE("config", 0, OPT_STR, config_file, "FILE",
 	      "read options from FILE, not the default files"),
@@ -685,6 +687,7 @@ void opts_set_defaults(struct cr_options *o)
 	o->ghost_limit = 1 << 20;
 	o->ghost_fiemap = true;
 	o->status_fd = -1;
+	o->ps_socket = -1;
 	o->network_lock = NETWORK_LOCK_DEFAULT;
 	o->swrk_fd = -1;
 	o->cg.mode = CG_MODE_SOFT; /* as CRIU */
@@ -741,6 +744,9 @@ static enum parse_result check_combination(struct cr_options *o)
 	}
 	if (o->tree && o->command == CMD_RESTORE)
 		pr_warn("Using -t with criu restore is obsoleted\n");
+	/* the connection made by the caller is the page server to send to or ask */
+	if (o->ps_socket >= 0 && o->command != CMD_PAGE_SERVER)
+		o->use_page_server = true;
 	return PARSE_OK;
 }
 

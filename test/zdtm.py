@@ -594,7 +594,19 @@ def chain_dumps(test, pid, before, criu):
         args += ["-t", str(pid), "-D", d, "-v4", "-o", "dump.log"]
         if prev:
             args += ["--prev-images-dir", "../" + prev]
-        run_criu(args, test, d, criu)
+        ps = None
+        if test.page_server:
+            # the chain goes through the page server too, each level into its own dir
+            ps, ps_opts = start_page_server(test, criu, subdir=d)
+            args += ps_opts
+        try:
+            run_criu(args, test, d, criu)
+        except TestFailure:
+            if ps:
+                stop_page_server(ps, False)
+            raise
+        if ps:
+            stop_page_server(ps, True)
         state = proc_state(pid)
         if state is None or state in "TtZX":
             raise TestFailure("after criu %s %s task %d is %s" %
@@ -614,20 +626,21 @@ def free_tcp_port():
         return sk.getsockname()[1]
 
 
-def start_page_server(test, criu, lazy=False):
-    """criu page-server into the dump dir (lazy: serving its pages to criu lazy-pages);
-    returns it and the client's options once it listens (it writes a byte to --status-fd
-    then)."""
+def start_page_server(test, criu, lazy=False, subdir=""):
+    """criu page-server into the dump dir, or subdir of it for a chain's earlier dump (lazy:
+    serving its pages to criu lazy-pages); returns it and the client's options once it
+    listens (it writes a byte to --status-fd then)."""
     port = free_tcp_port()
     rfd, wfd = os.pipe()
     name = "lazy-server" if lazy else "page-server"
-    out = open(os.path.join(test.dump_dir, name + ".out"), "w")
+    where = os.path.join(test.dump_dir, subdir)
+    out = open(os.path.join(where, name + ".out"), "w")
     with out:
-        proc = subprocess.Popen([criu, "page-server", "-D", test.dump_dir, "--address",
+        proc = subprocess.Popen([criu, "page-server", "-D", where, "--address",
                                  "127.0.0.1", "--port", str(port), "-v4", "-o",
                                  name + ".log", "--status-fd", str(wfd)] +
                                 (["--lazy-pages"] if lazy else []),
-                                cwd=test.dump_dir, stdin=subprocess.DEVNULL, stdout=out,
+                                cwd=where, stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, pass_fds=(wfd,))
     os.close(wfd)
     ready = select.select([rfd], [], [], START_TIMEOUT)[0] and os.read(rfd, 1)

@@ -9,6 +9,11 @@
   both together brings the task back whole.
 - A page server killed in the middle of the transfer fails the dump cleanly: an error line,
   no inventory.img, the task running on unchanged. So does a server that is not there.
+- --ps-socket: a pre-dump and the final dump of a chain, each over a connection made by
+  the caller, to page servers that write each level into its own directory (the final one
+  linked to the first with --prev-images-dir; the dump's own parent gets a copy of the
+  server's pagemaps, by which it tells the pages the parent holds); the restore from there
+  brings the task back.
 - TLS (--tls): a throwaway CA made by certtool signs the server's and the dump's
   certificates; a dump in TLS restores, while a plain dump to a TLS server, a dump whose
   certificate another CA signed, and a server whose certificate names another address
@@ -432,6 +437,95 @@ def migration(lazy=False):
             ip("netns", "del", ns)
 
 
+def tcp_pair():
+    """Both ends of a TCP connection on loopback, made here, as a caller of --ps-socket
+    would make it."""
+    import socket
+    with socket.socket() as lsk:
+        lsk.bind(("127.0.0.1", 0))
+        lsk.listen(1)
+        client = socket.create_connection(lsk.getsockname())
+        server, _ = lsk.accept()
+    return server, client
+
+
+def chain_level(test, pid, level, prev, pair):
+    """One dump of the chain (pre-dump, or the final dump when prev is set) over the
+    connection pair: the server writes into dir-server/level, the dump into dir/level."""
+    srv_sk, cli_sk = pair
+    sdir = os.path.join(test.dump_dir + "-server", level)
+    ddir = os.path.join(test.dump_dir, level)
+    os.makedirs(sdir)
+    os.makedirs(ddir)
+    link = ["--prev-images-dir", "../" + prev] if prev else []
+    ps = subprocess.Popen([CRIU, "page-server", "-D", sdir, "-v4", "-o", "ps.log",
+                           "--ps-socket", str(srv_sk.fileno())] + link,
+                          pass_fds=(srv_sk.fileno(),), stdin=subprocess.DEVNULL,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    srv_sk.close()
+    action = ["dump"] + link if prev else ["pre-dump"]
+    r = subprocess.run([CRIU] + action + ["-t", str(pid), "-D", ddir, "-v4", "-o", "dump.log",
+                                          "--ps-socket", str(cli_sk.fileno())],
+                       pass_fds=(cli_sk.fileno(),), stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, timeout=120)
+    cli_sk.close()
+    why = [] if r.returncode == 0 else ["%s failed: %s" % (action[0], r.stderr[-300:])]
+    if ps.wait(timeout=60) != 0:
+        why.append("the page server of %s exited %d" % (level, ps.returncode))
+    if not why and not images_in(sdir, "pages-"):
+        why.append("the page server wrote no pages for %s" % level)
+    return why, ddir, sdir
+
+
+def pages_written(d):
+    r = subprocess.run([os.path.join(zdtm.ROOT, "crit", "crit"), "decode", "-i",
+                        os.path.join(d, "stats-dump")], capture_output=True, text=True)
+    import json
+    return json.loads(r.stdout)["entries"][0]["dump"]["pages_written"]
+
+
+def ps_socket_chain():
+    """--ps-socket: connections made by the caller (a unix socketpair for the pre-dump, TCP
+    for the dump); the pre-dump and the final dump of a chain both go to page servers, each
+    level into its own directory there, the final one linked to the first by the server's
+    --prev-images-dir; the restore from what arrived brings the task back whole."""
+    import socket
+    test, pid = fresh_test("ps-socket", "zdtm/static/memfill00")
+    why = []
+    try:
+        before = zdtm.snapshot(pid)
+        why, pre_d, pre_s = chain_level(test, pid, "pre", None, socket.socketpair())
+        if not why:
+            # the dump tells written pages from those the parent holds by its pagemaps
+            for name in images_in(pre_s, "pagemap-"):
+                shutil.copy(os.path.join(pre_s, name), pre_d)
+            why, ddir, sdir = chain_level(test, pid, "final", "pre", tcp_pair())
+        if not why:
+            full, final = pages_written(pre_d), pages_written(ddir)
+            if not final < full // 2:
+                why.append("the final dump wrote %d pages, the pre-dump %d: not a chain" %
+                           (final, full))
+            for name in os.listdir(ddir):
+                if name.endswith(".img") or name.startswith("stats-"):
+                    shutil.copy(os.path.join(ddir, name), sdir)
+            zdtm.cleanup_children()
+            r = criu(["restore", "-D", sdir, "-d", "-v4", "-o", "restore.log",
+                      "--pidfile=" + os.path.join(test.work, "restore.pid")])
+            if r.returncode != 0:
+                why.append("restore failed: " + r.stderr[-300:])
+        if not why:
+            why += zdtm.compare_snapshots(before, zdtm.snapshot(pid), "after restore")
+            why += finish(test, pid)
+    except (zdtm.TestFailure, OSError, subprocess.TimeoutExpired) as e:
+        why += e.lines() if isinstance(e, zdtm.TestFailure) else [str(e)]
+    finally:
+        report(not why, "--ps-socket: a pre-dump and a dump sent to page servers over "
+               "connections the caller made, restored from what arrived", "; ".join(why))
+        if zdtm.proc_state(pid) is not None:
+            zdtm.kill_and_reap(pid)
+        zdtm.cleanup_children()
+
+
 def start_ready(ns, args):
     """A criu daemon in netns ns that says on --status-fd when it is ready; None if not."""
     rfd, wfd = os.pipe()
@@ -534,6 +628,7 @@ def main():
         return 77
     zdtm.become_subreaper()
     server_absent()
+    ps_socket_chain()
     server_dies()
     daemon_mode()
     tls()
