@@ -3,7 +3,8 @@
 """criu page-server and criu dump --page-server (criu/mem/page-server.c, page-xfer-remote.c).
 
 - The memory, thread and tree tests of ZDTM, each dumped through a page server on loopback
-  (zdtm.py run --page-server): the restored tasks check their own memory.
+  (zdtm.py run --page-server): the restored tasks check their own memory; some of them
+  also as a chain (--pre 2), each pre-dump through a page server too.
 - --daemon, --pidfile: the server goes to the background and serves one dump; the dump's
   -D then holds no pagemap or pages, the server's -D holds them (0600), and a restore from
   both together brings the task back whole.
@@ -46,6 +47,7 @@ ZDTM_TESTS = ["maps00", "maps01", "madv00", "mprot_file00", "mlock00", "memfill0
               "threads00", "threads01", "threads02", "threads03", "threads04", "threads05",
               "tree_threads00", "zombie00", "hugetlb00", "pidns00", "vdso00", "aio00",
               "stopped_tree00"]
+CHAIN_TESTS = ["maps00", "memfill00", "cow00", "tree_mem00", "threads00", "tree_threads00"]
 
 
 def in_netns(ns):
@@ -95,6 +97,9 @@ def finish(test, pid):
 
 def zdtm_subset():
     zdtm_modes.run_subset(report, "--page-server", ZDTM_TESTS, "memory, thread and tree tests")
+    # two pre-dumps, then the dump, each through its own page server (a chain there)
+    zdtm_modes.run_subset(report, "--page-server --pre 2", CHAIN_TESTS,
+                          "memory, thread and tree tests, each dumped as a chain of three")
 
 
 def images_in(d, prefix):
