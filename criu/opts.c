@@ -220,7 +220,8 @@ static const struct opt_desc opt_table[] = {
 	VALUE("ps-socket", 0, OPT_INT, ps_socket, "FD",
 	      "dump, pre-dump, page-server, lazy-pages: a page server connection already made, "
 	      "not --address --port"),
-	LATER("stream", 0, OPTF_NEG, NULL),
+	FLAG("stream", 0, stream, OPTF_NEG,
+	     "dump, restore: the images go to, or come from, an image streamer listening in -D"),
 	VALUE("config", 0, OPT_STR, config_file, "FILE",
 	      "read options from FILE, not the default files"),
 	FLAG("no-default-config", 0, no_default_config, 0, "do not read the default config files"),

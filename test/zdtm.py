@@ -33,7 +33,10 @@ dump directory, which must exit 0 once it has copied every page, before the test
 background copy down; the daemon then must exit 0 once the test has ended). With
 --remote-lazy-pages, the same, but criu lazy-pages asks a `criu page-server --lazy-pages`
 on loopback for each page (CRIU's PS_IOV_GET) instead of reading the pages files; that
-server must exit 0 too.
+server must exit 0 too. With --stream, the dump and the restore go through an image
+streamer (test/others/img_streamer.py, CRIU's streamer protocol) that keeps the images in
+dump_dir.stream: the dump must leave no image in the dump directory, and the streamer must
+exit 0 after each.
 Dumps are kept in build/test/dumps/NAME (NAME.FLAVOUR for a flavour forced by -f that is
 not the test's own) until the next run (test/others/ decodes env00's).
 What a test changed outside itself and noted as a leftover (zdtmtst.h) is undone after it,
@@ -191,6 +194,7 @@ class Test:
         self.lazy_env = dict(self.desc.get("lazy_env", {}))
         self.lazy_proc = None       # the test's criu lazy-pages while it runs
         self.remote_lazy = False    # run(): --remote-lazy-pages
+        self.stream = False         # run(): --stream
         self.lazy_server = None     # its criu page-server --lazy-pages
 
     def _flavor_from_opts(self):
@@ -712,6 +716,41 @@ def stop_page_server(proc, dump_ok):
         raise TestFailure("criu page-server exited with %d after the dump" % status)
 
 
+def start_streamer(test, mode):
+    """--stream: test/others/img_streamer.py in capture or serve mode on the dump dir, once
+    it listens; its archive is dump_dir/../NAME.stream. None without --stream."""
+    if not test.stream:
+        return None
+    archive = test.dump_dir.rstrip("/") + ".stream"
+    out = open(os.path.join(test.dump_dir, "streamer-%s.out" % mode), "w")
+    with out:
+        proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "test", "others",
+                                                              "img_streamer.py"),
+                                 mode, test.dump_dir, archive], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=out, text=True)
+    ready = select.select([proc.stdout], [], [], START_TIMEOUT)[0] and proc.stdout.readline()
+    if ready.strip() != "socket-init":
+        proc.kill()
+        proc.wait()
+        raise TestFailure("the image streamer (%s) did not start" % mode)
+    return proc
+
+
+def stop_streamer(proc, ok):
+    """After criu succeeded the streamer must have exited 0 on its own."""
+    if proc is None:
+        return
+    try:
+        status = proc.wait(timeout=CRIU_TIMEOUT if ok else 5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        status = "a timeout"
+    proc.stdout.close()
+    if ok and status != 0:
+        raise TestFailure("the image streamer exited with %s" % status)
+
+
 def dump_and_restore(test, pid, before, criu):
     if test.dump_error:
         expect_dump_error(test, pid, before, criu)
@@ -719,10 +758,13 @@ def dump_and_restore(test, pid, before, criu):
     chain_opts = chain_dumps(test, pid, before, criu)
     kids = tree_pids(pid)
     ps, ps_opts = start_page_server(test, criu) if test.page_server else (None, [])
+    streamer = start_streamer(test, "capture")
     try:
         run_criu(["dump", "-t", str(pid), "-D", test.dump_dir, "-v4", "-o", "dump.log"] +
-                 chain_opts + test.dump_opts + ps_opts, test, "dump", criu)
+                 chain_opts + test.dump_opts + ps_opts + (["--stream"] if streamer else []),
+                 test, "dump", criu)
     except TestFailure as e:
+        stop_streamer(streamer, False)
         if ps:
             stop_page_server(ps, False)
         # A failed dump must leave the task running as before: say whether it did.
@@ -731,22 +773,28 @@ def dump_and_restore(test, pid, before, criu):
                           (e, "gone" if state is None else "in state " + state))
     if ps:
         stop_page_server(ps, True)
+    stop_streamer(streamer, True)
     check_after_dump(test, pid, before, kids)
     reap_dead_children()
-    if not os.path.exists(os.path.join(test.dump_dir, "inventory.img")):
+    if test.stream and glob.glob(os.path.join(test.dump_dir, "*.img")):
+        raise TestFailure("criu dump --stream wrote images into -D")
+    if not test.stream and not os.path.exists(os.path.join(test.dump_dir, "inventory.img")):
         raise TestFailure("criu dump left no inventory.img")
     if test.restore_error:
         expect_restore_error(test, pid, criu)
     if test.lazy_pages:
         start_lazy_pages(test, criu)
+    streamer = start_streamer(test, "serve")
     try:
         run_criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore.log", "-d",
                   "--pidfile=" + test.restore_pidfile] + test.flavor_restore_opts +
-                 test.restore_opts + (["--lazy-pages"] if test.lazy_pages else []), test,
-                 "restore", criu)
+                 test.restore_opts + (["--lazy-pages"] if test.lazy_pages else []) +
+                 (["--stream"] if streamer else []), test, "restore", criu)
     except TestFailure as e:
         stop_lazy_pages(test, False)
+        stop_streamer(streamer, False)
         raise DumpDefect(*e.args)
+    stop_streamer(streamer, True)
     if test.lazy_pages and not test.lazy_env:
         # Every page in before the test goes on: a signal that comes while a task still
         # waits for the page its restarted syscall reads can run its handler before the
@@ -909,6 +957,7 @@ def run(args):
             test.page_server = args.page_server
             test.lazy_pages = args.lazy_pages or args.remote_lazy_pages
             test.remote_lazy = args.remote_lazy_pages
+            test.stream = args.stream
         except (OSError, ValueError) as e:
             print("not ok %d - %s: bad test description: %s" % (n, name, e))
             failed += 1
@@ -983,6 +1032,8 @@ def main():
                    help="restore with --lazy-pages from criu lazy-pages")
     r.add_argument("--remote-lazy-pages", action="store_true",
                    help="as --lazy-pages, the pages from a criu page-server --lazy-pages")
+    r.add_argument("--stream", action="store_true",
+                   help="dump and restore --stream through test/others/img_streamer.py")
     r.add_argument("--criu", default=os.environ.get("ZDTM_CRIU",
                                                    os.path.join(ROOT, "criu", "criu")),
                    help="criu binary (default: $ZDTM_CRIU, else criu/criu of this tree)")
