@@ -111,7 +111,6 @@ static int new_task(struct lazy_daemon *d, int sk, const struct lazy_hello *h, i
 		goto out_free;
 	t->id = h->id;
 	t->uffd = uffd;
-	t->pages_fd = -1;
 	t->remote = d->remote ? ps_client_conn(d->remote) : NULL;
 	if (len && recv(sk, r, len, MSG_WAITALL) != (ssize_t)len) {
 		pr_perror("lazy-pages: task %d did not send its areas", h->id);

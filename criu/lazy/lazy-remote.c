@@ -2,8 +2,8 @@
 /*
  * lazy/lazy-remote.c - criu lazy-pages --page-server: a task's pages asked of a criu
  * page-server --lazy-pages on the host the images come from (mem/page-server-lazy.c), one
- * PS_IOV_GET at a time, instead of read from pages-N.img here. Only the pagemaps need be
- * here: a run's offset is then the pages' address in the images.
+ * PS_IOV_GET at a time, instead of read from the pages files here. Only the pagemaps need
+ * be here.
  */
 #include <errno.h>
 #include <stdint.h>

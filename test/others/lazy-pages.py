@@ -11,6 +11,8 @@
   exit 1.
 - The same subset with --remote-lazy-pages: criu lazy-pages --page-server asks a criu
   page-server --lazy-pages on loopback for every page it copies.
+- Some of them as chains (--pre 2), locally and remotely: the pages the final dump left in
+  the parent images come from there.
 - What is not supported yet is refused, naming it: dump --lazy-pages (pages left in the
   dumped task for the page server).
 """
@@ -55,6 +57,16 @@ def zdtm_subset():
     report("forked" in text and "zero pages" in text,
            "lazy_events00: the daemon followed the fork and served the dropped pages as "
            "zeros", text[-400:])
+
+
+CHAIN_TESTS = ["maps00", "memfill00", "lazy_events00", "tree_mem00", "threads00", "cow00"]
+
+
+def chain_subsets():
+    """Chains of pre-dumps restored lazily: the pages the final dump left in the parents
+    (PE_PARENT) come from there, locally and through the page server."""
+    for mode in ("--lazy-pages --pre 2", "--remote-lazy-pages --pre 2"):
+        zdtm_modes.run_subset(report, mode, CHAIN_TESTS, "memory, thread and tree tests")
 
 
 def remote_subset():
@@ -179,6 +191,7 @@ def main():
     restorer_fails()
     zdtm_subset()
     remote_subset()
+    chain_subsets()
     return report.finish()
 
 
