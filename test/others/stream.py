@@ -158,6 +158,7 @@ def main():
         print("stream tests need root")
         return 77
     zdtm.become_subreaper()
+    zdtm.build_binaries(["zdtm/static/maps00", "zdtm/static/memfill00"])
     refusals()
     failed_dump("nostreamer", "dump --stream with no streamer listening fails cleanly",
                 listen=False)
