@@ -356,6 +356,54 @@ def tls():
               wrong, tls_opts(pki, "client"), False)
     tls_round(pki, "nocn", "--tls-no-cn-verify: the same server is accepted", wrong,
               tls_opts(pki, "client") + ["--tls-no-cn-verify"], True)
+    tls_remote_lazy(pki)
+
+
+def tls_remote_lazy(pki):
+    """page-server --lazy-pages and lazy-pages --page-server in TLS: the lazy restore gets
+    every page through it."""
+    test, pid = fresh_test("tls-lazy")
+    procs, why = [], []
+    try:
+        before = zdtm.snapshot(pid)
+        r = criu(["dump", "-t", str(pid), "-D", test.dump_dir, "-v4", "-o", "dump.log"])
+        zdtm.cleanup_children()
+        if r.returncode != 0:
+            why.append("dump failed: " + r.stderr[-300:])
+            return
+        port = str(zdtm.free_tcp_port())
+        net = ["--address", "127.0.0.1", "--port", port]
+        ps = start_ready(None, ["page-server", "--lazy-pages", "-D", test.dump_dir, "-v4",
+                                "-o", "lazy-server.log"] + net + tls_opts(pki, "server"))
+        lz = ps and start_ready(None, ["lazy-pages", "-D", test.dump_dir, "--page-server",
+                                       "-v4", "-o", "lazy-pages.log"] + net +
+                                tls_opts(pki, "client"))
+        procs += [p for p in (ps, lz) if p]
+        if not lz:
+            why.append("page-server --lazy-pages or lazy-pages --page-server did not start")
+            return
+        r = criu(["restore", "-D", test.dump_dir, "-d", "-v4", "-o", "restore.log",
+                  "--lazy-pages", "--pidfile=" + os.path.join(test.work, "restore.pid")])
+        if r.returncode != 0:
+            why.append("restore failed: " + r.stderr[-300:])
+            return
+        for p, what in ((lz, "lazy-pages"), (ps, "page-server --lazy-pages")):
+            if p.wait(timeout=60) != 0:
+                why.append("criu %s exited %d" % (what, p.returncode))
+        why += zdtm.compare_snapshots(before, zdtm.snapshot(pid), "after restore")
+        why += finish(test, pid)
+    except (zdtm.TestFailure, OSError, subprocess.TimeoutExpired) as e:
+        why += e.lines() if isinstance(e, zdtm.TestFailure) else [str(e)]
+    finally:
+        report(not why, "--tls: lazy pages from a page-server --lazy-pages in TLS",
+               "; ".join(why))
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        if zdtm.proc_state(pid) is not None:
+            zdtm.kill_and_reap(pid)
+        zdtm.cleanup_children()
 
 
 def ip(*args):
