@@ -149,7 +149,8 @@ static const struct opt_desc opt_table[] = {
 	     "a session outside the tree: restore into criu's"),
 	FLAG("file-locks", 'l', file_locks, OPTF_NEG, "dump and restore file locks and leases"),
 	FLAG("page-server", 0, use_page_server, OPTF_NEG,
-	     "dump: send pages to criu page-server at --address --port"),
+	     "dump: send pages to criu page-server at --address --port; lazy-pages: "
+	     "fetch them from a page-server --lazy-pages there"),
 	VALUE("address", 0, OPT_STR, address, "ADDR",
 	      "service: the socket's path (./criu_service.socket); page server: its host"),
 	VALUE("port", 0, OPT_INT, port, "PORT", "page server: its TCP port"),
@@ -194,7 +195,8 @@ static const struct opt_desc opt_table[] = {
 	CALL("empty-ns", 0, set_empty_ns, 0, "net",
 	     "restore: make the network namespace, leave its content to the caller"),
 	FLAG("lazy-pages", 0, lazy_pages, 0,
-	     "restore: the memory comes from criu lazy-pages as the tasks touch it"),
+	     "restore: the memory comes from criu lazy-pages as the tasks touch it; "
+	     "page-server: serve the images' pages to criu lazy-pages --page-server"),
 	FLAG("extra", 0, check_extra, OPTF_NEG, "check: also what some trees need"),
 	FLAG("experimental", 0, check_experimental, OPTF_NEG,
 	     "check: also the experimental features"),
@@ -215,8 +217,11 @@ static const struct opt_desc opt_table[] = {
 	     "restore: established TCP connections come back closed"),
 	VALUE("verbosity", 'v', OPT_VERBOSE, log_level, "[N]",
 	      "log level 0-4 (2); -v, -vvv add; -vN sets"),
-	LATER("ps-socket", 0, 0, "FD"),
-	LATER("stream", 0, OPTF_NEG, NULL),
+	VALUE("ps-socket", 0, OPT_INT, ps_socket, "FD",
+	      "dump, pre-dump, page-server, lazy-pages: a page server connection already made, "
+	      "not --address --port"),
+	FLAG("stream", 0, stream, OPTF_NEG,
+	     "dump, restore: the images go to, or come from, an image streamer listening in -D"),
 	VALUE("config", 0, OPT_STR, config_file, "FILE",
 	      "read options from FILE, not the default files"),
 	FLAG("no-default-config", 0, no_default_config, 0, "do not read the default config files"),
@@ -683,6 +688,7 @@ void opts_set_defaults(struct cr_options *o)
 	o->ghost_limit = 1 << 20;
 	o->ghost_fiemap = true;
 	o->status_fd = -1;
+	o->ps_socket = -1;
 	o->network_lock = NETWORK_LOCK_DEFAULT;
 	o->swrk_fd = -1;
 	o->cg.mode = CG_MODE_SOFT; /* as CRIU */
@@ -739,6 +745,9 @@ static enum parse_result check_combination(struct cr_options *o)
 	}
 	if (o->tree && o->command == CMD_RESTORE)
 		pr_warn("Using -t with criu restore is obsoleted\n");
+	/* the connection made by the caller is the page server to send to or ask */
+	if (o->ps_socket >= 0 && o->command != CMD_PAGE_SERVER)
+		o->use_page_server = true;
 	return PARSE_OK;
 }
 

@@ -11,6 +11,7 @@
 
 #include "action-scripts.h"
 #include "dump.h"
+#include "img-stream.h"
 #include "lazy.h"
 #include "log.h"
 #include "plugin.h"
@@ -116,7 +117,7 @@ static int run_with_plugins(const struct cr_options *o, int images_dfd, int work
 	return ret ? 1 : 0;
 }
 
-int cr_run_command(const struct cr_options *o, int images_dfd, int work_dfd)
+static int run_command(const struct cr_options *o, int images_dfd, int work_dfd)
 {
 	switch (o->command) {
 	case CMD_DEDUP:
@@ -144,11 +145,6 @@ int cr_run_command(const struct cr_options *o, int images_dfd, int work_dfd)
 	case CMD_RESTORE:
 		return run_with_plugins(o, images_dfd, work_dfd);
 	case CMD_PAGE_SERVER:
-		if (o->lazy_pages) {
-			pr_err("page-server --lazy-pages (pages for a remote lazy restore) is not "
-			       "supported yet\n");
-			return 1;
-		}
 		return cr_page_server(o, images_dfd, work_dfd) ? 1 : 0;
 	case CMD_LAZY_PAGES:
 		return cr_lazy_pages(o, images_dfd, work_dfd) ? 1 : 0;
@@ -160,4 +156,22 @@ int cr_run_command(const struct cr_options *o, int images_dfd, int work_dfd)
 	}
 	pr_err("Command %s is not implemented\n", o->action);
 	return 1;
+}
+
+/* --stream: the run works on a staging directory that the image streamer fills or empties */
+int cr_run_command(const struct cr_options *o, int images_dfd, int work_dfd)
+{
+	int staged, ret;
+
+	if (!o->stream)
+		return run_command(o, images_dfd, work_dfd);
+	if (o->command != CMD_DUMP && o->command != CMD_PRE_DUMP && o->command != CMD_RESTORE) {
+		pr_err("--stream is for dump and restore\n");
+		return 1;
+	}
+	if (stream_begin(o, images_dfd, &staged))
+		return 1;
+	ret = run_command(o, staged, work_dfd);
+	stream_end(staged);
+	return ret;
 }

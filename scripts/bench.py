@@ -23,8 +23,9 @@ rows (bench_predump.py) give the frozen time of a dump that follows a pre-dump o
 1% of it was written, and the pages it wrote. The page-server
 row dumps 1 GiB (warm) through criu page-server on loopback (--page-server), its images on
 /dev/shm, and restores from what arrived. The lazy rows restore 1 GiB with --lazy-pages
-(with the images' sums checked first, and without): the time until the tree runs, and until
-criu lazy-pages has copied every page."""
+(with the images' sums checked first, and without, and with every page asked of a criu
+page-server --lazy-pages on loopback): the time until the tree runs, and until criu
+lazy-pages has copied every page."""
 import ctypes
 import mmap
 import os
@@ -299,12 +300,28 @@ def page_server_round(memhog, mib, imgroot):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def lazy_round(memhog, mib, imgroot, extra=()):
-    """Dump mib MiB, then restore it with --lazy-pages from criu lazy-pages: the restore's
-    time to return control (the tree runs), and the time until the daemon has copied
-    everything and the restored memhog has checked every byte."""
+def start_with_status(args, what):
+    """A criu daemon, once it says on --status-fd that it listens."""
+    rfd, wfd = os.pipe()
+    p = subprocess.Popen([CRIU] + args + ["--status-fd", str(wfd)], pass_fds=(wfd,),
+                         stdin=subprocess.DEVNULL)
+    os.close(wfd)
+    ready = os.read(rfd, 1)
+    os.close(rfd)
+    if not ready:
+        p.kill()
+        p.wait()
+        raise RuntimeError("criu %s did not start" % what)
+    return p
+
+
+def lazy_round(memhog, mib, imgroot, extra=(), remote=False):
+    """Dump mib MiB, then restore it with --lazy-pages from criu lazy-pages (remote: which
+    asks a criu page-server --lazy-pages on loopback for every page): the restore's time to
+    return control (the tree runs), and the time until the daemon has copied everything and
+    the restored memhog has checked every byte."""
     work = tempfile.mkdtemp(dir=imgroot, prefix="criu-bench.")
-    lz = None
+    lz = ps = None
     try:
         pidfile = os.path.join(work, "pid")
         proc = subprocess.Popen([memhog, str(mib), pidfile], stdin=subprocess.DEVNULL,
@@ -315,34 +332,42 @@ def lazy_round(memhog, mib, imgroot, extra=()):
         run_criu(["dump", "-t", str(pid), "-D", img, "-o", "dump.log"])
         proc.wait()
         wait_gone(pid)
-        rfd, wfd = os.pipe()
-        lz = subprocess.Popen([CRIU, "lazy-pages", "-D", img, "-o", "lazy.log", "--status-fd",
-                               str(wfd)], pass_fds=(wfd,), stdin=subprocess.DEVNULL)
-        os.close(wfd)
-        ready = os.read(rfd, 1)
-        os.close(rfd)
-        if not ready:
-            raise RuntimeError("criu lazy-pages did not start")
+        lz_opts = []
+        if remote:
+            with socket.socket() as sk:
+                sk.bind(("127.0.0.1", 0))
+                port = str(sk.getsockname()[1])
+            ps = start_with_status(["page-server", "--lazy-pages", "-D", img, "-o", "ps.log",
+                                    "--address", "127.0.0.1", "--port", port],
+                                   "page-server --lazy-pages")
+            lz_opts = ["--page-server", "--address", "127.0.0.1", "--port", port]
+        lz = start_with_status(["lazy-pages", "-D", img, "-o", "lazy.log"] + lz_opts,
+                               "lazy-pages")
         t0 = time.perf_counter()
         t_rst = run_criu(["restore", "-D", img, "-d", "-o", "restore.log", "--lazy-pages"] +
                          list(extra))
         if lz.wait(timeout=120) != 0:
             raise RuntimeError("criu lazy-pages exited with %d" % lz.returncode)
         t_all = time.perf_counter() - t0
+        if ps and ps.wait(timeout=60) != 0:
+            raise RuntimeError("criu page-server --lazy-pages exited with %d" % ps.returncode)
         os.kill(pid, signal.SIGTERM)
         if reap_status(pid) != 0:
             raise RuntimeError("memhog restored lazily found its memory changed")
         return t_rst, t_all
     finally:
-        if lz and lz.poll() is None:
-            lz.kill()
-            lz.wait()
+        for p in (lz, ps):
+            if p and p.poll() is None:
+                p.kill()
+                p.wait()
         shutil.rmtree(work, ignore_errors=True)
 
 
 def lazy_row(memhog, rounds):
-    for extra, what in (((), "checked"), (("--skip-checksums",), "unchecked")):
-        res = [lazy_round(memhog, 1024, "/dev/shm", extra) for _ in range(rounds)]
+    for extra, remote, what in (((), False, "checked"), (("--skip-checksums",), False,
+                                                         "unchecked"),
+                                ((), True, "remote")):
+        res = [lazy_round(memhog, 1024, "/dev/shm", extra, remote) for _ in range(rounds)]
         print("%-16s %-10s %10s %10.1f %12s %12s  (all pages in after %.0f ms)" %
               ("lazy 1G " + what, "/dev/shm", "-", median([x[0] for x in res]) * 1000, "-",
                "-", median([x[1] for x in res]) * 1000))

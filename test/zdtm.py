@@ -30,7 +30,13 @@ writes them into the same dump directory, which must exit 0 once the dump is don
 --lazy-pages, each restore is `criu restore --lazy-pages` with a `criu lazy-pages` on the
 dump directory, which must exit 0 once it has copied every page, before the test goes on
 ("lazy_env" in a .desc: its environment, e.g. {"CRIU_LAZY_TRICKLE": "1"} to slow its
-background copy down; the daemon then must exit 0 once the test has ended).
+background copy down; the daemon then must exit 0 once the test has ended). With
+--remote-lazy-pages, the same, but criu lazy-pages asks a `criu page-server --lazy-pages`
+on loopback for each page (CRIU's PS_IOV_GET) instead of reading the pages files; that
+server must exit 0 too. With --stream, the dump and the restore go through an image
+streamer (test/others/img_streamer.py, CRIU's streamer protocol) that keeps the images in
+dump_dir.stream: the dump must leave no image in the dump directory, and the streamer must
+exit 0 after each.
 Dumps are kept in build/test/dumps/NAME (NAME.FLAVOUR for a flavour forced by -f that is
 not the test's own) until the next run (test/others/ decodes env00's).
 What a test changed outside itself and noted as a leftover (zdtmtst.h) is undone after it,
@@ -187,6 +193,9 @@ class Test:
         self.lazy_pages = False     # run(): --lazy-pages
         self.lazy_env = dict(self.desc.get("lazy_env", {}))
         self.lazy_proc = None       # the test's criu lazy-pages while it runs
+        self.remote_lazy = False    # run(): --remote-lazy-pages
+        self.stream = False         # run(): --stream
+        self.lazy_server = None     # its criu page-server --lazy-pages
 
     def _flavor_from_opts(self):
         opts = self.desc.get("dump_opts", [])
@@ -589,7 +598,19 @@ def chain_dumps(test, pid, before, criu):
         args += ["-t", str(pid), "-D", d, "-v4", "-o", "dump.log"]
         if prev:
             args += ["--prev-images-dir", "../" + prev]
-        run_criu(args, test, d, criu)
+        ps = None
+        if test.page_server:
+            # the chain goes through the page server too, each level into its own dir
+            ps, ps_opts = start_page_server(test, criu, subdir=d)
+            args += ps_opts
+        try:
+            run_criu(args, test, d, criu)
+        except TestFailure:
+            if ps:
+                stop_page_server(ps, False)
+            raise
+        if ps:
+            stop_page_server(ps, True)
         state = proc_state(pid)
         if state is None or state in "TtZX":
             raise TestFailure("after criu %s %s task %d is %s" %
@@ -609,17 +630,21 @@ def free_tcp_port():
         return sk.getsockname()[1]
 
 
-def start_page_server(test, criu):
-    """criu page-server into the dump dir; returns it and the dump's options once it
+def start_page_server(test, criu, lazy=False, subdir=""):
+    """criu page-server into the dump dir, or subdir of it for a chain's earlier dump (lazy:
+    serving its pages to criu lazy-pages); returns it and the client's options once it
     listens (it writes a byte to --status-fd then)."""
     port = free_tcp_port()
     rfd, wfd = os.pipe()
-    out = open(os.path.join(test.dump_dir, "page-server.out"), "w")
+    name = "lazy-server" if lazy else "page-server"
+    where = os.path.join(test.dump_dir, subdir)
+    out = open(os.path.join(where, name + ".out"), "w")
     with out:
-        proc = subprocess.Popen([criu, "page-server", "-D", test.dump_dir, "--address",
+        proc = subprocess.Popen([criu, "page-server", "-D", where, "--address",
                                  "127.0.0.1", "--port", str(port), "-v4", "-o",
-                                 "page-server.log", "--status-fd", str(wfd)],
-                                cwd=test.dump_dir, stdin=subprocess.DEVNULL, stdout=out,
+                                 name + ".log", "--status-fd", str(wfd)] +
+                                (["--lazy-pages"] if lazy else []),
+                                cwd=where, stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, pass_fds=(wfd,))
     os.close(wfd)
     ready = select.select([rfd], [], [], START_TIMEOUT)[0] and os.read(rfd, 1)
@@ -632,12 +657,16 @@ def start_page_server(test, criu):
 
 
 def start_lazy_pages(test, criu):
-    """criu lazy-pages on the dump dir, once it listens (a byte on --status-fd)."""
+    """criu lazy-pages on the dump dir, once it listens (a byte on --status-fd); with
+    --remote-lazy-pages it gets the pages from a criu page-server --lazy-pages."""
+    remote = []
+    if test.remote_lazy:
+        test.lazy_server, remote = start_page_server(test, criu, lazy=True)
     rfd, wfd = os.pipe()
     out = open(os.path.join(test.dump_dir, "lazy-pages.out"), "w")
     with out:
         proc = subprocess.Popen([criu, "lazy-pages", "-D", test.dump_dir, "-v4", "-o",
-                                 "lazy-pages.log", "--status-fd", str(wfd)],
+                                 "lazy-pages.log", "--status-fd", str(wfd)] + remote,
                                 cwd=test.dump_dir, stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, pass_fds=(wfd,),
                                 env=dict(os.environ, **test.lazy_env))
@@ -652,19 +681,25 @@ def start_lazy_pages(test, criu):
 
 
 def stop_lazy_pages(test, ok):
-    """Once the test has ended, its lazy-pages daemon must exit 0 on its own."""
-    proc, test.lazy_proc = test.lazy_proc, None
-    if proc is None:
-        return []
-    try:
-        status = proc.wait(timeout=CRIU_TIMEOUT if ok else 5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        return ["criu lazy-pages did not exit after the test"] if ok else []
-    if ok and status != 0:
-        return ["criu lazy-pages exited with %d" % status]
-    return []
+    """Once the test has ended, its lazy-pages daemon (and its page server) must exit 0 on
+    its own."""
+    problems = []
+    for what, attr in (("criu lazy-pages", "lazy_proc"),
+                       ("criu page-server --lazy-pages", "lazy_server")):
+        proc = getattr(test, attr)
+        setattr(test, attr, None)
+        if proc is None:
+            continue
+        try:
+            status = proc.wait(timeout=CRIU_TIMEOUT if ok else 5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            problems += ["%s did not exit after the test" % what] if ok else []
+            continue
+        if ok and status != 0:
+            problems.append("%s exited with %d" % (what, status))
+    return problems
 
 
 def stop_page_server(proc, dump_ok):
@@ -681,6 +716,41 @@ def stop_page_server(proc, dump_ok):
         raise TestFailure("criu page-server exited with %d after the dump" % status)
 
 
+def start_streamer(test, mode):
+    """--stream: test/others/img_streamer.py in capture or serve mode on the dump dir, once
+    it listens; its archive is dump_dir/../NAME.stream. None without --stream."""
+    if not test.stream:
+        return None
+    archive = test.dump_dir.rstrip("/") + ".stream"
+    out = open(os.path.join(test.dump_dir, "streamer-%s.out" % mode), "w")
+    with out:
+        proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "test", "others",
+                                                              "img_streamer.py"),
+                                 mode, test.dump_dir, archive], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=out, text=True)
+    ready = select.select([proc.stdout], [], [], START_TIMEOUT)[0] and proc.stdout.readline()
+    if ready.strip() != "socket-init":
+        proc.kill()
+        proc.wait()
+        raise TestFailure("the image streamer (%s) did not start" % mode)
+    return proc
+
+
+def stop_streamer(proc, ok):
+    """After criu succeeded the streamer must have exited 0 on its own."""
+    if proc is None:
+        return
+    try:
+        status = proc.wait(timeout=CRIU_TIMEOUT if ok else 5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        status = "a timeout"
+    proc.stdout.close()
+    if ok and status != 0:
+        raise TestFailure("the image streamer exited with %s" % status)
+
+
 def dump_and_restore(test, pid, before, criu):
     if test.dump_error:
         expect_dump_error(test, pid, before, criu)
@@ -688,10 +758,13 @@ def dump_and_restore(test, pid, before, criu):
     chain_opts = chain_dumps(test, pid, before, criu)
     kids = tree_pids(pid)
     ps, ps_opts = start_page_server(test, criu) if test.page_server else (None, [])
+    streamer = start_streamer(test, "capture")
     try:
         run_criu(["dump", "-t", str(pid), "-D", test.dump_dir, "-v4", "-o", "dump.log"] +
-                 chain_opts + test.dump_opts + ps_opts, test, "dump", criu)
+                 chain_opts + test.dump_opts + ps_opts + (["--stream"] if streamer else []),
+                 test, "dump", criu)
     except TestFailure as e:
+        stop_streamer(streamer, False)
         if ps:
             stop_page_server(ps, False)
         # A failed dump must leave the task running as before: say whether it did.
@@ -700,22 +773,28 @@ def dump_and_restore(test, pid, before, criu):
                           (e, "gone" if state is None else "in state " + state))
     if ps:
         stop_page_server(ps, True)
+    stop_streamer(streamer, True)
     check_after_dump(test, pid, before, kids)
     reap_dead_children()
-    if not os.path.exists(os.path.join(test.dump_dir, "inventory.img")):
+    if test.stream and glob.glob(os.path.join(test.dump_dir, "*.img")):
+        raise TestFailure("criu dump --stream wrote images into -D")
+    if not test.stream and not os.path.exists(os.path.join(test.dump_dir, "inventory.img")):
         raise TestFailure("criu dump left no inventory.img")
     if test.restore_error:
         expect_restore_error(test, pid, criu)
     if test.lazy_pages:
         start_lazy_pages(test, criu)
+    streamer = start_streamer(test, "serve")
     try:
         run_criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore.log", "-d",
                   "--pidfile=" + test.restore_pidfile] + test.flavor_restore_opts +
-                 test.restore_opts + (["--lazy-pages"] if test.lazy_pages else []), test,
-                 "restore", criu)
+                 test.restore_opts + (["--lazy-pages"] if test.lazy_pages else []) +
+                 (["--stream"] if streamer else []), test, "restore", criu)
     except TestFailure as e:
         stop_lazy_pages(test, False)
+        stop_streamer(streamer, False)
         raise DumpDefect(*e.args)
+    stop_streamer(streamer, True)
     if test.lazy_pages and not test.lazy_env:
         # Every page in before the test goes on: a signal that comes while a task still
         # waits for the page its restarted syscall reads can run its handler before the
@@ -857,7 +936,7 @@ def tail(path, n):
 
 def print_diagnostics(test):
     """criu's Error lines and log tails, and the test's log, as TAP comments."""
-    for action in ("dump", "page-server", "restore", "lazy-pages"):
+    for action in ("dump", "page-server", "restore", "lazy-pages", "lazy-server"):
         log = tail(os.path.join(test.dump_dir, action + ".log"), 100000)
         out = tail(os.path.join(test.dump_dir, action + ".out"), 100000)
         out = [l for l in out if l not in log]     # criu may echo its errors to stderr
@@ -890,7 +969,9 @@ def run(args):
         try:
             test = Test(name, args.flavor)
             test.page_server = args.page_server
-            test.lazy_pages = args.lazy_pages
+            test.lazy_pages = args.lazy_pages or args.remote_lazy_pages
+            test.remote_lazy = args.remote_lazy_pages
+            test.stream = args.stream
         except (OSError, ValueError) as e:
             print("not ok %d - %s: bad test description: %s" % (n, name, e))
             failed += 1
@@ -963,6 +1044,10 @@ def main():
                    help="dump the pages through criu page-server on loopback")
     r.add_argument("--lazy-pages", action="store_true",
                    help="restore with --lazy-pages from criu lazy-pages")
+    r.add_argument("--remote-lazy-pages", action="store_true",
+                   help="as --lazy-pages, the pages from a criu page-server --lazy-pages")
+    r.add_argument("--stream", action="store_true",
+                   help="dump and restore --stream through test/others/img_streamer.py")
     r.add_argument("--criu", default=os.environ.get("ZDTM_CRIU",
                                                    os.path.join(ROOT, "criu", "criu")),
                    help="criu binary (default: $ZDTM_CRIU, else criu/criu of this tree)")

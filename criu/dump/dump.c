@@ -19,6 +19,7 @@
 #include "cgroup.h"
 #include "compel/infect.h"
 #include "dump.h"
+#include "img-stream.h"
 #include "files.h"
 #include "image.h"
 #include "imgset.h"
@@ -290,6 +291,8 @@ static int dump_and_commit(struct dump_tree *dt, int images_dfd, unsigned long e
 	if (!ret && dt->nr_tasks && pages_read_mode(dt->tasks[0]))
 		return 0;
 	ret = ret ?: imgset_commit(images_dfd);
+	/* --stream: the set goes to the streamer while the tree can still run on */
+	ret = ret ?: stream_dump_send(images_dfd);
 	/* the tree is still frozen here: a failing post-dump script lets it run on */
 	ret = ret ?: run_action_scripts(o, "post-dump", o->tree);
 	if (!ret && fault_injected("before-kill"))

@@ -108,10 +108,12 @@ int memtrack_write(struct dump_tree *dt);
 /* mem/track-scan.c: the PAGEMAP_SCAN side */
 bool memtrack_vma_candidate(const VmaEntry *v);
 /*
- * The pages of [start, end) that hold something (all) or were written (!all), with their
- * categories; protect: write-protect them again. -EPERM: no tracker covers the range.
+ * The pages of [start, end) that hold something, with the categories cats of MEMTRACK_CATS
+ * (MEMTRACK_FILE costs the kernel a look at each page's struct page: only file mappings need
+ * it), or, cats 0, the written ones (the kernel's fast path); protect: write-protect them
+ * again. -EPERM: no tracker covers the range.
  */
-int memtrack_scan(int pagemap_fd, uint64_t start, uint64_t end, bool protect, bool all,
+int memtrack_scan(int pagemap_fd, uint64_t start, uint64_t end, bool protect, uint64_t cats,
 		  struct memtrack_region **out, size_t *nr);
 /* Is [start, end) still covered by a tracker (registered, WP async)? */
 bool memtrack_covered(int pagemap_fd, uint64_t start, uint64_t end);

@@ -124,6 +124,8 @@ struct cr_options {
 	const char *libdir;   /* -L: the plugins' directory (NULL: the default) */
 	int port;	      /* page server: its TCP port */
 	bool use_page_server; /* dump: --page-server, pages go to --address:--port */
+	int ps_socket;	      /* --ps-socket: a page server connection made by the caller; -1 */
+	bool stream;	      /* dump, restore: images through an image streamer (img-stream.h) */
 	bool lazy_pages;      /* restore: criu lazy-pages fills the memory (lazy.h) */
 	bool tls;	      /* page server and its dump: in TLS (mem/ps-conn.c) */
 	bool tls_no_cn_verify;

@@ -27,6 +27,7 @@ struct page_chain {
 	struct page_chain_level *lv; /* lv[0]: the parent of dfd, lv[1] its parent... */
 	size_t nr;
 	bool writable; /* dedup: the pages files are opened for writing */
+	bool self;     /* lv[0] is dfd itself, not its parent (page-server --lazy-pages) */
 };
 
 /* Is there a "parent" link in the images directory? */

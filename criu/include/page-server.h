@@ -65,6 +65,10 @@ int ps_server_listen(const struct cr_options *o, int *port);
 /* ...then one dump served on it (lsk is closed). */
 int ps_server_serve(const struct cr_options *o, int lsk, int images_dfd);
 
+/* page-server-lazy.c: --lazy-pages, the images' pages served to criu lazy-pages (PS_IOV_GET). */
+struct ps_conn;
+int ps_lazy_serve(struct ps_conn *conn, int images_dfd);
+
 /*
  * ps-conn.c: the byte stream of either side, plain or TLS (--tls). Each function logs its
  * own error and returns 0 or -errno.
@@ -104,6 +108,8 @@ struct ps_client *ps_client_connect(const struct cr_options *o);
 int ps_client_finish(struct ps_client *c);
 /* Closes the connection: a server that got no PS_IOV_CLOSE keeps no image set. */
 void ps_client_free(struct ps_client *c);
+/* Its byte stream, for criu lazy-pages' requests (lazy/lazy-remote.c). */
+struct ps_conn *ps_client_conn(struct ps_client *c);
 
 /* One task's pagemap on the server. */
 int ps_xfer_open(struct ps_client *c, unsigned long id, struct ps_task_xfer **out);

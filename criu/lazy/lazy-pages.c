@@ -5,6 +5,8 @@
  * userfaultfd, and fills its memory from -D: a page the task touches first, the rest in the
  * background whenever no event waits (lazy-task.c). It exits once the restore has ended
  * and every task has all its pages or is gone: 0 if the restore succeeded, 1 if not.
+ * With --page-server the pages come from a criu page-server --lazy-pages at --address
+ * --port (lazy-remote.c); -D then needs the pagemaps only.
  * CRIU_LAZY_TRICKLE in the environment slows the background copy down to a page per
  * 100 ms, so that tests can see a task use its memory before it has all arrived.
  */
@@ -24,6 +26,7 @@
 #include "lazy-internal.h"
 #include "lazy.h"
 #include "log.h"
+#include "page-server.h"
 
 #define LZ_MAX_RANGES (1u << 20)
 
@@ -33,6 +36,7 @@ struct lazy_daemon {
 	bool restore_done;
 	int restore_status;
 	struct lazy_task *tasks;
+	struct ps_client *remote; /* --page-server */
 	int ret;
 };
 
@@ -107,7 +111,7 @@ static int new_task(struct lazy_daemon *d, int sk, const struct lazy_hello *h, i
 		goto out_free;
 	t->id = h->id;
 	t->uffd = uffd;
-	t->pages_fd = -1;
+	t->remote = d->remote ? ps_client_conn(d->remote) : NULL;
 	if (len && recv(sk, r, len, MSG_WAITALL) != (ssize_t)len) {
 		pr_perror("lazy-pages: task %d did not send its areas", h->id);
 		ret = -EIO;
@@ -302,17 +306,20 @@ int cr_lazy_pages(const struct cr_options *o, int images_dfd, int work_dfd)
 		pr_warn("lazy-pages: CRIU_LAZY_TRICKLE: one page per 100 ms in the background\n");
 	}
 	if (o->use_page_server) {
-		pr_err("lazy-pages --page-server (pages from a remote page-server --lazy-pages) is "
-		       "not supported yet; run criu lazy-pages where the images are\n");
-		return -EOPNOTSUPP;
+		d.remote = ps_client_connect(o);
+		if (!d.remote)
+			return -ECONNREFUSED;
 	}
 	d.lsk = listen_unix(o);
-	if (d.lsk < 0)
+	if (d.lsk < 0) {
+		ps_client_free(d.remote);
 		return -EADDRNOTAVAIL;
+	}
 	d.ep = epoll_create1(EPOLL_CLOEXEC);
 	if (d.ep < 0 || watch(&d, d.lsk, &d)) {
 		pr_perror("lazy-pages: can't set up epoll");
 		close(d.lsk);
+		ps_client_free(d.remote);
 		return -EIO;
 	}
 	if (o->status_fd >= 0) {
@@ -327,5 +334,11 @@ int cr_lazy_pages(const struct cr_options *o, int images_dfd, int work_dfd)
 		close(d.restore_sk);
 	close(d.ep);
 	close(d.lsk);
+	if (d.remote) {
+		/* the server's session ends well only with our close */
+		if (ps_client_finish(d.remote))
+			ret = ret ?: -EIO;
+		ps_client_free(d.remote);
+	}
 	return ret;
 }

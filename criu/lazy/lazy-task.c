@@ -15,6 +15,7 @@
 #include "image.h"
 #include "lazy-internal.h"
 #include "log.h"
+#include "page-chain.h"
 #include "pagemap-flags.h"
 
 #include "pagemap.pb-c.h"
@@ -26,7 +27,7 @@
 
 static char copy_buf[LZ_BATCH];
 
-static int add_run(struct lazy_task *t, uint64_t start, uint64_t end, uint64_t off)
+static int add_run(struct lazy_task *t, uint64_t start, uint64_t end, uint64_t img)
 {
 	if (t->nr_runs == t->cap_runs) {
 		size_t cap = t->cap_runs ? t->cap_runs * 2 : 64;
@@ -39,7 +40,7 @@ static int add_run(struct lazy_task *t, uint64_t start, uint64_t end, uint64_t o
 		t->runs = r;
 		t->cap_runs = cap;
 	}
-	t->runs[t->nr_runs++] = (struct lazy_run){ start, end, off };
+	t->runs[t->nr_runs++] = (struct lazy_run){ start, end, img };
 	return 0;
 }
 
@@ -50,9 +51,9 @@ static int cmp_run(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-/* An entry's pages [s, e) at off in the file, where they fall in the registered ranges. */
-static int add_entry(struct lazy_task *t, uint64_t s, uint64_t e, uint64_t off,
-		     const struct lazy_range *r, size_t nr)
+/* An entry's pages [s, e), where they fall in the registered ranges. */
+static int add_entry(struct lazy_task *t, uint64_t s, uint64_t e, const struct lazy_range *r,
+		     size_t nr)
 {
 	uint64_t a, b;
 	size_t i;
@@ -63,46 +64,23 @@ static int add_entry(struct lazy_task *t, uint64_t s, uint64_t e, uint64_t off,
 		b = e < r[i].end ? e : r[i].end;
 		if (a >= b)
 			continue;
-		ret = add_run(t, a, b, off + (a - s));
+		ret = add_run(t, a, b, a);
 		if (ret)
 			return ret;
 	}
 	return 0;
 }
 
-static bool in_ranges(uint64_t s, uint64_t e, const struct lazy_range *r, size_t nr)
-{
-	size_t i;
-
-	for (i = 0; i < nr; i++)
-		if (s < r[i].end && e > r[i].start)
-			return true;
-	return false;
-}
-
 static int read_entries(struct lazy_task *t, struct cr_img *img, const struct lazy_range *r,
 			size_t nr)
 {
-	uint64_t off = 0, s, e;
 	PagemapEntry *pe;
 	int ret;
 
+	/* PE_PARENT too: the chain of parent images (or the page server) has those */
 	while ((ret = pb_read_one_eof(img, &pagemap_entry__descriptor, (ProtobufCMessage **)&pe)) >
 	       0) {
-		s = pe->vaddr;
-		e = s + pagemap_nr_pages(pe) * LZ_PAGE;
-		if ((pe->has_flags && (pe->flags & PE_PARENT)) ||
-		    (pe->has_in_parent && pe->in_parent)) {
-			ret = in_ranges(s, e, r, nr) ? -EINVAL : 0;
-			if (ret)
-				pr_err("Task %d: pages at %#llx are in the parent's images, which "
-				       "lazy "
-				       "pages do not serve\n",
-				       t->id, (unsigned long long)s);
-		} else {
-			ret = add_entry(t, s, e, off, r, nr);
-			off += e - s;
-		}
+		ret = add_entry(t, pe->vaddr, pe->vaddr + pagemap_nr_pages(pe) * LZ_PAGE, r, nr);
 		pagemap_entry__free_unpacked(pe, NULL);
 		if (ret)
 			return ret;
@@ -110,11 +88,25 @@ static int read_entries(struct lazy_task *t, struct cr_img *img, const struct la
 	return ret;
 }
 
+/* Local pages: through the images directory and its "parent" links (mem/chain.c). */
+static int open_pages(struct lazy_task *t, int dfd)
+{
+	if (t->remote)
+		return 0;
+	t->pages = malloc(sizeof(*t->pages));
+	if (!t->pages) {
+		pr_err("No memory for the pages of task %d\n", t->id);
+		return -ENOMEM;
+	}
+	page_chain_init(t->pages, dfd, t->id);
+	t->pages->self = true;
+	return 0;
+}
+
 int lazy_task_load(struct lazy_task *t, int dfd, const void *ranges, size_t nr_ranges)
 {
 	PagemapHead *head;
 	struct cr_img *img;
-	char name[64];
 	int ret;
 
 	img = open_image_at(dfd, CR_FD_PAGEMAP, O_RSTR, t->id);
@@ -123,15 +115,8 @@ int lazy_task_load(struct lazy_task *t, int dfd, const void *ranges, size_t nr_r
 	ret = pb_read_one(img, &pagemap_head__descriptor, (ProtobufCMessage **)&head);
 	if (ret < 0)
 		goto out_close;
-	ret = img_name(CR_FD_PAGES, head->pages_id, name, sizeof(name));
 	pagemap_head__free_unpacked(head, NULL);
-	t->pages_fd = ret ? -1 : openat(dfd, name, O_RDONLY | O_CLOEXEC);
-	if (t->pages_fd < 0) {
-		pr_perror("Can't open %s for task %d", name, t->id);
-		ret = -EIO;
-		goto out_close;
-	}
-	ret = read_entries(t, img, ranges, nr_ranges);
+	ret = open_pages(t, dfd) ?: read_entries(t, img, ranges, nr_ranges);
 	if (!ret)
 		qsort(t->runs, t->nr_runs, sizeof(*t->runs), cmp_run);
 out_close:
@@ -154,15 +139,13 @@ struct lazy_task *lazy_task_fork(const struct lazy_task *parent, int uffd)
 	t->nr_pending = t->cap_pending = 0;
 	t->next = NULL;
 	t->runs = malloc((parent->nr_runs ?: 1) * sizeof(*t->runs));
-	t->pages_fd = fcntl(parent->pages_fd, F_DUPFD_CLOEXEC, 0);
-	if (!t->runs || t->pages_fd < 0)
+	t->pages = NULL;
+	if (!t->runs || (parent->pages && open_pages(t, parent->pages->dfd)))
 		goto out_free;
 	memcpy(t->runs, parent->runs, parent->nr_runs * sizeof(*t->runs));
 	t->cap_runs = parent->nr_runs ?: 1;
 	return t;
 out_free:
-	if (t->pages_fd >= 0)
-		close(t->pages_fd);
 	free(t->runs);
 	free(t);
 out_err:
@@ -175,8 +158,10 @@ void lazy_task_free(struct lazy_task *t)
 {
 	if (t->uffd >= 0)
 		close(t->uffd); /* unregisters: what the task touches now is its own */
-	if (t->pages_fd >= 0)
-		close(t->pages_fd);
+	if (t->pages) {
+		page_chain_fini(t->pages);
+		free(t->pages);
+	}
 	free(t->runs);
 	free(t->pending);
 	free(t);
@@ -195,10 +180,10 @@ static int cut(struct lazy_task *t, uint64_t s, uint64_t e, struct lazy_run *out
 		if (a >= b)
 			continue;
 		if (out)
-			out[(*nr_out)++] = (struct lazy_run){ a, b, r.off + (a - r.start) };
+			out[(*nr_out)++] = (struct lazy_run){ a, b, r.img + (a - r.start) };
 		t->runs[i].end = a; /* the part before [a, b); empty if a == start */
 		if (b < r.end) {
-			ret = add_run(t, b, r.end, r.off + (b - r.start));
+			ret = add_run(t, b, r.end, r.img + (b - r.start));
 			if (ret)
 				return ret;
 		}
@@ -228,21 +213,45 @@ static struct lazy_run *find_run(struct lazy_task *t, uint64_t addr)
 	return NULL;
 }
 
+/* len bytes of the images at img into copy_buf: here, or from the page server */
+static int read_pages(struct lazy_task *t, uint64_t len, uint64_t img)
+{
+	char *buf = copy_buf;
+	const char *path;
+	uint64_t n;
+	off_t off;
+	int fd, ret;
+
+	if (t->remote)
+		return lazy_remote_read(t, buf, len, img);
+	while (len) {
+		ret = page_chain_find(t->pages, 0, img, len, &fd, &path, &off, &n);
+		if (ret)
+			return ret;
+		if (pread(fd, buf, n, off) != (ssize_t)n) {
+			pr_perror("Can't read task %d's pages at %#llx from %s", t->id,
+				  (unsigned long long)img, path);
+			return -EIO;
+		}
+		buf += n;
+		img += n;
+		len -= n;
+	}
+	return 0;
+}
+
 /*
- * [addr, addr + len) of a run, from the file into the task. 0 (the pages are in, or were
+ * [addr, addr + len) of a run, from the images into the task. 0 (the pages are in, or were
  * there already), 1 if the task is gone, -EAGAIN if its memory is changing (events first),
  * or -errno.
  */
-static int copy_in(struct lazy_task *t, uint64_t addr, uint64_t len, uint64_t off)
+static int copy_in(struct lazy_task *t, uint64_t addr, uint64_t len, uint64_t img)
 {
 	struct uffdio_copy c = { .dst = addr, .src = (uint64_t)(uintptr_t)copy_buf, .len = len };
-	ssize_t n = pread(t->pages_fd, copy_buf, len, off);
+	int ret = read_pages(t, len, img);
 
-	if (n != (ssize_t)len) {
-		pr_perror("Can't read task %d's pages at %#llx from the images", t->id,
-			  (unsigned long long)addr);
-		return -EIO;
-	}
+	if (ret)
+		return ret;
 	if (!ioctl(t->uffd, UFFDIO_COPY, &c)) {
 		t->pages_copied += len / LZ_PAGE;
 		return cut(t, addr, addr + len, NULL, NULL);
@@ -316,7 +325,7 @@ static int fault(struct lazy_task *t, uint64_t addr)
 		ret = zero_page(t, addr);
 	} else {
 		len = r->end - addr < LZ_FAULT_AHEAD ? r->end - addr : LZ_FAULT_AHEAD;
-		ret = copy_in(t, addr, len, r->off + (addr - r->start));
+		ret = copy_in(t, addr, len, r->img + (addr - r->start));
 	}
 	/* the memory is changing under us: once the events are read, this fault again */
 	if (ret == -EAGAIN && (!r || find_run(t, addr)))
@@ -354,7 +363,7 @@ static int remap(struct lazy_task *t, uint64_t from, uint64_t to, uint64_t len)
 	ret = cut(t, from, from + len, moved, &n) ?: cut(t, to, to + len, NULL, NULL);
 	for (i = 0; !ret && i < n; i++)
 		ret = add_run(t, moved[i].start - from + to, moved[i].end - from + to,
-			      moved[i].off);
+			      moved[i].img);
 	free(moved);
 	if (!ret)
 		qsort(t->runs, t->nr_runs, sizeof(*t->runs), cmp_run);
@@ -437,7 +446,7 @@ int lazy_task_background(struct lazy_task *t, uint64_t max)
 	if (max > LZ_BATCH)
 		max = LZ_BATCH;
 	len = r->end - r->start < max ? r->end - r->start : max;
-	ret = copy_in(t, r->start, len, r->off);
+	ret = copy_in(t, r->start, len, r->img);
 	if (ret == -EAGAIN)
 		return 0; /* an event is waiting: it goes first */
 	return ret ?: !t->nr_runs;

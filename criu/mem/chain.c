@@ -129,7 +129,10 @@ static int open_level(struct page_chain *pc)
 	l = &pc->lv[pc->nr];
 	memset(l, 0, sizeof(*l));
 	l->pages_fd = -1;
-	l->dfd = openat(from, "parent", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (!pc->nr && pc->self)
+		l->dfd = fcntl(pc->dfd, F_DUPFD_CLOEXEC, 0);
+	else
+		l->dfd = openat(from, "parent", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (l->dfd < 0) {
 		pr_perror("pagemap-%d.img has pages in the parent images, but the \"parent\" link "
 			  "(level %zu) does not lead to them",
@@ -207,7 +210,10 @@ int page_chain_find(struct page_chain *pc, size_t from, uint64_t addr, uint64_t 
 {
 	int ret = chain_find(pc, from, addr, max, fd, path, off, len);
 
-	if (ret == -ENOENT)
+	if (ret == -ENOENT && pc->self)
+		pr_err("Task %d: no page at %#llx in these images or their parents\n", pc->pid,
+		       (unsigned long long)addr);
+	else if (ret == -ENOENT)
 		pr_err("Task %d: the page at %#llx is in the parent images, but no pagemap-%d.img "
 		       "there has it\n",
 		       pc->pid, (unsigned long long)addr, pc->pid);

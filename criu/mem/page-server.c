@@ -367,29 +367,81 @@ int ps_server_listen(const struct cr_options *o, int *port)
 	return listen_tcp(o, port);
 }
 
-int ps_server_serve(const struct cr_options *o, int lsk, int images_dfd)
+/* The peer's connection (accepted, or --ps-socket's) served, then closed. */
+static int serve_socket(const struct cr_options *o, int sk, int images_dfd)
 {
-	struct ps_conn conn = { .sk = -1 };
+	struct ps_conn conn = { .sk = sk };
 	int one = 1, ret;
 
-	conn.sk = accept4(lsk, NULL, NULL, SOCK_CLOEXEC);
+	/* our answers (OPEN2, CLOSE) must not wait behind Nagle's algorithm */
+	setsockopt(conn.sk, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	ret = ps_conn_start(&conn, o, true);
+	if (!ret)
+		ret = o->lazy_pages ? ps_lazy_serve(&conn, images_dfd)
+				    : serve_connection(&conn, images_dfd);
+	ps_conn_end(&conn, !ret);
+	return ret;
+}
+
+int ps_server_serve(const struct cr_options *o, int lsk, int images_dfd)
+{
+	int sk = accept4(lsk, NULL, NULL, SOCK_CLOEXEC);
+
 	close(lsk);
-	if (conn.sk < 0) {
+	if (sk < 0) {
 		pr_perror("Can't accept the dump's connection");
 		return -errno;
 	}
-	pr_info("A dump connected\n");
-	/* our answers (OPEN2, CLOSE) must not wait behind Nagle's algorithm */
-	setsockopt(conn.sk, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	ret = ps_conn_start(&conn, o, true) ?: serve_connection(&conn, images_dfd);
-	ps_conn_end(&conn, !ret);
-	return ret;
+	pr_info("%s connected\n", o->lazy_pages ? "criu lazy-pages" : "A dump");
+	return serve_socket(o, sk, images_dfd);
+}
+
+/* --ps-socket: the caller made the connection; it must be a stream socket with a peer. */
+static int serve_given(const struct cr_options *o, int images_dfd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int type = 0;
+	socklen_t tlen = sizeof(type);
+
+	if (getsockopt(o->ps_socket, SOL_SOCKET, SO_TYPE, &type, &tlen) || type != SOCK_STREAM ||
+	    getpeername(o->ps_socket, (struct sockaddr *)&ss, &len)) {
+		pr_perror("--ps-socket %d is not a connected stream socket", o->ps_socket);
+		return -EBADF;
+	}
+	fcntl(o->ps_socket, F_SETFD, FD_CLOEXEC);
+	pr_info("Serving the peer of --ps-socket %d\n", o->ps_socket);
+	tell_status_fd(o);
+	return serve_socket(o, o->ps_socket, images_dfd);
+}
+
+/*
+ * --prev-images-dir: the dump links its pages to the parent's (PE_PARENT) only where our -D
+ * has them in "parent/" (PS_IOV_OPEN2's answer): the link, as the dump makes its own.
+ */
+static int link_parent(const struct cr_options *o, int images_dfd)
+{
+	if (!o->prev_images_dir)
+		return 0;
+	if (unlinkat(images_dfd, "parent", 0) && errno != ENOENT) {
+		pr_perror("Can't remove the old \"parent\" link of the images directory");
+		return -errno;
+	}
+	if (symlinkat(o->prev_images_dir, images_dfd, "parent")) {
+		pr_perror("Can't link the images to their parent %s", o->prev_images_dir);
+		return -errno;
+	}
+	return 0;
 }
 
 int cr_page_server(const struct cr_options *o, int images_dfd, int work_dfd)
 {
 	int lsk, port, ret;
 
+	if (!o->lazy_pages && link_parent(o, images_dfd))
+		return -EIO;
+	if (o->ps_socket >= 0)
+		return serve_given(o, images_dfd);
 	lsk = ps_server_listen(o, &port);
 	if (lsk < 0)
 		return -EADDRNOTAVAIL;

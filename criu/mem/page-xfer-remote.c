@@ -94,14 +94,31 @@ static int connect_any(const char *address, int port)
 	return sk;
 }
 
+/* --ps-socket: the caller's connection, which must be a connected stream socket. */
+static int given_socket(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int type = 0;
+	socklen_t tlen = sizeof(type);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) || type != SOCK_STREAM ||
+	    getpeername(fd, (struct sockaddr *)&ss, &len)) {
+		pr_perror("--ps-socket %d is not a connected stream socket", fd);
+		return -1;
+	}
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return fd;
+}
+
 struct ps_client *ps_client_connect(const struct cr_options *o)
 {
 	struct sigaction ign = { .sa_handler = SIG_IGN };
 	struct ps_client *c;
 	int one = 1;
 
-	if (!o->address || !o->port) {
-		pr_err("--page-server needs the server's --address and --port\n");
+	if (o->ps_socket < 0 && (!o->address || !o->port)) {
+		pr_err("--page-server needs the server's --address and --port (or --ps-socket)\n");
 		return NULL;
 	}
 	c = calloc(1, sizeof(*c));
@@ -110,7 +127,8 @@ struct ps_client *ps_client_connect(const struct cr_options *o)
 		return NULL;
 	}
 	sigaction(SIGPIPE, &ign, &c->old_sigpipe);
-	c->conn.sk = connect_any(o->address, o->port);
+	c->conn.sk =
+		o->ps_socket >= 0 ? given_socket(o->ps_socket) : connect_any(o->address, o->port);
 	if (c->conn.sk < 0) {
 		ps_client_free(c);
 		return NULL;
@@ -121,8 +139,12 @@ struct ps_client *ps_client_connect(const struct cr_options *o)
 		ps_client_free(c);
 		return NULL;
 	}
-	pr_info("Connected to the page server at %s port %d%s\n", o->address, o->port,
-		o->tls ? " (TLS)" : "");
+	if (o->ps_socket >= 0)
+		pr_info("Talking to the page server on --ps-socket %d%s\n", o->ps_socket,
+			o->tls ? " (TLS)" : "");
+	else
+		pr_info("Connected to the page server at %s port %d%s\n", o->address, o->port,
+			o->tls ? " (TLS)" : "");
 	return c;
 }
 
@@ -166,6 +188,11 @@ void ps_client_free(struct ps_client *c)
 	ps_conn_end(&c->conn, c->closed);
 	sigaction(SIGPIPE, &c->old_sigpipe, NULL);
 	free(c);
+}
+
+struct ps_conn *ps_client_conn(struct ps_client *c)
+{
+	return &c->conn;
 }
 
 int ps_xfer_open(struct ps_client *c, unsigned long id, struct ps_task_xfer **out)

@@ -38,11 +38,11 @@ bool memtrack_vma_candidate(const VmaEntry *v)
 }
 
 /*
- * all: every page with something in it (present, swapped or a marker, written or not), with
- * its categories; else the written ones only (the kernel's fast path).
+ * cats: every page with something in it (present, swapped or a marker, written or not), with
+ * those of its categories; 0: the written ones only (the kernel's fast path).
  */
-static void scan_arg(struct pm_scan_arg *a, uint64_t start, uint64_t end, bool protect, bool all,
-		     struct page_region *vec, size_t vec_len)
+static void scan_arg(struct pm_scan_arg *a, uint64_t start, uint64_t end, bool protect,
+		     uint64_t cats, struct page_region *vec, size_t vec_len)
 {
 	memset(a, 0, sizeof(*a));
 	a->size = sizeof(*a);
@@ -51,9 +51,9 @@ static void scan_arg(struct pm_scan_arg *a, uint64_t start, uint64_t end, bool p
 	a->end = end;
 	a->vec = (uintptr_t)vec;
 	a->vec_len = vec_len;
-	if (all) {
+	if (cats) {
 		a->category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED | PAGE_IS_WRITTEN;
-		a->return_mask = MEMTRACK_CATS;
+		a->return_mask = cats;
 	} else {
 		a->category_mask = PAGE_IS_WRITTEN;
 		a->return_mask = PAGE_IS_WRITTEN;
@@ -74,7 +74,7 @@ static int add_region(struct memtrack_region **out, size_t *nr, const struct pag
 	return 0;
 }
 
-int memtrack_scan(int pagemap_fd, uint64_t start, uint64_t end, bool protect, bool all,
+int memtrack_scan(int pagemap_fd, uint64_t start, uint64_t end, bool protect, uint64_t cats,
 		  struct memtrack_region **out, size_t *nr)
 {
 	struct page_region vec[SCAN_VEC];
@@ -85,7 +85,7 @@ int memtrack_scan(int pagemap_fd, uint64_t start, uint64_t end, bool protect, bo
 	*out = NULL;
 	*nr = 0;
 	while (start < end) {
-		scan_arg(&a, start, end, protect, all, vec, SCAN_VEC);
+		scan_arg(&a, start, end, protect, cats, vec, SCAN_VEC);
 		n = ioctl(pagemap_fd, PAGEMAP_SCAN, &a);
 		if (n < 0)
 			return -errno; /* EPERM: not covered; the caller decides */
@@ -107,7 +107,7 @@ bool memtrack_covered(int pagemap_fd, uint64_t start, uint64_t end)
 	struct page_region one;
 	struct pm_scan_arg a;
 
-	scan_arg(&a, start, end, false, false, &one, 1);
+	scan_arg(&a, start, end, false, 0, &one, 1);
 	a.category_mask = 0;
 	a.max_pages = 1;
 	return ioctl(pagemap_fd, PAGEMAP_SCAN, &a) >= 0;
@@ -118,6 +118,7 @@ int memtrack_vma_begin(struct dump_ctx *dc, size_t vi, int pagemap_fd, struct me
 	const struct memtrack_task *mt = &dc->mt;
 	const VmaEntry *v = dc->mm.vmas[vi];
 	bool protect = memtrack_keeps(dc->tree);
+	uint64_t cats;
 	int ret;
 
 	memset(c, 0, sizeof(*c));
@@ -125,7 +126,10 @@ int memtrack_vma_begin(struct dump_ctx *dc, size_t vi, int pagemap_fd, struct me
 	c->active = mt->continued && mt->vma_continued && mt->vma_continued[vi];
 	if (mt->uffd < 0 || !memtrack_vma_candidate(v) || (!protect && !c->active))
 		return 0;
-	ret = memtrack_scan(pagemap_fd, v->start, v->end, protect, c->active, &c->reg, &c->nr_reg);
+	cats = !c->active			? 0
+	       : (v->status & VMA_FILE_PRIVATE) ? MEMTRACK_CATS
+						: MEMTRACK_CATS & ~MEMTRACK_FILE;
+	ret = memtrack_scan(pagemap_fd, v->start, v->end, protect, cats, &c->reg, &c->nr_reg);
 	if (!c->active || ret == -EPERM) {
 		if (ret == -EPERM)
 			pr_debug("%d: VMA %#llx-%#llx has no tracker: saved in full\n", dc->pid,
@@ -182,16 +186,14 @@ static int probe_scan(int uffd, char *page)
 	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = memtrack_scan(fd, (uintptr_t)page, (uintptr_t)page + PG, true, false, &w, &nr);
+	ret = memtrack_scan(fd, (uintptr_t)page, (uintptr_t)page + PG, true, 0, &w, &nr);
 	free(w);
 	page[0] = 1;
-	ret = ret ?: memtrack_scan(fd, (uintptr_t)page, (uintptr_t)page + PG, true, false, &w, &nr);
+	ret = ret ?: memtrack_scan(fd, (uintptr_t)page, (uintptr_t)page + PG, true, 0, &w, &nr);
 	if (!ret && nr != 1)
 		ret = -ENOTSUP;
 	free(w);
-	ret = ret
-		      ?: memtrack_scan(fd, (uintptr_t)page, (uintptr_t)page + PG, false, false, &w,
-				       &nr);
+	ret = ret ?: memtrack_scan(fd, (uintptr_t)page, (uintptr_t)page + PG, false, 0, &w, &nr);
 	if (!ret && nr != 0)
 		ret = -ENOTSUP;
 	free(w);

@@ -335,6 +335,10 @@ static int load_prev_pagemap(struct dump_ctx *dc)
 	int ret;
 
 	img = open_image_optional(dc->tree->mt.dfd, CR_FD_PAGEMAP, dc->img_pid);
+	if (!img && errno == ENOENT)
+		/* a page server in another directory has it: copy it next to the parent here */
+		pr_warn("The parent images have no pagemap-%d.img: task %d is dumped in full\n",
+			dc->img_pid, dc->pid);
 	if (!img)
 		return errno == ENOENT ? 0 : -EIO;
 	ret = pb_read_one(img, &pagemap_head__descriptor, (ProtobufCMessage **)&head);

@@ -202,3 +202,31 @@ int parasite_dump_task_extra(struct parasite_task_extra *x)
 	return dump_itimers(x) ?: dump_posix_timers(x) ?: dump_rlimits(x) ?: dump_prctl(x) ?:
 	       dump_sched(x) ?: dump_mm_attrs(x);
 }
+
+#define PT_MPOL_F_ADDR 2 /* get_mempolicy(): the policy of the mapping at addr */
+#define PT_ENOSYS      38
+#define PT_EFAULT      14
+
+int parasite_vma_policies(struct parasite_vma_policies *p)
+{
+	uint32_t i;
+	long ret;
+
+	if (p->nr > PARASITE_MAX_POLICY_VMAS)
+		return -22;
+	for (i = 0; i < p->nr; i++) {
+		int mode = 0;
+
+		ret = sys_get_mempolicy(&mode, 0, 0, p->addr[i], PT_MPOL_F_ADDR);
+		/* no NUMA in this kernel, or no VMA there (the vsyscall page): no policy */
+		if (ret == -PT_ENOSYS || ret == -PT_EFAULT)
+			mode = 0;
+		else if (ret < 0) {
+			rt_pr_err("get_mempolicy at %lx failed: %ld\n", (unsigned long)p->addr[i],
+				  ret);
+			return ret;
+		}
+		p->mode[i] = mode;
+	}
+	return 0;
+}

@@ -215,6 +215,8 @@ int parasite_daemon_cmd(unsigned int cmd, void *args)
 		return parasite_dump_task_extra(args);
 	case PARASITE_CMD_DUMP_FOWN:
 		return parasite_dump_fown(args);
+	case PARASITE_CMD_VMA_POLICIES:
+		return parasite_vma_policies(args);
 	}
 	rt_pr_err("unknown command %u\n", cmd);
 	return -22;

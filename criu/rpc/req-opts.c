@@ -417,14 +417,20 @@ static int apply_defaults_only(const CriuOpts *ro)
 
 /*
  * ps: the page server's address and port, for PAGE_SERVER(_CHLD) to listen on and for DUMP
- * to send to (--page-server). fd (--ps-socket) is not supported yet.
+ * to send to (--page-server); or fd (--ps-socket), a connection the swrk client made and
+ * criu inherited (a service's client has no fd criu could use).
  */
 static int apply_ps(struct rpc_req_state *st, const CriuOpts *ro, enum cr_command cmd)
 {
 	if (!ro->ps)
 		return 0;
+	if (ro->ps->has_fd && !st->conn->swrk) {
+		pr_err("criu_opts.ps.fd: only criu swrk inherits its client's fds; connect by "
+		       "ps.address and ps.port instead\n");
+		return -EINVAL;
+	}
 	if (ro->ps->has_fd)
-		return refuse_field("ps.fd", "ps-socket", "");
+		st->opts.ps_socket = ro->ps->fd;
 	if (cmd != CMD_DUMP && cmd != CMD_PAGE_SERVER) {
 		pr_err("criu_opts.ps: only DUMP and PAGE_SERVER use a page server\n");
 		return -EINVAL;

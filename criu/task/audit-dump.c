@@ -20,7 +20,7 @@
 #include "proc-parse.h"
 #include "task-audit.h"
 #include "task-state.h"
-#include "abi/parasite-task.h"
+#include "abi/parasite-proto.h"
 
 #define PF_MEMALLOC_NOIO  0x00080000 /* PR_SET_IO_FLUSHER sets both */
 #define PF_LOCAL_THROTTLE 0x00100000
@@ -131,32 +131,54 @@ static int check_ksm(pid_t pid)
 }
 
 /*
- * A NUMA policy of a mapping (mbind): /proc/PID/numa_maps shows "default" for a mapping
- * without one when the task has none either (a task policy is refused before this).
+ * A NUMA policy of a mapping (mbind), asked of the task by the parasite for every mapping
+ * at once: /proc/PID/numa_maps would say the same, but walks every page table of the frozen
+ * tree to count pages per node (20 ms for 1 GiB). A mapping without a policy of its own
+ * answers with the task's, which is refused before this.
  */
-static int check_vma_policies(pid_t pid)
+static const char *mpol_name(int mode)
 {
-	char path[64], *buf, *line, *end, policy[64];
-	unsigned long addr;
-	int ret = 0;
+	static const char *const names[] = { "default",
+					     "prefer",
+					     "bind",
+					     "interleave",
+					     "local",
+					     "prefer (many)",
+					     "weighted interleave" };
+	int m = mode & 0xff; /* without MPOL_F_STATIC_NODES, MPOL_F_RELATIVE_NODES */
 
-	snprintf(path, sizeof(path), "/proc/%d/numa_maps", pid);
-	buf = read_proc_file(path, NULL);
-	if (!buf)
-		return 0; /* no NUMA in this kernel */
-	for (line = buf; !ret && line && *line; line = end ? end + 1 : NULL) {
-		end = strchr(line, '\n');
-		if (end)
-			*end = 0;
-		if (sscanf(line, "%lx %63s", &addr, policy) != 2 || !strcmp(policy, "default"))
-			continue;
-		pr_err("Task %d: mapping at %#lx has the NUMA memory policy %s (mbind): not "
-		       "supported yet; the dump would lose it\n",
-		       pid, addr, policy);
-		ret = -EOPNOTSUPP;
+	return m < (int)(sizeof(names) / sizeof(names[0])) ? names[m] : "unknown";
+}
+
+static int check_vma_policies(struct dump_ctx *dc)
+{
+	struct parasite_vma_policies *p = compel_parasite_args(dc->ctl);
+	size_t done, i;
+	int ret;
+
+	for (done = 0; done < dc->maps.nr; done += p->nr) {
+		p->nr = dc->maps.nr - done < PARASITE_MAX_POLICY_VMAS ? dc->maps.nr - done
+								      : PARASITE_MAX_POLICY_VMAS;
+		for (i = 0; i < p->nr; i++)
+			p->addr[i] = dc->maps.vmas[done + i].start;
+		ret = compel_rpc_call_sync(dc->ctl, PARASITE_CMD_VMA_POLICIES);
+		if (ret) {
+			pr_err("Task %d: the parasite could not read the NUMA policies of its "
+			       "mappings: %d\n",
+			       dc->pid, ret);
+			return ret;
+		}
+		for (i = 0; i < p->nr; i++) {
+			if (!p->mode[i])
+				continue;
+			pr_err("Task %d: mapping at %#llx has the NUMA memory policy %s (mbind, "
+			       "mode %#x): not supported yet; the dump would lose it\n",
+			       dc->pid, (unsigned long long)p->addr[i], mpol_name(p->mode[i]),
+			       p->mode[i]);
+			return -EOPNOTSUPP;
+		}
 	}
-	free(buf);
-	return ret;
+	return 0;
 }
 
 /*
@@ -276,5 +298,5 @@ int tree_audit_fd_room(const struct dump_tree *dt)
 int task_audit(struct dump_ctx *dc)
 {
 	return check_status(dc->pid) ?: check_task_attrs(dc) ?: check_ksm(dc->pid) ?:
-	       check_vma_policies(dc->pid);
+	       check_vma_policies(dc);
 }

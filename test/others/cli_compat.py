@@ -25,7 +25,7 @@ SAMPLE_ARGS = {"tree": "1", "close": "99", "timeout": "5", "ghost-limit": "1M",
                "file-validation": "filesize", "action-script": "/bin/true",
                "log-file": "-", "network-lock": "skip", "cgroup-root": "cpu:/x",
                "ext-mount-map": "auto", "external": "mnt[/x]:key",
-               "port": "27000"}
+               "port": "27000", "ps-socket": "7"}
 
 
 def run(*args, env=None):

@@ -9,11 +9,16 @@
 - A lazy restore with no daemon to serve it fails, naming criu lazy-pages, with nothing
   left behind and the images untouched; one that fails in the restorer makes the daemon
   exit 1.
-- What is not supported yet is refused, naming it: dump --lazy-pages, page-server
-  --lazy-pages, lazy-pages --page-server.
+- The same subset with --remote-lazy-pages: criu lazy-pages --page-server asks a criu
+  page-server --lazy-pages on loopback for every page it copies.
+- Some of them as chains (--pre 2), locally and remotely: the pages the final dump left in
+  the parent images come from there.
+- What is not supported yet is refused, naming it: dump --lazy-pages (pages left in the
+  dumped task for the page server).
 """
 import hashlib
 import os
+import re
 import subprocess
 import sys
 
@@ -52,6 +57,34 @@ def zdtm_subset():
     report("forked" in text and "zero pages" in text,
            "lazy_events00: the daemon followed the fork and served the dropped pages as "
            "zeros", text[-400:])
+
+
+CHAIN_TESTS = ["maps00", "memfill00", "lazy_events00", "tree_mem00", "threads00", "cow00"]
+
+
+def chain_subsets():
+    """Chains of pre-dumps restored lazily: the pages the final dump left in the parents
+    (PE_PARENT) come from there, locally and through the page server."""
+    for mode in ("--lazy-pages --pre 2", "--remote-lazy-pages --pre 2"):
+        zdtm_modes.run_subset(report, mode, CHAIN_TESTS, "memory, thread and tree tests")
+
+
+def remote_subset():
+    """The same tests, each page asked of a criu page-server --lazy-pages (PS_IOV_GET)."""
+    zdtm_modes.run_subset(report, "--remote-lazy-pages", ZDTM_TESTS,
+                          "memory, thread and tree tests")
+    logs = {}
+    for name in ("lazy-server.log", "lazy-pages.log"):
+        try:
+            with open(os.path.join(zdtm.DUMP_DIR, "lazy_events00", name)) as f:
+                logs[name] = f.read()
+        except OSError as e:
+            logs[name] = str(e)
+    sent = re.findall(r"--lazy-pages: (\d+) pages sent", logs["lazy-server.log"])
+    copied = re.findall(r": (\d+) pages copied", logs["lazy-pages.log"])
+    report(sent and int(sent[0]) > 0 and int(sent[0]) >= sum(int(n) for n in copied) > 0,
+           "lazy_events00 (remote): every page the daemon copied came from the page server",
+           "sent %s, copied %s" % (sent, copied))
 
 
 def dumped_test(tag):
@@ -138,15 +171,14 @@ def restorer_fails():
 def refusals():
     d = os.path.join(zdtm.RUN_DIR, "lazy-refusals")
     os.makedirs(d, exist_ok=True)
-    cases = [(["dump", "-t", "1", "-D", d, "--lazy-pages"], "dump --lazy-pages"),
-             (["page-server", "-D", d, "--port", "0", "--lazy-pages"],
-              "page-server --lazy-pages"),
-             (["lazy-pages", "-D", d, "--page-server", "--address", "127.0.0.1", "--port",
-               "1"], "lazy-pages --page-server")]
-    for args, what in cases:
-        r = criu(args)
-        report(r.returncode == 1 and "not supported yet" in r.stderr and "Error (" in r.stderr,
-               what + " is refused as not supported yet", r.stderr[-300:])
+    r = criu(["dump", "-t", "1", "-D", d, "--lazy-pages"])
+    report(r.returncode == 1 and "not supported yet" in r.stderr and "Error (" in r.stderr,
+           "dump --lazy-pages is refused as not supported yet", r.stderr[-300:])
+    r = criu(["lazy-pages", "-D", d, "--page-server", "--address", "127.0.0.1", "--port",
+              str(zdtm.free_tcp_port())])
+    report(r.returncode == 1 and "Can't connect to the page server" in r.stderr,
+           "lazy-pages --page-server with no page server there fails, saying so",
+           r.stderr[-300:])
 
 
 def main():
@@ -158,6 +190,8 @@ def main():
     no_daemon()
     restorer_fails()
     zdtm_subset()
+    remote_subset()
+    chain_subsets()
     return report.finish()
 
 

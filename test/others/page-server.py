@@ -3,12 +3,18 @@
 """criu page-server and criu dump --page-server (criu/mem/page-server.c, page-xfer-remote.c).
 
 - The memory, thread and tree tests of ZDTM, each dumped through a page server on loopback
-  (zdtm.py run --page-server): the restored tasks check their own memory.
+  (zdtm.py run --page-server): the restored tasks check their own memory; some of them
+  also as a chain (--pre 2), each pre-dump through a page server too.
 - --daemon, --pidfile: the server goes to the background and serves one dump; the dump's
   -D then holds no pagemap or pages, the server's -D holds them (0600), and a restore from
   both together brings the task back whole.
 - A page server killed in the middle of the transfer fails the dump cleanly: an error line,
   no inventory.img, the task running on unchanged. So does a server that is not there.
+- --ps-socket: a pre-dump and the final dump of a chain, each over a connection made by
+  the caller, to page servers that write each level into its own directory (the final one
+  linked to the first with --prev-images-dir; the dump's own parent gets a copy of the
+  server's pagemaps, by which it tells the pages the parent holds); the restore from there
+  brings the task back.
 - TLS (--tls): a throwaway CA made by certtool signs the server's and the dump's
   certificates; a dump in TLS restores, while a plain dump to a TLS server, a dump whose
   certificate another CA signed, and a server whose certificate names another address
@@ -17,9 +23,12 @@
   runs in the first, the page server in the second; the dump in the first sends the pages
   over the veth, the rest of the images are copied across, and the restore in the second
   brings the task back there; in the lazy variant, with --lazy-pages from a criu lazy-pages
-  in the second host on what arrived.
+  in the second host on what arrived. In the remote lazy variant the dump writes to the
+  first host's disk, and a criu page-server --lazy-pages there serves the pages, as the
+  task touches them, to the criu lazy-pages of the second host.
 """
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -38,6 +47,7 @@ ZDTM_TESTS = ["maps00", "maps01", "madv00", "mprot_file00", "mlock00", "memfill0
               "threads00", "threads01", "threads02", "threads03", "threads04", "threads05",
               "tree_threads00", "zombie00", "hugetlb00", "pidns00", "vdso00", "aio00",
               "stopped_tree00"]
+CHAIN_TESTS = ["maps00", "memfill00", "cow00", "tree_mem00", "threads00", "tree_threads00"]
 
 
 def in_netns(ns):
@@ -87,6 +97,9 @@ def finish(test, pid):
 
 def zdtm_subset():
     zdtm_modes.run_subset(report, "--page-server", ZDTM_TESTS, "memory, thread and tree tests")
+    # two pre-dumps, then the dump, each through its own page server (a chain there)
+    zdtm_modes.run_subset(report, "--page-server --pre 2", CHAIN_TESTS,
+                          "memory, thread and tree tests, each dumped as a chain of three")
 
 
 def images_in(d, prefix):
@@ -343,6 +356,54 @@ def tls():
               wrong, tls_opts(pki, "client"), False)
     tls_round(pki, "nocn", "--tls-no-cn-verify: the same server is accepted", wrong,
               tls_opts(pki, "client") + ["--tls-no-cn-verify"], True)
+    tls_remote_lazy(pki)
+
+
+def tls_remote_lazy(pki):
+    """page-server --lazy-pages and lazy-pages --page-server in TLS: the lazy restore gets
+    every page through it."""
+    test, pid = fresh_test("tls-lazy")
+    procs, why = [], []
+    try:
+        before = zdtm.snapshot(pid)
+        r = criu(["dump", "-t", str(pid), "-D", test.dump_dir, "-v4", "-o", "dump.log"])
+        zdtm.cleanup_children()
+        if r.returncode != 0:
+            why.append("dump failed: " + r.stderr[-300:])
+            return
+        port = str(zdtm.free_tcp_port())
+        net = ["--address", "127.0.0.1", "--port", port]
+        ps = start_ready(None, ["page-server", "--lazy-pages", "-D", test.dump_dir, "-v4",
+                                "-o", "lazy-server.log"] + net + tls_opts(pki, "server"))
+        lz = ps and start_ready(None, ["lazy-pages", "-D", test.dump_dir, "--page-server",
+                                       "-v4", "-o", "lazy-pages.log"] + net +
+                                tls_opts(pki, "client"))
+        procs += [p for p in (ps, lz) if p]
+        if not lz:
+            why.append("page-server --lazy-pages or lazy-pages --page-server did not start")
+            return
+        r = criu(["restore", "-D", test.dump_dir, "-d", "-v4", "-o", "restore.log",
+                  "--lazy-pages", "--pidfile=" + os.path.join(test.work, "restore.pid")])
+        if r.returncode != 0:
+            why.append("restore failed: " + r.stderr[-300:])
+            return
+        for p, what in ((lz, "lazy-pages"), (ps, "page-server --lazy-pages")):
+            if p.wait(timeout=60) != 0:
+                why.append("criu %s exited %d" % (what, p.returncode))
+        why += zdtm.compare_snapshots(before, zdtm.snapshot(pid), "after restore")
+        why += finish(test, pid)
+    except (zdtm.TestFailure, OSError, subprocess.TimeoutExpired) as e:
+        why += e.lines() if isinstance(e, zdtm.TestFailure) else [str(e)]
+    finally:
+        report(not why, "--tls: lazy pages from a page-server --lazy-pages in TLS",
+               "; ".join(why))
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        if zdtm.proc_state(pid) is not None:
+            zdtm.kill_and_reap(pid)
+        zdtm.cleanup_children()
 
 
 def ip(*args):
@@ -429,17 +490,204 @@ def migration(lazy=False):
             ip("netns", "del", ns)
 
 
+def tcp_pair():
+    """Both ends of a TCP connection on loopback, made here, as a caller of --ps-socket
+    would make it."""
+    import socket
+    with socket.socket() as lsk:
+        lsk.bind(("127.0.0.1", 0))
+        lsk.listen(1)
+        client = socket.create_connection(lsk.getsockname())
+        server, _ = lsk.accept()
+    return server, client
+
+
+def chain_level(test, pid, level, prev, pair):
+    """One dump of the chain (pre-dump, or the final dump when prev is set) over the
+    connection pair: the server writes into dir-server/level, the dump into dir/level."""
+    srv_sk, cli_sk = pair
+    sdir = os.path.join(test.dump_dir + "-server", level)
+    ddir = os.path.join(test.dump_dir, level)
+    os.makedirs(sdir)
+    os.makedirs(ddir)
+    link = ["--prev-images-dir", "../" + prev] if prev else []
+    ps = subprocess.Popen([CRIU, "page-server", "-D", sdir, "-v4", "-o", "ps.log",
+                           "--ps-socket", str(srv_sk.fileno())] + link,
+                          pass_fds=(srv_sk.fileno(),), stdin=subprocess.DEVNULL,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    srv_sk.close()
+    action = ["dump"] + link if prev else ["pre-dump"]
+    r = subprocess.run([CRIU] + action + ["-t", str(pid), "-D", ddir, "-v4", "-o", "dump.log",
+                                          "--ps-socket", str(cli_sk.fileno())],
+                       pass_fds=(cli_sk.fileno(),), stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, timeout=120)
+    cli_sk.close()
+    why = [] if r.returncode == 0 else ["%s failed: %s" % (action[0], r.stderr[-300:])]
+    if ps.wait(timeout=60) != 0:
+        why.append("the page server of %s exited %d" % (level, ps.returncode))
+    if not why and not images_in(sdir, "pages-"):
+        why.append("the page server wrote no pages for %s" % level)
+    return why, ddir, sdir
+
+
+def pages_written(d):
+    r = subprocess.run([os.path.join(zdtm.ROOT, "crit", "crit"), "decode", "-i",
+                        os.path.join(d, "stats-dump")], capture_output=True, text=True)
+    import json
+    return json.loads(r.stdout)["entries"][0]["dump"]["pages_written"]
+
+
+def ps_socket_chain():
+    """--ps-socket: connections made by the caller (a unix socketpair for the pre-dump, TCP
+    for the dump); the pre-dump and the final dump of a chain both go to page servers, each
+    level into its own directory there, the final one linked to the first by the server's
+    --prev-images-dir; the restore from what arrived brings the task back whole."""
+    import socket
+    test, pid = fresh_test("ps-socket", "zdtm/static/memfill00")
+    why = []
+    try:
+        before = zdtm.snapshot(pid)
+        why, pre_d, pre_s = chain_level(test, pid, "pre", None, socket.socketpair())
+        if not why:
+            # the dump tells written pages from those the parent holds by its pagemaps
+            for name in images_in(pre_s, "pagemap-"):
+                shutil.copy(os.path.join(pre_s, name), pre_d)
+            why, ddir, sdir = chain_level(test, pid, "final", "pre", tcp_pair())
+        if not why:
+            full, final = pages_written(pre_d), pages_written(ddir)
+            if not final < full // 2:
+                why.append("the final dump wrote %d pages, the pre-dump %d: not a chain" %
+                           (final, full))
+            for name in os.listdir(ddir):
+                if name.endswith(".img") or name.startswith("stats-"):
+                    shutil.copy(os.path.join(ddir, name), sdir)
+            zdtm.cleanup_children()
+            r = criu(["restore", "-D", sdir, "-d", "-v4", "-o", "restore.log",
+                      "--pidfile=" + os.path.join(test.work, "restore.pid")])
+            if r.returncode != 0:
+                why.append("restore failed: " + r.stderr[-300:])
+        if not why:
+            why += zdtm.compare_snapshots(before, zdtm.snapshot(pid), "after restore")
+            why += finish(test, pid)
+    except (zdtm.TestFailure, OSError, subprocess.TimeoutExpired) as e:
+        why += e.lines() if isinstance(e, zdtm.TestFailure) else [str(e)]
+    finally:
+        report(not why, "--ps-socket: a pre-dump and a dump sent to page servers over "
+               "connections the caller made, restored from what arrived", "; ".join(why))
+        if zdtm.proc_state(pid) is not None:
+            zdtm.kill_and_reap(pid)
+        zdtm.cleanup_children()
+
+
+def start_ready(ns, args):
+    """A criu daemon in netns ns that says on --status-fd when it is ready; None if not."""
+    rfd, wfd = os.pipe()
+    p = subprocess.Popen(in_netns(ns) + [CRIU] + args + ["--status-fd", str(wfd)],
+                         pass_fds=(wfd,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    os.close(wfd)
+    ready = os.read(rfd, 1)
+    os.close(rfd)
+    if ready:
+        return p
+    p.kill()
+    p.wait()
+    return None
+
+
+def remote_lazy_restore(test, pid, a, b, procs):
+    """The source host a serves the pages (page-server --lazy-pages) to host b, whose criu
+    lazy-pages asks for each page the tasks touch over the veth. The images go to b whole:
+    the restore itself fills what is not left lazy (file pages, a parent's memory) from
+    them, and criu lazy-pages must not read them: the pages it copied are the pages the
+    server sent."""
+    dest = test.dump_dir + "-server"
+    port = 27500 + os.getpid() % 1000
+    zdtm.cleanup_children()     # the dumped task, killed by the dump, is our zombie
+    ps = start_ready(a, ["page-server", "--lazy-pages", "-D", test.dump_dir, "--address",
+                         "10.231.0.1", "--port", str(port), "-v4", "-o", "lazy-server.log"])
+    if not ps:
+        return ["page-server --lazy-pages did not start in the first host"]
+    procs.append(ps)
+    for name in os.listdir(test.dump_dir):
+        if name.endswith(".img"):
+            shutil.copy(os.path.join(test.dump_dir, name), dest)
+    lz = start_ready(b, ["lazy-pages", "-D", dest, "--page-server", "--address", "10.231.0.1",
+                         "--port", str(port), "-v4", "-o", "lazy-pages.log"])
+    if not lz:
+        return ["criu lazy-pages --page-server did not start in the second host"]
+    procs.append(lz)
+    r = criu(["restore", "-D", dest, "-d", "-v4", "-o", "restore.log", "--lazy-pages",
+              "--pidfile=" + os.path.join(test.work, "restore.pid")], ns=b)
+    if r.returncode != 0:
+        return ["restore failed: " + r.stderr[-300:]]
+    why = []
+    if lz.wait(timeout=60) != 0:
+        why.append("criu lazy-pages exited with %d" % lz.returncode)
+    if ps.wait(timeout=60) != 0:
+        why.append("criu page-server --lazy-pages exited with %d" % ps.returncode)
+    with open(os.path.join(test.dump_dir, "lazy-server.log")) as f:
+        sent = re.findall(r"--lazy-pages: (\d+) pages sent", f.read())
+    with open(os.path.join(dest, "lazy-pages.log")) as f:
+        copied = re.findall(r": (\d+) pages copied", f.read())
+    if not sent or int(sent[0]) == 0 or int(sent[0]) < sum(int(n) for n in copied):
+        why.append("the server sent %s pages, criu lazy-pages copied %s" % (sent, copied))
+    return why
+
+
+def remote_lazy_migration():
+    """Dump in the first host to its own disk; the restore in the second gets the memory
+    from the first on demand (CRIU's lazy migration, page-server --lazy-pages)."""
+    hosts, err = make_hosts(str(os.getpid() % 10000))
+    if not hosts:
+        report(False, "remote lazy migration over a veth pair", err)
+        return
+    a, b = hosts
+    test = pid = None
+    procs, why = [], []
+    try:
+        test, pid = fresh_test("migrate-remote-lazy", "zdtm/static/maps00", netns=a)
+        before = zdtm.snapshot(pid)
+        r = criu(["dump", "-t", str(pid), "-D", test.dump_dir, "-v4", "-o", "dump.log"], ns=a)
+        if r.returncode != 0:
+            why.append("dump in the first host failed: " + r.stderr[-300:])
+            return
+        why += remote_lazy_restore(test, pid, a, b, procs)
+        if not why:
+            if os.stat("/proc/%d/ns/net" % pid).st_ino != os.stat("/run/netns/" + b).st_ino:
+                why.append("the restored task is not in the second host's namespace")
+            why += zdtm.compare_snapshots(before, zdtm.snapshot(pid), "after restore")
+            why += finish(test, pid)
+    except (zdtm.TestFailure, OSError, subprocess.TimeoutExpired) as e:
+        why += e.lines() if isinstance(e, zdtm.TestFailure) else [str(e)]
+    finally:
+        report(not why, "migration: dump in one netns, restore --lazy-pages in another with "
+               "its pages fetched from a page-server --lazy-pages in the first (veth)",
+               "; ".join(why))
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        if pid and zdtm.proc_state(pid) is not None:
+            zdtm.kill_and_reap(pid)
+        zdtm.cleanup_children()
+        for ns in (a, b):
+            ip("netns", "del", ns)
+
+
 def main():
     if os.geteuid() != 0:
         print("page-server tests need root")
         return 77
     zdtm.become_subreaper()
     server_absent()
+    ps_socket_chain()
     server_dies()
     daemon_mode()
     tls()
     migration()
     migration(lazy=True)
+    remote_lazy_migration()
     zdtm_subset()
     return report.finish()
 

@@ -392,6 +392,52 @@ def test_page_server(work):
         os.close(sfd)
 
 
+def test_ps_fd(work):
+    """criu_opts.ps.fd (--ps-socket): a DUMP over a connection the swrk client made to a
+    page server and handed down to criu swrk; the task restores from what arrived."""
+    d, s = os.path.join(work, "psfd"), os.path.join(work, "psfd-srv")
+    os.mkdir(d)
+    os.mkdir(s)
+    dfd = os.open(d, os.O_DIRECTORY)
+    srv_sk, cli_sk = socket.socketpair()
+    ps = subprocess.Popen([CRIU, "page-server", "-D", s, "-o", "ps.log", "--ps-socket",
+                           str(srv_sk.fileno())], pass_fds=[srv_sk.fileno()],
+                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
+    srv_sk.close()
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    p = subprocess.Popen([CRIU, "swrk", str(b.fileno())], pass_fds=[b.fileno(), cli_sk.fileno()],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    b.close()
+    t = start_task()
+    req = dump_req(dfd, t.pid)
+    req.opts.ps.fd = cli_sk.fileno()
+    resp = call(a, req)
+    a.close()
+    cli_sk.close()
+    p.wait(timeout=60)
+    t.wait()
+    why = "" if resp and resp.success else "DUMP with ps.fd failed: %s" % resp
+    if ps.wait(timeout=60) != 0:
+        why = why or "the page server exited %d" % ps.returncode
+    if not why:
+        for n in os.listdir(d):
+            if n.endswith(".img"):
+                shutil.copy(os.path.join(d, n), s)
+        req = rpc.criu_req(type=rpc.RESTORE)
+        req.opts.images_dir_fd = os.open(s, os.O_DIRECTORY)
+        req.opts.log_file = "restore.log"
+        r, _ = one_request(req)
+        os.close(req.opts.images_dir_fd)
+        if not (r and r.success and r.restore.pid == t.pid and running(t.pid)):
+            why = "RESTORE from what arrived: %s" % r
+    report(not why, "DUMP with criu_opts.ps.fd, a connection made by the client", why)
+    if running(t.pid):
+        os.kill(t.pid, signal.SIGKILL)
+    os.close(dfd)
+
+
 def fd_count(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 
@@ -515,6 +561,7 @@ def main():
         test_dump_restore(work)
         test_pre_dump(work)
         test_page_server(work)
+        test_ps_fd(work)
         test_service(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)

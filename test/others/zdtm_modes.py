@@ -11,7 +11,8 @@ import zdtm  # noqa: E402
 
 def run_subset(report, mode, names, what):
     """zdtm.py run -k MODE -t zdtm/static/NAME...: passes when every test does."""
-    argv = [sys.executable, os.path.join(zdtm.ROOT, "test", "zdtm.py"), "run", "-k", mode]
+    argv = [sys.executable, os.path.join(zdtm.ROOT, "test", "zdtm.py"), "run", "-k"]
+    argv += mode.split()    # e.g. "--page-server --pre 2"
     for t in names:
         argv += ["-t", "zdtm/static/" + t]
     r = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,

@@ -28,6 +28,8 @@ enum parasite_cmd {
 	/* Fill struct parasite_fown_args (include/abi/parasite-files.h): the owners of the given
 	   fds. */
 	PARASITE_CMD_DUMP_FOWN,
+	/* Fill struct parasite_vma_policies (include/abi/parasite-task.h). */
+	PARASITE_CMD_VMA_POLICIES,
 };
 
 #define PARASITE_NSIG 64
@@ -98,6 +100,7 @@ struct parasite_dump_pages {
 #define PARASITE_ARGS_SIZE                                               \
 	PARASITE_MAX2(PARASITE_MAX2(sizeof(struct parasite_dump_pages),  \
 				    sizeof(struct parasite_task_state)), \
-		      sizeof(struct parasite_task_extra))
+		      PARASITE_MAX2(sizeof(struct parasite_task_extra),  \
+				    sizeof(struct parasite_vma_policies)))
 
 #endif /* CRIU_PARASITE_PROTO_H */

@@ -54,7 +54,22 @@ struct parasite_task_extra {
 	int32_t mempolicy; /* get_mempolicy() mode; 0: MPOL_DEFAULT */
 };
 
-/* The parasite's handler (criu/pie/parasite-task.c). */
+/*
+ * PARASITE_CMD_VMA_POLICIES: the NUMA policy mode of the mapping at each addr
+ * (get_mempolicy(MPOL_F_ADDR)), instead of a walk of /proc/PID/numa_maps, which reads every
+ * page table of the task while it is frozen. ENOSYS (no NUMA): 0 for all.
+ */
+#define PARASITE_MAX_POLICY_VMAS 2048
+
+struct parasite_vma_policies {
+	uint32_t nr;
+	uint32_t pad;
+	uint64_t addr[PARASITE_MAX_POLICY_VMAS];
+	int32_t mode[PARASITE_MAX_POLICY_VMAS]; /* 0: MPOL_DEFAULT */
+};
+
+/* The parasite's handlers (criu/pie/parasite-task.c). */
 int parasite_dump_task_extra(struct parasite_task_extra *x);
+int parasite_vma_policies(struct parasite_vma_policies *p);
 
 #endif /* CRIU_PARASITE_TASK_H */
