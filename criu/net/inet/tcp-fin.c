@@ -170,6 +170,7 @@ static ssize_t send_v6(int raw, const InetSkEntry *ie, const struct seg *s)
 /* A segment from the peer, as if from the wire (IPPROTO_RAW: we write the IP header). */
 static int send_seg(const InetSkEntry *ie, const struct seg *s)
 {
+	const char *what = s->flags & TH_RST ? "RST" : s->flags & TH_FIN ? "FIN" : "ACK";
 	bool v4 = ie->family == AF_INET || v4_mapped(ie);
 	int raw = socket(v4 ? AF_INET : AF_INET6, SOCK_RAW, IPPROTO_RAW);
 	int mark = FIN_PASS_MARK, ret = 0;
@@ -182,11 +183,17 @@ static int send_seg(const InetSkEntry *ie, const struct seg *s)
 	if (setsockopt(raw, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) ||
 	    (v4 ? send_v4(raw, ie, s) : send_v6(raw, ie, s)) < 0) {
 		ret = -errno;
-		pr_perror("Can't replay the peer's %s of socket:[%u]",
-			  s->flags & TH_FIN ? "FIN" : "ACK", ie->ino);
+		pr_perror("Can't replay the peer's %s of socket:[%u]", what, ie->ino);
 	}
 	close(raw);
 	return ret;
+}
+
+int tcp_peer_segment(const InetSkEntry *ie, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win)
+{
+	struct seg s = { seq, ack, flags, win };
+
+	return send_seg(ie, &s);
 }
 
 static int sk_state(int sk)
@@ -198,7 +205,7 @@ static int sk_state(int sk)
 }
 
 /* The socket is in state want, or gets there soon (a segment sent to it on its way). */
-static int wait_state(int sk, int want, const InetSkEntry *ie, const char *step)
+int tcp_wait_state(int sk, int want, const InetSkEntry *ie, const char *step)
 {
 	struct timespec tick = { 0, 1000000 };
 	int i, st = -1;
@@ -217,7 +224,7 @@ static int wait_state(int sk, int want, const InetSkEntry *ie, const char *step)
 }
 
 /* Our FIN: sent already (acked: taken as sent, the ACK comes next) or to be sent. */
-static int queue_our_fin(int sk, const InetSkEntry *ie, bool acked)
+int tcp_queue_our_fin(int sk, const InetSkEntry *ie, bool acked)
 {
 	int q = acked ? TCP_SEND_QUEUE : TCP_NO_QUEUE;
 
@@ -258,22 +265,23 @@ int tcp_replay_fins(int sk, const InetSkEntry *ie, const TcpStreamEntry *ts, boo
 	int ret = 0;
 
 	if ((st == TCP_FIN_WAIT1 && !fin_later) || st == TCP_FIN_WAIT2 || st == TCP_CLOSING) {
-		ret = queue_our_fin(sk, ie, st == TCP_FIN_WAIT2);
-		ret = ret ?: wait_state(sk, TCP_FIN_WAIT1, ie, "our FIN");
+		ret = tcp_queue_our_fin(sk, ie, st == TCP_FIN_WAIT2);
+		ret = ret ?: tcp_wait_state(sk, TCP_FIN_WAIT1, ie, "our FIN");
 	}
 	if (!ret && tcp_got_fin(st)) {
 		ret = send_seg(ie, &fin);
 		ret = ret
-			      ?: wait_state(sk, st == TCP_CLOSING ? TCP_CLOSING : TCP_CLOSE_WAIT,
-					    ie, "the peer's FIN");
+			      ?: tcp_wait_state(sk,
+						st == TCP_CLOSING ? TCP_CLOSING : TCP_CLOSE_WAIT,
+						ie, "the peer's FIN");
 	}
 	if (!ret && st == TCP_LAST_ACK && !fin_later) {
-		ret = queue_our_fin(sk, ie, false);
-		ret = ret ?: wait_state(sk, TCP_LAST_ACK, ie, "our FIN");
+		ret = tcp_queue_our_fin(sk, ie, false);
+		ret = ret ?: tcp_wait_state(sk, TCP_LAST_ACK, ie, "our FIN");
 	}
 	if (!ret && st == TCP_FIN_WAIT2) {
 		ret = send_seg(ie, &ack);
-		ret = ret ?: wait_state(sk, TCP_FIN_WAIT2, ie, "the peer's ACK of our FIN");
+		ret = ret ?: tcp_wait_state(sk, TCP_FIN_WAIT2, ie, "the peer's ACK of our FIN");
 	}
 	return ret;
 }

@@ -236,6 +236,13 @@ static int make_conn(int sk, const InetSkEntry *ie, const struct tcp_image *s)
 	return ret;
 }
 
+int tcp_make_repaired(int sk, const InetSkEntry *ie, TcpStreamEntry *ts, char *in)
+{
+	struct tcp_image s = { .ts = ts, .in = in };
+
+	return make_conn(sk, ie, &s);
+}
+
 /*
  * A closing connection is made ESTABLISHED first, with the sequence numbers before its FINs
  * (each took one) and the receive window as it was before the peer's; then the FINs come.
