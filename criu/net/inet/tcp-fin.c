@@ -16,7 +16,8 @@
  * After each step the socket's state is checked, so that a connection never comes back in
  * another state than it was dumped in. Bytes written but not sent yet come before our FIN:
  * in FIN_WAIT1 and LAST_ACK the FIN is sent once they are written again, out of repair
- * mode (net/inet/tcp-restore.c), before the tree runs; CLOSING with such bytes is refused.
+ * mode (net/inet/tcp-restore.c), before the tree runs; in CLOSING they are queued as sent,
+ * before our FIN (the peer's came after it).
  */
 #include <errno.h>
 #include <netinet/in.h>
