@@ -11,8 +11,9 @@
  * Dump: the task's socket itself, fetched with pidfd_getfd(2), tells its kind and options;
  * inet_diag (net/inet/diag.c) its state, addresses, queues and shutdown. What can't be
  * restored is refused here, naming the socket and what it holds: a listener with
- * connections not accepted yet (unless --skip-in-flight), datagrams queued on a UDP, raw or
- * ping socket. A connection over (reset, closed both ways): net/inet/tcp-closed.c.
+ * connections not accepted yet (unless --skip-in-flight), datagrams queued on a UDP-lite,
+ * raw or ping socket, or to send on any. Received UDP datagrams: net/inet/udp-queue.c. A
+ * connection over (reset, closed both ways): net/inet/tcp-closed.c.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -186,13 +187,12 @@ static int dump_tcp_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk
 }
 
 /*
- * Datagrams queued either way are refused, as CRIU refuses a corked socket (CRIU drops the
- * received ones with a warning: we don't drop them). A received datagram would have to
- * come back from its sender's address, which its owner may still hold; corked data can't
- * be read back from the socket at all.
+ * Datagrams received and not read yet are kept (net/inet/udp-queue.c; CRIU drops them with
+ * a warning), UDP-lite's refused. Datagrams to send are refused, as CRIU refuses a corked
+ * socket: corked data can't be read back from the socket at all.
  */
 static int dump_udp_state(const struct fd_parms *p, int sk, const struct inet_diag_sk *d,
-			  InetSkEntry *ie)
+			  InetSkEntry *ie, InetExtraEntry *x)
 {
 	char why[160];
 	int cork = 0;
@@ -204,16 +204,21 @@ static int dump_udp_state(const struct fd_parms *p, int sk, const struct inet_di
 			 d->wqueue);
 		return inet_refuse(p, ie, why);
 	}
-	if (d->rqueue || d->wqueue) {
+	if (d->wqueue) {
+		snprintf(why, sizeof(why), "%u bytes of datagrams not sent yet: not supported yet",
+			 d->wqueue);
+		return inet_refuse(p, ie, why);
+	}
+	if (d->rqueue && ie->proto != IPPROTO_UDP) {
 		snprintf(why, sizeof(why),
-			 "%u bytes of datagrams received and %u bytes corked or unsent: not "
-			 "supported yet",
-			 d->rqueue, d->wqueue);
+			 "%u bytes of datagrams received and not read: not supported yet for "
+			 "UDP-lite",
+			 d->rqueue);
 		return inet_refuse(p, ie, why);
 	}
 	if (d->state != TCP_ESTABLISHED && d->state != TCP_CLOSE)
 		return inet_refuse(p, ie, "an unknown datagram socket state");
-	return 0;
+	return d->rqueue ? udp_dump_queue(sk, ie, x) : 0;
 }
 
 static int dump_kind(const struct fd_parms *p, int sk, InetSkEntry *ie)
@@ -286,7 +291,7 @@ static int dump_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk, In
 				   "a link-local address (bound to an interface): not "
 				   "supported yet");
 	if (!inet_is_tcp(ie))
-		return dump_udp_state(p, *sk, &d, ie);
+		return dump_udp_state(p, *sk, &d, ie, x);
 	ret = tcp_dump_opts(*sk, ie, x);
 	return ret ?: dump_tcp_state(dc, p, sk, &d, ie, x);
 }
@@ -324,6 +329,7 @@ static int inet_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *f
 	inet_mcast_free(&x);
 	inet_ip_more_free(&x);
 	tcp_closed_free(&x);
+	udp_queue_free(&x);
 	if (sk >= 0)
 		close(sk);
 	pr_debug("socket:[%u]: inet family %u type %u proto %u state %s port %u -> %u\n", ie->ino,

@@ -136,6 +136,19 @@ int tcp_dump_closed(const struct dump_ctx *dc, const struct fd_parms *p, int sk,
 void tcp_closed_free(InetExtraEntry *x);
 int tcp_restore_closed(int sk, const InetSkEntry *ie, const InetExtraEntry *x);
 
+/*
+ * net/inet/udp-queue.c: a UDP socket's received datagrams into x (free them with
+ * udp_queue_free()); restore: the same queued again on sk, bound and not connected yet.
+ */
+int udp_dump_queue(int sk, const InetSkEntry *ie, InetExtraEntry *x);
+void udp_queue_free(InetExtraEntry *x);
+int udp_restore_queue(int sk, const InetSkEntry *ie, const InetExtraEntry *x);
+/* net/inet/tcp-fin.c: the Internet checksum: add len bytes to sum; the final 16 bits, in
+ * network order. An IPv4-mapped IPv6 address (16 bytes). */
+uint32_t inet_csum_add(const void *data, size_t len, uint32_t sum);
+uint16_t inet_csum_fold(uint32_t sum);
+bool inet_addr_v4_mapped(const void *addr16);
+
 /* net/inet/tcp-restore.c: make sk (a new TCP socket) the connection of the image. */
 int tcp_restore_established(struct rst_fds *rf, int sk, const InetSkEntry *ie);
 /* sk in repair mode, connected as ie with ts's sequence numbers and in as its receive

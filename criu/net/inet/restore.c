@@ -218,7 +218,9 @@ static int make_state(struct rst_fds *rf, int sk, const InetSkEntry *ie, const I
 		return ret;
 	if (inet_is_tcp(ie))
 		return ie->state == TCP_LISTEN ? listen_sk(sk, ie) : 0;
-	return ie->state == TCP_ESTABLISHED ? connect_udp(sk, ie) : 0;
+	/* before connect(): they may be from others than its peer */
+	ret = udp_restore_queue(sk, ie, x);
+	return ret ?: ie->state == TCP_ESTABLISHED ? connect_udp(sk, ie) : 0;
 }
 
 static int restore_shutdown(int sk, const InetSkEntry *ie, bool tcp_close)

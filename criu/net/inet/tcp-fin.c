@@ -63,7 +63,7 @@ bool tcp_got_fin(uint32_t state)
 	return state_in(state, FIN_GOT);
 }
 
-static uint32_t sum16(const void *data, size_t len, uint32_t sum)
+uint32_t inet_csum_add(const void *data, size_t len, uint32_t sum)
 {
 	const uint8_t *p = data;
 	size_t i;
@@ -75,20 +75,24 @@ static uint32_t sum16(const void *data, size_t len, uint32_t sum)
 	return sum;
 }
 
-static uint16_t fold(uint32_t sum)
+uint16_t inet_csum_fold(uint32_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return htons(~sum & 0xffff);
 }
 
+bool inet_addr_v4_mapped(const void *addr16)
+{
+	static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
+
+	return !memcmp(addr16, prefix, sizeof(prefix));
+}
+
 /* An IPv4-mapped IPv6 address: the connection runs over IPv4. */
 static bool v4_mapped(const InetSkEntry *ie)
 {
-	const uint8_t *a = (const uint8_t *)ie->src_addr;
-	static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
-
-	return ie->family == AF_INET6 && !memcmp(a, prefix, sizeof(prefix));
+	return ie->family == AF_INET6 && inet_addr_v4_mapped(ie->src_addr);
 }
 
 struct seg {
@@ -135,8 +139,8 @@ static ssize_t send_v4(int raw, const InetSkEntry *ie, const struct seg *s)
 	pseudo[9] = IPPROTO_TCP;
 	pseudo[10] = 0;
 	pseudo[11] = sizeof(pkt.th);
-	sum = sum16(pseudo, sizeof(pseudo), 0);
-	pkt.th.th_sum = fold(sum16(&pkt.th, sizeof(pkt.th), sum));
+	sum = inet_csum_add(pseudo, sizeof(pseudo), 0);
+	pkt.th.th_sum = inet_csum_fold(inet_csum_add(&pkt.th, sizeof(pkt.th), sum));
 	to.sin_addr.s_addr = pkt.ip.daddr;
 	return sendto(raw, &pkt, sizeof(pkt), 0, (struct sockaddr *)&to, sizeof(to));
 }
@@ -162,8 +166,8 @@ static ssize_t send_v6(int raw, const InetSkEntry *ie, const struct seg *s)
 	memcpy(pseudo + 16, &pkt.ip.ip6_dst, 16);
 	pseudo[35] = sizeof(pkt.th);
 	pseudo[39] = IPPROTO_TCP;
-	sum = sum16(pseudo, sizeof(pseudo), 0);
-	pkt.th.th_sum = fold(sum16(&pkt.th, sizeof(pkt.th), sum));
+	sum = inet_csum_add(pseudo, sizeof(pseudo), 0);
+	pkt.th.th_sum = inet_csum_fold(inet_csum_add(&pkt.th, sizeof(pkt.th), sum));
 	to.sin6_addr = pkt.ip.ip6_dst;
 	return sendto(raw, &pkt, sizeof(pkt), 0, (struct sockaddr *)&to, sizeof(to));
 }
