@@ -324,6 +324,8 @@ def read_maps(pid):
             m = re.search(r"/#(\d+) \(deleted\)$", path)
             if m and m.group(1) == fields[4]:
                 path = path[:m.start()] + "/#INODE (deleted)"
+            # a packet socket's rings: the restored socket is a new inode, as in read_fds
+            path = re.sub(r"^socket:\[\d+\]$", "socket", path)
             offset = int(fields[2], 16) if path and not path.startswith("[") else 0
             vma = [start, end, fields[1], offset, path]
             if vmas:
