@@ -117,6 +117,8 @@ NS_UNFIT = {
               "namespace of its own can't reopen: the dump refuses that one first",
     "netns00": "it holds an fd of criu's network namespace to reach the outside, which a "
                "tree in a mount namespace of its own can't reopen: the dump refuses it",
+    "tcp_reset01": "its point is the refusal of -R, which the ns flavour's dump replaces "
+                   "(tcp_reset00 runs there)",
 }
 KILLING_FLAVORS = ("h", "pidns", "ns")
 FLAVOR_OPTS = ("-R", "--leave-running", "-s", "--leave-stopped")

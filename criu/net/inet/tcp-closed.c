@@ -9,8 +9,9 @@
  *
  * Dump: the bytes are peeked; the error can only be read by taking it (SO_ERROR), so it is
  * read last, and only if the tree is killed after the dump (with --leave-running the dump
- * is refused: the program would lose it). Other errors (ETIMEDOUT...) are refused: the
- * restore could not make them again. The image is CRIU's unconnected TCP socket in
+ * is refused: the program would lose it); if the dump fails after that, its program runs on
+ * without it, which a warning names. Other errors (ETIMEDOUT...) are refused: the restore
+ * could not make them again. The image is CRIU's unconnected TCP socket in
  * CLOSE, with our inet-extra.img entry saying it was a connection (closed_err, closed_inq).
  *
  * Restore: the way the kernel got there, replayed on a connection made in repair mode
@@ -32,6 +33,7 @@
 #include <sys/socket.h>
 #include <linux/sockios.h>
 
+#include "array.h"
 #include "dump.h"
 #include "files.h"
 #include "internal.h"
@@ -79,6 +81,43 @@ static int peek_unread(const struct fd_parms *p, int sk, InetSkEntry *ie, InetEx
 	return 0;
 }
 
+/* The errors taken from the programs' sockets: a failed dump names what they lost. */
+struct taken_errors {
+	struct taken_error {
+		uint32_t ino;
+		int err;
+	} * v;
+	size_t nr;
+};
+
+static void taken_errors_fini(struct files_dump_state *fs, void *priv, bool failed)
+{
+	struct taken_errors *t = priv;
+	size_t i;
+
+	for (i = 0; failed && i < t->nr; i++)
+		pr_warn("socket:[%u]: the failed dump took its pending error (%s), which the "
+			"kernel hands out once: its program won't read it\n",
+			t->v[i].ino, strerror(t->v[i].err));
+	free(t->v);
+}
+
+static const struct files_dump_key taken_errors_key = {
+	.name = "taken socket errors",
+	.size = sizeof(struct taken_errors),
+	.fini = taken_errors_fini,
+};
+
+static int note_taken(struct files_dump_state *fs, uint32_t ino, int err)
+{
+	struct taken_errors *t = files_dump_priv(fs, &taken_errors_key);
+
+	if (!t || ARRAY_ADD_ROOM(t->v, t->nr))
+		return -ENOMEM;
+	t->v[t->nr++] = (struct taken_error){ ino, err };
+	return 0;
+}
+
 static int take_error(const struct dump_ctx *dc, const struct fd_parms *p, int sk, InetSkEntry *ie,
 		      InetExtraEntry *x)
 {
@@ -100,6 +139,8 @@ static int take_error(const struct dump_ctx *dc, const struct fd_parms *p, int s
 		pr_perror("Can't read the pending error of socket:[%u]", ie->ino);
 		return -errno;
 	}
+	if (err && note_taken(dc->fstate, ie->ino, err))
+		return -ENOMEM;
 	if (err && err != ECONNRESET && err != EPIPE) {
 		snprintf(why, sizeof(why),
 			 "a connection closed with error %d (%s), which criu can't make again "
