@@ -60,19 +60,18 @@ enum img_type {
 	CR_FD_TCP_STREAM,      /* tcp-stream-INO (hex): a connection's state, then its queues */
 	CR_FD_INET_EXTRA,      /* inet-extra: ours, inet socket options CRIU has no field for */
 	CR_FD_NETLINK_EXTRA,   /* netlink-extra: ours, a netlink socket's type and flags */
-	CR_FD_PACKET_RING, /* packet-ring-ID: ours, a packet socket's receive ring, then its bytes
-			    */
-	CR_FD_NETDEV,	   /* netdev-NSID: the links of a network namespace */
-	CR_FD_NETNS,	   /* netns-NSID: its sysctls */
-	CR_FD_IFADDR,	   /* ifaddr-NSID, raw: "ip addr save" */
-	CR_FD_ROUTE,	   /* route-NSID, raw: "ip route save" */
-	CR_FD_ROUTE6,	   /* route6-NSID, raw: "ip -6 route save" */
-	CR_FD_RULE,	   /* rule-NSID, raw: "ip rule save" */
-	CR_FD_IPTABLES,	   /* iptables-NSID, raw: iptables-save */
-	CR_FD_IP6TABLES,   /* ip6tables-NSID, raw: ip6tables-save */
-	CR_FD_NFTABLES,	   /* nftables-NSID, raw: "nft list ruleset" */
-	CR_FD_CGROUP,	   /* cgroup: the tasks' cgroup sets and the cgroups (CRIU's) */
-	CR_FD_MEMTRACK,	   /* memtrack: ours, the write trackers left in the tasks */
+	CR_FD_PACKET_RING,     /* packet-ring-ID: ours, a packet socket's RX ring and bytes */
+	CR_FD_NETDEV,	       /* netdev-NSID: the links of a network namespace */
+	CR_FD_NETNS,	       /* netns-NSID: its sysctls */
+	CR_FD_IFADDR,	       /* ifaddr-NSID, raw: "ip addr save" */
+	CR_FD_ROUTE,	       /* route-NSID, raw: "ip route save" */
+	CR_FD_ROUTE6,	       /* route6-NSID, raw: "ip -6 route save" */
+	CR_FD_RULE,	       /* rule-NSID, raw: "ip rule save" */
+	CR_FD_IPTABLES,	       /* iptables-NSID, raw: iptables-save */
+	CR_FD_IP6TABLES,       /* ip6tables-NSID, raw: ip6tables-save */
+	CR_FD_NFTABLES,	       /* nftables-NSID, raw: "nft list ruleset" */
+	CR_FD_CGROUP,	       /* cgroup: the tasks' cgroup sets and the cgroups (CRIU's) */
+	CR_FD_MEMTRACK,	       /* memtrack: ours, the write trackers left in the tasks */
 	CR_FD_MAX
 };
 
