@@ -74,7 +74,7 @@ def finish_holder(pid, result, conn=None):
     if conn:
         conn.sendall(b"pong")
     os.kill(pid, signal.SIGTERM)
-    zdtm.reap(pid, 10)
+    zdtm.reap(pid, 60)  # a loaded machine may take its time
     try:
         with open(result) as f:
             res = f.read().strip()

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * test/plugins/tun-holder.c - holds /dev/net/tun open on fd 10 (O_RDWR | O_NONBLOCK, no
- * interface attached), a file criu itself has no handler for, until SIGTERM; then checks
- * that fd 10 is still that device with those flags and still detached (TUNGETIFF answers
+ * interface attached), a file criu itself has no handler for, until SIGTERM (waited for in
+ * sigsuspend() with it blocked otherwise: one sent at once after the restore is not lost); then
+ * checks that fd 10 is still that device with those flags and still detached (TUNGETIFF answers
  * EBADFD), and writes "ok" or what differs to the file argv[1]. It also maps two pages of
  * /dev/zero privately (a device mapping criu leaves to a plugin) and checks after the
  * restore that they are still there, mapped from /dev/zero, readable (zeros) and writable.
@@ -124,6 +125,7 @@ static const char *check_unix(void)
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_term };
+	sigset_t term, unblocked;
 	const char *res;
 	FILE *out;
 	int fd;
@@ -143,10 +145,15 @@ int main(int argc, char **argv)
 		return 1;
 	close(fd);
 	sigaction(SIGTERM, &sa, NULL);
+	/* SIGTERM waits blocked between checks: one that comes before the wait is not lost */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, &unblocked);
+	sigdelset(&unblocked, SIGTERM);
 	printf("ready\n");
 	fflush(stdout);
 	while (!stop)
-		pause();
+		sigsuspend(&unblocked);
 	res = check_fd();
 	if (!strcmp(res, "ok"))
 		res = check_unix();
