@@ -77,6 +77,7 @@ static const struct img_desc img_descs[CR_FD_MAX] = {
 	[CR_FD_TCP_STREAM] = { "tcp-stream-%lx.img", TCP_STREAM_MAGIC, HEAD_COMMON, true },
 	[CR_FD_INET_EXTRA] = { "inet-extra.img", INET_EXTRA_MAGIC, HEAD_COMMON, false },
 	[CR_FD_NETLINK_EXTRA] = { "netlink-extra.img", NETLINK_EXTRA_MAGIC, HEAD_COMMON, false },
+	[CR_FD_PACKET_RING] = { "packet-ring-%lu.img", PACKET_RING_MAGIC, HEAD_COMMON, true },
 	[CR_FD_NETDEV] = { "netdev-%lu.img", NETDEV_MAGIC, HEAD_COMMON, true },
 	[CR_FD_NETNS] = { "netns-%lu.img", NETNS_MAGIC, HEAD_COMMON, true },
 	[CR_FD_IFADDR] = { "ifaddr-%lu.img", IFADDR_MAGIC, HEAD_RAW, true },

@@ -123,6 +123,8 @@ NS_UNFIT = {
               "namespace of its own can't reopen: the dump refuses that one first",
     "netns00": "it holds an fd of criu's network namespace to reach the outside, which a "
                "tree in a mount namespace of its own can't reopen: the dump refuses it",
+    "tcp_reset01": "its point is the refusal of -R, which the ns flavour's dump replaces "
+                   "(tcp_reset00 runs there)",
 }
 KILLING_FLAVORS = ("h", "pidns", "ns")
 FLAVOR_OPTS = ("-R", "--leave-running", "-s", "--leave-stopped")
@@ -333,6 +335,8 @@ def read_maps(pid):
             m = re.search(r"/#(\d+) \(deleted\)$", path)
             if m and m.group(1) == fields[4]:
                 path = path[:m.start()] + "/#INODE (deleted)"
+            # a packet socket's rings: the restored socket is a new inode, as in read_fds
+            path = re.sub(r"^socket:\[\d+\]$", "socket", path)
             offset = int(fields[2], 16) if path and not path.startswith("[") else 0
             vma = [start, end, fields[1], offset, path]
             if vmas:

@@ -60,6 +60,7 @@ enum img_type {
 	CR_FD_TCP_STREAM,      /* tcp-stream-INO (hex): a connection's state, then its queues */
 	CR_FD_INET_EXTRA,      /* inet-extra: ours, inet socket options CRIU has no field for */
 	CR_FD_NETLINK_EXTRA,   /* netlink-extra: ours, a netlink socket's type and flags */
+	CR_FD_PACKET_RING,     /* packet-ring-ID: ours, a packet socket's RX ring and bytes */
 	CR_FD_NETDEV,	       /* netdev-NSID: the links of a network namespace */
 	CR_FD_NETNS,	       /* netns-NSID: its sysctls */
 	CR_FD_IFADDR,	       /* ifaddr-NSID, raw: "ip addr save" */

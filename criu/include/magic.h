@@ -123,6 +123,7 @@
 #define NS_PIDS_MAGIC	      0x4f574e05 /* ns-pids.img: ns_pids_entry */
 #define INET_EXTRA_MAGIC      0x4f574e06 /* inet-extra.img: inet_extra_entry */
 #define NETLINK_EXTRA_MAGIC   0x4f574e20 /* netlink-extra.img: netlink_extra_entry */
+#define PACKET_RING_MAGIC     0x4f574e21 /* packet-ring-ID.img: packet_ring_entry, bytes */
 #define MEMTRACK_MAGIC	      0x4f574e10 /* memtrack.img: memtrack_entry */
 
 /* Saved kernel facts (kerndat cache), not part of an image set. */

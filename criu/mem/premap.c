@@ -30,6 +30,7 @@
 #include "log.h"
 #include "ns.h"
 #include "restore-ctx.h"
+#include "tree.h"
 #include "abi/restorer.h"
 #include "uffd-fill.h"
 #include "vma-status.h"
@@ -300,6 +301,33 @@ static void plan_vma(const VmaEntry *v, struct rst_vma *rv)
 		rv->kind = RST_VMA_VVAR;
 }
 
+/*
+ * The file id's fd in the task's table (its files are made by now), or in its parent's if it
+ * shares that: a copy above every task fd, for the restorer to map (it closes it).
+ */
+static int task_file_fd(const struct rst_ctx *ctx, const struct rst_task *t, uint32_t id,
+			const char *what)
+{
+	size_t i, depth;
+	int fd;
+
+	for (depth = 0; t && depth <= ctx->nr_tasks; depth++) {
+		for (i = 0; i < t->nr_fds; i++) {
+			if (t->fds[i]->id != id)
+				continue;
+			fd = fcntl(t->fds[i]->fd, F_DUPFD_CLOEXEC, ctx->fd_top + 1);
+			if (fd < 0)
+				pr_perror("Can't take fd %d for a %s", t->fds[i]->fd, what);
+			return fd < 0 ? -errno : fd;
+		}
+		if (!t->shares_files)
+			break;
+		t = rst_task_by_pid(ctx, t->pstree->ppid);
+	}
+	pr_err("A %s: file id %u is no fd of the task that maps it\n", what, id);
+	return -ENOENT;
+}
+
 /* After the fork: shared mappings, each an fd the restorer maps in place, or an attach. */
 static int prepare_shared(const struct rst_ctx *ctx, const struct rst_task *t, const VmaEntry *v,
 			  struct rst_vma *rv)
@@ -307,6 +335,10 @@ static int prepare_shared(const struct rst_ctx *ctx, const struct rst_task *t, c
 	if (v->status & VMA_AREA_SYSVIPC)
 		return rst_sysv_premap(v, rv);
 	rv->kind = RST_VMA_FILE_SHARED;
+	if (v->status & VMA_AREA_SOCKET) {
+		rv->fd = task_file_fd(ctx, t, v->shmid, "packet socket mapping");
+		return rv->fd < 0 ? rv->fd : 0;
+	}
 	if (v->status & VMA_ANON_SHARED) {
 		rv->flags &= ~MAP_ANONYMOUS; /* mapped from the region's shmem file */
 		rv->fd = rst_anon_shared_fd(ctx, t, v);

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "ns.h"
 #include "mem.h"
+#include "packet-ring.h"
 #include "plugin.h"
 #include "vma-status.h"
 
@@ -113,6 +114,8 @@ static int add_file_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry
 		return ret;
 	if (ret)
 		v->status |= VMA_EXT_PLUGIN;
+	else if (S_ISSOCK(st.st_mode))
+		return packet_ring_vma(dc, pv->path, &st, v); /* a packet socket's rings */
 	else if (!S_ISREG(st.st_mode)) {
 		pr_err("Mapping %llx-%llx of %s: only regular files can be mapped for now\n",
 		       (unsigned long long)pv->start, (unsigned long long)pv->end, pv->path);
@@ -166,7 +169,11 @@ static int fill_vma(struct dump_ctx *dc, const struct proc_vma *pv, VmaEntry *v)
 	size_t i;
 	int ret;
 
-	ret = check_vmflags(pv, dc->mt.uffd >= 0 || dc->mt.nr_strays ? PROC_VMF_UFFD_WP : 0);
+	/* a packet socket's rings are mixed (their pages inserted one by one): net/packet */
+	ret = check_vmflags(
+		pv,
+		(dc->mt.uffd >= 0 || dc->mt.nr_strays ? PROC_VMF_UFFD_WP : 0) |
+			(pv->path && !strncmp(pv->path, "socket:[", 8) ? PROC_VMF_MIXEDMAP : 0));
 	if (!ret && (pv->vmflags & PROC_VMF_HUGETLB))
 		ret = hugetlb_vma_check(pv);
 	if (ret)

@@ -248,10 +248,22 @@ static bool vma_file_known(const struct rst_ctx *ctx, const VmaEntry *v)
 	return false;
 }
 
+/* A socket mapping's file: a packet socket's rings (net/packet/ring.c). */
+static bool vma_socket_known(const struct rst_ctx *ctx, const VmaEntry *v)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nr_files; i++)
+		if (ctx->files[i]->id == v->shmid)
+			return ctx->files[i]->type == FD_TYPES__PACKETSK && ctx->files[i]->psk;
+	return false;
+}
+
 static int check_vma(const struct rst_ctx *ctx, const VmaEntry *v, const VmaEntry *prev, pid_t pid)
 {
 	const uint32_t kinds = VMA_ANON_PRIVATE | VMA_FILE_PRIVATE | VMA_FILE_SHARED |
-			       VMA_AREA_VDSO | VMA_AREA_VVAR | VMA_ANON_SHARED | VMA_AREA_SYSVIPC;
+			       VMA_AREA_VDSO | VMA_AREA_VVAR | VMA_ANON_SHARED | VMA_AREA_SYSVIPC |
+			       VMA_AREA_SOCKET;
 	uint32_t kind = v->status & kinds;
 
 	/* CRIU marks the vdso and vvar private anonymous too: their own bit names them */
@@ -293,6 +305,13 @@ static int check_vma(const struct rst_ctx *ctx, const VmaEntry *v, const VmaEntr
 	    (!vma_file_known(ctx, v) || v->pgoff % RST_PAGE_SIZE)) {
 		pr_err("mm-%d.img: VMA %#lx-%#lx maps file id %lu, missing in files.img\n", pid,
 		       (long)v->start, (long)v->end, (unsigned long)v->shmid);
+		return -EINVAL;
+	}
+	if (kind == VMA_AREA_SOCKET &&
+	    (!(v->flags & MAP_SHARED) || v->pgoff || !vma_socket_known(ctx, v))) {
+		pr_err("mm-%d.img: VMA %#lx-%#lx maps packet socket file id %lu, which files.img "
+		       "lacks, or is not shared at offset 0\n",
+		       pid, (long)v->start, (long)v->end, (unsigned long)v->shmid);
 		return -EINVAL;
 	}
 	if (v->flags & MAP_HUGETLB)

@@ -70,6 +70,8 @@ def extra_for(kind, msg, pb):
         return b"d" * sized(msg, {"bytes": 5}).bytes
     if kind == "SK_QUEUES":
         return b"q" * sized(msg, {"length": 3}).length
+    if kind == "PACKET_RING":
+        return b"r" * sized(msg, {"rx_len": 4}).rx_len
     if kind == "IPCNS_SHM":
         return b"s" * sized(msg, {"size": 5}).size + b"\0" * 3
     if kind == "BPFMAP_DATA":

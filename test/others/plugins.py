@@ -4,7 +4,10 @@
 and logs each call: a process holding a detached tun file (a kind criu has no handler for)
 and a private mapping of /dev/zero (a device mapping, which only a plugin takes) is dumped
 and restored only with the plugin (-L), the hooks are called in CRIU's order, and the
-restored process finds its fd and mapping as they were. A plugin's failure fails the dump
+restored process finds its fd and mapping as they were. The holder's unix stream socket,
+connected to a listener of this script (outside the tree), is taken by the plugin
+(DUMP_UNIX_SK) and connected again by it (RESTORE_UNIX_SK); without a plugin such a socket
+refuses the dump. A plugin's failure fails the dump
 (the process runs on) or the restore (nothing is left), naming the plugin. Last, criu with
 -L plugins/amdgpu still dumps and restores a plain process. This script is a child
 subreaper so that restored tasks are its children to reap."""
@@ -12,6 +15,7 @@ import ctypes
 import os
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -44,24 +48,44 @@ def calls(log):
     return lines
 
 
-def start_holder(result):
-    p = subprocess.Popen([HOLDER, result], stdin=subprocess.DEVNULL,
+def start_holder(result, listener=None):
+    """The holder, and (with listener) our end of its unix socket (fd 11)."""
+    args = [HOLDER, result] + ([listener.getsockname()] if listener else [])
+    p = subprocess.Popen(args, stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                          close_fds=True, start_new_session=True)
     ready = p.stdout.readline().strip() == b"ready"
     p.stdout.close()
-    return p, ready
+    return p, ready, accept(listener)
 
 
-def finish_holder(pid, result):
-    """SIGTERM: the holder checks its fd and writes what it found."""
+def accept(listener):
+    if not listener:
+        return None
+    try:
+        return listener.accept()[0]
+    except OSError:
+        return None
+
+
+def finish_holder(pid, result, conn=None):
+    """SIGTERM: the holder checks its fds and writes what it found; over its unix socket
+    it reads our "pong" and sends "ping"."""
+    if conn:
+        conn.sendall(b"pong")
     os.kill(pid, signal.SIGTERM)
-    zdtm.reap(pid, 10)
+    zdtm.reap(pid, 60)  # a loaded machine may take its time
     try:
         with open(result) as f:
-            return f.read().strip()
+            res = f.read().strip()
     except FileNotFoundError:
-        return "(no result)"
+        res = "(no result)"
+    if conn:
+        got = conn.recv(4)
+        conn.close()
+        if res == "ok" and got != b"ping":
+            res = "our end of its unix socket got %r, not ping" % got
+    return res
 
 
 def gone(pid):
@@ -70,9 +94,9 @@ def gone(pid):
 
 
 DUMP_ORDER = ["INIT", "PAUSE_DEVICES", "CHECKPOINT_DEVICES", "DUMP_EXT_FILE",
-              "HANDLE_DEVICE_VMA", "DUMP_DEVICES_LATE", "DUMP_FINISH", "EXIT"]
-RESTORE_ORDER = ["INIT", "RESTORE_INIT", "RESTORE_EXT_FILE", "UPDATE_VMA_MAP", "POST_FORKING",
-                 "RESUME_DEVICES_LATE", "EXIT"]
+              "HANDLE_DEVICE_VMA", "DUMP_UNIX_SK", "DUMP_DEVICES_LATE", "DUMP_FINISH", "EXIT"]
+RESTORE_ORDER = ["INIT", "RESTORE_INIT", "RESTORE_EXT_FILE", "RESTORE_UNIX_SK", "UPDATE_VMA_MAP",
+                 "POST_FORKING", "RESUME_DEVICES_LATE", "EXIT"]
 
 
 def check_cli(env, work):
@@ -93,9 +117,25 @@ def check_cli(env, work):
                "a shared object without CR_PLUGIN_DESC is refused, naming it", r.stderr)
 
 
-def dump_refusals(env, work, log, result):
+def unix_refusal(env, work, listener, result):
+    """When no plugin takes the unix socket (DUMP_UNIX_SK says -ENOTSUP), the dump refuses
+    it, naming it, and the holder's connection still talks."""
+    p, ready, conn = start_holder(result, listener)
+    img = os.path.join(work, "unix-refused")
+    os.mkdir(img)
+    fenv = dict(env, CRIU_EXAMPLE_PLUGIN_NO_UNIX="1")
+    r = criu(fenv, "dump", "-t", str(p.pid), "-D", img, "-o", "dump.log", "-L", PLUGIN_DIR)
+    report(r.returncode != 0 and "unix socket ino" in r.stderr and
+           "outside the tree" in r.stderr,
+           "a unix stream socket connected outside the tree that no plugin takes is refused",
+           r.stderr)
+    res = finish_holder(p.pid, result, conn)
+    report(res == "ok", "the holder's fds are as they were", res)
+
+
+def dump_refusals(env, work, log, result, listener):
     """Without the plugin, or with one that fails, the dump fails and the holder runs on."""
-    p, ready = start_holder(result)
+    p, ready, conn = start_holder(result, listener)
     report(ready, "the holder is ready")
     img = os.path.join(work, "refused")
     os.mkdir(img)
@@ -114,12 +154,12 @@ def dump_refusals(env, work, log, result):
     report(not os.path.exists(os.path.join(img, "inventory.img")),
            "the failed dump leaves no inventory.img")
     report(zdtm.proc_state(p.pid) in ("S", "R"), "the holder runs on after the failed dumps")
-    res = finish_holder(p.pid, result)
-    report(res == "ok", "its fd 10 is as it was", res)
+    res = finish_holder(p.pid, result, conn)
+    report(res == "ok", "its fds 10 and 11 are as they were", res)
 
 
-def dump_with_plugin(env, img, log, result):
-    p, ready = start_holder(result)
+def dump_with_plugin(env, img, log, result, listener):
+    p, ready, conn = start_holder(result, listener)
     report(ready, "the holder is ready")
     os.mkdir(img)
     r = criu(env, "dump", "-t", str(p.pid), "-D", img, "-o", "dump.log", "-v4",
@@ -128,14 +168,17 @@ def dump_with_plugin(env, img, log, result):
     got = calls(log)
     report(got == DUMP_ORDER, "the dump calls the hooks in CRIU's order", " ".join(got))
     names = [n for n in os.listdir(img) if n.startswith("example-file-")]
-    report(len(names) == 1 and
-           stat.S_IMODE(os.stat(os.path.join(img, names[0])).st_mode) == 0o600,
-           "the plugin's image is in the images directory, 0600", str(names))
+    names += [n for n in os.listdir(img) if n.startswith("example-unix-")]
+    report(len(names) == 2 and
+           all(stat.S_IMODE(os.stat(os.path.join(img, n)).st_mode) == 0o600 for n in names),
+           "the plugin's images are in the images directory, 0600", str(names))
     report(gone(p.pid), "the dumped holder is gone")
+    if conn:
+        conn.close()
     return p.pid
 
 
-def restore_with_plugin(env, img, log, pid, result):
+def restore_with_plugin(env, img, log, pid, result, listener):
     r = criu(env, "restore", "-D", img, "-o", "restore-noplug.log", "-d")
     report(r.returncode != 0 and "--libdir" in r.stderr,
            "without the plugin the restore refuses, saying to give --libdir", r.stderr)
@@ -146,13 +189,20 @@ def restore_with_plugin(env, img, log, pid, result):
            "a plugin's failing hook fails the restore, naming the plugin", r.stderr)
     report(gone(pid), "the failed restore killed what it made")
     calls(log)
+    # the failed restore's connection, if it got so far
+    listener.settimeout(0.2)
+    while accept(listener):
+        pass
+    listener.settimeout(10)
     r = criu(env, "restore", "-D", img, "-o", "restore.log", "-d", "-L", PLUGIN_DIR)
     report(r.returncode == 0, "restore with -L", r.stderr)
     got = calls(log)
     report(got == RESTORE_ORDER, "the restore calls the hooks in CRIU's order", " ".join(got))
-    res = finish_holder(pid, result)
-    report(res == "ok", "the restored holder finds its tun fd and its /dev/zero mapping as "
-           "they were", res)
+    conn = accept(listener)
+    report(conn is not None, "the plugin connected the holder's unix socket again")
+    res = finish_holder(pid, result, conn)
+    report(res == "ok", "the restored holder finds its tun fd, its /dev/zero mapping and its "
+           "unix socket as they were", res)
 
 
 def ordinary_with_amdgpu(env, work):
@@ -184,16 +234,22 @@ def main():
     log = os.path.join(work, "calls.log")
     result = os.path.join(work, "result")
     env = dict(os.environ, CRIU_EXAMPLE_PLUGIN_LOG=log)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(os.path.join(work, "ext.sock"))
+    listener.listen(4)
+    listener.settimeout(10)
     try:
         check_cli(env, work)
-        dump_refusals(env, work, log, result)
+        dump_refusals(env, work, log, result, listener)
+        unix_refusal(env, work, listener, result)
         calls(log)
         os.unlink(result)
         img = os.path.join(work, "img")
-        pid = dump_with_plugin(env, img, log, result)
-        restore_with_plugin(env, img, log, pid, result)
+        pid = dump_with_plugin(env, img, log, result, listener)
+        restore_with_plugin(env, img, log, pid, result, listener)
         ordinary_with_amdgpu(env, work)
     finally:
+        listener.close()
         zdtm.cleanup_children()
         shutil.rmtree(work, ignore_errors=True)
     return report.finish()

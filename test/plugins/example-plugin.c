@@ -9,8 +9,10 @@
  * status flags and the device numbers in example-file-ID.img; at restore it opens the path
  * again and checks that it is the same device. It also takes private mappings of /dev/zero
  * (HANDLE_DEVICE_VMA) and hands criu a new fd of the device to map them from at restore
- * (UPDATE_VMA_MAP). $CRIU_EXAMPLE_PLUGIN_FAIL names one hook that fails
- * (-EIO).
+ * (UPDATE_VMA_MAP). It takes a unix stream socket connected to a listener outside the tree
+ * bound to a path (DUMP_UNIX_SK: the path in example-unix-ID.img), and connects a new one
+ * to that path at restore (RESTORE_UNIX_SK). $CRIU_EXAMPLE_PLUGIN_FAIL names one hook that
+ * fails (-EIO).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -164,15 +168,67 @@ CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__RESTORE_EXT_FILE, example_restore_ext_fi
 /* The hooks this plugin only logs: each answers "not mine" unless told to fail. */
 #define LOG_ONLY(hook, fmt, ...) (log_call(hook, fmt, ##__VA_ARGS__) ?: -ENOTSUP)
 
+static int unix_image(char *buf, size_t len, int id)
+{
+	return snprintf(buf, len, "example-unix-%d.img", id) >= (int)len ? -ENAMETOOLONG : 0;
+}
+
+/* A stream socket whose peer was accepted by a listener bound to a path: that path. */
 static int example_dump_unix_sk(int fd, int id)
 {
-	return LOG_ONLY("DUMP_UNIX_SK", "%d", id);
+	struct sockaddr_un peer = {};
+	socklen_t len = sizeof(peer);
+	int type = 0, img, ret;
+	socklen_t tlen = sizeof(type);
+	char name[64];
+	ssize_t n;
+
+	/* $CRIU_EXAMPLE_PLUGIN_NO_UNIX: leave it to criu (which refuses it) */
+	if (getenv("CRIU_EXAMPLE_PLUGIN_NO_UNIX") ||
+	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) || type != SOCK_STREAM ||
+	    getpeername(fd, (struct sockaddr *)&peer, &len) || len <= sizeof(sa_family_t) ||
+	    peer.sun_path[0] != '/')
+		return LOG_ONLY("DUMP_UNIX_SK", "%d refused", id);
+	ret = log_call("DUMP_UNIX_SK", "%d %s", id, peer.sun_path)
+		      ?: unix_image(name, sizeof(name), id);
+	if (ret)
+		return ret;
+	img = openat(criu_get_image_dir(), name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (img < 0)
+		return -errno;
+	n = write(img, peer.sun_path, sizeof(peer.sun_path));
+	close(img);
+	return n == sizeof(peer.sun_path) ? 0 : -EIO;
 }
 CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__DUMP_UNIX_SK, example_dump_unix_sk)
 
 static int example_restore_unix_sk(int id)
 {
-	return LOG_ONLY("RESTORE_UNIX_SK", "%d", id);
+	struct sockaddr_un peer = { .sun_family = AF_UNIX };
+	char name[64];
+	int img, sk, ret;
+	ssize_t n;
+
+	ret = log_call("RESTORE_UNIX_SK", "%d", id) ?: unix_image(name, sizeof(name), id);
+	if (ret)
+		return ret;
+	img = openat(criu_get_image_dir(), name, O_RDONLY | O_CLOEXEC);
+	if (img < 0)
+		return errno == ENOENT ? -ENOTSUP : -errno;
+	n = read(img, peer.sun_path, sizeof(peer.sun_path));
+	close(img);
+	if (n != sizeof(peer.sun_path) || !memchr(peer.sun_path, 0, sizeof(peer.sun_path)))
+		return -EINVAL;
+	sk = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sk < 0)
+		return -errno;
+	if (connect(sk, (struct sockaddr *)&peer, sizeof(peer))) {
+		ret = -errno;
+		print_on_level(1, "example: can't connect to %s again\n", peer.sun_path);
+		close(sk);
+		return ret;
+	}
+	return sk;
 }
 CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__RESTORE_UNIX_SK, example_restore_unix_sk)
 

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * test/plugins/tun-holder.c - holds /dev/net/tun open on fd 10 (O_RDWR | O_NONBLOCK, no
- * interface attached), a file criu itself has no handler for, until SIGTERM; then checks
- * that fd 10 is still that device with those flags and still detached (TUNGETIFF answers
+ * interface attached), a file criu itself has no handler for, until SIGTERM (waited for in
+ * sigsuspend() with it blocked otherwise: one sent at once after the restore is not lost); then
+ * checks that fd 10 is still that device with those flags and still detached (TUNGETIFF answers
  * EBADFD), and writes "ok" or what differs to the file argv[1]. It also maps two pages of
  * /dev/zero privately (a device mapping criu leaves to a plugin) and checks after the
  * restore that they are still there, mapped from /dev/zero, readable (zeros) and writable.
+ * With argv[2], fd 11 is a unix stream socket connected to the listener bound there (outside
+ * the tree): at SIGTERM it must still be connected there, send "ping" and read "pong".
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,13 +20,18 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/sysmacros.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #define HELD_FD	 10
+#define UNIX_FD	 11
 #define ZERO_LEN (2 * 4096)
 
 static unsigned char *zero_map;
+static const char *unix_path;
 
 static volatile sig_atomic_t stop;
 
@@ -81,15 +89,52 @@ static const char *check_fd(void)
 	return check_zero_map();
 }
 
+static int connect_unix(void)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int sk = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	if (sk < 0 || strlen(unix_path) >= sizeof(a.sun_path))
+		return -1;
+	strcpy(a.sun_path, unix_path);
+	if (connect(sk, (struct sockaddr *)&a, sizeof(a)) || dup2(sk, UNIX_FD) != UNIX_FD)
+		return -1;
+	close(sk);
+	return 0;
+}
+
+/* fd 11 talks to the listener's side: "ping" goes, "pong" comes. */
+static const char *check_unix(void)
+{
+	struct timeval tv = { 5, 0 };
+	struct sockaddr_un a = {};
+	socklen_t len = sizeof(a);
+	char buf[4];
+
+	if (!unix_path)
+		return "ok";
+	if (getpeername(UNIX_FD, (struct sockaddr *)&a, &len) || strcmp(a.sun_path, unix_path))
+		return "fd 11 is not connected to the listener's path";
+	if (setsockopt(UNIX_FD, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    send(UNIX_FD, "ping", 4, MSG_NOSIGNAL) != 4 ||
+	    recv(UNIX_FD, buf, 4, MSG_WAITALL) != 4 || memcmp(buf, "pong", 4))
+		return "fd 11 does not talk to the listener's side";
+	return "ok";
+}
+
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_term };
+	sigset_t term, unblocked;
 	const char *res;
 	FILE *out;
 	int fd;
 
-	if (argc != 2)
+	if (argc != 2 && argc != 3)
 		return 2;
+	unix_path = argc == 3 ? argv[2] : NULL;
+	if (unix_path && connect_unix())
+		return 1;
 	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK);
 	if (fd < 0 || dup2(fd, HELD_FD) != HELD_FD)
 		return 1;
@@ -100,11 +145,18 @@ int main(int argc, char **argv)
 		return 1;
 	close(fd);
 	sigaction(SIGTERM, &sa, NULL);
+	/* SIGTERM waits blocked between checks: one that comes before the wait is not lost */
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, &unblocked);
+	sigdelset(&unblocked, SIGTERM);
 	printf("ready\n");
 	fflush(stdout);
 	while (!stop)
-		pause();
+		sigsuspend(&unblocked);
 	res = check_fd();
+	if (!strcmp(res, "ok"))
+		res = check_unix();
 	out = fopen(argv[1], "w");
 	if (!out)
 		return 1;

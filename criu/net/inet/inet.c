@@ -11,9 +11,9 @@
  * Dump: the task's socket itself, fetched with pidfd_getfd(2), tells its kind and options;
  * inet_diag (net/inet/diag.c) its state, addresses, queues and shutdown. What can't be
  * restored is refused here, naming the socket and what it holds: a listener with
- * connections not accepted yet (unless --skip-in-flight), a connection closed (reset, or
- * closed both ways: inet_diag no longer lists it, nor can its peer be read), datagrams
- * queued on a UDP, raw or ping socket.
+ * connections not accepted yet (unless --skip-in-flight), datagrams queued on a UDP-lite,
+ * raw or ping socket, or to send on any. Received UDP datagrams: net/inet/udp-queue.c. A
+ * connection over (reset, closed both ways): net/inet/tcp-closed.c.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -129,25 +129,8 @@ int inet_refuse(const struct fd_parms *p, const InetSkEntry *ie, const char *why
 	return -EOPNOTSUPP;
 }
 
-static int check_closed_tcp(int sk, const struct fd_parms *p, const InetSkEntry *ie,
-			    const struct inet_diag_sk *d)
-{
-	struct pollfd pfd = { .fd = sk, .events = POLLIN };
-
-	/* poll tells of a pending error without taking it, as SO_ERROR would */
-	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR))
-		return inet_refuse(p, ie,
-				   "a closed connection with an error (a reset) not read yet: "
-				   "not supported yet");
-	if (d->rqueue)
-		return inet_refuse(p, ie,
-				   "a closed connection with data not read yet: not "
-				   "supported yet");
-	return 0;
-}
-
 static int dump_tcp_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk,
-			  const struct inet_diag_sk *d, InetSkEntry *ie, const InetExtraEntry *x)
+			  const struct inet_diag_sk *d, InetSkEntry *ie, InetExtraEntry *x)
 {
 	char why[160];
 	int fd;
@@ -168,7 +151,10 @@ static int dump_tcp_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk
 				ie->ino, d->rqueue);
 		return 0;
 	case TCP_CLOSE:
-		return check_closed_tcp(*sk, p, ie, d);
+		/* a connection over, whose socket kept its port (bound before connect) */
+		if (d->shutdown == SK_SHUTDOWN__BOTH && tcp_closed_conn(*sk))
+			return tcp_dump_closed(dc, p, *sk, true, ie, x);
+		return 0;
 	case TCP_SYN_SENT:
 		/* nothing was said yet (the SYN's own sequence number aside): restore connects
 		 * again from the same port */
@@ -201,13 +187,12 @@ static int dump_tcp_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk
 }
 
 /*
- * Datagrams queued either way are refused, as CRIU refuses a corked socket (CRIU drops the
- * received ones with a warning: we don't drop them). A received datagram would have to
- * come back from its sender's address, which its owner may still hold; corked data can't
- * be read back from the socket at all.
+ * Datagrams received and not read yet are kept (net/inet/udp-queue.c; CRIU drops them with
+ * a warning), UDP-lite's refused. Datagrams to send are refused, as CRIU refuses a corked
+ * socket: corked data can't be read back from the socket at all.
  */
 static int dump_udp_state(const struct fd_parms *p, int sk, const struct inet_diag_sk *d,
-			  InetSkEntry *ie)
+			  InetSkEntry *ie, InetExtraEntry *x)
 {
 	char why[160];
 	int cork = 0;
@@ -219,16 +204,21 @@ static int dump_udp_state(const struct fd_parms *p, int sk, const struct inet_di
 			 d->wqueue);
 		return inet_refuse(p, ie, why);
 	}
-	if (d->rqueue || d->wqueue) {
+	if (d->wqueue) {
+		snprintf(why, sizeof(why), "%u bytes of datagrams not sent yet: not supported yet",
+			 d->wqueue);
+		return inet_refuse(p, ie, why);
+	}
+	if (d->rqueue && ie->proto != IPPROTO_UDP) {
 		snprintf(why, sizeof(why),
-			 "%u bytes of datagrams received and %u bytes corked or unsent: not "
-			 "supported yet",
-			 d->rqueue, d->wqueue);
+			 "%u bytes of datagrams received and not read: not supported yet for "
+			 "UDP-lite",
+			 d->rqueue);
 		return inet_refuse(p, ie, why);
 	}
 	if (d->state != TCP_ESTABLISHED && d->state != TCP_CLOSE)
 		return inet_refuse(p, ie, "an unknown datagram socket state");
-	return 0;
+	return d->rqueue ? udp_dump_queue(sk, ie, x) : 0;
 }
 
 static int dump_kind(const struct fd_parms *p, int sk, InetSkEntry *ie)
@@ -254,35 +244,6 @@ static int dump_kind(const struct fd_parms *p, int sk, InetSkEntry *ie)
 	       "MPTCP...): not supported yet\n",
 	       p->fd, p->pid, ie->ino, family == AF_INET ? "IPv4" : "IPv6", type, proto);
 	return -EOPNOTSUPP;
-}
-
-/*
- * A connection closed since (a reset, or closed both ways) is in no table inet_diag reads
- * and getpeername() says ENOTCONN: its peer can't be known, so it is refused, saying what
- * it still holds for the program.
- */
-static int refuse_closed_conn(const struct fd_parms *p, int sk, const InetSkEntry *ie)
-{
-	struct pollfd pfd = { .fd = sk, .events = POLLIN };
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-	int inq = 0;
-
-	if (!inet_is_tcp(ie) || getsockopt(sk, SOL_TCP, TCP_INFO, &ti, &len) ||
-	    ti.tcpi_state != TCP_CLOSE)
-		return 0;
-	ioctl(sk, SIOCINQ, &inq);
-	if (inq)
-		return inet_refuse(p, ie,
-				   "a connection closed since (reset, or closed both ways) with "
-				   "data not read yet: not supported yet");
-	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR))
-		return inet_refuse(p, ie,
-				   "a connection reset since, the error not read yet: not "
-				   "supported yet");
-	return inet_refuse(p, ie,
-			   "a connection closed since (reset, or closed both ways): not "
-			   "supported yet");
 }
 
 /* A socket never bound is in no table inet_diag reads: it has nothing to tell either. */
@@ -313,8 +274,9 @@ static int dump_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk, In
 	ret = inet_diag_find(dc->fstate, ie->family, ie->proto, ie->ino, &d);
 	if (ret == -ENOENT && !unbound_sk(*sk, &d))
 		ret = 0;
-	if (ret == -ENOENT && refuse_closed_conn(p, *sk, ie))
-		return -EOPNOTSUPP;
+	/* a connection over: the kernel gave its port back */
+	if (ret == -ENOENT && inet_is_tcp(ie) && tcp_closed_conn(*sk))
+		return tcp_dump_opts(*sk, ie, x) ?: tcp_dump_closed(dc, p, *sk, false, ie, x);
 	if (ret == -ENOENT) {
 		pr_err("fd %d of task %d (socket:[%u]): inet_diag does not list it (a socket of "
 		       "another network namespace?): not supported yet\n",
@@ -329,7 +291,7 @@ static int dump_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk, In
 				   "a link-local address (bound to an interface): not "
 				   "supported yet");
 	if (!inet_is_tcp(ie))
-		return dump_udp_state(p, *sk, &d, ie);
+		return dump_udp_state(p, *sk, &d, ie, x);
 	ret = tcp_dump_opts(*sk, ie, x);
 	return ret ?: dump_tcp_state(dc, p, sk, &d, ie, x);
 }
@@ -366,6 +328,8 @@ static int inet_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *f
 	ret = ret ?: inet_extra_write(dc, &x);
 	inet_mcast_free(&x);
 	inet_ip_more_free(&x);
+	tcp_closed_free(&x);
+	udp_queue_free(&x);
 	if (sk >= 0)
 		close(sk);
 	pr_debug("socket:[%u]: inet family %u type %u proto %u state %s port %u -> %u\n", ie->ino,

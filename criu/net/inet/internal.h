@@ -116,8 +116,44 @@ int tcp_replay_fins(int sk, const InetSkEntry *ie, const TcpStreamEntry *ts, boo
  * left to send_unsent() of net/inet/tcp-restore.c, after those bytes. */
 bool tcp_fin_after_unsent(const InetSkEntry *ie);
 
+/* A segment from ie's peer to ie, from a raw socket (flags: TH_FIN, TH_ACK, TH_RST). */
+int tcp_peer_segment(const InetSkEntry *ie, uint32_t seq, uint32_t ack, uint8_t flags,
+		     uint16_t win);
+/* Wait (a little) for sk to reach TCP state want, after step; an error names both. */
+int tcp_wait_state(int sk, int want, const InetSkEntry *ie, const char *step);
+/* shutdown(SHUT_WR) in repair mode: our FIN sent, or taken as sent if acked. */
+int tcp_queue_our_fin(int sk, const InetSkEntry *ie, bool acked);
+
+/*
+ * net/inet/tcp-closed.c: a connection over (reset, closed both ways) that its program
+ * holds: tcp_closed_conn() tells one; dump: its address (if inet_diag did not list it),
+ * unread bytes and pending error into ie and x (free with tcp_closed_free()); restore: the
+ * same made again on sk, a new TCP socket.
+ */
+bool tcp_closed_conn(int sk);
+int tcp_dump_closed(const struct dump_ctx *dc, const struct fd_parms *p, int sk, bool listed,
+		    InetSkEntry *ie, InetExtraEntry *x);
+void tcp_closed_free(InetExtraEntry *x);
+int tcp_restore_closed(int sk, const InetSkEntry *ie, const InetExtraEntry *x);
+
+/*
+ * net/inet/udp-queue.c: a UDP socket's received datagrams into x (free them with
+ * udp_queue_free()); restore: the same queued again on sk, bound and not connected yet.
+ */
+int udp_dump_queue(int sk, const InetSkEntry *ie, InetExtraEntry *x);
+void udp_queue_free(InetExtraEntry *x);
+int udp_restore_queue(int sk, const InetSkEntry *ie, const InetExtraEntry *x);
+/* net/inet/tcp-fin.c: the Internet checksum: add len bytes to sum; the final 16 bits, in
+ * network order. An IPv4-mapped IPv6 address (16 bytes). */
+uint32_t inet_csum_add(const void *data, size_t len, uint32_t sum);
+uint16_t inet_csum_fold(uint32_t sum);
+bool inet_addr_v4_mapped(const void *addr16);
+
 /* net/inet/tcp-restore.c: make sk (a new TCP socket) the connection of the image. */
 int tcp_restore_established(struct rst_fds *rf, int sk, const InetSkEntry *ie);
+/* sk in repair mode, connected as ie with ts's sequence numbers and in as its receive
+ * queue; it stays in repair mode. */
+int tcp_make_repaired(int sk, const InetSkEntry *ie, TcpStreamEntry *ts, char *in);
 /* TCP_KEEP* from ie->opts, TCP_NODELAY and TCP_CORK from x (may be NULL). */
 int tcp_restore_opts(int sk, const InetSkEntry *ie, const InetExtraEntry *x);
 

@@ -3,7 +3,8 @@
  * net/inet/restore.c - an inet socket made again from its InetSkEntry: the options that
  * bind() depends on, bind() itself (a port taken by someone else fails the restore, naming
  * address and port), then listen(), connect() (UDP) or the connection through TCP_REPAIR
- * (net/inet/tcp-restore.c), then the other options and the shutdown state.
+ * (net/inet/tcp-restore.c), or a connection over (net/inet/tcp-closed.c), then the other
+ * options and the shutdown state.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -186,7 +187,7 @@ static int listen_sk(int sk, const InetSkEntry *ie)
 }
 
 /* The state of the socket: bound, listening, connected. */
-static int make_state(struct rst_fds *rf, int sk, const InetSkEntry *ie)
+static int make_state(struct rst_fds *rf, int sk, const InetSkEntry *ie, const InetExtraEntry *x)
 {
 	int ret;
 
@@ -195,6 +196,8 @@ static int make_state(struct rst_fds *rf, int sk, const InetSkEntry *ie)
 			return 0; /* --tcp-close: a new, closed socket */
 		return tcp_restore_established(rf, sk, ie);
 	}
+	if (inet_is_tcp(ie) && ie->state == TCP_CLOSE && x && x->has_closed_err)
+		return tcp_restore_closed(sk, ie, x);
 	ret = sk_opts_restore_bind(sk, ie->opts, ie->ino);
 	/*
 	 * A connection it accepted may be made first, in repair mode, on the same port: with
@@ -215,7 +218,9 @@ static int make_state(struct rst_fds *rf, int sk, const InetSkEntry *ie)
 		return ret;
 	if (inet_is_tcp(ie))
 		return ie->state == TCP_LISTEN ? listen_sk(sk, ie) : 0;
-	return ie->state == TCP_ESTABLISHED ? connect_udp(sk, ie) : 0;
+	/* before connect(): they may be from others than its peer */
+	ret = udp_restore_queue(sk, ie, x);
+	return ret ?: ie->state == TCP_ESTABLISHED ? connect_udp(sk, ie) : 0;
 }
 
 static int restore_shutdown(int sk, const InetSkEntry *ie, bool tcp_close)
@@ -332,7 +337,7 @@ int inet_open(struct rst_fds *rf, const FileEntry *fe)
 	}
 	ret = restore_ip_bind_opts(sk, ie);
 	ret = ret ?: inet_restore_ip_more(sk, ie, x, true);
-	ret = ret ?: make_state(rf, sk, ie);
+	ret = ret ?: make_state(rf, sk, ie, x);
 	ret = ret ?: inet_restore_ip_more(sk, ie, x, false);
 	/* IP_TOS sets SO_PRIORITY too: the priority comes after it */
 	ret = ret ?: restore_ip_opts(sk, ie, x);

@@ -268,16 +268,6 @@ static int read_stream(int sk, TcpStreamEntry *ts, char **in, char **out, InetSk
 	int ret = read_conn_opts(sk, ts, &ie->state, ino);
 
 	ret = ret ?: queue_lengths(sk, ie->state, ts, ino);
-	/*
-	 * The FIN comes after the unsent bytes: the restore writes them, then the FIN, once out
-	 * of repair mode. In CLOSING the peer's FIN came after ours, which must be queued first.
-	 */
-	if (!ret && ie->state == TCP_CLOSING && ts->unsq_len) {
-		pr_err("socket:[%u]: CLOSING with %u bytes not sent yet before its FIN: not "
-		       "supported yet\n",
-		       ino, ts->unsq_len);
-		return -EOPNOTSUPP;
-	}
 	ret = ret ?: read_queue(sk, TCP_RECV_QUEUE, &ts->inq_seq, ts->inq_len, in, ino);
 	ret = ret ?: read_queue(sk, TCP_SEND_QUEUE, &ts->outq_seq, ts->outq_len, out, ino);
 	return ret;

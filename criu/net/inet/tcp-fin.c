@@ -16,7 +16,8 @@
  * After each step the socket's state is checked, so that a connection never comes back in
  * another state than it was dumped in. Bytes written but not sent yet come before our FIN:
  * in FIN_WAIT1 and LAST_ACK the FIN is sent once they are written again, out of repair
- * mode (net/inet/tcp-restore.c), before the tree runs; CLOSING with such bytes is refused.
+ * mode (net/inet/tcp-restore.c), before the tree runs; in CLOSING they are queued as sent,
+ * before our FIN (the peer's came after it).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -62,7 +63,7 @@ bool tcp_got_fin(uint32_t state)
 	return state_in(state, FIN_GOT);
 }
 
-static uint32_t sum16(const void *data, size_t len, uint32_t sum)
+uint32_t inet_csum_add(const void *data, size_t len, uint32_t sum)
 {
 	const uint8_t *p = data;
 	size_t i;
@@ -74,20 +75,24 @@ static uint32_t sum16(const void *data, size_t len, uint32_t sum)
 	return sum;
 }
 
-static uint16_t fold(uint32_t sum)
+uint16_t inet_csum_fold(uint32_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return htons(~sum & 0xffff);
 }
 
+bool inet_addr_v4_mapped(const void *addr16)
+{
+	static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
+
+	return !memcmp(addr16, prefix, sizeof(prefix));
+}
+
 /* An IPv4-mapped IPv6 address: the connection runs over IPv4. */
 static bool v4_mapped(const InetSkEntry *ie)
 {
-	const uint8_t *a = (const uint8_t *)ie->src_addr;
-	static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
-
-	return ie->family == AF_INET6 && !memcmp(a, prefix, sizeof(prefix));
+	return ie->family == AF_INET6 && inet_addr_v4_mapped(ie->src_addr);
 }
 
 struct seg {
@@ -134,8 +139,8 @@ static ssize_t send_v4(int raw, const InetSkEntry *ie, const struct seg *s)
 	pseudo[9] = IPPROTO_TCP;
 	pseudo[10] = 0;
 	pseudo[11] = sizeof(pkt.th);
-	sum = sum16(pseudo, sizeof(pseudo), 0);
-	pkt.th.th_sum = fold(sum16(&pkt.th, sizeof(pkt.th), sum));
+	sum = inet_csum_add(pseudo, sizeof(pseudo), 0);
+	pkt.th.th_sum = inet_csum_fold(inet_csum_add(&pkt.th, sizeof(pkt.th), sum));
 	to.sin_addr.s_addr = pkt.ip.daddr;
 	return sendto(raw, &pkt, sizeof(pkt), 0, (struct sockaddr *)&to, sizeof(to));
 }
@@ -161,8 +166,8 @@ static ssize_t send_v6(int raw, const InetSkEntry *ie, const struct seg *s)
 	memcpy(pseudo + 16, &pkt.ip.ip6_dst, 16);
 	pseudo[35] = sizeof(pkt.th);
 	pseudo[39] = IPPROTO_TCP;
-	sum = sum16(pseudo, sizeof(pseudo), 0);
-	pkt.th.th_sum = fold(sum16(&pkt.th, sizeof(pkt.th), sum));
+	sum = inet_csum_add(pseudo, sizeof(pseudo), 0);
+	pkt.th.th_sum = inet_csum_fold(inet_csum_add(&pkt.th, sizeof(pkt.th), sum));
 	to.sin6_addr = pkt.ip.ip6_dst;
 	return sendto(raw, &pkt, sizeof(pkt), 0, (struct sockaddr *)&to, sizeof(to));
 }
@@ -170,6 +175,7 @@ static ssize_t send_v6(int raw, const InetSkEntry *ie, const struct seg *s)
 /* A segment from the peer, as if from the wire (IPPROTO_RAW: we write the IP header). */
 static int send_seg(const InetSkEntry *ie, const struct seg *s)
 {
+	const char *what = s->flags & TH_RST ? "RST" : s->flags & TH_FIN ? "FIN" : "ACK";
 	bool v4 = ie->family == AF_INET || v4_mapped(ie);
 	int raw = socket(v4 ? AF_INET : AF_INET6, SOCK_RAW, IPPROTO_RAW);
 	int mark = FIN_PASS_MARK, ret = 0;
@@ -182,11 +188,17 @@ static int send_seg(const InetSkEntry *ie, const struct seg *s)
 	if (setsockopt(raw, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) ||
 	    (v4 ? send_v4(raw, ie, s) : send_v6(raw, ie, s)) < 0) {
 		ret = -errno;
-		pr_perror("Can't replay the peer's %s of socket:[%u]",
-			  s->flags & TH_FIN ? "FIN" : "ACK", ie->ino);
+		pr_perror("Can't replay the peer's %s of socket:[%u]", what, ie->ino);
 	}
 	close(raw);
 	return ret;
+}
+
+int tcp_peer_segment(const InetSkEntry *ie, uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win)
+{
+	struct seg s = { seq, ack, flags, win };
+
+	return send_seg(ie, &s);
 }
 
 static int sk_state(int sk)
@@ -198,7 +210,7 @@ static int sk_state(int sk)
 }
 
 /* The socket is in state want, or gets there soon (a segment sent to it on its way). */
-static int wait_state(int sk, int want, const InetSkEntry *ie, const char *step)
+int tcp_wait_state(int sk, int want, const InetSkEntry *ie, const char *step)
 {
 	struct timespec tick = { 0, 1000000 };
 	int i, st = -1;
@@ -217,7 +229,7 @@ static int wait_state(int sk, int want, const InetSkEntry *ie, const char *step)
 }
 
 /* Our FIN: sent already (acked: taken as sent, the ACK comes next) or to be sent. */
-static int queue_our_fin(int sk, const InetSkEntry *ie, bool acked)
+int tcp_queue_our_fin(int sk, const InetSkEntry *ie, bool acked)
 {
 	int q = acked ? TCP_SEND_QUEUE : TCP_NO_QUEUE;
 
@@ -258,22 +270,23 @@ int tcp_replay_fins(int sk, const InetSkEntry *ie, const TcpStreamEntry *ts, boo
 	int ret = 0;
 
 	if ((st == TCP_FIN_WAIT1 && !fin_later) || st == TCP_FIN_WAIT2 || st == TCP_CLOSING) {
-		ret = queue_our_fin(sk, ie, st == TCP_FIN_WAIT2);
-		ret = ret ?: wait_state(sk, TCP_FIN_WAIT1, ie, "our FIN");
+		ret = tcp_queue_our_fin(sk, ie, st == TCP_FIN_WAIT2);
+		ret = ret ?: tcp_wait_state(sk, TCP_FIN_WAIT1, ie, "our FIN");
 	}
 	if (!ret && tcp_got_fin(st)) {
 		ret = send_seg(ie, &fin);
 		ret = ret
-			      ?: wait_state(sk, st == TCP_CLOSING ? TCP_CLOSING : TCP_CLOSE_WAIT,
-					    ie, "the peer's FIN");
+			      ?: tcp_wait_state(sk,
+						st == TCP_CLOSING ? TCP_CLOSING : TCP_CLOSE_WAIT,
+						ie, "the peer's FIN");
 	}
 	if (!ret && st == TCP_LAST_ACK && !fin_later) {
-		ret = queue_our_fin(sk, ie, false);
-		ret = ret ?: wait_state(sk, TCP_LAST_ACK, ie, "our FIN");
+		ret = tcp_queue_our_fin(sk, ie, false);
+		ret = ret ?: tcp_wait_state(sk, TCP_LAST_ACK, ie, "our FIN");
 	}
 	if (!ret && st == TCP_FIN_WAIT2) {
 		ret = send_seg(ie, &ack);
-		ret = ret ?: wait_state(sk, TCP_FIN_WAIT2, ie, "the peer's ACK of our FIN");
+		ret = ret ?: tcp_wait_state(sk, TCP_FIN_WAIT2, ie, "the peer's ACK of our FIN");
 	}
 	return ret;
 }

@@ -57,6 +57,12 @@ static uint32_t unsent(const TcpStreamEntry *ts)
 	return ts->has_unsq_len ? ts->unsq_len : 0;
 }
 
+/* Bytes not sent at dump, written again once out of repair mode (CLOSING: in it, as sent). */
+static bool tcp_unsent_later(const InetSkEntry *ie, const TcpStreamEntry *ts)
+{
+	return unsent(ts) && ie->state != TCP_CLOSING;
+}
+
 static int check_stream(const TcpStreamEntry *ts, uint32_t ino)
 {
 	if (ts->inq_len > QUEUE_MAX || ts->outq_len > QUEUE_MAX ||
@@ -236,9 +242,18 @@ static int make_conn(int sk, const InetSkEntry *ie, const struct tcp_image *s)
 	return ret;
 }
 
+int tcp_make_repaired(int sk, const InetSkEntry *ie, TcpStreamEntry *ts, char *in)
+{
+	struct tcp_image s = { .ts = ts, .in = in };
+
+	return make_conn(sk, ie, &s);
+}
+
 /*
  * A closing connection is made ESTABLISHED first, with the sequence numbers before its FINs
  * (each took one) and the receive window as it was before the peer's; then the FINs come.
+ * In CLOSING the peer's FIN came after ours, which came after the bytes not sent yet: they
+ * are queued as sent (the kernel sends them again as lost, once the connection runs).
  */
 static int make_closing_conn(int sk, const InetSkEntry *ie, const struct tcp_image *s)
 {
@@ -253,8 +268,10 @@ static int make_closing_conn(int sk, const InetSkEntry *ie, const struct tcp_ima
 	}
 	if (tcp_sent_fin(ie->state))
 		before.outq_seq--;
+	if (ie->state == TCP_CLOSING)
+		before.has_unsq_len = 0;
 	ret = make_conn(sk, ie, &at);
-	return ret ?: tcp_replay_fins(sk, ie, s->ts, unsent(s->ts) > 0);
+	return ret ?: tcp_replay_fins(sk, ie, s->ts, tcp_unsent_later(ie, s->ts));
 }
 
 int tcp_restore_established(struct rst_fds *rf, int sk, const InetSkEntry *ie)
@@ -262,7 +279,8 @@ int tcp_restore_established(struct rst_fds *rf, int sk, const InetSkEntry *ie)
 	struct tcp_image s = {};
 	int ret = read_stream(rst_images_dfd(rf), ie->ino, &s);
 
-	if (!ret && unsent(s.ts) && ie->state != TCP_ESTABLISHED && !tcp_fin_after_unsent(ie)) {
+	if (!ret && unsent(s.ts) && ie->state != TCP_ESTABLISHED && !tcp_fin_after_unsent(ie) &&
+	    ie->state != TCP_CLOSING) {
 		pr_err("tcp-stream-%x.img: unsent bytes in state %u\n", ie->ino, ie->state);
 		ret = -EINVAL;
 	}
@@ -340,7 +358,7 @@ static int send_unsent(const struct rst_ctx *ctx, int sk, const InetSkEntry *ie)
 	int ret = read_stream(ctx->dfd, ie->ino, &s);
 
 	ts = s.ts;
-	left = ret ? 0 : unsent(ts);
+	left = ret || !tcp_unsent_later(ie, ts) ? 0 : unsent(ts);
 	off = ret ? 0 : ts->outq_len - left;
 	/* the repaired queue may take more room than it did: the buffer's size, lent */
 	if (left && !getsockopt(sk, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) &&
@@ -358,7 +376,7 @@ static int send_unsent(const struct rst_ctx *ctx, int sk, const InetSkEntry *ie)
 		left -= n;
 	}
 	/* our FIN went after them */
-	if (!ret && unsent(ts) && tcp_fin_after_unsent(ie) && shutdown(sk, SHUT_WR)) {
+	if (!ret && tcp_unsent_later(ie, ts) && tcp_fin_after_unsent(ie) && shutdown(sk, SHUT_WR)) {
 		pr_perror("Can't send the FIN of socket:[%u] after its unsent bytes", ie->ino);
 		ret = -errno;
 	}

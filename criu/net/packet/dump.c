@@ -5,8 +5,8 @@
  * memberships (PACKET_ADD_MEMBERSHIP) and fanout group, as CRIU's packet_sock_entry. Read
  * from packet_diag (net/packet/diag.c) and the socket itself.
  *
- * Refused, naming the socket: PACKET_RX_RING/TX_RING rings (the task's mapping of the ring
- * would have to be made again with it: not supported yet), frames waiting to be read, a
+ * Rings (PACKET_RX_RING/TX_RING) and their mappings: net/packet/ring.c.
+ * Refused, naming the socket: frames waiting to be read (without a ring), a
  * fanout group steered by a BPF program (PACKET_FANOUT_CBPF/EBPF: the program can't be
  * read back), PACKET_IGNORE_OUTGOING, PACKET_QDISC_BYPASS and PACKET_TX_HAS_OFF (CRIU 4.2
  * has no field for them), a socket of another network namespace.
@@ -41,7 +41,7 @@ static bool packet_match(const struct fd_parms *p)
 	return family == AF_PACKET;
 }
 
-static int pkt_refuse(const struct fd_parms *p, const PacketSockEntry *pe, const char *why)
+int packet_refuse(const struct fd_parms *p, const PacketSockEntry *pe, const char *why)
 {
 	pr_err("fd %d of task %d (socket:[%u], packet type %u protocol 0x%04x): %s\n", p->fd,
 	       p->pid, (unsigned int)p->st.st_ino, pe->type, pe->protocol, why);
@@ -67,7 +67,7 @@ static int check_unsaved_opts(const struct fd_parms *p, int sk, const PacketSock
 		if (sk_opt_int(sk, SOL_PACKET, opts[i].opt, &v) || !v)
 			continue;
 		snprintf(why, sizeof(why), "%s set: not supported yet", opts[i].name);
-		return pkt_refuse(p, pe, why);
+		return packet_refuse(p, pe, why);
 	}
 	return 0;
 }
@@ -117,16 +117,13 @@ static int take_diag(const struct fd_parms *p, const struct packet_diag_sk *d, P
 	int ret;
 
 	if (!d->has_info)
-		return pkt_refuse(p, pe, "packet_diag tells nothing of it");
-	if (d->has_rx_ring || d->has_tx_ring)
-		return pkt_refuse(p, pe,
-				  "a PACKET_RX_RING or PACKET_TX_RING ring (mapped by the task): "
-				  "not supported yet");
+		return packet_refuse(p, pe, "packet_diag tells nothing of it");
 	if (d->has_fanout &&
 	    (fanout_type == PACKET_FANOUT_CBPF || fanout_type == PACKET_FANOUT_EBPF))
-		return pkt_refuse(p, pe,
-				  "in a fanout group steered by a BPF program (PACKET_FANOUT_DATA "
-				  "can't be read back): not supported");
+		return packet_refuse(
+			p, pe,
+			"in a fanout group steered by a BPF program (PACKET_FANOUT_DATA "
+			"can't be read back): not supported");
 	pe->ifindex = d->info.pdi_index;
 	pe->version = d->info.pdi_version;
 	pe->reserve = d->info.pdi_reserve;
@@ -140,7 +137,7 @@ static int take_diag(const struct fd_parms *p, const struct packet_diag_sk *d, P
 	pe->fanout = d->has_fanout ? d->fanout : FANOUT_NONE;
 	ret = take_mclist(d, pe);
 	if (ret == -E2BIG)
-		return pkt_refuse(p, pe, "more than 64 memberships: not supported");
+		return packet_refuse(p, pe, "more than 64 memberships: not supported");
 	return ret;
 }
 
@@ -149,8 +146,8 @@ static int check_queue(const struct fd_parms *p, int sk, const PacketSockEntry *
 	struct pollfd pfd = { .fd = sk, .events = POLLIN };
 
 	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLIN | POLLERR)))
-		return pkt_refuse(p, pe,
-				  "frames (or an error) waiting to be read: not supported yet");
+		return packet_refuse(p, pe,
+				     "frames (or an error) waiting to be read: not supported yet");
 	return 0;
 }
 
@@ -168,16 +165,18 @@ static int dump_state(struct dump_ctx *dc, const struct fd_parms *p, int sk, Pac
 	pe->type = type;
 	ret = packet_diag_find(dc->fstate, p->st.st_ino, &d);
 	if (ret == -ENOENT)
-		return pkt_refuse(p, pe,
-				  "packet_diag does not list it (a socket of another network "
-				  "namespace?): not supported yet");
+		return packet_refuse(p, pe,
+				     "packet_diag does not list it (a socket of another network "
+				     "namespace?): not supported yet");
 	if (ret)
 		return ret;
 	pe->protocol = d->proto;
 	ret = take_diag(p, d, pe);
 	ret = ret ?: check_unsaved_opts(p, sk, pe);
 	ret = ret ?: sk_opts_dump(sk, pe->opts, p->st.st_ino);
-	return ret ?: check_queue(p, sk, pe);
+	ret = ret ?: packet_dump_rings(dc, p, sk, d, pe);
+	/* with a receive ring, what poll() sees waiting is in the ring, saved with it */
+	return ret ?: d->has_rx_ring ? 0 : check_queue(p, sk, pe);
 }
 
 static int packet_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe)

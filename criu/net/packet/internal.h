@@ -36,6 +36,23 @@ struct packet_diag_sk {
  * result stays the dump's: don't free it. */
 int packet_diag_find(struct files_dump_state *fs, uint32_t ino, const struct packet_diag_sk **out);
 
+struct dump_ctx;
+struct fd_parms;
+struct rst_fds;
+
+/* net/packet/dump.c: refuse the dump of p's socket for why (logged, -EOPNOTSUPP). */
+int packet_refuse(const struct fd_parms *p, const PacketSockEntry *pe, const char *why);
+
+/*
+ * net/packet/ring.c: the rings of sk into pe (and packet-ring-ID.img), or a refusal;
+ * restore: their geometry is sane; the rings made again on sk (version set, not yet
+ * filtered or in a fanout group), a receive ring with its frames and position.
+ */
+int packet_dump_rings(struct dump_ctx *dc, const struct fd_parms *p, int sk,
+		      const struct packet_diag_sk *d, PacketSockEntry *pe);
+int packet_check_rings(const PacketSockEntry *pe);
+int packet_restore_rings(struct rst_fds *rf, int sk, const PacketSockEntry *pe);
+
 /* net/packet/restore.c */
 int packet_check(const FileEntry *fe);
 int packet_open(struct rst_fds *rf, const FileEntry *fe);

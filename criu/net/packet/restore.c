@@ -2,7 +2,8 @@
 /*
  * net/packet/restore.c - a packet socket made again from its packet_sock_entry: created
  * with its type and protocol, bound to its interface (SOCK_PACKET: by the interface's name,
- * its old way), its PACKET_* options, memberships and fanout group, then its socket options.
+ * its old way), its PACKET_* options, rings (net/packet/ring.c), memberships and fanout
+ * group, then its socket options.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,12 +33,8 @@ int packet_check(const FileEntry *fe)
 	for (i = 0; i < pe->n_mclist; i++)
 		if (pe->mclist[i]->addr.len > sizeof(((struct packet_mreq *)0)->mr_address))
 			goto bad;
-	if (pe->rx_ring || pe->tx_ring) {
-		pr_err("files.img: packet socket file id %u has a PACKET_RX_RING or TX_RING ring: "
-		       "not supported yet\n",
-		       fe->id);
-		return -EOPNOTSUPP;
-	}
+	if (packet_check_rings(pe))
+		goto bad;
 	return 0;
 bad:
 	pr_err("files.img: file id %u has a bad packet socket entry\n", fe->id);
@@ -145,6 +142,8 @@ int packet_open(struct rst_fds *rf, const FileEntry *fe)
 	ret = sk_opts_restore_bind(sk, pe->opts, pe->id);
 	ret = ret ?: bind_dev(sk, pe);
 	ret = ret ?: restore_opts(sk, pe);
+	/* its ring takes frames before the socket has its filter and fanout group again */
+	ret = ret ?: packet_restore_rings(rf, sk, pe);
 	ret = ret ?: restore_mclist(sk, pe);
 	if (!ret && pe->has_fanout && pe->fanout != FANOUT_NONE)
 		ret = set_pkt(sk, PACKET_FANOUT, pe->fanout, "PACKET_FANOUT", pe->id);

@@ -13,17 +13,24 @@
  *
  * Restore (net/unix/restore.c) connects the socket to the peer's name; the option must be
  * given again, and is checked here before anything is made.
+ *
+ * Before all that, as CRIU does, each plugin with DUMP_UNIX_SK is offered the socket (criu's
+ * copy of it and its inode): one that takes it (0) makes it again at restore
+ * (RESTORE_UNIX_SK, net/unix/restore.c); its entry says so (USK_CALLBACK) and the peer gets
+ * no entry.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "dump.h"
 #include "internal.h"
 #include "files.h"
 #include "log.h"
+#include "plugin.h"
 #include "restore-ctx.h"
 
 #define NAME_STR_LEN (NAME_MAX_LEN + 2)
@@ -131,11 +138,57 @@ static int add_ext_entry(struct dump_tree *dt, const struct usk_diag *peer)
 	return 0;
 }
 
+static UnixSkEntry *own_entry(const struct dump_tree *dt, uint32_t ino)
+{
+	size_t i;
+
+	for (i = 0; i < dt->files.nr; i++) {
+		FileEntry *fe = dt->files.files[i];
+
+		if (fe->type == FD_TYPES__UNIXSK && fe->usk && fe->usk->ino == ino &&
+		    !usk_is_external(fe->usk))
+			return fe->usk;
+	}
+	return NULL;
+}
+
+/* DUMP_UNIX_SK: 0 a plugin took u, -ENOTSUP none did, or its error (logged, naming it). */
+static int offer_to_plugins(struct dump_tree *dt, const struct usk_unpaired *u)
+{
+	UnixSkEntry *ue;
+	int fd, ret;
+
+	if (!cr_plugin_has_hook(CR_PLUGIN_HOOK__DUMP_UNIX_SK))
+		return -ENOTSUP;
+	fd = task_fd_take(u->pid, u->fd);
+	if (fd < 0)
+		return fd;
+	ret = run_plugins(DUMP_UNIX_SK, fd, u->ino);
+	close(fd);
+	if (ret)
+		return ret;
+	ue = own_entry(dt, u->ino);
+	if (!ue) {
+		pr_err("unix socket ino %u (fd %d of task %d), taken by a plugin, has no entry in "
+		       "files.img\n",
+		       u->ino, u->fd, u->pid);
+		return -ENOENT;
+	}
+	ue->uflags |= USK_CALLBACK;
+	pr_info("unix socket ino %u: its peer socket:[%u] is outside the tree; a plugin took "
+		"it\n",
+		u->ino, u->peer);
+	return 0;
+}
+
 int unix_dump_ext_peer(struct dump_tree *dt, const struct usk_unpaired *u)
 {
 	char name[NAME_STR_LEN];
 	struct usk_diag peer;
-	int ret;
+	int ret = offer_to_plugins(dt, u);
+
+	if (ret != -ENOTSUP)
+		return ret;
 
 	if (u->type != SOCK_DGRAM) {
 		pr_err("unix socket ino %u: %s connection to a peer outside the tree can't be "
@@ -231,7 +284,7 @@ int unix_rst_check_ext(const struct rst_ctx *ctx)
 	for (i = 0; i < ctx->nr_files; i++) {
 		ue = ctx->files[i]->usk;
 		if (ctx->files[i]->type != FD_TYPES__UNIXSK || !ue || !ue->peer ||
-		    usk_is_external(ue))
+		    usk_is_external(ue) || (ue->uflags & USK_CALLBACK))
 			continue;
 		peer = find_entry(ctx, ue->peer);
 		if (!peer || !usk_is_external(peer))

@@ -30,8 +30,12 @@ struct files_dump_state;
 
 #define NAME_MAX_LEN (sizeof(((struct sockaddr_un *)0)->sun_path))
 
-/* UnixSkEntry.uflags, as CRIU numbers them: the peer lives outside the dumped tree. */
-#define USK_EXTERN (1 << 0)
+/*
+ * UnixSkEntry.uflags, as CRIU numbers them: the peer lives outside the dumped tree; a
+ * plugin took the socket (DUMP_UNIX_SK) and makes it again (RESTORE_UNIX_SK).
+ */
+#define USK_EXTERN   (1 << 0)
+#define USK_CALLBACK (1 << 2)
 
 /* What unix_diag tells of one socket. */
 struct usk_diag {
@@ -65,8 +69,9 @@ struct usk_unpaired_set {
 };
 
 /*
- * net/unix/ext.c. Dump: u's peer is outside the tree: refuse it with the reason, or
- * (--ext-unix-sk, a named datagram peer) add the peer's USK_EXTERN entry to files.img.
+ * net/unix/ext.c. Dump: u's peer is outside the tree: a plugin may take u (DUMP_UNIX_SK:
+ * u's entry gets USK_CALLBACK); else refuse it with the reason, or (--ext-unix-sk, a named
+ * datagram peer) add the peer's USK_EXTERN entry to files.img.
  */
 int unix_dump_ext_peer(struct dump_tree *dt, const struct usk_unpaired *u);
 /* A unix name for messages: a path as it is, an abstract one as @name; in buf. */

@@ -26,6 +26,7 @@
 #include "files.h"
 #include "image.h"
 #include "log.h"
+#include "plugin.h"
 #include "restore-ctx.h"
 #include "sockopts.h"
 
@@ -678,6 +679,21 @@ static int make_single(struct rst_fds *rf, const UnixSkEntry *ue, const UnixSkEn
 	return finish_and_hold(rf, ue, fd, ret);
 }
 
+/* A socket a plugin took at dump (USK_CALLBACK): the plugin's fd, kept as it gives it. */
+static int make_by_plugin(struct rst_fds *rf, const UnixSkEntry *ue)
+{
+	int fd = run_plugins(RESTORE_UNIX_SK, ue->ino);
+
+	if (fd == -ENOTSUP)
+		pr_err("socket:[%u] was taken by a plugin at dump (its peer is outside the tree) "
+		       "and no plugin makes it again: give the plugin's directory with "
+		       "--libdir\n",
+		       ue->ino);
+	if (fd < 0)
+		return fd;
+	return hold_sk(rf, ue->ino, fd);
+}
+
 static int make_sk(struct rst_fds *rf, const UnixSkEntry *ue, int depth)
 {
 	const UnixSkEntry *peer = NULL;
@@ -692,6 +708,8 @@ static int make_sk(struct rst_fds *rf, const UnixSkEntry *ue, int depth)
 		       ue->ino);
 		return -EINVAL;
 	}
+	if (ue->uflags & USK_CALLBACK)
+		return make_by_plugin(rf, ue);
 	switch (unix_role(rf->ctx, ue->ino, &anchor)) {
 	case USK_LISTENER:
 		return make_listener(rf, ue);

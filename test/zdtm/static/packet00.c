@@ -14,8 +14,9 @@
  * one PACKET_DROP_MEMBERSHIP and goes with the second; a frame sent on lo with each
  * ethertype reaches raw, dgram and spkt. With PACKET_QUEUED set a
  * frame waits on raw at dump: not supported yet, the dump is refused (packet01.desc) and
- * the frame is still there. With PACKET_RING set another socket has a PACKET_RX_RING
- * mapped: not supported yet, the dump is refused (packet02.desc), the ring still mapped.
+ * the frame is still there. With PACKET_RING set another socket has an unused
+ * PACKET_RX_RING mapped (packet02.desc): after restore it is mapped again, empty
+ * (packet_ring00 receives into one).
  */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -9,13 +9,14 @@
  * - b1 -> b2: b2's packets are dropped (SO_MARK and an nft rule of the test's own): b1 sent
  *   bytes and its FIN, both unacknowledged (FIN_WAIT1 with a send queue); b2 got them,
  *   answered and closed its side too, unheard (LAST_ACK with a send queue).
- * - c1 <-> c2: c1's packets are dropped; both shut down: c1 got c2's FIN before its own was
- *   acknowledged (CLOSING), c2 heard nothing (FIN_WAIT1).
+ * - c1 <-> c2: c1's packets are dropped; c1 sends bytes, both shut down: c1 got c2's FIN
+ *   before its bytes and FIN were acknowledged (CLOSING), c2 heard nothing (FIN_WAIT1).
  * - d1 -> d2: d1's packets are dropped; it sent bytes and its FIN (FIN_WAIT1), d2 heard
  *   nothing (ESTABLISHED).
  * Packets are dropped as they come in (as lost on the way: their sender counts them sent);
- * with TCP_UNSENT set, as they go out: their sender keeps them as not sent yet, so b2 and d1
- * hold bytes and a FIN unsent, which the restore writes again before the FIN (tcp16-18).
+ * with TCP_UNSENT set, as they go out: their sender keeps them as not sent yet, so b2, c1 and
+ * d1 hold bytes and a FIN unsent, which the restore writes again before the FIN (tcp16-18;
+ * c1, in CLOSING, gets them back as sent and lost, before its FIN).
  * After restore each socket is in its state again. Then b2 and c1 are heard again: every
  * pair ends as the kernel ends it (each side reads the other's bytes then end of file, both
  * sockets reach CLOSE), and a2 can still send to a1 before closing.
@@ -161,9 +162,9 @@ static int setup(void)
 	    wait_state(B1, TCP_FIN_WAIT1))
 		return -1;
 	/* c: c1 unheard; both close: c1 hears c2's FIN (CLOSING), c2 nothing (FIN_WAIT1) */
-	if (set_mark(C1, DROP_MARK) || shutdown(sk[C1], SHUT_WR) || wait_state(C1, TCP_FIN_WAIT1) ||
-	    shutdown(sk[C2], SHUT_WR) || wait_state(C1, TCP_CLOSING) ||
-	    wait_state(C2, TCP_FIN_WAIT1))
+	if (set_mark(C1, DROP_MARK) || send_str(C1, "c1 to c2") || shutdown(sk[C1], SHUT_WR) ||
+	    wait_state(C1, TCP_FIN_WAIT1) || shutdown(sk[C2], SHUT_WR) ||
+	    wait_state(C1, TCP_CLOSING) || wait_state(C2, TCP_FIN_WAIT1))
 		return -1;
 	/* d: d1 unheard sends and closes (FIN_WAIT1), d2 heard nothing */
 	if (set_mark(D1, DROP_MARK) || send_str(D1, "d1 to d2") || shutdown(sk[D1], SHUT_WR) ||
@@ -211,7 +212,7 @@ static int finish(void)
 	/* b: once b2 is heard again, each reads the other's bytes and end of file */
 	if (read_all(B2, "b1 to b2") || read_all(B1, "b2 to b1"))
 		return 3;
-	if (read_all(C1, NULL) || read_all(C2, NULL))
+	if (read_all(C1, NULL) || read_all(C2, "c1 to c2"))
 		return 4;
 	if (read_all(D2, "d1 to d2") || shutdown(sk[D2], SHUT_WR) || read_all(D1, NULL))
 		return 6;

@@ -11,11 +11,13 @@
  * - lone: never bound (IPv6: IPV6_V6ONLY set).
  * After restore: every name and peer is the same, every option reads back equal, cli and
  * srv exchange datagrams both ways with the right source, shut still refuses to read.
- * With UDP_QUEUED set a datagram waits on srv at dump: not supported yet, the dump is
- * refused (udp03.desc); srv then reads the datagram, and the rest is as above. With
- * UDP_CORKED set cli holds a datagram back under UDP_CORK at dump: the kernel offers no way
- * to read it, so the dump is refused (udp04.desc, IPv6 UDP-lite), as CRIU refuses a corked
- * socket; once uncorked the datagram reaches srv.
+ * With UDP_QUEUED set three datagrams wait on srv at dump, from cli (one of them empty) and
+ * from shut, and one from srv waits on cli (connected): after restore srv reads them in
+ * order, each with its sender's address, and cli reads its own (udp03.desc, udp05.desc
+ * for IPv6); UDP-lite's are refused (udp06.desc). With UDP_CORKED set cli holds a datagram
+ * back under UDP_CORK at dump: the kernel offers no way to read it, so the dump is refused
+ * (udp04.desc, IPv6 UDP-lite), as CRIU refuses a corked socket; once uncorked the datagram
+ * reaches srv.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -205,9 +207,28 @@ static int talk(void)
 	return 0;
 }
 
+/* srv's next datagram is s, from the sender named from */
+static int read_queued(const char *s, const struct sockaddr_storage *from)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char buf[16];
+	ssize_t n;
+
+	memset(&ss, 0, sizeof(ss));
+	n = recvfrom(srv, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&ss, &len);
+	if (n != (ssize_t)strlen(s) || memcmp(buf, s, n) || memcmp(&ss, from, len)) {
+		fail("the queued datagram \"%s\" is not next, from its sender: got %zd bytes (%s)",
+		     s, n, n < 0 ? strerror(errno) : "");
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_storage now[6];
+	char buf[16];
 	int ret;
 
 	test_init(argc, argv);
@@ -225,7 +246,10 @@ int main(int argc, char **argv)
 		fail("can't cork a datagram (%s)", strerror(errno));
 		return 1;
 	}
-	if (getenv("UDP_QUEUED") && send(cli, "queued", 6, 0) != 6) {
+	if (getenv("UDP_QUEUED") &&
+	    (send(cli, "queued", 6, 0) != 6 || send(cli, "", 0, 0) != 0 ||
+	     send(shut, "from shut", 9, 0) != 9 ||
+	     sendto(srv, "to cli", 6, 0, (struct sockaddr *)&names[1], sizeof(names[1])) != 6)) {
 		fail("can't queue a datagram (%s)", strerror(errno));
 		return 1;
 	}
@@ -233,21 +257,18 @@ int main(int argc, char **argv)
 	test_waitsig();
 
 	if (getenv("UDP_CORKED")) {
-		char buf[8];
-
 		if (setsockopt(cli, proto, UDP_CORK, &(int){ 0 }, sizeof(int)) ||
 		    recv(srv, buf, sizeof(buf), 0) != 6 || memcmp(buf, "corked", 6)) {
 			fail("the corked datagram is gone (%s)", strerror(errno));
 			return 1;
 		}
 	}
-	if (getenv("UDP_QUEUED")) {
-		char buf[8];
-
-		if (recv(srv, buf, sizeof(buf), 0) != 6 || memcmp(buf, "queued", 6)) {
-			fail("the queued datagram is gone (%s)", strerror(errno));
-			return 1;
-		}
+	if (getenv("UDP_QUEUED") &&
+	    (read_queued("queued", &names[1]) || read_queued("", &names[1]) ||
+	     read_queued("from shut", &names[3]) ||
+	     recv(cli, buf, sizeof(buf), MSG_DONTWAIT) != 6 || memcmp(buf, "to cli", 6))) {
+		fail("cli's queued datagram is gone (%s)", strerror(errno));
+		return 1;
 	}
 	if (save_names(now) || memcmp(now, names, sizeof(now))) {
 		fail("the addresses or ports changed");
