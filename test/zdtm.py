@@ -25,6 +25,9 @@ optional NAME.desc (JSON) adjusts it:
   output, leaving no task behind; then the restore with them goes on as usual.
   "unstable": snapshot parts the test itself changes while it runs, not compared
   (e.g. ["maps", "Threads"] for a task whose threads come and go).
+  "inherit_fd": {"FILE": "NEW"}: the restore is given fd N open on NEW (in the test's
+  directory, holding "given\n") with --inherit-fd fd[N]:PATH, PATH being FILE's at dump;
+  the fds on FILE are not compared after it (the test checks they are NEW now).
 With --page-server, each dump sends its pages to a `criu page-server` on loopback that
 writes them into the same dump directory, which must exit 0 once the dump is done. With
 --lazy-pages, each restore is `criu restore --lazy-pages` with a `criu lazy-pages` on the
@@ -117,6 +120,7 @@ NS_UNFIT = {
               "namespace of its own can't reopen: the dump refuses that one first",
     "netns00": "it holds an fd of criu's network namespace to reach the outside, which a "
                "tree in a mount namespace of its own can't reopen: the dump refuses it",
+    "inhfd00": "the runner names the file by its path outside the namespace's root",
 }
 KILLING_FLAVORS = ("h", "pidns", "ns")
 FLAVOR_OPTS = ("-R", "--leave-running", "-s", "--leave-stopped")
@@ -433,17 +437,39 @@ def compare_snapshots(before, after, when, unstable=(), chain=False):
 
 # ---- one test ---------------------------------------------------------------------------
 
-def run_criu(args, test, log_name, criu):
+def run_criu(args, test, log_name, criu, fds=()):
     """Run criu in the dump dir (so -o lands there either way); its stdout/stderr to a file."""
     out_path = os.path.join(test.dump_dir, log_name + ".out")
     with open(out_path, "w") as out:
         try:
             res = subprocess.run([criu] + args, cwd=test.dump_dir, stdin=subprocess.DEVNULL,
-                                 stdout=out, stderr=subprocess.STDOUT, timeout=CRIU_TIMEOUT)
+                                 stdout=out, stderr=subprocess.STDOUT, timeout=CRIU_TIMEOUT,
+                                 pass_fds=fds)
         except subprocess.TimeoutExpired:
             raise TestFailure("criu %s ran over %d s" % (args[0], CRIU_TIMEOUT))
     if res.returncode != 0:
         raise TestFailure("criu %s exited with %d" % (args[0], res.returncode))
+
+
+def inherit_fd_opts(test):
+    """A .desc's "inherit_fd": fds open on the NEW files, and the --inherit-fd options."""
+    fds, opts = [], []
+    for old, new in sorted(test.desc.get("inherit_fd", {}).items()):
+        fd = os.open(os.path.join(test.work, new),
+                     os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+        os.write(fd, b"given\n")
+        fds.append(fd)
+        opts += ["--inherit-fd", "fd[%d]:%s" % (fd, os.path.join(test.work, old))]
+    return fds, opts
+
+
+def without_inherited(test, snap):
+    """The snapshot without the fds on a file the restore was given another for."""
+    paths = [os.path.join(test.work, f) for kv in test.desc.get("inherit_fd", {}).items()
+             for f in kv]
+    fds = {fd: v for fd, v in snap["fds"].items()
+           if not any(v.startswith(p + " ") for p in paths)}
+    return dict(snap, fds=fds)
 
 
 def read_pidfile(path):
@@ -708,14 +734,19 @@ def dump_and_restore(test, pid, before, criu):
         expect_restore_error(test, pid, criu)
     if test.lazy_pages:
         start_lazy_pages(test, criu)
+    inherit_fds, inherit_opts = inherit_fd_opts(test)
     try:
         run_criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore.log", "-d",
                   "--pidfile=" + test.restore_pidfile] + test.flavor_restore_opts +
-                 test.restore_opts + (["--lazy-pages"] if test.lazy_pages else []), test,
-                 "restore", criu)
+                 test.restore_opts + inherit_opts +
+                 (["--lazy-pages"] if test.lazy_pages else []), test, "restore", criu,
+                 inherit_fds)
     except TestFailure as e:
         stop_lazy_pages(test, False)
         raise DumpDefect(*e.args)
+    finally:
+        for fd in inherit_fds:
+            os.close(fd)
     if test.lazy_pages and not test.lazy_env:
         # Every page in before the test goes on: a signal that comes while a task still
         # waits for the page its restarted syscall reads can run its handler before the
@@ -814,7 +845,9 @@ def run_one(test, criu):
         pid = start_test(test)
         before = snapshot(pid)
         dump_and_restore(test, pid, before, criu)
-        problems = compare_snapshots(before, snapshot(pid), "after restore", test.unstable)
+        problems = compare_snapshots(without_inherited(test, before),
+                                     without_inherited(test, snapshot(pid)), "after restore",
+                                     test.unstable)
         problems += finish_test(test, pid)
         problems += stop_lazy_pages(test, True)
         return problems or None
