@@ -114,9 +114,12 @@ int tty_premake_pty(int devpts_fd, const char *name)
 
 int tty_premade_keep(int floor, int *fds, int max)
 {
-	int i, fd;
+	int i, n = 0, fd;
 
-	for (i = 0; i < nr_premade && i < max; i++) {
+	for (i = 0; i < nr_premade && n < max; i++) {
+		/* taken already: a child forked after its parent's fds were made */
+		if (premade[i].master < 0)
+			continue;
 		fd = fcntl(premade[i].master, F_DUPFD_CLOEXEC, floor);
 		if (fd < 0) {
 			pr_perror("Can't move the master of pty %u above %d", premade[i].index,
@@ -124,9 +127,9 @@ int tty_premade_keep(int floor, int *fds, int max)
 			return -errno;
 		}
 		close(premade[i].master);
-		fds[i] = premade[i].master = fd;
+		fds[n++] = premade[i].master = fd;
 	}
-	return i;
+	return n;
 }
 
 void tty_premade_drop(void)

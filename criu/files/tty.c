@@ -441,7 +441,8 @@ static int dump_unpaired(struct dump_ctx *dc, const struct fd_parms *p, unsigned
 	if (!dc->opts->shell_job) {
 		pr_err("fd %d of task %d is %s, a pty whose master is not open in the dumped "
 		       "tree: dump with --shell-job (-j) if it is the terminal of the shell the "
-		       "task was started from\n",
+		       "task was started from (over RPC, orphan_pts_master gives the client a "
+		       "new master at restore)\n",
 		       p->fd, p->pid, p->link);
 		return -EOPNOTSUPP;
 	}
