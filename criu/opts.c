@@ -289,8 +289,10 @@ static int add_external(struct cr_options *o, const char *arg)
 {
 	if (!strncmp(arg, "mnt[", 4))
 		return opts_mnt_external(&o->mnt, arg);
-	if (strncmp(arg, "veth[", 5) && strncmp(arg, "macvlan[", 8) && strncmp(arg, "net[", 4)) {
-		pr_err("--external %s: only mnt[], veth[], macvlan[] and net[] are supported yet\n",
+	if (strncmp(arg, "veth[", 5) && strncmp(arg, "macvlan[", 8) && strncmp(arg, "net[", 4) &&
+	    strncmp(arg, "unix[", 5)) {
+		pr_err("--external %s: only mnt[], veth[], macvlan[], net[] and unix[] are "
+		       "supported yet\n",
 		       arg);
 		return -1;
 	}

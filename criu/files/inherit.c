@@ -76,6 +76,17 @@ static int hold_inherited(const struct rst_ctx *ctx, const char *arg, int n)
 	return fd;
 }
 
+bool rst_inherit_given(const struct restore_opts *ro, const char *key)
+{
+	const char *k;
+	int i, n;
+
+	for (i = 0; i < ro->nr_inherit_fds; i++)
+		if (parse_inherit(ro->inherit_fds[i], &n, &k) && key_matches(k, key))
+			return true;
+	return false;
+}
+
 int rst_inherit_prepare(struct rst_ctx *ctx)
 {
 	const struct restore_opts *ro = ctx->ro;

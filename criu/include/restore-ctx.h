@@ -157,6 +157,8 @@ void rst_remaps_unmake(struct rst_ctx *ctx, bool restored);
 int rst_inherit_prepare(struct rst_ctx *ctx);
 void rst_inherit_close(const struct rst_ctx *ctx);
 int rst_inherit_open(const struct rst_ctx *ctx, const FileEntry *fe);
+/* Is --inherit-fd given for key (a file's, e.g. socket:[INO])? */
+bool rst_inherit_given(const struct restore_opts *ro, const char *key);
 
 /*
  * files/tty-orphan.c, in criu: with orphan_pts_master, the socket the tasks send the new

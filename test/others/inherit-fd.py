@@ -4,7 +4,8 @@
 a pipe this script reads, and to a log file on fd 3. It is dumped, then restored with a new
 pipe standing for pipe:[INODE] and another file for the log's path: the restored loop must
 go on writing to the new pipe and the new file (its fd 1 is that pipe), and not to the old
-file. Through criu swrk the same with an inherit_fd entry. A restore whose inherited fd is
+file. Through criu swrk the same with an inherit_fd entry. A stream socket whose peer is
+this script's is dumped with --external unix[INO] and given back as socket:[INO]. A restore whose inherited fd is
 not open fails, naming it, and leaves no task behind."""
 import ctypes
 import os
@@ -215,6 +216,55 @@ def test_rpc(work):
     os.close(r)
 
 
+def test_socket(work):
+    """A stream socket whose peer is ours: --external unix[INO] at dump, then the restore
+    needs --inherit-fd fd[N]:socket:[INO] and the loop writes into the socket given."""
+    img = os.path.join(work, "img-sk")
+    os.makedirs(img)
+    a, b = socket.socketpair()
+    p = subprocess.Popen(["sh", "-c", "exec 3>/dev/null; " + LOOP], stdin=subprocess.DEVNULL,
+                         stdout=b.fileno(), stderr=subprocess.DEVNULL, start_new_session=True)
+    ino = os.fstat(b.fileno()).st_ino
+    b.close()
+    try:
+        time.sleep(0.3)
+        d = criu("dump", "-t", str(p.pid), "-D", img, "-v4", "-o", "dump0.log")
+        report(d.returncode != 0 and "--external unix[%d]" % ino in d.stdout + d.stderr and
+               p.poll() is None, "socket: a dump without --external unix[] is refused, "
+               "naming it, the task running on", (d.stdout + d.stderr)[-600:])
+        seen = read_counts(a.fileno(), 0.2)
+        d = criu("dump", "-t", str(p.pid), "-D", img, "-v4", "-o", "dump.log", "--external",
+                 "unix[%d]" % ino)
+        report(d.returncode == 0, "socket: dump --external unix[INO]", d.stderr[-1500:])
+        if d.returncode:
+            return
+        p.wait()
+        reap_orphans()
+        res = criu("restore", "-D", img, "-v4", "-o", "restore0.log", "-d")
+        report(res.returncode != 0 and "--inherit-fd fd[N]:socket:[%d]" % ino in res.stderr,
+               "socket: a restore without it is refused, naming the key", res.stderr[-600:])
+        c, e = socket.socketpair()
+        res = criu("restore", "-D", img, "-v4", "-o", "restore.log", "-d", "--pidfile",
+                   os.path.join(img, "pid"), "--inherit-fd",
+                   "fd[%d]:socket:[%d]" % (e.fileno(), ino), fds=(e.fileno(),))
+        e.close()
+        report(res.returncode == 0, "socket: restore --inherit-fd socket:[INO]",
+               res.stderr[-1500:])
+        if res.returncode == 0:
+            got = read_counts(c.fileno())
+            before = max(seen) if seen else 0
+            report(len(got) > 2 and got[0] > before,
+                   "socket: the restored loop writes on into the given socket",
+                   "before %d, then %s" % (before, got[:10]))
+            kill(pid_of(img))
+        c.close()
+    finally:
+        a.close()
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 def main():
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(zdtm.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
@@ -222,6 +272,7 @@ def main():
     try:
         test_cli(work)
         test_rpc(work)
+        test_socket(work)
         test_not_open(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -32,6 +32,8 @@ struct files_dump_state;
 
 /* UnixSkEntry.uflags, as CRIU numbers them: the peer lives outside the dumped tree. */
 #define USK_EXTERN (1 << 0)
+/* ... and the socket itself is the user's, given back with --inherit-fd (--external unix[]) */
+#define USK_INHERIT (1 << 3)
 
 /* What unix_diag tells of one socket. */
 struct usk_diag {
