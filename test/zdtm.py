@@ -25,9 +25,7 @@ optional NAME.desc (JSON) adjusts it:
   output, leaving no task behind; then the restore with them goes on as usual.
   "unstable": snapshot parts the test itself changes while it runs, not compared
   (e.g. ["maps", "Threads"] for a task whose threads come and go).
-  "inherit_fd": {"FILE": "NEW"}: the restore is given fd N open on NEW (in the test's
-  directory, holding "given\n") with --inherit-fd fd[N]:PATH, PATH being FILE's at dump;
-  the fds on FILE are not compared after it (the test checks they are NEW now).
+  "inherit_fd": {"FILE": "NEW"}: the restore gets NEW for FILE (zdtm_inherit.py).
 With --page-server, each dump sends its pages to a `criu page-server` on loopback that
 writes them into the same dump directory, which must exit 0 once the dump is done. With
 --lazy-pages, each restore is `criu restore --lazy-pages` with a `criu lazy-pages` on the
@@ -66,6 +64,8 @@ import socket
 import subprocess
 import sys
 import time
+
+from zdtm_inherit import inherit_fd_opts, without_inherited
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SRC_DIR = os.path.join(ROOT, "test")
@@ -449,27 +449,6 @@ def run_criu(args, test, log_name, criu, fds=()):
             raise TestFailure("criu %s ran over %d s" % (args[0], CRIU_TIMEOUT))
     if res.returncode != 0:
         raise TestFailure("criu %s exited with %d" % (args[0], res.returncode))
-
-
-def inherit_fd_opts(test):
-    """A .desc's "inherit_fd": fds open on the NEW files, and the --inherit-fd options."""
-    fds, opts = [], []
-    for old, new in sorted(test.desc.get("inherit_fd", {}).items()):
-        fd = os.open(os.path.join(test.work, new),
-                     os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
-        os.write(fd, b"given\n")
-        fds.append(fd)
-        opts += ["--inherit-fd", "fd[%d]:%s" % (fd, os.path.join(test.work, old))]
-    return fds, opts
-
-
-def without_inherited(test, snap):
-    """The snapshot without the fds on a file the restore was given another for."""
-    paths = [os.path.join(test.work, f) for kv in test.desc.get("inherit_fd", {}).items()
-             for f in kv]
-    fds = {fd: v for fd, v in snap["fds"].items()
-           if not any(v.startswith(p + " ") for p in paths)}
-    return dict(snap, fds=fds)
 
 
 def read_pidfile(path):
