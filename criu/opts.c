@@ -174,7 +174,7 @@ static const struct opt_desc opt_table[] = {
 	CALL("cgroup-root", 0, cg_opt_root, 0, "CTL:PATH",
 	     "restore: the top cgroup at PATH (CTL: optional)"),
 	CALL("inherit-fd", 0, add_inherit_fd, 0, "fd[N]:RES",
-	     "restore: fd N stands for RES (an external network namespace's key)"),
+	     "restore: fd N stands for RES (pipe:[INO], socket:[INO], a file's path, a netns key)"),
 	CALL("feature", 0, set_feature, 0, "NAME",
 	     "check: only kernel feature NAME ('list' lists)"),
 	CALL("skip-mnt", 0, set_skip_mnt, 0, "PATH", "dump: the mount at PATH is not saved"),
@@ -294,8 +294,10 @@ static int add_external(struct cr_options *o, const char *arg)
 {
 	if (!strncmp(arg, "mnt[", 4))
 		return opts_mnt_external(&o->mnt, arg);
-	if (strncmp(arg, "veth[", 5) && strncmp(arg, "macvlan[", 8) && strncmp(arg, "net[", 4)) {
-		pr_err("--external %s: only mnt[], veth[], macvlan[] and net[] are supported yet\n",
+	if (strncmp(arg, "veth[", 5) && strncmp(arg, "macvlan[", 8) && strncmp(arg, "net[", 4) &&
+	    strncmp(arg, "unix[", 5)) {
+		pr_err("--external %s: only mnt[], veth[], macvlan[], net[] and unix[] are "
+		       "supported yet\n",
 		       arg);
 		return -1;
 	}

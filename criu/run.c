@@ -48,6 +48,19 @@ static int restore_stage(const char *stage, pid_t pid, void *arg)
 	return 0;
 }
 
+/* orphan_pts_master: the new master goes to the RPC client, which answers */
+static int restore_orphan_master(int master, void *arg)
+{
+	const struct restore_hook_ctx *hc = arg;
+	const struct cr_options *o = hc->opts;
+
+	if (!o->fd_notify) {
+		pr_err("orphan_pts_master: the new pty master has no client to go to\n");
+		return -EINVAL;
+	}
+	return o->fd_notify("orphan-pts-master", master, o->stage_notify_arg);
+}
+
 static int run_restore(const struct cr_options *o, int images_dfd, int work_dfd)
 {
 	struct restore_hook_ctx hc = { o, work_dfd };
@@ -79,6 +92,8 @@ static int run_restore(const struct cr_options *o, int images_dfd, int work_dfd)
 		.root = o->root,
 		.mnt = &o->mnt,
 		.lazy_pages = o->lazy_pages,
+		.orphan_pts_master = o->orphan_pts_master,
+		.orphan_master_hook = restore_orphan_master,
 		.stage_hook = restore_stage,
 		.hook_arg = &hc,
 	};

@@ -25,7 +25,8 @@ row dumps 1 GiB (warm) through criu page-server on loopback (--page-server), its
 /dev/shm, and restores from what arrived. The lazy rows restore 1 GiB with --lazy-pages
 (with the images' sums checked first, and without, and with every page asked of a criu
 page-server --lazy-pages on loopback): the time until the tree runs, and until criu
-lazy-pages has copied every page."""
+lazy-pages has copied every page. The runc rows time `runc checkpoint` and `runc restore`
+of a busybox container with our criu and with the system's CRIU (scripts/bench/runc.py)."""
 import ctypes
 import mmap
 import os
@@ -43,6 +44,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts", "bench"))
 import netns as bench_netns  # noqa: E402
 import container as bench_container  # noqa: E402
+import runc as bench_runc  # noqa: E402
 CRIU = os.path.join(ROOT, "criu", "criu")
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -684,13 +686,15 @@ def main():
     disk = os.environ.get("BENCH_DISK_DIR", "/var/tmp")
     only = os.environ.get("BENCH_ONLY")
     if only:
-        # one row while working on it: BENCH_ONLY=sums, tree, ps (page server) or lazy
+        # one row while working on it: BENCH_ONLY=sums, tree, ps (page server), lazy, runc
         if only == "sums":
             checksum_cost(memhog, "/dev/shm", int(os.environ.get("BENCH_SUM_ROUNDS", "5")))
         elif only == "netns":
             bench_netns.netns_row(median)
         elif only == "container":
             bench_container.container_row(median)
+        elif only == "runc":
+            bench_runc.runc_row(median)
         elif only == "predump":
             bench_predump.predump_rows(memhog)
         elif only == "ps":
@@ -742,6 +746,7 @@ def main():
     netlock_rows()
     tcp_row(work)
     rpc_rows(work)
+    bench_runc.runc_row(median)
     bench_netns.netns_row(median)
     bench_container.container_row(median)
     shutil.rmtree(work, ignore_errors=True)

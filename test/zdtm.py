@@ -25,6 +25,7 @@ optional NAME.desc (JSON) adjusts it:
   output, leaving no task behind; then the restore with them goes on as usual.
   "unstable": snapshot parts the test itself changes while it runs, not compared
   (e.g. ["maps", "Threads"] for a task whose threads come and go).
+  "inherit_fd": {"FILE": "NEW"}: the restore gets NEW for FILE (zdtm_inherit.py).
 With --page-server, each dump sends its pages to a `criu page-server` on loopback that
 writes them into the same dump directory, which must exit 0 once the dump is done. With
 --lazy-pages, each restore is `criu restore --lazy-pages` with a `criu lazy-pages` on the
@@ -69,6 +70,8 @@ import socket
 import subprocess
 import sys
 import time
+
+from zdtm_inherit import inherit_fd_opts, without_inherited
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SRC_DIR = os.path.join(ROOT, "test")
@@ -125,6 +128,7 @@ NS_UNFIT = {
                "tree in a mount namespace of its own can't reopen: the dump refuses it",
     "tcp_reset01": "its point is the refusal of -R, which the ns flavour's dump replaces "
                    "(tcp_reset00 runs there)",
+    "inhfd00": "the runner names the file by its path outside the namespace's root",
 }
 KILLING_FLAVORS = ("h", "pidns", "ns")
 FLAVOR_OPTS = ("-R", "--leave-running", "-s", "--leave-stopped")
@@ -446,13 +450,14 @@ def compare_snapshots(before, after, when, unstable=(), chain=False):
 
 # ---- one test ---------------------------------------------------------------------------
 
-def run_criu(args, test, log_name, criu):
+def run_criu(args, test, log_name, criu, fds=()):
     """Run criu in the dump dir (so -o lands there either way); its stdout/stderr to a file."""
     out_path = os.path.join(test.dump_dir, log_name + ".out")
     with open(out_path, "w") as out:
         try:
             res = subprocess.run([criu] + args, cwd=test.dump_dir, stdin=subprocess.DEVNULL,
-                                 stdout=out, stderr=subprocess.STDOUT, timeout=CRIU_TIMEOUT)
+                                 stdout=out, stderr=subprocess.STDOUT, timeout=CRIU_TIMEOUT,
+                                 pass_fds=fds)
         except subprocess.TimeoutExpired:
             raise TestFailure("criu %s ran over %d s" % (args[0], CRIU_TIMEOUT))
     if res.returncode != 0:
@@ -789,15 +794,20 @@ def dump_and_restore(test, pid, before, criu):
     if test.lazy_pages:
         start_lazy_pages(test, criu)
     streamer = start_streamer(test, "serve")
+    inherit_fds, inherit_opts = inherit_fd_opts(test)
     try:
         run_criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore.log", "-d",
                   "--pidfile=" + test.restore_pidfile] + test.flavor_restore_opts +
-                 test.restore_opts + (["--lazy-pages"] if test.lazy_pages else []) +
-                 (["--stream"] if streamer else []), test, "restore", criu)
+                 test.restore_opts + inherit_opts +
+                 (["--lazy-pages"] if test.lazy_pages else []) +
+                 (["--stream"] if streamer else []), test, "restore", criu, inherit_fds)
     except TestFailure as e:
         stop_lazy_pages(test, False)
         stop_streamer(streamer, False)
         raise DumpDefect(*e.args)
+    finally:
+        for fd in inherit_fds:
+            os.close(fd)
     stop_streamer(streamer, True)
     if test.lazy_pages and not test.lazy_env:
         # Every page in before the test goes on: a signal that comes while a task still
@@ -911,7 +921,9 @@ def run_one(test, criu):
         pid = start_test(test)
         before = snapshot(pid)
         dump_and_restore(test, pid, before, criu)
-        problems = compare_snapshots(before, snapshot(pid), "after restore", test.unstable)
+        problems = compare_snapshots(without_inherited(test, before),
+                                     without_inherited(test, snapshot(pid)), "after restore",
+                                     test.unstable)
         problems += finish_test(test, pid)
         problems += stop_lazy_pages(test, True)
         return problems or None

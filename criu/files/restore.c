@@ -223,6 +223,10 @@ int rst_open_file(struct rst_fds *rf, const FileEntry *fe)
 	pid_t claimer;
 	int fd, ret;
 
+	/* --inherit-fd: the user's file stands for it, as it is (no owner set) */
+	fd = rst_inherit_open(rf->ctx, fe);
+	if (fd != -ENOENT)
+		return fd;
 	fd = h->open(rf, fe);
 	if (fd < 0)
 		return fd;

@@ -125,6 +125,12 @@ int tty_open_vt(const TtyInfoEntry *ti, uint32_t flags);
 int tty_queue_take(struct tty_dump *td, int dfd);
 void tty_queue_free(struct tty_pty *pty);
 /* Restore: write the bytes tty-data.img holds for pty index into its new master. */
+/* tty-restore.c: /dev/ptmx opened until it gives index; the slave's modes through mfd */
+int tty_open_ptmx_at(unsigned int index);
+int tty_set_modes(int mfd, const TtyInfoEntry *ti);
+/* tty-orphan.c: a slave whose master was outside, with orphan_pts_master: a new pty */
+int tty_open_orphan(struct rst_fds *rf, const TtyInfoEntry *si, uint32_t flags);
+
 int tty_queue_restore(struct rst_fds *rf, unsigned int index, int mfd, const TtyInfoEntry *si);
 
 #endif /* CRIU_FILES_TTY_PRIV_H */

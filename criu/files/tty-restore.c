@@ -207,7 +207,7 @@ static bool termios_is_zero(const struct termios2 *t)
 }
 
 /* termios, locked termios and window size of the slave, set through the master. */
-static int set_modes(int mfd, const TtyInfoEntry *ti)
+int tty_set_modes(int mfd, const TtyInfoEntry *ti)
 {
 	struct termios2 t;
 	struct termios lk;
@@ -278,7 +278,7 @@ static int ptmx_round(unsigned int index, int *extra)
 	return ret;
 }
 
-static int open_ptmx_at(unsigned int index)
+int tty_open_ptmx_at(unsigned int index)
 {
 	int *extra = malloc((index + 1) * sizeof(int)), try, fd = -EAGAIN;
 
@@ -321,7 +321,7 @@ static int setup_pair(struct rst_fds *rf, struct tty_pair *tp, const struct tty_
 		return -errno;
 	}
 	/* No slave is opened for this: a slave never opened stays so, as at dump. */
-	return set_modes(tp->master, si) ?: (x ? tty_restore_node(x) : 0);
+	return tty_set_modes(tp->master, si) ?: (x ? tty_restore_node(x) : 0);
 }
 
 static struct tty_pair *get_pair(struct rst_fds *rf, unsigned int index)
@@ -339,7 +339,7 @@ static struct tty_pair *get_pair(struct rst_fds *rf, unsigned int index)
 		return NULL;
 	tp = &tr->pairs[tr->nr_pairs++];
 	*tp = (struct tty_pair){ index, -1 };
-	tp->master = open_ptmx_at(index);
+	tp->master = tty_open_ptmx_at(index);
 	if (tp->master >= 0)
 		tp->master = rst_hold_fd(rf, tp->master);
 	if (tp->master < 0 || setup_pair(rf, tp, tr))
@@ -457,7 +457,8 @@ static int tty_open_info(struct rst_fds *rf, const TtyInfoEntry *ti, uint32_t fl
 	if (ti->rdev != makedev(TTYAUX_MAJOR, 2) &&
 	    !lookup_info(rst_fds_priv_find(rf, &tty_rst_key),
 			 tty_info_id(TTY_MASTER, ti->pty->index)))
-		return open_unpaired(ti, flags);
+		return rf->ctx->ro->orphan_pts_master ? tty_open_orphan(rf, ti, flags)
+						      : open_unpaired(ti, flags);
 	tp = get_pair(rf, ti->pty->index);
 	if (!tp)
 		return -EIO;

@@ -402,16 +402,48 @@ static int read_exclusive(const struct fd_parms *p, TtyInfoEntry *si)
 }
 
 /*
+ * orphan_pts_master (RPC): the master is a runtime's (runc's console), which gets a new one
+ * at restore. The slave's modes are read through the task's fd on it, its session from the
+ * task's stat: TIOCGSID and TIOCGPGRP on a slave answer only its own session.
+ */
+static int dump_orphan_slave(struct dump_ctx *dc, const struct fd_parms *p, unsigned int index)
+{
+	TtyInfoEntry *si = find_info(dc->fstate, tty_info_id(TTY_SLAVE, index));
+	struct proc_stat st;
+	int fd, ret;
+
+	if (!si) {
+		si = new_pty_info(dc->fstate, tty_info_id(TTY_SLAVE, index), index, p->st.st_rdev);
+		fd = si ? tty_grab_task_fd(p->pid, p->fd) : -ENOMEM;
+		if (fd < 0)
+			return fd;
+		ret = read_modes(fd, si);
+		close(fd);
+		if (ret)
+			return ret;
+	}
+	ret = si->sid ? 0 : parse_proc_stat(p->pid, &st);
+	if (!ret && !si->sid && st.tty_nr == p->st.st_rdev) {
+		si->sid = st.sid;
+		si->pgrp = st.tpgid > 0 ? st.tpgid : 0;
+	}
+	return ret;
+}
+
+/*
  * A slave whose master is held outside the dumped tree: the terminal a shell job was
  * started from. Its state belongs to whoever holds the master, and the pty lives on after
  * the dump: restore opens it again by its path, as it is then.
  */
 static int dump_unpaired(struct dump_ctx *dc, const struct fd_parms *p, unsigned int index)
 {
+	if (!dc->opts->shell_job && dc->opts->orphan_pts_master)
+		return dump_orphan_slave(dc, p, index);
 	if (!dc->opts->shell_job) {
 		pr_err("fd %d of task %d is %s, a pty whose master is not open in the dumped "
 		       "tree: dump with --shell-job (-j) if it is the terminal of the shell the "
-		       "task was started from\n",
+		       "task was started from (over RPC, orphan_pts_master gives the client a "
+		       "new master at restore)\n",
 		       p->fd, p->pid, p->link);
 		return -EOPNOTSUPP;
 	}
@@ -479,6 +511,9 @@ static int dump_ctty(struct dump_ctx *dc, const struct fd_parms *p, int *index)
 			return add_holder(pty, p->pid) ?: dump_pty_info(dc, pty);
 		if (ret != -ENOENT)
 			return ret;
+		/* a container's terminal: /dev/tty names the pty made again (tty-orphan.c) */
+		if (!dc->opts->shell_job && dc->opts->orphan_pts_master)
+			return 0;
 	}
 	*index = -1;
 	if (dc->opts->shell_job) /* criu's own terminal stands in for the shell's */

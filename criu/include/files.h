@@ -252,6 +252,16 @@ int tty_file_pty(const FileEntry *fe);
 int tty_restore_done(struct rst_fds *rf);
 /* Once the task is in its process group: the foreground of its session's terminal. */
 int tty_restore_foreground(const struct rst_ctx *ctx, const struct rst_task *t);
+/*
+ * files/tty-orphan.c. A bind of pty slave NAME of a devpts made again (runc's /dev/console)
+ * needs the pty: made through that devpts's ptmx, its master held for the task's fds of it.
+ * tty_premade_keep(): the held masters moved to fds >= floor, listed in fds[] (at most max,
+ * TTY_PREMADE_MAX), so that the task keeps them when it closes what it inherited.
+ */
+#define TTY_PREMADE_MAX 4
+int tty_premake_pty(int devpts_fd, const char *name);
+int tty_premade_keep(int floor, int *fds, int max);
+void tty_premade_drop(void); /* in the task once its fds are made: those left unused */
 
 /* files/inotify.c, shared with files/fanotify.c: a new FhEntry holding the handle of fdinfo
  * (NULL if out of memory); the file behind a handle on the filesystem of device s_dev,

@@ -135,6 +135,8 @@ struct cr_options {
 	 * a non-zero return fails the stage as a failing script does.
 	 */
 	int (*stage_notify)(const char *stage, pid_t pid, void *arg);
+	/* the same for a notification that carries an fd (orphan-pts-master) */
+	int (*fd_notify)(const char *stage, int fd, void *arg);
 	void *stage_notify_arg;
 };
 

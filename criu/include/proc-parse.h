@@ -34,6 +34,7 @@ struct proc_stat {
 	char state;
 	pid_t ppid, pgid, sid;
 	unsigned int tty_nr; /* controlling tty, encoded as a dev_t; 0 if none */
+	pid_t tpgid;	     /* its foreground group, -1 if none */
 	unsigned int flags;
 	int nice;
 	int num_threads;

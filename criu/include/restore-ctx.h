@@ -100,8 +100,18 @@ struct rst_fown_claim {
 	pid_t task;
 };
 
+/* --inherit-fd fd[N]:KEY of a file: criu's fd N, held above the tasks' fds (files/inherit.c) */
+#define RST_MAX_INHERIT 16
+struct rst_inherit {
+	const char *key;
+	int fd;
+};
+
 struct rst_ctx {
 	const struct restore_opts *ro;
+	struct rst_inherit inherit[RST_MAX_INHERIT];
+	size_t nr_inherit;
+	int orphan_sk[2]; /* orphan_pts_master: criu's end, the tasks' end (files/tty-orphan.c) */
 	struct rst_transit *transit; /* tree/fork.c */
 	size_t nr_transit;
 	struct rst_fown_claim *fown_claims; /* files/fown-claims.c */
@@ -138,6 +148,27 @@ struct rst_ctx {
  */
 int rst_remaps_premake(struct rst_ctx *ctx);
 void rst_remaps_unmake(struct rst_ctx *ctx, bool restored);
+
+/*
+ * files/inherit.c: in criu, after the transit plan, hold the inherited fds that files of
+ * the images use; closed by rst_inherit_close() in criu and in each task once its fds and
+ * children are made. rst_inherit_open(): in the task, a new fd on the inherited file that
+ * stands for fe, -ENOENT if none does, or -errno.
+ */
+int rst_inherit_prepare(struct rst_ctx *ctx);
+void rst_inherit_close(const struct rst_ctx *ctx);
+int rst_inherit_open(const struct rst_ctx *ctx, const FileEntry *fe);
+/* Is --inherit-fd given for key (a file's, e.g. socket:[INO])? */
+bool rst_inherit_given(const struct restore_opts *ro, const char *key);
+
+/*
+ * files/tty-orphan.c, in criu: with orphan_pts_master, the socket the tasks send the new
+ * masters of ptys whose master was outside on (after the transit plan); the masters that
+ * came handed to ro->orphan_master_hook (after the tree is made); both ends closed.
+ */
+int rst_orphan_pts_prepare(struct rst_ctx *ctx);
+int rst_orphan_pts_pass(struct rst_ctx *ctx);
+void rst_orphan_pts_close(const struct rst_ctx *ctx);
 
 /* restore/images.c: the regular file entry with this id, or NULL */
 const RegFileEntry *rst_find_reg(const struct rst_ctx *ctx, uint32_t id);

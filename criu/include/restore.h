@@ -42,6 +42,9 @@ struct restore_opts {
 	const char *root;	     /* --root: what a mount namespace's root mount is made of */
 	const struct mnt_opts *mnt;  /* --external mnt[], --ext-mount-map */
 	int lazy_pages;		     /* --lazy-pages: criu lazy-pages fills the memory (lazy.h) */
+	/* RPC orphan_pts_master: a pty whose master was outside gets a new one, handed over */
+	int orphan_pts_master;
+	int (*orphan_master_hook)(int master, void *arg); /* called with hook_arg */
 	/*
 	 * Called at "post-restore" and "pre-resume" (the tree is rebuilt and still stopped)
 	 * and "post-resume" (it runs); a non-zero return before the resume fails the restore.

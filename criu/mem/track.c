@@ -257,7 +257,13 @@ static int make_tracker(struct dump_ctx *dc)
 	long fd, high;
 	int ret;
 
-	ret = compel_syscall(dc->ctl, SYS_userfaultfd, &fd, O_CLOEXEC | O_NONBLOCK, 0, 0, 0, 0, 0);
+	/*
+	 * User-mode only: a task without CAP_SYS_PTRACE (a container's, with
+	 * vm.unprivileged_userfaultfd 0) may make no other. Async write protection never
+	 * hands a fault to the userfaultfd, kernel or user, so the tracking is the same.
+	 */
+	ret = compel_syscall(dc->ctl, SYS_userfaultfd, &fd,
+			     O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY, 0, 0, 0, 0, 0);
 	if (ret || fd < 0) {
 		pr_err("Can't make a userfaultfd in task %d to track its writes: %d/%ld\n", dc->pid,
 		       ret, fd);

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "mnt.h"
 #include "ns.h"
+#include "files.h"
 
 #include "mnt.pb-c.h"
 
@@ -282,6 +283,11 @@ static int make_bind(struct mnt_set *s, int src, const MntEntry *e)
 			return -errno;
 		}
 	}
+	/* runc's /dev/console: a pty slave of a new devpts, which exists once its pty does */
+	if (s->e[src]->fstype == FSTYPE__DEVPTS && *below &&
+	    faccessat(s->bare[src], below, F_OK, AT_SYMLINK_NOFOLLOW) && errno == ENOENT &&
+	    tty_premake_pty(s->bare[src], below))
+		return -EIO;
 	fd = open_tree(s->bare[src], below,
 		       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (*below ? 0 : AT_EMPTY_PATH));
 	if (fd < 0) {

@@ -50,14 +50,15 @@ static bool fits_int(uint64_t v)
 
 static int stat_fields(const uint64_t *f, struct proc_stat *st)
 {
-	if (!fits_int(f[4]) || !fits_int(f[5]) || !fits_int(f[6]) || f[9] > UINT32_MAX ||
-	    f[7] > UINT32_MAX || !fits_int(f[19]) || !fits_int(f[20]) || f[40] > UINT32_MAX ||
-	    f[41] > UINT32_MAX || !fits_int(f[52]))
+	if (!fits_int(f[4]) || !fits_int(f[5]) || !fits_int(f[6]) || !fits_int(f[8]) ||
+	    f[9] > UINT32_MAX || f[7] > UINT32_MAX || !fits_int(f[19]) || !fits_int(f[20]) ||
+	    f[40] > UINT32_MAX || f[41] > UINT32_MAX || !fits_int(f[52]))
 		return -ERANGE;
 	st->ppid = f[4];
 	st->pgid = f[5];
 	st->sid = f[6];
 	st->tty_nr = f[7];
+	st->tpgid = f[8];
 	st->flags = f[9];
 	st->nice = f[19];
 	st->num_threads = f[20];

@@ -882,7 +882,11 @@ static int finish(struct rst_ctx *ctx, const struct rst_watch *w, pid_t pid)
 int cr_restore_tasks(const struct restore_opts *ro)
 {
 	struct rst_ctx ctx = {
-		.ro = ro, .dfd = ro->images_dfd, .criu_pid = getpid(), .lazy_sk = -1
+		.ro = ro,
+		.dfd = ro->images_dfd,
+		.criu_pid = getpid(),
+		.lazy_sk = -1,
+		.orphan_sk = { -1, -1 },
 	};
 	uint64_t start = rst_now_usec();
 	struct rst_watch *w = NULL;
@@ -892,8 +896,8 @@ int cr_restore_tasks(const struct restore_opts *ro)
 	/* before the fork: the probe's signal would stop the traced task */
 	if (rst_read_images(&ctx) || rst_lazy_begin(&ctx) || plugins_restore_init() ||
 	    netlock_test_hook_restore() || rst_ns_prepare(&ctx) || rst_cgroup_prepare(&ctx) ||
-	    rst_plan_transit(&ctx) || rst_arch_probe_xstate() || rst_wait_pids_free(&ctx) ||
-	    rst_remaps_premake(&ctx))
+	    rst_plan_transit(&ctx) || rst_inherit_prepare(&ctx) || rst_orphan_pts_prepare(&ctx) ||
+	    rst_arch_probe_xstate() || rst_wait_pids_free(&ctx) || rst_remaps_premake(&ctx))
 		goto out_free;
 	w = alloc_watch(&ctx);
 	if (!w)
@@ -909,7 +913,7 @@ int cr_restore_tasks(const struct restore_opts *ro)
 	if (pid < 0)
 		goto out_unlink;
 	ctx.stats.restore_time = rst_now_usec() - start;
-	if (plugins_resume_devices(&ctx) ||
+	if (rst_orphan_pts_pass(&ctx) || plugins_resume_devices(&ctx) ||
 	    (pidfd >= 0 && rst_write_pidfile(pidfd, ro->pidfile, pid)) ||
 	    run_stage_hook(ro, "post-restore", pid)) {
 		kill_tree(&ctx, w);
@@ -948,6 +952,8 @@ out_free:
 	if (ctx.dfd != ro->images_dfd)
 		close(ctx.dfd);
 	free_watch(&ctx, w);
+	rst_inherit_close(&ctx);
+	rst_orphan_pts_close(&ctx);
 	free(ctx.transit);
 	free(ctx.fown_claims);
 	free(ctx.scm_uses);

@@ -60,6 +60,7 @@ int rpc_apply_cgroups(struct rpc_req_state *st, const CriuOpts *ro);
 
 /* notify.c: the stage hook (opts.stage_notify) */
 int rpc_stage_notify(const char *stage, pid_t pid, void *arg);
+int rpc_fd_notify(const char *stage, int fd, void *arg);
 
 /* handlers.c: answer one request; *more is cleared when the connection must end */
 int rpc_handle(struct rpc_conn *c, const CriuReq *req, bool *more);

@@ -49,6 +49,30 @@ static int client_gone(int sk, const char *stage)
 	return -ECONNABORTED;
 }
 
+/*
+ * orphan-pts-master: the notification carries the new master (SCM_RIGHTS), as CRIU's does;
+ * without notify_scripts the client would not read it, and the restore fails instead.
+ */
+int rpc_fd_notify(const char *stage, int fd, void *arg)
+{
+	struct rpc_req_state *st = arg;
+	CriuNotify cn = CRIU_NOTIFY__INIT;
+	CriuResp resp = CRIU_RESP__INIT;
+	int ret;
+
+	if (!st->notify) {
+		pr_err("%s: the fd goes to the client in a notification; set notify_scripts\n",
+		       stage);
+		return -EINVAL;
+	}
+	cn.script = (char *)stage;
+	resp.type = CRIU_REQ_TYPE__NOTIFY;
+	resp.success = true;
+	resp.notify = &cn;
+	ret = rpc_send_resp(st->conn->sk, &resp, fd);
+	return ret ?: wait_answer(st->conn->sk, stage);
+}
+
 int rpc_stage_notify(const char *stage, pid_t pid, void *arg)
 {
 	struct rpc_req_state *st = arg;

@@ -99,9 +99,9 @@ static const char *const rpc_fields[] = {
 	"cg_root",
 	"cgroup_dump_controller",
 	/*
-	 * runc sets it in every request: the master of a pty whose slave the tree holds and
-	 * whose master is outside goes back to the client at restore. Such a pty refuses the
-	 * dump here (without --shell-job), so the flag never has anything to do yet.
+	 * runc sets it in every request: a pty whose slave the tree holds and whose master is
+	 * outside is dumped, and at restore its new master goes to the client in the
+	 * "orphan-pts-master" notification (files/tty-orphan.c).
 	 */
 	"orphan_pts_master",
 };
@@ -175,10 +175,24 @@ static void refuse_value(const char *field, size_t i, const char *val)
 	pr_err("criu_opts.%s[%zu] \"%s\": %s\n", field, i, val, why);
 }
 
+/* ext_mnt's KEY:VAL (--ext-mount-map), inherit_fd's fd[FD]:KEY (--inherit-fd) */
+static int repeated_pair(const ProtobufCFieldDescriptor *f, const void *val, char **pair)
+{
+	const ExtMountMap *em = val;
+	const InheritFd *ifd = val;
+	int n;
+
+	if (f->descriptor == &inherit_fd__descriptor)
+		n = asprintf(pair, "fd[%d]:%s", ifd->fd, ifd->key);
+	else
+		n = asprintf(pair, "%s:%s", em->key, em->val);
+	return n < 0 ? -ENOMEM : 0;
+}
+
 /*
  * A repeated field: the option once per value, as the command line repeats it. ext_mnt's
- * pairs are --ext-mount-map KEY:VAL; fields of other messages (inherit_fd's client fds,
- * join_ns) are refused.
+ * pairs are --ext-mount-map KEY:VAL, inherit_fd's --inherit-fd fd[FD]:KEY (FD is criu's own,
+ * as in CRIU: swrk's client gave it at exec); fields of other messages (join_ns) are refused.
  */
 static int apply_repeated_field(struct rpc_req_state *st, const ProtobufCMessage *m,
 				const ProtobufCFieldDescriptor *f, const char *option)
@@ -189,8 +203,14 @@ static int apply_repeated_field(struct rpc_req_state *st, const ProtobufCMessage
 	int ret = 0;
 
 	if (!opts_supported(option) ||
-	    (f->type != PROTOBUF_C_TYPE_STRING && f->descriptor != &ext_mount_map__descriptor))
+	    (f->type != PROTOBUF_C_TYPE_STRING && f->descriptor != &ext_mount_map__descriptor &&
+	     f->descriptor != &inherit_fd__descriptor))
 		return refuse_field(f->name, option, "");
+	if (f->descriptor == &inherit_fd__descriptor && !st->conn->swrk) {
+		pr_err("criu_opts.inherit_fd: fds are criu's own, which only criu swrk's client "
+		       "gives (criu service shares none with its clients)\n");
+		return -EINVAL;
+	}
 	for (i = 0; i < n && !ret; i++) {
 		if (f->type == PROTOBUF_C_TYPE_STRING) {
 			ret = opts_apply_named(&st->opts, option, vals[i]) ? -EINVAL : 0;
@@ -198,8 +218,7 @@ static int apply_repeated_field(struct rpc_req_state *st, const ProtobufCMessage
 				refuse_value(f->name, i, vals[i]);
 			continue;
 		}
-		if (asprintf(&pair, "%s:%s", ((ExtMountMap *)vals[i])->key,
-			     ((ExtMountMap *)vals[i])->val) < 0)
+		if (repeated_pair(f, vals[i], &pair))
 			return -ENOMEM;
 		/* the options keep the string: it lives as long as the request's options */
 		ret = opts_apply_named(&st->opts, option, pair) ? -EINVAL : 0;
@@ -538,6 +557,7 @@ static void set_request_basics(struct rpc_req_state *st, enum cr_command cmd)
 	/* RPC restores detach: criu answers once the tree runs */
 	st->opts.restore_detached = cmd == CMD_RESTORE;
 	st->opts.stage_notify = rpc_stage_notify;
+	st->opts.fd_notify = rpc_fd_notify;
 	st->opts.stage_notify_arg = st;
 }
 

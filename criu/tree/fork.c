@@ -338,7 +338,8 @@ int rst_close_inherited(const struct rst_ctx *ctx, const int *keep, int nr_keep)
 	/* the root inherits nothing in the transit range: only criu's own fds */
 	bool root = !ctx->nr_transit || rst_own_pid() == ctx->tasks[0].pid;
 	unsigned int from = root ? 0 : ctx->fd_top + 1;
-	int sorted[8], i, ret;
+	int sorted[9 + RST_MAX_INHERIT + TTY_PREMADE_MAX], i, n = nr_keep, ret;
+	size_t j;
 
 	if (nr_keep > 8)
 		return -EINVAL;
@@ -346,8 +347,16 @@ int rst_close_inherited(const struct rst_ctx *ctx, const int *keep, int nr_keep)
 	if (ret)
 		return ret;
 	memcpy(sorted, keep, nr_keep * sizeof(int));
-	qsort(sorted, nr_keep, sizeof(int), cmp_int);
-	for (i = 0; i < nr_keep; i++) {
+	/* --inherit-fd's files: the task and its children still open theirs from them */
+	for (j = 0; j < ctx->nr_inherit; j++)
+		sorted[n++] = ctx->inherit[j].fd;
+	sorted[n++] = ctx->orphan_sk[1]; /* a new pty's master goes to criu on it */
+	ret = tty_premade_keep(ctx->fd_top + 1, sorted + n, TTY_PREMADE_MAX);
+	if (ret < 0)
+		return ret;
+	n += ret;
+	qsort(sorted, n, sizeof(int), cmp_int);
+	for (i = 0; i < n; i++) {
 		if (sorted[i] < 0 || (unsigned int)sorted[i] < from)
 			continue;
 		ret = close_range_checked(from, sorted[i] - 1);
@@ -506,6 +515,10 @@ static int drop_transit(const struct rst_ctx *ctx, const struct rst_task *t, int
 		}
 		return 0;
 	}
+	rst_inherit_close(ctx);
+	if (ctx->orphan_sk[1] >= 0)
+		close(ctx->orphan_sk[1]);
+	tty_premade_drop();
 	if (ctx->nr_transit)
 		return close_range_checked(ctx->transit_base, ctx->fd_top);
 	return 0;

@@ -181,6 +181,39 @@ static int offer_to_plugins(struct dump_tree *dt, const struct usk_unpaired *u)
 	return 0;
 }
 
+/* --external unix[INO] names the socket: the user's to give back at restore. */
+static bool named_external(const struct dump_tree *dt, uint32_t ino)
+{
+	char want[32];
+	int i;
+
+	snprintf(want, sizeof(want), "unix[%u]", ino);
+	for (i = 0; i < dt->opts->nr_externals; i++)
+		if (!strcmp(dt->opts->externals[i], want))
+			return true;
+	return false;
+}
+
+/*
+ * A socket named external: saved without its peer, marked USK_INHERIT as CRIU does; the
+ * restore takes it from --inherit-fd fd[N]:socket:[INO] (files/inherit.c), as it is then.
+ */
+static int mark_inherited(struct dump_tree *dt, const struct usk_unpaired *u)
+{
+	UnixSkEntry *ue = own_entry(dt, u->ino);
+
+	if (!ue) {
+		pr_err("unix socket ino %u: no entry of it to mark external\n", u->ino);
+		return -ENOENT;
+	}
+	ue->uflags |= USK_INHERIT;
+	ue->peer = 0;
+	pr_info("unix socket ino %u is external (--external unix[%u]): the restore needs "
+		"--inherit-fd fd[N]:socket:[%u]\n",
+		u->ino, u->ino, u->ino);
+	return 0;
+}
+
 int unix_dump_ext_peer(struct dump_tree *dt, const struct usk_unpaired *u)
 {
 	char name[NAME_STR_LEN];
@@ -190,11 +223,15 @@ int unix_dump_ext_peer(struct dump_tree *dt, const struct usk_unpaired *u)
 	if (ret != -ENOTSUP)
 		return ret;
 
+	if (named_external(dt, u->ino))
+		return mark_inherited(dt, u);
 	if (u->type != SOCK_DGRAM) {
 		pr_err("unix socket ino %u: %s connection to a peer outside the tree can't be "
-		       "restored; only named datagram peers with --ext-unix-sk (fd %d of task %d, "
-		       "peer socket:[%u])\n",
-		       u->ino, conn_kind(u->type), u->fd, u->pid, u->peer);
+		       "restored; only named datagram peers with --ext-unix-sk, or the socket "
+		       "given "
+		       "back at restore (--external unix[%u], then --inherit-fd "
+		       "fd[N]:socket:[%u]) (fd %d of task %d, peer socket:[%u])\n",
+		       u->ino, conn_kind(u->type), u->ino, u->ino, u->fd, u->pid, u->peer);
 		return -EOPNOTSUPP;
 	}
 	if (unix_diag_query(u->peer, &peer, true)) {
@@ -275,6 +312,20 @@ static int check_ext_user(const struct rst_ctx *ctx, const UnixSkEntry *ue, cons
 	return 0;
 }
 
+/* A socket that was the user's (USK_INHERIT) must be given again: --inherit-fd. */
+static int check_inherited(const struct rst_ctx *ctx, const UnixSkEntry *ue)
+{
+	char key[32];
+
+	snprintf(key, sizeof(key), "socket:[%u]", ue->ino);
+	if (rst_inherit_given(ctx->ro, key))
+		return 0;
+	pr_err("unix socket ino %u was external at dump (--external unix[%u]): give it with "
+	       "--inherit-fd fd[N]:%s\n",
+	       ue->ino, ue->ino, key);
+	return -EOPNOTSUPP;
+}
+
 int unix_rst_check_ext(const struct rst_ctx *ctx)
 {
 	const UnixSkEntry *ue, *peer;
@@ -283,6 +334,11 @@ int unix_rst_check_ext(const struct rst_ctx *ctx)
 
 	for (i = 0; i < ctx->nr_files; i++) {
 		ue = ctx->files[i]->usk;
+		if (ctx->files[i]->type == FD_TYPES__UNIXSK && ue && (ue->uflags & USK_INHERIT)) {
+			err = check_inherited(ctx, ue);
+			ret = ret ?: err;
+			continue;
+		}
 		if (ctx->files[i]->type != FD_TYPES__UNIXSK || !ue || !ue->peer ||
 		    usk_is_external(ue) || (ue->uflags & USK_CALLBACK))
 			continue;

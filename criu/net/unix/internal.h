@@ -32,10 +32,12 @@ struct files_dump_state;
 
 /*
  * UnixSkEntry.uflags, as CRIU numbers them: the peer lives outside the dumped tree; a
- * plugin took the socket (DUMP_UNIX_SK) and makes it again (RESTORE_UNIX_SK).
+ * plugin took the socket (DUMP_UNIX_SK) and makes it again (RESTORE_UNIX_SK); the socket
+ * itself is the user's, given back with --inherit-fd (--external unix[]).
  */
 #define USK_EXTERN   (1 << 0)
 #define USK_CALLBACK (1 << 2)
+#define USK_INHERIT  (1 << 3)
 
 /* What unix_diag tells of one socket. */
 struct usk_diag {

@@ -628,10 +628,11 @@ static int unix_check(const FileEntry *fe)
 		pr_err("files.img: file id %u has a bad unix socket entry\n", fe->id);
 		return -EINVAL;
 	}
-	if (ue->uflags & ~(USK_EXTERN | USK_CALLBACK)) {
+	if (ue->uflags & ~(USK_EXTERN | USK_CALLBACK | USK_INHERIT)) {
 		pr_err("files.img: unix socket file id %u has flags %#x, of which only %#x "
-		       "(a peer outside the tree, a socket a plugin makes) are supported\n",
-		       fe->id, ue->uflags, USK_EXTERN | USK_CALLBACK);
+		       "(a peer outside the tree, a socket a plugin makes, a socket given back) "
+		       "are supported\n",
+		       fe->id, ue->uflags, USK_EXTERN | USK_CALLBACK | USK_INHERIT);
 		return -EOPNOTSUPP;
 	}
 	return usk_is_external(ue) ? unix_check_ext_entry(ue, fe->id) : 0;
