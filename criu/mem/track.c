@@ -257,7 +257,13 @@ static int make_tracker(struct dump_ctx *dc)
 	long fd, high;
 	int ret;
 
-	ret = compel_syscall(dc->ctl, SYS_userfaultfd, &fd, O_CLOEXEC | O_NONBLOCK, 0, 0, 0, 0, 0);
+	/*
+	 * User-mode only: without it the kernel wants CAP_SYS_PTRACE of the task (containers
+	 * lack it) unless vm.unprivileged_userfaultfd is 1. WP_ASYNC resolves every write fault
+	 * in the kernel, those of kernel mode (read() into a buffer) too, so none is missed.
+	 */
+	ret = compel_syscall(dc->ctl, SYS_userfaultfd, &fd,
+			     O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY, 0, 0, 0, 0, 0);
 	if (ret || fd < 0) {
 		pr_err("Can't make a userfaultfd in task %d to track its writes: %d/%ld\n", dc->pid,
 		       ret, fd);
