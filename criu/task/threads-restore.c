@@ -460,3 +460,28 @@ void rst_threads_kill(pid_t pid, const pid_t *tids, size_t nr)
 	while (waitpid(pid, &status, __WALL) < 0 && errno == EINTR)
 		;
 }
+
+/*
+ * The init of the tree's pid namespace, killed, waits in the kernel until every task of its
+ * namespace is reaped, and those criu traces are criu's to reap first: a task born while
+ * the tree was being killed, or one that init's own death kills. So every tracee that dies
+ * meanwhile is reaped, one that stops is killed, until init itself is gone.
+ */
+void rst_kill_pidns_init(pid_t pid)
+{
+	int status;
+	pid_t who;
+
+	kill(pid, SIGKILL);
+	for (;;) {
+		who = waitpid(-1, &status, __WALL);
+		if (who < 0 && errno == EINTR)
+			continue;
+		if (who < 0)
+			return; /* nothing of ours is left */
+		if (WIFSTOPPED(status))
+			kill(who, SIGKILL);
+		else if (who == pid)
+			return;
+	}
+}
