@@ -4,7 +4,8 @@
 ours, addresses, a route) is dumped. The restore with --external veth[nsv0]:NAME where NAME
 is a link of ours must fail saying the name is taken and how to choose another, leaving no
 task, no link and no namespace behind. With --empty-ns net the namespace is made but left
-as the kernel makes it (lo down, no veth: the caller's to fill), and no outer end appears.
+to the caller (no veth: runc's way), only its loopback up with 127.0.0.1 (as runc made it;
+connections over it are restored there), and no outer end appears.
 With --join-ns net:PATH the task goes into that namespace, which gets nothing of the images.
 With a free name the namespace comes back whole: the inner link with its addresses and
 route, the outer end under the name given; once the task is killed the outer end goes.
@@ -108,8 +109,9 @@ def check_empty(work, pid):
            "the task is in a network namespace of its own", str(own))
     if own:
         got = inside(pid, "ip -o link show")
-        report("nsv0" not in got and "UP" not in got.split("lo:")[1].split(">")[0],
-               "the empty namespace has only lo, down", got)
+        addrs = inside(pid, "ip -o addr show dev lo")
+        report("nsv0" not in got and "UP" in got.split("lo:")[1].split(">")[0] and
+               "127.0.0.1/8" in addrs, "the empty namespace has only lo, up", got + addrs)
     report(links() == before, "no outer veth end appears", str(links() ^ before))
     zdtm.kill_and_reap(pid)
 

@@ -232,12 +232,12 @@ int netns_rst_fill(int dfd, pid_t root)
 {
 	int ret;
 
-	if (rst.criu_fd < 0 || rst.o->empty || rst.join_fd >= 0)
+	if (rst.criu_fd < 0 || rst.join_fd >= 0)
 		return 0;
 	ret = netns_rst_enter_tree(root);
 	if (ret)
 		return ret;
-	ret = fill(dfd);
+	ret = rst.o->empty ? netns_loopback_up() : fill(dfd);
 	if (switch_to(rst.criu_fd, "criu's own"))
 		ret = ret ?: -EPERM;
 	if (!ret)
