@@ -15,7 +15,9 @@ where it was (a restarted shell would have another TOKEN and start from 1). Case
 - --pre-checkpoint then --with-previous: the final dump skips the pages the pre-dump saved;
 - --tcp-established: a server and a client in the container over loopback (no network), the
   client sending the count through the connection; a checkpoint without the option is refused
-  and the container runs on; after the restore the server's file holds 1..N with no gap.
+  and the container runs on; after the restore the server's file holds 1..N with no gap;
+- a container as uid 1000 with a bind-mounted volume (a file of it open), a --tmpfs and a host
+  name, through a pre-dump chain;
 - the default network (a netns of podman's, passed to criu by inherit_fd) and conmon's pipes
   as stdio (log driver k8s-file): skipped while criu refuses criu_opts.inherit_fd.
 podman itself needs --ulimit here: root lacks CAP_SYS_RESOURCE, and podman's default nofile and
@@ -37,7 +39,8 @@ CRIU = os.path.join(zdtm.ROOT, "criu", "criu")
 CRIT = os.path.join(zdtm.ROOT, "crit", "crit")
 BUSYBOX = "/bin/busybox"
 IMAGE = "localhost/criu-test-busybox:1"
-APPLETS = ("sh", "sleep", "cat", "echo", "nc", "tail", "head", "seq", "wc", "ip", "netstat")
+APPLETS = ("sh", "sleep", "cat", "echo", "nc", "tail", "ip", "netstat", "id", "hostname",
+           "readlink")
 # below what podman leaves itself (nproc 32768 here); uid 0 is not held to nproc anyway
 ULIMITS = ["--ulimit", "nofile=100:200", "--ulimit", "nproc=4000:4096"]
 LOOP = 't=$RANDOM$RANDOM; i=0; while true; do i=$((i+1)); echo "$t $i" > /tmp/count; ' \
@@ -116,33 +119,33 @@ def make_image(pm, work):
     return r.stderr if r.returncode else ""
 
 
-def count(pm, name):
+def count(pm, name, path="/tmp/count"):
     """(token, n) the container's shell wrote last, or (None, -1). The shell truncates the
     file before it writes: an empty read is tried again."""
     for _ in range(5):
-        parts = pm.exec(name, "cat", "/tmp/count").split()
+        parts = pm.exec(name, "cat", path).split()
         if len(parts) == 2:
             return parts[0], int(parts[1])
         time.sleep(0.02)
     return None, -1
 
 
-def wait_count(pm, name, at_least, timeout=15):
+def wait_count(pm, name, at_least, timeout=15, path="/tmp/count"):
     end = time.monotonic() + timeout
     tok, n = None, -1
     while time.monotonic() < end:
-        tok, n = count(pm, name)
+        tok, n = count(pm, name, path)
         if n >= at_least:
             break
         time.sleep(0.1)
     return tok, n
 
 
-def counts_on(pm, name, token, since):
+def counts_on(pm, name, token, since, path="/tmp/count"):
     """The shell is the one that was dumped (same token) and counts on from since."""
-    tok, a = count(pm, name)
+    tok, a = count(pm, name, path)
     time.sleep(0.3)
-    tok2, b = count(pm, name)
+    tok2, b = count(pm, name, path)
     ok = tok == token and tok2 == token and b > a >= since
     return ok, "token %s/%s (want %s), counts %d then %d (from %d)" % (tok, tok2, token, a,
                                                                        b, since)
@@ -309,6 +312,40 @@ def pre_checkpoint(pm):
     pm("rm", "-f", "-t", "0", name)
 
 
+def user_volume(pm, work):
+    """A container as uid 1000 with a bind-mounted volume (a file of it open), a --tmpfs
+    holding the count, and a host name: a pre-dump chain and its restore."""
+    name = "criu-pm-g"
+    vol = os.path.join(work, "vol")
+    os.makedirs(vol)
+    with open(os.path.join(vol, "f"), "w") as f:
+        f.write("volume\n")
+    loop = "exec 3</data/f; " + LOOP.replace("/tmp/count", "/scratch/count")
+    r = pm.run(name, loop, "--network", "none", "--log-driver", "passthrough", "--user",
+               "1000:1000", "-v", vol + ":/data", "--tmpfs", "/scratch", "--hostname", "zdhost")
+    report(r.returncode == 0, "podman run --user 1000 with a volume, a tmpfs, a host name",
+           r.stderr)
+    if r.returncode:
+        return
+    token, before = wait_count(pm, name, 10, path="/scratch/count")
+    r = pm("container", "checkpoint", "--pre-checkpoint", name)
+    r2 = pm("container", "checkpoint", "--with-previous", name)
+    report(r.returncode == 0 and r2.returncode == 0,
+           "--pre-checkpoint and --with-previous of a container as uid 1000", r.stderr + r2.stderr)
+    if r.returncode or r2.returncode:
+        pm("rm", "-f", "-t", "0", name)
+        return
+    r = pm("container", "restore", name)
+    report(r.returncode == 0, "its restore", restore_errors(pm, name, r))
+    if r.returncode == 0:
+        ok, why = counts_on(pm, name, token, before, path="/scratch/count")
+        report(ok, "the shell counts on in the tmpfs", why)
+        got = pm.exec(name, "sh", "-c", "id -u; hostname; readlink /proc/1/fd/3")
+        report(got.split() == ["1000", "zdhost", "/data/f"],
+               "uid, host name and the open file on the volume are kept", got)
+    pm("rm", "-f", "-t", "0", name)
+
+
 def received(pm, name):
     nums = pm.exec(name, "cat", "/tmp/recv").split()
     return [int(x) for x in nums if x.isdigit()]
@@ -399,6 +436,7 @@ def main():
             export_import(pm, work)
             pre_checkpoint(pm)
             tcp_established(pm)
+            user_volume(pm, work)
             default_network(pm)
     finally:
         pm("rm", "-a", "-f", "-t", "0")
