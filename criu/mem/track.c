@@ -258,9 +258,9 @@ static int make_tracker(struct dump_ctx *dc)
 	int ret;
 
 	/*
-	 * User-mode only: without it the kernel wants CAP_SYS_PTRACE of the task (containers
-	 * lack it) unless vm.unprivileged_userfaultfd is 1. WP_ASYNC resolves every write fault
-	 * in the kernel, those of kernel mode (read() into a buffer) too, so none is missed.
+	 * User-mode only: a task without CAP_SYS_PTRACE (a container's, with
+	 * vm.unprivileged_userfaultfd 0) may make no other. Async write protection never
+	 * hands a fault to the userfaultfd, kernel or user, so the tracking is the same.
 	 */
 	ret = compel_syscall(dc->ctl, SYS_userfaultfd, &fd,
 			     O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY, 0, 0, 0, 0, 0);
