@@ -42,6 +42,8 @@ struct rpc_req_state {
 	bool status_sent;	    /* the restore wrote and closed opts.status_fd (post-resume) */
 	pid_t root_pid;		    /* the restored root, as the stages report it */
 	char *cg_roots[CG_OPT_MAX]; /* cg_root's "CTL:PATH" strings (req-cgroup.c) */
+	char **pairs;		    /* ext_mnt's "KEY:VAL" strings the options point to */
+	size_t nr_pairs;
 };
 
 /* msg.c: one message per datagram */

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "internal.h"
 #include "log.h"
 #include "net-lock.h"
@@ -175,6 +176,15 @@ static void refuse_value(const char *field, size_t i, const char *val)
 	pr_err("criu_opts.%s[%zu] \"%s\": %s\n", field, i, val, why);
 }
 
+/* A string the options point to, freed with the request's state. */
+static int keep_pair(struct rpc_req_state *st, char *pair)
+{
+	if (ARRAY_ADD_ROOM(st->pairs, st->nr_pairs))
+		return -ENOMEM;
+	st->pairs[st->nr_pairs++] = pair;
+	return 0;
+}
+
 /*
  * A repeated field: the option once per value, as the command line repeats it. ext_mnt's
  * pairs are --ext-mount-map KEY:VAL; fields of other messages (inherit_fd's client fds,
@@ -206,6 +216,8 @@ static int apply_repeated_field(struct rpc_req_state *st, const ProtobufCMessage
 		if (ret) {
 			refuse_value(f->name, i, pair);
 			free(pair);
+		} else {
+			ret = keep_pair(st, pair);
 		}
 	}
 	return ret;
@@ -573,6 +585,10 @@ void rpc_req_state_fini(struct rpc_req_state *st)
 		free(st->cg_roots[i]);
 		st->cg_roots[i] = NULL;
 	}
+	while (st->nr_pairs)
+		free(st->pairs[--st->nr_pairs]);
+	free(st->pairs);
+	st->pairs = NULL;
 	if (st->work_dfd >= 0)
 		close(st->work_dfd);
 	if (st->images_dfd >= 0)
