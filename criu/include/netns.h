@@ -27,9 +27,10 @@
 int netns_dump_enter(pid_t root, uint32_t id);
 /*
  * externals: --external values; net[INODE]:KEY naming the tree's namespace makes it
- * external: only KEY is saved, the restore is given it by --inherit-fd fd[N]:KEY.
+ * external: only KEY is saved, the restore is given it by --inherit-fd fd[N]:KEY. empty
+ * (--empty-ns net, which runc sends): only netns-ID.img, no links, addresses or rules.
  */
-int netns_dump_write(int dfd, const char *const *externals, int nr_externals);
+int netns_dump_write(int dfd, const char *const *externals, int nr_externals, bool empty);
 /* Back to criu's own namespace; reenter: into the tree's again (no-op when none). */
 void netns_dump_leave(void);
 int netns_dump_reenter(void);

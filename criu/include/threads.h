@@ -109,6 +109,8 @@ int rst_threads_wait_restorer(pid_t pid, const pid_t *tids, size_t nr, long opts
 int rst_threads_sigreturn(const pid_t *tids, size_t nr);
 int rst_threads_detach(const pid_t *tids, size_t nr);
 void rst_threads_kill(pid_t pid, const pid_t *tids, size_t nr);
+/* The same for the init of the tree's pid namespace: reaps every tracee until it is gone. */
+void rst_kill_pidns_init(pid_t pid);
 /* Reap killed threads we trace in the order they die (task/threads-restore.c). */
 void threads_reap_killed(const pid_t *tids, size_t nr);
 

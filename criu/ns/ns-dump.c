@@ -150,7 +150,8 @@ int ns_dump_write(struct dump_tree *dt)
 	if (!ret && n->pids)
 		ret = pidns_dump_write(dt);
 	if (!ret && (n->root_own & NS_BIT(NS_NET)))
-		ret = netns_dump_write(dt->dfd, dt->opts->externals, dt->opts->nr_externals);
+		ret = netns_dump_write(dt->dfd, dt->opts->externals, dt->opts->nr_externals,
+				       dt->opts->empty_ns_net);
 	if (!ret && (n->root_own & NS_BIT(NS_MNT)))
 		ret = mntns_dump(dt->dfd, root, n->root[NS_MNT], &dt->opts->mnt);
 	return ret;

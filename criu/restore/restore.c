@@ -703,7 +703,9 @@ static void kill_tree(const struct rst_ctx *ctx, const struct rst_watch *w)
 		t = &ctx->tasks[i];
 
 		/* traced threads must be reaped by criu before their leader can go */
-		if (w[i].seen || !i || traced_by_us(t->pid))
+		if (!i && children_first)
+			rst_kill_pidns_init(t->pid);
+		else if (w[i].seen || !i || traced_by_us(t->pid))
 			rst_threads_kill(t->pid, t->tids, t->nr_threads);
 	}
 }

@@ -64,6 +64,8 @@ run_worker(struct rpc_conn *c, const CriuReq *req, enum cr_command cmd)
 	log_forget_first_error();
 	ret = rpc_opts_from_req(c, req->opts, cmd, &st);
 	if (ret)
+		rpc_log_refusal(c, req->opts);
+	if (ret)
 		_exit(rpc_send_error(c->sk, req->type, -ret, "bad criu_opts") ? WORKER_NO_CLIENT
 									      : WORKER_ANSWERED);
 	if (rpc_open_log(&st)) {
@@ -126,6 +128,8 @@ static int handle_restore(struct rpc_conn *c, const CriuReq *req, bool *more)
 		return rpc_send_error(c->sk, req->type, EINVAL, "keep_open with RESTORE");
 	}
 	ret = rpc_opts_from_req(c, req->opts, CMD_RESTORE, &st);
+	if (ret)
+		rpc_log_refusal(c, req->opts);
 	if (ret)
 		return rpc_send_error(c->sk, req->type, -ret, "bad criu_opts");
 	if (rpc_open_log(&st)) {

@@ -42,6 +42,8 @@ struct rpc_req_state {
 	bool status_sent;	    /* the restore wrote and closed opts.status_fd (post-resume) */
 	pid_t root_pid;		    /* the restored root, as the stages report it */
 	char *cg_roots[CG_OPT_MAX]; /* cg_root's "CTL:PATH" strings (req-cgroup.c) */
+	char **pairs;		    /* ext_mnt's "KEY:VAL" strings the options point to */
+	size_t nr_pairs;
 };
 
 /* msg.c: one message per datagram */
@@ -55,6 +57,8 @@ int rpc_opts_from_req(struct rpc_conn *c, const CriuOpts *ro, enum cr_command cm
 		      struct rpc_req_state *st);
 int rpc_open_log(struct rpc_req_state *st);
 void rpc_req_state_fini(struct rpc_req_state *st);
+/* refusal-log.c: a request refused before its log was open writes why into that log */
+void rpc_log_refusal(const struct rpc_conn *c, const CriuOpts *ro);
 /* req-cgroup.c: manage_cgroups_mode, cg_root, cgroup_dump_controller; 0 or -errno (said) */
 int rpc_apply_cgroups(struct rpc_req_state *st, const CriuOpts *ro);
 

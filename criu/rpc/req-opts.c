@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "internal.h"
 #include "log.h"
 #include "net-lock.h"
@@ -189,6 +190,15 @@ static int repeated_pair(const ProtobufCFieldDescriptor *f, const void *val, cha
 	return n < 0 ? -ENOMEM : 0;
 }
 
+/* A string the options point to, freed with the request's state. */
+static int keep_pair(struct rpc_req_state *st, char *pair)
+{
+	if (ARRAY_ADD_ROOM(st->pairs, st->nr_pairs))
+		return -ENOMEM;
+	st->pairs[st->nr_pairs++] = pair;
+	return 0;
+}
+
 /*
  * A repeated field: the option once per value, as the command line repeats it. ext_mnt's
  * pairs are --ext-mount-map KEY:VAL, inherit_fd's --inherit-fd fd[FD]:KEY (FD is criu's own,
@@ -225,6 +235,8 @@ static int apply_repeated_field(struct rpc_req_state *st, const ProtobufCMessage
 		if (ret) {
 			refuse_value(f->name, i, pair);
 			free(pair);
+		} else {
+			ret = keep_pair(st, pair);
 		}
 	}
 	return ret;
@@ -599,6 +611,10 @@ void rpc_req_state_fini(struct rpc_req_state *st)
 		free(st->cg_roots[i]);
 		st->cg_roots[i] = NULL;
 	}
+	while (st->nr_pairs)
+		free(st->pairs[--st->nr_pairs]);
+	free(st->pairs);
+	st->pairs = NULL;
 	if (st->work_dfd >= 0)
 		close(st->work_dfd);
 	if (st->images_dfd >= 0)

@@ -479,3 +479,38 @@ void rst_threads_kill(pid_t pid, const pid_t *tids, size_t nr)
 	while (waitpid(pid, &status, __WALL) < 0 && errno == EINTR)
 		;
 }
+
+/*
+ * The init of the tree's pid namespace, killed, waits in the kernel until every task of its
+ * namespace is reaped, and those criu traces are criu's to reap first: a task born while
+ * the tree was being killed, or one that init's own death kills. So every tracee that dies
+ * meanwhile is reaped, one that stops is killed, until init itself is gone; a child of
+ * criu's that is no task of the tree (a page server of an earlier request) could keep it
+ * waiting: after KILL_WAIT_MS criu gives up, saying so.
+ */
+#define KILL_WAIT_MS 10000
+
+void rst_kill_pidns_init(pid_t pid)
+{
+	int status, waited = 0;
+	pid_t who;
+
+	kill(pid, SIGKILL);
+	while (waited < KILL_WAIT_MS) {
+		who = waitpid(-1, &status, __WALL | WNOHANG);
+		if (who < 0 && errno == EINTR)
+			continue;
+		if (who < 0)
+			return; /* nothing of ours is left */
+		if (who == 0) {
+			usleep(1000);
+			waited++;
+		} else if (WIFSTOPPED(status)) {
+			kill(who, SIGKILL);
+		} else if (who == pid) {
+			return;
+		}
+	}
+	pr_err("The killed init %d of the tree's pid namespace is still not gone after %d ms\n",
+	       pid, KILL_WAIT_MS);
+}

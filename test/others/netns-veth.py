@@ -4,14 +4,16 @@
 ours, addresses, a route) is dumped. The restore with --external veth[nsv0]:NAME where NAME
 is a link of ours must fail saying the name is taken and how to choose another, leaving no
 task, no link and no namespace behind. With --empty-ns net the namespace is made but left
-as the kernel makes it (lo down, no veth: the caller's to fill), and no outer end appears.
+to the caller (no veth: runc's way), only its loopback up with 127.0.0.1 (as runc made it;
+connections over it are restored there), and no outer end appears.
 With --join-ns net:PATH the task goes into that namespace, which gets nothing of the images.
 With a free name the namespace comes back whole: the inner link with its addresses and
 route, the outer end under the name given; once the task is killed the outer end goes.
 A macvlan whose parent is a link of ours comes back on it (--external macvlan[zdmv0]:zdmvp0)
 with its mode and address; without that option the restore is refused, naming it.
 With --external net[INODE]:KEY the dump saves nothing of the namespace (kept alive by our
-fd), the restore needs --inherit-fd fd[N]:KEY and puts the task back into it."""
+fd), the restore needs --inherit-fd fd[N]:KEY and puts the task back into it. A dump with
+--empty-ns net saves none of its content and must be restored with --empty-ns net too."""
 import ctypes
 import glob
 import os
@@ -108,8 +110,9 @@ def check_empty(work, pid):
            "the task is in a network namespace of its own", str(own))
     if own:
         got = inside(pid, "ip -o link show")
-        report("nsv0" not in got and "UP" not in got.split("lo:")[1].split(">")[0],
-               "the empty namespace has only lo, down", got)
+        addrs = inside(pid, "ip -o addr show dev lo")
+        report("nsv0" not in got and "UP" in got.split("lo:")[1].split(">")[0] and
+               "127.0.0.1/8" in addrs, "the empty namespace has only lo, up", got + addrs)
     report(links() == before, "no outer veth end appears", str(links() ^ before))
     zdtm.kill_and_reap(pid)
 
@@ -157,6 +160,34 @@ def check_whole(work, pid):
     report(OUTER in links(), "the outer end is named %s" % OUTER, str(links()))
     zdtm.kill_and_reap(pid)
     report(wait_link_gone(OUTER), "the outer end goes with the namespace")
+
+
+def check_empty_dump(work):
+    """--empty-ns net at dump (runc sends it): nothing of the namespace's content is saved,
+    and a restore without --empty-ns net is refused, saying so."""
+    d = os.path.join(work, "empty-dump")
+    os.makedirs(d)
+    p = start(d, macvlan=False)
+    try:
+        r = criu("dump", "-t", str(p.pid), "-D", d, "-v4", "-o", "dump.log", "--empty-ns",
+                 "net")
+        report(r.returncode == 0 and not glob.glob(os.path.join(d, "netdev-*.img")) and
+               not glob.glob(os.path.join(d, "ifaddr-*.img")),
+               "dump with --empty-ns net saves no links or addresses", r.stderr)
+        p.wait()
+        wait_link_gone("zdnsd0")
+        r = criu("restore", "-D", d, "-v4", "-o", "restore-full.log", "-d")
+        log = open(os.path.join(d, "restore-full.log")).read()
+        report(r.returncode != 0 and "restore with --empty-ns net" in log and
+               zdtm.proc_state(p.pid) is None,
+               "a restore without --empty-ns net is refused, saying so", log[-400:])
+        r = criu("restore", "-D", d, "-v4", "-o", "restore-empty.log", "-d", "--empty-ns",
+                 "net")
+        report(r.returncode == 0 and zdtm.proc_state(p.pid) is not None,
+               "the restore with --empty-ns net runs", r.stderr)
+    finally:
+        zdtm.kill_and_reap(p.pid)
+        wait_link_gone("zdnsd0")
 
 
 def check_external(work):
@@ -208,6 +239,7 @@ def main():
         check_no_parent(work, pid)
         check_whole(work, pid)
         check_external(work)
+        check_empty_dump(work)
     finally:
         zdtm.kill_and_reap(pid)
         sh("ip link del %s 2>/dev/null" % TAKEN)

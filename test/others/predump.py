@@ -172,7 +172,9 @@ def refuse_own_uffd(work):
     p = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
                          start_new_session=True, close_fds=True)
     try:
-        if not bigmem.wait_for(lambda: os.path.exists(os.path.join(work, "uffd.fd")), 60):
+        # written after it is created: wait for its content, not for the name
+        if not bigmem.wait_for(lambda: os.path.exists(os.path.join(work, "uffd.fd")) and
+                               os.path.getsize(os.path.join(work, "uffd.fd")) > 0, 60):
             raise RuntimeError("the userfaultfd holder did not start")
         fd = open(os.path.join(work, "uffd.fd")).read()
         if int(fd) < 0:

@@ -181,6 +181,14 @@ def test_refused_option(work):
     report(resp and not resp.success and "criu_opts.weak_sysctls" in resp.cr_errmsg and
            running(t.pid), "weak_sysctls refused naming the field; task runs",
            str(resp))
+    # runc and podman send the user to the log file: it must say why, not stay empty
+    try:
+        with open(os.path.join(work, "dump.log")) as f:
+            log = f.read()
+    except OSError as e:
+        log = str(e)
+    report("Error" in log and "criu_opts.weak_sysctls" in log,
+           "the refusal is in the log file the request named", log)
     req = dump_req(dfd, t.pid)
     req.opts.log_file = "sub/dump.log"
     resp, _ = one_request(req)

@@ -54,6 +54,9 @@ int links_dump(int dfd, uint32_t id);
 int links_restore(int dfd, uint32_t id, int outside_fd, const char *const *ext, int nr_ext,
 		  int (*before_up)(int dfd, uint32_t id));
 
+/* loopback.c: --empty-ns net: the new namespace's loopback up, as runc had made it */
+int netns_loopback_up(void);
+
 /* tools.c: addresses, routes and rules by iproute2, iptables rules by iptables-save */
 int tools_dump(int dfd, uint32_t id);
 int tools_restore_addrs(int dfd, uint32_t id);

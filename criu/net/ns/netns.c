@@ -100,7 +100,7 @@ static const char *external_key(const char *const *ext, int nr)
 	return NULL;
 }
 
-int netns_dump_write(int dfd, const char *const *externals, int nr_externals)
+int netns_dump_write(int dfd, const char *const *externals, int nr_externals, bool empty)
 {
 	const char *key = external_key(externals, nr_externals);
 	int ret;
@@ -113,6 +113,13 @@ int netns_dump_write(int dfd, const char *const *externals, int nr_externals)
 		pr_info("Network namespace %u is external (%s): its content is not saved\n",
 			dump.id, key);
 		return netns_conf_dump_external(dfd, dump.id, key);
+	}
+	/* the caller makes the namespace's content anew at restore (--empty-ns net there too) */
+	if (empty) {
+		pr_info("Network namespace %u: --empty-ns net, its links, addresses, routes and "
+			"rules are not saved\n",
+			dump.id);
+		return netns_conf_dump(dfd, dump.id);
 	}
 	ret = links_dump(dfd, dump.id);
 	ret = ret ?: netns_conf_dump(dfd, dump.id);
@@ -176,6 +183,20 @@ static int open_external(const struct netns_rst_opts *o, const char *key)
 	return -ENOENT;
 }
 
+/* A dump with --empty-ns net saved no links: the restore can't make them. */
+static int check_content_saved(int dfd, uint32_t id)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "netdev-%u.img", id);
+	if (!faccessat(dfd, name, F_OK, 0))
+		return 0;
+	pr_err("The images hold nothing of the network namespace's content (no %s: dumped "
+	       "with --empty-ns net): restore with --empty-ns net\n",
+	       name);
+	return -EINVAL;
+}
+
 int netns_rst_prepare(const struct netns_rst_opts *o, int dfd, uint32_t id)
 {
 	char *key = NULL;
@@ -192,6 +213,8 @@ int netns_rst_prepare(const struct netns_rst_opts *o, int dfd, uint32_t id)
 		ret = netns_conf_ext_key(dfd, id, &key);
 		if (!ret && key)
 			rst.join_fd = ret = open_external(o, key);
+		else if (!ret && !o->empty)
+			ret = check_content_saved(dfd, id);
 		free(key);
 		return ret < 0 ? ret : 0;
 	}
@@ -232,12 +255,12 @@ int netns_rst_fill(int dfd, pid_t root)
 {
 	int ret;
 
-	if (rst.criu_fd < 0 || rst.o->empty || rst.join_fd >= 0)
+	if (rst.criu_fd < 0 || rst.join_fd >= 0)
 		return 0;
 	ret = netns_rst_enter_tree(root);
 	if (ret)
 		return ret;
-	ret = fill(dfd);
+	ret = rst.o->empty ? netns_loopback_up() : fill(dfd);
 	if (switch_to(rst.criu_fd, "criu's own"))
 		ret = ret ?: -EPERM;
 	if (!ret)
