@@ -9,7 +9,7 @@
  * mounted anew, tmpfs with its files
  * (mnt-tmpfs.c), external mounts given a key (mnt-ext.c). Anything else is refused, naming
  * the mount: a file system from outside the namespace without a key (criu's devpts, a part
- * of a tmpfs alone...), shared or slave propagation.
+ * of a tmpfs alone...). Peer groups and masters: mnt-prop-dump.c.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -154,11 +154,6 @@ static int check_mount(const struct proc_mount_list *l, const struct mnt_key *ke
 		ext[i] = strdup(key);
 		return ext[i] ? 0 : -ENOMEM;
 	}
-	if (m->shared || m->master) {
-		refuse(m, "shared and slave propagation are not supported yet; make it private "
-			  "(mount --make-private)");
-		return -EOPNOTSUPP;
-	}
 	if (mnt_bind_source(keys, l->nr, i) >= 0)
 		return 0;
 	if (!strcmp(m->fstype, "devpts"))
@@ -212,10 +207,17 @@ static char *sb_options(const char *super, uint32_t *sb_flags)
 
 /* The entry of m; with its files when it is a tmpfs no other mount is a bind of. */
 static int write_mount(struct cr_img *img, const struct proc_mount *m, bool files, int dfd,
-		       pid_t pid, char *ext_key)
+		       pid_t pid, char *ext_key, bool shared_outside)
 {
 	MntEntry e = MNT_ENTRY__INIT;
 	int ret;
+
+	/* peer groups and masters, the kernel's numbers (mnt-prop-dump.c checked them) */
+	e.has_shared_id = e.has_internal_sharing = m->shared != 0;
+	e.shared_id = m->shared;
+	e.internal_sharing = !shared_outside;
+	e.has_master_id = m->master != 0;
+	e.master_id = m->master;
 
 	e.fstype = fstype_of(m->fstype);
 	e.mnt_id = m->mnt_id;
@@ -248,11 +250,12 @@ static int check_and_write(int dfd, uint32_t id, const struct proc_mount_list *l
 {
 	struct mnt_key *keys = calloc(l->nr, sizeof(*keys));
 	char **ext = calloc(l->nr, sizeof(*ext));
+	bool *outside = calloc(l->nr, sizeof(*outside));
 	struct cr_img *img = NULL;
 	int root, ret = 0;
 	size_t i;
 
-	if (!keys || !ext) {
+	if (!keys || !ext || !outside) {
 		ret = -ENOMEM;
 		goto out_keys;
 	}
@@ -263,6 +266,8 @@ static int check_and_write(int dfd, uint32_t id, const struct proc_mount_list *l
 		if ((int)i != root)
 			ret = check_mount(l, keys, i, mo, ext) ?: check_mqueue_empty(pid, &l->m[i]) ?:
 			      ret;
+	if (root >= 0 && !ret)
+		ret = mnt_prop_check(l, keys, ext, root, mo, outside);
 	if (root < 0 || ret) {
 		ret = root < 0 ? root : ret;
 		goto out_keys;
@@ -274,13 +279,14 @@ static int check_and_write(int dfd, uint32_t id, const struct proc_mount_list *l
 	}
 	for (i = 0; !ret && i < l->nr; i++)
 		ret = write_mount(img, &l->m[i], mnt_bind_source(keys, l->nr, i) < 0, dfd, pid,
-				  ext[i]);
+				  ext[i], outside[i]);
 	ret = close_image(img) ?: ret;
 	pr_info("mount namespace %u: %zu mounts saved\n", id, l->nr);
 out_keys:
 	for (i = 0; ext && i < l->nr; i++)
 		free(ext[i]);
 	free(ext);
+	free(outside);
 	free(keys);
 	return ret;
 }

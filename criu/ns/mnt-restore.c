@@ -28,17 +28,6 @@
 
 #include "mnt.pb-c.h"
 
-struct mnt_set {
-	MntEntry **e;
-	size_t nr;
-	struct mnt_key *keys;
-	int *fd;   /* the mount once attached, -1 before */
-	int *bare; /* a clone of the mount without its children, for binds of it, or -1 */
-	int root;
-	struct mnt_premade *pre; /* the tmpfs mounts criu made */
-	const struct mnt_opts *mo;
-};
-
 static int read_mounts(int dfd, uint32_t id, struct mnt_set *s)
 {
 	struct cr_img *img = open_image_at(dfd, CR_FD_MNTS, O_RSTR, id);
@@ -116,12 +105,13 @@ static int prepare_set(struct mnt_set *s, uint32_t id)
 	s->keys = calloc(s->nr, sizeof(*s->keys));
 	s->fd = malloc(s->nr * sizeof(int));
 	s->bare = malloc(s->nr * sizeof(int));
-	if (!s->keys || !s->fd || !s->bare)
+	s->carrier = malloc(s->nr * sizeof(int));
+	if (!s->keys || !s->fd || !s->bare || !s->carrier)
 		return -ENOMEM;
 	s->root = -1;
 	for (i = 0; i < s->nr; i++) {
 		s->keys[i] = (struct mnt_key){ s->e[i]->root_dev, s->e[i]->root };
-		s->fd[i] = s->bare[i] = -1;
+		s->fd[i] = s->bare[i] = s->carrier[i] = -1;
 		if (index_of(s, s->e[i]->parent_mnt_id) >= 0 &&
 		    s->e[i]->parent_mnt_id != s->e[i]->mnt_id)
 			continue;
@@ -148,12 +138,15 @@ static void free_set(struct mnt_set *s)
 			close(s->fd[i]);
 		if (s->bare && s->bare[i] >= 0)
 			close(s->bare[i]);
+		if (s->carrier && s->carrier[i] >= 0)
+			close(s->carrier[i]);
 		mnt_entry__free_unpacked(s->e[i], NULL);
 	}
 	free(s->e);
 	free(s->keys);
 	free(s->fd);
 	free(s->bare);
+	free(s->carrier);
 }
 
 /* The image's per-mount flags on a mount (fd): what is not asked for is cleared. */
@@ -524,12 +517,14 @@ int mntns_restore(int dfd, uint32_t id, const char *root_path, struct mnt_premad
 
 	ret = read_mounts(dfd, id, &s);
 	ret = ret ?: prepare_set(&s, id);
+	ret = ret ?: mnt_prop_take_carriers(&s, root_path);
 	ret = ret ?: make_root(&s, root_path);
 	ret = ret ?: make_all(&s);
 	/* the tree's mounts made, nothing of them in criu's namespace: a failure here too */
 	if (!ret && fault_injected("restore-mntns"))
 		ret = -EIO;
 	ret = ret ?: enter_root(&s);
+	ret = ret ?: mnt_prop_restore(&s);
 	ret = ret ?: note_ids(&s);
 	if (!ret)
 		pr_info("mount namespace %u: %zu mounts made on %s\n", id, s.nr, root_path);

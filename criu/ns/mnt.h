@@ -61,6 +61,13 @@ const char *mnt_ext_lookup(const struct mnt_opts *mo, const char *a);
 char *mnt_ext_auto_key(const struct proc_mount *m);
 int mnt_ext_path(const struct mnt_opts *mo, const MntEntry *e, const char **path);
 
+/* mnt-prop-dump.c: can the peer groups (shared:N) and masters of l be rebuilt? Refuses,
+ * naming the mount, what can't; outside[i]: mount i's group has members criu sees. With
+ * --ext-mount-map auto a mount with a group or master outside becomes external (ext[i]) */
+struct proc_mount_list;
+int mnt_prop_check(const struct proc_mount_list *l, const struct mnt_key *keys, char **ext,
+		   int root, const struct mnt_opts *mo, bool *outside);
+
 /* mnt-dump.c: in criu; refuses (naming the mount) what the restore could not rebuild */
 int mntns_dump(int dfd, pid_t root, uint32_t id, const struct mnt_opts *mo);
 /* The tmpfs mounts criu makes and fills before the root exists, which inherits them */
@@ -71,6 +78,26 @@ struct mnt_premade {
 	} * m;
 	size_t nr;
 };
+
+/* The mounts of an image being restored (mnt-restore.c) */
+struct mnt_set {
+	MntEntry **e;
+	size_t nr;
+	struct mnt_key *keys;
+	int *fd;   /* the mount once attached, -1 before */
+	int *bare; /* a clone of the mount without its children, for binds of it, or -1 */
+	/* a clone of the root's or an external mount's path, taken before anything is made
+	 * private, that carries a peer group or master from outside; or -1 */
+	int *carrier;
+	int root;
+	struct mnt_premade *pre; /* the tmpfs mounts criu made */
+	const struct mnt_opts *mo;
+};
+
+/* mnt-prop.c, in the root: the carriers, before its copy of criu's mounts goes private;
+ * then the peer groups and masters of the image, once the tree is made and is the root */
+int mnt_prop_take_carriers(struct mnt_set *s, const char *root_path);
+int mnt_prop_restore(struct mnt_set *s);
 
 /* mnt-restore.c: in criu, before the root */
 int mntns_premake(int dfd, uint32_t id, struct mnt_premade *pre, const struct mnt_opts *mo);

@@ -3,8 +3,8 @@
  * mntns_refused00 (ns flavour): a mount the dump can't save must fail it, naming the mount,
  * and leave the test running with its mounts as they were. $ZDTM_MNT_CASE picks it:
  * "mqueue" (an mqueue of the namespace's own with a queue in it: POSIX message queues are
- * not saved) or "shared" (a bind
- * made shared: propagation is not saved).
+ * not saved) or "peers" (two mounts of one peer group whose roots no member of the group
+ * holds: the restore could not make one of them join the other's group).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +29,31 @@ static int mounted(void)
 	return !stat(dir, &a) && !stat(parent, &b) && a.st_dev != b.st_dev;
 }
 
+/*
+ * dir and mnt2 peers with the roots src/x and src/y: binds of a shared bind of src that is
+ * gone, so that no member of their group holds both roots.
+ */
+static int make_peers(void)
+{
+	static const char *const tags[] = { "src", "src/x", "src/y", "tmp", "mnt2" };
+	char p[5][PATH_MAX], x[PATH_MAX + 4], y[PATH_MAX + 4];
+	size_t i;
+
+	for (i = 0; i < 5; i++) {
+		snprintf(p[i], PATH_MAX, "%s", test_path(tags[i]));
+		if (mkdir(p[i], 0755) && errno != EEXIST)
+			return -1;
+		/* a tmpfs, so that mounted() sees another device on dir */
+		if (!i && mount("zdtm_peers", p[0], "tmpfs", 0, NULL))
+			return -1;
+	}
+	snprintf(x, sizeof(x), "%s/x", p[3]);
+	snprintf(y, sizeof(y), "%s/y", p[3]);
+	return mount(p[0], p[3], NULL, MS_BIND, NULL) || mount(NULL, p[3], NULL, MS_SHARED, NULL) ||
+	       mount(x, dir, NULL, MS_BIND, NULL) || mount(y, p[4], NULL, MS_BIND, NULL) ||
+	       umount2(p[3], 0);
+}
+
 static int setup(void)
 {
 	const char *which = getenv("ZDTM_MNT_CASE");
@@ -50,8 +75,7 @@ static int setup(void)
 			return 0;
 		}
 	}
-	if (!strcmp(which, "shared") && !mount("/proc", dir, NULL, MS_BIND, NULL) &&
-	    !mount(NULL, dir, NULL, MS_SHARED, NULL))
+	if (!strcmp(which, "peers") && !make_peers())
 		return 0;
 	fail("making the %s mount on %s: %s", which, dir, strerror(errno));
 	return -1;
