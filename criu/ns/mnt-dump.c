@@ -225,6 +225,13 @@ static int write_mount(struct cr_img *img, const struct proc_mount *m, bool file
 	e.parent_mnt_id = m->parent_id;
 	e.flags = mnt_flags_of(m->opts) | (m->unbindable ? MNT_F_UNBINDABLE : 0);
 	e.root = m->root;
+	/* a removed directory: the live path, and deleted (mnt-deleted.c) */
+	e.has_deleted = e.deleted = mnt_root_deleted(m->root) != 0;
+	if (e.deleted) {
+		e.root = strndup(m->root, mnt_root_deleted(m->root));
+		if (!e.root)
+			return -ENOMEM;
+	}
 	e.mountpoint = m->mountpoint;
 	e.source = m->source;
 	e.fsname = m->fstype;
@@ -236,12 +243,12 @@ static int write_mount(struct cr_img *img, const struct proc_mount *m, bool file
 		pr_info("mount %d at %s: external, key %s\n", m->mnt_id, m->mountpoint, ext_key);
 	}
 	e.options = sb_options(m->super_opts, &e.sb_flags);
-	if (!e.options)
-		return -ENOMEM;
-	ret = pb_write_one(img, &e.base);
+	ret = e.options ? pb_write_one(img, &e.base) : -ENOMEM;
 	if (!ret && files && e.fstype == FSTYPE__TMPFS)
 		ret = mnt_tmpfs_dump(dfd, pid, &e);
 	free(e.options);
+	if (e.deleted)
+		free(e.root);
 	return ret;
 }
 
@@ -264,8 +271,8 @@ static int check_and_write(int dfd, uint32_t id, const struct proc_mount_list *l
 	root = find_root(l, pid);
 	for (i = 0; root >= 0 && i < l->nr; i++)
 		if ((int)i != root)
-			ret = check_mount(l, keys, i, mo, ext) ?: check_mqueue_empty(pid, &l->m[i]) ?:
-			      ret;
+			ret = check_mount(l, keys, i, mo, ext) ?: check_mqueue_empty(pid, &l->m[i])
+				?: mnt_deleted_check(pid, &l->m[i]) ?: ret;
 	if (root >= 0 && !ret)
 		ret = mnt_prop_check(l, keys, ext, root, mo, outside);
 	if (root < 0 || ret) {

@@ -275,6 +275,9 @@ static int make_bind(struct mnt_set *s, int src, const MntEntry *e)
 			return -errno;
 		}
 	}
+	/* a removed root; a bind of such a bind is a bind of it */
+	if (e->has_deleted && e->deleted && *below)
+		return mnt_bind_deleted(s->bare[src], below, e);
 	fd = open_tree(s->bare[src], below,
 		       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (*below ? 0 : AT_EMPTY_PATH));
 	if (fd < 0) {
@@ -353,6 +356,9 @@ static int make_mount(struct mnt_set *s, size_t i)
 		return -errno;
 	}
 	s->fd[i] = fd;
+	if (src >= 0 && e->has_deleted && e->deleted && *mnt_path_below(e->root, s->e[src]->root))
+		return mnt_remove_deleted(s->bare[src], mnt_path_below(e->root, s->e[src]->root), e)
+			       ?: 1;
 	return 1;
 }
 

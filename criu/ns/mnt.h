@@ -53,6 +53,14 @@ int mnt_tmpfs_fill(int dfd, const MntEntry *e, int mnt_fd);
 int mnt_make_fresh(const MntEntry *e, bool fill_first);
 int mnt_make_readonly_after_fill(const MntEntry *e, int mnt);
 
+/* mnt-deleted.c: a bind whose root was removed ("ROOT//deleted" in mountinfo) */
+struct proc_mount;
+size_t mnt_root_deleted(const char *root); /* the live part's length, 0 if not removed */
+int mnt_deleted_check(pid_t pid, const struct proc_mount *m); /* dump: a directory? */
+/* restore: the directory below in mount src made again, bound (the fd) and removed */
+int mnt_bind_deleted(int src, const char *below, const MntEntry *e);
+int mnt_remove_deleted(int src, const char *below, const MntEntry *e); /* once attached */
+
 /* mnt-ext.c: external and skipped mounts (opts.h's struct mnt_opts) */
 struct mnt_opts;
 struct proc_mount;
