@@ -170,9 +170,17 @@ static int check_mount(const struct proc_mount_list *l, const struct mnt_key *ke
 	}
 	if (host || !strcmp(m->fstype, "tmpfs"))
 		refuse_external(m); /* a part of a tmpfs alone too: its files can't be saved */
+	else if (!strncmp(m->fstype, "fuse", 4))
+		refuse(m, "fuse mounts are not supported yet: the connection to their daemon "
+			  "(/dev/fuse) is not saved; unmount it, or leave it out with --skip-mnt");
+	else if (!strcmp(m->fstype, "autofs"))
+		refuse(m, "autofs mounts are not supported yet: the automount daemon's pipe and "
+			  "the mount's state are not saved; unmount it, or leave it out with "
+			  "--skip-mnt");
 	else
 		refuse(m, "a file system of this type made in the namespace is not saved yet "
-			  "(proc, sysfs, devtmpfs, devpts, cgroup, cgroup2, mqueue and tmpfs are)");
+			  "(proc, sysfs, devtmpfs, devpts, cgroup, cgroup2, mqueue, binfmt_misc and "
+			  "tmpfs are)");
 	free(host);
 	return -EOPNOTSUPP;
 }

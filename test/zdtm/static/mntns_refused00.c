@@ -4,7 +4,8 @@
  * and leave the test running with its mounts as they were. $ZDTM_MNT_CASE picks it:
  * "mqueue" (an mqueue of the namespace's own with a queue in it: POSIX message queues are
  * not saved) or "peers" (two mounts of one peer group whose roots no member of the group
- * holds: the restore could not make one of them join the other's group).
+ * holds: the restore could not make one of them join the other's group) or "fuse" (a fuse
+ * mount: its daemon's connection is not saved).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,14 +20,33 @@
 
 static char dir[PATH_MAX];
 
-/* Is something mounted on dir (its device differs from its parent's)? */
+/* Is something mounted on dir? mountinfo says (a stat of a fuse with no daemon would hang) */
 static int mounted(void)
 {
-	char parent[PATH_MAX + 4];
-	struct stat a, b;
+	char line[4096], mp[PATH_MAX];
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	int found = 0;
 
-	snprintf(parent, sizeof(parent), "%s/..", dir);
-	return !stat(dir, &a) && !stat(parent, &b) && a.st_dev != b.st_dev;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*d %*d %*s %*s %4095s", mp) == 1 && !strcmp(mp, dir))
+			found = 1;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* A fuse mount on dir, its connection closed at once (the mount stays, aborted) */
+static int make_fuse(void)
+{
+	char opts[128];
+	int fd = open("/dev/fuse", O_RDWR), ret;
+
+	if (fd < 0)
+		return -1;
+	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,group_id=0", fd);
+	ret = mount("zdtm_fuse", dir, "fuse", 0, opts);
+	close(fd);
+	return ret;
 }
 
 /*
@@ -76,6 +96,8 @@ static int setup(void)
 		}
 	}
 	if (!strcmp(which, "peers") && !make_peers())
+		return 0;
+	if (!strcmp(which, "fuse") && !make_fuse())
 		return 0;
 	fail("making the %s mount on %s: %s", which, dir, strerror(errno));
 	return -1;
