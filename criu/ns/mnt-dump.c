@@ -178,9 +178,10 @@ static int check_mount(const struct proc_mount_list *l, const struct mnt_key *ke
 			  "the mount's state are not saved; unmount it, or leave it out with "
 			  "--skip-mnt");
 	else
-		refuse(m, "a file system of this type made in the namespace is not saved yet "
-			  "(proc, sysfs, devtmpfs, devpts, cgroup, cgroup2, mqueue, binfmt_misc and "
-			  "tmpfs are)");
+		refuse(m,
+		       "a file system of this type made in the namespace is not saved yet "
+		       "(proc, sysfs, devtmpfs, devpts, cgroup, cgroup2, mqueue, binfmt_misc and "
+		       "tmpfs are)");
 	free(host);
 	return -EOPNOTSUPP;
 }

@@ -112,7 +112,7 @@ static int mount_binfmt(void)
 
 static int make_tree(void)
 {
-	static const char *const dirs[] = { "",	    "src", "src/sub", "dir", "ro",   "over",
+	static const char *const dirs[] = { "",	    "src", "src/sub", "dir", "ro",    "over",
 					    "deep", "unb", "try",     "cg2", "cgcpu", "bfm" };
 	size_t i;
 
