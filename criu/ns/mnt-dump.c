@@ -262,24 +262,28 @@ static int write_mount(struct cr_img *img, const struct proc_mount *m, bool file
 }
 
 static int check_and_write(int dfd, uint32_t id, const struct proc_mount_list *l, pid_t pid,
-			   const struct mnt_opts *mo)
+			   const struct mnt_opts *mo, const struct proc_mount_list *outer)
 {
 	struct mnt_key *keys = calloc(l->nr, sizeof(*keys));
 	char **ext = calloc(l->nr, sizeof(*ext));
 	bool *outside = calloc(l->nr, sizeof(*outside));
+	bool *from_outer = calloc(l->nr, sizeof(*from_outer));
 	struct cr_img *img = NULL;
 	int root, ret = 0;
 	size_t i;
 
-	if (!keys || !ext || !outside) {
+	if (!keys || !ext || !outside || !from_outer) {
 		ret = -ENOMEM;
 		goto out_keys;
 	}
 	for (i = 0; i < l->nr; i++)
 		keys[i] = (struct mnt_key){ kdev(&l->m[i]), l->m[i].root };
 	root = find_root(l, pid);
+	/* a nested namespace: what its parent's shows is bound from there (mnt-nested.c) */
+	if (root >= 0 && outer)
+		ret = mnt_nested_check(l, keys, root, outer, from_outer);
 	for (i = 0; root >= 0 && i < l->nr; i++)
-		if ((int)i != root)
+		if ((int)i != root && !from_outer[i])
 			ret = check_mount(l, keys, i, mo, ext) ?: check_mqueue_empty(pid, &l->m[i])
 				?: mnt_deleted_check(pid, &l->m[i]) ?: ret;
 	if (root >= 0 && !ret)
@@ -294,7 +298,8 @@ static int check_and_write(int dfd, uint32_t id, const struct proc_mount_list *l
 		goto out_keys;
 	}
 	for (i = 0; !ret && i < l->nr; i++)
-		ret = write_mount(img, &l->m[i], mnt_bind_source(keys, l->nr, i) < 0, dfd, pid,
+		ret = write_mount(img, &l->m[i],
+				  mnt_bind_source(keys, l->nr, i) < 0 && !from_outer[i], dfd, pid,
 				  ext[i], outside[i]);
 	ret = close_image(img) ?: ret;
 	pr_info("mount namespace %u: %zu mounts saved\n", id, l->nr);
@@ -303,6 +308,7 @@ out_keys:
 		free(ext[i]);
 	free(ext);
 	free(outside);
+	free(from_outer);
 	free(keys);
 	return ret;
 }
@@ -324,18 +330,24 @@ static void leave_out_skipped(struct proc_mount_list *l, const struct mnt_opts *
 	l->nr = kept;
 }
 
-int mntns_dump(int dfd, pid_t root, uint32_t id, const struct mnt_opts *mo)
+int mntns_dump(int dfd, pid_t pid, uint32_t id, const struct mnt_opts *mo, pid_t outer_pid)
 {
-	struct proc_mount_list l = {};
+	struct proc_mount_list l = {}, outer = {};
 	int ret;
 
-	ret = parse_mountinfo(root, &l);
+	ret = parse_mountinfo(pid, &l);
+	if (!ret && outer_pid)
+		ret = parse_mountinfo(outer_pid, &outer);
 	if (ret) {
-		pr_err("Can't read the mounts of task %d: %d\n", root, ret);
-		return ret;
+		pr_err("Can't read the mounts of task %d or of its parent %d: %d\n", pid, outer_pid,
+		       ret);
+		goto out_free;
 	}
 	leave_out_skipped(&l, mo);
-	ret = check_and_write(dfd, id, &l, root, mo);
+	leave_out_skipped(&outer, mo);
+	ret = check_and_write(dfd, id, &l, pid, mo, outer_pid ? &outer : NULL);
+out_free:
+	free_mountinfo(&outer);
 	free_mountinfo(&l);
 	return ret;
 }

@@ -76,8 +76,16 @@ struct proc_mount_list;
 int mnt_prop_check(const struct proc_mount_list *l, const struct mnt_key *keys, char **ext,
 		   int root, const struct mnt_opts *mo, bool *outside);
 
-/* mnt-dump.c: in criu; refuses (naming the mount) what the restore could not rebuild */
-int mntns_dump(int dfd, pid_t root, uint32_t id, const struct mnt_opts *mo);
+/* mnt-dump.c: in criu; refuses (naming the mount) what the restore could not rebuild.
+ * outer_pid: for a nested namespace, a task of its parent namespace (0 for the root's) */
+int mntns_dump(int dfd, pid_t pid, uint32_t id, const struct mnt_opts *mo, pid_t outer_pid);
+
+/* mnt-nested.c: the tree's mount namespaces other than the root's (root_id) */
+struct dump_tree;
+int mntns_dump_nested(struct dump_tree *dt, uint32_t root_id);
+/* can nested namespace l, made from outer, be rebuilt? from_outer[i]: bound from outer */
+int mnt_nested_check(const struct proc_mount_list *l, const struct mnt_key *keys, int root,
+		     const struct proc_mount_list *outer, bool *from_outer);
 /* The tmpfs mounts criu makes and fills before the root exists, which inherits them */
 struct mnt_premade {
 	struct mnt_premade_one {
@@ -97,6 +105,7 @@ struct mnt_set {
 	/* a clone of the root's or an external mount's path, taken before anything is made
 	 * private, that carries a peer group or master from outside; or -1 */
 	int *carrier;
+	int *outer; /* a nested namespace's: a clone of its parent's mount it binds, or -1 */
 	int root;
 	struct mnt_premade *pre; /* the tmpfs mounts criu made */
 	const struct mnt_opts *mo;
@@ -113,5 +122,7 @@ void mntns_premade_free(struct mnt_premade *pre);
 /* in the root, first in its new mount namespace; root_path is --root */
 int mntns_restore(int dfd, uint32_t id, const char *root_path, struct mnt_premade *pre,
 		  const struct mnt_opts *mo);
+/* in a task whose parent's namespace is outer_id: a new namespace id made from it */
+int mntns_restore_nested(int dfd, uint32_t id, uint32_t outer_id, const struct mnt_opts *mo);
 
 #endif /* CRIU_NS_MNT_H */
