@@ -117,6 +117,10 @@ NS_UNFIT = {
               "namespace of its own can't reopen: the dump refuses that one first",
     "netns00": "it holds an fd of criu's network namespace to reach the outside, which a "
                "tree in a mount namespace of its own can't reopen: the dump refuses it",
+    "ns_mnt_refused00": "its child's own mount namespace is saved when the root has one "
+                        "(mntns_nested00 tests it)",
+    "ns_mnt_refused01": "its child's own mount namespace is saved when the root has one "
+                        "(mntns_nested00 tests it)",
 }
 KILLING_FLAVORS = ("h", "pidns", "ns")
 FLAVOR_OPTS = ("-R", "--leave-running", "-s", "--leave-stopped")

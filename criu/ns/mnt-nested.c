@@ -126,7 +126,8 @@ static int dump_each(struct dump_tree *dt, const uint32_t *ids, uint32_t root_id
 
 	for (i = 1; !ret && i < dt->nr_tasks; i++) {
 		p = task_index(dt, dt->tasks[i]->ppid);
-		if (ids[i] == root_id || (p >= 0 && ids[p] == ids[i]))
+		/* a zombie has no namespaces (0); every other task has its parent in the tree */
+		if (!ids[i] || ids[i] == root_id || p < 0 || ids[p] == ids[i])
 			continue;
 		for (j = 1; j < i; j++) {
 			int pj = task_index(dt, dt->tasks[j]->ppid);
