@@ -357,7 +357,7 @@ static int make_mount(struct mnt_set *s, size_t i)
 	int parent = index_of(s, e->parent_mnt_id);
 	int src = e->ext_mount ? -1 : mnt_bind_source(s->keys, s->nr, i);
 	const char *where;
-	int fd;
+	int fd, ret;
 
 	if (s->fd[parent] < 0 || (src >= 0 && s->fd[src] < 0))
 		return 0;
@@ -380,16 +380,21 @@ static int make_mount(struct mnt_set *s, size_t i)
 		return -EPERM;
 	}
 	where = mnt_path_below(e->mountpoint, s->e[parent]->mountpoint);
-	if (move_mount(fd, "", s->fd[parent], where,
-		       MOVE_MOUNT_F_EMPTY_PATH | (*where ? 0 : MOVE_MOUNT_T_EMPTY_PATH))) {
+	ret = move_mount(fd, "", s->fd[parent], where,
+			 MOVE_MOUNT_F_EMPTY_PATH | (*where ? 0 : MOVE_MOUNT_T_EMPTY_PATH))
+		      ? -errno
+		      : 0;
+	if (ret)
 		pr_perror("Can't mount %u (%s) at %s", e->mnt_id, e->fsname, e->mountpoint);
+	/* a removed directory made again for the bind goes, attached or not */
+	if (src >= 0 && e->has_deleted && e->deleted && *mnt_path_below(e->root, s->e[src]->root))
+		ret = mnt_remove_deleted(s->bare[src], mnt_path_below(e->root, s->e[src]->root), e)
+			      ?: ret;
+	if (ret) {
 		close(fd);
-		return -errno;
+		return ret;
 	}
 	s->fd[i] = fd;
-	if (src >= 0 && e->has_deleted && e->deleted && *mnt_path_below(e->root, s->e[src]->root))
-		return mnt_remove_deleted(s->bare[src], mnt_path_below(e->root, s->e[src]->root), e)
-			       ?: 1;
 	return 1;
 }
 
