@@ -287,7 +287,7 @@ static int check_and_write(int dfd, uint32_t id, const struct proc_mount_list *l
 			ret = check_mount(l, keys, i, mo, ext) ?: check_mqueue_empty(pid, &l->m[i])
 				?: mnt_deleted_check(pid, &l->m[i]) ?: ret;
 	if (root >= 0 && !ret)
-		ret = mnt_prop_check(l, keys, ext, root, mo, outside);
+		ret = mnt_prop_check(l, keys, ext, root, mo, outside, outer);
 	if (root < 0 || ret) {
 		ret = root < 0 ? root : ret;
 		goto out_keys;

@@ -7,10 +7,10 @@
  * its parent's rebuilt namespace and rebuilds its own from it (mnt-restore.c): a mount of a
  * file system the parent's namespace shows is a bind of the parent's mount at its path (a
  * proc, a tmpfs, an external mount stay the same instance in both), the others are made as
- * in the root's. Refused, naming the mount or task: a namespace two tasks entered apart
- * (setns), a root other than the parent's root, a tmpfs of its own (its files would have to
- * be made before the task exists), a peer group or master shared with the parent's
- * namespace.
+ * in the root's; a peer group or master shared with the parent's namespace comes from the
+ * parent's mount in it (mnt-prop.c). Refused, naming the mount or task: a namespace two
+ * tasks entered apart (setns), a root other than the parent's root, a tmpfs of its own (its
+ * files would have to be made before the task exists).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -58,21 +58,6 @@ static void refuse_nested(const struct proc_mount *m, const char *why)
 	       m->mnt_id, m->mountpoint, m->fstype, m->source, m->root, why);
 }
 
-/* Does m share a peer group or a master with a mount of the parent's namespace? */
-static bool shares_with_outer(const struct proc_mount_list *outer, const struct proc_mount *m)
-{
-	size_t i;
-
-	for (i = 0; i < outer->nr; i++) {
-		const struct proc_mount *o = &outer->m[i];
-
-		if ((m->shared && (o->shared == m->shared || o->master == m->shared)) ||
-		    (m->master && o->shared == m->master))
-			return true;
-	}
-	return false;
-}
-
 int mnt_nested_check(const struct proc_mount_list *l, const struct mnt_key *keys, int root,
 		     const struct proc_mount_list *outer, bool *from_outer)
 {
@@ -92,11 +77,6 @@ int mnt_nested_check(const struct proc_mount_list *l, const struct mnt_key *keys
 		bool own_source = mnt_bind_source(keys, l->nr, i) >= 0;
 
 		from_outer[i] = (int)i != root && !own_source && outer_source(outer, m) >= 0;
-		if (shares_with_outer(outer, m)) {
-			refuse_nested(m, "it shares a peer group or a master with a mount of its "
-					 "parent's namespace (not saved yet: make it private)");
-			ret = -EOPNOTSUPP;
-		}
 		if ((int)i != root && !own_source && !from_outer[i] &&
 		    !strcmp(m->fstype, "tmpfs")) {
 			refuse_nested(m, "a tmpfs made in a nested namespace is not saved yet "

@@ -8,7 +8,9 @@
  * the root of that group comes back in the group of the path given at restore, and the
  * others join it. A master (master:N) is the namespace's own when one of its mounts is in
  * group N; otherwise, with --enable-external-masters, the mount is made a slave of the group
- * of the path that an external mount or the root of the same master is restored from.
+ * of the path that an external mount or the root of the same master is restored from. In a
+ * nested namespace, a group or master its parent's namespace has too comes from the
+ * parent's mount in it (no option needed: both namespaces are the tree's).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -25,7 +27,8 @@ struct prop_view {
 	char **ext; /* the key of each external mount, or NULL */
 	int root;
 	const struct mnt_opts *mo;
-	struct proc_mount_list own; /* criu's mounts */
+	struct proc_mount_list own;	     /* criu's mounts */
+	const struct proc_mount_list *outer; /* a nested namespace's parent's, or NULL */
 };
 
 static void refuse_prop(const struct proc_mount *m, const char *why, int group)
@@ -102,6 +105,37 @@ static int holder(const struct prop_view *v, size_t i, int group, bool master, b
 	return -1;
 }
 
+/* A nested namespace's group or master that its parent's namespace has too */
+static bool in_outer(const struct prop_view *v, int group)
+{
+	size_t j;
+
+	for (j = 0; v->outer && j < v->outer->nr; j++)
+		if (v->outer->m[j].shared == group)
+			return true;
+	return false;
+}
+
+/* Restored from a mount of the parent's in group whose root holds i's: is there one? */
+static int outer_holder(const struct prop_view *v, size_t i, int group)
+{
+	const struct proc_mount *m = &v->l->m[i];
+	size_t j;
+
+	for (j = 0; j < v->outer->nr; j++) {
+		const struct proc_mount *o = &v->outer->m[j];
+
+		if (o->shared == group && o->maj == m->maj && o->min == m->min &&
+		    mnt_path_inside(m->root, o->root))
+			return 0;
+	}
+	refuse_prop(m,
+		    "its group is its parent namespace's too, and no mount of the parent's "
+		    "in it holds its root",
+		    group);
+	return -EOPNOTSUPP;
+}
+
 static int check_shared(const struct prop_view *v, size_t i, bool *outside)
 {
 	const struct proc_mount *m = &v->l->m[i], *o = own_member(v, m->shared);
@@ -113,7 +147,10 @@ static int check_shared(const struct prop_view *v, size_t i, bool *outside)
 				    m->shared);
 			return -EOPNOTSUPP;
 		}
-	*outside = o != NULL;
+	/* a nested namespace's group that its parent's has too: it lends it (mnt-prop.c) */
+	*outside = o != NULL || in_outer(v, m->shared);
+	if (in_outer(v, m->shared))
+		return outer_holder(v, i, m->shared);
 	if (!o && !has_leader(v, m->shared)) {
 		refuse_prop(m,
 			    "no member of its peer group has a root that holds the others' "
@@ -148,6 +185,8 @@ static int check_master(const struct prop_view *v, size_t i)
 {
 	const struct proc_mount *m = &v->l->m[i];
 
+	if (master_outside(v, i) && in_outer(v, m->master))
+		return outer_holder(v, i, m->master);
 	if (!master_outside(v, i)) {
 		if (holder(v, i, m->master, false, false) >= 0)
 			return 0;
@@ -184,7 +223,8 @@ static void auto_external(struct prop_view *v)
 	for (i = 0; i < v->l->nr; i++) {
 		const struct proc_mount *m = &v->l->m[i];
 
-		if ((int)i == v->root || v->ext[i] ||
+		if ((int)i == v->root || v->ext[i] || in_outer(v, m->shared) ||
+		    in_outer(v, m->master) ||
 		    !((m->shared && own_member(v, m->shared)) ||
 		      (m->master && master_outside(v, i))))
 			continue;
@@ -196,9 +236,10 @@ static void auto_external(struct prop_view *v)
 }
 
 int mnt_prop_check(const struct proc_mount_list *l, const struct mnt_key *keys, char **ext,
-		   int root, const struct mnt_opts *mo, bool *outside)
+		   int root, const struct mnt_opts *mo, bool *outside,
+		   const struct proc_mount_list *outer)
 {
-	struct prop_view v = { l, keys, ext, root, mo, {} };
+	struct prop_view v = { l, keys, ext, root, mo, {}, outer };
 	int ret = 0;
 	size_t i;
 

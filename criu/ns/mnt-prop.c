@@ -12,6 +12,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -77,6 +79,44 @@ static bool root_holds(const struct mnt_set *s, size_t a, size_t b)
 {
 	return s->keys[a].dev == s->keys[b].dev &&
 	       mnt_path_inside(s->keys[b].root, s->keys[a].root);
+}
+
+/* The group mount i of a nested namespace has from its parent's, 0 if none */
+static uint32_t group_from_outer(const struct mnt_set *s, size_t i)
+{
+	const MntEntry *e = s->e[i];
+
+	if (shared_outside(e))
+		return e->shared_id;
+	if (e->has_master_id && e->master_id && !group_inside(s, e->master_id))
+		return e->master_id;
+	return 0;
+}
+
+int mnt_prop_take_outer_carriers(struct mnt_set *s, const struct mnt_set *outer)
+{
+	char path[PATH_MAX];
+	uint32_t group;
+	size_t i, j;
+
+	for (i = 0; i < s->nr; i++) {
+		group = group_from_outer(s, i);
+		for (j = 0; group && j < outer->nr; j++)
+			if (shared_in(outer->e[j], group) && outer->keys[j].dev == s->keys[i].dev &&
+			    mnt_path_inside(s->keys[i].root, outer->keys[j].root))
+				break;
+		if (!group || j == outer->nr)
+			continue; /* nothing to lend: the restore names it when it needs it */
+		snprintf(path, sizeof(path), "%s/%s", outer->e[j]->mountpoint,
+			 mnt_path_below(s->keys[i].root, outer->keys[j].root));
+		s->carrier[i] = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (s->carrier[i] < 0) {
+			pr_perror("Can't clone %s for the peer group %u of mount %u at %s", path,
+				  group, s->e[i]->mnt_id, s->e[i]->mountpoint);
+			return -errno;
+		}
+	}
+	return 0;
 }
 
 /* Mount i joins the group and master of from (a mount or a carrier). */

@@ -74,7 +74,8 @@ int mnt_ext_path(const struct mnt_opts *mo, const MntEntry *e, const char **path
  * --ext-mount-map auto a mount with a group or master outside becomes external (ext[i]) */
 struct proc_mount_list;
 int mnt_prop_check(const struct proc_mount_list *l, const struct mnt_key *keys, char **ext,
-		   int root, const struct mnt_opts *mo, bool *outside);
+		   int root, const struct mnt_opts *mo, bool *outside,
+		   const struct proc_mount_list *outer);
 
 /* mnt-dump.c: in criu; refuses (naming the mount) what the restore could not rebuild.
  * outer_pid: for a nested namespace, a task of its parent namespace (0 for the root's) */
@@ -114,6 +115,8 @@ struct mnt_set {
 /* mnt-prop.c, in the root: the carriers, before its copy of criu's mounts goes private;
  * then the peer groups and masters of the image, once the tree is made and is the root */
 int mnt_prop_take_carriers(struct mnt_set *s, const char *root_path);
+/* a nested namespace's, from its parent's mounts (outer) before its copy goes private */
+int mnt_prop_take_outer_carriers(struct mnt_set *s, const struct mnt_set *outer);
 int mnt_prop_restore(struct mnt_set *s);
 
 /* mnt-restore.c: in criu, before the root */

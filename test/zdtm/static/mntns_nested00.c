@@ -8,6 +8,10 @@
  * the test's, and its t/ is the same tmpfs as the test's (a file the child writes there
  * shows in the test's t/), which a rebuilt copy would not be. $ZDTM_NESTED_CASE "tmpfs"
  * (mntns_nested01): the child mounts a tmpfs of its own instead, which the dump refuses.
+ * "shared" (mntns_nested02): the test's s/ and m/ are shared binds, so the child's copies
+ * are their peers; the child makes its m/ a slave and binds s/sub on cs/ (a peer too).
+ * After restore, tmpfs mounts the test makes on s/x, m/x and s/sub/y show in the child
+ * (s/x, m/x, cs/y), and of the child's on s/y and m/y only s/y shows in the test's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +29,7 @@
 #include "zdtmtst.h"
 
 static char base[PATH_MAX - 64];
+static int shared_case; /* $ZDTM_NESTED_CASE "shared" (mntns_nested02) */
 
 static const char *at(const char *rel)
 {
@@ -68,6 +73,55 @@ static int mounted_at(const char *rel)
 	return found;
 }
 
+/* A tmpfs with a file "mark" on rel */
+static int marked_tmpfs(const char *rel)
+{
+	char mark[PATH_MAX + 8];
+	int fd;
+
+	snprintf(mark, sizeof(mark), "%s/mark", at(rel));
+	if (mount("zdtm_mark", at(rel), "tmpfs", 0, "size=64k"))
+		return -1;
+	fd = open(mark, O_CREAT | O_WRONLY, 0644);
+	return fd < 0 ? -1 : close(fd);
+}
+
+static int has_mark(const char *rel)
+{
+	char mark[PATH_MAX + 8];
+
+	snprintf(mark, sizeof(mark), "%s/mark", at(rel));
+	return access(mark, F_OK) == 0;
+}
+
+/* shared: the child's copies of s/ (a peer) and m/ (made a slave), cs/ a bind of s/sub */
+static int child_setup_shared(void)
+{
+	if (mount(NULL, at("m"), NULL, MS_SLAVE, NULL) ||
+	    mount(at("s/sub"), at("cs"), NULL, MS_BIND, NULL)) {
+		fail("child: slave m/, bind s/sub: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* After the test mounted on s/x, m/x, s/sub/y: they show here; ours on s/y, m/y next */
+static int child_propagation(void)
+{
+	int ok = 1;
+
+	if (!has_mark("s/x") || !has_mark("m/x") || !has_mark("cs/y")) {
+		fail("child: the test's mounts on s/x, m/x, s/sub/y did not all show here (%d%d%d)",
+		     has_mark("s/x"), has_mark("m/x"), has_mark("cs/y"));
+		ok = 0;
+	}
+	if (marked_tmpfs("s/y") || marked_tmpfs("m/y")) {
+		fail("child: mounts on s/y, m/y: %s", strerror(errno));
+		ok = 0;
+	}
+	return ok;
+}
+
 static int child_setup(void)
 {
 	const char *which = getenv("ZDTM_NESTED_CASE");
@@ -85,7 +139,7 @@ static int child_setup(void)
 		fail("child: unshare and mounts: %s", strerror(errno));
 		return -1;
 	}
-	return 0;
+	return shared_case ? child_setup_shared() : 0;
 }
 
 /* Restored: the same mounts, its own namespace, the test's tmpfs at t/ */
@@ -124,13 +178,41 @@ static void child(int go, int done)
 	if (write(done, "r", 1) != 1 || read(go, &c, 1) != 1)
 		exit(1);
 	c = child_check(before) ? 'y' : 'n';
+	if (write(done, &c, 1) != 1)
+		exit(1);
+	if (!shared_case)
+		exit(0);
+	if (read(go, &c, 1) != 1)
+		exit(1);
+	c = child_propagation() ? 'y' : 'n';
 	exit(write(done, &c, 1) == 1 ? 0 : 1);
+}
+
+/* shared: the test's mounts show in the child's peers and slave; the child's peer's only */
+static void check_propagation(int go, int done)
+{
+	char c = 0;
+
+	if (marked_tmpfs("s/x") || marked_tmpfs("m/x") || marked_tmpfs("s/sub/y")) {
+		fail("mounts on s/x, m/x, s/sub/y: %s", strerror(errno));
+		return;
+	}
+	if (write(go, "q", 1) != 1 || read(done, &c, 1) != 1 || c != 'y')
+		fail("the child's propagation check failed");
+	if (!has_mark("s/y") || has_mark("m/y"))
+		fail("the child's mount on s/y %s here, on m/y %s (want shown, not shown)",
+		     has_mark("s/y") ? "shows" : "does not show",
+		     has_mark("m/y") ? "shows" : "does not show");
 }
 
 static int setup(void)
 {
-	static const char *const dirs[] = { "", "src", "src/sub", "p", "c", "t" };
+	static const char *const dirs[] = { "",	 "src", "src/sub", "src/sub/y", "src/x", "src/y",
+					    "p", "c",	"t",	   "s",		"m",	 "cs" };
+	const char *which = getenv("ZDTM_NESTED_CASE");
 	size_t i;
+
+	shared_case = which && !strcmp(which, "shared");
 
 	snprintf(base, sizeof(base), "%s", test_path("mnt"));
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
@@ -139,6 +221,13 @@ static int setup(void)
 	if (mount("zdtm_nested", at("t"), "tmpfs", 0, "size=1m") || mkdir(at("t/sub"), 0755) ||
 	    mount(at("src"), at("p"), NULL, MS_BIND, NULL)) {
 		fail("the test's mounts: %s", strerror(errno));
+		return -1;
+	}
+	if (shared_case && (mount(at("src"), at("s"), NULL, MS_BIND, NULL) ||
+			    mount(NULL, at("s"), NULL, MS_SHARED, NULL) ||
+			    mount(at("src"), at("m"), NULL, MS_BIND, NULL) ||
+			    mount(NULL, at("m"), NULL, MS_SHARED, NULL))) {
+		fail("shared binds s/, m/: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -167,6 +256,8 @@ int main(int argc, char **argv)
 		fail("the test's mounts differ (or show the child's)");
 	if (write(go[1], "g", 1) != 1 || read(done[0], &c, 1) != 1 || c != 'y')
 		fail("the child's check failed");
+	if (shared_case)
+		check_propagation(go[1], done[0]);
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
 		fail("the child exited badly");
 	if (access(at("t/from-child"), F_OK))
