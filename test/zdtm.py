@@ -129,6 +129,10 @@ NS_UNFIT = {
     "tcp_reset01": "its point is the refusal of -R, which the ns flavour's dump replaces "
                    "(tcp_reset00 runs there)",
     "inhfd00": "the runner names the file by its path outside the namespace's root",
+    "ns_mnt_refused00": "its child's own mount namespace is saved when the root has one "
+                        "(mntns_nested00 tests it)",
+    "ns_mnt_refused01": "its child's own mount namespace is saved when the root has one "
+                        "(mntns_nested00 tests it)",
 }
 KILLING_FLAVORS = ("h", "pidns", "ns")
 FLAVOR_OPTS = ("-R", "--leave-running", "-s", "--leave-stopped")

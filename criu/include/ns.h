@@ -62,6 +62,9 @@ uint64_t rst_ns_clone_flags(const struct rst_ctx *ctx);
 int rst_ns_before_root(const struct rst_ctx *ctx);
 void rst_ns_after_root(const struct rst_ctx *ctx);
 int rst_ns_root_setup(const struct rst_ctx *ctx);
+/* In any other task, first thing: the mount namespace it made (unshare), if it did */
+struct rst_task;
+int rst_ns_task_setup(const struct rst_ctx *ctx, const struct rst_task *t);
 /* In criu, the root cloned and waiting: fill the namespaces made from outside (network). */
 int rst_ns_fill_from_outside(const struct rst_ctx *ctx, pid_t root);
 int rst_ns_root_finish(const struct rst_ctx *ctx);

@@ -52,6 +52,8 @@ struct mnt_opts {
 	size_t ext_a_len[MAX_MNT_OPTS];			       /* A ends there */
 	int nr_ext;
 	bool ext_auto;
+	bool ext_sharing; /* --enable-external-sharing */
+	bool ext_masters; /* --enable-external-masters */
 	const char *skip[MAX_MNT_OPTS];
 	int nr_skip;
 };

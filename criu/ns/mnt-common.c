@@ -11,8 +11,9 @@
 #include "mnt.h"
 
 /* Made anew at restore: their content is the kernel's (or the namespace's), not files. */
+/* binfmt_misc: the entries are its user namespace's (the tree's is criu's), not the mount's */
 static const char *const fresh_types[] = { "proc",   "sysfs",	"devtmpfs", "devpts",
-					   "cgroup", "cgroup2", "mqueue" };
+					   "cgroup", "cgroup2", "mqueue",   "binfmt_misc" };
 
 bool mnt_fs_is_fresh(const char *fsname)
 {

@@ -9,7 +9,7 @@
  * mounted anew, tmpfs with its files
  * (mnt-tmpfs.c), external mounts given a key (mnt-ext.c). Anything else is refused, naming
  * the mount: a file system from outside the namespace without a key (criu's devpts, a part
- * of a tmpfs alone...), shared or slave propagation.
+ * of a tmpfs alone...). Peer groups and masters: mnt-prop-dump.c.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -154,11 +154,6 @@ static int check_mount(const struct proc_mount_list *l, const struct mnt_key *ke
 		ext[i] = strdup(key);
 		return ext[i] ? 0 : -ENOMEM;
 	}
-	if (m->shared || m->master) {
-		refuse(m, "shared and slave propagation are not supported yet; make it private "
-			  "(mount --make-private)");
-		return -EOPNOTSUPP;
-	}
 	if (mnt_bind_source(keys, l->nr, i) >= 0)
 		return 0;
 	if (!strcmp(m->fstype, "devpts"))
@@ -175,9 +170,18 @@ static int check_mount(const struct proc_mount_list *l, const struct mnt_key *ke
 	}
 	if (host || !strcmp(m->fstype, "tmpfs"))
 		refuse_external(m); /* a part of a tmpfs alone too: its files can't be saved */
+	else if (!strncmp(m->fstype, "fuse", 4))
+		refuse(m, "fuse mounts are not supported yet: the connection to their daemon "
+			  "(/dev/fuse) is not saved; unmount it, or leave it out with --skip-mnt");
+	else if (!strcmp(m->fstype, "autofs"))
+		refuse(m, "autofs mounts are not supported yet: the automount daemon's pipe and "
+			  "the mount's state are not saved; unmount it, or leave it out with "
+			  "--skip-mnt");
 	else
-		refuse(m, "a file system of this type made in the namespace is not saved yet "
-			  "(proc, sysfs, devtmpfs, devpts, cgroup, cgroup2, mqueue and tmpfs are)");
+		refuse(m,
+		       "a file system of this type made in the namespace is not saved yet "
+		       "(proc, sysfs, devtmpfs, devpts, cgroup, cgroup2, mqueue, binfmt_misc and "
+		       "tmpfs are)");
 	free(host);
 	return -EOPNOTSUPP;
 }
@@ -212,10 +216,17 @@ static char *sb_options(const char *super, uint32_t *sb_flags)
 
 /* The entry of m; with its files when it is a tmpfs no other mount is a bind of. */
 static int write_mount(struct cr_img *img, const struct proc_mount *m, bool files, int dfd,
-		       pid_t pid, char *ext_key)
+		       pid_t pid, char *ext_key, bool shared_outside)
 {
 	MntEntry e = MNT_ENTRY__INIT;
 	int ret;
+
+	/* peer groups and masters, the kernel's numbers (mnt-prop-dump.c checked them) */
+	e.has_shared_id = e.has_internal_sharing = m->shared != 0;
+	e.shared_id = m->shared;
+	e.internal_sharing = !shared_outside;
+	e.has_master_id = m->master != 0;
+	e.master_id = m->master;
 
 	e.fstype = fstype_of(m->fstype);
 	e.mnt_id = m->mnt_id;
@@ -223,6 +234,13 @@ static int write_mount(struct cr_img *img, const struct proc_mount *m, bool file
 	e.parent_mnt_id = m->parent_id;
 	e.flags = mnt_flags_of(m->opts) | (m->unbindable ? MNT_F_UNBINDABLE : 0);
 	e.root = m->root;
+	/* a removed directory: the live path, and deleted (mnt-deleted.c) */
+	e.has_deleted = e.deleted = mnt_root_deleted(m->root) != 0;
+	if (e.deleted) {
+		e.root = strndup(m->root, mnt_root_deleted(m->root));
+		if (!e.root)
+			return -ENOMEM;
+	}
 	e.mountpoint = m->mountpoint;
 	e.source = m->source;
 	e.fsname = m->fstype;
@@ -234,35 +252,42 @@ static int write_mount(struct cr_img *img, const struct proc_mount *m, bool file
 		pr_info("mount %d at %s: external, key %s\n", m->mnt_id, m->mountpoint, ext_key);
 	}
 	e.options = sb_options(m->super_opts, &e.sb_flags);
-	if (!e.options)
-		return -ENOMEM;
-	ret = pb_write_one(img, &e.base);
+	ret = e.options ? pb_write_one(img, &e.base) : -ENOMEM;
 	if (!ret && files && e.fstype == FSTYPE__TMPFS)
 		ret = mnt_tmpfs_dump(dfd, pid, &e);
 	free(e.options);
+	if (e.deleted)
+		free(e.root);
 	return ret;
 }
 
 static int check_and_write(int dfd, uint32_t id, const struct proc_mount_list *l, pid_t pid,
-			   const struct mnt_opts *mo)
+			   const struct mnt_opts *mo, const struct proc_mount_list *outer)
 {
 	struct mnt_key *keys = calloc(l->nr, sizeof(*keys));
 	char **ext = calloc(l->nr, sizeof(*ext));
+	bool *outside = calloc(l->nr, sizeof(*outside));
+	bool *from_outer = calloc(l->nr, sizeof(*from_outer));
 	struct cr_img *img = NULL;
 	int root, ret = 0;
 	size_t i;
 
-	if (!keys || !ext) {
+	if (!keys || !ext || !outside || !from_outer) {
 		ret = -ENOMEM;
 		goto out_keys;
 	}
 	for (i = 0; i < l->nr; i++)
 		keys[i] = (struct mnt_key){ kdev(&l->m[i]), l->m[i].root };
 	root = find_root(l, pid);
+	/* a nested namespace: what its parent's shows is bound from there (mnt-nested.c) */
+	if (root >= 0 && outer)
+		ret = mnt_nested_check(l, keys, root, outer, from_outer);
 	for (i = 0; root >= 0 && i < l->nr; i++)
-		if ((int)i != root)
-			ret = check_mount(l, keys, i, mo, ext) ?: check_mqueue_empty(pid, &l->m[i]) ?:
-			      ret;
+		if ((int)i != root && !from_outer[i])
+			ret = check_mount(l, keys, i, mo, ext) ?: check_mqueue_empty(pid, &l->m[i])
+				?: mnt_deleted_check(pid, &l->m[i]) ?: ret;
+	if (root >= 0 && !ret)
+		ret = mnt_prop_check(l, keys, ext, root, mo, outside, outer);
 	if (root < 0 || ret) {
 		ret = root < 0 ? root : ret;
 		goto out_keys;
@@ -275,14 +300,17 @@ static int check_and_write(int dfd, uint32_t id, const struct proc_mount_list *l
 	/* the root mount's files are --root's at restore, whatever its type: not saved */
 	for (i = 0; !ret && i < l->nr; i++)
 		ret = write_mount(img, &l->m[i],
-				  (int)i != root && mnt_bind_source(keys, l->nr, i) < 0, dfd, pid,
-				  ext[i]);
+				  (int)i != root && mnt_bind_source(keys, l->nr, i) < 0 &&
+					  !from_outer[i],
+				  dfd, pid, ext[i], outside[i]);
 	ret = close_image(img) ?: ret;
 	pr_info("mount namespace %u: %zu mounts saved\n", id, l->nr);
 out_keys:
 	for (i = 0; ext && i < l->nr; i++)
 		free(ext[i]);
 	free(ext);
+	free(outside);
+	free(from_outer);
 	free(keys);
 	return ret;
 }
@@ -304,18 +332,24 @@ static void leave_out_skipped(struct proc_mount_list *l, const struct mnt_opts *
 	l->nr = kept;
 }
 
-int mntns_dump(int dfd, pid_t root, uint32_t id, const struct mnt_opts *mo)
+int mntns_dump(int dfd, pid_t pid, uint32_t id, const struct mnt_opts *mo, pid_t outer_pid)
 {
-	struct proc_mount_list l = {};
+	struct proc_mount_list l = {}, outer = {};
 	int ret;
 
-	ret = parse_mountinfo(root, &l);
+	ret = parse_mountinfo(pid, &l);
+	if (!ret && outer_pid)
+		ret = parse_mountinfo(outer_pid, &outer);
 	if (ret) {
-		pr_err("Can't read the mounts of task %d: %d\n", root, ret);
-		return ret;
+		pr_err("Can't read the mounts of task %d or of its parent %d: %d\n", pid, outer_pid,
+		       ret);
+		goto out_free;
 	}
 	leave_out_skipped(&l, mo);
-	ret = check_and_write(dfd, id, &l, root, mo);
+	leave_out_skipped(&outer, mo);
+	ret = check_and_write(dfd, id, &l, pid, mo, outer_pid ? &outer : NULL);
+out_free:
+	free_mountinfo(&outer);
 	free_mountinfo(&l);
 	return ret;
 }

@@ -12,6 +12,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -26,19 +29,9 @@
 #include "mnt.h"
 #include "ns.h"
 #include "files.h"
+#include "proc-mountinfo.h"
 
 #include "mnt.pb-c.h"
-
-struct mnt_set {
-	MntEntry **e;
-	size_t nr;
-	struct mnt_key *keys;
-	int *fd;   /* the mount once attached, -1 before */
-	int *bare; /* a clone of the mount without its children, for binds of it, or -1 */
-	int root;
-	struct mnt_premade *pre; /* the tmpfs mounts criu made */
-	const struct mnt_opts *mo;
-};
 
 static int read_mounts(int dfd, uint32_t id, struct mnt_set *s)
 {
@@ -117,12 +110,14 @@ static int prepare_set(struct mnt_set *s, uint32_t id)
 	s->keys = calloc(s->nr, sizeof(*s->keys));
 	s->fd = malloc(s->nr * sizeof(int));
 	s->bare = malloc(s->nr * sizeof(int));
-	if (!s->keys || !s->fd || !s->bare)
+	s->carrier = malloc(s->nr * sizeof(int));
+	s->outer = malloc(s->nr * sizeof(int));
+	if (!s->keys || !s->fd || !s->bare || !s->carrier || !s->outer)
 		return -ENOMEM;
 	s->root = -1;
 	for (i = 0; i < s->nr; i++) {
 		s->keys[i] = (struct mnt_key){ s->e[i]->root_dev, s->e[i]->root };
-		s->fd[i] = s->bare[i] = -1;
+		s->fd[i] = s->bare[i] = s->carrier[i] = s->outer[i] = -1;
 		if (index_of(s, s->e[i]->parent_mnt_id) >= 0 &&
 		    s->e[i]->parent_mnt_id != s->e[i]->mnt_id)
 			continue;
@@ -149,12 +144,18 @@ static void free_set(struct mnt_set *s)
 			close(s->fd[i]);
 		if (s->bare && s->bare[i] >= 0)
 			close(s->bare[i]);
+		if (s->carrier && s->carrier[i] >= 0)
+			close(s->carrier[i]);
+		if (s->outer && s->outer[i] >= 0)
+			close(s->outer[i]);
 		mnt_entry__free_unpacked(s->e[i], NULL);
 	}
 	free(s->e);
 	free(s->keys);
 	free(s->fd);
 	free(s->bare);
+	free(s->carrier);
+	free(s->outer);
 }
 
 /* The image's per-mount flags on a mount (fd): what is not asked for is cleared. */
@@ -288,6 +289,9 @@ static int make_bind(struct mnt_set *s, int src, const MntEntry *e)
 	    faccessat(s->bare[src], below, F_OK, AT_SYMLINK_NOFOLLOW) && errno == ENOENT &&
 	    tty_premake_pty(s->bare[src], below))
 		return -EIO;
+	/* a removed root; a bind of such a bind is a bind of it */
+	if (e->has_deleted && e->deleted && *below)
+		return mnt_bind_deleted(s->bare[src], below, e);
 	fd = open_tree(s->bare[src], below,
 		       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (*below ? 0 : AT_EMPTY_PATH));
 	if (fd < 0) {
@@ -333,6 +337,25 @@ static int make_external(struct mnt_set *s, const MntEntry *e)
 	return fd;
 }
 
+/*
+ * A clone of a mount made earlier (its fd closed): mountinfo lists mounts in the order of
+ * their ids, given when each is made, so that the mounts come in the image's order.
+ */
+static int clone_now(int fd, const MntEntry *e)
+{
+	int now;
+
+	if (fd < 0)
+		return fd;
+	now = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (now < 0) {
+		now = -errno;
+		pr_perror("Can't clone the mount made for %u at %s", e->mnt_id, e->mountpoint);
+	}
+	close(fd);
+	return now;
+}
+
 /* Mount i, when its parent and source are made: 1 done, 0 not yet, or -errno. */
 static int make_mount(struct mnt_set *s, size_t i)
 {
@@ -340,16 +363,20 @@ static int make_mount(struct mnt_set *s, size_t i)
 	int parent = index_of(s, e->parent_mnt_id);
 	int src = e->ext_mount ? -1 : mnt_bind_source(s->keys, s->nr, i);
 	const char *where;
-	int fd;
+	int fd, ret;
 
 	if (s->fd[parent] < 0 || (src >= 0 && s->fd[src] < 0))
 		return 0;
-	if (e->ext_mount)
+	if (s->outer[i] >= 0) {
+		/* a nested namespace's bind of its parent's (take_outer()) */
+		fd = clone_now(s->outer[i], e);
+		s->outer[i] = -1;
+	} else if (e->ext_mount)
 		fd = make_external(s, e);
 	else if (src >= 0)
 		fd = make_bind(s, src, e);
 	else if (e->fstype == FSTYPE__TMPFS)
-		fd = premade_fd(s, e);
+		fd = clone_now(premade_fd(s, e), e);
 	else
 		fd = mnt_make_fresh(e, false);
 	if (fd < 0)
@@ -359,11 +386,19 @@ static int make_mount(struct mnt_set *s, size_t i)
 		return -EPERM;
 	}
 	where = mnt_path_below(e->mountpoint, s->e[parent]->mountpoint);
-	if (move_mount(fd, "", s->fd[parent], where,
-		       MOVE_MOUNT_F_EMPTY_PATH | (*where ? 0 : MOVE_MOUNT_T_EMPTY_PATH))) {
+	ret = move_mount(fd, "", s->fd[parent], where,
+			 MOVE_MOUNT_F_EMPTY_PATH | (*where ? 0 : MOVE_MOUNT_T_EMPTY_PATH))
+		      ? -errno
+		      : 0;
+	if (ret)
 		pr_perror("Can't mount %u (%s) at %s", e->mnt_id, e->fsname, e->mountpoint);
+	/* a removed directory made again for the bind goes, attached or not */
+	if (src >= 0 && e->has_deleted && e->deleted && *mnt_path_below(e->root, s->e[src]->root))
+		ret = mnt_remove_deleted(s->bare[src], mnt_path_below(e->root, s->e[src]->root), e)
+			      ?: ret;
+	if (ret) {
 		close(fd);
-		return -errno;
+		return ret;
 	}
 	s->fd[i] = fd;
 	return 1;
@@ -431,6 +466,8 @@ static int note_ids(const struct mnt_set *s)
 	struct statx stx;
 	size_t i;
 
+	free(id_map); /* a nested namespace's task had its parent's */
+	nr_id_map = 0;
 	id_map = calloc(s->nr, sizeof(*id_map));
 	if (!id_map)
 		return -ENOMEM;
@@ -455,16 +492,23 @@ uint32_t rst_mnt_id_now(uint32_t dumped)
 	return dumped;
 }
 
+static int set_unbindable(const struct mnt_set *s);
+
 /* The new root becomes "/", criu's mounts go. */
 static int enter_root(struct mnt_set *s)
 {
-	size_t i;
-
 	if (fchdir(s->fd[s->root]) || syscall(SYS_pivot_root, ".", ".") ||
 	    umount2(".", MNT_DETACH) || chdir("/")) {
 		pr_perror("Can't make the restored mounts the tree's root");
 		return -errno;
 	}
+	return set_unbindable(s);
+}
+
+static int set_unbindable(const struct mnt_set *s)
+{
+	size_t i;
+
 	for (i = 0; i < s->nr; i++) {
 		if (!(s->e[i]->flags & MNT_F_UNBINDABLE))
 			continue;
@@ -531,15 +575,123 @@ int mntns_restore(int dfd, uint32_t id, const char *root_path, struct mnt_premad
 
 	ret = read_mounts(dfd, id, &s);
 	ret = ret ?: prepare_set(&s, id);
+	ret = ret ?: mnt_prop_take_carriers(&s, root_path);
 	ret = ret ?: make_root(&s, root_path);
 	ret = ret ?: make_all(&s);
 	/* the tree's mounts made, nothing of them in criu's namespace: a failure here too */
 	if (!ret && fault_injected("restore-mntns"))
 		ret = -EIO;
 	ret = ret ?: enter_root(&s);
+	ret = ret ?: mnt_prop_restore(&s);
 	ret = ret ?: note_ids(&s);
 	if (!ret)
 		pr_info("mount namespace %u: %zu mounts made on %s\n", id, s.nr, root_path);
+	free_set(&s);
+	return ret;
+}
+
+/* A nested namespace: the parent's mounts it binds, cloned while its copy still shows them */
+static int take_outer(struct mnt_set *s, const struct mnt_set *outer)
+{
+	char path[PATH_MAX];
+	size_t i, j;
+	int best;
+
+	for (i = 0; i < s->nr; i++) {
+		if ((int)i == s->root || s->e[i]->ext_mount ||
+		    mnt_bind_source(s->keys, s->nr, i) >= 0)
+			continue;
+		best = -1;
+		for (j = 0; j < outer->nr; j++)
+			if (outer->keys[j].dev == s->keys[i].dev &&
+			    mnt_path_inside(s->keys[i].root, outer->keys[j].root) &&
+			    (best < 0 ||
+			     strlen(outer->keys[j].root) < strlen(outer->keys[best].root)))
+				best = j;
+		if (best < 0)
+			continue; /* made as in the root's namespace */
+		snprintf(path, sizeof(path), "%s/%s", outer->e[best]->mountpoint,
+			 mnt_path_below(s->keys[i].root, outer->keys[best].root));
+		s->outer[i] = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (s->outer[i] < 0) {
+			pr_perror("Can't bind %s of the parent's namespace for mount %u at %s",
+				  path, s->e[i]->mnt_id, s->e[i]->mountpoint);
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+/* The copy of the parent's mounts goes, but for its root, which the new one covers. */
+static void detach_copy(void)
+{
+	struct proc_mount_list l = {};
+	size_t i;
+
+	if (parse_mountinfo(0, &l))
+		return;
+	for (i = l.nr; i-- > 0;)
+		if (strcmp(l.m[i].mountpoint, "/") && umount2(l.m[i].mountpoint, MNT_DETACH))
+			pr_debug("%s of the parent's copy went with its parent\n",
+				 l.m[i].mountpoint);
+	free_mountinfo(&l);
+}
+
+/* A root made of the parent's root, attached over it, and made the task's root. */
+static int nested_root(struct mnt_set *s)
+{
+	int fd = open_tree(AT_FDCWD, "/", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+
+	if (fd < 0) {
+		pr_perror("Can't clone the parent's root for a nested mount namespace");
+		return -errno;
+	}
+	s->fd[s->root] = fd;
+	if (set_flags(fd, s->e[s->root]))
+		return -EPERM;
+	if (move_mount(fd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH)) {
+		pr_perror("Can't mount the nested namespace's root");
+		return -errno;
+	}
+	return 0;
+}
+
+/* Its root has no parent mount (the parent's pivot made it so): no pivot_root, a chroot */
+static int enter_nested_root(const struct mnt_set *s)
+{
+	if (fchdir(s->fd[s->root]) || chroot(".") || chdir("/")) {
+		pr_perror("Can't make the nested namespace's mounts the task's root");
+		return -errno;
+	}
+	return set_unbindable(s);
+}
+
+int mntns_restore_nested(int dfd, uint32_t id, uint32_t outer_id, const struct mnt_opts *mo)
+{
+	struct mnt_premade none = {};
+	struct mnt_set s = { .pre = &none, .mo = mo }, outer = { .mo = mo };
+	int ret;
+
+	ret = read_mounts(dfd, id, &s) ?: prepare_set(&s, id);
+	ret = ret ?: read_mounts(dfd, outer_id, &outer) ?: prepare_set(&outer, outer_id);
+	if (!ret && unshare(CLONE_NEWNS)) {
+		pr_perror("Can't make mount namespace %u", id);
+		ret = -errno;
+	}
+	/* the copy's mounts are in the parent's groups: the carriers are cloned before */
+	ret = ret ?: mnt_prop_take_outer_carriers(&s, &outer);
+	if (!ret && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
+		pr_perror("Can't make the copy of the parent's mounts private");
+		ret = -errno;
+	}
+	ret = ret ?: take_outer(&s, &outer);
+	if (!ret)
+		detach_copy();
+	ret = ret ?: nested_root(&s) ?: make_all(&s) ?: enter_nested_root(&s);
+	ret = ret ?: mnt_prop_restore(&s) ?: note_ids(&s);
+	if (!ret)
+		pr_info("mount namespace %u: %zu mounts made from %u's\n", id, s.nr, outer_id);
+	free_set(&outer);
 	free_set(&s);
 	return ret;
 }

@@ -53,6 +53,14 @@ int mnt_tmpfs_fill(int dfd, const MntEntry *e, int mnt_fd);
 int mnt_make_fresh(const MntEntry *e, bool fill_first);
 int mnt_make_readonly_after_fill(const MntEntry *e, int mnt);
 
+/* mnt-deleted.c: a bind whose root was removed ("ROOT//deleted" in mountinfo) */
+struct proc_mount;
+size_t mnt_root_deleted(const char *root); /* the live part's length, 0 if not removed */
+int mnt_deleted_check(pid_t pid, const struct proc_mount *m); /* dump: a directory? */
+/* restore: the directory below in mount src made again, bound (the fd) and removed */
+int mnt_bind_deleted(int src, const char *below, const MntEntry *e);
+int mnt_remove_deleted(int src, const char *below, const MntEntry *e); /* once attached */
+
 /* mnt-ext.c: external and skipped mounts (opts.h's struct mnt_opts) */
 struct mnt_opts;
 struct proc_mount;
@@ -61,8 +69,24 @@ const char *mnt_ext_lookup(const struct mnt_opts *mo, const char *a);
 char *mnt_ext_auto_key(const struct proc_mount *m);
 int mnt_ext_path(const struct mnt_opts *mo, const MntEntry *e, const char **path);
 
-/* mnt-dump.c: in criu; refuses (naming the mount) what the restore could not rebuild */
-int mntns_dump(int dfd, pid_t root, uint32_t id, const struct mnt_opts *mo);
+/* mnt-prop-dump.c: can the peer groups (shared:N) and masters of l be rebuilt? Refuses,
+ * naming the mount, what can't; outside[i]: mount i's group has members criu sees. With
+ * --ext-mount-map auto a mount with a group or master outside becomes external (ext[i]) */
+struct proc_mount_list;
+int mnt_prop_check(const struct proc_mount_list *l, const struct mnt_key *keys, char **ext,
+		   int root, const struct mnt_opts *mo, bool *outside,
+		   const struct proc_mount_list *outer);
+
+/* mnt-dump.c: in criu; refuses (naming the mount) what the restore could not rebuild.
+ * outer_pid: for a nested namespace, a task of its parent namespace (0 for the root's) */
+int mntns_dump(int dfd, pid_t pid, uint32_t id, const struct mnt_opts *mo, pid_t outer_pid);
+
+/* mnt-nested.c: the tree's mount namespaces other than the root's (root_id) */
+struct dump_tree;
+int mntns_dump_nested(struct dump_tree *dt, uint32_t root_id);
+/* can nested namespace l, made from outer, be rebuilt? from_outer[i]: bound from outer */
+int mnt_nested_check(const struct proc_mount_list *l, const struct mnt_key *keys, int root,
+		     const struct proc_mount_list *outer, bool *from_outer);
 /* The tmpfs mounts criu makes and fills before the root exists, which inherits them */
 struct mnt_premade {
 	struct mnt_premade_one {
@@ -72,11 +96,36 @@ struct mnt_premade {
 	size_t nr;
 };
 
+/* The mounts of an image being restored (mnt-restore.c) */
+struct mnt_set {
+	MntEntry **e;
+	size_t nr;
+	struct mnt_key *keys;
+	int *fd;   /* the mount once attached, -1 before */
+	int *bare; /* a clone of the mount without its children, for binds of it, or -1 */
+	/* a clone of the root's or an external mount's path, taken before anything is made
+	 * private, that carries a peer group or master from outside; or -1 */
+	int *carrier;
+	int *outer; /* a nested namespace's: a clone of its parent's mount it binds, or -1 */
+	int root;
+	struct mnt_premade *pre; /* the tmpfs mounts criu made */
+	const struct mnt_opts *mo;
+};
+
+/* mnt-prop.c, in the root: the carriers, before its copy of criu's mounts goes private;
+ * then the peer groups and masters of the image, once the tree is made and is the root */
+int mnt_prop_take_carriers(struct mnt_set *s, const char *root_path);
+/* a nested namespace's, from its parent's mounts (outer) before its copy goes private */
+int mnt_prop_take_outer_carriers(struct mnt_set *s, const struct mnt_set *outer);
+int mnt_prop_restore(struct mnt_set *s);
+
 /* mnt-restore.c: in criu, before the root */
 int mntns_premake(int dfd, uint32_t id, struct mnt_premade *pre, const struct mnt_opts *mo);
 void mntns_premade_free(struct mnt_premade *pre);
 /* in the root, first in its new mount namespace; root_path is --root */
 int mntns_restore(int dfd, uint32_t id, const char *root_path, struct mnt_premade *pre,
 		  const struct mnt_opts *mo);
+/* in a task whose parent's namespace is outer_id: a new namespace id made from it */
+int mntns_restore_nested(int dfd, uint32_t id, uint32_t outer_id, const struct mnt_opts *mo);
 
 #endif /* CRIU_NS_MNT_H */

@@ -3,7 +3,8 @@
  * ns/ns-check.c - which namespaces a task may be in. pid, uts, ipc, time, mount and cgroup
  * namespaces are saved when they are the tree root's (ns.h), and so are network namespaces
  * (net/ns/): every task must share the root's and make its children in its own (no nested
- * time namespace; nested pid namespaces below the root's own are pid-dump.c's to check).
+ * time namespace; nested pid namespaces below the root's own are pid-dump.c's to check); a
+ * mount namespace of a task's own is saved too when the root has one (ns/mnt-nested.c).
  * User namespaces are not saved: they must be criu's. A task in any
  * other shape is refused, naming the task and the kind. /proc/PID/ns/KIND names a namespace
  * by its nsfs inode: two links to the same inode are the same namespace.
@@ -106,6 +107,12 @@ static void refuse(pid_t pid, pid_t root, const struct ns_kind *k, const struct 
 		       pid, k->what, k->link, (unsigned long)its->st_ino, k->what, k->what);
 }
 
+/* A mount namespace other than the root's is saved when the root's is (mnt-nested.c) */
+static bool nested_mnt_ok(const struct ns_kind *k, pid_t root)
+{
+	return !strcmp(k->link, "mnt") && ns_is_criu_own(root, "mnt") == 0;
+}
+
 int ns_check_task(pid_t pid, pid_t root)
 {
 	struct stat ref, its;
@@ -132,7 +139,7 @@ int ns_check_task(pid_t pid, pid_t root)
 			       strerror(-err));
 			return err;
 		}
-		if (same_ns(&ref, &its))
+		if (same_ns(&ref, &its) || nested_mnt_ok(k, root))
 			continue;
 		refuse(pid, root, k, &its);
 		ret = -EOPNOTSUPP;

@@ -153,6 +153,7 @@ int ns_dump_write(struct dump_tree *dt)
 		ret = netns_dump_write(dt->dfd, dt->opts->externals, dt->opts->nr_externals,
 				       dt->opts->empty_ns_net);
 	if (!ret && (n->root_own & NS_BIT(NS_MNT)))
-		ret = mntns_dump(dt->dfd, root, n->root[NS_MNT], &dt->opts->mnt);
+		ret = mntns_dump(dt->dfd, root, n->root[NS_MNT], &dt->opts->mnt, 0)
+			      ?: mntns_dump_nested(dt, n->root[NS_MNT]);
 	return ret;
 }

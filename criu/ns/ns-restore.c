@@ -103,6 +103,14 @@ static int prepare_netns(struct rst_ctx *ctx, struct rst_ns *ns, uint32_t id)
 #define DIFFERS(kind) \
 	(o->has_##kind##_ns_id && r->has_##kind##_ns_id && o->kind##_ns_id != r->kind##_ns_id)
 
+/* Has the root a mount namespace of its own (its id is not criu's)? */
+static bool rst_own_mnt(const struct rst_ctx *ctx)
+{
+	const TaskKobjIdsEntry *r = ctx->tasks[0].ids, *c = ctx->inventory->root_ids;
+
+	return r && c && r->has_mnt_ns_id && c->has_mnt_ns_id && r->mnt_ns_id != c->mnt_ns_id;
+}
+
 /* Every task in the root's namespaces: a set where they differ is not restored wrongly. */
 static int check_same_ns(const struct rst_ctx *ctx)
 {
@@ -114,9 +122,13 @@ static int check_same_ns(const struct rst_ctx *ctx)
 
 		if (!o || ctx->tasks[i].helper)
 			continue;
-		/* a nested pid namespace's tasks: ns-pids.img's levels (pid-restore.c) */
+		/*
+		 * a nested pid namespace's tasks: ns-pids.img's levels (pid-restore.c); a mount
+		 * namespace of a task's own is made by it (rst_ns_task_setup())
+		 */
 		if ((DIFFERS(pid) && !ctx->pids) || DIFFERS(uts) || DIFFERS(ipc) || DIFFERS(time) ||
-		    DIFFERS(mnt) || DIFFERS(net) || DIFFERS(user) || DIFFERS(cgroup)) {
+		    (DIFFERS(mnt) && !rst_own_mnt(ctx)) || DIFFERS(net) || DIFFERS(user) ||
+		    DIFFERS(cgroup)) {
 			pr_err("ids-%d.img: task %d is in other namespaces than the root: a tree "
 			       "in several namespaces of a kind is not restored yet\n",
 			       ctx->tasks[i].pid, ctx->tasks[i].pid);
@@ -274,6 +286,23 @@ int rst_ns_root_setup(const struct rst_ctx *ctx)
 		ret = mntns_restore(ctx->dfd, ns->mnt_id, ctx->ro->root, &ctx->ns->mnt_pre,
 				    ctx->ro->mnt);
 	return ret;
+}
+
+/* In a task other than the root, first thing: the mount namespace it made, if it did. */
+int rst_ns_task_setup(const struct rst_ctx *ctx, const struct rst_task *t)
+{
+	const struct rst_task *parent = NULL;
+	size_t i;
+
+	if (!ctx->ns || !ctx->ns->mnt_id || !t->ids || !t->ids->has_mnt_ns_id)
+		return 0;
+	for (i = 0; i < ctx->nr_tasks; i++)
+		if (ctx->tasks[i].pid == (pid_t)t->pstree->ppid)
+			parent = &ctx->tasks[i];
+	if (!parent || !parent->ids || parent->ids->mnt_ns_id == t->ids->mnt_ns_id)
+		return 0;
+	return mntns_restore_nested(ctx->dfd, t->ids->mnt_ns_id, parent->ids->mnt_ns_id,
+				    ctx->ro->mnt);
 }
 
 /* In the root, once its SysV objects are made: the ids the next ones would get. */

@@ -161,7 +161,7 @@ static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
 	if (ret)
 		return ret;
 	/* the root fills its new namespaces before anything of the tree uses them */
-	ret = t->pstree->ppid ? 0 : rst_ns_root_setup(ctx);
+	ret = t->pstree->ppid ? rst_ns_task_setup(ctx, t) : rst_ns_root_setup(ctx);
 	ret = ret ?: rst_restore_session(ctx, t);
 	if (ret)
 		return ret;

@@ -4,11 +4,12 @@
  * Made before the dump: a bind of a directory, a bind of a file, a read-only, nosuid,
  * nodev, noexec, noatime bind, two binds stacked on one mount point (the lower shadowed),
  * a bind of a path under another bind, an unbindable bind, a cgroup2 and (if the host has
- * it) the v1 cpu hierarchy. Checked before and after:
+ * it) the v1 cpu hierarchy, a binfmt_misc. Checked before and after:
  * what mountinfo says of every mount (mount point, parent's mount point, root, options,
  * propagation, type; not the ids, nor the device of proc, a new instance), what each bind
  * shows (the file's bytes, the upper of the stacked ones), that the read-only one refuses a
- * write with EROFS, that the unbindable one can't be bound, and that /proc is the
+ * write with EROFS, that the unbindable one can't be bound, that the binfmt_misc is one
+ * (its magic, register) with the same entries, and that /proc is the
  * namespace's (/proc/self is 1, the test).
  */
 #include <errno.h>
@@ -19,7 +20,11 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <dirent.h>
 #include <unistd.h>
+
+#define BINFMT_MISC_MAGIC 0x42494e4d
 
 #include "zdtmtst.h"
 
@@ -74,10 +79,41 @@ static int mount_cgroups(void)
 	return 0;
 }
 
+/* binfmt_misc: its entries are the user namespace's (criu's here), the same after restore */
+static char *binfmt_before;
+
+static char *binfmt_entries(void)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *o = open_memstream(&out, &len);
+	DIR *d = opendir(at("bfm"));
+	struct dirent *de;
+
+	while (o && d && (de = readdir(d)))
+		fprintf(o, "%s\n", de->d_name);
+	if (d)
+		closedir(d);
+	if (o)
+		fclose(o);
+	return d ? out : NULL;
+}
+
+static int mount_binfmt(void)
+{
+	if (mount("binfmt_misc", at("bfm"), "binfmt_misc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL)) {
+		fail("mount binfmt_misc: %s", strerror(errno));
+		return -1;
+	}
+	binfmt_before = binfmt_entries();
+	return binfmt_before ? 0 : -1;
+}
+
 static int make_tree(void)
 {
-	static const char *const dirs[] = { "",	    "src", "src/sub", "dir", "ro",   "over",
-					    "deep", "unb", "try",     "cg2", "cgcpu" };
+	static const char *const dirs[] = { "",	    "src", "src/sub", "dir", "ro",    "over",
+					    "deep", "unb", "try",     "cg2", "cgcpu", "bfm" };
 	size_t i;
 
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
@@ -94,7 +130,7 @@ static int make_tree(void)
 	       bind("src", "ro", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME) ||
 	       bind("src", "over", 0) || bind("src/sub", "over", 0) || bind("dir/sub", "deep", 0) ||
 	       bind("src", "unb", 0) || mount(NULL, at("unb"), NULL, MS_UNBINDABLE, NULL) ||
-	       mount_cgroups();
+	       mount_cgroups() || mount_binfmt();
 }
 
 /* mountinfo without ids and devices: mount point, parent's mount point, the rest. */
@@ -161,7 +197,8 @@ static int file_is(const char *rel, const char *want)
 
 static void check_behaviour(void)
 {
-	char self[32] = "";
+	char self[32] = "", *bfm;
+	struct statfs sfs;
 	int fd;
 
 	if (!file_is("dir/file", MARK) || !file_is("file", MARK) || !file_is("ro/file", MARK))
@@ -180,6 +217,11 @@ static void check_behaviour(void)
 		fail("binding the unbindable mount: %s", errno ? strerror(errno) : "it worked");
 		umount2(at("try"), MNT_DETACH);
 	}
+	bfm = binfmt_entries();
+	if (statfs(at("bfm"), &sfs) || sfs.f_type != BINFMT_MISC_MAGIC || !bfm ||
+	    strcmp(bfm, binfmt_before) || access(at("bfm/register"), F_OK))
+		fail("bfm/ is not the binfmt_misc it was (entries now:\n%s)", bfm ? bfm : "?");
+	free(bfm);
 	if (access(at("cg2/cgroup.controllers"), F_OK))
 		fail("the cgroup2 mount shows no cgroup.controllers");
 	if (readlink("/proc/self", self, sizeof(self) - 1) < 0 || strcmp(self, "1"))

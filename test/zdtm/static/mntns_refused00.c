@@ -3,8 +3,9 @@
  * mntns_refused00 (ns flavour): a mount the dump can't save must fail it, naming the mount,
  * and leave the test running with its mounts as they were. $ZDTM_MNT_CASE picks it:
  * "mqueue" (an mqueue of the namespace's own with a queue in it: POSIX message queues are
- * not saved) or "shared" (a bind
- * made shared: propagation is not saved).
+ * not saved) or "peers" (two mounts of one peer group whose roots no member of the group
+ * holds: the restore could not make one of them join the other's group) or "fuse" (a fuse
+ * mount: its daemon's connection is not saved).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,14 +20,58 @@
 
 static char dir[PATH_MAX];
 
-/* Is something mounted on dir (its device differs from its parent's)? */
+/* Is something mounted on dir? mountinfo says (a stat of a fuse with no daemon would hang) */
 static int mounted(void)
 {
-	char parent[PATH_MAX + 4];
-	struct stat a, b;
+	char line[4096], mp[PATH_MAX];
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	int found = 0;
 
-	snprintf(parent, sizeof(parent), "%s/..", dir);
-	return !stat(dir, &a) && !stat(parent, &b) && a.st_dev != b.st_dev;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*d %*d %*s %*s %4095s", mp) == 1 && !strcmp(mp, dir))
+			found = 1;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* A fuse mount on dir, its connection closed at once (the mount stays, aborted) */
+static int make_fuse(void)
+{
+	char opts[128];
+	int fd = open("/dev/fuse", O_RDWR), ret;
+
+	if (fd < 0)
+		return -1;
+	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=0,group_id=0", fd);
+	ret = mount("zdtm_fuse", dir, "fuse", 0, opts);
+	close(fd);
+	return ret;
+}
+
+/*
+ * dir and mnt2 peers with the roots src/x and src/y: binds of a shared bind of src that is
+ * gone, so that no member of their group holds both roots.
+ */
+static int make_peers(void)
+{
+	static const char *const tags[] = { "src", "src/x", "src/y", "tmp", "mnt2" };
+	char p[5][PATH_MAX], x[PATH_MAX + 4], y[PATH_MAX + 4];
+	size_t i;
+
+	for (i = 0; i < 5; i++) {
+		snprintf(p[i], PATH_MAX, "%s", test_path(tags[i]));
+		if (mkdir(p[i], 0755) && errno != EEXIST)
+			return -1;
+		/* a tmpfs, so that mounted() sees another device on dir */
+		if (!i && mount("zdtm_peers", p[0], "tmpfs", 0, NULL))
+			return -1;
+	}
+	snprintf(x, sizeof(x), "%s/x", p[3]);
+	snprintf(y, sizeof(y), "%s/y", p[3]);
+	return mount(p[0], p[3], NULL, MS_BIND, NULL) || mount(NULL, p[3], NULL, MS_SHARED, NULL) ||
+	       mount(x, dir, NULL, MS_BIND, NULL) || mount(y, p[4], NULL, MS_BIND, NULL) ||
+	       umount2(p[3], 0);
 }
 
 static int setup(void)
@@ -50,8 +95,9 @@ static int setup(void)
 			return 0;
 		}
 	}
-	if (!strcmp(which, "shared") && !mount("/proc", dir, NULL, MS_BIND, NULL) &&
-	    !mount(NULL, dir, NULL, MS_SHARED, NULL))
+	if (!strcmp(which, "peers") && !make_peers())
+		return 0;
+	if (!strcmp(which, "fuse") && !make_fuse())
 		return 0;
 	fail("making the %s mount on %s: %s", which, dir, strerror(errno));
 	return -1;
