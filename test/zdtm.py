@@ -84,6 +84,7 @@ FLAVORS = {
     "leave-stopped": ["-s"],
     "pidns": [],
     "ns": [],
+    "uns": [],
 }
 # pidns: as h, but the test is pid 1 of new pid, uts, ipc and time namespaces (the test
 # library makes them when ZDTM_NEWNS=1); mount, network and user namespaces stay the host's,
@@ -96,6 +97,11 @@ FLAVORS = {
 NS_ROOT = os.path.join(BUILD_DIR, "ns-root")
 FLAVOR_ENV = {"pidns": {"ZDTM_NEWNS": "1"},
               "ns": {"ZDTM_NEWNS": "1", "ZDTM_ROOT": NS_ROOT, "ZDTM_NEWNET": "0"}}
+# uns: as pidns, in a new user namespace first (the test library makes it when ZDTM_USERNS
+# gives its extents), which owns the pid, uts, ipc and time namespaces; the test is root
+# there. Inside uid and gid 0 are the host's 0, 1 to 65535 are 100001 to 165535 outside.
+# Mount and network namespaces in a user namespace are refused yet (Documentation/namespaces.md).
+FLAVOR_ENV["uns"] = {"ZDTM_NEWNS": "1", "ZDTM_USERNS": "0 0 1,1 100001 65535"}
 FLAVOR_RESTORE_OPTS = {"ns": ["--root", "/"]}
 # Tests that can't pass in the ns flavour (`run -a -f ns`, a group of `make test`), and why.
 NS_OUTSIDE = "its 'outside' process is in the test's pid namespace, so in the dumped tree"
@@ -118,7 +124,13 @@ NS_UNFIT = {
     "netns00": "it holds an fd of criu's network namespace to reach the outside, which a "
                "tree in a mount namespace of its own can't reopen: the dump refuses it",
 }
-KILLING_FLAVORS = ("h", "pidns", "ns")
+# Tests that can't pass in the uns flavour, and why (besides the pid namespace's, NS_UNFIT).
+UNS_THREADS = "it runs threads: a thread's pid in criu's pid namespace can't be set from " \
+    "inside a user namespace (refused at dump)"
+UNS_UNFIT = {
+    "tcp00": "TCP_REPAIR needs CAP_NET_ADMIN over criu's network namespace",
+}
+KILLING_FLAVORS = ("h", "pidns", "ns", "uns")
 FLAVOR_OPTS = ("-R", "--leave-running", "-s", "--leave-stopped")
 CHAIN = {"pre": 0, "snaps": False, "dedup": False, "mode": None}   # main(): --pre, --snaps
 
@@ -168,6 +180,9 @@ class Test:
         self.skip = self.desc.get("skip")
         if self.flavor == "ns" and not self.skip:
             self.skip = NS_UNFIT.get(self.short)
+        if self.flavor == "uns" and not self.skip:
+            self.skip = UNS_UNFIT.get(self.short) or (NS_UNFIT.get(self.short)
+                                                      if self.short != "inotify01" else None)
         # a test of the namespace's own mounts means nothing elsewhere
         if self.desc.get("flavor") == "ns" and self.flavor != "ns":
             self.skip = "runs only in the ns flavour"

@@ -18,6 +18,7 @@
 
 #define NS_IDS_KINDS 8
 #define NS_IDS_MAX   64
+struct userns_maps;
 
 struct ns_ids {
 	struct {
@@ -30,6 +31,7 @@ struct ns_ids {
 	unsigned int root_own; /* NS_BIT(kind) */
 	bool in_tree_ipc;      /* criu entered the tree's ipc namespace; criu_ipc_fd is its own */
 	int criu_ipc_fd;
+	struct userns_maps *user; /* ns/userns-dump.c: the root's own user namespace, or NULL */
 };
 
 /* Kinds, in CRIU's order (the index of ns_ids.seen[].kind and root[]) */

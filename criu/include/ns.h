@@ -24,6 +24,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "creds.pb-c.h"
+
 struct dump_tree;
 struct rst_ctx;
 struct rst_task;
@@ -43,11 +45,21 @@ uint32_t ns_dump_ipc_id(const struct dump_tree *dt);
 pid_t ns_dump_pid_outside(const struct dump_tree *dt, pid_t inner);
 /* Does the tree have an ipc namespace of its own (all its SysV objects are saved)? */
 bool ns_dump_own_ipc(const struct dump_tree *dt);
+/* ns/userns-dump.c: in a user namespace of the tree's, a task's ids as it sees them (the
+ * images' convention) and its threads (refused); 0 or -EOPNOTSUPP, logged. */
+int ns_dump_creds(const struct dump_tree *dt, pid_t pid, CredsEntry *c);
+int ns_check_threads(const struct dump_tree *dt, pid_t pid, size_t nr_threads);
 
 /* ns/ns-restore.c */
 int rst_ns_prepare(struct rst_ctx *ctx);
 void rst_ns_free(struct rst_ctx *ctx);
 uint64_t rst_ns_clone_flags(const struct rst_ctx *ctx);
+/* Is the root the init of a pid namespace of its own? */
+bool rst_ns_own_pid(const struct rst_ctx *ctx);
+/* ns/userns-restore.c: in a task, last before its restorer: into the tree's user namespace
+ * (its groups set first, as criu sees them); whether the restorer leaves the groups be. */
+int rst_ns_enter_user(const struct rst_ctx *ctx, const struct rst_task *t);
+bool rst_ns_keeps_groups(const struct rst_ctx *ctx);
 int rst_ns_before_root(const struct rst_ctx *ctx);
 void rst_ns_after_root(const struct rst_ctx *ctx);
 int rst_ns_root_setup(const struct rst_ctx *ctx);

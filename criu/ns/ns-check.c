@@ -25,11 +25,11 @@ struct ns_kind {
 };
 
 static const struct ns_kind ns_kinds[] = {
-	{ "pid", "pid", NULL, true },	 { "pid_for_children", "pid", "pid", true },
-	{ "mnt", "mount", NULL, true },	 { "net", "network", NULL, true },
-	{ "uts", "uts", NULL, true },	 { "ipc", "ipc", NULL, true },
-	{ "user", "user", NULL, false }, { "cgroup", "cgroup", NULL, true },
-	{ "time", "time", NULL, true },	 { "time_for_children", "time", "time", true },
+	{ "pid", "pid", NULL, true },	{ "pid_for_children", "pid", "pid", true },
+	{ "mnt", "mount", NULL, true }, { "net", "network", NULL, true },
+	{ "uts", "uts", NULL, true },	{ "ipc", "ipc", NULL, true },
+	{ "user", "user", NULL, true }, { "cgroup", "cgroup", NULL, true },
+	{ "time", "time", NULL, true }, { "time_for_children", "time", "time", true },
 };
 
 /* The namespace of kind link of pid (0: criu itself) into st; 0, -ENOENT or -errno. */

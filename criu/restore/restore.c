@@ -685,7 +685,7 @@ static void kill_tree(const struct rst_ctx *ctx, const struct rst_watch *w)
 	 * The init of a pid namespace, killed, waits for every task inside to be reaped, and
 	 * those criu traces are criu's to reap first: children before their parents then.
 	 */
-	bool children_first = rst_ns_clone_flags(ctx) & CLONE_NEWPID;
+	bool children_first = rst_ns_own_pid(ctx);
 	size_t n, i;
 
 	for (n = 0; n < ctx->nr_tasks; n++) {
