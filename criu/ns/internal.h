@@ -50,6 +50,8 @@ void userns_rst_after_root(struct rst_ns *ns);
 /* the root's CLONE_NEW* flags made in the user namespace, not by its clone3 */
 uint64_t userns_rst_made_flags(const struct rst_ns *ns);
 void userns_rst_free(struct rst_ns *ns);
+/* In the root: ipcns_var_restore(), as the user namespace's root where it has one. */
+int userns_rst_ipc_var_restore(const struct rst_ns *ns, int dfd, uint32_t id);
 
 /* uts.c: dump enters the root's uts namespace itself */
 int utsns_dump(int dfd, pid_t root, uint32_t id);

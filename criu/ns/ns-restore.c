@@ -278,7 +278,7 @@ int rst_ns_root_setup(const struct rst_ctx *ctx)
 	if (!ret && ns->uts_id)
 		ret = utsns_restore(ctx->dfd, ns->uts_id);
 	if (!ret && ns->ipc_id) {
-		ret = ipcns_var_restore(ctx->dfd, ns->ipc_id);
+		ret = userns_rst_ipc_var_restore(ns, ctx->dfd, ns->ipc_id);
 		ret = ret ?: ipcns_sem_restore(ctx->dfd, ns->ipc_id);
 		ret = ret ?: ipcns_msg_restore(ctx->dfd, ns->ipc_id);
 	}

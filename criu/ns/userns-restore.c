@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -366,5 +367,31 @@ int rst_ns_enter_user(const struct rst_ctx *ctx, const struct rst_task *t)
 	}
 	if (fd >= 0)
 		close(fd);
+	return ret;
+}
+
+/*
+ * An ipc namespace's sysctls are writable by the root of the user namespace that owns it
+ * (its uid 0, as the kernel sees it), not by criu's root: the root task takes that euid for
+ * the time of the writes (its fsuid stays 0: the image is criu's to read). Its capabilities
+ * come back with euid 0.
+ */
+int userns_rst_ipc_var_restore(const struct rst_ns *ns, int dfd, uint32_t id)
+{
+	uid_t owner;
+	int ret;
+
+	if (!ns->user || !userns_id_outside(&ns->user->maps.uid, 0, &owner) || !owner)
+		return ipcns_var_restore(dfd, id);
+	if (setresuid(-1, owner, -1)) {
+		pr_perror("Can't take uid %u, the root of the tree's user namespace", owner);
+		return -EPERM;
+	}
+	setfsuid(0);
+	ret = ipcns_var_restore(dfd, id);
+	if (setresuid(-1, 0, -1)) {
+		pr_perror("Can't take back uid 0 after the ipc sysctls");
+		return -EPERM;
+	}
 	return ret;
 }
