@@ -123,13 +123,39 @@ NS_UNFIT = {
               "namespace of its own can't reopen: the dump refuses that one first",
     "netns00": "it holds an fd of criu's network namespace to reach the outside, which a "
                "tree in a mount namespace of its own can't reopen: the dump refuses it",
+    "userns00": "a mount namespace in a user namespace is not saved yet (refused)",
+    "userns01": "a mount namespace in a user namespace is not saved yet (refused)",
+    "userns02": "a mount namespace in a user namespace is not saved yet (refused)",
+    "userns03": "a mount namespace in a user namespace is not saved yet (refused)",
 }
 # Tests that can't pass in the uns flavour, and why (besides the pid namespace's, NS_UNFIT).
 UNS_THREADS = "it runs threads: a thread's pid in criu's pid namespace can't be set from " \
     "inside a user namespace (refused at dump)"
-UNS_UNFIT = {
-    "tcp00": "TCP_REPAIR needs CAP_NET_ADMIN over criu's network namespace",
-}
+UNS_HOST = "its setup needs a privilege over the host's namespaces, which the root of a user " \
+    "namespace lacks: it fails to start there"
+UNS_PROC = "it reads /proc/PID by the pid fork() gave it: /proc is the host's (as in pidns)"
+UNS_STOPPED = "a stopped child of the namespace's init comes back running (as in pidns)"
+UNS_UNFIT = dict(
+    [(t, UNS_THREADS) for t in (
+        "pidns00", "restart_block00", "threads00", "threads00_leave_running", "threads01",
+        "threads01_leave_stopped", "threads02", "threads02_leave_running", "threads03",
+        "threads04", "tree_mem00", "tree_threads00")] +
+    [(t, UNS_HOST) for t in (
+        "cgroup00", "cgroup_full00", "cgroup_root00", "cgroup_strict00", "cgroup_threads00",
+        "cgroupns00", "devzero_mapfd00", "fanotify00", "fanotify_sb00", "ghost_dev00",
+        "hugetlb_shm00", "inotify01", "ipopts00", "packet00", "packet01", "packet02",
+        "refuse_anon00", "refuse_bpf00", "refuse_chrdev00", "refuse_uffd00", "tcp13", "tcp14",
+        "tcp15", "tcp16", "tcp17", "tcp18", "udp00", "udp01", "udp02", "udp03", "udp04",
+        "tmpfile01", "tty_vt01")] +
+    [(t, UNS_PROC) for t in ("cow00", "cow01", "cow02", "cow03", "files01", "proc_dead00",
+                             "memfd_tree00", "pidfd00", "tree_traced00", "zombie00",
+                             "zombie00_leave_stopped")] +
+    [(t, UNS_STOPPED) for t in ("stopped_child00", "stopped_tree00", "stopped_tree01",
+                                "sigtrap01")] +
+    [("netns_refused00", "a network namespace in a user namespace is refused before its "
+      "links are looked at")])
+# NS_UNFIT's reasons that come from the ns flavour's mount namespace, which uns has not
+NS_MNT_ONLY = ("inotify01", "userns00", "userns01", "userns02", "userns03")
 KILLING_FLAVORS = ("h", "pidns", "ns", "uns")
 FLAVOR_OPTS = ("-R", "--leave-running", "-s", "--leave-stopped")
 CHAIN = {"pre": 0, "snaps": False, "dedup": False, "mode": None}   # main(): --pre, --snaps
@@ -182,7 +208,7 @@ class Test:
             self.skip = NS_UNFIT.get(self.short)
         if self.flavor == "uns" and not self.skip:
             self.skip = UNS_UNFIT.get(self.short) or (NS_UNFIT.get(self.short)
-                                                      if self.short != "inotify01" else None)
+                                                      if self.short not in NS_MNT_ONLY else None)
         # a test of the namespace's own mounts means nothing elsewhere
         if self.desc.get("flavor") == "ns" and self.flavor != "ns":
             self.skip = "runs only in the ns flavour"

@@ -4,8 +4,8 @@
  * time and cgroup namespaces of its own: a pid namespace one level below criu's whose init
  * (pid 1) is the root, and uts, ipc, time, cgroup (a cgroup namespace's root is saved by
  * criu/cgroup/) and network (net/ns/, netns.h) namespaces made with it. Every task of the
- * tree shares the root's namespaces of these kinds and makes its children in them; mount
- * and user namespaces must still be criu's. Anything else is refused at dump, naming the
+ * tree shares the root's namespaces of these kinds and makes its children in them; so for
+ * the root's own user namespace (userns-*.c). Anything else is refused at dump, naming the
  * task and the kind.
  *
  * Dump: ns_dump_begin() after the seize (it enters the tree's ipc namespace, where the SysV
