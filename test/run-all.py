@@ -5,12 +5,12 @@
 Groups: unit (executables in build/test/unit/ and build/compel/test/), zdtm (test/zdtm.py
 run -a --keep-going), zdtm-ns (the same with -f ns), zdtm-uns (UNS_TESTS with -f uns),
 chain (the memory, thread and tree tests of CHAIN_TESTS again in the chain modes --pre 2,
---snaps 2, --pre 1 --dedup and --pre 2 --pre-dump-mode read: Documentation/pre-dump.md) and others (test/others/*.sh, each
-given the kept images of the env00 dump as $1; exit 0 passes, 77 skips, anything else
-fails). Every program is expected to end with a line "N passed, N failed[, N skipped]"; its
-exit status has the last word. The
-final line is "N passed, N failed" (", N skipped" when any were), and the exit status is 1
-if anything failed.
+--snaps 2, --pre 1 --dedup and --pre 2 --pre-dump-mode read: Documentation/pre-dump.md)
+and others (test/others/*.sh, each given the kept images of the env00 dump as $1; exit 0
+passes, 77 skips, anything else fails). Every program is expected to end with a line "N
+passed, N failed[, N skipped]"; its exit status has the last word. The final line is "N
+passed, N failed" (", N skipped" when any were), and the exit status is 1 if anything
+failed.
 """
 
 import os
