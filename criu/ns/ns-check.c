@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ns/ns-check.c - which namespaces a task may be in. pid, uts, ipc, time, mount and cgroup
- * namespaces are saved when they are the tree root's (ns.h), and so are network namespaces
- * (net/ns/): every task must share the root's and make its children in its own (no nested
- * pid or time namespace). User namespaces are not saved: they must be criu's. A task in any
- * other shape is refused, naming the task and the kind. /proc/PID/ns/KIND names a namespace
+ * ns/ns-check.c - which namespaces a task may be in. pid, uts, ipc, time, mount, cgroup and
+ * user namespaces are saved when they are the tree root's (ns.h), and so are network
+ * namespaces (net/ns/): every task must share the root's and make its children in its own
+ * (no nested pid or time namespace). A task in any other shape is refused, naming the task
+ * and the kind. /proc/PID/ns/KIND names a namespace
  * by its nsfs inode: two links to the same inode are the same namespace.
  */
 #include <errno.h>
@@ -21,15 +21,14 @@ struct ns_kind {
 	const char *link;     /* under /proc/PID/ns/ */
 	const char *what;     /* in the refusal */
 	const char *own_link; /* for children: the task's own namespace of this kind */
-	bool saved;	      /* the root's own is saved: tasks must share the root's */
 };
 
 static const struct ns_kind ns_kinds[] = {
-	{ "pid", "pid", NULL, true },	{ "pid_for_children", "pid", "pid", true },
-	{ "mnt", "mount", NULL, true }, { "net", "network", NULL, true },
-	{ "uts", "uts", NULL, true },	{ "ipc", "ipc", NULL, true },
-	{ "user", "user", NULL, true }, { "cgroup", "cgroup", NULL, true },
-	{ "time", "time", NULL, true }, { "time_for_children", "time", "time", true },
+	{ "pid", "pid", NULL },	  { "pid_for_children", "pid", "pid" },
+	{ "mnt", "mount", NULL }, { "net", "network", NULL },
+	{ "uts", "uts", NULL },	  { "ipc", "ipc", NULL },
+	{ "user", "user", NULL }, { "cgroup", "cgroup", NULL },
+	{ "time", "time", NULL }, { "time_for_children", "time", "time" },
 };
 
 /* The namespace of kind link of pid (0: criu itself) into st; 0, -ENOENT or -errno. */
@@ -72,16 +71,11 @@ static void refuse(pid_t pid, pid_t root, const struct ns_kind *k, const struct 
 		       "(%s:[%lu]): "
 		       "nested %s namespaces are not supported yet\n",
 		       pid, k->what, k->link, (unsigned long)its->st_ino, k->what);
-	else if (k->saved)
+	else
 		pr_err("Task %d is in a %s namespace other than its tree root's (task %d; "
 		       "%s:[%lu]): "
 		       "a tree in several %s namespaces is not supported yet\n",
 		       pid, k->what, root, k->link, (unsigned long)its->st_ino, k->what);
-	else
-		pr_err("Task %d is in a %s namespace other than criu's (%s:[%lu]): checkpointing "
-		       "%s namespaces is not supported yet; run criu in the task's %s namespace or "
-		       "dump a tree that shares criu's\n",
-		       pid, k->what, k->link, (unsigned long)its->st_ino, k->what, k->what);
 }
 
 int ns_check_task(pid_t pid, pid_t root)
@@ -96,9 +90,7 @@ int ns_check_task(pid_t pid, pid_t root)
 		if (k->own_link)
 			err = ns_stat(pid, k->own_link, &ref);
 		else
-			err = ns_stat(k->saved ? root : 0, k->link, &ref);
-		if (err == -ENOENT && !k->own_link && !k->saved)
-			continue; /* a kernel without this kind */
+			err = ns_stat(root, k->link, &ref);
 		err = err ?: ns_stat(pid, k->link, &its);
 		if (err == -ENOENT && ns_stat(0, k->link, &ref) == -ENOENT)
 			continue;

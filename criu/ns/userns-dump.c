@@ -191,20 +191,30 @@ static int write_one(int dfd, int type, uint32_t id, const ProtobufCMessage *msg
 	return close_image(img) ?: ret;
 }
 
+/* The extents of both maps and the pointers protobuf-c wants to them */
+struct userns_pb {
+	UidGidExtent ext[2][USERNS_MAX_EXTENTS];
+	UidGidExtent *ptrs[2][USERNS_MAX_EXTENTS];
+};
+
 int userns_dump_write(int dfd, uint32_t id, const struct userns_maps *m)
 {
-	static UidGidExtent ext[2][USERNS_MAX_EXTENTS];
-	static UidGidExtent *ptrs[2][USERNS_MAX_EXTENTS];
 	UsernsEntry e = USERNS_ENTRY__INIT;
 	UsernsExtraEntry x = USERNS_EXTRA_ENTRY__INIT;
+	struct userns_pb *pb = malloc(sizeof(*pb));
+	int ret;
 
-	fill_map(&m->uid, ext[0], ptrs[0]);
-	fill_map(&m->gid, ext[1], ptrs[1]);
+	if (!pb)
+		return -ENOMEM;
+	fill_map(&m->uid, pb->ext[0], pb->ptrs[0]);
+	fill_map(&m->gid, pb->ext[1], pb->ptrs[1]);
 	e.n_uid_map = m->uid.nr;
-	e.uid_map = ptrs[0];
+	e.uid_map = pb->ptrs[0];
 	e.n_gid_map = m->gid.nr;
-	e.gid_map = ptrs[1];
+	e.gid_map = pb->ptrs[1];
 	x.setgroups = m->setgroups;
-	return write_one(dfd, CR_FD_USERNS, id, &e.base)
-		       ?: write_one(dfd, CR_FD_USERNS_EXTRA, id, &x.base);
+	ret = write_one(dfd, CR_FD_USERNS, id, &e.base);
+	ret = ret ?: write_one(dfd, CR_FD_USERNS_EXTRA, id, &x.base);
+	free(pb);
+	return ret;
 }
