@@ -66,6 +66,8 @@ int rst_ns_root_setup(const struct rst_ctx *ctx);
 /* In criu, the root cloned and waiting: fill the namespaces made from outside (network). */
 int rst_ns_fill_from_outside(const struct rst_ctx *ctx, pid_t root);
 int rst_ns_root_finish(const struct rst_ctx *ctx);
+/* In criu, every task in its restorer (in its namespaces): what held them meanwhile goes. */
+void rst_ns_tree_in_place(const struct rst_ctx *ctx);
 /* The id of the ipc namespace the SysV images are named by. */
 uint32_t rst_ns_ipc_id(const struct rst_ctx *ctx);
 /* Has the root a cgroup namespace of its own (it unshares it in rst_cgroup_enter())? */

@@ -49,6 +49,8 @@ int userns_rst_before_root(struct rst_ns *ns, int dfd);
 void userns_rst_after_root(struct rst_ns *ns);
 /* the root's CLONE_NEW* flags made in the user namespace, not by its clone3 */
 uint64_t userns_rst_made_flags(const struct rst_ns *ns);
+/* once every task is in the namespace: criu's waits for its children must not meet it */
+void userns_rst_drop_helper(struct rst_ns *ns);
 void userns_rst_free(struct rst_ns *ns);
 /* In the root: ipcns_var_restore(), as the user namespace's root where it has one. */
 int userns_rst_ipc_var_restore(const struct rst_ns *ns, int dfd, uint32_t id);

@@ -266,6 +266,12 @@ void rst_ns_after_root(const struct rst_ctx *ctx)
 	ns->criu_time_fd = -1;
 }
 
+void rst_ns_tree_in_place(const struct rst_ctx *ctx)
+{
+	if (ctx->ns)
+		userns_rst_drop_helper(ctx->ns);
+}
+
 /* In the root, first thing: its new pid namespace's next pid, uts and ipc content. */
 int rst_ns_root_setup(const struct rst_ctx *ctx)
 {

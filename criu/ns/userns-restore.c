@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -147,12 +148,20 @@ int userns_rst_prepare(struct rst_ns *ns, const struct rst_ctx *ctx, uint32_t id
 	return ret;
 }
 
-/* The helper: a user namespace, then the other kinds in it; it holds them until killed. */
+/*
+ * The helper: a user namespace, then the other kinds in it; it holds them until killed. It
+ * keeps none of criu's fds: an end of the tasks' pipes held here would hide their death.
+ */
 static void __attribute__((noreturn)) helper_main(int rfd, int wfd, uint64_t kinds)
 {
 	char c = 0;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (dup2(rfd, 0) != 0 || dup2(wfd, 1) != 1)
+		_exit(1);
+	rfd = 0;
+	wfd = 1;
+	syscall(SYS_close_range, 2, ~0U, 0);
 	if (unshare(CLONE_NEWUSER) || write(wfd, &c, 1) != 1)
 		_exit(1);
 	/* criu writes the maps meanwhile */
@@ -301,6 +310,17 @@ uint64_t userns_rst_made_flags(const struct rst_ns *ns)
 	return ns->user ? ns->user->made : 0;
 }
 
+void userns_rst_drop_helper(struct rst_ns *ns)
+{
+	struct rst_userns *u = ns->user;
+
+	if (!u || u->helper <= 0)
+		return;
+	kill(u->helper, SIGKILL);
+	waitpid(u->helper, NULL, 0);
+	u->helper = -1;
+}
+
 void userns_rst_free(struct rst_ns *ns)
 {
 	struct rst_userns *u = ns->user;
@@ -308,10 +328,7 @@ void userns_rst_free(struct rst_ns *ns)
 	if (!u)
 		return;
 	userns_rst_after_root(ns);
-	if (u->helper > 0) {
-		kill(u->helper, SIGKILL);
-		waitpid(u->helper, NULL, 0);
-	}
+	userns_rst_drop_helper(ns);
 	if (u->to_helper >= 0)
 		close(u->to_helper);
 	if (u->from_helper >= 0)

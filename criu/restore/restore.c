@@ -769,6 +769,8 @@ static pid_t restore_tree(struct rst_ctx *ctx, struct rst_watch *w, uint64_t sta
 		fault_point("restore-seized");
 	if (!ret)
 		ret = wait_tree(ctx, &ch, w);
+	if (!ret)
+		rst_ns_tree_in_place(ctx);
 	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
 		if (!rst_task_has_restorer(&ctx->tasks[i]))
 			continue;
