@@ -10,7 +10,7 @@
  * own are owned by the user namespace: a helper child of criu makes the user namespace
  * (criu writes its maps and setgroups), then the uts, ipc and time namespaces in it; criu
  * enters those for the root's clone3, writes the time offsets first, and goes back to its
- * own. The helper holds the user namespace until the restore ends. The pid namespace is the
+ * own. The helper holds the user namespace until every task is in it. The pid namespace is the
  * exception: the kernel lets nobody enter a new one before its init exists, and its init,
  * the root, must be made by criu (set_tid): the root's clone3 makes it, owned by criu's user
  * namespace.
