@@ -107,6 +107,7 @@ KINDS = [
     ("PACKET_RING", "packet_ring_entry", None, "rx_len"),
     # ours: memtrack.img (the write trackers a pre-dump left in the tasks)
     ("MEMTRACK", "memtrack_entry", None, None),
+    ("USERNS_EXTRA", "userns_extra_entry", None, None),
 ]
 
 FIELD_RE = re.compile(r"^\s*(required|optional|repeated)\s+([\w.]+)\s+(\w+)\s*=\s*(\d+)\s*"

@@ -89,6 +89,8 @@ static const struct img_desc img_descs[CR_FD_MAX] = {
 	[CR_FD_NFTABLES] = { "nftables-%lu.img", NFTABLES_MAGIC, HEAD_RAW, true },
 	[CR_FD_CGROUP] = { "cgroup.img", CGROUP_MAGIC, HEAD_COMMON, false },
 	[CR_FD_MEMTRACK] = { "memtrack.img", MEMTRACK_MAGIC, HEAD_COMMON, false },
+	[CR_FD_USERNS] = { "userns-%lu.img", USERNS_MAGIC, HEAD_COMMON, true },
+	[CR_FD_USERNS_EXTRA] = { "userns-extra-%lu.img", USERNS_EXTRA_MAGIC, HEAD_COMMON, true },
 };
 
 struct cr_img {

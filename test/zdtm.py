@@ -93,6 +93,7 @@ FLAVORS = {
     "leave-stopped": ["-s"],
     "pidns": [],
     "ns": [],
+    "uns": [],
 }
 # pidns: as h, but the test is pid 1 of new pid, uts, ipc and time namespaces (the test
 # library makes them when ZDTM_NEWNS=1); mount, network and user namespaces stay the host's,
@@ -105,6 +106,11 @@ FLAVORS = {
 NS_ROOT = os.path.join(BUILD_DIR, "ns-root")
 FLAVOR_ENV = {"pidns": {"ZDTM_NEWNS": "1"},
               "ns": {"ZDTM_NEWNS": "1", "ZDTM_ROOT": NS_ROOT, "ZDTM_NEWNET": "0"}}
+# uns: as pidns, in a new user namespace first (the test library makes it when ZDTM_USERNS
+# gives its extents), which owns the pid, uts, ipc and time namespaces; the test is root
+# there. Inside uid and gid 0 are the host's 0, 1 to 65535 are 100001 to 165535 outside.
+# Mount and network namespaces in a user namespace are refused yet (Documentation/namespaces.md).
+FLAVOR_ENV["uns"] = {"ZDTM_NEWNS": "1", "ZDTM_USERNS": "0 0 1,1 100001 65535"}
 FLAVOR_RESTORE_OPTS = {"ns": ["--root", "/"]}
 # Tests that can't pass in the ns flavour (`run -a -f ns`, a group of `make test`), and why.
 NS_OUTSIDE = "its 'outside' process is in the test's pid namespace, so in the dumped tree"
@@ -133,8 +139,40 @@ NS_UNFIT = {
                         "(mntns_nested00 tests it)",
     "ns_mnt_refused01": "its child's own mount namespace is saved when the root has one "
                         "(mntns_nested00 tests it)",
+    "userns00": "a mount namespace in a user namespace is not saved yet (refused)",
+    "userns01": "a mount namespace in a user namespace is not saved yet (refused)",
+    "userns02": "a mount namespace in a user namespace is not saved yet (refused)",
+    "userns03": "a mount namespace in a user namespace is not saved yet (refused)",
 }
-KILLING_FLAVORS = ("h", "pidns", "ns")
+# Tests that can't pass in the uns flavour, and why (besides the pid namespace's, NS_UNFIT).
+UNS_THREADS = "it runs threads: a thread's pid in criu's pid namespace can't be set from " \
+    "inside a user namespace (refused at dump)"
+UNS_HOST = "its setup needs a privilege over the host's namespaces, which the root of a user " \
+    "namespace lacks: it fails to start there"
+UNS_PROC = "it reads /proc/PID by the pid fork() gave it: /proc is the host's (as in pidns)"
+UNS_STOPPED = "a stopped child of the namespace's init comes back running (as in pidns)"
+UNS_UNFIT = dict(
+    [(t, UNS_THREADS) for t in (
+        "pidns00", "restart_block00", "threads00", "threads00_leave_running", "threads01",
+        "threads01_leave_stopped", "threads02", "threads02_leave_running", "threads03",
+        "threads04", "tree_mem00", "tree_threads00")] +
+    [(t, UNS_HOST) for t in (
+        "cgroup00", "cgroup_full00", "cgroup_root00", "cgroup_strict00", "cgroup_threads00",
+        "cgroupns00", "devzero_mapfd00", "fanotify00", "fanotify_sb00", "ghost_dev00",
+        "hugetlb_shm00", "inotify01", "ipopts00", "packet00", "packet01", "packet02",
+        "refuse_anon00", "refuse_bpf00", "refuse_chrdev00", "refuse_uffd00", "tcp13", "tcp14",
+        "tcp15", "tcp16", "tcp17", "tcp18", "udp00", "udp01", "udp02", "udp03", "udp04",
+        "tmpfile01", "tty_vt01")] +
+    [(t, UNS_PROC) for t in ("cow00", "cow01", "cow02", "cow03", "files01", "proc_dead00",
+                             "memfd_tree00", "pidfd00", "tree_traced00", "zombie00",
+                             "zombie00_leave_stopped")] +
+    [(t, UNS_STOPPED) for t in ("stopped_child00", "stopped_tree00", "stopped_tree01",
+                                "sigtrap01")] +
+    [("netns_refused00", "a network namespace in a user namespace is refused before its "
+      "links are looked at")])
+# NS_UNFIT's reasons that come from the ns flavour's mount namespace, which uns has not
+NS_MNT_ONLY = ("inotify01", "userns00", "userns01", "userns02", "userns03")
+KILLING_FLAVORS = ("h", "pidns", "ns", "uns")
 FLAVOR_OPTS = ("-R", "--leave-running", "-s", "--leave-stopped")
 CHAIN = {"pre": 0, "snaps": False, "dedup": False, "mode": None}   # main(): --pre, --snaps
 
@@ -184,6 +222,9 @@ class Test:
         self.skip = self.desc.get("skip")
         if self.flavor == "ns" and not self.skip:
             self.skip = NS_UNFIT.get(self.short)
+        if self.flavor == "uns" and not self.skip:
+            self.skip = UNS_UNFIT.get(self.short) or (NS_UNFIT.get(self.short)
+                                                      if self.short not in NS_MNT_ONLY else None)
         # a test of the namespace's own mounts means nothing elsewhere
         if self.desc.get("flavor") == "ns" and self.flavor != "ns":
             self.skip = "runs only in the ns flavour"

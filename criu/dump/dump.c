@@ -61,7 +61,7 @@ static int check_namespaces(struct dump_ctx *dc)
 		return -ENOMEM;
 	for (i = 0; !ret && i < nr; i++)
 		ret = ns_check_task(tids[i], dc->tree->tasks[0]->pid);
-	return ret;
+	return ret ?: ns_check_threads(dc->tree, dc->pid, nr);
 }
 
 static int collect_proc_state(struct dump_ctx *dc)

@@ -72,6 +72,8 @@ enum img_type {
 	CR_FD_NFTABLES,	       /* nftables-NSID, raw: "nft list ruleset" */
 	CR_FD_CGROUP,	       /* cgroup: the tasks' cgroup sets and the cgroups (CRIU's) */
 	CR_FD_MEMTRACK,	       /* memtrack: ours, the write trackers left in the tasks */
+	CR_FD_USERNS,	       /* userns-NSID: uid and gid maps (CRIU's) */
+	CR_FD_USERNS_EXTRA,    /* userns-extra-NSID: ours, setgroups */
 	CR_FD_MAX
 };
 

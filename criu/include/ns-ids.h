@@ -18,6 +18,7 @@
 
 #define NS_IDS_KINDS 8
 #define NS_IDS_MAX   64
+struct userns_maps;
 
 struct dump_pid_map;
 
@@ -33,6 +34,7 @@ struct ns_ids {
 	bool in_tree_ipc;      /* criu entered the tree's ipc namespace; criu_ipc_fd is its own */
 	int criu_ipc_fd;
 	struct dump_pid_map *pids; /* ns/pid-dump.c: a pid namespace of its own, or NULL */
+	struct userns_maps *user;  /* ns/userns-dump.c: the root's own user namespace, or NULL */
 };
 
 /* Kinds, in CRIU's order (the index of ns_ids.seen[].kind and root[]) */

@@ -5,8 +5,8 @@
  * (pid 1) is the root, and uts, ipc, time, cgroup (a cgroup namespace's root is saved by
  * criu/cgroup/) and network (net/ns/, netns.h) namespaces made with it. Every task of the
  * tree shares the root's namespaces of these kinds and makes its children in them (but pid
- * namespaces nested below the root's, pid-dump.c); user namespaces must still be criu's. Anything
- * else is refused at dump, naming the task and the kind.
+ * namespaces nested below the root's, pid-dump.c); so for the root's own user namespace
+ * (userns-*.c). Anything else is refused at dump, naming the task and the kind.
  *
  * Dump: ns_dump_begin() after the seize (it enters the tree's ipc namespace, where the SysV
  * code of mem/ reads), ns_dump_write() once the tasks are dumped, ns_dump_end() always.
@@ -23,6 +23,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "creds.pb-c.h"
 
 struct dump_ctx;
 struct stat;
@@ -54,11 +56,21 @@ int mntns_dump_check_path(struct dump_ctx *dc, const char *what, const char *pat
 pid_t ns_dump_img_pid(const struct dump_tree *dt, pid_t pid);
 /* Does the tree have an ipc namespace of its own (all its SysV objects are saved)? */
 bool ns_dump_own_ipc(const struct dump_tree *dt);
+/* ns/userns-dump.c: in a user namespace of the tree's, a task's ids as it sees them (the
+ * images' convention) and its threads (refused); 0 or -EOPNOTSUPP, logged. */
+int ns_dump_creds(const struct dump_tree *dt, pid_t pid, CredsEntry *c);
+int ns_check_threads(const struct dump_tree *dt, pid_t pid, size_t nr_threads);
 
 /* ns/ns-restore.c */
 int rst_ns_prepare(struct rst_ctx *ctx);
 void rst_ns_free(struct rst_ctx *ctx);
 uint64_t rst_ns_clone_flags(const struct rst_ctx *ctx);
+/* Is the root the init of a pid namespace of its own? */
+bool rst_ns_own_pid(const struct rst_ctx *ctx);
+/* ns/userns-restore.c: in a task, last before its restorer: into the tree's user namespace
+ * (its groups set first, as criu sees them); whether the restorer leaves the groups be. */
+int rst_ns_enter_user(const struct rst_ctx *ctx, const struct rst_task *t);
+bool rst_ns_keeps_groups(const struct rst_ctx *ctx);
 int rst_ns_before_root(const struct rst_ctx *ctx);
 void rst_ns_after_root(const struct rst_ctx *ctx);
 int rst_ns_root_setup(const struct rst_ctx *ctx);
@@ -68,6 +80,8 @@ int rst_ns_task_setup(const struct rst_ctx *ctx, const struct rst_task *t);
 /* In criu, the root cloned and waiting: fill the namespaces made from outside (network). */
 int rst_ns_fill_from_outside(const struct rst_ctx *ctx, pid_t root);
 int rst_ns_root_finish(const struct rst_ctx *ctx);
+/* In criu, every task in its restorer (in its namespaces): what held them meanwhile goes. */
+void rst_ns_tree_in_place(const struct rst_ctx *ctx);
 /* The id of the ipc namespace the SysV images are named by. */
 uint32_t rst_ns_ipc_id(const struct rst_ctx *ctx);
 /* Has the root a cgroup namespace of its own (it unshares it in rst_cgroup_enter())? */

@@ -42,7 +42,20 @@ struct rst_ns {
 	bool own_cgroup;	    /* the root unshares one once in its cgroups (cgroup/) */
 	uint32_t mnt_id;	    /* the root's mount namespace (mnt.h), or 0 */
 	struct mnt_premade mnt_pre; /* its tmpfs mounts, made by criu */
+	struct rst_userns *user;    /* a user namespace of its own (userns-restore.c), or NULL */
 };
+
+/* userns-restore.c, in criu: read userns-ID.img, make the namespace and those in it */
+int userns_rst_prepare(struct rst_ns *ns, const struct rst_ctx *ctx, uint32_t id);
+int userns_rst_before_root(struct rst_ns *ns, int dfd);
+void userns_rst_after_root(struct rst_ns *ns);
+/* the root's CLONE_NEW* flags made in the user namespace, not by its clone3 */
+uint64_t userns_rst_made_flags(const struct rst_ns *ns);
+/* once every task is in the namespace: criu's waits for its children must not meet it */
+void userns_rst_drop_helper(struct rst_ns *ns);
+void userns_rst_free(struct rst_ns *ns);
+/* In the root: ipcns_var_restore(), as the user namespace's root where it has one. */
+int userns_rst_ipc_var_restore(const struct rst_ns *ns, int dfd, uint32_t id);
 
 /* uts.c: dump enters the root's uts namespace itself */
 int utsns_dump(int dfd, pid_t root, uint32_t id);
@@ -62,9 +75,16 @@ int ipcns_set_next_id(const char *kind, int id);
 /* write a number to a sysctl file, logged on failure */
 int ns_write_sysctl(const char *path, const char *val);
 
-/* time.c: dump reads /proc/ROOT/timens_offsets; restore runs in criu before the root */
+/* time.c: dump reads /proc/ROOT/timens_offsets; restore runs in criu before the root and
+ * writes the offsets of pid's namespace for its children (0: criu's) */
 int timens_dump(int dfd, pid_t root, uint32_t id);
-int timens_restore_offsets(int dfd, uint32_t id);
+int timens_restore_offsets(int dfd, uint32_t id, pid_t pid);
+
+/* userns-dump.c: the root's own user namespace (userns.h), its maps into n->user */
+struct ns_ids;
+struct userns_maps;
+int userns_dump_begin(struct ns_ids *n, pid_t root);
+int userns_dump_write(int dfd, uint32_t id, const struct userns_maps *m);
 
 /* ns-check.c: 1 if a's namespace link_a is b's link_b (names under /proc/PID/ns/), 0 if
  * not, or -errno */

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * ns/ns-check.c - which namespaces a task may be in. pid, uts, ipc, time, mount and cgroup
- * namespaces are saved when they are the tree root's (ns.h), and so are network namespaces
+ * ns/ns-check.c - which namespaces a task may be in. pid, uts, ipc, time, mount, cgroup and
+ * user namespaces are saved when they are the tree root's (ns.h), and so are network namespaces
  * (net/ns/): every task must share the root's and make its children in its own (no nested
  * time namespace; nested pid namespaces below the root's own are pid-dump.c's to check); a
  * mount namespace of a task's own is saved too when the root has one (ns/mnt-nested.c).
- * User namespaces are not saved: they must be criu's. A task in any
- * other shape is refused, naming the task and the kind. /proc/PID/ns/KIND names a namespace
- * by its nsfs inode: two links to the same inode are the same namespace.
+ * User namespaces are saved when they are the root's (userns-*.c). A task in any other shape is
+ * refused, naming the task and the kind. /proc/PID/ns/KIND names a namespace by its nsfs inode: two
+ * links to the same inode are the same namespace.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -24,21 +24,15 @@ struct ns_kind {
 	const char *link;     /* under /proc/PID/ns/ */
 	const char *what;     /* in the refusal */
 	const char *own_link; /* for children: the task's own namespace of this kind */
-	bool saved;	      /* the root's own is saved: tasks must share the root's */
 	bool nests;	      /* below the root's own, pid-dump.c checks the shape */
 };
 
 static const struct ns_kind ns_kinds[] = {
-	{ "pid", "pid", NULL, true, true },
-	{ "pid_for_children", "pid", "pid", true, true },
-	{ "mnt", "mount", NULL, true, false },
-	{ "net", "network", NULL, true, false },
-	{ "uts", "uts", NULL, true, false },
-	{ "ipc", "ipc", NULL, true, false },
-	{ "user", "user", NULL, false, false },
-	{ "cgroup", "cgroup", NULL, true, false },
-	{ "time", "time", NULL, true, false },
-	{ "time_for_children", "time", "time", true, false },
+	{ "pid", "pid", NULL, true },	 { "pid_for_children", "pid", "pid", true },
+	{ "mnt", "mount", NULL, false }, { "net", "network", NULL, false },
+	{ "uts", "uts", NULL, false },	 { "ipc", "ipc", NULL, false },
+	{ "user", "user", NULL, false }, { "cgroup", "cgroup", NULL, false },
+	{ "time", "time", NULL, false }, { "time_for_children", "time", "time", false },
 };
 
 /* The namespace of kind link of pid (0: criu itself) into st; 0, -ENOENT or -errno. */
@@ -95,16 +89,11 @@ static void refuse(pid_t pid, pid_t root, const struct ns_kind *k, const struct 
 		       "(%s:[%lu]): "
 		       "nested %s namespaces are not supported yet\n",
 		       pid, k->what, k->link, (unsigned long)its->st_ino, k->what);
-	else if (k->saved)
+	else
 		pr_err("Task %d is in a %s namespace other than its tree root's (task %d; "
 		       "%s:[%lu]): "
 		       "a tree in several %s namespaces is not supported yet\n",
 		       pid, k->what, root, k->link, (unsigned long)its->st_ino, k->what);
-	else
-		pr_err("Task %d is in a %s namespace other than criu's (%s:[%lu]): checkpointing "
-		       "%s namespaces is not supported yet; run criu in the task's %s namespace or "
-		       "dump a tree that shares criu's\n",
-		       pid, k->what, k->link, (unsigned long)its->st_ino, k->what, k->what);
 }
 
 /* A mount namespace other than the root's is saved when the root's is (mnt-nested.c) */
@@ -128,9 +117,7 @@ int ns_check_task(pid_t pid, pid_t root)
 		if (k->own_link)
 			err = ns_stat(pid, k->own_link, &ref);
 		else
-			err = ns_stat(k->saved ? root : 0, k->link, &ref);
-		if (err == -ENOENT && !k->own_link && !k->saved)
-			continue; /* a kernel without this kind */
+			err = ns_stat(root, k->link, &ref);
 		err = err ?: ns_stat(pid, k->link, &its);
 		if (err == -ENOENT && ns_stat(0, k->link, &ref) == -ENOENT)
 			continue;

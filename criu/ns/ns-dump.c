@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "dump.h"
@@ -90,6 +91,16 @@ int ns_dump_begin(struct dump_tree *dt)
 				saved_kinds[i].link, n->root[saved_kinds[i].kind]);
 		}
 	}
+	n->root[NS_USER] = ids.user_ns_id;
+	ret = ns_is_criu_own(root, "user");
+	if (ret < 0)
+		return ret;
+	if (!ret) {
+		n->root_own |= NS_BIT(NS_USER);
+		ret = userns_dump_begin(n, root);
+		if (ret)
+			return ret;
+	}
 	if (n->root_own & NS_BIT(NS_PID)) {
 		ret = pidns_dump_check_root(root);
 		if (ret)
@@ -115,6 +126,8 @@ int ns_dump_begin(struct dump_tree *dt)
 void ns_dump_end(struct dump_tree *dt)
 {
 	pidns_dump_unmap(dt);
+	free(dt->ns.user);
+	dt->ns.user = NULL;
 	netns_dump_leave();
 	if (!dt->ns.in_tree_ipc)
 		return;
@@ -138,7 +151,9 @@ int ns_dump_write(struct dump_tree *dt)
 	pid_t root = dt->tasks[0]->pid;
 	int ret = 0;
 
-	if (n->root_own & NS_BIT(NS_UTS))
+	if (n->user)
+		ret = userns_dump_write(dt->dfd, n->root[NS_USER], n->user);
+	if (!ret && (n->root_own & NS_BIT(NS_UTS)))
 		ret = utsns_dump(dt->dfd, root, n->root[NS_UTS]);
 	if (!ret && (n->root_own & NS_BIT(NS_IPC))) {
 		ret = ipcns_var_dump(dt->dfd, n->root[NS_IPC]);

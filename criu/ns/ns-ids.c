@@ -82,5 +82,6 @@ int ns_ids_init(struct ns_ids *n)
 	TaskKobjIdsEntry own = TASK_KOBJ_IDS_ENTRY__INIT;
 
 	n->nr = 0;
+	n->user = NULL;
 	return ns_ids_fill(n, getpid(), &own);
 }

@@ -141,7 +141,7 @@ static int check_same_ns(const struct rst_ctx *ctx)
 int rst_ns_prepare(struct rst_ctx *ctx)
 {
 	const TaskKobjIdsEntry *r = ctx->tasks[0].ids, *c = ctx->inventory->root_ids;
-	int64_t pid, uts, ipc, tim, net, cgroup, mnt;
+	int64_t pid, uts, ipc, tim, net, cgroup, mnt, user;
 	const char *join;
 	struct rst_ns *ns;
 	int ret = 0;
@@ -150,11 +150,19 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 		return 0; /* no ids: an image set of criu's namespaces */
 	if (check_same_ns(ctx))
 		return -EOPNOTSUPP;
-	if (OWN(user, false) < 0)
-		return -EOPNOTSUPP;
+	user = OWN(user, true);
 	net = OWN(net, true);
 	join = ctx->ro->join_ns_net;
 	mnt = OWN(mnt, true);
+	cgroup = OWN(cgroup, true);
+	if (user && (net || join || mnt || cgroup)) {
+		pr_err("The images hold a tree in a user namespace of its own and a %s namespace "
+		       "of its own: restoring it in a user namespace is not supported yet\n",
+		       mnt	? "mount"
+		       : cgroup ? "cgroup"
+				: "network");
+		return -EOPNOTSUPP;
+	}
 	if (mnt && !ctx->ro->root) {
 		pr_err("The images hold a tree in a mount namespace of its own (id %u): --root "
 		       "must give the directory its root mount is made of\n",
@@ -165,8 +173,7 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 	uts = OWN(uts, true);
 	ipc = OWN(ipc, true);
 	tim = OWN(time, true);
-	cgroup = OWN(cgroup, true);
-	if (!pid && !uts && !ipc && !tim && !net && !join && !cgroup && !mnt)
+	if (!pid && !uts && !ipc && !tim && !net && !join && !cgroup && !mnt && !user)
 		return 0;
 	ns = calloc(1, sizeof(*ns));
 	if (!ns)
@@ -180,16 +187,18 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 	ns->clone_flags = (uts ? CLONE_NEWUTS : 0) | (ipc ? CLONE_NEWIPC : 0) |
 			  (net && !join ? CLONE_NEWNET : 0) | (mnt ? CLONE_NEWNS : 0);
 	ctx->ns = ns;
-	if (pid)
+	if (user)
+		ret = userns_rst_prepare(ns, ctx, user);
+	if (!ret && pid)
 		ret = prepare_pidns(ctx, ns);
 	if (!ret && (net || join))
 		ret = prepare_netns(ctx, ns, net);
 	/* an external namespace (--inherit-fd) is joined, not made */
 	if (!ret && netns_rst_joins())
 		ns->clone_flags &= ~(uint64_t)CLONE_NEWNET;
-	pr_info("The root gets namespaces of its own:%s%s%s%s%s%s%s\n", pid ? " pid" : "",
-		uts ? " uts" : "", ipc ? " ipc" : "", tim ? " time" : "", net ? " net" : "",
-		cgroup ? " cgroup" : "", mnt ? " mnt" : "");
+	pr_info("The root gets namespaces of its own:%s%s%s%s%s%s%s%s\n", user ? " user" : "",
+		pid ? " pid" : "", uts ? " uts" : "", ipc ? " ipc" : "", tim ? " time" : "",
+		net ? " net" : "", cgroup ? " cgroup" : "", mnt ? " mnt" : "");
 	return ret;
 }
 
@@ -197,6 +206,7 @@ void rst_ns_free(struct rst_ctx *ctx)
 {
 	if (!ctx->ns)
 		return;
+	userns_rst_free(ctx->ns);
 	netns_rst_free();
 	mntns_premade_free(&ctx->ns->mnt_pre);
 	if (ctx->ns->criu_time_fd >= 0)
@@ -207,7 +217,12 @@ void rst_ns_free(struct rst_ctx *ctx)
 
 uint64_t rst_ns_clone_flags(const struct rst_ctx *ctx)
 {
-	return ctx->ns ? ctx->ns->clone_flags : 0;
+	return ctx->ns ? ctx->ns->clone_flags & ~userns_rst_made_flags(ctx->ns) : 0;
+}
+
+bool rst_ns_own_pid(const struct rst_ctx *ctx)
+{
+	return ctx->ns && (ctx->ns->clone_flags & CLONE_NEWPID);
 }
 
 bool rst_ns_own_cgroup(const struct rst_ctx *ctx)
@@ -231,6 +246,8 @@ int rst_ns_before_root(const struct rst_ctx *ctx)
 
 	if (!ns)
 		return 0;
+	if (ns->user) /* its time namespace too: owned by it */
+		return userns_rst_before_root(ns, ctx->dfd);
 	if (ns->mnt_id) {
 		ret = mntns_premake(ctx->dfd, ns->mnt_id, &ns->mnt_pre, ctx->ro->mnt);
 		if (ret)
@@ -245,7 +262,7 @@ int rst_ns_before_root(const struct rst_ctx *ctx)
 		pr_perror("Can't make a time namespace for the tree");
 		return -EPERM;
 	}
-	return timens_restore_offsets(ctx->dfd, ns->time_id);
+	return timens_restore_offsets(ctx->dfd, ns->time_id, 0);
 }
 
 /* In criu, once the root is cloned (or failed to be): its later children are its own again. */
@@ -255,6 +272,8 @@ void rst_ns_after_root(const struct rst_ctx *ctx)
 
 	if (!ns)
 		return;
+	if (ns->user)
+		userns_rst_after_root(ns);
 	mntns_premade_free(&ns->mnt_pre); /* the root has its own copies */
 	netns_rst_after_root();
 	if (ns->criu_time_fd < 0)
@@ -263,6 +282,12 @@ void rst_ns_after_root(const struct rst_ctx *ctx)
 		pr_perror("Can't make criu's children in its own time namespace again");
 	close(ns->criu_time_fd);
 	ns->criu_time_fd = -1;
+}
+
+void rst_ns_tree_in_place(const struct rst_ctx *ctx)
+{
+	if (ctx->ns)
+		userns_rst_drop_helper(ctx->ns);
 }
 
 /* In the root, first thing: its new pid namespace's next pid, uts and ipc content. */
@@ -277,7 +302,7 @@ int rst_ns_root_setup(const struct rst_ctx *ctx)
 	if (!ret && ns->uts_id)
 		ret = utsns_restore(ctx->dfd, ns->uts_id);
 	if (!ret && ns->ipc_id) {
-		ret = ipcns_var_restore(ctx->dfd, ns->ipc_id);
+		ret = userns_rst_ipc_var_restore(ns, ctx->dfd, ns->ipc_id);
 		ret = ret ?: ipcns_sem_restore(ctx->dfd, ns->ipc_id);
 		ret = ret ?: ipcns_msg_restore(ctx->dfd, ns->ipc_id);
 	}

@@ -78,11 +78,11 @@ static int check_offset(const char *what, const Timespec *ts)
 }
 
 /* In criu, after unshare(CLONE_NEWTIME): the offsets of the namespace its children enter. */
-int timens_restore_offsets(int dfd, uint32_t id)
+int timens_restore_offsets(int dfd, uint32_t id, pid_t pid)
 {
 	TimensEntry *e;
 	struct cr_img *img;
-	char buf[128];
+	char buf[128], path[64];
 	int ret, fd, len;
 
 	img = open_image_at(dfd, CR_FD_TIMENS, O_RSTR, id);
@@ -100,7 +100,11 @@ int timens_restore_offsets(int dfd, uint32_t id)
 	timens_entry__free_unpacked(e, NULL);
 	if (ret)
 		return ret;
-	fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/timens_offsets", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/timens_offsets");
+	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, buf, len) != len) {
 		pr_perror("Can't set the offsets of the new time namespace (timens-%u.img)", id);
 		ret = -EPERM;

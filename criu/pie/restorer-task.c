@@ -304,7 +304,7 @@ static int set_creds(const struct rst_creds *c)
 {
 	long ret;
 
-	ret = sys_setgroups(c->nr_groups, c->groups);
+	ret = c->keep_groups ? 0 : sys_setgroups(c->nr_groups, c->groups);
 	if (ret)
 		return failed("setgroups", c->nr_groups, ret);
 	ret = sys_setresgid(c->gid, c->egid, c->sgid);

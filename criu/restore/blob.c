@@ -384,6 +384,10 @@ int rst_jump_to_restorer(const struct rst_ctx *ctx, const struct rst_task *t, st
 	if (ret < -1)
 		return ret;
 	bs.args->lazy_sk = ret;
+	/* its state filled as criu (oom_score_adj...), before its root hides /proc */
+	ret = rst_ns_enter_user(ctx, t);
+	if (ret)
+		return ret;
 	/* after everything that opens a path as criu sees it */
 	ret = rst_restore_root(ctx, t);
 	if (ret)

@@ -693,7 +693,7 @@ static void kill_tree(const struct rst_ctx *ctx, const struct rst_watch *w)
 	 * The init of a pid namespace, killed, waits for every task inside to be reaped, and
 	 * those criu traces are criu's to reap first: children before their parents then.
 	 */
-	bool children_first = rst_ns_clone_flags(ctx) & CLONE_NEWPID;
+	bool children_first = rst_ns_own_pid(ctx);
 	size_t n, i;
 
 	for (n = 0; n < ctx->nr_tasks; n++) {
@@ -779,6 +779,8 @@ static pid_t restore_tree(struct rst_ctx *ctx, struct rst_watch *w, uint64_t sta
 		fault_point("restore-seized");
 	if (!ret)
 		ret = wait_tree(ctx, &ch, w);
+	if (!ret)
+		rst_ns_tree_in_place(ctx);
 	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
 		if (!rst_task_has_restorer(&ctx->tasks[i]))
 			continue;

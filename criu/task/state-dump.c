@@ -22,6 +22,7 @@
 #include "image.h"
 #include "ns.h"
 #include "log.h"
+#include "ns.h"
 #include "proc-parse.h"
 #include "proc-status.h"
 #include "task-attrs.h"
@@ -453,7 +454,7 @@ void task_creds_from_status(const struct proc_status *st, uint32_t caps[5][2], C
 	c->groups = (uint32_t *)st->groups;
 }
 
-static void fill_creds(struct task_state *ts, CoreEntry *core)
+static int fill_creds(struct dump_ctx *dc, struct task_state *ts, CoreEntry *core)
 {
 	const struct proc_status *st = &ts->st;
 	CredsEntry *c = &ts->creds;
@@ -464,6 +465,8 @@ static void fill_creds(struct task_state *ts, CoreEntry *core)
 	c->has_no_new_privs = !!st->no_new_privs;
 	c->no_new_privs = st->no_new_privs;
 	core->thread_core->creds = c;
+	/* in the tree's user namespace: the ids as the task sees them */
+	return ns_dump_creds(dc->tree, dc->pid, c);
 }
 
 static void fill_timers(struct task_state *ts, CoreEntry *core)
@@ -566,7 +569,8 @@ int task_state_fill_core(struct dump_ctx *dc, CoreEntry *core)
 		return -EINVAL;
 	}
 	fill_signals(ts, core);
-	fill_creds(ts, core);
+	if (fill_creds(dc, ts, core))
+		return -EOPNOTSUPP;
 	fill_timers(ts, core);
 	fill_rlimits(ts, core);
 	fill_attrs(ts, core);

@@ -214,13 +214,16 @@ int rst_creds_from_image(const CredsEntry *ce, struct rst_creds *c, pid_t pid)
 	return read_cap_last_cap(&c->cap_last_cap);
 }
 
-static int fill_creds(const struct rst_task *t, struct rst_task_state *ts)
+static int fill_creds(const struct rst_ctx *ctx, const struct rst_task *t,
+		      struct rst_task_state *ts)
 {
 	const CredsEntry *ce = t->core->thread_core->creds;
 
 	if (!ce)
 		return 0;
 	ts->has_creds = 1;
+	/* set before the task went into its user namespace: setgroups may be denied there */
+	ts->creds.keep_groups = rst_ns_keeps_groups(ctx);
 	return rst_creds_from_image(ce, &ts->creds, t->pid);
 }
 
@@ -366,7 +369,7 @@ int rst_fill_task_state(const struct rst_ctx *ctx, const struct rst_task *t,
 	ret = fill_signals(t, ts);
 	ret = ret ?: fill_timers(ctx, t, ts);
 	ret = ret ?: fill_rlimits(t, ts);
-	ret = ret ?: fill_creds(t, ts);
+	ret = ret ?: fill_creds(ctx, t, ts);
 	ret = ret ?: fill_seccomp(ctx, t, ts);
 	if (ret)
 		return ret;

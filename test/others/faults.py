@@ -9,6 +9,7 @@ failures again with pidns00 in the pidns flavour (a tree in its own pid, uts, ip
 namespaces), where nothing of the tree may be left either: no task at any of its pids, and
 no init of a new namespace adopted by us; with netns00 (a tree in its own network
 namespace, with a veth to ours), whose outer veth end must go with its namespace; and with
+userns02 (a user namespace: criu's helper holding it must go too); with
 mntns_tmpfs00 in the ns flavour (a mount namespace and a tmpfs too, failing also once the
 mounts are made): criu's mounts are as they were.
 The instants where criu dies or stops (CRIU_FAULT=die-NAME, stop-NAME) are chaos.py's; every
@@ -190,10 +191,13 @@ def left_behind(pids):
     left = ["pid %d in state %s" % (p, s) for p, s in ((p, zdtm.proc_state(p)) for p in pids)
             if s is not None and s not in "ZX"]
     mine = os.stat("/proc/self/ns/pid").st_ino
+    my_user = os.stat("/proc/self/ns/user").st_ino
     for kid in zdtm.our_children():
         try:
             if os.stat("/proc/%d/ns/pid" % kid).st_ino != mine:
                 left.append("task %d in a pid namespace of its own" % kid)
+            elif os.stat("/proc/%d/ns/user" % kid).st_ino != my_user:
+                left.append("task %d in a user namespace of its own" % kid)
         except OSError:
             pass
     return left
@@ -282,6 +286,8 @@ def main():
     # a tree in its own network namespace: no veth end of it left in ours either
     restore_faults("zdtm/static/netns00", links=("zdnvo0",), label="netns")
     restore_faults("zdtm/static/mntns_tmpfs00", "ns", NS_RESTORE_FAULTS)
+    # a tree in its own user namespace: criu's helper that holds it goes too
+    restore_faults("zdtm/static/userns02", label="userns")
     return report.finish()
 
 

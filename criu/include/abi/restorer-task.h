@@ -48,6 +48,7 @@ struct rst_creds {
 	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
 	uint32_t cap_last_cap; /* of this kernel: the bounding set is walked up to it */
 	uint32_t no_new_privs;
+	uint32_t keep_groups; /* set by criu before the task entered its user namespace */
 	uint32_t groups[RST_MAX_GROUPS];
 };
 

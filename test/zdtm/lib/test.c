@@ -5,6 +5,7 @@
  */
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
@@ -150,6 +151,96 @@ static void drop_ready_fd(void)
 #endif
 
 /*
+ * ZDTM_USERNS="FIRST LOWER COUNT[,...]": the launcher goes into a new user namespace first,
+ * whose uid and gid maps are these extents (setgroups "deny" with ZDTM_SETGROUPS=deny); the
+ * namespaces below are then owned by it. A child of the launcher writes the maps: only a
+ * process of the parent namespace may write several extents.
+ */
+static int write_ns_file(pid_t pid, const char *name, const char *text)
+{
+	char path[64];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	fd = open(path, O_WRONLY);
+	ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	if (!ok)
+		fprintf(stderr, "zdtm: writing %s to %s: %m\n", text, path);
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+static void __attribute__((noreturn)) write_user_maps(pid_t pid, int rfd, const char *extents)
+{
+	const char *sg = getenv("ZDTM_SETGROUPS");
+	char map[512], *p;
+	char c;
+
+	snprintf(map, sizeof(map), "%s\n", extents);
+	for (p = map; *p; p++)
+		if (*p == ',')
+			*p = '\n';
+	if (read(rfd, &c, 1) != 1)
+		_exit(1);
+	if (sg && !strcmp(sg, "deny") && write_ns_file(pid, "setgroups", "deny"))
+		_exit(1);
+	_exit(write_ns_file(pid, "uid_map", map) || write_ns_file(pid, "gid_map", map));
+}
+
+static int enter_user_namespace(void)
+{
+	const char *extents = getenv("ZDTM_USERNS");
+	int go[2], status;
+	pid_t writer;
+
+	if (!extents)
+		return 0;
+	if (pipe(go))
+		return -1;
+	writer = fork();
+	if (writer < 0)
+		return -1;
+	if (!writer)
+		write_user_maps(getppid(), go[0], extents);
+	close(go[0]);
+	if (unshare(CLONE_NEWUSER) || write(go[1], "", 1) != 1 ||
+	    waitpid(writer, &status, 0) != writer || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		perror("zdtm: making the user namespace of ZDTM_USERNS");
+		return -1;
+	}
+	close(go[1]);
+	return 0;
+}
+
+/* The test, in its user namespace: root there, as a container's init is. */
+static int become_userns_root(void)
+{
+	const char *sg = getenv("ZDTM_SETGROUPS");
+
+	int fd;
+
+	if (!getenv("ZDTM_USERNS"))
+		return 0;
+	/* the verdict is written with ids that may not own the runner's directory */
+	fd = opt_outfile ? open(opt_outfile, O_WRONLY | O_CREAT, 0644) : -1;
+	if (fd >= 0) {
+		fchmod(fd, 0666);
+		close(fd);
+	}
+	/* the launcher's groups may have no id inside */
+	if ((!sg || strcmp(sg, "deny")) && setgroups(0, NULL)) {
+		perror("zdtm: setgroups in the user namespace");
+		return -1;
+	}
+	if (setresgid(0, 0, 0) || setresuid(0, 0, 0)) {
+		perror("zdtm: becoming root of the user namespace");
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * The "pidns" flavour (ZDTM_NEWNS=1 in the environment): the test is pid 1 of new pid, uts,
  * ipc and time namespaces, made by the launcher before it forks. /proc and the mounts stay
  * the host's, unless ZDTM_ROOT names a directory (the "ns" flavour): then the launcher makes
@@ -164,6 +255,8 @@ static int enter_test_namespaces(void)
 	char buf[96];
 	int fd, len;
 
+	if (enter_user_namespace())
+		return -1;
 	if (!ns || strcmp(ns, "1"))
 		return 0;
 	if (offs && sscanf(offs, "%lld %lld", &mono, &boot) != 2) {
@@ -322,7 +415,7 @@ void test_init(int argc, char **argv)
 		launcher(pid, pfd[0]);
 	}
 	close(pfd[0]);
-	if (enter_test_root())
+	if (enter_test_root() || become_userns_root())
 		exit(1);
 	/* a session of its own, as a daemon: the whole session is in the dumped tree */
 	if (!test_keep_session && setsid() < 0) {

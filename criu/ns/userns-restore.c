@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ns/userns-restore.c - the tree's own user namespace at restore (userns.h).
+ *
+ * A task inside a user namespace has no privilege over criu's pid namespace, so it could not
+ * fork its children with their pids there (clone3's set_tid needs CAP_CHECKPOINT_RESTORE
+ * over every level). The tree is therefore forked by tasks still in criu's user namespace,
+ * and each task enters the tree's one last, just before it jumps into its restorer, which
+ * then sets the ids of the images (those seen inside). The namespaces the root had of its
+ * own are owned by the user namespace: a helper child of criu makes the user namespace
+ * (criu writes its maps and setgroups), then the uts, ipc and time namespaces in it; criu
+ * enters those for the root's clone3, writes the time offsets first, and goes back to its
+ * own. The helper holds the user namespace until every task is in it. The pid namespace is the
+ * exception: the kernel lets nobody enter a new one before its init exists, and its init,
+ * the root, must be made by criu (set_tid): the root's clone3 makes it, owned by criu's user
+ * namespace.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "abi/restorer-task.h"
+#include "image.h"
+#include "log.h"
+#include "ns.h"
+#include "restore-ctx.h"
+#include "internal.h"
+#include "userns.h"
+
+#include "userns.pb-c.h"
+#include "userns-extra.pb-c.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* The kinds the helper makes in the user namespace, and how criu enters them. */
+static const struct {
+	uint64_t flag;
+	const char *link; /* the helper's namespace for its children */
+} made_in_user[] = {
+	{ CLONE_NEWUTS, "uts" },
+	{ CLONE_NEWIPC, "ipc" },
+	{ CLONE_NEWTIME, "time_for_children" },
+};
+#define NR_MADE (sizeof(made_in_user) / sizeof(made_in_user[0]))
+
+struct rst_userns {
+	struct userns_maps maps;
+	pid_t helper;
+	int to_helper, from_helper; /* pipes: criu's ends */
+	int criu_own[NR_MADE];	    /* criu's namespaces while it is in the helper's */
+	uint64_t made;		    /* the CLONE_NEW* the helper made */
+};
+
+static int take_map(const char *name, UidGidExtent **ext, size_t n, struct userns_map *m)
+{
+	size_t i;
+
+	if (!n || n > USERNS_MAX_EXTENTS) {
+		pr_err("userns image: %zu extents in the %s map (1 to %d)\n", n, name,
+		       USERNS_MAX_EXTENTS);
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++) {
+		if (!ext[i]->count) {
+			pr_err("userns image: an empty extent in the %s map\n", name);
+			return -EINVAL;
+		}
+		m->e[i].first = ext[i]->first;
+		m->e[i].lower = ext[i]->lower_first;
+		m->e[i].count = ext[i]->count;
+	}
+	m->nr = n;
+	return 0;
+}
+
+static int read_maps(int dfd, uint32_t id, struct userns_maps *m)
+{
+	UsernsExtraEntry *x = NULL;
+	UsernsEntry *e = NULL;
+	struct cr_img *img;
+	int ret;
+
+	img = open_image_at(dfd, CR_FD_USERNS, O_RSTR, id);
+	if (!img)
+		return -EIO;
+	ret = pb_read_one(img, &userns_entry__descriptor, (ProtobufCMessage **)&e);
+	close_image(img);
+	ret = ret ?: take_map("uid", e->uid_map, e->n_uid_map, &m->uid);
+	ret = ret ?: take_map("gid", e->gid_map, e->n_gid_map, &m->gid);
+	if (e)
+		userns_entry__free_unpacked(e, NULL);
+	if (ret)
+		return ret;
+	/* a set of CRIU's has no such file: setgroups stays allowed, the kernel's default */
+	m->setgroups = true;
+	img = open_image_optional(dfd, CR_FD_USERNS_EXTRA, id);
+	if (!img)
+		return errno == ENOENT ? 0 : -EIO;
+	ret = pb_read_one(img, &userns_extra_entry__descriptor, (ProtobufCMessage **)&x);
+	close_image(img);
+	if (!ret) {
+		m->setgroups = x->setgroups;
+		userns_extra_entry__free_unpacked(x, NULL);
+	}
+	return ret;
+}
+
+int userns_rst_prepare(struct rst_ns *ns, const struct rst_ctx *ctx, uint32_t id)
+{
+	struct rst_userns *u;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		if (ctx->tasks[i].nr_threads) {
+			pr_err("Task %d has threads in the tree's user namespace: restoring "
+			       "threads "
+			       "in a user namespace is not supported yet\n",
+			       ctx->tasks[i].pid);
+			return -EOPNOTSUPP;
+		}
+	}
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return -ENOMEM;
+	u->helper = -1;
+	u->to_helper = u->from_helper = -1;
+	for (i = 0; i < NR_MADE; i++)
+		u->criu_own[i] = -1;
+	ns->user = u;
+	ret = read_maps(ctx->dfd, id, &u->maps);
+	if (!ret)
+		pr_info("The root gets a user namespace of its own (id %u): %zu uid and %zu gid "
+			"extents, setgroups %s\n",
+			id, u->maps.uid.nr, u->maps.gid.nr, u->maps.setgroups ? "allow" : "deny");
+	return ret;
+}
+
+/*
+ * The helper: a user namespace, then the other kinds in it; it holds them until killed. It
+ * keeps none of criu's fds: an end of the tasks' pipes held here would hide their death.
+ */
+static void __attribute__((noreturn)) helper_main(int rfd, int wfd, uint64_t kinds)
+{
+	char c = 0;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (dup2(rfd, 0) != 0 || dup2(wfd, 1) != 1)
+		_exit(1);
+	rfd = 0;
+	wfd = 1;
+	syscall(SYS_close_range, 2, ~0U, 0);
+	if (unshare(CLONE_NEWUSER) || write(wfd, &c, 1) != 1)
+		_exit(1);
+	/* criu writes the maps meanwhile */
+	if (read(rfd, &c, 1) != 1 || unshare(kinds) || write(wfd, &c, 1) != 1)
+		_exit(2);
+	while (read(rfd, &c, 1) > 0 || errno == EINTR)
+		;
+	_exit(0);
+}
+
+static int write_proc(pid_t pid, const char *name, const char *text, size_t len)
+{
+	char path[64];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len) {
+		pr_perror("Can't write the tree's user namespace's %s (%s)", name, path);
+		ret = -EPERM;
+	}
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+static int write_maps(const struct rst_userns *u)
+{
+	char buf[USERNS_MAX_EXTENTS * 36];
+	int len, ret = 0;
+
+	/* "deny" must come before the gid map */
+	if (!u->maps.setgroups)
+		ret = write_proc(u->helper, "setgroups", "deny", 4);
+	len = userns_map_format(&u->maps.uid, buf, sizeof(buf));
+	ret = ret ?: write_proc(u->helper, "uid_map", buf, len);
+	len = userns_map_format(&u->maps.gid, buf, sizeof(buf));
+	return ret ?: write_proc(u->helper, "gid_map", buf, len);
+}
+
+static int helper_step(struct rst_userns *u)
+{
+	char c;
+
+	if (read(u->from_helper, &c, 1) == 1)
+		return 0;
+	pr_err("The helper that makes the tree's user namespace failed (criu needs "
+	       "CAP_SYS_ADMIN and a kernel with user namespaces)\n");
+	return -EPERM;
+}
+
+static int start_helper(struct rst_userns *u, uint64_t kinds)
+{
+	int down[2], up[2];
+
+	if (pipe2(down, O_CLOEXEC) || pipe2(up, O_CLOEXEC)) {
+		pr_perror("Can't make the pipes of the user namespace's helper");
+		return -errno;
+	}
+	u->helper = fork();
+	if (u->helper == 0) {
+		close(down[1]);
+		close(up[0]);
+		helper_main(down[0], up[1], kinds);
+	}
+	close(down[0]);
+	close(up[1]);
+	u->to_helper = down[1];
+	u->from_helper = up[0];
+	if (u->helper < 0) {
+		pr_perror("Can't fork the user namespace's helper");
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* criu into the helper's namespaces of each kind made, keeping its own to go back to. */
+static int enter_made(struct rst_userns *u)
+{
+	char path[64];
+	size_t i;
+	int fd;
+
+	for (i = 0; i < NR_MADE; i++) {
+		if (!(u->made & made_in_user[i].flag))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", made_in_user[i].link);
+		u->criu_own[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (u->criu_own[i] < 0) {
+			pr_perror("Can't open criu's own %s", path);
+			return -EPERM;
+		}
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", u->helper, made_in_user[i].link);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || setns(fd, made_in_user[i].flag)) {
+			pr_perror("Can't enter the tree's new %s namespace (%s)",
+				  made_in_user[i].link, path);
+			if (fd >= 0)
+				close(fd);
+			return -EPERM;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+int userns_rst_before_root(struct rst_ns *ns, int dfd)
+{
+	struct rst_userns *u = ns->user;
+	uint64_t all = 0;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < NR_MADE; i++)
+		all |= made_in_user[i].flag;
+	u->made = (ns->clone_flags & all) | (ns->time_id ? CLONE_NEWTIME : 0);
+	ret = start_helper(u, u->made);
+	ret = ret ?: helper_step(u);
+	ret = ret ?: write_maps(u);
+	if (!ret && write(u->to_helper, "", 1) != 1)
+		ret = -EPIPE;
+	ret = ret ?: helper_step(u);
+	/* before any task is in it */
+	if (!ret && ns->time_id)
+		ret = timens_restore_offsets(dfd, ns->time_id, u->helper);
+	return ret ?: enter_made(u);
+}
+
+void userns_rst_after_root(struct rst_ns *ns)
+{
+	struct rst_userns *u = ns->user;
+	size_t i;
+
+	for (i = 0; i < NR_MADE; i++) {
+		if (u->criu_own[i] < 0)
+			continue;
+		if (setns(u->criu_own[i], made_in_user[i].flag))
+			pr_perror("Can't go back to criu's own %s namespace", made_in_user[i].link);
+		close(u->criu_own[i]);
+		u->criu_own[i] = -1;
+	}
+}
+
+uint64_t userns_rst_made_flags(const struct rst_ns *ns)
+{
+	return ns->user ? ns->user->made : 0;
+}
+
+void userns_rst_drop_helper(struct rst_ns *ns)
+{
+	struct rst_userns *u = ns->user;
+
+	if (!u || u->helper <= 0)
+		return;
+	kill(u->helper, SIGKILL);
+	waitpid(u->helper, NULL, 0);
+	u->helper = -1;
+}
+
+void userns_rst_free(struct rst_ns *ns)
+{
+	struct rst_userns *u = ns->user;
+
+	if (!u)
+		return;
+	userns_rst_after_root(ns);
+	userns_rst_drop_helper(ns);
+	if (u->to_helper >= 0)
+		close(u->to_helper);
+	if (u->from_helper >= 0)
+		close(u->from_helper);
+	free(u);
+	ns->user = NULL;
+}
+
+bool rst_ns_keeps_groups(const struct rst_ctx *ctx)
+{
+	return ctx->ns && ctx->ns->user;
+}
+
+/* The task's supplementary groups, as criu sees them, while it still can set them. */
+static int set_groups(const struct userns_map *gid, const struct rst_task *t)
+{
+	const CredsEntry *ce = t->core->thread_core ? t->core->thread_core->creds : NULL;
+	gid_t groups[RST_MAX_GROUPS];
+	size_t i;
+
+	if (!ce || ce->n_groups > RST_MAX_GROUPS) /* the state's fill refuses the latter */
+		return 0;
+	for (i = 0; i < ce->n_groups; i++) {
+		if (!userns_id_outside(gid, ce->groups[i], &groups[i])) {
+			pr_err("core-%d.img: group %u is not in the user namespace's gid map\n",
+			       t->pid, ce->groups[i]);
+			return -EINVAL;
+		}
+	}
+	if (setgroups(ce->n_groups, groups)) {
+		pr_perror("Can't set the supplementary groups of task %d", t->pid);
+		return -errno;
+	}
+	return 0;
+}
+
+int rst_ns_enter_user(const struct rst_ctx *ctx, const struct rst_task *t)
+{
+	const struct rst_userns *u = ctx->ns ? ctx->ns->user : NULL;
+	char path[64];
+	int fd, ret;
+
+	if (!u)
+		return 0;
+	ret = set_groups(&u->maps.gid, t);
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", u->helper);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWUSER)) {
+		pr_perror("Task %d can't enter the tree's user namespace (%s)", t->pid, path);
+		ret = -EPERM;
+	}
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/*
+ * An ipc namespace's sysctls are writable by the root of the user namespace that owns it
+ * (its uid 0, as the kernel sees it), not by criu's root: the root task takes that euid for
+ * the time of the writes (its fsuid stays 0: the image is criu's to read). Its capabilities
+ * come back with euid 0.
+ */
+int userns_rst_ipc_var_restore(const struct rst_ns *ns, int dfd, uint32_t id)
+{
+	uid_t owner;
+	int ret;
+
+	if (!ns->user || !userns_id_outside(&ns->user->maps.uid, 0, &owner) || !owner)
+		return ipcns_var_restore(dfd, id);
+	if (setresuid(-1, owner, -1)) {
+		pr_perror("Can't take uid %u, the root of the tree's user namespace", owner);
+		return -EPERM;
+	}
+	setfsuid(0);
+	ret = ipcns_var_restore(dfd, id);
+	if (setresuid(-1, 0, -1)) {
+		pr_perror("Can't take back uid 0 after the ipc sysctls");
+		return -EPERM;
+	}
+	return ret;
+}

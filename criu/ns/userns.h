@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ns/userns.h - the tree root's user namespace, one level below criu's (userns-map.c,
+ * userns-dump.c, userns-restore.c). Its uid and gid maps go to userns-ID.img (CRIU's),
+ * whether setgroups(2) is allowed in it to userns-extra-ID.img (ours). The creds of the core
+ * images are the ids as the task sees them inside (CRIU's convention): the dump translates
+ * /proc/PID/status, which shows criu's view, with the maps. Private to ns/.
+ */
+#ifndef CRIU_NS_USERNS_H
+#define CRIU_NS_USERNS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* the kernel's limit of lines in a map */
+#define USERNS_MAX_EXTENTS 340
+
+struct userns_extent {
+	uint32_t first; /* the first id inside */
+	uint32_t lower; /* its id in the parent namespace (criu's) */
+	uint32_t count;
+};
+
+struct userns_map {
+	struct userns_extent e[USERNS_MAX_EXTENTS];
+	size_t nr;
+};
+
+struct userns_maps {
+	struct userns_map uid, gid;
+	bool setgroups; /* "allow" */
+};
+
+/* userns-map.c */
+/* Parse the text of a uid_map or gid_map file ("first lower count" lines); 0 or -EINVAL. */
+int userns_map_parse(const char *text, struct userns_map *m);
+/* Read /proc/PID/{uid,gid}_map and setgroups, as criu sees them. 0 or -errno, logged. */
+int userns_maps_read(pid_t pid, struct userns_maps *m);
+/* An id of the parent namespace inside, and back; false when the map has no such id. */
+bool userns_id_inside(const struct userns_map *m, uint32_t outside, uint32_t *inside);
+bool userns_id_outside(const struct userns_map *m, uint32_t inside, uint32_t *outside);
+/* The map as a uid_map file wants it into buf; the length, or -ENOSPC. */
+int userns_map_format(const struct userns_map *m, char *buf, size_t len);
+
+#endif /* CRIU_NS_USERNS_H */

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * userns-test.c - uid and gid maps of a user namespace (criu/ns/userns-map.c): the text of
+ * /proc/PID/uid_map parsed, an id turned from criu's side to the inside and back, ids no
+ * extent covers refused, the text written back as the kernel reads it; and the maps of the
+ * test's own task read from /proc.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../criu/ns/userns.h"
+#include "unit-check.h"
+
+static void test_parse(void)
+{
+	struct userns_map m;
+
+	CHECK(!userns_map_parse("         0     100000      65536\n", &m) && m.nr == 1 &&
+		      m.e[0].first == 0 && m.e[0].lower == 100000 && m.e[0].count == 65536,
+	      "one extent, as the kernel pads it");
+	CHECK(!userns_map_parse("0 0 1\n1000 201000 1000\n", &m) && m.nr == 2 &&
+		      m.e[1].first == 1000 && m.e[1].lower == 201000,
+	      "two extents");
+	CHECK(!userns_map_parse("", &m) && m.nr == 0, "an empty map (none written yet)");
+	CHECK(!userns_map_parse("0 0 4294967295\n", &m) && m.nr == 1, "the whole range");
+	CHECK(userns_map_parse("0 0\n", &m), "a short line is refused");
+	CHECK(userns_map_parse("0 0 0\n", &m), "an empty extent is refused");
+	CHECK(userns_map_parse("4294967295 0 2\n", &m), "an extent past 2^32 is refused");
+	CHECK(userns_map_parse("0 0 1 x\n", &m), "trailing junk is refused");
+}
+
+static void test_translate(void)
+{
+	struct userns_map m;
+	uint32_t id = 7;
+
+	userns_map_parse("0 0 1\n1000 201000 1000\n", &m);
+	CHECK(userns_id_inside(&m, 0, &id) && id == 0, "0 stays 0");
+	CHECK(userns_id_inside(&m, 201500, &id) && id == 1500, "201500 is 1500 inside: %u", id);
+	CHECK(userns_id_inside(&m, 201999, &id) && id == 1999, "the extent's last id");
+	CHECK(!userns_id_inside(&m, 202000, &id), "one past the extent has no inside id");
+	CHECK(!userns_id_inside(&m, 1000, &id), "an outside id the map skips has none");
+	CHECK(userns_id_outside(&m, 1001, &id) && id == 201001, "1001 is 201001 outside");
+	CHECK(!userns_id_outside(&m, 5, &id), "an inside id without an extent");
+}
+
+static void test_format(void)
+{
+	struct userns_map m, back;
+	char buf[64];
+	int len;
+
+	userns_map_parse("   0  100000  65536\n1 2 3\n", &m);
+	len = userns_map_format(&m, buf, sizeof(buf));
+	CHECK(len > 0 && !strcmp(buf, "0 100000 65536\n1 2 3\n"), "written back: '%s'", buf);
+	CHECK(!userns_map_parse(buf, &back) && back.nr == 2 &&
+		      !memcmp(&back.e, &m.e, 2 * sizeof(m.e[0])),
+	      "and parsed again the same");
+	CHECK(userns_map_format(&m, buf, 10) == -ENOSPC, "a short buffer is refused");
+}
+
+static void test_own_task(void)
+{
+	struct userns_maps *own = malloc(sizeof(*own));
+
+	CHECK(own && !userns_maps_read(getpid(), own) && own->uid.nr >= 1 && own->gid.nr >= 1,
+	      "the test's own maps are read");
+	free(own);
+}
+
+int main(void)
+{
+	test_parse();
+	test_translate();
+	test_format();
+	test_own_task();
+	UNIT_REPORT();
+}
