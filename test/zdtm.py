@@ -72,6 +72,9 @@ import sys
 import time
 
 from zdtm_inherit import inherit_fd_opts, without_inherited
+# what is compared before the dump and after the restore; read_maps and read_fds for others
+from zdtm_snapshot import snapshot, compare_snapshots, read_maps, read_fds  # noqa: F401
+from zdtm_unfit import NS_UNFIT, UNS_UNFIT, NS_MNT_ONLY
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SRC_DIR = os.path.join(ROOT, "test")
@@ -112,66 +115,6 @@ FLAVOR_ENV = {"pidns": {"ZDTM_NEWNS": "1"},
 # Mount and network namespaces in a user namespace are refused yet (Documentation/namespaces.md).
 FLAVOR_ENV["uns"] = {"ZDTM_NEWNS": "1", "ZDTM_USERNS": "0 0 1,1 100001 65535"}
 FLAVOR_RESTORE_OPTS = {"ns": ["--root", "/"]}
-# Tests that can't pass in the ns flavour (`run -a -f ns`, a group of `make test`), and why.
-NS_OUTSIDE = "its 'outside' process is in the test's pid namespace, so in the dumped tree"
-NS_PIDNS = "refused as designed in a pid namespace (Documentation/namespaces.md)"
-NS_UNFIT = {
-    "inotify01": "a watch on a tmpfs of the namespace: the dump looks for its mount in "
-                 "criu's mountinfo",
-    "pidfd_outside00": NS_OUTSIDE, "proc_tree00": NS_OUTSIDE, "unix_backlog03": NS_OUTSIDE,
-    "unix_backlog05": NS_OUTSIDE, "unix_ext00": NS_OUTSIDE, "unix_ext01": NS_OUTSIDE,
-    "unix_ext02": NS_OUTSIDE, "unix_ext03": NS_OUTSIDE, "unix_ext04": NS_OUTSIDE,
-    "unix_ext05": NS_OUTSIDE, "tty_unpaired00": NS_OUTSIDE,
-    "nsfs00": NS_PIDNS, "pgid01": NS_PIDNS, "sid01": NS_PIDNS, "shell_job00": NS_PIDNS,
-    "tree_shell_job00": NS_PIDNS, "tty_shell00": NS_PIDNS,
-    "stopped_tree02": "a stopped child of the namespace's init comes back running (as in "
-                      "pidns)",
-    "stopped_tree03": "a stopped child of the namespace's init comes back running (as in "
-                      "pidns)",
-    "nsfs01": "it holds an fd of criu's network namespace, which a tree in a mount "
-              "namespace of its own can't reopen: the dump refuses that one first",
-    "netns00": "it holds an fd of criu's network namespace to reach the outside, which a "
-               "tree in a mount namespace of its own can't reopen: the dump refuses it",
-    "tcp_reset01": "its point is the refusal of -R, which the ns flavour's dump replaces "
-                   "(tcp_reset00 runs there)",
-    "inhfd00": "the runner names the file by its path outside the namespace's root",
-    "ns_mnt_refused00": "its child's own mount namespace is saved when the root has one "
-                        "(mntns_nested00 tests it)",
-    "ns_mnt_refused01": "its child's own mount namespace is saved when the root has one "
-                        "(mntns_nested00 tests it)",
-    "userns00": "a mount namespace in a user namespace is not saved yet (refused)",
-    "userns01": "a mount namespace in a user namespace is not saved yet (refused)",
-    "userns02": "a mount namespace in a user namespace is not saved yet (refused)",
-    "userns03": "a mount namespace in a user namespace is not saved yet (refused)",
-}
-# Tests that can't pass in the uns flavour, and why (besides the pid namespace's, NS_UNFIT).
-UNS_THREADS = "it runs threads: a thread's pid in criu's pid namespace can't be set from " \
-    "inside a user namespace (refused at dump)"
-UNS_HOST = "its setup needs a privilege over the host's namespaces, which the root of a user " \
-    "namespace lacks: it fails to start there"
-UNS_PROC = "it reads /proc/PID by the pid fork() gave it: /proc is the host's (as in pidns)"
-UNS_STOPPED = "a stopped child of the namespace's init comes back running (as in pidns)"
-UNS_UNFIT = dict(
-    [(t, UNS_THREADS) for t in (
-        "pidns00", "restart_block00", "threads00", "threads00_leave_running", "threads01",
-        "threads01_leave_stopped", "threads02", "threads02_leave_running", "threads03",
-        "threads04", "tree_mem00", "tree_threads00")] +
-    [(t, UNS_HOST) for t in (
-        "cgroup00", "cgroup_full00", "cgroup_root00", "cgroup_strict00", "cgroup_threads00",
-        "cgroupns00", "devzero_mapfd00", "fanotify00", "fanotify_sb00", "ghost_dev00",
-        "hugetlb_shm00", "inotify01", "ipopts00", "packet00", "packet01", "packet02",
-        "refuse_anon00", "refuse_bpf00", "refuse_chrdev00", "refuse_uffd00", "tcp13", "tcp14",
-        "tcp15", "tcp16", "tcp17", "tcp18", "udp00", "udp01", "udp02", "udp03", "udp04",
-        "tmpfile01", "tty_vt01")] +
-    [(t, UNS_PROC) for t in ("cow00", "cow01", "cow02", "cow03", "files01", "proc_dead00",
-                             "memfd_tree00", "pidfd00", "tree_traced00", "zombie00",
-                             "zombie00_leave_stopped")] +
-    [(t, UNS_STOPPED) for t in ("stopped_child00", "stopped_tree00", "stopped_tree01",
-                                "sigtrap01")] +
-    [("netns_refused00", "a network namespace in a user namespace is refused before its "
-      "links are looked at")])
-# NS_UNFIT's reasons that come from the ns flavour's mount namespace, which uns has not
-NS_MNT_ONLY = ("inotify01", "userns00", "userns01", "userns02", "userns03")
 KILLING_FLAVORS = ("h", "pidns", "ns", "uns")
 FLAVOR_OPTS = ("-R", "--leave-running", "-s", "--leave-stopped")
 CHAIN = {"pre": 0, "snaps": False, "dedup": False, "mode": None}   # main(): --pre, --snaps
@@ -367,130 +310,6 @@ def become_subreaper():
     if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
         err = ctypes.get_errno()
         sys.exit("zdtm.py: prctl(PR_SET_CHILD_SUBREAPER): %s" % os.strerror(err))
-
-
-# ---- snapshots of maps and fds ----------------------------------------------------------
-
-def read_maps(pid):
-    """(start, end, perms, offset, path) per VMA, adjacent compatible VMAs merged."""
-    vmas = []
-    with open("/proc/%d/maps" % pid) as f:
-        for line in f:
-            fields = line.split(None, 5)
-            start, end = (int(x, 16) for x in fields[0].split("-"))
-            path = fields[5].strip() if len(fields) > 5 else ""
-            # an O_TMPFILE is named by the kernel after its inode (fields[4]), which a new
-            # one can't keep
-            m = re.search(r"/#(\d+) \(deleted\)$", path)
-            if m and m.group(1) == fields[4]:
-                path = path[:m.start()] + "/#INODE (deleted)"
-            # a packet socket's rings: the restored socket is a new inode, as in read_fds
-            path = re.sub(r"^socket:\[\d+\]$", "socket", path)
-            offset = int(fields[2], 16) if path and not path.startswith("[") else 0
-            vma = [start, end, fields[1], offset, path]
-            if vmas:
-                prev = vmas[-1]
-                contiguous = (not path or path.startswith("[") or
-                              prev[3] + (prev[1] - prev[0]) == offset)
-                if prev[1] == start and prev[2] == vma[2] and prev[4] == path and contiguous:
-                    prev[1] = end
-                    continue
-            vmas.append(vma)
-    return ["%x-%x %s %x %s" % tuple(v) for v in vmas]
-
-
-def read_fds(pid):
-    """{fd: "target pos=N flags=N"}, kernel object numbers of pipes/sockets left out."""
-    fds = {}
-    fd_dir = "/proc/%d/fd" % pid
-    for fd in sorted(os.listdir(fd_dir), key=int):
-        try:
-            target = os.readlink(os.path.join(fd_dir, fd))
-            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
-                info = dict(line.split(":", 1) for line in f if ":" in line)
-        except OSError:
-            continue
-        target = re.sub(r"^(pipe|socket|net):\[\d+\]$", r"\1", target)
-        # an O_TMPFILE is named by the kernel after its inode, which a new one can't keep
-        if int(info.get("flags", "0").strip() or "0", 8) & 0o20000000:
-            target = re.sub(r"/#\d+ \(deleted\)$", "/#INODE (deleted)", target)
-        fds[int(fd)] = "%s pos=%s flags=%s" % (target, info.get("pos", "?").strip(),
-                                               info.get("flags", "?").strip())
-    return fds
-
-
-# Fields of /proc/PID/status that a checkpoint must not change. SigBlk is left out: a test
-# caught between sigprocmask() and sigsuspend() shows another mask than inside it.
-STATUS_FIELDS = ("PPid", "Threads", "SigIgn", "SigCgt", "Uid", "Gid", "Groups", "CapInh",
-                 "CapPrm", "CapEff", "CapBnd", "NoNewPrivs", "Seccomp", "NSpid", "NSpgid",
-                 "NSsid")
-NS_KINDS = ("pid", "pid_for_children", "uts", "ipc", "time", "time_for_children", "mnt", "net",
-            "user", "cgroup")
-
-
-def read_ns_shape(pid):
-    """For each namespace kind: is the task's the runner's? (A restored namespace is a new
-    one: its inode differs, but it must again be the runner's or not, as before.)"""
-    shape = {}
-    for kind in NS_KINDS:
-        try:
-            shape[kind] = (os.stat("/proc/%d/ns/%s" % (pid, kind)).st_ino ==
-                           os.stat("/proc/self/ns/%s" % kind).st_ino)
-        except FileNotFoundError:
-            pass
-    return shape
-
-
-def read_status(pid):
-    status = {}
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            if key in STATUS_FIELDS:
-                status[key] = " ".join(value.split())
-    return status
-
-
-def read_limits(pid):
-    with open("/proc/%d/limits" % pid) as f:
-        return [" ".join(l.split()) for l in f.read().splitlines()[1:]]
-
-
-def snapshot(pid):
-    return {"maps": read_maps(pid), "fds": read_fds(pid), "status": read_status(pid),
-            "limits": read_limits(pid), "ns": read_ns_shape(pid)}
-
-
-def compare_snapshots(before, after, when, unstable=(), chain=False):
-    """Differences as lines; the first line says what and when. chain: between the dumps of
-    a chain, the task holds criu's write tracker (a userfaultfd at fd 1000 or above)."""
-    problems = []
-    if "maps" in unstable:
-        before, after = dict(before, maps=[]), dict(after, maps=[])
-    lost = [m for m in before["maps"] if m not in after["maps"]]
-    new = [m for m in after["maps"] if m not in before["maps"]]
-    if lost or new:
-        problems.append("maps differ %s (- before, + after):" % when)
-        problems += ["  - " + m for m in lost[:10]] + ["  + " + m for m in new[:10]]
-    for fd in sorted(set(before["fds"]) | set(after["fds"])):
-        old, cur = before["fds"].get(fd), after["fds"].get(fd)
-        if chain and old is None and fd >= 1000 and "userfaultfd" in str(cur):
-            continue
-        if old != cur:
-            problems.append("fd %d differs %s: was %s, now %s" % (fd, when, old, cur))
-    for key in (k for k in STATUS_FIELDS if k not in unstable):
-        old, cur = before["status"].get(key), after["status"].get(key)
-        if old != cur:
-            problems.append("status %s differs %s: was %s, now %s" % (key, when, old, cur))
-    for kind in sorted(set(before["ns"]) | set(after["ns"])):
-        old, cur = before["ns"].get(kind), after["ns"].get(kind)
-        if old != cur:
-            problems.append("%s namespace %s: was %s, now %s" % (kind, when,
-                            *("the runner's" if v else "its own" for v in (old, cur))))
-    for old, cur in zip(before["limits"], after["limits"]):
-        if old != cur:
-            problems.append("limit differs %s: was '%s', now '%s'" % (when, old, cur))
-    return problems
 
 
 # ---- one test ---------------------------------------------------------------------------

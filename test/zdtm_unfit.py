@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The tests that can't pass in the ns and uns flavours of test/zdtm.py, and why."""
+
+# Tests that can't pass in the ns flavour (`run -a -f ns`, a group of `make test`), and why.
+NS_OUTSIDE = "its 'outside' process is in the test's pid namespace, so in the dumped tree"
+NS_PIDNS = "refused as designed in a pid namespace (Documentation/namespaces.md)"
+NS_UNFIT = {
+    "inotify01": "a watch on a tmpfs of the namespace: the dump looks for its mount in "
+                 "criu's mountinfo",
+    "pidfd_outside00": NS_OUTSIDE, "proc_tree00": NS_OUTSIDE, "unix_backlog03": NS_OUTSIDE,
+    "unix_backlog05": NS_OUTSIDE, "unix_ext00": NS_OUTSIDE, "unix_ext01": NS_OUTSIDE,
+    "unix_ext02": NS_OUTSIDE, "unix_ext03": NS_OUTSIDE, "unix_ext04": NS_OUTSIDE,
+    "unix_ext05": NS_OUTSIDE, "tty_unpaired00": NS_OUTSIDE,
+    "nsfs00": NS_PIDNS, "pgid01": NS_PIDNS, "sid01": NS_PIDNS, "shell_job00": NS_PIDNS,
+    "tree_shell_job00": NS_PIDNS, "tty_shell00": NS_PIDNS,
+    "stopped_tree02": "a stopped child of the namespace's init comes back running (as in "
+                      "pidns)",
+    "stopped_tree03": "a stopped child of the namespace's init comes back running (as in "
+                      "pidns)",
+    "nsfs01": "it holds an fd of criu's network namespace, which a tree in a mount "
+              "namespace of its own can't reopen: the dump refuses that one first",
+    "netns00": "it holds an fd of criu's network namespace to reach the outside, which a "
+               "tree in a mount namespace of its own can't reopen: the dump refuses it",
+    "tcp_reset01": "its point is the refusal of -R, which the ns flavour's dump replaces "
+                   "(tcp_reset00 runs there)",
+    "inhfd00": "the runner names the file by its path outside the namespace's root",
+    "ns_mnt_refused00": "its child's own mount namespace is saved when the root has one "
+                        "(mntns_nested00 tests it)",
+    "ns_mnt_refused01": "its child's own mount namespace is saved when the root has one "
+                        "(mntns_nested00 tests it)",
+    "userns00": "a mount namespace in a user namespace is not saved yet (refused)",
+    "userns01": "a mount namespace in a user namespace is not saved yet (refused)",
+    "userns02": "a mount namespace in a user namespace is not saved yet (refused)",
+    "userns03": "a mount namespace in a user namespace is not saved yet (refused)",
+}
+# Tests that can't pass in the uns flavour, and why (besides the pid namespace's, NS_UNFIT).
+UNS_THREADS = "it runs threads: a thread's pid in criu's pid namespace can't be set from " \
+    "inside a user namespace (refused at dump)"
+UNS_HOST = "its setup needs a privilege over the host's namespaces, which the root of a user " \
+    "namespace lacks: it fails to start there"
+UNS_PROC = "it reads /proc/PID by the pid fork() gave it: /proc is the host's (as in pidns)"
+UNS_STOPPED = "a stopped child of the namespace's init comes back running (as in pidns)"
+UNS_UNFIT = dict(
+    [(t, UNS_THREADS) for t in (
+        "pidns00", "restart_block00", "threads00", "threads00_leave_running", "threads01",
+        "threads01_leave_stopped", "threads02", "threads02_leave_running", "threads03",
+        "threads04", "tree_mem00", "tree_threads00")] +
+    [(t, UNS_HOST) for t in (
+        "cgroup00", "cgroup_full00", "cgroup_root00", "cgroup_strict00", "cgroup_threads00",
+        "cgroupns00", "devzero_mapfd00", "fanotify00", "fanotify_sb00", "ghost_dev00",
+        "hugetlb_shm00", "inotify01", "ipopts00", "packet00", "packet01", "packet02",
+        "refuse_anon00", "refuse_bpf00", "refuse_chrdev00", "refuse_uffd00", "tcp13", "tcp14",
+        "tcp15", "tcp16", "tcp17", "tcp18", "udp00", "udp01", "udp02", "udp03", "udp04",
+        "tmpfile01", "tty_vt01")] +
+    [(t, UNS_PROC) for t in ("cow00", "cow01", "cow02", "cow03", "files01", "proc_dead00",
+                             "memfd_tree00", "pidfd00", "tree_traced00", "zombie00",
+                             "zombie00_leave_stopped")] +
+    [(t, UNS_STOPPED) for t in ("stopped_child00", "stopped_tree00", "stopped_tree01",
+                                "sigtrap01")] +
+    [("netns_refused00", "a network namespace in a user namespace is refused before its "
+      "links are looked at")])
+# NS_UNFIT's reasons that come from the ns flavour's mount namespace, which uns has not
+NS_MNT_ONLY = ("inotify01", "userns00", "userns01", "userns02", "userns03")
