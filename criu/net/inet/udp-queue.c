@@ -174,7 +174,9 @@ static size_t build_v4(char *pkt, const InetDgramEntry *d, const uint8_t *to, ui
 	uh->uh_sport = htons(d->port);
 	uh->uh_dport = htons(port);
 	uh->uh_ulen = htons(sizeof(*uh) + d->data.len);
-	memcpy(uh + 1, d->data.data, d->data.len); /* no checksum: IPv4 allows it */
+	if (d->data.len) /* an empty datagram's bytes are NULL once unpacked */
+		memcpy(uh + 1, d->data.data, d->data.len);
+	/* no checksum: IPv4 allows it */
 	return len;
 }
 
@@ -195,7 +197,8 @@ static size_t build_v6(char *pkt, const InetDgramEntry *d, const uint8_t *to, ui
 	uh->uh_sport = htons(d->port);
 	uh->uh_dport = htons(port);
 	uh->uh_ulen = htons(ulen);
-	memcpy(uh + 1, d->data.data, d->data.len);
+	if (d->data.len)
+		memcpy(uh + 1, d->data.data, d->data.len);
 	/* IPv6 requires it: over the pseudo-header (addresses, length, protocol) and all */
 	sum = inet_csum_add(&ip->ip6_src, 32, 0);
 	sum = inet_csum_add(tail, sizeof(tail), sum);

@@ -45,7 +45,7 @@ static const struct ns_case cases[] = {
 static const struct ns_case *the_case;
 static pid_t child;
 static int go[2], ready[2];
-static ino_t outer_ino;
+static ino_t outer_ino; /* the test's namespace of the case's kind, sent after the restore */
 
 /* "self", not getpid(): in the pidns flavour /proc is the host's, with the host's pids */
 static ino_t ns_ino(const char *kind)
@@ -65,7 +65,8 @@ static int inside(void)
 
 	if (the_case->flag == CLONE_NEWUTS && sethostname(NS_HOSTNAME, strlen(NS_HOSTNAME)))
 		return 2;
-	if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+	if (write(ready[1], &c, 1) != 1 ||
+	    read(go[0], &outer_ino, sizeof(outer_ino)) != sizeof(outer_ino))
 		return 3;
 	if (ns_ino(the_case->flag == CLONE_NEWNS ? "mnt" : the_case->name) == outer_ino)
 		return 4; /* back in the outer namespace: something moved us */
@@ -108,7 +109,6 @@ static int setup(void)
 		fail("ZDTM_NS names no namespace kind (%s)", want ? want : "unset");
 		return -1;
 	}
-	outer_ino = ns_ino(the_case->flag == CLONE_NEWNS ? "mnt" : the_case->name);
 	if (pipe(go) || pipe(ready)) {
 		fail_perror("pipe");
 		return -1;
@@ -133,7 +133,13 @@ static void check(void)
 
 	if (!checked++)
 		return; /* the first check is before the dump: the child is still waiting */
-	if (write(go[1], "g", 1) != 1) {
+	/*
+	 * The outer namespace as it is now: a restore makes new namespaces, and the kernel
+	 * reuses the numbers of freed ones, so the one from before the dump may now be the
+	 * inner one's.
+	 */
+	outer_ino = ns_ino(the_case->flag == CLONE_NEWNS ? "mnt" : the_case->name);
+	if (write(go[1], &outer_ino, sizeof(outer_ino)) != sizeof(outer_ino)) {
 		fail_perror("write go");
 		return;
 	}
