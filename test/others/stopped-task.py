@@ -53,13 +53,11 @@ def wchan(pid):
 
 def exit_code(pid, timeout):
     """The exit status of our child pid within timeout seconds, or None if it lives on."""
-    end = time.time() + timeout
-    while time.time() < end:
-        got, status = os.waitpid(pid, os.WNOHANG)
-        if got == pid:
-            return os.waitstatus_to_exitcode(status)
-        time.sleep(0.02)
-    return None
+    try:
+        status = zdtm.reap(pid, timeout)
+    except zdtm.TestFailure:
+        return None
+    return None if status is None else os.waitstatus_to_exitcode(status)
 
 
 def stopped_in_read(work, through_criu):
