@@ -15,12 +15,14 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -534,6 +536,7 @@ struct fill_work {
 	size_t nr_segs;
 	size_t next; /* next segment to take, shared by the fillers */
 	int ret;
+	pid_t helper_tid; /* the helper thread's, set by it */
 };
 
 #define FILL_SEG_MAX (16ul << 20)
@@ -703,6 +706,33 @@ static int plan_fill(struct fill_work *w, const struct rst_task *t, struct rst_m
  * a helper thread takes segments alongside the task itself. The thread is joined (gone)
  * before the task goes on to the restorer.
  */
+static void *helper_filler(void *arg)
+{
+	struct fill_work *w = arg;
+
+	__atomic_store_n(&w->helper_tid, gettid(), __ATOMIC_RELEASE);
+	return filler(w);
+}
+
+/*
+ * pthread_join() returns when the kernel clears the thread's tid word, before the thread's
+ * pid is released. The task's own threads are made next with their tids (clone3 set_tid),
+ * and one of them may need this pid: wait until the kernel no longer finds the thread.
+ */
+static void wait_helper_released(const struct fill_work *w)
+{
+	pid_t tid = __atomic_load_n(&w->helper_tid, __ATOMIC_ACQUIRE);
+	int i;
+
+	for (i = 0; tid > 0 && i < 100000; i++) {
+		if (syscall(SYS_tgkill, getpid(), tid, 0) && errno == ESRCH)
+			return;
+		sched_yield();
+	}
+	if (tid > 0)
+		pr_warn("The page filler thread %d is still not released\n", tid);
+}
+
 static int fill_from(int fd, const char *path, struct page_chain *pc, const struct rst_task *t,
 		     struct rst_mem *mem)
 {
@@ -714,10 +744,12 @@ static int fill_from(int fd, const char *path, struct page_chain *pc, const stru
 	if (ret)
 		goto out_free;
 	uffd_setup(&w, mem);
-	threaded = w.nr_segs > 1 && !pthread_create(&helper, NULL, filler, &w);
+	threaded = w.nr_segs > 1 && !pthread_create(&helper, NULL, helper_filler, &w);
 	filler(&w);
-	if (threaded)
+	if (threaded) {
 		pthread_join(helper, NULL);
+		wait_helper_released(&w);
+	}
 	ret = w.ret;
 	if (w.uffd >= 0)
 		close(w.uffd); /* unregisters: the task must not keep any trace of it */

@@ -30,6 +30,9 @@ void pidns_dump_unmap(struct dump_tree *dt);
 struct rst_ns_pids;
 bool rst_pidns_has(const struct rst_ns_pids *p, pid_t pid);
 int rst_pidns_reserve(const struct rst_ctx *ctx);
+/* in the init of a nested pid namespace, first thing */
+struct rst_task;
+int rst_pidns_reserve_nested(const struct rst_ctx *ctx, const struct rst_task *t);
 
 /* ns-restore.c: what rst_ctx.ns points to */
 struct rst_ns {

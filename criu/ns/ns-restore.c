@@ -318,7 +318,11 @@ int rst_ns_task_setup(const struct rst_ctx *ctx, const struct rst_task *t)
 {
 	const struct rst_task *parent = NULL;
 	size_t i;
+	int ret;
 
+	ret = rst_pidns_reserve_nested(ctx, t);
+	if (ret)
+		return ret;
 	if (!ctx->ns || !ctx->ns->mnt_id || !t->ids || !t->ids->has_mnt_ns_id)
 		return 0;
 	for (i = 0; i < ctx->nr_tasks; i++)

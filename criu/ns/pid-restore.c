@@ -427,23 +427,45 @@ pid_t rst_own_pid(void)
 	return atoi(buf);
 }
 
+/* The highest pid of the tree's tasks and threads at a level below criu's (1: the tree's). */
+static pid_t top_pid_at(const struct rst_ns_pids *p, int level)
+{
+	pid_t top = 0;
+	size_t i;
+
+	for (i = 0; i < p->nr; i++)
+		if (p->v[i].nr >= level && p->v[i].lv[level - 1] > top)
+			top = p->v[i].lv[level - 1];
+	return top;
+}
+
 /*
- * In the root, first thing in its new pid namespace: anything made there without set_tid
- * (a helper thread of criu's code in a task) would take the lowest free pid, one a task or
+ * In the init of a pid namespace, first thing in it: anything made there without set_tid (a
+ * helper thread of criu's code in a task) would take the lowest free pid, one a task or
  * thread of the tree is about to be given. The namespace's next pid goes above them all.
+ * For a nested namespace the top is taken over every namespace of its level: more than
+ * needed where there are siblings, which costs nothing.
  */
+static int reserve_level(const struct rst_ns_pids *p, int level)
+{
+	char val[16];
+
+	snprintf(val, sizeof(val), "%d", top_pid_at(p, level));
+	return ns_write_sysctl("/proc/sys/kernel/ns_last_pid", val);
+}
+
 int rst_pidns_reserve(const struct rst_ctx *ctx)
 {
 	const struct rst_ns_pids *p = ctx->ns ? ctx->ns->pids : NULL;
-	pid_t top = 0;
-	char val[16];
-	size_t i;
 
-	if (!p)
+	return p ? reserve_level(p, 1) : 0;
+}
+
+int rst_pidns_reserve_nested(const struct rst_ctx *ctx, const struct rst_task *t)
+{
+	const struct rst_ns_pids *p = ctx->ns ? ctx->ns->pids : NULL;
+
+	if (!p || !rst_pid_new_ns(ctx, t))
 		return 0;
-	for (i = 0; i < p->nr; i++)
-		if (p->v[i].lv[0] > top)
-			top = p->v[i].lv[0];
-	snprintf(val, sizeof(val), "%d", top);
-	return ns_write_sysctl("/proc/sys/kernel/ns_last_pid", val);
+	return reserve_level(p, level_of(p, t->pid));
 }
