@@ -205,9 +205,9 @@ int rst_threads_start(struct rst_args *a)
 
 		ret = clone_thread(&ca, a, &th[i]);
 		if (ret == -RST_EEXIST) {
-			rt_pr_err("thread %d: its tid is taken by another task; the restore needs "
-				  "it free\n",
-				  th[i].tid);
+			rt_pr_err("thread %d: its tid is taken by another task, at one of its %d "
+				  "pid levels (%d in criu's); the restore needs it free\n",
+				  th[i].tid, th[i].nr_levels, th[i].levels[th[i].nr_levels - 1]);
 			return (int)ret;
 		}
 		if (ret != th[i].tid)
