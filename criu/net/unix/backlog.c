@@ -245,6 +245,19 @@ static int check_listener(struct dump_tree *dt, const struct usk_listener *l)
 	return ret;
 }
 
+/*
+ * A connected socket whose peer was closed: the kernel shut it down both ways when the peer
+ * went, and nothing it sent waits anywhere. It comes back as one end of a pair whose other
+ * end is closed (net/unix/restore.c). A client not accepted yet by a listener outside the
+ * tree has not been shut down by the kernel, or has sent data that waits there.
+ */
+static bool peer_closed(const struct usk_client *c)
+{
+	const UnixSkEntry *ue = c->fe->usk;
+
+	return ue->has_shutdown && ue->shutdown == SK_SHUTDOWN__BOTH && !c->unsent;
+}
+
 int unix_check_backlog(struct dump_tree *dt)
 {
 	struct usk_backlog *b = files_dump_priv_find(&dt->fstate, &backlog_key);
@@ -257,10 +270,10 @@ int unix_check_backlog(struct dump_tree *dt)
 	for (i = 0; b && i < b->nr_c; i++) {
 		const struct usk_client *c = &b->c[i];
 
-		if (c->matched)
+		if (c->matched || peer_closed(c))
 			continue;
-		pr_err("%s is a connected %s socket whose peer is closed, or a connection not "
-		       "accepted yet by a listener outside the dumped tree: not supported yet\n",
+		pr_err("%s is a connected %s socket with no peer in the dumped tree: a connection "
+		       "not accepted yet by a listener outside it, which can't be restored\n",
 		       place_name(&c->at, cw, sizeof(cw)),
 		       c->type == SOCK_STREAM ? "stream" : "seqpacket");
 		ret = -EOPNOTSUPP;

@@ -679,6 +679,26 @@ static int make_single(struct rst_fds *rf, const UnixSkEntry *ue, const UnixSkEn
 	return finish_and_hold(rf, ue, fd, ret);
 }
 
+/*
+ * A connected socket whose peer was closed: one end of a new pair, its queue sent again by
+ * the other end, which is then closed as the peer was. The kernel then shuts a stream or
+ * seqpacket survivor down both ways, as it did to the dumped one.
+ */
+static int make_orphaned(struct rst_fds *rf, const UnixSkEntry *ue)
+{
+	int fds[2], ret;
+
+	if (socketpair(AF_UNIX, ue->type | SOCK_CLOEXEC, 0, fds)) {
+		pr_perror("Can't create a socket pair for socket:[%u], whose peer is closed",
+			  ue->ino);
+		return -errno;
+	}
+	ret = bind_name(rf, fds[0], ue);
+	ret = ret ?: refill(rf, ue, fds[1], NULL, 0);
+	close(fds[1]);
+	return finish_and_hold(rf, ue, fds[0], ret);
+}
+
 /* A socket a plugin took at dump (USK_CALLBACK): the plugin's fd, kept as it gives it. */
 static int make_by_plugin(struct rst_fds *rf, const UnixSkEntry *ue)
 {
@@ -728,6 +748,8 @@ static int make_sk(struct rst_fds *rf, const UnixSkEntry *ue, int depth)
 			return -ENOENT;
 		}
 	}
+	if (!peer && ue->state == SK_ESTABLISHED)
+		return make_orphaned(rf, ue);
 	if (peer && peer->peer == ue->ino)
 		return make_pair(rf, ue, peer, -1);
 	if (peer && ue->type != SOCK_DGRAM) {

@@ -1,0 +1,323 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Real programs from Debian packages, each holding a client connection on loopback across
+dump --tcp-established and restore --tcp-established:
+
+- nginx (nginx-light): a master and two workers serving a file; the held keep-alive
+  connection gets the file again after the restore, and so does a new one, over IPv4 and IPv6.
+- node (nodejs): an HTTP server counting its requests in memory; the count goes on from
+  where it was (its heap came back), on the held connection and on a new one.
+- a JVM (openjdk-17-jdk-headless): a server of our own, compiled here with javac, whose
+  threads hand out numbers from a counter on the heap; the held connection and a new one get
+  the next numbers, and the JVM has as many threads as before.
+
+A program whose binary is missing is skipped, naming its package. This script is a child
+subreaper, so the restored programs are its children to reap."""
+import ctypes
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import zdtm  # noqa: E402
+import tally  # noqa: E402
+
+CRIU = os.path.join(zdtm.ROOT, "criu", "criu")
+report = tally.Tally(show_ok=True)
+started = []  # every program this script started, killed at the end
+
+NGINX_CONF = """daemon off;
+worker_processes 2;
+pid %(work)s/nginx.pid;
+error_log %(work)s/error.log;
+events { worker_connections 64; }
+http {
+    access_log off;
+    keepalive_timeout 600;
+    keepalive_requests 100000;
+    client_body_temp_path %(work)s/body;
+    proxy_temp_path %(work)s/proxy;
+    fastcgi_temp_path %(work)s/fastcgi;
+    uwsgi_temp_path %(work)s/uwsgi;
+    scgi_temp_path %(work)s/scgi;
+    server { listen 127.0.0.1:%(port)d; listen [::1]:%(port)d; root %(work)s/www; }
+}
+"""
+
+NODE_SERVER = """
+const http = require('http');
+let hits = 0;
+const ballast = Buffer.alloc(4 << 20, 0x5a);
+http.createServer((req, res) => {
+    hits++;
+    res.setHeader('Content-Type', 'text/plain');
+    res.end('hits=' + hits + ' ballast=' + ballast[hits %% ballast.length] + '\\n');
+}).listen(%d, '127.0.0.1', () => console.log('up'));
+"""
+
+JAVA_SERVER = """
+import java.io.*;
+import java.net.*;
+import java.util.concurrent.atomic.AtomicLong;
+
+public class Numbers {
+    static final AtomicLong next = new AtomicLong(1000);
+
+    public static void main(String[] args) throws Exception {
+        ServerSocket ss = new ServerSocket(Integer.parseInt(args[0]), 16,
+                                           InetAddress.getByName("127.0.0.1"));
+        System.out.println("up");
+        System.out.flush();
+        while (true) {
+            Socket s = ss.accept();
+            Thread t = new Thread(() -> serve(s));
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    static void serve(Socket s) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream()));
+             PrintWriter out = new PrintWriter(s.getOutputStream(), true)) {
+            for (String line; (line = in.readLine()) != null;)
+                out.println("n=" + next.getAndIncrement());
+        } catch (IOException e) {
+        }
+    }
+}
+"""
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def connect(port, host="127.0.0.1", timeout=30):
+    end = time.time() + timeout
+    while True:
+        try:
+            return socket.create_connection((host, port), timeout=10)
+        except OSError:
+            if time.time() > end:
+                raise
+            time.sleep(0.05)
+
+
+def http_get(c):
+    """One keep-alive GET on c; the body, or None."""
+    c.sendall(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+    got = b""
+    while b"\r\n\r\n" not in got:
+        part = c.recv(65536)
+        if not part:
+            return None
+        got += part
+    head, body = got.split(b"\r\n\r\n", 1)
+    size = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            size = int(line.split(b":")[1])
+    while len(body) < size:
+        part = c.recv(65536)
+        if not part:
+            return None
+        body += part
+    return body[:size]
+
+
+def line_ask(c):
+    c.sendall(b"next\n")
+    got = b""
+    while not got.endswith(b"\n"):
+        part = c.recv(4096)
+        if not part:
+            return None
+        got += part
+    return got.strip()
+
+
+def threads_of(pid):
+    try:
+        return len(os.listdir("/proc/%d/task" % pid))
+    except OSError:
+        return -1
+
+
+def checkpoint(name, p, work):
+    """dump and restore --tcp-established; True when both worked."""
+    pid = p.pid
+    kids = children_of(pid)
+    imgs = os.path.join(work, name + "-img")
+    os.mkdir(imgs)
+    r = subprocess.run([CRIU, "dump", "-t", str(pid), "-D", imgs, "-v4", "-o", "dump.log",
+                        "--tcp-established"], capture_output=True, text=True, timeout=120)
+    report(r.returncode == 0, "%s: dump --tcp-established with a client held" % name,
+           r.stderr + open(os.path.join(imgs, "dump.log")).read()[-2000:])
+    if r.returncode:
+        return False
+    p.wait(timeout=10)
+    reap(kids)
+    r = subprocess.run([CRIU, "restore", "-D", imgs, "-v4", "-o", "restore.log", "-d",
+                        "--tcp-established"], capture_output=True, text=True, timeout=120)
+    report(r.returncode == 0, "%s: restore --tcp-established" % name,
+           r.stderr + open(os.path.join(imgs, "restore.log")).read()[-2000:])
+    return r.returncode == 0
+
+
+def children_of(pid):
+    r = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [int(c) for c in r.stdout.split()]
+
+
+def reap(pids):
+    """The dumped program's children (nginx's workers) were killed with it and became ours
+    (this script is a subreaper): reap them, or their pids stay taken and the restore can't
+    have them."""
+    end = time.time() + 10
+    for pid in pids:
+        while True:
+            try:
+                os.waitpid(pid, 0)
+                break
+            except ChildProcessError:  # not reparented to us yet
+                if zdtm.proc_state(pid) is None or time.time() > end:
+                    break
+                time.sleep(0.01)
+
+
+def start(cmd, work, name):
+    log = open(os.path.join(work, name + ".out"), "w")
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                         close_fds=True, start_new_session=True, cwd=work)
+    log.close()
+    started.append(p)
+    return p
+
+
+def nginx(work):
+    os.chmod(work, 0o755)  # the workers run as www-data
+    os.mkdir(os.path.join(work, "www"))
+    page = b"nginx page " + b"y" * 5000 + b"\n"
+    with open(os.path.join(work, "www", "index.html"), "wb") as f:
+        f.write(page)
+    port = free_port()
+    conf = os.path.join(work, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(NGINX_CONF % {"work": work, "port": port})
+    p = start(["nginx", "-c", conf], work, "nginx")
+    c = connect(port)
+    got = http_get(c)
+    report(got == page, "nginx: the held connection gets the page", repr(got)[:300])
+    workers = children_of(p.pid)
+    if checkpoint("nginx", p, work):
+        report(http_get(c) == page, "nginx: the held connection gets the page after restore")
+        after = children_of(p.pid)
+        report(sorted(after) == sorted(workers) and len(workers) == 2,
+               "nginx: the master has its two workers, same pids", "%s %s" % (workers, after))
+        c4 = connect(port)
+        c6 = connect(port, "::1")
+        report(http_get(c4) == page and http_get(c6) == page,
+               "nginx: new connections over IPv4 and IPv6 get the page")
+        c4.close()
+        c6.close()
+    c.close()
+
+
+def node(work):
+    port = free_port()
+    script = os.path.join(work, "server.js")
+    with open(script, "w") as f:
+        f.write(NODE_SERVER % port)
+    p = start(["node", script], work, "node")
+    c = connect(port)
+    first = [http_get(c) for _ in range(5)]
+    report(first[-1] == b"hits=5 ballast=90\n", "node: five requests counted", repr(first))
+    if checkpoint("node", p, work):
+        report(http_get(c) == b"hits=6 ballast=90\n",
+               "node: the held connection gets the sixth hit after restore")
+        c2 = connect(port)
+        got = http_get(c2)
+        report(got == b"hits=7 ballast=90\n", "node: a new connection gets the seventh",
+               repr(got))
+        c2.close()
+    c.close()
+
+
+def jvm(work):
+    src = os.path.join(work, "Numbers.java")
+    with open(src, "w") as f:
+        f.write(JAVA_SERVER)
+    r = subprocess.run(["javac", "-d", work, src], capture_output=True, text=True,
+                       timeout=120)
+    report(r.returncode == 0, "jvm: javac builds the server", r.stderr)
+    if r.returncode:
+        return
+    port = free_port()
+    p = start(["java", "-Xmx64m", "-XX:-UsePerfData", "-cp", work, "Numbers", str(port)],
+              work, "jvm")
+    c = connect(port)
+    got = [line_ask(c) for _ in range(3)]
+    report(got == [b"n=1000", b"n=1001", b"n=1002"], "jvm: three numbers handed out",
+           repr(got))
+    nthreads = threads_of(p.pid)
+    if checkpoint("jvm", p, work):
+        got = line_ask(c)
+        report(got == b"n=1003", "jvm: the held connection gets the next number", repr(got))
+        c2 = connect(port)
+        got = line_ask(c2)
+        report(got == b"n=1004", "jvm: a new connection gets the one after", repr(got))
+        report(threads_of(p.pid) == nthreads + 1,
+               "jvm: its threads came back (and one more serves the new connection)",
+               "%d before, %d now" % (nthreads, threads_of(p.pid)))
+        c2.close()
+    c.close()
+
+
+def finish():
+    while started:
+        p = started.pop()
+        try:
+            os.killpg(p.pid, 9)
+        except ProcessLookupError:
+            pass
+        try:
+            os.waitpid(p.pid, 0)
+        except ChildProcessError:
+            pass
+
+
+def main():
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(zdtm.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    ran = 0
+    for name, binary, package, run in (("nginx", "nginx", "nginx-light", nginx),
+                                       ("node", "node", "nodejs", node),
+                                       ("jvm", "javac", "openjdk-17-jdk-headless", jvm)):
+        if not shutil.which(binary):
+            print("skip - %s: not installed (package %s)" % (name, package))
+            continue
+        work = tempfile.mkdtemp(prefix="criu-apps-%s-" % name)
+        try:
+            run(work)
+            ran += 1
+        except (OSError, subprocess.SubprocessError) as e:
+            report(False, "%s: %s" % (name, e))
+        finally:
+            finish()
+            shutil.rmtree(work, ignore_errors=True)
+    if not ran:
+        print("0 passed, 0 failed, 1 skipped")
+        return 77
+    return report.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
