@@ -29,6 +29,7 @@
 #include "log.h"
 #include "proc-fdinfo.h"
 #include "restore-ctx.h"
+#include "abi/restorer-task.h"
 
 #include "file-lock.pb-c.h"
 
@@ -127,43 +128,6 @@ int dump_fd_locks(struct dump_ctx *dc, const struct fd_parms *p, bool posix_only
 	return ret;
 }
 
-/*
- * Restore maps files through fds it closes afterwards, and a close drops the process's POSIX
- * locks on that file: a POSIX lock on a file the task also maps can't come back yet.
- */
-static int check_posix_mapped(const struct dump_tree *dt, const FileLockEntry *e)
-{
-	const struct dump_ctx *dc = NULL;
-	char path[64];
-	struct stat st;
-	size_t i;
-
-	for (i = 0; i < dt->nr_tasks; i++)
-		if (dt->tasks[i]->pid == (pid_t)e->pid)
-			dc = dt->tasks[i];
-	if (!dc)
-		return 0; /* a lock of a task outside the tree: not ours to restore */
-
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", e->pid, e->fd);
-	if (stat(path, &st)) {
-		pr_perror("Can't stat fd %d of task %d, which holds a lock", e->fd, e->pid);
-		return -errno;
-	}
-	for (i = 0; i < dc->maps.nr; i++) {
-		const struct proc_vma *pv = &dc->maps.vmas[i];
-
-		if (pv->path && pv->ino == st.st_ino &&
-		    makedev(pv->dev_major, pv->dev_minor) == st.st_dev) {
-			pr_err("fd %d of task %d holds a POSIX lock on %s, which the task also "
-			       "maps "
-			       "at %llx: restoring both is not supported yet\n",
-			       e->fd, e->pid, pv->path, (unsigned long long)pv->start);
-			return -EOPNOTSUPP;
-		}
-	}
-	return 0;
-}
-
 int write_file_locks(struct dump_tree *dt)
 {
 	struct lock_set *ls = files_dump_priv_find(&dt->fstate, &lock_set_key);
@@ -173,11 +137,6 @@ int write_file_locks(struct dump_tree *dt)
 
 	if (!ls || !ls->nr)
 		return 0;
-	for (i = 0; !ret && i < ls->nr; i++)
-		if (ls->e[i].flag == FL_POSIX)
-			ret = check_posix_mapped(dt, &ls->e[i]);
-	if (ret)
-		return ret;
 	img = open_image_at(dt->dfd, CR_FD_FILE_LOCKS, O_DUMP, 0);
 	if (!img)
 		return -EIO;
@@ -197,6 +156,10 @@ static int take_flock(const FileLockEntry *e)
 	return 0;
 }
 
+/* The task's POSIX locks, which its restorer takes again (rst_posix_locks_fill()). */
+static struct rst_posix_lock posix_again[RST_MAX_POSIX_LOCKS];
+static uint32_t nr_posix_again;
+
 /* POSIX and OFD locks: one fcntl with the saved range. */
 static int take_range_lock(const FileLockEntry *e, int cmd)
 {
@@ -210,6 +173,40 @@ static int take_range_lock(const FileLockEntry *e, int cmd)
 	if (fcntl(e->fd, cmd, &fl))
 		return -errno;
 	return 0;
+}
+
+/*
+ * A POSIX lock is taken here, where a conflict can still be told clearly, and again by the
+ * restorer: the fds it maps shared files through are closed after this, and any close of
+ * a file drops the process's POSIX locks on it (SQLite's WAL index is locked and mapped).
+ */
+static int take_posix_lock(const FileLockEntry *e)
+{
+	struct rst_posix_lock *l;
+	int ret;
+
+	if (nr_posix_again == RST_MAX_POSIX_LOCKS) {
+		pr_err("Task holds more than %d POSIX locks: not supported yet\n",
+		       RST_MAX_POSIX_LOCKS);
+		return -EOPNOTSUPP;
+	}
+	ret = take_range_lock(e, F_SETLK);
+	if (ret)
+		return ret;
+	l = &posix_again[nr_posix_again++];
+	memset(l, 0, sizeof(*l));
+	l->type = (int16_t)e->type;
+	l->whence = SEEK_SET;
+	l->start = e->start;
+	l->len = e->len;
+	l->fd = e->fd;
+	return 0;
+}
+
+void rst_posix_locks_fill(struct rst_task_state *ts)
+{
+	memcpy(ts->posix_locks, posix_again, nr_posix_again * sizeof(posix_again[0]));
+	ts->nr_posix_locks = nr_posix_again;
 }
 
 static int take_lease(const FileLockEntry *e)
@@ -229,7 +226,7 @@ static int take_lock(const FileLockEntry *e)
 
 	switch (e->flag) {
 	case FL_POSIX:
-		ret = take_range_lock(e, F_SETLK);
+		ret = take_posix_lock(e);
 		break;
 	case FL_FLOCK:
 		ret = take_flock(e);

@@ -238,6 +238,9 @@ int rst_set_fown(const struct rst_ctx *ctx, int fd, const FownEntry *fown);
 int dump_fd_locks(struct dump_ctx *dc, const struct fd_parms *p, bool posix_only);
 int write_file_locks(struct dump_tree *dt);
 int rst_restore_file_locks(const struct rst_ctx *ctx, const struct rst_task *t);
+/* the POSIX locks taken above, for the restorer to take again after its last close */
+struct rst_task_state;
+void rst_posix_locks_fill(struct rst_task_state *ts);
 
 /*
  * files/tty*.c: tty-info.img, written after every fd is seen; freed with the file tables.

@@ -37,6 +37,7 @@
 #define CAPS_V3			    0x20080522
 #define EPERM			    1
 #define MAX_ID_TRIES		    (1 << 20)
+#define F_SETLK_CMD		    6
 
 struct k_sigevent {
 	uint64_t sival;
@@ -326,6 +327,25 @@ static int set_creds(const struct rst_creds *c)
 static int restore_creds(const struct rst_task_state *ts)
 {
 	return ts->has_creds ? set_creds(&ts->creds) : 0;
+}
+
+/*
+ * criu took the task's POSIX locks before its shared file mappings were made here, each
+ * through an fd closed once mapped; a close drops the process's POSIX locks on that file.
+ */
+int rst_retake_posix_locks(const struct rst_task_state *ts)
+{
+	uint32_t i;
+	long ret;
+
+	for (i = 0; i < ts->nr_posix_locks; i++) {
+		const struct rst_posix_lock *l = &ts->posix_locks[i];
+
+		ret = sys_fcntl(l->fd, F_SETLK_CMD, (unsigned long)l);
+		if (ret)
+			return failed("taking a POSIX lock back on fd", l->fd, ret);
+	}
+	return 0;
 }
 
 int rst_apply_task_state(const struct rst_task_state *ts, int pid)

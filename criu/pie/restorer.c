@@ -295,7 +295,8 @@ COMPEL_EXPORT void __export_restore_task(struct rst_args *a)
 	rt_pr_info("restorer: %u vmas, %u vdso parts\n", a->nr_vmas, a->nr_vdso);
 
 	if (unmap_criu(a) || park_vdso(a) || move_premapped(a) || place_vdso(a) || map_shared(a) ||
-	    set_vma_state(a) || set_mm(a) || rst_lazy_register(a))
+	    set_vma_state(a) || set_mm(a) || rst_retake_posix_locks(&a->task) ||
+	    rst_lazy_register(a))
 		goto out_fail;
 	if (a->fault) {
 		rt_pr_err("fault injected: restorer\n");

@@ -325,6 +325,7 @@ static int fill_args(const struct rst_ctx *ctx, const struct rst_task *t, const 
 	fill_memory_plan(mem, bs);
 	fill_thread(t, a);
 	ret = fill_signals(t, a) ?: rst_fill_task_state(ctx, t, &a->task);
+	rst_posix_locks_fill(&a->task);
 	ret = ret
 		      ?: rst_threads_fill(ctx, t,
 					  bs->base + bs->blob_size + bs->args_size + bs->park_size,

@@ -7,6 +7,10 @@ dump --tcp-established and restore --tcp-established:
   connection gets the file again after the restore, and so does a new one, over IPv4 and IPv6.
 - node (nodejs): an HTTP server counting its requests in memory; the count goes on from
   where it was (its heap came back), on the held connection and on a new one.
+- python3 with SQLite in WAL mode (its "-shm" index mapped shared and byte-range locked, so
+  dump and restore need --file-locks), a writer thread, a multiprocessing pool and asyncio:
+  after restore it goes on counting where it was, every row it counted is in the database,
+  and its pool still answers.
 - a JVM (openjdk-17-jdk-headless): a server of our own, compiled here with javac, whose
   threads hand out numbers from a counter on the heap; the held connection and a new one get
   the next numbers, and the JVM has as many threads as before.
@@ -89,6 +93,45 @@ public class Numbers {
         }
     }
 }
+"""
+
+
+PY_APP = """
+import asyncio, multiprocessing as mp, sqlite3, sys, threading, time
+db = sqlite3.connect(sys.argv[1], check_same_thread=False)
+db.execute("PRAGMA journal_mode=WAL")
+db.execute("create table if not exists t(x)")
+db.commit()
+lock = threading.Lock()
+count = [0]
+
+
+def writer():
+    while True:
+        with lock:
+            count[0] += 1
+            db.execute("insert into t values(?)", (count[0],))
+            db.commit()
+        time.sleep(0.005)
+
+
+def square(x):
+    return x * x
+
+
+async def report(pool):
+    while True:
+        total = sum(pool.map(square, range(10)))
+        with lock:
+            rows = db.execute("select count(*) from t").fetchone()[0]
+            print(count[0], rows, total, flush=True)
+        await asyncio.sleep(0.05)
+
+
+if __name__ == "__main__":
+    pool = mp.Pool(2)
+    threading.Thread(target=writer, daemon=True).start()
+    asyncio.run(report(pool))
 """
 
 
@@ -251,6 +294,57 @@ def node(work):
     c.close()
 
 
+def last_report(path, after=0, timeout=20):
+    """The program's last "count rows total" line whose count is above after."""
+    end = time.time() + timeout
+    while time.time() < end:
+        with open(path) as f:
+            lines = [ln.split() for ln in f.read().splitlines() if len(ln.split()) == 3]
+        if lines and int(lines[-1][0]) > after:
+            return [int(x) for x in lines[-1]]
+        time.sleep(0.05)
+    return None
+
+
+def py_sqlite(work):
+    script = os.path.join(work, "app.py")
+    with open(script, "w") as f:
+        f.write(PY_APP)
+    p = start([sys.executable, script, os.path.join(work, "db.sqlite")], work, "py")
+    out = os.path.join(work, "py.out")
+    before = last_report(out, 50)
+    report(before is not None and before[0] == before[1] and before[2] == 285,
+           "python: counting into SQLite (WAL) with a pool", repr(before))
+    if before is None:
+        return
+    imgs = os.path.join(work, "py-img")
+    os.mkdir(imgs)
+    kids = children_of(p.pid)
+    r = subprocess.run([CRIU, "dump", "-t", str(p.pid), "-D", imgs, "-v4", "-o", "dump.log"],
+                       capture_output=True, text=True, timeout=120)
+    report(r.returncode != 0 and zdtm.proc_state(p.pid) is not None,
+           "python: dump without --file-locks is refused and the program runs on")
+    r = subprocess.run([CRIU, "dump", "-t", str(p.pid), "-D", imgs, "-v4", "-o", "dump.log",
+                        "--file-locks"], capture_output=True, text=True, timeout=120)
+    report(r.returncode == 0, "python: dump --file-locks",
+           r.stderr + open(os.path.join(imgs, "dump.log")).read()[-2000:])
+    if r.returncode:
+        return
+    p.wait(timeout=10)
+    reap(kids)
+    at_dump = last_report(out)
+    r = subprocess.run([CRIU, "restore", "-D", imgs, "-v4", "-o", "restore.log", "-d",
+                        "--file-locks"], capture_output=True, text=True, timeout=120)
+    report(r.returncode == 0, "python: restore --file-locks",
+           r.stderr + open(os.path.join(imgs, "restore.log")).read()[-2000:])
+    if r.returncode:
+        return
+    after = last_report(out, at_dump[0] + 20)
+    report(after is not None and after[0] == after[1] and after[2] == 285,
+           "python: it counts on from %d, every row in the database, its pool answers"
+           % at_dump[0], repr(after))
+
+
 def jvm(work):
     src = os.path.join(work, "Numbers.java")
     with open(src, "w") as f:
@@ -300,6 +394,7 @@ def main():
     ran = 0
     for name, binary, package, run in (("nginx", "nginx", "nginx-light", nginx),
                                        ("node", "node", "nodejs", node),
+                                       ("python", "python3", "python3", py_sqlite),
                                        ("jvm", "javac", "openjdk-17-jdk-headless", jvm)):
         if not shutil.which(binary):
             print("skip - %s: not installed (package %s)" % (name, package))

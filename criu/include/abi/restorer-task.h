@@ -18,6 +18,7 @@
 #define RST_NR_RLIMITS	     16
 #define RST_MAX_FILTERS	     32
 #define RST_MAX_FILTER_INSNS 8192
+#define RST_MAX_POSIX_LOCKS  256
 
 struct rst_itimer {
 	uint64_t isec, iusec; /* interval */
@@ -34,6 +35,15 @@ struct rst_posix_timer {
 	uint64_t sival;
 	uint64_t isec, insec;
 	uint64_t vsec, vnsec;
+};
+
+/* the kernel's struct flock on x86_64, with the fd it is taken on */
+struct rst_posix_lock {
+	int16_t type, whence;
+	int32_t pad;
+	int64_t start, len;
+	int32_t pid, pad2;
+	int32_t fd, pad3;
 };
 
 struct rst_rlimit {
@@ -80,9 +90,14 @@ struct rst_task_state {
 	uint32_t filter_len[RST_MAX_FILTERS]; /* instructions */
 	uint32_t filter_flags[RST_MAX_FILTERS];
 	uint64_t insns[RST_MAX_FILTER_INSNS]; /* struct sock_filter, 8 bytes each */
+
+	/* POSIX locks, taken again once the restorer closed its mapping fds (a close drops them) */
+	uint32_t nr_posix_locks;
+	struct rst_posix_lock posix_locks[RST_MAX_POSIX_LOCKS];
 };
 
 /* The blob's side (criu/pie/restorer-task.c): 0, or -errno after logging what failed. */
+int rst_retake_posix_locks(const struct rst_task_state *ts);
 int rst_apply_task_state(const struct rst_task_state *ts, int pid);
 /* A thread's share of it: seccomp filters, then own (NULL: the task's) credentials. */
 int rst_apply_thread_state(const struct rst_task_state *ts, const struct rst_creds *own);

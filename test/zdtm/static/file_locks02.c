@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * file_locks02: a POSIX lock on a file the task also maps can't be restored yet (restore's
- * close of the mapping's fd would drop it): the dump must refuse it (file_locks02.desc),
- * and the task keeps running with its lock and mapping: a child still can't take the lock.
+ * file_locks02: a POSIX lock on a file the task also maps through the same fd. Restore maps
+ * the file through an fd of its own and closes it, which drops the process's POSIX locks on
+ * the file; they must come back all the same: after restore a child still can't take the
+ * lock, and the mapping still holds what was written through it.
  */
 #include <fcntl.h>
 #include <sys/mman.h>
