@@ -7,6 +7,8 @@ dump --tcp-established and restore --tcp-established:
   connection gets the file again after the restore, and so does a new one, over IPv4 and IPv6.
 - node (nodejs): an HTTP server counting its requests in memory; the count goes on from
   where it was (its heap came back), on the held connection and on a new one.
+- a Go program (golang-go): net/http with a goroutine ticking; its hit count goes on, and
+  the goroutine still ticks (the Go runtime's threads, signals and epoll came back).
 - python3 with SQLite in WAL mode (its "-shm" index mapped shared and byte-range locked, so
   dump and restore need --file-locks), a writer thread, a multiprocessing pool and asyncio:
   after restore it goes on counting where it was, every row it counted is in the database,
@@ -95,6 +97,33 @@ public class Numbers {
 }
 """
 
+
+GO_SERVER = """
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"time"
+)
+
+var hits, ticks int64
+
+func main() {
+	go func() {
+		for {
+			atomic.AddInt64(&ticks, 1)
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "hits=%d ticks=%d\\n", atomic.AddInt64(&hits, 1), atomic.LoadInt64(&ticks))
+	})
+	http.ListenAndServe("127.0.0.1:"+os.Args[1], nil)
+}
+"""
 
 PY_APP = """
 import asyncio, multiprocessing as mp, sqlite3, sys, threading, time
@@ -294,6 +323,47 @@ def node(work):
     c.close()
 
 
+def go_hits(c):
+    """(hits, ticks) from one GET of the Go server, or None."""
+    body = http_get(c)
+    try:
+        return tuple(int(f.split(b"=")[1]) for f in body.split())
+    except (AttributeError, IndexError, ValueError):
+        return None
+
+
+def go(work):
+    src = os.path.join(work, "main.go")
+    with open(src, "w") as f:
+        f.write(GO_SERVER)
+    env = dict(os.environ, GO111MODULE="off", GOPATH=os.path.join(work, "gopath"),
+               GOCACHE=os.path.join(work, "gocache"))
+    binary = os.path.join(work, "server")
+    r = subprocess.run(["go", "build", "-o", binary, src], capture_output=True, text=True,
+                       env=env, timeout=300)
+    report(r.returncode == 0, "go: go build makes the server", r.stderr)
+    if r.returncode:
+        return
+    port = free_port()
+    p = start([binary, str(port)], work, "go")
+    c = connect(port)
+    first = [go_hits(c) for _ in range(3)]
+    report(first[-1] is not None and first[-1][0] == 3, "go: three requests counted",
+           repr(first))
+    if checkpoint("go", p, work):
+        got = go_hits(c)
+        report(got is not None and got[0] == 4, "go: the held connection gets the fourth hit",
+               repr(got))
+        time.sleep(0.2)
+        c2 = connect(port)
+        later = go_hits(c2)
+        report(later is not None and later[0] == 5 and got is not None and later[1] > got[1],
+               "go: a new connection gets the fifth, and the goroutine ticks on",
+               "%r %r" % (got, later))
+        c2.close()
+    c.close()
+
+
 def last_report(path, after=0, timeout=20):
     """The program's last "count rows total" line whose count is above after."""
     end = time.time() + timeout
@@ -394,6 +464,7 @@ def main():
     ran = 0
     for name, binary, package, run in (("nginx", "nginx", "nginx-light", nginx),
                                        ("node", "node", "nodejs", node),
+                                       ("go", "go", "golang-go", go),
                                        ("python", "python3", "python3", py_sqlite),
                                        ("jvm", "javac", "openjdk-17-jdk-headless", jvm)):
         if not shutil.which(binary):
