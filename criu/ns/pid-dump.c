@@ -244,12 +244,25 @@ static bool in_tree(const struct dump_tree *dt, pid_t pid)
 	return false;
 }
 
+/*
+ * A shell job's session and group, outside the tree (`unshare -p -f` started from a shell):
+ * they have no pid in the tree's namespace, and restore puts the tree into criu's instead.
+ */
+static bool shell_job_leader(const struct dump_tree *dt, pid_t pid)
+{
+	const struct proc_stat *root = &dt->tasks[0]->stat;
+
+	return dt->opts->shell_job && (pid == root->sid || pid == root->pgid) && !in_tree(dt, pid);
+}
+
 static int check_leaders(const struct dump_tree *dt, const struct dump_ctx *dc)
 {
-	if (in_tree(dt, dc->stat.pgid) && in_tree(dt, dc->stat.sid))
+	if ((in_tree(dt, dc->stat.pgid) || shell_job_leader(dt, dc->stat.pgid)) &&
+	    (in_tree(dt, dc->stat.sid) || shell_job_leader(dt, dc->stat.sid)))
 		return 0;
 	pr_err("Task %d: its process group %d or session %d is led by a task outside the tree "
-	       "or gone, which has no pid in the tree's pid namespace: not supported yet\n",
+	       "or gone, which has no pid in the tree's pid namespace (other than the root's "
+	       "own with --shell-job): not supported yet\n",
 	       dc->pid, dc->stat.pgid, dc->stat.sid);
 	return -EOPNOTSUPP;
 }

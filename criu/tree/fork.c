@@ -554,9 +554,13 @@ int rst_join_group(const struct rst_ctx *ctx, const struct rst_task *t)
 	pid_t pgid = t->pstree->pgid, target = pgid;
 	int i;
 
-	if (!rst_task_by_pid(ctx, pgid))
-		target = ctx->shell_pgid; /* the shell job's group: criu's now */
-	else if (!rst_pid_visible(ctx, pgid))
+	if (!rst_task_by_pid(ctx, pgid)) {
+		/* the shell job's group, criu's now: inside the tree's pid namespace it shows as
+		 * 0, where the task is already, by fork */
+		if (getpgid(0) == 0)
+			return 0;
+		target = ctx->shell_pgid;
+	} else if (!rst_pid_visible(ctx, pgid))
 		target = 0; /* led from above a nested pid namespace: inherited, seen as 0 */
 	else
 		target = rst_pid_here(ctx, pgid); /* in a pid namespace: its pid there */

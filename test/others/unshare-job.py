@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""A container made with unshare(1) from a shell: `unshare -p -f -m --mount-proc` runs a
+bash, pid 1 of a new pid namespace with its own mount namespace and /proc, whose child
+counts into a file. unshare stays outside, so the tree's session and process group are led
+from outside its pid namespace (they show as 0 inside).
+
+- dump without --shell-job is refused, naming the option, and the counter goes on;
+- dump -j --ext-mount-map auto (the host mounts the namespace copied), then
+  restore -j --ext-mount-map auto --root / -d: the tree is back with its pids inside the
+  namespace (1 and 2), in criu's session and group, its own /proc mounted (it lists only its
+  two tasks), and the counter goes on from where it was.
+
+This script is a child subreaper, so the killed tree's tasks are its children to reap."""
+import ctypes
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import zdtm  # noqa: E402
+import tally  # noqa: E402
+
+CRIU = os.path.join(zdtm.ROOT, "criu", "criu")
+report = tally.Tally(show_ok=True)
+
+COUNTER = """
+import os, sys, time
+out = sys.argv[1]
+n = 0
+while True:
+    n += 1
+    with open(out + ".tmp", "w") as f:
+        f.write("%d %s\\n" % (n, " ".join(sorted(p for p in os.listdir("/proc") if p.isdigit()))))
+    os.rename(out + ".tmp", out)
+    time.sleep(0.02)
+"""
+
+
+def criu(*args):
+    return subprocess.run([CRIU] + list(args), stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60)
+
+
+def status_field(pid, key):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return line.split()[1:]
+    except OSError:
+        pass
+    return None
+
+
+def children_of(pid):
+    r = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [int(c) for c in r.stdout.split()]
+
+
+def count(path, after=0, timeout=10):
+    """(n, [pids /proc lists]) once n is above after."""
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            with open(path) as f:
+                words = f.read().split()
+            if words and int(words[0]) > after:
+                return int(words[0]), words[1:]
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.02)
+    return None, None
+
+
+def reap(pids):
+    end = time.time() + 10
+    for pid in pids:
+        while time.time() < end:
+            try:
+                os.waitpid(pid, 0)
+                break
+            except ChildProcessError:
+                if zdtm.proc_state(pid) is None:
+                    break
+                time.sleep(0.01)
+
+
+def main():
+    if not shutil.which("unshare"):
+        print("0 passed, 0 failed, 1 skipped (no unshare: util-linux)")
+        return 77
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(zdtm.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    work = tempfile.mkdtemp(prefix="criu-unshare-job-")
+    out = os.path.join(work, "count")
+    script = os.path.join(work, "counter.py")
+    with open(script, "w") as f:
+        f.write(COUNTER)
+    shell = subprocess.Popen(["unshare", "-p", "-f", "-m", "--mount-proc", "bash", "-c",
+                              "%s %s %s & wait" % (sys.executable, script, out)],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+    tree = []
+    try:
+        n, seen = count(out)
+        kids = children_of(shell.pid)
+        report(n is not None and len(kids) == 1 and seen == ["1", "2"],
+               "the counter runs as pid 2 of its own pid namespace", "%r %r" % (kids, seen))
+        if n is None or len(kids) != 1:
+            return report.finish()
+        root = kids[0]
+        tree = [root] + children_of(root)
+        nspid = [status_field(p, "NSpid") for p in tree]
+        r = criu("dump", "-t", str(root), "-D", work, "-o", "dump.log")
+        later, _ = count(out, n)
+        report(r.returncode != 0 and "--shell-job" in open(os.path.join(work, "dump.log")).read()
+               and later is not None, "dump without --shell-job is refused naming it, "
+               "and the counter goes on")
+        r = criu("dump", "-t", str(root), "-D", work, "-o", "dump.log", "-j",
+                 "--ext-mount-map", "auto")
+        report(r.returncode == 0, "dump -j --ext-mount-map auto",
+               open(os.path.join(work, "dump.log")).read()[-2000:])
+        if r.returncode:
+            return report.finish()
+        shell.wait(timeout=10)
+        reap(tree)
+        at_dump, _ = count(out)
+        r = criu("restore", "-D", work, "-o", "restore.log", "-j", "--ext-mount-map", "auto",
+                 "--root", "/", "-d")
+        report(r.returncode == 0, "restore -j --ext-mount-map auto --root /",
+               open(os.path.join(work, "restore.log")).read()[-2000:])
+        if r.returncode:
+            return report.finish()
+        after, seen = count(out, at_dump + 5)
+        report(after is not None and seen == ["1", "2"],
+               "the counter goes on from %s, its /proc lists pids 1 and 2" % at_dump,
+               "%r %r" % (after, seen))
+        report([status_field(p, "NSpid") for p in tree] == nspid,
+               "both tasks have their pids at both levels", repr(nspid))
+        me = os.getpgid(0), os.getsid(0)
+        report(all((os.getpgid(p), os.getsid(p)) == me for p in tree),
+               "the tree is in criu's session and process group")
+    finally:
+        for pid in tree:
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+        if shell.poll() is None:
+            shell.kill()
+        reap(tree)
+        try:
+            shell.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        shutil.rmtree(work, ignore_errors=True)
+    return report.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
