@@ -19,7 +19,6 @@ dump --tcp-established and restore --tcp-established:
 
 A program whose binary is missing is skipped, naming its package. This script is a child
 subreaper, so the restored programs are its children to reap."""
-import ctypes
 import os
 import shutil
 import socket
@@ -164,14 +163,6 @@ if __name__ == "__main__":
 """
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def connect(port, host="127.0.0.1", timeout=30):
     end = time.time() + timeout
     while True:
@@ -226,7 +217,7 @@ def threads_of(pid):
 def checkpoint(name, p, work):
     """dump and restore --tcp-established; True when both worked."""
     pid = p.pid
-    kids = children_of(pid)
+    kids = zdtm.tree_pids(pid)
     imgs = os.path.join(work, name + "-img")
     os.mkdir(imgs)
     r = subprocess.run([CRIU, "dump", "-t", str(pid), "-D", imgs, "-v4", "-o", "dump.log",
@@ -244,25 +235,11 @@ def checkpoint(name, p, work):
     return r.returncode == 0
 
 
-def children_of(pid):
-    r = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
-    return [int(c) for c in r.stdout.split()]
-
-
 def reap(pids):
     """The dumped program's children (nginx's workers) were killed with it and became ours
-    (this script is a subreaper): reap them, or their pids stay taken and the restore can't
-    have them."""
-    end = time.time() + 10
+    (this script is a subreaper): reap them, or their pids stay taken for the restore."""
     for pid in pids:
-        while True:
-            try:
-                os.waitpid(pid, 0)
-                break
-            except ChildProcessError:  # not reparented to us yet
-                if zdtm.proc_state(pid) is None or time.time() > end:
-                    break
-                time.sleep(0.01)
+        zdtm.reap(pid, 10)
 
 
 def start(cmd, work, name):
@@ -280,7 +257,7 @@ def nginx(work):
     page = b"nginx page " + b"y" * 5000 + b"\n"
     with open(os.path.join(work, "www", "index.html"), "wb") as f:
         f.write(page)
-    port = free_port()
+    port = zdtm.free_tcp_port()
     conf = os.path.join(work, "nginx.conf")
     with open(conf, "w") as f:
         f.write(NGINX_CONF % {"work": work, "port": port})
@@ -288,10 +265,10 @@ def nginx(work):
     c = connect(port)
     got = http_get(c)
     report(got == page, "nginx: the held connection gets the page", repr(got)[:300])
-    workers = children_of(p.pid)
+    workers = zdtm.tree_pids(p.pid)
     if checkpoint("nginx", p, work):
         report(http_get(c) == page, "nginx: the held connection gets the page after restore")
-        after = children_of(p.pid)
+        after = zdtm.tree_pids(p.pid)
         report(sorted(after) == sorted(workers) and len(workers) == 2,
                "nginx: the master has its two workers, same pids", "%s %s" % (workers, after))
         c4 = connect(port)
@@ -304,7 +281,7 @@ def nginx(work):
 
 
 def node(work):
-    port = free_port()
+    port = zdtm.free_tcp_port()
     script = os.path.join(work, "server.js")
     with open(script, "w") as f:
         f.write(NODE_SERVER % port)
@@ -344,7 +321,7 @@ def go(work):
     report(r.returncode == 0, "go: go build makes the server", r.stderr)
     if r.returncode:
         return
-    port = free_port()
+    port = zdtm.free_tcp_port()
     p = start([binary, str(port)], work, "go")
     c = connect(port)
     first = [go_hits(c) for _ in range(3)]
@@ -389,7 +366,7 @@ def py_sqlite(work):
         return
     imgs = os.path.join(work, "py-img")
     os.mkdir(imgs)
-    kids = children_of(p.pid)
+    kids = zdtm.tree_pids(p.pid)
     r = subprocess.run([CRIU, "dump", "-t", str(p.pid), "-D", imgs, "-v4", "-o", "dump.log"],
                        capture_output=True, text=True, timeout=120)
     report(r.returncode != 0 and zdtm.proc_state(p.pid) is not None,
@@ -424,7 +401,7 @@ def jvm(work):
     report(r.returncode == 0, "jvm: javac builds the server", r.stderr)
     if r.returncode:
         return
-    port = free_port()
+    port = zdtm.free_tcp_port()
     p = start(["java", "-Xmx64m", "-XX:-UsePerfData", "-cp", work, "Numbers", str(port)],
               work, "jvm")
     c = connect(port)
@@ -459,8 +436,7 @@ def finish():
 
 
 def main():
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(zdtm.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    zdtm.become_subreaper()
     ran = 0
     for name, binary, package, run in (("nginx", "nginx", "nginx-light", nginx),
                                        ("node", "node", "nodejs", node),

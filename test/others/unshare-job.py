@@ -12,7 +12,6 @@ from outside its pid namespace (they show as 0 inside).
   two tasks), and the counter goes on from where it was.
 
 This script is a child subreaper, so the killed tree's tasks are its children to reap."""
-import ctypes
 import os
 import shutil
 import subprocess
@@ -56,11 +55,6 @@ def status_field(pid, key):
     return None
 
 
-def children_of(pid):
-    r = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
-    return [int(c) for c in r.stdout.split()]
-
-
 def count(path, after=0, timeout=10):
     """(n, [pids /proc lists]) once n is above after."""
     end = time.time() + timeout
@@ -76,25 +70,11 @@ def count(path, after=0, timeout=10):
     return None, None
 
 
-def reap(pids):
-    end = time.time() + 10
-    for pid in pids:
-        while time.time() < end:
-            try:
-                os.waitpid(pid, 0)
-                break
-            except ChildProcessError:
-                if zdtm.proc_state(pid) is None:
-                    break
-                time.sleep(0.01)
-
-
 def main():
     if not shutil.which("unshare"):
         print("0 passed, 0 failed, 1 skipped (no unshare: util-linux)")
         return 77
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(zdtm.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    zdtm.become_subreaper()
     work = tempfile.mkdtemp(prefix="criu-unshare-job-")
     out = os.path.join(work, "count")
     script = os.path.join(work, "counter.py")
@@ -107,13 +87,13 @@ def main():
     tree = []
     try:
         n, seen = count(out)
-        kids = children_of(shell.pid)
-        report(n is not None and len(kids) == 1 and seen == ["1", "2"],
+        kids = zdtm.tree_pids(shell.pid)
+        report(n is not None and len(kids) == 2 and seen == ["1", "2"],
                "the counter runs as pid 2 of its own pid namespace", "%r %r" % (kids, seen))
-        if n is None or len(kids) != 1:
+        if n is None or len(kids) != 2:
             return report.finish()
         root = kids[0]
-        tree = [root] + children_of(root)
+        tree = [root] + zdtm.tree_pids(root)
         nspid = [status_field(p, "NSpid") for p in tree]
         r = criu("dump", "-t", str(root), "-D", work, "-o", "dump.log")
         later, _ = count(out, n)
@@ -127,7 +107,8 @@ def main():
         if r.returncode:
             return report.finish()
         shell.wait(timeout=10)
-        reap(tree)
+        for pid in tree:
+            zdtm.reap(pid, 10)
         at_dump, _ = count(out)
         r = criu("restore", "-D", work, "-o", "restore.log", "-j", "--ext-mount-map", "auto",
                  "--root", "/", "-d")
@@ -145,14 +126,10 @@ def main():
         report(all((os.getpgid(p), os.getsid(p)) == me for p in tree),
                "the tree is in criu's session and process group")
     finally:
-        for pid in tree:
-            try:
-                os.kill(pid, 9)
-            except ProcessLookupError:
-                pass
         if shell.poll() is None:
             shell.kill()
-        reap(tree)
+        for pid in tree:
+            zdtm.kill_and_reap(pid)
         try:
             shell.wait(timeout=10)
         except subprocess.TimeoutExpired:
