@@ -7,6 +7,8 @@ dump --tcp-established and restore --tcp-established:
   connection gets the file again after the restore, and so does a new one, over IPv4 and IPv6.
 - node (nodejs): an HTTP server counting its requests in memory; the count goes on from
   where it was (its heap came back), on the held connection and on a new one.
+- tmux: a server with a bash in a pane (ptys, a unix socket server); after restore the
+  client talks to the same server, and the shell still has the variable set before.
 - a Go program (golang-go): net/http with a goroutine ticking; its hit count goes on, and
   the goroutine still ticks (the Go runtime's threads, signals and epoll came back).
 - python3 with SQLite in WAL mode (its "-shm" index mapped shared and byte-range locked, so
@@ -300,6 +302,48 @@ def node(work):
     c.close()
 
 
+def tmux(work):
+    sock = os.path.join(work, "tmux.sock")
+
+    def tm(*args):
+        return subprocess.run(["tmux", "-S", sock] + list(args), capture_output=True,
+                              text=True, timeout=30)
+
+    r = tm("new-session", "-d", "-s", "t", "-x", "80", "-y", "20", "bash --norc --noprofile")
+    report(r.returncode == 0, "tmux: a server with a shell", r.stderr)
+    if r.returncode:
+        return
+    server = int(tm("display-message", "-p", "#{pid}").stdout.strip())
+    tm("send-keys", "-t", "t", "X=4242; clear", "Enter")
+    time.sleep(0.3)
+    imgs = os.path.join(work, "tmux-img")
+    os.mkdir(imgs)
+    kids = zdtm.tree_pids(server)
+    r = subprocess.run([CRIU, "dump", "-t", str(server), "-D", imgs, "-v4", "-o", "dump.log"],
+                       capture_output=True, text=True, timeout=120)
+    report(r.returncode == 0, "tmux: dump", open(os.path.join(imgs, "dump.log")).read()[-2000:])
+    if r.returncode:
+        return
+    for pid in [server] + kids:
+        zdtm.reap(pid, 10)
+    r = subprocess.run([CRIU, "restore", "-D", imgs, "-v4", "-o", "restore.log", "-d"],
+                       capture_output=True, text=True, timeout=120)
+    report(r.returncode == 0, "tmux: restore",
+           open(os.path.join(imgs, "restore.log")).read()[-2000:])
+    if r.returncode:
+        return
+    tm("send-keys", "-t", "t", "echo value=$X", "Enter")
+    screen = ""
+    for _ in range(100):
+        screen = tm("capture-pane", "-p", "-t", "t").stdout
+        if "value=4242" in screen:
+            break
+        time.sleep(0.05)
+    report("value=4242" in screen, "tmux: the restored shell answers with its variable",
+           screen[-500:])
+    tm("kill-server")
+
+
 def go_hits(c):
     """(hits, ticks) from one GET of the Go server, or None."""
     body = http_get(c)
@@ -439,6 +483,7 @@ def main():
     zdtm.become_subreaper()
     ran = 0
     for name, binary, package, run in (("nginx", "nginx", "nginx-light", nginx),
+                                       ("tmux", "tmux", "tmux", tmux),
                                        ("node", "node", "nodejs", node),
                                        ("go", "go", "golang-go", go),
                                        ("python", "python3", "python3", py_sqlite),
