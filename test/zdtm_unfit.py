@@ -5,6 +5,9 @@
 # Tests that can't pass in the ns flavour (`run -a -f ns`, a group of `make test`), and why.
 NS_OUTSIDE = "its 'outside' process is in the test's pid namespace, so in the dumped tree"
 NS_PIDNS = "refused as designed in a pid namespace (Documentation/namespaces.md)"
+NS_WATCHER = "its watcher, orphaned, becomes a child of the namespace's init, so part of the " \
+    "tree: frozen with it, it can't stop A and B during the dump, which then has nothing " \
+    "stopped to save"
 NS_UNFIT = {
     "inotify01": "a watch on a tmpfs of the namespace: the dump looks for its mount in "
                  "criu's mountinfo",
@@ -14,10 +17,8 @@ NS_UNFIT = {
     "unix_ext05": NS_OUTSIDE, "tty_unpaired00": NS_OUTSIDE,
     "nsfs00": NS_PIDNS, "pgid01": NS_PIDNS, "sid01": NS_PIDNS, "shell_job00": NS_PIDNS,
     "tree_shell_job00": NS_PIDNS, "tty_shell00": NS_PIDNS,
-    "stopped_tree02": "a stopped child of the namespace's init comes back running (as in "
-                      "pidns)",
-    "stopped_tree03": "a stopped child of the namespace's init comes back running (as in "
-                      "pidns)",
+    "stopped_tree02": NS_WATCHER,
+    "stopped_tree03": NS_WATCHER,
     "nsfs01": "it holds an fd of criu's network namespace, which a tree in a mount "
               "namespace of its own can't reopen: the dump refuses that one first",
     "netns00": "it holds an fd of criu's network namespace to reach the outside, which a "
@@ -40,7 +41,6 @@ UNS_THREADS = "it runs threads: a thread's pid in criu's pid namespace can't be 
 UNS_HOST = "its setup needs a privilege over the host's namespaces, which the root of a user " \
     "namespace lacks: it fails to start there"
 UNS_PROC = "it reads /proc/PID by the pid fork() gave it: /proc is the host's (as in pidns)"
-UNS_STOPPED = "a stopped child of the namespace's init comes back running (as in pidns)"
 UNS_UNFIT = dict(
     [(t, UNS_THREADS) for t in (
         "pidns00", "restart_block00", "threads00", "threads00_leave_running", "threads01",
@@ -55,9 +55,8 @@ UNS_UNFIT = dict(
         "tmpfile01", "tty_vt01")] +
     [(t, UNS_PROC) for t in ("cow00", "cow01", "cow02", "cow03", "files01", "proc_dead00",
                              "memfd_tree00", "pidfd00", "tree_traced00", "zombie00",
-                             "zombie00_leave_stopped")] +
-    [(t, UNS_STOPPED) for t in ("stopped_child00", "stopped_tree00", "stopped_tree01",
-                                "sigtrap01")] +
+                             "zombie00_leave_stopped", "stopped_child00", "stopped_tree00",
+                             "stopped_tree01", "sigtrap01")] +
     [("netns_refused00", "a network namespace in a user namespace is refused before its "
       "links are looked at")])
 # NS_UNFIT's reasons that come from the ns flavour's mount namespace, which uns has not
