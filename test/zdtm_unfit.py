@@ -9,8 +9,6 @@ NS_WATCHER = "its watcher, orphaned, becomes a child of the namespace's init, so
     "tree: frozen with it, it can't stop A and B during the dump, which then has nothing " \
     "stopped to save"
 NS_UNFIT = {
-    "inotify01": "a watch on a tmpfs of the namespace: the dump looks for its mount in "
-                 "criu's mountinfo",
     "pidfd_outside00": NS_OUTSIDE, "proc_tree00": NS_OUTSIDE, "unix_backlog03": NS_OUTSIDE,
     "unix_backlog05": NS_OUTSIDE, "unix_ext00": NS_OUTSIDE, "unix_ext01": NS_OUTSIDE,
     "unix_ext02": NS_OUTSIDE, "unix_ext03": NS_OUTSIDE, "unix_ext04": NS_OUTSIDE,

@@ -217,7 +217,7 @@ static int restore_marks(int gfd, const FanotifyFileEntry *e)
 			free(path);
 			continue;
 		}
-		fd = fsnotify_open_handle(m->s_dev, m->ie->f_handle);
+		fd = fsnotify_open_handle(0, m->s_dev, m->ie->f_handle);
 		if (fd < 0) {
 			errno = -fd;
 			pr_perror("Can't find the file (inode %" PRIu64 ") of a fanotify mark "

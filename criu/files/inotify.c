@@ -18,6 +18,8 @@
 #include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -95,6 +97,23 @@ static int cmp_wd(const void *a, const void *b)
 }
 
 /*
+ * A tmpfs of a task's own mount namespace is made anew at restore, its files from its saved
+ * contents: their handles are stale then, and the watch finds its file by its path. A path
+ * of a file in another mount namespace reads as it is there.
+ */
+static bool remade_at_restore(pid_t pid, int fd)
+{
+	struct stat own, its;
+	struct statfs sfs;
+	char ns[64];
+
+	snprintf(ns, sizeof(ns), "/proc/%d/ns/mnt", pid);
+	if (stat("/proc/self/ns/mnt", &own) || stat(ns, &its) || own.st_ino == its.st_ino)
+		return false;
+	return !fstatfs(fd, &sfs) && sfs.f_type == TMPFS_MAGIC;
+}
+
+/*
  * Restore finds the watched file by its handle: it must open now, and not be a deleted file
  * (whose inode is gone once the task is). --force-irmap also saves the path it has now.
  */
@@ -105,7 +124,7 @@ static int check_watched(struct dump_ctx *dc, const struct fd_parms *p, InotifyW
 	ssize_t n;
 	int fd, ret = 0;
 
-	fd = fsnotify_open_handle(w->s_dev, w->f_handle);
+	fd = fsnotify_open_handle(p->pid, w->s_dev, w->f_handle);
 	if (fd < 0) {
 		pr_err("fd %d of task %d: inotify watch %u is on inode %" PRIu64 " of device "
 		       "%u:%u, whose file handle can't be opened again (%s; a filesystem without "
@@ -121,7 +140,7 @@ static int check_watched(struct dump_ctx *dc, const struct fd_parms *p, InotifyW
 		ret = -EOPNOTSUPP;
 		goto out_close;
 	}
-	if (!dc->opts->force_irmap)
+	if (!dc->opts->force_irmap && !remade_at_restore(p->pid, fd))
 		goto out_close;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, path, sizeof(path) - 1);
@@ -200,27 +219,54 @@ bad:
 	return -EINVAL;
 }
 
-/* A directory on the filesystem with this (kernel-encoded) device: open_by_handle_at's key. */
-static int open_mount_of(uint32_t sdev)
+/* A mount of ml on the filesystem of device maj:min, opened from pid's root (0: ours). */
+static int open_first_mount(pid_t pid, const struct proc_mount_list *ml, unsigned int maj,
+			    unsigned int min)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < ml->nr; i++) {
+		if (ml->m[i].maj != maj || ml->m[i].min != min)
+			continue;
+		if (pid)
+			snprintf(path, sizeof(path), "/proc/%d/root%s", pid, ml->m[i].mountpoint);
+		else
+			snprintf(path, sizeof(path), "%s", ml->m[i].mountpoint);
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		/* not a mount over it, of another filesystem */
+		if (!fstat(fd, &st) && st.st_dev == makedev(maj, min))
+			return fd;
+		close(fd);
+	}
+	return -ENOENT;
+}
+
+/*
+ * A directory on the filesystem with this (kernel-encoded) device, open_by_handle_at's key:
+ * a mount of pid's mount namespace (at dump, the task's; 0 at restore, the task itself).
+ */
+static int open_mount_of(pid_t pid, uint32_t sdev)
 {
 	unsigned int maj = sdev >> 20, min = sdev & 0xfffff;
 	struct proc_mount_list ml;
-	int fd = -1, ret;
-	size_t i;
+	int fd, ret;
 
-	ret = parse_mountinfo(0, &ml);
+	ret = parse_mountinfo(pid, &ml);
 	if (ret)
 		return ret;
-	for (i = 0; fd < 0 && i < ml.nr; i++)
-		if (ml.m[i].maj == maj && ml.m[i].min == min)
-			fd = open(ml.m[i].mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open_first_mount(pid, &ml, maj, min);
 	free_mountinfo(&ml);
 	if (fd < 0)
 		pr_err("No mount of device %u:%u to find inotify watches on\n", maj, min);
-	return fd < 0 ? -ENOENT : fd;
+	return fd;
 }
 
-int fsnotify_open_handle(uint32_t s_dev, const FhEntry *f_handle)
+int fsnotify_open_handle(pid_t pid, uint32_t s_dev, const FhEntry *f_handle)
 {
 	struct {
 		struct file_handle h;
@@ -230,7 +276,7 @@ int fsnotify_open_handle(uint32_t s_dev, const FhEntry *f_handle)
 
 	if (f_handle->bytes > FH_MAX_BYTES || f_handle->n_handle * 8 < f_handle->bytes)
 		return -EINVAL;
-	mfd = open_mount_of(s_dev);
+	mfd = open_mount_of(pid, s_dev);
 	if (mfd < 0)
 		return mfd;
 	fh.h.handle_bytes = f_handle->bytes;
@@ -246,6 +292,7 @@ int fsnotify_open_handle(uint32_t s_dev, const FhEntry *f_handle)
 /* --force-irmap saved the path too: the file there, if it is the watched inode. */
 static int open_watched_path(const InotifyWdEntry *w)
 {
+	struct statfs sfs;
 	struct stat st;
 	int fd;
 
@@ -254,7 +301,9 @@ static int open_watched_path(const InotifyWdEntry *w)
 	fd = open(w->f_handle->path, O_PATH | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) || st.st_ino != w->i_ino) {
+	/* a tmpfs is made anew (remade_at_restore()): its inode numbers are new too */
+	if (fstat(fd, &st) || fstatfs(fd, &sfs) ||
+	    (st.st_ino != w->i_ino && sfs.f_type != TMPFS_MAGIC)) {
 		close(fd);
 		return -ESTALE;
 	}
@@ -263,7 +312,7 @@ static int open_watched_path(const InotifyWdEntry *w)
 
 static int open_watched(const InotifyWdEntry *w)
 {
-	int fd = fsnotify_open_handle(w->s_dev, w->f_handle);
+	int fd = fsnotify_open_handle(0, w->s_dev, w->f_handle);
 
 	if (fd < 0 && w->f_handle->path) {
 		int pfd = open_watched_path(w);

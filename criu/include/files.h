@@ -271,7 +271,7 @@ void tty_premade_drop(void); /* in the task once its fds are made: those left un
  * opened O_PATH, or -errno. */
 struct fdinfo_fhandle;
 FhEntry *fsnotify_new_handle(const struct fdinfo_fhandle *f);
-int fsnotify_open_handle(uint32_t s_dev, const FhEntry *f_handle);
+int fsnotify_open_handle(pid_t pid, uint32_t s_dev, const FhEntry *f_handle);
 
 /*
  * net/inet/: inet_dump_release() ends the dump of the TCP connections taken into repair
