@@ -58,4 +58,4 @@ UNS_UNFIT = dict(
     [("netns_refused00", "a network namespace in a user namespace is refused before its "
       "links are looked at")])
 # NS_UNFIT's reasons that come from the ns flavour's mount namespace, which uns has not
-NS_MNT_ONLY = ("inotify01", "userns00", "userns01", "userns02", "userns03")
+NS_MNT_ONLY = ("userns00", "userns01", "userns02", "userns03")
