@@ -6,6 +6,8 @@
  * that its release can leave it stopped.
  */
 #include <errno.h>
+#include <sched.h>
+#include <time.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
@@ -63,19 +65,77 @@ static int do_seize(pid_t pid)
  * Wait for the stop PTRACE_INTERRUPT asked for. Signals that were already pending are
  * delivered on the way (we must not eat them); a pending stop signal ends in group stop.
  */
-static int wait_interrupt_stop(pid_t pid, bool was_stopped, int *stop_sig)
-{
-	int status, i, sig;
+static long seize_timeout_ms = COMPEL_DEFAULT_TIMEOUT_MS;
 
-	for (i = 0; i < SEIZE_MAX_SIGNALS; i++) {
-		if (waitpid(pid, &status, __WALL) < 0) {
-			if (errno == EINTR) {
-				i--;
-				continue;
-			}
+void compel_set_seize_timeout(int ms)
+{
+	seize_timeout_ms = ms > 0 ? ms : COMPEL_DEFAULT_TIMEOUT_MS;
+}
+
+/* Why a task may not stop: what it waits in, from /proc/PID/wchan. */
+static void tell_no_stop(pid_t pid)
+{
+	char path[64], wchan[64] = "";
+	ssize_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/wchan", pid);
+	f = fopen(path, "r");
+	if (f) {
+		n = fread(wchan, 1, sizeof(wchan) - 1, f);
+		wchan[n > 0 ? n : 0] = 0;
+		fclose(f);
+	}
+	pr_err("Task %d did not stop within %ld ms of being interrupted (state %c, waiting in "
+	       "%s)%s; it is left running, released when criu exits. Give it more time with "
+	       "--timeout\n",
+	       pid, seize_timeout_ms, task_state(pid), wchan[0] ? wchan : "?",
+	       strcmp(wchan, "kernel_clone") ? ""
+					     : ": it is in vfork(), waiting for its child to exec "
+					       "or exit, and can't be stopped before");
+}
+
+/*
+ * waitpid() for pid's next report, within the seize timeout: a task in an uninterruptible
+ * or killable wait (vfork()'s parent, a hung file system) never reaches the stop we asked
+ * for. Most stop within microseconds: yield first, then sleep a little longer each time.
+ */
+static int wait_report(pid_t pid, int *status)
+{
+	long deadline = compel_now_ms() + seize_timeout_ms;
+	struct timespec nap = { 0, 0 };
+	pid_t got;
+	int i;
+
+	for (i = 0;; i++) {
+		got = waitpid(pid, status, __WALL | WNOHANG);
+		if (got == pid)
+			return 0;
+		if (got < 0 && errno != EINTR) {
 			pr_perror("Can't wait for task %d", pid);
 			return -errno;
 		}
+		if (compel_now_ms() > deadline) {
+			tell_no_stop(pid);
+			return -ETIMEDOUT;
+		}
+		if (i < 200) {
+			sched_yield();
+			continue;
+		}
+		nap.tv_nsec = nap.tv_nsec < 1000000 ? nap.tv_nsec + 50000 : 1000000;
+		nanosleep(&nap, NULL);
+	}
+}
+
+static int wait_interrupt_stop(pid_t pid, bool was_stopped, int *stop_sig)
+{
+	int status, i, sig, ret;
+
+	for (i = 0; i < SEIZE_MAX_SIGNALS; i++) {
+		ret = wait_report(pid, &status);
+		if (ret)
+			return ret;
 		if (WIFEXITED(status) || WIFSIGNALED(status))
 			return COMPEL_TASK_DEAD;
 		if (!WIFSTOPPED(status)) {

@@ -71,6 +71,7 @@ static int collect_proc_state(struct dump_ctx *dc)
 	ret = parse_proc_stat(dc->pid, &dc->stat);
 	ret = ret ?: check_task_sessions(dc);
 	ret = ret ?: parse_proc_smaps(dc->pid, &dc->maps);
+	ret = ret ?: dump_check_own_mm(dc);
 	ret = ret ?: collect_task_files(dc);
 	ret = ret ?: task_state_collect_proc(dc);
 	ret = ret ?: threads_collect(dc);
@@ -174,6 +175,7 @@ static int collect_mm_state(struct dump_ctx *dc)
 
 	ret = parse_proc_stat(dc->pid, &dc->stat);
 	ret = ret ?: parse_proc_smaps(dc->pid, &dc->maps);
+	ret = ret ?: dump_check_own_mm(dc);
 	ret = ret ?: threads_collect(dc);
 	return ret ?: collect_task_mm(dc);
 }

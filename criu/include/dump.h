@@ -68,8 +68,9 @@ struct fd_walk {
 
 struct dump_ctx;
 
-/* The distinct fd tables met so far, each by its first task, in kcmp order. */
-struct fd_tables {
+/* The distinct kernel objects of one kind met so far (fd tables, mms), each by its first
+ * task, in kcmp order (dump/kcmp-set.c). */
+struct kcmp_set {
 	struct dump_ctx **owners;
 	size_t nr;
 };
@@ -81,9 +82,10 @@ struct dump_tree {
 	int work_dfd;		 /* -W: stats-dump goes here */
 	struct file_table files; /* files.img, ids shared by all tasks */
 	struct files_dump_state fstate;
-	struct fd_walk seen_fds;    /* open file descriptions met in any task (kcmp) */
-	struct fd_tables fd_tables; /* files/fdtable-dump.c */
-	struct dump_ctx **tasks;    /* parents before children; tasks[0] is the root */
+	struct fd_walk seen_fds;   /* open file descriptions met in any task (kcmp) */
+	struct kcmp_set fd_tables; /* files/fdtable-dump.c */
+	struct kcmp_set mms;	   /* dump/kcmp-set.c: no two tasks may share one */
+	struct dump_ctx **tasks;   /* parents before children; tasks[0] is the root */
 	size_t nr_tasks;
 	struct dump_stats stats;
 	struct ns_ids ns;	 /* namespace ids, CRIU's numbering (ns-ids.h) */
@@ -143,5 +145,13 @@ int write_pstree(struct dump_tree *dt);
 int write_stats_image(struct dump_tree *dt);
 int write_inventory(struct dump_tree *dt);
 uint32_t task_files_id(const struct dump_ctx *dc);
+
+/* dump/kcmp-set.c: the task of ks whose object (kcmp type) is dc's, or NULL with *pos where
+ * dc's goes; then kcmp_set_add(). dump_check_own_mm() refuses a task sharing another's mm. */
+struct dump_ctx *kcmp_set_find(const struct kcmp_set *ks, int type, const struct dump_ctx *dc,
+			       size_t *pos, int *err);
+int kcmp_set_add(struct kcmp_set *ks, struct dump_ctx *dc, size_t pos);
+void kcmp_set_free(struct kcmp_set *ks);
+int dump_check_own_mm(struct dump_ctx *dc);
 
 #endif /* CRIU_DUMP_H */

@@ -75,6 +75,8 @@ static int seize_one(struct dump_tree *dt, pid_t pid, pid_t ppid)
 		pr_debug("Child %d of %d is gone before we could seize it\n", pid, ppid);
 		return 0;
 	}
+	if (ret == -ETIMEDOUT)
+		return ret; /* said: it did not stop */
 	if (ret < 0) {
 		pr_err("Can't seize task %d: %s; check that it exists and that we may trace "
 		       "it (ptrace_scope, another tracer)\n",
@@ -151,6 +153,7 @@ int dump_tree_seize(struct dump_tree *dt, pid_t root)
 	int ret, nr_new;
 	size_t i;
 
+	compel_set_seize_timeout(dt->opts->timeout * 1000);
 	ret = seize_one(dt, root, 0);
 	if (ret)
 		return ret;

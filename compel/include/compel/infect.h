@@ -58,6 +58,9 @@ enum compel_task_state {
 int compel_seize_task(pid_t pid);
 /* The same; for COMPEL_TASK_STOPPED *stop_sig is the signal that stopped it, else 0. */
 int compel_seize_task_sig(pid_t pid, int *stop_sig);
+/* How long a seize waits for the task's stop (default COMPEL_DEFAULT_TIMEOUT_MS): a task
+ * that can't stop (vfork()'s parent) fails the seize with -ETIMEDOUT, said. */
+void compel_set_seize_timeout(int ms);
 /*
  * PTRACE_SEIZE + PTRACE_INTERRUPT only, for a task that can't stop yet (frozen by a cgroup v1
  * freezer): compel_seize_task*() takes it over later, without interrupting it again, and
