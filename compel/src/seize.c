@@ -96,11 +96,12 @@ static void tell_no_stop(pid_t pid)
 }
 
 /*
- * waitpid() for pid's next report, within the seize timeout: a task in an uninterruptible
- * or killable wait (vfork()'s parent, a hung file system) never reaches the stop we asked
- * for. Most stop within microseconds: yield first, then sleep a little longer each time.
+ * waitpid() for pid's next report. A task that was in an uninterruptible or killable wait
+ * when seized (state D: vfork()'s parent, a hung file system) may never reach the stop we
+ * asked for: it is polled within the seize timeout, yielding first, then sleeping a little
+ * longer each time. Any other task stops within microseconds of PTRACE_INTERRUPT.
  */
-static int wait_report(pid_t pid, int *status)
+static int wait_report(pid_t pid, int *status, bool may_hang)
 {
 	long deadline = compel_now_ms() + seize_timeout_ms;
 	struct timespec nap = { 0, 0 };
@@ -108,7 +109,7 @@ static int wait_report(pid_t pid, int *status)
 	int i;
 
 	for (i = 0;; i++) {
-		got = waitpid(pid, status, __WALL | WNOHANG);
+		got = waitpid(pid, status, __WALL | (may_hang ? WNOHANG : 0));
 		if (got == pid)
 			return 0;
 		if (got < 0 && errno != EINTR) {
@@ -128,12 +129,13 @@ static int wait_report(pid_t pid, int *status)
 	}
 }
 
-static int wait_interrupt_stop(pid_t pid, bool was_stopped, int *stop_sig)
+static int wait_interrupt_stop(pid_t pid, char state, int *stop_sig)
 {
+	bool was_stopped = state == 'T';
 	int status, i, sig, ret;
 
 	for (i = 0; i < SEIZE_MAX_SIGNALS; i++) {
-		ret = wait_report(pid, &status);
+		ret = wait_report(pid, &status, state == 'D');
 		if (ret)
 			return ret;
 		if (WIFEXITED(status) || WIFSIGNALED(status))
@@ -241,7 +243,7 @@ int compel_seize_task_sig(pid_t pid, int *stop_sig)
 		return ret;
 	}
 wait_stop:
-	ret = wait_interrupt_stop(pid, st == 'T', stop_sig);
+	ret = wait_interrupt_stop(pid, st, stop_sig);
 	if (ret < 0)
 		ptrace(PTRACE_DETACH, pid, NULL, NULL);
 	if (ret != COMPEL_TASK_DEAD)
