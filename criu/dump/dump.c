@@ -377,6 +377,7 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 	ret = release_tree(&dt, failed) ?: lock_ret;
 	if (!failed && !ret && dt.nr_tasks && pages_read_mode(dt.tasks[0])) {
 		ret = pages_read_all(&dt) ?: check_no_error(errors_before) ?: imgset_commit(images_dfd);
+		ret = ret ?: stream_dump_send(images_dfd);
 		if (ret)
 			imgset_uncommit(images_dfd);
 	}
