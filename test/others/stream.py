@@ -14,12 +14,17 @@ streamer written here from CRIU's protocol (Debian has no criu-image-streamer).
   second one in --pre-dump-mode read too; the dump --stream --prev-images-dir after them
   says the option is ignored, links to no parent and marks no page PE_PARENT, and the
   restore from its stream alone brings the task back with its memory intact.
+- Over RPC: CRIU's criu_opts has no stream field (CRIU 4.2's rpc.proto); its clients ask
+  for streaming with a line "stream" in criu_opts.config_file, which CRIU parses as the
+  command line. A DUMP and a RESTORE through criu swrk that way go through the streamer,
+  and the task comes back intact.
 - What is not supported yet is refused, naming it: --stream with --page-server,
   --lazy-pages.
 """
 import glob
 import json
 import os
+import socket
 import struct
 import subprocess
 import sys
@@ -229,6 +234,79 @@ def chain():
     zdtm.cleanup_children()
 
 
+def swrk_call(rpc, req):
+    """One request to a criu swrk of its own: the response, or None if criu said nothing."""
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    p = subprocess.Popen([CRIU, "swrk", str(b.fileno())], pass_fds=[b.fileno()],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    b.close()
+    a.settimeout(120)
+    a.send(req.SerializeToString())
+    data = a.recv(1 << 20)
+    a.close()
+    p.wait(timeout=60)
+    if not data:
+        return None
+    resp = rpc.criu_resp()
+    resp.ParseFromString(data)
+    return resp
+
+
+def over_rpc():
+    """DUMP and RESTORE over RPC, each with a config_file saying "stream"."""
+    sys.path.append("/usr/lib/python3/dist-packages")
+    try:
+        from pycriu import rpc_pb2 as rpc
+    except ImportError:
+        report(True, "--stream over RPC # SKIP pycriu (Debian package criu) is missing")
+        return
+    test, pid = fresh("rpc", "zdtm/static/memfill00")
+    conf = os.path.join(test.work, "stream.conf")
+    with open(conf, "w") as f:
+        f.write("# what a CRIU client writes to stream over RPC\nstream\n")
+    dfd = os.open(test.dump_dir, os.O_RDONLY | os.O_DIRECTORY)
+    arch = test.dump_dir.rstrip("/") + ".stream"
+    why = []
+    for kind, mode in ((rpc.DUMP, "capture"), (rpc.RESTORE, "serve")):
+        req = rpc.criu_req(type=kind)
+        req.opts.images_dir_fd = dfd
+        req.opts.log_file = "%s.log" % mode
+        req.opts.log_level = 4
+        req.opts.config_file = conf
+        if kind == rpc.DUMP:
+            req.opts.pid = pid
+        else:
+            req.opts.rst_sibling = True
+        p = streamer(mode, test.dump_dir, arch)
+        resp = swrk_call(rpc, req) if p else None
+        if p:
+            try:
+                p.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                p.kill()        # criu never connected: it did not stream
+                p.wait()
+            p.stdout.close()
+        if not resp or not resp.success or p.returncode:
+            why.append("%s over RPC: %s, streamer %s" % (mode, resp, p and p.returncode))
+            break
+        if glob.glob(os.path.join(test.dump_dir, "*.img")):
+            why.append("the RPC dump wrote images into -D")
+            break
+        if kind == rpc.DUMP:
+            zdtm.reap_dead_children()
+        elif resp.restore.pid != pid:
+            why.append("the RPC restore answered pid %d, not %d" % (resp.restore.pid, pid))
+    os.close(dfd)
+    if not why:
+        why = zdtm.finish_test(test, pid)
+    report(not why, "DUMP and RESTORE over RPC with \"stream\" in criu_opts.config_file go "
+           "through the streamer; the task comes back intact", "; ".join(why))
+    if zdtm.proc_state(pid) is not None:
+        zdtm.kill_and_reap(pid)
+    zdtm.cleanup_children()
+
+
 def refusals():
     d = os.path.join(zdtm.RUN_DIR, "stream-refusals")
     os.makedirs(d, exist_ok=True)
@@ -255,6 +333,7 @@ def main():
                 "cleanly", env={"ZDTM_STREAMER_DIE_AT": "pages-"})
     restore_missing()
     chain()
+    over_rpc()
     zdtm_modes.run_subset(report, "--stream", ZDTM_TESTS, "memory, thread and tree tests")
     return report.finish()
 
