@@ -320,8 +320,8 @@ static int walk_task_uffds(struct dump_ctx *dc, bool own_refused)
 				dc->mt.strays[dc->mt.nr_strays++] = atoi(de->d_name);
 		} else if (own_refused) {
 			pr_err("Task %d uses a userfaultfd of its own (fd %s): criu can't track "
-			       "its "
-			       "writes beside it; dump it without pre-dump or --track-mem\n",
+			       "the task's writes beside it (pre-dump, --track-mem), nor "
+			       "checkpoint a userfaultfd yet\n",
 			       dc->pid, de->d_name);
 			ret = -EBUSY;
 		}
