@@ -308,6 +308,9 @@ static int release_tree(struct dump_tree *dt, int failed)
 
 	if (mode == COMPEL_RELEASE_KILL)
 		pr_info("Point of no return: the image set is complete, killing the tree\n");
+	/* a failed pre-dump (or --track-mem) leaves no tracker it made */
+	if (failed)
+		memtrack_tree_undo(dt);
 	/* the bytes taken from the ptys go back before any task runs again */
 	tty_put_back_queues(dt, mode == COMPEL_RELEASE_KILL);
 	/* connections in repair mode: out of it if the tree runs on, closed quietly if not */
