@@ -223,7 +223,8 @@ static const struct opt_desc opt_table[] = {
 	      "dump, pre-dump, page-server, lazy-pages: a page server connection already made, "
 	      "not --address --port"),
 	FLAG("stream", 0, stream, OPTF_NEG,
-	     "dump, restore: the images go to, or come from, an image streamer listening in -D"),
+	     "dump, pre-dump, restore: the images go to, or come from, an image streamer "
+	     "listening in -D"),
 	VALUE("config", 0, OPT_STR, config_file, "FILE",
 	      "read options from FILE, not the default files"),
 	FLAG("no-default-config", 0, no_default_config, 0, "do not read the default config files"),

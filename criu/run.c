@@ -176,6 +176,7 @@ static int run_command(const struct cr_options *o, int images_dfd, int work_dfd)
 /* --stream: the run works on a staging directory that the image streamer fills or empties */
 int cr_run_command(const struct cr_options *o, int images_dfd, int work_dfd)
 {
+	struct cr_options run;
 	int staged, ret;
 
 	if (!o->stream)
@@ -184,9 +185,9 @@ int cr_run_command(const struct cr_options *o, int images_dfd, int work_dfd)
 		pr_err("--stream is for dump and restore\n");
 		return 1;
 	}
-	if (stream_begin(o, images_dfd, &staged))
+	if (stream_begin(o, images_dfd, &staged, &run))
 		return 1;
-	ret = run_command(o, staged, work_dfd);
+	ret = run_command(&run, staged, work_dfd);
 	stream_end(staged);
 	return ret;
 }

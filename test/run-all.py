@@ -33,9 +33,11 @@ OTHERS_TIMEOUT = 300
 # --dedup): a subset, so that make test stays within minutes; zdtm.py -a --pre 2 runs them all.
 CHAIN_TESTS = ["maps00", "maps01", "memfill00", "madv00", "mprot_file00", "mlock00",
                "threads00", "threads02", "tree00", "tree_mem00", "cow00", "cow02", "zombie00",
-               "stopped_child00", "shm_tree00", "vdso00", "predump_churn00", "predump_nocap00"]
+               "stopped_child00", "shm_tree00", "vdso00", "predump_churn00", "predump_nocap00",
+               "predump_wprot00"]
 CHAIN_MODES = [(["--pre", "2"], CHAIN_TESTS),
-               (["--snaps", "2"], ["maps00", "threads00", "tree00", "cow00", "predump_churn00"]),
+               (["--snaps", "2"], ["maps00", "threads00", "tree00", "cow00", "predump_churn00",
+                                   "predump_wprot00"]),
                (["--pre", "1", "--dedup"], ["maps00", "tree_mem00", "predump_churn00"]),
                (["--pre", "2", "--pre-dump-mode", "read"],
                 ["maps00", "threads00", "tree00", "cow00", "predump_churn00"])]

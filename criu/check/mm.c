@@ -76,15 +76,23 @@ static int soft_dirty_child(void)
 
 /*
  * criu tracks writes with userfaultfd WP_ASYNC and PAGEMAP_SCAN (mem/track-scan.c), which
- * any 6.7+ kernel has; soft-dirty bits, which CRIU uses, are only reported here.
+ * any 6.7+ kernel has; soft-dirty bits, which CRIU uses, are only reported here: the line
+ * says which of the two the kernel has and which criu uses.
  */
 const char *mem_tracking_kind(void)
 {
+	bool soft_dirty = !probe_in_child(soft_dirty_child);
+
+	if (!memtrack_probe() && soft_dirty)
+		return "PAGEMAP_SCAN with userfaultfd write-protect (async); the kernel's "
+		       "soft-dirty bits are not used";
 	if (!memtrack_probe())
-		return "PAGEMAP_SCAN with userfaultfd write-protect (async)";
-	if (!probe_in_child(soft_dirty_child))
+		return "PAGEMAP_SCAN with userfaultfd write-protect (async); this kernel has no "
+		       "soft-dirty bits";
+	if (soft_dirty)
 		return "none: the kernel has soft-dirty bits only, which criu does not use yet";
-	return "none";
+	return "none: neither soft-dirty bits nor userfaultfd write-protect with PAGEMAP_SCAN "
+	       "(Linux 6.7+)";
 }
 
 const char *probe_mem_dirty_track(void)

@@ -310,6 +310,9 @@ static int release_tree(struct dump_tree *dt, int failed)
 
 	if (mode == COMPEL_RELEASE_KILL)
 		pr_info("Point of no return: the image set is complete, killing the tree\n");
+	/* a failed pre-dump (or --track-mem) leaves no tracker it made */
+	if (failed)
+		memtrack_tree_undo(dt);
 	/* the bytes taken from the ptys go back before any task runs again */
 	tty_put_back_queues(dt, mode == COMPEL_RELEASE_KILL);
 	/* connections in repair mode: out of it if the tree runs on, closed quietly if not */
@@ -379,6 +382,7 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 	ret = release_tree(&dt, failed) ?: lock_ret;
 	if (!failed && !ret && dt.nr_tasks && pages_read_mode(dt.tasks[0])) {
 		ret = pages_read_all(&dt) ?: check_no_error(errors_before) ?: imgset_commit(images_dfd);
+		ret = ret ?: stream_dump_send(images_dfd);
 		if (ret)
 			imgset_uncommit(images_dfd);
 	}

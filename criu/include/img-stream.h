@@ -14,11 +14,14 @@
 
 /*
  * Connects to the streamer and makes the staging directory, whose fd the run uses as its
- * images directory (*staged_dfd). Restore: every image of the set is fetched into it first.
- * 0 or -errno (logged).
+ * images directory (*staged_dfd), with the options in *run (o without what streaming
+ * ignores: --prev-images-dir, as CRIU). Restore: every image of the set is fetched into the
+ * directory first. 0 or -errno (logged).
  */
-int stream_begin(const struct cr_options *o, int images_dfd, int *staged_dfd);
-/* Dump: every image of the staging directory sent to the streamer (no-op without --stream). */
+int stream_begin(const struct cr_options *o, int images_dfd, int *staged_dfd,
+		 struct cr_options *run);
+/* Dump, pre-dump: every image of the staging directory sent to the streamer (no-op without
+ * --stream). */
 int stream_dump_send(int staged_dfd);
 /* The connection closed, the staging directory removed. */
 void stream_end(int staged_dfd);

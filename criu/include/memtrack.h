@@ -43,6 +43,7 @@ struct memtrack_task {
 	uint64_t ino; /* its anon inode: tells it from other userfaultfds */
 	uint64_t features;
 	bool continued;	     /* armed since the previous dump: its written pages are the changes */
+	bool made;	     /* made by this dump: closed in the task again if the dump fails */
 	bool *vma_continued; /* per VMA of dc->mm: covered by it since the previous dump */
 	PagemapEntry **prev_pm; /* the parent images' pagemap of this pid, sorted */
 	size_t nr_prev_pm;
@@ -92,6 +93,8 @@ int memtrack_task_find(struct dump_ctx *dc);
 /* Between compel_prepare() and the parasite: end it, or make one and register the VMAs. */
 int memtrack_task_prepare(struct dump_ctx *dc);
 void memtrack_task_fini(struct dump_ctx *dc);
+/* A failed dump: the trackers it made are closed in their (cured) tasks, as before it. */
+void memtrack_tree_undo(struct dump_tree *dt);
 
 /* Per VMA (index vi of dc->mm), while its pages are saved (the tree frozen). */
 int memtrack_vma_begin(struct dump_ctx *dc, size_t vi, int pagemap_fd, struct memtrack_cursor *c);

@@ -281,6 +281,7 @@ static int make_tracker(struct dump_ctx *dc)
 		mt->task_fd = -1;
 		return ret;
 	}
+	mt->made = true;
 	pr_info("Task %d: write tracker made at fd %ld\n", dc->pid, fd);
 	return 0;
 }
@@ -320,8 +321,8 @@ static int walk_task_uffds(struct dump_ctx *dc, bool own_refused)
 				dc->mt.strays[dc->mt.nr_strays++] = atoi(de->d_name);
 		} else if (own_refused) {
 			pr_err("Task %d uses a userfaultfd of its own (fd %s): criu can't track "
-			       "its "
-			       "writes beside it; dump it without pre-dump or --track-mem\n",
+			       "the task's writes beside it (pre-dump, --track-mem), nor "
+			       "checkpoint a userfaultfd yet\n",
 			       dc->pid, de->d_name);
 			ret = -EBUSY;
 		}
@@ -465,6 +466,30 @@ int memtrack_task_prepare(struct dump_ctx *dc)
 	if (!ret)
 		register_vmas(dc);
 	return ret;
+}
+
+/*
+ * The tasks are cured: a remote close re-arms compel's guard, which the second cure puts
+ * back. A tracker an earlier pre-dump made stays, as it was before this dump.
+ */
+void memtrack_tree_undo(struct dump_tree *dt)
+{
+	size_t i;
+
+	for (i = 0; i < dt->nr_tasks; i++) {
+		struct dump_ctx *dc = dt->tasks[i];
+
+		if (!dc->mt.made || dc->mt.task_fd < 0 || !dc->ctl || dc->cure_failed)
+			continue;
+		if (close_in_task(dc, dc->mt.task_fd) || compel_cure(dc->ctl)) {
+			pr_err("Task %d keeps the write tracker (fd %d) of the failed dump\n",
+			       dc->pid, dc->mt.task_fd);
+			continue;
+		}
+		pr_info("Task %d: the write tracker of the failed dump is closed\n", dc->pid);
+		dc->mt.task_fd = -1;
+		dc->mt.made = false;
+	}
 }
 
 void memtrack_task_fini(struct dump_ctx *dc)

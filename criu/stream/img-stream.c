@@ -9,8 +9,9 @@
  * bytes go through the pipe, and its close ends the file.
  *
  * The run works on a staging directory on tmpfs (/dev/shm), so that images keep their
- * random access: a dump sends its files once the image set is complete, before the tree is
- * released (a streamer that fails then fails the dump, leaving the tree running); a restore
+ * random access: a dump or pre-dump sends its files once the image set is complete, before
+ * the tree is released (a streamer that fails then fails the dump, leaving the tree
+ * running; a pre-dump in read mode, once its pages are read); a restore
  * fetches, before anything else, inventory.img, checksums.img and every file that set lists.
  */
 #include <dirent.h>
@@ -322,27 +323,42 @@ static int connect_streamer(const struct cr_options *o)
 	return 0;
 }
 
-static int check_options(const struct cr_options *o)
+/*
+ * What a streamed run can't do. CRIU's streamer takes one image set at a time and CRIU
+ * makes no incremental images with it ("Image streaming lacks support for incremental
+ * images"): it neither links a streamed dump to --prev-images-dir nor reads a parent on a
+ * streamed restore, so a streamed pre-dump is a set of its own and the dump after it is
+ * whole. criu does the same, and says so (run: the options the run works with).
+ */
+static int check_options(const struct cr_options *o, struct cr_options *run)
 {
-	const char *what = o->command == CMD_PRE_DUMP ? "pre-dump"
-			   : o->prev_images_dir	      ? "--prev-images-dir"
-			   : o->use_page_server	      ? "--page-server"
-			   : o->lazy_pages	      ? "--lazy-pages"
-						      : NULL;
+	const char *what = o->use_page_server ? "--page-server"
+			   : o->lazy_pages    ? "--lazy-pages"
+					      : NULL;
 
-	if (!what)
-		return 0;
-	pr_err("--stream with %s is not supported yet\n", what);
-	return -EOPNOTSUPP;
+	*run = *o;
+	if (what) {
+		pr_err("--stream with %s is not supported yet\n", what);
+		return -EOPNOTSUPP;
+	}
+	if (o->prev_images_dir) {
+		pr_warn("--stream: image streaming takes no incremental images (as in CRIU): "
+			"--prev-images-dir %s is ignored, every page is dumped\n",
+			o->prev_images_dir);
+		run->prev_images_dir = NULL;
+		run->auto_dedup = false;
+	}
+	return 0;
 }
 
-int stream_begin(const struct cr_options *o, int images_dfd, int *staged_dfd)
+int stream_begin(const struct cr_options *o, int images_dfd, int *staged_dfd,
+		 struct cr_options *run)
 {
 	int ret;
 
 	*staged_dfd = -1;
-	st.dump = o->command == CMD_DUMP;
-	ret = check_options(o);
+	st.dump = o->command == CMD_DUMP || o->command == CMD_PRE_DUMP;
+	ret = check_options(o, run);
 	if (ret)
 		return ret;
 	sigaction(SIGPIPE, &(struct sigaction){ .sa_handler = SIG_IGN }, &st.old_sigpipe);

@@ -190,7 +190,8 @@ def kernel_oracles():
     """What the system shows for a few features, found without criu."""
     fs = open("/proc/filesystems").read().split()
     return {
-        "mem_dirty_track": soft_dirty_works() or uffd_wp_kernel(),
+        # criu tracks writes with userfaultfd WP_ASYNC and PAGEMAP_SCAN only, not soft-dirty
+        "mem_dirty_track": uffd_wp_kernel(),
         "timens": os.path.exists("/proc/self/ns/time"),
         "cgroupns": os.path.exists("/proc/self/ns/cgroup"),
         "ns_pid": "NSpid:" in open("/proc/self/status").read(),
@@ -251,8 +252,17 @@ def test_check_groups(check, missing):
         extra.append("apparmor_stacking")
     exper = [n for n in missing if n in EXPERIMENTAL]
     r = run("check")
-    check(r.returncode == 0 and r.stdout.startswith("Looks good.\nMemory tracking (pre-dump): "),
-          "plain check: Looks good., and the memory tracking pre-dump uses",
+    line = (r.stdout.splitlines() + ["", ""])[1]
+    uses = "PAGEMAP_SCAN with userfaultfd write-protect" if uffd_wp_kernel() else "none"
+    soft = soft_dirty_works()
+    if uffd_wp_kernel():
+        says = "soft-dirty bits are not used" if soft else "this kernel has no soft-dirty bits"
+    else:
+        says = "soft-dirty bits only" if soft else "neither soft-dirty bits"
+    check(r.returncode == 0 and r.stdout.startswith("Looks good.\n") and
+          line.startswith("Memory tracking (pre-dump): " + uses) and says in line,
+          "plain check: Looks good., the tracking pre-dump uses (%s here) and whether the "
+          "kernel has soft-dirty bits (%s here)" % (uses.split(" ")[0], "yes" if soft else "no"),
           r.stdout + r.stderr)
     check_group(check, ["--extra"], extra)
     check_group(check, ["--experimental"], exper)

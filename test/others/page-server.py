@@ -9,7 +9,8 @@
   -D then holds no pagemap or pages, the server's -D holds them (0600), and a restore from
   both together brings the task back whole.
 - A page server killed in the middle of the transfer fails the dump cleanly: an error line,
-  no inventory.img, the task running on unchanged. So does a server that is not there.
+  no inventory.img, the task running on unchanged; a pre-dump too, leaving no write
+  tracker behind. So does a server that is not there.
 - --ps-socket: a pre-dump and the final dump of a chain, each over a connection made by
   the caller, to page servers that write each level into its own directory (the final one
   linked to the first with --prev-images-dir; the dump's own parent gets a copy of the
@@ -201,10 +202,11 @@ def failed_dump_checks(test, pid, before, r, what):
     report(not why, what, "; ".join(why))
 
 
-def server_dies():
-    """The dump stops itself at its first batch of pages (CRIU_FAULT=stop-pages), the
-    server is killed, the dump goes on and must fail cleanly."""
-    test, pid = fresh_test("dies", "zdtm/static/tree_mem00")
+def server_dies(cmd="dump"):
+    """The dump (or pre-dump) stops itself at its first batch of pages
+    (CRIU_FAULT=stop-pages), the server is killed, the dump goes on and must fail cleanly: a
+    pre-dump leaves no write tracker in the tasks either."""
+    test, pid = fresh_test(cmd + "-dies", "zdtm/static/tree_mem00")
     server = test.dump_dir + "-server"
     ps = dump = None
     try:
@@ -213,7 +215,7 @@ def server_dies():
         ps, ps_opts = zdtm.start_page_server(test, CRIU)
         test.dump_dir = saved
         env = dict(os.environ, CRIU_FAULT="stop-pages")
-        dump = subprocess.Popen([CRIU, "dump", "-t", str(pid), "-D", test.dump_dir, "-v4",
+        dump = subprocess.Popen([CRIU, cmd, "-t", str(pid), "-D", test.dump_dir, "-v4",
                                  "-o", "dump.log"] + ps_opts, env=env,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
@@ -225,8 +227,8 @@ def server_dies():
         os.kill(dump.pid, signal.SIGCONT)
         out, err = dump.communicate(timeout=120)
         r = subprocess.CompletedProcess(dump.args, dump.returncode, out, err)
-        failed_dump_checks(test, pid, before, r,
-                           "a page server killed mid-transfer fails the dump, task runs on")
+        failed_dump_checks(test, pid, before, r, "a page server killed mid-transfer fails "
+                           "the %s, task runs on as before" % cmd)
     finally:
         for p in (ps, dump):
             if p and p.poll() is None:
@@ -683,6 +685,7 @@ def main():
     server_absent()
     ps_socket_chain()
     server_dies()
+    server_dies("pre-dump")
     daemon_mode()
     tls()
     migration()

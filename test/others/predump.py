@@ -13,7 +13,8 @@ memory still matches):
 4. the restore reads pages through the chain and memhog finds its memory byte for byte;
 5. parent images whose trackers are gone (no memtrack.img) give a full dump, said as a
    warning, that restores too;
-6. a task with a userfaultfd of its own is refused by pre-dump, naming it, and runs on;
+6. a task with a userfaultfd of its own is refused by pre-dump and by dump -R --track-mem,
+   naming it, and runs on with its userfaultfd untouched (its UFFDIO_API handshake works);
 7. a chain of two pre-dumps: the second saves only what changed since the first;
 8. --pre-dump-mode read (pages copied once memhog runs again, with process_vm_readv): the
    dump after it saves only what changed, and the chain restores intact."""
@@ -163,27 +164,46 @@ def dump_without_trackers(work):
     check(r.returncode == 0 and hog.verdict() == 0, "that dump restores intact", r.stderr[-300:])
 
 
+UFFDIO_API = 0xc018aa3f     # _IOWR(0xAA, 0x3F, struct uffdio_api)
+
+
 def refuse_own_uffd(work):
-    """Case 6: a python3 that holds a userfaultfd of its own."""
-    code = ("import ctypes, os, time\n"
+    """Case 6: a python3 that holds a userfaultfd of its own, and uses it afterwards."""
+    fdfile, go, result = (os.path.join(work, n) for n in ("uffd.fd", "uffd.go", "uffd.api"))
+    code = ("import ctypes, fcntl, os, struct, time\n"
             "fd = ctypes.CDLL(None, use_errno=True).syscall(323, 0o2004000)\n"
             "open(%r, 'w').write(str(fd))\n"
-            "time.sleep(600)\n") % os.path.join(work, "uffd.fd")
+            "while not os.path.exists(%r): time.sleep(0.05)\n"
+            "try:\n"
+            "    fcntl.ioctl(fd, %d, struct.pack('QQQ', 0xaa, 0, 0))\n"
+            "    open(%r, 'w').write('ok')\n"
+            "except OSError as e:\n"
+            "    open(%r, 'w').write(str(e))\n"
+            "time.sleep(600)\n") % (fdfile, go, UFFDIO_API, result, result)
     p = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
                          start_new_session=True, close_fds=True)
     try:
         # written after it is created: wait for its content, not for the name
-        if not bigmem.wait_for(lambda: os.path.exists(os.path.join(work, "uffd.fd")) and
-                               os.path.getsize(os.path.join(work, "uffd.fd")) > 0, 60):
+        if not bigmem.wait_for(lambda: os.path.exists(fdfile) and
+                               os.path.getsize(fdfile) > 0, 60):
             raise RuntimeError("the userfaultfd holder did not start")
-        fd = open(os.path.join(work, "uffd.fd")).read()
+        fd = open(fdfile).read()
         if int(fd) < 0:
             check(True, "a task's own userfaultfd refused # SKIP no userfaultfd here")
             return
-        r = run("pre-dump", "-t", str(p.pid), "-D", os.path.join(work, "pre6"), "-o", "d.log")
-        check(r.returncode == 1 and "userfaultfd of its own (fd %s)" % fd in r.stderr and
-              p.poll() is None, "pre-dump refuses a task's own userfaultfd, naming it; the "
-              "task runs on", r.stderr[-300:])
+        for args in (["pre-dump"], ["dump", "-R", "--track-mem"]):
+            r = run(*args, "-t", str(p.pid), "-D", os.path.join(work, "pre6"), "-o", "d.log")
+            # a dump refuses any userfaultfd as a file it can't save yet (refuse_uffd00)
+            named = "userfaultfd of its own (fd %s)" % fd in r.stderr or \
+                "fd %s of task %d is anon_inode:[userfaultfd]" % (fd, p.pid) in r.stderr
+            check(r.returncode == 1 and named and p.poll() is None, "%s refuses a task's own userfaultfd, naming it; the "
+                  "task runs on" % " ".join(args), r.stderr[-300:])
+        # the API handshake succeeds once, on a userfaultfd nobody has used or touched
+        open(go, "w").close()
+        bigmem.wait_for(lambda: os.path.exists(result) and os.path.getsize(result) > 0, 60)
+        answer = open(result).read() if os.path.exists(result) else "no answer"
+        check(answer == "ok", "after the refusals the task's userfaultfd is its own, "
+              "untouched (its UFFDIO_API handshake succeeds)", answer)
     finally:
         p.kill()
         p.wait()
