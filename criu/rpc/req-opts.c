@@ -105,6 +105,8 @@ static const char *const rpc_fields[] = {
 	 * "orphan-pts-master" notification (files/tty-orphan.c).
 	 */
 	"orphan_pts_master",
+	"ghost_fiemap",
+	"file_validation_method",
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -438,6 +440,24 @@ static int apply_network_lock(struct rpc_req_state *st, const CriuOpts *ro)
 	return -EINVAL;
 }
 
+/*
+ * --ghost-fiemap, which is on unless asked off (a false is meant here, unlike other flags),
+ * and --file-validation, an enum: criu checks files by size only.
+ */
+static int apply_file_checks(struct rpc_req_state *st, const CriuOpts *ro)
+{
+	if (ro->has_ghost_fiemap)
+		st->opts.ghost_fiemap = ro->ghost_fiemap;
+	if (!ro->has_file_validation_method ||
+	    ro->file_validation_method == CRIU_FILE_VALIDATION_METHOD__FILE_SIZE)
+		return 0;
+	if (ro->file_validation_method == CRIU_FILE_VALIDATION_METHOD__BUILD_ID)
+		return refuse_field("file_validation_method", "file-validation",
+				    ": BUILD_ID; use FILE_SIZE");
+	pr_err("criu_opts.file_validation_method: unknown method %d\n", ro->file_validation_method);
+	return -EINVAL;
+}
+
 /* Enums and numbers whose CRIU default is the only value criu has. */
 static int apply_defaults_only(const CriuOpts *ro)
 {
@@ -587,7 +607,8 @@ int rpc_opts_from_req(struct rpc_conn *c, const CriuOpts *ro, enum cr_command cm
 	set_request_basics(st, cmd);
 	if (ret || !ro)
 		return ret;
-	ret = apply_defaults_only(ro) ?: apply_network_lock(st, ro) ?: apply_fields(st, ro) ?:
+	ret = apply_defaults_only(ro) ?: apply_network_lock(st, ro) ?: apply_file_checks(st, ro) ?:
+	      apply_fields(st, ro) ?:
 	      rpc_apply_cgroups(st, ro) ?: apply_task(st, ro, cmd) ?: apply_ps(st, ro, cmd);
 	ret = ret ?: open_dirs(st, ro, cmd != CMD_CHECK);
 	ret = ret ?: apply_log(st, ro) ?: apply_status_fd(st, ro);

@@ -277,6 +277,48 @@ def test_client_leaves_silently(work):
     t.wait()
 
 
+def varint(n):
+    out = b""
+    while True:
+        b, n = n & 0x7f, n >> 7
+        out += bytes([b | (0x80 if n else 0)])
+        if not n:
+            return out
+
+
+def with_fields(req, extra):
+    """req serialized with extra (field number, varint value) pairs added to its criu_opts:
+    fields newer than Debian's pycriu knows (CRIU's ghost_fiemap 73, file_validation_method
+    74)."""
+    opts = req.opts.SerializeToString()
+    for num, val in extra:
+        opts += varint(num << 3) + varint(val)
+    return b"\x08" + varint(req.type) + b"\x12" + varint(len(opts)) + opts
+
+
+def test_newer_fields(work):
+    """CRIU's field numbers 73 and 74: ghost_fiemap (a flag criu has) and
+    file_validation_method (FILE_SIZE is what criu does, BUILD_ID is refused by name)."""
+    t = start_task()
+    dfd = os.open(work, os.O_DIRECTORY)
+    cases = [("ghost_fiemap true", [(73, 1)], True),
+             ("ghost_fiemap false", [(73, 0)], True),
+             ("file_validation_method FILE_SIZE", [(74, 1)], True),
+             ("file_validation_method BUILD_ID", [(74, 2)], False)]
+    for name, extra, ok in cases:
+        resp, _ = raw_request(with_fields(dump_req(dfd, t.pid, leave_running=True), extra))
+        if ok:
+            report(resp is not None and resp.success and running(t.pid),
+                   "DUMP -R with %s works" % name, str(resp))
+        else:
+            report(resp is not None and not resp.success and
+                   "criu_opts.file_validation_method" in resp.cr_errmsg and running(t.pid),
+                   "DUMP with %s refused naming the field; the task runs" % name, str(resp))
+    os.close(dfd)
+    t.kill()
+    t.wait()
+
+
 def test_dump_restore(work):
     d = os.path.join(work, "dr")
     os.mkdir(d)
@@ -563,6 +605,7 @@ def main():
         test_wait_pid()
         test_bad_input()
         test_refused_option(work)
+        test_newer_fields(work)
         test_config_file(work)
         test_client_leaves(work)
         test_client_leaves_silently(work)
