@@ -319,6 +319,48 @@ def test_newer_fields(work):
     t.wait()
 
 
+GO_CRIU_PROTO = "/usr/share/gocode/src/github.com/checkpoint-restore/go-criu/rpc/rpc.proto"
+
+
+def proto_fields(path):
+    """{(message or enum, name): number} of a .proto file, read as text."""
+    import re
+    out, block = {}, None
+    with open(path) as f:
+        for line in f:
+            line = line.split("//")[0].strip()
+            m = re.match(r"(message|enum)\s+(\w+)", line)
+            if m:
+                block = m.group(2)
+                continue
+            if line.startswith("}"):
+                block = None
+                continue
+            m = re.match(r"(?:(?:optional|required|repeated)\s+\w+\s+)?(\w+)\s*=\s*(\d+)", line)
+            if block and m and not line.startswith("/*"):
+                out[(block, m.group(1))] = int(m.group(2))
+    return out
+
+
+def test_proto_numbers():
+    """Every field and enum value of the rpc.proto Debian's go-criu carries (a copy of
+    CRIU's) has the same number in ours: a client built against it means what it says."""
+    if not os.path.exists(GO_CRIU_PROTO):
+        print("skip - go-criu's rpc.proto not installed")
+        return
+    theirs = proto_fields(GO_CRIU_PROTO)
+    ours = proto_fields(os.path.join(zdtm.ROOT, "images", "rpc.proto"))
+    bad = ["%s.%s: %s, ours %s" % (k[0], k[1], v, ours.get(k)) for k, v in theirs.items()
+           if ours.get(k) != v]
+    taken = {}
+    for k, v in ours.items():
+        taken.setdefault((k[0], v), []).append(k[1])
+    clash = ["%s %d: %s" % (k[0], k[1], n) for k, n in taken.items() if len(n) > 1]
+    report(len(theirs) > 100 and not bad and not clash,
+           "rpc.proto: go-criu's %d fields and values have CRIU's numbers in ours, none "
+           "shared" % len(theirs), "; ".join(bad + clash))
+
+
 def test_dump_restore(work):
     d = os.path.join(work, "dr")
     os.mkdir(d)
@@ -600,6 +642,7 @@ def main():
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     work = tempfile.mkdtemp(prefix="criu-rpc.")
     try:
+        test_proto_numbers()
         test_version()
         test_refused_types()
         test_wait_pid()
