@@ -275,8 +275,17 @@ static int crun_checkpoint(pid_t pid, int images, int work_fd, bool parent)
 	return ret;
 }
 
+static char stages[512];
+#define RESTORE_STAGES                                                                \
+	"pre-restore setup-namespaces post-setup-namespaces post-restore pre-resume " \
+	"post-resume "
+
 static int crun_notify(char *action, criu_notify_arg_t na __attribute__((unused)))
 {
+	if (strlen(stages) + strlen(action) + 2 < sizeof(stages)) {
+		strcat(stages, action);
+		strcat(stages, " ");
+	}
 	/* crun answers orphan-pts-master with criu_get_orphan_pts_master_fd(): no pty here */
 	if (!strcmp(action, "orphan-pts-master"))
 		return criu_get_orphan_pts_master_fd() < 0 ? -1 : 0;
@@ -313,6 +322,11 @@ static pid_t crun_restore(pid_t pod, int images, int work_fd, int out, const cha
 	criu_set_manage_cgroups(true);
 	pid = criu_restore_child();
 	check(pid > 0, "criu_restore_child()");
+	/* its own pid namespace: the namespace stages too; the network one is the pod's */
+	check(!strcmp(stages, RESTORE_STAGES),
+	      "notifications in CRIU's order, setup-namespaces and post-setup-namespaces with");
+	if (strcmp(stages, RESTORE_STAGES))
+		printf("# got: %s\n", stages);
 	close(netns);
 	return pid;
 }
