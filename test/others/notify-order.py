@@ -8,7 +8,8 @@ CRTOOLS_INIT_PID of each call.
   dump that kills it says pre-dump, network-lock, post-dump; its restore says pre-restore,
   setup-namespaces (with the restored root's pid: runc runs its prestart hooks there),
   post-setup-namespaces, post-restore, network-unlock, pre-resume, post-resume.
-- A task in criu's namespaces: no network or namespace stages, either way."""
+- A task in criu's namespaces: no network or namespace stages, either way.
+- criu page-server says status-ready once it listens, before the zero byte of --status-fd."""
 import ctypes
 import os
 import shutil
@@ -79,6 +80,26 @@ def case(work, what, unshare, dump_left, dump, restore):
     zdtm.kill_and_reap(t.pid)
 
 
+def page_server(work):
+    rec = os.path.join(work, "stages")
+    if os.path.exists(rec):
+        os.unlink(rec)
+    r, w = os.pipe()
+    p = subprocess.Popen([CRIU, "page-server", "-D", work, "--address", "127.0.0.1", "--port",
+                          str(zdtm.free_tcp_port()), "--status-fd", str(w), "-v4", "-o",
+                          "ps.log", "--action-script", os.path.join(work, "rec.sh")],
+                         pass_fds=(w,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    os.close(w)
+    ready = os.read(r, 1)
+    os.close(r)
+    seen = open(rec).read().split() if os.path.exists(rec) else []
+    report(ready == b"\0" and seen == ["status-ready", "0"],
+           "page-server: status-ready, then the zero byte of --status-fd", str((ready, seen)))
+    p.kill()
+    p.wait()
+
+
 def main():
     ctypes.CDLL(None).prctl(zdtm.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     work = tempfile.mkdtemp(prefix="criu-notify-order-")
@@ -90,6 +111,7 @@ def main():
         case(work, "own namespaces", ["unshare", "--net", "--uts"], NS_DUMP_LEFT, NS_DUMP,
              NS_RESTORE)
         case(work, "criu's namespaces", [], PLAIN_DUMP, PLAIN_DUMP, PLAIN_RESTORE)
+        page_server(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return report.finish()
