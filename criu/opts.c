@@ -355,9 +355,8 @@ static int set_join_ns(struct cr_options *o, const char *arg)
 			slot = &o->join_ns.time;
 	}
 	if (!slot) {
-		pr_err("--join-ns %s: only net, uts, ipc and time namespaces can be joined, "
-		       "without "
-		       "extra options (give KIND:PID or KIND:PATH)\n",
+		pr_err("--join-ns %s: kinds other than net, uts, ipc and time, and extra options, "
+		       "are not supported yet (give KIND:PID or KIND:PATH)\n",
 		       arg);
 		return -1;
 	}
