@@ -72,3 +72,15 @@ int run_action_scripts(const struct cr_options *o, const char *stage, pid_t pid)
 	}
 	return o->stage_notify ? o->stage_notify(stage, pid, o->stage_notify_arg) : 0;
 }
+
+int action_status_ready(const struct cr_options *o)
+{
+	int ret = run_action_scripts(o, "status-ready", 0);
+
+	if (ret || o->status_fd < 0)
+		return ret;
+	if (write(o->status_fd, "", 1) != 1)
+		pr_perror("Can't write to --status-fd %d", o->status_fd);
+	close(o->status_fd);
+	return 0;
+}

@@ -126,7 +126,7 @@ static const struct opt_desc opt_table[] = {
 	VALUE("log-file", 'o', OPT_STR, log_file, "FILE",
 	      "log to FILE in the work dir (default: stderr)"),
 	CALL("join-ns", 'J', set_join_ns, 0, "NS:PID",
-	     "restore: the tree joins that namespace (net:PID or net:PATH)"),
+	     "restore: the tree joins that namespace (net, uts, ipc or time; :PID or :PATH)"),
 	VALUE("root", 'r', OPT_STR, root, "PATH",
 	      "restore: a mount namespace's root mount is a clone of PATH's"),
 	CALL("ext-unix-sk", 'x', set_ext_unix_sk, 0, "[INODE]",
@@ -342,13 +342,26 @@ static int add_inherit_fd(struct cr_options *o, const char *arg)
 
 static int set_join_ns(struct cr_options *o, const char *arg)
 {
-	if (strncmp(arg, "net:", 4) || !arg[4]) {
-		pr_err("--join-ns %s: kinds other than net are not supported yet (give net:PID or "
-		       "net:PATH)\n",
+	const char *what = strchr(arg, ':');
+	const char **slot = NULL;
+
+	if (what && what[1] && !strchr(what, ',')) {
+		if (!strncmp(arg, "net:", 4))
+			slot = &o->join_ns_net;
+		else if (!strncmp(arg, "uts:", 4))
+			slot = &o->join_ns.uts;
+		else if (!strncmp(arg, "ipc:", 4))
+			slot = &o->join_ns.ipc;
+		else if (!strncmp(arg, "time:", 5))
+			slot = &o->join_ns.time;
+	}
+	if (!slot) {
+		pr_err("--join-ns %s: kinds other than net, uts, ipc and time, and extra options, "
+		       "are not supported yet (give KIND:PID or KIND:PATH)\n",
 		       arg);
 		return -1;
 	}
-	o->join_ns_net = arg + 4;
+	*slot = what + 1;
 	return 0;
 }
 

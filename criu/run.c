@@ -86,6 +86,7 @@ static int run_restore(const struct cr_options *o, int images_dfd, int work_dfd)
 		.nr_externals = o->nr_externals,
 		.empty_ns_net = o->empty_ns_net,
 		.join_ns_net = o->join_ns_net,
+		.join_ns = &o->join_ns,
 		.inherit_fds = o->inherit_fds,
 		.nr_inherit_fds = o->nr_inherit_fds,
 		.cg = &o->cg,

@@ -252,6 +252,23 @@ static int check_no_error(unsigned long errors_before)
 }
 
 /* Everything up to the commit; the set is complete when this returns 0. */
+/*
+ * As CRIU: "network-lock" once a tree with its own network namespace is seized, before its
+ * connections are locked; scripts run in criu's namespace, not the tree's.
+ */
+static int tell_network_lock(struct dump_tree *dt)
+{
+	const struct cr_options *o = dt->opts;
+	int ret;
+
+	if (o->command == CMD_PRE_DUMP || !(dt->ns.root_own & NS_BIT(NS_NET)))
+		return 0;
+	netns_dump_leave();
+	ret = run_action_scripts(o, "network-lock", o->tree);
+	dt->told_network_lock = !ret;
+	return netns_dump_reenter() ?: ret;
+}
+
 static int dump_and_commit(struct dump_tree *dt, int images_dfd, unsigned long errors_before)
 {
 	const struct cr_options *o = dt->opts;
@@ -270,6 +287,7 @@ static int dump_and_commit(struct dump_tree *dt, int images_dfd, unsigned long e
 	ret = ret ?: dump_tree_seize(dt, o->tree);
 	cg_thaw(&fz, dt);
 	ret = ret ?: ns_dump_begin(dt);
+	ret = ret ?: tell_network_lock(dt);
 	if (!ret)
 		fault_point("seized");
 	ret = ret ?: netlock_test_hook_dump(o->tree);
@@ -368,6 +386,9 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 		return ret;
 	}
 	failed = dump_and_commit(&dt, images_dfd, errors_before);
+	/* as CRIU: the tree runs on with its own network namespace (its answer does not count) */
+	if ((failed || o->leave_running) && dt.told_network_lock)
+		run_action_scripts(o, "network-unlock", o->tree);
 	/* the devices are let go while the tree is still frozen; a failure undoes the commit */
 	failed = plugins_dump_finish(failed) ?: failed;
 	ns_dump_end(&dt);

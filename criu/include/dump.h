@@ -92,6 +92,7 @@ struct dump_tree {
 	struct memtrack_prev mt; /* the previous dump of a chain (mem/track.c) */
 	struct cg_dump *cg;	 /* criu/cgroup/dump.c; NULL with --manage-cgroups=ignore */
 	struct ps_client *ps;	 /* --page-server: where the pages go (page-server.h), or NULL */
+	bool told_network_lock;	 /* "network-lock" ran: "network-unlock" if it runs on */
 };
 
 /* The per-task part; opts and dfd are copies of the tree's. */

@@ -57,6 +57,11 @@ struct mnt_opts {
 	const char *skip[MAX_MNT_OPTS];
 	int nr_skip;
 };
+/* --join-ns uts|ipc|time:PID|PATH: the root is cloned in those (ns/join.c) */
+struct join_ns_opts {
+	const char *uts, *ipc, *time;
+};
+
 int opts_mnt_external(struct mnt_opts *m, const char *arg);
 int opts_mnt_map(struct mnt_opts *m, const char *arg);
 int opts_mnt_skip(struct mnt_opts *m, const char *arg);
@@ -115,6 +120,7 @@ struct cr_options {
 	int nr_externals;
 	bool empty_ns_net;			/* --empty-ns net */
 	const char *join_ns_net;		/* --join-ns net:PID|PATH */
+	struct join_ns_opts join_ns;		/* --join-ns of the other kinds */
 	const char *inherit_fds[MAX_EXTERNALS]; /* --inherit-fd fd[N]:KEY, as given */
 	int nr_inherit_fds;
 	struct cg_options cg; /* criu/cgroup/ */

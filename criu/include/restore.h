@@ -14,6 +14,7 @@
 
 struct cg_options;
 struct mnt_opts;
+struct join_ns_opts;
 
 struct restore_opts {
 	const char *images_dir;
@@ -36,7 +37,8 @@ struct restore_opts {
 	int nr_externals;
 	bool empty_ns_net;	 /* --empty-ns net: the network namespace is made, not filled */
 	const char *join_ns_net; /* --join-ns net:PID|PATH: the tree goes in that one */
-	const char *const *inherit_fds; /* --inherit-fd fd[N]:KEY */
+	const struct join_ns_opts *join_ns; /* --join-ns uts, ipc, time (ns/join.c) */
+	const char *const *inherit_fds;	    /* --inherit-fd fd[N]:KEY */
 	int nr_inherit_fds;
 	const struct cg_options *cg; /* --manage-cgroups and friends (criu/cgroup/) */
 	const char *root;	     /* --root: what a mount namespace's root mount is made of */

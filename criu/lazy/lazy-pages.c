@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "abi/lazy-proto.h"
+#include "action-scripts.h"
 #include "lazy-internal.h"
 #include "lazy.h"
 #include "log.h"
@@ -322,12 +323,7 @@ int cr_lazy_pages(const struct cr_options *o, int images_dfd, int work_dfd)
 		ps_client_free(d.remote);
 		return -EIO;
 	}
-	if (o->status_fd >= 0) {
-		if (write(o->status_fd, "", 1) != 1)
-			pr_perror("Can't write to --status-fd %d", o->status_fd);
-		close(o->status_fd);
-	}
-	ret = serve(&d);
+	ret = action_status_ready(o) ?: serve(&d);
 	while (d.tasks)
 		drop_task(&d, d.tasks);
 	if (d.restore_sk >= 0)

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "action-scripts.h"
 #include "image.h"
 #include "log.h"
 #include "page-server.h"
@@ -136,15 +137,6 @@ static int become_daemon(const struct cr_options *o, int work_dfd)
 			close(null);
 	}
 	return 0;
-}
-
-static void tell_status_fd(const struct cr_options *o)
-{
-	if (o->status_fd < 0)
-		return;
-	if (write(o->status_fd, "", 1) != 1)
-		pr_perror("Can't write to --status-fd %d", o->status_fd);
-	close(o->status_fd);
 }
 
 static int close_xfer(struct ps_session *s)
@@ -411,8 +403,7 @@ static int serve_given(const struct cr_options *o, int images_dfd)
 	}
 	fcntl(o->ps_socket, F_SETFD, FD_CLOEXEC);
 	pr_info("Serving the peer of --ps-socket %d\n", o->ps_socket);
-	tell_status_fd(o);
-	return serve_socket(o, o->ps_socket, images_dfd);
+	return action_status_ready(o) ?: serve_socket(o, o->ps_socket, images_dfd);
 }
 
 /*
@@ -455,6 +446,10 @@ int cr_page_server(const struct cr_options *o, int images_dfd, int work_dfd)
 		close(lsk);
 		return -EEXIST;
 	}
-	tell_status_fd(o);
+	ret = action_status_ready(o);
+	if (ret) {
+		close(lsk);
+		return ret;
+	}
 	return ps_server_serve(o, lsk, images_dfd);
 }

@@ -60,6 +60,15 @@ void userns_rst_free(struct rst_ns *ns);
 /* In the root: ipcns_var_restore(), as the user namespace's root where it has one. */
 int userns_rst_ipc_var_restore(const struct rst_ns *ns, int dfd, uint32_t id);
 
+/* join.c, in criu: --join-ns uts, ipc, time; the root is cloned in them */
+struct join_ns_opts;
+int nsjoin_prepare(const struct join_ns_opts *o);
+bool nsjoin_any(void);
+uint64_t nsjoin_flags(void);
+int nsjoin_before_root(void);
+void nsjoin_after_root(void);
+void nsjoin_free(void);
+
 /* uts.c: dump enters the root's uts namespace itself */
 int utsns_dump(int dfd, pid_t root, uint32_t id);
 int utsns_restore(int dfd, uint32_t id);

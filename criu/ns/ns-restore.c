@@ -138,6 +138,21 @@ static int check_same_ns(const struct rst_ctx *ctx)
 	return 0;
 }
 
+/* --join-ns uts, ipc, time: opened now, so that a wrong one fails before any task is made */
+static int prepare_joins(const struct rst_ctx *ctx, int64_t user)
+{
+	int ret = nsjoin_prepare(ctx->ro->join_ns);
+
+	if (!ret && user && nsjoin_any()) {
+		pr_err("The images hold a tree in a user namespace of its own: joining a uts, ipc "
+		       "or time namespace (--join-ns) in it is not supported yet\n");
+		ret = -EOPNOTSUPP;
+	}
+	if (ret)
+		nsjoin_free();
+	return ret;
+}
+
 int rst_ns_prepare(struct rst_ctx *ctx)
 {
 	const TaskKobjIdsEntry *r = ctx->tasks[0].ids, *c = ctx->inventory->root_ids;
@@ -169,11 +184,16 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 		       (uint32_t)mnt);
 		return -EINVAL;
 	}
+	ret = prepare_joins(ctx, user);
+	if (ret)
+		return ret;
 	pid = OWN(pid, true);
-	uts = OWN(uts, true);
-	ipc = OWN(ipc, true);
-	tim = OWN(time, true);
-	if (!pid && !uts && !ipc && !tim && !net && !join && !cgroup && !mnt && !user)
+	/* a namespace joined gets nothing of the images */
+	uts = nsjoin_flags() & CLONE_NEWUTS ? 0 : OWN(uts, true);
+	ipc = nsjoin_flags() & CLONE_NEWIPC ? 0 : OWN(ipc, true);
+	tim = nsjoin_flags() & CLONE_NEWTIME ? 0 : OWN(time, true);
+	if (!pid && !uts && !ipc && !tim && !net && !join && !cgroup && !mnt && !user &&
+	    !nsjoin_any())
 		return 0;
 	ns = calloc(1, sizeof(*ns));
 	if (!ns)
@@ -208,6 +228,7 @@ void rst_ns_free(struct rst_ctx *ctx)
 		return;
 	userns_rst_free(ctx->ns);
 	netns_rst_free();
+	nsjoin_free();
 	mntns_premade_free(&ctx->ns->mnt_pre);
 	if (ctx->ns->criu_time_fd >= 0)
 		close(ctx->ns->criu_time_fd);
@@ -253,7 +274,7 @@ int rst_ns_before_root(const struct rst_ctx *ctx)
 		if (ret)
 			return ret;
 	}
-	if (netns_rst_before_root())
+	if (netns_rst_before_root() || nsjoin_before_root())
 		return -EPERM;
 	if (!ns->time_id)
 		return 0;
@@ -276,6 +297,7 @@ void rst_ns_after_root(const struct rst_ctx *ctx)
 		userns_rst_after_root(ns);
 	mntns_premade_free(&ns->mnt_pre); /* the root has its own copies */
 	netns_rst_after_root();
+	nsjoin_after_root();
 	if (ns->criu_time_fd < 0)
 		return;
 	if (setns(ns->criu_time_fd, CLONE_NEWTIME))

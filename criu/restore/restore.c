@@ -744,6 +744,8 @@ static int send_go(int fd, pid_t root)
 	return n < 0 ? -err : -EIO;
 }
 
+static int run_stage_hook(const struct restore_opts *ro, const char *stage, pid_t pid);
+
 /* Fork the root, let the tree rebuild itself, remove every restorer. Returns the root pid. */
 static pid_t restore_tree(struct rst_ctx *ctx, struct rst_watch *w, uint64_t start)
 {
@@ -770,6 +772,9 @@ static pid_t restore_tree(struct rst_ctx *ctx, struct rst_watch *w, uint64_t sta
 
 	ret = seize_task(pid, rst_task_seize_opts(root) | RST_TRACE_NEW);
 	ret = ret ?: rst_ns_fill_from_outside(ctx, pid);
+	/* as CRIU: the root's namespaces are made, nothing of the tree is in them yet */
+	if (!ret && ctx->ns)
+		ret = run_stage_hook(ctx->ro, "setup-namespaces", pid);
 	if (!ret && fault_injected("restore-root-gone"))
 		kill_and_reap(pid);
 	if (!ret)
@@ -779,6 +784,10 @@ static pid_t restore_tree(struct rst_ctx *ctx, struct rst_watch *w, uint64_t sta
 		fault_point("restore-seized");
 	if (!ret)
 		ret = wait_tree(ctx, &ch, w);
+	/* CRIU's is before the fork of the root's children; runtimes only need it after the above
+	 */
+	if (!ret && ctx->ns)
+		ret = run_stage_hook(ctx->ro, "post-setup-namespaces", pid);
 	if (!ret)
 		rst_ns_tree_in_place(ctx);
 	for (i = 0; !ret && i < ctx->nr_tasks; i++) {
@@ -925,6 +934,8 @@ int cr_restore_tasks(const struct restore_opts *ro)
 	}
 	/* as CRIU: after post-restore, before pre-resume; a lock left would only hang the
 	 * connections, not the tree, so its failure (logged) does not undo the restore */
+	if (rst_ns_clone_flags(&ctx) & CLONE_NEWNET) /* as CRIU, its answer does not count */
+		run_stage_hook(ro, "network-unlock", pid);
 	if (!netns_rst_enter_tree(pid)) {
 		/* a tree's own network namespace got the lock back with its ruleset */
 		netlock_restore_unlock(pid);

@@ -178,17 +178,29 @@ static void refuse_value(const char *field, size_t i, const char *val)
 	pr_err("criu_opts.%s[%zu] \"%s\": %s\n", field, i, val, why);
 }
 
-/* ext_mnt's KEY:VAL (--ext-mount-map), inherit_fd's fd[FD]:KEY (--inherit-fd) */
+/*
+ * ext_mnt's KEY:VAL (--ext-mount-map), inherit_fd's fd[FD]:KEY (--inherit-fd), join_ns's
+ * NS:NS_FILE (--join-ns; its extra_opt, a user namespace's ids, has no option here yet)
+ */
 static int repeated_pair(const ProtobufCFieldDescriptor *f, const void *val, char **pair)
 {
 	const ExtMountMap *em = val;
 	const InheritFd *ifd = val;
+	const JoinNamespace *jn = val;
 	int n;
 
-	if (f->descriptor == &inherit_fd__descriptor)
+	if (f->descriptor == &inherit_fd__descriptor) {
 		n = asprintf(pair, "fd[%d]:%s", ifd->fd, ifd->key);
-	else
+	} else if (f->descriptor == &join_namespace__descriptor) {
+		if (jn->extra_opt) {
+			pr_err("criu_opts.join_ns (%s): extra_opt \"%s\" is not supported yet\n",
+			       jn->ns, jn->extra_opt);
+			return -EOPNOTSUPP;
+		}
+		n = asprintf(pair, "%s:%s", jn->ns, jn->ns_file);
+	} else {
 		n = asprintf(pair, "%s:%s", em->key, em->val);
+	}
 	return n < 0 ? -ENOMEM : 0;
 }
 
@@ -204,7 +216,7 @@ static int keep_pair(struct rpc_req_state *st, char *pair)
 /*
  * A repeated field: the option once per value, as the command line repeats it. ext_mnt's
  * pairs are --ext-mount-map KEY:VAL, inherit_fd's --inherit-fd fd[FD]:KEY (FD is criu's own,
- * as in CRIU: swrk's client gave it at exec); fields of other messages (join_ns) are refused.
+ * as in CRIU: swrk's client gave it at exec), join_ns's --join-ns NS:NS_FILE.
  */
 static int apply_repeated_field(struct rpc_req_state *st, const ProtobufCMessage *m,
 				const ProtobufCFieldDescriptor *f, const char *option)
@@ -216,7 +228,8 @@ static int apply_repeated_field(struct rpc_req_state *st, const ProtobufCMessage
 
 	if (!opts_supported(option) ||
 	    (f->type != PROTOBUF_C_TYPE_STRING && f->descriptor != &ext_mount_map__descriptor &&
-	     f->descriptor != &inherit_fd__descriptor))
+	     f->descriptor != &inherit_fd__descriptor &&
+	     f->descriptor != &join_namespace__descriptor))
 		return refuse_field(f->name, option, "");
 	if (f->descriptor == &inherit_fd__descriptor && !st->conn->swrk) {
 		pr_err("criu_opts.inherit_fd: fds are criu's own, which only criu swrk's client "
@@ -230,8 +243,9 @@ static int apply_repeated_field(struct rpc_req_state *st, const ProtobufCMessage
 				refuse_value(f->name, i, vals[i]);
 			continue;
 		}
-		if (repeated_pair(f, vals[i], &pair))
-			return -ENOMEM;
+		ret = repeated_pair(f, vals[i], &pair);
+		if (ret)
+			return ret;
 		/* the options keep the string: it lives as long as the request's options */
 		ret = opts_apply_named(&st->opts, option, pair) ? -EINVAL : 0;
 		if (ret) {

@@ -19,7 +19,7 @@ where it was (a restarted shell would have another TOKEN and start from 1). Case
 - a container as uid 1000 with a bind-mounted volume (a file of it open), a --tmpfs and a host
   name, through a pre-dump chain;
 - the default network (a netns of podman's, passed to criu by inherit_fd) and conmon's pipes
-  as stdio (log driver k8s-file): skipped while criu refuses criu_opts.inherit_fd.
+  as stdio (log driver k8s-file, inherit_fd pipe:[INODE]): the restored shell counts on.
 podman itself needs --ulimit here: root lacks CAP_SYS_RESOURCE, and podman's default nofile and
 nproc are above this host's hard limits."""
 import ctypes
@@ -395,17 +395,11 @@ def default_network(pm):
     report(r.returncode == 0, "checkpoint with podman's network and conmon's pipes", r.stderr)
     if r.returncode == 0:
         r = pm("container", "restore", name)
-        why = restore_errors(pm, name, r)
-        if r.returncode and "criu_opts.inherit_fd" in why and "not supported yet" in why:
-            report("refused before it began" in why, "a refused restore says why in "
-                   "restore.log", why)
-            report.skip("restore with podman's network and conmon's pipes",
-                        "criu refuses criu_opts.inherit_fd (the netns and the pipes)")
-        else:
-            report(r.returncode == 0, "restore with podman's network and conmon's pipes", why)
-            if r.returncode == 0:
-                ok, why = counts_on(pm, name, token, before)
-                report(ok, "the restored shell counts on", why)
+        report(r.returncode == 0, "restore with podman's network and conmon's pipes",
+               restore_errors(pm, name, r))
+        if r.returncode == 0:
+            ok, why = counts_on(pm, name, token, before)
+            report(ok, "the restored shell counts on", why)
     pm("rm", "-f", "-t", "0", name)
 
 

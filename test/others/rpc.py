@@ -389,9 +389,10 @@ def test_dump_restore(work):
 
 
 def test_pre_dump(work):
-    """PRE_DUMP, then DUMP with parent_img: the dump links to the pre-dump and restores."""
+    """PRE_DUMP, then SINGLE_PRE_DUMP with parent_img, then DUMP with parent_img: the dump
+    links to the pre-dumps and restores."""
     dirs = {}
-    for name in ("pre", "final"):
+    for name in ("pre", "pre2", "final"):
         os.mkdir(os.path.join(work, name))
         dirs[name] = os.open(os.path.join(work, name), os.O_DIRECTORY)
     t = start_task()
@@ -401,11 +402,18 @@ def test_pre_dump(work):
     report(resp and resp.type == rpc.PRE_DUMP and resp.success and running(t.pid) and
            os.path.exists(os.path.join(work, "pre", "memtrack.img")),
            "PRE_DUMP: a pre-dump, the task runs on", str(resp))
-    resp, _ = one_request(dump_req(dirs["final"], t.pid, parent_img="../pre"))
+    req = dump_req(dirs["pre2"], t.pid, log_file="pre.log", parent_img="../pre")
+    req.type = rpc.SINGLE_PRE_DUMP
+    resp, _ = one_request(req)
+    report(resp and resp.type == rpc.SINGLE_PRE_DUMP and resp.success and running(t.pid) and
+           os.readlink(os.path.join(work, "pre2", "parent")) == "../pre",
+           "SINGLE_PRE_DUMP with parent_img: a pre-dump on the first, the task runs on",
+           str(resp))
+    resp, _ = one_request(dump_req(dirs["final"], t.pid, parent_img="../pre2"))
     t.wait()
     report(resp and resp.success and
-           os.readlink(os.path.join(work, "final", "parent")) == "../pre",
-           "DUMP with parent_img links to the pre-dump", str(resp))
+           os.readlink(os.path.join(work, "final", "parent")) == "../pre2",
+           "DUMP with parent_img links to the pre-dumps", str(resp))
     req = rpc.criu_req(type=rpc.RESTORE)
     req.opts.images_dir_fd = dirs["final"]
     req.opts.log_file = "restore.log"
