@@ -43,14 +43,15 @@ UNS_UNFIT = dict(
     [(t, UNS_THREADS) for t in (
         "pidns00", "restart_block00", "threads00", "threads00_leave_running", "threads01",
         "threads01_leave_stopped", "threads02", "threads02_leave_running", "threads03",
-        "threads04", "tree_mem00", "tree_threads00")] +
+        "threads04", "tree_mem00", "tree_threads00", "pidns_nested00")] +
     [(t, UNS_HOST) for t in (
         "cgroup00", "cgroup_full00", "cgroup_root00", "cgroup_strict00", "cgroup_threads00",
         "cgroupns00", "devzero_mapfd00", "fanotify00", "fanotify_sb00", "ghost_dev00",
         "hugetlb_shm00", "inotify01", "ipopts00", "packet00", "packet01", "packet02",
         "refuse_anon00", "refuse_bpf00", "refuse_chrdev00", "refuse_uffd00", "tcp13", "tcp14",
         "tcp15", "tcp16", "tcp17", "tcp18", "udp00", "udp01", "udp02", "udp03", "udp04",
-        "tmpfile01", "tty_vt01")] +
+        "tmpfile01", "tty_vt01", "packet_ring00", "packet_ring01", "packet_ring02", "udp05",
+        "udp06")] +
     [(t, UNS_PROC) for t in ("cow00", "cow01", "cow02", "cow03", "files01", "proc_dead00",
                              "memfd_tree00", "pidfd00", "tree_traced00", "zombie00",
                              "zombie00_leave_stopped", "stopped_child00", "stopped_tree00",
