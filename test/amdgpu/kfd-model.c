@@ -327,7 +327,19 @@ static int m_fd_info(int fd, struct kfd_fd_info *info)
 		     : f->kind == FD_RENDER ? KFD_FD_RENDER
 					    : KFD_FD_DMABUF;
 	info->render_minor = f->minor;
-	info->ino = f->addr;
+	/* one dmabuf per BO, as the kernel keeps it: an inode of its own, whoever holds it */
+	info->ino = f->kind == FD_DMABUF ? ((uint64_t)f->pid << 48) ^ f->addr : 0;
+	return 0;
+}
+
+int model_dmabuf_bo(int fd, pid_t *owner, uint64_t *addr)
+{
+	struct mfd *f = fd_of(fd);
+
+	if (!f || f->kind != FD_DMABUF || !bo_at(proc_of(f->pid), f->addr))
+		return -EBADF;
+	*owner = f->pid;
+	*addr = f->addr;
 	return 0;
 }
 
