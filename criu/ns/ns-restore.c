@@ -338,10 +338,18 @@ int rst_ns_root_finish(const struct rst_ctx *ctx)
 	return ipcns_var_restore_next_ids(ctx->dfd, ctx->ns->ipc_id);
 }
 
-/* In criu, once the root is cloned and before it goes on: its network namespace's content. */
+/*
+ * In criu, once the root is cloned and before it goes on: its network namespace's content,
+ * after CRIU's setup-namespaces action (CRTOOLS_INIT_PID the root), which makes what criu
+ * doesn't (a link a plugin saved the parameters of).
+ */
 int rst_ns_fill_from_outside(const struct rst_ctx *ctx, pid_t root)
 {
+	int ret;
+
 	if (!ctx->ns || !ctx->ns->net_id)
 		return 0;
-	return netns_rst_fill(ctx->dfd, root);
+	ret = ctx->ro->stage_hook ? ctx->ro->stage_hook("setup-namespaces", root, ctx->ro->hook_arg)
+				  : 0;
+	return ret ?: netns_rst_fill(ctx->dfd, root);
 }

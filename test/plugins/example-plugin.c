@@ -13,6 +13,8 @@
  * bound to a path (DUMP_UNIX_SK: the path in example-unix-ID.img), and connects a new one
  * to that path at restore (RESTORE_UNIX_SK). $CRIU_EXAMPLE_PLUGIN_FAIL names one hook that
  * fails (-EIO). $CRIU_EXAMPLE_PLUGIN_STORE: files go through criu's fd store and a retry.
+ * It takes a mount named by $CRIU_EXAMPLE_PLUGIN_MOUNT (DUMP_EXT_MOUNT, RESTORE_EXT_MOUNT) and
+ * ifb links (DUMP_EXT_LINK), for test/others/plugin-ns.py.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/sysmacros.h>
@@ -314,21 +317,60 @@ static int example_restore_unix_sk(int id)
 }
 CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__RESTORE_UNIX_SK, example_restore_unix_sk)
 
+/*
+ * $CRIU_EXAMPLE_PLUGIN_MOUNT=NAME: a mount whose mount point's last part is NAME is taken
+ * (example-mount-ID.img, empty, marks it); at restore the directory
+ * $CRIU_EXAMPLE_PLUGIN_MOUNT_SRC is bound there.
+ */
+static int mount_image(char *buf, size_t len, int id)
+{
+	return snprintf(buf, len, "example-mount-%d.img", id) >= (int)len ? -ENAMETOOLONG : 0;
+}
+
 static int example_dump_ext_mount(char *mountpoint, int id)
 {
-	return LOG_ONLY("DUMP_EXT_MOUNT", "%s %d", mountpoint, id);
+	const char *name = getenv("CRIU_EXAMPLE_PLUGIN_MOUNT"), *last = strrchr(mountpoint, '/');
+	char img[64];
+	int fd;
+
+	if (!name || !last || strcmp(last + 1, name))
+		return LOG_ONLY("DUMP_EXT_MOUNT", "%s %d refused", mountpoint, id);
+	if (log_call("DUMP_EXT_MOUNT", "%s %d", mountpoint, id) ||
+	    mount_image(img, sizeof(img), id))
+		return -EIO;
+	fd = openat(criu_get_image_dir(), img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
 }
 CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__DUMP_EXT_MOUNT, example_dump_ext_mount)
 
 static int example_restore_ext_mount(int id, char *mountpoint, char *old_root, int *is_file)
 {
-	return LOG_ONLY("RESTORE_EXT_MOUNT", "%d %s", id, mountpoint);
+	const char *src = getenv("CRIU_EXAMPLE_PLUGIN_MOUNT_SRC");
+	char img[64];
+	struct stat st;
+
+	if (mount_image(img, sizeof(img), id) || fstatat(criu_get_image_dir(), img, &st, 0))
+		return LOG_ONLY("RESTORE_EXT_MOUNT", "%d refused", id);
+	if (log_call("RESTORE_EXT_MOUNT", "%d %s", id, old_root))
+		return -EIO;
+	if (!src || mount(src, mountpoint, NULL, MS_BIND, NULL)) {
+		print_on_level(1, "example: can't bind %s for mount %d\n", src ?: "(no source)",
+			       id);
+		return -EIO;
+	}
+	return 0;
 }
 CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__RESTORE_EXT_MOUNT, example_restore_ext_mount)
 
+/* An ifb link is taken: criu saves its parameters, the restore's caller makes it. */
 static int example_dump_ext_link(int index, int type, char *kind)
 {
-	return LOG_ONLY("DUMP_EXT_LINK", "%d %d %s", index, type, kind);
+	if (strcmp(kind, "ifb"))
+		return LOG_ONLY("DUMP_EXT_LINK", "%d %d %s refused", index, type, kind);
+	return log_call("DUMP_EXT_LINK", "%d %d %s", index, type, kind);
 }
 CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__DUMP_EXT_LINK, example_dump_ext_link)
 
