@@ -218,8 +218,8 @@ static int transit_fd_of(const struct rst_fds *rf, uint32_t id)
 }
 
 /*
- * Open a file through its kind's handler, with the owner (F_SETOWN) it had; -EAGAIN when
- * the plugin that restores it asks to be called again (RESTORE_EXT_FILE's retry).
+ * Open a file through its kind's handler, with the owner (F_SETOWN) it had; -EAGAIN for a
+ * plugin's file (FD_TYPES__EXT) when the plugin asks to be called again (RESTORE_EXT_FILE).
  */
 static int open_file_once(struct rst_fds *rf, const FileEntry *fe)
 {
@@ -271,7 +271,7 @@ int rst_open_file(struct rst_fds *rf, const FileEntry *fe)
 	unsigned int waited_ms = 0;
 	int fd, ret;
 
-	while ((fd = open_file_once(rf, fe)) == -EAGAIN) {
+	while ((fd = open_file_once(rf, fe)) == -EAGAIN && fe->type == FD_TYPES__EXT) {
 		ret = retry_wait(&waited_ms, fe->id);
 		if (ret)
 			return ret;
@@ -446,6 +446,12 @@ static int post_open_fds(struct rst_fds *rf)
 	return 0;
 }
 
+/* Only a plugin's file is put off (another handler's EAGAIN is its failure). */
+static bool asks_retry(const struct rst_fds *rf, size_t i, int ret)
+{
+	return ret == -EAGAIN && rst_find_file(rf->ctx, rf->t->fds[i]->id)->type == FD_TYPES__EXT;
+}
+
 /*
  * The fds whose plugin asked to be called again, once the others are made (CRIU's order):
  * in rounds, waiting between rounds that made none, since they wait for other tasks then.
@@ -462,7 +468,7 @@ static int open_pending_fds(struct rst_fds *rf, size_t nr_pending)
 			if (!rf->pending[i])
 				continue;
 			ret = open_one_fd(rf, i);
-			if (ret == -EAGAIN)
+			if (asks_retry(rf, i, ret))
 				continue;
 			if (ret)
 				return ret;
@@ -492,7 +498,7 @@ int rst_restore_fds(const struct rst_ctx *ctx, const struct rst_task *t)
 	for (i = 0; !ret && i < t->nr_fds; i++) {
 		rf.nr_done = i;
 		ret = open_one_fd(&rf, i);
-		if (ret == -EAGAIN) {
+		if (asks_retry(&rf, i, ret)) {
 			rf.pending[i] = true;
 			nr_pending++;
 			ret = 0;
