@@ -106,6 +106,8 @@ static int fill_bos(struct kfd_dump *d, CriuKfd *e)
 		free(entries);
 		return -ENOMEM;
 	}
+	/* write_kfd_image() frees the entries through the first slot, BOs or none */
+	e->bo_entries[0] = entries;
 	for (i = 0; i < d->args.num_bos; i++) {
 		const struct kfd_criu_bo_bucket *b = &d->bos[i];
 

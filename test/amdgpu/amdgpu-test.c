@@ -30,6 +30,8 @@
 #define GPU_B 0x2222
 #define GPU_C 0x3333
 #define GPU_D 0x4444
+/* KFD_IOC_ALLOC_MEM_FLAGS_WRITABLE, which the header writes (1 << 31): an int overflow */
+#define BO_WRITABLE 0x80000000u
 
 static int passed, failed;
 static int images_dfd = -1;
@@ -142,7 +144,7 @@ static uint8_t *bo(uint32_t gpu_id, uint64_t addr, uint64_t size, uint32_t flags
 /* What a HIP program leaves behind on two GPUs: BOs of each kind, queues and events. */
 static int rocm_process(pid_t pid, int *kfd, int *render)
 {
-	const uint32_t vram = KFD_IOC_ALLOC_MEM_FLAGS_VRAM | KFD_IOC_ALLOC_MEM_FLAGS_WRITABLE;
+	const uint32_t vram = KFD_IOC_ALLOC_MEM_FLAGS_VRAM | BO_WRITABLE;
 	struct model_queue q = { .gpu_id = GPU_A, .type = KFD_IOC_QUEUE_TYPE_COMPUTE_AQL };
 	struct model_event ev = { 7, 0, 1 };
 
