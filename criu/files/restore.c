@@ -24,6 +24,8 @@
 
 /* File status flags F_SETFL can change; the access mode and creation flags it can't. */
 #define SETFL_MASK (O_APPEND | O_NONBLOCK | O_NDELAY | O_DIRECT | O_NOATIME | O_ASYNC)
+/* How long a file a plugin asks to retry may wait for another task's (on a loaded machine) */
+#define RETRY_LIMIT_MS 30000
 
 static int cmp_int(const void *a, const void *b)
 {
@@ -215,8 +217,11 @@ static int transit_fd_of(const struct rst_fds *rf, uint32_t id)
 	return -ENOENT;
 }
 
-/* Open a file through its kind's handler, with the owner (F_SETOWN) it had. */
-int rst_open_file(struct rst_fds *rf, const FileEntry *fe)
+/*
+ * Open a file through its kind's handler, with the owner (F_SETOWN) it had; -EAGAIN for a
+ * plugin's file (FD_TYPES__EXT) when the plugin asks to be called again (RESTORE_EXT_FILE).
+ */
+static int open_file_once(struct rst_fds *rf, const FileEntry *fe)
 {
 	const struct fd_handler *h = fd_handler_of(fe->type);
 	const FownEntry *fown;
@@ -237,6 +242,39 @@ int rst_open_file(struct rst_fds *rf, const FileEntry *fe)
 	if (ret) {
 		close(fd);
 		return ret;
+	}
+	return fd;
+}
+
+/*
+ * A plugin's file may wait for a file another task makes (a dmabuf for the process that
+ * owns its buffer): ask again, a little later each time, for a while.
+ */
+static int retry_wait(unsigned int *waited_ms, uint32_t id)
+{
+	unsigned int nap_ms = *waited_ms < 100 ? 1 : 20;
+
+	if (*waited_ms >= RETRY_LIMIT_MS) {
+		pr_err("File id %u: the plugin restoring it still asks to be called again after "
+		       "%u s; the file it waits for was not made (a task restored after this one, "
+		       "such as a child, may hold it)\n",
+		       id, RETRY_LIMIT_MS / 1000);
+		return -ETIMEDOUT;
+	}
+	usleep(nap_ms * 1000);
+	*waited_ms += nap_ms;
+	return 0;
+}
+
+int rst_open_file(struct rst_fds *rf, const FileEntry *fe)
+{
+	unsigned int waited_ms = 0;
+	int fd, ret;
+
+	while ((fd = open_file_once(rf, fe)) == -EAGAIN && fe->type == FD_TYPES__EXT) {
+		ret = retry_wait(&waited_ms, fe->id);
+		if (ret)
+			return ret;
 	}
 	return fd;
 }
@@ -266,7 +304,7 @@ int rst_borrow_file(struct rst_fds *rf, uint32_t id)
 	int fd;
 
 	for (i = 0; i < rf->nr_done; i++)
-		if (rf->t->fds[i]->id == id)
+		if (rf->t->fds[i]->id == id && (!rf->pending || !rf->pending[i]))
 			return rf->t->fds[i]->fd;
 	fd = transit_fd_of(rf, id);
 	if (fd >= 0)
@@ -334,6 +372,16 @@ static int pin_async_fd(int fd, const char *what)
 	return 0;
 }
 
+static bool same_file_pending(const struct rst_fds *rf, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (rf->pending[j] && rf->t->fds[j]->id == rf->t->fds[i]->id)
+			return true;
+	return false;
+}
+
 static int open_one_fd(struct rst_fds *rf, size_t i)
 {
 	const FdinfoEntry *e = rf->t->fds[i];
@@ -344,6 +392,9 @@ static int open_one_fd(struct rst_fds *rf, size_t i)
 	int ret;
 
 	snprintf(what, sizeof(what), "fd %u", e->fd);
+	/* an fd of a file put off waits with it, to be the same open file */
+	if (same_file_pending(rf, i))
+		return -EAGAIN;
 	/* a file shared with other tasks came down from its owner: same open file */
 	if (shared < 0)
 		shared = rst_transit_fd(rf->ctx, rf->t, e->id);
@@ -356,7 +407,7 @@ static int open_one_fd(struct rst_fds *rf, size_t i)
 		/* a socket's queue may have needed the file already: the same open file */
 		fd = rst_take_ahead(rf, fe->id);
 		if (fd == -ENOENT)
-			fd = rst_open_file(rf, fe);
+			fd = open_file_once(rf, fe);
 		if (fd < 0)
 			return fd;
 		pr_debug("%s: %s file id %u opened as %d\n", what, h->name, fe->id, fd);
@@ -395,17 +446,68 @@ static int post_open_fds(struct rst_fds *rf)
 	return 0;
 }
 
+/* Only a plugin's file is put off (another handler's EAGAIN is its failure). */
+static bool asks_retry(const struct rst_fds *rf, size_t i, int ret)
+{
+	return ret == -EAGAIN && rst_find_file(rf->ctx, rf->t->fds[i]->id)->type == FD_TYPES__EXT;
+}
+
+/*
+ * The fds whose plugin asked to be called again, once the others are made (CRIU's order):
+ * in rounds, waiting between rounds that made none, since they wait for other tasks then.
+ */
+static int open_pending_fds(struct rst_fds *rf, size_t nr_pending)
+{
+	unsigned int waited_ms = 0;
+	size_t i, before;
+	int ret;
+
+	while (nr_pending) {
+		before = nr_pending;
+		for (i = 0; i < rf->t->nr_fds; i++) {
+			if (!rf->pending[i])
+				continue;
+			ret = open_one_fd(rf, i);
+			if (asks_retry(rf, i, ret))
+				continue;
+			if (ret)
+				return ret;
+			rf->pending[i] = false;
+			nr_pending--;
+		}
+		if (nr_pending < before)
+			continue;
+		for (i = 0; !rf->pending[i]; i++)
+			;
+		ret = retry_wait(&waited_ms, rf->t->fds[i]->id);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 int rst_restore_fds(const struct rst_ctx *ctx, const struct rst_task *t)
 {
 	struct rst_fds rf = { .ctx = ctx, .t = t, .min_held = ctx->fd_top + 1 };
-	size_t i;
+	size_t i, nr_pending = 0;
 	int ret = 0;
 
+	rf.pending = calloc(t->nr_fds + 1, sizeof(*rf.pending));
+	if (!rf.pending)
+		return -ENOMEM;
 	for (i = 0; !ret && i < t->nr_fds; i++) {
 		rf.nr_done = i;
 		ret = open_one_fd(&rf, i);
+		if (asks_retry(&rf, i, ret)) {
+			rf.pending[i] = true;
+			nr_pending++;
+			ret = 0;
+		}
 	}
 	rf.nr_done = t->nr_fds;
+	ret = ret ?: open_pending_fds(&rf, nr_pending);
+	free(rf.pending);
+	rf.pending = NULL;
 	ret = ret ?: post_open_fds(&rf);
 	ret = ret ?: rst_open_transit(&rf);
 	ret = ret ?: tty_restore_done(&rf);

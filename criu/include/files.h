@@ -95,7 +95,8 @@ struct rst_fds {
 	const struct rst_ctx *ctx;
 	const struct rst_task *t;
 	int min_held;		  /* fds we keep for later are moved to >= this */
-	size_t nr_done;		  /* t->fds[0..nr_done) are in place */
+	size_t nr_done;		  /* t->fds[0..nr_done) are in place, but for the pending */
+	bool *pending;		  /* t->fds[i] put off: its plugin asked to be called again */
 	struct ahead_file *ahead; /* opened before their fd, to be sent on a socket */
 	size_t nr_ahead;
 	struct files_priv_set priv;

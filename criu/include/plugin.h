@@ -65,6 +65,17 @@ struct rst_ctx;
 int plugin_device_vma_fd(const struct rst_ctx *ctx, const VmaEntry *v, int flags, uint64_t *pgoff,
 			 const char *what);
 
+/*
+ * plugin/ns-hooks.c. Dump: does a plugin take a mount criu can't save (DUMP_EXT_MOUNT), or a
+ * link of a kind criu doesn't know (DUMP_EXT_LINK)? 1 yes, 0 no, -errno (logged).
+ */
+int plugin_dump_ext_mount(const char *mountpoint, int mnt_id);
+int plugin_dump_ext_link(int ifindex, int type, const char *kind);
+/* Restore: is a plugin loaded that restores mounts? 0, or -ENOENT (logged, saying --libdir) */
+int plugin_ext_mount_check(int mnt_id, const char *mountpoint);
+/* RESTORE_EXT_MOUNT: the plugin makes mount mnt_id (dumped at mountpoint) at path; 0/-errno */
+int plugin_restore_ext_mount(int mnt_id, const char *mountpoint, const char *path);
+
 /* RESTORE_INIT, once the images are read (0 when no plugin has it) */
 int plugins_restore_init(void);
 

@@ -22,6 +22,7 @@
 #include "image.h"
 #include "log.h"
 #include "opts.h"
+#include "plugin.h"
 #include "proc-mountinfo.h"
 #include "mnt.h"
 
@@ -149,6 +150,7 @@ static int check_mount(const struct proc_mount_list *l, const struct mnt_key *ke
 	const struct proc_mount *m = &l->m[i];
 	const char *key = mnt_ext_lookup(mo, m->mountpoint);
 	char *host;
+	int ret;
 
 	if (key) {
 		ext[i] = strdup(key);
@@ -167,6 +169,13 @@ static int check_mount(const struct proc_mount_list *l, const struct mnt_key *ke
 	if (host && mo && mo->ext_auto) {
 		ext[i] = host; /* criu sees it too: the path is the key */
 		return 0;
+	}
+	/* what criu can't save, a plugin may (CRIU asks DUMP_EXT_MOUNT then) */
+	ret = plugin_dump_ext_mount(m->mountpoint, m->mnt_id);
+	if (ret) {
+		free(host);
+		ext[i] = ret > 0 ? strdup(MNT_PLUGIN_KEY) : NULL;
+		return ret < 0 ? ret : ext[i] ? 0 : -ENOMEM;
 	}
 	if (host || !strcmp(m->fstype, "tmpfs"))
 		refuse_external(m); /* a part of a tmpfs alone too: its files can't be saved */
@@ -245,7 +254,10 @@ static int write_mount(struct cr_img *img, const struct proc_mount *m, bool file
 	e.source = m->source;
 	e.fsname = m->fstype;
 	e.has_sb_flags = true;
-	if (ext_key) {
+	if (ext_key && !strcmp(ext_key, MNT_PLUGIN_KEY)) {
+		e.has_with_plugin = e.with_plugin = true;
+		files = false;
+	} else if (ext_key) {
 		e.has_ext_mount = e.ext_mount = true;
 		e.ext_key = ext_key;
 		files = false;

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "mnt.h"
 #include "ns.h"
+#include "plugin.h"
 #include "files.h"
 #include "proc-mountinfo.h"
 
@@ -356,17 +357,48 @@ static int clone_now(int fd, const MntEntry *e)
 	return now;
 }
 
+/*
+ * A mount a plugin saved: the plugin mounts it in place (RESTORE_EXT_MOUNT, with a path in
+ * the parent, as CRIU gives one), the mount there is the set's (an O_PATH fd of its root).
+ */
+static int make_by_plugin(struct mnt_set *s, size_t i, int parent, const char *where)
+{
+	const MntEntry *e = s->e[i];
+	char path[PATH_MAX];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", s->fd[parent], where);
+	ret = plugin_restore_ext_mount((int)e->mnt_id, e->mountpoint, path);
+	if (ret)
+		return ret;
+	fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0) {
+		pr_perror("Can't open mount %u at %s, which a plugin made", e->mnt_id,
+			  e->mountpoint);
+		return -errno;
+	}
+	if (set_flags(fd, e)) {
+		close(fd);
+		return -EPERM;
+	}
+	s->fd[i] = fd;
+	return 1;
+}
+
 /* Mount i, when its parent and source are made: 1 done, 0 not yet, or -errno. */
 static int make_mount(struct mnt_set *s, size_t i)
 {
 	const MntEntry *e = s->e[i];
 	int parent = index_of(s, e->parent_mnt_id);
-	int src = e->ext_mount ? -1 : mnt_bind_source(s->keys, s->nr, i);
+	int src = e->ext_mount || MNT_WITH_PLUGIN(e) ? -1 : mnt_bind_source(s->keys, s->nr, i);
 	const char *where;
 	int fd, ret;
 
 	if (s->fd[parent] < 0 || (src >= 0 && s->fd[src] < 0))
 		return 0;
+	if (MNT_WITH_PLUGIN(e))
+		return make_by_plugin(s, i, parent,
+				      mnt_path_below(e->mountpoint, s->e[parent]->mountpoint));
 	if (s->outer[i] >= 0) {
 		/* a nested namespace's bind of its parent's (take_outer()) */
 		fd = clone_now(s->outer[i], e);
@@ -537,9 +569,12 @@ int mntns_premake(int dfd, uint32_t id, struct mnt_premade *pre, const struct mn
 	for (i = 0; !ret && i < s.nr; i++)
 		if (s.e[i]->ext_mount)
 			ret = mnt_ext_path(mo, s.e[i], &path);
+		else if (MNT_WITH_PLUGIN(s.e[i]))
+			ret = plugin_ext_mount_check(s.e[i]->mnt_id, s.e[i]->mountpoint);
 	for (i = 0; !ret && i < s.nr; i++) {
 		/* the root is --root's, even when it was a tmpfs (or a part of one) */
-		if (s.e[i]->fstype != FSTYPE__TMPFS || s.e[i]->ext_mount || (int)i == s.root ||
+		if (s.e[i]->fstype != FSTYPE__TMPFS || s.e[i]->ext_mount ||
+		    MNT_WITH_PLUGIN(s.e[i]) || (int)i == s.root ||
 		    mnt_bind_source(s.keys, s.nr, i) >= 0)
 			continue;
 		if (ARRAY_ADD_ROOM(pre->m, pre->nr)) {

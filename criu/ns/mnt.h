@@ -61,6 +61,11 @@ int mnt_deleted_check(pid_t pid, const struct proc_mount *m); /* dump: a directo
 int mnt_bind_deleted(int src, const char *below, const MntEntry *e);
 int mnt_remove_deleted(int src, const char *below, const MntEntry *e); /* once attached */
 
+/* A mount a plugin saved (DUMP_EXT_MOUNT): its mark among the dump's external keys; the
+ * image has with_plugin, and RESTORE_EXT_MOUNT makes it */
+#define MNT_PLUGIN_KEY	   "criu:plugin"
+#define MNT_WITH_PLUGIN(e) ((e)->has_with_plugin && (e)->with_plugin)
+
 /* mnt-ext.c: external and skipped mounts (opts.h's struct mnt_opts) */
 struct mnt_opts;
 struct proc_mount;

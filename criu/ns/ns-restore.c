@@ -364,7 +364,11 @@ int rst_ns_root_finish(const struct rst_ctx *ctx)
 	return ipcns_var_restore_next_ids(ctx->dfd, ctx->ns->ipc_id);
 }
 
-/* In criu, once the root is cloned and before it goes on: its network namespace's content. */
+/*
+ * In criu, once the root is cloned and before it goes on: its network namespace's content,
+ * after CRIU's setup-namespaces action (restore.c), which makes what criu doesn't (a link a
+ * plugin saved the parameters of).
+ */
 int rst_ns_fill_from_outside(const struct rst_ctx *ctx, pid_t root)
 {
 	if (!ctx->ns || !ctx->ns->net_id)

@@ -58,6 +58,11 @@ static int ext_file_check(const FileEntry *fe)
 	return 0;
 }
 
+/*
+ * CRIU's retry: a plugin that sets *retry_needed and answers no error is asked again once
+ * the task's other files are made, then until the file it waits for exists (another task may
+ * make it; files/restore.c waits). What it answered with the retry is no fd.
+ */
 static int ext_file_open(struct rst_fds *rf, const FileEntry *fe)
 {
 	bool retry = false;
@@ -66,10 +71,10 @@ static int ext_file_open(struct rst_fds *rf, const FileEntry *fe)
 	fd = run_plugins(RESTORE_EXT_FILE, (int)fe->id, &retry);
 	if (fd == -ENOTSUP)
 		pr_err("No plugin restores file id %u (RESTORE_EXT_FILE)\n", fe->id);
-	else if (fd < 0 && retry)
-		pr_err("The plugin restoring file id %u asks to be called again later: not "
-		       "supported yet\n",
-		       fe->id);
+	else if (fd >= 0 && retry) {
+		pr_debug("plugin file id %u: the plugin asks to be called again\n", fe->id);
+		return -EAGAIN;
+	}
 	return fd;
 }
 

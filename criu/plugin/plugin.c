@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fdstore.h"
 #include "log.h"
 #include "plugin.h"
 
@@ -194,6 +195,7 @@ void cr_plugins_fini(int stage, int ret)
 	}
 	free(plugins);
 	plugins = NULL;
+	fdstore_close();
 	nr_plugins = 0;
 	plugin_images_dfd = -1;
 }
@@ -246,7 +248,8 @@ int cr_plugins_report(const char *dir)
 
 int plugins_restore_init(void)
 {
-	int ret = run_plugins(RESTORE_INIT);
+	/* CRIU's plugins may store files from RESTORE_INIT on */
+	int ret = fdstore_init() ?: run_plugins(RESTORE_INIT);
 
 	return ret == -ENOTSUP ? 0 : ret;
 }

@@ -38,6 +38,7 @@
 #include "mem.h"
 #include "task-state.h"
 #include "tree.h"
+#include "fdstore.h"
 #include "files.h"
 #include "ns.h"
 #include "stats.pb-c.h"
@@ -771,10 +772,14 @@ static pid_t restore_tree(struct rst_ctx *ctx, struct rst_watch *w, uint64_t sta
 	ch.go[0] = ch.report[1] = -1;
 
 	ret = seize_task(pid, rst_task_seize_opts(root) | RST_TRACE_NEW);
-	ret = ret ?: rst_ns_fill_from_outside(ctx, pid);
-	/* as CRIU: the root's namespaces are made, nothing of the tree is in them yet */
+	/*
+	 * as CRIU: the root's namespaces are made, nothing of the tree is in them yet, and criu
+	 * fills its network namespace after the action, which makes what criu doesn't (a link
+	 * a plugin saved the parameters of)
+	 */
 	if (!ret && ctx->ns)
 		ret = run_stage_hook(ctx->ro, "setup-namespaces", pid);
+	ret = ret ?: rst_ns_fill_from_outside(ctx, pid);
 	if (!ret && fault_injected("restore-root-gone"))
 		kill_and_reap(pid);
 	if (!ret)
@@ -910,7 +915,8 @@ int cr_restore_tasks(const struct restore_opts *ro)
 	if (rst_read_images(&ctx) || rst_lazy_begin(&ctx) || plugins_restore_init() ||
 	    netlock_test_hook_restore() || rst_ns_prepare(&ctx) || rst_cgroup_prepare(&ctx) ||
 	    rst_plan_transit(&ctx) || rst_inherit_prepare(&ctx) || rst_orphan_pts_prepare(&ctx) ||
-	    rst_arch_probe_xstate() || rst_wait_pids_free(&ctx) || rst_remaps_premake(&ctx))
+	    rst_fdstore_prepare(&ctx) || rst_arch_probe_xstate() || rst_wait_pids_free(&ctx) ||
+	    rst_remaps_premake(&ctx))
 		goto out_free;
 	w = alloc_watch(&ctx);
 	if (!w)

@@ -3,7 +3,8 @@
  * amdgpu-plugin.c - the AMDGPU plugin's descriptor and hooks (amdgpu_plugin.so): /dev/kfd
  * and render nodes among a task's files (DUMP_EXT_FILE, RESTORE_EXT_FILE), their mappings
  * (HANDLE_DEVICE_VMA, UPDATE_VMA_MAP), and the GPU's resume once the tree is in place
- * (RESUME_DEVICES_LATE). Anything else is "not mine" (-ENOTSUP).
+ * (RESUME_DEVICES_LATE), and dmabufs of KFD buffers (dmabuf.c: DUMP_DEVICES_LATE, RESTORE_INIT).
+ * Anything else is "not mine" (-ENOTSUP).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@ static int amdgpu_init(int stage)
 static void amdgpu_exit(int stage, int ret)
 {
 	amdgpu_restore_reset();
+	amdgpu_dmabuf_reset();
 }
 
 CR_PLUGIN_REGISTER("amdgpu_plugin", amdgpu_init, amdgpu_exit)
@@ -41,9 +43,7 @@ static int amdgpu_plugin_dump_file(int fd, int id)
 	case KFD_FD_RENDER:
 		return amdgpu_dump_render(fd, id, info.render_minor);
 	case KFD_FD_DMABUF:
-		pr_err("File id %d is a dmabuf (a GPU buffer shared by fd): not supported yet\n",
-		       id);
-		return -EOPNOTSUPP;
+		return amdgpu_dump_dmabuf(fd, id);
 	case KFD_FD_OTHER:
 		break;
 	}
@@ -68,9 +68,23 @@ static int amdgpu_plugin_restore_file(int id, bool *retry_needed)
 		return amdgpu_restore_kfd(id);
 	if (image_exists(IMG_RENDERD_FILE, id))
 		return amdgpu_restore_render(id);
+	if (image_exists(IMG_DMABUF_FILE, id))
+		return amdgpu_restore_dmabuf(id, retry_needed);
 	return -ENOTSUP;
 }
 CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__RESTORE_EXT_FILE, amdgpu_plugin_restore_file)
+
+static int amdgpu_plugin_dump_devices_late(int pid)
+{
+	return amdgpu_dmabuf_dump_late();
+}
+CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__DUMP_DEVICES_LATE, amdgpu_plugin_dump_devices_late)
+
+static int amdgpu_plugin_restore_init(void)
+{
+	return amdgpu_dmabuf_restore_init();
+}
+CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__RESTORE_INIT, amdgpu_plugin_restore_init)
 
 static int amdgpu_plugin_handle_device_vma(int fd, const struct stat *st)
 {

@@ -106,6 +106,8 @@ static int fill_bos(struct kfd_dump *d, CriuKfd *e)
 		free(entries);
 		return -ENOMEM;
 	}
+	/* write_kfd_image() frees the entries through the first slot, BOs or none */
+	e->bo_entries[0] = entries;
 	for (i = 0; i < d->args.num_bos; i++) {
 		const struct kfd_criu_bo_bucket *b = &d->bos[i];
 
@@ -256,6 +258,10 @@ int amdgpu_dump_kfd(int fd, int id)
 	ret = ret ?: write_kfd_image(&d);
 	for (i = 0; !ret && i < d.args.num_devices; i++)
 		ret = dump_gpu_contents(&d, &d.devices[i]);
+	/* the dmabufs tasks hold name their BO by the dmabuf KFD gave for it here */
+	for (i = 0; !ret && i < d.args.num_bos; i++)
+		if (!KFD_BUCKET_NO_FD(d.bos[i].dmabuf_fd))
+			ret = amdgpu_dmabuf_note_bo(id, i, (int)d.bos[i].dmabuf_fd);
 	free_dump(&d);
 	/* PROCESS_INFO paused the queues: they go on, as the task does after -R or a failure */
 	return criu_op(fd, &unpause, KFD_CRIU_OP_UNPAUSE, "UNPAUSE") ?: ret;

@@ -6,6 +6,7 @@
  *   amdgpu-kfd-ID.img		the process's KFD state (ID: the file's id in files.img)
  *   amdgpu-pages-ID-GPU.img	the contents of its VRAM and GTT buffers on GPU (%04x)
  *   amdgpu-renderD-ID.img	an open render node
+ *   amdgpu-dmabuf-ID.img	a dmabuf fd: the KFD BO it exports (criu_dmabuf_node)
  */
 #ifndef AMDGPU_KFD_IMAGE_H
 #define AMDGPU_KFD_IMAGE_H
@@ -17,6 +18,7 @@
 #define IMG_KFD_FILE	 "amdgpu-kfd-%d.img"
 #define IMG_PAGES_FILE	 "amdgpu-pages-%d-%04x.img"
 #define IMG_RENDERD_FILE "amdgpu-renderD-%d.img"
+#define IMG_DMABUF_FILE	 "amdgpu-dmabuf-%d.img"
 
 /* Largest image read back whole (the KFD state; pages are streamed). */
 #define KFD_IMAGE_MAX (256u << 20)

@@ -12,6 +12,7 @@
 #ifndef AMDGPU_PLUGIN_H
 #define AMDGPU_PLUGIN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -38,5 +39,21 @@ int amdgpu_update_vma(const char *path, uint64_t addr, uint64_t old_pgoff, uint6
 int amdgpu_resume(pid_t pid);
 /* Forget what a restore remembered (plugin exit, tests). */
 void amdgpu_restore_reset(void);
+
+/*
+ * dmabuf.c: dmabuf fds of KFD buffers. Dump: each BO's dmabuf as a /dev/kfd dump meets it,
+ * a task's dmabuf fd (DUMP_EXT_FILE), the ones whose BO came later (DUMP_DEVICES_LATE).
+ */
+struct kfd_criu_bo_bucket;
+int amdgpu_dmabuf_note_bo(int kfd_id, uint32_t index, int dmabuf_fd);
+int amdgpu_dump_dmabuf(int fd, int id);
+int amdgpu_dmabuf_dump_late(void);
+/* Restore: the table of dmabuf images (RESTORE_INIT), shared by the tasks forked after. */
+int amdgpu_dmabuf_restore_init(void);
+/* The owner of kfd_id's BOs hands their dmabufs that tasks hold to criu's fd store. */
+int amdgpu_dmabuf_publish(int kfd_id, const struct kfd_criu_bo_bucket *bos, uint32_t nr_bos);
+/* RESTORE_EXT_FILE of a dmabuf: its fd, or *retry_needed while its owner is not restored. */
+int amdgpu_restore_dmabuf(int id, bool *retry_needed);
+void amdgpu_dmabuf_reset(void);
 
 #endif /* AMDGPU_PLUGIN_H */

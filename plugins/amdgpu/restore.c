@@ -256,6 +256,7 @@ static int restore_process(int kfd, const CriuKfd *e, int id)
 	for (i = 0; !ret && i < rst.nr_gpus; i++)
 		ret = fill_gpu_bos(e, bos, id, &rst.gpus[i]);
 	ret = ret ?: remember_bos(e, bos);
+	ret = ret ?: amdgpu_dmabuf_publish(id, bos, a.num_bos);
 	for (i = 0; i < e->n_bo_entries; i++)
 		if (!KFD_BUCKET_NO_FD(bos[i].dmabuf_fd))
 			kfd_seam->close((int)bos[i].dmabuf_fd);

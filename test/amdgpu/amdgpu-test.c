@@ -5,7 +5,8 @@
  * ROCm processes are dumped and restored, and every byte of their GPU state (BO contents,
  * queues with MQDs and control stacks, events) is compared. Also: several GPUs mapped to
  * others, KFD_DESTINATION_GPUS, /dev/kfd open with no GPU work, no GPU on the machine,
- * incompatible GPUs, a dmabuf fd, a failing CHECKPOINT, damaged images.
+ * incompatible GPUs, a dmabuf shared by two processes (and one of no dumped process), a
+ * failing CHECKPOINT, damaged images.
  * Prints "N passed, N failed" last.
  */
 #include <errno.h>
@@ -20,6 +21,7 @@
 
 #include "criu-amdgpu.pb-c.h"
 #include "criu-plugin.h"
+#include "fdstore.h"
 #include "kfd-model.h"
 #include "kfd-plugin.h"
 
@@ -28,6 +30,8 @@
 #define GPU_B 0x2222
 #define GPU_C 0x3333
 #define GPU_D 0x4444
+/* KFD_IOC_ALLOC_MEM_FLAGS_WRITABLE, which the header writes (1 << 31): an int overflow */
+#define BO_WRITABLE 0x80000000u
 
 static int passed, failed;
 static int images_dfd = -1;
@@ -53,6 +57,34 @@ void print_on_level(unsigned int level, const char *fmt, ...)
 		vfprintf(stderr, fmt, ap);
 		va_end(ap);
 	}
+}
+
+/*
+ * criu's fd store (criu/plugin/fdstore.c) passes real fds between tasks; the model's fds live
+ * in this process: the store keeps a model dup of each, as criu's keeps the open file.
+ */
+#define STORE_MAX 16
+static int store[STORE_MAX], nr_store;
+
+int fdstore_add(int fd)
+{
+	int copy = kfd_model_seam.dup(fd);
+
+	if (copy < 0 || nr_store == STORE_MAX)
+		return -1;
+	store[nr_store] = copy;
+	return nr_store++;
+}
+
+int fdstore_get(int id)
+{
+	return id >= 0 && id < nr_store ? kfd_model_seam.dup(store[id]) : -1;
+}
+
+static void store_empty(void)
+{
+	while (nr_store)
+		kfd_model_seam.close(store[--nr_store]);
 }
 
 static void check(int ok, const char *what)
@@ -112,7 +144,7 @@ static uint8_t *bo(uint32_t gpu_id, uint64_t addr, uint64_t size, uint32_t flags
 /* What a HIP program leaves behind on two GPUs: BOs of each kind, queues and events. */
 static int rocm_process(pid_t pid, int *kfd, int *render)
 {
-	const uint32_t vram = KFD_IOC_ALLOC_MEM_FLAGS_VRAM | KFD_IOC_ALLOC_MEM_FLAGS_WRITABLE;
+	const uint32_t vram = KFD_IOC_ALLOC_MEM_FLAGS_VRAM | BO_WRITABLE;
 	struct model_queue q = { .gpu_id = GPU_A, .type = KFD_IOC_QUEUE_TYPE_COMPUTE_AQL };
 	struct model_event ev = { 7, 0, 1 };
 
@@ -396,14 +428,20 @@ static void test_refusals(void)
 	new_images_dir();
 	machine(GPU_A, 128, GPU_B, 129);
 	rocm_process(100, &kfd, &render);
+	/* a dmabuf of a BO of no dumped process: its KFD file was never dumped */
 	dmabuf = model_export_dmabuf(0x7f0000000000);
-	check(dump_file(dmabuf, 11) == -EOPNOTSUPP && logged("dmabuf"),
-	      "a dmabuf fd (a BO shared by fd) is refused, naming it");
+	log_text[0] = 0;
+	CR_PLUGIN_DESC.init(CR_PLUGIN_STAGE__DUMP);
+	check(HOOK(DUMP_EXT_FILE)(dmabuf, 11) == 0 && HOOK(DUMP_DEVICES_LATE)(100) == -EOPNOTSUPP &&
+		      logged("dmabuf file id 11"),
+	      "a dmabuf of a BO no dumped /dev/kfd has is refused at DUMP_DEVICES_LATE, naming it");
+	CR_PLUGIN_DESC.exit(CR_PLUGIN_STAGE__DUMP, -EOPNOTSUPP);
+	kfd_model_seam.close(dmabuf);
 	model_fail_next(KFD_CRIU_OP_CHECKPOINT, -EIO);
 	check(dump_file(kfd, 5) == -EIO && logged("CHECKPOINT"),
 	      "a failing CHECKPOINT fails the dump, naming it");
 	check(!model_paused(100), "and the process is unpaused, as before the dump");
-	check(model_open_fds() == 3, "and no fd is left behind");
+	check(model_open_fds() == 2, "and no fd is left behind");
 	model_fail_next(KFD_CRIU_OP_PROCESS_INFO, -EPERM);
 	check(dump_file(kfd, 5) == -EPERM && !model_paused(100), "a failing PROCESS_INFO too");
 }
@@ -453,6 +491,106 @@ static void test_damaged_images(void)
 	model_snapshot_free(s);
 }
 
+#define SHARED_BO 0x7f0001000000ull /* rocm_process's VRAM BO on GPU B */
+
+/* Does dmabuf fd export pid's live BO at SHARED_BO, with want's bytes (5 pages)? */
+static bool dmabuf_holds(int fd, pid_t pid, const uint8_t *want)
+{
+	static uint8_t got[5 * PAGE];
+	uint64_t addr;
+	pid_t owner;
+	bool ok;
+	int drm;
+
+	if (model_dmabuf_bo(fd, &owner, &addr) || owner != pid || addr != SHARED_BO)
+		return false;
+	drm = kfd_model_seam.open("/dev/dri/renderD129", O_RDWR);
+	ok = drm >= 0 && !kfd_model_seam.bo_copy(drm, fd, got, sizeof(got), false) &&
+	     !memcmp(got, want, sizeof(got));
+	kfd_model_seam.close(drm);
+	return ok;
+}
+
+/*
+ * Process 100 exported its VRAM BO on GPU B and keeps the dmabuf (fd 11, below its
+ * /dev/kfd); process 200 got it by SCM_RIGHTS (fd 12, another file of criu's). criu dumps 200's
+ * dmabuf before 100's /dev/kfd, and restores each dmabuf before the KFD process owning it.
+ */
+static void dump_shared_dmabuf(int *kfd, int *own, int *peer, uint8_t *bytes)
+{
+	int render, drm;
+
+	new_images_dir();
+	machine(GPU_A, 128, GPU_B, 129);
+	check(!rocm_process(100, kfd, &render), "a process with BOs on 2 GPUs");
+	*own = model_export_dmabuf(SHARED_BO);
+	*peer = kfd_model_seam.dup(*own);
+	drm = kfd_model_seam.open("/dev/dri/renderD129", O_RDWR);
+	check(*own >= 0 && *peer >= 0 && drm >= 0 &&
+		      !kfd_model_seam.bo_copy(drm, *own, bytes, 5 * PAGE, false),
+	      "it exports a VRAM BO as a dmabuf, which another process holds too");
+	kfd_model_seam.close(drm);
+	log_text[0] = 0;
+	CR_PLUGIN_DESC.init(CR_PLUGIN_STAGE__DUMP);
+	model_set_current(200);
+	check(HOOK(DUMP_EXT_FILE)(*peer, 12) == 0, "DUMP_EXT_FILE of the other process's dmabuf, "
+						   "before its buffer's process is dumped");
+	model_set_current(100);
+	check(HOOK(DUMP_EXT_FILE)(*own, 11) == 0 && HOOK(DUMP_EXT_FILE)(*kfd, 5) == 0 &&
+		      HOOK(DUMP_DEVICES_LATE)(100) == 0,
+	      "then the owner's dmabuf and /dev/kfd, and DUMP_DEVICES_LATE");
+	CR_PLUGIN_DESC.exit(CR_PLUGIN_STAGE__DUMP, 0);
+	check(image_0600("amdgpu-dmabuf-11.img") && image_0600("amdgpu-dmabuf-12.img"),
+	      "each dmabuf has its image (0600)");
+}
+
+static void test_shared_dmabuf(void)
+{
+	static uint8_t bytes[5 * PAGE], other[5 * PAGE];
+	struct model_snapshot *s;
+	int kfd, own, peer, fd;
+	bool retry = false;
+
+	dump_shared_dmabuf(&kfd, &own, &peer, bytes);
+	s = model_snapshot(100);
+	model_kill(100);
+	kfd_model_seam.close(peer);
+	machine(GPU_A, 128, GPU_B, 129);
+	log_text[0] = 0;
+	CR_PLUGIN_DESC.init(CR_PLUGIN_STAGE__RESTORE);
+	check(HOOK(RESTORE_INIT)() == 0, "RESTORE_INIT reads the dmabuf images");
+	model_set_current(200);
+	check(HOOK(RESTORE_EXT_FILE)(12, &retry) >= 0 && retry,
+	      "the other process's dmabuf asks criu to retry: its BO's process is not restored");
+	model_set_current(100);
+	retry = false;
+	check(HOOK(RESTORE_EXT_FILE)(11, &retry) >= 0 && retry,
+	      "so does the owner's dmabuf, before the owner's /dev/kfd");
+	kfd = restore_file(5);
+	check(kfd >= 0 && s && !model_compare(s, 100, NULL, NULL, 0),
+	      "the owner's /dev/kfd: every byte of its BOs, queues and events is back");
+	own = HOOK(RESTORE_EXT_FILE)(11, &retry);
+	check(own >= 0 && !retry && dmabuf_holds(own, 100, bytes),
+	      "the owner's dmabuf, retried, exports its restored BO, with every byte");
+	model_set_current(200);
+	peer = HOOK(RESTORE_EXT_FILE)(12, &retry);
+	check(peer >= 0 && !retry && dmabuf_holds(peer, 100, bytes),
+	      "the other process's dmabuf, retried, exports the same BO of process 100");
+	fill_random(other, sizeof(other), 99);
+	fd = kfd_model_seam.open("/dev/dri/renderD129", O_RDWR);
+	check(fd >= 0 && !kfd_model_seam.bo_copy(fd, peer, other, sizeof(other), true) &&
+		      dmabuf_holds(own, 100, other),
+	      "they share it: what one writes through its dmabuf the other reads");
+	kfd_model_seam.close(fd);
+	CR_PLUGIN_DESC.exit(CR_PLUGIN_STAGE__RESTORE, 0);
+	kfd_model_seam.close(own);
+	kfd_model_seam.close(peer);
+	store_empty();
+	model_kill(100);
+	model_snapshot_free(s);
+	check(model_open_fds() == 0, "no dmabuf is left open");
+}
+
 int main(void)
 {
 	kfd_seam_set(&kfd_model_seam);
@@ -462,6 +600,7 @@ int main(void)
 	test_no_gpu();
 	test_idle_kfd();
 	test_refusals();
+	test_shared_dmabuf();
 	test_damaged_images();
 	new_images_dir();
 	rmdir(images_dir);

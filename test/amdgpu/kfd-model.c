@@ -327,7 +327,19 @@ static int m_fd_info(int fd, struct kfd_fd_info *info)
 		     : f->kind == FD_RENDER ? KFD_FD_RENDER
 					    : KFD_FD_DMABUF;
 	info->render_minor = f->minor;
-	info->ino = f->addr;
+	/* one dmabuf per BO, as the kernel keeps it: an inode of its own, whoever holds it */
+	info->ino = f->kind == FD_DMABUF ? ((uint64_t)f->pid << 48) ^ f->addr : 0;
+	return 0;
+}
+
+int model_dmabuf_bo(int fd, pid_t *owner, uint64_t *addr)
+{
+	struct mfd *f = fd_of(fd);
+
+	if (!f || f->kind != FD_DMABUF || !bo_at(proc_of(f->pid), f->addr))
+		return -EBADF;
+	*owner = f->pid;
+	*addr = f->addr;
 	return 0;
 }
 
@@ -514,17 +526,20 @@ static uint32_t actual_gpu(const struct kfd_ioctl_criu_args *a, uint32_t user_id
 	return 0;
 }
 
-static int restore_bos(struct proc *p, struct kfd_ioctl_criu_args *a, const struct priv_bo *pb)
+/* The private data is packed (a GPU's id is 4 bytes): its records are copied out, unaligned. */
+static int restore_bos(struct proc *p, struct kfd_ioctl_criu_args *a, const uint8_t *priv)
 {
 	struct kfd_criu_bo_bucket *bos = (void *)(uintptr_t)a->bos;
 	unsigned int i;
 
 	for (i = 0; i < a->num_bos; i++) {
 		uint32_t gpu = actual_gpu(a, bos[i].gpu_id);
+		struct priv_bo pb;
 		struct bo *b;
 		int fd = NO_FD;
 
-		if (pb[i].addr != bos[i].addr || pb[i].index != i || !gpu || bo_at(p, bos[i].addr))
+		memcpy(&pb, priv + i * sizeof(pb), sizeof(pb));
+		if (pb.addr != bos[i].addr || pb.index != i || !gpu || bo_at(p, bos[i].addr))
 			return -EINVAL;
 		b = add_bo(p, gpu, bos[i].addr, bos[i].size, bos[i].alloc_flags);
 		if (!b)
@@ -543,7 +558,6 @@ static int restore_bos(struct proc *p, struct kfd_ioctl_criu_args *a, const stru
 static int op_restore(struct proc *p, struct kfd_ioctl_criu_args *a)
 {
 	const uint8_t *priv = (const void *)(uintptr_t)a->priv_data;
-	const struct model_queue *qs;
 	struct priv_head h;
 	unsigned int i;
 	int ret;
@@ -562,12 +576,11 @@ static int op_restore(struct proc *p, struct kfd_ioctl_criu_args *a)
 	priv += sizeof(h);
 	ret = check_devices(a, (const uint32_t *)priv);
 	priv += h.nr_devs * sizeof(uint32_t);
-	ret = ret ?: restore_bos(p, a, (const struct priv_bo *)priv);
+	ret = ret ?: restore_bos(p, a, priv);
 	priv += h.nr_bos * sizeof(struct priv_bo);
-	qs = (const struct model_queue *)priv;
 	for (i = 0; !ret && i < h.nr_qs; i++) {
-		p->qs[i] = qs[i];
-		p->qs[i].gpu_id = actual_gpu(a, qs[i].gpu_id);
+		memcpy(&p->qs[i], priv + i * sizeof(p->qs[i]), sizeof(p->qs[i]));
+		p->qs[i].gpu_id = actual_gpu(a, p->qs[i].gpu_id);
 		if (!p->qs[i].gpu_id)
 			ret = -EINVAL;
 		else
@@ -576,7 +589,7 @@ static int op_restore(struct proc *p, struct kfd_ioctl_criu_args *a)
 	if (ret)
 		return ret;
 	p->nr_qs = h.nr_qs;
-	memcpy(p->evs, priv + h.nr_qs * sizeof(*qs), h.nr_evs * sizeof(p->evs[0]));
+	memcpy(p->evs, priv + h.nr_qs * sizeof(p->qs[0]), h.nr_evs * sizeof(p->evs[0]));
 	p->nr_evs = h.nr_evs;
 	p->restored = true;
 	return 0;

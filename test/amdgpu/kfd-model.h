@@ -65,6 +65,8 @@ bool model_resumed(pid_t pid);
 unsigned int model_nr_bos(pid_t pid);
 /* A dmabuf fd of the current process for its BO at addr (as an export would give). */
 int model_export_dmabuf(uint64_t addr);
+/* The process and address of the live BO a dmabuf fd exports; -EBADF if none. */
+int model_dmabuf_bo(int fd, pid_t *owner, uint64_t *addr);
 /* The next CRIU op `op` fails with err (once). */
 void model_fail_next(uint32_t op, int err);
 /* Model fds still open (a leak check). */

@@ -7,7 +7,10 @@ and restored only with the plugin (-L), the hooks are called in CRIU's order, an
 restored process finds its fd and mapping as they were. The holder's unix stream socket,
 connected to a listener of this script (outside the tree), is taken by the plugin
 (DUMP_UNIX_SK) and connected again by it (RESTORE_UNIX_SK); without a plugin such a socket
-refuses the dump. A plugin's failure fails the dump
+refuses the dump. Restored once more, the plugin keeps the tun file in criu's fd store
+from RESTORE_INIT and asks for a retry (RESTORE_EXT_FILE's *retry_needed): criu calls it
+again after the task's other fds, and the file from the store is the task's fd 10. A
+plugin's failure fails the dump
 (the process runs on) or the restore (nothing is left), naming the plugin. Last, criu with
 -L plugins/amdgpu still dumps and restores a plain process. This script is a child
 subreaper so that restored tasks are its children to reap."""
@@ -97,6 +100,8 @@ DUMP_ORDER = ["INIT", "PAUSE_DEVICES", "CHECKPOINT_DEVICES", "DUMP_EXT_FILE",
               "HANDLE_DEVICE_VMA", "DUMP_UNIX_SK", "DUMP_DEVICES_LATE", "DUMP_FINISH", "EXIT"]
 RESTORE_ORDER = ["INIT", "RESTORE_INIT", "RESTORE_EXT_FILE", "RESTORE_UNIX_SK", "UPDATE_VMA_MAP",
                  "POST_FORKING", "RESUME_DEVICES_LATE", "EXIT"]
+RETRY_ORDER = ["INIT", "RESTORE_INIT", "RESTORE_EXT_FILE", "RESTORE_UNIX_SK", "RESTORE_EXT_FILE",
+               "RESTORE_EXT_FILE", "UPDATE_VMA_MAP", "POST_FORKING", "RESUME_DEVICES_LATE", "EXIT"]
 
 
 def check_cli(env, work):
@@ -188,16 +193,26 @@ def restore_with_plugin(env, img, log, pid, result, listener):
     report(r.returncode != 0 and "example" in r.stderr and "RESUME_DEVICES_LATE" in r.stderr,
            "a plugin's failing hook fails the restore, naming the plugin", r.stderr)
     report(gone(pid), "the failed restore killed what it made")
-    calls(log)
+    got = calls(log)
+    report(got == RESTORE_ORDER, "the restore calls the hooks in CRIU's order", " ".join(got))
     # the failed restore's connection, if it got so far
     listener.settimeout(0.2)
     while accept(listener):
         pass
     listener.settimeout(10)
-    r = criu(env, "restore", "-D", img, "-o", "restore.log", "-d", "-L", PLUGIN_DIR)
-    report(r.returncode == 0, "restore with -L", r.stderr)
+    # the plugin opens the tun file in criu (RESTORE_INIT), puts it in criu's fd store, asks
+    # the restored task to call it again for fd 10 (twice), and gives it the stored file then
+    senv = dict(env, CRIU_EXAMPLE_PLUGIN_STORE="1")
+    r = criu(senv, "restore", "-D", img, "-o", "restore.log", "-d", "-L", PLUGIN_DIR)
+    report(r.returncode == 0, "restore with -L, the plugin asking for a retry", r.stderr)
+    with open(log) as f:
+        ext = [ln for ln in f.read().splitlines() if ln.startswith("RESTORE_EXT_FILE")]
     got = calls(log)
-    report(got == RESTORE_ORDER, "the restore calls the hooks in CRIU's order", " ".join(got))
+    report(got == RETRY_ORDER and len(ext) == 3 and ext[0].endswith(" retry") and
+           ext[1].endswith(" retry") and ext[2].endswith(" from the store"),
+           "criu calls RESTORE_EXT_FILE again once the task's other fds are made (fd 11's "
+           "RESTORE_UNIX_SK between), then again, and the file comes from criu's fd store",
+           " ".join(got) + " | " + " | ".join(ext))
     conn = accept(listener)
     report(conn is not None, "the plugin connected the holder's unix socket again")
     res = finish_holder(pid, result, conn)

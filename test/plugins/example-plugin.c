@@ -12,8 +12,11 @@
  * (UPDATE_VMA_MAP). It takes a unix stream socket connected to a listener outside the tree
  * bound to a path (DUMP_UNIX_SK: the path in example-unix-ID.img), and connects a new one
  * to that path at restore (RESTORE_UNIX_SK). $CRIU_EXAMPLE_PLUGIN_FAIL names one hook that
- * fails (-EIO).
+ * fails (-EIO). $CRIU_EXAMPLE_PLUGIN_STORE: files go through criu's fd store and a retry.
+ * It takes a mount named by $CRIU_EXAMPLE_PLUGIN_MOUNT (DUMP_EXT_MOUNT, RESTORE_EXT_MOUNT) and
+ * ifb links (DUMP_EXT_LINK), for test/others/plugin-ns.py.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
@@ -22,12 +25,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "criu-plugin.h"
+#include "fdstore.h"
 
 struct saved_file {
 	char path[256];
@@ -143,25 +148,105 @@ static int load_file(int id, struct saved_file *s)
 	return 0;
 }
 
-static int example_restore_ext_file(int id, bool *retry_needed)
+/*
+ * $CRIU_EXAMPLE_PLUGIN_STORE: criu opens the files at RESTORE_INIT and keeps them in its fd
+ * store, which the restored tasks take them from; each task's first two RESTORE_EXT_FILE of a
+ * file ask criu to call again (*retry_needed), as a plugin waiting for another task's file
+ * does: once the other fds are made criu asks again, then waits a little before the third.
+ */
+#define RETRIES	   2
+#define STORED_MAX 8
+static struct {
+	int id, store_id;
+	int asked; /* in this task: the retries asked */
+} stored[STORED_MAX];
+static int nr_stored;
+
+static int store_file(int id)
 {
 	struct saved_file s;
-	struct stat st;
-	int ret, fd;
+	int fd, ret = load_file(id, &s);
 
-	ret = log_call("RESTORE_EXT_FILE", "%d", id) ?: load_file(id, &s);
 	if (ret)
 		return ret;
+	if (nr_stored == STORED_MAX)
+		return -E2BIG;
 	fd = open(s.path, s.flags | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) || major(st.st_rdev) != s.major || minor(st.st_rdev) != s.minor) {
-		print_on_level(1, "example: %s is no longer device %u:%u\n", s.path, s.major,
-			       s.minor);
+	stored[nr_stored].id = id;
+	stored[nr_stored].store_id = fdstore_add(fd);
+	close(fd);
+	return stored[nr_stored++].store_id < 0 ? -EIO : 0;
+}
+
+static int store_files(void)
+{
+	int dfd = dup(criu_get_image_dir()), ret = 0, id;
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	struct dirent *de;
+
+	if (!d)
+		return -errno;
+	while (!ret && (de = readdir(d)))
+		if (sscanf(de->d_name, "example-file-%d.img", &id) == 1)
+			ret = store_file(id);
+	closedir(d);
+	return ret;
+}
+
+/* The stored file's fd for this task (the second time it is asked), or -ENOENT. */
+static int stored_fd(int id, bool *retry_needed)
+{
+	int i;
+
+	for (i = 0; i < nr_stored && stored[i].id != id; i++)
+		;
+	if (i == nr_stored)
+		return -ENOENT;
+	if (stored[i].asked < RETRIES) {
+		stored[i].asked++;
+		*retry_needed = true;
+		log_call("RESTORE_EXT_FILE", "%d retry", id);
+		return 0;
+	}
+	log_call("RESTORE_EXT_FILE", "%d from the store", id);
+	return fdstore_get(stored[i].store_id);
+}
+
+/* fd is the saved device again, or it goes. */
+static int same_device(int fd, const struct saved_file *s)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) || major(st.st_rdev) != s->major || minor(st.st_rdev) != s->minor) {
+		print_on_level(1, "example: %s is no longer device %u:%u\n", s->path, s->major,
+			       s->minor);
 		close(fd);
 		return -ENODEV;
 	}
 	return fd;
+}
+
+static int example_restore_ext_file(int id, bool *retry_needed)
+{
+	struct saved_file s;
+	int ret, fd;
+
+	if (getenv("CRIU_EXAMPLE_PLUGIN_STORE")) {
+		ret = load_file(id, &s);
+		if (ret)
+			return ret;
+		fd = stored_fd(id, retry_needed);
+		if (*retry_needed)
+			return 0;
+		return fd < 0 ? -EIO : same_device(fd, &s);
+	}
+	ret = log_call("RESTORE_EXT_FILE", "%d", id) ?: load_file(id, &s);
+	if (ret)
+		return ret;
+	fd = open(s.path, s.flags | O_CLOEXEC);
+	return fd < 0 ? -errno : same_device(fd, &s);
 }
 CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__RESTORE_EXT_FILE, example_restore_ext_file)
 
@@ -232,21 +317,60 @@ static int example_restore_unix_sk(int id)
 }
 CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__RESTORE_UNIX_SK, example_restore_unix_sk)
 
+/*
+ * $CRIU_EXAMPLE_PLUGIN_MOUNT=NAME: a mount whose mount point's last part is NAME is taken
+ * (example-mount-ID.img, empty, marks it); at restore the directory
+ * $CRIU_EXAMPLE_PLUGIN_MOUNT_SRC is bound there.
+ */
+static int mount_image(char *buf, size_t len, int id)
+{
+	return snprintf(buf, len, "example-mount-%d.img", id) >= (int)len ? -ENAMETOOLONG : 0;
+}
+
 static int example_dump_ext_mount(char *mountpoint, int id)
 {
-	return LOG_ONLY("DUMP_EXT_MOUNT", "%s %d", mountpoint, id);
+	const char *name = getenv("CRIU_EXAMPLE_PLUGIN_MOUNT"), *last = strrchr(mountpoint, '/');
+	char img[64];
+	int fd;
+
+	if (!name || !last || strcmp(last + 1, name))
+		return LOG_ONLY("DUMP_EXT_MOUNT", "%s %d refused", mountpoint, id);
+	if (log_call("DUMP_EXT_MOUNT", "%s %d", mountpoint, id) ||
+	    mount_image(img, sizeof(img), id))
+		return -EIO;
+	fd = openat(criu_get_image_dir(), img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
 }
 CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__DUMP_EXT_MOUNT, example_dump_ext_mount)
 
 static int example_restore_ext_mount(int id, char *mountpoint, char *old_root, int *is_file)
 {
-	return LOG_ONLY("RESTORE_EXT_MOUNT", "%d %s", id, mountpoint);
+	const char *src = getenv("CRIU_EXAMPLE_PLUGIN_MOUNT_SRC");
+	char img[64];
+	struct stat st;
+
+	if (mount_image(img, sizeof(img), id) || fstatat(criu_get_image_dir(), img, &st, 0))
+		return LOG_ONLY("RESTORE_EXT_MOUNT", "%d refused", id);
+	if (log_call("RESTORE_EXT_MOUNT", "%d %s", id, old_root))
+		return -EIO;
+	if (!src || mount(src, mountpoint, NULL, MS_BIND, NULL)) {
+		print_on_level(1, "example: can't bind %s for mount %d\n", src ?: "(no source)",
+			       id);
+		return -EIO;
+	}
+	return 0;
 }
 CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__RESTORE_EXT_MOUNT, example_restore_ext_mount)
 
+/* An ifb link is taken: criu saves its parameters, the restore's caller makes it. */
 static int example_dump_ext_link(int index, int type, char *kind)
 {
-	return LOG_ONLY("DUMP_EXT_LINK", "%d %d %s", index, type, kind);
+	if (strcmp(kind, "ifb"))
+		return LOG_ONLY("DUMP_EXT_LINK", "%d %d %s refused", index, type, kind);
+	return log_call("DUMP_EXT_LINK", "%d %d %s", index, type, kind);
 }
 CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__DUMP_EXT_LINK, example_dump_ext_link)
 
@@ -302,7 +426,8 @@ CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__POST_FORKING, example_post_forking)
 
 static int example_restore_init(void)
 {
-	return log_call("RESTORE_INIT", "-");
+	return log_call("RESTORE_INIT", "-")
+		       ?: (getenv("CRIU_EXAMPLE_PLUGIN_STORE") ? store_files() : 0);
 }
 CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__RESTORE_INIT, example_restore_init)
 

@@ -23,6 +23,7 @@
 #include "array.h"
 #include "image.h"
 #include "log.h"
+#include "plugin.h"
 #include "internal.h"
 
 struct link_list {
@@ -67,6 +68,8 @@ static const char *link_kind(struct nlattr *linkinfo)
 
 static int link_type(const struct ifinfomsg *ifi, const char *name, const char *kind)
 {
+	int ret;
+
 	if (ifi->ifi_type == ARPHRD_LOOPBACK)
 		return ND_TYPE__LOOPBACK;
 	if (kind && !strcmp(kind, "veth"))
@@ -77,6 +80,10 @@ static int link_type(const struct ifinfomsg *ifi, const char *name, const char *
 		return ND_TYPE__MACVLAN;
 	if (kind && !strcmp(kind, "tun"))
 		return ND_TYPE__TUN;
+	/* CRIU asks the plugins: one that takes it has its parameters saved (EXTLINK) */
+	ret = plugin_dump_ext_link(ifi->ifi_index, ifi->ifi_type, kind);
+	if (ret)
+		return ret < 0 ? ret : ND_TYPE__EXTLINK;
 	pr_err("Link %s (index %d, kind %s) of the tree's network namespace: saving links of "
 	       "this kind is not supported yet (lo, veth, bridge, macvlan and tun are); remove it "
 	       "or "

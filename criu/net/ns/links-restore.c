@@ -258,6 +258,28 @@ out_close:
 	return ret;
 }
 
+/*
+ * A link a plugin took at dump (DUMP_EXT_LINK): only its parameters are saved; as in CRIU,
+ * the link itself is made by someone else before (the setup-namespaces action script).
+ */
+static int extlink_found(const struct links_rst *r, const NetDeviceEntry *e)
+{
+	unsigned int now = if_nametoindex(e->name);
+
+	if (now == e->ifindex)
+		return 0;
+	if (!now)
+		pr_err("netdev-%u.img: link %s (index %u) was saved by a plugin with its "
+		       "parameters only (DUMP_EXT_LINK): make it in the new namespace in a "
+		       "setup-namespaces action script (CRTOOLS_INIT_PID is the root)\n",
+		       r->ns_id, e->name, e->ifindex);
+	else
+		pr_err("netdev-%u.img: link %s, saved by a plugin, was index %u and is %u here: "
+		       "make it with that index (ip link add %s index %u ...)\n",
+		       r->ns_id, e->name, e->ifindex, now, e->name, e->ifindex);
+	return -ENODEV;
+}
+
 /* Make one link; a veth with its peer inside makes the peer too (marked done). */
 static int restore_one(const struct links_rst *r, NetDeviceEntry *e, bool *done)
 {
@@ -287,6 +309,8 @@ static int restore_one(const struct links_rst *r, NetDeviceEntry *e, bool *done)
 		return create_macvlan(r, e);
 	} else if (e->type == ND_TYPE__TUN) {
 		return tun_create(e);
+	} else if (e->type == ND_TYPE__EXTLINK) {
+		return extlink_found(r, e);
 	} else if (e->type != ND_TYPE__BRIDGE) {
 		pr_err("netdev-%u.img: link %s has type %d, whose restore is not supported yet\n",
 		       r->ns_id, e->name, e->type);
@@ -317,7 +341,7 @@ static int set_link(const struct links_rst *r, const NetDeviceEntry *e, bool sta
 	ret = nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
 	if (!ret && state && e->mtu)
 		ret = nla_put_u32(msg, IFLA_MTU, e->mtu);
-	/* a tap is made with a random MAC */
+	/* a tap is made with a random MAC (a plugin's link keeps its maker's: ifb has no other) */
 	if (!ret && state && e->type == ND_TYPE__TUN && e->has_address)
 		ret = nla_put(msg, IFLA_ADDRESS, e->address.len, e->address.data);
 	if (!ret && !state)
