@@ -221,8 +221,9 @@ static int dump_all_tasks(struct dump_tree *dt)
 	for (i = 0; !ret && i < dt->nr_tasks; i++)
 		ret = dump_one_task(dt->tasks[i]);
 	ret = ret ?: memtrack_write(dt);
+	/* memory only: pagemap, pages and memtrack (and the images a shared mapping opened) */
 	if (dt->opts->command == CMD_PRE_DUMP)
-		return ret; /* memory only: pagemap, pages and memtrack */
+		return files_dump_close_images(&dt->fstate) ?: ret;
 	/* a socket's peer may be in any task, or queued in flight on any socket */
 	ret = ret ?: unix_check_peers(dt);
 	ret = ret ?: check_tree_sessions(dt);
