@@ -4,8 +4,9 @@
 
 Groups: unit (executables in build/test/unit/ and build/compel/test/), zdtm (test/zdtm.py
 run -a --keep-going), zdtm-ns (the same with -f ns), zdtm-uns (UNS_TESTS with -f uns),
-chain (the memory, thread and tree tests of CHAIN_TESTS again in the chain modes --pre 2,
---snaps 2, --pre 1 --dedup and --pre 2 --pre-dump-mode read: Documentation/pre-dump.md)
+chain (every memory, thread and tree test, MEM_TESTS, again in each dump mode of zdtm.py:
+--pre 2, --snaps 2, --pre 1 --dedup, --pre 2 --pre-dump-mode read, --page-server,
+--lazy-pages, --remote-lazy-pages, --stream; Documentation/pre-dump.md)
 and others (test/others/*.sh, each given the kept images of the env00 dump as $1; exit 0
 passes, 77 skips, anything else fails). Every program is expected to end with a line "N
 passed, N failed[, N skipped]"; its exit status has the last word. The final line is "N
@@ -20,6 +21,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "test", "others"))
 UNIT_DIRS = ["build/test/unit", "build/compel/test"]
 OTHERS_DIR = "test/others"
 OTHERS_IMAGES = "build/test/dumps/env00"
@@ -29,18 +31,24 @@ UNIT_TIMEOUT = 300
 ZDTM_TIMEOUT = 1800
 OTHERS_TIMEOUT = 300
 
-# The memory, thread and tree tests that also run in chains of dumps (zdtm.py --pre, --snaps,
-# --dedup): a subset, so that make test stays within minutes; zdtm.py -a --pre 2 runs them all.
-CHAIN_TESTS = ["maps00", "maps01", "memfill00", "madv00", "mprot_file00", "mlock00",
-               "threads00", "threads02", "tree00", "tree_mem00", "cow00", "cow02", "zombie00",
-               "stopped_child00", "shm_tree00", "vdso00", "predump_churn00", "predump_nocap00",
-               "predump_wprot00"]
-CHAIN_MODES = [(["--pre", "2"], CHAIN_TESTS),
-               (["--snaps", "2"], ["maps00", "threads00", "tree00", "cow00", "predump_churn00",
-                                   "predump_wprot00"]),
-               (["--pre", "1", "--dedup"], ["maps00", "tree_mem00", "predump_churn00"]),
-               (["--pre", "2", "--pre-dump-mode", "read"],
-                ["maps00", "threads00", "tree00", "cow00", "predump_churn00"])]
+# Every memory, thread and tree test (mappings and memory kinds, threads, trees), run again in
+# each of zdtm.py's dump modes: chains of pre-dumps and snapshots, dedup, the read pre-dump
+# mode, the page server, lazy restores (local and remote) and streaming (Documentation/
+# pre-dump.md). CI's sanitizer pass (RUN_ALL_MODES=subset) runs CHAIN_SUBSET's smaller sets.
+from zdtm_modes import CHAIN_TESTS, MEM_TESTS  # noqa: E402
+
+MODES = [["--pre", "2"], ["--snaps", "2"], ["--pre", "1", "--dedup"],
+         ["--pre", "2", "--pre-dump-mode", "read"], ["--page-server"], ["--lazy-pages"],
+         ["--remote-lazy-pages"], ["--stream"]]
+CHAIN_MODES = [(mode, MEM_TESTS) for mode in MODES]
+CHAIN_SUBSET = [(["--pre", "2"], CHAIN_TESTS),
+                (["--snaps", "2"], ["maps00", "threads00", "tree00", "cow00", "predump_churn00",
+                                    "predump_wprot00"]),
+                (["--pre", "1", "--dedup"], ["maps00", "tree_mem00", "predump_churn00"]),
+                (["--pre", "2", "--pre-dump-mode", "read"],
+                 ["maps00", "threads00", "tree00", "cow00", "predump_churn00"]),
+                (["--lazy-pages"], ["maps00", "threads00", "tree_mem00"]),
+                (["--stream"], ["maps00", "threads00", "tree_mem00"])]
 
 # The tests that run again in the uns flavour (a user namespace with a shifted map): a
 # subset of each kind of state, so that make test stays within minutes; zdtm.py -a -f uns
@@ -151,7 +159,8 @@ def uns_group():
 
 def chain_group():
     total = Counts()
-    for mode, tests in CHAIN_MODES:
+    modes = CHAIN_SUBSET if os.environ.get("RUN_ALL_MODES") == "subset" else CHAIN_MODES
+    for mode, tests in modes:
         print("# zdtm.py %s" % " ".join(mode), flush=True)
         total.add(zdtm_group(mode + [a for t in tests for a in ("-t", "zdtm/static/" + t)]))
     return total

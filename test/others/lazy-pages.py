@@ -47,7 +47,8 @@ def criu(args, env=None):
 
 
 def zdtm_subset():
-    zdtm_modes.run_subset(report, "--lazy-pages", ZDTM_TESTS, "memory, thread and tree tests")
+    zdtm_modes.run_subset(report, "--lazy-pages", zdtm_modes.beyond_mem(ZDTM_TESTS),
+                          "tests beyond run-all's memory set")
     log = os.path.join(zdtm.DUMP_DIR, "lazy_events00", "lazy-pages.log")
     try:
         with open(log) as f:
@@ -71,8 +72,8 @@ def chain_subsets():
 
 def remote_subset():
     """The same tests, each page asked of a criu page-server --lazy-pages (PS_IOV_GET)."""
-    zdtm_modes.run_subset(report, "--remote-lazy-pages", ZDTM_TESTS,
-                          "memory, thread and tree tests")
+    zdtm_modes.run_subset(report, "--remote-lazy-pages", zdtm_modes.beyond_mem(ZDTM_TESTS),
+                          "tests beyond run-all's memory set")
     logs = {}
     for name in ("lazy-server.log", "lazy-pages.log"):
         try:

@@ -97,7 +97,8 @@ def finish(test, pid):
 
 
 def zdtm_subset():
-    zdtm_modes.run_subset(report, "--page-server", ZDTM_TESTS, "memory, thread and tree tests")
+    zdtm_modes.run_subset(report, "--page-server", zdtm_modes.beyond_mem(ZDTM_TESTS),
+                          "tests beyond run-all's memory set")
     # two pre-dumps, then the dump, each through its own page server (a chain there)
     zdtm_modes.run_subset(report, "--page-server --pre 2", CHAIN_TESTS,
                           "memory, thread and tree tests, each dumped as a chain of three")

@@ -8,6 +8,24 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import zdtm  # noqa: E402
 
+# The memory, thread and tree tests: run-all's chain group runs every one of MEM_TESTS in each
+# dump mode of zdtm.py (CHAIN_TESTS in CI's sanitizer pass), so the scripts of a mode run
+# only their tests beyond these (beyond_mem()).
+CHAIN_TESTS = ["maps00", "maps01", "memfill00", "madv00", "mprot_file00", "mlock00",
+               "threads00", "threads02", "tree00", "tree_mem00", "cow00", "cow02", "zombie00",
+               "stopped_child00", "shm_tree00", "vdso00", "predump_churn00", "predump_nocap00",
+               "predump_wprot00"]
+MEM_TESTS = CHAIN_TESTS + [
+    "aio00", "cow01", "cow03", "hugetlb00", "hugetlb01", "hugetlb_memfd00", "hugetlb_shm00",
+    "hugetlb_sysv00", "memfd00", "memfd01", "memfd_tree00", "mlock01", "novdso00", "seal00",
+    "shm00", "shm01", "shm_file_tree00", "sysv_shm00", "sysv_shm_tree00", "threads01",
+    "threads03", "threads04", "threads05", "tree_threads00", "tree_fown00", "wipe_tree00",
+    "membarrier00", "stopped_tree00"]
+
+
+def beyond_mem(names):
+    return [t for t in names if t not in MEM_TESTS]
+
 
 def run_subset(report, mode, names, what):
     """zdtm.py run -k MODE -t zdtm/static/NAME...: passes when every test does."""
