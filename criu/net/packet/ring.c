@@ -17,9 +17,11 @@
  * fanout group; then writes the dumped ring over them. Other packet sockets on lo see those
  * frames too. The position is found from the frames' receive times: the kernel fills them
  * in order, so the next is the one after the latest.
+ * A TPACKET_V3 receive ring keeps its blocks the same way, and the kernel's block in it
+ * (net/packet/ring-v3.c).
  * Refused, naming the socket: a receive ring with frames received on an interface other
- * than lo (the frames would go out on it); TPACKET_V3 receive rings and transmit rings
- * that were used (the kernel's position in them can't be found, or put back).
+ * than lo (the frames would go out on it); transmit rings that were used (the kernel's
+ * position in them can't be found, or put back).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -140,7 +142,7 @@ static PacketRing *take_ring(const struct packet_diag_ring *d)
 	return r;
 }
 
-static int write_rx(struct dump_ctx *dc, const PacketSockEntry *pe, uint32_t head,
+static int write_rx(struct dump_ctx *dc, const PacketSockEntry *pe, uint32_t head, bool frozen,
 		    const uint8_t *ring)
 {
 	PacketRingEntry e = PACKET_RING_ENTRY__INIT;
@@ -151,10 +153,36 @@ static int write_rx(struct dump_ctx *dc, const PacketSockEntry *pe, uint32_t hea
 		return -EIO;
 	e.id = pe->id;
 	e.rx_head = head;
+	if (frozen) {
+		e.has_rx_frozen = true;
+		e.rx_frozen = true;
+	}
 	e.rx_len = ring_bytes(pe->rx_ring);
 	ret = pb_write_one(img, &e.base);
 	ret = ret ?: img_write_buf(img, ring, e.rx_len);
 	return close_image(img) ?: ret;
+}
+
+static int check_v3(struct dump_ctx *dc, const struct fd_parms *p, PacketSockEntry *pe,
+		    uint8_t *map)
+{
+	bool frozen = false;
+	uint32_t head = 0;
+	int ret = 0;
+
+	if (!ring_unused(map, pe->rx_ring, pe->version, true))
+		ret = packet_v3_rx_place(p, pe, map, &head, &frozen);
+	if (!ret && (head || frozen) && pe->ifindex != LO_IFINDEX && pe->ifindex)
+		return packet_refuse(
+			p, pe,
+			"a TPACKET_V3 PACKET_RX_RING ring that received frames on an "
+			"interface other than lo (restore would have to send frames on "
+			"it to put the ring's position back): not supported");
+	if (ret)
+		return ret;
+	pr_info("packet socket file id %u: receive ring of %u blocks, the kernel's is %u%s\n",
+		pe->id, pe->rx_ring->block_nr, head, frozen ? " (frozen)" : "");
+	return write_rx(dc, pe, head, frozen, map);
 }
 
 static int check_rings(struct dump_ctx *dc, const struct fd_parms *p, PacketSockEntry *pe,
@@ -169,13 +197,8 @@ static int check_rings(struct dump_ctx *dc, const struct fd_parms *p, PacketSock
 				     "it can't be put back): not supported");
 	if (!pe->rx_ring)
 		return 0;
-	if (pe->version == TPACKET_V3) {
-		if (!ring_unused(map, pe->rx_ring, pe->version, true))
-			return packet_refuse(p, pe,
-					     "a TPACKET_V3 PACKET_RX_RING ring that received "
-					     "frames: not supported yet (V1 and V2 rings are)");
-		return 0;
-	}
+	if (pe->version == TPACKET_V3)
+		return check_v3(dc, p, pe, map);
 	head = rx_head(map, pe->rx_ring, pe->version);
 	if (head && pe->ifindex != LO_IFINDEX && pe->ifindex)
 		return packet_refuse(p, pe,
@@ -184,7 +207,7 @@ static int check_rings(struct dump_ctx *dc, const struct fd_parms *p, PacketSock
 				     "put the ring's position back): not supported");
 	pr_info("packet socket file id %u: receive ring of %u frames, the next is %u\n", pe->id,
 		pe->rx_ring->frame_nr, head);
-	return write_rx(dc, pe, head, map);
+	return write_rx(dc, pe, head, false, map);
 }
 
 int packet_dump_rings(struct dump_ctx *dc, const struct fd_parms *p, int sk,
@@ -273,7 +296,8 @@ static int read_rx(struct rst_fds *rf, const PacketSockEntry *pe, PacketRingEntr
 		return -EIO;
 	ret = pb_read_one(img, &packet_ring_entry__descriptor, (ProtobufCMessage **)e);
 	if (!ret && ((*e)->id != pe->id || (*e)->rx_len != ring_bytes(pe->rx_ring) ||
-		     (*e)->rx_head >= pe->rx_ring->frame_nr)) {
+		     (*e)->rx_head >= (pe->version == TPACKET_V3 ? pe->rx_ring->block_nr
+								 : pe->rx_ring->frame_nr))) {
 		pr_err("packet-ring-%u.img does not fit the socket's receive ring\n", pe->id);
 		ret = -EINVAL;
 	}
@@ -303,43 +327,81 @@ static int wait_filled(uint8_t *ring, const PacketSockEntry *pe, uint32_t i)
 	return -EIO;
 }
 
+int packet_lo_tx_open(struct packet_lo_tx *t, const PacketSockEntry *pe)
+{
+	int one = 1;
+
+	t->proto = pe->protocol == ETH_P_ALL ? ETH_P_LOCAL : pe->protocol;
+	t->id = pe->id;
+	t->buf = calloc(1, PACKET_LO_FRAME_MAX);
+	t->fd = socket(AF_PACKET, SOCK_RAW, 0);
+	/* straight to the device: no copy to the packet sockets that watch what goes out */
+	if (!t->buf || t->fd < 0 ||
+	    setsockopt(t->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one))) {
+		pr_perror("Can't open a packet socket to move the receive ring of file id %u on",
+			  pe->id);
+		packet_lo_tx_close(t);
+		return -EIO;
+	}
+	t->buf[12] = t->proto >> 8;
+	t->buf[13] = t->proto & 0xff;
+	return 0;
+}
+
+int packet_lo_tx_send(struct packet_lo_tx *t, size_t len)
+{
+	struct sockaddr_ll to = { .sll_family = AF_PACKET,
+				  .sll_protocol = htons(t->proto),
+				  .sll_ifindex = LO_IFINDEX };
+
+	if (sendto(t->fd, t->buf, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
+		pr_perror("Can't send a frame on lo for packet socket file id %u", t->id);
+		return -errno;
+	}
+	return 0;
+}
+
+void packet_lo_tx_close(struct packet_lo_tx *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	free(t->buf);
+	t->fd = -1;
+	t->buf = NULL;
+}
+
 /* Frames received until the kernel's next frame is head, as it was at dump. */
 static int move_head(uint8_t *ring, const PacketSockEntry *pe, uint32_t head)
 {
-	uint16_t proto = pe->protocol == ETH_P_ALL ? ETH_P_LOCAL : pe->protocol;
-	struct sockaddr_ll to = { .sll_family = AF_PACKET,
-				  .sll_protocol = htons(proto),
-				  .sll_ifindex = LO_IFINDEX };
-	uint8_t frame[ETH_ZLEN] = {};
-	int tx, one = 1, ret = 0;
+	struct packet_lo_tx t;
+	int ret = 0;
 	uint32_t i;
 
 	if (!head)
 		return 0;
-	frame[12] = proto >> 8;
-	frame[13] = proto & 0xff;
-	tx = socket(AF_PACKET, SOCK_RAW, 0);
-	/* straight to the device: no copy to the packet sockets that watch what goes out */
-	if (tx < 0 || setsockopt(tx, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one))) {
-		pr_perror("Can't open a packet socket to move the receive ring of file id %u on",
-			  pe->id);
-		ret = -errno;
-		goto close_tx;
-	}
+	ret = packet_lo_tx_open(&t, pe);
+	if (ret)
+		return ret;
 	for (i = 0; !ret && i < head; i++) {
 		if (frame_status(frame_at(ring, pe->rx_ring, i), pe->version) & TP_STATUS_USER)
 			continue;
-		if (sendto(tx, frame, sizeof(frame), 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
-			pr_perror("Can't send a frame on lo for packet socket file id %u", pe->id);
-			ret = -errno;
-			break;
-		}
-		ret = wait_filled(ring, pe, i);
+		ret = packet_lo_tx_send(&t, ETH_ZLEN) ?: wait_filled(ring, pe, i);
 	}
-close_tx:
-	if (tx >= 0)
-		close(tx);
+	packet_lo_tx_close(&t);
 	return ret;
+}
+
+/* The frames sent to move the ring on counted in the socket's statistics: reading resets. */
+static int forget_stats(int sk, const PacketSockEntry *pe)
+{
+	struct tpacket_stats_v3 st;
+	socklen_t len = sizeof(st);
+
+	if (getsockopt(sk, SOL_PACKET, PACKET_STATISTICS, &st, &len)) {
+		pr_perror("Can't reset the statistics of packet socket file id %u", pe->id);
+		return -errno;
+	}
+	return 0;
 }
 
 static int refill_rx(struct rst_fds *rf, int sk, const PacketSockEntry *pe)
@@ -357,9 +419,14 @@ static int refill_rx(struct rst_fds *rf, int sk, const PacketSockEntry *pe)
 		ret = -errno;
 		goto free_img;
 	}
-	ret = move_head(map, pe, e->rx_head);
+	if (pe->version == TPACKET_V3)
+		ret = packet_v3_rx_move(map, pe, e->rx_head, e->has_rx_frozen && e->rx_frozen);
+	else
+		ret = move_head(map, pe, e->rx_head);
 	if (!ret)
 		memcpy(map, bytes, e->rx_len);
+	if (!ret)
+		ret = forget_stats(sk, pe);
 	munmap(map, len);
 free_img:
 	if (e)
@@ -394,7 +461,7 @@ int packet_restore_rings(struct rst_fds *rf, int sk, const PacketSockEntry *pe)
 		ret = set_ring(sk, PACKET_RX_RING, pe->rx_ring, pe->version, pe->id);
 	if (!ret && pe->tx_ring)
 		ret = set_ring(sk, PACKET_TX_RING, pe->tx_ring, pe->version, pe->id);
-	if (!ret && pe->rx_ring && pe->version != TPACKET_V3)
+	if (!ret && pe->rx_ring)
 		ret = refill_rx(rf, sk, pe);
 	return ret;
 }
