@@ -77,6 +77,17 @@ int packet_v3_rx_place(const struct fd_parms *p, const PacketSockEntry *pe, uint
 		       uint32_t *head, bool *frozen);
 int packet_v3_rx_move(uint8_t *ring, const PacketSockEntry *pe, uint32_t head, bool frozen);
 
+/* net/packet/ring.c: frame i of a ring of frames (V1, V2, transmit rings). */
+uint8_t *packet_frame_at(uint8_t *ring, const PacketRing *r, uint32_t i);
+
+/*
+ * net/packet/ring-tx.c: dump: the frame a used transmit ring sends next, or a refusal;
+ * restore: a new transmit ring (mapped alone at tx) moved there.
+ */
+int packet_tx_place(const struct fd_parms *p, const PacketSockEntry *pe, uint8_t *tx,
+		    uint32_t *head);
+int packet_tx_move(int sk, uint8_t *tx, const PacketSockEntry *pe, uint32_t head);
+
 /* net/packet/restore.c */
 int packet_check(const FileEntry *fe);
 int packet_open(struct rst_fds *rf, const FileEntry *fe);
