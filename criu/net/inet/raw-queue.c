@@ -9,10 +9,12 @@
  * could not come back to it), and a raw socket of a protocol the kernel handles itself
  * besides ICMP (TCP, UDP, IGMP...: the kernel would act on each packet once more). ICMP
  * messages that the kernel acts on (echo and timestamp requests, errors, redirects; for
- * ICMPv6 also neighbour discovery and multicast listener messages) are refused too: the first
- * one is looked at before reading; one further in the queue is found once it is read, and
- * then the queue is put back as it was before the refusal (the kernel acts on that message
- * once more).
+ * ICMPv6 also neighbour discovery and multicast listener messages) are refused too, and so is
+ * a raw IPv4 packet sent to a multicast or broadcast address (sent again, it would not come
+ * back to the socket): the first datagram is looked at before reading; an ICMP message
+ * further in the queue is found once it is read, and then the queue is put back as it was
+ * before the refusal (the kernel acts on that message once more); a multicast packet
+ * further in is not put back, and the dump fails saying so.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -79,6 +81,14 @@ static int refuse_icmp(const struct fd_parms *p, const InetSkEntry *ie, int type
 	return inet_refuse(p, ie, why);
 }
 
+/* The destination of an IPv4 packet is one address (not multicast, not 255.255.255.255). */
+static bool unicast_dest(const char *ip)
+{
+	const uint8_t *d = (const uint8_t *)ip + 16;
+
+	return (d[0] & 0xf0) != 0xe0 && !(d[0] == 255 && d[1] == 255 && d[2] == 255 && d[3] == 255);
+}
+
 /* What can be told before a datagram is taken: a refusal, or 0. */
 static int check_before(const struct fd_parms *p, int sk, const InetSkEntry *ie)
 {
@@ -102,6 +112,11 @@ static int check_before(const struct fd_parms *p, int sk, const InetSkEntry *ie)
 				   "the kernel handles too, which would act on them again: not "
 				   "supported");
 	n = recv(sk, head, sizeof(head), MSG_PEEK | MSG_DONTWAIT);
+	if (ie->type == SOCK_RAW && ie->family == AF_INET && n >= 20 && !unicast_dest(head))
+		return inet_refuse(p, ie,
+				   "a datagram received and not read that was sent to a multicast "
+				   "or broadcast address, which can't be queued on it again: not "
+				   "supported");
 	type = n > 0 ? icmp_type(ie, (uint8_t *)head, n) : -1;
 	return type >= 0 && icmp_acted_on(ie->family == AF_INET6, type) ? refuse_icmp(p, ie, type)
 									: 0;

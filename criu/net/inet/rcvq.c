@@ -8,7 +8,7 @@
  * the socket's buffer for the time. Then the queue must hold them all, or it fails naming
  * the socket (one bound to a device other than lo takes none). UDP's queue is walked to
  * count them; raw and ping sockets can't be walked (no SO_PEEK_OFF): their queue must have
- * grown and their drop count must not have.
+ * grown by at least the datagrams' bytes and their drop count must not have.
  */
 #include <errno.h>
 #include <linux/sock_diag.h>
@@ -100,24 +100,30 @@ static int read_meminfo(int sk, const InetSkEntry *ie, uint32_t mi[SK_MEMINFO_VA
 	return 0;
 }
 
-/* A raw or ping socket: its queue grew from before and stopped growing, nothing dropped. */
-static int wait_grown(int sk, const InetSkEntry *ie, const uint32_t before[SK_MEMINFO_VARS])
+/*
+ * A raw or ping socket: its queue grew by at least what the datagrams hold and one byte
+ * each (the kernel counts more: the buffers around them), and its drop count did not.
+ */
+static int wait_grown(int sk, const InetSkEntry *ie, const uint32_t before[SK_MEMINFO_VARS],
+		      uint64_t want)
 {
 	struct timespec tick = { 0, 1000000 };
-	uint32_t mi[SK_MEMINFO_VARS], last = before[SK_MEMINFO_RMEM_ALLOC];
-	int i, ret = 0, still = 0;
+	uint32_t mi[SK_MEMINFO_VARS];
+	uint64_t grown = 0;
+	int i, ret = 0;
 
-	for (i = 0; i < ARRIVAL_MS && !ret && still < 3; i++) {
-		nanosleep(&tick, NULL);
+	for (i = 0; i < ARRIVAL_MS && !ret; i++) {
 		ret = read_meminfo(sk, ie, mi);
-		still = mi[SK_MEMINFO_RMEM_ALLOC] == last && last > before[SK_MEMINFO_RMEM_ALLOC]
-				? still + 1
-				: 0;
-		last = mi[SK_MEMINFO_RMEM_ALLOC];
+		grown = (uint64_t)mi[SK_MEMINFO_RMEM_ALLOC] - before[SK_MEMINFO_RMEM_ALLOC];
+		if (ret ||
+		    (mi[SK_MEMINFO_RMEM_ALLOC] >= before[SK_MEMINFO_RMEM_ALLOC] && grown >= want) ||
+		    mi[SK_MEMINFO_DROPS] != before[SK_MEMINFO_DROPS])
+			break;
+		nanosleep(&tick, NULL);
 	}
 	if (ret)
 		return ret;
-	if (still < 3 || mi[SK_MEMINFO_DROPS] != before[SK_MEMINFO_DROPS]) {
+	if (mi[SK_MEMINFO_DROPS] != before[SK_MEMINFO_DROPS] || grown < want) {
 		pr_err("socket:[%u] did not take its queued datagrams back (%u dropped): is it "
 		       "bound to a device other than lo?\n",
 		       ie->ino, mi[SK_MEMINFO_DROPS] - before[SK_MEMINFO_DROPS]);
@@ -150,20 +156,28 @@ static int replay_all(int sk, const InetSkEntry *ie, const InetExtraEntry *x)
 {
 	struct inet_replay r = { .raw4 = -1, .raw6 = -1 };
 	uint32_t before[SK_MEMINFO_VARS];
-	size_t i, bytes = 0;
-	int ret;
+	size_t i, nr = 0, bytes = 0;
+	int ret, lost = 0;
 
 	ret = walkable(ie) ? 0 : read_meminfo(sk, ie, before);
 	ret = ret ?: inet_replay_open(&r, ie->ino);
 	for (i = 0; !ret && i < x->n_rcv_dgrams; i++) {
 		ret = inet_replay_one(&r, ie, x->rcv_dgrams[i]);
+		if (ret == -EADDRNOTAVAIL) {
+			/* the others go on: they are not lost with it */
+			lost = ret;
+			ret = 0;
+			continue;
+		}
 		bytes += x->rcv_dgrams[i]->data.len;
+		nr++;
 	}
 	inet_replay_close(&r);
 	if (ret)
 		return ret;
-	return walkable(ie) ? wait_counted(sk, ie, x->n_rcv_dgrams, bytes)
-			    : wait_grown(sk, ie, before);
+	ret = walkable(ie) ? wait_counted(sk, ie, nr, bytes)
+			   : wait_grown(sk, ie, before, bytes + nr);
+	return ret ?: lost;
 }
 
 int inet_rcvq_restore(int sk, const InetSkEntry *ie, const InetExtraEntry *x)

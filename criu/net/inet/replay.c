@@ -7,7 +7,8 @@
  *   sender covered is not told to the reader, so it is not kept).
  * - Raw IPv4: the datagram is the IP packet as it came, header included: sent again as it
  *   is, to the address its header names (the kernel fills in an ID of 0 only where the
- *   packet may be fragmented).
+ *   packet may be fragmented). One sent to a multicast or broadcast address is not sent
+ *   (it would not come back to the socket, and might go out): -EADDRNOTAVAIL.
  * - Raw IPv6 and ping: an IP header from the sender (IPv6 raw sockets and ping sockets read
  *   the protocol's bytes only), the bytes after it. ICMPv6's checksum covers the addresses:
  *   it is made again for the one the packet now goes to (the same bytes if that is where
@@ -173,6 +174,12 @@ int inet_replay_one(struct inet_replay *r, const InetSkEntry *ie, const InetDgra
 		memcpy(r->pkt, d->data.data, d->data.len);
 		memcpy(to, r->pkt + 16, 4);
 		len = d->data.len;
+		if ((to[0] & 0xf0) == 0xe0 || (to[0] & to[1] & to[2] & to[3]) == 255) {
+			pr_err("socket:[%u]: a datagram of %zu bytes sent to a multicast or "
+			       "broadcast address can't be queued on it again: it is lost\n",
+			       ie->ino, d->data.len);
+			return -EADDRNOTAVAIL;
+		}
 	} else {
 		dest_addr(ie, v4, to);
 		len = ie->type == SOCK_DGRAM && !inet_is_ping(ie)
