@@ -103,7 +103,8 @@ KINDS = [
     ("INET_EXTRA", "inet_extra_entry", None, None),
     # ours: netlink-extra.img (a netlink socket's type and SOL_NETLINK flags)
     ("NETLINK_EXTRA", "netlink_extra_entry", None, None),
-    # ours: packet-ring-ID.img (a packet socket's receive ring, its bytes after the entry)
+    # ours: packet-ring-ID.img (a packet socket's receive ring and used transmit ring, their
+    # bytes after the entry: rx_len + tx_len, img-extra.c)
     ("PACKET_RING", "packet_ring_entry", None, "rx_len"),
     # ours: memtrack.img (the write trackers a pre-dump left in the tasks)
     ("MEMTRACK", "memtrack_entry", None, None),

@@ -5,6 +5,7 @@
  *   a length field names the bytes (pipes, fifo and socket queues, ghost chunks): base64;
  *   IPCNS_SHM: "size" bytes, padded to 4 in the file: base64;
  *   BPFMAP_DATA: keys_bytes + values_bytes: base64;
+ *   PACKET_RING: rx_len + tx_len (the receive ring, then a used transmit ring): base64;
  *   TCP_STREAM: inq_len then outq_len bytes: {"inq": base64, "outq": base64};
  *   IPCNS_SEM: nsems u16 values, padded to 8: a list of numbers;
  *   IPCNS_MSG: qnum messages, each a u32 length, an ipc_msg and msize bytes padded to 8:
@@ -80,6 +81,8 @@ static int blocks_of(const struct crit_kind *k, const ProtobufCMessage *msg, uin
 	if (kind_is(k, "BPFMAP_DATA"))
 		return crit_msg_uint(msg, "keys_bytes", &sz[0])
 			       ?: crit_msg_uint(msg, "values_bytes", &sz[1]);
+	if (kind_is(k, "PACKET_RING"))
+		return crit_msg_uint(msg, "rx_len", &sz[0]) ?: crit_msg_uint(msg, "tx_len", &sz[1]);
 	if (crit_msg_uint(msg, k->extra_len, &sz[0]))
 		return -1;
 	if (kind_is(k, "IPCNS_SHM"))

@@ -71,7 +71,8 @@ def extra_for(kind, msg, pb):
     if kind == "SK_QUEUES":
         return b"q" * sized(msg, {"length": 3}).length
     if kind == "PACKET_RING":
-        return b"r" * sized(msg, {"rx_len": 4}).rx_len
+        sized(msg, {"rx_len": 4, "tx_len": 2})
+        return b"rrrrtt"
     if kind == "IPCNS_SHM":
         return b"s" * sized(msg, {"size": 5}).size + b"\0" * 3
     if kind == "BPFMAP_DATA":

@@ -188,7 +188,7 @@ static int dump_tcp_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk
 
 /*
  * Datagrams received and not read yet are kept (net/inet/udp-queue.c; CRIU drops them with
- * a warning), UDP-lite's refused. Datagrams to send are refused, as CRIU refuses a corked
+ * a warning). Datagrams to send are refused, as CRIU refuses a corked
  * socket: corked data can't be read back from the socket at all.
  */
 static int dump_udp_state(const struct fd_parms *p, int sk, const struct inet_diag_sk *d,
@@ -207,13 +207,6 @@ static int dump_udp_state(const struct fd_parms *p, int sk, const struct inet_di
 	if (d->wqueue) {
 		snprintf(why, sizeof(why), "%u bytes of datagrams not sent yet: not supported yet",
 			 d->wqueue);
-		return inet_refuse(p, ie, why);
-	}
-	if (d->rqueue && ie->proto != IPPROTO_UDP) {
-		snprintf(why, sizeof(why),
-			 "%u bytes of datagrams received and not read: not supported yet for "
-			 "UDP-lite",
-			 d->rqueue);
 		return inet_refuse(p, ie, why);
 	}
 	if (d->state != TCP_ESTABLISHED && d->state != TCP_CLOSE)
@@ -268,9 +261,9 @@ static int dump_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk, In
 	int ret;
 
 	if (ie->type == SOCK_RAW)
-		return inet_dump_raw(p, *sk, ie);
+		return inet_dump_raw(p, *sk, ie, x);
 	if (inet_is_ping(ie))
-		return inet_dump_ping(p, *sk, ie);
+		return inet_dump_ping(p, *sk, ie, x);
 	ret = inet_diag_find(dc->fstate, ie->family, ie->proto, ie->ino, &d);
 	if (ret == -ENOENT && !unbound_sk(*sk, &d))
 		ret = 0;
@@ -329,7 +322,7 @@ static int inet_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *f
 	inet_mcast_free(&x);
 	inet_ip_more_free(&x);
 	tcp_closed_free(&x);
-	udp_queue_free(&x);
+	inet_rcvq_free(&x);
 	if (sk >= 0)
 		close(sk);
 	pr_debug("socket:[%u]: inet family %u type %u proto %u state %s port %u -> %u\n", ie->ino,

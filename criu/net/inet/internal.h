@@ -58,9 +58,9 @@ static inline bool inet_is_ping(const InetSkEntry *ie)
 	       (ie->family == AF_INET ? ie->proto == IPPROTO_ICMP : ie->proto == IPPROTO_ICMPV6);
 }
 
-/* net/inet/ping.c: a ping socket's addresses and state; restore: socket() for it, with a
+/* net/inet/ping.c: a ping socket's addresses, state and queue; restore: socket() for it, with a
  * message naming net.ipv4.ping_group_range if the kernel refuses it (fd or -errno). */
-int inet_dump_ping(const struct fd_parms *p, int sk, InetSkEntry *ie);
+int inet_dump_ping(const struct fd_parms *p, int sk, InetSkEntry *ie, InetExtraEntry *x);
 int inet_ping_socket(const InetSkEntry *ie);
 
 /*
@@ -79,8 +79,9 @@ int inet_dump_ip_more(int sk, const InetSkEntry *ie, InetExtraEntry *x);
 void inet_ip_more_free(InetExtraEntry *x);
 int inet_restore_ip_more(int sk, const InetSkEntry *ie, const InetExtraEntry *x, bool before_bind);
 
-/* net/inet/raw.c: a raw socket's addresses, state and raw options; restore: the same. */
-int inet_dump_raw(const struct fd_parms *p, int sk, InetSkEntry *ie);
+/* net/inet/raw.c: a raw socket's addresses, state, raw options and queue; restore: the
+ * options. */
+int inet_dump_raw(const struct fd_parms *p, int sk, InetSkEntry *ie, InetExtraEntry *x);
 int inet_restore_raw_opts(int sk, const InetSkEntry *ie);
 
 /*
@@ -137,12 +138,32 @@ void tcp_closed_free(InetExtraEntry *x);
 int tcp_restore_closed(int sk, const InetSkEntry *ie, const InetExtraEntry *x);
 
 /*
- * net/inet/udp-queue.c: a UDP socket's received datagrams into x (free them with
- * udp_queue_free()); restore: the same queued again on sk, bound and not connected yet.
+ * Received datagrams not read yet, in x->rcv_dgrams (free them with inet_rcvq_free()).
+ * net/inet/udp-queue.c: a UDP or UDP-lite socket's, walked with SO_PEEK_OFF; count them.
+ * net/inet/raw-queue.c: a raw or ping socket's, read and queued again at once, or refused.
+ * net/inet/rcvq.c: restore: the same queued again on sk, bound and not connected yet.
+ * net/inet/replay.c: one datagram sent again from its sender to the socket.
  */
+#define INET_DGRAM_MAX	65535u /* the most a datagram can carry, headers and all */
+#define INET_DGRAMS_MAX (1u << 20)
+
 int udp_dump_queue(int sk, const InetSkEntry *ie, InetExtraEntry *x);
-void udp_queue_free(InetExtraEntry *x);
-int udp_restore_queue(int sk, const InetSkEntry *ie, const InetExtraEntry *x);
+int udp_queue_count(int sk, uint32_t ino, size_t *nr, size_t *bytes);
+int inet_rcvq_add(InetExtraEntry *x, const char *buf, size_t len,
+		  const struct sockaddr_storage *from);
+void inet_rcvq_free(InetExtraEntry *x);
+int inet_dump_rcvq_taken(const struct fd_parms *p, int sk, InetSkEntry *ie, InetExtraEntry *x);
+int inet_rcvq_restore(int sk, const InetSkEntry *ie, const InetExtraEntry *x);
+
+struct inet_replay {
+	int raw4, raw6; /* IPPROTO_RAW sockets */
+	char *pkt;
+};
+int inet_replay_open(struct inet_replay *r, uint32_t ino);
+void inet_replay_close(struct inet_replay *r);
+int inet_replay_one(struct inet_replay *r, const InetSkEntry *ie, const InetDgramEntry *d);
+bool inet_replay_fits(const InetSkEntry *ie, const InetDgramEntry *d);
+
 /* net/inet/tcp-fin.c: the Internet checksum: add len bytes to sum; the final 16 bits, in
  * network order. An IPv4-mapped IPv6 address (16 bytes). */
 uint32_t inet_csum_add(const void *data, size_t len, uint32_t sum);

@@ -4,8 +4,9 @@
  * for and whose value getsockopt() tells: one table, (level, option) pairs saved with their
  * value in inet-extra.img, and set again where a new socket's value differs. Those that
  * decide what bind() takes (IP_TRANSPARENT) are set before it. Only options of the table
- * are taken from an image. Not here: IP_MULTICAST_IF (the kernel tells only its address,
- * not an interface chosen by index), and what other files keep (IP_TOS, IP_TTL,
+ * are taken from an image. UDP-lite's checksum coverage (UDPLITE_SEND_CSCOV, and the least
+ * it accepts, UDPLITE_RECV_CSCOV) is in the table too. Not here: IP_MULTICAST_IF (the kernel tells
+ * only its address, not an interface chosen by index), and what other files keep (IP_TOS, IP_TTL,
  * IP_FREEBIND, IPV6_V6ONLY, multicast options).
  */
 #include <errno.h>
@@ -19,6 +20,13 @@
 
 #ifndef IP_RECVERR_RFC4884
 #define IP_RECVERR_RFC4884 26
+#endif
+#ifndef SOL_UDPLITE
+#define SOL_UDPLITE 136
+#endif
+#ifndef UDPLITE_SEND_CSCOV
+#define UDPLITE_SEND_CSCOV 10
+#define UDPLITE_RECV_CSCOV 11
 #endif
 #ifndef IPV6_RECVERR_RFC4884
 #define IPV6_RECVERR_RFC4884 31
@@ -66,6 +74,8 @@ static const struct ip_opt ip_opts[] = {
 	OPT(SOL_IPV6, IPV6_AUTOFLOWLABEL, false),
 	OPT(SOL_IPV6, IPV6_MINHOPCOUNT, false),
 	{ SOL_IPV6, IPV6_MULTICAST_IF, "IPV6_MULTICAST_IF", false, true },
+	OPT(SOL_UDPLITE, UDPLITE_SEND_CSCOV, false),
+	OPT(SOL_UDPLITE, UDPLITE_RECV_CSCOV, false),
 };
 
 #define NR_IP_OPTS (sizeof(ip_opts) / sizeof(ip_opts[0]))
@@ -85,6 +95,8 @@ static bool applies(const struct ip_opt *o, const InetSkEntry *ie)
 {
 	if (o->no_stream && ie->type == SOCK_STREAM)
 		return false;
+	if (o->level == SOL_UDPLITE)
+		return ie->type == SOCK_DGRAM && ie->proto == IPPROTO_UDPLITE;
 	return o->level == SOL_IP || ie->family == AF_INET6;
 }
 

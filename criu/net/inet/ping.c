@@ -5,7 +5,8 @@
  * and the kernel rewrites the echo requests' identifier with it and hands the replies to
  * the socket of that identifier. inet_diag does not know them; /proc/PID/net/icmp and icmp6
  * list them in the raw sockets' format. Saved as an InetSkEntry like a UDP socket: source
- * address and identifier, peer if connected. Replies queued on one are refused.
+ * address and identifier, peer if connected. Replies received and not read are kept
+ * (net/inet/raw-queue.c); echo requests queued to send are refused.
  *
  * Restore makes one only if net.ipv4.ping_group_range holds criu's group, as the kernel
  * asks of any program (a range that holds none of them is the kernel's default).
@@ -36,7 +37,7 @@ static bool ping_unbound(int sk)
 	       !((struct sockaddr_in *)&ss)->sin_port;
 }
 
-int inet_dump_ping(const struct fd_parms *p, int sk, InetSkEntry *ie)
+int inet_dump_ping(const struct fd_parms *p, int sk, InetSkEntry *ie, InetExtraEntry *x)
 {
 	size_t words = ie->family == AF_INET ? 1 : 4;
 	struct proc_raw_sk r;
@@ -54,11 +55,9 @@ int inet_dump_ping(const struct fd_parms *p, int sk, InetSkEntry *ie)
 	} else if (ret) {
 		return ret;
 	}
-	if (r.rxq || r.txq) {
+	if (r.txq) {
 		snprintf(why, sizeof(why),
-			 "%u bytes of echo replies received and %u queued to send: not supported "
-			 "yet",
-			 r.rxq, r.txq);
+			 "%u bytes of echo requests queued to send: not supported yet", r.txq);
 		return inet_refuse(p, ie, why);
 	}
 	if (r.state != TCP_CLOSE && r.state != TCP_ESTABLISHED)
@@ -73,7 +72,7 @@ int inet_dump_ping(const struct fd_parms *p, int sk, InetSkEntry *ie)
 	ie->src_port = r.proto;
 	ie->dst_port = r.dport;
 	ie->state = r.state;
-	return 0;
+	return r.rxq ? inet_dump_rcvq_taken(p, sk, ie, x) : 0;
 }
 
 int inet_ping_socket(const InetSkEntry *ie)

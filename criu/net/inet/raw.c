@@ -3,7 +3,8 @@
  * net/inet/raw.c - raw IPv4 and IPv6 sockets: their local and peer addresses and state
  * from /proc/PID/net/raw{,6} (inet_diag knows raw sockets only with raw_diag, often not
  * built), IP_HDRINCL, and the ICMP type filter (ICMP_FILTER, ICMP6_FILTER) in CRIU's
- * ip_opts_raw_entry. Datagrams queued on one are refused.
+ * ip_opts_raw_entry. Datagrams received and not read are kept (net/inet/raw-queue.c); those
+ * queued to send are refused.
  */
 #include <errno.h>
 #include <linux/icmp.h>
@@ -85,7 +86,7 @@ static int dump_raw_opts(int sk, InetSkEntry *ie)
 	return dump_icmp_filter(sk, ie, raw);
 }
 
-int inet_dump_raw(const struct fd_parms *p, int sk, InetSkEntry *ie)
+int inet_dump_raw(const struct fd_parms *p, int sk, InetSkEntry *ie, InetExtraEntry *x)
 {
 	struct proc_raw_sk r;
 	char why[128];
@@ -98,14 +99,14 @@ int inet_dump_raw(const struct fd_parms *p, int sk, InetSkEntry *ie)
 				   "namespace?): not supported yet");
 	if (ret)
 		return ret;
-	if (r.rxq || r.txq) {
+	if (r.txq) {
 		snprintf(why, sizeof(why),
-			 "%u bytes of datagrams received and %u queued to send: not supported yet",
-			 r.rxq, r.txq);
+			 "%u bytes of datagrams queued to send: not supported yet", r.txq);
 		return inet_refuse(p, ie, why);
 	}
 	ret = fill_raw_addrs(ie, &r);
-	return ret ?: dump_raw_opts(sk, ie);
+	ret = ret ?: dump_raw_opts(sk, ie);
+	return ret || !r.rxq ? ret : inet_dump_rcvq_taken(p, sk, ie, x);
 }
 
 int inet_restore_raw_opts(int sk, const InetSkEntry *ie)

@@ -219,7 +219,7 @@ static int make_state(struct rst_fds *rf, int sk, const InetSkEntry *ie, const I
 	if (inet_is_tcp(ie))
 		return ie->state == TCP_LISTEN ? listen_sk(sk, ie) : 0;
 	/* before connect(): they may be from others than its peer */
-	ret = udp_restore_queue(sk, ie, x);
+	ret = inet_rcvq_restore(sk, ie, x);
 	return ret ?: ie->state == TCP_ESTABLISHED ? connect_udp(sk, ie) : 0;
 }
 

@@ -53,6 +53,41 @@ int packet_dump_rings(struct dump_ctx *dc, const struct fd_parms *p, int sk,
 int packet_check_rings(const PacketSockEntry *pe);
 int packet_restore_rings(struct rst_fds *rf, int sk, const PacketSockEntry *pe);
 
+/*
+ * net/packet/ring.c: frames sent on lo for a packet socket (its protocol, or 0x88b5 for
+ * ETH_P_ALL), to move its new receive ring on: open, send len bytes (at most
+ * PACKET_LO_FRAME_MAX), close.
+ */
+#define PACKET_LO_FRAME_MAX 65536
+struct packet_lo_tx {
+	int fd;
+	uint16_t proto;
+	uint32_t id;
+	uint8_t *buf;
+};
+int packet_lo_tx_open(struct packet_lo_tx *t, const PacketSockEntry *pe);
+int packet_lo_tx_send(struct packet_lo_tx *t, size_t len);
+void packet_lo_tx_close(struct packet_lo_tx *t);
+
+/*
+ * net/packet/ring-v3.c: dump: the kernel's block in a TPACKET_V3 receive ring, and whether
+ * it is frozen on it, or a refusal; restore: a new ring moved there.
+ */
+int packet_v3_rx_place(const struct fd_parms *p, const PacketSockEntry *pe, uint8_t *ring,
+		       uint32_t *head, bool *frozen);
+int packet_v3_rx_move(uint8_t *ring, const PacketSockEntry *pe, uint32_t head, bool frozen);
+
+/* net/packet/ring.c: frame i of a ring of frames (V1, V2, transmit rings). */
+uint8_t *packet_frame_at(uint8_t *ring, const PacketRing *r, uint32_t i);
+
+/*
+ * net/packet/ring-tx.c: dump: the frame a used transmit ring sends next, or a refusal;
+ * restore: a new transmit ring (mapped alone at tx) moved there.
+ */
+int packet_tx_place(const struct fd_parms *p, const PacketSockEntry *pe, uint8_t *tx,
+		    uint32_t *head);
+int packet_tx_move(int sk, uint8_t *tx, const PacketSockEntry *pe, uint32_t head);
+
 /* net/packet/restore.c */
 int packet_check(const FileEntry *fe);
 int packet_open(struct rst_fds *rf, const FileEntry *fe);

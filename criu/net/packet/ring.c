@@ -17,9 +17,12 @@
  * fanout group; then writes the dumped ring over them. Other packet sockets on lo see those
  * frames too. The position is found from the frames' receive times: the kernel fills them
  * in order, so the next is the one after the latest.
+ * A TPACKET_V3 receive ring keeps its blocks the same way, and the kernel's block in it
+ * (net/packet/ring-v3.c).
+ * A transmit ring that was used keeps its frames too (after the receive ring's), and the
+ * kernel's place in it (net/packet/ring-tx.c).
  * Refused, naming the socket: a receive ring with frames received on an interface other
- * than lo (the frames would go out on it); TPACKET_V3 receive rings and transmit rings
- * that were used (the kernel's position in them can't be found, or put back).
+ * than lo (the frames would go out on it).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -56,7 +59,7 @@ static uint64_t ring_bytes(const PacketRing *r)
 }
 
 /* Frame i of a V1/V2 ring: frames fill each block from its start, none spans two. */
-static uint8_t *frame_at(uint8_t *ring, const PacketRing *r, uint32_t i)
+uint8_t *packet_frame_at(uint8_t *ring, const PacketRing *r, uint32_t i)
 {
 	uint32_t per_block = r->block_size / r->frame_size;
 
@@ -90,7 +93,7 @@ static uint32_t rx_head(uint8_t *ring, const PacketRing *r, uint32_t version)
 	uint32_t i, head = 0;
 
 	for (i = 0; i < r->frame_nr; i++) {
-		t = frame_time(frame_at(ring, r, i), version);
+		t = frame_time(packet_frame_at(ring, r, i), version);
 		if (t > latest) {
 			latest = t;
 			head = (i + 1) % r->frame_nr;
@@ -140,8 +143,14 @@ static PacketRing *take_ring(const struct packet_diag_ring *d)
 	return r;
 }
 
-static int write_rx(struct dump_ctx *dc, const PacketSockEntry *pe, uint32_t head,
-		    const uint8_t *ring)
+/* Where the kernel is in the rings (ring.c, ring-v3.c, ring-tx.c). */
+struct ring_place {
+	uint32_t rx_head, tx_head;
+	bool rx_frozen, tx_used;
+};
+
+static int write_rings(struct dump_ctx *dc, const PacketSockEntry *pe, const struct ring_place *pl,
+		       const uint8_t *map)
 {
 	PacketRingEntry e = PACKET_RING_ENTRY__INIT;
 	struct cr_img *img = open_image_at(dc->dfd, CR_FD_PACKET_RING, O_DUMP, pe->id);
@@ -150,41 +159,77 @@ static int write_rx(struct dump_ctx *dc, const PacketSockEntry *pe, uint32_t hea
 	if (!img)
 		return -EIO;
 	e.id = pe->id;
-	e.rx_head = head;
+	e.rx_head = pl->rx_head;
+	e.has_rx_frozen = e.rx_frozen = pl->rx_frozen;
 	e.rx_len = ring_bytes(pe->rx_ring);
+	if (pl->tx_used) {
+		e.has_tx_head = e.has_tx_len = true;
+		e.tx_head = pl->tx_head;
+		e.tx_len = ring_bytes(pe->tx_ring);
+	}
+	/* the receive ring, then the transmit ring: as the kernel maps them */
 	ret = pb_write_one(img, &e.base);
-	ret = ret ?: img_write_buf(img, ring, e.rx_len);
+	ret = ret ?: img_write_buf(img, map, (uint64_t)e.rx_len + e.tx_len);
 	return close_image(img) ?: ret;
+}
+
+static int check_v3(const struct fd_parms *p, PacketSockEntry *pe, uint8_t *map,
+		    struct ring_place *pl)
+{
+	int ret = 0;
+
+	if (!ring_unused(map, pe->rx_ring, pe->version, true))
+		ret = packet_v3_rx_place(p, pe, map, &pl->rx_head, &pl->rx_frozen);
+	if (!ret && (pl->rx_head || pl->rx_frozen) && pe->ifindex != LO_IFINDEX && pe->ifindex)
+		return packet_refuse(
+			p, pe,
+			"a TPACKET_V3 PACKET_RX_RING ring that received frames on an "
+			"interface other than lo (restore would have to send frames on "
+			"it to put the ring's position back): not supported");
+	if (!ret)
+		pr_info("packet socket file id %u: receive ring of %u blocks, the kernel's is "
+			"%u%s\n",
+			pe->id, pe->rx_ring->block_nr, pl->rx_head,
+			pl->rx_frozen ? " (frozen)" : "");
+	return ret;
+}
+
+static int check_rx(const struct fd_parms *p, PacketSockEntry *pe, uint8_t *map,
+		    struct ring_place *pl)
+{
+	if (pe->version == TPACKET_V3)
+		return check_v3(p, pe, map, pl);
+	pl->rx_head = rx_head(map, pe->rx_ring, pe->version);
+	if (pl->rx_head && pe->ifindex != LO_IFINDEX && pe->ifindex)
+		return packet_refuse(p, pe,
+				     "a PACKET_RX_RING ring that received frames on an interface "
+				     "other than lo (restore would have to send frames on it to "
+				     "put the ring's position back): not supported");
+	pr_info("packet socket file id %u: receive ring of %u frames, the next is %u\n", pe->id,
+		pe->rx_ring->frame_nr, pl->rx_head);
+	return 0;
 }
 
 static int check_rings(struct dump_ctx *dc, const struct fd_parms *p, PacketSockEntry *pe,
 		       uint8_t *map)
 {
 	uint8_t *tx = map + ring_bytes(pe->rx_ring);
-	uint32_t head;
+	struct ring_place pl = {};
+	int ret = 0;
 
-	if (pe->tx_ring && !ring_unused(tx, pe->tx_ring, pe->version, false))
-		return packet_refuse(p, pe,
-				     "a PACKET_TX_RING ring that was used (the kernel's place in "
-				     "it can't be put back): not supported");
-	if (!pe->rx_ring)
-		return 0;
-	if (pe->version == TPACKET_V3) {
-		if (!ring_unused(map, pe->rx_ring, pe->version, true))
-			return packet_refuse(p, pe,
-					     "a TPACKET_V3 PACKET_RX_RING ring that received "
-					     "frames: not supported yet (V1 and V2 rings are)");
-		return 0;
+	if (pe->tx_ring && !ring_unused(tx, pe->tx_ring, pe->version, false)) {
+		pl.tx_used = true;
+		ret = packet_tx_place(p, pe, tx, &pl.tx_head);
+		if (!ret)
+			pr_info("packet socket file id %u: transmit ring used, the kernel sends "
+				"frame %u next\n",
+				pe->id, pl.tx_head);
 	}
-	head = rx_head(map, pe->rx_ring, pe->version);
-	if (head && pe->ifindex != LO_IFINDEX && pe->ifindex)
-		return packet_refuse(p, pe,
-				     "a PACKET_RX_RING ring that received frames on an interface "
-				     "other than lo (restore would have to send frames on it to "
-				     "put the ring's position back): not supported");
-	pr_info("packet socket file id %u: receive ring of %u frames, the next is %u\n", pe->id,
-		pe->rx_ring->frame_nr, head);
-	return write_rx(dc, pe, head, map);
+	if (!ret && pe->rx_ring)
+		ret = check_rx(p, pe, map, &pl);
+	if (ret || (!pe->rx_ring && !pl.tx_used))
+		return ret;
+	return write_rings(dc, pe, &pl, map);
 }
 
 int packet_dump_rings(struct dump_ctx *dc, const struct fd_parms *p, int sk,
@@ -262,24 +307,45 @@ static int set_ring(int sk, int opt, const PacketRing *r, uint32_t version, uint
 	return 0;
 }
 
-static int read_rx(struct rst_fds *rf, const PacketSockEntry *pe, PacketRingEntry **e,
-		   uint8_t **bytes)
+static bool ring_img_fits(const PacketSockEntry *pe, const PacketRingEntry *e)
 {
-	struct cr_img *img = open_image_at(rst_images_dfd(rf), CR_FD_PACKET_RING, O_RSTR, pe->id);
+	const PacketRing *rx = pe->rx_ring, *tx = pe->tx_ring;
+
+	if (e->id != pe->id || e->rx_len != ring_bytes(rx) ||
+	    (rx && e->rx_head >= (pe->version == TPACKET_V3 ? rx->block_nr : rx->frame_nr)))
+		return false;
+	if (e->has_tx_len != e->has_tx_head)
+		return false;
+	return !e->has_tx_len || (tx && e->tx_len == ring_bytes(tx) && e->tx_head < tx->frame_nr);
+}
+
+/* packet-ring-ID.img: *e NULL where there is none (no receive ring, an unused transmit one). */
+static int read_rings(struct rst_fds *rf, const PacketSockEntry *pe, PacketRingEntry **e,
+		      uint8_t **bytes)
+{
+	struct cr_img *img = open_image_optional(rst_images_dfd(rf), CR_FD_PACKET_RING, pe->id);
+	uint64_t len;
 	int ret;
 
 	*bytes = NULL;
-	if (!img)
+	*e = NULL;
+	if (!img && errno == ENOENT && !pe->rx_ring)
+		return 0;
+	if (!img) {
+		if (errno == ENOENT)
+			pr_err("packet-ring-%u.img is missing: the socket has a receive ring\n",
+			       pe->id);
 		return -EIO;
+	}
 	ret = pb_read_one(img, &packet_ring_entry__descriptor, (ProtobufCMessage **)e);
-	if (!ret && ((*e)->id != pe->id || (*e)->rx_len != ring_bytes(pe->rx_ring) ||
-		     (*e)->rx_head >= pe->rx_ring->frame_nr)) {
-		pr_err("packet-ring-%u.img does not fit the socket's receive ring\n", pe->id);
+	if (!ret && !ring_img_fits(pe, *e)) {
+		pr_err("packet-ring-%u.img does not fit the socket's rings\n", pe->id);
 		ret = -EINVAL;
 	}
 	if (!ret) {
-		*bytes = malloc((*e)->rx_len);
-		ret = *bytes ? img_read_buf(img, *bytes, (*e)->rx_len) : -ENOMEM;
+		len = (uint64_t)(*e)->rx_len + (*e)->tx_len;
+		*bytes = malloc(len ?: 1);
+		ret = *bytes ? img_read_buf(img, *bytes, len) : -ENOMEM;
 	}
 	close_image(img);
 	return ret;
@@ -289,7 +355,7 @@ static int read_rx(struct rst_fds *rf, const PacketSockEntry *pe, PacketRingEntr
 static int wait_filled(uint8_t *ring, const PacketSockEntry *pe, uint32_t i)
 {
 	struct timespec tick = { 0, 1000000 };
-	const volatile uint8_t *f = frame_at(ring, pe->rx_ring, i);
+	const volatile uint8_t *f = packet_frame_at(ring, pe->rx_ring, i);
 	int n;
 
 	for (n = 0; n < FRAME_WAIT_MS; n++) {
@@ -303,68 +369,120 @@ static int wait_filled(uint8_t *ring, const PacketSockEntry *pe, uint32_t i)
 	return -EIO;
 }
 
+int packet_lo_tx_open(struct packet_lo_tx *t, const PacketSockEntry *pe)
+{
+	int one = 1;
+
+	t->proto = pe->protocol == ETH_P_ALL ? ETH_P_LOCAL : pe->protocol;
+	t->id = pe->id;
+	t->buf = calloc(1, PACKET_LO_FRAME_MAX);
+	t->fd = socket(AF_PACKET, SOCK_RAW, 0);
+	/* straight to the device: no copy to the packet sockets that watch what goes out */
+	if (!t->buf || t->fd < 0 ||
+	    setsockopt(t->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one))) {
+		pr_perror("Can't open a packet socket to move the receive ring of file id %u on",
+			  pe->id);
+		packet_lo_tx_close(t);
+		return -EIO;
+	}
+	t->buf[12] = t->proto >> 8;
+	t->buf[13] = t->proto & 0xff;
+	return 0;
+}
+
+int packet_lo_tx_send(struct packet_lo_tx *t, size_t len)
+{
+	struct sockaddr_ll to = { .sll_family = AF_PACKET,
+				  .sll_protocol = htons(t->proto),
+				  .sll_ifindex = LO_IFINDEX };
+
+	if (sendto(t->fd, t->buf, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
+		pr_perror("Can't send a frame on lo for packet socket file id %u", t->id);
+		return -errno;
+	}
+	return 0;
+}
+
+void packet_lo_tx_close(struct packet_lo_tx *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	free(t->buf);
+	t->fd = -1;
+	t->buf = NULL;
+}
+
 /* Frames received until the kernel's next frame is head, as it was at dump. */
 static int move_head(uint8_t *ring, const PacketSockEntry *pe, uint32_t head)
 {
-	uint16_t proto = pe->protocol == ETH_P_ALL ? ETH_P_LOCAL : pe->protocol;
-	struct sockaddr_ll to = { .sll_family = AF_PACKET,
-				  .sll_protocol = htons(proto),
-				  .sll_ifindex = LO_IFINDEX };
-	uint8_t frame[ETH_ZLEN] = {};
-	int tx, one = 1, ret = 0;
+	struct packet_lo_tx t;
+	int ret = 0;
 	uint32_t i;
 
 	if (!head)
 		return 0;
-	frame[12] = proto >> 8;
-	frame[13] = proto & 0xff;
-	tx = socket(AF_PACKET, SOCK_RAW, 0);
-	/* straight to the device: no copy to the packet sockets that watch what goes out */
-	if (tx < 0 || setsockopt(tx, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one))) {
-		pr_perror("Can't open a packet socket to move the receive ring of file id %u on",
-			  pe->id);
-		ret = -errno;
-		goto close_tx;
-	}
+	ret = packet_lo_tx_open(&t, pe);
+	if (ret)
+		return ret;
 	for (i = 0; !ret && i < head; i++) {
-		if (frame_status(frame_at(ring, pe->rx_ring, i), pe->version) & TP_STATUS_USER)
+		if (frame_status(packet_frame_at(ring, pe->rx_ring, i), pe->version) &
+		    TP_STATUS_USER)
 			continue;
-		if (sendto(tx, frame, sizeof(frame), 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
-			pr_perror("Can't send a frame on lo for packet socket file id %u", pe->id);
-			ret = -errno;
-			break;
-		}
-		ret = wait_filled(ring, pe, i);
+		ret = packet_lo_tx_send(&t, ETH_ZLEN) ?: wait_filled(ring, pe, i);
 	}
-close_tx:
-	if (tx >= 0)
-		close(tx);
+	packet_lo_tx_close(&t);
 	return ret;
 }
 
-static int refill_rx(struct rst_fds *rf, int sk, const PacketSockEntry *pe)
+/* The frames sent to move the ring on counted in the socket's statistics: reading resets. */
+static int forget_stats(int sk, const PacketSockEntry *pe)
+{
+	struct tpacket_stats_v3 st;
+	socklen_t len = sizeof(st);
+
+	if (getsockopt(sk, SOL_PACKET, PACKET_STATISTICS, &st, &len)) {
+		pr_perror("Can't reset the statistics of packet socket file id %u", pe->id);
+		return -errno;
+	}
+	return 0;
+}
+
+static int refill_rx(int sk, const PacketSockEntry *pe, const PacketRingEntry *e,
+		     const uint8_t *bytes)
 {
 	uint64_t len = ring_bytes(pe->rx_ring) + ring_bytes(pe->tx_ring);
-	PacketRingEntry *e = NULL;
-	uint8_t *bytes, *map;
-	int ret = read_rx(rf, pe, &e, &bytes);
+	uint8_t *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, sk, 0);
+	int ret;
 
-	if (ret)
-		goto free_img;
-	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, sk, 0);
 	if (map == MAP_FAILED) {
 		pr_perror("Can't map the rings of packet socket file id %u", pe->id);
-		ret = -errno;
-		goto free_img;
+		return -errno;
 	}
-	ret = move_head(map, pe, e->rx_head);
+	if (pe->version == TPACKET_V3)
+		ret = packet_v3_rx_move(map, pe, e->rx_head, e->has_rx_frozen && e->rx_frozen);
+	else
+		ret = move_head(map, pe, e->rx_head);
 	if (!ret)
 		memcpy(map, bytes, e->rx_len);
 	munmap(map, len);
-free_img:
-	if (e)
-		packet_ring_entry__free_unpacked(e, NULL);
-	free(bytes);
+	return ret ?: forget_stats(sk, pe);
+}
+
+/* Made before the receive ring: the kernel maps the transmit ring alone, at 0. */
+static int refill_tx(int sk, const PacketSockEntry *pe, const PacketRingEntry *e,
+		     const uint8_t *bytes)
+{
+	uint8_t *map = mmap(NULL, e->tx_len, PROT_READ | PROT_WRITE, MAP_SHARED, sk, 0);
+	int ret;
+
+	if (map == MAP_FAILED) {
+		pr_perror("Can't map the transmit ring of packet socket file id %u", pe->id);
+		return -errno;
+	}
+	ret = packet_tx_move(sk, map, pe, e->tx_head);
+	if (!ret)
+		memcpy(map, bytes, e->tx_len);
+	munmap(map, e->tx_len);
 	return ret;
 }
 
@@ -388,13 +506,22 @@ int packet_check_rings(const PacketSockEntry *pe)
 
 int packet_restore_rings(struct rst_fds *rf, int sk, const PacketSockEntry *pe)
 {
+	PacketRingEntry *e = NULL;
+	uint8_t *bytes = NULL;
 	int ret = 0;
 
-	if (pe->rx_ring)
-		ret = set_ring(sk, PACKET_RX_RING, pe->rx_ring, pe->version, pe->id);
+	if (pe->rx_ring || pe->tx_ring)
+		ret = read_rings(rf, pe, &e, &bytes);
+	/* the transmit ring first: the frames it sends to move on can't reach a receive ring */
 	if (!ret && pe->tx_ring)
 		ret = set_ring(sk, PACKET_TX_RING, pe->tx_ring, pe->version, pe->id);
-	if (!ret && pe->rx_ring && pe->version != TPACKET_V3)
-		ret = refill_rx(rf, sk, pe);
+	if (!ret && e && e->has_tx_len)
+		ret = refill_tx(sk, pe, e, bytes + e->rx_len);
+	if (!ret && pe->rx_ring)
+		ret = set_ring(sk, PACKET_RX_RING, pe->rx_ring, pe->version, pe->id)
+			      ?: refill_rx(sk, pe, e, bytes);
+	if (e)
+		packet_ring_entry__free_unpacked(e, NULL);
+	free(bytes);
 	return ret;
 }

@@ -8,8 +8,7 @@
  * the same address, frames 2-4 are still the program's with their bytes, 0 and 1 and the
  * rest the kernel's; frames sent since land in frame 5 on, in order, around the ring and
  * past its end again, each seen where the program looks for it.
- * With PACKET_V3 set the receive ring is TPACKET_V3 (blocks) and got a frame: the dump is
- * refused (packet_ring02.desc), and the program's ring still holds the frame.
+ * TPACKET_V3 rings: packet_v3ring00.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -73,11 +72,6 @@ static const char *payload(int i, unsigned int *len)
 	return (const char *)frame(i) + mac + ETH_HLEN;
 }
 
-static unsigned int v3_frames(void)
-{
-	return ((volatile struct tpacket_block_desc *)ring)->hdr.bh1.num_pkts;
-}
-
 static int send_frame(int n)
 {
 	struct sockaddr_ll to = { .sll_family = AF_PACKET,
@@ -114,35 +108,6 @@ static int received(int n)
 		return -1;
 	}
 	return 0;
-}
-
-/* A TPACKET_V3 receive ring (2 blocks, retired after 10 ms) that got one frame. */
-static int setup_v3(void)
-{
-	struct tpacket_req3 req = { .tp_block_size = BLOCK,
-				    .tp_block_nr = RX_BYTES / BLOCK,
-				    .tp_frame_size = FRAME,
-				    .tp_frame_nr = NR_FRAMES,
-				    .tp_retire_blk_tov = 10 };
-	struct sockaddr_ll ll = { .sll_family = AF_PACKET,
-				  .sll_protocol = htons(ETH_RING),
-				  .sll_ifindex = LO };
-	int i;
-
-	version = TPACKET_V3;
-	rs = socket(AF_PACKET, SOCK_RAW, htons(ETH_RING));
-	tx = socket(AF_PACKET, SOCK_RAW, 0);
-	if (rs < 0 || tx < 0 ||
-	    setsockopt(rs, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) ||
-	    setsockopt(rs, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) ||
-	    bind(rs, (struct sockaddr *)&ll, sizeof(ll)))
-		return -1;
-	ring = mmap(NULL, RX_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, rs, 0);
-	if (ring == MAP_FAILED || send_frame(0))
-		return -1;
-	for (i = 0; i < 100 && !v3_frames(); i++)
-		usleep(10000);
-	return v3_frames() ? 0 : -1;
 }
 
 static int setup(void)
@@ -186,20 +151,6 @@ int main(int argc, char **argv)
 	int i;
 
 	test_init(argc, argv);
-	if (getenv("PACKET_V3")) {
-		if (setup_v3()) {
-			fail("can't set a TPACKET_V3 ring up (%s)", strerror(errno));
-			return 1;
-		}
-		test_daemon();
-		test_waitsig();
-		if (v3_frames() != 1) {
-			fail("the TPACKET_V3 ring does not hold its frame any more");
-			return 1;
-		}
-		pass();
-		return 0;
-	}
 	if (setup()) {
 		fail("can't set the ring up (%s)", strerror(errno));
 		return 1;

@@ -8,8 +8,9 @@
  * - idle: never bound nor used.
  * After restore: the names (identifiers) and peer are the same; an echo request sent on
  * each brings back the kernel's reply carrying the socket's identifier and the request's
- * sequence number; idle is still unbound. With PING_QUEUED set a reply waits on p4 at dump:
- * not supported yet, the dump is refused (ping01.desc), and the reply is still there.
+ * sequence number; idle is still unbound. With PING_QUEUED set replies wait unread at dump,
+ * two on p4, one on c4 and one on p6: after restore each socket reads them in order, from
+ * loopback (ping01.desc).
  * The kernel makes ping sockets only for the groups of net.ipv4.ping_group_range: the test
  * adds its own group if the range lacks it, and puts the range back at exit.
  */
@@ -134,17 +135,23 @@ static int ping_recv(int sk, bool v6, uint16_t id, uint16_t seq)
 	unsigned char buf[64];
 	struct icmphdr *rep = (struct icmphdr *)buf;
 	struct icmp6_hdr *rep6 = (struct icmp6_hdr *)buf;
+	struct sockaddr_storage from;
+	struct sockaddr_in *f4 = (struct sockaddr_in *)&from;
+	struct sockaddr_in6 *f6 = (struct sockaddr_in6 *)&from;
+	socklen_t flen = sizeof(from);
 
 	/* a ping socket hands out the ICMP message without the IP header */
-	if (recv(sk, buf, sizeof(buf), 0) != 8)
+	if (recvfrom(sk, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen) != 8)
 		return -1;
 	if (v6)
 		return rep6->icmp6_type == ICMP6_ECHO_REPLY && rep6->icmp6_id == htons(id) &&
-				       rep6->icmp6_seq == htons(seq)
+				       rep6->icmp6_seq == htons(seq) &&
+				       !memcmp(&f6->sin6_addr, &in6addr_loopback, 16)
 			       ? 0
 			       : -2;
 	return rep->type == ICMP_ECHOREPLY && rep->un.echo.id == htons(id) &&
-			       rep->un.echo.sequence == htons(seq)
+			       rep->un.echo.sequence == htons(seq) &&
+			       f4->sin_addr.s_addr == htonl(INADDR_LOOPBACK)
 		       ? 0
 		       : -2;
 }
@@ -179,6 +186,28 @@ static int check_opts(void)
 	return 0;
 }
 
+static int queue_replies(void)
+{
+	struct sockaddr_in6 lo6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	const struct sockaddr *to4 = (struct sockaddr *)&names[0];
+
+	if (ping_send(p4, to4, sizeof(struct sockaddr_in), false, 77) ||
+	    ping_send(p4, to4, sizeof(struct sockaddr_in), false, 78) ||
+	    ping_send(c4, NULL, 0, false, 79) ||
+	    ping_send(p6, (struct sockaddr *)&lo6, sizeof(lo6), true, 80))
+		return -1;
+	usleep(100000); /* the replies come from the kernel's softirq */
+	return 0;
+}
+
+static int read_replies(void)
+{
+	uint16_t cid = ntohs(((struct sockaddr_in *)&names[1])->sin_port);
+
+	return ping_recv(p4, false, 1234, 77) || ping_recv(p4, false, 1234, 78) ||
+	       ping_recv(c4, false, cid, 79) || ping_recv(p6, true, 4321, 80);
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_storage now[5];
@@ -199,16 +228,15 @@ int main(int argc, char **argv)
 		fail("the sockets don't work before the dump (%d: %s)", ret, strerror(errno));
 		return 1;
 	}
-	if (queued &&
-	    ping_send(p4, (struct sockaddr *)&names[0], sizeof(struct sockaddr_in), false, 77)) {
-		fail("can't queue an echo reply (%s)", strerror(errno));
+	if (queued && queue_replies()) {
+		fail("can't queue echo replies (%s)", strerror(errno));
 		return 1;
 	}
 	test_daemon();
 	test_waitsig();
 
-	if (queued && ping_recv(p4, false, 1234, 77)) {
-		fail("the queued echo reply is gone (%s)", strerror(errno));
+	if (queued && read_replies()) {
+		fail("a queued echo reply is gone or out of order (%s)", strerror(errno));
 		return 1;
 	}
 	if (save_names(now) || memcmp(now, names, sizeof(now))) {

@@ -10,6 +10,12 @@
  * echo request sent on icmp brings back the kernel's echo reply (and not the request
  * itself, which the filter keeps out); the same on icmp6; a packet rawx sends with its own
  * IP header and no address (it is connected) comes back to it.
+ * With RAW_QUEUED set, datagrams wait unread at dump: two echo replies on icmp, one on
+ * icmp6, two packets on rawx; after restore each socket reads them in order, with their
+ * bytes and sender (raw01.desc). With RAW_QUEUED "request" a fourth socket, reqsk (raw ICMP
+ * bound to 127.0.0.1, no filter), holds the echo request icmp sent: the kernel would answer
+ * it again if it were queued again, so the dump is refused, and reqsk still holds it, then
+ * the reply (raw02.desc).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,6 +23,7 @@
 #include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -24,7 +31,7 @@
 
 #include "zdtmtst.h"
 
-static int icmp, rawx, icmp6;
+static int icmp, rawx, icmp6, reqsk = -1;
 static struct sockaddr_storage names[4];
 
 static int save_names(struct sockaddr_storage *n)
@@ -92,74 +99,154 @@ static int check_opts(void)
 	return 0;
 }
 
-static int ping4(void)
+static uint16_t icmp_csum(const void *data, size_t len)
+{
+	const uint16_t *w = data;
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i < len / 2; i++)
+		sum += w[i];
+	sum = (sum >> 16) + (sum & 0xffff);
+	sum += sum >> 16;
+	return ~sum;
+}
+
+static int send_echo4(uint16_t seq)
 {
 	struct sockaddr_in lo = { .sin_family = AF_INET };
 	struct icmphdr req = { .type = ICMP_ECHO };
-	unsigned char buf[256];
-	struct iphdr *ip = (struct iphdr *)buf;
-	ssize_t n;
 
 	lo.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	req.un.echo.id = htons(0x1234);
-	req.un.echo.sequence = htons(7);
-	req.checksum = 0;
-	/* checksum of the 8-byte header */
-	{
-		uint32_t sum = 0;
-		uint16_t *w = (uint16_t *)&req;
-		int i;
+	req.un.echo.sequence = htons(seq);
+	req.checksum = icmp_csum(&req, sizeof(req));
+	return sendto(icmp, &req, sizeof(req), 0, (struct sockaddr *)&lo, sizeof(lo)) == sizeof(req)
+		       ? 0
+		       : 1;
+}
 
-		for (i = 0; i < 4; i++)
-			sum += w[i];
-		sum = (sum >> 16) + (sum & 0xffff);
-		sum += sum >> 16;
-		req.checksum = ~sum;
-	}
-	if (sendto(icmp, &req, sizeof(req), 0, (struct sockaddr *)&lo, sizeof(lo)) != sizeof(req))
-		return 1;
-	n = recv(icmp, buf, sizeof(buf), 0);
-	if (n < (ssize_t)(sizeof(*ip) + sizeof(req)))
+/* The next datagram of sk (IPv4 raw: the IP header first) is ICMP type, seq, from lo. */
+static int recv_icmp4(int sk, uint8_t type, uint16_t seq)
+{
+	struct sockaddr_in from;
+	socklen_t flen = sizeof(from);
+	unsigned char buf[256];
+	struct iphdr *ip = (struct iphdr *)buf;
+	struct icmphdr *ic;
+	ssize_t n;
+
+	n = recvfrom(sk, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &flen);
+	if (n < (ssize_t)(sizeof(*ip) + sizeof(*ic)) ||
+	    from.sin_addr.s_addr != htonl(INADDR_LOOPBACK))
 		return 2;
-	/* only the reply: the request, looped back too, is filtered out */
-	if (((struct icmphdr *)(buf + ip->ihl * 4))->type != ICMP_ECHOREPLY ||
-	    ((struct icmphdr *)(buf + ip->ihl * 4))->un.echo.sequence != htons(7))
+	ic = (struct icmphdr *)(buf + ip->ihl * 4);
+	if (ip->protocol != IPPROTO_ICMP || ip->saddr != htonl(INADDR_LOOPBACK) ||
+	    ic->type != type || ic->un.echo.sequence != htons(seq) ||
+	    ic->un.echo.id != htons(0x1234) || icmp_csum(ic, n - ip->ihl * 4))
 		return 3;
+	return 0;
+}
+
+static int ping4(void)
+{
+	/* only the reply: the request, looped back too, is filtered out */
+	return send_echo4(7) ?: recv_icmp4(icmp, ICMP_ECHOREPLY, 7);
+}
+
+static int send_echo6(uint16_t seq)
+{
+	struct sockaddr_in6 lo6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct icmp6_hdr req = { .icmp6_type = ICMP6_ECHO_REQUEST };
+
+	req.icmp6_seq = htons(seq);
+	return sendto(icmp6, &req, sizeof(req), 0, (struct sockaddr *)&lo6, sizeof(lo6)) ==
+			       sizeof(req)
+		       ? 0
+		       : 1;
+}
+
+static int recv_reply6(uint16_t seq)
+{
+	struct sockaddr_in6 from;
+	socklen_t flen = sizeof(from);
+	struct icmp6_hdr rep;
+
+	if (recvfrom(icmp6, &rep, sizeof(rep), MSG_DONTWAIT, (struct sockaddr *)&from, &flen) !=
+		    sizeof(rep) ||
+	    rep.icmp6_type != ICMP6_ECHO_REPLY || rep.icmp6_seq != htons(seq) ||
+	    memcmp(&from.sin6_addr, &in6addr_loopback, 16))
+		return 2;
 	return 0;
 }
 
 static int ping6(void)
 {
-	struct sockaddr_in6 lo6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
-	struct icmp6_hdr req = { .icmp6_type = ICMP6_ECHO_REQUEST };
-	struct icmp6_hdr rep;
+	int ret = send_echo6(9);
 
-	req.icmp6_seq = htons(9);
-	if (sendto(icmp6, &req, sizeof(req), 0, (struct sockaddr *)&lo6, sizeof(lo6)) !=
-	    sizeof(req))
-		return 1;
-	if (recv(icmp6, &rep, sizeof(rep), 0) != sizeof(rep) ||
-	    rep.icmp6_type != ICMP6_ECHO_REPLY || rep.icmp6_seq != htons(9))
+	usleep(10000); /* recv_reply6 does not wait */
+	return ret ?: recv_reply6(9);
+}
+
+static int send_exp(const char *data)
+{
+	struct {
+		struct iphdr ip;
+		char data[4];
+	} pkt = { .ip = { .ihl = 5, .version = 4, .ttl = 64, .protocol = 253 } };
+
+	pkt.ip.tot_len = htons(sizeof(pkt));
+	pkt.ip.saddr = pkt.ip.daddr = htonl(INADDR_LOOPBACK);
+	memcpy(pkt.data, data, 4);
+	/* no address: the socket is connected */
+	return send(rawx, &pkt, sizeof(pkt), 0) == sizeof(pkt) ? 0 : 1;
+}
+
+static int recv_exp(const char *data)
+{
+	struct {
+		struct iphdr ip;
+		char data[4];
+	} got;
+	struct sockaddr_in from;
+	socklen_t flen = sizeof(from);
+
+	if (recvfrom(rawx, &got, sizeof(got), 0, (struct sockaddr *)&from, &flen) != sizeof(got) ||
+	    memcmp(got.data, data, 4) || got.ip.protocol != 253 || got.ip.ttl != 64 ||
+	    got.ip.saddr != htonl(INADDR_LOOPBACK) || from.sin_addr.s_addr != got.ip.saddr)
 		return 2;
 	return 0;
 }
 
 static int raw_exp(void)
 {
-	struct {
-		struct iphdr ip;
-		char data[4];
-	} pkt = { .ip = { .ihl = 5, .version = 4, .ttl = 64, .protocol = 253 } }, got;
+	return send_exp("raw!") ?: recv_exp("raw!");
+}
 
-	pkt.ip.tot_len = htons(sizeof(pkt));
-	pkt.ip.saddr = pkt.ip.daddr = htonl(INADDR_LOOPBACK);
-	memcpy(pkt.data, "raw!", 4);
-	/* no address: the socket is connected */
-	if (send(rawx, &pkt, sizeof(pkt), 0) != sizeof(pkt))
-		return 1;
-	if (recv(rawx, &got, sizeof(got), 0) != sizeof(got) || memcmp(got.data, "raw!", 4))
-		return 2;
+static int queue_all(const char *how)
+{
+	struct sockaddr_in lo = { .sin_family = AF_INET };
+
+	lo.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (!strcmp(how, "request")) {
+		reqsk = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+		if (reqsk < 0 || bind(reqsk, (struct sockaddr *)&lo, sizeof(lo)))
+			return -1;
+	}
+	if (send_echo4(70) || send_echo4(71) || send_echo6(72) || send_exp("one!") ||
+	    send_exp("two!"))
+		return -1;
+	usleep(100000); /* replies come from the kernel's softirq */
 	return 0;
+}
+
+static int read_queued(void)
+{
+	if (reqsk >= 0 &&
+	    (recv_icmp4(reqsk, ICMP_ECHO, 70) || recv_icmp4(reqsk, ICMP_ECHOREPLY, 70)))
+		return 1;
+	return recv_icmp4(icmp, ICMP_ECHOREPLY, 70) ?: recv_icmp4(icmp, ICMP_ECHOREPLY, 71) ?:
+	       recv_reply6(72) * 2 ?: recv_exp("one!") * 3 ?: recv_exp("two!") * 4;
 }
 
 int main(int argc, char **argv)
@@ -179,9 +266,18 @@ int main(int argc, char **argv)
 		fail("the sockets don't work before the dump (%d: %s)", ret, strerror(errno));
 		return 1;
 	}
+	if (getenv("RAW_QUEUED") && queue_all(getenv("RAW_QUEUED"))) {
+		fail("can't queue datagrams (%s)", strerror(errno));
+		return 1;
+	}
 	test_daemon();
 	test_waitsig();
 
+	ret = getenv("RAW_QUEUED") ? read_queued() : 0;
+	if (ret) {
+		fail("a queued datagram is gone or changed (%d: %s)", ret, strerror(errno));
+		return 1;
+	}
 	if (save_names(now) || memcmp(now, names, sizeof(now))) {
 		fail("the names changed");
 		return 1;

@@ -14,10 +14,11 @@
  * With UDP_QUEUED set three datagrams wait on srv at dump, from cli (one of them empty) and
  * from shut, and one from srv waits on cli (connected): after restore srv reads them in
  * order, each with its sender's address, and cli reads its own (udp03.desc, udp05.desc
- * for IPv6); UDP-lite's are refused (udp06.desc). With UDP_CORKED set cli holds a datagram
- * back under UDP_CORK at dump: the kernel offers no way to read it, so the dump is refused
- * (udp04.desc, IPv6 UDP-lite), as CRIU refuses a corked socket; once uncorked the datagram
- * reaches srv.
+ * for IPv6), also for UDP-lite (udp06.desc, udp07.desc for IPv6), whose cli covers only the header
+ * by its checksum (UDPLITE_SEND_CSCOV 8) and whose srv takes no less (UDPLITE_RECV_CSCOV 8). With
+ * UDP_CORKED set cli holds a datagram back under UDP_CORK at dump: the kernel offers no way to read
+ * it, so the dump is refused (udp04.desc, IPv6 UDP-lite), as CRIU refuses a corked socket; once
+ * uncorked the datagram reaches srv.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,6 +33,11 @@
 #include <unistd.h>
 
 #include "zdtmtst.h"
+
+/* linux/udp.h's, which no header of the C library carries */
+#define SOL_UDPLITE	   136
+#define UDPLITE_SEND_CSCOV 10
+#define UDPLITE_RECV_CSCOV 11
 
 static int srv, cli, shut, lone, family, proto;
 static struct sockaddr_storage names[6]; /* srv, cli name, cli peer, shut name, peer, lone */
@@ -151,6 +157,9 @@ static int setup(void)
 		return -1;
 	if (family == AF_INET6 && set_int(lone, SOL_IPV6, IPV6_V6ONLY, 1))
 		return -1;
+	if (proto == IPPROTO_UDPLITE && (set_int(cli, SOL_UDPLITE, UDPLITE_SEND_CSCOV, 8) ||
+					 set_int(srv, SOL_UDPLITE, UDPLITE_RECV_CSCOV, 8)))
+		return -1;
 	return save_names(names);
 }
 
@@ -183,6 +192,10 @@ static int check_opts(void)
 	if (get_int(cli, SOL_SOCKET, SO_BROADCAST) != 0 ||
 	    get_int(srv, SOL_SOCKET, SO_PROTOCOL) != proto)
 		return 6;
+	if (proto == IPPROTO_UDPLITE && (get_int(cli, SOL_UDPLITE, UDPLITE_SEND_CSCOV) != 8 ||
+					 get_int(srv, SOL_UDPLITE, UDPLITE_RECV_CSCOV) != 8 ||
+					 get_int(shut, SOL_UDPLITE, UDPLITE_SEND_CSCOV) != 0))
+		return 7;
 	return 0;
 }
 
