@@ -50,8 +50,9 @@ UNS_UNFIT = dict(
         "hugetlb_shm00", "inotify01", "ipopts00", "packet00", "packet01", "packet02",
         "refuse_anon00", "refuse_bpf00", "refuse_chrdev00", "refuse_uffd00", "tcp13", "tcp14",
         "tcp15", "tcp16", "tcp17", "tcp18", "udp00", "udp01", "udp02", "udp03", "udp04",
-        "tmpfile01", "tty_vt01", "packet_ring00", "packet_ring01", "packet_ring02", "udp05",
-        "udp06")] +
+        "tmpfile01", "tty_vt01", "packet_ring00", "packet_ring01", "udp05", "udp06", "udp07",
+        "packet_v3ring00", "packet_v3ring01", "packet_txring00", "packet_txring01",
+        "packet_txring02")] +
     [(t, UNS_PROC) for t in ("cow00", "cow01", "cow02", "cow03", "files01", "proc_dead00",
                              "memfd_tree00", "pidfd00", "tree_traced00", "zombie00",
                              "zombie00_leave_stopped", "stopped_child00", "stopped_tree00",
