@@ -32,6 +32,7 @@
 #include "cgroup.h"
 #include "files.h"
 #include "log.h"
+#include "netns.h"
 #include "ns.h"
 #include "restore-ctx.h"
 #include "task-state-image.h"
@@ -339,7 +340,8 @@ int rst_close_inherited(const struct rst_ctx *ctx, const int *keep, int nr_keep)
 	/* the root inherits nothing in the transit range: only criu's own fds */
 	bool root = !ctx->nr_transit || rst_own_pid() == ctx->tasks[0].pid;
 	unsigned int from = root ? 0 : ctx->fd_top + 1;
-	int sorted[9 + RST_MAX_INHERIT + TTY_PREMADE_MAX + RST_CG_MAX_DIRS], i, n = nr_keep, ret;
+	int sorted[9 + RST_MAX_INHERIT + TTY_PREMADE_MAX + RST_CG_MAX_DIRS + NETNS_MAX_OTHERS];
+	int i, n = nr_keep, ret;
 	size_t j;
 
 	if (nr_keep > 8)
@@ -353,6 +355,7 @@ int rst_close_inherited(const struct rst_ctx *ctx, const int *keep, int nr_keep)
 		sorted[n++] = ctx->inherit[j].fd;
 	sorted[n++] = ctx->orphan_sk[1];	  /* a new pty's master goes to criu on it */
 	n += rst_cgroup_dir_fds(ctx, sorted + n); /* the children move into their cgroups by them */
+	n += netns_rst_fds(sorted + n);		  /* and enter their network namespaces */
 	ret = tty_premade_keep(ctx->fd_top + 1, sorted + n, TTY_PREMADE_MAX);
 	if (ret < 0)
 		return ret;
@@ -519,6 +522,7 @@ static int drop_transit(const struct rst_ctx *ctx, const struct rst_task *t, int
 	}
 	rst_inherit_close(ctx);
 	rst_cgroup_drop_dirs(ctx);
+	netns_rst_drop_fds();
 	if (ctx->orphan_sk[1] >= 0)
 		close(ctx->orphan_sk[1]);
 	tty_premade_drop();
