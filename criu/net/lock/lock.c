@@ -112,6 +112,7 @@ int netlock_tuple_of(const struct netlock_conn *c, struct netlock_tuple *t)
 	}
 	t->lport = c->sport;
 	t->pport = c->dport;
+	t->ns = 0; /* any namespace: the dump sets the one it locked it in */
 	return 0;
 }
 
