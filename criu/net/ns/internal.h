@@ -89,6 +89,10 @@ int netns_rst_peer_ns(uint32_t id, int *fd);
 int others_rst_unlock(int root_pid, int criu_fd);
 void others_rst_free(void);
 
+/* conntrack.c: conntrack-ID.img, the namespace's TCP and UDP conntrack entries */
+int conntrack_dump(int dfd, uint32_t id);
+int conntrack_restore(int dfd, uint32_t id);
+
 /* firewall.c: the nftables ruleset (iptables-nft's tables left to iptables-restore) */
 int nft_dump(int dfd, uint32_t id);
 int nft_restore(int dfd, uint32_t id);

@@ -170,6 +170,7 @@ int netns_content_dump(int dfd, uint32_t id)
 
 	ret = ret ?: netns_conf_dump(dfd, id);
 	ret = ret ?: tools_dump(dfd, id);
+	ret = ret ?: conntrack_dump(dfd, id);
 	if (!ret)
 		pr_info("Network namespace %u saved\n", id);
 	return ret;
@@ -306,7 +307,9 @@ static int fill(int dfd, uint32_t id)
 	ret = ret
 		      ?: links_restore(dfd, id, rst.criu_fd, rst.o->externals, rst.o->nr_externals,
 				       tools_restore_addrs);
-	return ret ?: tools_restore(dfd, id);
+	ret = ret ?: tools_restore(dfd, id);
+	/* before any task runs: the connections' packets are tracked ones at once */
+	return ret ?: conntrack_restore(dfd, id);
 }
 
 int netns_rst_fill(int dfd, pid_t root)
