@@ -109,6 +109,8 @@ KINDS = [
     # ours: memtrack.img (the write trackers a pre-dump left in the tasks)
     ("MEMTRACK", "memtrack_entry", None, None),
     ("USERNS_EXTRA", "userns_extra_entry", None, None),
+    # ours: conntrack-ID.img (the conntrack entries of a network namespace of the tree)
+    ("CONNTRACK", "conntrack_entry", None, None),
 ]
 
 FIELD_RE = re.compile(r"^\s*(required|optional|repeated)\s+([\w.]+)\s+(\w+)\s*=\s*(\d+)\s*"

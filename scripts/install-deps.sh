@@ -1,7 +1,7 @@
 #!/bin/bash
 # Install (or with --check, only verify) the Debian packages the build and tests need.
 set -e
-PKGS="build-essential pkg-config python3 protobuf-c-compiler libprotobuf-c-dev libprotobuf-dev libnl-3-dev
+PKGS="build-essential pkg-config python3 protobuf-c-compiler libprotobuf-c-dev libprotobuf-dev libnl-3-dev libnl-nf-3-dev
       libnl-route-3-dev libcap-dev libbsd-dev libnftables-dev libdrm-dev clang libclang-rt-14-dev clang-format criu
       python3-protobuf libxxhash-dev libjson-c-dev postgresql iptables nftables iproute2 redis-server
       memcached asciidoctor golang-go golang-github-checkpoint-restore-go-criu-dev tar gzip

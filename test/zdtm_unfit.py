@@ -58,6 +58,7 @@ UNS_UNFIT = dict(
                              "zombie00_leave_stopped", "stopped_child00", "stopped_tree00",
                              "stopped_tree01", "sigtrap01")] +
     [("netns_refused00", "a network namespace in a user namespace is refused before its "
-      "links are looked at")])
+      "links are looked at"),
+     ("netns01", "a network namespace in a user namespace is not saved yet (refused)")])
 # NS_UNFIT's reasons that come from the ns flavour's mount namespace, which uns has not
 NS_MNT_ONLY = ("userns00", "userns01", "userns02", "userns03")

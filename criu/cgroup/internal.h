@@ -89,5 +89,7 @@ int cg_cgns_roots(pid_t root, const struct cg_members *full, struct cg_members *
 int cg_read_file(const char *path, char *buf, size_t len);
 /* write the value; 0 or -errno (quiet) */
 int cg_write_file(const char *path, const char *val);
+/* the same, path relative to dir_fd (an O_PATH fd does) */
+int cg_write_file_at(int dir_fd, const char *path, const char *val);
 
 #endif /* CRIU_CGROUP_INTERNAL_H */

@@ -134,11 +134,16 @@ int cg_read_file(const char *path, char *buf, size_t len)
 
 int cg_write_file(const char *path, const char *val)
 {
+	return cg_write_file_at(AT_FDCWD, path, val);
+}
+
+int cg_write_file_at(int dir_fd, const char *path, const char *val)
+{
 	size_t len = strlen(val);
 	int fd, ret = 0;
 	ssize_t n;
 
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	fd = openat(dir_fd, path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	n = write(fd, val, len);

@@ -9,10 +9,12 @@
  *   ignore  cgroup.img is not read; tasks stay in criu's cgroups
  * --cgroup-root [CTL:]PATH puts a hierarchy's top cgroup (the tree's, one per hierarchy) at
  * PATH, the cgroups below it with it. criu makes them before the first fork; each task
- * moves itself in before it rebuilds anything (rst_cgroup_enter). The cgroups criu made
+ * moves itself in before it rebuilds anything (rst_cgroup_enter), through criu's fds on the
+ * hierarchies (its own mount namespace may have no cgroup mounts). The cgroups criu made
  * are removed again when the restore fails.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +43,7 @@ struct rst_cg_ctl {
 	const struct cg_hier *h;
 	char *old_top;	     /* the top cgroup in the images, with --cgroup-root only */
 	const char *new_top; /* --cgroup-root's path for it, or NULL */
+	int dir_fd;	     /* O_PATH on h->dir, above the tasks' fds: how tasks reach it */
 };
 
 struct rst_cg {
@@ -204,6 +207,7 @@ static int setup_ctls(struct rst_cg *cg, const struct cg_options *o)
 		struct rst_cg_ctl *c = &cg->ctls[i];
 
 		c->ce = cg->e->controllers[i];
+		c->dir_fd = -1;
 		c->ctls = join_names(c->ce);
 		cg->nr_ctls++;
 		if (!c->ctls)
@@ -508,6 +512,57 @@ int rst_cgroup_prepare(struct rst_ctx *ctx)
 	return ret;
 }
 
+int rst_cgroup_hold_dirs(const struct rst_ctx *ctx)
+{
+	struct rst_cg *cg = ctx->cg;
+	size_t i;
+	int fd;
+
+	if (cg && cg->nr_ctls > RST_CG_MAX_DIRS) {
+		pr_err("cgroup.img names %zu hierarchies: a restore handles %d at most; leave "
+		       "some out with --cgroup-dump-controller at dump\n",
+		       cg->nr_ctls, RST_CG_MAX_DIRS);
+		return -E2BIG;
+	}
+	for (i = 0; cg && i < cg->nr_ctls; i++) {
+		struct rst_cg_ctl *c = &cg->ctls[i];
+
+		fd = open(c->h->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			pr_perror("Can't open the cgroup hierarchy %s", c->h->dir);
+			return -errno;
+		}
+		c->dir_fd = fcntl(fd, F_DUPFD_CLOEXEC, ctx->fd_top + 1);
+		close(fd);
+		if (c->dir_fd < 0) {
+			pr_perror("Can't move the fd of the cgroup hierarchy %s above %d",
+				  c->h->dir, ctx->fd_top);
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+int rst_cgroup_dir_fds(const struct rst_ctx *ctx, int *fds)
+{
+	const struct rst_cg *cg = ctx->cg;
+	size_t i;
+
+	for (i = 0; cg && i < cg->nr_ctls; i++)
+		fds[i] = cg->ctls[i].dir_fd;
+	return cg ? (int)cg->nr_ctls : 0;
+}
+
+void rst_cgroup_drop_dirs(const struct rst_ctx *ctx)
+{
+	const struct rst_cg *cg = ctx->cg;
+	size_t i;
+
+	for (i = 0; cg && i < cg->nr_ctls; i++)
+		if (cg->ctls[i].dir_fd >= 0)
+			close(cg->ctls[i].dir_fd);
+}
+
 static const CgSetEntry *set_of(const struct rst_cg *cg, uint32_t id)
 {
 	size_t i;
@@ -543,8 +598,11 @@ static int enter_one(const struct rst_cg *cg, const CgMemberEntry *m, const char
 	/* already there (criu's own cgroup): writing would change nothing */
 	if (cur && !strcmp(rel[0] ? rel : "/", cur))
 		return 0;
-	snprintf(file, sizeof(file), "%s/cgroup.procs", dir);
-	ret = cg_write_file(file, "0");
+	/* through criu's fd: the task's mount namespace may have no cgroup mounts */
+	while (*rel == '/')
+		rel++;
+	snprintf(file, sizeof(file), "%s%scgroup.procs", rel, rel[0] ? "/" : "");
+	ret = cg_write_file_at(c->dir_fd, file, "0");
 	if (ret)
 		pr_err("Task %d can't move into the cgroup %s: %s\n", pid, dir, strerror(-ret));
 	return ret;
@@ -701,6 +759,8 @@ void rst_cgroup_fini(struct rst_ctx *ctx, bool failed)
 	}
 	free(cg->made);
 	for (i = 0; i < cg->nr_ctls; i++) {
+		if (cg->ctls[i].dir_fd >= 0)
+			close(cg->ctls[i].dir_fd);
 		free(cg->ctls[i].ctls);
 		free(cg->ctls[i].old_top);
 	}

@@ -187,7 +187,8 @@ static int dump_one_task(struct dump_ctx *dc)
 
 	if (dc->seize_state == COMPEL_TASK_ZOMBIE)
 		return parse_proc_stat(dc->pid, &dc->stat);
-	ret = memtrack_task_find(dc);
+	ret = dc->opts->command == CMD_PRE_DUMP ? 0 : ns_dump_task_net(dc);
+	ret = ret ?: memtrack_task_find(dc);
 	if (ret)
 		return ret;
 	if (dc->opts->command == CMD_PRE_DUMP)
@@ -220,6 +221,8 @@ static int dump_all_tasks(struct dump_tree *dt)
 
 	for (i = 0; !ret && i < dt->nr_tasks; i++)
 		ret = dump_one_task(dt->tasks[i]);
+	/* the rest in the root's network namespace (the tasks' were entered one by one) */
+	ret = ret ?: netns_dump_reenter();
 	ret = ret ?: memtrack_write(dt);
 	/* memory only: pagemap, pages and memtrack (and the images a shared mapping opened) */
 	if (dt->opts->command == CMD_PRE_DUMP)
@@ -397,7 +400,7 @@ int cr_dump_tasks(const struct cr_options *o, int images_dfd, int work_dfd)
 		imgset_uncommit(images_dfd);
 	/* as CRIU: a tree that dies or stays stopped keeps its connections locked */
 	/* the lock of a tree with its own network namespace is in there */
-	lock_ret = netns_dump_reenter();
+	lock_ret = netns_dump_lock_end(!failed && !o->leave_running);
 	if (o->command != CMD_PRE_DUMP)
 		lock_ret = netlock_dump_end(!failed && !o->leave_running) ?: lock_ret;
 	netns_dump_done();

@@ -42,6 +42,17 @@ void cg_thaw(struct cg_freezer **fz, struct dump_tree *dt);
 
 /* restore: criu/cgroup/restore.c */
 int rst_cgroup_prepare(struct rst_ctx *ctx);
+/*
+ * criu, once the tasks' fd numbers are known (fd_top): an O_PATH fd on each hierarchy above
+ * them, which every task inherits and moves itself in through (a container's mount namespace
+ * may have no cgroup mounts); kept by rst_close_inherited(), dropped once a task's children
+ * are forked.
+ */
+#define RST_CG_MAX_DIRS 32
+int rst_cgroup_hold_dirs(const struct rst_ctx *ctx);
+/* the held fds into fds (RST_CG_MAX_DIRS room): their number */
+int rst_cgroup_dir_fds(const struct rst_ctx *ctx, int *fds);
+void rst_cgroup_drop_dirs(const struct rst_ctx *ctx);
 /* in the forked task, before anything else: into its cgroups */
 int rst_cgroup_enter(const struct rst_ctx *ctx, const struct rst_task *t);
 /* criu, once t's threads exist and wait before rt_sigreturn: each into its own set */

@@ -74,6 +74,8 @@ enum img_type {
 	CR_FD_MEMTRACK,	       /* memtrack: ours, the write trackers left in the tasks */
 	CR_FD_USERNS,	       /* userns-NSID: uid and gid maps (CRIU's) */
 	CR_FD_USERNS_EXTRA,    /* userns-extra-NSID: ours, setgroups */
+	CR_FD_CONNTRACK,       /* conntrack-NSID: ours, the namespace's conntrack entries */
+	CR_FD_RULE6,	       /* rule6-NSID, raw: ours, "ip -6 rule save" */
 	CR_FD_MAX
 };
 

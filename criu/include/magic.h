@@ -94,6 +94,7 @@
 #define ROUTE_MAGIC	RAW_IMAGE_MAGIC
 #define ROUTE6_MAGIC	RAW_IMAGE_MAGIC
 #define RULE_MAGIC	RAW_IMAGE_MAGIC
+#define RULE6_MAGIC	RAW_IMAGE_MAGIC /* ours: CRIU saves IPv4 rules only */
 #define TMPFS_IMG_MAGIC RAW_IMAGE_MAGIC
 #define TMPFS_DEV_MAGIC RAW_IMAGE_MAGIC
 #define IPTABLES_MAGIC	RAW_IMAGE_MAGIC
@@ -122,6 +123,7 @@
 #define PIDFD_EXTRA_MAGIC     0x4f574e04 /* pidfd-extra.img: pidfd_extra_entry */
 #define NS_PIDS_MAGIC	      0x4f574e05 /* ns-pids.img: ns_pids_entry */
 #define USERNS_EXTRA_MAGIC    0x4f574e07 /* userns-extra-ID.img: userns_extra_entry */
+#define CONNTRACK_MAGIC	      0x4f574e08 /* conntrack-ID.img: conntrack_entry */
 #define INET_EXTRA_MAGIC      0x4f574e06 /* inet-extra.img: inet_extra_entry */
 #define NETLINK_EXTRA_MAGIC   0x4f574e20 /* netlink-extra.img: netlink_extra_entry */
 #define PACKET_RING_MAGIC     0x4f574e21 /* packet-ring-ID.img: packet_ring_entry, bytes */

@@ -54,6 +54,13 @@ int netlock_lock_conns(const struct netlock_conn *conns, size_t nr);
  * otherwise (tasks left running, or a failed dump) the lock is removed.
  */
 int netlock_dump_end(bool keep);
+/*
+ * A tree in several network namespaces is locked in each (netlock_dump_begin() in each makes
+ * its table): the part of netlock_dump_end() for criu's current namespace, called in each
+ * of the others first; netlock_dump_end() then does the last one and forgets the lock.
+ */
+#define NETLOCK_MAX_NS 16
+int netlock_dump_end_here(bool keep);
 
 /*
  * Restore: what inventory.img says of the lock (method: CRIU's images without it were
@@ -68,6 +75,8 @@ int netlock_restore_conn(const struct netlock_conn *conn);
  * on every failure after netlock_restore_prepare(). A lock already gone is no error.
  */
 int netlock_restore_unlock(int root_pid);
+/* The same in criu's current namespace only, the lock kept for the others */
+int netlock_restore_unlock_here(int root_pid);
 
 /* criu moved to another network namespace: what talks to the old one is made anew. */
 void netlock_netns_changed(void);

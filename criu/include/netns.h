@@ -36,6 +36,17 @@ void netns_dump_leave(void);
 int netns_dump_reenter(void);
 /* Close what netns_dump_enter() kept. */
 void netns_dump_done(void);
+/*
+ * A tree in several network namespaces (net/ns/others.c): criu into the namespace of task
+ * pid (id: its id) for its dump; netns_dump_reenter() back into the root's. The others are
+ * saved by netns_dump_write() too. netns_dump_lock_end(): the lock's end in the others, then
+ * criu back in the root's for netlock_dump_end().
+ */
+#define NETNS_MAX_OTHERS 16
+int netns_dump_task(pid_t pid, uint32_t id);
+/* Is pid in a network namespace neither criu's own nor the root's, the root having its own? */
+bool netns_dump_is_other(pid_t pid);
+int netns_dump_lock_end(bool keep);
 
 struct netns_rst_opts {
 	const char *const *externals; /* --external values: "veth[IN]:OUT" are ours */
@@ -59,5 +70,19 @@ int netns_rst_fill(int dfd, pid_t root);
 int netns_rst_enter_tree(pid_t root);
 void netns_rst_leave_tree(void);
 void netns_rst_free(void);
+/*
+ * Restore of the others: netns_rst_others() in criu after netns_rst_prepare() (makes them,
+ * empty: ids of the tasks' namespaces besides the root's); netns_rst_fill() fills them after
+ * the root's; netns_rst_hold_fds() once the tasks' fd numbers are known puts criu's fds on
+ * them at min or above (netns_rst_fds(): them, for the tasks to keep; NETNS_MAX_OTHERS
+ * room); a task enters its own with netns_rst_task_enter(); netns_rst_unlock_others()
+ * removes the lock in them (criu in its own namespace).
+ */
+int netns_rst_others(const uint32_t *ids, size_t n);
+int netns_rst_hold_fds(int min);
+int netns_rst_fds(int *fds);
+void netns_rst_drop_fds(void);
+int netns_rst_task_enter(pid_t pid, uint32_t id);
+int netns_rst_unlock_others(int root_pid);
 
 #endif /* CRIU_NETNS_H */

@@ -38,6 +38,11 @@ int ns_check_task(pid_t pid, pid_t root);
 int ns_is_criu_own(pid_t pid, const char *link);
 
 /* ns/ns-dump.c */
+/*
+ * Before a task's dump: criu into its network namespace (a tree may span several), where its
+ * sockets are; refuses a thread in another one than its leader's. 0 or -errno (said).
+ */
+int ns_dump_task_net(struct dump_ctx *dc);
 int ns_dump_begin(struct dump_tree *dt);
 int ns_dump_write(struct dump_tree *dt);
 void ns_dump_end(struct dump_tree *dt);
@@ -77,6 +82,13 @@ int rst_ns_root_setup(const struct rst_ctx *ctx);
 /* In any other task, first thing: the mount namespace it made (unshare), if it did */
 struct rst_task;
 int rst_ns_task_setup(const struct rst_ctx *ctx, const struct rst_task *t);
+/*
+ * In criu once the tasks' fd numbers are known: fds on the tasks' network namespaces besides
+ * the root's above them (kept by every task until its children are forked: netns.h).
+ */
+int rst_ns_hold_fds(const struct rst_ctx *ctx);
+/* In criu, after post-restore: the lock's end in those namespaces */
+int rst_ns_unlock_others(const struct rst_ctx *ctx, pid_t root);
 /* In criu, the root cloned and waiting: fill the namespaces made from outside (network). */
 int rst_ns_fill_from_outside(const struct rst_ctx *ctx, pid_t root);
 int rst_ns_root_finish(const struct rst_ctx *ctx);

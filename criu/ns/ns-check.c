@@ -4,7 +4,8 @@
  * user namespaces are saved when they are the tree root's (ns.h), and so are network namespaces
  * (net/ns/): every task must share the root's and make its children in its own (no nested
  * time namespace; nested pid namespaces below the root's own are pid-dump.c's to check); a
- * mount namespace of a task's own is saved too when the root has one (ns/mnt-nested.c).
+ * mount namespace of a task's own is saved too when the root has one (ns/mnt-nested.c), and
+ * a network namespace other than criu's when the root has one (net/ns/others.c).
  * User namespaces are saved when they are the root's (userns-*.c). A task in any other shape is
  * refused, naming the task and the kind. /proc/PID/ns/KIND names a namespace by its nsfs inode: two
  * links to the same inode are the same namespace.
@@ -17,6 +18,7 @@
 
 #include "dump.h"
 #include "log.h"
+#include "netns.h"
 #include "ns.h"
 #include "internal.h"
 
@@ -96,10 +98,18 @@ static void refuse(pid_t pid, pid_t root, const struct ns_kind *k, const struct 
 		       pid, k->what, root, k->link, (unsigned long)its->st_ino, k->what);
 }
 
-/* A mount namespace other than the root's is saved when the root's is (mnt-nested.c) */
-static bool nested_mnt_ok(const struct ns_kind *k, pid_t root)
+/*
+ * A mount namespace other than the root's is saved when the root's is (mnt-nested.c); so is a
+ * network namespace other than the root's and criu's (net/ns/others.c).
+ */
+static bool nested_ok(const struct ns_kind *k, pid_t pid, pid_t root)
 {
-	return !strcmp(k->link, "mnt") && ns_is_criu_own(root, "mnt") == 0;
+	if (!strcmp(k->link, "mnt"))
+		return ns_is_criu_own(root, "mnt") == 0;
+	/* criu may be in a namespace of the tree by now: its own is netns.c's to tell */
+	if (!strcmp(k->link, "net"))
+		return netns_dump_is_other(pid);
+	return false;
 }
 
 int ns_check_task(pid_t pid, pid_t root)
@@ -126,7 +136,7 @@ int ns_check_task(pid_t pid, pid_t root)
 			       strerror(-err));
 			return err;
 		}
-		if (same_ns(&ref, &its) || nested_mnt_ok(k, root))
+		if (same_ns(&ref, &its) || nested_ok(k, pid, root))
 			continue;
 		refuse(pid, root, k, &its);
 		ret = -EOPNOTSUPP;

@@ -5,6 +5,7 @@
  * in the tree's ipc namespace so that the SysV code (mem/sysv-shm.c, ipc-*.c) sees its
  * objects.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -133,6 +134,63 @@ void ns_dump_end(struct dump_tree *dt)
 		return;
 	dt->ns.in_tree_ipc = false;
 	ns_leave(dt->ns.criu_ipc_fd, CLONE_NEWIPC, "ipc");
+}
+
+/* Every thread of pid in its leader's network namespace: a thread's own is not restored */
+static int check_threads_net(pid_t pid)
+{
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir) {
+		pr_perror("Can't list the threads of task %d", pid);
+		return -errno;
+	}
+	while (!ret && (d = readdir(dir))) {
+		pid_t tid = atoi(d->d_name);
+
+		if (tid <= 0 || tid == pid)
+			continue;
+		ret = ns_is_same(pid, "net", tid, "net");
+		if (ret == 0) {
+			pr_err("Thread %d of task %d is in another network namespace than its "
+			       "leader: a thread's own network namespace is not supported yet\n",
+			       tid, pid);
+			ret = -EOPNOTSUPP;
+		} else if (ret == 1) {
+			ret = 0;
+		}
+	}
+	closedir(dir);
+	return ret;
+}
+
+int ns_dump_task_net(struct dump_ctx *dc)
+{
+	TaskKobjIdsEntry ids = TASK_KOBJ_IDS_ENTRY__INIT, parent = TASK_KOBJ_IDS_ENTRY__INIT;
+	struct ns_ids *n = &dc->tree->ns;
+	int ret;
+
+	if (!(n->root_own & NS_BIT(NS_NET)))
+		return 0;
+	ret = ns_ids_fill(n, dc->pid, &ids) ?: check_threads_net(dc->pid);
+	if (ret)
+		return ret;
+	/* the restore holds the other namespaces before the root's exists: none goes back */
+	if (dc->ppid && ids.net_ns_id == n->root[NS_NET]) {
+		ret = ns_ids_fill(n, dc->ppid, &parent);
+		if (!ret && parent.net_ns_id != ids.net_ns_id) {
+			pr_err("Task %d is in its tree root's network namespace, its parent %d in "
+			       "another one: a task back in the root's is not supported yet\n",
+			       dc->pid, dc->ppid);
+			ret = -EOPNOTSUPP;
+		}
+	}
+	return ret ?: netns_dump_task(dc->pid, ids.net_ns_id);
 }
 
 uint32_t ns_dump_ipc_id(const struct dump_tree *dt)

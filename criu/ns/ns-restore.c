@@ -111,6 +111,14 @@ static bool rst_own_mnt(const struct rst_ctx *ctx)
 	return r && c && r->has_mnt_ns_id && c->has_mnt_ns_id && r->mnt_ns_id != c->mnt_ns_id;
 }
 
+/* Has the root a network namespace of its own? Its tasks may have others (netns-tasks.c) */
+static bool rst_own_net(const struct rst_ctx *ctx)
+{
+	const TaskKobjIdsEntry *r = ctx->tasks[0].ids, *c = ctx->inventory->root_ids;
+
+	return r && c && r->has_net_ns_id && c->has_net_ns_id && r->net_ns_id != c->net_ns_id;
+}
+
 /* Every task in the root's namespaces: a set where they differ is not restored wrongly. */
 static int check_same_ns(const struct rst_ctx *ctx)
 {
@@ -127,8 +135,8 @@ static int check_same_ns(const struct rst_ctx *ctx)
 		 * namespace of a task's own is made by it (rst_ns_task_setup())
 		 */
 		if ((DIFFERS(pid) && !ctx->pids) || DIFFERS(uts) || DIFFERS(ipc) || DIFFERS(time) ||
-		    (DIFFERS(mnt) && !rst_own_mnt(ctx)) || DIFFERS(net) || DIFFERS(user) ||
-		    DIFFERS(cgroup)) {
+		    (DIFFERS(mnt) && !rst_own_mnt(ctx)) || (DIFFERS(net) && !rst_own_net(ctx)) ||
+		    DIFFERS(user) || DIFFERS(cgroup)) {
 			pr_err("ids-%d.img: task %d is in other namespaces than the root: a tree "
 			       "in several namespaces of a kind is not restored yet\n",
 			       ctx->tasks[i].pid, ctx->tasks[i].pid);
@@ -213,6 +221,8 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 		ret = prepare_pidns(ctx, ns);
 	if (!ret && (net || join))
 		ret = prepare_netns(ctx, ns, net);
+	if (!ret && net)
+		ret = rst_netns_others(ctx, net);
 	/* an external namespace (--inherit-fd) is joined, not made */
 	if (!ret && netns_rst_joins())
 		ns->clone_flags &= ~(uint64_t)CLONE_NEWNET;
@@ -345,12 +355,22 @@ int rst_ns_task_setup(const struct rst_ctx *ctx, const struct rst_task *t)
 	ret = rst_pidns_reserve_nested(ctx, t);
 	if (ret)
 		return ret;
-	if (!ctx->ns || !ctx->ns->mnt_id || !t->ids || !t->ids->has_mnt_ns_id)
+	if (!ctx->ns || !t->ids)
 		return 0;
 	for (i = 0; i < ctx->nr_tasks; i++)
 		if (ctx->tasks[i].pid == (pid_t)t->pstree->ppid)
 			parent = &ctx->tasks[i];
-	if (!parent || !parent->ids || parent->ids->mnt_ns_id == t->ids->mnt_ns_id)
+	if (!parent || !parent->ids)
+		return 0;
+	/* its network namespace first: the mount namespace's proc and sysfs show it */
+	if (ctx->ns->net_id && t->ids->has_net_ns_id &&
+	    parent->ids->net_ns_id != t->ids->net_ns_id) {
+		ret = netns_rst_task_enter(t->pid, t->ids->net_ns_id);
+		if (ret)
+			return ret;
+	}
+	if (!ctx->ns->mnt_id || !t->ids->has_mnt_ns_id ||
+	    parent->ids->mnt_ns_id == t->ids->mnt_ns_id)
 		return 0;
 	return mntns_restore_nested(ctx->dfd, t->ids->mnt_ns_id, parent->ids->mnt_ns_id,
 				    ctx->ro->mnt);

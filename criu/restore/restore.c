@@ -914,7 +914,8 @@ int cr_restore_tasks(const struct restore_opts *ro)
 	/* before the fork: the probe's signal would stop the traced task */
 	if (rst_read_images(&ctx) || rst_lazy_begin(&ctx) || plugins_restore_init() ||
 	    netlock_test_hook_restore() || rst_ns_prepare(&ctx) || rst_cgroup_prepare(&ctx) ||
-	    rst_plan_transit(&ctx) || rst_inherit_prepare(&ctx) || rst_orphan_pts_prepare(&ctx) ||
+	    rst_plan_transit(&ctx) || rst_cgroup_hold_dirs(&ctx) || rst_ns_hold_fds(&ctx) ||
+	    rst_inherit_prepare(&ctx) || rst_orphan_pts_prepare(&ctx) ||
 	    rst_fdstore_prepare(&ctx) || rst_arch_probe_xstate() || rst_wait_pids_free(&ctx) ||
 	    rst_remaps_premake(&ctx))
 		goto out_free;
@@ -942,6 +943,7 @@ int cr_restore_tasks(const struct restore_opts *ro)
 	 * connections, not the tree, so its failure (logged) does not undo the restore */
 	if (rst_ns_clone_flags(&ctx) & CLONE_NEWNET) /* as CRIU, its answer does not count */
 		run_stage_hook(ro, "network-unlock", pid);
+	rst_ns_unlock_others(&ctx, pid);
 	if (!netns_rst_enter_tree(pid)) {
 		/* a tree's own network namespace got the lock back with its ruleset */
 		netlock_restore_unlock(pid);

@@ -29,9 +29,11 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "cgroup.h"
 #include "files.h"
 #include "fdstore.h"
 #include "log.h"
+#include "netns.h"
 #include "ns.h"
 #include "restore-ctx.h"
 #include "task-state-image.h"
@@ -339,7 +341,9 @@ int rst_close_inherited(const struct rst_ctx *ctx, const int *keep, int nr_keep)
 	/* the root inherits nothing in the transit range: only criu's own fds */
 	bool root = !ctx->nr_transit || rst_own_pid() == ctx->tasks[0].pid;
 	unsigned int from = root ? 0 : ctx->fd_top + 1;
-	int sorted[9 + FDSTORE_NR_KEEP + RST_MAX_INHERIT + TTY_PREMADE_MAX], i, n = nr_keep, ret;
+	int sorted[9 + FDSTORE_NR_KEEP + RST_MAX_INHERIT + TTY_PREMADE_MAX + RST_CG_MAX_DIRS +
+		   NETNS_MAX_OTHERS];
+	int i, n = nr_keep, ret;
 	size_t j;
 
 	if (nr_keep > 8)
@@ -351,8 +355,10 @@ int rst_close_inherited(const struct rst_ctx *ctx, const int *keep, int nr_keep)
 	/* --inherit-fd's files: the task and its children still open theirs from them */
 	for (j = 0; j < ctx->nr_inherit; j++)
 		sorted[n++] = ctx->inherit[j].fd;
-	sorted[n++] = ctx->orphan_sk[1];   /* a new pty's master goes to criu on it */
-	n += fdstore_keep_fds(sorted + n); /* plugins hand files between tasks through it */
+	sorted[n++] = ctx->orphan_sk[1];	  /* a new pty's master goes to criu on it */
+	n += fdstore_keep_fds(sorted + n);	  /* plugins hand files between tasks through it */
+	n += rst_cgroup_dir_fds(ctx, sorted + n); /* the children move into their cgroups by them */
+	n += netns_rst_fds(sorted + n);		  /* and enter their network namespaces */
 	ret = tty_premade_keep(ctx->fd_top + 1, sorted + n, TTY_PREMADE_MAX);
 	if (ret < 0)
 		return ret;
@@ -518,6 +524,8 @@ static int drop_transit(const struct rst_ctx *ctx, const struct rst_task *t, int
 		return 0;
 	}
 	rst_inherit_close(ctx);
+	rst_cgroup_drop_dirs(ctx);
+	netns_rst_drop_fds();
 	if (ctx->orphan_sk[1] >= 0)
 		close(ctx->orphan_sk[1]);
 	fdstore_close();

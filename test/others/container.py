@@ -11,8 +11,13 @@ criu dumps it (--tcp-established) and restores it with --root ROOTFS, the veth's
 named by --external veth[eth0]:OUTER. Checked from outside afterwards: the count goes on from
 where it was (no restart), /run's file and a file of the root file system hold their bytes,
 the host name and the pids inside (1 for the shell) are kept, and the connection made before
-the dump still echoes. The dump and restore times are printed. Twice: the root file system
-on disk, then in a directory of a tmpfs (/dev/shm), which is --root's too, not saved."""
+the dump still echoes. The container runs in a memory cgroup of its own with a limit (its
+cgroup namespace's root), removed between dump and restore: with the default
+--manage-cgroups (soft) the restore makes it again with its limit and every task of the
+container is back in it, as /proc/PID/cgroup shows from outside (the tasks move themselves
+in through criu's fds: the container has no cgroup mounts). The dump and restore times are
+printed. Twice: the root file system on disk, then in a directory of a tmpfs (/dev/shm),
+which is --root's too, not saved."""
 import os
 import shutil
 import socket
@@ -29,8 +34,7 @@ CRIU = os.path.join(zdtm.ROOT, "criu", "criu")
 BUSYBOX = "/bin/busybox"
 OUTER, HOST_IP, CT_IP, PORT = "zdct0", "10.77.0.1", "10.77.0.2", 7000
 report = tally.Tally(show_ok=True)
-# The container has no /sys/fs/cgroup of its own, where the restored tasks move themselves
-CGROUPS = ("--manage-cgroups=ignore",)
+CG_LIMIT = str(48 << 20)
 
 INIT = """umount -l /oldroot && rmdir /oldroot
 mount -t proc proc /proc
@@ -64,12 +68,67 @@ def make_rootfs(root):
         f.write("bytes-in-rootfs\n")
 
 
-def start(root):
-    """The unshare process; the container's pid 1 is its child."""
+def memory_cgroup():
+    """A new cgroup below ours in the memory hierarchy (v1, else cgroup2): its directory."""
+    with open("/proc/self/mountinfo") as f:
+        mounts = [ln.split(" - ", 1) for ln in f]
+    v1 = [m[0].split()[4] for m in mounts
+          if m[1].split()[0] == "cgroup" and "memory" in m[1].split()[2].split(",")]
+    v2 = [m[0].split()[4] for m in mounts if m[1].split()[0] == "cgroup2"]
+    want = "memory" if v1 else ""
+    for line in open("/proc/self/cgroup"):
+        num, ctls, path = line.rstrip("\n").split(":", 2)
+        if want in ctls.split(",") or (not want and num == "0"):
+            top = (v1 or v2)[0] + path
+    d = os.path.join(top, "zdtm-ct.%d.%d" % (os.getpid(), time.monotonic_ns()))
+    os.mkdir(d)
+    if v1:
+        with open(os.path.join(d, "memory.limit_in_bytes"), "w") as f:
+            f.write(CG_LIMIT)
+    return d
+
+
+def cg_limit(cg):
+    name = "memory.limit_in_bytes" if os.path.exists(os.path.join(cg, "memory.limit_in_bytes")) \
+        else None
+    return open(os.path.join(cg, name)).read().strip() if name else CG_LIMIT
+
+
+def remove_cgroup(cg):
+    end = time.monotonic() + 10
+    while os.path.isdir(cg):
+        try:
+            os.rmdir(cg)
+        except OSError:
+            if time.monotonic() > end:
+                raise
+            time.sleep(0.05)
+
+
+def cgroups_of(pid):
+    """Each task of the container (pid and its descendants) with its /proc/PID/cgroup."""
+    out = {}
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            out[p] = open("/proc/%d/cgroup" % p).read()
+            todo += [int(k) for k in open("/proc/%d/task/%d/children" % (p, p)).read().split()]
+        except OSError:
+            pass
+    return sorted(out.values())
+
+
+def start(root, cg):
+    """The unshare process; the container's pid 1 is its child, born in the cgroup cg."""
+    def into_cgroup():
+        with open(os.path.join(cg, "cgroup.procs"), "w") as f:
+            f.write("0")
     p = subprocess.Popen(["unshare", "--pid", "--mount", "--uts", "--ipc", "--net",
                           "--cgroup", "--fork", "--propagation", "private", BUSYBOX, "sh",
                           "-c", ENTER, "enter", root], stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         preexec_fn=into_cgroup)
     end = time.monotonic() + 10
     while time.monotonic() < end:
         kids = open("/proc/%d/task/%d/children" % (p.pid, p.pid)).read().split()
@@ -154,26 +213,43 @@ def check_after(pid, before, count_before, conn):
     return problems
 
 
-def cycle(root, work, pid, conn):
+def check_cgroups(pid, cg, cgs_before):
+    problems = []
+    cgs = set(cgroups_of(pid))
+    if cgs != cgs_before:
+        problems.append("the tasks' cgroups %s after the restore, %s before" %
+                        (sorted(cgs), sorted(cgs_before)))
+    if not os.path.isdir(cg) or cg_limit(cg) != CG_LIMIT:
+        problems.append("the cgroup %s was not made again with its limit" % cg)
+    return problems
+
+
+def cycle(root, work, p, pid, conn, cg):
     before = state(pid)
     if echo(conn, b"before") != b"before" or before["nspid"] != "1":
         return ["no echo or pid inside %s before the dump" % before["nspid"]]
+    cgs_before = set(cgroups_of(pid))
+    if len(cgs_before) != 1 or os.path.basename(cg) not in next(iter(cgs_before)):
+        return ["the container's tasks are not all in %s: %s" % (cg, cgs_before)]
     count_before = int(read_in(pid, "/run/count"))
     r, dump_ms = criu("dump", "-t", str(pid), "-D", work, "-v4", "-o", "dump.log",
-                      "--tcp-established", *CGROUPS)
+                      "--tcp-established")
     if r.returncode:
         return ["dump failed: " + r.stderr[-400:]]
     zdtm.reap(pid, 10)
+    p.wait(timeout=10)
+    remove_cgroup(cg)  # the restore makes it again (--manage-cgroups' default, soft)
     pidfile = os.path.join(work, "pid")
     r, rst_ms = criu("restore", "-D", work, "-v4", "-o", "restore.log", "-d", "--root", root,
                      "--tcp-established", "--external", "veth[eth0]:" + OUTER, "--pidfile",
-                     pidfile, *CGROUPS)
+                     pidfile)
     if r.returncode:
         return ["restore failed: " + r.stderr[-400:]]
     print("# container: dump %.0f ms, restore %.0f ms" % (dump_ms, rst_ms))
     new = int(open(pidfile).read())
     host_end_up()
-    problems = check_after(new, before, count_before, conn)
+    problems = check_after(new, before, count_before, conn) + \
+        check_cgroups(new, cg, cgs_before)
     zdtm.kill_and_reap(new)
     return problems
 
@@ -184,13 +260,14 @@ def one_container(where):
     os.makedirs(work)
     make_rootfs(root)
     what = "busybox container, its root file system on %s (pid, mnt, uts, ipc, net, " \
-        "cgroup ns, pivot_root, veth, TCP), dumped and restored" % where
-    p, conn, pid = None, None, None
+        "cgroup ns, pivot_root, veth, TCP, memory cgroup), dumped and restored" % where
+    p, conn, pid, cg = None, None, None, None
     try:
-        p, pid = start(root)
+        cg = memory_cgroup()
+        p, pid = start(root, cg)
         wire(pid)
         conn = connect()
-        problems = cycle(root, work, pid, conn)
+        problems = cycle(root, work, p, pid, conn, cg)
         report(not problems, what, "; ".join(problems))
     except (zdtm.TestFailure, OSError) as e:
         report(False, what, "; ".join(e.lines()) if isinstance(e, zdtm.TestFailure) else str(e))
@@ -200,6 +277,8 @@ def one_container(where):
         if pid and zdtm.proc_state(pid) is not None:
             zdtm.kill_and_reap(pid)
         zdtm.cleanup_children()
+        if cg:
+            remove_cgroup(cg)
         sh("ip link del %s" % OUTER)
         if os.environ.get("KEEP_CT"):
             print("# kept " + top)

@@ -133,8 +133,8 @@ def check_explore(d):
 
 # raw images (no magic, as in CRIU): pages, and the network tools' output (ip ... save,
 # iptables-save, nftables' ruleset text), which neither crit nor CRIU's decodes
-RAW_IMAGES = ("pages-", "tmpfs-dev-", "ifaddr-", "route-", "route6-", "rule-", "iptables-",
-              "ip6tables-", "nftables-")
+RAW_IMAGES = ("pages-", "tmpfs-dev-", "ifaddr-", "route-", "route6-", "rule-", "rule6-",
+              "iptables-", "ip6tables-", "nftables-")
 
 
 PER_KIND = 60

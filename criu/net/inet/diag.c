@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "array.h"
 #include "files.h"
@@ -28,6 +29,7 @@ struct diag_kind {
 
 struct diag_cache {
 	struct diag_kind kinds[NR_KINDS];
+	unsigned long ns; /* the network namespace they were read in (a tree may span several) */
 };
 
 static void diag_cache_fini(struct files_dump_state *fs, void *priv, bool failed)
@@ -125,6 +127,23 @@ static int load_kind(struct diag_kind *k, int family, int proto)
 	return 0;
 }
 
+/* criu moved into another network namespace since the lists were read: read them again */
+static void forget_other_ns(struct diag_cache *c)
+{
+	struct stat st;
+	int i;
+
+	if (stat("/proc/self/ns/net", &st) || c->ns == (unsigned long)st.st_ino)
+		return;
+	for (i = 0; i < NR_KINDS; i++) {
+		free(c->kinds[i].v);
+		c->kinds[i].v = NULL;
+		c->kinds[i].nr = 0;
+		c->kinds[i].loaded = false;
+	}
+	c->ns = st.st_ino;
+}
+
 int inet_diag_find(struct files_dump_state *fs, int family, int proto, uint32_t ino,
 		   struct inet_diag_sk *out)
 {
@@ -137,6 +156,7 @@ int inet_diag_find(struct files_dump_state *fs, int family, int proto, uint32_t 
 		return -ENOMEM;
 	if (idx < 0)
 		return -ENOENT;
+	forget_other_ns(c);
 	k = &c->kinds[idx];
 	if (!k->loaded) {
 		ret = load_kind(k, family, proto);

@@ -147,12 +147,11 @@ static int lock_conn(struct dump_ctx *dc, const struct inet_diag_sk *d, const In
 
 	if (!td)
 		return -ENOMEM;
-	if (!td->lock_begun) {
-		ret = netlock_dump_begin(dc->opts->tree);
-		if (ret)
-			return ret;
-		td->lock_begun = true;
-	}
+	/* idempotent; once in each network namespace of the tree */
+	ret = netlock_dump_begin(dc->opts->tree);
+	if (ret)
+		return ret;
+	td->lock_begun = true;
 	memcpy(c.src, d->src, sizeof(c.src));
 	memcpy(c.dst, d->dst, sizeof(c.dst));
 	return netlock_lock_conn(&c);

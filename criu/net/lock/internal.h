@@ -24,6 +24,7 @@ struct netlock_tuple {
 	char local[INET6_ADDRSTRLEN];
 	char peer[INET6_ADDRSTRLEN];
 	unsigned int lport, pport;
+	unsigned long ns; /* the inode of its network namespace (0 at restore: any) */
 };
 
 /* 0, or -EINVAL (bad family or address) */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +30,8 @@ static struct {
 	bool run_id_known;		   /* restore: inventory.img has one */
 	struct netlock_tuple *conns;	   /* iptables: what to unlock */
 	size_t nr_conns;
+	unsigned long nft_ns[NETLOCK_MAX_NS]; /* nftables: the namespaces holding the table */
+	size_t nr_nft_ns;
 } nl = { .method = NETLOCK_IPTABLES };
 
 static const char *const method_names[] = {
@@ -109,6 +112,7 @@ int netlock_tuple_of(const struct netlock_conn *c, struct netlock_tuple *t)
 	}
 	t->lport = c->sport;
 	t->pport = c->dport;
+	t->ns = 0; /* any namespace: the dump sets the one it locked it in */
 	return 0;
 }
 
@@ -144,23 +148,53 @@ int netlock_dump_prepare(enum netlock_method m)
 	return 0;
 }
 
+/* The inode of criu's current network namespace, or 0 */
+static unsigned long current_ns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) ? 0 : (unsigned long)st.st_ino;
+}
+
+/* Has this namespace the table yet? A tree may span several (each gets one). */
+static bool nft_ns_locked(unsigned long ns)
+{
+	size_t i;
+
+	for (i = 0; i < nl.nr_nft_ns; i++)
+		if (nl.nft_ns[i] == ns)
+			return true;
+	return false;
+}
+
 int netlock_dump_begin(int root_pid)
 {
 	uint64_t start = now_us();
+	unsigned long ns = current_ns();
 	int ret;
 
-	if (nl.phase == NL_DUMP_LOCKED)
+	if (nl.phase == NL_DUMP_LOCKED && (nl.method != NETLOCK_NFTABLES || nft_ns_locked(ns)))
 		return 0;
-	if (nl.phase != NL_DUMP_READY && netlock_dump_prepare(nl.method))
+	if (nl.phase != NL_DUMP_LOCKED && nl.phase != NL_DUMP_READY &&
+	    netlock_dump_prepare(nl.method))
 		return -EIO;
-	nl.phase = NL_DUMP_LOCKED;
-	if (nl.method != NETLOCK_NFTABLES)
+	if (nl.method != NETLOCK_NFTABLES) {
+		nl.phase = NL_DUMP_LOCKED;
 		return 0;
+	}
+	if (nl.nr_nft_ns == NETLOCK_MAX_NS) {
+		pr_err("Network lock: the tree has more than %d network namespaces\n",
+		       NETLOCK_MAX_NS);
+		return -E2BIG;
+	}
 	ret = nft_lock_begin(nl.table);
 	if (ret) {
-		nl.phase = NL_DUMP_READY; /* nothing is left to remove */
+		if (!nl.nr_nft_ns)
+			nl.phase = NL_DUMP_READY; /* nothing is left to remove */
 		return ret;
 	}
+	nl.phase = NL_DUMP_LOCKED;
+	nl.nft_ns[nl.nr_nft_ns++] = ns;
 	pr_info("Network lock: table inet %s of tree %d set up in %llu us\n", nl.table, root_pid,
 		(unsigned long long)(now_us() - start));
 	return 0;
@@ -208,8 +242,10 @@ int netlock_lock_conns(const struct netlock_conn *conns, size_t nr)
 		pr_err("No memory to lock %zu connections\n", nr);
 		return -ENOMEM;
 	}
-	for (i = 0; !ret && i < nr; i++)
+	for (i = 0; !ret && i < nr; i++) {
 		ret = netlock_tuple_of(&conns[i], &t[i]);
+		t[i].ns = current_ns();
+	}
 	if (!ret && nl.method != NETLOCK_SKIP)
 		ret = lock_tuples(t, nr);
 	free(t);
@@ -239,6 +275,27 @@ static int remove_nft_table(bool missing_ok)
 	return ret;
 }
 
+/* The rules of the connections of criu's current namespace (all of them at restore) */
+static int ipt_unlock_here(bool missing_ok)
+{
+	unsigned long ns = current_ns();
+	struct netlock_tuple *t;
+	size_t i, n = 0;
+	int ret;
+
+	if (!nl.nr_conns)
+		return 0;
+	t = malloc(nl.nr_conns * sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < nl.nr_conns; i++)
+		if (!nl.conns[i].ns || nl.conns[i].ns == ns)
+			t[n++] = nl.conns[i];
+	ret = n ? ipt_unlock_conns(t, n, missing_ok) : 0;
+	free(t);
+	return ret;
+}
+
 static int remove_lock(bool missing_ok)
 {
 	uint64_t start = now_us();
@@ -249,8 +306,7 @@ static int remove_lock(bool missing_ok)
 		ret = remove_nft_table(missing_ok);
 		break;
 	case NETLOCK_IPTABLES:
-		if (nl.nr_conns)
-			ret = ipt_unlock_conns(nl.conns, nl.nr_conns, missing_ok);
+		ret = ipt_unlock_here(missing_ok);
 		break;
 	case NETLOCK_SKIP:
 		return 0;
@@ -267,28 +323,31 @@ static void forget_lock(void)
 	nl.conns = NULL;
 	nl.nr_conns = 0;
 	nft_lock_fini();
+	nl.nr_nft_ns = 0;
 	nl.phase = NL_IDLE;
 }
 
-int netlock_dump_end(bool keep)
+int netlock_dump_end_here(bool keep)
 {
-	int ret = 0;
+	bool nft = nl.method == NETLOCK_NFTABLES;
 
-	if (nl.phase != NL_DUMP_LOCKED) {
-		forget_lock(); /* nothing was locked: only the context to free */
+	if (nl.phase != NL_DUMP_LOCKED || (nft && !nft_ns_locked(current_ns())))
 		return 0;
-	}
-	if (!keep) {
-		ret = remove_lock(false);
-		forget_lock();
-		return ret;
-	}
+	if (!keep)
+		return remove_lock(false);
 	/* without its mark a later dump would take the table for a dead criu's and sweep it */
-	if (nl.method == NETLOCK_NFTABLES && nft_lock_keep(nl.table))
+	if (nft && nft_lock_keep(nl.table))
 		pr_warn("Network lock: table inet %s could not be marked kept; remove it with "
 			"nft delete table if no restore does\n",
 			nl.table);
 	pr_info("Network lock (%s) kept for the restore\n", netlock_method_name(nl.method));
+	return 0;
+}
+
+int netlock_dump_end(bool keep)
+{
+	int ret = netlock_dump_end_here(keep);
+
 	forget_lock();
 	return ret;
 }
@@ -327,16 +386,21 @@ int netlock_restore_conn(const struct netlock_conn *conn)
 	return ret ?: remember_conns(&t, 1);
 }
 
-int netlock_restore_unlock(int root_pid)
+int netlock_restore_unlock_here(int root_pid)
 {
-	int ret;
-
 	if (nl.phase != NL_RESTORE)
 		return 0;
 	if (!nl.run_id_known)
 		snprintf(nl.table, sizeof(nl.table), "CRIU-%d", root_pid);
-	ret = remove_lock(true);
-	forget_lock();
+	return remove_lock(true);
+}
+
+int netlock_restore_unlock(int root_pid)
+{
+	int ret = netlock_restore_unlock_here(root_pid);
+
+	if (nl.phase == NL_RESTORE)
+		forget_lock();
 	return ret;
 }
 

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "image.h"
 #include "netdev.pb-c.h"
@@ -65,6 +66,32 @@ int tools_restore(int dfd, uint32_t id); /* the rest, once the links are up */
 int run_tool(const char *const *argv, int in_fd, int out_fd);
 /* A raw image in a memfd (-1: no such image) and, if text is set, as a string. */
 int image_to_memfd(int dfd, enum img_type type, uint32_t id, int *mfd, char **text);
+
+/* netns.c: into the namespace of fd (whose: for the error) */
+int netns_switch(int fd, const char *whose);
+/* the links, sysctls, addresses, routes and rules of the current namespace, as id */
+int netns_content_dump(int dfd, uint32_t id);
+/* the tree root's namespace at dump (its id into *id), or -1 */
+int netns_dump_root_fd(uint32_t *id);
+bool netns_rst_is_root(uint32_t id);
+
+/* others.c: the tree's namespaces besides its root's (netns.h) */
+int others_dump_fd(pid_t pid, uint32_t id);
+int others_dump_write(int dfd, bool empty, int root_fd);
+int others_dump_lock_end(bool keep, int root_fd);
+void others_dump_free(void);
+/* The tree id of the namespace that the current one calls nsid: 1 (*id set), 0 or -errno */
+int others_peer_id(int32_t nsid, uint32_t *id);
+int others_rst_prepare(int dfd, const uint32_t *ids, size_t n, int criu_fd, bool empty);
+int others_rst_fill(int dfd, int criu_fd, int (*fill)(int dfd, uint32_t id));
+/* A veth's peer namespace: 1 if filled already (the veth exists), 0 (*fd: it), -ENOENT */
+int netns_rst_peer_ns(uint32_t id, int *fd);
+int others_rst_unlock(int root_pid, int criu_fd);
+void others_rst_free(void);
+
+/* conntrack.c: conntrack-ID.img, the namespace's TCP and UDP conntrack entries */
+int conntrack_dump(int dfd, uint32_t id);
+int conntrack_restore(int dfd, uint32_t id);
 
 /* firewall.c: the nftables ruleset (iptables-nft's tables left to iptables-restore) */
 int nft_dump(int dfd, uint32_t id);

@@ -128,6 +128,12 @@ static int link_fill(NetDeviceEntry *e, const struct ifinfomsg *ifi, struct nlat
 	if (type == ND_TYPE__VETH && !tb[IFLA_LINK_NETNSID]) {
 		e->has_peer_nsid = true;
 		e->peer_nsid = ns_id;
+	} else if (type == ND_TYPE__VETH) {
+		/* in another namespace of the tree (its id), or outside (none) */
+		ret = others_peer_id(nla_get_s32(tb[IFLA_LINK_NETNSID]), &e->peer_nsid);
+		if (ret < 0)
+			return ret;
+		e->has_peer_nsid = ret == 1;
 	}
 	ret = type == ND_TYPE__MACVLAN ? macvlan_fill(e, tb[IFLA_LINKINFO]) : 0;
 	if (!ret && type == ND_TYPE__TUN)

@@ -31,6 +31,7 @@
 #include "image.h"
 #include "log.h"
 #include "internal.h"
+#include "netns.h"
 
 /* the flags a user sets (ip link set ... up, arp off, promisc, ...) */
 #define SETTABLE_FLAGS (IFF_UP | IFF_NOARP | IFF_PROMISC | IFF_ALLMULTI | IFF_MULTICAST | IFF_DEBUG)
@@ -47,6 +48,7 @@ struct links_rst {
 	struct nl_sock *sk;
 	int dfd;
 	int (*before_up)(int dfd, uint32_t id);
+	int peer_fd; /* a veth across: its peer's namespace, or -1 */
 };
 
 /* The position of the link of index ifindex in r->links, or -1. */
@@ -103,9 +105,12 @@ static int put_veth_peer(struct nl_msg *msg, const struct links_rst *r, const Ne
 	if (peer)
 		ifi.ifi_index = peer->ifindex;
 	ret = nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
-	if (!ret && peer)
+	if (!ret && peer) {
 		ret = put_link_attrs(msg, peer);
-	else if (!ret) {
+		/* in another namespace of the tree */
+		if (!ret && r->peer_fd >= 0)
+			ret = nla_put_u32(msg, IFLA_NET_NS_FD, r->peer_fd);
+	} else if (!ret) {
 		ret = outside ? nla_put_string(msg, IFLA_IFNAME, outside) : 0;
 		ret = ret ?: nla_put_u32(msg, IFLA_NET_NS_FD, r->outside_fd);
 	}
@@ -280,6 +285,54 @@ static int extlink_found(const struct links_rst *r, const NetDeviceEntry *e)
 	return -ENODEV;
 }
 
+static int read_links(struct links_rst *r, int dfd);
+
+/* The link of index ifindex in netdev-NS.img, or NULL (said) */
+static NetDeviceEntry *peer_entry(int dfd, uint32_t ns, uint32_t ifindex, const char *of)
+{
+	struct links_rst p = { .ns_id = ns };
+	NetDeviceEntry *found = NULL;
+	size_t i;
+
+	if (!read_links(&p, dfd))
+		for (i = 0; i < p.nr; i++)
+			if (!found && p.links[i]->ifindex == ifindex) {
+				found = p.links[i];
+				p.links[i] = NULL;
+			}
+	for (i = 0; i < p.nr; i++)
+		if (p.links[i])
+			net_device_entry__free_unpacked(p.links[i], NULL);
+	free(p.links);
+	if (!found)
+		pr_err("netdev-%u.img: no link of index %u, the peer of veth %s\n", ns, ifindex,
+		       of);
+	return found;
+}
+
+/* A veth whose peer is in another namespace of the tree: made by the first filled of the two */
+static int restore_veth_across(const struct links_rst *r, const NetDeviceEntry *e)
+{
+	struct links_rst there = *r;
+	NetDeviceEntry *peer;
+	int ret = netns_rst_peer_ns(e->peer_nsid, &there.peer_fd);
+
+	if (ret < 0) {
+		pr_err("netdev-%u.img: veth %s's peer is in network namespace %u, which no task of "
+		       "the images is in\n",
+		       r->ns_id, e->name, e->peer_nsid);
+		return ret;
+	}
+	if (ret == 1)
+		return 0; /* made with its peer's namespace */
+	peer = peer_entry(r->dfd, e->peer_nsid, e->peer_ifindex, e->name);
+	if (!peer)
+		return -EINVAL;
+	ret = create_link(&there, e, peer, NULL);
+	net_device_entry__free_unpacked(peer, NULL);
+	return ret;
+}
+
 /* Make one link; a veth with its peer inside makes the peer too (marked done). */
 static int restore_one(const struct links_rst *r, NetDeviceEntry *e, bool *done)
 {
@@ -298,6 +351,8 @@ static int restore_one(const struct links_rst *r, NetDeviceEntry *e, bool *done)
 		}
 		peer = r->links[pos];
 		done[pos] = true;
+	} else if (e->type == ND_TYPE__VETH && e->has_peer_nsid) {
+		return restore_veth_across(r, e);
 	} else if (e->type == ND_TYPE__VETH) {
 		outside = outside_name(r, "veth", e->name);
 		if (!outside)
@@ -422,6 +477,7 @@ int links_restore(int dfd, uint32_t id, int outside_fd, const char *const *ext, 
 		.nr_ext = nr_ext,
 		.dfd = dfd,
 		.before_up = before_up,
+		.peer_fd = -1,
 	};
 	size_t i;
 	int ret;

@@ -26,7 +26,8 @@ static struct {
 	int criu_fd; /* criu's own */
 	bool inside;
 	uint32_t id;
-} dump = { -1, -1, false, 0 };
+	uint32_t cur; /* inside: the id of the tree's namespace criu is in (others.c) */
+} dump = { -1, -1, false, 0, 0 };
 
 static int switch_to(int fd, const char *whose)
 {
@@ -37,6 +38,11 @@ static int switch_to(int fd, const char *whose)
 	/* libnftables' context talks to the namespace it was made in */
 	netlock_netns_changed();
 	return 0;
+}
+
+int netns_switch(int fd, const char *whose)
+{
+	return switch_to(fd, whose);
 }
 
 int netns_dump_enter(pid_t root, uint32_t id)
@@ -59,10 +65,11 @@ int netns_dump_reenter(void)
 {
 	int ret;
 
-	if (dump.tree_fd < 0 || dump.inside)
+	if (dump.tree_fd < 0 || (dump.inside && dump.cur == dump.id))
 		return 0;
 	ret = switch_to(dump.tree_fd, "the tree's");
 	dump.inside = !ret;
+	dump.cur = ret ? 0 : dump.id;
 	return ret;
 }
 
@@ -74,9 +81,39 @@ void netns_dump_leave(void)
 		dump.inside = false;
 }
 
+bool netns_dump_is_other(pid_t pid)
+{
+	struct stat criu, tree, its;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	if (dump.tree_fd < 0 || fstat(dump.criu_fd, &criu) || fstat(dump.tree_fd, &tree) ||
+	    stat(path, &its))
+		return false;
+	return its.st_ino != criu.st_ino && its.st_ino != tree.st_ino;
+}
+
+int netns_dump_task(pid_t pid, uint32_t id)
+{
+	int fd, ret;
+
+	if (dump.tree_fd < 0 || (dump.inside && dump.cur == id))
+		return 0;
+	if (id == dump.id)
+		return netns_dump_reenter();
+	fd = others_dump_fd(pid, id);
+	if (fd < 0)
+		return fd;
+	ret = switch_to(fd, "a task's");
+	dump.inside = !ret;
+	dump.cur = ret ? 0 : id;
+	return ret;
+}
+
 void netns_dump_done(void)
 {
 	netns_dump_leave();
+	others_dump_free();
 	if (dump.tree_fd >= 0)
 		close(dump.tree_fd);
 	if (dump.criu_fd >= 0)
@@ -112,29 +149,47 @@ int netns_dump_write(int dfd, const char *const *externals, int nr_externals, bo
 	if (key) {
 		pr_info("Network namespace %u is external (%s): its content is not saved\n",
 			dump.id, key);
-		return netns_conf_dump_external(dfd, dump.id, key);
+		return netns_conf_dump_external(dfd, dump.id, key)
+			       ?: others_dump_write(dfd, empty, dump.tree_fd);
 	}
 	/* the caller makes the namespace's content anew at restore (--empty-ns net there too) */
 	if (empty) {
 		pr_info("Network namespace %u: --empty-ns net, its links, addresses, routes and "
 			"rules are not saved\n",
 			dump.id);
-		return netns_conf_dump(dfd, dump.id);
+		return netns_conf_dump(dfd, dump.id) ?: others_dump_write(dfd, true, dump.tree_fd);
 	}
-	ret = links_dump(dfd, dump.id);
-	ret = ret ?: netns_conf_dump(dfd, dump.id);
-	ret = ret ?: tools_dump(dfd, dump.id);
+	ret = netns_content_dump(dfd, dump.id);
+	/* the others' (each entered and left for the tree's again) */
+	return ret ?: others_dump_write(dfd, empty, dump.tree_fd);
+}
+
+int netns_content_dump(int dfd, uint32_t id)
+{
+	int ret = links_dump(dfd, id);
+
+	ret = ret ?: netns_conf_dump(dfd, id);
+	ret = ret ?: tools_dump(dfd, id);
+	ret = ret ?: conntrack_dump(dfd, id);
 	if (!ret)
-		pr_info("Network namespace %u saved\n", dump.id);
+		pr_info("Network namespace %u saved\n", id);
 	return ret;
+}
+
+int netns_dump_lock_end(bool keep)
+{
+	int ret = others_dump_lock_end(keep, dump.tree_fd);
+
+	return ret ?: netns_dump_reenter();
 }
 
 static struct {
 	const struct netns_rst_opts *o;
 	uint32_t id;
+	int dfd;
 	int criu_fd;
 	int join_fd; /* --join-ns net:...: the namespace the root is cloned in */
-} rst = { NULL, 0, -1, -1 };
+} rst = { NULL, 0, -1, -1, -1 };
 
 /* --join-ns net:PID or net:PATH (a file of nsfs, e.g. /run/netns/NAME) */
 static int open_join(const char *what)
@@ -204,6 +259,7 @@ int netns_rst_prepare(const struct netns_rst_opts *o, int dfd, uint32_t id)
 
 	rst.o = o;
 	rst.id = id;
+	rst.dfd = dfd;
 	rst.criu_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (rst.criu_fd < 0) {
 		pr_perror("Can't open criu's own network namespace");
@@ -241,14 +297,19 @@ void netns_rst_after_root(void)
 		switch_to(rst.criu_fd, "criu's own");
 }
 
-static int fill(int dfd)
+static int fill(int dfd, uint32_t id)
 {
-	int ret = netns_conf_restore(dfd, rst.id);
+	int ret;
 
+	if (rst.o->empty)
+		return netns_loopback_up();
+	ret = netns_conf_restore(dfd, id);
 	ret = ret
-		      ?: links_restore(dfd, rst.id, rst.criu_fd, rst.o->externals,
-				       rst.o->nr_externals, tools_restore_addrs);
-	return ret ?: tools_restore(dfd, rst.id);
+		      ?: links_restore(dfd, id, rst.criu_fd, rst.o->externals, rst.o->nr_externals,
+				       tools_restore_addrs);
+	ret = ret ?: tools_restore(dfd, id);
+	/* before any task runs: the connections' packets are tracked ones at once */
+	return ret ?: conntrack_restore(dfd, id);
 }
 
 int netns_rst_fill(int dfd, pid_t root)
@@ -260,12 +321,42 @@ int netns_rst_fill(int dfd, pid_t root)
 	ret = netns_rst_enter_tree(root);
 	if (ret)
 		return ret;
-	ret = rst.o->empty ? netns_loopback_up() : fill(dfd);
+	ret = fill(dfd, rst.id);
 	if (switch_to(rst.criu_fd, "criu's own"))
 		ret = ret ?: -EPERM;
 	if (!ret)
 		pr_info("Network namespace %u restored\n", rst.id);
-	return ret;
+	return ret ?: others_rst_fill(dfd, rst.criu_fd, fill);
+}
+
+int netns_rst_others(const uint32_t *ids, size_t n)
+{
+	if (!n)
+		return 0;
+	if (rst.criu_fd < 0 || rst.join_fd >= 0) {
+		pr_err("The images hold tasks in %zu network namespaces besides the root's: they "
+		       "are restored only with the root's own (not with --join-ns net or an "
+		       "external one)\n",
+		       n);
+		return -EOPNOTSUPP;
+	}
+	return others_rst_prepare(rst.dfd, ids, n, rst.criu_fd, rst.o->empty);
+}
+
+bool netns_rst_is_root(uint32_t id)
+{
+	return rst.criu_fd >= 0 && id == rst.id;
+}
+
+int netns_rst_unlock_others(int root_pid)
+{
+	return rst.criu_fd < 0 ? 0 : others_rst_unlock(root_pid, rst.criu_fd);
+}
+
+int netns_dump_root_fd(uint32_t *id)
+{
+	*id = dump.id;
+	return dump.tree_fd;
 }
 
 /*
@@ -298,6 +389,7 @@ void netns_rst_leave_tree(void)
 
 void netns_rst_free(void)
 {
+	others_rst_free();
 	if (rst.criu_fd >= 0)
 		close(rst.criu_fd);
 	if (rst.join_fd >= 0)

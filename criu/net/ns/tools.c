@@ -41,6 +41,7 @@ static const struct tool_img tool_imgs[] = {
 	{ CR_FD_ROUTE, { "ip", "route", "save", NULL }, false },
 	{ CR_FD_ROUTE6, { "ip", "-6", "route", "save", NULL }, false },
 	{ CR_FD_RULE, { "ip", "rule", "save", NULL }, true },
+	{ CR_FD_RULE6, { "ip", "-6", "rule", "save", NULL }, true },
 	{ CR_FD_IPTABLES, { "iptables-save", NULL }, true },
 	{ CR_FD_IP6TABLES, { "ip6tables-save", NULL }, true },
 };
@@ -50,6 +51,7 @@ static const char *const restore_argv[][5] = {
 	[CR_FD_ROUTE] = { "ip", "route", "restore", NULL },
 	[CR_FD_ROUTE6] = { "ip", "-6", "route", "restore", NULL },
 	[CR_FD_RULE] = { "ip", "rule", "restore", NULL },
+	[CR_FD_RULE6] = { "ip", "-6", "rule", "restore", NULL },
 	[CR_FD_IPTABLES] = { "iptables-restore", NULL },
 	[CR_FD_IP6TABLES] = { "ip6tables-restore", NULL },
 };
@@ -259,7 +261,7 @@ int image_to_memfd(int dfd, enum img_type type, uint32_t id, int *mfd, char **te
 
 		buf[len] = '\0';
 		if (type == CR_FD_IFADDR || type == CR_FD_ROUTE || type == CR_FD_ROUTE6 ||
-		    type == CR_FD_RULE)
+		    type == CR_FD_RULE || type == CR_FD_RULE6)
 			len = ip_stream_fit(buf, len);
 		*mfd = memfd_create("criu-netns", MFD_CLOEXEC);
 		if (*mfd < 0 || write(*mfd, buf, len) != (ssize_t)len || lseek(*mfd, 0, SEEK_SET))
@@ -301,8 +303,8 @@ int tools_restore_addrs(int dfd, uint32_t id)
 
 int tools_restore(int dfd, uint32_t id)
 {
-	static const enum img_type order[] = { CR_FD_ROUTE, CR_FD_ROUTE6, CR_FD_RULE,
-					       CR_FD_IPTABLES, CR_FD_IP6TABLES };
+	static const enum img_type order[] = { CR_FD_ROUTE, CR_FD_ROUTE6,   CR_FD_RULE,
+					       CR_FD_RULE6, CR_FD_IPTABLES, CR_FD_IP6TABLES };
 	size_t i;
 	int ret = nft_restore(dfd, id);
 

@@ -3,13 +3,13 @@
  * netns00: the test has a network namespace of its own, as a container's init: lo up, a
  * veth pair whose other end is outside (in the runner's namespace, named by
  * --external veth[zdnv0]:zdnvo0 at restore), its MTU, MAC, addresses (IPv4 and IPv6), a
- * route through a gateway, a bridge with an address whose port is one end of a veth pair
- * that is all inside, a persistent tap (owner, vnet header, multi-queue, MAC, MTU,
- * address), sysctls of the link, of "default" and of net.unix, an nftables table,
- * iptables and ip6tables rules, and an established TCP connection to the veth's address,
- * inside. After restore each is read back inside, the connection carries bytes both ways,
- * and from outside (a child back in the runner's namespace) the outer end exists and a new
- * connection across the veth reaches the test's listener.
+ * route through a gateway, an IPv6 rule, a bridge with an address whose port is one end of a veth
+ * pair that is all inside, a persistent tap (owner, vnet header, multi-queue, MAC, MTU, address),
+ * sysctls of the link, of "default" and of net.unix, an nftables table, iptables and ip6tables
+ * rules, and an established TCP connection to the veth's address, inside. After restore each is
+ * read back inside, the connection carries bytes both ways, and from outside (a child back in the
+ * runner's namespace) the outer end exists and a new connection across the veth reaches the test's
+ * listener.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -83,7 +83,8 @@ static int make_links(void)
 	    sh("ip link set " IN_LINK " mtu %d address " MAC " up", MTU) ||
 	    sh("ip addr add " IN_ADDR "/24 dev " IN_LINK) ||
 	    sh("ip addr add " IN6_ADDR "/64 dev " IN_LINK " nodad") ||
-	    sh("ip route add 10.98.0.0/16 via " OUT_ADDR " dev " IN_LINK " onlink"))
+	    sh("ip route add 10.98.0.0/16 via " OUT_ADDR " dev " IN_LINK " onlink") ||
+	    sh("ip -6 rule add from fd78::/64 table 100 prio 1000"))
 		return -1;
 	if (sh("ip link add zdbr0 type bridge && ip link set zdbr0 mtu 1300 up") ||
 	    sh("ip link add zdin1 type veth peer name zdin2") ||
@@ -218,6 +219,12 @@ static int check_config(void)
 	}
 	if (!has_route()) {
 		fail("the route to 10.98.0.0/16 via " OUT_ADDR " is gone");
+		return -1;
+	}
+	/* the rule once, and the kernel's own v6 rules once each (not made twice) */
+	if (sh("[ $(ip -6 rule show | grep -c 'from fd78::/64 lookup 100') = 1 ]") ||
+	    sh("[ $(ip -6 rule show | wc -l) = 3 ]")) {
+		fail("the IPv6 rule is gone, or the kernel's rules are doubled");
 		return -1;
 	}
 	if (read_sysctl("/proc/sys/net/ipv4/conf/" IN_LINK "/forwarding") != 1 ||
