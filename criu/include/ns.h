@@ -71,6 +71,9 @@ bool rst_ns_own_pid(const struct rst_ctx *ctx);
  * (its groups set first, as criu sees them); whether the restorer leaves the groups be. */
 int rst_ns_enter_user(const struct rst_ctx *ctx, const struct rst_task *t);
 bool rst_ns_keeps_groups(const struct rst_ctx *ctx);
+/* ns/userns-restore.c: in the root, in its cgroups: a new cgroup namespace, owned by the
+ * tree's user namespace where it has one. 0 or -errno, logged. */
+int rst_ns_unshare_cgroup(const struct rst_ctx *ctx, pid_t pid);
 int rst_ns_before_root(const struct rst_ctx *ctx);
 void rst_ns_after_root(const struct rst_ctx *ctx);
 int rst_ns_root_setup(const struct rst_ctx *ctx);
