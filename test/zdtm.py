@@ -110,10 +110,11 @@ NS_ROOT = os.path.join(BUILD_DIR, "ns-root")
 FLAVOR_ENV = {"pidns": {"ZDTM_NEWNS": "1"},
               "ns": {"ZDTM_NEWNS": "1", "ZDTM_ROOT": NS_ROOT, "ZDTM_NEWNET": "0"}}
 # uns: as pidns, in a new user namespace first (the test library makes it when ZDTM_USERNS
-# gives its extents), which owns the pid, uts, ipc and time namespaces; the test is root
-# there. Inside uid and gid 0 are the host's 0, 1 to 65535 are 100001 to 165535 outside.
-# Mount and network namespaces in a user namespace are refused yet (Documentation/namespaces.md).
-FLAVOR_ENV["uns"] = {"ZDTM_NEWNS": "1", "ZDTM_USERNS": "0 0 1,1 100001 65535"}
+# gives its extents), which owns the pid, uts, ipc, time and network namespaces (lo up: a
+# rootless container's shape); the test is root there. Inside uid and gid 0 are the host's 0,
+# 1 to 65535 are 100001 to 165535 outside. A mount namespace in a user namespace is refused
+# yet (Documentation/namespaces.md).
+FLAVOR_ENV["uns"] = {"ZDTM_NEWNS": "1", "ZDTM_NEWNET": "1", "ZDTM_USERNS": "0 0 1,1 100001 65535"}
 FLAVOR_RESTORE_OPTS = {"ns": ["--root", "/"]}
 KILLING_FLAVORS = ("h", "pidns", "ns", "uns")
 FLAVOR_OPTS = ("-R", "--leave-running", "-s", "--leave-stopped")
