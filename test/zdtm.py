@@ -20,6 +20,7 @@ optional NAME.desc (JSON) adjusts it:
   "dump_error": the dump must fail with this text in its output, leaving the task running
   unchanged (the test then checks itself as usual); nothing is restored.
   "dump_env": environment for that failing dump (e.g. {"CRIU_FAULT": "image-write"}).
+  "restore_env": environment for the restore (e.g. {"CRIU_FAULT": "thread-pid-taken"}).
   "test_env": environment for the test program itself (one program, several cases).
   "restore_error": a restore without "restore_opts" must first fail with this text in its
   output, leaving no task behind; then the restore with them goes on as usual.
@@ -320,9 +321,11 @@ def run_criu(args, test, log_name, criu, fds=()):
     out_path = os.path.join(test.dump_dir, log_name + ".out")
     with open(out_path, "w") as out:
         try:
+            env = dict(os.environ, **test.desc.get("restore_env", {})) \
+                if args[0] == "restore" else None
             res = subprocess.run([criu] + args, cwd=test.dump_dir, stdin=subprocess.DEVNULL,
                                  stdout=out, stderr=subprocess.STDOUT, timeout=CRIU_TIMEOUT,
-                                 pass_fds=fds)
+                                 pass_fds=fds, env=env)
         except subprocess.TimeoutExpired:
             raise TestFailure("criu %s ran over %d s" % (args[0], CRIU_TIMEOUT))
     if res.returncode != 0:

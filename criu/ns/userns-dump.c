@@ -6,9 +6,8 @@
  * namespace may be owned by it or by criu's (the restore makes the latter: ns/userns-restore.c).
  * Its network and cgroup namespaces of its own must be owned by it too (the rootless
  * container's shape). Refused: a mount namespace of the tree's in it (its restore from
- * criu's side is not done for a user namespace yet), and tasks with several threads
- * (clone3's set_tid for a thread needs privileges over criu's pid namespace, which a task
- * inside lacks).
+ * criu's side is not done for a user namespace yet), and threads of a task in a pid
+ * namespace below the tree's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +19,7 @@
 #include <unistd.h>
 
 #include "dump.h"
+#include "proc-status.h"
 #include "image.h"
 #include "log.h"
 #include "ns.h"
@@ -127,15 +127,25 @@ int userns_dump_begin(struct ns_ids *n, pid_t root)
 	return 0;
 }
 
+/*
+ * Threads in the user namespace are cloned without set_tid, after criu set ns_last_pid of
+ * criu's level and of the tree's (ns/userns-threads.c): not of a pid namespace below those.
+ */
 int ns_check_threads(const struct dump_tree *dt, pid_t pid, size_t nr_threads)
 {
+	pid_t nspid[33]; /* the kernel's deepest nesting and criu's level */
+	int n;
+
 	if (!dt->ns.user || nr_threads < 2)
 		return 0;
-	pr_err("Task %d has %zu threads in the tree's user namespace: restoring threads in a "
-	       "user namespace is not supported yet (a thread's pid in criu's pid namespace "
-	       "needs privileges a task inside lacks)\n",
-	       pid, nr_threads);
-	return -EOPNOTSUPP;
+	n = parse_proc_nspid(pid, 0, nspid, sizeof(nspid) / sizeof(nspid[0]));
+	if (n < 0 || n > USERNS_THREAD_LEVELS) {
+		pr_err("Task %d has %zu threads in a pid namespace below the tree's, in the tree's "
+		       "user namespace: restoring them is not supported yet\n",
+		       pid, nr_threads);
+		return -EOPNOTSUPP;
+	}
+	return 0;
 }
 
 static int id_inside(const struct userns_map *m, const char *what, pid_t pid, uint32_t *id)

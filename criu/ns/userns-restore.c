@@ -126,15 +126,6 @@ int userns_rst_prepare(struct rst_ns *ns, const struct rst_ctx *ctx, uint32_t id
 	size_t i;
 	int ret;
 
-	for (i = 0; i < ctx->nr_tasks; i++) {
-		if (ctx->tasks[i].nr_threads) {
-			pr_err("Task %d has threads in the tree's user namespace: restoring "
-			       "threads "
-			       "in a user namespace is not supported yet\n",
-			       ctx->tasks[i].pid);
-			return -EOPNOTSUPP;
-		}
-	}
 	u = calloc(1, sizeof(*u));
 	if (!u)
 		return -ENOMEM;
@@ -317,6 +308,7 @@ void userns_rst_drop_helper(struct rst_ns *ns)
 {
 	struct rst_userns *u = ns->user;
 
+	userns_threads_stop_writer();
 	if (!u || u->helper <= 0)
 		return;
 	kill(u->helper, SIGKILL);
