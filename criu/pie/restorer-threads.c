@@ -219,7 +219,7 @@ int rst_threads_start(struct rst_args *a)
 			if (a->threads.by_last_pid)
 				sys_tgkill(a->pid, a->pid, RST_SIGSTOP);
 			ret = clone_thread(&ca, a, &th[i], &again);
-		} while (again); /* another process took the pid: criu made that thread exit */
+		} while (a->threads.by_last_pid && again == RST_CLONE_AGAIN);
 		if (ret == -RST_EEXIST) {
 			rt_pr_err("thread %d: its tid is taken by another task; the restore needs "
 				  "it free\n",

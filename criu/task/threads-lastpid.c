@@ -79,7 +79,7 @@ static int ask_again(pid_t leader)
 		pr_perror("Can't read the registers of task %d", leader);
 		return -errno;
 	}
-	regs.r15 = 1;
+	regs.r15 = RST_CLONE_AGAIN;
 	if (ptrace(PTRACE_SETREGS, leader, 0, &regs)) {
 		pr_perror("Can't tell task %d to clone its thread again", leader);
 		return -errno;

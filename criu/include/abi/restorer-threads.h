@@ -66,4 +66,7 @@ struct rst_threads {
 	uint32_t pad;
 };
 
+/* r15 at a by_last_pid clone's return: criu made the thread exit, clone it again */
+#define RST_CLONE_AGAIN 0x6167616e69616761ULL
+
 #endif /* CRIU_RESTORER_THREADS_H */
