@@ -20,6 +20,7 @@ optional NAME.desc (JSON) adjusts it:
   "dump_error": the dump must fail with this text in its output, leaving the task running
   unchanged (the test then checks itself as usual); nothing is restored.
   "dump_env": environment for that failing dump (e.g. {"CRIU_FAULT": "image-write"}).
+  "restore_env": environment for the restore (e.g. {"CRIU_FAULT": "thread-pid-taken"}).
   "test_env": environment for the test program itself (one program, several cases).
   "restore_error": a restore without "restore_opts" must first fail with this text in its
   output, leaving no task behind; then the restore with them goes on as usual.
@@ -110,10 +111,11 @@ NS_ROOT = os.path.join(BUILD_DIR, "ns-root")
 FLAVOR_ENV = {"pidns": {"ZDTM_NEWNS": "1"},
               "ns": {"ZDTM_NEWNS": "1", "ZDTM_ROOT": NS_ROOT, "ZDTM_NEWNET": "0"}}
 # uns: as pidns, in a new user namespace first (the test library makes it when ZDTM_USERNS
-# gives its extents), which owns the pid, uts, ipc and time namespaces; the test is root
-# there. Inside uid and gid 0 are the host's 0, 1 to 65535 are 100001 to 165535 outside.
-# Mount and network namespaces in a user namespace are refused yet (Documentation/namespaces.md).
-FLAVOR_ENV["uns"] = {"ZDTM_NEWNS": "1", "ZDTM_USERNS": "0 0 1,1 100001 65535"}
+# gives its extents), which owns the pid, uts, ipc, time and network namespaces (lo up: a
+# rootless container's shape); the test is root there. Inside uid and gid 0 are the host's 0,
+# 1 to 65535 are 100001 to 165535 outside. A mount namespace in a user namespace is refused
+# yet (Documentation/namespaces.md).
+FLAVOR_ENV["uns"] = {"ZDTM_NEWNS": "1", "ZDTM_NEWNET": "1", "ZDTM_USERNS": "0 0 1,1 100001 65535"}
 FLAVOR_RESTORE_OPTS = {"ns": ["--root", "/"]}
 KILLING_FLAVORS = ("h", "pidns", "ns", "uns")
 FLAVOR_OPTS = ("-R", "--leave-running", "-s", "--leave-stopped")
@@ -319,9 +321,11 @@ def run_criu(args, test, log_name, criu, fds=()):
     out_path = os.path.join(test.dump_dir, log_name + ".out")
     with open(out_path, "w") as out:
         try:
+            env = dict(os.environ, **test.desc.get("restore_env", {})) \
+                if args[0] == "restore" else None
             res = subprocess.run([criu] + args, cwd=test.dump_dir, stdin=subprocess.DEVNULL,
                                  stdout=out, stderr=subprocess.STDOUT, timeout=CRIU_TIMEOUT,
-                                 pass_fds=fds)
+                                 pass_fds=fds, env=env)
         except subprocess.TimeoutExpired:
             raise TestFailure("criu %s ran over %d s" % (args[0], CRIU_TIMEOUT))
     if res.returncode != 0:

@@ -608,8 +608,8 @@ static int enter_one(const struct rst_cg *cg, const CgMemberEntry *m, const char
 	return ret;
 }
 
-/* The root of a cgroup namespace of its own: into the namespace's roots, then unshare. */
-static int enter_cgns(const struct rst_cg *cg, const CgSetEntry *set, pid_t pid)
+/* The root of a cgroup namespace of its own: into the namespace's roots, to unshare there. */
+static int enter_cgns_roots(const struct rst_cg *cg, const CgSetEntry *set, pid_t pid)
 {
 	CgMemberEntry root;
 	char path[CG_PATH_MAX];
@@ -633,10 +633,6 @@ static int enter_cgns(const struct rst_cg *cg, const CgSetEntry *set, pid_t pid)
 		root.path = path;
 		ret = enter_one(cg, &root, NULL, pid);
 	}
-	if (!ret && unshare(CLONE_NEWCGROUP)) {
-		ret = -errno;
-		pr_perror("Task %d can't make its cgroup namespace", pid);
-	}
 	return ret;
 }
 
@@ -658,7 +654,7 @@ int rst_cgroup_enter(const struct rst_ctx *ctx, const struct rst_task *t)
 		}
 	}
 	if (own_ns && is_root)
-		ret = enter_cgns(cg, set, t->pid);
+		ret = enter_cgns_roots(cg, set, t->pid) ?: rst_ns_unshare_cgroup(ctx, t->pid);
 	if (ret || !set)
 		return ret;
 	/* in the tree's cgroup namespace, /proc/self/cgroup is not criu's view: always move */

@@ -76,6 +76,18 @@ bool rst_ns_own_pid(const struct rst_ctx *ctx);
  * (its groups set first, as criu sees them); whether the restorer leaves the groups be. */
 int rst_ns_enter_user(const struct rst_ctx *ctx, const struct rst_task *t);
 bool rst_ns_keeps_groups(const struct rst_ctx *ctx);
+/* ns/userns-restore.c: in the root, in its cgroups: a new cgroup namespace, owned by the
+ * tree's user namespace where it has one. 0 or -errno, logged. */
+int rst_ns_unshare_cgroup(const struct rst_ctx *ctx, pid_t pid);
+/*
+ * ns/userns-threads.c: in a user namespace of the tree's the restorer clones threads
+ * without set_tid; criu sets ns_last_pid of each level (pids innermost first) to the
+ * thread's pid - 1 just before. 0 or -errno, logged.
+ */
+bool rst_ns_threads_by_last_pid(const struct rst_ctx *ctx);
+int rst_ns_set_last_pid(const struct rst_ctx *ctx, const pid_t *levels, int n);
+/* Once the thread is cloned: criu's ns_last_pid where it was, if it was further. */
+void rst_ns_put_back_last_pid(void);
 int rst_ns_before_root(const struct rst_ctx *ctx);
 void rst_ns_after_root(const struct rst_ctx *ctx);
 int rst_ns_root_setup(const struct rst_ctx *ctx);

@@ -98,12 +98,33 @@ struct rst_thread_wait {
 	size_t nr_stopped;
 	bool leader_done; /* leader_status holds its last wait status */
 	int leader_status;
+	/* in the tree's user namespace: each clone after a stop of the leader (by_last_pid) */
+	bool by_last_pid;
+	bool parked;	      /* the leader waits in its stop before clone number clone_stops */
+	bool clone_in_flight; /* it was let go to clone thread clone_stops - 1 */
+	bool retrying;	      /* its clone got a wrong tid: it stops to clone the thread again */
+	bool retry_pending;   /* stopped so, it waits for the stray thread to be gone */
+	size_t clone_stops;
+	unsigned int retries;
+	pid_t stray; /* the thread the last try made with a wrong tid, made to exit */
+	bool stray_gone;
 };
 
 /* Handle one wait status of a thread of w->pid; 0 or -errno (the restore failed). */
 int rst_threads_event(struct rst_thread_wait *w, pid_t who, int status);
 /* The leader reported (its stop or its failure) and, if it stopped, every thread too. */
 bool rst_threads_all_stopped(const struct rst_thread_wait *w);
+/*
+ * A leader parked before a clone (by_last_pid): set ns_last_pid at every level for its next
+ * thread, and let it clone. Only while nothing else of the tree forks (restore/restore.c).
+ */
+int rst_threads_clone_next(const struct rst_ctx *ctx, struct rst_thread_wait *w);
+/* task/threads-lastpid.c, for rst_threads_event(): the leader's stop before a clone, its
+ * clone event; a thread that the clone in flight made with a wrong tid, and its events. */
+int rst_threads_before_clone(struct rst_thread_wait *w);
+int rst_threads_cloned(struct rst_thread_wait *w);
+bool rst_threads_is_stray(struct rst_thread_wait *w, pid_t who, int status);
+int rst_threads_stray_event(struct rst_thread_wait *w, pid_t who, int status);
 int rst_threads_wait_restorer(pid_t pid, const pid_t *tids, size_t nr, long opts,
 			      int *leader_status);
 int rst_threads_sigreturn(const pid_t *tids, size_t nr);

@@ -59,6 +59,8 @@ void userns_rst_drop_helper(struct rst_ns *ns);
 void userns_rst_free(struct rst_ns *ns);
 /* In the root: ipcns_var_restore(), as the user namespace's root where it has one. */
 int userns_rst_ipc_var_restore(const struct rst_ns *ns, int dfd, uint32_t id);
+/* userns-threads.c: the ns_last_pid writer of the tree's pid namespace goes, if there is one */
+void userns_threads_stop_writer(void);
 
 /* join.c, in criu: --join-ns uts, ipc, time; the root is cloned in them */
 struct join_ns_opts;

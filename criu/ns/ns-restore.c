@@ -4,9 +4,10 @@
  * (ids-PID.img) differ from criu's (inventory.root_ids) for each kind it had its own of:
  * pid, uts, ipc and mount namespaces are made by the root's clone3 flags, a time namespace
  * by criu just before (its offsets must be written before any task enters it), a cgroup
- * namespace by the root itself once in its cgroups (cgroup/restore.c). A kind this
- * criu does not restore (user) refuses the restore, so that no tree
- * is silently restored into criu's namespaces. The namespaces die with the root: a failed
+ * namespace by the root itself once in its cgroups (cgroup/restore.c). With a user namespace
+ * of the tree's, those it owns are made in it (userns-restore.c). A shape this criu does
+ * not restore refuses the restore, so that no tree is silently restored into criu's
+ * namespaces. The namespaces die with the root: a failed
  * restore, which kills the tree, leaves none behind.
  */
 #include <errno.h>
@@ -178,12 +179,10 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 	join = ctx->ro->join_ns_net;
 	mnt = OWN(mnt, true);
 	cgroup = OWN(cgroup, true);
-	if (user && (net || join || mnt || cgroup)) {
-		pr_err("The images hold a tree in a user namespace of its own and a %s namespace "
-		       "of its own: restoring it in a user namespace is not supported yet\n",
-		       mnt	? "mount"
-		       : cgroup ? "cgroup"
-				: "network");
+	if (user && mnt) {
+		pr_err("The images hold a tree in a user namespace of its own and a mount "
+		       "namespace "
+		       "of its own: restoring it in a user namespace is not supported yet\n");
 		return -EOPNOTSUPP;
 	}
 	if (mnt && !ctx->ro->root) {
@@ -226,6 +225,12 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 	/* an external namespace (--inherit-fd) is joined, not made */
 	if (!ret && netns_rst_joins())
 		ns->clone_flags &= ~(uint64_t)CLONE_NEWNET;
+	if (!ret && user && netns_rst_joins()) {
+		pr_err("The images hold a tree in a user namespace of its own: joining a network "
+		       "namespace (--join-ns net, --inherit-fd for an external one) is not "
+		       "supported with it yet\n");
+		ret = -EOPNOTSUPP;
+	}
 	pr_info("The root gets namespaces of its own:%s%s%s%s%s%s%s%s\n", user ? " user" : "",
 		pid ? " pid" : "", uts ? " uts" : "", ipc ? " ipc" : "", tim ? " time" : "",
 		net ? " net" : "", cgroup ? " cgroup" : "", mnt ? " mnt" : "");

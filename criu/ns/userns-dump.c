@@ -4,10 +4,10 @@
  * it is a child of criu's, every task of the tree is in it, and the root's uts, ipc and time
  * namespaces of its own are owned by it: the restore makes them the same way. Its pid
  * namespace may be owned by it or by criu's (the restore makes the latter: ns/userns-restore.c).
- * Refused: a mount, network or cgroup namespace of the tree's in it (their restore from
- * criu's side is not done for a user namespace yet), and tasks with several threads
- * (clone3's set_tid for a thread needs privileges over criu's pid namespace, which a task
- * inside lacks).
+ * Its network and cgroup namespaces of its own must be owned by it too (the rootless
+ * container's shape). Refused: a mount namespace of the tree's in it (its restore from
+ * criu's side is not done for a user namespace yet), and threads of a task in a pid
+ * namespace below the tree's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "dump.h"
+#include "proc-status.h"
 #include "image.h"
 #include "log.h"
 #include "ns.h"
@@ -52,22 +53,22 @@ static ino_t ns_related(pid_t pid, const char *link, unsigned long req)
 	return st.st_ino;
 }
 
-static const char *other_own_kind(pid_t root, unsigned int own)
+static const char *other_own_kind(unsigned int own)
 {
-	if (own & NS_BIT(NS_MNT))
-		return "mount";
-	if (own & NS_BIT(NS_NET))
-		return "network";
-	return ns_is_criu_own(root, "cgroup") == 0 ? "cgroup" : NULL;
+	return own & NS_BIT(NS_MNT) ? "mount" : NULL;
 }
 
 /* The namespaces the restore makes in the user namespace must be owned by it now. */
 static int check_owners(pid_t root, unsigned int own)
 {
 	static const struct {
-		int kind;
+		int kind; /* -1: cgroup, which root_own does not hold */
 		const char *link;
-	} owned[] = { { NS_UTS, "uts" }, { NS_IPC, "ipc" }, { NS_TIME, "time" } };
+	} owned[] = { { NS_UTS, "uts" },
+		      { NS_IPC, "ipc" },
+		      { NS_TIME, "time" },
+		      { NS_NET, "net" },
+		      { -1, "cgroup" } };
 	struct stat user;
 	char path[64];
 	size_t i;
@@ -78,8 +79,10 @@ static int check_owners(pid_t root, unsigned int own)
 		return -errno;
 	}
 	for (i = 0; i < sizeof(owned) / sizeof(owned[0]); i++) {
-		if (!(own & NS_BIT(owned[i].kind)) ||
-		    ns_related(root, owned[i].link, NS_GET_USERNS) == user.st_ino)
+		bool mine = owned[i].kind < 0 ? ns_is_criu_own(root, owned[i].link) == 0
+					      : own & NS_BIT(owned[i].kind);
+
+		if (!mine || ns_related(root, owned[i].link, NS_GET_USERNS) == user.st_ino)
 			continue;
 		pr_err("Task %d's %s namespace is not owned by its user namespace: the restore "
 		       "would make it so; not supported yet\n",
@@ -91,7 +94,7 @@ static int check_owners(pid_t root, unsigned int own)
 
 int userns_dump_begin(struct ns_ids *n, pid_t root)
 {
-	const char *other = other_own_kind(root, n->root_own);
+	const char *other = other_own_kind(n->root_own);
 	struct stat mine;
 	int ret;
 
@@ -124,15 +127,25 @@ int userns_dump_begin(struct ns_ids *n, pid_t root)
 	return 0;
 }
 
+/*
+ * Threads in the user namespace are cloned without set_tid, after criu set ns_last_pid of
+ * criu's level and of the tree's (ns/userns-threads.c): not of a pid namespace below those.
+ */
 int ns_check_threads(const struct dump_tree *dt, pid_t pid, size_t nr_threads)
 {
+	pid_t nspid[33]; /* the kernel's deepest nesting and criu's level */
+	int n;
+
 	if (!dt->ns.user || nr_threads < 2)
 		return 0;
-	pr_err("Task %d has %zu threads in the tree's user namespace: restoring threads in a "
-	       "user namespace is not supported yet (a thread's pid in criu's pid namespace "
-	       "needs privileges a task inside lacks)\n",
-	       pid, nr_threads);
-	return -EOPNOTSUPP;
+	n = parse_proc_nspid(pid, 0, nspid, sizeof(nspid) / sizeof(nspid[0]));
+	if (n < 0 || n > USERNS_THREAD_LEVELS) {
+		pr_err("Task %d has %zu threads in a pid namespace below the tree's, in the tree's "
+		       "user namespace: restoring them is not supported yet\n",
+		       pid, nr_threads);
+		return -EOPNOTSUPP;
+	}
+	return 0;
 }
 
 static int id_inside(const struct userns_map *m, const char *what, pid_t pid, uint32_t *id)

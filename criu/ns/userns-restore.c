@@ -10,10 +10,12 @@
  * own are owned by the user namespace: a helper child of criu makes the user namespace
  * (criu writes its maps and setgroups), then the uts, ipc and time namespaces in it; criu
  * enters those for the root's clone3, writes the time offsets first, and goes back to its
- * own. The helper holds the user namespace until every task is in it. The pid namespace is the
- * exception: the kernel lets nobody enter a new one before its init exists, and its init,
- * the root, must be made by criu (set_tid): the root's clone3 makes it, owned by criu's user
- * namespace.
+ * own. A network namespace is made by the helper too (owned by the user namespace, as a
+ * rootless container's), and criu, which holds every capability over it, fills it from
+ * outside as any other (net/ns/). The helper holds the user namespace until every task is in it.
+ * The pid namespace is the exception: the kernel lets nobody enter a new one before its init
+ * exists, and its init, the root, must be made by criu (set_tid): the root's clone3 makes it, owned
+ * by criu's user namespace.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -52,6 +54,7 @@ static const struct {
 	{ CLONE_NEWUTS, "uts" },
 	{ CLONE_NEWIPC, "ipc" },
 	{ CLONE_NEWTIME, "time_for_children" },
+	{ CLONE_NEWNET, "net" },
 };
 #define NR_MADE (sizeof(made_in_user) / sizeof(made_in_user[0]))
 
@@ -123,15 +126,6 @@ int userns_rst_prepare(struct rst_ns *ns, const struct rst_ctx *ctx, uint32_t id
 	size_t i;
 	int ret;
 
-	for (i = 0; i < ctx->nr_tasks; i++) {
-		if (ctx->tasks[i].nr_threads) {
-			pr_err("Task %d has threads in the tree's user namespace: restoring "
-			       "threads "
-			       "in a user namespace is not supported yet\n",
-			       ctx->tasks[i].pid);
-			return -EOPNOTSUPP;
-		}
-	}
 	u = calloc(1, sizeof(*u));
 	if (!u)
 		return -ENOMEM;
@@ -314,6 +308,7 @@ void userns_rst_drop_helper(struct rst_ns *ns)
 {
 	struct rst_userns *u = ns->user;
 
+	userns_threads_stop_writer();
 	if (!u || u->helper <= 0)
 		return;
 	kill(u->helper, SIGKILL);
@@ -411,4 +406,70 @@ int userns_rst_ipc_var_restore(const struct rst_ns *ns, int dfd, uint32_t id)
 		return -EPERM;
 	}
 	return ret;
+}
+
+/*
+ * In a child of the root, in its cgroups: a cgroup namespace made inside the tree's user
+ * namespace, so owned by it; the child holds it until the root has entered it.
+ */
+static void __attribute__((noreturn)) cgns_maker(pid_t helper, int rfd, int wfd)
+{
+	char path[64], c = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", helper);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWUSER) || unshare(CLONE_NEWCGROUP) ||
+	    write(wfd, &c, 1) != 1)
+		_exit(1);
+	while (read(rfd, &c, 1) < 0 && errno == EINTR)
+		;
+	_exit(0);
+}
+
+/* The root can't enter the user namespace yet (it still forks with set_tid): a child does. */
+static int unshare_cgroup_in_user(const struct rst_userns *u, pid_t pid)
+{
+	int down[2], up[2], pidfd = -1, ret = -EPERM;
+	pid_t kid;
+	char c;
+
+	if (pipe2(down, O_CLOEXEC) || pipe2(up, O_CLOEXEC)) {
+		pr_perror("Task %d can't make the pipes for its cgroup namespace", pid);
+		return -errno;
+	}
+	/* untraced: criu traces the root's children from birth, and would take it for a task */
+	kid = syscall(SYS_clone, SIGCHLD | CLONE_UNTRACED, 0, NULL, NULL, 0);
+	if (kid == 0) {
+		close(down[1]);
+		close(up[0]);
+		cgns_maker(u->helper, down[0], up[1]);
+	}
+	close(down[0]);
+	close(up[1]);
+	if (kid > 0 && read(up[0], &c, 1) == 1)
+		pidfd = syscall(SYS_pidfd_open, kid, 0);
+	if (pidfd >= 0 && !setns(pidfd, CLONE_NEWCGROUP))
+		ret = 0;
+	else
+		pr_perror("Task %d can't make a cgroup namespace in the tree's user namespace",
+			  pid);
+	if (pidfd >= 0)
+		close(pidfd);
+	close(down[1]);
+	close(up[0]);
+	if (kid > 0)
+		waitpid(kid, NULL, 0);
+	return ret;
+}
+
+int rst_ns_unshare_cgroup(const struct rst_ctx *ctx, pid_t pid)
+{
+	if (ctx->ns && ctx->ns->user)
+		return unshare_cgroup_in_user(ctx->ns->user, pid);
+	if (unshare(CLONE_NEWCGROUP)) {
+		pr_perror("Task %d can't make its cgroup namespace", pid);
+		return -errno;
+	}
+	return 0;
 }

@@ -13,6 +13,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* criu's pid namespace and the tree's: the levels whose ns_last_pid criu sets for a thread */
+#define USERNS_THREAD_LEVELS 2
+
 /* the kernel's limit of lines in a map */
 #define USERNS_MAX_EXTENTS 340
 

@@ -5,9 +5,10 @@
  *
  * The leader, with its memory in place and its credentials not yet changed, clones every
  * other thread with clone3(CLONE_THREAD | ..., set_tid = the dumped tid) onto the thread's
- * stack in the bootstrap area. Each thread sets what belongs to it (name, robust list,
- * rseq, clear_child_tid, TLS, private pending signals, seccomp and credentials), counts
- * itself ready, stops with SIGSTOP for criu and rt_sigreturns on its own frame. The leader
+ * stack in the bootstrap area (in a user namespace of the tree's, without set_tid after a
+ * stop in which criu sets ns_last_pid: by_last_pid). Each thread sets what belongs to it (name,
+ * robust list, rseq, clear_child_tid, TLS, private pending signals, seccomp and credentials),
+ * counts itself ready, stops with SIGSTOP for criu and rt_sigreturns on its own frame. The leader
  * waits for all of them before its own last steps, so that no thread runs program code
  * while another still runs this blob.
  * Freestanding: raw sys_*() calls returning -errno, no TLS.
@@ -156,8 +157,11 @@ static void __attribute__((noreturn, used)) thread_main(struct rst_args *a, stru
  * clone3 returns twice; the child, on the new stack, must not return through C: it calls
  * thread_main(a, th) from the callee-saved registers the kernel copied.
  */
-static long clone_thread(struct k_clone_args *ca, struct rst_args *a, struct rst_thread *th)
+static long clone_thread(struct k_clone_args *ca, struct rst_args *a, struct rst_thread *th,
+			 uint64_t *again)
 {
+	/* criu sets it in the clone's event stop when the tid is not the one wanted */
+	register uint64_t r15 asm("r15") = 0;
 	register uint64_t r12 asm("r12") = (uint64_t)(unsigned long)a;
 	register uint64_t r13 asm("r13") = (uint64_t)(unsigned long)th;
 	register uint64_t r14 asm("r14") = (uint64_t)(unsigned long)thread_main;
@@ -173,16 +177,18 @@ static long clone_thread(struct k_clone_args *ca, struct rst_args *a, struct rst
 		     "callq *%%r14\n\t"
 		     "ud2\n"
 		     "1:\n\t"
-		     : "=a"(ret)
+		     : "=a"(ret), "+r"(r15)
 		     : "a"(NR_clone3), "D"(ca), "S"(sizeof(*ca)), "r"(r12), "r"(r13), "r"(r14)
 		     : "rcx", "r11", "memory");
+	*again = r15;
 	return ret;
 }
 
 int rst_threads_start(struct rst_args *a)
 {
 	struct rst_thread *th = (struct rst_thread *)(unsigned long)a->threads.threads;
-	uint32_t i;
+	uint64_t again;
+	uint32_t n;
 	long ret;
 
 	ret = register_rseq(a->pid, &a->threads.leader_rseq);
@@ -192,8 +198,11 @@ int rst_threads_start(struct rst_args *a)
 	 * criu traces new threads from birth (PTRACE_O_TRACECLONE) but sets that option only
 	 * in this stop: criu's own helper threads before the restorer must stay untraced.
 	 */
-	sys_tgkill(a->pid, a->pid, RST_SIGSTOP);
-	for (i = 0; i < a->threads.nr; i++) {
+	if (!a->threads.by_last_pid)
+		sys_tgkill(a->pid, a->pid, RST_SIGSTOP);
+	for (n = 0; n < a->threads.nr; n++) {
+		/* by_last_pid: the last first, as criu expects (task/threads-lastpid.c) */
+		uint32_t i = a->threads.by_last_pid ? a->threads.nr - 1 - n : n;
 		/* innermost first: the tid in the task's pid namespace, criu's last */
 		struct k_clone_args ca = {
 			.flags = THREAD_CLONE_FLAGS,
@@ -203,12 +212,25 @@ int rst_threads_start(struct rst_args *a)
 			.set_tid_size = th[i].nr_levels,
 		};
 
-		ret = clone_thread(&ca, a, &th[i]);
+		if (a->threads.by_last_pid)
+			ca.set_tid = ca.set_tid_size = 0;
+		do {
+			/* by_last_pid: criu sets ns_last_pid in this stop, the tid is the next */
+			if (a->threads.by_last_pid)
+				sys_tgkill(a->pid, a->pid, RST_SIGSTOP);
+			ret = clone_thread(&ca, a, &th[i], &again);
+		} while (a->threads.by_last_pid && again == RST_CLONE_AGAIN);
 		if (ret == -RST_EEXIST) {
 			rt_pr_err("thread %d: its tid is taken by another task, at one of its %d "
 				  "pid levels (%d in criu's); the restore needs it free\n",
 				  th[i].tid, th[i].nr_levels, th[i].levels[th[i].nr_levels - 1]);
 			return (int)ret;
+		}
+		if (ret > 0 && ret != th[i].tid && a->threads.by_last_pid) {
+			rt_pr_err("thread %d: got tid %ld: another task took the tid after "
+				  "ns_last_pid was set; restore again\n",
+				  th[i].tid, ret);
+			return -RST_EEXIST;
 		}
 		if (ret != th[i].tid)
 			return thr_fail(th[i].tid, "clone3 with set_tid", ret);

@@ -541,6 +541,8 @@ static int handle_stop(const struct rst_ctx *ctx, const struct rst_channel *ch, 
 	const struct rst_task *t = &ctx->tasks[i];
 	int ev = status >> 16, sig = WSTOPSIG(status), ret;
 
+	if (ev == PTRACE_EVENT_CLONE && t->nr_threads) /* by_last_pid checks the new tid */
+		return rst_threads_event(&w[i].thr, t->pid, status);
 	if (ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_CLONE)
 		return ptrace_resume(PTRACE_CONT, t->pid, 0);
 	if (ev == PTRACE_EVENT_STOP)
@@ -599,6 +601,9 @@ static int handle_event(const struct rst_ctx *ctx, const struct rst_channel *ch,
 		}
 		return handle_stop(ctx, ch, w, *i, status);
 	}
+	for (*i = 0; *i < (int)ctx->nr_tasks; (*i)++) /* by_last_pid: a clone with a wrong tid */
+		if (rst_threads_is_stray(&w[*i].thr, pid, status))
+			return rst_threads_stray_event(&w[*i].thr, pid, status);
 	*i = thread_owner(ctx, pid);
 	if (*i >= 0)
 		return rst_threads_event(&w[*i].thr, pid, status);
@@ -628,6 +633,7 @@ static struct rst_watch *alloc_watch(const struct rst_ctx *ctx)
 			.tids = t->tids,
 			.nr = t->nr_threads,
 			.opts = rst_task_seize_opts(t) | RST_TRACE_NEW,
+			.by_last_pid = rst_ns_threads_by_last_pid(ctx),
 		};
 		w[i].thr.state = calloc(t->nr_threads + 1, 1);
 		if (!w[i].thr.state) {
@@ -637,6 +643,23 @@ static struct rst_watch *alloc_watch(const struct rst_ctx *ctx)
 		}
 	}
 	return w;
+}
+
+/* by_last_pid: one thread clone at a time, once every task is in its restorer, stopped */
+static int release_parked(const struct rst_ctx *ctx, struct rst_watch *w)
+{
+	struct rst_thread_wait *next = NULL;
+	size_t k;
+
+	for (k = 0; k < ctx->nr_tasks; k++) {
+		if (w[k].thr.clone_in_flight)
+			return 0;
+		if (w[k].thr.parked)
+			next = &w[k].thr;
+		else if (rst_task_has_restorer(&ctx->tasks[k]) && !w[k].stopped)
+			return 0;
+	}
+	return next ? rst_threads_clone_next(ctx, next) : 0;
 }
 
 /* Until every live task stopped in its restorer; any task dying fails the restore. */
@@ -657,6 +680,7 @@ static int wait_tree(const struct rst_ctx *ctx, const struct rst_channel *ch, st
 			return -errno;
 		}
 		ret = handle_event(ctx, ch, w, pid, status, &i);
+		ret = ret < 0 ? ret : release_parked(ctx, w);
 		if (ret < 0)
 			return ret;
 		if (!w[i].done && task_done(&ctx->tasks[i], &w[i])) {

@@ -523,7 +523,8 @@ static int fill_thread_creds(struct dump_ctx *dc, struct dump_thread *t, struct 
 	*c = *dc->thr->leader_creds;
 	task_creds_from_status(st, b->caps, c);
 	b->thc.creds = c;
-	return 0;
+	/* in the tree's user namespace: the ids as the thread sees them, as the leader's */
+	return ns_dump_creds(dc->tree, t->tid, c);
 }
 
 static void fill_thread_core(struct dump_thread *t, struct thr_core_buf *b)

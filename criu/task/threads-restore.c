@@ -233,6 +233,7 @@ int rst_threads_fill(const struct rst_ctx *ctx, const struct rst_task *t, uint8_
 
 	fill_rseq(&a->threads.leader_rseq, t->core->thread_core);
 	a->threads.nr = t->nr_threads;
+	a->threads.by_last_pid = rst_ns_threads_by_last_pid(ctx);
 	a->threads.ready = 0;
 	a->threads.threads = (uint64_t)(uintptr_t)area;
 	for (i = 0; i < t->nr_threads; i++) {
@@ -300,16 +301,11 @@ int rst_threads_event(struct rst_thread_wait *w, pid_t who, int status)
 	if (who == w->pid) {
 		/* the leader cloned a thread: its child starts in its own event stop */
 		if (WIFSTOPPED(status) && (status >> 8) == (SIGTRAP | (PTRACE_EVENT_CLONE << 8)))
-			return resume(who);
-		/* the leader's stop before its first clone: follow the threads from now on */
-		if (w->nr && !w->tracing_clones && is_sigstop(status)) {
-			w->tracing_clones = true;
-			if (ptrace(PTRACE_SETOPTIONS, who, 0, w->opts | PTRACE_O_TRACECLONE)) {
-				pr_perror("Can't trace the threads task %d creates", who);
-				return -errno;
-			}
-			return resume(who);
-		}
+			return rst_threads_cloned(w);
+		/* the leader's stop before its first clone (each, by_last_pid) */
+		if (w->nr && (w->retrying || w->clone_stops < (w->by_last_pid ? w->nr : 1)) &&
+		    is_sigstop(status))
+			return rst_threads_before_clone(w);
 		w->leader_status = status;
 		w->leader_done = true;
 		return 0;

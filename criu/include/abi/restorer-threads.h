@@ -57,6 +57,16 @@ struct rst_threads {
 	uint32_t ready;	  /* futex word: threads done with their setup */
 	uint64_t threads; /* struct rst_thread[nr] */
 	struct rst_rseq leader_rseq;
+	/*
+	 * In the tree's user namespace, where set_tid is refused: the leader stops before each
+	 * clone, criu sets ns_last_pid of every level to the thread's tid - 1, and the clone
+	 * takes no set_tid (task/threads-restore.c, ns/userns-threads.c).
+	 */
+	uint32_t by_last_pid;
+	uint32_t pad;
 };
+
+/* r15 at a by_last_pid clone's return: criu made the thread exit, clone it again */
+#define RST_CLONE_AGAIN 0x6167616e69616761ULL
 
 #endif /* CRIU_RESTORER_THREADS_H */

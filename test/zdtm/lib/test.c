@@ -9,12 +9,16 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -240,6 +244,27 @@ static int become_userns_root(void)
 	return 0;
 }
 
+static bool new_net(void)
+{
+	const char *net = getenv("ZDTM_NEWNET");
+
+	return net && !strcmp(net, "1");
+}
+
+static int loopback_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = -1;
+
+	if (s >= 0 && !ioctl(s, SIOCGIFFLAGS, &ifr)) {
+		ifr.ifr_flags |= IFF_UP;
+		ret = ioctl(s, SIOCSIFFLAGS, &ifr);
+	}
+	if (s >= 0)
+		close(s);
+	return ret;
+}
+
 /*
  * The "pidns" flavour (ZDTM_NEWNS=1 in the environment): the test is pid 1 of new pid, uts,
  * ipc and time namespaces, made by the launcher before it forks. /proc and the mounts stay
@@ -263,11 +288,10 @@ static int enter_test_namespaces(void)
 		fprintf(stderr, "zdtm: ZDTM_TIMENS wants two numbers of seconds\n");
 		return -1;
 	}
-	/* ZDTM_NEWNET=1: a network namespace too, once criu saves them */
+	/* ZDTM_NEWNET=1: a network namespace too, its lo up as a container runtime leaves it */
 	if (unshare(CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWTIME |
-		    (getenv("ZDTM_ROOT") ? CLONE_NEWNS : 0) |
-		    (getenv("ZDTM_NEWNET") && !strcmp(getenv("ZDTM_NEWNET"), "1") ? CLONE_NEWNET
-										  : 0))) {
+		    (getenv("ZDTM_ROOT") ? CLONE_NEWNS : 0) | (new_net() ? CLONE_NEWNET : 0)) ||
+	    (new_net() && loopback_up())) {
 		perror("zdtm: unshare for the ns flavour");
 		return -1;
 	}
