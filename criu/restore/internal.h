@@ -30,6 +30,11 @@ struct rst_report {
  * blob.c: never returns on success (the task becomes the dumped program). The
  * report goes to report_fd, which is closed before the jump.
  */
+/* unhook.c: waitpid() through EINTR; why a task stopped or ended; the restorer taken out of
+ * a task stopped before its rt_sigreturn, with its threads (tids), the program resumed */
+int rst_wait_task(pid_t pid, int *status);
+void rst_explain_status(pid_t pid, int status, const char *when);
+int rst_remove_restorer(pid_t pid, const pid_t *tids, size_t nr, const struct rst_report *rep);
 int rst_jump_to_restorer(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_mem *mem,
 			 int report_fd);
 

@@ -43,9 +43,6 @@
 #include "ns.h"
 #include "stats.pb-c.h"
 
-#define NR_MUNMAP	 11
-#define NR_SIGRETURN	 15
-#define SYSCALL_INSN_LEN 2
 /* every task the tree creates is traced from birth (threads: add PTRACE_O_TRACECLONE) */
 #define RST_TRACE_NEW PTRACE_O_TRACEFORK
 
@@ -328,119 +325,6 @@ pid_t rst_fork_with_pid(const struct rst_ctx *ctx, const struct rst_task *t,
 	return pid;
 }
 
-static int wait_task(pid_t pid, int *status)
-{
-	while (waitpid(pid, status, __WALL) < 0) {
-		if (errno != EINTR) {
-			pr_perror("Can't wait for task %d", pid);
-			return -errno;
-		}
-	}
-	return 0;
-}
-
-static void explain_status(pid_t pid, int status, const char *when)
-{
-	if (WIFEXITED(status))
-		pr_err("Task %d exited with %d %s; see the \"pie:\" and task lines above\n", pid,
-		       WEXITSTATUS(status), when);
-	else if (WIFSIGNALED(status))
-		pr_err("Task %d was killed by signal %d %s\n", pid, WTERMSIG(status), when);
-	else if (WIFSTOPPED(status))
-		pr_err("Task %d stopped unexpectedly (signal %d, event %d) %s\n", pid,
-		       WSTOPSIG(status), status >> 16, when);
-}
-
-/* Resume to the next syscall stop and check which syscall it is. */
-static int next_syscall_stop(pid_t pid, long nr, struct user_regs_struct *regs)
-{
-	int status, ret;
-
-	if (ptrace(PTRACE_SYSCALL, pid, 0, 0)) {
-		pr_perror("Can't resume task %d to its next syscall", pid);
-		return -errno;
-	}
-	ret = wait_task(pid, &status);
-	if (ret)
-		return ret;
-	if (!WIFSTOPPED(status) || WSTOPSIG(status) != (SIGTRAP | 0x80)) {
-		explain_status(pid, status, "while the restorer finished");
-		return -ECHILD;
-	}
-	if (ptrace(PTRACE_GETREGS, pid, 0, regs)) {
-		pr_perror("Can't read task %d's registers", pid);
-		return -errno;
-	}
-	if ((long)regs->orig_rax != nr) {
-		pr_err("Task %d made syscall %ld where %ld was expected\n", pid,
-		       (long)regs->orig_rax, nr);
-		return -EPROTO;
-	}
-	return 0;
-}
-
-static int set_regs(pid_t pid, struct user_regs_struct *regs)
-{
-	if (ptrace(PTRACE_SETREGS, pid, 0, regs)) {
-		pr_perror("Can't set task %d's registers", pid);
-		return -errno;
-	}
-	return 0;
-}
-
-/*
- * The restorer stopped itself right before its rt_sigreturn. Let the sigreturn run, then
- * run munmap of the bootstrap area on that same syscall instruction (the one place we know
- * holds one), and put the program's registers back. The FPU state is not touched by this.
- */
-static int remove_restorer(pid_t pid, const pid_t *tids, size_t nr, const struct rst_report *rep)
-{
-	struct user_regs_struct prog, regs;
-	unsigned long long insn;
-	bool into_syscall;
-	uint64_t mask;
-	int ret;
-
-	/* every other thread leaves the area first; they stay stopped in program code */
-	ret = rst_threads_sigreturn(tids, nr);
-	if (ret)
-		return ret;
-	ret = next_syscall_stop(pid, NR_SIGRETURN, &regs);
-	if (ret)
-		return ret;
-	into_syscall = regs.rdi == 1; /* see rst_resumes_into_syscall() */
-	insn = regs.rip - SYSCALL_INSN_LEN;
-	/* rt_sigreturn sets orig_ax to -1 so that nothing restarts */
-	ret = next_syscall_stop(pid, -1, &prog);
-	/* restored pending signals wait until the program runs: block them until then */
-	if (!ret)
-		ret = rst_hold_signals(pid, &mask);
-	if (ret)
-		return ret;
-
-	regs = prog;
-	regs.rip = insn;
-	regs.rax = NR_MUNMAP;
-	regs.rdi = rep->area_start;
-	regs.rsi = rep->area_size;
-	ret = set_regs(pid, &regs);
-	if (!ret)
-		ret = next_syscall_stop(pid, NR_MUNMAP, &regs);
-	if (!ret)
-		ret = next_syscall_stop(pid, NR_MUNMAP, &regs);
-	if (ret)
-		return ret;
-	if (regs.rax) {
-		pr_err("Can't unmap the restorer from task %d: %lld\n", pid, (long long)regs.rax);
-		return -EIO;
-	}
-	ret = set_regs(pid, &prog);
-	/* into the interrupted wait while signals are still held (rst_resumes_into_syscall()) */
-	if (!ret && into_syscall)
-		ret = next_syscall_stop(pid, (long)prog.rax, &regs);
-	return rst_release_signals(pid, mask) ?: ret;
-}
-
 static int seize_task(pid_t pid, long opts)
 {
 	if (ptrace(PTRACE_SEIZE, pid, 0, opts)) {
@@ -453,7 +337,7 @@ static int seize_task(pid_t pid, long opts)
 /* One task stopped in its restorer: let it become the program (threads: each of them). */
 static int finish_task(const struct rst_task *t, const struct rst_report *rep)
 {
-	return remove_restorer(t->pid, t->tids, t->nr_threads, rep);
+	return rst_remove_restorer(t->pid, t->tids, t->nr_threads, rep);
 }
 
 /* criu's view of one task while the tree rebuilds itself */
@@ -596,7 +480,7 @@ static int handle_event(const struct rst_ctx *ctx, const struct rst_channel *ch,
 			return 0;
 		}
 		if (!WIFSTOPPED(status)) {
-			explain_status(pid, status, "while it rebuilt itself");
+			rst_explain_status(pid, status, "while it rebuilt itself");
 			return -ECHILD;
 		}
 		return handle_stop(ctx, ch, w, *i, status);
@@ -890,7 +774,7 @@ static void wait_children(pid_t root)
 {
 	int status;
 
-	if (wait_task(root, &status))
+	if (rst_wait_task(root, &status))
 		return;
 	if (WIFEXITED(status))
 		pr_info("Restored task %d exited with %d\n", root, WEXITSTATUS(status));
