@@ -91,6 +91,7 @@ static const struct img_desc img_descs[CR_FD_MAX] = {
 	[CR_FD_MEMTRACK] = { "memtrack.img", MEMTRACK_MAGIC, HEAD_COMMON, false },
 	[CR_FD_USERNS] = { "userns-%lu.img", USERNS_MAGIC, HEAD_COMMON, true },
 	[CR_FD_USERNS_EXTRA] = { "userns-extra-%lu.img", USERNS_EXTRA_MAGIC, HEAD_COMMON, true },
+	[CR_FD_CPUINFO] = { "cpuinfo.img", CPUINFO_MAGIC, HEAD_COMMON, false },
 };
 
 struct cr_img {

@@ -74,6 +74,7 @@ enum img_type {
 	CR_FD_MEMTRACK,	       /* memtrack: ours, the write trackers left in the tasks */
 	CR_FD_USERNS,	       /* userns-NSID: uid and gid maps (CRIU's) */
 	CR_FD_USERNS_EXTRA,    /* userns-extra-NSID: ours, setgroups */
+	CR_FD_CPUINFO,	       /* cpuinfo: the dumping CPU (cpuinfo dump, dump --cpu-cap) */
 	CR_FD_MAX
 };
 

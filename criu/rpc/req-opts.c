@@ -472,11 +472,11 @@ static int apply_file_checks(struct rpc_req_state *st, const CriuOpts *ro)
 	return -EINVAL;
 }
 
-/* Enums and numbers whose CRIU default is the only value criu has. */
-static int apply_defaults_only(const CriuOpts *ro)
+/* cpu_cap: CRIU's bits as they are (its proto default, all ones, writes and checks the image) */
+static int apply_cpu_cap(struct rpc_req_state *st, const CriuOpts *ro)
 {
-	if (ro->has_cpu_cap && ro->cpu_cap != 0xffffffff)
-		return refuse_field("cpu_cap", "cpu-cap", "");
+	if (ro->has_cpu_cap)
+		st->opts.cpu_cap = ro->cpu_cap;
 	return 0;
 }
 
@@ -595,11 +595,13 @@ static int apply_config_file(struct rpc_req_state *st, const CriuOpts *ro)
 static void set_request_basics(struct rpc_req_state *st, enum cr_command cmd)
 {
 	st->opts.command = cmd;
-	st->opts.action = cmd == CMD_DUMP	   ? "dump"
-			  : cmd == CMD_PRE_DUMP	   ? "pre-dump"
-			  : cmd == CMD_RESTORE	   ? "restore"
-			  : cmd == CMD_PAGE_SERVER ? "page-server"
-						   : "check";
+	st->opts.action = cmd == CMD_DUMP	     ? "dump"
+			  : cmd == CMD_PRE_DUMP	     ? "pre-dump"
+			  : cmd == CMD_RESTORE	     ? "restore"
+			  : cmd == CMD_PAGE_SERVER   ? "page-server"
+			  : cmd == CMD_CPUINFO_DUMP  ? "cpuinfo dump"
+			  : cmd == CMD_CPUINFO_CHECK ? "cpuinfo check"
+						     : "check";
 	/* RPC restores detach: criu answers once the tree runs */
 	st->opts.restore_detached = cmd == CMD_RESTORE;
 	st->opts.stage_notify = rpc_stage_notify;
@@ -621,7 +623,7 @@ int rpc_opts_from_req(struct rpc_conn *c, const CriuOpts *ro, enum cr_command cm
 	set_request_basics(st, cmd);
 	if (ret || !ro)
 		return ret;
-	ret = apply_defaults_only(ro) ?: apply_network_lock(st, ro) ?: apply_file_checks(st, ro) ?:
+	ret = apply_cpu_cap(st, ro) ?: apply_network_lock(st, ro) ?: apply_file_checks(st, ro) ?:
 	      apply_fields(st, ro) ?:
 	      rpc_apply_cgroups(st, ro) ?: apply_task(st, ro, cmd) ?: apply_ps(st, ro, cmd);
 	ret = ret ?: open_dirs(st, ro, cmd != CMD_CHECK);
