@@ -538,15 +538,22 @@ static int apply_task(struct rpc_req_state *st, const CriuOpts *ro, enum cr_comm
 /* The file's options as the command line would give them (--config FILE alone). */
 static int parse_config_file(const char *path, const char *action, struct cr_options *file)
 {
-	char *argv[] = { "criu",       "--no-default-config", "--config",
-			 (char *)path, (char *)action,	      NULL };
+	/* "cpuinfo dump" is two words on a command line */
+	bool cpuinfo = !strncmp(action, "cpuinfo ", 8);
+	char *argv[] = { "criu",
+			 "--no-default-config",
+			 "--config",
+			 (char *)path,
+			 cpuinfo ? "cpuinfo" : (char *)action,
+			 cpuinfo ? (char *)action + 8 : NULL,
+			 NULL };
 	const char *env = getenv("CRIU_CONFIG_FILE");
 	char *saved = env ? strdup(env) : NULL;
 	enum parse_result pr;
 
 	/* only the client's file: not the one of criu's environment */
 	unsetenv("CRIU_CONFIG_FILE");
-	pr = parse_options(5, argv, file);
+	pr = parse_options(cpuinfo ? 6 : 5, argv, file);
 	if (saved) {
 		setenv("CRIU_CONFIG_FILE", saved, 1);
 		free(saved);

@@ -197,6 +197,11 @@ def test_cpuinfo(work):
     resp, _ = one_request(cpuinfo_req(rpc.CPUINFO_CHECK, dfd, cpu_cap=4))
     report(resp and resp.success, "CPUINFO_CHECK with cpu_cap 4 (ins) checks no xsave size",
            str(resp))
+    conf = os.path.join(work, "cpuinfo.conf")
+    with open(conf, "w") as f:
+        f.write("cpu-cap=^fpu\n")
+    resp, _ = one_request(cpuinfo_req(rpc.CPUINFO_CHECK, dfd, config_file=conf))
+    report(resp and resp.success, "CPUINFO_CHECK reads --cpu-cap from config_file", str(resp))
     os.close(dfd)
 
 
