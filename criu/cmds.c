@@ -2,10 +2,11 @@
 /*
  * cmds.c - the commands of CRIU 4.2, as CRIU parses them: one word, except "cpuinfo dump",
  * "cpuinfo check" and "swrk FD"; any other word after the command is refused. Those criu
- * does not implement yet are refused naming them (exit status 1); "exec" and "show", which
- * CRIU itself dropped, get CRIU's answer.
+ * does not implement yet (none now) are refused naming them (exit status 1); "exec" and
+ * "show", which CRIU itself dropped, get CRIU's answer.
  */
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,7 @@ static const struct cmd_desc cmd_table[] = {
 	{ "service", CMD_SERVICE, CMD_DONE, "serve RPC clients on --address (rpc.proto)" },
 	{ "swrk", CMD_SWRK, CMD_DONE, "serve one RPC client on socket FD (libcriu)" },
 	{ "dedup", CMD_DEDUP, CMD_DONE, "remove duplicates in memory dump" },
-	{ "cpuinfo", CMD_NONE, CMD_LATER, "dump: write cpu information; check: validate it" },
+	{ "cpuinfo", CMD_NONE, CMD_DONE, "dump: write this CPU to cpuinfo.img; check: compare" },
 	{ "exec", CMD_NONE, CMD_REMOVED, NULL },
 	{ "show", CMD_NONE, CMD_REMOVED, NULL },
 };
@@ -50,7 +51,7 @@ static const struct cmd_desc *find_command(const char *word)
 }
 
 /* "cpuinfo" takes "dump" or "check" after it. */
-static enum parse_result parse_cpuinfo(int argc, char **argv, int first)
+static enum parse_result parse_cpuinfo(int argc, char **argv, int first, struct cr_options *o)
 {
 	const char *sub = first + 1 < argc ? argv[first + 1] : NULL;
 
@@ -66,8 +67,9 @@ static enum parse_result parse_cpuinfo(int argc, char **argv, int first)
 		pr_err("Unexpected argument '%s' after cpuinfo %s\n", argv[first + 2], sub);
 		return PARSE_USAGE;
 	}
-	pr_err("Command 'cpuinfo %s' is not supported yet\n", sub);
-	return PARSE_ERROR;
+	o->command = strcmp(sub, "dump") ? CMD_CPUINFO_CHECK : CMD_CPUINFO_DUMP;
+	o->action = strcmp(sub, "dump") ? "cpuinfo check" : "cpuinfo dump";
+	return PARSE_OK;
 }
 
 /* "swrk FD": the socket the client passed, a number as CRIU reads it */
@@ -106,7 +108,7 @@ enum parse_result parse_command(int argc, char **argv, int first, struct cr_opti
 		return PARSE_USAGE;
 	}
 	if (!strcmp(c->name, "cpuinfo"))
-		return parse_cpuinfo(argc, argv, first);
+		return parse_cpuinfo(argc, argv, first, o);
 	if (!strcmp(c->name, "swrk")) {
 		if (argc != first + 2) {
 			fprintf(stderr, "Usage: criu swrk <fd>\n");
@@ -131,18 +133,23 @@ enum parse_result parse_command(int argc, char **argv, int first, struct cr_opti
 
 void print_commands(void)
 {
+	bool later = false;
 	size_t i;
 
 	for (i = 0; i < NR_CMDS; i++) {
 		const struct cmd_desc *c = &cmd_table[i];
 
 		if (c->state == CMD_DONE)
-			printf("  %-14s %s\n", c->name, c->help);
+			printf("  %-14s %s\n",
+			       strcmp(c->name, "cpuinfo") ? c->name : "cpuinfo dump|check",
+			       c->help);
+		later |= c->state == CMD_LATER;
 	}
+	if (!later)
+		return;
 	printf("  not supported yet (refused):\n   ");
 	for (i = 0; i < NR_CMDS; i++)
 		if (cmd_table[i].state == CMD_LATER)
-			printf(" %s%s", cmd_table[i].name,
-			       strcmp(cmd_table[i].name, "cpuinfo") ? "" : " dump|check");
+			printf(" %s", cmd_table[i].name);
 	printf("\n");
 }

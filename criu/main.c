@@ -84,9 +84,9 @@ int main(int argc, char **argv)
 		return rpc_service(&opts) ? 1 : 0;
 	}
 
-	images_dfd =
-		open_images_dir(&opts, opts.command == CMD_DUMP || opts.command == CMD_PRE_DUMP ||
-					       opts.command == CMD_PAGE_SERVER);
+	images_dfd = open_images_dir(
+		&opts, opts.command == CMD_DUMP || opts.command == CMD_PRE_DUMP ||
+			       opts.command == CMD_PAGE_SERVER || opts.command == CMD_CPUINFO_DUMP);
 	if (images_dfd < 0)
 		return 1;
 	work_dfd = open_work_dir(&opts, images_dfd);

@@ -18,6 +18,7 @@
 
 #include "check.h"
 #include "config.h"
+#include "cpuinfo.h"
 #include "log.h"
 #include "net-lock.h"
 #include "opts.h"
@@ -98,6 +99,11 @@ static int set_empty_ns(struct cr_options *o, const char *arg);
 static int set_join_ns(struct cr_options *o, const char *arg);
 static int add_inherit_fd(struct cr_options *o, const char *arg);
 
+static int set_cpu_cap(struct cr_options *o, const char *arg)
+{
+	return cpu_cap_parse(&o->cpu_cap, arg) ? -1 : 0;
+}
+
 static int set_ext_mount_map(struct cr_options *o, const char *arg)
 {
 	return opts_mnt_map(&o->mnt, arg);
@@ -163,7 +169,9 @@ static const struct opt_desc opt_table[] = {
 	     "dump: punch the pages this dump replaces out of the parent images"),
 	VALUE("libdir", 'L', OPT_STR, libdir, "PATH",
 	      "load the plugins (*.so) of PATH (default " CR_PLUGIN_DEFAULT_DIR ")"),
-	LATER("cpu-cap", 0, 0, "[CAP]"),
+	CALL("cpu-cap", 0, set_cpu_cap, 0, "[CAP]",
+	     "fpu, cpu, ins, all, none: the CPU checks; alone: dump writes cpuinfo.img, "
+	     "restore checks it"),
 	FLAG("force-irmap", 0, force_irmap, OPTF_NEG,
 	     "dump: save the path of every inotify watch's file too"),
 	CALL("ext-mount-map", 'M', set_ext_mount_map, 0, "KEY:VAL",
@@ -710,6 +718,7 @@ void opts_set_defaults(struct cr_options *o)
 	o->network_lock = NETWORK_LOCK_DEFAULT;
 	o->swrk_fd = -1;
 	o->cg.mode = CG_MODE_SOFT; /* as CRIU */
+	o->cpu_cap = CPU_CAP_DEFAULT;
 }
 
 static const struct opt_desc *find_long(const char *name)

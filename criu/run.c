@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "action-scripts.h"
+#include "cpuinfo.h"
 #include "dump.h"
 #include "img-stream.h"
 #include "lazy.h"
@@ -153,13 +154,24 @@ static int run_command(const struct cr_options *o, int images_dfd, int work_dfd)
 			       "restore) is not supported yet\n");
 			return 1;
 		}
+		/* --cpu-cap alone: the CPU goes with the images, before the tree is seized */
+		if (o->command == CMD_DUMP && (o->cpu_cap & CPU_CAP_IMAGE) &&
+		    cpuinfo_dump(images_dfd))
+			return 1;
 		if (run_with_plugins(o, images_dfd, work_dfd))
 			return 1;
 		if (o->display_stats)
 			display_stats(work_dfd, false);
 		return 0;
 	case CMD_RESTORE:
+		/* before any task exists: a refused CPU leaves nothing to clean up */
+		if ((o->cpu_cap & CPU_CAP_IMAGE) && cpuinfo_validate(images_dfd, o->cpu_cap))
+			return 1;
 		return run_with_plugins(o, images_dfd, work_dfd);
+	case CMD_CPUINFO_DUMP:
+		return cpuinfo_dump(images_dfd) ? 1 : 0;
+	case CMD_CPUINFO_CHECK:
+		return cpuinfo_check(images_dfd, o->cpu_cap) ? 1 : 0;
 	case CMD_PAGE_SERVER:
 		return cr_page_server(o, images_dfd, work_dfd) ? 1 : 0;
 	case CMD_LAZY_PAGES:

@@ -76,6 +76,7 @@ enum img_type {
 	CR_FD_USERNS_EXTRA,    /* userns-extra-NSID: ours, setgroups */
 	CR_FD_CONNTRACK,       /* conntrack-NSID: ours, the namespace's conntrack entries */
 	CR_FD_RULE6,	       /* rule6-NSID, raw: ours, "ip -6 rule save" */
+	CR_FD_CPUINFO,	       /* cpuinfo: the dumping CPU (cpuinfo dump, dump --cpu-cap) */
 	CR_FD_MAX
 };
 

@@ -24,10 +24,12 @@ enum cr_command {
 	CMD_DEDUP,    /* punch pages out of parent images that a child replaced */
 	CMD_RESTORE,
 	CMD_CHECK,
-	CMD_SWRK,	 /* serve one RPC client on an inherited socket (rpc/) */
-	CMD_SERVICE,	 /* serve RPC clients on a listening socket (rpc/) */
-	CMD_PAGE_SERVER, /* receive a dump's pages over TCP (mem/page-server.c) */
-	CMD_LAZY_PAGES,	 /* serve a --lazy-pages restore's memory (lazy/) */
+	CMD_SWRK,	   /* serve one RPC client on an inherited socket (rpc/) */
+	CMD_SERVICE,	   /* serve RPC clients on a listening socket (rpc/) */
+	CMD_PAGE_SERVER,   /* receive a dump's pages over TCP (mem/page-server.c) */
+	CMD_LAZY_PAGES,	   /* serve a --lazy-pages restore's memory (lazy/) */
+	CMD_CPUINFO_DUMP,  /* write this CPU into cpuinfo.img (cpu/) */
+	CMD_CPUINFO_CHECK, /* check cpuinfo.img against this CPU */
 };
 
 enum pre_dump_mode { PRE_DUMP_SPLICE, PRE_DUMP_READ };
@@ -82,6 +84,7 @@ struct cr_options {
 	bool leave_stopped;    /* -s */
 	bool restore_detached; /* -d, --daemon */
 	bool shell_job;	       /* -j: session/group outside the tree */
+	unsigned int cpu_cap;  /* --cpu-cap: CPU_CAP_* of cpuinfo.h */
 	bool restore_sibling;  /* -S: the restored root is criu's sibling, not child */
 	/* RPC: a pty's master outside the tree goes back to the client (none yet: refused) */
 	bool orphan_pts_master;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * handlers.c - one function per request type. The response always has the request's
- * type; a failure says why in cr_errmsg (the first error logged while serving it). The
- * types whose feature criu lacks (CPUINFO_DUMP, CPUINFO_CHECK) are answered with an error
- * naming them. PRE_DUMP and SINGLE_PRE_DUMP make one pre-dump each (the client sends the
+ * type; a failure says why in cr_errmsg (the first error logged while serving it).
+ * CPUINFO_DUMP writes cpuinfo.img into the images dir, CPUINFO_CHECK checks it, each in a
+ * worker like DUMP. PRE_DUMP and SINGLE_PRE_DUMP make one pre-dump each (the client sends the
  * next, then a DUMP with parent_img). PAGE_SERVER(_CHLD): page-server-req.c.
  */
 #define LOG_PREFIX "rpc: "
@@ -230,6 +230,10 @@ int rpc_handle(struct rpc_conn *c, const CriuReq *req, bool *more)
 		return handle_in_worker(c, req, CMD_DUMP);
 	case CRIU_REQ_TYPE__CHECK:
 		return handle_in_worker(c, req, CMD_CHECK);
+	case CRIU_REQ_TYPE__CPUINFO_DUMP:
+		return handle_in_worker(c, req, CMD_CPUINFO_DUMP);
+	case CRIU_REQ_TYPE__CPUINFO_CHECK:
+		return handle_in_worker(c, req, CMD_CPUINFO_CHECK);
 	case CRIU_REQ_TYPE__PRE_DUMP:
 	case CRIU_REQ_TYPE__SINGLE_PRE_DUMP:
 		return handle_in_worker(c, req, CMD_PRE_DUMP);

@@ -472,11 +472,11 @@ static int apply_file_checks(struct rpc_req_state *st, const CriuOpts *ro)
 	return -EINVAL;
 }
 
-/* Enums and numbers whose CRIU default is the only value criu has. */
-static int apply_defaults_only(const CriuOpts *ro)
+/* cpu_cap: CRIU's bits as they are (its proto default, all ones, writes and checks the image) */
+static int apply_cpu_cap(struct rpc_req_state *st, const CriuOpts *ro)
 {
-	if (ro->has_cpu_cap && ro->cpu_cap != 0xffffffff)
-		return refuse_field("cpu_cap", "cpu-cap", "");
+	if (ro->has_cpu_cap)
+		st->opts.cpu_cap = ro->cpu_cap;
 	return 0;
 }
 
@@ -538,15 +538,22 @@ static int apply_task(struct rpc_req_state *st, const CriuOpts *ro, enum cr_comm
 /* The file's options as the command line would give them (--config FILE alone). */
 static int parse_config_file(const char *path, const char *action, struct cr_options *file)
 {
-	char *argv[] = { "criu",       "--no-default-config", "--config",
-			 (char *)path, (char *)action,	      NULL };
+	/* "cpuinfo dump" is two words on a command line */
+	bool cpuinfo = !strncmp(action, "cpuinfo ", 8);
+	char *argv[] = { "criu",
+			 "--no-default-config",
+			 "--config",
+			 (char *)path,
+			 cpuinfo ? "cpuinfo" : (char *)action,
+			 cpuinfo ? (char *)action + 8 : NULL,
+			 NULL };
 	const char *env = getenv("CRIU_CONFIG_FILE");
 	char *saved = env ? strdup(env) : NULL;
 	enum parse_result pr;
 
 	/* only the client's file: not the one of criu's environment */
 	unsetenv("CRIU_CONFIG_FILE");
-	pr = parse_options(5, argv, file);
+	pr = parse_options(cpuinfo ? 6 : 5, argv, file);
 	if (saved) {
 		setenv("CRIU_CONFIG_FILE", saved, 1);
 		free(saved);
@@ -595,11 +602,13 @@ static int apply_config_file(struct rpc_req_state *st, const CriuOpts *ro)
 static void set_request_basics(struct rpc_req_state *st, enum cr_command cmd)
 {
 	st->opts.command = cmd;
-	st->opts.action = cmd == CMD_DUMP	   ? "dump"
-			  : cmd == CMD_PRE_DUMP	   ? "pre-dump"
-			  : cmd == CMD_RESTORE	   ? "restore"
-			  : cmd == CMD_PAGE_SERVER ? "page-server"
-						   : "check";
+	st->opts.action = cmd == CMD_DUMP	     ? "dump"
+			  : cmd == CMD_PRE_DUMP	     ? "pre-dump"
+			  : cmd == CMD_RESTORE	     ? "restore"
+			  : cmd == CMD_PAGE_SERVER   ? "page-server"
+			  : cmd == CMD_CPUINFO_DUMP  ? "cpuinfo dump"
+			  : cmd == CMD_CPUINFO_CHECK ? "cpuinfo check"
+						     : "check";
 	/* RPC restores detach: criu answers once the tree runs */
 	st->opts.restore_detached = cmd == CMD_RESTORE;
 	st->opts.stage_notify = rpc_stage_notify;
@@ -621,7 +630,7 @@ int rpc_opts_from_req(struct rpc_conn *c, const CriuOpts *ro, enum cr_command cm
 	set_request_basics(st, cmd);
 	if (ret || !ro)
 		return ret;
-	ret = apply_defaults_only(ro) ?: apply_network_lock(st, ro) ?: apply_file_checks(st, ro) ?:
+	ret = apply_cpu_cap(st, ro) ?: apply_network_lock(st, ro) ?: apply_file_checks(st, ro) ?:
 	      apply_fields(st, ro) ?:
 	      rpc_apply_cgroups(st, ro) ?: apply_task(st, ro, cmd) ?: apply_ps(st, ro, cmd);
 	ret = ret ?: open_dirs(st, ro, cmd != CMD_CHECK);

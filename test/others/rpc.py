@@ -6,6 +6,7 @@ refused options and request types, malformed datagrams, a client that leaves in 
 of a dump (the task must run on, as before), and a service that must survive 1,000 bad
 clients in a row without growing its fds or memory."""
 import ctypes
+import json
 import os
 import shutil
 import signal
@@ -151,11 +152,57 @@ def test_wait_pid():
 
 
 def test_refused_types():
-    for t, name in ((rpc.CPUINFO_DUMP, "CPUINFO_DUMP"), (rpc.NOTIFY, "NOTIFY")):
-        resp, _ = raw_request(rpc.criu_req(type=t).SerializeToString())
-        report(resp and resp.type == t and not resp.success and
-               (name in resp.cr_errmsg or "notification" in resp.cr_errmsg),
-               "%s answered with an error naming it" % name, str(resp))
+    resp, _ = raw_request(rpc.criu_req(type=rpc.NOTIFY).SerializeToString())
+    report(resp and resp.type == rpc.NOTIFY and not resp.success and
+           "notification" in resp.cr_errmsg,
+           "NOTIFY with no notification pending answered with an error", str(resp))
+
+
+def cpuinfo_req(kind, dfd, **opts):
+    req = rpc.criu_req(type=kind)
+    req.opts.images_dir_fd = dfd
+    req.opts.log_file = "cpuinfo.log"
+    req.opts.log_level = 4
+    for k, v in opts.items():
+        setattr(req.opts, k, v)
+    return req
+
+
+def test_cpuinfo(work):
+    """CPUINFO_DUMP writes cpuinfo.img into images_dir_fd, CPUINFO_CHECK checks it."""
+    d = os.path.join(work, "cpuinfo")
+    os.mkdir(d)
+    dfd = os.open(d, os.O_DIRECTORY)
+    path = os.path.join(d, "cpuinfo.img")
+    resp, _ = one_request(cpuinfo_req(rpc.CPUINFO_DUMP, dfd))
+    report(resp and resp.type == rpc.CPUINFO_DUMP and resp.success and os.path.exists(path),
+           "CPUINFO_DUMP writes cpuinfo.img into images_dir_fd", str(resp))
+    resp, _ = one_request(cpuinfo_req(rpc.CPUINFO_CHECK, dfd))
+    report(resp and resp.type == rpc.CPUINFO_CHECK and resp.success,
+           "CPUINFO_CHECK accepts this CPU's image", str(resp))
+    crit = os.path.join(zdtm.ROOT, "crit", "crit")
+    img = json.loads(subprocess.run([crit, "decode", "-i", path], capture_output=True,
+                                    text=True).stdout)
+    img["entries"][0]["x86_entry"][0]["xsave_size_max"] += 64
+    with open(path + ".json", "w") as f:
+        json.dump(img, f)
+    subprocess.run([crit, "encode", "-i", path + ".json", "-o", path], check=True)
+    for cap in (None, 0xffffffff):
+        resp, _ = one_request(cpuinfo_req(rpc.CPUINFO_CHECK, dfd, **(
+            {"cpu_cap": cap} if cap else {})))
+        report(resp and resp.type == rpc.CPUINFO_CHECK and not resp.success and
+               "xsave area sizes differ" in resp.cr_errmsg,
+               "CPUINFO_CHECK (cpu_cap %s) refuses another xsave size, saying so" % cap,
+               str(resp))
+    resp, _ = one_request(cpuinfo_req(rpc.CPUINFO_CHECK, dfd, cpu_cap=4))
+    report(resp and resp.success, "CPUINFO_CHECK with cpu_cap 4 (ins) checks no xsave size",
+           str(resp))
+    conf = os.path.join(work, "cpuinfo.conf")
+    with open(conf, "w") as f:
+        f.write("cpu-cap=^fpu\n")
+    resp, _ = one_request(cpuinfo_req(rpc.CPUINFO_CHECK, dfd, config_file=conf))
+    report(resp and resp.success, "CPUINFO_CHECK reads --cpu-cap from config_file", str(resp))
+    os.close(dfd)
 
 
 def test_bad_input():
@@ -653,6 +700,7 @@ def main():
         test_proto_numbers()
         test_version()
         test_refused_types()
+        test_cpuinfo(work)
         test_wait_pid()
         test_bad_input()
         test_refused_option(work)

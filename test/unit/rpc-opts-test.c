@@ -154,9 +154,9 @@ int main(void)
 			ro.manage_cgroups = 0;
 		if (!strcmp(f->name, "manage_cgroups_mode"))
 			ro.manage_cgroups_mode = CRIU_CG_MODE__FULL;
-		/* on by default: asked off, it changes something */
+		/* ghost_fiemap is on by default, as in CRIU: off changes it */
 		if (!strcmp(f->name, "ghost_fiemap"))
-			ro.ghost_fiemap = 0;
+			ro.ghost_fiemap = false;
 		ret = run(&ro, &st);
 		err = log_first_error();
 		/* runc's cgroup fields are applied, never refused */
