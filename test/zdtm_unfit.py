@@ -38,13 +38,11 @@ NS_UNFIT = {
 # Tests that can't pass in the uns flavour, and why (besides the pid namespace's, NS_UNFIT).
 UNS_NESTED_THREADS = "its inner pid namespace's task runs a thread: threads in a pid " \
     "namespace below the tree's, in a user namespace, are refused at dump"
-UNS_PING = "it widens net.ipv4.ping_group_range of its network namespace, a sysctl that is " \
-    "not saved (Documentation/namespaces.md): the ping socket can't be made at restore"
 UNS_HOST = "its setup needs a privilege over the host's namespaces, which the root of a user " \
     "namespace lacks: it fails to start there"
 UNS_PROC = "it reads /proc/PID by the pid fork() gave it: /proc is the host's (as in pidns)"
 UNS_UNFIT = dict(
-    [("pidns_nested00", UNS_NESTED_THREADS), ("ping00", UNS_PING)] +
+    [("pidns_nested00", UNS_NESTED_THREADS)] +
     [(t, UNS_HOST) for t in (
         "cgroup00", "cgroup_full00", "cgroup_root00", "cgroup_strict00", "cgroup_threads00",
         "cgroupns00", "devzero_mapfd00", "fanotify00", "fanotify_sb00", "ghost_dev00",

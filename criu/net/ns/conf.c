@@ -98,6 +98,14 @@ static const char *const conf6_names[] = {
 };
 
 static const char *const unix_names[] = { "max_dgram_qlen" };
+/*
+ * net.ipv4's own sysctls of the namespace that programs and containers set. A ping socket
+ * can only be made by a group ping_group_range holds, the restore's included. ip_forward
+ * comes first at restore: writing it sets every link's forwarding, which the per-link and
+ * all/default values written after it put back.
+ */
+static const char *const ipv4_names[] = { "ip_forward", "ping_group_range", "ip_local_port_range",
+					  "ip_unprivileged_port_start" };
 
 #define NR(a)	      (sizeof(a) / sizeof((a)[0]))
 #define SYSCTL_MAX    256
@@ -279,8 +287,27 @@ static int unix_conf_read(NetnsEntry *e)
 	return ret;
 }
 
+/* strings as the kernel prints them (ranges are two numbers) */
+static int ipv4_conf_read(NetnsEntry *e)
+{
+	char path[128];
+	size_t i;
+	int ret = 0;
+
+	e->ipv4_conf = entries_alloc(NR(ipv4_names));
+	if (!e->ipv4_conf)
+		return -ENOMEM;
+	e->n_ipv4_conf = NR(ipv4_names);
+	for (i = 0; !ret && i < NR(ipv4_names); i++) {
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", ipv4_names[i]);
+		ret = read_one(path, true, e->ipv4_conf[i]);
+	}
+	return ret;
+}
+
 static void netns_entry_free(NetnsEntry *e)
 {
+	conf_free(e->ipv4_conf, e->n_ipv4_conf);
 	conf_free(e->def_conf4, e->n_def_conf4);
 	conf_free(e->all_conf4, e->n_all_conf4);
 	conf_free(e->def_conf6, e->n_def_conf6);
@@ -309,6 +336,7 @@ int netns_conf_dump(int dfd, uint32_t id)
 	ret = ret ?: conf_read(CONF_IPV6, "default", &e.def_conf6, &e.n_def_conf6);
 	ret = ret ?: conf_read(CONF_IPV6, "all", &e.all_conf6, &e.n_all_conf6);
 	ret = ret ?: unix_conf_read(&e);
+	ret = ret ?: ipv4_conf_read(&e);
 	ret = ret ?: netns_entry_write(dfd, id, &e);
 	netns_entry_free(&e);
 	return ret;
@@ -323,6 +351,20 @@ static int unix_conf_write(const NetnsEntry *e)
 	for (i = 0; !ret && i < e->n_unix_conf && i < NR(unix_names); i++) {
 		snprintf(path, sizeof(path), "/proc/sys/net/unix/%s", unix_names[i]);
 		ret = write_one(path, e->unix_conf[i]);
+	}
+	return ret;
+}
+
+/* a set without them (CRIU's, older ones) leaves the new namespace's defaults */
+static int ipv4_conf_write(const NetnsEntry *e)
+{
+	char path[128];
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < e->n_ipv4_conf && i < NR(ipv4_names); i++) {
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", ipv4_names[i]);
+		ret = write_one(path, e->ipv4_conf[i]);
 	}
 	return ret;
 }
@@ -346,8 +388,9 @@ int netns_conf_restore(int dfd, uint32_t id)
 
 	if (ret)
 		return ret;
+	ret = ipv4_conf_write(e);
 	/* "default" first: links made after it take its values */
-	ret = conf_write(CONF_IPV4, "default", e->def_conf4, e->n_def_conf4);
+	ret = ret ?: conf_write(CONF_IPV4, "default", e->def_conf4, e->n_def_conf4);
 	ret = ret ?: conf_write(CONF_IPV4, "all", e->all_conf4, e->n_all_conf4);
 	ret = ret ?: conf_write(CONF_IPV6, "default", e->def_conf6, e->n_def_conf6);
 	ret = ret ?: conf_write(CONF_IPV6, "all", e->all_conf6, e->n_all_conf6);

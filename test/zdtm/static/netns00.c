@@ -96,7 +96,10 @@ static int make_links(void)
 	    sh("ip addr add 10.79.7.1/24 dev zdtap0"))
 		return -1;
 	if (sh("sysctl -qw net.ipv4.conf." IN_LINK ".forwarding=1 net.ipv6.conf." IN_LINK
-	       ".hop_limit=33 net.ipv4.conf.default.arp_ignore=2 net.unix.max_dgram_qlen=77"))
+	       ".hop_limit=33 net.ipv4.conf.default.arp_ignore=2 net.unix.max_dgram_qlen=77") ||
+	    sh("sysctl -qw net.ipv4.ping_group_range='0 2147483647' "
+	       "net.ipv4.ip_local_port_range='20000 30000' "
+	       "net.ipv4.ip_unprivileged_port_start=900"))
 		return -1;
 	if (sh("iptables -A INPUT -p tcp --dport 4245 -j DROP") ||
 	    sh("ip6tables -A OUTPUT -p udp --dport 4246 -j REJECT"))
@@ -230,7 +233,10 @@ static int check_config(void)
 	if (read_sysctl("/proc/sys/net/ipv4/conf/" IN_LINK "/forwarding") != 1 ||
 	    read_sysctl("/proc/sys/net/ipv6/conf/" IN_LINK "/hop_limit") != 33 ||
 	    read_sysctl("/proc/sys/net/ipv4/conf/default/arp_ignore") != 2 ||
-	    read_sysctl("/proc/sys/net/unix/max_dgram_qlen") != 77) {
+	    read_sysctl("/proc/sys/net/unix/max_dgram_qlen") != 77 ||
+	    read_sysctl("/proc/sys/net/ipv4/ping_group_range") != 0 ||
+	    read_sysctl("/proc/sys/net/ipv4/ip_local_port_range") != 20000 ||
+	    read_sysctl("/proc/sys/net/ipv4/ip_unprivileged_port_start") != 900) {
 		fail("a sysctl of the namespace lost its value");
 		return -1;
 	}
