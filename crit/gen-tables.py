@@ -111,6 +111,8 @@ KINDS = [
     ("USERNS_EXTRA", "userns_extra_entry", None, None),
     # ours: conntrack-ID.img (the conntrack entries of a network namespace of the tree)
     ("CONNTRACK", "conntrack_entry", None, None),
+    # ours: netns-extra-ID.img (net.ipv4's namespace sysctls)
+    ("NETNS_EXTRA", "netns_extra_entry", None, None),
 ]
 
 FIELD_RE = re.compile(r"^\s*(required|optional|repeated)\s+([\w.]+)\s+(\w+)\s*=\s*(\d+)\s*"

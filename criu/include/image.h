@@ -77,6 +77,7 @@ enum img_type {
 	CR_FD_CONNTRACK,       /* conntrack-NSID: ours, the namespace's conntrack entries */
 	CR_FD_RULE6,	       /* rule6-NSID, raw: ours, "ip -6 rule save" */
 	CR_FD_CPUINFO,	       /* cpuinfo: the dumping CPU (cpuinfo dump, dump --cpu-cap) */
+	CR_FD_NETNS_EXTRA,     /* netns-extra-NSID: ours, net.ipv4's namespace sysctls */
 	CR_FD_MAX
 };
 

@@ -19,6 +19,8 @@
 #include "log.h"
 #include "internal.h"
 
+#include "netns-extra.pb-c.h"
+
 static const char *const conf4_names[] = {
 	"accept_local",
 	"accept_redirects",
@@ -287,27 +289,37 @@ static int unix_conf_read(NetnsEntry *e)
 	return ret;
 }
 
-/* strings as the kernel prints them (ranges are two numbers) */
-static int ipv4_conf_read(NetnsEntry *e)
+/* netns-extra-ID.img: net.ipv4's sysctls, strings as the kernel prints them (ranges are two
+ * numbers) */
+static int ipv4_conf_dump(int dfd, uint32_t id)
 {
+	NetnsExtraEntry x = NETNS_EXTRA_ENTRY__INIT;
+	struct cr_img *img;
 	char path[128];
 	size_t i;
 	int ret = 0;
 
-	e->ipv4_conf = entries_alloc(NR(ipv4_names));
-	if (!e->ipv4_conf)
+	x.ipv4_conf = entries_alloc(NR(ipv4_names));
+	if (!x.ipv4_conf)
 		return -ENOMEM;
-	e->n_ipv4_conf = NR(ipv4_names);
+	x.n_ipv4_conf = NR(ipv4_names);
 	for (i = 0; !ret && i < NR(ipv4_names); i++) {
 		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", ipv4_names[i]);
-		ret = read_one(path, true, e->ipv4_conf[i]);
+		ret = read_one(path, true, x.ipv4_conf[i]);
 	}
+	img = ret ? NULL : open_image_at(dfd, CR_FD_NETNS_EXTRA, O_DUMP, id);
+	if (!ret && !img)
+		ret = -EIO;
+	if (img) {
+		ret = pb_write_one(img, &x.base);
+		ret = close_image(img) ?: ret;
+	}
+	conf_free(x.ipv4_conf, x.n_ipv4_conf);
 	return ret;
 }
 
 static void netns_entry_free(NetnsEntry *e)
 {
-	conf_free(e->ipv4_conf, e->n_ipv4_conf);
 	conf_free(e->def_conf4, e->n_def_conf4);
 	conf_free(e->all_conf4, e->n_all_conf4);
 	conf_free(e->def_conf6, e->n_def_conf6);
@@ -336,8 +348,8 @@ int netns_conf_dump(int dfd, uint32_t id)
 	ret = ret ?: conf_read(CONF_IPV6, "default", &e.def_conf6, &e.n_def_conf6);
 	ret = ret ?: conf_read(CONF_IPV6, "all", &e.all_conf6, &e.n_all_conf6);
 	ret = ret ?: unix_conf_read(&e);
-	ret = ret ?: ipv4_conf_read(&e);
 	ret = ret ?: netns_entry_write(dfd, id, &e);
+	ret = ret ?: ipv4_conf_dump(dfd, id);
 	netns_entry_free(&e);
 	return ret;
 }
@@ -355,17 +367,26 @@ static int unix_conf_write(const NetnsEntry *e)
 	return ret;
 }
 
-/* a set without them (CRIU's, older ones) leaves the new namespace's defaults */
-static int ipv4_conf_write(const NetnsEntry *e)
+/* netns-extra-ID.img's sysctls; a set without it (CRIU's) leaves the new namespace's defaults */
+static int ipv4_conf_restore(int dfd, uint32_t id)
 {
+	struct cr_img *img = open_image_optional(dfd, CR_FD_NETNS_EXTRA, id);
+	NetnsExtraEntry *x;
 	char path[128];
 	size_t i;
-	int ret = 0;
+	int ret;
 
-	for (i = 0; !ret && i < e->n_ipv4_conf && i < NR(ipv4_names); i++) {
+	if (!img)
+		return errno == ENOENT ? 0 : -EIO;
+	ret = pb_read_one(img, &netns_extra_entry__descriptor, (ProtobufCMessage **)&x);
+	close_image(img);
+	if (ret)
+		return ret;
+	for (i = 0; !ret && i < x->n_ipv4_conf && i < NR(ipv4_names); i++) {
 		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", ipv4_names[i]);
-		ret = write_one(path, e->ipv4_conf[i]);
+		ret = write_one(path, x->ipv4_conf[i]);
 	}
+	netns_extra_entry__free_unpacked(x, NULL);
 	return ret;
 }
 
@@ -388,7 +409,7 @@ int netns_conf_restore(int dfd, uint32_t id)
 
 	if (ret)
 		return ret;
-	ret = ipv4_conf_write(e);
+	ret = ipv4_conf_restore(dfd, id);
 	/* "default" first: links made after it take its values */
 	ret = ret ?: conf_write(CONF_IPV4, "default", e->def_conf4, e->n_def_conf4);
 	ret = ret ?: conf_write(CONF_IPV4, "all", e->all_conf4, e->n_all_conf4);
