@@ -88,8 +88,11 @@ void ps_conn_end(struct ps_conn *c, bool ok);
 int ps_conn_send(struct ps_conn *c, const void *buf, size_t len, bool more);
 /* len bytes, or 0 when the peer closed before the first one, or -errno */
 ssize_t ps_conn_recv(struct ps_conn *c, void *buf, size_t len);
-/* len bytes of the pipe into the stream (plain: splice) */
-int ps_conn_send_pipe(struct ps_conn *c, int pipe_r, size_t len);
+/*
+ * len bytes of the pipe into the stream: spliced, unless copy or TLS. Copy pages the task's
+ * death must free at once (hugetlb): TCP may hold a spliced page long after the send.
+ */
+int ps_conn_send_pipe(struct ps_conn *c, int pipe_r, size_t len, bool copy);
 /* len bytes of the stream into fd (plain: splice through pipe, empty, pipe_cap bytes) */
 int ps_conn_recv_file(struct ps_conn *c, int fd, size_t len, const int *pipe, size_t pipe_cap);
 
@@ -115,9 +118,12 @@ struct ps_conn *ps_client_conn(struct ps_client *c);
 int ps_xfer_open(struct ps_client *c, unsigned long id, struct ps_task_xfer **out);
 /* A run of pages in the parent's images, sent before iov before_iov of the next batch. */
 int ps_xfer_hole(struct ps_task_xfer *x, uint64_t vaddr, uint64_t nr_pages, uint32_t before_iov);
-/* The batch's holes and iovs in address order, each iov's bytes spliced from its pipe. */
+/*
+ * The batch's holes and iovs in address order, each iov's bytes spliced from its pipe
+ * (copied where copy_iov[i], see ps_conn_send_pipe()).
+ */
 int ps_xfer_send_batch(struct ps_task_xfer *x, const struct parasite_dump_pages *a,
-		       const int *pipe_r);
+		       const int *pipe_r, const bool *copy_iov);
 void ps_xfer_close(struct ps_task_xfer *x);
 
 #endif /* CRIU_PAGE_SERVER_H */

@@ -267,7 +267,7 @@ static int send_holes_before(struct ps_task_xfer *x, size_t *h, uint32_t iov)
 }
 
 int ps_xfer_send_batch(struct ps_task_xfer *x, const struct parasite_dump_pages *a,
-		       const int *pipe_r)
+		       const int *pipe_r, const bool *copy_iov)
 {
 	size_t h = 0;
 	uint32_t j;
@@ -278,7 +278,8 @@ int ps_xfer_send_batch(struct ps_task_xfer *x, const struct parasite_dump_pages 
 		ret = ret
 			      ?: send_entry(x, a->iovs[j].base, a->iovs[j].len / PS_PAGE_SIZE,
 					    PE_PRESENT, true);
-		ret = ret ?: ps_conn_send_pipe(&x->c->conn, pipe_r[a->pipe_of[j]], a->iovs[j].len);
+		ret = ret ?: ps_conn_send_pipe(&x->c->conn, pipe_r[a->pipe_of[j]], a->iovs[j].len,
+					       copy_iov[j]);
 		if (ret)
 			return ret;
 	}

@@ -67,6 +67,13 @@ struct page_xfer {
 	 */
 	uint64_t rseq_start, rseq_end;
 	bool volatile_iov[PARASITE_MAX_IOVS];
+	/*
+	 * hugetlb iovs, copied to a page server: TCP frees a spliced page when it frees the
+	 * skb, which can be minutes later (skb_attempt_defer_free() waits for the sending
+	 * CPU's next network receive), and a huge page held so is not back in the pool for a
+	 * restore on this host after the dump kills the task.
+	 */
+	bool copy_iov[PARASITE_MAX_IOVS];
 	int pages_rfd;	     /* the pages file, read-only, opened for the first such iov */
 	struct dump_cow cow; /* the parent's memory, for pages shared with it */
 	uint64_t *ppm_buf;   /* the parent's pagemap entries next to pm_buf's */
@@ -287,7 +294,7 @@ static int drain_batch(struct page_xfer *px)
 	for (i = 0; i < PARASITE_NR_PIPES; i++)
 		total += px->pipe_fill[i];
 	if (px->remote)
-		ret = ps_xfer_send_batch(px->remote, px->args, px->pipe_r);
+		ret = ps_xfer_send_batch(px->remote, px->args, px->pipe_r, px->copy_iov);
 	else
 		ret = drain_halves(px, total);
 	px->dc->stats.memwrite_us += now_us() - start;
@@ -385,6 +392,7 @@ static int queue_pages(struct page_xfer *px, const VmaEntry *v, uint64_t addr, u
 		px->volatile_iov[a->nr_iovs] =
 			(v->status & VMA_AREA_AIORING) ||
 			(addr < px->rseq_end && addr + n * PAGE_SIZE > px->rseq_start);
+		px->copy_iov[a->nr_iovs] = v->flags & MAP_HUGETLB;
 		a->iovs[a->nr_iovs].base = addr;
 		a->iovs[a->nr_iovs].len = n * PAGE_SIZE;
 		a->pipe_of[a->nr_iovs] = px->cur_pipe;

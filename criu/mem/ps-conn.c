@@ -213,13 +213,14 @@ static int get_buf(struct ps_conn *c)
 	if (!c->buf)
 		c->buf = malloc(PS_TLS_BUF);
 	if (!c->buf) {
-		pr_err("No memory for the TLS buffer\n");
+		pr_err("No memory for the page copy buffer\n");
 		return -ENOMEM;
 	}
 	return 0;
 }
 
-static int tls_from_pipe(struct ps_conn *c, int pipe_r, size_t len)
+/* len bytes of the pipe copied into the stream, through a buffer */
+static int copy_from_pipe(struct ps_conn *c, int pipe_r, size_t len)
 {
 	ssize_t n;
 	int ret = get_buf(c);
@@ -230,18 +231,18 @@ static int tls_from_pipe(struct ps_conn *c, int pipe_r, size_t len)
 			pr_perror("Can't read pages from the pipe");
 			return n < 0 ? -errno : -EIO;
 		}
-		ret = tls_send_all(c, c->buf, n);
+		ret = ps_conn_send(c, c->buf, n, true);
 		len -= n;
 	}
 	return ret;
 }
 
-int ps_conn_send_pipe(struct ps_conn *c, int pipe_r, size_t len)
+int ps_conn_send_pipe(struct ps_conn *c, int pipe_r, size_t len, bool copy)
 {
 	ssize_t n;
 
-	if (c->tls)
-		return tls_from_pipe(c, pipe_r, len);
+	if (c->tls || copy)
+		return copy_from_pipe(c, pipe_r, len);
 	while (len) {
 		n = splice(pipe_r, NULL, c->sk, NULL, len, SPLICE_F_MOVE | SPLICE_F_MORE);
 		if (n <= 0) {

@@ -16,6 +16,9 @@
   linked to the first with --prev-images-dir; the dump's own parent gets a copy of the
   server's pagemaps, by which it tells the pages the parent holds); the restore from there
   brings the task back.
+- A task with hugetlb memory dumped through a page server: its huge pages are back in the
+  pool as soon as the dump has returned (TCP would hold spliced ones), so that a restore
+  on the host finds them.
 - TLS (--tls): a throwaway CA made by certtool signs the server's and the dump's
   certificates; a dump in TLS restores, while a plain dump to a TLS server, a dump whose
   certificate another CA signed, and a server whose certificate names another address
@@ -184,6 +187,65 @@ def daemon_mode():
         if zdtm.proc_state(pid) is not None:
             zdtm.kill_and_reap(pid)
         zdtm.cleanup_children()
+
+
+HUGE_POOL = "/sys/kernel/mm/hugepages/hugepages-2048kB/"
+
+
+def huge_pages_in_use():
+    with open(HUGE_POOL + "nr_hugepages") as f:
+        nr = int(f.read())
+    with open(HUGE_POOL + "free_hugepages") as f:
+        return nr - int(f.read())
+
+
+def huge_pages_back(rounds=8):
+    """A task with hugetlb memory dumped through a page server on loopback, which kills it:
+    its huge pages are back in the pool as soon as the dump has returned and the task is
+    reaped, so a restore on this host right after finds them. (TCP frees a page spliced
+    into it when it frees the skb, which may wait for the sending CPU's next network
+    receive: a huge page sent so stays out of the pool for seconds or minutes.)"""
+    name = "--page-server: a dumped task's huge pages are back in the pool at once " \
+           "(%d dumps)" % rounds
+    why = []
+    for i in range(rounds):
+        in_use = huge_pages_in_use()
+        try:
+            test, pid = fresh_test("huge%d" % i, "zdtm/static/hugetlb00")
+        except zdtm.TestSkip as e:
+            print("ok - %s # SKIP %s" % (name, e))
+            return
+        server = test.dump_dir + "-server"
+        ps = None
+        try:
+            saved, test.dump_dir = test.dump_dir, server
+            ps, ps_opts = zdtm.start_page_server(test, CRIU)
+            test.dump_dir = saved
+            r = criu(["dump", "-t", str(pid), "-D", test.dump_dir, "-v4", "-o",
+                      "dump.log"] + ps_opts)
+            ps.wait(timeout=60)
+            if r.returncode != 0:
+                why.append("dump %d failed: %s" % (i, r.stderr[-300:]))
+                break
+            zdtm.cleanup_children()
+            held = huge_pages_in_use() - in_use
+            if held:
+                why.append("dump %d: %d huge page(s) of the dead task still out of the pool"
+                           % (i, held))
+                break
+            why += restore_and_check(test, pid, server)
+            why += finish(test, pid)
+            if why:
+                break
+        finally:
+            if ps and ps.poll() is None:
+                ps.kill()
+                ps.wait()
+            if zdtm.proc_state(pid) is not None:
+                zdtm.kill_and_reap(pid)
+            zdtm.cleanup_children()
+            zdtm.undo_leftovers(test)
+    report(not why, name, "; ".join(why))
 
 
 def failed_dump_checks(test, pid, before, r, what):
@@ -688,6 +750,7 @@ def main():
     server_dies()
     server_dies("pre-dump")
     daemon_mode()
+    huge_pages_back()
     tls()
     migration()
     migration(lazy=True)
