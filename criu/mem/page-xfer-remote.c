@@ -278,8 +278,9 @@ int ps_xfer_send_batch(struct ps_task_xfer *x, const struct parasite_dump_pages 
 		ret = ret
 			      ?: send_entry(x, a->iovs[j].base, a->iovs[j].len / PS_PAGE_SIZE,
 					    PE_PRESENT, true);
-		ret = ret ?: ps_conn_send_pipe(&x->c->conn, pipe_r[a->pipe_of[j]], a->iovs[j].len,
-					       copy_iov[j]);
+		ret = ret
+			      ?: ps_conn_send_pipe(&x->c->conn, pipe_r[a->pipe_of[j]],
+						   a->iovs[j].len, copy_iov[j]);
 		if (ret)
 			return ret;
 	}
