@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fd-pass.h"
 #include "files.h"
 #include "log.h"
 #include "restore-ctx.h"
@@ -52,20 +53,7 @@ static int open_pts(unsigned int index, uint32_t flags)
 
 static int send_master(int sk, int master, unsigned int index)
 {
-	char ctl[CMSG_SPACE(sizeof(int))] __attribute__((aligned(sizeof(struct cmsghdr))));
-	struct iovec iov = { .iov_base = &index, .iov_len = sizeof(index) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cm;
-
-	memset(ctl, 0, sizeof(ctl));
-	mh.msg_control = ctl;
-	mh.msg_controllen = sizeof(ctl);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &master, sizeof(int));
-	if (sendmsg(sk, &mh, MSG_DONTWAIT) != sizeof(index)) {
+	if (fd_pass_send(sk, &index, sizeof(index), master, MSG_DONTWAIT) != sizeof(index)) {
 		pr_perror("Can't send the master of pty %u to criu", index);
 		return -errno;
 	}
@@ -232,22 +220,14 @@ int rst_orphan_pts_prepare(struct rst_ctx *ctx)
 
 static int recv_master(int sk, unsigned int *index)
 {
-	char ctl[CMSG_SPACE(sizeof(int))] __attribute__((aligned(sizeof(struct cmsghdr))));
-	struct iovec iov = { .iov_base = index, .iov_len = sizeof(*index) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cm;
 	int fd;
 
-	mh.msg_control = ctl;
-	mh.msg_controllen = sizeof(ctl);
-	if (recvmsg(sk, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) < 0)
+	if (fd_pass_recv(sk, index, sizeof(*index), &fd, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) < 0)
 		return errno == EAGAIN ? -ENOENT : -errno;
-	cm = CMSG_FIRSTHDR(&mh);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS) {
+	if (fd < 0) {
 		pr_err("A message without a pty master came on the masters' socket\n");
 		return -EBADMSG;
 	}
-	memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
 	return fd;
 }
 

@@ -24,6 +24,7 @@
 
 #include "abi/lazy-proto.h"
 #include "action-scripts.h"
+#include "fd-pass.h"
 #include "lazy-internal.h"
 #include "lazy.h"
 #include "log.h"
@@ -72,20 +73,8 @@ static int watch(struct lazy_daemon *d, int fd, void *ptr)
 /* The hello and, for a task, its userfaultfd. */
 static int recv_hello(int sk, struct lazy_hello *h, int *fd)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { h, sizeof(*h) };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *ch;
-	ssize_t n;
+	ssize_t n = fd_pass_recv(sk, h, sizeof(*h), fd, MSG_WAITALL | MSG_CMSG_CLOEXEC);
 
-	*fd = -1;
-	n = recvmsg(sk, &mh, MSG_WAITALL | MSG_CMSG_CLOEXEC);
-	ch = CMSG_FIRSTHDR(&mh);
-	if (ch && ch->cmsg_level == SOL_SOCKET && ch->cmsg_type == SCM_RIGHTS)
-		memcpy(fd, CMSG_DATA(ch), sizeof(int));
 	if (n != sizeof(*h)) {
 		pr_perror("lazy-pages: a bad hello from the restore");
 		return -EIO;

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fd-pass.h"
 #include "fdstore.h"
 #include "log.h"
 #include "plugin.h"
@@ -51,20 +52,9 @@ static int store_unlock(int count)
 
 static int send_fd(int fd)
 {
-	char ctl[CMSG_SPACE(sizeof(int))] __attribute__((aligned(sizeof(struct cmsghdr)))) = {};
 	char byte = 0;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cm;
 
-	mh.msg_control = ctl;
-	mh.msg_controllen = sizeof(ctl);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	if (sendmsg(store_fds[STORE_SEND], &mh, MSG_DONTWAIT) != 1) {
+	if (fd_pass_send(store_fds[STORE_SEND], &byte, 1, fd, MSG_DONTWAIT) != 1) {
 		pr_perror("Can't put fd %d in the fd store", fd);
 		return -1;
 	}
@@ -85,29 +75,24 @@ int fdstore_add(int fd)
 
 static int peek_fd(int id)
 {
-	char ctl[CMSG_SPACE(sizeof(int))] __attribute__((aligned(sizeof(struct cmsghdr))));
 	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cm;
 	int fd;
 
-	mh.msg_control = ctl;
-	mh.msg_controllen = sizeof(ctl);
 	if (setsockopt(store_fds[STORE_QUEUE], SOL_SOCKET, SO_PEEK_OFF, &id, sizeof(id))) {
 		pr_perror("Can't seek to file %d of the fd store", id);
 		return -1;
 	}
-	if (recvmsg(store_fds[STORE_QUEUE], &mh, MSG_PEEK | MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1) {
+	if (fd_pass_recv(store_fds[STORE_QUEUE], &byte, 1, &fd,
+			 MSG_PEEK | MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1) {
 		pr_perror("Can't read file %d of the fd store", id);
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
-	cm = CMSG_FIRSTHDR(&mh);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len != CMSG_LEN(sizeof(int))) {
+	if (fd < 0) {
 		pr_err("File %d of the fd store came without its fd\n", id);
 		return -1;
 	}
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
 	/* criu's fds are close-on-exec; the plugin's new fd is the task's: as CRIU gives it */
 	if (fcntl(fd, F_SETFD, 0)) {
 		pr_perror("Can't clear close-on-exec of file %d of the fd store", id);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "fd-pass.h"
 #include "internal.h"
 #include "log.h"
 
@@ -70,33 +71,11 @@ int rpc_recv_req(int sk, CriuReq **req)
 	return 0;
 }
 
-static int send_datagram(int sk, const void *buf, size_t len, int fd)
-{
-	char ctl[CMSG_SPACE(sizeof(int))] __attribute__((aligned(sizeof(struct cmsghdr))));
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cm;
-
-	if (fd >= 0) {
-		memset(ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl;
-		mh.msg_controllen = sizeof(ctl);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	/* a client gone is an answer for the caller, not a SIGPIPE for criu */
-	if (sendmsg(sk, &mh, MSG_NOSIGNAL) != (ssize_t)len)
-		return -errno ?: -EIO;
-	return 0;
-}
-
 int rpc_send_resp(int sk, const CriuResp *resp, int fd)
 {
 	size_t len = criu_resp__get_packed_size(resp);
 	uint8_t *buf = malloc(len ?: 1);
+	ssize_t n;
 	int ret;
 
 	if (!buf) {
@@ -104,7 +83,9 @@ int rpc_send_resp(int sk, const CriuResp *resp, int fd)
 		return -ENOMEM;
 	}
 	criu_resp__pack(resp, buf);
-	ret = send_datagram(sk, buf, len, fd);
+	/* a client gone is an answer for the caller, not a SIGPIPE for criu */
+	n = fd_pass_send(sk, buf, len, fd, MSG_NOSIGNAL);
+	ret = n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
 	free(buf);
 	if (ret) {
 		errno = -ret;

@@ -28,6 +28,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fd-pass.h"
 #include "img-stream.h"
 #include "log.h"
 #include "sumset.h"
@@ -122,20 +123,9 @@ static int recv_reply(const char *name)
 
 static int send_fd(int fd, const char *name)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))] = {};
 	char byte = 0;
-	struct iovec iov = { &byte, 1 };
-	struct msghdr mh = { .msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *ch = CMSG_FIRSTHDR(&mh);
 
-	ch->cmsg_level = SOL_SOCKET;
-	ch->cmsg_type = SCM_RIGHTS;
-	ch->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(ch), &fd, sizeof(int));
-	if (sendmsg(st.sk, &mh, MSG_NOSIGNAL) != 1) {
+	if (fd_pass_send(st.sk, &byte, 1, fd, MSG_NOSIGNAL) != 1) {
 		pr_perror("Can't pass the image streamer the pipe of %s", name);
 		return -EIO;
 	}
