@@ -89,14 +89,24 @@ def fresh_test(tag, name="zdtm/static/maps00", netns=None):
     return test, zdtm.start_test(test)
 
 
+def stop_all(pid, procs=()):
+    """The test task (pid, if any and still there) killed and reaped, and every process of
+    procs (None allowed) that still runs, and any other child left."""
+    for p in procs:
+        if p and p.poll() is None:
+            p.kill()
+            p.wait()
+    if pid and zdtm.proc_state(pid) is not None:
+        zdtm.kill_and_reap(pid)
+    zdtm.cleanup_children()
+
+
 def finish(test, pid):
     """The task's own verdict, then nothing of it left."""
     try:
         return zdtm.finish_test(test, pid)
     finally:
-        if zdtm.proc_state(pid) is not None:
-            zdtm.kill_and_reap(pid)
-        zdtm.cleanup_children()
+        stop_all(pid)
 
 
 def zdtm_subset():
@@ -184,9 +194,7 @@ def daemon_mode():
     finally:
         report(not why, "page-server --daemon --pidfile: a dump through it restores",
                "; ".join(why))
-        if zdtm.proc_state(pid) is not None:
-            zdtm.kill_and_reap(pid)
-        zdtm.cleanup_children()
+        stop_all(pid)
 
 
 HUGE_POOL = "/sys/kernel/mm/hugepages/hugepages-2048kB/"
@@ -238,12 +246,7 @@ def huge_pages_back(rounds=8):
             if why:
                 break
         finally:
-            if ps and ps.poll() is None:
-                ps.kill()
-                ps.wait()
-            if zdtm.proc_state(pid) is not None:
-                zdtm.kill_and_reap(pid)
-            zdtm.cleanup_children()
+            stop_all(pid, [ps])
             zdtm.undo_leftovers(test)
     report(not why, name, "; ".join(why))
 
@@ -293,13 +296,7 @@ def server_dies(cmd="dump"):
         failed_dump_checks(test, pid, before, r, "a page server killed mid-transfer fails "
                            "the %s, task runs on as before" % cmd)
     finally:
-        for p in (ps, dump):
-            if p and p.poll() is None:
-                p.kill()
-                p.wait()
-        if zdtm.proc_state(pid) is not None:
-            zdtm.kill_and_reap(pid)
-        zdtm.cleanup_children()
+        stop_all(pid, [ps, dump])
 
 
 def server_absent():
@@ -311,9 +308,7 @@ def server_absent():
         failed_dump_checks(test, pid, before, r,
                            "a page server that is not there fails the dump, task runs on")
     finally:
-        if zdtm.proc_state(pid) is not None:
-            zdtm.kill_and_reap(pid)
-        zdtm.cleanup_children()
+        stop_all(pid)
 
 
 def certtool(work, name, template, signer=None):
@@ -392,12 +387,7 @@ def tls_round(pki, tag, what, server_opts, dump_opts, works):
             report(not why, what, "; ".join(why))
         elif why:
             report(False, what, "; ".join(why))
-        if ps and ps.poll() is None:
-            ps.kill()
-            ps.wait()
-        if zdtm.proc_state(pid) is not None:
-            zdtm.kill_and_reap(pid)
-        zdtm.cleanup_children()
+        stop_all(pid, [ps])
 
 
 def tls():
@@ -462,13 +452,7 @@ def tls_remote_lazy(pki):
     finally:
         report(not why, "--tls: lazy pages from a page-server --lazy-pages in TLS",
                "; ".join(why))
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        if zdtm.proc_state(pid) is not None:
-            zdtm.kill_and_reap(pid)
-        zdtm.cleanup_children()
+        stop_all(pid, procs)
 
 
 def ip(*args):
@@ -544,13 +528,7 @@ def migration(lazy=False):
     finally:
         report(not why, "migration: dump in one netns, page server and restore%s in another "
                "(veth)" % (" --lazy-pages" if lazy else ""), "; ".join(why))
-        for p in [ps] + (lz or []):
-            if p and p.poll() is None:
-                p.kill()
-                p.wait()
-        if pid and zdtm.proc_state(pid) is not None:
-            zdtm.kill_and_reap(pid)
-        zdtm.cleanup_children()
+        stop_all(pid, [ps] + (lz or []))
         for ns in (a, b):
             ip("netns", "del", ns)
 
@@ -639,9 +617,7 @@ def ps_socket_chain():
     finally:
         report(not why, "--ps-socket: a pre-dump and a dump sent to page servers over "
                "connections the caller made, restored from what arrived", "; ".join(why))
-        if zdtm.proc_state(pid) is not None:
-            zdtm.kill_and_reap(pid)
-        zdtm.cleanup_children()
+        stop_all(pid)
 
 
 def start_ready(ns, args):
@@ -729,13 +705,7 @@ def remote_lazy_migration():
         report(not why, "migration: dump in one netns, restore --lazy-pages in another with "
                "its pages fetched from a page-server --lazy-pages in the first (veth)",
                "; ".join(why))
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        if pid and zdtm.proc_state(pid) is not None:
-            zdtm.kill_and_reap(pid)
-        zdtm.cleanup_children()
+        stop_all(pid, procs)
         for ns in (a, b):
             ip("netns", "del", ns)
 
