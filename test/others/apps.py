@@ -18,12 +18,22 @@ dump --tcp-established and restore --tcp-established:
 - a JVM (openjdk-17-jdk-headless): a server of our own, compiled here with javac, whose
   threads hand out numbers from a counter on the heap; the held connection and a new one get
   the next numbers, and the JVM has as many threads as before.
+- haproxy: a master and a worker of two threads in front of an HTTP server of this script;
+  the held keep-alive connection gets the backend's answer again after the restore (the
+  backend, outside the tree, counts the requests: they reached it), and so does a new one.
+- sshd (openssh-server): a session with a bash on a pty, held by an ssh client of this
+  script; after restore the same encrypted connection carries the next command, which the
+  same shell answers with the variable it set before, on the same pty.
 
 A program whose binary is missing is skipped, naming its package. This script is a child
 subreaper, so the restored programs are its children to reap."""
+import http.server
 import os
+import pty
+import select
 import shutil
 import socket
+import threading
 import subprocess
 import sys
 import tempfile
@@ -466,6 +476,153 @@ def jvm(work):
     c.close()
 
 
+HAPROXY_CONF = """global
+    maxconn 64
+    nbthread 2
+    pidfile %(work)s/haproxy.pid
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 600s
+    timeout server 600s
+    timeout http-keep-alive 600s
+frontend fe
+    bind 127.0.0.1:%(port)d
+    default_backend be
+backend be
+    server s1 127.0.0.1:%(backend)d
+"""
+
+
+def backend_server():
+    """An HTTP server in a thread of this script: each GET gets the number of GETs so far."""
+    hits = [0]
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            hits[0] += 1
+            body = b"backend hit %d\n" % hits[0]
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
+
+
+def haproxy(work):
+    srv = backend_server()
+    port = zdtm.free_tcp_port()
+    conf = os.path.join(work, "haproxy.cfg")
+    with open(conf, "w") as f:
+        f.write(HAPROXY_CONF % {"work": work, "port": port, "backend": srv.server_port})
+    p = start(["haproxy", "-W", "-db", "-f", conf], work, "haproxy")
+    try:
+        c = connect(port)
+        got = [http_get(c) for _ in range(2)]
+        report(got == [b"backend hit 1\n", b"backend hit 2\n"],
+               "haproxy: the held connection reaches the backend", repr(got))
+        workers = zdtm.tree_pids(p.pid)
+        if checkpoint("haproxy", p, work):
+            got = http_get(c)
+            report(got == b"backend hit 3\n",
+                   "haproxy: the held connection reaches the backend after restore", repr(got))
+            report(zdtm.tree_pids(p.pid) == workers and len(workers) == 1 and
+                   threads_of(workers[0]) == 2,
+                   "haproxy: the master has its worker of two threads, same pid",
+                   "%s %s" % (workers, zdtm.tree_pids(p.pid)))
+            c2 = connect(port)
+            got = http_get(c2)
+            report(got == b"backend hit 4\n", "haproxy: a new connection after restore",
+                   repr(got))
+            c2.close()
+        c.close()
+    finally:
+        srv.shutdown()
+
+
+SSHD_CONF = """Port %(port)d
+ListenAddress 127.0.0.1
+HostKey %(work)s/host_key
+AuthorizedKeysFile %(work)s/client_key.pub
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PidFile %(work)s/sshd.pid
+"""
+
+
+def pty_expect(fd, token, timeout=20):
+    """What the pty gives until token shows (or the time is up)."""
+    got = b""
+    end = time.time() + timeout
+    while token not in got and time.time() < end:
+        if select.select([fd], [], [], 0.2)[0]:
+            try:
+                part = os.read(fd, 4096)
+            except OSError:
+                break
+            if not part:
+                break
+            got += part
+    return got
+
+
+def ssh_session(work, port):
+    """An ssh client on a pty of ours running an interactive bash there; (pid, fd)."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvp("ssh", ["ssh", "-tt", "-i", os.path.join(work, "client_key"),
+                          "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+                          "-o", "LogLevel=ERROR", "-o", "BatchMode=yes", "-p", str(port),
+                          "root@127.0.0.1", "bash --norc --noprofile -i"])
+    return pid, fd
+
+
+def sshd(work):
+    for key in ("host_key", "client_key"):
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
+                        os.path.join(work, key)], check=True, timeout=30)
+    os.chmod(work, 0o755)
+    os.makedirs("/run/sshd", exist_ok=True)  # sshd's privilege separation directory
+    port = zdtm.free_tcp_port()
+    conf = os.path.join(work, "sshd.conf")
+    with open(conf, "w") as f:
+        f.write(SSHD_CONF % {"work": work, "port": port})
+    p = start(["/usr/sbin/sshd", "-D", "-f", conf], work, "sshd")
+    connect(port).close()
+    client, fd = ssh_session(work, port)
+    try:
+        os.write(fd, b"X=4242; echo ready-$((X+1)) $(tty)\n")
+        before = pty_expect(fd, b"ready-4243 /dev/pts/")
+        tty = before.split(b"ready-4243 ")[-1].split()[0] if b"ready-4243 /" in before \
+            else b""
+        report(bool(tty), "sshd: a session's shell answers", repr(before[-300:]))
+        if not tty or not checkpoint("sshd", p, work):
+            return
+        os.write(fd, b"echo after-$((X*2)) $(tty)\n")
+        after = pty_expect(fd, b"after-8484 " + tty)
+        report(b"after-8484 " + tty in after,
+               "sshd: after restore the same connection and shell answer, on the same pty",
+               repr(after[-300:]))
+    finally:
+        os.close(fd)
+        try:
+            os.kill(client, 9)
+            os.waitpid(client, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+
+
 def finish():
     while started:
         p = started.pop()
@@ -487,7 +644,9 @@ def main():
                                        ("node", "node", "nodejs", node),
                                        ("go", "go", "golang-go", go),
                                        ("python", "python3", "python3", py_sqlite),
-                                       ("jvm", "javac", "openjdk-17-jdk-headless", jvm)):
+                                       ("jvm", "javac", "openjdk-17-jdk-headless", jvm),
+                                       ("haproxy", "haproxy", "haproxy", haproxy),
+                                       ("sshd", "/usr/sbin/sshd", "openssh-server", sshd)):
         if not shutil.which(binary):
             print("skip - %s: not installed (package %s)" % (name, package))
             continue
