@@ -113,8 +113,8 @@ FLAVOR_ENV = {"pidns": {"ZDTM_NEWNS": "1"},
 # uns: as pidns, in a new user namespace first (the test library makes it when ZDTM_USERNS
 # gives its extents), which owns the pid, uts, ipc, time and network namespaces (lo up: a
 # rootless container's shape); the test is root there. Inside uid and gid 0 are the host's 0,
-# 1 to 65535 are 100001 to 165535 outside. A mount namespace in a user namespace is refused
-# yet (Documentation/namespaces.md).
+# 1 to 65535 are 100001 to 165535 outside. The mount namespace stays the host's here (a
+# rootless container with its own: test/others/container.py).
 FLAVOR_ENV["uns"] = {"ZDTM_NEWNS": "1", "ZDTM_NEWNET": "1", "ZDTM_USERNS": "0 0 1,1 100001 65535"}
 FLAVOR_RESTORE_OPTS = {"ns": ["--root", "/"]}
 KILLING_FLAVORS = ("h", "pidns", "ns", "uns")

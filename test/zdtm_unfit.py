@@ -8,6 +8,9 @@ NS_PIDNS = "refused as designed in a pid namespace (Documentation/namespaces.md)
 NS_WATCHER = "its watcher, orphaned, becomes a child of the namespace's init, so part of the " \
     "tree: frozen with it, it can't stop A and B during the dump, which then has nothing " \
     "stopped to save"
+USERNS_NS_ROOT = "the test makes its user namespace first, and the ns flavour's root (a bind " \
+    "of the host's root file system, a devtmpfs) can't be made in it; a rootless " \
+    "container's mounts are checked by test/others/container.py"
 NS_UNFIT = {
     "pidfd_outside00": NS_OUTSIDE, "proc_tree00": NS_OUTSIDE, "unix_backlog03": NS_OUTSIDE,
     "unix_backlog05": NS_OUTSIDE, "unix_ext00": NS_OUTSIDE, "unix_ext01": NS_OUTSIDE,
@@ -28,12 +31,12 @@ NS_UNFIT = {
                         "(mntns_nested00 tests it)",
     "ns_mnt_refused01": "its child's own mount namespace is saved when the root has one "
                         "(mntns_nested00 tests it)",
-    "userns00": "a mount namespace in a user namespace is not saved yet (refused)",
-    "userns01": "a mount namespace in a user namespace is not saved yet (refused)",
-    "userns02": "a mount namespace in a user namespace is not saved yet (refused)",
-    "userns03": "a mount namespace in a user namespace is not saved yet (refused)",
-    "userns04": "a mount namespace in a user namespace is not saved yet (refused)",
-    "userns05": "a mount namespace in a user namespace is not saved yet (refused)",
+    "userns00": USERNS_NS_ROOT,
+    "userns01": USERNS_NS_ROOT,
+    "userns02": USERNS_NS_ROOT,
+    "userns03": USERNS_NS_ROOT,
+    "userns04": USERNS_NS_ROOT,
+    "userns05": USERNS_NS_ROOT,
 }
 # Tests that can't pass in the uns flavour, and why (besides the pid namespace's, NS_UNFIT).
 UNS_NESTED_THREADS = "its inner pid namespace's task runs a thread: threads in a pid " \

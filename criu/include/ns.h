@@ -75,6 +75,12 @@ bool rst_ns_own_pid(const struct rst_ctx *ctx);
 /* ns/userns-restore.c: in a task, last before its restorer: into the tree's user namespace
  * (its groups set first, as criu sees them); whether the restorer leaves the groups be. */
 int rst_ns_enter_user(const struct rst_ctx *ctx, const struct rst_task *t);
+/*
+ * criu's fd of the tree's user namespace, inherited by every task above its own fds (-1:
+ * none), and, for a task sharing its parent's fd table, a copy of its own at min or above.
+ */
+int rst_ns_user_fd(void);
+int rst_ns_own_user_fd(int min);
 bool rst_ns_keeps_groups(const struct rst_ctx *ctx);
 /* ns/userns-restore.c: in the root, in its cgroups: a new cgroup namespace, owned by the
  * tree's user namespace where it has one. 0 or -errno, logged. */

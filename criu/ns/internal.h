@@ -50,8 +50,10 @@ struct rst_ns {
 
 /* userns-restore.c, in criu: read userns-ID.img, make the namespace and those in it */
 int userns_rst_prepare(struct rst_ns *ns, const struct rst_ctx *ctx, uint32_t id);
-int userns_rst_before_root(struct rst_ns *ns, int dfd);
+int userns_rst_before_root(struct rst_ns *ns, int dfd, int fd_top);
 void userns_rst_after_root(struct rst_ns *ns);
+/* In the root: the mount namespace the helper made in the user namespace, if it made one */
+int userns_rst_enter_mnt(const struct rst_ns *ns);
 /* the root's CLONE_NEW* flags made in the user namespace, not by its clone3 */
 uint64_t userns_rst_made_flags(const struct rst_ns *ns);
 /* once every task is in the namespace: criu's waits for its children must not meet it */

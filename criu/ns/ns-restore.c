@@ -179,12 +179,6 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 	join = ctx->ro->join_ns_net;
 	mnt = OWN(mnt, true);
 	cgroup = OWN(cgroup, true);
-	if (user && mnt) {
-		pr_err("The images hold a tree in a user namespace of its own and a mount "
-		       "namespace "
-		       "of its own: restoring it in a user namespace is not supported yet\n");
-		return -EOPNOTSUPP;
-	}
 	if (mnt && !ctx->ro->root) {
 		pr_err("The images hold a tree in a mount namespace of its own (id %u): --root "
 		       "must give the directory its root mount is made of\n",
@@ -282,13 +276,14 @@ int rst_ns_before_root(const struct rst_ctx *ctx)
 
 	if (!ns)
 		return 0;
-	if (ns->user) /* its time namespace too: owned by it */
-		return userns_rst_before_root(ns, ctx->dfd);
+	/* tmpfs mounts are made and filled in criu's mount namespace, detached */
 	if (ns->mnt_id) {
 		ret = mntns_premake(ctx->dfd, ns->mnt_id, &ns->mnt_pre, ctx->ro->mnt);
 		if (ret)
 			return ret;
 	}
+	if (ns->user) /* its time namespace too: owned by it */
+		return userns_rst_before_root(ns, ctx->dfd, ctx->fd_top);
 	if (netns_rst_before_root() || nsjoin_before_root())
 		return -EPERM;
 	if (!ns->time_id)
@@ -345,8 +340,9 @@ int rst_ns_root_setup(const struct rst_ctx *ctx)
 	}
 	/* last: the sysctls above are written through criu's /proc */
 	if (!ret && ns->mnt_id)
-		ret = mntns_restore(ctx->dfd, ns->mnt_id, ctx->ro->root, &ctx->ns->mnt_pre,
-				    ctx->ro->mnt);
+		ret = userns_rst_enter_mnt(ns)
+			      ?: mntns_restore(ctx->dfd, ns->mnt_id, ctx->ro->root,
+					       &ctx->ns->mnt_pre, ctx->ro->mnt);
 	return ret;
 }
 

@@ -53,22 +53,14 @@ static ino_t ns_related(pid_t pid, const char *link, unsigned long req)
 	return st.st_ino;
 }
 
-static const char *other_own_kind(unsigned int own)
-{
-	return own & NS_BIT(NS_MNT) ? "mount" : NULL;
-}
-
 /* The namespaces the restore makes in the user namespace must be owned by it now. */
 static int check_owners(pid_t root, unsigned int own)
 {
 	static const struct {
 		int kind; /* -1: cgroup, which root_own does not hold */
 		const char *link;
-	} owned[] = { { NS_UTS, "uts" },
-		      { NS_IPC, "ipc" },
-		      { NS_TIME, "time" },
-		      { NS_NET, "net" },
-		      { -1, "cgroup" } };
+	} owned[] = { { NS_UTS, "uts" }, { NS_IPC, "ipc" }, { NS_TIME, "time" },
+		      { NS_NET, "net" }, { NS_MNT, "mnt" }, { -1, "cgroup" } };
 	struct stat user;
 	char path[64];
 	size_t i;
@@ -94,7 +86,6 @@ static int check_owners(pid_t root, unsigned int own)
 
 int userns_dump_begin(struct ns_ids *n, pid_t root)
 {
-	const char *other = other_own_kind(n->root_own);
 	struct stat mine;
 	int ret;
 
@@ -103,12 +94,6 @@ int userns_dump_begin(struct ns_ids *n, pid_t root)
 		pr_err("Task %d is in a user namespace that is not a child of criu's: nested user "
 		       "namespaces are not supported yet; run criu in the parent of the task's\n",
 		       root);
-		return -EOPNOTSUPP;
-	}
-	if (other) {
-		pr_err("Task %d has a user namespace of its own and a %s namespace of its own: "
-		       "restoring a %s namespace in a user namespace is not supported yet\n",
-		       root, other, other);
 		return -EOPNOTSUPP;
 	}
 	ret = check_owners(root, n->root_own);

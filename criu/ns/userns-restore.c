@@ -64,7 +64,55 @@ struct rst_userns {
 	int to_helper, from_helper; /* pipes: criu's ends */
 	int criu_own[NR_MADE];	    /* criu's namespaces while it is in the helper's */
 	uint64_t made;		    /* the CLONE_NEW* the helper made */
+	/*
+	 * The helper's mount namespace, for the root to enter (not criu: the root's pivot_root
+	 * would move criu's root too), -1 without one.
+	 */
+	int mnt_fd;
 };
+
+/*
+ * The tree's user namespace, opened by criu above every fd of the tasks before the root is
+ * cloned: the tasks enter it by this fd at their end, when /proc (the tree's own after the
+ * root's pivot_root) may no longer show the helper. Each task has its own copy of the
+ * number (fork), and closes its fd once in.
+ */
+static int tree_user_fd = -1;
+
+int rst_ns_user_fd(void)
+{
+	return tree_user_fd;
+}
+
+int rst_ns_own_user_fd(int min)
+{
+	if (tree_user_fd < 0)
+		return 0;
+	tree_user_fd = fcntl(tree_user_fd, F_DUPFD_CLOEXEC, min);
+	if (tree_user_fd < 0) {
+		pr_perror("Can't copy the fd of the tree's user namespace");
+		return -errno;
+	}
+	return 0;
+}
+
+static int open_helper_user(const struct rst_userns *u, int above)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", u->helper);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		tree_user_fd = fcntl(fd, F_DUPFD_CLOEXEC, above + 1);
+		close(fd);
+	}
+	if (tree_user_fd < 0) {
+		pr_perror("Can't open the tree's user namespace (%s) above fd %d", path, above);
+		return -errno;
+	}
+	return 0;
+}
 
 static int take_map(const char *name, UidGidExtent **ext, size_t n, struct userns_map *m)
 {
@@ -131,6 +179,7 @@ int userns_rst_prepare(struct rst_ns *ns, const struct rst_ctx *ctx, uint32_t id
 		return -ENOMEM;
 	u->helper = -1;
 	u->to_helper = u->from_helper = -1;
+	u->mnt_fd = -1;
 	for (i = 0; i < NR_MADE; i++)
 		u->criu_own[i] = -1;
 	ns->user = u;
@@ -262,7 +311,20 @@ static int enter_made(struct rst_userns *u)
 	return 0;
 }
 
-int userns_rst_before_root(struct rst_ns *ns, int dfd)
+static int open_helper_mnt(struct rst_userns *u)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", u->helper);
+	u->mnt_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (u->mnt_fd < 0) {
+		pr_perror("Can't open the tree's new mount namespace (%s)", path);
+		return -errno;
+	}
+	return 0;
+}
+
+int userns_rst_before_root(struct rst_ns *ns, int dfd, int fd_top)
 {
 	struct rst_userns *u = ns->user;
 	uint64_t all = 0;
@@ -271,7 +333,7 @@ int userns_rst_before_root(struct rst_ns *ns, int dfd)
 
 	for (i = 0; i < NR_MADE; i++)
 		all |= made_in_user[i].flag;
-	u->made = (ns->clone_flags & all) | (ns->time_id ? CLONE_NEWTIME : 0);
+	u->made = (ns->clone_flags & (all | CLONE_NEWNS)) | (ns->time_id ? CLONE_NEWTIME : 0);
 	ret = start_helper(u, u->made);
 	ret = ret ?: helper_step(u);
 	ret = ret ?: write_maps(u);
@@ -281,7 +343,24 @@ int userns_rst_before_root(struct rst_ns *ns, int dfd)
 	/* before any task is in it */
 	if (!ret && ns->time_id)
 		ret = timens_restore_offsets(dfd, ns->time_id, u->helper);
+	if (!ret && (u->made & CLONE_NEWNS))
+		ret = open_helper_mnt(u);
+	ret = ret ?: open_helper_user(u, fd_top);
 	return ret ?: enter_made(u);
+}
+
+/* In the root, before it builds its mounts: the mount namespace the user namespace owns. */
+int userns_rst_enter_mnt(const struct rst_ns *ns)
+{
+	const struct rst_userns *u = ns->user;
+
+	if (!u || u->mnt_fd < 0)
+		return 0;
+	if (setns(u->mnt_fd, CLONE_NEWNS)) {
+		pr_perror("Can't enter the mount namespace made in the tree's user namespace");
+		return -errno;
+	}
+	return 0;
 }
 
 void userns_rst_after_root(struct rst_ns *ns)
@@ -289,6 +368,14 @@ void userns_rst_after_root(struct rst_ns *ns)
 	struct rst_userns *u = ns->user;
 	size_t i;
 
+	if (u->mnt_fd >= 0) {
+		close(u->mnt_fd);
+		u->mnt_fd = -1;
+	}
+	if (tree_user_fd >= 0) {
+		close(tree_user_fd);
+		tree_user_fd = -1;
+	}
 	for (i = 0; i < NR_MADE; i++) {
 		if (u->criu_own[i] < 0)
 			continue;
@@ -363,22 +450,20 @@ static int set_groups(const struct userns_map *gid, const struct rst_task *t)
 int rst_ns_enter_user(const struct rst_ctx *ctx, const struct rst_task *t)
 {
 	const struct rst_userns *u = ctx->ns ? ctx->ns->user : NULL;
-	char path[64];
-	int fd, ret;
+	int ret;
 
 	if (!u)
 		return 0;
 	ret = set_groups(&u->maps.gid, t);
 	if (ret)
 		return ret;
-	snprintf(path, sizeof(path), "/proc/%d/ns/user", u->helper);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || setns(fd, CLONE_NEWUSER)) {
-		pr_perror("Task %d can't enter the tree's user namespace (%s)", t->pid, path);
+	if (setns(tree_user_fd, CLONE_NEWUSER)) {
+		pr_perror("Task %d can't enter the tree's user namespace (fd %d)", t->pid,
+			  tree_user_fd);
 		ret = -EPERM;
 	}
-	if (fd >= 0)
-		close(fd);
+	close(tree_user_fd);
+	tree_user_fd = -1;
 	return ret;
 }
 
@@ -412,14 +497,11 @@ int userns_rst_ipc_var_restore(const struct rst_ns *ns, int dfd, uint32_t id)
  * In a child of the root, in its cgroups: a cgroup namespace made inside the tree's user
  * namespace, so owned by it; the child holds it until the root has entered it.
  */
-static void __attribute__((noreturn)) cgns_maker(pid_t helper, int rfd, int wfd)
+static void __attribute__((noreturn)) cgns_maker(int rfd, int wfd)
 {
-	char path[64], c = 0;
-	int fd;
+	char c = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/user", helper);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || setns(fd, CLONE_NEWUSER) || unshare(CLONE_NEWCGROUP) ||
+	if (setns(tree_user_fd, CLONE_NEWUSER) || unshare(CLONE_NEWCGROUP) ||
 	    write(wfd, &c, 1) != 1)
 		_exit(1);
 	while (read(rfd, &c, 1) < 0 && errno == EINTR)
@@ -443,7 +525,7 @@ static int unshare_cgroup_in_user(const struct rst_userns *u, pid_t pid)
 	if (kid == 0) {
 		close(down[1]);
 		close(up[0]);
-		cgns_maker(u->helper, down[0], up[1]);
+		cgns_maker(down[0], up[1]);
 	}
 	close(down[0]);
 	close(up[1]);

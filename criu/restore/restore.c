@@ -146,7 +146,7 @@ static int task_log_fd(const struct rst_ctx *ctx, const struct rst_task *t)
 static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
 			const struct rst_channel *ch, int up_fd)
 {
-	int keep[3] = { -1, ctx->dfd, ch->report[1] };
+	int keep[4] = { -1, ctx->dfd, ch->report[1], rst_ns_user_fd() };
 	struct rst_mem mem = {};
 	char c;
 	int ret;
@@ -172,7 +172,7 @@ static int task_rebuild(const struct rst_ctx *ctx, const struct rst_task *t,
 		return keep[0];
 	/* a shared table holds the parent's fds: nothing in it is foreign */
 	if (!t->shares_files)
-		ret = rst_close_inherited(ctx, keep, 3);
+		ret = rst_close_inherited(ctx, keep, keep[3] >= 0 ? 4 : 3);
 	if (!ret)
 		ret = rst_make_shared(ctx, t);
 	if (!ret && !t->pstree->ppid)
@@ -225,7 +225,7 @@ static int take_own_fds(struct rst_ctx *ctx, struct rst_channel *ch)
 	}
 	ctx->dfd = fcntl(ctx->dfd, F_DUPFD_CLOEXEC, min);
 	ch->report[1] = fcntl(ch->report[1], F_DUPFD_CLOEXEC, min);
-	if (ctx->dfd < 0 || ch->report[1] < 0) {
+	if (ctx->dfd < 0 || ch->report[1] < 0 || rst_ns_own_user_fd(min)) {
 		pr_perror("Can't copy criu's fds in a task sharing its parent's fd table");
 		return -errno;
 	}

@@ -17,13 +17,19 @@ cgroup namespace's root), removed between dump and restore: with the default
 container is back in it, as /proc/PID/cgroup shows from outside (the tasks move themselves
 in through criu's fds: the container has no cgroup mounts). The dump and restore times are
 printed. Twice: the root file system on disk, then in a directory of a tmpfs (/dev/shm),
-which is --root's too, not saved."""
+which is --root's too, not saved. Then once more as a rootless container: a user namespace
+made first (uid and gid 0 are 0 outside, 1-65535 are 100001-165535), which owns every other
+namespace, the mount namespace included; after the restore they are owned by the restored
+user namespace again."""
+import ctypes
+import fcntl
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -36,8 +42,9 @@ OUTER, HOST_IP, CT_IP, PORT = "zdct0", "10.77.0.1", "10.77.0.2", 7000
 report = tally.Tally(show_ok=True)
 CG_LIMIT = str(48 << 20)
 
-INIT = """umount -l /oldroot && rmdir /oldroot
-mount -t proc proc /proc
+# proc first: in a user namespace a new proc must not show more than a proc already there
+INIT = """mount -t proc proc /proc
+umount -l /oldroot && rmdir /oldroot
 mount -t tmpfs -o size=4m run /run
 hostname zdtm-ct
 echo bytes-in-tmpfs > /run/data
@@ -119,16 +126,51 @@ def cgroups_of(pid):
     return sorted(out.values())
 
 
-def start(root, cg):
-    """The unshare process; the container's pid 1 is its child, born in the cgroup cg."""
+USERNS_MAP = "0 0 1\n1 100001 65535\n"
+CLONE_NEWUSER = 0x10000000
+
+
+def map_user_ns(ready_r, go_w):
+    """In a thread of ours: the child said it has its user namespace; write its maps."""
+    pid = int(os.read(ready_r, 16))
+    for name in ("uid_map", "gid_map"):
+        with open("/proc/%d/%s" % (pid, name), "w") as f:
+            f.write(USERNS_MAP)
+    os.write(go_w, b"1")
+
+
+def start(root, cg, userns=False):
+    """The unshare process; the container's pid 1 is its child, born in the cgroup cg. With
+    userns, the unshare process is in a user namespace of its own first, where it is root:
+    the other namespaces it makes are the user namespace's."""
+    ready_r, ready_w = os.pipe()
+    go_r, go_w = os.pipe()
+
     def into_cgroup():
         with open(os.path.join(cg, "cgroup.procs"), "w") as f:
             f.write("0")
-    p = subprocess.Popen(["unshare", "--pid", "--mount", "--uts", "--ipc", "--net",
-                          "--cgroup", "--fork", "--propagation", "private", BUSYBOX, "sh",
-                          "-c", ENTER, "enter", root], stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         preexec_fn=into_cgroup)
+        if not userns:
+            return
+        if ctypes.CDLL(None, use_errno=True).unshare(CLONE_NEWUSER):
+            raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWUSER)")
+        os.write(ready_w, b"%d" % os.getpid())
+        os.read(go_r, 1)
+        os.setresgid(0, 0, 0)
+        os.setresuid(0, 0, 0)
+    mapper = threading.Thread(target=map_user_ns, args=(ready_r, go_w), daemon=True)
+    if userns:
+        mapper.start()
+    try:
+        p = subprocess.Popen(["unshare", "--pid", "--mount", "--uts", "--ipc", "--net",
+                              "--cgroup", "--fork", "--propagation", "private", BUSYBOX,
+                              "sh", "-c", ENTER, "enter", root], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             preexec_fn=into_cgroup)
+    finally:
+        if userns:
+            mapper.join(10)
+        for fd in (ready_r, ready_w, go_r, go_w):
+            os.close(fd)
     end = time.monotonic() + 10
     while time.monotonic() < end:
         kids = open("/proc/%d/task/%d/children" % (p.pid, p.pid)).read().split()
@@ -224,13 +266,41 @@ def check_cgroups(pid, cg, cgs_before):
     return problems
 
 
-def cycle(root, work, p, pid, conn, cg):
+def owners(pid):
+    """The user namespaces that own pid's mount, network and uts namespaces, and its own."""
+    ns_get_userns = 0xb701
+    found = {"user": os.readlink("/proc/%d/ns/user" % pid)}
+    for kind in ("mnt", "net", "uts"):
+        fd = os.open("/proc/%d/ns/%s" % (pid, kind), os.O_RDONLY)
+        try:
+            owner = fcntl.ioctl(fd, ns_get_userns)
+            found[kind] = os.readlink("/proc/self/fd/%d" % owner)
+            os.close(owner)
+        finally:
+            os.close(fd)
+    return found
+
+
+def check_owners(pid, userns):
+    """With userns: every namespace is owned by the container's user namespace."""
+    if not userns:
+        return []
+    found = owners(pid)
+    wrong = [k for k in ("mnt", "net", "uts") if found[k] != found["user"]]
+    return ["the %s namespace is owned by %s, not by the container's %s" %
+            (k, found[k], found["user"]) for k in wrong]
+
+
+def cycle(root, work, p, pid, conn, cg, userns=False):
     before = state(pid)
     if echo(conn, b"before") != b"before" or before["nspid"] != "1":
         return ["no echo or pid inside %s before the dump" % before["nspid"]]
     cgs_before = set(cgroups_of(pid))
     if len(cgs_before) != 1 or os.path.basename(cg) not in next(iter(cgs_before)):
         return ["the container's tasks are not all in %s: %s" % (cg, cgs_before)]
+    problems = check_owners(pid, userns)
+    if problems:
+        return ["before the dump: "] + problems
     count_before = int(read_in(pid, "/run/count"))
     r, dump_ms = criu("dump", "-t", str(pid), "-D", work, "-v4", "-o", "dump.log",
                       "--tcp-established")
@@ -249,25 +319,26 @@ def cycle(root, work, p, pid, conn, cg):
     new = int(open(pidfile).read())
     host_end_up()
     problems = check_after(new, before, count_before, conn) + \
-        check_cgroups(new, cg, cgs_before)
+        check_cgroups(new, cg, cgs_before) + check_owners(new, userns)
     zdtm.kill_and_reap(new)
     return problems
 
 
-def one_container(where):
+def one_container(where, userns=False):
     top = tempfile.mkdtemp(prefix="container.", dir=where)
     root, work = os.path.join(top, "rootfs"), os.path.join(top, "images")
     os.makedirs(work)
     make_rootfs(root)
-    what = "busybox container, its root file system on %s (pid, mnt, uts, ipc, net, " \
-        "cgroup ns, pivot_root, veth, TCP, memory cgroup), dumped and restored" % where
+    what = "busybox container, its root file system on %s (%spid, mnt, uts, ipc, net, " \
+        "cgroup ns, pivot_root, veth, TCP, memory cgroup), dumped and restored" % \
+        (where, "user (rootless), " if userns else "")
     p, conn, pid, cg = None, None, None, None
     try:
         cg = memory_cgroup()
-        p, pid = start(root, cg)
+        p, pid = start(root, cg, userns)
         wire(pid)
         conn = connect()
-        problems = cycle(root, work, p, pid, conn, cg)
+        problems = cycle(root, work, p, pid, conn, cg, userns)
         report(not problems, what, "; ".join(problems))
     except (zdtm.TestFailure, OSError) as e:
         report(False, what, "; ".join(e.lines()) if isinstance(e, zdtm.TestFailure) else str(e))
@@ -291,6 +362,7 @@ def main():
     # on disk, and a directory of a tmpfs (whose files are the root's, not a tmpfs to save)
     for where in ("/var/tmp", "/dev/shm"):
         one_container(where)
+    one_container("/var/tmp", userns=True)
     return report.finish()
 
 
