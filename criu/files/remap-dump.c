@@ -227,6 +227,9 @@ int dump_ghost_file(struct dump_ctx *dc, const char *src, const struct stat *st,
 
 	if (!rd)
 		return -ENOMEM;
+	ret = mntns_dump_check_deleted(dc, path, st);
+	if (ret)
+		return ret;
 	s = find_seen(rd, st, false);
 	if (s) {
 		gid = s->id;
@@ -288,6 +291,9 @@ int dump_link_remap(struct dump_ctx *dc, const struct fd_parms *p, const char *p
 	rd = remap_state(dc->fstate);
 	if (!rd)
 		return -ENOMEM;
+	ret = mntns_dump_check_deleted(dc, path, &p->st);
+	if (ret)
+		return ret;
 	s = find_seen(rd, &p->st, true);
 	if (s)
 		return write_remap(dc, file_id, s->id, REMAP_TYPE__LINKED);

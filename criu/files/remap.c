@@ -52,6 +52,8 @@ struct remap_ent {
 	bool tmp_taken;
 	const char *path; /* the old path, from files.img */
 	const char *link; /* LINKED: the link_remap file */
+	/* criu's: path and link under --root (rst_ns_mnt_root()), which path and link point to */
+	char *own_path, *own_link;
 };
 
 /* A task's restore: remap-fpath.img, read on first use, and what was made of it. */
@@ -68,6 +70,25 @@ static const struct rst_fds_key remap_rst_key = {
 	.size = sizeof(struct remap_rst),
 	.fini = remap_rst_fini,
 };
+
+/*
+ * criu makes the deleted files before the tree's root exists: those of a tree with a mount
+ * namespace of its own under --root, which the root's mount is made of (the dump refused
+ * those on other mounts). The tasks open them by their path inside.
+ */
+static const char *criu_side(struct rst_fds *rf, const char *path, char **own)
+{
+	const char *root = rst_ns_mnt_root(rf->ctx);
+
+	if (!path || !root || rf != rf->ctx->premade_remaps)
+		return path;
+	free(*own);
+	if (asprintf(own, "%s%s", root, path) < 0) {
+		*own = NULL;
+		return NULL;
+	}
+	return *own;
+}
 
 static int add_remap(struct rst_fds *rf, const RemapFilePathEntry *e)
 {
@@ -95,6 +116,13 @@ static int add_remap(struct rst_fds *rf, const RemapFilePathEntry *e)
 		.link = lr ? lr->name : NULL,
 		.tmp_fd = -1,
 	};
+	if (lr) {
+		struct remap_ent *r = &rr->v[rr->nr - 1];
+
+		r->link = criu_side(rf, r->link, &r->own_link);
+		if (!r->link)
+			return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -437,7 +465,9 @@ int rst_prepare_remap(struct rst_fds *rf, const RegFileEntry *reg)
 	r = find_remap(rf, reg->id);
 	if (!r || (r->made && !r->removed) || premade(rf, reg->id))
 		return 0;
-	r->path = reg->name;
+	r->path = criu_side(rf, reg->name, &r->own_path);
+	if (!r->path)
+		return -ENOMEM;
 	r->tmpfile = is_tmpfile(reg);
 	r->accmode = reg->flags & O_ACCMODE;
 	twin = remap_twin(rf, r);
@@ -538,6 +568,7 @@ int rst_remaps_premake(struct rst_ctx *ctx)
 	if (!rf)
 		return -ENOMEM;
 	rf->ctx = ctx;
+	ctx->premade_remaps = rf; /* criu's own set: criu_side() */
 	ret = read_remaps(rf);
 	rr = rst_fds_priv_find(rf, &remap_rst_key);
 	for (i = 0; !ret && rr && i < rr->nr; i++) {
@@ -548,8 +579,10 @@ int rst_remaps_premake(struct rst_ctx *ctx)
 			       rr->v[i].orig_id);
 			ret = -EINVAL;
 		} else {
-			rr->v[i].path = reg->name;
+			rr->v[i].path = criu_side(rf, reg->name, &rr->v[i].own_path);
 			rr->v[i].tmpfile = is_tmpfile(reg);
+			if (!rr->v[i].path)
+				ret = -ENOMEM;
 		}
 	}
 	if (!ret && rr && rr->nr) /* qsort of no array is undefined */
@@ -557,7 +590,6 @@ int rst_remaps_premake(struct rst_ctx *ctx)
 	for (i = 0; !ret && rr && i < rr->nr; i++)
 		if (!rr->v[i].tmpfile)
 			ret = rst_prepare_remap(rf, rst_find_reg(ctx, rr->v[i].orig_id));
-	ctx->premade_remaps = rf;
 	if (ret)
 		rst_remaps_unmake(ctx, false);
 	return ret;
@@ -596,6 +628,8 @@ static void remap_rst_fini(struct rst_fds *rf, void *priv, bool failed)
 			rst_remap_done(rf, r->orig_id);
 		if (!failed && r->link && r->made && unlink(r->link) && errno != ENOENT)
 			pr_perror("Can't remove %s after the restore", r->link);
+		free(r->own_path);
+		free(r->own_link);
 	}
 	free(rr->v);
 }

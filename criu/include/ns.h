@@ -55,6 +55,11 @@ uint32_t ns_dump_ipc_id(const struct dump_tree *dt);
  */
 int mntns_dump_check_path(struct dump_ctx *dc, const char *what, const char *path,
 			  const struct stat *st);
+/*
+ * A deleted file (a ghost, a link remap) of a tree with a mount namespace of its own must be
+ * on the mount of its root's root: -EOPNOTSUPP, logged, if not.
+ */
+int mntns_dump_check_deleted(struct dump_ctx *dc, const char *path, const struct stat *st);
 /* ns/pid-dump.c */
 /* A task's or thread's pid (criu's view) as the images name it: its pid in the tree's pid
  * namespace, or itself for a tree in criu's; 0 for a pid that is no task of the tree. */
@@ -72,6 +77,11 @@ void rst_ns_free(struct rst_ctx *ctx);
 uint64_t rst_ns_clone_flags(const struct rst_ctx *ctx);
 /* Is the root the init of a pid namespace of its own? */
 bool rst_ns_own_pid(const struct rst_ctx *ctx);
+/*
+ * Where criu finds the tree's root mount before the root exists: --root, for a tree with a
+ * mount namespace of its own whose root is not criu's ("/"); NULL otherwise.
+ */
+const char *rst_ns_mnt_root(const struct rst_ctx *ctx);
 /* ns/userns-restore.c: in a task, last before its restorer: into the tree's user namespace
  * (its groups set first, as criu sees them); whether the restorer leaves the groups be. */
 int rst_ns_enter_user(const struct rst_ctx *ctx, const struct rst_task *t);

@@ -10,8 +10,10 @@
  * criu's namespace, whose copy in the tree's shows the same file at the same path.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include "dump.h"
@@ -38,5 +40,54 @@ int mntns_dump_check_path(struct dump_ctx *dc, const char *what, const char *pat
 	       "container and dump that mount with --external mnt[MOUNTPOINT]:KEY (or "
 	       "--ext-mount-map MOUNTPOINT:KEY), or close the file before the dump\n",
 	       what, dc->pid, path);
+	return -EOPNOTSUPP;
+}
+
+/* The mount id of path in the tree's namespace, or of its nearest parent still there. */
+static int tree_mnt_id(pid_t root, const char *path, uint64_t *id)
+{
+	char at[PATH_MAX + 32], *cut;
+	struct statx sx;
+
+	snprintf(at, sizeof(at), "/proc/%d/root%s", root, path);
+	for (;;) {
+		if (!statx(AT_FDCWD, at, 0, STATX_MNT_ID, &sx) && (sx.stx_mask & STATX_MNT_ID)) {
+			*id = sx.stx_mnt_id;
+			return 0;
+		}
+		cut = strrchr(at, '/');
+		if (!cut || errno != ENOENT)
+			return -errno;
+		*cut = 0; /* "/proc/N/root" itself is there */
+	}
+}
+
+/*
+ * A deleted file is made again at restore under --root, which the root's mount of the
+ * tree's namespace is made of: one on another mount of the namespace (a tmpfs of its own,
+ * a bind) would be made in the wrong place.
+ */
+int mntns_dump_check_deleted(struct dump_ctx *dc, const char *path, const struct stat *st)
+{
+	pid_t root = dc->tree->tasks[0]->pid;
+	uint64_t root_mnt, file_mnt;
+	struct stat root_st;
+	char at[48];
+
+	if (!(dc->tree->ns.root_own & NS_BIT(NS_MNT)) || path[0] != '/')
+		return 0;
+	snprintf(at, sizeof(at), "/proc/%d/root", root);
+	if (stat(at, &root_st) || tree_mnt_id(root, "", &root_mnt) ||
+	    tree_mnt_id(root, path, &file_mnt)) {
+		pr_perror("Can't tell the mount of the deleted %s in task %d's mount namespace",
+			  path, root);
+		return -EIO;
+	}
+	if (root_st.st_dev == st->st_dev && root_mnt == file_mnt)
+		return 0;
+	pr_err("%s, a deleted file task %d holds, is on a mount of the tree's mount namespace "
+	       "other than its root's: criu makes deleted files again only on the root (the "
+	       "directory --root gives); not supported yet\n",
+	       path, dc->pid);
 	return -EOPNOTSUPP;
 }

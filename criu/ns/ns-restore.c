@@ -11,6 +11,7 @@
  * restore, which kills the tree, leaves none behind.
  */
 #include <errno.h>
+#include <string.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -248,6 +249,15 @@ void rst_ns_free(struct rst_ctx *ctx)
 uint64_t rst_ns_clone_flags(const struct rst_ctx *ctx)
 {
 	return ctx->ns ? ctx->ns->clone_flags & ~userns_rst_made_flags(ctx->ns) : 0;
+}
+
+const char *rst_ns_mnt_root(const struct rst_ctx *ctx)
+{
+	const char *root = ctx->ro->root;
+
+	if (!ctx->ns || !ctx->ns->mnt_id || !root || !strcmp(root, "/"))
+		return NULL;
+	return root;
 }
 
 bool rst_ns_own_pid(const struct rst_ctx *ctx)

@@ -7,11 +7,13 @@ binds a busybox-static root file system onto itself, pivot_root's into it, drops
 root and runs init.sh there: its own /proc, a tmpfs on /run holding a file, a host name, a
 TCP echo server (busybox nc -e cat) and a shell loop counting into /run/count. A veth pair
 joins it to us (10.77.0.1 here, 10.77.0.2 inside) and we hold a connection to the server.
-criu dumps it (--tcp-established) and restores it with --root ROOTFS, the veth's outer end
+criu dumps it (--tcp-established --link-remap) and restores it with --root ROOTFS, the veth's outer end
 named by --external veth[eth0]:OUTER. Checked from outside afterwards: the count goes on from
 where it was (no restart), /run's file and a file of the root file system hold their bytes,
-the host name and the pids inside (1 for the shell) are kept, and the connection made before
-the dump still echoes. The container runs in a memory cgroup of its own with a limit (its
+the host name and the pids inside (1 for the shell) are kept, the connection made before
+the dump still echoes, and the shell's two deleted files are back: one removed from the root
+file system (a ghost: its bytes, its path gone again) and one unlinked but still linked as
+/tmp/l2 (dumped with --link-remap: the fd is that file again, the link_remap file gone). The container runs in a memory cgroup of its own with a limit (its
 cgroup namespace's root), removed between dump and restore: with the default
 --manage-cgroups (soft) the restore makes it again with its limit and every task of the
 container is back in it, as /proc/PID/cgroup shows from outside (the tasks move themselves
@@ -48,6 +50,8 @@ umount -l /oldroot && rmdir /oldroot
 mount -t tmpfs -o size=4m run /run
 hostname zdtm-ct
 echo bytes-in-tmpfs > /run/data
+echo ghost-bytes > /tmp/g && exec 7</tmp/g && rm /tmp/g
+echo linked-bytes > /tmp/l && exec 8</tmp/l && ln /tmp/l /tmp/l2 && rm /tmp/l
 nc -l -p %d -e /bin/cat &
 i=0; while true; do i=$((i+1)); echo $i > /run/count; sleep 0.05; done
 """ % PORT
@@ -67,7 +71,7 @@ def make_rootfs(root):
     os.mknod(os.path.join(root, "dev", "null"), 0o666 | 0o020000, os.makedev(1, 3))
     os.chmod(os.path.join(root, "dev", "null"), 0o666)
     shutil.copy(BUSYBOX, os.path.join(root, "bin", "busybox"))
-    for c in ("sh", "sleep", "nc", "cat", "mount", "umount", "hostname", "rmdir"):
+    for c in ("sh", "sleep", "nc", "cat", "mount", "umount", "hostname", "rmdir", "ln", "rm"):
         os.symlink("busybox", os.path.join(root, "bin", c))
     with open(os.path.join(root, "init.sh"), "w") as f:
         f.write(INIT)
@@ -231,11 +235,26 @@ def criu(*args):
     return r, (time.monotonic() - start_t) * 1000
 
 
+def deleted_files(pid):
+    """pid 1's fd 7, a file deleted from the root file system (a ghost for criu), and fd 8,
+    one unlinked from /tmp/l but linked as /tmp/l2 (a link remap): their bytes, whether fd 8
+    is the file /tmp/l2 names, and what /tmp holds."""
+    try:
+        with open("/proc/%d/fd/7" % pid) as f7, open("/proc/%d/fd/8" % pid) as f8:
+            bytes7, bytes8 = f7.read().strip(), f8.read().strip()
+        same = os.stat("/proc/%d/fd/8" % pid).st_ino == \
+            os.stat("/proc/%d/root/tmp/l2" % pid).st_ino
+        return "%s %s %s %s" % (bytes7, bytes8, same,
+                                sorted(os.listdir("/proc/%d/root/tmp" % pid)))
+    except OSError as e:
+        return str(e)
+
+
 def state(pid):
     nspid = [ln for ln in open("/proc/%d/status" % pid) if ln.startswith("NSpid:")]
     return {"host": sh("nsenter -t %d -u hostname" % pid).stdout.strip(),
             "data": read_in(pid, "/run/data"), "motd": read_in(pid, "/etc/motd"),
-            "nspid": nspid[0].split()[-1] if nspid else ""}
+            "nspid": nspid[0].split()[-1] if nspid else "", "deleted": deleted_files(pid)}
 
 
 def check_after(pid, before, count_before, conn):
@@ -302,8 +321,10 @@ def cycle(root, work, p, pid, conn, cg, userns=False):
     if problems:
         return ["before the dump: "] + problems
     count_before = int(read_in(pid, "/run/count"))
+    if before["deleted"] != "ghost-bytes linked-bytes True ['l2']":
+        return ["the deleted files before the dump: " + before["deleted"]]
     r, dump_ms = criu("dump", "-t", str(pid), "-D", work, "-v4", "-o", "dump.log",
-                      "--tcp-established")
+                      "--tcp-established", "--link-remap")
     if r.returncode:
         return ["dump failed: " + r.stderr[-400:]]
     zdtm.reap(pid, 10)
