@@ -25,6 +25,7 @@ static int amdgpu_init(int stage)
 static void amdgpu_exit(int stage, int ret)
 {
 	amdgpu_restore_reset();
+	amdgpu_gem_reset();
 	amdgpu_dmabuf_reset();
 }
 

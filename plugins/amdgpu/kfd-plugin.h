@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * kfd-plugin.h - the AMDGPU plugin's parts: checkpoint.c (dump of /dev/kfd and render nodes),
- * restore.c (their restore in the restored task, the mappings, the resume).
+ * kfd-plugin.h - the AMDGPU plugin's parts: checkpoint.c (dump of /dev/kfd), restore.c (its
+ * restore in the restored task, the mappings, the resume), gem-dump.c and gem-restore.c
+ * (render node files with the GEM BOs a program made on them).
  *
  * The KFD CRIU flow (linux/kfd_ioctl.h, AMDKFD_IOC_CRIU_OP): PROCESS_INFO (pauses the
  * queues, gives the counts), CHECKPOINT (devices, BOs and KFD's private data, with a
@@ -32,6 +33,12 @@ int amdgpu_dump_render(int fd, int id, unsigned int minor);
 /* In the restored task: the new fd, or -errno (logged). */
 int amdgpu_restore_kfd(int id);
 int amdgpu_restore_render(int id);
+/* gem-restore.c: the file's GEM BOs on the new render node file fd; 0 or -errno (logged). */
+struct CriuRenderNode;
+int amdgpu_gem_restore(int fd, const struct CriuRenderNode *e);
+/* A mapping of a restored GEM BO: its new offset and a file to map; -ENOENT if none. */
+int amdgpu_gem_update_vma(uint64_t old_pgoff, uint64_t *new_pgoff, int *plugin_fd);
+void amdgpu_gem_reset(void);
 /* UPDATE_VMA_MAP for a mapping of /dev/kfd or a render node; -ENOTSUP if not ours. */
 int amdgpu_update_vma(const char *path, uint64_t addr, uint64_t old_pgoff, uint64_t *new_pgoff,
 		      int *plugin_fd);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <linux/kfd_ioctl.h>
 
+#include "gem-model.h"
 #include "kfd-model.h"
 
 #define MAX_NODES  16
@@ -55,6 +56,7 @@ struct mfd {
 	pid_t pid;	/* KFD: the process; DMABUF: the BO's owner */
 	uint32_t minor; /* RENDER */
 	uint64_t addr;	/* DMABUF: the BO */
+	int gem;	/* RENDER: its file's GEM state (gem-model.c) */
 };
 
 static struct node nodes[MAX_NODES];
@@ -81,6 +83,7 @@ void model_reset(void)
 	nr_nodes = 0;
 	current = 0;
 	fail_op = ~0u;
+	gem_model_reset();
 }
 
 void model_add_cpu(void)
@@ -194,6 +197,13 @@ int model_add_event(const struct model_event *e)
 	return 0;
 }
 
+static void free_fd(struct mfd *f)
+{
+	if (f->kind == FD_RENDER && f->gem)
+		gem_file_put(f->gem);
+	f->kind = FD_FREE;
+}
+
 void model_kill(pid_t pid)
 {
 	struct proc *p = proc_of(pid);
@@ -201,7 +211,7 @@ void model_kill(pid_t pid)
 
 	for (i = 0; i < MAX_FDS; i++)
 		if (fds[i].kind != FD_FREE && fds[i].pid == pid)
-			fds[i].kind = FD_FREE;
+			free_fd(&fds[i]);
 	if (!p)
 		return;
 	for (i = 0; i < p->nr_bos; i++)
@@ -253,7 +263,7 @@ static int new_fd(enum fd_kind kind, pid_t pid, uint32_t minor, uint64_t addr)
 
 	for (i = 0; i < MAX_FDS; i++)
 		if (fds[i].kind == FD_FREE) {
-			fds[i] = (struct mfd){ kind, pid, minor, addr };
+			fds[i] = (struct mfd){ kind, pid, minor, addr, 0 };
 			return KFD_MODEL_FD0 + (int)i;
 		}
 	return -EMFILE;
@@ -264,6 +274,13 @@ static struct mfd *fd_of(int fd)
 	if (fd < KFD_MODEL_FD0 || fd >= KFD_MODEL_FD0 + MAX_FDS)
 		return NULL;
 	return fds[fd - KFD_MODEL_FD0].kind == FD_FREE ? NULL : &fds[fd - KFD_MODEL_FD0];
+}
+
+int model_render_file(int fd)
+{
+	const struct mfd *f = fd_of(fd);
+
+	return f && f->kind == FD_RENDER ? f->gem : -EBADF;
 }
 
 static struct bo *bo_at(struct proc *p, uint64_t addr)
@@ -281,6 +298,22 @@ int model_export_dmabuf(uint64_t addr)
 	return bo_at(proc_of(current), addr) ? new_fd(FD_DMABUF, current, 0, addr) : -EINVAL;
 }
 
+/* A new file of render node minor, with its own GEM handles and VM. */
+static int open_render(uint32_t minor)
+{
+	int fd = new_fd(FD_RENDER, current, minor, 0), file;
+
+	if (fd < 0)
+		return fd;
+	file = gem_file_open();
+	if (file < 0) {
+		fds[fd - KFD_MODEL_FD0].kind = FD_FREE;
+		return file;
+	}
+	fds[fd - KFD_MODEL_FD0].gem = file;
+	return fd;
+}
+
 static int m_open(const char *path, int flags)
 {
 	unsigned int minor, i;
@@ -295,7 +328,7 @@ static int m_open(const char *path, int flags)
 	if (sscanf(path, DRM_RENDER_FMT, &minor) == 1)
 		for (i = 0; i < nr_nodes; i++)
 			if (nodes[i].gpu && nodes[i].p.minor == minor)
-				return new_fd(FD_RENDER, current, minor, 0);
+				return open_render(minor);
 	return -ENOENT;
 }
 
@@ -305,15 +338,21 @@ static int m_close(int fd)
 
 	if (!f)
 		return -EBADF;
-	f->kind = FD_FREE;
+	free_fd(f);
 	return 0;
 }
 
+/* Another fd of the same open file: a render node's GEM state is shared. */
 static int m_dup(int fd)
 {
 	struct mfd *f = fd_of(fd);
+	int nfd = f ? new_fd(f->kind, f->pid, f->minor, f->addr) : -EBADF;
 
-	return f ? new_fd(f->kind, f->pid, f->minor, f->addr) : -EBADF;
+	if (nfd >= 0 && f->kind == FD_RENDER) {
+		gem_file_get(f->gem);
+		fds[nfd - KFD_MODEL_FD0].gem = f->gem;
+	}
+	return nfd;
 }
 
 static int m_fd_info(int fd, struct kfd_fd_info *info)
@@ -602,6 +641,8 @@ static int m_ioctl(int fd, unsigned long request, void *arg)
 
 	if (!fd_of(fd))
 		return -EBADF;
+	if (fd_of(fd)->kind == FD_RENDER)
+		return gem_model_ioctl(fd_of(fd)->gem, request, arg);
 	if (request != AMDKFD_IOC_CRIU_OP || !p)
 		return -ENOTTY;
 	if (a->op == fail_op) {
@@ -654,6 +695,16 @@ static int m_bo_copy(int drm_fd, int dmabuf_fd, void *buf, uint64_t size, bool t
 	return 0;
 }
 
+/* An mmap of render node file drm_fd at a GEM BO's offset, then a copy. */
+static int m_map_copy(int drm_fd, uint64_t offset, void *buf, uint64_t size, bool to_bo)
+{
+	const struct mfd *d = fd_of(drm_fd);
+
+	if (!d || d->kind != FD_RENDER)
+		return -ENODEV;
+	return gem_model_map_copy(d->gem, offset, buf, size, to_bo);
+}
+
 const struct kfd_seam kfd_model_seam = {
 	.open = m_open,
 	.close = m_close,
@@ -663,6 +714,7 @@ const struct kfd_seam kfd_model_seam = {
 	.fd_info = m_fd_info,
 	.task_has_kfd = m_task_has_kfd,
 	.bo_copy = m_bo_copy,
+	.map_copy = m_map_copy,
 };
 
 /* ---- snapshots ---- */
