@@ -26,6 +26,7 @@ static void amdgpu_exit(int stage, int ret)
 {
 	amdgpu_restore_reset();
 	amdgpu_gem_reset();
+	amdgpu_gem_dump_reset();
 	amdgpu_dmabuf_reset();
 }
 
@@ -77,7 +78,7 @@ CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__RESTORE_EXT_FILE, amdgpu_plugin_restore_
 
 static int amdgpu_plugin_dump_devices_late(int pid)
 {
-	return amdgpu_dmabuf_dump_late();
+	return amdgpu_gem_dump_late() ?: amdgpu_dmabuf_dump_late();
 }
 CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__DUMP_DEVICES_LATE, amdgpu_plugin_dump_devices_late)
 

@@ -186,7 +186,7 @@ static int describe_bo(const struct render_dump *d, const struct gem_list_entry 
 		return ret;
 	}
 	b->offset = ret ? 0 : mm.out.offset;
-	return read_mappings(d, b);
+	return amdgpu_gem_note_bo(d->fd, d->id, d->minor, l->handle) ?: read_mappings(d, b);
 }
 
 /* The BO's bytes, through the task's file mapped at its offset, into its own image. */

@@ -55,6 +55,15 @@ struct kfd_criu_bo_bucket;
 int amdgpu_dmabuf_note_bo(int kfd_id, uint32_t index, int dmabuf_fd);
 int amdgpu_dump_dmabuf(int fd, int id);
 int amdgpu_dmabuf_dump_late(void);
+/* Is the buffer of dmabuf inode ino a BO of a dumped /dev/kfd (its file id in *kfd_id)? */
+bool amdgpu_dmabuf_is_kfd_bo(uint64_t ino, uint32_t *kfd_id);
+/*
+ * gem-shared.c: a GEM BO that is a KFD BO or another render file's BO refuses the dump (also
+ * at DUMP_DEVICES_LATE, for KFD BOs dumped after it); the table goes with reset.
+ */
+int amdgpu_gem_note_bo(int fd, int id, unsigned int minor, uint32_t handle);
+int amdgpu_gem_dump_late(void);
+void amdgpu_gem_dump_reset(void);
 /* Restore: the table of dmabuf images (RESTORE_INIT), shared by the tasks forked after. */
 int amdgpu_dmabuf_restore_init(void);
 /* The owner of kfd_id's BOs hands their dmabufs that tasks hold to criu's fd store. */

@@ -33,6 +33,7 @@ struct obj {
 	uint64_t size, domains, flags, align, offset;
 	bool imported;
 	uint8_t *data;
+	uint64_t alias_ino; /* a KFD BO imported: that buffer's dmabuf inode */
 };
 
 struct va {
@@ -77,7 +78,8 @@ static int new_obj(uint64_t size, uint64_t domains, uint64_t flags, uint64_t ali
 	objs[o].data = calloc(1, size);
 	if (!objs[o].data)
 		return -ENOMEM;
-	objs[o] = (struct obj){ 0, size, domains, flags, align, next_offset, false, objs[o].data };
+	objs[o] =
+		(struct obj){ 0, size, domains, flags, align, next_offset, false, objs[o].data, 0 };
 	next_offset += (size + 4095) & ~4095ull;
 	return (int)o;
 }
@@ -379,6 +381,70 @@ int gem_model_import_foreign(int file, uint64_t size)
 	if (h < 0)
 		obj_put((uint32_t)o);
 	return h;
+}
+
+/* ---- dmabufs (PRIME) ---- */
+
+#define VM_ALWAYS_VALID (1ull << 6)
+
+int gem_model_export(int file, uint32_t handle)
+{
+	uint32_t o;
+	struct obj *b = lookup(&files[file], handle, &o);
+
+	if (!b)
+		return -ENOENT;
+	/* amdgpu exports no per-VM BO */
+	if (b->flags & VM_ALWAYS_VALID)
+		return -EPERM;
+	b->refs++;
+	return (int)o;
+}
+
+void gem_model_obj_get(uint32_t obj)
+{
+	objs[obj].refs++;
+}
+
+void gem_model_obj_put(uint32_t obj)
+{
+	obj_put(obj);
+}
+
+uint64_t gem_model_ino(uint32_t obj)
+{
+	return objs[obj].alias_ino ?: (1ull << 62) | obj;
+}
+
+/* A file holds one handle per object: an import of one it holds gives that handle. */
+static int handle_of(const struct file *f, uint32_t obj)
+{
+	uint32_t h;
+
+	for (h = 1; h < MAX_HANDLES; h++)
+		if (f->handle_obj[h] == obj + 1)
+			return (int)h;
+	return 0;
+}
+
+int gem_model_import_obj(int file, uint32_t obj)
+{
+	return handle_of(&files[file], obj) ?: add_handle(&files[file], obj);
+}
+
+int gem_model_import_kfd(int file, uint64_t ino, uint64_t size)
+{
+	uint32_t o;
+	int n;
+
+	for (o = 0; o < MAX_OBJS; o++)
+		if (objs[o].refs && objs[o].alias_ino == ino && handle_of(&files[file], o))
+			return handle_of(&files[file], o);
+	n = new_obj(size, GEM_DOMAIN_VRAM, 0, 0);
+	if (n < 0)
+		return n;
+	objs[n].alias_ino = ino;
+	return add_handle(&files[file], (uint32_t)n);
 }
 
 /* ---- snapshots ---- */

@@ -19,6 +19,19 @@ int gem_model_ioctl(int file, unsigned long request, void *arg);
 int gem_model_map_copy(int file, uint64_t offset, void *buf, uint64_t size, bool to_bo);
 void gem_model_reset(void);
 
+/*
+ * PRIME: the BO at handle exported (its object, a reference taken for the dmabuf; EPERM for
+ * a per-VM BO), the dmabuf's inode, and imports into a file: of a GEM object (the same one
+ * again, amdgpu's import of its own device's buffer) or of a KFD BO's dmabuf (the model keeps
+ * that buffer's inode, not its bytes); a handle or -errno.
+ */
+int gem_model_export(int file, uint32_t handle);
+void gem_model_obj_get(uint32_t obj);
+void gem_model_obj_put(uint32_t obj);
+uint64_t gem_model_ino(uint32_t obj);
+int gem_model_import_obj(int file, uint32_t obj);
+int gem_model_import_kfd(int file, uint64_t ino, uint64_t size);
+
 /* Tests: the kernel has LIST_HANDLES (and GET_MAPPING_INFO), GEM_CHANGE_HANDLE. */
 void gem_model_set_uapi(bool list_handles, bool change_handle);
 /* A BO another device's dmabuf gave the file (PRIME import): its handle, or -errno. */

@@ -23,6 +23,7 @@
 
 #define VRAM_CPU_ACCESS 0x1ull /* AMDGPU_GEM_CREATE_CPU_ACCESS_REQUIRED */
 #define NO_CPU_ACCESS	0x2ull
+#define VM_ALWAYS_VALID 0x40ull
 #define VA_BASE		0x800000000ull
 
 static uint32_t create(int fd, uint64_t size, uint32_t domains, uint64_t flags)
@@ -67,7 +68,8 @@ static int scribble(int fd, uint32_t h, uint64_t size, unsigned int seed)
 
 /*
  * Process 300's render node renderD128 as a GL program leaves it: a VRAM BO, a GTT BO mapped
- * twice, a BO closed (its handle 2 free), an executable one, a GDS BO; *bo3 is the GTT one.
+ * twice, a BO closed (its handle 2 free), an executable one, a GDS BO closed too, a per-VM BO
+ * (which can't be exported); *bo3 is the GTT one.
  */
 static int mesa_process(int *fd, uint32_t *bo3)
 {
@@ -91,8 +93,11 @@ static int mesa_process(int *fd, uint32_t *bo3)
 	    map_va(*fd, *bo3, VA_BASE + 0x200000, 2 * PAGE, 2 * PAGE, rw | GEM_VM_NOALLOC) ||
 	    map_va(*fd, h4, VA_BASE + 0x300000, 0, 2 * PAGE, GEM_VM_READABLE | GEM_VM_EXECUTABLE))
 		return -1;
+	if (create(*fd, PAGE, GEM_DOMAIN_GTT, VM_ALWAYS_VALID) != 2 ||
+	    map_va(*fd, 2, VA_BASE + 0x400000, 0, PAGE, GEM_VM_READABLE))
+		return -1;
 	return scribble(*fd, h1, 3 * PAGE, 11) || scribble(*fd, *bo3, 4 * PAGE, 13) ||
-	       scribble(*fd, h4, 2 * PAGE, 17);
+	       scribble(*fd, h4, 2 * PAGE, 17) || scribble(*fd, 2, PAGE, 19);
 }
 
 static CriuRenderNode *read_render(int id)
@@ -117,17 +122,17 @@ static void check_image(void)
 {
 	CriuRenderNode *e = read_render(20);
 
-	check(e && e->num_of_bos == 3 && e->n_bo_entries == 3 && e->bo_entries[0]->handle == 1 &&
-		      e->bo_entries[1]->handle == 3 && e->bo_entries[2]->handle == 4 &&
-		      e->bo_entries[1]->num_of_vms == 2 &&
-		      e->bo_entries[1]->vm_entries[1]->offset == 2 * PAGE &&
+	check(e && e->num_of_bos == 4 && e->n_bo_entries == 4 && e->bo_entries[0]->handle == 1 &&
+		      e->bo_entries[1]->handle == 2 && e->bo_entries[2]->handle == 3 &&
+		      e->bo_entries[3]->handle == 4 && e->bo_entries[2]->num_of_vms == 2 &&
+		      e->bo_entries[2]->vm_entries[1]->offset == 2 * PAGE &&
 		      e->bo_entries[0]->preferred_domains == GEM_DOMAIN_VRAM &&
 		      e->bo_entries[0]->alloc_flags == VRAM_CPU_ACCESS &&
 		      !e->bo_entries[0]->is_import,
-	      "amdgpu-renderD-20.img: 3 BOs with handles, placement, flags, VAs");
+	      "amdgpu-renderD-20.img: 4 BOs with handles, placement, flags, VAs");
 	if (e)
 		criu_render_node__free_unpacked(e, NULL);
-	check(image_0600("amdgpu-drm-pages-20-128-0001.img") && image_0600("amdgpu-renderD-20.img"),
+	check(image_0600("amdgpu-drm-pages-20-128-0002.img") && image_0600("amdgpu-renderD-20.img"),
 	      "each BO's bytes in amdgpu-drm-pages-ID-MINOR-INDEX.img (0600)");
 }
 
@@ -174,7 +179,8 @@ static void test_gem_dump_restore(void)
 
 	new_images_dir();
 	machine(GPU_A, 128, GPU_B, 129);
-	check(!mesa_process(&fd, &bo3), "a program with GEM BOs on renderD128 (handle 2 free)");
+	check(!mesa_process(&fd, &bo3),
+	      "a program with GEM BOs on renderD128 (handles 1-4, 5 free)");
 	s = gem_model_snapshot(model_render_file(fd));
 	old_offset = mmap_offset(fd, bo3);
 	check(!kfd_model_seam.map_copy(fd, old_offset + 2 * PAGE, half, sizeof(half), false),
@@ -189,7 +195,7 @@ static void test_gem_dump_restore(void)
 			     "RESTORE_EXT_FILE: every handle, placement, flag, VA and byte back");
 	check_cpu_mapping(fd, old_offset, half);
 	CR_PLUGIN_DESC.exit(CR_PLUGIN_STAGE__RESTORE, 0);
-	check(gem_model_nr_objects() == 3, "no BO beyond the program's (the fillers are closed)");
+	check(gem_model_nr_objects() == 4, "no BO beyond the program's (the fillers are closed)");
 	model_kill(300);
 
 	gem_model_set_uapi(true, false);
@@ -205,10 +211,10 @@ static void test_gem_damaged(void)
 	char path[128];
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d/amdgpu-drm-pages-20-128-0001.img",
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/amdgpu-drm-pages-20-128-0002.img",
 		 images_dfd);
 	check(!truncate(path, 8 + PAGE) && (fd = restore_compare(NULL, NULL)) < 0 &&
-		      logged("amdgpu-drm-pages-20-128-0001.img") && gem_model_nr_objects() == 0,
+		      logged("amdgpu-drm-pages-20-128-0002.img") && gem_model_nr_objects() == 0,
 	      "a truncated BO image fails the restore, naming it; no BO is left");
 	CR_PLUGIN_DESC.exit(CR_PLUGIN_STAGE__RESTORE, -1);
 }
@@ -222,13 +228,13 @@ static void test_gem_refusals(void)
 	machine(GPU_A, 128, GPU_B, 129);
 	mesa_process(&fd, &bo3);
 	h = gem_model_import_foreign(model_render_file(fd), PAGE);
-	check(h == 2 && dump_file(fd, 21) == -EOPNOTSUPP && logged("renderD128") &&
-		      logged("handle 2") && logged("imported"),
+	check(h == 5 && dump_file(fd, 21) == -EOPNOTSUPP && logged("renderD128") &&
+		      logged("handle 5") && logged("imported"),
 	      "a BO imported from a dmabuf refuses the dump, naming node, file and handle");
 	model_kill(300);
 
 	mesa_process(&fd, &bo3);
-	check(create(fd, PAGE, GEM_DOMAIN_VRAM, NO_CPU_ACCESS) == 2 &&
+	check(create(fd, PAGE, GEM_DOMAIN_VRAM, NO_CPU_ACCESS) == 5 &&
 		      dump_file(fd, 21) == -EOPNOTSUPP && logged("CPU-invisible"),
 	      "a CPU-invisible VRAM BO refuses the dump (its bytes need SDMA)");
 	gem_model_set_uapi(false, false);
@@ -243,9 +249,76 @@ static void test_gem_refusals(void)
 	gem_model_set_uapi(true, true);
 }
 
+static int prime_import(int render, int dmabuf)
+{
+	struct gem_prime_args p = { .fd = dmabuf };
+
+	return kfd_model_seam.ioctl(render, GEM_IOC_PRIME_TO_HANDLE, &p) ?: (int)p.handle;
+}
+
+/* ROCm's process 400: a VRAM BO of KFD, its dmabuf imported into its render node file. */
+static int kfd_bo_in_render(int *kfd, int *render)
+{
+	int dmabuf, h;
+
+	new_images_dir();
+	machine(GPU_A, 128, GPU_B, 129);
+	model_set_current(400);
+	*kfd = kfd_model_seam.open("/dev/kfd", O_RDWR);
+	*render = kfd_model_seam.open("/dev/dri/renderD128", O_RDWR);
+	if (!model_alloc_bo(GPU_A, 0x7f0000000000, 2 * PAGE, 0x1 /* VRAM */))
+		return -1;
+	dmabuf = model_export_dmabuf(0x7f0000000000);
+	h = prime_import(*render, dmabuf);
+	kfd_model_seam.close(dmabuf);
+	return h == 1 ? 0 : -1;
+}
+
+static void test_gem_shared(void)
+{
+	int kfd, render, fd, other, dmabuf;
+	uint32_t bo3;
+
+	check(!kfd_bo_in_render(&kfd, &render), "a KFD BO imported into the render node file");
+	log_text[0] = 0;
+	CR_PLUGIN_DESC.init(CR_PLUGIN_STAGE__DUMP);
+	check(HOOK(DUMP_EXT_FILE)(kfd, 40) == 0 && HOOK(DUMP_EXT_FILE)(render, 41) == -EOPNOTSUPP &&
+		      logged("handle 1") && logged("KFD process of file id 40"),
+	      "the render file dumped after /dev/kfd is refused, naming the KFD BO's process");
+	CR_PLUGIN_DESC.exit(CR_PLUGIN_STAGE__DUMP, -EOPNOTSUPP);
+	log_text[0] = 0;
+	CR_PLUGIN_DESC.init(CR_PLUGIN_STAGE__DUMP);
+	check(HOOK(DUMP_EXT_FILE)(render, 41) == 0 && HOOK(DUMP_EXT_FILE)(kfd, 40) == 0 &&
+		      HOOK(DUMP_DEVICES_LATE)(400) == -EOPNOTSUPP && logged("imported there"),
+	      "dumped before it, at DUMP_DEVICES_LATE");
+	CR_PLUGIN_DESC.exit(CR_PLUGIN_STAGE__DUMP, -EOPNOTSUPP);
+	model_kill(400);
+
+	mesa_process(&fd, &bo3);
+	model_set_current(500);
+	other = kfd_model_seam.open("/dev/dri/renderD128", O_RDWR);
+	{
+		struct gem_prime_args p = { .handle = bo3, .flags = GEM_PRIME_CLOEXEC };
+
+		dmabuf = kfd_model_seam.ioctl(fd, GEM_IOC_PRIME_TO_FD, &p) ? -1 : p.fd;
+	}
+	check(prime_import(other, dmabuf) == 1, "another process imports the GTT BO (handle 1)");
+	kfd_model_seam.close(dmabuf);
+	log_text[0] = 0;
+	CR_PLUGIN_DESC.init(CR_PLUGIN_STAGE__DUMP);
+	check(HOOK(DUMP_EXT_FILE)(fd, 30) == 0 && HOOK(DUMP_EXT_FILE)(other, 31) == -EOPNOTSUPP &&
+		      logged("BO 3 of render node file id 30"),
+	      "a GEM BO two render files share refuses the dump, naming both");
+	CR_PLUGIN_DESC.exit(CR_PLUGIN_STAGE__DUMP, -EOPNOTSUPP);
+	model_kill(500);
+	model_kill(300);
+	check(gem_model_nr_objects() == 0 && model_open_fds() == 0, "no BO nor fd is left");
+}
+
 void run_gem_tests(void)
 {
 	test_gem_dump_restore();
 	test_gem_damaged();
 	test_gem_refusals();
+	test_gem_shared();
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <linux/kfd_ioctl.h>
 
+#include "amdgpu-gem.h"
 #include "gem-model.h"
 #include "kfd-model.h"
 
@@ -49,13 +50,13 @@ struct proc {
 	struct model_event evs[MAX_EVS];
 };
 
-enum fd_kind { FD_FREE, FD_KFD, FD_RENDER, FD_DMABUF };
+enum fd_kind { FD_FREE, FD_KFD, FD_RENDER, FD_DMABUF, FD_GEMBUF };
 
 struct mfd {
 	enum fd_kind kind;
 	pid_t pid;	/* KFD: the process; DMABUF: the BO's owner */
 	uint32_t minor; /* RENDER */
-	uint64_t addr;	/* DMABUF: the BO */
+	uint64_t addr;	/* DMABUF: the BO; GEMBUF: the GEM object (gem-model.c) */
 	int gem;	/* RENDER: its file's GEM state (gem-model.c) */
 };
 
@@ -201,6 +202,8 @@ static void free_fd(struct mfd *f)
 {
 	if (f->kind == FD_RENDER && f->gem)
 		gem_file_put(f->gem);
+	if (f->kind == FD_GEMBUF)
+		gem_model_obj_put((uint32_t)f->addr);
 	f->kind = FD_FREE;
 }
 
@@ -352,7 +355,14 @@ static int m_dup(int fd)
 		gem_file_get(f->gem);
 		fds[nfd - KFD_MODEL_FD0].gem = f->gem;
 	}
+	if (nfd >= 0 && f->kind == FD_GEMBUF)
+		gem_model_obj_get((uint32_t)f->addr);
 	return nfd;
+}
+
+static uint64_t kfd_bo_ino(const struct mfd *f)
+{
+	return ((uint64_t)f->pid << 48) ^ f->addr;
 }
 
 static int m_fd_info(int fd, struct kfd_fd_info *info)
@@ -367,7 +377,9 @@ static int m_fd_info(int fd, struct kfd_fd_info *info)
 					    : KFD_FD_DMABUF;
 	info->render_minor = f->minor;
 	/* one dmabuf per BO, as the kernel keeps it: an inode of its own, whoever holds it */
-	info->ino = f->kind == FD_DMABUF ? ((uint64_t)f->pid << 48) ^ f->addr : 0;
+	info->ino = f->kind == FD_DMABUF   ? kfd_bo_ino(f)
+		    : f->kind == FD_GEMBUF ? gem_model_ino((uint32_t)f->addr)
+					   : 0;
 	return 0;
 }
 
@@ -634,6 +646,39 @@ static int op_restore(struct proc *p, struct kfd_ioctl_criu_args *a)
 	return 0;
 }
 
+/* PRIME between a render file's handles and dmabuf fds, else the GEM ioctls. */
+static int render_ioctl(const struct mfd *r, unsigned long request, void *arg)
+{
+	struct gem_prime_args *p = arg;
+	const struct mfd *d;
+	int ret;
+
+	if (request == GEM_IOC_PRIME_TO_FD) {
+		if (p->flags & ~(uint32_t)(GEM_PRIME_CLOEXEC | GEM_PRIME_RDWR))
+			return -EINVAL;
+		ret = gem_model_export(r->gem, p->handle);
+		if (ret < 0)
+			return ret;
+		p->fd = new_fd(FD_GEMBUF, r->pid, 0, (uint64_t)ret);
+		if (p->fd < 0)
+			gem_model_obj_put((uint32_t)ret);
+		return p->fd < 0 ? p->fd : 0;
+	}
+	if (request != GEM_IOC_PRIME_TO_HANDLE)
+		return gem_model_ioctl(r->gem, request, arg);
+	d = fd_of(p->fd);
+	if (d && d->kind == FD_GEMBUF)
+		ret = gem_model_import_obj(r->gem, (uint32_t)d->addr);
+	else if (d && d->kind == FD_DMABUF && bo_at(proc_of(d->pid), d->addr))
+		ret = gem_model_import_kfd(r->gem, kfd_bo_ino(d),
+					   bo_at(proc_of(d->pid), d->addr)->size);
+	else
+		ret = -EBADF;
+	if (ret > 0)
+		p->handle = (uint32_t)ret;
+	return ret < 0 ? ret : 0;
+}
+
 static int m_ioctl(int fd, unsigned long request, void *arg)
 {
 	struct kfd_ioctl_criu_args *a = arg;
@@ -642,7 +687,7 @@ static int m_ioctl(int fd, unsigned long request, void *arg)
 	if (!fd_of(fd))
 		return -EBADF;
 	if (fd_of(fd)->kind == FD_RENDER)
-		return gem_model_ioctl(fd_of(fd)->gem, request, arg);
+		return render_ioctl(fd_of(fd), request, arg);
 	if (request != AMDKFD_IOC_CRIU_OP || !p)
 		return -ENOTTY;
 	if (a->op == fail_op) {
