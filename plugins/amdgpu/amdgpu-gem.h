@@ -30,6 +30,9 @@
 /* On-chip resources: a BO of them has no contents to save. */
 #define GEM_DOMAINS_RESOURCES (GEM_DOMAIN_GDS | GEM_DOMAIN_GWS | GEM_DOMAIN_OA)
 
+/* AMDGPU_GEM_CREATE_ENCRYPTED: a TMZ BO, whose bytes the CPU can't read */
+#define GEM_CREATE_ENCRYPTED (1ull << 10)
+
 /* union drm_amdgpu_gem_create: in, then out over it */
 struct gem_create_in {
 	uint64_t bo_size, alignment, domains, domain_flags;

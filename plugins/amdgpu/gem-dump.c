@@ -8,9 +8,10 @@
  * of the task's state changes.
  *
  * Refused, naming the node, the file and the BO: a BO imported from a dmabuf, a userptr or
- * CPU-invisible BO (GEM_MMAP says EPERM: its bytes need SDMA copies), a doorbell or MMIO
- * BO. A kernel without LIST_HANDLES can't say which BOs a file holds: the handles it would
- * have given first are probed (GEM_OP GET_GEM_CREATE_INFO), and any found refuses the dump.
+ * CPU-invisible BO (GEM_MMAP says EPERM: its bytes need SDMA copies), an encrypted one, a
+ * doorbell or MMIO BO. A kernel without LIST_HANDLES can't say which BOs a file holds: the handles
+ * it would have given first are probed (GEM_OP GET_GEM_CREATE_INFO), and any found refuses the
+ * dump.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -170,6 +171,8 @@ static int describe_bo(const struct render_dump *d, const struct gem_list_entry 
 		return refuse_bo(d, l, "imported from a dmabuf (its exporter is not followed)");
 	if (l->preferred_domains & (GEM_DOMAIN_DOORBELL | GEM_DOMAIN_MMIO_REMAP))
 		return refuse_bo(d, l, "a doorbell or MMIO BO (user queues are not saved)");
+	if (l->alloc_flags & GEM_CREATE_ENCRYPTED)
+		return refuse_bo(d, l, "an encrypted (TMZ) BO, whose bytes the CPU can't read");
 	b->handle = l->handle;
 	b->size = l->size;
 	b->alloc_flags = l->alloc_flags;

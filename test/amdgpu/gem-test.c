@@ -237,6 +237,14 @@ static void test_gem_refusals(void)
 	check(create(fd, PAGE, GEM_DOMAIN_VRAM, NO_CPU_ACCESS) == 5 &&
 		      dump_file(fd, 21) == -EOPNOTSUPP && logged("CPU-invisible"),
 	      "a CPU-invisible VRAM BO refuses the dump (its bytes need SDMA)");
+	{
+		struct gem_close_args c = { .handle = 5 };
+
+		kfd_model_seam.ioctl(fd, GEM_IOC_CLOSE, &c);
+	}
+	check(create(fd, PAGE, GEM_DOMAIN_VRAM, 1ull << 10 /* ENCRYPTED */) == 5 &&
+		      dump_file(fd, 21) == -EOPNOTSUPP && logged("encrypted (TMZ)"),
+	      "so does an encrypted (TMZ) one");
 	gem_model_set_uapi(false, false);
 	check(dump_file(fd, 21) == -EOPNOTSUPP && logged("LIST_HANDLES") && logged("handle 1"),
 	      "a kernel without LIST_HANDLES: a file with BOs is refused, naming one");
