@@ -4,14 +4,15 @@
  * program made on it itself (Mesa, or ROCm importing a buffer there): each BO's handle,
  * size, placement and creation flags (DRM_AMDGPU_GEM_LIST_HANDLES), its GPU VA mappings in
  * the file's VM (GEM_OP GET_MAPPING_INFO), its mmap offset (GEM_MMAP) and its contents, read
- * through a CPU mapping of the task's own file (criu holds a copy of it): no export, nothing
- * of the task's state changes.
+ * through a CPU mapping of the task's own file (criu holds a copy of it). A BO that is one
+ * buffer with a KFD BO is refused, one with another render file's BO saved as its import
+ * (gem-shared.c).
  *
- * Refused, naming the node, the file and the BO: a BO imported from a dmabuf, a userptr or
- * CPU-invisible BO (GEM_MMAP says EPERM: its bytes need SDMA copies), an encrypted one, a
- * doorbell or MMIO BO. A kernel without LIST_HANDLES can't say which BOs a file holds: the handles
- * it would have given first are probed (GEM_OP GET_GEM_CREATE_INFO), and any found refuses the
- * dump.
+ * Refused, naming the node, the file and the BO: a BO imported from another device's dmabuf,
+ * a userptr or CPU-invisible BO (GEM_MMAP says EPERM: its bytes need SDMA copies), an
+ * encrypted one, a doorbell or MMIO BO. A kernel without LIST_HANDLES can't say which BOs a
+ * file holds: the handles it would have given first are probed (GEM_OP
+ * GET_GEM_CREATE_INFO), and any found refuses the dump.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -168,7 +169,9 @@ static int describe_bo(const struct render_dump *d, const struct gem_list_entry 
 	int ret;
 
 	if (l->flags & GEM_LIST_IS_IMPORT)
-		return refuse_bo(d, l, "imported from a dmabuf (its exporter is not followed)");
+		return refuse_bo(
+			d, l,
+			"imported from another device's dmabuf (its exporter is not followed)");
 	if (l->preferred_domains & (GEM_DOMAIN_DOORBELL | GEM_DOMAIN_MMIO_REMAP))
 		return refuse_bo(d, l, "a doorbell or MMIO BO (user queues are not saved)");
 	if (l->alloc_flags & GEM_CREATE_ENCRYPTED)
@@ -189,7 +192,7 @@ static int describe_bo(const struct render_dump *d, const struct gem_list_entry 
 		return ret;
 	}
 	b->offset = ret ? 0 : mm.out.offset;
-	return amdgpu_gem_note_bo(d->fd, d->id, d->minor, l->handle) ?: read_mappings(d, b);
+	return amdgpu_gem_note_bo(d->fd, d->id, d->minor, b) ?: read_mappings(d, b);
 }
 
 /* The BO's bytes, through the task's file mapped at its offset, into its own image. */
@@ -200,7 +203,8 @@ static int dump_contents(const struct render_dump *d, const DrmBoEntry *b, uint3
 	FILE *f;
 	int ret;
 
-	if (!(b->preferred_domains & GEM_DOMAINS_WITH_CONTENTS))
+	/* a BO another file owns: that file's image has its bytes */
+	if (!(b->preferred_domains & GEM_DOMAINS_WITH_CONTENTS) || b->is_import)
 		return 0;
 	buf = malloc(b->size ? b->size : 1);
 	if (!buf)

@@ -7,6 +7,8 @@
  * VAs again (GEM_VA), its bytes written back through a CPU mapping of the file. The BO's new
  * mmap offset is remembered for UPDATE_VMA_MAP: the task's CPU mappings of a BO are made
  * again through a copy of that file (the kernel lets only a file holding a handle map it).
+ * A BO another render file owns (gem-links.c) is imported from the dmabuf that file's
+ * restore handed to criu's fd store; the owner hands its shared BOs on once they are made.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -98,16 +100,35 @@ static void close_fillers(struct gem_new *g)
 	g->nr_fillers = 0;
 }
 
-/* The BO at its dumped handle. */
+/* The BO another render file owns, imported from the dmabuf that file's restore gave. */
+static int gem_import(struct gem_new *g, const DrmBoEntry *b, uint32_t *handle)
+{
+	struct gem_prime_args p = {};
+	int ret;
+
+	p.fd = amdgpu_gem_link_get(b->owner_file_id, b->owner_handle);
+	if (p.fd < 0)
+		return p.fd;
+	ret = kfd_seam->ioctl(g->fd, GEM_IOC_PRIME_TO_HANDLE, &p);
+	kfd_seam->close(p.fd);
+	if (!ret)
+		*handle = p.handle;
+	return ret;
+}
+
+/* The BO at its dumped handle, made or imported. */
 static int create_at_handle(struct gem_new *g, const DrmBoEntry *b)
 {
 	struct gem_change_handle_args ch = { .new_handle = b->handle };
 	uint32_t h = 0;
 	int ret;
 
-	ret = fill_below(g, b->handle)
-		      ?: gem_create(g, b->size, b->has_alignment ? b->alignment : 0,
-				    b->preferred_domains, b->alloc_flags, &h);
+	ret = fill_below(g, b->handle);
+	if (!ret && b->is_import)
+		ret = gem_import(g, b, &h);
+	else if (!ret)
+		ret = gem_create(g, b->size, b->has_alignment ? b->alignment : 0,
+				 b->preferred_domains, b->alloc_flags, &h);
 	if (ret) {
 		pr_err("Can't make GEM BO %u (%llu bytes, domains %#x, flags %#llx) "
 		       "on " DRM_RENDER_FMT ": %s\n",
@@ -213,9 +234,10 @@ static int restore_bo(struct gem_new *g, const DrmBoEntry *b, size_t index, int 
 	union gem_mmap_args mm = { .in.handle = b->handle };
 	int ret;
 
-	if (b->is_import) {
-		pr_err("GEM BO %u of " DRM_RENDER_FMT " is an import: not supported\n", b->handle,
-		       g->minor);
+	if (b->is_import && !(b->has_owner_file_id && b->has_owner_handle)) {
+		pr_err("GEM BO %u of " DRM_RENDER_FMT " is an import of another device's buffer: "
+		       "not supported\n",
+		       b->handle, g->minor);
 		return -EOPNOTSUPP;
 	}
 	ret = create_at_handle(g, b) ?: map_vas(g, b);
@@ -227,8 +249,9 @@ static int restore_bo(struct gem_new *g, const DrmBoEntry *b, size_t index, int 
 		       b->handle, g->minor, strerror(-ret));
 		return ret;
 	}
-	return fill_contents(g, b, index, mm.out.offset)
-		       ?: remember_vma(b->offset, b->size, mm.out.offset, keep_fd);
+	/* an import's bytes came with its owner's BO */
+	ret = b->is_import ? 0 : fill_contents(g, b, index, mm.out.offset);
+	return ret ?: remember_vma(b->offset, b->size, mm.out.offset, keep_fd);
 }
 
 /* Handles in the image must rise (LIST_HANDLES gives them so), none 0. */
@@ -280,6 +303,7 @@ int amdgpu_gem_restore(int fd, const CriuRenderNode *e)
 	for (i = 0; !ret && i < e->n_bo_entries; i++)
 		ret = restore_bo(&g, e->bo_entries[i], i, kept);
 	close_fillers(&g);
+	ret = ret ?: amdgpu_gem_links_publish(fd, e->id);
 	if (ret) {
 		/* the file goes with its BOs; forget its mappings */
 		gem_rst.nr_vmas = nr_vmas;
@@ -289,6 +313,29 @@ int amdgpu_gem_restore(int fd, const CriuRenderNode *e)
 	pr_info(DRM_RENDER_FMT " (file id %u): %zu GEM BO(s) restored\n", g.minor, e->id,
 		e->n_bo_entries);
 	return 0;
+}
+
+int amdgpu_gem_imports_ready(const CriuRenderNode *e)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < e->n_bo_entries; i++) {
+		const DrmBoEntry *b = e->bo_entries[i];
+
+		if (!b->is_import || !b->has_owner_file_id || !b->has_owner_handle)
+			continue;
+		ret = amdgpu_gem_link_ready(b->owner_file_id, b->owner_handle);
+		if (ret <= 0) {
+			if (ret)
+				pr_err("GEM BO %u of render node file id %u imports BO %u of file "
+				       "id "
+				       "%u, of which no image tells\n",
+				       b->handle, e->id, b->owner_handle, b->owner_file_id);
+			return ret;
+		}
+	}
+	return 1;
 }
 
 int amdgpu_gem_update_vma(uint64_t old_pgoff, uint64_t *new_pgoff, int *plugin_fd)

@@ -3,7 +3,8 @@
  * gem-shared.c - a dumped GEM BO that is one buffer with another: a KFD BO, or a BO of another
  * render node file, imported into the file (amdgpu gives a dmabuf of its own device back as
  * the same object, so LIST_HANDLES does not call it an import). Restored on its own it would
- * be a copy, no longer shared: such a BO refuses the dump. The kernel keeps one dmabuf per
+ * be a copy, no longer shared: a KFD BO refuses the dump; a BO of a render node file dumped
+ * before is saved as an import of that file's BO (gem-links.c). The kernel keeps one dmabuf per
  * buffer while a handle of it holds the export, so the dmabuf's inode names the buffer: each
  * BO is exported once through the task's file (criu's copy; the export stays cached with the
  * handle) and its inode compared with the other BOs', at once and at DUMP_DEVICES_LATE for
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "amdgpu-gem.h"
+#include "criu-amdgpu.pb-c.h"
 #include "kfd-plugin.h"
 #include "kfd-seam.h"
 #include "plugin-log.h"
@@ -57,9 +59,10 @@ static int buffer_ino(int fd, uint32_t handle, uint64_t *ino)
 	return ret;
 }
 
-int amdgpu_gem_note_bo(int fd, int id, unsigned int minor, uint32_t handle)
+int amdgpu_gem_note_bo(int fd, int id, unsigned int minor, DrmBoEntry *e)
 {
-	struct seen_bo b = { 0, id, minor, handle }, *bos;
+	struct seen_bo b = { 0, id, minor, e->handle }, *bos;
+	uint32_t handle = e->handle;
 	uint32_t kfd_id;
 	unsigned int i;
 	int ret = buffer_ino(fd, handle, &b.ino);
@@ -76,12 +79,14 @@ int amdgpu_gem_note_bo(int fd, int id, unsigned int minor, uint32_t handle)
 		return refuse_kfd(&b, kfd_id);
 	for (i = 0; i < seen.nr; i++)
 		if (seen.bos[i].ino == b.ino) {
-			pr_err(DRM_RENDER_FMT
-			       " (file id %d) holds GEM BO handle %u, which is BO %u "
-			       "of render node file id %d too (shared through a dmabuf): not "
-			       "supported\n",
-			       minor, id, handle, seen.bos[i].handle, seen.bos[i].id);
-			return -EOPNOTSUPP;
+			/* the file dumped first owns it; this one imports it again at restore */
+			e->is_import = 1;
+			e->has_owner_file_id = e->has_owner_handle = true;
+			e->owner_file_id = (uint32_t)seen.bos[i].id;
+			e->owner_handle = seen.bos[i].handle;
+			pr_info(DRM_RENDER_FMT " (file id %d): GEM BO %u is BO %u of file id %d\n",
+				minor, id, handle, seen.bos[i].handle, seen.bos[i].id);
+			return 0;
 		}
 	bos = realloc(seen.bos, (seen.nr + 1) * sizeof(*bos));
 	if (!bos)

@@ -32,10 +32,13 @@ int amdgpu_dump_render(int fd, int id, unsigned int minor);
 
 /* In the restored task: the new fd, or -errno (logged). */
 int amdgpu_restore_kfd(int id);
-int amdgpu_restore_render(int id);
+/* A render node file: *retry_needed while a BO it shares is not restored by its owner. */
+int amdgpu_restore_render(int id, bool *retry_needed);
 /* gem-restore.c: the file's GEM BOs on the new render node file fd; 0 or -errno (logged). */
 struct CriuRenderNode;
 int amdgpu_gem_restore(int fd, const struct CriuRenderNode *e);
+/* 1 when every BO the file imports from another file can be taken, 0 if not yet, -errno. */
+int amdgpu_gem_imports_ready(const struct CriuRenderNode *e);
 /* A mapping of a restored GEM BO: its new offset and a file to map; -ENOENT if none. */
 int amdgpu_gem_update_vma(uint64_t old_pgoff, uint64_t *new_pgoff, int *plugin_fd);
 void amdgpu_gem_reset(void);
@@ -58,10 +61,19 @@ int amdgpu_dmabuf_dump_late(void);
 /* Is the buffer of dmabuf inode ino a BO of a dumped /dev/kfd (its file id in *kfd_id)? */
 bool amdgpu_dmabuf_is_kfd_bo(uint64_t ino, uint32_t *kfd_id);
 /*
- * gem-shared.c: a GEM BO that is a KFD BO or another render file's BO refuses the dump (also
- * at DUMP_DEVICES_LATE, for KFD BOs dumped after it); the table goes with reset.
+ * gem-shared.c: a GEM BO that is a KFD BO refuses the dump (also at DUMP_DEVICES_LATE, for KFD
+ * BOs dumped after it); one a render file dumped before holds is marked as its import.
  */
-int amdgpu_gem_note_bo(int fd, int id, unsigned int minor, uint32_t handle);
+struct DrmBoEntry;
+int amdgpu_gem_note_bo(int fd, int id, unsigned int minor, struct DrmBoEntry *e);
+/* gem-links.c: GEM BOs render node files share, handed from the owner to the others. */
+int amdgpu_gem_links_init(void);
+/* A new fd of the owner's BO, -EAGAIN while it is not restored, -errno. */
+int amdgpu_gem_link_get(uint32_t owner_id, uint32_t handle);
+/* 1 if the owner's BO is there to take, 0 if not yet, -ENOENT. */
+int amdgpu_gem_link_ready(uint32_t owner_id, uint32_t handle);
+int amdgpu_gem_links_publish(int fd, uint32_t id);
+void amdgpu_gem_links_reset(void);
 int amdgpu_gem_dump_late(void);
 void amdgpu_gem_dump_reset(void);
 /* Restore: the table of dmabuf images (RESTORE_INIT), shared by the tasks forked after. */

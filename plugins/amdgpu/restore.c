@@ -339,7 +339,7 @@ static int render_node_path(const CriuRenderNode *e, char *node, size_t len)
 }
 
 /* A new file of the node, with the dumped file's GEM BOs (gem-restore.c). */
-int amdgpu_restore_render(int id)
+int amdgpu_restore_render(int id, bool *retry_needed)
 {
 	CriuRenderNode *e;
 	char node[64];
@@ -348,6 +348,13 @@ int amdgpu_restore_render(int id)
 	ret = read_render_image(id, &e);
 	if (ret)
 		return ret;
+	ret = amdgpu_gem_imports_ready(e);
+	if (ret <= 0) {
+		/* a BO it shares is not restored by the file that owns it yet */
+		*retry_needed = !ret;
+		criu_render_node__free_unpacked(e, NULL);
+		return ret;
+	}
 	ret = render_node_path(e, node, sizeof(node));
 	fd = ret ?: kfd_seam->open(node, O_RDWR);
 	if (!ret && fd < 0)

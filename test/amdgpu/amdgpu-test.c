@@ -77,7 +77,7 @@ int fdstore_get(int id)
 	return id >= 0 && id < nr_store ? kfd_model_seam.dup(store[id]) : -1;
 }
 
-static void store_empty(void)
+void store_empty(void)
 {
 	while (nr_store)
 		kfd_model_seam.close(store[--nr_store]);

@@ -31,6 +31,9 @@ bool image_0600(const char *name);
 int dump_file(int fd, int id);
 int restore_file(int id);
 
+/* Empty the stand-in of criu's fd store (closing what it keeps). */
+void store_empty(void);
+
 /* gem-test.c: render node files with GEM BOs */
 void run_gem_tests(void);
 

@@ -282,10 +282,9 @@ static int kfd_bo_in_render(int *kfd, int *render)
 	return h == 1 ? 0 : -1;
 }
 
-static void test_gem_shared(void)
+static void test_gem_kfd_import(void)
 {
-	int kfd, render, fd, other, dmabuf;
-	uint32_t bo3;
+	int kfd, render;
 
 	check(!kfd_bo_in_render(&kfd, &render), "a KFD BO imported into the render node file");
 	log_text[0] = 0;
@@ -302,24 +301,83 @@ static void test_gem_shared(void)
 	CR_PLUGIN_DESC.exit(CR_PLUGIN_STAGE__DUMP, -EOPNOTSUPP);
 	model_kill(400);
 
-	mesa_process(&fd, &bo3);
-	model_set_current(500);
-	other = kfd_model_seam.open("/dev/dri/renderD128", O_RDWR);
-	{
-		struct gem_prime_args p = { .handle = bo3, .flags = GEM_PRIME_CLOEXEC };
+	model_kill(400);
+	check(gem_model_nr_objects() == 0 && model_open_fds() == 0, "no BO nor fd is left");
+}
 
-		dmabuf = kfd_model_seam.ioctl(fd, GEM_IOC_PRIME_TO_FD, &p) ? -1 : p.fd;
-	}
-	check(prime_import(other, dmabuf) == 1, "another process imports the GTT BO (handle 1)");
-	kfd_model_seam.close(dmabuf);
+/* Process 500's render file imports process 300's GTT BO (handle 3) as its handle 1. */
+static int share_bo(int *fd, int *other, uint32_t *bo3)
+{
+	struct gem_prime_args p = { .flags = GEM_PRIME_CLOEXEC };
+	int ret;
+
+	new_images_dir();
+	machine(GPU_A, 128, GPU_B, 129);
+	if (mesa_process(fd, bo3))
+		return -1;
+	p.handle = *bo3;
+	model_set_current(500);
+	*other = kfd_model_seam.open("/dev/dri/renderD128", O_RDWR);
+	if (kfd_model_seam.ioctl(*fd, GEM_IOC_PRIME_TO_FD, &p))
+		return -1;
+	ret = prime_import(*other, p.fd);
+	kfd_model_seam.close(p.fd);
+	return ret == 1 && map_va(*other, 1, VA_BASE, PAGE, PAGE, GEM_VM_READABLE) == 0 ? 0 : -1;
+}
+
+/* Both files restored: the other's retried until the owner's is there. */
+static void restore_shared(int *fd, int *other)
+{
+	bool retry = false;
+
+	log_text[0] = 0;
+	CR_PLUGIN_DESC.init(CR_PLUGIN_STAGE__RESTORE);
+	check(HOOK(RESTORE_INIT)() == 0, "RESTORE_INIT reads the render images' links");
+	model_set_current(500);
+	check(HOOK(RESTORE_EXT_FILE)(31, &retry) == 0 && retry,
+	      "the importing file asks criu to retry while the owner's is not restored");
+	model_set_current(300);
+	*fd = HOOK(RESTORE_EXT_FILE)(30, &retry);
+	model_set_current(500);
+	*other = *fd >= 0 ? HOOK(RESTORE_EXT_FILE)(31, &retry) : -1;
+	check(*fd >= 0 && *other >= 0 && !retry, "then both files are restored");
+}
+
+static void test_gem_shared_files(void)
+{
+	struct gem_snapshot *s, *t;
+	uint8_t page[PAGE], got[PAGE];
+	int fd = -1, other = -1;
+	uint32_t bo3;
+
+	check(!share_bo(&fd, &other, &bo3), "two processes' render files share a GEM BO");
+	s = gem_model_snapshot(model_render_file(fd));
+	t = gem_model_snapshot(model_render_file(other));
 	log_text[0] = 0;
 	CR_PLUGIN_DESC.init(CR_PLUGIN_STAGE__DUMP);
-	check(HOOK(DUMP_EXT_FILE)(fd, 30) == 0 && HOOK(DUMP_EXT_FILE)(other, 31) == -EOPNOTSUPP &&
-		      logged("BO 3 of render node file id 30"),
-	      "a GEM BO two render files share refuses the dump, naming both");
-	CR_PLUGIN_DESC.exit(CR_PLUGIN_STAGE__DUMP, -EOPNOTSUPP);
+	check(HOOK(DUMP_EXT_FILE)(fd, 30) == 0 && HOOK(DUMP_EXT_FILE)(other, 31) == 0 &&
+		      HOOK(DUMP_DEVICES_LATE)(300) == 0,
+	      "both dump: the second file's BO is saved as an import of the first's");
+	CR_PLUGIN_DESC.exit(CR_PLUGIN_STAGE__DUMP, 0);
 	model_kill(500);
 	model_kill(300);
+	restore_shared(&fd, &other);
+	check(s && t && !gem_model_compare(s, model_render_file(fd)) &&
+		      !gem_model_compare(t, model_render_file(other)) &&
+		      gem_model_nr_objects() == 4,
+	      "each file has its handles, VAs and bytes back, and the buffer is one");
+	fill_random(page, sizeof(page), 23);
+	check(!kfd_model_seam.map_copy(fd, mmap_offset(fd, 3) + PAGE, page, PAGE, true) &&
+		      !kfd_model_seam.map_copy(other, mmap_offset(other, 1) + PAGE, got, PAGE,
+					       false) &&
+		      !memcmp(page, got, PAGE),
+	      "what one process writes into it the other reads");
+	CR_PLUGIN_DESC.exit(CR_PLUGIN_STAGE__RESTORE, 0);
+	store_empty();
+	model_kill(500);
+	model_kill(300);
+	gem_model_snapshot_free(s);
+	gem_model_snapshot_free(t);
 	check(gem_model_nr_objects() == 0 && model_open_fds() == 0, "no BO nor fd is left");
 }
 
@@ -328,5 +386,6 @@ void run_gem_tests(void)
 	test_gem_dump_restore();
 	test_gem_damaged();
 	test_gem_refusals();
-	test_gem_shared();
+	test_gem_kfd_import();
+	test_gem_shared_files();
 }
