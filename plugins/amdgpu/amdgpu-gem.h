@@ -69,6 +69,17 @@ struct gem_vm_entry {
 	uint64_t addr, size, offset, flags;
 };
 
+/* union drm_amdgpu_gem_wait_idle: timeout is absolute (CLOCK_MONOTONIC ns); status 1: busy */
+union gem_wait_idle_args {
+	struct {
+		uint32_t handle, flags;
+		uint64_t timeout;
+	} in;
+	struct {
+		uint32_t status, domain;
+	} out;
+};
+
 /* struct drm_amdgpu_gem_list_handles and its entries, in handle order */
 #define GEM_LIST_IS_IMPORT (1u << 0)
 struct gem_list_args {
@@ -128,6 +139,7 @@ struct gem_change_handle_args {
 #define GEM_IOC_CHANGE_HANDLE	_IOWR(GEM_IOC_TYPE, 0xd2, struct gem_change_handle_args)
 #define GEM_IOC_CREATE		_IOWR(GEM_IOC_TYPE, GEM_DRV_BASE + 0x00, union gem_create_args)
 #define GEM_IOC_MMAP		_IOWR(GEM_IOC_TYPE, GEM_DRV_BASE + 0x01, union gem_mmap_args)
+#define GEM_IOC_WAIT_IDLE	_IOWR(GEM_IOC_TYPE, GEM_DRV_BASE + 0x07, union gem_wait_idle_args)
 #define GEM_IOC_VA		_IOW(GEM_IOC_TYPE, GEM_DRV_BASE + 0x08, struct gem_va_args)
 #define GEM_IOC_OP		_IOWR(GEM_IOC_TYPE, GEM_DRV_BASE + 0x10, struct gem_op_args)
 #define GEM_IOC_LIST_HANDLES	_IOWR(GEM_IOC_TYPE, GEM_DRV_BASE + 0x19, struct gem_list_args)

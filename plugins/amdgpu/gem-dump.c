@@ -4,7 +4,8 @@
  * program made on it itself (Mesa, or ROCm importing a buffer there): each BO's handle,
  * size, placement and creation flags (DRM_AMDGPU_GEM_LIST_HANDLES), its GPU VA mappings in
  * the file's VM (GEM_OP GET_MAPPING_INFO), its mmap offset (GEM_MMAP) and its contents, read
- * through a CPU mapping of the task's own file (criu holds a copy of it). A BO that is one
+ * through a CPU mapping of the task's own file (criu holds a copy of it) once the GPU is done
+ * with it (GEM_WAIT_IDLE: the frozen task's submitted work runs on). A BO that is one
  * buffer with a KFD BO is refused, one with another render file's BO saved as its import
  * (gem-shared.c).
  *
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "amdgpu-gem.h"
 #include "kfd-image.h"
@@ -27,12 +29,16 @@
 #include "plugin-log.h"
 #include "topology.h"
 
+/* How long a file's BOs may stay busy on the GPU before the dump gives up on them. */
+#define GEM_IDLE_WAIT_NS (10ull * 1000 * 1000 * 1000)
+
 /* Handles probed on a kernel without LIST_HANDLES (the kernel hands out the lowest free). */
 #define GEM_PROBE_MAX 4096
 
 struct render_dump {
 	int fd, id;
 	unsigned int minor;
+	uint64_t idle_deadline; /* CLOCK_MONOTONIC ns */
 	CriuRenderNode e;
 };
 
@@ -195,6 +201,24 @@ static int describe_bo(const struct render_dump *d, const struct gem_list_entry 
 	return amdgpu_gem_note_bo(d->fd, d->id, d->minor, b) ?: read_mappings(d, b);
 }
 
+/* The GPU done with the BO (work the frozen task submitted runs on): its bytes are final. */
+static int wait_idle(const struct render_dump *d, uint32_t handle)
+{
+	union gem_wait_idle_args w = { .in = { handle, 0, d->idle_deadline } };
+	int ret = kfd_seam->ioctl(d->fd, GEM_IOC_WAIT_IDLE, &w);
+
+	if (ret)
+		pr_err("Can't wait for GEM BO %u of " DRM_RENDER_FMT
+		       " (file id %d) to be idle: %s\n",
+		       handle, d->minor, d->id, strerror(-ret));
+	else if (w.out.status)
+		pr_err("GEM BO %u of " DRM_RENDER_FMT
+		       " (file id %d) is still busy on the GPU after "
+		       "%llu s: its bytes can't be saved\n",
+		       handle, d->minor, d->id, GEM_IDLE_WAIT_NS / 1000000000ull);
+	return ret ?: w.out.status ? -EBUSY : 0;
+}
+
 /* The BO's bytes, through the task's file mapped at its offset, into its own image. */
 static int dump_contents(const struct render_dump *d, const DrmBoEntry *b, uint32_t index)
 {
@@ -206,6 +230,9 @@ static int dump_contents(const struct render_dump *d, const DrmBoEntry *b, uint3
 	/* a BO another file owns: that file's image has its bytes */
 	if (!(b->preferred_domains & GEM_DOMAINS_WITH_CONTENTS) || b->is_import)
 		return 0;
+	ret = wait_idle(d, b->handle);
+	if (ret)
+		return ret;
 	buf = malloc(b->size ? b->size : 1);
 	if (!buf)
 		return -ENOMEM;
@@ -297,12 +324,16 @@ int amdgpu_dump_render(int fd, int id, unsigned int minor)
 {
 	struct render_dump d = { .fd = fd, .id = id, .minor = minor };
 	struct kfd_topology *topo = malloc(sizeof(*topo));
+	struct timespec now;
 	const KfdDeviceEntry *g;
 	int ret;
 
 	if (!topo)
 		return -ENOMEM;
 	criu_render_node__init(&d.e);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	d.idle_deadline =
+		(uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec + GEM_IDLE_WAIT_NS;
 	ret = topology_read(topo);
 	g = ret ? NULL : topology_gpu_by_minor(topo, minor);
 	if (!ret && !g) {

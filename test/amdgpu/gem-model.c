@@ -7,8 +7,9 @@
  * offset, EPERM for a CPU-invisible BO; GEM_VA maps page-aligned ranges inside the BO at
  * free VAs with known flags, and GET_MAPPING_INFO reports them as PTE bits; LIST_HANDLES
  * lists a file's handles in order (the count if the room is short); GEM_CHANGE_HANDLE moves a
- * handle to a free one; GEM_CLOSE drops a handle and its mappings; a CPU map of the file at
- * an offset reaches only a BO the file holds a handle of. Unknown driver ioctls are EINVAL.
+ * handle to a free one; GEM_WAIT_IDLE says whether the GPU still works on a BO; GEM_CLOSE
+ * drops a handle and its mappings; a CPU map of the file at an offset reaches only a BO the
+ * file holds a handle of. Unknown driver ioctls are EINVAL.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@ struct obj {
 	bool imported;
 	uint8_t *data;
 	uint64_t alias_ino; /* a KFD BO imported: that buffer's dmabuf inode */
+	bool busy;	    /* the GPU works on it for ever (a hung job) */
 };
 
 struct va {
@@ -78,8 +80,12 @@ static int new_obj(uint64_t size, uint64_t domains, uint64_t flags, uint64_t ali
 	objs[o].data = calloc(1, size);
 	if (!objs[o].data)
 		return -ENOMEM;
-	objs[o] =
-		(struct obj){ 0, size, domains, flags, align, next_offset, false, objs[o].data, 0 };
+	objs[o] = (struct obj){ .size = size,
+				.domains = domains,
+				.flags = flags,
+				.align = align,
+				.offset = next_offset,
+				.data = objs[o].data };
 	next_offset += (size + 4095) & ~4095ull;
 	return (int)o;
 }
@@ -320,6 +326,27 @@ static int change_handle(struct file *f, struct gem_change_handle_args *a)
 	return 0;
 }
 
+static int wait_idle(struct file *f, union gem_wait_idle_args *a)
+{
+	uint32_t o;
+	struct obj *b = lookup(f, a->in.handle, &o);
+
+	if (!b)
+		return -ENOENT;
+	a->out.status = b->busy;
+	a->out.domain = (uint32_t)b->domains;
+	return 0;
+}
+
+void gem_model_set_busy(int file, uint32_t handle)
+{
+	uint32_t o;
+	struct obj *b = lookup(&files[file], handle, &o);
+
+	if (b)
+		b->busy = true;
+}
+
 int gem_model_ioctl(int file, unsigned long request, void *arg)
 {
 	struct file *f = &files[file];
@@ -339,6 +366,8 @@ int gem_model_ioctl(int file, unsigned long request, void *arg)
 		return list_handles(f, arg);
 	case GEM_IOC_CHANGE_HANDLE:
 		return change_handle(f, arg);
+	case GEM_IOC_WAIT_IDLE:
+		return wait_idle(f, arg);
 	case GEM_IOC_CLOSE:
 		if (!lookup(f, c->handle, &o))
 			return -EINVAL;

@@ -42,6 +42,8 @@ struct gem_snapshot;
 struct gem_snapshot *gem_model_snapshot(int file);
 const char *gem_model_compare(const struct gem_snapshot *s, int file);
 void gem_model_snapshot_free(struct gem_snapshot *s);
+/* The GPU never finishes with the BO at handle (GEM_WAIT_IDLE says busy). */
+void gem_model_set_busy(int file, uint32_t handle);
 /* BOs live in the model (a leak check). */
 unsigned int gem_model_nr_objects(void);
 

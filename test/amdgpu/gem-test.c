@@ -234,6 +234,12 @@ static void test_gem_refusals(void)
 	model_kill(300);
 
 	mesa_process(&fd, &bo3);
+	gem_model_set_busy(model_render_file(fd), bo3);
+	check(dump_file(fd, 21) == -EBUSY && logged("still busy on the GPU"),
+	      "a BO the GPU never finishes with refuses the dump (its bytes are not final)");
+	model_kill(300);
+
+	mesa_process(&fd, &bo3);
 	check(create(fd, PAGE, GEM_DOMAIN_VRAM, NO_CPU_ACCESS) == 5 &&
 		      dump_file(fd, 21) == -EOPNOTSUPP && logged("CPU-invisible"),
 	      "a CPU-invisible VRAM BO refuses the dump (its bytes need SDMA)");
