@@ -40,6 +40,9 @@ static int ext_file_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntr
 		       p->fd, p->pid, p->link);
 		return -EOPNOTSUPP;
 	}
+	if (ret < 0)
+		pr_err("fd %d of task %d (%s): its plugin could not dump it\n", p->fd, p->pid,
+		       p->link);
 	return ret < 0 ? ret : 0;
 }
 

@@ -25,6 +25,9 @@ static int amdgpu_init(int stage)
 static void amdgpu_exit(int stage, int ret)
 {
 	amdgpu_restore_reset();
+	amdgpu_gem_reset();
+	amdgpu_gem_dump_reset();
+	amdgpu_gem_links_reset();
 	amdgpu_dmabuf_reset();
 }
 
@@ -67,7 +70,7 @@ static int amdgpu_plugin_restore_file(int id, bool *retry_needed)
 	if (image_exists(IMG_KFD_FILE, id))
 		return amdgpu_restore_kfd(id);
 	if (image_exists(IMG_RENDERD_FILE, id))
-		return amdgpu_restore_render(id);
+		return amdgpu_restore_render(id, retry_needed);
 	if (image_exists(IMG_DMABUF_FILE, id))
 		return amdgpu_restore_dmabuf(id, retry_needed);
 	return -ENOTSUP;
@@ -76,13 +79,13 @@ CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__RESTORE_EXT_FILE, amdgpu_plugin_restore_
 
 static int amdgpu_plugin_dump_devices_late(int pid)
 {
-	return amdgpu_dmabuf_dump_late();
+	return amdgpu_gem_dump_late() ?: amdgpu_dmabuf_dump_late();
 }
 CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__DUMP_DEVICES_LATE, amdgpu_plugin_dump_devices_late)
 
 static int amdgpu_plugin_restore_init(void)
 {
-	return amdgpu_dmabuf_restore_init();
+	return amdgpu_dmabuf_restore_init() ?: amdgpu_gem_links_init();
 }
 CR_PLUGIN_REGISTER_HOOK(CR_PLUGIN_HOOK__RESTORE_INIT, amdgpu_plugin_restore_init)
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * checkpoint.c - dump of a task's /dev/kfd (its whole KFD process: GPUs, buffer objects with
- * their contents, KFD's private data for queues and events) and of its render nodes.
+ * their contents, KFD's private data for queues and events); render nodes are gem-dump.c's.
  * The fd criu gives is the task's own open file: KFD answers for that process.
  */
 #include <errno.h>
@@ -265,29 +265,4 @@ int amdgpu_dump_kfd(int fd, int id)
 	free_dump(&d);
 	/* PROCESS_INFO paused the queues: they go on, as the task does after -R or a failure */
 	return criu_op(fd, &unpause, KFD_CRIU_OP_UNPAUSE, "UNPAUSE") ?: ret;
-}
-
-int amdgpu_dump_render(int fd, int id, unsigned int minor)
-{
-	CriuRenderNode e = CRIU_RENDER_NODE__INIT;
-	struct kfd_topology topo;
-	const KfdDeviceEntry *g;
-	uint8_t buf[64];
-	char name[64];
-	int ret;
-
-	ret = topology_read(&topo);
-	if (ret)
-		return ret;
-	g = topology_gpu_by_minor(&topo, minor);
-	if (!g) {
-		pr_err(DRM_RENDER_FMT " is open, and is no GPU of " KFD_TOPOLOGY_DIR "\n", minor);
-		return -ENODEV;
-	}
-	e.gpu_id = g->gpu_id;
-	e.id = (uint32_t)id;
-	e.drm_render_minor = minor;
-	criu_render_node__pack(&e, buf);
-	snprintf(name, sizeof(name), IMG_RENDERD_FILE, id);
-	return kfd_image_write(name, buf, criu_render_node__get_packed_size(&e));
 }

@@ -85,6 +85,15 @@ static const struct dumped_bo *bo_of_ino(uint64_t ino)
 	return NULL;
 }
 
+bool amdgpu_dmabuf_is_kfd_bo(uint64_t ino, uint32_t *kfd_id)
+{
+	const struct dumped_bo *b = bo_of_ino(ino);
+
+	if (b)
+		*kfd_id = b->kfd_id;
+	return b != NULL;
+}
+
 static int write_dmabuf_image(int id, const struct dumped_bo *b)
 {
 	CriuDmabufNode e = CRIU_DMABUF_NODE__INIT;

@@ -5,7 +5,8 @@
  * that many bytes (a packed criu_kfd or criu_render_node, or raw buffer contents).
  *   amdgpu-kfd-ID.img		the process's KFD state (ID: the file's id in files.img)
  *   amdgpu-pages-ID-GPU.img	the contents of its VRAM and GTT buffers on GPU (%04x)
- *   amdgpu-renderD-ID.img	an open render node
+ *   amdgpu-renderD-ID.img	an open render node, with its GEM BOs
+ *   amdgpu-drm-pages-ID-MINOR-INDEX.img	the contents of its INDEXth BO (%04x)
  *   amdgpu-dmabuf-ID.img	a dmabuf fd: the KFD BO it exports (criu_dmabuf_node)
  */
 #ifndef AMDGPU_KFD_IMAGE_H
@@ -15,10 +16,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define IMG_KFD_FILE	 "amdgpu-kfd-%d.img"
-#define IMG_PAGES_FILE	 "amdgpu-pages-%d-%04x.img"
-#define IMG_RENDERD_FILE "amdgpu-renderD-%d.img"
-#define IMG_DMABUF_FILE	 "amdgpu-dmabuf-%d.img"
+#define IMG_KFD_FILE	   "amdgpu-kfd-%d.img"
+#define IMG_PAGES_FILE	   "amdgpu-pages-%d-%04x.img"
+#define IMG_RENDERD_FILE   "amdgpu-renderD-%d.img"
+#define IMG_DMABUF_FILE	   "amdgpu-dmabuf-%d.img"
+#define IMG_DRM_PAGES_FILE "amdgpu-drm-pages-%d-%u-%04x.img"
 
 /* Largest image read back whole (the KFD state; pages are streamed). */
 #define KFD_IMAGE_MAX (256u << 20)

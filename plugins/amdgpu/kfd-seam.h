@@ -48,6 +48,11 @@ struct kfd_seam {
 	 * through the render node drm_fd of its GPU; 0 or -errno.
 	 */
 	int (*bo_copy)(int drm_fd, int dmabuf_fd, void *buf, uint64_t size, bool to_bo);
+	/*
+	 * Copy size bytes between buf and the GEM BO that render node file drm_fd maps at
+	 * offset (its GEM_MMAP offset; the file must hold a handle of it); 0 or -errno.
+	 */
+	int (*map_copy)(int drm_fd, uint64_t offset, void *buf, uint64_t size, bool to_bo);
 };
 
 extern const struct kfd_seam *kfd_seam;

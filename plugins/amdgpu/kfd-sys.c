@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * kfd-sys.c - the seam (kfd-seam.h) on the kernel: open(2), drmIoctl() and libdrm_amdgpu's
- * buffer import and CPU mapping for the contents of buffer objects.
+ * buffer import and CPU mapping for the contents of buffer objects, mmap of a render node
+ * for those of its GEM BOs.
  */
 #include <amdgpu.h>
 #include <dirent.h>
@@ -9,6 +10,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -147,6 +149,25 @@ out_dev:
 	return ret;
 }
 
+/* The render node's mmap of a GEM BO, as the program maps it (the kernel moves VRAM in view). */
+static int sys_map_copy(int drm_fd, uint64_t offset, void *buf, uint64_t size, bool to_bo)
+{
+	void *cpu;
+
+	if (!size)
+		return 0;
+	cpu = mmap(NULL, size, to_bo ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, drm_fd,
+		   (off_t)offset);
+	if (cpu == MAP_FAILED)
+		return -errno;
+	if (to_bo)
+		memcpy(cpu, buf, size);
+	else
+		memcpy(buf, cpu, size);
+	munmap(cpu, size);
+	return 0;
+}
+
 const struct kfd_seam kfd_sys_seam = {
 	.open = sys_open,
 	.close = sys_close,
@@ -156,6 +177,7 @@ const struct kfd_seam kfd_sys_seam = {
 	.fd_info = sys_fd_info,
 	.task_has_kfd = sys_task_has_kfd,
 	.bo_copy = sys_bo_copy,
+	.map_copy = sys_map_copy,
 };
 
 const struct kfd_seam *kfd_seam = &kfd_sys_seam;

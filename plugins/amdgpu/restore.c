@@ -314,12 +314,33 @@ static int read_render_image(int id, CriuRenderNode **e)
 	return 0;
 }
 
-/* The GPU KFD mapped it to in this task, else the same gpu_id here. */
-int amdgpu_restore_render(int id)
+/* The render node of the GPU KFD mapped it to in this task, else of the same gpu_id here. */
+static int render_node_path(const CriuRenderNode *e, char *node, size_t len)
 {
-	const struct gpu_map *m;
+	const struct gpu_map *m = gpu_of_saved(e->gpu_id);
 	struct kfd_topology *topo;
 	const KfdDeviceEntry *g;
+
+	if (m) {
+		snprintf(node, len, DRM_RENDER_FMT, m->local_minor);
+		return 0;
+	}
+	topo = malloc(sizeof(*topo));
+	if (!topo || topology_read(topo) || !(g = topology_gpu(topo, e->gpu_id))) {
+		pr_err("The render node of GPU %#x (renderD%u) has no GPU of that id here: restore "
+		       "the task's " KFD_DEV_PATH " first or give KFD_DESTINATION_GPUS\n",
+		       e->gpu_id, e->drm_render_minor);
+		free(topo);
+		return -ENODEV;
+	}
+	snprintf(node, len, DRM_RENDER_FMT, g->drm_render_minor);
+	free(topo);
+	return 0;
+}
+
+/* A new file of the node, with the dumped file's GEM BOs (gem-restore.c). */
+int amdgpu_restore_render(int id, bool *retry_needed)
+{
 	CriuRenderNode *e;
 	char node[64];
 	int ret, fd;
@@ -327,25 +348,25 @@ int amdgpu_restore_render(int id)
 	ret = read_render_image(id, &e);
 	if (ret)
 		return ret;
-	m = gpu_of_saved(e->gpu_id);
-	topo = m ? NULL : malloc(sizeof(*topo));
-	if (m) {
-		snprintf(node, sizeof(node), DRM_RENDER_FMT, m->local_minor);
-	} else if (!topo || topology_read(topo) || !(g = topology_gpu(topo, e->gpu_id))) {
-		pr_err("The render node of GPU %#x (renderD%u) has no GPU of that id here: restore "
-		       "the task's " KFD_DEV_PATH " first or give KFD_DESTINATION_GPUS\n",
-		       e->gpu_id, e->drm_render_minor);
-		free(topo);
+	ret = amdgpu_gem_imports_ready(e);
+	if (ret <= 0) {
+		/* a BO it shares is not restored by the file that owns it yet */
+		*retry_needed = !ret;
 		criu_render_node__free_unpacked(e, NULL);
-		return -ENODEV;
-	} else {
-		snprintf(node, sizeof(node), DRM_RENDER_FMT, g->drm_render_minor);
+		return ret;
 	}
-	free(topo);
-	criu_render_node__free_unpacked(e, NULL);
-	fd = kfd_seam->open(node, O_RDWR);
-	if (fd < 0)
+	ret = render_node_path(e, node, sizeof(node));
+	fd = ret ?: kfd_seam->open(node, O_RDWR);
+	if (!ret && fd < 0)
 		pr_err("Can't open %s: %s\n", node, strerror(-fd));
+	if (fd >= 0) {
+		ret = amdgpu_gem_restore(fd, e);
+		if (ret) {
+			kfd_seam->close(fd);
+			fd = ret;
+		}
+	}
+	criu_render_node__free_unpacked(e, NULL);
 	return fd;
 }
 
@@ -365,10 +386,17 @@ static int update_kfd_vma(uint64_t old_pgoff, uint64_t *new_pgoff, int *plugin_f
 	return *plugin_fd < 0 ? *plugin_fd : 0;
 }
 
-/* A render node: the BO at addr, at its new offset, through the file KFD made it on. */
-static int update_render_vma(uint64_t addr, uint64_t *new_pgoff, int *plugin_fd)
+/*
+ * A render node: a GEM BO of a restored file, by its dumped offset, or else the KFD BO at
+ * addr, at its new offset, through the file KFD made it on.
+ */
+static int update_render_vma(uint64_t addr, uint64_t old_pgoff, uint64_t *new_pgoff, int *plugin_fd)
 {
 	unsigned int i, g;
+	int ret = amdgpu_gem_update_vma(old_pgoff, new_pgoff, plugin_fd);
+
+	if (ret != -ENOENT)
+		return ret;
 
 	for (i = 0; i < rst.nr_bos; i++) {
 		if (rst.bos[i].addr != addr)
@@ -393,7 +421,7 @@ int amdgpu_update_vma(const char *path, uint64_t addr, uint64_t old_pgoff, uint6
 	if (!strcmp(path, KFD_DEV_PATH))
 		return update_kfd_vma(old_pgoff, new_pgoff, plugin_fd);
 	if (sscanf(path, DRM_RENDER_FMT, &minor) == 1)
-		return update_render_vma(addr, new_pgoff, plugin_fd);
+		return update_render_vma(addr, old_pgoff, new_pgoff, plugin_fd);
 	return -ENOTSUP;
 }
 

@@ -24,19 +24,15 @@
 #include "fdstore.h"
 #include "kfd-model.h"
 #include "kfd-plugin.h"
+#include "amdgpu-test.h"
 
-#define PAGE  4096ull
-#define GPU_A 0x1111
-#define GPU_B 0x2222
-#define GPU_C 0x3333
-#define GPU_D 0x4444
 /* KFD_IOC_ALLOC_MEM_FLAGS_WRITABLE, which the header writes (1 << 31): an int overflow */
 #define BO_WRITABLE 0x80000000u
 
 static int passed, failed;
-static int images_dfd = -1;
+int images_dfd = -1;
 static char images_dir[64];
-static char log_text[65536];
+char log_text[65536];
 
 int criu_get_image_dir(void)
 {
@@ -81,13 +77,13 @@ int fdstore_get(int id)
 	return id >= 0 && id < nr_store ? kfd_model_seam.dup(store[id]) : -1;
 }
 
-static void store_empty(void)
+void store_empty(void)
 {
 	while (nr_store)
 		kfd_model_seam.close(store[--nr_store]);
 }
 
-static void check(int ok, const char *what)
+void check(int ok, const char *what)
 {
 	if (ok) {
 		passed++;
@@ -100,12 +96,10 @@ static void check(int ok, const char *what)
 	}
 }
 
-static bool logged(const char *s)
+bool logged(const char *s)
 {
 	return strstr(log_text, s) != NULL;
 }
-
-#define HOOK(h) ((CR_PLUGIN_HOOK__##h##_t *)CR_PLUGIN_DESC.hooks[CR_PLUGIN_HOOK__##h])
 
 static void gpu(uint32_t id, uint32_t minor, uint32_t device, uint32_t fw)
 {
@@ -115,7 +109,7 @@ static void gpu(uint32_t id, uint32_t minor, uint32_t device, uint32_t fw)
 }
 
 /* A machine of two GPUs alike (ids a and b), with a CPU node first. */
-static void machine(uint32_t a, uint32_t ma, uint32_t b, uint32_t mb)
+void machine(uint32_t a, uint32_t ma, uint32_t b, uint32_t mb)
 {
 	model_reset();
 	model_add_cpu();
@@ -123,7 +117,7 @@ static void machine(uint32_t a, uint32_t ma, uint32_t b, uint32_t mb)
 	gpu(b, mb, 0x66af, 100);
 }
 
-static void fill_random(uint8_t *p, size_t n, unsigned int seed)
+void fill_random(uint8_t *p, size_t n, unsigned int seed)
 {
 	size_t i;
 
@@ -174,7 +168,7 @@ static int rocm_process(pid_t pid, int *kfd, int *render)
 	return model_add_event(&ev);
 }
 
-static void new_images_dir(void)
+void new_images_dir(void)
 {
 	if (images_dfd >= 0) {
 		char cmd[128];
@@ -190,14 +184,14 @@ static void new_images_dir(void)
 	images_dfd = open(images_dir, O_RDONLY | O_DIRECTORY);
 }
 
-static bool image_0600(const char *name)
+bool image_0600(const char *name)
 {
 	struct stat st;
 
 	return !fstatat(images_dfd, name, &st, 0) && (st.st_mode & 0777) == 0600;
 }
 
-static int dump_file(int fd, int id)
+int dump_file(int fd, int id)
 {
 	int ret;
 
@@ -208,7 +202,7 @@ static int dump_file(int fd, int id)
 	return ret;
 }
 
-static int restore_file(int id)
+int restore_file(int id)
 {
 	bool retry = true;
 
@@ -602,6 +596,7 @@ int main(void)
 	test_refusals();
 	test_shared_dmabuf();
 	test_damaged_images();
+	run_gem_tests();
 	new_images_dir();
 	rmdir(images_dir);
 	model_reset();

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <linux/kfd_ioctl.h>
 
+#include "amdgpu-gem.h"
+#include "gem-model.h"
 #include "kfd-model.h"
 
 #define MAX_NODES  16
@@ -48,13 +50,14 @@ struct proc {
 	struct model_event evs[MAX_EVS];
 };
 
-enum fd_kind { FD_FREE, FD_KFD, FD_RENDER, FD_DMABUF };
+enum fd_kind { FD_FREE, FD_KFD, FD_RENDER, FD_DMABUF, FD_GEMBUF };
 
 struct mfd {
 	enum fd_kind kind;
 	pid_t pid;	/* KFD: the process; DMABUF: the BO's owner */
 	uint32_t minor; /* RENDER */
-	uint64_t addr;	/* DMABUF: the BO */
+	uint64_t addr;	/* DMABUF: the BO; GEMBUF: the GEM object (gem-model.c) */
+	int gem;	/* RENDER: its file's GEM state (gem-model.c) */
 };
 
 static struct node nodes[MAX_NODES];
@@ -81,6 +84,7 @@ void model_reset(void)
 	nr_nodes = 0;
 	current = 0;
 	fail_op = ~0u;
+	gem_model_reset();
 }
 
 void model_add_cpu(void)
@@ -194,6 +198,15 @@ int model_add_event(const struct model_event *e)
 	return 0;
 }
 
+static void free_fd(struct mfd *f)
+{
+	if (f->kind == FD_RENDER && f->gem)
+		gem_file_put(f->gem);
+	if (f->kind == FD_GEMBUF)
+		gem_model_obj_put((uint32_t)f->addr);
+	f->kind = FD_FREE;
+}
+
 void model_kill(pid_t pid)
 {
 	struct proc *p = proc_of(pid);
@@ -201,7 +214,7 @@ void model_kill(pid_t pid)
 
 	for (i = 0; i < MAX_FDS; i++)
 		if (fds[i].kind != FD_FREE && fds[i].pid == pid)
-			fds[i].kind = FD_FREE;
+			free_fd(&fds[i]);
 	if (!p)
 		return;
 	for (i = 0; i < p->nr_bos; i++)
@@ -253,7 +266,7 @@ static int new_fd(enum fd_kind kind, pid_t pid, uint32_t minor, uint64_t addr)
 
 	for (i = 0; i < MAX_FDS; i++)
 		if (fds[i].kind == FD_FREE) {
-			fds[i] = (struct mfd){ kind, pid, minor, addr };
+			fds[i] = (struct mfd){ kind, pid, minor, addr, 0 };
 			return KFD_MODEL_FD0 + (int)i;
 		}
 	return -EMFILE;
@@ -264,6 +277,13 @@ static struct mfd *fd_of(int fd)
 	if (fd < KFD_MODEL_FD0 || fd >= KFD_MODEL_FD0 + MAX_FDS)
 		return NULL;
 	return fds[fd - KFD_MODEL_FD0].kind == FD_FREE ? NULL : &fds[fd - KFD_MODEL_FD0];
+}
+
+int model_render_file(int fd)
+{
+	const struct mfd *f = fd_of(fd);
+
+	return f && f->kind == FD_RENDER ? f->gem : -EBADF;
 }
 
 static struct bo *bo_at(struct proc *p, uint64_t addr)
@@ -281,6 +301,22 @@ int model_export_dmabuf(uint64_t addr)
 	return bo_at(proc_of(current), addr) ? new_fd(FD_DMABUF, current, 0, addr) : -EINVAL;
 }
 
+/* A new file of render node minor, with its own GEM handles and VM. */
+static int open_render(uint32_t minor)
+{
+	int fd = new_fd(FD_RENDER, current, minor, 0), file;
+
+	if (fd < 0)
+		return fd;
+	file = gem_file_open();
+	if (file < 0) {
+		fds[fd - KFD_MODEL_FD0].kind = FD_FREE;
+		return file;
+	}
+	fds[fd - KFD_MODEL_FD0].gem = file;
+	return fd;
+}
+
 static int m_open(const char *path, int flags)
 {
 	unsigned int minor, i;
@@ -295,7 +331,7 @@ static int m_open(const char *path, int flags)
 	if (sscanf(path, DRM_RENDER_FMT, &minor) == 1)
 		for (i = 0; i < nr_nodes; i++)
 			if (nodes[i].gpu && nodes[i].p.minor == minor)
-				return new_fd(FD_RENDER, current, minor, 0);
+				return open_render(minor);
 	return -ENOENT;
 }
 
@@ -305,15 +341,28 @@ static int m_close(int fd)
 
 	if (!f)
 		return -EBADF;
-	f->kind = FD_FREE;
+	free_fd(f);
 	return 0;
 }
 
+/* Another fd of the same open file: a render node's GEM state is shared. */
 static int m_dup(int fd)
 {
 	struct mfd *f = fd_of(fd);
+	int nfd = f ? new_fd(f->kind, f->pid, f->minor, f->addr) : -EBADF;
 
-	return f ? new_fd(f->kind, f->pid, f->minor, f->addr) : -EBADF;
+	if (nfd >= 0 && f->kind == FD_RENDER) {
+		gem_file_get(f->gem);
+		fds[nfd - KFD_MODEL_FD0].gem = f->gem;
+	}
+	if (nfd >= 0 && f->kind == FD_GEMBUF)
+		gem_model_obj_get((uint32_t)f->addr);
+	return nfd;
+}
+
+static uint64_t kfd_bo_ino(const struct mfd *f)
+{
+	return ((uint64_t)f->pid << 48) ^ f->addr;
 }
 
 static int m_fd_info(int fd, struct kfd_fd_info *info)
@@ -328,7 +377,9 @@ static int m_fd_info(int fd, struct kfd_fd_info *info)
 					    : KFD_FD_DMABUF;
 	info->render_minor = f->minor;
 	/* one dmabuf per BO, as the kernel keeps it: an inode of its own, whoever holds it */
-	info->ino = f->kind == FD_DMABUF ? ((uint64_t)f->pid << 48) ^ f->addr : 0;
+	info->ino = f->kind == FD_DMABUF   ? kfd_bo_ino(f)
+		    : f->kind == FD_GEMBUF ? gem_model_ino((uint32_t)f->addr)
+					   : 0;
 	return 0;
 }
 
@@ -595,6 +646,39 @@ static int op_restore(struct proc *p, struct kfd_ioctl_criu_args *a)
 	return 0;
 }
 
+/* PRIME between a render file's handles and dmabuf fds, else the GEM ioctls. */
+static int render_ioctl(const struct mfd *r, unsigned long request, void *arg)
+{
+	struct gem_prime_args *p = arg;
+	const struct mfd *d;
+	int ret;
+
+	if (request == GEM_IOC_PRIME_TO_FD) {
+		if (p->flags & ~(uint32_t)(GEM_PRIME_CLOEXEC | GEM_PRIME_RDWR))
+			return -EINVAL;
+		ret = gem_model_export(r->gem, p->handle);
+		if (ret < 0)
+			return ret;
+		p->fd = new_fd(FD_GEMBUF, r->pid, 0, (uint64_t)ret);
+		if (p->fd < 0)
+			gem_model_obj_put((uint32_t)ret);
+		return p->fd < 0 ? p->fd : 0;
+	}
+	if (request != GEM_IOC_PRIME_TO_HANDLE)
+		return gem_model_ioctl(r->gem, request, arg);
+	d = fd_of(p->fd);
+	if (d && d->kind == FD_GEMBUF)
+		ret = gem_model_import_obj(r->gem, (uint32_t)d->addr);
+	else if (d && d->kind == FD_DMABUF && bo_at(proc_of(d->pid), d->addr))
+		ret = gem_model_import_kfd(r->gem, kfd_bo_ino(d),
+					   bo_at(proc_of(d->pid), d->addr)->size);
+	else
+		ret = -EBADF;
+	if (ret > 0)
+		p->handle = (uint32_t)ret;
+	return ret < 0 ? ret : 0;
+}
+
 static int m_ioctl(int fd, unsigned long request, void *arg)
 {
 	struct kfd_ioctl_criu_args *a = arg;
@@ -602,6 +686,8 @@ static int m_ioctl(int fd, unsigned long request, void *arg)
 
 	if (!fd_of(fd))
 		return -EBADF;
+	if (fd_of(fd)->kind == FD_RENDER)
+		return render_ioctl(fd_of(fd), request, arg);
 	if (request != AMDKFD_IOC_CRIU_OP || !p)
 		return -ENOTTY;
 	if (a->op == fail_op) {
@@ -654,6 +740,16 @@ static int m_bo_copy(int drm_fd, int dmabuf_fd, void *buf, uint64_t size, bool t
 	return 0;
 }
 
+/* An mmap of render node file drm_fd at a GEM BO's offset, then a copy. */
+static int m_map_copy(int drm_fd, uint64_t offset, void *buf, uint64_t size, bool to_bo)
+{
+	const struct mfd *d = fd_of(drm_fd);
+
+	if (!d || d->kind != FD_RENDER)
+		return -ENODEV;
+	return gem_model_map_copy(d->gem, offset, buf, size, to_bo);
+}
+
 const struct kfd_seam kfd_model_seam = {
 	.open = m_open,
 	.close = m_close,
@@ -663,6 +759,7 @@ const struct kfd_seam kfd_model_seam = {
 	.fd_info = m_fd_info,
 	.task_has_kfd = m_task_has_kfd,
 	.bo_copy = m_bo_copy,
+	.map_copy = m_map_copy,
 };
 
 /* ---- snapshots ---- */

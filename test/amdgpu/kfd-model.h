@@ -67,6 +67,8 @@ unsigned int model_nr_bos(pid_t pid);
 int model_export_dmabuf(uint64_t addr);
 /* The process and address of the live BO a dmabuf fd exports; -EBADF if none. */
 int model_dmabuf_bo(int fd, pid_t *owner, uint64_t *addr);
+/* The GEM file (gem-model.h) of a render node fd, or -EBADF. */
+int model_render_file(int fd);
 /* The next CRIU op `op` fails with err (once). */
 void model_fail_next(uint32_t op, int err);
 /* Model fds still open (a leak check). */
