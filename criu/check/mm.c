@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * check/mm.c - probes of memory interfaces: soft-dirty tracking, the AIO ring, userfaultfd,
+ * check/mm.c - probes of memory interfaces: write tracking, the AIO ring, userfaultfd,
  * mapping a vdso (64-bit and compat), and the PAGEMAP_SCAN ioctl.
  */
 #include <asm/prctl.h>
@@ -9,6 +9,7 @@
 #include <linux/userfaultfd.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -18,8 +19,7 @@
 #include "memtrack.h"
 #include "probes.h"
 
-#define PG	      4096ul
-#define PM_SOFT_DIRTY (1ull << 55)
+#define PG 4096ul
 
 /* PAGEMAP_SCAN (Linux 6.7), newer than this system's headers */
 struct pm_scan_arg {
@@ -34,72 +34,38 @@ struct page_region {
 #define PAGE_IS_GUARD	    (1ull << 8)
 #define MADV_GUARD_INSTALL_ 102
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : write(fd, s, strlen(s));
-
-	if (fd >= 0)
-		close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -1;
-}
-
-static uint64_t pagemap_entry(void *addr)
-{
-	uint64_t pme = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &pme, sizeof(pme), (uintptr_t)addr / PG * 8) != sizeof(pme))
-		pme = 0;
-	close(fd);
-	return pme;
-}
-
-/* In a child: clear the soft-dirty bits, write a page, see its bit set. */
-static int soft_dirty_child(void)
-{
-	volatile char *p =
-		mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return -1;
-	p[0] = 1;
-	if (write_str("/proc/self/clear_refs", "4"))
-		return -1;
-	if (pagemap_entry((void *)p) & PM_SOFT_DIRTY)
-		return -1; /* not cleared: the bit means nothing */
-	p[0] = 2;
-	return pagemap_entry((void *)p) & PM_SOFT_DIRTY ? 0 : -1;
-}
-
 /*
- * criu tracks writes with userfaultfd WP_ASYNC and PAGEMAP_SCAN (mem/track-scan.c), which
- * any 6.7+ kernel has; soft-dirty bits, which CRIU uses, are only reported here: the line
- * says which of the two the kernel has and which criu uses.
+ * criu tracks writes with soft-dirty bits where the kernel has them (mem/track-sd.c), else
+ * with userfaultfd WP_ASYNC and PAGEMAP_SCAN (mem/track-scan.c), which any 6.7+ kernel has;
+ * CRIU_MEM_TRACK=pagemap-scan forces the latter. The line says which one a dump uses.
  */
 const char *mem_tracking_kind(void)
 {
-	bool soft_dirty = !probe_in_child(soft_dirty_child);
+	const char *force = getenv(MEMTRACK_ENV);
+	bool scan = !memtrack_probe();
+	uint64_t zero_pfn;
+	bool soft_dirty = !memtrack_sd_probe(&zero_pfn);
 
-	if (!memtrack_probe() && soft_dirty)
-		return "PAGEMAP_SCAN with userfaultfd write-protect (async); the kernel's "
-		       "soft-dirty bits are not used";
-	if (!memtrack_probe())
+	if (soft_dirty && !(scan && force && !strcmp(force, "pagemap-scan")))
+		return scan ? "soft-dirty bits (/proc/PID/clear_refs and pagemap); PAGEMAP_SCAN "
+			      "with userfaultfd write-protect (async) if " MEMTRACK_ENV
+			      "=pagemap-scan"
+			    : "soft-dirty bits (/proc/PID/clear_refs and pagemap)";
+	if (scan && soft_dirty)
+		return "PAGEMAP_SCAN with userfaultfd write-protect (async), as " MEMTRACK_ENV
+		       " asks; the kernel's soft-dirty bits are not used";
+	if (scan)
 		return "PAGEMAP_SCAN with userfaultfd write-protect (async); this kernel has no "
 		       "soft-dirty bits";
-	if (soft_dirty)
-		return "none: the kernel has soft-dirty bits only, which criu does not use yet";
 	return "none: neither soft-dirty bits nor userfaultfd write-protect with PAGEMAP_SCAN "
 	       "(Linux 6.7+)";
 }
 
 const char *probe_mem_dirty_track(void)
 {
-	if (memtrack_probe())
-		return "Dirty tracking is OFF (no userfaultfd WP_ASYNC with PAGEMAP_SCAN, Linux "
-		       "6.7+). "
+	if (memtrack_any_probe())
+		return "Dirty tracking is OFF (neither soft-dirty bits nor userfaultfd WP_ASYNC "
+		       "with PAGEMAP_SCAN, Linux 6.7+). "
 		       "Memory snapshot will not work.";
 	return NULL;
 }

@@ -202,6 +202,7 @@ static int dump_one_task(struct dump_ctx *dc)
 	}
 	ret = ret ?: dump_task_pages(dc);
 	cure_ret = cure_task(dc);
+	ret = ret ?: cure_ret ?: memtrack_task_arm(dc);
 	if (dc->opts->command == CMD_PRE_DUMP)
 		return ret ?: cure_ret;
 	return ret ?: cure_ret ?: task_state_collect_signals(dc);

@@ -11,6 +11,9 @@
  * says nobody wrote, and that the parent images hold at that address, is saved as
  * PE_PARENT. Anything unclear (no tracker, a VMA the tracker does not cover, a page the
  * parent lacks) is saved in full: a missing tracker costs a full dump, never a wrong one.
+ * Where the kernel has soft-dirty bits (mem/track-sd.c), a dump picks them instead: it
+ * clears them (/proc/PID/clear_refs) once it has a task's pages, and the next dump reads
+ * them from /proc/PID/pagemap; memtrack.img says which kind each task's pages are tracked by.
  * May call: image.h, log.h, compel (remote syscalls), the dump context.
  */
 #ifndef CRIU_MEMTRACK_H
@@ -24,6 +27,7 @@
 #include "mm.pb-c.h"
 #include "pagemap.pb-c.h"
 
+struct cr_img;
 struct dump_ctx;
 struct dump_tree;
 
@@ -34,6 +38,9 @@ struct memtrack_prev {
 	int dfd; /* the parent images directory ("parent" link), -1 without one */
 	MemtrackEntry **trackers;
 	size_t nr_trackers;
+	MemtrackKind kind; /* how this dump tracks what it leaves (memtrack_keeps()) */
+	bool soft_dirty;   /* the kernel keeps soft-dirty bits (probed for dumps in a chain) */
+	uint64_t zero_pfn; /* the zero page's frame: a read fault leaves it, not soft-dirty */
 };
 
 /* A task's part (dump_ctx.mt). */
@@ -45,6 +52,8 @@ struct memtrack_task {
 	bool continued;	     /* armed since the previous dump: its written pages are the changes */
 	bool made;	     /* made by this dump: closed in the task again if the dump fails */
 	bool *vma_continued; /* per VMA of dc->mm: covered by it since the previous dump */
+	bool sd_continued;   /* its soft-dirty bits were cleared by the previous dump */
+	bool sd_armed;	     /* this dump cleared them */
 	PagemapEntry **prev_pm; /* the parent images' pagemap of this pid, sorted */
 	size_t nr_prev_pm;
 #define MEMTRACK_MAX_STRAYS 8
@@ -105,6 +114,18 @@ int memtrack_vma_begin(struct dump_ctx *dc, size_t vi, int pagemap_fd, struct me
 uint64_t memtrack_parent_span(struct memtrack_cursor *c, uint64_t addr, uint64_t end, bool *in);
 void memtrack_vma_end(struct memtrack_cursor *c);
 
+/* What a span of one region of the cursor becomes in the dump. */
+enum memtrack_span {
+	MEMTRACK_SPAN_PAGEMAP,	      /* swapped (or a marker): read pagemap, save what's there */
+	MEMTRACK_SPAN_PAGEMAP_PARENT, /* the same, unchanged: what pagemap shows is PE_PARENT */
+	MEMTRACK_SPAN_FILE,	      /* the file's own pages: nothing saved */
+	MEMTRACK_SPAN_PARENT,	      /* present, unchanged, the parent holds them: PE_PARENT */
+	MEMTRACK_SPAN_SAVE,	      /* present: saved in full */
+};
+typedef int (*memtrack_span_fn)(void *arg, uint64_t start, uint64_t end, enum memtrack_span span);
+/* Every region of an active cursor, cut where the parent images' holdings change. */
+int memtrack_walk(struct memtrack_cursor *c, bool file_private, memtrack_span_fn fn, void *arg);
+
 /* memtrack.img, for the next dump of the chain */
 int memtrack_write(struct dump_tree *dt);
 
@@ -122,5 +143,25 @@ int memtrack_scan(int pagemap_fd, uint64_t start, uint64_t end, bool protect, ui
 bool memtrack_covered(int pagemap_fd, uint64_t start, uint64_t end);
 /* check: do userfaultfd WP_ASYNC and PAGEMAP_SCAN work here? 0 or -errno */
 int memtrack_probe(void);
+
+/* mem/track-sd.c: the soft-dirty side */
+#define MEMTRACK_ENV "CRIU_MEM_TRACK" /* "pagemap-scan" or "soft-dirty": forces the kind */
+/* Does the kernel keep soft-dirty bits (and show PFNs: *zero_pfn)? 0 or -errno */
+int memtrack_sd_probe(uint64_t *zero_pfn);
+/* Is there any kind of tracking here (soft-dirty bits, or PAGEMAP_SCAN)? 0 or -errno */
+int memtrack_any_probe(void);
+/* The kind a dump in a chain tracks with: soft-dirty where the kernel has it. */
+int memtrack_choose_kind(struct memtrack_prev *mp);
+/* The previous dump's soft-dirty entry for the task, if it is still the same task. */
+void memtrack_sd_find(struct dump_ctx *dc);
+/* A VMA's regions from the soft-dirty bits of /proc/PID/pagemap. */
+int memtrack_sd_vma_begin(struct dump_ctx *dc, size_t vi, int pagemap_fd,
+			  struct memtrack_cursor *c);
+/* Recorded pagemap words of nr pages from addr on, added to *out as regions. */
+int memtrack_sd_regions(const uint64_t *pme, size_t nr, uint64_t addr, bool file_private,
+			uint64_t zero_pfn, struct memtrack_region **out, size_t *nr_out);
+/* After the task's pages are taken, the tree still frozen: clear its soft-dirty bits. */
+int memtrack_task_arm(struct dump_ctx *dc);
+int memtrack_sd_write(const struct dump_ctx *dc, struct cr_img *img);
 
 #endif /* CRIU_MEMTRACK_H */

@@ -506,45 +506,26 @@ static int walk_range(struct page_xfer *px, const VmaEntry *v, bool cow, uint64_
 	return 0;
 }
 
-/* [addr, to) of one region of the tracker's scan, all of one kind (cats, unchanged). */
-static int tracked_span(struct page_xfer *px, const VmaEntry *v, struct page_run *run,
-			uint64_t addr, uint64_t to, uint64_t cats, bool unchanged)
+struct tracked_walk {
+	struct page_xfer *px;
+	const VmaEntry *v;
+	struct page_run *run;
+};
+
+/* [addr, to) of one region of the cursor (memtrack_walk()), all of one kind. */
+static int tracked_span(void *arg, uint64_t addr, uint64_t to, enum memtrack_span span)
 {
+	struct tracked_walk *w = arg;
 	uint64_t nr = (to - addr) / PAGE_SIZE;
 
-	/* the write tracker's markers read as swapped too: pagemap tells them apart */
-	if ((cats & MEMTRACK_SWAPPED) || !(cats & MEMTRACK_PRESENT))
-		return walk_range(px, v, false, addr, to, unchanged, run);
-	px->dc->stats.pages_scanned += nr;
-	if ((v->status & VMA_FILE_PRIVATE) && (cats & MEMTRACK_FILE))
-		return run_add(px, v, run, addr, 0, 0); /* the file's own pages */
-	return run_add(px, v, run, addr, nr, unchanged ? PE_PARENT : PE_PRESENT);
-}
-
-/*
- * A VMA the tracker covered since the parent: the scan's regions say where pages are and
- * which were written, so a present page needs no look at pagemap: PE_PARENT if nobody wrote
- * it and the parent holds it, else its data.
- */
-static int walk_tracked(struct page_xfer *px, const VmaEntry *v, struct memtrack_cursor *mc,
-			struct page_run *run)
-{
-	uint64_t addr, to, cats;
-	bool in_parent;
-	size_t i;
-	int ret;
-
-	for (i = 0; i < mc->nr_reg; i++) {
-		cats = mc->reg[i].cats;
-		for (addr = mc->reg[i].start; addr < mc->reg[i].end; addr = to) {
-			to = memtrack_parent_span(mc, addr, mc->reg[i].end, &in_parent);
-			ret = tracked_span(px, v, run, addr, to, cats,
-					   in_parent && !(cats & MEMTRACK_WRITTEN));
-			if (ret)
-				return ret;
-		}
-	}
-	return 0;
+	if (span == MEMTRACK_SPAN_PAGEMAP || span == MEMTRACK_SPAN_PAGEMAP_PARENT)
+		return walk_range(w->px, w->v, false, addr, to,
+				  span == MEMTRACK_SPAN_PAGEMAP_PARENT, w->run);
+	w->px->dc->stats.pages_scanned += nr;
+	if (span == MEMTRACK_SPAN_FILE)
+		return run_add(w->px, w->v, w->run, addr, 0, 0);
+	return run_add(w->px, w->v, w->run, addr, nr,
+		       span == MEMTRACK_SPAN_PARENT ? PE_PARENT : PE_PRESENT);
 }
 
 static int dump_vma_pages(struct page_xfer *px, size_t vi)
@@ -559,7 +540,8 @@ static int dump_vma_pages(struct page_xfer *px, size_t vi)
 	if (ret)
 		return ret;
 	if (mc.active)
-		ret = walk_tracked(px, v, &mc, &run);
+		ret = memtrack_walk(&mc, v->status & VMA_FILE_PRIVATE, tracked_span,
+				    &(struct tracked_walk){ px, v, &run });
 	else
 		ret = walk_range(px, v, cow, v->start, v->end, false, &run);
 	memtrack_vma_end(&mc);

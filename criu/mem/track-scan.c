@@ -113,11 +113,12 @@ bool memtrack_covered(int pagemap_fd, uint64_t start, uint64_t end)
 	return ioctl(pagemap_fd, PAGEMAP_SCAN, &a) >= 0;
 }
 
-int memtrack_vma_begin(struct dump_ctx *dc, size_t vi, int pagemap_fd, struct memtrack_cursor *c)
+/* The tracker's side: its written pages if it covered the VMA; protected again if it stays. */
+static int scan_vma_begin(struct dump_ctx *dc, size_t vi, int pagemap_fd, struct memtrack_cursor *c)
 {
 	const struct memtrack_task *mt = &dc->mt;
 	const VmaEntry *v = dc->mm.vmas[vi];
-	bool protect = memtrack_keeps(dc->tree);
+	bool protect = memtrack_keeps(dc->tree) && dc->tree->mt.kind == MEMTRACK_KIND__UFFD_WP;
 	uint64_t cats;
 	int ret;
 
@@ -149,6 +150,15 @@ int memtrack_vma_begin(struct dump_ctx *dc, size_t vi, int pagemap_fd, struct me
 	return 0;
 }
 
+int memtrack_vma_begin(struct dump_ctx *dc, size_t vi, int pagemap_fd, struct memtrack_cursor *c)
+{
+	int ret = scan_vma_begin(dc, vi, pagemap_fd, c);
+
+	if (ret || c->active || !dc->mt.sd_continued)
+		return ret;
+	return memtrack_sd_vma_begin(dc, vi, pagemap_fd, c);
+}
+
 uint64_t memtrack_parent_span(struct memtrack_cursor *c, uint64_t addr, uint64_t end, bool *in)
 {
 	const struct memtrack_task *mt = c->mt;
@@ -170,6 +180,41 @@ void memtrack_vma_end(struct memtrack_cursor *c)
 	c->reg = NULL;
 	c->nr_reg = 0;
 	c->active = false;
+}
+
+static enum memtrack_span span_kind(uint64_t cats, bool file_private, bool in_parent)
+{
+	bool unchanged = in_parent && !(cats & MEMTRACK_WRITTEN);
+
+	/* the write tracker's markers read as swapped too: pagemap tells them apart */
+	if ((cats & MEMTRACK_SWAPPED) || !(cats & MEMTRACK_PRESENT))
+		return unchanged ? MEMTRACK_SPAN_PAGEMAP_PARENT : MEMTRACK_SPAN_PAGEMAP;
+	if (file_private && (cats & MEMTRACK_FILE))
+		return MEMTRACK_SPAN_FILE;
+	return unchanged ? MEMTRACK_SPAN_PARENT : MEMTRACK_SPAN_SAVE;
+}
+
+/*
+ * The cursor's regions say where pages are and which were written: a page nobody wrote
+ * that the parent holds is PE_PARENT, any other with data is saved.
+ */
+int memtrack_walk(struct memtrack_cursor *c, bool file_private, memtrack_span_fn fn, void *arg)
+{
+	uint64_t addr, to, cats;
+	bool in_parent;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < c->nr_reg; i++) {
+		cats = c->reg[i].cats;
+		for (addr = c->reg[i].start; addr < c->reg[i].end; addr = to) {
+			to = memtrack_parent_span(c, addr, c->reg[i].end, &in_parent);
+			ret = fn(arg, addr, to, span_kind(cats, file_private, in_parent));
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
 }
 
 /* A page of our own, tracked, written: the scan must say so; protected again: not any more. */

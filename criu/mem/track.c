@@ -78,10 +78,12 @@ int memtrack_tree_open(struct dump_tree *dt)
 {
 	MemtrackEntry *e;
 	struct cr_img *img;
-	int ret;
+	int ret = 0;
 
-	if (!dt->opts->prev_images_dir)
-		return 0;
+	if (memtrack_keeps(dt) || dt->opts->prev_images_dir)
+		ret = memtrack_choose_kind(&dt->mt);
+	if (ret || !dt->opts->prev_images_dir)
+		return ret;
 	ret = link_parent(dt);
 	if (ret)
 		return ret;
@@ -138,7 +140,8 @@ bool memtrack_fd_is_tracker(const struct dump_ctx *dc, int fd, const char *link,
 	if (st->st_ino == dc->mt.ino && dc->mt.uffd >= 0)
 		return true;
 	for (i = 0; i < dt->mt.nr_trackers; i++)
-		if (dt->mt.trackers[i]->ino == st->st_ino)
+		if (dt->mt.trackers[i]->kind == MEMTRACK_KIND__UFFD_WP &&
+		    dt->mt.trackers[i]->ino == st->st_ino)
 			return true;
 	return fd >= TRACKER_FD_BASE && !tracker_features(dc->pid, fd, &features) &&
 	       (features & ~UFFD_INITIALIZED) == TRACKER_FEATURES;
@@ -202,7 +205,8 @@ static const MemtrackEntry *prev_tracker(const struct dump_tree *dt, pid_t pid)
 	size_t i;
 
 	for (i = 0; i < dt->mt.nr_trackers; i++)
-		if (dt->mt.trackers[i]->pid == (uint32_t)pid)
+		if (dt->mt.trackers[i]->pid == (uint32_t)pid &&
+		    dt->mt.trackers[i]->kind == MEMTRACK_KIND__UFFD_WP)
 			return dt->mt.trackers[i];
 	return NULL;
 }
@@ -447,13 +451,17 @@ int memtrack_task_prepare(struct dump_ctx *dc)
 	struct memtrack_task *mt = &dc->mt;
 	int ret = 0;
 
-	if (mt->continued)
-		ret = load_prev_pagemap(dc) ?: note_continued(dc);
+	memtrack_sd_find(dc);
+	if (mt->continued || mt->sd_continued)
+		ret = load_prev_pagemap(dc) ?: (mt->continued ? note_continued(dc) : 0);
 	ret = ret ?: close_strays(dc);
 	if (ret)
 		return ret;
-	if (!memtrack_keeps(dc->tree)) {
-		/* the end of the chain: criu's copy is the last, the task is left without one */
+	if (!memtrack_keeps(dc->tree) || dc->tree->mt.kind != MEMTRACK_KIND__UFFD_WP) {
+		/*
+		 * The end of the chain, or soft-dirty bits from now on: criu's copy is the
+		 * last, the task is left without one.
+		 */
 		if (mt->task_fd >= 0)
 			ret = close_in_task(dc, mt->task_fd);
 		mt->task_fd = -1;
@@ -524,7 +532,8 @@ int memtrack_write(struct dump_tree *dt)
 		const struct memtrack_task *mt = &dt->tasks[i]->mt;
 		MemtrackEntry e = MEMTRACK_ENTRY__INIT;
 
-		if (mt->uffd < 0 || mt->task_fd < 0)
+		ret = memtrack_sd_write(dt->tasks[i], img);
+		if (ret || mt->uffd < 0 || mt->task_fd < 0)
 			continue;
 		e.pid = dt->tasks[i]->pid;
 		e.fd = mt->task_fd;

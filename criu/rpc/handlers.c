@@ -173,7 +173,7 @@ static int handle_features(struct rpc_conn *c, const CriuReq *req)
 		return rpc_send_error(c->sk, req->type, EINVAL, "no features");
 	}
 	f.has_mem_track = req->features->has_mem_track;
-	f.mem_track = f.has_mem_track && !memtrack_probe();
+	f.mem_track = f.has_mem_track && !memtrack_any_probe();
 	f.has_lazy_pages = req->features->has_lazy_pages;
 	f.has_pidfd_store = req->features->has_pidfd_store;
 	resp.type = req->type;

@@ -195,8 +195,8 @@ def kernel_oracles():
     """What the system shows for a few features, found without criu."""
     fs = open("/proc/filesystems").read().split()
     return {
-        # criu tracks writes with userfaultfd WP_ASYNC and PAGEMAP_SCAN only, not soft-dirty
-        "mem_dirty_track": uffd_wp_kernel(),
+        # criu tracks writes with soft-dirty bits, or userfaultfd WP_ASYNC and PAGEMAP_SCAN
+        "mem_dirty_track": uffd_wp_kernel() or soft_dirty_works(),
         "timens": os.path.exists("/proc/self/ns/time"),
         "cgroupns": os.path.exists("/proc/self/ns/cgroup"),
         "ns_pid": "NSpid:" in open("/proc/self/status").read(),
@@ -258,12 +258,14 @@ def test_check_groups(check, missing):
     exper = [n for n in missing if n in EXPERIMENTAL]
     r = run("check")
     line = (r.stdout.splitlines() + ["", ""])[1]
-    uses = "PAGEMAP_SCAN with userfaultfd write-protect" if uffd_wp_kernel() else "none"
     soft = soft_dirty_works()
-    if uffd_wp_kernel():
-        says = "soft-dirty bits are not used" if soft else "this kernel has no soft-dirty bits"
+    if soft:
+        uses, says = "soft-dirty bits", "clear_refs"
+    elif uffd_wp_kernel():
+        uses, says = "PAGEMAP_SCAN with userfaultfd write-protect", "this kernel has no " \
+            "soft-dirty bits"
     else:
-        says = "soft-dirty bits only" if soft else "neither soft-dirty bits"
+        uses, says = "none", "neither soft-dirty bits"
     check(r.returncode == 0 and r.stdout.startswith("Looks good.\n") and
           line.startswith("Memory tracking (pre-dump): " + uses) and says in line,
           "plain check: Looks good., the tracking pre-dump uses (%s here) and whether the "

@@ -17,7 +17,13 @@ memory still matches):
    naming it, and runs on with its userfaultfd untouched (its UFFDIO_API handshake works);
 7. a chain of two pre-dumps: the second saves only what changed since the first;
 8. --pre-dump-mode read (pages copied once memhog runs again, with process_vm_readv): the
-   dump after it saves only what changed, and the chain restores intact."""
+   dump after it saves only what changed, and the chain restores intact;
+9. soft-dirty bits (CRIU_MEM_TRACK=soft-dirty): where the kernel keeps them, a pre-dump
+   leaves no fd in memhog, the dump after it saves only what changed and the chain restores
+   intact; where it does not (CONFIG_MEM_SOFT_DIRTY off), the pre-dump is refused naming
+   CRIU_MEM_TRACK, and memhog runs on untouched.
+Cases 1-8 track with PAGEMAP_SCAN (CRIU_MEM_TRACK=pagemap-scan), which criu picks only
+where the kernel has no soft-dirty bits."""
 import ctypes
 import json
 import os
@@ -252,6 +258,51 @@ def read_mode(work):
           r.stderr[-300:])
 
 
+def soft_dirty_works():
+    """The kernel's own answer, in a child: a page written after clear_refs 4 has bit 55."""
+    pid = os.fork()
+    if pid == 0:
+        import mmap
+        buf = mmap.mmap(-1, 4096)
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("4")
+        buf[0] = 2
+        addr = ctypes.addressof(ctypes.c_char.from_buffer(buf))
+        with open("/proc/self/pagemap", "rb") as f:
+            f.seek(addr // 4096 * 8)
+            os._exit(0 if int.from_bytes(f.read(8), "little") & (1 << 55) else 1)
+    return os.waitpid(pid, 0)[1] == 0
+
+
+def soft_dirty(work):
+    """Case 9."""
+    env = dict(os.environ, CRIU_MEM_TRACK="soft-dirty")
+    sd = lambda *a: subprocess.run([CRIU] + list(a), stdin=subprocess.DEVNULL, env=env,  # noqa
+                                   capture_output=True, text=True, timeout=120)
+    hog = Memhog(work, "softdirty")
+    fds_before = hog.fds()
+    pre, final = os.path.join(work, "pre9"), os.path.join(work, "final9")
+    r = sd("pre-dump", "-t", str(hog.pid), "-D", pre, "-o", "dump.log")
+    if not soft_dirty_works():
+        check(r.returncode != 0 and "CRIU_MEM_TRACK=soft-dirty" in r.stderr and
+              hog.fds() == fds_before and hog.verdict() == 0,
+              "no soft-dirty bits here: CRIU_MEM_TRACK=soft-dirty is refused, memhog runs on "
+              "untouched", r.stderr[-300:])
+        return
+    check(r.returncode == 0 and hog.fds() == fds_before,
+          "a soft-dirty pre-dump leaves memhog running, without a new fd", r.stderr[-300:])
+    written = hog.dirty()
+    r = sd("dump", "-t", str(hog.pid), "-D", final, "--prev-images-dir", "../pre9", "-o",
+           "dump.log")
+    hog.killed()
+    st = stats(final) if r.returncode == 0 else {}
+    check(written <= st.get("pages_written", 0) <= PAGES * 3 // 100,
+          "the dump after it saves only what changed", str(st) + r.stderr[-300:])
+    r = run("restore", "-D", final, "-d", "-o", "restore.log")
+    check(r.returncode == 0 and hog.verdict() == 0, "that chain restores intact",
+          r.stderr[-300:])
+
+
 def main():
     if os.geteuid() != 0:
         print("# needs root")
@@ -261,12 +312,13 @@ def main():
               "mem_dirty_track)")
         sys.exit(77)
     ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: restored tasks come home
+    os.environ["CRIU_MEM_TRACK"] = "pagemap-scan"  # cases 1-8: the userfaultfd tracker
     work = tempfile.mkdtemp(prefix="criu-predump.")
     try:
         subprocess.run(["gcc", "-O2", "-o", os.path.join(work, "memhog"),
                         os.path.join(zdtm.ROOT, "scripts/bench/memhog.c")], check=True)
         for case in (dump_chain, dump_without_trackers, refuse_own_uffd, pre_dump_chain,
-                     read_mode):
+                     read_mode, soft_dirty):
             try:
                 case(work)
             except Exception as e:  # noqa: BLE001 - one failed line per case
