@@ -2,8 +2,8 @@
 /*
  * net/packet/restore.c - a packet socket made again from its packet_sock_entry: created
  * with its type and protocol, bound to its interface (SOCK_PACKET: by the interface's name,
- * its old way), its PACKET_* options, rings (net/packet/ring.c), memberships and fanout
- * group, then its socket options.
+ * its old way), its PACKET_* options (those CRIU has no field for: net/packet/extra.c),
+ * rings (net/packet/ring.c), memberships and fanout group, then its socket options.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -127,26 +127,44 @@ static int restore_mclist(int sk, const PacketSockEntry *pe)
 	return 0;
 }
 
-int packet_open(struct rst_fds *rf, const FileEntry *fe)
+static int restore_sk(struct rst_fds *rf, int sk, const PacketSockEntry *pe,
+		      const PacketExtraEntry *x)
 {
-	const PacketSockEntry *pe = fe->psk;
-	char what[64];
-	int sk, ret;
+	int ret;
 
-	sk = socket(AF_PACKET, pe->type, htons(pe->protocol));
-	if (sk < 0) {
-		pr_perror("Can't create packet socket file id %u (type %u, protocol 0x%04x)",
-			  pe->id, pe->type, pe->protocol);
-		return -errno;
-	}
 	ret = sk_opts_restore_bind(sk, pe->opts, pe->id);
 	ret = ret ?: bind_dev(sk, pe);
 	ret = ret ?: restore_opts(sk, pe);
+	ret = ret ?: packet_extra_restore_early(sk, pe, x);
 	/* its ring takes frames before the socket has its filter and fanout group again */
 	ret = ret ?: packet_restore_rings(rf, sk, pe);
+	ret = ret ?: packet_extra_restore_late(sk, pe, x);
 	ret = ret ?: restore_mclist(sk, pe);
 	if (!ret && pe->has_fanout && pe->fanout != FANOUT_NONE)
 		ret = set_pkt(sk, PACKET_FANOUT, pe->fanout, "PACKET_FANOUT", pe->id);
+	return ret;
+}
+
+int packet_open(struct rst_fds *rf, const FileEntry *fe)
+{
+	const PacketSockEntry *pe = fe->psk;
+	PacketExtraEntry *x;
+	char what[64];
+	int sk, ret;
+
+	ret = packet_extra_read(rf, pe, &x);
+	if (ret)
+		return ret;
+	sk = socket(AF_PACKET, pe->type, htons(pe->protocol));
+	if (sk < 0) {
+		ret = -errno;
+		pr_perror("Can't create packet socket file id %u (type %u, protocol 0x%04x)",
+			  pe->id, pe->type, pe->protocol);
+		packet_extra_free(x);
+		return ret;
+	}
+	ret = restore_sk(rf, sk, pe, x);
+	packet_extra_free(x);
 	ret = ret ?: sk_opts_restore(sk, pe->opts, pe->id);
 	snprintf(what, sizeof(what), "packet socket file id %u", fe->id);
 	ret = ret ?: rst_set_fl(sk, pe->flags, what);
