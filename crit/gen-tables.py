@@ -113,6 +113,8 @@ KINDS = [
     ("CONNTRACK", "conntrack_entry", None, None),
     # ours: netns-extra-ID.img (net.ipv4's namespace sysctls)
     ("NETNS_EXTRA", "netns_extra_entry", None, None),
+    # ours: packet-extra-ID.img (PACKET_* options of a packet socket CRIU has no field for)
+    ("PACKET_EXTRA", "packet_extra_entry", None, None),
 ]
 
 FIELD_RE = re.compile(r"^\s*(required|optional|repeated)\s+([\w.]+)\s+(\w+)\s*=\s*(\d+)\s*"

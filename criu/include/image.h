@@ -78,6 +78,7 @@ enum img_type {
 	CR_FD_RULE6,	       /* rule6-NSID, raw: ours, "ip -6 rule save" */
 	CR_FD_CPUINFO,	       /* cpuinfo: the dumping CPU (cpuinfo dump, dump --cpu-cap) */
 	CR_FD_NETNS_EXTRA,     /* netns-extra-NSID: ours, net.ipv4's namespace sysctls */
+	CR_FD_PACKET_EXTRA,    /* packet-extra-ID: ours, PACKET_* options CRIU has no field for */
 	CR_FD_MAX
 };
 

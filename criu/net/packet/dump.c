@@ -5,11 +5,12 @@
  * memberships (PACKET_ADD_MEMBERSHIP) and fanout group, as CRIU's packet_sock_entry. Read
  * from packet_diag (net/packet/diag.c) and the socket itself.
  *
+ * PACKET_IGNORE_OUTGOING, PACKET_QDISC_BYPASS, PACKET_TX_HAS_OFF and PACKET_VNET_HDR_SZ,
+ * which CRIU 4.2 has no field for, go to an image of ours (net/packet/extra.c).
  * Rings (PACKET_RX_RING/TX_RING) and their mappings: net/packet/ring.c.
  * Refused, naming the socket: frames waiting to be read (without a ring), a
  * fanout group steered by a BPF program (PACKET_FANOUT_CBPF/EBPF: the program can't be
- * read back), PACKET_IGNORE_OUTGOING, PACKET_QDISC_BYPASS and PACKET_TX_HAS_OFF (CRIU 4.2
- * has no field for them), a socket of another network namespace.
+ * read back), a socket of another network namespace.
  */
 #include <errno.h>
 #include <linux/if_packet.h>
@@ -28,10 +29,6 @@
 #include "log.h"
 #include "sockopts.h"
 
-#ifndef PACKET_IGNORE_OUTGOING
-#define PACKET_IGNORE_OUTGOING 23
-#endif
-
 #define FANOUT_NONE 0xffffffffU /* packet_sock_entry.fanout's default: in no group */
 
 static bool packet_match(const struct fd_parms *p)
@@ -46,30 +43,6 @@ int packet_refuse(const struct fd_parms *p, const PacketSockEntry *pe, const cha
 	pr_err("fd %d of task %d (socket:[%u], packet type %u protocol 0x%04x): %s\n", p->fd,
 	       p->pid, (unsigned int)p->st.st_ino, pe->type, pe->protocol, why);
 	return -EOPNOTSUPP;
-}
-
-/* Options CRIU 4.2 has no field for: refused if set. */
-static int check_unsaved_opts(const struct fd_parms *p, int sk, const PacketSockEntry *pe)
-{
-	static const struct {
-		int opt;
-		const char *name;
-	} opts[] = {
-		{ PACKET_IGNORE_OUTGOING, "PACKET_IGNORE_OUTGOING" },
-		{ PACKET_QDISC_BYPASS, "PACKET_QDISC_BYPASS" },
-		{ PACKET_TX_HAS_OFF, "PACKET_TX_HAS_OFF" },
-	};
-	char why[96];
-	size_t i;
-	int v;
-
-	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
-		if (sk_opt_int(sk, SOL_PACKET, opts[i].opt, &v) || !v)
-			continue;
-		snprintf(why, sizeof(why), "%s set: not supported yet", opts[i].name);
-		return packet_refuse(p, pe, why);
-	}
-	return 0;
 }
 
 static int take_mclist(const struct packet_diag_sk *d, PacketSockEntry *pe)
@@ -172,7 +145,7 @@ static int dump_state(struct dump_ctx *dc, const struct fd_parms *p, int sk, Pac
 		return ret;
 	pe->protocol = d->proto;
 	ret = take_diag(p, d, pe);
-	ret = ret ?: check_unsaved_opts(p, sk, pe);
+	ret = ret ?: packet_extra_dump(dc, sk, pe);
 	ret = ret ?: sk_opts_dump(sk, pe->opts, p->st.st_ino);
 	ret = ret ?: packet_dump_rings(dc, p, sk, d, pe);
 	/* with a receive ring, what poll() sees waiting is in the ring, saved with it */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * net/packet/internal.h - what the packet socket files share: net/packet/dump.c (the
- * handler and the dump), diag.c (packet_diag, read once per dump) and restore.c. Not for
+ * handler and the dump), diag.c (packet_diag, read once per dump), extra.c (our image of
+ * the options CRIU has no field for), ring*.c and restore.c. Not for
  * other modules: they see packet sockets through packet_handler. May call: log.h, files.h,
  * sock-diag.h, sockopts.h.
  */
@@ -13,6 +14,7 @@
 #include <stdint.h>
 
 #include "fdinfo.pb-c.h"
+#include "packet-extra.pb-c.h"
 #include "packet-sock.pb-c.h"
 
 struct files_dump_state;
@@ -87,6 +89,17 @@ uint8_t *packet_frame_at(uint8_t *ring, const PacketRing *r, uint32_t i);
 int packet_tx_place(const struct fd_parms *p, const PacketSockEntry *pe, uint8_t *tx,
 		    uint32_t *head);
 int packet_tx_move(int sk, uint8_t *tx, const PacketSockEntry *pe, uint32_t head);
+
+/*
+ * net/packet/extra.c: packet-extra-ID.img, the options CRIU 4.2 has no field for. Dump:
+ * written where one is set. Restore: *x NULL where there is none (a set of CRIU's); the
+ * early options go before the rings are made, the late ones after.
+ */
+int packet_extra_dump(struct dump_ctx *dc, int sk, const PacketSockEntry *pe);
+int packet_extra_read(struct rst_fds *rf, const PacketSockEntry *pe, PacketExtraEntry **x);
+void packet_extra_free(PacketExtraEntry *x);
+int packet_extra_restore_early(int sk, const PacketSockEntry *pe, const PacketExtraEntry *x);
+int packet_extra_restore_late(int sk, const PacketSockEntry *pe, const PacketExtraEntry *x);
 
 /* net/packet/restore.c */
 int packet_check(const FileEntry *fe);

@@ -2,8 +2,9 @@
 /*
  * net/packet/restore.c - a packet socket made again from its packet_sock_entry: created
  * with its type and protocol, bound to its interface (SOCK_PACKET: by the interface's name,
- * its old way), its PACKET_* options, rings (net/packet/ring.c), memberships and fanout
- * group, then its socket options.
+ * its old way; one with a receive ring: to lo until its ring is back), its PACKET_* options
+ * (those CRIU has no field for: net/packet/extra.c), rings (net/packet/ring.c),
+ * memberships and fanout group, then its socket options.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include "sockopts.h"
 
 #define FANOUT_NONE 0xffffffffU
+#define LO_IFINDEX  1 /* every network namespace's lo */
 
 int packet_check(const FileEntry *fe)
 {
@@ -41,21 +43,21 @@ bad:
 	return -EINVAL;
 }
 
-static int bind_dev(int sk, const PacketSockEntry *pe)
+static int bind_dev(int sk, const PacketSockEntry *pe, uint32_t ifindex)
 {
 	struct sockaddr_ll ll = { .sll_family = AF_PACKET,
 				  .sll_protocol = htons(pe->protocol),
-				  .sll_ifindex = pe->ifindex };
+				  .sll_ifindex = ifindex };
 	struct sockaddr_pkt pkt = { .spkt_family = AF_PACKET,
 				    .spkt_protocol = htons(pe->protocol) };
 	char name[IF_NAMESIZE];
 
-	if (!pe->ifindex)
+	if (!ifindex)
 		return 0; /* never bound: on every interface, or none (protocol 0) */
 	if (pe->type == SOCK_PACKET) {
-		if (!if_indextoname(pe->ifindex, name)) {
-			pr_perror("Can't find interface %u of packet socket file id %u",
-				  pe->ifindex, pe->id);
+		if (!if_indextoname(ifindex, name)) {
+			pr_perror("Can't find interface %u of packet socket file id %u", ifindex,
+				  pe->id);
 			return -errno;
 		}
 		/* the kernel reads at most these 14 bytes of a name (no NUL needed) */
@@ -68,8 +70,18 @@ static int bind_dev(int sk, const PacketSockEntry *pe)
 		return 0;
 	}
 	pr_perror("Can't bind packet socket file id %u to interface %u, protocol 0x%04x", pe->id,
-		  pe->ifindex, pe->protocol);
+		  ifindex, pe->protocol);
 	return -errno;
+}
+
+/*
+ * A receive ring is moved on by frames sent on lo (net/packet/ring.c): a socket of another
+ * interface is bound to lo until its ring is back, then to its interface, from where frames
+ * go on filling the ring.
+ */
+static uint32_t ring_ifindex(const PacketSockEntry *pe)
+{
+	return pe->rx_ring && pe->ifindex ? LO_IFINDEX : pe->ifindex;
 }
 
 static int set_pkt(int sk, int opt, int v, const char *name, uint32_t id)
@@ -127,26 +139,46 @@ static int restore_mclist(int sk, const PacketSockEntry *pe)
 	return 0;
 }
 
-int packet_open(struct rst_fds *rf, const FileEntry *fe)
+static int restore_sk(struct rst_fds *rf, int sk, const PacketSockEntry *pe,
+		      const PacketExtraEntry *x)
 {
-	const PacketSockEntry *pe = fe->psk;
-	char what[64];
-	int sk, ret;
+	int ret;
 
-	sk = socket(AF_PACKET, pe->type, htons(pe->protocol));
-	if (sk < 0) {
-		pr_perror("Can't create packet socket file id %u (type %u, protocol 0x%04x)",
-			  pe->id, pe->type, pe->protocol);
-		return -errno;
-	}
 	ret = sk_opts_restore_bind(sk, pe->opts, pe->id);
-	ret = ret ?: bind_dev(sk, pe);
+	ret = ret ?: bind_dev(sk, pe, ring_ifindex(pe));
 	ret = ret ?: restore_opts(sk, pe);
+	ret = ret ?: packet_extra_restore_early(sk, pe, x);
 	/* its ring takes frames before the socket has its filter and fanout group again */
 	ret = ret ?: packet_restore_rings(rf, sk, pe);
+	if (!ret && ring_ifindex(pe) != pe->ifindex)
+		ret = bind_dev(sk, pe, pe->ifindex);
+	ret = ret ?: packet_extra_restore_late(sk, pe, x);
 	ret = ret ?: restore_mclist(sk, pe);
 	if (!ret && pe->has_fanout && pe->fanout != FANOUT_NONE)
 		ret = set_pkt(sk, PACKET_FANOUT, pe->fanout, "PACKET_FANOUT", pe->id);
+	return ret;
+}
+
+int packet_open(struct rst_fds *rf, const FileEntry *fe)
+{
+	const PacketSockEntry *pe = fe->psk;
+	PacketExtraEntry *x;
+	char what[64];
+	int sk, ret;
+
+	ret = packet_extra_read(rf, pe, &x);
+	if (ret)
+		return ret;
+	sk = socket(AF_PACKET, pe->type, htons(pe->protocol));
+	if (sk < 0) {
+		ret = -errno;
+		pr_perror("Can't create packet socket file id %u (type %u, protocol 0x%04x)",
+			  pe->id, pe->type, pe->protocol);
+		packet_extra_free(x);
+		return ret;
+	}
+	ret = restore_sk(rf, sk, pe, x);
+	packet_extra_free(x);
 	ret = ret ?: sk_opts_restore(sk, pe->opts, pe->id);
 	snprintf(what, sizeof(what), "packet socket file id %u", fe->id);
 	ret = ret ?: rst_set_fl(sk, pe->flags, what);

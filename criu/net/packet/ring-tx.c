@@ -70,21 +70,31 @@ static size_t tx_data(uint32_t version)
 	return TPACKET_ALIGN(sizeof(struct tpacket3_hdr));
 }
 
-/* A frame of len bytes asked to be sent: its status written last. */
-static void tx_request(uint8_t *f, uint32_t version, uint32_t len)
+/*
+ * A frame of len bytes at off asked to be sent: its status written last. A socket with
+ * PACKET_TX_HAS_OFF takes its bytes from tp_mac (tp_net for SOCK_DGRAM): both say off.
+ */
+static void tx_request(uint8_t *f, uint32_t version, uint16_t off, uint32_t len)
 {
 	switch (version) {
-	case TPACKET_V1:
-		((struct tpacket_hdr *)f)->tp_len = len;
-		__atomic_store_n(&((struct tpacket_hdr *)f)->tp_status, TP_STATUS_SEND_REQUEST,
-				 __ATOMIC_RELEASE);
-		return;
-	case TPACKET_V2:
-		((struct tpacket2_hdr *)f)->tp_len = len;
-		__atomic_store_n(&((struct tpacket2_hdr *)f)->tp_status, TP_STATUS_SEND_REQUEST,
-				 __ATOMIC_RELEASE);
+	case TPACKET_V1: {
+		struct tpacket_hdr *h = (struct tpacket_hdr *)f;
+
+		h->tp_mac = h->tp_net = off;
+		h->tp_len = len;
+		__atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
 		return;
 	}
+	case TPACKET_V2: {
+		struct tpacket2_hdr *h = (struct tpacket2_hdr *)f;
+
+		h->tp_mac = h->tp_net = off;
+		h->tp_len = len;
+		__atomic_store_n(&h->tp_status, TP_STATUS_SEND_REQUEST, __ATOMIC_RELEASE);
+		return;
+	}
+	}
+	((struct tpacket3_hdr *)f)->tp_mac = ((struct tpacket3_hdr *)f)->tp_net = off;
 	((struct tpacket3_hdr *)f)->tp_len = len;
 	__atomic_store_n(&((struct tpacket3_hdr *)f)->tp_status, TP_STATUS_SEND_REQUEST,
 			 __ATOMIC_RELEASE);
@@ -209,7 +219,7 @@ int packet_tx_move(int sk, uint8_t *tx, const PacketSockEntry *pe, uint32_t head
 		memset(f + off, 0, ETH_ZLEN);
 		f[off + 12] = proto >> 8; /* a SOCK_DGRAM socket's kernel writes its own header */
 		f[off + 13] = proto & 0xff;
-		tx_request(f, pe->version, ETH_ZLEN);
+		tx_request(f, pe->version, off, ETH_ZLEN);
 	}
 	if (sendto(sk, NULL, 0, MSG_DONTWAIT, (struct sockaddr *)&lo, sizeof(lo)) < 0) {
 		pr_perror("Can't send frames of packet socket file id %u to move its transmit "

@@ -21,8 +21,9 @@
  * (net/packet/ring-v3.c).
  * A transmit ring that was used keeps its frames too (after the receive ring's), and the
  * kernel's place in it (net/packet/ring-tx.c).
- * Refused, naming the socket: a receive ring with frames received on an interface other
- * than lo (the frames would go out on it).
+ * A socket bound to another interface is bound to lo for that, and to its interface once
+ * its ring is back (net/packet/restore.c): the frames it receives there go on from the
+ * ring's position.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -180,12 +181,6 @@ static int check_v3(const struct fd_parms *p, PacketSockEntry *pe, uint8_t *map,
 
 	if (!ring_unused(map, pe->rx_ring, pe->version, true))
 		ret = packet_v3_rx_place(p, pe, map, &pl->rx_head, &pl->rx_frozen);
-	if (!ret && (pl->rx_head || pl->rx_frozen) && pe->ifindex != LO_IFINDEX && pe->ifindex)
-		return packet_refuse(
-			p, pe,
-			"a TPACKET_V3 PACKET_RX_RING ring that received frames on an "
-			"interface other than lo (restore would have to send frames on "
-			"it to put the ring's position back): not supported");
 	if (!ret)
 		pr_info("packet socket file id %u: receive ring of %u blocks, the kernel's is "
 			"%u%s\n",
@@ -200,11 +195,6 @@ static int check_rx(const struct fd_parms *p, PacketSockEntry *pe, uint8_t *map,
 	if (pe->version == TPACKET_V3)
 		return check_v3(p, pe, map, pl);
 	pl->rx_head = rx_head(map, pe->rx_ring, pe->version);
-	if (pl->rx_head && pe->ifindex != LO_IFINDEX && pe->ifindex)
-		return packet_refuse(p, pe,
-				     "a PACKET_RX_RING ring that received frames on an interface "
-				     "other than lo (restore would have to send frames on it to "
-				     "put the ring's position back): not supported");
 	pr_info("packet socket file id %u: receive ring of %u frames, the next is %u\n", pe->id,
 		pe->rx_ring->frame_nr, pl->rx_head);
 	return 0;
