@@ -63,6 +63,19 @@ static int tree_mnt_id(pid_t root, const char *path, uint64_t *id)
 }
 
 /*
+ * An O_TMPFILE ("DIR/#INODE"): the task makes it again itself, with O_TMPFILE in DIR as its
+ * root shows it, wherever the file was.
+ */
+static bool is_tmpfile(const char *path, const struct stat *st)
+{
+	const char *name = strrchr(path, '/');
+	char want[32];
+
+	snprintf(want, sizeof(want), "/#%llu", (unsigned long long)st->st_ino);
+	return name && !strcmp(name, want);
+}
+
+/*
  * A deleted file is made again at restore under --root, which the root's mount of the
  * tree's namespace is made of: one on another mount of the namespace (a tmpfs of its own,
  * a bind) would be made in the wrong place.
@@ -74,7 +87,7 @@ int mntns_dump_check_deleted(struct dump_ctx *dc, const char *path, const struct
 	struct stat root_st;
 	char at[48];
 
-	if (!(dc->tree->ns.root_own & NS_BIT(NS_MNT)) || path[0] != '/')
+	if (!(dc->tree->ns.root_own & NS_BIT(NS_MNT)) || path[0] != '/' || is_tmpfile(path, st))
 		return 0;
 	snprintf(at, sizeof(at), "/proc/%d/root", root);
 	if (stat(at, &root_st) || tree_mnt_id(root, "", &root_mnt) ||
