@@ -15,10 +15,14 @@
  * from shut, and one from srv waits on cli (connected): after restore srv reads them in
  * order, each with its sender's address, and cli reads its own (udp03.desc, udp05.desc
  * for IPv6), also for UDP-lite (udp06.desc, udp07.desc for IPv6), whose cli covers only the header
- * by its checksum (UDPLITE_SEND_CSCOV 8) and whose srv takes no less (UDPLITE_RECV_CSCOV 8). With
- * UDP_CORKED set cli holds a datagram back under UDP_CORK at dump: the kernel offers no way to read
- * it, so the dump is refused (udp04.desc, IPv6 UDP-lite), as CRIU refuses a corked socket; once
- * uncorked the datagram reaches srv.
+ * by its checksum (UDPLITE_SEND_CSCOV 8) and whose srv takes no less (UDPLITE_RECV_CSCOV 8).
+ * With UDP_CORKED set a datagram to srv is held back at dump: "cork" under UDP_CORK, "more" by
+ * MSG_MORE; from cli (connected), or with UDP_CORK_TO set from another socket, bound and
+ * unconnected, by sendto(). Its first piece carries a TTL (hop limit) of its own as a control
+ * message. After the dump srv has received nothing; then the corker uncorks (clears UDP_CORK,
+ * or sends a last piece without MSG_MORE) and srv gets exactly one datagram with the bytes
+ * held back (and that last piece), from the corker's address, with that TTL, then the
+ * datagram the corker sends next (udp04, udp08-udp11.desc).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -238,6 +242,139 @@ static int read_queued(const char *s, const struct sockaddr_storage *from)
 	return 0;
 }
 
+#define CORK_TTL 9
+
+static int corker = -1;
+static struct sockaddr_storage corker_name;
+
+static bool cork_by_more(void)
+{
+	const char *c = getenv("UDP_CORKED");
+
+	return c && !strcmp(c, "more");
+}
+
+static int ttl_cmsg(void)
+{
+	return family == AF_INET ? IP_TTL : IPV6_HOPLIMIT;
+}
+
+/* A piece of the datagram to srv from the corker; the first one with a TTL of its own. */
+static int cork_send(const char *s, size_t len, int flags, bool first)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct sockaddr_storage to;
+	socklen_t tolen = sizeof(to);
+	struct iovec iov = { (void *)s, len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int ttl = CORK_TTL;
+
+	if (getenv("UDP_CORK_TO")) {
+		if (getsockname(srv, (struct sockaddr *)&to, &tolen))
+			return -1;
+		m.msg_name = &to;
+		m.msg_namelen = tolen;
+	}
+	if (first) {
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.align.cmsg_level = ip_level();
+		ctl.align.cmsg_type = ttl_cmsg();
+		ctl.align.cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(&ctl.align), &ttl, sizeof(ttl));
+		m.msg_control = ctl.buf;
+		m.msg_controllen = sizeof(ctl.buf);
+	}
+	return sendmsg(corker, &m, flags) == (ssize_t)len ? 0 : -1;
+}
+
+/* "cor" and "ked" held back, by cli or by a bound socket of its own */
+static int cork_setup(void)
+{
+	int flags = cork_by_more() ? MSG_MORE : 0;
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	corker = cli;
+	if (getenv("UDP_CORK_TO")) {
+		corker = socket(family, SOCK_DGRAM, proto);
+		len = loopback(&ss);
+		if (corker < 0 || bind(corker, (struct sockaddr *)&ss, len))
+			return -1;
+	}
+	len = sizeof(corker_name);
+	if (getsockname(corker, (struct sockaddr *)&corker_name, &len))
+		return -1;
+	if (!flags && set_int(corker, proto, UDP_CORK, 1))
+		return -1;
+	return cork_send("cor", 3, flags, true) || cork_send("ked", 3, flags, false);
+}
+
+/* srv's next datagram (waiting up to its SO_RCVTIMEO) and its TTL: its length or -1 */
+static ssize_t recv_with_ttl(char *buf, size_t size, struct sockaddr_storage *from, int *ttl)
+{
+	union {
+		char buf[2 * CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { buf, size };
+	struct msghdr m = { .msg_name = from,
+			    .msg_namelen = sizeof(*from),
+			    .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.buf,
+			    .msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	memset(from, 0, sizeof(*from));
+	*ttl = -1;
+	n = recvmsg(srv, &m, 0);
+	for (cm = n < 0 ? NULL : CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm))
+		if (cm->cmsg_level == ip_level() && cm->cmsg_type == ttl_cmsg())
+			memcpy(ttl, CMSG_DATA(cm), sizeof(int));
+	return n;
+}
+
+/* srv got nothing while corked; uncorked, one datagram of all the bytes, then the next */
+static int cork_check(void)
+{
+	const char *want = cork_by_more() ? "corked!" : "corked";
+	int recvttl = family == AF_INET ? IP_RECVTTL : IPV6_RECVHOPLIMIT, ttl;
+	struct sockaddr_storage from;
+	char buf[32];
+	ssize_t n;
+
+	if (recv(srv, buf, sizeof(buf), MSG_DONTWAIT) >= 0 || errno != EAGAIN) {
+		fail("srv got a datagram before the corker uncorked");
+		return -1;
+	}
+	if (set_int(srv, ip_level(), recvttl, 1) ||
+	    (cork_by_more() ? cork_send("!", 1, 0, false) : set_int(corker, proto, UDP_CORK, 0))) {
+		fail("can't uncork (%s)", strerror(errno));
+		return -1;
+	}
+	n = recv_with_ttl(buf, sizeof(buf), &from, &ttl);
+	if (n != (ssize_t)strlen(want) || memcmp(buf, want, n) ||
+	    memcmp(&from, &corker_name, sizeof(from)) || ttl != CORK_TTL) {
+		fail("the corked datagram is not what was corked: %zd bytes, TTL %d (%s)", n, ttl,
+		     n < 0 ? strerror(errno) : "");
+		return -1;
+	}
+	if (cork_send("after", 5, 0, false) || recv_with_ttl(buf, sizeof(buf), &from, &ttl) != 5 ||
+	    memcmp(buf, "after", 5) || ttl == CORK_TTL) {
+		fail("the datagram after the corked one did not come next (%s)", strerror(errno));
+		return -1;
+	}
+	if (recv(srv, buf, sizeof(buf), MSG_DONTWAIT) >= 0) {
+		fail("srv got more datagrams than the corker sent");
+		return -1;
+	}
+	return set_int(srv, ip_level(), recvttl, 0);
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_storage now[6];
@@ -254,8 +391,7 @@ int main(int argc, char **argv)
 		fail("options not as set before the dump (%d)", ret);
 		return 1;
 	}
-	if (getenv("UDP_CORKED") && (setsockopt(cli, proto, UDP_CORK, &(int){ 1 }, sizeof(int)) ||
-				     send(cli, "cor", 3, 0) != 3 || send(cli, "ked", 3, 0) != 3)) {
+	if (getenv("UDP_CORKED") && cork_setup()) {
 		fail("can't cork a datagram (%s)", strerror(errno));
 		return 1;
 	}
@@ -269,13 +405,8 @@ int main(int argc, char **argv)
 	test_daemon();
 	test_waitsig();
 
-	if (getenv("UDP_CORKED")) {
-		if (setsockopt(cli, proto, UDP_CORK, &(int){ 0 }, sizeof(int)) ||
-		    recv(srv, buf, sizeof(buf), 0) != 6 || memcmp(buf, "corked", 6)) {
-			fail("the corked datagram is gone (%s)", strerror(errno));
-			return 1;
-		}
-	}
+	if (getenv("UDP_CORKED") && cork_check())
+		return 1;
 	if (getenv("UDP_QUEUED") &&
 	    (read_queued("queued", &names[1]) || read_queued("", &names[1]) ||
 	     read_queued("from shut", &names[3]) ||
