@@ -18,11 +18,13 @@
  * by its checksum (UDPLITE_SEND_CSCOV 8) and whose srv takes no less (UDPLITE_RECV_CSCOV 8).
  * With UDP_CORKED set a datagram to srv is held back at dump: "cork" under UDP_CORK, "more" by
  * MSG_MORE; from cli (connected), or with UDP_CORK_TO set from another socket, bound and
- * unconnected, by sendto(). Its first piece carries a TTL (hop limit) of its own as a control
- * message. After the dump srv has received nothing; then the corker uncorks (clears UDP_CORK,
- * or sends a last piece without MSG_MORE) and srv gets exactly one datagram with the bytes
- * held back (and that last piece), from the corker's address, with that TTL, then the
- * datagram the corker sends next (udp04, udp08-udp11.desc).
+ * unconnected, by sendto() (while cli holds one back too); with UDP_CORK_MAPPED that socket is
+ * an IPv6 one sending to srv's IPv4-mapped address. Its first piece carries a TTL (hop limit)
+ * of its own as a control message. After the dump srv has received nothing and UDP_CORK reads
+ * as set; then each corker uncorks (clears UDP_CORK, or sends a last piece without MSG_MORE)
+ * and srv gets exactly one datagram of the bytes held back (and that last piece), from the
+ * corker's address, with that TTL, then the datagram the corker sends next (udp04,
+ * udp08-udp12.desc; test/others/udp-cork.py: dumps that leave the task running).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -244,8 +246,17 @@ static int read_queued(const char *s, const struct sockaddr_storage *from)
 
 #define CORK_TTL 9
 
-static int corker = -1;
-static struct sockaddr_storage corker_name;
+/* A socket that holds a datagram to srv back: by sendto() (to) from an IPv6 socket to srv's
+ * IPv4-mapped address (mapped), or by send() on a connected one; its name as srv sees it. */
+struct corker {
+	int sk;
+	bool to, mapped;
+	const char *text;
+	struct sockaddr_storage name;
+};
+
+static struct corker corkers[2];
+static int nr_corkers;
 
 static bool cork_by_more(void)
 {
@@ -259,8 +270,22 @@ static int ttl_cmsg(void)
 	return family == AF_INET ? IP_TTL : IPV6_HOPLIMIT;
 }
 
-/* A piece of the datagram to srv from the corker; the first one with a TTL of its own. */
-static int cork_send(const char *s, size_t len, int flags, bool first)
+/* an IPv4 address (and port) as an IPv6 socket's ::ffff:a.b.c.d */
+static socklen_t map_v4(struct sockaddr_storage *ss)
+{
+	struct sockaddr_in a = *(struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	a6->sin6_family = AF_INET6;
+	a6->sin6_port = a.sin_port;
+	a6->sin6_addr.s6_addr[10] = a6->sin6_addr.s6_addr[11] = 0xff;
+	memcpy(&a6->sin6_addr.s6_addr[12], &a.sin_addr, 4);
+	return sizeof(*a6);
+}
+
+/* A piece of c's datagram; the first one with a TTL of its own. */
+static int cork_send(const struct corker *c, const char *s, size_t len, int flags, bool first)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -272,44 +297,82 @@ static int cork_send(const char *s, size_t len, int flags, bool first)
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
 	int ttl = CORK_TTL;
 
-	if (getenv("UDP_CORK_TO")) {
+	if (c->to) {
 		if (getsockname(srv, (struct sockaddr *)&to, &tolen))
 			return -1;
+		if (c->mapped)
+			tolen = map_v4(&to);
 		m.msg_name = &to;
 		m.msg_namelen = tolen;
 	}
 	if (first) {
 		memset(&ctl, 0, sizeof(ctl));
-		ctl.align.cmsg_level = ip_level();
+		ctl.align.cmsg_level = ip_level(); /* SOL_IP for a mapped address too */
 		ctl.align.cmsg_type = ttl_cmsg();
 		ctl.align.cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(&ctl.align), &ttl, sizeof(ttl));
 		m.msg_control = ctl.buf;
 		m.msg_controllen = sizeof(ctl.buf);
 	}
-	return sendmsg(corker, &m, flags) == (ssize_t)len ? 0 : -1;
+	return sendmsg(c->sk, &m, flags) == (ssize_t)len ? 0 : -1;
 }
 
-/* "cor" and "ked" held back, by cli or by a bound socket of its own */
-static int cork_setup(void)
+/* a socket of its own, bound to loopback (mapped: an IPv6 one, to ::ffff:127.0.0.1) */
+static int own_corker(struct corker *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = loopback(&ss);
+
+	c->to = true;
+	c->mapped = family == AF_INET && getenv("UDP_CORK_MAPPED");
+	if (c->mapped)
+		len = map_v4(&ss);
+	c->sk = socket(c->mapped ? AF_INET6 : family, SOCK_DGRAM, proto);
+	if (c->sk < 0 || bind(c->sk, (struct sockaddr *)&ss, len))
+		return -1;
+	len = sizeof(ss);
+	if (getsockname(c->sk, (struct sockaddr *)&ss, &len))
+		return -1;
+	c->name = ss;
+	if (c->mapped) { /* srv sees 127.0.0.1 */
+		struct sockaddr_in *a = (struct sockaddr_in *)&c->name;
+		in_port_t port = ((struct sockaddr_in6 *)&ss)->sin6_port;
+
+		loopback(&c->name);
+		a->sin_port = port;
+	}
+	return 0;
+}
+
+/* c's text held back, in two pieces */
+static int cork_one(struct corker *c)
 {
 	int flags = cork_by_more() ? MSG_MORE : 0;
-	struct sockaddr_storage ss;
-	socklen_t len;
 
-	corker = cli;
+	if (!flags && set_int(c->sk, proto, UDP_CORK, 1))
+		return -1;
+	return cork_send(c, c->text, 3, flags, true) ||
+	       cork_send(c, c->text + 3, strlen(c->text) - 3, flags, false);
+}
+
+/* "corked" held back by cli or by a socket of its own; with UDP_CORK_TO, cli holds "second"
+ * back too */
+static int cork_setup(void)
+{
+	struct corker *c = &corkers[nr_corkers++];
+	socklen_t len = sizeof(c->name);
+
+	c->text = "corked";
 	if (getenv("UDP_CORK_TO")) {
-		corker = socket(family, SOCK_DGRAM, proto);
-		len = loopback(&ss);
-		if (corker < 0 || bind(corker, (struct sockaddr *)&ss, len))
+		if (own_corker(c) || cork_one(c))
 			return -1;
+		c = &corkers[nr_corkers++];
+		c->text = "second";
 	}
-	len = sizeof(corker_name);
-	if (getsockname(corker, (struct sockaddr *)&corker_name, &len))
+	c->sk = cli;
+	if (getsockname(cli, (struct sockaddr *)&c->name, &len))
 		return -1;
-	if (!flags && set_int(corker, proto, UDP_CORK, 1))
-		return -1;
-	return cork_send("cor", 3, flags, true) || cork_send("ked", 3, flags, false);
+	return cork_one(c);
 }
 
 /* srv's next datagram (waiting up to its SO_RCVTIMEO) and its TTL: its length or -1 */
@@ -338,33 +401,52 @@ static ssize_t recv_with_ttl(char *buf, size_t size, struct sockaddr_storage *fr
 	return n;
 }
 
-/* srv got nothing while corked; uncorked, one datagram of all the bytes, then the next */
-static int cork_check(void)
+/* c uncorks (UDP_CORK as it was set; or a last piece "!"): srv gets its whole datagram */
+static int uncork_one(const struct corker *c)
 {
-	const char *want = cork_by_more() ? "corked!" : "corked";
-	int recvttl = family == AF_INET ? IP_RECVTTL : IPV6_RECVHOPLIMIT, ttl;
+	size_t len = strlen(c->text), want = len + cork_by_more();
 	struct sockaddr_storage from;
+	int ttl, cork = get_int(c->sk, proto, UDP_CORK);
 	char buf[32];
 	ssize_t n;
+
+	if (cork != !cork_by_more()) {
+		fail("UDP_CORK of the corker reads %d", cork);
+		return -1;
+	}
+	if (cork_by_more() ? cork_send(c, "!", 1, 0, false) : set_int(c->sk, proto, UDP_CORK, 0)) {
+		fail("can't uncork (%s)", strerror(errno));
+		return -1;
+	}
+	n = recv_with_ttl(buf, sizeof(buf), &from, &ttl);
+	if (n != (ssize_t)want || memcmp(buf, c->text, len) || (want > len && buf[len] != '!') ||
+	    memcmp(&from, &c->name, sizeof(from)) || ttl != CORK_TTL) {
+		fail("the corked datagram is not what was corked: %zd bytes, TTL %d (%s)", n, ttl,
+		     n < 0 ? strerror(errno) : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* srv got nothing while corked; uncorked, one datagram of all the bytes each, then the next */
+static int cork_check(void)
+{
+	int recvttl = family == AF_INET ? IP_RECVTTL : IPV6_RECVHOPLIMIT, ttl, i;
+	struct sockaddr_storage from;
+	char buf[32];
 
 	if (recv(srv, buf, sizeof(buf), MSG_DONTWAIT) >= 0 || errno != EAGAIN) {
 		fail("srv got a datagram before the corker uncorked");
 		return -1;
 	}
-	if (set_int(srv, ip_level(), recvttl, 1) ||
-	    (cork_by_more() ? cork_send("!", 1, 0, false) : set_int(corker, proto, UDP_CORK, 0))) {
-		fail("can't uncork (%s)", strerror(errno));
+	if (set_int(srv, ip_level(), recvttl, 1))
 		return -1;
-	}
-	n = recv_with_ttl(buf, sizeof(buf), &from, &ttl);
-	if (n != (ssize_t)strlen(want) || memcmp(buf, want, n) ||
-	    memcmp(&from, &corker_name, sizeof(from)) || ttl != CORK_TTL) {
-		fail("the corked datagram is not what was corked: %zd bytes, TTL %d (%s)", n, ttl,
-		     n < 0 ? strerror(errno) : "");
-		return -1;
-	}
-	if (cork_send("after", 5, 0, false) || recv_with_ttl(buf, sizeof(buf), &from, &ttl) != 5 ||
-	    memcmp(buf, "after", 5) || ttl == CORK_TTL) {
+	for (i = 0; i < nr_corkers; i++)
+		if (uncork_one(&corkers[i]))
+			return -1;
+	if (cork_send(&corkers[0], "after", 5, 0, false) ||
+	    recv_with_ttl(buf, sizeof(buf), &from, &ttl) != 5 || memcmp(buf, "after", 5) ||
+	    ttl == CORK_TTL) {
 		fail("the datagram after the corked one did not come next (%s)", strerror(errno));
 		return -1;
 	}
