@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """A datagram held back by UDP_CORK or MSG_MORE survives dumps that leave the task running:
-udp00 with UDP_CORKED, dumped with -R, dumped with -s (then let go), and dumped with a
-failure injected after the sockets were dumped (CRIU_FAULT), goes on in the original task,
+udp00 with UDP_CORKED, dumped with -R, dumped with -s (then let go), dumped with a failure
+injected after the sockets were dumped, and with one injected once the datagram was caught
+(CRIU_FAULT=cork-trap), goes on in the original task,
 which uncorks and checks that its peer gets nothing before and exactly the corked datagram
 after, with the TTL of its first piece. No table of criu's is left in nftables."""
 import os
@@ -19,7 +20,8 @@ CRIU = os.path.join(zdtm.ROOT, "criu", "criu")
 report = tally.Tally(show_ok=True)
 CASES = [("zdtm/static/udp04", ["-R"], None, "IPv6 UDP-lite, UDP_CORK, connected, -R"),
          ("zdtm/static/udp08", ["-s"], None, "IPv4 UDP, MSG_MORE, sendto, -s"),
-         ("zdtm/static/udp09", [], "after-image:files", "IPv6 UDP, UDP_CORK, sendto, a fault")]
+         ("zdtm/static/udp09", [], "after-image:files", "IPv6 UDP, UDP_CORK, sendto, a fault"),
+         ("zdtm/static/udp12", [], "cork-trap", "IPv4-mapped, MSG_MORE, the trap failing")]
 
 
 def criu_tables():

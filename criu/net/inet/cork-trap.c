@@ -32,6 +32,7 @@
 #include <netlink/socket.h>
 #include <nftables/libnftables.h>
 
+#include "fault.h"
 #include "internal.h"
 #include "log.h"
 
@@ -49,7 +50,7 @@ struct cork_trap {
 	struct nfnl_log *log;
 	struct nft_ctx *nft;
 	char table[TRAP_TABLE_LEN];
-	bool table_made;
+	bool bound, table_made;
 };
 
 /* Enter sk's network namespace if it is not ours (t->back_ns: how to come back). */
@@ -123,6 +124,7 @@ static int nflog_bind(struct cork_trap *t)
 		if (ret != -NLE_BUSY)
 			break;
 	}
+	t->bound = !ret;
 	if (!ret)
 		return 0;
 fail:
@@ -133,8 +135,9 @@ fail:
 
 static void nflog_unbind(struct cork_trap *t)
 {
-	if (t->nl && t->log && nfnl_log_test_group(t->log))
+	if (t->bound)
 		nfnl_log_delete(t->nl, t->log);
+	t->bound = false;
 	if (t->log)
 		nfnl_log_put(t->log);
 	if (t->nl)
@@ -171,8 +174,13 @@ static int rule_add(struct cork_trap *t, int proto, uint16_t port, uint32_t ino)
 		 "add rule inet %1$s out meta l4proto %2$s th sport %3$u log group %4$u drop\n",
 		 t->table, proto == IPPROTO_UDPLITE ? "udplite" : "udp", port,
 		 nfnl_log_get_group(t->log));
-	t->table_made = true; /* a failed transaction leaves nothing; deleting it is harmless */
-	return nft_cmd(t, cmd);
+	/* one transaction: a failed one leaves nothing */
+	if (nft_cmd(t, cmd)) {
+		pr_err("Can't add criu's table inet %s to catch a corked datagram\n", t->table);
+		return -EIO;
+	}
+	t->table_made = true;
+	return 0;
 }
 
 static int rule_remove(struct cork_trap *t)
@@ -253,6 +261,9 @@ int inet_cork_trap(int sk, int proto, uint16_t port, uint32_t ino, int (*flush)(
 	ret = ret ?: rule_add(&t, proto, port, ino);
 	ret = ret ?: flush(sk, arg);
 	ret = ret ?: read_packet(&t, pkt, len);
+	/* a failure once the packet is caught: the table must go all the same */
+	if (!ret && fault_injected("cork-trap"))
+		ret = -EIO;
 	/* a packet caught stays the caller's, to give back, even if the rest failed */
 	return trap_close(&t) ?: ret;
 }

@@ -216,6 +216,10 @@ int udp_dump_cork(const struct fd_parms *p, int sk, uint32_t wqueue, const InetS
 	if (ret)
 		return ret;
 	ret = inet_cork_trap(sk, ie->proto, ie->src_port, ie->ino, cork_flush, &f, &pkt, &len);
+	if (ret && !pkt)
+		pr_err("fd %d of task %d (socket:[%u]): the %u bytes it holds back or has not sent "
+		       "yet could not be caught: the dump is refused\n",
+		       p->fd, p->pid, ie->ino, wqueue);
 	if (pkt) {
 		int kept = keep_caught(p, sk, pkt, len, ie, x);
 
