@@ -71,6 +71,22 @@ static int set_bytes(ProtobufCBinaryData *b, const void *data, size_t len)
 	return 0;
 }
 
+/* After the IPv6 header, the extension headers a sender may add (hop-by-hop, routing,
+ * destination options) up to proto's: their end in *hlen; 1 if there were any. */
+static int ip6_skip_ext(const uint8_t *pkt, size_t len, uint8_t next, int proto, size_t *hlen)
+{
+	*hlen = sizeof(struct ip6_hdr);
+	while (next != proto) {
+		if ((next != IPPROTO_HOPOPTS && next != IPPROTO_ROUTING &&
+		     next != IPPROTO_DSTOPTS) ||
+		    len < *hlen + 2)
+			return -EINVAL;
+		next = pkt[*hlen];
+		*hlen += (pkt[*hlen + 1] + 1) * 8;
+	}
+	return *hlen > sizeof(struct ip6_hdr);
+}
+
 /* The IP header of pkt: its length in *hlen; 1 if it carries options (or IPv6 extension
  * headers), 0, or -EINVAL for what our rule can't have caught. */
 static int ip_header(const uint8_t *pkt, size_t len, int proto, InetCorkEntry *c, size_t *hlen)
@@ -89,13 +105,13 @@ static int ip_header(const uint8_t *pkt, size_t len, int proto, InetCorkEntry *c
 	if (len >= sizeof(struct ip6_hdr) && pkt[0] >> 4 == 6) {
 		const struct ip6_hdr *ip6 = (const void *)pkt;
 
-		*hlen = sizeof(*ip6);
 		if (ntohs(ip6->ip6_plen) + sizeof(*ip6) != len)
 			return -EINVAL;
 		c->ttl = ip6->ip6_hlim;
 		c->tos = (ntohl(ip6->ip6_flow) >> 20) & 0xff;
 		return set_bytes(&c->src, &ip6->ip6_src, 16) ?:
-		       set_bytes(&c->dst, &ip6->ip6_dst, 16) ?: ip6->ip6_nxt != proto;
+		       set_bytes(&c->dst, &ip6->ip6_dst, 16) ?:
+		       ip6_skip_ext(pkt, len, ip6->ip6_nxt, proto, hlen);
 	}
 	return -EINVAL;
 }
@@ -120,12 +136,28 @@ static int parse_packet(const uint8_t *pkt, size_t len, const InetSkEntry *ie, I
 	return set_bytes(&c->data, uh + 1, len - hlen - sizeof(*uh)) ?: ret;
 }
 
+/* IPv4 options (IP_OPTIONS) or IPv6 extension headers set on the socket: restore has them not */
+static bool has_ip_options(int sk, const InetSkEntry *ie)
+{
+	static const int v6_ext[] = { IPV6_HOPOPTS, IPV6_RTHDR, IPV6_RTHDRDSTOPTS, IPV6_DSTOPTS };
+	unsigned char opts[256];
+	socklen_t olen = sizeof(opts);
+	size_t i;
+
+	if (ie->family == AF_INET)
+		return !getsockopt(sk, SOL_IP, IP_OPTIONS, opts, &olen) && olen;
+	for (i = 0; i < sizeof(v6_ext) / sizeof(v6_ext[0]); i++) {
+		olen = sizeof(opts);
+		if (!getsockopt(sk, SOL_IPV6, v6_ext[i], opts, &olen) && olen)
+			return true;
+	}
+	return false;
+}
+
 /* Corked datagrams we can't catch whole, or can't cork the same again: refused. */
 static int refuse_uncatchable(const struct fd_parms *p, int sk, uint32_t wqueue,
 			      const InetSkEntry *ie)
 {
-	unsigned char opts[40];
-	socklen_t olen = sizeof(opts);
 	char why[160];
 	int gso = 0;
 
@@ -140,10 +172,12 @@ static int refuse_uncatchable(const struct fd_parms *p, int sk, uint32_t wqueue,
 		return inet_refuse(p, ie,
 				   "bytes corked or not sent yet with UDP GSO (UDP_SEGMENT): not "
 				   "supported");
-	if (ie->family == AF_INET && !getsockopt(sk, SOL_IP, IP_OPTIONS, opts, &olen) && olen)
-		return inet_refuse(p, ie,
-				   "bytes corked or not sent yet with IP options (IP_OPTIONS): not "
-				   "supported");
+	if (has_ip_options(sk, ie))
+		return inet_refuse(
+			p, ie,
+			"bytes corked or not sent yet with IP options (IP_OPTIONS) or IPv6 "
+			"extension headers (IPV6_HOPOPTS, IPV6_RTHDR, IPV6_DSTOPTS): not "
+			"supported");
 	return 0;
 }
 
