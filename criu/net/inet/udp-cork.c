@@ -13,7 +13,8 @@
  * Corking again: UDP_CORK as it was, then one sendmsg() of the bytes with MSG_MORE to the
  * captured destination, with the captured TTL (hop limit), TOS (traffic class) and source
  * address as control messages, which the kernel keeps for the whole datagram. Refused:
- * more than a captured packet can carry, GSO (UDP_SEGMENT) and IPv4 options on the socket.
+ * more than a captured packet can carry, GSO (UDP_SEGMENT), IPv4 options and IPv6 extension
+ * headers on the socket.
  * Not kept: IPv4 options or IPv6 extension headers given by control messages at cork time
  * (the dump fails, naming them), an IPv6 flow label, the skb priority of IP_TOS.
  */
@@ -32,10 +33,6 @@
 #include "internal.h"
 #include "log.h"
 #include "sockopts.h"
-
-#ifndef UDP_SEGMENT
-#define UDP_SEGMENT 103
-#endif
 
 /* The most a packet logged through NFLOG carries (0xffff less its attribute's header), less
  * the largest IP and UDP headers: a write queue this small holds no bigger datagram. */
