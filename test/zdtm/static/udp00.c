@@ -20,10 +20,10 @@
  * MSG_MORE; from cli (connected), or with UDP_CORK_TO set from another socket, bound and
  * unconnected, by sendto() (while cli holds one back too); with UDP_CORK_MAPPED that socket is
  * an IPv6 one sending to srv's IPv4-mapped address. Its first piece carries a TTL (hop limit)
- * of its own as a control message. After the dump srv has received nothing and UDP_CORK reads
- * as set; then each corker uncorks (clears UDP_CORK, or sends a last piece without MSG_MORE)
- * and srv gets exactly one datagram of the bytes held back (and that last piece), from the
- * corker's address, with that TTL, then the datagram the corker sends next (udp04,
+ * and a TOS (traffic class) of its own as control messages. After the dump srv has received nothing
+ * and UDP_CORK reads as set; then each corker uncorks (clears UDP_CORK, or sends a last piece
+ * without MSG_MORE) and srv gets exactly one datagram of the bytes held back (and that last piece),
+ * from the corker's address, with that TTL and TOS, then the datagram the corker sends next (udp04,
  * udp08-udp12.desc; test/others/udp-cork.py: dumps that leave the task running). With
  * UDP_CORK_GSO the corker has UDP_SEGMENT set, which the dump refuses, the task going on as
  * before (udp13.desc).
@@ -247,6 +247,7 @@ static int read_queued(const char *s, const struct sockaddr_storage *from)
 }
 
 #define CORK_TTL 9
+#define CORK_TOS 0x10
 
 /* A socket that holds a datagram to srv back: by sendto() (to) from an IPv6 socket to srv's
  * IPv4-mapped address (mapped), or by send() on a connected one; its name as srv sees it. */
@@ -272,6 +273,20 @@ static int ttl_cmsg(void)
 	return family == AF_INET ? IP_TTL : IPV6_HOPLIMIT;
 }
 
+static int tos_cmsg(void)
+{
+	return family == AF_INET ? IP_TOS : IPV6_TCLASS;
+}
+
+static struct cmsghdr *put_int_cmsg(struct cmsghdr *cm, int type, int v)
+{
+	cm->cmsg_level = ip_level(); /* SOL_IP for a mapped address too */
+	cm->cmsg_type = type;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &v, sizeof(v));
+	return (struct cmsghdr *)((char *)cm + CMSG_SPACE(sizeof(int)));
+}
+
 /* an IPv4 address (and port) as an IPv6 socket's ::ffff:a.b.c.d */
 static socklen_t map_v4(struct sockaddr_storage *ss)
 {
@@ -286,18 +301,17 @@ static socklen_t map_v4(struct sockaddr_storage *ss)
 	return sizeof(*a6);
 }
 
-/* A piece of c's datagram; the first one with a TTL of its own. */
+/* A piece of c's datagram; the first one with a TTL and TOS of its own. */
 static int cork_send(const struct corker *c, const char *s, size_t len, int flags, bool first)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[2 * CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} ctl;
 	struct sockaddr_storage to;
 	socklen_t tolen = sizeof(to);
 	struct iovec iov = { (void *)s, len };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
-	int ttl = CORK_TTL;
 
 	if (c->to) {
 		if (getsockname(srv, (struct sockaddr *)&to, &tolen))
@@ -309,10 +323,7 @@ static int cork_send(const struct corker *c, const char *s, size_t len, int flag
 	}
 	if (first) {
 		memset(&ctl, 0, sizeof(ctl));
-		ctl.align.cmsg_level = ip_level(); /* SOL_IP for a mapped address too */
-		ctl.align.cmsg_type = ttl_cmsg();
-		ctl.align.cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(&ctl.align), &ttl, sizeof(ttl));
+		put_int_cmsg(put_int_cmsg(&ctl.align, ttl_cmsg(), CORK_TTL), tos_cmsg(), CORK_TOS);
 		m.msg_control = ctl.buf;
 		m.msg_controllen = sizeof(ctl.buf);
 	}
@@ -380,8 +391,9 @@ static int cork_setup(void)
 	return cork_one(c);
 }
 
-/* srv's next datagram (waiting up to its SO_RCVTIMEO) and its TTL: its length or -1 */
-static ssize_t recv_with_ttl(char *buf, size_t size, struct sockaddr_storage *from, int *ttl)
+/* srv's next datagram (waiting up to its SO_RCVTIMEO), its TTL and TOS: its length or -1 */
+static ssize_t recv_with_ttl(char *buf, size_t size, struct sockaddr_storage *from, int *ttl,
+			     int *tos)
 {
 	union {
 		char buf[2 * CMSG_SPACE(sizeof(int))];
@@ -398,11 +410,15 @@ static ssize_t recv_with_ttl(char *buf, size_t size, struct sockaddr_storage *fr
 	ssize_t n;
 
 	memset(from, 0, sizeof(*from));
-	*ttl = -1;
+	*ttl = *tos = -1;
 	n = recvmsg(srv, &m, 0);
-	for (cm = n < 0 ? NULL : CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm))
+	for (cm = n < 0 ? NULL : CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
 		if (cm->cmsg_level == ip_level() && cm->cmsg_type == ttl_cmsg())
 			memcpy(ttl, CMSG_DATA(cm), sizeof(int));
+		/* IPv4 gives the TOS byte alone */
+		if (cm->cmsg_level == ip_level() && cm->cmsg_type == tos_cmsg())
+			*tos = family == AF_INET ? *CMSG_DATA(cm) : *(int *)CMSG_DATA(cm);
+	}
 	return n;
 }
 
@@ -411,7 +427,7 @@ static int uncork_one(const struct corker *c)
 {
 	size_t len = strlen(c->text), want = len + cork_by_more();
 	struct sockaddr_storage from;
-	int ttl, cork = get_int(c->sk, proto, UDP_CORK);
+	int ttl, tos, cork = get_int(c->sk, proto, UDP_CORK);
 	char buf[32];
 	ssize_t n;
 
@@ -423,11 +439,11 @@ static int uncork_one(const struct corker *c)
 		fail("can't uncork (%s)", strerror(errno));
 		return -1;
 	}
-	n = recv_with_ttl(buf, sizeof(buf), &from, &ttl);
+	n = recv_with_ttl(buf, sizeof(buf), &from, &ttl, &tos);
 	if (n != (ssize_t)want || memcmp(buf, c->text, len) || (want > len && buf[len] != '!') ||
-	    memcmp(&from, &c->name, sizeof(from)) || ttl != CORK_TTL) {
-		fail("the corked datagram is not what was corked: %zd bytes, TTL %d (%s)", n, ttl,
-		     n < 0 ? strerror(errno) : "");
+	    memcmp(&from, &c->name, sizeof(from)) || ttl != CORK_TTL || tos != CORK_TOS) {
+		fail("the corked datagram is not what was corked: %zd bytes, TTL %d, TOS %#x (%s)",
+		     n, ttl, tos, n < 0 ? strerror(errno) : "");
 		return -1;
 	}
 	return 0;
@@ -436,7 +452,8 @@ static int uncork_one(const struct corker *c)
 /* srv got nothing while corked; uncorked, one datagram of all the bytes each, then the next */
 static int cork_check(void)
 {
-	int recvttl = family == AF_INET ? IP_RECVTTL : IPV6_RECVHOPLIMIT, ttl, i;
+	int recvttl = family == AF_INET ? IP_RECVTTL : IPV6_RECVHOPLIMIT, ttl, tos, i;
+	int recvtos = family == AF_INET ? IP_RECVTOS : IPV6_RECVTCLASS;
 	struct sockaddr_storage from;
 	char buf[32];
 
@@ -444,14 +461,14 @@ static int cork_check(void)
 		fail("srv got a datagram before the corker uncorked");
 		return -1;
 	}
-	if (set_int(srv, ip_level(), recvttl, 1))
+	if (set_int(srv, ip_level(), recvttl, 1) || set_int(srv, ip_level(), recvtos, 1))
 		return -1;
 	for (i = 0; i < nr_corkers; i++)
 		if (uncork_one(&corkers[i]))
 			return -1;
 	if (cork_send(&corkers[0], "after", 5, 0, false) ||
-	    recv_with_ttl(buf, sizeof(buf), &from, &ttl) != 5 || memcmp(buf, "after", 5) ||
-	    ttl == CORK_TTL) {
+	    recv_with_ttl(buf, sizeof(buf), &from, &ttl, &tos) != 5 || memcmp(buf, "after", 5) ||
+	    ttl == CORK_TTL || tos == CORK_TOS) {
 		fail("the datagram after the corked one did not come next (%s)", strerror(errno));
 		return -1;
 	}
@@ -459,7 +476,7 @@ static int cork_check(void)
 		fail("srv got more datagrams than the corker sent");
 		return -1;
 	}
-	return set_int(srv, ip_level(), recvttl, 0);
+	return set_int(srv, ip_level(), recvttl, 0) || set_int(srv, ip_level(), recvtos, 0);
 }
 
 int main(int argc, char **argv)
