@@ -12,7 +12,8 @@
  * inet_diag (net/inet/diag.c) its state, addresses, queues and shutdown. What can't be
  * restored is refused here, naming the socket and what it holds: a listener with
  * connections not accepted yet (unless --skip-in-flight), datagrams queued on a UDP-lite,
- * raw or ping socket, or to send on any. Received UDP datagrams: net/inet/udp-queue.c. A
+ * raw or ping socket, or to send on any but one held back by UDP_CORK or MSG_MORE
+ * (net/inet/udp-cork.c). Received UDP datagrams: net/inet/udp-queue.c. A
  * connection over (reset, closed both ways): net/inet/tcp-closed.c.
  */
 #include <errno.h>
@@ -188,23 +189,19 @@ static int dump_tcp_state(struct dump_ctx *dc, const struct fd_parms *p, int *sk
 
 /*
  * Datagrams received and not read yet are kept (net/inet/udp-queue.c; CRIU drops them with
- * a warning). Datagrams to send are refused, as CRIU refuses a corked
- * socket: corked data can't be read back from the socket at all.
+ * a warning), and a datagram held back by UDP_CORK or MSG_MORE (net/inet/udp-cork.c; CRIU
+ * refuses it). Other bytes to send (in a device's queue) are refused.
  */
 static int dump_udp_state(const struct fd_parms *p, int sk, const struct inet_diag_sk *d,
 			  InetSkEntry *ie, InetExtraEntry *x)
 {
 	char why[160];
-	int cork = 0;
+	int ret;
 
-	if (d->wqueue && !sk_opt_int(sk, ie->proto, UDP_CORK, &cork) && cork) {
-		snprintf(why, sizeof(why),
-			 "corked (UDP_CORK) with %u bytes pending, which the kernel can't hand "
-			 "back: not supported",
-			 d->wqueue);
-		return inet_refuse(p, ie, why);
-	}
-	if (d->wqueue) {
+	ret = udp_dump_cork(p, sk, d->wqueue, ie, x);
+	if (ret)
+		return ret;
+	if (d->wqueue && !x->corked) {
 		snprintf(why, sizeof(why), "%u bytes of datagrams not sent yet: not supported yet",
 			 d->wqueue);
 		return inet_refuse(p, ie, why);
@@ -323,6 +320,7 @@ static int inet_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *f
 	inet_ip_more_free(&x);
 	tcp_closed_free(&x);
 	inet_rcvq_free(&x);
+	udp_cork_free(&x);
 	if (sk >= 0)
 		close(sk);
 	pr_debug("socket:[%u]: inet family %u type %u proto %u state %s port %u -> %u\n", ie->ino,

@@ -155,6 +155,22 @@ void inet_rcvq_free(InetExtraEntry *x);
 int inet_dump_rcvq_taken(const struct fd_parms *p, int sk, InetSkEntry *ie, InetExtraEntry *x);
 int inet_rcvq_restore(int sk, const InetSkEntry *ie, const InetExtraEntry *x);
 
+/*
+ * net/inet/udp-cork.c: a UDP or UDP-lite socket's UDP_CORK and the datagram it holds back
+ * into x (free it with udp_cork_free()), uncorked and corked again at once; restore: the
+ * same on sk, bound and connected (x may be NULL). udp_cork_send(): c corked on sk.
+ * net/inet/cork-trap.c: flush(sk, arg) run while what sk sends from proto and port is
+ * caught in its network namespace: the first packet (IP header on), malloc'ed in *pkt (NULL
+ * if none), is the caller's also when an error is returned.
+ */
+int udp_dump_cork(const struct fd_parms *p, int sk, uint32_t wqueue, const InetSkEntry *ie,
+		  InetExtraEntry *x);
+void udp_cork_free(InetExtraEntry *x);
+int udp_cork_send(int sk, const InetSkEntry *ie, const InetCorkEntry *c, bool udp_cork);
+int udp_restore_cork(int sk, const InetSkEntry *ie, const InetExtraEntry *x);
+int inet_cork_trap(int sk, int proto, uint16_t port, uint32_t ino, int (*flush)(int sk, void *arg),
+		   void *arg, char **pkt, size_t *len);
+
 struct inet_replay {
 	int raw4, raw6; /* IPPROTO_RAW sockets */
 	char *pkt;

@@ -346,6 +346,9 @@ int inet_open(struct rst_fds *rf, const FileEntry *fe)
 		ret = inet_restore_mcast(sk, ie, x);
 	if (!ret && inet_is_tcp(ie))
 		ret = tcp_restore_opts(sk, ie, x);
+	/* with its options, before a shutdown */
+	if (!ret && ie->type == SOCK_DGRAM && !inet_is_ping(ie))
+		ret = udp_restore_cork(sk, ie, x);
 	ret = ret ?: restore_shutdown(sk, ie, rf->ctx->ro->tcp_close);
 	snprintf(what, sizeof(what), "inet socket file id %u", fe->id);
 	ret = ret ?: rst_set_fl(sk, ie->flags, what);
