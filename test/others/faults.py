@@ -42,8 +42,9 @@ SETUP_FAULTS = ["restore-root-gone"]
 # a tree with a mount namespace of its own: the root fails once its mounts are made
 NS_RESTORE_FAULTS = ["restore-mntns"]
 # faults criu recovers from, tested where they are injected: zdtm's userns05 restores its
-# threads through thread-pid-taken (each first clone gets another tid and is made again)
-RECOVERED_FAULTS = ["thread-pid-taken"]
+# threads through thread-pid-taken (each first clone gets another tid and is made again),
+# userns06 through thread-pid-held (the same, criu waiting for the pid's holder to exit)
+RECOVERED_FAULTS = ["thread-pid-taken", "thread-pid-held"]
 
 report = tally.Tally(show_ok=True)
 # the die-/stop- instants, tested by chaos.py
