@@ -6,8 +6,9 @@
  * image of that kind, e.g. core, pages, inventory, checksums, is written and closed),
  * before-kill (the set is committed, the tasks not yet killed), restore-fork,
  * restore-premap, restorer, restore-root-gone (the root task dies before criu tells it
- * to start), and thread-pid-taken (in a user namespace, each thread's first clone finds its
- * pid at criu's level taken, as if another process forked: task/threads-lastpid.c).
+ * to start), thread-pid-taken (in a user namespace, each thread's first clone finds its
+ * pid at criu's level taken, as if another process forked: task/threads-lastpid.c) and
+ * thread-pid-held (the same, the pid held by a process of criu's for 200 ms meanwhile).
  * die-NAME and stop-NAME make criu kill or stop itself at the instant NAME (fault_point()):
  * compel's points (compel/infect.h: infect-frames, infect-mmap-entry, infect-mmap,
  * parasite-start, parasite-running, syscall, cure-fini, cure-unmap, put-back), seized,

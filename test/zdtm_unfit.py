@@ -37,6 +37,7 @@ NS_UNFIT = {
     "userns03": USERNS_NS_ROOT,
     "userns04": USERNS_NS_ROOT,
     "userns05": USERNS_NS_ROOT,
+    "userns06": USERNS_NS_ROOT,
 }
 # Tests that can't pass in the uns flavour, and why (besides the pid namespace's, NS_UNFIT).
 UNS_NESTED_THREADS = "its inner pid namespace's task runs a thread: threads in a pid " \
@@ -44,6 +45,8 @@ UNS_NESTED_THREADS = "its inner pid namespace's task runs a thread: threads in a
 UNS_HOST = "its setup needs a privilege over the host's namespaces, which the root of a user " \
     "namespace lacks: it fails to start there"
 UNS_PROC = "it reads /proc/PID by the pid fork() gave it: /proc is the host's (as in pidns)"
+UNS_PFN = "it compares page frames in /proc/PID/pagemap, which shows them only to a task " \
+    "with CAP_SYS_ADMIN over the host's user namespace (0 inside)"
 UNS_UNFIT = dict(
     [("pidns_nested00", UNS_NESTED_THREADS)] +
     [(t, UNS_HOST) for t in (
@@ -51,12 +54,10 @@ UNS_UNFIT = dict(
         "cgroupns00", "devzero_mapfd00", "fanotify00", "fanotify_sb00", "ghost_dev00",
         "hugetlb_shm00", "inotify01", "refuse_anon00", "refuse_bpf00", "refuse_chrdev00",
         "refuse_uffd00", "tmpfile01", "tty_vt01")] +
-    [(t, UNS_PROC) for t in ("cow00", "cow01", "cow02", "cow03", "files01", "proc_dead00",
-                             "memfd_tree00", "pidfd00", "tree_traced00", "zombie00",
-                             "zombie00_leave_stopped", "stopped_child00", "stopped_tree00",
-                             "stopped_tree01", "sigtrap01")] +
+    [(t, UNS_PROC) for t in ("files01", "proc_dead00", "pidfd00")] +
+    [(t, UNS_PFN) for t in ("cow00", "cow01", "cow02", "cow03")] +
     [("netns00", "it holds an fd of the namespace it unshared from, the flavour's, not "
       "criu's: an nsfs file of a namespace that is not criu's is refused")])
 # NS_UNFIT's reasons that come from the ns flavour's mount namespace, which uns has not
 NS_MNT_ONLY = ("userns00", "userns01", "userns02", "userns03", "userns04",
-               "userns05")
+               "userns05", "userns06")

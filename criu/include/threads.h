@@ -125,6 +125,13 @@ int rst_threads_before_clone(struct rst_thread_wait *w);
 int rst_threads_cloned(struct rst_thread_wait *w);
 bool rst_threads_is_stray(struct rst_thread_wait *w, pid_t who, int status);
 int rst_threads_stray_event(struct rst_thread_wait *w, pid_t who, int status);
+/*
+ * task/threads-wake.c: the leader to clone (and criu) SCHED_FIFO from before the write of
+ * ns_last_pid until the leader is let go (criu) and its clone event (the leader).
+ */
+void rst_clone_wake_raise(pid_t leader);
+void rst_clone_wake_criu_back(void);
+void rst_clone_wake_leader_back(void);
 int rst_threads_wait_restorer(pid_t pid, const pid_t *tids, size_t nr, long opts,
 			      int *leader_status);
 int rst_threads_sigreturn(const pid_t *tids, size_t nr);

@@ -16,7 +16,10 @@
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/user.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
+#include <linux/sched.h>
 
 #include "fault.h"
 #include "log.h"
@@ -28,6 +31,8 @@
 #define NR_EXIT		  60
 #define SYSCALL_INSN_SIZE 2
 #define MAX_RETRIES	  16
+#define HOLDER_WAIT_MS	  1000
+#define HELD_MS		  200
 
 static int cont(pid_t who)
 {
@@ -102,6 +107,23 @@ static bool holder(pid_t pid, char *buf, size_t len)
 	return tgid != NULL;
 }
 
+/*
+ * Is pid held, and still after HOLDER_WAIT_MS? A process of the host forked in the moment
+ * after the write of ns_last_pid is most often short-lived (a shell's command, a compiler);
+ * the tree is stopped meanwhile, the stray thread too.
+ */
+static bool holder_stays(pid_t pid, char *buf, size_t len)
+{
+	int ms;
+
+	for (ms = 0; ms < HOLDER_WAIT_MS; ms++) {
+		if (!holder(pid, buf, len))
+			return false;
+		usleep(1000);
+	}
+	return holder(pid, buf, len);
+}
+
 int rst_threads_cloned(struct rst_thread_wait *w)
 {
 	pid_t want = w->tids[cloning(w)];
@@ -112,6 +134,7 @@ int rst_threads_cloned(struct rst_thread_wait *w)
 	if (!w->clone_in_flight)
 		return cont(w->pid);
 	w->clone_in_flight = false;
+	rst_clone_wake_leader_back();
 	rst_ns_put_back_last_pid();
 	if (ptrace(PTRACE_GETEVENTMSG, w->pid, 0, &got)) {
 		pr_perror("Can't read the tid of task %d's new thread", w->pid);
@@ -121,9 +144,10 @@ int rst_threads_cloned(struct rst_thread_wait *w)
 		w->retries = 0;
 		return cont(w->pid);
 	}
-	if (holder(want, who, sizeof(who))) {
-		pr_err("Thread %d of task %d: its pid is taken by %s; the restore needs it free\n",
-		       want, w->pid, who);
+	if (holder_stays(want, who, sizeof(who))) {
+		pr_err("Thread %d of task %d: its pid is taken by %s, still there after %d ms; the "
+		       "restore needs it free\n",
+		       want, w->pid, who, HOLDER_WAIT_MS);
 		return -EEXIST;
 	}
 	pr_warn("Thread %d of task %d got pid %lu: a short-lived process took pid %d after criu "
@@ -195,6 +219,35 @@ int rst_threads_stray_event(struct rst_thread_wait *w, pid_t who, int status)
 	return 0;
 }
 
+/*
+ * thread-pid-held (a test): a process holds pid at criu's level for HELD_MS, as a command a
+ * shell of the host forked in the moment after the write would. Its parent is a child of
+ * criu's parent (CLONE_PARENT), which reaps it: criu's own wait sees neither of them.
+ */
+static void hold_pid_briefly(pid_t pid)
+{
+	struct clone_args outer = { .flags = CLONE_PARENT };
+	struct clone_args inner = { .exit_signal = SIGCHLD,
+				    .set_tid = (uintptr_t)&pid,
+				    .set_tid_size = 1 };
+	char who[96];
+	pid_t holder_pid;
+	int i;
+
+	if (syscall(SYS_clone3, &outer, sizeof(outer)) == 0) {
+		holder_pid = syscall(SYS_clone3, &inner, sizeof(inner));
+		if (holder_pid == 0) {
+			usleep(HELD_MS * 1000);
+			_exit(0);
+		}
+		if (holder_pid > 0)
+			waitpid(holder_pid, NULL, 0);
+		_exit(0);
+	}
+	for (i = 0; i < HELD_MS && !holder(pid, who, sizeof(who)); i++)
+		usleep(1000);
+}
+
 int rst_threads_clone_next(const struct rst_ctx *ctx, struct rst_thread_wait *w)
 {
 	pid_t levels[RST_THREAD_PID_LEVELS];
@@ -206,12 +259,20 @@ int rst_threads_clone_next(const struct rst_ctx *ctx, struct rst_thread_wait *w)
 	/* a test: each thread's first try as if another fork had taken its pid at criu's level */
 	if (!w->stray && fault_injected("thread-pid-taken"))
 		levels[n - 1]++;
+	if (!w->stray && fault_injected("thread-pid-held"))
+		hold_pid_briefly(levels[n - 1]);
+	rst_clone_wake_raise(w->pid); /* woken, it clones within microseconds of the write */
 	ret = rst_ns_set_last_pid(ctx, levels, n);
-	if (ret)
+	if (ret) {
+		rst_clone_wake_criu_back();
+		rst_clone_wake_leader_back();
 		return ret;
+	}
 	w->parked = false;
 	w->clone_in_flight = true;
 	w->stray = 0;
 	w->stray_gone = false;
-	return cont(w->pid);
+	ret = cont(w->pid);
+	rst_clone_wake_criu_back();
+	return ret;
 }

@@ -42,8 +42,9 @@ SETUP_FAULTS = ["restore-root-gone"]
 # a tree with a mount namespace of its own: the root fails once its mounts are made
 NS_RESTORE_FAULTS = ["restore-mntns"]
 # faults criu recovers from, tested where they are injected: zdtm's userns05 restores its
-# threads through thread-pid-taken (each first clone gets another tid and is made again)
-RECOVERED_FAULTS = ["thread-pid-taken"]
+# threads through thread-pid-taken (each first clone gets another tid and is made again),
+# userns06 through thread-pid-held (the same, criu waiting for the pid's holder to exit)
+RECOVERED_FAULTS = ["thread-pid-taken", "thread-pid-held"]
 # faults that test/others/ scripts of their own inject: udp-cork.py (criu's nftables table
 # goes, the corked datagram is given back)
 OTHER_SCRIPT_FAULTS = ["cork-trap"]

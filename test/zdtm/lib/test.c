@@ -639,3 +639,28 @@ int test_wait_child(pid_t pid, const char *what)
 		fail("%s ended with status %#x", what, status);
 	return -1;
 }
+
+/*
+ * The pid of ours that names pid in /proc: in the pidns and uns flavours /proc is the host's
+ * and names a task by its pid there. A pidfd's fdinfo gives it ("Pid:" is in the pid
+ * namespace of the /proc that shows the fdinfo). -1 for a pid that is gone.
+ */
+pid_t test_proc_pid(pid_t pid)
+{
+	char path[64], buf[1024], *line;
+	int pidfd, fd;
+	ssize_t n;
+
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	fd = open(path, O_RDONLY);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	close(pidfd);
+	buf[n > 0 ? n : 0] = '\0';
+	line = strstr(buf, "\nPid:\t");
+	return line ? atoi(line + 6) : -1;
+}

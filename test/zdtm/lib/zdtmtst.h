@@ -100,6 +100,12 @@ void test_note_leftover(const char *fmt, ...) __attribute__((format(printf, 1, 2
 void test_hugetlb_reserve(unsigned long size_kb, unsigned int nr);
 int test_hugetlb_vma(const void *addr, unsigned long *page_kb, char *path, size_t path_len);
 
+/*
+ * The pid that names pid (a task of the test's namespace) in /proc: in the pidns and uns
+ * flavours /proc is the host's, which names a task by its host pid. -1 if it is gone.
+ */
+pid_t test_proc_pid(pid_t pid);
+
 /* Reap the child pid: 0 if it exited 0, else fail() with what and its exit code, and -1. */
 int test_wait_child(pid_t pid, const char *what);
 

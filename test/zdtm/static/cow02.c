@@ -80,7 +80,7 @@ static int read_pfns(pid_t pid, uint64_t *pfn)
 	char path[64];
 	int fd, pg;
 
-	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", test_proc_pid(pid));
 	fd = open(path, O_RDONLY);
 	if (fd < 0 || pread(fd, pfn, NR_PAGES * 8, (uintptr_t)mem / PG * 8) != NR_PAGES * 8) {
 		fail_perror("can't read %s", path);

@@ -27,7 +27,7 @@ static unsigned long maps_ino(pid_t pid, void *addr)
 	char path[64], line[512], dev[16];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	snprintf(path, sizeof(path), "/proc/%d/maps", test_proc_pid(pid));
 	f = fopen(path, "r");
 	while (f && fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%lx-%lx %*s %lx %15s %lu", &start, &end, &off, dev, &ino) != 5)

@@ -79,7 +79,7 @@ static char proc_state(pid_t pid)
 	char path[64], buf[512], *p = NULL;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	snprintf(path, sizeof(path), "/proc/%d/stat", test_proc_pid(pid));
 	f = fopen(path, "r");
 	if (f) {
 		p = fgets(buf, sizeof(buf), f);

@@ -5,10 +5,13 @@
  * One thread changes its uids and gids with raw syscalls (glibc's setresuid() would change
  * every thread), so that it alone runs as 1000/1001 with no capabilities; the main thread
  * and another thread stay root. Each thread also has a nice value of its own. After
- * restore each thread checks its own ids, its effective capabilities and its nice value.
+ * restore each thread checks its own ids, its effective capabilities, its nice value and
+ * its policy (SCHED_OTHER, without SCHED_RESET_ON_FORK: criu's restore may run a leader
+ * SCHED_FIFO for a moment, Documentation/namespaces.md).
  */
 #include <linux/capability.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/resource.h>
@@ -48,6 +51,9 @@ static void check_nice(const char *who, int want)
 	nice = getpriority(PRIO_PROCESS, 0);
 	if (nice != want || errno)
 		fail("%s: nice value %d, expected %d", who, nice, want);
+	/* with pid 0, the calling thread's; SCHED_RESET_ON_FORK shows as a flag of it */
+	if (sched_getscheduler(0) != SCHED_OTHER)
+		fail("%s: policy %#x, expected SCHED_OTHER", who, sched_getscheduler(0));
 }
 
 static void check_ids(const char *who, uid_t want_uid, gid_t want_gid, int want_caps)

@@ -18,7 +18,7 @@ static pid_t tracer_of(pid_t pid)
 	int tracer = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	snprintf(path, sizeof(path), "/proc/%d/status", test_proc_pid(pid));
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
@@ -46,12 +46,12 @@ int main(int argc, char **argv)
 			_exit(2);
 		_exit(read(go[0], &c, 1) == 1 ? 0 : 1);
 	}
-	while (tracer_of(kid) != getpid())
+	while (tracer_of(kid) != test_proc_pid(getpid()))
 		usleep(1000);
 	test_daemon();
 	test_waitsig();
 
-	if (tracer_of(kid) != getpid())
+	if (tracer_of(kid) != test_proc_pid(getpid()))
 		fail("child %d is no longer traced by us (tracer %d)", kid, tracer_of(kid));
 	if (write(go[1], "g", 1) != 1)
 		fail_perror("can't wake the child");
