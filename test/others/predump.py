@@ -246,9 +246,15 @@ def read_mode(work):
           stats(pre).get("pages_written", 0) >= PAGES,
           "pre-dump --pre-dump-mode read copies every page once memhog runs again",
           r.stderr[-300:])
+    final_dump_and_restore(hog, final, "../pre8", run)
+
+
+def final_dump_and_restore(hog, final, prev, dump_with):
+    """memhog writes 1%, the dump linked to prev (dump_with runs criu) saves only that, and
+    the restore of the chain brings memhog back intact."""
     written = hog.dirty()
-    r = run("dump", "-t", str(hog.pid), "-D", final, "--prev-images-dir", "../pre8", "-o",
-            "dump.log")
+    r = dump_with("dump", "-t", str(hog.pid), "-D", final, "--prev-images-dir", prev, "-o",
+                  "dump.log")
     hog.killed()
     st = stats(final) if r.returncode == 0 else {}
     check(written <= st.get("pages_written", 0) <= PAGES * 3 // 100,
@@ -291,16 +297,7 @@ def soft_dirty(work):
         return
     check(r.returncode == 0 and hog.fds() == fds_before,
           "a soft-dirty pre-dump leaves memhog running, without a new fd", r.stderr[-300:])
-    written = hog.dirty()
-    r = sd("dump", "-t", str(hog.pid), "-D", final, "--prev-images-dir", "../pre9", "-o",
-           "dump.log")
-    hog.killed()
-    st = stats(final) if r.returncode == 0 else {}
-    check(written <= st.get("pages_written", 0) <= PAGES * 3 // 100,
-          "the dump after it saves only what changed", str(st) + r.stderr[-300:])
-    r = run("restore", "-D", final, "-d", "-o", "restore.log")
-    check(r.returncode == 0 and hog.verdict() == 0, "that chain restores intact",
-          r.stderr[-300:])
+    final_dump_and_restore(hog, final, "../pre9", sd)
 
 
 def main():
