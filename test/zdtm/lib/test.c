@@ -640,6 +640,19 @@ int test_wait_child(pid_t pid, const char *what)
 	return -1;
 }
 
+int test_read_text(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, len - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	return 0;
+}
+
 /*
  * The pid of ours that names pid in /proc: in the pidns and uns flavours /proc is the host's
  * and names a task by its pid there. A pidfd's fdinfo gives it ("Pid:" is in the pid

@@ -106,6 +106,9 @@ int test_hugetlb_vma(const void *addr, unsigned long *page_kb, char *path, size_
  */
 pid_t test_proc_pid(pid_t pid);
 
+/* The first len - 1 bytes of the file at path into buf, 0-terminated: 0, or -1 (errno). */
+int test_read_text(const char *path, char *buf, size_t len);
+
 /* Reap the child pid: 0 if it exited 0, else fail() with what and its exit code, and -1. */
 int test_wait_child(pid_t pid, const char *what);
 

@@ -33,19 +33,6 @@ static const uint64_t eff = BIT(CAP_SYS_ADMIN) | BIT(CAP_KILL);
 static char uid_map[512], gid_map[512], setgroups_text[16];
 static const char *file;
 
-static int read_text(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, len - 1);
-
-	if (fd >= 0)
-		close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	return 0;
-}
-
 static void capget3(uint64_t *e, uint64_t *p)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
@@ -83,9 +70,9 @@ static int setup(void)
 {
 	int fd;
 
-	if (read_text("/proc/self/uid_map", uid_map, sizeof(uid_map)) ||
-	    read_text("/proc/self/gid_map", gid_map, sizeof(gid_map)) ||
-	    read_text("/proc/self/setgroups", setgroups_text, sizeof(setgroups_text)))
+	if (test_read_text("/proc/self/uid_map", uid_map, sizeof(uid_map)) ||
+	    test_read_text("/proc/self/gid_map", gid_map, sizeof(gid_map)) ||
+	    test_read_text("/proc/self/setgroups", setgroups_text, sizeof(setgroups_text)))
 		return -1;
 	file = test_path("owned");
 	fd = open(file, O_CREAT | O_WRONLY | O_TRUNC, 0600);
@@ -124,12 +111,12 @@ static void check(void)
 	char now[512];
 	struct stat st;
 
-	if (read_text("/proc/self/uid_map", now, sizeof(now)) || strcmp(now, uid_map))
+	if (test_read_text("/proc/self/uid_map", now, sizeof(now)) || strcmp(now, uid_map))
 		fail("uid_map is now '%s', was '%s'", now, uid_map);
-	if (read_text("/proc/self/gid_map", now, sizeof(now)) || strcmp(now, gid_map))
+	if (test_read_text("/proc/self/gid_map", now, sizeof(now)) || strcmp(now, gid_map))
 		fail("gid_map is now '%s', was '%s'", now, gid_map);
-	if (read_text("/proc/self/setgroups", now, sizeof(now)) || strcmp(now, setgroups_text) ||
-	    strncmp(now, "deny", 4))
+	if (test_read_text("/proc/self/setgroups", now, sizeof(now)) ||
+	    strcmp(now, setgroups_text) || strncmp(now, "deny", 4))
 		fail("setgroups is now '%s', was '%s'", now, setgroups_text);
 	if (setgroups(0, NULL) == 0 || errno != EPERM)
 		fail("setgroups() is not refused with EPERM (%m)");

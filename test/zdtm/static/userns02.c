@@ -20,19 +20,6 @@ static char uid_map[256], gid_map[256];
 static pid_t child;
 static ino_t user_ino;
 
-static int read_text(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, len - 1);
-
-	if (fd >= 0)
-		close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	return 0;
-}
-
 static ino_t ns_ino(pid_t pid)
 {
 	char path[64];
@@ -44,8 +31,8 @@ static ino_t ns_ino(pid_t pid)
 
 static int setup(void)
 {
-	if (read_text("/proc/self/uid_map", uid_map, sizeof(uid_map)) ||
-	    read_text("/proc/self/gid_map", gid_map, sizeof(gid_map)))
+	if (test_read_text("/proc/self/uid_map", uid_map, sizeof(uid_map)) ||
+	    test_read_text("/proc/self/gid_map", gid_map, sizeof(gid_map)))
 		return -1;
 	if (strncmp(uid_map + strspn(uid_map, " "), "0", 1)) {
 		fail("uid_map is '%s': the .desc's map is missing", uid_map);
@@ -67,9 +54,9 @@ static void check(void)
 	char now[256];
 	int fd;
 
-	if (read_text("/proc/self/uid_map", now, sizeof(now)) || strcmp(now, uid_map))
+	if (test_read_text("/proc/self/uid_map", now, sizeof(now)) || strcmp(now, uid_map))
 		fail("uid_map is now '%s', was '%s'", now, uid_map);
-	if (read_text("/proc/self/gid_map", now, sizeof(now)) || strcmp(now, gid_map))
+	if (test_read_text("/proc/self/gid_map", now, sizeof(now)) || strcmp(now, gid_map))
 		fail("gid_map is now '%s', was '%s'", now, gid_map);
 	if (getuid() || geteuid() || getgid() || getegid())
 		fail("not root inside: uid %d euid %d gid %d egid %d", getuid(), geteuid(),

@@ -33,19 +33,6 @@
 static char uid_map[256];
 static int lsk = -1, cli = -1, srv = -1;
 
-static int read_text(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, len - 1);
-
-	if (fd >= 0)
-		close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	return 0;
-}
-
 /* The inode of this task's user namespace (a new one after the restore). */
 static ino_t own_user(void)
 {
@@ -110,7 +97,7 @@ static int tcp_setup(void)
 
 static int setup(void)
 {
-	if (read_text("/proc/self/uid_map", uid_map, sizeof(uid_map)))
+	if (test_read_text("/proc/self/uid_map", uid_map, sizeof(uid_map)))
 		return -1;
 	if (!own_user() || owner_of("net") != own_user()) {
 		fail("the network namespace is not the user namespace's: ZDTM_NEWNET missing?");
@@ -172,7 +159,7 @@ static bool at_cgns_root(void)
 	char text[2048], *line, *save = NULL;
 	int lines = 0;
 
-	if (read_text("/proc/self/cgroup", text, sizeof(text)))
+	if (test_read_text("/proc/self/cgroup", text, sizeof(text)))
 		return false;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		lines++;
@@ -188,7 +175,7 @@ static void check(void)
 {
 	char now[256];
 
-	if (read_text("/proc/self/uid_map", now, sizeof(now)) || strcmp(now, uid_map))
+	if (test_read_text("/proc/self/uid_map", now, sizeof(now)) || strcmp(now, uid_map))
 		fail("uid_map is now '%s', was '%s'", now, uid_map);
 	if (!own_user() || owner_of("net") != own_user())
 		fail("the network namespace is not owned by the test's user namespace");
