@@ -75,11 +75,14 @@ void netns_rst_free(void);
  * empty: ids of the tasks' namespaces besides the root's); netns_rst_fill() fills them after
  * the root's; netns_rst_hold_fds() once the tasks' fd numbers are known puts criu's fds on
  * them at min or above (netns_rst_fds(): them, for the tasks to keep; NETNS_MAX_OTHERS
- * room); a task enters its own with netns_rst_task_enter(); netns_rst_unlock_others()
- * removes the lock in them (criu in its own namespace).
+ * room, and one for the root's); a task enters its own with netns_rst_task_enter();
+ * netns_rst_unlock_others() removes the lock in them (criu in its own namespace).
+ * netns_rst_hold_root(): the root, first thing, keeps an fd on its own namespace at min or
+ * above (id: its id), for a task below another namespace's task to go back into.
  */
 int netns_rst_others(const uint32_t *ids, size_t n);
 int netns_rst_hold_fds(int min);
+int netns_rst_hold_root(uint32_t id, int min);
 int netns_rst_fds(int *fds);
 void netns_rst_drop_fds(void);
 int netns_rst_task_enter(pid_t pid, uint32_t id);

@@ -171,25 +171,13 @@ static int check_threads_net(pid_t pid)
 
 int ns_dump_task_net(struct dump_ctx *dc)
 {
-	TaskKobjIdsEntry ids = TASK_KOBJ_IDS_ENTRY__INIT, parent = TASK_KOBJ_IDS_ENTRY__INIT;
+	TaskKobjIdsEntry ids = TASK_KOBJ_IDS_ENTRY__INIT;
 	struct ns_ids *n = &dc->tree->ns;
 	int ret;
 
 	if (!(n->root_own & NS_BIT(NS_NET)))
 		return 0;
 	ret = ns_ids_fill(n, dc->pid, &ids) ?: check_threads_net(dc->pid);
-	if (ret)
-		return ret;
-	/* the restore holds the other namespaces before the root's exists: none goes back */
-	if (dc->ppid && ids.net_ns_id == n->root[NS_NET]) {
-		ret = ns_ids_fill(n, dc->ppid, &parent);
-		if (!ret && parent.net_ns_id != ids.net_ns_id) {
-			pr_err("Task %d is in its tree root's network namespace, its parent %d in "
-			       "another one: a task back in the root's is not supported yet\n",
-			       dc->pid, dc->ppid);
-			ret = -EOPNOTSUPP;
-		}
-	}
 	return ret ?: netns_dump_task(dc->pid, ids.net_ns_id);
 }
 

@@ -332,7 +332,10 @@ void rst_ns_tree_in_place(const struct rst_ctx *ctx)
 		userns_rst_drop_helper(ctx->ns);
 }
 
-/* In the root, first thing: its new pid namespace's next pid, uts and ipc content. */
+/*
+ * In the root, first thing: its new pid namespace's next pid, an fd on its network namespace
+ * for the tasks that go back into it, uts and ipc content.
+ */
 int rst_ns_root_setup(const struct rst_ctx *ctx)
 {
 	const struct rst_ns *ns = ctx->ns;
@@ -341,6 +344,8 @@ int rst_ns_root_setup(const struct rst_ctx *ctx)
 	if (!ns)
 		return 0;
 	ret = rst_pidns_reserve(ctx);
+	if (!ret && ns->net_id)
+		ret = netns_rst_hold_root(ns->net_id, ctx->fd_top + 1);
 	if (!ret && ns->uts_id)
 		ret = utsns_restore(ctx->dfd, ns->uts_id);
 	if (!ret && ns->ipc_id) {

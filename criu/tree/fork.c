@@ -342,7 +342,7 @@ int rst_close_inherited(const struct rst_ctx *ctx, const int *keep, int nr_keep)
 	bool root = !ctx->nr_transit || rst_own_pid() == ctx->tasks[0].pid;
 	unsigned int from = root ? 0 : ctx->fd_top + 1;
 	int sorted[9 + FDSTORE_NR_KEEP + RST_MAX_INHERIT + TTY_PREMADE_MAX + RST_CG_MAX_DIRS +
-		   NETNS_MAX_OTHERS];
+		   NETNS_MAX_OTHERS + 1];
 	int i, n = nr_keep, ret;
 	size_t j;
 

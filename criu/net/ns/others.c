@@ -41,6 +41,13 @@ static struct {
 	size_t nr;
 } dmp, rst;
 
+/*
+ * The root's own namespace, which exists only once the root is cloned: the root opens it
+ * for a task that goes back into it below a task of another (its descendants inherit the
+ * fd, as they do the others').
+ */
+static struct other_ns rst_root = { .fd = -1 };
+
 int others_dump_fd(pid_t pid, uint32_t id)
 {
 	char path[64];
@@ -268,13 +275,33 @@ int netns_rst_hold_fds(int min)
 	return 0;
 }
 
+int netns_rst_hold_root(uint32_t id, int min)
+{
+	if (!rst.nr)
+		return 0; /* no task is in another one: none can go back */
+	rst_root.fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (rst_root.fd >= 0) {
+		int fd = fcntl(rst_root.fd, F_DUPFD_CLOEXEC, min);
+
+		close(rst_root.fd);
+		rst_root.fd = fd;
+	}
+	if (rst_root.fd < 0) {
+		pr_perror("Can't keep an fd on the tree's network namespace above fd %d", min - 1);
+		return -errno;
+	}
+	rst_root.id = id;
+	return 0;
+}
+
 int netns_rst_fds(int *fds)
 {
 	size_t i;
 
 	for (i = 0; i < rst.nr; i++)
 		fds[i] = rst.ns[i].fd;
-	return rst.nr;
+	fds[i] = rst_root.fd;
+	return rst.nr + 1;
 }
 
 void netns_rst_drop_fds(void)
@@ -283,11 +310,14 @@ void netns_rst_drop_fds(void)
 
 	for (i = 0; i < rst.nr; i++)
 		close(rst.ns[i].fd);
+	if (rst_root.fd >= 0)
+		close(rst_root.fd);
+	rst_root.fd = -1;
 }
 
 int netns_rst_task_enter(pid_t pid, uint32_t id)
 {
-	struct other_ns *o = rst_find(id);
+	struct other_ns *o = rst_root.fd >= 0 && id == rst_root.id ? &rst_root : rst_find(id);
 
 	if (!o) {
 		pr_err("Task %d: its network namespace %u is not one the restore made\n", pid, id);
