@@ -109,6 +109,22 @@ pid_t test_proc_pid(pid_t pid);
 /* The first len - 1 bytes of the file at path into buf, 0-terminated: 0, or -1 (errno). */
 int test_read_text(const char *path, char *buf, size_t len);
 
+/* A task's pids as it sees them and its NSpid line (lib/ids.c), for pid namespace tests. */
+struct test_ids {
+	pid_t pid, ppid;
+	char nspid[96];
+};
+/* The NSpid line of the calling thread's status, as the kernel writes it: 0, or -1. */
+int test_read_nspid(char *out, size_t len);
+int test_take_ids(struct test_ids *ids);
+/* 0 if the calling task's ids are still before's, else 20 + which changed (pid, ppid, NSpid). */
+int test_same_ids(const struct test_ids *before);
+/*
+ * A thread's check across the dump: note its tid and NSpid line, write a byte to ready_fd,
+ * wait for one on go_fd (after the restore), compare: 0, 1 (I/O), 2 (tid), 3 (NSpid).
+ */
+long test_thread_ids_kept(int ready_fd, int go_fd);
+
 /* Reap the child pid: 0 if it exited 0, else fail() with what and its exit code, and -1. */
 int test_wait_child(pid_t pid, const char *what);
 

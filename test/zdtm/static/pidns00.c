@@ -19,63 +19,10 @@
 
 #include "zdtmtst.h"
 
-struct ids {
-	pid_t pid, ppid;
-	char nspid[64];
-};
-
 static pid_t kids[2], grandkid;
 static int go[2], ready[2], thread_go[2];
-static struct ids mine;
+static struct test_ids mine;
 static pthread_t thread;
-
-/* The NSpid line of the calling thread's status, spaces and tabs as the kernel writes them. */
-static int read_nspid(char *out, size_t len)
-{
-	char buf[4096], *line, *nl;
-	ssize_t n;
-	int fd;
-
-	fd = open("/proc/thread-self/status", O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	line = strstr(buf, "\nNSpid:");
-	if (!line)
-		return -1;
-	nl = strchr(line + 1, '\n');
-	if (nl)
-		*nl = 0;
-	snprintf(out, len, "%s", line + 1);
-	return 0;
-}
-
-static int take_ids(struct ids *i)
-{
-	i->pid = getpid();
-	i->ppid = getppid();
-	return read_nspid(i->nspid, sizeof(i->nspid));
-}
-
-/* 0 if the task's ids are still those of before, else a code naming what changed. */
-static int same_ids(const struct ids *before)
-{
-	struct ids now;
-
-	if (take_ids(&now))
-		return 20;
-	if (now.pid != before->pid)
-		return 21;
-	if (now.ppid != before->ppid)
-		return 22;
-	if (strcmp(now.nspid, before->nspid))
-		return 23;
-	return 0;
-}
 
 static int wait_child(pid_t pid)
 {
@@ -89,7 +36,7 @@ static int wait_child(pid_t pid)
 /* A child: note its ids, say it is ready, wait for the init's word after the restore. */
 static int child(int with_grandkid)
 {
-	struct ids before;
+	struct test_ids before;
 	char c = 'r';
 	int ret;
 
@@ -100,11 +47,11 @@ static int child(int with_grandkid)
 		if (grandkid == 0)
 			_exit(child(0));
 	}
-	if (take_ids(&before) || write(ready[1], &c, 1) != 1)
+	if (test_take_ids(&before) || write(ready[1], &c, 1) != 1)
 		return 41;
 	if (read(go[0], &c, 1) != 1)
 		return 42;
-	ret = same_ids(&before);
+	ret = test_same_ids(&before);
 	if (!ret && with_grandkid)
 		ret = wait_child(grandkid);
 	return ret;
@@ -113,23 +60,13 @@ static int child(int with_grandkid)
 /* The init's thread: its tid and NSpid before the dump and after. */
 static void *thread_main(void *arg __attribute__((unused)))
 {
-	struct ids before;
-	char now[64], c = 'r';
 	sigset_t term;
 
 	/* SIGTERM is the main thread's: it waits for it, and we would take it from it */
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &term, NULL);
-	before.pid = gettid();
-	if (read_nspid(before.nspid, sizeof(before.nspid)) || write(ready[1], &c, 1) != 1 ||
-	    read(thread_go[0], &c, 1) != 1)
-		return (void *)1L;
-	if (gettid() != before.pid)
-		return (void *)2L;
-	if (read_nspid(now, sizeof(now)) || strcmp(now, before.nspid))
-		return (void *)3L;
-	return (void *)0L;
+	return (void *)test_thread_ids_kept(ready[1], thread_go[0]);
 }
 
 static int setup(void)
@@ -142,7 +79,7 @@ static int setup(void)
 		     getpid());
 		return -1;
 	}
-	if (pipe(go) || pipe(ready) || pipe(thread_go) || take_ids(&mine)) {
+	if (pipe(go) || pipe(ready) || pipe(thread_go) || test_take_ids(&mine)) {
 		fail_perror("pipe or /proc/self/status");
 		return -1;
 	}
@@ -179,7 +116,7 @@ static void check(void)
 
 	if (!after_restore++)
 		return; /* the children check themselves once, after the restore */
-	ret = same_ids(&mine);
+	ret = test_same_ids(&mine);
 	if (ret)
 		fail("the init's ids changed (%d): was %s", ret, mine.nspid);
 	if (write(thread_go[1], "g", 1) != 1 || pthread_join(thread, &thread_ret) || thread_ret)

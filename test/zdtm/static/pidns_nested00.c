@@ -23,38 +23,8 @@
 
 #include "zdtmtst.h"
 
-struct ids {
-	pid_t pid, ppid;
-	char nspid[96];
-};
-
 /* go: the init's word to A after the restore; go_inner: A's to B and C once it forked */
 static int go[2], go_inner[2], ready[2];
-
-/* The NSpid line of the calling thread's status, as the kernel writes it. */
-static int read_nspid(char *out, size_t len)
-{
-	char buf[4096], *line, *nl;
-	ssize_t n;
-	int fd;
-
-	fd = open("/proc/thread-self/status", O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	line = strstr(buf, "\nNSpid:");
-	if (!line)
-		return -1;
-	nl = strchr(line + 1, '\n');
-	if (nl)
-		*nl = 0;
-	snprintf(out, len, "%s", line + 1);
-	return 0;
-}
 
 static int levels(const char *nspid, pid_t *last)
 {
@@ -71,29 +41,6 @@ static int levels(const char *nspid, pid_t *last)
 		n++;
 		p = end;
 	}
-}
-
-static int take_ids(struct ids *i)
-{
-	i->pid = getpid();
-	i->ppid = getppid();
-	return read_nspid(i->nspid, sizeof(i->nspid));
-}
-
-/* 0 if the ids are those of before, else a code naming what changed. */
-static int same_ids(const struct ids *before)
-{
-	struct ids now;
-
-	if (take_ids(&now))
-		return 20;
-	if (now.pid != before->pid)
-		return 21;
-	if (now.ppid != before->ppid)
-		return 22;
-	if (strcmp(now.nspid, before->nspid))
-		return 23;
-	return 0;
 }
 
 static int ready_then_wait(int from)
@@ -116,11 +63,11 @@ static int wait_child(pid_t pid)
 
 static int task_c(void)
 {
-	struct ids before;
+	struct test_ids before;
 
-	if (take_ids(&before) || ready_then_wait(go_inner[0]))
+	if (test_take_ids(&before) || ready_then_wait(go_inner[0]))
 		return 41;
-	return same_ids(&before);
+	return test_same_ids(&before);
 }
 
 static int thread_go[2];
@@ -128,24 +75,13 @@ static int thread_go[2];
 /* B's thread: its tid and NSpid before the dump and after. */
 static void *thread_main(void *arg __attribute__((unused)))
 {
-	struct ids before;
-	char now[96], c = 'r';
-
-	before.pid = gettid();
-	if (read_nspid(before.nspid, sizeof(before.nspid)) || write(ready[1], &c, 1) != 1 ||
-	    read(thread_go[0], &c, 1) != 1)
-		return (void *)1L;
-	if (gettid() != before.pid)
-		return (void *)2L;
-	if (read_nspid(now, sizeof(now)) || strcmp(now, before.nspid))
-		return (void *)3L;
-	return (void *)0L;
+	return (void *)test_thread_ids_kept(ready[1], thread_go[0]);
 }
 
 /* B, pid 1 of A's namespace: a thread and a child, C. */
 static int task_b(void)
 {
-	struct ids before;
+	struct test_ids before;
 	pthread_t th;
 	void *tret;
 	pid_t c;
@@ -160,9 +96,9 @@ static int task_b(void)
 		_exit(task_c());
 	if (pthread_create(&th, NULL, thread_main, NULL))
 		return 53;
-	if (take_ids(&before) || before.ppid != 0 || ready_then_wait(go_inner[0]))
+	if (test_take_ids(&before) || before.ppid != 0 || ready_then_wait(go_inner[0]))
 		return 52;
-	ret = same_ids(&before);
+	ret = test_same_ids(&before);
 	if (write(thread_go[1], "g", 1) != 1 || pthread_join(th, &tret))
 		return 54;
 	if (!ret && tret)
@@ -185,7 +121,7 @@ static int fork_again(const char *a_nspid)
 	if (d < 0)
 		return 61;
 	if (d == 0) {
-		if (read_nspid(line, sizeof(line)) || write(pipefd[1], line, sizeof(line)) < 0)
+		if (test_read_nspid(line, sizeof(line)) || write(pipefd[1], line, sizeof(line)) < 0)
 			_exit(1);
 		_exit(0);
 	}
@@ -202,7 +138,7 @@ static int nr_inner; /* tasks waiting for A's word: C and B, and the sibling if 
 
 static int task_a(void)
 {
-	struct ids before;
+	struct test_ids before;
 	pid_t b, e = 0;
 	int ret;
 
@@ -220,9 +156,9 @@ static int task_a(void)
 		if (e == 0)
 			_exit(task_c());
 	}
-	if (take_ids(&before) || ready_then_wait(go[0]))
+	if (test_take_ids(&before) || ready_then_wait(go[0]))
 		return 72;
-	ret = same_ids(&before);
+	ret = test_same_ids(&before);
 	/* before B and C go on: B, the inner namespace's init, must live for the fork */
 	if (!ret)
 		ret = fork_again(before.nspid);
@@ -236,7 +172,7 @@ static int task_a(void)
 }
 
 static pid_t child_a;
-static struct ids mine;
+static struct test_ids mine;
 
 static int setup(void)
 {
@@ -249,7 +185,7 @@ static int setup(void)
 		return -1;
 	}
 	nr_inner = getenv("ZDTM_NESTED_SIBLING") ? 3 : 2;
-	if (pipe(go) || pipe(go_inner) || pipe(ready) || take_ids(&mine)) {
+	if (pipe(go) || pipe(go_inner) || pipe(ready) || test_take_ids(&mine)) {
 		fail_perror("pipe or /proc/self/status");
 		return -1;
 	}
@@ -276,7 +212,7 @@ static void check(void)
 
 	if (!after_restore++)
 		return;
-	ret = same_ids(&mine);
+	ret = test_same_ids(&mine);
 	if (ret)
 		fail("the init's ids changed (%d): was %s", ret, mine.nspid);
 	if (write(go[1], "g", 1) != 1) {
