@@ -125,6 +125,13 @@ int test_same_ids(const struct test_ids *before);
  */
 long test_thread_ids_kept(int ready_fd, int go_fd);
 
+/* The VmFlags codes of the mapping that holds addr (lib/vma.c): 0, or -1 if there is none. */
+int test_vmflags(const void *addr, char *buf, size_t size);
+/* Does the VmFlags text flags carry code (a whole code, e.g. "lo" and not "lf")? 1 or 0 */
+int test_vmflags_has(const char *flags, const char *code);
+/* Has the mapping that holds addr the VmFlags code: 1, 0, or -1 if there is no mapping. */
+int test_vma_has_flag(const void *addr, const char *code);
+
 /* Reap the child pid: 0 if it exited 0, else fail() with what and its exit code, and -1. */
 int test_wait_child(pid_t pid, const char *what);
 

@@ -45,39 +45,6 @@ static uint8_t pattern(size_t area, size_t i)
 	return (uint8_t)(area * 37 + i * 11 + 3);
 }
 
-/* The VmFlags of the mapping starting at addr, into buf; 0 or -1 if there is none. */
-static int vmflags_of(const void *addr, char *buf, size_t size)
-{
-	char line[512], want[32];
-	int in_vma = 0, ret = -1;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	if (!f)
-		return -1;
-	snprintf(want, sizeof(want), "%lx-", (unsigned long)addr);
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, want, strlen(want))) {
-			in_vma = 1;
-		} else if (in_vma && !strncmp(line, "VmFlags:", 8)) {
-			snprintf(buf, size, "%s", line + 8);
-			ret = 0;
-			break;
-		}
-	}
-	fclose(f);
-	return ret;
-}
-
-static int has_code(const char *flags, const char *code)
-{
-	const char *p;
-
-	for (p = flags; (p = strstr(p, code)); p += 2)
-		if (p[-1] == ' ' && (p[2] == ' ' || p[2] == '\n' || !p[2]))
-			return 1;
-	return 0;
-}
-
 static int map_area(struct area *a, int fd, int idx)
 {
 	int flags = a->file ? (idx & 1 ? MAP_PRIVATE : MAP_SHARED) : MAP_PRIVATE | MAP_ANONYMOUS;
@@ -137,13 +104,13 @@ static void check(void)
 		if (j != len)
 			fail("%s area %s lost its contents at byte %zu", kind,
 			     advices[a->advice].code, j);
-		if (vmflags_of(a->p, flags, sizeof(flags))) {
+		if (test_vmflags(a->p, flags, sizeof(flags))) {
 			fail("%s area %s is no longer a mapping of its own", kind,
 			     advices[a->advice].code);
 			continue;
 		}
 		for (k = 0; k < NR_ADVICES; k++)
-			if (has_code(flags, advices[k].code) != (k == a->advice))
+			if (test_vmflags_has(flags, advices[k].code) != (k == a->advice))
 				fail("%s area %s has VmFlags:%s", kind, advices[a->advice].code,
 				     flags);
 	}

@@ -59,33 +59,6 @@ static int same(const uint8_t *p, size_t len, unsigned seed)
 	return 1;
 }
 
-/* Does the VmFlags line of the mapping that starts at addr carry code? -1: no mapping. */
-static int has_vmflag(const void *addr, const char *code)
-{
-	char line[512], want[32];
-	int in_vma = 0, ret = -1;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	if (!f)
-		return -1;
-	snprintf(want, sizeof(want), "%lx-", (unsigned long)addr);
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, want, strlen(want))) {
-			in_vma = 1;
-		} else if (in_vma && !strncmp(line, "VmFlags:", 8)) {
-			char *p;
-
-			ret = 0;
-			for (p = line + 8; (p = strstr(p, code)); p += 2)
-				if (p[-1] == ' ' && (p[2] == ' ' || p[2] == '\n'))
-					ret = 1;
-			break;
-		}
-	}
-	fclose(f);
-	return ret;
-}
-
 static int setup(void)
 {
 	size_t len = area_len(), i;
@@ -110,7 +83,7 @@ static int child_view(void)
 	struct area *dontfork = &areas[0], *wipe = &areas[1];
 	size_t len = area_len(), i;
 
-	if (has_vmflag(dontfork->p, "dc") != -1)
+	if (test_vma_has_flag(dontfork->p, "dc") != -1)
 		return 1;
 	for (i = 0; i < len; i++)
 		if (wipe->p[i])
@@ -127,7 +100,7 @@ static void check(void)
 	for (i = 0; i < NR_AREAS; i++) {
 		struct area *a = &areas[i];
 		/* a growsdown area's start moves down as it grows: look it up by its start */
-		int flag = has_vmflag(a->p, a->vmflag);
+		int flag = test_vma_has_flag(a->p, a->vmflag);
 
 		if (!same(a->p, len, i))
 			fail("the %s area lost its contents", a->name);

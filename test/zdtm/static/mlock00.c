@@ -58,38 +58,6 @@ static long status_kb(const char *key)
 	return v;
 }
 
-static int vmflags_of(const void *addr, char *buf, size_t size)
-{
-	char line[512], want[32];
-	int in_vma = 0, ret = -1;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	if (!f)
-		return -1;
-	snprintf(want, sizeof(want), "%lx-", (unsigned long)addr);
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, want, strlen(want))) {
-			in_vma = 1;
-		} else if (in_vma && !strncmp(line, "VmFlags:", 8)) {
-			snprintf(buf, size, "%s", line + 8);
-			ret = 0;
-			break;
-		}
-	}
-	fclose(f);
-	return ret;
-}
-
-static int has_code(const char *flags, const char *code)
-{
-	const char *p;
-
-	for (p = flags; (p = strstr(p, code)); p += 2)
-		if (p[-1] == ' ' && (p[2] == ' ' || p[2] == '\n' || !p[2]))
-			return 1;
-	return 0;
-}
-
 /* uid 1000, RLIMIT_MEMLOCK 0, and of all capabilities only CAP_DAC_OVERRIDE (the verdict) */
 static int drop_privileges(void)
 {
@@ -155,15 +123,15 @@ static void check(void)
 			;
 		if (j != filled)
 			fail("the %s area lost its contents at byte %zu", a->name, j);
-		if (vmflags_of(a->p, flags, sizeof(flags))) {
+		if (test_vmflags(a->p, flags, sizeof(flags))) {
 			fail("the %s area is gone", a->name);
 			continue;
 		}
 		snprintf(codes, sizeof(codes), "%s", a->codes);
 		for (code = strtok_r(codes, " ", &save); code; code = strtok_r(NULL, " ", &save))
-			if (!has_code(flags, code))
+			if (!test_vmflags_has(flags, code))
 				fail("the %s area lacks '%s': VmFlags:%s", a->name, code, flags);
-		if (i == 0 && !has_code(flags, "lf") && !mincore(a->p, PAGES * page, vec))
+		if (i == 0 && !test_vmflags_has(flags, "lf") && !mincore(a->p, PAGES * page, vec))
 			for (j = 0; j < PAGES; j++)
 				if (!(vec[j] & 1))
 					fail("page %zu of the mlock area is not resident", j);

@@ -18,27 +18,6 @@
 static char *sealed, *open_area, *noreserve;
 static size_t len;
 
-static int vmflag(const void *addr, const char *code)
-{
-	char line[512], want[32];
-	int in_vma = 0, ret = -1;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	if (!f)
-		return -1;
-	snprintf(want, sizeof(want), "%lx-", (unsigned long)addr);
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, want, strlen(want)))
-			in_vma = 1;
-		else if (in_vma && !strncmp(line, "VmFlags:", 8)) {
-			ret = strstr(line, code) != NULL;
-			break;
-		}
-	}
-	fclose(f);
-	return ret;
-}
-
 static int setup(void)
 {
 	len = 4 * sysconf(_SC_PAGESIZE);
@@ -63,11 +42,11 @@ static void check(void)
 {
 	if (sealed[len - 1] != 's' || open_area[0] != 'o' || noreserve[7] != 'n')
 		fail("contents changed");
-	if (vmflag(sealed, " sl") != 1)
+	if (test_vma_has_flag(sealed, "sl") != 1)
 		fail("the sealed area has no 'sl' in VmFlags");
-	if (vmflag(open_area, " sl") != 0)
+	if (test_vma_has_flag(open_area, "sl") != 0)
 		fail("the unsealed area is sealed");
-	if (vmflag(noreserve, " nr") != 1)
+	if (test_vma_has_flag(noreserve, "nr") != 1)
 		fail("the MAP_NORESERVE area has no 'nr' in VmFlags");
 	if (!mprotect(sealed, len, PROT_READ) || errno != EPERM)
 		fail_perror("mprotect of the sealed area did not fail with EPERM");

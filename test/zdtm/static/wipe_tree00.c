@@ -25,27 +25,6 @@
 
 static unsigned char *wipe, *drop;
 
-/* Does the VmFlags line of the mapping at addr hold code? */
-static int vmflag(void *addr, const char *code)
-{
-	char line[512], want[32];
-	unsigned long start, end;
-	FILE *f = fopen("/proc/self/smaps", "r");
-	int in = 0, found = 0;
-
-	snprintf(want, sizeof(want), " %s", code);
-	while (f && fgets(line, sizeof(line), f)) {
-		/* a mapping's first line starts with its address, its fields with a capital */
-		if (!isupper(line[0]) && sscanf(line, "%lx-%lx ", &start, &end) == 2)
-			in = (unsigned long)addr >= start && (unsigned long)addr < end;
-		else if (in && !strncmp(line, "VmFlags:", 8))
-			found = strstr(line, want) != NULL;
-	}
-	if (f)
-		fclose(f);
-	return found;
-}
-
 static void fill(unsigned char *p, char who)
 {
 	int i;
@@ -93,7 +72,8 @@ static int check_task(char who)
 		return 1;
 	if (check(drop, who, 1))
 		return 2;
-	if (!vmflag(wipe, "wf") || !vmflag(drop, "dp") || !vmflag(drop, "wf"))
+	if (test_vma_has_flag(wipe, "wf") != 1 || test_vma_has_flag(drop, "dp") != 1 ||
+	    test_vma_has_flag(drop, "wf") != 1)
 		return 3;
 	pid = fork();
 	if (pid == 0)
