@@ -656,15 +656,21 @@ int test_read_text(const char *path, char *buf, size_t len)
 /*
  * The pid of ours that names pid in /proc: in the pidns and uns flavours /proc is the host's
  * and names a task by its pid there. A pidfd's fdinfo gives it ("Pid:" is in the pid
- * namespace of the /proc that shows the fdinfo). -1 for a pid that is gone.
+ * namespace of the /proc that shows the fdinfo). A thread's tid too. -1 for a pid that is gone.
  */
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
 pid_t test_proc_pid(pid_t pid)
 {
 	char path[64], buf[1024], *line;
 	int pidfd, fd;
 	ssize_t n;
 
-	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	/* a thread's tid needs PIDFD_THREAD (6.9); a process's works without it too */
+	pidfd = syscall(SYS_pidfd_open, pid, PIDFD_THREAD);
+	if (pidfd < 0 && errno == EINVAL)
+		pidfd = syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0)
 		return -1;
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);

@@ -102,7 +102,8 @@ int test_hugetlb_vma(const void *addr, unsigned long *page_kb, char *path, size_
 
 /*
  * The pid that names pid (a task of the test's namespace) in /proc: in the pidns and uns
- * flavours /proc is the host's, which names a task by its host pid. -1 if it is gone.
+ * flavours /proc is the host's, which names a task by its host pid (a thread's tid too).
+ * -1 if it is gone.
  */
 pid_t test_proc_pid(pid_t pid);
 

@@ -101,7 +101,8 @@ static int cgroup_of(pid_t pid, const char *ctl, char *out, size_t len)
 	FILE *f;
 	int ret = -1;
 
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	/* in the pidns flavour /proc is the host's */
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", test_proc_pid(pid));
 	f = fopen(path, "r");
 	while (f && ret && fgets(line, sizeof(line), f)) {
 		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *tok, *l;

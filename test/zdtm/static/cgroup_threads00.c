@@ -79,7 +79,8 @@ static int where(const struct hier *h, pid_t tid, char *out, size_t len)
 	FILE *f;
 	int ret = -1;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/cgroup", tid);
+	/* in the pidns flavour /proc is the host's */
+	snprintf(path, sizeof(path), "/proc/self/task/%d/cgroup", test_proc_pid(tid));
 	f = fopen(path, "r");
 	while (f && ret && fgets(line, sizeof(line), f)) {
 		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *tok, *l;

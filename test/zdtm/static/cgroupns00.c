@@ -20,6 +20,8 @@
 static char mnt[512], start[512], base[1100], inner[1200];
 static char my_view[4096], kid_view[4096];
 static pid_t kid;
+/* the cgroup namespace the test was started in (its parent may be outside its pid namespace) */
+static ino_t runners_ns;
 static int go[2], ready[2];
 
 static int read_all(const char *path, char *buf, size_t len)
@@ -103,18 +105,17 @@ static void remove_cgroups(void)
 
 static int own_ns(void)
 {
-	struct stat mine, parent;
-	char path[64];
+	struct stat mine;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/cgroup", getppid());
-	if (stat("/proc/self/ns/cgroup", &mine) || stat(path, &parent))
+	if (stat("/proc/self/ns/cgroup", &mine))
 		return -1;
-	return mine.st_ino != parent.st_ino;
+	return mine.st_ino != runners_ns;
 }
 
 static int setup(void)
 {
 	char path[1400], c;
+	struct stat st;
 
 	find_pids_mount();
 	if (!mnt[0])
@@ -132,6 +133,9 @@ static int setup(void)
 	snprintf(path, sizeof(path), "%s/cgroup.procs", base);
 	if (mkdir(base, 0755) || mkdir(inner, 0755) || write_str(path, "0"))
 		return -1;
+	if (stat("/proc/self/ns/cgroup", &st))
+		return -1;
+	runners_ns = st.st_ino;
 	if (unshare(CLONE_NEWCGROUP)) {
 		fail_perror("unshare(CLONE_NEWCGROUP)");
 		return -1;
@@ -149,7 +153,7 @@ static int setup(void)
 	}
 	if (read(ready[0], &c, 1) != 1)
 		return -1;
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", kid);
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", test_proc_pid(kid));
 	if (read_all("/proc/self/cgroup", my_view, sizeof(my_view)) ||
 	    read_all(path, kid_view, sizeof(kid_view)))
 		return -1;
@@ -166,7 +170,7 @@ static void check(void)
 	char now[4096], path[64];
 	int status;
 
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", kid);
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", test_proc_pid(kid));
 	if (read_all("/proc/self/cgroup", now, sizeof(now)) || strcmp(now, my_view))
 		fail("the test sees its cgroups as\n%swas\n%s", now, my_view);
 	if (read_all(path, now, sizeof(now)) || strcmp(now, kid_view))
