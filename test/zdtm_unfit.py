@@ -16,8 +16,7 @@ NS_UNFIT = {
     "unix_backlog05": NS_OUTSIDE, "unix_ext00": NS_OUTSIDE, "unix_ext01": NS_OUTSIDE,
     "unix_ext02": NS_OUTSIDE, "unix_ext03": NS_OUTSIDE, "unix_ext04": NS_OUTSIDE,
     "unix_ext05": NS_OUTSIDE, "tty_unpaired00": NS_OUTSIDE,
-    "nsfs00": NS_PIDNS, "pgid01": NS_PIDNS, "sid01": NS_PIDNS, "shell_job00": NS_PIDNS,
-    "tree_shell_job00": NS_PIDNS, "tty_shell00": NS_PIDNS,
+    "nsfs00": NS_PIDNS, "pgid01": NS_PIDNS, "sid01": NS_PIDNS,
     "stopped_tree02": NS_WATCHER,
     "stopped_tree03": NS_WATCHER,
     "nsfs01": "it holds an fd of criu's network namespace, which a tree in a mount "
@@ -44,7 +43,6 @@ UNS_NESTED_THREADS = "its inner pid namespace's task runs a thread: threads in a
     "namespace below the tree's, in a user namespace, are refused at dump"
 UNS_HOST = "its setup needs a privilege over the host's namespaces, which the root of a user " \
     "namespace lacks: it fails to start there"
-UNS_PROC = "it reads /proc/PID by the pid fork() gave it: /proc is the host's (as in pidns)"
 UNS_PFN = "it compares page frames in /proc/PID/pagemap, which shows them only to a task " \
     "with CAP_SYS_ADMIN over the host's user namespace (0 inside)"
 UNS_UNFIT = dict(
@@ -54,7 +52,6 @@ UNS_UNFIT = dict(
         "cgroupns00", "devzero_mapfd00", "fanotify00", "fanotify_sb00", "ghost_dev00",
         "hugetlb_shm00", "inotify01", "refuse_anon00", "refuse_bpf00", "refuse_chrdev00",
         "refuse_uffd00", "tmpfile01", "tty_vt01")] +
-    [(t, UNS_PROC) for t in ("files01", "proc_dead00", "pidfd00")] +
     [(t, UNS_PFN) for t in ("cow00", "cow01", "cow02", "cow03")] +
     [("netns00", "it holds an fd of the namespace it unshared from, the flavour's, not "
       "criu's: an nsfs file of a namespace that is not criu's is refused")])

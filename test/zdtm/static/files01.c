@@ -26,7 +26,8 @@ static int check_status_fd(int fd)
 	if (n <= 0)
 		return -1;
 	buf[n] = 0;
-	snprintf(line, sizeof(line), "\nPid:\t%d\n", getpid());
+	/* in the pidns flavour /proc is the host's, and so is its Pid line */
+	snprintf(line, sizeof(line), "\nPid:\t%d\n", test_proc_pid(getpid()));
 	return strstr(buf, line) ? 0 : -1;
 }
 

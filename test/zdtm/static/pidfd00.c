@@ -47,8 +47,10 @@ static int check_one(int fd, int nonblock)
 {
 	int before = got;
 
-	if (fdinfo_pid(fd) != getpid()) {
-		fail("pidfd %d names process %d, not %d", fd, fdinfo_pid(fd), getpid());
+	/* fdinfo's Pid is in the pid namespace of /proc, the host's in the pidns flavour */
+	if (fdinfo_pid(fd) != test_proc_pid(getpid())) {
+		fail("pidfd %d names process %d, not %d", fd, fdinfo_pid(fd),
+		     test_proc_pid(getpid()));
 		return -1;
 	}
 	if (!!(fcntl(fd, F_GETFL) & O_NONBLOCK) != nonblock) {

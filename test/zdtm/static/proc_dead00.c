@@ -25,16 +25,26 @@ static int fd = -1;
 
 static int setup(void)
 {
-	char path[64];
-	pid_t pid = fork();
+	char path[64], c;
+	int hold[2];
+	pid_t pid, here;
 
-	if (pid == 0)
-		_exit(0);
+	if (pipe(hold))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(hold[1]);
+		_exit(read(hold[0], &c, 1) < 0);
+	}
+	close(hold[0]);
 	if (pid < 0)
 		return -1;
-	snprintf(path, sizeof(path), "/proc/%d", pid);
+	/* in the pidns flavour /proc is the host's: the child's pid there, while it lives */
+	here = test_proc_pid(pid);
+	snprintf(path, sizeof(path), "/proc/%d", here);
 	fd = open(path, O_RDONLY | O_DIRECTORY);
-	snprintf(want, sizeof(want), "/proc/%d (deleted)", pid);
+	snprintf(want, sizeof(want), "/proc/%d (deleted)", here);
+	close(hold[1]);
 	return fd < 0 || waitpid(pid, NULL, 0) != pid ? -1 : 0;
 }
 
