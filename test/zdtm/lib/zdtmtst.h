@@ -133,6 +133,16 @@ int test_vmflags_has(const char *flags, const char *code);
 /* Has the mapping that holds addr the VmFlags code: 1, 0, or -1 if there is no mapping. */
 int test_vma_has_flag(const void *addr, const char *code);
 
+/*
+ * Cgroups (lib/cgroup.c): the mount point of the first mount of type ("cgroup", "cgroup2")
+ * whose options name the controller ctl ("": any), and the path of the hierarchy of ctl
+ * ("": cgroup2's) in file, a /proc/.../cgroup: 0, or -1 if there is none.
+ */
+int test_cgroup_mount(const char *type, const char *ctl, char *out, size_t len);
+int test_cgroup_of(const char *file, const char *ctl, char *out, size_t len);
+/* Write text to the existing file at path in one write(): 0, or -1 (errno). */
+int test_write_text(const char *path, const char *text);
+
 /* Reap the child pid: 0 if it exited 0, else fail() with what and its exit code, and -1. */
 int test_wait_child(pid_t pid, const char *what);
 

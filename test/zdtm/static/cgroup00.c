@@ -56,70 +56,14 @@ static int read_line(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-static int write_str(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -1;
-	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
-		ret = -1;
-	close(fd);
-	return ret;
-}
-
-/* The mount of each v1 controller: a "cgroup" mount whose options name it */
-static void find_mounts(void)
-{
-	char line[2048], mnt[512], opts[1024], tmp[1024], type[64];
-	FILE *f = fopen("/proc/self/mountinfo", "r");
-	size_t i;
-
-	while (f && fgets(line, sizeof(line), f)) {
-		char *dash = strstr(line, " - ");
-
-		if (!dash || sscanf(line, "%*s %*s %*s %*s %511s", mnt) != 1 ||
-		    sscanf(dash, " - %63s %*s %1023s", type, opts) != 2 || strcmp(type, "cgroup"))
-			continue;
-		for (i = 0; i < NR_KNOBS; i++) {
-			char *o = tmp, *tok;
-
-			snprintf(tmp, sizeof(tmp), "%s", opts);
-			while ((tok = strsep(&o, ",")))
-				if (!strcmp(tok, knobs[i].ctl) && !knobs[i].mnt[0])
-					snprintf(knobs[i].mnt, sizeof(knobs[i].mnt), "%s", mnt);
-		}
-	}
-	if (f)
-		fclose(f);
-}
-
-/* Where pid is in the hierarchy of ctl (/proc/PID/cgroup), or -1 */
+/* Where pid is in the hierarchy of ctl, or -1 */
 static int cgroup_of(pid_t pid, const char *ctl, char *out, size_t len)
 {
-	char path[64], line[1024];
-	FILE *f;
-	int ret = -1;
+	char path[64];
 
 	/* in the pidns flavour /proc is the host's */
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", test_proc_pid(pid));
-	f = fopen(path, "r");
-	while (f && ret && fgets(line, sizeof(line), f)) {
-		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *tok, *l;
-
-		if (!c2)
-			continue;
-		*c2 = 0;
-		for (l = c1 + 1; (tok = strsep(&l, ","));)
-			if (!strcmp(tok, ctl)) {
-				c2[1 + strcspn(c2 + 1, "\n")] = 0;
-				snprintf(out, len, "%s", c2 + 1);
-				ret = 0;
-			}
-	}
-	if (f)
-		fclose(f);
-	return ret;
+	return test_cgroup_of(path, ctl, out, len);
 }
 
 static void remove_cgroups(void)
@@ -138,7 +82,7 @@ static void remove_cgroups(void)
 			continue;
 		/* back where it started, so that its cgroups are empty */
 		snprintf(path, sizeof(path), "%s%s/cgroup.procs", k->mnt, k->start);
-		write_str(path, "0");
+		test_write_text(path, "0");
 		rmdir(k->inner_path);
 		rmdir(k->base_path);
 		if (k->moved_base[0]) {
@@ -183,17 +127,17 @@ static int make_cgroups(struct knob *k)
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/%s", k->base_path, k->file);
-	if (write_str(path, k->base)) {
+	if (test_write_text(path, k->base)) {
 		fail_perror("write %s", path);
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/%s", k->inner_path, k->file);
-	if (write_str(path, k->inner)) {
+	if (test_write_text(path, k->inner)) {
 		fail_perror("write %s", path);
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/cgroup.procs", k->inner_path);
-	if (write_str(path, "0")) {
+	if (test_write_text(path, "0")) {
 		fail_perror("move into %s", k->inner_path);
 		return -1;
 	}
@@ -219,7 +163,7 @@ static int start_kid(int nr)
 	}
 	for (i = 0; i < nr; i++) {
 		snprintf(path, sizeof(path), "%s/cgroup.procs", knobs[i].base_path);
-		if (knobs[i].mnt[0] && write_str(path, "0"))
+		if (knobs[i].mnt[0] && test_write_text(path, "0"))
 			_exit(3);
 	}
 	if (write(ready[1], "r", 1) != 1)
@@ -232,7 +176,8 @@ static int setup(void)
 	size_t i;
 	int used = 0;
 
-	find_mounts();
+	for (i = 0; i < NR_KNOBS; i++)
+		test_cgroup_mount("cgroup", knobs[i].ctl, knobs[i].mnt, sizeof(knobs[i].mnt));
 	atexit(remove_cgroups);
 	for (i = 0; i < NR_KNOBS; i++) {
 		if (!knobs[i].mnt[0])

@@ -33,75 +33,14 @@ static struct hier hiers[] = {
 static pid_t thread_tid;
 static int thread_ready[2];
 
-static int write_str(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -1;
-	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
-		ret = -1;
-	close(fd);
-	return ret;
-}
-
-static void find_mounts(void)
-{
-	char line[2048], m[512], opts[1024], type[64];
-	FILE *f = fopen("/proc/self/mountinfo", "r");
-	int i;
-
-	while (f && fgets(line, sizeof(line), f)) {
-		char *dash = strstr(line, " - ");
-
-		if (!dash || sscanf(line, "%*s %*s %*s %*s %511s", m) != 1 ||
-		    sscanf(dash, " - %63s %*s %1023s", type, opts) != 2)
-			continue;
-		for (i = 0; i < NR_HIERS; i++) {
-			char tmp[1024], *o = tmp, *tok;
-			int hit = !hiers[i].ctl[0];
-
-			snprintf(tmp, sizeof(tmp), "%s", opts);
-			while (!hit && (tok = strsep(&o, ",")))
-				hit = !strcmp(tok, hiers[i].ctl);
-			if (hit && !strcmp(type, hiers[i].type) && !hiers[i].mnt[0])
-				snprintf(hiers[i].mnt, sizeof(hiers[i].mnt), "%s", m);
-		}
-	}
-	if (f)
-		fclose(f);
-}
-
 /* Where task (a tid of ours) is in h, as /proc/self/task/TID/cgroup says */
 static int where(const struct hier *h, pid_t tid, char *out, size_t len)
 {
-	char path[64], line[1024];
-	FILE *f;
-	int ret = -1;
+	char path[64];
 
 	/* in the pidns flavour /proc is the host's */
 	snprintf(path, sizeof(path), "/proc/self/task/%d/cgroup", test_proc_pid(tid));
-	f = fopen(path, "r");
-	while (f && ret && fgets(line, sizeof(line), f)) {
-		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL, *tok, *l;
-
-		if (!c2)
-			continue;
-		*c2 = 0;
-		c2[1 + strcspn(c2 + 1, "\n")] = 0;
-		if (!h->ctl[0] && c2 == c1 + 1) {
-			snprintf(out, len, "%s", c2 + 1);
-			ret = 0;
-		}
-		for (l = c1 + 1; h->ctl[0] && (tok = strsep(&l, ","));)
-			if (!strcmp(tok, h->ctl)) {
-				snprintf(out, len, "%s", c2 + 1);
-				ret = 0;
-			}
-	}
-	if (f)
-		fclose(f);
-	return ret;
+	return test_cgroup_of(path, h->ctl, out, len);
 }
 
 static void *thread_main(void *arg __attribute__((unused)))
@@ -125,7 +64,7 @@ static void remove_cgroups(void)
 		if (!h->base[0])
 			continue;
 		snprintf(path, sizeof(path), "%s%s/cgroup.procs", h->mnt, h->start);
-		write_str(path, "0");
+		test_write_text(path, "0");
 		rmdir(h->thr);
 		rmdir(h->base);
 	}
@@ -143,18 +82,18 @@ static int set_up(struct hier *h)
 	test_note_leftover("rmdir %s", h->base);
 	test_note_leftover("rmdir %s", h->thr);
 	snprintf(path, sizeof(path), "%s/cgroup.procs", h->base);
-	if (mkdir(h->base, 0755) || mkdir(h->thr, 0755) || write_str(path, "0")) {
+	if (mkdir(h->base, 0755) || mkdir(h->thr, 0755) || test_write_text(path, "0")) {
 		fail_perror("make %s and move in", h->thr);
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/cgroup.type", h->thr);
-	if (!h->ctl[0] && write_str(path, "threaded")) {
+	if (!h->ctl[0] && test_write_text(path, "threaded")) {
 		fail_perror("make %s threaded", h->thr);
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/%s", h->thr, h->move_file);
 	snprintf(num, sizeof(num), "%d", thread_tid);
-	if (write_str(path, num)) {
+	if (test_write_text(path, num)) {
 		fail_perror("move thread %d into %s", thread_tid, h->thr);
 		return -1;
 	}
@@ -169,7 +108,8 @@ static int setup(void)
 	char c;
 	int i, used = 0;
 
-	find_mounts();
+	for (i = 0; i < NR_HIERS; i++)
+		test_cgroup_mount(hiers[i].type, hiers[i].ctl, hiers[i].mnt, sizeof(hiers[i].mnt));
 	if (!hiers[0].mnt[0])
 		test_skip("no cgroup v1 pids hierarchy is mounted");
 	atexit(remove_cgroups);
