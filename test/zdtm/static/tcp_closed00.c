@@ -28,7 +28,8 @@ enum { C1, C2, C3, NR_SKS };
 
 static const char *const data[NR_SKS] = { "closed-1", NULL, "closed-3" };
 static int sk[NR_SKS];
-static struct sockaddr_in name[NR_SKS];
+static struct sockaddr_storage name[NR_SKS];
+static socklen_t name_len[NR_SKS];
 
 /* A connection over loopback: the client end in *cli (bound first if bind_first). */
 static int make_pair(int *cli, int bind_first)
@@ -84,15 +85,14 @@ static int reset_and_read(int i, int peer)
 
 static int setup(void)
 {
-	socklen_t len;
 	int i, peer;
 
 	for (i = 0; i < NR_SKS; i++) {
 		peer = make_pair(&sk[i], i == C3);
 		if (peer < 0 || (i == C2 ? reset_and_read(i, peer) : close_both_ways(i, peer)))
 			return -1;
-		len = sizeof(name[i]);
-		if (getsockname(sk[i], (struct sockaddr *)&name[i], &len))
+		name_len[i] = sizeof(name[i]);
+		if (getsockname(sk[i], (struct sockaddr *)&name[i], &name_len[i]))
 			return -1;
 	}
 	return 0;
@@ -100,31 +100,8 @@ static int setup(void)
 
 static int check_closed(int i)
 {
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	struct pollfd pfd = { .fd = sk[i], .events = POLLIN | POLLOUT | POLLRDHUP };
-	short want = POLLIN | POLLOUT | POLLHUP | POLLRDHUP;
-	struct tcp_info ti;
-	socklen_t tlen = sizeof(ti);
-
-	if (getsockopt(sk[i], SOL_TCP, TCP_INFO, &ti, &tlen) || ti.tcpi_state != TCP_CLOSE) {
-		fail("socket %d is not in TCP state CLOSE (%d)", i, ti.tcpi_state);
-		return -1;
-	}
-	if (poll(&pfd, 1, 0) != 1 || pfd.revents != want) {
-		fail("socket %d polls %#x, not %#x", i, pfd.revents, want);
-		return -1;
-	}
-	if (getsockname(sk[i], (struct sockaddr *)&a, &len) || memcmp(&a, &name[i], sizeof(a))) {
-		fail("socket %d lost its address", i);
-		return -1;
-	}
-	len = sizeof(a);
-	if (getpeername(sk[i], (struct sockaddr *)&a, &len) != -1 || errno != ENOTCONN) {
-		fail("socket %d has a peer again", i);
-		return -1;
-	}
-	return 0;
+	return test_tcp_closed(sk[i], &name[i], name_len[i],
+			       POLLIN | POLLOUT | POLLHUP | POLLRDHUP);
 }
 
 static int check_io(int i)

@@ -89,32 +89,8 @@ static int setup(void)
 
 static int check_closed(int i)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	struct pollfd pfd = { .fd = sk[i], .events = POLLIN | POLLOUT | POLLRDHUP };
-	short want = POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDHUP;
-	struct tcp_info ti;
-	socklen_t tlen = sizeof(ti);
-
-	if (getsockopt(sk[i], SOL_TCP, TCP_INFO, &ti, &tlen) || ti.tcpi_state != TCP_CLOSE) {
-		fail("socket %d is not in TCP state CLOSE (%d)", i, ti.tcpi_state);
-		return -1;
-	}
-	if (poll(&pfd, 1, 0) != 1 || pfd.revents != want) {
-		fail("socket %d polls %#x, not %#x", i, pfd.revents, want);
-		return -1;
-	}
-	if (getsockname(sk[i], (struct sockaddr *)&ss, &len) || len != name_len[i] ||
-	    memcmp(&ss, &name[i], len)) {
-		fail("socket %d lost its address", i);
-		return -1;
-	}
-	len = sizeof(ss);
-	if (getpeername(sk[i], (struct sockaddr *)&ss, &len) != -1 || errno != ENOTCONN) {
-		fail("socket %d has a peer again", i);
-		return -1;
-	}
-	return 0;
+	return test_tcp_closed(sk[i], &name[i], name_len[i],
+			       POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDHUP);
 }
 
 /* recv() gives want bytes of data, or fails with err (want -1), or end of file (0). */
