@@ -9,7 +9,8 @@
 
 #include "zdtmtst.h"
 
-int test_tcp_closed(int sk, const struct sockaddr_storage *name, socklen_t name_len, short revents)
+int test_tcp_closed(int sk, const struct sockaddr_storage *name, unsigned int name_len,
+		    short revents)
 {
 	struct pollfd pfd = { .fd = sk, .events = POLLIN | POLLOUT | POLLRDHUP };
 	struct sockaddr_storage ss;

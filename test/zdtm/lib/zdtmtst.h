@@ -15,7 +15,6 @@
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
-#include <sys/socket.h>
 
 /* Set to 1 by the SIGTERM handler that test_init() installs (without SA_RESTART). */
 extern volatile sig_atomic_t test_sig_received;
@@ -148,7 +147,9 @@ int test_write_text(const char *path, const char *text);
  * lib/tcp.c: sk is a closed TCP socket (state CLOSE, no peer) that polls revents for
  * POLLIN | POLLOUT | POLLRDHUP and is still bound to name: 0, or fail() and -1.
  */
-int test_tcp_closed(int sk, const struct sockaddr_storage *name, socklen_t name_len, short revents);
+struct sockaddr_storage;
+int test_tcp_closed(int sk, const struct sockaddr_storage *name, unsigned int name_len,
+		    short revents);
 
 /* Reap the child pid: 0 if it exited 0, else fail() with what and its exit code, and -1. */
 int test_wait_child(pid_t pid, const char *what);
