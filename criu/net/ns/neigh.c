@@ -5,7 +5,8 @@
  * route part (rtnl_neigh_*) once the links are up with their addresses. Static means what a
  * user added: NUD_PERMANENT, and NUD_NOARP on a link that resolves addresses (the kernel's
  * own NUD_NOARP entries are those of a link without ARP, lo's, and of multicast and
- * broadcast destinations; they come back by themselves). The kernel's dynamic entries
+ * broadcast destinations; they come back by themselves), and the proxy entries (ip neigh add
+ * proxy), which a dump lists only when asked for them. The kernel's dynamic entries
  * (reachable, stale, incomplete, ...) are a cache and are left out.
  */
 #include <arpa/inet.h>
@@ -17,9 +18,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
 
 #include <netlink/addr.h>
 #include <netlink/cache.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 #include <netlink/route/neighbour.h>
@@ -32,7 +35,7 @@
 #include "neigh.pb-c.h"
 
 /* the NTF_* flags a request may set */
-#define NEIGH_SETTABLE_FLAGS (NTF_ROUTER | NTF_EXT_LEARNED)
+#define NEIGH_SETTABLE_FLAGS (NTF_ROUTER | NTF_EXT_LEARNED | NTF_PROXY)
 
 /* A destination the kernel gives a NUD_NOARP entry itself: multicast or all-ones */
 static bool kernel_noarp_dst(int family, const uint8_t *a, size_t len)
@@ -49,7 +52,11 @@ static bool is_static(struct rtnl_neigh *n, struct nl_cache *links)
 	struct rtnl_link *l;
 	unsigned int lflags;
 
-	if ((family != AF_INET && family != AF_INET6) || !dst || state < 0)
+	if ((family != AF_INET && family != AF_INET6) || !dst)
+		return false;
+	if (rtnl_neigh_get_flags(n) & NTF_PROXY)
+		return true; /* a user's: the kernel makes none */
+	if (state < 0)
 		return false;
 	if (state & NUD_PERMANENT)
 		return true;
@@ -77,51 +84,90 @@ static int entry_dump(struct cr_img *img, struct rtnl_neigh *n)
 		e.lladdr.len = nl_addr_get_len(ll);
 		e.lladdr.data = nl_addr_get_binary_addr(ll);
 	}
-	e.state = rtnl_neigh_get_state(n) & (NUD_PERMANENT | NUD_NOARP);
+	e.state = rtnl_neigh_get_state(n) < 0
+			  ? 0
+			  : rtnl_neigh_get_state(n) & (NUD_PERMANENT | NUD_NOARP);
 	e.flags = rtnl_neigh_get_flags(n) & NEIGH_SETTABLE_FLAGS;
 	return pb_write_one(img, &e.base);
 }
 
-static int write_entries(int dfd, uint32_t id, struct nl_cache *neighs, struct nl_cache *links)
+static int write_cache(struct cr_img *img, struct nl_cache *neighs, struct nl_cache *links)
 {
-	struct cr_img *img = open_image_at(dfd, CR_FD_NEIGH, O_DUMP, id);
 	struct nl_object *o;
 	int ret = 0, n = 0;
 
-	if (!img)
-		return -EIO;
 	for (o = nl_cache_get_first(neighs); o && !ret; o = nl_cache_get_next(o)) {
 		if (!is_static((struct rtnl_neigh *)o, links))
 			continue;
 		ret = entry_dump(img, (struct rtnl_neigh *)o);
 		n += !ret;
 	}
+	return ret ?: n;
+}
+
+static void keep_proxy(struct nl_object *o, void *cache)
+{
+	nl_cache_add(cache, o);
+}
+
+static int on_proxy(struct nl_msg *msg, void *cache)
+{
+	return nl_msg_parse(msg, keep_proxy, cache) < 0 ? NL_STOP : NL_OK;
+}
+
+/* Proxy entries (ip neigh add proxy ...) are listed only when asked for (NTF_PROXY) */
+static int list_proxies(struct nl_sock *sk, struct nl_cache **proxies)
+{
+	struct ndmsg ndm = { .ndm_family = AF_UNSPEC, .ndm_flags = NTF_PROXY };
+	int ret = nl_cache_alloc_name("route/neigh", proxies);
+
+	ret = ret ?: nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_proxy, *proxies);
+	ret = ret ?: nl_send_simple(sk, RTM_GETNEIGH, NLM_F_DUMP, &ndm, sizeof(ndm));
+	if (ret >= 0)
+		ret = nl_recvmsgs_default(sk);
+	return ret < 0 ? ret : 0;
+}
+
+static int write_entries(int dfd, uint32_t id, struct nl_cache **caches, struct nl_cache *links)
+{
+	struct cr_img *img = open_image_at(dfd, CR_FD_NEIGH, O_DUMP, id);
+	int ret, n;
+
+	if (!img)
+		return -EIO;
+	ret = n = write_cache(img, caches[0], links);
+	if (n >= 0)
+		ret = write_cache(img, caches[1], links);
 	ret = close_image(img) ?: ret;
-	if (!ret)
-		pr_info("Network namespace %u: %d static neighbours saved\n", id, n);
-	return ret;
+	if (ret >= 0)
+		pr_info("Network namespace %u: %d static neighbours and %d proxy entries saved\n",
+			id, n, ret);
+	return ret < 0 ? ret : 0;
 }
 
 int neigh_dump(int dfd, uint32_t id)
 {
-	struct nl_cache *neighs = NULL, *links = NULL;
+	struct nl_cache *caches[2] = { NULL, NULL }, *links = NULL;
 	struct nl_sock *sk = rtnl_open();
 	int ret;
 
 	if (!sk)
 		return -EIO;
 	ret = rtnl_link_alloc_cache(sk, AF_UNSPEC, &links);
-	ret = ret ?: rtnl_neigh_alloc_cache(sk, &neighs);
+	ret = ret ?: rtnl_neigh_alloc_cache(sk, &caches[0]);
+	ret = ret ?: list_proxies(sk, &caches[1]);
 	nl_socket_free(sk);
 	if (ret < 0) {
 		pr_err("Can't list the neighbours of network namespace %u: %s\n", id,
 		       nl_geterror(ret));
 		ret = -EIO;
 	} else {
-		ret = write_entries(dfd, id, neighs, links);
+		ret = write_entries(dfd, id, caches, links);
 	}
-	if (neighs)
-		nl_cache_free(neighs);
+	if (caches[0])
+		nl_cache_free(caches[0]);
+	if (caches[1])
+		nl_cache_free(caches[1]);
 	if (links)
 		nl_cache_free(links);
 	return ret;

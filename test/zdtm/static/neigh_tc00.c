@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * neigh_tc00: the test's own network namespace has a veth pair (zdn0, zdn1), static
- * neighbours on zdn0 (IPv4 permanent, IPv6 permanent with the router flag, IPv4 noarp), an
+ * neighbours on zdn0 (IPv4 permanent, IPv6 permanent with the router flag, IPv4 noarp),
+ * proxy entries (IPv4 on zdn0, IPv6 on zdn1), an
  * htb tree on zdn0 (classes 1:1, 1:10, 1:20, a tbf of 256 kbit/s under 1:10, a u32 filter
  * that sends 10.77.0.9 to 1:10) and an ingress qdisc with a u32 filter on zdn1. After the
  * restore, what ip and tc show of them is what they showed before (each field: address,
@@ -43,6 +44,7 @@ static const char *const setup_cmds[] = {
 	"ip neigh add 10.77.0.9 lladdr 02:00:00:00:77:09 dev zdn0 nud permanent",
 	"ip -6 neigh add fd77::9 lladdr 02:00:00:00:77:0a dev zdn0 nud permanent router",
 	"ip neigh add 10.77.0.10 lladdr 02:00:00:00:77:10 dev zdn0 nud noarp",
+	"ip neigh add proxy 10.77.0.50 dev zdn0 && ip -6 neigh add proxy fd77::50 dev zdn1",
 	"tc qdisc add dev zdn0 root handle 1: htb default 20",
 	"tc class add dev zdn0 parent 1: classid 1:1 htb rate 10mbit",
 	"tc class add dev zdn0 parent 1:1 classid 1:10 htb rate 1mbit ceil 2mbit prio 2",
@@ -59,6 +61,7 @@ static const char *const setup_cmds[] = {
 /* what ip and tc show of them, each field as the kernel reports it (a counter left out) */
 #define SHOW_CMD                                                                       \
 	"{ ip -d neigh show nud permanent; ip -d neigh show to 10.77.0.10 nud noarp; " \
+	"ip neigh show proxy; "                                                        \
 	"tc qdisc show dev zdn0; tc class show dev zdn0; tc filter show dev zdn0; "    \
 	"tc qdisc show dev zdn1; tc filter show dev zdn1 ingress; } | "                \
 	"sed 's/direct_packets_stat [0-9]*//'"
@@ -67,6 +70,8 @@ static const char *const expected[] = {
 	"10.77.0.9 dev zdn0 lladdr 02:00:00:00:77:09 PERMANENT",
 	"fd77::9 dev zdn0 lladdr 02:00:00:00:77:0a router PERMANENT",
 	"10.77.0.10 dev zdn0 lladdr 02:00:00:00:77:10 NOARP",
+	"10.77.0.50 dev zdn0 proxy",
+	"fd77::50 dev zdn1 proxy",
 	"qdisc htb 1: root",
 	"qdisc tbf 10: parent 1:10 rate 256Kbit burst 4Kb",
 	"class htb 1:10 parent 1:1 leaf 10: prio 2 rate 1Mbit ceil 2Mbit",
