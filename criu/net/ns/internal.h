@@ -97,7 +97,8 @@ int conntrack_restore(int dfd, uint32_t id);
 int neigh_dump(int dfd, uint32_t id);
 int neigh_restore(int dfd, uint32_t id);
 
-/* tc-dump.c, tc-restore.c: tc-ID.img, the links' qdiscs, classes and filters */
+/* tc-dump.c, tc-restore.c: tc-ID.img, the links' qdiscs, classes and filters (at most) */
+#define TC_MAX_ENTRIES 4096
 int tc_dump(int dfd, uint32_t id);
 int tc_restore(int dfd, uint32_t id);
 

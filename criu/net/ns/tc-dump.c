@@ -51,7 +51,8 @@ static const struct filter_kind {
 };
 #define FILTER_KINDS "u32"
 
-#define TC_MAX_PARENTS 256
+/* the qdiscs and classes of one link */
+#define TC_MAX_PARENTS 1024
 
 struct tc_dump {
 	struct cr_img *img;
@@ -188,6 +189,13 @@ static int write_entry(struct tc_dump *d, const struct tcmsg *t, struct nlattr *
 	if (tb[TCA_CHAIN]) {
 		e.has_chain = true;
 		e.chain = nla_get_u32(tb[TCA_CHAIN]);
+	}
+	/* what the restore takes at most */
+	if (d->saved == TC_MAX_ENTRIES) {
+		pr_err("Network namespace %u: over %d traffic control objects (qdiscs, classes, "
+		       "filters), which is not supported yet\n",
+		       d->id, TC_MAX_ENTRIES);
+		return -E2BIG;
 	}
 	d->saved++;
 	return pb_write_one(d->img, &e.base);

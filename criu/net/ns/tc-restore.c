@@ -29,7 +29,6 @@
 
 #include "tc.pb-c.h"
 
-#define TC_MAX_ENTRIES 4096
 /* the htb version a request gives (the kernel reports 0x30011, checks 3) */
 #define HTB_REQUEST_VERSION 3
 
