@@ -4,9 +4,9 @@
  * on the restored links (which have their dumped ifindex), each sent as the kernel had
  * described it: RTM_NEWQDISC, RTM_NEWTCLASS, RTM_NEWTFILTER with its handle, parent, kind
  * and options. A qdisc or class is made once its parent is (the dump lists them by hash,
- * not from the root down), the filters after them all in the order of the dump (u32's hash
- * tables before the filters that link to them). A class that its qdisc made by itself (prio's
- * bands) exists already, as does u32's root hash table: the kernel's EEXIST is taken there.
+ * not from the root down), the filters after them all, each list in the order of the dump
+ * (u32's hash tables before the filters that link to them). A class that its qdisc made by
+ * itself (tbf's) exists already: the kernel's EEXIST is taken there.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +35,7 @@
 struct tc_set {
 	TcEntry **e;
 	bool *made;
+	bool *root; /* a u32 list's root hash table (made with the list) */
 	size_t n;
 };
 
@@ -114,8 +115,7 @@ static bool can_make(const struct tc_set *s, const TcEntry *e)
 		       !pending(s, e->ifindex, e->parent);
 	if (e->type == TC_OBJECT__TC_CLASS)
 		return !pending(s, e->ifindex, major) && !pending(s, e->ifindex, e->parent);
-	/* a filter: after every qdisc and class */
-	return !pending(s, e->ifindex, e->parent) && !pending(s, e->ifindex, TC_H_MAJ(e->parent));
+	return false; /* a filter: after every qdisc and class (make_filters()) */
 }
 
 static const char *type_name(const TcEntry *e)
@@ -172,7 +172,7 @@ static void u32_root_fix(struct tc_set *s, size_t root)
 	struct nlattr *hash;
 	size_t i;
 
-	s->made[root] = true;
+	s->made[root] = s->root[root] = true;
 	for (i = 0; i < s->n; i++) {
 		TcEntry *e = s->e[i];
 
@@ -185,9 +185,9 @@ static void u32_root_fix(struct tc_set *s, size_t root)
 	}
 }
 
-static size_t u32_fix(struct tc_set *s)
+static void u32_fix(struct tc_set *s)
 {
-	size_t i, j, roots = 0;
+	size_t i, j;
 
 	for (i = 0; i < s->n; i++) {
 		if (!is_u32_table(s->e[i]))
@@ -195,39 +195,75 @@ static size_t u32_fix(struct tc_set *s)
 		for (j = i + 1; j < s->n; j++)
 			if (is_u32_table(s->e[j]) && same_list(s->e[i], s->e[j]))
 				break;
-		if (j == s->n) {
+		if (j == s->n)
 			u32_root_fix(s, i);
-			roots++;
-		}
 	}
-	return roots;
+}
+
+static int make_list(struct nl_sock *sk, struct tc_set *s, const TcEntry *head, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->made[i] || !same_list(s->e[i], head))
+			continue;
+		if (make_one(sk, s->e[i], id))
+			return -EIO;
+		s->made[i] = true;
+	}
+	return 0;
+}
+
+/*
+ * The filters, each list in the order of the dump. u32 lists are made in the order of their
+ * root tables' ids, so that each gets its id back (a qdisc's lists take the next free one).
+ */
+static int make_filters(struct nl_sock *sk, struct tc_set *s, uint32_t id)
+{
+	size_t i, best;
+	int ret = 0;
+
+	do {
+		for (i = 0, best = s->n; i < s->n; i++)
+			if (s->root[i] && (best == s->n || TC_U32_HTID(s->e[i]->handle) <
+								   TC_U32_HTID(s->e[best]->handle)))
+				best = i;
+		if (best < s->n) {
+			s->root[best] = false;
+			ret = make_list(sk, s, s->e[best], id);
+		}
+	} while (!ret && best < s->n);
+	for (i = 0; i < s->n && !ret; i++)
+		if (!s->made[i])
+			ret = make_list(sk, s, s->e[i], id);
+	return ret;
 }
 
 /* Parents first: each pass makes what it can; a pass that makes nothing is a bad image. */
 static int make_all(struct nl_sock *sk, struct tc_set *s, uint32_t id)
 {
-	size_t i, left = s->n - u32_fix(s);
+	size_t i, left = 0;
 	bool progress = true;
-	int ret;
 
+	u32_fix(s);
+	for (i = 0; i < s->n; i++)
+		left += s->e[i]->type != TC_OBJECT__TC_FILTER;
 	while (left && progress) {
 		progress = false;
 		for (i = 0; i < s->n; i++) {
 			if (s->made[i] || !can_make(s, s->e[i]))
 				continue;
-			ret = make_one(sk, s->e[i], id);
-			if (ret)
+			if (make_one(sk, s->e[i], id))
 				return -EIO;
 			s->made[i] = progress = true;
 			left--;
 		}
 	}
 	if (left) {
-		pr_err("tc-%u.img: %zu traffic control objects have no parent in the image\n", id,
-		       left);
+		pr_err("tc-%u.img: %zu qdiscs or classes have no parent in the image\n", id, left);
 		return -EINVAL;
 	}
-	return 0;
+	return make_filters(sk, s, id);
 }
 
 static int read_all(struct cr_img *img, struct tc_set *s, uint32_t id)
@@ -250,7 +286,7 @@ static int read_all(struct cr_img *img, struct tc_set *s, uint32_t id)
 
 int tc_restore(int dfd, uint32_t id)
 {
-	struct tc_set s = { NULL, NULL, 0 };
+	struct tc_set s = { NULL, NULL, NULL, 0 };
 	struct nl_sock *sk = NULL;
 	struct cr_img *img;
 	char name[32];
@@ -265,7 +301,8 @@ int tc_restore(int dfd, uint32_t id)
 		return -EIO;
 	s.e = calloc(TC_MAX_ENTRIES, sizeof(*s.e));
 	s.made = calloc(TC_MAX_ENTRIES, sizeof(*s.made));
-	ret = s.e && s.made ? read_all(img, &s, id) : -ENOMEM;
+	s.root = calloc(TC_MAX_ENTRIES, sizeof(*s.root));
+	ret = s.e && s.made && s.root ? read_all(img, &s, id) : -ENOMEM;
 	close_image(img);
 	if (!ret && s.n) {
 		sk = rtnl_open();
@@ -277,6 +314,7 @@ int tc_restore(int dfd, uint32_t id)
 		tc_entry__free_unpacked(s.e[i], NULL);
 	free(s.e);
 	free(s.made);
+	free(s.root);
 	if (!ret)
 		pr_info("Network namespace %u: %zu traffic control objects made\n", id, s.n);
 	return ret;

@@ -4,7 +4,8 @@
  * neighbours on zdn0 (IPv4 permanent, IPv6 permanent with the router flag, IPv4 noarp),
  * proxy entries (IPv4 on zdn0, IPv6 on zdn1), an
  * htb tree on zdn0 (classes 1:1, 1:10, 1:20, a tbf of 256 kbit/s under 1:10, a u32 filter
- * that sends 10.77.0.9 to 1:10) and an ingress qdisc with a u32 filter on zdn1. After the
+ * that sends 10.77.0.9 to 1:10) and a clsact qdisc with u32 filters on zdn1 (egress's list
+ * made first: its root hash table is 800:, ingress's 801:, which they keep). After the
  * restore, what ip and tc show of them is what they showed before (each field: address,
  * link, lladdr, flags, state; kinds, handles, parents, rates, bursts, filter matches), and
  * they work: 40 UDP datagrams of 1000 bytes to 10.77.0.9 leave zdn0 without an ARP request,
@@ -52,8 +53,10 @@ static const char *const setup_cmds[] = {
 	"tc qdisc add dev zdn0 parent 1:10 handle 10: tbf rate 256kbit burst 4kb limit 100kb",
 	"tc filter add dev zdn0 parent 1: protocol ip prio 1 u32 match ip dst 10.77.0.9/32 "
 	"flowid 1:10",
-	"tc qdisc add dev zdn1 ingress",
-	"tc filter add dev zdn1 parent ffff: protocol ip prio 3 u32 match ip src 10.77.0.0/24 "
+	"tc qdisc add dev zdn1 clsact",
+	"tc filter add dev zdn1 egress protocol ip prio 5 u32 match ip dst 10.77.0.0/24 "
+	"classid 1:2",
+	"tc filter add dev zdn1 ingress protocol ip prio 3 u32 match ip src 10.77.0.0/24 "
 	"classid 1:1",
 	NULL,
 };
@@ -63,7 +66,8 @@ static const char *const setup_cmds[] = {
 	"{ ip -d neigh show nud permanent; ip -d neigh show to 10.77.0.10 nud noarp; " \
 	"ip neigh show proxy; "                                                        \
 	"tc qdisc show dev zdn0; tc class show dev zdn0; tc filter show dev zdn0; "    \
-	"tc qdisc show dev zdn1; tc filter show dev zdn1 ingress; } | "                \
+	"tc qdisc show dev zdn1; tc filter show dev zdn1 ingress; "                    \
+	"tc filter show dev zdn1 egress; } | "                                         \
 	"sed 's/direct_packets_stat [0-9]*//'"
 
 static const char *const expected[] = {
@@ -78,8 +82,12 @@ static const char *const expected[] = {
 	"class htb 1:20 parent 1:1 prio 0 rate 5Mbit",
 	"*flowid 1:10",
 	"match 0a4d0009/ffffffff at 16",
-	"qdisc ingress ffff:",
+	"qdisc clsact ffff:",
+	/* the lists' root tables: egress's made first */
+	"fh 801::800 order 2048 key ht 801 bkt 0 *flowid 1:1",
 	"match 0a4d0000/ffffff00 at 12",
+	"fh 800::800 order 2048 key ht 800 bkt 0 *flowid 1:2",
+	"match 0a4d0000/ffffff00 at 16",
 	NULL,
 };
 
