@@ -12,7 +12,7 @@ WARN		:= -Wall -Wextra -Werror -Wmissing-prototypes -Wshadow -Wno-unused-paramet
 CFLAGS_HOST	:= -O2 -g $(WARN) -D_GNU_SOURCE -std=gnu11 -Icompel/include -Icriu/include \
 		   -Icriu/arch/x86/include -I$(B)/images -I$(B)/criu/pie \
 		   -I/usr/include/libnl3
-LDLIBS_HOST	:= -lprotobuf-c -lxxhash -lpthread -lnl-3 -lnl-nf-3
+LDLIBS_HOST	:= -lprotobuf-c -lxxhash -lpthread -lnl-3 -lnl-nf-3 -lnl-route-3
 
 # --network-lock's default, as CRIU's build takes it: NETWORK_LOCK_NFTABLES (ours),
 # NETWORK_LOCK_IPTABLES (CRIU's) or NETWORK_LOCK_SKIP.

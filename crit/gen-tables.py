@@ -115,6 +115,10 @@ KINDS = [
     ("NETNS_EXTRA", "netns_extra_entry", None, None),
     # ours: packet-extra-ID.img (PACKET_* options of a packet socket CRIU has no field for)
     ("PACKET_EXTRA", "packet_extra_entry", None, None),
+    # ours: neigh-ID.img and tc-ID.img (a network namespace's static neighbours, and its
+    # links' qdiscs, classes and filters)
+    ("NEIGH", "neigh_entry", None, None),
+    ("TC", "tc_entry", None, None),
 ]
 
 FIELD_RE = re.compile(r"^\s*(required|optional|repeated)\s+([\w.]+)\s+(\w+)\s*=\s*(\d+)\s*"

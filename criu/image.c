@@ -96,6 +96,8 @@ static const struct img_desc img_descs[CR_FD_MAX] = {
 	[CR_FD_CPUINFO] = { "cpuinfo.img", CPUINFO_MAGIC, HEAD_COMMON, false },
 	[CR_FD_NETNS_EXTRA] = { "netns-extra-%lu.img", NETNS_EXTRA_MAGIC, HEAD_COMMON, true },
 	[CR_FD_PACKET_EXTRA] = { "packet-extra-%lu.img", PACKET_EXTRA_MAGIC, HEAD_COMMON, true },
+	[CR_FD_NEIGH] = { "neigh-%lu.img", NEIGH_MAGIC, HEAD_COMMON, true },
+	[CR_FD_TC] = { "tc-%lu.img", TC_MAGIC, HEAD_COMMON, true },
 };
 
 struct cr_img {

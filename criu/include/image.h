@@ -79,6 +79,8 @@ enum img_type {
 	CR_FD_CPUINFO,	       /* cpuinfo: the dumping CPU (cpuinfo dump, dump --cpu-cap) */
 	CR_FD_NETNS_EXTRA,     /* netns-extra-NSID: ours, net.ipv4's namespace sysctls */
 	CR_FD_PACKET_EXTRA,    /* packet-extra-ID: ours, PACKET_* options CRIU has no field for */
+	CR_FD_NEIGH,	       /* neigh-NSID: ours, the namespace's static neighbours */
+	CR_FD_TC,	       /* tc-NSID: ours, the links' qdiscs, classes and filters */
 	CR_FD_MAX
 };
 

@@ -126,6 +126,8 @@
 #define CONNTRACK_MAGIC	      0x4f574e08 /* conntrack-ID.img: conntrack_entry */
 #define NETNS_EXTRA_MAGIC     0x4f574e09 /* netns-extra-ID.img: netns_extra_entry */
 #define PACKET_EXTRA_MAGIC    0x4f574e0a /* packet-extra-ID.img: packet_extra_entry */
+#define NEIGH_MAGIC	      0x4f574e30 /* neigh-ID.img: neigh_entry */
+#define TC_MAGIC	      0x4f574e31 /* tc-ID.img: tc_entry */
 #define INET_EXTRA_MAGIC      0x4f574e06 /* inet-extra.img: inet_extra_entry */
 #define NETLINK_EXTRA_MAGIC   0x4f574e20 /* netlink-extra.img: netlink_extra_entry */
 #define PACKET_RING_MAGIC     0x4f574e21 /* packet-ring-ID.img: packet_ring_entry, bytes */

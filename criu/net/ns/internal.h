@@ -93,6 +93,15 @@ void others_rst_free(void);
 int conntrack_dump(int dfd, uint32_t id);
 int conntrack_restore(int dfd, uint32_t id);
 
+/* neigh.c: neigh-ID.img, the namespace's static neighbours (made once the links are up) */
+int neigh_dump(int dfd, uint32_t id);
+int neigh_restore(int dfd, uint32_t id);
+
+/* tc-dump.c, tc-restore.c: tc-ID.img, the links' qdiscs, classes and filters (at most) */
+#define TC_MAX_ENTRIES 4096
+int tc_dump(int dfd, uint32_t id);
+int tc_restore(int dfd, uint32_t id);
+
 /* firewall.c: the nftables ruleset (iptables-nft's tables left to iptables-restore) */
 int nft_dump(int dfd, uint32_t id);
 int nft_restore(int dfd, uint32_t id);

@@ -170,6 +170,8 @@ int netns_content_dump(int dfd, uint32_t id)
 
 	ret = ret ?: netns_conf_dump(dfd, id);
 	ret = ret ?: tools_dump(dfd, id);
+	ret = ret ?: neigh_dump(dfd, id);
+	ret = ret ?: tc_dump(dfd, id);
 	ret = ret ?: conntrack_dump(dfd, id);
 	if (!ret)
 		pr_info("Network namespace %u saved\n", id);
@@ -308,6 +310,8 @@ static int fill(int dfd, uint32_t id)
 		      ?: links_restore(dfd, id, rst.criu_fd, rst.o->externals, rst.o->nr_externals,
 				       tools_restore_addrs);
 	ret = ret ?: tools_restore(dfd, id);
+	ret = ret ?: neigh_restore(dfd, id);
+	ret = ret ?: tc_restore(dfd, id);
 	/* before any task runs: the connections' packets are tracked ones at once */
 	return ret ?: conntrack_restore(dfd, id);
 }

@@ -102,7 +102,8 @@ static int memfd_to_image(int mfd, int dfd, enum img_type type, uint32_t id)
 			return -errno;
 	}
 	img = open_image_at(dfd, type, O_DUMP, id);
-	ret = img ? img_write_buf(img, p, st.st_size) : -EIO;
+	/* an empty output (no rules) is an empty image: no buffer to write */
+	ret = !img ? -EIO : st.st_size ? img_write_buf(img, p, st.st_size) : 0;
 	if (img)
 		ret = close_image(img) ?: ret;
 	if (p)
