@@ -96,6 +96,14 @@ int conntrack_restore(int dfd, uint32_t id);
 /* neigh.c: neigh-ID.img, the namespace's static neighbours (made once the links are up) */
 int neigh_dump(int dfd, uint32_t id);
 int neigh_restore(int dfd, uint32_t id);
+/* fdb.c: a bridge's forwarding entries that a user added, in neigh-ID.img too */
+struct rtnl_neigh;
+struct nl_cache;
+struct NeighEntry;
+bool fdb_is_saved(struct rtnl_neigh *n, struct nl_cache *links);
+void fdb_entry_fill(struct NeighEntry *e, struct rtnl_neigh *n);
+struct rtnl_neigh *fdb_entry_to_neigh(const struct NeighEntry *e);
+void fdb_describe(const struct NeighEntry *e, char *buf, size_t len);
 
 /* tc-dump.c, tc-restore.c: tc-ID.img, the links' qdiscs, classes and filters (at most) */
 #define TC_MAX_ENTRIES 4096

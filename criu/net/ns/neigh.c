@@ -34,6 +34,9 @@
 
 #include "neigh.pb-c.h"
 
+/* the lists a dump reads: neighbours, proxy entries, a bridge's forwarding entries */
+#define NR_NEIGH_LISTS 3
+
 /* the NTF_* flags a request may set */
 #define NEIGH_SETTABLE_FLAGS (NTF_ROUTER | NTF_EXT_LEARNED | NTF_PROXY)
 
@@ -52,6 +55,8 @@ static bool is_static(struct rtnl_neigh *n, struct nl_cache *links)
 	struct rtnl_link *l;
 	unsigned int lflags;
 
+	if (family == AF_BRIDGE)
+		return fdb_is_saved(n, links);
 	if ((family != AF_INET && family != AF_INET6) || !dst)
 		return false;
 	if (rtnl_neigh_get_flags(n) & NTF_PROXY)
@@ -77,6 +82,13 @@ static int entry_dump(struct cr_img *img, struct rtnl_neigh *n)
 
 	e.family = rtnl_neigh_get_family(n);
 	e.ifindex = rtnl_neigh_get_ifindex(n);
+	if (e.family == AF_BRIDGE) {
+		e.has_lladdr = true;
+		e.lladdr.len = nl_addr_get_len(ll);
+		e.lladdr.data = nl_addr_get_binary_addr(ll);
+		fdb_entry_fill(&e, n);
+		return pb_write_one(img, &e.base);
+	}
 	e.dst.len = nl_addr_get_len(dst);
 	e.dst.data = nl_addr_get_binary_addr(dst);
 	if (ll && nl_addr_get_len(ll)) {
@@ -105,23 +117,26 @@ static int write_cache(struct cr_img *img, struct nl_cache *neighs, struct nl_ca
 	return ret ?: n;
 }
 
-static void keep_proxy(struct nl_object *o, void *cache)
+static void keep_listed(struct nl_object *o, void *cache)
 {
 	nl_cache_add(cache, o);
 }
 
-static int on_proxy(struct nl_msg *msg, void *cache)
+static int on_listed(struct nl_msg *msg, void *cache)
 {
-	return nl_msg_parse(msg, keep_proxy, cache) < 0 ? NL_STOP : NL_OK;
+	return nl_msg_parse(msg, keep_listed, cache) < 0 ? NL_STOP : NL_OK;
 }
 
-/* Proxy entries (ip neigh add proxy ...) are listed only when asked for (NTF_PROXY) */
-static int list_proxies(struct nl_sock *sk, struct nl_cache **proxies)
+/*
+ * The entries a plain dump does not list: proxy entries (ip neigh add proxy ...) only when
+ * asked for (NTF_PROXY), a bridge's forwarding entries only by a dump of family AF_BRIDGE.
+ */
+static int list_more(struct nl_sock *sk, uint8_t family, uint8_t flags, struct nl_cache **more)
 {
-	struct ndmsg ndm = { .ndm_family = AF_UNSPEC, .ndm_flags = NTF_PROXY };
-	int ret = nl_cache_alloc_name("route/neigh", proxies);
+	struct ndmsg ndm = { .ndm_family = family, .ndm_flags = flags };
+	int ret = nl_cache_alloc_name("route/neigh", more);
 
-	ret = ret ?: nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_proxy, *proxies);
+	ret = ret ?: nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, on_listed, *more);
 	ret = ret ?: nl_send_simple(sk, RTM_GETNEIGH, NLM_F_DUMP, &ndm, sizeof(ndm));
 	if (ret >= 0)
 		ret = nl_recvmsgs_default(sk);
@@ -131,31 +146,33 @@ static int list_proxies(struct nl_sock *sk, struct nl_cache **proxies)
 static int write_entries(int dfd, uint32_t id, struct nl_cache **caches, struct nl_cache *links)
 {
 	struct cr_img *img = open_image_at(dfd, CR_FD_NEIGH, O_DUMP, id);
-	int ret, n;
+	int ret;
+	int nr[NR_NEIGH_LISTS] = {}, i;
 
 	if (!img)
 		return -EIO;
-	ret = n = write_cache(img, caches[0], links);
-	if (n >= 0)
-		ret = write_cache(img, caches[1], links);
+	for (i = 0, ret = 0; i < NR_NEIGH_LISTS && ret >= 0; i++)
+		ret = nr[i] = write_cache(img, caches[i], links);
 	ret = close_image(img) ?: ret;
 	if (ret >= 0)
-		pr_info("Network namespace %u: %d static neighbours and %d proxy entries saved\n",
-			id, n, ret);
+		pr_info("Network namespace %u: %d static neighbours, %d proxy entries and %d "
+			"bridge forwarding entries saved\n",
+			id, nr[0], nr[1], nr[2]);
 	return ret < 0 ? ret : 0;
 }
 
 int neigh_dump(int dfd, uint32_t id)
 {
-	struct nl_cache *caches[2] = { NULL, NULL }, *links = NULL;
+	struct nl_cache *caches[NR_NEIGH_LISTS] = {}, *links = NULL;
 	struct nl_sock *sk = rtnl_open();
-	int ret;
+	int ret, i;
 
 	if (!sk)
 		return -EIO;
 	ret = rtnl_link_alloc_cache(sk, AF_UNSPEC, &links);
 	ret = ret ?: rtnl_neigh_alloc_cache(sk, &caches[0]);
-	ret = ret ?: list_proxies(sk, &caches[1]);
+	ret = ret ?: list_more(sk, AF_UNSPEC, NTF_PROXY, &caches[1]);
+	ret = ret ?: list_more(sk, AF_BRIDGE, 0, &caches[2]);
 	nl_socket_free(sk);
 	if (ret < 0) {
 		pr_err("Can't list the neighbours of network namespace %u: %s\n", id,
@@ -164,10 +181,9 @@ int neigh_dump(int dfd, uint32_t id)
 	} else {
 		ret = write_entries(dfd, id, caches, links);
 	}
-	if (caches[0])
-		nl_cache_free(caches[0]);
-	if (caches[1])
-		nl_cache_free(caches[1]);
+	for (i = 0; i < NR_NEIGH_LISTS; i++)
+		if (caches[i])
+			nl_cache_free(caches[i]);
 	if (links)
 		nl_cache_free(links);
 	return ret;
@@ -179,6 +195,8 @@ static struct rtnl_neigh *entry_to_neigh(const NeighEntry *e)
 	struct nl_addr *dst = NULL, *ll = NULL;
 	struct rtnl_neigh *n;
 
+	if (e->family == AF_BRIDGE)
+		return fdb_entry_to_neigh(e);
 	if ((e->family != AF_INET && e->family != AF_INET6) || e->dst.len != want ||
 	    (e->has_lladdr && (!e->lladdr.len || e->lladdr.len > 32)))
 		return NULL;
@@ -206,7 +224,7 @@ static struct rtnl_neigh *entry_to_neigh(const NeighEntry *e)
 static int entry_restore(struct nl_sock *sk, const NeighEntry *e, uint32_t id)
 {
 	struct rtnl_neigh *n = entry_to_neigh(e);
-	char dst[INET6_ADDRSTRLEN] = "?";
+	char dst[64] = "?";
 	int ret;
 
 	if (!n) {
@@ -219,7 +237,10 @@ static int entry_restore(struct nl_sock *sk, const NeighEntry *e, uint32_t id)
 	ret = rtnl_neigh_add(sk, n, NLM_F_CREATE | NLM_F_REPLACE);
 	rtnl_neigh_put(n);
 	if (ret < 0) {
-		inet_ntop(e->family, e->dst.data, dst, sizeof(dst));
+		if (e->family == AF_BRIDGE)
+			fdb_describe(e, dst, sizeof(dst));
+		else
+			inet_ntop(e->family, e->dst.data, dst, sizeof(dst));
 		pr_err("Can't make the static neighbour %s on link %u of network namespace %u: "
 		       "%s\n",
 		       dst, e->ifindex, id, nl_geterror(ret));
