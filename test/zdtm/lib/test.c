@@ -683,3 +683,18 @@ pid_t test_proc_pid(pid_t pid)
 	line = strstr(buf, "\nPid:\t");
 	return line ? atoi(line + 6) : -1;
 }
+
+int test_sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	if (st)
+		test_msg("'%s' failed: %d\n", cmd, st);
+	return st ? -1 : 0;
+}

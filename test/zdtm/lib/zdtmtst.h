@@ -151,6 +151,9 @@ struct sockaddr_storage;
 int test_tcp_closed(int sk, const struct sockaddr_storage *name, unsigned int name_len,
 		    short revents);
 
+/* Run the shell command made of fmt: 0 if it exited 0, else test_msg() it and -1. */
+int test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Reap the child pid: 0 if it exited 0, else fail() with what and its exit code, and -1. */
 int test_wait_child(pid_t pid, const char *what);
 

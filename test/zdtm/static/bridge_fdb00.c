@@ -22,21 +22,6 @@
 
 static char before[4096];
 
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	if (st)
-		test_msg("'%s' failed: %d\n", cmd, st);
-	return st ? -1 : 0;
-}
-
 /*
  * The user's entries (OURS), one per line, sorted. (The kernel's local entry of the port's
  * address is not compared: the bridge took that address from its port, and after the
@@ -71,14 +56,14 @@ static int setup(void)
 		fail_perror("a network namespace of the test's own");
 		return -1;
 	}
-	if (sh("ip link set lo up && ip link add " BRIDGE " type bridge && ip link add " PORT
-	       " type veth peer name " PEER) ||
-	    sh("ip link set " PORT " master " BRIDGE " && ip link set " BRIDGE
-	       " up && ip link set " PORT " up && ip link set " PEER " up") ||
-	    sh("bridge fdb add " OURS "01 dev " PORT " master static") ||
-	    sh("bridge fdb add " OURS "02 dev " PORT " master static sticky") ||
-	    sh("bridge fdb add " OURS "03 dev " PORT " master permanent") ||
-	    sh("bridge fdb add " OURS "04 dev " BRIDGE " self local"))
+	if (test_sh("ip link set lo up && ip link add " BRIDGE " type bridge && ip link add " PORT
+		    " type veth peer name " PEER) ||
+	    test_sh("ip link set " PORT " master " BRIDGE " && ip link set " BRIDGE
+		    " up && ip link set " PORT " up && ip link set " PEER " up") ||
+	    test_sh("bridge fdb add " OURS "01 dev " PORT " master static") ||
+	    test_sh("bridge fdb add " OURS "02 dev " PORT " master static sticky") ||
+	    test_sh("bridge fdb add " OURS "03 dev " PORT " master permanent") ||
+	    test_sh("bridge fdb add " OURS "04 dev " BRIDGE " self local"))
 		return -1;
 	if (fdb_lines(before, sizeof(before)))
 		return -1;

@@ -43,23 +43,6 @@
 static int outer_ns, lsk, cli, srv;
 static unsigned int in_index;
 
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	if (st) {
-		test_msg("'%s' failed: %d\n", cmd, st);
-		return -1;
-	}
-	return 0;
-}
-
 static int read_sysctl(const char *path)
 {
 	char buf[32] = "";
@@ -77,36 +60,38 @@ static int read_sysctl(const char *path)
 static int make_links(void)
 {
 	/* the outer end goes to the runner's namespace, which outer_ns (inherited) is */
-	if (sh("ip link set lo up") ||
-	    sh("ip link add " IN_LINK " type veth peer name " OUT_LINK " netns /proc/self/fd/%d",
-	       outer_ns) ||
-	    sh("ip link set " IN_LINK " mtu %d address " MAC " up", MTU) ||
-	    sh("ip addr add " IN_ADDR "/24 dev " IN_LINK) ||
-	    sh("ip addr add " IN6_ADDR "/64 dev " IN_LINK " nodad") ||
-	    sh("ip route add 10.98.0.0/16 via " OUT_ADDR " dev " IN_LINK " onlink") ||
-	    sh("ip -6 rule add from fd78::/64 table 100 prio 1000"))
+	if (test_sh("ip link set lo up") ||
+	    test_sh("ip link add " IN_LINK " type veth peer name " OUT_LINK
+		    " netns /proc/self/fd/%d",
+		    outer_ns) ||
+	    test_sh("ip link set " IN_LINK " mtu %d address " MAC " up", MTU) ||
+	    test_sh("ip addr add " IN_ADDR "/24 dev " IN_LINK) ||
+	    test_sh("ip addr add " IN6_ADDR "/64 dev " IN_LINK " nodad") ||
+	    test_sh("ip route add 10.98.0.0/16 via " OUT_ADDR " dev " IN_LINK " onlink") ||
+	    test_sh("ip -6 rule add from fd78::/64 table 100 prio 1000"))
 		return -1;
-	if (sh("ip link add zdbr0 type bridge && ip link set zdbr0 mtu 1300 up") ||
-	    sh("ip link add zdin1 type veth peer name zdin2") ||
-	    sh("ip link set zdin2 master zdbr0 up && ip link set zdin1 up") ||
-	    sh("ip addr add 10.79.5.1/24 dev zdbr0"))
+	if (test_sh("ip link add zdbr0 type bridge && ip link set zdbr0 mtu 1300 up") ||
+	    test_sh("ip link add zdin1 type veth peer name zdin2") ||
+	    test_sh("ip link set zdin2 master zdbr0 up && ip link set zdin1 up") ||
+	    test_sh("ip addr add 10.79.5.1/24 dev zdbr0"))
 		return -1;
-	if (sh("ip tuntap add dev zdtap0 mode tap user 65534 vnet_hdr multi_queue") ||
-	    sh("ip link set zdtap0 address 02:7a:64:74:6d:02 mtu 1280 up") ||
-	    sh("ip addr add 10.79.7.1/24 dev zdtap0"))
+	if (test_sh("ip tuntap add dev zdtap0 mode tap user 65534 vnet_hdr multi_queue") ||
+	    test_sh("ip link set zdtap0 address 02:7a:64:74:6d:02 mtu 1280 up") ||
+	    test_sh("ip addr add 10.79.7.1/24 dev zdtap0"))
 		return -1;
-	if (sh("sysctl -qw net.ipv4.conf." IN_LINK ".forwarding=1 net.ipv6.conf." IN_LINK
-	       ".hop_limit=33 net.ipv4.conf.default.arp_ignore=2 net.unix.max_dgram_qlen=77") ||
-	    sh("sysctl -qw net.ipv4.ping_group_range='0 2147483647' "
-	       "net.ipv4.ip_local_port_range='20000 30000' "
-	       "net.ipv4.ip_unprivileged_port_start=900"))
+	if (test_sh("sysctl -qw net.ipv4.conf." IN_LINK ".forwarding=1 net.ipv6.conf." IN_LINK
+		    ".hop_limit=33 net.ipv4.conf.default.arp_ignore=2 "
+		    "net.unix.max_dgram_qlen=77") ||
+	    test_sh("sysctl -qw net.ipv4.ping_group_range='0 2147483647' "
+		    "net.ipv4.ip_local_port_range='20000 30000' "
+		    "net.ipv4.ip_unprivileged_port_start=900"))
 		return -1;
-	if (sh("iptables -A INPUT -p tcp --dport 4245 -j DROP") ||
-	    sh("ip6tables -A OUTPUT -p udp --dport 4246 -j REJECT"))
+	if (test_sh("iptables -A INPUT -p tcp --dport 4245 -j DROP") ||
+	    test_sh("ip6tables -A OUTPUT -p udp --dport 4246 -j REJECT"))
 		return -1;
-	return sh("nft add table inet " NFT_TABLE " && nft add chain inet " NFT_TABLE
-		  " c '{ type filter hook input priority 0; }' && nft add rule inet " NFT_TABLE
-		  " c tcp dport 4243 counter");
+	return test_sh("nft add table inet " NFT_TABLE " && nft add chain inet " NFT_TABLE
+		       " c '{ type filter hook input priority 0; }' && nft add rule inet " NFT_TABLE
+		       " c tcp dport 4243 counter");
 }
 
 static int tcp_setup(void)
@@ -225,8 +210,8 @@ static int check_config(void)
 		return -1;
 	}
 	/* the rule once, and the kernel's own v6 rules once each (not made twice) */
-	if (sh("[ $(ip -6 rule show | grep -c 'from fd78::/64 lookup 100') = 1 ]") ||
-	    sh("[ $(ip -6 rule show | wc -l) = 3 ]")) {
+	if (test_sh("[ $(ip -6 rule show | grep -c 'from fd78::/64 lookup 100') = 1 ]") ||
+	    test_sh("[ $(ip -6 rule show | wc -l) = 3 ]")) {
 		fail("the IPv6 rule is gone, or the kernel's rules are doubled");
 		return -1;
 	}
@@ -241,27 +226,27 @@ static int check_config(void)
 		return -1;
 	}
 	/* the pair inside is one pair again, its end a port of the bridge */
-	if (sh("ip -o link show zdin1 | grep -q 'zdin1@zdin2:.*UP'") ||
-	    sh("ip -o link show zdin2 | grep -q 'zdin2@zdin1:.* master zdbr0 '") ||
-	    sh("ip -o link show zdbr0 | grep -q 'mtu 1300'") ||
-	    sh("ip -o addr show zdbr0 | grep -q '10.79.5.1/24'")) {
+	if (test_sh("ip -o link show zdin1 | grep -q 'zdin1@zdin2:.*UP'") ||
+	    test_sh("ip -o link show zdin2 | grep -q 'zdin2@zdin1:.* master zdbr0 '") ||
+	    test_sh("ip -o link show zdbr0 | grep -q 'mtu 1300'") ||
+	    test_sh("ip -o addr show zdbr0 | grep -q '10.79.5.1/24'")) {
 		fail("the bridge or the veth pair inside is not as set up");
 		return -1;
 	}
-	if (sh("ip -d -o link show zdtap0 | grep 'UP' | grep 'mtu 1280' | grep -q "
-	       "'02:7a:64:74:6d:02.*tun type tap pi off vnet_hdr on multi_queue numqueues 0 .*"
-	       "persist on user nobody'") ||
-	    sh("ip -o addr show zdtap0 | grep -q '10.79.7.1/24'")) {
+	if (test_sh("ip -d -o link show zdtap0 | grep 'UP' | grep 'mtu 1280' | grep -q "
+		    "'02:7a:64:74:6d:02.*tun type tap pi off vnet_hdr on multi_queue numqueues 0 .*"
+		    "persist on user nobody'") ||
+	    test_sh("ip -o addr show zdtap0 | grep -q '10.79.7.1/24'")) {
 		fail("the tap is not as set up");
 		return -1;
 	}
-	if (sh("nft list chain inet " NFT_TABLE " c | grep -q 'tcp dport 4243 counter'")) {
+	if (test_sh("nft list chain inet " NFT_TABLE " c | grep -q 'tcp dport 4243 counter'")) {
 		fail("the nftables rule is gone");
 		return -1;
 	}
 	/* iptables (Debian's is iptables-nft) reads its own tables back */
-	if (sh("iptables -S INPUT | grep -q -- '-p tcp -m tcp --dport 4245 -j DROP'") ||
-	    sh("ip6tables -S OUTPUT | grep -q -- '-p udp -m udp --dport 4246 -j REJECT'")) {
+	if (test_sh("iptables -S INPUT | grep -q -- '-p tcp -m tcp --dport 4245 -j DROP'") ||
+	    test_sh("ip6tables -S OUTPUT | grep -q -- '-p udp -m udp --dport 4246 -j REJECT'")) {
 		fail("the iptables rules are gone");
 		return -1;
 	}
@@ -290,7 +275,8 @@ static int from_outside(void)
 	if (setns(outer_ns, CLONE_NEWNET) || !if_nametoindex(OUT_LINK))
 		return 1;
 	/* the outer end is the caller's to set up: a restore makes it bare */
-	if (sh("ip addr replace " OUT_ADDR "/24 dev " OUT_LINK " && ip link set " OUT_LINK " up"))
+	if (test_sh("ip addr replace " OUT_ADDR "/24 dev " OUT_LINK " && ip link set " OUT_LINK
+		    " up"))
 		return 2;
 	inet_pton(AF_INET, IN_ADDR, &a.sin_addr);
 	s = socket(AF_INET, SOCK_STREAM, 0);

@@ -42,21 +42,6 @@ struct report {
 	unsigned long ino; /* its network namespace */
 };
 
-static int sh(const char *fmt, ...)
-{
-	char cmd[512];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	if (st)
-		test_msg("'%s' failed: %d\n", cmd, st);
-	return st ? -1 : 0;
-}
-
 static unsigned long net_ino(void)
 {
 	struct stat st;
@@ -120,10 +105,11 @@ static int child_main(void)
 	if (unshare(CLONE_NEWNET))
 		return 1;
 	/* the pair, its other end sent to the test's namespace (ns_a, inherited) */
-	if (sh("ip link set lo up && ip link add " END_B " type veth peer name " END_A
-	       " netns /proc/self/fd/%d",
-	       ns_a) ||
-	    sh("ip link set " END_B " mtu %d up && ip addr add " ADDR_B "/24 dev " END_B, MTU_B))
+	if (test_sh("ip link set lo up && ip link add " END_B " type veth peer name " END_A
+		    " netns /proc/self/fd/%d",
+		    ns_a) ||
+	    test_sh("ip link set " END_B " mtu %d up && ip addr add " ADDR_B "/24 dev " END_B,
+		    MTU_B))
 		return 3;
 	close(ns_a);
 	index_b = if_nametoindex(END_B);
@@ -153,7 +139,7 @@ static int setup(void)
 {
 	char c;
 
-	if (pipe(go) || pipe(done) || unshare(CLONE_NEWNET) || sh("ip link set lo up")) {
+	if (pipe(go) || pipe(done) || unshare(CLONE_NEWNET) || test_sh("ip link set lo up")) {
 		fail_perror("pipes, or a network namespace of the test's own");
 		return -1;
 	}
@@ -168,7 +154,8 @@ static int setup(void)
 		fail("the child is not listening in its network namespace");
 		return -1;
 	}
-	if (sh("ip link set " END_A " mtu %d up && ip addr add " ADDR_A "/24 dev " END_A, MTU_A))
+	if (test_sh("ip link set " END_A " mtu %d up && ip addr add " ADDR_A "/24 dev " END_A,
+		    MTU_A))
 		return -1;
 	index_a = if_nametoindex(END_A);
 	if (connect_b()) {
