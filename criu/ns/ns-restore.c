@@ -113,6 +113,14 @@ static bool rst_own_mnt(const struct rst_ctx *ctx)
 	return r && c && r->has_mnt_ns_id && c->has_mnt_ns_id && r->mnt_ns_id != c->mnt_ns_id;
 }
 
+/* Has the root a user namespace of its own? Its tasks may be in ones below it */
+static bool rst_own_user(const struct rst_ctx *ctx)
+{
+	const TaskKobjIdsEntry *r = ctx->tasks[0].ids, *c = ctx->inventory->root_ids;
+
+	return r && c && r->has_user_ns_id && c->has_user_ns_id && r->user_ns_id != c->user_ns_id;
+}
+
 /* Has the root a network namespace of its own? Its tasks may have others (netns-tasks.c) */
 static bool rst_own_net(const struct rst_ctx *ctx)
 {
@@ -138,7 +146,7 @@ static int check_same_ns(const struct rst_ctx *ctx)
 		 */
 		if ((DIFFERS(pid) && !ctx->pids) || DIFFERS(uts) || DIFFERS(ipc) || DIFFERS(time) ||
 		    (DIFFERS(mnt) && !rst_own_mnt(ctx)) || (DIFFERS(net) && !rst_own_net(ctx)) ||
-		    DIFFERS(user) || DIFFERS(cgroup)) {
+		    (DIFFERS(user) && !rst_own_user(ctx)) || DIFFERS(cgroup)) {
 			pr_err("ids-%d.img: task %d is in other namespaces than the root: a tree "
 			       "in several namespaces of a kind is not restored yet\n",
 			       ctx->tasks[i].pid, ctx->tasks[i].pid);
