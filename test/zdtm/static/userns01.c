@@ -5,15 +5,16 @@
  * (0-999 inside is U's 1000-1999 for uids, 2000-2999 for gids; setgroups allowed), and C's
  * child G one below N, N2, whose maps C writes (0-9 is N's 100-109 and 200-209, setgroups
  * denied). C then runs as uids 10 11 12, gids 7 8 9 and groups 5 6; G as uids 4 5 6 and
- * gids 1 2 3. On each round, each reports what it sees: its uid_map, gid_map and setgroups,
- * getresuid(), getresgid(), getgroups() and its pid, and creates a file, whose owner the
- * test reads in U's view; the test reads their namespaces and NS_GET_PARENT's (the kernel
- * shows a parent only to a task in it or above). After restore all is the same but the
- * namespaces' inodes (new ones): N's parent must be the test's namespace now, N2's must
- * be C's.
+ * gids 1 2 3, with a thread. On each round, each reports what it sees: its uid_map, gid_map and
+ * setgroups, getresuid(), getresgid(), getgroups(), its pid and its thread's tid and uids, and
+ * creates a file, whose owner the test reads in U's view; the test reads their namespaces and
+ * NS_GET_PARENT's (the kernel shows a parent only to a task in it or above). After restore all is
+ * the same but the namespaces' inodes (new ones): N's parent must be the test's namespace now, N2's
+ * must be C's.
  */
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -36,7 +37,9 @@ struct report {
 	int ngroups;
 	gid_t groups[4];
 	pid_t pid;
-	int err; /* a step that failed, 0 if none */
+	pid_t tid;     /* G's thread, as it sees itself (gettid), 0 in C */
+	uid_t tuid[3]; /* its getresuid() */
+	int err;       /* a step that failed, 0 if none */
 };
 
 struct kid {
@@ -52,6 +55,35 @@ static struct kid kids[2] = {
 	{ .name = "C", .file_uid = 1011, .file_gid = 2008 },
 	{ .name = "G", .file_uid = 1105, .file_gid = 2202 },
 };
+
+/* G's thread answers on these: its tid and ids */
+static int thread_req[2], thread_rep[2];
+
+static void *thread_main(void *arg __attribute__((unused)))
+{
+	struct report r;
+	char c;
+
+	while (read(thread_req[0], &c, 1) == 1) {
+		r.tid = gettid();
+		getresuid(&r.tuid[0], &r.tuid[1], &r.tuid[2]);
+		if (write(thread_rep[1], &r, sizeof(r)) != sizeof(r))
+			break;
+	}
+	return NULL;
+}
+
+static void ask_thread(struct report *r)
+{
+	struct report t;
+
+	if (write(thread_req[1], "?", 1) != 1 || read(thread_rep[0], &t, sizeof(t)) != sizeof(t)) {
+		r->err = 4;
+		return;
+	}
+	r->tid = t.tid;
+	memcpy(r->tuid, t.tuid, sizeof(r->tuid));
+}
 
 static ino_t ino_of(int fd)
 {
@@ -71,6 +103,8 @@ static void fill_report(struct report *r)
 	getresgid(&r->gid[0], &r->gid[1], &r->gid[2]);
 	r->ngroups = getgroups(4, r->groups);
 	r->pid = getpid();
+	if (thread_req[1] > 0)
+		ask_thread(r);
 }
 
 /* Answer each round: a report and a file DIR_NAME/NAME-ROUND; EOF ends it. */
@@ -165,8 +199,12 @@ static int grandchild(void)
 {
 	keep_own_pipes(&kids[1]);
 	/* dumpable, so that the test may read its /proc/PID/ns (as C) */
+	pthread_t th;
+
 	if (setresgid(1, 2, 3) || setresuid(4, 5, 6) || prctl(PR_SET_DUMPABLE, 1))
 		return 21;
+	if (pipe(thread_req) || pipe(thread_rep) || pthread_create(&th, NULL, thread_main, NULL))
+		return 26;
 	return serve(&kids[1]);
 }
 
@@ -260,6 +298,9 @@ static void check_expected(const struct kid *k, const struct report *r)
 	    !ids_are(r->gid, is_c ? 7 : 1, is_c ? 8 : 2, is_c ? 9 : 3))
 		fail("%s: uids %u %u %u gids %u %u %u", k->name, r->uid[0], r->uid[1], r->uid[2],
 		     r->gid[0], r->gid[1], r->gid[2]);
+	if (!is_c && (!r->tid || r->tid == r->pid || !ids_are(r->tuid, 4, 5, 6)))
+		fail("G's thread: tid %d, uids %u %u %u", r->tid, r->tuid[0], r->tuid[1],
+		     r->tuid[2]);
 	if (r->ngroups != (is_c ? 2 : 0) || (is_c && (r->groups[0] != 5 || r->groups[1] != 6)))
 		fail("%s: %d supplementary groups", k->name, r->ngroups);
 }
@@ -315,6 +356,8 @@ static void check(void)
 		check_file(&kids[i], round);
 		if (round && strcmp(r[i].uid_map, kids[i].before.uid_map))
 			fail("%s's uid_map changed", kids[i].name);
+		if (round && (r[i].pid != kids[i].before.pid || r[i].tid != kids[i].before.tid))
+			fail("%s's pid or its thread's tid changed", kids[i].name);
 		kids[i].before = r[i];
 	}
 	check_parents(r);
