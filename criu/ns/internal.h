@@ -106,6 +106,8 @@ int userns_dump_write(int dfd, uint32_t id, const struct userns_maps *m);
 int userns_nested_dump_task(struct dump_tree *dt, pid_t pid);
 const struct userns_maps *userns_nested_dump_maps(const struct dump_tree *dt, pid_t pid);
 int userns_nested_dump_write(const struct dump_tree *dt);
+/* pid has threads in a pid namespace too deep for a tree with nested user namespaces */
+int userns_nested_dump_deep_threads(struct dump_tree *dt, pid_t pid);
 void userns_nested_dump_free(struct ns_ids *n);
 
 /* ns-check.c: 1 if a's namespace link_a is b's link_b (names under /proc/PID/ns/), 0 if

@@ -211,8 +211,8 @@ int ns_dump_write(struct dump_tree *dt)
 	int ret = 0;
 
 	if (n->user)
-		ret = userns_dump_write(dt->dfd, n->root[NS_USER], n->user)
-			      ?: userns_nested_dump_write(dt);
+		ret = userns_dump_write(dt->dfd, n->root[NS_USER], n->user);
+	ret = ret ?: userns_nested_dump_write(dt);
 	if (!ret && (n->root_own & NS_BIT(NS_UTS)))
 		ret = utsns_dump(dt->dfd, root, n->root[NS_UTS]);
 	if (!ret && (n->root_own & NS_BIT(NS_IPC))) {

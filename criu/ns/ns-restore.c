@@ -21,6 +21,7 @@
 #include "restore-ctx.h"
 #include "ns.h"
 #include "internal.h"
+#include "userns.h"
 #include "mnt.h"
 
 #ifndef CLONE_NEWTIME
@@ -113,14 +114,6 @@ static bool rst_own_mnt(const struct rst_ctx *ctx)
 	return r && c && r->has_mnt_ns_id && c->has_mnt_ns_id && r->mnt_ns_id != c->mnt_ns_id;
 }
 
-/* Has the root a user namespace of its own? Its tasks may be in ones below it */
-static bool rst_own_user(const struct rst_ctx *ctx)
-{
-	const TaskKobjIdsEntry *r = ctx->tasks[0].ids, *c = ctx->inventory->root_ids;
-
-	return r && c && r->has_user_ns_id && c->has_user_ns_id && r->user_ns_id != c->user_ns_id;
-}
-
 /* Has the root a network namespace of its own? Its tasks may have others (netns-tasks.c) */
 static bool rst_own_net(const struct rst_ctx *ctx)
 {
@@ -142,11 +135,12 @@ static int check_same_ns(const struct rst_ctx *ctx)
 			continue;
 		/*
 		 * a nested pid namespace's tasks: ns-pids.img's levels (pid-restore.c); a mount
-		 * namespace of a task's own is made by it (rst_ns_task_setup())
+		 * namespace of a task's own is made by it (rst_ns_task_setup()); user namespaces
+		 * below the root's are userns-nested-rst.c's
 		 */
 		if ((DIFFERS(pid) && !ctx->pids) || DIFFERS(uts) || DIFFERS(ipc) || DIFFERS(time) ||
 		    (DIFFERS(mnt) && !rst_own_mnt(ctx)) || (DIFFERS(net) && !rst_own_net(ctx)) ||
-		    (DIFFERS(user) && !rst_own_user(ctx)) || DIFFERS(cgroup)) {
+		    DIFFERS(cgroup)) {
 			pr_err("ids-%d.img: task %d is in other namespaces than the root: a tree "
 			       "in several namespaces of a kind is not restored yet\n",
 			       ctx->tasks[i].pid, ctx->tasks[i].pid);
@@ -184,6 +178,14 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 	if (check_same_ns(ctx))
 		return -EOPNOTSUPP;
 	user = OWN(user, true);
+	/* tasks in user namespaces below criu's, the root in criu's */
+	if (!user && c->has_user_ns_id) {
+		ret = userns_nested_rst_prepare(ctx, c->user_ns_id);
+		if (ret) {
+			userns_nested_rst_free();
+			return ret;
+		}
+	}
 	net = OWN(net, true);
 	join = ctx->ro->join_ns_net;
 	mnt = OWN(mnt, true);
@@ -203,7 +205,7 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 	ipc = nsjoin_flags() & CLONE_NEWIPC ? 0 : OWN(ipc, true);
 	tim = nsjoin_flags() & CLONE_NEWTIME ? 0 : OWN(time, true);
 	if (!pid && !uts && !ipc && !tim && !net && !join && !cgroup && !mnt && !user &&
-	    !nsjoin_any())
+	    !nsjoin_any() && !userns_nested_rst_any())
 		return 0;
 	ns = calloc(1, sizeof(*ns));
 	if (!ns)
@@ -245,6 +247,7 @@ void rst_ns_free(struct rst_ctx *ctx)
 	if (!ctx->ns)
 		return;
 	userns_rst_free(ctx->ns);
+	userns_nested_rst_free();
 	netns_rst_free();
 	nsjoin_free();
 	mntns_premade_free(&ctx->ns->mnt_pre);
@@ -302,6 +305,10 @@ int rst_ns_before_root(const struct rst_ctx *ctx)
 	}
 	if (ns->user) /* its time namespace too: owned by it */
 		return userns_rst_before_root(ns, ctx->dfd, ctx->fd_top);
+	/* user namespaces below criu's */
+	ret = userns_nested_rst_make(-1, NULL, ctx->fd_top);
+	if (ret)
+		return ret;
 	if (netns_rst_before_root() || nsjoin_before_root())
 		return -EPERM;
 	if (!ns->time_id)
@@ -323,6 +330,7 @@ void rst_ns_after_root(const struct rst_ctx *ctx)
 		return;
 	if (ns->user)
 		userns_rst_after_root(ns);
+	userns_nested_rst_close_fds();
 	mntns_premade_free(&ns->mnt_pre); /* the root has its own copies */
 	netns_rst_after_root();
 	nsjoin_after_root();

@@ -115,18 +115,22 @@ int userns_dump_begin(struct ns_ids *n, pid_t root)
 /*
  * Threads in the user namespace are cloned without set_tid, after criu set ns_last_pid of
  * criu's level and of the tree's (ns/userns-threads.c): not of a pid namespace below those.
+ * So are all threads of a tree in criu's user namespace with tasks in nested ones: there
+ * userns-nested-dump.c refuses such threads once it knows of a nested one.
  */
 int ns_check_threads(struct dump_tree *dt, pid_t pid, size_t nr_threads)
 {
 	pid_t nspid[33]; /* the kernel's deepest nesting and criu's level */
 	int n;
 
-	if (!dt->ns.user)
-		return 0;
 	n = userns_nested_dump_task(dt, pid);
 	if (n || nr_threads < 2)
 		return n;
 	n = parse_proc_nspid(pid, 0, nspid, sizeof(nspid) / sizeof(nspid[0]));
+	if (!dt->ns.user && n > USERNS_THREAD_LEVELS)
+		return userns_nested_dump_deep_threads(dt, pid);
+	if (!dt->ns.user)
+		return 0;
 	if (n < 0 || n > USERNS_THREAD_LEVELS) {
 		pr_err("Task %d has %zu threads in a pid namespace below the tree's, in the tree's "
 		       "user namespace: restoring them is not supported yet\n",

@@ -37,6 +37,7 @@ struct nested_one {
 
 struct userns_nested_dump {
 	ino_t root_ino, criu_ino; /* the tree root's user namespace and criu's */
+	pid_t deep_threads; /* a task with threads in a pid namespace below the tree's, or 0 */
 	size_t nr;
 	struct nested_one ns[USERNS_MAX_NESTED];
 };
@@ -188,6 +189,12 @@ static int nested_add(struct dump_tree *dt, struct userns_nested_dump *d, pid_t 
 	ret = ret ?: userns_maps_read(pid, &one->maps) ?: owner_uid(pid, &one->maps);
 	if (ret)
 		return ret;
+	if (!one->maps.uid.nr || !one->maps.gid.nr) {
+		pr_err("Task %d's user namespace (user:[%lu]) has no uid or gid map yet: its ids "
+		       "can't be saved; not supported\n",
+		       pid, (unsigned long)ino);
+		return -EOPNOTSUPP;
+	}
 	one->id = ids.user_ns_id;
 	d->nr++;
 	pr_info("Task %d is in a nested user namespace (id %u, %zu uid and %zu gid extents, "
@@ -201,6 +208,7 @@ int userns_nested_dump_task(struct dump_tree *dt, pid_t pid)
 {
 	struct userns_nested_dump *d = nested_get(dt);
 	ino_t ino;
+	int ret;
 
 	if (!d)
 		return -ENOMEM;
@@ -211,13 +219,11 @@ int userns_nested_dump_task(struct dump_tree *dt, pid_t pid)
 	}
 	if (ino == d->root_ino)
 		return 0;
-	if (!nested_find(d, ino)) {
-		int ret = nested_add(dt, d, pid, ino);
-
-		if (ret)
-			return ret;
-	}
-	return check_owned(d, pid);
+	/* what stays refused first: its own namespaces */
+	ret = check_owned(d, pid);
+	if (ret || nested_find(d, ino))
+		return ret;
+	return nested_add(dt, d, pid, ino);
 }
 
 const struct userns_maps *userns_nested_dump_maps(const struct dump_tree *dt, pid_t pid)
@@ -251,11 +257,30 @@ static int parent_id(const struct dump_tree *dt, struct nested_one *one)
 	return -EOPNOTSUPP;
 }
 
+int userns_nested_dump_deep_threads(struct dump_tree *dt, pid_t pid)
+{
+	struct userns_nested_dump *d = nested_get(dt);
+
+	if (!d)
+		return -ENOMEM;
+	if (!d->deep_threads)
+		d->deep_threads = pid;
+	return 0;
+}
+
 int userns_nested_dump_write(const struct dump_tree *dt)
 {
 	struct userns_nested_dump *d = dt->ns.nested;
 	size_t i;
 	int ret = 0;
+
+	/* their threads are cloned by ns_last_pid, which criu sets at two levels only */
+	if (d && d->nr && d->deep_threads) {
+		pr_err("Task %d has threads in a pid namespace below the tree's, and the tree has "
+		       "tasks in nested user namespaces: restoring them is not supported yet\n",
+		       d->deep_threads);
+		return -EOPNOTSUPP;
+	}
 
 	for (i = 0; d && !ret && i < d->nr; i++) {
 		ret = parent_id(dt, &d->ns[i]);

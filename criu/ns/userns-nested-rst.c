@@ -41,6 +41,12 @@ struct nested_rst {
 
 static struct nested_rst nested[USERNS_MAX_NESTED];
 static size_t nr_nested;
+static uint32_t nested_root_id; /* the images' id of the root's user namespace */
+
+bool userns_nested_rst_any(void)
+{
+	return nr_nested > 0;
+}
 
 static struct nested_rst *nested_by_id(uint32_t id)
 {
@@ -88,6 +94,7 @@ int userns_nested_rst_prepare(const struct rst_ctx *ctx, uint32_t root_id)
 	size_t i;
 	int ret;
 
+	nested_root_id = root_id;
 	for (i = 0; i < ctx->nr_tasks; i++) {
 		const TaskKobjIdsEntry *ids = ctx->tasks[i].ids;
 
@@ -151,7 +158,8 @@ static void __attribute__((noreturn)) helper_main(int pfd, uid_t uid, gid_t gid,
 	char c = 0;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (setns(pfd, CLONE_NEWUSER) || setresgid(-1, gid, -1) || setresuid(-1, uid, -1))
+	if ((pfd >= 0 && setns(pfd, CLONE_NEWUSER)) || setresgid(-1, gid, -1) ||
+	    setresuid(-1, uid, -1))
 		_exit(1);
 	if (dup2(rfd, 0) != 0 || dup2(wfd, 1) != 1)
 		_exit(1);
@@ -173,6 +181,11 @@ static void creator_ids(const struct userns_maps *m, const struct userns_maps *p
 {
 	uint32_t any;
 
+	if (!pm) { /* criu's own: every id is there */
+		*uid = m->has_owner ? m->owner : 0;
+		*gid = 0;
+		return;
+	}
 	if (!m->has_owner || !userns_id_inside(&pm->uid, m->owner, uid))
 		*uid = pm->uid.e[0].first;
 	*gid = userns_id_outside(&pm->gid, 0, &any) ? 0 : pm->gid.e[0].first;
@@ -210,14 +223,15 @@ static int start_helper(struct nested_rst *n, int pfd, const struct userns_maps 
 static int write_maps(const struct nested_rst *n, int pfd, const struct userns_maps *pm)
 {
 	struct userns_maps *view = malloc(sizeof(*view));
-	int status = 0, ret;
+	int status = 0, ret = 0;
 	pid_t w;
 
 	if (!view)
 		return -ENOMEM;
 	*view = *n->maps;
-	ret = to_parent_view(&n->maps->uid, &pm->uid, &view->uid)
-		      ?: to_parent_view(&n->maps->gid, &pm->gid, &view->gid);
+	if (pm)
+		ret = to_parent_view(&n->maps->uid, &pm->uid, &view->uid)
+			      ?: to_parent_view(&n->maps->gid, &pm->gid, &view->gid);
 	if (ret) {
 		free(view);
 		return ret;
@@ -225,7 +239,7 @@ static int write_maps(const struct nested_rst *n, int pfd, const struct userns_m
 	w = fork();
 	if (w == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (setns(pfd, CLONE_NEWUSER)) {
+		if (pfd >= 0 && setns(pfd, CLONE_NEWUSER)) {
 			pr_perror("Can't enter the parent of nested user namespace %u", n->id);
 			_exit(1);
 		}
@@ -267,9 +281,9 @@ static int make_one(struct nested_rst *n, int root_fd, const struct userns_maps 
 	return start_helper(n, pfd, pm) ?: write_maps(n, pfd, pm) ?: open_above(n, fd_top);
 }
 
-int userns_nested_rst_make(uint32_t root_id, int root_fd, const struct userns_maps *root_maps,
-			   int fd_top)
+int userns_nested_rst_make(int root_fd, const struct userns_maps *root_maps, int fd_top)
 {
+	uint32_t root_id = nested_root_id;
 	size_t i, made = 0, before;
 	int ret;
 

@@ -88,7 +88,7 @@ int rst_ns_user_fd(void)
 int rst_ns_own_user_fd(int min)
 {
 	if (tree_user_fd < 0)
-		return 0;
+		return userns_nested_rst_own_fds(min);
 	tree_user_fd = fcntl(tree_user_fd, F_DUPFD_CLOEXEC, min);
 	if (tree_user_fd < 0) {
 		pr_perror("Can't copy the fd of the tree's user namespace");
@@ -360,7 +360,7 @@ int userns_rst_before_root(struct rst_ns *ns, int dfd, int fd_top)
 	if (!ret && (u->made & CLONE_NEWNS))
 		ret = open_helper_mnt(u);
 	ret = ret ?: open_helper_user(u, fd_top);
-	ret = ret ?: userns_nested_rst_make(u->id, tree_user_fd, &u->maps, fd_top);
+	ret = ret ?: userns_nested_rst_make(tree_user_fd, &u->maps, fd_top);
 	return ret ?: enter_made(u);
 }
 
@@ -428,7 +428,6 @@ void userns_rst_free(struct rst_ns *ns)
 		return;
 	userns_rst_after_root(ns);
 	userns_rst_drop_helper(ns);
-	userns_nested_rst_free();
 	if (u->to_helper >= 0)
 		close(u->to_helper);
 	if (u->from_helper >= 0)
@@ -439,10 +438,13 @@ void userns_rst_free(struct rst_ns *ns)
 
 bool rst_ns_keeps_groups(const struct rst_ctx *ctx)
 {
-	return ctx->ns && ctx->ns->user;
+	return ctx->ns && (ctx->ns->user || userns_nested_rst_any());
 }
 
-/* The task's supplementary groups, as criu sees them, while it still can set them. */
+/*
+ * The task's supplementary groups, as criu sees them, while it still can set them; gid is
+ * its namespace's map, NULL for one in criu's.
+ */
 static int set_groups(const struct userns_map *gid, const struct rst_task *t)
 {
 	const CredsEntry *ce = t->core->thread_core ? t->core->thread_core->creds : NULL;
@@ -452,7 +454,8 @@ static int set_groups(const struct userns_map *gid, const struct rst_task *t)
 	if (!ce || ce->n_groups > RST_MAX_GROUPS) /* the state's fill refuses the latter */
 		return 0;
 	for (i = 0; i < ce->n_groups; i++) {
-		if (!userns_id_outside(gid, ce->groups[i], &groups[i])) {
+		groups[i] = ce->groups[i];
+		if (gid && !userns_id_outside(gid, ce->groups[i], &groups[i])) {
 			pr_err("core-%d.img: group %u is not in the user namespace's gid map\n",
 			       t->pid, ce->groups[i]);
 			return -EINVAL;
@@ -468,14 +471,17 @@ static int set_groups(const struct userns_map *gid, const struct rst_task *t)
 int rst_ns_enter_user(const struct rst_ctx *ctx, const struct rst_task *t)
 {
 	const struct rst_userns *u = ctx->ns ? ctx->ns->user : NULL;
-	const struct userns_maps *maps;
+	const struct userns_maps *maps = NULL;
 	int ret, fd = -1;
 
-	if (!u)
-		return 0;
 	/* a task in a user namespace below the root's enters that one */
 	if (t->ids && t->ids->has_user_ns_id)
 		fd = rst_ns_nested_user_fd(t->ids->user_ns_id, &maps);
+	/* one in criu's, with others in nested ones: its groups as the restorer leaves them */
+	if (fd < 0 && !u) {
+		userns_nested_rst_close_fds();
+		return rst_ns_keeps_groups(ctx) ? set_groups(NULL, t) : 0;
+	}
 	if (fd < 0) {
 		fd = tree_user_fd;
 		maps = &u->maps;

@@ -61,11 +61,12 @@ int userns_read_maps(int dfd, uint32_t id, struct userns_maps *m);
 int userns_write_maps(pid_t pid, const struct userns_maps *m);
 
 /* userns-nested-rst.c, in criu: the namespaces below the root's (id), read from the images,
- * then made in order below it (root_fd, its maps in criu's view), each opened above fd_top */
+ * then made in order below it (root_fd, its maps in criu's view; -1 and NULL: criu's), each
+ * opened above fd_top. any: are there such namespaces? */
 struct rst_ctx;
 int userns_nested_rst_prepare(const struct rst_ctx *ctx, uint32_t root_id);
-int userns_nested_rst_make(uint32_t root_id, int root_fd, const struct userns_maps *root_maps,
-			   int fd_top);
+bool userns_nested_rst_any(void);
+int userns_nested_rst_make(int root_fd, const struct userns_maps *root_maps, int fd_top);
 /* A task's fd of nested namespace id and its maps; -1 for one that is not nested. */
 int rst_ns_nested_user_fd(uint32_t id, const struct userns_maps **maps);
 /* the fds closed (once the task is in), copied at min or above (a shared fd table) */
