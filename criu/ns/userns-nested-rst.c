@@ -118,40 +118,6 @@ int userns_nested_rst_prepare(const struct rst_ctx *ctx, uint32_t root_id)
 	return 0;
 }
 
-/* m with its lower ids turned from criu's view into the parent's (whose map is pm). */
-static int to_parent_view(const struct userns_map *m, const struct userns_map *pm,
-			  struct userns_map *out)
-{
-	uint32_t pos, lower, in, take;
-	size_t i, j;
-
-	out->nr = 0;
-	for (i = 0; i < m->nr; i++) {
-		for (pos = 0; pos < m->e[i].count; pos += take) {
-			lower = m->e[i].lower + pos;
-			for (j = 0; j < pm->nr; j++)
-				if (lower >= pm->e[j].lower &&
-				    lower - pm->e[j].lower < pm->e[j].count)
-					break;
-			if (j == pm->nr || out->nr == USERNS_MAX_EXTENTS) {
-				pr_err("Id %u of a nested user namespace's map is not in its "
-				       "parent's map (or too many extents)\n",
-				       lower);
-				return -EINVAL;
-			}
-			in = pm->e[j].first + (lower - pm->e[j].lower);
-			take = pm->e[j].count - (lower - pm->e[j].lower);
-			if (take > m->e[i].count - pos)
-				take = m->e[i].count - pos;
-			out->e[out->nr].first = m->e[i].first + pos;
-			out->e[out->nr].lower = in;
-			out->e[out->nr].count = take;
-			out->nr++;
-		}
-	}
-	return 0;
-}
-
 /* The helper: in the parent, as the owner, a new user namespace held until EOF on rfd. */
 static void __attribute__((noreturn)) helper_main(int pfd, uid_t uid, gid_t gid, int rfd, int wfd)
 {
@@ -230,9 +196,12 @@ static int write_maps(const struct nested_rst *n, int pfd, const struct userns_m
 		return -ENOMEM;
 	*view = *n->maps;
 	if (pm)
-		ret = to_parent_view(&n->maps->uid, &pm->uid, &view->uid)
-			      ?: to_parent_view(&n->maps->gid, &pm->gid, &view->gid);
+		ret = userns_map_to_parent(&n->maps->uid, &pm->uid, &view->uid)
+			      ?: userns_map_to_parent(&n->maps->gid, &pm->gid, &view->gid);
 	if (ret) {
+		pr_err("The maps of nested user namespace %u have ids its parent's maps have not "
+		       "(or need more than %d extents there): bad images\n",
+		       n->id, USERNS_MAX_EXTENTS);
 		free(view);
 		return ret;
 	}

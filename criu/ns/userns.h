@@ -53,6 +53,13 @@ bool userns_id_inside(const struct userns_map *m, uint32_t outside, uint32_t *in
 bool userns_id_outside(const struct userns_map *m, uint32_t inside, uint32_t *outside);
 /* The map as a uid_map file wants it into buf; the length, or -ENOSPC. */
 int userns_map_format(const struct userns_map *m, char *buf, size_t len);
+/*
+ * m, whose lower ids are criu's view, with them in its parent's view instead (pm: the
+ * parent's map, lower ids criu's view), an extent split where it spans two of pm's; 0, or
+ * -EINVAL when an id is not in pm or there are too many extents.
+ */
+int userns_map_to_parent(const struct userns_map *m, const struct userns_map *pm,
+			 struct userns_map *out);
 
 /* userns-restore.c: userns-ID.img and userns-extra-ID.img into m; setgroups, uid_map and
  * gid_map of pid's user namespace written (as criu, or from the namespace's parent). 0 or

@@ -9,7 +9,9 @@
  * task stays in criu's namespaces and the refusal is about the child. For pid and time the child's
  * own child is the one inside: unshare() moves only the children made afterwards. The inner task
  * proves it is still in its namespace after the refused dump (its hostname, its pid 1, its view of
- * a new netns...).
+ * a new netns...). user: the child's user namespace has no maps (one with maps is saved:
+ * userns08). user_pid: a user namespace of the child's own with a pid namespace it owns, whose
+ * init is the child's child (userns07, the root in a user namespace of its own).
  */
 #include <sched.h>
 #include <stdio.h>
