@@ -122,6 +122,21 @@ static bool rst_own_net(const struct rst_ctx *ctx)
 	return r && c && r->has_net_ns_id && c->has_net_ns_id && r->net_ns_id != c->net_ns_id;
 }
 
+/* Is a task in another user namespace than the root (one below it)? */
+static bool other_user(const struct rst_ctx *ctx)
+{
+	const TaskKobjIdsEntry *r = ctx->tasks[0].ids;
+	size_t i;
+
+	for (i = 1; i < ctx->nr_tasks; i++) {
+		const TaskKobjIdsEntry *o = ctx->tasks[i].ids;
+
+		if (o && DIFFERS(user))
+			return true;
+	}
+	return false;
+}
+
 /* Every task in the root's namespaces: a set where they differ is not restored wrongly. */
 static int check_same_ns(const struct rst_ctx *ctx)
 {
@@ -169,6 +184,7 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 {
 	const TaskKobjIdsEntry *r = ctx->tasks[0].ids, *c = ctx->inventory->root_ids;
 	int64_t pid, uts, ipc, tim, net, cgroup, mnt, user;
+	bool below_criu;
 	const char *join;
 	struct rst_ns *ns;
 	int ret = 0;
@@ -179,13 +195,7 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 		return -EOPNOTSUPP;
 	user = OWN(user, true);
 	/* tasks in user namespaces below criu's, the root in criu's */
-	if (!user && c->has_user_ns_id) {
-		ret = userns_nested_rst_prepare(ctx, c->user_ns_id);
-		if (ret) {
-			userns_nested_rst_free();
-			return ret;
-		}
-	}
+	below_criu = !user && c->has_user_ns_id && other_user(ctx);
 	net = OWN(net, true);
 	join = ctx->ro->join_ns_net;
 	mnt = OWN(mnt, true);
@@ -205,7 +215,7 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 	ipc = nsjoin_flags() & CLONE_NEWIPC ? 0 : OWN(ipc, true);
 	tim = nsjoin_flags() & CLONE_NEWTIME ? 0 : OWN(time, true);
 	if (!pid && !uts && !ipc && !tim && !net && !join && !cgroup && !mnt && !user &&
-	    !nsjoin_any() && !userns_nested_rst_any())
+	    !nsjoin_any() && !below_criu)
 		return 0;
 	ns = calloc(1, sizeof(*ns));
 	if (!ns)
@@ -221,6 +231,8 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 	ctx->ns = ns;
 	if (user)
 		ret = userns_rst_prepare(ns, ctx, user);
+	if (below_criu)
+		ret = userns_nested_rst_prepare(ctx, c->user_ns_id);
 	if (!ret && pid)
 		ret = prepare_pidns(ctx, ns);
 	if (!ret && (net || join))
