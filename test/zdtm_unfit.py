@@ -37,6 +37,7 @@ NS_UNFIT = {
     "userns04": USERNS_NS_ROOT,
     "userns05": USERNS_NS_ROOT,
     "userns06": USERNS_NS_ROOT,
+    "userns07": USERNS_NS_ROOT,
 }
 # Tests that can't pass in the uns flavour, and why (besides the pid namespace's, NS_UNFIT).
 UNS_NESTED_THREADS = "its inner pid namespace's task runs a thread: threads in a pid " \
@@ -57,4 +58,4 @@ UNS_UNFIT = dict(
       "criu's: an nsfs file of a namespace that is not criu's is refused")])
 # NS_UNFIT's reasons that come from the ns flavour's mount namespace, which uns has not
 NS_MNT_ONLY = ("userns00", "userns01", "userns02", "userns03", "userns04",
-               "userns05", "userns06")
+               "userns05", "userns06", "userns07")

@@ -19,6 +19,7 @@
 #define NS_IDS_KINDS 8
 #define NS_IDS_MAX   64
 struct userns_maps;
+struct userns_nested_dump;
 
 struct dump_pid_map;
 
@@ -35,6 +36,7 @@ struct ns_ids {
 	int criu_ipc_fd;
 	struct dump_pid_map *pids; /* ns/pid-dump.c: a pid namespace of its own, or NULL */
 	struct userns_maps *user;  /* ns/userns-dump.c: the root's own user namespace, or NULL */
+	struct userns_nested_dump *nested; /* ns/userns-nested-dump.c: those below it, or NULL */
 };
 
 /* Kinds, in CRIU's order (the index of ns_ids.seen[].kind and root[]) */

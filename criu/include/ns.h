@@ -69,7 +69,7 @@ bool ns_dump_own_ipc(const struct dump_tree *dt);
 /* ns/userns-dump.c: in a user namespace of the tree's, a task's ids as it sees them (the
  * images' convention) and its threads (refused); 0 or -EOPNOTSUPP, logged. */
 int ns_dump_creds(const struct dump_tree *dt, pid_t pid, CredsEntry *c);
-int ns_check_threads(const struct dump_tree *dt, pid_t pid, size_t nr_threads);
+int ns_check_threads(struct dump_tree *dt, pid_t pid, size_t nr_threads);
 
 /* ns/ns-restore.c */
 int rst_ns_prepare(struct rst_ctx *ctx);
@@ -91,6 +91,10 @@ int rst_ns_enter_user(const struct rst_ctx *ctx, const struct rst_task *t);
  */
 int rst_ns_user_fd(void);
 int rst_ns_own_user_fd(int min);
+/* The fds of the user namespaces below the tree's (ns/userns-nested-rst.c), at most
+ * NS_USER_MAX_NESTED, into fds for every task to keep: their number. */
+#define NS_USER_MAX_NESTED 16
+int rst_ns_nested_user_keep(int *fds);
 bool rst_ns_keeps_groups(const struct rst_ctx *ctx);
 /* ns/userns-restore.c: in the root, in its cgroups: a new cgroup namespace, owned by the
  * tree's user namespace where it has one. 0 or -errno, logged. */

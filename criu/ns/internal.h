@@ -101,6 +101,14 @@ struct ns_ids;
 struct userns_maps;
 int userns_dump_begin(struct ns_ids *n, pid_t root);
 int userns_dump_write(int dfd, uint32_t id, const struct userns_maps *m);
+/* userns-nested-dump.c: user namespaces below the root's; a task in one registers it (0 for
+ * one in the root's), maps gives its maps (NULL: the root's), write saves them all */
+int userns_nested_dump_task(struct dump_tree *dt, pid_t pid);
+const struct userns_maps *userns_nested_dump_maps(const struct dump_tree *dt, pid_t pid);
+int userns_nested_dump_write(const struct dump_tree *dt);
+/* pid has threads in a pid namespace too deep for a tree with nested user namespaces */
+int userns_nested_dump_deep_threads(struct dump_tree *dt, pid_t pid);
+void userns_nested_dump_free(struct ns_ids *n);
 
 /* ns-check.c: 1 if a's namespace link_a is b's link_b (names under /proc/PID/ns/), 0 if
  * not, or -errno */

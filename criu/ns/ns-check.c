@@ -109,6 +109,9 @@ static bool nested_ok(const struct ns_kind *k, pid_t pid, pid_t root)
 	/* criu may be in a namespace of the tree by now: its own is netns.c's to tell */
 	if (!strcmp(k->link, "net"))
 		return netns_dump_is_other(pid);
+	/* below the root's: userns-nested-dump.c checks the shape */
+	if (!strcmp(k->link, "user"))
+		return true;
 	return false;
 }
 

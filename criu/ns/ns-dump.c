@@ -129,6 +129,7 @@ void ns_dump_end(struct dump_tree *dt)
 	pidns_dump_unmap(dt);
 	free(dt->ns.user);
 	dt->ns.user = NULL;
+	userns_nested_dump_free(&dt->ns);
 	netns_dump_leave();
 	if (!dt->ns.in_tree_ipc)
 		return;
@@ -199,6 +200,7 @@ int ns_dump_write(struct dump_tree *dt)
 
 	if (n->user)
 		ret = userns_dump_write(dt->dfd, n->root[NS_USER], n->user);
+	ret = ret ?: userns_nested_dump_write(dt);
 	if (!ret && (n->root_own & NS_BIT(NS_UTS)))
 		ret = utsns_dump(dt->dfd, root, n->root[NS_UTS]);
 	if (!ret && (n->root_own & NS_BIT(NS_IPC))) {

@@ -83,5 +83,6 @@ int ns_ids_init(struct ns_ids *n)
 
 	n->nr = 0;
 	n->user = NULL;
+	n->nested = NULL;
 	return ns_ids_fill(n, getpid(), &own);
 }

@@ -21,6 +21,7 @@
 #include "restore-ctx.h"
 #include "ns.h"
 #include "internal.h"
+#include "userns.h"
 #include "mnt.h"
 
 #ifndef CLONE_NEWTIME
@@ -121,6 +122,21 @@ static bool rst_own_net(const struct rst_ctx *ctx)
 	return r && c && r->has_net_ns_id && c->has_net_ns_id && r->net_ns_id != c->net_ns_id;
 }
 
+/* Is a task in another user namespace than the root (one below it)? */
+static bool other_user(const struct rst_ctx *ctx)
+{
+	const TaskKobjIdsEntry *r = ctx->tasks[0].ids;
+	size_t i;
+
+	for (i = 1; i < ctx->nr_tasks; i++) {
+		const TaskKobjIdsEntry *o = ctx->tasks[i].ids;
+
+		if (o && DIFFERS(user))
+			return true;
+	}
+	return false;
+}
+
 /* Every task in the root's namespaces: a set where they differ is not restored wrongly. */
 static int check_same_ns(const struct rst_ctx *ctx)
 {
@@ -134,11 +150,12 @@ static int check_same_ns(const struct rst_ctx *ctx)
 			continue;
 		/*
 		 * a nested pid namespace's tasks: ns-pids.img's levels (pid-restore.c); a mount
-		 * namespace of a task's own is made by it (rst_ns_task_setup())
+		 * namespace of a task's own is made by it (rst_ns_task_setup()); user namespaces
+		 * below the root's are userns-nested-rst.c's
 		 */
 		if ((DIFFERS(pid) && !ctx->pids) || DIFFERS(uts) || DIFFERS(ipc) || DIFFERS(time) ||
 		    (DIFFERS(mnt) && !rst_own_mnt(ctx)) || (DIFFERS(net) && !rst_own_net(ctx)) ||
-		    DIFFERS(user) || DIFFERS(cgroup)) {
+		    DIFFERS(cgroup)) {
 			pr_err("ids-%d.img: task %d is in other namespaces than the root: a tree "
 			       "in several namespaces of a kind is not restored yet\n",
 			       ctx->tasks[i].pid, ctx->tasks[i].pid);
@@ -167,6 +184,7 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 {
 	const TaskKobjIdsEntry *r = ctx->tasks[0].ids, *c = ctx->inventory->root_ids;
 	int64_t pid, uts, ipc, tim, net, cgroup, mnt, user;
+	bool below_criu;
 	const char *join;
 	struct rst_ns *ns;
 	int ret = 0;
@@ -176,6 +194,8 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 	if (check_same_ns(ctx))
 		return -EOPNOTSUPP;
 	user = OWN(user, true);
+	/* tasks in user namespaces below criu's, the root in criu's */
+	below_criu = !user && c->has_user_ns_id && other_user(ctx);
 	net = OWN(net, true);
 	join = ctx->ro->join_ns_net;
 	mnt = OWN(mnt, true);
@@ -195,7 +215,7 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 	ipc = nsjoin_flags() & CLONE_NEWIPC ? 0 : OWN(ipc, true);
 	tim = nsjoin_flags() & CLONE_NEWTIME ? 0 : OWN(time, true);
 	if (!pid && !uts && !ipc && !tim && !net && !join && !cgroup && !mnt && !user &&
-	    !nsjoin_any())
+	    !nsjoin_any() && !below_criu)
 		return 0;
 	ns = calloc(1, sizeof(*ns));
 	if (!ns)
@@ -211,6 +231,8 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 	ctx->ns = ns;
 	if (user)
 		ret = userns_rst_prepare(ns, ctx, user);
+	if (below_criu)
+		ret = userns_nested_rst_prepare(ctx, c->user_ns_id);
 	if (!ret && pid)
 		ret = prepare_pidns(ctx, ns);
 	if (!ret && (net || join))
@@ -237,6 +259,7 @@ void rst_ns_free(struct rst_ctx *ctx)
 	if (!ctx->ns)
 		return;
 	userns_rst_free(ctx->ns);
+	userns_nested_rst_free();
 	netns_rst_free();
 	nsjoin_free();
 	mntns_premade_free(&ctx->ns->mnt_pre);
@@ -294,6 +317,10 @@ int rst_ns_before_root(const struct rst_ctx *ctx)
 	}
 	if (ns->user) /* its time namespace too: owned by it */
 		return userns_rst_before_root(ns, ctx->dfd, ctx->fd_top);
+	/* user namespaces below criu's */
+	ret = userns_nested_rst_make(-1, NULL, ctx->fd_top);
+	if (ret)
+		return ret;
 	if (netns_rst_before_root() || nsjoin_before_root())
 		return -EPERM;
 	if (!ns->time_id)
@@ -315,6 +342,7 @@ void rst_ns_after_root(const struct rst_ctx *ctx)
 		return;
 	if (ns->user)
 		userns_rst_after_root(ns);
+	userns_nested_rst_close_fds();
 	mntns_premade_free(&ns->mnt_pre); /* the root has its own copies */
 	netns_rst_after_root();
 	nsjoin_after_root();

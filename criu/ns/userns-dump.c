@@ -99,7 +99,7 @@ int userns_dump_begin(struct ns_ids *n, pid_t root)
 	ret = check_owners(root, n->root_own);
 	if (ret)
 		return ret;
-	n->user = malloc(sizeof(*n->user));
+	n->user = calloc(1, sizeof(*n->user));
 	if (!n->user)
 		return -ENOMEM;
 	ret = userns_maps_read(root, n->user);
@@ -115,15 +115,22 @@ int userns_dump_begin(struct ns_ids *n, pid_t root)
 /*
  * Threads in the user namespace are cloned without set_tid, after criu set ns_last_pid of
  * criu's level and of the tree's (ns/userns-threads.c): not of a pid namespace below those.
+ * So are all threads of a tree in criu's user namespace with tasks in nested ones: there
+ * userns-nested-dump.c refuses such threads once it knows of a nested one.
  */
-int ns_check_threads(const struct dump_tree *dt, pid_t pid, size_t nr_threads)
+int ns_check_threads(struct dump_tree *dt, pid_t pid, size_t nr_threads)
 {
 	pid_t nspid[33]; /* the kernel's deepest nesting and criu's level */
 	int n;
 
-	if (!dt->ns.user || nr_threads < 2)
-		return 0;
+	n = userns_nested_dump_task(dt, pid);
+	if (n || nr_threads < 2)
+		return n;
 	n = parse_proc_nspid(pid, 0, nspid, sizeof(nspid) / sizeof(nspid[0]));
+	if (!dt->ns.user && n > USERNS_THREAD_LEVELS)
+		return userns_nested_dump_deep_threads(dt, pid);
+	if (!dt->ns.user)
+		return 0;
 	if (n < 0 || n > USERNS_THREAD_LEVELS) {
 		pr_err("Task %d has %zu threads in a pid namespace below the tree's, in the tree's "
 		       "user namespace: restoring them is not supported yet\n",
@@ -149,7 +156,7 @@ static int id_inside(const struct userns_map *m, const char *what, pid_t pid, ui
 
 int ns_dump_creds(const struct dump_tree *dt, pid_t pid, CredsEntry *c)
 {
-	const struct userns_maps *m = dt->ns.user;
+	const struct userns_maps *m = userns_nested_dump_maps(dt, pid) ?: dt->ns.user;
 	uint32_t *uids[] = { &c->uid, &c->euid, &c->suid, &c->fsuid };
 	uint32_t *gids[] = { &c->gid, &c->egid, &c->sgid, &c->fsgid };
 	size_t i;
@@ -211,6 +218,10 @@ int userns_dump_write(int dfd, uint32_t id, const struct userns_maps *m)
 	e.n_gid_map = m->gid.nr;
 	e.gid_map = pb->ptrs[1];
 	x.setgroups = m->setgroups;
+	x.has_parent_id = m->parent != 0;
+	x.parent_id = m->parent;
+	x.has_owner_uid = m->has_owner;
+	x.owner_uid = m->owner;
 	ret = write_one(dfd, CR_FD_USERNS, id, &e.base);
 	ret = ret ?: write_one(dfd, CR_FD_USERNS_EXTRA, id, &x.base);
 	free(pb);

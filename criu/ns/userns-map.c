@@ -114,3 +114,32 @@ int userns_map_format(const struct userns_map *m, char *buf, size_t len)
 	}
 	return off;
 }
+
+int userns_map_to_parent(const struct userns_map *m, const struct userns_map *pm,
+			 struct userns_map *out)
+{
+	uint32_t pos, lower, take;
+	size_t i, j;
+
+	out->nr = 0;
+	for (i = 0; i < m->nr; i++) {
+		for (pos = 0; pos < m->e[i].count; pos += take) {
+			lower = m->e[i].lower + pos;
+			for (j = 0; j < pm->nr; j++)
+				if (lower >= pm->e[j].lower &&
+				    lower - pm->e[j].lower < pm->e[j].count)
+					break;
+			if (j == pm->nr || out->nr == USERNS_MAX_EXTENTS)
+				return -EINVAL;
+			/* what is left of the parent's extent, at most what is left of ours */
+			take = pm->e[j].count - (lower - pm->e[j].lower);
+			if (take > m->e[i].count - pos)
+				take = m->e[i].count - pos;
+			out->e[out->nr].first = m->e[i].first + pos;
+			out->e[out->nr].lower = pm->e[j].first + (lower - pm->e[j].lower);
+			out->e[out->nr].count = take;
+			out->nr++;
+		}
+	}
+	return 0;
+}

@@ -59,6 +59,7 @@ static const struct {
 #define NR_MADE (sizeof(made_in_user) / sizeof(made_in_user[0]))
 
 struct rst_userns {
+	uint32_t id;
 	struct userns_maps maps;
 	pid_t helper;
 	int to_helper, from_helper; /* pipes: criu's ends */
@@ -87,13 +88,13 @@ int rst_ns_user_fd(void)
 int rst_ns_own_user_fd(int min)
 {
 	if (tree_user_fd < 0)
-		return 0;
+		return userns_nested_rst_own_fds(min);
 	tree_user_fd = fcntl(tree_user_fd, F_DUPFD_CLOEXEC, min);
 	if (tree_user_fd < 0) {
 		pr_perror("Can't copy the fd of the tree's user namespace");
 		return -errno;
 	}
-	return 0;
+	return userns_nested_rst_own_fds(min);
 }
 
 static int open_helper_user(const struct rst_userns *u, int above)
@@ -136,7 +137,7 @@ static int take_map(const char *name, UidGidExtent **ext, size_t n, struct usern
 	return 0;
 }
 
-static int read_maps(int dfd, uint32_t id, struct userns_maps *m)
+int userns_read_maps(int dfd, uint32_t id, struct userns_maps *m)
 {
 	UsernsExtraEntry *x = NULL;
 	UsernsEntry *e = NULL;
@@ -156,6 +157,8 @@ static int read_maps(int dfd, uint32_t id, struct userns_maps *m)
 		return ret;
 	/* a set of CRIU's has no such file: setgroups stays allowed, the kernel's default */
 	m->setgroups = true;
+	m->parent = 0;
+	m->has_owner = false;
 	img = open_image_optional(dfd, CR_FD_USERNS_EXTRA, id);
 	if (!img)
 		return errno == ENOENT ? 0 : -EIO;
@@ -163,6 +166,9 @@ static int read_maps(int dfd, uint32_t id, struct userns_maps *m)
 	close_image(img);
 	if (!ret) {
 		m->setgroups = x->setgroups;
+		m->parent = x->has_parent_id ? x->parent_id : 0;
+		m->has_owner = x->has_owner_uid;
+		m->owner = x->owner_uid;
 		userns_extra_entry__free_unpacked(x, NULL);
 	}
 	return ret;
@@ -183,7 +189,15 @@ int userns_rst_prepare(struct rst_ns *ns, const struct rst_ctx *ctx, uint32_t id
 	for (i = 0; i < NR_MADE; i++)
 		u->criu_own[i] = -1;
 	ns->user = u;
-	ret = read_maps(ctx->dfd, id, &u->maps);
+	u->id = id;
+	ret = userns_read_maps(ctx->dfd, id, &u->maps);
+	if (!ret && u->maps.parent) {
+		pr_err("userns-extra-%u.img: the root's user namespace has a parent in the images "
+		       "(%u): bad images\n",
+		       id, u->maps.parent);
+		ret = -EINVAL;
+	}
+	ret = ret ?: userns_nested_rst_prepare(ctx, id);
 	if (!ret)
 		pr_info("The root gets a user namespace of its own (id %u): %zu uid and %zu gid "
 			"extents, setgroups %s\n",
@@ -231,18 +245,18 @@ static int write_proc(pid_t pid, const char *name, const char *text, size_t len)
 	return ret;
 }
 
-static int write_maps(const struct rst_userns *u)
+int userns_write_maps(pid_t pid, const struct userns_maps *m)
 {
 	char buf[USERNS_MAX_EXTENTS * 36];
 	int len, ret = 0;
 
 	/* "deny" must come before the gid map */
-	if (!u->maps.setgroups)
-		ret = write_proc(u->helper, "setgroups", "deny", 4);
-	len = userns_map_format(&u->maps.uid, buf, sizeof(buf));
-	ret = ret ?: write_proc(u->helper, "uid_map", buf, len);
-	len = userns_map_format(&u->maps.gid, buf, sizeof(buf));
-	return ret ?: write_proc(u->helper, "gid_map", buf, len);
+	if (!m->setgroups)
+		ret = write_proc(pid, "setgroups", "deny", 4);
+	len = userns_map_format(&m->uid, buf, sizeof(buf));
+	ret = ret ?: write_proc(pid, "uid_map", buf, len);
+	len = userns_map_format(&m->gid, buf, sizeof(buf));
+	return ret ?: write_proc(pid, "gid_map", buf, len);
 }
 
 static int helper_step(struct rst_userns *u)
@@ -336,7 +350,7 @@ int userns_rst_before_root(struct rst_ns *ns, int dfd, int fd_top)
 	u->made = (ns->clone_flags & (all | CLONE_NEWNS)) | (ns->time_id ? CLONE_NEWTIME : 0);
 	ret = start_helper(u, u->made);
 	ret = ret ?: helper_step(u);
-	ret = ret ?: write_maps(u);
+	ret = ret ?: userns_write_maps(u->helper, &u->maps);
 	if (!ret && write(u->to_helper, "", 1) != 1)
 		ret = -EPIPE;
 	ret = ret ?: helper_step(u);
@@ -346,6 +360,7 @@ int userns_rst_before_root(struct rst_ns *ns, int dfd, int fd_top)
 	if (!ret && (u->made & CLONE_NEWNS))
 		ret = open_helper_mnt(u);
 	ret = ret ?: open_helper_user(u, fd_top);
+	ret = ret ?: userns_nested_rst_make(tree_user_fd, &u->maps, fd_top);
 	return ret ?: enter_made(u);
 }
 
@@ -376,6 +391,7 @@ void userns_rst_after_root(struct rst_ns *ns)
 		close(tree_user_fd);
 		tree_user_fd = -1;
 	}
+	userns_nested_rst_close_fds();
 	for (i = 0; i < NR_MADE; i++) {
 		if (u->criu_own[i] < 0)
 			continue;
@@ -396,6 +412,7 @@ void userns_rst_drop_helper(struct rst_ns *ns)
 	struct rst_userns *u = ns->user;
 
 	userns_threads_stop_writer();
+	userns_nested_rst_drop();
 	if (!u || u->helper <= 0)
 		return;
 	kill(u->helper, SIGKILL);
@@ -421,10 +438,13 @@ void userns_rst_free(struct rst_ns *ns)
 
 bool rst_ns_keeps_groups(const struct rst_ctx *ctx)
 {
-	return ctx->ns && ctx->ns->user;
+	return ctx->ns && (ctx->ns->user || userns_nested_rst_any());
 }
 
-/* The task's supplementary groups, as criu sees them, while it still can set them. */
+/*
+ * The task's supplementary groups, as criu sees them, while it still can set them; gid is
+ * its namespace's map, NULL for one in criu's.
+ */
 static int set_groups(const struct userns_map *gid, const struct rst_task *t)
 {
 	const CredsEntry *ce = t->core->thread_core ? t->core->thread_core->creds : NULL;
@@ -434,7 +454,8 @@ static int set_groups(const struct userns_map *gid, const struct rst_task *t)
 	if (!ce || ce->n_groups > RST_MAX_GROUPS) /* the state's fill refuses the latter */
 		return 0;
 	for (i = 0; i < ce->n_groups; i++) {
-		if (!userns_id_outside(gid, ce->groups[i], &groups[i])) {
+		groups[i] = ce->groups[i];
+		if (gid && !userns_id_outside(gid, ce->groups[i], &groups[i])) {
 			pr_err("core-%d.img: group %u is not in the user namespace's gid map\n",
 			       t->pid, ce->groups[i]);
 			return -EINVAL;
@@ -450,20 +471,29 @@ static int set_groups(const struct userns_map *gid, const struct rst_task *t)
 int rst_ns_enter_user(const struct rst_ctx *ctx, const struct rst_task *t)
 {
 	const struct rst_userns *u = ctx->ns ? ctx->ns->user : NULL;
-	int ret;
+	const struct userns_maps *maps = NULL;
+	int ret, fd = -1;
 
-	if (!u)
-		return 0;
-	ret = set_groups(&u->maps.gid, t);
-	if (ret)
-		return ret;
-	if (setns(tree_user_fd, CLONE_NEWUSER)) {
-		pr_perror("Task %d can't enter the tree's user namespace (fd %d)", t->pid,
-			  tree_user_fd);
+	/* a task in a user namespace below the root's enters that one */
+	if (t->ids && t->ids->has_user_ns_id)
+		fd = rst_ns_nested_user_fd(t->ids->user_ns_id, &maps);
+	/* one in criu's, with others in nested ones: its groups as the restorer leaves them */
+	if (fd < 0 && !u) {
+		userns_nested_rst_close_fds();
+		return rst_ns_keeps_groups(ctx) ? set_groups(NULL, t) : 0;
+	}
+	if (fd < 0) {
+		fd = tree_user_fd;
+		maps = &u->maps;
+	}
+	ret = set_groups(&maps->gid, t);
+	if (!ret && setns(fd, CLONE_NEWUSER)) {
+		pr_perror("Task %d can't enter its user namespace (fd %d)", t->pid, fd);
 		ret = -EPERM;
 	}
 	close(tree_user_fd);
 	tree_user_fd = -1;
+	userns_nested_rst_close_fds();
 	return ret;
 }
 

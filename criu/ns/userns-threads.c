@@ -42,7 +42,7 @@ static struct {
 
 bool rst_ns_threads_by_last_pid(const struct rst_ctx *ctx)
 {
-	return ctx->ns && ctx->ns->user;
+	return ctx->ns && (ctx->ns->user || userns_nested_rst_any());
 }
 
 /* criu's ns_last_pid before it moved it back for a clone, or 0 */

@@ -33,7 +33,15 @@ struct userns_map {
 struct userns_maps {
 	struct userns_map uid, gid;
 	bool setgroups; /* "allow" */
+	/* a nested namespace's (userns-nested-*.c): its parent's id in the images, 0 for the
+	 * root's own; its owner's uid as criu sees it */
+	uint32_t parent;
+	bool has_owner;
+	uint32_t owner;
 };
+
+/* user namespaces below the tree root's, each with a task of the tree in it */
+#define USERNS_MAX_NESTED 16
 
 /* userns-map.c */
 /* Parse the text of a uid_map or gid_map file ("first lower count" lines); 0 or -EINVAL. */
@@ -45,5 +53,34 @@ bool userns_id_inside(const struct userns_map *m, uint32_t outside, uint32_t *in
 bool userns_id_outside(const struct userns_map *m, uint32_t inside, uint32_t *outside);
 /* The map as a uid_map file wants it into buf; the length, or -ENOSPC. */
 int userns_map_format(const struct userns_map *m, char *buf, size_t len);
+/*
+ * m, whose lower ids are criu's view, with them in its parent's view instead (pm: the
+ * parent's map, lower ids criu's view), an extent split where it spans two of pm's; 0, or
+ * -EINVAL when an id is not in pm or there are too many extents.
+ */
+int userns_map_to_parent(const struct userns_map *m, const struct userns_map *pm,
+			 struct userns_map *out);
+
+/* userns-restore.c: userns-ID.img and userns-extra-ID.img into m; setgroups, uid_map and
+ * gid_map of pid's user namespace written (as criu, or from the namespace's parent). 0 or
+ * -errno, logged. */
+int userns_read_maps(int dfd, uint32_t id, struct userns_maps *m);
+int userns_write_maps(pid_t pid, const struct userns_maps *m);
+
+/* userns-nested-rst.c, in criu: the namespaces below the root's (id), read from the images,
+ * then made in order below it (root_fd, its maps in criu's view; -1 and NULL: criu's), each
+ * opened above fd_top. any: are there such namespaces? */
+struct rst_ctx;
+int userns_nested_rst_prepare(const struct rst_ctx *ctx, uint32_t root_id);
+bool userns_nested_rst_any(void);
+int userns_nested_rst_make(int root_fd, const struct userns_maps *root_maps, int fd_top);
+/* A task's fd of nested namespace id and its maps; -1 for one that is not nested. */
+int rst_ns_nested_user_fd(uint32_t id, const struct userns_maps **maps);
+/* the fds closed (once the task is in), copied at min or above (a shared fd table) */
+void userns_nested_rst_close_fds(void);
+int userns_nested_rst_own_fds(int min);
+/* the helpers killed once the tree is in place; all freed */
+void userns_nested_rst_drop(void);
+void userns_nested_rst_free(void);
 
 #endif /* CRIU_NS_USERNS_H */

@@ -218,6 +218,8 @@ static int fill_one(const struct rst_ctx *ctx, const CoreEntry *c, pid_t tid, ui
 	ret = fill_private_signals(th, tc);
 	if (!ret && tc->creds) {
 		th->has_creds = 1;
+		/* its leader's, set before it went into its user namespace (it may deny them) */
+		th->creds.keep_groups = rst_ns_keeps_groups(ctx);
 		ret = rst_creds_from_image(tc->creds, &th->creds, tid);
 	}
 	return ret;

@@ -9,7 +9,8 @@ failures again with pidns00 in the pidns flavour (a tree in its own pid, uts, ip
 namespaces), where nothing of the tree may be left either: no task at any of its pids, and
 no init of a new namespace adopted by us; with netns00 (a tree in its own network
 namespace, with a veth to ours), whose outer veth end must go with its namespace; and with
-userns02 (a user namespace: criu's helper holding it must go too); with
+userns02 (a user namespace: criu's helper holding it must go too) and userns01 (two more
+nested below it, each held by a helper of criu's); with
 mntns_tmpfs00 in the ns flavour (a mount namespace and a tmpfs too, failing also once the
 mounts are made): criu's mounts are as they were.
 The instants where criu dies or stops (CRIU_FAULT=die-NAME, stop-NAME) are chaos.py's; every
@@ -296,6 +297,8 @@ def main():
     restore_faults("zdtm/static/mntns_tmpfs00", "ns", NS_RESTORE_FAULTS)
     # a tree in its own user namespace: criu's helper that holds it goes too
     restore_faults("zdtm/static/userns02", label="userns")
+    # and with nested ones below it: the helpers that hold those go as well
+    restore_faults("zdtm/static/userns01", label="nested-userns")
     return report.finish()
 
 

@@ -2,8 +2,8 @@
 /*
  * userns-test.c - uid and gid maps of a user namespace (criu/ns/userns-map.c): the text of
  * /proc/PID/uid_map parsed, an id turned from criu's side to the inside and back, ids no
- * extent covers refused, the text written back as the kernel reads it; and the maps of the
- * test's own task read from /proc.
+ * extent covers refused, the text written back as the kernel reads it, a nested namespace's
+ * map turned into its parent's view; and the maps of the test's own task read from /proc.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -61,6 +61,31 @@ static void test_format(void)
 	CHECK(userns_map_format(&m, buf, 10) == -ENOSPC, "a short buffer is refused");
 }
 
+/* A nested namespace's map, read by criu, as its parent (a namespace of its own) sees it */
+static void test_to_parent(void)
+{
+	struct userns_map m, pm, out;
+
+	userns_map_parse("0 0 1\n1 100001 65535\n", &pm);
+	userns_map_parse("0 101000 1000\n", &m);
+	CHECK(!userns_map_to_parent(&m, &pm, &out) && out.nr == 1 && out.e[0].first == 0 &&
+		      out.e[0].lower == 1000 && out.e[0].count == 1000,
+	      "101000 in criu's view is 1000 in the parent's");
+	userns_map_parse("0 0 1\n", &m);
+	CHECK(!userns_map_to_parent(&m, &pm, &out) && out.nr == 1 && out.e[0].lower == 0,
+	      "the parent's 0 is criu's 0");
+	userns_map_parse("0 0 8\n8 200 10\n", &pm);
+	userns_map_parse("10 5 6\n", &m);
+	CHECK(userns_map_to_parent(&m, &pm, &out), "ids past the parent's extent are refused");
+	userns_map_parse("0 0 8\n8 8 10\n", &pm);
+	CHECK(!userns_map_to_parent(&m, &pm, &out) && out.nr == 2 && out.e[0].first == 10 &&
+		      out.e[0].lower == 5 && out.e[0].count == 3 && out.e[1].first == 13 &&
+		      out.e[1].lower == 8 && out.e[1].count == 3,
+	      "an extent over two of the parent's is split");
+	userns_map_parse("0 500000 10\n", &m);
+	CHECK(userns_map_to_parent(&m, &pm, &out), "ids the parent has not are refused");
+}
+
 static void test_own_task(void)
 {
 	struct userns_maps *own = malloc(sizeof(*own));
@@ -75,6 +100,7 @@ int main(void)
 	test_parse();
 	test_translate();
 	test_format();
+	test_to_parent();
 	test_own_task();
 	UNIT_REPORT();
 }

@@ -9,7 +9,9 @@
  * task stays in criu's namespaces and the refusal is about the child. For pid and time the child's
  * own child is the one inside: unshare() moves only the children made afterwards. The inner task
  * proves it is still in its namespace after the refused dump (its hostname, its pid 1, its view of
- * a new netns...).
+ * a new netns...). user: the child's user namespace has no maps (one with maps is saved:
+ * userns08). user_pid: a user namespace of the child's own with a pid namespace it owns, whose
+ * init is the child's child (userns07, the root in a user namespace of its own).
  */
 #include <sched.h>
 #include <stdio.h>
@@ -36,10 +38,16 @@ struct ns_case {
 };
 
 static const struct ns_case cases[] = {
-	{ "pid", CLONE_NEWPID, 1 },	  { "mnt", CLONE_NEWNS, 0 },
-	{ "net", CLONE_NEWNET, 0 },	  { "uts", CLONE_NEWUTS, 0 },
-	{ "ipc", CLONE_NEWIPC, 0 },	  { "user", CLONE_NEWUSER, 0 },
-	{ "cgroup", CLONE_NEWCGROUP, 0 }, { "time", CLONE_NEWTIME, 1 },
+	{ "pid", CLONE_NEWPID, 1 },
+	{ "mnt", CLONE_NEWNS, 0 },
+	{ "net", CLONE_NEWNET, 0 },
+	{ "uts", CLONE_NEWUTS, 0 },
+	{ "ipc", CLONE_NEWIPC, 0 },
+	{ "user", CLONE_NEWUSER, 0 },
+	{ "cgroup", CLONE_NEWCGROUP, 0 },
+	{ "time", CLONE_NEWTIME, 1 },
+	/* a pid namespace owned by a nested user namespace (the root in one of its own) */
+	{ "user_pid", CLONE_NEWUSER | CLONE_NEWPID, 1 },
 };
 
 static const struct ns_case *the_case;
@@ -57,6 +65,14 @@ static ino_t ns_ino(const char *kind)
 	return stat(path, &st) ? 0 : st.st_ino;
 }
 
+/* The kind checked under /proc/self/ns */
+static const char *case_link(void)
+{
+	if (the_case->flag == (CLONE_NEWUSER | CLONE_NEWPID))
+		return "pid";
+	return the_case->flag == CLONE_NEWNS ? "mnt" : the_case->name;
+}
+
 /* The task inside: tell it is ready, wait for "go", check it is still inside. */
 static int inside(void)
 {
@@ -68,9 +84,9 @@ static int inside(void)
 	if (write(ready[1], &c, 1) != 1 ||
 	    read(go[0], &outer_ino, sizeof(outer_ino)) != sizeof(outer_ino))
 		return 3;
-	if (ns_ino(the_case->flag == CLONE_NEWNS ? "mnt" : the_case->name) == outer_ino)
+	if (ns_ino(case_link()) == outer_ino)
 		return 4; /* back in the outer namespace: something moved us */
-	if (the_case->flag == CLONE_NEWPID && getpid() != 1)
+	if ((the_case->flag & CLONE_NEWPID) && getpid() != 1)
 		return 5;
 	if (the_case->flag == CLONE_NEWUTS && (uname(&u) || strcmp(u.nodename, NS_HOSTNAME)))
 		return 6;
@@ -138,7 +154,7 @@ static void check(void)
 	 * reuses the numbers of freed ones, so the one from before the dump may now be the
 	 * inner one's.
 	 */
-	outer_ino = ns_ino(the_case->flag == CLONE_NEWNS ? "mnt" : the_case->name);
+	outer_ino = ns_ino(case_link());
 	if (write(go[1], &outer_ino, sizeof(outer_ino)) != sizeof(outer_ino)) {
 		fail_perror("write go");
 		return;
