@@ -23,9 +23,10 @@ which is --root's too, not saved. Then once more as a rootless container: a user
 made first (uid and gid 0 are 0 outside, 1-65535 are 100001-165535), which owns every other
 namespace, the mount namespace included; after the restore they are owned by the restored
 user namespace again. In every round a static helper (ct-watcher.c) watches for writes a file of
-the root file system and one of the tmpfs with an inotify instance and, where it may (not
-rootless), a fanotify group: a write to each from outside must be reported by its watch and
-its mark, before the dump and after the restore. A fourth round restores with --root a copy
+the root file system and one of the tmpfs with an inotify instance and a fanotify group (in
+the rootless round a FAN_REPORT_FID one, the kind a user namespace's root may make): a write
+to each from outside must be reported by its watch and its mark, before the dump and after
+the restore. A fourth round restores with --root a copy
 of the root file system (cp -a after the dump): the watches must be on the copy's files."""
 import ctypes
 import fcntl
@@ -246,20 +247,21 @@ def watcher_log(pid):
 
 
 def check_watches(pid, when):
-    """ct-watcher's inotify watch (and fanotify mark, where it made one) on each file of
-    WATCHED: a write to the file from outside is an event of that watch in /events."""
+    """ct-watcher's inotify watch and fanotify mark on each file of WATCHED: a write to the
+    file from outside is an event of that watch and of that mark in /events."""
     end = time.monotonic() + 10
     while not any(ln.startswith("ready") for ln in watcher_log(pid)):
         if time.monotonic() > end:
             return ["%s: ct-watcher is not ready: %s" % (when, watcher_log(pid))]
         time.sleep(0.05)
-    fan = any(ln.startswith("ready fanotify") for ln in watcher_log(pid))
+    if not any(ln.startswith("ready fanotify") for ln in watcher_log(pid)):
+        return ["%s: ct-watcher made no fanotify group: %s" % (when, watcher_log(pid))]
     problems = []
     for i, path in enumerate(WATCHED, 1):
         seen = len(watcher_log(pid))
         with open("/proc/%d/root%s" % (pid, path), "a") as f:
             f.write("written %s\n" % when)
-        want = {"inotify %d" % i} | ({"fanotify %d" % i} if fan else set())
+        want = {"inotify %d" % i, "fanotify %d" % i}
         end = time.monotonic() + 5
         while not want <= set(watcher_log(pid)[seen:]) and time.monotonic() < end:
             time.sleep(0.05)

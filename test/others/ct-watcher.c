@@ -2,7 +2,7 @@
 /*
  * A static program for the busybox container (test/others/container.py): one inotify
  * instance watching each FILE given for writes, and one fanotify group with an inode mark on
- * each for the same (fanotify only where it can be made: root of the initial user namespace).
+ * each for the same (a FAN_REPORT_FID group where only that may be made: in a user namespace).
  * Each event is appended to LOG as "inotify WD" or "fanotify N" (N: which FILE the event's fd
  * is), so that a write made from outside after the restore proves each watch is still on its
  * file. "ready" is appended once every watch is in place.
@@ -69,6 +69,38 @@ static int which_file(int fd)
 	return 0;
 }
 
+/* Which FILE has this handle now (a FAN_REPORT_FID group's events carry no fd), 1-based. */
+static int which_handle(const struct file_handle *fh)
+{
+	struct {
+		struct file_handle h;
+		unsigned char bytes[MAX_HANDLE_SZ];
+	} now;
+	int i, mnt;
+
+	for (i = 0; i < nr_watched; i++) {
+		now.h.handle_bytes = MAX_HANDLE_SZ;
+		if (!name_to_handle_at(AT_FDCWD, watched[i], &now.h, &mnt, 0) &&
+		    now.h.handle_type == fh->handle_type &&
+		    now.h.handle_bytes == fh->handle_bytes &&
+		    !memcmp(now.h.f_handle, fh->f_handle, fh->handle_bytes))
+			return i + 1;
+	}
+	return 0;
+}
+
+static int which_event(const struct fanotify_event_metadata *ev)
+{
+	const struct fanotify_event_info_fid *fid = (const void *)(ev + 1);
+
+	if (ev->fd >= 0)
+		return which_file(ev->fd);
+	if (ev->event_len < sizeof(*ev) + sizeof(*fid) + sizeof(struct file_handle) ||
+	    fid->hdr.info_type != FAN_EVENT_INFO_TYPE_FID)
+		return 0;
+	return which_handle((const struct file_handle *)fid->handle);
+}
+
 static void drain_fanotify(int gfd, int log)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
@@ -76,11 +108,10 @@ static void drain_fanotify(int gfd, int log)
 	struct fanotify_event_metadata *ev = (struct fanotify_event_metadata *)buf;
 
 	for (; n > 0 && FAN_EVENT_OK(ev, n); ev = FAN_EVENT_NEXT(ev, n)) {
-		if (ev->fd < 0)
-			continue;
 		if (ev->mask & FAN_MODIFY)
-			log_line(log, "fanotify", which_file(ev->fd));
-		close(ev->fd);
+			log_line(log, "fanotify", which_event(ev));
+		if (ev->fd >= 0)
+			close(ev->fd);
 	}
 }
 
@@ -96,6 +127,9 @@ int main(int argc, char **argv)
 	if (log < 0 || ifd < 0)
 		return 1;
 	gfd = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC, O_RDONLY | O_LARGEFILE);
+	/* without CAP_SYS_ADMIN in the initial user namespace: events name files by handle */
+	if (gfd < 0)
+		gfd = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_REPORT_FID, O_RDONLY);
 	for (i = 2; i < argc; i++) {
 		watched[nr_watched++] = argv[i];
 		if (inotify_add_watch(ifd, argv[i], IN_MODIFY) < 0)
