@@ -173,7 +173,13 @@ int fsnotify_dump_watched(struct dump_ctx *dc, pid_t pid, uint32_t s_dev, FhEntr
 	int fd, ret = 0;
 
 	fd = fsnotify_open_handle(pid, s_dev, fh);
-	if (fd < 0) {
+	if (fd == -ENOENT) {
+		pr_err("%s is on a file of device %u:%u whose file handle can't be opened again: "
+		       "no mount of the task's mount namespace shows that file system (another "
+		       "mount covers it, or it was unmounted lazily): not supported yet\n",
+		       what, s_dev >> 20, s_dev & 0xfffff);
+		return -EOPNOTSUPP;
+	} else if (fd < 0) {
 		pr_err("%s is on a file of device %u:%u whose file handle can't be opened again "
 		       "(%s; a filesystem without export operations, such as sysfs or procfs?): "
 		       "not supported yet\n",
