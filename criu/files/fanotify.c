@@ -2,7 +2,7 @@
 /*
  * files/fanotify.c - fanotify groups and their marks. fdinfo gives the group's init flags
  * and event_f_flags, and each mark: an inode mark with a file handle of its inode (found
- * again with open_by_handle_at, as inotify watches are), or a mount mark with the mount's
+ * again as inotify watches are: files/fsnotify.c), or a mount mark with the mount's
  * id (found again in /proc/self/mountinfo). Filesystem marks are refused. Events queued at
  * dump are not kept, as with inotify.
  */
@@ -43,10 +43,12 @@ static int add_mark(FanotifyFileEntry *e, FanotifyMarkEntry *m)
 	return 0;
 }
 
-/* An inode mark (found again by its file handle) or a mount mark (by the mount's id). */
-static int fill_mark(const struct fd_parms *p, const struct fdinfo_fanotify_mark *fm,
-		     FanotifyMarkEntry *m)
+/* An inode mark (found again by its file handle, or path) or a mount mark (by its id). */
+static int fill_mark(struct dump_ctx *dc, const struct fd_parms *p,
+		     const struct fdinfo_fanotify_mark *fm, FanotifyMarkEntry *m)
 {
+	char what[96];
+
 	m->mflags = fm->mflags;
 	m->mask = fm->mask;
 	m->ignored_mask = fm->ignored_mask;
@@ -73,11 +75,15 @@ static int fill_mark(const struct fd_parms *p, const struct fdinfo_fanotify_mark
 	fanotify_inode_mark_entry__init(m->ie);
 	m->ie->i_ino = fm->ino;
 	m->ie->f_handle = fsnotify_new_handle(&fm->fh);
-	return m->ie->f_handle ? 0 : -ENOMEM;
+	if (!m->ie->f_handle)
+		return -ENOMEM;
+	snprintf(what, sizeof(what), "fd %d of task %d: fanotify inode mark (inode %#llx)", p->fd,
+		 p->pid, (unsigned long long)fm->ino);
+	return fsnotify_dump_watched(dc, p->pid, m->s_dev, m->ie->f_handle, what);
 }
 
-static int dump_mark(const struct fd_parms *p, const struct fdinfo_fanotify_mark *fm,
-		     FanotifyFileEntry *e)
+static int dump_mark(struct dump_ctx *dc, const struct fd_parms *p,
+		     const struct fdinfo_fanotify_mark *fm, FanotifyFileEntry *e)
 {
 	FanotifyMarkEntry *m;
 	int ret;
@@ -93,7 +99,7 @@ static int dump_mark(const struct fd_parms *p, const struct fdinfo_fanotify_mark
 		return -ENOMEM;
 	fanotify_mark_entry__init(m);
 	m->id = e->id;
-	ret = fill_mark(p, fm, m) ?: add_mark(e, m);
+	ret = fill_mark(dc, p, fm, m) ?: add_mark(e, m);
 	if (ret)
 		protobuf_c_message_free_unpacked(&m->base, NULL);
 	return ret;
@@ -106,7 +112,6 @@ static int fanotify_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntr
 	size_t i;
 	int ret;
 
-	(void)dc;
 	if (!e)
 		return -ENOMEM;
 	fanotify_file_entry__init(e);
@@ -120,7 +125,7 @@ static int fanotify_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntr
 	e->faflags = f.flags;
 	e->evflags = f.event_flags;
 	for (i = 0; !ret && i < f.nr; i++)
-		ret = dump_mark(p, &f.marks[i], e);
+		ret = dump_mark(dc, p, &f.marks[i], e);
 	free(f.marks);
 	pr_debug("fd %d: fanotify with %zu marks\n", p->fd, e->n_mark);
 	return ret;
@@ -141,7 +146,8 @@ static int fanotify_check(const FileEntry *fe)
 	for (i = 0; i < e->n_mark; i++) {
 		const FanotifyMarkEntry *m = e->mark[i];
 
-		if ((m->type == MARK_TYPE__INODE && (!m->ie || !m->ie->f_handle)) ||
+		if ((m->type == MARK_TYPE__INODE &&
+		     (!m->ie || !fsnotify_handle_fits(m->ie->f_handle))) ||
 		    (m->type == MARK_TYPE__MOUNT && !m->me) ||
 		    (m->type != MARK_TYPE__INODE && m->type != MARK_TYPE__MOUNT))
 			goto bad;
@@ -217,14 +223,10 @@ static int restore_marks(int gfd, const FanotifyFileEntry *e)
 			free(path);
 			continue;
 		}
-		fd = fsnotify_open_handle(0, m->s_dev, m->ie->f_handle);
-		if (fd < 0) {
-			errno = -fd;
-			pr_perror("Can't find the file (inode %" PRIu64 ") of a fanotify mark "
-				  "again; was it removed?",
-				  m->ie->i_ino);
+		fd = fsnotify_open_watched(m->s_dev, m->ie->i_ino, m->ie->f_handle,
+					   "a fanotify inode mark");
+		if (fd < 0)
 			return fd;
-		}
 		/* fanotify_mark() takes no O_PATH fd itself, but follows its /proc link. */
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 		ret = restore_mark(gfd, m, AT_FDCWD, link);

@@ -7,20 +7,15 @@
  * left by a removed watch is recreated by adding and removing a stand-in watch; a wd that
  * still comes out different fails the restore. Events queued at dump are not kept. A watch
  * whose handle can't be opened at dump (sysfs, procfs: no export operations) or whose file
- * was deleted is refused; --force-irmap also saves the path, tried if the handle fails.
+ * was deleted is refused. Where the handle won't do at restore (a tmpfs of the tree's own
+ * mount namespace, made anew) or with --force-irmap, the path is saved too (files/fsnotify.c).
  */
 #include <fcntl.h>
-#include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
-#include <linux/magic.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "array.h"
@@ -28,35 +23,12 @@
 #include "files.h"
 #include "log.h"
 #include "proc-fdinfo.h"
-#include "proc-mountinfo.h"
 
 #include "fsnotify.pb-c.h"
-
-#define FH_WORDS     16 /* fh_entry carries at least this many u64 */
-#define FH_MAX_BYTES (FH_WORDS * 8)
 
 static bool inotify_match(const struct fd_parms *p)
 {
 	return !strcmp(p->link, "anon_inode:inotify");
-}
-
-FhEntry *fsnotify_new_handle(const struct fdinfo_fhandle *f)
-{
-	FhEntry *fh = malloc(sizeof(*fh));
-
-	if (!fh)
-		return NULL;
-	fh_entry__init(fh);
-	fh->bytes = f->bytes;
-	fh->type = f->type;
-	fh->n_handle = FH_WORDS;
-	fh->handle = calloc(FH_WORDS, sizeof(uint64_t));
-	if (!fh->handle) {
-		free(fh);
-		return NULL;
-	}
-	memcpy(fh->handle, f->handle, f->bytes);
-	return fh;
 }
 
 /* One watch of fdinfo into a new entry. */
@@ -96,62 +68,13 @@ static int cmp_wd(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/*
- * A tmpfs of a task's own mount namespace is made anew at restore, its files from its saved
- * contents: their handles are stale then, and the watch finds its file by its path. A path
- * of a file in another mount namespace reads as it is there.
- */
-static bool remade_at_restore(pid_t pid, int fd)
-{
-	struct stat own, its;
-	struct statfs sfs;
-	char ns[64];
-
-	snprintf(ns, sizeof(ns), "/proc/%d/ns/mnt", pid);
-	if (stat("/proc/self/ns/mnt", &own) || stat(ns, &its) || own.st_ino == its.st_ino)
-		return false;
-	return !fstatfs(fd, &sfs) && sfs.f_type == TMPFS_MAGIC;
-}
-
-/*
- * Restore finds the watched file by its handle: it must open now, and not be a deleted file
- * (whose inode is gone once the task is). --force-irmap also saves the path it has now.
- */
+/* Restore finds the watched file by its handle, or by its path: it must be found now. */
 static int check_watched(struct dump_ctx *dc, const struct fd_parms *p, InotifyWdEntry *w)
 {
-	char link[32], path[PATH_MAX];
-	struct stat st;
-	ssize_t n;
-	int fd, ret = 0;
+	char what[64];
 
-	fd = fsnotify_open_handle(p->pid, w->s_dev, w->f_handle);
-	if (fd < 0) {
-		pr_err("fd %d of task %d: inotify watch %u is on inode %" PRIu64 " of device "
-		       "%u:%u, whose file handle can't be opened again (%s; a filesystem without "
-		       "export operations, such as sysfs or procfs?): not supported yet\n",
-		       p->fd, p->pid, w->wd, w->i_ino, w->s_dev >> 20, w->s_dev & 0xfffff,
-		       strerror(-fd));
-		return -EOPNOTSUPP;
-	}
-	if (fstat(fd, &st) || (!S_ISDIR(st.st_mode) && st.st_nlink == 0)) {
-		pr_err("fd %d of task %d: inotify watch %u is on inode %" PRIu64 ", which was "
-		       "deleted: watches on deleted files are not supported yet\n",
-		       p->fd, p->pid, w->wd, w->i_ino);
-		ret = -EOPNOTSUPP;
-		goto out_close;
-	}
-	if (!dc->opts->force_irmap && !remade_at_restore(p->pid, fd))
-		goto out_close;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, path, sizeof(path) - 1);
-	if (n > 0 && path[0] == '/') {
-		path[n] = 0;
-		w->f_handle->path = strdup(path);
-		ret = w->f_handle->path ? 0 : -ENOMEM;
-	}
-out_close:
-	close(fd);
-	return ret;
+	snprintf(what, sizeof(what), "fd %d of task %d: inotify watch %u", p->fd, p->pid, w->wd);
+	return fsnotify_dump_watched(dc, p->pid, w->s_dev, w->f_handle, what);
 }
 
 static int inotify_dump(struct dump_ctx *dc, const struct fd_parms *p, FileEntry *fe)
@@ -209,8 +132,8 @@ static int inotify_check(const FileEntry *fe)
 	for (i = 0; i < fe->ify->n_wd; i++) {
 		const FhEntry *fh = fe->ify->wd[i]->f_handle;
 
-		if (!fh || fh->bytes > FH_MAX_BYTES || fh->n_handle * 8 < fh->bytes ||
-		    !fe->ify->wd[i]->wd || (i && fe->ify->wd[i]->wd <= fe->ify->wd[i - 1]->wd))
+		if (!fsnotify_handle_fits(fh) || !fe->ify->wd[i]->wd ||
+		    (i && fe->ify->wd[i]->wd <= fe->ify->wd[i - 1]->wd))
 			goto bad;
 	}
 	return 0;
@@ -219,114 +142,12 @@ bad:
 	return -EINVAL;
 }
 
-/* A mount of ml on the filesystem of device maj:min, opened from pid's root (0: ours). */
-static int open_first_mount(pid_t pid, const struct proc_mount_list *ml, unsigned int maj,
-			    unsigned int min)
-{
-	char path[PATH_MAX];
-	struct stat st;
-	size_t i;
-	int fd;
-
-	for (i = 0; i < ml->nr; i++) {
-		if (ml->m[i].maj != maj || ml->m[i].min != min)
-			continue;
-		if (pid)
-			snprintf(path, sizeof(path), "/proc/%d/root%s", pid, ml->m[i].mountpoint);
-		else
-			snprintf(path, sizeof(path), "%s", ml->m[i].mountpoint);
-		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		/* not a mount over it, of another filesystem */
-		if (!fstat(fd, &st) && st.st_dev == makedev(maj, min))
-			return fd;
-		close(fd);
-	}
-	return -ENOENT;
-}
-
-/*
- * A directory on the filesystem with this (kernel-encoded) device, open_by_handle_at's key:
- * a mount of pid's mount namespace (at dump, the task's; 0 at restore, the task itself).
- */
-static int open_mount_of(pid_t pid, uint32_t sdev)
-{
-	unsigned int maj = sdev >> 20, min = sdev & 0xfffff;
-	struct proc_mount_list ml;
-	int fd, ret;
-
-	ret = parse_mountinfo(pid, &ml);
-	if (ret)
-		return ret;
-	fd = open_first_mount(pid, &ml, maj, min);
-	free_mountinfo(&ml);
-	if (fd < 0)
-		pr_err("No mount of device %u:%u to find inotify watches on\n", maj, min);
-	return fd;
-}
-
-int fsnotify_open_handle(pid_t pid, uint32_t s_dev, const FhEntry *f_handle)
-{
-	struct {
-		struct file_handle h;
-		uint8_t bytes[FH_MAX_BYTES];
-	} fh;
-	int mfd, fd;
-
-	if (f_handle->bytes > FH_MAX_BYTES || f_handle->n_handle * 8 < f_handle->bytes)
-		return -EINVAL;
-	mfd = open_mount_of(pid, s_dev);
-	if (mfd < 0)
-		return mfd;
-	fh.h.handle_bytes = f_handle->bytes;
-	fh.h.handle_type = f_handle->type;
-	memcpy(fh.h.f_handle, f_handle->handle, f_handle->bytes);
-	fd = open_by_handle_at(mfd, &fh.h, O_PATH | O_CLOEXEC);
-	if (fd < 0)
-		fd = -errno;
-	close(mfd);
-	return fd;
-}
-
-/* --force-irmap saved the path too: the file there, if it is the watched inode. */
-static int open_watched_path(const InotifyWdEntry *w)
-{
-	struct statfs sfs;
-	struct stat st;
-	int fd;
-
-	if (!w->f_handle->path)
-		return -ENOENT;
-	fd = open(w->f_handle->path, O_PATH | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	/* a tmpfs is made anew (remade_at_restore()): its inode numbers are new too */
-	if (fstat(fd, &st) || fstatfs(fd, &sfs) ||
-	    (st.st_ino != w->i_ino && sfs.f_type != TMPFS_MAGIC)) {
-		close(fd);
-		return -ESTALE;
-	}
-	return fd;
-}
-
 static int open_watched(const InotifyWdEntry *w)
 {
-	int fd = fsnotify_open_handle(0, w->s_dev, w->f_handle);
+	char what[32];
 
-	if (fd < 0 && w->f_handle->path) {
-		int pfd = open_watched_path(w);
-
-		fd = pfd >= 0 ? pfd : fd;
-	}
-
-	if (fd < 0) {
-		errno = -fd;
-		pr_perror("Can't find the file (inode %" PRIu64 ") of inotify watch %u again; "
-			  "was it removed?",
-			  w->i_ino, w->wd);
-	}
-	return fd;
+	snprintf(what, sizeof(what), "inotify watch %u", w->wd);
+	return fsnotify_open_watched(w->s_dev, w->i_ino, w->f_handle, what);
 }
 
 static int add_watch(int ifd, int fd, uint32_t mask)

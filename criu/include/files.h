@@ -267,12 +267,21 @@ int tty_premake_pty(int devpts_fd, const char *name);
 int tty_premade_keep(int floor, int *fds, int max);
 void tty_premade_drop(void); /* in the task once its fds are made: those left unused */
 
-/* files/inotify.c, shared with files/fanotify.c: a new FhEntry holding the handle of fdinfo
- * (NULL if out of memory); the file behind a handle on the filesystem of device s_dev,
- * opened O_PATH, or -errno. */
+/*
+ * files/fsnotify.c, the watched files of inotify and fanotify: a new FhEntry holding the
+ * handle of fdinfo (NULL if out of memory); whether an image's handle fits; the file behind
+ * a handle on the filesystem of device s_dev, opened O_PATH, or -errno. At dump, check that
+ * the restore can find the watched file (what names the watch in the error) and save its
+ * path where the handle won't do; at restore, the file (O_PATH) or -errno, logged.
+ */
 struct fdinfo_fhandle;
+struct dump_ctx;
 FhEntry *fsnotify_new_handle(const struct fdinfo_fhandle *f);
+bool fsnotify_handle_fits(const FhEntry *fh);
 int fsnotify_open_handle(pid_t pid, uint32_t s_dev, const FhEntry *f_handle);
+int fsnotify_dump_watched(struct dump_ctx *dc, pid_t pid, uint32_t s_dev, FhEntry *fh,
+			  const char *what);
+int fsnotify_open_watched(uint32_t s_dev, uint64_t i_ino, const FhEntry *fh, const char *what);
 
 /*
  * net/inet/: inet_dump_release() ends the dump of the TCP connections taken into repair

@@ -22,7 +22,12 @@ printed. Twice: the root file system on disk, then in a directory of a tmpfs (/d
 which is --root's too, not saved. Then once more as a rootless container: a user namespace
 made first (uid and gid 0 are 0 outside, 1-65535 are 100001-165535), which owns every other
 namespace, the mount namespace included; after the restore they are owned by the restored
-user namespace again."""
+user namespace again. In every round a static helper (ct-watcher.c) watches for writes a file of
+the root file system and one of the tmpfs with an inotify instance and a fanotify group (in
+the rootless round a FAN_REPORT_FID one, the kind a user namespace's root may make): a write
+to each from outside must be reported by its watch and its mark, before the dump and after
+the restore. A fourth round restores with --root a copy
+of the root file system (cp -a after the dump): the watches must be on the copy's files."""
 import ctypes
 import fcntl
 import os
@@ -40,6 +45,7 @@ import tally  # noqa: E402
 
 CRIU = os.path.join(zdtm.ROOT, "criu", "criu")
 BUSYBOX = "/bin/busybox"
+WATCHER = os.path.join(zdtm.BUILD_DIR, "others", "ct-watcher")
 OUTER, HOST_IP, CT_IP, PORT = "zdct0", "10.77.0.1", "10.77.0.2", 7000
 report = tally.Tally(show_ok=True)
 CG_LIMIT = str(48 << 20)
@@ -50,6 +56,8 @@ umount -l /oldroot && rmdir /oldroot
 mount -t tmpfs -o size=4m run /run
 hostname zdtm-ct
 echo bytes-in-tmpfs > /run/data
+echo watched > /run/watched
+/bin/ct-watcher /events /etc/watched /run/watched &
 echo ghost-bytes > /tmp/g && exec 7</tmp/g && rm /tmp/g
 echo linked-bytes > /tmp/l && exec 8</tmp/l && ln /tmp/l /tmp/l2 && rm /tmp/l
 nc -l -p %d -e /bin/cat &
@@ -77,6 +85,9 @@ def make_rootfs(root):
         f.write(INIT)
     with open(os.path.join(root, "etc", "motd"), "w") as f:
         f.write("bytes-in-rootfs\n")
+    with open(os.path.join(root, "etc", "watched"), "w") as f:
+        f.write("watched\n")
+    shutil.copy(WATCHER, os.path.join(root, "bin", "ct-watcher"))
 
 
 def memory_cgroup():
@@ -228,6 +239,39 @@ def echo(s, word):
     return got.strip()
 
 
+WATCHED = ("/etc/watched", "/run/watched")  # on the root file system, on the tmpfs
+
+
+def watcher_log(pid):
+    return read_in(pid, "/events").splitlines()
+
+
+def check_watches(pid, when):
+    """ct-watcher's inotify watch and fanotify mark on each file of WATCHED: a write to the
+    file from outside is an event of that watch and of that mark in /events."""
+    end = time.monotonic() + 10
+    while not any(ln.startswith("ready") for ln in watcher_log(pid)):
+        if time.monotonic() > end:
+            return ["%s: ct-watcher is not ready: %s" % (when, watcher_log(pid))]
+        time.sleep(0.05)
+    if not any(ln.startswith("ready fanotify") for ln in watcher_log(pid)):
+        return ["%s: ct-watcher made no fanotify group: %s" % (when, watcher_log(pid))]
+    problems = []
+    for i, path in enumerate(WATCHED, 1):
+        seen = len(watcher_log(pid))
+        with open("/proc/%d/root%s" % (pid, path), "a") as f:
+            f.write("written %s\n" % when)
+        want = {"inotify %d" % i, "fanotify %d" % i}
+        end = time.monotonic() + 5
+        while not want <= set(watcher_log(pid)[seen:]) and time.monotonic() < end:
+            time.sleep(0.05)
+        got = watcher_log(pid)[seen:]
+        if set(got) != want:
+            problems.append("%s: a write to %s gave the events %s, not %s" %
+                            (when, path, got, sorted(want)))
+    return problems
+
+
 def criu(*args):
     start_t = time.monotonic()
     r = subprocess.run([CRIU] + list(args), stdin=subprocess.DEVNULL, capture_output=True,
@@ -310,7 +354,7 @@ def check_owners(pid, userns):
             (k, found[k], found["user"]) for k in wrong]
 
 
-def cycle(root, work, p, pid, conn, cg, userns=False):
+def cycle(root, work, p, pid, conn, cg, userns=False, copy=False):
     before = state(pid)
     if echo(conn, b"before") != b"before" or before["nspid"] != "1":
         return ["no echo or pid inside %s before the dump" % before["nspid"]]
@@ -320,6 +364,9 @@ def cycle(root, work, p, pid, conn, cg, userns=False):
     problems = check_owners(pid, userns)
     if problems:
         return ["before the dump: "] + problems
+    problems = check_watches(pid, "before the dump")
+    if problems:
+        return problems
     count_before = int(read_in(pid, "/run/count"))
     if before["deleted"] != "ghost-bytes linked-bytes True ['l2']":
         return ["the deleted files before the dump: " + before["deleted"]]
@@ -331,6 +378,11 @@ def cycle(root, work, p, pid, conn, cg, userns=False):
     p.wait(timeout=10)
     remove_cgroup(cg)  # the restore makes it again (--manage-cgroups' default, soft)
     pidfile = os.path.join(work, "pid")
+    if copy:  # the root file system moved: the same files, other inodes
+        r = sh("cp -a %s %s.copy" % (root, root))
+        if r.returncode:
+            return ["cp -a of the root file system: " + r.stderr]
+        root += ".copy"
     r, rst_ms = criu("restore", "-D", work, "-v4", "-o", "restore.log", "-d", "--root", root,
                      "--tcp-established", "--external", "veth[eth0]:" + OUTER, "--pidfile",
                      pidfile)
@@ -340,12 +392,13 @@ def cycle(root, work, p, pid, conn, cg, userns=False):
     new = int(open(pidfile).read())
     host_end_up()
     problems = check_after(new, before, count_before, conn) + \
-        check_cgroups(new, cg, cgs_before) + check_owners(new, userns)
+        check_cgroups(new, cg, cgs_before) + check_owners(new, userns) + \
+        check_watches(new, "after the restore")
     zdtm.kill_and_reap(new)
     return problems
 
 
-def one_container(where, userns=False):
+def one_container(where, userns=False, copy=False):
     top = tempfile.mkdtemp(prefix="container.", dir=where)
     root, work = os.path.join(top, "rootfs"), os.path.join(top, "images")
     os.makedirs(work)
@@ -353,13 +406,15 @@ def one_container(where, userns=False):
     what = "busybox container, its root file system on %s (%spid, mnt, uts, ipc, net, " \
         "cgroup ns, pivot_root, veth, TCP, memory cgroup), dumped and restored" % \
         (where, "user (rootless), " if userns else "")
+    if copy:
+        what += " with --root a copy of it (cp -a)"
     p, conn, pid, cg = None, None, None, None
     try:
         cg = memory_cgroup()
         p, pid = start(root, cg, userns)
         wire(pid)
         conn = connect()
-        problems = cycle(root, work, p, pid, conn, cg, userns)
+        problems = cycle(root, work, p, pid, conn, cg, userns, copy)
         report(not problems, what, "; ".join(problems))
     except (zdtm.TestFailure, OSError) as e:
         report(False, what, "; ".join(e.lines()) if isinstance(e, zdtm.TestFailure) else str(e))
@@ -384,6 +439,7 @@ def main():
     for where in ("/var/tmp", "/dev/shm"):
         one_container(where)
     one_container("/var/tmp", userns=True)
+    one_container("/var/tmp", copy=True)
     return report.finish()
 
 
