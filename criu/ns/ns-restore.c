@@ -201,6 +201,7 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 	if (!ns)
 		return -ENOMEM;
 	ns->criu_time_fd = -1;
+	ns->mnt_pre.root_fd = -1;
 	ns->uts_id = uts;
 	ns->ipc_id = ipc;
 	ns->time_id = tim;
@@ -349,6 +350,8 @@ int rst_ns_root_setup(const struct rst_ctx *ctx)
 		ret = ret ?: ipcns_msg_restore(ctx->dfd, ns->ipc_id);
 	}
 	/* last: the sysctls above are written through criu's /proc */
+	if (!ret && ns->mnt_id && ns->user)
+		ret = mntns_take_root(&ctx->ns->mnt_pre, ctx->ro->root);
 	if (!ret && ns->mnt_id)
 		ret = userns_rst_enter_mnt(ns)
 			      ?: mntns_restore(ctx->dfd, ns->mnt_id, ctx->ro->root,

@@ -101,8 +101,8 @@ void test_hugetlb_reserve(unsigned long size_kb, unsigned int nr);
 int test_hugetlb_vma(const void *addr, unsigned long *page_kb, char *path, size_t path_len);
 
 /*
- * The pid that names pid (a task of the test's namespace) in /proc: in the pidns and uns
- * flavours /proc is the host's, which names a task by its host pid. -1 if it is gone.
+ * The pid that names pid (a task of the test's namespace) in /proc: in the pidns flavour
+ * /proc is the host's, which names a task by its host pid. -1 if it is gone.
  */
 pid_t test_proc_pid(pid_t pid);
 
