@@ -216,7 +216,8 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 		ret = prepare_pidns(ctx, ns);
 	if (!ret && (net || join))
 		ret = prepare_netns(ctx, ns, net);
-	if (!ret && net)
+	/* in a user namespace, made once it is (rst_ns_before_root()): owned by it */
+	if (!ret && net && !user)
 		ret = rst_netns_others(ctx, net);
 	/* an external namespace (--inherit-fd) is joined, not made */
 	if (!ret && netns_rst_joins())
@@ -293,8 +294,9 @@ int rst_ns_before_root(const struct rst_ctx *ctx)
 		if (ret)
 			return ret;
 	}
-	if (ns->user) /* its time namespace too: owned by it */
-		return userns_rst_before_root(ns, ctx->dfd, ctx->fd_top);
+	if (ns->user) /* its time namespace too: owned by it, and the tasks' network ones */
+		return userns_rst_before_root(ns, ctx->dfd, ctx->fd_top)
+			       ?: (ns->net_id ? rst_netns_others(ctx, ns->net_id) : 0);
 	if (netns_rst_before_root() || nsjoin_before_root())
 		return -EPERM;
 	if (!ns->time_id)

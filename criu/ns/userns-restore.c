@@ -494,15 +494,15 @@ int userns_rst_ipc_var_restore(const struct rst_ns *ns, int dfd, uint32_t id)
 }
 
 /*
- * In a child of the root, in its cgroups: a cgroup namespace made inside the tree's user
- * namespace, so owned by it; the child holds it until the root has entered it.
+ * In a child: a namespace of kind made inside the tree's user namespace, so owned by it (a
+ * cgroup namespace in the root's cgroups; a network namespace of a task below the root, for
+ * criu); the child holds it until its parent has taken it.
  */
-static void __attribute__((noreturn)) cgns_maker(int rfd, int wfd)
+static void __attribute__((noreturn)) ns_maker(int rfd, int wfd, int kind)
 {
 	char c = 0;
 
-	if (setns(tree_user_fd, CLONE_NEWUSER) || unshare(CLONE_NEWCGROUP) ||
-	    write(wfd, &c, 1) != 1)
+	if (setns(tree_user_fd, CLONE_NEWUSER) || unshare(kind) || write(wfd, &c, 1) != 1)
 		_exit(1);
 	while (read(rfd, &c, 1) < 0 && errno == EINTR)
 		;
@@ -525,7 +525,7 @@ static int unshare_cgroup_in_user(const struct rst_userns *u, pid_t pid)
 	if (kid == 0) {
 		close(down[1]);
 		close(up[0]);
-		cgns_maker(down[0], up[1]);
+		ns_maker(down[0], up[1], CLONE_NEWCGROUP);
 	}
 	close(down[0]);
 	close(up[1]);
@@ -543,6 +543,37 @@ static int unshare_cgroup_in_user(const struct rst_userns *u, pid_t pid)
 	if (kid > 0)
 		waitpid(kid, NULL, 0);
 	return ret;
+}
+
+int rst_ns_make_net_in_user(void)
+{
+	int down[2], up[2], fd = -EPERM;
+	char path[64], c;
+	pid_t kid;
+
+	if (pipe2(down, O_CLOEXEC) || pipe2(up, O_CLOEXEC)) {
+		pr_perror("Can't make the pipes for a network namespace of the user namespace");
+		return -errno;
+	}
+	kid = fork();
+	if (kid == 0) {
+		close(down[1]);
+		close(up[0]);
+		ns_maker(down[0], up[1], CLONE_NEWNET);
+	}
+	close(down[0]);
+	close(up[1]);
+	if (kid > 0 && read(up[0], &c, 1) == 1) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", kid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		pr_perror("Can't make a network namespace in the tree's user namespace");
+	close(down[1]);
+	close(up[0]);
+	if (kid > 0)
+		waitpid(kid, NULL, 0);
+	return fd < 0 ? -EPERM : fd;
 }
 
 int rst_ns_unshare_cgroup(const struct rst_ctx *ctx, pid_t pid)
