@@ -11,7 +11,8 @@ no init of a new namespace adopted by us; with netns00 (a tree in its own networ
 namespace, with a veth to ours), whose outer veth end must go with its namespace; and with
 userns02 (a user namespace: criu's helper holding it must go too); with
 mntns_tmpfs00 in the ns flavour (a mount namespace and a tmpfs too, failing also once the
-mounts are made): criu's mounts are as they were.
+mounts are made): criu's mounts are as they were; and env00 in the uns flavour (the same,
+the mount namespace owned by the tree's user namespace).
 The instants where criu dies or stops (CRIU_FAULT=die-NAME, stop-NAME) are chaos.py's; every
 name the sources pass to fault_injected(), fault_point() or compel_point() must be tested
 by one of the two."""
@@ -293,9 +294,11 @@ def main():
     restore_faults("zdtm/static/pidns00", "pidns")
     # a tree in its own network namespace: no veth end of it left in ours either
     restore_faults("zdtm/static/netns00", links=("zdnvo0",), label="netns")
-    restore_faults("zdtm/static/mntns_tmpfs00", "ns", NS_RESTORE_FAULTS)
+    restore_faults("zdtm/static/mntns_tmpfs00", "ns", extra_faults=NS_RESTORE_FAULTS)
     # a tree in its own user namespace: criu's helper that holds it goes too
     restore_faults("zdtm/static/userns02", label="userns")
+    # and with its own mount namespace too (the uns flavour): criu's mounts as they were
+    restore_faults("zdtm/static/env00", "uns", extra_faults=NS_RESTORE_FAULTS)
     return report.finish()
 
 
