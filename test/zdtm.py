@@ -173,8 +173,8 @@ class Test:
         if self.flavor == "uns" and not self.skip:
             self.skip = UNS_UNFIT.get(self.short) or NS_UNFIT.get(self.short)
         # a test of the namespace's own mounts means nothing elsewhere
-        if self.desc.get("flavor") == "ns" and self.flavor != "ns":
-            self.skip = "runs only in the ns flavour"
+        if self.desc.get("flavor") == "ns" and self.flavor not in ("ns", "uns"):
+            self.skip = "runs only in the ns and uns flavours"
         self.dump_error = self.desc.get("dump_error")
         self.restore_error = self.desc.get("restore_error")
         self.unstable = set(self.desc.get("unstable", []))

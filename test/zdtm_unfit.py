@@ -36,6 +36,8 @@ UNS_HOST = "its setup needs a privilege over the host's namespaces, which the ro
     "namespace lacks: it fails to start there"
 UNS_PFN = "it compares page frames in /proc/PID/pagemap, which shows them only to a task " \
     "with CAP_SYS_ADMIN over the host's user namespace (0 inside)"
+UNS_LOCKED = "its noatime bind changes the atime flags of a bind of the root file system, " \
+    "which the copy of the mounts into the user namespace locks (EPERM): it fails to start there"
 UNS_UNFIT = dict(
     [("pidns_nested00", UNS_NESTED_THREADS)] +
     [(t, UNS_HOST) for t in (
@@ -44,6 +46,7 @@ UNS_UNFIT = dict(
         "hugetlb_shm00", "refuse_bpf00", "refuse_chrdev00",
         "refuse_uffd00", "tmpfile01", "tty_vt01")] +
     [(t, UNS_PFN) for t in ("cow00", "cow01", "cow02", "cow03")] +
+    [(t, UNS_LOCKED) for t in ("mntns00", "mntns_noroot00")] +
     [("netns00", "it holds an fd of the namespace it unshared from, the flavour's, not "
       "criu's: an nsfs file of a namespace that is not criu's is refused"),
      ("ns_net_refused00", "the flavour gives the root a network namespace of its own, and a "

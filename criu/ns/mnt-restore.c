@@ -740,10 +740,6 @@ int mntns_restore_nested(int dfd, uint32_t id, uint32_t outer_id, const struct m
 
 	ret = read_mounts(dfd, id, &s) ?: prepare_set(&s, id);
 	ret = ret ?: read_mounts(dfd, outer_id, &outer) ?: prepare_set(&outer, outer_id);
-	if (!ret && unshare(CLONE_NEWNS)) {
-		pr_perror("Can't make mount namespace %u", id);
-		ret = -errno;
-	}
 	/* the copy's mounts are in the parent's groups: the carriers are cloned before */
 	ret = ret ?: mnt_prop_take_outer_carriers(&s, &outer);
 	if (!ret && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {

@@ -388,8 +388,9 @@ int rst_ns_task_setup(const struct rst_ctx *ctx, const struct rst_task *t)
 	if (!ctx->ns->mnt_id || !t->ids->has_mnt_ns_id ||
 	    parent->ids->mnt_ns_id == t->ids->mnt_ns_id)
 		return 0;
-	return mntns_restore_nested(ctx->dfd, t->ids->mnt_ns_id, parent->ids->mnt_ns_id,
-				    ctx->ro->mnt);
+	return rst_ns_unshare_mnt(ctx, t->pid)
+		       ?: mntns_restore_nested(ctx->dfd, t->ids->mnt_ns_id, parent->ids->mnt_ns_id,
+					       ctx->ro->mnt);
 }
 
 /* In the root, once its SysV objects are made: the ids the next ones would get. */

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
+#include <linux/nsfs.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -741,4 +742,23 @@ pid_t test_proc_pid(pid_t pid)
 	buf[n > 0 ? n : 0] = '\0';
 	line = strstr(buf, "\nPid:\t");
 	return line ? atoi(line + 6) : -1;
+}
+
+bool test_ns_owned_by_own_user(const char *link)
+{
+	struct stat user, owner;
+	char path[64];
+	int ns, fd;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", link);
+	ns = open(path, O_RDONLY);
+	fd = ns < 0 ? -1 : ioctl(ns, NS_GET_USERNS);
+	ok = fd >= 0 && !fstat(fd, &owner) && !stat("/proc/self/ns/user", &user) &&
+	     owner.st_ino == user.st_ino && owner.st_dev == user.st_dev;
+	if (fd >= 0)
+		close(fd);
+	if (ns >= 0)
+		close(ns);
+	return ok;
 }

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -105,6 +106,9 @@ int test_hugetlb_vma(const void *addr, unsigned long *page_kb, char *path, size_
  * /proc is the host's, which names a task by its host pid. -1 if it is gone.
  */
 pid_t test_proc_pid(pid_t pid);
+
+/* Whether the task's namespace of kind link ("net", "mnt") is owned by its user namespace */
+bool test_ns_owned_by_own_user(const char *link);
 
 /* The first len - 1 bytes of the file at path into buf, 0-terminated: 0, or -1 (errno). */
 int test_read_text(const char *path, char *buf, size_t len);

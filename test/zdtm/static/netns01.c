@@ -16,12 +16,10 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <linux/nsfs.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -67,25 +65,6 @@ static unsigned long net_ino(void)
 	return stat("/proc/self/ns/net", &st) ? 0 : st.st_ino;
 }
 
-/* Whether the network namespace is owned by the task's user namespace, as unshare() made it */
-static bool net_owned_by_own_user(void)
-{
-	struct stat user, owner;
-	int net, fd;
-	bool ok;
-
-	net = open("/proc/self/ns/net", O_RDONLY);
-	fd = net < 0 ? -1 : ioctl(net, NS_GET_USERNS);
-	ok = fd >= 0 && !fstat(fd, &owner) && !stat("/proc/self/ns/user", &user) &&
-	     owner.st_ino == user.st_ino && owner.st_dev == user.st_dev;
-	if (fd >= 0)
-		close(fd);
-	if (net >= 0)
-		close(net);
-	return ok;
-}
-
-/* 0 if link name is here with index idx (0: any), MTU mtu and address addr, else a code */
 static int check_end(const char *name, unsigned int idx, int mtu, const char *addr,
 		     const char *absent)
 {
@@ -127,7 +106,7 @@ static int child_rounds(int srv)
 		if (!r.code && (send(srv, "from-b", 6, 0) != 6 ||
 				recv(srv, buf, 6, MSG_WAITALL) != 6 || memcmp(buf, "from-a", 6)))
 			r.code = 6;
-		if (!r.code && !net_owned_by_own_user())
+		if (!r.code && !test_ns_owned_by_own_user("net"))
 			r.code = 7;
 		if (write(done[1], &r, sizeof(r)) != sizeof(r))
 			return 11;
