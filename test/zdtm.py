@@ -106,7 +106,8 @@ FLAVORS = {
 # binds the host's root file system, without the mounts on it, and mounts a proc of the
 # namespace and a devtmpfs there, then pivots into it): the test tree and the libraries
 # are in it, at the same paths. Restore rebuilds it with --root / (the root mount is a
-# clone of the host's root). ZDTM_NEWNET=1 would add a network namespace, once saved.
+# clone of the host's root). ZDTM_NEWNET=1 adds a network namespace. A test whose .desc
+# makes a user namespace (userns00-06) gets the uns flavour's way of making the root.
 NS_ROOT = os.path.join(BUILD_DIR, "ns-root")
 FLAVOR_ENV = {"pidns": {"ZDTM_NEWNS": "1"},
               "ns": {"ZDTM_NEWNS": "1", "ZDTM_ROOT": NS_ROOT, "ZDTM_NEWNET": "0"}}
