@@ -135,8 +135,8 @@ int mntns_take_root(struct mnt_premade *pre, const char *root_path);
 /* in the root, first in its new mount namespace; root_path is --root */
 int mntns_restore(int dfd, uint32_t id, const char *root_path, struct mnt_premade *pre,
 		  const struct mnt_opts *mo);
-/* in a task whose parent's namespace is outer_id, in its new copy of it (rst_ns_unshare_mnt()):
- * namespace id made from it */
+/* in a task whose parent's namespace is outer_id, once in its new copy of it
+ * (rst_ns_unshare_mnt()): namespace id made from it */
 int mntns_restore_nested(int dfd, uint32_t id, uint32_t outer_id, const struct mnt_opts *mo);
 
 #endif /* CRIU_NS_MNT_H */

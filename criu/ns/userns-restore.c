@@ -495,8 +495,8 @@ int userns_rst_ipc_var_restore(const struct rst_ns *ns, int dfd, uint32_t id)
 
 /*
  * In a child: a namespace of kind made inside the tree's user namespace, so owned by it (a
- * cgroup namespace in the root's cgroups; a network namespace of a task below the root, for
- * criu); the child holds it until its parent has taken it.
+ * cgroup namespace in the root's cgroups, a task's mount namespace, a network namespace of
+ * a task below the root for criu); the child holds it until its parent has taken it.
  */
 static void __attribute__((noreturn)) ns_maker(int rfd, int wfd, int kind)
 {

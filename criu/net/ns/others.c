@@ -8,10 +8,10 @@
  * tree names its peer's namespace by the peer's tree id (peer_nsid, CRIU's field), found by
  * the kernel's nsid of each (RTM_GETNSID). At restore criu makes each namespace before the
  * root is cloned (unshare, then back; in the tree's user namespace, a child of criu's that
- * entered it unshares it, so that it owns it), fills it once the root's is filled (a veth across is
- * made once, by the first of its two namespaces to be filled, its peer sent to the other),
- * and holds an fd on it above the tasks' fds: a task of it enters it (setns) first thing
- * after its fork, before it makes anything.
+ * entered it unshares it, so that it owns it), fills it once the root's is filled (a veth
+ * across is made once, by the first of its two namespaces to be filled, its peer sent to the
+ * other), and holds an fd on it above the tasks' fds: a task of it enters it (setns) first
+ * thing after its fork, before it makes anything.
  */
 #include <errno.h>
 #include <fcntl.h>
