@@ -119,9 +119,13 @@ int ps_conn_start(struct ps_conn *c, const struct cr_options *o, bool server)
 					: "handshake with the page server failed",
 				 ret);
 	ret = verify_peer(c, server || o->tls_no_cn_verify ? NULL : o->address);
-	if (!ret)
+	if (!ret) {
+		char *desc = gnutls_session_get_desc(s); /* gnutls_malloc()ed */
+
 		pr_info("TLS session with the %s: %s\n", server ? "dump" : "page server",
-			gnutls_session_get_desc(s) ?: "?");
+			desc ?: "?");
+		gnutls_free(desc);
+	}
 	return ret;
 }
 
