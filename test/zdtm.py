@@ -75,7 +75,7 @@ import time
 from zdtm_inherit import inherit_fd_opts, without_inherited
 # what is compared before the dump and after the restore; read_maps and read_fds for others
 from zdtm_snapshot import snapshot, compare_snapshots, read_maps, read_fds  # noqa: F401
-from zdtm_unfit import NS_UNFIT, UNS_UNFIT, NS_MNT_ONLY
+from zdtm_unfit import NS_UNFIT, UNS_UNFIT
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SRC_DIR = os.path.join(ROOT, "test")
@@ -106,17 +106,21 @@ FLAVORS = {
 # binds the host's root file system, without the mounts on it, and mounts a proc of the
 # namespace and a devtmpfs there, then pivots into it): the test tree and the libraries
 # are in it, at the same paths. Restore rebuilds it with --root / (the root mount is a
-# clone of the host's root). ZDTM_NEWNET=1 would add a network namespace, once saved.
+# clone of the host's root). ZDTM_NEWNET=1 adds a network namespace. A test whose .desc
+# makes a user namespace (userns00-06) gets the uns flavour's way of making the root.
 NS_ROOT = os.path.join(BUILD_DIR, "ns-root")
 FLAVOR_ENV = {"pidns": {"ZDTM_NEWNS": "1"},
               "ns": {"ZDTM_NEWNS": "1", "ZDTM_ROOT": NS_ROOT, "ZDTM_NEWNET": "0"}}
-# uns: as pidns, in a new user namespace first (the test library makes it when ZDTM_USERNS
-# gives its extents), which owns the pid, uts, ipc, time and network namespaces (lo up: a
-# rootless container's shape); the test is root there. Inside uid and gid 0 are the host's 0,
-# 1 to 65535 are 100001 to 165535 outside. The mount namespace stays the host's here (a
-# rootless container with its own: test/others/container.py).
-FLAVOR_ENV["uns"] = {"ZDTM_NEWNS": "1", "ZDTM_NEWNET": "1", "ZDTM_USERNS": "0 0 1,1 100001 65535"}
-FLAVOR_RESTORE_OPTS = {"ns": ["--root", "/"]}
+# uns: as ns, in a new user namespace first (the test library makes it when ZDTM_USERNS
+# gives its extents), which owns the pid, uts, ipc, time, network (lo up) and mount
+# namespaces: a rootless container's shape; the test is root there. Inside uid and gid 0 are
+# the host's 0, 1 to 65535 are 100001 to 165535 outside. The root is the ns flavour's, but
+# for who makes it: the library binds the host's root file system and a devtmpfs while it is
+# still the host's root, then the test (root of the user namespace) mounts its proc, sysfs
+# and devpts in its copy and pivots (test/zdtm/lib/test.c, prepare_root_as_host_root()).
+FLAVOR_ENV["uns"] = {"ZDTM_NEWNS": "1", "ZDTM_NEWNET": "1", "ZDTM_ROOT": NS_ROOT,
+                     "ZDTM_USERNS": "0 0 1,1 100001 65535"}
+FLAVOR_RESTORE_OPTS = {"ns": ["--root", "/"], "uns": ["--root", "/"]}
 KILLING_FLAVORS = ("h", "pidns", "ns", "uns")
 FLAVOR_OPTS = ("-R", "--leave-running", "-s", "--leave-stopped")
 CHAIN = {"pre": 0, "snaps": False, "dedup": False, "mode": None}   # main(): --pre, --snaps
@@ -168,11 +172,10 @@ class Test:
         if self.flavor == "ns" and not self.skip:
             self.skip = NS_UNFIT.get(self.short)
         if self.flavor == "uns" and not self.skip:
-            self.skip = UNS_UNFIT.get(self.short) or (NS_UNFIT.get(self.short)
-                                                      if self.short not in NS_MNT_ONLY else None)
+            self.skip = UNS_UNFIT.get(self.short) or NS_UNFIT.get(self.short)
         # a test of the namespace's own mounts means nothing elsewhere
-        if self.desc.get("flavor") == "ns" and self.flavor != "ns":
-            self.skip = "runs only in the ns flavour"
+        if self.desc.get("flavor") == "ns" and self.flavor not in ("ns", "uns"):
+            self.skip = "runs only in the ns and uns flavours"
         self.dump_error = self.desc.get("dump_error")
         self.restore_error = self.desc.get("restore_error")
         self.unstable = set(self.desc.get("unstable", []))

@@ -8,9 +8,6 @@ NS_PIDNS = "refused as designed in a pid namespace (Documentation/namespaces.md)
 NS_WATCHER = "its watcher, orphaned, becomes a child of the namespace's init, so part of the " \
     "tree: frozen with it, it can't stop A and B during the dump, which then has nothing " \
     "stopped to save"
-USERNS_NS_ROOT = "the test makes its user namespace first, and the ns flavour's root (a bind " \
-    "of the host's root file system, a devtmpfs) can't be made in it; a rootless " \
-    "container's mounts are checked by test/others/container.py"
 NS_UNFIT = {
     "pidfd_outside00": NS_OUTSIDE, "proc_tree00": NS_OUTSIDE, "unix_backlog03": NS_OUTSIDE,
     "unix_backlog05": NS_OUTSIDE, "unix_ext00": NS_OUTSIDE, "unix_ext01": NS_OUTSIDE,
@@ -30,32 +27,26 @@ NS_UNFIT = {
                         "(mntns_nested00 tests it)",
     "ns_mnt_refused01": "its child's own mount namespace is saved when the root has one "
                         "(mntns_nested00 tests it)",
-    "userns00": USERNS_NS_ROOT,
-    "userns01": USERNS_NS_ROOT,
-    "userns02": USERNS_NS_ROOT,
-    "userns03": USERNS_NS_ROOT,
-    "userns04": USERNS_NS_ROOT,
-    "userns05": USERNS_NS_ROOT,
-    "userns06": USERNS_NS_ROOT,
-    "userns07": USERNS_NS_ROOT,
 }
-# Tests that can't pass in the uns flavour, and why (besides the pid namespace's, NS_UNFIT).
+# Tests that can't pass in the uns flavour, and why (besides the ns flavour's, NS_UNFIT).
 UNS_NESTED_THREADS = "its inner pid namespace's task runs a thread: threads in a pid " \
     "namespace below the tree's, in a user namespace, are refused at dump"
 UNS_HOST = "its setup needs a privilege over the host's namespaces, which the root of a user " \
     "namespace lacks: it fails to start there"
 UNS_PFN = "it compares page frames in /proc/PID/pagemap, which shows them only to a task " \
     "with CAP_SYS_ADMIN over the host's user namespace (0 inside)"
+UNS_LOCKED = "its noatime bind changes the atime flags of a bind of the root file system, " \
+    "which the copy of the mounts into the user namespace locks (EPERM): it fails to start there"
 UNS_UNFIT = dict(
     [("pidns_nested00", UNS_NESTED_THREADS)] +
     [(t, UNS_HOST) for t in (
         "cgroup00", "cgroup_full00", "cgroup_root00", "cgroup_strict00", "cgroup_threads00",
         "cgroupns00", "devzero_mapfd00", "fanotify00", "fanotify_sb00", "ghost_dev00",
-        "hugetlb_shm00", "inotify01", "refuse_anon00", "refuse_bpf00", "refuse_chrdev00",
+        "hugetlb_shm00", "refuse_bpf00", "refuse_chrdev00",
         "refuse_uffd00", "tmpfile01", "tty_vt01")] +
     [(t, UNS_PFN) for t in ("cow00", "cow01", "cow02", "cow03")] +
+    [(t, UNS_LOCKED) for t in ("mntns00", "mntns_noroot00")] +
     [("netns00", "it holds an fd of the namespace it unshared from, the flavour's, not "
-      "criu's: an nsfs file of a namespace that is not criu's is refused")])
-# NS_UNFIT's reasons that come from the ns flavour's mount namespace, which uns has not
-NS_MNT_ONLY = ("userns00", "userns01", "userns02", "userns03", "userns04",
-               "userns05", "userns06", "userns07")
+      "criu's: an nsfs file of a namespace that is not criu's is refused"),
+     ("ns_net_refused00", "the flavour gives the root a network namespace of its own, and a "
+      "child's other one is then saved (netns01 tests it in uns)")])

@@ -99,6 +99,11 @@ bool rst_ns_keeps_groups(const struct rst_ctx *ctx);
 /* ns/userns-restore.c: in the root, in its cgroups: a new cgroup namespace, owned by the
  * tree's user namespace where it has one. 0 or -errno, logged. */
 int rst_ns_unshare_cgroup(const struct rst_ctx *ctx, pid_t pid);
+/* the same for a mount namespace of a task below the root, a copy of its parent's */
+int rst_ns_unshare_mnt(const struct rst_ctx *ctx, pid_t pid);
+/* in criu, once the tree's user namespace is made: a network namespace owned by it (an fd on
+ * it, or -errno, logged), for a task below the root */
+int rst_ns_make_net_in_user(void);
 /*
  * ns/userns-threads.c: in a user namespace of the tree's the restorer clones threads
  * without set_tid; criu sets ns_last_pid of each level (pids innermost first) to the

@@ -120,7 +120,7 @@ int ps_conn_start(struct ps_conn *c, const struct cr_options *o, bool server)
 				 ret);
 	ret = verify_peer(c, server || o->tls_no_cn_verify ? NULL : o->address);
 	if (!ret) {
-		char *desc = gnutls_session_get_desc(s);
+		char *desc = gnutls_session_get_desc(s); /* gnutls_malloc()ed */
 
 		pr_info("TLS session with the %s: %s\n", server ? "dump" : "page server",
 			desc ?: "?");

@@ -119,6 +119,6 @@ int ns_enter(pid_t pid, const char *link, int nstype, int *back);
 int ns_leave(int back, int nstype, const char *link);
 
 /* netns-tasks.c: the tasks' network namespaces besides the root's (root: its id), made */
-int rst_netns_others(struct rst_ctx *ctx, uint32_t root);
+int rst_netns_others(const struct rst_ctx *ctx, uint32_t root);
 
 #endif /* CRIU_NS_INTERNAL_H */

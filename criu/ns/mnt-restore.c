@@ -445,7 +445,10 @@ static int make_root(struct mnt_set *s, const char *root_path)
 		pr_perror("Can't make the tree's copy of criu's mounts private");
 		return -errno;
 	}
-	fd = open_tree(AT_FDCWD, root_path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	fd = s->pre->root_fd;
+	s->pre->root_fd = -1;
+	if (fd < 0)
+		fd = open_tree(AT_FDCWD, root_path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (fd < 0) {
 		pr_perror("Can't clone the mount at --root %s", root_path);
 		return -errno;
@@ -563,6 +566,7 @@ int mntns_premake(int dfd, uint32_t id, struct mnt_premade *pre, const struct mn
 	size_t i;
 	int ret, fd;
 
+	pre->root_fd = -1;
 	ret = read_mounts(dfd, id, &s);
 	ret = ret ?: prepare_set(&s, id);
 	/* every external mount has its path: said now, before anything is made */
@@ -590,9 +594,36 @@ int mntns_premake(int dfd, uint32_t id, struct mnt_premade *pre, const struct mn
 	return ret;
 }
 
+/*
+ * Still in criu's mount namespace: a clone of --root's mount without its children, private
+ * (a clone of a shared mount would be a peer of criu's), for make_root().
+ */
+int mntns_take_root(struct mnt_premade *pre, const char *root_path)
+{
+	struct mount_attr priv = { .propagation = MS_PRIVATE };
+	int fd;
+
+	fd = open_tree(AT_FDCWD, root_path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (fd < 0) {
+		pr_perror("Can't clone the mount at --root %s", root_path);
+		return -errno;
+	}
+	if (mount_setattr(fd, "", AT_EMPTY_PATH, &priv, sizeof(priv))) {
+		pr_perror("Can't make the clone of --root %s private", root_path);
+		close(fd);
+		return -errno;
+	}
+	pre->root_fd = fd;
+	return 0;
+}
+
 void mntns_premade_free(struct mnt_premade *pre)
 {
 	size_t i;
+
+	if (pre->root_fd >= 0)
+		close(pre->root_fd);
+	pre->root_fd = -1;
 
 	for (i = 0; i < pre->nr; i++)
 		if (pre->m[i].fd >= 0)
@@ -703,16 +734,12 @@ static int enter_nested_root(const struct mnt_set *s)
 
 int mntns_restore_nested(int dfd, uint32_t id, uint32_t outer_id, const struct mnt_opts *mo)
 {
-	struct mnt_premade none = {};
+	struct mnt_premade none = { .root_fd = -1 };
 	struct mnt_set s = { .pre = &none, .mo = mo }, outer = { .mo = mo };
 	int ret;
 
 	ret = read_mounts(dfd, id, &s) ?: prepare_set(&s, id);
 	ret = ret ?: read_mounts(dfd, outer_id, &outer) ?: prepare_set(&outer, outer_id);
-	if (!ret && unshare(CLONE_NEWNS)) {
-		pr_perror("Can't make mount namespace %u", id);
-		ret = -errno;
-	}
 	/* the copy's mounts are in the parent's groups: the carriers are cloned before */
 	ret = ret ?: mnt_prop_take_outer_carriers(&s, &outer);
 	if (!ret && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {

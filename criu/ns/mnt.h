@@ -99,6 +99,8 @@ struct mnt_premade {
 		int fd; /* a detached mount, or -1 */
 	} * m;
 	size_t nr;
+	/* a clone of --root's mount taken in criu's namespace (mntns_take_root()), or -1 */
+	int root_fd;
 };
 
 /* The mounts of an image being restored (mnt-restore.c) */
@@ -127,10 +129,14 @@ int mnt_prop_restore(struct mnt_set *s);
 /* mnt-restore.c: in criu, before the root */
 int mntns_premake(int dfd, uint32_t id, struct mnt_premade *pre, const struct mnt_opts *mo);
 void mntns_premade_free(struct mnt_premade *pre);
+/* in the root, before it enters a mount namespace its user namespace owns (whose copies of
+ * criu's mounts are locked together: --root's mount alone can't be cloned there) */
+int mntns_take_root(struct mnt_premade *pre, const char *root_path);
 /* in the root, first in its new mount namespace; root_path is --root */
 int mntns_restore(int dfd, uint32_t id, const char *root_path, struct mnt_premade *pre,
 		  const struct mnt_opts *mo);
-/* in a task whose parent's namespace is outer_id: a new namespace id made from it */
+/* in a task whose parent's namespace is outer_id, once in its new copy of it
+ * (rst_ns_unshare_mnt()): namespace id made from it */
 int mntns_restore_nested(int dfd, uint32_t id, uint32_t outer_id, const struct mnt_opts *mo);
 
 #endif /* CRIU_NS_MNT_H */

@@ -13,7 +13,7 @@
 #include "internal.h"
 #include "restore-ctx.h"
 
-int rst_netns_others(struct rst_ctx *ctx, uint32_t root)
+int rst_netns_others(const struct rst_ctx *ctx, uint32_t root)
 {
 	uint32_t ids[NETNS_MAX_OTHERS + 1];
 	size_t i, j, n = 0;

@@ -221,6 +221,7 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 	if (!ns)
 		return -ENOMEM;
 	ns->criu_time_fd = -1;
+	ns->mnt_pre.root_fd = -1;
 	ns->uts_id = uts;
 	ns->ipc_id = ipc;
 	ns->time_id = tim;
@@ -237,7 +238,8 @@ int rst_ns_prepare(struct rst_ctx *ctx)
 		ret = prepare_pidns(ctx, ns);
 	if (!ret && (net || join))
 		ret = prepare_netns(ctx, ns, net);
-	if (!ret && net)
+	/* in a user namespace, made once it is (rst_ns_before_root()): owned by it */
+	if (!ret && net && !user)
 		ret = rst_netns_others(ctx, net);
 	/* an external namespace (--inherit-fd) is joined, not made */
 	if (!ret && netns_rst_joins())
@@ -315,8 +317,9 @@ int rst_ns_before_root(const struct rst_ctx *ctx)
 		if (ret)
 			return ret;
 	}
-	if (ns->user) /* its time namespace too: owned by it */
-		return userns_rst_before_root(ns, ctx->dfd, ctx->fd_top);
+	if (ns->user) /* its time namespace too: owned by it, and the tasks' network ones */
+		return userns_rst_before_root(ns, ctx->dfd, ctx->fd_top)
+			       ?: (ns->net_id ? rst_netns_others(ctx, ns->net_id) : 0);
 	/* user namespaces below criu's */
 	ret = userns_nested_rst_make(-1, NULL, ctx->fd_top);
 	if (ret)
@@ -382,6 +385,8 @@ int rst_ns_root_setup(const struct rst_ctx *ctx)
 		ret = ret ?: ipcns_msg_restore(ctx->dfd, ns->ipc_id);
 	}
 	/* last: the sysctls above are written through criu's /proc */
+	if (!ret && ns->mnt_id && ns->user)
+		ret = mntns_take_root(&ctx->ns->mnt_pre, ctx->ro->root);
 	if (!ret && ns->mnt_id)
 		ret = userns_rst_enter_mnt(ns)
 			      ?: mntns_restore(ctx->dfd, ns->mnt_id, ctx->ro->root,
@@ -416,8 +421,9 @@ int rst_ns_task_setup(const struct rst_ctx *ctx, const struct rst_task *t)
 	if (!ctx->ns->mnt_id || !t->ids->has_mnt_ns_id ||
 	    parent->ids->mnt_ns_id == t->ids->mnt_ns_id)
 		return 0;
-	return mntns_restore_nested(ctx->dfd, t->ids->mnt_ns_id, parent->ids->mnt_ns_id,
-				    ctx->ro->mnt);
+	return rst_ns_unshare_mnt(ctx, t->pid)
+		       ?: mntns_restore_nested(ctx->dfd, t->ids->mnt_ns_id, parent->ids->mnt_ns_id,
+					       ctx->ro->mnt);
 }
 
 /* In the root, once its SysV objects are made: the ids the next ones would get. */

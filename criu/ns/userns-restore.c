@@ -524,48 +524,51 @@ int userns_rst_ipc_var_restore(const struct rst_ns *ns, int dfd, uint32_t id)
 }
 
 /*
- * In a child of the root, in its cgroups: a cgroup namespace made inside the tree's user
- * namespace, so owned by it; the child holds it until the root has entered it.
+ * In a child: a namespace of kind made inside the tree's user namespace, so owned by it (a
+ * cgroup namespace in the root's cgroups, a task's mount namespace, a network namespace of
+ * a task below the root for criu); the child holds it until its parent has taken it.
  */
-static void __attribute__((noreturn)) cgns_maker(int rfd, int wfd)
+static void __attribute__((noreturn)) ns_maker(int rfd, int wfd, int kind)
 {
 	char c = 0;
 
-	if (setns(tree_user_fd, CLONE_NEWUSER) || unshare(CLONE_NEWCGROUP) ||
-	    write(wfd, &c, 1) != 1)
+	if (setns(tree_user_fd, CLONE_NEWUSER) || unshare(kind) || write(wfd, &c, 1) != 1)
 		_exit(1);
 	while (read(rfd, &c, 1) < 0 && errno == EINTR)
 		;
 	_exit(0);
 }
 
-/* The root can't enter the user namespace yet (it still forks with set_tid): a child does. */
-static int unshare_cgroup_in_user(const struct rst_userns *u, pid_t pid)
+/*
+ * A task can't enter the user namespace before its end (it still forks with set_tid): a
+ * child does, and the task enters what it made (kind: CLONE_NEWCGROUP, CLONE_NEWNS).
+ */
+static int unshare_in_user(int kind, const char *what, pid_t pid)
 {
 	int down[2], up[2], pidfd = -1, ret = -EPERM;
 	pid_t kid;
 	char c;
 
 	if (pipe2(down, O_CLOEXEC) || pipe2(up, O_CLOEXEC)) {
-		pr_perror("Task %d can't make the pipes for its cgroup namespace", pid);
+		pr_perror("Task %d can't make the pipes for its %s namespace", pid, what);
 		return -errno;
 	}
-	/* untraced: criu traces the root's children from birth, and would take it for a task */
+	/* untraced: criu traces the tasks' children from birth, and would take it for a task */
 	kid = syscall(SYS_clone, SIGCHLD | CLONE_UNTRACED, 0, NULL, NULL, 0);
 	if (kid == 0) {
 		close(down[1]);
 		close(up[0]);
-		cgns_maker(down[0], up[1]);
+		ns_maker(down[0], up[1], kind);
 	}
 	close(down[0]);
 	close(up[1]);
 	if (kid > 0 && read(up[0], &c, 1) == 1)
 		pidfd = syscall(SYS_pidfd_open, kid, 0);
-	if (pidfd >= 0 && !setns(pidfd, CLONE_NEWCGROUP))
+	if (pidfd >= 0 && !setns(pidfd, kind))
 		ret = 0;
 	else
-		pr_perror("Task %d can't make a cgroup namespace in the tree's user namespace",
-			  pid);
+		pr_perror("Task %d can't make a %s namespace in the tree's user namespace", pid,
+			  what);
 	if (pidfd >= 0)
 		close(pidfd);
 	close(down[1]);
@@ -575,12 +578,54 @@ static int unshare_cgroup_in_user(const struct rst_userns *u, pid_t pid)
 	return ret;
 }
 
+int rst_ns_make_net_in_user(void)
+{
+	int down[2], up[2], fd = -EPERM;
+	char path[64], c;
+	pid_t kid;
+
+	if (pipe2(down, O_CLOEXEC) || pipe2(up, O_CLOEXEC)) {
+		pr_perror("Can't make the pipes for a network namespace of the user namespace");
+		return -errno;
+	}
+	kid = fork();
+	if (kid == 0) {
+		close(down[1]);
+		close(up[0]);
+		ns_maker(down[0], up[1], CLONE_NEWNET);
+	}
+	close(down[0]);
+	close(up[1]);
+	if (kid > 0 && read(up[0], &c, 1) == 1) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", kid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		pr_perror("Can't make a network namespace in the tree's user namespace");
+	close(down[1]);
+	close(up[0]);
+	if (kid > 0)
+		waitpid(kid, NULL, 0);
+	return fd < 0 ? -EPERM : fd;
+}
+
 int rst_ns_unshare_cgroup(const struct rst_ctx *ctx, pid_t pid)
 {
 	if (ctx->ns && ctx->ns->user)
-		return unshare_cgroup_in_user(ctx->ns->user, pid);
+		return unshare_in_user(CLONE_NEWCGROUP, "cgroup", pid);
 	if (unshare(CLONE_NEWCGROUP)) {
 		pr_perror("Task %d can't make its cgroup namespace", pid);
+		return -errno;
+	}
+	return 0;
+}
+
+int rst_ns_unshare_mnt(const struct rst_ctx *ctx, pid_t pid)
+{
+	if (ctx->ns && ctx->ns->user)
+		return unshare_in_user(CLONE_NEWNS, "mount", pid);
+	if (unshare(CLONE_NEWNS)) {
+		pr_perror("Task %d can't make its mount namespace", pid);
 		return -errno;
 	}
 	return 0;

@@ -501,6 +501,10 @@ void rst_kill_pidns_init(pid_t pid)
 		if (who < 0)
 			return; /* nothing of ours is left */
 		if (who == 0) {
+			/* reaped already, its exit having been the failure (restore/unhook.c):
+			 * what is left is criu's own (the user namespace's helper) */
+			if (kill(pid, 0) && errno == ESRCH)
+				return;
 			usleep(1000);
 			waited++;
 		} else if (WIFSTOPPED(status)) {

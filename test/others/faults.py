@@ -12,7 +12,9 @@ namespace, with a veth to ours), whose outer veth end must go with its namespace
 userns02 (a user namespace: criu's helper holding it must go too) and userns01 (two more
 nested below it, each held by a helper of criu's); with
 mntns_tmpfs00 in the ns flavour (a mount namespace and a tmpfs too, failing also once the
-mounts are made): criu's mounts are as they were.
+mounts are made): criu's mounts are as they were; and env00 in the uns flavour (the same,
+the mount namespace owned by the tree's user namespace). Each failed restore must end within
+FAILED_RESTORE_S seconds.
 The instants where criu dies or stops (CRIU_FAULT=die-NAME, stop-NAME) are chaos.py's; every
 name the sources pass to fault_injected(), fault_point() or compel_point() must be tested
 by one of the two."""
@@ -42,6 +44,7 @@ RESTORE_FAULTS = ["restore-fork", "restore-premap", "restorer", "restore-root-go
 SETUP_FAULTS = ["restore-root-gone"]
 # a tree with a mount namespace of its own: the root fails once its mounts are made
 NS_RESTORE_FAULTS = ["restore-mntns"]
+FAILED_RESTORE_S = 5    # a failed restore ends in milliseconds; this leaves room for load
 # faults criu recovers from, tested where they are injected: zdtm's userns05 restores its
 # threads through thread-pid-taken (each first clone gets another tid and is made again),
 # userns06 through thread-pid-held (the same, criu waiting for the pid's holder to exit)
@@ -250,10 +253,15 @@ def restore_faults(name="zdtm/static/maps00", flavor=None, links=(), label=None,
             return
         digest = images_digest(test.dump_dir)
         for fault in RESTORE_FAULTS + list(extra_faults):
+            start = time.monotonic()
             r = criu(["restore", "-D", test.dump_dir, "-v4", "-o", "restore-%s.log" % fault,
                       "-d"] + opts, fault)
+            took = time.monotonic() - start
             time.sleep(0.05)
             why = []
+            # criu waited 10 s for the init it had reaped already, while its helper lived
+            if took > FAILED_RESTORE_S:
+                why.append("the failed restore took %.1f s" % took)
             if r.returncode == 0:
                 why.append("restore succeeded")
             elif r.returncode != 1:
@@ -294,11 +302,13 @@ def main():
     restore_faults("zdtm/static/pidns00", "pidns")
     # a tree in its own network namespace: no veth end of it left in ours either
     restore_faults("zdtm/static/netns00", links=("zdnvo0",), label="netns")
-    restore_faults("zdtm/static/mntns_tmpfs00", "ns", NS_RESTORE_FAULTS)
+    restore_faults("zdtm/static/mntns_tmpfs00", "ns", extra_faults=NS_RESTORE_FAULTS)
     # a tree in its own user namespace: criu's helper that holds it goes too
     restore_faults("zdtm/static/userns02", label="userns")
     # and with nested ones below it: the helpers that hold those go as well
     restore_faults("zdtm/static/userns01", label="nested-userns")
+    # and with its own mount namespace too (the uns flavour): criu's mounts as they were
+    restore_faults("zdtm/static/env00", "uns", extra_faults=NS_RESTORE_FAULTS)
     return report.finish()
 
 

@@ -7,10 +7,11 @@
  * found and locked there (netns_dump_task()). A veth whose ends are in two namespaces of the
  * tree names its peer's namespace by the peer's tree id (peer_nsid, CRIU's field), found by
  * the kernel's nsid of each (RTM_GETNSID). At restore criu makes each namespace before the
- * root is cloned (unshare, then back), fills it once the root's is filled (a veth across is
- * made once, by the first of its two namespaces to be filled, its peer sent to the other),
- * and holds an fd on it above the tasks' fds: a task of it enters it (setns) first thing
- * after its fork, before it makes anything.
+ * root is cloned (unshare, then back; in the tree's user namespace, a child of criu's that
+ * entered it unshares it, so that it owns it), fills it once the root's is filled (a veth
+ * across is made once, by the first of its two namespaces to be filled, its peer sent to the
+ * other), and holds an fd on it above the tasks' fds: a task of it enters it (setns) first
+ * thing after its fork, before it makes anything.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +29,7 @@
 #include "log.h"
 #include "net-lock.h"
 #include "netns.h"
+#include "ns.h"
 #include "internal.h"
 
 struct other_ns {
@@ -173,9 +175,18 @@ int others_peer_id(int32_t nsid, uint32_t *id)
 	return ret;
 }
 
-/* An empty namespace for id, made by criu and left at once (criu_fd: criu's own) */
+/*
+ * An empty namespace for id, made by criu and left at once (criu_fd: criu's own); in the
+ * tree's user namespace, where it has one, owned by it.
+ */
 static int make_one(struct other_ns *o, uint32_t id, int criu_fd)
 {
+	if (rst_ns_user_fd() >= 0) {
+		o->fd = rst_ns_make_net_in_user();
+		o->id = id;
+		o->filled = false;
+		return o->fd < 0 ? o->fd : 0;
+	}
 	if (unshare(CLONE_NEWNET)) {
 		pr_perror("Can't make network namespace %u of the tree", id);
 		return -errno;

@@ -17,7 +17,9 @@
 #include <time.h>
 #include <net/if.h>
 #include <sys/ioctl.h>
+#include <linux/nsfs.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -241,6 +243,15 @@ static int become_userns_root(void)
 		perror("zdtm: becoming root of the user namespace");
 		return -1;
 	}
+	/*
+	 * A uid change makes the task undumpable, and its memory is still the host's (it was
+	 * exec'd outside): its own /proc/PID/ns would be closed to it and its children. A
+	 * container's init is exec'd inside, and so open to its namespace's root.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 1)) {
+		perror("zdtm: PR_SET_DUMPABLE in the user namespace");
+		return -1;
+	}
 	return 0;
 }
 
@@ -265,6 +276,50 @@ static int loopback_up(void)
 	return ret;
 }
 
+static bool in_userns(void)
+{
+	return getenv("ZDTM_USERNS") && getenv("ZDTM_ROOT");
+}
+
+static int mount_in(const char *root, const char *dir, const char *type, unsigned long flags,
+		    const char *data)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", root, dir);
+	if (mount(type, path, type, flags, data)) {
+		fprintf(stderr, "zdtm: mount %s on %s: %m\n", type, path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A root for a test in a user namespace of its own (ZDTM_ROOT and ZDTM_USERNS: the uns
+ * flavour, the userns tests in ns): made by the launcher while it is still the host's root,
+ * in a private mount namespace of its own, as a rootful runtime prepares the root of a
+ * rootless container before it makes the user namespace. The root of the user namespace
+ * could not make it: its mount namespace is a copy of the host's, whose mounts are locked
+ * together (a bind of "/" alone, without the host's mounts on it, is EINVAL there), and a
+ * devtmpfs can't be mounted in a user namespace. So the host's root file system alone is
+ * bound on $ZDTM_ROOT, with a devtmpfs on its /dev; the host's mounts stay around it for
+ * now, so that the test may mount a proc and a sysfs of its own in the copy (the kernel
+ * wants a fully visible one in the namespace first), and go with the pivot_root.
+ */
+static int prepare_root_as_host_root(void)
+{
+	const char *root = getenv("ZDTM_ROOT");
+
+	if (!in_userns())
+		return 0;
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("/", root, NULL, MS_BIND, NULL)) {
+		perror("zdtm: binding the root file system before the user namespace");
+		return -1;
+	}
+	return mount_in(root, "dev", "devtmpfs", MS_NOSUID, NULL);
+}
+
 /*
  * The "pidns" flavour (ZDTM_NEWNS=1 in the environment): the test is pid 1 of new pid, uts,
  * ipc and time namespaces, made by the launcher before it forks. /proc and the mounts stay
@@ -280,6 +335,8 @@ static int enter_test_namespaces(void)
 	char buf[96];
 	int fd, len;
 
+	if (ns && !strcmp(ns, "1") && prepare_root_as_host_root())
+		return -1;
 	if (enter_user_namespace())
 		return -1;
 	if (!ns || strcmp(ns, "1"))
@@ -311,19 +368,6 @@ static int enter_test_namespaces(void)
 	return 0;
 }
 
-static int mount_in(const char *root, const char *dir, const char *type, unsigned long flags,
-		    const char *data)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", root, dir);
-	if (mount(type, path, type, flags, data)) {
-		fprintf(stderr, "zdtm: mount %s on %s: %m\n", type, path);
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * ZDTM_EXT_MNT=DIR: a directory of the host's (made if need be) bound on /mnt of the root,
  * before the host's mounts are gone: an external mount of the test's namespace.
@@ -344,33 +388,55 @@ static int bind_external(const char *root)
 }
 
 /*
- * The "ns" flavour's root, made by the test (pid 1: its proc is the namespace's): the host's
- * root file system bound on $ZDTM_ROOT without the mounts on it (the test tree and the
- * libraries are there, at the same paths), a proc, a sysfs, a devtmpfs and a devpts of its
- * own (its ptys: /dev/ptmx finds the devpts on /dev/pts next to it), then pivoted into. The working
- * directory stays the same path.
+ * The root file system's mount: the host's bound here, without the mounts on it; in a user
+ * namespace, the launcher's (prepare_root_as_host_root()) bound on itself with its devtmpfs:
+ * pivot_root wants a mount that is not locked to its parent, as the copy's are.
+ */
+static int bind_root(const char *root)
+{
+	int ret;
+
+	if (in_userns())
+		ret = mount(root, root, NULL, MS_BIND | MS_REC, NULL);
+	else
+		ret = mount("/", root, NULL, MS_BIND, NULL);
+	if (ret) {
+		perror("zdtm: binding the root file system for the test's root");
+		return -1;
+	}
+	return in_userns() ? 0 : mount_in(root, "dev", "devtmpfs", MS_NOSUID, NULL);
+}
+
+/*
+ * The "ns" and "uns" flavours' root, made by the test (pid 1: its proc is the namespace's):
+ * the host's root file system bound on $ZDTM_ROOT without the mounts on it (the test tree and
+ * the libraries are there, at the same paths), a devtmpfs, a proc, a sysfs and a devpts of
+ * its own (its ptys: /dev/ptmx finds the devpts on /dev/pts next to it), then pivoted into.
+ * The working directory stays the same path. In a user namespace a sysfs needs a network
+ * namespace of the user namespace's own (ZDTM_NEWNET=1): without one there is no /sys.
  */
 static int enter_test_root(void)
 {
 	const char *root = getenv("ZDTM_ROOT");
+	bool sysfs = !in_userns() || new_net();
 	char cwd[PATH_MAX];
 
 	if (!root)
 		return 0;
-	if (!getcwd(cwd, sizeof(cwd)) || mount("/", root, NULL, MS_BIND, NULL)) {
-		perror("zdtm: binding the root file system for the ns flavour");
+	if (!getcwd(cwd, sizeof(cwd))) {
+		perror("zdtm: getcwd");
 		return -1;
 	}
-	if (mount_in(root, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) ||
-	    mount_in(root, "sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) ||
-	    mount_in(root, "dev", "devtmpfs", MS_NOSUID, NULL) ||
+	if (bind_root(root) ||
+	    mount_in(root, "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) ||
+	    (sysfs && mount_in(root, "sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)) ||
 	    mount_in(root, "dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
 		     "newinstance,ptmxmode=0666,mode=0620") ||
 	    bind_external(root))
 		return -1;
 	if (chdir(root) || syscall(SYS_pivot_root, ".", ".") || umount2(".", MNT_DETACH) ||
 	    chdir(cwd)) {
-		perror("zdtm: pivot_root into the ns flavour's root");
+		perror("zdtm: pivot_root into the test's root");
 		return -1;
 	}
 	return 0;
@@ -697,4 +763,23 @@ int test_sh(const char *fmt, ...)
 	if (st)
 		test_msg("'%s' failed: %d\n", cmd, st);
 	return st ? -1 : 0;
+}
+
+bool test_ns_owned_by_own_user(const char *link)
+{
+	struct stat user, owner;
+	char path[64];
+	int ns, fd;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", link);
+	ns = open(path, O_RDONLY);
+	fd = ns < 0 ? -1 : ioctl(ns, NS_GET_USERNS);
+	ok = fd >= 0 && !fstat(fd, &owner) && !stat("/proc/self/ns/user", &user) &&
+	     owner.st_ino == user.st_ino && owner.st_dev == user.st_dev;
+	if (fd >= 0)
+		close(fd);
+	if (ns >= 0)
+		close(ns);
+	return ok;
 }

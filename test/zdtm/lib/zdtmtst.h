@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -101,11 +102,14 @@ void test_hugetlb_reserve(unsigned long size_kb, unsigned int nr);
 int test_hugetlb_vma(const void *addr, unsigned long *page_kb, char *path, size_t path_len);
 
 /*
- * The pid that names pid (a task of the test's namespace) in /proc: in the pidns and uns
- * flavours /proc is the host's, which names a task by its host pid (a thread's tid too).
- * -1 if it is gone.
+ * The pid that names pid (a task of the test's namespace) in /proc: in the pidns flavour
+ * /proc is the host's, which names a task by its host pid (a thread's tid too). -1 if it is
+ * gone.
  */
 pid_t test_proc_pid(pid_t pid);
+
+/* Whether the task's namespace of kind link ("net", "mnt") is owned by its user namespace */
+bool test_ns_owned_by_own_user(const char *link);
 
 /* The first len - 1 bytes of the file at path into buf, 0-terminated: 0, or -1 (errno). */
 int test_read_text(const char *path, char *buf, size_t len);

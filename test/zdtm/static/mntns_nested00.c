@@ -5,13 +5,13 @@
  * namespace, binds src/ on c/ (its own), unmounts its copy of p/ and mounts a second bind
  * of src/sub over its t/sub. After restore: the test's mounts are as before and it sees
  * neither c/ nor the child's t/sub bind; the child's are as before, its namespace is not
- * the test's, and its t/ is the same tmpfs as the test's (a file the child writes there
- * shows in the test's t/), which a rebuilt copy would not be. $ZDTM_NESTED_CASE "tmpfs"
- * (mntns_nested01): the child mounts a tmpfs of its own instead, which the dump refuses.
- * "shared" (mntns_nested02): the test's s/ and m/ are shared binds, so the child's copies
- * are their peers; the child makes its m/ a slave and binds s/sub on cs/ (a peer too).
- * After restore, tmpfs mounts the test makes on s/x, m/x and s/sub/y show in the child
- * (s/x, m/x, cs/y), and of the child's on s/y and m/y only s/y shows in the test's.
+ * the test's (and is owned by its user namespace), and its t/ is the same tmpfs as the test's (a
+ * file the child writes there shows in the test's t/), which a rebuilt copy would not be.
+ * $ZDTM_NESTED_CASE "tmpfs" (mntns_nested01): the child mounts a tmpfs of its own instead, which
+ * the dump refuses. "shared" (mntns_nested02): the test's s/ and m/ are shared binds, so the
+ * child's copies are their peers; the child makes its m/ a slave and binds s/sub on cs/ (a peer
+ * too). After restore, tmpfs mounts the test makes on s/x, m/x and s/sub/y show in the child (s/x,
+ * m/x, cs/y), and of the child's on s/y and m/y only s/y shows in the test's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -158,6 +158,11 @@ static int child_check(const char *before)
 	if (stat("/proc/self/ns/mnt", &mine) || stat("/proc/1/ns/mnt", &its) ||
 	    mine.st_ino == its.st_ino) {
 		fail("the child is not in a mount namespace of its own");
+		ok = 0;
+	}
+	/* the uns flavour: made in the tree's user namespace, as unshare() made it */
+	if (!test_ns_owned_by_own_user("mnt")) {
+		fail("the child's mount namespace is not owned by its user namespace");
 		ok = 0;
 	}
 	fd = open(at("t/from-child"), O_CREAT | O_WRONLY, 0644);

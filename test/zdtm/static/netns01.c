@@ -4,7 +4,8 @@
  * namespace of its own (A), its child another one (B); a veth pair joins them, one end in
  * each (MTU and addresses on both), and the test holds a TCP connection to the child's
  * listener across it. Checked before the dump and after the restore, each time: the child is
- * still in a namespace other than the test's, each end is in its namespace with its index,
+ * still in a namespace other than the test's, owned by its user namespace (the uns flavour's
+ * too, where criu makes it in the tree's), each end is in its namespace with its index,
  * address and MTU (and the other end is not there), and the connection carries bytes both
  * ways. Dumped with --tcp-established.
  */
@@ -49,7 +50,6 @@ static unsigned long net_ino(void)
 	return stat("/proc/self/ns/net", &st) ? 0 : st.st_ino;
 }
 
-/* 0 if link name is here with index idx (0: any), MTU mtu and address addr, else a code */
 static int check_end(const char *name, unsigned int idx, int mtu, const char *addr,
 		     const char *absent)
 {
@@ -91,6 +91,8 @@ static int child_rounds(int srv)
 		if (!r.code && (send(srv, "from-b", 6, 0) != 6 ||
 				recv(srv, buf, 6, MSG_WAITALL) != 6 || memcmp(buf, "from-a", 6)))
 			r.code = 6;
+		if (!r.code && !test_ns_owned_by_own_user("net"))
+			r.code = 7;
 		if (write(done[1], &r, sizeof(r)) != sizeof(r))
 			return 11;
 	}
@@ -185,7 +187,9 @@ static void check(void)
 		return;
 	}
 	if (r.code)
-		fail("the child's end " END_B " or connection is not as set up (%d)", r.code);
+		fail("the child's end " END_B ", connection or namespace's owner (7) is not as set "
+		     "up (%d)",
+		     r.code);
 	else if (r.ino == net_ino())
 		fail("the child is in the test's network namespace");
 	if (++rounds == 2)
