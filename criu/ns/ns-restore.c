@@ -317,9 +317,17 @@ int rst_ns_before_root(const struct rst_ctx *ctx)
 		if (ret)
 			return ret;
 	}
-	if (ns->user) /* its time namespace too: owned by it, and the tasks' network ones */
-		return userns_rst_before_root(ns, ctx->dfd, ctx->fd_top)
-			       ?: (ns->net_id ? rst_netns_others(ctx, ns->net_id) : 0);
+	if (ns->user) { /* its time namespace too: owned by it */
+		ret = userns_rst_before_root(ns, ctx->dfd, ctx->fd_top);
+		/*
+		 * the tasks' other network namespaces are owned by it too; their fds go above
+		 * the tasks' fds, as rst_ns_hold_fds() puts them otherwise (the root would
+		 * restore its own fds over lower ones)
+		 */
+		if (!ret && ns->net_id)
+			ret = rst_netns_others(ctx, ns->net_id) ?: rst_ns_hold_fds(ctx);
+		return ret;
+	}
 	/* user namespaces below criu's */
 	ret = userns_nested_rst_make(-1, NULL, ctx->fd_top);
 	if (ret)
