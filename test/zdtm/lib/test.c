@@ -765,6 +765,14 @@ int test_sh(const char *fmt, ...)
 	return st ? -1 : 0;
 }
 
+int test_sh_all(const char *const *cmds)
+{
+	for (; *cmds; cmds++)
+		if (test_sh("%s", *cmds))
+			return -1;
+	return 0;
+}
+
 bool test_ns_owned_by_own_user(const char *link)
 {
 	struct stat user, owner;

@@ -93,17 +93,13 @@ static const char *const expected[] = {
 
 static int setup(void)
 {
-	int i;
-
 	if (unshare(CLONE_NEWNET)) {
 		fail_perror("unshare(CLONE_NEWNET)");
 		return -1;
 	}
-	for (i = 0; setup_cmds[i]; i++) {
-		if (system(setup_cmds[i])) {
-			fail("'%s' failed", setup_cmds[i]);
-			return -1;
-		}
+	if (test_sh_all(setup_cmds)) {
+		fail("the setup's commands failed");
+		return -1;
 	}
 	return 0;
 }
