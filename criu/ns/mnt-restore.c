@@ -303,8 +303,8 @@ static int make_bind(struct mnt_set *s, int src, const MntEntry *e)
 	return fd;
 }
 
-/* The tmpfs criu made and filled for e (inherited); the set closes it. */
-static int premade_fd(struct mnt_set *s, const MntEntry *e)
+/* The detached mount criu made for e before the root (inherited), or -1; the set closes it */
+static int take_premade(struct mnt_set *s, const MntEntry *e)
 {
 	size_t i;
 	int fd;
@@ -316,17 +316,28 @@ static int premade_fd(struct mnt_set *s, const MntEntry *e)
 		s->pre->m[i].fd = -1;
 		return fd;
 	}
-	pr_err("The tmpfs at %s (mount %u) was not made before the root\n", e->mountpoint,
-	       e->mnt_id);
-	return -EINVAL;
+	return -1;
+}
+
+/* The tmpfs criu made and filled for e */
+static int premade_fd(struct mnt_set *s, const MntEntry *e)
+{
+	int fd = take_premade(s, e);
+
+	if (fd < 0)
+		pr_err("The tmpfs at %s (mount %u) was not made before the root\n", e->mountpoint,
+		       e->mnt_id);
+	return fd < 0 ? -EINVAL : fd;
 }
 
 /* An external mount: a clone of the mount at the path given for its key (criu's view). */
 static int make_external(struct mnt_set *s, const MntEntry *e)
 {
 	const char *path;
-	int fd;
+	int fd = take_premade(s, e);
 
+	if (fd >= 0)
+		return fd; /* cloned in criu's namespace (externals_early) */
 	if (mnt_ext_path(s->mo, e, &path))
 		return -ENOENT;
 	fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
@@ -559,6 +570,37 @@ static int set_unbindable(const struct mnt_set *s)
 }
 
 /* In criu, before the root: each tmpfs that is not a bind, made and filled. */
+/*
+ * In criu's namespace, for a namespace of the tree's user namespace, whose copy of a mount
+ * with mounts on it can't be cloned alone: the external mount e, a slave of criu's if shared
+ * (as the kernel makes the copies a less privileged namespace gets).
+ */
+static int take_external_early(struct mnt_premade *pre, const MntEntry *e,
+			       const struct mnt_opts *mo)
+{
+	struct mount_attr slave = { .propagation = MS_SLAVE };
+	const char *path;
+	int fd;
+
+	if (mnt_ext_path(mo, e, &path))
+		return -ENOENT;
+	fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (fd < 0) {
+		pr_perror("Can't bind the external mount %s (key %s) for %s", path, e->ext_key,
+			  e->mountpoint);
+		return -errno;
+	}
+	if (mount_setattr(fd, "", AT_EMPTY_PATH, &slave, sizeof(slave)) ||
+	    ARRAY_ADD_ROOM(pre->m, pre->nr)) {
+		pr_perror("Can't keep a clone of the external mount %s for %s", path,
+			  e->mountpoint);
+		close(fd);
+		return -EPERM;
+	}
+	pre->m[pre->nr++] = (struct mnt_premade_one){ e->mnt_id, fd };
+	return 0;
+}
+
 int mntns_premake(int dfd, uint32_t id, struct mnt_premade *pre, const struct mnt_opts *mo)
 {
 	struct mnt_set s = {};
@@ -590,6 +632,9 @@ int mntns_premake(int dfd, uint32_t id, struct mnt_premade *pre, const struct mn
 		ret = fd < 0 ? fd : mnt_tmpfs_fill(dfd, s.e[i], fd);
 		ret = ret ?: mnt_make_readonly_after_fill(s.e[i], fd);
 	}
+	for (i = 0; !ret && pre->externals_early && i < s.nr; i++)
+		if (s.e[i]->ext_mount)
+			ret = take_external_early(pre, s.e[i], mo);
 	free_set(&s);
 	return ret;
 }

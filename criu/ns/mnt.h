@@ -101,6 +101,12 @@ struct mnt_premade {
 	size_t nr;
 	/* a clone of --root's mount taken in criu's namespace (mntns_take_root()), or -1 */
 	int root_fd;
+	/*
+	 * the namespace is made in the tree's user namespace, where the copies of criu's
+	 * mounts are locked together: external mounts are cloned by mntns_premake(), in
+	 * criu's namespace, into m too
+	 */
+	bool externals_early;
 };
 
 /* The mounts of an image being restored (mnt-restore.c) */

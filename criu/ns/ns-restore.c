@@ -313,6 +313,7 @@ int rst_ns_before_root(const struct rst_ctx *ctx)
 		return 0;
 	/* tmpfs mounts are made and filled in criu's mount namespace, detached */
 	if (ns->mnt_id) {
+		ns->mnt_pre.externals_early = ns->user != NULL;
 		ret = mntns_premake(ctx->dfd, ns->mnt_id, &ns->mnt_pre, ctx->ro->mnt);
 		if (ret)
 			return ret;

@@ -10,6 +10,10 @@ from outside its pid namespace (they show as 0 inside).
   restore -j --ext-mount-map auto --root / -d: the tree is back with its pids inside the
   namespace (1 and 2), in criu's session and group, its own /proc mounted (it lists only its
   two tasks), and the counter goes on from where it was.
+- the same with `unshare -U -r` too (a user namespace, root mapped to root, owning the pid
+  and mount namespaces: the copied host mounts are locked together, so the external ones
+  are cloned in criu's namespace): after restore the tree is in a user namespace of its
+  own with the same uid map.
 
 This script is a child subreaper, so the killed tree's tasks are its children to reap."""
 import os
@@ -70,17 +74,25 @@ def count(path, after=0, timeout=10):
     return None, None
 
 
-def main():
-    if not shutil.which("unshare"):
-        print("0 passed, 0 failed, 1 skipped (no unshare: util-linux)")
-        return 77
-    zdtm.become_subreaper()
+def user_ns(pid):
+    """(inode of pid's user namespace, its uid_map text), or None"""
+    try:
+        with open("/proc/%d/uid_map" % pid) as f:
+            return os.stat("/proc/%d/ns/user" % pid).st_ino, f.read()
+    except OSError:
+        return None
+
+
+def one_round(userns):
     work = tempfile.mkdtemp(prefix="criu-unshare-job-")
     out = os.path.join(work, "count")
     script = os.path.join(work, "counter.py")
+    os.chmod(work, 0o755)
     with open(script, "w") as f:
         f.write(COUNTER)
-    shell = subprocess.Popen(["unshare", "-p", "-f", "-m", "--mount-proc", "bash", "-c",
+    what = " (user namespace)" if userns else ""
+    shell = subprocess.Popen(["unshare"] + (["-U", "-r"] if userns else []) +
+                             ["-p", "-f", "-m", "--mount-proc", "bash", "-c",
                               "%s %s %s & wait" % (sys.executable, script, out)],
                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL, start_new_session=True)
@@ -89,42 +101,49 @@ def main():
         n, seen = count(out)
         kids = zdtm.tree_pids(shell.pid)
         report(n is not None and len(kids) == 2 and seen == ["1", "2"],
-               "the counter runs as pid 2 of its own pid namespace", "%r %r" % (kids, seen))
+               "the counter runs as pid 2 of its own pid namespace" + what,
+               "%r %r" % (kids, seen))
         if n is None or len(kids) != 2:
-            return report.finish()
+            return
         root = kids[0]
         tree = [root] + zdtm.tree_pids(root)
         nspid = [status_field(p, "NSpid") for p in tree]
+        users = user_ns(root)
         r = criu("dump", "-t", str(root), "-D", work, "-o", "dump.log")
         later, _ = count(out, n)
         report(r.returncode != 0 and "--shell-job" in open(os.path.join(work, "dump.log")).read()
                and later is not None, "dump without --shell-job is refused naming it, "
-               "and the counter goes on")
+               "and the counter goes on" + what)
         r = criu("dump", "-t", str(root), "-D", work, "-o", "dump.log", "-j",
                  "--ext-mount-map", "auto")
-        report(r.returncode == 0, "dump -j --ext-mount-map auto",
+        report(r.returncode == 0, "dump -j --ext-mount-map auto" + what,
                open(os.path.join(work, "dump.log")).read()[-2000:])
         if r.returncode:
-            return report.finish()
+            return
         shell.wait(timeout=10)
         for pid in tree:
             zdtm.reap(pid, 10)
         at_dump, _ = count(out)
         r = criu("restore", "-D", work, "-o", "restore.log", "-j", "--ext-mount-map", "auto",
                  "--root", "/", "-d")
-        report(r.returncode == 0, "restore -j --ext-mount-map auto --root /",
+        report(r.returncode == 0, "restore -j --ext-mount-map auto --root /" + what,
                open(os.path.join(work, "restore.log")).read()[-2000:])
         if r.returncode:
-            return report.finish()
+            return
         after, seen = count(out, at_dump + 5)
         report(after is not None and seen == ["1", "2"],
-               "the counter goes on from %s, its /proc lists pids 1 and 2" % at_dump,
+               "the counter goes on from %s, its /proc lists pids 1 and 2%s" % (at_dump, what),
                "%r %r" % (after, seen))
         report([status_field(p, "NSpid") for p in tree] == nspid,
-               "both tasks have their pids at both levels", repr(nspid))
+               "both tasks have their pids at both levels" + what, repr(nspid))
         me = os.getpgid(0), os.getsid(0)
         report(all((os.getpgid(p), os.getsid(p)) == me for p in tree),
-               "the tree is in criu's session and process group")
+               "the tree is in criu's session and process group" + what)
+        if userns:
+            now, mine = user_ns(root), user_ns(os.getpid())
+            report(now and users and now[0] != mine[0] and now[1] == users[1],
+                   "the tree is in a user namespace of its own with the same uid map",
+                   "%r %r %r" % (users, now, mine))
     finally:
         if shell.poll() is None:
             shell.kill()
@@ -135,6 +154,15 @@ def main():
         except subprocess.TimeoutExpired:
             pass
         shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    if not shutil.which("unshare"):
+        print("0 passed, 0 failed, 1 skipped (no unshare: util-linux)")
+        return 77
+    zdtm.become_subreaper()
+    one_round(False)
+    one_round(True)
     return report.finish()
 
 
