@@ -330,15 +330,13 @@ static int premade_fd(struct mnt_set *s, const MntEntry *e)
 	return fd < 0 ? -EINVAL : fd;
 }
 
-/* An external mount: a clone of the mount at the path given for its key (criu's view). */
-static int make_external(struct mnt_set *s, const MntEntry *e)
+/* A clone of the mount at the path given for the key of external mount e, or -errno */
+static int clone_external(const struct mnt_opts *mo, const MntEntry *e)
 {
 	const char *path;
-	int fd = take_premade(s, e);
+	int fd;
 
-	if (fd >= 0)
-		return fd; /* cloned in criu's namespace (externals_early) */
-	if (mnt_ext_path(s->mo, e, &path))
+	if (mnt_ext_path(mo, e, &path))
 		return -ENOENT;
 	fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (fd < 0) {
@@ -347,6 +345,15 @@ static int make_external(struct mnt_set *s, const MntEntry *e)
 		return -errno;
 	}
 	return fd;
+}
+
+/* An external mount: a clone of the mount at the path given for its key (criu's view). */
+static int make_external(struct mnt_set *s, const MntEntry *e)
+{
+	int fd = take_premade(s, e);
+
+	/* cloned in criu's namespace already (externals_early) */
+	return fd >= 0 ? fd : clone_external(s->mo, e);
 }
 
 /*
@@ -569,7 +576,6 @@ static int set_unbindable(const struct mnt_set *s)
 	return 0;
 }
 
-/* In criu, before the root: each tmpfs that is not a bind, made and filled. */
 /*
  * In criu's namespace, for a namespace of the tree's user namespace, whose copy of a mount
  * with mounts on it can't be cloned alone: the external mount e, a slave of criu's if shared
@@ -579,20 +585,13 @@ static int take_external_early(struct mnt_premade *pre, const MntEntry *e,
 			       const struct mnt_opts *mo)
 {
 	struct mount_attr slave = { .propagation = MS_SLAVE };
-	const char *path;
-	int fd;
+	int fd = clone_external(mo, e);
 
-	if (mnt_ext_path(mo, e, &path))
-		return -ENOENT;
-	fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-	if (fd < 0) {
-		pr_perror("Can't bind the external mount %s (key %s) for %s", path, e->ext_key,
-			  e->mountpoint);
-		return -errno;
-	}
+	if (fd < 0)
+		return fd;
 	if (mount_setattr(fd, "", AT_EMPTY_PATH, &slave, sizeof(slave)) ||
 	    ARRAY_ADD_ROOM(pre->m, pre->nr)) {
-		pr_perror("Can't keep a clone of the external mount %s for %s", path,
+		pr_perror("Can't keep a clone of the external mount %s for %s", e->ext_key,
 			  e->mountpoint);
 		close(fd);
 		return -EPERM;
@@ -601,6 +600,7 @@ static int take_external_early(struct mnt_premade *pre, const MntEntry *e,
 	return 0;
 }
 
+/* In criu, before the root: each tmpfs that is not a bind, made and filled. */
 int mntns_premake(int dfd, uint32_t id, struct mnt_premade *pre, const struct mnt_opts *mo)
 {
 	struct mnt_set s = {};
