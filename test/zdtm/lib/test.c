@@ -773,6 +773,19 @@ int test_sh_all(const char *const *cmds)
 	return 0;
 }
 
+int test_own_netns(const char *const *cmds)
+{
+	if (unshare(CLONE_NEWNET)) {
+		fail_perror("unshare(CLONE_NEWNET)");
+		return -1;
+	}
+	if (test_sh_all(cmds)) {
+		fail("the setup's commands failed");
+		return -1;
+	}
+	return 0;
+}
+
 bool test_ns_owned_by_own_user(const char *link)
 {
 	struct stat user, owner;

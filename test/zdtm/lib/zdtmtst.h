@@ -159,6 +159,8 @@ int test_tcp_closed(int sk, const struct sockaddr_storage *name, unsigned int na
 int test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* test_sh() each command of the NULL-ended list in turn: 0, or -1 at the first that fails. */
 int test_sh_all(const char *const *cmds);
+/* A network namespace of the test's own, then cmds run in it: 0, or fail() and -1. */
+int test_own_netns(const char *const *cmds);
 
 /* Reap the child pid: 0 if it exited 0, else fail() with what and its exit code, and -1. */
 int test_wait_child(pid_t pid, const char *what);

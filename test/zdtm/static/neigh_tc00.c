@@ -93,15 +93,7 @@ static const char *const expected[] = {
 
 static int setup(void)
 {
-	if (unshare(CLONE_NEWNET)) {
-		fail_perror("unshare(CLONE_NEWNET)");
-		return -1;
-	}
-	if (test_sh_all(setup_cmds)) {
-		fail("the setup's commands failed");
-		return -1;
-	}
-	return 0;
+	return test_own_netns(setup_cmds);
 }
 
 static int show(char *buf, size_t len)
