@@ -58,7 +58,7 @@ UNS_TESTS = ["env00", "creds00", "maps00", "mprot_file00", "pipe_tree00", "tree0
              "unix00", "unix_scm00", "eventfd00", "timerfd00", "signalfd00", "epoll00",
              "signals00", "itimers00", "posix_timers00", "sysv_shm00", "shm_tree00", "utsns00",
              "timens00", "ipcns00", "file_locks00", "ghost00", "tcp03", "tty00", "seccomp00",
-             "userns00", "userns01", "userns02", "tcp13", "udp00", "packet00", "ipopts00",
+             "userns00", "userns01", "userns02", "userns_unmapped00", "tcp13", "udp00", "packet00", "ipopts00",
              "threads00", "threads01", "threads02", "threads03", "threads04", "tree_threads00",
              "pidns00", "zombie00", "stopped_child00", "tree_traced00", "memfd_tree00",
              "files01", "proc_dead00", "pidfd00", "inotify01", "netns01", "netns02",

@@ -96,6 +96,12 @@ int rst_ns_own_user_fd(int min);
 #define NS_USER_MAX_NESTED 16
 int rst_ns_nested_user_keep(int *fds);
 bool rst_ns_keeps_groups(const struct rst_ctx *ctx);
+/* ns/userns-restore.c: the ids of c (the image's, as the task sees them) that stand for ids
+ * its user namespace does not map, turned into "unchanged" for the restorer (the task keeps
+ * criu's, which it had; ns/userns-unmapped.c). */
+struct rst_creds;
+void rst_ns_unmapped_creds(const struct rst_ctx *ctx, const struct rst_task *t,
+			   struct rst_creds *c);
 /* ns/userns-restore.c: in the root, in its cgroups: a new cgroup namespace, owned by the
  * tree's user namespace where it has one. 0 or -errno, logged. */
 int rst_ns_unshare_cgroup(const struct rst_ctx *ctx, pid_t pid);

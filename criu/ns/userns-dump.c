@@ -140,7 +140,8 @@ int ns_check_threads(struct dump_tree *dt, pid_t pid, size_t nr_threads)
 	return 0;
 }
 
-static int id_inside(const struct userns_map *m, const char *what, pid_t pid, uint32_t *id)
+static int id_inside(const struct userns_map *m, bool gid, const char *what, pid_t pid,
+		     uint32_t *id)
 {
 	uint32_t in;
 
@@ -148,10 +149,7 @@ static int id_inside(const struct userns_map *m, const char *what, pid_t pid, ui
 		*id = in;
 		return 0;
 	}
-	pr_err("Task %d: its %s %u has no id in its user namespace (not in its map): it can't be "
-	       "restored there\n",
-	       pid, what, *id);
-	return -EOPNOTSUPP;
+	return userns_unmapped_dump(m, gid, pid, what, id);
 }
 
 int ns_dump_creds(const struct dump_tree *dt, pid_t pid, CredsEntry *c)
@@ -165,10 +163,10 @@ int ns_dump_creds(const struct dump_tree *dt, pid_t pid, CredsEntry *c)
 	if (!m)
 		return 0;
 	for (i = 0; !ret && i < 4; i++)
-		ret = id_inside(&m->uid, "uid", pid, uids[i])
-			      ?: id_inside(&m->gid, "gid", pid, gids[i]);
+		ret = id_inside(&m->uid, false, "uid", pid, uids[i])
+			      ?: id_inside(&m->gid, true, "gid", pid, gids[i]);
 	for (i = 0; !ret && i < c->n_groups; i++)
-		ret = id_inside(&m->gid, "supplementary group", pid, &c->groups[i]);
+		ret = id_inside(&m->gid, true, "supplementary group", pid, &c->groups[i]);
 	return ret;
 }
 

@@ -189,12 +189,6 @@ static int nested_add(struct dump_tree *dt, struct userns_nested_dump *d, pid_t 
 	ret = ret ?: userns_maps_read(pid, &one->maps) ?: owner_uid(pid, &one->maps);
 	if (ret)
 		return ret;
-	if (!one->maps.uid.nr || !one->maps.gid.nr) {
-		pr_err("Task %d's user namespace (user:[%lu]) has no uid or gid map yet: its ids "
-		       "can't be saved; not supported\n",
-		       pid, (unsigned long)ino);
-		return -EOPNOTSUPP;
-	}
 	one->id = ids.user_ns_id;
 	d->nr++;
 	pr_info("Task %d is in a nested user namespace (id %u, %zu uid and %zu gid extents, "

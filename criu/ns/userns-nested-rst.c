@@ -152,9 +152,13 @@ static void creator_ids(const struct userns_maps *m, const struct userns_maps *p
 		*gid = 0;
 		return;
 	}
-	if (!m->has_owner || !userns_id_inside(&pm->uid, m->owner, uid))
+	/* a parent nobody gave maps: the helper keeps criu's ids there (unmapped, as the
+	 * owner's were: userns-unmapped.c) */
+	*uid = *gid = (uid_t)-1;
+	if (pm->uid.nr && (!m->has_owner || !userns_id_inside(&pm->uid, m->owner, uid)))
 		*uid = pm->uid.e[0].first;
-	*gid = userns_id_outside(&pm->gid, 0, &any) ? 0 : pm->gid.e[0].first;
+	if (pm->gid.nr)
+		*gid = userns_id_outside(&pm->gid, 0, &any) ? 0 : pm->gid.e[0].first;
 }
 
 static int start_helper(struct nested_rst *n, int pfd, const struct userns_maps *pm)
@@ -286,6 +290,13 @@ int rst_ns_nested_user_fd(uint32_t id, const struct userns_maps **maps)
 		return -1;
 	*maps = n->maps;
 	return n->fd;
+}
+
+const struct userns_maps *userns_nested_rst_maps(uint32_t id)
+{
+	const struct nested_rst *n = nested_by_id(id);
+
+	return n ? n->maps : NULL;
 }
 
 void userns_nested_rst_close_fds(void)

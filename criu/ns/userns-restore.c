@@ -119,8 +119,9 @@ static int take_map(const char *name, UidGidExtent **ext, size_t n, struct usern
 {
 	size_t i;
 
-	if (!n || n > USERNS_MAX_EXTENTS) {
-		pr_err("userns image: %zu extents in the %s map (1 to %d)\n", n, name,
+	/* none: a namespace nobody gave a map (unshare -U) */
+	if (n > USERNS_MAX_EXTENTS) {
+		pr_err("userns image: %zu extents in the %s map (0 to %d)\n", n, name,
 		       USERNS_MAX_EXTENTS);
 		return -EINVAL;
 	}
@@ -253,10 +254,14 @@ int userns_write_maps(pid_t pid, const struct userns_maps *m)
 	/* "deny" must come before the gid map */
 	if (!m->setgroups)
 		ret = write_proc(pid, "setgroups", "deny", 4);
+	/* a namespace nobody gave a map (unshare -U) keeps none: its ids are all unmapped */
 	len = userns_map_format(&m->uid, buf, sizeof(buf));
-	ret = ret ?: write_proc(pid, "uid_map", buf, len);
+	if (m->uid.nr)
+		ret = ret ?: write_proc(pid, "uid_map", buf, len);
 	len = userns_map_format(&m->gid, buf, sizeof(buf));
-	return ret ?: write_proc(pid, "gid_map", buf, len);
+	if (m->gid.nr)
+		ret = ret ?: write_proc(pid, "gid_map", buf, len);
+	return ret;
 }
 
 static int helper_step(struct rst_userns *u)
@@ -455,7 +460,8 @@ static int set_groups(const struct userns_map *gid, const struct rst_task *t)
 		return 0;
 	for (i = 0; i < ce->n_groups; i++) {
 		groups[i] = ce->groups[i];
-		if (gid && !userns_id_outside(gid, ce->groups[i], &groups[i])) {
+		if (gid && !userns_id_outside(gid, ce->groups[i], &groups[i]) &&
+		    !userns_unmapped_rst(gid, true, ce->groups[i], &groups[i])) {
 			pr_err("core-%d.img: group %u is not in the user namespace's gid map\n",
 			       t->pid, ce->groups[i]);
 			return -EINVAL;
@@ -466,6 +472,43 @@ static int set_groups(const struct userns_map *gid, const struct rst_task *t)
 		return -errno;
 	}
 	return 0;
+}
+
+/* The maps of the task's user namespace; NULL for criu's. */
+static const struct userns_maps *task_maps(const struct rst_ctx *ctx, const struct rst_task *t)
+{
+	const struct userns_maps *m = NULL;
+
+	if (t->ids && t->ids->has_user_ns_id)
+		m = userns_nested_rst_maps(t->ids->user_ns_id);
+	if (!m && ctx->ns && ctx->ns->user)
+		m = &ctx->ns->user->maps;
+	return m;
+}
+
+static void keep_unmapped(const struct userns_map *m, bool gid, uint32_t *id)
+{
+	uint32_t kept;
+
+	if (userns_id_outside(m, *id, &kept) || !userns_unmapped_rst(m, gid, *id, &kept))
+		return;
+	/* forked by criu with it: the restorer leaves it (-1: unchanged) */
+	if (kept == (gid ? getegid() : geteuid()))
+		*id = (uint32_t)-1;
+}
+
+void rst_ns_unmapped_creds(const struct rst_ctx *ctx, const struct rst_task *t,
+			   struct rst_creds *c)
+{
+	const struct userns_maps *m = task_maps(ctx, t);
+	uint32_t *uids[] = { &c->uid, &c->euid, &c->suid, &c->fsuid };
+	uint32_t *gids[] = { &c->gid, &c->egid, &c->sgid, &c->fsgid };
+	size_t i;
+
+	for (i = 0; m && i < 4; i++) {
+		keep_unmapped(&m->uid, false, uids[i]);
+		keep_unmapped(&m->gid, true, gids[i]);
+	}
 }
 
 int rst_ns_enter_user(const struct rst_ctx *ctx, const struct rst_task *t)

@@ -61,6 +61,13 @@ int userns_map_format(const struct userns_map *m, char *buf, size_t len);
 int userns_map_to_parent(const struct userns_map *m, const struct userns_map *pm,
 			 struct userns_map *out);
 
+/* userns-unmapped.c: an id the map lacks (criu's view) as the overflow id the task sees, or
+ * -EOPNOTSUPP (logged) when that can't be restored; and back: true, with the id the task
+ * keeps, when an image's id stands for an unmapped one. */
+int userns_unmapped_dump(const struct userns_map *m, bool gid, pid_t pid, const char *what,
+			 uint32_t *id);
+bool userns_unmapped_rst(const struct userns_map *m, bool gid, uint32_t id, uint32_t *kept);
+
 /* userns-restore.c: userns-ID.img and userns-extra-ID.img into m; setgroups, uid_map and
  * gid_map of pid's user namespace written (as criu, or from the namespace's parent). 0 or
  * -errno, logged. */
@@ -76,6 +83,8 @@ bool userns_nested_rst_any(void);
 int userns_nested_rst_make(int root_fd, const struct userns_maps *root_maps, int fd_top);
 /* A task's fd of nested namespace id and its maps; -1 for one that is not nested. */
 int rst_ns_nested_user_fd(uint32_t id, const struct userns_maps **maps);
+/* The maps of nested namespace id, NULL for one that is not nested. */
+const struct userns_maps *userns_nested_rst_maps(uint32_t id);
 /* the fds closed (once the task is in), copied at min or above (a shared fd table) */
 void userns_nested_rst_close_fds(void);
 int userns_nested_rst_own_fds(int min);

@@ -218,13 +218,17 @@ static int fill_creds(const struct rst_ctx *ctx, const struct rst_task *t,
 		      struct rst_task_state *ts)
 {
 	const CredsEntry *ce = t->core->thread_core->creds;
+	int ret;
 
 	if (!ce)
 		return 0;
 	ts->has_creds = 1;
 	/* set before the task went into its user namespace: setgroups may be denied there */
 	ts->creds.keep_groups = rst_ns_keeps_groups(ctx);
-	return rst_creds_from_image(ce, &ts->creds, t->pid);
+	ret = rst_creds_from_image(ce, &ts->creds, t->pid);
+	if (!ret)
+		rst_ns_unmapped_creds(ctx, t, &ts->creds);
+	return ret;
 }
 
 /* Walk the thread's chain from its newest filter back; install order is oldest first. */

@@ -174,8 +174,8 @@ static int fill_private_signals(struct rst_thread *th, const ThreadCoreEntry *tc
 	return 0;
 }
 
-static int fill_one(const struct rst_ctx *ctx, const CoreEntry *c, pid_t tid, uint8_t *slot,
-		    struct rst_thread *th)
+static int fill_one(const struct rst_ctx *ctx, const struct rst_task *t, const CoreEntry *c,
+		    pid_t tid, uint8_t *slot, struct rst_thread *th)
 {
 	pid_t levels[RST_THREAD_PID_LEVELS];
 	int n, i;
@@ -221,6 +221,8 @@ static int fill_one(const struct rst_ctx *ctx, const CoreEntry *c, pid_t tid, ui
 		/* its leader's, set before it went into its user namespace (it may deny them) */
 		th->creds.keep_groups = rst_ns_keeps_groups(ctx);
 		ret = rst_creds_from_image(tc->creds, &th->creds, tid);
+		if (!ret)
+			rst_ns_unmapped_creds(ctx, t, &th->creds);
 	}
 	return ret;
 }
@@ -239,7 +241,7 @@ int rst_threads_fill(const struct rst_ctx *ctx, const struct rst_task *t, uint8_
 	a->threads.ready = 0;
 	a->threads.threads = (uint64_t)(uintptr_t)area;
 	for (i = 0; i < t->nr_threads; i++) {
-		ret = fill_one(ctx, t->thread_cores[i], t->tids[i], slots + i * thread_slot_size(),
+		ret = fill_one(ctx, t, t->thread_cores[i], t->tids[i], slots + i * thread_slot_size(),
 			       &th[i]);
 		if (ret)
 			return ret;

@@ -14,6 +14,9 @@ from outside its pid namespace (they show as 0 inside).
   and mount namespaces: the copied host mounts are locked together, so the external ones
   are cloned in criu's namespace): after restore the tree is in a user namespace of its
   own with the same uid map.
+- the same with `unshare -U` alone: a user namespace nobody gave maps, where the tasks'
+  uid 0 is unmapped (they see the overflow id): after restore the namespace has no maps
+  and the tasks still have uid 0 as criu sees them.
 
 This script is a child subreaper, so the killed tree's tasks are its children to reap."""
 import os
@@ -90,8 +93,10 @@ def one_round(userns):
     os.chmod(work, 0o755)
     with open(script, "w") as f:
         f.write(COUNTER)
-    what = " (user namespace)" if userns else ""
-    shell = subprocess.Popen(["unshare"] + (["-U", "-r"] if userns else []) +
+    what = {None: "", "root": " (user namespace)",
+            "unmapped": " (user namespace without maps)"}[userns]
+    shell = subprocess.Popen(["unshare"] + {None: [], "root": ["-U", "-r"],
+                                            "unmapped": ["-U"]}[userns] +
                              ["-p", "-f", "-m", "--mount-proc", "bash", "-c",
                               "%s %s %s & wait" % (sys.executable, script, out)],
                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -142,8 +147,14 @@ def one_round(userns):
         if userns:
             now, mine = user_ns(root), user_ns(os.getpid())
             report(now and users and now[0] != mine[0] and now[1] == users[1],
-                   "the tree is in a user namespace of its own with the same uid map",
+                   "the tree is in a user namespace of its own with the same uid map" + what,
                    "%r %r %r" % (users, now, mine))
+        if userns == "unmapped":
+            # its root ids are in no map: criu sees 0, the task the overflow id
+            report(all(status_field(p, "Uid") == ["0"] * 4 for p in tree) and
+                   now and now[1] == "",
+                   "the tasks keep their unmapped uid 0 in a namespace without maps",
+                   "%r" % [status_field(p, "Uid") for p in tree])
     finally:
         if shell.poll() is None:
             shell.kill()
@@ -161,8 +172,9 @@ def main():
         print("0 passed, 0 failed, 1 skipped (no unshare: util-linux)")
         return 77
     zdtm.become_subreaper()
-    one_round(False)
-    one_round(True)
+    one_round(None)
+    one_round("root")
+    one_round("unmapped")
     return report.finish()
 
 
