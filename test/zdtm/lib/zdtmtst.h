@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/types.h>
 
 /* Set to 1 by the SIGTERM handler that test_init() installs (without SA_RESTART). */
 extern volatile sig_atomic_t test_sig_received;
@@ -129,6 +130,20 @@ int test_same_ids(const struct test_ids *before);
  * wait for one on go_fd (after the restore), compare: 0, 1 (I/O), 2 (tid), 3 (NSpid).
  */
 long test_thread_ids_kept(int ready_fd, int go_fd);
+
+/*
+ * lib/userns.c: the user namespace of pid (0: the caller) and, unless parent is NULL, its
+ * parent's (NS_GET_PARENT: shown only to a task in that parent or above), as inode numbers;
+ * and text written to pid's /proc/PID/NAME (a map, setgroups). Both 0, or -1.
+ */
+int test_userns_of(pid_t pid, ino_t *own, ino_t *parent);
+int test_write_proc(pid_t pid, const char *name, const char *text);
+/*
+ * Fork a kid that unshares a user namespace and, once its maps are written here (setgroups
+ * first when deny is not NULL), exits with body(arg). Its pid, or -1 after a fail().
+ */
+pid_t test_fork_in_userns(int (*body)(void *), void *arg, const char *deny, const char *uid_map,
+			  const char *gid_map);
 
 /* The VmFlags codes of the mapping that holds addr (lib/vma.c): 0, or -1 if there is none. */
 int test_vmflags(const void *addr, char *buf, size_t size);

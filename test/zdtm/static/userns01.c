@@ -15,12 +15,10 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pthread.h>
-#include <linux/nsfs.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -85,13 +83,6 @@ static void ask_thread(struct report *r)
 	memcpy(r->tuid, t.tuid, sizeof(r->tuid));
 }
 
-static ino_t ino_of(int fd)
-{
-	struct stat st;
-
-	return fstat(fd, &st) ? 0 : st.st_ino;
-}
-
 static void fill_report(struct report *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -128,58 +119,6 @@ static int serve(struct kid *k)
 	return 0;
 }
 
-static int write_file(pid_t pid, const char *name, const char *text)
-{
-	char path[64];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", test_proc_pid(pid), name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		ret = -1;
-	if (fd >= 0)
-		close(fd);
-	return ret;
-}
-
-/* Fork a kid that unshares a user namespace; its maps written here once it has. */
-static pid_t fork_in_userns(int (*body)(void), const char *deny, const char *uid_map,
-			    const char *gid_map)
-{
-	int up[2], down[2];
-	pid_t pid;
-	char c;
-
-	if (pipe(up) || pipe(down))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		close(up[0]);
-		close(down[1]);
-		if (unshare(CLONE_NEWUSER) || write(up[1], "u", 1) != 1 ||
-		    read(down[0], &c, 1) != 1)
-			_exit(20);
-		close(up[1]);
-		close(down[0]);
-		_exit(body());
-	}
-	close(up[1]);
-	close(down[0]);
-	if (pid < 0 || read(up[0], &c, 1) != 1) {
-		fail_perror("the kid could not unshare a user namespace");
-		pid = -1;
-	} else if ((deny && write_file(pid, "setgroups", deny)) ||
-		   write_file(pid, "uid_map", uid_map) || write_file(pid, "gid_map", gid_map)) {
-		fail_perror("can't write the maps of kid %d", pid);
-		pid = -1;
-	} else if (write(down[1], "m", 1) != 1) {
-		pid = -1;
-	}
-	close(up[0]);
-	close(down[1]);
-	return pid;
-}
-
 /* A kid keeps its own ends of its own pipes only: the test's closing is its EOF. */
 static void keep_own_pipes(const struct kid *k)
 {
@@ -195,7 +134,7 @@ static void keep_own_pipes(const struct kid *k)
 	}
 }
 
-static int grandchild(void)
+static int grandchild(void *arg __attribute__((unused)))
 {
 	keep_own_pipes(&kids[1]);
 	/* dumpable, so that the test may read its /proc/PID/ns (as C) */
@@ -208,7 +147,7 @@ static int grandchild(void)
 	return serve(&kids[1]);
 }
 
-static int child(void)
+static int child(void *arg __attribute__((unused)))
 {
 	gid_t groups[] = { 5, 6 };
 	int status, ret;
@@ -219,7 +158,7 @@ static int child(void)
 	 */
 	if (setresgid(0, 0, 0) || setresuid(0, 0, 0) || prctl(PR_SET_DUMPABLE, 1))
 		return 22;
-	kids[1].pid = fork_in_userns(grandchild, "deny", "0 100 10", "0 200 10");
+	kids[1].pid = test_fork_in_userns(grandchild, NULL, "deny", "0 100 10", "0 200 10");
 	if (kids[1].pid < 0)
 		return 23;
 	keep_own_pipes(&kids[0]);
@@ -244,33 +183,8 @@ static int setup(void)
 	for (i = 0; i < 2; i++)
 		if (pipe(kids[i].req) || pipe(kids[i].rep))
 			return -1;
-	kids[0].pid = fork_in_userns(child, NULL, "0 1000 1000", "0 2000 1000");
+	kids[0].pid = test_fork_in_userns(child, NULL, NULL, "0 1000 1000", "0 2000 1000");
 	return kids[0].pid < 0 ? -1 : 0;
-}
-
-/*
- * The user namespace of pid and its parent (NS_GET_PARENT), read here: the kernel shows a
- * namespace's parent only to a task in that parent or above, not to the kid inside.
- */
-static int userns_of(pid_t pid, ino_t *own, ino_t *parent)
-{
-	char path[64];
-	int fd, up;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/user", pid ? test_proc_pid(pid) : 0);
-	fd = open(pid ? path : "/proc/self/ns/user", O_RDONLY);
-	if (fd < 0)
-		return -1;
-	*own = ino_of(fd);
-	up = parent ? ioctl(fd, NS_GET_PARENT) : -1;
-	close(fd);
-	if (!parent)
-		return 0;
-	if (up < 0)
-		return -1;
-	*parent = ino_of(up);
-	close(up);
-	return 0;
 }
 
 static bool ids_are(const unsigned int *ids, unsigned int a, unsigned int b, unsigned int c)
@@ -323,8 +237,8 @@ static void check_parents(const struct report *r)
 {
 	ino_t ours, c_own, c_parent, g_own, g_parent;
 
-	if (userns_of(0, &ours, NULL) || userns_of(r[0].pid, &c_own, &c_parent) ||
-	    userns_of(r[1].pid, &g_own, &g_parent)) {
+	if (test_userns_of(0, &ours, NULL) || test_userns_of(r[0].pid, &c_own, &c_parent) ||
+	    test_userns_of(r[1].pid, &g_own, &g_parent)) {
 		fail("can't read the user namespaces of C (%d) and G (%d): %m", r[0].pid, r[1].pid);
 		return;
 	}

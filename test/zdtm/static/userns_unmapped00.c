@@ -17,7 +17,6 @@
  */
 #include <fcntl.h>
 #include <linux/capability.h>
-#include <linux/nsfs.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -25,8 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -118,27 +115,22 @@ static void fill_report(struct report *r)
 		r->err = 2;
 }
 
-/* A kid keeps its own ends of its own pipes only: the test's closing is its EOF. */
-static void keep_own_pipes(const struct kid *k)
-{
-	size_t i;
-
-	for (i = 0; i < 2; i++) {
-		close(kids[i].req[1]);
-		close(kids[i].rep[0]);
-		if (&kids[i] == k)
-			continue;
-		close(kids[i].req[0]);
-		close(kids[i].rep[1]);
-	}
-}
-
 static int serve(struct kid *k)
 {
 	struct report r;
 	char c;
 
-	keep_own_pipes(k);
+	size_t i;
+
+	/* only its own ends of its own pipes: the test's close is its EOF */
+	for (i = 0; i < 2; i++) {
+		if (&kids[i] != k) {
+			close(kids[i].req[0]);
+			close(kids[i].rep[1]);
+		}
+		close(kids[i].req[1]);
+		close(kids[i].rep[0]);
+	}
 	while (read(k->req[0], &c, 1) == 1) {
 		fill_report(&r);
 		if (write(k->rep[1], &r, sizeof(r)) != sizeof(r))
@@ -163,46 +155,9 @@ static int kid_a(struct kid *k)
 	return serve(k);
 }
 
-static int write_proc(pid_t pid, const char *name, const char *text)
+static int serve_b(void *arg)
 {
-	char path[64];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", test_proc_pid(pid), name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		ret = -1;
-	if (fd >= 0)
-		close(fd);
-	return ret;
-}
-
-/* B: unshares, waits for its maps (written here), then serves */
-static pid_t fork_b(struct kid *k)
-{
-	int up[2], down[2];
-	pid_t pid;
-	char c;
-
-	if (pipe(up) || pipe(down))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		if (unshare(CLONE_NEWUSER) || write(up[1], "u", 1) != 1 ||
-		    read(down[0], &c, 1) != 1)
-			_exit(20);
-		_exit(serve(k));
-	}
-	close(up[1]);
-	close(down[0]);
-	if (pid < 0 || read(up[0], &c, 1) != 1 || write_proc(pid, "uid_map", "5 100 1\n") ||
-	    write_proc(pid, "gid_map", "5 100 1\n") || write(down[1], "m", 1) != 1) {
-		fail_perror("can't make B's user namespace and maps");
-		pid = -1;
-	}
-	close(up[0]);
-	close(down[1]);
-	return pid;
+	return serve(arg);
 }
 
 static int read_overflow(const char *path, unsigned int *id)
@@ -232,7 +187,8 @@ static int setup(void)
 	kids[0].pid = fork();
 	if (kids[0].pid == 0)
 		_exit(kid_a(&kids[0]));
-	kids[1].pid = fork_b(&kids[1]);
+	/* B: maps that leave its ids out */
+	kids[1].pid = test_fork_in_userns(serve_b, &kids[1], NULL, "5 100 1\n", "5 100 1\n");
 	if (kids[0].pid < 0 || kids[1].pid < 0)
 		return -1;
 	for (i = 0; i < 2; i++) {
@@ -286,29 +242,6 @@ static void check_report(const struct kid *k, const struct report *r)
 		fail("B: maps \"%s\" \"%s\"", r->uid_map, r->gid_map);
 }
 
-static int userns_of(pid_t pid, ino_t *own, ino_t *parent)
-{
-	char path[64];
-	struct stat st;
-	int fd, up;
-
-	if (pid)
-		snprintf(path, sizeof(path), "/proc/%d/ns/user", test_proc_pid(pid));
-	fd = open(pid ? path : "/proc/self/ns/user", O_RDONLY);
-	if (fd < 0 || fstat(fd, &st))
-		return -1;
-	*own = st.st_ino;
-	up = parent ? ioctl(fd, NS_GET_PARENT) : -1;
-	close(fd);
-	if (!parent)
-		return 0;
-	if (up < 0 || fstat(up, &st))
-		return -1;
-	*parent = st.st_ino;
-	close(up);
-	return 0;
-}
-
 static void check(void)
 {
 	static int round;
@@ -317,7 +250,7 @@ static void check(void)
 	ino_t ours = 0, own, parent;
 	size_t i;
 
-	if (userns_of(0, &ours, NULL))
+	if (test_userns_of(0, &ours, NULL))
 		fail_perror("can't read the test's user namespace");
 	for (i = 0; i < 2; i++) {
 		struct kid *k = &kids[i];
@@ -336,7 +269,7 @@ static void check(void)
 			fail("%s: its ids changed, now:\n%s\nwere:\n%s", k->name, ids,
 			     k->status_ids);
 		snprintf(k->status_ids, sizeof(k->status_ids), "%s", ids);
-		if (userns_of(k->pid, &own, &parent) || own == ours || parent != ours)
+		if (test_userns_of(k->pid, &own, &parent) || own == ours || parent != ours)
 			fail("%s's user namespace is not a child of the test's", k->name);
 	}
 	round++;
@@ -344,15 +277,15 @@ static void check(void)
 
 int main(int argc, char **argv)
 {
+	size_t i;
 	int ret;
 
 	test_init(argc, argv);
 	ret = test_check_across_dump(setup, check);
-	close(kids[0].req[1]);
-	close(kids[1].req[1]);
-	if (kids[0].pid > 0)
-		test_wait_child(kids[0].pid, "A");
-	if (kids[1].pid > 0)
-		test_wait_child(kids[1].pid, "B");
+	for (i = 0; i < 2; i++) {
+		close(kids[i].req[1]);
+		if (kids[i].pid > 0)
+			test_wait_child(kids[i].pid, kids[i].name);
+	}
 	return ret;
 }
