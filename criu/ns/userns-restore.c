@@ -497,8 +497,7 @@ static void keep_unmapped(const struct userns_map *m, bool gid, uint32_t *id)
 		*id = (uint32_t)-1;
 }
 
-void rst_ns_unmapped_creds(const struct rst_ctx *ctx, const struct rst_task *t,
-			   struct rst_creds *c)
+void rst_ns_unmapped_creds(const struct rst_ctx *ctx, const struct rst_task *t, struct rst_creds *c)
 {
 	const struct userns_maps *m = task_maps(ctx, t);
 	uint32_t *uids[] = { &c->uid, &c->euid, &c->suid, &c->fsuid };

@@ -241,8 +241,8 @@ int rst_threads_fill(const struct rst_ctx *ctx, const struct rst_task *t, uint8_
 	a->threads.ready = 0;
 	a->threads.threads = (uint64_t)(uintptr_t)area;
 	for (i = 0; i < t->nr_threads; i++) {
-		ret = fill_one(ctx, t, t->thread_cores[i], t->tids[i], slots + i * thread_slot_size(),
-			       &th[i]);
+		ret = fill_one(ctx, t, t->thread_cores[i], t->tids[i],
+			       slots + i * thread_slot_size(), &th[i]);
 		if (ret)
 			return ret;
 	}
