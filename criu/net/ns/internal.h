@@ -66,6 +66,14 @@ int tools_restore(int dfd, uint32_t id); /* the rest, once the links are up */
 int run_tool(const char *const *argv, int in_fd, int out_fd);
 /* A raw image in a memfd (-1: no such image) and, if text is set, as a string. */
 int image_to_memfd(int dfd, enum img_type type, uint32_t id, int *mfd, char **text);
+/* An image read whole into *buf (malloc'ed, NULL when there is none), an iproute2 stream
+ * made fit for a new namespace (ip_stream_fit: what it has already is left out). */
+int ip_stream_read(int dfd, enum img_type type, uint32_t id, char **buf, size_t *len);
+size_t ip_stream_fit(char *buf, size_t len);
+/* ip-stream.c: addresses, routes and rules as iproute2 saves them, in the current network
+ * namespace; restore: one image's, after the links (addresses) or once they are up. */
+int ip_stream_dump(int dfd, uint32_t id);
+int ip_stream_restore(int dfd, enum img_type type, uint32_t id);
 
 /* netns.c: into the namespace of fd (whose: for the error) */
 int netns_switch(int fd, const char *whose);

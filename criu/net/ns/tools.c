@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * net/ns/tools.c - what CRIU saves with the network tools, saved the same way so that
- * image sets cross between the two: addresses, routes and rules are iproute2's binary
- * "ip ... save" streams (ifaddr-ID.img, route-ID.img, route6-ID.img, rule-ID.img) that
- * "ip ... restore" reads back; iptables rules are iptables-save's text (iptables-ID.img,
- * ip6tables-ID.img); the nftables ruleset is firewall.c's. The tools run in criu's current network
- * namespace, their output going through a memfd into the image (so that it is summed like any
- * other). Tool messages go to criu's log.
+ * image sets cross between the two: iptables rules are iptables-save's text (iptables-ID.img,
+ * ip6tables-ID.img), which iptables-restore reads back; addresses, routes and rules are
+ * iproute2's binary "ip ... save" streams (ifaddr-ID.img, route-ID.img, route6-ID.img,
+ * rule-ID.img, rule6-ID.img), made and read by ip-stream.c without iproute2, and made fit for a
+ * new namespace here; the nftables ruleset is firewall.c's. The tools run in criu's current
+ * network namespace, their output going through a memfd into the image (so that it is summed
+ * like any other). Tool messages go to criu's log.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,22 +37,13 @@ struct tool_img {
 	bool optional; /* a tool that is missing or fails leaves no image (as CRIU's rule) */
 };
 
+/* addresses, routes and rules: ip-stream.c, in iproute2's format */
 static const struct tool_img tool_imgs[] = {
-	{ CR_FD_IFADDR, { "ip", "addr", "save", NULL }, false },
-	{ CR_FD_ROUTE, { "ip", "route", "save", NULL }, false },
-	{ CR_FD_ROUTE6, { "ip", "-6", "route", "save", NULL }, false },
-	{ CR_FD_RULE, { "ip", "rule", "save", NULL }, true },
-	{ CR_FD_RULE6, { "ip", "-6", "rule", "save", NULL }, true },
 	{ CR_FD_IPTABLES, { "iptables-save", NULL }, true },
 	{ CR_FD_IP6TABLES, { "ip6tables-save", NULL }, true },
 };
 
 static const char *const restore_argv[][5] = {
-	[CR_FD_IFADDR] = { "ip", "addr", "restore", NULL },
-	[CR_FD_ROUTE] = { "ip", "route", "restore", NULL },
-	[CR_FD_ROUTE6] = { "ip", "-6", "route", "restore", NULL },
-	[CR_FD_RULE] = { "ip", "rule", "restore", NULL },
-	[CR_FD_RULE6] = { "ip", "-6", "rule", "restore", NULL },
 	[CR_FD_IPTABLES] = { "iptables-restore", NULL },
 	[CR_FD_IP6TABLES] = { "ip6tables-restore", NULL },
 };
@@ -138,6 +130,7 @@ int tools_dump(int dfd, uint32_t id)
 	size_t i;
 	int ret = 0;
 
+	ret = ip_stream_dump(dfd, id);
 	for (i = 0; !ret && i < sizeof(tool_imgs) / sizeof(tool_imgs[0]); i++)
 		ret = dump_one_tool(&tool_imgs[i], dfd, id);
 	return ret ?: nft_dump(dfd, id);
@@ -212,7 +205,7 @@ static bool kernel_route(const struct nlmsghdr *h)
  * while its link had no carrier carries RTNH_F_LINKDOWN (or DEAD), which the kernel refuses in a
  * request, so the flag (the link's state, not the route's) is dropped. Returns the new length.
  */
-static size_t ip_stream_fit(char *buf, size_t len)
+size_t ip_stream_fit(char *buf, size_t len)
 {
 	size_t off = sizeof(uint32_t), out = off;
 
@@ -240,15 +233,16 @@ static size_t ip_stream_fit(char *buf, size_t len)
 	return out + len - off;
 }
 
-/* The whole image into a memfd (the tool's stdin) and, if text is set, a string. */
-int image_to_memfd(int dfd, enum img_type type, uint32_t id, int *mfd, char **text)
+int ip_stream_read(int dfd, enum img_type type, uint32_t id, char **out, size_t *out_len)
 {
 	struct cr_img *img = open_image_optional(dfd, type, id);
 	struct stat st;
 	char *buf = NULL;
+	size_t len;
 	int ret;
 
-	*mfd = -1;
+	*out = NULL;
+	*out_len = 0;
 	if (!img)
 		return 0; /* CRIU leaves out what its tool could not save */
 	ret = fstat(img_raw_fd(img), &st) ? -errno : 0;
@@ -257,17 +251,34 @@ int image_to_memfd(int dfd, enum img_type type, uint32_t id, int *mfd, char **te
 		ret = buf ? img_read_buf(img, buf, st.st_size) : -ENOMEM;
 	}
 	close_image(img);
-	if (!ret) {
-		size_t len = st.st_size;
-
-		buf[len] = '\0';
-		if (type == CR_FD_IFADDR || type == CR_FD_ROUTE || type == CR_FD_ROUTE6 ||
-		    type == CR_FD_RULE || type == CR_FD_RULE6)
-			len = ip_stream_fit(buf, len);
-		*mfd = memfd_create("criu-netns", MFD_CLOEXEC);
-		if (*mfd < 0 || write(*mfd, buf, len) != (ssize_t)len || lseek(*mfd, 0, SEEK_SET))
-			ret = -EIO;
+	if (ret) {
+		free(buf);
+		return ret;
 	}
+	len = st.st_size;
+	buf[len] = '\0';
+	if (type == CR_FD_IFADDR || type == CR_FD_ROUTE || type == CR_FD_ROUTE6 ||
+	    type == CR_FD_RULE || type == CR_FD_RULE6)
+		len = ip_stream_fit(buf, len);
+	*out = buf;
+	*out_len = len;
+	return 0;
+}
+
+/* The whole image into a memfd (the tool's stdin) and, if text is set, a string. */
+int image_to_memfd(int dfd, enum img_type type, uint32_t id, int *mfd, char **text)
+{
+	char *buf;
+	size_t len;
+	int ret;
+
+	*mfd = -1;
+	ret = ip_stream_read(dfd, type, id, &buf, &len);
+	if (ret || !buf)
+		return ret;
+	*mfd = memfd_create("criu-netns", MFD_CLOEXEC);
+	if (*mfd < 0 || write(*mfd, buf, len) != (ssize_t)len || lseek(*mfd, 0, SEEK_SET))
+		ret = -EIO;
 	if (!ret && text)
 		*text = buf;
 	else
@@ -299,17 +310,20 @@ out:
 
 int tools_restore_addrs(int dfd, uint32_t id)
 {
-	return restore_one_tool(dfd, CR_FD_IFADDR, id);
+	return ip_stream_restore(dfd, CR_FD_IFADDR, id);
 }
 
 int tools_restore(int dfd, uint32_t id)
 {
-	static const enum img_type order[] = { CR_FD_ROUTE, CR_FD_ROUTE6,   CR_FD_RULE,
-					       CR_FD_RULE6, CR_FD_IPTABLES, CR_FD_IP6TABLES };
+	static const enum img_type streams[] = { CR_FD_ROUTE, CR_FD_ROUTE6, CR_FD_RULE,
+						 CR_FD_RULE6 };
+	static const enum img_type tools[] = { CR_FD_IPTABLES, CR_FD_IP6TABLES };
 	size_t i;
 	int ret = nft_restore(dfd, id);
 
-	for (i = 0; !ret && i < sizeof(order) / sizeof(order[0]); i++)
-		ret = restore_one_tool(dfd, order[i], id);
+	for (i = 0; !ret && i < sizeof(streams) / sizeof(streams[0]); i++)
+		ret = ip_stream_restore(dfd, streams[i], id);
+	for (i = 0; !ret && i < sizeof(tools) / sizeof(tools[0]); i++)
+		ret = restore_one_tool(dfd, tools[i], id);
 	return ret;
 }
