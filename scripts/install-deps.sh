@@ -5,7 +5,7 @@ PKGS="build-essential pkg-config python3 protobuf-c-compiler libprotobuf-c-dev l
       libnl-route-3-dev libcap-dev libbsd-dev libnftables-dev libdrm-dev clang libclang-rt-14-dev clang-format criu
       python3-protobuf libxxhash-dev libjson-c-dev postgresql iptables nftables iproute2 redis-server
       memcached asciidoctor golang-go golang-github-checkpoint-restore-go-criu-dev tar gzip
-      libgnutls28-dev gnutls-bin runc busybox-static man-db nginx-light nodejs
+      libgnutls28-dev gnutls-bin zlib1g-dev runc busybox-static man-db nginx-light nodejs
       openjdk-17-jdk-headless tmux haproxy openssh-server openssh-client"
 
 missing=""
