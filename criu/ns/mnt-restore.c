@@ -152,6 +152,7 @@ static void free_set(struct mnt_set *s)
 		mnt_entry__free_unpacked(s->e[i], NULL);
 	}
 	free(s->e);
+	mnt_locks_free(s);
 	free(s->keys);
 	free(s->fd);
 	free(s->bare);
@@ -412,7 +413,7 @@ static int make_mount(struct mnt_set *s, size_t i)
 	const char *where;
 	int fd, ret;
 
-	if (s->fd[parent] < 0 || (src >= 0 && s->fd[src] < 0))
+	if (s->fd[parent] < 0 || (src >= 0 && s->fd[src] < 0) || mnt_locks_hold(s, i))
 		return 0;
 	if (MNT_WITH_PLUGIN(e))
 		return make_by_plugin(s, i, parent,
@@ -487,7 +488,10 @@ static int make_all(struct mnt_set *s)
 	int ret, progress;
 
 	do {
-		progress = 0;
+		/* the groups of locked mounts made (the root's at first) are locked */
+		progress = mnt_locks_apply(s);
+		if (progress < 0)
+			return progress;
 		for (i = 0; i < s->nr; i++) {
 			if (s->fd[i] >= 0)
 				continue;
@@ -681,11 +685,14 @@ void mntns_premade_free(struct mnt_premade *pre)
 int mntns_restore(int dfd, uint32_t id, const char *root_path, struct mnt_premade *pre,
 		  const struct mnt_opts *mo)
 {
-	struct mnt_set s = { .pre = pre, .mo = mo };
+	struct mnt_set s = { .pre = pre, .mo = mo, .root_path = root_path };
 	int ret;
 
 	ret = read_mounts(dfd, id, &s);
 	ret = ret ?: prepare_set(&s, id);
+	/* locks come only with a namespace made in the tree's user namespace */
+	if (!ret && pre->externals_early)
+		ret = mnt_locks_read(dfd, id, &s);
 	ret = ret ?: mnt_prop_take_carriers(&s, root_path);
 	ret = ret ?: make_root(&s, root_path);
 	ret = ret ?: make_all(&s);

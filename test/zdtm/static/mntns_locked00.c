@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mntns_locked00 (uns flavour only): the kernel's locks of the mounts of a mount namespace
+ * copied into a user namespace come back. The flavour's root is a bind of such a copy: /dev
+ * (its devtmpfs) is locked to it, and its atime setting is locked. The test mounts a tmpfs
+ * with nosuid itself: not locked. In a throwaway copy (a child's unshare, same owner: no lock
+ * added, made private first so nothing goes back) the child tries: unmount /dev (EINVAL when
+ * locked) and the tmpfs, clear each of the root's flags and change its atime setting (EPERM
+ * when locked), clear the tmpfs's nosuid. The answers must be the expected ones before the
+ * dump and the same after the restore (they were all "unlocked" after it before the locks
+ * were saved).
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include "zdtmtst.h"
+
+enum {
+	DEV_LOCKED = 1 << 0,
+	OWN_LOCKED = 1 << 1,
+	OWN_NOSUID_LOCKED = 1 << 2,
+	ROOT_ATIME_LOCKED = 1 << 3,
+	ROOT_RDONLY_LOCKED = 1 << 4,
+	ROOT_NOSUID_LOCKED = 1 << 5,
+	ROOT_NODEV_LOCKED = 1 << 6,
+	ROOT_NOEXEC_LOCKED = 1 << 7,
+};
+
+static char own[4096];
+static int before = -1;
+
+static int attr(const char *path, unsigned long long set, unsigned long long clr)
+{
+	struct mount_attr a = { .attr_set = set, .attr_clr = clr };
+
+	return syscall(SYS_mount_setattr, AT_FDCWD, path, 0, &a, sizeof(a)) ? errno : 0;
+}
+
+/* The locks of the root's flags, in the child's copy */
+static int root_flags(void)
+{
+	static const struct {
+		unsigned long vfs;
+		unsigned long long attr;
+		int bit;
+	} f[] = {
+		{ ST_RDONLY, MOUNT_ATTR_RDONLY, ROOT_RDONLY_LOCKED },
+		{ ST_NOSUID, MOUNT_ATTR_NOSUID, ROOT_NOSUID_LOCKED },
+		{ ST_NODEV, MOUNT_ATTR_NODEV, ROOT_NODEV_LOCKED },
+		{ ST_NOEXEC, MOUNT_ATTR_NOEXEC, ROOT_NOEXEC_LOCKED },
+	};
+	struct statvfs sv;
+	int bits = 0;
+	size_t i;
+
+	if (statvfs("/", &sv))
+		return -1;
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if ((sv.f_flag & f[i].vfs) && attr("/", 0, f[i].attr) == EPERM)
+			bits |= f[i].bit;
+	if (attr("/", sv.f_flag & ST_NOATIME ? MOUNT_ATTR_RELATIME : MOUNT_ATTR_NOATIME,
+		 MOUNT_ATTR__ATIME) == EPERM)
+		bits |= ROOT_ATIME_LOCKED;
+	return bits;
+}
+
+static void probe_child(void)
+{
+	int bits;
+
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		_exit(255);
+	bits = root_flags();
+	if (bits < 0)
+		_exit(255);
+	if (attr(own, 0, MOUNT_ATTR_NOSUID) == EPERM)
+		bits |= OWN_NOSUID_LOCKED;
+	if (umount2(own, MNT_DETACH) && errno == EINVAL)
+		bits |= OWN_LOCKED;
+	if (umount2("/dev", MNT_DETACH) && errno == EINVAL)
+		bits |= DEV_LOCKED;
+	_exit(bits);
+}
+
+static int locks(void)
+{
+	int status;
+	pid_t kid = fork();
+
+	if (kid == 0)
+		probe_child();
+	if (kid < 0 || waitpid(kid, &status, 0) != kid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) == 255)
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static int setup(void)
+{
+	snprintf(own, sizeof(own), "%s", test_path("own"));
+	if (mkdir(own, 0755) || mount("zdtm-own", own, "tmpfs", MS_NOSUID, "size=1m")) {
+		fail("mounting a tmpfs on %s: %s", own, strerror(errno));
+		return -1;
+	}
+	before = locks();
+	test_msg("locks before: %#x\n", before);
+	return before < 0 ? -1 : 0;
+}
+
+static void check(void)
+{
+	int now = locks();
+
+	if (now < 0) {
+		fail("the probe of the locks failed");
+		return;
+	}
+	if (!(now & DEV_LOCKED))
+		fail("/dev can be unmounted (locks %#x)", now);
+	if (now & (OWN_LOCKED | OWN_NOSUID_LOCKED))
+		fail("the test's own tmpfs or its nosuid is locked (locks %#x)", now);
+	if (!(now & ROOT_ATIME_LOCKED))
+		fail("the root's atime setting can be changed (locks %#x)", now);
+	if (now != before)
+		fail("the locks are %#x, were %#x", now, before);
+}
+
+int main(int argc, char **argv)
+{
+	test_init(argc, argv);
+	return test_check_across_dump(setup, check);
+}
