@@ -10,7 +10,8 @@
  * locks of the descendants and not X's own MNT_LOCKED; the root puts it in place of X and
  * adds the flags that were not locked. Any copy locks the atime setting of each mount of the
  * group (the one lock added). Mounts that are not in a group wait for it to be locked, so
- * the copy holds the group alone. A group that can't be copied (a member stacked on its
+ * the copy holds the group alone, and so do the mounts after it in the image, so that
+ * mountinfo keeps the image's order. A group that can't be copied (a member stacked on its
  * parent's root, a failed clone before anything changed) stays unlocked, with a warning.
  */
 #include <errno.h>
@@ -157,12 +158,22 @@ bool mnt_locks_hold(const struct mnt_set *s, size_t i)
 {
 	const struct mnt_locks *lk = s->lk;
 	int p = parent_of(s, i), x;
+	size_t j;
 
-	if (!lk || p < 0)
+	if (!lk)
 		return false;
-	x = lk->group[p];
 	/* a member comes with its group; another mount waits until the group is locked */
-	return x >= 0 && !lk->done[x] && lk->group[i] != x;
+	x = p < 0 ? -1 : lk->group[p];
+	if (x >= 0 && !lk->done[x] && lk->group[i] != x)
+		return true;
+	/*
+	 * and so does every mount after the group's X in the image: the locked copy is attached
+	 * anew, and mountinfo keeps the order in which mounts are attached
+	 */
+	for (j = 0; j < i; j++)
+		if (lk->group[j] == (int)j && !lk->done[j] && lk->group[i] != (int)j)
+			return true;
+	return false;
 }
 
 static int set_attr(int fd, uint64_t set, uint64_t clr, const MntEntry *e)
@@ -202,9 +213,11 @@ static bool group_made(const struct mnt_set *s, int x)
 
 /*
  * A child of the root, in criu's user namespace, copies R (every mount locked) and clones
- * x's group from the path there; the clone's fd is the root's too (CLONE_FILES).
+ * x's group there; the clone's fd is the root's too (CLONE_FILES). Its working directory,
+ * x's root, moves to the copy's with the unshare: "." is x's copy (a path from the process
+ * root would not see the tree's root, stacked on it).
  */
-static int clone_locked(const char *path)
+static int clone_locked(int x_fd)
 {
 	int *shared = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 			   -1, 0);
@@ -217,10 +230,9 @@ static int clone_locked(const char *path)
 	/* untraced: criu traces the root's children from birth */
 	kid = syscall(SYS_clone, SIGCHLD | CLONE_FILES | CLONE_UNTRACED, 0, NULL, NULL, 0);
 	if (kid == 0) {
-		if (unshare(CLONE_NEWNS))
+		if (fchdir(x_fd) || unshare(CLONE_NEWNS))
 			_exit(1);
-		*shared = open_tree(AT_FDCWD, path,
-				    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		*shared = open_tree(AT_FDCWD, ".", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 		_exit(*shared < 0);
 	}
 	if (kid > 0 && waitpid(kid, &status, 0) == kid && WIFEXITED(status) &&
@@ -268,11 +280,11 @@ static int find_members(struct mnt_set *s, int x, int *now)
 }
 
 /* The group's old mounts go, the locked clone takes their place */
-static int swap_in(struct mnt_set *s, int x, int clone, const char *path)
+static int swap_in(struct mnt_set *s, int x, int clone)
 {
 	char old[64];
 	int *now = malloc(s->nr * sizeof(int)), p = parent_of(s, x), ret;
-	const char *where = p < 0 ? path : mnt_path_below(s->e[x]->mountpoint, s->e[p]->mountpoint);
+	const char *where = p < 0 ? s->root_path : mnt_path_below(s->e[x]->mountpoint, s->e[p]->mountpoint);
 	size_t i;
 
 	if (!now)
@@ -333,24 +345,21 @@ static int prepare_group(struct mnt_set *s, int x, bool back)
 
 static int lock_group(struct mnt_set *s, int x)
 {
-	char path[PATH_MAX];
 	int clone, ret;
 
-	snprintf(path, sizeof(path), "%s%s", s->root_path,
-		 (int)x == s->root ? "" : s->e[x]->mountpoint);
 	ret = prepare_group(s, x, false);
 	if (ret)
 		return ret;
-	clone = clone_locked(path);
+	clone = clone_locked(s->fd[x]);
 	if (clone < 0 || !same_root(clone, s->fd[x])) {
 		pr_warn("Can't copy the group of mount %u at %s to lock it (%s): restored "
 			"unlocked\n",
-			s->e[x]->mnt_id, s->e[x]->mountpoint, clone < 0 ? "clone" : "shadowed");
+			s->e[x]->mnt_id, s->e[x]->mountpoint, clone < 0 ? "clone" : "not the same mount");
 		if (clone >= 0)
 			close(clone);
 		return prepare_group(s, x, true);
 	}
-	ret = swap_in(s, x, clone, path);
+	ret = swap_in(s, x, clone);
 	if (!ret)
 		pr_info("mount %u at %s: its group locked\n", s->e[x]->mnt_id,
 			s->e[x]->mountpoint);

@@ -691,7 +691,7 @@ int mntns_restore(int dfd, uint32_t id, const char *root_path, struct mnt_premad
 	ret = read_mounts(dfd, id, &s);
 	ret = ret ?: prepare_set(&s, id);
 	/* locks come only with a namespace made in the tree's user namespace */
-	if (!ret && pre->externals_early)
+	if (!ret && pre->locks)
 		ret = mnt_locks_read(dfd, id, &s);
 	ret = ret ?: mnt_prop_take_carriers(&s, root_path);
 	ret = ret ?: make_root(&s, root_path);

@@ -110,6 +110,8 @@ struct mnt_premade {
 	 * criu's namespace, into m too
 	 */
 	bool externals_early;
+	/* the kernel's locks of the mounts are made again (mnt-locks-restore.c) */
+	bool locks;
 };
 
 struct mnt_locks;

@@ -8,7 +8,8 @@
  * locked) and the tmpfs, clear each of the root's flags and change its atime setting (EPERM
  * when locked), clear the tmpfs's nosuid. The answers must be the expected ones before the
  * dump and the same after the restore (they were all "unlocked" after it before the locks
- * were saved).
+ * were saved). The mount points in mountinfo must be the same too: the locked copies take the
+ * place of the mounts, nothing more comes with them.
  */
 #include <errno.h>
 #include <sched.h>
@@ -36,7 +37,25 @@ enum {
 };
 
 static char own[4096];
+static char points_before[16384];
 static int before = -1;
+
+/* The mount points of mountinfo, in its order */
+static int mount_points(char *out, size_t len)
+{
+	char line[4096], mp[4096];
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	size_t used = 0;
+
+	if (!f)
+		return -1;
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*d %*d %*s %*s %4095s", mp) == 1 && used + strlen(mp) + 2 < len)
+			used += sprintf(out + used, "%s ", mp);
+	fclose(f);
+	return 0;
+}
 
 static int attr(const char *path, unsigned long long set, unsigned long long clr)
 {
@@ -113,13 +132,16 @@ static int setup(void)
 	}
 	before = locks();
 	test_msg("locks before: %#x\n", before);
-	return before < 0 ? -1 : 0;
+	return before < 0 || mount_points(points_before, sizeof(points_before)) ? -1 : 0;
 }
 
 static void check(void)
 {
+	static char points[sizeof(points_before)];
 	int now = locks();
 
+	if (mount_points(points, sizeof(points)) || strcmp(points, points_before))
+		fail("the mount points are '%s', were '%s'", points, points_before);
 	if (now < 0) {
 		fail("the probe of the locks failed");
 		return;
