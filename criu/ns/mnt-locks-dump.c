@@ -79,8 +79,7 @@ static bool same_mount(const struct proc_mount *a, const struct proc_mount *b)
 }
 
 /* The live mount the copy's mount c is of: the n-th alike in both lists */
-static int live_of(const struct proc_mount_list *live, const struct proc_mount_list *copy,
-		   size_t c)
+static int live_of(const struct proc_mount_list *live, const struct proc_mount_list *copy, size_t c)
 {
 	size_t i, nth = 0;
 

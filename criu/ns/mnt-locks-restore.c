@@ -65,8 +65,10 @@ static int read_locks(int dfd, uint32_t id, const struct mnt_set *s, struct mnt_
 
 	if (!img)
 		return errno == ENOENT ? 1 : -EIO;
-	while ((ret = pb_read_one_eof(img, &mnt_lock_entry__descriptor,
-				      (ProtobufCMessage **)&e)) > 0) {
+	for (;;) {
+		ret = pb_read_one_eof(img, &mnt_lock_entry__descriptor, (ProtobufCMessage **)&e);
+		if (ret <= 0)
+			break;
 		for (i = 0; i < s->nr && s->e[i]->mnt_id != e->mnt_id; i++)
 			;
 		if (i < s->nr) {
@@ -197,7 +199,8 @@ static uint64_t unlocked_attrs(const struct mnt_locks *lk, size_t i, const MntEn
 
 	return (f & MNT_F_RDONLY ? MOUNT_ATTR_RDONLY : 0) |
 	       (f & MNT_F_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
-	       (f & MNT_F_NODEV ? MOUNT_ATTR_NODEV : 0) | (f & MNT_F_NOEXEC ? MOUNT_ATTR_NOEXEC : 0);
+	       (f & MNT_F_NODEV ? MOUNT_ATTR_NODEV : 0) |
+	       (f & MNT_F_NOEXEC ? MOUNT_ATTR_NOEXEC : 0);
 }
 
 /* Are all members of x's group made? */
@@ -219,8 +222,8 @@ static bool group_made(const struct mnt_set *s, int x)
  */
 static int clone_locked(int x_fd)
 {
-	int *shared = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-			   -1, 0);
+	int *shared =
+		mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	int status, fd = -1;
 	pid_t kid;
 
@@ -232,11 +235,11 @@ static int clone_locked(int x_fd)
 	if (kid == 0) {
 		if (fchdir(x_fd) || unshare(CLONE_NEWNS))
 			_exit(1);
-		*shared = open_tree(AT_FDCWD, ".", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		*shared = open_tree(AT_FDCWD, ".",
+				    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 		_exit(*shared < 0);
 	}
-	if (kid > 0 && waitpid(kid, &status, 0) == kid && WIFEXITED(status) &&
-	    !WEXITSTATUS(status))
+	if (kid > 0 && waitpid(kid, &status, 0) == kid && WIFEXITED(status) && !WEXITSTATUS(status))
 		fd = *shared;
 	munmap(shared, sizeof(int));
 	return fd;
@@ -246,8 +249,7 @@ static bool same_root(int a, int b)
 {
 	struct stat sa, sb;
 
-	return !fstat(a, &sa) && !fstat(b, &sb) && sa.st_dev == sb.st_dev &&
-	       sa.st_ino == sb.st_ino;
+	return !fstat(a, &sa) && !fstat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 /* The members of x's group in the clone attached: their fds, parents first */
@@ -266,7 +268,8 @@ static int find_members(struct mnt_set *s, int x, int *now)
 				left++;
 				continue;
 			}
-			fd = openat(now[p], mnt_path_below(s->e[i]->mountpoint, s->e[p]->mountpoint),
+			fd = openat(now[p],
+				    mnt_path_below(s->e[i]->mountpoint, s->e[p]->mountpoint),
 				    O_PATH | O_CLOEXEC);
 			if (fd < 0) {
 				pr_perror("Can't find mount %u at %s in its locked copy",
@@ -284,7 +287,8 @@ static int swap_in(struct mnt_set *s, int x, int clone)
 {
 	char old[64];
 	int *now = malloc(s->nr * sizeof(int)), p = parent_of(s, x), ret;
-	const char *where = p < 0 ? s->root_path : mnt_path_below(s->e[x]->mountpoint, s->e[p]->mountpoint);
+	const char *where =
+		p < 0 ? s->root_path : mnt_path_below(s->e[x]->mountpoint, s->e[p]->mountpoint);
 	size_t i;
 
 	if (!now)
@@ -292,9 +296,10 @@ static int swap_in(struct mnt_set *s, int x, int clone)
 	snprintf(old, sizeof(old), "/proc/self/fd/%d", s->fd[x]);
 	if (umount2(old, MNT_DETACH) ||
 	    move_mount(clone, "", p < 0 ? AT_FDCWD : s->fd[p], where,
-		       MOVE_MOUNT_F_EMPTY_PATH | (p >= 0 && !*where ? MOVE_MOUNT_T_EMPTY_PATH : 0))) {
-		pr_perror("Can't put the locked copy of mount %u at %s in place",
-			  s->e[x]->mnt_id, s->e[x]->mountpoint);
+		       MOVE_MOUNT_F_EMPTY_PATH |
+			       (p >= 0 && !*where ? MOVE_MOUNT_T_EMPTY_PATH : 0))) {
+		pr_perror("Can't put the locked copy of mount %u at %s in place", s->e[x]->mnt_id,
+			  s->e[x]->mountpoint);
 		close(clone);
 		free(now);
 		return -errno;
@@ -354,15 +359,15 @@ static int lock_group(struct mnt_set *s, int x)
 	if (clone < 0 || !same_root(clone, s->fd[x])) {
 		pr_warn("Can't copy the group of mount %u at %s to lock it (%s): restored "
 			"unlocked\n",
-			s->e[x]->mnt_id, s->e[x]->mountpoint, clone < 0 ? "clone" : "not the same mount");
+			s->e[x]->mnt_id, s->e[x]->mountpoint,
+			clone < 0 ? "clone" : "not the same mount");
 		if (clone >= 0)
 			close(clone);
 		return prepare_group(s, x, true);
 	}
 	ret = swap_in(s, x, clone);
 	if (!ret)
-		pr_info("mount %u at %s: its group locked\n", s->e[x]->mnt_id,
-			s->e[x]->mountpoint);
+		pr_info("mount %u at %s: its group locked\n", s->e[x]->mnt_id, s->e[x]->mountpoint);
 	return ret;
 }
 
