@@ -12,7 +12,8 @@
  * group (the one lock added). Mounts that are not in a group wait for it to be locked, so
  * the copy holds the group alone, and so do the mounts after it in the image, so that
  * mountinfo keeps the image's order. A group that can't be copied (a member stacked on its
- * parent's root, a failed clone before anything changed) stays unlocked, with a warning.
+ * parent's root or bound from a removed directory, a failed clone before anything changed)
+ * stays unlocked, with a warning.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -93,6 +94,7 @@ static int x_of(const struct mnt_set *s, const struct mnt_locks *lk, size_t i)
 
 static void make_groups(const struct mnt_set *s, struct mnt_locks *lk)
 {
+	const char *why;
 	size_t i;
 	int x;
 
@@ -104,15 +106,24 @@ static void make_groups(const struct mnt_set *s, struct mnt_locks *lk)
 		x = x_of(s, lk, i);
 		lk->group[i] = lk->group[x] = x;
 	}
-	/* a member on its parent's root can't be found by a path in the copy: left unlocked */
+	/*
+	 * left unlocked: a member on its parent's root (no path in the copy finds it), a bind of
+	 * a removed directory (the kernel attaches no mount whose root is gone, as the copy's is)
+	 */
 	for (i = 0; i < s->nr; i++) {
 		x = lk->group[i];
-		if (x < 0 || (int)i == x || lk->done[x] ||
-		    strcmp(s->e[i]->mountpoint, s->e[parent_of(s, i)]->mountpoint))
+		if (x < 0 || lk->done[x])
 			continue;
-		pr_warn("Mount %u at %s is stacked on its parent in a locked group: the group of "
-			"%s is restored unlocked\n",
-			s->e[i]->mnt_id, s->e[i]->mountpoint, s->e[x]->mountpoint);
+		if (s->e[i]->has_deleted && s->e[i]->deleted)
+			why = "its root is a removed directory";
+		else if ((int)i != x &&
+			 !strcmp(s->e[i]->mountpoint, s->e[parent_of(s, i)]->mountpoint))
+			why = "it is stacked on its parent";
+		else
+			continue;
+		pr_warn("Mount %u at %s is in a locked group, but %s: the group of %s is restored "
+			"unlocked\n",
+			s->e[i]->mnt_id, s->e[i]->mountpoint, why, s->e[x]->mountpoint);
 		lk->done[x] = true;
 	}
 }
@@ -335,15 +346,8 @@ static int prepare_group(struct mnt_set *s, int x, bool back)
 			ret = set_attr(s->fd[i], unlocked_attrs(s->lk, i, s->e[i]), 0, s->e[i]);
 			continue;
 		}
-		if (s->bare[i] < 0)
-			s->bare[i] = open_tree(s->fd[i], "",
-					       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-		if (s->bare[i] < 0) {
-			pr_perror("Can't clone mount %u at %s", s->e[i]->mnt_id,
-				  s->e[i]->mountpoint);
-			return -errno;
-		}
-		ret = set_attr(s->fd[i], 0, unlocked_attrs(s->lk, i, s->e[i]), s->e[i]);
+		ret = mnt_take_bare(s, i)
+			      ?: set_attr(s->fd[i], 0, unlocked_attrs(s->lk, i, s->e[i]), s->e[i]);
 	}
 	return ret;
 }

@@ -271,21 +271,26 @@ int mnt_make_fresh(const MntEntry *e, bool fill_first)
 	return ret ?: sub;
 }
 
+int mnt_take_bare(struct mnt_set *s, size_t i)
+{
+	if (s->bare[i] >= 0)
+		return 0;
+	s->bare[i] = open_tree(s->fd[i], "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (s->bare[i] >= 0)
+		return 0;
+	pr_perror("Can't clone mount %u at %s", s->e[i]->mnt_id, s->e[i]->mountpoint);
+	return -errno;
+}
+
 /* A detached bind of the part of mount src that e's root names. */
 static int make_bind(struct mnt_set *s, int src, const MntEntry *e)
 {
 	const char *below = mnt_path_below(e->root, s->e[src]->root);
 	int fd;
 
-	if (s->bare[src] < 0) {
-		s->bare[src] = open_tree(s->fd[src], "",
-					 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-		if (s->bare[src] < 0) {
-			pr_perror("Can't clone mount %u at %s", s->e[src]->mnt_id,
-				  s->e[src]->mountpoint);
-			return -errno;
-		}
-	}
+	fd = mnt_take_bare(s, src);
+	if (fd)
+		return fd;
 	/* runc's /dev/console: a pty slave of a new devpts, which exists once its pty does */
 	if (s->e[src]->fstype == FSTYPE__DEVPTS && *below &&
 	    faccessat(s->bare[src], below, F_OK, AT_SYMLINK_NOFOLLOW) && errno == ENOENT &&

@@ -133,6 +133,9 @@ struct mnt_set {
 	const char *root_path; /* --root, for the root's namespace */
 };
 
+/* mnt-restore.c: a clone of mount i without its children (s->bare[i]), for binds of it */
+int mnt_take_bare(struct mnt_set *s, size_t i);
+
 /*
  * mnt-locks-restore.c, in the root: mnt-locks-ID.img read into s->lk (none without it);
  * hold: mount i waits for the locked group of its parent; apply: each group whose mounts are

@@ -51,10 +51,11 @@ def dev_id(info):
 def main():
     zdtm.become_subreaper()
     test = zdtm.Test("zdtm/static/mntns_locked00")
-    test.work = os.path.join(zdtm.RUN_DIR, "mntns-locks-live")
-    test.dump_dir = os.path.join(zdtm.DUMP_DIR, "mntns-locks-live")
-    test.pidfile = os.path.join(test.work, "test.pid")
-    test.outfile = os.path.join(test.work, "test.out")
+    # its own directories, apart from zdtm.py's run of the test
+    test.work, test.dump_dir = (os.path.join(top, "mntns-locks-live")
+                                for top in (zdtm.RUN_DIR, zdtm.DUMP_DIR))
+    test.pidfile, test.outfile = (os.path.join(test.work, name)
+                                  for name in ("test.pid", "test.out"))
     for d in (test.work, test.dump_dir):
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
