@@ -17,7 +17,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -85,9 +84,11 @@ static int read_locks(int dfd, uint32_t id, const struct mnt_set *s, struct mnt_
 /* X of mount i: its nearest ancestor (or itself) not locked to its parent */
 static int x_of(const struct mnt_set *s, const struct mnt_locks *lk, size_t i)
 {
+	size_t steps = 0;
 	int x = i;
 
-	while (lk->locked[x] && parent_of(s, x) >= 0)
+	/* at most nr steps: a bad image's parents may go round */
+	while (lk->locked[x] && parent_of(s, x) >= 0 && steps++ < s->nr)
 		x = parent_of(s, x);
 	return x;
 }
@@ -167,6 +168,18 @@ void mnt_locks_free(struct mnt_set *s)
 	s->lk = NULL;
 }
 
+/* Is mount a an ancestor of mount i? (X waits for its parents, whatever their order) */
+static bool ancestor_of(const struct mnt_set *s, size_t a, size_t i)
+{
+	int p = parent_of(s, i);
+	size_t steps = 0;
+
+	for (; p >= 0 && steps++ < s->nr; p = parent_of(s, p))
+		if (p == (int)a)
+			return true;
+	return false;
+}
+
 bool mnt_locks_hold(const struct mnt_set *s, size_t i)
 {
 	const struct mnt_locks *lk = s->lk;
@@ -184,7 +197,8 @@ bool mnt_locks_hold(const struct mnt_set *s, size_t i)
 	 * anew, and mountinfo keeps the order in which mounts are attached
 	 */
 	for (j = 0; j < i; j++)
-		if (lk->group[j] == (int)j && !lk->done[j] && lk->group[i] != (int)j)
+		if (lk->group[j] == (int)j && !lk->done[j] && lk->group[i] != (int)j &&
+		    !ancestor_of(s, i, j))
 			return true;
 	return false;
 }
@@ -266,11 +280,11 @@ static bool same_root(int a, int b)
 /* The members of x's group in the clone attached: their fds, parents first */
 static int find_members(struct mnt_set *s, int x, int *now)
 {
-	size_t i, left;
+	size_t i, left, found;
 	int p, fd;
 
 	do {
-		left = 0;
+		left = found = 0;
 		for (i = 0; i < s->nr; i++) {
 			if (s->lk->group[i] != x || now[i] >= 0)
 				continue;
@@ -288,9 +302,14 @@ static int find_members(struct mnt_set *s, int x, int *now)
 				return -errno;
 			}
 			now[i] = fd;
+			found++;
 		}
-	} while (left);
-	return 0;
+	} while (left && found);
+	if (!left)
+		return 0;
+	pr_err("%zu mounts of the locked group of %s have no parent in it\n", left,
+	       s->e[x]->mountpoint);
+	return -EINVAL;
 }
 
 /* The group's old mounts go, the locked clone takes their place */
@@ -392,4 +411,22 @@ int mnt_locks_apply(struct mnt_set *s)
 		locked = 1;
 	}
 	return locked;
+}
+
+int mnt_locks_give_up(struct mnt_set *s)
+{
+	int any = 0;
+	size_t i;
+
+	for (i = 0; s->lk && i < s->nr; i++) {
+		if (s->lk->group[i] != (int)i || s->lk->done[i])
+			continue;
+		pr_warn("The mounts of the locked group of mount %u at %s wait for mounts that "
+			"wait "
+			"for it: restored unlocked\n",
+			s->e[i]->mnt_id, s->e[i]->mountpoint);
+		s->lk->done[i] = true;
+		any = 1;
+	}
+	return any;
 }

@@ -506,6 +506,9 @@ static int make_all(struct mnt_set *s)
 			made += ret;
 			progress |= ret;
 		}
+		/* mounts that wait for each other across a locked group: it stays unlocked */
+		if (!progress && made < s->nr)
+			progress = mnt_locks_give_up(s);
 	} while (progress);
 	if (made == s->nr)
 		return 0;

@@ -144,6 +144,8 @@ int mnt_take_bare(struct mnt_set *s, size_t i);
 int mnt_locks_read(int dfd, uint32_t id, struct mnt_set *s);
 bool mnt_locks_hold(const struct mnt_set *s, size_t i);
 int mnt_locks_apply(struct mnt_set *s);
+/* no mount can be made: the groups not locked yet stay unlocked (1 if there were any) */
+int mnt_locks_give_up(struct mnt_set *s);
 void mnt_locks_free(struct mnt_set *s);
 
 /* mnt-prop.c, in the root: the carriers, before its copy of criu's mounts goes private;
