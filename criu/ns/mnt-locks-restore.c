@@ -38,6 +38,7 @@
 #define LOCKABLE (MNT_F_RDONLY | MNT_F_NOSUID | MNT_F_NODEV | MNT_F_NOEXEC)
 
 struct mnt_locks {
+	int *parent; /* the parent's index, -1 for the root */
 	bool *locked;
 	uint32_t *flags; /* MNT_F_* locked */
 	int *group;	 /* the group's X, or -1 */
@@ -46,14 +47,19 @@ struct mnt_locks {
 
 static int parent_of(const struct mnt_set *s, size_t i)
 {
-	size_t j;
+	return s->lk->parent[i];
+}
 
-	if ((int)i == s->root)
-		return -1;
-	for (j = 0; j < s->nr; j++)
-		if (s->e[j]->mnt_id == s->e[i]->parent_mnt_id)
-			return j;
-	return -1;
+static void find_parents(const struct mnt_set *s, int *parent)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->nr; i++) {
+		parent[i] = -1;
+		for (j = 0; (int)i != s->root && j < s->nr; j++)
+			if (s->e[j]->mnt_id == s->e[i]->parent_mnt_id)
+				parent[i] = j;
+	}
 }
 
 static int read_locks(int dfd, uint32_t id, const struct mnt_set *s, struct mnt_locks *lk)
@@ -133,6 +139,7 @@ static void free_locks(struct mnt_locks *lk)
 {
 	if (!lk)
 		return;
+	free(lk->parent);
 	free(lk->locked);
 	free(lk->flags);
 	free(lk->group);
@@ -147,18 +154,21 @@ int mnt_locks_read(int dfd, uint32_t id, struct mnt_set *s)
 
 	if (!lk)
 		return -ENOMEM;
+	lk->parent = calloc(s->nr, sizeof(int));
 	lk->locked = calloc(s->nr, sizeof(bool));
 	lk->flags = calloc(s->nr, sizeof(uint32_t));
 	lk->group = calloc(s->nr, sizeof(int));
 	lk->done = calloc(s->nr, sizeof(bool));
-	ret = lk->locked && lk->flags && lk->group && lk->done ? read_locks(dfd, id, s, lk)
-							       : -ENOMEM;
+	ret = lk->parent && lk->locked && lk->flags && lk->group && lk->done
+		      ? read_locks(dfd, id, s, lk)
+		      : -ENOMEM;
 	if (ret) {
 		free_locks(lk);
 		return ret > 0 ? 0 : ret; /* no image: nothing locked */
 	}
-	make_groups(s, lk);
 	s->lk = lk;
+	find_parents(s, lk->parent);
+	make_groups(s, lk);
 	return 0;
 }
 
@@ -183,13 +193,13 @@ static bool ancestor_of(const struct mnt_set *s, size_t a, size_t i)
 bool mnt_locks_hold(const struct mnt_set *s, size_t i)
 {
 	const struct mnt_locks *lk = s->lk;
-	int p = parent_of(s, i), x;
 	size_t j;
+	int x;
 
 	if (!lk)
 		return false;
 	/* a member comes with its group; another mount waits until the group is locked */
-	x = p < 0 ? -1 : lk->group[p];
+	x = lk->parent[i] < 0 ? -1 : lk->group[lk->parent[i]];
 	if (x >= 0 && !lk->done[x] && lk->group[i] != x)
 		return true;
 	/*
