@@ -5,7 +5,10 @@ copy of the tree's mount namespace: zdtm/static/mntns_locked00 runs in the uns f
 namespaces and is dumped with -R (left running). Then mnt-locks-ID.img must name /dev
 locked, the tree's mountinfo must be the same line for line (ids included) as before the
 dump, and the test, told to finish, must find its mounts and their locks as they were
-(its own check: /dev still locked, its tmpfs still there and unlocked)."""
+(its own check: /dev still locked, its tmpfs still there and unlocked).
+A set without mnt-locks-ID.img (older, or CRIU's) restores as before the locks were saved:
+the test is dumped again, the file removed, the restore must succeed and the test must
+find /dev unlocked (its verdict names it)."""
 import glob
 import os
 import shutil
@@ -48,17 +51,52 @@ def dev_id(info):
     return None
 
 
-def main():
-    zdtm.become_subreaper()
+def new_test(tag):
     test = zdtm.Test("zdtm/static/mntns_locked00")
     # its own directories, apart from zdtm.py's run of the test
-    test.work, test.dump_dir = (os.path.join(top, "mntns-locks-live")
+    test.work, test.dump_dir = (os.path.join(top, "mntns-locks-" + tag)
                                 for top in (zdtm.RUN_DIR, zdtm.DUMP_DIR))
-    test.pidfile, test.outfile = (os.path.join(test.work, name)
-                                  for name in ("test.pid", "test.out"))
+    test.pidfile, test.outfile, test.restore_pidfile = (
+        os.path.join(test.work, name) for name in ("test.pid", "test.out", "restore.pid"))
     for d in (test.work, test.dump_dir):
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
+    return test
+
+
+def criu(test, *args):
+    return subprocess.run([CRIU] + list(args) + ["-D", test.dump_dir, "-v4"],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=60)
+
+
+def old_images():
+    """Dumped, mnt-locks-ID.img removed, restored: unlocked, as before"""
+    test = new_test("old")
+    pid = zdtm.start_test(test)
+    r = criu(test, "dump", "-t", str(pid), "-o", "dump.log")
+    if r.returncode:
+        zdtm.kill_and_reap(pid)
+        report(False, "dump of mntns_locked00 (uns)", r.stderr[-300:])
+        return
+    zdtm.reap(pid, 10)
+    for img in glob.glob(os.path.join(test.dump_dir, "mnt-locks-*.img")):
+        os.unlink(img)
+    # the set's checksums list the removed file: an older set would not have it
+    r = criu(test, "restore", "-o", "restore.log", "-d", "--root", "/", "--skip-checksums",
+             "--pidfile=" + test.restore_pidfile)
+    report(r.returncode == 0, "a set without mnt-locks-ID.img restores", r.stderr[-300:])
+    if r.returncode:
+        return
+    why = zdtm.finish_test(test, pid)
+    zdtm.cleanup_children()
+    report(any("/dev can be unmounted" in w for w in why),
+           "its mounts come back unlocked, as before", "verdict: %s" % why)
+
+
+def main():
+    zdtm.become_subreaper()
+    test = new_test("live")
     pid = zdtm.start_test(test)
     try:
         before = mountinfo(pid)
@@ -76,6 +114,7 @@ def main():
         why = zdtm.finish_test(test, pid)
         zdtm.cleanup_children()
     report(not why, "the test finds its mounts and their locks as they were", "; ".join(why))
+    old_images()
     return report.finish()
 
 
