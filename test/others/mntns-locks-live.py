@@ -10,6 +10,7 @@ A set without mnt-locks-ID.img (older, or CRIU's) restores as before the locks w
 the test is dumped again, the file removed, the restore must succeed and the test must
 find /dev unlocked (its verdict names it)."""
 import glob
+import json
 import os
 import shutil
 import subprocess
@@ -39,7 +40,6 @@ def locked_mounts(dump_dir):
                        timeout=60)
     if r.returncode:
         return None
-    import json
     return [e["mnt_id"] for e in json.loads(r.stdout)["entries"] if e["locked"]]
 
 
