@@ -322,7 +322,7 @@ static int find_members(struct mnt_set *s, int x, int *now)
 	return -EINVAL;
 }
 
-/* The group's old mounts go, the locked clone takes their place */
+/* The group's old mounts go, the locked clone takes their place: 0, 1 (left as it was), -errno */
 static int swap_in(struct mnt_set *s, int x, int clone)
 {
 	char old[64];
@@ -334,15 +334,24 @@ static int swap_in(struct mnt_set *s, int x, int clone)
 	if (!now)
 		return -ENOMEM;
 	snprintf(old, sizeof(old), "/proc/self/fd/%d", s->fd[x]);
-	if (umount2(old, MNT_DETACH) ||
-	    move_mount(clone, "", p < 0 ? AT_FDCWD : s->fd[p], where,
+	/* nothing changed yet: the group may stay as it is, unlocked */
+	if (umount2(old, MNT_DETACH)) {
+		pr_warn("Can't take mount %u at %s away for its locked copy (%s): restored "
+			"unlocked\n",
+			s->e[x]->mnt_id, s->e[x]->mountpoint, strerror(errno));
+		close(clone);
+		free(now);
+		return 1;
+	}
+	if (move_mount(clone, "", p < 0 ? AT_FDCWD : s->fd[p], where,
 		       MOVE_MOUNT_F_EMPTY_PATH |
 			       (p >= 0 && !*where ? MOVE_MOUNT_T_EMPTY_PATH : 0))) {
+		ret = -errno;
 		pr_perror("Can't put the locked copy of mount %u at %s in place", s->e[x]->mnt_id,
 			  s->e[x]->mountpoint);
 		close(clone);
 		free(now);
-		return -errno;
+		return ret;
 	}
 	for (i = 0; i < s->nr; i++)
 		now[i] = -1;
@@ -399,6 +408,8 @@ static int lock_group(struct mnt_set *s, int x)
 		return prepare_group(s, x, true);
 	}
 	ret = swap_in(s, x, clone);
+	if (ret > 0)
+		return prepare_group(s, x, true);
 	if (!ret)
 		pr_info("mount %u at %s: its group locked\n", s->e[x]->mnt_id, s->e[x]->mountpoint);
 	return ret;
