@@ -106,6 +106,24 @@ static void probe_one(const struct proc_mount *m, int copy_id, bool is_root,
 		found->locked = 1;
 }
 
+/* Where the child stopped, its exit status */
+enum {
+	PROBE_DONE,
+	PROBE_SETNS_MNT,
+	PROBE_SETNS_USER,
+	PROBE_COPY,
+	PROBE_MOUNTINFO,
+	PROBE_WRITE,
+};
+
+static const char *const probe_steps[] = {
+	[PROBE_SETNS_MNT] = "entering the mount namespace",
+	[PROBE_SETNS_USER] = "entering its user namespace",
+	[PROBE_COPY] = "making a private copy of it",
+	[PROBE_MOUNTINFO] = "reading the copy's mountinfo",
+	[PROBE_WRITE] = "sending what it found",
+};
+
 /* The child: in a copy of the namespace in its owner, each mount of live probed */
 static int probe_copy(int mnt_fd, int user_fd, int proc_fd, const struct proc_mount_list *live,
 		      struct lock_found *found)
@@ -116,13 +134,16 @@ static int probe_copy(int mnt_fd, int user_fd, int proc_fd, const struct proc_mo
 	ssize_t n;
 	int fd, i;
 
-	if (setns(mnt_fd, CLONE_NEWNS) || setns(user_fd, CLONE_NEWUSER) || unshare(CLONE_NEWNS) ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
-		return -errno;
+	if (setns(mnt_fd, CLONE_NEWNS))
+		return PROBE_SETNS_MNT;
+	if (setns(user_fd, CLONE_NEWUSER))
+		return PROBE_SETNS_USER;
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return PROBE_COPY;
 	/* the namespace's /proc may be of another pid namespace: criu's tells "self" */
 	fd = openat(proc_fd, "self/mountinfo", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return PROBE_MOUNTINFO;
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		char *grown = realloc(text, len + n + 1);
 
@@ -134,7 +155,7 @@ static int probe_copy(int mnt_fd, int user_fd, int proc_fd, const struct proc_mo
 	}
 	close(fd);
 	if (!text || n != 0 || parse_mountinfo_buf((text[len] = '\0', text), &copy))
-		return -EIO;
+		return PROBE_MOUNTINFO;
 	for (c = copy.nr; c-- > 0;) {
 		i = live_of(live, &copy, c);
 		if (i >= 0)
@@ -184,10 +205,12 @@ static int foreign_owner(int mnt_fd)
 	int fd = ioctl(mnt_fd, NS_GET_USERNS);
 
 	if (fd < 0 || fstat(fd, &owner) || stat("/proc/self/ns/user", &own)) {
-		pr_perror("Can't find the owner of the tree's mount namespace");
+		pr_warn("Can't find the owner of the tree's mount namespace (%s): its mounts will "
+			"be restored unlocked\n",
+			strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		return -2;
+		return -1;
 	}
 	if (own.st_ino == owner.st_ino && own.st_dev == owner.st_dev) {
 		close(fd);
@@ -199,22 +222,26 @@ static int foreign_owner(int mnt_fd)
 static int run_probe(int mnt_fd, int user_fd, const struct proc_mount_list *l,
 		     struct lock_found *found)
 {
-	int proc_fd = open("/proc", O_DIRECTORY | O_RDONLY | O_CLOEXEC), p[2], status, ret;
+	int proc_fd = open("/proc", O_DIRECTORY | O_RDONLY | O_CLOEXEC), p[2], status = -1, ret;
 	size_t want = l->nr * sizeof(*found), got = 0;
 	ssize_t n = 0;
 	pid_t kid;
 
 	if (proc_fd < 0 || pipe2(p, O_CLOEXEC)) {
-		pr_perror("Can't prepare the probe of the mount locks");
+		pr_warn("Can't prepare the probe of the mount locks (%s): the mounts will be "
+			"restored unlocked\n",
+			strerror(errno));
 		if (proc_fd >= 0)
 			close(proc_fd);
-		return -EPERM;
+		return -EAGAIN;
 	}
 	kid = fork();
 	if (kid == 0) {
 		close(p[0]);
 		ret = probe_copy(mnt_fd, user_fd, proc_fd, l, found);
-		_exit(ret || write(p[1], found, want) != (ssize_t)want);
+		if (!ret && write(p[1], found, want) != (ssize_t)want)
+			ret = PROBE_WRITE;
+		_exit(ret);
 	}
 	close(p[1]);
 	close(proc_fd);
@@ -227,7 +254,10 @@ static int run_probe(int mnt_fd, int user_fd, const struct proc_mount_list *l,
 	/* the dump goes on: the restore makes the mounts unlocked, as without the probe */
 	pr_warn("The probe of the mount locks (a child in a copy of the tree's mount namespace) "
 		"failed (%s): the mounts will be restored unlocked\n",
-		kid < 0 ? "fork" : "its exit");
+		kid < 0 ? "fork"
+		: WIFEXITED(status) && WEXITSTATUS(status) > 0 && WEXITSTATUS(status) <= PROBE_WRITE
+			? probe_steps[WEXITSTATUS(status)]
+			: "killed, or it said too little");
 	return -EAGAIN;
 }
 
@@ -247,7 +277,7 @@ int mnt_locks_dump(int dfd, pid_t pid, uint32_t id, const struct proc_mount_list
 		return -errno;
 	}
 	user_fd = foreign_owner(mnt_fd);
-	ret = user_fd == -2 ? -EPERM : 0;
+	ret = 0;
 	if (user_fd >= 0) {
 		ret = run_probe(mnt_fd, user_fd, l, found);
 		ret = ret == -EAGAIN ? 0 : ret ?: write_locks(dfd, id, l, found);
