@@ -119,6 +119,8 @@ KINDS = [
     # links' qdiscs, classes and filters)
     ("NEIGH", "neigh_entry", None, None),
     ("TC", "tc_entry", None, None),
+    # ours: mnt-locks-ID.img (the kernel's locks of the mounts of a user namespace's tree)
+    ("MNT_LOCKS", "mnt_lock_entry", None, None),
 ]
 
 FIELD_RE = re.compile(r"^\s*(required|optional|repeated)\s+([\w.]+)\s+(\w+)\s*=\s*(\d+)\s*"

@@ -98,6 +98,7 @@ static const struct img_desc img_descs[CR_FD_MAX] = {
 	[CR_FD_PACKET_EXTRA] = { "packet-extra-%lu.img", PACKET_EXTRA_MAGIC, HEAD_COMMON, true },
 	[CR_FD_NEIGH] = { "neigh-%lu.img", NEIGH_MAGIC, HEAD_COMMON, true },
 	[CR_FD_TC] = { "tc-%lu.img", TC_MAGIC, HEAD_COMMON, true },
+	[CR_FD_MNT_LOCKS] = { "mnt-locks-%lu.img", MNT_LOCKS_MAGIC, HEAD_COMMON, true },
 };
 
 struct cr_img {

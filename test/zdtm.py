@@ -176,6 +176,9 @@ class Test:
         # a test of the namespace's own mounts means nothing elsewhere
         if self.desc.get("flavor") == "ns" and self.flavor not in ("ns", "uns"):
             self.skip = "runs only in the ns and uns flavours"
+        # a test of the locks a copy into a user namespace makes has none elsewhere
+        if self.desc.get("flavor") == "uns" and self.flavor != "uns":
+            self.skip = "runs only in the uns flavour"
         self.dump_error = self.desc.get("dump_error")
         self.restore_error = self.desc.get("restore_error")
         self.unstable = set(self.desc.get("unstable", []))

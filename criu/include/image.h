@@ -81,6 +81,7 @@ enum img_type {
 	CR_FD_PACKET_EXTRA,    /* packet-extra-ID: ours, PACKET_* options CRIU has no field for */
 	CR_FD_NEIGH,	       /* neigh-NSID: ours, the namespace's static neighbours */
 	CR_FD_TC,	       /* tc-NSID: ours, the links' qdiscs, classes and filters */
+	CR_FD_MNT_LOCKS,       /* mnt-locks-NSID: ours, the kernel's locks of the mounts */
 	CR_FD_MAX
 };
 

@@ -132,6 +132,7 @@
 #define NETLINK_EXTRA_MAGIC   0x4f574e20 /* netlink-extra.img: netlink_extra_entry */
 #define PACKET_RING_MAGIC     0x4f574e21 /* packet-ring-ID.img: packet_ring_entry, bytes */
 #define MEMTRACK_MAGIC	      0x4f574e10 /* memtrack.img: memtrack_entry */
+#define MNT_LOCKS_MAGIC	      0x4f574e40 /* mnt-locks-ID.img: mnt_lock_entry */
 
 /* Saved kernel facts (kerndat cache), not part of an image set. */
 #define KDAT_MAGIC 0x57023458

@@ -152,6 +152,7 @@ static void free_set(struct mnt_set *s)
 		mnt_entry__free_unpacked(s->e[i], NULL);
 	}
 	free(s->e);
+	mnt_locks_free(s);
 	free(s->keys);
 	free(s->fd);
 	free(s->bare);
@@ -270,21 +271,26 @@ int mnt_make_fresh(const MntEntry *e, bool fill_first)
 	return ret ?: sub;
 }
 
+int mnt_take_bare(struct mnt_set *s, size_t i)
+{
+	if (s->bare[i] >= 0)
+		return 0;
+	s->bare[i] = open_tree(s->fd[i], "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (s->bare[i] >= 0)
+		return 0;
+	pr_perror("Can't clone mount %u at %s", s->e[i]->mnt_id, s->e[i]->mountpoint);
+	return -errno;
+}
+
 /* A detached bind of the part of mount src that e's root names. */
 static int make_bind(struct mnt_set *s, int src, const MntEntry *e)
 {
 	const char *below = mnt_path_below(e->root, s->e[src]->root);
 	int fd;
 
-	if (s->bare[src] < 0) {
-		s->bare[src] = open_tree(s->fd[src], "",
-					 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-		if (s->bare[src] < 0) {
-			pr_perror("Can't clone mount %u at %s", s->e[src]->mnt_id,
-				  s->e[src]->mountpoint);
-			return -errno;
-		}
-	}
+	fd = mnt_take_bare(s, src);
+	if (fd)
+		return fd;
 	/* runc's /dev/console: a pty slave of a new devpts, which exists once its pty does */
 	if (s->e[src]->fstype == FSTYPE__DEVPTS && *below &&
 	    faccessat(s->bare[src], below, F_OK, AT_SYMLINK_NOFOLLOW) && errno == ENOENT &&
@@ -412,7 +418,7 @@ static int make_mount(struct mnt_set *s, size_t i)
 	const char *where;
 	int fd, ret;
 
-	if (s->fd[parent] < 0 || (src >= 0 && s->fd[src] < 0))
+	if (s->fd[parent] < 0 || (src >= 0 && s->fd[src] < 0) || mnt_locks_hold(s, i))
 		return 0;
 	if (MNT_WITH_PLUGIN(e))
 		return make_by_plugin(s, i, parent,
@@ -487,7 +493,10 @@ static int make_all(struct mnt_set *s)
 	int ret, progress;
 
 	do {
-		progress = 0;
+		/* the groups of locked mounts made (the root's at first) are locked */
+		progress = mnt_locks_apply(s);
+		if (progress < 0)
+			return progress;
 		for (i = 0; i < s->nr; i++) {
 			if (s->fd[i] >= 0)
 				continue;
@@ -497,6 +506,9 @@ static int make_all(struct mnt_set *s)
 			made += ret;
 			progress |= ret;
 		}
+		/* mounts that wait for each other across a locked group: it stays unlocked */
+		if (!progress && made < s->nr)
+			progress = mnt_locks_give_up(s);
 	} while (progress);
 	if (made == s->nr)
 		return 0;
@@ -681,11 +693,14 @@ void mntns_premade_free(struct mnt_premade *pre)
 int mntns_restore(int dfd, uint32_t id, const char *root_path, struct mnt_premade *pre,
 		  const struct mnt_opts *mo)
 {
-	struct mnt_set s = { .pre = pre, .mo = mo };
+	struct mnt_set s = { .pre = pre, .mo = mo, .root_path = root_path };
 	int ret;
 
 	ret = read_mounts(dfd, id, &s);
 	ret = ret ?: prepare_set(&s, id);
+	/* locks come only with a namespace made in the tree's user namespace */
+	if (!ret && pre->locks)
+		ret = mnt_locks_read(dfd, id, &s);
 	ret = ret ?: mnt_prop_take_carriers(&s, root_path);
 	ret = ret ?: make_root(&s, root_path);
 	ret = ret ?: make_all(&s);

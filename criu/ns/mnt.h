@@ -86,6 +86,9 @@ int mnt_prop_check(const struct proc_mount_list *l, const struct mnt_key *keys, 
  * outer_pid: for a nested namespace, a task of its parent namespace (0 for the root's) */
 int mntns_dump(int dfd, pid_t pid, uint32_t id, const struct mnt_opts *mo, pid_t outer_pid);
 
+/* mnt-locks-dump.c: mnt-locks-ID.img, for a namespace owned by a user namespace not criu's */
+int mnt_locks_dump(int dfd, pid_t pid, uint32_t id, const struct proc_mount_list *l);
+
 /* mnt-nested.c: the tree's mount namespaces other than the root's (root_id) */
 struct dump_tree;
 int mntns_dump_nested(struct dump_tree *dt, uint32_t root_id);
@@ -107,8 +110,11 @@ struct mnt_premade {
 	 * criu's namespace, into m too
 	 */
 	bool externals_early;
+	/* the kernel's locks of the mounts are made again (mnt-locks-restore.c) */
+	bool locks;
 };
 
+struct mnt_locks;
 /* The mounts of an image being restored (mnt-restore.c) */
 struct mnt_set {
 	MntEntry **e;
@@ -123,7 +129,24 @@ struct mnt_set {
 	int root;
 	struct mnt_premade *pre; /* the tmpfs mounts criu made */
 	const struct mnt_opts *mo;
+	struct mnt_locks *lk;  /* the kernel's locks to make again (mnt-locks-restore.c), or NULL */
+	const char *root_path; /* --root, for the root's namespace */
 };
+
+/* mnt-restore.c: a clone of mount i without its children (s->bare[i]), for binds of it */
+int mnt_take_bare(struct mnt_set *s, size_t i);
+
+/*
+ * mnt-locks-restore.c, in the root: mnt-locks-ID.img read into s->lk (none without it);
+ * hold: mount i waits for the locked group of its parent; apply: each group whose mounts are
+ * made is locked (1 when one was, 0, or -errno)
+ */
+int mnt_locks_read(int dfd, uint32_t id, struct mnt_set *s);
+bool mnt_locks_hold(const struct mnt_set *s, size_t i);
+int mnt_locks_apply(struct mnt_set *s);
+/* no mount can be made: the groups not locked yet stay unlocked (1 if there were any) */
+int mnt_locks_give_up(struct mnt_set *s);
+void mnt_locks_free(struct mnt_set *s);
 
 /* mnt-prop.c, in the root: the carriers, before its copy of criu's mounts goes private;
  * then the peer groups and masters of the image, once the tree is made and is the root */

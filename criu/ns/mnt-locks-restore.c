@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ns/mnt-locks-restore.c - the kernel's locks of mnt-locks-ID.img made again. The kernel
+ * locks mounts only when it copies a mount namespace into another user namespace, so the
+ * root (in criu's user namespace, in the tree's namespace R, owned by the tree's) makes each
+ * "locked group" as usual: a mount X not locked to its parent (or the tree's root) with its
+ * descendants locked to it, each with only its locked flags (and its atime setting). Then a
+ * child unshares a namespace from R: owned by criu's user namespace, every mount of the copy
+ * is locked with its flags. A recursive clone of X there (open_tree AT_RECURSIVE) keeps the
+ * locks of the descendants and not X's own MNT_LOCKED; the root puts it in place of X and
+ * adds the flags that were not locked. Any copy locks the atime setting of each mount of the
+ * group (the one lock added). Mounts that are not in a group wait for it to be locked, so
+ * the copy holds the group alone, and so do the mounts after it in the image, so that
+ * mountinfo keeps the image's order. A group that can't be copied (a member stacked on its
+ * parent's root or bound from a removed directory, a failed clone before anything changed)
+ * stays unlocked, with a warning.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "image.h"
+#include "log.h"
+#include "mnt.h"
+
+#include "mnt-locks.pb-c.h"
+
+#define LOCKABLE (MNT_F_RDONLY | MNT_F_NOSUID | MNT_F_NODEV | MNT_F_NOEXEC)
+
+struct mnt_locks {
+	int *parent; /* the parent's index, -1 for the root */
+	bool *locked;
+	uint32_t *flags; /* MNT_F_* locked */
+	int *group;	 /* the group's X, or -1 */
+	bool *done;	 /* X: locked (or left unlocked) */
+};
+
+static int parent_of(const struct mnt_set *s, size_t i)
+{
+	return s->lk->parent[i];
+}
+
+static void find_parents(const struct mnt_set *s, int *parent)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->nr; i++) {
+		parent[i] = -1;
+		for (j = 0; (int)i != s->root && j < s->nr; j++)
+			if (s->e[j]->mnt_id == s->e[i]->parent_mnt_id)
+				parent[i] = j;
+	}
+}
+
+static int read_locks(int dfd, uint32_t id, const struct mnt_set *s, struct mnt_locks *lk)
+{
+	struct cr_img *img = open_image_optional(dfd, CR_FD_MNT_LOCKS, id);
+	MntLockEntry *e;
+	size_t i;
+	int ret;
+
+	if (!img)
+		return errno == ENOENT ? 1 : -EIO;
+	for (;;) {
+		ret = pb_read_one_eof(img, &mnt_lock_entry__descriptor, (ProtobufCMessage **)&e);
+		if (ret <= 0)
+			break;
+		for (i = 0; i < s->nr && s->e[i]->mnt_id != e->mnt_id; i++)
+			;
+		if (i < s->nr) {
+			lk->locked[i] = e->locked && (int)i != s->root;
+			lk->flags[i] = e->lock_flags & (LOCKABLE | MNT_F_NOATIME);
+		}
+		mnt_lock_entry__free_unpacked(e, NULL);
+	}
+	close_image(img);
+	return ret;
+}
+
+/* X of mount i: its nearest ancestor (or itself) not locked to its parent */
+static int x_of(const struct mnt_set *s, const struct mnt_locks *lk, size_t i)
+{
+	size_t steps = 0;
+	int x = i;
+
+	/* at most nr steps: a bad image's parents may go round */
+	while (lk->locked[x] && parent_of(s, x) >= 0 && steps++ < s->nr)
+		x = parent_of(s, x);
+	return x;
+}
+
+static void make_groups(const struct mnt_set *s, struct mnt_locks *lk)
+{
+	const char *why;
+	size_t i;
+	int x;
+
+	for (i = 0; i < s->nr; i++)
+		lk->group[i] = -1;
+	for (i = 0; i < s->nr; i++) {
+		if (!lk->locked[i] && !lk->flags[i])
+			continue;
+		x = x_of(s, lk, i);
+		lk->group[i] = lk->group[x] = x;
+	}
+	/*
+	 * left unlocked: a member on its parent's root (no path in the copy finds it), a bind of
+	 * a removed directory (the kernel attaches no mount whose root is gone, as the copy's is)
+	 */
+	for (i = 0; i < s->nr; i++) {
+		x = lk->group[i];
+		if (x < 0 || lk->done[x])
+			continue;
+		if (s->e[i]->has_deleted && s->e[i]->deleted)
+			why = "its root is a removed directory";
+		else if ((int)i != x &&
+			 !strcmp(s->e[i]->mountpoint, s->e[parent_of(s, i)]->mountpoint))
+			why = "it is stacked on its parent";
+		else
+			continue;
+		pr_warn("Mount %u at %s is in a locked group, but %s: the group of %s is restored "
+			"unlocked\n",
+			s->e[i]->mnt_id, s->e[i]->mountpoint, why, s->e[x]->mountpoint);
+		lk->done[x] = true;
+	}
+}
+
+static void free_locks(struct mnt_locks *lk)
+{
+	if (!lk)
+		return;
+	free(lk->parent);
+	free(lk->locked);
+	free(lk->flags);
+	free(lk->group);
+	free(lk->done);
+	free(lk);
+}
+
+int mnt_locks_read(int dfd, uint32_t id, struct mnt_set *s)
+{
+	struct mnt_locks *lk = calloc(1, sizeof(*lk));
+	int ret;
+
+	if (!lk)
+		return -ENOMEM;
+	lk->parent = calloc(s->nr, sizeof(int));
+	lk->locked = calloc(s->nr, sizeof(bool));
+	lk->flags = calloc(s->nr, sizeof(uint32_t));
+	lk->group = calloc(s->nr, sizeof(int));
+	lk->done = calloc(s->nr, sizeof(bool));
+	ret = lk->parent && lk->locked && lk->flags && lk->group && lk->done
+		      ? read_locks(dfd, id, s, lk)
+		      : -ENOMEM;
+	if (ret) {
+		free_locks(lk);
+		return ret > 0 ? 0 : ret; /* no image: nothing locked */
+	}
+	s->lk = lk;
+	find_parents(s, lk->parent);
+	make_groups(s, lk);
+	return 0;
+}
+
+void mnt_locks_free(struct mnt_set *s)
+{
+	free_locks(s->lk);
+	s->lk = NULL;
+}
+
+/* Is mount a an ancestor of mount i? (X waits for its parents, whatever their order) */
+static bool ancestor_of(const struct mnt_set *s, size_t a, size_t i)
+{
+	int p = parent_of(s, i);
+	size_t steps = 0;
+
+	for (; p >= 0 && steps++ < s->nr; p = parent_of(s, p))
+		if (p == (int)a)
+			return true;
+	return false;
+}
+
+bool mnt_locks_hold(const struct mnt_set *s, size_t i)
+{
+	const struct mnt_locks *lk = s->lk;
+	size_t j;
+	int x;
+
+	if (!lk)
+		return false;
+	/* a member comes with its group; another mount waits until the group is locked */
+	x = lk->parent[i] < 0 ? -1 : lk->group[lk->parent[i]];
+	if (x >= 0 && !lk->done[x] && lk->group[i] != x)
+		return true;
+	/*
+	 * and so does every mount after the group's X in the image: the locked copy is attached
+	 * anew, and mountinfo keeps the order in which mounts are attached
+	 */
+	for (j = 0; j < i; j++)
+		if (lk->group[j] == (int)j && !lk->done[j] && lk->group[i] != (int)j &&
+		    !ancestor_of(s, i, j))
+			return true;
+	return false;
+}
+
+static int set_attr(int fd, uint64_t set, uint64_t clr, const MntEntry *e)
+{
+	struct mount_attr a = { .attr_set = set, .attr_clr = clr };
+
+	if (!set && !clr)
+		return 0;
+	if (mount_setattr(fd, "", AT_EMPTY_PATH, &a, sizeof(a))) {
+		pr_perror("Can't set the flags of mount %u at %s around its locks", e->mnt_id,
+			  e->mountpoint);
+		return -errno;
+	}
+	return 0;
+}
+
+/* The MOUNT_ATTR_* of the flags of e that are set but not locked */
+static uint64_t unlocked_attrs(const struct mnt_locks *lk, size_t i, const MntEntry *e)
+{
+	uint32_t f = e->flags & LOCKABLE & ~lk->flags[i];
+
+	return (f & MNT_F_RDONLY ? MOUNT_ATTR_RDONLY : 0) |
+	       (f & MNT_F_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
+	       (f & MNT_F_NODEV ? MOUNT_ATTR_NODEV : 0) |
+	       (f & MNT_F_NOEXEC ? MOUNT_ATTR_NOEXEC : 0);
+}
+
+/* Are all members of x's group made? */
+static bool group_made(const struct mnt_set *s, int x)
+{
+	size_t i;
+
+	for (i = 0; i < s->nr; i++)
+		if (s->lk->group[i] == x && s->fd[i] < 0)
+			return false;
+	return true;
+}
+
+/*
+ * A child of the root, in criu's user namespace, copies R (every mount locked) and clones
+ * x's group there; the clone's fd is the root's too (CLONE_FILES). Its working directory,
+ * x's root, moves to the copy's with the unshare: "." is x's copy (a path from the process
+ * root would not see the tree's root, stacked on it).
+ */
+static int clone_locked(int x_fd)
+{
+	int *shared =
+		mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int status, fd = -1;
+	pid_t kid;
+
+	if (shared == MAP_FAILED)
+		return -1;
+	*shared = -1;
+	/* untraced: criu traces the root's children from birth */
+	kid = syscall(SYS_clone, SIGCHLD | CLONE_FILES | CLONE_UNTRACED, 0, NULL, NULL, 0);
+	if (kid == 0) {
+		if (fchdir(x_fd) || unshare(CLONE_NEWNS))
+			_exit(1);
+		*shared = open_tree(AT_FDCWD, ".",
+				    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		_exit(*shared < 0);
+	}
+	if (kid > 0 && waitpid(kid, &status, 0) == kid && WIFEXITED(status) && !WEXITSTATUS(status))
+		fd = *shared;
+	munmap(shared, sizeof(int));
+	return fd;
+}
+
+static bool same_root(int a, int b)
+{
+	struct stat sa, sb;
+
+	return !fstat(a, &sa) && !fstat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* The members of x's group in the clone attached: their fds, parents first */
+static int find_members(struct mnt_set *s, int x, int *now)
+{
+	size_t i, left, found;
+	int p, fd;
+
+	do {
+		left = found = 0;
+		for (i = 0; i < s->nr; i++) {
+			if (s->lk->group[i] != x || now[i] >= 0)
+				continue;
+			p = parent_of(s, i);
+			if (now[p] < 0) {
+				left++;
+				continue;
+			}
+			fd = openat(now[p],
+				    mnt_path_below(s->e[i]->mountpoint, s->e[p]->mountpoint),
+				    O_PATH | O_CLOEXEC);
+			if (fd < 0) {
+				pr_perror("Can't find mount %u at %s in its locked copy",
+					  s->e[i]->mnt_id, s->e[i]->mountpoint);
+				return -errno;
+			}
+			now[i] = fd;
+			found++;
+		}
+	} while (left && found);
+	if (!left)
+		return 0;
+	pr_err("%zu mounts of the locked group of %s have no parent in it\n", left,
+	       s->e[x]->mountpoint);
+	return -EINVAL;
+}
+
+/* The group's old mounts go, the locked clone takes their place: 0, 1 (left as it was), -errno */
+static int swap_in(struct mnt_set *s, int x, int clone)
+{
+	char old[64];
+	int *now = malloc(s->nr * sizeof(int)), p = parent_of(s, x), ret;
+	const char *where =
+		p < 0 ? s->root_path : mnt_path_below(s->e[x]->mountpoint, s->e[p]->mountpoint);
+	size_t i;
+
+	if (!now)
+		return -ENOMEM;
+	snprintf(old, sizeof(old), "/proc/self/fd/%d", s->fd[x]);
+	/* nothing changed yet: the group may stay as it is, unlocked */
+	if (umount2(old, MNT_DETACH)) {
+		pr_warn("Can't take mount %u at %s away for its locked copy (%s): restored "
+			"unlocked\n",
+			s->e[x]->mnt_id, s->e[x]->mountpoint, strerror(errno));
+		close(clone);
+		free(now);
+		return 1;
+	}
+	if (move_mount(clone, "", p < 0 ? AT_FDCWD : s->fd[p], where,
+		       MOVE_MOUNT_F_EMPTY_PATH |
+			       (p >= 0 && !*where ? MOVE_MOUNT_T_EMPTY_PATH : 0))) {
+		ret = -errno;
+		pr_perror("Can't put the locked copy of mount %u at %s in place", s->e[x]->mnt_id,
+			  s->e[x]->mountpoint);
+		close(clone);
+		free(now);
+		return ret;
+	}
+	for (i = 0; i < s->nr; i++)
+		now[i] = -1;
+	now[x] = clone;
+	ret = find_members(s, x, now);
+	for (i = 0; i < s->nr; i++) {
+		if (s->lk->group[i] != x)
+			continue;
+		if (!ret)
+			ret = set_attr(now[i], unlocked_attrs(s->lk, i, s->e[i]), 0, s->e[i]);
+		if (now[i] < 0)
+			continue;
+		close(s->fd[i]);
+		s->fd[i] = now[i];
+	}
+	free(now);
+	return ret;
+}
+
+/* Before the copy: a bare clone of each member for binds of it, its unlocked flags off */
+static int prepare_group(struct mnt_set *s, int x, bool back)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < s->nr; i++) {
+		if (s->lk->group[i] != x)
+			continue;
+		if (back) {
+			ret = set_attr(s->fd[i], unlocked_attrs(s->lk, i, s->e[i]), 0, s->e[i]);
+			continue;
+		}
+		ret = mnt_take_bare(s, i)
+			      ?: set_attr(s->fd[i], 0, unlocked_attrs(s->lk, i, s->e[i]), s->e[i]);
+	}
+	return ret;
+}
+
+static int lock_group(struct mnt_set *s, int x)
+{
+	int clone, ret;
+
+	ret = prepare_group(s, x, false);
+	if (ret)
+		return ret;
+	clone = clone_locked(s->fd[x]);
+	if (clone < 0 || !same_root(clone, s->fd[x])) {
+		pr_warn("Can't copy the group of mount %u at %s to lock it (%s): restored "
+			"unlocked\n",
+			s->e[x]->mnt_id, s->e[x]->mountpoint,
+			clone < 0 ? "clone" : "not the same mount");
+		if (clone >= 0)
+			close(clone);
+		return prepare_group(s, x, true);
+	}
+	ret = swap_in(s, x, clone);
+	if (ret > 0)
+		return prepare_group(s, x, true);
+	if (!ret)
+		pr_info("mount %u at %s: its group locked\n", s->e[x]->mnt_id, s->e[x]->mountpoint);
+	return ret;
+}
+
+int mnt_locks_apply(struct mnt_set *s)
+{
+	size_t i;
+	int ret, locked = 0;
+
+	if (!s->lk)
+		return 0;
+	for (i = 0; i < s->nr; i++) {
+		if (s->lk->group[i] != (int)i || s->lk->done[i] || !group_made(s, i))
+			continue;
+		s->lk->done[i] = true;
+		ret = lock_group(s, i);
+		if (ret)
+			return ret;
+		locked = 1;
+	}
+	return locked;
+}
+
+int mnt_locks_give_up(struct mnt_set *s)
+{
+	int any = 0;
+	size_t i;
+
+	for (i = 0; s->lk && i < s->nr; i++) {
+		if (s->lk->group[i] != (int)i || s->lk->done[i])
+			continue;
+		pr_warn("The mounts of the locked group of mount %u at %s wait for mounts that "
+			"wait "
+			"for it: restored unlocked\n",
+			s->e[i]->mnt_id, s->e[i]->mountpoint);
+		s->lk->done[i] = true;
+		any = 1;
+	}
+	return any;
+}
