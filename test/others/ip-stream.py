@@ -6,7 +6,8 @@ format (criu/net/ns/ip-stream.c): images CRIU and `ip ... restore` read.
 A namespace gets a veth pair with IPv4 (a secondary with a label, a peer address) and IPv6
 addresses (nodad), main-table routes (through a gateway, a device route with a source and a
 metric, a blackhole, a multipath one), a route in table 100, IPv6 routes, and IPv4 and IPv6
-rules. A sleeper in it (nsenter --net) is dumped.
+rules. The sleeper that holds it (unshare --net: no name under /run/netns, whose mount `ip
+netns add` would leave on the host) is dumped.
 
 - each of ifaddr-, route-, route6-, rule- and rule6-ID.img holds exactly what `ip addr save`,
   `ip route save table all` (less the kernel's own routes outside the main table, and
@@ -32,7 +33,6 @@ import zdtm  # noqa: E402
 import tally  # noqa: E402
 
 CRIU = os.path.join(zdtm.ROOT, "criu", "criu")
-NS, NS2 = "criu-ipstream", "criu-ipstream2"
 report = tally.Tally(show_ok=True)
 
 SETUP = """link set lo up
@@ -69,8 +69,9 @@ def sh(cmd, **kw):
     return subprocess.run(cmd, shell=isinstance(cmd, str), capture_output=True, **kw)
 
 
-def ip(ns, args, **kw):
-    return sh(["ip", "-n", ns] + args, **kw)
+def ip(pid, args, **kw):
+    """ip in the network namespace of pid"""
+    return sh(["nsenter", "--net=/proc/%d/ns/net" % pid, "ip"] + args, **kw)
 
 
 RTM_NEWROUTE, RTM_F_CLONED, RT_TABLE_MAIN, RTPROT_KERNEL, RTA_TABLE = 24, 0x200, 254, 2, 15
@@ -109,11 +110,11 @@ def messages(stream, keep=lambda m: True):
     return magic, out
 
 
-def shown(ns_args):
+def shown(pid):
     """what ip shows, without the lifetimes that tick"""
     out = []
     for args in SHOW:
-        text = sh(["ip"] + ns_args + args, text=True).stdout
+        text = ip(pid, args, text=True).stdout
         out.append("\n".join(sorted(line.split(" valid_lft")[0]
                                      for line in text.splitlines())))
     return out
@@ -136,25 +137,27 @@ def diff(before, after):
     return "\n".join(out)
 
 
-def make_ns(name, setup):
-    sh(["ip", "netns", "del", name])
-    r = sh(["ip", "netns", "add", name], text=True)
-    if r.returncode:
-        return r.stderr
+def make_ns(setup):
+    """a sleeper in a network namespace of its own (unshare, no name under /run/netns),
+    set up; (its Popen, None) or (None, why)"""
+    p = subprocess.Popen(["unshare", "--net", "sleep", "1000"], start_new_session=True)
+    wait_comm(p.pid, "sleep")
     for line in setup.splitlines():
-        r = sh(["ip", "-n", name] + line.split(), text=True)
+        r = ip(p.pid, line.split(), text=True)
         if r.returncode:
-            return "ip %s: %s" % (line, r.stderr)
-    return None
+            p.kill()
+            p.wait()
+            return None, "ip %s: %s" % (line, r.stderr)
+    return p, None
 
 
-def images_match(work):
+def images_match(work, saved):
     ids = [f[len("ifaddr-"):-4] for f in os.listdir(work) if f.startswith("ifaddr-")]
     report(len(ids) == 1, "one network namespace's images", repr(ids))
     if len(ids) != 1:
         return None
     for kind, args, _ in KINDS:
-        want = ip(NS, args).stdout
+        want = saved[kind]
         with open(os.path.join(work, "%s-%s.img" % (kind, ids[0])), "rb") as f:
             got = f.read()
         family = {"route": 2, "route6": 10}.get(kind)
@@ -169,16 +172,18 @@ def images_match(work):
 
 def iproute2_reads(work, nsid, before):
     """CRIU's restore: ip ... restore of each image into a new namespace with the links"""
-    err = make_ns(NS2, "\n".join(SETUP.splitlines()[:4]) + "\n")
+    other, err = make_ns("\n".join(SETUP.splitlines()[:4]) + "\n")
     if err:
         report(False, "a second namespace for ip ... restore", err)
         return
     for kind, _, args in KINDS:
         with open(os.path.join(work, "%s-%s.img" % (kind, nsid)), "rb") as f:
-            r = ip(NS2, args, stdin=f)
+            r = ip(other.pid, args, stdin=f)
         report(r.returncode == 0, "`ip %s` reads %s-ID.img" % (" ".join(args), kind),
                r.stderr)
-    got = shown(["-n", NS2])
+    got = shown(other.pid)
+    other.kill()
+    other.wait()
     # ip restore sends the kernel's routes and link-local addresses too (EEXIST, or
     # addresses of the old MACs) and the default rules again: compare the user's part
     report(all(line in got[i] for i in (1, 2) for line in before[i].splitlines()
@@ -188,27 +193,25 @@ def iproute2_reads(work, nsid, before):
 
 
 def main():
-    if not shutil.which("ip") or not shutil.which("nsenter"):
+    if not shutil.which("ip") or not shutil.which("nsenter") or not shutil.which("unshare"):
         print("0 passed, 0 failed, 1 skipped (no iproute2 or nsenter)")
         return 77
     zdtm.become_subreaper()
     work = tempfile.mkdtemp(prefix="criu-ip-stream-")
     sleeper = None
     try:
-        err = make_ns(NS, SETUP)
+        sleeper, err = make_ns(SETUP)
         if err:
             report(False, "the namespace's addresses, routes and rules", err)
             return report.finish()
-        before = shown(["-n", NS])
-        sleeper = subprocess.Popen(["nsenter", "--net=/var/run/netns/" + NS, "sleep", "1000"],
-                                   start_new_session=True)
-        wait_comm(sleeper.pid, "sleep")
+        before = shown(sleeper.pid)
+        saved = {kind: ip(sleeper.pid, args).stdout for kind, args, _ in KINDS}
         r = sh([CRIU, "dump", "-t", str(sleeper.pid), "-D", work, "-o", "dump.log"], text=True)
         report(r.returncode == 0, "dump of a task in the namespace", r.stderr[-1500:])
         if r.returncode:
             return report.finish()
         sleeper.wait(timeout=10)
-        nsid = images_match(work)
+        nsid = images_match(work, saved)
         if nsid is None:
             return report.finish()
         iproute2_reads(work, nsid, before)
@@ -219,12 +222,7 @@ def main():
             return report.finish()
         with open(os.path.join(work, "pid")) as f:
             pid = int(f.read())
-        nsenter = ["nsenter", "--net=/proc/%d/ns/net" % pid, "ip"]
-        after = []
-        for args in SHOW:
-            text = sh(nsenter + args, text=True).stdout
-            after.append("\n".join(sorted(line.split(" valid_lft")[0]
-                                           for line in text.splitlines())))
+        after = shown(pid)
         report(after == before, "the restored namespace shows the same addresses, routes "
                "and rules", diff(before, after))
         zdtm.kill_and_reap(pid)
@@ -232,8 +230,6 @@ def main():
         if sleeper and sleeper.poll() is None:
             sleeper.kill()
             sleeper.wait()
-        for ns in (NS, NS2):
-            sh(["ip", "netns", "del", ns])
         if os.environ.get("KEEP"): print(work)
         else: shutil.rmtree(work, ignore_errors=True)
     return report.finish()
