@@ -47,10 +47,11 @@ static const char *const setup_cmds[] = {
  * is set (br_stp_change_bridge_id takes it as the id and finds no live port), which the
  * restore must do to keep that address (Documentation/namespaces.md)
  */
-#define SHOW_CMD                                                                 \
-	"{ ip -d link show; bridge fdb show | sort; tc qdisc show | sort; } | "  \
-	"sed -E 's/[a-z_]+_timer +[0-9.]+//g; "                                  \
-	"/^[0-9]+: zdlc0:/{s/NO-CARRIER,//; s/,LOWER_UP//; s/state [A-Z]+ //}; " \
+#define SHOW_CMD                                                                                  \
+	"{ ip -d link show; bridge fdb show | grep -e permanent -e static | sort; tc qdisc show " \
+	"| sort; } | "                                                                            \
+	"sed -E 's/[a-z_]+_timer +[0-9.]+//g; "                                                   \
+	"/^[0-9]+: zdlc0:/{s/NO-CARRIER,//; s/,LOWER_UP//; s/state [A-Z]+ //}; "                  \
 	"/^[0-9]+: zdlc0:/,/^[0-9]+: /s/(bridge_id|designated_root) [0-9a-f.:]+//g'"
 
 static const char *const expected[] = {
