@@ -9,17 +9,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <unistd.h>
 #include <net/if.h>
-#include <linux/ethtool.h>
 #include <linux/if_link.h>
 #include <linux/if_tun.h>
-#include <linux/sockios.h>
 
 #include <netlink/attr.h>
 
@@ -121,25 +117,6 @@ int tun_set_owner(const NetDeviceEntry *e, struct nlattr *linkinfo)
 	return 0;
 }
 
-/*
- * The queue just closed took the carrier away, which the kernel applies to the link's
- * operating state a moment later (linkwatch): a link put up before that counts as running,
- * and IPv6 gives it a link-local address and memberships that it did not have. Asking for
- * its link state (ETHTOOL_GLINK) applies the change at once.
- */
-static void tun_settle(const char *name)
-{
-	struct ethtool_value v = { .cmd = ETHTOOL_GLINK };
-	struct ifreq ifr = { .ifr_data = (char *)&v };
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (s < 0 || ioctl(s, SIOCETHTOOL, &ifr))
-		pr_warn("Can't read the link state of tun %s: it may look up for a moment\n", name);
-	if (s >= 0)
-		close(s);
-}
-
 int tun_create(const NetDeviceEntry *e)
 {
 	const TunLinkEntry *t = e->tun;
@@ -160,7 +137,5 @@ int tun_create(const NetDeviceEntry *e)
 		ret = -EIO;
 	}
 	close(fd);
-	if (!ret)
-		tun_settle(e->name);
 	return ret;
 }
