@@ -70,18 +70,6 @@ static int setup(void)
 	return test_own_netns(setup_cmds);
 }
 
-static int run_out(const char *cmd, char *buf, size_t len)
-{
-	FILE *f = popen(cmd, "r");
-	size_t n;
-
-	if (!f)
-		return -1;
-	n = fread(buf, 1, len - 1, f);
-	buf[n] = '\0';
-	return pclose(f) ? -1 : 0;
-}
-
 /* Has link the address mac now? */
 static bool has_address(const char *link, const char *mac)
 {
@@ -89,21 +77,9 @@ static bool has_address(const char *link, const char *mac)
 
 	/* not sysfs: the one mounted may be another namespace's */
 	snprintf(cmd, sizeof(cmd), "ip -br link show dev %s | awk '{print $3}'", link);
-	if (run_out(cmd, out, sizeof(out)))
+	if (test_sh_out(cmd, out, sizeof(out)))
 		return false;
 	return !strncmp(out, mac, strlen(mac));
-}
-
-/* the first line that differs, before and after */
-static void differ(const char *a, const char *b)
-{
-	size_t i = 0, start = 0;
-
-	for (; a[i] && a[i] == b[i]; i++)
-		if (a[i] == '\n')
-			start = i + 1;
-	fail("the links differ after the restore, before:\n%.*s\nafter:\n%.*s",
-	     (int)strcspn(a + start, "\n"), a + start, (int)strcspn(b + start, "\n"), b + start);
 }
 
 /* after the restore: what the kernel does with them (changes them: once) */
@@ -121,7 +97,7 @@ static void check_behaviour(void)
 	    test_sh("bridge fdb del 02:00:5e:20:00:78 dev zdlp1 self"))
 		fail("the unicast addresses are not in their links' lists");
 	if (test_sh("tc qdisc del dev zdlt0 root && ip link set zdlt0 up") ||
-	    run_out("tc qdisc show dev zdlt0", out, sizeof(out)) ||
+	    test_sh_out("tc qdisc show dev zdlt0", out, sizeof(out)) ||
 	    !strstr(out, "pfifo_fast 0: root"))
 		fail("the tap's noqueue was not a qdisc of the user's (or no queue came back)");
 }
@@ -132,7 +108,7 @@ static void check(void)
 	char now_shown[sizeof(before)];
 	int i;
 
-	if (run_out(SHOW_CMD, dumped ? now_shown : before, sizeof(before))) {
+	if (test_sh_out(SHOW_CMD, dumped ? now_shown : before, sizeof(before))) {
 		fail("can't run '%s'", SHOW_CMD);
 		return;
 	}
@@ -145,7 +121,7 @@ static void check(void)
 		return;
 	}
 	if (strcmp(before, now_shown)) {
-		differ(before, now_shown);
+		test_fail_diff("the links", before, now_shown);
 		return;
 	}
 	check_behaviour();
