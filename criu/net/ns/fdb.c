@@ -131,10 +131,9 @@ void fdb_entry_fill(NeighEntry *e, struct rtnl_neigh *n)
 
 struct rtnl_neigh *fdb_entry_to_neigh(const NeighEntry *e)
 {
+	bool own = !e->has_master; /* the link's own list */
 	struct rtnl_neigh *n;
 	struct nl_addr *ll;
-
-	bool own = !e->has_master; /* the link's own list */
 
 	if (!e->has_lladdr || e->lladdr.len != ETH_LEN || e->dst.len ||
 	    (e->has_vlan && (own || !e->vlan || e->vlan >= 4095)) ||

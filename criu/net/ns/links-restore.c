@@ -7,7 +7,8 @@
  * --external veth[INSIDE]:OUTSIDE (else the kernel names it). A macvlan is made on the
  * parent that --external macvlan[NAME]:PARENT names in criu's namespace. Bridge ports join their
  * bridge once both exist; then each link's sysctls, the addresses (before_up), and last
- * the MTU and flags (up, ...).
+ * the MTU and flags (up, ...). A bridge that took its address from its ports is made
+ * without it, and checked to have it again once they are up (bridge-addr.c).
  */
 #include <errno.h>
 #include <sched.h>
