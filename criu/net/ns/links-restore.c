@@ -401,8 +401,11 @@ static int set_link(const struct links_rst *r, const NetDeviceEntry *e, bool sta
 	ret = nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
 	if (!ret && state && e->mtu)
 		ret = nla_put_u32(msg, IFLA_MTU, e->mtu);
-	/* a tap is made with a random MAC (a plugin's link keeps its maker's: ifb has no other) */
-	if (!ret && state && e->type == ND_TYPE__TUN && e->has_address)
+	/*
+	 * a tap is made with a random MAC (a plugin's link keeps its maker's: ifb has no other);
+	 * a port gets its own as it joins, before its bridge goes up and may take it
+	 */
+	if (!ret && e->type == ND_TYPE__TUN && e->has_address && (!state || !e->has_master))
 		ret = nla_put(msg, IFLA_ADDRESS, e->address.len, e->address.data);
 	if (!ret && !state)
 		ret = nla_put_u32(msg, IFLA_MASTER, e->master);
@@ -481,7 +484,6 @@ static int restore_all(struct links_rst *r)
 	ret = ret ?: r->before_up(r->dfd, r->ns_id);
 	for (i = 0; !ret && i < r->nr; i++)
 		ret = set_link(r, r->links[i], true);
-	/* a tap port's address is set with its flags: only now have the ports theirs */
 	ret = ret ?: check_bridges(r);
 	free(done);
 	return ret;

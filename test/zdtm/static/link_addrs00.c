@@ -2,12 +2,13 @@
 /*
  * link_addrs00: three things of a link that the kernel keeps besides what `ip link` sets.
  * In a network namespace of its own the test makes
- * - a bridge zdla0 that takes its address from its ports (veth ends zdlp0 and zdlp1: the
- *   lower address, zdlp0's), a bridge zdlb0 whose address was set at its creation (its
- *   port zdlp2 has a lower one), and a bridge zdlc0 with no port (its random address);
+ * - a bridge zdla0 that takes its address from its ports (veth ends zdlp0 and zdlp1 and a
+ *   tap zdlt0: the lowest address, the tap's, which the restore gives it after making it),
+ *   a bridge zdlb0 whose address was set at its creation (its port zdlp2 has a lower one),
+ *   and a bridge zdlc0 with no port (its random address);
  * - unicast addresses added to the own lists of zdlq0 (a veth end) and of zdlp1 (a port):
  *   `bridge fdb add MAC dev LINK self`;
- * - a noqueue root qdisc that replaced the queue of a tap zdlt0, and one on zdlq0.
+ * - a noqueue root qdisc that replaced the queue of the tap, and one on zdlq0.
  * After the restore, `ip -d link` (timers left out), `bridge fdb show` and `tc qdisc show`
  * show what they did, and the links behave so: zdla0 takes zdlp0's new address when it
  * changes, zdlb0 keeps its own when zdlp2's changes, the unicast addresses can be removed
@@ -26,6 +27,9 @@ static const char *const setup_cmds[] = {
 	"ip link add zdlp0 address 02:00:5e:20:00:10 type veth peer name zdlq0",
 	"ip link add zdlp1 address 02:00:5e:20:00:20 type veth peer name zdlr1",
 	"ip link set zdlp0 master zdla0 && ip link set zdlp1 master zdla0",
+	/* down: criu's dump attaches a queue for a moment, which gives an up tap a carrier */
+	"ip tuntap add zdlt0 mode tap",
+	"ip link set zdlt0 address 02:00:5e:20:00:08 && ip link set zdlt0 master zdla0",
 	"ip link add zdlb0 address 02:00:5e:20:00:30 type bridge",
 	"ip link add zdlp2 address 02:00:5e:20:00:05 type veth peer name zdlr2",
 	"ip link set zdlp2 master zdlb0",
@@ -34,8 +38,6 @@ static const char *const setup_cmds[] = {
 	"ip link set $l up || exit 1; done",
 	"bridge fdb add 02:00:5e:20:00:77 dev zdlq0 self",
 	"bridge fdb add 02:00:5e:20:00:78 dev zdlp1 self",
-	/* down: criu's dump attaches a queue for a moment, which gives an up tap a carrier */
-	"ip tuntap add zdlt0 mode tap",
 	"tc qdisc replace dev zdlt0 root noqueue",
 	"tc qdisc replace dev zdlq0 root noqueue",
 	NULL,
@@ -55,7 +57,7 @@ static const char *const setup_cmds[] = {
 	"/^[0-9]+: zdlc0:/,/^[0-9]+: /s/(bridge_id|designated_root) [0-9a-f.:]+//g'"
 
 static const char *const expected[] = {
-	"link/ether 02:00:5e:20:00:10 brd", /* zdla0's, from zdlp0 */
+	"link/ether 02:00:5e:20:00:08 brd", /* zdla0's, from zdlt0 */
 	"link/ether 02:00:5e:20:00:30 brd", /* zdlb0's */
 	"02:00:5e:20:00:77 dev zdlq0 self permanent",
 	"02:00:5e:20:00:78 dev zdlp1 self permanent",
