@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * net/ns/bridge-addr.c - how each link's address was given (the kernel's addr_assign_type),
- * saved in netns-extra-ID.img for the bridges: a bridge whose address a user set (NET_ADDR_SET,
- * by `ip link set BR address` or an address given at its creation) keeps it; any other takes
- * the lowest address of its ports, and again each time a port joins, leaves or changes its
- * address (br_stp_recalculate_bridge_id). No rtnetlink attribute tells which: sysfs's
- * addr_assign_type does, in a sysfs of the namespace, which criu makes as a detached mount
- * (fsopen, fsmount) while it is in the tree's namespace: nothing is mounted anywhere.
- * At restore a following bridge is made without its address and the check after its ports
- * are up says whether it took the dumped one from them. A bridge without a port keeps its
- * address, which only a user's request can give: it is set, and so follows no port joining
- * later (a bridge whose ports all left has 00:00:00:00:00:00, which no request can set: it
- * gets a random one, and the restore warns).
+ * saved in netns-extra-ID.img for every link and used for bridges: a bridge whose address a
+ * user set (NET_ADDR_SET, by `ip link set BR address` or an address given at its creation)
+ * keeps it; any other takes the lowest address of its ports, and again each time a port
+ * joins, leaves or changes its address (br_stp_recalculate_bridge_id). No rtnetlink attribute tells
+ * which: sysfs's addr_assign_type does, in a sysfs of the namespace, which criu makes as a detached
+ * mount (fsopen, fsmount) while it is in the tree's namespace: nothing is mounted anywhere. At
+ * restore a following bridge is made without its address and the check after its ports are up says
+ * whether it took the dumped one from them. A bridge without a port keeps its address, which only a
+ * user's request can give: it is set, and so follows no port joining later (a bridge whose ports
+ * all left has 00:00:00:00:00:00, which no request can set: it gets a random one, and the restore
+ * warns).
  */
 #include <dirent.h>
 #include <errno.h>
