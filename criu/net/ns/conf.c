@@ -289,9 +289,11 @@ static int unix_conf_read(NetnsEntry *e)
 	return ret;
 }
 
-/* netns-extra-ID.img: net.ipv4's sysctls, strings as the kernel prints them (ranges are two
- * numbers) */
-static int ipv4_conf_dump(int dfd, uint32_t id)
+/*
+ * netns-extra-ID.img: net.ipv4's sysctls, strings as the kernel prints them (ranges are two
+ * numbers), and with links how each link's address was given
+ */
+static int extra_dump(int dfd, uint32_t id, bool links)
 {
 	NetnsExtraEntry x = NETNS_EXTRA_ENTRY__INIT;
 	struct cr_img *img;
@@ -307,6 +309,8 @@ static int ipv4_conf_dump(int dfd, uint32_t id)
 		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", ipv4_names[i]);
 		ret = read_one(path, true, x.ipv4_conf[i]);
 	}
+	if (!ret && links)
+		ret = link_addr_types_read(&x);
 	img = ret ? NULL : open_image_at(dfd, CR_FD_NETNS_EXTRA, O_DUMP, id);
 	if (!ret && !img)
 		ret = -EIO;
@@ -315,6 +319,7 @@ static int ipv4_conf_dump(int dfd, uint32_t id)
 		ret = close_image(img) ?: ret;
 	}
 	conf_free(x.ipv4_conf, x.n_ipv4_conf);
+	link_addr_types_free(&x);
 	return ret;
 }
 
@@ -338,7 +343,7 @@ static int netns_entry_write(int dfd, uint32_t id, NetnsEntry *e)
 	return close_image(img) ?: ret;
 }
 
-int netns_conf_dump(int dfd, uint32_t id)
+int netns_conf_dump(int dfd, uint32_t id, bool links)
 {
 	NetnsEntry e = NETNS_ENTRY__INIT;
 	int ret;
@@ -349,7 +354,7 @@ int netns_conf_dump(int dfd, uint32_t id)
 	ret = ret ?: conf_read(CONF_IPV6, "all", &e.all_conf6, &e.n_all_conf6);
 	ret = ret ?: unix_conf_read(&e);
 	ret = ret ?: netns_entry_write(dfd, id, &e);
-	ret = ret ?: ipv4_conf_dump(dfd, id);
+	ret = ret ?: extra_dump(dfd, id, links);
 	netns_entry_free(&e);
 	return ret;
 }
@@ -367,26 +372,40 @@ static int unix_conf_write(const NetnsEntry *e)
 	return ret;
 }
 
+int netns_extra_read(int dfd, uint32_t id, NetnsExtraEntry **x)
+{
+	struct cr_img *img = open_image_optional(dfd, CR_FD_NETNS_EXTRA, id);
+	int ret;
+
+	*x = NULL;
+	if (!img)
+		return errno == ENOENT ? 0 : -EIO;
+	ret = pb_read_one(img, &netns_extra_entry__descriptor, (ProtobufCMessage **)x);
+	close_image(img);
+	return ret;
+}
+
+void netns_extra_free(NetnsExtraEntry *x)
+{
+	if (x)
+		netns_extra_entry__free_unpacked(x, NULL);
+}
+
 /* netns-extra-ID.img's sysctls; a set without it (CRIU's) leaves the new namespace's defaults */
 static int ipv4_conf_restore(int dfd, uint32_t id)
 {
-	struct cr_img *img = open_image_optional(dfd, CR_FD_NETNS_EXTRA, id);
 	NetnsExtraEntry *x;
 	char path[128];
 	size_t i;
-	int ret;
+	int ret = netns_extra_read(dfd, id, &x);
 
-	if (!img)
-		return errno == ENOENT ? 0 : -EIO;
-	ret = pb_read_one(img, &netns_extra_entry__descriptor, (ProtobufCMessage **)&x);
-	close_image(img);
-	if (ret)
+	if (ret || !x)
 		return ret;
 	for (i = 0; !ret && i < x->n_ipv4_conf && i < NR(ipv4_names); i++) {
 		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", ipv4_names[i]);
 		ret = write_one(path, x->ipv4_conf[i]);
 	}
-	netns_extra_entry__free_unpacked(x, NULL);
+	netns_extra_free(x);
 	return ret;
 }
 

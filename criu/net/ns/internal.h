@@ -28,12 +28,29 @@ int conf_read(enum conf_family f, const char *dev, SysctlEntry ***out, size_t *n
 /* Write those that differ from the current values; accept_redirects last. */
 int conf_write(enum conf_family f, const char *dev, SysctlEntry **conf, size_t n);
 void conf_free(SysctlEntry **conf, size_t n);
-/* netns-ID.img: the namespace's all/default confs and net.unix sysctls */
-int netns_conf_dump(int dfd, uint32_t id);
+/*
+ * netns-ID.img: the namespace's all/default confs and net.unix sysctls; netns-extra-ID.img:
+ * net.ipv4's, and with links each link's addr_assign_type (bridge-addr.c)
+ */
+int netns_conf_dump(int dfd, uint32_t id, bool links);
 int netns_conf_restore(int dfd, uint32_t id);
 /* an external namespace (--external net[INODE]:KEY): netns-ID.img holds only its key */
 int netns_conf_dump_external(int dfd, uint32_t id, const char *key);
 int netns_conf_ext_key(int dfd, uint32_t id, char **key);
+
+struct NetnsExtraEntry;
+/* netns-extra-ID.img (*x NULL: a set without it, CRIU's); free it with netns_extra_free() */
+int netns_extra_read(int dfd, uint32_t id, struct NetnsExtraEntry **x);
+void netns_extra_free(struct NetnsExtraEntry *x);
+
+/* bridge-addr.c: whether a bridge's address was set by a user or follows its ports */
+int link_addr_types_read(struct NetnsExtraEntry *x);
+void link_addr_types_free(struct NetnsExtraEntry *x);
+/* Is br (one of links) to be made without its address, to take it from its ports? */
+bool bridge_follows_ports(const struct NetnsExtraEntry *x, const NetDeviceEntry *const *links,
+			  size_t nr, const NetDeviceEntry *br);
+/* Once its ports are up: has such a bridge the dumped address? 0, or -EINVAL (said) */
+int bridge_addr_check(const NetDeviceEntry *const *links, size_t nr, const NetDeviceEntry *br);
 
 /* rtnl.c: a NETLINK_ROUTE socket of libnl-3 in the current namespace */
 struct nl_sock *rtnl_open(void);
@@ -108,7 +125,8 @@ int neigh_restore(int dfd, uint32_t id);
 struct rtnl_neigh;
 struct nl_cache;
 struct NeighEntry;
-bool fdb_is_saved(struct rtnl_neigh *n, struct nl_cache *links);
+/* fdbs: the AF_BRIDGE list n is of */
+bool fdb_is_saved(struct rtnl_neigh *n, struct nl_cache *links, struct nl_cache *fdbs);
 void fdb_entry_fill(struct NeighEntry *e, struct rtnl_neigh *n);
 struct rtnl_neigh *fdb_entry_to_neigh(const struct NeighEntry *e);
 void fdb_describe(const struct NeighEntry *e, char *buf, size_t len);

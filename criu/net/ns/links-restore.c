@@ -7,7 +7,8 @@
  * --external veth[INSIDE]:OUTSIDE (else the kernel names it). A macvlan is made on the
  * parent that --external macvlan[NAME]:PARENT names in criu's namespace. Bridge ports join their
  * bridge once both exist; then each link's sysctls, the addresses (before_up), and last
- * the MTU and flags (up, ...).
+ * the MTU and flags (up, ...). A bridge that took its address from its ports is made
+ * without it, and checked to have it again once they are up (bridge-addr.c).
  */
 #include <errno.h>
 #include <sched.h>
@@ -49,6 +50,7 @@ struct links_rst {
 	int dfd;
 	int (*before_up)(int dfd, uint32_t id);
 	int peer_fd; /* a veth across: its peer's namespace, or -1 */
+	struct NetnsExtraEntry *extra; /* netns-extra-ID.img, or NULL (CRIU's images) */
 };
 
 /* The position of the link of index ifindex in r->links, or -1. */
@@ -79,13 +81,14 @@ static const char *outside_name(const struct links_rst *r, const char *kind, con
 	return NULL;
 }
 
-static int put_link_attrs(struct nl_msg *msg, const NetDeviceEntry *e)
+/* address: false for a bridge that takes its ports' (the kernel marks a given one set) */
+static int put_link_attrs(struct nl_msg *msg, const NetDeviceEntry *e, bool address)
 {
 	int ret = nla_put_string(msg, IFLA_IFNAME, e->name);
 
 	if (!ret && e->mtu)
 		ret = nla_put_u32(msg, IFLA_MTU, e->mtu);
-	if (!ret && e->has_address)
+	if (!ret && e->has_address && address)
 		ret = nla_put(msg, IFLA_ADDRESS, e->address.len, e->address.data);
 	return ret;
 }
@@ -106,7 +109,7 @@ static int put_veth_peer(struct nl_msg *msg, const struct links_rst *r, const Ne
 		ifi.ifi_index = peer->ifindex;
 	ret = nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
 	if (!ret && peer) {
-		ret = put_link_attrs(msg, peer);
+		ret = put_link_attrs(msg, peer, true);
 		/* in another namespace of the tree */
 		if (!ret && r->peer_fd >= 0)
 			ret = nla_put_u32(msg, IFLA_NET_NS_FD, r->peer_fd);
@@ -125,13 +128,15 @@ static struct nl_msg *newlink_msg(const struct links_rst *r, const NetDeviceEntr
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = e->ifindex };
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK);
+	const NetDeviceEntry *const *links = (const NetDeviceEntry *const *)r->links;
+	bool follows = bridge_follows_ports(r->extra, links, r->nr, e);
 	struct nlattr *linkinfo;
 	int ret;
 
 	if (!msg)
 		return NULL;
 	ret = nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
-	ret = ret ?: put_link_attrs(msg, e);
+	ret = ret ?: put_link_attrs(msg, e, !follows);
 	linkinfo = ret ? NULL : nla_nest_start(msg, IFLA_LINKINFO);
 	if (!linkinfo)
 		goto out_free;
@@ -396,8 +401,11 @@ static int set_link(const struct links_rst *r, const NetDeviceEntry *e, bool sta
 	ret = nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO);
 	if (!ret && state && e->mtu)
 		ret = nla_put_u32(msg, IFLA_MTU, e->mtu);
-	/* a tap is made with a random MAC (a plugin's link keeps its maker's: ifb has no other) */
-	if (!ret && state && e->type == ND_TYPE__TUN && e->has_address)
+	/*
+	 * a tap is made with a random MAC (a plugin's link keeps its maker's: ifb has no other);
+	 * a port gets its own as it joins, before its bridge goes up and may take it
+	 */
+	if (!ret && e->type == ND_TYPE__TUN && e->has_address && (!state || !e->has_master))
 		ret = nla_put(msg, IFLA_ADDRESS, e->address.len, e->address.data);
 	if (!ret && !state)
 		ret = nla_put_u32(msg, IFLA_MASTER, e->master);
@@ -443,6 +451,19 @@ static int link_confs(const NetDeviceEntry *e)
 	return ret ?: conf_write(CONF_IPV6, e->name, e->conf6, e->n_conf6);
 }
 
+/* The bridges that take their address from their ports: have they the dumped one? */
+static int check_bridges(const struct links_rst *r)
+{
+	const NetDeviceEntry *const *links = (const NetDeviceEntry *const *)r->links;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < r->nr; i++)
+		if (bridge_follows_ports(r->extra, links, r->nr, links[i]))
+			ret = bridge_addr_check(links, r->nr, links[i]);
+	return ret;
+}
+
 static int restore_all(struct links_rst *r)
 {
 	bool *done = calloc(r->nr ?: 1, sizeof(*done));
@@ -463,6 +484,7 @@ static int restore_all(struct links_rst *r)
 	ret = ret ?: r->before_up(r->dfd, r->ns_id);
 	for (i = 0; !ret && i < r->nr; i++)
 		ret = set_link(r, r->links[i], true);
+	ret = ret ?: check_bridges(r);
 	free(done);
 	return ret;
 }
@@ -482,7 +504,7 @@ int links_restore(int dfd, uint32_t id, int outside_fd, const char *const *ext, 
 	size_t i;
 	int ret;
 
-	ret = read_links(&r, dfd);
+	ret = read_links(&r, dfd) ?: netns_extra_read(dfd, id, &r.extra);
 	if (!ret) {
 		r.sk = rtnl_open();
 		ret = r.sk ? 0 : -EIO;
@@ -494,5 +516,6 @@ int links_restore(int dfd, uint32_t id, int outside_fd, const char *const *ext, 
 	for (i = 0; i < r.nr; i++)
 		net_device_entry__free_unpacked(r.links[i], NULL);
 	free(r.links);
+	netns_extra_free(r.extra);
 	return ret;
 }

@@ -48,7 +48,7 @@ static bool kernel_noarp_dst(int family, const uint8_t *a, size_t len)
 	return len == 4 && ((a[0] & 0xf0) == 0xe0 || !memcmp(a, "\xff\xff\xff\xff", 4));
 }
 
-static bool is_static(struct rtnl_neigh *n, struct nl_cache *links)
+static bool is_static(struct rtnl_neigh *n, struct nl_cache *links, struct nl_cache *list)
 {
 	struct nl_addr *dst = rtnl_neigh_get_dst(n);
 	int state = rtnl_neigh_get_state(n), family = rtnl_neigh_get_family(n);
@@ -56,7 +56,7 @@ static bool is_static(struct rtnl_neigh *n, struct nl_cache *links)
 	unsigned int lflags;
 
 	if (family == AF_BRIDGE)
-		return fdb_is_saved(n, links);
+		return fdb_is_saved(n, links, list);
 	if ((family != AF_INET && family != AF_INET6) || !dst)
 		return false;
 	if (rtnl_neigh_get_flags(n) & NTF_PROXY)
@@ -109,7 +109,7 @@ static int write_cache(struct cr_img *img, struct nl_cache *neighs, struct nl_ca
 	int ret = 0, n = 0;
 
 	for (o = nl_cache_get_first(neighs); o && !ret; o = nl_cache_get_next(o)) {
-		if (!is_static((struct rtnl_neigh *)o, links))
+		if (!is_static((struct rtnl_neigh *)o, links, neighs))
 			continue;
 		ret = entry_dump(img, (struct rtnl_neigh *)o);
 		n += !ret;

@@ -157,7 +157,8 @@ int netns_dump_write(int dfd, const char *const *externals, int nr_externals, bo
 		pr_info("Network namespace %u: --empty-ns net, its links, addresses, routes and "
 			"rules are not saved\n",
 			dump.id);
-		return netns_conf_dump(dfd, dump.id) ?: others_dump_write(dfd, true, dump.tree_fd);
+		return netns_conf_dump(dfd, dump.id, false)
+			       ?: others_dump_write(dfd, true, dump.tree_fd);
 	}
 	ret = netns_content_dump(dfd, dump.id);
 	/* the others' (each entered and left for the tree's again) */
@@ -168,7 +169,7 @@ int netns_content_dump(int dfd, uint32_t id)
 {
 	int ret = links_dump(dfd, id);
 
-	ret = ret ?: netns_conf_dump(dfd, id);
+	ret = ret ?: netns_conf_dump(dfd, id, true);
 	ret = ret ?: tools_dump(dfd, id);
 	ret = ret ?: neigh_dump(dfd, id);
 	ret = ret ?: tc_dump(dfd, id);

@@ -85,7 +85,7 @@ int others_dump_write(int dfd, bool empty, int root_fd)
 		ret = netns_switch(dmp.ns[i].fd, "a task's");
 		if (ret)
 			break;
-		ret = empty ? netns_conf_dump(dfd, dmp.ns[i].id)
+		ret = empty ? netns_conf_dump(dfd, dmp.ns[i].id, false)
 			    : netns_content_dump(dfd, dmp.ns[i].id);
 		if (netns_switch(root_fd, "the tree's"))
 			ret = ret ?: -EPERM;

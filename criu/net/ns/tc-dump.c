@@ -6,7 +6,10 @@
  * libnl-3's message API: libnl-route parses only the kinds it knows and keeps no raw options),
  * to be sent back as it is at restore (tc-restore.c). A qdisc of handle 0 is one the kernel
  * made itself (a link's default root: noqueue, pfifo_fast, fq_codel, mq and its children;
- * the hidden leaves of classful qdiscs) and comes back with the link. The kinds whose dump
+ * the hidden leaves of classful qdiscs) and comes back with the link. A user's qdisc always
+ * has a handle (the kernel gives one, 8001: up, when the request has none): a noqueue root
+ * that replaced a link's queue (`tc qdisc replace dev L root noqueue`) is so told from the
+ * default noqueue of a link without a queue (IFF_NO_QUEUE: veth, bridge, ...). The kinds whose dump
  * reads back as their request are listed below; any other, an action or policer in a filter,
  * a filter naming a link (indev), a size table and a shared block refuse the dump, naming
  * the link and the kind.
@@ -37,10 +40,10 @@
  * was checked by a replay on a kernel that has it. Others (netem, fq_codel, sfq, prio, ...)
  * are refused until checked so.
  */
-static const char *const qdisc_kinds[] = { "pfifo",	 "bfifo",  "pfifo_head_drop",
-					   "pfifo_fast", "tbf",	   "htb",
-					   "ingress",	 "clsact", NULL };
-#define QDISC_KINDS "pfifo, bfifo, pfifo_head_drop, pfifo_fast, tbf, htb, ingress, clsact"
+static const char *const qdisc_kinds[] = { "pfifo",   "bfifo", "pfifo_head_drop", "pfifo_fast",
+					   "tbf",     "htb",   "ingress",	  "clsact",
+					   "noqueue", NULL };
+#define QDISC_KINDS "pfifo, bfifo, pfifo_head_drop, pfifo_fast, tbf, htb, ingress, clsact, noqueue"
 
 /* filters: the attributes of their options that are actions, policers, or name a link */
 static const struct filter_kind {

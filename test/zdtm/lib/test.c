@@ -773,6 +773,30 @@ int test_sh_all(const char *const *cmds)
 	return 0;
 }
 
+int test_sh_out(const char *cmd, char *buf, size_t len)
+{
+	FILE *f = popen(cmd, "r");
+	size_t n;
+
+	if (!f)
+		return -1;
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	return pclose(f) ? -1 : 0;
+}
+
+void test_fail_diff(const char *what, const char *before, const char *after)
+{
+	size_t i = 0, start = 0;
+
+	for (; before[i] && before[i] == after[i]; i++)
+		if (before[i] == '\n')
+			start = i + 1;
+	fail("%s differ after the restore, before:\n%.*s\nafter:\n%.*s", what,
+	     (int)strcspn(before + start, "\n"), before + start, (int)strcspn(after + start, "\n"),
+	     after + start);
+}
+
 int test_own_netns(const char *const *cmds)
 {
 	if (unshare(CLONE_NEWNET)) {

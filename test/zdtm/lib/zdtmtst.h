@@ -176,6 +176,10 @@ int test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int test_sh_all(const char *const *cmds);
 /* A network namespace of the test's own, then cmds run in it: 0, or fail() and -1. */
 int test_own_netns(const char *const *cmds);
+/* The output of the shell command cmd in buf (at most len - 1 bytes): 0 if it exited 0, or -1. */
+int test_sh_out(const char *cmd, char *buf, size_t len);
+/* fail() with the first line of after that differs from before's, and before's line */
+void test_fail_diff(const char *what, const char *before, const char *after);
 
 /* Reap the child pid: 0 if it exited 0, else fail() with what and its exit code, and -1. */
 int test_wait_child(pid_t pid, const char *what);

@@ -23,9 +23,8 @@
 static char before[4096];
 
 /*
- * The user's entries (OURS), one per line, sorted. (The kernel's local entry of the port's
- * address is not compared: the bridge took that address from its port, and after the
- * restore, which sets the bridge's address, the entry names the bridge, not the port.)
+ * The user's entries (OURS), one per line, sorted. (The kernel's local entries, of the
+ * port's address that the bridge took too, are the kernel's: link_addrs00 compares them.)
  */
 static int fdb_lines(char *out, size_t len)
 {

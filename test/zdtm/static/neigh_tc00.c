@@ -96,18 +96,6 @@ static int setup(void)
 	return test_own_netns(setup_cmds);
 }
 
-static int show(char *buf, size_t len)
-{
-	FILE *f = popen(SHOW_CMD, "r");
-	size_t n;
-
-	if (!f)
-		return -1;
-	n = fread(buf, 1, len - 1, f);
-	buf[n] = '\0';
-	return pclose(f) ? -1 : 0;
-}
-
 static double now(void)
 {
 	struct timespec ts;
@@ -193,18 +181,6 @@ static void check_traffic(void)
 		     NR_DGRAMS, secs);
 }
 
-/* the first line that differs, before and after */
-static void differ(const char *a, const char *b)
-{
-	size_t i = 0, start = 0;
-
-	for (; a[i] && a[i] == b[i]; i++)
-		if (a[i] == '\n')
-			start = i + 1;
-	fail("neighbours or traffic control differ after the restore, before:\n%.*s\nafter:\n%.*s",
-	     (int)strcspn(a + start, "\n"), a + start, (int)strcspn(b + start, "\n"), b + start);
-}
-
 static void check(void)
 {
 	static bool dumped;
@@ -212,7 +188,7 @@ static void check(void)
 	bool bad = false;
 	int i;
 
-	if (show(dumped ? now_shown : before, sizeof(before))) {
+	if (test_sh_out(SHOW_CMD, dumped ? now_shown : before, sizeof(before))) {
 		fail("can't run '%s'", SHOW_CMD);
 		return;
 	}
@@ -223,7 +199,7 @@ static void check(void)
 		}
 	if (dumped && strcmp(before, now_shown)) {
 		bad = true;
-		differ(before, now_shown);
+		test_fail_diff("neighbours or traffic control", before, now_shown);
 	}
 	dumped = true;
 	if (!bad)
