@@ -36,7 +36,20 @@ static struct nft_ctx *nft_open(void)
 	return nft;
 }
 
-int nft_dump(int dfd, uint32_t id)
+/* Is there a line "table FAMILY ..." in the ruleset? */
+static bool has_family(const char *rules, const char *family)
+{
+	char head[32];
+	size_t len = snprintf(head, sizeof(head), "table %s ", family);
+	const char *p;
+
+	for (p = rules; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, head, len))
+			return true;
+	return false;
+}
+
+int nft_dump(int dfd, uint32_t id, struct nft_families *fam)
 {
 	struct nft_ctx *nft = nft_open();
 	struct cr_img *img;
@@ -52,6 +65,8 @@ int nft_dump(int dfd, uint32_t id)
 		return -EIO;
 	}
 	out = nft_ctx_get_output_buffer(nft);
+	fam->ip = has_family(out, "ip");
+	fam->ip6 = has_family(out, "ip6");
 	img = open_image_at(dfd, CR_FD_NFTABLES, O_DUMP, id);
 	ret = img ? img_write_buf(img, out, strlen(out)) : -EIO;
 	if (img)

@@ -137,7 +137,11 @@ int tc_dump(int dfd, uint32_t id);
 int tc_restore(int dfd, uint32_t id);
 
 /* firewall.c: the nftables ruleset (iptables-nft's tables left to iptables-restore) */
-int nft_dump(int dfd, uint32_t id);
+/* which families have tables: iptables-nft keeps its rules in tables of ip and ip6 */
+struct nft_families {
+	bool ip, ip6;
+};
+int nft_dump(int dfd, uint32_t id, struct nft_families *fam);
 int nft_restore(int dfd, uint32_t id);
 
 #endif /* CRIU_NET_NS_INTERNAL_H */

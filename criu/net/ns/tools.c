@@ -34,13 +34,15 @@ extern char **environ;
 struct tool_img {
 	enum img_type type;
 	const char *const argv[5];
-	bool optional; /* a tool that is missing or fails leaves no image (as CRIU's rule) */
+	/* the x_tables tables of the namespace (iptables-legacy's), listed by the kernel */
+	const char *legacy_names;
+	bool ip6; /* iptables-nft's tables are nftables tables of family ip, or ip6 */
 };
 
 /* addresses, routes and rules: ip-stream.c, in iproute2's format */
 static const struct tool_img tool_imgs[] = {
-	{ CR_FD_IPTABLES, { "iptables-save", NULL }, true },
-	{ CR_FD_IP6TABLES, { "ip6tables-save", NULL }, true },
+	{ CR_FD_IPTABLES, { "iptables-save", NULL }, "/proc/net/ip_tables_names", false },
+	{ CR_FD_IP6TABLES, { "ip6tables-save", NULL }, "/proc/net/ip6_tables_names", true },
 };
 
 static const char *const restore_argv[][5] = {
@@ -103,23 +105,74 @@ static int memfd_to_image(int mfd, int dfd, enum img_type type, uint32_t id)
 	return ret;
 }
 
-static int dump_one_tool(const struct tool_img *t, int dfd, uint32_t id)
+/*
+ * Has the namespace any table the tool would list? Without one its output is empty, and
+ * the tool is not run (about 5 ms each).
+ */
+static bool tool_has_tables(const struct tool_img *t, const struct nft_families *fam)
 {
-	int mfd = memfd_create("criu-netns", MFD_CLOEXEC), ret;
+	char buf[16];
+	int fd = open(t->legacy_names, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? 0 : read(fd, buf, sizeof(buf));
+
+	if (fd >= 0)
+		close(fd);
+	return n != 0 || (t->ip6 ? fam->ip6 : fam->ip);
+}
+
+/*
+ * iptables-nft's save lists only nftables tables: for x_tables ones (iptables-legacy's) it
+ * warns on stderr, and their rules would be lost. Each x_tables table the kernel lists must
+ * be in the output ("*NAME", as iptables-legacy-save writes it), or the dump is refused.
+ */
+static int legacy_refused(const struct tool_img *t, int mfd, uint32_t id)
+{
+	char names[256], line[40], *name, *save, *out = NULL;
+	int fd = open(t->legacy_names, O_RDONLY | O_CLOEXEC), ret = 0;
+	ssize_t len = fd < 0 ? 0 : read(fd, names, sizeof(names) - 1);
+	struct stat st;
+
+	if (fd >= 0)
+		close(fd);
+	if (len <= 0)
+		return 0;
+	names[len] = '\0';
+	if (!fstat(mfd, &st) && st.st_size) {
+		out = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, mfd, 0);
+		out = out == MAP_FAILED ? NULL : out;
+	}
+	for (name = strtok_r(names, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
+		snprintf(line, sizeof(line), "*%s\n", name);
+		if (out && memmem(out, st.st_size, line, strlen(line)))
+			continue;
+		pr_err("Network namespace %u has the iptables-legacy table %s, whose rules %s "
+		       "does not list: not supported; move them to iptables-nft (%s-legacy-save "
+		       "| %s-nft-restore) or flush them before the dump\n",
+		       id, name, t->argv[0], t->ip6 ? "ip6tables" : "iptables",
+		       t->ip6 ? "ip6tables" : "iptables");
+		ret = -EOPNOTSUPP;
+	}
+	if (out)
+		munmap(out, st.st_size);
+	return ret;
+}
+
+static int dump_one_tool(const struct tool_img *t, const struct nft_families *fam, int dfd,
+			 uint32_t id)
+{
+	int mfd = memfd_create("criu-netns", MFD_CLOEXEC), ret = 0;
 
 	if (mfd < 0)
 		return -errno;
-	ret = run_tool(t->argv, -1, mfd);
-	if (ret && t->optional) {
-		pr_warn("'%s' failed (%d): its rules are not saved\n", t->argv[0], ret);
-		ret = 0;
-	} else if (ret) {
-		pr_err("'%s %s %s' failed (%d) in the tree's network namespace: is iproute2 "
-		       "installed?\n",
-		       t->argv[0], t->argv[1], t->argv[2], ret);
+	if (tool_has_tables(t, fam))
+		ret = run_tool(t->argv, -1, mfd);
+	if (ret) {
+		pr_err("'%s' failed (%d) in the tree's network namespace, which has iptables "
+		       "tables: is iptables installed?\n",
+		       t->argv[0], ret);
 		ret = -EIO;
 	} else {
-		ret = memfd_to_image(mfd, dfd, t->type, id);
+		ret = legacy_refused(t, mfd, id) ?: memfd_to_image(mfd, dfd, t->type, id);
 	}
 	close(mfd);
 	return ret;
@@ -127,13 +180,14 @@ static int dump_one_tool(const struct tool_img *t, int dfd, uint32_t id)
 
 int tools_dump(int dfd, uint32_t id)
 {
+	struct nft_families fam = {};
 	size_t i;
-	int ret = 0;
+	int ret;
 
-	ret = ip_stream_dump(dfd, id);
+	ret = ip_stream_dump(dfd, id) ?: nft_dump(dfd, id, &fam);
 	for (i = 0; !ret && i < sizeof(tool_imgs) / sizeof(tool_imgs[0]); i++)
-		ret = dump_one_tool(&tool_imgs[i], dfd, id);
-	return ret ?: nft_dump(dfd, id);
+		ret = dump_one_tool(&tool_imgs[i], &fam, dfd, id);
+	return ret;
 }
 
 /* The addresses every new namespace's lo has already: "ip addr restore" would fail on them. */
@@ -293,7 +347,8 @@ static int restore_one_tool(int dfd, enum img_type type, uint32_t id)
 	int mfd, ret;
 
 	ret = image_to_memfd(dfd, type, id, &mfd, &text);
-	if (ret || mfd < 0)
+	/* an empty one (no table at dump) gives the tool nothing to do */
+	if (ret || mfd < 0 || !text || !*text)
 		goto out;
 	ret = run_tool(argv, mfd, -1);
 	if (ret) {

@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -102,12 +104,18 @@ static struct scanned_file scanned[MAX_SCANNED];
 static int nr_scanned;
 static pthread_mutex_t scanned_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/*
+ * The file mapped, not read: its pages are in the page cache already (the task runs them),
+ * while a buffer to read it into is fresh memory to fault in, megabytes of it for a C
+ * library or a static binary.
+ */
 static void scan_file(pid_t pid, unsigned long start, unsigned long end, const char *path,
 		      struct scanned_file *sf)
 {
+	unsigned char *text, *hit;
+	struct stat st;
+	size_t len;
 	char mf[96];
-	unsigned char *buf;
-	ssize_t n = -1;
 	int fd;
 
 	sf->sigreturn = sf->unmap = -1;
@@ -117,17 +125,20 @@ static void scan_file(pid_t pid, unsigned long start, unsigned long end, const c
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	buf = malloc(sf->len);
-	if (buf)
-		n = pread(fd, buf, sf->len, sf->pgoff);
-	if (n > 0) {
-		unsigned char *hit = memmem(buf, n, sigreturn_code, sizeof(sigreturn_code));
-
-		sf->sigreturn = hit ? hit - buf : -1;
-		sf->unmap = scan_unmap_insn(buf, n);
+	/* past the end of the file a mapping's pages are SIGBUS */
+	if (fstat(fd, &st) || (unsigned long)st.st_size <= sf->pgoff) {
+		close(fd);
+		return;
 	}
-	free(buf);
+	len = st.st_size - sf->pgoff < sf->len ? st.st_size - sf->pgoff : sf->len;
+	text = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, sf->pgoff);
 	close(fd);
+	if (text == MAP_FAILED)
+		return;
+	hit = memmem(text, len, sigreturn_code, sizeof(sigreturn_code));
+	sf->sigreturn = hit ? hit - text : -1;
+	sf->unmap = scan_unmap_insn(text, len);
+	munmap(text, len);
 }
 
 /* The mapping's offsets, from the cache or a search of its file. */
