@@ -49,7 +49,7 @@ struct links_rst {
 	struct nl_sock *sk;
 	int dfd;
 	int (*before_up)(int dfd, uint32_t id);
-	int peer_fd; /* a veth across: its peer's namespace, or -1 */
+	int peer_fd;		       /* a veth across: its peer's namespace, or -1 */
 	struct NetnsExtraEntry *extra; /* netns-extra-ID.img, or NULL (CRIU's images) */
 };
 
