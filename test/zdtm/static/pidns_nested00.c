@@ -23,8 +23,12 @@
 
 #include "zdtmtst.h"
 
-/* go: the init's word to A after the restore; go_inner: A's to B and C once it forked */
-static int go[2], go_inner[2], ready[2];
+/*
+ * go: the init's word to A after the restore; go_inner: A's to B and C once it forked;
+ * go_sibling: A's to the sibling, which must exit before B does (B's exit, the inner
+ * namespace's init's, kills every task left in it)
+ */
+static int go[2], go_inner[2], go_sibling[2], ready[2];
 
 static int levels(const char *nspid, pid_t *last)
 {
@@ -61,11 +65,11 @@ static int wait_child(pid_t pid)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 31;
 }
 
-static int task_c(void)
+static int task_c(int from)
 {
 	struct test_ids before;
 
-	if (test_take_ids(&before) || ready_then_wait(go_inner[0]))
+	if (test_take_ids(&before) || ready_then_wait(from))
 		return 41;
 	return test_same_ids(&before);
 }
@@ -93,7 +97,7 @@ static int task_b(void)
 	if (c < 0)
 		return 51;
 	if (c == 0)
-		_exit(task_c());
+		_exit(task_c(go_inner[0]));
 	if (pthread_create(&th, NULL, thread_main, NULL))
 		return 53;
 	if (test_take_ids(&before) || before.ppid != 0 || ready_then_wait(go_inner[0]))
@@ -140,7 +144,7 @@ static int task_a(void)
 {
 	struct test_ids before;
 	pid_t b, e = 0;
-	int ret;
+	int ret, sib;
 
 	if (unshare(CLONE_NEWPID))
 		return 70;
@@ -154,7 +158,7 @@ static int task_a(void)
 		if (e < 0)
 			return 74;
 		if (e == 0)
-			_exit(task_c());
+			_exit(task_c(go_sibling[0]));
 	}
 	if (test_take_ids(&before) || ready_then_wait(go[0]))
 		return 72;
@@ -162,10 +166,12 @@ static int task_a(void)
 	/* before B and C go on: B, the inner namespace's init, must live for the fork */
 	if (!ret)
 		ret = fork_again(before.nspid);
-	if (write(go_inner[1], "ggg", nr_inner) != nr_inner)
+	if (e) {
+		sib = write(go_sibling[1], "g", 1) == 1 ? wait_child(e) : 73;
+		ret = ret ?: sib;
+	}
+	if (write(go_inner[1], "gg", 2) != 2)
 		return 73;
-	if (!ret && e)
-		ret = wait_child(e);
 	if (!ret)
 		ret = wait_child(b);
 	return ret;
@@ -185,7 +191,7 @@ static int setup(void)
 		return -1;
 	}
 	nr_inner = getenv("ZDTM_NESTED_SIBLING") ? 3 : 2;
-	if (pipe(go) || pipe(go_inner) || pipe(ready) || test_take_ids(&mine)) {
+	if (pipe(go) || pipe(go_inner) || pipe(go_sibling) || pipe(ready) || test_take_ids(&mine)) {
 		fail_perror("pipe or /proc/self/status");
 		return -1;
 	}
