@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "image.h"
+#include "ns.h"
 #include "log.h"
 #include "mnt.h"
 
@@ -257,11 +258,13 @@ static bool group_made(const struct mnt_set *s, int x)
  */
 static int clone_locked(int x_fd)
 {
-	int *shared =
-		mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	int status, fd = -1;
+	int status, fd = -1, *shared;
 	pid_t kid;
 
+	/* forked inside the tree's user namespace, a copy made here would lock nothing */
+	if (rst_ns_steered())
+		return rst_ns_clone_locked(x_fd);
+	shared = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shared == MAP_FAILED)
 		return -1;
 	*shared = -1;

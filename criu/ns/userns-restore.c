@@ -41,6 +41,7 @@
 
 #include "userns.pb-c.h"
 #include "userns-extra.pb-c.h"
+#include "ipc-var.pb-c.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -450,6 +451,38 @@ bool rst_ns_keeps_groups(const struct rst_ctx *ctx)
  * The task's supplementary groups, as criu sees them, while it still can set them; gid is
  * its namespace's map, NULL for one in criu's.
  */
+static int set_groups(const struct userns_map *gid, const struct rst_task *t);
+
+/*
+ * A task forked inside the tree's user namespace, going into one below it: its groups as
+ * the tree's namespace sees them (its maps give criu's view).
+ */
+static int set_groups_for_nested(const struct rst_ctx *ctx, const struct userns_map *gid,
+				 const struct rst_task *t)
+{
+	const CredsEntry *ce = t->core->thread_core ? t->core->thread_core->creds : NULL;
+	const struct userns_map *tree = &ctx->ns->user->maps.gid;
+	gid_t groups[RST_MAX_GROUPS];
+	uint32_t outside;
+	size_t i;
+
+	if (!ce || ce->n_groups > RST_MAX_GROUPS)
+		return 0;
+	for (i = 0; i < ce->n_groups; i++) {
+		if (!userns_id_outside(gid, ce->groups[i], &outside) ||
+		    !userns_id_inside(tree, outside, &groups[i])) {
+			pr_err("core-%d.img: group %u is not in its user namespace's gid map\n",
+			       t->pid, ce->groups[i]);
+			return -EINVAL;
+		}
+	}
+	if (setgroups(ce->n_groups, groups)) {
+		pr_perror("Can't set the supplementary groups of task %d", t->pid);
+		return -errno;
+	}
+	return 0;
+}
+
 static int set_groups(const struct userns_map *gid, const struct rst_task *t)
 {
 	const CredsEntry *ce = t->core->thread_core ? t->core->thread_core->creds : NULL;
@@ -510,15 +543,50 @@ void rst_ns_unmapped_creds(const struct rst_ctx *ctx, const struct rst_task *t, 
 	}
 }
 
+int userns_rst_set_groups(const struct rst_ctx *ctx, const struct rst_task *t)
+{
+	return set_groups(&ctx->ns->user->maps.gid, t);
+}
+
+/* Forked inside the tree's user namespace: the groups as the task sees them, if they differ. */
+static int set_groups_inside(const struct rst_task *t)
+{
+	const CredsEntry *ce = t->core->thread_core ? t->core->thread_core->creds : NULL;
+	gid_t now[RST_MAX_GROUPS];
+	int n;
+
+	if (!ce || ce->n_groups > RST_MAX_GROUPS)
+		return 0;
+	n = getgroups(RST_MAX_GROUPS, now);
+	if (n == (int)ce->n_groups && !memcmp(now, ce->groups, n * sizeof(gid_t)))
+		return 0;
+	if (setgroups(ce->n_groups, ce->groups)) {
+		pr_perror("Can't set the supplementary groups of task %d in its user namespace "
+			  "(its setgroups may be denied: its groups differ from its parent's)",
+			  t->pid);
+		return -errno;
+	}
+	return 0;
+}
+
 int rst_ns_enter_user(const struct rst_ctx *ctx, const struct rst_task *t)
 {
 	const struct rst_userns *u = ctx->ns ? ctx->ns->user : NULL;
 	const struct userns_maps *maps = NULL;
 	int ret, fd = -1;
 
+	rst_ns_steer_drop(); /* nothing of criu's may stay open in the task */
+
 	/* a task in a user namespace below the root's enters that one */
 	if (t->ids && t->ids->has_user_ns_id)
 		fd = rst_ns_nested_user_fd(t->ids->user_ns_id, &maps);
+	/* forked inside the tree's: there already */
+	if (fd < 0 && u && rst_ns_tree_inside(ctx)) {
+		close(tree_user_fd);
+		tree_user_fd = -1;
+		userns_nested_rst_close_fds();
+		return set_groups_inside(t);
+	}
 	/* one in criu's, with others in nested ones: its groups as the restorer leaves them */
 	if (fd < 0 && !u) {
 		userns_nested_rst_close_fds();
@@ -528,7 +596,10 @@ int rst_ns_enter_user(const struct rst_ctx *ctx, const struct rst_task *t)
 		fd = tree_user_fd;
 		maps = &u->maps;
 	}
-	ret = set_groups(&maps->gid, t);
+	if (u && rst_ns_tree_inside(ctx))
+		ret = set_groups_for_nested(ctx, &maps->gid, t);
+	else
+		ret = set_groups(&maps->gid, t);
 	if (!ret && setns(fd, CLONE_NEWUSER)) {
 		pr_perror("Task %d can't enter its user namespace (fd %d)", t->pid, fd);
 		ret = -EPERM;
@@ -545,10 +616,46 @@ int rst_ns_enter_user(const struct rst_ctx *ctx, const struct rst_task *t)
  * the time of the writes (its fsuid stays 0: the image is criu's to read). Its capabilities
  * come back with euid 0.
  */
-int userns_rst_ipc_var_restore(const struct rst_ns *ns, int dfd, uint32_t id)
+/*
+ * Forked inside the tree's user namespace, the root can take its uid 0 but not come back:
+ * a child writes them, untraced (criu would take it for a task of the tree).
+ */
+static int ipc_var_restore_inside(int dfd, uint32_t id)
 {
+	IpcVarEntry *e = ipcns_var_read(dfd, id); /* criu's image: read as criu */
+	int status, held;
+	pid_t kid;
+
+	if (!e)
+		return -EIO;
+	held = rst_ns_pid_lock();
+	kid = syscall(SYS_clone, SIGCHLD | CLONE_UNTRACED, 0, NULL, NULL, 0);
+	if (kid == 0) {
+		if (setresuid(-1, 0, -1)) {
+			pr_perror("Can't take uid 0 of the tree's user namespace");
+			_exit(1);
+		}
+		_exit(ipcns_var_write(e, false) ? 1 : 0);
+	}
+	rst_ns_pid_unlock(held);
+	ipc_var_entry__free_unpacked(e, NULL);
+	if (kid < 0) {
+		pr_perror("Can't fork to write the ipc sysctls");
+		return -errno;
+	}
+	if (waitpid(kid, &status, 0) != kid || !WIFEXITED(status) || WEXITSTATUS(status))
+		return -EPERM;
+	return 0;
+}
+
+int userns_rst_ipc_var_restore(const struct rst_ctx *ctx, int dfd, uint32_t id)
+{
+	const struct rst_ns *ns = ctx->ns;
 	uid_t owner;
 	int ret;
+
+	if (ns->user && rst_ns_tree_inside(ctx))
+		return ipc_var_restore_inside(dfd, id);
 
 	if (!ns->user || !userns_id_outside(&ns->user->maps.uid, 0, &owner) || !owner)
 		return ipcns_var_restore(dfd, id);
@@ -653,7 +760,7 @@ int rst_ns_make_net_in_user(void)
 
 int rst_ns_unshare_cgroup(const struct rst_ctx *ctx, pid_t pid)
 {
-	if (ctx->ns && ctx->ns->user)
+	if (ctx->ns && ctx->ns->user && !rst_ns_tree_inside(ctx))
 		return unshare_in_user(CLONE_NEWCGROUP, "cgroup", pid);
 	if (unshare(CLONE_NEWCGROUP)) {
 		pr_perror("Task %d can't make its cgroup namespace", pid);
@@ -664,7 +771,7 @@ int rst_ns_unshare_cgroup(const struct rst_ctx *ctx, pid_t pid)
 
 int rst_ns_unshare_mnt(const struct rst_ctx *ctx, pid_t pid)
 {
-	if (ctx->ns && ctx->ns->user)
+	if (ctx->ns && ctx->ns->user && !rst_ns_tree_inside(ctx))
 		return unshare_in_user(CLONE_NEWNS, "mount", pid);
 	if (unshare(CLONE_NEWNS)) {
 		pr_perror("Task %d can't make its mount namespace", pid);

@@ -165,6 +165,7 @@ int rst_ns_set_last_pid(const struct rst_ctx *ctx, const pid_t *levels, int n)
 		       levels[n - 1]);
 		return -EOPNOTSUPP;
 	}
+	rst_ns_last_pid_lock();
 	/* the tree's first: the writer's fork, the first time, takes a pid at criu's level */
 	if (n == USERNS_THREAD_LEVELS) {
 		ret = write_tree_level(ctx->tasks[0].pid, levels[0] - 1);
@@ -188,6 +189,7 @@ void rst_ns_put_back_last_pid(void)
 	if (criu_last_pid > now)
 		write_last_pid(criu_last_pid);
 	criu_last_pid = 0;
+	rst_ns_last_pid_unlock();
 }
 
 void userns_threads_stop_writer(void)

@@ -301,7 +301,15 @@ pid_t rst_fork_with_pid(const struct rst_ctx *ctx, const struct rst_task *t,
 		args.flags |= CLONE_FILES;
 	if (fault_injected("restore-fork"))
 		return -1;
-	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (rst_ns_tree_inside(ctx)) {
+		/* inside the tree's user namespace: criu's level is steered, not set */
+		args.set_tid_size = levels - 1;
+		if (!t->pstree->ppid)
+			pid = userns_rst_clone_root(ctx, t, &args, set_tid[levels - 1]);
+		else
+			pid = rst_ns_clone_steered(&args, set_tid[levels - 1]);
+	} else
+		pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid == 0)
 		task_main(ctx, t, ch, up_fd);
 	if (pid < 0) {
@@ -491,7 +499,13 @@ static int handle_event(const struct rst_ctx *ctx, const struct rst_channel *ch,
 	*i = thread_owner(ctx, pid);
 	if (*i >= 0)
 		return rst_threads_event(&w[*i].thr, pid, status);
-	pr_err("Unexpected task %d stopped while the tree was restored\n", pid);
+	if (rst_ns_tree_inside(ctx))
+		pr_err("Unexpected task %d stopped while the tree was restored: a task forked "
+		       "inside its user namespace got a pid of criu's level that was not its own "
+		       "(a process of the host forked meanwhile); run the restore again\n",
+		       pid);
+	else
+		pr_err("Unexpected task %d stopped while the tree was restored\n", pid);
 	return -ECHILD;
 }
 

@@ -25,6 +25,7 @@
 #include "internal.h"
 #include "files.h"
 #include "image.h"
+#include "ns.h"
 #include "log.h"
 #include "plugin.h"
 #include "restore-ctx.h"
@@ -323,7 +324,7 @@ static int refill(struct rst_fds *rf, const UnixSkEntry *ue, int sender,
 		return 0;
 	/* the queue was built under the dumped buffer sizes; options come back afterwards */
 	big = size + (1 << 20) > (1u << 30) ? 1 << 30 : (int)(size + (1 << 20));
-	if (setsockopt(sender, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)))
+	if (rst_ns_force_sock_buf(sender, SO_SNDBUFFORCE, big))
 		pr_debug("SO_SNDBUFFORCE refused (%d); the default buffer must do\n", errno);
 	for (i = 0; i < set->nr; i++) {
 		const struct sk_packet *p = &set->pkts[i];

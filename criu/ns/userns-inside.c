@@ -1,0 +1,657 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ns/userns-inside.c - a tree restored inside its user namespace (ns.h).
+ *
+ * The kernel gives a new pid namespace to the user namespace of the task that makes it, so
+ * a tree whose pid namespace must belong to its own user namespace (to mount a proc of it,
+ * write its ns_last_pid, reboot() it, or let the user namespace's owner enter it) must be
+ * forked from inside that user namespace: the root is cloned by a child of criu that has
+ * entered it, with CLONE_PARENT (criu stays its parent and its session is criu's, as
+ * before), and every other task is forked by its parent, inside. Those clones can set the
+ * pids of the levels the tree's user namespace owns only; the pid at criu's level is steered
+ * instead: a service child of criu writes criu's ns_last_pid to the pid - 1 just before each
+ * clone, one clone at a time, and checks after it that the task got it. A process outside
+ * the tree that forks in between takes it: the restore then fails, saying so.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/sched.h>
+
+#include "log.h"
+#include "ns.h"
+#include "restore-ctx.h"
+#include "internal.h"
+#include "userns.h"
+#include "threads.h"
+
+#define LAST_PID     "/proc/sys/kernel/ns_last_pid"
+#define FREE_WAIT_MS 1000
+
+struct steer_req {
+	pid_t outer; /* the pid wanted at criu's level */
+	pid_t inner; /* after the clone: the pid the parent got (its own level), or -errno */
+	int flags;   /* for a file of /proc/self/map_files: open()'s; for a socket: the option */
+	int sockopt; /* SO_SNDBUFFORCE or SO_RCVBUFFORCE of a socket sent after, its value inner */
+	int lock_copy;	   /* a mount sent after: a recursive clone of it in a locked copy */
+	char map_file[48]; /* its name there, "" for a clone */
+};
+
+static struct {
+	pid_t pid;
+	int fd; /* the tasks' end of the service's socket, -1 without one */
+} steer = { -1, -1 };
+
+/*
+ * A root that is criu's sibling (--restore-sibling) is still cloned by criu, outside: a
+ * child of criu that cloned it would be a child of criu's parent, which must not reap it.
+ */
+bool rst_ns_tree_inside(const struct rst_ctx *ctx)
+{
+	return ctx->ns && ctx->ns->user && rst_ns_own_pid(ctx) && !ctx->ro->restore_sibling;
+}
+
+static int write_last_pid(pid_t last)
+{
+	char buf[16];
+	int fd, len, ret = 0;
+
+	len = snprintf(buf, sizeof(buf), "%d", last);
+	fd = open(LAST_PID, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, buf, len) != len) {
+		pr_perror("Can't set criu's ns_last_pid to %d", last);
+		ret = -EPERM;
+	}
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/*
+ * criu's ns_last_pid is the whole host's: other instances of criu (and CRIU, which takes the
+ * same lock) set it too, and each holds the file locked from its write to the clone.
+ */
+static int last_pid_lock_fd = -1;
+
+void rst_ns_last_pid_lock(void)
+{
+	if (last_pid_lock_fd >= 0)
+		return;
+	last_pid_lock_fd = open(LAST_PID, O_RDONLY | O_CLOEXEC);
+	if (last_pid_lock_fd >= 0 && flock(last_pid_lock_fd, LOCK_EX))
+		pr_perror("Can't lock %s against other restores", LAST_PID);
+}
+
+void rst_ns_last_pid_unlock(void)
+{
+	if (last_pid_lock_fd < 0)
+		return;
+	close(last_pid_lock_fd); /* the lock goes with it */
+	last_pid_lock_fd = -1;
+}
+
+/* criu's ns_last_pid before the service moved it back, or the highest pid it steered */
+static pid_t high_last_pid;
+
+static void note_high(pid_t pid)
+{
+	if (pid > high_last_pid)
+		high_last_pid = pid;
+}
+
+static pid_t read_last_pid(void)
+{
+	char buf[16] = "";
+	int fd = open(LAST_PID, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	return n > 0 ? atoi(buf) : 0;
+}
+
+/* Does criu's pid outer stand for the task that its parent sees as inner? */
+static bool got_pid(pid_t outer, pid_t inner)
+{
+	char path[64], line[256], *last;
+	bool ok = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", outer);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		last = strrchr(line, '\t');
+		ok = last && atoi(last + 1) == inner;
+		break;
+	}
+	fclose(f);
+	return ok;
+}
+
+/* A byte and an fd (SCM_RIGHTS) from sk: the fd, or -1 (errno set). */
+static int recv_fd(int sk, char *c)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { c, 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sk, &mh, MSG_CMSG_CLOEXEC) <= 0)
+		return -1;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS) {
+		errno = EBADMSG;
+		return -1;
+	}
+	memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+	return fd;
+}
+
+static int send_fd(int sk, int fd, char c)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = {};
+	struct iovec iov = { &c, 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	if (fd < 0) {
+		mh.msg_control = NULL;
+		mh.msg_controllen = 0;
+	} else {
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
+	}
+	return sendmsg(sk, &mh, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+/*
+ * A file of the asking task's map_files, which only a task with CAP_CHECKPOINT_RESTORE over
+ * criu's user namespace opens: the task is the one that made the socket the request came on.
+ */
+static void serve_map_file(int reply, const struct steer_req *rq)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+	char path[96], err;
+	int fd = -1;
+
+	if (!getsockopt(reply, SOL_SOCKET, SO_PEERCRED, &uc, &len) && uc.pid > 0 &&
+	    !memchr(rq->map_file, '/', strnlen(rq->map_file, sizeof(rq->map_file)))) {
+		snprintf(path, sizeof(path), "/proc/%d/map_files/%.*s", uc.pid,
+			 (int)sizeof(rq->map_file), rq->map_file);
+		fd = open(path, (rq->flags & O_ACCMODE) | O_CLOEXEC);
+	} else
+		errno = EINVAL;
+	err = fd < 0 ? (char)errno : 0;
+	send_fd(reply, fd, err);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* A socket's buffer forced past the system's limit, which needs CAP_NET_ADMIN over criu's. */
+static void serve_sockopt(int reply, const struct steer_req *rq)
+{
+	char c, err = 0;
+	int sk = recv_fd(reply, &c);
+
+	if (sk < 0 || (rq->sockopt != SO_SNDBUFFORCE && rq->sockopt != SO_RCVBUFFORCE))
+		err = EINVAL;
+	else if (setsockopt(sk, SOL_SOCKET, rq->sockopt, &rq->inner, sizeof(rq->inner)))
+		err = (char)errno;
+	if (sk >= 0)
+		close(sk);
+	send(reply, &err, 1, MSG_NOSIGNAL);
+}
+
+/*
+ * The kernel locks the mounts of a namespace copied into another user namespace: a child of
+ * the service, in criu's, copies the task's mount namespace with its working directory on
+ * the mount sent (which moves to its copy) and clones it there, locked mounts below it.
+ */
+static void __attribute__((noreturn)) lock_copy_main(int reply, int mnt, pid_t task)
+{
+	char path[64];
+	int ns, fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", task);
+	ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns < 0 || setns(ns, CLONE_NEWNS) || fchdir(mnt) || unshare(CLONE_NEWNS))
+		_exit(1);
+	fd = open_tree(AT_FDCWD, ".", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	_exit(fd < 0 || send_fd(reply, fd, 0) ? 1 : 0);
+}
+
+static void serve_lock_copy(int reply)
+{
+	socklen_t len = sizeof(struct ucred);
+	struct ucred uc;
+	int mnt, status;
+	pid_t kid = -1;
+	char c;
+
+	mnt = recv_fd(reply, &c);
+	if (mnt >= 0 && !getsockopt(reply, SOL_SOCKET, SO_PEERCRED, &uc, &len)) {
+		kid = fork();
+		if (kid == 0)
+			lock_copy_main(reply, mnt, uc.pid);
+	}
+	if (kid < 0 || waitpid(kid, &status, 0) != kid || !WIFEXITED(status) || WEXITSTATUS(status))
+		send_fd(reply, -1, EPERM);
+	if (mnt >= 0)
+		close(mnt);
+}
+
+/*
+ * A pid taken at criu's level, by a short-lived process (a fork of the host, or a clone that
+ * missed its pid and was killed), is waited for.
+ */
+static bool wait_pid_free(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < FREE_WAIT_MS; i++) {
+		if (kill(pid, 0) && errno == ESRCH)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/*
+ * One clone: the task's request, criu's ns_last_pid moved, the task's answer, the check.
+ * A request for pid 0 only holds the others back while the task makes a thread or child
+ * that can have any pid.
+ */
+static void serve_one(int reply)
+{
+	socklen_t len = sizeof(struct ucred);
+	struct steer_req rq;
+	struct ucred uc;
+	bool sent;
+	char ok;
+
+	if (recv(reply, &rq, sizeof(rq), 0) != sizeof(rq))
+		return;
+	if (rq.map_file[0]) {
+		serve_map_file(reply, &rq);
+		return;
+	}
+	if (rq.sockopt) {
+		serve_sockopt(reply, &rq);
+		return;
+	}
+	if (rq.lock_copy) {
+		serve_lock_copy(reply);
+		return;
+	}
+	if (!rq.outer)
+		ok = 'g';
+	else if (!wait_pid_free(rq.outer))
+		ok = 't';
+	else {
+		/* the asker runs first once answered, and the service till then (threads-wake.c) */
+		if (!getsockopt(reply, SOL_SOCKET, SO_PEERCRED, &uc, &len) && uc.pid > 0)
+			rst_clone_wake_raise(uc.pid);
+		rst_ns_last_pid_lock();
+		note_high(read_last_pid());
+		ok = write_last_pid(rq.outer - 1) ? 'e' : 'g';
+	}
+	sent = send(reply, &ok, 1, MSG_NOSIGNAL) == 1;
+	rst_clone_wake_criu_back();
+	if (!sent || ok != 'g' || recv(reply, &rq, sizeof(rq), 0) != sizeof(rq)) {
+		rst_clone_wake_leader_back();
+		rst_ns_last_pid_unlock();
+		return;
+	}
+	rst_clone_wake_leader_back();
+	ok = !rq.outer || (rq.inner > 0 && got_pid(rq.outer, rq.inner)) ? 'y' : 'n';
+	/* back above every pid of the tree: what criu and the tasks fork unsteered goes there */
+	if (rq.outer) {
+		note_high(rq.outer);
+		write_last_pid(high_last_pid);
+		rst_ns_last_pid_unlock();
+	}
+	send(reply, &ok, 1, MSG_NOSIGNAL);
+}
+
+static void __attribute__((noreturn)) steer_main(int sk)
+{
+	int reply;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (;;) {
+		char c;
+
+		reply = recv_fd(sk, &c);
+		if (reply < 0 && errno == EINTR)
+			continue;
+		if (reply < 0)
+			_exit(0);
+		serve_one(reply);
+		close(reply);
+	}
+}
+
+int userns_rst_steer_start(const struct rst_ctx *ctx)
+{
+	int sk[2];
+
+	if (!rst_ns_tree_inside(ctx))
+		return 0;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sk)) {
+		pr_perror("Can't make the socket of the pid steering service");
+		return -errno;
+	}
+	steer.pid = fork();
+	if (steer.pid == 0) {
+		close(sk[0]);
+		steer_main(sk[1]);
+	}
+	close(sk[1]);
+	if (steer.pid < 0) {
+		pr_perror("Can't fork the pid steering service");
+		close(sk[0]);
+		return -EPERM;
+	}
+	pr_info("The pid steering service is %d\n", steer.pid);
+	steer.fd = fcntl(sk[0], F_DUPFD_CLOEXEC, ctx->fd_top + 1);
+	close(sk[0]);
+	if (steer.fd < 0) {
+		pr_perror("Can't move the pid steering socket above fd %d", ctx->fd_top);
+		return -errno;
+	}
+	return 0;
+}
+
+void userns_rst_steer_stop(void)
+{
+	if (steer.fd >= 0)
+		close(steer.fd);
+	steer.fd = -1;
+	if (steer.pid <= 0)
+		return;
+	kill(steer.pid, SIGKILL);
+	waitpid(steer.pid, NULL, 0);
+	steer.pid = -1;
+}
+
+int rst_ns_steer_keep(int *fds)
+{
+	if (steer.fd < 0)
+		return 0;
+	fds[0] = steer.fd;
+	return 1;
+}
+
+void rst_ns_steer_drop(void)
+{
+	if (steer.fd >= 0)
+		close(steer.fd);
+	steer.fd = -1;
+}
+
+static int send_reply_fd(int fd)
+{
+	return send_fd(steer.fd, fd, 'r');
+}
+
+static void kill_child(long pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, __WALL);
+}
+
+/* A request to the service: its answer after sending rq on a new socket (r), or 0. */
+static char ask(int r[2], const struct steer_req *rq)
+{
+	char ok = 0;
+
+	if (r[0] < 0 &&
+	    (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, r) || send_reply_fd(r[1])))
+		return 0;
+	if (send(r[0], rq, sizeof(*rq), MSG_NOSIGNAL) != sizeof(*rq) || recv(r[0], &ok, 1, 0) != 1)
+		return 0;
+	return ok;
+}
+
+static void close_pair(int r[2])
+{
+	if (r[0] >= 0)
+		close(r[0]);
+	if (r[1] >= 0)
+		close(r[1]);
+	r[0] = r[1] = -1;
+}
+
+/*
+ * The clone, between the service's move of ns_last_pid and its check. A process of the host
+ * that forks in between takes the pid; the child that got another is killed, and the restore
+ * fails (criu, which traces every task from birth, has seen it: no second try).
+ */
+long rst_ns_clone_steered(struct clone_args *args, pid_t outer)
+{
+	struct steer_req rq = { .outer = outer };
+	int r[2] = { -1, -1 };
+	long pid = -1;
+	char ok;
+
+	if (steer.fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	ok = ask(r, &rq);
+	if (ok != 'g') {
+		if (ok == 't')
+			pr_err("Pid %d at criu's level is taken by another process; restore needs "
+			       "it free\n",
+			       outer);
+		else
+			pr_err("The pid steering service did not set pid %d up (%c)\n", outer,
+			       ok ? ok : '-');
+		errno = EEXIST;
+		goto out;
+	}
+	pid = syscall(SYS_clone3, args, sizeof(*args));
+	if (pid == 0)
+		return 0;
+	rq.inner = pid > 0 ? pid : -errno;
+	ok = ask(r, &rq);
+	if (pid > 0 && ok != 'y') {
+		pr_err("Pid %d at criu's level went to another process while the tree was forked "
+		       "inside its user namespace: run the restore again\n",
+		       outer);
+		kill_child(pid);
+		pid = -1;
+		errno = EEXIST;
+	}
+out:
+	close_pair(r);
+	return pid;
+}
+
+int rst_ns_pid_lock(void)
+{
+	struct steer_req rq = {};
+	int r[2] = { -1, -1 };
+
+	if (steer.fd < 0)
+		return -1;
+	if (ask(r, &rq) != 'g') {
+		close_pair(r);
+		return -1;
+	}
+	close(r[1]);
+	return r[0];
+}
+
+void rst_ns_pid_unlock(int held)
+{
+	struct steer_req rq = { .inner = 1 };
+	char ok;
+
+	if (held < 0)
+		return;
+	if (send(held, &rq, sizeof(rq), MSG_NOSIGNAL) == sizeof(rq))
+		(void)!recv(held, &ok, 1, 0);
+	close(held);
+}
+
+/*
+ * In criu: the root, cloned by a child that moves criu's ns_last_pid, enters the tree's user
+ * namespace (with the root's groups, which it can't set inside where setgroups is denied)
+ * and clones at once, so that little can fork in between; parent criu. Returns criu's pid
+ * of the root, 0 in the root, -1 on failure.
+ */
+long userns_rst_clone_root(const struct rst_ctx *ctx, const struct rst_task *t,
+			   struct clone_args *args, pid_t outer)
+{
+	pid_t x, before = read_last_pid();
+	int status = -1;
+	long pid;
+
+	rst_ns_last_pid_lock(); /* X's copy of the fd holds it too, until criu lets it go */
+	x = fork();
+	if (x == 0) {
+		if (userns_rst_set_groups(ctx, t) || write_last_pid(outer - 1))
+			_exit(1);
+		if (setns(rst_ns_user_fd(), CLONE_NEWUSER)) {
+			pr_perror("Can't enter the tree's user namespace to clone the root");
+			_exit(1);
+		}
+		/* clone3 wants exit_signal 0: the root takes ours, SIGCHLD, criu's fork's */
+		args->flags |= CLONE_PARENT;
+		args->exit_signal = 0;
+		pid = syscall(SYS_clone3, args, sizeof(*args));
+		if (pid == 0)
+			return 0;
+		if (pid < 0)
+			pr_perror("Can't clone the root inside the tree's user namespace");
+		_exit(pid < 0 ? 2 : 0);
+	}
+	if (x < 0)
+		pr_perror("Can't fork to clone the root inside its user namespace");
+	else
+		waitpid(x, &status, 0);
+	/* back above the tree's pids: what is forked unsteered next must not take one */
+	write_last_pid(before > outer ? before : outer);
+	rst_ns_last_pid_unlock();
+	if (x < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		return -1;
+	if (!got_pid(outer, 1)) {
+		pr_err("Pid %d at criu's level, the root's, went to another process while it was "
+		       "cloned: run the restore again\n",
+		       outer);
+		return -1;
+	}
+	return outer;
+}
+
+int rst_ns_open_map_file(const char *link, int flags)
+{
+	const char *self = "/proc/self/map_files/";
+	struct steer_req rq = { .flags = flags };
+	int r[2] = { -1, -1 }, fd = -1;
+	char err = 0;
+
+	if (steer.fd < 0 || strncmp(link, self, strlen(self)))
+		return open(link, flags | O_CLOEXEC);
+	snprintf(rq.map_file, sizeof(rq.map_file), "%s", link + strlen(self));
+	if (!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, r) && !send_reply_fd(r[1]) &&
+	    send(r[0], &rq, sizeof(rq), MSG_NOSIGNAL) == sizeof(rq)) {
+		fd = recv_fd(r[0], &err);
+		if (fd < 0 && err)
+			errno = (unsigned char)err;
+	}
+	close_pair(r);
+	return fd;
+}
+
+int rst_ns_force_sock_buf(int sk, int opt, int val)
+{
+	struct steer_req rq = { .sockopt = opt, .inner = val };
+	int r[2] = { -1, -1 }, ret = -1;
+	char err = EIO;
+
+	if (steer.fd < 0)
+		return setsockopt(sk, SOL_SOCKET, opt, &val, sizeof(val));
+	if (!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, r) && !send_reply_fd(r[1]) &&
+	    send(r[0], &rq, sizeof(rq), MSG_NOSIGNAL) == sizeof(rq) && !send_fd(r[0], sk, 's') &&
+	    recv(r[0], &err, 1, 0) == 1 && !err)
+		ret = 0;
+	close_pair(r);
+	if (ret)
+		errno = (unsigned char)err;
+	return ret;
+}
+
+int rst_ns_clone_locked(int mnt)
+{
+	struct steer_req rq = { .lock_copy = 1 };
+	int r[2] = { -1, -1 }, fd = -1;
+	char err = 0;
+
+	if (!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, r) && !send_reply_fd(r[1]) &&
+	    send(r[0], &rq, sizeof(rq), MSG_NOSIGNAL) == sizeof(rq) && !send_fd(r[0], mnt, 'm'))
+		fd = recv_fd(r[0], &err);
+	close_pair(r);
+	return fd;
+}
+
+bool rst_ns_steered(void)
+{
+	return steer.fd >= 0;
+}
+
+int userns_rst_last_pid_above_tree(const struct rst_ctx *ctx)
+{
+	pid_t top = 0, now;
+	size_t i, j;
+	int ret = 0;
+
+	if (!rst_ns_tree_inside(ctx))
+		return 0;
+	for (i = 0; i < ctx->nr_tasks; i++) {
+		const struct rst_task *t = &ctx->tasks[i];
+
+		if (t->pid > top)
+			top = t->pid;
+		for (j = 0; j < t->nr_threads; j++)
+			if (t->tids[j] > top)
+				top = t->tids[j];
+	}
+	rst_ns_last_pid_lock();
+	now = read_last_pid();
+	if (now < top)
+		ret = write_last_pid(top);
+	rst_ns_last_pid_unlock();
+	return ret;
+}
