@@ -126,6 +126,7 @@ void rst_ns_put_back_last_pid(void);
  */
 struct clone_args;
 bool rst_ns_tree_inside(const struct rst_ctx *ctx);
+bool rst_ns_is_stray(pid_t pid, pid_t want_inner);
 struct rst_task;
 long userns_rst_clone_root(const struct rst_ctx *ctx, const struct rst_task *t,
 			   struct clone_args *args, pid_t outer);
@@ -150,6 +151,11 @@ void rst_ns_last_pid_lock(void);
 int userns_rst_last_pid_above_tree(const struct rst_ctx *ctx);
 void rst_ns_last_pid_unlock(void);
 int rst_ns_clone_locked(int mnt);
+/* chown of a file (an fd, O_PATH too; or a path, following a last symlink or not) to ids of
+ * criu's view, which the task's user namespace may not map, then chmod (mode -1: none; not
+ * for a symlink): by the service for a task forked inside. 0 or -1 (errno). */
+int rst_ns_fchown_mode(int fd, uid_t uid, gid_t gid, int mode);
+int rst_ns_chown_mode(const char *path, uid_t uid, gid_t gid, int mode, bool follow);
 void rst_ns_pid_unlock(int held);
 int rst_ns_before_root(const struct rst_ctx *ctx);
 void rst_ns_after_root(const struct rst_ctx *ctx);

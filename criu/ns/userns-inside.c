@@ -24,6 +24,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,17 +36,24 @@
 #include "internal.h"
 #include "userns.h"
 #include "threads.h"
+#include "task-state.h"
 
 #define LAST_PID     "/proc/sys/kernel/ns_last_pid"
 #define FREE_WAIT_MS 1000
+#define STEER_TRIES  8
+#define STEER_LEVELS 32
 
 struct steer_req {
-	pid_t outer; /* the pid wanted at criu's level */
-	pid_t inner; /* after the clone: the pid the parent got (its own level), or -errno */
-	int flags;   /* for a file of /proc/self/map_files: open()'s; for a socket: the option */
-	int sockopt; /* SO_SNDBUFFORCE or SO_RCVBUFFORCE of a socket sent after, its value inner */
+	pid_t outer;	   /* the pid wanted at criu's level; for chown, the owner */
+	pid_t inner;	   /* after the clone: the parent's pid of it, or -errno; the group */
+	int flags;	   /* for a file of /proc/self/map_files: open()'s */
+	int sockopt;	   /* SO_SNDBUFFORCE or SO_RCVBUFFORCE of a socket sent after, to inner */
 	int lock_copy;	   /* a mount sent after: a recursive clone of it in a locked copy */
-	char map_file[48]; /* its name there, "" for a clone */
+	int chown;	   /* a file sent after (O_PATH too): owner outer, group inner, then mode */
+	int mode;	   /* -1 for none */
+	char map_file[48]; /* a file of /proc/self/map_files, by its name there */
+	int nr_levels;	   /* a clone's pids below criu's level, innermost first */
+	pid_t levels[STEER_LEVELS];
 };
 
 static struct {
@@ -121,11 +129,16 @@ static pid_t read_last_pid(void)
 	return n > 0 ? atoi(buf) : 0;
 }
 
-/* Does criu's pid outer stand for the task that its parent sees as inner? */
-static bool got_pid(pid_t outer, pid_t inner)
+/*
+ * Is criu's pid outer the task with pids levels below it (innermost first, as clone3's
+ * set_tid)? Its NSpid must be outer, then each of them, outermost first.
+ */
+static bool got_pid(pid_t outer, const pid_t *levels, int nr)
 {
-	char path[64], line[256], *last;
+	char path[64], line[512], *p, *end;
 	bool ok = false;
+	int k = 0;
+	long v;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", outer);
@@ -135,13 +148,18 @@ static bool got_pid(pid_t outer, pid_t inner)
 	while (fgets(line, sizeof(line), f)) {
 		if (strncmp(line, "NSpid:", 6))
 			continue;
-		line[strcspn(line, "\n")] = '\0';
-		last = strrchr(line, '\t');
-		ok = last && atoi(last + 1) == inner;
+		ok = true;
+		for (p = line + 6;; p = end, k++) {
+			v = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			if (k > nr || v != (k ? levels[nr - k] : outer))
+				ok = false;
+		}
 		break;
 	}
 	fclose(f);
-	return ok;
+	return ok && k == nr + 1;
 }
 
 /* A byte and an fd (SCM_RIGHTS) from sk: the fd, or -1 (errno set). */
@@ -232,6 +250,35 @@ static void serve_sockopt(int reply, const struct steer_req *rq)
 	send(reply, &err, 1, MSG_NOSIGNAL);
 }
 
+/* chmod of an fd that may be O_PATH (fchmod refuses those) */
+static int chmod_fd(int fd, int mode)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	return chmod(path, mode);
+}
+
+/*
+ * An owner the task's user namespace may not map (a file of the host's, criu's view), then
+ * the mode, which a task inside could not set on a file owned so.
+ */
+static void serve_chown(int reply, const struct steer_req *rq)
+{
+	char c, err = 0;
+	int fd = recv_fd(reply, &c);
+
+	if (fd < 0)
+		err = EINVAL;
+	else if (fchownat(fd, "", rq->outer, rq->inner, AT_EMPTY_PATH))
+		err = (char)errno;
+	else if (rq->mode >= 0 && chmod_fd(fd, rq->mode))
+		err = (char)errno;
+	if (fd >= 0)
+		close(fd);
+	send(reply, &err, 1, MSG_NOSIGNAL);
+}
+
 /*
  * The kernel locks the mounts of a namespace copied into another user namespace: a child of
  * the service, in criu's, copies the task's mount namespace with its working directory on
@@ -313,6 +360,10 @@ static void serve_one(int reply)
 		serve_lock_copy(reply);
 		return;
 	}
+	if (rq.chown) {
+		serve_chown(reply, &rq);
+		return;
+	}
 	if (!rq.outer)
 		ok = 'g';
 	else if (!wait_pid_free(rq.outer))
@@ -333,7 +384,10 @@ static void serve_one(int reply)
 		return;
 	}
 	rst_clone_wake_leader_back();
-	ok = !rq.outer || (rq.inner > 0 && got_pid(rq.outer, rq.inner)) ? 'y' : 'n';
+	ok = !rq.outer || (rq.inner > 0 && rq.nr_levels <= STEER_LEVELS &&
+			   got_pid(rq.outer, rq.levels, rq.nr_levels))
+		     ? 'y'
+		     : 'n';
 	/* back above every pid of the tree: what criu and the tasks fork unsteered goes there */
 	if (rq.outer) {
 		note_high(rq.outer);
@@ -453,21 +507,22 @@ static void close_pair(int r[2])
 }
 
 /*
- * The clone, between the service's move of ns_last_pid and its check. A process of the host
- * that forks in between takes the pid; the child that got another is killed, and the restore
- * fails (criu, which traces every task from birth, has seen it: no second try).
+ * One clone, between the service's move of ns_last_pid and its check: 1 done (*pid the
+ * child's, 0 in it), 0 to try again (the child got another pid: killed), -1 failed.
  */
-long rst_ns_clone_steered(struct clone_args *args, pid_t outer)
+static int clone_steered_once(struct clone_args *args, pid_t outer, long *pid)
 {
-	struct steer_req rq = { .outer = outer };
-	int r[2] = { -1, -1 };
-	long pid = -1;
+	struct steer_req rq = { .outer = outer, .nr_levels = args->set_tid_size };
+	int r[2] = { -1, -1 }, ret = -1;
 	char ok;
 
-	if (steer.fd < 0) {
-		errno = EBADF;
+	if (args->set_tid_size > STEER_LEVELS) {
+		pr_err("Pid %d is %llu pid namespaces below criu's: too deep\n", outer,
+		       (unsigned long long)args->set_tid_size);
 		return -1;
 	}
+	memcpy(rq.levels, (void *)(uintptr_t)args->set_tid, args->set_tid_size * sizeof(pid_t));
+
 	ok = ask(r, &rq);
 	if (ok != 'g') {
 		if (ok == 't')
@@ -480,22 +535,73 @@ long rst_ns_clone_steered(struct clone_args *args, pid_t outer)
 		errno = EEXIST;
 		goto out;
 	}
-	pid = syscall(SYS_clone3, args, sizeof(*args));
-	if (pid == 0)
-		return 0;
-	rq.inner = pid > 0 ? pid : -errno;
+	*pid = syscall(SYS_clone3, args, sizeof(*args));
+	if (*pid == 0)
+		return 1;
+	rq.inner = *pid > 0 ? *pid : -errno;
 	ok = ask(r, &rq);
-	if (pid > 0 && ok != 'y') {
-		pr_err("Pid %d at criu's level went to another process while the tree was forked "
-		       "inside its user namespace: run the restore again\n",
-		       outer);
-		kill_child(pid);
-		pid = -1;
-		errno = EEXIST;
+	ret = *pid > 0 ? 1 : -1;
+	if (*pid > 0 && ok != 'y') {
+		/* criu saw it too, and lets it go (restore.c: a stray) */
+		pr_warn("Pid %d at criu's level went to another process meanwhile: again\n", outer);
+		kill_child(*pid);
+		*pid = -1;
+		ret = ok == 'n' ? 0 : -1;
 	}
 out:
 	close_pair(r);
-	return pid;
+	return ret;
+}
+
+/*
+ * A child forked inside: a process of the host that forks between the service's write and
+ * the clone takes the pid, and the child that got another is killed and made again.
+ */
+long rst_ns_clone_steered(struct clone_args *args, pid_t outer)
+{
+	long pid = -1;
+	int i, ret = 0;
+
+	if (steer.fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	for (i = 0; i < STEER_TRIES && !ret; i++)
+		ret = clone_steered_once(args, outer, &pid);
+	if (!ret) {
+		pr_err("Pid %d at criu's level went to other processes %d times: run the restore "
+		       "again\n",
+		       outer, STEER_TRIES);
+		errno = EEXIST;
+	}
+	return ret > 0 ? pid : -1;
+}
+
+/*
+ * In criu, at a task's first event: is it a child that got a pid of criu's level not its
+ * own (its parent kills it and clones again)? Its innermost pid tells: want_inner.
+ */
+bool rst_ns_is_stray(pid_t pid, pid_t want_inner)
+{
+	char path[64], line[256], *last;
+	bool stray = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		last = strrchr(line, '\t');
+		/* one level: criu's own namespace, none of the tree's */
+		stray = last && last != strchr(line, '\t') && atoi(last + 1) != want_inner;
+		break;
+	}
+	fclose(f);
+	return stray;
 }
 
 int rst_ns_pid_lock(void)
@@ -526,53 +632,98 @@ void rst_ns_pid_unlock(int held)
 }
 
 /*
- * In criu: the root, cloned by a child that moves criu's ns_last_pid, enters the tree's user
- * namespace (with the root's groups, which it can't set inside where setgroups is denied)
- * and clones at once, so that little can fork in between; parent criu. Returns criu's pid
- * of the root, 0 in the root, -1 on failure.
+ * The child of criu that clones the root: it moves criu's ns_last_pid, enters the tree's
+ * user namespace (with the root's groups and loginuid, which it can't set inside) and clones
+ * at once, so that little can fork in between; the root's pid at criu's level, which it sees
+ * (its pid namespace is criu's), goes to criu on pipe_w.
  */
-long userns_rst_clone_root(const struct rst_ctx *ctx, const struct rst_task *t,
-			   struct clone_args *args, pid_t outer)
+static long clone_root_child(const struct rst_ctx *ctx, const struct rst_task *t,
+			     struct clone_args *args, pid_t outer, int pipe_w)
 {
-	pid_t x, before = read_last_pid();
-	int status = -1;
 	long pid;
 
-	rst_ns_last_pid_lock(); /* X's copy of the fd holds it too, until criu lets it go */
+	if (userns_rst_set_groups(ctx, t) || rst_set_loginuid(t) || write_last_pid(outer - 1))
+		_exit(1);
+	if (setns(rst_ns_user_fd(), CLONE_NEWUSER)) {
+		pr_perror("Can't enter the tree's user namespace to clone the root");
+		_exit(1);
+	}
+	/* clone3 wants exit_signal 0: the root takes ours, SIGCHLD, criu's fork's */
+	args->flags |= CLONE_PARENT;
+	args->exit_signal = 0;
+	pid = syscall(SYS_clone3, args, sizeof(*args));
+	if (pid == 0) {
+		rst_ns_last_pid_unlock(); /* the root's copy of criu's lock */
+		return 0;
+	}
+	if (pid < 0)
+		pr_perror("Can't clone the root inside the tree's user namespace");
+	_exit(pid < 0 || write(pipe_w, &pid, sizeof(pid)) != sizeof(pid) ? 2 : 0);
+}
+
+/* One try: criu's pid of the root, 0 in the root, -EAGAIN (another pid: gone), -1 failed. */
+static long clone_root_once(const struct rst_ctx *ctx, const struct rst_task *t,
+			    struct clone_args *args, pid_t outer)
+{
+	int status = -1, p[2];
+	long pid = -1;
+	pid_t x;
+
+	if (pipe2(p, O_CLOEXEC)) {
+		pr_perror("Can't make a pipe to clone the root");
+		return -1;
+	}
 	x = fork();
 	if (x == 0) {
-		if (userns_rst_set_groups(ctx, t) || write_last_pid(outer - 1))
-			_exit(1);
-		if (setns(rst_ns_user_fd(), CLONE_NEWUSER)) {
-			pr_perror("Can't enter the tree's user namespace to clone the root");
-			_exit(1);
-		}
-		/* clone3 wants exit_signal 0: the root takes ours, SIGCHLD, criu's fork's */
-		args->flags |= CLONE_PARENT;
-		args->exit_signal = 0;
-		pid = syscall(SYS_clone3, args, sizeof(*args));
-		if (pid == 0)
-			return 0;
-		if (pid < 0)
-			pr_perror("Can't clone the root inside the tree's user namespace");
-		_exit(pid < 0 ? 2 : 0);
+		close(p[0]);
+		pid = clone_root_child(ctx, t, args, outer, p[1]);
+		close(p[1]);
+		return pid; /* the root */
 	}
+	close(p[1]);
 	if (x < 0)
 		pr_perror("Can't fork to clone the root inside its user namespace");
 	else
 		waitpid(x, &status, 0);
+	if (x > 0 && (!WIFEXITED(status) || WEXITSTATUS(status) ||
+		      read(p[0], &pid, sizeof(pid)) != sizeof(pid)))
+		pid = -1;
+	close(p[0]);
+	if (pid <= 0 || pid == outer)
+		return pid;
+	/* a fork of the host took it: this root goes, not seen by anyone yet */
+	pr_warn("The root got pid %ld at criu's level, not %d (a process of the host forked "
+		"meanwhile): again\n",
+		pid, outer);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -EAGAIN;
+}
+
+/* In criu: the root, parent criu. Returns criu's pid of it, 0 in the root, -1 on failure. */
+long userns_rst_clone_root(const struct rst_ctx *ctx, const struct rst_task *t,
+			   struct clone_args *args, pid_t outer)
+{
+	pid_t before = read_last_pid();
+	long pid = -EAGAIN;
+	int i;
+
+	rst_ns_last_pid_lock(); /* the child's copy of the fd holds it too */
+	for (i = 0; i < STEER_TRIES && pid == -EAGAIN; i++) {
+		if (i && !wait_pid_free(outer))
+			break;
+		pid = clone_root_once(ctx, t, args, outer);
+	}
+	if (pid == 0)
+		return 0;
 	/* back above the tree's pids: what is forked unsteered next must not take one */
 	write_last_pid(before > outer ? before : outer);
 	rst_ns_last_pid_unlock();
-	if (x < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
-		return -1;
-	if (!got_pid(outer, 1)) {
-		pr_err("Pid %d at criu's level, the root's, went to another process while it was "
-		       "cloned: run the restore again\n",
-		       outer);
-		return -1;
-	}
-	return outer;
+	if (pid == -EAGAIN)
+		pr_err("Pid %d at criu's level, the root's, went to other processes %d times or "
+		       "is still taken: run the restore again\n",
+		       outer, i);
+	return pid < 0 ? -1 : pid;
 }
 
 int rst_ns_open_map_file(const char *link, int flags)
@@ -653,5 +804,38 @@ int userns_rst_last_pid_above_tree(const struct rst_ctx *ctx)
 	if (now < top)
 		ret = write_last_pid(top);
 	rst_ns_last_pid_unlock();
+	return ret;
+}
+
+int rst_ns_fchown_mode(int fd, uid_t uid, gid_t gid, int mode)
+{
+	struct steer_req rq = { .chown = 1, .outer = uid, .inner = gid, .mode = mode };
+	int r[2] = { -1, -1 }, ret = -1;
+	char err = EIO;
+
+	if (steer.fd < 0) {
+		if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH))
+			return -1;
+		return mode >= 0 ? chmod_fd(fd, mode) : 0;
+	}
+	if (!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, r) && !send_reply_fd(r[1]) &&
+	    send(r[0], &rq, sizeof(rq), MSG_NOSIGNAL) == sizeof(rq) && !send_fd(r[0], fd, 'c') &&
+	    recv(r[0], &err, 1, 0) == 1 && !err)
+		ret = 0;
+	close_pair(r);
+	if (ret)
+		errno = (unsigned char)err;
+	return ret;
+}
+
+int rst_ns_chown_mode(const char *path, uid_t uid, gid_t gid, int mode, bool follow)
+{
+	int fd, ret;
+
+	fd = open(path, O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+	if (fd < 0)
+		return -1;
+	ret = rst_ns_fchown_mode(fd, uid, gid, mode);
+	close(fd);
 	return ret;
 }

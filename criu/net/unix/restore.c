@@ -182,8 +182,8 @@ static int bind_at(int fd, const UnixSkEntry *ue, struct sockaddr_un *a, socklen
 		return -errno;
 	}
 	if (is_path_name(ue) && ue->file_perms &&
-	    (chmod(a->sun_path, ue->file_perms->mode & 07777) ||
-	     chown(a->sun_path, ue->file_perms->uid, ue->file_perms->gid))) {
+	    rst_ns_chown_mode(a->sun_path, ue->file_perms->uid, ue->file_perms->gid,
+			      ue->file_perms->mode & 07777, true)) {
 		pr_perror("Can't set the owner and mode of the socket file %s", a->sun_path);
 		return -errno;
 	}
