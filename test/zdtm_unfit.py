@@ -48,5 +48,8 @@ UNS_UNFIT = dict(
     [(t, UNS_LOCKED) for t in ("mntns00", "mntns_noroot00")] +
     [("netns00", "it holds an fd of the namespace it unshared from, the flavour's, not "
       "criu's: an nsfs file of a namespace that is not criu's is refused"),
+     ("fanotify01", "its fanotify group reports events with fds, which the kernel gives only to "
+      "a task with CAP_SYS_ADMIN over the host's user namespace (inside one, fanotify_init() "
+      "allows only groups that report file handles or mount ids): it fails to start there"),
      ("ns_net_refused00", "the flavour gives the root a network namespace of its own, and a "
       "child's other one is then saved (netns01 tests it in uns)")])
