@@ -270,6 +270,13 @@ def kill_and_reap(pid):
         pass
 
 
+def kill_if_ours(pid):
+    """After a failed restore the test's pid may be another's (pids are reused): kill it only
+    while it is our child (we are the subreaper of what we started and restored)."""
+    if pid and pid in our_children():
+        kill_and_reap(pid)
+
+
 def our_children():
     me = str(os.getpid())
     kids = []
@@ -809,9 +816,7 @@ def run_one(test, criu):
     except TestFailure as e:
         return e.lines()
     finally:
-        # After a failed restore the pid may be another's now (pids are reused): only ours
-        if pid is not None and pid in our_children():
-            kill_and_reap(pid)
+        kill_if_ours(pid)
         stop_lazy_pages(test, False)
         cleanup_children()
         undo_leftovers(test)

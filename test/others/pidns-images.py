@@ -220,8 +220,7 @@ def main():
     except zdtm.TestFailure as e:
         report(False, "pidns00 dumped and restored", "; ".join(e.lines()))
     finally:
-        if zdtm.proc_state(pid) is not None:
-            zdtm.kill_and_reap(pid)
+        zdtm.kill_if_ours(pid)
         zdtm.cleanup_children()
         shutil.rmtree(test.dump_dir, ignore_errors=True)
     return report.finish()
