@@ -415,10 +415,11 @@ static int make_mount(struct mnt_set *s, size_t i)
 	const MntEntry *e = s->e[i];
 	int parent = index_of(s, e->parent_mnt_id);
 	int src = e->ext_mount || MNT_WITH_PLUGIN(e) ? -1 : mnt_bind_source(s->keys, s->nr, i);
+	char stage_name[24];
+	int fd, ret, at = mnt_locks_stage(s, i, stage_name, sizeof(stage_name));
 	const char *where;
-	int fd, ret;
 
-	if (s->fd[parent] < 0 || (src >= 0 && s->fd[src] < 0) || mnt_locks_hold(s, i))
+	if ((src >= 0 && s->fd[src] < 0) || (at < 0 && (s->fd[parent] < 0 || mnt_locks_hold(s, i))))
 		return 0;
 	if (MNT_WITH_PLUGIN(e))
 		return make_by_plugin(s, i, parent,
@@ -441,8 +442,9 @@ static int make_mount(struct mnt_set *s, size_t i)
 		close(fd);
 		return -EPERM;
 	}
-	where = mnt_path_below(e->mountpoint, s->e[parent]->mountpoint);
-	ret = move_mount(fd, "", s->fd[parent], where,
+	/* the X of a group to lock: in the staging area until its locked clone replaces it */
+	where = at >= 0 ? stage_name : mnt_path_below(e->mountpoint, s->e[parent]->mountpoint);
+	ret = move_mount(fd, "", at >= 0 ? at : s->fd[parent], where,
 			 MOVE_MOUNT_F_EMPTY_PATH | (*where ? 0 : MOVE_MOUNT_T_EMPTY_PATH))
 		      ? -errno
 		      : 0;
@@ -469,6 +471,9 @@ static int make_root(struct mnt_set *s, const char *root_path)
 		pr_perror("Can't make the tree's copy of criu's mounts private");
 		return -errno;
 	}
+	/* the staging area of the groups to lock goes under the tree's root */
+	if (mnt_locks_stage_area(s, root_path))
+		return -EPERM;
 	fd = s->pre->root_fd;
 	s->pre->root_fd = -1;
 	if (fd < 0)
@@ -493,11 +498,13 @@ static int make_all(struct mnt_set *s)
 	int ret, progress;
 
 	do {
-		/* the groups of locked mounts made (the root's at first) are locked */
-		progress = mnt_locks_apply(s);
-		if (progress < 0)
-			return progress;
+		progress = 0;
 		for (i = 0; i < s->nr; i++) {
+			/* a group of locked mounts copied is locked in its turn */
+			ret = mnt_locks_place(s, i);
+			if (ret < 0)
+				return ret;
+			progress |= ret;
 			if (s->fd[i] >= 0)
 				continue;
 			ret = make_mount(s, i);
@@ -506,10 +513,13 @@ static int make_all(struct mnt_set *s)
 			made += ret;
 			progress |= ret;
 		}
-		/* mounts that wait for each other across a locked group: it stays unlocked */
-		if (!progress && made < s->nr)
-			progress = mnt_locks_give_up(s);
+		/* the groups whose mounts are made are copied, or stay unlocked */
+		if (!progress)
+			progress = mnt_locks_next(s);
+		if (progress < 0)
+			return progress;
 	} while (progress);
+	mnt_locks_locker_end(s);
 	if (made == s->nr)
 		return 0;
 	for (i = 0; i < s->nr; i++)
@@ -559,11 +569,15 @@ uint32_t rst_mnt_id_now(uint32_t dumped)
 
 static int set_unbindable(const struct mnt_set *s);
 
-/* The new root becomes "/", criu's mounts go. */
+/*
+ * The new root becomes "/", criu's mounts go. The staging area of locked groups, which the
+ * root was on, is on top of criu's root after the pivot: it goes first.
+ */
 static int enter_root(struct mnt_set *s)
 {
 	if (fchdir(s->fd[s->root]) || syscall(SYS_pivot_root, ".", ".") ||
-	    umount2(".", MNT_DETACH) || chdir("/")) {
+	    (mnt_locks_staging(s) && umount2(".", MNT_DETACH)) || umount2(".", MNT_DETACH) ||
+	    chdir("/")) {
 		pr_perror("Can't make the restored mounts the tree's root");
 		return -errno;
 	}
