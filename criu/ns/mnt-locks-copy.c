@@ -53,6 +53,16 @@ static void give_up_staged(struct mnt_set *s, const char *why)
 	}
 }
 
+/* Are paths a and b the same directory of the same mount? */
+static bool same_place(const char *a, const char *b)
+{
+	struct statx sa, sb;
+	unsigned int mask = STATX_MNT_ID | STATX_INO;
+
+	return !statx(AT_FDCWD, a, 0, mask, &sa) && !statx(AT_FDCWD, b, 0, mask, &sb) &&
+	       sa.stx_mnt_id == sb.stx_mnt_id && sa.stx_ino == sb.stx_ino;
+}
+
 int mnt_locks_stage_area(struct mnt_set *s, const char *root_path)
 {
 	struct mnt_locks *lk = s->lk;
@@ -80,6 +90,7 @@ int mnt_locks_stage_area(struct mnt_set *s, const char *root_path)
 		}
 	}
 	why = "its mount";
+	lk->over_root = same_place(root_path, "/");
 	if (area < 0 || move_mount(area, "", AT_FDCWD, root_path, MOVE_MOUNT_F_EMPTY_PATH))
 		goto give_up;
 	lk->stage = area;
@@ -92,9 +103,9 @@ give_up:
 	return 0;
 }
 
-bool mnt_locks_staging(const struct mnt_set *s)
+bool mnt_locks_area_over_root(const struct mnt_set *s)
 {
-	return s->lk && s->lk->stage >= 0;
+	return s->lk && s->lk->stage >= 0 && s->lk->over_root;
 }
 
 /* The locker's end: in the copy, the clones of the groups asked for, until the root goes */

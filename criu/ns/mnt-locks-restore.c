@@ -4,16 +4,20 @@
  * locks mounts only when it copies a mount namespace into another user namespace, so the
  * root (in criu's user namespace, in the tree's namespace R, owned by the tree's) makes each
  * "locked group" as usual: a mount X not locked to its parent (or the tree's root) with its
- * descendants locked to it, each with only its locked flags (and its atime setting). Then a
- * child unshares a namespace from R: owned by criu's user namespace, every mount of the copy
- * is locked with its flags. A recursive clone of X there (open_tree AT_RECURSIVE) keeps the
- * locks of the descendants and not X's own MNT_LOCKED; the root puts it in place of X and
- * adds the flags that were not locked. Any copy locks the atime setting of each mount of the
- * group (the one lock added). Mounts that are not in a group wait for it to be locked, so
- * the copy holds the group alone, and so do the mounts after it in the image, so that
- * mountinfo keeps the image's order. A group that can't be copied (a member stacked on its
- * parent's root or bound from a removed directory, a failed clone before anything changed)
- * stays unlocked, with a warning.
+ * descendants locked to it, each with only its locked flags (and its atime setting); every
+ * X but the tree's root in a staging area, not under its parent, so that no group holds
+ * another (mnt-locks-copy.c). Then one child unshares a namespace from R: owned by criu's
+ * user namespace, every mount of the copy is locked with its flags. A recursive clone of X
+ * there (open_tree AT_RECURSIVE) keeps the locks of the descendants and not X's own
+ * MNT_LOCKED; the root puts it in place of X and adds the flags that were not locked. Any
+ * copy locks the atime setting of each mount of the group (the one lock added). The clones
+ * are taken when their turn comes in the image's order, between the mounts that are not in
+ * a group (made after the group of their parent, and after the groups before them), so
+ * that mountinfo keeps the image's order: one copy serves all the groups whose mounts can
+ * be made before it, another is taken only for groups that waited for mounts made after it.
+ * A group that can't be copied (a member stacked on its parent's root or bound from a
+ * removed directory, X made by a plugin, a failed clone before anything changed) stays
+ * unlocked, with a warning.
  */
 #include <errno.h>
 #include <fcntl.h>

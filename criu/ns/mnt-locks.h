@@ -18,6 +18,7 @@ struct mnt_locks {
 	bool *copied;	 /* X: in the copy the locker holds, its clone not taken yet */
 	bool *staged;	 /* X: made in the staging area, not at its place yet */
 	int stage;	 /* the staging area (a tmpfs under the tree's root), or -1 */
+	bool over_root;	 /* the area is mounted over criu's root (--root /) */
 	pid_t locker;	 /* the child in the copy, 0 when none, -1 when it failed */
 	int sk;		 /* the root's end of the socket to it, or -1 */
 };

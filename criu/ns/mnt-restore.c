@@ -571,12 +571,12 @@ static int set_unbindable(const struct mnt_set *s);
 
 /*
  * The new root becomes "/", criu's mounts go. The staging area of locked groups, which the
- * root was on, is on top of criu's root after the pivot: it goes first.
+ * root was on, is on top of criu's root after the pivot when it was over it: it goes first.
  */
 static int enter_root(struct mnt_set *s)
 {
 	if (fchdir(s->fd[s->root]) || syscall(SYS_pivot_root, ".", ".") ||
-	    (mnt_locks_staging(s) && umount2(".", MNT_DETACH)) || umount2(".", MNT_DETACH) ||
+	    (mnt_locks_area_over_root(s) && umount2(".", MNT_DETACH)) || umount2(".", MNT_DETACH) ||
 	    chdir("/")) {
 		pr_perror("Can't make the restored mounts the tree's root");
 		return -errno;

@@ -149,9 +149,12 @@ bool mnt_locks_hold(const struct mnt_set *s, size_t i);
 int mnt_locks_stage(struct mnt_set *s, size_t i, char *name, size_t len);
 int mnt_locks_place(struct mnt_set *s, size_t i);
 int mnt_locks_next(struct mnt_set *s);
-/* the staging area at root_path, before the tree's root (mnt-locks-copy.c); is there one? */
+/*
+ * the staging area at root_path, before the tree's root (mnt-locks-copy.c); is it over
+ * criu's root ("/"), where it is on top of it once the tree's root is pivoted to?
+ */
 int mnt_locks_stage_area(struct mnt_set *s, const char *root_path);
-bool mnt_locks_staging(const struct mnt_set *s);
+bool mnt_locks_area_over_root(const struct mnt_set *s);
 /* the child in the copy goes, once the groups are locked */
 void mnt_locks_locker_end(struct mnt_set *s);
 void mnt_locks_free(struct mnt_set *s);
