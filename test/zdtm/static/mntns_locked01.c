@@ -22,8 +22,6 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,14 +31,8 @@
 #define NR_RBINDS 2
 #define OUT_LEN	  (256 * 1024)
 
-enum {
-	LOCKED = 1 << 0,
-	ATIME_LOCKED = 1 << 1,
-	RDONLY_LOCKED = 1 << 2,
-	NOSUID_LOCKED = 1 << 3,
-	NODEV_LOCKED = 1 << 4,
-	NOEXEC_LOCKED = 1 << 5,
-};
+/* with TEST_*_LOCKED: the mount can't be unmounted (locked to its parent) */
+#define LOCKED (1 << 8)
 
 static char dir[4096];
 static char *points_before, *locks_before;
@@ -70,38 +62,13 @@ static int mount_points(char *out, size_t len, bool all)
 	return 0;
 }
 
-static int attr(const char *path, unsigned long long set, unsigned long long clr)
-{
-	struct mount_attr a = { .attr_set = set, .attr_clr = clr };
-
-	return syscall(SYS_mount_setattr, AT_FDCWD, path, 0, &a, sizeof(a)) ? errno : 0;
-}
-
 /* The locks of the mount at path, in the child's copy; the mount goes if it can */
 static int probe_one(const char *path)
 {
-	static const struct {
-		unsigned long vfs;
-		unsigned long long attr;
-		int bit;
-	} f[] = {
-		{ ST_RDONLY, MOUNT_ATTR_RDONLY, RDONLY_LOCKED },
-		{ ST_NOSUID, MOUNT_ATTR_NOSUID, NOSUID_LOCKED },
-		{ ST_NODEV, MOUNT_ATTR_NODEV, NODEV_LOCKED },
-		{ ST_NOEXEC, MOUNT_ATTR_NOEXEC, NOEXEC_LOCKED },
-	};
-	struct statvfs sv;
-	int bits = 0;
-	size_t i;
+	int bits = test_mount_flag_locks(path);
 
-	if (statvfs(path, &sv))
+	if (bits < 0)
 		return -1;
-	if (attr(path, sv.f_flag & ST_NOATIME ? MOUNT_ATTR_RELATIME : MOUNT_ATTR_NOATIME,
-		 MOUNT_ATTR__ATIME) == EPERM)
-		bits |= ATIME_LOCKED;
-	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		if ((sv.f_flag & f[i].vfs) && attr(path, 0, f[i].attr) == EPERM)
-			bits |= f[i].bit;
 	if (umount2(path, MNT_DETACH) && errno == EINVAL)
 		bits |= LOCKED;
 	return bits;
@@ -219,12 +186,12 @@ static void check_groups(const char *now)
 		else
 			snprintf(name, sizeof(name), "r%d", i - NR_BINDS);
 		b = bits_of(now, name);
-		if (b < 0 || (b & LOCKED) || !(b & ATIME_LOCKED))
+		if (b < 0 || (b & LOCKED) || !(b & TEST_ATIME_LOCKED))
 			fail("%s: locked to its parent, or its atime setting not locked (%d)", name,
 			     b);
 	}
 	b = bits_of(now, "root");
-	if (b < 0 || (b & LOCKED) || !(b & ATIME_LOCKED))
+	if (b < 0 || (b & LOCKED) || !(b & TEST_ATIME_LOCKED))
 		fail("the bind of /: locked to its parent, or its atime setting not locked (%d)",
 		     b);
 	b = bits_of(now, "root/dev");
