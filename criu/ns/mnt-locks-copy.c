@@ -139,9 +139,11 @@ int mnt_locks_locker_start(struct mnt_set *s)
 	pid_t kid;
 	int sk[2];
 
+	/* no locker: each group's clone fails, and it stays unlocked with a warning */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sk)) {
-		pr_perror("Can't make the socket to the copy of the mount namespace");
-		return -errno;
+		pr_warn("Can't make the socket to the copy of the mount namespace: %s\n",
+			strerror(errno));
+		return 0;
 	}
 	/* untraced: criu traces the root's children from birth */
 	kid = syscall(SYS_clone, SIGCHLD | CLONE_UNTRACED, 0, NULL, NULL, 0);
@@ -152,9 +154,10 @@ int mnt_locks_locker_start(struct mnt_set *s)
 	}
 	close(sk[1]);
 	if (kid < 0) {
-		pr_perror("Can't start the child that copies the mount namespace");
+		pr_warn("Can't start the child that copies the mount namespace: %s\n",
+			strerror(errno));
 		close(sk[0]);
-		return -errno;
+		return 0;
 	}
 	lk->locker = kid;
 	lk->sk = sk[0];
@@ -166,7 +169,8 @@ int mnt_locks_locker_clone(struct mnt_set *s, int x)
 	struct mnt_locks *lk = s->lk;
 	int err, fd = -1;
 
-	if (lk->sk < 0 || send(lk->sk, &x, sizeof(x), 0) != sizeof(x) ||
+	/* MSG_NOSIGNAL: a locker that failed to unshare has gone, no SIGPIPE */
+	if (lk->sk < 0 || send(lk->sk, &x, sizeof(x), MSG_NOSIGNAL) != sizeof(x) ||
 	    fd_pass_recv(lk->sk, &err, sizeof(err), &fd, MSG_CMSG_CLOEXEC) != sizeof(err))
 		err = -EPIPE; /* it failed to unshare, or died */
 	if (err && fd >= 0)

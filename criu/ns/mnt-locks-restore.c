@@ -399,6 +399,19 @@ static int leave_unlocked(struct mnt_set *s, int x)
 	return ret;
 }
 
+/*
+ * The group of x that can't be locked: a plain clone of it (in the root's namespace, made
+ * now, so that mountinfo keeps the image's order) takes its place, or it stays as it is
+ */
+static int clone_unlocked(struct mnt_set *s, int x)
+{
+	int clone = open_tree(s->fd[x], "",
+			      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+	int ret = clone < 0 ? 1 : swap_in(s, x, clone);
+
+	return leave_unlocked(s, x) ?: (ret > 0 ? 0 : ret);
+}
+
 /* Copied x's group: its clone in the copy, locked, takes its place */
 static int lock_copied(struct mnt_set *s, int x)
 {
@@ -411,7 +424,7 @@ static int lock_copied(struct mnt_set *s, int x)
 			clone < 0 ? strerror(-clone) : "not the same mount");
 		if (clone >= 0)
 			close(clone);
-		return leave_unlocked(s, x);
+		return clone_unlocked(s, x);
 	}
 	ret = swap_in(s, x, clone);
 	if (ret > 0)
