@@ -17,7 +17,7 @@
  * be made before it, another is taken only for groups that waited for mounts made after it.
  * A group that can't be copied (a member stacked on its parent's root or bound from a
  * removed directory, X made by a plugin, a failed clone before anything changed) stays
- * unlocked, with a warning.
+ * unlocked, with a warning; a failed clone is replaced by a plain one, made in its turn.
  */
 #include <errno.h>
 #include <fcntl.h>
