@@ -326,18 +326,40 @@ static int put_in_place(struct mnt_set *s, int x, int fd)
 	return -errno;
 }
 
+/*
+ * X's old mount detached: by its name in the staging area when it is there (a nested
+ * namespace has no /proc of its own yet), else by its fd
+ */
+static int umount_old(struct mnt_set *s, int x)
+{
+	char old[64];
+	int cwd, ret;
+
+	if (!s->lk->staged[x]) {
+		snprintf(old, sizeof(old), "/proc/self/fd/%d", s->fd[x]);
+		return umount2(old, MNT_DETACH);
+	}
+	cwd = open(".", O_PATH | O_CLOEXEC);
+	if (cwd < 0)
+		return -1;
+	snprintf(old, sizeof(old), "%d", x);
+	ret = fchdir(s->lk->stage) ?: umount2(old, MNT_DETACH);
+	if (fchdir(cwd))
+		ret = -1;
+	close(cwd);
+	return ret;
+}
+
 /* The group's old mounts go, the locked clone takes their place: 0, 1 (left as it was), -errno */
 static int swap_in(struct mnt_set *s, int x, int clone)
 {
 	int *now = malloc(s->nr * sizeof(int)), ret;
-	char old[64];
 	size_t i;
 
 	if (!now)
 		return -ENOMEM;
-	snprintf(old, sizeof(old), "/proc/self/fd/%d", s->fd[x]);
 	/* nothing changed yet: the group may stay as it is, unlocked */
-	if (umount2(old, MNT_DETACH)) {
+	if (umount_old(s, x)) {
 		pr_warn("Can't take mount %u at %s away for its locked copy (%s): restored "
 			"unlocked\n",
 			s->e[x]->mnt_id, s->e[x]->mountpoint, strerror(errno));
@@ -528,4 +550,20 @@ int mnt_locks_next(struct mnt_set *s)
 		any = 1;
 	}
 	return any;
+}
+
+void mnt_locks_nested_root(struct mnt_set *s)
+{
+	if (s->lk && s->lk->group[s->root] == s->root)
+		s->lk->done[s->root] = true;
+}
+
+bool mnt_locks_in_root_group(const struct mnt_set *s, size_t i)
+{
+	return s->lk && s->lk->group[i] == s->root;
+}
+
+bool mnt_locks_locked_to(const struct mnt_set *s, size_t i, int p)
+{
+	return s->lk && s->lk->locked[i] && s->lk->parent[i] == p;
 }

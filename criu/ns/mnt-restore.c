@@ -271,15 +271,44 @@ int mnt_make_fresh(const MntEntry *e, bool fill_first)
 	return ret ?: sub;
 }
 
-int mnt_take_bare(struct mnt_set *s, size_t i)
+static int take_bare(struct mnt_set *s, size_t i)
 {
 	if (s->bare[i] >= 0)
 		return 0;
 	s->bare[i] = open_tree(s->fd[i], "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-	if (s->bare[i] >= 0)
-		return 0;
-	pr_perror("Can't clone mount %u at %s", s->e[i]->mnt_id, s->e[i]->mountpoint);
-	return -errno;
+	return s->bare[i] >= 0 ? 0 : -errno;
+}
+
+int mnt_take_bare(struct mnt_set *s, size_t i)
+{
+	int ret = take_bare(s, i);
+
+	if (ret)
+		pr_perror("Can't clone mount %u at %s", s->e[i]->mnt_id, s->e[i]->mountpoint);
+	return ret;
+}
+
+/*
+ * Mount src has mounts locked to it (a nested namespace's root, with the parent's locked
+ * mounts): no clone of it alone. A bind of a directory of it without them is cloned straight
+ * from it, where no other mount is on the way.
+ */
+static int bind_beside_locked(struct mnt_set *s, int src, const char *below, const MntEntry *e)
+{
+	int dir = openat(s->fd[src], below, O_PATH | O_CLOEXEC), fd = -1;
+	struct statx a, b;
+
+	if (dir >= 0 && !statx(s->fd[src], "", AT_EMPTY_PATH, STATX_MNT_ID, &a) &&
+	    !statx(dir, "", AT_EMPTY_PATH, STATX_MNT_ID, &b) && a.stx_mnt_id == b.stx_mnt_id)
+		fd = open_tree(dir, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	else
+		errno = EBUSY;
+	if (fd < 0)
+		pr_perror("Can't bind %s of mount %u (mounts are locked to it) for mount %u at %s",
+			  e->root, s->e[src]->mnt_id, e->mnt_id, e->mountpoint);
+	if (dir >= 0)
+		close(dir);
+	return fd < 0 ? -EPERM : fd;
 }
 
 /* A detached bind of the part of mount src that e's root names. */
@@ -288,9 +317,13 @@ static int make_bind(struct mnt_set *s, int src, const MntEntry *e)
 	const char *below = mnt_path_below(e->root, s->e[src]->root);
 	int fd;
 
-	fd = mnt_take_bare(s, src);
-	if (fd)
+	fd = take_bare(s, src);
+	if (fd == -EINVAL && s->lk && *below && !(e->has_deleted && e->deleted))
+		return bind_beside_locked(s, src, below, e);
+	if (fd) {
+		pr_perror("Can't clone mount %u at %s", s->e[src]->mnt_id, s->e[src]->mountpoint);
 		return fd;
+	}
 	/* runc's /dev/console: a pty slave of a new devpts, which exists once its pty does */
 	if (s->e[src]->fstype == FSTYPE__DEVPTS && *below &&
 	    faccessat(s->bare[src], below, F_OK, AT_SYMLINK_NOFOLLOW) && errno == ENOENT &&
@@ -494,8 +527,12 @@ static int make_root(struct mnt_set *s, const char *root_path)
 
 static int make_all(struct mnt_set *s)
 {
-	size_t made = 1, i;
+	size_t made = 0, i;
 	int ret, progress;
+
+	/* the root, and a nested namespace's mounts that came locked with it */
+	for (i = 0; i < s->nr; i++)
+		made += s->fd[i] >= 0;
 
 	do {
 		progress = 0;
@@ -753,6 +790,12 @@ static int take_outer(struct mnt_set *s, const struct mnt_set *outer)
 		snprintf(path, sizeof(path), "%s/%s", outer->e[best]->mountpoint,
 			 mnt_path_below(s->keys[i].root, outer->keys[best].root));
 		s->outer[i] = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		/* one with mounts locked to it can't be cloned alone: they come with the root */
+		if (s->outer[i] < 0 && errno == EINVAL && s->lk) {
+			pr_debug("%s of the parent's has locked mounts on it: not bound for %s\n",
+				 path, s->e[i]->mountpoint);
+			continue;
+		}
 		if (s->outer[i] < 0) {
 			pr_perror("Can't bind %s of the parent's namespace for mount %u at %s",
 				  path, s->e[i]->mnt_id, s->e[i]->mountpoint);
@@ -777,11 +820,61 @@ static void detach_copy(void)
 	free_mountinfo(&l);
 }
 
-/* A root made of the parent's root, attached over it, and made the task's root. */
+/* Is there a mount whose root is at path below mount fd, other than fd's? Its O_PATH fd */
+static int mount_at(int fd, const char *path)
+{
+	struct statx in, at;
+	int m = openat(fd, path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+
+	if (m < 0)
+		return -1;
+	if (!statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &in) &&
+	    !statx(m, "", AT_EMPTY_PATH, STATX_MNT_ID, &at) && in.stx_mnt_id != at.stx_mnt_id &&
+	    (at.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+		return m;
+	close(m);
+	return -1;
+}
+
+/*
+ * The mounts that came with the nested root's clone, locked to the parent's root (detached
+ * from the copy they could not be): the image's at their places, parents first.
+ */
+static void adopt_locked(struct mnt_set *s)
+{
+	size_t i, found;
+	int p;
+
+	do {
+		found = 0;
+		for (i = 0; i < s->nr; i++) {
+			p = index_of(s, s->e[i]->parent_mnt_id);
+			if (s->fd[i] >= 0 || p < 0 || s->fd[p] < 0)
+				continue;
+			s->fd[i] = mount_at(
+				s->fd[p], mnt_path_below(s->e[i]->mountpoint, s->e[p]->mountpoint));
+			if (s->fd[i] < 0)
+				continue;
+			pr_info("Mount %u at %s came locked with the parent's root\n",
+				s->e[i]->mnt_id, s->e[i]->mountpoint);
+			found++;
+		}
+	} while (found);
+}
+
+/*
+ * A root made of the parent's root, attached over it, and made the task's root. With mounts
+ * locked to the parent's root, the clone takes them too (alone is EINVAL): they are the
+ * image's that the copy inherited locked, and its root group is locked as it was.
+ */
 static int nested_root(struct mnt_set *s)
 {
-	int fd = open_tree(AT_FDCWD, "/", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	int fd = open_tree(AT_FDCWD, "/", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC), rec = 0;
 
+	if (fd < 0 && errno == EINVAL && s->lk) {
+		rec = AT_RECURSIVE;
+		fd = open_tree(AT_FDCWD, "/", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec);
+	}
 	if (fd < 0) {
 		pr_perror("Can't clone the parent's root for a nested mount namespace");
 		return -errno;
@@ -789,10 +882,16 @@ static int nested_root(struct mnt_set *s)
 	s->fd[s->root] = fd;
 	if (set_flags(fd, s->e[s->root]))
 		return -EPERM;
+	/* the staging area of its locked groups goes under it, as under the tree's root */
+	mnt_locks_nested_root(s);
+	if (mnt_locks_stage_area(s, "/"))
+		return -EPERM;
 	if (move_mount(fd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH)) {
 		pr_perror("Can't mount the nested namespace's root");
 		return -errno;
 	}
+	if (rec)
+		adopt_locked(s);
 	return 0;
 }
 
@@ -806,13 +905,60 @@ static int enter_nested_root(const struct mnt_set *s)
 	return set_unbindable(s);
 }
 
-int mntns_restore_nested(int dfd, uint32_t id, uint32_t outer_id, const struct mnt_opts *mo)
+/* The directory of mount src that a bind from it (root) shows */
+static void bind_dir(const struct mnt_set *s, int src, const char *root, char *out, size_t len)
+{
+	const char *mp = s->e[src]->mountpoint, *below = mnt_path_below(root, s->e[src]->root);
+
+	snprintf(out, len, "%s%s%s", mp, *below && strcmp(mp, "/") ? "/" : "", below);
+}
+
+bool mntns_nested_lockable(int dfd, uint32_t id)
+{
+	struct mnt_set s = {};
+	char dir[PATH_MAX];
+	bool ok = true;
+	size_t i, j;
+	int src;
+
+	if (read_mounts(dfd, id, &s) || prepare_set(&s, id) || mnt_locks_read(dfd, id, &s)) {
+		free_set(&s);
+		return false;
+	}
+	for (i = 0; ok && i < s.nr; i++) {
+		src = mnt_bind_source(s.keys, s.nr, i);
+		if (src < 0 || !mnt_locks_in_root_group(&s, src))
+			continue;
+		bind_dir(&s, src, s.e[i]->root, dir, sizeof(dir));
+		for (j = 0; ok && j < s.nr; j++) {
+			if (!mnt_locks_locked_to(&s, j, src) ||
+			    !mnt_path_inside(s.e[j]->mountpoint, dir))
+				continue;
+			pr_warn("Mount %u at %s of nested mount namespace %u binds %s with mount "
+				"%s "
+				"locked below it (a recursive bind of what came locked with the "
+				"copy "
+				"of its parent's is not made yet): the mounts are restored "
+				"unlocked\n",
+				s.e[i]->mnt_id, s.e[i]->mountpoint, id, dir, s.e[j]->mountpoint);
+			ok = false;
+		}
+	}
+	free_set(&s);
+	return ok;
+}
+
+int mntns_restore_nested(int dfd, uint32_t id, uint32_t outer_id, const struct mnt_opts *mo,
+			 bool locks)
 {
 	struct mnt_premade none = { .root_fd = -1 };
 	struct mnt_set s = { .pre = &none, .mo = mo }, outer = { .mo = mo };
 	int ret;
 
 	ret = read_mounts(dfd, id, &s) ?: prepare_set(&s, id);
+	/* in the tree's user namespace: the parent's are locked, and so are its own */
+	if (!ret && locks)
+		ret = mnt_locks_read(dfd, id, &s);
 	ret = ret ?: read_mounts(dfd, outer_id, &outer) ?: prepare_set(&outer, outer_id);
 	/* the copy's mounts are in the parent's groups: the carriers are cloned before */
 	ret = ret ?: mnt_prop_take_outer_carriers(&s, &outer);

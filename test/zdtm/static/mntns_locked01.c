@@ -35,6 +35,7 @@
 #define LOCKED (1 << 8)
 
 static char dir[4096];
+static bool nested_case; /* $ZDTM_LOCKED_CASE "nested" (mntns_locked02) */
 static char *points_before, *locks_before;
 
 /* The mount points below dir, in mountinfo's order, each followed by a space */
@@ -96,6 +97,12 @@ static int probe_copy(char *out)
 		used += sprintf(out + used, "%s=%x ", p, bits);
 		end = p;
 	}
+	/* the copy of the parent's /dev, locked to the root */
+	bits = nested_case ? probe_one("/dev") : 0;
+	if (bits < 0)
+		return -1;
+	if (nested_case)
+		sprintf(out + used, "/dev=%x ", bits);
 	return 0;
 }
 
@@ -151,7 +158,8 @@ static int setup(void)
 			return -1;
 	}
 	snprintf(root, sizeof(root), "%s/root", dir);
-	if (mkdir(root, 0755) || mount("/", root, NULL, MS_BIND | MS_REC, NULL)) {
+	/* a nested namespace's recursive bind of its root is not made locked yet */
+	if (!nested_case && (mkdir(root, 0755) || mount("/", root, NULL, MS_BIND | MS_REC, NULL))) {
 		fail("binding / with its mounts on %s: %s", root, strerror(errno));
 		return -1;
 	}
@@ -190,6 +198,12 @@ static void check_groups(const char *now)
 			fail("%s: locked to its parent, or its atime setting not locked (%d)", name,
 			     b);
 	}
+	if (nested_case) {
+		if (!strstr(now, " /dev=") ||
+		    !(strtol(strstr(now, " /dev=") + 6, NULL, 16) & LOCKED))
+			fail("the copy of the parent's /dev is not locked to the root: %s", now);
+		return;
+	}
 	b = bits_of(now, "root");
 	if (b < 0 || (b & LOCKED) || !(b & TEST_ATIME_LOCKED))
 		fail("the bind of /: locked to its parent, or its atime setting not locked (%d)",
@@ -216,8 +230,60 @@ static void check(void)
 	free(points);
 }
 
+/*
+ * $ZDTM_LOCKED_CASE "nested" (mntns_locked02): all of it in a child that unshares a mount
+ * namespace of its own first (owned by the test's user namespace: a copy that keeps the
+ * locks, the root's /dev locked to it, /proc's and /sys's atime); the child probes before
+ * the dump and after the restore, when the test tells it, and says how it went.
+ */
+static void nested_child(int go, int done)
+{
+	char c = 'n';
+
+	if (unshare(CLONE_NEWNS)) {
+		fail("unshare(CLONE_NEWNS): %s", strerror(errno));
+		_exit(1);
+	}
+	if (setup() || write(done, "r", 1) != 1 || read(go, &c, 1) != 1)
+		_exit(1);
+	check();
+	c = test_failed() ? 'n' : 'y';
+	_exit(write(done, &c, 1) != 1 || c != 'y');
+}
+
+static int nested(void)
+{
+	int go[2], done[2], status;
+	char c = 0;
+	pid_t pid;
+
+	if (pipe(go) || pipe(done))
+		return 1;
+	pid = fork();
+	if (pid == 0)
+		nested_child(go[0], done[1]);
+	if (pid < 0 || read(done[0], &c, 1) != 1 || c != 'r') {
+		fail("the child in a mount namespace of its own did not get ready");
+		return 1;
+	}
+	test_daemon();
+	test_waitsig();
+	if (write(go[1], "g", 1) != 1 || read(done[0], &c, 1) != 1 || c != 'y')
+		fail("the locks in the child's mount namespace are not as they were");
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+		fail("the child exited badly");
+	if (!test_failed())
+		pass();
+	return test_failed();
+}
+
 int main(int argc, char **argv)
 {
+	const char *which = getenv("ZDTM_LOCKED_CASE");
+
 	test_init(argc, argv);
+	nested_case = which && !strcmp(which, "nested");
+	if (nested_case)
+		return nested();
 	return test_check_across_dump(setup, check);
 }
