@@ -18,6 +18,8 @@
  * A group that can't be copied (a member stacked on its parent's root or bound from a
  * removed directory, X made by a plugin, a failed clone before anything changed) stays
  * unlocked, with a warning; a failed clone is replaced by a plain one, made in its turn.
+ * A nested namespace (a task's own) does the same in the task, but for its root's group,
+ * which came locked with the copy of its parent's (mnt_locks_nested_root()).
  */
 #include <errno.h>
 #include <fcntl.h>
