@@ -934,12 +934,9 @@ bool mntns_nested_lockable(int dfd, uint32_t id)
 			if (!mnt_locks_locked_to(&s, j, src) ||
 			    !mnt_path_inside(s.e[j]->mountpoint, dir))
 				continue;
-			pr_warn("Mount %u at %s of nested mount namespace %u binds %s with mount "
-				"%s "
-				"locked below it (a recursive bind of what came locked with the "
-				"copy "
-				"of its parent's is not made yet): the mounts are restored "
-				"unlocked\n",
+			pr_warn("Mount %u at %s of nested mount namespace %u binds %s, where mount "
+				"%s is locked (its recursive bind is not made locked yet): the "
+				"mounts are restored unlocked\n",
 				s.e[i]->mnt_id, s.e[i]->mountpoint, id, dir, s.e[j]->mountpoint);
 			ok = false;
 		}
