@@ -569,3 +569,13 @@ bool mnt_locks_locked_to(const struct mnt_set *s, size_t i, int p)
 {
 	return s->lk && s->lk->locked[i] && s->lk->parent[i] == p;
 }
+
+bool mnt_locks_saved(int dfd, uint32_t id)
+{
+	struct cr_img *img = open_image_optional(dfd, CR_FD_MNT_LOCKS, id);
+
+	if (!img)
+		return false;
+	close_image(img);
+	return true;
+}

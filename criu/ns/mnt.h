@@ -145,6 +145,8 @@ int mnt_take_bare(struct mnt_set *s, size_t i);
  * or the groups not locked yet left unlocked (1 when either, 0, or -errno)
  */
 int mnt_locks_read(int dfd, uint32_t id, struct mnt_set *s);
+/* has the dump saved the locks of namespace id (mnt-locks-ID.img)? */
+bool mnt_locks_saved(int dfd, uint32_t id);
 bool mnt_locks_hold(const struct mnt_set *s, size_t i);
 int mnt_locks_stage(struct mnt_set *s, size_t i, char *name, size_t len);
 int mnt_locks_place(struct mnt_set *s, size_t i);

@@ -114,16 +114,29 @@ static bool rst_own_mnt(const struct rst_ctx *ctx)
 	return r && c && r->has_mnt_ns_id && c->has_mnt_ns_id && r->mnt_ns_id != c->mnt_ns_id;
 }
 
-/* Can each nested mount namespace of the tasks get the kernel's locks again? */
+/*
+ * Can the tasks' mount namespaces get the kernel's locks again? Each nested one must have
+ * them saved too (a dump before they were has the root's only), and be lockable.
+ */
 static bool rst_mnt_lockable(const struct rst_ctx *ctx)
 {
 	const TaskKobjIdsEntry *r = ctx->tasks[0].ids, *o;
 	size_t i;
 
-	for (i = 1; r && i < ctx->nr_tasks; i++)
-		if ((o = ctx->tasks[i].ids) && DIFFERS(mnt) &&
-		    !mntns_nested_lockable(ctx->dfd, o->mnt_ns_id))
+	if (!mnt_locks_saved(ctx->dfd, ctx->ns->mnt_id))
+		return false;
+	for (i = 1; r && i < ctx->nr_tasks; i++) {
+		if (!(o = ctx->tasks[i].ids) || !DIFFERS(mnt))
+			continue;
+		if (!mnt_locks_saved(ctx->dfd, o->mnt_ns_id)) {
+			pr_warn("The locks of nested mount namespace %u were not saved (an older "
+				"dump): the mounts are restored unlocked\n",
+				o->mnt_ns_id);
 			return false;
+		}
+		if (!mntns_nested_lockable(ctx->dfd, o->mnt_ns_id))
+			return false;
+	}
 	return true;
 }
 
