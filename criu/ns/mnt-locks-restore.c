@@ -560,16 +560,6 @@ void mnt_locks_nested_root(struct mnt_set *s)
 		s->lk->done[s->root] = true;
 }
 
-bool mnt_locks_in_root_group(const struct mnt_set *s, size_t i)
-{
-	return s->lk && s->lk->group[i] == s->root;
-}
-
-bool mnt_locks_locked_to(const struct mnt_set *s, size_t i, int p)
-{
-	return s->lk && s->lk->locked[i] && s->lk->parent[i] == p;
-}
-
 bool mnt_locks_saved(int dfd, uint32_t id)
 {
 	struct cr_img *img = open_image_optional(dfd, CR_FD_MNT_LOCKS, id);
@@ -578,4 +568,14 @@ bool mnt_locks_saved(int dfd, uint32_t id)
 		return false;
 	close_image(img);
 	return true;
+}
+
+bool mnt_locks_same_group(const struct mnt_set *s, size_t a, size_t b)
+{
+	return s->lk && s->lk->group[a] >= 0 && s->lk->group[a] == s->lk->group[b];
+}
+
+bool mnt_locks_staged(const struct mnt_set *s, size_t i)
+{
+	return s->lk && s->lk->staged[i];
 }

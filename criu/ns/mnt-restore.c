@@ -283,6 +283,9 @@ int mnt_take_bare(struct mnt_set *s, size_t i)
 {
 	int ret = take_bare(s, i);
 
+	/* mounts locked to it (a nested namespace's): none, its binds are made without */
+	if (ret == -EINVAL && s->lk)
+		return 0;
 	if (ret)
 		pr_perror("Can't clone mount %u at %s", s->e[i]->mnt_id, s->e[i]->mountpoint);
 	return ret;
@@ -290,12 +293,14 @@ int mnt_take_bare(struct mnt_set *s, size_t i)
 
 /*
  * Mount src has mounts locked to it (a nested namespace's root, with the parent's locked
- * mounts): no clone of it alone. A bind of a directory of it without them is cloned straight
- * from it, where no other mount is on the way.
+ * mounts): no clone of it alone. A bind of a directory of it is cloned straight from it,
+ * where no other mount is on the way: alone without locked mounts below it, else with the
+ * mounts below it (*rec), as the kernel made it (mount --rbind), for settle_rec_bind().
  */
-static int bind_beside_locked(struct mnt_set *s, int src, const char *below, const MntEntry *e)
+static int bind_beside_locked(struct mnt_set *s, int src, const char *below, const MntEntry *e,
+			      bool *rec)
 {
-	int dir = openat(s->fd[src], below, O_PATH | O_CLOEXEC), fd = -1;
+	int dir = openat(s->fd[src], *below ? below : ".", O_PATH | O_CLOEXEC), fd = -1;
 	struct statx a, b;
 
 	if (dir >= 0 && !statx(s->fd[src], "", AT_EMPTY_PATH, STATX_MNT_ID, &a) &&
@@ -303,6 +308,11 @@ static int bind_beside_locked(struct mnt_set *s, int src, const char *below, con
 		fd = open_tree(dir, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	else
 		errno = EBUSY;
+	if (fd < 0 && errno == EINVAL) {
+		*rec = true;
+		fd = open_tree(dir, "",
+			       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	}
 	if (fd < 0)
 		pr_perror("Can't bind %s of mount %u (mounts are locked to it) for mount %u at %s",
 			  e->root, s->e[src]->mnt_id, e->mnt_id, e->mountpoint);
@@ -311,15 +321,15 @@ static int bind_beside_locked(struct mnt_set *s, int src, const char *below, con
 	return fd < 0 ? -EPERM : fd;
 }
 
-/* A detached bind of the part of mount src that e's root names. */
-static int make_bind(struct mnt_set *s, int src, const MntEntry *e)
+/* A detached bind of the part of mount src that e's root names (*rec: with mounts below) */
+static int make_bind(struct mnt_set *s, int src, const MntEntry *e, bool *rec)
 {
 	const char *below = mnt_path_below(e->root, s->e[src]->root);
 	int fd;
 
 	fd = take_bare(s, src);
-	if (fd == -EINVAL && s->lk && *below && !(e->has_deleted && e->deleted))
-		return bind_beside_locked(s, src, below, e);
+	if (fd == -EINVAL && s->lk && !(e->has_deleted && e->deleted))
+		return bind_beside_locked(s, src, below, e, rec);
 	if (fd) {
 		pr_perror("Can't clone mount %u at %s", s->e[src]->mnt_id, s->e[src]->mountpoint);
 		return fd;
@@ -414,6 +424,94 @@ static int clone_now(int fd, const MntEntry *e)
 	return now;
 }
 
+/* Is there a mount whose root is at path below mount fd, other than fd's? Its O_PATH fd */
+static int mount_at(int fd, const char *path)
+{
+	struct statx in, at;
+	int m = openat(fd, path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+
+	if (m < 0)
+		return -1;
+	if (!statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &in) &&
+	    !statx(m, "", AT_EMPTY_PATH, STATX_MNT_ID, &at) && in.stx_mnt_id != at.stx_mnt_id &&
+	    (at.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+		return m;
+	close(m);
+	return -1;
+}
+
+/* Is mount j src or, through members of src's group, attached below it (not staged)? */
+static bool kept_below(const struct mnt_set *s, int j, int src)
+{
+	size_t steps = 0;
+
+	for (; j >= 0 && steps++ <= s->nr; j = index_of(s, s->e[j]->parent_mnt_id)) {
+		if (j == src)
+			return true;
+		if (!mnt_locks_same_group(s, j, src) || mnt_locks_staged(s, j))
+			return false;
+	}
+	return false;
+}
+
+/* Mount fd's mount at path below it detached (the cwd a path from it; no /proc needed) */
+static int umount_below(int fd, const char *path)
+{
+	int cwd = open(".", O_PATH | O_CLOEXEC), ret;
+
+	if (cwd < 0)
+		return -1;
+	ret = fchdir(fd) ?: umount2(path, MNT_DETACH);
+	if (fchdir(cwd))
+		ret = -1;
+	close(cwd);
+	return ret;
+}
+
+/*
+ * Mount i was bound with what was mounted below its source src (bind_beside_locked()): the
+ * copies of the members of src's group are locked to it, the image's members of i's group
+ * at their places; the other copies, not locked, go. Its mounts made: 1 and those.
+ */
+static int settle_rec_bind(struct mnt_set *s, size_t i, int src)
+{
+	const char *dir = mnt_path_below(s->e[i]->root, s->e[src]->root), *rel;
+	size_t j, found, made = 1;
+	int p;
+
+	do {
+		found = 0;
+		for (j = 0; j < s->nr; j++) {
+			p = index_of(s, s->e[j]->parent_mnt_id);
+			if (s->fd[j] >= 0 || p < 0 || s->fd[p] < 0 ||
+			    !mnt_locks_same_group(s, j, i))
+				continue;
+			s->fd[j] = mount_at(
+				s->fd[p], mnt_path_below(s->e[j]->mountpoint, s->e[p]->mountpoint));
+			found += s->fd[j] >= 0;
+		}
+		made += found;
+	} while (found);
+	for (j = 0; j < s->nr; j++) {
+		p = index_of(s, s->e[j]->parent_mnt_id);
+		/* the top ones of what came along that is not kept: they go with theirs */
+		if ((int)j == src || s->fd[j] < 0 || mnt_locks_staged(s, j) || p < 0 ||
+		    !kept_below(s, p, src) || kept_below(s, j, src))
+			continue;
+		rel = mnt_path_below(s->e[j]->mountpoint, s->e[src]->mountpoint);
+		if (*dir && !mnt_path_inside(rel, dir))
+			continue;
+		if (umount_below(s->fd[i], *dir ? mnt_path_below(rel, dir) : rel)) {
+			pr_perror("Can't take the copy of mount %u away from the bind at %s",
+				  s->e[j]->mnt_id, s->e[i]->mountpoint);
+			return -EPERM;
+		}
+	}
+	pr_info("Mount %u at %s: bound with the locked mounts below its source, %zu of them\n",
+		s->e[i]->mnt_id, s->e[i]->mountpoint, made - 1);
+	return made;
+}
+
 /*
  * A mount a plugin saved: the plugin mounts it in place (RESTORE_EXT_MOUNT, with a path in
  * the parent, as CRIU gives one), the mount there is the set's (an O_PATH fd of its root).
@@ -451,6 +549,7 @@ static int make_mount(struct mnt_set *s, size_t i)
 	char stage_name[24];
 	int fd, ret, at = mnt_locks_stage(s, i, stage_name, sizeof(stage_name));
 	const char *where;
+	bool rec = false;
 
 	if ((src >= 0 && s->fd[src] < 0) || (at < 0 && (s->fd[parent] < 0 || mnt_locks_hold(s, i))))
 		return 0;
@@ -464,7 +563,7 @@ static int make_mount(struct mnt_set *s, size_t i)
 	} else if (e->ext_mount)
 		fd = make_external(s, e);
 	else if (src >= 0)
-		fd = make_bind(s, src, e);
+		fd = make_bind(s, src, e, &rec);
 	else if (e->fstype == FSTYPE__TMPFS)
 		fd = clone_now(premade_fd(s, e), e);
 	else
@@ -492,7 +591,7 @@ static int make_mount(struct mnt_set *s, size_t i)
 		return ret;
 	}
 	s->fd[i] = fd;
-	return 1;
+	return rec ? settle_rec_bind(s, i, src) : 1;
 }
 
 static int make_root(struct mnt_set *s, const char *root_path)
@@ -820,22 +919,6 @@ static void detach_copy(void)
 	free_mountinfo(&l);
 }
 
-/* Is there a mount whose root is at path below mount fd, other than fd's? Its O_PATH fd */
-static int mount_at(int fd, const char *path)
-{
-	struct statx in, at;
-	int m = openat(fd, path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
-
-	if (m < 0)
-		return -1;
-	if (!statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &in) &&
-	    !statx(m, "", AT_EMPTY_PATH, STATX_MNT_ID, &at) && in.stx_mnt_id != at.stx_mnt_id &&
-	    (at.stx_attributes & STATX_ATTR_MOUNT_ROOT))
-		return m;
-	close(m);
-	return -1;
-}
-
 /*
  * The mounts that came with the nested root's clone, locked to the parent's root (detached
  * from the copy they could not be): the image's at their places, parents first.
@@ -903,46 +986,6 @@ static int enter_nested_root(const struct mnt_set *s)
 		return -errno;
 	}
 	return set_unbindable(s);
-}
-
-/* The directory of mount src that a bind from it (root) shows */
-static void bind_dir(const struct mnt_set *s, int src, const char *root, char *out, size_t len)
-{
-	const char *mp = s->e[src]->mountpoint, *below = mnt_path_below(root, s->e[src]->root);
-
-	snprintf(out, len, "%s%s%s", mp, *below && strcmp(mp, "/") ? "/" : "", below);
-}
-
-bool mntns_nested_lockable(int dfd, uint32_t id)
-{
-	struct mnt_set s = {};
-	char dir[PATH_MAX];
-	bool ok = true;
-	size_t i, j;
-	int src;
-
-	if (read_mounts(dfd, id, &s) || prepare_set(&s, id) || mnt_locks_read(dfd, id, &s)) {
-		free_set(&s);
-		return false;
-	}
-	for (i = 0; ok && i < s.nr; i++) {
-		src = mnt_bind_source(s.keys, s.nr, i);
-		if (src < 0 || !mnt_locks_in_root_group(&s, src))
-			continue;
-		bind_dir(&s, src, s.e[i]->root, dir, sizeof(dir));
-		for (j = 0; ok && j < s.nr; j++) {
-			if (!mnt_locks_locked_to(&s, j, src) ||
-			    !mnt_path_inside(s.e[j]->mountpoint, dir))
-				continue;
-			pr_warn("Mount %u at %s of nested mount namespace %u binds %s, where mount "
-				"%s is locked (its recursive bind is not made locked yet): the "
-				"mounts are restored unlocked\n",
-				s.e[i]->mnt_id, s.e[i]->mountpoint, id, dir, s.e[j]->mountpoint);
-			ok = false;
-		}
-	}
-	free_set(&s);
-	return ok;
 }
 
 int mntns_restore_nested(int dfd, uint32_t id, uint32_t outer_id, const struct mnt_opts *mo,

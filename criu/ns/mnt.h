@@ -153,9 +153,9 @@ int mnt_locks_place(struct mnt_set *s, size_t i);
 int mnt_locks_next(struct mnt_set *s);
 /* a nested namespace's root group: it came locked with the copy of its parent's */
 void mnt_locks_nested_root(struct mnt_set *s);
-/* is mount i in the group of the set's root? is it locked to mount p? */
-bool mnt_locks_in_root_group(const struct mnt_set *s, size_t i);
-bool mnt_locks_locked_to(const struct mnt_set *s, size_t i, int p);
+/* are mounts a and b in one group? is mount i in the staging area? */
+bool mnt_locks_same_group(const struct mnt_set *s, size_t a, size_t b);
+bool mnt_locks_staged(const struct mnt_set *s, size_t i);
 /*
  * the staging area at root_path, before the tree's root (mnt-locks-copy.c); is it over
  * criu's root ("/"), where it is on top of it once the tree's root is pivoted to?
@@ -186,11 +186,5 @@ int mntns_restore(int dfd, uint32_t id, const char *root_path, struct mnt_premad
  * (rst_ns_unshare_mnt()): namespace id made from it */
 int mntns_restore_nested(int dfd, uint32_t id, uint32_t outer_id, const struct mnt_opts *mo,
 			 bool locks);
-/*
- * In criu: can nested namespace id get its locks again (mnt-locks-ID.img)? Not when it binds
- * a mount of its root's group (which comes locked with the copy of the parent's, and can't
- * be cloned alone) with a mount locked below what it binds: false, with a warning
- */
-bool mntns_nested_lockable(int dfd, uint32_t id);
 
 #endif /* CRIU_NS_MNT_H */

@@ -116,7 +116,7 @@ static bool rst_own_mnt(const struct rst_ctx *ctx)
 
 /*
  * Can the tasks' mount namespaces get the kernel's locks again? Each nested one must have
- * them saved too (a dump before they were has the root's only), and be lockable.
+ * them saved too (a dump before they were has the root's only).
  */
 static bool rst_mnt_lockable(const struct rst_ctx *ctx)
 {
@@ -134,8 +134,6 @@ static bool rst_mnt_lockable(const struct rst_ctx *ctx)
 				o->mnt_ns_id);
 			return false;
 		}
-		if (!mntns_nested_lockable(ctx->dfd, o->mnt_ns_id))
-			return false;
 	}
 	return true;
 }
