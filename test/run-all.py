@@ -62,7 +62,8 @@ UNS_TESTS = ["env00", "creds00", "maps00", "mprot_file00", "pipe_tree00", "tree0
              "threads00", "threads01", "threads02", "threads03", "threads04", "tree_threads00",
              "pidns00", "zombie00", "stopped_child00", "tree_traced00", "memfd_tree00",
              "files01", "proc_dead00", "pidfd00", "inotify01", "netns01", "netns02", "link_addrs00",
-             "mntns_tmpfs00", "mntns_nested00", "mntns_shared00", "mntns_locked00"]
+             "mntns_tmpfs00", "mntns_nested00", "mntns_shared00", "mntns_locked00",
+             "mntns_locked01", "mntns_locked02"]
 
 SUMMARY_RE = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$")
 
