@@ -63,7 +63,7 @@ UNS_TESTS = ["env00", "creds00", "maps00", "mprot_file00", "pipe_tree00", "tree0
              "pidns00", "zombie00", "stopped_child00", "tree_traced00", "memfd_tree00",
              "files01", "proc_dead00", "pidfd00", "inotify01", "netns01", "netns02", "link_addrs00",
              "mntns_tmpfs00", "mntns_nested00", "mntns_shared00", "mntns_locked00",
-             "userns_pidns00"]
+             "mntns_locked01", "mntns_locked02", "userns_pidns00"]
 
 SUMMARY_RE = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$")
 

@@ -75,6 +75,7 @@ import time
 from zdtm_inherit import inherit_fd_opts, without_inherited
 # what is compared before the dump and after the restore; read_maps and read_fds for others
 from zdtm_snapshot import snapshot, compare_snapshots, read_maps, read_fds  # noqa: F401
+from zdtm_snapshot import root_pid_repicked, without_outer_pids
 from zdtm_unfit import NS_UNFIT, UNS_UNFIT
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -267,6 +268,13 @@ def kill_and_reap(pid):
         reap(pid, GONE_TIMEOUT)
     except TestFailure:
         pass
+
+
+def kill_if_ours(pid):
+    """After a failed restore the test's pid may be another's (pids are reused): kill it only
+    while it is our child (we are the subreaper of what we started and restored)."""
+    if pid and pid in our_children():
+        kill_and_reap(pid)
 
 
 def our_children():
@@ -637,7 +645,7 @@ def stop_streamer(proc, ok):
 def dump_and_restore(test, pid, before, criu):
     if test.dump_error:
         expect_dump_error(test, pid, before, criu)
-        return
+        return pid
     chain_opts = chain_dumps(test, pid, before, criu)
     kids = tree_pids(pid)
     ps, ps_opts = start_page_server(test, criu) if test.page_server else (None, [])
@@ -695,11 +703,12 @@ def dump_and_restore(test, pid, before, criu):
         new_pid = read_pidfile(test.restore_pidfile)
     except (OSError, ValueError):
         raise TestFailure("criu restore wrote no usable pidfile")
-    if new_pid != pid:
+    if new_pid != pid and not root_pid_repicked(os.path.join(test.dump_dir, "restore.log")):
         raise TestFailure("restored pid is %d, expected %d" % (new_pid, pid))
-    state = proc_state(pid)
+    state = proc_state(new_pid)
     if state is None or state in "TtZX":
-        raise TestFailure("restored task %d is %s" % (pid, state or "gone"))
+        raise TestFailure("restored task %d is %s" % (new_pid, state or "gone"))
+    return new_pid
 
 
 SYS_TGKILL = 234  # x86_64
@@ -794,9 +803,12 @@ def run_one(test, criu):
     try:
         pid = start_test(test)
         before = snapshot(pid)
-        dump_and_restore(test, pid, before, criu)
+        pid, old = dump_and_restore(test, pid, before, criu), pid
+        after = snapshot(pid)
+        if pid != old:      # the root's pid outside was taken: only the ones inside are kept
+            before, after = without_outer_pids(before), without_outer_pids(after)
         problems = compare_snapshots(without_inherited(test, before),
-                                     without_inherited(test, snapshot(pid)), "after restore",
+                                     without_inherited(test, after), "after restore",
                                      test.unstable)
         problems += finish_test(test, pid)
         problems += stop_lazy_pages(test, True)
@@ -804,8 +816,7 @@ def run_one(test, criu):
     except TestFailure as e:
         return e.lines()
     finally:
-        if pid is not None and proc_state(pid) is not None:
-            kill_and_reap(pid)
+        kill_if_ours(pid)
         stop_lazy_pages(test, False)
         cleanup_children()
         undo_leftovers(test)

@@ -126,3 +126,22 @@ def compare_snapshots(before, after, when, unstable=(), chain=False):
         if old != cur:
             problems.append("limit differs %s: was '%s', now '%s'" % (when, old, cur))
     return problems
+
+
+def root_pid_repicked(restore_log):
+    """Did the restore give the root of a tree in its own pid namespace another pid outside,
+    its own being taken by a live task (criu/ns/pid-restore.c)?"""
+    try:
+        with open(restore_log) as f:
+            return "(task 1 of the tree's) is taken by a running task" in f.read()
+    except OSError:
+        return False
+
+
+def without_outer_pids(snap):
+    """The snapshot with NSpid, NSpgid and NSsid at the levels inside the tree's namespace."""
+    status = dict(snap["status"])
+    for key in ("NSpid", "NSpgid", "NSsid"):
+        if len(status.get(key, "").split()) > 1:
+            status[key] = " ".join(status[key].split()[1:])
+    return dict(snap, status=status)

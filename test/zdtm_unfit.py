@@ -22,7 +22,6 @@ NS_UNFIT = {
                "tree in a mount namespace of its own can't reopen: the dump refuses it",
     "tcp_reset01": "its point is the refusal of -R, which the ns flavour's dump replaces "
                    "(tcp_reset00 runs there)",
-    "inhfd00": "the runner names the file by its path outside the namespace's root",
     "ns_mnt_refused00": "its child's own mount namespace is saved when the root has one "
                         "(mntns_nested00 tests it)",
     "ns_mnt_refused01": "its child's own mount namespace is saved when the root has one "
@@ -48,5 +47,11 @@ UNS_UNFIT = dict(
     [(t, UNS_LOCKED) for t in ("mntns00", "mntns_noroot00")] +
     [("netns00", "it holds an fd of the namespace it unshared from, the flavour's, not "
       "criu's: an nsfs file of a namespace that is not criu's is refused"),
+     ("fanotify01", "its fanotify group reports events with fds, which the kernel gives only to "
+      "a task with CAP_SYS_ADMIN over the host's user namespace (inside one, fanotify_init() "
+      "allows only groups that report file handles or mount ids): it fails to start there"),
+     ("nsfs01", "its fd of the flavour's network namespace (the tree's, not criu's) is refused "
+      "first, with the text the test expects of the foreign uts namespace's: a pass would not "
+      "be its case (files of namespaces other than criu's are refused, nsfs00's limit)"),
      ("ns_net_refused00", "the flavour gives the root a network namespace of its own, and a "
       "child's other one is then saved (netns01 tests it in uns)")])

@@ -141,16 +141,16 @@ int rst_ns_pid_lock(void);
 int rst_ns_open_map_file(const char *link, int flags);
 /* setsockopt() of SO_SNDBUFFORCE or SO_RCVBUFFORCE, the same way */
 int rst_ns_force_sock_buf(int sk, int opt, int val);
-/* in a task forked inside (rst_ns_steered()): a recursive clone of mount mnt (an fd on its
- * root) in a copy of the task's mount namespace made in criu's user namespace, or -1 */
+/* in a task forked inside (rst_ns_steered()): the locker of mnt-locks-copy.c, made by the
+ * service in criu's user namespace; its socket, or -1 */
 bool rst_ns_steered(void);
+int rst_ns_start_locker(int stage, int root_fd, int root);
 /* criu's ns_last_pid locked (flock, as CRIU) from a write to the clone it is for */
 void rst_ns_last_pid_lock(void);
+void rst_ns_last_pid_unlock(void);
 /* In criu, before it forks any helper: its ns_last_pid above every pid of a tree forked
  * inside, so that nothing forked unsteered takes one of them. 0 or -errno, logged. */
 int userns_rst_last_pid_above_tree(const struct rst_ctx *ctx);
-void rst_ns_last_pid_unlock(void);
-int rst_ns_clone_locked(int mnt);
 /* chown of a file (an fd, O_PATH too; or a path, following a last symlink or not) to ids of
  * criu's view, which the task's user namespace may not map, then chmod (mode -1: none; not
  * for a symlink): by the service for a task forked inside. 0 or -1 (errno). */

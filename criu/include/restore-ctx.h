@@ -181,6 +181,11 @@ struct rst_channel;
  */
 int rst_wait_pids_free(const struct rst_ctx *ctx);
 /*
+ * Does a live task hold pid in criu's namespace (not a dead one waiting for its reaper)?
+ * Its name goes to comm (len bytes) then.
+ */
+bool rst_pid_held_live(pid_t pid, char *comm, size_t len);
+/*
  * Create task t with its dumped pid; the child rebuilds itself and never returns. A child
  * sharing its parent's fd table writes a byte to up_fd once it forked its own children.
  */

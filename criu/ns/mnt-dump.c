@@ -360,8 +360,8 @@ int mntns_dump(int dfd, pid_t pid, uint32_t id, const struct mnt_opts *mo, pid_t
 	leave_out_skipped(&l, mo);
 	leave_out_skipped(&outer, mo);
 	ret = check_and_write(dfd, id, &l, pid, mo, outer_pid ? &outer : NULL);
-	/* the root's namespace: its locks, when a copy across user namespaces made them */
-	if (!ret && !outer_pid)
+	/* its locks, when a copy across user namespaces made them (a nested one inherits them) */
+	if (!ret)
 		ret = mnt_locks_dump(dfd, pid, id, &l);
 out_free:
 	free_mountinfo(&outer);

@@ -8,8 +8,10 @@
  * file system the parent's namespace shows is a bind of the parent's mount at its path (a
  * proc, a tmpfs, an external mount stay the same instance in both), the others are made as
  * in the root's; a peer group or master shared with the parent's namespace comes from the
- * parent's mount in it (mnt-prop.c). Refused, naming the mount or task: a namespace two
- * tasks entered apart (setns), a root other than the parent's root, a tmpfs of its own (its
+ * parent's mount in it (mnt-prop.c). In the tree's user namespace its locks are saved and
+ * made again as the root's namespace's are (mnt-locks-*.c; its root group comes locked with
+ * the copy of the parent's, mntns_restore_nested()). Refused, naming the mount or task: a namespace
+ * two tasks entered apart (setns), a root other than the parent's root, a tmpfs of its own (its
  * files would have to be made before the task exists).
  */
 #include <errno.h>

@@ -271,26 +271,69 @@ int mnt_make_fresh(const MntEntry *e, bool fill_first)
 	return ret ?: sub;
 }
 
-int mnt_take_bare(struct mnt_set *s, size_t i)
+static int take_bare(struct mnt_set *s, size_t i)
 {
 	if (s->bare[i] >= 0)
 		return 0;
 	s->bare[i] = open_tree(s->fd[i], "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-	if (s->bare[i] >= 0)
-		return 0;
-	pr_perror("Can't clone mount %u at %s", s->e[i]->mnt_id, s->e[i]->mountpoint);
-	return -errno;
+	return s->bare[i] >= 0 ? 0 : -errno;
 }
 
-/* A detached bind of the part of mount src that e's root names. */
-static int make_bind(struct mnt_set *s, int src, const MntEntry *e)
+int mnt_take_bare(struct mnt_set *s, size_t i)
+{
+	int ret = take_bare(s, i);
+
+	/* mounts locked to it (a nested namespace's): none, its binds are made without */
+	if (ret == -EINVAL && s->lk)
+		return 0;
+	if (ret)
+		pr_perror("Can't clone mount %u at %s", s->e[i]->mnt_id, s->e[i]->mountpoint);
+	return ret;
+}
+
+/*
+ * Mount src has mounts locked to it (a nested namespace's root, with the parent's locked
+ * mounts): no clone of it alone. A bind of a directory of it is cloned straight from it,
+ * where no other mount is on the way: alone without locked mounts below it, else with the
+ * mounts below it (*rec), as the kernel made it (mount --rbind), for settle_rec_bind().
+ */
+static int bind_beside_locked(struct mnt_set *s, int src, const char *below, const MntEntry *e,
+			      bool *rec)
+{
+	int dir = openat(s->fd[src], *below ? below : ".", O_PATH | O_CLOEXEC), fd = -1;
+	struct statx a, b;
+
+	if (dir >= 0 && !statx(s->fd[src], "", AT_EMPTY_PATH, STATX_MNT_ID, &a) &&
+	    !statx(dir, "", AT_EMPTY_PATH, STATX_MNT_ID, &b) && a.stx_mnt_id == b.stx_mnt_id)
+		fd = open_tree(dir, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	else
+		errno = EBUSY;
+	if (fd < 0 && errno == EINVAL) {
+		*rec = true;
+		fd = open_tree(dir, "",
+			       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	}
+	if (fd < 0)
+		pr_perror("Can't bind %s of mount %u (mounts are locked to it) for mount %u at %s",
+			  e->root, s->e[src]->mnt_id, e->mnt_id, e->mountpoint);
+	if (dir >= 0)
+		close(dir);
+	return fd < 0 ? -EPERM : fd;
+}
+
+/* A detached bind of the part of mount src that e's root names (*rec: with mounts below) */
+static int make_bind(struct mnt_set *s, int src, const MntEntry *e, bool *rec)
 {
 	const char *below = mnt_path_below(e->root, s->e[src]->root);
 	int fd;
 
-	fd = mnt_take_bare(s, src);
-	if (fd)
+	fd = take_bare(s, src);
+	if (fd == -EINVAL && s->lk && !(e->has_deleted && e->deleted))
+		return bind_beside_locked(s, src, below, e, rec);
+	if (fd) {
+		pr_perror("Can't clone mount %u at %s", s->e[src]->mnt_id, s->e[src]->mountpoint);
 		return fd;
+	}
 	/* runc's /dev/console: a pty slave of a new devpts, which exists once its pty does */
 	if (s->e[src]->fstype == FSTYPE__DEVPTS && *below &&
 	    faccessat(s->bare[src], below, F_OK, AT_SYMLINK_NOFOLLOW) && errno == ENOENT &&
@@ -381,6 +424,94 @@ static int clone_now(int fd, const MntEntry *e)
 	return now;
 }
 
+/* Is there a mount whose root is at path below mount fd, other than fd's? Its O_PATH fd */
+static int mount_at(int fd, const char *path)
+{
+	struct statx in, at;
+	int m = openat(fd, path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+
+	if (m < 0)
+		return -1;
+	if (!statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &in) &&
+	    !statx(m, "", AT_EMPTY_PATH, STATX_MNT_ID, &at) && in.stx_mnt_id != at.stx_mnt_id &&
+	    (at.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+		return m;
+	close(m);
+	return -1;
+}
+
+/* Is mount j src or, through members of src's group, attached below it (not staged)? */
+static bool kept_below(const struct mnt_set *s, int j, int src)
+{
+	size_t steps = 0;
+
+	for (; j >= 0 && steps++ <= s->nr; j = index_of(s, s->e[j]->parent_mnt_id)) {
+		if (j == src)
+			return true;
+		if (!mnt_locks_same_group(s, j, src) || mnt_locks_staged(s, j))
+			return false;
+	}
+	return false;
+}
+
+/* Mount fd's mount at path below it detached (the cwd a path from it; no /proc needed) */
+static int umount_below(int fd, const char *path)
+{
+	int cwd = open(".", O_PATH | O_CLOEXEC), ret;
+
+	if (cwd < 0)
+		return -1;
+	ret = fchdir(fd) ?: umount2(path, MNT_DETACH);
+	if (fchdir(cwd))
+		ret = -1;
+	close(cwd);
+	return ret;
+}
+
+/*
+ * Mount i was bound with what was mounted below its source src (bind_beside_locked()): the
+ * copies of the members of src's group are locked to it, the image's members of i's group
+ * at their places; the other copies, not locked, go. Its mounts made: 1 and those.
+ */
+static int settle_rec_bind(struct mnt_set *s, size_t i, int src)
+{
+	const char *dir = mnt_path_below(s->e[i]->root, s->e[src]->root), *rel;
+	size_t j, found, made = 1;
+	int p;
+
+	do {
+		found = 0;
+		for (j = 0; j < s->nr; j++) {
+			p = index_of(s, s->e[j]->parent_mnt_id);
+			if (s->fd[j] >= 0 || p < 0 || s->fd[p] < 0 ||
+			    !mnt_locks_same_group(s, j, i))
+				continue;
+			s->fd[j] = mount_at(
+				s->fd[p], mnt_path_below(s->e[j]->mountpoint, s->e[p]->mountpoint));
+			found += s->fd[j] >= 0;
+		}
+		made += found;
+	} while (found);
+	for (j = 0; j < s->nr; j++) {
+		p = index_of(s, s->e[j]->parent_mnt_id);
+		/* the top ones of what came along that is not kept: they go with theirs */
+		if ((int)j == src || s->fd[j] < 0 || mnt_locks_staged(s, j) || p < 0 ||
+		    !kept_below(s, p, src) || kept_below(s, j, src))
+			continue;
+		rel = mnt_path_below(s->e[j]->mountpoint, s->e[src]->mountpoint);
+		if (*dir && !mnt_path_inside(rel, dir))
+			continue;
+		if (umount_below(s->fd[i], *dir ? mnt_path_below(rel, dir) : rel)) {
+			pr_perror("Can't take the copy of mount %u away from the bind at %s",
+				  s->e[j]->mnt_id, s->e[i]->mountpoint);
+			return -EPERM;
+		}
+	}
+	pr_info("Mount %u at %s: bound with the locked mounts below its source, %zu of them\n",
+		s->e[i]->mnt_id, s->e[i]->mountpoint, made - 1);
+	return made;
+}
+
 /*
  * A mount a plugin saved: the plugin mounts it in place (RESTORE_EXT_MOUNT, with a path in
  * the parent, as CRIU gives one), the mount there is the set's (an O_PATH fd of its root).
@@ -415,10 +546,12 @@ static int make_mount(struct mnt_set *s, size_t i)
 	const MntEntry *e = s->e[i];
 	int parent = index_of(s, e->parent_mnt_id);
 	int src = e->ext_mount || MNT_WITH_PLUGIN(e) ? -1 : mnt_bind_source(s->keys, s->nr, i);
+	char stage_name[24];
+	int fd, ret, at = mnt_locks_stage(s, i, stage_name, sizeof(stage_name));
 	const char *where;
-	int fd, ret;
+	bool rec = false;
 
-	if (s->fd[parent] < 0 || (src >= 0 && s->fd[src] < 0) || mnt_locks_hold(s, i))
+	if ((src >= 0 && s->fd[src] < 0) || (at < 0 && (s->fd[parent] < 0 || mnt_locks_hold(s, i))))
 		return 0;
 	if (MNT_WITH_PLUGIN(e))
 		return make_by_plugin(s, i, parent,
@@ -430,7 +563,7 @@ static int make_mount(struct mnt_set *s, size_t i)
 	} else if (e->ext_mount)
 		fd = make_external(s, e);
 	else if (src >= 0)
-		fd = make_bind(s, src, e);
+		fd = make_bind(s, src, e, &rec);
 	else if (e->fstype == FSTYPE__TMPFS)
 		fd = clone_now(premade_fd(s, e), e);
 	else if ((fd = take_premade(s, e)) >= 0)
@@ -443,8 +576,9 @@ static int make_mount(struct mnt_set *s, size_t i)
 		close(fd);
 		return -EPERM;
 	}
-	where = mnt_path_below(e->mountpoint, s->e[parent]->mountpoint);
-	ret = move_mount(fd, "", s->fd[parent], where,
+	/* the X of a group to lock: in the staging area until its locked clone replaces it */
+	where = at >= 0 ? stage_name : mnt_path_below(e->mountpoint, s->e[parent]->mountpoint);
+	ret = move_mount(fd, "", at >= 0 ? at : s->fd[parent], where,
 			 MOVE_MOUNT_F_EMPTY_PATH | (*where ? 0 : MOVE_MOUNT_T_EMPTY_PATH))
 		      ? -errno
 		      : 0;
@@ -459,7 +593,7 @@ static int make_mount(struct mnt_set *s, size_t i)
 		return ret;
 	}
 	s->fd[i] = fd;
-	return 1;
+	return rec ? settle_rec_bind(s, i, src) : 1;
 }
 
 static int make_root(struct mnt_set *s, const char *root_path)
@@ -471,6 +605,9 @@ static int make_root(struct mnt_set *s, const char *root_path)
 		pr_perror("Can't make the tree's copy of criu's mounts private");
 		return -errno;
 	}
+	/* the staging area of the groups to lock goes under the tree's root */
+	if (mnt_locks_stage_area(s, root_path))
+		return -EPERM;
 	fd = s->pre->root_fd;
 	s->pre->root_fd = -1;
 	if (fd < 0)
@@ -491,15 +628,21 @@ static int make_root(struct mnt_set *s, const char *root_path)
 
 static int make_all(struct mnt_set *s)
 {
-	size_t made = 1, i;
+	size_t made = 0, i;
 	int ret, progress;
 
+	/* the root, and a nested namespace's mounts that came locked with it */
+	for (i = 0; i < s->nr; i++)
+		made += s->fd[i] >= 0;
+
 	do {
-		/* the groups of locked mounts made (the root's at first) are locked */
-		progress = mnt_locks_apply(s);
-		if (progress < 0)
-			return progress;
+		progress = 0;
 		for (i = 0; i < s->nr; i++) {
+			/* a group of locked mounts copied is locked in its turn */
+			ret = mnt_locks_place(s, i);
+			if (ret < 0)
+				return ret;
+			progress |= ret;
 			if (s->fd[i] >= 0)
 				continue;
 			ret = make_mount(s, i);
@@ -508,10 +651,13 @@ static int make_all(struct mnt_set *s)
 			made += ret;
 			progress |= ret;
 		}
-		/* mounts that wait for each other across a locked group: it stays unlocked */
-		if (!progress && made < s->nr)
-			progress = mnt_locks_give_up(s);
+		/* the groups whose mounts are made are copied, or stay unlocked */
+		if (!progress)
+			progress = mnt_locks_next(s);
+		if (progress < 0)
+			return progress;
 	} while (progress);
+	mnt_locks_locker_end(s);
 	if (made == s->nr)
 		return 0;
 	for (i = 0; i < s->nr; i++)
@@ -561,11 +707,15 @@ uint32_t rst_mnt_id_now(uint32_t dumped)
 
 static int set_unbindable(const struct mnt_set *s);
 
-/* The new root becomes "/", criu's mounts go. */
+/*
+ * The new root becomes "/", criu's mounts go. The staging area of locked groups, which the
+ * root was on, is on top of criu's root after the pivot when it was over it: it goes first.
+ */
 static int enter_root(struct mnt_set *s)
 {
 	if (fchdir(s->fd[s->root]) || syscall(SYS_pivot_root, ".", ".") ||
-	    umount2(".", MNT_DETACH) || chdir("/")) {
+	    (mnt_locks_area_over_root(s) && umount2(".", MNT_DETACH)) || umount2(".", MNT_DETACH) ||
+	    chdir("/")) {
 		pr_perror("Can't make the restored mounts the tree's root");
 		return -errno;
 	}
@@ -780,6 +930,12 @@ static int take_outer(struct mnt_set *s, const struct mnt_set *outer)
 		snprintf(path, sizeof(path), "%s/%s", outer->e[best]->mountpoint,
 			 mnt_path_below(s->keys[i].root, outer->keys[best].root));
 		s->outer[i] = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		/* one with mounts locked to it can't be cloned alone: they come with the root */
+		if (s->outer[i] < 0 && errno == EINVAL && s->lk) {
+			pr_debug("%s of the parent's has locked mounts on it: not bound for %s\n",
+				 path, s->e[i]->mountpoint);
+			continue;
+		}
 		if (s->outer[i] < 0) {
 			pr_perror("Can't bind %s of the parent's namespace for mount %u at %s",
 				  path, s->e[i]->mnt_id, s->e[i]->mountpoint);
@@ -804,11 +960,45 @@ static void detach_copy(void)
 	free_mountinfo(&l);
 }
 
-/* A root made of the parent's root, attached over it, and made the task's root. */
+/*
+ * The mounts that came with the nested root's clone, locked to the parent's root (detached
+ * from the copy they could not be): the image's at their places, parents first.
+ */
+static void adopt_locked(struct mnt_set *s)
+{
+	size_t i, found;
+	int p;
+
+	do {
+		found = 0;
+		for (i = 0; i < s->nr; i++) {
+			p = index_of(s, s->e[i]->parent_mnt_id);
+			if (s->fd[i] >= 0 || p < 0 || s->fd[p] < 0)
+				continue;
+			s->fd[i] = mount_at(
+				s->fd[p], mnt_path_below(s->e[i]->mountpoint, s->e[p]->mountpoint));
+			if (s->fd[i] < 0)
+				continue;
+			pr_info("Mount %u at %s came locked with the parent's root\n",
+				s->e[i]->mnt_id, s->e[i]->mountpoint);
+			found++;
+		}
+	} while (found);
+}
+
+/*
+ * A root made of the parent's root, attached over it, and made the task's root. With mounts
+ * locked to the parent's root, the clone takes them too (alone is EINVAL): they are the
+ * image's that the copy inherited locked, and its root group is locked as it was.
+ */
 static int nested_root(struct mnt_set *s)
 {
-	int fd = open_tree(AT_FDCWD, "/", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	int fd = open_tree(AT_FDCWD, "/", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC), rec = 0;
 
+	if (fd < 0 && errno == EINVAL && s->lk) {
+		rec = AT_RECURSIVE;
+		fd = open_tree(AT_FDCWD, "/", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec);
+	}
 	if (fd < 0) {
 		pr_perror("Can't clone the parent's root for a nested mount namespace");
 		return -errno;
@@ -816,10 +1006,16 @@ static int nested_root(struct mnt_set *s)
 	s->fd[s->root] = fd;
 	if (set_flags(fd, s->e[s->root]))
 		return -EPERM;
+	/* the staging area of its locked groups goes under it, as under the tree's root */
+	mnt_locks_nested_root(s);
+	if (mnt_locks_stage_area(s, "/"))
+		return -EPERM;
 	if (move_mount(fd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH)) {
 		pr_perror("Can't mount the nested namespace's root");
 		return -errno;
 	}
+	if (rec)
+		adopt_locked(s);
 	return 0;
 }
 
@@ -833,13 +1029,17 @@ static int enter_nested_root(const struct mnt_set *s)
 	return set_unbindable(s);
 }
 
-int mntns_restore_nested(int dfd, uint32_t id, uint32_t outer_id, const struct mnt_opts *mo)
+int mntns_restore_nested(int dfd, uint32_t id, uint32_t outer_id, const struct mnt_opts *mo,
+			 bool locks)
 {
 	struct mnt_premade none = { .root_fd = -1 };
 	struct mnt_set s = { .pre = &none, .mo = mo }, outer = { .mo = mo };
 	int ret;
 
 	ret = read_mounts(dfd, id, &s) ?: prepare_set(&s, id);
+	/* in the tree's user namespace: the parent's are locked, and so are its own */
+	if (!ret && locks)
+		ret = mnt_locks_read(dfd, id, &s);
 	ret = ret ?: read_mounts(dfd, outer_id, &outer) ?: prepare_set(&outer, outer_id);
 	/* the copy's mounts are in the parent's groups: the carriers are cloned before */
 	ret = ret ?: mnt_prop_take_outer_carriers(&s, &outer);

@@ -143,14 +143,32 @@ int mnt_take_bare(struct mnt_set *s, size_t i);
 
 /*
  * mnt-locks-restore.c, in the root: mnt-locks-ID.img read into s->lk (none without it);
- * hold: mount i waits for the locked group of its parent; apply: each group whose mounts are
- * made is locked (1 when one was, 0, or -errno)
+ * hold: mount i waits for the locked group of its parent; stage: the fd of the staging area
+ * and i's name there (name) when mount i is the X of a group not locked yet, -1 otherwise;
+ * place: mount i's group locked when its turn comes (1 when it was, 0, or -errno); next,
+ * when no mount can be made: a copy of the namespace with the groups whose mounts are made,
+ * or the groups not locked yet left unlocked (1 when either, 0, or -errno)
  */
 int mnt_locks_read(int dfd, uint32_t id, struct mnt_set *s);
+/* has the dump saved the locks of namespace id (mnt-locks-ID.img)? */
+bool mnt_locks_saved(int dfd, uint32_t id);
 bool mnt_locks_hold(const struct mnt_set *s, size_t i);
-int mnt_locks_apply(struct mnt_set *s);
-/* no mount can be made: the groups not locked yet stay unlocked (1 if there were any) */
-int mnt_locks_give_up(struct mnt_set *s);
+int mnt_locks_stage(struct mnt_set *s, size_t i, char *name, size_t len);
+int mnt_locks_place(struct mnt_set *s, size_t i);
+int mnt_locks_next(struct mnt_set *s);
+/* a nested namespace's root group: it came locked with the copy of its parent's */
+void mnt_locks_nested_root(struct mnt_set *s);
+/* are mounts a and b in one group? is mount i in the staging area? */
+bool mnt_locks_same_group(const struct mnt_set *s, size_t a, size_t b);
+bool mnt_locks_staged(const struct mnt_set *s, size_t i);
+/*
+ * the staging area at root_path, before the tree's root (mnt-locks-copy.c); is it over
+ * criu's root ("/"), where it is on top of it once the tree's root is pivoted to?
+ */
+int mnt_locks_stage_area(struct mnt_set *s, const char *root_path);
+bool mnt_locks_area_over_root(const struct mnt_set *s);
+/* the child in the copy goes, once the groups are locked */
+void mnt_locks_locker_end(struct mnt_set *s);
 void mnt_locks_free(struct mnt_set *s);
 
 /* mnt-prop.c, in the root: the carriers, before its copy of criu's mounts goes private;
@@ -171,6 +189,7 @@ int mntns_restore(int dfd, uint32_t id, const char *root_path, struct mnt_premad
 		  const struct mnt_opts *mo);
 /* in a task whose parent's namespace is outer_id, once in its new copy of it
  * (rst_ns_unshare_mnt()): namespace id made from it */
-int mntns_restore_nested(int dfd, uint32_t id, uint32_t outer_id, const struct mnt_opts *mo);
+int mntns_restore_nested(int dfd, uint32_t id, uint32_t outer_id, const struct mnt_opts *mo,
+			 bool locks);
 
 #endif /* CRIU_NS_MNT_H */

@@ -114,16 +114,28 @@ static bool rst_own_mnt(const struct rst_ctx *ctx)
 	return r && c && r->has_mnt_ns_id && c->has_mnt_ns_id && r->mnt_ns_id != c->mnt_ns_id;
 }
 
-/* Is a task in another mount namespace than the root's (made from a copy of it)? */
-static bool rst_nested_mnt(const struct rst_ctx *ctx)
+/*
+ * Can the tasks' mount namespaces get the kernel's locks again? Each nested one must have
+ * them saved too (a dump before they were has the root's only).
+ */
+static bool rst_mnt_lockable(const struct rst_ctx *ctx)
 {
 	const TaskKobjIdsEntry *r = ctx->tasks[0].ids, *o;
 	size_t i;
 
-	for (i = 1; r && i < ctx->nr_tasks; i++)
-		if ((o = ctx->tasks[i].ids) && DIFFERS(mnt))
-			return true;
-	return false;
+	if (!mnt_locks_saved(ctx->dfd, ctx->ns->mnt_id))
+		return false;
+	for (i = 1; r && i < ctx->nr_tasks; i++) {
+		if (!(o = ctx->tasks[i].ids) || !DIFFERS(mnt))
+			continue;
+		if (!mnt_locks_saved(ctx->dfd, o->mnt_ns_id)) {
+			pr_warn("The locks of nested mount namespace %u were not saved (an older "
+				"dump): the mounts are restored unlocked\n",
+				o->mnt_ns_id);
+			return false;
+		}
+	}
+	return true;
 }
 
 /* Has the root a network namespace of its own? Its tasks may have others (netns-tasks.c) */
@@ -330,12 +342,8 @@ int rst_ns_before_root(const struct rst_ctx *ctx)
 	/* tmpfs mounts are made and filled in criu's mount namespace, detached */
 	if (ns->mnt_id) {
 		ns->mnt_pre.externals_early = ns->user != NULL;
-		/* a nested namespace clones the root's root alone: its locks are not made yet */
-		ns->mnt_pre.locks = ns->user != NULL && !rst_nested_mnt(ctx);
+		ns->mnt_pre.locks = ns->user != NULL && rst_mnt_lockable(ctx);
 		ns->mnt_pre.fresh_early = ns->user && rst_ns_tree_inside(ctx);
-		if (ns->user && !ns->mnt_pre.locks)
-			pr_warn("A task has a mount namespace of its own: the mounts are restored "
-				"unlocked (the kernel's locks of the dump are not made again)\n");
 		ret = mntns_premake(ctx->dfd, ns->mnt_id, &ns->mnt_pre, ctx->ro->mnt);
 		/* a root forked inside can't clone a mount of criu's namespace: criu does */
 		if (!ret && ns->user && rst_ns_tree_inside(ctx))
@@ -458,7 +466,7 @@ int rst_ns_task_setup(const struct rst_ctx *ctx, const struct rst_task *t)
 		return 0;
 	return rst_ns_unshare_mnt(ctx, t->pid)
 		       ?: mntns_restore_nested(ctx->dfd, t->ids->mnt_ns_id, parent->ids->mnt_ns_id,
-					       ctx->ro->mnt);
+					       ctx->ro->mnt, ctx->ns->mnt_pre.locks);
 }
 
 /* In the root, once its SysV objects are made: the ids the next ones would get. */

@@ -125,10 +125,9 @@ static const struct rst_ns_pid *find_inner(const struct rst_ns_pids *p, pid_t in
 	return NULL;
 }
 
-/* A CRIU set: a free pid of criu's namespace for each task and thread, above the last used. */
-static int pick_outer(struct rst_ns_pids *p, pid_t inner, pid_t *next)
+/* The first pid of criu's namespace from *next on that no task holds and the table lacks. */
+static int next_free_outer(const struct rst_ns_pids *p, pid_t inner, pid_t *next, pid_t *out)
 {
-	struct rst_ns_pid *v;
 	char path[32];
 
 	for (;; (*next)++) {
@@ -140,10 +139,36 @@ static int pick_outer(struct rst_ns_pids *p, pid_t inner, pid_t *next)
 		if (access(path, F_OK) && errno == ENOENT && !find(p, *next))
 			break;
 	}
+	*out = (*next)++;
+	return 0;
+}
+
+/* Where to look for free pids: well above the last one given, which the next forks take. */
+static pid_t first_free_guess(void)
+{
+	int64_t last = 0, max = 0;
+
+	if (!read_proc_number("/proc/sys/kernel/ns_last_pid", 0, INT_MAX, &last) &&
+	    !read_proc_number("/proc/sys/kernel/pid_max", 0, INT_MAX, &max) &&
+	    last + 10000 < max / 2)
+		return last + 10000;
+	return 300; /* above the pids the kernel's own threads take at boot */
+}
+
+/* A CRIU set: a free pid of criu's namespace for each task and thread, above the last used. */
+static int pick_outer(struct rst_ns_pids *p, pid_t inner, pid_t *next)
+{
+	struct rst_ns_pid *v;
+	pid_t pid;
+	int ret;
+
+	ret = next_free_outer(p, inner, next, &pid);
+	if (ret)
+		return ret;
 	v = add_pid(p);
 	if (!v)
 		return -ENOMEM;
-	v->pid = (*next)++;
+	v->pid = pid;
 	v->lv[0] = inner;
 	v->nr = 1;
 	pr_info("Task %d of the tree's pid namespace gets pid %d in criu's\n", inner, v->pid);
@@ -152,16 +177,9 @@ static int pick_outer(struct rst_ns_pids *p, pid_t inner, pid_t *next)
 
 static int pick_all_outer(struct rst_ns_pids *p, const struct rst_ctx *ctx)
 {
-	int64_t last = 0, max = 0;
-	pid_t next = 300; /* above the pids the kernel's own threads take at boot */
+	pid_t next = first_free_guess();
 	size_t i, j;
 	int ret = 0;
-
-	/* well above the last pid given: the next forks of the system take the ones after it */
-	if (!read_proc_number("/proc/sys/kernel/ns_last_pid", 0, INT_MAX, &last) &&
-	    !read_proc_number("/proc/sys/kernel/pid_max", 0, INT_MAX, &max) &&
-	    last + 10000 < max / 2)
-		next = last + 10000;
 
 	for (i = 0; !ret && i < ctx->nr_pstree; i++) {
 		const PstreeEntry *e = ctx->pstree[i];
@@ -172,6 +190,35 @@ static int pick_all_outer(struct rst_ns_pids *p, const struct rst_ctx *ctx)
 				ret = pick_outer(p, e->threads[j], &next);
 	}
 	return ret;
+}
+
+/*
+ * A tree in a pid namespace of its own sees its pids inside only, which are kept: where a
+ * live task took its pid in criu's namespace since the dump (pids are reused, the set may
+ * come from another host), it gets a free one there instead, as a CRIU set's tasks do,
+ * rather than failing the restore.
+ */
+static int repick_taken_outer(struct rst_ns_pids *p)
+{
+	pid_t next = first_free_guess(), pid;
+	char comm[32];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < p->nr; i++) {
+		struct rst_ns_pid *v = &p->v[i];
+
+		if (!rst_pid_held_live(v->pid, comm, sizeof(comm)))
+			continue;
+		ret = next_free_outer(p, v->lv[0], &next, &pid);
+		if (ret)
+			return ret;
+		pr_warn("Pid %d in criu's pid namespace (task %d of the tree's) is taken by a "
+			"running task (%s): it gets %d there instead\n",
+			v->pid, v->lv[0], comm, pid);
+		v->pid = pid;
+	}
+	return 0;
 }
 
 static int to_outer(const struct rst_ns_pids *p, uint32_t *pid, const char *what)
@@ -247,6 +294,8 @@ int rst_pidns_read_pstree(struct rst_ctx *ctx)
 		close_image(img);
 	if (!ret && !img)
 		ret = pick_all_outer(p, ctx);
+	else if (!ret && inner)
+		ret = repick_taken_outer(p);
 	if (!ret && inner)
 		ret = pstree_to_outer(ctx, p);
 	return ret;

@@ -35,6 +35,7 @@
 #include "restore-ctx.h"
 #include "internal.h"
 #include "userns.h"
+#include "mnt-locks.h"
 #include "threads.h"
 #include "task-state.h"
 
@@ -44,13 +45,13 @@
 #define STEER_LEVELS 32
 
 struct steer_req {
-	pid_t outer;	   /* the pid wanted at criu's level; for chown, the owner */
-	pid_t inner;	   /* after the clone: the parent's pid of it, or -errno; the group */
-	int flags;	   /* for a file of /proc/self/map_files: open()'s */
-	int sockopt;	   /* SO_SNDBUFFORCE or SO_RCVBUFFORCE of a socket sent after, to inner */
-	int lock_copy;	   /* a mount sent after: a recursive clone of it in a locked copy */
-	int chown;	   /* a file sent after (O_PATH too): owner outer, group inner, then mode */
-	int mode;	   /* -1 for none */
+	pid_t outer; /* the pid wanted at criu's level; for chown, the owner */
+	pid_t inner; /* after the clone: the parent's pid of it, or -errno; the group */
+	int flags;   /* for a file of /proc/self/map_files: open()'s */
+	int sockopt; /* SO_SNDBUFFORCE or SO_RCVBUFFORCE of a socket sent after, to inner */
+	int locker;  /* a locked copy of the mount namespace, root index inner (its fds after) */
+	int chown;   /* a file sent after (O_PATH too): owner outer, group inner, then mode */
+	int mode;    /* -1 for none */
 	char map_file[48]; /* a file of /proc/self/map_files, by its name there */
 	int nr_levels;	   /* a clone's pids below criu's level, innermost first */
 	pid_t levels[STEER_LEVELS];
@@ -280,41 +281,39 @@ static void serve_chown(int reply, const struct steer_req *rq)
 }
 
 /*
- * The kernel locks the mounts of a namespace copied into another user namespace: a child of
- * the service, in criu's, copies the task's mount namespace with its working directory on
- * the mount sent (which moves to its copy) and clones it there, locked mounts below it.
+ * The kernel locks the mounts of a namespace copied into another user namespace: the copy
+ * that locks the tree's groups (mnt-locks-copy.c) is made by a child of the service, in
+ * criu's, which enters the task's mount namespace with its staging area and tree root (sent
+ * after the request), copies it and serves the clones on the request's socket.
  */
-static void __attribute__((noreturn)) lock_copy_main(int reply, int mnt, pid_t task)
+static void __attribute__((noreturn)) locker_main(int reply, pid_t task, int root)
 {
-	char path[64];
-	int ns, fd;
+	int ns, stage = -1, root_fd;
+	char path[64], c;
 
+	if (recv(reply, &c, 1, 0) != 1)
+		_exit(1);
+	if (c == 's')
+		stage = recv_fd(reply, &c);
+	root_fd = recv_fd(reply, &c);
 	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", task);
 	ns = open(path, O_RDONLY | O_CLOEXEC);
-	if (ns < 0 || setns(ns, CLONE_NEWNS) || fchdir(mnt) || unshare(CLONE_NEWNS))
+	if (root_fd < 0 || ns < 0 || setns(ns, CLONE_NEWNS))
 		_exit(1);
-	fd = open_tree(AT_FDCWD, ".", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-	_exit(fd < 0 || send_fd(reply, fd, 0) ? 1 : 0);
+	_exit(mnt_locks_serve(stage, root_fd, root, reply));
 }
 
-static void serve_lock_copy(int reply)
+static void serve_locker(int reply, const struct steer_req *rq)
 {
 	socklen_t len = sizeof(struct ucred);
 	struct ucred uc;
-	int mnt, status;
-	pid_t kid = -1;
-	char c;
 
-	mnt = recv_fd(reply, &c);
-	if (mnt >= 0 && !getsockopt(reply, SOL_SOCKET, SO_PEERCRED, &uc, &len)) {
-		kid = fork();
-		if (kid == 0)
-			lock_copy_main(reply, mnt, uc.pid);
+	if (getsockopt(reply, SOL_SOCKET, SO_PEERCRED, &uc, &len) || uc.pid <= 0)
+		return;
+	if (fork() == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		locker_main(reply, uc.pid, rq->inner);
 	}
-	if (kid < 0 || waitpid(kid, &status, 0) != kid || !WIFEXITED(status) || WEXITSTATUS(status))
-		send_fd(reply, -1, EPERM);
-	if (mnt >= 0)
-		close(mnt);
 }
 
 /*
@@ -356,8 +355,8 @@ static void serve_one(int reply)
 		serve_sockopt(reply, &rq);
 		return;
 	}
-	if (rq.lock_copy) {
-		serve_lock_copy(reply);
+	if (rq.locker) {
+		serve_locker(reply, &rq);
 		return;
 	}
 	if (rq.chown) {
@@ -764,17 +763,21 @@ int rst_ns_force_sock_buf(int sk, int opt, int val)
 	return ret;
 }
 
-int rst_ns_clone_locked(int mnt)
+int rst_ns_start_locker(int stage, int root_fd, int root)
 {
-	struct steer_req rq = { .lock_copy = 1 };
-	int r[2] = { -1, -1 }, fd = -1;
-	char err = 0;
+	struct steer_req rq = { .locker = 1, .inner = root };
+	int r[2] = { -1, -1 };
+	char c = stage >= 0 ? 's' : '-';
 
-	if (!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, r) && !send_reply_fd(r[1]) &&
-	    send(r[0], &rq, sizeof(rq), MSG_NOSIGNAL) == sizeof(rq) && !send_fd(r[0], mnt, 'm'))
-		fd = recv_fd(r[0], &err);
-	close_pair(r);
-	return fd;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, r) || send_reply_fd(r[1]) ||
+	    send(r[0], &rq, sizeof(rq), MSG_NOSIGNAL) != sizeof(rq) ||
+	    send(r[0], &c, 1, MSG_NOSIGNAL) != 1 || (stage >= 0 && send_fd(r[0], stage, 's')) ||
+	    send_fd(r[0], root_fd, 'r')) {
+		close_pair(r);
+		return -1;
+	}
+	close(r[1]);
+	return r[0];
 }
 
 bool rst_ns_steered(void)

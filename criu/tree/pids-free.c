@@ -61,6 +61,20 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static bool holder_alive(const struct pid_holder *h)
+{
+	return h->state && h->state != 'Z' && h->state != 'X';
+}
+
+bool rst_pid_held_live(pid_t pid, char *comm, size_t len)
+{
+	struct pid_holder h;
+
+	read_holder(pid, &h);
+	snprintf(comm, len, "%s", h.comm);
+	return holder_alive(&h);
+}
+
 /*
  * 0 once pid is free; -EEXIST if a live task holds it or a dead one outlives the wait.
  * what: "pid" for a task, "thread" for one of its other threads.
@@ -74,7 +88,7 @@ static int wait_pid_free(const char *what, pid_t pid, long deadline_ms)
 		read_holder(pid, &h);
 		if (!h.state)
 			return 0;
-		if (h.state != 'Z' && h.state != 'X') {
+		if (holder_alive(&h)) {
 			pr_err("%s %d%s is taken by a running task (%s, state %c): the restore "
 			       "needs it free; stop that task, or restore into a new pid "
 			       "namespace\n",

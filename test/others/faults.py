@@ -159,8 +159,7 @@ def dump_fault(fault, stopped):
                 why.append("test after failed dump: " + v)
         report(not why, name, "; ".join(why))
     finally:
-        if zdtm.proc_state(pid) is not None:
-            zdtm.kill_and_reap(pid)
+        zdtm.kill_if_ours(pid)
         zdtm.cleanup_children()
 
 
@@ -287,8 +286,7 @@ def restore_faults(name="zdtm/static/maps00", flavor=None, links=(), label=None,
                 why.append(v)
         report(not why, "restore works after failed restores" + what, "; ".join(why))
     finally:
-        if zdtm.proc_state(pid) is not None:
-            zdtm.kill_and_reap(pid)
+        zdtm.kill_if_ours(pid)
         zdtm.cleanup_children()
 
 

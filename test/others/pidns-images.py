@@ -9,6 +9,9 @@ task's and thread's pid in criu's namespace. Then the set is restored in two oth
 - rewritten as CRIU 4.2 writes it (no ns-pids.img, no image of ours): the tasks come back
   with their pids inside (NSpid's last entry, getppid() inside, thread ids), under new pids
   in criu's namespace, which CRIU's images do not hold;
+- as it is, while a live task holds the root's pid in criu's namespace (pids are reused; a
+  set may come from another host): the tree comes back with its pids inside, the root under
+  a free pid outside, and the restore says so (it failed before, the pid taken);
 - rewritten into the form our criu wrote before (pstree.img and the file names with the
   pids in criu's namespace): the tree comes back with its pids at both levels and pidns00
   passes its own checks (NSpid at both levels, its children's pids, its thread's).
@@ -19,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -104,23 +108,79 @@ def restore(d, log):
         return int(f.read()), None
 
 
+def restore_inside(d, log, shape):
+    """Restore the set in d: (its root, problems of the tree inside), or (None, why)."""
+    root, why = restore(d, log)
+    if root is None:
+        return None, why
+    got = tree_shape(root)
+    return root, [] if got == shape else ["tree inside %s, not %s" % (got, shape)]
+
+
 def criu_form_round(images, src, shape, old_root):
     with tempfile.TemporaryDirectory() as d:
         shutil.copytree(src, d, dirs_exist_ok=True)
         os.unlink(os.path.join(d, "ns-pids.img"))
         gen.rewrite(d)
-        root, why = restore(d, "restore-criu.log")
+        root, problems = restore_inside(d, "restore-criu.log", shape)
         if root is None:
-            report(False, "set rewritten as CRIU 4.2's restores", why)
+            report(False, "set rewritten as CRIU 4.2's restores", problems)
             return
-        got = tree_shape(root)
-        problems = [] if got == shape else ["tree inside %s, not %s" % (got, shape)]
         if root == old_root:
             problems.append("pid %d in criu's namespace: CRIU's images don't hold it" % root)
         zdtm.kill_and_reap(root)
         zdtm.cleanup_children()
         report(not problems, "set rewritten as CRIU 4.2's (no ns-pids.img) restores with its "
                "pids inside (root %d outside)" % root, "; ".join(problems))
+
+
+def set_last_pid(pid):
+    with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+        f.write(str(pid))
+
+
+def hold_pid(pid):
+    """A child of ours at pid (free now), by setting the last pid given before forking; the
+    last pid goes back after it, so that the next forks don't take the old tree's others."""
+    with open("/proc/sys/kernel/ns_last_pid") as f:
+        last = int(f.read())
+    try:
+        for _ in range(20):
+            set_last_pid(pid - 1)
+            kid = os.fork()
+            if kid == 0:
+                time.sleep(120)
+                os._exit(0)
+            if kid == pid:
+                return kid
+            zdtm.kill_and_reap(kid)
+        return None
+    finally:
+        set_last_pid(max(last, pid))
+
+
+def taken_outer_round(src, shape, old_root):
+    holder = hold_pid(old_root)
+    if holder is None:
+        report(False, "a task holds the root's old pid", "can't fork at pid %d" % old_root)
+        return
+    try:
+        with tempfile.TemporaryDirectory() as d:
+            shutil.copytree(src, d, dirs_exist_ok=True)
+            root, problems = restore_inside(d, "restore-taken.log", shape)
+            if root is None:
+                report(False, "set restores while its root's pid outside is taken", problems)
+                return
+            with open(os.path.join(d, "restore-taken.log")) as f:
+                if "is taken by a running task" not in f.read():
+                    problems.append("the restore log does not say the pid was taken")
+            zdtm.kill_and_reap(root)
+            report(not problems and root != old_root, "set restores while a live task holds "
+                   "its root's pid %d outside: its pids inside kept, root %d outside" %
+                   (old_root, root), "; ".join(problems))
+    finally:
+        zdtm.kill_and_reap(holder)
+        zdtm.cleanup_children()
 
 
 def older_form_round(images, test, pid, before):
@@ -155,12 +215,12 @@ def main():
         report(not why, "pstree.img and core-N.img name the tasks by their pids inside "
                "(root 1)", "; ".join(why))
         criu_form_round(images, test.dump_dir, shape, pid)
+        taken_outer_round(test.dump_dir, shape, pid)
         older_form_round(images, test, pid, before)
     except zdtm.TestFailure as e:
         report(False, "pidns00 dumped and restored", "; ".join(e.lines()))
     finally:
-        if zdtm.proc_state(pid) is not None:
-            zdtm.kill_and_reap(pid)
+        zdtm.kill_if_ours(pid)
         zdtm.cleanup_children()
         shutil.rmtree(test.dump_dir, ignore_errors=True)
     return report.finish()

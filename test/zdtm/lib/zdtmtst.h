@@ -184,6 +184,22 @@ void test_fail_diff(const char *what, const char *before, const char *after);
 /* Reap the child pid: 0 if it exited 0, else fail() with what and its exit code, and -1. */
 int test_wait_child(pid_t pid, const char *what);
 
+/* mount_setattr() of the mount at path: 0, or its errno (mntlock.c) */
+int test_mount_setattr(const char *path, unsigned long long set, unsigned long long clr);
+/*
+ * The kernel's locks of the flags of the mount at path (TEST_*_LOCKED), or -1: each set
+ * flag is cleared and the atime setting changed (EPERM when locked), so the mount has its
+ * flags changed where they were not locked: for a throwaway copy.
+ */
+enum {
+	TEST_ATIME_LOCKED = 1 << 0,
+	TEST_RDONLY_LOCKED = 1 << 1,
+	TEST_NOSUID_LOCKED = 1 << 2,
+	TEST_NODEV_LOCKED = 1 << 3,
+	TEST_NOEXEC_LOCKED = 1 << 4,
+};
+int test_mount_flag_locks(const char *path);
+
 #define fail_perror(fmt, ...) fail(fmt ": %s", ##__VA_ARGS__, strerror(errno))
 
 #endif /* ZDTM_ZDTMTST_H */

@@ -19,23 +19,19 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <fcntl.h>
 
 #include "zdtmtst.h"
 
+/* the root's flags: test_mount_flag_locks()'s bits, shifted by ROOT_SHIFT */
+#define ROOT_SHIFT 3
 enum {
 	DEV_LOCKED = 1 << 0,
 	OWN_LOCKED = 1 << 1,
 	OWN_NOSUID_LOCKED = 1 << 2,
-	ROOT_ATIME_LOCKED = 1 << 3,
-	ROOT_RDONLY_LOCKED = 1 << 4,
-	ROOT_NOSUID_LOCKED = 1 << 5,
-	ROOT_NODEV_LOCKED = 1 << 6,
-	ROOT_NOEXEC_LOCKED = 1 << 7,
+	ROOT_ATIME_LOCKED = TEST_ATIME_LOCKED << ROOT_SHIFT,
 	RBIND_LOCKED = 1 << 8,
 	RBIND_DEV_LOCKED = 1 << 9,
 	RBIND_ATIME_LOCKED = 1 << 10,
@@ -62,39 +58,12 @@ static int mount_points(char *out, size_t len)
 	return 0;
 }
 
-static int attr(const char *path, unsigned long long set, unsigned long long clr)
-{
-	struct mount_attr a = { .attr_set = set, .attr_clr = clr };
-
-	return syscall(SYS_mount_setattr, AT_FDCWD, path, 0, &a, sizeof(a)) ? errno : 0;
-}
-
 /* The locks of the root's flags, in the child's copy */
 static int root_flags(void)
 {
-	static const struct {
-		unsigned long vfs;
-		unsigned long long attr;
-		int bit;
-	} f[] = {
-		{ ST_RDONLY, MOUNT_ATTR_RDONLY, ROOT_RDONLY_LOCKED },
-		{ ST_NOSUID, MOUNT_ATTR_NOSUID, ROOT_NOSUID_LOCKED },
-		{ ST_NODEV, MOUNT_ATTR_NODEV, ROOT_NODEV_LOCKED },
-		{ ST_NOEXEC, MOUNT_ATTR_NOEXEC, ROOT_NOEXEC_LOCKED },
-	};
-	struct statvfs sv;
-	int bits = 0;
-	size_t i;
+	int bits = test_mount_flag_locks("/");
 
-	if (statvfs("/", &sv))
-		return -1;
-	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		if ((sv.f_flag & f[i].vfs) && attr("/", 0, f[i].attr) == EPERM)
-			bits |= f[i].bit;
-	if (attr("/", sv.f_flag & ST_NOATIME ? MOUNT_ATTR_RELATIME : MOUNT_ATTR_NOATIME,
-		 MOUNT_ATTR__ATIME) == EPERM)
-		bits |= ROOT_ATIME_LOCKED;
-	return bits;
+	return bits < 0 ? -1 : bits << ROOT_SHIFT;
 }
 
 static int probe_copy(void)
@@ -106,14 +75,14 @@ static int probe_copy(void)
 	bits = root_flags();
 	if (bits < 0)
 		return -1;
-	if (attr(rbind, MOUNT_ATTR_NOATIME, MOUNT_ATTR__ATIME) == EPERM)
+	if (test_mount_setattr(rbind, MOUNT_ATTR_NOATIME, MOUNT_ATTR__ATIME) == EPERM)
 		bits |= RBIND_ATIME_LOCKED;
 	/* leaf first: a mount unmounted takes its children with it */
 	if (umount2(rbind_dev, MNT_DETACH) && errno == EINVAL)
 		bits |= RBIND_DEV_LOCKED;
 	if (umount2(rbind, MNT_DETACH) && errno == EINVAL)
 		bits |= RBIND_LOCKED;
-	if (attr(own, 0, MOUNT_ATTR_NOSUID) == EPERM)
+	if (test_mount_setattr(own, 0, MOUNT_ATTR_NOSUID) == EPERM)
 		bits |= OWN_NOSUID_LOCKED;
 	if (umount2(own, MNT_DETACH) && errno == EINVAL)
 		bits |= OWN_LOCKED;

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -143,8 +144,15 @@ static int kid_a(struct kid *k)
 {
 	pthread_t th;
 
-	if (forced_uid && (setresgid(forced_uid, forced_uid, forced_uid) ||
-			   setresuid(forced_uid, forced_uid, forced_uid)))
+	/*
+	 * The new uid makes A not dumpable, and then only CAP_SYS_PTRACE over the user namespace
+	 * its mm was exec'd in opens its /proc/PID/ns: in the uns flavour that is the host's
+	 * (the test library makes the test's user namespace after the exec), so the test could
+	 * not read A's user namespace there. The dump refuses A for its id, not for this.
+	 */
+	if (forced_uid &&
+	    (setresgid(forced_uid, forced_uid, forced_uid) ||
+	     setresuid(forced_uid, forced_uid, forced_uid) || prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)))
 		return 10;
 	if (unshare(CLONE_NEWUSER))
 		return 11;
