@@ -764,27 +764,43 @@ static int take_external_early(struct mnt_premade *pre, const MntEntry *e,
 	return 0;
 }
 
-/* Filesystems a task in a user namespace mounts (of its namespaces: made by the root). */
-static bool userns_mountable(const char *fsname)
+/*
+ * Filesystems a task in a user namespace mounts; those of a namespace (sysfs a network one,
+ * mqueue an ipc one, cgroup a cgroup one) only where the user namespace owns it (own).
+ */
+static bool userns_mountable(const char *fsname, uint64_t own)
 {
-	static const char *const kinds[] = { "proc",   "sysfs",	  "devpts",	"mqueue",
-					     "cgroup", "cgroup2", "tmpfs",	"ramfs",
-					     "fuse",   "overlay", "binfmt_misc" };
+	static const struct {
+		const char *name;
+		uint64_t ns;
+	} kinds[] = {
+		{ "proc", 0 },
+		{ "devpts", 0 },
+		{ "tmpfs", 0 },
+		{ "ramfs", 0 },
+		{ "fuse", 0 },
+		{ "overlay", 0 },
+		{ "binfmt_misc", 0 },
+		{ "sysfs", CLONE_NEWNET },
+		{ "mqueue", CLONE_NEWIPC },
+		{ "cgroup", CLONE_NEWCGROUP },
+		{ "cgroup2", CLONE_NEWCGROUP },
+	};
 	size_t i;
 
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (!strcmp(fsname, kinds[i]))
-			return true;
+		if (!strcmp(fsname, kinds[i].name))
+			return !kinds[i].ns || (own & kinds[i].ns);
 	return false;
 }
 
 /* A new mount (not a bind, external or plugin's) of a filesystem the root can't mount. */
-static bool mnt_made_by_criu(const struct mnt_set *s, size_t i)
+static bool mnt_made_by_criu(const struct mnt_set *s, size_t i, uint64_t own)
 {
 	const MntEntry *e = s->e[i];
 
 	return !e->ext_mount && !MNT_WITH_PLUGIN(e) && (int)i != s->root &&
-	       mnt_bind_source(s->keys, s->nr, i) < 0 && !userns_mountable(e->fsname);
+	       mnt_bind_source(s->keys, s->nr, i) < 0 && !userns_mountable(e->fsname, own);
 }
 
 static int premake_fresh(struct mnt_premade *pre, const MntEntry *e)
@@ -836,7 +852,7 @@ int mntns_premake(int dfd, uint32_t id, struct mnt_premade *pre, const struct mn
 		if (s.e[i]->ext_mount)
 			ret = take_external_early(pre, s.e[i], mo);
 	for (i = 0; !ret && pre->fresh_early && i < s.nr; i++)
-		if (mnt_made_by_criu(&s, i))
+		if (mnt_made_by_criu(&s, i, pre->fresh_own_ns))
 			ret = premake_fresh(pre, s.e[i]);
 	free_set(&s);
 	return ret;

@@ -117,6 +117,8 @@ struct mnt_premade {
 	 * filesystems a user namespace can't mount (devtmpfs, a disk's), into m too
 	 */
 	bool fresh_early;
+	/* then the CLONE_NEW* the tree's user namespace owns, whose filesystems the root mounts */
+	uint64_t fresh_own_ns;
 };
 
 struct mnt_locks;

@@ -344,6 +344,10 @@ int rst_ns_before_root(const struct rst_ctx *ctx)
 		ns->mnt_pre.externals_early = ns->user != NULL;
 		ns->mnt_pre.locks = ns->user != NULL && rst_mnt_lockable(ctx);
 		ns->mnt_pre.fresh_early = ns->user && rst_ns_tree_inside(ctx);
+		/* what the user namespace will own: its helper makes them (userns-restore.c) */
+		ns->mnt_pre.fresh_own_ns = ns->clone_flags & (CLONE_NEWNET | CLONE_NEWIPC);
+		if (ns->own_cgroup)
+			ns->mnt_pre.fresh_own_ns |= CLONE_NEWCGROUP;
 		ret = mntns_premake(ctx->dfd, ns->mnt_id, &ns->mnt_pre, ctx->ro->mnt);
 		/* a root forked inside can't clone a mount of criu's namespace: criu does */
 		if (!ret && ns->user && rst_ns_tree_inside(ctx))

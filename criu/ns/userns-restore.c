@@ -525,8 +525,11 @@ static void keep_unmapped(const struct userns_map *m, bool gid, uint32_t *id)
 
 	if (userns_id_outside(m, *id, &kept) || !userns_unmapped_rst(m, gid, *id, &kept))
 		return;
-	/* forked by criu with it: the restorer leaves it (-1: unchanged) */
-	if (kept == (gid ? getegid() : geteuid()))
+	/*
+	 * forked by criu with it: the restorer leaves it (-1: unchanged); a task forked inside
+	 * sees its own (criu's 0, unmapped) as the overflow id, but has it all the same
+	 */
+	if (rst_ns_steered() || kept == (gid ? getegid() : geteuid()))
 		*id = (uint32_t)-1;
 }
 
