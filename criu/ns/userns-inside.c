@@ -71,17 +71,15 @@ bool rst_ns_tree_inside(const struct rst_ctx *ctx)
 	return ctx->ns && ctx->ns->user && rst_ns_own_pid(ctx) && !ctx->ro->restore_sibling;
 }
 
-static int write_last_pid(pid_t last)
+int ns_last_pid_write(pid_t last)
 {
 	char buf[16];
 	int fd, len, ret = 0;
 
 	len = snprintf(buf, sizeof(buf), "%d", last);
 	fd = open(LAST_PID, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, buf, len) != len) {
-		pr_perror("Can't set criu's ns_last_pid to %d", last);
-		ret = -EPERM;
-	}
+	if (fd < 0 || write(fd, buf, len) != len)
+		ret = -errno;
 	if (fd >= 0)
 		close(fd);
 	return ret;
@@ -119,7 +117,7 @@ static void note_high(pid_t pid)
 		high_last_pid = pid;
 }
 
-static pid_t read_last_pid(void)
+pid_t ns_last_pid_read(void)
 {
 	char buf[16] = "";
 	int fd = open(LAST_PID, O_RDONLY | O_CLOEXEC);
@@ -130,37 +128,47 @@ static pid_t read_last_pid(void)
 	return n > 0 ? atoi(buf) : 0;
 }
 
+/* The pids of pid at each level from criu's down (NSpid), into v: their number, or -1. */
+static int read_nspid(pid_t pid, pid_t *v, int max)
+{
+	char path[64], line[512], *p, *end;
+	int n = -1;
+	long x;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (n < 0 && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		for (n = 0, p = line + 6; n < max; p = end, n++) {
+			x = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			v[n] = x;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
 /*
  * Is criu's pid outer the task with pids levels below it (innermost first, as clone3's
  * set_tid)? Its NSpid must be outer, then each of them, outermost first.
  */
 static bool got_pid(pid_t outer, const pid_t *levels, int nr)
 {
-	char path[64], line[512], *p, *end;
-	bool ok = false;
-	int k = 0;
-	long v;
-	FILE *f;
+	pid_t v[STEER_LEVELS + 2];
+	int k, n = read_nspid(outer, v, STEER_LEVELS + 2);
 
-	snprintf(path, sizeof(path), "/proc/%d/status", outer);
-	f = fopen(path, "re");
-	if (!f)
+	if (n != nr + 1 || v[0] != outer)
 		return false;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "NSpid:", 6))
-			continue;
-		ok = true;
-		for (p = line + 6;; p = end, k++) {
-			v = strtol(p, &end, 10);
-			if (end == p)
-				break;
-			if (k > nr || v != (k ? levels[nr - k] : outer))
-				ok = false;
-		}
-		break;
-	}
-	fclose(f);
-	return ok && k == nr + 1;
+	for (k = 1; k < n; k++)
+		if (v[k] != levels[nr - k])
+			return false;
+	return true;
 }
 
 /* A byte and an fd (SCM_RIGHTS) from sk: the fd, or -1 (errno set). */
@@ -372,8 +380,8 @@ static void serve_one(int reply)
 		if (!getsockopt(reply, SOL_SOCKET, SO_PEERCRED, &uc, &len) && uc.pid > 0)
 			rst_clone_wake_raise(uc.pid);
 		rst_ns_last_pid_lock();
-		note_high(read_last_pid());
-		ok = write_last_pid(rq.outer - 1) ? 'e' : 'g';
+		note_high(ns_last_pid_read());
+		ok = ns_last_pid_write(rq.outer - 1) ? 'e' : 'g';
 	}
 	sent = send(reply, &ok, 1, MSG_NOSIGNAL) == 1;
 	rst_clone_wake_criu_back();
@@ -390,7 +398,7 @@ static void serve_one(int reply)
 	/* back above every pid of the tree: what criu and the tasks fork unsteered goes there */
 	if (rq.outer) {
 		note_high(rq.outer);
-		write_last_pid(high_last_pid);
+		ns_last_pid_write(high_last_pid);
 		rst_ns_last_pid_unlock();
 	}
 	send(reply, &ok, 1, MSG_NOSIGNAL);
@@ -582,25 +590,11 @@ long rst_ns_clone_steered(struct clone_args *args, pid_t outer)
  */
 bool rst_ns_is_stray(pid_t pid, pid_t want_inner)
 {
-	char path[64], line[256], *last;
-	bool stray = false;
-	FILE *f;
+	pid_t v[STEER_LEVELS + 2];
+	int n = read_nspid(pid, v, STEER_LEVELS + 2);
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "NSpid:", 6))
-			continue;
-		line[strcspn(line, "\n")] = '\0';
-		last = strrchr(line, '\t');
-		/* one level: criu's own namespace, none of the tree's */
-		stray = last && last != strchr(line, '\t') && atoi(last + 1) != want_inner;
-		break;
-	}
-	fclose(f);
-	return stray;
+	/* one level: criu's own namespace, none of the tree's */
+	return n > 1 && v[n - 1] != want_inner;
 }
 
 int rst_ns_pid_lock(void)
@@ -641,8 +635,12 @@ static long clone_root_child(const struct rst_ctx *ctx, const struct rst_task *t
 {
 	long pid;
 
-	if (userns_rst_set_groups(ctx, t) || rst_set_loginuid(t) || write_last_pid(outer - 1))
+	if (userns_rst_set_groups(ctx, t) || rst_set_loginuid(t))
 		_exit(1);
+	if (ns_last_pid_write(outer - 1)) {
+		pr_perror("Can't set criu's ns_last_pid to %d", outer - 1);
+		_exit(1);
+	}
 	if (setns(rst_ns_user_fd(), CLONE_NEWUSER)) {
 		pr_perror("Can't enter the tree's user namespace to clone the root");
 		_exit(1);
@@ -703,7 +701,7 @@ static long clone_root_once(const struct rst_ctx *ctx, const struct rst_task *t,
 long userns_rst_clone_root(const struct rst_ctx *ctx, const struct rst_task *t,
 			   struct clone_args *args, pid_t outer)
 {
-	pid_t before = read_last_pid();
+	pid_t before = ns_last_pid_read();
 	long pid = -EAGAIN;
 	int i;
 
@@ -716,7 +714,7 @@ long userns_rst_clone_root(const struct rst_ctx *ctx, const struct rst_task *t,
 	if (pid == 0)
 		return 0;
 	/* back above the tree's pids: what is forked unsteered next must not take one */
-	write_last_pid(before > outer ? before : outer);
+	ns_last_pid_write(before > outer ? before : outer);
 	rst_ns_last_pid_unlock();
 	if (pid == -EAGAIN)
 		pr_err("Pid %d at criu's level, the root's, went to other processes %d times or "
@@ -745,22 +743,29 @@ int rst_ns_open_map_file(const char *link, int flags)
 	return fd;
 }
 
-int rst_ns_force_sock_buf(int sk, int opt, int val)
+/* A request about a file sent after it, answered with an errno (0: done): 0 or -1. */
+static int ask_with_fd(const struct steer_req *rq, int fd)
 {
-	struct steer_req rq = { .sockopt = opt, .inner = val };
 	int r[2] = { -1, -1 }, ret = -1;
 	char err = EIO;
 
-	if (steer.fd < 0)
-		return setsockopt(sk, SOL_SOCKET, opt, &val, sizeof(val));
 	if (!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, r) && !send_reply_fd(r[1]) &&
-	    send(r[0], &rq, sizeof(rq), MSG_NOSIGNAL) == sizeof(rq) && !send_fd(r[0], sk, 's') &&
+	    send(r[0], rq, sizeof(*rq), MSG_NOSIGNAL) == sizeof(*rq) && !send_fd(r[0], fd, 'f') &&
 	    recv(r[0], &err, 1, 0) == 1 && !err)
 		ret = 0;
 	close_pair(r);
 	if (ret)
 		errno = (unsigned char)err;
 	return ret;
+}
+
+int rst_ns_force_sock_buf(int sk, int opt, int val)
+{
+	struct steer_req rq = { .sockopt = opt, .inner = val };
+
+	if (steer.fd < 0)
+		return setsockopt(sk, SOL_SOCKET, opt, &val, sizeof(val));
+	return ask_with_fd(&rq, sk);
 }
 
 int rst_ns_start_locker(int stage, int root_fd, int root)
@@ -803,32 +808,26 @@ int userns_rst_last_pid_above_tree(const struct rst_ctx *ctx)
 				top = t->tids[j];
 	}
 	rst_ns_last_pid_lock();
-	now = read_last_pid();
+	now = ns_last_pid_read();
 	if (now < top)
-		ret = write_last_pid(top);
+		ret = ns_last_pid_write(top);
 	rst_ns_last_pid_unlock();
+	if (ret)
+		pr_err("Can't move criu's ns_last_pid above the tree's pids (%d): %s\n", top,
+		       strerror(-ret));
 	return ret;
 }
 
 int rst_ns_fchown_mode(int fd, uid_t uid, gid_t gid, int mode)
 {
 	struct steer_req rq = { .chown = 1, .outer = uid, .inner = gid, .mode = mode };
-	int r[2] = { -1, -1 }, ret = -1;
-	char err = EIO;
 
 	if (steer.fd < 0) {
 		if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH))
 			return -1;
 		return mode >= 0 ? chmod_fd(fd, mode) : 0;
 	}
-	if (!socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, r) && !send_reply_fd(r[1]) &&
-	    send(r[0], &rq, sizeof(rq), MSG_NOSIGNAL) == sizeof(rq) && !send_fd(r[0], fd, 'c') &&
-	    recv(r[0], &err, 1, 0) == 1 && !err)
-		ret = 0;
-	close_pair(r);
-	if (ret)
-		errno = (unsigned char)err;
-	return ret;
+	return ask_with_fd(&rq, fd);
 }
 
 int rst_ns_chown_mode(const char *path, uid_t uid, gid_t gid, int mode, bool follow)

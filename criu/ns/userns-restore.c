@@ -448,57 +448,30 @@ bool rst_ns_keeps_groups(const struct rst_ctx *ctx)
 }
 
 /*
- * The task's supplementary groups, as criu sees them, while it still can set them; gid is
- * its namespace's map, NULL for one in criu's.
+ * The task's supplementary groups while it still can set them: as criu sees them (gid, its
+ * namespace's map; NULL for one in criu's), or, for a task forked inside the tree's user
+ * namespace going into one below it, as the tree's namespace sees them (tree, its map).
  */
-static int set_groups(const struct userns_map *gid, const struct rst_task *t);
-
-/*
- * A task forked inside the tree's user namespace, going into one below it: its groups as
- * the tree's namespace sees them (its maps give criu's view).
- */
-static int set_groups_for_nested(const struct rst_ctx *ctx, const struct userns_map *gid,
-				 const struct rst_task *t)
+static int set_groups(const struct userns_map *gid, const struct userns_map *tree,
+		      const struct rst_task *t)
 {
 	const CredsEntry *ce = t->core->thread_core ? t->core->thread_core->creds : NULL;
-	const struct userns_map *tree = &ctx->ns->user->maps.gid;
 	gid_t groups[RST_MAX_GROUPS];
 	uint32_t outside;
-	size_t i;
-
-	if (!ce || ce->n_groups > RST_MAX_GROUPS)
-		return 0;
-	for (i = 0; i < ce->n_groups; i++) {
-		if (!userns_id_outside(gid, ce->groups[i], &outside) ||
-		    !userns_id_inside(tree, outside, &groups[i])) {
-			pr_err("core-%d.img: group %u is not in its user namespace's gid map\n",
-			       t->pid, ce->groups[i]);
-			return -EINVAL;
-		}
-	}
-	if (setgroups(ce->n_groups, groups)) {
-		pr_perror("Can't set the supplementary groups of task %d", t->pid);
-		return -errno;
-	}
-	return 0;
-}
-
-static int set_groups(const struct userns_map *gid, const struct rst_task *t)
-{
-	const CredsEntry *ce = t->core->thread_core ? t->core->thread_core->creds : NULL;
-	gid_t groups[RST_MAX_GROUPS];
 	size_t i;
 
 	if (!ce || ce->n_groups > RST_MAX_GROUPS) /* the state's fill refuses the latter */
 		return 0;
 	for (i = 0; i < ce->n_groups; i++) {
-		groups[i] = ce->groups[i];
-		if (gid && !userns_id_outside(gid, ce->groups[i], &groups[i]) &&
-		    !userns_unmapped_rst(gid, true, ce->groups[i], &groups[i])) {
+		outside = ce->groups[i];
+		if ((gid && !userns_id_outside(gid, ce->groups[i], &outside) &&
+		     (tree || !userns_unmapped_rst(gid, true, ce->groups[i], &outside))) ||
+		    (tree && !userns_id_inside(tree, outside, &outside))) {
 			pr_err("core-%d.img: group %u is not in the user namespace's gid map\n",
 			       t->pid, ce->groups[i]);
 			return -EINVAL;
 		}
+		groups[i] = outside;
 	}
 	if (setgroups(ce->n_groups, groups)) {
 		pr_perror("Can't set the supplementary groups of task %d", t->pid);
@@ -548,7 +521,7 @@ void rst_ns_unmapped_creds(const struct rst_ctx *ctx, const struct rst_task *t, 
 
 int userns_rst_set_groups(const struct rst_ctx *ctx, const struct rst_task *t)
 {
-	return set_groups(&ctx->ns->user->maps.gid, t);
+	return set_groups(&ctx->ns->user->maps.gid, NULL, t);
 }
 
 /* Forked inside the tree's user namespace: the groups as the task sees them, if they differ. */
@@ -593,16 +566,16 @@ int rst_ns_enter_user(const struct rst_ctx *ctx, const struct rst_task *t)
 	/* one in criu's, with others in nested ones: its groups as the restorer leaves them */
 	if (fd < 0 && !u) {
 		userns_nested_rst_close_fds();
-		return rst_ns_keeps_groups(ctx) ? set_groups(NULL, t) : 0;
+		return rst_ns_keeps_groups(ctx) ? set_groups(NULL, NULL, t) : 0;
 	}
 	if (fd < 0) {
 		fd = tree_user_fd;
 		maps = &u->maps;
 	}
 	if (u && rst_ns_tree_inside(ctx))
-		ret = set_groups_for_nested(ctx, &maps->gid, t);
+		ret = set_groups(&maps->gid, &ctx->ns->user->maps.gid, t);
 	else
-		ret = set_groups(&maps->gid, t);
+		ret = set_groups(&maps->gid, NULL, t);
 	if (!ret && setns(fd, CLONE_NEWUSER)) {
 		pr_perror("Task %d can't enter its user namespace (fd %d)", t->pid, fd);
 		ret = -EPERM;
