@@ -59,8 +59,9 @@ uint64_t userns_rst_made_flags(const struct rst_ns *ns);
 /* once every task is in the namespace: criu's waits for its children must not meet it */
 void userns_rst_drop_helper(struct rst_ns *ns);
 void userns_rst_free(struct rst_ns *ns);
-/* In the root: ipcns_var_restore(), as the user namespace's root where it has one. */
-int userns_rst_ipc_var_restore(const struct rst_ctx *ctx, int dfd, uint32_t id);
+/* ipcns_var_restore(), as the user namespace's root where it has one: in the root, or in
+ * criu (in the tree's ipc namespace then) for a tree forked inside. */
+int userns_rst_ipc_var_restore(const struct rst_ns *ns, int dfd, uint32_t id);
 /* userns-threads.c: the ns_last_pid writer of the tree's pid namespace goes, if there is one */
 void userns_threads_stop_writer(void);
 
@@ -80,10 +81,6 @@ int utsns_restore(int dfd, uint32_t id);
 /* ipc-var.c, ipc-sem.c, ipc-msg.c: dump runs in the tree's ipc namespace */
 int ipcns_var_dump(int dfd, uint32_t id);
 int ipcns_var_restore(int dfd, uint32_t id);
-/* the same in two steps: the image read (NULL: failed, logged), then its sysctls written */
-struct IpcVarEntry;
-struct IpcVarEntry *ipcns_var_read(int dfd, uint32_t id);
-int ipcns_var_write(const struct IpcVarEntry *e, bool next_ids);
 /* the next ids last: creating the objects used them */
 int ipcns_var_restore_next_ids(int dfd, uint32_t id);
 int ipcns_sem_dump(int dfd, uint32_t id);

@@ -174,33 +174,26 @@ static int write_field(const IpcVarEntry *e, const struct ipc_sysctl *s)
 	return ns_write_sysctl(s->path, val);
 }
 
-IpcVarEntry *ipcns_var_read(int dfd, uint32_t id)
+static int restore_vars(int dfd, uint32_t id, bool next_ids)
 {
 	IpcVarEntry *e;
 	struct cr_img *img;
+	char sem[64];
+	size_t i;
 	int ret;
 
 	img = open_image_at(dfd, CR_FD_IPC_VAR, O_RSTR, id);
 	if (!img)
-		return NULL;
+		return -EIO;
 	ret = pb_read_one(img, &ipc_var_entry__descriptor, (ProtobufCMessage **)&e);
 	close_image(img);
-	if (!ret && e->n_sem_ctls != SEM_CTLS) {
+	if (ret)
+		return ret;
+	if (!next_ids && e->n_sem_ctls != SEM_CTLS) {
 		pr_err("ipcns-var-%u.img: %zu semaphore limits, not %d\n", id, e->n_sem_ctls,
 		       SEM_CTLS);
-		ipc_var_entry__free_unpacked(e, NULL);
 		ret = -EINVAL;
-	}
-	return ret ? NULL : e;
-}
-
-int ipcns_var_write(const IpcVarEntry *e, bool next_ids)
-{
-	char sem[64];
-	size_t i;
-	int ret = 0;
-
-	if (!next_ids) {
+	} else if (!next_ids) {
 		snprintf(sem, sizeof(sem), "%u %u %u %u", e->sem_ctls[0], e->sem_ctls[1],
 			 e->sem_ctls[2], e->sem_ctls[3]);
 		ret = ns_write_sysctl(K("sem"), sem);
@@ -208,17 +201,6 @@ int ipcns_var_write(const IpcVarEntry *e, bool next_ids)
 	for (i = 0; !ret && i < sizeof(ipc_sysctls) / sizeof(ipc_sysctls[0]); i++)
 		if (ipc_sysctls[i].next_id == next_ids)
 			ret = write_field(e, &ipc_sysctls[i]);
-	return ret;
-}
-
-static int restore_vars(int dfd, uint32_t id, bool next_ids)
-{
-	IpcVarEntry *e = ipcns_var_read(dfd, id);
-	int ret;
-
-	if (!e)
-		return -EIO;
-	ret = ipcns_var_write(e, next_ids);
 	ipc_var_entry__free_unpacked(e, NULL);
 	return ret;
 }

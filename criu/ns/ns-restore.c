@@ -357,6 +357,9 @@ int rst_ns_before_root(const struct rst_ctx *ctx)
 	}
 	if (ns->user) { /* its time namespace too: owned by it */
 		ret = userns_rst_before_root(ns, ctx->dfd, ctx->fd_top);
+		/* criu is in the tree's ipc namespace now */
+		if (!ret && ns->ipc_id && rst_ns_tree_inside(ctx))
+			ret = userns_rst_ipc_var_restore(ns, ctx->dfd, ns->ipc_id);
 		/*
 		 * the tasks' other network namespaces are owned by it too; their fds go above
 		 * the tasks' fds, as rst_ns_hold_fds() puts them otherwise (the root would
@@ -427,7 +430,9 @@ int rst_ns_root_setup(const struct rst_ctx *ctx)
 	if (!ret && ns->uts_id)
 		ret = utsns_restore(ctx->dfd, ns->uts_id);
 	if (!ret && ns->ipc_id) {
-		ret = userns_rst_ipc_var_restore(ctx, ctx->dfd, ns->ipc_id);
+		/* forked inside, criu wrote them: the root can't take back its uid after */
+		if (!rst_ns_tree_inside(ctx))
+			ret = userns_rst_ipc_var_restore(ns, ctx->dfd, ns->ipc_id);
 		ret = ret ?: ipcns_sem_restore(ctx->dfd, ns->ipc_id);
 		ret = ret ?: ipcns_msg_restore(ctx->dfd, ns->ipc_id);
 	}

@@ -23,6 +23,7 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/rseq.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -625,10 +626,24 @@ void rst_ns_pid_unlock(int held)
 }
 
 /*
+ * A child sharing criu's memory (vfork) has no rseq area, and the root it clones inherits
+ * none; the restore unregisters glibc's as criu's (blob.c): the root registers it again.
+ */
+static void rseq_register_again(void)
+{
+	void *area = (char *)__builtin_thread_pointer() + __rseq_offset;
+
+	/* glibc's area is 32 bytes where __rseq_size tells less */
+	if (__rseq_size)
+		syscall(SYS_rseq, area, __rseq_size < 32 ? 32 : __rseq_size, 0, RSEQ_SIG);
+}
+
+/*
  * The child of criu that clones the root: it moves criu's ns_last_pid, enters the tree's
  * user namespace (with the root's groups and loginuid, which it can't set inside) and clones
  * at once, so that little can fork in between; the root's pid at criu's level, which it sees
- * (its pid namespace is criu's), goes to criu on pipe_w.
+ * (its pid namespace is criu's), goes to criu on pipe_w. It is a vfork() of criu: no copy of
+ * criu's memory for a child that lives a moment (it never returns from clone_root_once()).
  */
 static long clone_root_child(const struct rst_ctx *ctx, const struct rst_task *t,
 			     struct clone_args *args, pid_t outer, int pipe_w)
@@ -651,6 +666,7 @@ static long clone_root_child(const struct rst_ctx *ctx, const struct rst_task *t
 	pid = syscall(SYS_clone3, args, sizeof(*args));
 	if (pid == 0) {
 		rst_ns_last_pid_unlock(); /* the root's copy of criu's lock */
+		rseq_register_again();
 		return 0;
 	}
 	if (pid < 0)
@@ -670,7 +686,7 @@ static long clone_root_once(const struct rst_ctx *ctx, const struct rst_task *t,
 		pr_perror("Can't make a pipe to clone the root");
 		return -1;
 	}
-	x = fork();
+	x = vfork();
 	if (x == 0) {
 		close(p[0]);
 		pid = clone_root_child(ctx, t, args, outer, p[1]);

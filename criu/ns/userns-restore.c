@@ -41,7 +41,6 @@
 
 #include "userns.pb-c.h"
 #include "userns-extra.pb-c.h"
-#include "ipc-var.pb-c.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -592,46 +591,10 @@ int rst_ns_enter_user(const struct rst_ctx *ctx, const struct rst_task *t)
  * the time of the writes (its fsuid stays 0: the image is criu's to read). Its capabilities
  * come back with euid 0.
  */
-/*
- * Forked inside the tree's user namespace, the root can take its uid 0 but not come back:
- * a child writes them, untraced (criu would take it for a task of the tree).
- */
-static int ipc_var_restore_inside(int dfd, uint32_t id)
+int userns_rst_ipc_var_restore(const struct rst_ns *ns, int dfd, uint32_t id)
 {
-	IpcVarEntry *e = ipcns_var_read(dfd, id); /* criu's image: read as criu */
-	int status, held;
-	pid_t kid;
-
-	if (!e)
-		return -EIO;
-	held = rst_ns_pid_lock();
-	kid = syscall(SYS_clone, SIGCHLD | CLONE_UNTRACED, 0, NULL, NULL, 0);
-	if (kid == 0) {
-		if (setresuid(-1, 0, -1)) {
-			pr_perror("Can't take uid 0 of the tree's user namespace");
-			_exit(1);
-		}
-		_exit(ipcns_var_write(e, false) ? 1 : 0);
-	}
-	rst_ns_pid_unlock(held);
-	ipc_var_entry__free_unpacked(e, NULL);
-	if (kid < 0) {
-		pr_perror("Can't fork to write the ipc sysctls");
-		return -errno;
-	}
-	if (waitpid(kid, &status, 0) != kid || !WIFEXITED(status) || WEXITSTATUS(status))
-		return -EPERM;
-	return 0;
-}
-
-int userns_rst_ipc_var_restore(const struct rst_ctx *ctx, int dfd, uint32_t id)
-{
-	const struct rst_ns *ns = ctx->ns;
 	uid_t owner;
 	int ret;
-
-	if (ns->user && rst_ns_tree_inside(ctx))
-		return ipc_var_restore_inside(dfd, id);
 
 	if (!ns->user || !userns_id_outside(&ns->user->maps.uid, 0, &owner) || !owner)
 		return ipcns_var_restore(dfd, id);
