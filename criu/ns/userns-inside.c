@@ -63,13 +63,9 @@ static struct {
 	int fd; /* the tasks' end of the service's socket, -1 without one */
 } steer = { -1, -1 };
 
-/*
- * A root that is criu's sibling (--restore-sibling) is still cloned by criu, outside: a
- * child of criu that cloned it would be a child of criu's parent, which must not reap it.
- */
 bool rst_ns_tree_inside(const struct rst_ctx *ctx)
 {
-	return ctx->ns && ctx->ns->user && rst_ns_own_pid(ctx) && !ctx->ro->restore_sibling;
+	return ctx->ns && ctx->ns->user && rst_ns_own_pid(ctx);
 }
 
 int ns_last_pid_write(pid_t last)
@@ -678,6 +674,7 @@ static long clone_root_child(const struct rst_ctx *ctx, const struct rst_task *t
 static long clone_root_once(const struct rst_ctx *ctx, const struct rst_task *t,
 			    struct clone_args *args, pid_t outer)
 {
+	bool sibling = ctx->ro->restore_sibling;
 	int status = -1, p[2];
 	long pid = -1;
 	pid_t x;
@@ -686,7 +683,14 @@ static long clone_root_once(const struct rst_ctx *ctx, const struct rst_task *t,
 		pr_perror("Can't make a pipe to clone the root");
 		return -1;
 	}
-	x = vfork();
+	/*
+	 * --restore-sibling: the root is criu's parent's child, so is its cloner (a fork, which
+	 * criu can't wait for: its pipe says when it is done, and the parent reaps it)
+	 */
+	if (sibling)
+		x = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
+	else
+		x = vfork();
 	if (x == 0) {
 		close(p[0]);
 		pid = clone_root_child(ctx, t, args, outer, p[1]);
@@ -696,9 +700,9 @@ static long clone_root_once(const struct rst_ctx *ctx, const struct rst_task *t,
 	close(p[1]);
 	if (x < 0)
 		pr_perror("Can't fork to clone the root inside its user namespace");
-	else
+	else if (!sibling)
 		waitpid(x, &status, 0);
-	if (x > 0 && (!WIFEXITED(status) || WEXITSTATUS(status) ||
+	if (x > 0 && ((!sibling && (!WIFEXITED(status) || WEXITSTATUS(status))) ||
 		      read(p[0], &pid, sizeof(pid)) != sizeof(pid)))
 		pid = -1;
 	close(p[0]);
@@ -709,7 +713,8 @@ static long clone_root_once(const struct rst_ctx *ctx, const struct rst_task *t,
 		"meanwhile): again\n",
 		pid, outer);
 	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	if (!sibling)
+		waitpid(pid, NULL, 0);
 	return -EAGAIN;
 }
 
