@@ -873,6 +873,8 @@ def run(args):
             test.lazy_pages = args.lazy_pages or args.remote_lazy_pages
             test.remote_lazy = args.remote_lazy_pages
             test.stream = args.stream
+            if args.sibling:  # CRIU's zdtm.py option: the restored root is ours, not criu's
+                test.restore_opts.append("--restore-sibling")
         except (OSError, ValueError) as e:
             print("not ok %d - %s: bad test description: %s" % (n, name, e))
             failed += 1
@@ -952,6 +954,8 @@ def main():
                    help="as --lazy-pages, the pages from a criu page-server --lazy-pages")
     r.add_argument("--stream", action="store_true",
                    help="dump and restore --stream through test/others/img_streamer.py")
+    r.add_argument("--sibling", action="store_true",
+                   help="restore with --restore-sibling: the root is the runner's child")
     r.add_argument("--criu", default=os.environ.get("ZDTM_CRIU",
                                                    os.path.join(ROOT, "criu", "criu")),
                    help="criu binary (default: $ZDTM_CRIU, else criu/criu of this tree)")

@@ -412,14 +412,15 @@ static int make_memfd(struct rst_fds *rf, uint32_t inode_id, struct memfd_made *
 			  ie->has_hugetlb_flag ? ie->hugetlb_flag : 0);
 		goto out_free;
 	}
-	if (ftruncate(fd, ie->size) || fchown(fd, ie->uid, ie->gid)) {
+	if (ftruncate(fd, ie->size)) {
 		ret = -errno;
 		pr_perror("Can't size memfd %s to %" PRIu64, ie->name, ie->size);
 	}
-	/* after fchown (which clears set-id bits), before the seals (F_SEAL_EXEC) */
-	if (!ret && ie->has_mode && fchmod(fd, ie->mode)) {
+	/* the mode after the owner (which clears set-id bits), before the seals (F_SEAL_EXEC) */
+	if (!ret && rst_ns_fchown_mode(fd, ie->uid, ie->gid, ie->has_mode ? (int)ie->mode : -1)) {
 		ret = -errno;
-		pr_perror("Can't set mode %o on memfd %s", ie->mode, ie->name);
+		pr_perror("Can't give memfd %s owner %u:%u and mode %o", ie->name, ie->uid, ie->gid,
+			  ie->mode);
 	}
 	ret = ret ?: refill_memfd(rf, fd, ie);
 	if (!ret && ie->seals && fcntl(fd, F_ADD_SEALS, ie->seals)) {

@@ -215,8 +215,8 @@ static int set_ghost_attrs(const char *path, const GhostFileEntry *ge)
 {
 	struct timespec ts[2] = { { 0, UTIME_OMIT }, { 0, UTIME_OMIT } };
 
-	if (lchown(path, ge->uid, ge->gid) ||
-	    (!S_ISLNK(ge->mode) && chmod(path, ge->mode & 07777))) {
+	if (rst_ns_chown_mode(path, ge->uid, ge->gid,
+			      S_ISLNK(ge->mode) ? -1 : (int)(ge->mode & 07777), false)) {
 		pr_perror("Can't set the owner or mode of the ghost %s", path);
 		return -errno;
 	}
@@ -325,7 +325,7 @@ static int create_tmpfile_ghost(struct rst_fds *rf, struct cr_img *img, const Gh
 	if (ge->mtim)
 		ts[1] = (struct timespec){ ge->mtim->tv_sec, ge->mtim->tv_usec * 1000 };
 	if (!ret &&
-	    (fchown(fd, ge->uid, ge->gid) || fchmod(fd, ge->mode & 07777) || futimens(fd, ts))) {
+	    (rst_ns_fchown_mode(fd, ge->uid, ge->gid, ge->mode & 07777) || futimens(fd, ts))) {
 		ret = -errno;
 		pr_perror("Can't set the owner, mode or times of the O_TMPFILE %s", r->path);
 	}

@@ -81,13 +81,12 @@ int tty_restore_node(const TtyExtraEntry *x)
 		pr_perror("%s is not the node of the pty made again", path);
 		return -ESTALE;
 	}
-	if ((x->has_uid || x->has_gid) &&
-	    chown(path, x->has_uid ? x->uid : (uid_t)-1, x->has_gid ? x->gid : (gid_t)-1)) {
-		pr_perror("Can't give %s back to %u:%u", path, x->uid, x->gid);
-		return -errno;
-	}
-	if (x->has_mode && chmod(path, x->mode & 07777)) {
-		pr_perror("Can't set the mode of %s to %o again", path, x->mode & 07777);
+	if ((x->has_uid || x->has_gid || x->has_mode) &&
+	    rst_ns_chown_mode(path, x->has_uid ? x->uid : (uid_t)-1,
+			      x->has_gid ? x->gid : (gid_t)-1,
+			      x->has_mode ? (int)(x->mode & 07777) : -1, true)) {
+		pr_perror("Can't give %s back to %u:%u, mode %o", path, x->uid, x->gid,
+			  x->mode & 07777);
 		return -errno;
 	}
 	return 0;

@@ -119,6 +119,44 @@ bool rst_ns_threads_by_last_pid(const struct rst_ctx *ctx);
 int rst_ns_set_last_pid(const struct rst_ctx *ctx, const pid_t *levels, int n);
 /* Once the thread is cloned: criu's ns_last_pid where it was, if it was further. */
 void rst_ns_put_back_last_pid(void);
+/*
+ * ns/userns-inside.c: the tree forked inside its user namespace, which then owns its pid
+ * namespace. The root is cloned by a child of criu in it (criu's pid, 0 in the root, -1);
+ * the others by their parents, criu's level steered by a service child (rst_ns_steer_*).
+ */
+struct clone_args;
+bool rst_ns_tree_inside(const struct rst_ctx *ctx);
+bool rst_ns_is_stray(pid_t pid, pid_t want_inner);
+struct rst_task;
+long userns_rst_clone_root(const struct rst_ctx *ctx, const struct rst_task *t,
+			   struct clone_args *args, pid_t outer);
+long rst_ns_clone_steered(struct clone_args *args, pid_t outer);
+int userns_rst_steer_start(const struct rst_ctx *ctx);
+void userns_rst_steer_stop(void);
+int rst_ns_steer_keep(int *fds);
+void rst_ns_steer_drop(void);
+/* Around a thread or child that may take any pid: the steered clones wait (-1: none). */
+int rst_ns_pid_lock(void);
+/* open() of a /proc/self/map_files file, by criu's side for a task forked inside (O_CLOEXEC) */
+int rst_ns_open_map_file(const char *link, int flags);
+/* setsockopt() of SO_SNDBUFFORCE or SO_RCVBUFFORCE, the same way */
+int rst_ns_force_sock_buf(int sk, int opt, int val);
+/* in a task forked inside (rst_ns_steered()): the locker of mnt-locks-copy.c, made by the
+ * service in criu's user namespace; its socket, or -1 */
+bool rst_ns_steered(void);
+int rst_ns_start_locker(int stage, int root_fd, int root);
+/* criu's ns_last_pid locked (flock, as CRIU) from a write to the clone it is for */
+void rst_ns_last_pid_lock(void);
+void rst_ns_last_pid_unlock(void);
+/* In criu, before it forks any helper: its ns_last_pid above every pid of a tree forked
+ * inside, so that nothing forked unsteered takes one of them. 0 or -errno, logged. */
+int userns_rst_last_pid_above_tree(const struct rst_ctx *ctx);
+/* chown of a file (an fd, O_PATH too; or a path, following a last symlink or not) to ids of
+ * criu's view, which the task's user namespace may not map, then chmod (mode -1: none; not
+ * for a symlink): by the service for a task forked inside. 0 or -1 (errno). */
+int rst_ns_fchown_mode(int fd, uid_t uid, gid_t gid, int mode);
+int rst_ns_chown_mode(const char *path, uid_t uid, gid_t gid, int mode, bool follow);
+void rst_ns_pid_unlock(int held);
 int rst_ns_before_root(const struct rst_ctx *ctx);
 void rst_ns_after_root(const struct rst_ctx *ctx);
 int rst_ns_root_setup(const struct rst_ctx *ctx);

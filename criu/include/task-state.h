@@ -53,6 +53,8 @@ struct rst_task;
 struct rst_task_state;
 
 /* In the forked task, before the jump: fills ts and sets what /proc sets (oom, loginuid). */
+/* The task's loginuid as the image has it, where it differs from ours. 0 or -errno, said. */
+int rst_set_loginuid(const struct rst_task *t);
 int rst_fill_task_state(const struct rst_ctx *ctx, const struct rst_task *t,
 			struct rst_task_state *ts);
 /* A thread's credentials from its core image (threads that differ from the leader). */

@@ -738,13 +738,18 @@ static int fill_from(int fd, const char *path, struct page_chain *pc, const stru
 {
 	struct fill_work w = { .fd = fd, .path = path, .chain = pc, .uffd = -1, .mem = mem };
 	pthread_t helper;
-	int ret, threaded;
+	int ret, threaded = 0, held;
 
 	ret = plan_fill(&w, t, mem);
 	if (ret)
 		goto out_free;
 	uffd_setup(&w, mem);
-	threaded = w.nr_segs > 1 && !pthread_create(&helper, NULL, helper_filler, &w);
+	if (w.nr_segs > 1) {
+		/* its pid would be one a steered clone wants (userns-inside.c) */
+		held = rst_ns_pid_lock();
+		threaded = !pthread_create(&helper, NULL, helper_filler, &w);
+		rst_ns_pid_unlock(held);
+	}
 	filler(&w);
 	if (threaded) {
 		pthread_join(helper, NULL);

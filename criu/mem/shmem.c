@@ -26,6 +26,7 @@
 #include "files.h"
 #include "hugetlb.h"
 #include "image.h"
+#include "ns.h"
 #include "log.h"
 #include "restore-ctx.h"
 #include "abi/restorer.h"
@@ -147,7 +148,7 @@ int rst_shared_open(uint32_t kind, uint64_t id, int flags)
 			continue;
 		snprintf(link, sizeof(link), "/proc/self/map_files/%lx-%lx",
 			 (unsigned long)objs[i].addr, (unsigned long)(objs[i].addr + objs[i].len));
-		fd = open(link, (flags & O_ACCMODE) | O_CLOEXEC);
+		fd = rst_ns_open_map_file(link, flags & O_ACCMODE);
 		if (fd < 0) {
 			pr_perror("Can't open the shared memory behind %s", link);
 			return -errno;
@@ -233,7 +234,7 @@ static int make_region(const struct rst_ctx *ctx, uint64_t shmid, uint64_t size,
 	}
 	snprintf(link, sizeof(link), "/proc/self/map_files/%lx-%lx", (unsigned long)p,
 		 (unsigned long)p + (unsigned long)size);
-	fd = open(link, O_RDWR | O_CLOEXEC);
+	fd = rst_ns_open_map_file(link, O_RDWR);
 	if (fd < 0) {
 		fd = -errno;
 		pr_perror("Can't open the new shared memory through %s", link);

@@ -129,7 +129,7 @@ static int64_t attach_file(const void *p, int *fd)
 		pr_err("Can't find the attach of a SysV shm segment at %p in criu's maps\n", p);
 		return ret ?: -ENOENT;
 	}
-	*fd = open(link, O_RDONLY | O_CLOEXEC);
+	*fd = rst_ns_open_map_file(link, O_RDONLY);
 	if (*fd < 0) {
 		pr_perror("Can't open the SysV shm segment behind %s", link);
 		return -errno;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "files.h"
+#include "ns.h"
 #include "log.h"
 #include "sockopts.h"
 
@@ -237,7 +238,7 @@ static int restore_buf(int sk, int opt, int force, const char *name, uint32_t wa
 	if (!getsockopt(sk, SOL_SOCKET, opt, &cur, &len) && (uint32_t)cur == want)
 		return 0;
 	/* FORCE passes the sysctl ceiling the program's own size may have been set under */
-	if (setsockopt(sk, SOL_SOCKET, force, &val, sizeof(val)))
+	if (rst_ns_force_sock_buf(sk, force, val))
 		return set_opt(sk, opt, name, &val, sizeof(val), ino);
 	return 0;
 }

@@ -59,7 +59,8 @@ uint64_t userns_rst_made_flags(const struct rst_ns *ns);
 /* once every task is in the namespace: criu's waits for its children must not meet it */
 void userns_rst_drop_helper(struct rst_ns *ns);
 void userns_rst_free(struct rst_ns *ns);
-/* In the root: ipcns_var_restore(), as the user namespace's root where it has one. */
+/* ipcns_var_restore(), as the user namespace's root where it has one: in the root, or in
+ * criu (in the tree's ipc namespace then) for a tree forked inside. */
 int userns_rst_ipc_var_restore(const struct rst_ns *ns, int dfd, uint32_t id);
 /* userns-threads.c: the ns_last_pid writer of the tree's pid namespace goes, if there is one */
 void userns_threads_stop_writer(void);

@@ -31,6 +31,7 @@
 #include "fd-pass.h"
 #include "log.h"
 #include "mnt-locks.h"
+#include "ns.h"
 
 /* Is x the X of a group not locked yet, to be made in the staging area? */
 static bool stages(const struct mnt_set *s, size_t x)
@@ -108,18 +109,17 @@ bool mnt_locks_area_over_root(const struct mnt_set *s)
 	return s->lk && s->lk->stage >= 0 && s->lk->over_root;
 }
 
-/* The locker's end: in the copy, the clones of the groups asked for, until the root goes */
-static int serve(struct mnt_set *s, int sk)
+int mnt_locks_serve(int stage, int root_fd, int root, int sk)
 {
 	char path[24];
 	int x, fd, err;
 
-	if (s->lk->stage >= 0 && (fchdir(s->lk->stage) || chroot(".")))
+	if (stage >= 0 && (fchdir(stage) || chroot(".")))
 		return 1;
-	if (fchdir(s->fd[s->root]) || unshare(CLONE_NEWNS))
+	if (fchdir(root_fd) || unshare(CLONE_NEWNS))
 		return 1;
 	while (recv(sk, &x, sizeof(x), 0) == sizeof(x)) {
-		if (x == s->root)
+		if (x == root)
 			snprintf(path, sizeof(path), ".");
 		else
 			snprintf(path, sizeof(path), "/%d", x);
@@ -133,11 +133,26 @@ static int serve(struct mnt_set *s, int sk)
 	return 0;
 }
 
+/* The locker's end: in the copy, the clones of the groups asked for, until the root goes */
+static int serve(struct mnt_set *s, int sk)
+{
+	return mnt_locks_serve(s->lk->stage, s->fd[s->root], s->root, sk);
+}
+
 int mnt_locks_locker_start(struct mnt_set *s)
 {
 	struct mnt_locks *lk = s->lk;
 	pid_t kid;
 	int sk[2];
+
+	/* a root forked inside its user namespace: a child of criu's service copies */
+	if (rst_ns_steered()) {
+		lk->sk = rst_ns_start_locker(lk->stage, s->fd[s->root], s->root);
+		if (lk->sk < 0)
+			pr_warn("Can't start the copy of the mount namespace: %s\n",
+				strerror(errno));
+		return 0;
+	}
 
 	/* no locker: each group's clone fails, and it stays unlocked with a warning */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sk)) {
@@ -187,6 +202,8 @@ void mnt_locks_locker_end(struct mnt_set *s)
 		return;
 	close(lk->sk); /* its recv() ends */
 	lk->sk = -1;
+	if (lk->locker <= 0) /* the service's: it reaps it */
+		return;
 	if (waitpid(lk->locker, &status, 0) == lk->locker && WIFEXITED(status) &&
 	    !WEXITSTATUS(status))
 		return;

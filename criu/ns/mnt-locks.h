@@ -32,4 +32,8 @@ struct mnt_locks {
 int mnt_locks_locker_start(struct mnt_set *s);
 int mnt_locks_locker_clone(struct mnt_set *s, int x);
 
+/* The locker's work, in its copy: clones of "." (the tree's root, index root) or of "/X" in
+ * the staging area, for each index asked on sk. Returns its exit status. */
+int mnt_locks_serve(int stage, int root_fd, int root, int sk);
+
 #endif

@@ -566,6 +566,8 @@ static int make_mount(struct mnt_set *s, size_t i)
 		fd = make_bind(s, src, e, &rec);
 	else if (e->fstype == FSTYPE__TMPFS)
 		fd = clone_now(premade_fd(s, e), e);
+	else if ((fd = take_premade(s, e)) >= 0)
+		fd = clone_now(fd, e); /* made by criu: its user namespace can't */
 	else
 		fd = mnt_make_fresh(e, false);
 	if (fd < 0)
@@ -762,6 +764,58 @@ static int take_external_early(struct mnt_premade *pre, const MntEntry *e,
 	return 0;
 }
 
+/*
+ * Filesystems a task in a user namespace mounts; those of a namespace (sysfs a network one,
+ * mqueue an ipc one, cgroup a cgroup one) only where the user namespace owns it (own).
+ */
+static bool userns_mountable(const char *fsname, uint64_t own)
+{
+	static const struct {
+		const char *name;
+		uint64_t ns;
+	} kinds[] = {
+		{ "proc", 0 },
+		{ "devpts", 0 },
+		{ "tmpfs", 0 },
+		{ "ramfs", 0 },
+		{ "fuse", 0 },
+		{ "overlay", 0 },
+		{ "binfmt_misc", 0 },
+		{ "sysfs", CLONE_NEWNET },
+		{ "mqueue", CLONE_NEWIPC },
+		{ "cgroup", CLONE_NEWCGROUP },
+		{ "cgroup2", CLONE_NEWCGROUP },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(fsname, kinds[i].name))
+			return !kinds[i].ns || (own & kinds[i].ns);
+	return false;
+}
+
+/* A new mount (not a bind, external or plugin's) of a filesystem the root can't mount. */
+static bool mnt_made_by_criu(const struct mnt_set *s, size_t i, uint64_t own)
+{
+	const MntEntry *e = s->e[i];
+
+	return !e->ext_mount && !MNT_WITH_PLUGIN(e) && (int)i != s->root &&
+	       mnt_bind_source(s->keys, s->nr, i) < 0 && !userns_mountable(e->fsname, own);
+}
+
+static int premake_fresh(struct mnt_premade *pre, const MntEntry *e)
+{
+	int fd;
+
+	if (ARRAY_ADD_ROOM(pre->m, pre->nr))
+		return -ENOMEM;
+	fd = mnt_make_fresh(e, false);
+	if (fd < 0)
+		return fd;
+	pre->m[pre->nr++] = (struct mnt_premade_one){ e->mnt_id, fd };
+	return 0;
+}
+
 /* In criu, before the root: each tmpfs that is not a bind, made and filled. */
 int mntns_premake(int dfd, uint32_t id, struct mnt_premade *pre, const struct mnt_opts *mo)
 {
@@ -797,6 +851,9 @@ int mntns_premake(int dfd, uint32_t id, struct mnt_premade *pre, const struct mn
 	for (i = 0; !ret && pre->externals_early && i < s.nr; i++)
 		if (s.e[i]->ext_mount)
 			ret = take_external_early(pre, s.e[i], mo);
+	for (i = 0; !ret && pre->fresh_early && i < s.nr; i++)
+		if (mnt_made_by_criu(&s, i, pre->fresh_own_ns))
+			ret = premake_fresh(pre, s.e[i]);
 	free_set(&s);
 	return ret;
 }

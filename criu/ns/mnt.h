@@ -112,6 +112,13 @@ struct mnt_premade {
 	bool externals_early;
 	/* the kernel's locks of the mounts are made again (mnt-locks-restore.c) */
 	bool locks;
+	/*
+	 * the root is forked inside the tree's user namespace: criu makes the new mounts of
+	 * filesystems a user namespace can't mount (devtmpfs, a disk's), into m too
+	 */
+	bool fresh_early;
+	/* then the CLONE_NEW* the tree's user namespace owns, whose filesystems the root mounts */
+	uint64_t fresh_own_ns;
 };
 
 struct mnt_locks;

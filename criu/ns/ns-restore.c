@@ -285,6 +285,7 @@ void rst_ns_free(struct rst_ctx *ctx)
 	if (!ctx->ns)
 		return;
 	userns_rst_free(ctx->ns);
+	userns_rst_steer_stop();
 	userns_nested_rst_free();
 	netns_rst_free();
 	nsjoin_free();
@@ -335,16 +336,30 @@ int rst_ns_before_root(const struct rst_ctx *ctx)
 
 	if (!ns)
 		return 0;
+	ret = userns_rst_last_pid_above_tree(ctx);
+	if (ret)
+		return ret;
 	/* tmpfs mounts are made and filled in criu's mount namespace, detached */
 	if (ns->mnt_id) {
 		ns->mnt_pre.externals_early = ns->user != NULL;
 		ns->mnt_pre.locks = ns->user != NULL && rst_mnt_lockable(ctx);
+		ns->mnt_pre.fresh_early = ns->user && rst_ns_tree_inside(ctx);
+		/* what the user namespace will own: its helper makes them (userns-restore.c) */
+		ns->mnt_pre.fresh_own_ns = ns->clone_flags & (CLONE_NEWNET | CLONE_NEWIPC);
+		if (ns->own_cgroup)
+			ns->mnt_pre.fresh_own_ns |= CLONE_NEWCGROUP;
 		ret = mntns_premake(ctx->dfd, ns->mnt_id, &ns->mnt_pre, ctx->ro->mnt);
+		/* a root forked inside can't clone a mount of criu's namespace: criu does */
+		if (!ret && ns->user && rst_ns_tree_inside(ctx))
+			ret = mntns_take_root(&ns->mnt_pre, ctx->ro->root);
 		if (ret)
 			return ret;
 	}
 	if (ns->user) { /* its time namespace too: owned by it */
 		ret = userns_rst_before_root(ns, ctx->dfd, ctx->fd_top);
+		/* criu is in the tree's ipc namespace now */
+		if (!ret && ns->ipc_id && rst_ns_tree_inside(ctx))
+			ret = userns_rst_ipc_var_restore(ns, ctx->dfd, ns->ipc_id);
 		/*
 		 * the tasks' other network namespaces are owned by it too; their fds go above
 		 * the tasks' fds, as rst_ns_hold_fds() puts them otherwise (the root would
@@ -352,7 +367,7 @@ int rst_ns_before_root(const struct rst_ctx *ctx)
 		 */
 		if (!ret && ns->net_id)
 			ret = rst_netns_others(ctx, ns->net_id) ?: rst_ns_hold_fds(ctx);
-		return ret;
+		return ret ?: userns_rst_steer_start(ctx);
 	}
 	/* user namespaces below criu's */
 	ret = userns_nested_rst_make(-1, NULL, ctx->fd_top);
@@ -395,6 +410,7 @@ void rst_ns_tree_in_place(const struct rst_ctx *ctx)
 {
 	if (ctx->ns)
 		userns_rst_drop_helper(ctx->ns);
+	userns_rst_steer_stop();
 }
 
 /*
@@ -414,12 +430,14 @@ int rst_ns_root_setup(const struct rst_ctx *ctx)
 	if (!ret && ns->uts_id)
 		ret = utsns_restore(ctx->dfd, ns->uts_id);
 	if (!ret && ns->ipc_id) {
-		ret = userns_rst_ipc_var_restore(ns, ctx->dfd, ns->ipc_id);
+		/* forked inside, criu wrote them: the root can't take back its uid after */
+		if (!rst_ns_tree_inside(ctx))
+			ret = userns_rst_ipc_var_restore(ns, ctx->dfd, ns->ipc_id);
 		ret = ret ?: ipcns_sem_restore(ctx->dfd, ns->ipc_id);
 		ret = ret ?: ipcns_msg_restore(ctx->dfd, ns->ipc_id);
 	}
 	/* last: the sysctls above are written through criu's /proc */
-	if (!ret && ns->mnt_id && ns->user)
+	if (!ret && ns->mnt_id && ns->user && !rst_ns_tree_inside(ctx))
 		ret = mntns_take_root(&ctx->ns->mnt_pre, ctx->ro->root);
 	if (!ret && ns->mnt_id)
 		ret = userns_rst_enter_mnt(ns)

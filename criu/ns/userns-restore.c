@@ -447,25 +447,30 @@ bool rst_ns_keeps_groups(const struct rst_ctx *ctx)
 }
 
 /*
- * The task's supplementary groups, as criu sees them, while it still can set them; gid is
- * its namespace's map, NULL for one in criu's.
+ * The task's supplementary groups while it still can set them: as criu sees them (gid, its
+ * namespace's map; NULL for one in criu's), or, for a task forked inside the tree's user
+ * namespace going into one below it, as the tree's namespace sees them (tree, its map).
  */
-static int set_groups(const struct userns_map *gid, const struct rst_task *t)
+static int set_groups(const struct userns_map *gid, const struct userns_map *tree,
+		      const struct rst_task *t)
 {
 	const CredsEntry *ce = t->core->thread_core ? t->core->thread_core->creds : NULL;
 	gid_t groups[RST_MAX_GROUPS];
+	uint32_t outside;
 	size_t i;
 
 	if (!ce || ce->n_groups > RST_MAX_GROUPS) /* the state's fill refuses the latter */
 		return 0;
 	for (i = 0; i < ce->n_groups; i++) {
-		groups[i] = ce->groups[i];
-		if (gid && !userns_id_outside(gid, ce->groups[i], &groups[i]) &&
-		    !userns_unmapped_rst(gid, true, ce->groups[i], &groups[i])) {
+		outside = ce->groups[i];
+		if ((gid && !userns_id_outside(gid, ce->groups[i], &outside) &&
+		     (tree || !userns_unmapped_rst(gid, true, ce->groups[i], &outside))) ||
+		    (tree && !userns_id_inside(tree, outside, &outside))) {
 			pr_err("core-%d.img: group %u is not in the user namespace's gid map\n",
 			       t->pid, ce->groups[i]);
 			return -EINVAL;
 		}
+		groups[i] = outside;
 	}
 	if (setgroups(ce->n_groups, groups)) {
 		pr_perror("Can't set the supplementary groups of task %d", t->pid);
@@ -492,8 +497,11 @@ static void keep_unmapped(const struct userns_map *m, bool gid, uint32_t *id)
 
 	if (userns_id_outside(m, *id, &kept) || !userns_unmapped_rst(m, gid, *id, &kept))
 		return;
-	/* forked by criu with it: the restorer leaves it (-1: unchanged) */
-	if (kept == (gid ? getegid() : geteuid()))
+	/*
+	 * forked by criu with it: the restorer leaves it (-1: unchanged); a task forked inside
+	 * sees its own (criu's 0, unmapped) as the overflow id, but has it all the same
+	 */
+	if (rst_ns_steered() || kept == (gid ? getegid() : geteuid()))
 		*id = (uint32_t)-1;
 }
 
@@ -510,25 +518,63 @@ void rst_ns_unmapped_creds(const struct rst_ctx *ctx, const struct rst_task *t, 
 	}
 }
 
+int userns_rst_set_groups(const struct rst_ctx *ctx, const struct rst_task *t)
+{
+	return set_groups(&ctx->ns->user->maps.gid, NULL, t);
+}
+
+/* Forked inside the tree's user namespace: the groups as the task sees them, if they differ. */
+static int set_groups_inside(const struct rst_task *t)
+{
+	const CredsEntry *ce = t->core->thread_core ? t->core->thread_core->creds : NULL;
+	gid_t now[RST_MAX_GROUPS];
+	int n;
+
+	if (!ce || ce->n_groups > RST_MAX_GROUPS)
+		return 0;
+	n = getgroups(RST_MAX_GROUPS, now);
+	if (n == (int)ce->n_groups && !memcmp(now, ce->groups, n * sizeof(gid_t)))
+		return 0;
+	if (setgroups(ce->n_groups, ce->groups)) {
+		pr_perror("Can't set the supplementary groups of task %d in its user namespace "
+			  "(its setgroups may be denied: its groups differ from its parent's)",
+			  t->pid);
+		return -errno;
+	}
+	return 0;
+}
+
 int rst_ns_enter_user(const struct rst_ctx *ctx, const struct rst_task *t)
 {
 	const struct rst_userns *u = ctx->ns ? ctx->ns->user : NULL;
 	const struct userns_maps *maps = NULL;
 	int ret, fd = -1;
 
+	rst_ns_steer_drop(); /* nothing of criu's may stay open in the task */
+
 	/* a task in a user namespace below the root's enters that one */
 	if (t->ids && t->ids->has_user_ns_id)
 		fd = rst_ns_nested_user_fd(t->ids->user_ns_id, &maps);
+	/* forked inside the tree's: there already */
+	if (fd < 0 && u && rst_ns_tree_inside(ctx)) {
+		close(tree_user_fd);
+		tree_user_fd = -1;
+		userns_nested_rst_close_fds();
+		return set_groups_inside(t);
+	}
 	/* one in criu's, with others in nested ones: its groups as the restorer leaves them */
 	if (fd < 0 && !u) {
 		userns_nested_rst_close_fds();
-		return rst_ns_keeps_groups(ctx) ? set_groups(NULL, t) : 0;
+		return rst_ns_keeps_groups(ctx) ? set_groups(NULL, NULL, t) : 0;
 	}
 	if (fd < 0) {
 		fd = tree_user_fd;
 		maps = &u->maps;
 	}
-	ret = set_groups(&maps->gid, t);
+	if (u && rst_ns_tree_inside(ctx))
+		ret = set_groups(&maps->gid, &ctx->ns->user->maps.gid, t);
+	else
+		ret = set_groups(&maps->gid, NULL, t);
 	if (!ret && setns(fd, CLONE_NEWUSER)) {
 		pr_perror("Task %d can't enter its user namespace (fd %d)", t->pid, fd);
 		ret = -EPERM;
@@ -653,7 +699,7 @@ int rst_ns_make_net_in_user(void)
 
 int rst_ns_unshare_cgroup(const struct rst_ctx *ctx, pid_t pid)
 {
-	if (ctx->ns && ctx->ns->user)
+	if (ctx->ns && ctx->ns->user && !rst_ns_tree_inside(ctx))
 		return unshare_in_user(CLONE_NEWCGROUP, "cgroup", pid);
 	if (unshare(CLONE_NEWCGROUP)) {
 		pr_perror("Task %d can't make its cgroup namespace", pid);
@@ -664,7 +710,7 @@ int rst_ns_unshare_cgroup(const struct rst_ctx *ctx, pid_t pid)
 
 int rst_ns_unshare_mnt(const struct rst_ctx *ctx, pid_t pid)
 {
-	if (ctx->ns && ctx->ns->user)
+	if (ctx->ns && ctx->ns->user && !rst_ns_tree_inside(ctx))
 		return unshare_in_user(CLONE_NEWNS, "mount", pid);
 	if (unshare(CLONE_NEWNS)) {
 		pr_perror("Task %d can't make its mount namespace", pid);

@@ -32,8 +32,6 @@
 #include "internal.h"
 #include "userns.h"
 
-#define LAST_PID "/proc/sys/kernel/ns_last_pid"
-
 static struct {
 	pid_t pid;
 	int pidfd;    /* a killed tree's init reaps it too: its pid may be another's then */
@@ -48,32 +46,6 @@ bool rst_ns_threads_by_last_pid(const struct rst_ctx *ctx)
 /* criu's ns_last_pid before it moved it back for a clone, or 0 */
 static pid_t criu_last_pid;
 
-static pid_t read_last_pid(void)
-{
-	char buf[16] = "";
-	int fd = open(LAST_PID, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-
-	if (fd >= 0)
-		close(fd);
-	return n > 0 ? atoi(buf) : 0;
-}
-
-/* The active pid namespace's ns_last_pid; 0 or -errno. */
-static int write_last_pid(pid_t last)
-{
-	char buf[16];
-	int fd, len, ret = 0;
-
-	len = snprintf(buf, sizeof(buf), "%d", last);
-	fd = open(LAST_PID, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, buf, len) != len)
-		ret = -errno;
-	if (fd >= 0)
-		close(fd);
-	return ret;
-}
-
 /* The writer, in the tree's pid namespace: a pid in, the result (0 or -errno) out. */
 static void __attribute__((noreturn)) writer_main(int rfd, int wfd)
 {
@@ -85,7 +57,7 @@ static void __attribute__((noreturn)) writer_main(int rfd, int wfd)
 		_exit(1);
 	syscall(SYS_close_range, 2, ~0U, 0);
 	while (read(0, &last, sizeof(last)) == sizeof(last)) {
-		ret = write_last_pid(last);
+		ret = ns_last_pid_write(last);
 		if (write(1, &ret, sizeof(ret)) != sizeof(ret))
 			_exit(1);
 	}
@@ -165,6 +137,7 @@ int rst_ns_set_last_pid(const struct rst_ctx *ctx, const pid_t *levels, int n)
 		       levels[n - 1]);
 		return -EOPNOTSUPP;
 	}
+	rst_ns_last_pid_lock();
 	/* the tree's first: the writer's fork, the first time, takes a pid at criu's level */
 	if (n == USERNS_THREAD_LEVELS) {
 		ret = write_tree_level(ctx->tasks[0].pid, levels[0] - 1);
@@ -173,8 +146,8 @@ int rst_ns_set_last_pid(const struct rst_ctx *ctx, const pid_t *levels, int n)
 	}
 	/* put back after the clone: the host's forks would take the next threads' pids */
 	if (!criu_last_pid)
-		criu_last_pid = read_last_pid();
-	ret = write_last_pid(levels[n - 1] - 1);
+		criu_last_pid = ns_last_pid_read();
+	ret = ns_last_pid_write(levels[n - 1] - 1);
 	if (ret)
 		pr_err("Can't set criu's ns_last_pid to %d: %s\n", levels[n - 1] - 1,
 		       strerror(-ret));
@@ -183,11 +156,12 @@ int rst_ns_set_last_pid(const struct rst_ctx *ctx, const pid_t *levels, int n)
 
 void rst_ns_put_back_last_pid(void)
 {
-	pid_t now = read_last_pid();
+	pid_t now = ns_last_pid_read();
 
 	if (criu_last_pid > now)
-		write_last_pid(criu_last_pid);
+		ns_last_pid_write(criu_last_pid);
 	criu_last_pid = 0;
+	rst_ns_last_pid_unlock();
 }
 
 void userns_threads_stop_writer(void)

@@ -92,4 +92,14 @@ int userns_nested_rst_own_fds(int min);
 void userns_nested_rst_drop(void);
 void userns_nested_rst_free(void);
 
+/* userns-restore.c, in the child that clones the root inside: the root's groups, as criu
+ * sees them (the user namespace may deny setgroups). 0 or -errno, logged. */
+struct rst_task;
+int userns_rst_set_groups(const struct rst_ctx *ctx, const struct rst_task *t);
+
+/* userns-inside.c: the ns_last_pid of the caller's active pid namespace, read (0 if it
+ * can't be) and written (0 or -errno, quietly) */
+pid_t ns_last_pid_read(void);
+int ns_last_pid_write(pid_t last);
+
 #endif /* CRIU_NS_USERNS_H */

@@ -301,7 +301,15 @@ pid_t rst_fork_with_pid(const struct rst_ctx *ctx, const struct rst_task *t,
 		args.flags |= CLONE_FILES;
 	if (fault_injected("restore-fork"))
 		return -1;
-	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (rst_ns_tree_inside(ctx)) {
+		/* inside the tree's user namespace: criu's level is steered, not set */
+		args.set_tid_size = levels - 1;
+		if (!t->pstree->ppid)
+			pid = userns_rst_clone_root(ctx, t, &args, set_tid[levels - 1]);
+		else
+			pid = rst_ns_clone_steered(&args, set_tid[levels - 1]);
+	} else
+		pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid == 0)
 		task_main(ctx, t, ch, up_fd);
 	if (pid < 0) {
@@ -468,11 +476,54 @@ static bool session_helper_done(const struct rst_task *t, int status)
 	return true;
 }
 
-/* One wait status of a leader or of a thread; *i is set to the task it belongs to. */
+/*
+ * A tree forked inside its user namespace: a child that got a pid of criu's level not its
+ * own (ns/userns-inside.c) is killed by its parent, which clones it again. criu, which
+ * traces it from birth, lets it be (it may even have another task's pid): known by the
+ * innermost pid at its first event, then by its pid until it is gone.
+ */
+#define MAX_STRAYS 16
+static pid_t strays[MAX_STRAYS];
+
+static bool inside_stray(const struct rst_ctx *ctx, const struct rst_watch *w, pid_t pid,
+			 int status, int i)
+{
+	pid_t levels[RST_PID_LEVELS];
+	size_t k;
+
+	if (!rst_ns_tree_inside(ctx) || (i >= 0 && w[i].seen))
+		return false;
+	for (k = 0; k < MAX_STRAYS; k++) {
+		if (strays[k] != pid)
+			continue;
+		if (!WIFSTOPPED(status))
+			strays[k] = 0; /* gone */
+		return true;
+	}
+	if (i >= 0 && rst_pid_levels(ctx, pid, levels, RST_PID_LEVELS) < 0)
+		return false;
+	if (!rst_ns_is_stray(pid, i >= 0 ? levels[0] : 0))
+		return false;
+	for (k = 0; k < MAX_STRAYS && WIFSTOPPED(status); k++) {
+		if (!strays[k]) {
+			strays[k] = pid;
+			break;
+		}
+	}
+	pr_info("Task %d is a clone that missed its pid: its parent clones it again\n", pid);
+	return true;
+}
+
+/*
+ * One wait status of a leader or of a thread; *i is set to the task it belongs to. 1: a
+ * stray of a tree forked inside, none of the tree's.
+ */
 static int handle_event(const struct rst_ctx *ctx, const struct rst_channel *ch,
 			struct rst_watch *w, pid_t pid, int status, int *i)
 {
 	*i = task_index(ctx, pid);
+	if (*i >= 0 && inside_stray(ctx, w, pid, status, *i))
+		return 1;
 	if (*i >= 0) {
 		w[*i].seen = true;
 		if (session_helper_done(&ctx->tasks[*i], status)) {
@@ -491,6 +542,8 @@ static int handle_event(const struct rst_ctx *ctx, const struct rst_channel *ch,
 	*i = thread_owner(ctx, pid);
 	if (*i >= 0)
 		return rst_threads_event(&w[*i].thr, pid, status);
+	if (inside_stray(ctx, w, pid, status, -1))
+		return 1;
 	pr_err("Unexpected task %d stopped while the tree was restored\n", pid);
 	return -ECHILD;
 }
@@ -564,6 +617,8 @@ static int wait_tree(const struct rst_ctx *ctx, const struct rst_channel *ch, st
 			return -errno;
 		}
 		ret = handle_event(ctx, ch, w, pid, status, &i);
+		if (ret == 1)
+			continue;
 		ret = ret < 0 ? ret : release_parked(ctx, w);
 		if (ret < 0)
 			return ret;

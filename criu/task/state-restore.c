@@ -17,6 +17,7 @@
 #include "image.h"
 #include "log.h"
 #include "ns.h"
+#include "tree.h"
 #include "proc-parse.h"
 #include "restore-ctx.h"
 #include "task-attrs.h"
@@ -332,10 +333,27 @@ static int read_proc_self(const char *name, long long *val)
 	return ret;
 }
 
-/* Only what differs from criu's own values is written: both need privileges to lower. */
-static int set_proc_attrs(const struct rst_task *t)
+int rst_set_loginuid(const struct rst_task *t)
 {
 	const TaskCoreEntry *tc = t->core->tc;
+	long long cur;
+	int ret;
+
+	if (!tc->has_loginuid || read_proc_self("loginuid", &cur) || (uint32_t)cur == tc->loginuid)
+		return 0;
+	ret = write_proc_self("loginuid", (uint32_t)tc->loginuid);
+	if (ret)
+		pr_err("Can't set loginuid %u (criu has %u): it needs CAP_AUDIT_CONTROL and a "
+		       "loginuid that is not immutable\n",
+		       tc->loginuid, (uint32_t)cur);
+	return ret;
+}
+
+/* Only what differs from criu's own values is written: both need privileges to lower. */
+static int set_proc_attrs(const struct rst_ctx *ctx, const struct rst_task *t)
+{
+	const TaskCoreEntry *tc = t->core->tc;
+	const struct rst_task *parent;
 	long long cur;
 	int ret;
 
@@ -348,15 +366,16 @@ static int set_proc_attrs(const struct rst_task *t)
 			return ret;
 		}
 	}
-	if (tc->has_loginuid && !read_proc_self("loginuid", &cur) &&
-	    (uint32_t)cur != tc->loginuid) {
-		ret = write_proc_self("loginuid", (uint32_t)tc->loginuid);
-		if (ret) {
-			pr_err("Can't set loginuid %u (criu has %u): it needs CAP_AUDIT_CONTROL "
-			       "and a loginuid that is not immutable\n",
-			       tc->loginuid, (uint32_t)cur);
-			return ret;
-		}
+	if (!rst_ns_steered())
+		return rst_set_loginuid(t);
+	/* forked inside: the root's was set before (criu's view), the others inherit theirs */
+	parent = t->pstree->ppid ? rst_task_by_pid(ctx, t->pstree->ppid) : NULL;
+	if (parent && tc->has_loginuid && parent->core->tc->has_loginuid &&
+	    parent->core->tc->loginuid != tc->loginuid) {
+		pr_err("Task %d has loginuid %u, its parent %u: a task forked inside its user "
+		       "namespace can't set its own\n",
+		       t->pid, tc->loginuid, parent->core->tc->loginuid);
+		return -EOPNOTSUPP;
 	}
 	return 0;
 }
@@ -378,7 +397,7 @@ int rst_fill_task_state(const struct rst_ctx *ctx, const struct rst_task *t,
 	if (ret)
 		return ret;
 	fill_attrs(t, ts);
-	return set_proc_attrs(t)
+	return set_proc_attrs(ctx, t)
 		       ?: rst_apply_task_attrs(t->core->tc, t->core->thread_core, t->extra);
 }
 

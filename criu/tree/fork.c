@@ -342,7 +342,7 @@ int rst_close_inherited(const struct rst_ctx *ctx, const int *keep, int nr_keep)
 	bool root = !ctx->nr_transit || rst_own_pid() == ctx->tasks[0].pid;
 	unsigned int from = root ? 0 : ctx->fd_top + 1;
 	int sorted[9 + FDSTORE_NR_KEEP + RST_MAX_INHERIT + TTY_PREMADE_MAX + RST_CG_MAX_DIRS +
-		   NETNS_MAX_OTHERS + 1 + NS_USER_MAX_NESTED];
+		   NETNS_MAX_OTHERS + 1 + NS_USER_MAX_NESTED + 1];
 	int i, n = nr_keep, ret;
 	size_t j;
 
@@ -360,6 +360,7 @@ int rst_close_inherited(const struct rst_ctx *ctx, const int *keep, int nr_keep)
 	n += rst_cgroup_dir_fds(ctx, sorted + n); /* the children move into their cgroups by them */
 	n += netns_rst_fds(sorted + n);		  /* and enter their network namespaces */
 	n += rst_ns_nested_user_keep(sorted + n); /* and their user namespaces */
+	n += rst_ns_steer_keep(sorted + n);	  /* and are forked with their pids */
 	ret = tty_premade_keep(ctx->fd_top + 1, sorted + n, TTY_PREMADE_MAX);
 	if (ret < 0)
 		return ret;

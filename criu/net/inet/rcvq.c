@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "ns.h"
 #include "log.h"
 
 #define ARRIVAL_MS 1000 /* how long injected datagrams may take to be queued (at once, on lo) */
@@ -66,7 +67,7 @@ static int lend_room(int sk, const InetSkEntry *ie, const InetExtraEntry *x, boo
 		if (!saved[0])
 			return 0;
 		saved[0] /= 2; /* the kernel doubles what it is given */
-		if (!setsockopt(sk, SOL_SOCKET, SO_RCVBUFFORCE, &saved[0], sizeof(int)) &&
+		if (!rst_ns_force_sock_buf(sk, SO_RCVBUFFORCE, saved[0]) &&
 		    !setsockopt(sk, SOL_SOCKET, SO_BUF_LOCK, &saved[1], sizeof(int)))
 			return 0;
 		goto err;
@@ -80,7 +81,7 @@ static int lend_room(int sk, const InetSkEntry *ie, const InetExtraEntry *x, boo
 		saved[0] = 0;
 		return 0;
 	}
-	if (!setsockopt(sk, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof(want)))
+	if (!rst_ns_force_sock_buf(sk, SO_RCVBUFFORCE, want))
 		return 0;
 err:
 	pr_perror("Can't %s the receive buffer of socket:[%u] for its queued datagrams",

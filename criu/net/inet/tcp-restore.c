@@ -29,6 +29,7 @@
 #include "files.h"
 #include "image.h"
 #include "internal.h"
+#include "ns.h"
 #include "log.h"
 #include "restore-ctx.h"
 #include "sockopts.h"
@@ -167,7 +168,7 @@ static int make_room(int sk, int opt, int force, uint32_t len, uint32_t ino)
 
 	if (getsockopt(sk, SOL_SOCKET, opt, &cur, &l) || cur / 2 >= want)
 		return 0;
-	if (setsockopt(sk, SOL_SOCKET, force, &want, sizeof(want))) {
+	if (rst_ns_force_sock_buf(sk, force, want)) {
 		pr_perror("Can't make room for %u queued bytes on socket:[%u]", len, ino);
 		return -errno;
 	}
@@ -383,7 +384,7 @@ static int send_unsent(const struct rst_ctx *ctx, int sk, const InetSkEntry *ie)
 	if (sndbuf) {
 		/* back as it was: a smaller buffer than its queue only holds the next write */
 		sndbuf /= 2;
-		if (setsockopt(sk, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)) ||
+		if (rst_ns_force_sock_buf(sk, SO_SNDBUFFORCE, sndbuf) ||
 		    setsockopt(sk, SOL_SOCKET, SO_BUF_LOCK, &lock, sizeof(lock))) {
 			pr_perror("Can't give socket:[%u] its send buffer size back", ie->ino);
 			ret = ret ?: -errno;

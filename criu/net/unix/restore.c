@@ -25,6 +25,7 @@
 #include "internal.h"
 #include "files.h"
 #include "image.h"
+#include "ns.h"
 #include "log.h"
 #include "plugin.h"
 #include "restore-ctx.h"
@@ -181,8 +182,8 @@ static int bind_at(int fd, const UnixSkEntry *ue, struct sockaddr_un *a, socklen
 		return -errno;
 	}
 	if (is_path_name(ue) && ue->file_perms &&
-	    (chmod(a->sun_path, ue->file_perms->mode & 07777) ||
-	     chown(a->sun_path, ue->file_perms->uid, ue->file_perms->gid))) {
+	    rst_ns_chown_mode(a->sun_path, ue->file_perms->uid, ue->file_perms->gid,
+			      ue->file_perms->mode & 07777, true)) {
 		pr_perror("Can't set the owner and mode of the socket file %s", a->sun_path);
 		return -errno;
 	}
@@ -323,7 +324,7 @@ static int refill(struct rst_fds *rf, const UnixSkEntry *ue, int sender,
 		return 0;
 	/* the queue was built under the dumped buffer sizes; options come back afterwards */
 	big = size + (1 << 20) > (1u << 30) ? 1 << 30 : (int)(size + (1 << 20));
-	if (setsockopt(sender, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big)))
+	if (rst_ns_force_sock_buf(sender, SO_SNDBUFFORCE, big))
 		pr_debug("SO_SNDBUFFORCE refused (%d); the default buffer must do\n", errno);
 	for (i = 0; i < set->nr; i++) {
 		const struct sk_packet *p = &set->pkts[i];
