@@ -11,7 +11,9 @@
  * pids of the levels the tree's user namespace owns only; the pid at criu's level is steered
  * instead: a service child of criu writes criu's ns_last_pid to the pid - 1 just before each
  * clone, one clone at a time, and checks after it that the task got it. A process outside
- * the tree that forks in between takes it: the restore then fails, saying so.
+ * the tree that forks in between takes it: the clone is made again. The service also does
+ * for the tasks what needs a privilege over criu's user namespace (map_files, forced socket
+ * buffers, owners of criu's view, the locked copy of the mount namespace).
  */
 #include <errno.h>
 #include <fcntl.h>
