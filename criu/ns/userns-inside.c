@@ -11,7 +11,9 @@
  * pids of the levels the tree's user namespace owns only; the pid at criu's level is steered
  * instead: a service child of criu writes criu's ns_last_pid to the pid - 1 just before each
  * clone, one clone at a time, and checks after it that the task got it. A process outside
- * the tree that forks in between takes it: the restore then fails, saying so.
+ * the tree that forks in between takes it: the clone is made again. The service also does
+ * for the tasks what needs a privilege over criu's user namespace (map_files, forced socket
+ * buffers, owners of criu's view, the locked copy of the mount namespace).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -401,11 +403,27 @@ static void serve_one(int reply)
 	send(reply, &ok, 1, MSG_NOSIGNAL);
 }
 
+/*
+ * The service keeps its socket and the log only: an end of the tasks' pipes to criu held
+ * here would hide their death (criu's write to a root that died would not fail).
+ */
+static void close_all_but(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+
+	if (lo > 0)
+		syscall(SYS_close_range, 0, lo - 1, 0);
+	if (hi > lo + 1)
+		syscall(SYS_close_range, lo + 1, hi - 1, 0);
+	syscall(SYS_close_range, hi + 1, ~0U, 0);
+}
+
 static void __attribute__((noreturn)) steer_main(int sk)
 {
 	int reply;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	close_all_but(sk, log_get_fd() >= 0 ? log_get_fd() : sk);
 	for (;;) {
 		char c;
 
