@@ -533,7 +533,8 @@ static int set_groups_inside(const struct rst_task *t)
 	if (!ce || ce->n_groups > RST_MAX_GROUPS)
 		return 0;
 	n = getgroups(RST_MAX_GROUPS, now);
-	if (n == (int)ce->n_groups && !memcmp(now, ce->groups, n * sizeof(gid_t)))
+	/* no groups: the image's list may be NULL, which memcmp() must not get */
+	if (n == (int)ce->n_groups && (!n || !memcmp(now, ce->groups, n * sizeof(gid_t))))
 		return 0;
 	if (setgroups(ce->n_groups, ce->groups)) {
 		pr_perror("Can't set the supplementary groups of task %d in its user namespace "
